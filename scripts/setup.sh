@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what the build, the tests and the demo need on a fresh Debian machine, skipping what is present.
+# Idempotent; safe to run every time. Debian packages via apt-get, Azurite via npm into ./node_modules,
+# Maven dependencies via the wrapper on first build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Oracle and fixture tools (see README "Tests"): qemu-img, e2fsprogs, sgdisk/sfdisk, dosfstools+mtools, xfsprogs,
+# cpio/lsinitramfs, decompressors for initramfs fixtures, debootstrap + QEMU for real guests and boots.
+PACKAGES=(qemu-utils e2fsprogs gdisk fdisk dosfstools mtools xfsprogs cpio initramfs-tools-core zstd xz-utils lz4
+  bzip2 debootstrap)
+if [ "${LINUXIMAGE_SETUP_BOOT:-0}" = 1 ]; then
+  PACKAGES+=(qemu-system-x86 ovmf)
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v npm >/dev/null; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+if [ ! -x node_modules/.bin/azurite-blob ]; then
+  echo "setup: installing Azurite (npm, into ./node_modules)"
+  npm ci --no-audit --no-fund --silent 2>/dev/null || npm install --no-audit --no-fund --silent
+fi

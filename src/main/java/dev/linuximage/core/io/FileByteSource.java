@@ -1,0 +1,106 @@
+package dev.linuximage.core.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A plain file (a raw disk, or the data area of a fixed VHD) as a byte source. {@code size} may be smaller than the
+ * file (a fixed VHD's footer is not part of the virtual disk). The whole range is reported as one data extent:
+ * the format engine's raw reader refines that with zero detection.
+ */
+public class FileByteSource implements WritableByteSource {
+    private final FileChannel channel;
+    private final long size;
+    private final boolean writable;
+
+    private FileByteSource(FileChannel channel, long size, boolean writable) {
+        this.channel = channel;
+        this.size = size;
+        this.writable = writable;
+    }
+
+    public static FileByteSource openReadOnly(Path file) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+        return new FileByteSource(ch, ch.size(), false);
+    }
+
+    public static FileByteSource openReadWrite(Path file) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        return new FileByteSource(ch, ch.size(), true);
+    }
+
+    /** A view of the first {@code size} bytes of this file (e.g. excluding a trailing footer). */
+    public FileByteSource truncatedView(long newSize) {
+        if (newSize < 0 || newSize > size) {
+            throw new IllegalArgumentException("view of " + newSize + " bytes exceeds file of " + size);
+        }
+        return new FileByteSource(channel, newSize, writable);
+    }
+
+    public FileChannel channel() {
+        return channel;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public int read(long offset, ByteBuffer dst) throws IOException {
+        if (offset < 0) {
+            throw new IllegalArgumentException("negative offset " + offset);
+        }
+        if (offset >= size) {
+            return -1;
+        }
+        int want = (int) Math.min(dst.remaining(), size - offset);
+        ByteBuffer view = dst.slice().limit(want);
+        int total = 0;
+        while (view.hasRemaining()) {
+            int n = channel.read(view, offset + total);
+            if (n < 0) {
+                break;
+            }
+            total += n;
+        }
+        dst.position(dst.position() + total);
+        return total;
+    }
+
+    @Override
+    public void extents(long offset, long length, ExtentVisitor visitor) throws IOException {
+        long start = Math.max(0, offset);
+        long end = Math.min(size, offset + length);
+        if (start < end) {
+            visitor.visit(new Extent(start, end - start, Extent.Kind.DATA));
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        if (!writable) {
+            throw new IOException("disk is open read-only");
+        }
+        if (offset < 0 || offset > size || src.remaining() > size - offset) {
+            throw new IllegalArgumentException("write " + offset + "+" + src.remaining() + " outside " + size + " bytes");
+        }
+        long pos = offset;
+        while (src.hasRemaining()) {
+            pos += channel.write(src, pos);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        channel.force(false);
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}
