@@ -107,6 +107,38 @@ class HostileInputTest {
         assertThat(refused(qcow2(3).putLong(1536, 1L << 30).array(), "qcow2").getMessage()).contains("outside");
     }
 
+    @Test
+    void convertFailingMidStreamLeavesNothingUnderTheFinalName() throws Exception {
+        Path dir = Tools.scratch("hostile-midstream");
+        Path in = dir.resolve("bad.img"); // a qcow2 whose only data cluster lies past EOF; the name says nothing
+        Files.write(in, qcow2(3).putLong(1536, 1L << 30).array());
+        Path out = dir.resolve("out.vhd");
+        assertThat(dev.linuximage.core.cli.CoreCli.execute("convert", in.toString(), out.toString(), "--quiet"))
+                .isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(out).doesNotExist();
+        try (var s = Files.list(dir)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactly("bad.img");
+        }
+    }
+
+    @Test
+    void explicitFormatOverridesDetection() throws Exception {
+        byte[] f = new byte[4096 + 512];
+        System.arraycopy(vhdFooter(4096, 2, -1), 0, f, 4096, 512);
+        try (DiskImage img = DiskImages.open(new BytesSource(f), null, OPTS)) {
+            assertThat(img.format()).isEqualTo("vhd");
+            assertThat(img.virtualSize()).isEqualTo(4096);
+        }
+        try (DiskImage img = DiskImages.open(new BytesSource(f), "raw", OPTS)) {
+            assertThat(img.format()).isEqualTo("raw");
+            assertThat(img.virtualSize()).isEqualTo(4096 + 512);
+        }
+        assertThatThrownBy(() -> DiskImages.open(new BytesSource(f), "qcow2", OPTS))
+                .isInstanceOf(FormatException.class).hasMessageContaining("magic");
+        assertThatThrownBy(() -> DiskImages.open(new BytesSource(f), "floppy", OPTS))
+                .isInstanceOf(FormatException.class).hasMessageContaining("unknown format");
+    }
+
     // ---- VHD ----
 
     static byte[] vhdFooter(long size, int type, long dataOffset) {
