@@ -12,7 +12,7 @@
 #   BENCH_FORMATS="qcow2 vhdx"  subset of formats (default all)
 #   BENCH_DIR=bench/out     work directory (gitignored); inputs are cached there between runs
 #   BENCH_JAR=target/quarkus-app/quarkus-run.jar
-# Prints one line per case: seconds (ours, qemu-img), ratio ours/qemu, peak RSS of each (MiB; ours runs with
+# Prints one line per case: seconds (ours incl. JVM start-up and fsync; qemu-img + `sync FILE`), ratio ours/qemu, peak RSS of each (MiB; ours runs with
 # -Xmx256m, so the Java heap is bounded by that), allocated size of each output (du) and of the input data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,8 +91,11 @@ for shape in $SHAPES; do
     sync
     rm -f "$DIR/ours.vhd" "$DIR/qemu.vhd"
     read -r os orss < <(timed "$DIR/ours.time" java -Xmx256m -jar "$JAR" convert "$in" "$DIR/ours.vhd" --quiet)
-    read -r qs qrss < <(timed "$DIR/qemu.time" qemu-img convert -f "$(qfmt "$fmt")" -O vpc \
-      -o subformat=fixed,force_size=on "$in" "$DIR/qemu.vhd")
+    sync
+    # qemu-img does not fsync its output; ours does (before the atomic rename): time qemu-img + `sync FILE` so both
+    # pay for getting the data to disk, and neither pays for the other's dirty pages
+    read -r qs qrss < <(timed "$DIR/qemu.time" sh -c 'qemu-img convert -f "$1" -O vpc \
+      -o subformat=fixed,force_size=on "$2" "$3" && sync "$3"' sh "$(qfmt "$fmt")" "$in" "$DIR/qemu.vhd")
     ratio=$(awk -v a="$os" -v b="$qs" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
     printf '%-8s %-7s %9s %9s %6s %9d %9d %9dM %9dM %9dM\n' "$shape" "$fmt" "$os" "$qs" "$ratio" \
       $((orss / 1024)) $((qrss / 1024)) $(( $(du -k "$DIR/ours.vhd" | cut -f1) / 1024 )) \

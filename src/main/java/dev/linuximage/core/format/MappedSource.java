@@ -34,6 +34,8 @@ public abstract class MappedSource implements ByteSource {
         public int within;
         /** COMPRESSED: decompressed cluster size in bytes. */
         public int clusterSize;
+        /** COMPRESSED: virtual offset of the first byte of the cluster. */
+        public long clusterStart;
 
         public Run zero(long len) {
             kind = ZERO;

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicReference;
@@ -18,12 +20,14 @@ import java.util.function.LongConsumer;
  * Streams a {@link ByteSource} into a file once, sparse: ZERO extents are skipped (seeked over) and DATA is tested
  * for zeros at 4 KiB granularity so all-zero blocks become holes too. Writes to a temporary name in the target's
  * directory and renames it atomically at the end, so an interrupted run never leaves a half-written file under the
- * final name. Two threads: one reads (and decompresses) the source into a bounded pool of buffers, the caller's
- * thread scans and writes, so memory is bounded by {@code BUFFERS * CHUNK} whatever the disk size.
+ * final name. Two reader threads (chunk {@code i} goes to reader {@code i % 2}) read and decompress the source into
+ * a bounded pool of buffers while the caller's thread scans for zeros and writes with positional I/O (order does not
+ * matter), so memory is bounded by {@code BUFFERS * CHUNK} whatever the disk size.
  */
 public final class SparseFileWriter {
     static final int CHUNK = 4 << 20;
-    static final int BUFFERS = 4;
+    static final int READERS = 2;
+    static final int BUFFERS = 6;
     static final int GRANULE = 4096;
 
     private SparseFileWriter() {
@@ -71,46 +75,59 @@ public final class SparseFileWriter {
         for (int i = 0; i < BUFFERS; i++) {
             pool.add(ByteBuffer.allocateDirect(CHUNK));
         }
-        BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(BUFFERS + 1);
+        BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(BUFFERS + READERS);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread reader = new Thread(() -> {
-            try {
-                src.extents(0, src.size(), e -> {
-                    if (!e.isData()) {
-                        return;
-                    }
-                    long o = e.offset();
-                    while (o < e.end()) {
-                        ByteBuffer b;
-                        try {
-                            b = pool.take();
-                        } catch (InterruptedException ie) {
-                            throw new InterruptedIOException("reader interrupted");
-                        }
-                        b.clear().limit((int) Math.min(CHUNK, e.end() - o));
-                        src.readFully(o, b);
-                        b.flip();
-                        put(full, new Chunk(o, b));
-                        o += b.limit();
-                    }
-                });
-            } catch (Throwable t) {
-                failure.set(t);
-            } finally {
+        List<Thread> readers = new ArrayList<>();
+        for (int k = 0; k < READERS; k++) {
+            final int me = k;
+            Thread reader = new Thread(() -> {
+                long[] index = {0};
                 try {
-                    put(full, END);
-                } catch (IOException ignored) {
-                    // interrupted while finishing: the writer sees the failure
+                    src.extents(0, src.size(), e -> {
+                        if (!e.isData()) {
+                            return;
+                        }
+                        for (long o = e.offset(); o < e.end(); o += CHUNK) {
+                            if (index[0]++ % READERS != me) {
+                                continue;
+                            }
+                            ByteBuffer b;
+                            try {
+                                b = pool.take();
+                            } catch (InterruptedException ie) {
+                                throw new InterruptedIOException("reader interrupted");
+                            }
+                            b.clear().limit((int) Math.min(CHUNK, e.end() - o));
+                            src.readFully(o, b);
+                            b.flip();
+                            put(full, new Chunk(o, b));
+                        }
+                    });
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    try {
+                        put(full, END);
+                    } catch (IOException ignored) {
+                        // interrupted while finishing: the writer sees the failure
+                    }
                 }
-            }
-        }, "sparse-writer-reader");
-        reader.setDaemon(true);
-        reader.start();
+            }, "sparse-writer-reader-" + k);
+            reader.setDaemon(true);
+            reader.start();
+            readers.add(reader);
+        }
         long written = 0;
+        long done = 0;
         try {
-            while (true) {
+            int ended = 0;
+            while (ended < READERS) {
                 Chunk c = full.take();
                 if (c == END) {
+                    ended++;
+                    continue;
+                }
+                if (failure.get() != null) {
                     break;
                 }
                 long[] w = {0};
@@ -128,20 +145,27 @@ public final class SparseFileWriter {
                 });
                 written += w[0];
                 if (progress != null) {
-                    progress.accept(c.offset() + buf.limit());
+                    done = Math.max(done, c.offset() + buf.limit());
+                    progress.accept(done);
                 }
                 pool.add(buf);
             }
         } catch (InterruptedException e) {
-            reader.interrupt();
+            readers.forEach(Thread::interrupt);
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted");
         } catch (IOException | RuntimeException e) {
-            reader.interrupt();
+            readers.forEach(Thread::interrupt);
             throw e;
         }
+        if (failure.get() != null) {
+            // unblock readers waiting for a buffer (interrupting a FileChannel read closes it: failure path only)
+            readers.forEach(Thread::interrupt);
+        }
         try {
-            reader.join();
+            for (Thread r : readers) {
+                r.join();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted");

@@ -91,6 +91,12 @@ class QemuOracleTest {
                     assertThat(data[0]).isLessThan(small ? d.virtualSize() / 2 : d.virtualSize());
                 }
             }
+            ImageDescription desc = ImageDescription.of(d);
+            assertThat(desc.format()).isEqualTo(ourFormat);
+            assertThat(desc.virtualSize()).isEqualTo(qemuSize);
+            assertThat(desc.allocatedBytes()).isPositive().isLessThanOrEqualTo(qemuSize);
+            assertThat(desc.containerBytes()).isPositive();
+            assertThat(desc.summary()).contains(ourFormat).contains(String.valueOf(qemuSize));
             SparseFileWriter.write(d.data(), ours, null);
         }
         assertThat(Files.size(ours)).isEqualTo(qemuSize);

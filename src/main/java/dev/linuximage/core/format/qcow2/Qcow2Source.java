@@ -155,7 +155,8 @@ public final class Qcow2Source extends MappedSource {
             r.zero(Math.min(maxLen, len));
             return;
         }
-        if ((e & 0x1FEL) != 0 && (e & 0x1FEL) != 0) {
+        if ((e & 0x1FEL) != 0 || (e & 0x3F00000000000000L) != 0) {
+            // qcow2.txt "Standard Cluster Descriptor": bits 1-8 and 56-61 are reserved and must be zero
             throw new FormatException("qcow2", "L2 entry", Long.toHexString(e), "reserved bits set");
         }
         checkMetadataTarget("L2 entry", off, clusterSize);

@@ -76,8 +76,8 @@ public final class VdiReader {
         // 5. alignment
         Check.aligned(F, "block map offset", offBlocks, 512);
         Check.aligned(F, "data offset", offData, 512);
-        Check.that(offBlocks >= 0x190 - 0x10 && offData >= offBlocks + cBlocks * 4, F, "data offset", offData,
-                "overlaps the header or the block map");
+        Check.that(offBlocks >= 0x48 + cbHeader, F, "block map offset", offBlocks, "overlaps the header");
+        Check.that(offData >= offBlocks + cBlocks * 4, F, "data offset", offData, "overlaps the block map");
         long needed = (size + cbBlock - 1) / cbBlock;
         ByteBuffer t = ByteBuffer.allocate((int) (needed * 4)).order(ByteOrder.LITTLE_ENDIAN);
         file.readFully(offBlocks, t);

@@ -91,7 +91,7 @@ final class SparseExtentSource extends MappedSource {
                 long off = s * 512;
                 Check.that(s >= 1, f, "GD[" + i + "]", s, "points into the header");
                 Check.within(f, "GD[" + i + "]", off, gtBytes, fileSize);
-                Check.that(off + gtBytes <= gdOff || off >= gdOff + nGts * 4 || off == gdOff && false, f,
+                Check.that(off + gtBytes <= gdOff || off >= gdOff + nGts * 4, f,
                         "GD[" + i + "]", s, "grain table overlaps the grain directory");
             }
             gd[i] = s * 512;
@@ -153,26 +153,35 @@ final class SparseExtentSource extends MappedSource {
             r.data(off + within, inGrain);
             return;
         }
-        // compressed grain: marker (LBA u64, size u32) then zlib data of 'size' bytes
+        // compressed grain: marker (LBA u64, size u32) then zlib data of 'size' bytes. The marker is read with the
+        // data (one positional read per grain, none while only mapping extents): read the grain size plus slack,
+        // and the rest later if the marker says the compressed grain is longer.
         Check.within("vmdk", "GTE", off, 12, file.size());
-        ByteBuffer m = ByteBuffer.wrap(file.readBytes(off, 12)).order(ByteOrder.LITTLE_ENDIAN);
-        long lba = m.getLong(0);
-        long csize = m.getInt(8) & 0xFFFFFFFFL;
-        long expectLba = (vOffset - within) / 512;
-        Check.that(lba == expectLba, "vmdk", "grain marker LBA", lba, "expected " + expectLba);
-        Check.that(csize > 0 && csize <= 2 * grainBytes + 4096, "vmdk", "grain marker size", csize,
-                "implausible compressed grain size");
-        Check.within("vmdk", "compressed grain", off + 12, csize, file.size());
         r.kind = COMPRESSED;
-        r.fileOffset = off + 12;
-        r.compressedLength = csize;
+        r.fileOffset = off;
+        r.compressedLength = Math.min(12 + grainBytes + 1024, file.size() - off);
         r.clusterSize = (int) grainBytes;
+        r.clusterStart = vOffset - within;
         r.within = (int) within;
         r.length = inGrain;
     }
 
     @Override
-    protected byte[] decompress(Run r, byte[] comp) {
+    protected byte[] decompress(Run r, byte[] first) throws IOException {
+        ByteBuffer m = ByteBuffer.wrap(first, 0, 12).order(ByteOrder.LITTLE_ENDIAN);
+        long lba = m.getLong(0);
+        long csize = m.getInt(8) & 0xFFFFFFFFL;
+        long expectLba = r.clusterStart / 512;
+        Check.that(lba == expectLba, "vmdk", "grain marker LBA", lba, "expected " + expectLba);
+        Check.that(csize > 0 && csize <= 2 * grainBytes + 4096, "vmdk", "grain marker size", csize,
+                "implausible compressed grain size");
+        Check.within("vmdk", "compressed grain", r.fileOffset + 12, csize, file.size());
+        byte[] comp;
+        if (12 + csize <= first.length) {
+            comp = java.util.Arrays.copyOfRange(first, 12, (int) (12 + csize));
+        } else {
+            comp = file.readBytes(r.fileOffset + 12, (int) csize);
+        }
         // streamOptimized grains are zlib (RFC 1950) streams; the last grain of a disk may inflate to less than a
         // full grain, the rest is zeros
         java.util.zip.Inflater inf = new java.util.zip.Inflater(false);
