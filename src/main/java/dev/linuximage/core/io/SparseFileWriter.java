@@ -45,6 +45,15 @@ public final class SparseFileWriter {
     public static long write(ByteSource src, Path target, LongConsumer progress) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
+        // SIGINT/SIGTERM: the JVM runs shutdown hooks; remove the partial file so nothing half-done is left at all
+        Thread cleanup = new Thread(() -> {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort while the JVM exits
+            }
+        }, "sparse-writer-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         boolean ok = false;
         try {
             long written;
@@ -66,6 +75,11 @@ public final class SparseFileWriter {
         } finally {
             if (!ok) {
                 Files.deleteIfExists(tmp);
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to: it deletes the partial file
             }
         }
     }
