@@ -135,4 +135,30 @@ class QemuOracleTest {
         assertThat(Files.size(c)).isEqualTo(Files.size(q));
         assertThat(Files.mismatch(raw, c)).isEqualTo(4L << 20); // data identical; only the footer differs
     }
+
+    @Test
+    void patchedOnAStreamThroughAnOverlay() throws Exception {
+        Path dir = Tools.scratch("overlay-stream");
+        Path raw = Tools.rawDisk(dir, "src.raw", 4L << 20, 21);
+        Path img = dir.resolve("disk.qcow2");
+        Tools.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), img.toString());
+        byte[] patch = "patched without touching the input".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        long at = (2L << 20) + 333; // inside a hole of the qcow2
+        Path vhd = dir.resolve("out.vhd");
+        try (DiskImage d = DiskImages.open(img);
+             dev.linuximage.core.io.OverlaySource o = dev.linuximage.core.io.OverlaySource.inMemory(d.data())) {
+            o.write(at, java.nio.ByteBuffer.wrap(patch));
+            try (FixedVhdView v = FixedVhdView.of(o, dev.linuximage.core.format.vhd.FixedVhdOptions.defaults())) {
+                SparseFileWriter.write(v, vhd, null);
+            }
+        }
+        // expected: the raw disk with the patch applied
+        try (var ch = java.nio.channels.FileChannel.open(raw, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(patch), at);
+        }
+        Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString());
+        // the input is untouched: qemu still sees zeros there
+        assertThat(Tools.run(dir, "qemu-img", "compare", "-f", "qcow2", "-F", "raw", img.toString(),
+                raw.toString()).code()).isEqualTo(1);
+    }
 }
