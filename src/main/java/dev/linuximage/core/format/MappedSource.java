@@ -174,31 +174,40 @@ public abstract class MappedSource implements ByteSource {
         merger.finish();
     }
 
-    /** Inflates {@code comp} into exactly {@code out} bytes with the JDK's zlib ({@code nowrap}: raw deflate). */
-    protected static byte[] inflate(String format, long where, byte[] comp, int off, int outLen, boolean nowrap) {
-        java.util.zip.Inflater inf = new java.util.zip.Inflater(nowrap);
+    private static final ThreadLocal<java.util.zip.Inflater> RAW_INFLATER =
+            ThreadLocal.withInitial(() -> new java.util.zip.Inflater(true));
+    private static final ThreadLocal<java.util.zip.Inflater> ZLIB_INFLATER =
+            ThreadLocal.withInitial(() -> new java.util.zip.Inflater(false));
+
+    /**
+     * Inflates {@code len} bytes of {@code comp} from {@code off} with the JDK's zlib ({@code nowrap}: raw deflate)
+     * into at most {@code outLen} bytes. One reusable inflater per thread (no per-cluster native allocation).
+     *
+     * @param exact require exactly {@code outLen} bytes (qcow2); otherwise a shorter stream is zero-padded (the last
+     *              grain of a streamOptimized VMDK)
+     */
+    protected static byte[] inflate(String format, long where, byte[] comp, int off, int len, int outLen,
+                                    boolean nowrap, boolean exact) {
+        java.util.zip.Inflater inf = (nowrap ? RAW_INFLATER : ZLIB_INFLATER).get();
+        inf.reset();
         try {
-            inf.setInput(comp, off, comp.length - off);
+            inf.setInput(comp, off, len);
             byte[] out = new byte[outLen];
             int n = 0;
-            while (n < outLen) {
+            while (n < outLen && !inf.finished()) {
                 int k = inf.inflate(out, n, outLen - n);
-                if (k == 0) {
-                    if (inf.finished() || inf.needsInput() || inf.needsDictionary()) {
-                        break;
-                    }
+                if (k == 0 && (inf.needsInput() || inf.needsDictionary())) {
+                    break;
                 }
                 n += k;
             }
-            if (n != outLen) {
+            if (exact ? n != outLen : (!inf.finished() && n < outLen)) {
                 throw new FormatException(format, "compressed cluster", where,
                         "inflated to " + n + " bytes instead of " + outLen);
             }
             return out;
         } catch (java.util.zip.DataFormatException e) {
             throw new FormatException(format, "compressed cluster", where, "corrupt deflate data: " + e.getMessage());
-        } finally {
-            inf.end();
         }
     }
 

@@ -178,7 +178,7 @@ public final class Qcow2Source extends MappedSource {
     protected byte[] decompress(Run r, byte[] comp) throws IOException {
         if (h.compressionType() == 0) {
             // qcow2 zlib clusters are raw deflate streams (no zlib header), window bits -12
-            return inflate("qcow2", r.fileOffset, comp, 0, clusterSize, true);
+            return inflate("qcow2", r.fileOffset, comp, 0, comp.length, clusterSize, true, true);
         }
         try (var in = new io.airlift.compress.zstd.ZstdInputStream(new ByteArrayInputStream(comp))) {
             byte[] out = in.readNBytes(clusterSize);

@@ -176,34 +176,12 @@ final class SparseExtentSource extends MappedSource {
         Check.that(csize > 0 && csize <= 2 * grainBytes + 4096, "vmdk", "grain marker size", csize,
                 "implausible compressed grain size");
         Check.within("vmdk", "compressed grain", r.fileOffset + 12, csize, file.size());
-        byte[] comp;
-        if (12 + csize <= first.length) {
-            comp = java.util.Arrays.copyOfRange(first, 12, (int) (12 + csize));
-        } else {
-            comp = file.readBytes(r.fileOffset + 12, (int) csize);
-        }
         // streamOptimized grains are zlib (RFC 1950) streams; the last grain of a disk may inflate to less than a
         // full grain, the rest is zeros
-        java.util.zip.Inflater inf = new java.util.zip.Inflater(false);
-        try {
-            inf.setInput(comp);
-            byte[] out = new byte[r.clusterSize];
-            int n = 0;
-            while (n < out.length && !inf.finished()) {
-                int k = inf.inflate(out, n, out.length - n);
-                if (k == 0 && (inf.needsInput() || inf.needsDictionary())) {
-                    break;
-                }
-                n += k;
-            }
-            if (!inf.finished() && n < out.length) {
-                throw new FormatException("vmdk", "compressed grain", r.fileOffset, "truncated zlib stream");
-            }
-            return out;
-        } catch (java.util.zip.DataFormatException e) {
-            throw new FormatException("vmdk", "compressed grain", r.fileOffset, "corrupt zlib data: " + e.getMessage());
-        } finally {
-            inf.end();
+        if (12 + csize <= first.length) {
+            return inflate("vmdk", r.fileOffset, first, 12, (int) csize, r.clusterSize, false, false);
         }
+        byte[] comp = file.readBytes(r.fileOffset + 12, (int) csize);
+        return inflate("vmdk", r.fileOffset, comp, 0, comp.length, r.clusterSize, false, false);
     }
 }
