@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Benchmark: our `convert` vs `qemu-img convert -O vpc -o subformat=fixed,force_size=on`, same inputs, same run.
+#
+# Shapes (at BENCH_SCALE=1):  sparse = 20 GiB virtual with ~2 GiB scattered random data,
+#                             full   = 8 GiB fully written (random),
+#                             text   = 4 GiB compressible (text).
+# Formats: qcow2, qcow2c (compressed), vhdx, vhd (dynamic), vmdk (monolithicSparse), vmdks (streamOptimized), vdi.
+#
+# Options (environment):
+#   BENCH_SCALE=0.05        multiply every size (default 1)
+#   BENCH_SHAPES="sparse"   subset of shapes (default "sparse full text")
+#   BENCH_FORMATS="qcow2 vhdx"  subset of formats (default all)
+#   BENCH_DIR=bench/out     work directory (gitignored); inputs are cached there between runs
+#   BENCH_JAR=target/quarkus-app/quarkus-run.jar
+# Prints one line per case: seconds (ours incl. JVM start-up and fsync; qemu-img + `sync FILE`), ratio ours/qemu, peak RSS of each (MiB; ours runs with
+# -Xmx256m, so the Java heap is bounded by that), allocated size of each output (du) and of the input data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCALE=${BENCH_SCALE:-1}
+SHAPES=${BENCH_SHAPES:-"sparse full text"}
+FORMATS=${BENCH_FORMATS:-"qcow2 qcow2c vhdx vhd vmdk vmdks vdi"}
+DIR=${BENCH_DIR:-bench/out}
+JAR=${BENCH_JAR:-target/quarkus-app/quarkus-run.jar}
+[ -f "$JAR" ] || { echo "build first: ./mvnw -o package -DskipTests ($JAR missing)" >&2; exit 1; }
+for t in qemu-img /usr/bin/time java du; do command -v "$t" >/dev/null || { echo "missing tool: $t" >&2; exit 1; }; done
+mkdir -p "$DIR"
+
+mib() { awk -v s="$SCALE" -v m="$1" 'BEGIN { v = int(m * s); if (v < 1) v = 1; print v }'; }
+
+make_raw() { # shape -> path of a raw source (cached)
+  local shape=$1 f="$DIR/src-$1-$SCALE.raw"
+  [ -f "$f" ] && { echo "$f"; return; }
+  local chunk="$DIR/chunk-64m.bin"
+  [ -f "$chunk" ] || head -c $((64 << 20)) /dev/urandom > "$chunk"
+  case $shape in
+    sparse)
+      local virt data n stride i
+      virt=$(mib 20480); data=$(mib 2048)
+      truncate -s "${virt}M" "$f.tmp"
+      n=$(( (data + 63) / 64 )); stride=$(( virt / n ))
+      for ((i = 0; i < n; i++)); do
+        dd if="$chunk" of="$f.tmp" bs=1M count=$(( data < 64 ? data : 64 )) seek=$(( i * stride + 3 )) \
+           conv=notrunc,sparse status=none
+      done ;;
+    full)
+      local total i; total=$(mib 8192)
+      for ((i = 0; i < total; i += 64)); do
+        dd if="$chunk" of="$f.tmp" bs=1M count=$(( total - i < 64 ? total - i : 64 )) seek=$i conv=notrunc \
+           status=none
+      done ;;
+    text)
+      local total; total=$(mib 4096)
+      yes "The quick brown fox jumps over the lazy dog; lorem ipsum dolor sit amet $RANDOM" \
+        | head -c $((total << 20)) > "$f.tmp" ;;
+  esac
+  mv "$f.tmp" "$f"
+  echo "$f"
+}
+
+make_input() { # shape fmt -> path
+  local raw=$1 fmt=$2 out="$DIR/in-$(basename "$1" .raw).$2"
+  [ -f "$out" ] && { echo "$out"; return; }
+  case $fmt in
+    qcow2)  qemu-img convert -f raw -O qcow2 "$raw" "$out.tmp" ;;
+    qcow2c) qemu-img convert -c -f raw -O qcow2 "$raw" "$out.tmp" ;;
+    vhdx)   qemu-img convert -f raw -O vhdx -o subformat=dynamic "$raw" "$out.tmp" ;;
+    vhd)    qemu-img convert -f raw -O vpc -o subformat=dynamic,force_size=on "$raw" "$out.tmp" ;;
+    vmdk)   qemu-img convert -f raw -O vmdk -o subformat=monolithicSparse "$raw" "$out.tmp" ;;
+    vmdks)  qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$raw" "$out.tmp" ;;
+    vdi)    qemu-img convert -f raw -O vdi "$raw" "$out.tmp" ;;
+  esac
+  mv "$out.tmp" "$out"
+  echo "$out"
+}
+
+qfmt() { case $1 in qcow2c) echo qcow2 ;; vhd) echo vpc ;; vmdks) echo vmdk ;; *) echo "$1" ;; esac; }
+
+timed() { # log cmd... -> prints "seconds rss_kib"
+  local log=$1; shift
+  /usr/bin/time -f '%e %M' -o "$log" "$@" > /dev/null 2> "$log.err" || { cat "$log.err" >&2; return 1; }
+  cat "$log"
+}
+
+printf '%-8s %-7s %9s %9s %6s %9s %9s %10s %10s %10s\n' shape format ours_s qemu_s ratio ours_MiB qemu_MiB \
+  ours_du qemu_du input_data
+for shape in $SHAPES; do
+  raw=$(make_raw "$shape")
+  data_du=$(du -k "$raw" | cut -f1)
+  for fmt in $FORMATS; do
+    in=$(make_input "$raw" "$fmt")
+    sync
+    rm -f "$DIR/ours.vhd" "$DIR/qemu.vhd"
+    read -r os orss < <(timed "$DIR/ours.time" java -Xmx256m -jar "$JAR" convert "$in" "$DIR/ours.vhd" --quiet)
+    sync
+    # qemu-img does not fsync its output; ours does (before the atomic rename): time qemu-img + `sync FILE` so both
+    # pay for getting the data to disk, and neither pays for the other's dirty pages
+    read -r qs qrss < <(timed "$DIR/qemu.time" sh -c 'qemu-img convert -f "$1" -O vpc \
+      -o subformat=fixed,force_size=on "$2" "$3" && sync "$3"' sh "$(qfmt "$fmt")" "$in" "$DIR/qemu.vhd")
+    ratio=$(awk -v a="$os" -v b="$qs" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    printf '%-8s %-7s %9s %9s %6s %9d %9d %9dM %9dM %9dM\n' "$shape" "$fmt" "$os" "$qs" "$ratio" \
+      $((orss / 1024)) $((qrss / 1024)) $(( $(du -k "$DIR/ours.vhd" | cut -f1) / 1024 )) \
+      $(( $(du -k "$DIR/qemu.vhd" | cut -f1) / 1024 )) $((data_du / 1024))
+    if [ "${BENCH_VERIFY:-1}" = 1 ]; then
+      qemu-img compare -q -f vpc -F vpc "$DIR/ours.vhd" "$DIR/qemu.vhd" || echo "  !! outputs differ" >&2
+    fi
+    rm -f "$DIR/ours.vhd" "$DIR/qemu.vhd"
+  done
+done

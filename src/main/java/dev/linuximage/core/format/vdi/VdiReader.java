@@ -1,0 +1,138 @@
+package dev.linuximage.core.format.vdi;
+
+import dev.linuximage.core.format.Check;
+import dev.linuximage.core.format.DiskImage;
+import dev.linuximage.core.format.FormatException;
+import dev.linuximage.core.format.MappedSource;
+import dev.linuximage.core.format.OpenOptions;
+import dev.linuximage.core.format.SimpleDiskImage;
+import dev.linuximage.core.io.ByteSource;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reads VirtualBox VDI version 1.1 (VBox/vd-vdi.h layout): 64-byte text pre-header, signature 0xBEDA107F at 0x40,
+ * header at 0x48, block map of little-endian u32 (0xFFFFFFFF = unallocated, 0xFFFFFFFE = zero block) at
+ * {@code offBlocks}, data blocks at {@code offData + index * (cbBlock + cbBlockExtra)}. Fixed (static) and normal
+ * (dynamic) images; undo and differencing images are refused.
+ */
+public final class VdiReader {
+    static final String F = "vdi";
+    static final int SIGNATURE = 0xBEDA107F;
+    static final int TYPE_NORMAL = 1;
+    static final int TYPE_FIXED = 2;
+    static final int TYPE_UNDO = 3;
+    static final int TYPE_DIFF = 4;
+    static final long MAX_BLOCKS = 1L << 24;
+    static final int BLOCK_FREE = 0xFFFFFFFF;
+    static final int BLOCK_ZERO = 0xFFFFFFFE;
+
+    private VdiReader() {
+    }
+
+    public static boolean probe(byte[] head) {
+        return head.length >= 0x48 && ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt(0x40) == SIGNATURE;
+    }
+
+    public static DiskImage open(ByteSource file, OpenOptions opts) throws IOException {
+        long fileSize = file.size();
+        Check.that(fileSize >= 0x190, F, "file size", fileSize, "too small for a VDI header");
+        byte[] hb = file.readBytes(0, 0x190);
+        ByteBuffer b = ByteBuffer.wrap(hb).order(ByteOrder.LITTLE_ENDIAN);
+        // 1. magic
+        Check.that(b.getInt(0x40) == SIGNATURE, F, "signature", Integer.toHexString(b.getInt(0x40)), "not a VDI");
+        // 2. version
+        int version = b.getInt(0x44);
+        Check.that(version == 0x00010001, F, "version", Integer.toHexString(version), "only version 1.1 is known");
+        long cbHeader = b.getInt(0x48) & 0xFFFFFFFFL;
+        Check.range(F, "header size", cbHeader, 0x180, 4096);
+        int type = b.getInt(0x4C);
+        Check.that(type != TYPE_DIFF && type != TYPE_UNDO, F, "image type", type,
+                "differencing/undo VDI needs its parent - refused");
+        Check.that(type == TYPE_NORMAL || type == TYPE_FIXED, F, "image type", type, "unknown image type");
+        long offBlocks = b.getInt(0x154) & 0xFFFFFFFFL;
+        long offData = b.getInt(0x158) & 0xFFFFFFFFL;
+        long cbSector = b.getInt(0x168) & 0xFFFFFFFFL;
+        long size = b.getLong(0x170);
+        long cbBlock = b.getInt(0x178) & 0xFFFFFFFFL;
+        long cbExtra = b.getInt(0x17C) & 0xFFFFFFFFL;
+        long cBlocks = b.getInt(0x180) & 0xFFFFFFFFL;
+        // 3. bounds
+        Check.range(F, "disk size", size, 0, opts.maxVirtualSize());
+        Check.that(cbSector == 512, F, "sector size", cbSector, "only 512-byte sectors are supported");
+        Check.that(cbBlock >= 512 && cbBlock <= (256L << 20) && Long.bitCount(cbBlock) == 1, F, "block size",
+                cbBlock, "must be a power of two between 512 bytes and 256 MiB");
+        Check.range(F, "block extra", cbExtra, 0, cbBlock);
+        Check.range(F, "blocks", cBlocks, 0, MAX_BLOCKS);
+        Check.that(Check.mul(F, "blocks", cBlocks, cbBlock) >= size, F, "blocks", cBlocks,
+                "too few blocks for disk size " + size);
+        // 4. offset + length within the file
+        Check.within(F, "block map offset", offBlocks, cBlocks * 4, fileSize);
+        Check.that(offData <= fileSize, F, "data offset", offData, "past the end of the file");
+        // 5. alignment
+        Check.aligned(F, "block map offset", offBlocks, 512);
+        Check.aligned(F, "data offset", offData, 512);
+        Check.that(offBlocks >= 0x48 + cbHeader, F, "block map offset", offBlocks, "overlaps the header");
+        Check.that(offData >= offBlocks + cBlocks * 4, F, "data offset", offData, "overlaps the block map");
+        long needed = (size + cbBlock - 1) / cbBlock;
+        ByteBuffer t = ByteBuffer.allocate((int) (needed * 4)).order(ByteOrder.LITTLE_ENDIAN);
+        file.readFully(offBlocks, t);
+        t.flip();
+        int[] map = new int[(int) needed];
+        long stride = cbBlock + cbExtra;
+        for (int i = 0; i < needed; i++) {
+            int e = t.getInt();
+            if (e != BLOCK_FREE && e != BLOCK_ZERO) {
+                long idx = e & 0xFFFFFFFFL;
+                Check.that(idx < cBlocks, F, "block map[" + i + "]", idx, "block index beyond the block count");
+                long at = Check.add(F, "block map[" + i + "]", offData, Check.mul(F, "block map", idx, stride));
+                Check.within(F, "block map[" + i + "]", at + cbExtra, Math.min(cbBlock, size - (long) i * cbBlock),
+                        fileSize);
+            }
+            map[i] = e;
+        }
+        int[] sorted = Arrays.stream(map).filter(x -> x != BLOCK_FREE && x != BLOCK_ZERO).sorted().toArray();
+        for (int i = 1; i < sorted.length; i++) {
+            Check.that(sorted[i] != sorted[i - 1], F, "block map", sorted[i], "two entries point at the same block");
+        }
+        VdiSource src = new VdiSource(file, size, cbBlock, cbExtra, offData, map);
+        return new SimpleDiskImage(F, type == TYPE_FIXED ? "fixed" : "dynamic", src, fileSize, List.of(),
+                List.of(src));
+    }
+
+    static final class VdiSource extends MappedSource {
+        private final long blockSize;
+        private final long extra;
+        private final long offData;
+        private final int[] map;
+
+        VdiSource(ByteSource file, long size, long blockSize, long extra, long offData, int[] map) {
+            super(F, file, size);
+            this.blockSize = blockSize;
+            this.extra = extra;
+            this.offData = offData;
+            this.map = map;
+        }
+
+        @Override
+        protected void map(long vOffset, long maxLen, Run r) {
+            long bi = vOffset / blockSize;
+            long within = vOffset - bi * blockSize;
+            long len = Math.min(maxLen, blockSize - within);
+            int e = map[(int) bi];
+            if (e == BLOCK_FREE || e == BLOCK_ZERO) {
+                r.zero(len);
+            } else {
+                r.data(offData + (e & 0xFFFFFFFFL) * (blockSize + extra) + extra + within, len);
+            }
+        }
+    }
+
+    static FormatException bad(String field, Object v, String m) {
+        return new FormatException(F, field, v, m);
+    }
+}

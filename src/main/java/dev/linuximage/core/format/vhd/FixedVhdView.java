@@ -1,0 +1,135 @@
+package dev.linuximage.core.format.vhd;
+
+import dev.linuximage.core.format.FormatException;
+import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.io.BytesSource;
+import dev.linuximage.core.io.ConcatSource;
+import dev.linuximage.core.io.ExtentVisitor;
+import dev.linuximage.core.io.OverlaySource;
+import dev.linuximage.core.io.ZeroSource;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The bytes of a complete fixed VHD file for a disk, without writing anything: the disk's bytes, zeros up to the next
+ * whole MiB, then the 512-byte footer. Extents are those of the disk, ZERO for the padding, DATA for the footer.
+ * A GPT's backup header and entries are moved to the new last sector (see {@code GptRelocation}); the input is
+ * never modified (patches live in an in-memory overlay of a few sectors).
+ *
+ * <p>Closing the view does not close the disk.
+ */
+public final class FixedVhdView implements ByteSource {
+    public static final long MIB = 1 << 20;
+
+    private final OverlaySource view;
+    private final long diskSize;
+    private final long alignedSize;
+    private final byte[] footer;
+    private final List<String> notes;
+
+    private FixedVhdView(OverlaySource view, long diskSize, long alignedSize, byte[] footer, List<String> notes) {
+        this.view = view;
+        this.diskSize = diskSize;
+        this.alignedSize = alignedSize;
+        this.footer = footer;
+        this.notes = List.copyOf(notes);
+    }
+
+    /** Aligns {@code size} bytes up to a whole MiB (1 B → 1 MiB; 0 → 0). */
+    public static long alignUp(long size) {
+        return (size + MIB - 1) / MIB * MIB;
+    }
+
+    /** Builds the view; the size cap is checked before anything is read. */
+    public static FixedVhdView of(ByteSource disk, FixedVhdOptions options) throws IOException {
+        long size = disk.size();
+        if (size > options.maxSize() || size > Long.MAX_VALUE - MIB) {
+            throw new FormatException("vhd", "virtual size", size,
+                    "exceeds the maximum of " + options.maxSize() + " bytes (--max-size)");
+        }
+        long aligned = alignUp(size);
+        if (aligned > options.maxSize()) {
+            throw new FormatException("vhd", "aligned size", aligned,
+                    "exceeds the maximum of " + options.maxSize() + " bytes once aligned to 1 MiB (--max-size)");
+        }
+        if (aligned == 0) {
+            throw new FormatException("vhd", "virtual size", 0, "an empty disk cannot become a VHD");
+        }
+        long ts = options.timestamp() != null ? options.timestamp()
+                : Instant.now().getEpochSecond() - VhdFooter.VHD_EPOCH;
+        UUID id = options.uniqueId() != null ? options.uniqueId() : UUID.randomUUID();
+        byte[] footer = VhdFooter.fixed(aligned, ts & 0xFFFFFFFFL, id);
+        ByteSource base = ConcatSource.of(nonClosing(disk), new ZeroSource(aligned - size), new BytesSource(footer));
+        OverlaySource overlay = new OverlaySource(base, 512, 1 << 20, null);
+        List<String> notes = new ArrayList<>();
+        if (aligned != size) {
+            notes.add("virtual size " + size + " aligned up to " + aligned + " bytes");
+            GptRelocation.relocate(overlay, size, aligned, notes);
+        }
+        return new FixedVhdView(overlay, size, aligned, footer, notes);
+    }
+
+    private static ByteSource nonClosing(ByteSource s) {
+        return new ByteSource() {
+            @Override
+            public long size() {
+                return s.size();
+            }
+
+            @Override
+            public int read(long offset, ByteBuffer dst) throws IOException {
+                return s.read(offset, dst);
+            }
+
+            @Override
+            public void extents(long offset, long length, ExtentVisitor visitor) throws IOException {
+                s.extents(offset, length, visitor);
+            }
+        };
+    }
+
+    /** Size of the whole VHD file in bytes: {@link #diskSize()} + 512. */
+    @Override
+    public long size() {
+        return alignedSize + VhdFooter.SIZE;
+    }
+
+    /** Virtual size of the VHD (MiB-aligned), in bytes. */
+    public long diskSize() {
+        return alignedSize;
+    }
+
+    /** Size of the input disk in bytes. */
+    public long inputSize() {
+        return diskSize;
+    }
+
+    public byte[] footer() {
+        return footer.clone();
+    }
+
+    /** What the view changed (alignment, GPT relocation) and why something was not changed. */
+    public List<String> notes() {
+        return notes;
+    }
+
+    @Override
+    public int read(long offset, ByteBuffer dst) throws IOException {
+        return view.read(offset, dst);
+    }
+
+    @Override
+    public void extents(long offset, long length, ExtentVisitor visitor) throws IOException {
+        view.extents(offset, length, visitor);
+    }
+
+    @Override
+    public void close() throws IOException {
+        view.close();
+    }
+}

@@ -1,0 +1,211 @@
+package dev.linuximage.core.io;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
+
+/**
+ * Streams a {@link ByteSource} into a file once, sparse: ZERO extents are skipped (seeked over) and DATA is tested
+ * for zeros at 4 KiB granularity so all-zero blocks become holes too. Writes to a temporary name in the target's
+ * directory and renames it atomically at the end, so an interrupted run never leaves a half-written file under the
+ * final name. Two reader threads (chunk {@code i} goes to reader {@code i % 2}) read and decompress the source into
+ * a bounded pool of buffers while the caller's thread scans for zeros and writes with positional I/O (order does not
+ * matter), so memory is bounded by {@code BUFFERS * CHUNK} whatever the disk size.
+ */
+public final class SparseFileWriter {
+    static final int CHUNK = 4 << 20;
+    static final int READERS = 2;
+    static final int BUFFERS = 6;
+    static final int GRANULE = 4096;
+
+    private SparseFileWriter() {
+    }
+
+    private record Chunk(long offset, ByteBuffer buf) {
+    }
+
+    private static final Chunk END = new Chunk(-1, null);
+
+    /**
+     * @param progress receives the number of source bytes processed so far (monotonic), may be {@code null}
+     * @return bytes actually written (non-zero data)
+     */
+    public static long write(ByteSource src, Path target, LongConsumer progress) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
+        // SIGINT/SIGTERM: the JVM runs shutdown hooks; remove the partial file so nothing half-done is left at all
+        Thread cleanup = new Thread(() -> {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort while the JVM exits
+            }
+        }, "sparse-writer-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        boolean ok = false;
+        try {
+            long written;
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                written = pump(src, out, progress);
+                // the size is right even if the tail is a hole
+                if (out.size() < src.size()) {
+                    out.write(ByteBuffer.allocate(1), src.size() - 1);
+                }
+                out.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            ok = true;
+            return written;
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(tmp);
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to: it deletes the partial file
+            }
+        }
+    }
+
+    private static long pump(ByteSource src, FileChannel out, LongConsumer progress) throws IOException {
+        BlockingQueue<ByteBuffer> pool = new ArrayBlockingQueue<>(BUFFERS);
+        for (int i = 0; i < BUFFERS; i++) {
+            pool.add(ByteBuffer.allocateDirect(CHUNK));
+        }
+        BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(BUFFERS + READERS);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> readers = new ArrayList<>();
+        for (int k = 0; k < READERS; k++) {
+            final int me = k;
+            Thread reader = new Thread(() -> {
+                long[] index = {0};
+                try {
+                    src.extents(0, src.size(), e -> {
+                        if (!e.isData()) {
+                            return;
+                        }
+                        for (long o = e.offset(); o < e.end(); o += CHUNK) {
+                            if (index[0]++ % READERS != me) {
+                                continue;
+                            }
+                            ByteBuffer b;
+                            try {
+                                b = pool.take();
+                            } catch (InterruptedException ie) {
+                                throw new InterruptedIOException("reader interrupted");
+                            }
+                            b.clear().limit((int) Math.min(CHUNK, e.end() - o));
+                            src.readFully(o, b);
+                            b.flip();
+                            put(full, new Chunk(o, b));
+                        }
+                    });
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    try {
+                        put(full, END);
+                    } catch (IOException ignored) {
+                        // interrupted while finishing: the writer sees the failure
+                    }
+                }
+            }, "sparse-writer-reader-" + k);
+            reader.setDaemon(true);
+            reader.start();
+            readers.add(reader);
+        }
+        long written = 0;
+        long done = 0;
+        try {
+            int ended = 0;
+            while (ended < READERS) {
+                Chunk c = full.take();
+                if (c == END) {
+                    ended++;
+                    continue;
+                }
+                if (failure.get() != null) {
+                    break;
+                }
+                long[] w = {0};
+                ByteBuffer buf = c.buf();
+                ZeroScan.split(buf, c.offset(), GRANULE, x -> {
+                    if (x.isData()) {
+                        int from = (int) (x.offset() - c.offset());
+                        ByteBuffer part = buf.duplicate().position(from).limit(from + (int) x.length());
+                        long p = x.offset();
+                        while (part.hasRemaining()) {
+                            p += out.write(part, p);
+                        }
+                        w[0] += x.length();
+                    }
+                });
+                written += w[0];
+                if (progress != null) {
+                    done = Math.max(done, c.offset() + buf.limit());
+                    progress.accept(done);
+                }
+                pool.add(buf);
+            }
+        } catch (InterruptedException e) {
+            readers.forEach(Thread::interrupt);
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        } catch (IOException | RuntimeException e) {
+            readers.forEach(Thread::interrupt);
+            throw e;
+        }
+        if (failure.get() != null) {
+            // unblock readers waiting for a buffer (interrupting a FileChannel read closes it: failure path only)
+            readers.forEach(Thread::interrupt);
+        }
+        try {
+            for (Thread r : readers) {
+                r.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        }
+        Throwable t = failure.get();
+        if (t instanceof IOException io) {
+            throw io;
+        }
+        if (t instanceof RuntimeException re) {
+            throw re;
+        }
+        if (t instanceof Error err) {
+            throw err;
+        }
+        if (progress != null) {
+            progress.accept(src.size());
+        }
+        return written;
+    }
+
+    private static void put(BlockingQueue<Chunk> q, Chunk c) throws IOException {
+        try {
+            q.put(c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        }
+    }
+}
