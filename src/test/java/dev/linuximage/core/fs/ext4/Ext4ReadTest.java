@@ -21,9 +21,9 @@ class Ext4ReadTest {
     static void buildTree() throws Exception {
         work = Tools.workDir("read");
         tree = work.resolve("tree");
-        Trees.build(tree, 42, 3000, true);
+        Trees.build(tree, 42, 2000, true);
         inlineTree = work.resolve("tree-inline");
-        Trees.build(inlineTree, 42, 3000, false);
+        Trees.build(inlineTree, 42, 2000, false);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -50,7 +50,7 @@ class Ext4ReadTest {
             String expectType = name.startsWith("ext4") ? "ext4" : name.substring(0, 4);
             assertThat(fs.type()).isEqualTo(expectType);
             FileSystem.Node big = fs.lookup(fs.root(), "bigdir").orElseThrow();
-            assertThat(fs.list(big)).hasSize(3000);
+            assertThat(fs.list(big)).hasSize(2000);
         }
     }
 
