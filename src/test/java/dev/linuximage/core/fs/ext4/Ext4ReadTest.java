@@ -43,6 +43,8 @@ class Ext4ReadTest {
         Path img = work.resolve(name + ".img");
         Path t = name.contains("inline") ? inlineTree : tree;
         Tools.mkfs(img, "48M", t, opts.split(" "));
+        Tools.indexDirectories(img);
+        assertThat(Tools.indexed(img, "/bigdir")).as("bigdir has an htree").isTrue();
         try (FileByteSource src = FileByteSource.openReadOnly(img);
              Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             assertThat(fs.writable()).isFalse();

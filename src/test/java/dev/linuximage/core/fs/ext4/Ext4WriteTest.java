@@ -45,6 +45,8 @@ class Ext4WriteTest {
     void everyChangeLeavesACleanFileSystem(String name, String opts) throws Exception {
         Path img = work.resolve(name + ".img");
         Tools.mkfs(img, "64M", tree, opts.split(" "));
+        Tools.indexDirectories(img);
+        assertThat(Tools.indexed(img, "/bigdir")).as("bigdir has an htree").isTrue();
         Path model = work.resolve(name + "-model");
         Mirror.copyTree(tree, model);
         Random r = new Random(name.hashCode());
@@ -108,6 +110,7 @@ class Ext4WriteTest {
             assertThat(fs.freeBytes()).isLessThan(free0);
         }
         Tools.assertClean(img);
+        assertThat(Tools.indexed(img, "/bigdir")).as("index dropped on insert").isFalse();
         Mirror.assertDumpMatches(model, img, work.resolve(name + "-dump"));
         Tools.Stat host = Tools.stat(img, "/etc/hostname");
         assertThat(host).isEqualTo(new Tools.Stat("regular", 0640, 7, 8, 1, 5000));

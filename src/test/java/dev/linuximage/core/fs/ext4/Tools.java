@@ -68,6 +68,23 @@ final class Tools {
         }
     }
 
+    /**
+     * Builds htree indexes the way a real system gets them: mke2fs -d writes linear directories, e2fsck -fD
+     * re-indexes every directory of more than one block (exit 1 = "changes made" is expected).
+     */
+    static void indexDirectories(Path img) throws Exception {
+        Result r = run(List.of("e2fsck", "-fyD", img.toString()));
+        if (r.exit() > 1) {
+            throw new AssertionError("e2fsck -fyD exit " + r.exit() + "\n" + r.out() + r.stderr());
+        }
+    }
+
+    /** True when debugfs reports {@code path} as an htree-indexed directory (EXT4_INDEX_FL 0x1000). */
+    static boolean indexed(Path img, String path) throws Exception {
+        var m = java.util.regex.Pattern.compile("Flags: 0x([0-9a-f]+)").matcher(debugfs(img, "stat " + path).out());
+        return m.find() && (Long.parseLong(m.group(1), 16) & 0x1000) != 0;
+    }
+
     /** e2fsck -fn: returns the result; exit 0 means clean. */
     static Result fsck(Path img) throws Exception {
         return run(List.of("e2fsck", "-fn", img.toString()));
