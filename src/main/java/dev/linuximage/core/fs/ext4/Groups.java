@@ -82,7 +82,7 @@ final class Groups {
     }
 
     private long descOffset(long g) {
-        return (sb.firstDataBlock + 1) * sb.blockSize + g * sb.descSize;
+        return sb.gdtStart * sb.blockSize + g * sb.descSize;
     }
 
     /** bg_checksum: crc32c (metadata_csum, low 16 bits) or crc16 (gdt_csum), kernel ext4_group_desc_csum. */

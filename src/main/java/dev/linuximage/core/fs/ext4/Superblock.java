@@ -82,6 +82,8 @@ final class Superblock {
     final int descSize;
     final long groupCount;
     final long gdtBlocks;
+    /** First block of the group descriptor table: the block after the one holding the superblock. */
+    final long gdtStart;
     final long firstIno;
     final int incompat;
     final int roCompat;
@@ -117,14 +119,23 @@ final class Superblock {
         firstIno = rev == 0 ? 11 : Le.u32(raw, 0x54);
         blocksPerGroup = Le.u32(raw, 0x20);
         inodesPerGroup = Le.u32(raw, 0x28);
-        if (blocksPerGroup < 8 || blocksPerGroup > 8L * blockSize) {
+        // bigalloc: bitmaps count clusters of 2^(s_log_cluster_size - s_log_block_size) blocks
+        long clusterRatio = 1;
+        if ((roCompat & RO_BIGALLOC) != 0) {
+            long logCluster = Le.u32(raw, 0x1C);
+            if (logCluster < logBs || logCluster - logBs > 16) {
+                throw new Ext4CorruptException("superblock s_log_cluster_size " + logCluster);
+            }
+            clusterRatio = 1L << (logCluster - logBs);
+        }
+        if (blocksPerGroup < 8 || blocksPerGroup > 8L * blockSize * clusterRatio) {
             throw new Ext4CorruptException("superblock s_blocks_per_group " + blocksPerGroup);
         }
         if (inodesPerGroup < 1 || inodesPerGroup > 8L * blockSize) {
             throw new Ext4CorruptException("superblock s_inodes_per_group " + inodesPerGroup);
         }
         firstDataBlock = Le.u32(raw, 0x14);
-        if (firstDataBlock != (blockSize == 1024 ? 1 : 0)) {
+        if (firstDataBlock != (blockSize == 1024 && clusterRatio == 1 ? 1 : 0)) {
             throw new Ext4CorruptException("superblock s_first_data_block " + firstDataBlock + " for block size "
                     + blockSize);
         }
@@ -151,7 +162,8 @@ final class Superblock {
         }
         // 6. group descriptor table: right after the superblock's block, within the file system
         gdtBlocks = (groupCount * descSize + blockSize - 1) / blockSize;
-        if (firstDataBlock + 1 + gdtBlocks > blocksCount) {
+        gdtStart = 1024 / blockSize + 1;
+        if (gdtStart + gdtBlocks > blocksCount) {
             throw new Ext4CorruptException("group descriptor table of " + gdtBlocks + " blocks exceeds "
                     + blocksCount + " blocks");
         }
