@@ -38,6 +38,7 @@ class Ext4WriteTest {
             "ext4-no-64bit|-t ext4 -O ^64bit",
             "ext4-no-flexbg|-t ext4 -O ^flex_bg",
             "ext4-csum-seed|-t ext4 -O metadata_csum_seed",
+            "ext4-orphan-file|-t ext4 -O orphan_file",
             "ext3|-t ext3",
             "ext2|-t ext2",
             "ext2-1k-128|-t ext2 -b 1024 -I 128",
