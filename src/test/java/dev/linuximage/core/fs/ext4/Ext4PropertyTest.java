@@ -21,13 +21,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * reader equal to the model. The seed is printed; rerun one with {@code -Dext4.seed=N}.
  */
 class Ext4PropertyTest {
-    private static final int OPS = 150;
+    private static final int OPS = 400;
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "ext4|-t ext4",
             "ext4-1k|-t ext4 -b 1024",
             "ext3|-t ext3",
+            "ext4-uninit-bg|-t ext4 -O ^metadata_csum,uninit_bg",
+            "ext2-1k|-t ext2 -b 1024",
     })
     void randomSequencesStayConsistent(String name, String opts) throws Exception {
         long seed = Long.getLong("ext4.seed", System.nanoTime());
@@ -42,9 +44,16 @@ class Ext4PropertyTest {
         try (FileByteSource src = FileByteSource.openReadWrite(img);
              Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             Mirror m = new Mirror(fs, model);
+            int changes = 0;
             for (int i = 0; i < OPS; i++) {
+                long before = fs.freeBytes() ^ treeSignature(model);
                 step(m, r, model);
+                if ((fs.freeBytes() ^ treeSignature(model)) != before) {
+                    changes++;
+                }
             }
+            System.out.println("Ext4PropertyTest " + name + ": " + changes + " of " + OPS + " steps changed the tree");
+            assertThat(changes).as(ctx + ": the sequence must actually change things").isGreaterThan(OPS / 3);
         }
         Tools.Result fsck = Tools.fsck(img);
         assertThat(fsck.exit()).as(ctx + "\n" + fsck.out()).isZero();
@@ -53,6 +62,19 @@ class Ext4PropertyTest {
              Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             Trees.assertSame(model, fs);
         }
+    }
+
+    /** A cheap fingerprint of the model: paths, sizes and modes. */
+    private static long treeSignature(Path model) throws IOException {
+        long h = 17;
+        try (var s = Files.walk(model)) {
+            for (Path p : s.sorted().toList()) {
+                h = h * 31 + p.toString().hashCode();
+                h = h * 31 + Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size()
+                        + (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+        return h;
     }
 
     private static List<String> walk(Path model, boolean dirs, boolean others) throws IOException {
