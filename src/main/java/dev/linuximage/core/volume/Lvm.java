@@ -230,12 +230,29 @@ public final class Lvm {
             long extentBytes = extentSectors * 512;
             Map<String, Object> pvSecs = optSection(vgSec, "physical_volumes");
             Map<String, Object> lvSecs = optSection(vgSec, "logical_volumes");
+            // Old-style snapshots: a hidden LV with a "snapshot" segment names its COW store, itself a plain LV.
+            java.util.Set<String> cowStores = new java.util.HashSet<>();
+            for (Object v : lvSecs.values()) {
+                if (v instanceof Map<?, ?> lv) {
+                    for (Object seg : lv.values()) {
+                        if (seg instanceof Map<?, ?> sm && "snapshot".equals(sm.get("type"))
+                                && sm.get("cow_store") instanceof String cow) {
+                            cowStores.add(cow);
+                        }
+                    }
+                }
+            }
             for (Map.Entry<String, Object> e : lvSecs.entrySet()) {
                 if (!(e.getValue() instanceof Map)) {
                     continue;
                 }
                 @SuppressWarnings("unchecked")
                 Map<String, Object> lv = (Map<String, Object>) e.getValue();
+                if (cowStores.contains(e.getKey())) {
+                    out.add(new LogicalVolume(vg, e.getKey(), lv.get("id") instanceof String s ? s : "", -1, null,
+                            "unsupported: snapshot (copy-on-write store)"));
+                    continue;
+                }
                 out.add(mapLv(vg, e.getKey(), lv, extentBytes, pvSecs, byUuid));
             }
         }

@@ -550,8 +550,8 @@ public final class GuestDisk implements GuestFiles {
                 throw new GuestPathException(path, "exists and is not a regular file (" + n.type() + ")");
             }
             byte[] before = n.size() <= options.readCapBytes() ? read(path) : null;
-            record(path, "modify", before, content, null);
             if (options.dryRun()) {
+                record(path, "modify", before, content, null);
                 overlay.put(loc.path(), content.clone());
                 return;
             }
@@ -560,20 +560,22 @@ public final class GuestDisk implements GuestFiles {
                 loc.fs().setAttributes(loc.fs().lookup(loc.parent(), loc.name()).orElse(n), mode, uid, gid, null);
             }
             loc.fs().flush();
+            record(path, "modify", before, content, null); // only what really happened is recorded
             return;
         }
         if (loc.name().isEmpty()) {
             throw new GuestPathException(path, "is a directory");
         }
         byte[] before = inOverlay ? overlay.get(loc.path()) : null;
-        record(path, before != null ? "modify" : "create", before, content, null);
         if (options.dryRun()) {
+            record(path, before != null ? "modify" : "create", before, content, null);
             overlay.put(loc.path(), content.clone());
             return;
         }
         loc.parentFs().createFile(loc.parent(), loc.name(), mode != null ? mode : 0644, uid != null ? uid : 0,
                 gid != null ? gid : 0, content);
         loc.parentFs().flush();
+        record(path, "create", null, content, null);
     }
 
     @Override
@@ -593,13 +595,15 @@ public final class GuestDisk implements GuestFiles {
                 }
                 continue;
             }
-            record(cur, "mkdir", null, null, String.format(Locale.ROOT, "mode %04o", mode & 07777));
+            String what = String.format(Locale.ROOT, "mode %04o", mode & 07777);
             if (options.dryRun()) {
+                record(cur, "mkdir", null, null, what);
                 continue; // later components cannot be resolved either; each is recorded
             }
             Loc loc = resolve(cur, true).orElseThrow(() -> new GuestPathException(path, "parent vanished"));
             loc.parentFs().mkdir(loc.parent(), loc.name(), mode & 07777, 0, 0);
             loc.parentFs().flush();
+            record(cur, "mkdir", null, null, what);
         }
     }
 
@@ -610,11 +614,11 @@ public final class GuestDisk implements GuestFiles {
         if (loc.node().isPresent() || loc.name().isEmpty()) {
             throw new java.nio.file.FileAlreadyExistsException(path);
         }
-        record(path, "symlink", null, null, "-> " + target);
         if (!options.dryRun()) {
             loc.parentFs().symlink(loc.parent(), loc.name(), target, 0, 0);
             loc.parentFs().flush();
         }
+        record(path, "symlink", null, null, "-> " + target);
     }
 
     @Override
@@ -640,13 +644,14 @@ public final class GuestDisk implements GuestFiles {
                 && loc.node().get().size() <= ChangeLog.DIFF_LIMIT) {
             before = read(path);
         }
-        record(path, "delete", before, null, "");
         if (options.dryRun()) {
+            record(path, "delete", before, null, "");
             overlay.put(loc.path(), null);
             return true;
         }
         loc.parentFs().unlink(loc.parent(), loc.name());
         loc.parentFs().flush();
+        record(path, "delete", before, null, "");
         return true;
     }
 
@@ -655,11 +660,11 @@ public final class GuestDisk implements GuestFiles {
         checkWritable(path);
         Loc loc = resolveExisting(path, true);
         FileSystem.Node n = loc.node().orElseThrow(() -> new java.nio.file.NoSuchFileException(path));
-        record(path, "chmod", null, null, String.format(Locale.ROOT, "mode %04o -> %04o", n.mode(), mode & 07777));
         if (!options.dryRun()) {
             loc.fs().setAttributes(n, mode & 07777, null, null, null);
             loc.fs().flush();
         }
+        record(path, "chmod", null, null, String.format(Locale.ROOT, "mode %04o -> %04o", n.mode(), mode & 07777));
     }
 
     @Override

@@ -20,6 +20,12 @@ public final class XfsFixture {
 
     public static Path build(Path dir, String name, long sizeMiB, String extraEtc) throws IOException,
             InterruptedException {
+        return build(dir, name, sizeMiB, extraEtc, null);
+    }
+
+    /** {@code extraEtc}/{@code extraRoot}: protofile lines added inside /etc and at the root. */
+    public static Path build(Path dir, String name, long sizeMiB, String extraEtc, String extraRoot)
+            throws IOException, InterruptedException {
         Path src = Files.createDirectories(dir.resolve(name + "-src"));
         Path osr = Files.writeString(src.resolve("os-release"), "NAME=\"Rocky Linux\"\nID=rocky\nVERSION_ID=\"9.4\"\n"
                 + "PRETTY_NAME=\"Rocky Linux 9.4 (Blue Onyx)\"\n");
@@ -53,6 +59,9 @@ public final class XfsFixture {
         p.append(" $\n$\n");
         p.append("big.bin ---644 0 0 ").append(bigf).append('\n');
         p.append("link-inline l--777 0 0 /etc/os-release\n");
+        if (extraRoot != null) {
+            p.append(extraRoot);
+        }
         // No long (remote) symlink: mkfs.xfs 6.1 -p writes remote symlink blocks without their v5 XSLM header
         // (xfs_repair -n then reports "bad symlink header"), so such a fixture would be corrupt from the start.
         p.append("$\n");
