@@ -42,8 +42,16 @@ public record DiskScan(PartitionTable table, List<Volume> volumes, List<String> 
                         warnings));
             }
         }
+        List<LogicalVolume> lvs = List.of();
         if (!pvs.isEmpty()) {
-            for (LogicalVolume lv : Lvm.logicalVolumes(pvs)) {
+            try {
+                lvs = Lvm.logicalVolumes(pvs);
+            } catch (IOException e) {
+                warnings.add("LVM: " + e.getMessage()); // the partitions stay usable
+            }
+        }
+        if (!lvs.isEmpty()) {
+            for (LogicalVolume lv : lvs) {
                 if (!lv.unsupported().isEmpty()) {
                     out.add(new Volume(lv.devPath(), null, lv, null, lv.unsupported()));
                 } else {
