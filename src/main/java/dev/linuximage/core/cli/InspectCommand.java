@@ -108,6 +108,9 @@ public class InspectCommand implements Callable<Integer> {
                         f.put("uuid", fs.uuid());
                         f.put("size", fs.totalBytes());
                         f.put("used", fs.totalBytes() - fs.freeBytes());
+                        if (fs instanceof dev.linuximage.core.fs.xfs.XfsFileSystem x) {
+                            f.put("logClean", x.logClean());
+                        }
                     } catch (IOException e) {
                         n.put("error", e.getMessage());
                     }

@@ -4,6 +4,7 @@ import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.FileSystems;
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.GuestPathException;
+import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.ByteSource;
 
 import java.io.IOException;
@@ -49,6 +50,7 @@ public final class GuestDisk implements GuestFiles {
     private final String rootVolume;
     /** Dry-run overlay: resolved guest path → content ({@code null} = deleted). */
     private final Map<String, byte[]> overlay = new HashMap<>();
+    private final Map<String, String> readOnlyReasons = new HashMap<>();
 
     private GuestDisk(DiskScan scan, GuestOptions options, ChangeLog log, String rootVolume) {
         this.scan = scan;
@@ -128,11 +130,36 @@ public final class GuestDisk implements GuestFiles {
         FileSystem fs = openFs.get(v.name());
         if (fs == null) {
             boolean writable = options.writable() && !options.dryRun();
-            fs = FileSystems.probe(v.source(), writable).orElseThrow(() -> new IOException(v.name()
-                    + ": file system no longer recognised"));
+            try {
+                fs = FileSystems.probe(v.source(), writable).orElse(null);
+            } catch (UnsupportedFsFeatureException e) {
+                if (!writable) {
+                    throw e;
+                }
+                // e.g. an XFS log that needs recovery: still readable; writes name this reason.
+                fs = FileSystems.probe(v.source(), false).orElse(null);
+                readOnlyReasons.put(v.name(), e.getMessage());
+                warnings.add(v.name() + " opened read-only: " + e.getMessage());
+            }
+            if (fs == null) {
+                throw new IOException(v.name() + ": file system no longer recognised");
+            }
             openFs.put(v.name(), fs);
         }
         return fs;
+    }
+
+    /** Throws the reason a file system could not be opened for writing, if it could not. */
+    private void checkFsWritable(FileSystem fs) throws IOException {
+        if (options.dryRun() || fs.writable()) {
+            return;
+        }
+        for (Map.Entry<String, FileSystem> e : openFs.entrySet()) {
+            if (e.getValue() == fs && readOnlyReasons.containsKey(e.getKey())) {
+                throw new UnsupportedFsFeatureException(fs.type(), "writing to " + e.getKey() + " ("
+                        + readOnlyReasons.get(e.getKey()) + ")");
+            }
+        }
     }
 
     private void mountRoot(Volume v) throws IOException {
@@ -555,6 +582,7 @@ public final class GuestDisk implements GuestFiles {
                 overlay.put(loc.path(), content.clone());
                 return;
             }
+            checkFsWritable(loc.fs());
             loc.fs().replaceContent(n, content);
             if (mode != null || uid != null || gid != null) {
                 loc.fs().setAttributes(loc.fs().lookup(loc.parent(), loc.name()).orElse(n), mode, uid, gid, null);
@@ -572,6 +600,7 @@ public final class GuestDisk implements GuestFiles {
             overlay.put(loc.path(), content.clone());
             return;
         }
+        checkFsWritable(loc.parentFs());
         loc.parentFs().createFile(loc.parent(), loc.name(), mode != null ? mode : 0644, uid != null ? uid : 0,
                 gid != null ? gid : 0, content);
         loc.parentFs().flush();
@@ -601,6 +630,7 @@ public final class GuestDisk implements GuestFiles {
                 continue; // later components cannot be resolved either; each is recorded
             }
             Loc loc = resolve(cur, true).orElseThrow(() -> new GuestPathException(path, "parent vanished"));
+            checkFsWritable(loc.parentFs());
             loc.parentFs().mkdir(loc.parent(), loc.name(), mode & 07777, 0, 0);
             loc.parentFs().flush();
             record(cur, "mkdir", null, null, what);
@@ -615,6 +645,7 @@ public final class GuestDisk implements GuestFiles {
             throw new java.nio.file.FileAlreadyExistsException(path);
         }
         if (!options.dryRun()) {
+            checkFsWritable(loc.parentFs());
             loc.parentFs().symlink(loc.parent(), loc.name(), target, 0, 0);
             loc.parentFs().flush();
         }
@@ -649,6 +680,7 @@ public final class GuestDisk implements GuestFiles {
             overlay.put(loc.path(), null);
             return true;
         }
+        checkFsWritable(loc.parentFs());
         loc.parentFs().unlink(loc.parent(), loc.name());
         loc.parentFs().flush();
         record(path, "delete", before, null, "");
@@ -661,6 +693,7 @@ public final class GuestDisk implements GuestFiles {
         Loc loc = resolveExisting(path, true);
         FileSystem.Node n = loc.node().orElseThrow(() -> new java.nio.file.NoSuchFileException(path));
         if (!options.dryRun()) {
+            checkFsWritable(loc.fs());
             loc.fs().setAttributes(n, mode & 07777, null, null, null);
             loc.fs().flush();
         }

@@ -207,4 +207,34 @@ class GuestDiskTest {
                     .isInstanceOf(GuestPathException.class).hasMessageContaining("bios-boot");
         }
     }
+
+    @Test
+    void dirtyXfsLogKeepsTheRootReadableAndNamesTheReasonOnWrite() throws Exception {
+        Path disk = GuestDiskFixture.copy(fx.disk(), tmp.resolve("disk.raw"));
+        Path root = GuestDiskFixture.extract(disk, fx.partitions().get(2), tmp.resolve("root.xfs"));
+        String sb = Tools.run("xfs_db", "-r", "-c", "sb 0", "-c", "print logstart blocksize agblocks agblklog",
+                root.toString());
+        long logstart = Long.parseLong(sb.replaceAll("(?s).*logstart = (\\d+).*", "$1"));
+        int bs = Integer.parseInt(sb.replaceAll("(?s).*blocksize = (\\d+).*", "$1"));
+        long agblocks = Long.parseLong(sb.replaceAll("(?s).*agblocks = (\\d+).*", "$1"));
+        int agblklog = Integer.parseInt(sb.replaceAll("(?s).*agblklog = (\\d+).*", "$1"));
+        long logByte = fx.partitions().get(2).startBytes()
+                + ((logstart >>> agblklog) * agblocks + (logstart & ((1L << agblklog) - 1))) * bs;
+        try (FileByteSource src = FileByteSource.openReadWrite(disk)) {
+            byte[] op = src.readBytes(logByte + 512, 16);
+            assertThat(op[9] & 0x20).as("mkfs left an unmount record").isEqualTo(0x20);
+            op[9] = 0; // the last log record is no longer an unmount record: the log needs recovery
+            src.write(logByte + 512, java.nio.ByteBuffer.wrap(op));
+        }
+        try (FileByteSource src = FileByteSource.openReadWrite(disk);
+             GuestDisk g = GuestDisk.open(src, GuestOptions.readWrite(), new ChangeLog())) {
+            assertThat(g.warnings()).anyMatch(w -> w.startsWith("part3 opened read-only") && w.contains("log"));
+            assertThat(text(g, "/etc/os-release")).contains("ID=rocky");
+            assertThatThrownBy(() -> g.write("/etc/hostname", "x\n".getBytes()))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("part3")
+                    .hasMessageContaining("log is dirty");
+            g.write("/boot/efi/EFI/debian/grub.cfg", "still writable\n".getBytes());
+            assertThat(text(g, "/boot/efi/EFI/debian/grub.cfg")).isEqualTo("still writable\n");
+        }
+    }
 }
