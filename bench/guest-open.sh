@@ -48,7 +48,7 @@ sed -i 's/^\$$/$/' "$WORK/root.proto"
 DISK=$WORK/disk20g.raw
 rm -f "$DISK" "$WORK/root.xfs" "$WORK/esp.fat"
 truncate -s 20G "$DISK"
-sgdisk -q -n1:2048:+64M -t1:ef00 -n2:0:+1M -t2:ef02 -n3:0:0 -t3:8304 "$DISK"
+sgdisk -n1:2048:+64M -t1:ef00 -n2:0:+1M -t2:ef02 -n3:0:0 -t3:8304 "$DISK" >/dev/null
 ROOT_START=$(sgdisk -i 3 "$DISK" | awk '/First sector/ {print $3}')
 truncate -s 1G "$WORK/root.xfs"
 mkfs.xfs -q -f -m uuid=11111111-2222-3333-4444-555555555555 -p "$WORK/root.proto" "$WORK/root.xfs"
