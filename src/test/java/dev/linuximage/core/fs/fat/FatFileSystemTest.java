@@ -108,20 +108,26 @@ class FatFileSystemTest {
             fs.unlink(fs.root(), "a long directory name");
             fs.rename(path(fs, "EFI", "debian"), "grub.cfg", path(fs, "EFI"), "grub-renamed.cfg");
             fs.setAttributes(path(fs, "STARTUP.NSH"), null, null, null, 1_700_000_000L);
+            fs.mkdir(fs.root(), "Top Level Dir", 0755, 0, 0);
+            // a directory moved across parents: its ".." must follow (fsck.vfat checks it)
+            fs.rename(path(fs, "EFI"), "Microsoft Boot Directory", path(fs, "Top Level Dir"), "moved-dir");
+            fs.rename(fs.root(), "STARTUP.NSH", fs.root(), "startup.nsh");
             fs.flush();
         }
         fsckClean(img);
         assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/grub-renamed.cfg")).isEqualTo("set timeout=1\n");
-        assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/Microsoft Boot Directory/bootmgfw.efi.long-name"))
+        assertThat(Tools.run("mtype", "-i", img.toString(), "::/Top Level Dir/moved-dir/bootmgfw.efi.long-name"))
                 .isEqualTo("efi");
+        assertThat(Tools.run("mdir", "-i", img.toString(), "::/EFI")).doesNotContain("Microsoft");
         assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/debian/shimx64-variant-39.efi")).isEqualTo("v39");
-        assertThat(Tools.run("mtype", "-i", img.toString(), "::/STARTUP.NSH")).isEqualTo("fs0:");
+        assertThat(Tools.run("mtype", "-i", img.toString(), "::/startup.nsh")).isEqualTo("fs0:");
+        assertThat(Tools.run("mdir", "-i", img.toString(), "::/")).contains("startup.nsh");
         Path back = tmp.resolve("back.bin");
         Tools.run("mcopy", "-i", img.toString(), "::/big.bin", back.toString());
         assertThat(Files.readAllBytes(back)).isEqualTo(newBig);
         String root = Tools.run("mdir", "-i", img.toString(), "::/");
         assertThat(root).doesNotContain("a long directory name");
-        assertThat(Tools.run("mdir", "-i", img.toString(), "::/STARTUP.NSH")).contains("2023-11-14");
+        assertThat(Tools.run("mdir", "-i", img.toString(), "::/startup.nsh")).contains("2023-11-14");
         // free-space accounting agrees with the oracle after re-opening
         try (FileByteSource src = FileByteSource.openReadOnly(img); FatFileSystem fs = FatFileSystem.open(src,
                 false)) {
