@@ -719,9 +719,16 @@ public final class FatFileSystem implements FileSystem {
             }
             w.write(d.slotOffsets()[slot + k], ByteBuffer.wrap(l));
         }
+        boolean atEnd = (d.bytes()[(slot + need - 1) * 32] & 0xff) == 0;
         byte[] e = dirEntry(shortName, attr, cluster, size, epoch);
         long off = d.slotOffsets()[slot + lfnCount];
         w.write(off, ByteBuffer.wrap(e));
+        int next = slot + need;
+        if (atEnd && next < d.slotOffsets().length && d.bytes()[next * 32] != 0) {
+            // We used the free tail after the end marker: keep a 0x00 end marker after our entries so stale bytes
+            // beyond it (allowed there by §6.1) never become visible entries.
+            w.write(d.slotOffsets()[next], ByteBuffer.wrap(new byte[] {0}));
+        }
         return off;
     }
 
