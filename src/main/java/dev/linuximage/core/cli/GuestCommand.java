@@ -1,13 +1,219 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.fs.GuestFiles;
+import dev.linuximage.core.fs.GuestPathException;
+import dev.linuximage.core.fs.UnsupportedFsFeatureException;
+import dev.linuximage.core.fs.guest.ChangeLog;
+import dev.linuximage.core.fs.guest.DiskFiles;
+import dev.linuximage.core.fs.guest.GuestDisk;
+import dev.linuximage.core.fs.guest.GuestOptions;
+import dev.linuximage.core.fs.guest.ReadOnlyGuestException;
+import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.partition.PartitionTableException;
+import dev.linuximage.core.volume.LvmException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
-@Command(name = "guest", description = "Not implemented yet.")
+/** {@code linuximage guest ls|cat|put|rm <disk> <guest-path> ...}: unprivileged access to a guest's files. */
+@Command(name = "guest", mixinStandardHelpOptions = true,
+        description = "Read or write a guest file system without mounting it.",
+        subcommands = {GuestCommand.Ls.class, GuestCommand.Cat.class, GuestCommand.Put.class, GuestCommand.Rm.class})
 public class GuestCommand implements Callable<Integer> {
+
     @Override
     public Integer call() {
-        throw new CoreException(ExitCodes.ERROR, "'guest' is not implemented yet");
+        throw new CoreException(ExitCodes.USAGE, "guest: missing subcommand (ls, cat, put, rm)");
+    }
+
+    /** Maps typed input errors to {@link ExitCodes#BAD_INPUT}; other I/O errors to {@link ExitCodes#ERROR}. */
+    static CoreException typed(IOException e) {
+        boolean bad = e instanceof GuestPathException || e instanceof UnsupportedFsFeatureException
+                || e instanceof PartitionTableException || e instanceof LvmException
+                || e instanceof NoSuchFileException || e instanceof ReadOnlyGuestException
+                || e instanceof DiskFiles.UnsupportedDiskFormatException;
+        String msg = e instanceof NoSuchFileException ? "no such file: " + e.getMessage() : e.getMessage();
+        return new CoreException(bad ? ExitCodes.BAD_INPUT : ExitCodes.ERROR, msg, e);
+    }
+
+    abstract static class Base implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "<disk>", description = "disk image")
+        Path disk;
+
+        @Parameters(index = "1", paramLabel = "<guest-path>", description = "absolute path in the guest")
+        String guestPath;
+
+        @Option(names = "--format", paramLabel = "F", description = "container format (default: auto)")
+        String format;
+
+        @Option(names = "--partition", paramLabel = "N", description = "use partition N as / (no fstab)")
+        Integer partition;
+
+        @Option(names = "--fs", paramLabel = "DEVICE",
+                description = "use this volume as / (no fstab): /dev/sda2, /dev/vg/lv, /dev/mapper/vg-lv, UUID=...,"
+                        + " LABEL=...")
+        String fsDevice;
+
+        abstract boolean writes();
+
+        boolean dryRun() {
+            return false;
+        }
+
+        abstract int run(GuestDisk guest, PrintStream out) throws IOException;
+
+        @Override
+        public Integer call() {
+            if (partition != null && fsDevice != null) {
+                throw new CoreException(ExitCodes.USAGE, "--partition and --fs are mutually exclusive");
+            }
+            GuestOptions opts = writes() ? (dryRun() ? GuestOptions.dryRunOptions() : GuestOptions.readWrite())
+                    : GuestOptions.readOnly();
+            try (ByteSource src = DiskFiles.open(disk, format, writes() && !dryRun())) {
+                ChangeLog log = new ChangeLog();
+                GuestDisk guest;
+                if (partition != null) {
+                    guest = GuestDisk.openVolume(src, "part" + partition, opts, log);
+                } else if (fsDevice != null) {
+                    guest = GuestDisk.openVolume(src, fsDevice, opts, log);
+                } else {
+                    guest = GuestDisk.open(src, opts, log);
+                }
+                try (guest) {
+                    int rc = run(guest, System.out);
+                    for (ChangeLog.Change c : log.changes()) {
+                        System.err.printf("%s %s %s%s%n", c.applied() ? "changed:" : "would change:", c.operation(),
+                                c.path(), c.diff().isEmpty() ? "" : "\n" + c.diff().stripTrailing());
+                    }
+                    System.out.flush();
+                    return rc;
+                }
+            } catch (IOException e) {
+                throw typed(e);
+            }
+        }
+    }
+
+    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List a guest directory.")
+    static class Ls extends Base {
+        @Override
+        boolean writes() {
+            return false;
+        }
+
+        @Override
+        int run(GuestDisk guest, PrintStream out) throws IOException {
+            Optional<GuestFiles.FileInfo> st = guest.stat(guestPath);
+            if (st.isEmpty()) {
+                throw new NoSuchFileException(guestPath);
+            }
+            if (st.get().type() != GuestFiles.Type.DIRECTORY) {
+                out.println(line(guest.lstat(guestPath).orElseThrow(), guestPath, guest));
+                return ExitCodes.OK;
+            }
+            for (GuestFiles.DirEntry e : guest.list(guestPath)) {
+                String p = guestPath.endsWith("/") ? guestPath + e.name() : guestPath + "/" + e.name();
+                Optional<GuestFiles.FileInfo> i = guest.lstat(p);
+                out.println(i.isPresent() ? line(i.get(), e.name(), guest) : "? " + e.name());
+            }
+            return ExitCodes.OK;
+        }
+
+        private static String line(GuestFiles.FileInfo i, String name, GuestDisk guest) throws IOException {
+            char t = switch (i.type()) {
+                case DIRECTORY -> 'd';
+                case SYMLINK -> 'l';
+                case FILE -> '-';
+                default -> '?';
+            };
+            String link = i.type() == GuestFiles.Type.SYMLINK ? " -> " + guest.readLink(i.path()) : "";
+            return String.format(Locale.ROOT, "%c%04o %5d %5d %12d %s%s", t, i.mode(), i.uid(), i.gid(), i.size(),
+                    name, link);
+        }
+    }
+
+    @Command(name = "cat", mixinStandardHelpOptions = true, description = "Print a guest file (symlinks followed).")
+    static class Cat extends Base {
+        @Override
+        boolean writes() {
+            return false;
+        }
+
+        @Override
+        int run(GuestDisk guest, PrintStream out) throws IOException {
+            guest.copyTo(guestPath, out);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "put", mixinStandardHelpOptions = true,
+            description = "Replace or create a guest file with the content of a local file.")
+    static class Put extends Base {
+        @Parameters(index = "2", paramLabel = "<local-file>")
+        Path local;
+
+        @Option(names = "--mode", paramLabel = "OCTAL", description = "permission bits, e.g. 0644")
+        String mode;
+
+        @Option(names = "--dry-run", description = "show what would change; write nothing")
+        boolean dry;
+
+        @Override
+        boolean writes() {
+            return true;
+        }
+
+        @Override
+        boolean dryRun() {
+            return dry;
+        }
+
+        @Override
+        int run(GuestDisk guest, PrintStream out) throws IOException {
+            if (Files.size(local) > GuestOptions.DEFAULT_READ_CAP) {
+                throw new CoreException(ExitCodes.USAGE, "local file larger than " + GuestOptions.DEFAULT_READ_CAP
+                        + " bytes");
+            }
+            byte[] content = Files.readAllBytes(local);
+            if (mode != null) {
+                guest.write(guestPath, content, Integer.parseInt(mode, 8), 0, 0);
+            } else {
+                guest.write(guestPath, content);
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a guest file, symlink or empty dir.")
+    static class Rm extends Base {
+        @Option(names = "--dry-run", description = "show what would change; write nothing")
+        boolean dry;
+
+        @Override
+        boolean writes() {
+            return true;
+        }
+
+        @Override
+        boolean dryRun() {
+            return dry;
+        }
+
+        @Override
+        int run(GuestDisk guest, PrintStream out) throws IOException {
+            if (!guest.delete(guestPath)) {
+                throw new NoSuchFileException(guestPath);
+            }
+            return ExitCodes.OK;
+        }
     }
 }

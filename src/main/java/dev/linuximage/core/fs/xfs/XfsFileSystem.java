@@ -1,0 +1,747 @@
+package dev.linuximage.core.fs.xfs;
+
+import dev.linuximage.core.fs.FileSystem;
+import dev.linuximage.core.fs.GuestFiles;
+import dev.linuximage.core.fs.UnsupportedFsFeatureException;
+import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.io.WritableByteSource;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.zip.CRC32C;
+
+/**
+ * XFS v5 (CRC-enabled) reader with a narrow, safe writer, without mounting. References: "XFS Algorithms &amp; Data
+ * Structures" 3rd edition (xfs-documentation), chapters on the superblock (§13), inodes (§16), data extents (§17),
+ * directories (§18) and symbolic links (§20). All on-disk integers are big-endian; CRC32C fields are stored
+ * little-endian and computed with the field zeroed.
+ *
+ * <p>Reads: short-form, block, leaf and node directories (through their data blocks), local/extent/btree data forks,
+ * holes and unwritten extents as zeros, inline and remote symlinks.
+ *
+ * <p>Writes (only with a clean log and known features): {@link #replaceContent} when the new content fits in the
+ * file's already-allocated, written, unshared blocks (updates {@code di_size}, times, change count and the inode
+ * CRC), and {@link #setAttributes}. Everything that would allocate or free inodes or blocks (create, mkdir, symlink,
+ * unlink, rename, growing a file) is refused with {@link UnsupportedFsFeatureException} naming the operation.
+ */
+public final class XfsFileSystem implements FileSystem {
+    static final int S_IFMT = 0170000;
+    static final int S_IFDIR = 0040000;
+    static final int S_IFREG = 0100000;
+    static final int S_IFLNK = 0120000;
+    static final int FMT_LOCAL = 1;
+    static final int FMT_EXTENTS = 2;
+    static final int FMT_BTREE = 3;
+    static final long DIFLAG2_REFLINK = 1L << 1;
+    static final long DIFLAG2_BIGTIME = 1L << 3;
+    static final long DIFLAG2_NREXT64 = 1L << 4;
+    /** Directory data blocks live below this byte offset of a directory (§18.4, XFS_DIR2_LEAF_OFFSET). */
+    static final long DIR_LEAF_OFFSET = 32L << 30;
+    /** Upper bound on extent records we collect for one fork (memory bound on hostile btrees). */
+    static final int MAX_EXTENTS = 1_000_000;
+
+    private final ByteSource dev;
+    private final XfsSuperblock sb;
+    private final boolean logClean;
+    private final boolean writable;
+    private long cachedExtentsIno = -1;
+    private List<Extent> cachedExtents;
+
+    /** A data-fork mapping: file blocks {@code [startOff, startOff + count)} at fs block {@code startBlock}. */
+    record Extent(long startOff, long startBlock, long count, boolean unwritten) {
+    }
+
+    /** A decoded v3 inode; {@code raw} is the whole on-disk inode. */
+    record Inode(long ino, int mode, int format, int uid, int gid, long nlink, long size, long mtime, int diFlags,
+                 long flags2, long nextents, int forkSize, byte[] raw) {
+        int type() {
+            return mode & S_IFMT;
+        }
+    }
+
+    private XfsFileSystem(ByteSource dev, XfsSuperblock sb, boolean writable) throws IOException {
+        this.dev = dev;
+        this.sb = sb;
+        this.logClean = XfsLog.isClean(dev, sb);
+        if (writable) {
+            if (!(dev instanceof WritableByteSource)) {
+                throw new IOException("xfs: device is not writable");
+            }
+            if (!logClean) {
+                throw new UnsupportedFsFeatureException("xfs", "writing while the log is dirty (needs log recovery:"
+                        + " mount the file system once or run xfs_repair)");
+            }
+            if ((sb.roCompat() & ~XfsSuperblock.RO_COMPAT_KNOWN) != 0) {
+                throw new UnsupportedFsFeatureException("xfs", "writing with ro-compat features 0x"
+                        + Long.toHexString(sb.roCompat() & ~XfsSuperblock.RO_COMPAT_KNOWN));
+            }
+            if (sb.logIncompat() != 0) {
+                throw new UnsupportedFsFeatureException("xfs", "writing with log-incompat features 0x"
+                        + Long.toHexString(sb.logIncompat()));
+            }
+        }
+        this.writable = writable;
+    }
+
+    /** True when {@code dev} holds an XFS superblock magic ({@code XFSB}) at byte 0. */
+    public static boolean probe(ByteSource dev) throws IOException {
+        return dev.size() >= 512 && ByteBuffer.wrap(dev.readBytes(0, 4)).getInt() == 0x58465342;
+    }
+
+    /** Opens an XFS v5 file system; {@code writable} needs a clean log and a {@link WritableByteSource}. */
+    public static XfsFileSystem open(ByteSource dev, boolean writable) throws IOException {
+        if (dev.size() < 512) {
+            throw new IOException("xfs: device smaller than a superblock");
+        }
+        byte[] first = dev.readBytes(0, 512);
+        int sect = ByteBuffer.wrap(first).getShort(102) & 0xffff;
+        byte[] s = sect > 512 && sect <= 32768 && dev.size() >= sect ? dev.readBytes(0, sect) : first;
+        return new XfsFileSystem(dev, XfsSuperblock.parse(s, dev.size()), writable);
+    }
+
+    /** False when the log holds changes that need recovery (reads may then be stale; writes are refused). */
+    public boolean logClean() {
+        return logClean;
+    }
+
+    @Override
+    public String type() {
+        return "xfs";
+    }
+
+    @Override
+    public String label() {
+        return sb.label();
+    }
+
+    @Override
+    public String uuid() {
+        return sb.uuid();
+    }
+
+    @Override
+    public long totalBytes() {
+        return sb.dblocks() * sb.blockSize();
+    }
+
+    /** Free bytes summed over the AGF headers (free-space btrees plus the AG free list). */
+    @Override
+    public long freeBytes() {
+        try {
+            long free = 0;
+            for (int ag = 0; ag < sb.agCount(); ag++) {
+                long base = (long) ag * sb.agBlocks() * sb.blockSize();
+                ByteBuffer agf = ByteBuffer.wrap(dev.readBytes(base + sb.sectSize(), 64));
+                if (agf.getInt(0) != 0x58414746) {
+                    return sb.fdblocks() * sb.blockSize();
+                }
+                free += (agf.getInt(52) & 0xffffffffL) + (agf.getInt(48) & 0xffffffffL);
+            }
+            return free * sb.blockSize();
+        } catch (IOException e) {
+            return sb.fdblocks() * sb.blockSize();
+        }
+    }
+
+    @Override
+    public boolean writable() {
+        return writable;
+    }
+
+    // ---- inodes -------------------------------------------------------------------------------------------------
+
+    long inodeOffset(long ino) throws IOException {
+        long ag = ino >>> (sb.agBlkLog() + sb.inopbLog());
+        long agbno = (ino >>> sb.inopbLog()) & ((1L << sb.agBlkLog()) - 1);
+        long idx = ino & ((1L << sb.inopbLog()) - 1);
+        if (ino <= 0 || ag >= sb.agCount() || agbno >= sb.agBlocks()) {
+            throw new IOException("xfs: inode number " + ino + " outside the file system");
+        }
+        long off = (ag * sb.agBlocks() + agbno) * sb.blockSize() + idx * sb.inodeSize();
+        if (off > dev.size() - sb.inodeSize()) {
+            throw new IOException("xfs: inode " + ino + " beyond the device");
+        }
+        return off;
+    }
+
+    Inode inode(long ino) throws IOException {
+        byte[] raw = dev.readBytes(inodeOffset(ino), sb.inodeSize());
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        if ((b.getShort(0) & 0xffff) != 0x494e) {
+            throw new IOException("xfs: inode " + ino + ": bad magic");
+        }
+        if (raw[4] != 3) {
+            throw new IOException("xfs: inode " + ino + ": version " + raw[4] + " (v5 file systems use 3)");
+        }
+        if (Integer.reverseBytes(b.getInt(100)) != inodeCrc(raw)) {
+            throw new IOException("xfs: inode " + ino + ": CRC32C mismatch");
+        }
+        if (b.getLong(152) != ino) {
+            throw new IOException("xfs: inode " + ino + ": di_ino says " + b.getLong(152));
+        }
+        int mode = b.getShort(2) & 0xffff;
+        int format = raw[5] & 0xff;
+        long flags2 = b.getLong(120);
+        long nextents = (flags2 & DIFLAG2_NREXT64) != 0 ? b.getLong(24) : b.getInt(76) & 0xffffffffL;
+        int forkOff = raw[82] & 0xff;
+        int literal = sb.inodeSize() - 176;
+        int forkSize = forkOff == 0 ? literal : forkOff * 8;
+        if (forkSize > literal) {
+            throw new IOException("xfs: inode " + ino + ": di_forkoff " + forkOff + " beyond the inode");
+        }
+        long size = b.getLong(56);
+        if (size < 0) {
+            throw new IOException("xfs: inode " + ino + ": negative di_size");
+        }
+        return new Inode(ino, mode, format, b.getInt(8), b.getInt(12), b.getInt(16) & 0xffffffffL, size,
+                time(b, 40, flags2), b.getShort(90) & 0xffff, flags2, nextents, forkSize, raw);
+    }
+
+    private int inodeCrc(byte[] raw) {
+        byte[] c = raw.clone();
+        c[100] = c[101] = c[102] = c[103] = 0;
+        CRC32C crc = new CRC32C();
+        crc.update(c);
+        return (int) crc.getValue();
+    }
+
+    /** Seconds since the epoch: bigtime = u64 ns since 1901-12-13T20:45:52Z (§16.2), else s32 seconds. */
+    private static long time(ByteBuffer b, int off, long flags2) {
+        if ((flags2 & DIFLAG2_BIGTIME) != 0) {
+            return Long.divideUnsigned(b.getLong(off), 1_000_000_000L) - (1L << 31);
+        }
+        return b.getInt(off);
+    }
+
+    private static void putTime(ByteBuffer b, int off, long flags2, long epochSeconds) {
+        if ((flags2 & DIFLAG2_BIGTIME) != 0) {
+            b.putLong(off, (epochSeconds + (1L << 31)) * 1_000_000_000L);
+        } else {
+            b.putInt(off, (int) epochSeconds);
+            b.putInt(off + 4, 0);
+        }
+    }
+
+    private Node node(Inode i) {
+        GuestFiles.Type t = switch (i.type()) {
+            case S_IFDIR -> GuestFiles.Type.DIRECTORY;
+            case S_IFREG -> GuestFiles.Type.FILE;
+            case S_IFLNK -> GuestFiles.Type.SYMLINK;
+            default -> GuestFiles.Type.OTHER;
+        };
+        return new Node(i.ino(), t, i.size(), i.mode() & 07777, i.uid(), i.gid(), i.mtime(),
+                (int) Math.min(Integer.MAX_VALUE, i.nlink()));
+    }
+
+    // ---- data fork mapping --------------------------------------------------------------------------------------
+
+    List<Extent> extents(Inode in) throws IOException {
+        if (in.ino() == cachedExtentsIno) {
+            return cachedExtents;
+        }
+        List<Extent> out = new ArrayList<>();
+        ByteBuffer b = ByteBuffer.wrap(in.raw());
+        if (in.format() == FMT_EXTENTS) {
+            if (in.nextents() * 16 > in.forkSize()) {
+                throw new IOException("xfs: inode " + in.ino() + ": " + in.nextents() + " extents do not fit the "
+                        + "data fork of " + in.forkSize() + " bytes");
+            }
+            for (int k = 0; k < in.nextents(); k++) {
+                out.add(decode(b, 176 + k * 16));
+            }
+        } else if (in.format() == FMT_BTREE) {
+            // §17.2: an xfs_bmdr_block root in the inode: level, numrecs, keys, then pointers at maxrecs offset.
+            int level = b.getShort(176) & 0xffff;
+            int numrecs = b.getShort(178) & 0xffff;
+            int maxrecs = (in.forkSize() - 4) / 16;
+            if (level < 1 || level > 9 || numrecs > maxrecs) {
+                throw new IOException("xfs: inode " + in.ino() + ": bmap btree root level " + level + " numrecs "
+                        + numrecs + " invalid");
+            }
+            for (int k = 0; k < numrecs; k++) {
+                walkBmbt(b.getLong(176 + 4 + maxrecs * 8 + k * 8), level - 1, in.ino(), out);
+            }
+        } else {
+            throw new IOException("xfs: inode " + in.ino() + ": data fork format " + in.format()
+                    + " has no extents");
+        }
+        out.sort(Comparator.comparingLong(Extent::startOff));
+        for (int k = 1; k < out.size(); k++) {
+            Extent p = out.get(k - 1);
+            if (p.startOff() + p.count() > out.get(k).startOff()) {
+                throw new IOException("xfs: inode " + in.ino() + ": overlapping extents at file block "
+                        + out.get(k).startOff());
+            }
+        }
+        cachedExtentsIno = in.ino();
+        cachedExtents = out;
+        return out;
+    }
+
+    private void walkBmbt(long fsb, int level, long ino, List<Extent> out) throws IOException {
+        byte[] blk = dev.readBytes(sb.fsbToByte(fsb), sb.blockSize());
+        ByteBuffer b = ByteBuffer.wrap(blk);
+        if (b.getInt(0) != 0x424d4133) { // "BMA3"
+            throw new IOException("xfs: inode " + ino + ": bmap btree block " + fsb + " bad magic");
+        }
+        checkCrc(blk, 64, "bmap btree block " + fsb);
+        if ((b.getShort(4) & 0xffff) != level || b.getLong(56) != ino) {
+            throw new IOException("xfs: inode " + ino + ": bmap btree block " + fsb + " level/owner mismatch");
+        }
+        int numrecs = b.getShort(6) & 0xffff;
+        if (level == 0) {
+            if (numrecs > (sb.blockSize() - 72) / 16) {
+                throw new IOException("xfs: bmap btree leaf " + fsb + ": numrecs " + numrecs + " too large");
+            }
+            for (int k = 0; k < numrecs; k++) {
+                if (out.size() >= MAX_EXTENTS) {
+                    throw new UnsupportedFsFeatureException("xfs", "files with more than " + MAX_EXTENTS
+                            + " extents");
+                }
+                out.add(decode(b, 72 + k * 16));
+            }
+        } else {
+            int maxrecs = (sb.blockSize() - 72) / 16;
+            if (numrecs > maxrecs) {
+                throw new IOException("xfs: bmap btree node " + fsb + ": numrecs " + numrecs + " too large");
+            }
+            for (int k = 0; k < numrecs; k++) {
+                walkBmbt(b.getLong(72 + maxrecs * 8 + k * 8), level - 1, ino, out);
+            }
+        }
+    }
+
+    /** Unpacks a 128-bit bmbt record (§17.1): flag:1, startoff:54, startblock:52, blockcount:21. */
+    static Extent decode(ByteBuffer b, int off) {
+        long l0 = b.getLong(off);
+        long l1 = b.getLong(off + 8);
+        boolean unwritten = (l0 >>> 63) != 0;
+        long startOff = (l0 >>> 9) & ((1L << 54) - 1);
+        long startBlock = ((l0 & 0x1ff) << 43) | (l1 >>> 21);
+        long count = l1 & ((1L << 21) - 1);
+        return new Extent(startOff, startBlock, count, unwritten);
+    }
+
+    private void checkCrc(byte[] blk, int crcOff, String what) throws IOException {
+        byte[] c = blk.clone();
+        c[crcOff] = c[crcOff + 1] = c[crcOff + 2] = c[crcOff + 3] = 0;
+        CRC32C crc = new CRC32C();
+        crc.update(c);
+        if ((int) crc.getValue() != Integer.reverseBytes(ByteBuffer.wrap(blk).getInt(crcOff))) {
+            throw new IOException("xfs: " + what + ": CRC32C mismatch");
+        }
+    }
+
+    /** Reads file bytes through the mapping; holes and unwritten extents read as zeros. */
+    private int readMapped(Inode in, long offset, ByteBuffer dst) throws IOException {
+        if (offset >= in.size()) {
+            return -1;
+        }
+        List<Extent> ext = extents(in);
+        int bs = sb.blockSize();
+        int total = 0;
+        while (dst.hasRemaining() && offset < in.size()) {
+            long fblock = offset / bs;
+            int within = (int) (offset % bs);
+            Extent e = find(ext, fblock);
+            long runBlocks = e != null ? e.startOff() + e.count() - fblock : nextStart(ext, fblock) - fblock;
+            long runBytes = runBlocks * bs - within;
+            int n = (int) Math.min(Math.min(dst.remaining(), runBytes), in.size() - offset);
+            ByteBuffer view = dst.slice().limit(n);
+            if (e == null || e.unwritten()) {
+                while (view.hasRemaining()) {
+                    view.put((byte) 0);
+                }
+            } else {
+                long phys = sb.fsbToByte(e.startBlock() + (fblock - e.startOff())) + within;
+                long end = sb.fsbToByte(e.startBlock() + e.count() - 1) + bs;
+                if (phys + n > end) {
+                    throw new IOException("xfs: inode " + in.ino() + ": extent crosses an AG boundary");
+                }
+                dev.readFully(phys, view);
+            }
+            dst.position(dst.position() + n);
+            offset += n;
+            total += n;
+        }
+        return total;
+    }
+
+    static Extent find(List<Extent> ext, long fblock) {
+        int lo = 0;
+        int hi = ext.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            Extent e = ext.get(mid);
+            if (fblock < e.startOff()) {
+                hi = mid - 1;
+            } else if (fblock >= e.startOff() + e.count()) {
+                lo = mid + 1;
+            } else {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    private static long nextStart(List<Extent> ext, long fblock) {
+        for (Extent e : ext) {
+            if (e.startOff() > fblock) {
+                return e.startOff();
+            }
+        }
+        return Long.MAX_VALUE / 2;
+    }
+
+    // ---- directories --------------------------------------------------------------------------------------------
+
+    private record DirEnt(String name, long ino, int ftype) {
+    }
+
+    private List<DirEnt> dirEntries(Inode dir) throws IOException {
+        if (dir.type() != S_IFDIR) {
+            throw new IOException("xfs: inode " + dir.ino() + " is not a directory");
+        }
+        List<DirEnt> out = new ArrayList<>();
+        if (dir.format() == FMT_LOCAL) {
+            shortForm(dir, out);
+            return out;
+        }
+        int dbs = sb.dirBlockSize();
+        int fsbPerDirBlock = dbs / sb.blockSize();
+        List<Extent> ext = extents(dir);
+        long limitBlock = DIR_LEAF_OFFSET / sb.blockSize();
+        for (Extent e : ext) {
+            if (e.startOff() >= limitBlock) {
+                break;
+            }
+            long endBlock = Math.min(e.startOff() + e.count(), limitBlock);
+            long first = (e.startOff() + fsbPerDirBlock - 1) / fsbPerDirBlock * fsbPerDirBlock;
+            for (long fb = first; fb + fsbPerDirBlock <= endBlock; fb += fsbPerDirBlock) {
+                if (out.size() > 10_000_000) {
+                    throw new IOException("xfs: directory " + dir.ino() + " too large");
+                }
+                byte[] blk = new byte[dbs];
+                for (int k = 0; k < fsbPerDirBlock; k++) {
+                    dev.readFully(sb.fsbToByte(e.startBlock() + (fb - e.startOff()) + k),
+                            ByteBuffer.wrap(blk, k * sb.blockSize(), sb.blockSize()));
+                }
+                dataBlock(dir.ino(), blk, out);
+            }
+        }
+        return out;
+    }
+
+    private void shortForm(Inode dir, List<DirEnt> out) throws IOException {
+        byte[] r = dir.raw();
+        int base = 176;
+        int end = base + (int) Math.min(dir.size(), dir.forkSize());
+        if (dir.size() > dir.forkSize() || dir.size() < 6) {
+            throw new IOException("xfs: short-form directory " + dir.ino() + ": size " + dir.size() + " invalid");
+        }
+        int count = r[base] & 0xff;
+        int i8 = r[base + 1] & 0xff;
+        int inoLen = i8 > 0 ? 8 : 4;
+        int p = base + 2 + inoLen;
+        ByteBuffer b = ByteBuffer.wrap(r);
+        for (int k = 0; k < Math.max(count, i8); k++) {
+            if (p + 3 > end) {
+                throw new IOException("xfs: short-form directory " + dir.ino() + ": entry " + k + " overruns");
+            }
+            int nameLen = r[p] & 0xff;
+            int q = p + 3;
+            int entLen = 3 + nameLen + (sb.hasFtype() ? 1 : 0) + inoLen;
+            if (nameLen == 0 || p + entLen > end) {
+                throw new IOException("xfs: short-form directory " + dir.ino() + ": entry " + k + " overruns");
+            }
+            String name = new String(r, q, nameLen, StandardCharsets.UTF_8);
+            q += nameLen;
+            int ftype = sb.hasFtype() ? r[q++] & 0xff : 0;
+            long ino = inoLen == 8 ? b.getLong(q) : b.getInt(q) & 0xffffffffL;
+            out.add(new DirEnt(name, ino, ftype));
+            p += entLen;
+        }
+    }
+
+    private void dataBlock(long dirIno, byte[] blk, List<DirEnt> out) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(blk);
+        int magic = b.getInt(0);
+        int end;
+        if (magic == 0x58444233) { // XDB3: single-block directory with leaf entries and tail at the end
+            long count = b.getInt(blk.length - 8) & 0xffffffffL;
+            if (count > blk.length / 8) {
+                throw new IOException("xfs: directory " + dirIno + ": block tail count " + count + " invalid");
+            }
+            end = (int) (blk.length - 8 - count * 8);
+        } else if (magic == 0x58444433) { // XDD3: data block of a leaf/node directory
+            end = blk.length;
+        } else {
+            throw new IOException("xfs: directory " + dirIno + ": data block with bad magic 0x"
+                    + Integer.toHexString(magic));
+        }
+        checkCrc(blk, 4, "directory " + dirIno + " data block");
+        if (b.getLong(40) != dirIno) {
+            throw new IOException("xfs: directory " + dirIno + ": data block owner " + b.getLong(40));
+        }
+        int p = 64;
+        while (p + 8 <= end) {
+            if ((b.getShort(p) & 0xffff) == 0xffff) {
+                int len = b.getShort(p + 2) & 0xffff;
+                if (len < 8 || len % 8 != 0 || p + len > end) {
+                    throw new IOException("xfs: directory " + dirIno + ": free region of " + len + " bytes invalid");
+                }
+                p += len;
+                continue;
+            }
+            long ino = b.getLong(p);
+            int nameLen = blk[p + 8] & 0xff;
+            int raw = 8 + 1 + nameLen + (sb.hasFtype() ? 1 : 0) + 2;
+            int len = (raw + 7) & ~7;
+            if (nameLen == 0 || p + len > end) {
+                throw new IOException("xfs: directory " + dirIno + ": entry at " + p + " overruns the block");
+            }
+            String name = new String(blk, p + 9, nameLen, StandardCharsets.UTF_8);
+            int ftype = sb.hasFtype() ? blk[p + 9 + nameLen] & 0xff : 0;
+            if (!name.equals(".") && !name.equals("..")) {
+                out.add(new DirEnt(name, ino, ftype));
+            }
+            p += len;
+        }
+    }
+
+    // ---- FileSystem ---------------------------------------------------------------------------------------------
+
+    @Override
+    public Node root() throws IOException {
+        return node(inode(sb.rootIno()));
+    }
+
+    @Override
+    public Optional<Node> lookup(Node dir, String name) throws IOException {
+        for (DirEnt e : dirEntries(inode(dir.id()))) {
+            if (e.name().equals(name)) {
+                return Optional.of(node(inode(e.ino())));
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public List<Entry> list(Node dir) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        for (DirEnt e : dirEntries(inode(dir.id()))) {
+            GuestFiles.Type t = switch (e.ftype()) {
+                case 1 -> GuestFiles.Type.FILE;
+                case 2 -> GuestFiles.Type.DIRECTORY;
+                case 7 -> GuestFiles.Type.SYMLINK;
+                case 0 -> node(inode(e.ino())).type();
+                default -> GuestFiles.Type.OTHER;
+            };
+            out.add(new Entry(e.name(), e.ino(), t));
+        }
+        return out;
+    }
+
+    @Override
+    public int read(Node file, long offset, ByteBuffer dst) throws IOException {
+        Inode in = inode(file.id());
+        if (in.type() != S_IFREG) {
+            throw new IOException("xfs: inode " + in.ino() + " is not a regular file");
+        }
+        if (in.format() == FMT_LOCAL) {
+            throw new IOException("xfs: inode " + in.ino() + ": regular file in local format");
+        }
+        return readMapped(in, offset, dst);
+    }
+
+    @Override
+    public String readLink(Node symlink) throws IOException {
+        Inode in = inode(symlink.id());
+        if (in.type() != S_IFLNK) {
+            throw new IOException("xfs: inode " + in.ino() + " is not a symlink");
+        }
+        if (in.size() <= 0 || in.size() > 1024) {
+            throw new IOException("xfs: symlink " + in.ino() + ": length " + in.size() + " outside 1..1024");
+        }
+        int len = (int) in.size();
+        if (in.format() == FMT_LOCAL) {
+            if (len > in.forkSize()) {
+                throw new IOException("xfs: inline symlink " + in.ino() + " longer than its fork");
+            }
+            return new String(in.raw(), 176, len, StandardCharsets.UTF_8);
+        }
+        // §20.2: remote symlink blocks carry an XSLM header (56 bytes) before the target bytes.
+        byte[] out = new byte[len];
+        int got = 0;
+        for (Extent e : extents(in)) {
+            for (long k = 0; k < e.count() && got < len; k++) {
+                byte[] blk = dev.readBytes(sb.fsbToByte(e.startBlock() + k), sb.blockSize());
+                ByteBuffer b = ByteBuffer.wrap(blk);
+                if (b.getInt(0) != 0x58534c4d) {
+                    throw new IOException("xfs: symlink " + in.ino() + ": remote block bad magic");
+                }
+                checkCrc(blk, 12, "symlink " + in.ino() + " block");
+                int bytes = b.getInt(8);
+                if (bytes < 0 || bytes > sb.blockSize() - 56 || bytes > len - got) {
+                    throw new IOException("xfs: symlink " + in.ino() + ": remote block byte count " + bytes);
+                }
+                System.arraycopy(blk, 56, out, got, bytes);
+                got += bytes;
+            }
+        }
+        if (got != len) {
+            throw new IOException("xfs: symlink " + in.ino() + ": " + got + " of " + len + " bytes mapped");
+        }
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    // ---- writing ------------------------------------------------------------------------------------------------
+
+    private WritableByteSource w() throws IOException {
+        if (!writable) {
+            throw new UnsupportedFsFeatureException("xfs", "writing: opened read-only");
+        }
+        return (WritableByteSource) dev;
+    }
+
+    /**
+     * Rewrites a regular file in place. Refused (before any byte is written) when the content needs blocks the
+     * file does not own already (growing beyond its extents or into a hole), touches an unwritten extent, or the
+     * file is reflinked, realtime, immutable or append-only.
+     */
+    @Override
+    public void replaceContent(Node file, byte[] content) throws IOException {
+        WritableByteSource w = w();
+        Inode in = inode(file.id());
+        if (in.type() != S_IFREG) {
+            throw new IOException("xfs: inode " + in.ino() + " is not a regular file");
+        }
+        if ((in.diFlags() & 0x1) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "writing realtime files");
+        }
+        if ((in.diFlags() & (0x8 | 0x10)) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "writing immutable or append-only files");
+        }
+        if ((in.flags2() & DIFLAG2_REFLINK) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "writing a reflinked file (its extents may be shared)");
+        }
+        if (in.format() != FMT_EXTENTS && in.format() != FMT_BTREE) {
+            throw new UnsupportedFsFeatureException("xfs", "writing a file in data fork format " + in.format());
+        }
+        int bs = sb.blockSize();
+        long blocks = (content.length + (long) bs - 1) / bs;
+        List<Extent> ext = extents(in);
+        for (long fb = 0; fb < blocks; fb++) {
+            Extent e = find(ext, fb);
+            if (e == null) {
+                throw new UnsupportedFsFeatureException("xfs", "growing a file beyond its allocated extents (inode "
+                        + in.ino() + " has " + allocatedPrefix(ext) + " bytes allocated, " + content.length
+                        + " needed; block allocation is not implemented)");
+            }
+            if (e.unwritten()) {
+                throw new UnsupportedFsFeatureException("xfs", "writing into an unwritten (preallocated) extent");
+            }
+        }
+        for (long fb = 0; fb < blocks; fb++) {
+            Extent e = find(ext, fb);
+            byte[] buf = new byte[bs];
+            int off = (int) (fb * bs);
+            System.arraycopy(content, off, buf, 0, Math.min(bs, content.length - off));
+            w.write(sb.fsbToByte(e.startBlock() + fb - e.startOff()), ByteBuffer.wrap(buf));
+        }
+        long now = System.currentTimeMillis() / 1000;
+        byte[] raw = in.raw().clone();
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        b.putLong(56, content.length);
+        putTime(b, 40, in.flags2(), now);
+        putTime(b, 48, in.flags2(), now);
+        writeInode(w, in.ino(), raw);
+    }
+
+    private long allocatedPrefix(List<Extent> ext) {
+        long fb = 0;
+        Extent e;
+        while ((e = find(ext, fb)) != null && !e.unwritten()) {
+            fb = e.startOff() + e.count();
+        }
+        return fb * sb.blockSize();
+    }
+
+    private void writeInode(WritableByteSource w, long ino, byte[] raw) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        b.putLong(104, b.getLong(104) + 1); // di_changecount
+        b.putInt(100, Integer.reverseBytes(inodeCrc(raw)));
+        w.write(inodeOffset(ino), ByteBuffer.wrap(raw));
+        cachedExtentsIno = -1;
+    }
+
+    @Override
+    public void setAttributes(Node node, Integer mode, Integer uid, Integer gid, Long mtime) throws IOException {
+        WritableByteSource w = w();
+        Inode in = inode(node.id());
+        byte[] raw = in.raw().clone();
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        if (mode != null) {
+            b.putShort(2, (short) ((in.mode() & S_IFMT) | (mode & 07777)));
+        }
+        if (uid != null) {
+            b.putInt(8, uid);
+        }
+        if (gid != null) {
+            b.putInt(12, gid);
+        }
+        if (mtime != null) {
+            putTime(b, 40, in.flags2(), mtime);
+        }
+        putTime(b, 48, in.flags2(), System.currentTimeMillis() / 1000);
+        writeInode(w, in.ino(), raw);
+    }
+
+    private UnsupportedFsFeatureException refuse(String what) throws IOException {
+        w();
+        return new UnsupportedFsFeatureException("xfs", what + " (needs inode/block allocation in the AGI/AGF "
+                + "btrees, which this writer does not do)");
+    }
+
+    @Override
+    public Node createFile(Node dir, String name, int mode, int uid, int gid, byte[] content) throws IOException {
+        throw refuse("creating files");
+    }
+
+    @Override
+    public Node mkdir(Node dir, String name, int mode, int uid, int gid) throws IOException {
+        throw refuse("creating directories");
+    }
+
+    @Override
+    public Node symlink(Node dir, String name, String target, int uid, int gid) throws IOException {
+        throw refuse("creating symlinks");
+    }
+
+    @Override
+    public void unlink(Node dir, String name) throws IOException {
+        throw refuse("removing directory entries");
+    }
+
+    @Override
+    public void rename(Node fromDir, String fromName, Node toDir, String toName) throws IOException {
+        throw refuse("renaming");
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (writable) {
+            ((WritableByteSource) dev).flush();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        flush();
+    }
+}

@@ -1,0 +1,284 @@
+package dev.linuximage.core.partition;
+
+import dev.linuximage.core.io.ByteSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.zip.CRC32;
+
+import static dev.linuximage.core.partition.PartitionTypes.le16;
+import static dev.linuximage.core.partition.PartitionTypes.le32;
+import static dev.linuximage.core.partition.PartitionTypes.le64;
+
+/**
+ * Reads MBR and GPT partition tables with 512-byte logical sectors. All sizes in the result are bytes; on-disk
+ * fields are little-endian LBAs. Every partition is bounds-checked against the disk size; a partition that does not
+ * fit is refused (typed {@link PartitionTableException}) rather than clipped silently.
+ */
+public final class PartitionTables {
+    public static final int SECTOR = 512;
+    /** Upper bound on GPT entry-array bytes we read (the spec's usual array is 16 KiB; 1 MiB is generous). */
+    static final int MAX_GPT_ARRAY_BYTES = 1 << 20;
+    /** Upper bound on logical partitions in an MBR extended chain (loop and bomb guard). */
+    static final int MAX_LOGICAL = 256;
+
+    private PartitionTables() {
+    }
+
+    /** Reads the partition table; {@code scheme = none} when sector 0 carries no MBR signature. */
+    public static PartitionTable read(ByteSource disk) throws IOException {
+        if (disk.size() < SECTOR) {
+            return new PartitionTable("none", "", List.of(), List.of());
+        }
+        byte[] mbr = disk.readBytes(0, SECTOR);
+        if ((mbr[510] & 0xff) != 0x55 || (mbr[511] & 0xff) != 0xaa) {
+            // No MBR signature: maybe a GPT whose protective MBR was wiped; still try GPT headers.
+            PartitionTable gpt = tryGpt(disk, new ArrayList<>(List.of("no MBR boot signature 0x55aa")));
+            return gpt != null ? gpt : new PartitionTable("none", "", List.of(), List.of());
+        }
+        if (looksLikeFatBootSector(mbr)) {
+            // A file system on the whole disk (e.g. a FAT "superfloppy"): its boot sector also ends in 55aa.
+            return new PartitionTable("none", "", List.of(), List.of());
+        }
+        boolean protective = false;
+        for (int i = 0; i < 4; i++) {
+            if ((mbr[446 + i * 16 + 4] & 0xff) == 0xee) {
+                protective = true;
+            }
+        }
+        if (protective) {
+            List<String> warnings = new ArrayList<>();
+            PartitionTable gpt = tryGpt(disk, warnings);
+            if (gpt == null) {
+                throw new PartitionTableException("GPT: protective MBR present but neither the primary (LBA 1) nor the "
+                        + "backup (LBA " + (disk.size() / SECTOR - 1) + ") GPT header is valid: " + warnings);
+            }
+            return gpt;
+        }
+        return readMbr(disk, mbr);
+    }
+
+    private static boolean looksLikeFatBootSector(byte[] s) {
+        // Jump instruction + a power-of-two sector size in the BPB + "FAT" file-system type string.
+        boolean jump = (s[0] & 0xff) == 0xeb || (s[0] & 0xff) == 0xe9;
+        int bps = le16(s, 11);
+        String t16 = new String(s, 54, 5, StandardCharsets.US_ASCII);
+        String t32 = new String(s, 82, 5, StandardCharsets.US_ASCII);
+        return jump && (bps == 512 || bps == 1024 || bps == 2048 || bps == 4096)
+                && (t16.startsWith("FAT") || t32.startsWith("FAT"));
+    }
+
+    // ---- MBR ----------------------------------------------------------------------------------------------------
+
+    static PartitionTable readMbr(ByteSource disk, byte[] mbr) throws IOException {
+        long sig = le32(mbr, 440);
+        String diskId = String.format(Locale.ROOT, "%08x", sig);
+        List<Partition> parts = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        long diskSectors = disk.size() / SECTOR;
+        int extendedSeen = 0;
+        long extStart = -1;
+        long extCount = 0;
+        for (int i = 0; i < 4; i++) {
+            int o = 446 + i * 16;
+            int type = mbr[o + 4] & 0xff;
+            long start = le32(mbr, o + 8);
+            long count = le32(mbr, o + 12);
+            if (type == 0 || count == 0) {
+                continue;
+            }
+            checkBounds("MBR entry " + (i + 1), start, count, diskSectors);
+            if (PartitionTypes.isMbrExtended(type)) {
+                if (++extendedSeen > 1) {
+                    warnings.add("MBR: more than one extended partition; only the first is followed");
+                    continue;
+                }
+                extStart = start;
+                extCount = count;
+                continue;
+            }
+            parts.add(mbrPartition(i + 1, start, count, type, sig));
+        }
+        if (extStart >= 0) {
+            readLogical(disk, extStart, extCount, diskSectors, sig, parts, warnings);
+        }
+        return new PartitionTable("mbr", diskId, parts, warnings);
+    }
+
+    private static void readLogical(ByteSource disk, long extStart, long extCount, long diskSectors, long sig,
+                                    List<Partition> parts, List<String> warnings) throws IOException {
+        Set<Long> visited = new HashSet<>();
+        long ebr = extStart;
+        int number = 5;
+        while (true) {
+            if (!visited.add(ebr)) {
+                warnings.add("MBR: extended partition chain loops back to LBA " + ebr + "; stopped");
+                return;
+            }
+            if (number - 4 > MAX_LOGICAL) {
+                throw new PartitionTableException("MBR: more than " + MAX_LOGICAL + " logical partitions");
+            }
+            if (ebr < extStart || ebr >= extStart + extCount) {
+                throw new PartitionTableException("MBR: EBR at LBA " + ebr + " outside the extended partition "
+                        + extStart + "+" + extCount);
+            }
+            byte[] s = disk.readBytes(ebr * SECTOR, SECTOR);
+            if ((s[510] & 0xff) != 0x55 || (s[511] & 0xff) != 0xaa) {
+                throw new PartitionTableException("MBR: EBR at LBA " + ebr + " lacks the 0x55aa signature");
+            }
+            int type = s[446 + 4] & 0xff;
+            long rel = le32(s, 446 + 8);
+            long count = le32(s, 446 + 12);
+            if (type != 0 && count != 0) {
+                long start = ebr + rel;
+                checkBounds("MBR logical partition " + number, start, count, diskSectors);
+                if (start + count > extStart + extCount) {
+                    throw new PartitionTableException("MBR: logical partition " + number + " (LBA " + start + "+"
+                            + count + ") extends beyond the extended partition " + extStart + "+" + extCount);
+                }
+                parts.add(mbrPartition(number, start, count, type, sig));
+                number++;
+            }
+            int nextType = s[446 + 16 + 4] & 0xff;
+            long nextRel = le32(s, 446 + 16 + 8);
+            if (nextType == 0 || !PartitionTypes.isMbrExtended(nextType)) {
+                return;
+            }
+            // The link's start is relative to the extended partition's start (not to this EBR).
+            ebr = extStart + nextRel;
+        }
+    }
+
+    private static Partition mbrPartition(int number, long start, long count, int type, long sig) {
+        return new Partition(number, start * SECTOR, count * SECTOR, String.format(Locale.ROOT, "%02x", type),
+                PartitionTypes.mbrKind(type), "", String.format(Locale.ROOT, "%08x-%02x", sig, number));
+    }
+
+    private static void checkBounds(String what, long start, long count, long diskSectors)
+            throws PartitionTableException {
+        if (start < 1 || count < 1 || start > diskSectors || count > diskSectors - start) {
+            throw new PartitionTableException(what + ": LBA " + start + "+" + count + " sectors outside the disk of "
+                    + diskSectors + " sectors");
+        }
+    }
+
+    // ---- GPT ----------------------------------------------------------------------------------------------------
+
+    /** Tries the primary header, then the backup at the last LBA; {@code null} when neither is valid. */
+    static PartitionTable tryGpt(ByteSource disk, List<String> warnings) throws IOException {
+        long lastLba = disk.size() / SECTOR - 1;
+        try {
+            return readGpt(disk, 1, lastLba, warnings);
+        } catch (PartitionTableException e) {
+            warnings.add("primary GPT: " + e.getMessage());
+        }
+        if (lastLba <= 1) {
+            return null;
+        }
+        try {
+            PartitionTable t = readGpt(disk, lastLba, lastLba, warnings);
+            warnings.add("used the backup GPT header at LBA " + lastLba);
+            return new PartitionTable(t.scheme(), t.diskId(), t.partitions(), warnings);
+        } catch (PartitionTableException e) {
+            warnings.add("backup GPT: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Parses the GPT header at {@code headerLba} (UEFI 2.10 §5.3.2) and its entry array (§5.3.3). */
+    static PartitionTable readGpt(ByteSource disk, long headerLba, long lastLba, List<String> warnings)
+            throws IOException {
+        byte[] h = disk.readBytes(headerLba * SECTOR, SECTOR);
+        if (!new String(h, 0, 8, StandardCharsets.US_ASCII).equals("EFI PART")) {
+            throw new PartitionTableException("GPT header at LBA " + headerLba + ": bad signature");
+        }
+        long revision = le32(h, 8);
+        if (revision >>> 16 != 1) {
+            throw new PartitionTableException("GPT header at LBA " + headerLba + ": unsupported revision 0x"
+                    + Long.toHexString(revision));
+        }
+        long headerSize = le32(h, 12);
+        if (headerSize < 92 || headerSize > SECTOR) {
+            throw new PartitionTableException("GPT header at LBA " + headerLba + ": header size " + headerSize
+                    + " outside 92..512");
+        }
+        long storedCrc = le32(h, 16);
+        byte[] copy = h.clone();
+        copy[16] = copy[17] = copy[18] = copy[19] = 0;
+        CRC32 crc = new CRC32();
+        crc.update(copy, 0, (int) headerSize);
+        if (crc.getValue() != storedCrc) {
+            throw new PartitionTableException("GPT header at LBA " + headerLba + ": header CRC32 mismatch (stored 0x"
+                    + Long.toHexString(storedCrc) + ", computed 0x" + Long.toHexString(crc.getValue()) + ")");
+        }
+        long myLba = le64(h, 24);
+        if (myLba != headerLba) {
+            throw new PartitionTableException("GPT header at LBA " + headerLba + ": MyLBA field says " + myLba);
+        }
+        long firstUsable = le64(h, 40);
+        long lastUsable = le64(h, 48);
+        String diskGuid = PartitionTypes.guid(h, 56);
+        long entryLba = le64(h, 72);
+        long numEntries = le32(h, 80);
+        long entrySize = le32(h, 84);
+        long entriesCrc = le32(h, 88);
+        if (entrySize < 128 || entrySize > 4096 || entrySize % 8 != 0) {
+            throw new PartitionTableException("GPT: entry size " + entrySize + " not a multiple of 8 in 128..4096");
+        }
+        long arrayBytes = numEntries * entrySize;
+        if (arrayBytes > MAX_GPT_ARRAY_BYTES) {
+            throw new PartitionTableException("GPT: entry array of " + numEntries + " x " + entrySize
+                    + " bytes exceeds " + MAX_GPT_ARRAY_BYTES);
+        }
+        if (entryLba < 1 || entryLba > lastLba || arrayBytes > (lastLba + 1 - entryLba) * SECTOR) {
+            throw new PartitionTableException("GPT: entry array at LBA " + entryLba + " (" + arrayBytes
+                    + " bytes) outside the disk");
+        }
+        if (firstUsable > lastUsable || lastUsable > lastLba) {
+            throw new PartitionTableException("GPT: usable LBAs " + firstUsable + ".." + lastUsable
+                    + " outside the disk (last LBA " + lastLba + ")");
+        }
+        byte[] arr = disk.readBytes(entryLba * SECTOR, (int) arrayBytes);
+        CRC32 ac = new CRC32();
+        ac.update(arr);
+        if (ac.getValue() != entriesCrc) {
+            throw new PartitionTableException("GPT header at LBA " + headerLba + ": entry array CRC32 mismatch");
+        }
+        List<Partition> parts = new ArrayList<>();
+        for (int i = 0; i < numEntries; i++) {
+            int o = (int) (i * entrySize);
+            boolean empty = true;
+            for (int k = 0; k < 16; k++) {
+                if (arr[o + k] != 0) {
+                    empty = false;
+                    break;
+                }
+            }
+            if (empty) {
+                continue;
+            }
+            String type = PartitionTypes.guid(arr, o);
+            String unique = PartitionTypes.guid(arr, o + 16);
+            long first = le64(arr, o + 32);
+            long last = le64(arr, o + 40);
+            if (first < firstUsable || last > lastUsable || first > last) {
+                throw new PartitionTableException("GPT entry " + (i + 1) + ": LBA " + first + ".." + last
+                        + " outside usable range " + firstUsable + ".." + lastUsable);
+            }
+            int nameLen = 0;
+            int maxName = (int) Math.min(72, entrySize - 56);
+            while (nameLen + 1 < maxName && (arr[o + 56 + nameLen] != 0 || arr[o + 57 + nameLen] != 0)) {
+                nameLen += 2;
+            }
+            String name = new String(arr, o + 56, nameLen, StandardCharsets.UTF_16LE);
+            parts.add(new Partition(i + 1, first * SECTOR, (last - first + 1) * SECTOR, type,
+                    PartitionTypes.gptKind(type), name, unique));
+        }
+        return new PartitionTable("gpt", diskGuid, parts, warnings);
+    }
+}

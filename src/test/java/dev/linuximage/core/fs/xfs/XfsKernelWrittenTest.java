@@ -1,0 +1,100 @@
+package dev.linuximage.core.fs.xfs;
+
+import dev.linuximage.core.fs.FileSystem;
+import dev.linuximage.core.fs.GuestFiles;
+import dev.linuximage.core.fs.Tools;
+import dev.linuximage.core.fs.UnsupportedFsFeatureException;
+import dev.linuximage.core.io.FileByteSource;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Structures mkfs.xfs -p cannot make, written by the Linux kernel itself: the fixture is built by a loop mount in the
+ * test (never by the product). A fragmented file with holes (btree data fork), unwritten (fallocated) extents, a
+ * reflinked file, a remote (long) symlink.
+ */
+class XfsKernelWrittenTest {
+    @TempDir
+    static Path shared;
+    static Path img;
+    static final String LONG_TARGET = "/" + "long-symlink-target/".repeat(40) + "end";
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void build() throws Exception {
+        img = XfsFixture.build(shared, "kernel", 300, null);
+        Path mnt = Files.createDirectories(shared.resolve("mnt"));
+        Tools.run("mount", "-o", "loop", img.toString(), mnt.toString());
+        try {
+            for (int i = 0; i <= 60; i++) {
+                Tools.run("xfs_io", "-f", "-c", "pwrite -q " + (i * 8) + "k 4k", mnt.resolve("frag.bin").toString());
+            }
+            Tools.run("xfs_io", "-f", "-c", "falloc 0 1m", "-c", "pwrite -q 0 100", mnt.resolve("unw.bin").toString());
+            Tools.run("xfs_io", "-f", "-c", "pwrite -q 0 64k", mnt.resolve("shared.bin").toString());
+            Tools.run("cp", "--reflink=always", mnt.resolve("shared.bin").toString(),
+                    mnt.resolve("refl.bin").toString());
+            Files.createSymbolicLink(mnt.resolve("longlink"), Path.of(LONG_TARGET));
+        } finally {
+            Tools.run("umount", mnt.toString());
+        }
+        assertThat(Tools.run("xfs_db", "-r", "-c", "path /frag.bin", "-c", "print core.format", img.toString()))
+                .contains("btree");
+    }
+
+    static FileSystem.Node node(FileSystem fs, String name) throws Exception {
+        return fs.lookup(fs.root(), name).orElseThrow();
+    }
+
+    @Test
+    void readsBtreeForksHolesUnwrittenExtentsAndRemoteSymlinks() throws Exception {
+        byte[] frag = new byte[60 * 8192 + 4096];
+        for (int i = 0; i <= 60; i++) {
+            Arrays.fill(frag, i * 8192, i * 8192 + 4096, (byte) 0xcd); // xfs_io's default pattern
+        }
+        byte[] unw = new byte[1 << 20];
+        Arrays.fill(unw, 0, 100, (byte) 0xcd);
+        try (FileByteSource src = FileByteSource.openReadOnly(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                false)) {
+            assertThat(XfsFileSystemTest.readAll(fs, node(fs, "frag.bin"))).isEqualTo(frag)
+                    .isEqualTo(XfsFileSystemTest.oracleRead(img, "/frag.bin"));
+            assertThat(XfsFileSystemTest.readAll(fs, node(fs, "unw.bin"))).isEqualTo(unw);
+            byte[] shared64k = new byte[65536];
+            Arrays.fill(shared64k, (byte) 0xcd);
+            assertThat(XfsFileSystemTest.readAll(fs, node(fs, "refl.bin"))).isEqualTo(shared64k);
+            assertThat(node(fs, "longlink").type()).isEqualTo(GuestFiles.Type.SYMLINK);
+            assertThat(fs.readLink(node(fs, "longlink"))).isEqualTo(LONG_TARGET);
+        }
+    }
+
+    @Test
+    void writesOnlyWhereSafe() throws Exception {
+        Path copy = Files.copy(img, tmp.resolve("k.img"), StandardCopyOption.REPLACE_EXISTING);
+        try (FileByteSource src = FileByteSource.openReadWrite(copy); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            assertThatThrownBy(() -> fs.replaceContent(node(fs, "refl.bin"), new byte[10]))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("reflinked");
+            assertThatThrownBy(() -> fs.replaceContent(node(fs, "unw.bin"), new byte[5000]))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("unwritten");
+            assertThatThrownBy(() -> fs.replaceContent(node(fs, "frag.bin"), new byte[8192]))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("beyond its allocated");
+            fs.replaceContent(node(fs, "frag.bin"), "fits in the first block\n".getBytes());
+            fs.replaceContent(node(fs, "unw.bin"), "fits in the written block\n".getBytes());
+        }
+        Tools.Result r = Tools.exec(null, "xfs_repair", "-n", "-f", copy.toString());
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(new String(XfsFileSystemTest.oracleRead(copy, "/frag.bin"))).isEqualTo("fits in the first block\n");
+        assertThat(new String(XfsFileSystemTest.oracleRead(copy, "/unw.bin"))).isEqualTo(
+                "fits in the written block\n");
+    }
+}

@@ -1,0 +1,24 @@
+package dev.linuximage.core.partition;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.linuximage.core.fs.BytesSource;
+
+import java.io.IOException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Hostile MBR/EBR chains and GPT headers: typed errors only; partitions always inside the disk. */
+class PartitionFuzzTest {
+    @FuzzTest(maxDuration = "20s")
+    void fuzzTables(byte[] data) {
+        try {
+            PartitionTable t = PartitionTables.read(new BytesSource(data));
+            for (Partition p : t.partitions()) {
+                assertThat(p.startBytes()).isNotNegative();
+                assertThat(p.startBytes() + p.sizeBytes()).isLessThanOrEqualTo(data.length);
+            }
+        } catch (IOException e) {
+            assertThat(e.getMessage()).isNotBlank();
+        }
+    }
+}
