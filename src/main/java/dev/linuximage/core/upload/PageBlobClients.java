@@ -24,6 +24,14 @@ import java.time.Duration;
  * The SDK's per-try timeout still applies.
  */
 public final class PageBlobClients {
+    static {
+        // The SDK sets Content-Length itself; the JDK client computes it from the body and would log a warning per
+        // request for the "restricted" header. Allowing it keeps the logs clean (the values agree).
+        if (System.getProperty("jdk.httpclient.allowRestrictedHeaders") == null) {
+            System.setProperty("jdk.httpclient.allowRestrictedHeaders", "content-length");
+        }
+    }
+
     private PageBlobClients() {
     }
 
