@@ -114,10 +114,23 @@ final class Retrier {
 
     UploadException fail(String what, int attempts, Throwable e) {
         String msg = e instanceof BlobStorageException bse
-                ? "HTTP " + bse.getStatusCode() + " " + bse.getErrorCode() + ": " + firstLine(bse.getMessage())
+                ? "HTTP " + bse.getStatusCode() + " " + bse.getErrorCode() + ": " + serviceMessage(bse.getMessage())
                 : e.getClass().getSimpleName() + ": " + firstLine(String.valueOf(e.getMessage()));
         return new UploadException(what + " failed" + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": "
                 + secrets.scrub(msg), secrets.scrubChain(e));
+    }
+
+    /** The {@code <Message>} of the service's error body if there is one (it may quote the request URL). */
+    static String serviceMessage(String m) {
+        if (m == null) {
+            return "";
+        }
+        int a = m.indexOf("<Message>");
+        int b = m.indexOf("</Message>");
+        if (a >= 0 && b > a) {
+            return firstLine(m.substring(a + 9, b).replace("&amp;", "&"));
+        }
+        return firstLine(m);
     }
 
     private static String firstLine(String s) {

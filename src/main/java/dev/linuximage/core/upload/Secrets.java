@@ -100,7 +100,7 @@ public final class Secrets {
     /** Stand-in for an exception whose message was scrubbed; its message names the original class. */
     public static final class ScrubbedException extends RuntimeException {
         ScrubbedException(String message) {
-            super(message, null, false, true);
+            super(message);
         }
     }
 }
