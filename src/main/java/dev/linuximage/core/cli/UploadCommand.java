@@ -1,13 +1,211 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.core.upload.BlobCredentialFiles;
+import dev.linuximage.core.upload.BlobCredentials;
+import dev.linuximage.core.upload.FixedVhdCheck;
+import dev.linuximage.core.upload.PageBlobUploader;
+import dev.linuximage.core.upload.SourceFingerprint;
+import dev.linuximage.core.upload.UploadException;
+import dev.linuximage.core.upload.UploadListener;
+import dev.linuximage.core.upload.UploadOptions;
+import dev.linuximage.core.upload.UploadPhase;
+import dev.linuximage.core.upload.UploadProgress;
+import dev.linuximage.core.upload.UploadResult;
+import dev.linuximage.core.upload.VerifyMode;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "upload", description = "Not implemented yet.")
+/** {@code linuximage upload <disk.vhd> --blob-url URL (--sas-file F | --connection-string-file F | --workload-identity)}. */
+@Command(name = "upload", mixinStandardHelpOptions = true,
+        description = "Uploads a fixed VHD (N MiB + 512 bytes) to an Azure page blob: only non-zero 512-byte pages are "
+                + "sent, in parallel, resumably (re-run the same command), fenced by generation, verified.")
 public class UploadCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "<disk.vhd>", description = "fixed VHD file")
+    Path disk;
+
+    @Option(names = "--blob-url", required = true, paramLabel = "URL",
+            description = "https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB (no query string: a SAS goes in --sas-file)")
+    String blobUrl;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Auth auth;
+
+    static class Auth {
+        @Option(names = "--sas-file", paramLabel = "F", description = "file holding a SAS token (or a SAS URL)")
+        Path sasFile;
+        @Option(names = "--connection-string-file", paramLabel = "F", description = "file holding a connection string")
+        Path connectionStringFile;
+        @Option(names = "--workload-identity", description = "Entra workload identity (AZURE_CLIENT_ID, "
+                + "AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE)")
+        boolean workloadIdentity;
+    }
+
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "8", description = "requests in flight (default 8)")
+    int parallel;
+
+    @Option(names = "--fence-generation", paramLabel = "G", defaultValue = "0",
+            description = "generation stored as the blob's sequence number; older generations are refused (default 0)")
+    long generation;
+
+    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
+            description = "auto (bar on a terminal, lines otherwise), bar, plain, none")
+    String progress;
+
+    @Option(names = "--progress-interval", paramLabel = "SECONDS", defaultValue = "5",
+            description = "seconds between plain progress lines (default 5)")
+    double progressInterval;
+
+    @Option(names = "--verify", paramLabel = "MODE", defaultValue = "readback",
+            description = "readback (download the non-zero ranges and compare SHA-256; default) or ranges "
+                    + "(compare page ranges + footer; per-put Content-MD5 covers the data)")
+    String verify;
+
+    @Option(names = "--fingerprint", paramLabel = "STRING",
+            description = "source identity for resume (default: size, mtime and footer of the file)")
+    String fingerprint;
+
+    @Option(names = "--fresh", description = "never resume: recreate the blob")
+    boolean fresh;
+
+    @Option(names = "--service-version", paramLabel = "V",
+            description = "storage API version to send, e.g. 2026-06-06 for Azurite 3.37 (default: the SDK's latest)")
+    String serviceVersion;
+
+    @Option(names = "--max-put-size", paramLabel = "BYTES", defaultValue = "4194304",
+            description = "largest Put Page body, a multiple of 512, at most 4 MiB (default 4194304)")
+    int maxPut;
+
+    @Option(names = "--json", description = "print the result as one JSON line")
+    boolean json;
+
     @Override
     public Integer call() {
-        throw new CoreException(ExitCodes.ERROR, "'upload' is not implemented yet");
+        UploadOptions options;
+        VerifyMode mode;
+        try {
+            mode = VerifyMode.valueOf(verify.toUpperCase(Locale.ROOT));
+            options = UploadOptions.defaults().withParallel(parallel).withGeneration(generation)
+                    .withMaxPutBytes(maxPut).withVerify(mode).withServiceVersion(serviceVersion).withFresh(fresh);
+        } catch (IllegalArgumentException e) {
+            throw new CoreException(ExitCodes.USAGE, e.getMessage());
+        }
+        if (!Files.isRegularFile(disk)) {
+            throw new CoreException(ExitCodes.USAGE, disk + ": no such file");
+        }
+        try (FileByteSource src = FileByteSource.openReadOnly(disk)) {
+            try {
+                FixedVhdCheck.check(src, disk.toString());
+            } catch (IllegalArgumentException e) {
+                throw new CoreException(ExitCodes.BAD_INPUT, e.getMessage());
+            }
+            BlobCredentials creds;
+            if (auth.sasFile != null) {
+                creds = BlobCredentialFiles.sas(auth.sasFile);
+            } else if (auth.connectionStringFile != null) {
+                creds = BlobCredentialFiles.connectionString(auth.connectionStringFile);
+            } else {
+                creds = BlobCredentials.WorkloadIdentity.fromEnvironment();
+            }
+            String fp = fingerprint != null ? fingerprint : SourceFingerprint.ofFile(disk, src);
+            ProgressPrinter printer = new ProgressPrinter(System.err, progress, progressInterval);
+            UploadResult r = PageBlobUploader.upload(src, fp, blobUrl, creds, options, printer);
+            printer.end();
+            if (json) {
+                System.out.println(r.toJson());
+            } else {
+                System.out.printf(Locale.ROOT, "uploaded %s%n  image %d bytes, sent %d, zero-skipped %d, already there %d,"
+                                + " cleared %d%n  sha256 %s (verified: %s)%n  %.1f s, %d retries%s%n",
+                        r.blobUrl(), r.imageBytes(), r.bytesSent(), r.bytesSkippedZero(), r.bytesAlreadyThere(),
+                        r.bytesCleared(), r.sha256(), r.verification().name().toLowerCase(Locale.ROOT),
+                        r.duration().toMillis() / 1000.0, r.retries(), r.resumed() ? ", resumed" : "");
+            }
+            return ExitCodes.OK;
+        } catch (CoreException e) {
+            throw e;
+        } catch (UploadException e) {
+            throw new CoreException(ExitCodes.ERROR, "upload failed: " + e.getMessage());
+        } catch (IOException e) {
+            throw new CoreException(ExitCodes.ERROR, "upload failed: " + e.getClass().getSimpleName() + ": "
+                    + dev.linuximage.core.upload.Secrets.none().scrub(e.getMessage()));
+        }
+    }
+
+    /** Renders progress: a redrawn bar on a terminal, plain lines every few seconds otherwise. Thread-safe. */
+    static final class ProgressPrinter implements UploadListener {
+        private final PrintStream out;
+        private final boolean bar;
+        private final boolean none;
+        private final long intervalNanos;
+        private long last;
+        private UploadPhase lastPhase;
+        private boolean drew;
+
+        ProgressPrinter(PrintStream out, String mode, double intervalSeconds) {
+            this.out = out;
+            String m = mode.toLowerCase(Locale.ROOT);
+            this.none = m.equals("none");
+            this.bar = m.equals("bar") || (m.equals("auto") && System.console() != null);
+            this.intervalNanos = bar ? 200_000_000L : (long) (intervalSeconds * 1e9);
+        }
+
+        @Override
+        public synchronized void onProgress(UploadProgress p) {
+            if (none) {
+                return;
+            }
+            long now = System.nanoTime();
+            boolean phaseChange = p.phase() != lastPhase;
+            if (!phaseChange && now - last < intervalNanos) {
+                return;
+            }
+            last = now;
+            lastPhase = p.phase();
+            String rate = String.format(Locale.ROOT, "%.1f MiB/s", p.bytesPerSecond() / (1 << 20));
+            String amounts = String.format(Locale.ROOT, "%s%d/%d MiB", p.totalExact() ? "" : "≤",
+                    p.bytesSent() >> 20, p.bytesToSend() >> 20);
+            if (bar) {
+                int width = 30;
+                int filled = (int) Math.round(p.fraction() * width);
+                out.printf(Locale.ROOT, "\r%-9s [%s%s] %3.0f%% %s %s retries %d   ",
+                        p.phase().name().toLowerCase(Locale.ROOT), "#".repeat(filled), ".".repeat(width - filled),
+                        p.fraction() * 100, amounts, rate, p.retries());
+                drew = true;
+            } else {
+                out.printf(Locale.ROOT, "upload: %s %.1f%% sent %d of %s%d bytes, scanned %d of %d, %s, %d retries%n",
+                        p.phase().name().toLowerCase(Locale.ROOT), p.fraction() * 100, p.bytesSent(),
+                        p.totalExact() ? "" : "at most ", p.bytesToSend(), p.bytesScanned(), p.imageSize(), rate,
+                        p.retries());
+            }
+            out.flush();
+        }
+
+        @Override
+        public synchronized void onEvent(String message) {
+            if (none) {
+                return;
+            }
+            if (drew) {
+                out.println();
+                drew = false;
+            }
+            out.println("upload: " + message);
+        }
+
+        synchronized void end() {
+            if (drew) {
+                out.println();
+            }
+        }
     }
 }

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Benchmark: `linuximage upload` against `az storage blob upload --type page` (Debian azure-cli), same run, same
+# Azurite (in-memory, loopback), same files:
+#   1. 1 GiB + 512 fixed VHD with ~10% random data (sparse file; extents of 4 KiB..256 KiB at random 4 KiB-aligned
+#      offsets, like the files of a used file system): bytes sent vs non-zero bytes, wall time vs az;
+#   2. 1 GiB + 512 fixed VHD of fully random data: MB/s of both;
+# our tool runs with -Xmx256m (heap bound) and its peak RSS is reported.
+# usage: bench/upload.sh            (results to bench/out/upload-results.txt)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=bench/out
+mkdir -p "$OUT"
+RES="$OUT/upload-results.txt"
+: > "$RES"
+say() { echo "$*" | tee -a "$RES"; }
+
+if ! command -v az >/dev/null; then
+  echo "installing azure-cli (Debian package) for the comparison" >&2
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get install -y -q azure-cli >/dev/null
+fi
+[ -x node_modules/.bin/azurite-blob ] || { echo "Azurite missing: run scripts/setup.sh" >&2; exit 1; }
+
+# our tool: compiled classes + dependency class path (no Quarkus packaging needed for core commands)
+mvn_() { ./mvnw -B -q -o "$@" || ./mvnw -B -q "$@"; }  # offline first (dependencies cached by setup)
+mvn_ compile
+mvn_ org.apache.maven.plugins:maven-dependency-plugin:2.8:build-classpath \
+  -Dmdep.outputFile=target/bench-cp.txt -Dmdep.includeScope=runtime >/dev/null
+CP="target/classes:$(cat target/bench-cp.txt)"
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort "$PORT" --inMemoryPersistence --disableTelemetry \
+  --silent --skipApiVersionCheck > "$OUT/azurite.log" 2>&1 &
+AZPID=$!
+trap 'kill $AZPID 2>/dev/null || true' EXIT
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.2; done
+
+KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+EP="http://127.0.0.1:$PORT/devstoreaccount1"
+CS="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$KEY;BlobEndpoint=$EP;"
+printf '%s' "$CS" > "$OUT/cs.txt"; chmod 600 "$OUT/cs.txt"
+export AZURE_CORE_COLLECT_TELEMETRY=0 AZURE_CORE_ONLY_SHOW_ERRORS=1
+az storage container create --name bench --connection-string "$CS" -o none
+
+echo "generating images..." >&2
+NZ_SPARSE=$(python3 bench/mkvhd.py "$OUT/sparse.vhd" 1024 0.10 1)
+NZ_RANDOM=$(python3 bench/mkvhd.py "$OUT/random.vhd" 1024 1.0 2)
+
+ours() { # file blob -> prints JSON line; records wall time and max RSS
+  local t0 t1
+  t0=$(date +%s.%N)
+  /usr/bin/time -f '%M' -o "$OUT/rss.txt" java -Xmx256m -cp "$CP" dev.linuximage.Main upload "$1" \
+    --blob-url "$EP/bench/$2" --connection-string-file "$OUT/cs.txt" --service-version 2026-06-06 \
+    --progress none --json > "$OUT/ours-$2.json"
+  t1=$(date +%s.%N)
+  echo "$(echo "$t1 - $t0" | bc)" > "$OUT/ours-$2.time"
+}
+theirs() { # file blob
+  local t0 t1
+  t0=$(date +%s.%N)
+  az storage blob upload --type page --file "$1" --container-name bench --name "$2" --connection-string "$CS" \
+    --max-connections 8 --overwrite -o none 2>/dev/null
+  t1=$(date +%s.%N)
+  echo "$(echo "$t1 - $t0" | bc)" > "$OUT/az-$2.time"
+}
+json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
+
+say "== linuximage upload vs az storage blob upload --type page (azure-cli $(az version --query '"azure-cli"' -o tsv 2>/dev/null)), Azurite 3.37 in memory, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+for img in sparse random; do
+  f="$OUT/$img.vhd"
+  ours "$f" "ours-$img.vhd"
+  theirs "$f" "az-$img.vhd"
+  ot=$(cat "$OUT/ours-ours-$img.vhd.time"); at=$(cat "$OUT/az-az-$img.vhd.time")
+  sent=$(json "$OUT/ours-ours-$img.vhd.json" bytesSent)
+  nz=$([ $img = sparse ] && echo "$NZ_SPARSE" || echo "$NZ_RANDOM")
+  size=$(stat -c %s "$f")
+  say "-- $img: $size bytes, non-zero $nz bytes"
+  say "   ours: $ot s, sent $sent bytes = $(echo "scale=4; $sent / $nz" | bc)x the non-zero bytes, \
+$(echo "scale=1; $nz / 1048576 / $ot" | bc) MiB/s of non-zero data, peak RSS $(( $(cat "$OUT/rss.txt") / 1024 )) MiB with -Xmx256m, verified: $(json "$OUT/ours-ours-$img.vhd.json" verification)"
+  say "   az:   $at s, $(echo "scale=1; $nz / 1048576 / $at" | bc) MiB/s of non-zero data"
+  say "   wall time ours/az = $(echo "scale=3; $ot / $at" | bc)"
+done
+rm -f "$OUT/sparse.vhd" "$OUT/random.vhd" "$OUT/cs.txt"

@@ -1,0 +1,774 @@
+package dev.linuximage.core.upload;
+
+import com.azure.core.http.rest.PagedResponse;
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.storage.blob.models.BlobProperties;
+import com.azure.storage.blob.models.BlobRange;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.BlobType;
+import com.azure.storage.blob.models.PageBlobItem;
+import com.azure.storage.blob.models.PageBlobRequestConditions;
+import com.azure.storage.blob.models.PageRange;
+import com.azure.storage.blob.models.PageRangeItem;
+import com.azure.storage.blob.models.SequenceNumberActionType;
+import com.azure.storage.blob.options.ListPageRangesOptions;
+import com.azure.storage.blob.options.PageBlobCreateOptions;
+import com.azure.storage.blob.options.PageBlobUploadPagesOptions;
+import com.azure.storage.blob.specialized.PageBlobClient;
+import dev.linuximage.core.io.ByteSource;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Uploads an image (the bytes of a complete fixed VHD: data + 512-byte footer) to an Azure page blob: only the
+ * non-zero 512-byte pages are sent, in parallel Put Page requests of at most 4 MiB each carrying a Content-MD5,
+ * resumably, fenced against stale writers, and verified before success is reported.
+ *
+ * <h2>Blob life cycle</h2>
+ * <ol>
+ *   <li><b>Prepare.</b> Get Blob Properties. Absent: create the page blob with the exact length, the sequence
+ *   number = our generation, and metadata {@value #META_SOURCE} (the source tag, see below) and
+ *   {@value #META_STATE}{@code =uploading} ({@code If-None-Match: *}). Present with a sequence number greater
+ *   than our generation: refuse ({@link StaleWriterException}). Present with the same source tag and length:
+ *   <em>resume</em> (raise the sequence number to our generation with {@code updateSequenceNumber(MAX)}, then
+ *   re-check it). Otherwise (another source, another length, not a page blob, or {@code fresh}): <em>recreate</em>
+ *   it (Put Blob replaces the blob: all old pages are gone), conditioned on the ETag we saw.</li>
+ *   <li><b>Upload.</b> One pass over the source ({@link ImageScanner}): SHA-256 of every byte, spans of non-zero
+ *   pages. On a fresh blob every non-zero page is sent. On a resumed blob the page ranges it already holds are
+ *   streamed from Get Page Ranges (paged, in offset order) alongside the scan ({@link RangeDiff}): only missing
+ *   ranges are sent, and pages the blob holds where the source is zero are cleared (Clear Pages), so zero-skipping
+ *   never leaves stale data behind. Every Put/Clear Page is conditioned on
+ *   {@code x-ms-if-sequence-number-eq: generation}.</li>
+ *   <li><b>Footer last.</b> The last 512 bytes (the VHD footer, which makes the blob look like a disk) are written
+ *   after all other pages succeeded, then read back and compared.</li>
+ *   <li><b>Verify</b> ({@link VerifyMode}) with every read conditioned on the ETag after the footer write, then
+ *   set metadata {@value #META_STATE}{@code =complete} and {@value #META_SHA256} conditioned on the same ETag.
+ *   Only then is the upload reported done.</li>
+ * </ol>
+ *
+ * <h2>Resume and the source tag</h2>
+ * Progress lives only in the blob (pods are evicted; no local state): the page ranges it holds are the progress.
+ * The source tag is the SHA-256 of the image size and the caller's source fingerprint; a different tag means a
+ * different source, which is never mixed with old pages (the blob is recreated). A wrong fingerprint (same tag,
+ * different bytes) cannot produce a silently wrong blob under {@link VerifyMode#READBACK}: the read-back SHA-256
+ * of the blob must equal the SHA-256 of the source computed during this run.
+ *
+ * <h2>Fencing: why the sequence number, not a lease</h2>
+ * The blob's sequence number is set to the writer's generation (e.g. the resource's {@code metadata.generation}).
+ * A newer writer raises it; every Put/Clear Page of an older writer then fails with 412
+ * {@code SequenceNumberConditionNotMet}, atomically checked by the service on each request, and the older writer
+ * stops ({@link StaleWriterException}). A lease would need renewing every ≤60 s from a process that may be frozen or
+ * evicted, and an infinite lease left by an evicted pod would block the newer writer until someone breaks it
+ * (and breaking it unconditionally lets any stale writer break it too). The sequence number needs no heartbeat,
+ * survives pod eviction, and orders writers by generation, which is exactly the property we want. Metadata updates
+ * cannot carry a sequence-number condition: they are conditioned on the ETag instead, which any write by a newer
+ * writer changes.
+ *
+ * <h2>Retries</h2> See {@link Retrier}: every request is idempotent, so retrying one that may have landed is safe.
+ *
+ * <p>Memory: {@code parallel + 2} buffers of {@code maxPutBytes} while uploading, one 4 MiB scan window, and as
+ * many download buffers while verifying; independent of the image size and of the number of page ranges.
+ */
+public final class PageBlobUploader {
+    /** Metadata key: SHA-256 (hex) of the image size and the source fingerprint. */
+    public static final String META_SOURCE = "linuximage_source";
+    /** Metadata key: {@code uploading} or {@code complete}. */
+    public static final String META_STATE = "linuximage_state";
+    /** Metadata key: SHA-256 (hex) of the whole image, set once verified. */
+    public static final String META_SHA256 = "linuximage_sha256";
+    /** Metadata key: the generation of the writer. */
+    public static final String META_GENERATION = "linuximage_generation";
+
+    private static final int PAGE = 512;
+
+    private final PageBlobClient blob;
+    private final String blobUrl;
+    private final UploadOptions options;
+    private final UploadListener listener;
+    private final Secrets secrets;
+    private final Retrier retrier;
+    private final AtomicLong retries = new AtomicLong();
+    private final Duration timeout;
+    private final long generation;
+
+    // progress
+    private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicLong bytesToSend = new AtomicLong();
+    private final AtomicLong bytesCleared = new AtomicLong();
+    private volatile long bytesScanned;
+    private volatile long dataTotal;
+    private volatile boolean totalExact;
+    private volatile UploadPhase phase = UploadPhase.PREPARING;
+    private volatile long uploadStartNanos;
+    private long imageSize;
+
+    PageBlobUploader(PageBlobClient blob, String blobUrl, UploadOptions options, UploadListener listener,
+                     Secrets secrets) {
+        this.blob = blob;
+        this.blobUrl = PageBlobClients.stripQuery(blobUrl);
+        this.options = options;
+        this.listener = listener == null ? UploadListener.NONE : listener;
+        this.secrets = secrets;
+        this.retrier = new Retrier(options, secrets, retries);
+        this.timeout = options.requestTimeout();
+        this.generation = options.generation();
+    }
+
+    /**
+     * Uploads {@code image} to {@code blobUrl}.
+     *
+     * @param image             the complete fixed VHD (data + footer); size a multiple of 512 bytes. Read from one
+     *                          thread, sequentially; ZERO extents are never read.
+     * @param sourceFingerprint identifies the source bytes across runs (see the class comment); any string
+     * @param blobUrl           {@code https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB}, without query string
+     * @param credentials       SAS, connection string, workload identity or a token credential
+     * @return the verified result
+     * @throws StaleWriterException  a newer generation owns the blob
+     * @throws VerificationException the blob does not hold the image after the upload
+     * @throws UploadException       any other failure; messages never contain secrets
+     */
+    public static UploadResult upload(ByteSource image, String sourceFingerprint, String blobUrl,
+                                      BlobCredentials credentials, UploadOptions options, UploadListener listener)
+            throws IOException {
+        Secrets secrets = Secrets.of(credentials.secrets());
+        PageBlobClient client = PageBlobClients.create(blobUrl, credentials, options);
+        return new PageBlobUploader(client, blobUrl, options, listener, secrets).run(image, sourceFingerprint);
+    }
+
+    /** Uploads with an existing client (tests, or a caller that built its own pipeline). */
+    public static UploadResult upload(ByteSource image, String sourceFingerprint, PageBlobClient client,
+                                      UploadOptions options, UploadListener listener) throws IOException {
+        return new PageBlobUploader(client, client.getBlobUrl(), options, listener, Secrets.none())
+                .run(image, sourceFingerprint);
+    }
+
+    /** The source tag stored in {@value #META_SOURCE}: SHA-256 hex of a version prefix, the size and the fingerprint. */
+    public static String sourceTag(long size, String fingerprint) {
+        return sha256Hex(("linuximage-source-v1\n" + size + "\n" + fingerprint).getBytes(StandardCharsets.UTF_8));
+    }
+
+    UploadResult run(ByteSource image, String fingerprint) throws IOException {
+        long t0 = System.nanoTime();
+        long size = image.size();
+        imageSize = size;
+        if (size < PAGE || size % PAGE != 0) {
+            throw new UploadException("image size " + size + " bytes is not a positive multiple of 512: a page blob "
+                    + "holds whole 512-byte pages");
+        }
+        if (size > UploadOptions.AZURE_MAX_PAGE_BLOB_BYTES) {
+            throw new UploadException("image size " + size + " bytes exceeds Azure's page blob limit of "
+                    + UploadOptions.AZURE_MAX_PAGE_BLOB_BYTES + " bytes (8 TiB)");
+        }
+        long dataEnd = size - PAGE;
+        byte[] footer = image.readBytes(dataEnd, PAGE);
+        if (ImageScanner.isZero(footer, 0, PAGE)) {
+            throw new UploadException("the last 512 bytes of the image (the VHD footer) are all zero: not a fixed VHD");
+        }
+        String tag = sourceTag(size, fingerprint == null ? "" : fingerprint);
+        report();
+        boolean resumed = prepareBlob(size, tag);
+
+        MessageDigest sha = newSha256();
+        RangeListDigest expectedRanges = new RangeListDigest();
+        ExecutorService pool = Executors.newFixedThreadPool(options.parallel(), daemonThreads("upload"));
+        long sentPieces;
+        try {
+            phase = UploadPhase.UPLOADING;
+            uploadStartNanos = System.nanoTime();
+            dataTotal = ImageScanner.dataBytes(image, dataEnd);
+            report();
+            RangeDiff.Cursor existing = resumed ? RangeDiff.merging(listRanges(null)) : RangeDiff.Cursor.EMPTY;
+            Sender sender = new Sender(pool, new RangeDiff(existing), expectedRanges);
+            new ImageScanner(image, dataEnd, sha).scan(new ImageScanner.Spans() {
+                @Override
+                public void span(long offset, byte[] buf, int off, int len) throws IOException {
+                    sender.add(offset, buf, off, len);
+                }
+
+                @Override
+                public void scanned(long pos) throws IOException {
+                    sender.checkFailure();
+                    bytesScanned = pos;
+                    report();
+                }
+            });
+            sender.finish(dataEnd);
+            totalExact = true;
+            bytesToSend.addAndGet(PAGE); // the footer
+            sender.awaitAll();
+            sentPieces = sender.piecesBytes;
+            sha.update(footer);
+            expectedRanges.add(dataEnd, size);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UploadException("upload interrupted; a re-run resumes");
+        } finally {
+            pool.shutdownNow();
+        }
+        String digest = HexFormat.of().formatHex(sha.digest());
+        long nonZero = expectedRanges.bytes();
+        String expectedList = expectedRanges.finish();
+
+        // footer last, then read back
+        phase = UploadPhase.FINISHING;
+        report();
+        putPages(dataEnd, footer, 0, PAGE);
+        bytesSent.addAndGet(PAGE);
+        String etag = retrier.call("get blob properties", () ->
+                blob.getPropertiesWithResponse(null, timeout, Context.NONE).getValue()).getETag();
+        byte[] back = download(dataEnd, PAGE, etag);
+        if (!Arrays.equals(back, footer)) {
+            throw new VerificationException("footer read back from " + blobUrl + " differs from the image's footer");
+        }
+        BlobProperties props = retrier.call("get blob properties", () ->
+                blob.getPropertiesWithResponse(new BlobRequestConditions().setIfMatch(etag), timeout, Context.NONE)
+                        .getValue());
+        if (props.getBlobSequenceNumber() == null || props.getBlobSequenceNumber() != generation) {
+            throw new StaleWriterException("blob " + blobUrl + " now belongs to generation "
+                    + props.getBlobSequenceNumber() + ", not ours (" + generation + ")");
+        }
+        if (props.getBlobSize() != size) {
+            throw new VerificationException("blob " + blobUrl + " is " + props.getBlobSize() + " bytes, expected " + size);
+        }
+
+        phase = UploadPhase.VERIFYING;
+        report();
+        verify(size, etag, digest, expectedList, nonZero);
+
+        Map<String, String> meta = metadata(tag, "complete");
+        meta.put(META_SHA256, digest);
+        try {
+            retrier.call("set blob metadata", () -> blob.setMetadataWithResponse(meta,
+                    new BlobRequestConditions().setIfMatch(etag), timeout, Context.NONE));
+        } catch (UploadException e) {
+            if (e.getMessage() != null && e.getMessage().contains("HTTP 412")) {
+                throw new StaleWriterException("blob " + blobUrl + " changed during verification (a newer writer?): "
+                        + "not marking it complete");
+            }
+            throw e;
+        }
+        phase = UploadPhase.DONE;
+        report();
+        long zeroSkipped = size - nonZero;
+        return new UploadResult(blobUrl, size, bytesSent.get(), zeroSkipped, nonZero - sentPieces - PAGE,
+                bytesCleared.get(), digest, Duration.ofNanos(System.nanoTime() - t0), retries.get(), resumed,
+                options.verify(), generation);
+    }
+
+    // ---------------------------------------------------------------- prepare
+
+    private Map<String, String> metadata(String tag, String state) {
+        Map<String, String> m = new HashMap<>();
+        m.put(META_SOURCE, tag);
+        m.put(META_STATE, state);
+        m.put(META_GENERATION, Long.toString(generation));
+        return m;
+    }
+
+    /** Creates, recreates or resumes the blob; returns whether it resumes. */
+    private boolean prepareBlob(long size, String tag) throws UploadException {
+        for (int round = 0; round < 5; round++) {
+            BlobProperties p = retrier.call("get blob properties", () -> {
+                try {
+                    return blob.getPropertiesWithResponse(null, timeout, Context.NONE).getValue();
+                } catch (BlobStorageException e) {
+                    if (e.getStatusCode() == 404) {
+                        return null;
+                    }
+                    throw e;
+                }
+            });
+            if (p == null) {
+                if (create(size, tag, new BlobRequestConditions().setIfNoneMatch("*"))) {
+                    listener.onEvent("created page blob of " + size + " bytes");
+                    return false;
+                }
+                continue;
+            }
+            Long seq = p.getBlobSequenceNumber();
+            if (seq != null && seq > generation) {
+                throw new StaleWriterException("blob " + blobUrl + " belongs to generation " + seq
+                        + ", newer than ours (" + generation + "): refusing to overwrite a newer upload");
+            }
+            Map<String, String> meta = p.getMetadata() == null ? Map.of() : p.getMetadata();
+            boolean sameSource = p.getBlobType() == BlobType.PAGE_BLOB && p.getBlobSize() == size
+                    && tag.equals(meta.get(META_SOURCE)) && !options.fresh();
+            if (!sameSource) {
+                if (create(size, tag, new BlobRequestConditions().setIfMatch(p.getETag()))) {
+                    listener.onEvent("recreated blob (" + (options.fresh() ? "fresh upload requested"
+                            : "it held another source or size") + "): no old page survives");
+                    return false;
+                }
+                continue;
+            }
+            // same source: resume under our generation
+            PageBlobItem item = retrier.call("update sequence number", () ->
+                    blob.updateSequenceNumberWithResponse(SequenceNumberActionType.MAX, generation,
+                            null, timeout, Context.NONE).getValue());
+            if (item.getBlobSequenceNumber() == null || item.getBlobSequenceNumber() != generation) {
+                throw new StaleWriterException("blob " + blobUrl + " belongs to generation "
+                        + item.getBlobSequenceNumber() + ", newer than ours (" + generation + ")");
+            }
+            Map<String, String> m = metadata(tag, "uploading");
+            try {
+                retrier.call("set blob metadata", () -> blob.setMetadataWithResponse(m,
+                        new BlobRequestConditions().setIfMatch(item.getETag()), timeout, Context.NONE));
+            } catch (UploadException e) {
+                if (e.getMessage() != null && e.getMessage().contains("HTTP 412")) {
+                    continue; // changed under us: look again
+                }
+                throw e;
+            }
+            listener.onEvent("resuming an earlier upload of the same source");
+            return true;
+        }
+        throw new UploadException("blob " + blobUrl + " keeps changing under us (concurrent writers?)");
+    }
+
+    /** Put Blob (page): a new blob with exact length, sequence number and metadata. False if the condition failed. */
+    private boolean create(long size, String tag, BlobRequestConditions cond) throws UploadException {
+        try {
+            retrier.call("create page blob", () -> blob.createWithResponse(new PageBlobCreateOptions(size)
+                    .setSequenceNumber(generation).setMetadata(metadata(tag, "uploading"))
+                    .setRequestConditions(cond), timeout, Context.NONE));
+            return true;
+        } catch (UploadException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("HTTP 412") || m.contains("HTTP 409")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    private void putPages(long offset, byte[] buf, int off, int len) throws UploadException {
+        if (len <= 0 || len % PAGE != 0 || offset % PAGE != 0 || len > options.maxPutBytes()) {
+            throw new IllegalStateException("bad put " + offset + "+" + len);
+        }
+        byte[] md5 = md5(buf, off, len);
+        PageRange range = new PageRange().setStart(offset).setEnd(offset + len - 1);
+        retrier.call("put pages " + offset + "+" + len, () -> blob.uploadPagesWithResponse(
+                new PageBlobUploadPagesOptions(range, BinaryData.fromByteBuffer(ByteBuffer.wrap(buf, off, len).slice()))
+                        .setContentMd5(md5)
+                        .setRequestConditions(new PageBlobRequestConditions().setIfSequenceNumberEqualTo(generation)),
+                timeout, Context.NONE));
+    }
+
+    private void clearPages(long start, long end) throws UploadException {
+        PageRange range = new PageRange().setStart(start).setEnd(end - 1);
+        retrier.call("clear pages " + start + "+" + (end - start), () -> blob.clearPagesWithResponse(range,
+                new PageBlobRequestConditions().setIfSequenceNumberEqualTo(generation), timeout, Context.NONE));
+    }
+
+    private byte[] download(long offset, int len, String etag) throws UploadException {
+        return retrier.call("read back " + offset + "+" + len, () -> {
+            ArrayOut out = new ArrayOut(len);
+            blob.downloadStreamWithResponse(out, new BlobRange(offset, (long) len), null,
+                    new BlobRequestConditions().setIfMatch(etag), false, timeout, Context.NONE);
+            if (out.pos != len) {
+                throw new java.io.EOFException("read back " + out.pos + " of " + len + " bytes");
+            }
+            return out.buf;
+        });
+    }
+
+    /** The blob's valid page ranges, in offset order, fetched page by page (each page retried). */
+    private RangeDiff.Cursor listRanges(String etag) {
+        return new RangeDiff.Cursor() {
+            Iterator<PageRangeItem> items;
+            String token;
+            boolean last;
+
+            @Override
+            public ByteRange next() throws IOException {
+                while (true) {
+                    if (items != null && items.hasNext()) {
+                        PageRangeItem it = items.next();
+                        if (it.isClear()) {
+                            continue;
+                        }
+                        long s = it.getRange().getOffset();
+                        Long l = it.getRange().getLength();
+                        if (l == null || s < 0 || l <= 0 || s % PAGE != 0 || l % PAGE != 0 || s + l > imageSize) {
+                            throw new UploadException("service listed an invalid page range " + s + "+" + l);
+                        }
+                        return new ByteRange(s, s + l);
+                    }
+                    if (last) {
+                        return null;
+                    }
+                    String tok = token;
+                    PagedResponse<PageRangeItem> page = retrier.call("list page ranges", () -> {
+                        ListPageRangesOptions o = new ListPageRangesOptions(new BlobRange(0, imageSize));
+                        if (etag != null) {
+                            o.setRequestConditions(new BlobRequestConditions().setIfMatch(etag));
+                        }
+                        var pages = tok == null ? blob.listPageRanges(o, timeout, Context.NONE).iterableByPage()
+                                : blob.listPageRanges(o, timeout, Context.NONE).iterableByPage(tok);
+                        Iterator<PagedResponse<PageRangeItem>> pi = pages.iterator();
+                        return pi.hasNext() ? pi.next() : null;
+                    });
+                    if (page == null) {
+                        last = true;
+                        items = null;
+                        continue;
+                    }
+                    items = page.getValue().iterator();
+                    token = page.getContinuationToken();
+                    last = token == null || token.isEmpty();
+                }
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- verify
+
+    private void verify(long size, String etag, String digest, String expectedList, long nonZero) throws IOException {
+        RangeListDigest listed = new RangeListDigest();
+        RangeDiff.Cursor ranges = RangeDiff.merging(listRanges(etag));
+        if (options.verify() == VerifyMode.RANGES) {
+            for (ByteRange r = ranges.next(); r != null; r = ranges.next()) {
+                listed.add(r.start(), r.end());
+            }
+        } else {
+            MessageDigest sha = newSha256();
+            ExecutorService pool = Executors.newFixedThreadPool(options.parallel(), daemonThreads("verify"));
+            try {
+                record Chunk(long offset, Future<byte[]> data) { }
+                ArrayDeque<Chunk> window = new ArrayDeque<>();
+                long[] pos = {0};
+                int max = options.parallel() + 2;
+                for (ByteRange r = ranges.next(); r != null; r = ranges.next()) {
+                    listed.add(r.start(), r.end());
+                    for (long o = r.start(); o < r.end(); o += UploadOptions.AZURE_MAX_PUT_PAGE_BYTES) {
+                        int len = (int) Math.min(UploadOptions.AZURE_MAX_PUT_PAGE_BYTES, r.end() - o);
+                        long off = o;
+                        while (window.size() >= max) {
+                            Chunk c = window.poll();
+                            consume(c.offset(), sha, pos, c.data());
+                        }
+                        window.add(new Chunk(off, pool.submit(() -> download(off, len, etag))));
+                    }
+                }
+                while (!window.isEmpty()) {
+                    Chunk c = window.poll();
+                    consume(c.offset(), sha, pos, c.data());
+                }
+                feedZeros(sha, size - pos[0]);
+            } finally {
+                pool.shutdownNow();
+            }
+            String got = HexFormat.of().formatHex(sha.digest());
+            if (!got.equals(digest)) {
+                throw new VerificationException("read-back SHA-256 of " + blobUrl + " is " + got
+                        + ", the image's is " + digest);
+            }
+        }
+        if (listed.bytes() != nonZero || !listed.finish().equals(expectedList)) {
+            throw new VerificationException("page ranges of " + blobUrl + " (" + listed.bytes() + " bytes) differ "
+                    + "from the image's non-zero pages (" + nonZero + " bytes)");
+        }
+    }
+
+    private void consume(long offset, MessageDigest sha, long[] pos, Future<byte[]> f) throws IOException {
+        byte[] data;
+        try {
+            data = f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UploadException("verification interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UploadException u) {
+                throw u;
+            }
+            throw new UploadException("verification failed: " + secrets.scrub(String.valueOf(e.getCause())),
+                    secrets.scrubChain(e.getCause()));
+        }
+        feedZeros(sha, offset - pos[0]);
+        sha.update(data);
+        pos[0] = offset + data.length;
+        bytesScanned = pos[0];
+        report();
+    }
+
+    private static void feedZeros(MessageDigest sha, long n) {
+        while (n > 0) {
+            int k = (int) Math.min(n, ImageScanner.ZEROS.length);
+            sha.update(ImageScanner.ZEROS, 0, k);
+            n -= k;
+        }
+    }
+
+    // ---------------------------------------------------------------- sending
+
+    /**
+     * Accumulates non-zero spans into runs of at most {@code maxPutBytes} (adjacent spans merge, a gap ends a run),
+     * diffs each run against the pages the blob already holds and submits the puts and clears. At most
+     * {@code parallel + 2} run buffers exist; the scanner blocks when all are in flight.
+     */
+    private final class Sender {
+        private final ExecutorService pool;
+        private final RangeDiff diff;
+        private final RangeListDigest expected;
+        private final Semaphore buffers;
+        private final ConcurrentLinkedQueue<byte[]> free = new ConcurrentLinkedQueue<>();
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final AtomicInteger pending = new AtomicInteger();
+        private byte[] buf;
+        private long runStart;
+        private int runLen;
+        long piecesBytes;
+
+        Sender(ExecutorService pool, RangeDiff diff, RangeListDigest expected) {
+            this.pool = pool;
+            this.diff = diff;
+            this.expected = expected;
+            this.buffers = new Semaphore(options.parallel() + 2);
+        }
+
+        void add(long offset, byte[] src, int off, int len) throws IOException {
+            int max = options.maxPutBytes();
+            while (len > 0) {
+                if (buf != null && (offset != runStart + runLen || runLen == max)) {
+                    flush();
+                }
+                if (buf == null) {
+                    buf = acquire();
+                    runStart = offset;
+                    runLen = 0;
+                }
+                int n = Math.min(len, max - runLen);
+                System.arraycopy(src, off, buf, runLen, n);
+                runLen += n;
+                offset += n;
+                off += n;
+                len -= n;
+            }
+        }
+
+        private byte[] acquire() throws IOException {
+            try {
+                while (!buffers.tryAcquire(50, TimeUnit.MILLISECONDS)) {
+                    checkFailure();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UploadException("upload interrupted; a re-run resumes");
+            }
+            byte[] b = free.poll();
+            return b != null ? b : new byte[options.maxPutBytes()];
+        }
+
+        private void release(byte[] b) {
+            free.add(b);
+            buffers.release();
+        }
+
+        void checkFailure() throws IOException {
+            Throwable t = failure.get();
+            if (t != null) {
+                if (t instanceof IOException io) {
+                    throw io;
+                }
+                throw new UploadException("upload failed: " + secrets.scrub(String.valueOf(t)), secrets.scrubChain(t));
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                throw new UploadException("upload interrupted; a re-run resumes");
+            }
+        }
+
+        private void flush() throws IOException {
+            if (buf == null) {
+                return;
+            }
+            byte[] b = buf;
+            long s = runStart;
+            int len = runLen;
+            buf = null;
+            expected.add(s, s + len);
+            AtomicInteger refs = new AtomicInteger(1);
+            diff.nonZero(s, s + len, new RangeDiff.Sink() {
+                @Override
+                public void send(long start, long end) {
+                    refs.incrementAndGet();
+                    piecesBytes += end - start;
+                    bytesToSend.addAndGet(end - start);
+                    submit(() -> {
+                        try {
+                            putPages(start, b, (int) (start - s), (int) (end - start));
+                            bytesSent.addAndGet(end - start);
+                        } finally {
+                            if (refs.decrementAndGet() == 0) {
+                                release(b);
+                            }
+                        }
+                    });
+                }
+
+                @Override
+                public void clear(long start, long end) {
+                    submitClear(start, end);
+                }
+            });
+            if (refs.decrementAndGet() == 0) {
+                release(b);
+            }
+        }
+
+        private void submitClear(long start, long end) {
+            submit(() -> {
+                clearPages(start, end);
+                bytesCleared.addAndGet(end - start);
+                listener.onEvent("cleared stale pages " + start + "+" + (end - start));
+            });
+        }
+
+        private void submit(IoTask task) {
+            pending.incrementAndGet();
+            pool.execute(() -> {
+                try {
+                    if (failure.get() == null) {
+                        task.run();
+                        report();
+                    }
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                } finally {
+                    synchronized (pending) {
+                        if (pending.decrementAndGet() == 0) {
+                            pending.notifyAll();
+                        }
+                    }
+                }
+            });
+        }
+
+        void finish(long dataEnd) throws IOException {
+            flush();
+            diff.advanceTo(dataEnd, new RangeDiff.Sink() {
+                @Override
+                public void send(long start, long end) {
+                    throw new IllegalStateException();
+                }
+
+                @Override
+                public void clear(long start, long end) {
+                    submitClear(start, end);
+                }
+            });
+        }
+
+        void awaitAll() throws IOException, InterruptedException {
+            synchronized (pending) {
+                while (pending.get() > 0) {
+                    pending.wait(100);
+                }
+            }
+            checkFailure();
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoTask {
+        void run() throws IOException;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void report() {
+        double secs = uploadStartNanos == 0 ? 0 : (System.nanoTime() - uploadStartNanos) / 1e9;
+        long sent = bytesSent.get();
+        long toSend = bytesToSend.get()
+                + (totalExact ? 0 : Math.min(dataTotal, Math.max(0, imageSize - PAGE - bytesScanned)) + PAGE);
+        try {
+            listener.onProgress(new UploadProgress(phase, sent, Math.max(sent, toSend), totalExact, bytesScanned,
+                    imageSize, secs > 0 ? sent / secs : 0, retries.get()));
+        } catch (RuntimeException ignored) {
+            // a listener's failure must not break the upload
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "linuximage-" + name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256Hex(byte[] b) {
+        return HexFormat.of().formatHex(newSha256().digest(b));
+    }
+
+    private static byte[] md5(byte[] b, int off, int len) {
+        try {
+            MessageDigest m = MessageDigest.getInstance("MD5");
+            m.update(b, off, len);
+            return m.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A fixed-size output stream over an array (download target; a retry uses a new one). */
+    private static final class ArrayOut extends OutputStream {
+        final byte[] buf;
+        int pos;
+
+        ArrayOut(int n) {
+            buf = new byte[n];
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (pos >= buf.length) {
+                throw new IOException("service returned more bytes than requested");
+            }
+            buf[pos++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len > buf.length - pos) {
+                throw new IOException("service returned more bytes than requested");
+            }
+            System.arraycopy(b, off, buf, pos, len);
+            pos += len;
+        }
+    }
+}

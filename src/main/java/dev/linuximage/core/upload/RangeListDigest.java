@@ -1,0 +1,63 @@
+package dev.linuximage.core.upload;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * A SHA-256 over a list of ranges after merging adjacent ones, so two lists can be compared with bounded memory
+ * whatever the number of ranges. Ranges must be added in increasing order. Offsets in bytes; each merged range is
+ * hashed as two big-endian 64-bit integers (start, end).
+ */
+final class RangeListDigest {
+    private final MessageDigest sha;
+    private long start = -1;
+    private long end = -1;
+    private long bytes;
+    private long count;
+
+    RangeListDigest() {
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void add(long s, long e) {
+        if (s >= e) {
+            return;
+        }
+        if (s < end) {
+            throw new IllegalStateException("range " + s + " before " + end);
+        }
+        bytes += e - s;
+        if (end == s) {
+            end = e;
+            return;
+        }
+        emit();
+        start = s;
+        end = e;
+    }
+
+    private void emit() {
+        if (start >= 0) {
+            sha.update(ByteBuffer.allocate(16).putLong(start).putLong(end).array());
+            count++;
+        }
+    }
+
+    /** Total bytes added. */
+    long bytes() {
+        return bytes;
+    }
+
+    /** Finishes; returns hex digest and the number of merged ranges, e.g. {@code "ab12...:17"}. */
+    String finish() {
+        emit();
+        start = -1;
+        return HexFormat.of().formatHex(sha.digest()) + ":" + count;
+    }
+}

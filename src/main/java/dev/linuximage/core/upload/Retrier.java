@@ -1,0 +1,145 @@
+package dev.linuximage.core.upload;
+
+import com.azure.core.exception.HttpResponseException;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobStorageException;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs one storage request with retries: exponential backoff with jitter ("equal jitter": half the exponential
+ * delay plus a uniformly random other half, so concurrent workers hit by the same 503 do not retry in lock-step).
+ *
+ * <p>Retried: HTTP 408, 429, 500, 502, 503 (ServerBusy), 504, and transport failures (connection reset or refused,
+ * timeouts: any {@link IOException} or {@link TimeoutException} in the cause chain). Everything else fails at once.
+ * A 412 with {@code SequenceNumberConditionNotMet} means a newer writer fenced us: {@link StaleWriterException}.
+ *
+ * <p>Why retrying is safe: every request we send is idempotent. A Put Page writes a fixed byte range with fixed
+ * content (the body is a byte array, replayed as is), so a retry of a put that did land rewrites the same bytes;
+ * Clear Pages, Get Page Ranges, Get Blob and Get Properties are idempotent by nature; create/set-metadata are
+ * guarded by ETag conditions, so a retry of one that landed fails its condition instead of doing harm.
+ */
+final class Retrier {
+    private final UploadOptions options;
+    private final Secrets secrets;
+    private final AtomicLong retries;
+
+    Retrier(UploadOptions options, Secrets secrets, AtomicLong retries) {
+        this.options = options;
+        this.secrets = secrets;
+        this.retries = retries;
+    }
+
+    <T> T call(String what, Callable<T> op) throws UploadException {
+        int attempt = 0;
+        while (true) {
+            attempt++;
+            if (Thread.currentThread().isInterrupted()) {
+                throw new UploadException(what + ": interrupted");
+            }
+            try {
+                return op.call();
+            } catch (BlobStorageException e) {
+                if (e.getStatusCode() == 412 && BlobErrorCode.SEQUENCE_NUMBER_CONDITION_NOT_MET.equals(e.getErrorCode())) {
+                    throw new StaleWriterException(what + ": the blob was claimed by a newer writer (its sequence "
+                            + "number is no longer our generation " + options.generation() + "): refusing to write");
+                }
+                if (!retryableStatus(e.getStatusCode()) || attempt >= options.maxAttempts()) {
+                    throw fail(what, attempt, e);
+                }
+            } catch (HttpResponseException e) {
+                int status = e.getResponse() == null ? 0 : e.getResponse().getStatusCode();
+                if (!retryableStatus(status) || attempt >= options.maxAttempts()) {
+                    throw fail(what, attempt, e);
+                }
+            } catch (UploadException e) {
+                throw e;
+            } catch (Exception e) {
+                if (isInterrupt(e)) {
+                    Thread.currentThread().interrupt();
+                    throw new UploadException(what + ": interrupted");
+                }
+                if (!transportFailure(e) || attempt >= options.maxAttempts()) {
+                    throw fail(what, attempt, e);
+                }
+            }
+            retries.incrementAndGet();
+            sleep(backoffMillis(attempt));
+        }
+    }
+
+    private long backoffMillis(int attempt) {
+        long base = Math.max(1, options.baseBackoff().toMillis());
+        long cap = Math.max(base, options.maxBackoff().toMillis());
+        long exp = Math.min(cap, base << Math.min(20, attempt - 1));
+        return exp / 2 + ThreadLocalRandom.current().nextLong(exp / 2 + 1);
+    }
+
+    private static void sleep(long ms) throws UploadException {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UploadException("interrupted while backing off");
+        }
+    }
+
+    static boolean retryableStatus(int status) {
+        return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+    }
+
+    static boolean transportFailure(Throwable t) {
+        for (int i = 0; t != null && i < 16; t = t.getCause(), i++) {
+            if (t instanceof IOException || t instanceof TimeoutException || t instanceof java.io.UncheckedIOException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isInterrupt(Throwable t) {
+        for (int i = 0; t != null && i < 16; t = t.getCause(), i++) {
+            if (t instanceof InterruptedException || t instanceof InterruptedIOException
+                    && !(t instanceof java.net.SocketTimeoutException)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    UploadException fail(String what, int attempts, Throwable e) {
+        String msg = e instanceof BlobStorageException bse
+                ? "HTTP " + bse.getStatusCode() + " " + bse.getErrorCode() + ": " + serviceMessage(bse.getMessage())
+                : e.getClass().getSimpleName() + ": " + firstLine(String.valueOf(e.getMessage()));
+        return new UploadException(what + " failed" + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": "
+                + secrets.scrub(msg), secrets.scrubChain(e));
+    }
+
+    /** The {@code <Message>} of the service's error body if there is one (it may quote the request URL). */
+    static String serviceMessage(String m) {
+        if (m == null) {
+            return "";
+        }
+        int a = m.indexOf("<Message>");
+        int b = m.indexOf("</Message>");
+        if (a >= 0 && b > a) {
+            return firstLine(m.substring(a + 9, b).replace("&amp;", "&"));
+        }
+        return firstLine(m);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        String t = s.strip();
+        int nl = t.indexOf('\n');
+        t = nl < 0 ? t : t.substring(0, nl);
+        return t.length() > 400 ? t.substring(0, 400) + "..." : t;
+    }
+}

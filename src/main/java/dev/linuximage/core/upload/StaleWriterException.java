@@ -1,0 +1,11 @@
+package dev.linuximage.core.upload;
+
+/**
+ * A newer writer owns the blob: its sequence number (the fencing generation) is greater than ours, or became so
+ * during the upload (a Put Page failed with 412 SequenceNumberConditionNotMet). Retrying cannot help.
+ */
+public class StaleWriterException extends UploadException {
+    public StaleWriterException(String message) {
+        super(message);
+    }
+}

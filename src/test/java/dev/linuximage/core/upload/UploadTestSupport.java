@@ -1,0 +1,80 @@
+package dev.linuximage.core.upload;
+
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.models.BlobRange;
+import com.azure.storage.blob.models.PageRangeItem;
+import com.azure.storage.blob.options.ListPageRangesOptions;
+import com.azure.storage.blob.specialized.PageBlobClient;
+import dev.linuximage.testsupport.AzuriteExtension;
+import dev.linuximage.testsupport.TestVhds;
+
+import java.io.ByteArrayOutputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Oracles that read the blob back independently of the uploader (plain SDK calls with the account key). */
+final class UploadTestSupport {
+    private UploadTestSupport() {
+    }
+
+    static UploadOptions options() {
+        return UploadOptions.defaults().withServiceVersion(AzuriteExtension.SERVICE_VERSION.getVersion())
+                .withHttpClient(AzuriteExtension.httpClient());
+    }
+
+    static BlobCredentials key(AzuriteExtension az) {
+        return new BlobCredentials.ConnectionString(az.connectionString());
+    }
+
+    /** The blob's page ranges, merged. */
+    static List<long[]> pageRanges(PageBlobClient blob) {
+        List<long[]> out = new ArrayList<>();
+        for (PageRangeItem it : blob.listPageRanges(new ListPageRangesOptions(new BlobRange(0)), null, null)) {
+            if (it.isClear()) {
+                continue;
+            }
+            long s = it.getRange().getOffset();
+            long e = s + it.getRange().getLength();
+            if (!out.isEmpty() && out.get(out.size() - 1)[1] == s) {
+                out.get(out.size() - 1)[1] = e;
+            } else {
+                out.add(new long[] {s, e});
+            }
+        }
+        return out;
+    }
+
+    /** SHA-256 of the blob's full content, downloaded in 64 MiB ranges. */
+    static String downloadSha256(PageBlobClient blob) throws Exception {
+        long size = blob.getProperties().getBlobSize();
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        for (long o = 0; o < size; o += 64L << 20) {
+            long n = Math.min(64L << 20, size - o);
+            ByteArrayOutputStream b = new ByteArrayOutputStream((int) n);
+            blob.downloadStreamWithResponse(b, new BlobRange(o, n), null, null, false, null, null);
+            sha.update(b.toByteArray());
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    static PageBlobClient keyClient(BlobContainerClient c, String name) {
+        return c.getBlobClient(name).getPageBlobClient();
+    }
+
+    static void assertBlobHolds(PageBlobClient blob, TestVhds img, UploadResult r) throws Exception {
+        System.out.println("upload result: " + r.toJson());
+        assertThat(blob.getProperties().getBlobSize()).isEqualTo(img.size());
+        assertThat(pageRanges(blob)).containsExactlyElementsOf(img.nonZeroRanges());
+        String sha = img.sha256();
+        assertThat(downloadSha256(blob)).isEqualTo(sha);
+        assertThat(r.sha256()).isEqualTo(sha);
+        assertThat(blob.getProperties().getMetadata())
+                .containsEntry(PageBlobUploader.META_SHA256, sha)
+                .containsEntry(PageBlobUploader.META_STATE, "complete");
+        assertThat(r.blobUrl()).doesNotContain("?");
+    }
+}
