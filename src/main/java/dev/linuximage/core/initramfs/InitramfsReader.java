@@ -126,7 +126,15 @@ public final class InitramfsReader {
                 decoded = consumed;
                 addTotal(totals, decoded);
             } else {
-                Decoded d = open(c, image, pos, end);
+                Decoded d;
+                try {
+                    d = open(c, image, pos, end);
+                } catch (InitramfsException e) {
+                    throw e;
+                } catch (IOException | RuntimeException e) {
+                    throw new InitramfsException(c.label() + ".header", "member " + index + " at offset " + pos
+                            + ": " + e, e);
+                }
                 Capped capped = new Capped(d.stream, c, d.progress, totals);
                 PushbackInputStream in = new PushbackInputStream(capped, 1);
                 CpioParser parser = new CpioParser(in, (pos - offset) & 3, limits, index, c, counter);
