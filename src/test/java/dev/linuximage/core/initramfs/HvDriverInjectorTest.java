@@ -3,6 +3,7 @@ package dev.linuximage.core.initramfs;
 import dev.linuximage.core.initramfs.testing.DirectoryGuestFiles;
 import dev.linuximage.core.initramfs.testing.InitramfsFixtures;
 import dev.linuximage.core.initramfs.testing.KernelFixture;
+import dev.linuximage.core.initramfs.testing.KvmGuestFixture;
 import dev.linuximage.core.initramfs.testing.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,9 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * gets hv_vmbus/hv_storvsc/hv_netvsc and their dependencies; unmkinitramfs, cpio, modprobe and depmod are the oracles.
  */
 class HvDriverInjectorTest {
-    static final List<String> VIRTIO = List.of("kernel/drivers/block/virtio_blk.ko", "kernel/drivers/virtio/virtio.ko",
-            "kernel/drivers/virtio/virtio_ring.ko");
-
     @TempDir
     Path work;
 
@@ -36,43 +34,8 @@ class HvDriverInjectorTest {
         Tools.require("cpio", "zstd", "gzip", "depmod", "modprobe", "unmkinitramfs", "lsinitramfs");
     }
 
-    /** Guest tree: the unpacked kernel package, hard-linked (read-only use), plus an initramfs built here. */
     private Path guest(String flavour, String label) throws Exception {
-        Path kernel = KernelFixture.root();
-        String v = KernelFixture.version();
-        Path guest = work.resolve("guest");
-        Files.createDirectories(guest);
-        Tools.shOk(work, "cp -al " + kernel + "/boot " + kernel + "/lib " + guest + "/");
-        Path tree = work.resolve("tree");
-        Path mods = tree.resolve("usr/lib/modules/" + v);
-        for (String rel : VIRTIO) {
-            Files.createDirectories(mods.resolve(rel).getParent());
-            Files.copy(KernelFixture.modules().resolve(rel), mods.resolve(rel));
-        }
-        Files.copy(KernelFixture.modules().resolve("modules.builtin"), mods.resolve("modules.builtin"));
-        Files.copy(KernelFixture.modules().resolve("modules.order"), mods.resolve("modules.order"));
-        Files.createSymbolicLink(tree.resolve("lib"), Path.of("usr/lib"));
-        Files.createDirectories(tree.resolve("usr/bin"));
-        Files.createSymbolicLink(tree.resolve("bin"), Path.of("usr/bin"));
-        Files.writeString(tree.resolve("init"), "#!/bin/sh\n");
-        if (flavour.equals("initramfs-tools")) {
-            Files.createDirectories(tree.resolve("conf"));
-            Files.createDirectories(tree.resolve("scripts"));
-            Files.writeString(tree.resolve("conf/initramfs.conf"), "MODULES=dep\n");
-            Files.writeString(tree.resolve("conf/modules"), "virtio_blk\n");
-            Files.writeString(tree.resolve("scripts/functions"), "load_modules() { :; }\n");
-        } else {
-            Files.createDirectories(tree.resolve("usr/lib/dracut/hooks"));
-            Files.createDirectories(tree.resolve("etc"));
-            Files.writeString(tree.resolve("usr/lib/dracut/build-parameter.txt"), "--hostonly\n");
-        }
-        // depmod -b on the initramfs tree, as mkinitramfs and dracut do
-        Tools.shOk(tree, "depmod -b " + tree + " " + v);
-        byte[] image = InitramfsFixtures.concat(InitramfsFixtures.earlyMember(work),
-                InitramfsFixtures.member(tree, label, "newc"));
-        String name = flavour.equals("initramfs-tools") ? "initrd.img-" + v : "initramfs-" + v + ".img";
-        Files.write(guest.resolve("boot/" + name), image);
-        return guest;
+        return KvmGuestFixture.build(work, flavour, label, null);
     }
 
     @Test
