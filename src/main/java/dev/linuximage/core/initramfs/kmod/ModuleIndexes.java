@@ -117,21 +117,48 @@ public final class ModuleIndexes {
         }
         Map<String, byte[]> out = new LinkedHashMap<>();
         out.put("modules.dep.bin", depIdx.toBytes());
-        out.put("modules.alias.bin", aliasIndex(aliases, order, "").toBytes());
-        out.put("modules.symbols.bin", aliasIndex(symbols, order, "").toBytes());
+        out.put("modules.alias.bin", aliasIndex(aliases, order, true).toBytes());
+        out.put("modules.symbols.bin", aliasIndex(symbols, order, false).toBytes());
         return out;
     }
 
-    private static KmodIndexWriter aliasIndex(List<Alias> aliases, Map<String, Integer> order, String keyPrefix)
+    private static KmodIndexWriter aliasIndex(List<Alias> aliases, Map<String, Integer> order, boolean normalise)
             throws KmodException {
         KmodIndexWriter w = new KmodIndexWriter();
         for (Alias a : aliases) {
-            String key = keyPrefix + a.pattern();
-            if (KmodIndexWriter.validKey(key)) {
+            String key = normalise ? aliasNormalise(a.pattern()) : a.pattern();
+            if (key != null && KmodIndexWriter.validKey(key)) {
                 w.add(key, a.module(), order.getOrDefault(a.module(), order.size()));
             }
         }
         return w;
+    }
+
+    /**
+     * The key form of an alias in {@code modules.alias.bin}: {@code -} becomes {@code _} outside bracket
+     * expressions, because modprobe normalises the alias it looks up the same way (libkmod {@code alias_normalize};
+     * depmod normalises before inserting). Returns null for an unbalanced bracket, which kmod refuses too.
+     */
+    public static String aliasNormalise(String alias) {
+        StringBuilder sb = new StringBuilder(alias.length());
+        for (int i = 0; i < alias.length(); i++) {
+            char c = alias.charAt(i);
+            if (c == '-') {
+                sb.append('_');
+            } else if (c == ']') {
+                return null;
+            } else if (c == '[') {
+                int end = alias.indexOf(']', i);
+                if (end < 0) {
+                    return null;
+                }
+                sb.append(alias, i, end + 1);
+                i = end;
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     public static byte[] utf8(String s) {
