@@ -138,7 +138,15 @@ public final class HvDriverInjector {
             topo(m, depends, adding.keySet(), seen, loadOrder);
         }
 
-        // merged indexes: existing text + new entries
+        // merged indexes: existing text + new entries. A binary index without its text form cannot be merged
+        // without losing entries: refuse rather than drop them.
+        for (String f : List.of("modules.dep", "modules.alias", "modules.symbols")) {
+            InitramfsTree.Node bin = tree.nodes().get(modDir + "/" + f + ".bin");
+            if (bin != null && tree.captured(modDir + "/" + f) == null) {
+                throw new InitramfsException("initramfs." + f, modDir + "/" + f + ".bin exists without " + f
+                        + ": cannot merge the existing index");
+            }
+        }
         String depPath = modDir + "/modules.dep";
         LinkedHashMap<String, DepLine> dep = ModuleIndexes.parseDep(text(tree.captured(depPath)));
         for (String m : loadOrder) {

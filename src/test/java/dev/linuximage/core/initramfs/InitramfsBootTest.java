@@ -59,6 +59,7 @@ class InitramfsBootTest {
                 + "-kernel " + guest.resolve("boot/vmlinuz-" + v) + " -initrd " + guest.resolve("boot/initrd.img-" + v)
                 + " -append 'console=ttyS0 panic=-1 quiet' > " + log + " 2>&1", null);
         String console = Files.readString(log);
+        console.lines().filter(l -> l.contains("LI-")).forEach(System.out::println);
         assertThat(console).as("serial console (qemu exit %d)", r.exit()).contains("LI-DONE");
         assertThat(console).contains("LI-CONF-MODULES: virtio_blk hv_vmbus hv_storvsc hv_netvsc");
         assertThat(console).containsPattern("LI-DEPS: .*insmod /lib/modules/" + v.replace(".", "\\.")
