@@ -10,8 +10,8 @@ import java.nio.charset.StandardCharsets;
  * archives, following the layout of the kernel's {@code init/initramfs.c} (and cpio(5) "New ASCII Format"):
  * a 110-byte header of a 6-byte magic and thirteen 8-digit hexadecimal fields, the NUL-terminated name, padding so
  * header+name ends on a 4-byte boundary, the body, padding to a 4-byte boundary. An entry named {@code TRAILER!!!}
- * ends an archive. Alignment is computed from {@code basePosition}, as the kernel does (it counts from the member's
- * offset in the image).
+ * ends an archive. Alignment is computed from {@code basePosition}: the offset in the image for a plain member, 0 for
+ * the decoded stream of a compressed member (the kernel resets its {@code this_header} counter before decompressing).
  *
  * <p>Nothing is allocated from an unchecked size: names are capped by {@link InitramfsLimits#maxNameLength()}, bodies
  * are streamed to the caller (and skipped), symlink targets are capped like names.

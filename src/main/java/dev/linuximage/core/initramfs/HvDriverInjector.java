@@ -37,7 +37,9 @@ import java.util.zip.GZIPOutputStream;
  *   <li>the load list for the initramfs flavour: {@code conf/modules} (initramfs-tools' {@code load_modules})
  *       or {@code etc/modules-load.d/linuximage-hyperv.conf} (dracut: systemd-modules-load).</li>
  * </ul>
- * The original bytes are kept untouched; the new member starts on a 4-byte boundary after zero padding. The kernel
+ * The original bytes are kept untouched; the new member follows them directly (a compressed member needs no
+ * alignment, and no padding keeps {@code lsinitramfs}' decompressors happy: they read the rest of the image as one
+ * stream and reject zeros between compressed streams). The kernel
  * unpacks members in order and a later regular file replaces an earlier one ({@code init/initramfs.c}), so the new
  * indexes win. gzip is used because every distribution kernel is built with {@code CONFIG_RD_GZIP}. Running it again
  * on the result finds the modules present and changes nothing.
@@ -247,10 +249,9 @@ public final class HvDriverInjector {
         }
         byte[] member = gzip(cpio.finish());
 
-        int pad = (4 - image.length % 4) % 4;
-        byte[] out = new byte[image.length + pad + member.length];
+        byte[] out = new byte[image.length + member.length];
         System.arraycopy(image, 0, out, 0, image.length);
-        System.arraycopy(member, 0, out, image.length + pad, member.length);
+        System.arraycopy(member, 0, out, image.length, member.length);
         String note = "added " + loadOrder + " to " + flavour + " initramfs of " + version + " (" + (out.length
                 - image.length) + " bytes)" + (unavailable.isEmpty() ? "" : "; not available: " + unavailable);
         return new Plan(new InjectionResult(version, initramfsPath, flavour, isBuiltin, already, loadOrder,

@@ -137,7 +137,9 @@ public final class InitramfsReader {
                 }
                 Capped capped = new Capped(d.stream, c, d.progress, totals);
                 PushbackInputStream in = new PushbackInputStream(capped, 1);
-                CpioParser parser = new CpioParser(in, (pos - offset) & 3, limits, index, c, counter);
+                // init/initramfs.c sets this_header = 0 before decompressing: alignment inside a compressed member
+                // counts from the start of the decoded stream
+                CpioParser parser = new CpioParser(in, 0, limits, index, c, counter);
                 while (parser.parseArchive(handler) && parser.skipToNextArchive()) {
                     // next archive in the same compressed stream
                 }
