@@ -54,6 +54,7 @@ class HvDriverInjectorTest {
 
         List<InjectionResult> results = new HvDrivers().ensure(new DirectoryGuestFiles(guest, false));
         InjectionResult r = results.get(0);
+        System.out.println("HV injection: " + r.note());
         assertThat(r.kernelVersion()).isEqualTo(v);
         assertThat(r.flavour()).isEqualTo("initramfs-tools");
         assertThat(r.changed()).isTrue();
