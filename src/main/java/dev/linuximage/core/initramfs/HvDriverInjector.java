@@ -1,0 +1,418 @@
+package dev.linuximage.core.initramfs;
+
+import dev.linuximage.core.initramfs.kmod.ElfModule;
+import dev.linuximage.core.initramfs.kmod.KmodException;
+import dev.linuximage.core.initramfs.kmod.ModuleFile;
+import dev.linuximage.core.initramfs.kmod.ModuleIndexes;
+import dev.linuximage.core.initramfs.kmod.ModuleIndexes.Alias;
+import dev.linuximage.core.initramfs.kmod.ModuleIndexes.DepLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Makes the Hyper-V drivers available at boot (requirement KERNEL-HV-DRIVERS): for a kernel whose {@code hv_vmbus},
+ * {@code hv_storvsc}, {@code hv_netvsc} are loadable modules missing from its initramfs, appends one gzip-compressed
+ * newc member holding
+ * <ul>
+ *   <li>the module files and their dependencies (transitively, from each module's {@code .modinfo depends=}),
+ *       copied from the guest's own {@code /lib/modules/<version>} into the initramfs' own module directory
+ *       (found by resolving {@code lib/modules/<version>} through the archive's symlinks, e.g. {@code lib ->
+ *       usr/lib} on merged-/usr images);</li>
+ *   <li>{@code modules.dep}, {@code modules.alias}, {@code modules.symbols}, {@code modules.softdep} covering the
+ *       union of the modules already in the initramfs and the added ones, and the binary {@code .dep.bin},
+ *       {@code .alias.bin}, {@code .symbols.bin} in kmod's index format (libkmod reads only the binary
+ *       {@code modules.dep.bin});</li>
+ *   <li>the load list for the initramfs flavour: {@code conf/modules} (initramfs-tools' {@code load_modules})
+ *       or {@code etc/modules-load.d/linuximage-hyperv.conf} (dracut: systemd-modules-load).</li>
+ * </ul>
+ * The original bytes are kept untouched; the new member follows them directly (a compressed member needs no
+ * alignment, and no padding keeps {@code lsinitramfs}' decompressors happy: they read the rest of the image as one
+ * stream and reject zeros between compressed streams). The kernel
+ * unpacks members in order and a later regular file replaces an earlier one ({@code init/initramfs.c}), so the new
+ * indexes win. gzip is used because every distribution kernel is built with {@code CONFIG_RD_GZIP}. Running it again
+ * on the result finds the modules present and changes nothing.
+ */
+public final class HvDriverInjector {
+    public static final List<String> HV_MODULES = List.of("hv_vmbus", "hv_storvsc", "hv_netvsc");
+    static final String DRACUT_CONF = "etc/modules-load.d/linuximage-hyperv.conf";
+    /** Most modules a dependency closure may pull in. */
+    static final int MAX_CLOSURE = 64;
+
+    private final InitramfsReader reader;
+
+    public HvDriverInjector() {
+        this(new InitramfsReader());
+    }
+
+    public HvDriverInjector(InitramfsReader reader) {
+        this.reader = reader;
+    }
+
+    /** The outcome of {@link #plan}: the result record and, when changed, the new initramfs bytes. */
+    public record Plan(InjectionResult result, byte[] newImage) {
+    }
+
+    /**
+     * Computes the new initramfs for kernel {@code version} (pure: no guest I/O except through {@code source}).
+     *
+     * @param initramfsPath only used in the result
+     */
+    public Plan plan(String version, String initramfsPath, byte[] image, ModuleSource source, List<String> wanted)
+            throws IOException {
+        String modPrefix = "/modules/" + version + "/";
+        InitramfsTree tree = InitramfsTree.read(image, reader, p -> p.equals("conf/modules")
+                || p.equals(DRACUT_CONF)
+                || (p.contains(modPrefix) && (p.endsWith("/modules.dep") || p.endsWith("/modules.alias")
+                || p.endsWith("/modules.symbols") || p.endsWith("/modules.softdep"))));
+        String flavour = flavour(tree);
+        String modDir = tree.resolve("lib/modules/" + version);
+        char modDirType = tree.typeOf(modDir);
+        if (modDirType != 0 && modDirType != 'd') {
+            throw new InitramfsException("initramfs.modules_dir", modDir + " is not a directory");
+        }
+
+        // modules already in the initramfs, by normalised name -> relative path
+        Map<String, String> present = new LinkedHashMap<>();
+        for (Map.Entry<String, InitramfsTree.Node> e : tree.nodes().entrySet()) {
+            String p = e.getKey();
+            if (p.startsWith(modDir + "/") && e.getValue().type() == '-' && ModuleFile.isModule(p)) {
+                present.put(ModuleFile.moduleName(p), p.substring(modDir.length() + 1));
+            }
+        }
+        Set<String> builtin = source.builtin();
+        List<String> isBuiltin = new ArrayList<>();
+        List<String> already = new ArrayList<>();
+        List<String> unavailable = new ArrayList<>();
+        List<String> roots = new ArrayList<>();
+        for (String w : wanted) {
+            String n = ModuleFile.normalise(w);
+            if (builtin.contains(n)) {
+                isBuiltin.add(n);
+            } else if (present.containsKey(n)) {
+                already.add(n);
+            } else {
+                roots.add(n);
+            }
+        }
+
+        // dependency closure, from the guest's module files
+        Map<String, ModuleSource.Module> adding = new LinkedHashMap<>();
+        Map<String, ElfModule> elf = new LinkedHashMap<>();
+        Map<String, List<String>> depends = new LinkedHashMap<>();
+        List<String> rootsAvailable = new ArrayList<>();
+        for (String r : roots) {
+            if (collect(r, version, source, builtin, present, adding, elf, depends, new HashSet<>())) {
+                rootsAvailable.add(r);
+            } else {
+                unavailable.add(r);
+            }
+        }
+        if (adding.isEmpty()) {
+            String note = unavailable.isEmpty() ? "Hyper-V drivers already available (built in: " + isBuiltin
+                    + ", in initramfs: " + already + ")" : "not available as modules for " + version + ": "
+                    + unavailable;
+            return new Plan(new InjectionResult(version, initramfsPath, flavour, isBuiltin, already, List.of(),
+                    unavailable, image.length, image.length, false, note), null);
+        }
+        if (!tree.summary().members().isEmpty()
+                && tree.summary().members().get(tree.summary().members().size() - 1).compression()
+                == Compression.LZ4_LEGACY) {
+            throw new InitramfsException("initramfs.append", "the last member is LZ4 legacy, which has no end "
+                    + "marker; kernels before the zero-padding fix would read an appended member as LZ4 data");
+        }
+
+        // load order: dependencies first
+        List<String> loadOrder = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (String m : adding.keySet()) {
+            topo(m, depends, adding.keySet(), seen, loadOrder);
+        }
+
+        // merged indexes: existing text + new entries. A binary index without its text form cannot be merged
+        // without losing entries: refuse rather than drop them.
+        for (String f : List.of("modules.dep", "modules.alias", "modules.symbols")) {
+            InitramfsTree.Node bin = tree.nodes().get(modDir + "/" + f + ".bin");
+            if (bin != null && tree.captured(modDir + "/" + f) == null) {
+                throw new InitramfsException("initramfs." + f, modDir + "/" + f + ".bin exists without " + f
+                        + ": cannot merge the existing index");
+            }
+        }
+        String depPath = modDir + "/modules.dep";
+        LinkedHashMap<String, DepLine> dep = ModuleIndexes.parseDep(text(tree.captured(depPath)));
+        for (String m : loadOrder) {
+            dep.remove(m);
+        }
+        Map<String, String> pathOf = new LinkedHashMap<>();
+        for (Map.Entry<String, DepLine> e : dep.entrySet()) {
+            pathOf.put(e.getKey(), e.getValue().path());
+        }
+        present.forEach(pathOf::putIfAbsent);
+        for (String m : loadOrder) {
+            pathOf.put(m, adding.get(m).relativePath());
+        }
+        for (String m : loadOrder) {
+            List<String> all = new ArrayList<>();
+            allDeps(m, depends, dep, pathOf, new LinkedHashSet<>(), all);
+            dep.put(m, new DepLine(adding.get(m).relativePath(), all));
+        }
+        Set<String> addedSet = new HashSet<>(loadOrder);
+        List<Alias> aliases = new ArrayList<>(ModuleIndexes.parseAliases(text(tree.captured(modDir
+                + "/modules.alias")), "modules.alias"));
+        aliases.removeIf(a -> addedSet.contains(a.module()));
+        List<Alias> symbols = new ArrayList<>(ModuleIndexes.parseAliases(text(tree.captured(modDir
+                + "/modules.symbols")), "modules.symbols"));
+        symbols.removeIf(a -> addedSet.contains(a.module()));
+        StringBuilder softdep = new StringBuilder();
+        String oldSoftdep = text(tree.captured(modDir + "/modules.softdep"));
+        for (String line : oldSoftdep.split("\n")) {
+            String[] f = line.strip().split("\\s+");
+            if (line.isBlank() || (f.length >= 2 && f[0].equals("softdep") && addedSet.contains(
+                    ModuleFile.normalise(f[1])))) {
+                continue;
+            }
+            softdep.append(line).append('\n');
+        }
+        if (softdep.length() == 0) {
+            softdep.append("# Soft dependencies extracted from modules themselves.\n");
+        }
+        for (String m : loadOrder) {
+            ElfModule e = elf.get(m);
+            for (String a : e.modinfo().getOrDefault("alias", List.of())) {
+                aliases.add(new Alias(a, m));
+            }
+            for (String s : e.exportedSymbols()) {
+                symbols.add(new Alias("symbol:" + s, m));
+            }
+            for (String s : e.modinfo().getOrDefault("softdep", List.of())) {
+                softdep.append("softdep ").append(m).append(' ').append(s.strip()).append('\n');
+            }
+        }
+        Map<String, byte[]> bins = ModuleIndexes.binaries(dep, aliases, symbols);
+
+        // the new member
+        CpioWriter.InMemory cpio = new CpioWriter.InMemory();
+        CpioWriter w = cpio.writer();
+        Set<String> made = new HashSet<>();
+        for (String m : loadOrder) {
+            String p = modDir + "/" + adding.get(m).relativePath();
+            mkdirs(tree, w, parent(p), made);
+            w.file(p, 0644, adding.get(m).content());
+        }
+        mkdirs(tree, w, modDir, made);
+        w.file(modDir + "/modules.dep", 0644, ModuleIndexes.utf8(ModuleIndexes.depText(dep.values())));
+        w.file(modDir + "/modules.alias", 0644, ModuleIndexes.utf8(ModuleIndexes.aliasText(aliases,
+                "# Aliases extracted from modules themselves.\n")));
+        w.file(modDir + "/modules.symbols", 0644, ModuleIndexes.utf8(ModuleIndexes.aliasText(symbols,
+                "# Aliases for symbols, used by symbol_request().\n")));
+        w.file(modDir + "/modules.softdep", 0644, ModuleIndexes.utf8(softdep.toString()));
+        for (Map.Entry<String, byte[]> b : bins.entrySet()) {
+            w.file(modDir + "/" + b.getKey(), 0644, b.getValue());
+        }
+        if (flavour.equals("initramfs-tools")) {
+            String conf = tree.resolve("conf/modules");
+            String old = text(tree.captured(conf));
+            StringBuilder sb = new StringBuilder(old);
+            if (!old.isEmpty() && !old.endsWith("\n")) {
+                sb.append('\n');
+            }
+            Set<String> listed = new HashSet<>();
+            for (String l : old.split("\n")) {
+                String[] f = l.strip().split("\\s+");
+                if (f.length > 0 && !f[0].startsWith("#")) {
+                    listed.add(ModuleFile.normalise(f[0]));
+                }
+            }
+            for (String r : rootsAvailable) {
+                if (!listed.contains(r)) {
+                    sb.append(r).append('\n');
+                }
+            }
+            mkdirs(tree, w, parent(conf), made);
+            w.file(conf, 0644, ModuleIndexes.utf8(sb.toString()));
+        } else {
+            String conf = tree.resolve(DRACUT_CONF);
+            mkdirs(tree, w, parent(conf), made);
+            w.file(conf, 0644, ModuleIndexes.utf8("# Hyper-V drivers for Azure, added by linuximage\n"
+                    + String.join("\n", rootsAvailable) + "\n"));
+        }
+        byte[] member = gzip(cpio.finish());
+
+        byte[] out = new byte[image.length + member.length];
+        System.arraycopy(image, 0, out, 0, image.length);
+        System.arraycopy(member, 0, out, image.length, member.length);
+        String note = "added " + loadOrder + " to " + flavour + " initramfs of " + version + " (" + (out.length
+                - image.length) + " bytes)" + (unavailable.isEmpty() ? "" : "; not available: " + unavailable);
+        return new Plan(new InjectionResult(version, initramfsPath, flavour, isBuiltin, already, loadOrder,
+                unavailable, image.length, out.length, true, note), out);
+    }
+
+    /** Adds {@code name} and its missing dependencies to {@code adding}; false if {@code name} has no module file. */
+    private boolean collect(String name, String version, ModuleSource source, Set<String> builtin,
+                            Map<String, String> present, Map<String, ModuleSource.Module> adding,
+                            Map<String, ElfModule> elf, Map<String, List<String>> depends, Set<String> stack)
+            throws IOException {
+        if (adding.containsKey(name) || builtin.contains(name) || present.containsKey(name)) {
+            return true;
+        }
+        if (!stack.add(name)) {
+            throw new KmodException("module.depends", "dependency cycle through " + name);
+        }
+        Optional<ModuleSource.Module> m = source.find(name);
+        if (m.isEmpty()) {
+            return false;
+        }
+        if (adding.size() >= MAX_CLOSURE) {
+            throw new KmodException("module.depends", "more than " + MAX_CLOSURE + " modules in the closure");
+        }
+        ModuleSource.Module mod = m.get();
+        ElfModule e = ElfModule.parse(ModuleFile.elf(mod.relativePath(), mod.content()));
+        String vermagic = e.modinfo("vermagic");
+        if (vermagic == null || !(vermagic.equals(version) || vermagic.startsWith(version + " "))) {
+            throw new KmodException("module.vermagic", mod.relativePath() + " is built for '" + vermagic
+                    + "', not " + version);
+        }
+        List<String> deps = new ArrayList<>();
+        String d = e.modinfo("depends");
+        if (d != null && !d.isBlank()) {
+            for (String x : d.split(",")) {
+                if (!x.isBlank()) {
+                    deps.add(ModuleFile.normalise(x.strip()));
+                }
+            }
+        }
+        for (String x : deps) {
+            if (!collect(x, version, source, builtin, present, adding, elf, depends, stack)) {
+                throw new KmodException("module.depends", name + " needs " + x + ", which " + version
+                        + " ships neither built in nor as a module");
+            }
+        }
+        adding.put(name, mod);
+        elf.put(name, e);
+        depends.put(name, deps);
+        stack.remove(name);
+        return true;
+    }
+
+    private static void topo(String m, Map<String, List<String>> depends, Set<String> adding, Set<String> seen,
+                             List<String> out) {
+        if (!adding.contains(m) || !seen.add(m)) {
+            return;
+        }
+        for (String d : depends.getOrDefault(m, List.of())) {
+            topo(d, depends, adding, seen, out);
+        }
+        out.add(m);
+    }
+
+    /**
+     * All dependencies of {@code m} (transitively) as paths, ordered like depmod: every module before the modules it
+     * needs, so that loading from the end of the list satisfies each module's needs first.
+     */
+    private static void allDeps(String m, Map<String, List<String>> depends, Map<String, DepLine> dep,
+                                Map<String, String> pathOf, Set<String> visiting, List<String> out) {
+        List<String> postOrder = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        seen.add(m);
+        for (String d : directDeps(m, depends, dep)) {
+            post(d, depends, dep, seen, postOrder);
+        }
+        for (int i = postOrder.size() - 1; i >= 0; i--) {
+            String p = pathOf.get(postOrder.get(i));
+            if (p != null) {
+                out.add(p);
+            }
+        }
+    }
+
+    private static void post(String m, Map<String, List<String>> depends, Map<String, DepLine> dep, Set<String> seen,
+                             List<String> out) {
+        if (!seen.add(m)) {
+            return;
+        }
+        for (String d : directDeps(m, depends, dep)) {
+            post(d, depends, dep, seen, out);
+        }
+        out.add(m);
+    }
+
+    private static List<String> directDeps(String m, Map<String, List<String>> depends, Map<String, DepLine> dep) {
+        List<String> d = depends.get(m);
+        if (d != null) {
+            return d;
+        }
+        DepLine l = dep.get(m);
+        if (l == null) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        for (String p : l.deps()) {
+            names.add(ModuleFile.moduleName(p));
+        }
+        return names;
+    }
+
+    static String flavour(InitramfsTree tree) throws InitramfsException {
+        if (tree.typeOf("conf/initramfs.conf") == '-' || tree.typeOf("scripts/functions") == '-') {
+            return "initramfs-tools";
+        }
+        if (tree.typeOf("usr/lib/dracut") == 'd' || tree.typeOf("lib/dracut") == 'd') {
+            return "dracut";
+        }
+        return "unknown";
+    }
+
+    private static void mkdirs(InitramfsTree tree, CpioWriter w, String dir, Set<String> made) throws IOException {
+        if (dir.isEmpty() || made.contains(dir)) {
+            return;
+        }
+        char t = tree.typeOf(dir);
+        if (t == 'd') {
+            made.add(dir);
+            return;
+        }
+        if (t != 0) {
+            throw new InitramfsException("initramfs.path", dir + " exists and is not a directory");
+        }
+        mkdirs(tree, w, parent(dir), made);
+        w.directory(dir, 0755);
+        made.add(dir);
+    }
+
+    private static String parent(String p) {
+        int i = p.lastIndexOf('/');
+        return i < 0 ? "" : p.substring(0, i);
+    }
+
+    private static String text(byte[] b) {
+        return b == null ? "" : new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] gzip(byte[] data) throws IOException {
+        ByteArrayOutputStream bo = new ByteArrayOutputStream();
+        try (GZIPOutputStream g = new GZIPOutputStream(bo) {
+            {
+                def.setLevel(9);
+            }
+        }) {
+            g.write(data);
+        }
+        return bo.toByteArray();
+    }
+
+    /** Sorted copy, for stable reporting. */
+    static List<String> sorted(Set<String> s) {
+        return new ArrayList<>(new TreeSet<>(s));
+    }
+}
