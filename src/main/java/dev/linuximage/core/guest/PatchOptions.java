@@ -39,7 +39,27 @@ public record PatchOptions(ImageKind imageKind, Provisioning provisioning, int r
         kernelArgsAdd = List.copyOf(kernelArgsAdd == null ? List.of() : kernelArgsAdd);
         kernelArgsRemove = List.copyOf(kernelArgsRemove == null ? List.of() : kernelArgsRemove);
         removeUsers = List.copyOf(removeUsers == null ? List.of() : removeUsers);
+        for (String u : removeUsers) {
+            if (!USER_NAME.matcher(u).matches() || u.equals("root")) {
+                throw new IllegalArgumentException("removeUsers: '" + u + "' is not a removable user name");
+            }
+        }
+        for (String a : kernelArgsAdd) {
+            if (!KERNEL_ARG.matcher(a).matches()) {
+                throw new IllegalArgumentException("kernelArgsAdd: '" + a + "' is not a kernel argument");
+            }
+        }
+        for (String a : kernelArgsRemove) {
+            if (!KERNEL_ARG.matcher(a).matches()) {
+                throw new IllegalArgumentException("kernelArgsRemove: '" + a + "' is not a kernel argument");
+            }
+        }
     }
+
+    /** A user name as useradd accepts it (no path characters: it also names a home directory). */
+    static final java.util.regex.Pattern USER_NAME = java.util.regex.Pattern.compile("[a-z_][a-z0-9_.-]{0,31}\\$?");
+    /** One kernel argument: printable ASCII without spaces or quotes (quotes would change how GRUB splits it). */
+    static final java.util.regex.Pattern KERNEL_ARG = java.util.regex.Pattern.compile("[\\x21\\x23-\\x26\\x28-\\x7e]+");
 
     /** Generalized, cloud-init, 2048 MiB swap on the resource disk, drivers repaired, nothing extra. */
     public static PatchOptions defaults() {

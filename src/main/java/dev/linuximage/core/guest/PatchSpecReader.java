@@ -34,8 +34,8 @@ import java.util.regex.Pattern;
 public final class PatchSpecReader {
     /** Manifests are small; a larger file is refused rather than parsed. */
     public static final int MAX_BYTES = 1 << 20;
-    private static final Pattern KERNEL_ARG = Pattern.compile("[\\x21-\\x7e]+");
-    private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}\\$?");
+    private static final Pattern KERNEL_ARG = PatchOptions.KERNEL_ARG;
+    private static final Pattern USER = PatchOptions.USER_NAME;
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]i?)?B?", Pattern.CASE_INSENSITIVE);
 
     private PatchSpecReader() {
