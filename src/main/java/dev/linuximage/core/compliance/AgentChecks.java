@@ -168,7 +168,7 @@ final class AgentChecks {
         if (bad.isEmpty()) {
             return F.pass(id, "waagent.conf is set for " + mode + " provisioning.", good);
         }
-        return F.fail(id, bad.size() + " waagent.conf keys are not set for " + mode + " provisioning.", bad,
+        return F.fail(id, "waagent.conf is not set for " + mode + " provisioning (" + bad.size() + " keys).", bad,
                 "set " + String.join(", ", WaagentConfPatch.wanted(o).entrySet().stream()
                         .map(e -> e.getKey() + "=" + e.getValue()).toList()));
     }

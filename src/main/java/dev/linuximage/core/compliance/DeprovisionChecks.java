@@ -29,8 +29,8 @@ final class DeprovisionChecks {
         out.add(machine(g));
         out.add(g.privateKeys().isEmpty()
                 ? F.pass("DEPROVISION-SECRETS", "No private keys under /root or /home.", List.of())
-                : F.fail("DEPROVISION-SECRETS", g.privateKeys().size() + " private keys are left under /root or "
-                        + "/home.", F.cap(g.privateKeys().stream().map(p -> F.ev(p, "private key")).toList(), 30),
+                : F.fail("DEPROVISION-SECRETS", "Private keys are left under /root or /home: " + g.privateKeys().size()
+                        + ".", F.cap(g.privateKeys().stream().map(p -> F.ev(p, "private key")).toList(), 30),
                 "remove them from the image (or remove their user with --remove-user)"));
         return out;
     }
@@ -67,7 +67,9 @@ final class DeprovisionChecks {
                 .filter(u -> u.human() && !c.options().removeUsers().contains(u.name()))
                 .map(u -> F.ev("/etc/passwd", u.name() + " (uid " + u.uid() + ")")).toList();
         if (!hard.isEmpty()) {
-            return F.fail(id, "The image carries user data from the build VM.", F.cap(hard, 30),
+            List<Evidence> all = new ArrayList<>(hard);
+            all.addAll(soft);
+            return F.fail(id, "The image carries user data from the build VM.", F.cap(all, 30),
                     "remove listed users, authorized_keys and shell histories; lock root's password");
         }
         if (!soft.isEmpty()) {
