@@ -207,6 +207,22 @@ class ComplianceRunnerTest {
     }
 
     @Test
+    void emitWritesTheJsonAndMapsTheExitCode(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel9(dir.resolve("g"));
+        ComplianceReport r;
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
+            r = ComplianceRunner.audit(g, PatchOptions.defaults(), ComplianceRunner.Facts.none(), null, NOW);
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        Path json = dir.resolve("report.json");
+        int code = ComplianceOutput.emit(r, json, new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertThat(code).isEqualTo(dev.linuximage.core.cli.ExitCodes.NOT_COMPLIANT);
+        assertThat(Files.readString(json)).isEqualTo(ReportJson.toJson(r));
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("NOT COMPLIANT");
+        assertThat(dir.resolve("report.json.tmp")).doesNotExist();
+    }
+
+    @Test
     void tableIsReadable(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel9(dir);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
