@@ -78,4 +78,26 @@ class SystemctlOracleTest {
         assertThat(isEnabled(t, "sshd.service")).isEqualTo("enabled");
         assertThat(ours(t, "waagent.service")).isTrue();
     }
+
+    @Test
+    void systemdAnalyzeAcceptsTheReportReadyUnitWithoutWarnings(@TempDir Path dir) throws Exception {
+        GuestTree t = new GuestTree(dir);
+        t.bytes("/usr/local/sbin/linuximage-report-ready", NoAgentPatch.script(), "rwxr-xr-x");
+        t.bytes(NoAgentPatch.UNIT_PATH, NoAgentPatch.unit(), "rw-r--r--");
+        // the targets and slices the unit hangs off, from the host's systemd (the oracle's own vocabulary)
+        try (var s = java.nio.file.Files.list(Path.of("/usr/lib/systemd/system"))) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                String n = p.getFileName().toString();
+                if ((n.endsWith(".target") || n.endsWith(".slice")) && java.nio.file.Files.isRegularFile(p)) {
+                    t.file("/usr/lib/systemd/system/" + n, java.nio.file.Files.readString(p));
+                }
+            }
+        }
+        Process p = new ProcessBuilder("systemd-analyze", "--root=" + t.root(), "verify", NoAgentPatch.UNIT_PATH)
+                .redirectErrorStream(true).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).isEmpty();
+    }
 }
