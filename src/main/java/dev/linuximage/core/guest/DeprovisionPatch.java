@@ -66,14 +66,18 @@ public final class DeprovisionPatch {
         Optional<String> shadow = r.text("/etc/shadow");
         if (shadow.isPresent()) {
             List<String> lines = new ArrayList<>(GuestReader.lines(shadow.get()));
+            boolean locked = false;
             for (int i = 0; i < lines.size(); i++) {
                 String[] f = lines.get(i).split(":", -1);
                 if (f.length >= 2 && f[0].equals("root") && !f[1].startsWith("!") && !f[1].startsWith("*")) {
                     f[1] = "!" + f[1];
                     lines.set(i, String.join(":", f));
+                    locked = true;
                 }
             }
-            ed.writeText(req, "/etc/shadow", String.join("\n", lines) + "\n");
+            if (locked) {
+                ed.writeText(req, "/etc/shadow", String.join("\n", lines) + "\n");
+            }
         }
     }
 
@@ -82,8 +86,12 @@ public final class DeprovisionPatch {
         if (t.isEmpty()) {
             return;
         }
-        List<String> kept = GuestReader.lines(t.get()).stream()
+        List<String> all = GuestReader.lines(t.get());
+        List<String> kept = all.stream()
                 .filter(l -> names.stream().noneMatch(n -> l.startsWith(n + ":"))).toList();
+        if (kept.size() == all.size()) {
+            return;
+        }
         ed.writeText(req, file, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
     }
 
@@ -96,6 +104,7 @@ public final class DeprovisionPatch {
         }
         List<String> names = users.stream().map(GuestInspection.PasswdEntry::name).toList();
         List<String> out = new ArrayList<>();
+        boolean changed = false;
         for (String l : GuestReader.lines(t.get())) {
             String[] f = l.split(":", -1);
             if (f.length <= membersField) {
@@ -106,16 +115,20 @@ public final class DeprovisionPatch {
                     .filter(s -> !s.isEmpty()).toList());
             boolean personal = names.contains(f[0]) && members.stream().allMatch(names::contains);
             if (personal) {
+                changed = true;
                 continue;
             }
             if (members.removeAll(names)) {
+                changed = true;
                 f[membersField] = String.join(",", members);
                 out.add(String.join(":", f));
             } else {
                 out.add(l);
             }
         }
-        ed.writeText(req, file, out.isEmpty() ? "" : String.join("\n", out) + "\n");
+        if (changed) {
+            ed.writeText(req, file, out.isEmpty() ? "" : String.join("\n", out) + "\n");
+        }
     }
 
     static void machine(GuestEditor ed, GuestInspection g) throws IOException {

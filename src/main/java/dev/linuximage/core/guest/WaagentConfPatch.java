@@ -59,6 +59,7 @@ public final class WaagentConfPatch {
         }
         List<String> lines = new ArrayList<>(GuestReader.lines(text.get()));
         Map<String, String> current = GuestInspector.keyValues(text);
+        boolean changed = false;
         for (Map.Entry<String, String> w : wanted(o).entrySet()) {
             if (acceptable(w.getKey(), w.getValue(), current.get(w.getKey()))) {
                 continue;
@@ -70,6 +71,7 @@ public final class WaagentConfPatch {
                     last = i;
                 }
             }
+            changed = true;
             String line = w.getKey() + "=" + w.getValue();
             if (last >= 0) {
                 lines.set(last, line);
@@ -77,6 +79,8 @@ public final class WaagentConfPatch {
                 lines.add(line);
             }
         }
-        ed.writeText(req.get(), PATH, String.join("\n", lines) + "\n");
+        if (changed) {
+            ed.writeText(req.get(), PATH, String.join("\n", lines) + "\n");
+        }
     }
 }

@@ -55,4 +55,25 @@ class IdempotenceTest {
         }
         assertThat(t.digest()).isEqualTo(digest);
     }
+
+    @org.junit.jupiter.api.Test
+    void filesWithoutFinalNewlineOrWithCrlfAreNotRewrittenWhenAlreadyRight(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        PatchOptions o = PatchOptions.defaults().withRemoveUsers(List.of("builder"))
+                .withProvisioning(Provisioning.WALinuxAgent);
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
+            GuestPatcher.patch(g, o, List.of(), null);
+        }
+        for (String f : List.of("/etc/shadow", "/etc/group", "/etc/gshadow", "/etc/passwd", "/etc/waagent.conf",
+                "/etc/fstab")) {
+            t.file(f, t.read(f).stripTrailing());
+        }
+        t.file("/boot/grub/grub.cfg", t.read("/boot/grub/grub.cfg").replace("\n", "\r\n"));
+        String digest = t.digest();
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
+            GuestPatcher.Result again = GuestPatcher.patch(g, o, List.of(), null);
+            assertThat(again.changes().changes()).isEmpty();
+        }
+        assertThat(t.digest()).isEqualTo(digest);
+    }
 }
