@@ -24,6 +24,8 @@ public final class BootCmdline {
     private static final Pattern LINUX = Pattern.compile("^(\\s*(?:linux|linuxefi|linux16)\\s+)(\\S+)(.*)$");
     private static final Pattern SET_KERNELOPTS = Pattern.compile("^(\\s*set\\s+kernelopts=)([\"']?)(.*?)\\2(\\s*)$");
     private static final Pattern OPTIONS = Pattern.compile("^(\\s*options\\s+)(.*)$");
+    private static final Pattern ASSIGN_START =
+            Pattern.compile("^\\s*(?:export\\s+)?GRUB_CMDLINE_LINUX(?:_DEFAULT)?=.*$");
     private static final Pattern VAR = Pattern.compile("\\$\\{?([A-Za-z_][A-Za-z0-9_]*)\\}?");
 
     /** What inspection found: the sites, and files that could not be understood (reported, never rewritten). */
@@ -184,6 +186,7 @@ public final class BootCmdline {
         List<CmdlineSite> sites = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         List<String> dg = defaultGrubFiles(r);
+        problems.addAll(unparsable(r, dg));
         if (!dg.isEmpty()) {
             Map<String, String> vars = new HashMap<>();
             Assignment lastLinux = null;
@@ -257,6 +260,21 @@ public final class BootCmdline {
             sites.add(new CmdlineSite(CmdlineSite.Kind.KERNEL_CMDLINE, "/etc/kernel/cmdline", 1, t, t));
         }
         return new Result(sites, problems);
+    }
+
+    /** Assignments this reader cannot edit safely (a quoted value spanning lines): reported, never rewritten. */
+    static List<String> unparsable(GuestReader r, List<String> files) {
+        List<String> out = new ArrayList<>();
+        for (String f : files) {
+            List<String> lines = GuestReader.lines(r.text(f).orElse(""));
+            for (int i = 0; i < lines.size(); i++) {
+                if (ASSIGN_START.matcher(lines.get(i)).matches() && parseAssignment(f, i, lines.get(i)).isEmpty()) {
+                    out.add(f + ": line " + (i + 1) + ": a GRUB_CMDLINE_LINUX value spanning several lines is not "
+                            + "edited");
+                }
+            }
+        }
+        return out;
     }
 
     private static String cfgKernelopts(GuestReader r, List<String> cfgs) {
@@ -404,6 +422,11 @@ public final class BootCmdline {
         List<String> files = defaultGrubFiles(r);
         if (files.isEmpty()) {
             return;
+        }
+        List<String> bad = unparsable(r, files);
+        if (!bad.isEmpty()) {
+            // appending a new assignment would silently drop the arguments of the one we cannot parse
+            throw new IOException(bad.get(0));
         }
         List<Assignment> all = assignments(r, files);
         Assignment last = null;

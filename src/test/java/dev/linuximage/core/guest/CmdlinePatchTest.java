@@ -171,6 +171,24 @@ class CmdlinePatchTest {
     }
 
     @Test
+    void multiLineGrubCmdlineIsRefusedNotOverridden(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel8(dir);
+        String grub = "GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"rd.lvm.lv=rhel/root\n  rd.lvm.lv=rhel/swap quiet\"\n";
+        t.file("/etc/default/grub", grub);
+        assertThatThrownBy(() -> patch(t, PatchOptions.defaults())).hasMessageContaining("spanning several lines");
+        assertThat(t.read("/etc/default/grub")).isEqualTo(grub);
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
+            assertThat(BootCmdline.inspect(new GuestReader(g)).problems()).anyMatch(p -> p.contains("line 2"));
+        }
+        // through the patcher it is a recorded error and the other patches still run
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
+            GuestPatcher.Result r = GuestPatcher.patch(g, PatchOptions.defaults(), List.of(), null);
+            assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.requirement()).isEqualTo("CMDLINE-CONSOLE"));
+            assertThat(r.changes().forRequirement("SWAP-OS-DISK")).isNotEmpty();
+        }
+    }
+
+    @Test
     void kernelVersionRules() {
         assertThat(KernelVersion.needsNumaOff("2.6.32-431.el6.x86_64", true)).isTrue();
         assertThat(KernelVersion.needsNumaOff("2.6.32-504.el6.x86_64", true)).isFalse();
