@@ -1,0 +1,195 @@
+package dev.linuximage.core.compliance;
+
+import dev.linuximage.core.guest.GuestInspection;
+import dev.linuximage.core.guest.KernelVersion;
+import dev.linuximage.core.guest.NoAgentPatch;
+import dev.linuximage.core.guest.PatchOptions;
+import dev.linuximage.core.guest.Provisioning;
+import dev.linuximage.core.guest.ServicePatch;
+import dev.linuximage.core.guest.SwapPatch;
+import dev.linuximage.core.guest.SystemdUnits;
+import dev.linuximage.core.guest.WaagentConfPatch;
+import dev.linuximage.core.report.Evidence;
+import dev.linuximage.core.report.Finding;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** SSH-SERVER, AGENT-PRESENT, AGENT-NETWORKMANAGER, WAAGENT-RESOURCEDISK, WAAGENT-CLOUDINIT, RESOURCE-SWAPFILE. */
+final class AgentChecks {
+    /** The oldest Azure Linux Agent Microsoft still supports. */
+    static final List<Integer> MIN_WAAGENT = List.of(2, 2, 10);
+
+    private AgentChecks() {
+    }
+
+    static List<Finding> check(CheckContext c) {
+        List<Finding> out = new ArrayList<>();
+        out.add(ssh(c));
+        out.add(agent(c));
+        out.add(networkManager(c));
+        out.add(waagentConf(c, "WAAGENT-RESOURCEDISK", Provisioning.WALinuxAgent));
+        out.add(waagentConf(c, "WAAGENT-CLOUDINIT", Provisioning.CloudInit));
+        out.add(resourceSwapfile(c));
+        return out;
+    }
+
+    private static Evidence unitEv(SystemdUnits.UnitState s) {
+        if (!s.installed()) {
+            return F.ev("/etc/systemd/system", s.name() + " not installed");
+        }
+        return F.ev(s.path(), s.masked() ? "masked" : s.enabled() ? "enabled via " + s.enabledBy().get(0)
+                : "installed, not enabled");
+    }
+
+    static Finding ssh(CheckContext c) {
+        GuestInspection g = c.guest();
+        String id = "SSH-SERVER";
+        if (!g.systemd()) {
+            return F.unknown(id, "no systemd unit directories: cannot tell the boot services offline", List.of());
+        }
+        SystemdUnits.UnitState s = g.ssh();
+        if (!s.installed() || !g.sshdBinary()) {
+            return F.fail(id, "No SSH server is installed.", List.of(unitEv(s)),
+                    "install openssh-server in the guest (packages are out of scope)");
+        }
+        if (!s.enabled()) {
+            return F.fail(id, "The SSH server is installed but not enabled at boot.", List.of(unitEv(s)),
+                    "enable " + s.realName() + " (multi-user.target.wants link)");
+        }
+        return F.pass(id, "The SSH server is enabled at boot.", List.of(unitEv(s)));
+    }
+
+    static Finding agent(CheckContext c) {
+        GuestInspection g = c.guest();
+        PatchOptions o = c.options();
+        String id = "AGENT-PRESENT";
+        List<Evidence> ev = new ArrayList<>();
+        ev.add(unitEv(g.waagentUnit()));
+        ev.add(unitEv(g.cloudInitUnit()));
+        if (o.provisioning() == Provisioning.None) {
+            SystemdUnits.UnitState ra = new SystemdUnits(c.reader()).state(NoAgentPatch.UNIT_NAME);
+            ev.add(unitEv(ra));
+            if (!ra.enabled()) {
+                return F.fail(id, "Agent-less image without the report-ready unit: Azure would reboot the VM.", ev,
+                        "install and enable the report-ready unit (NOAGENT-REPORT-READY)");
+            }
+            if (g.cloudInitUnit().enabled() && !g.cloudInitDisabledMarker()) {
+                return F.warn(id, "Agent-less image, but cloud-init is enabled too: both would report ready.", ev,
+                        "disable cloud-init or choose --provisioning CloudInit");
+            }
+            return F.pass(id, "Agent-less image with the report-ready unit; create VMs with --enable-agent false.",
+                    ev);
+        }
+        if (!g.systemd()) {
+            return F.unknown(id, "no systemd unit directories: cannot tell the boot services offline", ev);
+        }
+        if (o.provisioning() == Provisioning.WALinuxAgent) {
+            if (g.waagentBinary() == null || !g.waagentUnit().installed()) {
+                return F.fail(id, "The Azure Linux Agent (waagent) is not installed.", ev,
+                        "install the WALinuxAgent package in the guest");
+            }
+            if (g.pythons().isEmpty()) {
+                return F.fail(id, "waagent is installed but no Python interpreter is.", ev, "install python3");
+            }
+            if (!g.waagentUnit().enabled()) {
+                return F.fail(id, "waagent is installed but not enabled at boot.", ev,
+                        "enable " + g.waagentUnit().realName());
+            }
+            if (g.waagentVersion() != null
+                    && KernelVersion.compare(KernelVersion.base(g.waagentVersion()), MIN_WAAGENT) < 0) {
+                ev.add(F.ev("azurelinuxagent/common/version.py", g.waagentVersion()));
+                return F.warn(id, "waagent " + g.waagentVersion() + " is older than the minimum supported 2.2.10.",
+                        ev, "update WALinuxAgent");
+            }
+            return F.pass(id, "waagent " + (g.waagentVersion() == null ? "" : g.waagentVersion() + " ")
+                    + "is installed and enabled (python: " + String.join(", ", g.pythons()) + ").", ev);
+        }
+        if (!g.cloudInitInstalled() || !g.cloudInitUnit().installed()) {
+            return F.fail(id, "cloud-init is not installed.", ev, "install the cloud-init package in the guest");
+        }
+        if (g.cloudInitDisabledMarker()) {
+            ev.add(F.ev(ServicePatch.CLOUD_INIT_DISABLED, "present"));
+            return F.fail(id, "cloud-init is disabled by " + ServicePatch.CLOUD_INIT_DISABLED + ".", ev,
+                    "delete " + ServicePatch.CLOUD_INIT_DISABLED + " and enable the cloud-init units");
+        }
+        if (!g.cloudInitUnit().enabled()) {
+            return F.fail(id, "cloud-init is installed but its units are not enabled.", ev,
+                    "enable the cloud-init units");
+        }
+        if (o.generalized() && g.waagentUnit().installed() && !g.waagentUnit().enabled()) {
+            return F.warn(id, "cloud-init provisions, but the installed waagent (extensions) is not enabled.", ev,
+                    "enable " + g.waagentUnit().realName());
+        }
+        return F.pass(id, "cloud-init " + (g.cloudInitVersion() == null ? "" : g.cloudInitVersion() + " ")
+                + "is installed and enabled.", ev);
+    }
+
+    static Finding networkManager(CheckContext c) {
+        GuestInspection g = c.guest();
+        String id = "AGENT-NETWORKMANAGER";
+        if (g.waagentBinary() == null || c.options().provisioning() == Provisioning.None) {
+            return F.na(id, "waagent is not used.");
+        }
+        if (g.networkManager().enabled()) {
+            return F.warn(id, "waagent and NetworkManager are both enabled; they may conflict on some "
+                    + "distributions.", List.of(unitEv(g.networkManager())), "check the distribution's guidance");
+        }
+        return F.pass(id, "NetworkManager is not enabled next to waagent.", List.of(unitEv(g.networkManager())));
+    }
+
+    static Finding waagentConf(CheckContext c, String id, Provisioning mode) {
+        GuestInspection g = c.guest();
+        PatchOptions o = c.options();
+        if (o.provisioning() != mode) {
+            return F.na(id, "Provisioning is " + o.provisioning() + ".");
+        }
+        if (!c.reader().isFile(WaagentConfPatch.PATH)) {
+            if (mode == Provisioning.CloudInit) {
+                return F.na(id, "waagent is not installed (no " + WaagentConfPatch.PATH + ").");
+            }
+            return F.fail(id, WaagentConfPatch.PATH + " is missing.", List.of(F.ev(WaagentConfPatch.PATH, "absent")),
+                    "install WALinuxAgent");
+        }
+        Map<String, String> conf = g.waagentConf();
+        List<Evidence> bad = new ArrayList<>();
+        List<Evidence> good = new ArrayList<>();
+        List<String> lines = c.reader().text(WaagentConfPatch.PATH).map(dev.linuximage.core.guest.GuestReader::lines)
+                .orElse(List.of());
+        for (Map.Entry<String, String> w : WaagentConfPatch.wanted(o).entrySet()) {
+            String have = conf.get(w.getKey());
+            Integer line = lineOf(lines, w.getKey());
+            Evidence e = F.ev(WaagentConfPatch.PATH, line, w.getKey() + "=" + (have == null ? "(unset)" : have)
+                    + (WaagentConfPatch.acceptable(w.getKey(), w.getValue(), have) ? "" : " (want " + w.getValue()
+                    + ")"));
+            (WaagentConfPatch.acceptable(w.getKey(), w.getValue(), have) ? good : bad).add(e);
+        }
+        if (bad.isEmpty()) {
+            return F.pass(id, "waagent.conf is set for " + mode + " provisioning.", good);
+        }
+        return F.fail(id, "waagent.conf is not set for " + mode + " provisioning (" + bad.size() + " keys).", bad,
+                "set " + String.join(", ", WaagentConfPatch.wanted(o).entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue()).toList()));
+    }
+
+    private static Integer lineOf(List<String> lines, String key) {
+        Integer found = null;
+        for (int i = 0; i < lines.size(); i++) {
+            String t = lines.get(i).trim();
+            if (!t.startsWith("#") && t.startsWith(key) && t.substring(key.length()).trim().startsWith("=")) {
+                found = i + 1;
+            }
+        }
+        return found;
+    }
+
+    static Finding resourceSwapfile(CheckContext c) {
+        String id = SwapPatch.RESOURCE_REQ;
+        if (c.reader().exists(SwapPatch.RESOURCE_SWAPFILE)) {
+            return F.fail(id, "A stale swap file sits where the resource disk mounts.",
+                    List.of(F.ev(SwapPatch.RESOURCE_SWAPFILE, "present")), "delete it");
+        }
+        return F.pass(id, "No " + SwapPatch.RESOURCE_SWAPFILE + " in the image.", List.of());
+    }
+}

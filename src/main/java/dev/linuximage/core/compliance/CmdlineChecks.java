@@ -1,0 +1,89 @@
+package dev.linuximage.core.compliance;
+
+import dev.linuximage.core.guest.CmdlinePatch;
+import dev.linuximage.core.guest.CmdlinePolicy;
+import dev.linuximage.core.guest.CmdlineSite;
+import dev.linuximage.core.guest.KernelCmdline;
+import dev.linuximage.core.report.Evidence;
+import dev.linuximage.core.report.Finding;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** CMDLINE-CONSOLE and CMDLINE-NOQUIET over every command-line site (grub defaults, grub.cfg, BLS, grubenv). */
+final class CmdlineChecks {
+    private CmdlineChecks() {
+    }
+
+    static List<Finding> check(CheckContext c) {
+        List<CmdlineSite> sites = c.guest().cmdline().sites();
+        List<String> problems = c.guest().cmdline().problems();
+        if (sites.isEmpty()) {
+            String why = "no boot loader configuration found (/etc/default/grub, grub.cfg, BLS entries)";
+            return List.of(F.unknown("CMDLINE-CONSOLE", why, List.of()),
+                    F.unknown("CMDLINE-NOQUIET", why, List.of()));
+        }
+        CmdlinePolicy p = CmdlinePatch.policy(c.guest(), c.options());
+        // numa=off is KERNEL-NUMA's business, not this requirement's
+        CmdlinePolicy required = new CmdlinePolicy(CmdlinePolicy.of(c.options(), false).required(), List.of());
+        List<Evidence> missing = new ArrayList<>();
+        List<Evidence> unwanted = new ArrayList<>();
+        boolean bootEntry = false;
+        for (CmdlineSite s : sites) {
+            List<String> eff = KernelCmdline.tokens(s.effective());
+            Integer line = s.line() == 0 ? null : s.line();
+            if (s.kind() != CmdlineSite.Kind.DEFAULT_GRUB && s.kind() != CmdlineSite.Kind.DEFAULT_GRUB_EXTRA) {
+                bootEntry = true;
+            }
+            if (s.complete()) {
+                List<String> m = required.missing(eff);
+                if (!m.isEmpty()) {
+                    missing.add(F.ev(s.file(), line, kind(s) + s.effective() + "  [missing: "
+                            + String.join(" ", m) + "]"));
+                }
+            }
+            List<String> u = p.unwanted(eff).stream()
+                    .filter(t -> p.removed().stream().anyMatch(r -> KernelCmdline.matchesRemoval(t, r))).toList();
+            if (!u.isEmpty()) {
+                unwanted.add(F.ev(s.file(), line, kind(s) + s.effective() + "  [remove: " + String.join(" ", u)
+                        + "]"));
+            }
+        }
+        List<Evidence> problemEv = problems.stream().map(pr -> F.ev(pr.substring(0, Math.max(0, pr.indexOf(':'))),
+                pr)).toList();
+        String sitesNote = sites.size() + " command-line places checked"
+                + (bootEntry ? "" : " (no generated boot entries found: only the defaults)");
+        Finding console;
+        if (missing.isEmpty()) {
+            console = problems.isEmpty()
+                    ? F.pass("CMDLINE-CONSOLE", "Every boot entry has " + String.join(" ", required.required()) + "; "
+                    + sitesNote + ".", List.of(F.ev(sites.get(0).file(), sites.get(0).effective())))
+                    : F.warn("CMDLINE-CONSOLE", "The readable places are fine, but some could not be read.",
+                    problemEv, "fix or remove the unreadable files");
+        } else {
+            console = F.fail("CMDLINE-CONSOLE", missing.size() + " of " + sites.size()
+                            + " command-line places lack required arguments.", F.cap(missing, 30),
+                    "add " + String.join(" ", required.required()) + " to GRUB_CMDLINE_LINUX, grub.cfg linux lines, "
+                            + "BLS options and grubenv kernelopts");
+        }
+        Finding quiet = unwanted.isEmpty()
+                ? F.pass("CMDLINE-NOQUIET", "No " + String.join("/", p.removed()) + " on any command line.",
+                List.of())
+                : F.fail("CMDLINE-NOQUIET", "Boot output is hidden or memory reserved: " + unwanted.size()
+                + " places carry " + String.join("/", p.removed()) + ".", F.cap(unwanted, 30),
+                "remove " + String.join(" ", p.removed()) + " in the same places");
+        return List.of(console, quiet);
+    }
+
+    private static String kind(CmdlineSite s) {
+        return switch (s.kind()) {
+            case DEFAULT_GRUB -> "GRUB_CMDLINE_LINUX=";
+            case DEFAULT_GRUB_EXTRA -> "GRUB_CMDLINE_LINUX_DEFAULT=";
+            case GRUB_CFG -> "linux ";
+            case GRUB_CFG_KERNELOPTS -> "set kernelopts=";
+            case BLS -> "options ";
+            case GRUBENV -> "kernelopts=";
+            case KERNEL_CMDLINE -> "";
+        };
+    }
+}

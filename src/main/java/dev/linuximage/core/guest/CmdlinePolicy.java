@@ -1,0 +1,113 @@
+package dev.linuximage.core.guest;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What every boot entry's kernel command line must and must not contain (CMDLINE-CONSOLE, CMDLINE-NOQUIET,
+ * KERNEL-NUMA and the user's additions/removals).
+ *
+ * @param required tokens that must be present, in the order they are appended
+ * @param removed  removal patterns ({@code key=value} exact; bare {@code key} also matches {@code key=...})
+ */
+public record CmdlinePolicy(List<String> required, List<String> removed) {
+    /** CMDLINE-CONSOLE: serial console, long root delay, classic interface names. */
+    public static final List<String> AZURE_REQUIRED =
+            List.of("rootdelay=300", "console=ttyS0", "earlyprintk=ttyS0", "net.ifnames=0");
+    /** CMDLINE-NOQUIET (crashkernel=auto only unless kept). */
+    public static final List<String> AZURE_REMOVED = List.of("rhgb", "quiet", "crashkernel=auto");
+    /** Keys that may appear several times on a command line: never replaced, only added to. */
+    private static final Set<String> MULTI = Set.of("console");
+
+    public CmdlinePolicy {
+        required = List.copyOf(required);
+        removed = List.copyOf(removed);
+    }
+
+    public static CmdlinePolicy of(PatchOptions o, boolean numaOff) {
+        Set<String> req = new LinkedHashSet<>(AZURE_REQUIRED);
+        if (numaOff) {
+            req.add("numa=off");
+        }
+        req.addAll(o.kernelArgsAdd());
+        List<String> rem = new ArrayList<>();
+        for (String r : AZURE_REMOVED) {
+            if (!(o.keepCrashkernel() && r.startsWith("crashkernel"))) {
+                rem.add(r);
+            }
+        }
+        for (String r : o.kernelArgsRemove()) {
+            if (!rem.contains(r)) {
+                rem.add(r);
+            }
+        }
+        return new CmdlinePolicy(new ArrayList<>(req), rem);
+    }
+
+    /** Tokens that must go: removal patterns, and {@code key=other} for a required {@code key=value}. */
+    public boolean mustRemove(String token) {
+        if (KernelCmdline.isVariable(token)) {
+            return false;
+        }
+        for (String r : removed) {
+            if (KernelCmdline.matchesRemoval(token, r) && required.stream().noneMatch(q -> q.equals(token))) {
+                return true;
+            }
+        }
+        for (String q : required) {
+            String k = KernelCmdline.key(q);
+            if (q.contains("=") && !MULTI.contains(k) && KernelCmdline.key(token).equals(k) && token.contains("=")
+                    && !token.equals(q)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Required tokens missing from the (effective) token list. */
+    public List<String> missing(List<String> effective) {
+        List<String> out = new ArrayList<>();
+        for (String q : required) {
+            if (!KernelCmdline.contains(effective, q)) {
+                out.add(q);
+            }
+        }
+        return out;
+    }
+
+    /** Tokens of {@code effective} that must go. */
+    public List<String> unwanted(List<String> effective) {
+        return effective.stream().filter(this::mustRemove).toList();
+    }
+
+    /**
+     * Edits one literal argument string: drops unwanted tokens and appends the required ones missing from
+     * {@code effectiveAfter} (the effective list this literal contributes to; pass null to use the literal itself,
+     * or an empty list-producing function to add nothing). Returns the input unchanged when nothing changes.
+     */
+    public String edit(String literal, boolean add, List<String> effectiveOthers) {
+        List<String> tokens = KernelCmdline.tokens(literal);
+        List<String> kept = new ArrayList<>();
+        for (String t : tokens) {
+            if (!mustRemove(t)) {
+                kept.add(t);
+            }
+        }
+        if (add) {
+            List<String> eff = new ArrayList<>(kept);
+            if (effectiveOthers != null) {
+                effectiveOthers.stream().filter(t -> !mustRemove(t)).forEach(eff::add);
+            }
+            for (String q : missing(eff)) {
+                kept.add(q);
+                eff.add(q);
+            }
+        }
+        if (kept.equals(tokens)) {
+            return literal;
+        }
+        return String.join(" ", kept);
+    }
+}

@@ -1,0 +1,35 @@
+package dev.linuximage.core.guest;
+
+/**
+ * One place that sets (part of) a kernel command line.
+ *
+ * @param kind      where it is
+ * @param file      guest path
+ * @param line      1-based line (0 for grubenv, whose block is one record)
+ * @param literal   the arguments as written there (may hold {@code $variables})
+ * @param effective the arguments with known variables expanded ({@code $kernelopts} from grubenv,
+ *                  {@code $GRUB_CMDLINE_LINUX} in /etc/default/grub); what the kernel would see
+ */
+public record CmdlineSite(Kind kind, String file, int line, String literal, String effective) {
+    public enum Kind {
+        /** Effective {@code GRUB_CMDLINE_LINUX} after /etc/default/grub and grub.d drop-ins (last assignment). */
+        DEFAULT_GRUB,
+        /** A {@code GRUB_CMDLINE_LINUX_DEFAULT} assignment (normal entries only). */
+        DEFAULT_GRUB_EXTRA,
+        /** A {@code linux}/{@code linuxefi}/{@code linux16} line of a generated grub.cfg. */
+        GRUB_CFG,
+        /** A {@code set kernelopts=...} fallback in grub.cfg (RHEL 8). */
+        GRUB_CFG_KERNELOPTS,
+        /** An {@code options} line of a Boot Loader Specification entry. */
+        BLS,
+        /** {@code kernelopts} in a GRUB environment block. */
+        GRUBENV,
+        /** {@code /etc/kernel/cmdline} (kernel-install uses it for new kernels). */
+        KERNEL_CMDLINE
+    }
+
+    /** True for places an entry boots with (all but the extra-defaults variable). */
+    public boolean complete() {
+        return kind != Kind.DEFAULT_GRUB_EXTRA;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.linuximage.core.guest;
+
+import java.util.Set;
+
+/**
+ * What one installed kernel can load at boot, produced by the initramfs layer.
+ *
+ * @param version             the kernel release ({@code 6.1.0-26-amd64}, {@code 5.14.0-427.el9.x86_64})
+ * @param initramfsPath       the guest path of its initramfs, or null when none was found
+ * @param builtinModules      module names built into the kernel ({@code modules.builtin}, without {@code .ko})
+ * @param initramfsModules    module names present in the initramfs (all members, concatenated archives included)
+ * @param initramfsReadable   false when the initramfs could not be read (unknown compression, corrupt): the
+ *                            check says Unknown rather than guessing
+ */
+public record KernelFacts(String version, String initramfsPath, Set<String> builtinModules,
+                          Set<String> initramfsModules, boolean initramfsReadable) {
+    public KernelFacts {
+        builtinModules = Set.copyOf(builtinModules == null ? Set.of() : builtinModules);
+        initramfsModules = Set.copyOf(initramfsModules == null ? Set.of() : initramfsModules);
+    }
+
+    public boolean available(String module) {
+        return builtinModules.contains(module) || initramfsModules.contains(module);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.linuximage.core.compliance;
+
+import dev.linuximage.core.guest.ContainerFacts;
+import dev.linuximage.core.guest.DiskFacts;
+import dev.linuximage.core.guest.PatchOptions;
+import dev.linuximage.core.guest.Provisioning;
+import dev.linuximage.core.report.ComplianceReport;
+import dev.linuximage.core.report.Finding;
+import dev.linuximage.core.report.FindingStatus;
+import dev.linuximage.testing.DirectoryGuestFiles;
+import dev.linuximage.testing.GuestFixtures;
+import dev.linuximage.testing.GuestTree;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Broken variants of the fixtures, one requirement family at a time. */
+class ChecksTest {
+    static final Instant NOW = Instant.EPOCH;
+
+    static ComplianceReport audit(GuestTree t, PatchOptions o, ComplianceRunner.Facts f) throws Exception {
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
+            return ComplianceRunner.audit(g, o, f, null, NOW);
+        }
+    }
+
+    static ComplianceReport prepare(GuestTree t, PatchOptions o, ComplianceRunner.Facts f) throws Exception {
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
+            return ComplianceRunner.prepare(g, o, f, null, NOW).report();
+        }
+    }
+
+    static ComplianceRunner.Facts container(ContainerFacts c) {
+        return new ComplianceRunner.Facts(null, c, null, null);
+    }
+
+    @Test
+    void diskContainerFindings(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel9(dir);
+        PatchOptions o = PatchOptions.defaults();
+        ComplianceReport dyn = audit(t, o, container(new ContainerFacts("vhd-dynamic", 21475270656L,
+                1234567L, null)));
+        assertThat(dyn.finding("DISK-FORMAT").status()).isEqualTo(FindingStatus.Fail);
+        assertThat(dyn.finding("DISK-ALIGN").status()).isEqualTo(FindingStatus.Fail);
+        assertThat(dyn.finding("DISK-ALIGN").repair()).contains("21475885056"); // next whole MiB
+        assertThat(dyn.finding("DISK-FOOTER").status()).isEqualTo(FindingStatus.NotApplicable);
+        long big = 1024L << 30;
+        ComplianceReport huge = audit(t, o, container(new ContainerFacts("vhd-fixed", big, big + 512,
+                "checksum 0x1234 != computed 0x4321")));
+        assertThat(huge.finding("DISK-MAXSIZE").status()).isEqualTo(FindingStatus.Fail);
+        assertThat(huge.finding("DISK-FOOTER").message()).contains("checksum");
+        assertThat(huge.finding("DISK-ALIGN").status()).isEqualTo(FindingStatus.Pass);
+        ComplianceReport bad = audit(t, o, container(new ContainerFacts("vhd-fixed", 1L << 30, 1L << 30, null)));
+        assertThat(bad.finding("DISK-ALIGN").status()).isEqualTo(FindingStatus.Fail);
+    }
+
+    @Test
+    void bootGenerations(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel9(dir);
+        PatchOptions o = PatchOptions.defaults();
+        DiskFacts none = new DiskFacts("GPT", false, false, true, false, false, List.of("partition 3"));
+        ComplianceReport r = audit(t, o, new ComplianceRunner.Facts(none, null, null, null));
+        assertThat(r.finding("BOOT-GENERATION").status()).isEqualTo(FindingStatus.Fail);
+        assertThat(r.gen1()).isFalse();
+        assertThat(r.finding("SWAP-OS-DISK").status()).isEqualTo(FindingStatus.Warn);
+        DiskFacts uefi = new DiskFacts("GPT", false, false, true, true, false, List.of());
+        assertThat(audit(t, o, new ComplianceRunner.Facts(uefi, null, null, null)).finding("BOOT-GENERATION")
+                .message()).contains("Gen2 only");
+    }
+
+    @Test
+    void vfatBlacklistIsRepairedAndUdfWithoutKernelSupportWarnsForNewCloudInit(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        t.file("/etc/modprobe.d/local.conf", "options snd slots=1\nblacklist vfat\n");
+        t.file("/usr/lib/modules/" + GuestFixtures.DEBIAN_KERNEL + "/modules.dep", "kernel/fs/fat/vfat.ko:\n");
+        ComplianceReport r = prepare(t, PatchOptions.defaults(), ComplianceRunner.Facts.none());
+        assertThat(r.finding("KERNEL-VFAT").status()).isEqualTo(FindingStatus.Fixed);
+        assertThat(t.read("/etc/modprobe.d/local.conf")).isEqualTo("options snd slots=1\n");
+        Finding udf = r.finding("KERNEL-UDF");
+        assertThat(udf.status()).isEqualTo(FindingStatus.Warn); // the CIS line went, but no udf.ko exists
+        assertThat(udf.message()).contains("22.4.2");
+    }
+
+    @Test
+    void invalidCloudInitDropInIsEvidenceNotACrash(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        t.file("/etc/cloud/cloud.cfg.d/99-broken.cfg", "datasource_list: [ Azure\n  : : :\n");
+        ComplianceReport r = audit(t, PatchOptions.defaults(), ComplianceRunner.Facts.none());
+        Finding ds = r.finding("CLOUDINIT-DATASOURCE");
+        assertThat(ds.status()).isEqualTo(FindingStatus.Fail);
+        assertThat(ds.evidence()).anySatisfy(e -> assertThat(e.value()).contains("99-broken.cfg"));
+    }
+
+    @Test
+    void laterDropInOverridingTheDatasourceStaysFailedAfterPrepare(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        t.file("/etc/cloud/cloud.cfg.d/99-local.cfg", "datasource_list: [ NoCloud ]\n");
+        ComplianceReport r = prepare(t, PatchOptions.defaults(), ComplianceRunner.Facts.none());
+        assertThat(r.finding("CLOUDINIT-DATASOURCE").status()).isEqualTo(FindingStatus.Fail);
+        assertThat(r.compliant()).isFalse();
+    }
+
+    @Test
+    void missingSshServerAndAgentAreFailuresWithAdvice(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel9(dir);
+        ComplianceReport r = prepare(t, PatchOptions.defaults(), ComplianceRunner.Facts.none());
+        assertThat(r.finding("SSH-SERVER").status()).isEqualTo(FindingStatus.Fail);
+        assertThat(r.finding("SSH-SERVER").repair()).contains("openssh-server");
+        assertThat(r.finding("AGENT-PRESENT").status()).isEqualTo(FindingStatus.Fail);
+        assertThat(r.finding("CLOUDINIT-DATASOURCE").status()).isEqualTo(FindingStatus.Fail);
+        assertThat(r.finding("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Fixed);
+        assertThat(r.finding("KERNEL-HV-DRIVERS").status()).isEqualTo(FindingStatus.Unknown);
+        assertThat(r.finding("KERNEL-HV-DRIVERS").message()).contains("initramfs");
+    }
+
+    @Test
+    void agentLessWithoutDhcpClientFails(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel9(dir);
+        ComplianceReport r = prepare(t, PatchOptions.defaults().withProvisioning(Provisioning.None),
+                ComplianceRunner.Facts.none());
+        assertThat(r.finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fail);
+        assertThat(r.finding("NOAGENT-REPORT-READY").status()).isEqualTo(FindingStatus.Fixed);
+        assertThat(r.finding("NOAGENT-NO-WAAGENT").status()).isEqualTo(FindingStatus.Pass);
+        assertThat(r.finding("AGENT-PRESENT").status()).isEqualTo(FindingStatus.Fixed);
+    }
+
+    @Test
+    void hostileTreesDoNotBreakInspection(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir.resolve("guest"));
+        // a host file just outside the guest root that would make the datasource check pass if a link escaped
+        Files.writeString(dir.resolve("outside.cfg"),
+                "datasource_list: [ Azure ]\ndatasource: {Azure: {apply_network_config: false}}\n");
+        t.link("/etc/cloud/cloud.cfg.d/95-escape.cfg", "../../../../outside.cfg");
+        t.link("/etc/cloud/cloud.cfg.d/96-abs.cfg", "/../outside.cfg");
+        t.link("/etc/modprobe.d/loop.conf", "/etc/modprobe.d/loop.conf");
+        t.link("/etc/default/grub.d/dir.cfg", "/");
+        Files.write(t.root().resolve("etc/cloud/cloud.cfg.d/50-huge.cfg"), new byte[5 << 20]);
+        ComplianceReport r = audit(t, PatchOptions.defaults(), ComplianceRunner.Facts.none());
+        assertThat(r.findings()).hasSize(Requirements.ids().size());
+        assertThat(r.finding("CLOUDINIT-DATASOURCE").status()).isEqualTo(FindingStatus.Fail);
+        assertThat(r.finding("KERNEL-UDF").status()).isEqualTo(FindingStatus.Fail);
+    }
+
+    @Test
+    void specializedImagesSkipDeprovisioning(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        ComplianceReport r = audit(t, PatchOptions.defaults().withImageKind(dev.linuximage.core.guest.ImageKind.Specialized),
+                ComplianceRunner.Facts.none());
+        assertThat(r.findings().stream().filter(f -> f.id().startsWith("DEPROVISION-")))
+                .allMatch(f -> f.status() == FindingStatus.NotApplicable);
+        assertThat(r.finding("WAAGENT-CLOUDINIT").evidence()).anySatisfy(e -> assertThat(e.value())
+                .contains("Provisioning.Agent=auto (want disabled)"));
+    }
+}

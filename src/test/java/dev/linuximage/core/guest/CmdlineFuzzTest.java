@@ -1,0 +1,47 @@
+package dev.linuximage.core.guest;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Properties of the command-line edit and the grubenv codec on arbitrary input (seed corpus runs in every build). */
+class CmdlineFuzzTest {
+
+    @FuzzTest
+    void editIsIdempotentAndComplete(FuzzedDataProvider data) {
+        boolean keep = data.consumeBoolean();
+        String extra = data.consumeAsciiString(20).replaceAll("[^\\x21\\x23-\\x26\\x28-\\x7e]", "");
+        String args = data.consumeRemainingAsString();
+        List<String> add = extra.isEmpty() ? List.of() : List.of(extra);
+        PatchOptions o = PatchOptions.defaults().withKernelArgs(add, List.of(), keep);
+        CmdlinePolicy p = CmdlinePolicy.of(o, false);
+        String once = p.edit(args, true, null);
+        assertThat(p.edit(once, true, null)).isEqualTo(once);
+        List<String> tokens = KernelCmdline.tokens(once);
+        assertThat(p.missing(tokens)).isEmpty();
+        assertThat(p.unwanted(tokens)).isEmpty();
+    }
+
+    @FuzzTest
+    void grubenvParsesOrRefusesAndRoundTripsInExactly1024Bytes(FuzzedDataProvider data) {
+        byte[] block = data.consumeRemainingAsBytes();
+        Map<String, String> vars;
+        try {
+            vars = GrubEnv.parse(block);
+        } catch (IllegalArgumentException e) {
+            assertThat(e.getMessage()).startsWith("grubenv:");
+            return;
+        }
+        try {
+            byte[] again = GrubEnv.format(vars);
+            assertThat(again).hasSize(GrubEnv.SIZE);
+            assertThat(GrubEnv.parse(again)).isEqualTo(vars);
+        } catch (IllegalArgumentException e) {
+            assertThat(e.getMessage()).contains("exceed");
+        }
+    }
+}

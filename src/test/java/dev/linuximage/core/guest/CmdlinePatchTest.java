@@ -1,0 +1,203 @@
+package dev.linuximage.core.guest;
+
+import dev.linuximage.testing.DirectoryGuestFiles;
+import dev.linuximage.testing.GuestFixtures;
+import dev.linuximage.testing.GuestTree;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CmdlinePatchTest {
+    static final String AZURE = "rootdelay=300 console=ttyS0 earlyprintk=ttyS0 net.ifnames=0";
+
+    static ChangeLog patch(GuestTree t, PatchOptions o) throws Exception {
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
+            ChangeLog log = new ChangeLog();
+            CmdlinePatch.apply(new GuestEditor(g, log), GuestInspector.inspect(g), o);
+            return log;
+        }
+    }
+
+    static List<CmdlineSite> sites(GuestTree t) throws Exception {
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
+            return BootCmdline.inspect(new GuestReader(g)).sites();
+        }
+    }
+
+    @Test
+    void debianDefaultsAndEveryGrubCfgLinuxLineAreEdited(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        ChangeLog log = patch(t, PatchOptions.defaults());
+        String dg = t.read("/etc/default/grub");
+        assertThat(dg).contains("GRUB_CMDLINE_LINUX_DEFAULT=\"\"\n")
+                .contains("GRUB_CMDLINE_LINUX=\"" + AZURE + "\"\n")
+                .contains("GRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || echo Debian`")
+                .contains("#GRUB_TERMINAL=console");
+        String cfg = t.read("/boot/grub/grub.cfg");
+        assertThat(cfg).contains("\tlinux\t/boot/vmlinuz-6.1.0-26-amd64 root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro "
+                + AZURE + "\n");
+        assertThat(cfg).contains("\t\tlinux\t/boot/vmlinuz-6.1.0-26-amd64 root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro single "
+                + AZURE + "\n");
+        assertThat(cfg).doesNotContain(" quiet");
+        assertThat(cfg).contains("initrd\t/boot/initrd.img-6.1.0-26-amd64"); // untouched lines stay byte-identical
+        assertThat(t.read("/boot/efi/EFI/debian/grub.cfg")).doesNotContain("rootdelay"); // a stub, no linux line
+        assertThat(log.changes()).extracting(Change::path)
+                .containsExactlyInAnyOrder("/etc/default/grub", "/boot/grub/grub.cfg");
+        assertThat(patch(t, PatchOptions.defaults()).changes()).isEmpty();
+        for (CmdlineSite s : sites(t)) {
+            assertThat(KernelCmdline.tokens(s.effective())).doesNotContain("quiet");
+        }
+    }
+
+    @Test
+    void rhel8GrubenvStaysExactly1024BytesAndBlsKeepsKerneloptsReference(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel8(dir);
+        String bls = "/boot/loader/entries/4d3c2b1a00112233445566778899aabb-" + GuestFixtures.RHEL8_KERNEL + ".conf";
+        String blsBefore = t.read(bls);
+        patch(t, PatchOptions.defaults());
+        byte[] env = Files.readAllBytes(t.root().resolve("boot/grub2/grubenv"));
+        assertThat(env).hasSize(1024);
+        Map<String, String> vars = GrubEnv.parse(env);
+        assertThat(vars.get("kernelopts")).isEqualTo("root=/dev/mapper/rhel-root ro resume=/dev/mapper/rhel-swap "
+                + "rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap " + AZURE);
+        assertThat(vars.get("saved_entry")).endsWith(GuestFixtures.RHEL8_KERNEL);
+        assertThat(new String(env, StandardCharsets.ISO_8859_1)).endsWith("###");
+        // BLS options take $kernelopts: the entry needs no edit
+        assertThat(t.read(bls)).isEqualTo(blsBefore);
+        // the grub.cfg fallback used when grubenv has no kernelopts is edited too
+        assertThat(t.read("/boot/grub2/grub.cfg")).contains("set kernelopts=\"root=/dev/mapper/rhel-root ro "
+                + "resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap " + AZURE + "\"");
+        assertThat(t.read("/etc/default/grub")).contains("GRUB_CMDLINE_LINUX=\"resume=/dev/mapper/rhel-swap "
+                + "rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap " + AZURE + "\"");
+        for (CmdlineSite s : sites(t)) {
+            if (s.complete()) {
+                assertThat(s.effective()).as(s.toString()).contains(AZURE).doesNotContain("rhgb");
+            }
+        }
+        assertThat(patch(t, PatchOptions.defaults()).changes()).isEmpty();
+    }
+
+    @Test
+    void keepCrashkernelAndUserArguments(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel8(dir);
+        PatchOptions o = PatchOptions.defaults().withKernelArgs(List.of("nvme_core.io_timeout=240", "rootdelay=300"),
+                List.of("resume"), true);
+        patch(t, o);
+        String ko = GrubEnv.parse(Files.readAllBytes(t.root().resolve("boot/grub2/grubenv"))).get("kernelopts");
+        assertThat(KernelCmdline.tokens(ko)).contains("crashkernel=auto", "nvme_core.io_timeout=240")
+                .doesNotContain("rhgb", "quiet", "resume=/dev/mapper/rhel-swap");
+        assertThat(KernelCmdline.tokens(ko).stream().filter(x -> x.startsWith("rootdelay"))).hasSize(1);
+    }
+
+    @Test
+    void rhel9LiteralBlsOptionsKernelCmdlineAndSymlinkedGrubenv(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel9(dir);
+        byte[] envBefore = Files.readAllBytes(t.root().resolve("boot/efi/EFI/redhat/grubenv"));
+        patch(t, PatchOptions.defaults());
+        String bls = t.read("/boot/loader/entries/4d3c2b1a00112233445566778899aabb-" + GuestFixtures.RHEL9_KERNEL
+                + ".conf");
+        assertThat(bls).contains("options root=UUID=77aa ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M " + AZURE
+                + "\n").contains("grub_users $grub_users");
+        assertThat(t.read("/etc/kernel/cmdline")).isEqualTo("root=UUID=77aa ro "
+                + "crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M " + AZURE + "\n");
+        // no kernelopts in this grubenv: left byte-identical
+        assertThat(Files.readAllBytes(t.root().resolve("boot/efi/EFI/redhat/grubenv"))).isEqualTo(envBefore);
+        assertThat(t.readLink("/boot/grub2/grubenv")).isEqualTo("../efi/EFI/redhat/grubenv");
+    }
+
+    @Test
+    void dropInThatOverridesGrubCmdlineLinuxIsTheOneThatGetsTheArguments(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        t.file("/etc/default/grub.d/50-cloudimg-settings.cfg",
+                "# Cloud image settings\nGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX console=tty1 quiet\"\n");
+        patch(t, PatchOptions.defaults());
+        assertThat(t.read("/etc/default/grub.d/50-cloudimg-settings.cfg"))
+                .contains("GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX console=tty1 " + AZURE + "\"");
+        assertThat(t.read("/etc/default/grub")).contains("GRUB_CMDLINE_LINUX=\"\"");
+        CmdlineSite eff = sites(t).stream().filter(s -> s.kind() == CmdlineSite.Kind.DEFAULT_GRUB).findFirst()
+                .orElseThrow();
+        assertThat(eff.file()).isEqualTo("/etc/default/grub.d/50-cloudimg-settings.cfg");
+        assertThat(eff.effective()).isEqualTo("console=tty1 " + AZURE);
+    }
+
+    @Test
+    void consoleWithOptionsCountsAndConflictingValuesAreReplaced(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        t.file("/etc/default/grub", "GRUB_CMDLINE_LINUX='console=ttyS0,115200n8 rootdelay=10 net.ifnames=0'\n");
+        patch(t, PatchOptions.defaults());
+        assertThat(t.read("/etc/default/grub")).isEqualTo(
+                "GRUB_CMDLINE_LINUX='console=ttyS0,115200n8 net.ifnames=0 rootdelay=300 earlyprintk=ttyS0'\n");
+    }
+
+    @Test
+    void oldRedHatKernelGetsNumaOff(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel8(dir);
+        t.file("/boot/vmlinuz-2.6.32-431.el6.x86_64", "old kernel");
+        patch(t, PatchOptions.defaults());
+        assertThat(GrubEnv.parse(Files.readAllBytes(t.root().resolve("boot/grub2/grubenv"))).get("kernelopts"))
+                .contains("numa=off");
+    }
+
+    @Test
+    void fullGrubenvIsRefusedNotTruncated(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel8(dir);
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("kernelopts", "root=/dev/sda1 ro");
+        env.put("filler", "x".repeat(1024 - 25 - 30 - 20));
+        t.bytes("/boot/grub2/grubenv", GrubEnv.format(env), "rw-r--r--");
+        byte[] before = Files.readAllBytes(t.root().resolve("boot/grub2/grubenv"));
+        assertThatThrownBy(() -> patch(t, PatchOptions.defaults())).hasMessageContaining("grubenv");
+        assertThat(Files.readAllBytes(t.root().resolve("boot/grub2/grubenv"))).isEqualTo(before);
+    }
+
+    @Test
+    void malformedGrubenvIsReportedNeverRewritten(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel8(dir);
+        t.file("/boot/grub2/grubenv", "kernelopts=root=/dev/sda1 quiet\n");
+        patch(t, PatchOptions.defaults());
+        assertThat(t.read("/boot/grub2/grubenv")).isEqualTo("kernelopts=root=/dev/sda1 quiet\n");
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
+            assertThat(BootCmdline.inspect(new GuestReader(g)).problems()).singleElement().asString()
+                    .contains("/boot/grub2/grubenv").contains("size");
+        }
+    }
+
+    @Test
+    void multiLineGrubCmdlineIsRefusedNotOverridden(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel8(dir);
+        String grub = "GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"rd.lvm.lv=rhel/root\n  rd.lvm.lv=rhel/swap quiet\"\n";
+        t.file("/etc/default/grub", grub);
+        assertThatThrownBy(() -> patch(t, PatchOptions.defaults())).hasMessageContaining("spanning several lines");
+        assertThat(t.read("/etc/default/grub")).isEqualTo(grub);
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
+            assertThat(BootCmdline.inspect(new GuestReader(g)).problems()).anyMatch(p -> p.contains("line 2"));
+        }
+        // through the patcher it is a recorded error and the other patches still run
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
+            GuestPatcher.Result r = GuestPatcher.patch(g, PatchOptions.defaults(), List.of(), null);
+            assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.requirement()).isEqualTo("CMDLINE-CONSOLE"));
+            assertThat(r.changes().forRequirement("SWAP-OS-DISK")).isNotEmpty();
+        }
+    }
+
+    @Test
+    void kernelVersionRules() {
+        assertThat(KernelVersion.needsNumaOff("2.6.32-431.el6.x86_64", true)).isTrue();
+        assertThat(KernelVersion.needsNumaOff("2.6.32-504.el6.x86_64", true)).isFalse();
+        assertThat(KernelVersion.needsNumaOff("2.6.32-754.el6.x86_64", true)).isFalse();
+        assertThat(KernelVersion.needsNumaOff("2.6.18-398.el5", true)).isTrue();
+        assertThat(KernelVersion.needsNumaOff("2.6.36-1-generic", false)).isTrue();
+        assertThat(KernelVersion.needsNumaOff("2.6.37", false)).isFalse();
+        assertThat(KernelVersion.needsNumaOff("2.6.32-504.el6.x86_64", false)).isTrue();
+        assertThat(KernelVersion.needsNumaOff("6.1.0-26-amd64", false)).isFalse();
+        assertThat(KernelVersion.needsNumaOff("garbage", false)).isFalse();
+    }
+}
