@@ -55,21 +55,33 @@ public final class JobResultCodec {
             findings.sort(JobResult.CompactFinding.SEVERITY_ORDER);
         }
         String message = cap(result.message(), MESSAGE_CHARS, cut);
-        while (true) {
-            String json = render(result, message, findings, omitted, cut[0]);
-            if (utf8Length(json) <= maxBytes) {
-                return json;
-            }
-            cut[0] = true;
-            if (!findings.isEmpty()) {
-                findings.remove(findings.size() - 1);
-                omitted++;
-            } else if (message != null && message.length() > 64) {
-                message = cap(message, 64, cut);
+        String json = render(result, message, findings, omitted, cut[0]);
+        if (utf8Length(json) <= maxBytes) {
+            return json;
+        }
+        // Too big: keep the longest most-severe-first prefix of the findings that fits. The length grows with the
+        // prefix, so a binary search finds it in O(log n) renderings.
+        int lo = 0;
+        int hi = findings.size() - 1;
+        String best = null;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            String candidate = render(result, message, findings.subList(0, mid), omitted + findings.size() - mid,
+                    true);
+            if (utf8Length(candidate) <= maxBytes) {
+                best = candidate;
+                lo = mid + 1;
             } else {
-                return renderMinimal(result);
+                hi = mid - 1;
             }
         }
+        if (best != null) {
+            return best;
+        }
+        // Not even without findings: shorten the message, then give up on everything but the head.
+        int allOmitted = omitted + findings.size();
+        json = render(result, cap(message, 64, cut), List.of(), allOmitted, true);
+        return utf8Length(json) <= maxBytes ? json : renderMinimal(result);
     }
 
     /** Writes the JSON into {@code out} as UTF-8. */
