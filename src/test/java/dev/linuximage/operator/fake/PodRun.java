@@ -48,6 +48,19 @@ public record PodRun(Job job, Pod pod, List<String> args, Map<String, Path> moun
         return out;
     }
 
+    /**
+     * {@link #localArgs()} with the termination-log path replaced by a local file: what running the real core
+     * ({@code CoreCli.execute(...)}) in place of the pod needs; read the file back as the termination message.
+     */
+    public List<String> localArgs(Path terminationLog) {
+        List<String> out = localArgs();
+        int i = out.indexOf("--termination-log");
+        if (i >= 0 && i + 1 < out.size()) {
+            out.set(i + 1, terminationLog.toString());
+        }
+        return out;
+    }
+
     /** The value following {@code flag} in the arguments, or null. */
     public String arg(String flag) {
         int i = args.indexOf(flag);
