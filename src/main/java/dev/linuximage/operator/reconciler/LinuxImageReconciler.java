@@ -87,8 +87,13 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
                         previous, r.reason(), r.message(), clock.instant()));
                 return r.reason() == Reason.MissingClaim ? u.rescheduleAfter(config.recheckInterval()) : u;
             }
-            job = create(JobFactory.build(image, defaults));
-            events.record(image, Reason.JobCreated, "created Job " + jobName + " for generation " + generation);
+            Optional<Job> created = create(image, JobFactory.build(image, defaults));
+            if (created.isEmpty()) {
+                return update(image, StatusAggregator.refused(image.getSpec(), generation, previous,
+                        Reason.JobNameConflict, "Job " + jobName + " exists and is not owned by this LinuxImage",
+                        clock.instant())).rescheduleAfter(config.recheckInterval());
+            }
+            job = created.get();
         }
 
         JobObservation observed = inspector.observe(job);
@@ -112,16 +117,28 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
                         + "' not found in namespace " + image.getMetadata().getNamespace()));
     }
 
-    /** Create-only: a Job is never updated (its pod template is immutable); the name makes creation idempotent. */
-    private Job create(Job job) {
+    /**
+     * Create-only: a Job is never updated (its pod template is immutable). The name makes creation idempotent: a 409
+     * is our own earlier create the informer has not shown yet, unless the Job belongs to someone else (empty).
+     */
+    private Optional<Job> create(LinuxImage image, Job job) {
         try {
-            return client.batch().v1().jobs().resource(job).create();
+            Job created = client.batch().v1().jobs().resource(job).create();
+            events.record(image, Reason.JobCreated, "created Job " + job.getMetadata().getName()
+                    + " for generation " + image.getMetadata().getGeneration());
+            return Optional.of(created);
         } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) { // created by an earlier reconcile the informer has not shown yet
-                return client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
-                        .withName(job.getMetadata().getName()).require();
+            if (e.getCode() != 409) {
+                throw e; // transient: JOSDK retries with back-off
             }
-            throw e;
+            Job existing = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
+                    .withName(job.getMetadata().getName()).get();
+            if (existing == null) {
+                throw e; // deleted in between: retry
+            }
+            boolean ours = existing.getMetadata().getOwnerReferences().stream().anyMatch(r ->
+                    Boolean.TRUE.equals(r.getController()) && image.getMetadata().getUid().equals(r.getUid()));
+            return ours ? Optional.of(existing) : Optional.empty();
         }
     }
 

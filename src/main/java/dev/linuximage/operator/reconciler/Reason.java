@@ -42,6 +42,8 @@ public enum Reason {
     InvalidArguments(true),
     /** A newer generation owns the output. */
     Superseded(true),
+    /** A Job with this generation's name exists and is not this LinuxImage's (rechecked slowly). */
+    JobNameConflict(true),
 
     // --- Job failures
     /** The upload failed (network, service). */

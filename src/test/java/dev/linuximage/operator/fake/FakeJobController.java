@@ -150,7 +150,11 @@ public final class FakeJobController implements AutoCloseable {
 
     private Pod createPod(Job job) {
         String name = job.getMetadata().getName() + "-" + Integer.toHexString(job.getMetadata().getUid().hashCode() & 0xfffff);
-        Map<String, String> labels = new LinkedHashMap<>(job.getSpec().getTemplate().getMetadata().getLabels());
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (job.getSpec().getTemplate().getMetadata() != null
+                && job.getSpec().getTemplate().getMetadata().getLabels() != null) {
+            labels.putAll(job.getSpec().getTemplate().getMetadata().getLabels());
+        }
         labels.put("job-name", job.getMetadata().getName());
         labels.put("batch.kubernetes.io/job-name", job.getMetadata().getName());
         labels.put("controller-uid", job.getMetadata().getUid());

@@ -314,6 +314,25 @@ class LinuxImageOperatorTest {
     }
 
     @Test
+    @Order(12)
+    void foreignJobWithTheSameNameIsNeverAdopted() {
+        Job foreign = new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+                .withNewMetadata().withName("web-g1").withNamespace(ns).endMetadata()
+                .withNewSpec().withNewTemplate().withNewSpec().withRestartPolicy("Never")
+                .addNewContainer().withName("other").withImage("busybox").endContainer()
+                .endSpec().endTemplate().endSpec().build();
+        client.batch().v1().jobs().resource(foreign).create();
+        create("web", spec(false));
+        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/JobNameConflict");
+        assertThat(s.getJobName()).isNull();
+        await(() -> warnings().contains("JobNameConflict"));
+        assertThat(jobs()).singleElement().satisfies(j -> assertThat(j.getMetadata().getUid())
+                .isEqualTo(client.batch().v1().jobs().inNamespace(ns).withName("web-g1").get().getMetadata().getUid()));
+        assertThat(jobs().get(0).getMetadata().getOwnerReferences()).isEmpty();
+    }
+
+    @Test
     @Order(11)
     void healthAndMetrics() {
         given().when().get("/q/health/live").then().statusCode(200).body(containsString("UP"));
