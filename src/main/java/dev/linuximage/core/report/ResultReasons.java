@@ -1,0 +1,39 @@
+package dev.linuximage.core.report;
+
+/**
+ * The reasons a core command reports in {@link JobResult#reason()}. CamelCase, stable: the operator maps them to
+ * its condition reasons, and users see them. A command may use another CamelCase reason; the operator then reports
+ * it as a generic Job failure with this reason in the message.
+ */
+public final class ResultReasons {
+    /** Everything asked was done. */
+    public static final String SUCCEEDED = "Succeeded";
+    /** Bad command line or bad spec (exit code 2). */
+    public static final String INVALID_ARGUMENTS = "InvalidArguments";
+    /** The source file does not exist on the claim. */
+    public static final String SOURCE_NOT_FOUND = "SourceNotFound";
+    /** The disk or its guest is malformed or uses something refused (exit code 3). */
+    public static final String UNSUPPORTED_IMAGE = "UnsupportedImage";
+    /** At least one requirement failed and was not repaired (exit code 4). */
+    public static final String NOT_COMPLIANT = "NotCompliant";
+    /** The credentials file is missing or empty (e.g. the Secret or its key does not exist). */
+    public static final String MISSING_CREDENTIALS = "MissingCredentials";
+    /** The storage service refused the credentials. */
+    public static final String UPLOAD_UNAUTHORIZED = "UploadUnauthorized";
+    /** The upload failed for another reason (network, service). */
+    public static final String UPLOAD_FAILED = "UploadFailed";
+    /** A newer generation owns the output (fencing). */
+    public static final String SUPERSEDED = "Superseded";
+    /** Interrupted (exit code 130); a re-run resumes. */
+    public static final String INTERRUPTED = "Interrupted";
+    /** Anything else (exit code 1). */
+    public static final String INTERNAL_ERROR = "InternalError";
+
+    private ResultReasons() {
+    }
+
+    /** Whether {@code reason} is a valid CamelCase reason: a letter first, letters and digits, at most 64. */
+    public static boolean isValid(String reason) {
+        return reason != null && reason.matches("[A-Z][A-Za-z0-9]{0,63}");
+    }
+}

@@ -1,0 +1,64 @@
+package dev.linuximage.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import java.util.Objects;
+
+/** The written VHD. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class OutputStatus {
+
+    @JsonPropertyDescription("Claim and path of the VHD, as claimName:path.")
+    private String path;
+
+    @JsonPropertyDescription("Virtual size of the VHD in bytes (a whole number of MiB).")
+    private Long virtualSize;
+
+    @JsonPropertyDescription("SHA-256 of the whole VHD file, hex.")
+    private String sha256;
+
+    public OutputStatus() {
+    }
+
+    public OutputStatus(String path, Long virtualSize, String sha256) {
+        this.path = path;
+        this.virtualSize = virtualSize;
+        this.sha256 = sha256;
+    }
+
+    public String getPath() {
+        return path;
+    }
+
+    public void setPath(String path) {
+        this.path = path;
+    }
+
+    public Long getVirtualSize() {
+        return virtualSize;
+    }
+
+    public void setVirtualSize(Long virtualSize) {
+        this.virtualSize = virtualSize;
+    }
+
+    public String getSha256() {
+        return sha256;
+    }
+
+    public void setSha256(String sha256) {
+        this.sha256 = sha256;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof OutputStatus s && Objects.equals(path, s.path)
+                && Objects.equals(virtualSize, s.virtualSize) && Objects.equals(sha256, s.sha256);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(path, virtualSize, sha256);
+    }
+}

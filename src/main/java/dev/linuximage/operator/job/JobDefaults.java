@@ -1,0 +1,30 @@
+package dev.linuximage.operator.job;
+
+import java.util.Objects;
+
+/**
+ * Operator-wide defaults for the Jobs, from configuration ({@code linuximage.job.*}); a LinuxImage's
+ * {@code spec.job} overrides them.
+ *
+ * @param image                   the Job's image (the operator's own image by default)
+ * @param cpuRequest              e.g. {@code 500m}
+ * @param memoryRequest           e.g. {@code 512Mi}
+ * @param memoryLimit             e.g. {@code 1Gi}
+ * @param activeDeadlineSeconds   Job deadline
+ * @param backoffLimit            pod retries
+ * @param ttlSecondsAfterFinished how long a finished Job stays (its result is in the status already)
+ * @param tmpSizeLimit            size limit of the pod's {@code /tmp} (emptyDir; the root file system is
+ *                                read-only)
+ */
+public record JobDefaults(String image, String cpuRequest, String memoryRequest, String memoryLimit,
+                          long activeDeadlineSeconds, int backoffLimit, int ttlSecondsAfterFinished,
+                          String tmpSizeLimit) {
+    public JobDefaults {
+        Objects.requireNonNull(image, "image");
+    }
+
+    /** Defaults used in tests and documented in the README. */
+    public static JobDefaults standard(String image) {
+        return new JobDefaults(image, "500m", "512Mi", "1Gi", 21600, 1, 86400, "1Gi");
+    }
+}

@@ -1,0 +1,332 @@
+package dev.linuximage.operator.job;
+
+import dev.linuximage.operator.api.v1alpha1.CredentialType;
+import dev.linuximage.operator.api.v1alpha1.CredentialsSpec;
+import dev.linuximage.operator.api.v1alpha1.GuestSpec;
+import dev.linuximage.operator.api.v1alpha1.JobSpec;
+import dev.linuximage.operator.api.v1alpha1.KernelArgsSpec;
+import dev.linuximage.operator.api.v1alpha1.LinuxImage;
+import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
+import dev.linuximage.operator.api.v1alpha1.Mode;
+import dev.linuximage.operator.api.v1alpha1.OutputSpec;
+import dev.linuximage.operator.api.v1alpha1.SecretRefSpec;
+import dev.linuximage.operator.api.v1alpha1.WorkloadIdentitySpec;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the Job of a LinuxImage's current generation. Pure: the same LinuxImage and defaults give the same Job.
+ * <p>
+ * The pod satisfies the restricted Pod Security Standard and gets no Kubernetes API token. Credentials reach it only
+ * as files: a Secret volume (never an environment variable or an argument), or for workload identity a projected
+ * token whose audience is Azure AD's token exchange, useless against the Kubernetes API.
+ */
+public final class JobFactory {
+
+    public static final String CONTAINER = "linuximage";
+    public static final String TERMINATION_LOG = "/dev/termination-log";
+    public static final String CREDENTIALS_MOUNT = "/var/run/linuximage/credentials";
+    public static final String AZURE_TOKEN_MOUNT = "/var/run/secrets/azure/tokens";
+    public static final String AZURE_TOKEN_FILE = "azure-identity-token";
+    public static final String AZURE_TOKEN_AUDIENCE = "api://AzureADTokenExchange";
+    static final String AZURE_AUTHORITY_HOST = "https://login.microsoftonline.com/";
+    static final long NON_ROOT_ID = 65532L;
+    /** Exit codes a retry cannot fix (core/cli/ExitCodes: usage, bad input, not compliant). */
+    static final List<Integer> NON_RETRIABLE_EXIT_CODES = List.of(2, 3, 4);
+
+    private JobFactory() {
+    }
+
+    public static Job build(LinuxImage image, JobDefaults defaults) {
+        LinuxImageSpec spec = image.getSpec();
+        long generation = image.getMetadata().getGeneration() == null ? 1 : image.getMetadata().getGeneration();
+        String name = JobNames.forGeneration(image.getMetadata().getName(), generation);
+        JobSpec job = spec.getJob() == null ? new JobSpec() : spec.getJob();
+        Map<String, String> labels = labels(image, generation);
+        Map<String, String> podLabels = new LinkedHashMap<>(labels);
+        WorkloadIdentitySpec wi = workloadIdentity(spec);
+        if (wi != null) {
+            podLabels.put(JobLabels.AZURE_WORKLOAD_IDENTITY, "true");
+        }
+        return new JobBuilder()
+                .withNewMetadata()
+                    .withName(name)
+                    .withNamespace(image.getMetadata().getNamespace())
+                    .withLabels(labels)
+                    .withOwnerReferences(ownerReference(image))
+                .endMetadata()
+                .withNewSpec()
+                    .withBackoffLimit(job.getBackoffLimit() != null ? job.getBackoffLimit() : defaults.backoffLimit())
+                    .withActiveDeadlineSeconds(job.getActiveDeadlineSeconds() != null
+                            ? job.getActiveDeadlineSeconds() : defaults.activeDeadlineSeconds())
+                    .withTtlSecondsAfterFinished(defaults.ttlSecondsAfterFinished())
+                    .withPodFailurePolicy(new PodFailurePolicyBuilder()
+                            .addNewRule().withAction("FailJob").withNewOnExitCodes()
+                                .withContainerName(CONTAINER).withOperator("In")
+                                .withValues(NON_RETRIABLE_EXIT_CODES).endOnExitCodes().endRule()
+                            .addNewRule().withAction("Ignore").addNewOnPodCondition()
+                                .withType("DisruptionTarget").withStatus("True").endOnPodCondition().endRule()
+                            .build())
+                    .withNewTemplate()
+                        .withNewMetadata().withLabels(podLabels).endMetadata()
+                        .withNewSpec()
+                            .withRestartPolicy("Never")
+                            .withServiceAccountName(wi != null ? wi.getServiceAccountName() : null)
+                            .withAutomountServiceAccountToken(false)
+                            .withEnableServiceLinks(false)
+                            .withSecurityContext(new PodSecurityContextBuilder()
+                                    .withRunAsNonRoot(true)
+                                    .withRunAsUser(NON_ROOT_ID)
+                                    .withRunAsGroup(NON_ROOT_ID)
+                                    .withFsGroup(NON_ROOT_ID)
+                                    .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                                    .build())
+                            .withNodeSelector(job.getNodeSelector() == null || job.getNodeSelector().isEmpty()
+                                    ? null : job.getNodeSelector())
+                            .withTolerations(job.getTolerations() == null || job.getTolerations().isEmpty()
+                                    ? null : job.getTolerations())
+                            .withContainers(container(spec, job, defaults, generation))
+                            .withVolumes(volumes(spec, defaults))
+                        .endSpec()
+                    .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    static Map<String, String> labels(LinuxImage image, long generation) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        String value = JobNames.labelValue(image.getMetadata().getName());
+        labels.put(JobLabels.NAME, JobLabels.APP);
+        labels.put(JobLabels.INSTANCE, value);
+        labels.put(JobLabels.COMPONENT, image.getSpec().getMode() == Mode.Audit ? "audit" : "prepare");
+        labels.put(JobLabels.MANAGED_BY, JobLabels.OPERATOR);
+        labels.put(JobLabels.PART_OF, JobLabels.OPERATOR);
+        labels.put(JobLabels.LINUXIMAGE, value);
+        labels.put(JobLabels.GENERATION, Long.toString(generation));
+        return labels;
+    }
+
+    /** Controller reference: the garbage collector deletes the Job (and its pods) with the LinuxImage. */
+    static OwnerReference ownerReference(LinuxImage image) {
+        return new OwnerReferenceBuilder()
+                .withApiVersion(image.getApiVersion())
+                .withKind(image.getKind())
+                .withName(image.getMetadata().getName())
+                .withUid(image.getMetadata().getUid())
+                .withController(true)
+                .withBlockOwnerDeletion(true)
+                .build();
+    }
+
+    static Container container(LinuxImageSpec spec, JobSpec job, JobDefaults defaults, long generation) {
+        return new ContainerBuilder()
+                .withName(CONTAINER)
+                .withImage(job.getImage() != null ? job.getImage() : defaults.image())
+                .withImagePullPolicy("IfNotPresent")
+                .withArgs(args(spec, generation))
+                .withEnv(env(spec))
+                .withResources(resources(job.getResources(), defaults))
+                .withVolumeMounts(mounts(spec))
+                .withTerminationMessagePath(TERMINATION_LOG)
+                .withTerminationMessagePolicy("FallbackToLogsOnError")
+                .withSecurityContext(new SecurityContextBuilder()
+                        .withAllowPrivilegeEscalation(false)
+                        .withPrivileged(false)
+                        .withReadOnlyRootFilesystem(true)
+                        .withRunAsNonRoot(true)
+                        .withNewCapabilities().withDrop("ALL").endCapabilities()
+                        .build())
+                .build();
+    }
+
+    /** The core command line: {@code prepare} (or {@code check} in Audit mode) and the flags the spec implies. */
+    public static List<String> args(LinuxImageSpec spec, long generation) {
+        Locations loc = Locations.of(spec);
+        boolean audit = spec.getMode() == Mode.Audit;
+        OutputSpec out = spec.getOutput();
+        boolean stream = !audit && out != null && Boolean.TRUE.equals(out.getStreamToUpload());
+        List<String> a = new ArrayList<>();
+        a.add(audit ? "check" : "prepare");
+        a.add(loc.sourceInPod());
+        if (spec.getSource().getFormat() != null) {
+            a.add("--format");
+            a.add(spec.getSource().getFormat());
+        }
+        if (!audit) {
+            if (!stream) {
+                a.add("--output");
+                a.add(loc.outputInPod());
+            }
+            a.add("--report");
+            a.add(loc.reportInPod());
+        }
+        a.add("--termination-log");
+        a.add(TERMINATION_LOG);
+        guestArgs(spec.getGuest() == null ? new GuestSpec() : spec.getGuest(), a);
+        if (!audit && spec.getUpload() != null) {
+            if (stream) {
+                a.add("--stream-to-upload");
+            }
+            a.add("--blob-url");
+            a.add(spec.getUpload().getBlobUrl());
+            CredentialsSpec c = spec.getUpload().getCredentials();
+            if (c.getSecretRef() != null) {
+                boolean sas = c.getSecretRef().getType() != CredentialType.ConnectionString;
+                a.add(sas ? "--sas-file" : "--connection-string-file");
+                a.add(CREDENTIALS_MOUNT + "/" + credentialFile(c.getSecretRef()));
+            } else {
+                a.add("--workload-identity");
+            }
+        }
+        a.add("--fence-generation");
+        a.add(Long.toString(generation));
+        return a;
+    }
+
+    private static void guestArgs(GuestSpec g, List<String> a) {
+        a.add("--image-kind");
+        a.add(String.valueOf(g.getImageKind()));
+        a.add("--provisioning");
+        a.add(String.valueOf(g.getProvisioning()));
+        a.add("--resource-disk-swap-mib");
+        a.add(String.valueOf(g.getResourceDiskSwapMiB() == null ? 2048 : g.getResourceDiskSwapMiB()));
+        a.add("--hyperv-drivers=" + !Boolean.FALSE.equals(g.getHyperVDrivers()));
+        KernelArgsSpec k = g.getKernelArgs();
+        if (k != null) {
+            if (k.getAdd() != null) {
+                k.getAdd().forEach(x -> { a.add("--kernel-arg-add"); a.add(x); });
+            }
+            if (k.getRemove() != null) {
+                k.getRemove().forEach(x -> { a.add("--kernel-arg-remove"); a.add(x); });
+            }
+            if (Boolean.TRUE.equals(k.getKeepCrashkernel())) {
+                a.add("--keep-crashkernel");
+            }
+        }
+        if (g.getDeprovision() != null && g.getDeprovision().getRemoveUsers() != null) {
+            g.getDeprovision().getRemoveUsers().forEach(u -> { a.add("--remove-user"); a.add(u); });
+        }
+    }
+
+    /** The file name the credential gets in the pod: the flag says what it is, the file name matches it. */
+    static String credentialFile(SecretRefSpec ref) {
+        return ref.getType() == CredentialType.ConnectionString ? "connection-string" : "sas";
+    }
+
+    private static List<EnvVar> env(LinuxImageSpec spec) {
+        WorkloadIdentitySpec wi = workloadIdentity(spec);
+        if (wi == null) {
+            return List.of();
+        }
+        // Set explicitly so the pod works without the workload identity webhook; the webhook, when installed,
+        // keeps variables already present and only adds the missing ones (e.g. AZURE_TENANT_ID).
+        List<EnvVar> env = new ArrayList<>();
+        env.add(new EnvVar("AZURE_CLIENT_ID", wi.getClientId(), null));
+        if (wi.getTenantId() != null) {
+            env.add(new EnvVar("AZURE_TENANT_ID", wi.getTenantId(), null));
+        }
+        env.add(new EnvVar("AZURE_FEDERATED_TOKEN_FILE", AZURE_TOKEN_MOUNT + "/" + AZURE_TOKEN_FILE, null));
+        env.add(new EnvVar("AZURE_AUTHORITY_HOST", AZURE_AUTHORITY_HOST, null));
+        return env;
+    }
+
+    private static List<VolumeMount> mounts(LinuxImageSpec spec) {
+        Locations loc = Locations.of(spec);
+        boolean audit = spec.getMode() == Mode.Audit;
+        List<VolumeMount> m = new ArrayList<>();
+        // The source is read-only unless the output goes to the same claim.
+        boolean sourceReadOnly = audit || loc.separateClaim();
+        m.add(mount("source", Locations.SOURCE_MOUNT, sourceReadOnly));
+        if (loc.separateClaim()) {
+            m.add(mount("output", Locations.OUTPUT_MOUNT, false));
+        }
+        m.add(mount("tmp", "/tmp", false));
+        if (!audit && spec.getUpload() != null) {
+            if (spec.getUpload().getCredentials().getSecretRef() != null) {
+                m.add(mount("credentials", CREDENTIALS_MOUNT, true));
+            } else {
+                m.add(mount(AZURE_TOKEN_FILE, AZURE_TOKEN_MOUNT, true));
+            }
+        }
+        return m;
+    }
+
+    private static VolumeMount mount(String name, String path, boolean readOnly) {
+        return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(readOnly).build();
+    }
+
+    private static List<Volume> volumes(LinuxImageSpec spec, JobDefaults defaults) {
+        Locations loc = Locations.of(spec);
+        boolean audit = spec.getMode() == Mode.Audit;
+        List<Volume> v = new ArrayList<>();
+        v.add(new VolumeBuilder().withName("source").withNewPersistentVolumeClaim(loc.sourceClaim(),
+                audit || loc.separateClaim()).build());
+        if (loc.separateClaim()) {
+            v.add(new VolumeBuilder().withName("output").withNewPersistentVolumeClaim(loc.outputClaim(), false)
+                    .build());
+        }
+        v.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity(defaults.tmpSizeLimit()))
+                .endEmptyDir().build());
+        if (!audit && spec.getUpload() != null) {
+            SecretRefSpec ref = spec.getUpload().getCredentials().getSecretRef();
+            if (ref != null) {
+                // optional: a missing Secret or key does not leave the pod stuck in ContainerCreating; the core
+                // finds no file and reports MissingCredentials, and the operator needs no access to Secrets.
+                v.add(new VolumeBuilder().withName("credentials").withNewSecret()
+                        .withSecretName(ref.getName())
+                        .addNewItem().withKey(ref.effectiveKey()).withPath(credentialFile(ref)).endItem()
+                        .withDefaultMode(0440)
+                        .withOptional(true)
+                        .endSecret().build());
+            } else {
+                v.add(new VolumeBuilder().withName(AZURE_TOKEN_FILE).withNewProjected()
+                        .addNewSource().withNewServiceAccountToken()
+                            .withAudience(AZURE_TOKEN_AUDIENCE).withExpirationSeconds(3600L)
+                            .withPath(AZURE_TOKEN_FILE)
+                        .endServiceAccountToken().endSource()
+                        .withDefaultMode(0440)
+                        .endProjected().build());
+            }
+        }
+        return v;
+    }
+
+    static ResourceRequirements resources(ResourceRequirements custom, JobDefaults d) {
+        if (custom != null && ((custom.getRequests() != null && !custom.getRequests().isEmpty())
+                || (custom.getLimits() != null && !custom.getLimits().isEmpty()))) {
+            return custom;
+        }
+        // No CPU limit: throttling only slows the conversion; memory is bounded by design and limited here.
+        return new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity(d.cpuRequest()))
+                .addToRequests("memory", new Quantity(d.memoryRequest()))
+                .addToLimits("memory", new Quantity(d.memoryLimit()))
+                .build();
+    }
+
+    private static WorkloadIdentitySpec workloadIdentity(LinuxImageSpec spec) {
+        return spec.getMode() != Mode.Audit && spec.getUpload() != null
+                && spec.getUpload().getCredentials() != null
+                ? spec.getUpload().getCredentials().getWorkloadIdentity() : null;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.linuximage.operator.job;
+
+import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
+import dev.linuximage.operator.api.v1alpha1.Mode;
+import dev.linuximage.operator.api.v1alpha1.OutputSpec;
+
+/**
+ * Where things are, on the claims and inside the pod. The source claim is mounted at {@value #SOURCE_MOUNT}; an
+ * output claim other than the source claim at {@value #OUTPUT_MOUNT}.
+ *
+ * @param sourceClaim   the source PVC
+ * @param sourcePath    the disk, relative to the source claim
+ * @param outputClaim   the output PVC (null in Audit mode)
+ * @param outputPath    the VHD, relative to the output claim (null in Audit mode)
+ * @param separateClaim whether the output claim differs from the source claim
+ */
+public record Locations(String sourceClaim, String sourcePath, String outputClaim, String outputPath,
+                       boolean separateClaim) {
+
+    public static final String SOURCE_MOUNT = "/disks/source";
+    public static final String OUTPUT_MOUNT = "/disks/output";
+
+    /** Resolves the defaults: output on the source claim, next to the source, extension replaced by .vhd. */
+    public static Locations of(LinuxImageSpec spec) {
+        String sourceClaim = spec.getSource().getClaimName();
+        String sourcePath = spec.getSource().getPath();
+        if (spec.getMode() == Mode.Audit) {
+            return new Locations(sourceClaim, sourcePath, null, null, false);
+        }
+        OutputSpec out = spec.getOutput();
+        String claim = out != null && out.getClaimName() != null ? out.getClaimName() : sourceClaim;
+        String path = out != null && out.getPath() != null ? out.getPath() : defaultOutputPath(sourcePath);
+        return new Locations(sourceClaim, sourcePath, claim, path, !claim.equals(sourceClaim));
+    }
+
+    /** {@code builds/web.qcow2} to {@code builds/web.vhd}; a source that is already {@code .vhd} gets -azure.vhd. */
+    static String defaultOutputPath(String sourcePath) {
+        String base = stripExtension(sourcePath);
+        String candidate = base + ".vhd";
+        return candidate.equals(sourcePath) ? base + "-azure.vhd" : candidate;
+    }
+
+    static String stripExtension(String path) {
+        int slash = path.lastIndexOf('/');
+        int dot = path.lastIndexOf('.');
+        return dot > slash + 1 ? path.substring(0, dot) : path;
+    }
+
+    /** The source disk as the pod sees it. */
+    public String sourceInPod() {
+        return SOURCE_MOUNT + "/" + sourcePath;
+    }
+
+    /** The VHD as the pod sees it; null in Audit mode. */
+    public String outputInPod() {
+        return outputPath == null ? null : (separateClaim ? OUTPUT_MOUNT : SOURCE_MOUNT) + "/" + outputPath;
+    }
+
+    /** The full report next to the VHD; null in Audit mode (nothing is written to a claim). */
+    public String reportInPod() {
+        String out = outputInPod();
+        return out == null ? null : stripExtension(out) + ".report.json";
+    }
+
+    /** The VHD as {@code claim:path}, for the status. */
+    public String outputForStatus() {
+        return outputPath == null ? null : outputClaim + ":" + outputPath;
+    }
+}

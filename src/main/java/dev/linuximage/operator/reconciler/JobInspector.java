@@ -1,0 +1,113 @@
+package dev.linuximage.operator.reconciler;
+
+import dev.linuximage.core.report.JobResult;
+import dev.linuximage.core.report.JobResultCodec;
+import dev.linuximage.core.report.ProgressEvent;
+import dev.linuximage.operator.job.JobFactory;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import org.jboss.logging.Logger;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Reads what the Job's pods tell: the termination message of the finished container (the {@link JobResult}) or, while
+ * running, the last progress line in the log tail. This is the operator's only read of pod logs; the pods themselves
+ * need no Kubernetes API access.
+ */
+public class JobInspector {
+
+    /** The Job controller labels its pods with the Job's name (legacy label, still set by every version). */
+    static final String JOB_NAME_LABEL = "job-name";
+    static final int LOG_TAIL_LINES = 20;
+    private static final Logger LOG = Logger.getLogger(JobInspector.class);
+
+    private final KubernetesClient client;
+
+    public JobInspector(KubernetesClient client) {
+        this.client = client;
+    }
+
+    public JobObservation observe(Job job) {
+        String name = job.getMetadata().getName();
+        Optional<JobCondition> failed = condition(job, "Failed");
+        JobObservation.State state = condition(job, "Complete").isPresent() ? JobObservation.State.Succeeded
+                : failed.isPresent() ? JobObservation.State.Failed
+                : job.getStatus() != null && job.getStatus().getActive() != null && job.getStatus().getActive() > 0
+                ? JobObservation.State.Running : JobObservation.State.Pending;
+        List<Pod> pods = pods(job);
+        if (state.isTerminal()) {
+            Optional<ContainerStateTerminated> t = pods.stream()
+                    .map(JobInspector::terminated).flatMap(Optional::stream)
+                    .max(Comparator.comparing(x -> x.getFinishedAt() == null ? "" : x.getFinishedAt()));
+            JobResult result = null;
+            String problem;
+            if (t.isEmpty() || t.get().getMessage() == null || t.get().getMessage().isBlank()) {
+                problem = "no termination message";
+            } else {
+                try {
+                    result = JobResultCodec.parse(t.get().getMessage());
+                    problem = null;
+                } catch (IllegalArgumentException e) {
+                    problem = e.getMessage() + "; the message begins: " + excerpt(t.get().getMessage());
+                }
+            }
+            return new JobObservation(name, state, failed.map(JobCondition::getReason).orElse(null),
+                    failed.map(JobCondition::getMessage).orElse(null), result, problem, null);
+        }
+        ProgressEvent progress = pods.stream()
+                .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
+                .findFirst().flatMap(this::lastProgress).orElse(null);
+        return new JobObservation(name, state, null, null, null, null, progress);
+    }
+
+    private List<Pod> pods(Job job) {
+        return client.pods().inNamespace(job.getMetadata().getNamespace())
+                .withLabel(JOB_NAME_LABEL, job.getMetadata().getName()).list().getItems();
+    }
+
+    private Optional<ProgressEvent> lastProgress(Pod pod) {
+        try {
+            String log = client.pods().inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName()).inContainer(JobFactory.CONTAINER)
+                    .tailingLines(LOG_TAIL_LINES).getLog();
+            return ProgressEvent.lastIn(log);
+        } catch (KubernetesClientException e) {
+            // Progress is best effort: a log that cannot be read now is read at the next poll.
+            LOG.debugf("no log of pod %s yet: %s", pod.getMetadata().getName(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<ContainerStateTerminated> terminated(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+            return Optional.empty();
+        }
+        return pod.getStatus().getContainerStatuses().stream()
+                .filter(cs -> JobFactory.CONTAINER.equals(cs.getName()))
+                .map(ContainerStatus::getState)
+                .filter(s -> s != null && s.getTerminated() != null)
+                .map(s -> s.getTerminated())
+                .findFirst();
+    }
+
+    private static Optional<JobCondition> condition(Job job, String type) {
+        if (job.getStatus() == null || job.getStatus().getConditions() == null) {
+            return Optional.empty();
+        }
+        return job.getStatus().getConditions().stream()
+                .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus())).findFirst();
+    }
+
+    private static String excerpt(String s) {
+        String one = s.strip().replaceAll("\\s+", " ");
+        return one.length() <= 200 ? one : one.substring(0, 200) + "\u2026";
+    }
+}

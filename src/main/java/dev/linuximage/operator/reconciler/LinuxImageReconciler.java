@@ -1,0 +1,172 @@
+package dev.linuximage.operator.reconciler;
+
+import dev.linuximage.operator.OperatorConfig;
+import dev.linuximage.operator.api.v1alpha1.Condition;
+import dev.linuximage.operator.api.v1alpha1.ConditionType;
+import dev.linuximage.operator.api.v1alpha1.LinuxImage;
+import dev.linuximage.operator.api.v1alpha1.LinuxImageStatus;
+import dev.linuximage.operator.job.JobDefaults;
+import dev.linuximage.operator.job.JobFactory;
+import dev.linuximage.operator.job.JobLabels;
+import dev.linuximage.operator.job.JobNames;
+import dev.linuximage.operator.job.Locations;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import jakarta.inject.Inject;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * One Job per spec generation. Everything is derived from the cluster (the Job, its pods, the status), never from
+ * memory, so a restarted operator picks up where the last one stopped. Errors a retry cannot fix end in Ready=False
+ * with a {@link Reason} and a Warning event, without an exception (so without JOSDK's retries); API errors are
+ * thrown and retried with back-off.
+ */
+@ControllerConfiguration(name = "linuximage")
+public class LinuxImageReconciler implements Reconciler<LinuxImage> {
+
+    private final KubernetesClient client;
+    private final JobDefaults defaults;
+    private final OperatorConfig config;
+    private final JobInspector inspector;
+    private final EventRecorder events;
+    private final Clock clock;
+
+    @Inject
+    public LinuxImageReconciler(KubernetesClient client, OperatorConfig config) {
+        this(client, config, Clock.systemUTC());
+    }
+
+    LinuxImageReconciler(KubernetesClient client, OperatorConfig config, Clock clock) {
+        this.client = client;
+        this.config = config;
+        this.defaults = OperatorSettings.jobDefaults(config);
+        this.inspector = new JobInspector(client);
+        this.events = new EventRecorder(client, clock);
+        this.clock = clock;
+    }
+
+    @Override
+    public List<EventSource<?, LinuxImage>> prepareEventSources(EventSourceContext<LinuxImage> context) {
+        // Jobs map back to their LinuxImage through the controller owner reference.
+        return List.of(new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, LinuxImage.class)
+                .withLabelSelector(JobLabels.MANAGED_SELECTOR).build(), context));
+    }
+
+    @Override
+    public UpdateControl<LinuxImage> reconcile(LinuxImage image, Context<LinuxImage> context) {
+        long generation = image.getMetadata().getGeneration();
+        LinuxImageStatus previous = image.getStatus();
+        String jobName = JobNames.forGeneration(image.getMetadata().getName(), generation);
+        List<Job> jobs = List.copyOf(context.getSecondaryResources(Job.class));
+        jobs.stream().filter(j -> !j.getMetadata().getName().equals(jobName)).forEach(this::retire);
+        Job job = jobs.stream().filter(j -> j.getMetadata().getName().equals(jobName)).findFirst().orElse(null);
+
+        if (job == null) {
+            if (StatusAggregator.finished(previous, generation)) {
+                return UpdateControl.noUpdate(); // finished earlier, Job since TTL-deleted: never rerun
+            }
+            Optional<Refusal> refusal = refusal(image);
+            if (refusal.isPresent()) {
+                Refusal r = refusal.get();
+                UpdateControl<LinuxImage> u = update(image, StatusAggregator.refused(image.getSpec(), generation,
+                        previous, r.reason(), r.message(), clock.instant()));
+                return r.reason() == Reason.MissingClaim ? u.rescheduleAfter(config.recheckInterval()) : u;
+            }
+            Optional<Job> created = create(image, JobFactory.build(image, defaults));
+            if (created.isEmpty()) {
+                return update(image, StatusAggregator.refused(image.getSpec(), generation, previous,
+                        Reason.JobNameConflict, "Job " + jobName + " exists and is not owned by this LinuxImage",
+                        clock.instant())).rescheduleAfter(config.recheckInterval());
+            }
+            job = created.get();
+        }
+
+        JobObservation observed = inspector.observe(job);
+        UpdateControl<LinuxImage> u = update(image,
+                StatusAggregator.aggregate(image.getSpec(), generation, previous, observed, clock.instant()));
+        return observed.state().isTerminal() ? u : u.rescheduleAfter(config.progressInterval());
+    }
+
+    /** Bad spec or missing claim: known before any Job exists. */
+    private Optional<Refusal> refusal(LinuxImage image) {
+        List<String> violations = SpecValidator.validate(image.getSpec());
+        if (!violations.isEmpty()) {
+            return Optional.of(new Refusal(Reason.InvalidSpec, String.join("; ", violations)));
+        }
+        Locations loc = Locations.of(image.getSpec());
+        return Stream.of(loc.sourceClaim(), loc.outputClaim()).filter(Objects::nonNull).distinct()
+                .filter(claim -> client.persistentVolumeClaims().inNamespace(image.getMetadata().getNamespace())
+                        .withName(claim).get() == null)
+                .findFirst()
+                .map(claim -> new Refusal(Reason.MissingClaim, "PersistentVolumeClaim '" + claim
+                        + "' not found in namespace " + image.getMetadata().getNamespace()));
+    }
+
+    /**
+     * Create-only: a Job is never updated (its pod template is immutable). The name makes creation idempotent: a 409
+     * is our own earlier create the informer has not shown yet, unless the Job belongs to someone else (empty).
+     */
+    private Optional<Job> create(LinuxImage image, Job job) {
+        try {
+            Job created = client.batch().v1().jobs().resource(job).create();
+            events.record(image, Reason.JobCreated, "created Job " + job.getMetadata().getName()
+                    + " for generation " + image.getMetadata().getGeneration());
+            return Optional.of(created);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e; // transient: JOSDK retries with back-off
+            }
+            Job existing = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
+                    .withName(job.getMetadata().getName()).get();
+            if (existing == null) {
+                throw e; // deleted in between: retry
+            }
+            boolean ours = existing.getMetadata().getOwnerReferences().stream().anyMatch(r ->
+                    Boolean.TRUE.equals(r.getController()) && image.getMetadata().getUid().equals(r.getUid()));
+            return ours ? Optional.of(existing) : Optional.empty();
+        }
+    }
+
+    /** A Job of an older generation: its pod goes with it (background propagation). */
+    private void retire(Job old) {
+        client.batch().v1().jobs().inNamespace(old.getMetadata().getNamespace())
+                .withName(old.getMetadata().getName())
+                .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+    }
+
+    /** Patches the status only when it changed, and announces a new Ready reason with an event. */
+    private UpdateControl<LinuxImage> update(LinuxImage image, LinuxImageStatus next) {
+        LinuxImageStatus previous = image.getStatus();
+        if (next.equals(previous)) {
+            return UpdateControl.noUpdate();
+        }
+        Optional<Condition> before = previous == null ? Optional.empty() : previous.condition(ConditionType.Ready);
+        Condition ready = next.condition(ConditionType.Ready).orElseThrow();
+        Reason reason = Reason.valueOf(ready.getReason());
+        boolean changed = before.map(b -> !b.getReason().equals(ready.getReason())
+                || !Objects.equals(b.getObservedGeneration(), ready.getObservedGeneration())).orElse(true);
+        if (changed && (reason.isWarning() || reason == Reason.Succeeded)) {
+            events.record(image, reason, ready.getMessage());
+        }
+        image.setStatus(next);
+        return UpdateControl.patchStatus(image);
+    }
+
+    private record Refusal(Reason reason, String message) {
+    }
+}

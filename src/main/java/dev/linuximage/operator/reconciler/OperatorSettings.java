@@ -1,0 +1,17 @@
+package dev.linuximage.operator.reconciler;
+
+import dev.linuximage.operator.OperatorConfig;
+import dev.linuximage.operator.job.JobDefaults;
+
+/** Configuration to the pure factory's input. */
+final class OperatorSettings {
+
+    private OperatorSettings() {
+    }
+
+    static JobDefaults jobDefaults(OperatorConfig config) {
+        OperatorConfig.JobConfig j = config.job();
+        return new JobDefaults(j.image(), j.cpuRequest(), j.memoryRequest(), j.memoryLimit(),
+                j.activeDeadlineSeconds(), j.backoffLimit(), j.ttlSecondsAfterFinished(), j.tmpSizeLimit());
+    }
+}

@@ -1,0 +1,85 @@
+package dev.linuximage.operator.reconciler;
+
+import dev.linuximage.core.report.ResultReasons;
+
+/**
+ * Every reason the operator writes: condition reasons and event reasons alike (one vocabulary, so an event and the
+ * condition it announces always agree). {@link #warning} reasons are failures and raise Warning events.
+ */
+public enum Reason {
+    // --- progress and success
+    /** The Job exists and waits for its pod. */
+    Pending(false),
+    /** The Job's pod is running. */
+    Running(false),
+    /** The Job of this generation was created. */
+    JobCreated(false),
+    /** Everything asked was done (Ready), or this stage was done (stage conditions). */
+    Succeeded(false),
+    /** The compliance check found no failed requirement. */
+    Compliant(false),
+    /** The spec does not ask for this stage (e.g. no upload, or Audit mode). */
+    NotRequested(false),
+    /** An earlier stage failed, so this one did not run. */
+    NotReached(false),
+
+    // --- errors a retry cannot fix: Ready=False, Warning event, no retry until the spec (or the cluster) changes
+    /** The spec breaks a rule the API server should have enforced (CEL rules are not everywhere). */
+    InvalidSpec(true),
+    /** A PersistentVolumeClaim named in the spec does not exist (rechecked slowly: it may be applied later). */
+    MissingClaim(true),
+    /** The source file is not on the claim. */
+    SourceNotFound(true),
+    /** The credentials file was missing in the pod: the Secret or its key does not exist. */
+    MissingCredentials(true),
+    /** The disk or its guest is malformed or uses something the core refuses. */
+    UnsupportedImage(true),
+    /** At least one requirement failed and was not repaired (and spec.strict is true). */
+    NotCompliant(true),
+    /** The storage service refused the credentials. */
+    UploadUnauthorized(true),
+    /** The core refused the command line the operator built: a bug or a version skew between the two. */
+    InvalidArguments(true),
+    /** A newer generation owns the output. */
+    Superseded(true),
+    /** A Job with this generation's name exists and is not this LinuxImage's (rechecked slowly). */
+    JobNameConflict(true),
+
+    // --- Job failures
+    /** The upload failed (network, service). */
+    UploadFailed(true),
+    /** The Job ran past its activeDeadlineSeconds. */
+    DeadlineExceeded(true),
+    /** The Job failed without a result the operator knows (see the message). */
+    JobFailed(true),
+    /** The Job finished but its termination message is not a result of the expected schema. */
+    ResultUnreadable(true);
+
+    private final boolean warning;
+
+    Reason(boolean warning) {
+        this.warning = warning;
+    }
+
+    public boolean isWarning() {
+        return warning;
+    }
+
+    /** The event type Kubernetes expects. */
+    public String eventType() {
+        return warning ? "Warning" : "Normal";
+    }
+
+    /** Maps a reason of the core's result ({@link ResultReasons}) to ours; an unknown one is a generic failure. */
+    public static Reason fromResult(String resultReason) {
+        if (resultReason == null) {
+            return JobFailed;
+        }
+        for (Reason r : values()) {
+            if (r.warning && r.name().equals(resultReason)) {
+                return r;
+            }
+        }
+        return ResultReasons.SUCCEEDED.equals(resultReason) ? Succeeded : JobFailed;
+    }
+}

@@ -1,0 +1,134 @@
+package dev.linuximage.operator.reconciler;
+
+import dev.linuximage.operator.api.v1alpha1.CredentialsSpec;
+import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
+import dev.linuximage.operator.api.v1alpha1.Mode;
+import dev.linuximage.operator.api.v1alpha1.Patterns;
+import dev.linuximage.operator.api.v1alpha1.UploadSpec;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The CRD's validation again, in Java. The API server normally refuses a bad spec, but not every API server runs
+ * the CEL rules (older clusters, the test server), and a Job built from a bad spec must never start. Pure.
+ */
+public final class SpecValidator {
+
+    private static final Pattern DNS_LABEL = Pattern.compile(Patterns.DNS_LABEL);
+    private static final Pattern RELATIVE_PATH = Pattern.compile(Patterns.RELATIVE_PATH);
+    private static final Pattern DOT_DOT = Pattern.compile(Patterns.DOT_DOT_SEGMENT);
+    private static final Pattern BLOB_URL = Pattern.compile(Patterns.BLOB_URL);
+    private static final Pattern UUID = Pattern.compile(Patterns.UUID);
+    private static final Pattern TOKEN = Pattern.compile("^[^\\s\"']{1,256}$");
+    private static final Pattern USER = Pattern.compile("^[a-z_][a-z0-9_-]{0,31}$");
+
+    private SpecValidator() {
+    }
+
+    /** Every violation, as {@code field: problem}; empty when the spec is valid. */
+    public static List<String> validate(LinuxImageSpec spec) {
+        List<String> v = new ArrayList<>();
+        if (spec == null) {
+            v.add("spec: required");
+            return v;
+        }
+        if (spec.getSource() == null) {
+            v.add("spec.source: required");
+        } else {
+            claim(v, "spec.source.claimName", spec.getSource().getClaimName(), true);
+            path(v, "spec.source.path", spec.getSource().getPath(), true);
+        }
+        if (spec.getMode() == Mode.Audit && (spec.getUpload() != null || spec.getOutput() != null)) {
+            v.add("spec: Audit mode is read-only: upload and output are not allowed");
+        }
+        if (spec.getOutput() != null) {
+            claim(v, "spec.output.claimName", spec.getOutput().getClaimName(), false);
+            path(v, "spec.output.path", spec.getOutput().getPath(), false);
+            if (Boolean.TRUE.equals(spec.getOutput().getStreamToUpload()) && spec.getUpload() == null) {
+                v.add("spec.output.streamToUpload: requires spec.upload");
+            }
+        }
+        if (spec.getUpload() != null) {
+            upload(v, spec.getUpload());
+        }
+        if (spec.getGuest() != null) {
+            Integer swap = spec.getGuest().getResourceDiskSwapMiB();
+            if (swap != null && (swap < 0 || swap > 1048576)) {
+                v.add("spec.guest.resourceDiskSwapMiB: must be 0..1048576, got " + swap);
+            }
+            if (spec.getGuest().getKernelArgs() != null) {
+                tokens(v, "spec.guest.kernelArgs.add", spec.getGuest().getKernelArgs().getAdd(), TOKEN);
+                tokens(v, "spec.guest.kernelArgs.remove", spec.getGuest().getKernelArgs().getRemove(), TOKEN);
+            }
+            if (spec.getGuest().getDeprovision() != null) {
+                tokens(v, "spec.guest.deprovision.removeUsers",
+                        spec.getGuest().getDeprovision().getRemoveUsers(), USER);
+            }
+        }
+        return v;
+    }
+
+    private static void upload(List<String> v, UploadSpec u) {
+        if (u.getBlobUrl() == null) {
+            v.add("spec.upload.blobUrl: required");
+        } else if (u.getBlobUrl().contains("?")) {
+            v.add("spec.upload.blobUrl: must not carry a query string (put a SAS token in a Secret)");
+        } else if (!BLOB_URL.matcher(u.getBlobUrl()).matches()) {
+            v.add("spec.upload.blobUrl: must be https://<host>/<container>/<blob>");
+        }
+        CredentialsSpec c = u.getCredentials();
+        if (c == null || (c.getSecretRef() == null) == (c.getWorkloadIdentity() == null)) {
+            v.add("spec.upload.credentials: exactly one of secretRef or workloadIdentity must be set");
+            return;
+        }
+        if (c.getSecretRef() != null && (c.getSecretRef().getName() == null
+                || c.getSecretRef().getName().isBlank())) {
+            v.add("spec.upload.credentials.secretRef.name: required");
+        }
+        if (c.getWorkloadIdentity() != null) {
+            String id = c.getWorkloadIdentity().getClientId();
+            if (id == null || !UUID.matcher(id).matches()) {
+                v.add("spec.upload.credentials.workloadIdentity.clientId: must be a UUID");
+            }
+            String sa = c.getWorkloadIdentity().getServiceAccountName();
+            if (sa != null && !DNS_LABEL.matcher(sa).matches()) {
+                v.add("spec.upload.credentials.workloadIdentity.serviceAccountName: not a valid name");
+            }
+        }
+    }
+
+    private static void claim(List<String> v, String field, String value, boolean required) {
+        if (value == null) {
+            if (required) {
+                v.add(field + ": required");
+            }
+        } else if (!DNS_LABEL.matcher(value).matches()) {
+            v.add(field + ": '" + value + "' is not a valid claim name");
+        }
+    }
+
+    private static void path(List<String> v, String field, String value, boolean required) {
+        if (value == null) {
+            if (required) {
+                v.add(field + ": required");
+            }
+        } else if (!RELATIVE_PATH.matcher(value).matches()) {
+            v.add(field + ": must be a relative path");
+        } else if (DOT_DOT.matcher(value).find()) {
+            v.add(field + ": must not contain '..' segments");
+        }
+    }
+
+    private static void tokens(List<String> v, String field, List<String> values, Pattern p) {
+        if (values == null) {
+            return;
+        }
+        for (String s : values) {
+            if (s == null || !p.matcher(s).matches()) {
+                v.add(field + ": invalid entry '" + s + "'");
+            }
+        }
+    }
+}

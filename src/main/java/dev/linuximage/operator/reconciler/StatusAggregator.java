@@ -1,0 +1,203 @@
+package dev.linuximage.operator.reconciler;
+
+import dev.linuximage.core.report.FindingStatus;
+import dev.linuximage.core.report.JobResult;
+import dev.linuximage.core.report.ProgressEvent;
+import dev.linuximage.operator.api.v1alpha1.ComplianceStatus;
+import dev.linuximage.operator.api.v1alpha1.Condition;
+import dev.linuximage.operator.api.v1alpha1.ConditionType;
+import dev.linuximage.operator.api.v1alpha1.FindingEntry;
+import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
+import dev.linuximage.operator.api.v1alpha1.LinuxImageStatus;
+import dev.linuximage.operator.api.v1alpha1.Mode;
+import dev.linuximage.operator.api.v1alpha1.OutputSpec;
+import dev.linuximage.operator.api.v1alpha1.OutputStatus;
+import dev.linuximage.operator.api.v1alpha1.Phase;
+import dev.linuximage.operator.api.v1alpha1.ProgressStatus;
+import dev.linuximage.operator.api.v1alpha1.UploadStatus;
+import dev.linuximage.operator.job.Locations;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.linuximage.operator.api.v1alpha1.Condition.FALSE;
+import static dev.linuximage.operator.api.v1alpha1.Condition.TRUE;
+import static dev.linuximage.operator.api.v1alpha1.Condition.UNKNOWN;
+
+/**
+ * Pure: (spec, generation, previous status, what was observed, now) to the next status. Results of an older
+ * generation are dropped: the status always describes {@code observedGeneration}.
+ */
+public final class StatusAggregator {
+
+    private StatusAggregator() {
+    }
+
+    /** The spec or the cluster refuses the work before any Job exists. */
+    public static LinuxImageStatus refused(LinuxImageSpec spec, long generation, LinuxImageStatus previous,
+                                           Reason reason, String message, Instant now) {
+        LinuxImageStatus s = fresh(generation);
+        s.setPhase(Phase.Failed);
+        Conditions c = new Conditions(conditionsOf(previous), generation, now)
+                .set(ConditionType.Ready, FALSE, reason, message);
+        stages(spec, c, UNKNOWN, Reason.NotReached, "the Job was not created: " + reason);
+        s.setConditions(c.build());
+        return s;
+    }
+
+    /** The next status from the current generation's Job. */
+    public static LinuxImageStatus aggregate(LinuxImageSpec spec, long generation, LinuxImageStatus previous,
+                                             JobObservation job, Instant now) {
+        LinuxImageStatus s = fresh(generation);
+        s.setJobName(job.jobName());
+        Conditions c = new Conditions(conditionsOf(previous), generation, now);
+        switch (job.state()) {
+            case Pending, Running -> {
+                boolean running = job.state() == JobObservation.State.Running;
+                Reason r = running ? Reason.Running : Reason.Pending;
+                s.setPhase(running ? Phase.Running : Phase.Pending);
+                ProgressEvent p = job.progress();
+                s.setProgress(p == null ? new ProgressStatus(0, running ? "starting" : "pending")
+                        : new ProgressStatus(p.percent(), p.stage()));
+                c.set(ConditionType.Ready, FALSE, r, "Job " + job.jobName() + " is " + r.name().toLowerCase());
+                stages(spec, c, UNKNOWN, r, "in progress");
+            }
+            case Succeeded, Failed -> finished(spec, job, s, c);
+        }
+        s.setConditions(c.build());
+        return s;
+    }
+
+    private static void finished(LinuxImageSpec spec, JobObservation job, LinuxImageStatus s, Conditions c) {
+        JobResult r = job.result();
+        if (r == null) {
+            Reason reason = job.state() == JobObservation.State.Succeeded ? Reason.ResultUnreadable
+                    : "DeadlineExceeded".equals(job.jobReason()) ? Reason.DeadlineExceeded : Reason.JobFailed;
+            String message = job.state() == JobObservation.State.Succeeded
+                    ? "Job " + job.jobName() + " completed without a readable result: " + job.resultProblem()
+                    : "Job " + job.jobName() + " failed" + (job.jobMessage() == null ? "" : ": " + job.jobMessage())
+                    + (job.resultProblem() == null ? "" : "; " + job.resultProblem());
+            s.setPhase(Phase.Failed);
+            c.set(ConditionType.Ready, FALSE, reason, message);
+            stages(spec, c, UNKNOWN, Reason.NotReached, "no result from the Job");
+            return;
+        }
+        Reason failure = Reason.fromResult(r.reason());
+        boolean succeeded = r.outcome() == JobResult.Outcome.Succeeded;
+        boolean tolerated = !succeeded && failure == Reason.NotCompliant
+                && Boolean.FALSE.equals(spec.getStrict());
+        s.setPhase(succeeded || tolerated ? Phase.Succeeded : Phase.Failed);
+        String message = r.message() != null ? r.message() : succeeded ? "done" : r.reason();
+        if (succeeded || tolerated) {
+            c.set(ConditionType.Ready, TRUE, Reason.Succeeded, tolerated
+                    ? message + " (spec.strict is false: failed requirements are in the Compliant condition)"
+                    : message);
+        } else {
+            c.set(ConditionType.Ready, FALSE, failure, message);
+        }
+        JobResult.Stages st = r.stages() == null ? JobResult.Stages.NONE : r.stages();
+        boolean audit = spec.getMode() == Mode.Audit;
+        stage(c, ConditionType.Converted, audit, st.converted(), failure, succeeded);
+        stage(c, ConditionType.Patched, audit, st.patched(), failure, succeeded);
+        stage(c, ConditionType.Uploaded, audit || spec.getUpload() == null, st.uploaded(), failure, succeeded);
+        if (Boolean.TRUE.equals(st.compliant())) {
+            c.set(ConditionType.Compliant, TRUE, Reason.Compliant, "no failed requirement");
+        } else if (Boolean.FALSE.equals(st.compliant())) {
+            c.set(ConditionType.Compliant, FALSE, Reason.NotCompliant, failedSummary(r));
+        } else {
+            c.set(ConditionType.Compliant, UNKNOWN, Reason.NotReached, "the compliance check did not run");
+        }
+        s.setCompliance(compliance(r.compliance(), r.truncated()));
+        s.setGenerations(r.generations());
+        if (r.output() != null) {
+            String path = audit || streams(spec) ? null : Locations.of(spec).outputForStatus();
+            s.setOutput(new OutputStatus(path, r.output().virtualSize(), r.output().sha256()));
+        }
+        if (r.upload() != null) {
+            s.setUpload(new UploadStatus(r.upload().blobUrl(), r.upload().bytesSent(), r.upload().digest()));
+        }
+        s.setProgress(new ProgressStatus(succeeded || tolerated ? 100 : null, "done"));
+    }
+
+    /** One stage condition from the result's stage flag. */
+    private static void stage(Conditions c, ConditionType type, boolean notRequested, Boolean done, Reason failure,
+                              boolean succeeded) {
+        if (notRequested) {
+            c.set(type, FALSE, Reason.NotRequested, "not requested by the spec");
+        } else if (Boolean.TRUE.equals(done)) {
+            c.set(type, TRUE, Reason.Succeeded, "done");
+        } else if (Boolean.FALSE.equals(done)) {
+            c.set(type, FALSE, failure, "failed: " + failure.name());
+        } else {
+            c.set(type, UNKNOWN, Reason.NotReached, succeeded ? "not reported by the Job" : "an earlier stage failed");
+        }
+    }
+
+    /** All stage conditions the spec implies, with the same status (before or while the Job runs). */
+    private static void stages(LinuxImageSpec spec, Conditions c, String status, Reason reason, String message) {
+        boolean audit = spec.getMode() == Mode.Audit;
+        for (ConditionType t : List.of(ConditionType.Converted, ConditionType.Patched, ConditionType.Uploaded)) {
+            boolean notRequested = audit || (t == ConditionType.Uploaded && spec.getUpload() == null);
+            if (notRequested) {
+                c.set(t, FALSE, Reason.NotRequested, "not requested by the spec");
+            } else {
+                c.set(t, status, reason, message);
+            }
+        }
+        c.set(ConditionType.Compliant, status, reason, message);
+    }
+
+    private static String failedSummary(JobResult r) {
+        if (r.compliance() == null) {
+            return "at least one requirement failed";
+        }
+        int failed = r.compliance().summary().getOrDefault(FindingStatus.Fail, 0);
+        List<String> ids = r.compliance().findings().stream()
+                .filter(f -> f.status() == FindingStatus.Fail).map(JobResult.CompactFinding::id).limit(8).toList();
+        return failed + " requirement(s) failed" + (ids.isEmpty() ? "" : ": " + String.join(", ", ids));
+    }
+
+    private static ComplianceStatus compliance(JobResult.Compliance rc, boolean truncated) {
+        if (rc == null) {
+            return null;
+        }
+        ComplianceStatus cs = new ComplianceStatus();
+        Map<String, Integer> summary = new LinkedHashMap<>();
+        rc.summary().forEach((k, v) -> summary.put(k.name(), v));
+        cs.setSummary(summary);
+        List<FindingEntry> findings = new ArrayList<>();
+        for (JobResult.CompactFinding f : rc.findings()) {
+            if (f.status() != FindingStatus.Pass) {
+                findings.add(new FindingEntry(f.id(), f.status().name(), f.message(), f.evidence()));
+            }
+        }
+        cs.setFindings(findings);
+        cs.setTruncated(truncated || rc.omitted() > 0 ? Boolean.TRUE : null);
+        return cs;
+    }
+
+    private static LinuxImageStatus fresh(long generation) {
+        LinuxImageStatus s = new LinuxImageStatus();
+        s.setObservedGeneration(generation);
+        return s;
+    }
+
+    private static List<Condition> conditionsOf(LinuxImageStatus previous) {
+        return previous == null ? List.of() : previous.getConditions();
+    }
+
+    /** Whether the previous status already holds the finished result of {@code generation}. */
+    public static boolean finished(LinuxImageStatus status, long generation) {
+        return status != null && status.getObservedGeneration() != null
+                && status.getObservedGeneration() == generation && status.getPhase() != null
+                && status.getPhase().isTerminal() && status.getJobName() != null;
+    }
+
+    static boolean streams(LinuxImageSpec spec) {
+        OutputSpec o = spec.getOutput();
+        return o != null && Boolean.TRUE.equals(o.getStreamToUpload());
+    }
+}

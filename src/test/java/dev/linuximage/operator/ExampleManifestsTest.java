@@ -1,0 +1,60 @@
+package dev.linuximage.operator;
+
+import dev.linuximage.operator.api.v1alpha1.LinuxImage;
+import dev.linuximage.operator.job.JobDefaults;
+import dev.linuximage.operator.job.JobFactory;
+import dev.linuximage.operator.reconciler.SpecValidator;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The shipped manifests parse, pass the operator's own validation and build a Job; the kustomization is whole. */
+class ExampleManifestsTest {
+
+    @Test
+    void examplesAreValidLinuxImages() throws Exception {
+        KubernetesSerialization serialization = new KubernetesSerialization();
+        serialization.registerKubernetesResource(LinuxImage.class);
+        List<LinuxImage> images = new ArrayList<>();
+        try (Stream<Path> files = Files.list(Path.of("k8s/examples"))) {
+            for (Path f : files.sorted().toList()) {
+                Object parsed = serialization.unmarshal(Files.readString(f));
+                List<?> items = parsed instanceof List<?> l ? l : List.of(parsed);
+                for (Object o : items) {
+                    if (o instanceof LinuxImage li) {
+                        images.add(li);
+                        assertThat(SpecValidator.validate(li.getSpec())).as(f.toString()).isEmpty();
+                        li.getMetadata().setGeneration(1L);
+                        li.getMetadata().setUid("uid");
+                        assertThat(JobFactory.build(li, JobDefaults.standard("img")).getMetadata().getName())
+                                .isEqualTo(li.getMetadata().getName() + "-g1");
+                    } else {
+                        assertThat(o).as(f + " holds only Kubernetes objects").isInstanceOf(HasMetadata.class);
+                    }
+                }
+            }
+        }
+        assertThat(images).extracting(li -> li.getMetadata().getName())
+                .containsExactlyInAnyOrder("web", "db", "web-audit", "appliance");
+    }
+
+    @Test
+    void kustomizationListsExistingFiles() throws Exception {
+        List<String> lines = Files.readAllLines(Path.of("k8s/kustomization.yaml"));
+        int start = lines.indexOf("resources:");
+        List<String> resources = lines.subList(start + 1, lines.size()).stream()
+                .takeWhile(l -> l.startsWith("  - ")).map(l -> l.substring(4).trim()).toList();
+        assertThat(resources).contains("crd/linuximages.linuximage.dev-v1.yml", "rbac.yaml", "deployment.yaml");
+        for (String r : resources) {
+            assertThat(Path.of("k8s", r)).exists();
+        }
+    }
+}

@@ -1,0 +1,312 @@
+package dev.linuximage.operator.fake;
+
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Plays kube-controller-manager (Job controller, garbage collector) and the kubelet against the fabric8 mock API
+ * server, which has none of them. For every new Job it creates a pod, "runs" it with a {@link PodExecutor} (given the
+ * container args, the mounts mapped to local directories and claim name to directory), writes the termination message
+ * into the pod's container status (falling back to the log tail on error, as {@code FallbackToLogsOnError} does), and
+ * sets the Job's Complete/Failed condition. As garbage collector it deletes Jobs whose controller owner is gone and
+ * pods whose Job is gone. Simplifications: one pod per Job (no retries), no scheduling, no TTL controller.
+ */
+public final class FakeJobController implements AutoCloseable {
+
+    /** Exit codes the Jobs' podFailurePolicy marks FailJob (the Job fails with reason PodFailurePolicy). */
+    private static final Set<Integer> FAIL_JOB_EXIT_CODES = Set.of(2, 3, 4);
+    private static final ResourceDefinitionContext LINUXIMAGES = new ResourceDefinitionContext.Builder()
+            .withGroup("linuximage.dev").withVersion("v1alpha1").withPlural("linuximages").withKind("LinuxImage")
+            .withNamespaced(true).build();
+
+    private final KubernetesClient client;
+    private final Path scratch;
+    private final Map<String, Path> claims = new ConcurrentHashMap<>();
+    private final Map<String, StringBuilder> logs = new ConcurrentHashMap<>();
+    private final Set<String> started = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
+    private final ExecutorService kubelet = Executors.newCachedThreadPool();
+    private final AtomicInteger runs = new AtomicInteger();
+    private volatile PodExecutor executor = run -> new PodExecutor.PodOutcome(0, null);
+    private volatile KubernetesServer server;
+
+    public FakeJobController(KubernetesClient client, Path scratch) {
+        this.client = client;
+        this.scratch = scratch;
+    }
+
+    public FakeJobController start() {
+        loop.scheduleWithFixedDelay(this::tickSafely, 0, 100, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** The directory standing in for PVC {@code claimName} (any namespace). */
+    public FakeJobController claim(String claimName, Path dir) {
+        claims.put(claimName, dir);
+        return this;
+    }
+
+    /** Serves {@code pods/log} of the pods it creates from this mock server (the mock's CRUD mode has no logs). */
+    public FakeJobController serveLogs(KubernetesServer server) {
+        this.server = server;
+        return this;
+    }
+
+    public void executor(PodExecutor executor) {
+        this.executor = executor;
+    }
+
+    /** How many pods ran so far. */
+    public int runs() {
+        return runs.get();
+    }
+
+    /** The log of a pod so far (what the kubelet would serve on pods/log). */
+    public String log(String namespace, String pod) {
+        StringBuilder sb = logs.get(namespace + "/" + pod);
+        return sb == null ? "" : sb.toString();
+    }
+
+    private void tickSafely() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            // the mock server may be shutting down between tests; the next tick retries
+        }
+    }
+
+    private void tick() {
+        for (Job job : client.batch().v1().jobs().inAnyNamespace().list().getItems()) {
+            if (ownerGone(job)) {
+                client.batch().v1().jobs().resource(job).delete(); // garbage collector
+                continue;
+            }
+            String key = job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
+            if (started.add(key + "/" + job.getMetadata().getUid())) {
+                Pod pod = createPod(job);
+                client.batch().v1().jobs().resource(job).editStatus(j -> {
+                    if (j.getStatus() == null) {
+                        j.setStatus(new JobStatus());
+                    }
+                    j.getStatus().setActive(1);
+                    j.getStatus().setStartTime(now());
+                    return j;
+                });
+                kubelet.submit(() -> runPod(job, pod));
+            }
+        }
+        for (Pod pod : client.pods().inAnyNamespace().withLabel("job-name").list().getItems()) {
+            String jobName = pod.getMetadata().getLabels().get("job-name");
+            if (client.batch().v1().jobs().inNamespace(pod.getMetadata().getNamespace()).withName(jobName)
+                    .get() == null) {
+                client.pods().resource(pod).delete(); // garbage collector: the Job is gone
+            }
+        }
+    }
+
+    private boolean ownerGone(Job job) {
+        for (OwnerReference ref : job.getMetadata().getOwnerReferences()) {
+            if (Boolean.TRUE.equals(ref.getController()) && "LinuxImage".equals(ref.getKind())) {
+                GenericKubernetesResource owner = client.genericKubernetesResources(LINUXIMAGES)
+                        .inNamespace(job.getMetadata().getNamespace()).withName(ref.getName()).get();
+                return owner == null || !ref.getUid().equals(owner.getMetadata().getUid());
+            }
+        }
+        return false;
+    }
+
+    private Pod createPod(Job job) {
+        String name = job.getMetadata().getName() + "-" + Integer.toHexString(job.getMetadata().getUid().hashCode() & 0xfffff);
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (job.getSpec().getTemplate().getMetadata() != null
+                && job.getSpec().getTemplate().getMetadata().getLabels() != null) {
+            labels.putAll(job.getSpec().getTemplate().getMetadata().getLabels());
+        }
+        labels.put("job-name", job.getMetadata().getName());
+        labels.put("batch.kubernetes.io/job-name", job.getMetadata().getName());
+        labels.put("controller-uid", job.getMetadata().getUid());
+        Pod pod = new PodBuilder()
+                .withNewMetadata().withName(name).withNamespace(job.getMetadata().getNamespace()).withLabels(labels)
+                    .addNewOwnerReference().withApiVersion("batch/v1").withKind("Job")
+                        .withName(job.getMetadata().getName()).withUid(job.getMetadata().getUid())
+                        .withController(true).withBlockOwnerDeletion(true).endOwnerReference()
+                .endMetadata()
+                .withSpec(job.getSpec().getTemplate().getSpec())
+                .withNewStatus().withPhase("Running").endStatus()
+                .build();
+        KubernetesServer srv = server;
+        if (srv != null) {
+            String ns = job.getMetadata().getNamespace();
+            // The exact request fabric8 sends for inContainer(c).tailingLines(n).getLog(); the tail is the last n lines.
+            srv.expect().get().withPath("/api/v1/namespaces/" + ns + "/pods/" + name
+                            + "/log?pretty=false&container=linuximage&tailLines=20")
+                    .andReply(200, req -> lastLines(log(ns, name), 20)).always();
+        }
+        Pod created = client.pods().resource(pod).create();
+        created.setStatus(pod.getStatus());
+        return client.pods().resource(created).updateStatus();
+    }
+
+    private void runPod(Job job, Pod pod) {
+        String ns = pod.getMetadata().getNamespace();
+        StringBuilder log = logs.computeIfAbsent(ns + "/" + pod.getMetadata().getName(), k -> new StringBuilder());
+        PodExecutor.PodOutcome outcome;
+        try {
+            Path podDir = Files.createDirectories(scratch.resolve(ns).resolve(pod.getMetadata().getName()));
+            var container = pod.getSpec().getContainers().get(0);
+            Map<String, Path> mounts = new LinkedHashMap<>();
+            Map<String, Path> claimDirs = new LinkedHashMap<>();
+            for (VolumeMount m : container.getVolumeMounts()) {
+                Volume v = pod.getSpec().getVolumes().stream().filter(x -> x.getName().equals(m.getName()))
+                        .findFirst().orElseThrow();
+                mounts.put(m.getMountPath(), materialise(ns, v, podDir, claimDirs));
+            }
+            runs.incrementAndGet();
+            outcome = executor.run(new PodRun(job, pod, List.copyOf(container.getArgs()), mounts, claimDirs,
+                    line -> {
+                        synchronized (log) {
+                            log.append(line).append('\n');
+                        }
+                    }));
+        } catch (Exception e) {
+            log.append("executor failed: ").append(e).append('\n');
+            outcome = new PodExecutor.PodOutcome(1, null);
+        }
+        finish(job, pod, outcome, log.toString());
+    }
+
+    /** What the kubelet would mount: a claim's directory, a Secret's keys as files, an empty dir, a token. */
+    private Path materialise(String ns, Volume v, Path podDir, Map<String, Path> claimDirs) throws IOException {
+        if (v.getPersistentVolumeClaim() != null) {
+            String claim = v.getPersistentVolumeClaim().getClaimName();
+            Path dir = claims.get(claim);
+            if (dir == null) {
+                throw new IllegalStateException("no directory stands in for claim " + claim);
+            }
+            claimDirs.put(claim, dir);
+            return dir;
+        }
+        Path dir = Files.createDirectories(podDir.resolve("volumes").resolve(v.getName()));
+        if (v.getSecret() != null) {
+            Secret secret = client.secrets().inNamespace(ns).withName(v.getSecret().getSecretName()).get();
+            if (secret == null && !Boolean.TRUE.equals(v.getSecret().getOptional())) {
+                throw new IllegalStateException("secret " + v.getSecret().getSecretName() + " not found");
+            }
+            if (secret != null && secret.getData() != null) {
+                for (var item : v.getSecret().getItems()) {
+                    String b64 = secret.getData().get(item.getKey());
+                    if (b64 != null) {
+                        Files.write(dir.resolve(item.getPath()), Base64.getDecoder().decode(b64));
+                    }
+                }
+            }
+        } else if (v.getProjected() != null) {
+            for (var source : v.getProjected().getSources()) {
+                if (source.getServiceAccountToken() != null) {
+                    Files.writeString(dir.resolve(source.getServiceAccountToken().getPath()),
+                            "fake-token-for-" + source.getServiceAccountToken().getAudience());
+                }
+            }
+        }
+        return dir;
+    }
+
+    private void finish(Job job, Pod pod, PodExecutor.PodOutcome outcome, String log) {
+        String message = outcome.terminationMessage();
+        if ((message == null || message.isEmpty()) && outcome.exitCode() != 0) {
+            message = tail(log); // FallbackToLogsOnError
+        }
+        if (message != null && message.getBytes(StandardCharsets.UTF_8).length > 4096) {
+            message = new String(message.getBytes(StandardCharsets.UTF_8), 0, 4096, StandardCharsets.UTF_8);
+        }
+        String finishedAt = now();
+        Pod current = client.pods().resource(pod).get();
+        if (current == null) {
+            return;
+        }
+        current.getStatus().setPhase(outcome.exitCode() == 0 ? "Succeeded" : "Failed");
+        current.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder()
+                .withName(pod.getSpec().getContainers().get(0).getName())
+                .withState(new ContainerStateBuilder().withNewTerminated()
+                        .withExitCode(outcome.exitCode()).withMessage(message).withFinishedAt(finishedAt)
+                        .withReason(outcome.exitCode() == 0 ? "Completed" : "Error").endTerminated().build())
+                .build()));
+        client.pods().resource(current).updateStatus();
+        boolean ok = outcome.exitCode() == 0;
+        List<JobCondition> conditions = new ArrayList<>();
+        conditions.add(new JobConditionBuilder().withType(ok ? "Complete" : "Failed").withStatus("True")
+                .withReason(ok ? null : FAIL_JOB_EXIT_CODES.contains(outcome.exitCode()) ? "PodFailurePolicy"
+                        : "BackoffLimitExceeded")
+                .withMessage(ok ? null : "container linuximage exited with " + outcome.exitCode())
+                .withLastTransitionTime(finishedAt).build());
+        client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName())
+                .editStatus(j -> {
+                    if (j.getStatus() == null) {
+                        j.setStatus(new JobStatus());
+                    }
+                    j.getStatus().setActive(0);
+                    j.getStatus().setSucceeded(ok ? 1 : 0);
+                    j.getStatus().setFailed(ok ? 0 : 1);
+                    j.getStatus().setConditions(conditions);
+                    j.getStatus().setCompletionTime(ok ? finishedAt : null);
+                    return j;
+                });
+    }
+
+    private static String tail(String log) {
+        String[] lines = log.split("\n");
+        StringBuilder sb = new StringBuilder();
+        for (int i = Math.max(0, lines.length - 80); i < lines.length; i++) {
+            sb.append(lines[i]).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String lastLines(String log, int n) {
+        String[] lines = log.split("\n");
+        return String.join("\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - n), lines.length));
+    }
+
+    private static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    @Override
+    public void close() {
+        loop.shutdownNow();
+        kubelet.shutdownNow();
+    }
+}

@@ -1,0 +1,500 @@
+package dev.linuximage.operator.it;
+
+import dev.linuximage.core.report.Evidence;
+import dev.linuximage.core.report.Finding;
+import dev.linuximage.core.report.FindingStatus;
+import dev.linuximage.core.report.JobResult;
+import dev.linuximage.core.report.JobResultCodec;
+import dev.linuximage.core.report.ProgressEvent;
+import dev.linuximage.core.report.ResultReasons;
+import dev.linuximage.operator.OperatorConfig;
+import dev.linuximage.operator.api.v1alpha1.Condition;
+import dev.linuximage.operator.api.v1alpha1.ConditionType;
+import dev.linuximage.operator.api.v1alpha1.CredentialsSpec;
+import dev.linuximage.operator.api.v1alpha1.LinuxImage;
+import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
+import dev.linuximage.operator.api.v1alpha1.LinuxImageStatus;
+import dev.linuximage.operator.api.v1alpha1.Phase;
+import dev.linuximage.operator.api.v1alpha1.SourceSpec;
+import dev.linuximage.operator.api.v1alpha1.UploadSpec;
+import dev.linuximage.operator.fake.FakeJobController;
+import dev.linuximage.operator.fake.PodExecutor;
+import dev.linuximage.operator.fake.PodRun;
+import dev.linuximage.operator.reconciler.LinuxImageReconciler;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.Operator;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.KubernetesServer;
+import io.quarkus.test.kubernetes.client.KubernetesTestServer;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+
+/**
+ * The operator against the fabric8 mock API server, with {@link FakeJobController} playing the Job controller, the
+ * garbage collector and the kubelet. Each test works in its own namespace.
+ */
+@QuarkusTest
+@WithKubernetesTestServer(crud = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LinuxImageOperatorTest {
+
+    static final String BLOB = "https://acct.blob.core.windows.net/vhds/web.vhd";
+    static final Duration TIMEOUT = Duration.ofSeconds(30);
+    static final Path WORK = Path.of("target/operator-it");
+    static FakeJobController fake;
+
+    @KubernetesTestServer
+    KubernetesServer server;
+
+    /** The application's client: closed when the application's operator stops (see the restart test). */
+    @Inject
+    KubernetesClient appClient;
+
+    /** The test's own client (and the fake controller's): it outlives the application's operator. */
+    static KubernetesClient client;
+
+    @Inject
+    Operator operator;
+
+    @Inject
+    OperatorConfig config;
+
+    String ns;
+    Path disks;
+
+    @BeforeEach
+    void setUp(TestInfo info) throws Exception {
+        if (!operator.getRuntimeInfo().isStarted()) {
+            // Main starts the operator in operator mode (OperatorApplication); a test does what Main does.
+            operator.start();
+        }
+        if (client == null) {
+            client = new KubernetesClientBuilder().withConfig(appClient.getConfiguration()).build();
+        }
+        if (fake == null) {
+            fake = new FakeJobController(client, WORK.resolve("pods")).serveLogs(server).start();
+        }
+        ns = info.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "").substring(0, 12)
+                + "-" + Long.toHexString(System.nanoTime() & 0xffff);
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+                .create();
+        disks = Files.createDirectories(WORK.resolve("claims").resolve(ns + "-disks"));
+        fake.claim("disks", disks); // claim names repeat across namespaces; each test sets its own directory
+        Files.createDirectories(disks.resolve("builds"));
+        Files.writeString(disks.resolve("builds/web.qcow2"), "not really a disk");
+        createClaim("disks");
+        fake.executor(new ScriptedCore(run -> success()));
+    }
+
+    @AfterAll
+    static void stopFake() {
+        if (fake != null) {
+            fake.close();
+            fake = null;
+        }
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void createRunsOneJobAndReportsTheResult() {
+        secret("storage", "sas", "sv=2024&sig=SECRET");
+        LinuxImage li = create("web", spec(true));
+
+        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        assertThat(s.getObservedGeneration()).isEqualTo(1L);
+        assertThat(s.getJobName()).isEqualTo("web-g1");
+        assertThat(cond(s, ConditionType.Ready)).isEqualTo("True/Succeeded");
+        assertThat(cond(s, ConditionType.Converted)).isEqualTo("True/Succeeded");
+        assertThat(cond(s, ConditionType.Uploaded)).isEqualTo("True/Succeeded");
+        assertThat(cond(s, ConditionType.Compliant)).isEqualTo("True/Compliant");
+        assertThat(s.getUpload().getBlobUrl()).isEqualTo(BLOB);
+        assertThat(s.getOutput().getPath()).isEqualTo("disks:builds/web.vhd");
+        assertThat(s.getCompliance().getSummary()).containsEntry("Pass", 1).containsEntry("Fixed", 1);
+        assertThat(s.getCompliance().getFindings()).singleElement()
+                .satisfies(f -> assertThat(f.getId()).isEqualTo("CMDLINE-CONSOLE"));
+        assertThat(s.getGenerations()).containsExactly("Gen1", "Gen2");
+        assertThat(jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("web-g1");
+        Job job = jobs().get(0);
+        assertThat(job.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(r -> assertThat(r.getUid()).isEqualTo(li.getMetadata().getUid()));
+        // the SAS token went to the pod as a file and nowhere else
+        assertThat(client.resources(LinuxImage.class).inNamespace(ns).withName("web").get().toString())
+                .doesNotContain("SECRET");
+        await(() -> reasons().containsAll(List.of("JobCreated", "Succeeded")));
+    }
+
+    @Test
+    @Order(2)
+    void specChangeRunsANewJobAndRetiresTheOld() {
+        create("web", spec(false));
+        awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        int before = fake.runs();
+
+        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        li.getSpec().getGuest().getKernelArgs().setAdd(List.of("nvme_core.io_timeout=240"));
+        client.resources(LinuxImage.class).inNamespace(ns).resource(li).update();
+
+        LinuxImageStatus s = awaitStatus("web", st -> st.getObservedGeneration() == 2 && st.getPhase() == Phase.Succeeded);
+        assertThat(s.getJobName()).isEqualTo("web-g2");
+        await(() -> jobs().size() == 1);
+        assertThat(jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("web-g2");
+        assertThat(fake.runs()).isEqualTo(before + 1);
+        assertThat(jobs().get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+                .containsSubsequence("--kernel-arg-add", "nvme_core.io_timeout=240");
+    }
+
+    @Test
+    @Order(3)
+    void unchangedSpecNeverRerunsFinishedWork() throws Exception {
+        create("web", spec(false));
+        awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        int before = fake.runs();
+
+        // a label change and a re-apply of the same spec (what a GitOps re-sync does)
+        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        li.getMetadata().setLabels(Map.of("team", "images"));
+        client.resources(LinuxImage.class).inNamespace(ns).resource(li).update();
+        LinuxImage again = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        client.resources(LinuxImage.class).inNamespace(ns).resource(again).update();
+        // the finished Job is TTL-deleted: its result is in the status already, nothing is recreated
+        client.batch().v1().jobs().inNamespace(ns).withName("web-g1").delete();
+        await(() -> jobs().isEmpty());
+        Thread.sleep(3000); // a few reconcile and recheck rounds
+
+        assertThat(jobs()).isEmpty();
+        assertThat(fake.runs()).isEqualTo(before);
+        LinuxImageStatus s = status("web");
+        assertThat(s.getPhase()).isEqualTo(Phase.Succeeded);
+        assertThat(s.getObservedGeneration()).isEqualTo(1L);
+    }
+
+    @Test
+    @Order(4)
+    void invalidSpecIsRefusedWithoutAJob() throws Exception {
+        LinuxImageSpec spec = spec(true);
+        spec.getUpload().setBlobUrl(BLOB + "?sv=2024&sig=abc");
+        create("web", spec);
+        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/InvalidSpec");
+        assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("query string");
+        await(() -> warnings().contains("InvalidSpec"));
+        Thread.sleep(1500);
+        assertThat(jobs()).isEmpty();
+        assertThat(warnings()).as("one event, no retry storm").containsExactly("InvalidSpec");
+    }
+
+    @Test
+    @Order(5)
+    void missingClaimWaitsForTheClaim() {
+        LinuxImageSpec spec = spec(false);
+        spec.getSource().setClaimName("later");
+        create("web", spec);
+        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/MissingClaim");
+        assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("'later'");
+        assertThat(jobs()).isEmpty();
+        await(() -> warnings().contains("MissingClaim"));
+
+        fake.claim("later", disks);
+        createClaim("later");
+        s = awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        assertThat(cond(s, ConditionType.Ready)).isEqualTo("True/Succeeded");
+        assertThat(jobs()).hasSize(1);
+    }
+
+    @Test
+    @Order(6)
+    void missingSecretEndsInMissingCredentials() {
+        create("web", spec(true)); // no Secret "storage"
+        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/MissingCredentials");
+        await(() -> warnings().contains("MissingCredentials"));
+    }
+
+    @Test
+    @Order(7)
+    void complianceFailure() {
+        fake.executor(new ScriptedCore(run -> new PodExecutor.PodOutcome(4, JobResultCodec.write(
+                JobResult.failed(ResultReasons.NOT_COMPLIANT, "1 requirement failed and was not repaired")
+                        .withStages(new JobResult.Stages(true, true, false, null))
+                        .withCompliance(JobResult.Compliance.of(List.of(
+                                new Finding("PROVISION-AGENT", FindingStatus.Fail, "no provisioning agent",
+                                        List.of(Evidence.of("/usr/bin/cloud-init", "absent")), null),
+                                new Finding("CMDLINE-CONSOLE", FindingStatus.Pass, "ok", List.of(), null))))))));
+        create("web", spec(false));
+        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/NotCompliant");
+        assertThat(cond(s, ConditionType.Compliant)).isEqualTo("False/NotCompliant");
+        assertThat(s.getCompliance().getFindings()).singleElement().satisfies(f -> {
+            assertThat(f.getId()).isEqualTo("PROVISION-AGENT");
+            assertThat(f.getStatus()).isEqualTo("Fail");
+            assertThat(f.getEvidence()).isEqualTo("/usr/bin/cloud-init=absent");
+        });
+        await(() -> warnings().contains("NotCompliant"));
+    }
+
+    @Test
+    @Order(8)
+    void crashedJobReportsTheLogTail() {
+        fake.executor(run -> {
+            run.log().accept("Exception in thread main: java.lang.OutOfMemoryError");
+            return new PodExecutor.PodOutcome(137, null);
+        });
+        create("web", spec(false));
+        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        Condition ready = s.condition(ConditionType.Ready).orElseThrow();
+        assertThat(ready.getReason()).isEqualTo("JobFailed");
+        assertThat(ready.getMessage()).contains("OutOfMemoryError").contains("web-g1");
+    }
+
+    @Test
+    @Order(9)
+    void progressWhileRunning() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        fake.executor(new ScriptedCore(run -> {
+            run.log().accept("starting");
+            run.log().accept(new ProgressEvent("convert", 42, "4.2 GiB of 10 GiB").toLine());
+            release.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            return success();
+        }));
+        create("web", spec(false));
+        LinuxImageStatus s = awaitStatus("web", st -> st.getProgress() != null
+                && Integer.valueOf(42).equals(st.getProgress().getPercent()));
+        assertThat(s.getPhase()).isEqualTo(Phase.Running);
+        assertThat(s.getProgress().getStage()).isEqualTo("convert");
+        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/Running");
+        release.countDown();
+        s = awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        assertThat(s.getProgress().getPercent()).isEqualTo(100);
+    }
+
+    @Test
+    @Order(10)
+    void deletionRemovesTheJobThroughOwnerReferences() {
+        create("web", spec(false));
+        awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        assertThat(jobs()).hasSize(1);
+        client.resources(LinuxImage.class).inNamespace(ns).withName("web").delete();
+        await(() -> jobs().isEmpty() && client.pods().inNamespace(ns).list().getItems().isEmpty());
+    }
+
+    @Test
+    @Order(12)
+    void foreignJobWithTheSameNameIsNeverAdopted() {
+        Job foreign = new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+                .withNewMetadata().withName("web-g1").withNamespace(ns).endMetadata()
+                .withNewSpec().withNewTemplate().withNewSpec().withRestartPolicy("Never")
+                .addNewContainer().withName("other").withImage("busybox").endContainer()
+                .endSpec().endTemplate().endSpec().build();
+        client.batch().v1().jobs().resource(foreign).create();
+        create("web", spec(false));
+        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/JobNameConflict");
+        assertThat(s.getJobName()).isNull();
+        await(() -> warnings().contains("JobNameConflict"));
+        assertThat(jobs()).singleElement().satisfies(j -> assertThat(j.getMetadata().getUid())
+                .isEqualTo(client.batch().v1().jobs().inNamespace(ns).withName("web-g1").get().getMetadata().getUid()));
+        assertThat(jobs().get(0).getMetadata().getOwnerReferences()).isEmpty();
+    }
+
+    @Test
+    @Order(11)
+    void healthAndMetrics() {
+        given().when().get("/q/health/live").then().statusCode(200).body(containsString("UP"));
+        given().when().get("/q/health/ready").then().statusCode(200).body(containsString("UP"));
+        // the Operator SDK's own reconcile metrics are exported too (Micrometer, Prometheus format)
+        given().when().get("/q/metrics").then().statusCode(200).body(containsString("jvm_"))
+                .body(containsString("operator_sdk_reconciliations_started"));
+    }
+
+    /** Last: it stops the application's operator. */
+    @Test
+    @Order(99)
+    void restartedOperatorReattachesToTheRunningJob() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        fake.executor(new ScriptedCore(run -> {
+            release.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            return success();
+        }));
+        create("web", spec(false));
+        awaitStatus("web", st -> st.getPhase() == Phase.Running || st.getPhase() == Phase.Pending);
+        assertThat(jobs()).hasSize(1);
+
+        operator.stop();
+        release.countDown(); // the Job finishes while no operator runs
+        await(() -> jobs().get(0).getStatus() != null && jobs().get(0).getStatus().getSucceeded() != null
+                && jobs().get(0).getStatus().getSucceeded() == 1);
+        int runs = fake.runs();
+
+        Operator fresh = new Operator(o -> o.withKubernetesClient(client)
+                .withCloseClientOnStop(false).withStopOnInformerErrorDuringStartup(false)
+                .withUseSSAToPatchPrimaryResource(false) // as %test.quarkus.operator-sdk.enable-ssa=false
+                .withSSABasedCreateUpdateMatchForDependentResources(false));
+        fresh.register(new LinuxImageReconciler(client, config));
+        fresh.start();
+        try {
+            LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+            assertThat(s.getJobName()).isEqualTo("web-g1");
+            assertThat(jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("web-g1");
+            assertThat(fake.runs()).isEqualTo(runs);
+        } finally {
+            fresh.stop();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+
+    /**
+     * Stands in for the core inside the pod: checks what a real core would find (the source file, the credentials
+     * file), then returns the scripted outcome.
+     */
+    record ScriptedCore(PodExecutorBody body) implements PodExecutor {
+        @Override
+        public PodOutcome run(PodRun run) throws Exception {
+            Path source = run.local(run.args().get(1));
+            if (!Files.isRegularFile(source)) {
+                return new PodOutcome(2, JobResultCodec.write(JobResult.failed(ResultReasons.SOURCE_NOT_FOUND,
+                        run.args().get(1) + " not found")));
+            }
+            for (String flag : List.of("--sas-file", "--connection-string-file")) {
+                String file = run.arg(flag);
+                if (file != null && (!Files.isRegularFile(run.local(file)) || Files.size(run.local(file)) == 0)) {
+                    return new PodOutcome(2, JobResultCodec.write(JobResult.failed(
+                            ResultReasons.MISSING_CREDENTIALS, "credentials file " + file + " is missing or empty")));
+                }
+            }
+            return body.apply(run);
+        }
+    }
+
+    @FunctionalInterface
+    interface PodExecutorBody {
+        PodExecutor.PodOutcome apply(PodRun run) throws Exception;
+    }
+
+    static PodExecutor.PodOutcome success() {
+        return new PodExecutor.PodOutcome(0, JobResultCodec.write(JobResult.succeeded("prepared")
+                .withStages(new JobResult.Stages(true, true, true, true))
+                .withCompliance(JobResult.Compliance.of(List.of(
+                        new Finding("CMDLINE-CONSOLE", FindingStatus.Fixed, "console=ttyS0 added", List.of(), null),
+                        new Finding("SWAP-OS-DISK", FindingStatus.Pass, "no swap", List.of(), null))))
+                .withGenerations(List.of("Gen1", "Gen2"))
+                .withOutput(new JobResult.Output("/disks/source/builds/web.vhd", 1L << 30, "ab"))
+                .withUpload(new JobResult.Upload(BLOB, 1000L, "sha256:ab"))));
+    }
+
+    static LinuxImageSpec spec(boolean upload) {
+        LinuxImageSpec s = new LinuxImageSpec();
+        s.setSource(new SourceSpec("disks", "builds/web.qcow2"));
+        if (upload) {
+            s.setUpload(new UploadSpec(BLOB, CredentialsSpec.secret("storage")));
+        }
+        return s;
+    }
+
+    LinuxImage create(String name, LinuxImageSpec spec) {
+        return client.resources(LinuxImage.class).inNamespace(ns).resource(new LinuxImage(ns, name, spec)).create();
+    }
+
+    void createClaim(String name) {
+        client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName(name).endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                .addToRequests("storage", new Quantity("10Gi")).endResources().endSpec().build()).create();
+    }
+
+    void secret(String name, String key, String value) {
+        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name).endMetadata()
+                .addToStringData(key, value).addToData(key, java.util.Base64.getEncoder()
+                        .encodeToString(value.getBytes(StandardCharsets.UTF_8))).build()).create();
+    }
+
+    List<Job> jobs() {
+        return client.batch().v1().jobs().inNamespace(ns).list().getItems();
+    }
+
+    List<String> reasons() {
+        return client.v1().events().inNamespace(ns).list().getItems().stream().map(Event::getReason).toList();
+    }
+
+    List<String> warnings() {
+        return client.v1().events().inNamespace(ns).list().getItems().stream()
+                .filter(e -> "Warning".equals(e.getType())).map(Event::getReason).toList();
+    }
+
+    LinuxImageStatus status(String name) {
+        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName(name).get();
+        return li == null ? null : li.getStatus();
+    }
+
+    LinuxImageStatus awaitStatus(String name, Function<LinuxImageStatus, Boolean> condition) {
+        await(() -> {
+            LinuxImageStatus s = status(name);
+            return s != null && s.getPhase() != null && condition.apply(s);
+        });
+        return status(name);
+    }
+
+    void await(BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out; status: " + describe());
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    String describe() {
+        var all = client.resources(LinuxImage.class).inNamespace(ns).list().getItems();
+        return all.stream().map(li -> li.getMetadata().getName() + " gen=" + li.getMetadata().getGeneration() + " "
+                + (li.getStatus() == null ? "no status" : li.getStatus().getPhase() + " "
+                + li.getStatus().getConditions())).toList() + " jobs=" + jobs().stream()
+                .map(j -> j.getMetadata().getName()).toList() + " events=" + reasons();
+    }
+
+    static String cond(LinuxImageStatus s, ConditionType t) {
+        Condition c = s.condition(t).orElseThrow();
+        return c.getStatus() + "/" + c.getReason();
+    }
+}

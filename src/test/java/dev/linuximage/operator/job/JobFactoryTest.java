@@ -1,0 +1,245 @@
+package dev.linuximage.operator.job;
+
+import dev.linuximage.operator.api.v1alpha1.CredentialType;
+import dev.linuximage.operator.api.v1alpha1.CredentialsSpec;
+import dev.linuximage.operator.api.v1alpha1.ImageKind;
+import dev.linuximage.operator.api.v1alpha1.LinuxImage;
+import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
+import dev.linuximage.operator.api.v1alpha1.Mode;
+import dev.linuximage.operator.api.v1alpha1.OutputSpec;
+import dev.linuximage.operator.api.v1alpha1.Provisioning;
+import dev.linuximage.operator.api.v1alpha1.SourceSpec;
+import dev.linuximage.operator.api.v1alpha1.UploadSpec;
+import dev.linuximage.testing.Golden;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class JobFactoryTest {
+
+    static final JobDefaults DEFAULTS = JobDefaults.standard("ghcr.io/linuximage/linuximage-operator:0.1.0");
+    static final String BLOB = "https://acct.blob.core.windows.net/vhds/web.vhd";
+
+    static LinuxImage image(String name, long generation, LinuxImageSpec spec) {
+        LinuxImage li = new LinuxImage("images", name, spec);
+        li.getMetadata().setGeneration(generation);
+        li.getMetadata().setUid("0f6c3c1e-7d2a-4c55-9d4e-1a2b3c4d5e6f");
+        return li;
+    }
+
+    static LinuxImageSpec prepare(String path) {
+        LinuxImageSpec spec = new LinuxImageSpec();
+        spec.setSource(new SourceSpec("disks", path));
+        return spec;
+    }
+
+    @Test
+    void prepareWithSasSecret() {
+        LinuxImageSpec spec = prepare("builds/web.qcow2");
+        spec.getSource().setFormat("qcow2");
+        spec.getGuest().getKernelArgs().setAdd(List.of("nvme_core.io_timeout=240"));
+        spec.getGuest().getKernelArgs().setRemove(List.of("quiet", "rhgb"));
+        spec.getGuest().getDeprovision().setRemoveUsers(List.of("builder"));
+        spec.setUpload(new UploadSpec(BLOB, CredentialsSpec.secret("storage")));
+        Job job = JobFactory.build(image("web", 3, spec), DEFAULTS);
+        Golden.assertMatches("job/prepare-sas.yaml", Serialization.asYaml(job));
+
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        Container c = pod.getContainers().get(0);
+        assertThat(job.getMetadata().getName()).isEqualTo("web-g3");
+        assertThat(c.getArgs()).containsSubsequence("prepare", "/disks/source/builds/web.qcow2", "--output",
+                "/disks/source/builds/web.vhd", "--report", "/disks/source/builds/web.report.json");
+        assertThat(c.getArgs()).containsSubsequence("--sas-file", "/var/run/linuximage/credentials/sas");
+        assertThat(c.getArgs()).containsSubsequence("--fence-generation", "3");
+        // the SAS never appears in args or env: only a file path does
+        assertThat(c.getEnv()).isEmpty();
+        Volume creds = volume(pod, "credentials");
+        assertThat(creds.getSecret().getSecretName()).isEqualTo("storage");
+        assertThat(creds.getSecret().getItems().get(0).getKey()).isEqualTo("sas");
+        assertThat(creds.getSecret().getOptional()).isTrue();
+        assertRestricted(pod);
+    }
+
+    @Test
+    void prepareWithConnectionStringToSeparateClaim() {
+        LinuxImageSpec spec = prepare("in/db.vmdk");
+        spec.setOutput(new OutputSpec("vhds", "out/db.vhd"));
+        CredentialsSpec creds = CredentialsSpec.secret("storage-cs");
+        creds.getSecretRef().setType(CredentialType.ConnectionString);
+        spec.setUpload(new UploadSpec(BLOB, creds));
+        spec.getGuest().setImageKind(ImageKind.Specialized);
+        spec.getGuest().setProvisioning(Provisioning.WALinuxAgent);
+        Job job = JobFactory.build(image("db", 1, spec), DEFAULTS);
+        Golden.assertMatches("job/prepare-connection-string.yaml", Serialization.asYaml(job));
+
+        Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getArgs()).containsSubsequence("--output", "/disks/output/out/db.vhd");
+        assertThat(c.getArgs()).containsSubsequence("--connection-string-file",
+                "/var/run/linuximage/credentials/connection-string");
+        // the source claim is read-only when the output goes elsewhere
+        assertThat(c.getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getName()).isEqualTo("source");
+            assertThat(m.getReadOnly()).isTrue();
+        });
+        assertThat(volume(job.getSpec().getTemplate().getSpec(), "credentials").getSecret().getItems().get(0)
+                .getKey()).isEqualTo("connectionString");
+    }
+
+    @Test
+    void prepareWithWorkloadIdentity() {
+        LinuxImageSpec spec = prepare("builds/app.raw");
+        CredentialsSpec creds = CredentialsSpec.workloadIdentity("6e3f2a10-1b2c-4d3e-8f90-a1b2c3d4e5f6");
+        creds.getWorkloadIdentity().setServiceAccountName("image-uploader");
+        spec.setUpload(new UploadSpec(BLOB, creds));
+        Job job = JobFactory.build(image("app", 2, spec), DEFAULTS);
+        Golden.assertMatches("job/prepare-workload-identity.yaml", Serialization.asYaml(job));
+
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        assertThat(job.getSpec().getTemplate().getMetadata().getLabels())
+                .containsEntry("azure.workload.identity/use", "true");
+        assertThat(pod.getServiceAccountName()).isEqualTo("image-uploader");
+        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        Volume token = volume(pod, "azure-identity-token");
+        assertThat(token.getProjected().getSources().get(0).getServiceAccountToken().getAudience())
+                .isEqualTo("api://AzureADTokenExchange");
+        assertThat(pod.getContainers().get(0).getArgs()).contains("--workload-identity")
+                .doesNotContain("--sas-file");
+        assertRestricted(pod);
+    }
+
+    @Test
+    void audit() {
+        LinuxImageSpec spec = prepare("builds/web.qcow2");
+        spec.setMode(Mode.Audit);
+        Job job = JobFactory.build(image("web-audit", 1, spec), DEFAULTS);
+        Golden.assertMatches("job/audit.yaml", Serialization.asYaml(job));
+
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        assertThat(pod.getContainers().get(0).getArgs()).startsWith("check", "/disks/source/builds/web.qcow2")
+                .doesNotContain("--output", "--report", "--blob-url");
+        assertThat(volume(pod, "source").getPersistentVolumeClaim().getReadOnly()).isTrue();
+        assertThat(pod.getContainers().get(0).getVolumeMounts()).allSatisfy(m -> {
+            if (m.getName().equals("source")) {
+                assertThat(m.getReadOnly()).isTrue();
+            }
+        });
+        assertThat(job.getMetadata().getLabels()).containsEntry("app.kubernetes.io/component", "audit");
+    }
+
+    @Test
+    void streamToUpload() {
+        LinuxImageSpec spec = prepare("builds/web.vhdx");
+        OutputSpec out = new OutputSpec();
+        out.setStreamToUpload(true);
+        spec.setOutput(out);
+        spec.setUpload(new UploadSpec(BLOB, CredentialsSpec.secret("storage")));
+        spec.getGuest().setResourceDiskSwapMiB(0);
+        spec.getGuest().setHyperVDrivers(false);
+        spec.getGuest().setProvisioning(Provisioning.None);
+        spec.getGuest().getKernelArgs().setKeepCrashkernel(true);
+        Job job = JobFactory.build(image("web", 7, spec), DEFAULTS);
+        Golden.assertMatches("job/stream-to-upload.yaml", Serialization.asYaml(job));
+
+        List<String> args = job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+        assertThat(args).doesNotContain("--output").contains("--stream-to-upload", "--keep-crashkernel",
+                "--hyperv-drivers=false");
+        assertThat(args).containsSubsequence("--report", "/disks/source/builds/web.report.json");
+        assertThat(args).containsSubsequence("--resource-disk-swap-mib", "0");
+    }
+
+    @Test
+    void customJobSettings() {
+        LinuxImageSpec spec = prepare("a.qcow2");
+        spec.getJob().setImage("registry.example/linuximage:1.2.3");
+        spec.getJob().setActiveDeadlineSeconds(3600L);
+        spec.getJob().setBackoffLimit(0);
+        spec.getJob().setNodeSelector(Map.of("kubernetes.io/arch", "amd64"));
+        spec.getJob().setTolerations(List.of(new TolerationBuilder().withKey("dedicated").withOperator("Equal")
+                .withValue("images").withEffect("NoSchedule").build()));
+        spec.getJob().setResources(new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity("2")).addToRequests("memory", new Quantity("2Gi"))
+                .addToLimits("memory", new Quantity("4Gi")).build());
+        String longName = "a-very-long-linux-image-name-that-goes-on-and-on-and-on-for-a-while";
+        Job job = JobFactory.build(image(longName, 12, spec), DEFAULTS);
+        Golden.assertMatches("job/custom-job.yaml", Serialization.asYaml(job));
+
+        assertThat(job.getMetadata().getName()).hasSizeLessThanOrEqualTo(52).endsWith("-g12");
+        assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(3600L);
+        assertThat(job.getSpec().getBackoffLimit()).isZero();
+        assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                .isEqualTo("registry.example/linuximage:1.2.3");
+        assertThat(job.getMetadata().getLabels().values()).allSatisfy(v -> assertThat(v).hasSizeLessThanOrEqualTo(63));
+    }
+
+    @Test
+    void buildIsDeterministic() {
+        LinuxImageSpec spec = prepare("builds/web.qcow2");
+        spec.setUpload(new UploadSpec(BLOB, CredentialsSpec.secret("storage")));
+        assertThat(Serialization.asYaml(JobFactory.build(image("web", 3, spec), DEFAULTS)))
+                .isEqualTo(Serialization.asYaml(JobFactory.build(image("web", 3, spec), DEFAULTS)));
+    }
+
+    @Test
+    void ownerReferenceMakesTheLinuxImageTheController() {
+        Job job = JobFactory.build(image("web", 1, prepare("x.raw")), DEFAULTS);
+        var ref = job.getMetadata().getOwnerReferences().get(0);
+        assertThat(ref.getKind()).isEqualTo("LinuxImage");
+        assertThat(ref.getApiVersion()).isEqualTo("linuximage.dev/v1alpha1");
+        assertThat(ref.getController()).isTrue();
+        assertThat(ref.getBlockOwnerDeletion()).isTrue();
+        assertThat(ref.getUid()).isEqualTo("0f6c3c1e-7d2a-4c55-9d4e-1a2b3c4d5e6f");
+    }
+
+    @Test
+    void jobNamesAreShortUniqueAndStable() {
+        assertThat(JobNames.forGeneration("web", 3)).isEqualTo("web-g3");
+        String a = "x".repeat(60) + "a";
+        String b = "x".repeat(60) + "b";
+        assertThat(JobNames.forGeneration(a, 1)).hasSize(52).isNotEqualTo(JobNames.forGeneration(b, 1))
+                .isEqualTo(JobNames.forGeneration(a, 1)).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+        assertThat(JobNames.labelValue("y".repeat(253))).hasSize(63);
+    }
+
+    @Test
+    void defaultOutputIsNextToTheSource() {
+        assertThat(Locations.defaultOutputPath("builds/web.qcow2")).isEqualTo("builds/web.vhd");
+        assertThat(Locations.defaultOutputPath("web")).isEqualTo("web.vhd");
+        assertThat(Locations.defaultOutputPath("dir.d/web")).isEqualTo("dir.d/web.vhd");
+        assertThat(Locations.defaultOutputPath("web.vhd")).isEqualTo("web-azure.vhd");
+    }
+
+    private static Volume volume(PodSpec pod, String name) {
+        return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** The restricted Pod Security Standard, field by field, plus no API token. */
+    static void assertRestricted(PodSpec pod) {
+        assertThat(pod.getAutomountServiceAccountToken()).isFalse();
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+        assertThat(pod.getSecurityContext().getFsGroup()).isEqualTo(65532L);
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(pod.getHostNetwork()).isNull();
+        assertThat(pod.getHostPID()).isNull();
+        assertThat(pod.getRestartPolicy()).isEqualTo("Never");
+        for (Container c : pod.getContainers()) {
+            assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+            assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+            assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+            assertThat(c.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
+            assertThat(c.getTerminationMessagePolicy()).isEqualTo("FallbackToLogsOnError");
+        }
+        assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).isNull());
+    }
+}

@@ -1,0 +1,95 @@
+package dev.linuximage.operator.reconciler;
+
+import dev.linuximage.operator.api.v1alpha1.CredentialsSpec;
+import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
+import dev.linuximage.operator.api.v1alpha1.Mode;
+import dev.linuximage.operator.api.v1alpha1.OutputSpec;
+import dev.linuximage.operator.api.v1alpha1.SourceSpec;
+import dev.linuximage.operator.api.v1alpha1.UploadSpec;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SpecValidatorTest {
+
+    static LinuxImageSpec valid() {
+        LinuxImageSpec s = new LinuxImageSpec();
+        s.setSource(new SourceSpec("disks", "builds/web.qcow2"));
+        s.setUpload(new UploadSpec("https://acct.blob.core.windows.net/vhds/web.vhd", CredentialsSpec.secret("st")));
+        return s;
+    }
+
+    @Test
+    void validSpecPasses() {
+        assertThat(SpecValidator.validate(valid())).isEmpty();
+        LinuxImageSpec local = valid();
+        local.getUpload().setBlobUrl("http://127.0.0.1:10000/devstoreaccount1/vhds/web.vhd");
+        assertThat(SpecValidator.validate(local)).isEmpty();
+    }
+
+    @Test
+    void pathsStayInsideTheClaim() {
+        for (String bad : List.of("/etc/passwd", "../x.qcow2", "a/../../x", "a/..", "..")) {
+            LinuxImageSpec s = valid();
+            s.getSource().setPath(bad);
+            assertThat(SpecValidator.validate(s)).as(bad).singleElement().asString().startsWith("spec.source.path");
+        }
+        LinuxImageSpec s = valid();
+        s.getSource().setPath("a/..b/c..d/x.qcow2");
+        assertThat(SpecValidator.validate(s)).isEmpty();
+    }
+
+    @Test
+    void noSasInTheSpec() {
+        LinuxImageSpec s = valid();
+        s.getUpload().setBlobUrl("https://acct.blob.core.windows.net/vhds/web.vhd?sv=2024&sig=abc");
+        assertThat(SpecValidator.validate(s)).singleElement().asString().contains("query string");
+        s.getUpload().setBlobUrl("http://acct.blob.core.windows.net/vhds/web.vhd");
+        assertThat(SpecValidator.validate(s)).singleElement().asString().startsWith("spec.upload.blobUrl");
+    }
+
+    @Test
+    void exactlyOneCredential() {
+        LinuxImageSpec s = valid();
+        s.getUpload().getCredentials().setWorkloadIdentity(
+                CredentialsSpec.workloadIdentity("6e3f2a10-1b2c-4d3e-8f90-a1b2c3d4e5f6").getWorkloadIdentity());
+        assertThat(SpecValidator.validate(s)).singleElement().asString().contains("exactly one");
+        s.getUpload().setCredentials(new CredentialsSpec());
+        assertThat(SpecValidator.validate(s)).singleElement().asString().contains("exactly one");
+        s.getUpload().setCredentials(CredentialsSpec.workloadIdentity("not-a-uuid"));
+        assertThat(SpecValidator.validate(s)).singleElement().asString().contains("clientId");
+    }
+
+    @Test
+    void auditIsReadOnlyAndStreamingNeedsUpload() {
+        LinuxImageSpec audit = valid();
+        audit.setMode(Mode.Audit);
+        assertThat(SpecValidator.validate(audit)).singleElement().asString().contains("Audit mode");
+        LinuxImageSpec stream = valid();
+        stream.setUpload(null);
+        OutputSpec out = new OutputSpec();
+        out.setStreamToUpload(true);
+        stream.setOutput(out);
+        assertThat(SpecValidator.validate(stream)).singleElement().asString().contains("streamToUpload");
+    }
+
+    @Test
+    void guestTokens() {
+        LinuxImageSpec s = valid();
+        s.getGuest().getKernelArgs().setAdd(List.of("ok=1", "two words"));
+        s.getGuest().getDeprovision().setRemoveUsers(List.of("Root!"));
+        s.getGuest().setResourceDiskSwapMiB(-1);
+        assertThat(SpecValidator.validate(s)).hasSize(3);
+    }
+
+    @Test
+    void missingSource() {
+        LinuxImageSpec s = valid();
+        s.setSource(null);
+        assertThat(SpecValidator.validate(s)).containsExactly("spec.source: required");
+        s.setSource(new SourceSpec("Bad_Claim", "x"));
+        assertThat(SpecValidator.validate(s)).singleElement().asString().contains("not a valid claim name");
+    }
+}
