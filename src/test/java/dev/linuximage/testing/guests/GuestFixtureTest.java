@@ -185,4 +185,17 @@ class GuestFixtureTest {
                 "/etc/systemd/system/multi-user.target.wants/systemd-networkd.service")).isTrue();
         assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/sbin/dhclient")).isTrue();
     }
+
+    @Test
+    void waagentInsteadOfCloudInit() throws IOException {
+        GuestImage img = GuestImages.get(GuestVariant.WAAGENT);
+        commonChecks(img);
+        assertMbrWithRootFirst(img);
+        assertNoSerialConsoleArgs(img);
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/sbin/waagent")).isTrue();
+        assertThat(cat(img, "/etc/waagent.conf")).contains("Provisioning.");
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(),
+                "/etc/systemd/system/multi-user.target.wants/walinuxagent.service")).isTrue();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/bin/cloud-init")).isFalse();
+    }
 }
