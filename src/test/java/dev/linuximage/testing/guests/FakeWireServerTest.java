@@ -1,0 +1,82 @@
+package dev.linuximage.testing.guests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fake wireserver, reached exactly as a guest reaches it: through the per-connection relay command that
+ * slirp's {@code guestfwd=...-cmd:} runs (the guest socket is the command's stdin and stdout).
+ */
+class FakeWireServerTest {
+
+    /** Sends one raw HTTP request through the relay, returns everything until EOF (the relay must end it). */
+    private static String viaRelay(Path relay, int port, String request) throws Exception {
+        Process p = new ProcessBuilder(relay.toString(), Integer.toString(port)).start();
+        try (OutputStream guest = p.getOutputStream()) {
+            guest.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            guest.flush();
+            // The guest keeps its side open, as an HTTP client does while it reads the answer.
+            byte[] answer = p.getInputStream().readAllBytes();
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("relay ends when the server closes").isTrue();
+            return new String(answer, StandardCharsets.UTF_8);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void goalStateThroughTheGuestfwdRelay(@TempDir Path dir) throws Exception {
+        try (FakeWireServer wire = FakeWireServer.start()) {
+            Path relay = QemuBoot.writeWireRelay(dir);
+            String answer = viaRelay(relay, wire.port(), "GET /machine/?comp=goalstate HTTP/1.1\r\n"
+                    + "Host: 168.63.129.16\r\nx-ms-version: 2012-11-30\r\n\r\n");
+            assertThat(answer).startsWith("HTTP/1.1 200")
+                    .contains("<Incarnation>1</Incarnation>")
+                    .contains("<ContainerId>" + wire.containerId() + "</ContainerId>")
+                    .contains("<InstanceId>" + wire.instanceId() + "</InstanceId>");
+            assertThat(wire.requests()).singleElement()
+                    .satisfies(r -> assertThat(r.versionHeader()).isEqualTo("2012-11-30"));
+        }
+    }
+
+    @Test
+    void healthReportIsRecordedAndAwaitable(@TempDir Path dir) throws Exception {
+        try (FakeWireServer wire = FakeWireServer.start()) {
+            Path relay = QemuBoot.writeWireRelay(dir);
+            String body = "<Health><GoalStateIncarnation>1</GoalStateIncarnation><Container><ContainerId>"
+                    + wire.containerId() + "</ContainerId></Container></Health>";
+            String answer = viaRelay(relay, wire.port(), "POST /machine?comp=health HTTP/1.1\r\nHost: 168.63.129.16\r\n"
+                    + "x-ms-version: 2012-11-30\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: "
+                    + body.length() + "\r\n\r\n" + body);
+            assertThat(answer).startsWith("HTTP/1.1 200");
+            assertThat(wire.awaitHealthReport(Duration.ofSeconds(5))).isEqualTo(body);
+        }
+    }
+
+    @Test
+    void machineRequestsWithoutVersionHeaderAreRefusedLikeTheRealOne(@TempDir Path dir) throws Exception {
+        try (FakeWireServer wire = FakeWireServer.start()) {
+            Path relay = QemuBoot.writeWireRelay(dir);
+            String answer = viaRelay(relay, wire.port(),
+                    "GET /machine/?comp=goalstate HTTP/1.1\r\nHost: 168.63.129.16\r\n\r\n");
+            assertThat(answer).startsWith("HTTP/1.1 400");
+            assertThat(wire.healthReports()).isEmpty();
+        }
+    }
+
+    @Test
+    void awaitHealthReportFailsWhenNoneCame() throws IOException {
+        try (FakeWireServer wire = FakeWireServer.start()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> wire.awaitHealthReport(Duration.ofMillis(200)))
+                    .isInstanceOf(AssertionError.class).hasMessageContaining("no health report");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.linuximage.testing.guests;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * A built guest disk: the raw image, its qcow2 conversion and the facts the build script recorded
+ * ({@code <variant>.properties}: partition offsets in bytes, file-system UUIDs, kernel version, command line).
+ *
+ * <p>The files are a shared cache: tests that modify a disk must work on a copy ({@link #copyQcow2To},
+ * {@link #copyRawTo}); QEMU boots of the cached files must use {@code QemuBoot.Builder#snapshot(true)}.
+ */
+public record GuestImage(GuestVariant variant, Path raw, Path qcow2, Properties facts) {
+
+    /** A fact recorded by the build script; fails if it is absent. */
+    public String fact(String key) {
+        String v = facts.getProperty(key);
+        if (v == null) {
+            throw new IllegalStateException("guest image " + variant.id() + " has no fact '" + key + "'");
+        }
+        return v;
+    }
+
+    private Optional<String> optionalFact(String key) {
+        String v = facts.getProperty(key, "");
+        return v.isEmpty() ? Optional.empty() : Optional.of(v);
+    }
+
+    public String kernelVersion() {
+        return fact("kernel.version");
+    }
+
+    public String rootUuid() {
+        return fact("root.uuid");
+    }
+
+    /** Byte offset of the ext4 root partition from the start of the disk. */
+    public long rootOffset() {
+        return Long.parseLong(fact("root.offset"));
+    }
+
+    /** Size of the ext4 root file system in bytes. */
+    public long rootBytes() {
+        return Long.parseLong(fact("root.bytes"));
+    }
+
+    /** Virtual disk size in bytes (a whole number of MiB). */
+    public long diskBytes() {
+        return Long.parseLong(fact("disk.bytes"));
+    }
+
+    /** FAT volume id of the ESP as {@code XXXX-XXXX} (GPT variants only). */
+    public Optional<String> espUuid() {
+        return optionalFact("esp.uuid");
+    }
+
+    /** Byte offset of the ESP (GPT variants only). */
+    public Optional<Long> espOffset() {
+        return optionalFact("esp.offset").map(Long::parseLong);
+    }
+
+    /** Size of the ESP in bytes (GPT variants only). */
+    public Optional<Long> espBytes() {
+        return optionalFact("esp.bytes").map(Long::parseLong);
+    }
+
+    /** Swap partition UUID (quiet-swap only). */
+    public Optional<String> swapUuid() {
+        return optionalFact("swap.uuid");
+    }
+
+    /** Copies the qcow2 image into {@code dir} (for tests that modify it) and returns the copy. */
+    public Path copyQcow2To(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        return Files.copy(qcow2, dir.resolve(variant.id() + ".qcow2"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Copies the raw image into {@code dir} with {@code cp --sparse=always} (2 GiB virtual, mostly holes). */
+    public Path copyRawTo(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path target = dir.resolve(variant.id() + ".raw");
+        Tools.run(Tools.MINUTE, "cp", "--sparse=always", raw.toString(), target.toString());
+        return target;
+    }
+}

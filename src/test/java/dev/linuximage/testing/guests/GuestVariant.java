@@ -1,0 +1,54 @@
+package dev.linuximage.testing.guests;
+
+/**
+ * The guest disks {@code src/test/fixtures/guests/build-guest.sh} can build: real Debian bookworm amd64
+ * installations made with debootstrap (see {@code docs/test-guests.md}).
+ *
+ * <p>The product-under-test variants deliberately leave {@code console=ttyS0} off the kernel command line (the
+ * product adds it); only the {@code *-console} variants carry it, to prove the fixtures and the boot harness.
+ */
+public enum GuestVariant {
+    /** MBR, ext4 root, GRUB for BIOS in the post-MBR gap, cloud-init, initramfs-tools. */
+    BIOS_MBR("bios-mbr", false),
+    /** GPT (root 1, BIOS boot 14, ESP 15), bootable by BIOS and UEFI, cloud-init. */
+    UEFI_GPT("uefi-gpt", true),
+    /** Like {@link #BIOS_MBR} with {@code quiet} on the kernel command line and a swap partition in fstab. */
+    QUIET_SWAP("quiet-swap", false),
+    /** dracut host-only initramfs without hv_vmbus, hv_storvsc, hv_netvsc (dracut replaces initramfs-tools). */
+    DRACUT_HOSTONLY("dracut-hostonly", false),
+    /** No cloud-init and no waagent; systemd-networkd does DHCP. */
+    AGENTLESS("agentless", false),
+    /** Debian's {@code waagent} package instead of cloud-init. */
+    WAAGENT("waagent", false),
+    /** Test-only: {@link #BIOS_MBR} whose kernel command line already has {@code console=ttyS0}. */
+    BIOS_MBR_CONSOLE("bios-mbr-console", false),
+    /** Test-only: {@link #UEFI_GPT} whose kernel command line already has {@code console=ttyS0}. */
+    UEFI_GPT_CONSOLE("uefi-gpt-console", true);
+
+    private final String id;
+    private final boolean gpt;
+
+    GuestVariant(String id, boolean gpt) {
+        this.id = id;
+        this.gpt = gpt;
+    }
+
+    /** The variant name the build script takes, e.g. {@code bios-mbr}. */
+    public String id() {
+        return id;
+    }
+
+    /** Whether the disk has a GPT (hybrid: bootable by BIOS and UEFI) rather than an MBR partition table. */
+    public boolean gpt() {
+        return gpt;
+    }
+
+    public static GuestVariant fromId(String id) {
+        for (GuestVariant v : values()) {
+            if (v.id.equals(id)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown guest variant: " + id);
+    }
+}
