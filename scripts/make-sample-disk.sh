@@ -11,7 +11,7 @@ work=$(mktemp -d "$out/.tree.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 tree=$work/root
 cp -a "$(dirname "$0")/sample-guest/." "$tree"
-mkdir -p "$tree"/{proc,sys,dev,run,tmp,mnt,var/log,var/lib/dhcp,boot/efi,home/builder/.ssh,root/.ssh}
+mkdir -p "$tree"/{proc,sys,dev,run,tmp,mnt,var/log,var/lib/dhcp,boot/efi,home/builder/.ssh,root/.ssh,etc/ssh,etc/cloud/cloud.cfg.d,etc/systemd/system/multi-user.target.wants}
 echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeBuilderKeyForTheDemoOnly builder@build" > "$tree/home/builder/.ssh/authorized_keys"
 echo "ls -la" > "$tree/root/.bash_history"
 echo "sudo reboot" > "$tree/home/builder/.bash_history"

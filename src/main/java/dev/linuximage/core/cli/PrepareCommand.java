@@ -1,13 +1,265 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.compliance.ComplianceRunner;
+import dev.linuximage.core.format.DiskImage;
+import dev.linuximage.core.format.DiskImages;
+import dev.linuximage.core.format.OpenOptions;
+import dev.linuximage.core.format.vhd.FixedVhdOptions;
+import dev.linuximage.core.format.vhd.FixedVhdView;
+import dev.linuximage.core.format.vhd.VhdFooter;
+import dev.linuximage.core.fs.guest.ChangeLog;
+import dev.linuximage.core.fs.guest.GuestDisk;
+import dev.linuximage.core.fs.guest.GuestOptions;
+import dev.linuximage.core.guest.ContainerFacts;
+import dev.linuximage.core.guest.PatchOptions;
+import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.core.io.OverlaySource;
+import dev.linuximage.core.io.SparseFileWriter;
+import dev.linuximage.core.io.WritableByteSource;
+import dev.linuximage.core.pipeline.GuestAnalysis;
+import dev.linuximage.core.pipeline.PrepareState;
+import dev.linuximage.core.report.ComplianceReport;
+import dev.linuximage.core.report.JobResult;
+import dev.linuximage.core.report.ReportJson;
+import dev.linuximage.core.report.ReportTable;
+import dev.linuximage.core.report.ResultReasons;
+import dev.linuximage.core.upload.PageBlobUploader;
+import dev.linuximage.core.upload.UploadResult;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 
-@Command(name = "prepare", description = "Not implemented yet.")
+/**
+ * {@code linuximage prepare <input>}: inspect → convert → align → patch → check → upload.
+ *
+ * <p>With a local output (the default: next to the input) the input is converted once into a sparse fixed VHD,
+ * the guest is patched in that file, checked, and the file uploaded. A state file beside the output records that
+ * convert and patch finished for this input and these options, so a re-run after an interruption (an evicted pod)
+ * goes straight to the upload, which resumes. With {@code --stream-to-upload} no VHD is written: the guest is
+ * patched on a copy-on-write overlay of the input and the fixed-VHD view of it streams to the blob.
+ */
+@Command(name = "prepare", mixinStandardHelpOptions = true,
+        description = "Convert, align, patch and check a disk, then upload it as a page blob when --blob-url is given.")
 public class PrepareCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "<input>", description = "disk in any supported format")
+    Path input;
+
+    @Option(names = "--format", description = "input format (skip detection): raw, vhd, vhdx, qcow2, vmdk, vdi, ova")
+    String format;
+
+    @Option(names = "--output", paramLabel = "out.vhd",
+            description = "fixed VHD to write (default: next to the input, extension .vhd)")
+    Path output;
+
+    @Option(names = "--stream-to-upload", description = "write no local VHD: patch an overlay and stream to the blob")
+    boolean streamToUpload;
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+            description = "where the overlay spills modified blocks when streaming (default: the system temp dir)")
+    Path workDir;
+
+    @Mixin
+    PatchOptionsMixin patch;
+
+    @Mixin
+    UploadTargetMixin target;
+
+    @Mixin
+    ResultOutputMixin results;
+
     @Override
     public Integer call() {
-        throw new CoreException(ExitCodes.ERROR, "'prepare' is not implemented yet");
+        target.validate();
+        if (streamToUpload && !target.requested()) {
+            throw new CoreException(ExitCodes.USAGE, "--stream-to-upload needs --blob-url");
+        }
+        if (streamToUpload && output != null) {
+            throw new CoreException(ExitCodes.USAGE, "--stream-to-upload writes no --output");
+        }
+        return results.run("prepare", () -> {
+            if (!Files.isRegularFile(input)) {
+                throw new CoreException(ExitCodes.USAGE, ResultReasons.SOURCE_NOT_FOUND, input + ": no such file",
+                        null);
+            }
+            PatchOptions options = patch.resolve();
+            return streamToUpload ? streamed(options) : toFile(options);
+        });
+    }
+
+    private ResultOutputMixin.Done toFile(PatchOptions options) throws Exception {
+        Path out = output != null ? output : defaultOutput(input);
+        if (Files.exists(out) && Files.isSameFile(out, input)) {
+            throw new CoreException(ExitCodes.USAGE, "the output would overwrite the input: give --output");
+        }
+        PrepareState state = PrepareState.of(input, options, format);
+        PrepareState.Outcome outcome = state.completedAt(out);
+        if (outcome != null) {
+            results.progress("patch", 60, "already converted and patched for this input: " + out.getFileName());
+        } else {
+            PrepareState.clear(out);
+            results.progress("convert", 2, "converting " + input.getFileName() + " to " + out.getFileName());
+            try (DiskImage image = open()) {
+                FixedVhdOptions vo = new FixedVhdOptions(options.maxDiskSizeBytes(), state.uniqueId(),
+                        state.timestamp());
+                try (FixedVhdView view = FixedVhdView.of(image.data(), vo)) {
+                    view.notes().forEach(n -> note("note: " + n));
+                    long total = view.size();
+                    SparseFileWriter.write(view, out, done -> results.progress("convert",
+                            (int) (2 + 38 * done / Math.max(1, total)), "converting"));
+                }
+            }
+            try (FileByteSource vhd = FileByteSource.openReadWrite(out)) {
+                WritableByteSource disk = vhd.truncatedView(vhd.size() - VhdFooter.SIZE);
+                ContainerFacts container = containerFacts(vhd);
+                outcome = result(patchAndCheck(disk, options, container));
+                vhd.flush();
+            }
+            state.markCompleted(out, outcome);
+        }
+        JobResult r = outcome.result();
+        if (!outcome.compliant() || !target.requested()) {
+            String sha = PrepareState.sha256(out);
+            r = r.withOutput(new JobResult.Output(out.toString(), Files.size(out) - VhdFooter.SIZE, sha));
+            return finish(r, outcome, null);
+        }
+        UploadResult up;
+        try (FileByteSource vhd = FileByteSource.openReadOnly(out)) {
+            up = upload(vhd, state.fingerprint(out));
+        }
+        r = r.withOutput(new JobResult.Output(out.toString(), Files.size(out) - VhdFooter.SIZE, up.sha256()));
+        return finish(r, outcome, up);
+    }
+
+    private ResultOutputMixin.Done streamed(PatchOptions options) throws Exception {
+        PrepareState state = PrepareState.of(input, options, format);
+        try (DiskImage image = open();
+             OverlaySource overlay = new OverlaySource(image.data(), 64 << 10, 256L << 20,
+                     workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir")))) {
+            FixedVhdOptions vo = new FixedVhdOptions(options.maxDiskSizeBytes(), state.uniqueId(), state.timestamp());
+            long aligned = FixedVhdView.alignUp(image.virtualSize());
+            ContainerFacts container = new ContainerFacts("vhd-fixed", aligned, aligned + VhdFooter.SIZE, null);
+            PrepareState.Outcome outcome = result(patchAndCheck(overlay, options, container));
+            JobResult r = outcome.result();
+            if (!outcome.compliant()) {
+                return finish(r, outcome, null);
+            }
+            try (FixedVhdView view = FixedVhdView.of(overlay, vo)) {
+                // a fresh identity per run: patching is not byte-reproducible (timestamps), so a streamed upload
+                // never resumes onto bytes of an earlier run
+                UploadResult up = upload(view, "stream:" + UUID.randomUUID());
+                r = r.withOutput(new JobResult.Output(null, view.diskSize(), up.sha256()));
+                return finish(r, outcome, up);
+            }
+        }
+    }
+
+    private DiskImage open() throws IOException {
+        DiskImage image = DiskImages.open(input, format, OpenOptions.defaults());
+        image.warnings().forEach(w -> note("warning: " + w));
+        return image;
+    }
+
+    private ComplianceReport patchAndCheck(WritableByteSource disk, PatchOptions options, ContainerFacts container)
+            throws IOException {
+        results.progress("patch", 40, "opening the guest file systems");
+        try (GuestDisk guest = GuestDisk.open(disk, GuestOptions.readWrite(), new ChangeLog())) {
+            guest.warnings().forEach(w -> note("warning: " + w));
+            ComplianceRunner.Facts facts = GuestAnalysis.facts(disk, guest, container);
+            results.progress("patch", 45, "patching and checking");
+            ComplianceRunner.Outcome outcome = ComplianceRunner.prepare(guest, options, facts, input.toString(),
+                    Instant.now());
+            results.progress("check", 60, outcome.changes().size() + " change(s), "
+                    + (outcome.report().compliant() ? "compliant" : "not compliant"));
+            disk.flush();
+            return outcome.report();
+        }
+    }
+
+    private UploadResult upload(ByteSource image, String fingerprint) throws IOException {
+        results.progress("upload", 60, "uploading to " + PageBlobUploader.class.getSimpleName());
+        long[] last = {-1};
+        return PageBlobUploader.upload(image, fingerprint, target.blobUrl(), credentials(), target.options(),
+                p -> {
+                    int pct = 60 + (int) Math.round(39 * p.fraction());
+                    if (pct != last[0]) {
+                        last[0] = pct;
+                        results.progress("upload", pct, p.phase().name().toLowerCase(java.util.Locale.ROOT));
+                    }
+                });
+    }
+
+    private dev.linuximage.core.upload.BlobCredentials credentials() {
+        try {
+            return target.credentials();
+        } catch (IOException e) {
+            throw new CoreException(ExitCodes.USAGE, ResultReasons.MISSING_CREDENTIALS,
+                    "cannot read the credentials file: " + e.getClass().getSimpleName(), null);
+        }
+    }
+
+    private ContainerFacts containerFacts(FileByteSource vhd) throws IOException {
+        long size = vhd.size();
+        String problem = null;
+        try {
+            VhdFooter f = VhdFooter.parse(vhd.readBytes(size - VhdFooter.SIZE, VhdFooter.SIZE));
+            if (f.diskType() != VhdFooter.TYPE_FIXED || f.currentSize() != size - VhdFooter.SIZE
+                    || f.originalSize() != f.currentSize()) {
+                problem = "footer type/size do not describe this file";
+            }
+        } catch (RuntimeException e) {
+            problem = e.getMessage();
+        }
+        return new ContainerFacts("vhd-fixed", size - VhdFooter.SIZE, size, problem);
+    }
+
+    /** The compact result of convert + patch + check, with the rendered report. */
+    private PrepareState.Outcome result(ComplianceReport report) {
+        JobResult base = report.compliant()
+                ? JobResult.succeeded(target.requested() ? "prepared and uploaded" : "prepared")
+                : JobResult.failed(ResultReasons.NOT_COMPLIANT, "requirements not met after repair; not uploaded");
+        JobResult r = base.withCompliance(GuestAnalysis.compliance(report))
+                .withGenerations(GuestAnalysis.generations(report))
+                .withStages(new JobResult.Stages(true, true, report.compliant(), null));
+        return new PrepareState.Outcome(r, report.compliant(), ReportJson.toJson(report),
+                ReportTable.render(report, 120));
+    }
+
+    private ResultOutputMixin.Done finish(JobResult r, PrepareState.Outcome outcome, UploadResult up)
+            throws IOException {
+        if (up != null) {
+            r = r.withUpload(new JobResult.Upload(up.blobUrl(), up.bytesSent(), "sha256:" + up.sha256()))
+                    .withStages(new JobResult.Stages(true, true, true, true));
+        }
+        results.report(outcome.reportJson(), outcome.reportTable());
+        results.progress("done", 100, outcome.compliant() ? "compliant" : "not compliant");
+        return new ResultOutputMixin.Done(r, outcome.compliant() ? ExitCodes.OK : ExitCodes.NOT_COMPLIANT);
+    }
+
+    private void note(String s) {
+        if (!results.quiet()) {
+            System.err.println(s);
+        }
+    }
+
+    /** {@code builds/web.qcow2} → {@code builds/web.vhd}; a {@code .vhd} input gets {@code web-azure.vhd}. */
+    static Path defaultOutput(Path in) {
+        String name = in.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String stem = dot > 0 ? name.substring(0, dot) : name;
+        String candidate = stem + ".vhd";
+        if (candidate.equals(name)) {
+            candidate = stem + "-azure.vhd";
+        }
+        return in.resolveSibling(candidate);
     }
 }

@@ -1,7 +1,6 @@
 package dev.linuximage.core.cli;
 
 import dev.linuximage.core.io.FileByteSource;
-import dev.linuximage.core.upload.BlobCredentialFiles;
 import dev.linuximage.core.upload.BlobCredentials;
 import dev.linuximage.core.upload.FixedVhdCheck;
 import dev.linuximage.core.upload.PageBlobUploader;
@@ -12,9 +11,8 @@ import dev.linuximage.core.upload.UploadOptions;
 import dev.linuximage.core.upload.UploadPhase;
 import dev.linuximage.core.upload.UploadProgress;
 import dev.linuximage.core.upload.UploadResult;
-import dev.linuximage.core.upload.VerifyMode;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -34,29 +32,8 @@ public class UploadCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<disk.vhd>", description = "fixed VHD file")
     Path disk;
 
-    @Option(names = "--blob-url", required = true, paramLabel = "URL",
-            description = "https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB (no query string: a SAS goes in --sas-file)")
-    String blobUrl;
-
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Auth auth;
-
-    static class Auth {
-        @Option(names = "--sas-file", paramLabel = "F", description = "file holding a SAS token (or a SAS URL)")
-        Path sasFile;
-        @Option(names = "--connection-string-file", paramLabel = "F", description = "file holding a connection string")
-        Path connectionStringFile;
-        @Option(names = "--workload-identity", description = "Entra workload identity (AZURE_CLIENT_ID, "
-                + "AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE)")
-        boolean workloadIdentity;
-    }
-
-    @Option(names = "--parallel", paramLabel = "N", defaultValue = "8", description = "requests in flight (default 8)")
-    int parallel;
-
-    @Option(names = "--fence-generation", paramLabel = "G", defaultValue = "0",
-            description = "generation stored as the blob's sequence number; older generations are refused (default 0)")
-    long generation;
+    @Mixin
+    UploadTargetMixin target;
 
     @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
             description = "auto (bar on a terminal, lines otherwise), bar, plain, none")
@@ -66,40 +43,20 @@ public class UploadCommand implements Callable<Integer> {
             description = "seconds between plain progress lines (default 5)")
     double progressInterval;
 
-    @Option(names = "--verify", paramLabel = "MODE", defaultValue = "readback",
-            description = "readback (download the non-zero ranges and compare SHA-256; default) or ranges "
-                    + "(compare page ranges + footer; per-put Content-MD5 covers the data)")
-    String verify;
-
     @Option(names = "--fingerprint", paramLabel = "STRING",
             description = "source identity for resume (default: size, mtime and footer of the file)")
     String fingerprint;
-
-    @Option(names = "--fresh", description = "never resume: recreate the blob")
-    boolean fresh;
-
-    @Option(names = "--service-version", paramLabel = "V",
-            description = "storage API version to send, e.g. 2026-06-06 for Azurite 3.37 (default: the SDK's latest)")
-    String serviceVersion;
-
-    @Option(names = "--max-put-size", paramLabel = "BYTES", defaultValue = "4194304",
-            description = "largest Put Page body, a multiple of 512, at most 4 MiB (default 4194304)")
-    int maxPut;
 
     @Option(names = "--json", description = "print the result as one JSON line")
     boolean json;
 
     @Override
     public Integer call() {
-        UploadOptions options;
-        VerifyMode mode;
-        try {
-            mode = VerifyMode.valueOf(verify.toUpperCase(Locale.ROOT));
-            options = UploadOptions.defaults().withParallel(parallel).withGeneration(generation)
-                    .withMaxPutBytes(maxPut).withVerify(mode).withServiceVersion(serviceVersion).withFresh(fresh);
-        } catch (IllegalArgumentException e) {
-            throw new CoreException(ExitCodes.USAGE, e.getMessage());
+        target.validate();
+        if (!target.requested()) {
+            throw new CoreException(ExitCodes.USAGE, "--blob-url is required");
         }
+        UploadOptions options = target.options();
         if (!Files.isRegularFile(disk)) {
             throw new CoreException(ExitCodes.USAGE, disk + ": no such file");
         }
@@ -109,17 +66,10 @@ public class UploadCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CoreException(ExitCodes.BAD_INPUT, e.getMessage());
             }
-            BlobCredentials creds;
-            if (auth.sasFile != null) {
-                creds = BlobCredentialFiles.sas(auth.sasFile);
-            } else if (auth.connectionStringFile != null) {
-                creds = BlobCredentialFiles.connectionString(auth.connectionStringFile);
-            } else {
-                creds = BlobCredentials.WorkloadIdentity.fromEnvironment();
-            }
+            BlobCredentials creds = target.credentials();
             String fp = fingerprint != null ? fingerprint : SourceFingerprint.ofFile(disk, src);
             ProgressPrinter printer = new ProgressPrinter(System.err, progress, progressInterval);
-            UploadResult r = PageBlobUploader.upload(src, fp, blobUrl, creds, options, printer);
+            UploadResult r = PageBlobUploader.upload(src, fp, target.blobUrl(), creds, options, printer);
             printer.end();
             if (json) {
                 System.out.println(r.toJson());

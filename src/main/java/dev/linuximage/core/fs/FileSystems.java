@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs;
 
+import dev.linuximage.core.fs.ext4.Ext4FileSystem;
 import dev.linuximage.core.fs.fat.FatFileSystem;
 import dev.linuximage.core.fs.xfs.XfsFileSystem;
 import dev.linuximage.core.io.ByteSource;
@@ -15,6 +16,7 @@ import java.util.Optional;
  */
 public final class FileSystems {
     public static final List<FileSystemProbe> PROBES = List.of(
+            FileSystemProbe.of("ext4", Ext4FileSystem::probe, Ext4FileSystem::open),
             FileSystemProbe.of("xfs", XfsFileSystem::probe, XfsFileSystem::open),
             FileSystemProbe.of("vfat", FatFileSystem::probe, FatFileSystem::open));
 

@@ -1,36 +1,86 @@
 package dev.linuximage.core.fs.guest;
 
+import dev.linuximage.core.format.DiskImage;
+import dev.linuximage.core.format.DiskImages;
+import dev.linuximage.core.format.OpenOptions;
+import dev.linuximage.core.format.vhd.VhdFooter;
 import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.io.ExtentVisitor;
 import dev.linuximage.core.io.FileByteSource;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The one place where a disk file on the host becomes a {@link ByteSource} for the storage engine.
- *
- * <p>MERGE POINT: this build opens raw images only; at merge the lead points {@link #open} at the format engine's
- * {@code core/format/DiskImages} (qcow2, VHD, VHDX, VMDK, VDI, ...), and {@link #describe} at its container
- * description.
+ * The one place where a disk file on the host becomes a {@link ByteSource} for the storage engine: any container the
+ * format engine reads (raw, VHD, VHDX, qcow2, VMDK, VDI, OVA) opens read-only; only raw files and fixed VHDs (whose
+ * data area is the disk, byte for byte) open for writing in place. Other containers are edited by converting them
+ * first ({@code prepare} does that, or patches a copy-on-write overlay when streaming).
  */
 public final class DiskFiles {
     private DiskFiles() {
     }
 
-    /** Opens {@code file} as a virtual disk; {@code format} is {@code null}/{@code auto}/{@code raw}. */
+    /** Opens {@code file} as a virtual disk; {@code format} is {@code null}/{@code auto} or a format name. */
     public static ByteSource open(Path file, String format, boolean writable) throws IOException {
-        String f = format == null ? "auto" : format.toLowerCase(Locale.ROOT);
-        if (!f.equals("auto") && !f.equals("raw")) {
-            throw new UnsupportedDiskFormatException("disk format '" + format + "' is not available in this build "
-                    + "(only raw)");
+        String f = format == null || format.equalsIgnoreCase("auto") ? null : format.toLowerCase(Locale.ROOT);
+        DiskImage img = DiskImages.open(file, f, OpenOptions.defaults());
+        if (!writable) {
+            return new Owned(img);
         }
-        return writable ? FileByteSource.openReadWrite(file) : FileByteSource.openReadOnly(file);
+        String kind = img.format() + "/" + img.subformat();
+        img.close();
+        if (kind.startsWith("raw/")) {
+            return FileByteSource.openReadWrite(file);
+        }
+        if (kind.equals("vhd/fixed")) {
+            FileByteSource vhd = FileByteSource.openReadWrite(file);
+            return vhd.truncatedView(vhd.size() - VhdFooter.SIZE);
+        }
+        throw new UnsupportedDiskFormatException(kind + " disks cannot be edited in place: convert to a fixed VHD "
+                + "first (linuximage convert)");
     }
 
-    /** A one-line container description for {@code inspect}. TODO(merge): DiskImages' container description. */
+    /** A one-line container description for {@code inspect}. */
     public static String describe(Path file, ByteSource disk) {
-        return "raw, " + disk.size() + " bytes";
+        try {
+            return DiskImages.describe(file, null, OpenOptions.defaults()).summary();
+        } catch (IOException | RuntimeException e) {
+            return "unknown container (" + e.getMessage() + "), " + disk.size() + " bytes";
+        }
+    }
+
+    /** The data view of an opened image that closes the image with it. */
+    private static final class Owned implements ByteSource {
+        private final DiskImage image;
+        private final ByteSource data;
+
+        Owned(DiskImage image) {
+            this.image = image;
+            this.data = image.data();
+        }
+
+        @Override
+        public long size() {
+            return data.size();
+        }
+
+        @Override
+        public int read(long offset, ByteBuffer dst) throws IOException {
+            return data.read(offset, dst);
+        }
+
+        @Override
+        public void extents(long offset, long length, ExtentVisitor visitor) throws IOException {
+            data.extents(offset, length, visitor);
+        }
+
+        @Override
+        public void close() throws IOException {
+            image.close();
+        }
     }
 
     /** A disk format this build cannot open. */

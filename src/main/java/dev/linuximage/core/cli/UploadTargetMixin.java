@@ -1,0 +1,100 @@
+package dev.linuximage.core.cli;
+
+import dev.linuximage.core.upload.BlobCredentialFiles;
+import dev.linuximage.core.upload.BlobCredentials;
+import dev.linuximage.core.upload.UploadOptions;
+import dev.linuximage.core.upload.VerifyMode;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Where and how to upload: the options {@code upload} and {@code prepare} share
+ * ({@code --blob-url URL (--sas-file F | --connection-string-file F | --workload-identity)} and tuning).
+ */
+public class UploadTargetMixin {
+
+    @Option(names = "--blob-url", paramLabel = "URL",
+            description = "https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB (no query string: a SAS goes in --sas-file)")
+    String blobUrl;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Auth auth;
+
+    static class Auth {
+        @Option(names = "--sas-file", paramLabel = "F", description = "file holding a SAS token (or a SAS URL)")
+        Path sasFile;
+        @Option(names = "--connection-string-file", paramLabel = "F", description = "file holding a connection string")
+        Path connectionStringFile;
+        @Option(names = "--workload-identity", description = "Entra workload identity (AZURE_CLIENT_ID, "
+                + "AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE)")
+        boolean workloadIdentity;
+    }
+
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "8", description = "requests in flight (default 8)")
+    int parallel;
+
+    @Option(names = "--fence-generation", paramLabel = "G", defaultValue = "0",
+            description = "generation stored as the blob's sequence number; older generations are refused (default 0)")
+    long generation;
+
+    @Option(names = "--verify", paramLabel = "MODE", defaultValue = "readback",
+            description = "readback (download the non-zero ranges and compare SHA-256; default) or ranges "
+                    + "(compare page ranges + footer; per-put Content-MD5 covers the data)")
+    String verify;
+
+    @Option(names = "--fresh", description = "never resume: recreate the blob")
+    boolean fresh;
+
+    @Option(names = "--service-version", paramLabel = "V",
+            description = "storage API version to send, e.g. 2026-06-06 for Azurite 3.37 (default: the SDK's latest)")
+    String serviceVersion;
+
+    @Option(names = "--max-put-size", paramLabel = "BYTES", defaultValue = "4194304",
+            description = "largest Put Page body, a multiple of 512, at most 4 MiB (default 4194304)")
+    int maxPut;
+
+    /** True when {@code --blob-url} was given. */
+    public boolean requested() {
+        return blobUrl != null;
+    }
+
+    public String blobUrl() {
+        return blobUrl;
+    }
+
+    /** Checks that a blob URL comes with exactly one way to authenticate, and nothing of the kind without one. */
+    public void validate() {
+        if (blobUrl != null && auth == null) {
+            throw new CoreException(ExitCodes.USAGE,
+                    "--blob-url needs one of --sas-file, --connection-string-file, --workload-identity");
+        }
+        if (blobUrl == null && auth != null) {
+            throw new CoreException(ExitCodes.USAGE, "credentials given without --blob-url");
+        }
+    }
+
+    public UploadOptions options() {
+        try {
+            VerifyMode mode = VerifyMode.valueOf(verify.toUpperCase(Locale.ROOT));
+            return UploadOptions.defaults().withParallel(parallel).withGeneration(generation)
+                    .withMaxPutBytes(maxPut).withVerify(mode).withServiceVersion(serviceVersion).withFresh(fresh);
+        } catch (IllegalArgumentException e) {
+            throw new CoreException(ExitCodes.USAGE, e.getMessage());
+        }
+    }
+
+    /** Reads the credentials (files are read here, never logged). */
+    public BlobCredentials credentials() throws IOException {
+        if (auth.sasFile != null) {
+            return BlobCredentialFiles.sas(auth.sasFile);
+        }
+        if (auth.connectionStringFile != null) {
+            return BlobCredentialFiles.connectionString(auth.connectionStringFile);
+        }
+        return BlobCredentials.WorkloadIdentity.fromEnvironment();
+    }
+}

@@ -1,0 +1,42 @@
+package dev.linuximage.core.pipeline;
+
+import dev.linuximage.core.compliance.ComplianceRunner;
+import dev.linuximage.core.fs.guest.GuestDisk;
+import dev.linuximage.core.guest.ContainerFacts;
+import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.report.ComplianceReport;
+import dev.linuximage.core.report.JobResult;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The pieces {@code check} and {@code prepare} share: facts about a disk and the compact result for the operator. */
+public final class GuestAnalysis {
+    private GuestAnalysis() {
+    }
+
+    /** The facts the compliance checks consume besides the guest files: disk layout, container, kernels. */
+    public static ComplianceRunner.Facts facts(ByteSource disk, GuestDisk guest, ContainerFacts container)
+            throws IOException {
+        GuestKernels kernels = new GuestKernels();
+        return new ComplianceRunner.Facts(DiskFactsProbe.read(disk, guest), container, kernels, kernels);
+    }
+
+    /** Gen1/Gen2 as reported in the status, from the report's boot findings. */
+    public static List<String> generations(ComplianceReport report) {
+        List<String> g = new ArrayList<>();
+        if (Boolean.TRUE.equals(report.gen1())) {
+            g.add("Gen1");
+        }
+        if (Boolean.TRUE.equals(report.gen2())) {
+            g.add("Gen2");
+        }
+        return g;
+    }
+
+    /** The compliance part of the compact result. */
+    public static JobResult.Compliance compliance(ComplianceReport report) {
+        return JobResult.Compliance.of(report.findings());
+    }
+}

@@ -1,0 +1,71 @@
+package dev.linuximage.core.pipeline;
+
+import dev.linuximage.core.fs.GuestFiles;
+import dev.linuximage.core.guest.HvDriverRepair;
+import dev.linuximage.core.guest.KernelFacts;
+import dev.linuximage.core.guest.KernelFactsSource;
+import dev.linuximage.core.initramfs.HvDriverInjector;
+import dev.linuximage.core.initramfs.InjectionResult;
+import dev.linuximage.core.initramfs.KernelInventory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Connects the initramfs layer to the compliance checks: per installed kernel, which Hyper-V modules are built in
+ * or already in its initramfs ({@link KernelFactsSource}), and the KERNEL-HV-DRIVERS repair ({@link HvDriverRepair})
+ * that appends the missing ones, with their dependencies and module indexes, as an extra cpio member.
+ */
+public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
+    private final HvDriverInjector injector = new HvDriverInjector();
+
+    @Override
+    public List<KernelFacts> read(GuestFiles guest) throws IOException {
+        List<KernelFacts> out = new ArrayList<>();
+        for (KernelInventory.Kernel k : KernelInventory.scan(guest)) {
+            Set<String> builtin = KernelInventory.modules(guest, k).builtin();
+            if (k.initramfs() == null) {
+                out.add(new KernelFacts(k.version(), null, builtin, Set.of(), false));
+                continue;
+            }
+            try {
+                InjectionResult r = injector.plan(k.version(), k.initramfs(), guest.read(k.initramfs()),
+                        KernelInventory.modules(guest, k), HvDriverInjector.HV_MODULES).result();
+                Set<String> present = new HashSet<>(r.alreadyPresent());
+                out.add(new KernelFacts(k.version(), k.initramfs(), builtin, present, true));
+            } catch (IOException e) {
+                // unreadable or hostile initramfs: the check reports Unknown/Fail with this kernel's path
+                out.add(new KernelFacts(k.version(), k.initramfs(), builtin, Set.of(), false));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String addModules(GuestFiles guest, String kernelVersion, List<String> modules) throws IOException {
+        for (KernelInventory.Kernel k : KernelInventory.scan(guest)) {
+            if (!k.version().equals(kernelVersion)) {
+                continue;
+            }
+            if (k.initramfs() == null) {
+                throw new IOException("kernel " + kernelVersion + " has no initramfs to add " + modules + " to");
+            }
+            HvDriverInjector.Plan plan = injector.plan(k.version(), k.initramfs(), guest.read(k.initramfs()),
+                    KernelInventory.modules(guest, k), modules);
+            InjectionResult r = plan.result();
+            if (!r.unavailable().isEmpty()) {
+                throw new IOException("modules not found under the guest's /lib/modules/" + kernelVersion + ": "
+                        + r.unavailable());
+            }
+            if (plan.newImage() != null) {
+                guest.write(k.initramfs(), plan.newImage());
+            }
+            return k.initramfs() + ": added " + r.added() + " (" + r.flavour() + ", " + r.bytesBefore() + " -> "
+                    + r.bytesAfter() + " bytes)";
+        }
+        throw new IOException("kernel " + kernelVersion + " not found in the guest");
+    }
+}
