@@ -36,6 +36,18 @@ if [ -z "$CLIENT" ]; then
     exit 1
 fi
 
+# GNU wget retries by itself unless told not to (-t 1). BusyBox wget has no --version and no -t, and its -T
+# crashes some builds (Debian's 1.35), so there the time limit comes from timeout(1) when present.
+WGET_OPTS=
+WGET_LIMIT=
+if [ "$CLIENT" = wget ]; then
+    if wget --version >/dev/null 2>&1; then
+        WGET_OPTS="-T 30 -t 1"
+    elif command -v timeout >/dev/null 2>&1; then
+        WGET_LIMIT="timeout 30"
+    fi
+fi
+
 WORK=$(mktemp -d) || exit 1
 trap 'rm -rf "$WORK"' EXIT
 
@@ -64,7 +76,8 @@ request() {
         if [ "$method" = POST ]; then
             set -- "$@" "--post-file=$body"
         fi
-        wget -q -O - -T 30 -t 1 "$@" "$url"
+        # shellcheck disable=SC2086 # WGET_LIMIT and WGET_OPTS are empty or words to split
+        $WGET_LIMIT wget -q -O - $WGET_OPTS "$@" "$url"
         ;;
     python3)
         python3 - "$method" "$url" "$body" "$@" <<'PYEOF'

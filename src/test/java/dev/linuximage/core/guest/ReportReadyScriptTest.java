@@ -118,6 +118,10 @@ class ReportReadyScriptTest {
     }
 
     static Process launch(Path dir, int port, String client, int attempts) throws IOException {
+        return launch(dir, port, client, attempts, List.of("sh"));
+    }
+
+    static Process launch(Path dir, int port, String client, int attempts, List<String> shell) throws IOException {
         Path script = dir.resolve("linuximage-report-ready");
         Files.write(script, NoAgentPatch.script());
         Path stubs = dir.resolve("stubs");
@@ -127,7 +131,9 @@ class ReportReadyScriptTest {
             Files.writeString(p, "#!/bin/sh\necho \"" + cmd + " $*\" >>\"$STUB_LOG\"\n");
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
-        ProcessBuilder pb = new ProcessBuilder("sh", script.toString());
+        List<String> cmd = new java.util.ArrayList<>(shell);
+        cmd.add(script.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
         env.put("PATH", stubs + ":" + System.getenv("PATH"));
         env.put("STUB_LOG", dir.resolve("stub.log").toString());
@@ -197,6 +203,27 @@ class ReportReadyScriptTest {
         // order: the POST comes after the goal state, the hostname after the POST
         assertThat(requests.indexOf(post)).isGreaterThan(requests.indexOf(goal.get(1)));
         assertThat(requests.indexOf(imds)).isGreaterThan(requests.indexOf(post));
+    }
+
+    @Test
+    void busyboxAshWithBusyboxWgetAsOnSmallDistributions(@TempDir Path dir) throws Exception {
+        requireTool("busybox");
+        Path bb = Path.of(new String(new ProcessBuilder("sh", "-c", "command -v busybox").start().getInputStream()
+                .readAllBytes(), StandardCharsets.UTF_8).trim());
+        Path stubs = dir.resolve("stubs");
+        Files.createDirectories(stubs);
+        Files.createSymbolicLink(stubs.resolve("wget"), bb); // BusyBox wget first on PATH
+        int port = freePort();
+        start(port);
+        goalStateFailures.set(1);
+        Run run = finish(dir, launch(dir, port, "wget", 5, List.of(bb.toString(), "sh")));
+        assertThat(run.exit()).as(run.stderr()).isZero();
+        assertThat(run.stderr()).contains("attempt 1 failed");
+        Request post = requests.stream().filter(r -> r.method().equals("POST")).findFirst().orElseThrow();
+        assertThat(post.header("Content-Type")).isEqualTo("text/xml;charset=utf-8");
+        assertThat(post.header("User-Agent")).containsIgnoringCase("wget");
+        assertThat(post.body()).contains("<State>Ready</State>");
+        assertThat(run.stubLog()).contains("systemctl disable linuximage-report-ready.service");
     }
 
     @Test
