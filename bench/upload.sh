@@ -49,7 +49,7 @@ NZ_RANDOM=$(python3 bench/mkvhd.py "$OUT/random.vhd" 1024 1.0 2)
 ours() { # file blob -> prints JSON line; records wall time and max RSS
   local t0 t1
   t0=$(date +%s.%N)
-  /usr/bin/time -f '%M' -o "$OUT/rss.txt" java -Xmx256m -cp "$CP" dev.linuximage.Main upload "$1" \
+  /usr/bin/time -f "%M" -o "$OUT/rss.txt" java -Xmx256m -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp "$CP" dev.linuximage.Main upload "$1" \
     --blob-url "$EP/bench/$2" --connection-string-file "$OUT/cs.txt" --service-version 2026-06-06 \
     --progress none --json > "$OUT/ours-$2.json"
   t1=$(date +%s.%N)
