@@ -7,10 +7,18 @@ cd "$(dirname "$0")/.."
 
 # Oracle and fixture tools (see README "Tests"): qemu-img, e2fsprogs, sgdisk/sfdisk, dosfstools+mtools, xfsprogs,
 # cpio/lsinitramfs, decompressors for initramfs fixtures, debootstrap + QEMU for real guests and boots.
+# LVM fixtures (lvm2), module indexes (kmod), unit-file oracles (systemd), the report-ready script's runtimes
+# (curl, wget, busybox, dash, python3).
 PACKAGES=(qemu-utils e2fsprogs gdisk fdisk dosfstools mtools xfsprogs cpio initramfs-tools-core zstd xz-utils lz4
-  bzip2 debootstrap)
+  bzip2 debootstrap lvm2 kmod systemd curl wget busybox dash python3)
 if [ "${LINUXIMAGE_SETUP_BOOT:-0}" = 1 ]; then
   PACKAGES+=(qemu-system-x86 ovmf)
+fi
+
+# The kernel fixture fetches Debian's kernel package with `apt-get download`: it needs package lists.
+if [ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
 fi
 
 missing=()
