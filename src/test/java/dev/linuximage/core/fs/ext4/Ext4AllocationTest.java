@@ -58,6 +58,59 @@ class Ext4AllocationTest {
         }
     }
 
+    /**
+     * Xattr blocks: a block shared by two inodes (h_refcount 2) loses one reference when the first goes, and is
+     * freed with the second. e2fsck checks refcounts, the block checksum and the bitmaps.
+     */
+    @Test
+    void sharedXattrBlockRefcount() throws Exception {
+        Path work = Tools.workDir("alloc-xattr");
+        Path tree = work.resolve("tree");
+        java.nio.file.Files.createDirectories(tree);
+        for (String n : new String[] {"f", "g"}) {
+            Path p = java.nio.file.Files.write(tree.resolve(n), (n + "\n").getBytes());
+            var view = java.nio.file.Files.getFileAttributeView(p, java.nio.file.attribute.UserDefinedFileAttributeView.class);
+            view.write("big", java.nio.ByteBuffer.wrap("v".repeat(800).getBytes()));
+        }
+        Path img = work.resolve("fs.img");
+        Tools.mkfs(img, "8M", tree, "-t", "ext4");
+        long fAcl = fileAcl(img, "/f");
+        long gAcl = fileAcl(img, "/g");
+        assertThat(fAcl).isPositive();
+        // make /g share /f's xattr block (identical content), as the kernel's mbcache does
+        assertThat(Tools.debugfs(img, "-w", "sif /g file_acl " + fAcl).exit()).isZero();
+        assertThat(Tools.debugfs(img, "-w", "freeb " + gAcl).exit()).isZero();
+        // e2fsck -fy completes the set-up as a real tool: it counts two references and sets h_refcount = 2
+        // (with the block checksum) and fixes the free counts that debugfs freeb leaves behind
+        Tools.Result fix = Tools.run(java.util.List.of("e2fsck", "-fy", img.toString()));
+        assertThat(fix.exit()).as(fix.out()).isLessThanOrEqualTo(1);
+        int bs;
+        try (FileByteSource src = FileByteSource.openReadOnly(img)) {
+            bs = Superblock.parse(src.readBytes(1024, 1024), src.size()).blockSize;
+            assertThat(Le.u32(src.readBytes(fAcl * bs, 8), 4)).as("h_refcount").isEqualTo(2);
+        }
+        Tools.assertClean(img);
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+            fs.unlink(fs.root(), "f");
+        }
+        Tools.assertClean(img);
+        assertThat(Tools.debugfs(img, "ea_list /g").out()).contains("big");
+        assertThat(Tools.debugfs(img, "testb " + fAcl).out()).contains("marked in use");
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+            fs.unlink(fs.root(), "g");
+        }
+        Tools.assertClean(img);
+        assertThat(Tools.debugfs(img, "testb " + fAcl).out()).contains("not in use");
+    }
+
+    private static long fileAcl(Path img, String path) throws Exception {
+        var m = java.util.regex.Pattern.compile("File ACL: (\\d+)").matcher(Tools.debugfs(img, "stat " + path).out());
+        assertThat(m.find()).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
     private static int count(String s, String what) {
         return s.split(java.util.regex.Pattern.quote(what), -1).length - 1;
     }
