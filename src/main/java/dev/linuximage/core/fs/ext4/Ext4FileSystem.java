@@ -51,6 +51,8 @@ public final class Ext4FileSystem implements FileSystem {
     private static final int MAX_SYMLINK = 4095;
     private static final long MAX_DIR_BYTES = 1L << 31;
     private static final int XATTR_MAGIC = 0xEA020000;
+    /** Bound on the entries {@link #list} returns, so a hostile directory cannot exhaust memory. */
+    private static final int MAX_LIST_ENTRIES = 1_000_000;
 
     private final ByteSource src;
     private final WritableByteSource wsrc;
@@ -518,6 +520,10 @@ public final class Ext4FileSystem implements FileSystem {
             }
             if (d.inode() > sb.inodesCount) {
                 throw new Ext4CorruptException("directory entry '" + d.nameString() + "' names inode " + d.inode());
+            }
+            if (out.size() >= MAX_LIST_ENTRIES) {
+                throw new Ext4CorruptException("directory inode " + dir.id() + " has more than " + MAX_LIST_ENTRIES
+                        + " entries");
             }
             GuestFiles.Type t = switch (d.type()) {
                 case Dirents.FT_REG -> GuestFiles.Type.FILE;

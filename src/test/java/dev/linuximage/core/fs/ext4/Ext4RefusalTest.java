@@ -204,8 +204,13 @@ class Ext4RefusalTest {
             FileSystem.Node dir = fs.lookup(fs.root(), "dir").orElseThrow();
             assertThatThrownBy(() -> fs.createFile(dir, "new", 0644, 0, 0, new byte[5]))
                     .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("inline_data");
+            // an inline file can be removed from a regular directory, and new files there use extents
+            fs.unlink(fs.root(), "small");
+            fs.createFile(fs.root(), "fresh", 0644, 0, 0, new byte[7000]);
         }
         Tools.assertClean(img);
         assertThat(Tools.debugfs(img, "stat /dir").out()).contains("Flags: 0x10000000");
+        assertThat(Tools.debugfs(img, "stat /small").stderr()).contains("File not found");
+        assertThat(Tools.stat(img, "/fresh").size()).isEqualTo(7000);
     }
 }

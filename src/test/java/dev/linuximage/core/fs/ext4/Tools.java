@@ -101,6 +101,11 @@ final class Tools {
         return run(List.of("debugfs", "-R", request, img.toString()));
     }
 
+    /** debugfs with a flag (e.g. {@code -w} to write with debugfs itself, for fixture set-up). */
+    static Result debugfs(Path img, String flag, String request) throws Exception {
+        return run(List.of("debugfs", flag, "-R", request, img.toString()));
+    }
+
     static byte[] cat(Path img, String path) throws Exception {
         return debugfs(img, "cat \"" + path + "\"").stdout();
     }
