@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>The first run on a machine builds the debootstrap trees (minutes, see docs/test-guests.md); later runs use
  * the cached images.
  */
+@org.junit.jupiter.api.Tag("guests")
 class GuestFixtureTest {
     private static final Duration T = Duration.ofMinutes(3);
 
