@@ -6,10 +6,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Several sources one after the other (VMDK extents; a disk followed by padding and a footer). Offsets in bytes.
- * Adjacent extents of the same kind from different parts are merged. Closing closes every part.
+ * Several sources one after the other (VMDK extents; a disk followed by padding and a footer; the segments of an
+ * LVM logical volume). Offsets in bytes. Adjacent extents of the same kind from different parts are merged. Writes
+ * go to the parts they cover and need those parts to be writable. Closing closes every part.
  */
-public final class ConcatSource implements ByteSource {
+public final class ConcatSource implements WritableByteSource {
     private final ByteSource[] parts;
     private final long[] starts;
     private final long size;
@@ -91,6 +92,44 @@ public final class ConcatSource implements ByteSource {
             }
         }
         merger.finish();
+    }
+
+    /** True when every part can be written. */
+    public boolean isWritable() {
+        for (ByteSource p : parts) {
+            if (!(p instanceof WritableByteSource)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        if (offset < 0 || offset > size || src.remaining() > size - offset) {
+            throw new IllegalArgumentException("write " + offset + "+" + src.remaining() + " outside " + size
+                    + " bytes");
+        }
+        while (src.hasRemaining()) {
+            int i = partAt(offset);
+            if (!(parts[i] instanceof WritableByteSource w)) {
+                throw new IOException("part " + i + " of a concatenated source is read-only");
+            }
+            long within = offset - starts[i];
+            int n = (int) Math.min(src.remaining(), starts[i + 1] - offset);
+            w.write(within, src.slice().limit(n));
+            src.position(src.position() + n);
+            offset += n;
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        for (ByteSource p : parts) {
+            if (p instanceof WritableByteSource w) {
+                w.flush();
+            }
+        }
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.linuximage.core.volume;
 
+import dev.linuximage.core.io.ConcatSource;
+
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.WritableByteSource;
 
