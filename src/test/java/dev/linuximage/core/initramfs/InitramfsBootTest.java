@@ -1,6 +1,6 @@
 package dev.linuximage.core.initramfs;
 
-import dev.linuximage.core.initramfs.testing.DirectoryGuestFiles;
+import dev.linuximage.testing.DirectoryGuestFiles;
 import dev.linuximage.core.initramfs.testing.KernelFixture;
 import dev.linuximage.core.initramfs.testing.KvmGuestFixture;
 import dev.linuximage.core.initramfs.testing.Tools;
