@@ -268,6 +268,20 @@ class RealCoreEndToEndTest {
         assertThat(listing(disks)).as("Audit writes nothing on the claim").isEqualTo(filesBefore);
     }
 
+    @Test
+    @Order(3)
+    void missingSourceIsReportedAsSuchByTheCore() {
+        LinuxImageSpec spec = spec(Mode.Audit);
+        spec.getSource().setPath("builds/absent.qcow2");
+        create("absent", spec);
+
+        LinuxImageStatus s = awaitStatus("absent", st -> st.getPhase().isTerminal());
+        assertThat(s.getPhase()).as(describe()).isEqualTo(Phase.Failed);
+        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/SourceNotFound");
+        assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("absent.qcow2");
+        await(() -> warnings().contains("SourceNotFound"));
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
 
     /**
