@@ -282,6 +282,39 @@ class RealCoreEndToEndTest {
         await(() -> warnings().contains("SourceNotFound"));
     }
 
+    /** After the first test: the VHD on the claim is already converted and patched, so only the upload runs. */
+    @Test
+    @Order(4)
+    void aSasForAnotherBlobIsRefusedByAzuriteAndReportedWithoutTheToken() throws Exception {
+        String blobUrl = azurite.blobEndpoint() + "/" + CONTAINER + "/denied-" + ns + ".vhd";
+        BlobContainerClient container = azurite.serviceClient().getBlobContainerClient(CONTAINER);
+        String sas = azurite.sas(container, "some-other-blob.vhd", "racwd");
+        String signature = sas.replaceAll(".*sig=([^&]+).*", "$1");
+        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("storage")
+                .endMetadata().addToData("sas", java.util.Base64.getEncoder()
+                        .encodeToString(sas.getBytes(StandardCharsets.UTF_8))).build()).create();
+        LinuxImageSpec spec = spec(Mode.Prepare);
+        spec.setUpload(new UploadSpec(blobUrl, CredentialsSpec.secret("storage")));
+        create("denied", spec);
+
+        LinuxImageStatus s = awaitStatus("denied", st -> st.getPhase().isTerminal());
+        assertThat(s.getPhase()).as(describe()).isEqualTo(Phase.Failed);
+        assertThat(cond(s, ConditionType.Ready)).as(describe()).isEqualTo("False/UploadUnauthorized");
+        // what was done before the upload failed stays visible
+        assertThat(cond(s, ConditionType.Converted)).isEqualTo("True/Succeeded");
+        assertThat(cond(s, ConditionType.Patched)).isEqualTo("True/Succeeded");
+        assertThat(cond(s, ConditionType.Compliant)).isEqualTo("True/Compliant");
+        assertThat(cond(s, ConditionType.Uploaded)).isEqualTo("False/UploadUnauthorized");
+        assertThat(s.getOutput().getVirtualSize()).isEqualTo(ALIGNED_SIZE);
+        assertThat(s.getUpload()).isNull();
+        assertThat(container.getBlobClient("denied-" + ns + ".vhd").exists()).isFalse();
+        await(() -> warnings().contains("UploadUnauthorized"));
+        String everything = Serialization.asJson(client.resources(LinuxImage.class).inNamespace(ns)
+                .withName("denied").get()) + Serialization.asJson(client.v1().events().inNamespace(ns).list())
+                + fake.log(ns, onlyPod().getMetadata().getName());
+        assertThat(everything).doesNotContain(signature);
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
 
     /**
@@ -293,6 +326,7 @@ class RealCoreEndToEndTest {
         Path terminationLog = podDir.resolve("termination-log");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", // as the Quarkus runner sets it
                 "-Djava.io.tmpdir=" + run.local("/tmp"),
                 "-cp", System.getProperty("java.class.path"), "dev.linuximage.Main"));
         cmd.addAll(run.localArgs(terminationLog));
