@@ -44,10 +44,12 @@ public class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isRegularFile(disk)) {
-            throw new CoreException(ExitCodes.USAGE, disk + ": no such file");
-        }
         return results.run("check", () -> {
+            if (!Files.isRegularFile(disk)) {
+                // inside run(): a Job still gets a result with the precise reason, as prepare does
+                throw new CoreException(ExitCodes.USAGE, dev.linuximage.core.report.ResultReasons.SOURCE_NOT_FOUND,
+                        disk + ": no such file", null);
+            }
             PatchOptions options = patch.resolve();
             results.progress("inspect", 0, "opening " + disk.getFileName());
             try (DiskImage image = DiskImages.open(disk, format, OpenOptions.defaults());

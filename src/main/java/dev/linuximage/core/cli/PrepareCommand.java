@@ -25,6 +25,7 @@ import dev.linuximage.core.report.ReportJson;
 import dev.linuximage.core.report.ReportTable;
 import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.upload.PageBlobUploader;
+import dev.linuximage.core.upload.UploadException;
 import dev.linuximage.core.upload.UploadResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -135,9 +136,28 @@ public class PrepareCommand implements Callable<Integer> {
         UploadResult up;
         try (FileByteSource vhd = FileByteSource.openReadOnly(out)) {
             up = upload(vhd, state.fingerprint(out));
+        } catch (UploadException e) {
+            return uploadFailed(r.withOutput(new JobResult.Output(out.toString(), Files.size(out) - VhdFooter.SIZE,
+                    PrepareState.sha256(out))), outcome, e);
         }
         r = r.withOutput(new JobResult.Output(out.toString(), Files.size(out) - VhdFooter.SIZE, up.sha256()));
         return finish(r, outcome, up);
+    }
+
+    /**
+     * The upload failed after convert, patch and check succeeded: the result keeps what was done (stages, compliance,
+     * output) so the status does not claim those stages never ran, and the report is still written.
+     */
+    private ResultOutputMixin.Done uploadFailed(JobResult done, PrepareState.Outcome outcome, UploadException e)
+            throws IOException {
+        String message = dev.linuximage.core.upload.Secrets.none().scrub(
+                e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        JobResult r = JobResult.failed(ResultOutputMixin.reason(e, ExitCodes.ERROR), message)
+                .withStages(new JobResult.Stages(true, true, true, false))
+                .withCompliance(done.compliance()).withGenerations(done.generations()).withOutput(done.output());
+        results.report(outcome.reportJson(), outcome.reportTable());
+        System.err.println("linuximage prepare: " + message);
+        return new ResultOutputMixin.Done(r, ResultOutputMixin.exitCode(e));
     }
 
     private ResultOutputMixin.Done streamed(PatchOptions options) throws Exception {

@@ -151,8 +151,8 @@ public class ResultOutputMixin {
         if (e instanceof StaleWriterException) {
             return ResultReasons.SUPERSEDED;
         }
-        if (e instanceof UploadException) {
-            return ResultReasons.UPLOAD_FAILED;
+        if (e instanceof UploadException ue) {
+            return ue.unauthorized() ? ResultReasons.UPLOAD_UNAUTHORIZED : ResultReasons.UPLOAD_FAILED;
         }
         return switch (code) {
             case ExitCodes.USAGE -> ResultReasons.INVALID_ARGUMENTS;

@@ -116,8 +116,10 @@ final class Retrier {
         String msg = e instanceof BlobStorageException bse
                 ? "HTTP " + bse.getStatusCode() + " " + bse.getErrorCode() + ": " + serviceMessage(bse.getMessage())
                 : e.getClass().getSimpleName() + ": " + firstLine(String.valueOf(e.getMessage()));
+        int status = e instanceof HttpResponseException hre && hre.getResponse() != null
+                ? hre.getResponse().getStatusCode() : 0;
         return new UploadException(what + " failed" + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": "
-                + secrets.scrub(msg), secrets.scrubChain(e));
+                + secrets.scrub(msg), secrets.scrubChain(e), status);
     }
 
     /** The {@code <Message>} of the service's error body if there is one (it may quote the request URL). */

@@ -7,11 +7,29 @@ import java.io.IOException;
  * to log, to put in a report or in a resource status.
  */
 public class UploadException extends IOException {
+    private final int httpStatus;
+
     public UploadException(String message) {
-        super(message);
+        this(message, null, 0);
     }
 
     public UploadException(String message, Throwable scrubbedCause) {
+        this(message, scrubbedCause, 0);
+    }
+
+    /** @param httpStatus the storage service's final HTTP status code, 0 when there was no response */
+    public UploadException(String message, Throwable scrubbedCause, int httpStatus) {
         super(message, scrubbedCause);
+        this.httpStatus = httpStatus;
+    }
+
+    /** The storage service's final HTTP status code, 0 when unknown (no response, or not an HTTP failure). */
+    public int httpStatus() {
+        return httpStatus;
+    }
+
+    /** Whether the service refused the credentials (401/403): a retry with the same credentials cannot succeed. */
+    public boolean unauthorized() {
+        return httpStatus == 401 || httpStatus == 403;
     }
 }

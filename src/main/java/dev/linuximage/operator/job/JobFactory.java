@@ -198,8 +198,11 @@ public final class JobFactory {
                 a.add("--workload-identity");
             }
         }
-        a.add("--fence-generation");
-        a.add(Long.toString(generation));
+        if (!audit) {
+            // prepare only: fencing guards the output and the blob; check writes nothing and refuses the flag
+            a.add("--fence-generation");
+            a.add(Long.toString(generation));
+        }
         return a;
     }
 

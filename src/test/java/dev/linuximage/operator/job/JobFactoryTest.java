@@ -127,7 +127,7 @@ class JobFactoryTest {
 
         PodSpec pod = job.getSpec().getTemplate().getSpec();
         assertThat(pod.getContainers().get(0).getArgs()).startsWith("check", "/disks/source/builds/web.qcow2")
-                .doesNotContain("--output", "--report", "--blob-url");
+                .doesNotContain("--output", "--report", "--blob-url", "--fence-generation");
         assertThat(volume(pod, "source").getPersistentVolumeClaim().getReadOnly()).isTrue();
         assertThat(pod.getContainers().get(0).getVolumeMounts()).allSatisfy(m -> {
             if (m.getName().equals("source")) {
@@ -180,6 +180,44 @@ class JobFactoryTest {
         assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
                 .isEqualTo("registry.example/linuximage:1.2.3");
         assertThat(job.getMetadata().getLabels().values()).allSatisfy(v -> assertThat(v).hasSizeLessThanOrEqualTo(63));
+    }
+
+    /**
+     * The operator and the core agree on the command line: every Job the factory builds parses in the core's own
+     * picocli model (an unknown option fails the pod with a usage error before any result is written).
+     */
+    @Test
+    void everyJobCommandLineParsesInTheCore() {
+        LinuxImageSpec sas = prepare("builds/web.qcow2");
+        sas.getSource().setFormat("qcow2");
+        sas.getGuest().getKernelArgs().setAdd(List.of("nvme_core.io_timeout=240"));
+        sas.getGuest().getKernelArgs().setRemove(List.of("quiet"));
+        sas.getGuest().getKernelArgs().setKeepCrashkernel(true);
+        sas.getGuest().getDeprovision().setRemoveUsers(List.of("builder"));
+        sas.setUpload(new UploadSpec(BLOB, CredentialsSpec.secret("storage")));
+        LinuxImageSpec cs = prepare("in/db.vmdk");
+        cs.setOutput(new OutputSpec("vhds", "out/db.vhd"));
+        cs.setUpload(new UploadSpec(BLOB, CredentialsSpec.secret("storage-cs")));
+        cs.getUpload().getCredentials().getSecretRef().setType(CredentialType.ConnectionString);
+        LinuxImageSpec wi = prepare("a.raw");
+        wi.setUpload(new UploadSpec(BLOB, CredentialsSpec.workloadIdentity("0f6c3c1e-7d2a-4c55-9d4e-1a2b3c4d5e6f")));
+        LinuxImageSpec stream = prepare("b.vhdx");
+        OutputSpec out = new OutputSpec();
+        out.setStreamToUpload(true);
+        stream.setOutput(out);
+        stream.setUpload(new UploadSpec(BLOB, CredentialsSpec.secret("storage")));
+        LinuxImageSpec local = prepare("c.qcow2");
+        LinuxImageSpec audit = prepare("d.qcow2");
+        audit.setMode(Mode.Audit);
+        audit.getGuest().getDeprovision().setRemoveUsers(List.of("builder"));
+        audit.getGuest().getKernelArgs().setAdd(List.of("nvme_core.io_timeout=240"));
+        for (LinuxImageSpec spec : List.of(sas, cs, wi, stream, local, audit)) {
+            List<String> args = JobFactory.args(spec, 4);
+            var parsed = new picocli.CommandLine(dev.linuximage.core.cli.CoreCli.class)
+                    .parseArgs(args.toArray(String[]::new));
+            assertThat(parsed.subcommand().commandSpec().name()).as("%s", args)
+                    .isEqualTo(spec.getMode() == Mode.Audit ? "check" : "prepare");
+        }
     }
 
     @Test
