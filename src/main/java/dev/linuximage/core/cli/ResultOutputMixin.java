@@ -130,6 +130,9 @@ public class ResultOutputMixin {
         if (e instanceof PatchSpecException) {
             return ExitCodes.USAGE;
         }
+        if (e instanceof UploadException ue && ue.unauthorized()) {
+            return ExitCodes.USAGE; // the credentials are wrong: a retry with the same Secret cannot succeed
+        }
         if (isBadInput(e)) {
             return ExitCodes.BAD_INPUT;
         }

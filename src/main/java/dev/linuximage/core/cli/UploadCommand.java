@@ -84,7 +84,7 @@ public class UploadCommand implements Callable<Integer> {
         } catch (CoreException e) {
             throw e;
         } catch (UploadException e) {
-            throw new CoreException(ExitCodes.ERROR, "upload failed: " + e.getMessage());
+            throw new CoreException(ResultOutputMixin.exitCode(e), "upload failed: " + e.getMessage());
         } catch (IOException e) {
             throw new CoreException(ExitCodes.ERROR, "upload failed: " + e.getClass().getSimpleName() + ": "
                     + dev.linuximage.core.upload.Secrets.none().scrub(e.getMessage()));

@@ -1,0 +1,46 @@
+package dev.linuximage.core.cli;
+
+import dev.linuximage.core.fs.UnsupportedFsFeatureException;
+import dev.linuximage.core.report.ResultReasons;
+import dev.linuximage.core.upload.StaleWriterException;
+import dev.linuximage.core.upload.UploadException;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Exit codes and reasons: what a retry can fix exits 1, what it cannot exits 2/3/4 (the Job's podFailurePolicy). */
+class ResultOutputMixinTest {
+
+    @Test
+    void refusedCredentialsAreNotRetriable() {
+        UploadException refused = new UploadException("403 AuthorizationFailure", null, 403);
+        assertThat(ResultOutputMixin.exitCode(refused)).isEqualTo(ExitCodes.USAGE);
+        assertThat(ResultOutputMixin.reason(refused, ExitCodes.USAGE)).isEqualTo(ResultReasons.UPLOAD_UNAUTHORIZED);
+    }
+
+    @Test
+    void transientUploadFailuresAreRetriable() {
+        UploadException busy = new UploadException("503 ServerBusy after retries", null, 503);
+        assertThat(ResultOutputMixin.exitCode(busy)).isEqualTo(ExitCodes.ERROR);
+        assertThat(ResultOutputMixin.reason(busy, ExitCodes.ERROR)).isEqualTo(ResultReasons.UPLOAD_FAILED);
+    }
+
+    @Test
+    void badInputAndSupersededWritersHaveTheirOwnReasons() {
+        IOException fs = new UnsupportedFsFeatureException("ext4", "incompat feature encrypt");
+        assertThat(ResultOutputMixin.exitCode(fs)).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(ResultOutputMixin.reason(fs, ExitCodes.BAD_INPUT)).isEqualTo(ResultReasons.UNSUPPORTED_IMAGE);
+        StaleWriterException stale = new StaleWriterException("generation 3 < 4");
+        assertThat(ResultOutputMixin.reason(stale, ResultOutputMixin.exitCode(stale)))
+                .isEqualTo(ResultReasons.SUPERSEDED);
+    }
+
+    @Test
+    void reasonGivenWithTheErrorWins() {
+        CoreException e = new CoreException(ExitCodes.USAGE, ResultReasons.SOURCE_NOT_FOUND, "no such file", null);
+        assertThat(ResultOutputMixin.reason(e, ResultOutputMixin.exitCode(e)))
+                .isEqualTo(ResultReasons.SOURCE_NOT_FOUND);
+    }
+}
