@@ -12,6 +12,7 @@ import dev.linuximage.testing.guests.GuestVariant;
 import dev.linuximage.testing.guests.Tools;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -214,11 +215,77 @@ class RealGuestPrepareTest {
         String initrd = m.group(1);
         assertThat(initrd).contains(kver);
         Path img = Ext4Oracle.dump(p.vhd(), p.image().rootOffset(), initrd, p.dir().resolve("initrd.img"));
+        // lsinitramfs still reads the image (it lists the original archive: like GNU cpio it stops at the first
+        // TRAILER!!! of the decompressed stream, so it cannot see a member appended after it)
         String listing = Tools.run(TOOL, "lsinitramfs", img.toString()).output();
-        for (String mod : List.of("hv_vmbus.ko", "hv_storvsc.ko", "hv_netvsc.ko")) {
-            assertThat(listing).as("lsinitramfs lists %s", mod).containsPattern("(?m)/" + Pattern.quote(mod)
-                    + "(\\.(xz|zst|gz))?$");
+        assertThat(listing).contains("usr/lib/modules/" + kver + "/modules.dep");
+        // what the kernel unpacks (init/initramfs.c): every gzip member in turn, each a cpio archive; list each
+        // decoded member with GNU cpio
+        List<Path> members = gunzipMembers(img, p.dir());
+        assertThat(members.size()).as("gzip members of the dracut initramfs").isGreaterThan(1);
+        String original = Tools.run(TOOL, "sh", "-c", "cpio -it --quiet < \"$0\"", members.get(0).toString()).output();
+        StringBuilder all = new StringBuilder();
+        for (Path member : members) {
+            all.append(Tools.run(TOOL, "sh", "-c", "cpio -it --quiet < \"$0\"", member.toString()).output());
         }
+        for (String mod : List.of("hv_vmbus.ko", "hv_storvsc.ko", "hv_netvsc.ko")) {
+            Pattern file = Pattern.compile("(?m)/" + Pattern.quote(mod) + "(\\.(xz|zst|gz))?$");
+            assertThat(file.matcher(original).find()).as("the fixture's own archive lacks %s", mod).isFalse();
+            assertThat(all.toString()).as("cpio lists %s in the prepared initramfs", mod).containsPattern(file);
+        }
+        assertThat(all.toString()).contains("etc/modules-load.d/linuximage-hyperv.conf");
+    }
+
+    /**
+     * Splits a file of concatenated RFC 1952 gzip members and writes each member's decoded bytes to
+     * {@code dir/member-N.cpio} (test helper; the file is the test's own trusted output).
+     */
+    static List<Path> gunzipMembers(Path gz, Path dir) throws Exception {
+        byte[] d = Files.readAllBytes(gz);
+        List<Path> out = new ArrayList<>();
+        int pos = 0;
+        while (pos < d.length) {
+            if (d[pos] == 0) { // padding between members
+                pos++;
+                continue;
+            }
+            assertThat(d.length - pos).isGreaterThanOrEqualTo(18);
+            assertThat(new int[] {d[pos] & 0xff, d[pos + 1] & 0xff, d[pos + 2] & 0xff})
+                    .as("gzip magic and deflate at %d", pos).containsExactly(0x1f, 0x8b, 8);
+            int flg = d[pos + 3] & 0xff;
+            int h = pos + 10;
+            if ((flg & 4) != 0) { // FEXTRA
+                h += 2 + ((d[h] & 0xff) | (d[h + 1] & 0xff) << 8);
+            }
+            for (int bit : new int[] {8, 16}) { // FNAME, FCOMMENT: zero-terminated
+                if ((flg & bit) != 0) {
+                    while (d[h] != 0) {
+                        h++;
+                    }
+                    h++;
+                }
+            }
+            if ((flg & 2) != 0) { // FHCRC
+                h += 2;
+            }
+            java.util.zip.Inflater inf = new java.util.zip.Inflater(true);
+            inf.setInput(d, h, d.length - h);
+            Path member = dir.resolve("member-" + out.size() + ".cpio");
+            try (OutputStream o = Files.newOutputStream(member)) {
+                byte[] buf = new byte[1 << 16];
+                while (!inf.finished()) {
+                    int n = inf.inflate(buf);
+                    if (n == 0 && (inf.needsInput() || inf.needsDictionary())) {
+                        throw new AssertionError("truncated gzip member at " + pos);
+                    }
+                    o.write(buf, 0, n);
+                }
+            }
+            pos = d.length - inf.getRemaining() + 8; // CRC32 and ISIZE trailer
+            inf.end();
+            out.add(member);
+        }
+        return out;
     }
 
     @Test
