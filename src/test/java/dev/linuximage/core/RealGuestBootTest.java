@@ -12,6 +12,7 @@ import dev.linuximage.testing.guests.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -81,6 +82,9 @@ class RealGuestBootTest {
                 assertThat(r.method()).isEqualTo("POST");
                 assertThat(r.uri()).contains("comp=health");
             });
+            // deprovisioning removed the SSH host keys and no agent makes new ones: the SSH server must still start
+            vm.awaitConsole(Pattern.compile("Started .*OpenBSD Secure Shell server"), Duration.ofMinutes(3));
+            assertThat(vm.consoleText()).doesNotContain("Failed to start ssh");
             System.err.printf("boot of prepared agentless: Ready report at %d s%n", vm.uptime().toSeconds());
         }
     }

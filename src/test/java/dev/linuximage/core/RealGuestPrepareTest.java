@@ -299,6 +299,10 @@ class RealGuestPrepareTest {
                 "stat /etc/systemd/system/multi-user.target.wants/linuximage-report-ready.service",
                 p.vhd().toAbsolutePath() + "?offset=" + p.image().rootOffset()).output();
         assertThat(link).contains("Type: symlink").contains("linuximage-report-ready.service");
+        // no agent regenerates the SSH host keys deprovisioning removed: the SSH unit makes them before starting
+        assertThat(p.exists("/etc/ssh/ssh_host_ed25519_key")).isFalse();
+        assertThat(p.read("/etc/systemd/system/ssh.service.d/linuximage-hostkeys.conf"))
+                .contains("[Service]").contains("ExecStartPre=/usr/bin/ssh-keygen -A");
         assertThat(p.exists("/usr/sbin/waagent")).isFalse();
         assertThat(p.exists("/etc/waagent.conf")).isFalse();
         assertThat(p.exists("/lib/systemd/system/walinuxagent.service")).isFalse();

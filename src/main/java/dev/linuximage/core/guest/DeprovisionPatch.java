@@ -30,8 +30,37 @@ public final class DeprovisionPatch {
         for (String k : g.sshHostKeys()) {
             ed.delete("DEPROVISION-SSH-HOSTKEYS", k);
         }
+        sshHostKeysAtBoot(ed, o);
         users(ed, g, o);
         machine(ed, g);
+    }
+
+    /** Drop-in that makes missing SSH host keys before the SSH server starts (see {@link #sshHostKeysAtBoot}). */
+    public static final String SSH_KEYGEN_DROPIN_NAME = "linuximage-hostkeys.conf";
+    static final String SSH_KEYGEN_DROPIN = """
+            # linuximage (DEPROVISION-SSH-HOSTKEYS): this generalized image was shipped without SSH host keys and no
+            # provisioning agent (cloud-init, waagent) makes new ones: make the missing ones before the server starts.
+            [Service]
+            ExecStartPre=/usr/bin/ssh-keygen -A
+            """;
+
+    /**
+     * cloud-init and waagent regenerate the host keys at first boot; without an agent (provisioning None) nothing
+     * does, and Debian's {@code ssh.service} then fails to start for lack of keys (seen booting the agent-less
+     * Debian guest). A drop-in on the installed SSH unit runs {@code ssh-keygen -A} (makes only missing keys) first.
+     */
+    static void sshHostKeysAtBoot(GuestEditor ed, PatchOptions o) throws IOException {
+        if (o.provisioning() != Provisioning.None) {
+            return;
+        }
+        SystemdUnits units = new SystemdUnits(ed.reader());
+        for (String unit : ServicePatch.SSH_UNITS) {
+            if (units.state(unit).installed()) {
+                ed.writeText("DEPROVISION-SSH-HOSTKEYS", "/etc/systemd/system/" + unit + ".d/" + SSH_KEYGEN_DROPIN_NAME,
+                        SSH_KEYGEN_DROPIN, 0644);
+                return;
+            }
+        }
     }
 
     static void users(GuestEditor ed, GuestInspection g, PatchOptions o) throws IOException {
