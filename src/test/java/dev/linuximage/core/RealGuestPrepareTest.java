@@ -302,7 +302,7 @@ class RealGuestPrepareTest {
         // no agent regenerates the SSH host keys deprovisioning removed: the SSH unit makes them before starting
         assertThat(p.exists("/etc/ssh/ssh_host_ed25519_key")).isFalse();
         assertThat(p.read("/etc/systemd/system/ssh.service.d/linuximage-hostkeys.conf"))
-                .contains("[Service]").contains("ExecStartPre=/usr/bin/ssh-keygen -A");
+                .contains("[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n");
         assertThat(p.exists("/usr/sbin/waagent")).isFalse();
         assertThat(p.exists("/etc/waagent.conf")).isFalse();
         assertThat(p.exists("/lib/systemd/system/walinuxagent.service")).isFalse();

@@ -215,7 +215,7 @@ class GuestPatchesTest {
         // no agent regenerates the removed SSH host keys: the SSH unit makes them before it starts
         assertThat(t.exists("/etc/ssh/ssh_host_ed25519_key")).isFalse();
         assertThat(t.read("/etc/systemd/system/ssh.service.d/linuximage-hostkeys.conf"))
-                .contains("[Service]\nExecStartPre=/usr/bin/ssh-keygen -A\n");
+                .contains("[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\n");
         assertThat(run(t, o).changes().changes()).isEmpty();
     }
 
