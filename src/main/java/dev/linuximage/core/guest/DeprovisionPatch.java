@@ -30,8 +30,52 @@ public final class DeprovisionPatch {
         for (String k : g.sshHostKeys()) {
             ed.delete("DEPROVISION-SSH-HOSTKEYS", k);
         }
+        sshHostKeysAtBoot(ed, o);
         users(ed, g, o);
         machine(ed, g);
+    }
+
+    /** Drop-in that makes missing SSH host keys before the SSH server starts (see {@link #sshHostKeysAtBoot}). */
+    public static final String SSH_KEYGEN_DROPIN_NAME = "linuximage-hostkeys.conf";
+    static final String SSH_KEYGEN_DROPIN_HEAD = """
+            # linuximage (DEPROVISION-SSH-HOSTKEYS): this generalized image was shipped without SSH host keys and no
+            # provisioning agent (cloud-init, waagent) makes new ones: make the missing ones before the server starts.
+            # The empty ExecStartPre= resets the list so that the keys exist before the unit's own checks (Debian's
+            # "sshd -t" fails without keys), which follow unchanged.
+            [Service]
+            ExecStartPre=
+            ExecStartPre=/usr/bin/ssh-keygen -A
+            """;
+
+    /**
+     * cloud-init and waagent regenerate the host keys at first boot; without an agent (provisioning None) nothing
+     * does, and Debian's {@code ssh.service} then fails to start for lack of keys (seen booting the agent-less
+     * Debian guest). A drop-in on the installed SSH unit runs {@code ssh-keygen -A} (makes only missing keys) before
+     * the unit's own {@code ExecStartPre=} commands, which it repeats (a drop-in can only append to or reset a list).
+     */
+    static void sshHostKeysAtBoot(GuestEditor ed, PatchOptions o) throws IOException {
+        if (o.provisioning() != Provisioning.None) {
+            return;
+        }
+        GuestReader r = ed.reader();
+        for (String unit : ServicePatch.SSH_UNITS) {
+            for (String dir : SystemdUnits.UNIT_DIRS) {
+                String path = GuestReader.join(dir, unit);
+                if (!r.isFile(path)) {
+                    continue;
+                }
+                StringBuilder dropIn = new StringBuilder(SSH_KEYGEN_DROPIN_HEAD);
+                for (String line : GuestReader.lines(r.text(path).orElse(""))) {
+                    String t = line.strip();
+                    if (t.startsWith("ExecStartPre=") && t.length() > "ExecStartPre=".length()) {
+                        dropIn.append(t).append('\n');
+                    }
+                }
+                ed.writeText("DEPROVISION-SSH-HOSTKEYS", "/etc/systemd/system/" + unit + ".d/" + SSH_KEYGEN_DROPIN_NAME,
+                        dropIn.toString(), 0644);
+                return;
+            }
+        }
     }
 
     static void users(GuestEditor ed, GuestInspection g, PatchOptions o) throws IOException {

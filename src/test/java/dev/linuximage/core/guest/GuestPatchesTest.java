@@ -212,7 +212,19 @@ class GuestPatchesTest {
         assertThat(t.exists("/etc/waagent.conf")).isFalse();
         assertThat(t.exists("/var/lib/waagent")).isFalse();
         assertThat(t.exists("/etc/cloud/cloud.cfg.d/91-azure_datasource.cfg")).isFalse();
+        // no agent regenerates the removed SSH host keys: the SSH unit makes them before it starts
+        assertThat(t.exists("/etc/ssh/ssh_host_ed25519_key")).isFalse();
+        assertThat(t.read("/etc/systemd/system/ssh.service.d/linuximage-hostkeys.conf"))
+                .contains("[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\n");
         assertThat(run(t, o).changes().changes()).isEmpty();
+    }
+
+    @Test
+    void withAnAgentNoHostKeyDropInIsWritten(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        run(t, PatchOptions.defaults());
+        assertThat(t.exists("/etc/ssh/ssh_host_ed25519_key")).isFalse();
+        assertThat(t.exists("/etc/systemd/system/ssh.service.d/linuximage-hostkeys.conf")).isFalse();
     }
 
     @Test

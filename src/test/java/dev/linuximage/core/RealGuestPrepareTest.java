@@ -1,0 +1,331 @@
+package dev.linuximage.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.linuximage.core.cli.CoreCli;
+import dev.linuximage.testing.guests.Ext4Oracle;
+import dev.linuximage.testing.guests.GuestImage;
+import dev.linuximage.testing.guests.GuestImages;
+import dev.linuximage.testing.guests.GuestVariant;
+import dev.linuximage.testing.guests.Tools;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole product ({@code linuximage prepare}) on real Debian bookworm guests (see {@code docs/test-guests.md}),
+ * each output fixed VHD then judged by the real tools: {@code qemu-img info}, {@code e2fsck -fn}, {@code debugfs},
+ * {@code lsinitramfs}, {@code fsck.vfat -n}; then {@code linuximage check} on the output and a second
+ * {@code prepare} of the output, which must change nothing (idempotence).
+ *
+ * <p>The fixtures carry no build user (debootstrap creates none), so no {@code --remove-user} is given.
+ */
+@Tag("guests")
+class RealGuestPrepareTest {
+    private static final Duration TOOL = Duration.ofMinutes(3);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final List<String> AZURE_ARGS = List.of("console=ttyS0", "earlyprintk=ttyS0", "rootdelay=300",
+            "net.ifnames=0");
+
+    /** The output of one prepare run, kept for the variant-specific assertions. */
+    record Prepared(GuestImage image, Path dir, Path vhd, JsonNode report) {
+        String read(String guestPath) {
+            return Ext4Oracle.readString(vhd, image.rootOffset(), guestPath);
+        }
+
+        boolean exists(String guestPath) {
+            return Ext4Oracle.exists(vhd, image.rootOffset(), guestPath);
+        }
+    }
+
+    /** Where one variant works: under target/, deleted first (2 GiB sparse files). */
+    private static Path workDir(GuestVariant v) throws IOException {
+        Path dir = Tools.targetDir().resolve("realguests/" + v.id());
+        if (Files.exists(dir)) {
+            Tools.run(Tools.MINUTE, "rm", "-rf", dir.toString());
+        }
+        return Files.createDirectories(dir);
+    }
+
+    private static JsonNode prepare(Path input, Path output, Path report, String provisioning) throws IOException {
+        List<String> args = new ArrayList<>(List.of("prepare", input.toString(), "--output", output.toString(),
+                "--report", report.toString(), "--image-kind", "Generalized", "--provisioning", provisioning,
+                "--quiet"));
+        int exit = CoreCli.execute(args.toArray(String[]::new));
+        JsonNode json = JSON.readTree(report.toFile());
+        assertThat(exit).as("prepare exit code; report:\n%s", json.toPrettyString()).isZero();
+        List<String> failed = new ArrayList<>();
+        json.get("findings").forEach(f -> {
+            if ("Fail".equals(f.get("status").asText())) {
+                failed.add(f.get("id").asText() + ": " + f.get("message").asText());
+            }
+        });
+        assertThat(failed).as("failed findings").isEmpty();
+        return json;
+    }
+
+    /** Runs prepare and every check common to all variants; returns the output for variant checks. */
+    private static Prepared prepareAndCheck(GuestVariant variant, String provisioning) throws Exception {
+        long t0 = System.nanoTime();
+        GuestImage img = GuestImages.get(variant);
+        Path dir = workDir(variant);
+        Path qcow2 = img.copyQcow2To(dir);
+        Path vhd = dir.resolve("out.vhd");
+        JsonNode report = prepare(qcow2, vhd, dir.resolve("report.json"), provisioning);
+        assertThat(report.get("changes").size()).as("changes of the first prepare").isPositive();
+        long t1 = System.nanoTime();
+
+        // qemu-img: a fixed VHD (vpc) of a whole number of MiB, the guest's size
+        JsonNode info = JSON.readTree(Tools.run(TOOL, "qemu-img", "info", "--output=json", "-f", "vpc",
+                vhd.toString()).output());
+        assertThat(info.get("format").asText()).isEqualTo("vpc");
+        long virtual = info.get("virtual-size").asLong();
+        assertThat(virtual % (1 << 20)).as("virtual size %d is a whole MiB", virtual).isZero();
+        assertThat(virtual).isEqualTo(img.diskBytes());
+        assertThat(Files.size(vhd)).isEqualTo(virtual + 512);
+
+        // the root file system is clean after the product's writes
+        Ext4Oracle.assertClean(vhd, img.rootOffset());
+
+        Prepared p = new Prepared(img, dir, vhd, report);
+        String grubCfg = p.read("/boot/grub/grub.cfg");
+        List<String> linuxLines = linuxLines(grubCfg);
+        assertThat(linuxLines).as("linux lines of grub.cfg").isNotEmpty();
+        for (String line : linuxLines) {
+            assertThat(words(line)).as(line).containsAll(AZURE_ARGS).doesNotContain("quiet", "rhgb");
+        }
+        String defaultGrub = p.read("/etc/default/grub");
+        String cmdline = grubVariable(defaultGrub, "GRUB_CMDLINE_LINUX");
+        assertThat(words(cmdline)).as("GRUB_CMDLINE_LINUX").containsAll(AZURE_ARGS).doesNotContain("quiet");
+        String cmdlineDefault = grubVariable(defaultGrub, "GRUB_CMDLINE_LINUX_DEFAULT");
+        if (cmdlineDefault != null) {
+            assertThat(words(cmdlineDefault)).as("GRUB_CMDLINE_LINUX_DEFAULT").doesNotContain("quiet");
+        }
+        long t2 = System.nanoTime();
+
+        // linuximage check on the output: compliant, read-only
+        byte[] before = sha256(vhd);
+        int check = CoreCli.execute("check", vhd.toString(), "--provisioning", provisioning, "--quiet",
+                "--report", dir.resolve("check.json").toString());
+        assertThat(check).as("check exit code; report:\n%s", Files.readString(dir.resolve("check.json"))).isZero();
+        assertThat(sha256(vhd)).as("check leaves the disk untouched").isEqualTo(before);
+
+        // idempotence: preparing the prepared VHD again changes nothing
+        Path other = dir.resolve("other.vhd");
+        JsonNode again = prepare(vhd, other, dir.resolve("report2.json"), provisioning);
+        assertThat(again.get("changes")).as("changes of a second prepare").isEmpty();
+        Files.delete(other);
+        long t3 = System.nanoTime();
+        System.err.printf("real guest %s: prepare %d ms, oracles %d ms, check + second prepare %d ms%n",
+                variant.id(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
+        return p;
+    }
+
+    static List<String> linuxLines(String grubCfg) {
+        List<String> out = new ArrayList<>();
+        for (String l : grubCfg.split("\n")) {
+            String t = l.strip();
+            if (t.startsWith("linux ") || t.startsWith("linux\t") || t.startsWith("linuxefi ")) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    static List<String> words(String s) {
+        return List.of(s.strip().split("\\s+"));
+    }
+
+    /** The value of {@code NAME="..."} in /etc/default/grub (last assignment wins), or null. */
+    static String grubVariable(String file, String name) {
+        Matcher m = Pattern.compile("(?m)^\\s*" + name + "=\"([^\"]*)\"").matcher(file);
+        String v = null;
+        while (m.find()) {
+            v = m.group(1);
+        }
+        return v;
+    }
+
+    private static byte[] sha256(Path f) throws Exception {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(f)) {
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return md.digest();
+    }
+
+    /** Copies {@code length} bytes at {@code offset} of {@code image} to a new file. */
+    private static Path extract(Path image, long offset, long length, Path target) throws IOException {
+        try (var in = java.nio.channels.FileChannel.open(image);
+                var out = java.nio.channels.FileChannel.open(target, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            long done = 0;
+            while (done < length) {
+                long n = in.transferTo(offset + done, length - done, out);
+                if (n <= 0) {
+                    throw new IOException("short read at " + (offset + done));
+                }
+                done += n;
+            }
+        }
+        return target;
+    }
+
+    @Test
+    void biosMbr() throws Exception {
+        Prepared p = prepareAndCheck(GuestVariant.BIOS_MBR, "CloudInit");
+        assertThat(p.read("/etc/cloud/cloud.cfg.d/91-azure_datasource.cfg")).contains("Azure");
+    }
+
+    @Test
+    void quietSwap() throws Exception {
+        Prepared p = prepareAndCheck(GuestVariant.QUIET_SWAP, "CloudInit");
+        String uuid = p.image().swapUuid().orElseThrow();
+        List<String> swapLines = new ArrayList<>();
+        for (String l : p.read("/etc/fstab").split("\n")) {
+            if (l.contains(uuid)) {
+                swapLines.add(l);
+            }
+        }
+        assertThat(swapLines).as("fstab lines naming the swap partition").isNotEmpty()
+                .allSatisfy(l -> assertThat(l.strip()).startsWith("#"));
+        assertThat(grubVariable(p.read("/etc/default/grub"), "GRUB_CMDLINE_LINUX_DEFAULT")).doesNotContain("quiet");
+    }
+
+    @Test
+    void dracutHostonly() throws Exception {
+        Prepared p = prepareAndCheck(GuestVariant.DRACUT_HOSTONLY, "CloudInit");
+        String kver = p.image().kernelVersion();
+        Matcher m = Pattern.compile("(?m)^\\s*initrd\\s+(\\S+)").matcher(p.read("/boot/grub/grub.cfg"));
+        assertThat(m.find()).as("grub.cfg has an initrd line").isTrue();
+        String initrd = m.group(1);
+        assertThat(initrd).contains(kver);
+        Path img = Ext4Oracle.dump(p.vhd(), p.image().rootOffset(), initrd, p.dir().resolve("initrd.img"));
+        // lsinitramfs still reads the image (it lists the original archive: like GNU cpio it stops at the first
+        // TRAILER!!! of the decompressed stream, so it cannot see a member appended after it)
+        String listing = Tools.run(TOOL, "lsinitramfs", img.toString()).output();
+        assertThat(listing).contains("usr/lib/modules/" + kver + "/modules.dep");
+        // what the kernel unpacks (init/initramfs.c): every gzip member in turn, each a cpio archive; list each
+        // decoded member with GNU cpio
+        List<Path> members = gunzipMembers(img, p.dir());
+        assertThat(members.size()).as("gzip members of the dracut initramfs").isGreaterThan(1);
+        String original = Tools.run(TOOL, "sh", "-c", "cpio -it --quiet < \"$0\"", members.get(0).toString()).output();
+        StringBuilder all = new StringBuilder();
+        for (Path member : members) {
+            all.append(Tools.run(TOOL, "sh", "-c", "cpio -it --quiet < \"$0\"", member.toString()).output());
+        }
+        for (String mod : List.of("hv_vmbus.ko", "hv_storvsc.ko", "hv_netvsc.ko")) {
+            Pattern file = Pattern.compile("(?m)/" + Pattern.quote(mod) + "(\\.(xz|zst|gz))?$");
+            assertThat(file.matcher(original).find()).as("the fixture's own archive lacks %s", mod).isFalse();
+            assertThat(all.toString()).as("cpio lists %s in the prepared initramfs", mod).containsPattern(file);
+        }
+        assertThat(all.toString()).contains("etc/modules-load.d/linuximage-hyperv.conf");
+    }
+
+    /**
+     * Splits a file of concatenated RFC 1952 gzip members and writes each member's decoded bytes to
+     * {@code dir/member-N.cpio} (test helper; the file is the test's own trusted output).
+     */
+    static List<Path> gunzipMembers(Path gz, Path dir) throws Exception {
+        byte[] d = Files.readAllBytes(gz);
+        List<Path> out = new ArrayList<>();
+        int pos = 0;
+        while (pos < d.length) {
+            if (d[pos] == 0) { // padding between members
+                pos++;
+                continue;
+            }
+            assertThat(d.length - pos).isGreaterThanOrEqualTo(18);
+            assertThat(new int[] {d[pos] & 0xff, d[pos + 1] & 0xff, d[pos + 2] & 0xff})
+                    .as("gzip magic and deflate at %d", pos).containsExactly(0x1f, 0x8b, 8);
+            int flg = d[pos + 3] & 0xff;
+            int h = pos + 10;
+            if ((flg & 4) != 0) { // FEXTRA
+                h += 2 + ((d[h] & 0xff) | (d[h + 1] & 0xff) << 8);
+            }
+            for (int bit : new int[] {8, 16}) { // FNAME, FCOMMENT: zero-terminated
+                if ((flg & bit) != 0) {
+                    while (d[h] != 0) {
+                        h++;
+                    }
+                    h++;
+                }
+            }
+            if ((flg & 2) != 0) { // FHCRC
+                h += 2;
+            }
+            java.util.zip.Inflater inf = new java.util.zip.Inflater(true);
+            inf.setInput(d, h, d.length - h);
+            Path member = dir.resolve("member-" + out.size() + ".cpio");
+            try (OutputStream o = Files.newOutputStream(member)) {
+                byte[] buf = new byte[1 << 16];
+                while (!inf.finished()) {
+                    int n = inf.inflate(buf);
+                    if (n == 0 && (inf.needsInput() || inf.needsDictionary())) {
+                        throw new AssertionError("truncated gzip member at " + pos);
+                    }
+                    o.write(buf, 0, n);
+                }
+            }
+            pos = d.length - inf.getRemaining() + 8; // CRC32 and ISIZE trailer
+            inf.end();
+            out.add(member);
+        }
+        return out;
+    }
+
+    @Test
+    void agentless() throws Exception {
+        Prepared p = prepareAndCheck(GuestVariant.AGENTLESS, "None");
+        assertThat(p.read("/usr/local/sbin/linuximage-report-ready")).startsWith("#!");
+        assertThat(p.read("/etc/systemd/system/linuximage-report-ready.service")).contains("ExecStart=");
+        assertThat(p.exists("/etc/systemd/system/multi-user.target.wants/linuximage-report-ready.service"))
+                .as("the unit is enabled (wants symlink)").isTrue();
+        String link = Tools.run(TOOL, "debugfs", "-R",
+                "stat /etc/systemd/system/multi-user.target.wants/linuximage-report-ready.service",
+                p.vhd().toAbsolutePath() + "?offset=" + p.image().rootOffset()).output();
+        assertThat(link).contains("Type: symlink").contains("linuximage-report-ready.service");
+        // no agent regenerates the SSH host keys deprovisioning removed: the SSH unit makes them before starting
+        assertThat(p.exists("/etc/ssh/ssh_host_ed25519_key")).isFalse();
+        assertThat(p.read("/etc/systemd/system/ssh.service.d/linuximage-hostkeys.conf"))
+                .contains("[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n");
+        assertThat(p.exists("/usr/sbin/waagent")).isFalse();
+        assertThat(p.exists("/etc/waagent.conf")).isFalse();
+        assertThat(p.exists("/lib/systemd/system/walinuxagent.service")).isFalse();
+    }
+
+    @Test
+    void waagent() throws Exception {
+        Prepared p = prepareAndCheck(GuestVariant.WAAGENT, "WALinuxAgent");
+        String conf = p.read("/etc/waagent.conf");
+        for (String kv : List.of("ResourceDisk.Format=y", "ResourceDisk.Filesystem=ext4",
+                "ResourceDisk.MountPoint=/mnt/resource", "ResourceDisk.EnableSwap=y", "ResourceDisk.SwapSizeMB=2048")) {
+            assertThat(conf).as("waagent.conf has %s", kv).containsPattern("(?m)^\\s*" + Pattern.quote(kv) + "\\s*$");
+        }
+    }
+
+    @Test
+    void uefiGpt() throws Exception {
+        Prepared p = prepareAndCheck(GuestVariant.UEFI_GPT, "CloudInit");
+        long off = p.image().espOffset().orElseThrow();
+        long len = p.image().espBytes().orElseThrow();
+        Path esp = extract(p.vhd(), off, len, p.dir().resolve("esp.img"));
+        Tools.run(TOOL, "fsck.vfat", "-n", esp.toString());
+        // the ESP still boots: its loader is where the firmware looks
+        Tools.run(TOOL, "mdir", "-i", esp.toString(), "::/EFI/BOOT/BOOTX64.EFI");
+    }
+}
