@@ -4,6 +4,7 @@ import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.BytesSource;
 import dev.linuximage.core.io.ConcatSource;
+import dev.linuximage.core.io.ForwardingSource;
 import dev.linuximage.core.io.ExtentVisitor;
 import dev.linuximage.core.io.OverlaySource;
 import dev.linuximage.core.io.ZeroSource;
@@ -64,7 +65,7 @@ public final class FixedVhdView implements ByteSource {
                 : Instant.now().getEpochSecond() - VhdFooter.VHD_EPOCH;
         UUID id = options.uniqueId() != null ? options.uniqueId() : UUID.randomUUID();
         byte[] footer = VhdFooter.fixed(aligned, ts & 0xFFFFFFFFL, id);
-        ByteSource base = ConcatSource.of(nonClosing(disk), new ZeroSource(aligned - size), new BytesSource(footer));
+        ByteSource base = ConcatSource.of(ForwardingSource.nonClosing(disk), new ZeroSource(aligned - size), new BytesSource(footer));
         OverlaySource overlay = new OverlaySource(base, 512, 1 << 20, null);
         List<String> notes = new ArrayList<>();
         if (aligned != size) {
@@ -72,25 +73,6 @@ public final class FixedVhdView implements ByteSource {
             GptRelocation.relocate(overlay, size, aligned, notes);
         }
         return new FixedVhdView(overlay, size, aligned, footer, notes);
-    }
-
-    private static ByteSource nonClosing(ByteSource s) {
-        return new ByteSource() {
-            @Override
-            public long size() {
-                return s.size();
-            }
-
-            @Override
-            public int read(long offset, ByteBuffer dst) throws IOException {
-                return s.read(offset, dst);
-            }
-
-            @Override
-            public void extents(long offset, long length, ExtentVisitor visitor) throws IOException {
-                s.extents(offset, length, visitor);
-            }
-        };
     }
 
     /** Size of the whole VHD file in bytes: {@link #diskSize()} + 512. */

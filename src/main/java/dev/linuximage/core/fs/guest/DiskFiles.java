@@ -5,11 +5,10 @@ import dev.linuximage.core.format.DiskImages;
 import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.format.vhd.VhdFooter;
 import dev.linuximage.core.io.ByteSource;
-import dev.linuximage.core.io.ExtentVisitor;
+import dev.linuximage.core.io.ForwardingSource;
 import dev.linuximage.core.io.FileByteSource;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -28,7 +27,7 @@ public final class DiskFiles {
         String f = format == null || format.equalsIgnoreCase("auto") ? null : format.toLowerCase(Locale.ROOT);
         DiskImage img = DiskImages.open(file, f, OpenOptions.defaults());
         if (!writable) {
-            return new Owned(img);
+            return new ForwardingSource(img.data(), img::close);
         }
         String kind = img.format() + "/" + img.subformat();
         img.close();
@@ -49,37 +48,6 @@ public final class DiskFiles {
             return DiskImages.describe(file, null, OpenOptions.defaults()).summary();
         } catch (IOException | RuntimeException e) {
             return "unknown container (" + e.getMessage() + "), " + disk.size() + " bytes";
-        }
-    }
-
-    /** The data view of an opened image that closes the image with it. */
-    private static final class Owned implements ByteSource {
-        private final DiskImage image;
-        private final ByteSource data;
-
-        Owned(DiskImage image) {
-            this.image = image;
-            this.data = image.data();
-        }
-
-        @Override
-        public long size() {
-            return data.size();
-        }
-
-        @Override
-        public int read(long offset, ByteBuffer dst) throws IOException {
-            return data.read(offset, dst);
-        }
-
-        @Override
-        public void extents(long offset, long length, ExtentVisitor visitor) throws IOException {
-            data.extents(offset, length, visitor);
-        }
-
-        @Override
-        public void close() throws IOException {
-            image.close();
         }
     }
 
