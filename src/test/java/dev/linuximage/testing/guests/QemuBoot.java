@@ -447,7 +447,28 @@ public final class QemuBoot implements AutoCloseable {
             throw new AssertionError("the console shows no kernel 'Command line:' message (no console=ttyS0?)"
                     + diagnostics());
         }
-        assertCommandLineContains(consoleText(), args);
+        try {
+            assertCommandLineContains(consoleText(), args);
+        } catch (AssertionError e) {
+            // the raw bytes around the message tell a garbled serial line from a wrong boot entry
+            String raw = console();
+            int at = raw.indexOf("Command line:");
+            String around = raw.substring(Math.max(0, at - 1500), Math.min(raw.length(), at + 1500));
+            throw new AssertionError(e.getMessage() + "\n--- raw console around the message (Java-escaped):\n"
+                    + escape(around) + diagnostics(), e);
+        }
+    }
+
+    private static String escape(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if (c == '\n' || (c >= 0x20 && c < 0x7f)) {
+                b.append(c);
+            } else {
+                b.append(String.format("\\x%02x", (int) c));
+            }
+        }
+        return b.toString();
     }
 
     /** Asserts that the kernel command line printed in {@code consoleText} has each argument as a whole word. */
