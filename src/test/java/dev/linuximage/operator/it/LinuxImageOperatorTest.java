@@ -21,8 +21,6 @@ import dev.linuximage.operator.fake.FakeJobController;
 import dev.linuximage.operator.fake.PodExecutor;
 import dev.linuximage.operator.fake.PodRun;
 import dev.linuximage.operator.reconciler.LinuxImageReconciler;
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -51,8 +49,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,6 +85,7 @@ class LinuxImageOperatorTest {
     OperatorConfig config;
 
     String ns;
+    TestNamespace k8s;
     Path disks;
 
     @BeforeEach
@@ -103,10 +100,8 @@ class LinuxImageOperatorTest {
         if (fake == null) {
             fake = new FakeJobController(client, WORK.resolve("pods")).serveLogs(server).start();
         }
-        ns = info.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "").substring(0, 12)
-                + "-" + Long.toHexString(System.nanoTime() & 0xffff);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-                .create();
+        k8s = TestNamespace.create(client, fake, info, TIMEOUT);
+        ns = k8s.name;
         disks = Files.createDirectories(WORK.resolve("claims").resolve(ns + "-disks"));
         fake.claim("disks", disks); // claim names repeat across namespaces; each test sets its own directory
         Files.createDirectories(disks.resolve("builds"));
@@ -135,46 +130,46 @@ class LinuxImageOperatorTest {
         secret("storage", "sas", "sv=2024&sig=SECRET");
         LinuxImage li = create("web", spec(true));
 
-        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
         assertThat(s.getObservedGeneration()).isEqualTo(1L);
         assertThat(s.getJobName()).isEqualTo("web-g1");
-        assertThat(cond(s, ConditionType.Ready)).isEqualTo("True/Succeeded");
-        assertThat(cond(s, ConditionType.Converted)).isEqualTo("True/Succeeded");
-        assertThat(cond(s, ConditionType.Uploaded)).isEqualTo("True/Succeeded");
-        assertThat(cond(s, ConditionType.Compliant)).isEqualTo("True/Compliant");
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("True/Succeeded");
+        assertThat(TestNamespace.cond(s, ConditionType.Converted)).isEqualTo("True/Succeeded");
+        assertThat(TestNamespace.cond(s, ConditionType.Uploaded)).isEqualTo("True/Succeeded");
+        assertThat(TestNamespace.cond(s, ConditionType.Compliant)).isEqualTo("True/Compliant");
         assertThat(s.getUpload().getBlobUrl()).isEqualTo(BLOB);
         assertThat(s.getOutput().getPath()).isEqualTo("disks:builds/web.vhd");
         assertThat(s.getCompliance().getSummary()).containsEntry("Pass", 1).containsEntry("Fixed", 1);
         assertThat(s.getCompliance().getFindings()).singleElement()
                 .satisfies(f -> assertThat(f.getId()).isEqualTo("CMDLINE-CONSOLE"));
         assertThat(s.getGenerations()).containsExactly("Gen1", "Gen2");
-        assertThat(jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("web-g1");
-        Job job = jobs().get(0);
+        assertThat(k8s.jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("web-g1");
+        Job job = k8s.jobs().get(0);
         assertThat(job.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(r -> assertThat(r.getUid()).isEqualTo(li.getMetadata().getUid()));
         // the SAS token went to the pod as a file and nowhere else
         assertThat(client.resources(LinuxImage.class).inNamespace(ns).withName("web").get().toString())
                 .doesNotContain("SECRET");
-        await(() -> reasons().containsAll(List.of("JobCreated", "Succeeded")));
+        k8s.await(() -> k8s.reasons().containsAll(List.of("JobCreated", "Succeeded")));
     }
 
     @Test
     @Order(2)
     void specChangeRunsANewJobAndRetiresTheOld() {
         create("web", spec(false));
-        awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
         int before = fake.runs();
 
         LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
         li.getSpec().getGuest().getKernelArgs().setAdd(List.of("nvme_core.io_timeout=240"));
         client.resources(LinuxImage.class).inNamespace(ns).resource(li).update();
 
-        LinuxImageStatus s = awaitStatus("web", st -> st.getObservedGeneration() == 2 && st.getPhase() == Phase.Succeeded);
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getObservedGeneration() == 2 && st.getPhase() == Phase.Succeeded);
         assertThat(s.getJobName()).isEqualTo("web-g2");
-        await(() -> jobs().size() == 1);
-        assertThat(jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("web-g2");
+        k8s.await(() -> k8s.jobs().size() == 1);
+        assertThat(k8s.jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("web-g2");
         assertThat(fake.runs()).isEqualTo(before + 1);
-        assertThat(jobs().get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        assertThat(k8s.jobs().get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
                 .containsSubsequence("--kernel-arg-add", "nvme_core.io_timeout=240");
     }
 
@@ -182,7 +177,7 @@ class LinuxImageOperatorTest {
     @Order(3)
     void unchangedSpecNeverRerunsFinishedWork() throws Exception {
         create("web", spec(false));
-        awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
         int before = fake.runs();
 
         // a label change and a re-apply of the same spec (what a GitOps re-sync does)
@@ -193,12 +188,12 @@ class LinuxImageOperatorTest {
         client.resources(LinuxImage.class).inNamespace(ns).resource(again).update();
         // the finished Job is TTL-deleted: its result is in the status already, nothing is recreated
         client.batch().v1().jobs().inNamespace(ns).withName("web-g1").delete();
-        await(() -> jobs().isEmpty());
+        k8s.await(() -> k8s.jobs().isEmpty());
         Thread.sleep(3000); // a few reconcile and recheck rounds
 
-        assertThat(jobs()).isEmpty();
+        assertThat(k8s.jobs()).isEmpty();
         assertThat(fake.runs()).isEqualTo(before);
-        LinuxImageStatus s = status("web");
+        LinuxImageStatus s = k8s.status("web");
         assertThat(s.getPhase()).isEqualTo(Phase.Succeeded);
         assertThat(s.getObservedGeneration()).isEqualTo(1L);
     }
@@ -209,13 +204,13 @@ class LinuxImageOperatorTest {
         LinuxImageSpec spec = spec(true);
         spec.getUpload().setBlobUrl(BLOB + "?sv=2024&sig=abc");
         create("web", spec);
-        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
-        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/InvalidSpec");
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/InvalidSpec");
         assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("query string");
-        await(() -> warnings().contains("InvalidSpec"));
+        k8s.await(() -> k8s.warnings().contains("InvalidSpec"));
         Thread.sleep(1500);
-        assertThat(jobs()).isEmpty();
-        assertThat(warnings()).as("one event, no retry storm").containsExactly("InvalidSpec");
+        assertThat(k8s.jobs()).isEmpty();
+        assertThat(k8s.warnings()).as("one event, no retry storm").containsExactly("InvalidSpec");
     }
 
     @Test
@@ -224,26 +219,26 @@ class LinuxImageOperatorTest {
         LinuxImageSpec spec = spec(false);
         spec.getSource().setClaimName("later");
         create("web", spec);
-        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
-        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/MissingClaim");
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/MissingClaim");
         assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("'later'");
-        assertThat(jobs()).isEmpty();
-        await(() -> warnings().contains("MissingClaim"));
+        assertThat(k8s.jobs()).isEmpty();
+        k8s.await(() -> k8s.warnings().contains("MissingClaim"));
 
         fake.claim("later", disks);
         createClaim("later");
-        s = awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
-        assertThat(cond(s, ConditionType.Ready)).isEqualTo("True/Succeeded");
-        assertThat(jobs()).hasSize(1);
+        s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("True/Succeeded");
+        assertThat(k8s.jobs()).hasSize(1);
     }
 
     @Test
     @Order(6)
     void missingSecretEndsInMissingCredentials() {
         create("web", spec(true)); // no Secret "storage"
-        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
-        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/MissingCredentials");
-        await(() -> warnings().contains("MissingCredentials"));
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/MissingCredentials");
+        k8s.await(() -> k8s.warnings().contains("MissingCredentials"));
     }
 
     @Test
@@ -257,15 +252,15 @@ class LinuxImageOperatorTest {
                                         List.of(Evidence.of("/usr/bin/cloud-init", "absent")), null),
                                 new Finding("CMDLINE-CONSOLE", FindingStatus.Pass, "ok", List.of(), null))))))));
         create("web", spec(false));
-        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
-        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/NotCompliant");
-        assertThat(cond(s, ConditionType.Compliant)).isEqualTo("False/NotCompliant");
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/NotCompliant");
+        assertThat(TestNamespace.cond(s, ConditionType.Compliant)).isEqualTo("False/NotCompliant");
         assertThat(s.getCompliance().getFindings()).singleElement().satisfies(f -> {
             assertThat(f.getId()).isEqualTo("PROVISION-AGENT");
             assertThat(f.getStatus()).isEqualTo("Fail");
             assertThat(f.getEvidence()).isEqualTo("/usr/bin/cloud-init=absent");
         });
-        await(() -> warnings().contains("NotCompliant"));
+        k8s.await(() -> k8s.warnings().contains("NotCompliant"));
     }
 
     @Test
@@ -276,7 +271,7 @@ class LinuxImageOperatorTest {
             return new PodExecutor.PodOutcome(137, null);
         });
         create("web", spec(false));
-        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
         Condition ready = s.condition(ConditionType.Ready).orElseThrow();
         assertThat(ready.getReason()).isEqualTo("JobFailed");
         assertThat(ready.getMessage()).contains("OutOfMemoryError").contains("web-g1");
@@ -293,13 +288,13 @@ class LinuxImageOperatorTest {
             return success();
         }));
         create("web", spec(false));
-        LinuxImageStatus s = awaitStatus("web", st -> st.getProgress() != null
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getProgress() != null
                 && Integer.valueOf(42).equals(st.getProgress().getPercent()));
         assertThat(s.getPhase()).isEqualTo(Phase.Running);
         assertThat(s.getProgress().getStage()).isEqualTo("convert");
-        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/Running");
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/Running");
         release.countDown();
-        s = awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
         assertThat(s.getProgress().getPercent()).isEqualTo(100);
     }
 
@@ -307,10 +302,10 @@ class LinuxImageOperatorTest {
     @Order(10)
     void deletionRemovesTheJobThroughOwnerReferences() {
         create("web", spec(false));
-        awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
-        assertThat(jobs()).hasSize(1);
+        k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        assertThat(k8s.jobs()).hasSize(1);
         client.resources(LinuxImage.class).inNamespace(ns).withName("web").delete();
-        await(() -> jobs().isEmpty() && client.pods().inNamespace(ns).list().getItems().isEmpty());
+        k8s.await(() -> k8s.jobs().isEmpty() && client.pods().inNamespace(ns).list().getItems().isEmpty());
     }
 
     @Test
@@ -323,13 +318,13 @@ class LinuxImageOperatorTest {
                 .endSpec().endTemplate().endSpec().build();
         client.batch().v1().jobs().resource(foreign).create();
         create("web", spec(false));
-        LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Failed);
-        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/JobNameConflict");
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/JobNameConflict");
         assertThat(s.getJobName()).isNull();
-        await(() -> warnings().contains("JobNameConflict"));
-        assertThat(jobs()).singleElement().satisfies(j -> assertThat(j.getMetadata().getUid())
+        k8s.await(() -> k8s.warnings().contains("JobNameConflict"));
+        assertThat(k8s.jobs()).singleElement().satisfies(j -> assertThat(j.getMetadata().getUid())
                 .isEqualTo(client.batch().v1().jobs().inNamespace(ns).withName("web-g1").get().getMetadata().getUid()));
-        assertThat(jobs().get(0).getMetadata().getOwnerReferences()).isEmpty();
+        assertThat(k8s.jobs().get(0).getMetadata().getOwnerReferences()).isEmpty();
     }
 
     @Test
@@ -352,13 +347,13 @@ class LinuxImageOperatorTest {
             return success();
         }));
         create("web", spec(false));
-        awaitStatus("web", st -> st.getPhase() == Phase.Running || st.getPhase() == Phase.Pending);
-        assertThat(jobs()).hasSize(1);
+        k8s.awaitStatus("web", st -> st.getPhase() == Phase.Running || st.getPhase() == Phase.Pending);
+        assertThat(k8s.jobs()).hasSize(1);
 
         operator.stop();
         release.countDown(); // the Job finishes while no operator runs
-        await(() -> jobs().get(0).getStatus() != null && jobs().get(0).getStatus().getSucceeded() != null
-                && jobs().get(0).getStatus().getSucceeded() == 1);
+        k8s.await(() -> k8s.jobs().get(0).getStatus() != null && k8s.jobs().get(0).getStatus().getSucceeded() != null
+                && k8s.jobs().get(0).getStatus().getSucceeded() == 1);
         int runs = fake.runs();
 
         Operator fresh = new Operator(o -> o.withKubernetesClient(client)
@@ -368,9 +363,9 @@ class LinuxImageOperatorTest {
         fresh.register(new LinuxImageReconciler(client, config));
         fresh.start();
         try {
-            LinuxImageStatus s = awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+            LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
             assertThat(s.getJobName()).isEqualTo("web-g1");
-            assertThat(jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("web-g1");
+            assertThat(k8s.jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("web-g1");
             assertThat(fake.runs()).isEqualTo(runs);
         } finally {
             fresh.stop();
@@ -444,57 +439,4 @@ class LinuxImageOperatorTest {
                         .encodeToString(value.getBytes(StandardCharsets.UTF_8))).build()).create();
     }
 
-    List<Job> jobs() {
-        return client.batch().v1().jobs().inNamespace(ns).list().getItems();
-    }
-
-    List<String> reasons() {
-        return client.v1().events().inNamespace(ns).list().getItems().stream().map(Event::getReason).toList();
-    }
-
-    List<String> warnings() {
-        return client.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> "Warning".equals(e.getType())).map(Event::getReason).toList();
-    }
-
-    LinuxImageStatus status(String name) {
-        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName(name).get();
-        return li == null ? null : li.getStatus();
-    }
-
-    LinuxImageStatus awaitStatus(String name, Function<LinuxImageStatus, Boolean> condition) {
-        await(() -> {
-            LinuxImageStatus s = status(name);
-            return s != null && s.getPhase() != null && condition.apply(s);
-        });
-        return status(name);
-    }
-
-    void await(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out; status: " + describe());
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
-
-    String describe() {
-        var all = client.resources(LinuxImage.class).inNamespace(ns).list().getItems();
-        return all.stream().map(li -> li.getMetadata().getName() + " gen=" + li.getMetadata().getGeneration() + " "
-                + (li.getStatus() == null ? "no status" : li.getStatus().getPhase() + " "
-                + li.getStatus().getConditions())).toList() + " jobs=" + jobs().stream()
-                .map(j -> j.getMetadata().getName()).toList() + " events=" + reasons();
-    }
-
-    static String cond(LinuxImageStatus s, ConditionType t) {
-        Condition c = s.condition(t).orElseThrow();
-        return c.getStatus() + "/" + c.getReason();
-    }
 }

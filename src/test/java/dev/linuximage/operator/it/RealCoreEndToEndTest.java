@@ -4,7 +4,6 @@ import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobType;
-import dev.linuximage.operator.api.v1alpha1.Condition;
 import dev.linuximage.operator.api.v1alpha1.ConditionType;
 import dev.linuximage.operator.api.v1alpha1.CredentialsSpec;
 import dev.linuximage.operator.api.v1alpha1.FindingEntry;
@@ -23,8 +22,6 @@ import dev.linuximage.operator.fake.PodExecutor;
 import dev.linuximage.operator.fake.PodRun;
 import dev.linuximage.testsupport.AzuriteExtension;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -62,8 +59,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -115,6 +110,7 @@ class RealCoreEndToEndTest {
     Operator operator;
 
     String ns;
+    TestNamespace k8s;
 
     @BeforeEach
     void setUp(TestInfo info) throws Exception {
@@ -138,10 +134,8 @@ class RealCoreEndToEndTest {
             azurite.start();
             azurite.serviceClient().getBlobContainerClient(CONTAINER).create();
         }
-        ns = info.getTestMethod().orElseThrow().getName().toLowerCase().replaceAll("[^a-z0-9]", "").substring(0, 12)
-                + "-" + Long.toHexString(System.nanoTime() & 0xffff);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-                .create();
+        k8s = TestNamespace.create(client, fake, info, TIMEOUT);
+        ns = k8s.name;
         client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
                 .withNewMetadata().withName("disks").endMetadata()
                 .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
@@ -185,13 +179,13 @@ class RealCoreEndToEndTest {
         spec.setUpload(new UploadSpec(blobUrl, CredentialsSpec.secret("storage")));
         create("sample", spec);
 
-        LinuxImageStatus s = awaitStatus("sample", st -> st.getPhase().isTerminal());
-        assertThat(s.getPhase()).as(describe()).isEqualTo(Phase.Succeeded);
-        assertThat(cond(s, ConditionType.Ready)).isEqualTo("True/Succeeded");
-        assertThat(cond(s, ConditionType.Converted)).isEqualTo("True/Succeeded");
-        assertThat(cond(s, ConditionType.Patched)).isEqualTo("True/Succeeded");
-        assertThat(cond(s, ConditionType.Compliant)).isEqualTo("True/Compliant");
-        assertThat(cond(s, ConditionType.Uploaded)).isEqualTo("True/Succeeded");
+        LinuxImageStatus s = k8s.awaitStatus("sample", st -> st.getPhase().isTerminal());
+        assertThat(s.getPhase()).as(k8s.describe()).isEqualTo(Phase.Succeeded);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("True/Succeeded");
+        assertThat(TestNamespace.cond(s, ConditionType.Converted)).isEqualTo("True/Succeeded");
+        assertThat(TestNamespace.cond(s, ConditionType.Patched)).isEqualTo("True/Succeeded");
+        assertThat(TestNamespace.cond(s, ConditionType.Compliant)).isEqualTo("True/Compliant");
+        assertThat(TestNamespace.cond(s, ConditionType.Uploaded)).isEqualTo("True/Succeeded");
         assertThat(s.getCompliance().getSummary()).containsKey("Fixed");
         assertThat(s.getCompliance().getSummary().get("Fixed")).isPositive();
         assertThat(s.getCompliance().getSummary()).doesNotContainKey("Fail");
@@ -233,7 +227,7 @@ class RealCoreEndToEndTest {
         assertThat(args).contains("--sas-file").noneMatch(a -> a.contains(signature));
         assertThat(pod.getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getValue)
                 .noneMatch(v -> v != null && v.contains(signature));
-        await(() -> reasons().contains("Succeeded"));
+        k8s.await(() -> k8s.reasons().contains("Succeeded"));
         String everything = Serialization.asJson(client.resources(LinuxImage.class).inNamespace(ns)
                 .withName("sample").get()) + Serialization.asJson(client.v1().events().inNamespace(ns).list())
                 + Serialization.asJson(client.batch().v1().jobs().inNamespace(ns).list()) + log;
@@ -248,13 +242,13 @@ class RealCoreEndToEndTest {
 
         create("audit", spec(Mode.Audit));
 
-        LinuxImageStatus s = awaitStatus("audit", st -> st.getPhase().isTerminal());
-        assertThat(s.getPhase()).as(describe()).isEqualTo(Phase.Failed);
-        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/NotCompliant");
-        assertThat(cond(s, ConditionType.Compliant)).isEqualTo("False/NotCompliant");
-        assertThat(cond(s, ConditionType.Converted)).isEqualTo("False/NotRequested");
-        assertThat(cond(s, ConditionType.Patched)).isEqualTo("False/NotRequested");
-        assertThat(cond(s, ConditionType.Uploaded)).isEqualTo("False/NotRequested");
+        LinuxImageStatus s = k8s.awaitStatus("audit", st -> st.getPhase().isTerminal());
+        assertThat(s.getPhase()).as(k8s.describe()).isEqualTo(Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/NotCompliant");
+        assertThat(TestNamespace.cond(s, ConditionType.Compliant)).isEqualTo("False/NotCompliant");
+        assertThat(TestNamespace.cond(s, ConditionType.Converted)).isEqualTo("False/NotRequested");
+        assertThat(TestNamespace.cond(s, ConditionType.Patched)).isEqualTo("False/NotRequested");
+        assertThat(TestNamespace.cond(s, ConditionType.Uploaded)).isEqualTo("False/NotRequested");
         assertThat(s.getCompliance().getSummary().get("Fail")).isPositive();
         assertThat(s.getCompliance().getFindings()).filteredOn(f -> f.getId().equals("CMDLINE-CONSOLE"))
                 .singleElement().satisfies(f -> assertThat(f.getStatus()).isEqualTo("Fail"));
@@ -262,7 +256,7 @@ class RealCoreEndToEndTest {
         assertThat(s.getOutput()).isNull();
         assertThat(s.getUpload()).isNull();
         assertThat(fake.log(ns, onlyPod().getMetadata().getName())).contains("LINUXIMAGE-PROGRESS");
-        await(() -> warnings().contains("NotCompliant"));
+        k8s.await(() -> k8s.warnings().contains("NotCompliant"));
 
         assertThat(sha256(sample)).as("Audit never writes the source").isEqualTo(before);
         assertThat(listing(disks)).as("Audit writes nothing on the claim").isEqualTo(filesBefore);
@@ -275,11 +269,11 @@ class RealCoreEndToEndTest {
         spec.getSource().setPath("builds/absent.qcow2");
         create("absent", spec);
 
-        LinuxImageStatus s = awaitStatus("absent", st -> st.getPhase().isTerminal());
-        assertThat(s.getPhase()).as(describe()).isEqualTo(Phase.Failed);
-        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/SourceNotFound");
+        LinuxImageStatus s = k8s.awaitStatus("absent", st -> st.getPhase().isTerminal());
+        assertThat(s.getPhase()).as(k8s.describe()).isEqualTo(Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/SourceNotFound");
         assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("absent.qcow2");
-        await(() -> warnings().contains("SourceNotFound"));
+        k8s.await(() -> k8s.warnings().contains("SourceNotFound"));
     }
 
     /** After the first test: the VHD on the claim is already converted and patched, so only the upload runs. */
@@ -297,18 +291,18 @@ class RealCoreEndToEndTest {
         spec.setUpload(new UploadSpec(blobUrl, CredentialsSpec.secret("storage")));
         create("denied", spec);
 
-        LinuxImageStatus s = awaitStatus("denied", st -> st.getPhase().isTerminal());
-        assertThat(s.getPhase()).as(describe()).isEqualTo(Phase.Failed);
-        assertThat(cond(s, ConditionType.Ready)).as(describe()).isEqualTo("False/UploadUnauthorized");
+        LinuxImageStatus s = k8s.awaitStatus("denied", st -> st.getPhase().isTerminal());
+        assertThat(s.getPhase()).as(k8s.describe()).isEqualTo(Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).as(k8s.describe()).isEqualTo("False/UploadUnauthorized");
         // what was done before the upload failed stays visible
-        assertThat(cond(s, ConditionType.Converted)).isEqualTo("True/Succeeded");
-        assertThat(cond(s, ConditionType.Patched)).isEqualTo("True/Succeeded");
-        assertThat(cond(s, ConditionType.Compliant)).isEqualTo("True/Compliant");
-        assertThat(cond(s, ConditionType.Uploaded)).isEqualTo("False/UploadUnauthorized");
+        assertThat(TestNamespace.cond(s, ConditionType.Converted)).isEqualTo("True/Succeeded");
+        assertThat(TestNamespace.cond(s, ConditionType.Patched)).isEqualTo("True/Succeeded");
+        assertThat(TestNamespace.cond(s, ConditionType.Compliant)).isEqualTo("True/Compliant");
+        assertThat(TestNamespace.cond(s, ConditionType.Uploaded)).isEqualTo("False/UploadUnauthorized");
         assertThat(s.getOutput().getVirtualSize()).isEqualTo(ALIGNED_SIZE);
         assertThat(s.getUpload()).isNull();
         assertThat(container.getBlobClient("denied-" + ns + ".vhd").exists()).isFalse();
-        await(() -> warnings().contains("UploadUnauthorized"));
+        k8s.await(() -> k8s.warnings().contains("UploadUnauthorized"));
         String everything = Serialization.asJson(client.resources(LinuxImage.class).inNamespace(ns)
                 .withName("denied").get()) + Serialization.asJson(client.v1().events().inNamespace(ns).list())
                 + fake.log(ns, onlyPod().getMetadata().getName());
@@ -394,61 +388,6 @@ class RealCoreEndToEndTest {
         List<Pod> pods = client.pods().inNamespace(ns).list().getItems();
         assertThat(pods).hasSize(1);
         return pods.get(0);
-    }
-
-    List<String> reasons() {
-        return client.v1().events().inNamespace(ns).list().getItems().stream().map(Event::getReason).toList();
-    }
-
-    List<String> warnings() {
-        return client.v1().events().inNamespace(ns).list().getItems().stream()
-                .filter(e -> "Warning".equals(e.getType())).map(Event::getReason).toList();
-    }
-
-    LinuxImageStatus status(String name) {
-        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName(name).get();
-        return li == null ? null : li.getStatus();
-    }
-
-    LinuxImageStatus awaitStatus(String name, Function<LinuxImageStatus, Boolean> condition) {
-        await(() -> {
-            LinuxImageStatus s = status(name);
-            return s != null && s.getPhase() != null && condition.apply(s);
-        });
-        return status(name);
-    }
-
-    void await(BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out; " + describe());
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
-
-    String describe() {
-        StringBuilder sb = new StringBuilder();
-        for (LinuxImage li : client.resources(LinuxImage.class).inNamespace(ns).list().getItems()) {
-            sb.append(li.getMetadata().getName()).append(": ").append(li.getStatus() == null ? "no status"
-                    : li.getStatus().getPhase() + " " + li.getStatus().getConditions()).append('\n');
-        }
-        for (Pod p : client.pods().inNamespace(ns).list().getItems()) {
-            sb.append("pod ").append(p.getMetadata().getName()).append(" log:\n")
-                    .append(fake.log(ns, p.getMetadata().getName()));
-        }
-        return sb.toString();
-    }
-
-    static String cond(LinuxImageStatus s, ConditionType t) {
-        Condition c = s.condition(t).orElseThrow();
-        return c.getStatus() + "/" + c.getReason();
     }
 
     static String sha256(Path file) throws Exception {
