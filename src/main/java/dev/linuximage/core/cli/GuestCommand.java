@@ -63,7 +63,10 @@ public class GuestCommand implements Callable<Integer> {
                         + " LABEL=...")
         String fsDevice;
 
-        abstract boolean writes();
+        /** Whether the command edits the guest (the disk is then opened writable unless it is a dry run). */
+        boolean writes() {
+            return false;
+        }
 
         boolean dryRun() {
             return false;
@@ -103,13 +106,24 @@ public class GuestCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List a guest directory.")
-    static class Ls extends Base {
+    /** A command that edits the guest, with {@code --dry-run}. */
+    abstract static class Writing extends Base {
+        @Option(names = "--dry-run", description = "show what would change; write nothing")
+        boolean dry;
+
         @Override
         boolean writes() {
-            return false;
+            return true;
         }
 
+        @Override
+        boolean dryRun() {
+            return dry;
+        }
+    }
+
+    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List a guest directory.")
+    static class Ls extends Base {
         @Override
         int run(GuestDisk guest, PrintStream out) throws IOException {
             Optional<GuestFiles.FileInfo> st = guest.stat(guestPath);
@@ -144,11 +158,6 @@ public class GuestCommand implements Callable<Integer> {
     @Command(name = "cat", mixinStandardHelpOptions = true, description = "Print a guest file (symlinks followed).")
     static class Cat extends Base {
         @Override
-        boolean writes() {
-            return false;
-        }
-
-        @Override
         int run(GuestDisk guest, PrintStream out) throws IOException {
             guest.copyTo(guestPath, out);
             return ExitCodes.OK;
@@ -157,25 +166,12 @@ public class GuestCommand implements Callable<Integer> {
 
     @Command(name = "put", mixinStandardHelpOptions = true,
             description = "Replace or create a guest file with the content of a local file.")
-    static class Put extends Base {
+    static class Put extends Writing {
         @Parameters(index = "2", paramLabel = "<local-file>")
         Path local;
 
         @Option(names = "--mode", paramLabel = "OCTAL", description = "permission bits, e.g. 0644")
         String mode;
-
-        @Option(names = "--dry-run", description = "show what would change; write nothing")
-        boolean dry;
-
-        @Override
-        boolean writes() {
-            return true;
-        }
-
-        @Override
-        boolean dryRun() {
-            return dry;
-        }
 
         @Override
         int run(GuestDisk guest, PrintStream out) throws IOException {
@@ -194,20 +190,7 @@ public class GuestCommand implements Callable<Integer> {
     }
 
     @Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a guest file, symlink or empty dir.")
-    static class Rm extends Base {
-        @Option(names = "--dry-run", description = "show what would change; write nothing")
-        boolean dry;
-
-        @Override
-        boolean writes() {
-            return true;
-        }
-
-        @Override
-        boolean dryRun() {
-            return dry;
-        }
-
+    static class Rm extends Writing {
         @Override
         int run(GuestDisk guest, PrintStream out) throws IOException {
             if (!guest.delete(guestPath)) {
