@@ -3,7 +3,6 @@ package dev.linuximage.core.cli;
 import dev.linuximage.core.compliance.ComplianceRunner;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;
-import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.fs.guest.ChangeLog;
 import dev.linuximage.core.fs.guest.GuestDisk;
 import dev.linuximage.core.fs.guest.GuestOptions;
@@ -33,8 +32,8 @@ public class CheckCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<disk>", description = "disk in any supported format")
     Path disk;
 
-    @Option(names = "--format", description = "input format (skip detection): raw, vhd, vhdx, qcow2, vmdk, vdi, ova")
-    String format;
+    @Mixin
+    InputMixin in;
 
     @Mixin
     PatchOptionsMixin patch;
@@ -52,7 +51,7 @@ public class CheckCommand implements Callable<Integer> {
             }
             PatchOptions options = patch.resolve();
             results.progress("inspect", 0, "opening " + disk.getFileName());
-            try (DiskImage image = DiskImages.open(disk, format, OpenOptions.defaults());
+            try (DiskImage image = DiskImages.open(disk, in.format(), in.openOptions());
                  GuestDisk guest = GuestDisk.open(image.data(), GuestOptions.readOnly(), new ChangeLog())) {
                 String kind = image.format() + "-" + image.subformat();
                 ContainerFacts container = new ContainerFacts(kind.equals("vhd-fixed") ? "vhd-fixed" : kind,

@@ -9,6 +9,7 @@ import dev.linuximage.core.format.vhd.VhdFooter;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.SparseFileWriter;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -40,8 +41,8 @@ public class ConvertCommand implements Callable<Integer> {
     @Parameters(index = "1", description = "output fixed VHD")
     Path output;
 
-    @Option(names = "--format", description = "input format (skip detection): raw, vhd, vhdx, qcow2, vmdk, vdi, ova")
-    String format;
+    @Mixin
+    InputMixin in;
 
     @Option(names = "--max-size", defaultValue = "1023G",
             description = "refuse disks larger than SIZE once aligned (bytes, or with K/M/G/T suffix; default ${DEFAULT-VALUE})")
@@ -98,8 +99,9 @@ public class ConvertCommand implements Callable<Integer> {
         if (Files.exists(output) && Files.isSameFile(input, output)) {
             throw new CoreException(ExitCodes.USAGE, "output must differ from input");
         }
-        OpenOptions opts = new OpenOptions(!noVerifyManifest, OpenOptions.DEFAULT_MAX_VIRTUAL_SIZE);
-        try (DiskImage img = DiskImages.open(input, format, opts)) {
+        OpenOptions opts = new OpenOptions(!noVerifyManifest, OpenOptions.DEFAULT_MAX_VIRTUAL_SIZE,
+                in.openOptions().ovaDisk());
+        try (DiskImage img = DiskImages.open(input, in.format(), opts)) {
             for (String w : img.warnings()) {
                 err.println("warning: " + w);
             }

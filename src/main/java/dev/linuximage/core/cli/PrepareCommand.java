@@ -3,7 +3,6 @@ package dev.linuximage.core.cli;
 import dev.linuximage.core.compliance.ComplianceRunner;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;
-import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.format.vhd.FixedVhdOptions;
 import dev.linuximage.core.format.vhd.FixedVhdView;
 import dev.linuximage.core.format.vhd.VhdFooter;
@@ -55,8 +54,8 @@ public class PrepareCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<input>", description = "disk in any supported format")
     Path input;
 
-    @Option(names = "--format", description = "input format (skip detection): raw, vhd, vhdx, qcow2, vmdk, vdi, ova")
-    String format;
+    @Mixin
+    InputMixin in;
 
     @Option(names = "--output", paramLabel = "out.vhd",
             description = "fixed VHD to write (default: next to the input, extension .vhd)")
@@ -102,7 +101,7 @@ public class PrepareCommand implements Callable<Integer> {
         if (Files.exists(out) && Files.isSameFile(out, input)) {
             throw new CoreException(ExitCodes.USAGE, "the output would overwrite the input: give --output");
         }
-        PrepareState state = PrepareState.of(input, options, format);
+        PrepareState state = PrepareState.of(input, options, in.identity());
         PrepareState.Outcome outcome = state.completedAt(out);
         if (outcome != null) {
             results.progress("patch", 60, "already converted and patched for this input: " + out.getFileName());
@@ -161,7 +160,7 @@ public class PrepareCommand implements Callable<Integer> {
     }
 
     private ResultOutputMixin.Done streamed(PatchOptions options) throws Exception {
-        PrepareState state = PrepareState.of(input, options, format);
+        PrepareState state = PrepareState.of(input, options, in.identity());
         try (DiskImage image = open();
              OverlaySource overlay = new OverlaySource(image.data(), 64 << 10, 256L << 20,
                      workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir")))) {
@@ -184,7 +183,7 @@ public class PrepareCommand implements Callable<Integer> {
     }
 
     private DiskImage open() throws IOException {
-        DiskImage image = DiskImages.open(input, format, OpenOptions.defaults());
+        DiskImage image = DiskImages.open(input, in.format(), in.openOptions());
         image.warnings().forEach(w -> note("warning: " + w));
         return image;
     }

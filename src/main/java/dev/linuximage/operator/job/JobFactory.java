@@ -172,6 +172,10 @@ public final class JobFactory {
             a.add("--format");
             a.add(spec.getSource().getFormat());
         }
+        if (spec.getSource().getOvaDisk() != null) {
+            a.add("--ova-disk");
+            a.add(spec.getSource().getOvaDisk());
+        }
         if (!audit) {
             if (!stream) {
                 a.add("--output");

@@ -206,8 +206,10 @@ class JobFactoryTest {
         out.setStreamToUpload(true);
         stream.setOutput(out);
         stream.setUpload(new UploadSpec(BLOB, CredentialsSpec.secret("storage")));
-        LinuxImageSpec local = prepare("c.qcow2");
-        LinuxImageSpec audit = prepare("d.qcow2");
+        LinuxImageSpec local = prepare("c.ova");
+        local.getSource().setOvaDisk("vmdisk2");
+        LinuxImageSpec audit = prepare("d.ova");
+        audit.getSource().setOvaDisk("2");
         audit.setMode(Mode.Audit);
         audit.getGuest().getDeprovision().setRemoveUsers(List.of("builder"));
         audit.getGuest().getKernelArgs().setAdd(List.of("nvme_core.io_timeout=240"));
@@ -217,6 +219,10 @@ class JobFactoryTest {
                     .parseArgs(args.toArray(String[]::new));
             assertThat(parsed.subcommand().commandSpec().name()).as("%s", args)
                     .isEqualTo(spec.getMode() == Mode.Audit ? "check" : "prepare");
+            if (spec.getSource().getOvaDisk() != null) {
+                assertThat(parsed.subcommand().matchedOptionValue("--ova-disk", "")).as("%s", args)
+                        .isEqualTo(spec.getSource().getOvaDisk());
+            }
         }
     }
 

@@ -32,7 +32,9 @@ import java.util.regex.Pattern;
  * Reads an OVA (DMTF DSP0243 OVF 2.x, §5: a tar whose first member is the .ovf descriptor, optionally a .mf
  * manifest). The OVF's DiskSection/References name the disk file; the disk (usually a streamOptimized VMDK) is read
  * in place inside the tar. When a manifest is present every digest in it is verified (SHA-1, SHA-256, SHA-512);
- * a mismatch or a file named in the OVF but missing from the archive is refused. Only the first disk is opened.
+ * a mismatch or a file named in the OVF but missing from the archive is refused. The first disk of the DiskSection
+ * (the boot disk by convention) is opened unless {@link OpenOptions#ovaDisk()} names another; with several disks a
+ * warning lists them all.
  */
 public final class OvaReader {
     static final String F = "ova";
@@ -62,12 +64,15 @@ public final class OvaReader {
         Check.that(ovf.size() <= (4 << 20), F, "ovf size", ovf.size(), "descriptor larger than 4 MiB");
         List<String> warnings = new ArrayList<>();
         byte[] ovfBytes = tar.readBytes(ovf.offset(), (int) ovf.size());
-        List<String> diskFiles = diskFiles(ovfBytes);
-        Check.that(!diskFiles.isEmpty(), F, "DiskSection", 0, "the OVF names no disk");
-        if (diskFiles.size() > 1) {
-            warnings.add("OVA has " + diskFiles.size() + " disks; only the first (" + diskFiles.get(0) + ") is used");
+        List<OvfDisk> disks = disks(ovfBytes);
+        Check.that(!disks.isEmpty(), F, "DiskSection", 0, "the OVF names no disk");
+        OvfDisk chosen = choose(disks, opts.ovaDisk());
+        if (disks.size() > 1) {
+            warnings.add("OVA has " + disks.size() + " disks (" + String.join(", ", disks.stream()
+                    .map(OvfDisk::describe).toList()) + "); using " + chosen.describe()
+                    + (opts.ovaDisk() == null ? "; choose another with --ova-disk" : ""));
         }
-        String diskName = diskFiles.get(0);
+        String diskName = chosen.file();
         TarIndex.Entry disk = byName.get(diskName);
         Check.that(disk != null, F, "disk file", diskName, "named in the OVF but not in the archive");
         TarIndex.Entry mf = entries.stream().filter(e -> e.name().toLowerCase(java.util.Locale.ROOT).endsWith(".mf"))
@@ -86,7 +91,28 @@ public final class OvaReader {
                 List.<java.io.Closeable>of(inner::close, tar));
     }
 
-    static List<String> diskFiles(byte[] ovf) {
+    /** A disk of the OVF's DiskSection: its position (1-based), {@code ovf:diskId} and archive member name. */
+    record OvfDisk(int position, String id, String file) {
+        String describe() {
+            return "#" + position + " " + (id.isEmpty() ? "" : id + "=") + file;
+        }
+    }
+
+    /** The disk {@code choice} names (position, diskId or file name), or the first when {@code choice} is null. */
+    static OvfDisk choose(List<OvfDisk> disks, String choice) {
+        if (choice == null || choice.isBlank()) {
+            return disks.get(0);
+        }
+        for (OvfDisk d : disks) {
+            if (choice.equals(Integer.toString(d.position())) || choice.equals(d.id()) || choice.equals(d.file())) {
+                return d;
+            }
+        }
+        throw new FormatException(F, "--ova-disk", choice, "no such disk in the OVF; it has "
+                + String.join(", ", disks.stream().map(OvfDisk::describe).toList()));
+    }
+
+    static List<OvfDisk> disks(byte[] ovf) {
         Document doc;
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
@@ -107,7 +133,7 @@ public final class OvaReader {
             Element e = (Element) refs.item(i);
             files.put(attr(e, "id"), attr(e, "href"));
         }
-        List<String> out = new ArrayList<>();
+        List<OvfDisk> out = new ArrayList<>();
         NodeList disks = doc.getElementsByTagNameNS("*", "Disk");
         for (int i = 0; i < disks.getLength(); i++) {
             Element d = (Element) disks.item(i);
@@ -119,7 +145,7 @@ public final class OvaReader {
             Check.that(href != null, F, "Disk fileRef", ref, "references no File element");
             Check.that(!href.contains(":") && !href.startsWith("/") && !href.contains(".."), F, "File href", href,
                     "only plain member names inside the archive are allowed");
-            out.add(href);
+            out.add(new OvfDisk(out.size() + 1, attr(d, "diskId"), href));
         }
         return out;
     }

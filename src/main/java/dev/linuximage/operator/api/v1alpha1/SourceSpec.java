@@ -30,6 +30,13 @@ public class SourceSpec {
     @Size(max = 8)
     private String format;
 
+    @JsonPropertyDescription("For an OVA holding several disks: the disk to convert, by its position in the OVF's "
+            + "DiskSection (1, 2, ...), its ovf:diskId or its file name. Default: the first disk (the boot disk by "
+            + "convention).")
+    @Pattern("^[A-Za-z0-9_.][A-Za-z0-9_.:-]*$")
+    @Size(max = 255)
+    private String ovaDisk;
+
     public SourceSpec() {
     }
 
@@ -62,14 +69,23 @@ public class SourceSpec {
         this.format = format;
     }
 
+    public String getOvaDisk() {
+        return ovaDisk;
+    }
+
+    public void setOvaDisk(String ovaDisk) {
+        this.ovaDisk = ovaDisk;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof SourceSpec s && java.util.Objects.equals(claimName, s.claimName)
-                && java.util.Objects.equals(path, s.path) && java.util.Objects.equals(format, s.format);
+                && java.util.Objects.equals(path, s.path) && java.util.Objects.equals(format, s.format)
+                && java.util.Objects.equals(ovaDisk, s.ovaDisk);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(claimName, path, format);
+        return java.util.Objects.hash(claimName, path, format, ovaDisk);
     }
 }
