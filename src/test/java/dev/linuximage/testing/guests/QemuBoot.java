@@ -391,21 +391,29 @@ public final class QemuBoot implements AutoCloseable {
      */
     public MatchResult awaitConsole(Pattern pattern, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (console) {
-            while (true) {
-                Matcher m = pattern.matcher(plainText(console.toString()));
-                if (m.find()) {
-                    return new MatchResult(m.group(), groups(m), uptime());
+        while (true) {
+            // Match outside the lock: the pump thread must never wait for a regex over the whole console, or QEMU's
+            // serial output backs up and the guest's early console (which gives up after a bounded wait) drops bytes.
+            String raw;
+            synchronized (console) {
+                raw = console.toString();
+            }
+            Matcher m = pattern.matcher(plainText(raw));
+            if (m.find()) {
+                return new MatchResult(m.group(), groups(m), uptime());
+            }
+            if (!process.isAlive() && !pump.isAlive()) {
+                throw new AssertionError("QEMU exited (code " + process.exitValue() + ") before the console showed /"
+                        + pattern + "/" + diagnostics());
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new AssertionError("console did not show /" + pattern + "/ within " + timeout + diagnostics());
+            }
+            synchronized (console) {
+                if (console.length() == raw.length()) {
+                    console.wait(Math.min(1000, Math.max(1, left / 1_000_000)));
                 }
-                if (!process.isAlive() && !pump.isAlive()) {
-                    throw new AssertionError("QEMU exited (code " + process.exitValue() + ") before the console showed /"
-                            + pattern + "/" + diagnostics());
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError("console did not show /" + pattern + "/ within " + timeout + diagnostics());
-                }
-                console.wait(Math.min(1000, Math.max(1, left / 1_000_000)));
             }
         }
     }
