@@ -1,6 +1,7 @@
 package dev.linuximage.core.format;
 
 import dev.linuximage.core.io.ByteSource;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The two read paths of compressed clusters/grains (see {@code MappedSource}): whole clusters are decompressed straight
@@ -72,6 +74,48 @@ class CompressedReadPathTest {
                 src.readFully(o, b);
             }
             assertThat(odd).isEqualTo(whole);
+        }
+    }
+
+    @Test
+    void aCorruptCompressedClusterIsAFormatErrorOnBothPaths() throws Exception {
+        Path dir = Tools.scratch("compressed-corrupt");
+        Path raw = dir.resolve("disk.raw");
+        Files.write(raw, java.util.Arrays.copyOfRange(disk(), 700 * 1024, 1724 * 1024)); // text: all compressed
+        Path img = dir.resolve("disk.qcow2");
+        Tools.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "qcow2", "-c", raw.toString(), img.toString());
+        // qcow2.txt: L1 table offset at header byte 40, cluster_bits at 20 (big-endian); L2[0] of L1[0] describes
+        // cluster 0, a compressed descriptor whose low 62 - (cluster_bits - 8) bits are the byte offset
+        long at;
+        try (var ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ByteBuffer h = ByteBuffer.allocate(48);
+            ch.read(h, 0);
+            int clusterBits = h.getInt(20);
+            long l1 = h.getLong(40);
+            ByteBuffer e = ByteBuffer.allocate(8);
+            ch.read(e, l1);
+            long l2 = e.getLong(0) & 0x00fffffffffffe00L;
+            e.clear();
+            ch.read(e, l2);
+            long desc = e.getLong(0);
+            assertThat(desc >>> 62 & 1).as("cluster 0 is compressed").isEqualTo(1);
+            at = desc & ((1L << (62 - (clusterBits - 8))) - 1);
+            // 0xFF: a final deflate block of the reserved type 3
+            ch.write(ByteBuffer.wrap(new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF}), at);
+        }
+        try (DiskImage image = DiskImages.open(img, null, OpenOptions.defaults())) {
+            ByteSource src = image.data();
+            assertThatThrownBy(() -> src.readFully(0, ByteBuffer.allocateDirect(1 << 20)))
+                    .isInstanceOf(FormatException.class).hasMessageContaining("qcow2")
+                    .hasMessageContaining(String.valueOf(at));
+            assertThatThrownBy(() -> src.readFully(100, ByteBuffer.allocate(1000)))
+                    .isInstanceOf(FormatException.class).hasMessageContaining("qcow2");
+            // the next clusters are intact
+            ByteBuffer ok = ByteBuffer.allocate(4096);
+            src.readFully(1 << 16, ok);
+            assertThat(ok.array()).isEqualTo(java.util.Arrays.copyOfRange(Files.readAllBytes(raw), 1 << 16,
+                    (1 << 16) + 4096));
         }
     }
 }
