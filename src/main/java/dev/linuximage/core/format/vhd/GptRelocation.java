@@ -56,14 +56,13 @@ final class GptRelocation {
         if (oldSize < 3 * SECTOR) {
             return;
         }
-        if (oldSize % SECTOR != 0 || newSize <= oldSize) {
-            warnIf4Kn(view, oldSize, warnings);
-            return;
-        }
         byte[] hdr = view.readBytes(SECTOR, SECTOR);
         if (!new String(hdr, 0, 8, StandardCharsets.ISO_8859_1).equals("EFI PART")) {
             warnIf4Kn(view, oldSize, warnings);
             return; // no GPT (or not with 512-byte sectors): nothing to move
+        }
+        if (oldSize % SECTOR != 0 || newSize <= oldSize) {
+            return;
         }
         ByteBuffer h = ByteBuffer.wrap(hdr).order(ByteOrder.LITTLE_ENDIAN);
         int hsize = h.getInt(12);
