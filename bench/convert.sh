@@ -12,8 +12,12 @@
 #   BENCH_FORMATS="qcow2 vhdx"  subset of formats (default all)
 #   BENCH_DIR=bench/out     work directory (gitignored); inputs are cached there between runs
 #   BENCH_JAR=target/quarkus-app/quarkus-run.jar
-# Prints one line per case: seconds (ours incl. JVM start-up and fsync; qemu-img + `sync FILE`), ratio ours/qemu, peak RSS of each (MiB; ours runs with
-# -Xmx256m, so the Java heap is bounded by that), allocated size of each output (du) and of the input data.
+#   BENCH_RUNS=2            runs per case; odd runs time ours first, even runs qemu-img first (order bias cancels)
+#   BENCH_JAVA_OPTS="-Xmx256m"  JVM options for ours (the heap bound is part of the target; keep -Xmx256m)
+# Prints one line per case and run: wall seconds (ours incl. JVM start-up and fsync; qemu-img + `sync FILE`), ratio
+# ours/qemu, CPU seconds (user + sys) of each, peak RSS of each (MiB; ours runs with -Xmx256m, so the Java heap is
+# bounded by that), allocated size of each output (du) and of the input data, and the 1-minute load average. On a
+# shared machine wall time swings with the others' load and the disk's write-back; CPU seconds are steadier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=${BENCH_SCALE:-1}
@@ -21,6 +25,8 @@ SHAPES=${BENCH_SHAPES:-"sparse full text"}
 FORMATS=${BENCH_FORMATS:-"qcow2 qcow2c vhdx vhd vmdk vmdks vdi"}
 DIR=${BENCH_DIR:-bench/out}
 JAR=${BENCH_JAR:-target/quarkus-app/quarkus-run.jar}
+RUNS=${BENCH_RUNS:-2}
+read -r -a JOPTS <<< "${BENCH_JAVA_OPTS:--Xmx256m}"
 [ -f "$JAR" ] || { echo "build first: ./mvnw -o package -DskipTests ($JAR missing)" >&2; exit 1; }
 for t in qemu-img /usr/bin/time java du; do command -v "$t" >/dev/null || { echo "missing tool: $t" >&2; exit 1; }; done
 mkdir -p "$DIR"
@@ -75,34 +81,50 @@ make_input() { # shape fmt -> path
 
 qfmt() { case $1 in qcow2c) echo qcow2 ;; vhd) echo vpc ;; vmdks) echo vmdk ;; *) echo "$1" ;; esac; }
 
-timed() { # log cmd... -> prints "seconds rss_kib"
+timed() { # log cmd... -> prints "wall_seconds rss_kib cpu_seconds"
   local log=$1; shift
-  /usr/bin/time -f '%e %M' -o "$log" "$@" > /dev/null 2> "$log.err" || { cat "$log.err" >&2; return 1; }
-  cat "$log"
+  /usr/bin/time -f '%e %M %U %S' -o "$log" "$@" > /dev/null 2> "$log.err" || { cat "$log.err" >&2; return 1; }
+  awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$log"
 }
 
-printf '%-8s %-7s %9s %9s %6s %9s %9s %10s %10s %10s\n' shape format ours_s qemu_s ratio ours_MiB qemu_MiB \
-  ours_du qemu_du input_data
+run_ours() { # in -> "wall rss cpu"
+  sync
+  rm -f "$DIR/ours.vhd"
+  timed "$DIR/ours.time" java "${JOPTS[@]}" -jar "$JAR" convert "$1" "$DIR/ours.vhd" --quiet
+}
+
+run_qemu() { # in fmt -> "wall rss cpu"
+  sync
+  rm -f "$DIR/qemu.vhd"
+  # qemu-img does not fsync its output; ours does (before the atomic rename): time qemu-img + `sync FILE` so both
+  # pay for getting the data to disk, and neither pays for the other's dirty pages
+  timed "$DIR/qemu.time" sh -c 'qemu-img convert -f "$1" -O vpc \
+    -o subformat=fixed,force_size=on "$2" "$3" && sync "$3"' sh "$(qfmt "$2")" "$1" "$DIR/qemu.vhd"
+}
+
+printf '%-7s %-7s %3s %8s %8s %6s %8s %8s %8s %8s %8s %8s %8s %5s\n' shape format run ours_s qemu_s ratio \
+  ours_cpu qemu_cpu ours_MiB qemu_MiB ours_du qemu_du in_data load
 for shape in $SHAPES; do
   raw=$(make_raw "$shape")
   data_du=$(du -k "$raw" | cut -f1)
   for fmt in $FORMATS; do
     in=$(make_input "$raw" "$fmt")
-    sync
-    rm -f "$DIR/ours.vhd" "$DIR/qemu.vhd"
-    read -r os orss < <(timed "$DIR/ours.time" java -Xmx256m -jar "$JAR" convert "$in" "$DIR/ours.vhd" --quiet)
-    sync
-    # qemu-img does not fsync its output; ours does (before the atomic rename): time qemu-img + `sync FILE` so both
-    # pay for getting the data to disk, and neither pays for the other's dirty pages
-    read -r qs qrss < <(timed "$DIR/qemu.time" sh -c 'qemu-img convert -f "$1" -O vpc \
-      -o subformat=fixed,force_size=on "$2" "$3" && sync "$3"' sh "$(qfmt "$fmt")" "$in" "$DIR/qemu.vhd")
-    ratio=$(awk -v a="$os" -v b="$qs" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-    printf '%-8s %-7s %9s %9s %6s %9d %9d %9dM %9dM %9dM\n' "$shape" "$fmt" "$os" "$qs" "$ratio" \
-      $((orss / 1024)) $((qrss / 1024)) $(( $(du -k "$DIR/ours.vhd" | cut -f1) / 1024 )) \
-      $(( $(du -k "$DIR/qemu.vhd" | cut -f1) / 1024 )) $((data_du / 1024))
-    if [ "${BENCH_VERIFY:-1}" = 1 ]; then
-      qemu-img compare -q -f vpc -F vpc "$DIR/ours.vhd" "$DIR/qemu.vhd" || echo "  !! outputs differ" >&2
-    fi
+    for ((run = 1; run <= RUNS; run++)); do
+      if ((run % 2)); then
+        read -r os orss ocpu < <(run_ours "$in")
+        read -r qs qrss qcpu < <(run_qemu "$in" "$fmt")
+      else
+        read -r qs qrss qcpu < <(run_qemu "$in" "$fmt")
+        read -r os orss ocpu < <(run_ours "$in")
+      fi
+      ratio=$(awk -v a="$os" -v b="$qs" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+      printf '%-7s %-7s %3d %8s %8s %6s %8s %8s %8d %8d %7dM %7dM %7dM %5s\n' "$shape" "$fmt" "$run" "$os" "$qs" \
+        "$ratio" "$ocpu" "$qcpu" $((orss / 1024)) $((qrss / 1024)) $(( $(du -k "$DIR/ours.vhd" | cut -f1) / 1024 )) \
+        $(( $(du -k "$DIR/qemu.vhd" | cut -f1) / 1024 )) $((data_du / 1024)) "$(cut -d' ' -f1 /proc/loadavg)"
+      if [ "${BENCH_VERIFY:-1}" = 1 ] && [ "$run" = 1 ]; then
+        qemu-img compare -q -f vpc -F vpc "$DIR/ours.vhd" "$DIR/qemu.vhd" || echo "  !! outputs differ" >&2
+      fi
+    done
     rm -f "$DIR/ours.vhd" "$DIR/qemu.vhd"
   done
 done

@@ -119,6 +119,9 @@ public class ConvertCommand implements Callable<Integer> {
                 for (String n : view.notes()) {
                     err.println("note: " + n);
                 }
+                for (String w : view.warnings()) {
+                    err.println("warning: " + w);
+                }
                 long started = System.nanoTime();
                 LongConsumer progress = quiet ? null : new Progress(err, view.size(), started);
                 long written = SparseFileWriter.write(view, output, progress);

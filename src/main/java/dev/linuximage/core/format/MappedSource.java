@@ -61,6 +61,9 @@ public abstract class MappedSource implements ByteSource {
         }
     };
 
+    /** Per reading thread: the compressed bytes of one cluster (at most 2 clusters + 4 KiB, see checkCompressed). */
+    private final ThreadLocal<byte[]> compressedBuffer = ThreadLocal.withInitial(() -> new byte[0]);
+
     protected MappedSource(String format, ByteSource file, long size) {
         this.format = format;
         this.file = file;
@@ -119,6 +122,14 @@ public abstract class MappedSource implements ByteSource {
                     dst.position(dst.position() + (int) len);
                 }
                 case COMPRESSED -> {
+                    if (r.within == 0 && len == r.clusterSize) {
+                        // a whole cluster (the sequential case: convert, upload): decompress straight into the
+                        // caller's buffer from a reused per-thread buffer; no allocation, no cache, no extra copy
+                        ByteBuffer out = dst.slice().limit((int) len);
+                        wholeCluster(r, out);
+                        dst.position(dst.position() + (int) len);
+                        break;
+                    }
                     byte[] cluster = cluster(r);
                     int n = (int) Math.min(len, cluster.length - r.within);
                     dst.put(cluster, r.within, n);
@@ -131,6 +142,58 @@ public abstract class MappedSource implements ByteSource {
         return want;
     }
 
+    private void wholeCluster(Run r, ByteBuffer out) throws IOException {
+        checkCompressed(r);
+        int n = (int) r.compressedLength;
+        byte[] comp = compressedBuffer.get();
+        if (comp.length < n) {
+            comp = new byte[n];
+            compressedBuffer.set(comp);
+        }
+        file.readFully(r.fileOffset, ByteBuffer.wrap(comp, 0, n));
+        decompressInto(r, comp, n, out);
+        if (out.hasRemaining()) {
+            throw new FormatException(format, "compressed cluster", r.fileOffset,
+                    "decompressed to " + out.position() + " bytes instead of " + r.clusterSize);
+        }
+    }
+
+    /**
+     * The calling thread's buffer for compressed bytes, grown to at least {@code n} bytes keeping its first
+     * {@code keep} bytes ({@code current} must be the array passed to {@link #decompressInto}). {@code n} must be
+     * checked against the format's bounds by the caller.
+     */
+    protected final byte[] compressedBuffer(byte[] current, int keep, int n) {
+        if (current.length >= n) {
+            return current;
+        }
+        byte[] b = java.util.Arrays.copyOf(current, Math.max(n, keep));
+        compressedBuffer.set(b);
+        return b;
+    }
+
+    private void checkCompressed(Run r) {
+        Check.within(format, "compressed cluster", r.fileOffset, r.compressedLength, file.size());
+        if (r.compressedLength > 2L * r.clusterSize + 4096) {
+            throw new FormatException(format, "compressed length", r.compressedLength,
+                    "larger than twice the cluster size " + r.clusterSize);
+        }
+    }
+
+    /**
+     * Decompresses the cluster described by {@code r} into {@code out}, which has exactly {@code r.clusterSize}
+     * bytes remaining; {@code comp[0, compLen)} holds the {@code r.compressedLength} bytes at {@code r.fileOffset}.
+     * The default goes through {@link #decompress}; formats on the hot path override it to avoid the allocation.
+     */
+    protected void decompressInto(Run r, byte[] comp, int compLen, ByteBuffer out) throws IOException {
+        byte[] c = decompress(r, java.util.Arrays.copyOf(comp, compLen));
+        if (c.length != out.remaining()) {
+            throw new FormatException(format, "compressed cluster", r.fileOffset,
+                    "decompressed to " + c.length + " bytes instead of " + r.clusterSize);
+        }
+        out.put(c);
+    }
+
     private byte[] cluster(Run r) throws IOException {
         synchronized (clusterCache) {
             byte[] c = clusterCache.get(r.fileOffset);
@@ -138,11 +201,7 @@ public abstract class MappedSource implements ByteSource {
                 return c;
             }
         }
-        Check.within(format, "compressed cluster", r.fileOffset, r.compressedLength, file.size());
-        if (r.compressedLength > 2L * r.clusterSize + 4096) {
-            throw new FormatException(format, "compressed length", r.compressedLength,
-                    "larger than twice the cluster size " + r.clusterSize);
-        }
+        checkCompressed(r);
         byte[] comp = file.readBytes(r.fileOffset, (int) r.compressedLength);
         byte[] c = decompress(r, comp);
         if (c.length != r.clusterSize) {
@@ -188,24 +247,37 @@ public abstract class MappedSource implements ByteSource {
      */
     protected static byte[] inflate(String format, long where, byte[] comp, int off, int len, int outLen,
                                     boolean nowrap, boolean exact) {
+        byte[] out = new byte[outLen];
+        inflateInto(format, where, comp, off, len, ByteBuffer.wrap(out), nowrap, exact);
+        return out;
+    }
+
+    /**
+     * Like {@link #inflate} but into the remaining bytes of {@code out} (heap or direct), which it fills completely:
+     * exactly with inflated data if {@code exact}, otherwise a shorter stream is followed by zeros.
+     */
+    protected static void inflateInto(String format, long where, byte[] comp, int off, int len, ByteBuffer out,
+                                      boolean nowrap, boolean exact) {
         java.util.zip.Inflater inf = (nowrap ? RAW_INFLATER : ZLIB_INFLATER).get();
         inf.reset();
+        int outLen = out.remaining();
+        int start = out.position();
         try {
             inf.setInput(comp, off, len);
-            byte[] out = new byte[outLen];
-            int n = 0;
-            while (n < outLen && !inf.finished()) {
-                int k = inf.inflate(out, n, outLen - n);
+            while (out.hasRemaining() && !inf.finished()) {
+                int k = inf.inflate(out);
                 if (k == 0 && (inf.needsInput() || inf.needsDictionary())) {
                     break;
                 }
-                n += k;
             }
+            int n = out.position() - start;
             if (exact ? n != outLen : (!inf.finished() && n < outLen)) {
                 throw new FormatException(format, "compressed cluster", where,
                         "inflated to " + n + " bytes instead of " + outLen);
             }
-            return out;
+            if (out.hasRemaining()) {
+                ZeroScan.fillZero(out, out.remaining());
+            }
         } catch (java.util.zip.DataFormatException e) {
             throw new FormatException(format, "compressed cluster", where, "corrupt deflate data: " + e.getMessage());
         }

@@ -53,6 +53,43 @@ class AlignmentAndGptTest {
     }
 
     @Test
+    void aGptFor4096ByteSectorsIsConvertedUnchangedWithAWarning() throws Exception {
+        Path dir = Tools.scratch("gpt-4kn");
+        long size = (5L << 20) + 4096 * 3; // 4 KiB-aligned, not MiB-aligned
+        Path raw = Tools.rawDisk(dir, "src.raw", size, 5);
+        try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(34 * 4096), 0);
+            ch.write(ByteBuffer.allocate(34 * 4096), size - 34 * 4096);
+        }
+        // fdisk is the oracle that writes a real 4Kn GPT into a file (sgdisk and sfdisk assume 512-byte sectors)
+        Process p = new ProcessBuilder("fdisk", "-b", "4096", raw.toString()).redirectErrorStream(true).start();
+        p.getOutputStream().write("g\nn\n\n\n\nw\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        p.getOutputStream().close();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).as("fdisk -b 4096").isZero();
+        String before = Tools.ok(dir, "fdisk", "-b", "4096", "-l", raw.toString());
+        assertThat(before).contains("Disklabel type: gpt");
+
+        try (DiskImage img = DiskImages.open(raw, "raw", OpenOptions.defaults());
+             FixedVhdView view = FixedVhdView.of(img.data(), new dev.linuximage.core.format.vhd.FixedVhdOptions(
+                     1L << 40, null, null))) {
+            assertThat(view.warnings()).singleElement().asString().contains("4096-byte logical sectors")
+                    .contains("will not boot");
+        }
+        Path vhd = dir.resolve("out.vhd");
+        assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--quiet")).isZero();
+        // unchanged bytes (the padding is zeros), so the 4Kn table is still readable with 4 KiB sectors
+        Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString());
+        Path data = dir.resolve("check.raw");
+        Tools.ok(dir, "qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), data.toString());
+        String after = Tools.ok(dir, "fdisk", "-b", "4096", "-l", data.toString());
+        assertThat(fdiskTable(after.replace(data.toString(), "D")))
+                .isEqualTo(fdiskTable(before.replace(raw.toString(), "D"))).contains("D1 ");
+        // and with the VHD's 512-byte sectors there is no GPT to find (what firmware and Linux will see)
+        assertThat(Tools.ok(dir, "fdisk", "-b", "512", "-l", data.toString())).doesNotContain("Disklabel type: gpt");
+    }
+
+    @Test
     void gptBackupHeaderMovesToTheNewEnd() throws Exception {
         Path dir = Tools.scratch("gpt");
         long size = (5L << 20) + 17 * 1024; // sector-aligned, not MiB-aligned
@@ -99,6 +136,12 @@ class AlignmentAndGptTest {
         // the partitions' contents are unchanged
         Tools.ok(dir, "cmp", "-i", String.valueOf(1 << 20), "-n", String.valueOf(size - 34 * 512 - (1 << 20)),
                 raw.toString(), data.toString());
+    }
+
+    private static String fdiskTable(String fdiskL) {
+        int i = fdiskL.indexOf("Device");
+        assertThat(i).as("fdisk -l lists partitions: " + fdiskL).isNotNegative();
+        return fdiskL.substring(i).replaceAll(" +", " ");
     }
 
     private static String partitionLines(String sgdiskP) {

@@ -5,7 +5,6 @@ import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.MappedSource;
 import dev.linuximage.core.io.ByteSource;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -175,23 +174,34 @@ public final class Qcow2Source extends MappedSource {
     }
 
     @Override
+    protected void decompressInto(Run r, byte[] comp, int compLen, ByteBuffer out) throws IOException {
+        if (h.compressionType() == 0) {
+            inflateInto("qcow2", r.fileOffset, comp, 0, compLen, out, true, true);
+        } else {
+            super.decompressInto(r, comp, compLen, out);
+        }
+    }
+
+    @Override
     protected byte[] decompress(Run r, byte[] comp) throws IOException {
         if (h.compressionType() == 0) {
             // qcow2 zlib clusters are raw deflate streams (no zlib header), window bits -12
             return inflate("qcow2", r.fileOffset, comp, 0, comp.length, clusterSize, true, true);
         }
-        try (var in = new io.airlift.compress.zstd.ZstdInputStream(new ByteArrayInputStream(comp))) {
-            byte[] out = in.readNBytes(clusterSize);
-            if (out.length != clusterSize) {
-                throw new FormatException("qcow2", "zstd cluster", r.fileOffset,
-                        "decompressed to " + out.length + " bytes instead of " + clusterSize);
-            }
-            return out;
+        // decode exactly one frame: the sector-rounded compressed length also covers the start of the next
+        // compressed cluster (or zeros), which the decoder would otherwise try to read as a next frame
+        int frame = ZstdFrame.length(comp, 0, comp.length, r.fileOffset);
+        byte[] out = new byte[clusterSize];
+        int n;
+        try {
+            n = new io.airlift.compress.zstd.ZstdDecompressor().decompress(comp, 0, frame, out, 0, clusterSize);
         } catch (RuntimeException e) {
-            if (e instanceof FormatException fe) {
-                throw fe;
-            }
             throw new FormatException("qcow2", "zstd cluster", r.fileOffset, "corrupt zstd data: " + e.getMessage());
         }
+        if (n != clusterSize) {
+            throw new FormatException("qcow2", "zstd cluster", r.fileOffset,
+                    "decompressed to " + n + " bytes instead of " + clusterSize);
+        }
+        return out;
     }
 }

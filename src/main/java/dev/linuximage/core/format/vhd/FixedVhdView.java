@@ -32,13 +32,16 @@ public final class FixedVhdView implements ByteSource {
     private final long alignedSize;
     private final byte[] footer;
     private final List<String> notes;
+    private final List<String> warnings;
 
-    private FixedVhdView(OverlaySource view, long diskSize, long alignedSize, byte[] footer, List<String> notes) {
+    private FixedVhdView(OverlaySource view, long diskSize, long alignedSize, byte[] footer, List<String> notes,
+                         List<String> warnings) {
         this.view = view;
         this.diskSize = diskSize;
         this.alignedSize = alignedSize;
         this.footer = footer;
         this.notes = List.copyOf(notes);
+        this.warnings = List.copyOf(warnings);
     }
 
     /** Aligns {@code size} bytes up to a whole MiB (1 B → 1 MiB; 0 → 0). */
@@ -68,11 +71,12 @@ public final class FixedVhdView implements ByteSource {
         ByteSource base = ConcatSource.of(ForwardingSource.nonClosing(disk), new ZeroSource(aligned - size), new BytesSource(footer));
         OverlaySource overlay = new OverlaySource(base, 512, 1 << 20, null);
         List<String> notes = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
         if (aligned != size) {
             notes.add("virtual size " + size + " aligned up to " + aligned + " bytes");
-            GptRelocation.relocate(overlay, size, aligned, notes);
         }
-        return new FixedVhdView(overlay, size, aligned, footer, notes);
+        GptRelocation.relocate(overlay, size, aligned, notes, warnings);
+        return new FixedVhdView(overlay, size, aligned, footer, notes, warnings);
     }
 
     /** Size of the whole VHD file in bytes: {@link #diskSize()} + 512. */
@@ -98,6 +102,11 @@ public final class FixedVhdView implements ByteSource {
     /** What the view changed (alignment, GPT relocation) and why something was not changed. */
     public List<String> notes() {
         return notes;
+    }
+
+    /** What makes the result unfit for its purpose though it was written (a 4Kn GPT: see the README). */
+    public List<String> warnings() {
+        return warnings;
     }
 
     @Override

@@ -23,18 +23,46 @@ final class GptRelocation {
     private GptRelocation() {
     }
 
+    /** Logical sector size of a 4Kn disk, where the GPT header is LBA 1 = byte 4096 (UEFI 2.10 section 5.3.1). */
+    static final int SECTOR_4KN = 4096;
+
+    /**
+     * A GPT made for 4096-byte logical sectors has its header at byte 4096. A VHD has 512-byte sectors (VHD spec:
+     * sizes and offsets in 512-byte sectors; Azure presents 512e disks), so firmware and Linux look for the header at
+     * byte 512 and find only the protective MBR: the partitions are invisible and the disk does not boot. The bytes
+     * are converted as they are (a data disk read with 4 KiB sectors elsewhere stays intact), with a warning; the
+     * backup GPT is not moved since nothing would read it.
+     */
+    private static void warnIf4Kn(WritableByteSource view, long size, List<String> warnings) throws IOException {
+        if (size < 3L * SECTOR_4KN) {
+            return;
+        }
+        byte[] h = view.readBytes(SECTOR_4KN, 8);
+        if (new String(h, 0, 8, StandardCharsets.ISO_8859_1).equals("EFI PART")) {
+            warnings.add("the disk has a GPT for 4096-byte logical sectors (header at byte 4096), but a VHD has"
+                    + " 512-byte sectors: firmware and Linux will not find these partitions and the disk will not"
+                    + " boot as is; converted unchanged, backup GPT not moved. Re-partition the source with 512-byte"
+                    + " sectors (512e) before converting it for Azure");
+        }
+    }
+
     /**
      * @param view    the grown disk view (overlay) to patch
      * @param oldSize bytes of the original disk (the old end)
      * @param newSize bytes of the grown disk
      */
-    static void relocate(WritableByteSource view, long oldSize, long newSize, List<String> notes) throws IOException {
-        if (oldSize < 3 * SECTOR || oldSize % SECTOR != 0 || newSize <= oldSize) {
+    static void relocate(WritableByteSource view, long oldSize, long newSize, List<String> notes,
+                         List<String> warnings) throws IOException {
+        if (oldSize < 3 * SECTOR) {
             return;
         }
         byte[] hdr = view.readBytes(SECTOR, SECTOR);
         if (!new String(hdr, 0, 8, StandardCharsets.ISO_8859_1).equals("EFI PART")) {
+            warnIf4Kn(view, oldSize, warnings);
             return; // no GPT (or not with 512-byte sectors): nothing to move
+        }
+        if (oldSize % SECTOR != 0 || newSize <= oldSize) {
+            return;
         }
         ByteBuffer h = ByteBuffer.wrap(hdr).order(ByteOrder.LITTLE_ENDIAN);
         int hsize = h.getInt(12);
