@@ -113,6 +113,7 @@ public class PrepareCommand implements Callable<Integer> {
                         state.timestamp());
                 try (FixedVhdView view = FixedVhdView.of(image.data(), vo)) {
                     view.notes().forEach(n -> note("note: " + n));
+                    view.warnings().forEach(w -> note("warning: " + w));
                     long total = view.size();
                     SparseFileWriter.write(view, out, done -> results.progress("convert",
                             (int) (2 + 38 * done / Math.max(1, total)), "converting"));
@@ -173,6 +174,7 @@ public class PrepareCommand implements Callable<Integer> {
                 return finish(r, outcome, null);
             }
             try (FixedVhdView view = FixedVhdView.of(overlay, vo)) {
+                view.warnings().forEach(w -> note("warning: " + w));
                 // a fresh identity per run: patching is not byte-reproducible (timestamps), so a streamed upload
                 // never resumes onto bytes of an earlier run
                 UploadResult up = upload(view, "stream:" + UUID.randomUUID());
