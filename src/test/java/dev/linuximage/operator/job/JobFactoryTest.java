@@ -215,7 +215,7 @@ class JobFactoryTest {
         audit.getGuest().getKernelArgs().setAdd(List.of("nvme_core.io_timeout=240"));
         for (LinuxImageSpec spec : List.of(sas, cs, wi, stream, local, audit)) {
             List<String> args = JobFactory.args(spec, 4);
-            var parsed = new picocli.CommandLine(dev.linuximage.core.cli.CoreCli.class)
+            var parsed = dev.linuximage.core.cli.CoreCli.commandLine(args.toArray(String[]::new))
                     .parseArgs(args.toArray(String[]::new));
             assertThat(parsed.subcommand().commandSpec().name()).as("%s", args)
                     .isEqualTo(spec.getMode() == Mode.Audit ? "check" : "prepare");
