@@ -38,7 +38,14 @@ public final class CoreCli {
             cmd.getErr().println("linuximage " + cmd.getCommandName() + ": " + describe(ex));
             return exitCodeFor(ex);
         });
-        return cli.execute(args);
+        long started = System.nanoTime();
+        int rc = cli.execute(args);
+        if (System.getenv("LINUXIMAGE_TIMING") != null) {
+            // for benchmarks: the command's own time, without the JVM's (or native executable's) start-up
+            System.err.printf("linuximage timing: %s took %d ms in-process%n", args.length > 0 ? args[0] : "-",
+                    (System.nanoTime() - started) / 1_000_000);
+        }
+        return rc;
     }
 
     /**

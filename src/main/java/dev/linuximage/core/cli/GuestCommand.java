@@ -155,11 +155,18 @@ public class GuestCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "cat", mixinStandardHelpOptions = true, description = "Print a guest file (symlinks followed).")
+    @Command(name = "cat", mixinStandardHelpOptions = true,
+            description = "Print guest files one after the other (symlinks followed); the disk is opened once.")
     static class Cat extends Base {
+        @Parameters(index = "2..*", paramLabel = "<more-paths>", description = "further guest files")
+        java.util.List<String> morePaths = new java.util.ArrayList<>();
+
         @Override
         int run(GuestDisk guest, PrintStream out) throws IOException {
             guest.copyTo(guestPath, out);
+            for (String p : morePaths) {
+                guest.copyTo(p, out);
+            }
             return ExitCodes.OK;
         }
     }

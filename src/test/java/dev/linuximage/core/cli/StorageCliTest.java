@@ -88,6 +88,10 @@ class StorageCliTest {
         assertThat(ls.out()).contains("fstab").contains("l0777     0     0").contains("cloud -> /");
         Run cat = run("guest", "cat", disk.toString(), "/etc/fstab");
         assertThat(cat.out()).isEqualTo(GuestDiskFixture.FSTAB);
+        String espCfg = run("guest", "cat", disk.toString(), "/boot/efi/EFI/debian/grub.cfg").out();
+        Run two = run("guest", "cat", disk.toString(), "/etc/fstab", "/boot/efi/EFI/debian/grub.cfg", "/etc/fstab");
+        assertThat(two.code()).as(two.err()).isZero();
+        assertThat(two.out()).isEqualTo(GuestDiskFixture.FSTAB + espCfg + GuestDiskFixture.FSTAB);
         Run big = run("guest", "cat", disk.toString(), "/big.bin");
         assertThat(big.out().length()).isPositive();
         Path local = Files.writeString(tmp.resolve("new.cfg"), "timeout 3\n");
