@@ -491,7 +491,75 @@ public final class Ext4FileSystem implements FileSystem {
         return b;
     }
 
+    /**
+     * Finds {@code name} in {@code dir}: through the htree index when the directory has one (a few block reads), else
+     * by the linear scan. An index that fails a structural check is not trusted: the lookup falls back to the
+     * linear scan, which validates every record (see {@link Htree}); a dx checksum mismatch is an
+     * {@link Ext4CorruptException}. {@code .} and {@code ..} live in block 0, which the linear scan reads first.
+     */
     private Slot find(Inode dir, byte[] name) throws IOException {
+        if (dir.isDir() && !isDotName(name) && dir.hasFlag(Inode.FL_INDEX) && !dir.hasFlag(Inode.FL_INLINE_DATA)
+                && sb.hasCompat(Superblock.COMPAT_DIR_INDEX)) {
+            try {
+                return findHashed(dir, name);
+            } catch (Htree.BadIndexException e) {
+                htreeFallbacks++;
+                lastHtreeFallback = e.getMessage();
+            }
+        }
+        return findLinear(dir, name);
+    }
+
+    /** Lookups that found an htree index unusable and scanned linearly instead (for tests and diagnostics). */
+    long htreeFallbacks;
+    /** Why the last fallback happened. */
+    String lastHtreeFallback;
+
+    private Slot findHashed(Inode dir, byte[] name) throws IOException, Htree.BadIndexException {
+        String where = "directory inode " + dir.ino;
+        int bs = sb.blockSize;
+        long size = dir.size();
+        if (size % bs != 0 || size > MAX_DIR_BYTES) {
+            throw new Ext4CorruptException(where + " i_size " + size + " (not a multiple of " + bs
+                    + " or too large)");
+        }
+        long nblocks = size / bs;
+        if (nblocks < 2) {
+            throw new Htree.BadIndexException(where + ": indexed directory of " + nblocks + " block(s)");
+        }
+        Htree.DirBlocks blocks = l -> {
+            FileMap.Run run = map.find(dir, l);
+            return run.physical() == 0 || run.uninit() ? null : readBlock(run.physical());
+        };
+        byte[] root = blocks.read(0);
+        if (root == null) {
+            throw new Htree.BadIndexException(where + ": dx root block is a hole");
+        }
+        Htree.Params params = new Htree.Params(bs, nblocks, sb.metadataCsum(), dir.csumSeed(sb.csumSeed),
+                sb.has(Superblock.INCOMPAT_LARGEDIR), sb.unsignedHash(), sb.hashSeed(), where);
+        Htree cursor = Htree.probe(blocks, params, root, name);
+        for (long leaf = cursor.nextLeaf(); leaf >= 0; leaf = cursor.nextLeaf()) {
+            FileMap.Run run = map.find(dir, leaf);
+            if (run.physical() == 0 || run.uninit()) {
+                throw new Htree.BadIndexException(where + ": htree leaf " + leaf + " is a hole");
+            }
+            byte[] blk = readBlock(run.physical());
+            int prev = -1;
+            for (Dirents.Dirent d : Dirents.parse(blk, 0, bs, bs, sb.filetype(), where + " block " + leaf)) {
+                if (d.inode() != 0 && d.nameEquals(name)) {
+                    return new Slot(leaf, run.physical(), blk, d, prev);
+                }
+                prev = d.offset();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Linear lookup. Used directly before adding a name: an add drops the htree index (reading every block anyway),
+     * and a linear check cannot be misled by an index that does not match its leaves into creating a duplicate.
+     */
+    private Slot findLinear(Inode dir, byte[] name) throws IOException {
         Slot[] found = new Slot[1];
         scanDir(dir, s -> {
             if (s.dirent().inode() != 0 && s.dirent().nameEquals(name)) {
@@ -892,7 +960,7 @@ public final class Ext4FileSystem implements FileSystem {
         return mutate(() -> {
             byte[] n = checkName(name);
             Inode d = dirForWrite(dir);
-            if (find(d, n) != null) {
+            if (findLinear(d, n) != null) {
                 throw new FileAlreadyExistsException(name);
             }
             Inode i = newInode(d.ino, Inode.S_IFREG, mode, uid, gid);
@@ -909,7 +977,7 @@ public final class Ext4FileSystem implements FileSystem {
         return mutate(() -> {
             byte[] n = checkName(name);
             Inode d = dirForWrite(dir);
-            if (find(d, n) != null) {
+            if (findLinear(d, n) != null) {
                 throw new FileAlreadyExistsException(name);
             }
             incDirLinks(d);
@@ -941,7 +1009,7 @@ public final class Ext4FileSystem implements FileSystem {
                 throw new IOException("ext4: symlink target of " + t.length + " bytes");
             }
             Inode d = dirForWrite(dir);
-            if (find(d, n) != null) {
+            if (findLinear(d, n) != null) {
                 throw new FileAlreadyExistsException(name);
             }
             Inode i = newInode(d.ino, Inode.S_IFLNK, 0777, uid, gid);
@@ -1270,7 +1338,7 @@ public final class Ext4FileSystem implements FileSystem {
             if (xi.isDir()) {
                 checkNotAncestor(x, td.ino);
             }
-            Slot existing = find(td, tn);
+            Slot existing = findLinear(td, tn);
             if (existing != null) {
                 long y = existing.dirent().inode();
                 if (y == x) {
