@@ -945,13 +945,117 @@ public final class Ext4FileSystem implements FileSystem {
             }
             refuseSpecialInode(i, "rewrite");
             if (i.hasFlag(Inode.FL_INLINE_DATA)) {
-                throw new UnsupportedFsFeatureException(type(), "rewriting an inline_data file (inode " + i.ino + ")");
+                replaceInline(i, content);
+            } else {
+                setContent(i, content);
             }
-            setContent(i, content);
             touch(i);
             stageInode(i);
             return null;
         });
+    }
+
+    /** The position of the {@code system.data} entry among the inode's in-inode xattrs; corrupt when missing. */
+    private static int systemData(Inode i, List<InodeXattrs.Entry> xs) throws Ext4CorruptException {
+        for (int k = 0; k < xs.size(); k++) {
+            if (xs.get(k).is(InodeXattrs.INDEX_SYSTEM, InodeXattrs.DATA)) {
+                return k;
+            }
+        }
+        throw new Ext4CorruptException("inline_data inode " + i.ino + " has no system.data attribute");
+    }
+
+    /**
+     * New content for an inline_data file (kernel {@code inline.c}): the first 60 bytes go to i_block, the rest to
+     * the {@code system.data} in-inode xattr. When that no longer fits next to the inode's other in-inode xattrs,
+     * the file becomes a regular mapped file, as the kernel converts it on a large write: system.data removed (the
+     * other xattrs kept), EXT4_INLINE_DATA_FL cleared, EXTENTS_FL set (block map without the extents feature), data
+     * written to newly allocated blocks.
+     */
+    private void replaceInline(Inode i, byte[] content) throws IOException {
+        List<InodeXattrs.Entry> xs = new ArrayList<>(InodeXattrs.parse(i, type()));
+        int at = systemData(i, xs);
+        InodeXattrs.Entry old = xs.get(at);
+        byte[] rest = content.length > Inode.I_BLOCK_LEN
+                ? Arrays.copyOfRange(content, Inode.I_BLOCK_LEN, content.length) : new byte[0];
+        xs.set(at, new InodeXattrs.Entry(old.index(), old.name(), rest, 0));
+        Arrays.fill(i.raw, Inode.I_BLOCK, Inode.I_BLOCK + Inode.I_BLOCK_LEN, (byte) 0);
+        if (content.length <= Inode.I_BLOCK_LEN + rest.length && InodeXattrs.fits(i, xs)) {
+            System.arraycopy(content, 0, i.raw, Inode.I_BLOCK, Math.min(content.length, Inode.I_BLOCK_LEN));
+            InodeXattrs.write(i, xs);
+            i.setSize(content.length);
+            return;
+        }
+        xs.remove(at);
+        InodeXattrs.write(i, xs);
+        leaveInline(i);
+        setContent(i, content);
+    }
+
+    /** Clears EXT4_INLINE_DATA_FL and gives the inode an empty mapping (extent header, or zeroed block map). */
+    private void leaveInline(Inode i) {
+        Arrays.fill(i.raw, Inode.I_BLOCK, Inode.I_BLOCK + Inode.I_BLOCK_LEN, (byte) 0);
+        i.setFlags(i.flags() & ~Inode.FL_INLINE_DATA);
+        if (sb.has(Superblock.INCOMPAT_EXTENTS)) {
+            i.setFlags(i.flags() | Inode.FL_EXTENTS);
+            putExtentNode(i.raw, Inode.I_BLOCK, List.of(), 4, 0);
+        }
+    }
+
+    /**
+     * Turns an inline_data directory into a one-block directory before it is changed (the kernel does the same when
+     * the inline space is full, {@code ext4_convert_inline_data_nolock}): {@code .}, {@code ..} and every live
+     * entry, in order, in a new block (with its checksum tail); system.data removed, the inline flag cleared.
+     */
+    private void convertInlineDir(Inode dir) throws IOException {
+        List<Dirents.Dirent> live = new ArrayList<>();
+        long[] parent = {0};
+        scanDir(dir, sl -> {
+            Dirents.Dirent d = sl.dirent();
+            if (sl.lblk() == -1 && sl.block().length == 12) {
+                parent[0] = d.inode(); // the synthetic '..' from i_block's first word
+            } else if (d.inode() != 0) {
+                live.add(d);
+            }
+            return false;
+        });
+        if (parent[0] < 1 || parent[0] > sb.inodesCount) {
+            throw new Ext4CorruptException("inline directory inode " + dir.ino + " has parent inode " + parent[0]);
+        }
+        int end = sb.blockSize - tailSize();
+        byte[] blk = new byte[sb.blockSize];
+        Dirents.put(blk, 0, dir.ino, 12, new byte[] {'.'}, Dirents.FT_DIR, sb.filetype());
+        int off = 12;
+        int prevLen = 12;
+        int prevOff = 0;
+        List<Object[]> all = new ArrayList<>();
+        all.add(new Object[] {parent[0], new byte[] {'.', '.'}, Dirents.FT_DIR});
+        for (Dirents.Dirent d : live) {
+            all.add(new Object[] {d.inode(), d.name(), d.type()});
+        }
+        for (Object[] e : all) {
+            byte[] name = (byte[]) e[1];
+            int len = Dirents.recLenFor(name.length);
+            if (off + len > end) {
+                throw new Ext4CorruptException("inline directory inode " + dir.ino + " does not fit one block");
+            }
+            Dirents.put(blk, off, (Long) e[0], len, name, (Integer) e[2], sb.filetype());
+            prevOff = off;
+            prevLen = len;
+            off += len;
+        }
+        Dirents.putRecLen(blk, prevOff + 4, prevLen + (end - off));
+        List<InodeXattrs.Entry> xs = new ArrayList<>(InodeXattrs.parse(dir, type()));
+        xs.remove(systemData(dir, xs));
+        InodeXattrs.write(dir, xs);
+        leaveInline(dir);
+        long goal = goalFor(dir.ino);
+        List<long[]> runs = allocData(goal, 1);
+        long tree = buildMapping(dir, runs, goal);
+        dir.setBlocks512((1 + tree + aclBlocks(dir)) * sectorsPerBlock());
+        dir.setSize(sb.blockSize);
+        stageDirBlock(dir, runs.get(0)[0], blk);
+        stageInode(dir);
     }
 
     @Override
@@ -1062,16 +1166,18 @@ public final class Ext4FileSystem implements FileSystem {
         }
     }
 
-    private void refuseInlineDir(Inode d) throws IOException {
-        if (d.hasFlag(Inode.FL_INLINE_DATA)) {
-            throw new UnsupportedFsFeatureException(type(), "changing an inline_data directory (inode " + d.ino + ")");
+    /** Returns {@code d}, converted to a block directory first when it is an inline_data directory. */
+    private Inode blockDir(Inode d) throws IOException {
+        if (!d.hasFlag(Inode.FL_INLINE_DATA)) {
+            return d;
         }
+        convertInlineDir(d);
+        return readInode(d.ino);
     }
 
     /** Adds {@code name -> ino} to directory {@code dirIno}, growing it by one block when no record has room. */
     private void addEntry(long dirIno, byte[] name, long ino, int ft) throws IOException {
-        Inode dir = readInode(dirIno);
-        refuseInlineDir(dir);
+        Inode dir = blockDir(readInode(dirIno));
         if (dir.hasFlag(Inode.FL_INDEX)) {
             dropIndex(dir);
             dir = readInode(dirIno);
@@ -1185,7 +1291,14 @@ public final class Ext4FileSystem implements FileSystem {
 
     /** Removes the entry at slot {@code s} (merging into the previous record of its block). */
     private void removeSlot(Inode dir, Slot s) throws IOException {
-        refuseInlineDir(dir);
+        if (dir.hasFlag(Inode.FL_INLINE_DATA)) {
+            byte[] name = s.dirent().name();
+            dir = blockDir(dir);
+            s = findLinear(dir, name);
+            if (s == null) {
+                throw new Ext4CorruptException("entry vanished converting inline directory inode " + dir.ino);
+            }
+        }
         byte[] blk = readBlock(s.pblk());
         checkTailFor(dir, blk, s.lblk());
         Dirents.Dirent e = s.dirent();
@@ -1410,8 +1523,7 @@ public final class Ext4FileSystem implements FileSystem {
     }
 
     private void setDotDot(long dirIno, long parent) throws IOException {
-        Inode d = readInode(dirIno);
-        refuseInlineDir(d);
+        Inode d = blockDir(readInode(dirIno));
         if (d.hasFlag(Inode.FL_INDEX)) {
             dropIndex(d);
             d = readInode(dirIno);
