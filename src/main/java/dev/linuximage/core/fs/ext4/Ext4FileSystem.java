@@ -27,7 +27,10 @@ import java.util.Optional;
  *
  * <p><b>Reading</b> is lazy: opening reads the superblock only; group descriptors, inodes and blocks are read when
  * needed. Extent trees (any depth up to 5), classic block maps, inline data, fast and slow symlinks, linear and
- * htree directories (htree directories are read by scanning their leaf blocks linearly) are supported.
+ * htree directories are supported. A name lookup in an htree directory is hashed ({@link Htree}, {@link DirHash}):
+ * it reads the dx root, the interior node(s) and the target leaf only; an index that fails a structural check is
+ * ignored and the directory scanned linearly, a dx checksum mismatch is an {@link Ext4CorruptException}. Listing
+ * always scans the leaves linearly.
  *
  * <p><b>Writing</b> happens in place, without the journal. That is safe because (a) the file system is not mounted
  * by anyone while we hold it (we patch a disk image offline), (b) we refuse to write when the journal needs
@@ -42,6 +45,10 @@ import java.util.Optional;
  * {@code ..} and the dx interior nodes become empty directory blocks. The directory stays valid (e2fsck-clean)
  * and the kernel reads it linearly; {@code e2fsck -fD} can rebuild the index. Removing an entry never invalidates
  * an htree, so unlink keeps it.
+ *
+ * <p><b>inline_data:</b> a regular file's content is rewritten in place (i_block + the {@code system.data} in-inode
+ * xattr) while it fits, and converted to a mapped file otherwise; an inline directory is converted to a one-block
+ * directory before any name is added, removed or changed in it (kernel {@code ext4_convert_inline_data}).
  *
  * <p>Not thread-safe for concurrent mutation; public methods are synchronized.
  */
