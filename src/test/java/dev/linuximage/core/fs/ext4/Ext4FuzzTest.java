@@ -122,6 +122,27 @@ class Ext4FuzzTest {
             walk(fs, fs.root(), 0);
             if (fs.writable()) {
                 FileSystem.Node root = fs.root();
+                // inline_data seeds: rewrite inline (small, then into system.data), convert (large), then move
+                // the file into a (possibly inline) directory, which converts that directory
+                FileSystem.Node file = null;
+                FileSystem.Node dir = null;
+                String fileName = null;
+                for (FileSystem.Entry e : fs.list(root)) {
+                    if (e.type() == GuestFiles.Type.FILE && file == null) {
+                        file = fs.node(e.id());
+                        fileName = e.name();
+                    } else if (e.type() == GuestFiles.Type.DIRECTORY && dir == null && !e.name().equals("lost+found")) {
+                        dir = fs.node(e.id());
+                    }
+                }
+                if (file != null) {
+                    fs.replaceContent(file, new byte[20]);
+                    fs.replaceContent(file, new byte[100]);
+                    fs.replaceContent(file, new byte[5000]);
+                    if (dir != null) {
+                        fs.rename(root, fileName, dir, "moved");
+                    }
+                }
                 fs.createFile(root, "fuzz", 0644, 0, 0, new byte[3000]);
                 fs.mkdir(root, "fuzzdir", 0755, 0, 0);
                 List<FileSystem.Entry> entries = fs.list(root);

@@ -197,6 +197,9 @@ class Ext4HtreeTest {
                 maxReads = Math.max(maxReads, reads);
                 totalReads += reads;
             }
+            System.out.printf("Ext4HtreeTest %s: %d names, depth %d, %d directory blocks; per lookup max %d, "
+                    + "mean %.3f blocks read%n", name, names.size(), levels + 1, bigBlocks.size(), maxReads,
+                    (double) totalReads / names.size());
             // root + interior level(s) + the leaf; one more leaf only when a hash collision spans two leaves
             assertThat(maxReads).as("directory blocks read by one lookup (of %d)", bigBlocks.size())
                     .isLessThanOrEqualTo(levels + 3);
