@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -303,6 +304,94 @@ class Ext4HtreeTest {
             // the listing does not depend on the index
             assertThat(fs.list(big)).hasSize(NAMES);
         }
+    }
+
+    /**
+     * A three-level tree (large_dir) built by hand, since an e2fsck-made one needs ~50,000 long names: root -> 2
+     * nodes -> 4 nodes -> 8 leaves of 8 names, keys from our half_md4. Name X is stored first in leaf 4 while the
+     * key of leaf 4 is hash(X) | 1 (the collision flag), so the probe lands in leaf 3 and must climb two levels and
+     * re-descend to reach it, as the kernel's ext4_htree_next_block does. Without large_dir the tree is refused.
+     */
+    @Test
+    void threeLevelTreeWithACollisionAcrossNodes() throws Exception {
+        int bs = 1024;
+        List<byte[]> all = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            all.add(("synthetic-name-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        all.sort((a, b) -> Integer.compareUnsigned(DirHash.hash(1, a, null), DirHash.hash(1, b, null)));
+        byte[][] blocks = new byte[15][bs];
+        long[] key = new long[8]; // leaf l's starting hash
+        for (int l = 0; l < 8; l++) {
+            List<byte[]> in = all.subList(8 * l, 8 * l + 8);
+            key[l] = DirHash.hash(1, in.get(0), null) & 0xFFFFFFFFL;
+            int off = 0;
+            for (int k = 0; k < 8; k++) {
+                int len = k == 7 ? bs - off : Dirents.recLenFor(in.get(k).length);
+                Dirents.put(blocks[7 + l], off, 100 + 8 * l + k, len, in.get(k), Dirents.FT_REG, true);
+                off += len;
+            }
+        }
+        byte[] x = all.get(32); // first name of leaf 4
+        key[4] |= 1;
+        // level 2 nodes (blocks 3..6) -> leaves (7..14); level 1 nodes (1..2) -> level 2; root -> level 1
+        for (int j = 0; j < 4; j++) {
+            node(blocks[3 + j], bs, Htree.NODE_ENTRIES, Htree.nodeLimit(bs, false), 7 + 2 * j, key[2 * j + 1], 8 + 2 * j);
+        }
+        for (int m = 0; m < 2; m++) {
+            node(blocks[1 + m], bs, Htree.NODE_ENTRIES, Htree.nodeLimit(bs, false), 3 + 2 * m, key[4 * m + 2], 4 + 2 * m);
+        }
+        byte[] root = blocks[0];
+        Dirents.put(root, 0, 50, 12, new byte[] {'.'}, Dirents.FT_DIR, true);
+        Dirents.put(root, 12, 2, bs - 12, new byte[] {'.', '.'}, Dirents.FT_DIR, true);
+        root[Htree.ROOT_INFO + 4] = 1; // half_md4
+        root[Htree.ROOT_INFO + 5] = Htree.INFO_LENGTH;
+        root[Htree.ROOT_INFO + 6] = 2; // indirect levels: three index levels in all
+        Le.put16(root, Htree.ROOT_ENTRIES, Htree.rootLimit(bs, false));
+        Le.put16(root, Htree.ROOT_ENTRIES + 2, 2);
+        Le.put32(root, Htree.ROOT_ENTRIES + 4, 1);
+        Le.put32(root, Htree.ROOT_ENTRIES + 8, key[4]);
+        Le.put32(root, Htree.ROOT_ENTRIES + 12, 2);
+        int[] reads = {0};
+        Htree.DirBlocks dev = l -> {
+            reads[0]++;
+            return blocks[(int) l].clone();
+        };
+        Htree.Params largedir = new Htree.Params(bs, 15, false, 0, true, false, null, "synthetic");
+        for (int i = 0; i < 64; i++) {
+            byte[] n = all.get(i);
+            reads[0] = 0;
+            Htree h = Htree.probe(dev, largedir, root, n);
+            int leaves = 0;
+            boolean found = false;
+            for (long leaf = h.nextLeaf(); leaf >= 0 && !found; leaf = h.nextLeaf()) {
+                leaves++;
+                for (Dirents.Dirent d : Dirents.parse(blocks[(int) leaf], 0, bs, bs, true, "leaf")) {
+                    found |= d.nameEquals(n);
+                }
+            }
+            assertThat(found).as("name %d", i).isTrue();
+            if (Arrays.equals(n, x)) {
+                assertThat(leaves).as("X: leaf 3, then across two node levels to leaf 4").isEqualTo(2);
+                assertThat(reads[0]).as("two interior nodes, then the next two on the way to leaf 4").isEqualTo(4);
+            } else {
+                assertThat(leaves).as("name %d", i).isEqualTo(1);
+                assertThat(reads[0]).as("two interior node reads for name %d", i).isEqualTo(2);
+            }
+        }
+        Htree.Params noLargedir = new Htree.Params(bs, 15, false, 0, false, false, null, "synthetic");
+        assertThatThrownBy(() -> Htree.probe(dev, noLargedir, root, x))
+                .isInstanceOf(Htree.BadIndexException.class).hasMessageContaining("indirect_levels 2");
+    }
+
+    /** An interior node: empty record spanning the block, count 2, entry 0 -> {@code b0}, entry 1 = (h1, b1). */
+    static void node(byte[] blk, int bs, int entries, int limit, long b0, long h1, long b1) {
+        Dirents.putRecLen(blk, 4, bs);
+        Le.put16(blk, entries, limit);
+        Le.put16(blk, entries + 2, 2);
+        Le.put32(blk, entries + 4, b0);
+        Le.put32(blk, entries + 8, h1);
+        Le.put32(blk, entries + 12, b1);
     }
 
     static byte[] le16(int v) {
