@@ -71,6 +71,10 @@ public final class Ext4FileSystem implements FileSystem {
     /** Metadata blocks and inodes staged by the running mutator; see the class comment. */
     private final Map<Long, byte[]> pendingBlocks = new LinkedHashMap<>();
     private final Map<Long, byte[]> pendingInodes = new LinkedHashMap<>();
+    /** Lookups that found an htree index unusable and scanned linearly instead (for tests and diagnostics). */
+    long htreeFallbacks;
+    /** Why the last fallback happened. */
+    String lastHtreeFallback;
 
     private Ext4FileSystem(ByteSource src, WritableByteSource wsrc, Superblock sb, String writeRefusal) {
         this.src = src;
@@ -516,11 +520,6 @@ public final class Ext4FileSystem implements FileSystem {
         }
         return findLinear(dir, name);
     }
-
-    /** Lookups that found an htree index unusable and scanned linearly instead (for tests and diagnostics). */
-    long htreeFallbacks;
-    /** Why the last fallback happened. */
-    String lastHtreeFallback;
 
     private Slot findHashed(Inode dir, byte[] name) throws IOException, Htree.BadIndexException {
         String where = "directory inode " + dir.ino;
