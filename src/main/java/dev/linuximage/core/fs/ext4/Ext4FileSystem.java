@@ -27,7 +27,10 @@ import java.util.Optional;
  *
  * <p><b>Reading</b> is lazy: opening reads the superblock only; group descriptors, inodes and blocks are read when
  * needed. Extent trees (any depth up to 5), classic block maps, inline data, fast and slow symlinks, linear and
- * htree directories (htree directories are read by scanning their leaf blocks linearly) are supported.
+ * htree directories are supported. A name lookup in an htree directory is hashed ({@link Htree}, {@link DirHash}):
+ * it reads the dx root, the interior node(s) and the target leaf only; an index that fails a structural check is
+ * ignored and the directory scanned linearly, a dx checksum mismatch is an {@link Ext4CorruptException}. Listing
+ * always scans the leaves linearly.
  *
  * <p><b>Writing</b> happens in place, without the journal. That is safe because (a) the file system is not mounted
  * by anyone while we hold it (we patch a disk image offline), (b) we refuse to write when the journal needs
@@ -42,6 +45,10 @@ import java.util.Optional;
  * {@code ..} and the dx interior nodes become empty directory blocks. The directory stays valid (e2fsck-clean)
  * and the kernel reads it linearly; {@code e2fsck -fD} can rebuild the index. Removing an entry never invalidates
  * an htree, so unlink keeps it.
+ *
+ * <p><b>inline_data:</b> a regular file's content is rewritten in place (i_block + the {@code system.data} in-inode
+ * xattr) while it fits, and converted to a mapped file otherwise; an inline directory is converted to a one-block
+ * directory before any name is added, removed or changed in it (kernel {@code ext4_convert_inline_data}).
  *
  * <p>Not thread-safe for concurrent mutation; public methods are synchronized.
  */
@@ -64,6 +71,10 @@ public final class Ext4FileSystem implements FileSystem {
     /** Metadata blocks and inodes staged by the running mutator; see the class comment. */
     private final Map<Long, byte[]> pendingBlocks = new LinkedHashMap<>();
     private final Map<Long, byte[]> pendingInodes = new LinkedHashMap<>();
+    /** Lookups that found an htree index unusable and scanned linearly instead (for tests and diagnostics). */
+    long htreeFallbacks;
+    /** Why the last fallback happened. */
+    String lastHtreeFallback;
 
     private Ext4FileSystem(ByteSource src, WritableByteSource wsrc, Superblock sb, String writeRefusal) {
         this.src = src;
@@ -491,7 +502,70 @@ public final class Ext4FileSystem implements FileSystem {
         return b;
     }
 
+    /**
+     * Finds {@code name} in {@code dir}: through the htree index when the directory has one (a few block reads), else
+     * by the linear scan. An index that fails a structural check is not trusted: the lookup falls back to the
+     * linear scan, which validates every record (see {@link Htree}); a dx checksum mismatch is an
+     * {@link Ext4CorruptException}. {@code .} and {@code ..} live in block 0, which the linear scan reads first.
+     */
     private Slot find(Inode dir, byte[] name) throws IOException {
+        if (dir.isDir() && !isDotName(name) && dir.hasFlag(Inode.FL_INDEX) && !dir.hasFlag(Inode.FL_INLINE_DATA)
+                && sb.hasCompat(Superblock.COMPAT_DIR_INDEX)) {
+            try {
+                return findHashed(dir, name);
+            } catch (Htree.BadIndexException e) {
+                htreeFallbacks++;
+                lastHtreeFallback = e.getMessage();
+            }
+        }
+        return findLinear(dir, name);
+    }
+
+    private Slot findHashed(Inode dir, byte[] name) throws IOException, Htree.BadIndexException {
+        String where = "directory inode " + dir.ino;
+        int bs = sb.blockSize;
+        long size = dir.size();
+        if (size % bs != 0 || size > MAX_DIR_BYTES) {
+            throw new Ext4CorruptException(where + " i_size " + size + " (not a multiple of " + bs
+                    + " or too large)");
+        }
+        long nblocks = size / bs;
+        if (nblocks < 2) {
+            throw new Htree.BadIndexException(where + ": indexed directory of " + nblocks + " block(s)");
+        }
+        Htree.DirBlocks blocks = l -> {
+            FileMap.Run run = map.find(dir, l);
+            return run.physical() == 0 || run.uninit() ? null : readBlock(run.physical());
+        };
+        byte[] root = blocks.read(0);
+        if (root == null) {
+            throw new Htree.BadIndexException(where + ": dx root block is a hole");
+        }
+        Htree.Params params = new Htree.Params(bs, nblocks, sb.metadataCsum(), dir.csumSeed(sb.csumSeed),
+                sb.has(Superblock.INCOMPAT_LARGEDIR), sb.unsignedHash(), sb.hashSeed(), where);
+        Htree cursor = Htree.probe(blocks, params, root, name);
+        for (long leaf = cursor.nextLeaf(); leaf >= 0; leaf = cursor.nextLeaf()) {
+            FileMap.Run run = map.find(dir, leaf);
+            if (run.physical() == 0 || run.uninit()) {
+                throw new Htree.BadIndexException(where + ": htree leaf " + leaf + " is a hole");
+            }
+            byte[] blk = readBlock(run.physical());
+            int prev = -1;
+            for (Dirents.Dirent d : Dirents.parse(blk, 0, bs, bs, sb.filetype(), where + " block " + leaf)) {
+                if (d.inode() != 0 && d.nameEquals(name)) {
+                    return new Slot(leaf, run.physical(), blk, d, prev);
+                }
+                prev = d.offset();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Linear lookup. Used directly before adding a name: an add drops the htree index (reading every block anyway),
+     * and a linear check cannot be misled by an index that does not match its leaves into creating a duplicate.
+     */
+    private Slot findLinear(Inode dir, byte[] name) throws IOException {
         Slot[] found = new Slot[1];
         scanDir(dir, s -> {
             if (s.dirent().inode() != 0 && s.dirent().nameEquals(name)) {
@@ -877,13 +951,117 @@ public final class Ext4FileSystem implements FileSystem {
             }
             refuseSpecialInode(i, "rewrite");
             if (i.hasFlag(Inode.FL_INLINE_DATA)) {
-                throw new UnsupportedFsFeatureException(type(), "rewriting an inline_data file (inode " + i.ino + ")");
+                replaceInline(i, content);
+            } else {
+                setContent(i, content);
             }
-            setContent(i, content);
             touch(i);
             stageInode(i);
             return null;
         });
+    }
+
+    /** The position of the {@code system.data} entry among the inode's in-inode xattrs; corrupt when missing. */
+    private static int systemData(Inode i, List<InodeXattrs.Entry> xs) throws Ext4CorruptException {
+        for (int k = 0; k < xs.size(); k++) {
+            if (xs.get(k).is(InodeXattrs.INDEX_SYSTEM, InodeXattrs.DATA)) {
+                return k;
+            }
+        }
+        throw new Ext4CorruptException("inline_data inode " + i.ino + " has no system.data attribute");
+    }
+
+    /**
+     * New content for an inline_data file (kernel {@code inline.c}): the first 60 bytes go to i_block, the rest to
+     * the {@code system.data} in-inode xattr. When that no longer fits next to the inode's other in-inode xattrs,
+     * the file becomes a regular mapped file, as the kernel converts it on a large write: system.data removed (the
+     * other xattrs kept), EXT4_INLINE_DATA_FL cleared, EXTENTS_FL set (block map without the extents feature), data
+     * written to newly allocated blocks.
+     */
+    private void replaceInline(Inode i, byte[] content) throws IOException {
+        List<InodeXattrs.Entry> xs = new ArrayList<>(InodeXattrs.parse(i, type()));
+        int at = systemData(i, xs);
+        InodeXattrs.Entry old = xs.get(at);
+        byte[] rest = content.length > Inode.I_BLOCK_LEN
+                ? Arrays.copyOfRange(content, Inode.I_BLOCK_LEN, content.length) : new byte[0];
+        xs.set(at, new InodeXattrs.Entry(old.index(), old.name(), rest, 0));
+        Arrays.fill(i.raw, Inode.I_BLOCK, Inode.I_BLOCK + Inode.I_BLOCK_LEN, (byte) 0);
+        if (content.length <= Inode.I_BLOCK_LEN + rest.length && InodeXattrs.fits(i, xs)) {
+            System.arraycopy(content, 0, i.raw, Inode.I_BLOCK, Math.min(content.length, Inode.I_BLOCK_LEN));
+            InodeXattrs.write(i, xs);
+            i.setSize(content.length);
+            return;
+        }
+        xs.remove(at);
+        InodeXattrs.write(i, xs);
+        leaveInline(i);
+        setContent(i, content);
+    }
+
+    /** Clears EXT4_INLINE_DATA_FL and gives the inode an empty mapping (extent header, or zeroed block map). */
+    private void leaveInline(Inode i) {
+        Arrays.fill(i.raw, Inode.I_BLOCK, Inode.I_BLOCK + Inode.I_BLOCK_LEN, (byte) 0);
+        i.setFlags(i.flags() & ~Inode.FL_INLINE_DATA);
+        if (sb.has(Superblock.INCOMPAT_EXTENTS)) {
+            i.setFlags(i.flags() | Inode.FL_EXTENTS);
+            putExtentNode(i.raw, Inode.I_BLOCK, List.of(), 4, 0);
+        }
+    }
+
+    /**
+     * Turns an inline_data directory into a one-block directory before it is changed (the kernel does the same when
+     * the inline space is full, {@code ext4_convert_inline_data_nolock}): {@code .}, {@code ..} and every live
+     * entry, in order, in a new block (with its checksum tail); system.data removed, the inline flag cleared.
+     */
+    private void convertInlineDir(Inode dir) throws IOException {
+        List<Dirents.Dirent> live = new ArrayList<>();
+        long[] parent = {0};
+        scanDir(dir, sl -> {
+            Dirents.Dirent d = sl.dirent();
+            if (sl.lblk() == -1 && sl.block().length == 12) {
+                parent[0] = d.inode(); // the synthetic '..' from i_block's first word
+            } else if (d.inode() != 0) {
+                live.add(d);
+            }
+            return false;
+        });
+        if (parent[0] < 1 || parent[0] > sb.inodesCount) {
+            throw new Ext4CorruptException("inline directory inode " + dir.ino + " has parent inode " + parent[0]);
+        }
+        int end = sb.blockSize - tailSize();
+        byte[] blk = new byte[sb.blockSize];
+        Dirents.put(blk, 0, dir.ino, 12, new byte[] {'.'}, Dirents.FT_DIR, sb.filetype());
+        int off = 12;
+        int prevLen = 12;
+        int prevOff = 0;
+        List<Object[]> all = new ArrayList<>();
+        all.add(new Object[] {parent[0], new byte[] {'.', '.'}, Dirents.FT_DIR});
+        for (Dirents.Dirent d : live) {
+            all.add(new Object[] {d.inode(), d.name(), d.type()});
+        }
+        for (Object[] e : all) {
+            byte[] name = (byte[]) e[1];
+            int len = Dirents.recLenFor(name.length);
+            if (off + len > end) {
+                throw new Ext4CorruptException("inline directory inode " + dir.ino + " does not fit one block");
+            }
+            Dirents.put(blk, off, (Long) e[0], len, name, (Integer) e[2], sb.filetype());
+            prevOff = off;
+            prevLen = len;
+            off += len;
+        }
+        Dirents.putRecLen(blk, prevOff + 4, prevLen + (end - off));
+        List<InodeXattrs.Entry> xs = new ArrayList<>(InodeXattrs.parse(dir, type()));
+        xs.remove(systemData(dir, xs));
+        InodeXattrs.write(dir, xs);
+        leaveInline(dir);
+        long goal = goalFor(dir.ino);
+        List<long[]> runs = allocData(goal, 1);
+        long tree = buildMapping(dir, runs, goal);
+        dir.setBlocks512((1 + tree + aclBlocks(dir)) * sectorsPerBlock());
+        dir.setSize(sb.blockSize);
+        stageDirBlock(dir, runs.get(0)[0], blk);
+        stageInode(dir);
     }
 
     @Override
@@ -892,7 +1070,7 @@ public final class Ext4FileSystem implements FileSystem {
         return mutate(() -> {
             byte[] n = checkName(name);
             Inode d = dirForWrite(dir);
-            if (find(d, n) != null) {
+            if (findLinear(d, n) != null) {
                 throw new FileAlreadyExistsException(name);
             }
             Inode i = newInode(d.ino, Inode.S_IFREG, mode, uid, gid);
@@ -909,7 +1087,7 @@ public final class Ext4FileSystem implements FileSystem {
         return mutate(() -> {
             byte[] n = checkName(name);
             Inode d = dirForWrite(dir);
-            if (find(d, n) != null) {
+            if (findLinear(d, n) != null) {
                 throw new FileAlreadyExistsException(name);
             }
             incDirLinks(d);
@@ -941,7 +1119,7 @@ public final class Ext4FileSystem implements FileSystem {
                 throw new IOException("ext4: symlink target of " + t.length + " bytes");
             }
             Inode d = dirForWrite(dir);
-            if (find(d, n) != null) {
+            if (findLinear(d, n) != null) {
                 throw new FileAlreadyExistsException(name);
             }
             Inode i = newInode(d.ino, Inode.S_IFLNK, 0777, uid, gid);
@@ -994,16 +1172,18 @@ public final class Ext4FileSystem implements FileSystem {
         }
     }
 
-    private void refuseInlineDir(Inode d) throws IOException {
-        if (d.hasFlag(Inode.FL_INLINE_DATA)) {
-            throw new UnsupportedFsFeatureException(type(), "changing an inline_data directory (inode " + d.ino + ")");
+    /** Returns {@code d}, converted to a block directory first when it is an inline_data directory. */
+    private Inode blockDir(Inode d) throws IOException {
+        if (!d.hasFlag(Inode.FL_INLINE_DATA)) {
+            return d;
         }
+        convertInlineDir(d);
+        return readInode(d.ino);
     }
 
     /** Adds {@code name -> ino} to directory {@code dirIno}, growing it by one block when no record has room. */
     private void addEntry(long dirIno, byte[] name, long ino, int ft) throws IOException {
-        Inode dir = readInode(dirIno);
-        refuseInlineDir(dir);
+        Inode dir = blockDir(readInode(dirIno));
         if (dir.hasFlag(Inode.FL_INDEX)) {
             dropIndex(dir);
             dir = readInode(dirIno);
@@ -1117,7 +1297,14 @@ public final class Ext4FileSystem implements FileSystem {
 
     /** Removes the entry at slot {@code s} (merging into the previous record of its block). */
     private void removeSlot(Inode dir, Slot s) throws IOException {
-        refuseInlineDir(dir);
+        if (dir.hasFlag(Inode.FL_INLINE_DATA)) {
+            byte[] name = s.dirent().name();
+            dir = blockDir(dir);
+            s = findLinear(dir, name);
+            if (s == null) {
+                throw new Ext4CorruptException("entry vanished converting inline directory inode " + dir.ino);
+            }
+        }
         byte[] blk = readBlock(s.pblk());
         checkTailFor(dir, blk, s.lblk());
         Dirents.Dirent e = s.dirent();
@@ -1270,7 +1457,7 @@ public final class Ext4FileSystem implements FileSystem {
             if (xi.isDir()) {
                 checkNotAncestor(x, td.ino);
             }
-            Slot existing = find(td, tn);
+            Slot existing = findLinear(td, tn);
             if (existing != null) {
                 long y = existing.dirent().inode();
                 if (y == x) {
@@ -1342,8 +1529,7 @@ public final class Ext4FileSystem implements FileSystem {
     }
 
     private void setDotDot(long dirIno, long parent) throws IOException {
-        Inode d = readInode(dirIno);
-        refuseInlineDir(d);
+        Inode d = blockDir(readInode(dirIno));
         if (d.hasFlag(Inode.FL_INDEX)) {
             dropIndex(d);
             d = readInode(dirIno);

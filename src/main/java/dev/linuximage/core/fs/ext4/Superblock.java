@@ -282,6 +282,25 @@ final class Superblock {
         return has(INCOMPAT_FLEX_BG) ? Math.min(31, Le.u8(raw, 0x174)) : 0;
     }
 
+    /** s_hash_seed (0xEC): four little-endian words seeding the htree name hash; all zero means "default". */
+    int[] hashSeed() {
+        return new int[] {Le.i32(raw, 0xEC), Le.i32(raw, 0xF0), Le.i32(raw, 0xF4), Le.i32(raw, 0xF8)};
+    }
+
+    /** s_def_hash_version (0xFC): the hash version new dx roots get (0 legacy, 1 half_md4, 2 tea). */
+    int defHashVersion() {
+        return Le.u8(raw, 0xFC);
+    }
+
+    /**
+     * s_flags (0x160) bit EXT2_FLAGS_UNSIGNED_HASH (0x2): names are hashed with unsigned chars. Without it (signed
+     * flag 0x1, or neither flag) we hash with signed chars: the kernel on x86, where char is signed, does the same
+     * for "neither" and then records the signed flag.
+     */
+    boolean unsignedHash() {
+        return (Le.i32(raw, 0x160) & 0x2) != 0;
+    }
+
     int wantExtraIsize() {
         return Le.u16(raw, 0x15E);
     }

@@ -38,6 +38,81 @@ class Ext4FuzzTest {
         }
     }
 
+    /**
+     * The htree probe on a hostile directory. Byte 0: flags (1 metadata_csum, 2 large_dir, 4 unsigned hash, 8 blocks
+     * past the data are holes); bytes 1-4: the directory's checksum seed (le32); then the directory's content in
+     * 1 KiB blocks (at least 2, at most 64). Only BadIndexException and Ext4CorruptException may come out.
+     */
+    @FuzzTest(maxDuration = "60s")
+    void htree(byte[] data) {
+        if (data.length < 5) {
+            return;
+        }
+        int flags = data[0];
+        int seed = Le.i32(data, 1);
+        byte[] dir = Arrays.copyOfRange(data, 5, data.length);
+        int bs = 1024;
+        long nblocks = Math.min(64, Math.max(2, (dir.length + bs - 1) / bs));
+        Htree.DirBlocks blocks = l -> {
+            if (l < 0 || l >= nblocks) {
+                throw new AssertionError("read of logical block " + l + " outside the directory");
+            }
+            if ((flags & 8) != 0 && l * bs >= dir.length) {
+                return null;
+            }
+            byte[] b = new byte[bs];
+            if (l * bs < dir.length) {
+                System.arraycopy(dir, (int) (l * bs), b, 0, (int) Math.min(bs, dir.length - l * bs));
+            }
+            return b;
+        };
+        Htree.Params p = new Htree.Params(bs, nblocks, (flags & 1) != 0, seed, (flags & 2) != 0, (flags & 4) != 0,
+                new int[] {0, 0, 0, 0}, "fuzz");
+        for (String name : new String[] {"a", "name-17", "é".repeat(100)}) {
+            try {
+                byte[] root = blocks.read(0);
+                if (root == null) {
+                    continue;
+                }
+                Htree h = Htree.probe(blocks, p, root, name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                int leaves = 0;
+                for (long leaf = h.nextLeaf(); leaf >= 0; leaf = h.nextLeaf()) {
+                    if (leaf >= nblocks || ++leaves > nblocks) {
+                        throw new AssertionError("leaf " + leaf + " / " + leaves + " leaves of " + nblocks);
+                    }
+                }
+            } catch (Htree.BadIndexException | Ext4CorruptException expected) {
+                // fall back to the linear scan / typed corruption
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** In-inode xattr parsing and re-serialisation on a hostile 256-byte inode. */
+    @FuzzTest(maxDuration = "60s")
+    void inodeXattrs(byte[] data) {
+        Inode i = new Inode(12, Arrays.copyOf(data, 256));
+        try {
+            List<InodeXattrs.Entry> xs = new java.util.ArrayList<>(InodeXattrs.parse(i, "ext4"));
+            xs.add(new InodeXattrs.Entry(InodeXattrs.INDEX_SYSTEM, InodeXattrs.DATA, new byte[data.length % 97], 0));
+            if (InodeXattrs.fits(i, xs)) {
+                InodeXattrs.write(i, xs);
+                List<InodeXattrs.Entry> back = InodeXattrs.parse(i, "ext4");
+                if (back.size() != xs.size()) {
+                    throw new AssertionError("re-parsed " + back.size() + " of " + xs.size() + " entries");
+                }
+                for (int k = 0; k < xs.size(); k++) {
+                    if (!Arrays.equals(back.get(k).value(), xs.get(k).value())) {
+                        throw new AssertionError("value " + k + " changed by the round trip");
+                    }
+                }
+            }
+        } catch (Ext4CorruptException | UnsupportedFsFeatureException expected) {
+            // typed rejection
+        }
+    }
+
     /** A whole (small) image: open, walk, read, and try one write on a copy. */
     @FuzzTest(maxDuration = "120s")
     void image(byte[] data) {
@@ -47,6 +122,27 @@ class Ext4FuzzTest {
             walk(fs, fs.root(), 0);
             if (fs.writable()) {
                 FileSystem.Node root = fs.root();
+                // inline_data seeds: rewrite inline (small, then into system.data), convert (large), then move
+                // the file into a (possibly inline) directory, which converts that directory
+                FileSystem.Node file = null;
+                FileSystem.Node dir = null;
+                String fileName = null;
+                for (FileSystem.Entry e : fs.list(root)) {
+                    if (e.type() == GuestFiles.Type.FILE && file == null) {
+                        file = fs.node(e.id());
+                        fileName = e.name();
+                    } else if (e.type() == GuestFiles.Type.DIRECTORY && dir == null && !e.name().equals("lost+found")) {
+                        dir = fs.node(e.id());
+                    }
+                }
+                if (file != null) {
+                    fs.replaceContent(file, new byte[20]);
+                    fs.replaceContent(file, new byte[100]);
+                    fs.replaceContent(file, new byte[5000]);
+                    if (dir != null) {
+                        fs.rename(root, fileName, dir, "moved");
+                    }
+                }
                 fs.createFile(root, "fuzz", 0644, 0, 0, new byte[3000]);
                 fs.mkdir(root, "fuzzdir", 0755, 0, 0);
                 List<FileSystem.Entry> entries = fs.list(root);
