@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.fs.BytesSource;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
@@ -118,7 +119,7 @@ class Ext4FuzzTest {
     void image(byte[] data) {
         byte[] img = Arrays.copyOf(data, Math.max(128 * 1024, Math.min(data.length, 256 * 1024)));
         try {
-            Ext4FileSystem fs = Ext4FileSystem.open(new MemoryByteSource(img), true);
+            Ext4FileSystem fs = Ext4FileSystem.open(new BytesSource(img), true);
             walk(fs, fs.root(), 0);
             if (fs.writable()) {
                 FileSystem.Node root = fs.root();

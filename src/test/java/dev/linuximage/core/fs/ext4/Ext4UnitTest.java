@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.fs.BytesSource;
 import dev.linuximage.core.fs.FileSystem;
 import org.junit.jupiter.api.Test;
 
@@ -75,7 +76,7 @@ class Ext4UnitTest {
             try (InputStream in = getClass().getResourceAsStream("Ext4FuzzTestInputs/image/" + seed)) {
                 data = in.readAllBytes();
             }
-            Ext4FileSystem fs = Ext4FileSystem.open(new MemoryByteSource(Arrays.copyOf(data, 128 * 1024)), true);
+            Ext4FileSystem fs = Ext4FileSystem.open(new BytesSource(Arrays.copyOf(data, 128 * 1024)), true);
             assertThat(fs.writable()).as(seed).isTrue();
             FileSystem.Node root = fs.root();
             assertThat(fs.list(root)).extracting(FileSystem.Entry::name).contains("f", "l", "slow", "d");
