@@ -704,23 +704,330 @@ public final class XfsFileSystem implements FileSystem {
 
     private UnsupportedFsFeatureException refuse(String what) throws IOException {
         w();
-        return new UnsupportedFsFeatureException("xfs", what + " (needs inode/block allocation in the AGI/AGF "
-                + "btrees, which this writer does not do)");
+        return new UnsupportedFsFeatureException("xfs", what + " (freeing inodes or blocks in the AGI/AGF btrees is "
+                + "not implemented)");
     }
 
+    /** Largest regular file {@link #createFile} writes: one contiguous extent of at most this many bytes. */
+    public static final int MAX_CREATE_BYTES = 1 << 20;
+
+    /**
+     * Creates a regular file of at most {@link #MAX_CREATE_BYTES} bytes (one contiguous extent, or none when empty)
+     * in a short-form or single-block directory. See {@link #createEntry} for what is refused.
+     */
     @Override
-    public Node createFile(Node dir, String name, int mode, int uid, int gid, byte[] content) throws IOException {
-        throw refuse("creating files");
+    public synchronized Node createFile(Node dir, String name, int mode, int uid, int gid, byte[] content)
+            throws IOException {
+        if (content.length > MAX_CREATE_BYTES) {
+            w();
+            throw new UnsupportedFsFeatureException("xfs", "creating a file of " + content.length + " bytes (this "
+                    + "writer creates files of at most " + MAX_CREATE_BYTES + " bytes, in one extent)");
+        }
+        return createEntry(dir, name, S_IFREG | (mode & 07777), uid, gid, XfsDir.FT_REG, content);
     }
 
+    /** Creates an empty short-form directory (link count 2, parent's link count + 1). */
     @Override
-    public Node mkdir(Node dir, String name, int mode, int uid, int gid) throws IOException {
-        throw refuse("creating directories");
+    public synchronized Node mkdir(Node dir, String name, int mode, int uid, int gid) throws IOException {
+        return createEntry(dir, name, S_IFDIR | (mode & 07777), uid, gid, XfsDir.FT_DIR, null);
     }
 
+    /**
+     * Creates a symlink: inline in the inode when the target fits the literal area, otherwise one remote block with
+     * its v5 header ({@code XSLM}, §20.2). Targets longer than 1024 bytes are refused.
+     */
     @Override
-    public Node symlink(Node dir, String name, String target, int uid, int gid) throws IOException {
-        throw refuse("creating symlinks");
+    public synchronized Node symlink(Node dir, String name, String target, int uid, int gid) throws IOException {
+        byte[] t = target.getBytes(StandardCharsets.UTF_8);
+        if (t.length == 0 || t.length > 1024 || target.indexOf('\0') >= 0) {
+            throw new IOException("xfs: symlink target of " + t.length + " bytes (1..1024, no NUL)");
+        }
+        return createEntry(dir, name, S_IFLNK | 0777, uid, gid, XfsDir.FT_SYMLINK, t);
+    }
+
+    private static byte[] checkName(String name) throws IOException {
+        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        if (b.length == 0 || b.length > 255 || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0
+                || name.equals(".") || name.equals("..")) {
+            throw new IOException("xfs: invalid file name '" + name + "'");
+        }
+        return b;
+    }
+
+    private int agOf(long ino) {
+        return (int) (ino >>> (sb.agBlkLog() + sb.inopbLog()));
+    }
+
+    /** The UUID stamped into v5 metadata: {@code sb_meta_uuid} (byte 248) with the meta-uuid feature, else the fs UUID. */
+    private byte[] metaUuid() throws IOException {
+        byte[] s = dev.readBytes(0, 512);
+        int off = (sb.incompat() & XfsSuperblock.INCOMPAT_META_UUID) != 0 ? 248 : 32;
+        return java.util.Arrays.copyOfRange(s, off, off + 16);
+    }
+
+    /**
+     * Creates one directory entry and its new inode, staging every change in an {@link XfsTx} and writing only when
+     * all of it is planned: a refusal leaves the image byte-identical. Refused (named): ASCII-CI directories, leaf
+     * and node directories, a full single-block directory, short-form directories with 8-byte inode numbers, no free
+     * inode in an existing chunk, no AG whose free-space btrees are single leaves with a fitting extent, block
+     * allocation with rmapbt.
+     */
+    private Node createEntry(Node dirNode, String name, int mode, int uid, int gid, int ftype, byte[] data)
+            throws IOException {
+        WritableByteSource w = w();
+        byte[] n = checkName(name);
+        if ((ByteBuffer.wrap(dev.readBytes(100, 2)).getShort(0) & 0x4000) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "adding entries to an ASCII case-insensitive (version=ci) "
+                    + "file system");
+        }
+        Inode dir = inode(dirNode.id());
+        if (dir.type() != S_IFDIR) {
+            throw new IOException("xfs: inode " + dir.ino() + " is not a directory");
+        }
+        if ((dir.diFlags() & (0x8 | 0x10)) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "adding entries to an immutable or append-only directory");
+        }
+        for (DirEnt e : dirEntries(dir)) {
+            if (e.name().equals(name)) {
+                throw new java.nio.file.FileAlreadyExistsException(name);
+            }
+        }
+        XfsTx tx = new XfsTx(dev);
+        XfsAlloc alloc = new XfsAlloc(sb, tx);
+        long ino = alloc.allocInode(agOf(dir.ino()), this::checkFreeOnDisk);
+        long now = System.currentTimeMillis() / 1000;
+        byte[] raw = newInode(ino, mode, uid, gid, now);
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        int literal = sb.inodeSize() - 176;
+        int bs = sb.blockSize();
+        if (ftype == XfsDir.FT_DIR) {
+            if (dir.ino() > 0xffffffffL) {
+                throw new UnsupportedFsFeatureException("xfs", "creating a directory whose parent inode number needs"
+                        + " 8 bytes in short form");
+            }
+            raw[5] = FMT_LOCAL;
+            b.putInt(16, 2);
+            b.putLong(56, 6);
+            b.putInt(176 + 2, (int) dir.ino()); // count 0, i8count 0, 4-byte parent
+        } else if (ftype == XfsDir.FT_SYMLINK && data.length <= literal) {
+            raw[5] = FMT_LOCAL;
+            b.putLong(56, data.length);
+            System.arraycopy(data, 0, raw, 176, data.length);
+        } else if (ftype == XfsDir.FT_SYMLINK) {
+            if (data.length > bs - 56) {
+                throw new UnsupportedFsFeatureException("xfs", "a remote symlink target of " + data.length
+                        + " bytes spanning more than one " + bs + "-byte block");
+            }
+            long fsb = alloc.allocBlocks(agOf(ino), 1, "remote symlink block");
+            byte[] blk = new byte[bs];
+            ByteBuffer sl = ByteBuffer.wrap(blk);
+            long off = sb.fsbToByte(fsb);
+            sl.putInt(0, 0x58534c4d); // XSLM
+            sl.putInt(4, 0); // offset of these bytes in the target
+            sl.putInt(8, data.length);
+            System.arraycopy(metaUuid(), 0, blk, 16, 16);
+            sl.putLong(32, ino);
+            sl.putLong(40, off / 512);
+            System.arraycopy(data, 0, blk, 56, data.length);
+            XfsTx.setCrc(blk, 12);
+            tx.put(off, blk);
+            setSingleExtent(raw, fsb, 1);
+            b.putLong(56, data.length);
+        } else if (data.length > 0) {
+            int blocks = (int) ((data.length + (long) bs - 1) / bs);
+            long fsb = alloc.allocBlocks(agOf(ino), blocks, "file data");
+            tx.put(sb.fsbToByte(fsb), java.util.Arrays.copyOf(data, blocks * bs));
+            setSingleExtent(raw, fsb, blocks);
+            b.putLong(56, data.length);
+        }
+        stageInode(tx, ino, raw);
+        addEntry(tx, alloc, dir, n, ino, ftype, now);
+        tx.commit(w);
+        cachedExtentsIno = -1;
+        return node(inode(ino));
+    }
+
+    private void checkFreeOnDisk(long ino) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(dev.readBytes(inodeOffset(ino), 8));
+        if ((b.getShort(0) & 0xffff) != 0x494e || (b.getShort(2) & 0xffff) != 0) {
+            throw new IOException("xfs: inode " + ino + " is free in the inode btree but its core is in use or not "
+                    + "initialised (magic/mode)");
+        }
+    }
+
+    /** A fresh v3 inode core (§16.2): extents format with no extents, no attribute fork, link count 1. */
+    private byte[] newInode(long ino, int mode, int uid, int gid, long now) throws IOException {
+        byte[] raw = new byte[sb.inodeSize()];
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        long flags2 = 0;
+        if ((sb.incompat() & XfsSuperblock.INCOMPAT_BIGTIME) != 0) {
+            flags2 |= DIFLAG2_BIGTIME;
+        }
+        if ((sb.incompat() & XfsSuperblock.INCOMPAT_NREXT64) != 0) {
+            flags2 |= DIFLAG2_NREXT64;
+        }
+        b.putShort(0, (short) 0x494e);
+        b.putShort(2, (short) mode);
+        raw[4] = 3;
+        raw[5] = FMT_EXTENTS;
+        b.putInt(8, uid);
+        b.putInt(12, gid);
+        b.putInt(16, 1);
+        putTime(b, 32, flags2, now);
+        putTime(b, 40, flags2, now);
+        putTime(b, 48, flags2, now);
+        raw[83] = FMT_EXTENTS; // di_aformat of an absent attribute fork
+        b.putInt(92, new java.security.SecureRandom().nextInt()); // di_gen
+        b.putInt(96, -1); // di_next_unlinked = NULLAGINO
+        b.putLong(120, flags2);
+        putTime(b, 144, flags2, now); // di_crtime
+        b.putLong(152, ino);
+        System.arraycopy(metaUuid(), 0, raw, 160, 16);
+        return raw;
+    }
+
+    /** Makes the data fork one written extent at file block 0 and sets di_nblocks/extent count. */
+    private void setSingleExtent(byte[] raw, long fsb, long count) {
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        raw[5] = FMT_EXTENTS;
+        java.util.Arrays.fill(raw, 176, 176 + dataForkSize(raw), (byte) 0);
+        b.putLong(176, fsb >>> 43); // flag 0, startoff 0, startblock high 9 bits
+        b.putLong(184, (fsb << 21) | count);
+        b.putLong(64, b.getLong(64) + count);
+        setNextents(raw, 1);
+    }
+
+    private int dataForkSize(byte[] raw) {
+        int forkOff = raw[82] & 0xff;
+        return forkOff == 0 ? sb.inodeSize() - 176 : forkOff * 8;
+    }
+
+    private static void setNextents(byte[] raw, long n) {
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        if ((b.getLong(120) & DIFLAG2_NREXT64) != 0) {
+            b.putLong(24, n);
+        } else {
+            b.putInt(76, (int) n);
+        }
+    }
+
+    private void stageInode(XfsTx tx, long ino, byte[] raw) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        b.putLong(104, b.getLong(104) + 1); // di_changecount
+        XfsTx.setCrc(raw, 100);
+        tx.put(inodeOffset(ino), raw);
+    }
+
+    /** Adds {@code name -> ino} to a short-form or single-block directory and updates its times (and links). */
+    private void addEntry(XfsTx tx, XfsAlloc alloc, Inode dir, byte[] name, long ino, int ftype, long now)
+            throws IOException {
+        boolean ft = sb.hasFtype();
+        byte[] raw = dir.raw().clone();
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        int dbs = sb.dirBlockSize();
+        if (dir.format() == FMT_LOCAL) {
+            XfsDir.ShortForm sf = XfsDir.parseShortForm(java.util.Arrays.copyOfRange(raw, 176, 176 + dir.forkSize()),
+                    (int) dir.size(), ft, dir.ino());
+            if (sf.i8() || ino > 0xffffffffL) {
+                throw new UnsupportedFsFeatureException("xfs", "short-form directories with 8-byte inode numbers");
+            }
+            List<XfsDir.Ent> ents = new ArrayList<>(sf.entries());
+            int off = XfsDir.firstOffset(ft);
+            for (XfsDir.Ent e : ents) {
+                off = Math.max(off, e.offset() + XfsDir.dataEntSize(e.name().length, ft));
+            }
+            ents.add(new XfsDir.Ent(name, ino, ftype, off));
+            // the offsets are the entries' places in the block form: they must still fit one directory block
+            if (off + XfsDir.dataEntSize(name.length, ft) + (ents.size() + 2) * 8 + 8 > dbs) {
+                List<XfsDir.Ent> packed = new ArrayList<>();
+                int p = XfsDir.firstOffset(ft);
+                for (XfsDir.Ent e : ents) {
+                    packed.add(new XfsDir.Ent(e.name(), e.ino(), e.ftype(), p));
+                    p += XfsDir.dataEntSize(e.name().length, ft);
+                }
+                ents = packed;
+            }
+            int size = XfsDir.shortFormSize(ents, ft);
+            if (size <= dir.forkSize()) {
+                java.util.Arrays.fill(raw, 176, 176 + dir.forkSize(), (byte) 0);
+                System.arraycopy(XfsDir.buildShortForm(sf.parent(), ents, ft), 0, raw, 176, size);
+                b.putLong(56, size);
+            } else {
+                // §18.3: the short form overflows the inode: rewrite it as a single-block directory
+                List<XfsDir.Ent> all = new ArrayList<>();
+                all.add(new XfsDir.Ent(new byte[] {'.'}, dir.ino(), XfsDir.FT_DIR, 0));
+                all.add(new XfsDir.Ent(new byte[] {'.', '.'}, sf.parent(), XfsDir.FT_DIR, 0));
+                all.addAll(ents);
+                if (XfsDir.blockBytes(all, ft) > dbs) {
+                    throw new UnsupportedFsFeatureException("xfs", "converting a short-form directory straight to "
+                            + "leaf form");
+                }
+                int fsbs = dbs / sb.blockSize();
+                long fsb = alloc.allocBlocks(agOf(dir.ino()), fsbs, "converting a short-form directory to block "
+                        + "form");
+                long off0 = sb.fsbToByte(fsb);
+                tx.put(off0, XfsDir.buildBlock(dbs, off0 / 512, 0, metaUuid(), dir.ino(), all, ft));
+                setSingleExtent(raw, fsb, fsbs);
+                b.putLong(56, dbs);
+            }
+        } else if (dir.format() == FMT_EXTENTS || dir.format() == FMT_BTREE) {
+            int fsbs = dbs / sb.blockSize();
+            long[] map = new long[fsbs];
+            for (int k = 0; k < fsbs; k++) {
+                Extent e = find(extents(dir), k);
+                if (e == null || e.unwritten()) {
+                    throw new IOException("xfs: directory " + dir.ino() + ": block " + k + " unmapped");
+                }
+                map[k] = sb.fsbToByte(e.startBlock() + k - e.startOff());
+            }
+            byte[] blk = new byte[dbs];
+            for (int k = 0; k < fsbs; k++) {
+                System.arraycopy(tx.read(map[k], sb.blockSize()), 0, blk, k * sb.blockSize(), sb.blockSize());
+            }
+            ByteBuffer bb = ByteBuffer.wrap(blk);
+            if (bb.getInt(0) != XfsDir.BLOCK_MAGIC || dir.size() != dbs) {
+                throw new UnsupportedFsFeatureException("xfs", "adding entries to a leaf or node form directory "
+                        + "(inode " + dir.ino() + "; only short-form and single-block directories are written)");
+            }
+            if (!XfsTx.crcOk(blk, 4) || bb.getLong(40) != dir.ino()) {
+                throw new IOException("xfs: directory " + dir.ino() + ": block CRC32C or owner mismatch");
+            }
+            List<XfsDir.Ent> old = XfsDir.parseBlock(blk, ft, dir.ino());
+            List<XfsDir.Ent> all = new ArrayList<>();
+            for (String dot : new String[] {".", ".."}) { // "." and ".." stay the first two entries
+                for (XfsDir.Ent e : old) {
+                    if (new String(e.name(), StandardCharsets.UTF_8).equals(dot)) {
+                        all.add(e);
+                    }
+                }
+            }
+            if (all.size() != 2) {
+                throw new IOException("xfs: directory " + dir.ino() + ": block lacks '.' or '..'");
+            }
+            for (XfsDir.Ent e : old) {
+                if (!all.contains(e)) {
+                    all.add(e);
+                }
+            }
+            all.add(new XfsDir.Ent(name, ino, ftype, 0));
+            if (XfsDir.blockBytes(all, ft) > dbs) {
+                throw new UnsupportedFsFeatureException("xfs", "adding an entry to a full single-block directory "
+                        + "(inode " + dir.ino() + "; converting to leaf form is not implemented)");
+            }
+            byte[] out = XfsDir.buildBlock(dbs, map[0] / 512, bb.getLong(16),
+                    java.util.Arrays.copyOfRange(blk, 24, 40), dir.ino(), all, ft);
+            for (int k = 0; k < fsbs; k++) {
+                tx.put(map[k], java.util.Arrays.copyOfRange(out, k * sb.blockSize(), (k + 1) * sb.blockSize()));
+            }
+        } else {
+            throw new IOException("xfs: directory " + dir.ino() + ": data fork format " + dir.format());
+        }
+        if (ftype == XfsDir.FT_DIR) {
+            b.putInt(16, b.getInt(16) + 1); // the new subdirectory's ".."
+        }
+        putTime(b, 40, dir.flags2(), now);
+        putTime(b, 48, dir.flags2(), now);
+        stageInode(tx, dir.ino(), raw);
     }
 
     @Override
