@@ -285,4 +285,15 @@ class XfsCreateTest {
                     .as(n).isEqualTo(out.replaceFirst("^0x", ""));
         }
     }
+
+    @Test
+    void theRepairOracleCatchesAWrongFreeBlockCounter() throws Exception {
+        // negative control for repairClean(): a superblock counter off by one block must be reported
+        Path img = Tools.sparse(tmp.resolve("neg.img"), 300L << 20);
+        Tools.run("mkfs.xfs", "-q", "-f", img.toString());
+        long fd = Long.parseLong(db(img, "sb 0", "print fdblocks").replaceAll("(?s).*fdblocks = (\\d+).*", "$1"));
+        Tools.run("xfs_db", "-x", "-c", "sb 0", "-c", "write fdblocks " + (fd - 1), img.toString());
+        assertThatThrownBy(() -> repairClean(img)).isInstanceOf(AssertionError.class).hasMessageContaining(
+                "sb_fdblocks");
+    }
 }
