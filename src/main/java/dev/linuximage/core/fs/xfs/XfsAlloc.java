@@ -378,6 +378,223 @@ final class XfsAlloc {
                 + " contiguous blocks): no AG qualifies" + why + " (btree splits/merges are not implemented)");
     }
 
+    /** Returns inode {@code ino} to its chunk: inobt bit set, finobt record updated or inserted, AGI, sb_ifree. */
+    void freeInode(long ino) throws IOException {
+        boolean finobt = (sb.roCompat() & XfsSuperblock.RO_COMPAT_FINOBT) != 0;
+        boolean sparse = (sb.incompat() & XfsSuperblock.INCOMPAT_SPINODES) != 0;
+        int ag = (int) (ino >>> (sb.agBlkLog() + sb.inopbLog()));
+        long agino = ino & ((1L << (sb.agBlkLog() + sb.inopbLog())) - 1);
+        byte[] agi = header(ag, 2, AGI_MAGIC, 312, "AGI");
+        ByteBuffer a = ByteBuffer.wrap(agi);
+        long leafAgbno = descend(ag, a.getInt(20), a.getInt(24), IBT_MAGIC, "inobt", agino);
+        byte[] leaf = btreeBlock(ag, leafAgbno, IBT_MAGIC, 0, 16, "inobt");
+        ByteBuffer b = ByteBuffer.wrap(leaf);
+        int r = findChunk(b, agino);
+        if (r < 0) {
+            throw new IOException("xfs: inode " + ino + " has no inobt record");
+        }
+        int startIno = b.getInt(r);
+        int bit = (int) (agino - (startIno & 0xffffffffL));
+        int before = giveBit(b, r, bit, sparse);
+        putBtreeBlock(ag, leafAgbno, leaf);
+        if (finobt) {
+            long fAgbno = descend(ag, a.getInt(328), a.getInt(332), FIBT_MAGIC, "finobt", agino);
+            byte[] fleaf = btreeBlock(ag, fAgbno, FIBT_MAGIC, 0, 16, "finobt");
+            ByteBuffer f = ByteBuffer.wrap(fleaf);
+            int fr = findChunk(f, agino);
+            if (before > 0) {
+                if (fr < 0) {
+                    throw new IOException("xfs: AG " + ag + " finobt lacks chunk " + startIno);
+                }
+                giveBit(f, fr, bit, sparse);
+            } else {
+                if (fr >= 0) {
+                    throw new IOException("xfs: AG " + ag + " finobt has full chunk " + startIno);
+                }
+                int n = f.getShort(6) & 0xffff;
+                if (a.getInt(332) != 1 || n >= (sb.blockSize() - SHORT_HDR) / 16) {
+                    throw new UnsupportedFsFeatureException("xfs", "inserting a record into a finobt that is not a "
+                            + "single leaf with room (btree splits are not implemented)");
+                }
+                int pos = 0;
+                while (pos < n && Integer.compareUnsigned(f.getInt(SHORT_HDR + pos * 16), startIno) < 0) {
+                    pos++;
+                }
+                System.arraycopy(fleaf, SHORT_HDR + pos * 16, fleaf, SHORT_HDR + (pos + 1) * 16, (n - pos) * 16);
+                System.arraycopy(leaf, r, fleaf, SHORT_HDR + pos * 16, 16); // the updated inobt record
+                f.putShort(6, (short) (n + 1));
+            }
+            putBtreeBlock(ag, fAgbno, fleaf);
+        }
+        a.putInt(28, a.getInt(28) + 1);
+        putHeader(ag, 2, agi, 312);
+        superblockDelta(1, 0);
+    }
+
+    /** Leaf holding {@code key} in an inode btree (keys: startino; the last key not above {@code key}). */
+    private long descend(int ag, int root, int levels, int magic, String what, long key) throws IOException {
+        if (levels < 1 || levels > 9) {
+            throw new IOException("xfs: AG " + ag + " " + what + " level " + levels + " invalid");
+        }
+        long agbno = root & 0xffffffffL;
+        int maxKeys = (sb.blockSize() - SHORT_HDR) / 8;
+        for (int level = levels - 1; level > 0; level--) {
+            ByteBuffer b = ByteBuffer.wrap(btreeBlock(ag, agbno, magic, level, 16, what));
+            int n = b.getShort(6) & 0xffff;
+            int pick = 0;
+            for (int i = 0; i < n && (b.getInt(SHORT_HDR + i * 4) & 0xffffffffL) <= key; i++) {
+                pick = i;
+            }
+            if (n == 0) {
+                throw new IOException("xfs: AG " + ag + " " + what + " node " + agbno + " is empty");
+            }
+            agbno = b.getInt(SHORT_HDR + maxKeys * 4 + pick * 4) & 0xffffffffL;
+        }
+        return agbno;
+    }
+
+    private static int findChunk(ByteBuffer b, long agino) {
+        int n = b.getShort(6) & 0xffff;
+        for (int i = 0; i < n; i++) {
+            long start = b.getInt(SHORT_HDR + i * 16) & 0xffffffffL;
+            if (agino >= start && agino < start + 64) {
+                return SHORT_HDR + i * 16;
+            }
+        }
+        return -1;
+    }
+
+    /** Sets free bit {@code bit} of the record at {@code r}; returns the freecount before. */
+    private static int giveBit(ByteBuffer b, int r, int bit, boolean sparse) throws IOException {
+        long free = b.getLong(r + 8);
+        int holes = sparse ? b.getShort(r + 4) & 0xffff : 0;
+        if ((free >>> bit & 1) != 0 || (holes >>> (bit / 4) & 1) != 0) {
+            throw new IOException("xfs: inode btree record " + b.getInt(r) + ": inode " + bit + " already free");
+        }
+        b.putLong(r + 8, free | (1L << bit));
+        int fc = sparse ? b.get(r + 7) & 0xff : b.getInt(r + 4);
+        if (fc >= 64) {
+            throw new IOException("xfs: inode btree record " + b.getInt(r) + ": freecount " + fc);
+        }
+        if (sparse) {
+            b.put(r + 7, (byte) (fc + 1));
+        } else {
+            b.putInt(r + 4, fc + 1);
+        }
+        return fc;
+    }
+
+    /**
+     * Returns {@code count} blocks at fs block {@code fsb} to the free-space btrees of their AG (single-leaf bnobt
+     * and cntbt only), merging with free neighbours as the allocator expects (§15.3: free extents never touch).
+     */
+    void freeBlocks(long fsb, long count, String purpose) throws IOException {
+        if ((sb.roCompat() & XfsSuperblock.RO_COMPAT_RMAPBT) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + ") with the rmapbt "
+                    + "feature (the reverse-mapping btree is not updated by this writer)");
+        }
+        int ag = (int) (fsb >>> sb.agBlkLog());
+        long agbno = fsb & ((1L << sb.agBlkLog()) - 1);
+        if (ag >= sb.agCount() || agbno == 0 || count < 1 || agbno + count > sb.agBlocks()) {
+            throw new IOException("xfs: freeing " + count + " blocks at " + fsb + ": outside the AG");
+        }
+        byte[] agf = header(ag, 1, AGF_MAGIC, 216, "AGF");
+        ByteBuffer a = ByteBuffer.wrap(agf);
+        if (a.getInt(28) != 1 || a.getInt(32) != 1) {
+            throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + ") in AG " + ag + " whose "
+                    + "free-space btrees have more than one level (btree merges/splits are not implemented)");
+        }
+        long bnoRoot = a.getInt(16) & 0xffffffffL;
+        long cntRoot = a.getInt(20) & 0xffffffffL;
+        byte[] bno = btreeBlock(ag, bnoRoot, BNO_MAGIC, 0, 8, "bnobt");
+        byte[] cnt = btreeBlock(ag, cntRoot, CNT_MAGIC, 0, 8, "cntbt");
+        ByteBuffer bb = ByteBuffer.wrap(bno);
+        ByteBuffer c = ByteBuffer.wrap(cnt);
+        int n = bb.getShort(6) & 0xffff;
+        int pos = 0; // first record starting after agbno
+        while (pos < n && (bb.getInt(SHORT_HDR + pos * 8) & 0xffffffffL) < agbno) {
+            pos++;
+        }
+        long newStart = agbno;
+        long newLen = count;
+        boolean left = false;
+        boolean right = false;
+        if (pos > 0) {
+            long ls = bb.getInt(SHORT_HDR + (pos - 1) * 8) & 0xffffffffL;
+            long ll = bb.getInt(SHORT_HDR + (pos - 1) * 8 + 4) & 0xffffffffL;
+            if (ls + ll > agbno) {
+                throw new IOException("xfs: AG " + ag + " blocks " + agbno + "+" + count + " are already free");
+            }
+            if (ls + ll == agbno) {
+                left = true;
+                newStart = ls;
+                newLen += ll;
+                removeCnt(c, cnt, ll, ls, ag);
+            }
+        }
+        if (pos < n) {
+            long rs = bb.getInt(SHORT_HDR + pos * 8) & 0xffffffffL;
+            long rl = bb.getInt(SHORT_HDR + pos * 8 + 4) & 0xffffffffL;
+            if (agbno + count > rs) {
+                throw new IOException("xfs: AG " + ag + " blocks " + agbno + "+" + count + " are already free");
+            }
+            if (agbno + count == rs) {
+                right = true;
+                newLen += rl;
+                removeCnt(c, cnt, rl, rs, ag);
+            }
+        }
+        int maxrecs = (sb.blockSize() - SHORT_HDR) / 8;
+        if (left && right) {
+            removeRec(bno, pos, n, 8);
+            bb.putInt(SHORT_HDR + (pos - 1) * 8 + 4, (int) newLen);
+        } else if (left) {
+            bb.putInt(SHORT_HDR + (pos - 1) * 8 + 4, (int) newLen);
+        } else if (right) {
+            bb.putInt(SHORT_HDR + pos * 8, (int) newStart);
+            bb.putInt(SHORT_HDR + pos * 8 + 4, (int) newLen);
+        } else {
+            if (n >= maxrecs) {
+                throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + "): the bnobt leaf of AG "
+                        + ag + " is full (btree splits are not implemented)");
+            }
+            System.arraycopy(bno, SHORT_HDR + pos * 8, bno, SHORT_HDR + (pos + 1) * 8, (n - pos) * 8);
+            bb.putInt(SHORT_HDR + pos * 8, (int) newStart);
+            bb.putInt(SHORT_HDR + pos * 8 + 4, (int) newLen);
+            bb.putShort(6, (short) (n + 1));
+        }
+        int cn = c.getShort(6) & 0xffff;
+        if (cn >= maxrecs) {
+            throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + "): the cntbt leaf of AG "
+                    + ag + " is full (btree splits are not implemented)");
+        }
+        int cp = 0;
+        while (cp < cn && compareCnt(c, cp, newLen, newStart) < 0) {
+            cp++;
+        }
+        System.arraycopy(cnt, SHORT_HDR + cp * 8, cnt, SHORT_HDR + (cp + 1) * 8, (cn - cp) * 8);
+        c.putInt(SHORT_HDR + cp * 8, (int) newStart);
+        c.putInt(SHORT_HDR + cp * 8 + 4, (int) newLen);
+        c.putShort(6, (short) (cn + 1));
+        putBtreeBlock(ag, bnoRoot, bno);
+        putBtreeBlock(ag, cntRoot, cnt);
+        a.putInt(52, a.getInt(52) + (int) count);
+        a.putInt(56, c.getInt(SHORT_HDR + cn * 8 + 4)); // longest: the last record by count
+        putHeader(ag, 1, agf, 216);
+        superblockDelta(0, count);
+    }
+
+    private static void removeCnt(ByteBuffer c, byte[] cnt, long len, long start, int ag) throws IOException {
+        int n = c.getShort(6) & 0xffff;
+        for (int i = 0; i < n; i++) {
+            if (compareCnt(c, i, len, start) == 0) {
+                removeRec(cnt, i, n, 8);
+                return;
+            }
+        }
+        throw new IOException("xfs: AG " + ag + " cntbt lacks free extent " + start + "+" + len);
+    }
+
     private static int compareCnt(ByteBuffer c, int i, long len, long start) {
         long l = c.getInt(SHORT_HDR + i * 8 + 4) & 0xffffffffL;
         long s = c.getInt(SHORT_HDR + i * 8) & 0xffffffffL;

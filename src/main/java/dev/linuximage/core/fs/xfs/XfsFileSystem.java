@@ -971,54 +971,14 @@ public final class XfsFileSystem implements FileSystem {
                 b.putLong(56, dbs);
             }
         } else if (dir.format() == FMT_EXTENTS || dir.format() == FMT_BTREE) {
-            int fsbs = dbs / sb.blockSize();
-            long[] map = new long[fsbs];
-            for (int k = 0; k < fsbs; k++) {
-                Extent e = find(extents(dir), k);
-                if (e == null || e.unwritten()) {
-                    throw new IOException("xfs: directory " + dir.ino() + ": block " + k + " unmapped");
-                }
-                map[k] = sb.fsbToByte(e.startBlock() + k - e.startOff());
-            }
-            byte[] blk = new byte[dbs];
-            for (int k = 0; k < fsbs; k++) {
-                System.arraycopy(tx.read(map[k], sb.blockSize()), 0, blk, k * sb.blockSize(), sb.blockSize());
-            }
-            ByteBuffer bb = ByteBuffer.wrap(blk);
-            if (bb.getInt(0) != XfsDir.BLOCK_MAGIC || dir.size() != dbs) {
-                throw new UnsupportedFsFeatureException("xfs", "adding entries to a leaf or node form directory "
-                        + "(inode " + dir.ino() + "; only short-form and single-block directories are written)");
-            }
-            if (!XfsTx.crcOk(blk, 4) || bb.getLong(40) != dir.ino()) {
-                throw new IOException("xfs: directory " + dir.ino() + ": block CRC32C or owner mismatch");
-            }
-            List<XfsDir.Ent> old = XfsDir.parseBlock(blk, ft, dir.ino());
-            List<XfsDir.Ent> all = new ArrayList<>();
-            for (String dot : new String[] {".", ".."}) { // "." and ".." stay the first two entries
-                for (XfsDir.Ent e : old) {
-                    if (new String(e.name(), StandardCharsets.UTF_8).equals(dot)) {
-                        all.add(e);
-                    }
-                }
-            }
-            if (all.size() != 2) {
-                throw new IOException("xfs: directory " + dir.ino() + ": block lacks '.' or '..'");
-            }
-            for (XfsDir.Ent e : old) {
-                if (!all.contains(e)) {
-                    all.add(e);
-                }
-            }
+            DirBlock db = readBlockDir(tx, dir);
+            List<XfsDir.Ent> all = new ArrayList<>(db.entries());
             all.add(new XfsDir.Ent(name, ino, ftype, 0));
             if (XfsDir.blockBytes(all, ft) > dbs) {
                 throw new UnsupportedFsFeatureException("xfs", "adding an entry to a full single-block directory "
                         + "(inode " + dir.ino() + "; converting to leaf form is not implemented)");
             }
-            byte[] out = XfsDir.buildBlock(dbs, map[0] / 512, bb.getLong(16),
-                    java.util.Arrays.copyOfRange(blk, 24, 40), dir.ino(), all, ft);
-            for (int k = 0; k < fsbs; k++) {
-                tx.put(map[k], java.util.Arrays.copyOfRange(out, k * sb.blockSize(), (k + 1) * sb.blockSize()));
-            }
+            writeBlockDir(tx, dir, db, all);
         } else {
             throw new IOException("xfs: directory " + dir.ino() + ": data fork format " + dir.format());
         }
@@ -1030,9 +990,186 @@ public final class XfsFileSystem implements FileSystem {
         stageInode(tx, dir.ino(), raw);
     }
 
+    /**
+     * Removes a regular file, symlink, special file or empty short-form directory from a short-form or single-block
+     * directory. With other links left only the link count drops; otherwise the inode goes back to its chunk and its
+     * extents to the free-space btrees (merged with free neighbours). Refused (named, nothing written): btree data
+     * forks, attribute forks kept in blocks, reflinked/realtime/immutable/append-only files, rmapbt when blocks are
+     * freed, non-empty directories, leaf/node parent directories, btree shapes that would need a split or merge.
+     */
     @Override
-    public void unlink(Node dir, String name) throws IOException {
-        throw refuse("removing directory entries");
+    public synchronized void unlink(Node dirNode, String name) throws IOException {
+        WritableByteSource w = w();
+        byte[] n = checkName(name);
+        Inode dir = inode(dirNode.id());
+        if (dir.type() != S_IFDIR) {
+            throw new IOException("xfs: inode " + dir.ino() + " is not a directory");
+        }
+        if ((dir.diFlags() & (0x8 | 0x10)) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "removing entries from an immutable or append-only "
+                    + "directory");
+        }
+        DirEnt hit = null;
+        for (DirEnt e : dirEntries(dir)) {
+            if (e.name().equals(name)) {
+                hit = e;
+            }
+        }
+        if (hit == null) {
+            throw new java.nio.file.NoSuchFileException(name);
+        }
+        Inode v = inode(hit.ino());
+        if ((v.diFlags() & (0x1 | 0x8 | 0x10)) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "removing a realtime, immutable or append-only file");
+        }
+        if ((v.flags2() & DIFLAG2_REFLINK) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "removing a reflinked file (its extents may be shared; "
+                    + "the refcount btree is not updated by this writer)");
+        }
+        boolean isDir = v.type() == S_IFDIR;
+        if (isDir && (v.format() != FMT_LOCAL || (v.raw()[176] & 0xff) != 0 || (v.raw()[177] & 0xff) != 0)) {
+            throw new UnsupportedFsFeatureException("xfs", "removing a directory that is not empty and short-form");
+        }
+        if (v.format() == FMT_BTREE) {
+            throw new UnsupportedFsFeatureException("xfs", "removing a file with a btree data fork (freeing bmbt "
+                    + "blocks is not implemented)");
+        }
+        int aformat = v.raw()[83];
+        int anext = ByteBuffer.wrap(v.raw()).getShort(80);
+        if ((v.raw()[82] & 0xff) != 0 && aformat != FMT_LOCAL && !(aformat == FMT_EXTENTS && anext == 0)) {
+            throw new UnsupportedFsFeatureException("xfs", "removing a file whose extended attributes live in "
+                    + "blocks");
+        }
+        long now = System.currentTimeMillis() / 1000;
+        XfsTx tx = new XfsTx(dev);
+        XfsAlloc alloc = new XfsAlloc(sb, tx);
+        removeEntry(tx, dir, n, isDir, now);
+        byte[] raw = v.raw().clone();
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        if (!isDir && v.nlink() > 1) {
+            b.putInt(16, (int) v.nlink() - 1);
+            putTime(b, 48, v.flags2(), now);
+        } else {
+            if (v.format() == FMT_EXTENTS) {
+                for (Extent e : extents(v)) {
+                    alloc.freeBlocks(e.startBlock(), e.count(), "file data");
+                }
+            }
+            alloc.freeInode(v.ino());
+            // a free inode core (as the kernel leaves it): mode 0, no forks, no links, next generation
+            java.util.Arrays.fill(raw, 176, raw.length, (byte) 0);
+            b.putShort(2, (short) 0);
+            raw[5] = FMT_EXTENTS;
+            b.putInt(16, 0);
+            b.putLong(24, 0);
+            b.putLong(56, 0);
+            b.putLong(64, 0);
+            b.putInt(72, 0);
+            b.putInt(76, 0);
+            b.putShort(80, (short) 0);
+            raw[82] = 0;
+            raw[83] = FMT_EXTENTS;
+            b.putShort(90, (short) 0);
+            b.putInt(92, b.getInt(92) + 1);
+            b.putLong(120, v.flags2() & (DIFLAG2_BIGTIME | DIFLAG2_NREXT64));
+            b.putInt(128, 0);
+            putTime(b, 48, v.flags2(), now);
+            b.putLong(152, v.ino());
+            System.arraycopy(metaUuid(), 0, raw, 160, 16);
+        }
+        stageInode(tx, v.ino(), raw);
+        tx.commit(w);
+        cachedExtentsIno = -1;
+    }
+
+    /** Removes {@code name} from a short-form or single-block directory; times (and links for a subdirectory). */
+    private void removeEntry(XfsTx tx, Inode dir, byte[] name, boolean isDir, long now) throws IOException {
+        boolean ft = sb.hasFtype();
+        byte[] raw = dir.raw().clone();
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        if (dir.format() == FMT_LOCAL) {
+            XfsDir.ShortForm sf = XfsDir.parseShortForm(java.util.Arrays.copyOfRange(raw, 176, 176 + dir.forkSize()),
+                    (int) dir.size(), ft, dir.ino());
+            if (sf.i8()) {
+                throw new UnsupportedFsFeatureException("xfs", "short-form directories with 8-byte inode numbers");
+            }
+            List<XfsDir.Ent> ents = new ArrayList<>(sf.entries());
+            ents.removeIf(e -> java.util.Arrays.equals(e.name(), name));
+            int size = XfsDir.shortFormSize(ents, ft);
+            java.util.Arrays.fill(raw, 176, 176 + dir.forkSize(), (byte) 0);
+            System.arraycopy(XfsDir.buildShortForm(sf.parent(), ents, ft), 0, raw, 176, size);
+            b.putLong(56, size);
+        } else {
+            DirBlock db = readBlockDir(tx, dir);
+            List<XfsDir.Ent> all = new ArrayList<>(db.entries());
+            all.removeIf(e -> java.util.Arrays.equals(e.name(), name));
+            writeBlockDir(tx, dir, db, all);
+        }
+        if (isDir) {
+            b.putInt(16, b.getInt(16) - 1);
+        }
+        putTime(b, 40, dir.flags2(), now);
+        putTime(b, 48, dir.flags2(), now);
+        stageInode(tx, dir.ino(), raw);
+    }
+
+    /** A single-block directory as read: fs-block byte offsets of its pieces, header fields, entries ("." first). */
+    private record DirBlock(long[] map, long lsn, byte[] uuid, List<XfsDir.Ent> entries) {
+    }
+
+    private DirBlock readBlockDir(XfsTx tx, Inode dir) throws IOException {
+        if (dir.format() != FMT_EXTENTS && dir.format() != FMT_BTREE) {
+            throw new IOException("xfs: directory " + dir.ino() + ": data fork format " + dir.format());
+        }
+        int dbs = sb.dirBlockSize();
+        int fsbs = dbs / sb.blockSize();
+        long[] map = new long[fsbs];
+        for (int k = 0; k < fsbs; k++) {
+            Extent e = find(extents(dir), k);
+            if (e == null || e.unwritten()) {
+                throw new IOException("xfs: directory " + dir.ino() + ": block " + k + " unmapped");
+            }
+            map[k] = sb.fsbToByte(e.startBlock() + k - e.startOff());
+        }
+        byte[] blk = new byte[dbs];
+        for (int k = 0; k < fsbs; k++) {
+            System.arraycopy(tx.read(map[k], sb.blockSize()), 0, blk, k * sb.blockSize(), sb.blockSize());
+        }
+        ByteBuffer bb = ByteBuffer.wrap(blk);
+        if (bb.getInt(0) != XfsDir.BLOCK_MAGIC || dir.size() != dbs) {
+            throw new UnsupportedFsFeatureException("xfs", "changing entries of a leaf or node form directory "
+                    + "(inode " + dir.ino() + "; only short-form and single-block directories are written)");
+        }
+        if (!XfsTx.crcOk(blk, 4) || bb.getLong(40) != dir.ino()) {
+            throw new IOException("xfs: directory " + dir.ino() + ": block CRC32C or owner mismatch");
+        }
+        List<XfsDir.Ent> old = XfsDir.parseBlock(blk, sb.hasFtype(), dir.ino());
+        List<XfsDir.Ent> all = new ArrayList<>();
+        for (String dot : new String[] {".", ".."}) { // "." and ".." stay the first two entries
+            for (XfsDir.Ent e : old) {
+                if (new String(e.name(), StandardCharsets.UTF_8).equals(dot)) {
+                    all.add(e);
+                }
+            }
+        }
+        if (all.size() != 2) {
+            throw new IOException("xfs: directory " + dir.ino() + ": block lacks '.' or '..'");
+        }
+        for (XfsDir.Ent e : old) {
+            if (!all.contains(e)) {
+                all.add(e);
+            }
+        }
+        return new DirBlock(map, bb.getLong(16), java.util.Arrays.copyOfRange(blk, 24, 40), all);
+    }
+
+    private void writeBlockDir(XfsTx tx, Inode dir, DirBlock db, List<XfsDir.Ent> entries) throws IOException {
+        int bs = sb.blockSize();
+        byte[] out = XfsDir.buildBlock(sb.dirBlockSize(), db.map()[0] / 512, db.lsn(), db.uuid(), dir.ino(), entries,
+                sb.hasFtype());
+        for (int k = 0; k < db.map().length; k++) {
+            tx.put(db.map()[k], java.util.Arrays.copyOfRange(out, k * bs, (k + 1) * bs));
+        }
     }
 
     @Override

@@ -296,4 +296,68 @@ class XfsCreateTest {
         assertThatThrownBy(() -> repairClean(img)).isInstanceOf(AssertionError.class).hasMessageContaining(
                 "sb_fdblocks");
     }
+
+    @Test
+    void unlinksFilesSymlinksAndEmptyDirectoriesAndGivesTheSpaceBack() throws Exception {
+        Path img = XfsFixture.build(tmp, "unlink", 300, null);
+        long free0;
+        long ifree0 = Long.parseLong(db(img, "sb 0", "print ifree").replaceAll("(?s).*ifree = (\\d+).*", "$1"));
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            free0 = fs.freeBytes();
+            FileSystem.Node etc = path(fs, "etc");
+            fs.createFile(etc, "tmp.cfg", 0644, 0, 0, new byte[70_000]);
+            FileSystem.Node d = fs.mkdir(etc, "sub.d", 0755, 0, 0);
+            fs.symlink(path(fs, "etc", "block"), "tmp-link", LONG_TARGET, 0, 0);
+            assertThat(fs.freeBytes()).isLessThan(free0);
+            fs.unlink(etc, "tmp.cfg");
+            fs.unlink(path(fs, "etc", "block"), "tmp-link");
+            assertThatThrownBy(() -> fs.unlink(fs.root(), "usr")).isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("not empty");
+            fs.unlink(etc, "sub.d");
+            assertThat(path(fs, "etc").links()).isEqualTo(4);
+            assertThat(fs.freeBytes()).isEqualTo(free0);
+            // files mkfs made: in the short-form /etc, in the block directory, a 3 MiB file, an inline symlink
+            fs.unlink(etc, "hostname");
+            fs.unlink(path(fs, "etc", "block"), "file-in-block-dir-5");
+            fs.unlink(fs.root(), "big.bin");
+            fs.unlink(fs.root(), "link-inline");
+            assertThatThrownBy(() -> fs.unlink(etc, "hostname"))
+                    .isInstanceOf(java.nio.file.NoSuchFileException.class);
+            assertThat(fs.lookup(etc, "hostname")).isEmpty();
+            assertThat(fs.freeBytes()).isGreaterThan(free0 + 3L * 1024 * 1024);
+            // the freed inodes and blocks are reusable
+            fs.createFile(etc, "hostname", 0644, 0, 0, "again\n".getBytes(StandardCharsets.UTF_8));
+            String before = sha(img);
+            assertThatThrownBy(() -> fs.unlink(path(fs, "usr", "leaf"), "leaf-entry-with-a-longish-name-3"))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("leaf or node form");
+            assertThat(sha(img)).isEqualTo(before);
+        }
+        repairClean(img);
+        assertThat(db(img, "ls /etc")).doesNotContain("tmp.cfg").doesNotContain("sub.d").contains("hostname");
+        assertThat(db(img, "ls /etc/block")).doesNotContain("file-in-block-dir-5 ").doesNotContain("tmp-link")
+                .contains("file-in-block-dir-6");
+        assertThat(db(img, "ls /")).doesNotContain("big.bin").doesNotContain("link-inline");
+        assertThat(new String(oracleRead(img, "/etc/hostname"), StandardCharsets.UTF_8)).isEqualTo("again\n");
+        assertThat(db(img, "sb 0", "print ifree")).contains("ifree = " + (ifree0 + 3));
+    }
+
+    @Test
+    void unlinkUnderRmapbtFreesInlineInodesAndRefusesBlockFreeingByteIdentical() throws Exception {
+        Path img = XfsFixture.build(tmp, "rmapdel", 300, null, null, List.of("-m", "rmapbt=1"));
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            FileSystem.Node etc = path(fs, "etc");
+            fs.createFile(etc, "empty", 0644, 0, 0, new byte[0]);
+            fs.unlink(etc, "empty");
+            fs.unlink(fs.root(), "link-inline");
+            fs.flush();
+            String before = sha(img);
+            assertThatThrownBy(() -> fs.unlink(etc, "hostname")).isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("rmapbt");
+            assertThat(sha(img)).isEqualTo(before);
+        }
+        repairClean(img);
+        assertThat(db(img, "ls /")).doesNotContain("link-inline");
+    }
 }
