@@ -360,4 +360,40 @@ class XfsCreateTest {
         repairClean(img);
         assertThat(db(img, "ls /")).doesNotContain("link-inline");
     }
+
+    /**
+     * The Linux kernel is the final judge: it mounts what we wrote (its verifiers check every CRC, btree and inode it
+     * touches), reads our files, allocates and frees on top of our changes, and xfs_repair is still clean afterwards.
+     * The mount happens only in this test, never in the product.
+     */
+    @Test
+    void theKernelMountsReadsAndExtendsWhatWeWrote() throws Exception {
+        Path img = XfsFixture.build(tmp, "kern", 300, null);
+        byte[] payload = createEverything(img);
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            fs.unlink(path(fs, "etc"), "hostname");
+        }
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Tools.run("mount", "-o", "loop", img.toString(), mnt.toString());
+        try {
+            assertThat(Files.readString(mnt.resolve("etc/cloud.cfg.d/91-azure.cfg"))).isEqualTo(AZURE_CFG);
+            assertThat(Files.readAllBytes(mnt.resolve("etc/block/payload.bin"))).isEqualTo(payload);
+            assertThat(Files.readSymbolicLink(mnt.resolve("etc/long-link")).toString()).isEqualTo(LONG_TARGET);
+            assertThat(Files.readSymbolicLink(mnt.resolve("etc/multi-user.target.wants/unit-number-29.service"))
+                    .toString()).isEqualTo("/usr/lib/systemd/system/unit-29.service");
+            assertThat(mnt.resolve("etc/hostname")).doesNotExist();
+            try (var list = Files.list(mnt.resolve("etc/multi-user.target.wants"))) {
+                assertThat(list.count()).isEqualTo(30);
+            }
+            Files.writeString(mnt.resolve("etc/cloud.cfg.d/92-kernel.cfg"), "x".repeat(100_000));
+            Files.writeString(mnt.resolve("etc/kernel-made"), "k\n");
+            Files.delete(mnt.resolve("etc/block/payload.bin"));
+            Files.delete(mnt.resolve("etc/multi-user.target.wants/unit-number-3.service"));
+        } finally {
+            Tools.run("umount", mnt.toString());
+        }
+        repairClean(img);
+        assertThat(db(img, "ls /etc")).contains("kernel-made").contains("empty.conf");
+    }
 }

@@ -97,4 +97,23 @@ class XfsKernelWrittenTest {
         assertThat(new String(XfsFileSystemTest.oracleRead(copy, "/unw.bin"))).isEqualTo(
                 "fits in the written block\n");
     }
+
+    @Test
+    void unlinksOnlyWhereSafe() throws Exception {
+        Path copy = Files.copy(img, tmp.resolve("u.img"), StandardCopyOption.REPLACE_EXISTING);
+        try (FileByteSource src = FileByteSource.openReadWrite(copy); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            assertThatThrownBy(() -> fs.unlink(fs.root(), "refl.bin"))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("reflinked");
+            assertThatThrownBy(() -> fs.unlink(fs.root(), "frag.bin"))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("btree data fork");
+            fs.unlink(fs.root(), "unw.bin"); // written and unwritten extents go back to the free-space btrees
+            fs.unlink(fs.root(), "longlink"); // a remote symlink block
+            // the kernel's own free-space layout after its writes still takes our allocations
+            fs.createFile(fs.root(), "after-kernel.cfg", 0644, 0, 0, new byte[20_000]);
+        }
+        XfsFileSystemTest.repairClean(copy);
+        assertThat(Tools.run("xfs_db", "-r", "-c", "ls /", copy.toString())).doesNotContain("unw.bin")
+                .doesNotContain("longlink").contains("after-kernel.cfg").contains("refl.bin");
+    }
 }
