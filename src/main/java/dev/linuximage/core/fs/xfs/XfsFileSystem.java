@@ -639,9 +639,8 @@ public final class XfsFileSystem implements FileSystem {
         for (long fb = 0; fb < blocks; fb++) {
             Extent e = find(ext, fb);
             if (e == null) {
-                throw new UnsupportedFsFeatureException("xfs", "growing a file beyond its allocated extents (inode "
-                        + in.ino() + " has " + allocatedPrefix(ext) + " bytes allocated, " + content.length
-                        + " needed; block allocation is not implemented)");
+                relocate(w, in, ext, content);
+                return;
             }
             if (e.unwritten()) {
                 throw new UnsupportedFsFeatureException("xfs", "writing into an unwritten (preallocated) extent");
@@ -661,6 +660,52 @@ public final class XfsFileSystem implements FileSystem {
         putTime(b, 40, in.flags2(), now);
         putTime(b, 48, in.flags2(), now);
         writeInode(w, in.ino(), raw);
+    }
+
+    /**
+     * Content that needs more blocks than the file has: write it to one freshly allocated extent, then free the old
+     * extents, all in one staged transaction. Only for extent-format files without an unwritten extent, at most
+     * {@link #MAX_CREATE_BYTES}; the checks for reflink/realtime/immutable were done by the caller.
+     */
+    private void relocate(WritableByteSource w, Inode in, List<Extent> ext, byte[] content) throws IOException {
+        String why = null;
+        if (in.format() != FMT_EXTENTS) {
+            why = "btree data fork";
+        } else if (content.length > MAX_CREATE_BYTES) {
+            why = "new content above " + MAX_CREATE_BYTES + " bytes";
+        } else if (ext.stream().anyMatch(Extent::unwritten)) {
+            why = "file has unwritten extents";
+        }
+        if (why != null) {
+            throw new UnsupportedFsFeatureException("xfs", "growing a file beyond its allocated extents (inode "
+                    + in.ino() + " has " + allocatedPrefix(ext) + " bytes allocated, " + content.length
+                    + " needed; " + why + ")");
+        }
+        XfsTx tx = new XfsTx(dev);
+        XfsAlloc alloc = new XfsAlloc(sb, tx);
+        int bs = sb.blockSize();
+        int blocks = (int) ((content.length + (long) bs - 1) / bs);
+        long fsb = alloc.allocBlocks(agOf(in.ino()), blocks, "file data");
+        tx.put(sb.fsbToByte(fsb), java.util.Arrays.copyOf(content, blocks * bs));
+        long old = 0;
+        for (Extent e : ext) {
+            alloc.freeBlocks(e.startBlock(), e.count(), "the file's old extents");
+            old += e.count();
+        }
+        byte[] raw = in.raw().clone();
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        if (b.getLong(64) < old) {
+            throw new IOException("xfs: inode " + in.ino() + ": di_nblocks below its mapped blocks");
+        }
+        b.putLong(64, b.getLong(64) - old);
+        setSingleExtent(raw, fsb, blocks);
+        b.putLong(56, content.length);
+        long now = System.currentTimeMillis() / 1000;
+        putTime(b, 40, in.flags2(), now);
+        putTime(b, 48, in.flags2(), now);
+        stageInode(tx, in.ino(), raw);
+        tx.commit(w);
+        cachedExtentsIno = -1;
     }
 
     private long allocatedPrefix(List<Extent> ext) {

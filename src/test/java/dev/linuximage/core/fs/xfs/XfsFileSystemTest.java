@@ -136,15 +136,18 @@ class XfsFileSystemTest {
         Path img = copy();
         byte[] smaller = new byte[1_000_000];
         new Random(3).nextBytes(smaller);
+        byte[] grown = "GRUB_CMDLINE_LINUX=\"console=ttyS0\"\n".repeat(300).getBytes(StandardCharsets.UTF_8);
         try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
                 true)) {
             fs.replaceContent(path(fs, "big.bin"), smaller);
             fs.replaceContent(path(fs, "etc", "hostname"), "web01\n".getBytes());
             fs.setAttributes(path(fs, "etc", "default", "grub"), 0600, 5, 6, 1_700_000_000L);
-            assertThatThrownBy(() -> fs.replaceContent(path(fs, "etc", "os-release"), new byte[10_000]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("beyond its allocated");
-            assertThatThrownBy(() -> fs.createFile(fs.root(), "new", 0644, 0, 0, new byte[1]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("creating files");
+            assertThatThrownBy(() -> fs.replaceContent(path(fs, "etc", "os-release"), new byte[2 << 20]))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("beyond its allocated")
+                    .hasMessageContaining("above 1048576 bytes");
+            // growing past the allocated block: a new extent is allocated, the old one freed
+            fs.replaceContent(path(fs, "etc", "default", "grub"), grown);
+            assertThat(readAll(fs, path(fs, "etc", "default", "grub"))).isEqualTo(grown);
             fs.flush();
         }
         repairClean(img);
@@ -153,6 +156,7 @@ class XfsFileSystemTest {
         String grub = Tools.run("xfs_db", "-r", "-c", "path /etc/default/grub", "-c", "print core.mode core.uid "
                 + "core.gid", img.toString());
         assertThat(grub).contains("core.mode = 0100600").contains("core.uid = 5").contains("core.gid = 6");
+        assertThat(oracleRead(img, "/etc/default/grub")).isEqualTo(grown);
         // os-release untouched by the refused write
         assertThat(new String(oracleRead(img, "/etc/os-release"), StandardCharsets.UTF_8)).contains("ID=rocky");
     }
