@@ -24,10 +24,14 @@ import java.util.zip.CRC32C;
  * <p>Reads: short-form, block, leaf and node directories (through their data blocks), local/extent/btree data forks,
  * holes and unwritten extents as zeros, inline and remote symlinks.
  *
- * <p>Writes (only with a clean log and known features): {@link #replaceContent} when the new content fits in the
- * file's already-allocated, written, unshared blocks (updates {@code di_size}, times, change count and the inode
- * CRC), and {@link #setAttributes}. Everything that would allocate or free inodes or blocks (create, mkdir, symlink,
- * unlink, rename, growing a file) is refused with {@link UnsupportedFsFeatureException} naming the operation.
+ * <p>Writes (only with a clean log and known features), each staged in an {@link XfsTx} and written only once fully
+ * planned, so a refusal ({@link UnsupportedFsFeatureException} naming what blocked it) writes nothing:
+ * {@link #replaceContent} (in place, or into one new extent of at most {@link #MAX_CREATE_BYTES} with the old
+ * extents freed), {@link #createFile}, {@link #symlink}, {@link #mkdir} and {@link #unlink} in short-form and
+ * single-block directories (short form converts to block form when it overflows the inode), and
+ * {@link #setAttributes}. Inodes come from existing chunks and blocks from single-leaf free-space btrees
+ * ({@link XfsAlloc}); anything needing a btree split/merge, a new inode chunk, leaf/node directories or rmapbt
+ * updates is refused, as is rename.
  */
 public final class XfsFileSystem implements FileSystem {
     static final int S_IFMT = 0170000;
@@ -749,8 +753,7 @@ public final class XfsFileSystem implements FileSystem {
 
     private UnsupportedFsFeatureException refuse(String what) throws IOException {
         w();
-        return new UnsupportedFsFeatureException("xfs", what + " (freeing inodes or blocks in the AGI/AGF btrees is "
-                + "not implemented)");
+        return new UnsupportedFsFeatureException("xfs", what + " (not implemented)");
     }
 
     /** Largest regular file {@link #createFile} writes: one contiguous extent of at most this many bytes. */
