@@ -111,8 +111,11 @@ class StorageCliTest {
         assertThat(loop.code()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(loop.err()).contains("symbolic links");
         Run xfsCreate = run("guest", "put", disk.toString(), "/etc/brand-new", local.toString());
-        assertThat(xfsCreate.code()).isEqualTo(ExitCodes.BAD_INPUT);
-        assertThat(xfsCreate.err()).contains("xfs: unsupported creating files");
+        assertThat(xfsCreate.code()).as(xfsCreate.err()).isZero();
+        assertThat(run("guest", "cat", disk.toString(), "/etc/brand-new").out()).isEqualTo("timeout 3\n");
+        Run xfsLeaf = run("guest", "put", disk.toString(), "/usr/leaf/brand-new", local.toString());
+        assertThat(xfsLeaf.code()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(xfsLeaf.err()).contains("xfs: unsupported changing entries of a leaf or node form directory");
         Run fmt = run("inspect", disk.toString(), "--format", "qcow2");
         assertThat(fmt.code()).isEqualTo(ExitCodes.BAD_INPUT);
         Path esp = GuestDiskFixture.extract(disk, fx.partitions().get(0), tmp.resolve("esp.fat"));
