@@ -214,8 +214,12 @@ class XfsCreateTest {
             assertThatThrownBy(() -> fs.createFile(fs.root(), "huge", 0644, 0, 0,
                     new byte[XfsFileSystem.MAX_CREATE_BYTES + 1])).isInstanceOf(UnsupportedFsFeatureException.class)
                     .hasMessageContaining("at most 1048576 bytes");
-            assertThatThrownBy(() -> fs.unlink(path(fs, "etc"), "hostname"))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("removing");
+            assertThatThrownBy(() -> fs.rename(path(fs, "etc"), "hostname", fs.root(), "h"))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("renaming");
+            assertThatThrownBy(() -> fs.unlink(fs.root(), "usr")).isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("not empty");
+            assertThatThrownBy(() -> fs.createFile(path(fs, "etc"), "hostname", 0644, 0, 0, new byte[1]))
+                    .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
             assertThatThrownBy(() -> fs.createFile(path(fs, "etc"), "a/b", 0644, 0, 0, new byte[1]))
                     .hasMessageContaining("invalid file name");
             assertThat(sha(img)).isEqualTo(before);
