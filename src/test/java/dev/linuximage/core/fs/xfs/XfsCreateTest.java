@@ -400,4 +400,39 @@ class XfsCreateTest {
         repairClean(img);
         assertThat(db(img, "ls /etc")).contains("kernel-made").contains("empty.conf");
     }
+
+    /**
+     * A two-level inode btree (1 KiB blocks hold 60 inobt records; 9,800 inodes in two AGs): allocation walks the leaf
+     * chain from the leftmost leaf, freeing descends by key; both change one leaf record in place.
+     */
+    @Test
+    void multiLevelInodeBtree() throws Exception {
+        StringBuilder p = new StringBuilder("/dev/null\n0 0\nd--755 0 0\netc d--755 0 0\n$\n");
+        for (int d = 0; d < 240; d++) {
+            p.append("d").append(d).append(" d--755 0 0\n");
+            for (int f = 0; f < 40; f++) {
+                p.append(" file-").append(f).append(" ---644 0 0 /dev/null\n");
+            }
+            p.append("$\n");
+        }
+        p.append("$\n");
+        Path proto = Files.writeString(tmp.resolve("many.proto"), p.toString());
+        Path img = Tools.sparse(tmp.resolve("many.img"), 300L << 20);
+        Tools.run("mkfs.xfs", "-q", "-f", "-b", "size=1024", "-d", "agcount=2", "-p", proto.toString(),
+                img.toString());
+        assertThat(db(img, "agi 0", "print level")).contains("level = 2");
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            FileSystem.Node etc = path(fs, "etc");
+            for (int i = 0; i < 10; i++) {
+                fs.createFile(etc, "new-" + i, 0644, 0, 0, ("n" + i).getBytes());
+            }
+            fs.unlink(path(fs, "d3"), "file-7"); // an early chunk: its inobt record sits in the first leaf
+            fs.unlink(path(fs, "d239"), "file-39");
+            fs.createFile(etc, "reuses-a-freed-inode", 0644, 0, 0, new byte[0]);
+        }
+        repairClean(img);
+        assertThat(db(img, "ls /etc")).contains("new-9").contains("reuses-a-freed-inode");
+        assertThat(db(img, "ls /d3")).doesNotContain("file-7 ").contains("file-8");
+    }
 }
