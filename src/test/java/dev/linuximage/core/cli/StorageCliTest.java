@@ -113,9 +113,9 @@ class StorageCliTest {
         Run xfsCreate = run("guest", "put", disk.toString(), "/etc/brand-new", local.toString());
         assertThat(xfsCreate.code()).as(xfsCreate.err()).isZero();
         assertThat(run("guest", "cat", disk.toString(), "/etc/brand-new").out()).isEqualTo("timeout 3\n");
-        Run xfsLeaf = run("guest", "put", disk.toString(), "/usr/leaf/brand-new", local.toString());
-        assertThat(xfsLeaf.code()).isEqualTo(ExitCodes.BAD_INPUT);
-        assertThat(xfsLeaf.err()).contains("xfs: unsupported changing entries of a leaf or node form directory");
+        Run xfsNode = run("guest", "put", disk.toString(), "/usr/node/brand-new", local.toString());
+        assertThat(xfsNode.code()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(xfsNode.err()).contains("xfs: unsupported adding entries to a node form directory");
         Run fmt = run("inspect", disk.toString(), "--format", "qcow2");
         assertThat(fmt.code()).isEqualTo(ExitCodes.BAD_INPUT);
         Path esp = GuestDiskFixture.extract(disk, fx.partitions().get(0), tmp.resolve("esp.fat"));

@@ -1018,6 +1018,8 @@ public final class XfsFileSystem implements FileSystem {
                 setSingleExtent(raw, fsb, fsbs);
                 b.putLong(56, dbs);
             }
+        } else if ((dir.format() == FMT_EXTENTS || dir.format() == FMT_BTREE) && dir.size() > dbs) {
+            addLeafEntry(tx, dir, name, ino, ftype);
         } else if (dir.format() == FMT_EXTENTS || dir.format() == FMT_BTREE) {
             DirBlock db = readBlockDir(tx, dir);
             List<XfsDir.Ent> all = new ArrayList<>(db.entries());
@@ -1159,6 +1161,196 @@ public final class XfsFileSystem implements FileSystem {
         putTime(b, 40, dir.flags2(), now);
         putTime(b, 48, dir.flags2(), now);
         stageInode(tx, dir.ino(), raw);
+    }
+
+    static final int LEAF1_MAGIC = 0x3df1;
+    static final int DATA_MAGIC = 0x58444433; // XDD3
+
+    /** Byte offsets of the file-system blocks of directory block {@code fb} (a file block number). */
+    private long[] dirBlockMap(Inode dir, long fb) throws IOException {
+        int fsbs = sb.dirBlockSize() / sb.blockSize();
+        long[] map = new long[fsbs];
+        for (int k = 0; k < fsbs; k++) {
+            Extent e = find(extents(dir), fb + k);
+            if (e == null || e.unwritten()) {
+                throw new IOException("xfs: directory " + dir.ino() + ": block " + (fb + k) + " unmapped");
+            }
+            map[k] = sb.fsbToByte(e.startBlock() + fb + k - e.startOff());
+        }
+        return map;
+    }
+
+    private byte[] readDirBlock(XfsTx tx, long[] map) throws IOException {
+        int bs = sb.blockSize();
+        byte[] blk = new byte[map.length * bs];
+        for (int k = 0; k < map.length; k++) {
+            System.arraycopy(tx.read(map[k], bs), 0, blk, k * bs, bs);
+        }
+        return blk;
+    }
+
+    private void writeDirBlock(XfsTx tx, long[] map, byte[] blk) throws IOException {
+        int bs = sb.blockSize();
+        for (int k = 0; k < map.length; k++) {
+            tx.put(map[k], java.util.Arrays.copyOfRange(blk, k * bs, (k + 1) * bs));
+        }
+    }
+
+    /**
+     * Adds an entry to a leaf-form directory (§18.4): data blocks ({@code XDD3}) plus one leaf block ({@code LEAF1},
+     * magic 0x3df1) at 32 GiB holding the hash-sorted (hash, address) array and, at its end, the best free length
+     * of each data block. The entry goes into the first free region of a data block large enough (bestfree
+     * rebuilt, CRC), the leaf gains the entry (stale entries compacted away), the block's best updated. Refused: node
+     * form (a free-index block or a LEAFN leaf), no data block with room (a new data block is not allocated), a full
+     * leaf.
+     */
+    private void addLeafEntry(XfsTx tx, Inode dir, byte[] name, long ino, int ftype) throws IOException {
+        boolean ft = sb.hasFtype();
+        int dbs = sb.dirBlockSize();
+        int fsbPerDb = dbs / sb.blockSize();
+        long leafFb = DIR_LEAF_OFFSET / sb.blockSize();
+        for (Extent e : extents(dir)) {
+            if (e.startOff() + e.count() > 2 * leafFb || (e.startOff() + e.count() > leafFb + fsbPerDb)) {
+                throw new UnsupportedFsFeatureException("xfs", "adding entries to a node form directory (inode "
+                        + dir.ino() + ")");
+            }
+        }
+        long[] leafMap = dirBlockMap(dir, leafFb);
+        byte[] leaf = readDirBlock(tx, leafMap);
+        ByteBuffer lb = ByteBuffer.wrap(leaf);
+        if ((lb.getShort(8) & 0xffff) != LEAF1_MAGIC) {
+            throw new UnsupportedFsFeatureException("xfs", "adding entries to a node form directory (inode "
+                    + dir.ino() + ", leaf magic 0x" + Integer.toHexString(lb.getShort(8) & 0xffff) + ")");
+        }
+        if (!XfsTx.crcOk(leaf, 12) || lb.getLong(48) != dir.ino()) {
+            throw new IOException("xfs: directory " + dir.ino() + ": leaf block CRC32C or owner mismatch");
+        }
+        int count = lb.getShort(56) & 0xffff;
+        int stale = lb.getShort(58) & 0xffff;
+        long bestCount = lb.getInt(dbs - 4) & 0xffffffffL;
+        int bestsAt = (int) (dbs - 4 - bestCount * 2);
+        if (bestCount == 0 || bestsAt < 64 + count * 8L || stale > count) {
+            throw new IOException("xfs: directory " + dir.ino() + ": leaf counts invalid (count " + count
+                    + ", stale " + stale + ", bests " + bestCount + ")");
+        }
+        int need = XfsDir.dataEntSize(name.length, ft);
+        int db = -1;
+        for (int i = 0; i < bestCount; i++) {
+            int best = lb.getShort(bestsAt + i * 2) & 0xffff;
+            if (best != 0xffff && best >= need) {
+                db = i;
+                break;
+            }
+        }
+        if (db < 0) {
+            throw new UnsupportedFsFeatureException("xfs", "adding an entry to a leaf form directory whose data "
+                    + "blocks are full (inode " + dir.ino() + "; adding a data block is not implemented)");
+        }
+        // the leaf after the insert: live entries plus the new one must fit before the bests array
+        if (64 + (count - stale + 1) * 8L > bestsAt) {
+            throw new UnsupportedFsFeatureException("xfs", "adding an entry to a full directory leaf block (inode "
+                    + dir.ino() + "; converting to node form is not implemented)");
+        }
+        long[] dataMap = dirBlockMap(dir, (long) db * fsbPerDb);
+        byte[] data = readDirBlock(tx, dataMap);
+        ByteBuffer d = ByteBuffer.wrap(data);
+        if (d.getInt(0) != DATA_MAGIC || !XfsTx.crcOk(data, 4) || d.getLong(40) != dir.ino()) {
+            throw new IOException("xfs: directory " + dir.ino() + ": data block " + db + " magic/CRC/owner invalid");
+        }
+        int at = -1;
+        int p = XfsDir.HDR;
+        while (p + 8 <= dbs) {
+            if ((d.getShort(p) & 0xffff) == 0xffff) {
+                int len = d.getShort(p + 2) & 0xffff;
+                if (len < 8 || len % 8 != 0 || p + len > dbs) {
+                    throw new IOException("xfs: directory " + dir.ino() + ": free region of " + len + " bytes");
+                }
+                if (len >= need) {
+                    at = p;
+                    break;
+                }
+                p += len;
+            } else {
+                int len = XfsDir.dataEntSize(data[p + 8] & 0xff, ft);
+                if ((data[p + 8] & 0xff) == 0 || p + len > dbs) {
+                    throw new IOException("xfs: directory " + dir.ino() + ": entry at " + p + " overruns");
+                }
+                p += len;
+            }
+        }
+        if (at < 0) {
+            throw new IOException("xfs: directory " + dir.ino() + ": data block " + db + " best free " + need
+                    + "+ bytes not found");
+        }
+        int freeLen = d.getShort(at + 2) & 0xffff;
+        java.util.Arrays.fill(data, at, at + need, (byte) 0);
+        d.putLong(at, ino);
+        data[at + 8] = (byte) name.length;
+        System.arraycopy(name, 0, data, at + 9, name.length);
+        if (ft) {
+            data[at + 9 + name.length] = (byte) ftype;
+        }
+        d.putShort(at + need - 2, (short) at);
+        if (freeLen > need) {
+            int r = at + need;
+            d.putShort(r, (short) 0xffff);
+            d.putShort(r + 2, (short) (freeLen - need));
+            d.putShort(r + freeLen - need - 2, (short) r);
+        }
+        int best0 = rebuildBestFree(data, dir.ino());
+        XfsTx.setCrc(data, 4);
+        writeDirBlock(tx, dataMap, data);
+        // leaf: drop stale entries, insert the new one in hash order
+        long addr = ((long) db * dbs + at) >>> 3;
+        int hash = XfsDir.hash(name);
+        List<long[]> ents = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long h = lb.getInt(64 + i * 8) & 0xffffffffL;
+            long a = lb.getInt(64 + i * 8 + 4) & 0xffffffffL;
+            if (a != 0) {
+                ents.add(new long[] {h, a});
+            }
+        }
+        int pos = 0;
+        while (pos < ents.size() && ents.get(pos)[0] <= (hash & 0xffffffffL)) {
+            pos++;
+        }
+        ents.add(pos, new long[] {hash & 0xffffffffL, addr});
+        java.util.Arrays.fill(leaf, 64, bestsAt, (byte) 0);
+        for (int i = 0; i < ents.size(); i++) {
+            lb.putInt(64 + i * 8, (int) ents.get(i)[0]);
+            lb.putInt(64 + i * 8 + 4, (int) ents.get(i)[1]);
+        }
+        lb.putShort(56, (short) ents.size());
+        lb.putShort(58, (short) 0);
+        lb.putShort(bestsAt + db * 2, (short) best0);
+        XfsTx.setCrc(leaf, 12);
+        writeDirBlock(tx, leafMap, leaf);
+    }
+
+    /** Recomputes a data block's bestfree[3] (offset, length of its three largest free regions); returns [0]. */
+    private static int rebuildBestFree(byte[] data, long dirIno) throws IOException {
+        ByteBuffer d = ByteBuffer.wrap(data);
+        List<int[]> free = new ArrayList<>();
+        int p = XfsDir.HDR;
+        while (p + 8 <= data.length) {
+            if ((d.getShort(p) & 0xffff) == 0xffff) {
+                int len = d.getShort(p + 2) & 0xffff;
+                if (len < 8 || p + len > data.length) {
+                    throw new IOException("xfs: directory " + dirIno + ": free region of " + len + " bytes");
+                }
+                free.add(new int[] {p, len});
+                p += len;
+            } else {
+                p += XfsDir.dataEntSize(data[p + 8] & 0xff, true); // v5 directories always carry ftype
+            }
+        }
+        free.sort((a, b) -> a[1] != b[1] ? Integer.compare(b[1], a[1]) : Integer.compare(a[0], b[0]));
+        for (int i = 0; i < 3; i++) {
+            d.putShort(48 + i * 4, (short) (i < free.size() ? free.get(i)[0] : 0));
+            d.putShort(50 + i * 4, (short) (i < free.size() ? free.get(i)[1] : 0));
+        }
+        return free.isEmpty() ? 0 : free.get(0)[1];
     }
 
     /** A single-block directory as read: fs-block byte offsets of its pieces, header fields, entries ("." first). */

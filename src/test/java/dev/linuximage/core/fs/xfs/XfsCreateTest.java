@@ -161,7 +161,7 @@ class XfsCreateTest {
     }
 
     @Test
-    void createsWithSixtyFourKiBDirectoryBlocksAndOneKiBFsBlocks() throws Exception {
+    void createsWithEightKiBDirectoryBlocksAndOneKiBFsBlocks() throws Exception {
         Path img = XfsFixture.build(tmp, "geo", 300, null, null, List.of("-b", "size=1024", "-n", "size=8192"));
         try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
                 true)) {
@@ -207,10 +207,10 @@ class XfsCreateTest {
         try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
                 true)) {
             String before = sha(img);
-            assertThatThrownBy(() -> fs.createFile(path(fs, "usr", "leaf"), "x", 0644, 0, 0, new byte[1]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("leaf or node form");
+            assertThatThrownBy(() -> fs.createFile(path(fs, "usr", "node"), "x", 0644, 0, 0, new byte[1]))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("node form directory");
             assertThatThrownBy(() -> fs.symlink(path(fs, "usr", "node"), "x", "y", 0, 0))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("leaf or node form");
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("node form directory");
             assertThatThrownBy(() -> fs.createFile(fs.root(), "huge", 0644, 0, 0,
                     new byte[XfsFileSystem.MAX_CREATE_BYTES + 1])).isInstanceOf(UnsupportedFsFeatureException.class)
                     .hasMessageContaining("at most 1048576 bytes");
@@ -227,9 +227,7 @@ class XfsCreateTest {
             FileSystem.Node block = path(fs, "etc", "block");
             int made = 0;
             UnsupportedFsFeatureException refused = null;
-            String beforeFull = null;
             while (refused == null && made < 200) {
-                beforeFull = sha(img);
                 try {
                     fs.createFile(block, "a-rather-long-file-name-to-fill-the-block-quickly-" + made, 0644, 0, 0,
                             new byte[0]);
@@ -241,6 +239,10 @@ class XfsCreateTest {
             assertThat(refused).isNotNull();
             assertThat(refused.getMessage()).contains("full single-block directory");
             assertThat(made).isPositive();
+            String beforeFull = sha(img); // the refusal, repeated, writes nothing
+            final int next = made;
+            assertThatThrownBy(() -> fs.createFile(block, "a-rather-long-file-name-to-fill-the-block-quickly-" + next,
+                    0644, 0, 0, new byte[0])).hasMessageContaining("full single-block directory");
             assertThat(sha(img)).isEqualTo(beforeFull);
         }
         repairClean(img);
@@ -434,5 +436,54 @@ class XfsCreateTest {
         repairClean(img);
         assertThat(db(img, "ls /etc")).contains("new-9").contains("reuses-a-freed-inode");
         assertThat(db(img, "ls /d3")).doesNotContain("file-7 ").contains("file-8");
+    }
+
+    /** Leaf-form directories (several data blocks + one LEAF1 block), like /etc on a real guest. */
+    @Test
+    void createsInALeafFormDirectoryUntilItsDataBlocksAreFull() throws Exception {
+        Path img = XfsFixture.build(tmp, "leaf", 300, null);
+        assertThat(db(img, "path /usr/leaf", "print core.size")).doesNotContain("core.size = 4096");
+        int made = 0;
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            FileSystem.Node leaf = path(fs, "usr", "leaf");
+            fs.createFile(leaf, "waagent.conf", 0644, 0, 0, "Provisioning.Agent=auto\n".getBytes());
+            fs.symlink(leaf, "ab", "/x", 0, 0);
+            made = 2;
+            UnsupportedFsFeatureException refused = null;
+            while (refused == null && made < 400) {
+                try {
+                    fs.createFile(leaf, "filler-entry-" + made, 0644, 0, 0, new byte[0]);
+                    made++;
+                } catch (UnsupportedFsFeatureException e) {
+                    refused = e;
+                }
+            }
+            assertThat(refused).as("created " + made).isNotNull();
+            assertThat(refused.getMessage()).contains("data blocks are full");
+            assertThat(made).isGreaterThan(2);
+            String before = sha(img); // the refusal, repeated, writes nothing
+            final int next = made;
+            assertThatThrownBy(() -> fs.createFile(leaf, "filler-entry-" + next, 0644, 0, 0, new byte[0]))
+                    .hasMessageContaining("data blocks are full");
+            assertThat(sha(img)).isEqualTo(before);
+            assertThat(fs.list(leaf)).hasSize(XfsFixture.LEAF_ENTRIES + made);
+        }
+        repairClean(img);
+        assertThat(db(img, "ls /usr/leaf")).contains("waagent.conf").contains("filler-entry-" + (made - 1))
+                .contains("leaf-entry-with-a-longish-name-299");
+        assertThat(new String(oracleRead(img, "/usr/leaf/waagent.conf"), StandardCharsets.UTF_8))
+                .isEqualTo("Provisioning.Agent=auto\n");
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Tools.run("mount", "-o", "loop,ro", img.toString(), mnt.toString());
+        try {
+            assertThat(Files.readString(mnt.resolve("usr/leaf/waagent.conf"))).isEqualTo("Provisioning.Agent=auto\n");
+            assertThat(mnt.resolve("usr/leaf/filler-entry-" + (made - 1))).exists();
+            try (var list = Files.list(mnt.resolve("usr/leaf"))) {
+                assertThat(list.count()).isEqualTo(XfsFixture.LEAF_ENTRIES + made);
+            }
+        } finally {
+            Tools.run("umount", mnt.toString());
+        }
     }
 }
