@@ -27,8 +27,9 @@ import java.util.zip.CRC32C;
  * <p>Writes (only with a clean log and known features), each staged in an {@link XfsTx} and written only once fully
  * planned, so a refusal ({@link UnsupportedFsFeatureException} naming what blocked it) writes nothing:
  * {@link #replaceContent} (in place, or into one new extent of at most {@link #MAX_CREATE_BYTES} with the old
- * extents freed), {@link #createFile}, {@link #symlink}, {@link #mkdir} and {@link #unlink} in short-form and
- * single-block directories (short form converts to block form when it overflows the inode), and
+ * extents freed), {@link #createFile}, {@link #symlink} and {@link #mkdir} in short-form, single-block and leaf-form
+ * directories (short form converts to block form when it overflows the inode), {@link #unlink} in short-form and
+ * single-block directories, and
  * {@link #setAttributes}. Inodes come from existing chunks and blocks from single-leaf free-space btrees
  * ({@link XfsAlloc}); anything needing a btree split/merge, a new inode chunk, leaf/node directories or rmapbt
  * updates is refused, as is rename.
@@ -815,8 +816,8 @@ public final class XfsFileSystem implements FileSystem {
 
     /**
      * Creates one directory entry and its new inode, staging every change in an {@link XfsTx} and writing only when
-     * all of it is planned: a refusal leaves the image byte-identical. Refused (named): ASCII-CI directories, leaf
-     * and node directories, a full single-block directory, short-form directories with 8-byte inode numbers, no free
+     * all of it is planned: a refusal leaves the image byte-identical. Refused (named): ASCII-CI directories, node
+     * directories, full leaf-form data/leaf blocks, a full single-block directory, short-form directories with 8-byte inode numbers, no free
      * inode in an existing chunk, no AG whose free-space btrees are single leaves with a fitting extent, block
      * allocation with rmapbt.
      */
