@@ -29,10 +29,9 @@ import java.util.zip.CRC32C;
  * {@link #replaceContent} (in place, or into one new extent of at most {@link #MAX_CREATE_BYTES} with the old
  * extents freed), {@link #createFile}, {@link #symlink} and {@link #mkdir} in short-form, single-block and leaf-form
  * directories (short form converts to block form when it overflows the inode), {@link #unlink} in short-form and
- * single-block directories, and
- * {@link #setAttributes}. Inodes come from existing chunks and blocks from single-leaf free-space btrees
- * ({@link XfsAlloc}); anything needing a btree split/merge, a new inode chunk, leaf/node directories or rmapbt
- * updates is refused, as is rename.
+ * single-block directories, and {@link #setAttributes}. Inodes come from existing chunks and blocks from
+ * single-leaf free-space btrees ({@link XfsAlloc}); anything needing a btree split/merge, a new inode chunk, node
+ * directories (or unlink in leaf ones) or rmapbt updates is refused, as is rename.
  */
 public final class XfsFileSystem implements FileSystem {
     static final int S_IFMT = 0170000;
@@ -807,7 +806,7 @@ public final class XfsFileSystem implements FileSystem {
         return (int) (ino >>> (sb.agBlkLog() + sb.inopbLog()));
     }
 
-    /** The UUID stamped into v5 metadata: {@code sb_meta_uuid} (byte 248) with the meta-uuid feature, else the fs UUID. */
+    /** The UUID stamped into v5 metadata: {@code sb_meta_uuid} (byte 248) with the meta-uuid feature, else sb_uuid. */
     private byte[] metaUuid() throws IOException {
         byte[] s = dev.readBytes(0, 512);
         int off = (sb.incompat() & XfsSuperblock.INCOMPAT_META_UUID) != 0 ? 248 : 32;
@@ -817,8 +816,8 @@ public final class XfsFileSystem implements FileSystem {
     /**
      * Creates one directory entry and its new inode, staging every change in an {@link XfsTx} and writing only when
      * all of it is planned: a refusal leaves the image byte-identical. Refused (named): ASCII-CI directories, node
-     * directories, full leaf-form data/leaf blocks, a full single-block directory, short-form directories with 8-byte inode numbers, no free
-     * inode in an existing chunk, no AG whose free-space btrees are single leaves with a fitting extent, block
+     * directories, full leaf-form data/leaf blocks, a full single-block directory, short-form directories with
+     * 8-byte inode numbers, no free inode in an existing chunk, no AG whose free-space btrees are single leaves with a fitting extent, block
      * allocation with rmapbt.
      */
     private Node createEntry(Node dirNode, String name, int mode, int uid, int gid, int ftype, byte[] data)
