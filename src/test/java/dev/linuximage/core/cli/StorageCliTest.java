@@ -115,8 +115,11 @@ class StorageCliTest {
         assertThat(loop.code()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(loop.err()).contains("symbolic links");
         Run xfsCreate = run("guest", "put", disk.toString(), "/etc/brand-new", local.toString());
-        assertThat(xfsCreate.code()).isEqualTo(ExitCodes.BAD_INPUT);
-        assertThat(xfsCreate.err()).contains("xfs: unsupported creating files");
+        assertThat(xfsCreate.code()).as(xfsCreate.err()).isZero();
+        assertThat(run("guest", "cat", disk.toString(), "/etc/brand-new").out()).isEqualTo("timeout 3\n");
+        Run xfsNode = run("guest", "put", disk.toString(), "/usr/node/brand-new", local.toString());
+        assertThat(xfsNode.code()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(xfsNode.err()).contains("xfs: unsupported adding entries to a node form directory");
         Run fmt = run("inspect", disk.toString(), "--format", "qcow2");
         assertThat(fmt.code()).isEqualTo(ExitCodes.BAD_INPUT);
         Path esp = GuestDiskFixture.extract(disk, fx.partitions().get(0), tmp.resolve("esp.fat"));

@@ -24,10 +24,14 @@ import java.util.zip.CRC32C;
  * <p>Reads: short-form, block, leaf and node directories (through their data blocks), local/extent/btree data forks,
  * holes and unwritten extents as zeros, inline and remote symlinks.
  *
- * <p>Writes (only with a clean log and known features): {@link #replaceContent} when the new content fits in the
- * file's already-allocated, written, unshared blocks (updates {@code di_size}, times, change count and the inode
- * CRC), and {@link #setAttributes}. Everything that would allocate or free inodes or blocks (create, mkdir, symlink,
- * unlink, rename, growing a file) is refused with {@link UnsupportedFsFeatureException} naming the operation.
+ * <p>Writes (only with a clean log and known features), each staged in an {@link XfsTx} and written only once fully
+ * planned, so a refusal ({@link UnsupportedFsFeatureException} naming what blocked it) writes nothing:
+ * {@link #replaceContent} (in place, or into one new extent of at most {@link #MAX_CREATE_BYTES} with the old
+ * extents freed), {@link #createFile}, {@link #symlink} and {@link #mkdir} in short-form, single-block and leaf-form
+ * directories (short form converts to block form when it overflows the inode), {@link #unlink} in short-form and
+ * single-block directories, and {@link #setAttributes}. Inodes come from existing chunks and blocks from
+ * single-leaf free-space btrees ({@link XfsAlloc}); anything needing a btree split/merge, a new inode chunk, node
+ * directories (or unlink in leaf ones) or rmapbt updates is refused, as is rename.
  */
 public final class XfsFileSystem implements FileSystem {
     static final int S_IFMT = 0170000;
@@ -639,9 +643,8 @@ public final class XfsFileSystem implements FileSystem {
         for (long fb = 0; fb < blocks; fb++) {
             Extent e = find(ext, fb);
             if (e == null) {
-                throw new UnsupportedFsFeatureException("xfs", "growing a file beyond its allocated extents (inode "
-                        + in.ino() + " has " + allocatedPrefix(ext) + " bytes allocated, " + content.length
-                        + " needed; block allocation is not implemented)");
+                relocate(w, in, ext, content);
+                return;
             }
             if (e.unwritten()) {
                 throw new UnsupportedFsFeatureException("xfs", "writing into an unwritten (preallocated) extent");
@@ -661,6 +664,52 @@ public final class XfsFileSystem implements FileSystem {
         putTime(b, 40, in.flags2(), now);
         putTime(b, 48, in.flags2(), now);
         writeInode(w, in.ino(), raw);
+    }
+
+    /**
+     * Content that needs more blocks than the file has: write it to one freshly allocated extent, then free the old
+     * extents, all in one staged transaction. Only for extent-format files without an unwritten extent, at most
+     * {@link #MAX_CREATE_BYTES}; the checks for reflink/realtime/immutable were done by the caller.
+     */
+    private void relocate(WritableByteSource w, Inode in, List<Extent> ext, byte[] content) throws IOException {
+        String why = null;
+        if (in.format() != FMT_EXTENTS) {
+            why = "btree data fork";
+        } else if (content.length > MAX_CREATE_BYTES) {
+            why = "new content above " + MAX_CREATE_BYTES + " bytes";
+        } else if (ext.stream().anyMatch(Extent::unwritten)) {
+            why = "file has unwritten extents";
+        }
+        if (why != null) {
+            throw new UnsupportedFsFeatureException("xfs", "growing a file beyond its allocated extents (inode "
+                    + in.ino() + " has " + allocatedPrefix(ext) + " bytes allocated, " + content.length
+                    + " needed; " + why + ")");
+        }
+        XfsTx tx = new XfsTx(dev);
+        XfsAlloc alloc = new XfsAlloc(sb, tx);
+        int bs = sb.blockSize();
+        int blocks = (int) ((content.length + (long) bs - 1) / bs);
+        long fsb = alloc.allocBlocks(agOf(in.ino()), blocks, "file data");
+        tx.put(sb.fsbToByte(fsb), java.util.Arrays.copyOf(content, blocks * bs));
+        long old = 0;
+        for (Extent e : ext) {
+            alloc.freeBlocks(e.startBlock(), e.count(), "the file's old extents");
+            old += e.count();
+        }
+        byte[] raw = in.raw().clone();
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        if (b.getLong(64) < old) {
+            throw new IOException("xfs: inode " + in.ino() + ": di_nblocks below its mapped blocks");
+        }
+        b.putLong(64, b.getLong(64) - old);
+        setSingleExtent(raw, fsb, blocks);
+        b.putLong(56, content.length);
+        long now = System.currentTimeMillis() / 1000;
+        putTime(b, 40, in.flags2(), now);
+        putTime(b, 48, in.flags2(), now);
+        stageInode(tx, in.ino(), raw);
+        tx.commit(w);
+        cachedExtentsIno = -1;
     }
 
     private long allocatedPrefix(List<Extent> ext) {
@@ -704,28 +753,663 @@ public final class XfsFileSystem implements FileSystem {
 
     private UnsupportedFsFeatureException refuse(String what) throws IOException {
         w();
-        return new UnsupportedFsFeatureException("xfs", what + " (needs inode/block allocation in the AGI/AGF "
-                + "btrees, which this writer does not do)");
+        return new UnsupportedFsFeatureException("xfs", what + " (not implemented)");
     }
 
+    /** Largest regular file {@link #createFile} writes: one contiguous extent of at most this many bytes. */
+    public static final int MAX_CREATE_BYTES = 1 << 20;
+
+    /**
+     * Creates a regular file of at most {@link #MAX_CREATE_BYTES} bytes (one contiguous extent, or none when empty)
+     * in a short-form or single-block directory. See {@link #createEntry} for what is refused.
+     */
     @Override
-    public Node createFile(Node dir, String name, int mode, int uid, int gid, byte[] content) throws IOException {
-        throw refuse("creating files");
+    public synchronized Node createFile(Node dir, String name, int mode, int uid, int gid, byte[] content)
+            throws IOException {
+        if (content.length > MAX_CREATE_BYTES) {
+            w();
+            throw new UnsupportedFsFeatureException("xfs", "creating a file of " + content.length + " bytes (this "
+                    + "writer creates files of at most " + MAX_CREATE_BYTES + " bytes, in one extent)");
+        }
+        return createEntry(dir, name, S_IFREG | (mode & 07777), uid, gid, XfsDir.FT_REG, content);
     }
 
+    /** Creates an empty short-form directory (link count 2, parent's link count + 1). */
     @Override
-    public Node mkdir(Node dir, String name, int mode, int uid, int gid) throws IOException {
-        throw refuse("creating directories");
+    public synchronized Node mkdir(Node dir, String name, int mode, int uid, int gid) throws IOException {
+        return createEntry(dir, name, S_IFDIR | (mode & 07777), uid, gid, XfsDir.FT_DIR, null);
     }
 
+    /**
+     * Creates a symlink: inline in the inode when the target fits the literal area, otherwise one remote block with
+     * its v5 header ({@code XSLM}, §20.2). Targets longer than 1024 bytes are refused.
+     */
     @Override
-    public Node symlink(Node dir, String name, String target, int uid, int gid) throws IOException {
-        throw refuse("creating symlinks");
+    public synchronized Node symlink(Node dir, String name, String target, int uid, int gid) throws IOException {
+        byte[] t = target.getBytes(StandardCharsets.UTF_8);
+        if (t.length == 0 || t.length > 1024 || target.indexOf('\0') >= 0) {
+            throw new IOException("xfs: symlink target of " + t.length + " bytes (1..1024, no NUL)");
+        }
+        return createEntry(dir, name, S_IFLNK | 0777, uid, gid, XfsDir.FT_SYMLINK, t);
     }
 
+    private static byte[] checkName(String name) throws IOException {
+        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        if (b.length == 0 || b.length > 255 || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0
+                || name.equals(".") || name.equals("..")) {
+            throw new IOException("xfs: invalid file name '" + name + "'");
+        }
+        return b;
+    }
+
+    private int agOf(long ino) {
+        return (int) (ino >>> (sb.agBlkLog() + sb.inopbLog()));
+    }
+
+    /** The UUID stamped into v5 metadata: {@code sb_meta_uuid} (byte 248) with the meta-uuid feature, else sb_uuid. */
+    private byte[] metaUuid() throws IOException {
+        byte[] s = dev.readBytes(0, 512);
+        int off = (sb.incompat() & XfsSuperblock.INCOMPAT_META_UUID) != 0 ? 248 : 32;
+        return java.util.Arrays.copyOfRange(s, off, off + 16);
+    }
+
+    /**
+     * Creates one directory entry and its new inode, staging every change in an {@link XfsTx} and writing only when
+     * all of it is planned: a refusal leaves the image byte-identical. Refused (named): ASCII-CI directories, node
+     * directories, full leaf-form data/leaf blocks, a full single-block directory, short-form directories with
+     * 8-byte inode numbers, no free inode in an existing chunk, no AG whose free-space btrees are single leaves with a fitting extent, block
+     * allocation with rmapbt.
+     */
+    private Node createEntry(Node dirNode, String name, int mode, int uid, int gid, int ftype, byte[] data)
+            throws IOException {
+        WritableByteSource w = w();
+        byte[] n = checkName(name);
+        if ((ByteBuffer.wrap(dev.readBytes(100, 2)).getShort(0) & 0x4000) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "adding entries to an ASCII case-insensitive (version=ci) "
+                    + "file system");
+        }
+        Inode dir = inode(dirNode.id());
+        if (dir.type() != S_IFDIR) {
+            throw new IOException("xfs: inode " + dir.ino() + " is not a directory");
+        }
+        if ((dir.diFlags() & (0x8 | 0x10)) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "adding entries to an immutable or append-only directory");
+        }
+        for (DirEnt e : dirEntries(dir)) {
+            if (e.name().equals(name)) {
+                throw new java.nio.file.FileAlreadyExistsException(name);
+            }
+        }
+        XfsTx tx = new XfsTx(dev);
+        XfsAlloc alloc = new XfsAlloc(sb, tx);
+        long ino = alloc.allocInode(agOf(dir.ino()), this::checkFreeOnDisk);
+        long now = System.currentTimeMillis() / 1000;
+        byte[] raw = newInode(ino, mode, uid, gid, now);
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        int literal = sb.inodeSize() - 176;
+        int bs = sb.blockSize();
+        if (ftype == XfsDir.FT_DIR) {
+            if (dir.ino() > 0xffffffffL) {
+                throw new UnsupportedFsFeatureException("xfs", "creating a directory whose parent inode number needs"
+                        + " 8 bytes in short form");
+            }
+            raw[5] = FMT_LOCAL;
+            b.putInt(16, 2);
+            b.putLong(56, 6);
+            b.putInt(176 + 2, (int) dir.ino()); // count 0, i8count 0, 4-byte parent
+        } else if (ftype == XfsDir.FT_SYMLINK && data.length <= literal) {
+            raw[5] = FMT_LOCAL;
+            b.putLong(56, data.length);
+            System.arraycopy(data, 0, raw, 176, data.length);
+        } else if (ftype == XfsDir.FT_SYMLINK) {
+            if (data.length > bs - 56) {
+                throw new UnsupportedFsFeatureException("xfs", "a remote symlink target of " + data.length
+                        + " bytes spanning more than one " + bs + "-byte block");
+            }
+            long fsb = alloc.allocBlocks(agOf(ino), 1, "remote symlink block");
+            byte[] blk = new byte[bs];
+            ByteBuffer sl = ByteBuffer.wrap(blk);
+            long off = sb.fsbToByte(fsb);
+            sl.putInt(0, 0x58534c4d); // XSLM
+            sl.putInt(4, 0); // offset of these bytes in the target
+            sl.putInt(8, data.length);
+            System.arraycopy(metaUuid(), 0, blk, 16, 16);
+            sl.putLong(32, ino);
+            sl.putLong(40, off / 512);
+            System.arraycopy(data, 0, blk, 56, data.length);
+            XfsTx.setCrc(blk, 12);
+            tx.put(off, blk);
+            setSingleExtent(raw, fsb, 1);
+            b.putLong(56, data.length);
+        } else if (data.length > 0) {
+            int blocks = (int) ((data.length + (long) bs - 1) / bs);
+            long fsb = alloc.allocBlocks(agOf(ino), blocks, "file data");
+            tx.put(sb.fsbToByte(fsb), java.util.Arrays.copyOf(data, blocks * bs));
+            setSingleExtent(raw, fsb, blocks);
+            b.putLong(56, data.length);
+        }
+        stageInode(tx, ino, raw);
+        addEntry(tx, alloc, dir, n, ino, ftype, now);
+        tx.commit(w);
+        cachedExtentsIno = -1;
+        return node(inode(ino));
+    }
+
+    private void checkFreeOnDisk(long ino) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(dev.readBytes(inodeOffset(ino), 8));
+        if ((b.getShort(0) & 0xffff) != 0x494e || (b.getShort(2) & 0xffff) != 0) {
+            throw new IOException("xfs: inode " + ino + " is free in the inode btree but its core is in use or not "
+                    + "initialised (magic/mode)");
+        }
+    }
+
+    /** A fresh v3 inode core (§16.2): extents format with no extents, no attribute fork, link count 1. */
+    private byte[] newInode(long ino, int mode, int uid, int gid, long now) throws IOException {
+        byte[] raw = new byte[sb.inodeSize()];
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        long flags2 = 0;
+        if ((sb.incompat() & XfsSuperblock.INCOMPAT_BIGTIME) != 0) {
+            flags2 |= DIFLAG2_BIGTIME;
+        }
+        if ((sb.incompat() & XfsSuperblock.INCOMPAT_NREXT64) != 0) {
+            flags2 |= DIFLAG2_NREXT64;
+        }
+        b.putShort(0, (short) 0x494e);
+        b.putShort(2, (short) mode);
+        raw[4] = 3;
+        raw[5] = FMT_EXTENTS;
+        b.putInt(8, uid);
+        b.putInt(12, gid);
+        b.putInt(16, 1);
+        putTime(b, 32, flags2, now);
+        putTime(b, 40, flags2, now);
+        putTime(b, 48, flags2, now);
+        raw[83] = FMT_EXTENTS; // di_aformat of an absent attribute fork
+        b.putInt(92, new java.security.SecureRandom().nextInt()); // di_gen
+        b.putInt(96, -1); // di_next_unlinked = NULLAGINO
+        b.putLong(120, flags2);
+        putTime(b, 144, flags2, now); // di_crtime
+        b.putLong(152, ino);
+        System.arraycopy(metaUuid(), 0, raw, 160, 16);
+        return raw;
+    }
+
+    /** Makes the data fork one written extent at file block 0 and sets di_nblocks/extent count. */
+    private void setSingleExtent(byte[] raw, long fsb, long count) {
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        raw[5] = FMT_EXTENTS;
+        java.util.Arrays.fill(raw, 176, 176 + dataForkSize(raw), (byte) 0);
+        b.putLong(176, fsb >>> 43); // flag 0, startoff 0, startblock high 9 bits
+        b.putLong(184, (fsb << 21) | count);
+        b.putLong(64, b.getLong(64) + count);
+        setNextents(raw, 1);
+    }
+
+    private int dataForkSize(byte[] raw) {
+        int forkOff = raw[82] & 0xff;
+        return forkOff == 0 ? sb.inodeSize() - 176 : forkOff * 8;
+    }
+
+    private static void setNextents(byte[] raw, long n) {
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        if ((b.getLong(120) & DIFLAG2_NREXT64) != 0) {
+            b.putLong(24, n);
+        } else {
+            b.putInt(76, (int) n);
+        }
+    }
+
+    private void stageInode(XfsTx tx, long ino, byte[] raw) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        b.putLong(104, b.getLong(104) + 1); // di_changecount
+        XfsTx.setCrc(raw, 100);
+        tx.put(inodeOffset(ino), raw);
+    }
+
+    /** Adds {@code name -> ino} to a short-form or single-block directory and updates its times (and links). */
+    private void addEntry(XfsTx tx, XfsAlloc alloc, Inode dir, byte[] name, long ino, int ftype, long now)
+            throws IOException {
+        boolean ft = sb.hasFtype();
+        byte[] raw = dir.raw().clone();
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        int dbs = sb.dirBlockSize();
+        if (dir.format() == FMT_LOCAL) {
+            XfsDir.ShortForm sf = XfsDir.parseShortForm(java.util.Arrays.copyOfRange(raw, 176, 176 + dir.forkSize()),
+                    (int) dir.size(), ft, dir.ino());
+            if (sf.i8() || ino > 0xffffffffL) {
+                throw new UnsupportedFsFeatureException("xfs", "short-form directories with 8-byte inode numbers");
+            }
+            List<XfsDir.Ent> ents = new ArrayList<>(sf.entries());
+            int off = XfsDir.firstOffset(ft);
+            for (XfsDir.Ent e : ents) {
+                off = Math.max(off, e.offset() + XfsDir.dataEntSize(e.name().length, ft));
+            }
+            ents.add(new XfsDir.Ent(name, ino, ftype, off));
+            // the offsets are the entries' places in the block form: they must still fit one directory block
+            if (off + XfsDir.dataEntSize(name.length, ft) + (ents.size() + 2) * 8 + 8 > dbs) {
+                List<XfsDir.Ent> packed = new ArrayList<>();
+                int p = XfsDir.firstOffset(ft);
+                for (XfsDir.Ent e : ents) {
+                    packed.add(new XfsDir.Ent(e.name(), e.ino(), e.ftype(), p));
+                    p += XfsDir.dataEntSize(e.name().length, ft);
+                }
+                ents = packed;
+            }
+            int size = XfsDir.shortFormSize(ents, ft);
+            if (size <= dir.forkSize()) {
+                java.util.Arrays.fill(raw, 176, 176 + dir.forkSize(), (byte) 0);
+                System.arraycopy(XfsDir.buildShortForm(sf.parent(), ents, ft), 0, raw, 176, size);
+                b.putLong(56, size);
+            } else {
+                // §18.3: the short form overflows the inode: rewrite it as a single-block directory
+                List<XfsDir.Ent> all = new ArrayList<>();
+                all.add(new XfsDir.Ent(new byte[] {'.'}, dir.ino(), XfsDir.FT_DIR, 0));
+                all.add(new XfsDir.Ent(new byte[] {'.', '.'}, sf.parent(), XfsDir.FT_DIR, 0));
+                all.addAll(ents);
+                if (XfsDir.blockBytes(all, ft) > dbs) {
+                    throw new UnsupportedFsFeatureException("xfs", "converting a short-form directory straight to "
+                            + "leaf form");
+                }
+                int fsbs = dbs / sb.blockSize();
+                long fsb = alloc.allocBlocks(agOf(dir.ino()), fsbs, "converting a short-form directory to block "
+                        + "form");
+                long off0 = sb.fsbToByte(fsb);
+                tx.put(off0, XfsDir.buildBlock(dbs, off0 / 512, 0, metaUuid(), dir.ino(), all, ft));
+                setSingleExtent(raw, fsb, fsbs);
+                b.putLong(56, dbs);
+            }
+        } else if ((dir.format() == FMT_EXTENTS || dir.format() == FMT_BTREE) && dir.size() > dbs) {
+            addLeafEntry(tx, dir, name, ino, ftype);
+        } else if (dir.format() == FMT_EXTENTS || dir.format() == FMT_BTREE) {
+            DirBlock db = readBlockDir(tx, dir);
+            List<XfsDir.Ent> all = new ArrayList<>(db.entries());
+            all.add(new XfsDir.Ent(name, ino, ftype, 0));
+            if (XfsDir.blockBytes(all, ft) > dbs) {
+                throw new UnsupportedFsFeatureException("xfs", "adding an entry to a full single-block directory "
+                        + "(inode " + dir.ino() + "; converting to leaf form is not implemented)");
+            }
+            writeBlockDir(tx, dir, db, all);
+        } else {
+            throw new IOException("xfs: directory " + dir.ino() + ": data fork format " + dir.format());
+        }
+        if (ftype == XfsDir.FT_DIR) {
+            b.putInt(16, b.getInt(16) + 1); // the new subdirectory's ".."
+        }
+        putTime(b, 40, dir.flags2(), now);
+        putTime(b, 48, dir.flags2(), now);
+        stageInode(tx, dir.ino(), raw);
+    }
+
+    /**
+     * Removes a regular file, symlink, special file or empty short-form directory from a short-form or single-block
+     * directory. With other links left only the link count drops; otherwise the inode goes back to its chunk and its
+     * extents to the free-space btrees (merged with free neighbours). Refused (named, nothing written): btree data
+     * forks, attribute forks kept in blocks, reflinked/realtime/immutable/append-only files, rmapbt when blocks are
+     * freed, non-empty directories, leaf/node parent directories, btree shapes that would need a split or merge.
+     */
     @Override
-    public void unlink(Node dir, String name) throws IOException {
-        throw refuse("removing directory entries");
+    public synchronized void unlink(Node dirNode, String name) throws IOException {
+        WritableByteSource w = w();
+        byte[] n = checkName(name);
+        Inode dir = inode(dirNode.id());
+        if (dir.type() != S_IFDIR) {
+            throw new IOException("xfs: inode " + dir.ino() + " is not a directory");
+        }
+        if ((dir.diFlags() & (0x8 | 0x10)) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "removing entries from an immutable or append-only "
+                    + "directory");
+        }
+        DirEnt hit = null;
+        for (DirEnt e : dirEntries(dir)) {
+            if (e.name().equals(name)) {
+                hit = e;
+            }
+        }
+        if (hit == null) {
+            throw new java.nio.file.NoSuchFileException(name);
+        }
+        Inode v = inode(hit.ino());
+        if ((v.diFlags() & (0x1 | 0x8 | 0x10)) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "removing a realtime, immutable or append-only file");
+        }
+        if ((v.flags2() & DIFLAG2_REFLINK) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "removing a reflinked file (its extents may be shared; "
+                    + "the refcount btree is not updated by this writer)");
+        }
+        boolean isDir = v.type() == S_IFDIR;
+        if (isDir && (v.format() != FMT_LOCAL || (v.raw()[176] & 0xff) != 0 || (v.raw()[177] & 0xff) != 0)) {
+            throw new UnsupportedFsFeatureException("xfs", "removing a directory that is not empty and short-form");
+        }
+        if (v.format() == FMT_BTREE) {
+            throw new UnsupportedFsFeatureException("xfs", "removing a file with a btree data fork (freeing bmbt "
+                    + "blocks is not implemented)");
+        }
+        int aformat = v.raw()[83];
+        int anext = ByteBuffer.wrap(v.raw()).getShort(80);
+        if ((v.raw()[82] & 0xff) != 0 && aformat != FMT_LOCAL && !(aformat == FMT_EXTENTS && anext == 0)) {
+            throw new UnsupportedFsFeatureException("xfs", "removing a file whose extended attributes live in "
+                    + "blocks");
+        }
+        long now = System.currentTimeMillis() / 1000;
+        XfsTx tx = new XfsTx(dev);
+        XfsAlloc alloc = new XfsAlloc(sb, tx);
+        removeEntry(tx, dir, n, isDir, now);
+        byte[] raw = v.raw().clone();
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        if (!isDir && v.nlink() > 1) {
+            b.putInt(16, (int) v.nlink() - 1);
+            putTime(b, 48, v.flags2(), now);
+        } else {
+            if (v.format() == FMT_EXTENTS) {
+                for (Extent e : extents(v)) {
+                    alloc.freeBlocks(e.startBlock(), e.count(), "file data");
+                }
+            }
+            alloc.freeInode(v.ino());
+            // a free inode core (as the kernel leaves it): mode 0, no forks, no links, next generation
+            java.util.Arrays.fill(raw, 176, raw.length, (byte) 0);
+            b.putShort(2, (short) 0);
+            raw[5] = FMT_EXTENTS;
+            b.putInt(16, 0);
+            b.putLong(24, 0);
+            b.putLong(56, 0);
+            b.putLong(64, 0);
+            b.putInt(72, 0);
+            b.putInt(76, 0);
+            b.putShort(80, (short) 0);
+            raw[82] = 0;
+            raw[83] = FMT_EXTENTS;
+            b.putShort(90, (short) 0);
+            b.putInt(92, b.getInt(92) + 1);
+            b.putLong(120, v.flags2() & (DIFLAG2_BIGTIME | DIFLAG2_NREXT64));
+            b.putInt(128, 0);
+            putTime(b, 48, v.flags2(), now);
+            b.putLong(152, v.ino());
+            System.arraycopy(metaUuid(), 0, raw, 160, 16);
+        }
+        stageInode(tx, v.ino(), raw);
+        tx.commit(w);
+        cachedExtentsIno = -1;
+    }
+
+    /** Removes {@code name} from a short-form or single-block directory; times (and links for a subdirectory). */
+    private void removeEntry(XfsTx tx, Inode dir, byte[] name, boolean isDir, long now) throws IOException {
+        boolean ft = sb.hasFtype();
+        byte[] raw = dir.raw().clone();
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        if (dir.format() == FMT_LOCAL) {
+            XfsDir.ShortForm sf = XfsDir.parseShortForm(java.util.Arrays.copyOfRange(raw, 176, 176 + dir.forkSize()),
+                    (int) dir.size(), ft, dir.ino());
+            if (sf.i8()) {
+                throw new UnsupportedFsFeatureException("xfs", "short-form directories with 8-byte inode numbers");
+            }
+            List<XfsDir.Ent> ents = new ArrayList<>(sf.entries());
+            ents.removeIf(e -> java.util.Arrays.equals(e.name(), name));
+            int size = XfsDir.shortFormSize(ents, ft);
+            java.util.Arrays.fill(raw, 176, 176 + dir.forkSize(), (byte) 0);
+            System.arraycopy(XfsDir.buildShortForm(sf.parent(), ents, ft), 0, raw, 176, size);
+            b.putLong(56, size);
+        } else {
+            DirBlock db = readBlockDir(tx, dir);
+            List<XfsDir.Ent> all = new ArrayList<>(db.entries());
+            all.removeIf(e -> java.util.Arrays.equals(e.name(), name));
+            writeBlockDir(tx, dir, db, all);
+        }
+        if (isDir) {
+            b.putInt(16, b.getInt(16) - 1);
+        }
+        putTime(b, 40, dir.flags2(), now);
+        putTime(b, 48, dir.flags2(), now);
+        stageInode(tx, dir.ino(), raw);
+    }
+
+    static final int LEAF1_MAGIC = 0x3df1;
+    static final int DATA_MAGIC = 0x58444433; // XDD3
+
+    /** Byte offsets of the file-system blocks of directory block {@code fb} (a file block number). */
+    private long[] dirBlockMap(Inode dir, long fb) throws IOException {
+        int fsbs = sb.dirBlockSize() / sb.blockSize();
+        long[] map = new long[fsbs];
+        for (int k = 0; k < fsbs; k++) {
+            Extent e = find(extents(dir), fb + k);
+            if (e == null || e.unwritten()) {
+                throw new IOException("xfs: directory " + dir.ino() + ": block " + (fb + k) + " unmapped");
+            }
+            map[k] = sb.fsbToByte(e.startBlock() + fb + k - e.startOff());
+        }
+        return map;
+    }
+
+    private byte[] readDirBlock(XfsTx tx, long[] map) throws IOException {
+        int bs = sb.blockSize();
+        byte[] blk = new byte[map.length * bs];
+        for (int k = 0; k < map.length; k++) {
+            System.arraycopy(tx.read(map[k], bs), 0, blk, k * bs, bs);
+        }
+        return blk;
+    }
+
+    private void writeDirBlock(XfsTx tx, long[] map, byte[] blk) throws IOException {
+        int bs = sb.blockSize();
+        for (int k = 0; k < map.length; k++) {
+            tx.put(map[k], java.util.Arrays.copyOfRange(blk, k * bs, (k + 1) * bs));
+        }
+    }
+
+    /**
+     * Adds an entry to a leaf-form directory (§18.4): data blocks ({@code XDD3}) plus one leaf block ({@code LEAF1},
+     * magic 0x3df1) at 32 GiB holding the hash-sorted (hash, address) array and, at its end, the best free length
+     * of each data block. The entry goes into the first free region of a data block large enough (bestfree
+     * rebuilt, CRC), the leaf gains the entry (stale entries compacted away), the block's best updated. Refused: node
+     * form (a free-index block or a LEAFN leaf), no data block with room (a new data block is not allocated), a full
+     * leaf.
+     */
+    private void addLeafEntry(XfsTx tx, Inode dir, byte[] name, long ino, int ftype) throws IOException {
+        boolean ft = sb.hasFtype();
+        int dbs = sb.dirBlockSize();
+        int fsbPerDb = dbs / sb.blockSize();
+        long leafFb = DIR_LEAF_OFFSET / sb.blockSize();
+        for (Extent e : extents(dir)) {
+            if (e.startOff() + e.count() > 2 * leafFb || (e.startOff() + e.count() > leafFb + fsbPerDb)) {
+                throw new UnsupportedFsFeatureException("xfs", "adding entries to a node form directory (inode "
+                        + dir.ino() + ")");
+            }
+        }
+        long[] leafMap = dirBlockMap(dir, leafFb);
+        byte[] leaf = readDirBlock(tx, leafMap);
+        ByteBuffer lb = ByteBuffer.wrap(leaf);
+        if ((lb.getShort(8) & 0xffff) != LEAF1_MAGIC) {
+            throw new UnsupportedFsFeatureException("xfs", "adding entries to a node form directory (inode "
+                    + dir.ino() + ", leaf magic 0x" + Integer.toHexString(lb.getShort(8) & 0xffff) + ")");
+        }
+        if (!XfsTx.crcOk(leaf, 12) || lb.getLong(48) != dir.ino()) {
+            throw new IOException("xfs: directory " + dir.ino() + ": leaf block CRC32C or owner mismatch");
+        }
+        int count = lb.getShort(56) & 0xffff;
+        int stale = lb.getShort(58) & 0xffff;
+        long bestCount = lb.getInt(dbs - 4) & 0xffffffffL;
+        int bestsAt = (int) (dbs - 4 - bestCount * 2);
+        if (bestCount == 0 || bestsAt < 64 + count * 8L || stale > count) {
+            throw new IOException("xfs: directory " + dir.ino() + ": leaf counts invalid (count " + count
+                    + ", stale " + stale + ", bests " + bestCount + ")");
+        }
+        int need = XfsDir.dataEntSize(name.length, ft);
+        int db = -1;
+        for (int i = 0; i < bestCount; i++) {
+            int best = lb.getShort(bestsAt + i * 2) & 0xffff;
+            if (best != 0xffff && best >= need) {
+                db = i;
+                break;
+            }
+        }
+        if (db < 0) {
+            throw new UnsupportedFsFeatureException("xfs", "adding an entry to a leaf form directory whose data "
+                    + "blocks are full (inode " + dir.ino() + "; adding a data block is not implemented)");
+        }
+        // the leaf after the insert: live entries plus the new one must fit before the bests array
+        if (64 + (count - stale + 1) * 8L > bestsAt) {
+            throw new UnsupportedFsFeatureException("xfs", "adding an entry to a full directory leaf block (inode "
+                    + dir.ino() + "; converting to node form is not implemented)");
+        }
+        long[] dataMap = dirBlockMap(dir, (long) db * fsbPerDb);
+        byte[] data = readDirBlock(tx, dataMap);
+        ByteBuffer d = ByteBuffer.wrap(data);
+        if (d.getInt(0) != DATA_MAGIC || !XfsTx.crcOk(data, 4) || d.getLong(40) != dir.ino()) {
+            throw new IOException("xfs: directory " + dir.ino() + ": data block " + db + " magic/CRC/owner invalid");
+        }
+        int at = -1;
+        int p = XfsDir.HDR;
+        while (p + 8 <= dbs) {
+            if ((d.getShort(p) & 0xffff) == 0xffff) {
+                int len = d.getShort(p + 2) & 0xffff;
+                if (len < 8 || len % 8 != 0 || p + len > dbs) {
+                    throw new IOException("xfs: directory " + dir.ino() + ": free region of " + len + " bytes");
+                }
+                if (len >= need) {
+                    at = p;
+                    break;
+                }
+                p += len;
+            } else {
+                int len = XfsDir.dataEntSize(data[p + 8] & 0xff, ft);
+                if ((data[p + 8] & 0xff) == 0 || p + len > dbs) {
+                    throw new IOException("xfs: directory " + dir.ino() + ": entry at " + p + " overruns");
+                }
+                p += len;
+            }
+        }
+        if (at < 0) {
+            throw new IOException("xfs: directory " + dir.ino() + ": data block " + db + " best free " + need
+                    + "+ bytes not found");
+        }
+        int freeLen = d.getShort(at + 2) & 0xffff;
+        java.util.Arrays.fill(data, at, at + need, (byte) 0);
+        d.putLong(at, ino);
+        data[at + 8] = (byte) name.length;
+        System.arraycopy(name, 0, data, at + 9, name.length);
+        if (ft) {
+            data[at + 9 + name.length] = (byte) ftype;
+        }
+        d.putShort(at + need - 2, (short) at);
+        if (freeLen > need) {
+            int r = at + need;
+            d.putShort(r, (short) 0xffff);
+            d.putShort(r + 2, (short) (freeLen - need));
+            d.putShort(r + freeLen - need - 2, (short) r);
+        }
+        int best0 = rebuildBestFree(data, dir.ino());
+        XfsTx.setCrc(data, 4);
+        writeDirBlock(tx, dataMap, data);
+        // leaf: drop stale entries, insert the new one in hash order
+        long addr = ((long) db * dbs + at) >>> 3;
+        int hash = XfsDir.hash(name);
+        List<long[]> ents = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long h = lb.getInt(64 + i * 8) & 0xffffffffL;
+            long a = lb.getInt(64 + i * 8 + 4) & 0xffffffffL;
+            if (a != 0) {
+                ents.add(new long[] {h, a});
+            }
+        }
+        int pos = 0;
+        while (pos < ents.size() && ents.get(pos)[0] <= (hash & 0xffffffffL)) {
+            pos++;
+        }
+        ents.add(pos, new long[] {hash & 0xffffffffL, addr});
+        java.util.Arrays.fill(leaf, 64, bestsAt, (byte) 0);
+        for (int i = 0; i < ents.size(); i++) {
+            lb.putInt(64 + i * 8, (int) ents.get(i)[0]);
+            lb.putInt(64 + i * 8 + 4, (int) ents.get(i)[1]);
+        }
+        lb.putShort(56, (short) ents.size());
+        lb.putShort(58, (short) 0);
+        lb.putShort(bestsAt + db * 2, (short) best0);
+        XfsTx.setCrc(leaf, 12);
+        writeDirBlock(tx, leafMap, leaf);
+    }
+
+    /** Recomputes a data block's bestfree[3] (offset, length of its three largest free regions); returns [0]. */
+    private static int rebuildBestFree(byte[] data, long dirIno) throws IOException {
+        ByteBuffer d = ByteBuffer.wrap(data);
+        List<int[]> free = new ArrayList<>();
+        int p = XfsDir.HDR;
+        while (p + 8 <= data.length) {
+            if ((d.getShort(p) & 0xffff) == 0xffff) {
+                int len = d.getShort(p + 2) & 0xffff;
+                if (len < 8 || p + len > data.length) {
+                    throw new IOException("xfs: directory " + dirIno + ": free region of " + len + " bytes");
+                }
+                free.add(new int[] {p, len});
+                p += len;
+            } else {
+                p += XfsDir.dataEntSize(data[p + 8] & 0xff, true); // v5 directories always carry ftype
+            }
+        }
+        free.sort((a, b) -> a[1] != b[1] ? Integer.compare(b[1], a[1]) : Integer.compare(a[0], b[0]));
+        for (int i = 0; i < 3; i++) {
+            d.putShort(48 + i * 4, (short) (i < free.size() ? free.get(i)[0] : 0));
+            d.putShort(50 + i * 4, (short) (i < free.size() ? free.get(i)[1] : 0));
+        }
+        return free.isEmpty() ? 0 : free.get(0)[1];
+    }
+
+    /** A single-block directory as read: fs-block byte offsets of its pieces, header fields, entries ("." first). */
+    private record DirBlock(long[] map, long lsn, byte[] uuid, List<XfsDir.Ent> entries) {
+    }
+
+    private DirBlock readBlockDir(XfsTx tx, Inode dir) throws IOException {
+        if (dir.format() != FMT_EXTENTS && dir.format() != FMT_BTREE) {
+            throw new IOException("xfs: directory " + dir.ino() + ": data fork format " + dir.format());
+        }
+        int dbs = sb.dirBlockSize();
+        int fsbs = dbs / sb.blockSize();
+        long[] map = new long[fsbs];
+        for (int k = 0; k < fsbs; k++) {
+            Extent e = find(extents(dir), k);
+            if (e == null || e.unwritten()) {
+                throw new IOException("xfs: directory " + dir.ino() + ": block " + k + " unmapped");
+            }
+            map[k] = sb.fsbToByte(e.startBlock() + k - e.startOff());
+        }
+        byte[] blk = new byte[dbs];
+        for (int k = 0; k < fsbs; k++) {
+            System.arraycopy(tx.read(map[k], sb.blockSize()), 0, blk, k * sb.blockSize(), sb.blockSize());
+        }
+        ByteBuffer bb = ByteBuffer.wrap(blk);
+        if (bb.getInt(0) != XfsDir.BLOCK_MAGIC || dir.size() != dbs) {
+            throw new UnsupportedFsFeatureException("xfs", "changing entries of a leaf or node form directory "
+                    + "(inode " + dir.ino() + "; only short-form and single-block directories are written)");
+        }
+        if (!XfsTx.crcOk(blk, 4) || bb.getLong(40) != dir.ino()) {
+            throw new IOException("xfs: directory " + dir.ino() + ": block CRC32C or owner mismatch");
+        }
+        List<XfsDir.Ent> old = XfsDir.parseBlock(blk, sb.hasFtype(), dir.ino());
+        List<XfsDir.Ent> all = new ArrayList<>();
+        for (String dot : new String[] {".", ".."}) { // "." and ".." stay the first two entries
+            for (XfsDir.Ent e : old) {
+                if (new String(e.name(), StandardCharsets.UTF_8).equals(dot)) {
+                    all.add(e);
+                }
+            }
+        }
+        if (all.size() != 2) {
+            throw new IOException("xfs: directory " + dir.ino() + ": block lacks '.' or '..'");
+        }
+        for (XfsDir.Ent e : old) {
+            if (!all.contains(e)) {
+                all.add(e);
+            }
+        }
+        return new DirBlock(map, bb.getLong(16), java.util.Arrays.copyOfRange(blk, 24, 40), all);
+    }
+
+    private void writeBlockDir(XfsTx tx, Inode dir, DirBlock db, List<XfsDir.Ent> entries) throws IOException {
+        int bs = sb.blockSize();
+        byte[] out = XfsDir.buildBlock(sb.dirBlockSize(), db.map()[0] / 512, db.lsn(), db.uuid(), dir.ino(), entries,
+                sb.hasFtype());
+        for (int k = 0; k < db.map().length; k++) {
+            tx.put(db.map()[k], java.util.Arrays.copyOfRange(out, k * bs, (k + 1) * bs));
+        }
     }
 
     @Override

@@ -29,7 +29,10 @@ record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, lo
     static final long RO_COMPAT_RMAPBT = 2;
     static final long RO_COMPAT_REFLINK = 4;
     static final long RO_COMPAT_INOBTCNT = 8;
-    /** Read-only-compatible features we may write in place with (the in-place writer changes no btree). */
+    /**
+     * Read-only-compatible features we may write with: finobt and the inobt counters are kept (no btree changes
+     * shape), reflink needs nothing for fresh unshared extents, rmapbt refuses any block allocation or freeing.
+     */
     static final long RO_COMPAT_KNOWN = RO_COMPAT_FINOBT | RO_COMPAT_RMAPBT | RO_COMPAT_REFLINK | RO_COMPAT_INOBTCNT;
 
     static XfsSuperblock parse(byte[] s, long deviceBytes) throws IOException {

@@ -125,8 +125,11 @@ class GuestDiskTest {
             assertThat(g.delete("/boot/efi/EFI/debian/old.cfg")).isTrue();
             assertThat(g.delete("/boot/efi/EFI/debian/old.cfg")).isFalse();
             g.chmod("/etc/passwd", 0600);
-            assertThatThrownBy(() -> g.write("/etc/new-on-xfs", new byte[1]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("creating files");
+            // creation on the XFS root: in the block directory /etc, a new short-form directory, an inline symlink
+            g.write("/etc/new-on-xfs", new byte[] {'x'});
+            g.mkdirs("/etc/modprobe.d", 0755);
+            g.write("/etc/modprobe.d/blacklist-floppy.conf", "blacklist floppy\n".getBytes());
+            g.symlink("/etc/modprobe.d/link", "blacklist-floppy.conf");
             assertThatThrownBy(() -> g.write("/etc/canary", "pwned".getBytes()))
                     .isInstanceOf(GuestPathException.class);
             assertThatThrownBy(() -> g.write("/etc/canarydir/new.txt", "pwned".getBytes()))
@@ -136,7 +139,7 @@ class GuestDiskTest {
         }
         canaryUntouched();
         assertThat(log.changes()).extracting(ChangeLog.Change::operation).containsExactly("modify", "modify",
-                "create", "mkdir", "mkdir", "create", "delete", "chmod");
+                "create", "mkdir", "mkdir", "create", "delete", "chmod", "create", "mkdir", "create", "symlink");
         ChangeLog.Change grub = log.changes().get(0);
         assertThat(grub.path()).isEqualTo("/etc/esp/debian/grub.cfg");
         assertThat(grub.diff()).contains("+set timeout=5").contains("-configfile ($root)/boot/grub/grub.cfg");
@@ -155,10 +158,14 @@ class GuestDiskTest {
         assertThat(repair.exit()).as(repair.out() + repair.err()).isZero();
         assertThat(Tools.run("xfs_db", "-r", "-c", "path /etc/passwd", "-c", "print core.mode", root.toString()))
                 .contains("0100600");
+        assertThat(Tools.run("xfs_db", "-r", "-c", "ls /etc/modprobe.d", root.toString()))
+                .contains("blacklist-floppy.conf").contains("link");
         try (FileByteSource src = FileByteSource.openReadOnly(disk);
              GuestDisk g = GuestDisk.open(src, GuestOptions.readOnly(), new ChangeLog())) {
             assertThat(text(g, "/etc/hostname")).isEqualTo("web01\n");
             assertThat(text(g, "/srv/a new file with a long name.txt")).isEqualTo("new\n");
+            assertThat(text(g, "/etc/new-on-xfs")).isEqualTo("x");
+            assertThat(text(g, "/etc/modprobe.d/link")).isEqualTo("blacklist floppy\n");
         }
     }
 

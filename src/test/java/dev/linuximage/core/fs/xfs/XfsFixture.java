@@ -26,6 +26,12 @@ public final class XfsFixture {
     /** {@code extraEtc}/{@code extraRoot}: protofile lines added inside /etc and at the root. */
     public static Path build(Path dir, String name, long sizeMiB, String extraEtc, String extraRoot)
             throws IOException, InterruptedException {
+        return build(dir, name, sizeMiB, extraEtc, extraRoot, java.util.List.of());
+    }
+
+    /** {@code mkfsOptions}: extra mkfs.xfs arguments, e.g. {@code -m finobt=0,reflink=0}. */
+    public static Path build(Path dir, String name, long sizeMiB, String extraEtc, String extraRoot,
+                             java.util.List<String> mkfsOptions) throws IOException, InterruptedException {
         Path src = Files.createDirectories(dir.resolve(name + "-src"));
         Path osr = Files.writeString(src.resolve("os-release"), "NAME=\"Rocky Linux\"\nID=rocky\nVERSION_ID=\"9.4\"\n"
                 + "PRETTY_NAME=\"Rocky Linux 9.4 (Blue Onyx)\"\n");
@@ -67,8 +73,11 @@ public final class XfsFixture {
         p.append("$\n");
         Path proto = Files.writeString(dir.resolve(name + ".proto"), p.toString());
         Path img = Tools.sparse(dir.resolve(name + ".img"), sizeMiB << 20);
-        Tools.run("mkfs.xfs", "-q", "-f", "-L", "xfsroot", "-m", "uuid=5e1f8b5c-3f3e-4a3c-9a59-0d2b7f0c1a11",
-                "-p", proto.toString(), img.toString());
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("mkfs.xfs", "-q", "-f", "-L",
+                "xfsroot", "-m", "uuid=5e1f8b5c-3f3e-4a3c-9a59-0d2b7f0c1a11"));
+        cmd.addAll(mkfsOptions);
+        cmd.addAll(java.util.List.of("-p", proto.toString(), img.toString()));
+        Tools.run(cmd.toArray(new String[0]));
         return img;
     }
 }

@@ -27,6 +27,7 @@ class XfsKernelWrittenTest {
     static Path shared;
     static Path img;
     static final String LONG_TARGET = "/" + "long-symlink-target/".repeat(40) + "end";
+    static final String LABEL = "system_u:object_r:etc_t:s0";
 
     @TempDir
     Path tmp;
@@ -45,6 +46,13 @@ class XfsKernelWrittenTest {
             Tools.run("cp", "--reflink=always", mnt.resolve("shared.bin").toString(),
                     mnt.resolve("refl.bin").toString());
             Files.createSymbolicLink(mnt.resolve("longlink"), Path.of(LONG_TARGET));
+            // like SELinux labels on RHEL: every inode carries an inline (local) attribute fork, di_forkoff != 0
+            Path xd = Files.createDirectories(mnt.resolve("xattr-dir"));
+            Path lf = Files.writeString(xd.resolve("labelled.conf"), "x\n");
+            for (Path p : new Path[] {xd, lf}) {
+                Files.getFileAttributeView(p, java.nio.file.attribute.UserDefinedFileAttributeView.class)
+                        .write("label", java.nio.ByteBuffer.wrap(LABEL.getBytes()));
+            }
         } finally {
             Tools.run("umount", mnt.toString());
         }
@@ -96,5 +104,56 @@ class XfsKernelWrittenTest {
         assertThat(new String(XfsFileSystemTest.oracleRead(copy, "/frag.bin"))).isEqualTo("fits in the first block\n");
         assertThat(new String(XfsFileSystemTest.oracleRead(copy, "/unw.bin"))).isEqualTo(
                 "fits in the written block\n");
+    }
+
+    @Test
+    void unlinksOnlyWhereSafe() throws Exception {
+        Path copy = Files.copy(img, tmp.resolve("u.img"), StandardCopyOption.REPLACE_EXISTING);
+        try (FileByteSource src = FileByteSource.openReadWrite(copy); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            assertThatThrownBy(() -> fs.unlink(fs.root(), "refl.bin"))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("reflinked");
+            assertThatThrownBy(() -> fs.unlink(fs.root(), "frag.bin"))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("btree data fork");
+            fs.unlink(fs.root(), "unw.bin"); // written and unwritten extents go back to the free-space btrees
+            fs.unlink(fs.root(), "longlink"); // a remote symlink block
+            // the kernel's own free-space layout after its writes still takes our allocations
+            fs.createFile(fs.root(), "after-kernel.cfg", 0644, 0, 0, new byte[20_000]);
+        }
+        XfsFileSystemTest.repairClean(copy);
+        assertThat(Tools.run("xfs_db", "-r", "-c", "ls /", copy.toString())).doesNotContain("unw.bin")
+                .doesNotContain("longlink").contains("after-kernel.cfg").contains("refl.bin");
+    }
+
+    @Test
+    void createsAndUnlinksBesideInlineAttributeForks() throws Exception {
+        Path copy = Files.copy(img, tmp.resolve("x.img"), StandardCopyOption.REPLACE_EXISTING);
+        assertThat(Tools.run("xfs_db", "-r", "-c", "path /xattr-dir", "-c", "print core.forkoff core.aformat",
+                copy.toString())).doesNotContain("core.forkoff = 0").contains("local");
+        try (FileByteSource src = FileByteSource.openReadWrite(copy); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            FileSystem.Node xd = node(fs, "xattr-dir");
+            for (int i = 0; i < 25; i++) { // the short form outgrows its smaller data fork: block form
+                fs.createFile(xd, "conf-" + i + ".conf", 0644, 0, 0, ("v" + i + "\n").getBytes());
+            }
+            fs.unlink(xd, "labelled.conf");
+        }
+        XfsFileSystemTest.repairClean(copy);
+        assertThat(Tools.run("xfs_db", "-r", "-c", "path /xattr-dir", "-c", "print core.format core.aformat",
+                copy.toString())).contains("core.format = 2 (extents)").contains("local");
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Tools.run("mount", "-o", "loop", copy.toString(), mnt.toString());
+        try {
+            Path xd = mnt.resolve("xattr-dir");
+            var view = Files.getFileAttributeView(xd, java.nio.file.attribute.UserDefinedFileAttributeView.class);
+            java.nio.ByteBuffer v = java.nio.ByteBuffer.allocate(100);
+            view.read("label", v);
+            assertThat(new String(v.array(), 0, v.position())).isEqualTo(LABEL);
+            assertThat(Files.readString(xd.resolve("conf-24.conf"))).isEqualTo("v24\n");
+            assertThat(xd.resolve("labelled.conf")).doesNotExist();
+        } finally {
+            Tools.run("umount", mnt.toString());
+        }
+        XfsFileSystemTest.repairClean(copy);
     }
 }

@@ -1,0 +1,610 @@
+package dev.linuximage.core.fs.xfs;
+
+import dev.linuximage.core.fs.UnsupportedFsFeatureException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Inode and block allocation inside existing AG structures, staged in an {@link XfsTx} (XFS Algorithms &amp; Data
+ * Structures 3rd ed. §15 "Allocation Groups": AGF §15.2, free-space B+trees §15.3, AGI §15.4, inode B+trees §15.5).
+ *
+ * <p>What it does, and nothing more:
+ * <ul>
+ *   <li>Inodes: takes a free inode of an existing chunk (never allocates a chunk): clears its bit in the inobt
+ *   record (any depth: a leaf record changes in place, keys do not), updates or removes the finobt record (removal
+ *   only when the finobt root is a leaf, so no merge or key update is needed), decrements AGI freecount and the
+ *   superblock's {@code sb_ifree}.</li>
+ *   <li>Blocks: takes one contiguous extent from the start of the best-fitting free extent of an AG whose bnobt and
+ *   cntbt roots are leaves (AGF level 1): both leaves lose or shrink one record (the cntbt record moves to its new
+ *   sorted place inside the same leaf), so neither tree ever splits or merges; AGF freeblks/longest and
+ *   {@code sb_fdblocks} follow. The AGFL is not touched. Refused with rmapbt (the reverse map would need a new
+ *   record). A fresh extent is unshared, so the reflink refcount btree needs no change.</li>
+ * </ul>
+ * Short-form btree blocks (v5) have a 56-byte header: magic, level, numrecs, left/right sibling, blkno, lsn, uuid,
+ * owner (AG number), CRC at byte 52.
+ */
+final class XfsAlloc {
+    static final int AGF_MAGIC = 0x58414746;
+    static final int AGI_MAGIC = 0x58414749;
+    static final int IBT_MAGIC = 0x49414233; // IAB3
+    static final int FIBT_MAGIC = 0x46494233; // FIB3
+    static final int BNO_MAGIC = 0x41423342; // AB3B
+    static final int CNT_MAGIC = 0x41423343; // AB3C
+    static final int SHORT_HDR = 56;
+    /** An AG keeps at least this fraction (1/64) of its blocks free after we allocate (kernel per-AG reserves). */
+    static final int RESERVE_SHIFT = 6;
+    static final int NULL_AGBLOCK = -1;
+
+    private final XfsSuperblock sb;
+    private final XfsTx tx;
+
+    XfsAlloc(XfsSuperblock sb, XfsTx tx) {
+        this.sb = sb;
+        this.tx = tx;
+    }
+
+    long agBase(int ag) {
+        return (long) ag * sb.agBlocks() * sb.blockSize();
+    }
+
+    private long agbToByte(int ag, long agbno) throws IOException {
+        if (agbno <= 0 || agbno >= sb.agBlocks()) {
+            throw new IOException("xfs: AG " + ag + " block " + agbno + " outside the AG");
+        }
+        return sb.fsbToByte(((long) ag << sb.agBlkLog()) | agbno);
+    }
+
+    private byte[] header(int ag, int sector, int magic, int crcOff, String what) throws IOException {
+        byte[] h = tx.read(agBase(ag) + (long) sector * sb.sectSize(), sb.sectSize());
+        ByteBuffer b = ByteBuffer.wrap(h);
+        if (b.getInt(0) != magic) {
+            throw new IOException("xfs: AG " + ag + " " + what + ": bad magic");
+        }
+        if (!XfsTx.crcOk(h, crcOff)) {
+            throw new IOException("xfs: AG " + ag + " " + what + ": CRC32C mismatch");
+        }
+        if (b.getInt(8) != ag) {
+            throw new IOException("xfs: AG " + ag + " " + what + ": seqno " + b.getInt(8));
+        }
+        return h;
+    }
+
+    private void putHeader(int ag, int sector, byte[] h, int crcOff) throws IOException {
+        XfsTx.setCrc(h, crcOff);
+        tx.put(agBase(ag) + (long) sector * sb.sectSize(), h);
+    }
+
+    /** A verified short-form btree block (magic, CRC, level, owner, numrecs bound). */
+    private byte[] btreeBlock(int ag, long agbno, int magic, int level, int recSize, String what)
+            throws IOException {
+        byte[] blk = tx.read(agbToByte(ag, agbno), sb.blockSize());
+        ByteBuffer b = ByteBuffer.wrap(blk);
+        if (b.getInt(0) != magic) {
+            throw new IOException("xfs: AG " + ag + " " + what + " block " + agbno + ": bad magic");
+        }
+        if (!XfsTx.crcOk(blk, 52)) {
+            throw new IOException("xfs: AG " + ag + " " + what + " block " + agbno + ": CRC32C mismatch");
+        }
+        if ((b.getShort(4) & 0xffff) != level || b.getInt(48) != ag) {
+            throw new IOException("xfs: AG " + ag + " " + what + " block " + agbno + ": level/owner mismatch");
+        }
+        int max = level == 0 ? (sb.blockSize() - SHORT_HDR) / recSize : (sb.blockSize() - SHORT_HDR) / 8;
+        if ((b.getShort(6) & 0xffff) > max) {
+            throw new IOException("xfs: AG " + ag + " " + what + " block " + agbno + ": numrecs too large");
+        }
+        return blk;
+    }
+
+    private void putBtreeBlock(int ag, long agbno, byte[] blk) throws IOException {
+        XfsTx.setCrc(blk, 52);
+        tx.put(agbToByte(ag, agbno), blk);
+    }
+
+    // ---- superblock counters ------------------------------------------------------------------------------------
+
+    /** Adds to the primary superblock's {@code sb_ifree} (byte 136) and {@code sb_fdblocks} (byte 144). */
+    void superblockDelta(long ifree, long fdblocks) throws IOException {
+        byte[] s = tx.read(0, sb.sectSize());
+        ByteBuffer b = ByteBuffer.wrap(s);
+        long fi = b.getLong(136) + ifree;
+        long fd = b.getLong(144) + fdblocks;
+        if (fi < 0 || fd < 0) {
+            throw new IOException("xfs: superblock free counters would go negative (ifree " + fi + ", fdblocks "
+                    + fd + ")");
+        }
+        b.putLong(136, fi);
+        b.putLong(144, fd);
+        XfsTx.setCrc(s, 224);
+        tx.put(0, s);
+    }
+
+    // ---- inodes -------------------------------------------------------------------------------------------------
+
+    /** A free inode slot found in an inobt record. */
+    private record Pick(long leafAgbno, int index, int startIno, int bit) {
+    }
+
+    /**
+     * Allocates one free inode from an existing chunk, AG {@code preferAg} first. {@code isFreeOnDisk} confirms the
+     * inode core on disk is really unused (mode 0) before we hand it out.
+     */
+    long allocInode(int preferAg, InodeCheck isFreeOnDisk) throws IOException {
+        boolean finobt = (sb.roCompat() & XfsSuperblock.RO_COMPAT_FINOBT) != 0;
+        boolean sparse = (sb.incompat() & XfsSuperblock.INCOMPAT_SPINODES) != 0;
+        String why = null;
+        for (int k = 0; k < sb.agCount(); k++) {
+            int ag = (preferAg + k) % sb.agCount();
+            byte[] agi = header(ag, 2, AGI_MAGIC, 312, "AGI");
+            ByteBuffer a = ByteBuffer.wrap(agi);
+            if (a.getInt(28) == 0) {
+                continue;
+            }
+            int flevel = finobt ? a.getInt(332) : 0;
+            Pick p = findFreeInode(ag, a.getInt(20), a.getInt(24), sparse, finobt && flevel > 1, isFreeOnDisk);
+            if (p == null) {
+                why = "AG " + ag + " has free inodes only in records a multi-level finobt would have to drop";
+                continue;
+            }
+            // inobt leaf: clear the free bit, one less free inode (the record's key, startino, is unchanged)
+            byte[] leaf = btreeBlock(ag, p.leafAgbno(), IBT_MAGIC, 0, 16, "inobt");
+            int newFree = takeBit(ByteBuffer.wrap(leaf), SHORT_HDR + p.index() * 16, p.bit(), sparse);
+            putBtreeBlock(ag, p.leafAgbno(), leaf);
+            if (finobt) {
+                updateFinobt(ag, a.getInt(328), flevel, p, newFree, sparse);
+            }
+            a.putInt(28, a.getInt(28) - 1);
+            putHeader(ag, 2, agi, 312);
+            superblockDelta(-1, 0);
+            long agino = (p.startIno() & 0xffffffffL) + p.bit();
+            return ((long) ag << (sb.agBlkLog() + sb.inopbLog())) | agino;
+        }
+        throw new UnsupportedFsFeatureException("xfs", "creating an inode: no free inode in an existing inode chunk"
+                + (why != null ? " (" + why + ")" : "") + "; allocating a new inode chunk is not implemented");
+    }
+
+    interface InodeCheck {
+        void check(long ino) throws IOException;
+    }
+
+    private Pick findFreeInode(int ag, int root, int levels, boolean sparse, boolean needTwo, InodeCheck check)
+            throws IOException {
+        if (levels < 1 || levels > 9) {
+            throw new IOException("xfs: AG " + ag + " inobt level " + levels + " invalid");
+        }
+        long agbno = root & 0xffffffffL;
+        for (int level = levels - 1; level > 0; level--) { // leftmost leaf
+            byte[] node = btreeBlock(ag, agbno, IBT_MAGIC, level, 16, "inobt");
+            int maxrecs = (sb.blockSize() - SHORT_HDR) / 8;
+            if ((ByteBuffer.wrap(node).getShort(6) & 0xffff) == 0) {
+                throw new IOException("xfs: AG " + ag + " inobt node " + agbno + " is empty");
+            }
+            agbno = ByteBuffer.wrap(node).getInt(SHORT_HDR + maxrecs * 4) & 0xffffffffL;
+        }
+        long limit = (long) sb.agBlocks(); // a leaf chain cannot be longer than the AG
+        for (long steps = 0; agbno != (NULL_AGBLOCK & 0xffffffffL); steps++) {
+            if (steps > limit) {
+                throw new IOException("xfs: AG " + ag + " inobt leaf chain loops");
+            }
+            byte[] leaf = btreeBlock(ag, agbno, IBT_MAGIC, 0, 16, "inobt");
+            ByteBuffer b = ByteBuffer.wrap(leaf);
+            int n = b.getShort(6) & 0xffff;
+            for (int i = 0; i < n; i++) {
+                int r = SHORT_HDR + i * 16;
+                int freecount = sparse ? leaf[r + 7] & 0xff : b.getInt(r + 4);
+                if (freecount == 0 || (needTwo && freecount < 2)) {
+                    continue;
+                }
+                long free = b.getLong(r + 8);
+                int holes = sparse ? b.getShort(r + 4) & 0xffff : 0;
+                for (int bit = 0; bit < 64; bit++) {
+                    if ((free >>> bit & 1) != 0 && (holes >>> (bit / 4) & 1) == 0) {
+                        int startIno = b.getInt(r);
+                        long ino = ((long) ag << (sb.agBlkLog() + sb.inopbLog())) | ((startIno & 0xffffffffL) + bit);
+                        check.check(ino);
+                        return new Pick(agbno, i, startIno, bit);
+                    }
+                }
+                throw new IOException("xfs: AG " + ag + " inobt record " + b.getInt(r) + ": freecount " + freecount
+                        + " but no free inode in its mask");
+            }
+            agbno = b.getInt(12) & 0xffffffffL;
+        }
+        return null;
+    }
+
+    /** Clears free bit {@code bit} of the inobt/finobt record at {@code r}; returns the new freecount. */
+    private static int takeBit(ByteBuffer b, int r, int bit, boolean sparse) throws IOException {
+        long free = b.getLong(r + 8);
+        if ((free >>> bit & 1) == 0) {
+            throw new IOException("xfs: inode btree record " + b.getInt(r) + ": inode " + bit + " not free");
+        }
+        b.putLong(r + 8, free & ~(1L << bit));
+        int fc = sparse ? b.get(r + 7) & 0xff : b.getInt(r + 4);
+        if (fc == 0) {
+            throw new IOException("xfs: inode btree record " + b.getInt(r) + ": freecount already 0");
+        }
+        if (sparse) {
+            b.put(r + 7, (byte) (fc - 1));
+        } else {
+            b.putInt(r + 4, fc - 1);
+        }
+        return fc - 1;
+    }
+
+    private void updateFinobt(int ag, int root, int levels, Pick p, int newFree, boolean sparse)
+            throws IOException {
+        if (levels < 1 || levels > 9) {
+            throw new IOException("xfs: AG " + ag + " finobt level " + levels + " invalid");
+        }
+        long agbno = root & 0xffffffffL;
+        int maxKeys = (sb.blockSize() - SHORT_HDR) / 8;
+        for (int level = levels - 1; level > 0; level--) { // descend by key: the last key <= startino
+            byte[] node = btreeBlock(ag, agbno, FIBT_MAGIC, level, 16, "finobt");
+            ByteBuffer b = ByteBuffer.wrap(node);
+            int n = b.getShort(6) & 0xffff;
+            int pick = -1;
+            for (int i = 0; i < n && Integer.compareUnsigned(b.getInt(SHORT_HDR + i * 4), p.startIno()) <= 0; i++) {
+                pick = i;
+            }
+            if (pick < 0) {
+                throw new IOException("xfs: AG " + ag + " finobt has no record for chunk " + p.startIno());
+            }
+            agbno = b.getInt(SHORT_HDR + maxKeys * 4 + pick * 4) & 0xffffffffL;
+        }
+        byte[] leaf = btreeBlock(ag, agbno, FIBT_MAGIC, 0, 16, "finobt");
+        ByteBuffer b = ByteBuffer.wrap(leaf);
+        int n = b.getShort(6) & 0xffff;
+        for (int i = 0; i < n; i++) {
+            int r = SHORT_HDR + i * 16;
+            if (b.getInt(r) != p.startIno()) {
+                continue;
+            }
+            int fc = takeBit(b, r, p.bit(), sparse);
+            if (fc != newFree) {
+                throw new IOException("xfs: AG " + ag + " finobt and inobt disagree on chunk " + p.startIno());
+            }
+            if (fc == 0) {
+                if (levels > 1) {
+                    throw new UnsupportedFsFeatureException("xfs", "removing a record from a multi-level finobt");
+                }
+                // root leaf: drop the record (no minimum record count for a root)
+                System.arraycopy(leaf, r + 16, leaf, r, (n - i - 1) * 16);
+                java.util.Arrays.fill(leaf, SHORT_HDR + (n - 1) * 16, SHORT_HDR + n * 16, (byte) 0);
+                b.putShort(6, (short) (n - 1));
+            }
+            putBtreeBlock(ag, agbno, leaf);
+            return;
+        }
+        throw new IOException("xfs: AG " + ag + " finobt has no record for chunk " + p.startIno()
+                + " although the inobt says it has free inodes");
+    }
+
+    // ---- blocks -------------------------------------------------------------------------------------------------
+
+    /**
+     * Allocates {@code count} contiguous blocks, AG {@code preferAg} first; returns the first fs block number
+     * ({@code agno << agblklog | agbno}).
+     */
+    long allocBlocks(int preferAg, int count, String purpose) throws IOException {
+        if ((sb.roCompat() & XfsSuperblock.RO_COMPAT_RMAPBT) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ") with the rmapbt "
+                    + "feature (the reverse-mapping btree is not updated by this writer)");
+        }
+        if (count < 1 || count > sb.agBlocks()) {
+            throw new IOException("xfs: internal: allocation of " + count + " blocks");
+        }
+        StringBuilder why = new StringBuilder();
+        for (int k = 0; k < sb.agCount(); k++) {
+            int ag = (preferAg + k) % sb.agCount();
+            byte[] agf = header(ag, 1, AGF_MAGIC, 216, "AGF");
+            ByteBuffer a = ByteBuffer.wrap(agf);
+            int bnoRoot = a.getInt(16);
+            int cntRoot = a.getInt(20);
+            if (a.getInt(28) != 1 || a.getInt(32) != 1) {
+                why.append("; AG ").append(ag).append(": free-space btrees have more than one level");
+                continue;
+            }
+            long freeblks = a.getInt(52) & 0xffffffffL;
+            if (freeblks - count < (sb.agBlocks() >> RESERVE_SHIFT)) {
+                why.append("; AG ").append(ag).append(": would leave less than 1/64 of the AG free");
+                continue;
+            }
+            byte[] cnt = btreeBlock(ag, cntRoot & 0xffffffffL, CNT_MAGIC, 0, 8, "cntbt");
+            ByteBuffer c = ByteBuffer.wrap(cnt);
+            int n = c.getShort(6) & 0xffff;
+            int hit = -1;
+            for (int i = 0; i < n; i++) { // sorted by (blockcount, startblock): the first that fits is the best fit
+                if ((c.getInt(SHORT_HDR + i * 8 + 4) & 0xffffffffL) >= count) {
+                    hit = i;
+                    break;
+                }
+            }
+            if (hit < 0) {
+                why.append("; AG ").append(ag).append(": no free extent of ").append(count).append(" blocks");
+                continue;
+            }
+            long start = c.getInt(SHORT_HDR + hit * 8) & 0xffffffffL;
+            long len = c.getInt(SHORT_HDR + hit * 8 + 4) & 0xffffffffL;
+            if (start + len > sb.agBlocks() || start == 0) {
+                throw new IOException("xfs: AG " + ag + " cntbt record " + start + "+" + len + " outside the AG");
+            }
+            long newStart = start + count;
+            long newLen = len - count;
+            // bnobt: the record keeps its place in startblock order (it only moves right, before its neighbour)
+            byte[] bno = btreeBlock(ag, bnoRoot & 0xffffffffL, BNO_MAGIC, 0, 8, "bnobt");
+            ByteBuffer bb = ByteBuffer.wrap(bno);
+            int bn = bb.getShort(6) & 0xffff;
+            int at = -1;
+            for (int i = 0; i < bn; i++) {
+                if ((bb.getInt(SHORT_HDR + i * 8) & 0xffffffffL) == start) {
+                    at = i;
+                    break;
+                }
+            }
+            if (at < 0 || (bb.getInt(SHORT_HDR + at * 8 + 4) & 0xffffffffL) != len) {
+                throw new IOException("xfs: AG " + ag + " bnobt and cntbt disagree on free extent " + start + "+"
+                        + len);
+            }
+            if (newLen > 0) {
+                bb.putInt(SHORT_HDR + at * 8, (int) newStart);
+                bb.putInt(SHORT_HDR + at * 8 + 4, (int) newLen);
+            } else {
+                removeRec(bno, at, bn, 8);
+            }
+            // cntbt: drop the old record, insert the shrunk one at its sorted place (the leaf never grows)
+            removeRec(cnt, hit, n, 8);
+            n--;
+            if (newLen > 0) {
+                int pos = 0;
+                while (pos < n && compareCnt(c, pos, newLen, newStart) < 0) {
+                    pos++;
+                }
+                System.arraycopy(cnt, SHORT_HDR + pos * 8, cnt, SHORT_HDR + (pos + 1) * 8, (n - pos) * 8);
+                c.putInt(SHORT_HDR + pos * 8, (int) newStart);
+                c.putInt(SHORT_HDR + pos * 8 + 4, (int) newLen);
+                n++;
+                c.putShort(6, (short) n);
+            }
+            putBtreeBlock(ag, bnoRoot & 0xffffffffL, bno);
+            putBtreeBlock(ag, cntRoot & 0xffffffffL, cnt);
+            a.putInt(52, (int) (freeblks - count));
+            a.putInt(56, n == 0 ? 0 : c.getInt(SHORT_HDR + (n - 1) * 8 + 4)); // longest = last by count
+            putHeader(ag, 1, agf, 216);
+            superblockDelta(0, -count);
+            return ((long) ag << sb.agBlkLog()) | start;
+        }
+        throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ", " + count
+                + " contiguous blocks): no AG qualifies" + why + " (btree splits/merges are not implemented)");
+    }
+
+    /** Returns inode {@code ino} to its chunk: inobt bit set, finobt record updated or inserted, AGI, sb_ifree. */
+    void freeInode(long ino) throws IOException {
+        boolean finobt = (sb.roCompat() & XfsSuperblock.RO_COMPAT_FINOBT) != 0;
+        boolean sparse = (sb.incompat() & XfsSuperblock.INCOMPAT_SPINODES) != 0;
+        int ag = (int) (ino >>> (sb.agBlkLog() + sb.inopbLog()));
+        long agino = ino & ((1L << (sb.agBlkLog() + sb.inopbLog())) - 1);
+        byte[] agi = header(ag, 2, AGI_MAGIC, 312, "AGI");
+        ByteBuffer a = ByteBuffer.wrap(agi);
+        long leafAgbno = descend(ag, a.getInt(20), a.getInt(24), IBT_MAGIC, "inobt", agino);
+        byte[] leaf = btreeBlock(ag, leafAgbno, IBT_MAGIC, 0, 16, "inobt");
+        ByteBuffer b = ByteBuffer.wrap(leaf);
+        int r = findChunk(b, agino);
+        if (r < 0) {
+            throw new IOException("xfs: inode " + ino + " has no inobt record");
+        }
+        int startIno = b.getInt(r);
+        int bit = (int) (agino - (startIno & 0xffffffffL));
+        int before = giveBit(b, r, bit, sparse);
+        putBtreeBlock(ag, leafAgbno, leaf);
+        if (finobt) {
+            long fAgbno = descend(ag, a.getInt(328), a.getInt(332), FIBT_MAGIC, "finobt", agino);
+            byte[] fleaf = btreeBlock(ag, fAgbno, FIBT_MAGIC, 0, 16, "finobt");
+            ByteBuffer f = ByteBuffer.wrap(fleaf);
+            int fr = findChunk(f, agino);
+            if (before > 0) {
+                if (fr < 0) {
+                    throw new IOException("xfs: AG " + ag + " finobt lacks chunk " + startIno);
+                }
+                giveBit(f, fr, bit, sparse);
+            } else {
+                if (fr >= 0) {
+                    throw new IOException("xfs: AG " + ag + " finobt has full chunk " + startIno);
+                }
+                int n = f.getShort(6) & 0xffff;
+                if (a.getInt(332) != 1 || n >= (sb.blockSize() - SHORT_HDR) / 16) {
+                    throw new UnsupportedFsFeatureException("xfs", "inserting a record into a finobt that is not a "
+                            + "single leaf with room (btree splits are not implemented)");
+                }
+                int pos = 0;
+                while (pos < n && Integer.compareUnsigned(f.getInt(SHORT_HDR + pos * 16), startIno) < 0) {
+                    pos++;
+                }
+                System.arraycopy(fleaf, SHORT_HDR + pos * 16, fleaf, SHORT_HDR + (pos + 1) * 16, (n - pos) * 16);
+                System.arraycopy(leaf, r, fleaf, SHORT_HDR + pos * 16, 16); // the updated inobt record
+                f.putShort(6, (short) (n + 1));
+            }
+            putBtreeBlock(ag, fAgbno, fleaf);
+        }
+        a.putInt(28, a.getInt(28) + 1);
+        putHeader(ag, 2, agi, 312);
+        superblockDelta(1, 0);
+    }
+
+    /** Leaf holding {@code key} in an inode btree (keys: startino; the last key not above {@code key}). */
+    private long descend(int ag, int root, int levels, int magic, String what, long key) throws IOException {
+        if (levels < 1 || levels > 9) {
+            throw new IOException("xfs: AG " + ag + " " + what + " level " + levels + " invalid");
+        }
+        long agbno = root & 0xffffffffL;
+        int maxKeys = (sb.blockSize() - SHORT_HDR) / 8;
+        for (int level = levels - 1; level > 0; level--) {
+            ByteBuffer b = ByteBuffer.wrap(btreeBlock(ag, agbno, magic, level, 16, what));
+            int n = b.getShort(6) & 0xffff;
+            int pick = 0;
+            for (int i = 0; i < n && (b.getInt(SHORT_HDR + i * 4) & 0xffffffffL) <= key; i++) {
+                pick = i;
+            }
+            if (n == 0) {
+                throw new IOException("xfs: AG " + ag + " " + what + " node " + agbno + " is empty");
+            }
+            agbno = b.getInt(SHORT_HDR + maxKeys * 4 + pick * 4) & 0xffffffffL;
+        }
+        return agbno;
+    }
+
+    private static int findChunk(ByteBuffer b, long agino) {
+        int n = b.getShort(6) & 0xffff;
+        for (int i = 0; i < n; i++) {
+            long start = b.getInt(SHORT_HDR + i * 16) & 0xffffffffL;
+            if (agino >= start && agino < start + 64) {
+                return SHORT_HDR + i * 16;
+            }
+        }
+        return -1;
+    }
+
+    /** Sets free bit {@code bit} of the record at {@code r}; returns the freecount before. */
+    private static int giveBit(ByteBuffer b, int r, int bit, boolean sparse) throws IOException {
+        long free = b.getLong(r + 8);
+        int holes = sparse ? b.getShort(r + 4) & 0xffff : 0;
+        if ((free >>> bit & 1) != 0 || (holes >>> (bit / 4) & 1) != 0) {
+            throw new IOException("xfs: inode btree record " + b.getInt(r) + ": inode " + bit + " already free");
+        }
+        b.putLong(r + 8, free | (1L << bit));
+        int fc = sparse ? b.get(r + 7) & 0xff : b.getInt(r + 4);
+        if (fc >= 64) {
+            throw new IOException("xfs: inode btree record " + b.getInt(r) + ": freecount " + fc);
+        }
+        if (sparse) {
+            b.put(r + 7, (byte) (fc + 1));
+        } else {
+            b.putInt(r + 4, fc + 1);
+        }
+        return fc;
+    }
+
+    /**
+     * Returns {@code count} blocks at fs block {@code fsb} to the free-space btrees of their AG (single-leaf bnobt
+     * and cntbt only), merging with free neighbours as the allocator expects (§15.3: free extents never touch).
+     */
+    void freeBlocks(long fsb, long count, String purpose) throws IOException {
+        if ((sb.roCompat() & XfsSuperblock.RO_COMPAT_RMAPBT) != 0) {
+            throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + ") with the rmapbt "
+                    + "feature (the reverse-mapping btree is not updated by this writer)");
+        }
+        int ag = (int) (fsb >>> sb.agBlkLog());
+        long agbno = fsb & ((1L << sb.agBlkLog()) - 1);
+        if (ag >= sb.agCount() || agbno == 0 || count < 1 || agbno + count > sb.agBlocks()) {
+            throw new IOException("xfs: freeing " + count + " blocks at " + fsb + ": outside the AG");
+        }
+        byte[] agf = header(ag, 1, AGF_MAGIC, 216, "AGF");
+        ByteBuffer a = ByteBuffer.wrap(agf);
+        if (a.getInt(28) != 1 || a.getInt(32) != 1) {
+            throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + ") in AG " + ag + " whose "
+                    + "free-space btrees have more than one level (btree merges/splits are not implemented)");
+        }
+        long bnoRoot = a.getInt(16) & 0xffffffffL;
+        long cntRoot = a.getInt(20) & 0xffffffffL;
+        byte[] bno = btreeBlock(ag, bnoRoot, BNO_MAGIC, 0, 8, "bnobt");
+        byte[] cnt = btreeBlock(ag, cntRoot, CNT_MAGIC, 0, 8, "cntbt");
+        ByteBuffer bb = ByteBuffer.wrap(bno);
+        ByteBuffer c = ByteBuffer.wrap(cnt);
+        int n = bb.getShort(6) & 0xffff;
+        int pos = 0; // first record starting after agbno
+        while (pos < n && (bb.getInt(SHORT_HDR + pos * 8) & 0xffffffffL) < agbno) {
+            pos++;
+        }
+        long newStart = agbno;
+        long newLen = count;
+        boolean left = false;
+        boolean right = false;
+        if (pos > 0) {
+            long ls = bb.getInt(SHORT_HDR + (pos - 1) * 8) & 0xffffffffL;
+            long ll = bb.getInt(SHORT_HDR + (pos - 1) * 8 + 4) & 0xffffffffL;
+            if (ls + ll > agbno) {
+                throw new IOException("xfs: AG " + ag + " blocks " + agbno + "+" + count + " are already free");
+            }
+            if (ls + ll == agbno) {
+                left = true;
+                newStart = ls;
+                newLen += ll;
+                removeCnt(c, cnt, ll, ls, ag);
+            }
+        }
+        if (pos < n) {
+            long rs = bb.getInt(SHORT_HDR + pos * 8) & 0xffffffffL;
+            long rl = bb.getInt(SHORT_HDR + pos * 8 + 4) & 0xffffffffL;
+            if (agbno + count > rs) {
+                throw new IOException("xfs: AG " + ag + " blocks " + agbno + "+" + count + " are already free");
+            }
+            if (agbno + count == rs) {
+                right = true;
+                newLen += rl;
+                removeCnt(c, cnt, rl, rs, ag);
+            }
+        }
+        int maxrecs = (sb.blockSize() - SHORT_HDR) / 8;
+        if (left && right) {
+            removeRec(bno, pos, n, 8);
+            bb.putInt(SHORT_HDR + (pos - 1) * 8 + 4, (int) newLen);
+        } else if (left) {
+            bb.putInt(SHORT_HDR + (pos - 1) * 8 + 4, (int) newLen);
+        } else if (right) {
+            bb.putInt(SHORT_HDR + pos * 8, (int) newStart);
+            bb.putInt(SHORT_HDR + pos * 8 + 4, (int) newLen);
+        } else {
+            if (n >= maxrecs) {
+                throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + "): the bnobt leaf of AG "
+                        + ag + " is full (btree splits are not implemented)");
+            }
+            System.arraycopy(bno, SHORT_HDR + pos * 8, bno, SHORT_HDR + (pos + 1) * 8, (n - pos) * 8);
+            bb.putInt(SHORT_HDR + pos * 8, (int) newStart);
+            bb.putInt(SHORT_HDR + pos * 8 + 4, (int) newLen);
+            bb.putShort(6, (short) (n + 1));
+        }
+        int cn = c.getShort(6) & 0xffff;
+        if (cn >= maxrecs) {
+            throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + "): the cntbt leaf of AG "
+                    + ag + " is full (btree splits are not implemented)");
+        }
+        int cp = 0;
+        while (cp < cn && compareCnt(c, cp, newLen, newStart) < 0) {
+            cp++;
+        }
+        System.arraycopy(cnt, SHORT_HDR + cp * 8, cnt, SHORT_HDR + (cp + 1) * 8, (cn - cp) * 8);
+        c.putInt(SHORT_HDR + cp * 8, (int) newStart);
+        c.putInt(SHORT_HDR + cp * 8 + 4, (int) newLen);
+        c.putShort(6, (short) (cn + 1));
+        putBtreeBlock(ag, bnoRoot, bno);
+        putBtreeBlock(ag, cntRoot, cnt);
+        a.putInt(52, a.getInt(52) + (int) count);
+        a.putInt(56, c.getInt(SHORT_HDR + cn * 8 + 4)); // longest: the last record by count
+        putHeader(ag, 1, agf, 216);
+        superblockDelta(0, count);
+    }
+
+    private static void removeCnt(ByteBuffer c, byte[] cnt, long len, long start, int ag) throws IOException {
+        int n = c.getShort(6) & 0xffff;
+        for (int i = 0; i < n; i++) {
+            if (compareCnt(c, i, len, start) == 0) {
+                removeRec(cnt, i, n, 8);
+                return;
+            }
+        }
+        throw new IOException("xfs: AG " + ag + " cntbt lacks free extent " + start + "+" + len);
+    }
+
+    private static int compareCnt(ByteBuffer c, int i, long len, long start) {
+        long l = c.getInt(SHORT_HDR + i * 8 + 4) & 0xffffffffL;
+        long s = c.getInt(SHORT_HDR + i * 8) & 0xffffffffL;
+        return l != len ? Long.compare(l, len) : Long.compare(s, start);
+    }
+
+    private static void removeRec(byte[] blk, int i, int n, int recSize) {
+        int r = SHORT_HDR + i * recSize;
+        System.arraycopy(blk, r + recSize, blk, r, (n - i - 1) * recSize);
+        java.util.Arrays.fill(blk, SHORT_HDR + (n - 1) * recSize, SHORT_HDR + n * recSize, (byte) 0);
+        ByteBuffer.wrap(blk).putShort(6, (short) (n - 1));
+    }
+}
