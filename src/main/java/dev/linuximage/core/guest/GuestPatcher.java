@@ -55,6 +55,8 @@ public final class GuestPatcher {
         step(errors, "NOAGENT-REPORT-READY", () -> NoAgentPatch.apply(ed, g, o));
         // deprovisioning last: it sees the guest after the other patches (e.g. waagent state already gone)
         step(errors, "DEPROVISION-USERS", () -> DeprovisionPatch.apply(ed, GuestInspector.inspect(guest), o));
+        // after everything that may create files: an SELinux guest relabels them at first boot
+        step(errors, SelinuxRelabelPatch.REQ, () -> SelinuxRelabelPatch.apply(ed));
         return new Result(log, errors);
     }
 

@@ -251,4 +251,31 @@ class GuestPatchesTest {
         }
         assertThat(calls).isEmpty();
     }
+
+    @Test
+    void anSelinuxGuestRelabelsWhatTheRunCreatedAtFirstBoot(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel8(dir);
+        t.file("/etc/selinux/config", "# This file controls the state of SELinux\nSELINUX=enforcing\nSELINUXTYPE=targeted\n");
+        GuestPatcher.Result r = run(t, PatchOptions.defaults());
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.changes().changes()).anyMatch(c -> c.action() == Change.Action.Symlinked); // the agent unit
+        assertThat(r.changes().forRequirement("SELINUX-LABELS")).extracting(Change::path)
+                .containsExactly("/.autorelabel");
+        assertThat(t.exists("/.autorelabel")).isTrue();
+        assertThat(run(t, PatchOptions.defaults()).changes().changes()).isEmpty();
+    }
+
+    @Test
+    void noRelabelWithoutSelinuxOrWithoutCreatedFiles(@TempDir Path dir) throws Exception {
+        GuestTree disabled = GuestFixtures.rhel8(dir.resolve("disabled"));
+        disabled.file("/etc/selinux/config", "SELINUX=enforcing\nSELINUX=disabled # later wins\n");
+        assertThat(run(disabled, PatchOptions.defaults()).changes().changes()).isNotEmpty();
+        assertThat(disabled.exists("/.autorelabel")).isFalse();
+        GuestTree debian = GuestFixtures.debian(dir.resolve("debian"));
+        run(debian, PatchOptions.defaults());
+        assertThat(debian.exists("/.autorelabel")).isFalse();
+        assertThat(SelinuxRelabelPatch.mode(java.util.Optional.of("SELINUX=\"Permissive\" # quoted\n")))
+                .contains("permissive");
+        assertThat(SelinuxRelabelPatch.mode(java.util.Optional.empty())).isEmpty();
+    }
 }
