@@ -190,7 +190,14 @@ public final class Qcow2Source extends MappedSource {
         }
         // decode exactly one frame: the sector-rounded compressed length also covers the start of the next
         // compressed cluster (or zeros), which the decoder would otherwise try to read as a next frame
-        int frame = ZstdFrame.length(comp, 0, comp.length, r.fileOffset);
+        int frame;
+        try {
+            // a cluster's frame never needs a window larger than the cluster (qcow2 clusters are at most 2 MiB)
+            frame = dev.linuximage.core.compress.ZstdFrame.length(comp, 0, comp.length,
+                    Math.max(clusterSize, 1 << 21));
+        } catch (dev.linuximage.core.compress.ZstdFrame.Invalid e) {
+            throw new FormatException("qcow2", "zstd cluster", r.fileOffset, e.getMessage());
+        }
         byte[] out = new byte[clusterSize];
         int n;
         try {

@@ -1,6 +1,5 @@
-package dev.linuximage.core.format.qcow2;
+package dev.linuximage.core.compress;
 
-import dev.linuximage.core.format.FormatException;
 import io.airlift.compress.zstd.ZstdCompressor;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +20,7 @@ class ZstdFrameTest {
     }
 
     @Test
-    void findsTheEndOfTheFrameBeforeWhatFollowsIt() {
+    void findsTheEndOfTheFrameBeforeWhatFollowsIt() throws Exception {
         byte[] text = "qcow2 zstd cluster ".repeat(4000).getBytes(StandardCharsets.US_ASCII);
         byte[] random = new byte[70_000];
         new Random(1).nextBytes(random);
@@ -30,17 +29,20 @@ class ZstdFrameTest {
             // what follows a cluster in the file: the next cluster's frame, or zeros
             byte[] withTail = Arrays.copyOf(f, f.length + 700);
             System.arraycopy(frame(text), 0, withTail, f.length, 8);
-            assertThat(ZstdFrame.length(withTail, 0, withTail.length, 0)).isEqualTo(f.length);
+            assertThat(ZstdFrame.length(withTail, 0, withTail.length, 1 << 21)).isEqualTo(f.length);
         }
     }
 
     @Test
-    void refusesTruncatedAndForeignData() {
+    void refusesTruncatedAndForeignDataAndHugeWindows() {
         byte[] f = frame("abc".repeat(10000).getBytes(StandardCharsets.US_ASCII));
-        assertThatThrownBy(() -> ZstdFrame.length(f, 0, f.length - 1, 4096)).isInstanceOf(FormatException.class)
+        assertThatThrownBy(() -> ZstdFrame.length(f, 0, f.length - 1, 1 << 21)).isInstanceOf(ZstdFrame.Invalid.class)
                 .hasMessageContaining("runs past");
-        assertThatThrownBy(() -> ZstdFrame.length(new byte[64], 0, 64, 4096)).isInstanceOf(FormatException.class)
+        assertThatThrownBy(() -> ZstdFrame.length(new byte[64], 0, 64, 1 << 21)).isInstanceOf(ZstdFrame.Invalid.class)
                 .hasMessageContaining("magic");
-        assertThatThrownBy(() -> ZstdFrame.length(f, 0, 3, 4096)).isInstanceOf(FormatException.class);
+        assertThatThrownBy(() -> ZstdFrame.length(f, 0, 3, 4096)).isInstanceOf(ZstdFrame.Invalid.class);
+        byte[] big = frame(new byte[70_000]);
+        assertThatThrownBy(() -> ZstdFrame.length(big, 0, big.length, 4096)).isInstanceOf(ZstdFrame.Invalid.class)
+                .hasMessageContaining("zstd.window_size");
     }
 }
