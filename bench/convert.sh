@@ -14,10 +14,15 @@
 #   BENCH_JAR=target/quarkus-app/quarkus-run.jar
 #   BENCH_RUNS=2            runs per case; odd runs time ours first, even runs qemu-img first (order bias cancels)
 #   BENCH_JAVA_OPTS="-Xmx256m"  JVM options for ours (the heap bound is part of the target; keep -Xmx256m)
+#   BENCH_KEEP=0            1 keeps the generated inputs in BENCH_DIR for the next run (scale 1 needs ~40 GiB then);
+#                           by default each input is deleted once its format is done
 # Prints one line per case and run: wall seconds (ours incl. JVM start-up and fsync; qemu-img + `sync FILE`), ratio
 # ours/qemu, CPU seconds (user + sys) of each, peak RSS of each (MiB; ours runs with -Xmx256m, so the Java heap is
-# bounded by that), allocated size of each output (du) and of the input data, and the 1-minute load average. On a
-# shared machine wall time swings with the others' load and the disk's write-back; CPU seconds are steadier.
+# bounded by that), allocated size of each output (du) and of the input data, the 1-minute load average, and
+# floor_s: the output's allocated bytes divided by the disk's O_DIRECT write rate measured at the start. No tool
+# that leaves the output on disk can finish faster than floor_s, so a ratio target below floor_s / qemu_s cannot be
+# met on this machine by anyone. On a shared machine wall time swings with the others' load and the disk's
+# write-back; CPU seconds are steadier.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=${BENCH_SCALE:-1}
@@ -102,8 +107,15 @@ run_qemu() { # in fmt -> "wall rss cpu"
     -o subformat=fixed,force_size=on "$2" "$3" && sync "$3"' sh "$(qfmt "$2")" "$1" "$DIR/qemu.vhd"
 }
 
-printf '%-7s %-7s %3s %8s %8s %6s %8s %8s %8s %8s %8s %8s %8s %5s\n' shape format run ours_s qemu_s ratio \
-  ours_cpu qemu_cpu ours_MiB qemu_MiB ours_du qemu_du in_data load
+# the disk's sequential write rate without the page cache (bytes/s): the floor for any tool's time
+probe="$DIR/disk-probe"
+dd_out=$(dd if=/dev/zero of="$probe" bs=4M count=256 oflag=direct 2>&1 | tail -1)
+rm -f "$probe"
+disk_bps=$(awk -F'[ ,]+' '{ for (i = 1; i <= NF; i++) if ($i == "s") { print int($1 / $(i - 1)); exit } }' <<< "$dd_out")
+echo "disk: $((disk_bps / 1000000)) MB/s O_DIRECT sequential write ($dd_out)"
+
+printf '%-7s %-7s %3s %8s %8s %6s %8s %8s %8s %8s %8s %8s %8s %8s %5s\n' shape format run ours_s qemu_s ratio \
+  ours_cpu qemu_cpu ours_MiB qemu_MiB ours_du qemu_du in_data floor_s load
 for shape in $SHAPES; do
   raw=$(make_raw "$shape")
   data_du=$(du -k "$raw" | cut -f1)
@@ -118,13 +130,17 @@ for shape in $SHAPES; do
         read -r os orss ocpu < <(run_ours "$in")
       fi
       ratio=$(awk -v a="$os" -v b="$qs" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-      printf '%-7s %-7s %3d %8s %8s %6s %8s %8s %8d %8d %7dM %7dM %7dM %5s\n' "$shape" "$fmt" "$run" "$os" "$qs" \
-        "$ratio" "$ocpu" "$qcpu" $((orss / 1024)) $((qrss / 1024)) $(( $(du -k "$DIR/ours.vhd" | cut -f1) / 1024 )) \
-        $(( $(du -k "$DIR/qemu.vhd" | cut -f1) / 1024 )) $((data_du / 1024)) "$(cut -d' ' -f1 /proc/loadavg)"
+      ours_du=$(du -k "$DIR/ours.vhd" | cut -f1)
+      floor=$(awk -v k="$ours_du" -v r="$disk_bps" 'BEGIN { printf "%.2f", (r > 0 ? k * 1024 / r : 0) }')
+      printf '%-7s %-7s %3d %8s %8s %6s %8s %8s %8d %8d %7dM %7dM %7dM %8s %5s\n' "$shape" "$fmt" "$run" "$os" \
+        "$qs" "$ratio" "$ocpu" "$qcpu" $((orss / 1024)) $((qrss / 1024)) $((ours_du / 1024)) \
+        $(( $(du -k "$DIR/qemu.vhd" | cut -f1) / 1024 )) $((data_du / 1024)) "$floor" "$(cut -d' ' -f1 /proc/loadavg)"
       if [ "${BENCH_VERIFY:-1}" = 1 ] && [ "$run" = 1 ]; then
         qemu-img compare -q -f vpc -F vpc "$DIR/ours.vhd" "$DIR/qemu.vhd" || echo "  !! outputs differ" >&2
       fi
     done
     rm -f "$DIR/ours.vhd" "$DIR/qemu.vhd"
+    [ "${BENCH_KEEP:-0}" = 1 ] || rm -f "$in"
   done
+  [ "${BENCH_KEEP:-0}" = 1 ] || rm -f "$raw"
 done

@@ -23,12 +23,19 @@ import java.util.function.LongConsumer;
  * final name. Two reader threads (chunk {@code i} goes to reader {@code i % 2}) read and decompress the source into
  * a bounded pool of buffers while the caller's thread scans for zeros and writes with positional I/O (order does not
  * matter), so memory is bounded by {@code BUFFERS * CHUNK} whatever the disk size.
+ *
+ * <p>Write-back starts while the copy runs: every {@link #FLUSH_EVERY} bytes written, a flusher thread asks the
+ * kernel to write the file's dirty pages ({@code fdatasync}) while the copy goes on. The final {@code fsync} then has
+ * little left to do, the disk works while the CPU copies, and the page cache holds at most about that much of our
+ * dirty data, which matters in a pod whose memory limit counts dirty pages. ({@code bench/convert.sh}: 20 GiB sparse
+ * qcow2 with 2 GiB of data, 1.6-2.2 s instead of 2.1-2.9 s without.)
  */
 public final class SparseFileWriter {
     static final int CHUNK = 4 << 20;
     static final int READERS = 2;
     static final int BUFFERS = 6;
     static final int GRANULE = 4096;
+    static final long FLUSH_EVERY = 64L << 20;
 
     private SparseFileWriter() {
     }
@@ -43,6 +50,12 @@ public final class SparseFileWriter {
      * @return bytes actually written (non-zero data)
      */
     public static long write(ByteSource src, Path target, LongConsumer progress) throws IOException {
+        return write(src, target, progress, FLUSH_EVERY, null);
+    }
+
+    /** As {@link #write(ByteSource, Path, LongConsumer)}, flushing every {@code flushEvery} bytes written. */
+    static long write(ByteSource src, Path target, LongConsumer progress, long flushEvery, int[] flushCount)
+            throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
         // SIGINT/SIGTERM: the JVM runs shutdown hooks; remove the partial file so nothing half-done is left at all
@@ -58,7 +71,15 @@ public final class SparseFileWriter {
         try {
             long written;
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                written = pump(src, out, progress);
+                Flusher flusher = Flusher.start(out, flushEvery);
+                try {
+                    written = pump(src, out, progress, flusher);
+                } finally {
+                    int n = flusher.stop();
+                    if (flushCount != null) {
+                        flushCount[0] = n;
+                    }
+                }
                 // the size is right even if the tail is a hole
                 if (out.size() < src.size()) {
                     out.write(ByteBuffer.allocate(1), src.size() - 1);
@@ -84,7 +105,8 @@ public final class SparseFileWriter {
         }
     }
 
-    private static long pump(ByteSource src, FileChannel out, LongConsumer progress) throws IOException {
+    private static long pump(ByteSource src, FileChannel out, LongConsumer progress, Flusher flusher)
+            throws IOException {
         BlockingQueue<ByteBuffer> pool = new ArrayBlockingQueue<>(BUFFERS);
         for (int i = 0; i < BUFFERS; i++) {
             pool.add(ByteBuffer.allocateDirect(CHUNK));
@@ -158,6 +180,7 @@ public final class SparseFileWriter {
                     }
                 });
                 written += w[0];
+                flusher.wrote(w[0]);
                 if (progress != null) {
                     done = Math.max(done, c.offset() + buf.limit());
                     progress.accept(done);
@@ -198,6 +221,84 @@ public final class SparseFileWriter {
             progress.accept(src.size());
         }
         return written;
+    }
+
+    /**
+     * Starts write-back of what was written so far every {@code every} bytes, on its own thread, so the copy never
+     * waits for the disk (a flush still running when the next is due is simply coalesced with it).
+     */
+    private static final class Flusher {
+        private final FileChannel out;
+        private final long every;
+        private final Thread thread;
+        private long pending;
+        private boolean due;
+        private boolean stopped;
+        private int flushes;
+
+        private Flusher(FileChannel out, long every) {
+            this.out = out;
+            this.every = every;
+            this.thread = new Thread(this::run, "sparse-writer-flusher");
+            thread.setDaemon(true);
+        }
+
+        static Flusher start(FileChannel out, long every) {
+            Flusher f = new Flusher(out, every);
+            f.thread.start();
+            return f;
+        }
+
+        synchronized void wrote(long n) {
+            pending += n;
+            if (pending >= every) {
+                pending = 0;
+                due = true;
+                notifyAll();
+            }
+        }
+
+        /** Stops the thread (waiting for a flush in progress) and returns how many flushes ran. */
+        int stop() {
+            synchronized (this) {
+                stopped = true;
+                notifyAll();
+            }
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the caller's next blocking step reports it
+            }
+            synchronized (this) {
+                return flushes;
+            }
+        }
+
+        private void run() {
+            while (true) {
+                synchronized (this) {
+                    while (!due && !stopped) {
+                        try {
+                            wait();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    if (stopped) {
+                        return;
+                    }
+                    due = false;
+                }
+                try {
+                    out.force(false);
+                } catch (IOException e) {
+                    return; // a closed channel (failure path) or a disk error: the final force(true) reports it
+                }
+                synchronized (this) {
+                    flushes++;
+                }
+            }
+        }
     }
 
     private static void put(BlockingQueue<Chunk> q, Chunk c) throws IOException {

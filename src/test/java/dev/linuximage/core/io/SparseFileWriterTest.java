@@ -1,0 +1,94 @@
+package dev.linuximage.core.io;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SparseFileWriterTest {
+    private static final int MIB = 1 << 20;
+
+    private static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** 8 MiB random, 16 MiB hole, 4 MiB of DATA that is all zero, 5 MiB + 123 B random (unaligned end). */
+    private static ByteSource source() {
+        return ConcatSource.of(new BytesSource(random(8 * MIB, 1)), new ZeroSource(16L * MIB),
+                new BytesSource(new byte[4 * MIB]), new BytesSource(random(5 * MIB + 123, 2)));
+    }
+
+    private static long allocatedBytes(Path p) throws Exception {
+        Process proc = new ProcessBuilder("stat", "-c", "%b %B", p.toString()).redirectErrorStream(true).start();
+        String out = new String(proc.getInputStream().readAllBytes()).trim();
+        assertThat(proc.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String[] f = out.split(" ");
+        return Long.parseLong(f[0]) * Long.parseLong(f[1]);
+    }
+
+    @Test
+    void writesEveryByteSparseWhileFlushingAsItGoes(@TempDir Path dir) throws Exception {
+        ByteSource src = source();
+        Path out = dir.resolve("out.vhd");
+        int[] flushes = {0};
+        long written = SparseFileWriter.write(src, out, null, MIB, flushes);
+
+        byte[] expected = new byte[(int) src.size()];
+        src.readFully(0, ByteBuffer.wrap(expected));
+        assertThat(Files.readAllBytes(out)).isEqualTo(expected);
+        long data = 8L * MIB + 5 * MIB + 123;
+        assertThat(written).isEqualTo(data);
+        // holes where the source is a hole or all-zero data (the file system may round to its block size)
+        assertThat(allocatedBytes(out)).isBetween(data, data + 64 * 1024);
+        // 13 MiB of data flushed every MiB: write-back was started during the copy, not only at the end
+        assertThat(flushes[0]).isPositive();
+    }
+
+    @Test
+    void defaultFlushIntervalLeavesSmallCopiesToTheFinalSync(@TempDir Path dir) throws Exception {
+        int[] flushes = {-1};
+        SparseFileWriter.write(source(), dir.resolve("out.vhd"), null, SparseFileWriter.FLUSH_EVERY, flushes);
+        assertThat(flushes[0]).isZero();
+    }
+
+    @Test
+    void aFailingSourceLeavesNothingBehind(@TempDir Path dir) throws Exception {
+        ByteSource good = source();
+        ByteSource failing = new ByteSource() {
+            @Override
+            public long size() {
+                return good.size();
+            }
+
+            @Override
+            public int read(long offset, ByteBuffer dst) throws IOException {
+                if (offset >= 24L * MIB) {
+                    throw new IOException("disk went away at " + offset);
+                }
+                return good.read(offset, dst);
+            }
+
+            @Override
+            public void extents(long offset, long length, ExtentVisitor visitor) throws IOException {
+                good.extents(offset, length, visitor);
+            }
+        };
+        Path out = dir.resolve("out.vhd");
+        assertThatThrownBy(() -> SparseFileWriter.write(failing, out, null, MIB, null))
+                .isInstanceOf(IOException.class).hasMessageContaining("disk went away");
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left).isEmpty();
+        }
+    }
+}
