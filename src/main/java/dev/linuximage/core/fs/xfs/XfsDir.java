@@ -129,12 +129,24 @@ final class XfsDir {
 
     /** Every entry of an XDB3 block including "." and ".."; the caller has checked magic, CRC and owner. */
     static List<Ent> parseBlock(byte[] blk, boolean ftype, long dirIno) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(blk);
-        long count = b.getInt(blk.length - 8) & 0xffffffffL;
+        return parseEntries(blk, blockEntriesEnd(blk, dirIno), ftype, dirIno);
+    }
+
+    /** Where the entries of an XDB3 block end: before the leaf array and the tail (count validated). */
+    static int blockEntriesEnd(byte[] blk, long dirIno) throws IOException {
+        long count = ByteBuffer.wrap(blk).getInt(blk.length - 8) & 0xffffffffL;
         if (count > blk.length / 8) {
             throw new IOException("xfs: directory " + dirIno + ": block tail count " + count + " invalid");
         }
-        int end = (int) (blk.length - 8 - count * 8);
+        return (int) (blk.length - 8 - count * 8);
+    }
+
+    /**
+     * Walks the data entries and free regions of a directory data block (XDB3 or XDD3) from the 64-byte header to
+     * {@code end}, validating every length, and returns every entry including "." and "..".
+     */
+    static List<Ent> parseEntries(byte[] blk, int end, boolean ftype, long dirIno) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(blk);
         List<Ent> out = new ArrayList<>();
         int p = HDR;
         while (p + 8 <= end) {

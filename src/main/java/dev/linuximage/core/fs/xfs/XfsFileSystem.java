@@ -477,11 +477,7 @@ public final class XfsFileSystem implements FileSystem {
         int magic = b.getInt(0);
         int end;
         if (magic == 0x58444233) { // XDB3: single-block directory with leaf entries and tail at the end
-            long count = b.getInt(blk.length - 8) & 0xffffffffL;
-            if (count > blk.length / 8) {
-                throw new IOException("xfs: directory " + dirIno + ": block tail count " + count + " invalid");
-            }
-            end = (int) (blk.length - 8 - count * 8);
+            end = XfsDir.blockEntriesEnd(blk, dirIno);
         } else if (magic == 0x58444433) { // XDD3: data block of a leaf/node directory
             end = blk.length;
         } else {
@@ -492,29 +488,11 @@ public final class XfsFileSystem implements FileSystem {
         if (b.getLong(40) != dirIno) {
             throw new IOException("xfs: directory " + dirIno + ": data block owner " + b.getLong(40));
         }
-        int p = 64;
-        while (p + 8 <= end) {
-            if ((b.getShort(p) & 0xffff) == 0xffff) {
-                int len = b.getShort(p + 2) & 0xffff;
-                if (len < 8 || len % 8 != 0 || p + len > end) {
-                    throw new IOException("xfs: directory " + dirIno + ": free region of " + len + " bytes invalid");
-                }
-                p += len;
-                continue;
-            }
-            long ino = b.getLong(p);
-            int nameLen = blk[p + 8] & 0xff;
-            int raw = 8 + 1 + nameLen + (sb.hasFtype() ? 1 : 0) + 2;
-            int len = (raw + 7) & ~7;
-            if (nameLen == 0 || p + len > end) {
-                throw new IOException("xfs: directory " + dirIno + ": entry at " + p + " overruns the block");
-            }
-            String name = new String(blk, p + 9, nameLen, StandardCharsets.UTF_8);
-            int ftype = sb.hasFtype() ? blk[p + 9 + nameLen] & 0xff : 0;
+        for (XfsDir.Ent e : XfsDir.parseEntries(blk, end, sb.hasFtype(), dirIno)) {
+            String name = new String(e.name(), StandardCharsets.UTF_8);
             if (!name.equals(".") && !name.equals("..")) {
-                out.add(new DirEnt(name, ino, ftype));
+                out.add(new DirEnt(name, e.ino(), e.ftype()));
             }
-            p += len;
         }
     }
 
