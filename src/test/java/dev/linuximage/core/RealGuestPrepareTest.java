@@ -312,7 +312,8 @@ class RealGuestPrepareTest {
     void waagent() throws Exception {
         Prepared p = prepareAndCheck(GuestVariant.WAAGENT, "WALinuxAgent");
         String conf = p.read("/etc/waagent.conf");
-        for (String kv : List.of("ResourceDisk.Format=y", "ResourceDisk.Filesystem=ext4",
+        // Debian ships Provisioning.Agent=cloud-init, with which waagent would wait for cloud-init at first boot
+        for (String kv : List.of("Provisioning.Agent=waagent", "ResourceDisk.Format=y", "ResourceDisk.Filesystem=ext4",
                 "ResourceDisk.MountPoint=/mnt/resource", "ResourceDisk.EnableSwap=y", "ResourceDisk.SwapSizeMB=2048")) {
             assertThat(conf).as("waagent.conf has %s", kv).containsPattern("(?m)^\\s*" + Pattern.quote(kv) + "\\s*$");
         }

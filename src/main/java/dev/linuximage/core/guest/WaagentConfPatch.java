@@ -7,7 +7,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** WAAGENT-RESOURCEDISK and WAAGENT-CLOUDINIT: {@code /etc/waagent.conf} keys per provisioning mode. */
+/**
+ * WAAGENT-RESOURCEDISK and WAAGENT-CLOUDINIT: {@code /etc/waagent.conf} keys per provisioning mode.
+ *
+ * <p>When waagent provisions, {@code Provisioning.Agent} must let it ({@code waagent}, or {@code auto} which picks
+ * waagent when cloud-init is absent): distributions that package waagent beside cloud-init ship
+ * {@code Provisioning.Agent=cloud-init} (Debian does), and such an agent waits at first boot for a cloud-init that
+ * is not there and never reports Ready. A specialized image is not provisioned again: {@code disabled}.
+ */
 public final class WaagentConfPatch {
     public static final String PATH = "/etc/waagent.conf";
 
@@ -27,6 +34,7 @@ public final class WaagentConfPatch {
     public static Map<String, String> wanted(PatchOptions o) {
         Map<String, String> m = new LinkedHashMap<>();
         if (o.provisioning() == Provisioning.WALinuxAgent) {
+            m.put("Provisioning.Agent", o.generalized() ? "waagent" : "disabled");
             m.put("ResourceDisk.Format", "y");
             m.put("ResourceDisk.Filesystem", "ext4");
             m.put("ResourceDisk.MountPoint", "/mnt/resource");
@@ -40,12 +48,13 @@ public final class WaagentConfPatch {
         return m;
     }
 
-    /** Whether a current value is acceptable ({@code auto} also lets cloud-init provision). */
+    /** Whether a current value is acceptable ({@code auto} also lets cloud-init or waagent provision). */
     public static boolean acceptable(String key, String want, String have) {
         if (have == null) {
             return false;
         }
-        if (key.equals("Provisioning.Agent") && want.equals("cloud-init") && have.equals("auto")) {
+        if (key.equals("Provisioning.Agent") && (want.equals("cloud-init") || want.equals("waagent"))
+                && have.equals("auto")) {
             return true;
         }
         return have.equals(want);

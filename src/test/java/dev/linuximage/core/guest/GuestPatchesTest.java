@@ -70,6 +70,16 @@ class GuestPatchesTest {
                 .isEqualTo("/usr/lib/systemd/system/waagent.service");
         assertThat(run(t, wa).changes().changes()).isEmpty();
 
+        // Debian's waagent package ships Provisioning.Agent=cloud-init: such an agent would wait for cloud-init
+        GuestTree dw = GuestFixtures.rhel8(dir.resolve("dw"));
+        dw.file("/etc/waagent.conf", "Provisioning.Agent=cloud-init\nResourceDisk.Format=n\n");
+        run(dw, wa);
+        assertThat(dw.read("/etc/waagent.conf")).startsWith("Provisioning.Agent=waagent\nResourceDisk.Format=y\n");
+        assertThat(run(dw, wa).changes().changes()).isEmpty();
+        GuestTree sw = GuestFixtures.rhel8(dir.resolve("sw"));
+        run(sw, wa.withImageKind(ImageKind.Specialized));
+        assertThat(sw.read("/etc/waagent.conf")).startsWith("Provisioning.Agent=disabled\n");
+
         GuestTree d = GuestFixtures.debian(dir.resolve("d"));
         run(d, PatchOptions.defaults());
         assertThat(d.read("/etc/waagent.conf")).contains("Provisioning.Agent=auto\n") // auto lets cloud-init provision
