@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(qemu-utils e2fsprogs gdisk fdisk dosfstools mtools xfsprogs cpio initramfs-tools-core zstd xz-utils lz4
   bzip2 debootstrap lvm2 kmod systemd curl wget busybox dash python3)
 if [ "${LINUXIMAGE_SETUP_BOOT:-0}" = 1 ]; then
-  PACKAGES+=(qemu-system-x86 ovmf)
+  # genisoimage: the Azure provisioning medium (ovf-env.xml on a CD) for the waagent boot
+  PACKAGES+=(qemu-system-x86 ovmf genisoimage)
 fi
 
 # The kernel fixture fetches Debian's kernel package with `apt-get download`: it needs package lists.

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Boots the fixed VHDs {@code linuximage prepare} made of real Debian guests (format=vpc) under QEMU, one per variant
  * the issue names: BIOS/MBR, UEFI/GPT, quiet + swap, a dracut host-only initramfs without Hyper-V drivers, and
- * agent-less provisioning against a fake wireserver.
+ * agent-less provisioning against a fake wireserver; and a guest the Azure Linux Agent (waagent) provisions from an
+ * Azure-style provisioning CD (ovf-env.xml) before it reports Ready to its own fake wireserver.
  *
  * <p>The fixtures have no {@code console=ttyS0}: before the product patched them, their serial console stays silent
  * after GRUB, so a kernel {@code Command line:} message with the Azure arguments on the serial console is the
@@ -36,20 +37,29 @@ import org.junit.jupiter.api.TestInstance;
 @Tag("boot")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RealGuestBootTest {
-    /** Five VMs share the machine's cores under TCG, and four of them sleep 300 s in their initramfs. */
+    /** Six VMs share the machine's cores under TCG, and five of them sleep 300 s in their initramfs. */
     private static final Duration BOOT_BUDGET = Duration.ofMinutes(20);
     private static final Pattern SWAP_ACTIVATED =
             Pattern.compile("Adding \\d+k swap on|Activated swap|Activating swap");
     /** Printed by the agent-less fixture's test-only probe unit once ssh.service has started or failed. */
     private static final Pattern SSH_PROBE = Pattern.compile("fixture-ssh-probe: ssh\\.service (\\S+), (\\d+) host keys");
 
+    /** Printed by the waagent fixture's test-only path unit once the agent has written its "provisioned" marker. */
+    private static final Pattern WAAGENT_PROBE = Pattern.compile(
+            "fixture-waagent-probe: provisioned; user (\\S+) home (\\S+); hostname (\\S+)");
+    private static final String OVF_HOSTNAME = "limg-waagent-vm";
+    private static final String OVF_USER = "azureuser";
+
     private final Map<GuestVariant, QemuBoot> vms = new EnumMap<>(GuestVariant.class);
     private FakeWireServer wire;
+    private FakeWireServer waagentWire;
 
     @BeforeAll
     void prepareAndStartEveryVariant() throws Exception {
         wire = FakeWireServer.start();
+        waagentWire = FakeWireServer.start();
         boot(GuestVariant.AGENTLESS, "None", QemuBoot.Firmware.BIOS);
+        boot(GuestVariant.WAAGENT, "WALinuxAgent", QemuBoot.Firmware.BIOS);
         boot(GuestVariant.BIOS_MBR, "CloudInit", QemuBoot.Firmware.BIOS);
         boot(GuestVariant.UEFI_GPT, "CloudInit", QemuBoot.Firmware.UEFI);
         boot(GuestVariant.QUIET_SWAP, "CloudInit", QemuBoot.Firmware.BIOS);
@@ -62,6 +72,9 @@ class RealGuestBootTest {
         if (wire != null) {
             wire.close();
         }
+        if (waagentWire != null) {
+            waagentWire.close();
+        }
     }
 
     private void boot(GuestVariant variant, String provisioning, QemuBoot.Firmware firmware) throws Exception {
@@ -70,7 +83,51 @@ class RealGuestBootTest {
         if (variant == GuestVariant.AGENTLESS) {
             b.wireServer(wire);
         }
+        if (variant == GuestVariant.WAAGENT) {
+            Path iso = provisioningMedia(vhd.getParent());
+            b.wireServer(waagentWire)
+                    .extraArgs("-drive", "file=" + iso + ",format=raw,if=ide,index=2,media=cdrom,readonly=on");
+        }
         vms.put(variant, b.start());
+    }
+
+    /**
+     * The provisioning CD Azure attaches to a new VM: an ISO 9660 image holding {@code ovf-env.xml} with the host
+     * name, the admin user and its password (the agent mounts it with {@code -t udf,iso9660}).
+     */
+    private static Path provisioningMedia(Path dir) throws Exception {
+        Path src = Files.createDirectories(dir.resolve("ovf"));
+        Files.writeString(src.resolve("ovf-env.xml"), """
+                <?xml version="1.0" encoding="utf-8"?>
+                <Environment xmlns="http://schemas.dmtf.org/ovf/environment/1" \
+                xmlns:oe="http://schemas.dmtf.org/ovf/environment/1" xmlns:wa="http://schemas.microsoft.com/windowsazure" \
+                xmlns:i="http://www.w3.org/2001/XMLSchema-instance">
+                  <wa:ProvisioningSection>
+                    <wa:Version>1.0</wa:Version>
+                    <LinuxProvisioningConfigurationSet xmlns="http://schemas.microsoft.com/windowsazure" \
+                xmlns:i="http://www.w3.org/2001/XMLSchema-instance">
+                      <ConfigurationSetType>LinuxProvisioningConfiguration</ConfigurationSetType>
+                      <HostName>%s</HostName>
+                      <UserName>%s</UserName>
+                      <UserPassword>Fixture-only-pw-1</UserPassword>
+                      <DisableSshPasswordAuthentication>false</DisableSshPasswordAuthentication>
+                    </LinuxProvisioningConfigurationSet>
+                  </wa:ProvisioningSection>
+                  <wa:PlatformSettingsSection>
+                    <wa:Version>1.0</wa:Version>
+                    <PlatformSettings xmlns="http://schemas.microsoft.com/windowsazure" \
+                xmlns:i="http://www.w3.org/2001/XMLSchema-instance">
+                      <KmsServerHostname>kms.core.windows.net</KmsServerHostname>
+                      <ProvisionGuestAgent>true</ProvisionGuestAgent>
+                      <GuestAgentPackageName i:nil="true" />
+                    </PlatformSettings>
+                  </wa:PlatformSettingsSection>
+                </Environment>
+                """.formatted(OVF_HOSTNAME, OVF_USER));
+        Path iso = dir.resolve("ovf-env.iso");
+        Tools.run(Tools.MINUTE, "genisoimage", "-quiet", "-o", iso.toString(), "-J", "-r", "-V", "rd_rdfe_stable",
+                src.toString());
+        return iso;
     }
 
     private static Path prepared(GuestVariant variant, String provisioning) throws Exception {
@@ -132,6 +189,28 @@ class RealGuestBootTest {
     void dracutHostOnlyBootsWithTheExtendedInitramfs() throws Exception {
         QemuBoot vm = bootsWithAzureConsole(GuestVariant.DRACUT_HOSTONLY);
         assertThat(vm.consoleText()).containsPattern("(?i)dracut").doesNotContain("Kernel panic");
+    }
+
+    /**
+     * Prepare set {@code Provisioning.Agent=waagent} (Debian ships {@code cloud-init} there, with which the agent
+     * waits for a cloud-init this image does not have) and deprovisioned the image. At first boot the agent reads
+     * ovf-env.xml from the provisioning CD, creates the user, sets the host name, and reports Ready.
+     */
+    @Test
+    void waagentProvisionsFromTheOvfEnvironmentAndReportsReady() throws Exception {
+        QemuBoot vm = vms.get(GuestVariant.WAAGENT);
+        vm.awaitConsole(QemuBoot.KERNEL_COMMAND_LINE, BOOT_BUDGET);
+        vm.assertKernelCommandLineContains("console=ttyS0", "earlyprintk=ttyS0", "rootdelay=300", "net.ifnames=0");
+        String ready = waagentWire.awaitHealthReport(r -> r.contains("<State>Ready</State>"), BOOT_BUDGET);
+        assertThat(ready).contains("<ContainerId>" + waagentWire.containerId() + "</ContainerId>")
+                .contains("<InstanceId>" + waagentWire.instanceId() + "</InstanceId>");
+        assertThat(waagentWire.requests()).as("the agent fetched the goal state's configuration documents")
+                .anySatisfy(r -> assertThat(r.uri()).contains("type=hostingEnvironmentConfig"));
+        System.err.printf("boot of prepared waagent: Ready report at %d s%n", vm.uptime().toSeconds());
+        QemuBoot.MatchResult probe = vm.awaitConsole(WAAGENT_PROBE, BOOT_BUDGET);
+        assertThat(probe.groups()).as("user, home, host name set up by the agent: %s", probe.text())
+                .containsExactly(OVF_USER, "yes", OVF_HOSTNAME);
+        assertThat(vm.consoleText()).doesNotContain("Provisioning failed");
     }
 
     @Test

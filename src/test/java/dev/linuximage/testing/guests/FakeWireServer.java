@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Predicate;
 
 /**
  * A fake Azure wireserver (168.63.129.16:80 inside the guest, reached through QEMU's slirp {@code guestfwd}) on
@@ -20,7 +21,9 @@ import java.util.concurrent.ExecutorService;
  *
  * <p>It answers what a provisioning agent or an agent-less "report ready" unit asks:
  * {@code GET /?comp=versions}, {@code GET /machine/?comp=goalstate} (a GoalState with Incarnation, ContainerId and
- * one RoleInstance/InstanceId) and records every request, in particular the bodies of
+ * one RoleInstance/InstanceId, whose Configuration names the HostingEnvironmentConfig and SharedConfig documents
+ * that the Azure Linux Agent fetches before it reports; both are served too) and records every request, in
+ * particular the bodies of
  * {@code POST /machine?comp=health} (the ready report). Like the real wireserver, requests under {@code /machine}
  * without an {@code x-ms-version} header get 400 (switch off with {@link #requireVersionHeader(boolean)}).
  * Request bodies are capped at 1 MiB.
@@ -96,10 +99,15 @@ public final class FakeWireServer implements AutoCloseable {
 
     /** Waits until a health report has been posted; fails with the requests seen so far otherwise. */
     public String awaitHealthReport(Duration timeout) throws InterruptedException {
+        return awaitHealthReport(body -> true, timeout);
+    }
+
+    /** Waits until a health report matching {@code which} has been posted (e.g. Ready after NotReady reports). */
+    public String awaitHealthReport(Predicate<String> which, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (this) {
             while (true) {
-                List<String> reports = healthReports();
+                List<String> reports = healthReports().stream().filter(which).toList();
                 if (!reports.isEmpty()) {
                     return reports.get(0);
                 }
@@ -133,13 +141,59 @@ public final class FakeWireServer implements AutoCloseable {
                         <InstanceId>%s</InstanceId>
                         <State>Started</State>
                         <Configuration>
+                          <HostingEnvironmentConfig>http://168.63.129.16:80/machine/%s/%s?comp=config&amp;\
+                type=hostingEnvironmentConfig&amp;incarnation=%d</HostingEnvironmentConfig>
+                          <SharedConfig>http://168.63.129.16:80/machine/%s/%s?comp=config&amp;type=sharedConfig&amp;\
+                incarnation=%d</SharedConfig>
                           <ConfigName>%s.1.%s.1.xml</ConfigName>
                         </Configuration>
                       </RoleInstance>
                     </RoleInstanceList>
                   </Container>
                 </GoalState>
-                """.formatted(incarnation, containerId, instanceId, containerId, instanceId);
+                """.formatted(incarnation, containerId, instanceId, containerId, instanceId, incarnation,
+                containerId, instanceId, incarnation, containerId, instanceId);
+    }
+
+    /** The HostingEnvironmentConfig document (the agent reads the VM, role and deployment names from it). */
+    public String hostingEnvironmentXml() {
+        return """
+                <?xml version="1.0" encoding="utf-8"?>
+                <HostingEnvironmentConfig version="1.0.0.0" goalStateIncarnation="%d">
+                  <StoredCertificates />
+                  <Deployment name="%s" guid="{%s}" incarnation="0" isNonCancellableTopologyChangeEnabled="false">
+                    <Service name="fixture" guid="{00000000-0000-0000-0000-000000000000}" />
+                    <ServiceInstance name="%s.0" guid="{%s}" />
+                  </Deployment>
+                  <Incarnation number="1" instance="fixture-vm" guid="{%s}" />
+                  <Role guid="{%s}" name="fixture-vm" settleTimeSeconds="10" />
+                  <ApplicationSettings />
+                  <ResourceReferences />
+                </HostingEnvironmentConfig>
+                """.formatted(incarnation, containerId, containerId, containerId, containerId, containerId,
+                containerId);
+    }
+
+    /** The SharedConfig document (the agent keeps it as it is). */
+    public String sharedConfigXml() {
+        return """
+                <?xml version="1.0" encoding="utf-8"?>
+                <SharedConfig version="1.0.0.0" goalStateIncarnation="%d">
+                  <Deployment name="%s" guid="{%s}" incarnation="0" isNonCancellableTopologyChangeEnabled="false">
+                    <Service name="fixture" guid="{00000000-0000-0000-0000-000000000000}" />
+                    <ServiceInstance name="%s.0" guid="{%s}" />
+                  </Deployment>
+                  <Incarnation number="1" instance="fixture-vm" guid="{%s}" />
+                  <Role guid="{%s}" name="fixture-vm" settleTimeSeconds="10" />
+                  <Instances>
+                    <Instance id="fixture-vm" address="10.0.2.15">
+                      <FaultDomains randomId="0" updateId="0" updateCount="0" />
+                      <InputEndpoints />
+                    </Instance>
+                  </Instances>
+                </SharedConfig>
+                """.formatted(incarnation, containerId, containerId, containerId, containerId, containerId,
+                containerId);
     }
 
     private static final String VERSIONS_XML = """
@@ -167,6 +221,15 @@ public final class FakeWireServer implements AutoCloseable {
                 reply(ex, 200, "text/xml; charset=utf-8", VERSIONS_XML);
             } else if (method.equals("GET") && uri.startsWith("/machine") && uri.contains("comp=goalstate")) {
                 reply(ex, 200, "text/xml; charset=utf-8", goalStateXml());
+            } else if (method.equals("GET") && uri.startsWith("/machine") && uri.contains("comp=config")
+                    && uri.contains("type=hostingEnvironmentConfig")) {
+                reply(ex, 200, "text/xml; charset=utf-8", hostingEnvironmentXml());
+            } else if (method.equals("GET") && uri.startsWith("/machine") && uri.contains("comp=config")
+                    && uri.contains("type=sharedConfig")) {
+                reply(ex, 200, "text/xml; charset=utf-8", sharedConfigXml());
+            } else if (uri.startsWith("/vmSettings")) {
+                // the HostGAPlugin's port (32526) is forwarded here too: 404 says "no FastTrack", as older hosts do
+                reply(ex, 404, "text/plain", "vmSettings not supported\n");
             } else if (method.equals("POST") && uri.startsWith("/machine")
                     && (uri.contains("comp=health") || uri.contains("comp=telemetrydata"))) {
                 reply(ex, 200, "text/plain", "");

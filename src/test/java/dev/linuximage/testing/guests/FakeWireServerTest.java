@@ -47,6 +47,29 @@ class FakeWireServerTest {
         }
     }
 
+    /** What the Azure Linux Agent fetches after the goal state: the two documents it names, then vmSettings. */
+    @Test
+    void configurationDocumentsTheGoalStateNamesAreServed(@TempDir Path dir) throws Exception {
+        try (FakeWireServer wire = FakeWireServer.start()) {
+            Path relay = QemuBoot.writeWireRelay(dir);
+            String gs = wire.goalStateXml();
+            for (String type : new String[] {"hostingEnvironmentConfig", "sharedConfig"}) {
+                java.util.regex.Matcher m = java.util.regex.Pattern
+                        .compile("http://168\\.63\\.129\\.16:80(/machine/[^<]*type=" + type + "[^<]*)").matcher(gs);
+                assertThat(m.find()).as("goal state names the %s document", type).isTrue();
+                String path = m.group(1).replace("&amp;", "&");
+                String answer = viaRelay(relay, wire.port(), "GET " + path + " HTTP/1.1\r\nHost: 168.63.129.16\r\n"
+                        + "x-ms-version: 2012-11-30\r\n\r\n");
+                assertThat(answer).startsWith("HTTP/1.1 200")
+                        .contains(type.equals("sharedConfig") ? "<SharedConfig" : "<HostingEnvironmentConfig")
+                        .contains("<Deployment name=\"" + wire.containerId() + "\"");
+            }
+            // HostGAPlugin (port 32526, forwarded here too): 404 means "no FastTrack", so the agent uses the goal state
+            String vm = viaRelay(relay, wire.port(), "GET /vmSettings HTTP/1.1\r\nHost: 168.63.129.16:32526\r\n\r\n");
+            assertThat(vm).startsWith("HTTP/1.1 404");
+        }
+    }
+
     @Test
     void healthReportIsRecordedAndAwaitable(@TempDir Path dir) throws Exception {
         try (FakeWireServer wire = FakeWireServer.start()) {
@@ -58,6 +81,10 @@ class FakeWireServerTest {
                     + body.length() + "\r\n\r\n" + body);
             assertThat(answer).startsWith("HTTP/1.1 200");
             assertThat(wire.awaitHealthReport(Duration.ofSeconds(5))).isEqualTo(body);
+            assertThat(wire.awaitHealthReport(r -> r.contains("<ContainerId>"), Duration.ofSeconds(5))).isEqualTo(body);
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> wire.awaitHealthReport(r -> r.contains("<State>Ready</State>"), Duration.ofMillis(200)))
+                    .isInstanceOf(AssertionError.class).hasMessageContaining("no health report");
         }
     }
 

@@ -31,8 +31,9 @@ import java.util.regex.Pattern;
  *
  * <p>The machine is an i440FX PC ({@code -machine pc}, like Azure Gen1) with the disk on IDE, 1 GiB of memory, one
  * e1000 NIC on slirp user networking with {@code restrict=on} (no way out of the host) on 168.63.129.0/24, so that a
- * {@link FakeWireServer} answers at 168.63.129.16:80 through {@code guestfwd}. UEFI boots use OVMF
- * ({@code /usr/share/OVMF/OVMF_CODE_4M.fd}, Debian package {@code ovmf}) with a private copy of the variable store.
+ * {@link FakeWireServer} answers at 168.63.129.16:80 (and at the HostGAPlugin's port 32526) through
+ * {@code guestfwd}. UEFI boots use OVMF ({@code /usr/share/OVMF/OVMF_CODE_4M.fd}, Debian package {@code ovmf}) with
+ * a private copy of the variable store.
  * The accelerator is KVM when a probe shows it really runs boot code (see {@link #defaultAccel()}), else TCG; override
  * with the system property {@code linuximage.qemu.accel=kvm|tcg}. The console is the first serial port, written to
  * {@code <workDir>/console.log} as it arrives.
@@ -199,6 +200,9 @@ public final class QemuBoot implements AutoCloseable {
             if (wire != null) {
                 Path relay = writeWireRelay(dir);
                 net.append(",guestfwd=tcp:168.63.129.16:80-cmd:").append(qemuPath(relay)).append(' ').append(wire.port());
+                // the HostGAPlugin's port: the Azure Linux Agent asks it for vmSettings before it reports
+                net.append(",guestfwd=tcp:168.63.129.16:32526-cmd:").append(qemuPath(relay)).append(' ')
+                        .append(wire.port());
             }
             cmd.addAll(List.of("-netdev", net.toString(), "-device", "e1000,netdev=n0,romfile="));
             cmd.addAll(extraArgs);
