@@ -157,43 +157,36 @@ public final class FakeWireServer implements AutoCloseable {
 
     /** The HostingEnvironmentConfig document (the agent reads the VM, role and deployment names from it). */
     public String hostingEnvironmentXml() {
-        return """
-                <?xml version="1.0" encoding="utf-8"?>
-                <HostingEnvironmentConfig version="1.0.0.0" goalStateIncarnation="%d">
-                  <StoredCertificates />
-                  <Deployment name="%s" guid="{%s}" incarnation="0" isNonCancellableTopologyChangeEnabled="false">
-                    <Service name="fixture" guid="{00000000-0000-0000-0000-000000000000}" />
-                    <ServiceInstance name="%s.0" guid="{%s}" />
-                  </Deployment>
-                  <Incarnation number="1" instance="fixture-vm" guid="{%s}" />
-                  <Role guid="{%s}" name="fixture-vm" settleTimeSeconds="10" />
-                  <ApplicationSettings />
-                  <ResourceReferences />
-                </HostingEnvironmentConfig>
-                """.formatted(incarnation, containerId, containerId, containerId, containerId, containerId,
-                containerId);
+        return configDocument("HostingEnvironmentConfig", "  <StoredCertificates />\n",
+                "  <ApplicationSettings />\n  <ResourceReferences />\n");
     }
 
     /** The SharedConfig document (the agent keeps it as it is). */
     public String sharedConfigXml() {
-        return """
-                <?xml version="1.0" encoding="utf-8"?>
-                <SharedConfig version="1.0.0.0" goalStateIncarnation="%d">
-                  <Deployment name="%s" guid="{%s}" incarnation="0" isNonCancellableTopologyChangeEnabled="false">
-                    <Service name="fixture" guid="{00000000-0000-0000-0000-000000000000}" />
-                    <ServiceInstance name="%s.0" guid="{%s}" />
-                  </Deployment>
-                  <Incarnation number="1" instance="fixture-vm" guid="{%s}" />
-                  <Role guid="{%s}" name="fixture-vm" settleTimeSeconds="10" />
+        return configDocument("SharedConfig", "", """
                   <Instances>
                     <Instance id="fixture-vm" address="10.0.2.15">
                       <FaultDomains randomId="0" updateId="0" updateCount="0" />
                       <InputEndpoints />
                     </Instance>
                   </Instances>
-                </SharedConfig>
-                """.formatted(incarnation, containerId, containerId, containerId, containerId, containerId,
-                containerId);
+                """);
+    }
+
+    /** A goal-state configuration document: its root, the deployment, incarnation and role, and extra elements. */
+    private String configDocument(String root, String before, String after) {
+        String id = containerId;
+        return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                + "<" + root + " version=\"1.0.0.0\" goalStateIncarnation=\"" + incarnation + "\">\n" + before
+                + """
+                  <Deployment name="%s" guid="{%s}" incarnation="0" isNonCancellableTopologyChangeEnabled="false">
+                    <Service name="fixture" guid="{00000000-0000-0000-0000-000000000000}" />
+                    <ServiceInstance name="%s.0" guid="{%s}" />
+                  </Deployment>
+                  <Incarnation number="1" instance="fixture-vm" guid="{%s}" />
+                  <Role guid="{%s}" name="fixture-vm" settleTimeSeconds="10" />
+                """.formatted(id, id, id, id, id, id)
+                + after + "</" + root + ">\n";
     }
 
     private static final String VERSIONS_XML = """
