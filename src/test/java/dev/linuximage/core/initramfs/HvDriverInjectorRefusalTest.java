@@ -4,6 +4,7 @@ import dev.linuximage.core.initramfs.kmod.KmodException;
 import dev.linuximage.core.initramfs.testing.InitramfsFixtures;
 import dev.linuximage.core.initramfs.testing.KernelFixture;
 import dev.linuximage.core.initramfs.testing.Tools;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,10 +19,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What {@link HvDriverInjector#plan} refuses or leaves alone, on small in-memory images. */
 class HvDriverInjectorRefusalTest {
-    static final String V = "6.1.0-56-amd64";
+    /** The version of the real kernel package the fixture fetched (Debian moves linux-image-amd64 forward). */
+    private String V;
 
     @TempDir
     Path work;
+
+    @BeforeEach
+    void kernelVersion() throws Exception {
+        V = KernelFixture.version();
+    }
 
     /** Serves the real Debian modules, optionally pretending to be another kernel version. */
     static ModuleSource realModules(boolean empty) {
@@ -50,7 +57,7 @@ class HvDriverInjectorRefusalTest {
         };
     }
 
-    static byte[] image(String... files) throws IOException {
+    private byte[] image(String... files) throws IOException {
         CpioWriter.InMemory m = new CpioWriter.InMemory();
         m.writer().symlink("lib", "usr/lib");
         m.writer().directory("usr", 0755);
