@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +47,16 @@ class RealGuestPrepareTest {
 
         boolean exists(String guestPath) {
             return Ext4Oracle.exists(vhd, image.rootOffset(), guestPath);
+        }
+    }
+
+    /** The work directory of the running test; its outputs are deleted once the test is over. */
+    private Path current;
+
+    @AfterEach
+    void releaseOutputs() {
+        if (current != null) {
+            Tools.releaseOutputs(current);
         }
     }
 
@@ -76,14 +87,18 @@ class RealGuestPrepareTest {
     }
 
     /** Runs prepare and every check common to all variants; returns the output for variant checks. */
-    private static Prepared prepareAndCheck(GuestVariant variant, String provisioning) throws Exception {
+    private Prepared prepareAndCheck(GuestVariant variant, String provisioning) throws Exception {
         long t0 = System.nanoTime();
         GuestImage img = GuestImages.get(variant);
         Path dir = workDir(variant);
-        Path qcow2 = img.copyQcow2To(dir);
+        current = dir;
+        // prepare reads the shared cached qcow2 itself (no copy): it must never write its input
+        Path qcow2 = img.qcow2();
+        byte[] input = sha256(qcow2);
         Path vhd = dir.resolve("out.vhd");
         JsonNode report = prepare(qcow2, vhd, dir.resolve("report.json"), provisioning);
         assertThat(report.get("changes").size()).as("changes of the first prepare").isPositive();
+        assertThat(sha256(qcow2)).as("prepare leaves its input untouched").isEqualTo(input);
         long t1 = System.nanoTime();
 
         // qemu-img: a fixed VHD (vpc) of a whole number of MiB, the guest's size

@@ -1,9 +1,6 @@
 package dev.linuximage.testing.guests;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -11,8 +8,9 @@ import java.util.Properties;
  * A built guest disk: the raw image, its qcow2 conversion and the facts the build script recorded
  * ({@code <variant>.properties}: partition offsets in bytes, file-system UUIDs, kernel version, command line).
  *
- * <p>The files are a shared cache: tests that modify a disk must work on a copy ({@link #copyQcow2To},
- * {@link #copyRawTo}); QEMU boots of the cached files must use {@code QemuBoot.Builder#snapshot(true)}.
+ * <p>The files are a shared cache that nothing writes: the product reads them as its input and writes its output
+ * elsewhere (a copy would cost a GiB of disk per test); QEMU boots of the cached files must use
+ * {@code QemuBoot.Builder#snapshot(true)}.
  */
 public record GuestImage(GuestVariant variant, Path raw, Path qcow2, Properties facts) {
 
@@ -71,19 +69,5 @@ public record GuestImage(GuestVariant variant, Path raw, Path qcow2, Properties 
     /** Swap partition UUID (quiet-swap only). */
     public Optional<String> swapUuid() {
         return optionalFact("swap.uuid");
-    }
-
-    /** Copies the qcow2 image into {@code dir} (for tests that modify it) and returns the copy. */
-    public Path copyQcow2To(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        return Files.copy(qcow2, dir.resolve(variant.id() + ".qcow2"), StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    /** Copies the raw image into {@code dir} with {@code cp --sparse=always} (2 GiB virtual, mostly holes). */
-    public Path copyRawTo(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path target = dir.resolve(variant.id() + ".raw");
-        Tools.run(Tools.MINUTE, "cp", "--sparse=always", raw.toString(), target.toString());
-        return target;
     }
 }

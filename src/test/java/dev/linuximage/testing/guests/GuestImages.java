@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>{@code
  * GuestImage img = GuestImages.get(GuestVariant.BIOS_MBR);   // target/guests/images/bios-mbr.{raw,qcow2}
- * Path mine = img.copyQcow2To(tempDir);                        // modify only copies
+ * CoreCli.execute("prepare", img.qcow2().toString(), "--output", out.toString()); // read it, never write it
  * }</pre>
  *
  * <p>The first build on a machine runs debootstrap against the Debian mirror of the machine's apt sources (minutes);

@@ -67,6 +67,27 @@ public final class Tools {
         return Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath().resolve("target");
     }
 
+    /**
+     * Frees the disk space of a test's work directory once it is judged: deletes every file in it but the small
+     * reports ({@code *.json}, {@code *.log}, {@code *.txt}), so that the guest pass needs room for one variant's
+     * outputs at a time, not for all of them. {@code -Dlinuximage.guests.keep=true} keeps everything (debugging).
+     */
+    public static void releaseOutputs(Path dir) {
+        if (Boolean.getBoolean("linuximage.guests.keep") || !Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String name = f.getFileName().toString();
+                if (!name.endsWith(".json") && !name.endsWith(".log") && !name.endsWith(".txt")) {
+                    Files.delete(f);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not release the outputs in " + dir, e);
+        }
+    }
+
     static Path tempDir() {
         Path dir = targetDir().resolve("guests").resolve("tmp");
         try {
