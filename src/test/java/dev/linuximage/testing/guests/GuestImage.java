@@ -5,14 +5,22 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * A built guest disk: the raw image, its qcow2 conversion and the facts the build script recorded
- * ({@code <variant>.properties}: partition offsets in bytes, file-system UUIDs, kernel version, command line).
+ * A built guest disk: its zlib-compressed qcow2 and the facts the build script recorded ({@code <variant>.properties}:
+ * partition offsets in bytes, file-system UUIDs, kernel version, command line).
  *
- * <p>The files are a shared cache that nothing writes: the product reads them as its input and writes its output
- * elsewhere (a copy would cost a GiB of disk per test); QEMU boots of the cached files must use
- * {@code QemuBoot.Builder#snapshot(true)}.
+ * <p>The qcow2 is a shared cache that nothing writes: the product reads it as its input and writes its output
+ * elsewhere (a copy would cost disk per test); QEMU boots of it must use {@code QemuBoot.Builder#snapshot(true)}.
  */
-public record GuestImage(GuestVariant variant, Path raw, Path qcow2, Properties facts) {
+public record GuestImage(GuestVariant variant, Path qcow2, Properties facts) {
+
+    /**
+     * A raw (sparse) copy of the disk, for the oracles that read only raw files (debugfs, e2fsck, sfdisk, sgdisk,
+     * blkid). Made on demand by {@code qemu-img convert}; only the most recently asked variant's raw copy is kept
+     * ({@link GuestImages#raw}), so callers use it at once and do not hold it across variants.
+     */
+    public Path raw() {
+        return GuestImages.raw(this);
+    }
 
     /** A fact recorded by the build script; fails if it is absent. */
     public String fact(String key) {

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * Builds real Debian guest disks with {@code src/test/fixtures/guests/build-guest.sh} or returns the cached ones.
  *
  * <pre>{@code
- * GuestImage img = GuestImages.get(GuestVariant.BIOS_MBR);   // target/guests/images/bios-mbr.{raw,qcow2}
+ * GuestImage img = GuestImages.get(GuestVariant.BIOS_MBR);   // target/guests/images/bios-mbr.{qcow2,properties}
  * CoreCli.execute("prepare", img.qcow2().toString(), "--output", out.toString()); // read it, never write it
  * }</pre>
  *
@@ -70,11 +70,49 @@ public final class GuestImages {
         return get(variant);
     }
 
+    /**
+     * The raw copy of an image's disk under {@code target/guests/raw}, converted from its qcow2 with
+     * {@code qemu-img convert} (sparse: 2 GiB virtual, about 0.8 GiB allocated) unless it is already there. Only one
+     * raw copy exists at a time: asking for another variant's deletes the previous one.
+     */
+    public static synchronized Path raw(GuestImage img) {
+        Path dir = Tools.targetDir().resolve("guests/raw");
+        Path raw = dir.resolve(img.variant().id() + ".raw");
+        try {
+            if (Files.isRegularFile(raw)
+                    && Files.getLastModifiedTime(raw).compareTo(Files.getLastModifiedTime(img.qcow2())) >= 0) {
+                return raw;
+            }
+            releaseRaw();
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve(img.variant().id() + ".raw.tmp");
+            Tools.run(Duration.ofMinutes(5), "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "raw",
+                    img.qcow2().toString(), tmp.toString());
+            return Files.move(tmp, raw, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not make the raw copy of " + img.qcow2(), e);
+        }
+    }
+
+    /** Deletes the raw copy made by {@link #raw}, if any (tests call it once they are done with raw oracles). */
+    public static synchronized void releaseRaw() {
+        Path dir = Tools.targetDir().resolve("guests/raw");
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not delete the raw copies in " + dir, e);
+        }
+    }
+
     private static GuestImage cached(GuestVariant variant, Path dir) {
         Path props = dir.resolve(variant.id() + ".properties");
-        Path raw = dir.resolve(variant.id() + ".raw");
         Path qcow2 = dir.resolve(variant.id() + ".qcow2");
-        if (!Files.isRegularFile(props) || !Files.isRegularFile(raw) || !Files.isRegularFile(qcow2)) {
+        if (!Files.isRegularFile(props) || !Files.isRegularFile(qcow2)) {
             return null;
         }
         Properties facts = new Properties();
@@ -86,7 +124,7 @@ public final class GuestImages {
         if (!scriptSha256().equals(facts.getProperty("script.sha256"))) {
             return null;
         }
-        return new GuestImage(variant, raw, qcow2, facts);
+        return new GuestImage(variant, qcow2, facts);
     }
 
     private static void build(GuestVariant variant, Path dir) {
