@@ -122,6 +122,10 @@ public class ConvertCommand implements Callable<Integer> {
                 for (String w : view.warnings()) {
                     err.println("warning: " + w);
                 }
+                String space = SparseFileWriter.spaceWarning(view, output);
+                if (space != null) {
+                    err.println("warning: " + space);
+                }
                 long started = System.nanoTime();
                 LongConsumer progress = quiet ? null : new Progress(err, view.size(), started);
                 long written = SparseFileWriter.write(view, output, progress);

@@ -114,6 +114,10 @@ public class PrepareCommand implements Callable<Integer> {
                 try (FixedVhdView view = FixedVhdView.of(image.data(), vo)) {
                     view.notes().forEach(n -> note("note: " + n));
                     view.warnings().forEach(w -> note("warning: " + w));
+                    String space = SparseFileWriter.spaceWarning(view, out);
+                    if (space != null) {
+                        note("warning: " + space);
+                    }
                     long total = view.size();
                     SparseFileWriter.write(view, out, done -> results.progress("convert",
                             (int) (2 + 38 * done / Math.max(1, total)), "converting"));

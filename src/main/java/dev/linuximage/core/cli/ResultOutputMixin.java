@@ -8,6 +8,7 @@ import dev.linuximage.core.fs.ext4.Ext4NoSpaceException;
 import dev.linuximage.core.fs.guest.DiskFiles;
 import dev.linuximage.core.guest.PatchSpecException;
 import dev.linuximage.core.initramfs.InitramfsException;
+import dev.linuximage.core.io.OutputSpaceException;
 import dev.linuximage.core.partition.PartitionTableException;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.JobResult;
@@ -153,6 +154,9 @@ public class ResultOutputMixin {
         }
         if (e instanceof StaleWriterException) {
             return ResultReasons.SUPERSEDED;
+        }
+        if (code == ExitCodes.ERROR && OutputSpaceException.isNoSpace(e)) {
+            return ResultReasons.OUTPUT_VOLUME_FULL;
         }
         if (e instanceof UploadException ue) {
             return ue.unauthorized() ? ResultReasons.UPLOAD_UNAUTHORIZED : ResultReasons.UPLOAD_FAILED;

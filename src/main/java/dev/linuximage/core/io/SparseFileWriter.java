@@ -68,12 +68,13 @@ public final class SparseFileWriter {
         }, "sparse-writer-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         boolean ok = false;
+        long[] writtenSoFar = {0};
         try {
             long written;
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 Flusher flusher = Flusher.start(out, flushEvery);
                 try {
-                    written = pump(src, out, progress, flusher);
+                    written = pump(src, out, progress, flusher, writtenSoFar);
                 } finally {
                     int n = flusher.stop();
                     if (flushCount != null) {
@@ -93,6 +94,18 @@ public final class SparseFileWriter {
             }
             ok = true;
             return written;
+        } catch (IOException e) {
+            if (e instanceof OutputSpaceException || !OutputSpaceException.isNoSpace(e)) {
+                throw e;
+            }
+            Files.deleteIfExists(tmp);
+            long data;
+            try {
+                data = dataBytes(src);
+            } catch (IOException | RuntimeException again) {
+                data = -1;
+            }
+            throw new OutputSpaceException(target, writtenSoFar[0], usableSpace(dir), data, e);
         } finally {
             if (!ok) {
                 Files.deleteIfExists(tmp);
@@ -105,8 +118,45 @@ public final class SparseFileWriter {
         }
     }
 
-    private static long pump(ByteSource src, FileChannel out, LongConsumer progress, Flusher flusher)
-            throws IOException {
+    /**
+     * The bytes the source's extent map calls data: an upper bound of what {@link #write} stores (all-zero blocks
+     * become holes; a raw file's map calls everything data).
+     */
+    public static long dataBytes(ByteSource src) throws IOException {
+        long[] n = {0};
+        src.extents(0, src.size(), e -> {
+            if (e.isData()) {
+                n[0] += e.length();
+            }
+        });
+        return n[0];
+    }
+
+    /**
+     * A warning when the directory that will hold {@code target} has less usable space than the source's data
+     * ({@link #dataBytes}), or null. Only a warning: zero blocks take no space, so the output may still fit; a write
+     * that does fill the file system fails with {@link OutputSpaceException}.
+     */
+    public static String spaceWarning(ByteSource src, Path target) throws IOException {
+        long data = dataBytes(src);
+        long free = usableSpace(target.toAbsolutePath().getParent());
+        if (free < 0 || data <= free) {
+            return null;
+        }
+        return "the image has up to " + (data >> 20) + " MiB of data and " + target.toAbsolutePath().getParent()
+                + " has " + (free >> 20) + " MiB free: the output may not fit (all-zero blocks take no space)";
+    }
+
+    private static long usableSpace(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static long pump(ByteSource src, FileChannel out, LongConsumer progress, Flusher flusher,
+            long[] writtenSoFar) throws IOException {
         BlockingQueue<ByteBuffer> pool = new ArrayBlockingQueue<>(BUFFERS);
         for (int i = 0; i < BUFFERS; i++) {
             pool.add(ByteBuffer.allocateDirect(CHUNK));
@@ -180,6 +230,7 @@ public final class SparseFileWriter {
                     }
                 });
                 written += w[0];
+                writtenSoFar[0] = written;
                 flusher.wrote(w[0]);
                 if (progress != null) {
                     done = Math.max(done, c.offset() + buf.limit());

@@ -24,6 +24,8 @@ public final class ResultReasons {
     public static final String UPLOAD_FAILED = "UploadFailed";
     /** A newer generation owns the output (fencing). */
     public static final String SUPERSEDED = "Superseded";
+    /** The volume receiving the output (the claim of spec.output) filled up; the partial output was removed. */
+    public static final String OUTPUT_VOLUME_FULL = "OutputVolumeFull";
     /** Interrupted (exit code 130); a re-run resumes. */
     public static final String INTERRUPTED = "Interrupted";
     /** Anything else (exit code 1). */

@@ -48,6 +48,8 @@ public enum Reason {
     // --- Job failures
     /** The upload failed (network, service). */
     UploadFailed(true),
+    /** The volume receiving the output filled up (the Job may retry; a larger claim or freed space fixes it). */
+    OutputVolumeFull(true),
     /** The Job ran past its activeDeadlineSeconds. */
     DeadlineExceeded(true),
     /** The Job failed without a result the operator knows (see the message). */

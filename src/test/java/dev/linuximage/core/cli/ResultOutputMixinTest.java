@@ -43,4 +43,18 @@ class ResultOutputMixinTest {
         assertThat(ResultOutputMixin.reason(e, ResultOutputMixin.exitCode(e)))
                 .isEqualTo(ResultReasons.SOURCE_NOT_FOUND);
     }
+
+    @Test
+    void aFullOutputVolumeIsRetriableWithItsOwnReason() {
+        IOException enospc = new IOException("No space left on device");
+        assertThat(ResultOutputMixin.exitCode(enospc)).isEqualTo(ExitCodes.ERROR);
+        assertThat(ResultOutputMixin.reason(enospc, ExitCodes.ERROR)).isEqualTo(ResultReasons.OUTPUT_VOLUME_FULL);
+        // as the ext4 writer or the overlay would surface it, wrapped
+        java.io.UncheckedIOException wrapped = new java.io.UncheckedIOException("patching",
+                new IOException("Disk quota exceeded"));
+        assertThat(ResultOutputMixin.reason(wrapped, ResultOutputMixin.exitCode(wrapped)))
+                .isEqualTo(ResultReasons.OUTPUT_VOLUME_FULL);
+        assertThat(ResultOutputMixin.reason(new IOException("Input/output error"), ExitCodes.ERROR))
+                .isEqualTo(ResultReasons.INTERNAL_ERROR);
+    }
 }

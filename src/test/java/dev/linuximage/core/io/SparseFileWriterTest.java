@@ -1,5 +1,6 @@
 package dev.linuximage.core.io;
 
+import dev.linuximage.testing.SmallVolume;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,6 +90,33 @@ class SparseFileWriterTest {
                 .isInstanceOf(IOException.class).hasMessageContaining("disk went away");
         try (Stream<Path> left = Files.list(dir)) {
             assertThat(left).isEmpty();
+        }
+    }
+
+    /** A real file system too small for the data: a typed error with the numbers, nothing left behind. */
+    @Test
+    void aFullFileSystemIsATypedErrorAndLeavesNothingBehind(@TempDir Path dir) throws Exception {
+        ByteSource src = source(); // 13 MiB of data over 33 MiB
+        try (SmallVolume vol = SmallVolume.mount(dir, 6L * MIB)) {
+            Path out = vol.dir().resolve("out.vhd");
+            assertThat(SparseFileWriter.spaceWarning(src, out)).as("warned before writing")
+                    .contains("up to 17 MiB of data").contains("may not fit");
+            assertThatThrownBy(() -> SparseFileWriter.write(src, out, null, MIB, null))
+                    .isInstanceOf(OutputSpaceException.class)
+                    .hasMessageContaining("no space left for the output " + out)
+                    .hasMessageContaining("MiB of data were written")
+                    .hasMessageMatching("(?s).*\\b[56] MiB free once the partial file was removed.*")
+                    .hasMessageContaining("the image has up to 17 MiB of data")
+                    .satisfies(e -> assertThat(((OutputSpaceException) e).written()).isPositive()
+                            .isLessThanOrEqualTo(6L * MIB));
+            try (Stream<Path> left = Files.list(vol.dir())) {
+                assertThat(left).isEmpty();
+            }
+            // what fits is written without a warning
+            ByteSource small = new BytesSource(random(2 * MIB, 3));
+            assertThat(SparseFileWriter.spaceWarning(small, out)).isNull();
+            SparseFileWriter.write(small, out, null);
+            assertThat(Files.size(out)).isEqualTo(2L * MIB);
         }
     }
 }
