@@ -4,7 +4,7 @@
 #     cpio/lsinitramfs, modprobe, Azurite), fuzz regression corpora, operator tests on the mock API server, CRD drift;
 #  2. runs the real-guest pass (-Pguests): Debian bookworm guests built offline with debootstrap, prepared by the
 #     product, checked with the oracle tools and booted in QEMU.
-# Guest trees are cached in $GUEST_CACHE_DIR (default ~/.cache/linuximage/guests): a cold build takes ~20 minutes.
+# Guest trees are cached in $GUEST_CACHE_DIR (default ~/.cache/linuximage/guests): a cold build takes ~4 minutes (up to 20 under load).
 # Extra Maven arguments pass through to both passes. LINUXIMAGE_SKIP_GUESTS=1 runs only the default suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
