@@ -43,6 +43,9 @@ public final class FaultProxy implements AutoCloseable {
     public final AtomicLong busies = new AtomicLong();
     public final AtomicLong delays = new AtomicLong();
     public volatile String lastAuthorization;
+    /** When set, the first body byte of every ranged blob read (GET without comp=) longer than one page is flipped. */
+    public volatile boolean corruptRangedReads;
+    public final AtomicLong corruptedReads = new AtomicLong();
 
     public FaultProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
@@ -90,6 +93,7 @@ public final class FaultProxy implements AutoCloseable {
             String[] lines = head.split("\r\n");
             String requestLine = lines[0];
             long contentLength = 0;
+            long rangeLength = -1;
             boolean pageUpdate = false;
             StringBuilder rewritten = new StringBuilder(requestLine).append("\r\n");
             for (int i = 1; i < lines.length; i++) {
@@ -103,6 +107,8 @@ public final class FaultProxy implements AutoCloseable {
                     pageUpdate = true;
                 } else if (lower.startsWith("authorization:")) {
                     lastAuthorization = l.substring(14).trim();
+                } else if (lower.startsWith("x-ms-range:") || lower.startsWith("range:")) {
+                    rangeLength = rangeLength(lower);
                 }
                 if (lower.startsWith("connection:")) {
                     continue;
@@ -178,11 +184,35 @@ public final class FaultProxy implements AutoCloseable {
                 rh.append("Connection: close\r\n\r\n");
                 OutputStream co = client.getOutputStream();
                 co.write(rh.toString().getBytes(StandardCharsets.ISO_8859_1));
+                boolean blobRead = requestLine.startsWith("GET ") && !requestLine.contains("comp=");
+                if (corruptRangedReads && blobRead && rangeLength > 512 && rhead.startsWith("HTTP/1.1 20")) {
+                    int first = ui.read();
+                    if (first >= 0) {
+                        corruptedReads.incrementAndGet();
+                        co.write(first ^ 0x01);
+                    }
+                }
                 ui.transferTo(co);
                 co.flush();
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
             // the client sees a broken connection: that is a fault too
+        }
+    }
+
+    /** The length of a {@code bytes=a-b} range header line (lower-cased), or -1. */
+    private static long rangeLength(String headerLine) {
+        int eq = headerLine.indexOf("bytes=");
+        int dash = headerLine.indexOf('-', eq);
+        if (eq < 0 || dash < 0) {
+            return -1;
+        }
+        try {
+            long a = Long.parseLong(headerLine.substring(eq + 6, dash).trim());
+            long b = Long.parseLong(headerLine.substring(dash + 1).trim());
+            return b - a + 1;
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

@@ -17,6 +17,7 @@ import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
 import static dev.linuximage.core.upload.UploadTestSupport.key;
 import static dev.linuximage.core.upload.UploadTestSupport.options;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Uploads against a real Azurite; the blob is read back with plain SDK calls as the oracle. */
 class PageBlobUploaderTest {
@@ -90,5 +91,25 @@ class PageBlobUploaderTest {
                 key(AZURITE), options().withVerify(VerifyMode.RANGES).withMaxPutBytes(64 * 1024), UploadListener.NONE);
         assertBlobHolds(UploadTestSupport.keyClient(c, "r.vhd"), img, r);
         assertThat(r.verification()).isEqualTo(VerifyMode.RANGES);
+    }
+
+    /**
+     * The read-back check is no formality: a proxy that flips one byte of every ranged read makes the upload fail
+     * verification, and the blob is never marked complete.
+     */
+    @Test
+    void readBackThatDiffersFromTheImageFailsVerification() throws Exception {
+        BlobContainerClient c = AZURITE.newContainer();
+        TestVhds img = TestVhds.random(16, 0.3, 256 * 1024, 5);
+        try (FaultProxy liar = new FaultProxy(AZURITE.port())) {
+            liar.corruptRangedReads = true;
+            assertThatThrownBy(() -> PageBlobUploader.upload(img.source(), "fp-lie",
+                    url(liar.blobEndpoint(), c, "lie.vhd"), key(AZURITE), options(), UploadListener.NONE))
+                    .isInstanceOf(VerificationException.class)
+                    .hasMessageContaining("read-back SHA-256 of the written pages");
+            assertThat(liar.corruptedReads.get()).isPositive();
+        }
+        PageBlobClient blob = UploadTestSupport.keyClient(c, "lie.vhd");
+        assertThat(blob.getProperties().getMetadata().get(PageBlobUploader.META_STATE)).isNotEqualTo("complete");
     }
 }
