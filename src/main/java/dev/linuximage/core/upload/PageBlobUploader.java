@@ -57,8 +57,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <em>resume</em> (raise the sequence number to our generation with {@code updateSequenceNumber(MAX)}, then
  *   re-check it). Otherwise (another source, another length, not a page blob, or {@code fresh}): <em>recreate</em>
  *   it (Put Blob replaces the blob: all old pages are gone), conditioned on the ETag we saw.</li>
- *   <li><b>Upload.</b> One pass over the source ({@link ImageScanner}): SHA-256 of every byte, spans of non-zero
- *   pages. On a fresh blob every non-zero page is sent. On a resumed blob the page ranges it already holds are
+ *   <li><b>Upload.</b> One pass over the source ({@link ImageScanner}): SHA-256 of every byte (reported and stored),
+ *   SHA-256 of the non-zero pages alone (what read-back verifies), spans of non-zero pages. On a fresh blob every non-zero page is sent. On a resumed blob the page ranges it already holds are
  *   streamed from Get Page Ranges (paged, in offset order) alongside the scan ({@link RangeDiff}): only missing
  *   ranges are sent, and pages the blob holds where the source is zero are cleared (Clear Pages), so zero-skipping
  *   never leaves stale data behind. Every Put/Clear Page is conditioned on
@@ -74,8 +74,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * Progress lives only in the blob (pods are evicted; no local state): the page ranges it holds are the progress.
  * The source tag is the SHA-256 of the image size and the caller's source fingerprint; a different tag means a
  * different source, which is never mixed with old pages (the blob is recreated). A wrong fingerprint (same tag,
- * different bytes) cannot produce a silently wrong blob under {@link VerifyMode#READBACK}: the read-back SHA-256
- * of the blob must equal the SHA-256 of the source computed during this run.
+ * different bytes) cannot produce a silently wrong blob under {@link VerifyMode#READBACK}: the SHA-256 of the
+ * blob's written pages, read back, must equal the SHA-256 of the source's non-zero pages computed during this run
+ * (and the blob's page-range list must equal the source's non-zero pages).
  *
  * <h2>Fencing: why the sequence number, not a lease</h2>
  * The blob's sequence number is set to the writer's generation (e.g. the resource's {@code metadata.generation}).
