@@ -33,6 +33,20 @@ public interface ByteSource extends Closeable {
      */
     void extents(long offset, long length, ExtentVisitor visitor) throws IOException;
 
+    /**
+     * The bytes of {@code [offset, offset + length)} that the extent map calls data: an upper bound of the non-zero
+     * bytes (a DATA extent may hold zeros; a raw file's map calls everything data). One walk of the extent map.
+     */
+    default long dataBytes(long offset, long length) throws IOException {
+        long[] sum = {0};
+        extents(offset, length, e -> {
+            if (e.isData()) {
+                sum[0] += e.length();
+            }
+        });
+        return sum[0];
+    }
+
     /** Reads exactly {@code dst.remaining()} bytes or throws {@link java.io.EOFException}. */
     default void readFully(long offset, ByteBuffer dst) throws IOException {
         while (dst.hasRemaining()) {

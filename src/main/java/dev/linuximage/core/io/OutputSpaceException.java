@@ -9,15 +9,11 @@ import java.nio.file.Path;
  * and running again is the fix, so the message says how much was written and how much is free.
  */
 public class OutputSpaceException extends IOException {
-    private final transient Path target;
     private final long written;
-    private final long free;
 
     public OutputSpaceException(Path target, long written, long free, long dataBytes, IOException cause) {
         super(message(target, written, free, dataBytes), cause);
-        this.target = target;
         this.written = written;
-        this.free = free;
     }
 
     private static String message(Path target, long written, long free, long dataBytes) {
@@ -33,19 +29,9 @@ public class OutputSpaceException extends IOException {
         return bytes >> 20;
     }
 
-    /** The output that could not be written. */
-    public Path target() {
-        return target;
-    }
-
     /** Bytes of data written before the file system filled up. */
     public long written() {
         return written;
-    }
-
-    /** Bytes usable on that file system after the partial output was removed (-1 if unknown). */
-    public long free() {
-        return free;
     }
 
     /** Whether {@code e}, or an exception it wraps, reports a full file system or an exceeded quota. */
@@ -58,9 +44,6 @@ public class OutputSpaceException extends IOException {
             if (t instanceof IOException && m != null
                     && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
                 return true;
-            }
-            if (t.getCause() == t) {
-                break;
             }
         }
         return false;

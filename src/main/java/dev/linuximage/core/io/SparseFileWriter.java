@@ -101,7 +101,7 @@ public final class SparseFileWriter {
             Files.deleteIfExists(tmp);
             long data;
             try {
-                data = dataBytes(src);
+                data = src.dataBytes(0, src.size());
             } catch (IOException | RuntimeException again) {
                 data = -1;
             }
@@ -119,26 +119,12 @@ public final class SparseFileWriter {
     }
 
     /**
-     * The bytes the source's extent map calls data: an upper bound of what {@link #write} stores (all-zero blocks
-     * become holes; a raw file's map calls everything data).
-     */
-    public static long dataBytes(ByteSource src) throws IOException {
-        long[] n = {0};
-        src.extents(0, src.size(), e -> {
-            if (e.isData()) {
-                n[0] += e.length();
-            }
-        });
-        return n[0];
-    }
-
-    /**
      * A warning when the directory that will hold {@code target} has less usable space than the source's data
-     * ({@link #dataBytes}), or null. Only a warning: zero blocks take no space, so the output may still fit; a write
+     * ({@link ByteSource#dataBytes}, an upper bound of what {@link #write} stores), or null. Only a warning: zero blocks take no space, so the output may still fit; a write
      * that does fill the file system fails with {@link OutputSpaceException}.
      */
     public static String spaceWarning(ByteSource src, Path target) throws IOException {
-        long data = dataBytes(src);
+        long data = src.dataBytes(0, src.size());
         long free = usableSpace(target.toAbsolutePath().getParent());
         if (free < 0 || data <= free) {
             return null;

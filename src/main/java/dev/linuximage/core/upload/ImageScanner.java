@@ -50,16 +50,6 @@ final class ImageScanner {
     }
 
     /** Sum of the lengths of the DATA extents in {@code [0, end)}: metadata only, nothing is read. */
-    static long dataBytes(ByteSource source, long end) throws IOException {
-        long[] sum = {0};
-        source.extents(0, end, e -> {
-            if (e.isData()) {
-                sum[0] += e.length();
-            }
-        });
-        return sum[0];
-    }
-
     void scan(Spans spans) throws IOException {
         this.out = spans;
         source.extents(0, end, e -> {

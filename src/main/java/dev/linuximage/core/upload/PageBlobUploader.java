@@ -58,8 +58,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   re-check it). Otherwise (another source, another length, not a page blob, or {@code fresh}): <em>recreate</em>
  *   it (Put Blob replaces the blob: all old pages are gone), conditioned on the ETag we saw.</li>
  *   <li><b>Upload.</b> One pass over the source ({@link ImageScanner}): SHA-256 of every byte (reported and stored),
- *   SHA-256 of the non-zero pages alone (what read-back verifies), spans of non-zero pages. On a fresh blob every non-zero page is sent. On a resumed blob the page ranges it already holds are
- *   streamed from Get Page Ranges (paged, in offset order) alongside the scan ({@link RangeDiff}): only missing
+ *   SHA-256 of the non-zero pages alone (what read-back verifies), spans of non-zero pages. On a fresh blob every
+ *   non-zero page is sent. On a resumed blob the page ranges it already holds are streamed from Get Page Ranges (paged, in offset order) alongside the scan ({@link RangeDiff}): only missing
  *   ranges are sent, and pages the blob holds where the source is zero are cleared (Clear Pages), so zero-skipping
  *   never leaves stale data behind. Every Put/Clear Page is conditioned on
  *   {@code x-ms-if-sequence-number-eq: generation}.</li>
@@ -202,7 +202,7 @@ public final class PageBlobUploader {
         try {
             phase = UploadPhase.UPLOADING;
             uploadStartNanos = System.nanoTime();
-            dataTotal = ImageScanner.dataBytes(image, dataEnd);
+            dataTotal = image.dataBytes(0, dataEnd);
             report();
             RangeDiff.Cursor existing = resumed ? RangeDiff.merging(listRanges(null)) : RangeDiff.Cursor.EMPTY;
             Sender sender = new Sender(pool, new RangeDiff(existing), expectedRanges);
@@ -475,7 +475,6 @@ public final class PageBlobUploader {
             try {
                 record Chunk(long offset, Future<byte[]> data) { }
                 ArrayDeque<Chunk> window = new ArrayDeque<>();
-                long[] pos = {0};
                 int max = options.parallel() + 2;
                 for (ByteRange r = ranges.next(); r != null; r = ranges.next()) {
                     listed.add(r.start(), r.end());
@@ -484,14 +483,14 @@ public final class PageBlobUploader {
                         long off = o;
                         while (window.size() >= max) {
                             Chunk c = window.poll();
-                            consume(c.offset(), sha, pos, c.data());
+                            consume(c.offset(), sha, c.data());
                         }
                         window.add(new Chunk(off, pool.submit(() -> download(off, len, etag))));
                     }
                 }
                 while (!window.isEmpty()) {
                     Chunk c = window.poll();
-                    consume(c.offset(), sha, pos, c.data());
+                    consume(c.offset(), sha, c.data());
                 }
             } finally {
                 pool.shutdownNow();
@@ -508,7 +507,7 @@ public final class PageBlobUploader {
         }
     }
 
-    private void consume(long offset, MessageDigest sha, long[] pos, Future<byte[]> f) throws IOException {
+    private void consume(long offset, MessageDigest sha, Future<byte[]> f) throws IOException {
         byte[] data;
         try {
             data = f.get();
@@ -523,8 +522,7 @@ public final class PageBlobUploader {
                     secrets.scrubChain(e.getCause()));
         }
         sha.update(data);
-        pos[0] = offset + data.length;
-        bytesScanned = pos[0];
+        bytesScanned = offset + data.length;
         report();
     }
 
