@@ -76,7 +76,7 @@ public final class GuestImages {
      * raw copy exists at a time: asking for another variant's deletes the previous one.
      */
     public static synchronized Path raw(GuestImage img) {
-        Path dir = Tools.targetDir().resolve("guests/raw");
+        Path dir = rawDir();
         Path raw = dir.resolve(img.variant().id() + ".raw");
         try {
             if (Files.isRegularFile(raw)
@@ -96,7 +96,7 @@ public final class GuestImages {
 
     /** Deletes the raw copy made by {@link #raw}, if any (tests call it once they are done with raw oracles). */
     public static synchronized void releaseRaw() {
-        Path dir = Tools.targetDir().resolve("guests/raw");
+        Path dir = rawDir();
         if (!Files.isDirectory(dir)) {
             return;
         }
@@ -107,6 +107,10 @@ public final class GuestImages {
         } catch (IOException e) {
             throw new UncheckedIOException("could not delete the raw copies in " + dir, e);
         }
+    }
+
+    private static Path rawDir() {
+        return Tools.targetDir().resolve("guests/raw");
     }
 
     private static GuestImage cached(GuestVariant variant, Path dir) {
