@@ -4,6 +4,7 @@ import dev.linuximage.core.guest.CmdlinePatch;
 import dev.linuximage.core.guest.CmdlineSite;
 import dev.linuximage.core.guest.GuestInspection;
 import dev.linuximage.core.guest.HvDriverPatch;
+import dev.linuximage.core.guest.HvDriverPersistence;
 import dev.linuximage.core.guest.KernelCmdline;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.KernelVersion;
@@ -37,28 +38,59 @@ final class KernelChecks {
         List<Evidence> ev = new ArrayList<>();
         boolean missing = false;
         boolean unknown = false;
+        boolean needInitramfs = false;
         for (KernelFacts k : ks) {
             List<String> miss = HvDriverPatch.missing(k);
+            if (!HvDriverPatch.MODULES.stream().allMatch(k.builtinModules()::contains)) {
+                needInitramfs = true;
+            }
             String where = k.initramfsPath() == null ? "/lib/modules/" + k.version() : k.initramfsPath();
             if (miss.isEmpty()) {
-                ev.add(F.ev(where, k.version() + ": " + String.join(", ", HvDriverPatch.MODULES)
+                ev.add(F.ev(where, k.label() + ": " + String.join(", ", HvDriverPatch.MODULES)
                         + " built in or in the initramfs"));
             } else if (!k.initramfsReadable()) {
                 unknown = true;
-                ev.add(F.ev(where, k.version() + ": " + String.join(", ", miss)
+                ev.add(F.ev(where, k.label() + ": " + String.join(", ", miss)
                         + " not built in; initramfs not readable"));
             } else {
                 missing = true;
-                ev.add(F.ev(where, k.version() + ": missing " + String.join(", ", miss)));
+                ev.add(F.ev(where, k.label() + ": missing " + String.join(", ", miss)));
+            }
+        }
+        // the requirement's second half: the next initramfs rebuild (kernel update) must keep the drivers
+        List<String> atRisk = new ArrayList<>();
+        if (needInitramfs) {
+            for (HvDriverPersistence.Status s : HvDriverPersistence.status(c.reader(), HvDriverPatch.MODULES)) {
+                String g = s.generator().label();
+                if (s.atRisk()) {
+                    atRisk.add(g);
+                    ev.add(F.ev(s.file(), g + " is host-only (" + s.why() + ") and " + String.join(", ", s.missing())
+                            + " are not configured: the next initramfs rebuild drops them"));
+                } else if (s.missing().isEmpty()) {
+                    ev.add(F.ev(s.file(), g + ": " + String.join(", ", HvDriverPatch.MODULES)
+                            + " configured for future initramfs rebuilds"));
+                } else {
+                    ev.add(F.ev(s.file(), g + " is not host-only (" + s.why() + "): rebuilds include the Hyper-V "
+                            + "drivers"));
+                }
             }
         }
         if (missing) {
             String repair = c.options().hyperVDrivers()
-                    ? (c.hvRepairAvailable() ? "add the modules from /lib/modules/<version> to the initramfs"
+                    ? (c.hvRepairAvailable() ? "add the modules from /lib/modules/<version> to the initramfs and "
+                    + "configure them for the initramfs generator"
                     : "add hv_vmbus, hv_storvsc, hv_netvsc to the initramfs (dracut: add_drivers+=; "
                     + "initramfs-tools: /etc/initramfs-tools/modules) and rebuild it")
                     : "repair disabled (--hyperv-drivers=false): add the modules to the initramfs yourself";
             return F.fail(id, "Some kernels cannot reach the Hyper-V disk and network at boot.", ev, repair);
+        }
+        if (!atRisk.isEmpty()) {
+            return F.fail(id, "The Hyper-V drivers are in the initramfs but " + String.join(", ", atRisk)
+                    + " would leave them out at the next rebuild (kernel update).", ev,
+                    c.options().hyperVDrivers() ? "configure them for " + String.join(", ", atRisk)
+                            + " (initramfs-tools: /etc/initramfs-tools/modules; dracut: add_drivers+= in "
+                            + "/etc/dracut.conf.d; mkinitcpio: MODULES; mkinitfs: a features.d file)"
+                            : "repair disabled (--hyperv-drivers=false): configure the modules yourself");
         }
         if (unknown) {
             return F.unknown(id, "Hyper-V modules are not built in and the initramfs could not be read.", ev);

@@ -16,11 +16,12 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The kernels installed in a guest, found through {@link GuestFiles}: {@code /boot/vmlinuz-<version>} and the
- * directories of {@code /lib/modules} and {@code /usr/lib/modules}; for each, its module directory, its built-in
+ * The kernels installed in a guest, found through {@link GuestFiles}: {@code /boot/vmlinuz-<name>} (paired with
+ * its modules by the release embedded in the image) and the directories of {@code /lib/modules} and
+ * {@code /usr/lib/modules}; for each, its module directory, its built-in
  * modules ({@code modules.builtin} lists paths such as {@code kernel/drivers/hv/hv_vmbus.ko}) and its initramfs
  * ({@code /boot/initrd.img-<v>} on Debian/Ubuntu, {@code /boot/initramfs-<v>.img} on Red Hat-family/dracut,
- * {@code /boot/initrd-<v>} on SUSE).
+ * {@code /boot/initrd-<v>} on SUSE, {@code /boot/initramfs-<name>} on Alpine).
  */
 public final class KernelInventory {
     static final int MAX_WALK = 200_000;
@@ -29,43 +30,116 @@ public final class KernelInventory {
     }
 
     /**
+     * One installed kernel.
+     *
+     * @param name       the boot image's name after {@code vmlinuz-} ({@code 6.1.0-26-amd64}, {@code linux},
+     *                   {@code virt}, {@code 0-rescue-<machine-id>}); the release when the kernel has only a module
+     *                   directory
+     * @param version    the kernel release its modules are built for: the version string embedded in the image
+     *                   when readable, else {@code name}
      * @param modulesDir guest path of {@code /lib/modules/<version>} (or {@code /usr/lib/...}); null when absent
      */
-    public record Kernel(String version, String vmlinuz, String modulesDir, String initramfs) {
+    public record Kernel(String name, String version, String vmlinuz, String modulesDir, String initramfs) {
     }
 
+    /** Largest boot image read to find its embedded version (bytes); larger images are paired by name only. */
+    static final long MAX_IMAGE = 256L << 20;
+
+    /**
+     * Every kernel: each {@code /boot/vmlinuz-<name>} paired with the module tree of the release embedded in the
+     * image (so {@code vmlinuz-linux}, {@code vmlinuz-virt} and RHEL's {@code vmlinuz-0-rescue-<machine-id>}, a copy
+     * of a versioned kernel, find their modules), plus every module tree no boot image claimed.
+     */
     public static List<Kernel> scan(GuestFiles g) throws IOException {
-        TreeSet<String> versions = new TreeSet<>();
-        for (GuestFiles.DirEntry e : listIfDir(g, "/boot")) {
-            if (e.name().startsWith("vmlinuz-") && validVersion(e.name().substring(8))) {
-                versions.add(e.name().substring(8));
-            }
-        }
+        TreeMap<String, String> modDirs = new TreeMap<>();
         for (String base : List.of("/lib/modules", "/usr/lib/modules")) {
             for (GuestFiles.DirEntry e : listIfDir(g, base)) {
                 if (validVersion(e.name()) && isDir(g, base + "/" + e.name())) {
-                    versions.add(e.name());
+                    modDirs.putIfAbsent(e.name(), base + "/" + e.name());
                 }
             }
         }
         List<Kernel> out = new ArrayList<>();
-        for (String v : versions) {
-            String vmlinuz = exists(g, "/boot/vmlinuz-" + v) ? "/boot/vmlinuz-" + v : null;
-            String mods = null;
-            for (String base : List.of("/lib/modules/", "/usr/lib/modules/")) {
-                if (mods == null && isDir(g, base + v)) {
-                    mods = base + v;
-                }
+        Set<String> claimed = new HashSet<>();
+        TreeSet<String> names = new TreeSet<>();
+        for (GuestFiles.DirEntry e : listIfDir(g, "/boot")) {
+            if (e.name().startsWith("vmlinuz-") && validVersion(e.name().substring(8))) {
+                names.add(e.name().substring(8));
             }
-            String initramfs = null;
-            for (String c : List.of("/boot/initrd.img-" + v, "/boot/initramfs-" + v + ".img", "/boot/initrd-" + v)) {
-                if (initramfs == null && g.stat(c).filter(i -> i.type() == GuestFiles.Type.FILE).isPresent()) {
-                    initramfs = c;
-                }
+        }
+        for (String n : names) {
+            String vmlinuz = "/boot/vmlinuz-" + n;
+            String release = null;
+            try {
+                release = embeddedRelease(g, vmlinuz);
+            } catch (IOException | RuntimeException e) {
+                // unreadable image: pair by name, like before
             }
-            out.add(new Kernel(v, vmlinuz, mods, initramfs));
+            String v = release != null && validVersion(release) ? release : n;
+            claimed.add(v);
+            out.add(new Kernel(n, v, vmlinuz, modDirs.get(v), initramfs(g, n)));
+        }
+        for (Map.Entry<String, String> m : modDirs.entrySet()) {
+            if (!claimed.contains(m.getKey())) {
+                out.add(new Kernel(m.getKey(), m.getKey(), null, m.getValue(), initramfs(g, m.getKey())));
+            }
         }
         return out;
+    }
+
+    private static String initramfs(GuestFiles g, String n) throws IOException {
+        // Debian/Ubuntu, Red Hat/dracut and Arch (initramfs-linux.img), SUSE, Alpine (initramfs-virt)
+        for (String c : List.of("/boot/initrd.img-" + n, "/boot/initramfs-" + n + ".img", "/boot/initrd-" + n,
+                "/boot/initramfs-" + n)) {
+            if (g.stat(c).filter(i -> i.type() == GuestFiles.Type.FILE).isPresent()) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** The release embedded in a boot image ({@link #bzImageRelease}); null when it has none or is too large. */
+    static String embeddedRelease(GuestFiles g, String path) throws IOException {
+        Optional<GuestFiles.FileInfo> st = g.stat(path);
+        if (st.isEmpty() || st.get().type() != GuestFiles.Type.FILE || st.get().size() > MAX_IMAGE) {
+            return null;
+        }
+        return bzImageRelease(g.read(path));
+    }
+
+    /**
+     * The kernel release in an x86 bzImage: the real-mode setup header (Linux boot protocol,
+     * {@code Documentation/arch/x86/boot.rst}) carries the magic {@code "HdrS"} at offset 0x202 and, from protocol
+     * 2.00, {@code kernel_version} at 0x20E: a 16-bit little-endian pointer to a NUL-terminated string at
+     * {@code 0x200 + value}, e.g. {@code "6.1.0-26-amd64 (debian-kernel@lists.debian.org) #1 SMP ..."}. The release
+     * is its first word. Bounded: the string must end within 256 bytes and lie inside the image.
+     *
+     * @return the release, or null when the image is not a bzImage or the field is unset or malformed
+     */
+    public static String bzImageRelease(byte[] image) {
+        if (image == null || image.length < 0x210 || image[0x202] != 'H' || image[0x203] != 'd'
+                || image[0x204] != 'r' || image[0x205] != 'S') {
+            return null;
+        }
+        int protocol = (image[0x206] & 0xff) | (image[0x207] & 0xff) << 8;
+        int ptr = (image[0x20E] & 0xff) | (image[0x20F] & 0xff) << 8;
+        if (protocol < 0x0200 || ptr == 0) {
+            return null;
+        }
+        int start = 0x200 + ptr;
+        StringBuilder sb = new StringBuilder();
+        for (int i = start; i < image.length && i < start + 256; i++) {
+            int c = image[i] & 0xff;
+            if (c == 0 || c == ' ') {
+                String r = sb.toString();
+                return validVersion(r) ? r : null;
+            }
+            if (c < 0x21 || c > 0x7e) {
+                return null;
+            }
+            sb.append((char) c);
+        }
+        return null;
     }
 
     /** A kernel version as a file-name component: printable ASCII, no {@code /}, not {@code .}/{@code ..}. */

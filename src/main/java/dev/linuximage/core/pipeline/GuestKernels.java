@@ -26,46 +26,55 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
     public List<KernelFacts> read(GuestFiles guest) throws IOException {
         List<KernelFacts> out = new ArrayList<>();
         for (KernelInventory.Kernel k : KernelInventory.scan(guest)) {
-            Set<String> builtin = KernelInventory.modules(guest, k).builtin();
-            if (k.initramfs() == null) {
-                out.add(new KernelFacts(k.version(), null, builtin, Set.of(), false));
-                continue;
-            }
+            Set<String> builtin = Set.of();
             try {
+                builtin = KernelInventory.modules(guest, k).builtin();
+                if (k.initramfs() == null) {
+                    out.add(new KernelFacts(k.name(), k.version(), null, builtin, Set.of(), false));
+                    continue;
+                }
                 InjectionResult r = injector.plan(k.version(), k.initramfs(), guest.read(k.initramfs()),
                         KernelInventory.modules(guest, k), HvDriverInjector.HV_MODULES).result();
                 Set<String> present = new HashSet<>(r.alreadyPresent());
-                out.add(new KernelFacts(k.version(), k.initramfs(), builtin, present, true));
-            } catch (IOException e) {
-                // unreadable or hostile initramfs: the check reports Unknown/Fail with this kernel's path
-                out.add(new KernelFacts(k.version(), k.initramfs(), builtin, Set.of(), false));
+                out.add(new KernelFacts(k.name(), k.version(), k.initramfs(), builtin, present, true));
+            } catch (IOException | RuntimeException e) {
+                // unreadable or hostile initramfs (or module tree): this kernel alone is reported Unknown/Fail
+                // with its own path; the other kernels are still read
+                out.add(new KernelFacts(k.name(), k.version(), k.initramfs(), builtin, Set.of(), false));
             }
         }
         return out;
     }
 
+    /**
+     * @param kernelName the kernel's image name ({@link KernelFacts#name()}); a release matches too when no image
+     *                   has that name
+     */
     @Override
-    public String addModules(GuestFiles guest, String kernelVersion, List<String> modules) throws IOException {
-        for (KernelInventory.Kernel k : KernelInventory.scan(guest)) {
-            if (!k.version().equals(kernelVersion)) {
-                continue;
-            }
-            if (k.initramfs() == null) {
-                throw new IOException("kernel " + kernelVersion + " has no initramfs to add " + modules + " to");
-            }
-            HvDriverInjector.Plan plan = injector.plan(k.version(), k.initramfs(), guest.read(k.initramfs()),
-                    KernelInventory.modules(guest, k), modules);
-            InjectionResult r = plan.result();
-            if (!r.unavailable().isEmpty()) {
-                throw new IOException("modules not found under the guest's /lib/modules/" + kernelVersion + ": "
-                        + r.unavailable());
-            }
-            if (plan.newImage() != null) {
-                guest.write(k.initramfs(), plan.newImage());
-            }
-            return k.initramfs() + ": added " + r.added() + " (" + r.flavour() + ", " + r.bytesBefore() + " -> "
-                    + r.bytesAfter() + " bytes)";
+    public String addModules(GuestFiles guest, String kernelName, List<String> modules) throws IOException {
+        List<KernelInventory.Kernel> all = KernelInventory.scan(guest);
+        KernelInventory.Kernel k = all.stream().filter(x -> x.name().equals(kernelName)).findFirst()
+                .or(() -> all.stream().filter(x -> x.version().equals(kernelName)).findFirst())
+                .orElseThrow(() -> new IOException("kernel " + kernelName + " not found in the guest"));
+        String label = k.name().equals(k.version()) ? k.version() : k.name() + " (" + k.version() + ")";
+        if (k.initramfs() == null) {
+            throw new IOException("kernel " + label + " has no initramfs to add " + modules + " to");
         }
-        throw new IOException("kernel " + kernelVersion + " not found in the guest");
+        if (k.modulesDir() == null) {
+            throw new IOException("kernel " + label + ": no /lib/modules/" + k.version()
+                    + " in the guest to take " + modules + " from");
+        }
+        HvDriverInjector.Plan plan = injector.plan(k.version(), k.initramfs(), guest.read(k.initramfs()),
+                KernelInventory.modules(guest, k), modules);
+        InjectionResult r = plan.result();
+        if (!r.unavailable().isEmpty()) {
+            throw new IOException("modules not found under the guest's /lib/modules/" + k.version() + ": "
+                    + r.unavailable());
+        }
+        if (plan.newImage() != null) {
+            guest.write(k.initramfs(), plan.newImage());
+        }
+        return k.initramfs() + ": added " + r.added() + " (" + r.flavour() + ", " + r.bytesBefore() + " -> "
+                + r.bytesAfter() + " bytes)";
     }
 }
