@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # LVM fixtures (lvm2), module indexes (kmod), unit-file oracles (systemd), the report-ready script's runtimes
 # (curl, wget, busybox, dash, python3).
 PACKAGES=(qemu-utils e2fsprogs gdisk fdisk dosfstools mtools xfsprogs cpio initramfs-tools-core zstd xz-utils lz4
-  bzip2 debootstrap lvm2 kmod systemd curl wget busybox dash python3)
+  bzip2 debootstrap lvm2 kmod systemd curl wget busybox dash python3 file)
 if [ "${LINUXIMAGE_SETUP_BOOT:-0}" = 1 ]; then
   # genisoimage: the Azure provisioning medium (ovf-env.xml on a CD) for the waagent boot
   PACKAGES+=(qemu-system-x86 ovmf genisoimage)

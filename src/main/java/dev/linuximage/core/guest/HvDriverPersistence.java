@@ -407,35 +407,48 @@ public final class HvDriverPersistence {
 
     // ---- helpers
 
-    /** Shell glob ({@code *}, {@code ?}, {@code [...]} treated literally) against a whole relative path. */
+    /**
+     * Shell glob ({@code *}, {@code ?}; brackets literal) against a whole relative path; like the shell, a wildcard
+     * never matches {@code /}. Segment by segment with the linear greedy algorithm: no backtracking blow-up on
+     * hostile patterns.
+     */
     static boolean globMatches(String glob, String path) {
-        return globAt(glob, 0, path, 0, 0);
-    }
-
-    private static boolean globAt(String g, int gi, String p, int pi, int depth) {
-        if (depth > 64) {
+        String[] g = glob.split("/", -1);
+        String[] p = path.split("/", -1);
+        if (g.length != p.length) {
             return false;
         }
-        while (gi < g.length()) {
-            char c = g.charAt(gi);
-            if (c == '*') {
-                for (int k = pi; k <= p.length(); k++) {
-                    if (k > pi && p.charAt(k - 1) == '/') {
-                        break; // a shell * does not cross '/'
-                    }
-                    if (globAt(g, gi + 1, p, k, depth + 1)) {
-                        return true;
-                    }
-                }
+        for (int i = 0; i < g.length; i++) {
+            if (!segmentMatches(g[i], p[i])) {
                 return false;
             }
-            if (pi >= p.length() || (c != '?' && c != p.charAt(pi)) || (c == '?' && p.charAt(pi) == '/')) {
-                return false;
-            }
-            gi++;
-            pi++;
         }
-        return pi == p.length();
+        return true;
+    }
+
+    private static boolean segmentMatches(String g, String p) {
+        int gi = 0;
+        int pi = 0;
+        int star = -1;
+        int mark = 0;
+        while (pi < p.length()) {
+            if (gi < g.length() && (g.charAt(gi) == '?' || g.charAt(gi) == p.charAt(pi))) {
+                gi++;
+                pi++;
+            } else if (gi < g.length() && g.charAt(gi) == '*') {
+                star = gi++;
+                mark = pi;
+            } else if (star >= 0) {
+                gi = star + 1;
+                pi = ++mark;
+            } else {
+                return false;
+            }
+        }
+        while (gi < g.length() && g.charAt(gi) == '*') {
+            gi++;
+        }
+        return gi == g.length();
     }
 
     private static List<String> missing(List<String> wanted, Set<String> have) {

@@ -1,0 +1,159 @@
+package dev.linuximage.core.initramfs;
+
+import dev.linuximage.core.guest.ChangeLog;
+import dev.linuximage.core.guest.GuestEditor;
+import dev.linuximage.core.guest.HvDriverPatch;
+import dev.linuximage.core.guest.KernelFacts;
+import dev.linuximage.core.guest.PatchOptions;
+import dev.linuximage.core.initramfs.testing.KernelFixture;
+import dev.linuximage.core.initramfs.testing.KvmGuestFixture;
+import dev.linuximage.core.initramfs.testing.Tools;
+import dev.linuximage.core.pipeline.GuestKernels;
+import dev.linuximage.testing.DirectoryGuestFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Kernels are paired with their module trees by the release embedded in the boot image (Linux boot protocol,
+ * {@code Documentation/arch/x86/boot.rst}: {@code kernel_version} at 0x20E points to a string at 0x200 + value), so
+ * RHEL's rescue kernel ({@code vmlinuz-0-rescue-<machine-id>}, a copy of a versioned kernel made by dracut's
+ * {@code 51-dracut-rescue.install}) and unversioned names ({@code vmlinuz-linux} on Arch, {@code vmlinuz-virt} on
+ * Alpine) find their modules; every kernel is repaired on its own.
+ */
+class KernelPairingTest {
+    @TempDir
+    Path work;
+
+    /** A minimal bzImage: setup header magic, protocol 2.15, kernel_version pointer, the string. */
+    static byte[] bzImage(String versionString) {
+        byte[] b = new byte[0x400];
+        b[0x202] = 'H';
+        b[0x203] = 'd';
+        b[0x204] = 'r';
+        b[0x205] = 'S';
+        b[0x206] = 0x0f;
+        b[0x207] = 0x02;
+        int ptr = 0x300 - 0x200;
+        b[0x20E] = (byte) ptr;
+        b[0x20F] = (byte) (ptr >> 8);
+        byte[] s = versionString.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(s, 0, b, 0x300, Math.min(s.length, b.length - 0x300));
+        return b;
+    }
+
+    @Test
+    void theRealDebianKernelsEmbeddedReleaseIsWhatFileReports() throws Exception {
+        Tools.require("file");
+        String v = KernelFixture.version();
+        Path vmlinuz = KernelFixture.root().resolve("boot/vmlinuz-" + v);
+        String release = KernelInventory.bzImageRelease(Files.readAllBytes(vmlinuz));
+        assertThat(release).isEqualTo(v);
+        // file(1)'s magic reads the same setup-header field independently
+        String file = Tools.shOk(work, "file -b " + vmlinuz).out();
+        assertThat(file).contains("version " + release + " ");
+    }
+
+    @Test
+    void hostileOrForeignImagesHaveNoRelease() {
+        assertThat(KernelInventory.bzImageRelease(bzImage("6.6.1-arch1-1 (linux@archlinux) #1 SMP\0")))
+                .isEqualTo("6.6.1-arch1-1");
+        assertThat(KernelInventory.bzImageRelease(new byte[0x20F])).isNull(); // shorter than the header
+        byte[] noMagic = bzImage("6.1.0\0");
+        noMagic[0x202] = 'X';
+        assertThat(KernelInventory.bzImageRelease(noMagic)).isNull();
+        byte[] outside = bzImage("6.1.0\0");
+        outside[0x20E] = (byte) 0xff;
+        outside[0x20F] = (byte) 0xff; // 0x200 + 0xffff: beyond the image
+        assertThat(KernelInventory.bzImageRelease(outside)).isNull();
+        assertThat(KernelInventory.bzImageRelease(bzImage("x".repeat(255)))).isNull(); // no terminator in bounds
+        assertThat(KernelInventory.bzImageRelease(bzImage("../../etc\0"))).isNull(); // not a file-name component
+        assertThat(KernelInventory.bzImageRelease(bzImage("6.1\u0001\0"))).isNull();
+        byte[] old = bzImage("2.4.0\0");
+        old[0x207] = 0x01; // boot protocol 1.x has no kernel_version field
+        assertThat(KernelInventory.bzImageRelease(old)).isNull();
+        byte[] unset = bzImage("6.1.0\0");
+        unset[0x20E] = 0;
+        unset[0x20F] = 0;
+        assertThat(KernelInventory.bzImageRelease(unset)).isNull();
+    }
+
+    @Test
+    void rescueAndUnversionedKernelsAreRepairedEachOnItsOwn() throws Exception {
+        Tools.require("cpio", "zstd", "modprobe");
+        String v = KernelFixture.version();
+        Path guest = KvmGuestFixture.build(work, "dracut", "zstd", null);
+        Path boot = guest.resolve("boot");
+        byte[] kvmInitramfs = Files.readAllBytes(boot.resolve("initramfs-" + v + ".img"));
+        // RHEL's rescue pair: a copy of the kernel image and its own (here: equally host-only) initramfs
+        String machineId = "0123456789abcdef0123456789abcdef";
+        Files.copy(boot.resolve("vmlinuz-" + v), boot.resolve("vmlinuz-0-rescue-" + machineId));
+        Files.write(boot.resolve("initramfs-0-rescue-" + machineId + ".img"), kvmInitramfs);
+        // Arch's naming: vmlinuz-linux + initramfs-linux.img
+        Files.copy(boot.resolve("vmlinuz-" + v), boot.resolve("vmlinuz-linux"));
+        Files.write(boot.resolve("initramfs-linux.img"), kvmInitramfs);
+        // a rescue kernel copied from a kernel since removed: its module tree is gone
+        Files.write(boot.resolve("vmlinuz-0-rescue-old"), bzImage("5.10.0-9-amd64 (gone) #1 SMP\0"));
+        Files.write(boot.resolve("initramfs-0-rescue-old.img"), kvmInitramfs);
+
+        GuestKernels gk = new GuestKernels();
+        List<KernelFacts> before;
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(guest, true)) {
+            List<KernelInventory.Kernel> ks = KernelInventory.scan(g);
+            Map<String, KernelInventory.Kernel> byName = ks.stream()
+                    .collect(Collectors.toMap(KernelInventory.Kernel::name, Function.identity()));
+            assertThat(byName.keySet()).containsExactlyInAnyOrder(v, "0-rescue-" + machineId, "linux",
+                    "0-rescue-old"); // the module tree claimed by the images is not listed again
+            assertThat(byName.get("linux").version()).isEqualTo(v);
+            assertThat(byName.get("linux").modulesDir()).isEqualTo("/lib/modules/" + v);
+            assertThat(byName.get("linux").initramfs()).isEqualTo("/boot/initramfs-linux.img");
+            assertThat(byName.get("0-rescue-" + machineId).modulesDir()).isEqualTo("/lib/modules/" + v);
+            assertThat(byName.get("0-rescue-" + machineId).initramfs())
+                    .isEqualTo("/boot/initramfs-0-rescue-" + machineId + ".img");
+            assertThat(byName.get("0-rescue-old").version()).isEqualTo("5.10.0-9-amd64");
+            assertThat(byName.get("0-rescue-old").modulesDir()).isNull();
+            before = gk.read(g);
+        }
+        assertThat(before).hasSize(4).allSatisfy(k -> assertThat(HvDriverPatch.missing(k)).isNotEmpty());
+
+        // the rescue kernel without modules comes before the real kernel and "linux": it must not stop them
+        ChangeLog log = new ChangeLog();
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(guest, false)) {
+            assertThatThrownBy(() -> HvDriverPatch.apply(new GuestEditor(g, log), before, PatchOptions.defaults(),
+                    gk)).hasMessageContaining("0-rescue-old (5.10.0-9-amd64)")
+                    .hasMessageContaining("/lib/modules/5.10.0-9-amd64")
+                    .hasMessageNotContaining("0-rescue-" + machineId);
+        }
+        assertThat(log.forRequirement(HvDriverPatch.REQ)).extracting(c -> c.path())
+                .containsExactlyInAnyOrder("/boot/initramfs-" + v + ".img",
+                        "/boot/initramfs-0-rescue-" + machineId + ".img", "/boot/initramfs-linux.img");
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(guest, true)) {
+            Map<String, KernelFacts> after = gk.read(g).stream()
+                    .collect(Collectors.toMap(KernelFacts::name, Function.identity()));
+            assertThat(HvDriverPatch.missing(after.get(v))).isEmpty();
+            assertThat(HvDriverPatch.missing(after.get("linux"))).isEmpty();
+            assertThat(HvDriverPatch.missing(after.get("0-rescue-" + machineId))).isEmpty();
+            assertThat(HvDriverPatch.missing(after.get("0-rescue-old"))).isNotEmpty();
+            assertThat(after.get("linux").label()).isEqualTo("linux (" + v + ")");
+        }
+        // oracle: the repaired Arch-named image, extracted by cpio member by member, resolves hv_storvsc in modprobe
+        Path x = work.resolve("x");
+        Files.createDirectories(x);
+        Files.createSymbolicLink(x.resolve("lib"), Path.of("usr/lib")); // as in the image's main member
+        byte[] img = Files.readAllBytes(boot.resolve("initramfs-linux.img"));
+        Files.write(work.resolve("appended.gz"), java.util.Arrays.copyOfRange(img, kvmInitramfs.length, img.length));
+        Tools.shOk(x, "gzip -dc " + work.resolve("appended.gz") + " | cpio -idu --quiet");
+        String deps = Tools.shOk(work, "modprobe -d " + x + " -S " + v + " --show-depends hv_storvsc").out();
+        assertThat(deps).contains("hv_vmbus.ko").contains("hv_storvsc.ko");
+    }
+}
