@@ -122,13 +122,13 @@ public final class HvDriverPersistence {
     }
 
     /**
-     * Configures the modules for every generator found whose configuration lacks them (host-only or not: a later
-     * switch to host-only mode keeps them then).
+     * Configures the modules for every host-only generator whose configuration lacks them ({@link Status#atRisk()},
+     * exactly what the check fails on); a generator that includes them by itself is left alone.
      */
     public static void apply(GuestEditor ed, String req, List<String> modules) throws IOException {
         GuestReader r = ed.reader();
         for (Status s : status(r, modules)) {
-            if (s.missing().isEmpty()) {
+            if (!s.atRisk()) {
                 continue;
             }
             switch (s.generator()) {

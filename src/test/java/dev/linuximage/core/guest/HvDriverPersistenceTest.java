@@ -108,6 +108,9 @@ class HvDriverPersistenceTest {
         assertThat(status(t).get(0).hostOnly()).isTrue();
         t.file("/etc/initramfs-tools/conf.d/x", "MODULES=most\n"); // same name in /etc replaces it
         assertThat(status(t).get(0).hostOnly()).isFalse();
+        // MODULES=most includes drivers/scsi and drivers/net by itself: nothing to configure
+        assertThat(apply(t).changes()).isEmpty();
+        assertThat(t.exists("/etc/initramfs-tools/modules")).isFalse();
     }
 
     @Test
