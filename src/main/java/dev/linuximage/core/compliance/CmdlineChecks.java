@@ -65,7 +65,7 @@ final class CmdlineChecks {
             console = F.fail("CMDLINE-CONSOLE", missing.size() + " of " + sites.size()
                             + " command-line places lack required arguments.", F.cap(missing, 30),
                     "add " + String.join(" ", required.required()) + " to GRUB_CMDLINE_LINUX, grub.cfg linux lines, "
-                            + "BLS options, grubenv kernelopts, grub legacy kernel lines and extlinux APPEND lines");
+                            + "BLS options and grubenv kernelopts");
         }
         Finding quiet = unwanted.isEmpty()
                 ? F.pass("CMDLINE-NOQUIET", "No " + String.join("/", p.removed()) + " on any command line.",
