@@ -116,4 +116,9 @@ public record PatchOptions(ImageKind imageKind, Provisioning provisioning, int r
         return new PatchOptions(imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, add, remove, keepCrash,
                 removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, allowUnknown);
     }
+
+    public PatchOptions withAllowUnknown(List<String> v) {
+        return new PatchOptions(imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd,
+                kernelArgsRemove, keepCrashkernel, removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, v);
+    }
 }
