@@ -90,13 +90,15 @@ final class CmdlineChecks {
             case GRUB_LEGACY_DEFOPTIONS -> "# defoptions=";
             case EXTLINUX -> "APPEND ";
             case EXTLINUX_SOURCE -> "default_kernel_opts=";
+            case SUSE_BOOTLOADER -> "DEFAULT_APPEND=";
         };
     }
 
     /** Sites a boot entry is generated from (not an entry itself): defaults, magic comments, update-extlinux.conf. */
     private static boolean bootEntry(CmdlineSite.Kind k) {
         return switch (k) {
-            case DEFAULT_GRUB, DEFAULT_GRUB_EXTRA, GRUB_LEGACY_KOPT, GRUB_LEGACY_DEFOPTIONS, EXTLINUX_SOURCE -> false;
+            case DEFAULT_GRUB, DEFAULT_GRUB_EXTRA, GRUB_LEGACY_KOPT, GRUB_LEGACY_DEFOPTIONS, EXTLINUX_SOURCE,
+                    SUSE_BOOTLOADER -> false;
             default -> true;
         };
     }

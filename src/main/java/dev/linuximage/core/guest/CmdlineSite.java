@@ -35,7 +35,9 @@ public record CmdlineSite(Kind kind, String file, int line, String literal, Stri
         /** An extlinux/syslinux {@code APPEND} line (a Linux label's own, or the global one it inherits). */
         EXTLINUX,
         /** Alpine's {@code default_kernel_opts} in /etc/update-extlinux.conf (update-extlinux regenerates from it). */
-        EXTLINUX_SOURCE
+        EXTLINUX_SOURCE,
+        /** SLES 11's {@code DEFAULT_APPEND} in /etc/sysconfig/bootloader (perl-Bootloader's source for new entries). */
+        SUSE_BOOTLOADER
     }
 
     /** True for places an entry boots with (all but the extra-defaults variable). */

@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  * own {@code APPEND} line, else with the global {@code APPEND} (keywords are case-insensitive, syslinux.cfg(5)
  * "APPEND"; {@code APPEND -} means no arguments). Alpine's {@code update-extlinux} rewrites the file from
  * {@code default_kernel_opts} of {@code /etc/update-extlinux.conf}: that source is edited too.</li>
+ * <li>SLES 11's perl-Bootloader writes the entry of a newly installed kernel with {@code DEFAULT_APPEND} of
+ * {@code /etc/sysconfig/bootloader}: edited where GRUB legacy boots.</li>
  * </ul>
  * Edits change only the argument text of the affected lines (or add one {@code APPEND} line to a Linux label that
  * has none and inherits none).
@@ -33,6 +35,8 @@ public final class LegacyBootSites {
             "/extlinux.conf", "/boot/syslinux/syslinux.cfg", "/boot/syslinux/extlinux.conf", "/boot/syslinux.cfg",
             "/syslinux.cfg");
     public static final String UPDATE_EXTLINUX = "/etc/update-extlinux.conf";
+    /** SLES 11's perl-Bootloader writes new menu.lst entries with {@code DEFAULT_APPEND} of this file. */
+    public static final String SUSE_BOOTLOADER = "/etc/sysconfig/bootloader";
 
     /** {@code kernel [--option...] /path args} (GRUB legacy accepts {@code =} after the command name, too). */
     private static final Pattern KERNEL =
@@ -41,6 +45,8 @@ public final class LegacyBootSites {
     private static final Pattern X_KEYWORD = Pattern.compile("^\\s*([A-Za-z]+)(?:\\s+(.*?))?\\s*$");
     private static final Pattern OPTS =
             Pattern.compile("^(\\s*default_kernel_opts=)([\"']?)(.*?)\\2(\\s*(?:#.*)?)$");
+    private static final Pattern SUSE_APPEND =
+            Pattern.compile("^(\\s*DEFAULT_APPEND=)([\"']?)(.*?)\\2(\\s*(?:#.*)?)$");
     /** syslinux modules and boot sectors, not Linux kernels (syslinux.cfg(5) "KERNEL" file-type by extension). */
     private static final Pattern NOT_LINUX = Pattern.compile("(?i).*\\.(c32|com|cbt|bs|bss|bin|0|img)$");
 
@@ -124,17 +130,26 @@ public final class LegacyBootSites {
                 sites.add(new CmdlineSite(CmdlineSite.Kind.EXTLINUX, f, l.line() + 1, "", ""));
             }
         }
-        if (r.isFile(UPDATE_EXTLINUX)) {
-            List<String> lines = GuestReader.lines(r.text(UPDATE_EXTLINUX).orElse(""));
-            for (int i = 0; i < lines.size(); i++) {
-                Matcher m = OPTS.matcher(lines.get(i));
-                if (m.matches()) {
-                    sites.add(new CmdlineSite(CmdlineSite.Kind.EXTLINUX_SOURCE, UPDATE_EXTLINUX, i + 1,
-                            m.group(3), m.group(3)));
-                } else if (lines.get(i).trim().startsWith("default_kernel_opts=")) {
-                    problems.add(UPDATE_EXTLINUX + ": line " + (i + 1) + ": a default_kernel_opts value this "
-                            + "reader cannot edit safely");
-                }
+        source(r, UPDATE_EXTLINUX, OPTS, "default_kernel_opts=", CmdlineSite.Kind.EXTLINUX_SOURCE, sites, problems);
+        // only where GRUB legacy boots: SLES 12+ keep the file but boot grub2 from /etc/default/grub
+        if (!grubLegacyFiles(r).isEmpty()) {
+            source(r, SUSE_BOOTLOADER, SUSE_APPEND, "DEFAULT_APPEND=", CmdlineSite.Kind.SUSE_BOOTLOADER, sites,
+                    problems);
+        }
+    }
+
+    private static void source(GuestReader r, String file, Pattern p, String key, CmdlineSite.Kind kind,
+                               List<CmdlineSite> sites, List<String> problems) {
+        if (!r.isFile(file)) {
+            return;
+        }
+        List<String> lines = GuestReader.lines(r.text(file).orElse(""));
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher m = p.matcher(lines.get(i));
+            if (m.matches()) {
+                sites.add(new CmdlineSite(kind, file, i + 1, m.group(3), m.group(3)));
+            } else if (lines.get(i).trim().startsWith(key)) {
+                problems.add(file + ": line " + (i + 1) + ": a " + key + " value this reader cannot edit safely");
             }
         }
     }
@@ -294,23 +309,33 @@ public final class LegacyBootSites {
                 ed.writeText(req, f, join(r, f, lines));
             }
         }
-        if (r.isFile(UPDATE_EXTLINUX)) {
-            List<String> lines = new ArrayList<>(GuestReader.lines(r.text(UPDATE_EXTLINUX).orElse("")));
-            boolean changed = false;
-            for (int i = 0; i < lines.size(); i++) {
-                Matcher m = OPTS.matcher(lines.get(i));
-                if (m.matches()) {
-                    String edited = p.edit(m.group(3), true, null);
-                    if (!edited.equals(m.group(3))) {
-                        String q = m.group(2).isEmpty() && edited.contains(" ") ? "\"" : m.group(2);
-                        lines.set(i, m.group(1) + q + edited + q + m.group(4));
-                        changed = true;
-                    }
+        patchSource(ed, p, req, UPDATE_EXTLINUX, OPTS);
+        if (!grubLegacyFiles(r).isEmpty()) {
+            patchSource(ed, p, req, SUSE_BOOTLOADER, SUSE_APPEND);
+        }
+    }
+
+    private static void patchSource(GuestEditor ed, CmdlinePolicy p, String req, String file, Pattern pattern)
+            throws IOException {
+        GuestReader r = ed.reader();
+        if (!r.isFile(file)) {
+            return;
+        }
+        List<String> lines = new ArrayList<>(GuestReader.lines(r.text(file).orElse("")));
+        boolean changed = false;
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher m = pattern.matcher(lines.get(i));
+            if (m.matches()) {
+                String edited = p.edit(m.group(3), true, null);
+                if (!edited.equals(m.group(3))) {
+                    String q = m.group(2).isEmpty() && edited.contains(" ") ? "\"" : m.group(2);
+                    lines.set(i, m.group(1) + q + edited + q + m.group(4));
+                    changed = true;
                 }
             }
-            if (changed) {
-                ed.writeText(req, UPDATE_EXTLINUX, join(r, UPDATE_EXTLINUX, lines));
-            }
+        }
+        if (changed) {
+            ed.writeText(req, file, join(r, file, lines));
         }
     }
 

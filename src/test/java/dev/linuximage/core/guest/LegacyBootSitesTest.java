@@ -171,4 +171,38 @@ class LegacyBootSitesTest {
         assertThat(lines.get(4)).isEqualTo("  INITRD /initrd");
         assertThat(patch(t, policy(false)).changes()).isEmpty();
     }
+
+    @Test
+    void sles11MenuLstAndPerlBootloaderDefaultAppend(@TempDir Path dir) throws Exception {
+        GuestTree t = new GuestTree(dir);
+        t.file("/etc/SuSE-release", "SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 4\n");
+        t.file("/boot/grub/menu.lst", """
+                default 0
+                timeout 8
+                title SUSE Linux Enterprise Server 11 SP4 - 3.0.101-63
+                    root (hd0,1)
+                    kernel /boot/vmlinuz-3.0.101-63-default root=/dev/sda2 resume=/dev/sda1 splash=silent showopts quiet
+                    initrd /boot/initrd-3.0.101-63-default
+                """);
+        t.file("/etc/sysconfig/bootloader", """
+                ## Type: string
+                LOADER_TYPE="grub"
+                DEFAULT_APPEND="resume=/dev/sda1 splash=silent showopts quiet"
+                FAILSAFE_APPEND="showopts ide=nodma apm=off noresume"
+                """);
+        assertThat(sites(t)).extracting(CmdlineSite::kind).containsExactly(CmdlineSite.Kind.GRUB_LEGACY,
+                CmdlineSite.Kind.SUSE_BOOTLOADER);
+        patch(t, policy(false));
+        String sys = t.read("/etc/sysconfig/bootloader");
+        String def = sys.lines().filter(l -> l.startsWith("DEFAULT_APPEND=")).findFirst().orElseThrow();
+        assertThat(words(def.substring(def.indexOf('"') + 1, def.lastIndexOf('"')))).containsAll(AZURE)
+                .contains("resume=/dev/sda1").doesNotContain("quiet");
+        assertThat(sys).contains("FAILSAFE_APPEND=\"showopts ide=nodma apm=off noresume\"");
+        assertThat(patch(t, policy(false)).changes()).isEmpty();
+        // a grub2 guest (SLES 12+) keeps the file but does not boot from it: not a site
+        GuestTree g2 = new GuestTree(dir.resolve("sles12"));
+        g2.file("/etc/sysconfig/bootloader", "DEFAULT_APPEND=\"quiet\"\n");
+        g2.file("/boot/grub2/grub.cfg", "linux /boot/vmlinuz root=/dev/sda2\n");
+        assertThat(sites(g2)).extracting(CmdlineSite::kind).containsExactly(CmdlineSite.Kind.GRUB_CFG);
+    }
 }
