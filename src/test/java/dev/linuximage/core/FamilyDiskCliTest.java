@@ -113,7 +113,24 @@ class FamilyDiskCliTest {
     @Test
     void rhel6GrubLegacyAndSysv(@TempDir Path dir) throws Exception {
         GuestTree tree = FamilyGuests.rhel6(dir.resolve("tree"), "6.2");
-        Outcome[] o = prepareCheckAgain(dir, disk(dir, tree));
+        Path raw = disk(dir, tree);
+        // no /etc/os-release: the guest is found and named by /etc/redhat-release
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        int inspect;
+        try {
+            inspect = CoreCli.execute("inspect", raw.toString(), "--json");
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(inspect).as(out.toString()).isZero();
+        JsonNode guest = JSON.readTree(out.toString()).get("guest");
+        assertThat(guest.get("found").asBoolean()).isTrue();
+        assertThat(guest.at("/os/ID").asText()).isEqualTo("rhel");
+        assertThat(guest.at("/os/VERSION_ID").asText()).isEqualTo("6.2");
+        assertThat(guest.at("/os/source").asText()).isEqualTo("/etc/redhat-release");
+        Outcome[] o = prepareCheckAgain(dir, raw);
         Path vhd = dir.resolve("out.vhd");
         assertThat(o[0].report().at("/guest/osId").asText()).isEqualTo("rhel");
         assertThat(o[0].report().at("/guest/versionId").asText()).isEqualTo("6.2");
