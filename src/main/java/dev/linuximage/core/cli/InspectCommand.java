@@ -132,6 +132,17 @@ public class InspectCommand implements Callable<Integer> {
                             o.put(k, os.get(k));
                         }
                     }
+                } else {
+                    // no os-release (RHEL/CentOS 6, SLES 11): the older release files say who it is
+                    dev.linuximage.core.guest.GuestInspection.OsInfo oi =
+                            dev.linuximage.core.guest.OsIdentity.read(new dev.linuximage.core.guest.GuestReader(guest));
+                    if (oi.source() != null) {
+                        ObjectNode o = g.putObject("os");
+                        o.put("ID", oi.id());
+                        o.put("VERSION_ID", oi.versionId());
+                        o.put("PRETTY_NAME", oi.prettyName());
+                        o.put("source", oi.source());
+                    }
                 }
                 ArrayNode mounts = g.putArray("fstab");
                 for (MountEntry m : guest.mountEntries()) {

@@ -1,5 +1,6 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.compliance.Requirements;
 import dev.linuximage.core.guest.ImageKind;
 import dev.linuximage.core.guest.PatchOptions;
 import dev.linuximage.core.guest.PatchSettings;
@@ -58,6 +59,11 @@ public class PatchOptionsMixin {
     @Option(names = "--max-disk-size", paramLabel = "SIZE", description = "DISK-MAXSIZE limit (default 1023Gi).")
     String maxDiskSize;
 
+    @Option(names = "--allow-unknown", paramLabel = "ID",
+            description = "Accept an Unknown finding of this requirement (repeatable); any other Unknown on a "
+                    + "required item makes the image not compliant.")
+    List<String> allowUnknown;
+
     /** The flags given on the command line only (null where absent). */
     public PatchSettings flags() {
         Long max = null;
@@ -69,7 +75,7 @@ public class PatchOptionsMixin {
             }
         }
         return new PatchSettings(null, imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgAdd,
-                kernelArgRemove, keepCrashkernel, removeUsers, cloudInitSwap, max);
+                kernelArgRemove, keepCrashkernel, removeUsers, cloudInitSwap, max, allowUnknown);
     }
 
     /** The spec file's path, or null. */
@@ -81,7 +87,14 @@ public class PatchOptionsMixin {
     public PatchOptions resolve() {
         try {
             PatchSettings base = spec == null ? PatchSettings.empty() : PatchSpecReader.read(spec);
-            return base.overriddenBy(flags()).toOptions();
+            PatchOptions o = base.overriddenBy(flags()).toOptions();
+            for (String id : o.allowUnknown()) {
+                if (!Requirements.ids().contains(id)) {
+                    throw new CoreException(ExitCodes.USAGE, "allowUnknown: '" + id + "' is not a requirement ID of "
+                            + "the catalogue");
+                }
+            }
+            return o;
         } catch (PatchSpecException e) {
             throw new CoreException(ExitCodes.USAGE, (spec == null ? "" : spec + ": ") + e.getMessage(), e);
         } catch (IOException e) {

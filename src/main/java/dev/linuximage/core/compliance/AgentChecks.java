@@ -1,6 +1,7 @@
 package dev.linuximage.core.compliance;
 
 import dev.linuximage.core.guest.GuestInspection;
+import dev.linuximage.core.guest.InitServices;
 import dev.linuximage.core.guest.KernelVersion;
 import dev.linuximage.core.guest.NoAgentPatch;
 import dev.linuximage.core.guest.PatchOptions;
@@ -37,7 +38,7 @@ final class AgentChecks {
 
     private static Evidence unitEv(SystemdUnits.UnitState s) {
         if (!s.installed()) {
-            return F.ev("/etc/systemd/system", s.name() + " not installed");
+            return F.ev(s.name().contains(".") ? "/etc/systemd/system" : "/etc/init.d", s.name() + " not installed");
         }
         return F.ev(s.path(), s.masked() ? "masked" : s.enabled() ? "enabled via " + s.enabledBy().get(0)
                 : "installed, not enabled");
@@ -46,8 +47,10 @@ final class AgentChecks {
     static Finding ssh(CheckContext c) {
         GuestInspection g = c.guest();
         String id = "SSH-SERVER";
-        if (!g.systemd()) {
-            return F.unknown(id, "no systemd unit directories: cannot tell the boot services offline", List.of());
+        InitServices.Kind init = new InitServices(c.reader()).kind();
+        if (init == InitServices.Kind.NONE) {
+            return F.unknown(id, "no systemd unit directories, OpenRC runlevels or SysV rc links: cannot tell the "
+                    + "boot services offline", List.of());
         }
         SystemdUnits.UnitState s = g.ssh();
         if (!s.installed() || !g.sshdBinary()) {
@@ -56,9 +59,17 @@ final class AgentChecks {
         }
         if (!s.enabled()) {
             return F.fail(id, "The SSH server is installed but not enabled at boot.", List.of(unitEv(s)),
-                    "enable " + s.realName() + " (multi-user.target.wants link)");
+                    "enable " + s.realName() + " (" + enableHow(init) + ")");
         }
         return F.pass(id, "The SSH server is enabled at boot.", List.of(unitEv(s)));
+    }
+
+    private static String enableHow(InitServices.Kind k) {
+        return switch (k) {
+            case OPENRC -> "rc-update add: /etc/runlevels/default link";
+            case SYSV -> "chkconfig on: S links in /etc/rc.d/rc[2-5].d";
+            default -> "multi-user.target.wants link";
+        };
     }
 
     static Finding agent(CheckContext c) {
@@ -82,8 +93,9 @@ final class AgentChecks {
             return F.pass(id, "Agent-less image with the report-ready unit; create VMs with --enable-agent false.",
                     ev);
         }
-        if (!g.systemd()) {
-            return F.unknown(id, "no systemd unit directories: cannot tell the boot services offline", ev);
+        if (new InitServices(c.reader()).kind() == InitServices.Kind.NONE) {
+            return F.unknown(id, "no systemd unit directories, OpenRC runlevels or SysV rc links: cannot tell the "
+                    + "boot services offline", ev);
         }
         if (o.provisioning() == Provisioning.WALinuxAgent) {
             if (g.waagentBinary() == null || !g.waagentUnit().installed()) {

@@ -19,7 +19,8 @@ final class CmdlineChecks {
         List<CmdlineSite> sites = c.guest().cmdline().sites();
         List<String> problems = c.guest().cmdline().problems();
         if (sites.isEmpty()) {
-            String why = "no boot loader configuration found (/etc/default/grub, grub.cfg, BLS entries)";
+            String why = "no boot loader configuration found (/etc/default/grub, grub.cfg, BLS entries, grubenv, "
+                    + "grub legacy grub.conf/menu.lst, extlinux/syslinux)";
             return List.of(F.unknown("CMDLINE-CONSOLE", why, List.of()),
                     F.unknown("CMDLINE-NOQUIET", why, List.of()));
         }
@@ -32,7 +33,7 @@ final class CmdlineChecks {
         for (CmdlineSite s : sites) {
             List<String> eff = KernelCmdline.tokens(s.effective());
             Integer line = s.line() == 0 ? null : s.line();
-            if (s.kind() != CmdlineSite.Kind.DEFAULT_GRUB && s.kind() != CmdlineSite.Kind.DEFAULT_GRUB_EXTRA) {
+            if (bootEntry(s.kind())) {
                 bootEntry = true;
             }
             if (s.complete()) {
@@ -84,6 +85,21 @@ final class CmdlineChecks {
             case BLS -> "options ";
             case GRUBENV -> "kernelopts=";
             case KERNEL_CMDLINE -> "";
+            case GRUB_LEGACY -> "kernel ";
+            case GRUB_LEGACY_KOPT -> "# kopt=";
+            case GRUB_LEGACY_DEFOPTIONS -> "# defoptions=";
+            case EXTLINUX -> "APPEND ";
+            case EXTLINUX_SOURCE -> "default_kernel_opts=";
+            case SUSE_BOOTLOADER -> "DEFAULT_APPEND=";
+        };
+    }
+
+    /** Sites a boot entry is generated from (not an entry itself): defaults, magic comments, update-extlinux.conf. */
+    private static boolean bootEntry(CmdlineSite.Kind k) {
+        return switch (k) {
+            case DEFAULT_GRUB, DEFAULT_GRUB_EXTRA, GRUB_LEGACY_KOPT, GRUB_LEGACY_DEFOPTIONS, EXTLINUX_SOURCE,
+                    SUSE_BOOTLOADER -> false;
+            default -> true;
         };
     }
 }

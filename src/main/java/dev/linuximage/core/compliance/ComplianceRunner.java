@@ -128,7 +128,9 @@ public final class ComplianceRunner {
                 g.os().prettyName(), g.kernels().stream().map(GuestInspection.KernelInfo::version).toList());
         Boolean gen1 = f.disk() == null ? null : f.disk().bootsGen1();
         Boolean gen2 = f.disk() == null ? null : f.disk().bootsGen2();
+        List<String> tolerated = new ArrayList<>(Requirements.advisory());
+        o.allowUnknown().stream().filter(a -> !tolerated.contains(a)).forEach(tolerated::add);
         return new ComplianceReport(ComplianceReport.SCHEMA, mode, subject, now, id, o.imageKind().name(),
-                o.provisioning().name(), gen1, gen2, findings, changes, errors);
+                o.provisioning().name(), gen1, gen2, findings, changes, errors, tolerated);
     }
 }

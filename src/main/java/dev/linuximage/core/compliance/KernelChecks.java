@@ -8,18 +8,15 @@ import dev.linuximage.core.guest.HvDriverPersistence;
 import dev.linuximage.core.guest.KernelCmdline;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.KernelVersion;
+import dev.linuximage.core.guest.OsIdentity;
 import dev.linuximage.core.report.Evidence;
 import dev.linuximage.core.report.Finding;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** KERNEL-HV-DRIVERS, KERNEL-VFAT, KERNEL-UDF, KERNEL-NUMA, KERNEL-LIS. */
 final class KernelChecks {
-    private static final Pattern RHEL6_EARLY = Pattern.compile("release 6\\.[0-3]\\b");
-
     private KernelChecks() {
     }
 
@@ -193,16 +190,27 @@ final class KernelChecks {
         if (g.kernels().isEmpty()) {
             return F.unknown(id, "no installed kernel found", List.of());
         }
-        String rh = c.reader().text("/etc/redhat-release").orElse("");
-        Matcher m = RHEL6_EARLY.matcher(rh);
         List<Evidence> ev = new ArrayList<>();
-        if (m.find()) {
-            boolean lisPackage = g.kernels().stream()
-                    .anyMatch(k -> c.reader().isDir("/lib/modules/" + k.version() + "/extra/microsoft-hyper-v"));
-            ev.add(F.ev("/etc/redhat-release", rh.trim()));
-            return lisPackage ? F.pass(id, "RHEL 6.0-6.3 with the LIS package installed.", ev)
+        GuestInspection.OsInfo os = g.os();
+        // seeds: RHEL 6.0-6.3 (and derivatives) need Microsoft's LIS package; from 6.4 the drivers are in the kernel
+        if (os.redHatFamily() && !os.id().equals("fedora") && !os.id().equals("amzn") && OsIdentity.major(os) == 6
+                && OsIdentity.minor(os) >= 0 && OsIdentity.minor(os) <= 3) {
+            ev.add(F.ev(os.source(), os.prettyName().isEmpty() ? os.versionId() : os.prettyName()));
+            // kmod-microsoft-hyper-v installs its modules the kmod way: /lib/modules/<kver>/extra/<kmod name>/,
+            // linked into weak-updates/ for compatible kernels
+            List<String> lisDirs = new ArrayList<>();
+            for (GuestInspection.KernelInfo k : g.kernels()) {
+                for (String sub : List.of("extra", "weak-updates")) {
+                    String d = "/lib/modules/" + k.version() + "/" + sub + "/microsoft-hyper-v";
+                    if (c.reader().isDir(d)) {
+                        lisDirs.add(d);
+                    }
+                }
+            }
+            lisDirs.forEach(d -> ev.add(F.ev(d, "LIS package modules")));
+            return !lisDirs.isEmpty() ? F.pass(id, "RHEL 6.0-6.3 with the LIS package installed.", ev)
                     : F.warn(id, "RHEL 6.0-6.3 kernels need the separate Linux Integration Services package.", ev,
-                    "install Microsoft's LIS package (microsoft-hyper-v) in the guest");
+                    "install Microsoft's LIS package (microsoft-hyper-v, kmod-microsoft-hyper-v) in the guest");
         }
         List<String> ancient = g.kernels().stream()
                 .filter(k -> KernelVersion.compare(KernelVersion.base(k.version()), List.of(2, 6, 32)) < 0)

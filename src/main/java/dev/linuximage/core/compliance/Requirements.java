@@ -43,7 +43,20 @@ public final class Requirements {
         t("NOAGENT-NO-WAAGENT", "waagent absent or disabled");
     }
 
+    /**
+     * Items whose catalogue repair is "none: warn" or that are opt-in: they never decide compliance, so an Unknown
+     * there does not either. Every other item is required, and its Unknown makes check/prepare not compliant unless
+     * the user allows it.
+     */
+    private static final List<String> ADVISORY = List.of("PART-LVM", "KERNEL-LIS", "AGENT-NETWORKMANAGER",
+            "CLOUDINIT-SWAP");
+
     private Requirements() {
+    }
+
+    /** IDs whose Unknown never blocks compliance ({@link #ADVISORY}). */
+    public static List<String> advisory() {
+        return ADVISORY;
     }
 
     private static void t(String id, String title) {

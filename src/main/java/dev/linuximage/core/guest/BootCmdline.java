@@ -259,6 +259,7 @@ public final class BootCmdline {
             String t = r.text("/etc/kernel/cmdline").orElse("").trim();
             sites.add(new CmdlineSite(CmdlineSite.Kind.KERNEL_CMDLINE, "/etc/kernel/cmdline", 1, t, t));
         }
+        LegacyBootSites.inspect(r, sites, problems);
         return new Result(sites, problems);
     }
 
@@ -375,6 +376,7 @@ public final class BootCmdline {
                 ed.writeText(req, "/etc/kernel/cmdline", e + "\n");
             }
         }
+        LegacyBootSites.patch(ed, p, req);
     }
 
     /** Tokens an argument string gets from {@code $kernelopts}, when it uses it and its value is known. */

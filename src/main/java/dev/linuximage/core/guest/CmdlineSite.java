@@ -25,11 +25,23 @@ public record CmdlineSite(Kind kind, String file, int line, String literal, Stri
         /** {@code kernelopts} in a GRUB environment block. */
         GRUBENV,
         /** {@code /etc/kernel/cmdline} (kernel-install uses it for new kernels). */
-        KERNEL_CMDLINE
+        KERNEL_CMDLINE,
+        /** A {@code kernel} line of a GRUB legacy {@code grub.conf}/{@code menu.lst} entry ({@link LegacyBootSites}). */
+        GRUB_LEGACY,
+        /** Debian's legacy update-grub {@code # kopt=} magic comment (the source of every entry's arguments). */
+        GRUB_LEGACY_KOPT,
+        /** Debian's legacy update-grub {@code # defoptions=} (normal entries only, like GRUB_CMDLINE_LINUX_DEFAULT). */
+        GRUB_LEGACY_DEFOPTIONS,
+        /** An extlinux/syslinux {@code APPEND} line (a Linux label's own, or the global one it inherits). */
+        EXTLINUX,
+        /** Alpine's {@code default_kernel_opts} in /etc/update-extlinux.conf (update-extlinux regenerates from it). */
+        EXTLINUX_SOURCE,
+        /** SLES 11's {@code DEFAULT_APPEND} in /etc/sysconfig/bootloader (perl-Bootloader's source for new entries). */
+        SUSE_BOOTLOADER
     }
 
     /** True for places an entry boots with (all but the extra-defaults variable). */
     public boolean complete() {
-        return kind != Kind.DEFAULT_GRUB_EXTRA;
+        return kind != Kind.DEFAULT_GRUB_EXTRA && kind != Kind.GRUB_LEGACY_DEFOPTIONS;
     }
 }

@@ -40,11 +40,15 @@ public record GuestInspection(
         List<String> privateKeys,
         boolean systemd) {
 
-    /** {@code /etc/os-release} identity; {@code source} is the file read (or null when none). */
+    /** The guest's identity ({@link OsIdentity}); {@code source} is the release file read (or null when none). */
     public record OsInfo(String id, List<String> idLike, String versionId, String prettyName, String source) {
         public boolean redHatFamily() {
-            return List.of("rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn").contains(id)
-                    || idLike.contains("rhel") || idLike.contains("fedora");
+            return family() == OsIdentity.Family.REDHAT;
+        }
+
+        /** The distribution family ({@link OsIdentity#family}). */
+        public OsIdentity.Family family() {
+            return OsIdentity.family(this);
         }
     }
 

@@ -28,21 +28,26 @@ public final class GuestInspector {
     public static GuestInspection inspect(GuestFiles guest) {
         GuestReader r = new GuestReader(guest);
         SystemdUnits units = new SystemdUnits(r);
+        InitServices init = new InitServices(r);
+        boolean sd = units.systemd();
         List<String> pythons = pythons(r);
         List<String> fstabSwapDevices = new ArrayList<>();
         List<GuestInspection.SwapEntry> swap = fstabSwap(r);
         swap.forEach(s -> fstabSwapDevices.add(s.device()));
         List<GuestInspection.PasswdEntry> users = passwd(r);
         return new GuestInspection(os(r), kernels(r), BootCmdline.inspect(r), swap, swapFiles(r, fstabSwapDevices),
-                units.firstInstalled("ssh.service", "sshd.service"),
+                sd ? units.firstInstalled("ssh.service", "sshd.service") : init.firstInstalled("sshd", "ssh"),
                 r.isFile("/usr/sbin/sshd") || r.isFile("/usr/bin/sshd"),
-                units.firstInstalled("walinuxagent.service", "waagent.service"),
+                sd ? units.firstInstalled("walinuxagent.service", "waagent.service")
+                        : init.firstInstalled("waagent", "walinuxagent"),
                 firstFile(r, "/usr/sbin/waagent", "/usr/bin/waagent", "/usr/local/sbin/waagent"),
                 waagentVersion(r, pythons), pythons, pyasn1(r, pythons), keyValues(r.text("/etc/waagent.conf")),
-                units.firstInstalled("cloud-init.service", "cloud-init-network.service", "cloud-init-main.service"),
+                sd ? units.firstInstalled("cloud-init.service", "cloud-init-network.service", "cloud-init-main.service")
+                        : init.firstInstalled("cloud-init", "cloud-init-local"),
                 r.isFile("/usr/bin/cloud-init") || r.isFile("/usr/local/bin/cloud-init"),
                 cloudInitVersion(r, pythons), r.exists("/etc/cloud/cloud-init.disabled"),
-                units.firstInstalled("NetworkManager.service"), modprobeRules(r), dhcpClients(r, units), users,
+                sd ? units.firstInstalled("NetworkManager.service") : init.firstInstalled("NetworkManager"),
+                modprobeRules(r), dhcpClients(r, units), users,
                 rootPassword(r), authorizedKeys(r, users), historyFiles(r, users), sshHostKeys(r),
                 r.text("/etc/machine-id").map(String::trim).orElse(null),
                 r.text("/etc/hostname").map(String::trim).orElse(null), agentState(r), dhcpLeases(r),
@@ -52,23 +57,7 @@ public final class GuestInspector {
     // ------------------------------------------------------------------ identity and kernels
 
     static GuestInspection.OsInfo os(GuestReader r) {
-        for (String f : List.of("/etc/os-release", "/usr/lib/os-release")) {
-            Optional<String> t = r.text(f);
-            if (t.isPresent()) {
-                Map<String, String> kv = keyValues(t);
-                String id = unquote(kv.getOrDefault("ID", "linux"));
-                List<String> like = List.of(unquote(kv.getOrDefault("ID_LIKE", "")).split("\\s+"));
-                return new GuestInspection.OsInfo(id, like.stream().filter(s -> !s.isEmpty()).toList(),
-                        unquote(kv.getOrDefault("VERSION_ID", "")), unquote(kv.getOrDefault("PRETTY_NAME", "")), f);
-            }
-        }
-        Optional<String> rh = r.text("/etc/redhat-release");
-        if (rh.isPresent()) {
-            Matcher m = Pattern.compile("release (\\d+(?:\\.\\d+)?)").matcher(rh.get());
-            return new GuestInspection.OsInfo("rhel", List.of("fedora"), m.find() ? m.group(1) : "",
-                    rh.get().trim(), "/etc/redhat-release");
-        }
-        return new GuestInspection.OsInfo("unknown", List.of(), "", "", null);
+        return OsIdentity.read(r);
     }
 
     public static List<GuestInspection.KernelInfo> kernels(GuestReader r) {

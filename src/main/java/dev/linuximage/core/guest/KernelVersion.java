@@ -50,18 +50,18 @@ public final class KernelVersion {
     }
 
     /**
-     * KERNEL-NUMA: kernels before 2.6.37 need {@code numa=off}; on Red Hat-family systems the NUMA fix was
-     * back-ported, so only kernels before 2.6.32-504 need it. An unparsable release never needs it.
+     * KERNEL-NUMA (catalogue "Kernel"; the seeds' "kernels older than 2.6.37 do not support NUMA on Hyper-V", fixed
+     * in RHEL 6.6's kernel-2.6.32-504): a kernel before 2.6.37 needs {@code numa=off}, except a Red Hat-built 2.6.32
+     * kernel from build 504 on (the fix was back-ported). A kernel counts as Red Hat-built on a Red Hat-family guest
+     * or when its release carries an {@code .el} tag ({@code 2.6.32-754.el6.x86_64}). An unparsable release never
+     * needs it.
      */
     public static boolean needsNumaOff(String release, boolean redHatFamily) {
         List<Integer> b = base(release);
-        if (b.isEmpty()) {
+        if (b.isEmpty() || compare(b, List.of(2, 6, 37)) >= 0) {
             return false;
         }
-        if (redHatFamily) {
-            int c = compare(b, List.of(2, 6, 32));
-            return c < 0 || (c == 0 && build(release) >= 0 && build(release) < 504);
-        }
-        return compare(b, List.of(2, 6, 37)) < 0;
+        boolean redHatBuilt = redHatFamily || release.matches(".*\\.el\\d.*");
+        return !(redHatBuilt && compare(b, List.of(2, 6, 32)) == 0 && build(release) >= 504);
     }
 }

@@ -15,11 +15,14 @@ import java.util.List;
  * @param removeUsers         user accounts to delete when generalizing (DEPROVISION-USERS)
  * @param cloudInitSwapDropIn write the opt-in cloud-init swap drop-in (CLOUDINIT-SWAP)
  * @param maxDiskSizeBytes    DISK-MAXSIZE limit in bytes (default 1023 GiB)
+ * @param allowUnknown        requirement IDs whose {@code Unknown} the user accepts: an Unknown on any other
+ *                            required item makes {@code check}/{@code prepare} not compliant (catalogue, "Every
+ *                            check reports one of")
  */
 public record PatchOptions(ImageKind imageKind, Provisioning provisioning, int resourceDiskSwapMiB,
                            boolean hyperVDrivers, List<String> kernelArgsAdd, List<String> kernelArgsRemove,
                            boolean keepCrashkernel, List<String> removeUsers, boolean cloudInitSwapDropIn,
-                           long maxDiskSizeBytes) {
+                           long maxDiskSizeBytes, List<String> allowUnknown) {
 
     /** 1023 GiB: the documents' limit for an uploaded VHD. */
     public static final long DEFAULT_MAX_DISK_SIZE = 1023L << 30;
@@ -39,6 +42,12 @@ public record PatchOptions(ImageKind imageKind, Provisioning provisioning, int r
         kernelArgsAdd = List.copyOf(kernelArgsAdd == null ? List.of() : kernelArgsAdd);
         kernelArgsRemove = List.copyOf(kernelArgsRemove == null ? List.of() : kernelArgsRemove);
         removeUsers = List.copyOf(removeUsers == null ? List.of() : removeUsers);
+        allowUnknown = List.copyOf(allowUnknown == null ? List.of() : allowUnknown);
+        for (String id : allowUnknown) {
+            if (!REQUIREMENT_ID.matcher(id).matches()) {
+                throw new IllegalArgumentException("allowUnknown: '" + id + "' is not a requirement ID");
+            }
+        }
         for (String u : removeUsers) {
             if (!USER_NAME.matcher(u).matches() || u.equals("root")) {
                 throw new IllegalArgumentException("removeUsers: '" + u + "' is not a removable user name");
@@ -55,6 +64,18 @@ public record PatchOptions(ImageKind imageKind, Provisioning provisioning, int r
             }
         }
     }
+
+    /** Without {@code allowUnknown} (every Unknown on a required item counts against compliance). */
+    public PatchOptions(ImageKind imageKind, Provisioning provisioning, int resourceDiskSwapMiB, boolean hyperVDrivers,
+                        List<String> kernelArgsAdd, List<String> kernelArgsRemove, boolean keepCrashkernel,
+                        List<String> removeUsers, boolean cloudInitSwapDropIn, long maxDiskSizeBytes) {
+        this(imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd, kernelArgsRemove,
+                keepCrashkernel, removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, List.of());
+    }
+
+    /** A catalogue requirement ID's shape ({@code KERNEL-NUMA}); membership is checked where the catalogue is known. */
+    public static final java.util.regex.Pattern REQUIREMENT_ID =
+            java.util.regex.Pattern.compile("[A-Z][A-Z0-9]*(-[A-Z0-9]+){1,5}");
 
     /** A user name as useradd accepts it (no path characters: it also names a home directory). */
     static final java.util.regex.Pattern USER_NAME = java.util.regex.Pattern.compile("[a-z_][a-z0-9_.-]{0,31}\\$?");
@@ -73,26 +94,31 @@ public record PatchOptions(ImageKind imageKind, Provisioning provisioning, int r
 
     public PatchOptions withImageKind(ImageKind v) {
         return new PatchOptions(v, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd, kernelArgsRemove,
-                keepCrashkernel, removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes);
+                keepCrashkernel, removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, allowUnknown);
     }
 
     public PatchOptions withProvisioning(Provisioning v) {
         return new PatchOptions(imageKind, v, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd, kernelArgsRemove,
-                keepCrashkernel, removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes);
+                keepCrashkernel, removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, allowUnknown);
     }
 
     public PatchOptions withRemoveUsers(List<String> v) {
         return new PatchOptions(imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd,
-                kernelArgsRemove, keepCrashkernel, v, cloudInitSwapDropIn, maxDiskSizeBytes);
+                kernelArgsRemove, keepCrashkernel, v, cloudInitSwapDropIn, maxDiskSizeBytes, allowUnknown);
     }
 
     public PatchOptions withCloudInitSwapDropIn(boolean v) {
         return new PatchOptions(imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd,
-                kernelArgsRemove, keepCrashkernel, removeUsers, v, maxDiskSizeBytes);
+                kernelArgsRemove, keepCrashkernel, removeUsers, v, maxDiskSizeBytes, allowUnknown);
     }
 
     public PatchOptions withKernelArgs(List<String> add, List<String> remove, boolean keepCrash) {
         return new PatchOptions(imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, add, remove, keepCrash,
-                removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes);
+                removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, allowUnknown);
+    }
+
+    public PatchOptions withAllowUnknown(List<String> v) {
+        return new PatchOptions(imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd,
+                kernelArgsRemove, keepCrashkernel, removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, v);
     }
 }

@@ -7,11 +7,21 @@ import java.util.List;
  * merge with {@link #overriddenBy}; {@link #toOptions} fills the rest with {@link PatchOptions#defaults()}.
  *
  * @param mode the manifest's {@code spec.mode} as written (e.g. {@code Prepare}, {@code Check}); informational here
+ * @param allowUnknown requirement IDs whose Unknown is accepted ({@code spec.guest.allowUnknown}, {@code --allow-unknown})
  */
 public record PatchSettings(String mode, ImageKind imageKind, Provisioning provisioning, Integer resourceDiskSwapMiB,
                             Boolean hyperVDrivers, List<String> kernelArgsAdd, List<String> kernelArgsRemove,
                             Boolean keepCrashkernel, List<String> removeUsers, Boolean cloudInitSwapDropIn,
-                            Long maxDiskSizeBytes) {
+                            Long maxDiskSizeBytes, List<String> allowUnknown) {
+
+    /** Without {@code allowUnknown}. */
+    public PatchSettings(String mode, ImageKind imageKind, Provisioning provisioning, Integer resourceDiskSwapMiB,
+                         Boolean hyperVDrivers, List<String> kernelArgsAdd, List<String> kernelArgsRemove,
+                         Boolean keepCrashkernel, List<String> removeUsers, Boolean cloudInitSwapDropIn,
+                         Long maxDiskSizeBytes) {
+        this(mode, imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd, kernelArgsRemove,
+                keepCrashkernel, removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, null);
+    }
 
     public static PatchSettings empty() {
         return new PatchSettings(null, null, null, null, null, null, null, null, null, null, null);
@@ -23,7 +33,8 @@ public record PatchSettings(String mode, ImageKind imageKind, Provisioning provi
                 pick(o.resourceDiskSwapMiB, resourceDiskSwapMiB), pick(o.hyperVDrivers, hyperVDrivers),
                 pick(o.kernelArgsAdd, kernelArgsAdd), pick(o.kernelArgsRemove, kernelArgsRemove),
                 pick(o.keepCrashkernel, keepCrashkernel), pick(o.removeUsers, removeUsers),
-                pick(o.cloudInitSwapDropIn, cloudInitSwapDropIn), pick(o.maxDiskSizeBytes, maxDiskSizeBytes));
+                pick(o.cloudInitSwapDropIn, cloudInitSwapDropIn), pick(o.maxDiskSizeBytes, maxDiskSizeBytes),
+                pick(o.allowUnknown, allowUnknown));
     }
 
     private static <T> T pick(T a, T b) {
@@ -37,7 +48,8 @@ public record PatchSettings(String mode, ImageKind imageKind, Provisioning provi
                     pick(resourceDiskSwapMiB, d.resourceDiskSwapMiB()), pick(hyperVDrivers, d.hyperVDrivers()),
                     pick(kernelArgsAdd, d.kernelArgsAdd()), pick(kernelArgsRemove, d.kernelArgsRemove()),
                     pick(keepCrashkernel, d.keepCrashkernel()), pick(removeUsers, d.removeUsers()),
-                    pick(cloudInitSwapDropIn, d.cloudInitSwapDropIn()), pick(maxDiskSizeBytes, d.maxDiskSizeBytes()));
+                    pick(cloudInitSwapDropIn, d.cloudInitSwapDropIn()), pick(maxDiskSizeBytes, d.maxDiskSizeBytes()),
+                    pick(allowUnknown, d.allowUnknown()));
         } catch (IllegalArgumentException e) {
             throw new PatchSpecException("options", e.getMessage());
         }

@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
  * spec.guest.kernelArgs.add / remove    lists of kernel arguments
  * spec.guest.kernelArgs.keepCrashkernel boolean
  * spec.guest.deprovision.removeUsers    list of user names
+ * spec.guest.allowUnknown               list of requirement IDs whose Unknown is accepted
  * </pre>
  * Unknown fields are ignored (the CRD may grow); a wrong type or value is a {@link PatchSpecException} naming the field.
  */
@@ -96,7 +97,8 @@ public final class PatchSpecReader {
         if (users != null && users.contains("root")) {
             throw new PatchSpecException("spec.guest.deprovision.removeUsers", "'root' cannot be removed");
         }
-        return new PatchSettings(mode, kindValue, prov, swap, hv, add, remove, keep, users, ciSwap, maxSize);
+        List<String> allow = list(guest, "allowUnknown", "spec.guest.allowUnknown", PatchOptions.REQUIREMENT_ID);
+        return new PatchSettings(mode, kindValue, prov, swap, hv, add, remove, keep, users, ciSwap, maxSize, allow);
     }
 
     private static JsonNode object(JsonNode parent, String name, String field) {

@@ -18,6 +18,7 @@ public final class ServicePatch {
     public static void apply(GuestEditor ed, GuestInspection g, PatchOptions o) throws IOException {
         SystemdUnits units = new SystemdUnits(ed.reader());
         if (!g.systemd()) {
+            applyInitScripts(ed, g, o);
             return;
         }
         if (g.ssh().installed() && !g.ssh().enabled()) {
@@ -35,6 +36,42 @@ public final class ServicePatch {
                 SystemdUnits.UnitState s = units.state(u);
                 if (s.installed() && !s.enabled()) {
                     units.enable(ed, "AGENT-PRESENT", u);
+                }
+            }
+            ed.delete("AGENT-PRESENT", CLOUD_INIT_DISABLED);
+        }
+    }
+
+    /**
+     * OpenRC cloud-init services and the runlevel each belongs to, as Alpine's {@code setup-cloud-init} adds them:
+     * {@code cloud-init-local} in {@code boot}, the other stages in {@code default}. The same four names are the
+     * SysV scripts of cloud-init's sysvinit packaging (RHEL 6).
+     */
+    public static final List<String[]> CLOUD_INIT_SCRIPTS = List.of(new String[] {"cloud-init-local", "boot"},
+            new String[] {"cloud-init", "default"}, new String[] {"cloud-config", "default"},
+            new String[] {"cloud-final", "default"});
+
+    /** SSH-SERVER and AGENT-PRESENT on OpenRC and SysV guests ({@link InitServices}). */
+    static void applyInitScripts(GuestEditor ed, GuestInspection g, PatchOptions o) throws IOException {
+        InitServices init = new InitServices(ed.reader());
+        if (init.kind() != InitServices.Kind.OPENRC && init.kind() != InitServices.Kind.SYSV) {
+            return;
+        }
+        if (g.ssh().installed() && !g.ssh().enabled()) {
+            init.enable(ed, "SSH-SERVER", g.ssh().name(), "default");
+        }
+        if (o.provisioning() == Provisioning.None) {
+            return;
+        }
+        boolean wantAgent = o.provisioning() == Provisioning.WALinuxAgent || o.generalized();
+        if (g.waagentUnit().installed() && !g.waagentUnit().enabled() && wantAgent) {
+            init.enable(ed, "AGENT-PRESENT", g.waagentUnit().name(), "default");
+        }
+        if (o.provisioning() == Provisioning.CloudInit && g.cloudInitInstalled()) {
+            for (String[] svc : CLOUD_INIT_SCRIPTS) {
+                SystemdUnits.UnitState s = init.state(svc[0]);
+                if (s.installed() && !s.enabled()) {
+                    init.enable(ed, "AGENT-PRESENT", svc[0], svc[1]);
                 }
             }
             ed.delete("AGENT-PRESENT", CLOUD_INIT_DISABLED);

@@ -15,16 +15,29 @@ import java.util.List;
  * @param provisioning {@code CloudInit}, {@code WALinuxAgent} or {@code None}
  * @param gen1         boots as Hyper-V Gen1 (null = unknown)
  * @param gen2         boots as Hyper-V Gen2 (null = unknown)
+ * @param unknownTolerated requirement IDs whose {@code Unknown} does not make the image non-compliant: advisory
+ *                     items (repair "none: warn" or opt-in) and those the user allowed ({@code --allow-unknown},
+ *                     {@code spec.guest.allowUnknown})
  */
 public record ComplianceReport(String schema, String mode, String subject, Instant generatedAt, GuestIdentity guest,
                                String imageKind, String provisioning, Boolean gen1, Boolean gen2,
-                               List<Finding> findings, List<ReportChange> changes, List<String> errors) {
+                               List<Finding> findings, List<ReportChange> changes, List<String> errors,
+                               List<String> unknownTolerated) {
     public static final String SCHEMA = "linuximage.dev/report/v1";
 
     public ComplianceReport {
         findings = List.copyOf(findings);
         changes = List.copyOf(changes == null ? List.of() : changes);
         errors = List.copyOf(errors == null ? List.of() : errors);
+        unknownTolerated = List.copyOf(unknownTolerated == null ? List.of() : unknownTolerated);
+    }
+
+    /** Strict: no Unknown is tolerated. */
+    public ComplianceReport(String schema, String mode, String subject, Instant generatedAt, GuestIdentity guest,
+                            String imageKind, String provisioning, Boolean gen1, Boolean gen2, List<Finding> findings,
+                            List<ReportChange> changes, List<String> errors) {
+        this(schema, mode, subject, generatedAt, guest, imageKind, provisioning, gen1, gen2, findings, changes, errors,
+                List.of());
     }
 
     /** The guest's identity as reported. */
@@ -35,10 +48,10 @@ public record ComplianceReport(String schema, String mode, String subject, Insta
     }
 
     public ComplianceSummary summary() {
-        return ComplianceSummary.of(findings);
+        return ComplianceSummary.of(findings, unknownTolerated);
     }
 
-    /** No finding failed (Warn and Unknown do not make an image non-compliant). */
+    /** No finding failed, and no Unknown outside {@link #unknownTolerated} (Warn does not count against it). */
     public boolean compliant() {
         return summary().compliant();
     }

@@ -39,6 +39,8 @@ public final class ReportJson {
         gen.put("gen1", r.gen1());
         gen.put("gen2", r.gen2());
         o.set("summary", summaryNode(r.summary(), Integer.MAX_VALUE));
+        ArrayNode tol = o.putArray("unknownTolerated");
+        r.unknownTolerated().forEach(tol::add);
         ArrayNode fs = o.putArray("findings");
         r.findings().forEach(f -> fs.add(finding(f, Integer.MAX_VALUE)));
         ArrayNode cs = o.putArray("changes");

@@ -233,6 +233,9 @@ public final class JobFactory {
         if (g.getDeprovision() != null && g.getDeprovision().getRemoveUsers() != null) {
             g.getDeprovision().getRemoveUsers().forEach(u -> { a.add("--remove-user"); a.add(u); });
         }
+        if (g.getAllowUnknown() != null) {
+            g.getAllowUnknown().forEach(id -> { a.add("--allow-unknown"); a.add(id); });
+        }
     }
 
     /** The file name the credential gets in the pod: the flag says what it is, the file name matches it. */

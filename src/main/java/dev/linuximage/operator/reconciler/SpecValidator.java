@@ -23,6 +23,7 @@ public final class SpecValidator {
     private static final Pattern UUID = Pattern.compile(Patterns.UUID);
     private static final Pattern TOKEN = Pattern.compile("^[^\\s\"']{1,256}$");
     private static final Pattern USER = Pattern.compile("^[a-z_][a-z0-9_-]{0,31}$");
+    private static final Pattern REQUIREMENT_ID = Pattern.compile("^[A-Z][A-Z0-9]*(-[A-Z0-9]+){1,5}$");
 
     private SpecValidator() {
     }
@@ -66,6 +67,8 @@ public final class SpecValidator {
                 tokens(v, "spec.guest.deprovision.removeUsers",
                         spec.getGuest().getDeprovision().getRemoveUsers(), USER);
             }
+            // same rule as the CRD's: requirement IDs such as BOOT-GENERATION (the core checks the catalogue)
+            tokens(v, "spec.guest.allowUnknown", spec.getGuest().getAllowUnknown(), REQUIREMENT_ID);
         }
         return v;
     }

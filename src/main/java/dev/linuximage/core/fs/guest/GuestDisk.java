@@ -25,7 +25,7 @@ import java.util.Set;
 
 /**
  * {@link GuestFiles} over a disk: partitions and logical volumes are probed, the root file system is the one holding
- * {@code /etc/fstab} and an os-release file, and the guest's own fstab assembles the namespace.
+ * {@code /etc/fstab} and a release file ({@link #RELEASE_FILES}), and the guest's own fstab assembles the namespace.
  *
  * <p>Path resolution is done here, component by component, never by the host: {@code ..} stops at the guest root,
  * absolute symlink targets restart at the guest root, more than {@value #MAX_LINKS} symlinks in one resolution is a
@@ -82,8 +82,7 @@ public final class GuestDisk implements GuestFiles {
             try {
                 GuestDisk probe = new GuestDisk(scan, GuestOptions.readOnly(), new ChangeLog(), v.name());
                 probe.mounts.put("/", fs);
-                root = probe.lstat("/etc/fstab").isPresent() && (probe.lstat("/etc/os-release").isPresent()
-                        || probe.lstat("/usr/lib/os-release").isPresent());
+                root = probe.lstat("/etc/fstab").isPresent() && hasReleaseFile(probe);
             } finally {
                 fs.close();
             }
@@ -95,8 +94,25 @@ public final class GuestDisk implements GuestFiles {
                 return g;
             }
         }
-        throw new GuestPathException("/", "no file system on this disk holds /etc/fstab and an os-release file "
+        throw new GuestPathException("/", "no file system on this disk holds /etc/fstab and a release file "
                 + "(volumes: " + describe(scan) + (problems.isEmpty() ? "" : "; problems: " + problems) + ")");
+    }
+
+    /**
+     * Files that identify a Linux root file system: os-release(5), and the release files of distributions older than
+     * it (RHEL/CentOS 6 have only {@code /etc/redhat-release}, SLES 11 {@code /etc/SuSE-release}).
+     */
+    static final List<String> RELEASE_FILES = List.of("/etc/os-release", "/usr/lib/os-release", "/etc/redhat-release",
+            "/etc/system-release", "/etc/SuSE-release", "/etc/lsb-release", "/etc/alpine-release", "/etc/arch-release",
+            "/etc/debian_version");
+
+    private static boolean hasReleaseFile(GuestDisk probe) throws IOException {
+        for (String f : RELEASE_FILES) {
+            if (probe.lstat(f).isPresent()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Opens one volume as the guest root without reading any fstab ({@code --partition N}, {@code --fs DEV}). */

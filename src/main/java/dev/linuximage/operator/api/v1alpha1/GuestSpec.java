@@ -5,6 +5,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+import java.util.List;
 
 /** What the patched guest must look like (shared/AZURE-REQUIREMENTS.md). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -37,6 +41,21 @@ public class GuestSpec {
 
     @JsonPropertyDescription("Deprovisioning of a Generalized image.")
     private DeprovisionSpec deprovision = new DeprovisionSpec();
+
+    @JsonPropertyDescription("Requirement IDs (e.g. BOOT-GENERATION) whose Unknown finding is accepted. Any other "
+            + "Unknown on a required item makes the image not compliant.")
+    @Size(max = 40)
+    @ValidationRule(value = "self.all(id, id.matches('^[A-Z][A-Z0-9]*(-[A-Z0-9]+){1,5}$'))",
+            message = "each entry is a requirement ID such as BOOT-GENERATION")
+    private List<String> allowUnknown;
+
+    public List<String> getAllowUnknown() {
+        return allowUnknown;
+    }
+
+    public void setAllowUnknown(List<String> allowUnknown) {
+        this.allowUnknown = allowUnknown;
+    }
 
     public ImageKind getImageKind() {
         return imageKind;
