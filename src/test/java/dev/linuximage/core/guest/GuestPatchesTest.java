@@ -82,7 +82,9 @@ class GuestPatchesTest {
 
         GuestTree d = GuestFixtures.debian(dir.resolve("d"));
         run(d, PatchOptions.defaults());
-        assertThat(d.read("/etc/waagent.conf")).contains("Provisioning.Agent=auto\n") // auto lets cloud-init provision
+        // the documents replace auto by cloud-init (auto defers to cloud-init only if waagent detects it at run time)
+        assertThat(d.read("/etc/waagent.conf")).contains("Provisioning.Agent=cloud-init\n")
+                .doesNotContain("Provisioning.Agent=auto")
                 .contains("ResourceDisk.Format=n\n").contains("ResourceDisk.EnableSwap=n\n")
                 .contains("# Format if unformatted.\n").contains("Logs.Verbose=n\n");
         GuestTree s = GuestFixtures.debian(dir.resolve("s"));
