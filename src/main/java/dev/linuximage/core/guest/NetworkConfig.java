@@ -271,8 +271,10 @@ public final class NetworkConfig {
                 String name = id;
                 String mac = null;
                 if (match != null && match.isObject()) {
-                    name = match.has("name") ? match.get("name").asText() : null;
+                    // the NIC's name at run time: match.name, else the set-name it gets, else the ID
                     mac = match.has("macaddress") ? match.get("macaddress").asText() : null;
+                    name = match.has("name") ? match.get("name").asText()
+                            : c.has("set-name") ? c.get("set-name").asText() : mac != null ? id : null;
                     if (name != null && name.contains("*")) {
                         name = glob(name, ETH0) ? null : name;
                     }

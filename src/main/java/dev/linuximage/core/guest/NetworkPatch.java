@@ -72,7 +72,8 @@ public final class NetworkPatch {
     public static Set<String> distinctKeys(List<NetworkConfig.Profile> stale) {
         Set<String> keys = new LinkedHashSet<>();
         for (NetworkConfig.Profile p : stale) {
-            keys.add(p.mac() != null ? p.mac().toLowerCase(java.util.Locale.ROOT) : p.name());
+            // one NIC may be named in one file and matched by MAC in another: the name is the key when there is one
+            keys.add(p.name() != null ? p.name() : p.mac().toLowerCase(java.util.Locale.ROOT));
         }
         return keys;
     }
