@@ -93,6 +93,18 @@ final class NetworkChecks {
         }
         String stacks = String.join(", ", nc.activeStacks().stream().map(s -> s.stack().name()).toList());
         if (nc.eth0Dhcp()) {
+            // ifupdown and the old network-scripts run an external DHCP client; the other stacks carry their own
+            boolean external = nc.profiles().stream().filter(p -> p.matchesEth0() && p.dhcp() && p.autostart())
+                    .allMatch(p -> p.stack() == NetworkConfig.Stack.IFUPDOWN
+                            || p.stack() == NetworkConfig.Stack.NETWORK_SCRIPTS)
+                    && !(nc.active(NetworkConfig.Stack.NETWORKMANAGER) && nc.nmAutoDefault());
+            List<String> clients = c.guest().dhcpClients().stream()
+                    .filter(p -> p.matches(".*/(dhclient|dhcpcd|udhcpc)$")).toList();
+            if (external && clients.isEmpty()) {
+                return F.fail(id, "eth0 is configured for DHCP by " + stacks + ", but no DHCP client program "
+                        + "(dhclient, dhcpcd, udhcpc) is installed for it to run.", F.cap(ev, 30),
+                        "install the distribution's DHCP client (isc-dhcp-client or dhcpcd)");
+            }
             boolean viaDefault = nc.profiles().stream().noneMatch(p -> p.matchesEth0() && p.dhcp() && p.autostart());
             return F.pass(id, viaDefault
                     ? "NetworkManager brings eth0 up with its automatic DHCP connection (no stored profile for it)."

@@ -262,6 +262,17 @@ class NetworkPatchTest {
     }
 
     @Test
+    void ifupdownWithoutADhcpClientProgramFails(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        prepare(t, NO_AGENT);
+        assertThat(audit(t, NO_AGENT).finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Pass);
+        Files.delete(t.root().resolve("usr/sbin/dhclient"));
+        ComplianceReport r = audit(t, NO_AGENT);
+        assertThat(r.finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fail);
+        assertThat(r.finding("NOAGENT-DHCP").repair()).contains("isc-dhcp-client");
+    }
+
+    @Test
     void archNetworkdProfileForEnp1s0WasAFalsePass(@TempDir Path dir) throws Exception {
         GuestTree t = NetworkFixtures.arch(dir, "Name=enp1s0");
         assertThat(audit(t, NO_AGENT).finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fail);
