@@ -184,7 +184,7 @@ public final class NetworkConfig {
         stacks.add(new StackUse(Stack.IFUPDOWN, ifupdown, r.isFile(INTERFACES)
                 ? INTERFACES + "; " + unitEvidence(units, "networking.service") : INTERFACES + " absent"));
         if (ifupdown) {
-            readInterfaces(r, INTERFACES, profiles, 0);
+            readInterfaces(r, INTERFACES, profiles, 0, new int[]{MAX_INCLUDES});
         }
 
         boolean wicked = enabled(units, "wicked.service");
@@ -316,6 +316,7 @@ public final class NetworkConfig {
 
     private static void readNetworkd(GuestReader r, List<Profile> out, List<String> problems) {
         List<Profile> found = new ArrayList<>();
+        boolean eth0Taken = false;
         for (String f : networkdFiles(r)) {
             Optional<String> t = r.text(f);
             if (t.isEmpty()) {
@@ -356,8 +357,14 @@ public final class NetworkConfig {
                     .contains(dhcpVal.toLowerCase(Locale.ROOT));
             boolean stat = !dhcp && (value(net, "Address") != null || !ini.getOrDefault("Address", List.of())
                     .isEmpty());
-            found.add(new Profile(Stack.NETWORKD, f, line, name, mac, dhcp, stat, true,
-                    mac != null || predictable(name)));
+            Profile p = new Profile(Stack.NETWORKD, f, line, name, mac, dhcp, stat, true,
+                    mac != null || predictable(name));
+            // systemd.network(5): the first file in name order whose [Match] fits a link configures it
+            if (p.matchesEth0() && eth0Taken) {
+                continue;
+            }
+            eth0Taken |= p.matchesEth0();
+            found.add(p);
         }
         out.addAll(found);
     }
@@ -467,9 +474,15 @@ public final class NetworkConfig {
 
     // ------------------------------------------------------------------ ifupdown
 
-    private static void readInterfaces(GuestReader r, String file, List<Profile> out, int depth) {
+    /** ifupdown files read at most (a {@code source} glob including itself would otherwise fan out). */
+    static final int MAX_INCLUDES = 256;
+
+    private static void readInterfaces(GuestReader r, String file, List<Profile> out, int depth, int[] budget) {
+        if (depth > 4 || --budget[0] < 0) {
+            return;
+        }
         Optional<String> t = r.text(file);
-        if (t.isEmpty() || depth > 4) {
+        if (t.isEmpty()) {
             return;
         }
         List<String> lines = GuestReader.lines(t.get());
@@ -494,7 +507,7 @@ public final class NetworkConfig {
                 case "source" -> {
                     if (f.length >= 2) {
                         for (String inc : expand(r, f[1], file)) {
-                            readInterfaces(r, inc, out, depth + 1);
+                            readInterfaces(r, inc, out, depth + 1, budget);
                         }
                     }
                 }
@@ -503,7 +516,7 @@ public final class NetworkConfig {
                         String d = f[1].startsWith("/") ? f[1] : parent(file) + "/" + f[1];
                         // interfaces(5): only names of letters, digits, underscores and hyphens
                         for (String inc : r.paths(d, n -> n.matches("[A-Za-z0-9_-]+"))) {
-                            readInterfaces(r, inc, out, depth + 1);
+                            readInterfaces(r, inc, out, depth + 1, budget);
                         }
                     }
                 }

@@ -296,6 +296,28 @@ class NetworkPatchTest {
     }
 
     @Test
+    void networkdAppliesTheFirstMatchingFileOnly(@TempDir Path dir) throws Exception {
+        GuestTree t = NetworkFixtures.arch(dir, "Name=eth0");
+        t.file("/etc/systemd/network/30-static.network", "[Match]\nName=eth0\n\n[Network]\nAddress=10.0.0.5/24\n");
+        assertThat(network(t).eth0Dhcp()).isTrue(); // 20-wired.network (DHCP) wins over 30-static.network
+        t.file("/etc/systemd/network/10-static.network", "[Match]\nName=eth*\n\n[Network]\nAddress=10.0.0.5/24\n");
+        assertThat(network(t).eth0Dhcp()).isFalse();
+        assertThat(audit(t, NO_AGENT).finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fail);
+    }
+
+    @Test
+    void selfIncludingInterfacesFilesAreBounded(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        for (int i = 0; i < 40; i++) {
+            t.file("/etc/network/interfaces.d/f" + i, "source /etc/network/interfaces.d/*\n");
+        }
+        long start = System.nanoTime();
+        NetworkConfig nc = network(t);
+        assertThat(System.nanoTime() - start).isLessThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(20));
+        assertThat(nc.profiles()).extracting(NetworkConfig.Profile::name).contains("enp1s0");
+    }
+
+    @Test
     void twoConfiguredNicsAreLeftForTheUser(@TempDir Path dir) throws Exception {
         GuestTree t = NetworkFixtures.arch(dir, "Name=enp1s0");
         t.file("/etc/systemd/network/21-second.network", "[Match]\nName=enp2s0\n\n[Network]\nDHCP=yes\n");
