@@ -256,8 +256,34 @@ public final class GuestFixtures {
         t.file("/home/builder/.ssh/authorized_keys", "ssh-ed25519 AAAAC3Nza builder@laptop\n", "rw-------");
         t.file("/home/builder/.ssh/id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nCCCC\n-----END OPENSSH PRIVATE KEY-----\n", "rw-------");
         t.file("/mnt/resource/swapfile", "stale swap", "rw-------");
+        // networking as Debian's installer leaves it on a KVM guest (ifupdown, predictable name, DHCP)
+        t.file("/etc/network/interfaces", DEBIAN_INTERFACES);
+        t.dir("/etc/network/interfaces.d");
+        t.file("/usr/lib/systemd/system/networking.service", unit("Raise network interfaces",
+                "/sbin/ifup -a --read-environment", "WantedBy=multi-user.target network-online.target"));
+        t.link("/etc/systemd/system/multi-user.target.wants/networking.service",
+                "/lib/systemd/system/networking.service");
+        t.link("/etc/systemd/system/network-online.target.wants/networking.service",
+                "/lib/systemd/system/networking.service");
+        t.file("/usr/sbin/ifup", "elf", "rwxr-xr-x");
         return t;
     }
+
+    /** /etc/network/interfaces as the Debian 12 installer writes it for a virtio NIC. */
+    public static final String DEBIAN_INTERFACES = """
+            # This file describes the network interfaces available on your system
+            # and how to activate them. For more information, see interfaces(5).
+
+            source /etc/network/interfaces.d/*
+
+            # The loopback network interface
+            auto lo
+            iface lo inet loopback
+
+            # The primary network interface
+            allow-hotplug enp1s0
+            iface enp1s0 inet dhcp
+            """;
 
     static byte[] grubenv(Map<String, String> vars) {
         return GrubEnv.format(vars);

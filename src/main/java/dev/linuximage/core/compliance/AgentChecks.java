@@ -109,6 +109,10 @@ final class AgentChecks {
                 return F.fail(id, "waagent is installed but not enabled at boot.", ev,
                         "enable " + g.waagentUnit().realName());
             }
+            Finding py = python(c, ev);
+            if (py != null) {
+                return py;
+            }
             if (g.waagentVersion() != null
                     && KernelVersion.compare(KernelVersion.base(g.waagentVersion()), MIN_WAAGENT) < 0) {
                 ev.add(F.ev("azurelinuxagent/common/version.py", g.waagentVersion()));
@@ -136,6 +140,76 @@ final class AgentChecks {
         }
         return F.pass(id, "cloud-init " + (g.cloudInitVersion() == null ? "" : g.cloudInitVersion() + " ")
                 + "is installed and enabled.", ev);
+    }
+
+    private static final java.util.regex.Pattern PY_NAME =
+            java.util.regex.Pattern.compile("^python(\\d+)(?:\\.(\\d+))?$");
+
+    /**
+     * The documents' waagent prerequisites: Python 2.6 or later and the pyasn1 module. The interpreter is the one
+     * waagent's {@code #!} line names (following {@code env} and symlinks such as python3 -> python3.11); pyasn1 must
+     * be in a library directory of that Python ({@code /usr/lib/python3/dist-packages} on Debian,
+     * {@code /usr/lib/python3.N/site-packages} on Red Hat and SUSE). Returns null when both are met (evidence added).
+     */
+    static Finding python(CheckContext c, List<Evidence> ev) {
+        String id = "AGENT-PRESENT";
+        dev.linuximage.core.guest.GuestReader r = c.reader();
+        String bin = c.guest().waagentBinary();
+        String first = r.text(bin).map(t -> t.lines().findFirst().orElse("")).orElse("");
+        if (!first.startsWith("#!")) {
+            return null; // not a script (a frozen or wrapped agent): nothing to judge
+        }
+        String[] sh = first.substring(2).trim().split("\\s+");
+        String interp = sh[0];
+        if (interp.endsWith("/env") && sh.length > 1) {
+            String name = sh[1];
+            interp = java.util.stream.Stream.of("/usr/local/bin/", "/usr/bin/", "/bin/").map(d -> d + name)
+                    .filter(r::isFile).findFirst().orElse("/usr/bin/" + name);
+        }
+        if (!r.isFile(interp)) {
+            ev.add(F.ev(bin, 1, first));
+            return F.fail(id, "waagent runs with " + interp + ", which is not installed.", ev,
+                    "install the Python that " + bin + " names (Python 2.6 or later)");
+        }
+        // follow symlinks to the most specific name (python3 -> python3.11)
+        String resolved = interp;
+        for (int hop = 0; hop < 8; hop++) {
+            java.util.Optional<String> l = r.readLink(resolved);
+            if (l.isEmpty()) {
+                break;
+            }
+            String t = l.get();
+            resolved = t.startsWith("/") ? t : resolved.substring(0, resolved.lastIndexOf('/') + 1) + t;
+        }
+        java.util.regex.Matcher m = PY_NAME.matcher(dev.linuximage.core.guest.GuestReader.baseName(resolved));
+        if (!m.matches()) {
+            m = PY_NAME.matcher(dev.linuximage.core.guest.GuestReader.baseName(interp));
+        }
+        ev.add(F.ev(interp, resolved.equals(interp) ? "waagent's interpreter" : "waagent's interpreter -> "
+                + resolved));
+        if (m.matches()) {
+            int major = Integer.parseInt(m.group(1));
+            int minor = m.group(2) == null ? -1 : Integer.parseInt(m.group(2));
+            if (major < 2 || major == 2 && minor >= 0 && minor < 6) {
+                return F.fail(id, "waagent needs Python 2.6 or later; " + resolved + " is Python " + major + "."
+                        + minor + ".", ev, "install Python 2.6 or later (python3)");
+            }
+            String lib = "python" + major;
+            boolean pyasn1 = java.util.stream.Stream.of("/usr/lib", "/usr/lib64", "/usr/local/lib")
+                    .flatMap(base -> r.list(base).stream().map(e -> base + "/" + e.name()))
+                    .filter(d -> {
+                        String n = dev.linuximage.core.guest.GuestReader.baseName(d);
+                        return n.equals(lib) || n.startsWith(lib + ".") && (minor < 0 || n.equals(lib + "." + minor));
+                    })
+                    .flatMap(d -> java.util.stream.Stream.of(d + "/site-packages/pyasn1", d + "/dist-packages/pyasn1"))
+                    .anyMatch(r::isDir);
+            if (!pyasn1) {
+                return F.warn(id, "waagent is installed and enabled, but the pyasn1 module the documents list as "
+                        + "its prerequisite is not installed for " + resolved + ".", ev,
+                        "install the distribution's pyasn1 package for that Python (python3-pyasn1)");
+            }
+        }
+        return null;
     }
 
     static Finding networkManager(CheckContext c) {

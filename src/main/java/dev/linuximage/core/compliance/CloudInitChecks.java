@@ -27,17 +27,32 @@ final class CloudInitChecks {
         List<Evidence> problems = cc.problems().stream().map(p -> F.ev(p.substring(0, Math.max(0, p.indexOf(':'))),
                 p)).toList();
         List<Finding> out = new ArrayList<>();
-        out.add(cloudFinding(cc, problems, "CLOUDINIT-DATASOURCE", CloudInitPatch.datasourceOk(cc),
+        List<String> installer = CloudInitPatch.INSTALLER_LEFTOVERS.stream().filter(c.reader()::exists).toList();
+        Finding ds = cloudFinding(cc, problems, "CLOUDINIT-DATASOURCE", CloudInitPatch.datasourceOk(cc)
+                        && installer.isEmpty(),
                 "datasource_list is [ Azure ] and Azure.apply_network_config is False.",
-                "cloud-init does not use only the Azure datasource with apply_network_config False.",
-                "write " + CloudInitPatch.DATASOURCE_FILE,
+                installer.isEmpty() ? "cloud-init does not use only the Azure datasource with apply_network_config "
+                        + "False." : "the Ubuntu installer's leftovers override the datasource and/or disable "
+                        + "cloud-init's networking (they sort after " + CloudInitPatch.DATASOURCE_FILE + ").",
+                (installer.isEmpty() ? "" : "delete " + String.join(", ", installer) + "; ")
+                        + "write " + CloudInitPatch.DATASOURCE_FILE,
                 F.ev(CloudConfig.DIR, "datasource_list=" + cc.get("datasource_list") + ", apply_network_config="
-                        + cc.get("datasource", "Azure", "apply_network_config"))));
+                        + cc.get("datasource", "Azure", "apply_network_config") + ", network="
+                        + cc.get("network")));
+        if (!installer.isEmpty()) {
+            List<Evidence> ev = new ArrayList<>(ds.evidence());
+            installer.forEach(f -> ev.add(F.ev(f, "left by the installer (subiquity)")));
+            ds = new Finding(ds.id(), ds.status(), ds.message(), ev, ds.repair());
+        }
+        out.add(ds);
         out.add(cloudFinding(cc, problems, "CLOUDINIT-MOUNTS", CloudInitPatch.mountsOk(cc),
                 "cloud_init_modules runs disk_setup and mounts.",
-                "cloud_init_modules lacks disk_setup and/or mounts.",
-                "add disk_setup and mounts to cloud_init_modules in " + CloudConfig.MAIN,
-                F.ev(CloudConfig.MAIN, "cloud_init_modules=" + cc.modules("cloud_init_modules"))));
+                "disk_setup and mounts are not each listed once, in cloud_init_modules only.",
+                "list disk_setup and mounts once, in cloud_init_modules of " + CloudConfig.MAIN
+                        + " (and not in cloud_config_modules / cloud_final_modules)",
+                F.ev(CloudConfig.MAIN, "cloud_init_modules=" + cc.modules("cloud_init_modules")
+                        + ", cloud_config_modules=" + cc.modules("cloud_config_modules")
+                        + ", cloud_final_modules=" + cc.modules("cloud_final_modules"))));
         boolean swap = CloudInitPatch.swapOk(cc);
         if (swap || c.options().cloudInitSwapDropIn()) {
             out.add(cloudFinding(cc, problems, "CLOUDINIT-SWAP", swap,

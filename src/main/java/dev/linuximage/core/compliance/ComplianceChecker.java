@@ -18,7 +18,7 @@ public final class ComplianceChecker {
         all.addAll(DiskChecks.check(c));
         all.addAll(BootChecks.check(c));
         all.addAll(KernelChecks.check(c));
-        all.addAll(CmdlineChecks.check(c));
+        all.addAll(NetworkChecks.amendConsole(c, CmdlineChecks.check(c)));
         all.addAll(AgentChecks.check(c));
         all.addAll(CloudInitChecks.check(c));
         all.addAll(DeprovisionChecks.check(c));

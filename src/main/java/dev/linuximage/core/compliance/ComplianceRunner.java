@@ -49,7 +49,8 @@ public final class ComplianceRunner {
     /** Requirements whose repairs are done by another requirement's patch (one edit serves several IDs). */
     private static final Map<String, String> REPAIRED_BY = Map.of("CMDLINE-NOQUIET", "CMDLINE-CONSOLE",
             "KERNEL-NUMA", "CMDLINE-CONSOLE", "KERNEL-UDF", "KERNEL-VFAT", "KERNEL-VFAT", "KERNEL-UDF",
-            "DEPROVISION-SECRETS", "DEPROVISION-USERS", "AGENT-PRESENT", "NOAGENT-REPORT-READY");
+            "DEPROVISION-SECRETS", "DEPROVISION-USERS", "AGENT-PRESENT", "NOAGENT-REPORT-READY",
+            "NOAGENT-DHCP", "CMDLINE-CONSOLE");
 
     private ComplianceRunner() {
     }

@@ -21,12 +21,7 @@ final class NoAgentChecks {
             return ids.stream().map(id -> F.na(id, "Provisioning is " + c.options().provisioning() + ".")).toList();
         }
         List<Finding> out = new ArrayList<>();
-        List<String> dhcp = c.guest().dhcpClients();
-        out.add(dhcp.isEmpty()
-                ? F.fail("NOAGENT-DHCP", "No DHCP client (dhclient, NetworkManager, systemd-networkd, dhcpcd).",
-                List.of(), "install a DHCP client in the guest")
-                : F.pass("NOAGENT-DHCP", "A DHCP client is present.",
-                dhcp.stream().map(p -> F.ev(p, "present")).toList()));
+        out.add(NetworkChecks.dhcp(c));
         SystemdUnits.UnitState u = new SystemdUnits(c.reader()).state(NoAgentPatch.UNIT_NAME);
         boolean script = c.reader().isFile(NoAgentPatch.SCRIPT_PATH);
         boolean current = script && c.reader().text(NoAgentPatch.SCRIPT_PATH)

@@ -14,6 +14,16 @@ public final class CloudInitPatch {
     public static final String LOGGING_FILE = CloudConfig.DIR + "/05_logging.cfg";
     public static final String SWAP_FILE = CloudConfig.DIR + "/00-azure-swap.cfg";
     public static final String OUTPUT_LOG = "/var/log/cloud-init-output.log";
+    /**
+     * Ubuntu's installer (subiquity) leaves these behind: {@code 99-installer.cfg} (mode 0600: it carries the
+     * installer's user data) sets {@code datasource_list: [None]} with the install-time user data as NoCloud-like
+     * {@code datasource: None}, and sorts after {@code 91-azure_datasource.cfg}, so it wins the merge; the other sets
+     * {@code network: {config: disabled}}, so cloud-init never writes the first boot's network configuration. Both
+     * are listed in subiquity's own {@code /etc/cloud/clean.d/99-installer} hook: {@code cloud-init clean} deletes
+     * them when an image is generalized, and so does this patch.
+     */
+    public static final List<String> INSTALLER_LEFTOVERS = List.of(CloudConfig.DIR + "/99-installer.cfg",
+            CloudConfig.DIR + "/subiquity-disable-cloudinit-networking.cfg");
     static final String OUTPUT_LINE = "output: {all: '| tee -a " + OUTPUT_LOG + "'}";
 
     static final String DATASOURCE = """
@@ -68,9 +78,28 @@ public final class CloudInitPatch {
         return azure && noNet;
     }
 
+    /** The module lists cloud-init runs after the init stage. */
+    static final List<String> LATER_STAGES = List.of("cloud_config_modules", "cloud_final_modules");
+    static final List<String> INIT_STAGE_MODULES = List.of("disk_setup", "mounts");
+
+    /**
+     * {@code disk_setup} and {@code mounts} run once, in the init stage: the documents delete every
+     * {@code - mounts} / {@code - disk_setup} line of cloud.cfg and add them to {@code cloud_init_modules} (Red
+     * Hat's cloud.cfg lists {@code mounts} in {@code cloud_config_modules}).
+     */
     public static boolean mountsOk(CloudConfig c) {
         List<String> m = c.modules("cloud_init_modules");
-        return m.contains("mounts") && m.contains("disk_setup");
+        for (String mod : INIT_STAGE_MODULES) {
+            if (m.stream().filter(mod::equals).count() != 1) {
+                return false;
+            }
+            for (String later : LATER_STAGES) {
+                if (c.modules(later).contains(mod)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     public static boolean loggingOk(CloudConfig c) {
@@ -97,6 +126,9 @@ public final class CloudInitPatch {
         GuestReader r = ed.reader();
         if (!r.isFile(CloudConfig.MAIN)) {
             return; // cloud-init is not installed: AGENT-PRESENT reports it
+        }
+        for (String f : INSTALLER_LEFTOVERS) {
+            ed.delete("CLOUDINIT-DATASOURCE", f);
         }
         if (!datasourceOk(CloudConfig.read(r))) {
             ed.writeText("CLOUDINIT-DATASOURCE", DATASOURCE_FILE, DATASOURCE);
@@ -145,7 +177,7 @@ public final class CloudInitPatch {
      * item otherwise. Returns null when the list cannot be found (no edit is safer than replacing the defaults).
      */
     static String addModules(String text) {
-        List<String> lines = new ArrayList<>(GuestReader.lines(text));
+        List<String> lines = dropLaterAndDuplicates(GuestReader.lines(text));
         int start = -1;
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).matches("^cloud_init_modules\\s*:\\s*(#.*)?$")) {
@@ -190,8 +222,39 @@ public final class CloudInitPatch {
             lines.add(lastItem + 1, indent + "- mounts");
             lines.add(lastItem + 1, indent + "- disk_setup");
         } else {
-            return text;
+            String joined = String.join("\n", lines) + "\n";
+            return joined.equals(String.join("\n", GuestReader.lines(text)) + "\n") ? text : joined;
         }
         return String.join("\n", lines) + "\n";
+    }
+
+    /**
+     * Drops {@code disk_setup}/{@code mounts} items from the later-stage lists and repeated ones from
+     * {@code cloud_init_modules} (the first stays), so each runs once, in the init stage.
+     */
+    static List<String> dropLaterAndDuplicates(List<String> in) {
+        List<String> out = new ArrayList<>();
+        String list = null;
+        List<String> seen = new ArrayList<>();
+        for (String l : in) {
+            Matcher k = TOP_KEY.matcher(l);
+            if (k.matches()) {
+                list = k.group(1);
+            }
+            Matcher m = ITEM.matcher(l);
+            if (list != null && !k.matches() && m.matches() && INIT_STAGE_MODULES.contains(m.group(3))) {
+                if (LATER_STAGES.contains(list)) {
+                    continue;
+                }
+                if (list.equals("cloud_init_modules")) {
+                    if (seen.contains(m.group(3))) {
+                        continue;
+                    }
+                    seen.add(m.group(3));
+                }
+            }
+            out.add(l);
+        }
+        return out;
     }
 }

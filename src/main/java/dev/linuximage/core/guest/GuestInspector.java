@@ -340,6 +340,8 @@ public final class GuestInspector {
                 "/var/lib/dhcpcd")) {
             out.addAll(r.paths(d, n -> n.contains(".lease") || n.endsWith(".leases")));
         }
+        // wicked (SUSE) keeps leases as /var/lib/wicked/lease-<ifname>-<type>-<family>.xml
+        out.addAll(r.paths("/var/lib/wicked", n -> n.startsWith("lease-") && n.endsWith(".xml")));
         return out;
     }
 

@@ -44,6 +44,7 @@ public final class GuestPatcher {
         GuestInspection g = GuestInspector.inspect(guest);
         step(errors, HvDriverPatch.REQ, () -> HvDriverPatch.apply(ed, kernels, o, repair));
         step(errors, CmdlinePatch.REQ, () -> CmdlinePatch.apply(ed, g, o));
+        step(errors, NetworkPatch.REQ, () -> NetworkPatch.apply(ed, o));
         step(errors, SwapPatch.REQ, () -> SwapPatch.apply(ed, g));
         step(errors, "KERNEL-VFAT", () -> ModprobePatch.apply(ed, g));
         step(errors, "AGENT-PRESENT", () -> ServicePatch.apply(ed, g, o));

@@ -48,13 +48,16 @@ public final class WaagentConfPatch {
         return m;
     }
 
-    /** Whether a current value is acceptable ({@code auto} also lets cloud-init or waagent provision). */
+    /**
+     * Whether a current value is acceptable. {@code auto} passes for waagent provisioning only: the documents turn
+     * {@code auto} into {@code cloud-init} for cloud-init provisioning (their {@code sed} replaces it), because
+     * {@code auto} hands provisioning to cloud-init only when waagent detects cloud-init as enabled at run time.
+     */
     public static boolean acceptable(String key, String want, String have) {
         if (have == null) {
             return false;
         }
-        if (key.equals("Provisioning.Agent") && (want.equals("cloud-init") || want.equals("waagent"))
-                && have.equals("auto")) {
+        if (key.equals("Provisioning.Agent") && want.equals("waagent") && have.equals("auto")) {
             return true;
         }
         return have.equals(want);

@@ -131,6 +131,34 @@ class ChecksTest {
     }
 
     @Test
+    void waagentPythonAndPyasn1Prerequisites(@TempDir Path dir) throws Exception {
+        PatchOptions wa = PatchOptions.defaults().withProvisioning(Provisioning.WALinuxAgent);
+        // RHEL 8: /usr/bin/python3 -> python3.6, pyasn1 in its site-packages
+        GuestTree rhel = GuestFixtures.rhel8(dir.resolve("rhel"));
+        Finding ok = prepare(rhel, wa, ComplianceRunner.Facts.none()).finding("AGENT-PRESENT");
+        assertThat(ok.status()).isIn(FindingStatus.Pass, FindingStatus.Fixed);
+        assertThat(ok.evidence()).anySatisfy(e -> assertThat(e.value()).contains("-> /usr/bin/python3.6"));
+        // Debian: python3.11 without python3-pyasn1
+        GuestTree deb = GuestFixtures.debian(dir.resolve("deb"));
+        Finding noAsn1 = audit(deb, wa, ComplianceRunner.Facts.none()).finding("AGENT-PRESENT");
+        assertThat(noAsn1.status()).isEqualTo(FindingStatus.Warn);
+        assertThat(noAsn1.repair()).contains("pyasn1");
+        deb.dir("/usr/lib/python3/dist-packages/pyasn1");
+        assertThat(audit(deb, wa, ComplianceRunner.Facts.none()).finding("AGENT-PRESENT").status())
+                .isEqualTo(FindingStatus.Pass);
+        // an agent whose interpreter is missing, and one on a Python older than 2.6
+        GuestTree env = GuestFixtures.rhel8(dir.resolve("env"));
+        env.file("/usr/sbin/waagent", "#!/usr/bin/env python2\n", "rwxr-xr-x");
+        Finding missing = prepare(env, wa, ComplianceRunner.Facts.none()).finding("AGENT-PRESENT"); // enables it
+        assertThat(missing.status()).isEqualTo(FindingStatus.Fail);
+        assertThat(missing.message()).contains("/usr/bin/python2").contains("not installed");
+        env.file("/usr/bin/python2.5", "elf", "rwxr-xr-x").link("/usr/bin/python2", "python2.5");
+        Finding old = audit(env, wa, ComplianceRunner.Facts.none()).finding("AGENT-PRESENT");
+        assertThat(old.status()).isEqualTo(FindingStatus.Fail);
+        assertThat(old.message()).contains("Python 2.6 or later").contains("2.5");
+    }
+
+    @Test
     void hostileTreesDoNotBreakInspection(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.debian(dir.resolve("guest"));
         // a host file just outside the guest root that would make the datasource check pass if a link escaped

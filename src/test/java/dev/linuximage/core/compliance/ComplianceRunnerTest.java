@@ -181,7 +181,9 @@ class ComplianceRunnerTest {
         PatchOptions o = PatchOptions.defaults().withProvisioning(Provisioning.None);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
             Map<String, Finding> f = byId(ComplianceRunner.prepare(g, o, debianFacts(), null, NOW).report());
-            assertThat(f.get("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Pass);
+            // the installer's "iface enp1s0 inet dhcp" never applies under net.ifnames=0: re-keyed to eth0
+            assertThat(f.get("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fixed);
+            assertThat(f.get("NOAGENT-DHCP").repair()).contains("/etc/network/interfaces");
             assertThat(f.get("NOAGENT-REPORT-READY").status()).isEqualTo(FindingStatus.Fixed);
             assertThat(f.get("NOAGENT-NO-WAAGENT").status()).isEqualTo(FindingStatus.Fixed);
             // cloud-init stays enabled in this fixture: both would report ready

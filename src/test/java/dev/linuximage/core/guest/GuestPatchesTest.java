@@ -82,7 +82,9 @@ class GuestPatchesTest {
 
         GuestTree d = GuestFixtures.debian(dir.resolve("d"));
         run(d, PatchOptions.defaults());
-        assertThat(d.read("/etc/waagent.conf")).contains("Provisioning.Agent=auto\n") // auto lets cloud-init provision
+        // the documents replace auto by cloud-init (auto defers to cloud-init only if waagent detects it at run time)
+        assertThat(d.read("/etc/waagent.conf")).contains("Provisioning.Agent=cloud-init\n")
+                .doesNotContain("Provisioning.Agent=auto")
                 .contains("ResourceDisk.Format=n\n").contains("ResourceDisk.EnableSwap=n\n")
                 .contains("# Format if unformatted.\n").contains("Logs.Verbose=n\n");
         GuestTree s = GuestFixtures.debian(dir.resolve("s"));
@@ -116,6 +118,56 @@ class GuestPatchesTest {
             assertThat(CloudInitPatch.swapOk(c)).isTrue();
         }
         assertThat(run(t, PatchOptions.defaults().withCloudInitSwapDropIn(true)).changes().changes()).isEmpty();
+    }
+
+    @Test
+    void mountsListedInTheConfigStageMovesToTheInitStageOnce(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        // Red Hat's cloud.cfg: disk_setup in the init stage, mounts in the config stage
+        t.file("/etc/cloud/cloud.cfg", """
+                cloud_init_modules:
+                 - disk_setup
+                 - migrator
+                 - bootcmd
+                 - write-files
+                 - growpart
+                 - resizefs
+                 - set_hostname
+                 - update_hostname
+                 - update_etc_hosts
+                 - rsyslog
+                 - users-groups
+                 - ssh
+
+                cloud_config_modules:
+                 - mounts
+                 - locale
+                 - set-passwords
+                 - rh_subscription
+                 - timezone
+                 - disable-ec2-metadata
+                 - runcmd
+
+                cloud_final_modules:
+                 - scripts-per-once
+                 - final-message
+                """);
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
+            assertThat(CloudInitPatch.mountsOk(CloudConfig.read(new GuestReader(g)))).isFalse();
+        }
+        run(t, PatchOptions.defaults());
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
+            CloudConfig c = CloudConfig.read(new GuestReader(g));
+            assertThat(c.modules("cloud_init_modules")).containsOnlyOnce("disk_setup", "mounts");
+            assertThat(c.modules("cloud_config_modules")).doesNotContain("mounts")
+                    .containsExactly("locale", "set-passwords", "rh_subscription", "timezone", "disable-ec2-metadata",
+                            "runcmd");
+            assertThat(CloudInitPatch.mountsOk(c)).isTrue();
+        }
+        assertThat(run(t, PatchOptions.defaults()).changes().changes()).isEmpty();
+        // a repeated item in the init stage goes too
+        assertThat(CloudInitPatch.addModules("cloud_init_modules:\n - disk_setup\n - mounts\n - mounts\n"))
+                .isEqualTo("cloud_init_modules:\n - disk_setup\n - mounts\n");
     }
 
     @Test

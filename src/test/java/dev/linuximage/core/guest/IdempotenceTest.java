@@ -3,6 +3,7 @@ package dev.linuximage.core.guest;
 import dev.linuximage.testing.DirectoryGuestFiles;
 import dev.linuximage.testing.GuestFixtures;
 import dev.linuximage.testing.GuestTree;
+import dev.linuximage.testing.NetworkFixtures;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -22,8 +23,10 @@ class IdempotenceTest {
     static Stream<Arguments> matrix() {
         List<Arguments> out = new ArrayList<>();
         List<Function<Path, GuestTree>> fixtures = List.of(GuestFixtures::debian, GuestFixtures::rhel8,
-                GuestFixtures::rhel9);
-        List<String> names = List.of("debian", "rhel8", "rhel9");
+                GuestFixtures::rhel9, NetworkFixtures::ubuntu2204, NetworkFixtures::rhel9, NetworkFixtures::rhel8,
+                p -> NetworkFixtures.sles15(p, "enp1s0"), p -> NetworkFixtures.arch(p, "MACAddress=" + NetworkFixtures.MAC));
+        List<String> names = List.of("debian", "rhel8", "rhel9", "ubuntu2204-subiquity", "rhel9-keyfile",
+                "rhel8-ifcfg", "sles15-wicked", "arch-networkd");
         for (int i = 0; i < fixtures.size(); i++) {
             for (Provisioning p : Provisioning.values()) {
                 for (ImageKind k : ImageKind.values()) {
