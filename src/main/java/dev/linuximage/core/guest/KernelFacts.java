@@ -11,12 +11,21 @@ import java.util.Set;
  * @param initramfsModules    module names present in the initramfs (all members, concatenated archives included)
  * @param initramfsReadable   false when the initramfs could not be read (unknown compression, corrupt): the
  *                            check says Unknown rather than guessing
+ * @param boot                what the initramfs's scripts do with {@code rootdelay=} and resume (CMDLINE-CONSOLE,
+ *                            SWAP-OS-DISK); null when not read (the command-line rules then fall back, see
+ *                            {@link RootDelayRule})
  */
 public record KernelFacts(String version, String initramfsPath, Set<String> builtinModules,
-                          Set<String> initramfsModules, boolean initramfsReadable) {
+                          Set<String> initramfsModules, boolean initramfsReadable, InitramfsBoot boot) {
     public KernelFacts {
         builtinModules = Set.copyOf(builtinModules == null ? Set.of() : builtinModules);
         initramfsModules = Set.copyOf(initramfsModules == null ? Set.of() : initramfsModules);
+    }
+
+    /** Facts without the boot-script analysis. */
+    public KernelFacts(String version, String initramfsPath, Set<String> builtinModules,
+                       Set<String> initramfsModules, boolean initramfsReadable) {
+        this(version, initramfsPath, builtinModules, initramfsModules, initramfsReadable, null);
     }
 
     public boolean available(String module) {

@@ -2,9 +2,11 @@ package dev.linuximage.core.pipeline;
 
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.guest.HvDriverRepair;
+import dev.linuximage.core.guest.InitramfsBoot;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.KernelFactsSource;
 import dev.linuximage.core.initramfs.HvDriverInjector;
+import dev.linuximage.core.initramfs.InitramfsReader;
 import dev.linuximage.core.initramfs.InjectionResult;
 import dev.linuximage.core.initramfs.KernelInventory;
 
@@ -21,6 +23,7 @@ import java.util.Set;
  */
 public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
     private final HvDriverInjector injector = new HvDriverInjector();
+    private final InitramfsReader reader = new InitramfsReader();
 
     @Override
     public List<KernelFacts> read(GuestFiles guest) throws IOException {
@@ -28,20 +31,31 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
         for (KernelInventory.Kernel k : KernelInventory.scan(guest)) {
             Set<String> builtin = KernelInventory.modules(guest, k).builtin();
             if (k.initramfs() == null) {
-                out.add(new KernelFacts(k.version(), null, builtin, Set.of(), false));
+                out.add(new KernelFacts(k.version(), null, builtin, Set.of(), false,
+                        InitramfsBoot.noInitramfs(k.version())));
                 continue;
             }
+            InitramfsBoot boot = boot(guest, k);
             try {
                 InjectionResult r = injector.plan(k.version(), k.initramfs(), guest.read(k.initramfs()),
                         KernelInventory.modules(guest, k), HvDriverInjector.HV_MODULES).result();
                 Set<String> present = new HashSet<>(r.alreadyPresent());
-                out.add(new KernelFacts(k.version(), k.initramfs(), builtin, present, true));
+                out.add(new KernelFacts(k.version(), k.initramfs(), builtin, present, true, boot));
             } catch (IOException e) {
                 // unreadable or hostile initramfs: the check reports Unknown/Fail with this kernel's path
-                out.add(new KernelFacts(k.version(), k.initramfs(), builtin, Set.of(), false));
+                out.add(new KernelFacts(k.version(), k.initramfs(), builtin, Set.of(), false, boot));
             }
         }
         return out;
+    }
+
+    /** The initramfs's boot scripts (CMDLINE-CONSOLE rootdelay, SWAP-OS-DISK resume); null when unreadable. */
+    private InitramfsBoot boot(GuestFiles guest, KernelInventory.Kernel k) {
+        try {
+            return InitramfsBootProbe.read(k.initramfs(), guest.read(k.initramfs()), reader);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     @Override
