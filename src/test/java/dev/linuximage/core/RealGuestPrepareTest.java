@@ -36,8 +36,7 @@ import org.junit.jupiter.api.Test;
 class RealGuestPrepareTest {
     private static final Duration TOOL = Duration.ofMinutes(3);
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final List<String> AZURE_ARGS = List.of("console=ttyS0", "earlyprintk=ttyS0", "rootdelay=300",
-            "net.ifnames=0");
+    static final List<String> AZURE_ARGS = List.of("console=ttyS0", "earlyprintk=ttyS0", "net.ifnames=0");
 
     /** The output of one prepare run, kept for the variant-specific assertions. */
     record Prepared(GuestImage image, Path dir, Path vhd, JsonNode report) {
@@ -86,6 +85,15 @@ class RealGuestPrepareTest {
         return json;
     }
 
+    private static void assertRootdelay(String cmdline, boolean wanted) {
+        List<String> rd = words(cmdline).stream().filter(w -> w.startsWith("rootdelay=")).toList();
+        if (wanted) {
+            assertThat(rd).as(cmdline).containsExactly("rootdelay=300");
+        } else {
+            assertThat(rd).as(cmdline).isEmpty();
+        }
+    }
+
     /** Runs prepare and every check common to all variants; returns the output for variant checks. */
     private Prepared prepareAndCheck(GuestVariant variant, String provisioning) throws Exception {
         long t0 = System.nanoTime();
@@ -117,12 +125,21 @@ class RealGuestPrepareTest {
         String grubCfg = p.read("/boot/grub/grub.cfg");
         List<String> linuxLines = linuxLines(grubCfg);
         assertThat(linuxLines).as("linux lines of grub.cfg").isNotEmpty();
+        // rootdelay: dracut never reads it, so the catalogue's value is added; initramfs-tools' init sleeps it
+        // (RootDelayRule), so the initramfs-tools variants must have none
+        boolean dracut = variant == GuestVariant.DRACUT_HOSTONLY;
         for (String line : linuxLines) {
             assertThat(words(line)).as(line).containsAll(AZURE_ARGS).doesNotContain("quiet", "rhgb");
+            assertRootdelay(line, dracut);
         }
         String defaultGrub = p.read("/etc/default/grub");
         String cmdline = grubVariable(defaultGrub, "GRUB_CMDLINE_LINUX");
         assertThat(words(cmdline)).as("GRUB_CMDLINE_LINUX").containsAll(AZURE_ARGS).doesNotContain("quiet");
+        assertRootdelay(cmdline, dracut);
+        if (!dracut) {
+            // future initramfs-tools images resume from nothing (SWAP-OS-DISK)
+            assertThat(p.read("/etc/initramfs-tools/conf.d/resume")).contains("RESUME=none");
+        }
         String cmdlineDefault = grubVariable(defaultGrub, "GRUB_CMDLINE_LINUX_DEFAULT");
         if (cmdlineDefault != null) {
             assertThat(words(cmdlineDefault)).as("GRUB_CMDLINE_LINUX_DEFAULT").doesNotContain("quiet");
@@ -219,6 +236,10 @@ class RealGuestPrepareTest {
         assertThat(swapLines).as("fstab lines naming the swap partition").isNotEmpty()
                 .allSatisfy(l -> assertThat(l.strip()).startsWith("#"));
         assertThat(grubVariable(p.read("/etc/default/grub"), "GRUB_CMDLINE_LINUX_DEFAULT")).doesNotContain("quiet");
+        // swap was in fstab: the initramfs must not wait for or resume from it (SWAP-OS-DISK)
+        for (String line : linuxLines(p.read("/boot/grub/grub.cfg"))) {
+            assertThat(words(line)).as(line).contains("noresume").noneMatch(w -> w.startsWith("resume="));
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.linuximage.core.compliance;
 
 import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.guest.GuestInspection;
+import dev.linuximage.core.guest.ResumeConfig;
 import dev.linuximage.core.report.Evidence;
 import dev.linuximage.core.report.Finding;
 
@@ -58,9 +59,14 @@ final class BootChecks {
         List<Evidence> ev = new ArrayList<>();
         g.fstabSwap().forEach(s -> ev.add(F.ev(s.file(), s.line(), s.text().trim())));
         g.swapFiles().forEach(f -> ev.add(F.ev(f, "swap file")));
-        if (!ev.isEmpty()) {
-            return F.fail(id, "Swap is configured on the OS disk; it belongs on the resource disk.", ev,
-                    "comment out the fstab swap entries and delete the swap files");
+        List<Evidence> resume = ResumeChecks.problems(c);
+        if (!ev.isEmpty() || !resume.isEmpty()) {
+            ev.addAll(resume);
+            return F.fail(id, ev.size() > resume.size()
+                            ? "Swap is configured on the OS disk; it belongs on the resource disk."
+                            : "The initramfs may wait for or resume from a swap device.", ev,
+                    "comment out the fstab swap entries and delete the swap files; neutralise resume: noresume "
+                            + "on the kernel command line, RESUME=none in " + ResumeConfig.CONF);
         }
         List<String> parts = c.disk() == null ? List.of() : c.disk().swapPartitions();
         if (!parts.isEmpty()) {
@@ -69,6 +75,6 @@ final class BootChecks {
                     "delete the swap partitions when rebuilding the disk");
         }
         return F.pass(id, "No swap on the OS disk (fstab, swap files" + (c.disk() == null ? "" : ", partitions")
-                + ").", List.of(F.ev("/etc/fstab", "no swap entries")));
+                + ").", List.of(F.ev("/etc/fstab", "no swap entries"), ResumeChecks.state(c)));
     }
 }

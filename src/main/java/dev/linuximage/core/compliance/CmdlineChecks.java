@@ -4,6 +4,7 @@ import dev.linuximage.core.guest.CmdlinePatch;
 import dev.linuximage.core.guest.CmdlinePolicy;
 import dev.linuximage.core.guest.CmdlineSite;
 import dev.linuximage.core.guest.KernelCmdline;
+import dev.linuximage.core.guest.RootDelayRule;
 import dev.linuximage.core.report.Evidence;
 import dev.linuximage.core.report.Finding;
 
@@ -26,8 +27,11 @@ final class CmdlineChecks {
         }
         CmdlinePolicy p = CmdlinePatch.policy(c.guest(), c.options());
         // numa=off is KERNEL-NUMA's business, not this requirement's
-        CmdlinePolicy required = new CmdlinePolicy(CmdlinePolicy.of(c.options(), false).required(), List.of());
+        CmdlinePolicy base = new CmdlinePolicy(CmdlinePolicy.of(c.options(), false).required(), List.of());
+        // rootdelay is decided per kernel from what its initramfs does with it (RootDelayRule)
+        RootDelayRule.Rules rules = RootDelayRule.decide(c.reader(), c.guest(), c.kernels(), c.options());
         List<Evidence> missing = new ArrayList<>();
+        List<Evidence> sleeping = new ArrayList<>();
         List<Evidence> unwanted = new ArrayList<>();
         boolean bootEntry = false;
         for (CmdlineSite s : sites) {
@@ -36,12 +40,20 @@ final class CmdlineChecks {
             if (bootEntry(s.kind())) {
                 bootEntry = true;
             }
+            RootDelayRule.Decision d = s.kernel() != null ? rules.forImage(s.kernel()) : rules.global();
+            CmdlinePolicy required = d.action().apply(base);
             if (s.complete()) {
                 List<String> m = required.missing(eff);
                 if (!m.isEmpty()) {
                     missing.add(F.ev(s.file(), line, kind(s) + s.effective() + "  [missing: "
                             + String.join(" ", m) + "]"));
                 }
+            }
+            List<String> slow = required.unwanted(eff).stream()
+                    .filter(t -> KernelCmdline.matchesRemoval(t, RootDelayRule.REMOVE_LARGE)).toList();
+            if (!slow.isEmpty()) {
+                sleeping.add(F.ev(s.file(), line, kind(s) + s.effective() + "  [remove: " + String.join(" ", slow)
+                        + ": " + d.evidence() + "]"));
             }
             List<String> u = p.unwanted(eff).stream()
                     .filter(t -> p.removed().stream().anyMatch(r -> KernelCmdline.matchesRemoval(t, r))).toList();
@@ -50,22 +62,39 @@ final class CmdlineChecks {
                         + "]"));
             }
         }
+        List<Evidence> rootdelay = rules.evidence().stream().map(e -> F.ev("rootdelay", e)).toList();
         List<Evidence> problemEv = problems.stream().map(pr -> F.ev(pr.substring(0, Math.max(0, pr.indexOf(':'))),
                 pr)).toList();
         String sitesNote = sites.size() + " command-line places checked"
                 + (bootEntry ? "" : " (no generated boot entries found: only the defaults)");
+        boolean undecided = rules.global().action() == RootDelayRule.Action.LEAVE
+                || rules.byKernel().values().stream().anyMatch(d -> d.action() == RootDelayRule.Action.LEAVE);
+        String wanted = String.join(" ", base.required());
         Finding console;
-        if (missing.isEmpty()) {
-            console = problems.isEmpty()
-                    ? F.pass("CMDLINE-CONSOLE", "Every boot entry has " + String.join(" ", required.required()) + "; "
-                    + sitesNote + ".", List.of(F.ev(sites.get(0).file(), sites.get(0).effective())))
-                    : F.warn("CMDLINE-CONSOLE", "The readable places are fine, but some could not be read.",
+        if (!missing.isEmpty() || !sleeping.isEmpty()) {
+            List<Evidence> ev = new ArrayList<>(F.cap(missing, 30));
+            ev.addAll(F.cap(sleeping, 30));
+            ev.addAll(rootdelay);
+            console = F.fail("CMDLINE-CONSOLE", (missing.size() + sleeping.size()) + " of " + sites.size()
+                            + " command-line places lack required arguments or sleep a long rootdelay.", ev,
+                    "add " + wanted + " (and rootdelay=300 only where the initramfs does not sleep it; rootwait "
+                            + "without an initramfs) to GRUB_CMDLINE_LINUX, grub.cfg linux lines, BLS options and "
+                            + "grubenv kernelopts; remove a rootdelay above " + RootDelayRule.MAX_KEPT_SLEEP
+                            + " s where it is a sleep");
+        } else if (!problems.isEmpty()) {
+            console = F.warn("CMDLINE-CONSOLE", "The readable places are fine, but some could not be read.",
                     problemEv, "fix or remove the unreadable files");
+        } else if (undecided) {
+            List<Evidence> ev = new ArrayList<>(List.of(F.ev(sites.get(0).file(), sites.get(0).effective())));
+            ev.addAll(rootdelay);
+            console = F.warn("CMDLINE-CONSOLE", "Every boot entry has " + wanted + "; whether rootdelay=300 is "
+                    + "needed could not be decided for every kernel; " + sitesNote + ".", ev,
+                    "add rootdelay=300 yourself if this initramfs waits for the root device by rootdelay");
         } else {
-            console = F.fail("CMDLINE-CONSOLE", missing.size() + " of " + sites.size()
-                            + " command-line places lack required arguments.", F.cap(missing, 30),
-                    "add " + String.join(" ", required.required()) + " to GRUB_CMDLINE_LINUX, grub.cfg linux lines, "
-                            + "BLS options and grubenv kernelopts");
+            List<Evidence> ev = new ArrayList<>(List.of(F.ev(sites.get(0).file(), sites.get(0).effective())));
+            ev.addAll(rootdelay);
+            console = F.pass("CMDLINE-CONSOLE", "Every boot entry has " + wanted + ", and rootdelay as its "
+                    + "initramfs needs it; " + sitesNote + ".", ev);
         }
         Finding quiet = unwanted.isEmpty()
                 ? F.pass("CMDLINE-NOQUIET", "No " + String.join("/", p.removed()) + " on any command line.",

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,6 +25,7 @@ public final class BootCmdline {
     private static final Pattern LINUX = Pattern.compile("^(\\s*(?:linux|linuxefi|linux16)\\s+)(\\S+)(.*)$");
     private static final Pattern SET_KERNELOPTS = Pattern.compile("^(\\s*set\\s+kernelopts=)([\"']?)(.*?)\\2(\\s*)$");
     private static final Pattern OPTIONS = Pattern.compile("^(\\s*options\\s+)(.*)$");
+    private static final Pattern BLS_LINUX = Pattern.compile("^\\s*linux\\s+(\\S+).*$");
     private static final Pattern ASSIGN_START =
             Pattern.compile("^\\s*(?:export\\s+)?GRUB_CMDLINE_LINUX(?:_DEFAULT)?=.*$");
     private static final Pattern VAR = Pattern.compile("\\$\\{?([A-Za-z_][A-Za-z0-9_]*)\\}?");
@@ -231,7 +233,8 @@ public final class BootCmdline {
                 Matcher m = LINUX.matcher(lines.get(i));
                 if (m.matches()) {
                     String args = m.group(3).trim();
-                    sites.add(new CmdlineSite(CmdlineSite.Kind.GRUB_CFG, f, i + 1, args, expand(args, '"', vars)));
+                    sites.add(new CmdlineSite(CmdlineSite.Kind.GRUB_CFG, f, i + 1, args, expand(args, '"', vars),
+                            m.group(2)));
                 }
                 Matcher k = SET_KERNELOPTS.matcher(lines.get(i));
                 if (k.matches()) {
@@ -242,17 +245,19 @@ public final class BootCmdline {
         }
         for (String f : blsFiles(r)) {
             List<String> lines = GuestReader.lines(r.text(f).orElse(""));
+            String image = blsLinux(lines);
             boolean found = false;
             for (int i = 0; i < lines.size(); i++) {
                 Matcher m = OPTIONS.matcher(lines.get(i));
                 if (m.matches()) {
                     found = true;
                     String args = m.group(2).trim();
-                    sites.add(new CmdlineSite(CmdlineSite.Kind.BLS, f, i + 1, args, expand(args, '"', vars)));
+                    sites.add(new CmdlineSite(CmdlineSite.Kind.BLS, f, i + 1, args, expand(args, '"', vars),
+                            image));
                 }
             }
             if (!found) {
-                sites.add(new CmdlineSite(CmdlineSite.Kind.BLS, f, 0, "", ""));
+                sites.add(new CmdlineSite(CmdlineSite.Kind.BLS, f, 0, "", "", image));
             }
         }
         if (r.isFile("/etc/kernel/cmdline")) {
@@ -261,6 +266,17 @@ public final class BootCmdline {
         }
         LegacyBootSites.inspect(r, sites, problems);
         return new Result(sites, problems);
+    }
+
+    /** The kernel image a BLS entry boots ({@code linux} key), or null. */
+    static String blsLinux(List<String> lines) {
+        for (String l : lines) {
+            Matcher m = BLS_LINUX.matcher(l);
+            if (m.matches()) {
+                return m.group(1);
+            }
+        }
+        return null;
     }
 
     /** Assignments this reader cannot edit safely (a quoted value spanning lines): reported, never rewritten. */
@@ -294,6 +310,15 @@ public final class BootCmdline {
 
     /** Applies the policy everywhere; each changed file is one change tagged {@code req}. */
     public static void patch(GuestEditor ed, CmdlinePolicy p, String req) throws IOException {
+        patch(ed, p, image -> p, req);
+    }
+
+    /**
+     * Applies {@code p} to the places every kernel boots with and {@code forKernel.apply(image)} to the entries that
+     * boot one kernel image (grub.cfg {@code linux} lines, BLS entries; {@code image} as they name it, or null).
+     */
+    public static void patch(GuestEditor ed, CmdlinePolicy p, Function<String, CmdlinePolicy> forKernel, String req)
+            throws IOException {
         GuestReader r = ed.reader();
         patchDefaultGrub(ed, p, req);
         String kernelopts = null;
@@ -346,15 +371,16 @@ public final class BootCmdline {
                     return line;
                 }
                 String args = m.group(3).trim();
-                String e = p.edit(args, true, others(args, k));
+                String e = forKernel.apply(m.group(2)).edit(args, true, others(args, k));
                 return e.equals(args) ? line : m.group(1) + m.group(2) + (e.isEmpty() ? "" : " " + e);
             }, ko);
         }
         for (String f : blsFiles(r)) {
             String text = r.text(f).orElse("");
+            CmdlinePolicy entry = forKernel.apply(blsLinux(GuestReader.lines(text)));
             boolean hasOptions = GuestReader.lines(text).stream().anyMatch(l -> OPTIONS.matcher(l).matches());
             if (!hasOptions) {
-                String add = p.edit("", true, null);
+                String add = entry.edit("", true, null);
                 ed.writeText(req, f, text + (text.isEmpty() || text.endsWith("\n") ? "" : "\n") + "options " + add
                         + "\n");
                 continue;
@@ -365,7 +391,7 @@ public final class BootCmdline {
                     return line;
                 }
                 String args = m.group(2).trim();
-                String e = p.edit(args, true, others(args, k));
+                String e = entry.edit(args, true, others(args, k));
                 return e.equals(args) ? line : m.group(1) + e;
             }, ko);
         }

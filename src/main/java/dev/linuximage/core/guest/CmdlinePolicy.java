@@ -13,9 +13,11 @@ import java.util.Set;
  * @param removed  removal patterns ({@code key=value} exact; bare {@code key} also matches {@code key=...})
  */
 public record CmdlinePolicy(List<String> required, List<String> removed) {
-    /** CMDLINE-CONSOLE: serial console, long root delay, classic interface names. */
-    public static final List<String> AZURE_REQUIRED =
-            List.of("rootdelay=300", "console=ttyS0", "earlyprintk=ttyS0", "net.ifnames=0");
+    /**
+     * CMDLINE-CONSOLE: serial console and classic interface names on every guest. {@code rootdelay=300} is not here:
+     * whether it is added depends on what the guest's initramfs does with it ({@link RootDelayRule}).
+     */
+    public static final List<String> AZURE_REQUIRED = List.of("console=ttyS0", "earlyprintk=ttyS0", "net.ifnames=0");
     /** CMDLINE-NOQUIET (crashkernel=auto only unless kept). */
     public static final List<String> AZURE_REMOVED = List.of("rhgb", "quiet", "crashkernel=auto");
     /** Keys that may appear several times on a command line: never replaced, only added to. */
@@ -43,6 +45,18 @@ public record CmdlinePolicy(List<String> required, List<String> removed) {
                 rem.add(r);
             }
         }
+        return new CmdlinePolicy(new ArrayList<>(req), rem);
+    }
+
+    /**
+     * This policy with {@code first} required before its own required tokens (in that order) and {@code moreRemoved}
+     * added to the removal patterns.
+     */
+    public CmdlinePolicy with(List<String> first, List<String> moreRemoved) {
+        Set<String> req = new LinkedHashSet<>(first);
+        req.addAll(required);
+        List<String> rem = new ArrayList<>(removed);
+        moreRemoved.stream().filter(r -> !rem.contains(r)).forEach(rem::add);
         return new CmdlinePolicy(new ArrayList<>(req), rem);
     }
 

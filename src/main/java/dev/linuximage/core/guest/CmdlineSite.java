@@ -9,8 +9,15 @@ package dev.linuximage.core.guest;
  * @param literal   the arguments as written there (may hold {@code $variables})
  * @param effective the arguments with known variables expanded ({@code $kernelopts} from grubenv,
  *                  {@code $GRUB_CMDLINE_LINUX} in /etc/default/grub); what the kernel would see
+ * @param kernel    the kernel image this place boots as it names it (grub.cfg {@code linux} line, BLS {@code linux}
+ *                  key), or null for places every kernel boots with
  */
-public record CmdlineSite(Kind kind, String file, int line, String literal, String effective) {
+public record CmdlineSite(Kind kind, String file, int line, String literal, String effective, String kernel) {
+    /** A place every kernel boots with (no particular kernel). */
+    public CmdlineSite(Kind kind, String file, int line, String literal, String effective) {
+        this(kind, file, line, literal, effective, null);
+    }
+
     public enum Kind {
         /** Effective {@code GRUB_CMDLINE_LINUX} after /etc/default/grub and grub.d drop-ins (last assignment). */
         DEFAULT_GRUB,

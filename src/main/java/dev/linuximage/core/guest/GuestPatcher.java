@@ -43,9 +43,10 @@ public final class GuestPatcher {
         List<PatchError> errors = new ArrayList<>();
         GuestInspection g = GuestInspector.inspect(guest);
         step(errors, HvDriverPatch.REQ, () -> HvDriverPatch.apply(ed, kernels, o, repair));
-        step(errors, CmdlinePatch.REQ, () -> CmdlinePatch.apply(ed, g, o));
+        step(errors, CmdlinePatch.REQ, () -> CmdlinePatch.apply(ed, g, o, kernels));
         step(errors, NetworkPatch.REQ, () -> NetworkPatch.apply(ed, o));
         step(errors, SwapPatch.REQ, () -> SwapPatch.apply(ed, g));
+        step(errors, ResumePatch.REQ, () -> ResumePatch.apply(ed, g, kernels));
         step(errors, "KERNEL-VFAT", () -> ModprobePatch.apply(ed, g));
         step(errors, "AGENT-PRESENT", () -> ServicePatch.apply(ed, g, o));
         step(errors, WaagentConfPatch.requirement(o).orElse("WAAGENT-CLOUDINIT"),

@@ -58,11 +58,36 @@ public final class KernelCmdline {
         return tokens.stream().anyMatch(t -> satisfies(t, want));
     }
 
-    /** Whether {@code token} matches a removal pattern: {@code key=value} exactly, a bare {@code key} also {@code key=*}. */
+    /**
+     * Whether {@code token} matches a removal pattern: {@code key=value} exactly, a bare {@code key} also
+     * {@code key=*}, and {@code key>N} a {@code key=M} whose leading decimal number M exceeds N (how the kernel's
+     * {@code simple_strtoul} and initramfs-tools read {@code rootdelay}); a value without leading digits never
+     * matches {@code key>N}.
+     */
     public static boolean matchesRemoval(String token, String pattern) {
+        int gt = pattern.indexOf('>');
+        if (gt > 0 && !pattern.contains("=") && pattern.substring(gt + 1).matches("[0-9]{1,18}")) {
+            String k = pattern.substring(0, gt);
+            if (!token.startsWith(k + "=")) {
+                return false;
+            }
+            return exceeds(token.substring(k.length() + 1), Long.parseLong(pattern.substring(gt + 1)));
+        }
         if (pattern.contains("=")) {
             return token.equals(pattern);
         }
         return token.equals(pattern) || token.startsWith(pattern + "=");
+    }
+
+    private static boolean exceeds(String value, long bound) {
+        int i = 0;
+        while (i < value.length() && Character.isDigit(value.charAt(i)) && value.charAt(i) < 128) {
+            i++;
+        }
+        if (i == 0) {
+            return false;
+        }
+        // more digits than a long holds is certainly above any bound
+        return i > 18 || Long.parseLong(value.substring(0, i)) > bound;
     }
 }

@@ -13,19 +13,34 @@ import java.util.Set;
  * @param initramfsModules    module names present in the initramfs (all members, concatenated archives included)
  * @param initramfsReadable   false when the initramfs could not be read (unknown compression, corrupt): the
  *                            check says Unknown rather than guessing
+ * @param boot                what the initramfs's scripts do with {@code rootdelay=} and resume (CMDLINE-CONSOLE,
+ *                            SWAP-OS-DISK); null when not read (the command-line rules then fall back, see
+ *                            {@link RootDelayRule})
  */
 public record KernelFacts(String name, String version, String initramfsPath, Set<String> builtinModules,
-                          Set<String> initramfsModules, boolean initramfsReadable) {
+                          Set<String> initramfsModules, boolean initramfsReadable, InitramfsBoot boot) {
     public KernelFacts {
         name = name == null ? version : name;
         builtinModules = Set.copyOf(builtinModules == null ? Set.of() : builtinModules);
         initramfsModules = Set.copyOf(initramfsModules == null ? Set.of() : initramfsModules);
     }
 
-    /** A kernel whose image name is its release. */
+    /** A kernel whose image name is its release, without the boot-script analysis. */
     public KernelFacts(String version, String initramfsPath, Set<String> builtinModules,
                        Set<String> initramfsModules, boolean initramfsReadable) {
-        this(version, version, initramfsPath, builtinModules, initramfsModules, initramfsReadable);
+        this(version, version, initramfsPath, builtinModules, initramfsModules, initramfsReadable, null);
+    }
+
+    /** A named kernel without the boot-script analysis. */
+    public KernelFacts(String name, String version, String initramfsPath, Set<String> builtinModules,
+                       Set<String> initramfsModules, boolean initramfsReadable) {
+        this(name, version, initramfsPath, builtinModules, initramfsModules, initramfsReadable, null);
+    }
+
+    /** A kernel whose image name is its release, with the boot-script analysis. */
+    public KernelFacts(String version, String initramfsPath, Set<String> builtinModules,
+                       Set<String> initramfsModules, boolean initramfsReadable, InitramfsBoot boot) {
+        this(version, version, initramfsPath, builtinModules, initramfsModules, initramfsReadable, boot);
     }
 
     /** How evidence names the kernel: {@code 6.1.0-26-amd64}, or {@code linux (6.6.1-arch1-1)}. */

@@ -2,9 +2,11 @@ package dev.linuximage.core.pipeline;
 
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.guest.HvDriverRepair;
+import dev.linuximage.core.guest.InitramfsBoot;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.KernelFactsSource;
 import dev.linuximage.core.initramfs.HvDriverInjector;
+import dev.linuximage.core.initramfs.InitramfsReader;
 import dev.linuximage.core.initramfs.InjectionResult;
 import dev.linuximage.core.initramfs.KernelInventory;
 
@@ -21,29 +23,40 @@ import java.util.Set;
  */
 public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
     private final HvDriverInjector injector = new HvDriverInjector();
+    private final InitramfsReader reader = new InitramfsReader();
 
     @Override
     public List<KernelFacts> read(GuestFiles guest) throws IOException {
         List<KernelFacts> out = new ArrayList<>();
         for (KernelInventory.Kernel k : KernelInventory.scan(guest)) {
             Set<String> builtin = Set.of();
+            InitramfsBoot boot = k.initramfs() == null ? InitramfsBoot.noInitramfs(k.version()) : boot(guest, k);
             try {
                 builtin = KernelInventory.modules(guest, k).builtin();
                 if (k.initramfs() == null) {
-                    out.add(new KernelFacts(k.name(), k.version(), null, builtin, Set.of(), false));
+                    out.add(new KernelFacts(k.name(), k.version(), null, builtin, Set.of(), false, boot));
                     continue;
                 }
                 InjectionResult r = injector.plan(k.version(), k.initramfs(), guest.read(k.initramfs()),
                         KernelInventory.modules(guest, k), HvDriverInjector.HV_MODULES).result();
                 Set<String> present = new HashSet<>(r.alreadyPresent());
-                out.add(new KernelFacts(k.name(), k.version(), k.initramfs(), builtin, present, true));
+                out.add(new KernelFacts(k.name(), k.version(), k.initramfs(), builtin, present, true, boot));
             } catch (IOException | RuntimeException e) {
                 // unreadable or hostile initramfs (or module tree): this kernel alone is reported Unknown/Fail
                 // with its own path; the other kernels are still read
-                out.add(new KernelFacts(k.name(), k.version(), k.initramfs(), builtin, Set.of(), false));
+                out.add(new KernelFacts(k.name(), k.version(), k.initramfs(), builtin, Set.of(), false, boot));
             }
         }
         return out;
+    }
+
+    /** The initramfs's boot scripts (CMDLINE-CONSOLE rootdelay, SWAP-OS-DISK resume); null when unreadable. */
+    private InitramfsBoot boot(GuestFiles guest, KernelInventory.Kernel k) {
+        try {
+            return InitramfsBootProbe.read(k.initramfs(), guest.read(k.initramfs()), reader);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /**

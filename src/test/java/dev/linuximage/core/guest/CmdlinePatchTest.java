@@ -16,7 +16,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CmdlinePatchTest {
-    static final String AZURE = "rootdelay=300 console=ttyS0 earlyprintk=ttyS0 net.ifnames=0";
+    /** CMDLINE-CONSOLE's arguments for every guest. */
+    static final String CONSOLE = "console=ttyS0 earlyprintk=ttyS0 net.ifnames=0";
+    /**
+     * With rootdelay=300 first: Red Hat-family fixtures carry no initramfs facts and no dracut files, so dracut is
+     * assumed (RootDelayRule) and it does not read rootdelay: the catalogue's value is added.
+     */
+    static final String AZURE = "rootdelay=300 " + CONSOLE;
 
     static ChangeLog patch(GuestTree t, PatchOptions o) throws Exception {
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
@@ -38,14 +44,16 @@ class CmdlinePatchTest {
         ChangeLog log = patch(t, PatchOptions.defaults());
         String dg = t.read("/etc/default/grub");
         assertThat(dg).contains("GRUB_CMDLINE_LINUX_DEFAULT=\"\"\n")
-                .contains("GRUB_CMDLINE_LINUX=\"" + AZURE + "\"\n")
+                .contains("GRUB_CMDLINE_LINUX=\"" + CONSOLE + "\"\n")
                 .contains("GRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || echo Debian`")
                 .contains("#GRUB_TERMINAL=console");
         String cfg = t.read("/boot/grub/grub.cfg");
+        // Debian without initramfs facts: initramfs-tools assumed, whose init sleeps rootdelay: none added
         assertThat(cfg).contains("\tlinux\t/boot/vmlinuz-6.1.0-26-amd64 root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro "
-                + AZURE + "\n");
+                + CONSOLE + "\n");
         assertThat(cfg).contains("\t\tlinux\t/boot/vmlinuz-6.1.0-26-amd64 root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro single "
-                + AZURE + "\n");
+                + CONSOLE + "\n");
+        assertThat(cfg).doesNotContain("rootdelay");
         assertThat(cfg).doesNotContain(" quiet");
         assertThat(cfg).contains("initrd\t/boot/initrd.img-6.1.0-26-amd64"); // untouched lines stay byte-identical
         assertThat(t.read("/boot/efi/EFI/debian/grub.cfg")).doesNotContain("rootdelay"); // a stub, no linux line
@@ -120,17 +128,36 @@ class CmdlinePatchTest {
                 "# Cloud image settings\nGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX console=tty1 quiet\"\n");
         patch(t, PatchOptions.defaults());
         assertThat(t.read("/etc/default/grub.d/50-cloudimg-settings.cfg"))
-                .contains("GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX console=tty1 " + AZURE + "\"");
+                .contains("GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX console=tty1 " + CONSOLE + "\"");
         assertThat(t.read("/etc/default/grub")).contains("GRUB_CMDLINE_LINUX=\"\"");
         CmdlineSite eff = sites(t).stream().filter(s -> s.kind() == CmdlineSite.Kind.DEFAULT_GRUB).findFirst()
                 .orElseThrow();
         assertThat(eff.file()).isEqualTo("/etc/default/grub.d/50-cloudimg-settings.cfg");
-        assertThat(eff.effective()).isEqualTo("console=tty1 " + AZURE);
+        assertThat(eff.effective()).isEqualTo("console=tty1 " + CONSOLE);
     }
 
     @Test
-    void consoleWithOptionsCountsAndConflictingValuesAreReplaced(@TempDir Path dir) throws Exception {
+    void consoleWithOptionsCountsAndASmallRootdelayStaysWhereItIsASleep(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.debian(dir);
+        t.file("/etc/default/grub", "GRUB_CMDLINE_LINUX='console=ttyS0,115200n8 rootdelay=10 net.ifnames=0'\n");
+        patch(t, PatchOptions.defaults());
+        // initramfs-tools (assumed for Debian) sleeps rootdelay: up to 10 s is kept, nothing is added
+        assertThat(t.read("/etc/default/grub")).isEqualTo(
+                "GRUB_CMDLINE_LINUX='console=ttyS0,115200n8 rootdelay=10 net.ifnames=0 earlyprintk=ttyS0'\n");
+    }
+
+    @Test
+    void aLargeRootdelayGoesWhereItIsASleep(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        t.file("/etc/default/grub", "GRUB_CMDLINE_LINUX=\"rootdelay=300 console=ttyS0\"\n");
+        patch(t, PatchOptions.defaults());
+        assertThat(t.read("/etc/default/grub")).isEqualTo("GRUB_CMDLINE_LINUX=\"" + CONSOLE + "\"\n");
+        assertThat(patch(t, PatchOptions.defaults()).changes()).isEmpty();
+    }
+
+    @Test
+    void conflictingRootdelayIsReplacedWhereTheInitramfsDoesNotReadIt(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel8(dir);
         t.file("/etc/default/grub", "GRUB_CMDLINE_LINUX='console=ttyS0,115200n8 rootdelay=10 net.ifnames=0'\n");
         patch(t, PatchOptions.defaults());
         assertThat(t.read("/etc/default/grub")).isEqualTo(
@@ -183,8 +210,11 @@ class CmdlinePatchTest {
         // through the patcher it is a recorded error and the other patches still run
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
             GuestPatcher.Result r = GuestPatcher.patch(g, PatchOptions.defaults(), List.of(), null);
-            assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.requirement()).isEqualTo("CMDLINE-CONSOLE"));
-            assertThat(r.changes().forRequirement("SWAP-OS-DISK")).isNotEmpty();
+            // the console and the resume (noresume) edits both refuse that file; the fstab edit still happens
+            assertThat(r.errors()).extracting(GuestPatcher.PatchError::requirement)
+                    .containsExactly("CMDLINE-CONSOLE", "SWAP-OS-DISK");
+            assertThat(r.errors()).allSatisfy(e -> assertThat(e.message()).contains("spanning several lines"));
+            assertThat(r.changes().forRequirement("SWAP-OS-DISK")).extracting(Change::path).contains("/etc/fstab");
         }
     }
 

@@ -34,8 +34,10 @@ class GuestPatchesTest {
         assertThat(t.exists("/swapfile")).isFalse();
         assertThat(t.exists("/mnt/resource/swapfile")).isFalse();
         assertThat(t.exists("/mnt/resource")).isTrue();
+        // the fstab swap entry makes resume a risk: noresume goes on the command lines (ResumePatch)
         assertThat(r.changes().forRequirement("SWAP-OS-DISK")).extracting(Change::path)
-                .containsExactly("/etc/fstab", "/swapfile");
+                .containsExactly("/etc/fstab", "/swapfile", "/etc/default/grub", "/boot/grub/grub.cfg");
+        assertThat(t.read("/boot/grub/grub.cfg")).contains(" noresume\n");
         assertThat(run(t, PatchOptions.defaults()).changes().changes()).isEmpty();
     }
 

@@ -1,0 +1,48 @@
+package dev.linuximage.core.pipeline;
+
+import dev.linuximage.core.guest.InitramfsBoot;
+import dev.linuximage.core.initramfs.InitramfsReader;
+import dev.linuximage.core.initramfs.InitramfsTree;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Reads one initramfs image's boot scripts ({@link InitramfsBoot#wanted}) in a single streaming pass and hands them
+ * to {@link InitramfsBoot#analyse}: which generator made it, whether {@code /init} exists (a file, or dracut's
+ * symlink to systemd), and what its scripts do with {@code rootdelay=} and the resume device.
+ */
+final class InitramfsBootProbe {
+    private InitramfsBootProbe() {
+    }
+
+    /**
+     * @param path  the image's guest path (evidence only)
+     * @param image the whole image
+     * @throws IOException when the image cannot be read (the caller then falls back to the guest's generator)
+     */
+    static InitramfsBoot read(String path, byte[] image, InitramfsReader reader) throws IOException {
+        InitramfsTree tree = InitramfsTree.read(image, reader,
+                p -> InitramfsBoot.wanted(p) && !p.endsWith(".ko"));
+        Map<String, String> scripts = new HashMap<>();
+        for (Map.Entry<String, InitramfsTree.Node> e : tree.nodes().entrySet()) {
+            byte[] b = tree.captured(e.getKey());
+            if (b != null && b.length <= InitramfsBoot.MAX_SCRIPT) {
+                scripts.put(e.getKey(), new String(b, StandardCharsets.UTF_8));
+            }
+        }
+        InitramfsTree.Node init = tree.nodes().get("init");
+        String generator;
+        if (tree.typeOf("conf/initramfs.conf") == '-' || tree.typeOf("scripts/functions") == '-') {
+            generator = "initramfs-tools";
+        } else if (tree.typeOf("usr/lib/dracut") == 'd' || tree.typeOf("lib/dracut") == 'd') {
+            generator = "dracut";
+        } else {
+            generator = "unknown";
+        }
+        return InitramfsBoot.analyse(path, generator, init != null,
+                init != null && init.type() == 'l' ? init.linkTarget() : null, scripts);
+    }
+}
