@@ -62,7 +62,11 @@ class RealGuestPrepareTest {
 
     /** Where one variant works: under target/, deleted first (2 GiB sparse files). */
     private static Path workDir(GuestVariant v) throws IOException {
-        Path dir = Tools.targetDir().resolve("realguests/" + v.id());
+        return workDir(v.id());
+    }
+
+    private static Path workDir(String name) throws IOException {
+        Path dir = Tools.targetDir().resolve("realguests/" + name);
         if (Files.exists(dir)) {
             Tools.run(Tools.MINUTE, "rm", "-rf", dir.toString());
         }
@@ -378,7 +382,7 @@ class RealGuestPrepareTest {
     @Test
     void uefiGptGrownByQemuImgResize() throws Exception {
         GuestImage img = GuestImages.get(GuestVariant.UEFI_GPT);
-        Path dir = workDir(GuestVariant.UEFI_GPT);
+        Path dir = workDir("uefi-gpt-grown");
         current = dir;
         Path grown = dir.resolve("grown.raw");
         Tools.run(TOOL, "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "raw", img.qcow2().toString(),
@@ -400,7 +404,7 @@ class RealGuestPrepareTest {
     @Test
     void uefiGptAsChsRoundedDynamicVhd() throws Exception {
         GuestImage img = GuestImages.get(GuestVariant.UEFI_GPT);
-        Path dir = workDir(GuestVariant.UEFI_GPT);
+        Path dir = workDir("uefi-gpt-dynamic-vhd");
         current = dir;
         Path dynamic = dir.resolve("dynamic.vhd");
         Tools.run(TOOL, "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "vpc", "-o", "subformat=dynamic",
