@@ -210,4 +210,46 @@ class GuestFixtureTest {
                 "/etc/systemd/system/multi-user.target.wants/walinuxagent.service")).isTrue();
         assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/bin/cloud-init")).isFalse();
     }
+
+    /** GPT with a Linux-swap partition (8200) that fstab does not name: what systemd-gpt-auto-generator activates. */
+    @Test
+    void gptSwapHasAnUnlistedSwapPartition() throws IOException {
+        GuestImage img = GuestImages.get(GuestVariant.GPT_SWAP);
+        commonChecks(img);
+        assertNoSerialConsoleArgs(img);
+        assertThat(Tools.run(T, "sgdisk", "-v", img.raw().toString()).output()).contains("No problems found");
+        String print = Tools.run(T, "sgdisk", "-p", img.raw().toString()).output();
+        assertThat(print).containsPattern("(?m)^\\s+1\\s+262144\\s.*8300")
+                .containsPattern("(?m)^\\s+2\\s+" + Long.parseLong(img.fact("swap.offset")) / 512 + "\\s.*8200");
+        assertThat(Tools.run(T, "sgdisk", "-A", "2:show", img.raw().toString()).output())
+                .as("no GPT attribute set on the swap partition yet").doesNotContain("2:63:");
+        String swapUuid = img.swapUuid().orElseThrow();
+        assertThat(cat(img, "/etc/fstab")).doesNotContain(swapUuid).doesNotContainPattern("(?m)^[^#]*\\sswap\\s");
+        String blkid = Tools.run(T, "blkid", "-p", "-O", img.fact("swap.offset"), "-o", "export",
+                img.raw().toString()).output();
+        assertThat(blkid).contains("TYPE=swap").contains("UUID=" + swapUuid);
+    }
+
+    /**
+     * XFS root (with /boot) made by mkfs.xfs -p, dracut's userland, GRUB's xfs.mod (core.img is compressed: the boot
+     * test proves GRUB reads the XFS).
+     */
+    @Test
+    void xfsDracutHasAnXfsRoot(@TempDir Path dir) throws IOException {
+        GuestImage img = GuestImages.get(GuestVariant.XFS_DRACUT);
+        assertThat(img.rootFsType()).isEqualTo("xfs");
+        assertMbrWithRootFirst(img);
+        assertThat(img.diskBytes() % (1 << 20)).as("whole MiB").isZero();
+        Path part = dir.resolve("root.xfs");
+        Tools.run(T, "dd", "if=" + img.raw(), "of=" + part, "bs=1M", "skip=" + img.rootOffset() / (1 << 20),
+                "count=" + img.rootBytes() / (1 << 20), "conv=sparse", "status=none");
+        Tools.run(T, "xfs_repair", "-n", part.toString());
+        String blkid = Tools.run(T, "blkid", "-p", "-o", "export", part.toString()).output();
+        assertThat(blkid).contains("TYPE=xfs").contains("UUID=" + img.rootUuid());
+        String boot = Tools.run(T, "xfs_db", "-r", "-c", "ls /boot", part.toString()).output();
+        assertThat(boot).contains("vmlinuz-" + img.kernelVersion()).contains("initrd.img-" + img.kernelVersion());
+        assertThat(Tools.run(T, "xfs_db", "-r", "-c", "ls /boot/grub/i386-pc", part.toString()).output())
+                .contains("xfs.mod");
+        assertThat(Tools.run(T, "xfs_db", "-r", "-c", "ls /usr/bin", part.toString()).output()).contains("dracut");
+    }
 }

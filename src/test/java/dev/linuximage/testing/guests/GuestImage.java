@@ -74,7 +74,22 @@ public record GuestImage(GuestVariant variant, Path qcow2, Properties facts) {
         return optionalFact("esp.bytes").map(Long::parseLong);
     }
 
-    /** Swap partition UUID (quiet-swap only). */
+    /** The root file system's type: {@code ext4} or {@code xfs}. */
+    public String rootFsType() {
+        return facts.getProperty("root.fstype", "ext4");
+    }
+
+    /** Whether the guest's initramfs is made by dracut (else initramfs-tools). */
+    public boolean dracut() {
+        return "dracut".equals(fact("flavour"));
+    }
+
+    /** Whether the test-only boot probe also rebuilds the initramfs in the booted guest. */
+    public boolean rebuildProbe() {
+        return "1".equals(facts.getProperty("rebuild.probe"));
+    }
+
+    /** Swap partition UUID (quiet-swap, gpt-swap). */
     public Optional<String> swapUuid() {
         return optionalFact("swap.uuid");
     }

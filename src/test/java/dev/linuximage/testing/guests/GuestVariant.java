@@ -20,6 +20,13 @@ public enum GuestVariant {
     AGENTLESS("agentless", false),
     /** Debian's {@code waagent} package instead of cloud-init. */
     WAAGENT("waagent", false),
+    /**
+     * GPT like {@link #UEFI_GPT} plus a 256 MiB Linux-swap partition (2, type 8200) at the end that fstab does not
+     * name: systemd-gpt-auto-generator activates such a partition on the boot disk.
+     */
+    GPT_SWAP("gpt-swap", true),
+    /** XFS root (holding /boot) made by {@code mkfs.xfs -p}, dracut host-only initramfs, GRUB with xfs.mod; MBR. */
+    XFS_DRACUT("xfs-dracut", false),
     /** Test-only: {@link #BIOS_MBR} whose kernel command line already has {@code console=ttyS0}. */
     BIOS_MBR_CONSOLE("bios-mbr-console", false),
     /** Test-only: {@link #UEFI_GPT} whose kernel command line already has {@code console=ttyS0}. */
