@@ -72,7 +72,7 @@ class LegacyBootSitesTest {
         }
         String kernel = a.stream().filter(l -> l.trim().startsWith("kernel ")).findFirst().orElseThrow();
         assertThat(kernel).startsWith("\tkernel /boot/vmlinuz-" + FamilyGuests.RHEL6_KERNEL + " ro root=UUID=");
-        assertThat(words(kernel)).containsAll(AZURE).contains("numa=off", "rootdelay=300")
+        assertThat(words(kernel)).containsAll(AZURE).contains("numa=off")
                 .doesNotContain("rhgb", "quiet", "crashkernel=auto").contains("rd_NO_LUKS", "KEYTABLE=us");
         // the links still lead to the edited file
         assertThat(t.readLink("/etc/grub.conf")).isEqualTo("../boot/grub/grub.conf");
