@@ -9,6 +9,7 @@ import dev.linuximage.core.initramfs.HvDriverInjector;
 import dev.linuximage.core.initramfs.InitramfsReader;
 import dev.linuximage.core.initramfs.InjectionResult;
 import dev.linuximage.core.initramfs.KernelInventory;
+import dev.linuximage.core.initramfs.ModuleSource;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -29,16 +30,32 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
     public List<KernelFacts> read(GuestFiles guest) throws IOException {
         List<KernelFacts> out = new ArrayList<>();
         for (KernelInventory.Kernel k : KernelInventory.scan(guest)) {
+            // the image is read once and serves both the boot-script probe and the driver plan
+            byte[] image = null;
+            InitramfsBoot boot;
+            if (k.initramfs() == null) {
+                boot = InitramfsBoot.noInitramfs(k.version());
+            } else {
+                try {
+                    image = guest.read(k.initramfs());
+                } catch (IOException | RuntimeException e) {
+                    image = null; // unreadable: both the probe and the plan see it so
+                }
+                boot = image == null ? null : boot(k, image);
+            }
             Set<String> builtin = Set.of();
-            InitramfsBoot boot = k.initramfs() == null ? InitramfsBoot.noInitramfs(k.version()) : boot(guest, k);
             try {
-                builtin = KernelInventory.modules(guest, k).builtin();
+                ModuleSource modules = KernelInventory.modules(guest, k);
+                builtin = modules.builtin();
                 if (k.initramfs() == null) {
                     out.add(new KernelFacts(k.name(), k.version(), null, builtin, Set.of(), false, boot));
                     continue;
                 }
-                InjectionResult r = injector.plan(k.version(), k.initramfs(), guest.read(k.initramfs()),
-                        KernelInventory.modules(guest, k), HvDriverInjector.HV_MODULES).result();
+                if (image == null) {
+                    throw new IOException(k.initramfs() + ": unreadable");
+                }
+                InjectionResult r = injector.plan(k.version(), k.initramfs(), image, modules,
+                        HvDriverInjector.HV_MODULES).result();
                 Set<String> present = new HashSet<>(r.alreadyPresent());
                 out.add(new KernelFacts(k.name(), k.version(), k.initramfs(), builtin, present, true, boot));
             } catch (IOException | RuntimeException e) {
@@ -51,9 +68,9 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
     }
 
     /** The initramfs's boot scripts (CMDLINE-CONSOLE rootdelay, SWAP-OS-DISK resume); null when unreadable. */
-    private InitramfsBoot boot(GuestFiles guest, KernelInventory.Kernel k) {
+    private InitramfsBoot boot(KernelInventory.Kernel k, byte[] image) {
         try {
-            return InitramfsBootProbe.read(k.initramfs(), guest.read(k.initramfs()), reader);
+            return InitramfsBootProbe.read(k.initramfs(), image, reader);
         } catch (IOException | RuntimeException e) {
             return null;
         }
