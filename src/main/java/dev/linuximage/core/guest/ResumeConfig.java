@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  *
  * @param reasons         why resume must be neutralised (fstab swap, a configured resume device, {@code resume=}
  *                        on a command line); empty when nothing would resume
- * @param initramfsTools  the guest builds its initramfs with initramfs-tools
+ * @param initramfsTools  the guest builds its initramfs with initramfs-tools: its {@code init} is installed, or a
+ *                        kernel's image was made by it
  * @param etcResume       the effective {@code RESUME} future initramfs-tools images get (null when unset)
  * @param etcResumeWhere  file and line of that assignment, or null
  */
@@ -55,7 +56,8 @@ public record ResumeConfig(List<String> reasons, boolean initramfsTools, String 
         for (GuestInspection.SwapEntry s : g.fstabSwap()) {
             reasons.add(s.file() + " line " + s.line() + ": swap " + s.device());
         }
-        boolean itools = r.isDir("/etc/initramfs-tools") || r.isFile("/usr/share/initramfs-tools/init");
+        // the generator, not a leftover /etc/initramfs-tools (dpkg keeps conffiles when dracut replaces it)
+        boolean itools = r.isFile("/usr/share/initramfs-tools/init");
         if (kernels != null) {
             for (KernelFacts k : kernels) {
                 InitramfsBoot b = k.boot();
