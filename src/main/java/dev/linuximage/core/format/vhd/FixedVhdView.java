@@ -89,7 +89,8 @@ public final class FixedVhdView implements ByteSource {
         if (aligned != size) {
             notes.add("virtual size " + size + " aligned up to " + aligned + " bytes");
         }
-        Gpt.Repair gpt = GptRelocation.relocate(overlay, size, notes, warnings);
+        // the slice ends before the footer: the GPT's last LBA is the disk's, not the VHD file's
+        Gpt.Repair gpt = GptRelocation.relocate(overlay.slice(0, aligned), size, notes, warnings);
         return new FixedVhdView(overlay, size, aligned, footer, notes, warnings, gpt);
     }
 
