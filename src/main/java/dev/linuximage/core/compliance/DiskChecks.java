@@ -36,6 +36,9 @@ final class DiskChecks {
             return F.unknown(id, "no partition facts: needs the disk, not only its files", List.of());
         }
         DiskFacts.GptFacts g = d.gpt();
+        if (g == null && "GPT".equals(d.partitionScheme())) {
+            return F.unknown(id, "The GPT's primary/backup consistency was not examined (no GPT facts).", List.of());
+        }
         if (g == null) {
             return F.na(id, "The disk has no GPT (partition table: " + d.partitionScheme() + ").");
         }
