@@ -206,6 +206,61 @@ class GptConsistencyOracleTest {
         Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString());
     }
 
+    /**
+     * {@code prepare} end to end on a grown GPT disk with a Linux-swap partition and systemd's gpt-auto generator in
+     * the guest: DISK-GPT Fixed (the converter rebuilt the backup), SWAP-OS-DISK Fixed (attribute bit 63 set in both
+     * entry arrays, as {@code sgdisk -i} shows), {@code sgdisk -v} clean on the output; {@code check} of the output
+     * then passes both.
+     */
+    @Test
+    void prepareFixesTheGptAndSetsNoAutoOnTheSwapPartition() throws Exception {
+        Path dir = Tools.scratch("gpt-prepare");
+        Path raw = gptDisk(dir, "src.raw", 10 * MIB);
+        Tools.ok(dir, "qemu-img", "resize", "-q", "-f", "raw", raw.toString(), "14M");
+        assertThat(Tools.ok(dir, "sgdisk", "-i", "2", raw.toString())).contains("Attribute flags: 0000000000000000");
+        Path vhd = dir.resolve("prepared.vhd");
+        Path report = dir.resolve("prepare.json");
+        PrintStream err = System.err;
+        try {
+            System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            CoreCli.execute("prepare", raw.toString(), "--format", "raw", "--output", vhd.toString(), "--report",
+                    report.toString(), "--quiet");
+        } finally {
+            System.setErr(err);
+        }
+        JsonNode json = JSON.readTree(report.toFile());
+        JsonNode gpt = finding(json, "DISK-GPT");
+        assertThat(gpt.get("status").asText()).as(gpt.toString()).isEqualTo("Fixed");
+        assertThat(gpt.toString()).contains("does not reside at the end").contains("rebuilt the backup header");
+        JsonNode swap = finding(json, "SWAP-OS-DISK");
+        assertThat(swap.get("status").asText()).as(swap.toString()).isEqualTo("Fixed");
+        assertThat(json.get("changes").toString()).contains("GPT partition 2 (Linux swap) attributes")
+                .contains("8000000000000000");
+
+        Path view = dir.resolve("prepared.raw");
+        Tools.ok(dir, "qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), view.toString());
+        assertThat(Tools.ok(dir, "sgdisk", "-v", view.toString())).contains("No problems found");
+        assertThat(Tools.ok(dir, "sgdisk", "-i", "2", view.toString())).contains("Attribute flags: 8000000000000000");
+        assertThat(Tools.ok(dir, "sgdisk", "-i", "3", view.toString())).contains("Attribute flags: 0000000000000000");
+        // the backup array carries the bit too: with the primary destroyed, sgdisk reads the backup
+        try (FileChannel ch = FileChannel.open(view, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(512), 512);
+        }
+        assertThat(Tools.ok(dir, "sgdisk", "-i", "2", view.toString())).contains("Attribute flags: 8000000000000000");
+
+        JsonNode again = check(dir, vhd, "vpc", 4);
+        assertThat(again.get("status").asText()).isEqualTo("Pass");
+    }
+
+    static JsonNode finding(JsonNode report, String id) {
+        for (JsonNode f : report.get("findings")) {
+            if (f.get("id").asText().equals(id)) {
+                return f;
+            }
+        }
+        throw new AssertionError("no " + id + " in " + report);
+    }
+
     /** Flips bytes in the primary header (disk GUID) and the first entry: both CRCs fail. */
     static void corruptPrimaryHeaderAndEntries(Path raw) throws Exception {
         try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
