@@ -12,6 +12,10 @@ import dev.linuximage.core.fs.guest.GuestOptions;
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.guest.PatchOptions;
 import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.io.ConcatSource;
+import dev.linuximage.core.io.ForwardingSource;
+import dev.linuximage.core.io.ZeroSource;
+import dev.linuximage.core.partition.Gpt;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.OverlaySource;
 import dev.linuximage.core.io.SparseFileWriter;
@@ -108,10 +112,12 @@ public class PrepareCommand implements Callable<Integer> {
         } else {
             PrepareState.clear(out);
             results.progress("convert", 2, "converting " + input.getFileName() + " to " + out.getFileName());
+            Gpt.Repair gpt;
             try (DiskImage image = open()) {
                 FixedVhdOptions vo = new FixedVhdOptions(options.maxDiskSizeBytes(), state.uniqueId(),
                         state.timestamp());
                 try (FixedVhdView view = FixedVhdView.of(image.data(), vo)) {
+                    gpt = view.gptRepair();
                     view.notes().forEach(n -> note("note: " + n));
                     view.warnings().forEach(w -> note("warning: " + w));
                     String space = SparseFileWriter.spaceWarning(view, out);
@@ -125,7 +131,7 @@ public class PrepareCommand implements Callable<Integer> {
             }
             try (FileByteSource vhd = FileByteSource.openReadWrite(out)) {
                 WritableByteSource disk = vhd.truncatedView(vhd.size() - VhdFooter.SIZE);
-                ContainerFacts container = containerFacts(vhd);
+                ContainerFacts container = withGpt(containerFacts(vhd), gpt);
                 outcome = result(patchAndCheck(disk, options, container));
                 vhd.flush();
             }
@@ -166,12 +172,31 @@ public class PrepareCommand implements Callable<Integer> {
 
     private ResultOutputMixin.Done streamed(PatchOptions options) throws Exception {
         PrepareState state = PrepareState.of(input, options, in.identity());
-        try (DiskImage image = open();
-             OverlaySource overlay = new OverlaySource(image.data(), 64 << 10, 256L << 20,
-                     workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir")))) {
-            FixedVhdOptions vo = new FixedVhdOptions(options.maxDiskSizeBytes(), state.uniqueId(), state.timestamp());
-            long aligned = FixedVhdView.alignUp(image.virtualSize());
-            ContainerFacts container = new ContainerFacts("vhd-fixed", aligned, aligned + VhdFooter.SIZE, null);
+        try (DiskImage image = open()) {
+            return streamed(options, state, image);
+        }
+    }
+
+    /**
+     * The overlay is the input grown with zeros to its MiB-aligned size, so the GPT is made consistent there
+     * (DISK-GPT) and the guest patched on the disk exactly as it will be uploaded; the fixed-VHD view then only adds
+     * the footer.
+     */
+    private ResultOutputMixin.Done streamed(PatchOptions options, PrepareState state, DiskImage image)
+            throws Exception {
+        long size = image.data().size();
+        FixedVhdOptions vo = new FixedVhdOptions(options.maxDiskSizeBytes(), state.uniqueId(), state.timestamp());
+        long aligned = FixedVhdView.alignedSize(size, vo);
+        ByteSource grown = ConcatSource.of(ForwardingSource.nonClosing(image.data()), new ZeroSource(aligned - size));
+        try (OverlaySource overlay = new OverlaySource(grown, 64 << 10, 256L << 20,
+                workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir")))) {
+            java.util.List<String> notes = new java.util.ArrayList<>();
+            java.util.List<String> warnings = new java.util.ArrayList<>();
+            Gpt.Repair gpt = FixedVhdView.alignGpt(overlay, size, notes, warnings);
+            notes.forEach(n -> note("note: " + n));
+            warnings.forEach(w -> note("warning: " + w));
+            ContainerFacts container = withGpt(new ContainerFacts("vhd-fixed", aligned, aligned + VhdFooter.SIZE,
+                    null), gpt);
             PrepareState.Outcome outcome = result(patchAndCheck(overlay, options, container));
             JobResult r = outcome.result();
             if (!outcome.compliant()) {
@@ -188,6 +213,15 @@ public class PrepareCommand implements Callable<Integer> {
         }
     }
 
+    /** The converter's GPT repair as container facts (DISK-GPT evidence). */
+    static ContainerFacts withGpt(ContainerFacts c, Gpt.Repair gpt) {
+        if (gpt == null) {
+            return c;
+        }
+        return c.withGptRepair(gpt.changed() || gpt.refused() != null ? gpt.before().problems() : java.util.List.of(),
+                gpt.actions());
+    }
+
     private DiskImage open() throws IOException {
         DiskImage image = DiskImages.open(input, in.format(), in.openOptions());
         image.warnings().forEach(w -> note("warning: " + w));
@@ -199,7 +233,7 @@ public class PrepareCommand implements Callable<Integer> {
         results.progress("patch", 40, "opening the guest file systems");
         try (GuestDisk guest = GuestDisk.open(disk, GuestOptions.readWrite(), new ChangeLog())) {
             guest.warnings().forEach(w -> note("warning: " + w));
-            ComplianceRunner.Facts facts = GuestAnalysis.facts(disk, guest, container);
+            ComplianceRunner.Facts facts = GuestAnalysis.prepareFacts(disk, guest, container);
             results.progress("patch", 45, "patching and checking");
             ComplianceRunner.Outcome outcome = ComplianceRunner.prepare(guest, options, facts, input.toString(),
                     Instant.now());

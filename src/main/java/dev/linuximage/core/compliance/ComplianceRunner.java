@@ -5,6 +5,7 @@ import dev.linuximage.core.guest.Change;
 import dev.linuximage.core.guest.CloudConfig;
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.guest.DiskFacts;
+import dev.linuximage.core.guest.DiskPatch;
 import dev.linuximage.core.guest.GuestInspection;
 import dev.linuximage.core.guest.GuestInspector;
 import dev.linuximage.core.guest.GuestPatcher;
@@ -36,9 +37,18 @@ public final class ComplianceRunner {
      * Facts and hooks from the other layers; any may be null (the affected checks say Unknown, the HV repair is
      * then only advised).
      */
-    public record Facts(DiskFacts disk, ContainerFacts container, KernelFactsSource kernels, HvDriverRepair hvRepair) {
+    public record Facts(DiskFacts disk, ContainerFacts container, KernelFactsSource kernels, HvDriverRepair hvRepair,
+                        DiskPatch diskPatch) {
+        public Facts(DiskFacts disk, ContainerFacts container, KernelFactsSource kernels, HvDriverRepair hvRepair) {
+            this(disk, container, kernels, hvRepair, null);
+        }
+
         public static Facts none() {
             return new Facts(null, null, KernelFactsSource.builtinOnly(), null);
+        }
+
+        Facts withDisk(DiskFacts d) {
+            return new Facts(d, container, kernels, hvRepair, diskPatch);
         }
     }
 
@@ -70,16 +80,27 @@ public final class ComplianceRunner {
         GuestPatcher.Result res = GuestPatcher.patch(guest, o, kernelsBefore == null ? List.of() : kernelsBefore,
                 f.hvRepair());
         res.errors().forEach(e -> errors.add(e.requirement() + ": " + e.message()));
+        List<Change> changes = new ArrayList<>(res.changes().changes());
+        Facts fAfter = f;
+        if (f.diskPatch() != null) {
+            // below the file systems: GPT attributes (SWAP-OS-DISK); then the disk facts are read again
+            try {
+                changes.addAll(f.diskPatch().apply(GuestInspector.inspect(guest), o));
+                fAfter = f.withDisk(f.diskPatch().facts());
+            } catch (IOException | RuntimeException e) {
+                errors.add("SWAP-OS-DISK: disk-level repair failed: " + e.getMessage());
+            }
+        }
         List<KernelFacts> kernelsAfter = f.kernels() == null ? null : readKernels(guest, f, errors);
-        List<Finding> after = check(guest, o, f, kernelsAfter);
-        List<Change> changes = res.changes().changes();
+        List<Finding> after = check(guest, o, fAfter, kernelsAfter);
         List<Finding> merged = new ArrayList<>();
         for (int i = 0; i < after.size(); i++) {
             merged.add(merge(before.get(i), after.get(i), changes));
         }
         List<ReportChange> rc = changes.stream().map(c -> new ReportChange(c.requirement(), c.path(),
                 c.action().name(), c.before(), c.after())).toList();
-        return new Outcome(report("prepare", subject, now, GuestInspector.inspect(guest), o, f, merged, rc, errors),
+        return new Outcome(report("prepare", subject, now, GuestInspector.inspect(guest), o, fAfter, merged, rc,
+                errors),
                 changes);
     }
 

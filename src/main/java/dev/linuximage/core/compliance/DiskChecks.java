@@ -1,11 +1,18 @@
 package dev.linuximage.core.compliance;
 
 import dev.linuximage.core.guest.ContainerFacts;
+import dev.linuximage.core.guest.DiskFacts;
+import dev.linuximage.core.report.Evidence;
 import dev.linuximage.core.report.Finding;
+import dev.linuximage.core.report.FindingStatus;
 
+import java.util.ArrayList;
 import java.util.List;
 
-/** DISK-FORMAT, DISK-ALIGN, DISK-MAXSIZE, DISK-FOOTER, from the converter's {@link ContainerFacts}. */
+/**
+ * DISK-FORMAT, DISK-ALIGN, DISK-MAXSIZE, DISK-FOOTER, from the converter's {@link ContainerFacts}; DISK-GPT from the
+ * partition layer's {@link DiskFacts.GptFacts} (the disk as it is now) and the converter's repair record.
+ */
 final class DiskChecks {
     static final long MIB = 1L << 20;
 
@@ -13,6 +20,55 @@ final class DiskChecks {
     }
 
     static List<Finding> check(CheckContext c) {
+        List<Finding> out = new ArrayList<>(container(c));
+        out.add(gpt(c));
+        return out;
+    }
+
+    /**
+     * DISK-GPT: the GPT read at the disk's size (what {@code sgdisk -v} on the raw view judges). When the converter
+     * rebuilt it on the way to this disk, the finding is {@code Fixed} with what was found and what was rewritten.
+     */
+    static Finding gpt(CheckContext c) {
+        String id = "DISK-GPT";
+        DiskFacts d = c.disk();
+        if (d == null) {
+            return F.unknown(id, "no partition facts: needs the disk, not only its files", List.of());
+        }
+        DiskFacts.GptFacts g = d.gpt();
+        if (g == null && "GPT".equals(d.partitionScheme())) {
+            return F.unknown(id, "The GPT's primary/backup consistency was not examined (no GPT facts).", List.of());
+        }
+        if (g == null) {
+            return F.na(id, "The disk has no GPT (partition table: " + d.partitionScheme() + ").");
+        }
+        String table = "partition table (GPT)";
+        if (!g.consistent()) {
+            List<Evidence> ev = new ArrayList<>();
+            g.problems().forEach(p -> ev.add(F.ev(table, p)));
+            return F.fail(id, "The GPT is not consistent at the disk's size: " + g.problems().get(0) + ".",
+                    F.cap(ev, 12),
+                    g.repairable()
+                            ? "run linuximage prepare (or convert): it rebuilds the backup header and entries at the"
+                            + " last LBA from the valid primary (as sgdisk -e does), or restores the primary from the"
+                            + " valid backup, in the output; the input is never written"
+                            : "neither GPT header is valid: re-create the partition table (e.g. sgdisk) and check"
+                            + " the partitions");
+        }
+        ContainerFacts ct = c.container();
+        if (ct != null && !ct.gptRebuilt().isEmpty()) {
+            List<Evidence> ev = new ArrayList<>();
+            ct.gptFound().forEach(p -> ev.add(F.ev(table, "found: " + p)));
+            ct.gptRebuilt().forEach(a -> ev.add(F.ev(table, "rebuilt: " + a)));
+            ev.add(F.ev(table, "now: " + g.summary()));
+            return new Finding(id, FindingStatus.Fixed, "The GPT was inconsistent at the disk's final size; the"
+                    + " converter rebuilt it.", F.cap(ev, 16), String.join("; ", ct.gptRebuilt()));
+        }
+        return F.pass(id, "Primary and backup GPT agree, the backup header is the last sector and its entries sit"
+                + " just before it.", List.of(F.ev(table, g.summary())));
+    }
+
+    private static List<Finding> container(CheckContext c) {
         ContainerFacts d = c.container();
         if (d == null) {
             String why = "no container facts: decided on the converted output (run prepare or check a VHD)";

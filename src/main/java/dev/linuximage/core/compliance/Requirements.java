@@ -13,6 +13,7 @@ public final class Requirements {
         t("DISK-ALIGN", "Virtual size is a whole MiB");
         t("DISK-MAXSIZE", "Disk size within the limit");
         t("DISK-FOOTER", "Valid VHD footer");
+        t("DISK-GPT", "GPT consistent at the final size");
         t("BOOT-GENERATION", "Boots as Hyper-V Gen1 and/or Gen2");
         t("PART-LVM", "No LVM on the OS disk");
         t("SWAP-OS-DISK", "No swap on the OS disk");

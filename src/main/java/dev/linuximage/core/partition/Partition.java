@@ -11,7 +11,19 @@ package dev.linuximage.core.partition;
  * @param name       GPT partition name (PARTLABEL) or empty
  * @param partUuid   GPT unique partition GUID, or the MBR form {@code SSSSSSSS-NN} (disk signature, number) as
  *                   blkid reports it; empty when unknown
+ * @param attributes GPT partition attribute bits (entry bytes 48..55, little-endian; bit 63 is the Discoverable
+ *                   Partitions "no-auto" flag); 0 for MBR
  */
 public record Partition(int number, long startBytes, long sizeBytes, String typeCode, String kind, String name,
-                        String partUuid) {
+                        String partUuid, long attributes) {
+    /** A partition without attribute bits (MBR). */
+    public Partition(int number, long startBytes, long sizeBytes, String typeCode, String kind, String name,
+                     String partUuid) {
+        this(number, startBytes, sizeBytes, typeCode, kind, name, partUuid, 0);
+    }
+
+    /** GPT attribute bit 63 ("no-auto": systemd-gpt-auto-generator neither mounts nor enables the partition). */
+    public boolean noAuto() {
+        return (attributes & Gpt.ATTR_NO_AUTO) != 0;
+    }
 }

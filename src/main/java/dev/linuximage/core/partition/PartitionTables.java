@@ -169,7 +169,10 @@ public final class PartitionTables {
 
     // ---- GPT ----------------------------------------------------------------------------------------------------
 
-    /** Tries the primary header, then the backup at the last LBA; {@code null} when neither is valid. */
+    /**
+     * Tries the primary header, then the backup at the last LBA, then at the LBA the primary's alternate field names
+     * (a disk grown after partitioning keeps its backup at the old end); {@code null} when none is valid.
+     */
     static PartitionTable tryGpt(ByteSource disk, List<String> warnings) throws IOException {
         long lastLba = disk.size() / SECTOR - 1;
         try {
@@ -180,14 +183,23 @@ public final class PartitionTables {
         if (lastLba <= 1) {
             return null;
         }
-        try {
-            PartitionTable t = readGpt(disk, lastLba, lastLba, warnings);
-            warnings.add("used the backup GPT header at LBA " + lastLba);
-            return new PartitionTable(t.scheme(), t.diskId(), t.partitions(), warnings);
-        } catch (PartitionTableException e) {
-            warnings.add("backup GPT: " + e.getMessage());
-            return null;
+        List<Long> candidates = new ArrayList<>(List.of(lastLba));
+        byte[] primary = disk.readBytes(SECTOR, SECTOR);
+        long alternate = le64(primary, 32);
+        if (new String(primary, 0, 8, StandardCharsets.US_ASCII).equals("EFI PART") && alternate > 1
+                && alternate < lastLba) {
+            candidates.add(alternate);
         }
+        for (long lba : candidates) {
+            try {
+                PartitionTable t = readGpt(disk, lba, lastLba, warnings);
+                warnings.add("used the backup GPT header at LBA " + lba);
+                return new PartitionTable(t.scheme(), t.diskId(), t.partitions(), warnings);
+            } catch (PartitionTableException e) {
+                warnings.add("backup GPT at LBA " + lba + ": " + e.getMessage());
+            }
+        }
+        return null;
     }
 
     /** Parses the GPT header at {@code headerLba} (UEFI 2.10 §5.3.2) and its entry array (§5.3.3). */
@@ -277,7 +289,7 @@ public final class PartitionTables {
             }
             String name = new String(arr, o + 56, nameLen, StandardCharsets.UTF_16LE);
             parts.add(new Partition(i + 1, first * SECTOR, (last - first + 1) * SECTOR, type,
-                    PartitionTypes.gptKind(type), name, unique));
+                    PartitionTypes.gptKind(type), name, unique, le64(arr, o + 48)));
         }
         return new PartitionTable("gpt", diskGuid, parts, warnings);
     }

@@ -6,7 +6,11 @@ import dev.linuximage.core.fs.guest.GuestDisk;
 import dev.linuximage.core.fs.guest.Volume;
 import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.partition.Gpt;
+import dev.linuximage.core.partition.Partition;
 import dev.linuximage.core.partition.PartitionTable;
+import dev.linuximage.core.partition.PartitionTables;
+import dev.linuximage.core.partition.PartitionTypes;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -58,7 +62,35 @@ public final class DiskFactsProbe {
                 rootOnLvm = true;
             }
         }
-        return new DiskFacts(scheme, bootCode, biosBoot, esp, bootx64, rootOnLvm, swaps);
+        return new DiskFacts(scheme, bootCode, biosBoot, esp, bootx64, rootOnLvm, swaps, swapTypePartitions(disk),
+                gptFacts(disk));
+    }
+
+    /**
+     * Partitions of a swap type, read afresh from the table (a disk-level patch may just have changed their
+     * attributes): GPT 0657FD6D-A4AB-43C4-84E5-0933C84B4F4F with its attribute bits, MBR 0x82.
+     */
+    static List<DiskFacts.SwapPartition> swapTypePartitions(ByteSource disk) throws IOException {
+        PartitionTable t = PartitionTables.read(disk);
+        List<DiskFacts.SwapPartition> out = new ArrayList<>();
+        for (Partition p : t.partitions()) {
+            if ("gpt".equals(t.scheme()) && PartitionTypes.GPT_LINUX_SWAP.equals(p.typeCode())) {
+                out.add(new DiskFacts.SwapPartition(p.number(), "GPT", p.noAuto(), p.attributes()));
+            } else if ("mbr".equals(t.scheme()) && "82".equals(p.typeCode())) {
+                out.add(new DiskFacts.SwapPartition(p.number(), "MBR", false, 0));
+            }
+        }
+        return out;
+    }
+
+    /** DISK-GPT at the disk's own size; null without a GPT. */
+    static DiskFacts.GptFacts gptFacts(ByteSource disk) throws IOException {
+        Gpt.State st = Gpt.inspect(disk);
+        if (!st.present()) {
+            return null;
+        }
+        return new DiskFacts.GptFacts(st.consistent(), st.summary(), st.problems(),
+                st.primary() != null || st.backup() != null);
     }
 
     /** True when the ESP holds {@code \EFI\BOOT\BOOTX64.EFI} (FAT lookups are case-insensitive). */

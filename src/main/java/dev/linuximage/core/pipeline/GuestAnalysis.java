@@ -4,6 +4,7 @@ import dev.linuximage.core.compliance.ComplianceRunner;
 import dev.linuximage.core.fs.guest.GuestDisk;
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.io.WritableByteSource;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.JobResult;
 
@@ -21,6 +22,17 @@ public final class GuestAnalysis {
             throws IOException {
         GuestKernels kernels = new GuestKernels();
         return new ComplianceRunner.Facts(DiskFactsProbe.read(disk, guest), container, kernels, kernels);
+    }
+
+    /**
+     * The facts for a {@code prepare} on a writable disk: as {@link #facts}, plus the disk-level repair
+     * ({@link GptSwapPatch}) that needs the disk's bytes rather than a file system.
+     */
+    public static ComplianceRunner.Facts prepareFacts(WritableByteSource disk, GuestDisk guest,
+                                                      ContainerFacts container) throws IOException {
+        ComplianceRunner.Facts f = facts(disk, guest, container);
+        return new ComplianceRunner.Facts(f.disk(), f.container(), f.kernels(), f.hvRepair(),
+                new GptSwapPatch(disk, guest));
     }
 
     /** Gen1/Gen2 as reported in the status, from the report's boot findings. */

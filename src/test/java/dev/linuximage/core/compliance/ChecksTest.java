@@ -60,6 +60,40 @@ class ChecksTest {
         assertThat(bad.finding("DISK-ALIGN").status()).isEqualTo(FindingStatus.Fail);
     }
 
+    /**
+     * SWAP-OS-DISK is swap at boot: systemd-gpt-auto-generator enables a GPT Linux-swap partition without attribute
+     * bit 63 (Discoverable Partitions Specification); an MBR type-82 partition is never enabled without fstab.
+     */
+    @Test
+    void gptSwapPartitionsFailUnlessNoAutoIsSetAndMbrSwapIsNotEnabled(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.rhel9(dir);
+        PatchOptions o = PatchOptions.defaults();
+        t.file("/usr/lib/systemd/system-generators/systemd-gpt-auto-generator", "binary");
+        DiskFacts autoSwap = new DiskFacts("GPT", false, false, true, true, false, List.of("part3"),
+                List.of(new DiskFacts.SwapPartition(3, "GPT", false, 0)), null);
+        Finding f = audit(t, o, new ComplianceRunner.Facts(autoSwap, null, null, null)).finding("SWAP-OS-DISK");
+        assertThat(f.status()).isEqualTo(FindingStatus.Fail);
+        assertThat(f.evidence().toString()).contains("partition 3").contains("systemd-gpt-auto-generator");
+        assertThat(f.repair()).contains("bit 63");
+        DiskFacts noAuto = new DiskFacts("GPT", false, false, true, true, false, List.of("part3"),
+                List.of(new DiskFacts.SwapPartition(3, "GPT", true, 1L << 63)), null);
+        assertThat(audit(t, o, new ComplianceRunner.Facts(noAuto, null, null, null)).finding("SWAP-OS-DISK")
+                .status()).isEqualTo(FindingStatus.Pass);
+        DiskFacts mbr = new DiskFacts("MBR", true, false, false, false, false, List.of("part2"),
+                List.of(new DiskFacts.SwapPartition(2, "MBR", false, 0)), null);
+        Finding m = audit(t, o, new ComplianceRunner.Facts(mbr, null, null, null)).finding("SWAP-OS-DISK");
+        assertThat(m.status()).isEqualTo(FindingStatus.Pass);
+        assertThat(m.evidence().toString()).contains("GPT disks only");
+        // the generator masked with a link to /dev/null: the GPT partition is not enabled either
+        GuestTree masked = GuestFixtures.rhel9(dir.resolve("masked"));
+        masked.file("/usr/lib/systemd/system-generators/systemd-gpt-auto-generator", "binary");
+        java.nio.file.Files.createDirectories(masked.root().resolve("etc/systemd/system-generators"));
+        java.nio.file.Files.createSymbolicLink(masked.root().resolve(
+                "etc/systemd/system-generators/systemd-gpt-auto-generator"), Path.of("/dev/null"));
+        assertThat(audit(masked, o, new ComplianceRunner.Facts(autoSwap, null, null, null)).finding("SWAP-OS-DISK")
+                .status()).isEqualTo(FindingStatus.Pass);
+    }
+
     @Test
     void bootGenerations(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel9(dir);
@@ -68,7 +102,8 @@ class ChecksTest {
         ComplianceReport r = audit(t, o, new ComplianceRunner.Facts(none, null, null, null));
         assertThat(r.finding("BOOT-GENERATION").status()).isEqualTo(FindingStatus.Fail);
         assertThat(r.gen1()).isFalse();
-        assertThat(r.finding("SWAP-OS-DISK").status()).isEqualTo(FindingStatus.Warn);
+        // a swap volume with no fstab line and no swap partition type: nothing enables it at boot
+        assertThat(r.finding("SWAP-OS-DISK").status()).isEqualTo(FindingStatus.Pass);
         DiskFacts uefi = new DiskFacts("GPT", false, false, true, true, false, List.of());
         assertThat(audit(t, o, new ComplianceRunner.Facts(uefi, null, null, null)).finding("BOOT-GENERATION")
                 .message()).contains("Gen2 only");

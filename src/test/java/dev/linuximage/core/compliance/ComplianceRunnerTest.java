@@ -31,7 +31,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ComplianceRunnerTest {
     static final Instant NOW = Instant.parse("2026-11-22T00:00:00Z");
-    static final DiskFacts GPT_BOTH = new DiskFacts("GPT", true, true, true, true, false, List.of());
+    static final DiskFacts GPT_BOTH = new DiskFacts("GPT", true, true, true, true, false, List.of(), List.of(),
+            new DiskFacts.GptFacts(true, "primary header LBA 1, backup header LBA 16777215", List.of(), true));
     static final ContainerFacts VHD = new ContainerFacts("vhd-fixed", 8L << 30, (8L << 30) + 512, null);
 
     static Map<String, Finding> byId(ComplianceReport r) {

@@ -56,17 +56,18 @@ class UnknownRuleTest {
         KernelFacts k = new KernelFacts(GuestFixtures.DEBIAN_KERNEL, "/boot/initrd.img-" + GuestFixtures.DEBIAN_KERNEL,
                 Set.of("ext4", "fat"), Set.of("hv_vmbus", "hv_storvsc", "hv_netvsc"), true);
         ComplianceRunner.Facts filesOnly = new ComplianceRunner.Facts(null, null, x -> List.of(k), null);
-        List<String> disk = List.of("DISK-FORMAT", "DISK-ALIGN", "DISK-MAXSIZE", "DISK-FOOTER", "BOOT-GENERATION");
+        List<String> disk = List.of("DISK-FORMAT", "DISK-ALIGN", "DISK-MAXSIZE", "DISK-FOOTER", "DISK-GPT",
+                "BOOT-GENERATION");
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
             ComplianceReport strict = ComplianceRunner.audit(g, o, filesOnly, null, ComplianceRunnerTest.NOW);
             assertThat(strict.findings()).filteredOn(x -> x.status() == FindingStatus.Unknown)
                     .extracting(Finding::id).containsExactlyInAnyOrderElementsOf(
-                            List.of("DISK-FORMAT", "DISK-ALIGN", "DISK-MAXSIZE", "DISK-FOOTER", "BOOT-GENERATION",
-                                    "PART-LVM"));
+                            List.of("DISK-FORMAT", "DISK-ALIGN", "DISK-MAXSIZE", "DISK-FOOTER", "DISK-GPT",
+                                    "BOOT-GENERATION", "PART-LVM"));
             assertThat(strict.findings()).noneMatch(x -> x.status() == FindingStatus.Fail);
             assertThat(strict.compliant()).as("Unknown DISK-*/BOOT-GENERATION are not compliant").isFalse();
 
-            ComplianceReport partly = ComplianceRunner.audit(g, o.withAllowUnknown(disk.subList(0, 4)), filesOnly,
+            ComplianceReport partly = ComplianceRunner.audit(g, o.withAllowUnknown(disk.subList(0, 5)), filesOnly,
                     null, ComplianceRunnerTest.NOW);
             assertThat(partly.compliant()).as("BOOT-GENERATION still Unknown and not allowed").isFalse();
 

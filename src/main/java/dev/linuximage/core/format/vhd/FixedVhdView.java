@@ -7,6 +7,8 @@ import dev.linuximage.core.io.ConcatSource;
 import dev.linuximage.core.io.ForwardingSource;
 import dev.linuximage.core.io.ExtentVisitor;
 import dev.linuximage.core.io.OverlaySource;
+import dev.linuximage.core.io.WritableByteSource;
+import dev.linuximage.core.partition.Gpt;
 import dev.linuximage.core.io.ZeroSource;
 
 import java.io.IOException;
@@ -34,8 +36,11 @@ public final class FixedVhdView implements ByteSource {
     private final List<String> notes;
     private final List<String> warnings;
 
+    private final Gpt.Repair gpt;
+
     private FixedVhdView(OverlaySource view, long diskSize, long alignedSize, byte[] footer, List<String> notes,
-                         List<String> warnings) {
+                         List<String> warnings, Gpt.Repair gpt) {
+        this.gpt = gpt;
         this.view = view;
         this.diskSize = diskSize;
         this.alignedSize = alignedSize;
@@ -49,9 +54,11 @@ public final class FixedVhdView implements ByteSource {
         return (size + MIB - 1) / MIB * MIB;
     }
 
-    /** Builds the view; the size cap is checked before anything is read. */
-    public static FixedVhdView of(ByteSource disk, FixedVhdOptions options) throws IOException {
-        long size = disk.size();
+    /**
+     * The MiB-aligned size of a disk of {@code size} bytes, refused (typed {@link FormatException}) when it exceeds
+     * the options' maximum or is empty; checked before anything is read.
+     */
+    public static long alignedSize(long size, FixedVhdOptions options) throws FormatException {
         if (size > options.maxSize() || size > Long.MAX_VALUE - MIB) {
             throw new FormatException("vhd", "virtual size", size,
                     "exceeds the maximum of " + options.maxSize() + " bytes (--max-size)");
@@ -64,6 +71,13 @@ public final class FixedVhdView implements ByteSource {
         if (aligned == 0) {
             throw new FormatException("vhd", "virtual size", 0, "an empty disk cannot become a VHD");
         }
+        return aligned;
+    }
+
+    /** Builds the view; the size cap is checked before anything is read. */
+    public static FixedVhdView of(ByteSource disk, FixedVhdOptions options) throws IOException {
+        long size = disk.size();
+        long aligned = alignedSize(size, options);
         long ts = options.timestamp() != null ? options.timestamp()
                 : Instant.now().getEpochSecond() - VhdFooter.VHD_EPOCH;
         UUID id = options.uniqueId() != null ? options.uniqueId() : UUID.randomUUID();
@@ -75,8 +89,29 @@ public final class FixedVhdView implements ByteSource {
         if (aligned != size) {
             notes.add("virtual size " + size + " aligned up to " + aligned + " bytes");
         }
-        GptRelocation.relocate(overlay, size, aligned, notes, warnings);
-        return new FixedVhdView(overlay, size, aligned, footer, notes, warnings);
+        // the slice ends before the footer: the GPT's last LBA is the disk's, not the VHD file's
+        Gpt.Repair gpt = GptRelocation.relocate(overlay.slice(0, aligned), size, notes, warnings);
+        return new FixedVhdView(overlay, size, aligned, footer, notes, warnings, gpt);
+    }
+
+    /**
+     * What the view did to the GPT (DISK-GPT): the state found at the aligned size and the rewrites, or why an
+     * inconsistent GPT was left alone; null when the disk has no GPT with 512-byte sectors.
+     */
+    public Gpt.Repair gptRepair() {
+        return gpt;
+    }
+
+    /**
+     * Grows {@code disk} (read-only) to {@code alignedSize} bytes with zeros and makes its GPT consistent there, in a
+     * copy-on-write overlay: the writable disk a streamed {@code prepare} patches before the fixed-VHD view wraps it.
+     *
+     * @param overlay an overlay whose base is the disk followed by zeros up to the aligned size
+     * @param inputSize the disk's own size in bytes
+     */
+    public static Gpt.Repair alignGpt(WritableByteSource overlay, long inputSize, List<String> notes,
+                                      List<String> warnings) throws IOException {
+        return GptRelocation.relocate(overlay, inputSize, notes, warnings);
     }
 
     /** Size of the whole VHD file in bytes: {@link #diskSize()} + 512. */

@@ -1,24 +1,22 @@
 package dev.linuximage.core.format.vhd;
 
 import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.partition.Gpt;
 import dev.linuximage.core.io.WritableByteSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.zip.CRC32;
 
 /**
  * Moves a GPT's backup header and entry array to the new last sector when a disk grows (UEFI 2.10 §5.3.2: the
- * backup header lives in the last LBA, its entries just before it). Fixes the primary header's alternate LBA and
- * last usable LBA (when it was at the old maximum), both header CRCs and the protective MBR's size. Assumes 512-byte
- * logical sectors; all GPT fields are little-endian. Only writes through the given overlay, never to the input.
+ * backup header lives in the last LBA, its entries just before it), and repairs any other inconsistency of the pair
+ * ({@link Gpt#repair}). Assumes 512-byte logical sectors; all GPT fields are little-endian. Only writes through the
+ * given overlay, never to the input.
  */
 final class GptRelocation {
     private static final int SECTOR = 512;
-    private static final long MAX_ENTRY_BYTES = 1 << 20;
 
     private GptRelocation() {
     }
@@ -47,109 +45,32 @@ final class GptRelocation {
     }
 
     /**
+     * Makes a GPT consistent at the new size (DISK-GPT) whatever moved the end of the disk: this alignment, a dynamic
+     * VHD's CHS rounding, a {@code qemu-img resize}. See {@link Gpt#repair}. A GPT for 4096-byte sectors is left
+     * alone with a warning.
+     *
      * @param view    the grown disk view (overlay) to patch
      * @param oldSize bytes of the original disk (the old end)
-     * @param newSize bytes of the grown disk
+     * @return the repair made (or refused), or null when the disk has no 512-byte-sector GPT
      */
-    static void relocate(WritableByteSource view, long oldSize, long newSize, List<String> notes,
-                         List<String> warnings) throws IOException {
+    static Gpt.Repair relocate(WritableByteSource view, long oldSize, List<String> notes, List<String> warnings)
+            throws IOException {
         if (oldSize < 3 * SECTOR) {
-            return;
+            return null;
         }
-        byte[] hdr = view.readBytes(SECTOR, SECTOR);
-        if (!new String(hdr, 0, 8, StandardCharsets.ISO_8859_1).equals("EFI PART")) {
+        Gpt.Repair r = Gpt.repair(view, oldSize);
+        if (!r.before().present()) {
             warnIf4Kn(view, oldSize, warnings);
-            return; // no GPT (or not with 512-byte sectors): nothing to move
+            return null;
         }
-        if (oldSize % SECTOR != 0 || newSize <= oldSize) {
-            return;
+        if (r.changed()) {
+            notes.add("GPT was inconsistent at " + view.size() + " bytes (" + String.join("; ", r.before().problems())
+                    + "): " + String.join("; ", r.actions()));
+        } else if (r.refused() != null) {
+            warnings.add("the GPT is inconsistent (" + String.join("; ", r.before().problems()) + ") and was not"
+                    + " repaired: " + r.refused());
         }
-        ByteBuffer h = ByteBuffer.wrap(hdr).order(ByteOrder.LITTLE_ENDIAN);
-        int hsize = h.getInt(12);
-        if (hsize < 92 || hsize > SECTOR) {
-            notes.add("GPT header size " + hsize + " is invalid; backup GPT not moved");
-            return;
-        }
-        if (crc(hdr, hsize, 16) != h.getInt(16)) {
-            notes.add("primary GPT header CRC mismatch; backup GPT not moved");
-            return;
-        }
-        long oldLast = oldSize / SECTOR - 1;
-        long newLast = newSize / SECTOR - 1;
-        long myLba = h.getLong(24);
-        long alternate = h.getLong(32);
-        long lastUsable = h.getLong(48);
-        long entriesLba = h.getLong(72);
-        long count = h.getInt(80) & 0xFFFFFFFFL;
-        long esize = h.getInt(84) & 0xFFFFFFFFL;
-        if (myLba != 1 || alternate != oldLast) {
-            notes.add("GPT backup header is not at the old last sector (alternate LBA " + alternate + " vs " + oldLast
-                    + "); not moved");
-            return;
-        }
-        if (esize < 128 || esize > 4096 || count * esize > MAX_ENTRY_BYTES || count == 0) {
-            notes.add("GPT entry array " + count + "x" + esize + " is implausible; backup GPT not moved");
-            return;
-        }
-        int entryBytes = (int) (count * esize);
-        long entrySectors = (entryBytes + SECTOR - 1) / SECTOR;
-        if (entriesLba < 2 || entriesLba + entrySectors > oldLast) {
-            notes.add("GPT entry array LBA " + entriesLba + " is outside the disk; backup GPT not moved");
-            return;
-        }
-        byte[] entries = view.readBytes(entriesLba * SECTOR, (int) (entrySectors * SECTOR));
-        if (crc(entries, entryBytes, -1) != h.getInt(88)) {
-            notes.add("GPT entry array CRC mismatch; backup GPT not moved");
-            return;
-        }
-        long newEntriesLba = newLast - entrySectors;
-        // 1. clear the old backup header so no stale copy is found at the old end
-        view.write(oldLast * SECTOR, ByteBuffer.allocate(SECTOR));
-        // 2. primary: alternate LBA and (if it was the maximum) last usable LBA
-        h.putLong(32, newLast);
-        if (lastUsable == oldLast - entrySectors - 1) {
-            h.putLong(48, newEntriesLba - 1);
-        }
-        h.putInt(16, 0);
-        h.putInt(16, crc(hdr, hsize, -1));
-        view.write(SECTOR, ByteBuffer.wrap(hdr));
-        // 3. backup: same header with my/alternate LBAs swapped and the entries just before it
-        byte[] bak = hdr.clone();
-        ByteBuffer b = ByteBuffer.wrap(bak).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(24, newLast);
-        b.putLong(32, 1);
-        b.putLong(72, newEntriesLba);
-        b.putInt(16, 0);
-        b.putInt(16, crc(bak, hsize, -1));
-        view.write(newEntriesLba * SECTOR, ByteBuffer.wrap(entries));
-        view.write(newLast * SECTOR, ByteBuffer.wrap(bak));
-        // 4. protective MBR (UEFI §5.2.3): size in LBA = disk size - 1, capped at 0xFFFFFFFF
-        byte[] mbr = view.readBytes(0, SECTOR);
-        if ((mbr[510] & 0xFF) == 0x55 && (mbr[511] & 0xFF) == 0xAA) {
-            ByteBuffer m = ByteBuffer.wrap(mbr).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < 4; i++) {
-                int e = 446 + 16 * i;
-                if ((mbr[e + 4] & 0xFF) == 0xEE && m.getInt(e + 8) == 1
-                        && (m.getInt(e + 12) & 0xFFFFFFFFL) == Math.min(oldLast, 0xFFFFFFFFL)) {
-                    m.putInt(e + 12, (int) Math.min(newLast, 0xFFFFFFFFL));
-                    view.write(0, ByteBuffer.wrap(mbr));
-                }
-            }
-        }
-        notes.add("GPT backup header moved from LBA " + oldLast + " to LBA " + newLast);
-    }
-
-    /** CRC-32 of {@code len} bytes; the 4 bytes at {@code zeroAt} (if >= 0) are taken as zero. */
-    private static int crc(byte[] b, int len, int zeroAt) {
-        byte[] copy = java.util.Arrays.copyOf(b, len);
-        if (zeroAt >= 0) {
-            for (int i = 0; i < 4; i++) {
-                copy[zeroAt + i] = 0;
-            }
-        }
-        CRC32 c = new CRC32();
-        c.update(copy);
-        return (int) c.getValue();
+        return r;
     }
 
     static boolean hasGpt(ByteSource s) throws IOException {
