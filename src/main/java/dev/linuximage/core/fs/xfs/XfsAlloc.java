@@ -291,8 +291,13 @@ final class XfsAlloc {
             throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ") with the rmapbt "
                     + "feature (the reverse-mapping btree is not updated by this writer)");
         }
-        if (count < 1 || count > sb.agBlocks()) {
+        if (count < 1) {
             throw new IOException("xfs: internal: allocation of " + count + " blocks");
+        }
+        if (count > sb.agBlocks()) {
+            throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ", " + count
+                    + " contiguous blocks): larger than an AG of " + sb.agBlocks() + " blocks (allocating several "
+                    + "extents is not implemented)");
         }
         StringBuilder why = new StringBuilder();
         for (int k = 0; k < sb.agCount(); k++) {

@@ -645,16 +645,18 @@ public final class XfsFileSystem implements FileSystem {
     }
 
     /**
-     * Content that needs more blocks than the file has: write it to one freshly allocated extent, then free the old
-     * extents, all in one staged transaction. Only for extent-format files without an unwritten extent, at most
-     * {@link #MAX_CREATE_BYTES}; the checks for reflink/realtime/immutable were done by the caller.
+     * Content that needs more blocks than the file has: write it to one freshly allocated contiguous extent (any
+     * size up to {@link #MAX_EXTENT_BLOCKS} blocks, found in the free-space btrees of one AG), then free the old
+     * extents, all in one staged transaction. Only for extent-format files without an unwritten extent; refused
+     * (named, nothing written) when no AG has a free extent that large, when the free-space btrees are deeper than
+     * one level, or with rmapbt. The checks for reflink/realtime/immutable were done by the caller.
      */
     private void relocate(WritableByteSource w, Inode in, List<Extent> ext, byte[] content) throws IOException {
         String why = null;
         if (in.format() != FMT_EXTENTS) {
             why = "btree data fork";
-        } else if (content.length > MAX_CREATE_BYTES) {
-            why = "new content above " + MAX_CREATE_BYTES + " bytes";
+        } else if ((content.length + (long) sb.blockSize() - 1) / sb.blockSize() > MAX_EXTENT_BLOCKS) {
+            why = "new content needs more than one extent of " + MAX_EXTENT_BLOCKS + " blocks";
         } else if (ext.stream().anyMatch(Extent::unwritten)) {
             why = "file has unwritten extents";
         }
@@ -668,7 +670,6 @@ public final class XfsFileSystem implements FileSystem {
         int bs = sb.blockSize();
         int blocks = (int) ((content.length + (long) bs - 1) / bs);
         long fsb = alloc.allocBlocks(agOf(in.ino()), blocks, "file data");
-        tx.put(sb.fsbToByte(fsb), java.util.Arrays.copyOf(content, blocks * bs));
         long old = 0;
         for (Extent e : ext) {
             alloc.freeBlocks(e.startBlock(), e.count(), "the file's old extents");
@@ -686,6 +687,15 @@ public final class XfsFileSystem implements FileSystem {
         putTime(b, 40, in.flags2(), now);
         putTime(b, 48, in.flags2(), now);
         stageInode(tx, in.ino(), raw);
+        // Everything is planned (no refusal can follow). The data goes to blocks that are free on disk until the
+        // metadata commit below, so writing it first keeps a crash before the commit harmless; writing it directly
+        // (not staged) avoids holding several copies of a large (e.g. 80 MiB initramfs) content in memory.
+        long dataOff = sb.fsbToByte(fsb);
+        w.write(dataOff, ByteBuffer.wrap(content));
+        int tail = (int) ((long) blocks * bs - content.length);
+        if (tail > 0) {
+            w.write(dataOff + content.length, ByteBuffer.allocate(tail));
+        }
         tx.commit(w);
         cachedExtentsIno = -1;
     }
@@ -733,6 +743,12 @@ public final class XfsFileSystem implements FileSystem {
         w();
         return new UnsupportedFsFeatureException("xfs", what + " (not implemented)");
     }
+
+    /**
+     * Largest extent a v5 bmbt record holds: its block count is 21 bits (XFS Algorithms &amp; Data Structures §19.1
+     * "Extent List", {@code MAXEXTLEN}), so a rewrite into one fresh extent is at most this many blocks.
+     */
+    public static final int MAX_EXTENT_BLOCKS = (1 << 21) - 1;
 
     /** Largest regular file {@link #createFile} writes: one contiguous extent of at most this many bytes. */
     public static final int MAX_CREATE_BYTES = 1 << 20;

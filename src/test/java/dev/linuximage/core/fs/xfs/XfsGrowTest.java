@@ -1,0 +1,115 @@
+package dev.linuximage.core.fs.xfs;
+
+import dev.linuximage.core.fs.FileSystem;
+import dev.linuximage.core.fs.Tools;
+import dev.linuximage.core.fs.UnsupportedFsFeatureException;
+import dev.linuximage.core.io.FileByteSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Growing a large file (an initramfs rewritten with Hyper-V drivers: 12 MiB to 80 MiB) on a 1 GiB /boot made by
+ * mkfs.xfs with its defaults (v5, reflink=1, finobt=1, rmapbt=0 on xfsprogs 6.1). Oracles: xfs_repair -n, xfs_db
+ * (free block counter, extent count) and the Linux kernel reading the file back through a loop mount.
+ */
+class XfsGrowTest {
+    static final int MIB = 1 << 20;
+
+    @TempDir
+    Path tmp;
+
+    private Path image(long sizeMiB, List<String> mkfsOptions) throws Exception {
+        byte[] old = new byte[12 * MIB + 4321];
+        new Random(7).nextBytes(old);
+        Path f = Files.write(tmp.resolve("initrd.src"), old);
+        return XfsFixture.build(tmp, "boot", sizeMiB, null, "initrd.img ---644 0 0 " + f + "\n", mkfsOptions);
+    }
+
+    private static long sbField(Path img, String field) throws Exception {
+        String out = Tools.run("xfs_db", "-r", "-c", "sb 0", "-c", "print " + field, img.toString());
+        Matcher m = Pattern.compile(field + " = (\\d+)").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void growsA12MiBFileTo80MiBAndTheKernelReadsIt() throws Exception {
+        Path img = image(1024, List.of());
+        long freeBefore = sbField(img, "fdblocks");
+        long bs = sbField(img, "blocksize");
+        byte[] big = new byte[80 * MIB + 777];
+        new Random(8).nextBytes(big);
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            FileSystem.Node n = fs.lookup(fs.root(), "initrd.img").orElseThrow();
+            fs.replaceContent(n, big);
+        }
+        XfsFileSystemTest.repairClean(img);
+        long oldBlocks = (12L * MIB + 4321 + bs - 1) / bs;
+        long newBlocks = (big.length + bs - 1) / bs;
+        assertThat(sbField(img, "fdblocks")).isEqualTo(freeBefore - newBlocks + oldBlocks);
+        assertThat(Tools.run("xfs_db", "-r", "-c", "path /initrd.img", "-c", "print core.size core.nextents",
+                img.toString())).contains("core.size = " + big.length).contains("core.nextents = 1");
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Tools.run("mount", "-o", "loop,ro", img.toString(), mnt.toString());
+        try {
+            assertThat(Files.mismatch(mnt.resolve("initrd.img"), Files.write(tmp.resolve("want"), big)))
+                    .isEqualTo(-1L);
+        } finally {
+            Tools.run("umount", mnt.toString());
+        }
+        // and back: a smaller content is written in place, the file stays consistent
+        byte[] small = new byte[5 * MIB + 3];
+        new Random(9).nextBytes(small);
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            FileSystem.Node n = fs.lookup(fs.root(), "initrd.img").orElseThrow();
+            fs.replaceContent(n, small);
+            java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(small.length + 10);
+            FileSystem.Node m = fs.lookup(fs.root(), "initrd.img").orElseThrow();
+            while (fs.read(m, got.position(), got) > 0) {
+                // until end of file
+            }
+            assertThat(java.util.Arrays.copyOf(got.array(), got.position())).isEqualTo(small);
+        }
+        XfsFileSystemTest.repairClean(img);
+    }
+
+    @Test
+    void rmapbtIsRefusedByNameAndNothingIsWritten() throws Exception {
+        Path img = image(320, List.of("-m", "rmapbt=1"));
+        byte[] before = Files.readAllBytes(img);
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            FileSystem.Node n = fs.lookup(fs.root(), "initrd.img").orElseThrow();
+            assertThatThrownBy(() -> fs.replaceContent(n, new byte[20 * MIB]))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("rmapbt");
+        }
+        assertThat(Files.mismatch(img, Files.write(tmp.resolve("before"), before))).isEqualTo(-1L);
+        XfsFileSystemTest.repairClean(img);
+    }
+
+    @Test
+    void noContiguousFreeExtentLargeEnoughIsRefusedByName() throws Exception {
+        // 320 MiB in 4 AGs of 80 MiB: 100 MiB fits in no AG as one extent (multi-extent allocation is not done)
+        Path img = image(320, List.of("-d", "agcount=4"));
+        byte[] before = Files.readAllBytes(img);
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            FileSystem.Node n = fs.lookup(fs.root(), "initrd.img").orElseThrow();
+            assertThatThrownBy(() -> fs.replaceContent(n, new byte[100 * MIB]))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("contiguous blocks");
+        }
+        assertThat(Files.mismatch(img, Files.write(tmp.resolve("before"), before))).isEqualTo(-1L);
+    }
+}
