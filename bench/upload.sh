@@ -52,7 +52,7 @@ ours() { # file blob [verify mode] -> prints JSON line; records wall time and ma
   t0=$(date +%s.%N)
   /usr/bin/time -f "%M" -o "$OUT/rss.txt" java -Xmx256m -jar "$JAR" upload "$1" \
     --blob-url "$EP/bench/$2" --connection-string-file "$OUT/cs.txt" --service-version 2026-06-06 \
-    --progress none --json --verify "${3:-readback}" > "$OUT/ours-$2.json"
+    --allowed-blob-host 127.0.0.1 --progress none --json --verify "${3:-readback}" > "$OUT/ours-$2.json"
   t1=$(date +%s.%N)
   echo "$(echo "$t1 - $t0" | bc)" > "$OUT/ours-$2.time"
 }

@@ -4,6 +4,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /** Operator settings ({@code linuximage.*} in application.properties or LINUXIMAGE_* environment variables). */
 @ConfigMapping(prefix = "linuximage")
@@ -12,6 +14,9 @@ public interface OperatorConfig {
     /** Defaults of the Jobs. */
     JobConfig job();
 
+    /** What a LinuxImage may make its Job use (issue 12: a LinuxImage must not be a way around RBAC). */
+    SecurityConfig security();
+
     /** How often a running Job's log tail is read for progress. */
     @WithDefault("10s")
     Duration progressInterval();
@@ -19,6 +24,29 @@ public interface OperatorConfig {
     /** How often a missing PersistentVolumeClaim is looked for again (it may be applied after the LinuxImage). */
     @WithDefault("60s")
     Duration recheckInterval();
+
+    interface SecurityConfig {
+        /**
+         * Images {@code spec.job.image} may name besides {@code linuximage.job.image} (always allowed). An entry
+         * ending in {@code *} is a prefix (e.g. {@code registry.example/linuximage@sha256:*}). Default: none.
+         */
+        Optional<List<String>> allowedJobImages();
+
+        /**
+         * Hosts a blob URL may name (the core gets the same list and refuses others before sending a credential):
+         * {@code HOST}, {@code *.DOMAIN} (one label) or {@code HOST:PORT}. Default: Azure's public and sovereign
+         * blob endpoints; add e.g. {@code 127.0.0.1:10000} for Azurite or a private endpoint's name.
+         */
+        @WithDefault("*.blob.core.windows.net,*.blob.core.usgovcloudapi.net,*.blob.core.chinacloudapi.cn")
+        List<String> allowedBlobHosts();
+
+        /**
+         * ServiceAccounts a workload-identity LinuxImage may run its Job as without the opt-in annotation
+         * {@code linuximage.dev/allow-use: "true"} on the ServiceAccount: {@code NAMESPACE/NAME} or
+         * {@code NAMESPACE/*}. Default: none (only annotated ServiceAccounts).
+         */
+        Optional<List<String>> allowedServiceAccounts();
+    }
 
     interface JobConfig {
         /** The Job's image; by default the operator's own (one executable, two modes). */

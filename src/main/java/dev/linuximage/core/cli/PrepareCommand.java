@@ -83,7 +83,6 @@ public class PrepareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        target.validate();
         if (streamToUpload && !target.requested()) {
             throw new CoreException(ExitCodes.USAGE, "--stream-to-upload needs --blob-url");
         }
@@ -91,6 +90,7 @@ public class PrepareCommand implements Callable<Integer> {
             throw new CoreException(ExitCodes.USAGE, "--stream-to-upload writes no --output");
         }
         return results.run("prepare", () -> {
+            target.validate(); // inside run: a refused blob host still ends in a result with its reason
             if (!Files.isRegularFile(input)) {
                 throw new CoreException(ExitCodes.USAGE, ResultReasons.SOURCE_NOT_FOUND, input + ": no such file",
                         null);

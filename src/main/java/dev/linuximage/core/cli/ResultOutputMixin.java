@@ -17,6 +17,8 @@ import dev.linuximage.core.report.ReportJson;
 import dev.linuximage.core.report.ReportTable;
 import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.report.TerminationMessage;
+import dev.linuximage.core.upload.BlobHostNotAllowedException;
+import dev.linuximage.core.upload.BlobOwnerConflictException;
 import dev.linuximage.core.upload.Secrets;
 import dev.linuximage.core.upload.StaleWriterException;
 import dev.linuximage.core.upload.UploadException;
@@ -131,6 +133,10 @@ public class ResultOutputMixin {
         if (e instanceof PatchSpecException) {
             return ExitCodes.USAGE;
         }
+        if (e instanceof StaleWriterException || e instanceof BlobOwnerConflictException
+                || e instanceof BlobHostNotAllowedException) {
+            return ExitCodes.USAGE; // the blob or host is refused by rule: the Job must not retry (pod failure policy)
+        }
         if (e instanceof UploadException ue && ue.unauthorized()) {
             return ExitCodes.USAGE; // the credentials are wrong: a retry with the same Secret cannot succeed
         }
@@ -154,6 +160,12 @@ public class ResultOutputMixin {
         }
         if (e instanceof StaleWriterException) {
             return ResultReasons.SUPERSEDED;
+        }
+        if (e instanceof BlobOwnerConflictException) {
+            return ResultReasons.BLOB_OWNED_BY_OTHER;
+        }
+        if (e instanceof BlobHostNotAllowedException) {
+            return ResultReasons.BLOB_HOST_NOT_ALLOWED;
         }
         if (code == ExitCodes.ERROR && OutputSpaceException.isNoSpace(e)) {
             return ResultReasons.OUTPUT_VOLUME_FULL;

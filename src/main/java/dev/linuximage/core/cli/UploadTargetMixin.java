@@ -1,6 +1,9 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.upload.BlobCredentialFiles;
+import dev.linuximage.core.upload.BlobHostAllowList;
+import dev.linuximage.core.upload.BlobHostNotAllowedException;
 import dev.linuximage.core.upload.BlobCredentials;
 import dev.linuximage.core.upload.UploadOptions;
 import dev.linuximage.core.upload.VerifyMode;
@@ -41,6 +44,21 @@ public class UploadTargetMixin {
             description = "generation stored as the blob's sequence number; older generations are refused (default 0)")
     long generation;
 
+    @Option(names = "--fence-owner", paramLabel = "ID",
+            description = "identity stored in the blob's metadata (the operator passes the LinuxImage's uid); a blob "
+                    + "of another owner, or of none, is refused unless --take-over")
+    String owner;
+
+    @Option(names = "--take-over", description = "overwrite a blob of another owner (or of none) under a new "
+            + "fencing epoch: its previous writers are refused from then on")
+    boolean takeOver;
+
+    @Option(names = "--allowed-blob-host", paramLabel = "HOST[:PORT]",
+            description = "a host credentials may be sent to; repeatable; '*.' matches one DNS label. Default: "
+                    + "*.blob.core.windows.net, *.blob.core.usgovcloudapi.net, *.blob.core.chinacloudapi.cn. "
+                    + "Given at least once, it replaces the default (e.g. 127.0.0.1:10000 for Azurite)")
+    java.util.List<String> allowedHosts;
+
     @Option(names = "--verify", paramLabel = "MODE", defaultValue = "readback",
             description = "readback (download the non-zero ranges and compare SHA-256; default) or ranges "
                     + "(compare page ranges + footer; per-put Content-MD5 covers the data)")
@@ -75,13 +93,33 @@ public class UploadTargetMixin {
         if (blobUrl == null && auth != null) {
             throw new CoreException(ExitCodes.USAGE, "credentials given without --blob-url");
         }
+        if (blobUrl != null) {
+            // before any work: a refused host must not cost an hour of conversion first
+            try {
+                allowList().check(blobUrl);
+            } catch (BlobHostNotAllowedException e) {
+                throw new CoreException(ExitCodes.USAGE, ResultReasons.BLOB_HOST_NOT_ALLOWED, e.getMessage(), null);
+            } catch (java.io.IOException e) {
+                throw new CoreException(ExitCodes.USAGE, e.getMessage());
+            }
+        }
+    }
+
+    private BlobHostAllowList allowList() {
+        try {
+            return allowedHosts == null || allowedHosts.isEmpty() ? BlobHostAllowList.azureDefaults()
+                    : BlobHostAllowList.of(allowedHosts);
+        } catch (IllegalArgumentException e) {
+            throw new CoreException(ExitCodes.USAGE, e.getMessage());
+        }
     }
 
     public UploadOptions options() {
         try {
             VerifyMode mode = VerifyMode.valueOf(verify.toUpperCase(Locale.ROOT));
             return UploadOptions.defaults().withParallel(parallel).withGeneration(generation)
-                    .withMaxPutBytes(maxPut).withVerify(mode).withServiceVersion(serviceVersion).withFresh(fresh);
+                    .withMaxPutBytes(maxPut).withVerify(mode).withServiceVersion(serviceVersion).withFresh(fresh)
+                    .withAllowedHosts(allowList()).withOwner(owner).withTakeOver(takeOver);
         } catch (IllegalArgumentException e) {
             throw new CoreException(ExitCodes.USAGE, e.getMessage());
         }

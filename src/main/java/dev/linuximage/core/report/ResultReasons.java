@@ -24,6 +24,10 @@ public final class ResultReasons {
     public static final String UPLOAD_FAILED = "UploadFailed";
     /** A newer generation owns the output (fencing). */
     public static final String SUPERSEDED = "Superseded";
+    /** The blob URL's host is not in the core's allow-list: no credential was sent (exit code 2). */
+    public static final String BLOB_HOST_NOT_ALLOWED = "BlobHostNotAllowed";
+    /** The blob belongs to another owner (another LinuxImage uid) and taking it over was not asked for (exit 2). */
+    public static final String BLOB_OWNED_BY_OTHER = "BlobOwnedByOther";
     /** The volume receiving the output (the claim of spec.output) filled up; the partial output was removed. */
     public static final String OUTPUT_VOLUME_FULL = "OutputVolumeFull";
     /** Interrupted (exit code 130); a re-run resumes. */

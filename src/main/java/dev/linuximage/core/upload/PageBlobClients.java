@@ -89,10 +89,16 @@ public final class PageBlobClients {
                 .build();
     }
 
-    /** A client for {@code blobUrl} (no query string) authenticated with {@code credentials}. */
+    /**
+     * A client for {@code blobUrl} (no query string) authenticated with {@code credentials}.
+     *
+     * @throws BlobHostNotAllowedException the host is not in {@link UploadOptions#allowedHosts()}: checked before
+     *                                     the credentials are touched
+     */
     public static PageBlobClient create(String blobUrl, BlobCredentials credentials, UploadOptions options)
             throws UploadException {
         checkBlobUrl(blobUrl);
+        options.allowedHosts().check(blobUrl);
         HttpClient http = options.httpClient() != null ? options.httpClient() : defaultHttpClient(options.requestTimeout());
         SpecializedBlobClientBuilder b = new SpecializedBlobClientBuilder()
                 .endpoint(blobUrl)

@@ -89,6 +89,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * cannot carry a sequence-number condition: they are conditioned on the ETag instead, which any write by a newer
  * writer changes.
  *
+ * <h2>Fencing by identity: owner and epoch</h2>
+ * A generation orders the writers of one resource only: a LinuxImage deleted and recreated starts again at
+ * generation 1, and two LinuxImages naming one blob have unrelated generations (issue 12). So a writer may carry an
+ * owner ({@link UploadOptions#withOwner}, the LinuxImage's {@code metadata.uid}), stored in metadata
+ * {@value #META_OWNER}, and the sequence number is a fence {@code epoch << 32 | generation}
+ * (generation 0..{@value #MAX_GENERATION}). A writer with an owner writes only a blob that is absent or has the
+ * same owner; then its fence uses the blob's epoch, and generations compare as above. Another owner (or none) is
+ * refused ({@link BlobOwnerConflictException}) unless the writer takes the blob over
+ * ({@link UploadOptions#withTakeOver}): the blob is recreated (conditioned on the ETag seen) with epoch + 1, so
+ * every fence of the previous owner, whatever its generation, is smaller and each of its Put/Clear Page requests
+ * fails with 412. A writer without owner (a command-line upload) and a blob without owner: epoch 0, the fence is
+ * the generation, exactly as before.
+ *
  * <h2>Retries</h2> See {@link Retrier}: every request is idempotent, so retrying one that may have landed is safe.
  *
  * <p>Memory: {@code parallel + 2} buffers of {@code maxPutBytes} while uploading, one 4 MiB scan window, and as
@@ -103,6 +116,12 @@ public final class PageBlobUploader {
     public static final String META_SHA256 = "linuximage_sha256";
     /** Metadata key: the generation of the writer. */
     public static final String META_GENERATION = "linuximage_generation";
+    /** Metadata key: the writer's identity (e.g. the LinuxImage's uid); absent for a writer without owner. */
+    public static final String META_OWNER = "linuximage_owner";
+    /** Largest generation: the low 32 bits of the fence (the sequence number). */
+    public static final long MAX_GENERATION = 0xFFFF_FFFFL;
+    /** Largest epoch: a sequence number is at most 2^63 - 1. */
+    static final long MAX_EPOCH = (1L << 31) - 1;
 
     private static final int PAGE = 512;
 
@@ -115,6 +134,8 @@ public final class PageBlobUploader {
     private final AtomicLong retries = new AtomicLong();
     private final Duration timeout;
     private final long generation;
+    /** The sequence number our requests are conditioned on: {@code epoch << 32 | generation}; set by prepare. */
+    private long fence;
 
     // progress
     private final AtomicLong bytesSent = new AtomicLong();
@@ -137,6 +158,7 @@ public final class PageBlobUploader {
         this.retrier = new Retrier(options, secrets, retries);
         this.timeout = options.requestTimeout();
         this.generation = options.generation();
+        this.fence = generation;
     }
 
     /**
@@ -253,9 +275,9 @@ public final class PageBlobUploader {
         BlobProperties props = retrier.call("get blob properties", () ->
                 blob.getPropertiesWithResponse(new BlobRequestConditions().setIfMatch(etag), timeout, Context.NONE)
                         .getValue());
-        if (props.getBlobSequenceNumber() == null || props.getBlobSequenceNumber() != generation) {
-            throw new StaleWriterException("blob " + blobUrl + " now belongs to generation "
-                    + props.getBlobSequenceNumber() + ", not ours (" + generation + ")");
+        if (props.getBlobSequenceNumber() == null || props.getBlobSequenceNumber() != fence) {
+            throw new StaleWriterException("blob " + blobUrl + " is now fenced by " + describe(props.getBlobSequenceNumber())
+                    + ", not ours (" + describe(fence) + ")");
         }
         if (props.getBlobSize() != size) {
             throw new VerificationException("blob " + blobUrl + " is " + props.getBlobSize() + " bytes, expected " + size);
@@ -287,11 +309,24 @@ public final class PageBlobUploader {
 
     // ---------------------------------------------------------------- prepare
 
+    /** A fence for messages: {@code generation 5} or {@code generation 5 of epoch 2}. */
+    static String describe(Long seq) {
+        if (seq == null) {
+            return "no sequence number";
+        }
+        long epoch = seq >>> 32;
+        long g = seq & MAX_GENERATION;
+        return "generation " + g + (epoch == 0 ? "" : " of epoch " + epoch);
+    }
+
     private Map<String, String> metadata(String tag, String state) {
         Map<String, String> m = new HashMap<>();
         m.put(META_SOURCE, tag);
         m.put(META_STATE, state);
         m.put(META_GENERATION, Long.toString(generation));
+        if (options.owner() != null) {
+            m.put(META_OWNER, options.owner());
+        }
         return m;
     }
 
@@ -315,12 +350,33 @@ public final class PageBlobUploader {
                 }
                 continue;
             }
-            Long seq = p.getBlobSequenceNumber();
-            if (seq != null && seq > generation) {
-                throw new StaleWriterException("blob " + blobUrl + " belongs to generation " + seq
-                        + ", newer than ours (" + generation + "): refusing to overwrite a newer upload");
-            }
+            long seq = p.getBlobSequenceNumber() == null ? 0 : p.getBlobSequenceNumber();
             Map<String, String> meta = p.getMetadata() == null ? Map.of() : p.getMetadata();
+            String blobOwner = meta.get(META_OWNER);
+            long epoch = seq >>> 32;
+            if (!java.util.Objects.equals(blobOwner, options.owner())) {
+                if (!options.takeOver()) {
+                    throw new BlobOwnerConflictException("blob " + blobUrl + (blobOwner == null
+                            ? " exists and was not written by an owner" : " belongs to owner " + blobOwner)
+                            + ", not to " + (options.owner() == null ? "a writer without owner" : options.owner())
+                            + ": refusing to overwrite it (taking it over must be asked for explicitly)");
+                }
+                if (epoch >= MAX_EPOCH) {
+                    throw new UploadException("blob " + blobUrl + " cannot be taken over: its fencing epoch is exhausted");
+                }
+                fence = ((epoch + 1) << 32) | generation;
+                if (create(size, tag, new BlobRequestConditions().setIfMatch(p.getETag()))) {
+                    listener.onEvent("took the blob over from " + (blobOwner == null ? "no owner" : "owner " + blobOwner)
+                            + " (epoch " + (epoch + 1) + "): recreated, no old page survives");
+                    return false;
+                }
+                continue;
+            }
+            fence = (epoch << 32) | generation;
+            if (seq > fence) {
+                throw new StaleWriterException("blob " + blobUrl + " belongs to " + describe(seq)
+                        + ", newer than ours (" + describe(fence) + "): refusing to overwrite a newer upload");
+            }
             boolean sameSource = p.getBlobType() == BlobType.PAGE_BLOB && p.getBlobSize() == size
                     && tag.equals(meta.get(META_SOURCE)) && !options.fresh();
             if (!sameSource) {
@@ -333,11 +389,11 @@ public final class PageBlobUploader {
             }
             // same source: resume under our generation
             PageBlobItem item = retrier.call("update sequence number", () ->
-                    blob.updateSequenceNumberWithResponse(SequenceNumberActionType.MAX, generation,
+                    blob.updateSequenceNumberWithResponse(SequenceNumberActionType.MAX, fence,
                             null, timeout, Context.NONE).getValue());
-            if (item.getBlobSequenceNumber() == null || item.getBlobSequenceNumber() != generation) {
-                throw new StaleWriterException("blob " + blobUrl + " belongs to generation "
-                        + item.getBlobSequenceNumber() + ", newer than ours (" + generation + ")");
+            if (item.getBlobSequenceNumber() == null || item.getBlobSequenceNumber() != fence) {
+                throw new StaleWriterException("blob " + blobUrl + " belongs to "
+                        + describe(item.getBlobSequenceNumber()) + ", newer than ours (" + describe(fence) + ")");
             }
             Map<String, String> m = metadata(tag, "uploading");
             try {
@@ -359,7 +415,7 @@ public final class PageBlobUploader {
     private boolean create(long size, String tag, BlobRequestConditions cond) throws UploadException {
         try {
             retrier.call("create page blob", () -> blob.createWithResponse(new PageBlobCreateOptions(size)
-                    .setSequenceNumber(generation).setMetadata(metadata(tag, "uploading"))
+                    .setSequenceNumber(fence).setMetadata(metadata(tag, "uploading"))
                     .setRequestConditions(cond), timeout, Context.NONE));
             return true;
         } catch (UploadException e) {
@@ -382,14 +438,14 @@ public final class PageBlobUploader {
         retrier.call("put pages " + offset + "+" + len, () -> blob.uploadPagesWithResponse(
                 new PageBlobUploadPagesOptions(range, BinaryData.fromByteBuffer(ByteBuffer.wrap(buf, off, len).slice()))
                         .setContentMd5(md5)
-                        .setRequestConditions(new PageBlobRequestConditions().setIfSequenceNumberEqualTo(generation)),
+                        .setRequestConditions(new PageBlobRequestConditions().setIfSequenceNumberEqualTo(fence)),
                 timeout, Context.NONE));
     }
 
     private void clearPages(long start, long end) throws UploadException {
         PageRange range = new PageRange().setStart(start).setEnd(end - 1);
         retrier.call("clear pages " + start + "+" + (end - start), () -> blob.clearPagesWithResponse(range,
-                new PageBlobRequestConditions().setIfSequenceNumberEqualTo(generation), timeout, Context.NONE));
+                new PageBlobRequestConditions().setIfSequenceNumberEqualTo(fence), timeout, Context.NONE));
     }
 
     private byte[] download(long offset, int len, String etag) throws UploadException {

@@ -27,6 +27,9 @@ public final class UploadOptions {
     private String serviceVersion;
     private HttpClient httpClient;
     private boolean fresh;
+    private BlobHostAllowList allowedHosts = BlobHostAllowList.azureDefaults();
+    private String owner;
+    private boolean takeOver;
 
     private UploadOptions() {
     }
@@ -48,6 +51,9 @@ public final class UploadOptions {
         o.serviceVersion = serviceVersion;
         o.httpClient = httpClient;
         o.fresh = fresh;
+        o.allowedHosts = allowedHosts;
+        o.owner = owner;
+        o.takeOver = takeOver;
         return o;
     }
 
@@ -77,8 +83,8 @@ public final class UploadOptions {
      * A writer with a smaller generation than the blob's is refused. Default 0.
      */
     public UploadOptions withGeneration(long g) {
-        if (g < 0 || g > Long.MAX_VALUE / 2) {
-            throw new IllegalArgumentException("generation must be 0..2^62, got " + g);
+        if (g < 0 || g > PageBlobUploader.MAX_GENERATION) {
+            throw new IllegalArgumentException("generation must be 0.." + PageBlobUploader.MAX_GENERATION + ", got " + g);
         }
         UploadOptions o = copy();
         o.generation = g;
@@ -129,6 +135,53 @@ public final class UploadOptions {
         UploadOptions o = copy();
         o.fresh = f;
         return o;
+    }
+
+    /**
+     * The hosts credentials may be sent to (see {@link BlobHostAllowList}). Default: Azure's public and sovereign
+     * blob endpoints ({@link BlobHostAllowList#AZURE_DEFAULTS}); a local emulator must be allowed explicitly.
+     */
+    public UploadOptions withAllowedHosts(BlobHostAllowList list) {
+        UploadOptions o = copy();
+        o.allowedHosts = java.util.Objects.requireNonNull(list);
+        return o;
+    }
+
+    /**
+     * Fencing identity (e.g. the LinuxImage's {@code metadata.uid}), stored in the blob's metadata
+     * ({@value PageBlobUploader#META_OWNER}). A writer with an owner only writes a blob that is absent or has the
+     * same owner, unless {@link #withTakeOver(boolean)}. {@code null} (default): no owner; such a writer only
+     * writes blobs without an owner. At most 128 characters of {@code [A-Za-z0-9._-]}.
+     */
+    public UploadOptions withOwner(String owner) {
+        if (owner != null && !owner.matches("[A-Za-z0-9._-]{1,128}")) {
+            throw new IllegalArgumentException("owner must be 1..128 characters of [A-Za-z0-9._-]");
+        }
+        UploadOptions o = copy();
+        o.owner = owner;
+        return o;
+    }
+
+    /**
+     * Take the blob over from another owner (or from none): it is recreated under a new fencing epoch, so every
+     * writer of the previous owner is refused by the service from then on, whatever its generation.
+     */
+    public UploadOptions withTakeOver(boolean t) {
+        UploadOptions o = copy();
+        o.takeOver = t;
+        return o;
+    }
+
+    public BlobHostAllowList allowedHosts() {
+        return allowedHosts;
+    }
+
+    public String owner() {
+        return owner;
+    }
+
+    public boolean takeOver() {
+        return takeOver;
     }
 
     public int parallel() {

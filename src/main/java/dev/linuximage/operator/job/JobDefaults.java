@@ -1,5 +1,8 @@
 package dev.linuximage.operator.job;
 
+import dev.linuximage.core.upload.BlobHostAllowList;
+
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,16 +18,20 @@ import java.util.Objects;
  * @param ttlSecondsAfterFinished how long a finished Job stays (its result is in the status already)
  * @param tmpSizeLimit            size limit of the pod's {@code /tmp} (emptyDir; the root file system is
  *                                read-only)
+ * @param allowedBlobHosts        the blob host allow-list, passed to the core ({@code --allowed-blob-host}), which
+ *                                refuses to send credentials anywhere else
  */
 public record JobDefaults(String image, String cpuRequest, String memoryRequest, String memoryLimit,
                           long activeDeadlineSeconds, int backoffLimit, int ttlSecondsAfterFinished,
-                          String tmpSizeLimit) {
+                          String tmpSizeLimit, List<String> allowedBlobHosts) {
     public JobDefaults {
         Objects.requireNonNull(image, "image");
+        allowedBlobHosts = List.copyOf(allowedBlobHosts);
     }
 
-    /** Defaults used in tests and documented in the README. */
+    /** Defaults used in tests and documented in the README (blob hosts: Azure's). */
     public static JobDefaults standard(String image) {
-        return new JobDefaults(image, "500m", "512Mi", "1Gi", 21600, 1, 86400, "1Gi");
+        return new JobDefaults(image, "500m", "512Mi", "1Gi", 21600, 1, 86400, "1Gi",
+                BlobHostAllowList.AZURE_DEFAULTS);
     }
 }

@@ -105,7 +105,7 @@ public final class JobFactory {
                                     ? null : job.getNodeSelector())
                             .withTolerations(job.getTolerations() == null || job.getTolerations().isEmpty()
                                     ? null : job.getTolerations())
-                            .withContainers(container(spec, job, defaults, generation))
+                            .withContainers(container(image, job, defaults, generation))
                             .withVolumes(volumes(spec, defaults))
                         .endSpec()
                     .endTemplate()
@@ -138,12 +138,13 @@ public final class JobFactory {
                 .build();
     }
 
-    static Container container(LinuxImageSpec spec, JobSpec job, JobDefaults defaults, long generation) {
+    static Container container(LinuxImage image, JobSpec job, JobDefaults defaults, long generation) {
+        LinuxImageSpec spec = image.getSpec();
         return new ContainerBuilder()
                 .withName(CONTAINER)
                 .withImage(job.getImage() != null ? job.getImage() : defaults.image())
                 .withImagePullPolicy("IfNotPresent")
-                .withArgs(args(spec, generation))
+                .withArgs(args(spec, generation, image.getMetadata().getUid(), defaults.allowedBlobHosts()))
                 .withEnv(env(spec))
                 .withResources(resources(job.getResources(), defaults))
                 .withVolumeMounts(mounts(spec))
@@ -159,8 +160,13 @@ public final class JobFactory {
                 .build();
     }
 
-    /** The core command line: {@code prepare} (or {@code check} in Audit mode) and the flags the spec implies. */
-    public static List<String> args(LinuxImageSpec spec, long generation) {
+    /**
+     * The core command line: {@code prepare} (or {@code check} in Audit mode) and the flags the spec implies.
+     *
+     * @param owner      the LinuxImage's uid: the blob's fencing identity ({@code --fence-owner})
+     * @param blobHosts  the blob host allow-list the core enforces before sending a credential
+     */
+    public static List<String> args(LinuxImageSpec spec, long generation, String owner, List<String> blobHosts) {
         Locations loc = Locations.of(spec);
         boolean audit = spec.getMode() == Mode.Audit;
         OutputSpec out = spec.getOutput();
@@ -193,6 +199,17 @@ public final class JobFactory {
             }
             a.add("--blob-url");
             a.add(spec.getUpload().getBlobUrl());
+            for (String host : blobHosts) {
+                a.add("--allowed-blob-host");
+                a.add(host);
+            }
+            if (owner != null) {
+                a.add("--fence-owner");
+                a.add(owner);
+            }
+            if (Boolean.TRUE.equals(spec.getUpload().getOverwrite())) {
+                a.add("--take-over");
+            }
             CredentialsSpec c = spec.getUpload().getCredentials();
             if (c.getSecretRef() != null) {
                 boolean sas = c.getSecretRef().getType() != CredentialType.ConnectionString;

@@ -44,6 +44,7 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
     private final OperatorConfig config;
     private final JobInspector inspector;
     private final EventRecorder events;
+    private final SecurityPolicy policy;
     private final Clock clock;
 
     @Inject
@@ -57,6 +58,7 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         this.defaults = OperatorSettings.jobDefaults(config);
         this.inspector = new JobInspector(client);
         this.events = new EventRecorder(client, clock);
+        this.policy = SecurityPolicy.of(config);
         this.clock = clock;
     }
 
@@ -80,12 +82,12 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
             if (StatusAggregator.finished(previous, generation)) {
                 return UpdateControl.noUpdate(); // finished earlier, Job since TTL-deleted: never rerun
             }
-            Optional<Refusal> refusal = refusal(image);
+            Optional<Refusal> refusal = refusal(image, context);
             if (refusal.isPresent()) {
                 Refusal r = refusal.get();
                 UpdateControl<LinuxImage> u = update(image, StatusAggregator.refused(image.getSpec(), generation,
                         previous, r.reason(), r.message(), clock.instant()));
-                return r.reason() == Reason.MissingClaim ? u.rescheduleAfter(config.recheckInterval()) : u;
+                return RECHECKED.contains(r.reason()) ? u.rescheduleAfter(config.recheckInterval()) : u;
             }
             Optional<Job> created = create(image, JobFactory.build(image, defaults));
             if (created.isEmpty()) {
@@ -102,11 +104,36 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         return observed.state().isTerminal() ? u : u.rescheduleAfter(config.progressInterval());
     }
 
-    /** Bad spec or missing claim: known before any Job exists. */
-    private Optional<Refusal> refusal(LinuxImage image) {
+    /**
+     * Refusals that depend on objects the operator does not watch (a ServiceAccount's annotation, another
+     * LinuxImage going away, a claim applied later): looked at again after the recheck interval. The event is
+     * recorded only when the reason changes, so a recheck is no retry storm.
+     */
+    private static final java.util.Set<Reason> RECHECKED = java.util.EnumSet.of(Reason.MissingClaim,
+            Reason.ServiceAccountNotAllowed, Reason.BlobConflict);
+
+    /** Bad spec, security policy, missing claim: known before any Job exists. */
+    private Optional<Refusal> refusal(LinuxImage image, Context<LinuxImage> context) {
         List<String> violations = SpecValidator.validate(image.getSpec());
         if (!violations.isEmpty()) {
             return Optional.of(new Refusal(Reason.InvalidSpec, String.join("; ", violations)));
+        }
+        Optional<Refusal> denied = policy.check(image.getSpec());
+        if (denied.isPresent()) {
+            return denied;
+        }
+        String ns = image.getMetadata().getNamespace();
+        Optional<String> sa = SecurityPolicy.workloadServiceAccount(image.getSpec());
+        if (sa.isPresent()) {
+            denied = policy.checkServiceAccount(ns, sa.get(),
+                    client.serviceAccounts().inNamespace(ns).withName(sa.get()).get());
+            if (denied.isPresent()) {
+                return denied;
+            }
+        }
+        denied = SecurityPolicy.checkBlobConflict(image, context.getPrimaryCache().list());
+        if (denied.isPresent()) {
+            return denied;
         }
         Locations loc = Locations.of(image.getSpec());
         return Stream.of(loc.sourceClaim(), loc.outputClaim()).filter(Objects::nonNull).distinct()
@@ -165,8 +192,5 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         }
         image.setStatus(next);
         return UpdateControl.patchStatus(image);
-    }
-
-    private record Refusal(Reason reason, String message) {
     }
 }

@@ -12,6 +12,7 @@ final class OperatorSettings {
     static JobDefaults jobDefaults(OperatorConfig config) {
         OperatorConfig.JobConfig j = config.job();
         return new JobDefaults(j.image(), j.cpuRequest(), j.memoryRequest(), j.memoryLimit(),
-                j.activeDeadlineSeconds(), j.backoffLimit(), j.ttlSecondsAfterFinished(), j.tmpSizeLimit());
+                j.activeDeadlineSeconds(), j.backoffLimit(), j.ttlSecondsAfterFinished(), j.tmpSizeLimit(),
+                config.security().allowedBlobHosts());
     }
 }

@@ -45,6 +45,18 @@ public enum Reason {
     /** A Job with this generation's name exists and is not this LinuxImage's (rechecked slowly). */
     JobNameConflict(true),
 
+    // --- refused by the operator's security policy (issue 12); no Job is created
+    /** spec.job.image is not the operator's image nor in linuximage.security.allowed-job-images. */
+    ImageNotAllowed(true),
+    /** The blob URL's host is not in linuximage.security.allowed-blob-hosts (or the core's list refused it). */
+    BlobHostNotAllowed(true),
+    /** The workload-identity ServiceAccount has not opted in (annotation linuximage.dev/allow-use) (rechecked). */
+    ServiceAccountNotAllowed(true),
+    /** An older LinuxImage names the same blob (rechecked slowly: it may go away). */
+    BlobConflict(true),
+    /** The blob belongs to another LinuxImage uid (e.g. a deleted predecessor); spec.upload.overwrite takes it. */
+    BlobOwnedByOther(true),
+
     // --- Job failures
     /** The upload failed (network, service). */
     UploadFailed(true),

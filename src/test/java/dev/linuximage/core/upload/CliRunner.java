@@ -36,6 +36,8 @@ final class CliRunner {
     static String[] upload(String... args) {
         List<String> l = new ArrayList<>(List.of("upload"));
         l.addAll(List.of(args));
+        // Azurite and the test proxies listen on loopback: allowed explicitly (the default is Azure's hosts only)
+        l.addAll(List.of("--allowed-blob-host", "127.0.0.1"));
         return l.toArray(String[]::new);
     }
 }

@@ -91,7 +91,7 @@ class UploadAuthTest {
 
             UploadException e = org.junit.jupiter.api.Assertions.assertThrows(UploadException.class, () ->
                     PageBlobUploader.upload(img.source(), "fp", url, new BlobCredentials.SasToken(sas),
-                            UploadOptions.defaults(), UploadListener.NONE));
+                            UploadOptions.defaults().withAllowedHosts(UploadTestSupport.LOOPBACK), UploadListener.NONE));
             StringWriter trace = new StringWriter();
             e.printStackTrace(new PrintWriter(trace));
             assertThat(trace.toString()).contains("AuthenticationFailed").contains("REDACTED")
@@ -176,7 +176,7 @@ class UploadAuthTest {
                     "https://127.0.0.1:" + port + "/");
             assertThatThrownBy(() -> PageBlobUploader.upload(img.source(), "fp",
                     "https://127.0.0.1:" + port + "/devstoreaccount1/c/b.vhd", wi,
-                    UploadOptions.defaults().withHttpClient(http).withRetry(1, Duration.ofMillis(1),
+                    UploadOptions.defaults().withAllowedHosts(UploadTestSupport.LOOPBACK).withHttpClient(http).withRetry(1, Duration.ofMillis(1),
                             Duration.ofMillis(1)), UploadListener.NONE))
                     .isInstanceOf(UploadException.class).hasMessageContaining("403")
                     .satisfies(e -> assertThat(e.getMessage()).doesNotContain(accessToken).doesNotContain(saToken));

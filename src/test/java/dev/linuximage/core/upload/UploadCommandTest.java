@@ -61,7 +61,7 @@ class UploadCommandTest {
         try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
             String[] args = {vhd.toString(), "--blob-url", blobUrl(proxy.blobEndpoint(), c, "k.vhd"),
                     "--connection-string-file", cs.toString(), "--service-version", "2026-06-06",
-                    "--parallel", "3", "--max-put-size", "262144", "--progress", "plain", "--progress-interval", "1"};
+                    "--allowed-blob-host", "127.0.0.1", "--parallel", "3", "--max-put-size", "262144", "--progress", "plain", "--progress-interval", "1"};
             int killed = 0;
             for (double at : new double[] {0.10, 0.50, 0.99}) {
                 Path out = dir.resolve("run-" + at + ".txt");

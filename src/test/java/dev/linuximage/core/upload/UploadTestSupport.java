@@ -21,9 +21,12 @@ final class UploadTestSupport {
     private UploadTestSupport() {
     }
 
+    /** Azurite and the test proxies listen on loopback: allowed explicitly (the default is Azure's hosts only). */
+    static final BlobHostAllowList LOOPBACK = BlobHostAllowList.of(List.of("127.0.0.1"));
+
     static UploadOptions options() {
         return UploadOptions.defaults().withServiceVersion(AzuriteExtension.SERVICE_VERSION.getVersion())
-                .withHttpClient(AzuriteExtension.httpClient());
+                .withHttpClient(AzuriteExtension.httpClient()).withAllowedHosts(LOOPBACK);
     }
 
     static BlobCredentials key(AzuriteExtension az) {

@@ -213,6 +213,77 @@ class LinuxImageOperatorTest {
         assertThat(k8s.warnings()).as("one event, no retry storm").containsExactly("InvalidSpec");
     }
 
+    /** Issue 12 reproduction: an unrelated Secret and a blob on another host. No Job, one Warning event. */
+    @Test
+    @Order(4)
+    void foreignBlobHostIsRefusedWithoutAJob() throws Exception {
+        LinuxImageSpec spec = spec(true);
+        spec.getUpload().setBlobUrl("https://collector.evil.example/c/b.vhd");
+        spec.getUpload().getCredentials().getSecretRef().setName("unrelated");
+        create("web", spec);
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/BlobHostNotAllowed");
+        assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("collector.evil.example");
+        k8s.await(() -> k8s.warnings().contains("BlobHostNotAllowed"));
+        Thread.sleep(1500);
+        assertThat(k8s.jobs()).isEmpty();
+        assertThat(k8s.warnings()).as("one event, no retry storm").containsExactly("BlobHostNotAllowed");
+    }
+
+    @Test
+    @Order(4)
+    void foreignJobImageIsRefusedWithoutAJob() throws Exception {
+        LinuxImageSpec spec = spec(false);
+        spec.getJob().setImage("docker.io/attacker/shell:latest");
+        create("web", spec);
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/ImageNotAllowed");
+        k8s.await(() -> k8s.warnings().contains("ImageNotAllowed"));
+        assertThat(k8s.jobs()).isEmpty();
+    }
+
+    /** The operator plays no admission here: it reads the ServiceAccount's opt-in itself (needs get serviceaccounts). */
+    @Test
+    @Order(4)
+    void workloadIdentityNeedsAServiceAccountThatOptedIn() {
+        client.serviceAccounts().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .withNewMetadata().withName("uploader").endMetadata().build()).create();
+        LinuxImageSpec spec = spec(true);
+        CredentialsSpec wi = CredentialsSpec.workloadIdentity("6e3f2a10-1b2c-4d3e-8f90-a1b2c3d4e5f6");
+        wi.getWorkloadIdentity().setServiceAccountName("uploader");
+        spec.getUpload().setCredentials(wi);
+        create("web", spec);
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/ServiceAccountNotAllowed");
+        assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("linuximage.dev/allow-use");
+        k8s.await(() -> k8s.warnings().contains("ServiceAccountNotAllowed"));
+        assertThat(k8s.jobs()).isEmpty();
+
+        // the owner of the ServiceAccount opts in: picked up at the next recheck, the Job runs as it
+        client.serviceAccounts().inNamespace(ns).withName("uploader").edit(sa -> {
+            sa.getMetadata().setAnnotations(Map.of("linuximage.dev/allow-use", "true"));
+            return sa;
+        });
+        k8s.await(() -> k8s.jobs().size() == 1);
+        assertThat(k8s.jobs().get(0).getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("uploader");
+    }
+
+    @Test
+    @Order(4)
+    void twoLinuxImagesOnOneBlobTheSecondIsRefused() {
+        LinuxImageSpec first = spec(true);
+        first.getUpload().setBlobUrl("https://acct.blob.core.windows.net/" + ns + "/shared.vhd");
+        create("first", first);
+        k8s.await(() -> k8s.jobs().size() == 1); // its outcome does not matter here (no Secret in this namespace)
+        LinuxImageSpec second = spec(true);
+        second.getUpload().setBlobUrl("https://acct.blob.core.windows.net/" + ns + "/shared.vhd");
+        create("second", second);
+        LinuxImageStatus s = k8s.awaitStatus("second", st -> st.getPhase() == Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/BlobConflict");
+        assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains(ns + "/first");
+        assertThat(k8s.jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("first-g1");
+    }
+
     @Test
     @Order(5)
     void missingClaimWaitsForTheClaim() {
@@ -423,6 +494,11 @@ class LinuxImageOperatorTest {
     }
 
     LinuxImage create(String name, LinuxImageSpec spec) {
+        if (spec.getUpload() != null && BLOB.equals(spec.getUpload().getBlobUrl())) {
+            // every test namespace is its own tenant with its own blob: LinuxImages of earlier tests stay on the
+            // shared API server, and two LinuxImages on one blob are refused (BlobConflict, issue 12)
+            spec.getUpload().setBlobUrl("https://acct.blob.core.windows.net/" + ns + "/web.vhd");
+        }
         return client.resources(LinuxImage.class).inNamespace(ns).resource(new LinuxImage(ns, name, spec)).create();
     }
 

@@ -214,7 +214,8 @@ class JobFactoryTest {
         audit.getGuest().getDeprovision().setRemoveUsers(List.of("builder"));
         audit.getGuest().getKernelArgs().setAdd(List.of("nvme_core.io_timeout=240"));
         for (LinuxImageSpec spec : List.of(sas, cs, wi, stream, local, audit)) {
-            List<String> args = JobFactory.args(spec, 4);
+            List<String> args = JobFactory.args(spec, 4, "0f6c3c1e-7d2a-4c55-9d4e-1a2b3c4d5e6f",
+                    DEFAULTS.allowedBlobHosts());
             var parsed = dev.linuximage.core.cli.CoreCli.commandLine(args.toArray(String[]::new))
                     .parseArgs(args.toArray(String[]::new));
             assertThat(parsed.subcommand().commandSpec().name()).as("%s", args)

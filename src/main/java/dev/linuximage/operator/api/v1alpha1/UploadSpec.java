@@ -2,6 +2,7 @@ package dev.linuximage.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -22,6 +23,13 @@ public class UploadSpec {
     @Required
     private CredentialsSpec credentials;
 
+    @JsonPropertyDescription("Overwrite a blob that another owner wrote: another LinuxImage (e.g. this one's "
+            + "predecessor of the same name, deleted and recreated) or an upload outside the operator. The blob "
+            + "records the uid of the LinuxImage that wrote it; without overwrite another uid's blob is refused "
+            + "(reason BlobOwnedByOther). Default false.")
+    @Default("false")
+    private Boolean overwrite = Boolean.FALSE;
+
     public UploadSpec() {
     }
 
@@ -36,6 +44,14 @@ public class UploadSpec {
 
     public void setBlobUrl(String blobUrl) {
         this.blobUrl = blobUrl;
+    }
+
+    public Boolean getOverwrite() {
+        return overwrite;
+    }
+
+    public void setOverwrite(Boolean overwrite) {
+        this.overwrite = overwrite;
     }
 
     public CredentialsSpec getCredentials() {
