@@ -96,6 +96,8 @@ class RealGuestBootTest {
         boot(GuestVariant.UEFI_GPT, "CloudInit", QemuBoot.Firmware.UEFI);
         boot(GuestVariant.QUIET_SWAP, "CloudInit", QemuBoot.Firmware.BIOS);
         boot(GuestVariant.DRACUT_HOSTONLY, "CloudInit", QemuBoot.Firmware.BIOS);
+        boot(GuestVariant.GPT_SWAP, "CloudInit", QemuBoot.Firmware.BIOS);
+        boot(GuestVariant.XFS_DRACUT, "CloudInit", QemuBoot.Firmware.BIOS);
     }
 
     @AfterAll
@@ -331,6 +333,17 @@ class RealGuestBootTest {
     }
 
     /**
+     * A GPT swap partition no fstab line names, on a disk grown by {@code qemu-img resize}: systemd-gpt-auto-generator
+     * would activate it unless prepare set its "no auto" attribute (SWAP-OS-DISK); the grown disk's backup GPT was
+     * 512 MiB before the end (DISK-GPT). Booted with SeaBIOS through the hybrid's BIOS boot partition.
+     */
+    @Test
+    void gptSwapOnAGrownDiskBootsWithoutSwap() throws Exception {
+        QemuBoot vm = bootsWithAzureConsole(GuestVariant.GPT_SWAP);
+        userVisibleState(GuestVariant.GPT_SWAP, vm);
+    }
+
+    /**
      * The fixture's initramfs was made by dracut in host-only mode without hv_vmbus/hv_storvsc/hv_netvsc; prepare
      * added them. The guest's own lsinitrd must list them, also after the guest's own {@code dracut -f
      * --regenerate-all} (QEMU has no VMBus, so the drivers themselves are not exercised here; see
@@ -341,6 +354,15 @@ class RealGuestBootTest {
         QemuBoot vm = bootsWithAzureConsole(GuestVariant.DRACUT_HOSTONLY);
         assertThat(vm.consoleText()).containsPattern("(?i)dracut").doesNotContain("Kernel panic");
         userVisibleState(GuestVariant.DRACUT_HOSTONLY, vm);
+    }
+
+    /** XFS root holding /boot (GRUB reads the kernel and the prepared initramfs from XFS), dracut initramfs. */
+    @Test
+    void xfsRootWithDracutBoots() throws Exception {
+        QemuBoot vm = bootsWithAzureConsole(GuestVariant.XFS_DRACUT);
+        assertThat(vm.consoleText()).containsPattern("XFS \\(sda1\\): Ending clean mount")
+                .doesNotContain("Kernel panic");
+        userVisibleState(GuestVariant.XFS_DRACUT, vm);
     }
 
     /**

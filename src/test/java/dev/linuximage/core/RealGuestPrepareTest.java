@@ -381,6 +381,94 @@ class RealGuestPrepareTest {
         Tools.run(TOOL, "mdir", "-i", esp.toString(), "::/EFI/BOOT/BOOTX64.EFI");
     }
 
+    /**
+     * SWAP-OS-DISK on GPT: the swap partition (type 8200) no fstab line names gets the "no auto" attribute (bit 63),
+     * so systemd-gpt-auto-generator leaves it alone; sgdisk reads the attribute back.
+     */
+    @Test
+    void gptSwap() throws Exception {
+        Prepared p = prepareAndCheck(GuestVariant.GPT_SWAP, "CloudInit");
+        Path view = rawView(p.vhd(), p.dir());
+        String attrs = Tools.run(TOOL, "sgdisk", "-A", "2:show", view.toString()).output();
+        assertThat(attrs).as("sgdisk -A 2:show").containsPattern("(?m)^2:63:");
+        assertThat(Tools.run(TOOL, "sgdisk", "-v", view.toString()).output()).contains("No problems found");
+        assertThat(Tools.run(TOOL, "sgdisk", "-i", "2", view.toString()).output())
+                .contains("0657FD6D-A4AB-43C4-84E5-0933C84B4F4F"); // still a Linux swap partition
+    }
+
+    /**
+     * DISK-GPT, a disk grown by {@code qemu-img resize}: the input's backup GPT sits 512 MiB before the end (sgdisk
+     * -v says so); the prepared disk's backup header is the last sector again.
+     */
+    @Test
+    void uefiGptGrownByQemuImgResize() throws Exception {
+        GuestImage img = GuestImages.get(GuestVariant.UEFI_GPT);
+        Path dir = workDir(GuestVariant.UEFI_GPT);
+        current = dir;
+        Path grown = dir.resolve("grown.raw");
+        Tools.run(TOOL, "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "raw", img.qcow2().toString(),
+                grown.toString());
+        Tools.run(TOOL, "qemu-img", "resize", "-q", "-f", "raw", grown.toString(), "+" + (512L << 20));
+        assertThat(Tools.exec(TOOL, "sgdisk", "-v", grown.toString()).output()).as("the oracle sees the misplaced backup")
+                .doesNotContain("No problems found");
+        Prepared p = prepareAndCheck(img, dir, grown, img.diskBytes() + (512L << 20), "CloudInit");
+        Files.delete(grown);
+        assertThat(Tools.run(TOOL, "sgdisk", "-v", rawView(p.vhd(), dir).toString()).output())
+                .contains("No problems found");
+    }
+
+    /**
+     * DISK-GPT, a dynamic VHD made by {@code qemu-img convert -O vpc}: QEMU rounds its size up to a whole CHS
+     * geometry (block/vpc.c, calculate_geometry), so the GPT's backup is no longer at the end of the disk the VHD
+     * describes; the prepared disk (a whole MiB again) has it at its last sector.
+     */
+    @Test
+    void uefiGptAsChsRoundedDynamicVhd() throws Exception {
+        GuestImage img = GuestImages.get(GuestVariant.UEFI_GPT);
+        Path dir = workDir(GuestVariant.UEFI_GPT);
+        current = dir;
+        Path dynamic = dir.resolve("dynamic.vhd");
+        Tools.run(TOOL, "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "vpc", "-o", "subformat=dynamic",
+                img.qcow2().toString(), dynamic.toString());
+        JsonNode info = JSON.readTree(Tools.run(TOOL, "qemu-img", "info", "--output=json", "-f", "vpc",
+                dynamic.toString()).output());
+        long chs = info.get("virtual-size").asLong();
+        assertThat(chs).as("CHS-rounded size of the dynamic VHD").isGreaterThan(img.diskBytes());
+        assertThat(chs % (1 << 20)).as("CHS-rounded size %d is not a whole MiB", chs).isNotZero();
+        Prepared p = prepareAndCheck(img, dir, dynamic, chs, "CloudInit");
+        Files.delete(dynamic);
+        System.err.printf("real guest uefi-gpt as a dynamic VHD: qemu-img virtual size %d bytes (%d MiB + %d bytes)%n",
+                chs, chs >> 20, chs % (1 << 20));
+        assertThat(Tools.run(TOOL, "sgdisk", "-v", rawView(p.vhd(), dir).toString()).output())
+                .contains("No problems found");
+    }
+
+    /**
+     * XFS root holding /boot, dracut initramfs: prepare succeeds without a failed finding, the XFS is clean per
+     * xfs_repair, check passes and a second prepare changes nothing. (No host tool reads XFS files unmounted: the
+     * boot test judges the command line and the initramfs the guest really got.)
+     */
+    @Test
+    void xfsDracut() throws Exception {
+        GuestImage img = GuestImages.get(GuestVariant.XFS_DRACUT);
+        Path dir = workDir(GuestVariant.XFS_DRACUT);
+        current = dir;
+        Path vhd = dir.resolve("out.vhd");
+        byte[] input = sha256(img.qcow2());
+        JsonNode report = prepare(img.qcow2(), vhd, dir.resolve("report.json"), "CloudInit");
+        assertThat(report.get("changes").size()).as("changes of the first prepare").isPositive();
+        assertThat(sha256(img.qcow2())).as("prepare leaves its input untouched").isEqualTo(input);
+        assertThat(Files.size(vhd)).isEqualTo(img.diskBytes() + 512);
+        Path part = extract(vhd, img.rootOffset(), img.rootBytes(), dir.resolve("root.xfs"));
+        Tools.run(TOOL, "xfs_repair", "-n", part.toString());
+        Files.delete(part);
+        int check = CoreCli.execute("check", vhd.toString(), "--provisioning", "CloudInit", "--quiet",
+                "--report", dir.resolve("check.json").toString());
+        assertThat(check).as("check exit code; report:\n%s", Files.readString(dir.resolve("check.json"))).isZero();
+        JsonNode again = prepare(vhd, dir.resolve("other.vhd"), dir.resolve("report2.json"), "CloudInit");
+        assertThat(again.get("changes")).as("changes of a second prepare").isEmpty();
+    }
+
     /** The disk a fixed VHD describes: a sparse copy without its 512-byte footer, for sgdisk. */
     private static Path rawView(Path vhd, Path dir) throws IOException {
         Path view = dir.resolve("view.raw");
