@@ -23,7 +23,7 @@ import static dev.linuximage.operator.admission.KubeCel.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The ValidatingAdmissionPolicy shipped in {@code k8s/admission-policy.yaml}, evaluated with Google's cel-java: its
+ * The ValidatingAdmissionPolicy shipped in {@code k8s/base/admission-policy.yaml}, evaluated with Google's cel-java: its
  * matchConditions, variables, validations and messageExpressions are read from the YAML (never copied here),
  * compiled, and run against sample admission requests the way the API server runs them (Kubernetes docs,
  * "Validating Admission Policy": matchConditions first, all must be true for the policy to apply; then every
@@ -41,7 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AdmissionPolicyAdmissionTest {
 
-    static final Path POLICY = Path.of("k8s/admission-policy.yaml");
+    static final Path POLICY = Path.of("k8s/base/admission-policy.yaml");
     static final Path CRD = Path.of("k8s/crd/linuximages.linuximage.dev-v1.yml");
     static final String NS = "images";
 
@@ -184,8 +184,10 @@ class AdmissionPolicyAdmissionTest {
         assertThat(KubeCel.at(binding, "spec.matchResources"))
                 .as("bound in every namespace (no namespaceSelector narrowing it)").isNull();
 
-        List<String> kustomization = Files.readAllLines(Path.of("k8s/kustomization.yaml"));
-        assertThat(kustomization).as("a default install applies the policy").contains("  - admission-policy.yaml");
+        // both installs (k8s/ and k8s/namespaced/) include base/, which applies the policy
+        assertThat(Files.readAllLines(Path.of("k8s/base/kustomization.yaml"))).contains("  - admission-policy.yaml");
+        assertThat(Files.readAllLines(Path.of("k8s/kustomization.yaml"))).contains("  - base");
+        assertThat(Files.readAllLines(Path.of("k8s/namespaced/kustomization.yaml"))).contains("  - ../base");
     }
 
     // --- Secrets ----------------------------------------------------------------------------------------------
