@@ -36,6 +36,7 @@ class InstallRbacSecurityTest {
 
     static final String WATCH_ENV = "QUARKUS_OPERATOR_SDK_CONTROLLERS_LINUXIMAGE_NAMESPACES";
     static final String OPERATOR_NS = "linuximage-system";
+    static final String LEASE_ROLE = "linuximage-operator-leader-election";
 
     // --- rendering --------------------------------------------------------------------------------------------
 
@@ -175,7 +176,8 @@ class InstallRbacSecurityTest {
         List<Map<String, Object>> roles = ofKind(docs, "ClusterRole");
         assertThat(roles).hasSize(1);
         assertThat(rules(roles.get(0))).isEqualTo(readmeRules());
-        assertThat(ofKind(docs, "Role")).isEmpty();
+        assertThat(ofKind(docs, "Role")).extracting(InstallRbacSecurityTest::id)
+                .containsExactly("Role " + OPERATOR_NS + "/" + LEASE_ROLE);
         Map<String, Object> binding = ofKind(docs, "ClusterRoleBinding").get(0);
         assertThat(KubeCel.at(binding, "roleRef.name")).isEqualTo(KubeCel.at(roles.get(0), "metadata.name"));
         assertThat(binding.get("subjects")).isEqualTo(List.of(Map.of("kind", "ServiceAccount",
@@ -196,6 +198,9 @@ class InstallRbacSecurityTest {
         Map<String, Set<String>> clusterWide = rules(ofKind(render(Path.of("k8s")), "ClusterRole").get(0));
         Set<String> roleNamespaces = new TreeSet<>();
         for (Map<String, Object> role : ofKind(docs, "Role")) {
+            if (LEASE_ROLE.equals(KubeCel.at(role, "metadata.name"))) {
+                continue;
+            }
             String ns = (String) KubeCel.at(role, "metadata.namespace");
             roleNamespaces.add(ns);
             assertThat(rules(role)).as("Role in %s: the ClusterRole's rules, namespaced", ns).isEqualTo(clusterWide);
@@ -209,6 +214,30 @@ class InstallRbacSecurityTest {
         assertThat(roleNamespaces).as("a Role for exactly the watched namespaces").isEqualTo(watched);
         assertThat(ofKind(docs, "ValidatingAdmissionPolicyBinding")).as("admission in both installs").hasSize(1);
         assertThat(ofKind(docs, "CustomResourceDefinition")).hasSize(1);
+    }
+
+    @Test
+    void bothInstallsLetTheReplicasShareOneLeaseAndNothingMore() throws Exception {
+        for (String dir : List.of("k8s", "k8s/namespaced")) {
+            List<Map<String, Object>> docs = render(Path.of(dir));
+            Map<String, Object> role = ofKind(docs, "Role").stream()
+                    .filter(r -> LEASE_ROLE.equals(KubeCel.at(r, "metadata.name"))).findFirst().orElseThrow();
+            assertThat(KubeCel.at(role, "metadata.namespace")).as(dir).isEqualTo(OPERATOR_NS);
+            // the verbs Java Operator SDK's LeaderElectionManager checks before it starts (get, create, update)
+            assertThat(rules(role)).as(dir).isEqualTo(Map.of("coordination.k8s.io leases",
+                    Set.of("get", "create", "update")));
+            Map<String, Object> binding = ofKind(docs, "RoleBinding").stream()
+                    .filter(r -> LEASE_ROLE.equals(KubeCel.at(r, "metadata.name"))).findFirst().orElseThrow();
+            assertThat(KubeCel.at(binding, "metadata.namespace")).isEqualTo(OPERATOR_NS);
+            assertThat(KubeCel.at(binding, "roleRef.name")).isEqualTo(LEASE_ROLE);
+            assertThat(binding.get("subjects")).isEqualTo(List.of(Map.of("kind", "ServiceAccount",
+                    "name", "linuximage-operator", "namespace", OPERATOR_NS)));
+            Map<String, Object> deployment = ofKind(docs, "Deployment").get(0);
+            assertThat(((Number) KubeCel.at(deployment, "spec.replicas")).intValue()).as(dir).isEqualTo(2);
+            assertThat(KubeCel.at(deployment, "spec.strategy.type")).as(dir).isEqualTo("RollingUpdate");
+        }
+        assertThat(Files.readAllLines(Path.of("src/main/resources/application.properties")))
+                .contains("quarkus.operator-sdk.activate-leader-election-for-profiles=prod");
     }
 
     @Test
