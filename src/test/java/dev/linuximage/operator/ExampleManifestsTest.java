@@ -48,13 +48,29 @@ class ExampleManifestsTest {
 
     @Test
     void kustomizationListsExistingFiles() throws Exception {
-        List<String> lines = Files.readAllLines(Path.of("k8s/kustomization.yaml"));
-        int start = lines.indexOf("resources:");
-        List<String> resources = lines.subList(start + 1, lines.size()).stream()
-                .takeWhile(l -> l.startsWith("  - ")).map(l -> l.substring(4).trim()).toList();
-        assertThat(resources).contains("crd/linuximages.linuximage.dev-v1.yml", "rbac.yaml", "deployment.yaml");
-        for (String r : resources) {
-            assertThat(Path.of("k8s", r)).exists();
+        List<String> all = new ArrayList<>();
+        for (String install : List.of("k8s", "k8s/namespaced")) {
+            all.addAll(resources(Path.of(install)));
         }
+        assertThat(all).contains("k8s/crd/linuximages.linuximage.dev-v1.yml", "k8s/rbac.yaml",
+                "k8s/base/deployment.yaml", "k8s/base/admission-policy.yaml", "k8s/namespaced/role-images.yaml");
+    }
+
+    /** The files a kustomization pulls in, following directory resources (each must exist). */
+    static List<String> resources(Path dir) throws Exception {
+        List<String> lines = Files.readAllLines(dir.resolve("kustomization.yaml"));
+        int start = lines.indexOf("resources:");
+        List<String> out = new ArrayList<>();
+        for (String r : lines.subList(start + 1, lines.size()).stream()
+                .takeWhile(l -> l.startsWith("  - ")).map(l -> l.substring(4).trim()).toList()) {
+            Path p = dir.resolve(r).normalize();
+            assertThat(p).exists();
+            if (Files.isDirectory(p)) {
+                out.addAll(resources(p));
+            } else {
+                out.add(p.toString());
+            }
+        }
+        return out;
     }
 }
