@@ -193,6 +193,7 @@ class CrdValidationRulesAdmissionTest {
     void rulesAreFoundAndCompile() {
         assertThat(RULES).extracting(Rule::path).containsExactlyInAnyOrder(
                 "spec", "spec",
+                "spec.guest.allowUnknown",
                 "spec.guest.deprovision.removeUsers",
                 "spec.guest.kernelArgs.add", "spec.guest.kernelArgs.remove",
                 "spec.output.path", "spec.source", "spec.source.path",
@@ -236,6 +237,20 @@ class CrdValidationRulesAdmissionTest {
                 put(bad, "spec.guest.kernelArgs." + field, List.of("quiet", arg));
                 assertRejects(bad, null, message("spec.guest.kernelArgs." + field));
             }
+        }
+    }
+
+    /** Catalogue IDs (../shared/AZURE-REQUIREMENTS.md) are upper-case words joined by hyphens. */
+    @Test
+    void allowUnknownTakesRequirementIdsOnly() throws Exception {
+        Map<String, Object> ok = image();
+        put(ok, "spec.guest.allowUnknown", List.of("BOOT-GENERATION", "DISK-GPT", "CLOUDINIT-DATASOURCE",
+                "KERNEL-HV-DRIVERS"));
+        assertThat(validate(ok, null)).isEmpty();
+        for (String id : List.of("", "boot-generation", "DISK", "DISK-GPT; rm -rf /", "-DISK-GPT", "DISK--GPT")) {
+            Map<String, Object> bad = image();
+            put(bad, "spec.guest.allowUnknown", List.of("DISK-GPT", id));
+            assertRejects(bad, null, message("spec.guest.allowUnknown"));
         }
     }
 
@@ -328,6 +343,7 @@ class CrdValidationRulesAdmissionTest {
     void everyRuleRejectsSomething() throws Exception {
         // run the rejecting samples (test order is not guaranteed), then require one per rule
         userAndKernelArgumentLengths();
+        allowUnknownTakesRequirementIdsOnly();
         pathsHaveNoDotDotSegments();
         sourceIsImmutableOnUpdateOnly();
         exactlyOneCredential();
