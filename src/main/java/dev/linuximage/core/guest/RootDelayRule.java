@@ -17,8 +17,12 @@ import java.util.Map;
  *   <li>no initramfs (the kernel mounts root): {@code init/do_mounts.c} sleeps rootdelay unconditionally too, so the
  *       same removal, and {@code rootwait} is required instead — it polls for the device (a deviation from the
  *       catalogue's "no initramfs" case, stated in the evidence);</li>
- *   <li>an initramfs that never reads it (dracut; systemd in the initrd neither): added as the catalogue asks — it
- *       costs nothing there, dracut's own wait is {@code rd.retry}/{@code rd.timeout};</li>
+ *   <li>an initramfs that waits for the root device at most rootdelay seconds (mkinitcpio's busybox init:
+ *       {@code poll_device "$device" "$rootdelay"}, which returns as soon as the device exists): added — this is the
+ *       wait-for-device timeout the catalogue means, raised from mkinitcpio's default 10 s;</li>
+ *   <li>an initramfs that never reads it (dracut, Alpine mkinitfs, mkinitcpio's systemd hook; systemd in the initrd
+ *       neither): added as the catalogue asks — it costs nothing there, their own waits are {@code rd.retry}/
+ *       {@code rd.timeout} and nlplug-findfs' uevent timeout;</li>
  *   <li>a generator this product does not know that reads it without sleeping it: left as it is.</li>
  * </ul>
  * When the initramfs could not be read, the generator installed in the guest is analysed instead
@@ -157,7 +161,7 @@ public final class RootDelayRule {
     private static Decision decision(String v, InitramfsBoot b, String prefix) {
         Action a = switch (b.rootDelay()) {
             case SLEEP -> Action.REMOVE_LARGE;
-            case NOT_READ -> Action.ADD;
+            case TIMEOUT, NOT_READ -> Action.ADD;
             case KERNEL_SLEEP -> Action.ROOTWAIT;
             case UNKNOWN -> Action.LEAVE;
         };
