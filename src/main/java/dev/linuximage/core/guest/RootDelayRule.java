@@ -130,8 +130,12 @@ public final class RootDelayRule {
             InitramfsBoot boot = f == null ? null : f.boot();
             String initrd = f != null ? f.initramfsPath() : g.kernels().stream().filter(k -> k.version().equals(v))
                     .findFirst().map(GuestInspection.KernelInfo::initramfsPath).orElse(null);
-            if (boot == null && initrd == null && (f != null || g.kernels().stream().anyMatch(k -> k.version()
-                    .equals(v) && k.imagePath() != null))) {
+            if (boot == null && initrd == null) {
+                if (g.kernels().stream().noneMatch(k -> k.version().equals(v) && k.imagePath() != null)) {
+                    // only a module tree (e.g. /lib/modules/6.6.14-0-virt next to Alpine's vmlinuz-virt, or one
+                    // left behind by a removed kernel): nothing boots it, it decides nothing
+                    continue;
+                }
                 boot = InitramfsBoot.noInitramfs(v);
             }
             if (boot == null) {
