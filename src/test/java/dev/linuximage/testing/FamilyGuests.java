@@ -5,6 +5,7 @@ import dev.linuximage.core.initramfs.testing.OtherGeneratorFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Guest trees of the distribution families the seeds name, laid out the way each distribution installs itself, in
@@ -30,6 +31,27 @@ public final class FamilyGuests {
     static final String ROOT_UUID = "6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f";
 
     private FamilyGuests() {
+    }
+
+    /**
+     * A minimal x86 bzImage: the setup header magic {@code HdrS} at 0x202, boot protocol 2.15, and
+     * {@code kernel_version} (0x20E, little-endian) pointing at the version string at 0x200 + value
+     * ({@code Documentation/arch/x86/boot.rst}).
+     */
+    static byte[] bzImage(String versionString) {
+        byte[] b = new byte[0x400];
+        b[0x202] = 'H';
+        b[0x203] = 'd';
+        b[0x204] = 'r';
+        b[0x205] = 'S';
+        b[0x206] = 0x0f;
+        b[0x207] = 0x02;
+        int ptr = 0x300 - 0x200;
+        b[0x20E] = (byte) ptr;
+        b[0x20F] = (byte) (ptr >> 8);
+        byte[] v = versionString.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        System.arraycopy(v, 0, b, 0x300, Math.min(v.length, b.length - 0x300 - 1));
+        return b;
     }
 
     /** Builds an image in a temporary directory outside the guest, removed afterwards. */
@@ -295,12 +317,19 @@ public final class FamilyGuests {
                 PRETTY_NAME="Alpine Linux v3.19"
                 """);
         t.link("/etc/os-release", "../usr/lib/os-release");
-        t.file("/boot/vmlinuz-virt", "kernel");
-        // mkinitfs: its init is /usr/share/mkinitfs/initramfs-init, installed as the image's /init
+        // linux-virt's image carries its release in the bzImage header, as the real one does
+        t.bytes("/boot/vmlinuz-virt", bzImage(ALPINE_KERNEL + " (buildozer@build-3-19-x86_64) #1-Alpine SMP"),
+                "rw-r--r--");
+        // mkinitfs: its init is /usr/share/mkinitfs/initramfs-init, installed as the image's /init. No stock feature
+        // carries the Hyper-V drivers (features.d has virtio, xenpci, ... but no hyperv): this guest's admin added one,
+        // as Alpine-on-Hyper-V guides do, so the image has them
         String init = OtherGeneratorFixture.script("mkinitfs-init");
         t.file("/usr/share/mkinitfs/initramfs-init", init, "rwxr-xr-x");
-        t.file("/etc/mkinitfs/mkinitfs.conf", "features=\"ata base ide scsi usb virtio ext4\"\n");
-        t.bytes("/boot/initramfs-virt", image(w -> OtherGeneratorFixture.mkinitfsImage(w, init)), "rw-r--r--");
+        t.file("/etc/mkinitfs/features.d/hyperv.modules", "kernel/drivers/hv\n");
+        t.file("/etc/mkinitfs/mkinitfs.conf", "features=\"ata base ide scsi usb virtio ext4 hyperv\"\n");
+        List<String> hv = List.of("kernel/drivers/hv/hv_vmbus.ko.gz", "kernel/drivers/scsi/hv_storvsc.ko.gz",
+                "kernel/drivers/net/hyperv/hv_netvsc.ko.gz");
+        t.bytes("/boot/initramfs-virt", image(w -> OtherGeneratorFixture.mkinitfsImage(w, init, hv)), "rw-r--r--");
         t.file("/boot/config-virt", "CONFIG_HYPERV=m\n");
         String k = ALPINE_KERNEL;
         t.file("/lib/modules/" + k + "/modules.dep", "kernel/fs/fat/vfat.ko.gz: kernel/fs/fat/fat.ko.gz\n"

@@ -70,8 +70,17 @@ public final class RootDelayRule {
     public record Decision(String kernel, Action action, String evidence) {
     }
 
-    /** Per-kernel decisions and the one for places every kernel boots with. */
-    public record Rules(Map<String, Decision> byKernel, Decision global) {
+    /**
+     * Per-kernel decisions and the one for places every kernel boots with.
+     *
+     * @param names a kernel image name to its release where they differ ({@code vmlinuz-virt} is Alpine's
+     *              6.6.14-0-virt, {@code vmlinuz-linux} Arch's 6.7.4-arch1-1), from {@link KernelFacts#name()}
+     */
+    public record Rules(Map<String, Decision> byKernel, Decision global, Map<String, String> names) {
+        public Rules(Map<String, Decision> byKernel, Decision global) {
+            this(byKernel, global, Map.of());
+        }
+
         /**
          * The decision for an entry booting {@code kernelImage} (as a grub.cfg {@code linux} line or BLS
          * {@code linux} key names it, e.g. {@code /boot/vmlinuz-6.1.0-26-amd64}); the global one when unknown.
@@ -82,7 +91,11 @@ public final class RootDelayRule {
             }
             String base = GuestReader.baseName(kernelImage);
             String v = base.startsWith("vmlinuz-") ? base.substring(8) : base;
-            return byKernel.getOrDefault(v, global);
+            Decision d = byKernel.get(v);
+            if (d == null && names.containsKey(v)) {
+                d = byKernel.get(names.get(v));
+            }
+            return d == null ? global : d;
         }
 
         /** The distinct evidence lines, for the finding. */
@@ -113,8 +126,13 @@ public final class RootDelayRule {
             kernels.forEach(k -> facts.put(k.version(), k));
         }
         List<String> versions = new ArrayList<>(facts.keySet());
+        Map<String, String> names = new LinkedHashMap<>();
+        facts.values().stream().filter(k -> !k.name().equals(k.version())).forEach(k -> names.put(k.name(),
+                k.version()));
         for (GuestInspection.KernelInfo k : g.kernels()) {
-            if (!versions.contains(k.version())) {
+            // the inspector keys a kernel by its image name (vmlinuz-virt -> "virt"); the initramfs layer already
+            // paired that image with its release
+            if (!versions.contains(k.version()) && !names.containsKey(k.version())) {
                 versions.add(k.version());
             }
         }
@@ -131,7 +149,8 @@ public final class RootDelayRule {
             String initrd = f != null ? f.initramfsPath() : g.kernels().stream().filter(k -> k.version().equals(v))
                     .findFirst().map(GuestInspection.KernelInfo::initramfsPath).orElse(null);
             if (boot == null && initrd == null) {
-                if (g.kernels().stream().noneMatch(k -> k.version().equals(v) && k.imagePath() != null)) {
+                if (!names.containsValue(v) && g.kernels().stream().noneMatch(k -> k.version().equals(v)
+                        && k.imagePath() != null)) {
                     // only a module tree (e.g. /lib/modules/6.6.14-0-virt next to Alpine's vmlinuz-virt, or one
                     // left behind by a removed kernel): nothing boots it, it decides nothing
                     continue;
@@ -159,7 +178,7 @@ public final class RootDelayRule {
         } else {
             global = combine(byKernel);
         }
-        return new Rules(byKernel, global);
+        return new Rules(byKernel, global, names);
     }
 
     private static Decision decision(String v, InitramfsBoot b, String prefix) {

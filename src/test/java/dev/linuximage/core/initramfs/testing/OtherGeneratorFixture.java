@@ -43,8 +43,9 @@ public final class OtherGeneratorFixture {
             throws IOException, InterruptedException {
         Tools.require("cpio", "zstd", "xz");
         Path tree = Files.createDirectories(work.resolve("mkinitcpio-tree-" + systemd));
-        String hooks = systemd ? "base systemd autodetect microcode modconf kms keyboard sd-vconsole block filesystems "
-                + "fsck" : "base udev autodetect microcode modconf kms keyboard keymap consolefont block filesystems fsck";
+        String hooks = systemd
+                ? "base systemd autodetect microcode modconf kms keyboard sd-vconsole block filesystems fsck"
+                : "base udev autodetect microcode modconf kms keyboard keymap consolefont block filesystems fsck";
         exec(tree.resolve("init"), script("mkinitcpio-init"));
         write(tree.resolve("init_functions"), initFunctions);
         write(tree.resolve("buildconfig"), "MODULES=()\nBINARIES=()\nFILES=()\nHOOKS=(" + hooks + ")\n");
@@ -76,6 +77,15 @@ public final class OtherGeneratorFixture {
 
     /** An Alpine mkinitfs image (gzip) whose {@code /init} is {@code init}. */
     public static byte[] mkinitfsImage(Path work, String init) throws IOException, InterruptedException {
+        return mkinitfsImage(work, init, java.util.List.of());
+    }
+
+    /**
+     * @param modules module files (placeholders) under {@code lib/modules/6.6.14-0-virt/}, e.g. what a
+     *                {@code features.d/*.modules} line such as {@code kernel/drivers/hv} pulls in
+     */
+    public static byte[] mkinitfsImage(Path work, String init, java.util.List<String> modules)
+            throws IOException, InterruptedException {
         Tools.require("cpio", "gzip");
         Path tree = Files.createDirectories(work.resolve("mkinitfs-tree"));
         exec(tree.resolve("init"), init);
@@ -85,6 +95,9 @@ public final class OtherGeneratorFixture {
         exec(tree.resolve("sbin/modprobe"), "placeholder for kmod\n");
         write(tree.resolve("etc/mdev.conf"), "sd[a-z].*\troot:disk 0660\n");
         Files.createDirectories(tree.resolve("lib/modules/6.6.14-0-virt/kernel"));
+        for (String m : modules) {
+            write(tree.resolve("lib/modules/6.6.14-0-virt/" + m), "placeholder module\n");
+        }
         return InitramfsFixtures.member(tree, "gzip", "newc");
     }
 
