@@ -145,4 +145,19 @@ class RootDelayRuleTest {
         assertThat(r.forImage("vmlinuz-virt").evidence()).contains("the guest's mkinitfs "
                 + "(/usr/share/mkinitfs/initramfs-init)").contains("never reads rootdelay");
     }
+
+    @Test
+    void anImageNamedByFlavourFindsTheDecisionOfItsRelease(@TempDir Path dir) throws Exception {
+        // the initramfs layer paired vmlinuz-virt with release 6.6.14-0-virt (bzImage header); the inspector knows
+        // the same kernel as "virt": one decision, found by either name
+        GuestTree t = FamilyGuests.alpine(dir);
+        InitramfsBoot mkinitfs = new InitramfsBoot("mkinitfs", InitramfsBoot.RootDelay.NOT_READ, "/boot/initramfs-virt",
+                "Alpine mkinitfs init never reads rootdelay", null, null);
+        KernelFacts virt = new KernelFacts("virt", FamilyGuests.ALPINE_KERNEL, "/boot/initramfs-virt", Set.of(),
+                Set.of(), true, mkinitfs);
+        RootDelayRule.Rules r = rules(t, List.of(virt), PatchOptions.defaults());
+        assertThat(r.byKernel()).containsOnlyKeys(FamilyGuests.ALPINE_KERNEL);
+        assertThat(r.forImage("vmlinuz-virt")).isEqualTo(r.byKernel().get(FamilyGuests.ALPINE_KERNEL));
+        assertThat(r.forImage("/boot/vmlinuz-virt").action()).isEqualTo(RootDelayRule.Action.ADD);
+    }
 }
