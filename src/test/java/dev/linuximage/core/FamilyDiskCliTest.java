@@ -26,8 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code linuximage prepare} and {@code check} through the CLI on real disks of two non-Debian families, built
  * without mounts: an MBR disk ({@code sfdisk}) whose ext4 root is written by {@code mke2fs -d TREE} from the
  * family trees of {@link FamilyGuests} (RHEL 6: GRUB legacy + SysV; Alpine: extlinux + OpenRC). The output VHD is
- * read back with the real tools ({@code debugfs}, {@code e2fsck -fn}); expectations come from the seeds and the
- * distributions' tools, not from the product's output. A second prepare of the output must change nothing.
+ * read back with the real tools ({@code debugfs}, {@code e2fsck -fn}); plus a CentOS 7 disk with /boot on XFS and
+ * root on an LVM logical volume that {@code check} reads. Expectations come from the seeds and the distributions'
+ * tools, not from the product's output. A second prepare of the output must change nothing.
  */
 class FamilyDiskCliTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -161,14 +162,14 @@ class FamilyDiskCliTest {
         Outcome[] o = prepareCheckAgain(dir, disk(dir, tree));
         Path vhd = dir.resolve("out.vhd");
         assertThat(o[0].report().at("/guest/osId").asText()).isEqualTo("alpine");
-        // rootdelay stays undecided on mkinitfs (RootDelayRule leaves an unknown generator's rootdelay as it is: Warn);
-        // the APPEND line below gets the other Azure arguments
-        assertThat(o[0].status()).containsEntry("CMDLINE-CONSOLE", "Warn").containsEntry("CMDLINE-NOQUIET", "Fixed")
+        // the guest's initramfs-virt is an mkinitfs image: its init never reads rootdelay (nlplug-findfs waits for
+        // root=), so rootdelay=300 is added as the catalogue asks for initramfs that do not sleep it
+        assertThat(o[0].status()).containsEntry("CMDLINE-CONSOLE", "Fixed").containsEntry("CMDLINE-NOQUIET", "Fixed")
                 .containsEntry("SSH-SERVER", "Fixed").containsEntry("AGENT-PRESENT", "Fixed");
         String ext = Ext4Oracle.readString(vhd, OFFSET, "/boot/extlinux.conf");
         List<String> append = ext.lines().filter(l -> l.trim().startsWith("APPEND ")).toList();
         assertThat(append).hasSize(1);
-        assertThat(words(append.get(0))).containsAll(AZURE).doesNotContain("quiet")
+        assertThat(words(append.get(0))).containsAll(AZURE).contains("rootdelay=300").doesNotContain("quiet")
                 .contains("modules=sd-mod,usb-storage,ext4");
         String src = Ext4Oracle.readString(vhd, OFFSET, "/etc/update-extlinux.conf");
         String opts = src.lines().filter(l -> l.startsWith("default_kernel_opts=")).findFirst().orElseThrow();
@@ -177,7 +178,130 @@ class FamilyDiskCliTest {
         assertThat(symlinkTarget(vhd, "/etc/runlevels/default/sshd")).isEqualTo("/etc/init.d/sshd");
         assertThat(symlinkTarget(vhd, "/etc/runlevels/boot/cloud-init-local")).isEqualTo("/etc/init.d/cloud-init-local");
         assertThat(symlinkTarget(vhd, "/etc/runlevels/default/cloud-final")).isEqualTo("/etc/init.d/cloud-final");
-        assertThat(o[1].status()).containsEntry("CMDLINE-CONSOLE", "Warn").containsEntry("SSH-SERVER", "Pass")
+        assertThat(o[1].status()).containsEntry("CMDLINE-CONSOLE", "Pass").containsEntry("SSH-SERVER", "Pass")
                 .containsEntry("AGENT-PRESENT", "Pass");
+    }
+
+    /** An {@code mkfs.xfs -p} protofile of a directory tree (files, directories, short symlinks; root owned). */
+    static String protofile(Path dir) throws Exception {
+        StringBuilder p = new StringBuilder("/dev/null\n0 0\nd--755 0 0\n");
+        proto(dir, p, 1);
+        return p.append("$\n").toString();
+    }
+
+    private static void proto(Path dir, StringBuilder p, int depth) throws Exception {
+        List<Path> entries;
+        try (var s = Files.list(dir)) {
+            entries = s.sorted().toList();
+        }
+        String ind = " ".repeat(depth);
+        for (Path e : entries) {
+            String name = e.getFileName().toString();
+            if (Files.isSymbolicLink(e)) {
+                p.append(ind).append(name).append(" l--777 0 0 ").append(Files.readSymbolicLink(e)).append('\n');
+            } else if (Files.isDirectory(e)) {
+                p.append(ind).append(name).append(" d--755 0 0\n");
+                proto(e, p, depth + 1);
+                p.append(ind).append("$\n");
+            } else {
+                String mode = Files.isExecutable(e) ? "755" : "644";
+                p.append(ind).append(name).append(" ---").append(mode).append(" 0 0 ").append(e.toAbsolutePath())
+                        .append('\n');
+            }
+        }
+    }
+
+    static Path xfs(Path dir, String name, Path tree, String uuid, long mib) throws Exception {
+        Path proto = Files.writeString(dir.resolve(name + ".proto"), protofile(tree));
+        Path img = dir.resolve(name + ".xfs");
+        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength(mib << 20);
+        }
+        Tools.run(Tools.MINUTE, "mkfs.xfs", "-q", "-f", "-m", "uuid=" + uuid, "-p", proto.toString(), img.toString());
+        return img;
+    }
+
+    static void place(Path image, Path disk, long offset) {
+        Tools.run(Tools.MINUTE, "dd", "if=" + image, "of=" + disk, "bs=512", "seek=" + offset / 512,
+                "conv=sparse,notrunc", "status=none");
+    }
+
+    /**
+     * CentOS/RHEL 7 as anaconda lays it out by default on BIOS: MBR, {@code /boot} an XFS partition (sda1), the rest
+     * an LVM PV (sda2, type 8e) with VG {@code centos}, LVs {@code root} (XFS) and {@code swap}; fstab mounts
+     * {@code /dev/mapper/centos-root} on /, /boot by UUID and swaps on {@code /dev/mapper/centos-swap}; grub.cfg on
+     * /boot names kernels relative to the /boot partition. The LVM metadata is written by the real lvm2 tools on a
+     * loop device (metadata only, nothing activated; needs root, as {@code GuestDiskFixture}). {@code check} must read
+     * the guest through the LV and the /boot partition.
+     */
+    @Test
+    void rhel7XfsBootAndLvmRootAreReadByCheck(@TempDir Path dir) throws Exception {
+        String bootUuid = "3b1f6c2e-5d4a-4e8b-9c7d-1a2b3c4d5e6f";
+        GuestTree tree = FamilyGuests.centos7(dir.resolve("tree"));
+        tree.file("/etc/fstab", "/dev/mapper/centos-root /                       xfs     defaults        0 0\n"
+                + "UUID=" + bootUuid + " /boot                   xfs     defaults        0 0\n"
+                + "/dev/mapper/centos-swap swap                    swap    defaults        0 0\n");
+        // /boot's contents go to their own file system; the root keeps the empty mount point
+        Path bootTree = dir.resolve("boot-tree");
+        Files.move(tree.root().resolve("boot"), bootTree);
+        Files.createDirectories(tree.root().resolve("boot"));
+        Path bootFs = xfs(dir, "boot", bootTree, bootUuid, 300);
+        Path rootFs = xfs(dir, "root", tree.root(), "7c6b5a49-3827-4e1d-8c9b-0a1f2e3d4c5b", 300);
+
+        Path raw = dir.resolve("disk.raw");
+        try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
+            f.setLength(700L << 20);
+        }
+        Path layout = Files.writeString(dir.resolve("layout.sfdisk"),
+                "label: dos\nstart=2048, size=614400, type=83, bootable\nstart=616448, type=8e\n");
+        Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
+        place(bootFs, raw, 2048L * 512);
+        long pvStart = 616448L * 512;
+        long pvSize = (700L << 20) - pvStart;
+        long rootStart;
+        try (dev.linuximage.core.volume.LvmToolAccess t = new dev.linuximage.core.volume.LvmToolAccess()) {
+            String loop = t.attach(raw, pvStart, pvSize);
+            t.lvm("pvcreate", "-y", loop);
+            t.lvm("vgcreate", "-y", "-s", "4m", "centos", loop);
+            t.lvm("lvcreate", "-y", "-an", "-Zn", "-n", "swap", "-L", "32m", "centos");
+            t.lvm("lvcreate", "-y", "-an", "-Zn", "-n", "root", "-L", "300m", "centos");
+            long peStart = Long.parseLong(t.lvm("pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
+                    "pe_start", loop).strip());
+            String range = t.lvm("lvs", "--noheadings", "-o", "seg_pe_ranges", "centos/root").strip();
+            long firstPe = Long.parseLong(range.replaceAll(".*:(\\d+)-\\d+", "$1"));
+            assertThat(firstPe).as("root LV after the swap LV").isPositive();
+            rootStart = pvStart + peStart + firstPe * (4L << 20);
+        }
+        place(rootFs, raw, rootStart);
+        // the oracle: xfs_repair -n finds both file systems clean where they were placed
+        Tools.run(Tools.MINUTE, "sh", "-c", "dd if=" + raw + " bs=1M skip=" + rootStart / (1L << 20) + " count=300"
+                + " status=none of=" + dir.resolve("root.check") + " && xfs_repair -n -f " + dir.resolve("root.check"));
+
+        Outcome c = run("check", raw.toString(), "--report", dir.resolve("check.json").toString(), "--provisioning",
+                "CloudInit", "--quiet");
+        assertThat(c.report().get("errors")).as(c.report().toPrettyString()).isEmpty();
+        assertThat(c.report().at("/guest/osId").asText()).isEqualTo("centos");
+        // os-release and the module tree exist only on the root LV, vmlinuz and grub.cfg only on the /boot partition
+        assertThat(c.report().at("/guest/versionId").asText()).isEqualTo("7");
+        assertThat(c.report().at("/guest/kernels").toString()).contains(FamilyGuests.CENTOS7_KERNEL);
+        assertThat(finding(c, "KERNEL-HV-DRIVERS").toString())
+                .contains("/boot/initramfs-" + FamilyGuests.CENTOS7_KERNEL + ".img");
+        // grub.cfg, read from the /boot XFS partition: no serial console, and rhgb quiet crashkernel=auto
+        assertThat(c.status()).containsEntry("CMDLINE-CONSOLE", "Fail").containsEntry("CMDLINE-NOQUIET", "Fail");
+        JsonNode console = finding(c, "CMDLINE-CONSOLE");
+        assertThat(console.toString()).contains("/boot/grub2/grub.cfg").contains("root=/dev/mapper/centos-root")
+                .contains("/etc/default/grub");
+        // swap on the OS disk, through the LV fstab names
+        assertThat(c.status()).containsEntry("SWAP-OS-DISK", "Fail");
+        assertThat(finding(c, "SWAP-OS-DISK").toString()).contains("/dev/mapper/centos-swap");
+    }
+
+    static JsonNode finding(Outcome o, String id) {
+        for (JsonNode f : o.report().get("findings")) {
+            if (f.get("id").asText().equals(id)) {
+                return f;
+            }
+        }
+        throw new AssertionError(id);
     }
 }

@@ -74,8 +74,10 @@ public final class GuestInspector {
         }
         List<GuestInspection.KernelInfo> out = new ArrayList<>();
         found.forEach((v, p) -> {
+            // Debian/Ubuntu, Red Hat/dracut and Arch, SUSE, Alpine (mkinitfs writes /boot/initramfs-<flavor>, e.g.
+            // initramfs-virt next to vmlinuz-virt), as KernelInventory pairs them
             String initrd = firstFile(r, "/boot/initrd.img-" + v, "/boot/initramfs-" + v + ".img",
-                    "/boot/initrd-" + v);
+                    "/boot/initrd-" + v, "/boot/initramfs-" + v);
             out.add(new GuestInspection.KernelInfo(v, p[0], initrd, p[1] != null));
         });
         return out;

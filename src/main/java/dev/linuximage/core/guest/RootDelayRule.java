@@ -17,8 +17,12 @@ import java.util.Map;
  *   <li>no initramfs (the kernel mounts root): {@code init/do_mounts.c} sleeps rootdelay unconditionally too, so the
  *       same removal, and {@code rootwait} is required instead — it polls for the device (a deviation from the
  *       catalogue's "no initramfs" case, stated in the evidence);</li>
- *   <li>an initramfs that never reads it (dracut; systemd in the initrd neither): added as the catalogue asks — it
- *       costs nothing there, dracut's own wait is {@code rd.retry}/{@code rd.timeout};</li>
+ *   <li>an initramfs that waits for the root device at most rootdelay seconds (mkinitcpio's busybox init:
+ *       {@code poll_device "$device" "$rootdelay"}, which returns as soon as the device exists): added — this is the
+ *       wait-for-device timeout the catalogue means, raised from mkinitcpio's default 10 s;</li>
+ *   <li>an initramfs that never reads it (dracut, Alpine mkinitfs, mkinitcpio's systemd hook; systemd in the initrd
+ *       neither): added as the catalogue asks — it costs nothing there, their own waits are {@code rd.retry}/
+ *       {@code rd.timeout} and nlplug-findfs' uevent timeout;</li>
  *   <li>a generator this product does not know that reads it without sleeping it: left as it is.</li>
  * </ul>
  * When the initramfs could not be read, the generator installed in the guest is analysed instead
@@ -66,8 +70,17 @@ public final class RootDelayRule {
     public record Decision(String kernel, Action action, String evidence) {
     }
 
-    /** Per-kernel decisions and the one for places every kernel boots with. */
-    public record Rules(Map<String, Decision> byKernel, Decision global) {
+    /**
+     * Per-kernel decisions and the one for places every kernel boots with.
+     *
+     * @param names a kernel image name to its release where they differ ({@code vmlinuz-virt} is Alpine's
+     *              6.6.14-0-virt, {@code vmlinuz-linux} Arch's 6.7.4-arch1-1), from {@link KernelFacts#name()}
+     */
+    public record Rules(Map<String, Decision> byKernel, Decision global, Map<String, String> names) {
+        public Rules(Map<String, Decision> byKernel, Decision global) {
+            this(byKernel, global, Map.of());
+        }
+
         /**
          * The decision for an entry booting {@code kernelImage} (as a grub.cfg {@code linux} line or BLS
          * {@code linux} key names it, e.g. {@code /boot/vmlinuz-6.1.0-26-amd64}); the global one when unknown.
@@ -78,7 +91,11 @@ public final class RootDelayRule {
             }
             String base = GuestReader.baseName(kernelImage);
             String v = base.startsWith("vmlinuz-") ? base.substring(8) : base;
-            return byKernel.getOrDefault(v, global);
+            Decision d = byKernel.get(v);
+            if (d == null && names.containsKey(v)) {
+                d = byKernel.get(names.get(v));
+            }
+            return d == null ? global : d;
         }
 
         /** The distinct evidence lines, for the finding. */
@@ -109,8 +126,13 @@ public final class RootDelayRule {
             kernels.forEach(k -> facts.put(k.version(), k));
         }
         List<String> versions = new ArrayList<>(facts.keySet());
+        Map<String, String> names = new LinkedHashMap<>();
+        facts.values().stream().filter(k -> !k.name().equals(k.version())).forEach(k -> names.put(k.name(),
+                k.version()));
         for (GuestInspection.KernelInfo k : g.kernels()) {
-            if (!versions.contains(k.version())) {
+            // the inspector keys a kernel by its image name (vmlinuz-virt -> "virt"); the initramfs layer already
+            // paired that image with its release
+            if (!versions.contains(k.version()) && !names.containsKey(k.version())) {
                 versions.add(k.version());
             }
         }
@@ -126,8 +148,13 @@ public final class RootDelayRule {
             InitramfsBoot boot = f == null ? null : f.boot();
             String initrd = f != null ? f.initramfsPath() : g.kernels().stream().filter(k -> k.version().equals(v))
                     .findFirst().map(GuestInspection.KernelInfo::initramfsPath).orElse(null);
-            if (boot == null && initrd == null && (f != null || g.kernels().stream().anyMatch(k -> k.version()
-                    .equals(v) && k.imagePath() != null))) {
+            if (boot == null && initrd == null) {
+                if (!names.containsValue(v) && g.kernels().stream().noneMatch(k -> k.version().equals(v)
+                        && k.imagePath() != null)) {
+                    // only a module tree (e.g. /lib/modules/6.6.14-0-virt next to Alpine's vmlinuz-virt, or one
+                    // left behind by a removed kernel): nothing boots it, it decides nothing
+                    continue;
+                }
                 boot = InitramfsBoot.noInitramfs(v);
             }
             if (boot == null) {
@@ -151,13 +178,13 @@ public final class RootDelayRule {
         } else {
             global = combine(byKernel);
         }
-        return new Rules(byKernel, global);
+        return new Rules(byKernel, global, names);
     }
 
     private static Decision decision(String v, InitramfsBoot b, String prefix) {
         Action a = switch (b.rootDelay()) {
             case SLEEP -> Action.REMOVE_LARGE;
-            case NOT_READ -> Action.ADD;
+            case TIMEOUT, NOT_READ -> Action.ADD;
             case KERNEL_SLEEP -> Action.ROOTWAIT;
             case UNKNOWN -> Action.LEAVE;
         };

@@ -34,7 +34,9 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
             byte[] image = null;
             InitramfsBoot boot;
             if (k.initramfs() == null) {
-                boot = InitramfsBoot.noInitramfs(k.version());
+                // a module tree no boot image claimed boots nothing: only a kernel image without an initramfs
+                // mounts root itself
+                boot = k.vmlinuz() != null ? InitramfsBoot.noInitramfs(k.version()) : null;
             } else {
                 try {
                     image = guest.read(k.initramfs());

@@ -5,6 +5,7 @@ import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.guest.KernelFactsSource;
 import dev.linuximage.core.guest.OsIdentity;
 import dev.linuximage.core.guest.PatchOptions;
+import dev.linuximage.core.pipeline.GuestKernels;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.Finding;
 import dev.linuximage.core.report.FindingStatus;
@@ -45,14 +46,22 @@ class FamilyGuestsTest {
         }
     }
 
+    /** The same, but each kernel's initramfs is read by the initramfs layer (its boot scripts decide rootdelay). */
+    static final ComplianceRunner.Facts FACTS_INITRAMFS = new ComplianceRunner.Facts(FACTS.disk(), FACTS.container(),
+            new GuestKernels(), null);
+
     static Run prepareTwice(GuestTree t) throws Exception {
+        return prepareTwice(t, FACTS);
+    }
+
+    static Run prepareTwice(GuestTree t, ComplianceRunner.Facts facts) throws Exception {
         ComplianceReport first;
         ComplianceReport second;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            first = ComplianceRunner.prepare(g, PatchOptions.defaults(), FACTS, null, NOW).report();
+            first = ComplianceRunner.prepare(g, PatchOptions.defaults(), facts, null, NOW).report();
         }
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            second = ComplianceRunner.prepare(g, PatchOptions.defaults(), FACTS, null, NOW).report();
+            second = ComplianceRunner.prepare(g, PatchOptions.defaults(), facts, null, NOW).report();
         }
         // one finding per requirement, in catalogue order; the second run has nothing left to do
         assertThat(first.findings()).extracting(Finding::id).containsExactlyElementsOf(Requirements.ids());
@@ -177,16 +186,27 @@ class FamilyGuestsTest {
                 .isEqualTo("/usr/lib/systemd/system/ssh.service");
     }
 
+    static String evidence(Finding f) {
+        return f.evidence().stream().map(dev.linuximage.core.report.Evidence::value).collect(Collectors.joining("\n"));
+    }
+
     @Test
     void alpineExtlinuxAndOpenRc(@TempDir Path dir) throws Exception {
-        Run r = prepareTwice(FamilyGuests.alpine(dir));
+        Run r = prepareTwice(FamilyGuests.alpine(dir), FACTS_INITRAMFS);
         assertThat(r.first().guest().osId()).isEqualTo("alpine");
         assertThat(r.first().guest().versionId()).isEqualTo("3.19.1");
+        // mkinitfs' init never reads rootdelay (only its myopts become options; nlplug-findfs waits for root=), and
+        // with an /init the kernel ignores it too: like dracut, rootdelay=300 is added as the catalogue asks
         assertThat(r.f("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Fixed);
+        assertThat(evidence(r.f("CMDLINE-CONSOLE"))).contains("mkinitfs initramfs /boot/initramfs-virt: Alpine "
+                + "mkinitfs init never reads rootdelay").contains("nlplug-findfs").contains("rootdelay=300 added");
         assertThat(r.f("CMDLINE-NOQUIET").status()).isEqualTo(FindingStatus.Fixed);
         String append = linesStartingWith(r.tree().read("/boot/extlinux.conf"), "APPEND").get(0);
-        assertThat(words(append)).containsAll(AZURE).doesNotContain("quiet");
-        assertThat(r.tree().read("/etc/update-extlinux.conf")).contains("console=ttyS0").doesNotContain("quiet");
+        assertThat(words(append)).containsAll(AZURE).contains("rootdelay=300").doesNotContain("quiet");
+        String opts = r.tree().read("/etc/update-extlinux.conf").lines()
+                .filter(l -> l.startsWith("default_kernel_opts=")).findFirst().orElseThrow();
+        assertThat(words(opts.substring(opts.indexOf('=') + 1).replace("\"", ""))).containsAll(AZURE)
+                .contains("rootdelay=300").doesNotContain("quiet");
         // rc-update add sshd default; cloud-init-local in boot, the other stages in default
         assertThat(r.f("SSH-SERVER").status()).isEqualTo(FindingStatus.Fixed);
         assertThat(r.tree().readLink("/etc/runlevels/default/sshd")).isEqualTo("/etc/init.d/sshd");
@@ -199,15 +219,35 @@ class FamilyGuestsTest {
 
     @Test
     void archSystemdBootEntries(@TempDir Path dir) throws Exception {
-        Run r = prepareTwice(FamilyGuests.arch(dir));
+        Run r = prepareTwice(FamilyGuests.arch(dir), FACTS_INITRAMFS);
         assertThat(r.first().guest().osId()).isEqualTo("arch");
-        // console, earlyprintk and net.ifnames are added below; rootdelay stays undecided (Warn) until the rule reads
-        // mkinitcpio's init (RootDelayRule: an unknown generator is left as it is and said so)
-        assertThat(r.f("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Warn);
+        // mkinitcpio's busybox init waits for the root device at most rootdelay seconds (poll_device, default 10 s):
+        // the wait-for-device timeout the catalogue means, so rootdelay=300 goes on every entry
+        assertThat(r.f("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Fixed);
+        assertThat(evidence(r.f("CMDLINE-CONSOLE"))).contains("mkinitcpio initramfs /boot/initramfs-linux")
+                .contains("poll_device").contains("rootdelay=300 added");
         for (String e : List.of("/boot/loader/entries/arch.conf", "/boot/loader/entries/arch-fallback.conf")) {
             String options = linesStartingWith(r.tree().read(e), "options").get(0);
-            assertThat(words(options)).as(e).containsAll(AZURE).doesNotContain("quiet").contains("rw");
+            assertThat(words(options)).as(e).containsAll(AZURE).contains("rootdelay=300").doesNotContain("quiet")
+                    .contains("rw");
         }
         assertThat(r.f("SSH-SERVER").status()).isEqualTo(FindingStatus.Fixed);
+    }
+
+    @Test
+    void archAndAlpineWhoseImagesAreNotReadFallBackToTheInstalledGenerator(@TempDir Path dir) throws Exception {
+        // builtin-only facts report every initramfs unreadable: the generator installed in the guest decides
+        Run arch = prepareTwice(FamilyGuests.arch(dir.resolve("arch")), FACTS);
+        assertThat(arch.f("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Fixed);
+        assertThat(evidence(arch.f("CMDLINE-CONSOLE"))).contains("the guest's mkinitcpio "
+                + "(/usr/lib/initcpio/init_functions, HOOKS=(base udev").contains("poll_device");
+        assertThat(words(linesStartingWith(arch.tree().read("/boot/loader/entries/arch.conf"), "options").get(0)))
+                .contains("rootdelay=300");
+        Run alpine = prepareTwice(FamilyGuests.alpine(dir.resolve("alpine")), FACTS);
+        assertThat(alpine.f("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Fixed);
+        assertThat(evidence(alpine.f("CMDLINE-CONSOLE"))).contains("the guest's mkinitfs "
+                + "(/usr/share/mkinitfs/initramfs-init)");
+        assertThat(words(linesStartingWith(alpine.tree().read("/boot/extlinux.conf"), "APPEND").get(0)))
+                .contains("rootdelay=300");
     }
 }

@@ -2,6 +2,7 @@ package dev.linuximage.core.guest;
 
 import dev.linuximage.core.initramfs.testing.GeneratorFixture;
 import dev.linuximage.testing.DirectoryGuestFiles;
+import dev.linuximage.testing.FamilyGuests;
 import dev.linuximage.testing.GuestFixtures;
 import dev.linuximage.testing.GuestTree;
 import org.junit.jupiter.api.Test;
@@ -99,5 +100,64 @@ class RootDelayRuleTest {
         CmdlinePolicy p = r.global().action().apply(CmdlinePolicy.of(PatchOptions.defaults(), false));
         assertThat(p.edit("ro rootdelay=300", true, null)).isEqualTo("ro rootdelay=300 console=ttyS0 "
                 + "earlyprintk=ttyS0 net.ifnames=0");
+    }
+
+    /** Arch with its kernel's initramfs unreadable: the installed mkinitcpio decides. */
+    static RootDelayRule.Decision archFallback(Path dir, String confD) throws Exception {
+        GuestTree t = FamilyGuests.arch(dir);
+        if (confD != null) {
+            t.file("/etc/mkinitcpio.conf.d/10-hooks.conf", confD);
+        }
+        KernelFacts unreadable = new KernelFacts("linux", "/boot/initramfs-linux.img", Set.of(), Set.of(), false);
+        return rules(t, List.of(unreadable), PatchOptions.defaults()).byKernel().get("linux");
+    }
+
+    @Test
+    void mkinitcpiosBusyboxInitPollsSoRootdelayIsAdded(@TempDir Path dir) throws Exception {
+        RootDelayRule.Decision d = archFallback(dir, null);
+        assertThat(d.action()).isEqualTo(RootDelayRule.Action.ADD);
+        assertThat(d.evidence()).contains("/boot/initramfs-linux.img not read; the guest's mkinitcpio "
+                + "(/usr/lib/initcpio/init_functions, HOOKS=(base udev").contains("poll_device")
+                .contains("rootdelay=300 added");
+        assertThat(d.action().apply(CmdlinePolicy.of(PatchOptions.defaults(), false)).edit("root=UUID=x rw", true,
+                null)).isEqualTo("root=UUID=x rw rootdelay=300 console=ttyS0 earlyprintk=ttyS0 net.ifnames=0");
+    }
+
+    @Test
+    void mkinitcpiosSystemdHookFromADropInRunsSystemdSoRootdelayIsNotRead(@TempDir Path dir) throws Exception {
+        // mkinitcpio(8): drop-ins in /etc/mkinitcpio.conf.d/ are sourced after mkinitcpio.conf
+        RootDelayRule.Decision d = archFallback(dir, "HOOKS=(base systemd autodetect microcode modconf kms keyboard "
+                + "sd-vconsole block filesystems fsck)\n");
+        assertThat(d.action()).isEqualTo(RootDelayRule.Action.ADD);
+        assertThat(d.evidence()).contains("HOOKS=(base systemd").contains("/init -> usr/lib/systemd/systemd")
+                .doesNotContain("poll_device");
+    }
+
+    @Test
+    void alpinesInstalledMkinitfsNeverReadsRootdelay(@TempDir Path dir) throws Exception {
+        GuestTree t = FamilyGuests.alpine(dir);
+        KernelFacts unreadable = new KernelFacts("virt", "/boot/initramfs-virt", Set.of(), Set.of(), false);
+        RootDelayRule.Rules r = rules(t, List.of(unreadable), PatchOptions.defaults());
+        // /lib/modules/6.6.14-0-virt has no kernel image of that name: it boots nothing and decides nothing
+        assertThat(r.byKernel()).containsOnlyKeys("virt");
+        assertThat(r.forImage("vmlinuz-virt").action()).isEqualTo(RootDelayRule.Action.ADD);
+        assertThat(r.global().action()).isEqualTo(RootDelayRule.Action.ADD);
+        assertThat(r.forImage("vmlinuz-virt").evidence()).contains("the guest's mkinitfs "
+                + "(/usr/share/mkinitfs/initramfs-init)").contains("never reads rootdelay");
+    }
+
+    @Test
+    void anImageNamedByFlavourFindsTheDecisionOfItsRelease(@TempDir Path dir) throws Exception {
+        // the initramfs layer paired vmlinuz-virt with release 6.6.14-0-virt (bzImage header); the inspector knows
+        // the same kernel as "virt": one decision, found by either name
+        GuestTree t = FamilyGuests.alpine(dir);
+        InitramfsBoot mkinitfs = new InitramfsBoot("mkinitfs", InitramfsBoot.RootDelay.NOT_READ, "/boot/initramfs-virt",
+                "Alpine mkinitfs init never reads rootdelay", null, null);
+        KernelFacts virt = new KernelFacts("virt", FamilyGuests.ALPINE_KERNEL, "/boot/initramfs-virt", Set.of(),
+                Set.of(), true, mkinitfs);
+        RootDelayRule.Rules r = rules(t, List.of(virt), PatchOptions.defaults());
+        assertThat(r.byKernel()).containsOnlyKeys(FamilyGuests.ALPINE_KERNEL);
+        assertThat(r.forImage("vmlinuz-virt")).isEqualTo(r.byKernel().get(FamilyGuests.ALPINE_KERNEL));
+        assertThat(r.forImage("/boot/vmlinuz-virt").action()).isEqualTo(RootDelayRule.Action.ADD);
     }
 }
