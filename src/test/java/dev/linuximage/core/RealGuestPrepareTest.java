@@ -266,25 +266,23 @@ class RealGuestPrepareTest {
         String initrd = m.group(1);
         assertThat(initrd).contains(kver);
         Path img = Ext4Oracle.dump(p.vhd(), p.image().rootOffset(), initrd, p.dir().resolve("initrd.img"));
-        // lsinitramfs still reads the image (it lists the original archive: like GNU cpio it stops at the first
-        // TRAILER!!! of the decompressed stream, so it cannot see a member appended after it)
+        // issue 10.6: the distributions' own listings show the drivers (GuestFixtureTest shows the fixture's image
+        // lacks them): prepare rewrote the main archive instead of appending a member they would not read
         String listing = Tools.run(TOOL, "lsinitramfs", img.toString()).output();
+        String lsinitrd = Tools.run(TOOL, "lsinitrd", img.toString()).output();
         assertThat(listing).contains("usr/lib/modules/" + kver + "/modules.dep");
-        // what the kernel unpacks (init/initramfs.c): every gzip member in turn, each a cpio archive; list each
-        // decoded member with GNU cpio
-        List<Path> members = gunzipMembers(img, p.dir());
-        assertThat(members.size()).as("gzip members of the dracut initramfs").isGreaterThan(1);
-        String original = Tools.run(TOOL, "sh", "-c", "cpio -it --quiet < \"$0\"", members.get(0).toString()).output();
-        StringBuilder all = new StringBuilder();
-        for (Path member : members) {
-            all.append(Tools.run(TOOL, "sh", "-c", "cpio -it --quiet < \"$0\"", member.toString()).output());
-        }
         for (String mod : List.of("hv_vmbus.ko", "hv_storvsc.ko", "hv_netvsc.ko")) {
             Pattern file = Pattern.compile("(?m)/" + Pattern.quote(mod) + "(\\.(xz|zst|gz))?$");
-            assertThat(file.matcher(original).find()).as("the fixture's own archive lacks %s", mod).isFalse();
-            assertThat(all.toString()).as("cpio lists %s in the prepared initramfs", mod).containsPattern(file);
+            assertThat(listing).as("lsinitramfs lists %s in the prepared initramfs", mod).containsPattern(file);
+            assertThat(lsinitrd).as("lsinitrd lists %s in the prepared initramfs", mod).containsPattern(file);
         }
-        assertThat(all.toString()).contains("etc/modules-load.d/linuximage-hyperv.conf");
+        assertThat(listing).contains("etc/modules-load.d/linuximage-hyperv.conf");
+        // what the kernel unpacks (init/initramfs.c): still one gzip member, one cpio archive without duplicate names
+        List<Path> members = gunzipMembers(img, p.dir());
+        assertThat(members).as("gzip members of the dracut initramfs").hasSize(1);
+        List<String> names = Tools.run(TOOL, "sh", "-c", "cpio -it --quiet < \"$0\"", members.get(0).toString())
+                .output().lines().toList();
+        assertThat(names).doesNotHaveDuplicates();
     }
 
     /**

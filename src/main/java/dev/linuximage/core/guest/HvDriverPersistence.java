@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 
 /**
  * KERNEL-HV-DRIVERS, second half: the Hyper-V modules must survive the next initramfs rebuild (a kernel update runs
- * the guest's generator, which writes a fresh image without our appended member). Per generator found in the guest,
+ * the guest's generator, which writes a fresh image without the modules we added). Per generator found in the guest,
  * whether it would include {@code hv_vmbus}, {@code hv_storvsc}, {@code hv_netvsc} by itself, whether they are
  * configured, and the edit that configures them:
  * <ul>

@@ -23,8 +23,7 @@ import java.util.zip.GZIPOutputStream;
 
 /**
  * Makes the Hyper-V drivers available at boot (requirement KERNEL-HV-DRIVERS): for a kernel whose {@code hv_vmbus},
- * {@code hv_storvsc}, {@code hv_netvsc} are loadable modules missing from its initramfs, appends one gzip-compressed
- * newc member holding
+ * {@code hv_storvsc}, {@code hv_netvsc} are loadable modules missing from its initramfs, adds to it
  * <ul>
  *   <li>the module files and their dependencies (transitively, from each module's {@code .modinfo depends=}),
  *       copied from the guest's own {@code /lib/modules/<version>} into the initramfs' own module directory
@@ -37,12 +36,16 @@ import java.util.zip.GZIPOutputStream;
  *   <li>the load list for the initramfs flavour: {@code conf/modules} (initramfs-tools' {@code load_modules})
  *       or {@code etc/modules-load.d/linuximage-hyperv.conf} (dracut: systemd-modules-load).</li>
  * </ul>
- * The original bytes are kept untouched; the new member follows them directly (a compressed member needs no
- * alignment, and no padding keeps {@code lsinitramfs}' decompressors happy: they read the rest of the image as one
- * stream and reject zeros between compressed streams). The kernel
- * unpacks members in order and a later regular file replaces an earlier one ({@code init/initramfs.c}), so the new
- * indexes win. gzip is used because every distribution kernel is built with {@code CONFIG_RD_GZIP}. Running it again
- * on the result finds the modules present and changes nothing.
+ * How (issue 10.6): the main compressed archive is rewritten ({@link MainArchiveRewriter}): the early uncompressed
+ * archives stay byte-identical, the existing index files and load list are replaced in place, the new files are
+ * added at its end, and it is recompressed with its own compression (gzip when there is no encoder for it), so that
+ * {@code lsinitramfs}/{@code unmkinitramfs} and dracut's {@code lsinitrd}, which read only the first compressed
+ * archive, list the drivers. Only when the image is not "plain cpio archives then one compressed archive" (e.g. two
+ * compressed members, or no compressed one) is the old method used: one gzip newc member appended directly after the
+ * original bytes (no padding: {@code lsinitramfs}' decompressors reject zeros between compressed streams); the kernel
+ * unpacks members in order and a later regular file replaces an earlier one ({@code init/initramfs.c}). The result's
+ * note says which method was used and why. Running it again on the result finds the modules present and changes
+ * nothing.
  */
 public final class HvDriverInjector {
     public static final List<String> HV_MODULES = List.of("hv_vmbus", "hv_storvsc", "hv_netvsc");
@@ -126,13 +129,6 @@ public final class HvDriverInjector {
             return new Plan(new InjectionResult(version, initramfsPath, flavour, isBuiltin, already, List.of(),
                     unavailable, image.length, image.length, false, note), null);
         }
-        if (!tree.summary().members().isEmpty()
-                && tree.summary().members().get(tree.summary().members().size() - 1).compression()
-                == Compression.LZ4_LEGACY) {
-            throw new InitramfsException("initramfs.append", "the last member is LZ4 legacy, which has no end "
-                    + "marker; kernels before the zero-padding fix would read an appended member as LZ4 data");
-        }
-
         // load order: dependencies first
         List<String> loadOrder = new ArrayList<>();
         Set<String> seen = new HashSet<>();
@@ -201,27 +197,30 @@ public final class HvDriverInjector {
         }
         Map<String, byte[]> bins = ModuleIndexes.binaries(dep, aliases, symbols);
 
-        // the new member
-        CpioWriter.InMemory cpio = new CpioWriter.InMemory();
-        CpioWriter w = cpio.writer();
+        // the new entries, in order (directories before what they hold); index files and the load list replace
+        // the existing ones
+        List<MainArchiveRewriter.Add> adds = new ArrayList<>();
+        Map<String, byte[]> replace = new LinkedHashMap<>();
         Set<String> made = new HashSet<>();
         for (String m : loadOrder) {
             String p = modDir + "/" + adding.get(m).relativePath();
-            mkdirs(tree, w, parent(p), made);
-            w.file(p, 0644, adding.get(m).content());
+            mkdirs(tree, adds, parent(p), made);
+            adds.add(new MainArchiveRewriter.Add(p, adding.get(m).content()));
         }
-        mkdirs(tree, w, modDir, made);
-        w.file(modDir + "/modules.dep", 0644, ModuleIndexes.utf8(ModuleIndexes.depText(dep.values())));
-        w.file(modDir + "/modules.alias", 0644, ModuleIndexes.utf8(ModuleIndexes.aliasText(aliases,
+        mkdirs(tree, adds, modDir, made);
+        replace.put(modDir + "/modules.dep", ModuleIndexes.utf8(ModuleIndexes.depText(dep.values())));
+        replace.put(modDir + "/modules.alias", ModuleIndexes.utf8(ModuleIndexes.aliasText(aliases,
                 "# Aliases extracted from modules themselves.\n")));
-        w.file(modDir + "/modules.symbols", 0644, ModuleIndexes.utf8(ModuleIndexes.aliasText(symbols,
+        replace.put(modDir + "/modules.symbols", ModuleIndexes.utf8(ModuleIndexes.aliasText(symbols,
                 "# Aliases for symbols, used by symbol_request().\n")));
-        w.file(modDir + "/modules.softdep", 0644, ModuleIndexes.utf8(softdep.toString()));
+        replace.put(modDir + "/modules.softdep", ModuleIndexes.utf8(softdep.toString()));
         for (Map.Entry<String, byte[]> b : bins.entrySet()) {
-            w.file(modDir + "/" + b.getKey(), 0644, b.getValue());
+            replace.put(modDir + "/" + b.getKey(), b.getValue());
         }
+        String conf;
+        byte[] confBody;
         if (flavour.equals("initramfs-tools")) {
-            String conf = tree.resolve("conf/modules");
+            conf = tree.resolve("conf/modules");
             String old = text(tree.captured(conf));
             StringBuilder sb = new StringBuilder(old);
             if (!old.isEmpty() && !old.endsWith("\n")) {
@@ -239,21 +238,60 @@ public final class HvDriverInjector {
                     sb.append(r).append('\n');
                 }
             }
-            mkdirs(tree, w, parent(conf), made);
-            w.file(conf, 0644, ModuleIndexes.utf8(sb.toString()));
+            confBody = ModuleIndexes.utf8(sb.toString());
         } else {
-            String conf = tree.resolve(DRACUT_CONF);
-            mkdirs(tree, w, parent(conf), made);
-            w.file(conf, 0644, ModuleIndexes.utf8("# Hyper-V drivers for Azure, added by linuximage\n"
-                    + String.join("\n", rootsAvailable) + "\n"));
+            conf = tree.resolve(DRACUT_CONF);
+            confBody = ModuleIndexes.utf8("# Hyper-V drivers for Azure, added by linuximage\n"
+                    + String.join("\n", rootsAvailable) + "\n");
         }
-        byte[] member = gzip(cpio.finish());
+        mkdirs(tree, adds, parent(conf), made);
+        replace.put(conf, confBody);
+        for (Map.Entry<String, byte[]> r : replace.entrySet()) {
+            adds.add(new MainArchiveRewriter.Add(r.getKey(), r.getValue()));
+        }
 
-        byte[] out = new byte[image.length + member.length];
-        System.arraycopy(image, 0, out, 0, image.length);
-        System.arraycopy(member, 0, out, image.length, member.length);
-        String note = "added " + loadOrder + " to " + flavour + " initramfs of " + version + " (" + (out.length
-                - image.length) + " bytes)" + (unavailable.isEmpty() ? "" : "; not available: " + unavailable);
+        byte[] out;
+        String how;
+        String problem = MainArchiveRewriter.layoutProblem(tree.summary());
+        if (problem == null) {
+            List<InitramfsReader.Member> members = tree.summary().members();
+            InitramfsReader.Member main = members.get(members.size() - 1);
+            MainArchiveRewriter.Result rw = MainArchiveRewriter.rewrite(image, reader, main, replace, adds);
+            out = rw.image();
+            how = rw.compression() == main.compression()
+                    ? "rewrote the main " + main.compression().label() + " archive (member " + main.index()
+                    + " at offset " + main.offset() + "; " + main.offset() + " bytes before it unchanged)"
+                    : "rewrote the main archive (member " + main.index() + " at offset " + main.offset()
+                    + "), recompressed as " + rw.compression().label() + " because there is no "
+                    + main.compression().label() + " encoder; the kernel unpacks gzip (CONFIG_RD_GZIP)";
+        } else {
+            // Fallback: a new gzip member after the original bytes. The kernel unpacks members in order and a
+            // later regular file replaces an earlier one (init/initramfs.c), so the new indexes win; lsinitramfs
+            // and lsinitrd do not list it.
+            List<InitramfsReader.Member> members = tree.summary().members();
+            if (!members.isEmpty() && members.get(members.size() - 1).compression() == Compression.LZ4_LEGACY) {
+                throw new InitramfsException("initramfs.append", "the last member is LZ4 legacy, which has no end "
+                        + "marker; kernels before the zero-padding fix would read an appended member as LZ4 data");
+            }
+            CpioWriter.InMemory cpio = new CpioWriter.InMemory();
+            CpioWriter w = cpio.writer();
+            for (MainArchiveRewriter.Add a : adds) {
+                if (a.directory()) {
+                    w.directory(a.path(), 0755);
+                } else {
+                    w.file(a.path(), 0644, a.content());
+                }
+            }
+            byte[] member = gzip(cpio.finish());
+            out = new byte[image.length + member.length];
+            System.arraycopy(image, 0, out, 0, image.length);
+            System.arraycopy(member, 0, out, image.length, member.length);
+            how = "appended a gzip member (" + member.length + " bytes) because " + problem
+                    + "; lsinitramfs/lsinitrd do not list appended members, the kernel unpacks them";
+        }
+        String note = "added " + loadOrder + " to " + flavour + " initramfs of " + version + ": " + how + " ("
+                + image.length + " -> " + out.length + " bytes)" + (unavailable.isEmpty() ? ""
+                : "; not available: " + unavailable);
         return new Plan(new InjectionResult(version, initramfsPath, flavour, isBuiltin, already, loadOrder,
                 unavailable, image.length, out.length, true, note), out);
     }
@@ -373,7 +411,8 @@ public final class HvDriverInjector {
         return "unknown";
     }
 
-    private static void mkdirs(InitramfsTree tree, CpioWriter w, String dir, Set<String> made) throws IOException {
+    private static void mkdirs(InitramfsTree tree, List<MainArchiveRewriter.Add> w, String dir, Set<String> made)
+            throws IOException {
         if (dir.isEmpty() || made.contains(dir)) {
             return;
         }
@@ -386,7 +425,7 @@ public final class HvDriverInjector {
             throw new InitramfsException("initramfs.path", dir + " exists and is not a directory");
         }
         mkdirs(tree, w, parent(dir), made);
-        w.directory(dir, 0755);
+        w.add(new MainArchiveRewriter.Add(dir, null));
         made.add(dir);
     }
 

@@ -20,7 +20,8 @@ import java.util.Set;
 /**
  * Connects the initramfs layer to the compliance checks: per installed kernel, which Hyper-V modules are built in
  * or already in its initramfs ({@link KernelFactsSource}), and the KERNEL-HV-DRIVERS repair ({@link HvDriverRepair})
- * that appends the missing ones, with their dependencies and module indexes, as an extra cpio member.
+ * that adds the missing ones, with their dependencies and module indexes, by rewriting the initramfs' main archive
+ * ({@link HvDriverInjector}).
  */
 public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
     private final HvDriverInjector injector = new HvDriverInjector();

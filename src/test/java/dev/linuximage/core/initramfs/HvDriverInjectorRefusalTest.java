@@ -97,12 +97,32 @@ class HvDriverInjectorRefusalTest {
 
     @Test
     void appendingAfterAnLz4LegacyMemberIsRefused() throws Exception {
-        Tools.require("cpio", "lz4");
+        // two compressed members (so no single main archive to rewrite), the last one LZ4 legacy: the append
+        // fallback would put a member after LZ4 data, which has no end marker
+        Tools.require("cpio", "lz4", "gzip");
         Path tree = work.resolve("t");
         Files.createDirectories(tree.resolve("usr/lib/modules/" + V));
-        byte[] img = InitramfsFixtures.member(tree, "lz4-legacy", "newc");
+        Path other = work.resolve("o");
+        Files.createDirectories(other.resolve("etc"));
+        byte[] img = InitramfsFixtures.concat(InitramfsFixtures.member(tree, "gzip", "newc"),
+                InitramfsFixtures.member(other, "lz4-legacy", "newc"));
         assertThatThrownBy(() -> new HvDriverInjector().plan(V, "/boot/x", img, realModules(false),
                 HvDriverInjector.HV_MODULES)).hasMessageContaining("initramfs.append");
+    }
+
+    @Test
+    void anLz4LegacyMainArchiveIsRewrittenInLz4Legacy() throws Exception {
+        Tools.require("cpio", "lz4");
+        Path tree = work.resolve("t");
+        Files.createDirectories(tree.resolve("lib/modules/" + V));
+        byte[] img = InitramfsFixtures.member(tree, "lz4-legacy", "newc");
+        HvDriverInjector.Plan p = new HvDriverInjector().plan(V, "/boot/x", img, realModules(false),
+                HvDriverInjector.HV_MODULES);
+        assertThat(p.result().note()).contains("rewrote the main lz4-legacy archive");
+        Files.write(work.resolve("new.lz4"), p.newImage());
+        String listing = Tools.shOk(work, "lz4 -dc new.lz4 | cpio -t --quiet").out();
+        assertThat(listing).contains("lib/modules/" + V + "/kernel/drivers/hv/hv_vmbus.ko",
+                "lib/modules/" + V + "/modules.dep.bin");
     }
 
     @Test
@@ -112,6 +132,8 @@ class HvDriverInjectorRefusalTest {
                 java.util.List.of("hv_netvsc"));
         assertThat(p.result().added()).containsExactly("hv_vmbus", "hv_netvsc");
         assertThat(p.result().flavour()).isEqualTo("unknown");
+        // no compressed main archive to rewrite: the fallback appends a gzip member and says why
+        assertThat(p.result().note()).contains("appended a gzip member", "no compressed main archive");
         var lines = new InitramfsReader().list(p.newImage()).stream().map(InitramfsReader::format).toList();
         assertThat(lines).contains("0 cpio l0777 7 lib -> usr/lib");
         assertThat(lines).anyMatch(l -> l.startsWith("1 gzip -0644 ") && l.endsWith("usr/lib/modules/" + V

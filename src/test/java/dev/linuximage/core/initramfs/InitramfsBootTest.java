@@ -5,7 +5,8 @@ import dev.linuximage.core.initramfs.testing.KernelFixture;
 import dev.linuximage.core.initramfs.testing.KvmGuestFixture;
 import dev.linuximage.core.initramfs.testing.Tools;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -40,11 +41,13 @@ class InitramfsBootTest {
             echo LI-DONE
             """;
 
-    @Test
-    void debianKernelUnpacksTheAppendedMemberAndLoadsTheAddedModules() throws Exception {
+    /** Every main-archive compression the repair re-encodes (lzma is re-encoded as gzip). */
+    @ParameterizedTest
+    @ValueSource(strings = {"zstd", "gzip", "xz", "lz4-legacy", "lzma"})
+    void debianKernelUnpacksTheRewrittenArchiveAndLoadsTheAddedModules(String label) throws Exception {
         Tools.require("qemu-system-x86_64", "busybox", "kmod", "ldd");
         String v = KernelFixture.version();
-        Path guest = KvmGuestFixture.build(work, "initramfs-tools", "zstd", tree -> {
+        Path guest = KvmGuestFixture.build(work, "initramfs-tools", label, tree -> {
             Files.writeString(tree.resolve("init"), INIT);
             Files.setPosixFilePermissions(tree.resolve("init"), PosixFilePermissions.fromString("rwxr-xr-x"));
             // busybox and kmod from this Debian host, with their libraries, at their merged-/usr paths
@@ -52,7 +55,9 @@ class InitramfsBootTest {
                     + "for l in $(ldd $b | grep -o '/[^ ]*'); do cp -L --parents $l .; done; done; "
                     + "ln -s ../bin/kmod usr/sbin/modprobe");
         });
-        new HvDrivers().ensure(new DirectoryGuestFiles(guest, false));
+        InjectionResult repair = new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
+        System.out.println(label + ": " + repair.note());
+        assertThat(repair.note()).contains("rewrote the main");
 
         Path log = work.resolve("console.log");
         Tools.Result r = Tools.sh(work, "timeout 300 qemu-system-x86_64 -accel tcg -m 512 -nographic -no-reboot "

@@ -146,13 +146,11 @@ class KernelPairingTest {
             assertThat(HvDriverPatch.missing(after.get("0-rescue-old"))).isNotEmpty();
             assertThat(after.get("linux").label()).isEqualTo("linux (" + v + ")");
         }
-        // oracle: the repaired Arch-named image, extracted by cpio member by member, resolves hv_storvsc in modprobe
-        Path x = work.resolve("x");
-        Files.createDirectories(x);
-        Files.createSymbolicLink(x.resolve("lib"), Path.of("usr/lib")); // as in the image's main member
-        byte[] img = Files.readAllBytes(boot.resolve("initramfs-linux.img"));
-        Files.write(work.resolve("appended.gz"), java.util.Arrays.copyOfRange(img, kvmInitramfs.length, img.length));
-        Tools.shOk(x, "gzip -dc " + work.resolve("appended.gz") + " | cpio -idu --quiet");
+        // oracle: the repaired Arch-named image, extracted by unmkinitramfs (early archive, then the main one, which
+        // now holds the drivers), resolves hv_storvsc in modprobe
+        Path x0 = work.resolve("x0");
+        Tools.shOk(work, "unmkinitramfs " + boot.resolve("initramfs-linux.img") + " " + x0);
+        Path x = x0.resolve("main");
         String deps = Tools.shOk(work, "modprobe -d " + x + " -S " + v + " --show-depends hv_storvsc").out();
         assertThat(deps).contains("hv_vmbus.ko").contains("hv_storvsc.ko");
     }
