@@ -100,15 +100,38 @@ class XfsGrowTest {
     }
 
     @Test
-    void noContiguousFreeExtentLargeEnoughIsRefusedByName() throws Exception {
-        // 320 MiB in 4 AGs of 80 MiB: 100 MiB fits in no AG as one extent (multi-extent allocation is not done)
+    void aFileLargerThanAnyAgIsSpreadOverSeveralAgs() throws Exception {
+        // 320 MiB in 4 AGs of 80 MiB: 100 MiB fits in no AG as one extent, so it takes several (largest first)
+        Path img = image(320, List.of("-d", "agcount=4"));
+        long freeBefore = sbField(img, "fdblocks");
+        long bs = sbField(img, "blocksize");
+        byte[] big = new byte[100 * MIB + 5];
+        new Random(10).nextBytes(big);
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            fs.replaceContent(fs.lookup(fs.root(), "initrd.img").orElseThrow(), big);
+        }
+        XfsFileSystemTest.repairClean(img);
+        long oldBlocks = (12L * MIB + 4321 + bs - 1) / bs;
+        assertThat(sbField(img, "fdblocks")).isEqualTo(freeBefore - (big.length + bs - 1) / bs + oldBlocks);
+        String core = Tools.run("xfs_db", "-r", "-c", "path /initrd.img", "-c", "print core.format core.nextents",
+                img.toString());
+        Matcher m = Pattern.compile("core.nextents = (\\d+)").matcher(core);
+        assertThat(m.find()).as(core).isTrue();
+        assertThat(Long.parseLong(m.group(1))).isBetween(2L, 21L);
+        assertThat(core).contains("core.format = 2 (extents)");
+        assertThat(XfsFileSystemTest.oracleRead(img, "/initrd.img")).isEqualTo(big);
+    }
+
+    @Test
+    void moreThanTheFreeSpaceIsRefusedByNameAndNothingIsWritten() throws Exception {
         Path img = image(320, List.of("-d", "agcount=4"));
         byte[] before = Files.readAllBytes(img);
         try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
                 true)) {
             FileSystem.Node n = fs.lookup(fs.root(), "initrd.img").orElseThrow();
-            assertThatThrownBy(() -> fs.replaceContent(n, new byte[100 * MIB]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("contiguous blocks");
+            assertThatThrownBy(() -> fs.replaceContent(n, new byte[310 * MIB]))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("not enough free space");
         }
         assertThat(Files.mismatch(img, Files.write(tmp.resolve("before"), before))).isEqualTo(-1L);
     }
