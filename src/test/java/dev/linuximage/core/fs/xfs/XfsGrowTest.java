@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -134,5 +135,72 @@ class XfsGrowTest {
                     .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("not enough free space");
         }
         assertThat(Files.mismatch(img, Files.write(tmp.resolve("before"), before))).isEqualTo(-1L);
+    }
+
+    private static long inodeField(Path img, String path, String field) throws Exception {
+        String out = Tools.run("xfs_db", "-r", "-c", "path " + path, "-c", "print " + field, img.toString());
+        Matcher m = Pattern.compile(Pattern.quote(field) + " = (\\d+)").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void fragmentedFreeSpaceGivesABmapBtreeThatRewritesAndUnlinksCleanly() throws Exception {
+        XfsFragmented x = XfsFragmented.build(tmp, 512, 58, 11);
+        XfsFileSystemTest.repairClean(x.img);
+        Path img = x.img;
+        long bs = sbField(img, "blocksize");
+        long freeStart = sbField(img, "fdblocks");
+        byte[] big = new byte[80 * MIB + 99];
+        new Random(12).nextBytes(big);
+        long bigBlocks = (big.length + bs - 1) / bs;
+        // precondition of the scenario: no free extent holds the file, so it must be spread over many
+        assertThat(XfsFragmented.largestFree(img)).isLessThan(bigBlocks);
+        String victim = "/d1/f-0";
+        long oldBlocks = inodeField(img, victim, "core.nblocks");
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            FileSystem.Node d1 = fs.lookup(fs.root(), "d1").orElseThrow();
+            fs.replaceContent(fs.lookup(d1, "f-0").orElseThrow(), big);
+            assertThat(XfsFileSystemTest.readAll(fs, fs.lookup(d1, "f-0").orElseThrow())).isEqualTo(big);
+        }
+        XfsFileSystemTest.repairClean(img);
+        assertThat(Tools.run("xfs_db", "-r", "-c", "path " + victim, "-c", "print core.format", img.toString()))
+                .contains("core.format = 3 (btree)");
+        long nextents = inodeField(img, victim, "core.nextents");
+        long nblocks = inodeField(img, victim, "core.nblocks");
+        assertThat(nextents).isGreaterThan(21); // more than a 512-byte inode's data fork holds as a list
+        assertThat(nblocks).isGreaterThan(bigBlocks); // data plus the bmap btree leaves
+        assertThat(sbField(img, "fdblocks")).isEqualTo(freeStart - nblocks + oldBlocks);
+        assertThat(XfsFileSystemTest.oracleRead(img, victim)).isEqualTo(big);
+        Map<String, XfsFragmented.Content> others = new java.util.LinkedHashMap<>(x.files);
+        others.remove(victim);
+        assertThat(XfsFragmented.oracleMismatches(img, others)).isEmpty();
+        // btree to btree (old leaves and extents freed), then the file goes: every block comes back
+        byte[] again = new byte[60 * MIB + 1];
+        new Random(13).nextBytes(again);
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            FileSystem.Node d1 = fs.lookup(fs.root(), "d1").orElseThrow();
+            fs.replaceContent(fs.lookup(d1, "f-0").orElseThrow(), again);
+        }
+        XfsFileSystemTest.repairClean(img);
+        assertThat(XfsFileSystemTest.oracleRead(img, victim)).isEqualTo(again);
+        assertThat(sbField(img, "fdblocks")).isEqualTo(freeStart - inodeField(img, victim, "core.nblocks")
+                + oldBlocks);
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Tools.run("mount", "-o", "loop,ro", img.toString(), mnt.toString());
+        try {
+            assertThat(Files.mismatch(mnt.resolve("d1/f-0"), Files.write(tmp.resolve("want"), again)))
+                    .isEqualTo(-1L);
+        } finally {
+            Tools.run("umount", mnt.toString());
+        }
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            fs.unlink(fs.lookup(fs.root(), "d1").orElseThrow(), "f-0");
+        }
+        XfsFileSystemTest.repairClean(img);
+        assertThat(sbField(img, "fdblocks")).isEqualTo(freeStart + oldBlocks);
     }
 }
