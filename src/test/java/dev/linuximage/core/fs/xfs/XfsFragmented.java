@@ -15,7 +15,8 @@ import java.util.Random;
 /**
  * A /boot-like XFS image whose free space is fragmented: mkfs.xfs -p lays out many 0.25-3 MiB files back to back
  * (4 directories of {@code perDir} files, 4 AGs), then every other file is removed with our own writer, leaving
- * file-sized holes between the survivors. Contents are generated from (seed, length) so the test can compare any
+ * file-sized holes between the survivors; free extents larger than {@code fillAboveMiB} (the AG tails) are then
+ * filled with files of exactly their size, so that a large file finds no single free extent. Contents are generated from (seed, length) so the test can compare any
  * file without keeping its bytes.
  */
 final class XfsFragmented {
@@ -36,7 +37,7 @@ final class XfsFragmented {
         this.img = img;
     }
 
-    static XfsFragmented build(Path dir, long sizeMiB, int perDir, long seed) throws Exception {
+    static XfsFragmented build(Path dir, long sizeMiB, int perDir, long seed, long fillAboveMiB) throws Exception {
         Random r = new Random(seed);
         List<Content> sources = new ArrayList<>();
         List<Path> srcPaths = new ArrayList<>();
@@ -72,7 +73,39 @@ final class XfsFragmented {
                 }
             }
         }
+        // the AG tails mkfs left free would take a large file whole: fill every free extent above fillAboveMiB
+        // with a file of exactly its size (a best fit takes that very extent), so only the holes remain large
+        for (int k = 0; ; k++) {
+            long[] big = largestFreeExtent(img);
+            long bs = 4096; // mkfs.xfs default block size (no -b option above)
+            if (big[2] * bs <= (fillAboveMiB << 20)) {
+                break;
+            }
+            Content c = new Content(seed * 100 + 50 + k, (int) (big[2] * bs));
+            try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                    true)) {
+                FileSystem.Node f = fs.createFile(fs.root(), "fill-" + k, 0644, 0, 0, new byte[0]);
+                x.files.put("/fill-" + k, new Content(0, 0));
+                fs.replaceContent(f, c.bytes());
+                x.files.put("/fill-" + k, c);
+            } catch (dev.linuximage.core.fs.UnsupportedFsFeatureException e) {
+                break; // an AG's 1/64 reserve: the rest of that extent stays free
+            }
+        }
         return x;
+    }
+
+    /** The largest free extent (agno, agbno, length in blocks), from xfs_db's list of free extents. */
+    static long[] largestFreeExtent(Path img) throws Exception {
+        String out = Tools.run("xfs_db", "-r", "-c", "freesp -d", img.toString());
+        long[] max = {0, 0, 0};
+        for (String l : out.lines().toList()) {
+            String[] f = l.trim().split("\\s+");
+            if (f.length == 3 && f[2].matches("\\d+") && Long.parseLong(f[2]) > max[2]) {
+                max = new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])};
+            }
+        }
+        return max;
     }
 
     /** Largest free extent of the file system in blocks, from xfs_db's list of free extents (the oracle). */
