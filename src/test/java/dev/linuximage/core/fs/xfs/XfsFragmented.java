@@ -13,13 +13,15 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * A /boot-like XFS image whose free space is fragmented: mkfs.xfs -p lays out many 0.25-3 MiB files back to back
- * (4 directories of {@code perDir} files, 4 AGs), then every other file is removed with our own writer, leaving
- * file-sized holes between the survivors; free extents larger than {@code fillAboveMiB} (the AG tails) are then
+ * A /boot-like XFS image whose free space is fragmented: mkfs.xfs -p lays out many 0.25-1.25 MiB files back to back
+ * (about {@code budgetMiB} in 8 directories, 4 AGs), then two of every three files are removed with our own writer,
+ * leaving file-sized holes between the survivors; free extents larger than {@code fillAboveMiB} (the AG tails) are then
  * filled with files of exactly their size, so that a large file finds no single free extent. Contents are generated from (seed, length) so the test can compare any
  * file without keeping its bytes.
  */
 final class XfsFragmented {
+    /** Directories d0..d7: at most 60 files each, so each stays a single-block directory our writer can change. */
+    static final int DIRS = 8;
     /** File content: {@code len} bytes from {@code new Random(seed)}. */
     record Content(long seed, int len) {
         byte[] bytes() {
@@ -37,21 +39,35 @@ final class XfsFragmented {
         this.img = img;
     }
 
-    static XfsFragmented build(Path dir, long sizeMiB, int perDir, long seed, long fillAboveMiB) throws Exception {
+    static XfsFragmented build(Path dir, long sizeMiB, long budgetMiB, long seed, long fillAboveMiB) throws Exception {
         Random r = new Random(seed);
         List<Content> sources = new ArrayList<>();
         List<Path> srcPaths = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            Content c = new Content(seed * 100 + i, (256 << 10) + r.nextInt(11 << 18) + r.nextInt(4096));
+            Content c = new Content(seed * 100 + i, (256 << 10) + r.nextInt(1 << 20) + r.nextInt(4096));
             sources.add(c);
             srcPaths.add(Files.write(dir.resolve("src-" + i), c.bytes()));
         }
+        // files of 0.25-1.25 MiB, round robin over the directories, until budgetMiB is reached
+        List<List<Integer>> perDir = new ArrayList<>();
+        for (int d = 0; d < DIRS; d++) {
+            perDir.add(new ArrayList<>());
+        }
+        long total = 0;
+        for (int k = 0; k < DIRS * 60; k++) {
+            int s = r.nextInt(sources.size());
+            if (total + sources.get(s).len() > (budgetMiB << 20)) {
+                break;
+            }
+            total += sources.get(s).len();
+            perDir.get(k % DIRS).add(s);
+        }
         StringBuilder p = new StringBuilder("/dev/null\n0 0\nd--755 0 0\n");
         Map<String, Content> all = new LinkedHashMap<>();
-        for (int d = 0; d < 4; d++) {
+        for (int d = 0; d < DIRS; d++) {
             p.append("d").append(d).append(" d--755 0 0\n");
-            for (int f = 0; f < perDir; f++) {
-                int s = r.nextInt(sources.size());
+            for (int f = 0; f < perDir.get(d).size(); f++) {
+                int s = perDir.get(d).get(f);
                 p.append(" f-").append(f).append(" ---644 0 0 ").append(srcPaths.get(s)).append('\n');
                 all.put("/d" + d + "/f-" + f, sources.get(s));
             }
@@ -65,11 +81,13 @@ final class XfsFragmented {
         x.files.putAll(all);
         try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
                 true)) {
-            for (int d = 0; d < 4; d++) {
+            for (int d = 0; d < DIRS; d++) {
                 FileSystem.Node dn = fs.lookup(fs.root(), "d" + d).orElseThrow();
-                for (int f = d % 2; f < perDir; f += 2) {
-                    fs.unlink(dn, "f-" + f);
-                    x.files.remove("/d" + d + "/f-" + f);
+                for (int f = 0; f < perDir.get(d).size(); f++) {
+                    if (f % 3 != 0) { // two of every three go; f-0, f-3, ... stay
+                        fs.unlink(dn, "f-" + f);
+                        x.files.remove("/d" + d + "/f-" + f);
+                    }
                 }
             }
         }

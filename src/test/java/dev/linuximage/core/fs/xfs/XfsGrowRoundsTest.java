@@ -21,12 +21,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Seeded random rounds of large-file writes on a /boot-like XFS whose free space is fragmented
- * ({@link XfsFragmented}: 512 MiB, 4 AGs, mkfs.xfs -p files with every other one removed). Each round rewrites a
- * file to a random size from 0 B to 80 MiB (in place, one extent, several extents, or a bmap btree, whichever the
- * free space gives), removes one, or creates one; after every round {@code xfs_repair -n} must be silent and the
- * touched file must read back equal both through xfs_db's block map and through our reader; every few rounds and at
- * the end every file is compared through xfs_db, and at the end through a kernel loop mount when this host can
- * mount. A refusal must name its reason, leave every file as it was, and "not enough free space" may only come when
+ * ({@link XfsFragmented}: 512 MiB, 4 AGs, mkfs.xfs -p files with two of three removed, AG tails filled). Each
+ * round rewrites a file to a random size from 0 B to 80 MiB (in place, one extent, several extents, or a bmap btree,
+ * whichever the free space gives), removes one, or creates one; after every round {@code xfs_repair -n} must be
+ * silent and the touched file must read back equal both through xfs_db's block map and through our reader; every
+ * few rounds and at the end every file is compared through xfs_db, and at the end through a kernel loop mount when
+ * this host can mount. A refusal must name its reason, leave every file as it was, and "not enough free space" may only come when
  * the AGF counters (read by xfs_db) say the space is really short.
  *
  * <p>Defaults keep the test well under a minute on an idle machine; {@code -Dxfs.grow.rounds=N},
@@ -44,7 +44,7 @@ class XfsGrowRoundsTest {
         int rounds = Integer.getInteger("xfs.grow.rounds", 12);
         long byteBudget = Long.getLong("xfs.grow.bytes", 640L * MIB);
         Random r = new Random(seed);
-        XfsFragmented x = XfsFragmented.build(tmp, 512, 58, seed, 8);
+        XfsFragmented x = XfsFragmented.build(tmp, 512, 340, seed, 8);
         Path img = x.img;
         Map<String, XfsFragmented.Content> files = x.files;
         XfsFileSystemTest.repairClean(img);
@@ -63,6 +63,13 @@ class XfsGrowRoundsTest {
             if (op < 7 || paths.size() < 8) {
                 path = paths.get(r.nextInt(paths.size()));
                 int size = round == 0 ? 80 * MIB - r.nextInt(4096) : randomSize(r);
+                long usable = usableBlocks(img, bs);
+                if (round > 0 && usable * bs < 96L * MIB && r.nextBoolean()) {
+                    // space is short: half the time shrink the largest file, so later rounds can grow again
+                    path = files.entrySet().stream().max(Map.Entry.comparingByValue(
+                            java.util.Comparator.comparingInt(XfsFragmented.Content::len))).orElseThrow().getKey();
+                    size = r.nextInt(8 * MIB);
+                }
                 if (written + size > byteBudget) {
                     size = r.nextInt(64 << 10);
                 }
@@ -70,7 +77,6 @@ class XfsGrowRoundsTest {
                 if (round == 0) { // the scenario's premise: the first 80 MiB file fits no single free extent
                     assertThat(XfsFragmented.largestFree(img)).isLessThan((size + bs - 1) / bs);
                 }
-                long usable = usableBlocks(img, bs);
                 long need = (size + bs - 1) / bs;
                 try (FileByteSource src = FileByteSource.openReadWrite(img);
                      XfsFileSystem fs = XfsFileSystem.open(src, true)) {
@@ -103,7 +109,7 @@ class XfsGrowRoundsTest {
                         img.toString())).doesNotContain(" " + path.substring(path.lastIndexOf('/') + 1) + "\n");
                 log.add(round + ": unlink " + path);
             } else {
-                String dir = "d" + r.nextInt(4);
+                String dir = "d" + r.nextInt(XfsFragmented.DIRS);
                 path = "/" + dir + "/new-" + round;
                 want = new XfsFragmented.Content(seed * 1000 + round, r.nextInt(XfsFileSystem.MAX_CREATE_BYTES + 1));
                 try (FileByteSource src = FileByteSource.openReadWrite(img);

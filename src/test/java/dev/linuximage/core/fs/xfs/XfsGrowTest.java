@@ -146,7 +146,7 @@ class XfsGrowTest {
 
     @Test
     void fragmentedFreeSpaceGivesABmapBtreeThatRewritesAndUnlinksCleanly() throws Exception {
-        XfsFragmented x = XfsFragmented.build(tmp, 512, 58, 11, 8);
+        XfsFragmented x = XfsFragmented.build(tmp, 512, 340, 11, 8);
         XfsFileSystemTest.repairClean(x.img);
         Path img = x.img;
         long bs = sbField(img, "blocksize");
