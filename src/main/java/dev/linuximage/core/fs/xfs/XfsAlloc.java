@@ -17,10 +17,11 @@ import java.util.List;
  *   record (any depth: a leaf record changes in place, keys do not), updates or removes the finobt record (removal
  *   only when the finobt root is a leaf, so no merge or key update is needed), decrements AGI freecount and the
  *   superblock's {@code sb_ifree}.</li>
- *   <li>Blocks: takes one contiguous extent from the start of the best-fitting free extent of an AG whose bnobt and
- *   cntbt roots are leaves (AGF level 1): both leaves lose or shrink one record (the cntbt record moves to its new
- *   sorted place inside the same leaf), so neither tree ever splits or merges; AGF freeblks/longest and
- *   {@code sb_fdblocks} follow. The AGFL is not touched. Refused with rmapbt (the reverse map would need a new
+ *   <li>Blocks ({@link #allocate}): the best-fitting free extent of one AG, or when none is large enough several,
+ *   largest first over all AGs, each taken from its start in AGs whose bnobt and cntbt roots are leaves (AGF level
+ *   1): both leaves lose or shrink one record per taken extent (the cntbt record moves to its new sorted place
+ *   inside the same leaf), so neither tree ever splits or merges; AGF freeblks/longest and {@code sb_fdblocks}
+ *   follow. Freeing merges with free neighbours and inserts at most one record per leaf (refused when full). The AGFL is not touched. Refused with rmapbt (the reverse map would need a new
  *   record). A fresh extent is unshared, so the reflink refcount btree needs no change.</li>
  * </ul>
  * Short-form btree blocks (v5) have a 56-byte header: magic, level, numrecs, left/right sibling, blkno, lsn, uuid,
