@@ -4,6 +4,8 @@ import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Inode and block allocation inside existing AG structures, staged in an {@link XfsTx} (XFS Algorithms &amp; Data
@@ -15,10 +17,11 @@ import java.nio.ByteBuffer;
  *   record (any depth: a leaf record changes in place, keys do not), updates or removes the finobt record (removal
  *   only when the finobt root is a leaf, so no merge or key update is needed), decrements AGI freecount and the
  *   superblock's {@code sb_ifree}.</li>
- *   <li>Blocks: takes one contiguous extent from the start of the best-fitting free extent of an AG whose bnobt and
- *   cntbt roots are leaves (AGF level 1): both leaves lose or shrink one record (the cntbt record moves to its new
- *   sorted place inside the same leaf), so neither tree ever splits or merges; AGF freeblks/longest and
- *   {@code sb_fdblocks} follow. The AGFL is not touched. Refused with rmapbt (the reverse map would need a new
+ *   <li>Blocks ({@link #allocate}): the best-fitting free extent of one AG, or when none is large enough several,
+ *   largest first over all AGs, each taken from its start in AGs whose bnobt and cntbt roots are leaves (AGF level
+ *   1): both leaves lose or shrink one record per taken extent (the cntbt record moves to its new sorted place
+ *   inside the same leaf), so neither tree ever splits or merges; AGF freeblks/longest and {@code sb_fdblocks}
+ *   follow. Freeing merges with free neighbours and inserts at most one record per leaf (refused when full). The AGFL is not touched. Refused with rmapbt (the reverse map would need a new
  *   record). A fresh extent is unshared, so the reflink refcount btree needs no change.</li>
  * </ul>
  * Short-form btree blocks (v5) have a 56-byte header: magic, level, numrecs, left/right sibling, blkno, lsn, uuid,
@@ -282,107 +285,197 @@ final class XfsAlloc {
 
     // ---- blocks -------------------------------------------------------------------------------------------------
 
+    /** One allocated run of blocks: first fs block number ({@code agno << agblklog | agbno}) and length in blocks. */
+    record Run(long fsb, long len) {
+    }
+
+    /** A free extent as recorded in an AG's cntbt (AG block number, length in blocks). */
+    private record Free(int ag, long start, long len) {
+    }
+
     /**
      * Allocates {@code count} contiguous blocks, AG {@code preferAg} first; returns the first fs block number
      * ({@code agno << agblklog | agbno}).
      */
     long allocBlocks(int preferAg, int count, String purpose) throws IOException {
+        return allocate(preferAg, count, 1, purpose).get(0).fsb();
+    }
+
+    /**
+     * Allocates {@code count} blocks as at most {@code maxRuns} extents. One extent when an AG has a free extent that
+     * large (the best fit: the smallest such cntbt record, AG {@code preferAg} first); otherwise several, largest
+     * free extents first over all AGs (the kernel's fallback when no single extent fits is likewise to take what the
+     * by-size btree offers, xfs_alloc_ag_vextent_size). Each run is the start of one free extent: a wholly used
+     * extent loses its bnobt and cntbt records, a partly used one keeps its remainder (bnobt record shrunk in place,
+     * cntbt record moved to its sorted place), so neither single-leaf tree ever splits. Every AG keeps at least 1/64
+     * of its blocks free. Refused (named, nothing staged) with rmapbt, when the AGs that could give blocks have
+     * multi-level free-space btrees, when free space is short, or when more than {@code maxRuns} extents are needed.
+     */
+    List<Run> allocate(int preferAg, long count, int maxRuns, String purpose) throws IOException {
         if ((sb.roCompat() & XfsSuperblock.RO_COMPAT_RMAPBT) != 0) {
             throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ") with the rmapbt "
                     + "feature (the reverse-mapping btree is not updated by this writer)");
         }
-        if (count < 1) {
-            throw new IOException("xfs: internal: allocation of " + count + " blocks");
-        }
-        if (count > sb.agBlocks()) {
-            throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ", " + count
-                    + " contiguous blocks): larger than an AG of " + sb.agBlocks() + " blocks (allocating several "
-                    + "extents is not implemented)");
+        if (count < 1 || maxRuns < 1) {
+            throw new IOException("xfs: internal: allocation of " + count + " blocks in " + maxRuns + " runs");
         }
         StringBuilder why = new StringBuilder();
+        List<Free> all = new ArrayList<>();
+        long[] budget = new long[sb.agCount()];
+        Free best = null;
         for (int k = 0; k < sb.agCount(); k++) {
             int ag = (preferAg + k) % sb.agCount();
-            byte[] agf = header(ag, 1, AGF_MAGIC, 216, "AGF");
-            ByteBuffer a = ByteBuffer.wrap(agf);
-            int bnoRoot = a.getInt(16);
-            int cntRoot = a.getInt(20);
+            ByteBuffer a = ByteBuffer.wrap(header(ag, 1, AGF_MAGIC, 216, "AGF"));
             if (a.getInt(28) != 1 || a.getInt(32) != 1) {
-                why.append("; AG ").append(ag).append(": free-space btrees have more than one level");
+                why.append("; AG ").append(ag).append(": free-space btrees have more than one level (multi-level "
+                        + "bnobt/cntbt updates are not implemented)");
                 continue;
             }
             long freeblks = a.getInt(52) & 0xffffffffL;
-            if (freeblks - count < (sb.agBlocks() >> RESERVE_SHIFT)) {
-                why.append("; AG ").append(ag).append(": would leave less than 1/64 of the AG free");
+            budget[ag] = freeblks - (sb.agBlocks() >> RESERVE_SHIFT);
+            if (budget[ag] <= 0) {
+                why.append("; AG ").append(ag).append(": less than 1/64 of the AG free");
+                budget[ag] = 0;
                 continue;
             }
-            byte[] cnt = btreeBlock(ag, cntRoot & 0xffffffffL, CNT_MAGIC, 0, 8, "cntbt");
-            ByteBuffer c = ByteBuffer.wrap(cnt);
+            ByteBuffer c = ByteBuffer.wrap(btreeBlock(ag, a.getInt(20) & 0xffffffffL, CNT_MAGIC, 0, 8, "cntbt"));
             int n = c.getShort(6) & 0xffff;
-            int hit = -1;
+            long sum = 0;
             for (int i = 0; i < n; i++) { // sorted by (blockcount, startblock): the first that fits is the best fit
-                if ((c.getInt(SHORT_HDR + i * 8 + 4) & 0xffffffffL) >= count) {
-                    hit = i;
-                    break;
+                long start = c.getInt(SHORT_HDR + i * 8) & 0xffffffffL;
+                long len = c.getInt(SHORT_HDR + i * 8 + 4) & 0xffffffffL;
+                if (start == 0 || len == 0 || start + len > sb.agBlocks()) {
+                    throw new IOException("xfs: AG " + ag + " cntbt record " + start + "+" + len + " outside the AG");
+                }
+                sum += len;
+                Free f = new Free(ag, start, len);
+                all.add(f);
+                if (best == null && len >= count && count <= budget[ag]) {
+                    best = f;
                 }
             }
-            if (hit < 0) {
-                why.append("; AG ").append(ag).append(": no free extent of ").append(count).append(" blocks");
-                continue;
+            if (sum != freeblks) {
+                throw new IOException("xfs: AG " + ag + " cntbt holds " + sum + " free blocks, AGF freeblks says "
+                        + freeblks);
             }
-            long start = c.getInt(SHORT_HDR + hit * 8) & 0xffffffffL;
-            long len = c.getInt(SHORT_HDR + hit * 8 + 4) & 0xffffffffL;
-            if (start + len > sb.agBlocks() || start == 0) {
-                throw new IOException("xfs: AG " + ag + " cntbt record " + start + "+" + len + " outside the AG");
-            }
-            long newStart = start + count;
-            long newLen = len - count;
-            // bnobt: the record keeps its place in startblock order (it only moves right, before its neighbour)
-            byte[] bno = btreeBlock(ag, bnoRoot & 0xffffffffL, BNO_MAGIC, 0, 8, "bnobt");
-            ByteBuffer bb = ByteBuffer.wrap(bno);
-            int bn = bb.getShort(6) & 0xffff;
-            int at = -1;
-            for (int i = 0; i < bn; i++) {
-                if ((bb.getInt(SHORT_HDR + i * 8) & 0xffffffffL) == start) {
-                    at = i;
-                    break;
-                }
-            }
-            if (at < 0 || (bb.getInt(SHORT_HDR + at * 8 + 4) & 0xffffffffL) != len) {
-                throw new IOException("xfs: AG " + ag + " bnobt and cntbt disagree on free extent " + start + "+"
-                        + len);
-            }
-            if (newLen > 0) {
-                bb.putInt(SHORT_HDR + at * 8, (int) newStart);
-                bb.putInt(SHORT_HDR + at * 8 + 4, (int) newLen);
-            } else {
-                removeRec(bno, at, bn, 8);
-            }
-            // cntbt: drop the old record, insert the shrunk one at its sorted place (the leaf never grows)
-            removeRec(cnt, hit, n, 8);
-            n--;
-            if (newLen > 0) {
-                int pos = 0;
-                while (pos < n && compareCnt(c, pos, newLen, newStart) < 0) {
-                    pos++;
-                }
-                System.arraycopy(cnt, SHORT_HDR + pos * 8, cnt, SHORT_HDR + (pos + 1) * 8, (n - pos) * 8);
-                c.putInt(SHORT_HDR + pos * 8, (int) newStart);
-                c.putInt(SHORT_HDR + pos * 8 + 4, (int) newLen);
-                n++;
-                c.putShort(6, (short) n);
-            }
-            putBtreeBlock(ag, bnoRoot & 0xffffffffL, bno);
-            putBtreeBlock(ag, cntRoot & 0xffffffffL, cnt);
-            a.putInt(52, (int) (freeblks - count));
-            a.putInt(56, n == 0 ? 0 : c.getInt(SHORT_HDR + (n - 1) * 8 + 4)); // longest = last by count
-            putHeader(ag, 1, agf, 216);
-            superblockDelta(0, -count);
-            return ((long) ag << sb.agBlkLog()) | start;
         }
-        throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ", " + count
-                + " contiguous blocks): no AG qualifies" + why + " (btree splits/merges are not implemented)");
+        if (best != null) {
+            take(best, count);
+            return List.of(new Run(fsb(best), count));
+        }
+        if (maxRuns == 1) {
+            throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ", " + count
+                    + " contiguous blocks): no AG has a free extent that large" + why);
+        }
+        // largest first; among equals the preferred AG's, then lower block numbers
+        all.sort((x, y) -> x.len() != y.len() ? Long.compare(y.len(), x.len())
+                : x.ag() != y.ag() ? Integer.compare(Math.floorMod(x.ag() - preferAg, sb.agCount()),
+                Math.floorMod(y.ag() - preferAg, sb.agCount())) : Long.compare(x.start(), y.start()));
+        List<Free> plan = new ArrayList<>();
+        List<Long> takes = new ArrayList<>();
+        long left = count;
+        for (Free f : all) {
+            if (left == 0) {
+                break;
+            }
+            long t = Math.min(Math.min(f.len(), left), budget[f.ag()]);
+            if (t > 0) {
+                plan.add(f);
+                takes.add(t);
+                budget[f.ag()] -= t;
+                left -= t;
+            }
+        }
+        if (left > 0) {
+            throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ", " + count
+                    + " blocks): not enough free space (" + (count - left) + " blocks usable while every AG keeps"
+                    + " 1/64 free)" + why);
+        }
+        if (plan.size() > maxRuns) {
+            throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ", " + count
+                    + " blocks): free space is so fragmented that " + plan.size() + " extents would be needed, more"
+                    + " than the " + maxRuns + " the file's mapping can hold");
+        }
+        List<Run> out = new ArrayList<>();
+        for (int i = 0; i < plan.size(); i++) {
+            take(plan.get(i), takes.get(i));
+            out.add(new Run(fsb(plan.get(i)), takes.get(i)));
+        }
+        return out;
     }
 
+    private long fsb(Free f) {
+        return ((long) f.ag() << sb.agBlkLog()) | f.start();
+    }
+
+    /**
+     * Takes the first {@code t} blocks of free extent {@code f} out of both single-leaf free-space btrees of its AG
+     * and the AGF/superblock counters (§15.3: a bnobt record keeps its startblock order when it only moves right;
+     * a cntbt record is re-sorted by (blockcount, startblock)).
+     */
+    private void take(Free f, long t) throws IOException {
+        int ag = f.ag();
+        byte[] agf = header(ag, 1, AGF_MAGIC, 216, "AGF");
+        ByteBuffer a = ByteBuffer.wrap(agf);
+        long bnoRoot = a.getInt(16) & 0xffffffffL;
+        long cntRoot = a.getInt(20) & 0xffffffffL;
+        if (a.getInt(28) != 1 || a.getInt(32) != 1) {
+            throw new IOException("xfs: internal: AG " + ag + " free-space btrees changed depth");
+        }
+        long freeblks = a.getInt(52) & 0xffffffffL;
+        if (t < 1 || t > f.len() || t > freeblks) {
+            throw new IOException("xfs: internal: taking " + t + " blocks of free extent " + f);
+        }
+        byte[] cnt = btreeBlock(ag, cntRoot, CNT_MAGIC, 0, 8, "cntbt");
+        ByteBuffer c = ByteBuffer.wrap(cnt);
+        int n = c.getShort(6) & 0xffff;
+        int hit = -1;
+        for (int i = 0; i < n && hit < 0; i++) {
+            if (compareCnt(c, i, f.len(), f.start()) == 0) {
+                hit = i;
+            }
+        }
+        byte[] bno = btreeBlock(ag, bnoRoot, BNO_MAGIC, 0, 8, "bnobt");
+        ByteBuffer bb = ByteBuffer.wrap(bno);
+        int bn = bb.getShort(6) & 0xffff;
+        int at = -1;
+        for (int i = 0; i < bn && at < 0; i++) {
+            if ((bb.getInt(SHORT_HDR + i * 8) & 0xffffffffL) == f.start()) {
+                at = i;
+            }
+        }
+        if (hit < 0 || at < 0 || (bb.getInt(SHORT_HDR + at * 8 + 4) & 0xffffffffL) != f.len()) {
+            throw new IOException("xfs: AG " + ag + " bnobt and cntbt disagree on free extent " + f.start() + "+"
+                    + f.len());
+        }
+        long newStart = f.start() + t;
+        long newLen = f.len() - t;
+        if (newLen > 0) {
+            bb.putInt(SHORT_HDR + at * 8, (int) newStart);
+            bb.putInt(SHORT_HDR + at * 8 + 4, (int) newLen);
+        } else {
+            removeRec(bno, at, bn, 8);
+        }
+        removeRec(cnt, hit, n, 8);
+        n--;
+        if (newLen > 0) {
+            int pos = 0;
+            while (pos < n && compareCnt(c, pos, newLen, newStart) < 0) {
+                pos++;
+            }
+            System.arraycopy(cnt, SHORT_HDR + pos * 8, cnt, SHORT_HDR + (pos + 1) * 8, (n - pos) * 8);
+            c.putInt(SHORT_HDR + pos * 8, (int) newStart);
+            c.putInt(SHORT_HDR + pos * 8 + 4, (int) newLen);
+            n++;
+            c.putShort(6, (short) n);
+        }
+        putBtreeBlock(ag, bnoRoot, bno);
+        putBtreeBlock(ag, cntRoot, cnt);
+        a.putInt(52, (int) (freeblks - t));
+        a.putInt(56, n == 0 ? 0 : c.getInt(SHORT_HDR + (n - 1) * 8 + 4)); // longest = last by count
+        putHeader(ag, 1, agf, 216);
+        superblockDelta(0, -t);
+    }
     /** Returns inode {@code ino} to its chunk: inobt bit set, finobt record updated or inserted, AGI, sb_ifree. */
     void freeInode(long ino) throws IOException {
         boolean finobt = (sb.roCompat() & XfsSuperblock.RO_COMPAT_FINOBT) != 0;

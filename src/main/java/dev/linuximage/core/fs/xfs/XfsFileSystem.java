@@ -26,8 +26,8 @@ import java.util.zip.CRC32C;
  *
  * <p>Writes (only with a clean log and known features), each staged in an {@link XfsTx} and written only once fully
  * planned, so a refusal ({@link UnsupportedFsFeatureException} naming what blocked it) writes nothing:
- * {@link #replaceContent} (in place, or into one new extent of at most {@link #MAX_CREATE_BYTES} with the old
- * extents freed), {@link #createFile}, {@link #symlink} and {@link #mkdir} in short-form, single-block and leaf-form
+ * {@link #replaceContent} (in place, or into new extents, one or several, with an extent list or a two-level bmap
+ * btree, the old extents and bmap btree blocks freed), {@link #createFile}, {@link #symlink} and {@link #mkdir} in short-form, single-block and leaf-form
  * directories (short form converts to block form when it overflows the inode), {@link #unlink} in short-form and
  * single-block directories, and {@link #setAttributes}. Inodes come from existing chunks and blocks from
  * single-leaf free-space btrees ({@link XfsAlloc}); anything needing a btree split/merge, a new inode chunk, node
@@ -592,9 +592,9 @@ public final class XfsFileSystem implements FileSystem {
     }
 
     /**
-     * Rewrites a regular file in place. Refused (before any byte is written) when the content needs blocks the
-     * file does not own already (growing beyond its extents or into a hole), touches an unwritten extent, or the
-     * file is reflinked, realtime, immutable or append-only.
+     * Rewrites a regular file. Content that fits the blocks the file already maps (written, from file block 0) is
+     * written in place; anything else goes to freshly allocated extents (see {@link #relocate}). Refused (before any
+     * byte is written) for reflinked, realtime, immutable or append-only files and non-extent/btree data forks.
      */
     @Override
     public void replaceContent(Node file, byte[] content) throws IOException {
@@ -618,22 +618,23 @@ public final class XfsFileSystem implements FileSystem {
         int bs = sb.blockSize();
         long blocks = (content.length + (long) bs - 1) / bs;
         List<Extent> ext = extents(in);
-        for (long fb = 0; fb < blocks; fb++) {
-            Extent e = find(ext, fb);
-            if (e == null) {
-                relocate(w, in, ext, content);
-                return;
-            }
-            if (e.unwritten()) {
-                throw new UnsupportedFsFeatureException("xfs", "writing into an unwritten (preallocated) extent");
-            }
+        if (allocatedPrefix(ext) < blocks * bs) {
+            relocate(w, in, ext, content);
+            return;
         }
-        for (long fb = 0; fb < blocks; fb++) {
-            Extent e = find(ext, fb);
-            byte[] buf = new byte[bs];
-            int off = (int) (fb * bs);
-            System.arraycopy(content, off, buf, 0, Math.min(bs, content.length - off));
-            w.write(sb.fsbToByte(e.startBlock() + fb - e.startOff()), ByteBuffer.wrap(buf));
+        // in place, one write per extent (the last block's tail zeroed)
+        for (Extent e : ext) {
+            if (e.startOff() >= blocks) {
+                continue;
+            }
+            long n = Math.min(e.count(), blocks - e.startOff());
+            long from = e.startOff() * bs;
+            int len = (int) Math.min(n * bs, content.length - from);
+            long phys = sb.fsbToByte(e.startBlock());
+            w.write(phys, ByteBuffer.wrap(content, (int) from, len));
+            if (len < n * bs) {
+                w.write(phys + len, ByteBuffer.allocate((int) (n * bs - len)));
+            }
         }
         long now = System.currentTimeMillis() / 1000;
         byte[] raw = in.raw().clone();
@@ -645,43 +646,90 @@ public final class XfsFileSystem implements FileSystem {
     }
 
     /**
-     * Content that needs more blocks than the file has: write it to one freshly allocated contiguous extent (any
-     * size up to {@link #MAX_EXTENT_BLOCKS} blocks, found in the free-space btrees of one AG), then free the old
-     * extents, all in one staged transaction. Only for extent-format files without an unwritten extent; refused
-     * (named, nothing written) when no AG has a free extent that large, when the free-space btrees are deeper than
-     * one level, or with rmapbt. The checks for reflink/realtime/immutable were done by the caller.
+     * Content that needs blocks the file does not map (growing, or holes/unwritten extents in the way): written to
+     * freshly allocated extents (one when an AG has a free extent that large, else several, largest free extents
+     * first: {@link XfsAlloc#allocate}), then the file's old extents and old bmap btree blocks are freed (merged
+     * with free neighbours), all staged in one transaction. The new mapping is an extent list in the inode while it
+     * fits the data fork (16 bytes a record, §19.1), else a two-level bmap btree (§19.2): the root in the inode
+     * ({@code xfs_bmdr_block}: level 1, keys = first file block of each leaf, 64-bit block pointers) and leaf blocks
+     * with the v5 long header ({@code BMA3}, CRC at byte 64, owner = inode), records spread evenly so that every
+     * leaf holds at least half of its capacity. Refused (named, nothing written): rmapbt, free space that is short,
+     * in AGs with multi-level free-space btrees only, or so fragmented that more extents than a two-level bmap btree
+     * holds would be needed, a free-space btree leaf that would have to split. Reflink/realtime/immutable were
+     * checked by the caller.
      */
     private void relocate(WritableByteSource w, Inode in, List<Extent> ext, byte[] content) throws IOException {
-        String why = null;
-        if (in.format() != FMT_EXTENTS) {
-            why = "btree data fork";
-        } else if ((content.length + (long) sb.blockSize() - 1) / sb.blockSize() > MAX_EXTENT_BLOCKS) {
-            why = "new content needs more than one extent of " + MAX_EXTENT_BLOCKS + " blocks";
-        } else if (ext.stream().anyMatch(Extent::unwritten)) {
-            why = "file has unwritten extents";
-        }
-        if (why != null) {
-            throw new UnsupportedFsFeatureException("xfs", "growing a file beyond its allocated extents (inode "
-                    + in.ino() + " has " + allocatedPrefix(ext) + " bytes allocated, " + content.length
-                    + " needed; " + why + ")");
-        }
+        int bs = sb.blockSize();
+        long blocks = (content.length + (long) bs - 1) / bs;
+        int inlineMax = in.forkSize() / 16;
+        int rootMax = (in.forkSize() - 4) / 16;
+        int leafMax = (bs - 72) / 16;
+        int maxRecords = rootMax * leafMax;
         XfsTx tx = new XfsTx(dev);
         XfsAlloc alloc = new XfsAlloc(sb, tx);
-        int bs = sb.blockSize();
-        int blocks = (int) ((content.length + (long) bs - 1) / bs);
-        long fsb = alloc.allocBlocks(agOf(in.ino()), blocks, "file data");
-        long old = 0;
+        List<XfsAlloc.Run> runs = blocks == 0 ? List.of()
+                : alloc.allocate(agOf(in.ino()), blocks, maxRecords, "file data");
+        List<Extent> map = new ArrayList<>();
+        long off = 0;
+        for (XfsAlloc.Run r : runs) {
+            for (long done = 0; done < r.len(); ) { // a record's count is 21 bits
+                long n = Math.min(MAX_EXTENT_BLOCKS, r.len() - done);
+                map.add(new Extent(off, r.fsb() + done, n, false));
+                off += n;
+                done += n;
+            }
+        }
+        if (map.size() > maxRecords) {
+            throw new UnsupportedFsFeatureException("xfs", "writing a file of " + map.size() + " extents (a bmap "
+                    + "btree of more than two levels is not implemented; at most " + maxRecords + ")");
+        }
+        List<Long> oldTree = in.format() == FMT_BTREE ? bmbtBlocks(in) : List.of();
+        long oldData = 0;
         for (Extent e : ext) {
-            alloc.freeBlocks(e.startBlock(), e.count(), "the file's old extents");
-            old += e.count();
+            oldData += e.count();
         }
         byte[] raw = in.raw().clone();
         ByteBuffer b = ByteBuffer.wrap(raw);
-        if (b.getLong(64) < old) {
-            throw new IOException("xfs: inode " + in.ino() + ": di_nblocks below its mapped blocks");
+        long nblocks = b.getLong(64);
+        if (nblocks < oldData + oldTree.size()) {
+            throw new IOException("xfs: inode " + in.ino() + ": di_nblocks " + nblocks + " below its "
+                    + (oldData + oldTree.size()) + " mapped and bmap btree blocks");
         }
-        b.putLong(64, b.getLong(64) - old);
-        setSingleExtent(raw, fsb, blocks);
+        java.util.Arrays.fill(raw, 176, 176 + in.forkSize(), (byte) 0);
+        long newTree = 0;
+        if (map.size() <= inlineMax) {
+            raw[5] = FMT_EXTENTS;
+            for (int i = 0; i < map.size(); i++) {
+                encode(b, 176 + i * 16, map.get(i));
+            }
+        } else {
+            raw[5] = FMT_BTREE;
+            int leaves = (map.size() + leafMax - 1) / leafMax;
+            long[] ptrs = new long[leaves];
+            for (int i = 0; i < leaves; i++) {
+                ptrs[i] = alloc.allocBlocks(agOf(in.ino()), 1, "bmap btree leaf");
+            }
+            b.putShort(176, (short) 1); // bb_level of the in-inode root
+            b.putShort(178, (short) leaves);
+            int first = 0;
+            for (int i = 0; i < leaves; i++) {
+                int count = map.size() / leaves + (i < map.size() % leaves ? 1 : 0);
+                tx.put(sb.fsbToByte(ptrs[i]), bmbtLeaf(in.ino(), ptrs[i], i > 0 ? ptrs[i - 1] : -1,
+                        i + 1 < leaves ? ptrs[i + 1] : -1, map.subList(first, first + count)));
+                b.putLong(180 + i * 8, map.get(first).startOff()); // key: the leaf's first file block
+                b.putLong(180 + rootMax * 8 + i * 8, ptrs[i]);
+                first += count;
+            }
+            newTree = leaves;
+        }
+        for (Extent e : ext) {
+            alloc.freeBlocks(e.startBlock(), e.count(), "the file's old extents");
+        }
+        for (long fsb : oldTree) {
+            alloc.freeBlocks(fsb, 1, "the file's old bmap btree blocks");
+        }
+        setNextents(raw, map.size());
+        b.putLong(64, nblocks - oldData - oldTree.size() + blocks + newTree);
         b.putLong(56, content.length);
         long now = System.currentTimeMillis() / 1000;
         putTime(b, 40, in.flags2(), now);
@@ -690,16 +738,91 @@ public final class XfsFileSystem implements FileSystem {
         // Everything is planned (no refusal can follow). The data goes to blocks that are free on disk until the
         // metadata commit below, so writing it first keeps a crash before the commit harmless; writing it directly
         // (not staged) avoids holding several copies of a large (e.g. 80 MiB initramfs) content in memory.
-        long dataOff = sb.fsbToByte(fsb);
-        w.write(dataOff, ByteBuffer.wrap(content));
-        int tail = (int) ((long) blocks * bs - content.length);
-        if (tail > 0) {
-            w.write(dataOff + content.length, ByteBuffer.allocate(tail));
+        long done = 0;
+        for (XfsAlloc.Run r : runs) {
+            long phys = sb.fsbToByte(r.fsb());
+            int len = (int) Math.min(r.len() * bs, content.length - done);
+            w.write(phys, ByteBuffer.wrap(content, (int) done, len));
+            if (len < r.len() * bs) {
+                w.write(phys + len, ByteBuffer.allocate((int) (r.len() * bs - len)));
+            }
+            done += len;
         }
         tx.commit(w);
         cachedExtentsIno = -1;
     }
 
+    /** Packs a written bmbt record (§19.1): flag:1 = 0, startoff:54, startblock:52, blockcount:21. */
+    static void encode(ByteBuffer b, int off, Extent e) {
+        b.putLong(off, (e.startOff() << 9) | (e.startBlock() >>> 43));
+        b.putLong(off + 8, (e.startBlock() << 21) | e.count());
+    }
+
+    /**
+     * A v5 bmap btree leaf (§19.2, {@code struct xfs_btree_block} long form, 72 bytes): magic {@code BMA3}, level 0,
+     * numrecs, left/right sibling fs blocks (-1 = none), own daddr (512-byte units), lsn 0, meta UUID, owner inode,
+     * CRC32C at byte 64; records from byte 72.
+     */
+    private byte[] bmbtLeaf(long ino, long fsb, long left, long right, List<Extent> recs) throws IOException {
+        byte[] blk = new byte[sb.blockSize()];
+        ByteBuffer b = ByteBuffer.wrap(blk);
+        b.putInt(0, 0x424d4133);
+        b.putShort(4, (short) 0);
+        b.putShort(6, (short) recs.size());
+        b.putLong(8, left);
+        b.putLong(16, right);
+        b.putLong(24, sb.fsbToByte(fsb) / 512);
+        System.arraycopy(metaUuid(), 0, blk, 40, 16);
+        b.putLong(56, ino);
+        for (int i = 0; i < recs.size(); i++) {
+            encode(b, 72 + i * 16, recs.get(i));
+        }
+        XfsTx.setCrc(blk, 64);
+        return blk;
+    }
+
+    /** Every block of a btree data fork's bmap btree below the in-inode root (nodes and leaves), bounded. */
+    private List<Long> bmbtBlocks(Inode in) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(in.raw());
+        int level = b.getShort(176) & 0xffff;
+        int numrecs = b.getShort(178) & 0xffff;
+        int maxrecs = (in.forkSize() - 4) / 16;
+        if (level < 1 || level > 9 || numrecs > maxrecs) {
+            throw new IOException("xfs: inode " + in.ino() + ": bmap btree root level " + level + " numrecs "
+                    + numrecs + " invalid");
+        }
+        List<Long> out = new ArrayList<>();
+        for (int k = 0; k < numrecs; k++) {
+            collectBmbt(b.getLong(176 + 4 + maxrecs * 8 + k * 8), level - 1, in.ino(), out);
+        }
+        return out;
+    }
+
+    private void collectBmbt(long fsb, int level, long ino, List<Long> out) throws IOException {
+        if (out.size() >= MAX_EXTENTS) {
+            throw new UnsupportedFsFeatureException("xfs", "bmap btrees of more than " + MAX_EXTENTS + " blocks");
+        }
+        byte[] blk = dev.readBytes(sb.fsbToByte(fsb), sb.blockSize());
+        ByteBuffer b = ByteBuffer.wrap(blk);
+        if (b.getInt(0) != 0x424d4133) {
+            throw new IOException("xfs: inode " + ino + ": bmap btree block " + fsb + " bad magic");
+        }
+        checkCrc(blk, 64, "bmap btree block " + fsb);
+        if ((b.getShort(4) & 0xffff) != level || b.getLong(56) != ino) {
+            throw new IOException("xfs: inode " + ino + ": bmap btree block " + fsb + " level/owner mismatch");
+        }
+        out.add(fsb);
+        if (level > 0) {
+            int maxrecs = (sb.blockSize() - 72) / 16;
+            int numrecs = b.getShort(6) & 0xffff;
+            if (numrecs > maxrecs) {
+                throw new IOException("xfs: bmap btree node " + fsb + ": numrecs " + numrecs + " too large");
+            }
+            for (int k = 0; k < numrecs; k++) {
+                collectBmbt(b.getLong(72 + maxrecs * 8 + k * 8), level - 1, ino, out);
+            }
+        }
+    }
     private long allocatedPrefix(List<Extent> ext) {
         long fb = 0;
         Extent e;
@@ -1037,8 +1160,8 @@ public final class XfsFileSystem implements FileSystem {
     /**
      * Removes a regular file, symlink, special file or empty short-form directory from a short-form or single-block
      * directory. With other links left only the link count drops; otherwise the inode goes back to its chunk and its
-     * extents to the free-space btrees (merged with free neighbours). Refused (named, nothing written): btree data
-     * forks, attribute forks kept in blocks, reflinked/realtime/immutable/append-only files, rmapbt when blocks are
+     * extents and bmap btree blocks to the free-space btrees (merged with free neighbours). Refused (named, nothing
+     * written): attribute forks kept in blocks, reflinked/realtime/immutable/append-only files, rmapbt when blocks are
      * freed, non-empty directories, leaf/node parent directories, btree shapes that would need a split or merge.
      */
     @Override
@@ -1074,10 +1197,6 @@ public final class XfsFileSystem implements FileSystem {
         if (isDir && (v.format() != FMT_LOCAL || (v.raw()[176] & 0xff) != 0 || (v.raw()[177] & 0xff) != 0)) {
             throw new UnsupportedFsFeatureException("xfs", "removing a directory that is not empty and short-form");
         }
-        if (v.format() == FMT_BTREE) {
-            throw new UnsupportedFsFeatureException("xfs", "removing a file with a btree data fork (freeing bmbt "
-                    + "blocks is not implemented)");
-        }
         int aformat = v.raw()[83];
         int anext = ByteBuffer.wrap(v.raw()).getShort(80);
         if ((v.raw()[82] & 0xff) != 0 && aformat != FMT_LOCAL && !(aformat == FMT_EXTENTS && anext == 0)) {
@@ -1094,9 +1213,14 @@ public final class XfsFileSystem implements FileSystem {
             b.putInt(16, (int) v.nlink() - 1);
             putTime(b, 48, v.flags2(), now);
         } else {
-            if (v.format() == FMT_EXTENTS) {
+            if (v.format() == FMT_EXTENTS || v.format() == FMT_BTREE) {
                 for (Extent e : extents(v)) {
                     alloc.freeBlocks(e.startBlock(), e.count(), "file data");
+                }
+            }
+            if (v.format() == FMT_BTREE) {
+                for (long fsb : bmbtBlocks(v)) {
+                    alloc.freeBlocks(fsb, 1, "bmap btree blocks");
                 }
             }
             alloc.freeInode(v.ino());

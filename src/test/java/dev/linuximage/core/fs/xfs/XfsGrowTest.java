@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -100,16 +101,106 @@ class XfsGrowTest {
     }
 
     @Test
-    void noContiguousFreeExtentLargeEnoughIsRefusedByName() throws Exception {
-        // 320 MiB in 4 AGs of 80 MiB: 100 MiB fits in no AG as one extent (multi-extent allocation is not done)
+    void aFileLargerThanAnyAgIsSpreadOverSeveralAgs() throws Exception {
+        // 320 MiB in 4 AGs of 80 MiB: 100 MiB fits in no AG as one extent, so it takes several (largest first)
+        Path img = image(320, List.of("-d", "agcount=4"));
+        long freeBefore = sbField(img, "fdblocks");
+        long bs = sbField(img, "blocksize");
+        byte[] big = new byte[100 * MIB + 5];
+        new Random(10).nextBytes(big);
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            fs.replaceContent(fs.lookup(fs.root(), "initrd.img").orElseThrow(), big);
+        }
+        XfsFileSystemTest.repairClean(img);
+        long oldBlocks = (12L * MIB + 4321 + bs - 1) / bs;
+        assertThat(sbField(img, "fdblocks")).isEqualTo(freeBefore - (big.length + bs - 1) / bs + oldBlocks);
+        String core = Tools.run("xfs_db", "-r", "-c", "path /initrd.img", "-c", "print core.format core.nextents",
+                img.toString());
+        Matcher m = Pattern.compile("core.nextents = (\\d+)").matcher(core);
+        assertThat(m.find()).as(core).isTrue();
+        assertThat(Long.parseLong(m.group(1))).isBetween(2L, 21L);
+        assertThat(core).contains("core.format = 2 (extents)");
+        assertThat(XfsFileSystemTest.oracleRead(img, "/initrd.img")).isEqualTo(big);
+    }
+
+    @Test
+    void moreThanTheFreeSpaceIsRefusedByNameAndNothingIsWritten() throws Exception {
         Path img = image(320, List.of("-d", "agcount=4"));
         byte[] before = Files.readAllBytes(img);
         try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
                 true)) {
             FileSystem.Node n = fs.lookup(fs.root(), "initrd.img").orElseThrow();
-            assertThatThrownBy(() -> fs.replaceContent(n, new byte[100 * MIB]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("contiguous blocks");
+            assertThatThrownBy(() -> fs.replaceContent(n, new byte[310 * MIB]))
+                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("not enough free space");
         }
         assertThat(Files.mismatch(img, Files.write(tmp.resolve("before"), before))).isEqualTo(-1L);
+    }
+
+    private static long inodeField(Path img, String path, String field) throws Exception {
+        String out = Tools.run("xfs_db", "-r", "-c", "path " + path, "-c", "print " + field, img.toString());
+        Matcher m = Pattern.compile(Pattern.quote(field) + " = (\\d+)").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void fragmentedFreeSpaceGivesABmapBtreeThatRewritesAndUnlinksCleanly() throws Exception {
+        XfsFragmented x = XfsFragmented.build(tmp, 512, 340, 11, 8);
+        XfsFileSystemTest.repairClean(x.img);
+        Path img = x.img;
+        long bs = sbField(img, "blocksize");
+        long freeStart = sbField(img, "fdblocks");
+        byte[] big = new byte[80 * MIB + 99];
+        new Random(12).nextBytes(big);
+        long bigBlocks = (big.length + bs - 1) / bs;
+        // precondition of the scenario: no free extent holds the file, so it must be spread over many
+        assertThat(XfsFragmented.largestFree(img)).isLessThan(bigBlocks);
+        String victim = "/d1/f-0";
+        long oldBlocks = inodeField(img, victim, "core.nblocks");
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            FileSystem.Node d1 = fs.lookup(fs.root(), "d1").orElseThrow();
+            fs.replaceContent(fs.lookup(d1, "f-0").orElseThrow(), big);
+            assertThat(XfsFileSystemTest.readAll(fs, fs.lookup(d1, "f-0").orElseThrow())).isEqualTo(big);
+        }
+        XfsFileSystemTest.repairClean(img);
+        assertThat(Tools.run("xfs_db", "-r", "-c", "path " + victim, "-c", "print core.format", img.toString()))
+                .contains("core.format = 3 (btree)");
+        long nextents = inodeField(img, victim, "core.nextents");
+        long nblocks = inodeField(img, victim, "core.nblocks");
+        assertThat(nextents).isGreaterThan(21); // more than a 512-byte inode's data fork holds as a list
+        assertThat(nblocks).isGreaterThan(bigBlocks); // data plus the bmap btree leaves
+        assertThat(sbField(img, "fdblocks")).isEqualTo(freeStart - nblocks + oldBlocks);
+        assertThat(XfsFileSystemTest.oracleRead(img, victim)).isEqualTo(big);
+        Map<String, XfsFragmented.Content> others = new java.util.LinkedHashMap<>(x.files);
+        others.remove(victim);
+        assertThat(XfsFragmented.oracleMismatches(img, others)).isEmpty();
+        // btree to btree (old leaves and extents freed), then the file goes: every block comes back
+        byte[] again = new byte[60 * MIB + 1];
+        new Random(13).nextBytes(again);
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            FileSystem.Node d1 = fs.lookup(fs.root(), "d1").orElseThrow();
+            fs.replaceContent(fs.lookup(d1, "f-0").orElseThrow(), again);
+        }
+        XfsFileSystemTest.repairClean(img);
+        assertThat(XfsFileSystemTest.oracleRead(img, victim)).isEqualTo(again);
+        assertThat(sbField(img, "fdblocks")).isEqualTo(freeStart - inodeField(img, victim, "core.nblocks")
+                + oldBlocks);
+        Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+        Tools.run("mount", "-o", "loop,ro", img.toString(), mnt.toString());
+        try {
+            assertThat(Files.mismatch(mnt.resolve("d1/f-0"), Files.write(tmp.resolve("want"), again)))
+                    .isEqualTo(-1L);
+        } finally {
+            Tools.run("umount", mnt.toString());
+        }
+        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            fs.unlink(fs.lookup(fs.root(), "d1").orElseThrow(), "f-0");
+        }
+        XfsFileSystemTest.repairClean(img);
+        assertThat(sbField(img, "fdblocks")).isEqualTo(freeStart + oldBlocks);
     }
 }

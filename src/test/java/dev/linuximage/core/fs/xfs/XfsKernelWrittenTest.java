@@ -92,18 +92,32 @@ class XfsKernelWrittenTest {
                 true)) {
             assertThatThrownBy(() -> fs.replaceContent(node(fs, "refl.bin"), new byte[10]))
                     .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("reflinked");
-            assertThatThrownBy(() -> fs.replaceContent(node(fs, "unw.bin"), new byte[5000]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("unwritten");
-            assertThatThrownBy(() -> fs.replaceContent(node(fs, "frag.bin"), new byte[8192]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("beyond its allocated");
             fs.replaceContent(node(fs, "frag.bin"), "fits in the first block\n".getBytes());
             fs.replaceContent(node(fs, "unw.bin"), "fits in the written block\n".getBytes());
         }
         Tools.Result r = Tools.exec(null, "xfs_repair", "-n", "-f", copy.toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(Tools.run("xfs_db", "-r", "-c", "path /frag.bin", "-c", "print core.format", copy.toString()))
+                .contains("btree"); // written in place: the kernel's bmap btree is kept
         assertThat(new String(XfsFileSystemTest.oracleRead(copy, "/frag.bin"))).isEqualTo("fits in the first block\n");
         assertThat(new String(XfsFileSystemTest.oracleRead(copy, "/unw.bin"))).isEqualTo(
                 "fits in the written block\n");
+        // content that crosses the kernel's unwritten extent or holes goes to new extents; the old ones (unwritten
+        // extents, a btree fork's extents and its bmap btree blocks) are freed
+        byte[] five = new byte[5000];
+        Arrays.fill(five, (byte) 0x5a);
+        byte[] eightK = new byte[8192];
+        Arrays.fill(eightK, (byte) 0xa5);
+        try (FileByteSource src = FileByteSource.openReadWrite(copy); XfsFileSystem fs = XfsFileSystem.open(src,
+                true)) {
+            fs.replaceContent(node(fs, "unw.bin"), five);
+            fs.replaceContent(node(fs, "frag.bin"), eightK);
+        }
+        XfsFileSystemTest.repairClean(copy);
+        assertThat(Tools.run("xfs_db", "-r", "-c", "path /frag.bin", "-c", "print core.format core.nextents",
+                copy.toString())).contains("core.format = 2 (extents)").contains("core.nextents = 1");
+        assertThat(XfsFileSystemTest.oracleRead(copy, "/unw.bin")).isEqualTo(five);
+        assertThat(XfsFileSystemTest.oracleRead(copy, "/frag.bin")).isEqualTo(eightK);
     }
 
     @Test
@@ -113,8 +127,7 @@ class XfsKernelWrittenTest {
                 true)) {
             assertThatThrownBy(() -> fs.unlink(fs.root(), "refl.bin"))
                     .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("reflinked");
-            assertThatThrownBy(() -> fs.unlink(fs.root(), "frag.bin"))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("btree data fork");
+            fs.unlink(fs.root(), "frag.bin"); // a btree data fork: its extents and bmap btree blocks are freed
             fs.unlink(fs.root(), "unw.bin"); // written and unwritten extents go back to the free-space btrees
             fs.unlink(fs.root(), "longlink"); // a remote symlink block
             // the kernel's own free-space layout after its writes still takes our allocations
@@ -122,7 +135,7 @@ class XfsKernelWrittenTest {
         }
         XfsFileSystemTest.repairClean(copy);
         assertThat(Tools.run("xfs_db", "-r", "-c", "ls /", copy.toString())).doesNotContain("unw.bin")
-                .doesNotContain("longlink").contains("after-kernel.cfg").contains("refl.bin");
+                .doesNotContain("longlink").doesNotContain("frag.bin").contains("after-kernel.cfg").contains("refl.bin");
     }
 
     @Test
