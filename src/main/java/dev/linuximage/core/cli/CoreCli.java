@@ -40,6 +40,13 @@ public final class CoreCli {
         });
         long started = System.nanoTime();
         int rc = cli.execute(args);
+        // PrintStream/PrintWriter swallow write errors: a report or listing that never reached stdout (/dev/full, a
+        // closed pipe) must not end with exit 0
+        if (rc == ExitCodes.OK && (System.out.checkError() || cli.getOut().checkError())) {
+            System.err.println("linuximage " + (args.length > 0 ? args[0] : "") + ": cannot write to standard output"
+                    + " (closed pipe or device error)");
+            rc = ExitCodes.ERROR;
+        }
         if (System.getenv("LINUXIMAGE_TIMING") != null) {
             // for benchmarks: the command's own time, without the JVM's (or native executable's) start-up
             System.err.printf("linuximage timing: %s took %d ms in-process%n", args.length > 0 ? args[0] : "-",

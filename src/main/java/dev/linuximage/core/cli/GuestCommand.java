@@ -163,10 +163,13 @@ public class GuestCommand implements Callable<Integer> {
 
         @Override
         int run(GuestDisk guest, PrintStream out) throws IOException {
-            guest.copyTo(guestPath, out);
+            // a closed pipe (| head) or a full device stops the copy at once with exit 1
+            CheckedStdout checked = new CheckedStdout(out);
+            guest.copyTo(guestPath, checked);
             for (String p : morePaths) {
-                guest.copyTo(p, out);
+                guest.copyTo(p, checked);
             }
+            checked.flush();
             return ExitCodes.OK;
         }
     }

@@ -111,29 +111,20 @@ public class PrepareCommand implements Callable<Integer> {
             results.progress("patch", 60, "already converted and patched for this input: " + out.getFileName());
         } else {
             PrepareState.clear(out);
-            results.progress("convert", 2, "converting " + input.getFileName() + " to " + out.getFileName());
-            Gpt.Repair gpt;
-            try (DiskImage image = open()) {
-                FixedVhdOptions vo = new FixedVhdOptions(options.maxDiskSizeBytes(), state.uniqueId(),
-                        state.timestamp());
-                try (FixedVhdView view = FixedVhdView.of(image.data(), vo)) {
-                    gpt = view.gptRepair();
-                    view.notes().forEach(n -> note("note: " + n));
-                    view.warnings().forEach(w -> note("warning: " + w));
-                    String space = SparseFileWriter.spaceWarning(view, out);
-                    if (space != null) {
-                        note("warning: " + space);
-                    }
-                    long total = view.size();
-                    SparseFileWriter.write(view, out, done -> results.progress("convert",
-                            (int) (2 + 38 * done / Math.max(1, total)), "converting"));
-                }
+            if (SparseFileWriter.removeStalePartials(out) > 0) {
+                note("note: removed the partial output of an earlier run that was killed");
             }
-            try (FileByteSource vhd = FileByteSource.openReadWrite(out)) {
-                WritableByteSource disk = vhd.truncatedView(vhd.size() - VhdFooter.SIZE);
-                ContainerFacts container = withGpt(containerFacts(vhd), gpt);
-                outcome = result(patchAndCheck(disk, options, container));
-                vhd.flush();
+            results.progress("convert", 2, "converting " + input.getFileName() + " to " + out.getFileName());
+            // written and patched under a temporary name, renamed to the output only once patch and check ended: a
+            // failure (bad input, exit 3) or an interruption never leaves an unpatched or half-patched VHD at out
+            try (SparseFileWriter.Pending pending = convert(out, state, options)) {
+                try (FileByteSource vhd = FileByteSource.openReadWrite(pending.path())) {
+                    WritableByteSource disk = vhd.truncatedView(vhd.size() - VhdFooter.SIZE);
+                    ContainerFacts container = withGpt(containerFacts(vhd), convertedGpt);
+                    outcome = result(patchAndCheck(disk, options, container));
+                    vhd.flush();
+                }
+                pending.commit();
             }
             state.markCompleted(out, outcome);
         }
@@ -152,6 +143,29 @@ public class PrepareCommand implements Callable<Integer> {
         }
         r = r.withOutput(new JobResult.Output(out.toString(), Files.size(out) - VhdFooter.SIZE, up.sha256()));
         return finish(r, outcome, up);
+    }
+
+    /** Set by {@link #convert}: what the converter did to the GPT (DISK-GPT evidence). */
+    private Gpt.Repair convertedGpt;
+
+    /** Converts the input into an uncommitted fixed VHD beside {@code out}. */
+    private SparseFileWriter.Pending convert(Path out, PrepareState state, PatchOptions options) throws IOException {
+        try (DiskImage image = open()) {
+            FixedVhdOptions vo = new FixedVhdOptions(options.maxDiskSizeBytes(), state.uniqueId(),
+                    state.timestamp());
+            try (FixedVhdView view = FixedVhdView.of(image.data(), vo)) {
+                convertedGpt = view.gptRepair();
+                view.notes().forEach(n -> note("note: " + n));
+                view.warnings().forEach(w -> note("warning: " + w));
+                String space = SparseFileWriter.spaceWarning(view, out);
+                if (space != null) {
+                    note("warning: " + space);
+                }
+                long total = view.size();
+                return SparseFileWriter.writePending(view, out, done -> results.progress("convert",
+                        (int) (2 + 38 * done / Math.max(1, total)), "converting"));
+            }
+        }
     }
 
     /**

@@ -20,6 +20,7 @@ import dev.linuximage.core.report.TerminationMessage;
 import dev.linuximage.core.upload.BlobHostNotAllowedException;
 import dev.linuximage.core.upload.BlobOwnerConflictException;
 import dev.linuximage.core.upload.Secrets;
+import dev.linuximage.core.upload.CredentialsException;
 import dev.linuximage.core.upload.StaleWriterException;
 import dev.linuximage.core.upload.UploadException;
 import dev.linuximage.core.volume.LvmException;
@@ -137,6 +138,9 @@ public class ResultOutputMixin {
                 || e instanceof BlobHostNotAllowedException) {
             return ExitCodes.USAGE; // the blob or host is refused by rule: the Job must not retry (pod failure policy)
         }
+        if (e instanceof CredentialsException) {
+            return ExitCodes.USAGE; // malformed or missing credentials: the same Secret cannot work on a retry
+        }
         if (e instanceof UploadException ue && ue.unauthorized()) {
             return ExitCodes.USAGE; // the credentials are wrong: a retry with the same Secret cannot succeed
         }
@@ -169,6 +173,9 @@ public class ResultOutputMixin {
         }
         if (code == ExitCodes.ERROR && OutputSpaceException.isNoSpace(e)) {
             return ResultReasons.OUTPUT_VOLUME_FULL;
+        }
+        if (e instanceof CredentialsException) {
+            return ResultReasons.MISSING_CREDENTIALS;
         }
         if (e instanceof UploadException ue) {
             return ue.unauthorized() ? ResultReasons.UPLOAD_UNAUTHORIZED : ResultReasons.UPLOAD_FAILED;

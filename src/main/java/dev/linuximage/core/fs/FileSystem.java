@@ -31,6 +31,14 @@ public interface FileSystem extends Closeable {
     /** Free bytes. */
     long freeBytes();
 
+    /**
+     * The largest file size (bytes) this file system's format and geometry can represent: a larger inode size is
+     * corrupt. The default (no tighter format limit known, e.g. XFS: {@code 2^63 - 1}) is {@link Long#MAX_VALUE}.
+     */
+    default long maxFileBytes() {
+        return Long.MAX_VALUE;
+    }
+
     Node root() throws IOException;
 
     /** Looks up {@code name} in directory {@code dir}; empty when absent. Does not follow symlinks. */

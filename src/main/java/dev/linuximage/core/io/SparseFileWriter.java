@@ -56,25 +56,34 @@ public final class SparseFileWriter {
     /** As {@link #write(ByteSource, Path, LongConsumer)}, flushing every {@code flushEvery} bytes written. */
     static long write(ByteSource src, Path target, LongConsumer progress, long flushEvery, int[] flushCount)
             throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
-        // SIGINT/SIGTERM: the JVM runs shutdown hooks; remove the partial file so nothing half-done is left at all
-        Thread cleanup = new Thread(() -> {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort while the JVM exits
-            }
-        }, "sparse-writer-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
-        boolean ok = false;
+        try (Pending p = writePending(src, target, progress, flushEvery, flushCount)) {
+            p.commit();
+            return p.written();
+        }
+    }
+
+    /**
+     * Writes {@code src} sparse under a temporary name in {@code target}'s directory and returns it uncommitted, so
+     * the caller can still edit the file in place ({@code prepare} patches the guest in it) before
+     * {@link Pending#commit() renaming it} to {@code target}. Until then {@code target} is untouched; closing an
+     * uncommitted file (a failure) or a SIGINT/SIGTERM removes the temporary file.
+     *
+     * @param progress receives the number of source bytes processed so far (monotonic), may be {@code null}
+     */
+    public static Pending writePending(ByteSource src, Path target, LongConsumer progress) throws IOException {
+        return writePending(src, target, progress, FLUSH_EVERY, null);
+    }
+
+    private static Pending writePending(ByteSource src, Path target, LongConsumer progress, long flushEvery,
+            int[] flushCount) throws IOException {
+        Pending pending = new Pending(target);
+        Path tmp = pending.path();
         long[] writtenSoFar = {0};
         try {
-            long written;
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 Flusher flusher = Flusher.start(out, flushEvery);
                 try {
-                    written = pump(src, out, progress, flusher, writtenSoFar);
+                    pending.written = pump(src, out, progress, flusher, writtenSoFar);
                 } finally {
                     int n = flusher.stop();
                     if (flushCount != null) {
@@ -87,13 +96,9 @@ public final class SparseFileWriter {
                 }
                 out.force(true);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            ok = true;
-            return written;
+            Pending done = pending;
+            pending = null;
+            return done;
         } catch (IOException e) {
             if (e instanceof OutputSpaceException || !OutputSpaceException.isNoSpace(e)) {
                 throw e;
@@ -105,15 +110,115 @@ public final class SparseFileWriter {
             } catch (IOException | RuntimeException again) {
                 data = -1;
             }
+            Path dir = target.toAbsolutePath().getParent();
             throw new OutputSpaceException(target, writtenSoFar[0], usableSpace(dir), data, e);
         } finally {
-            if (!ok) {
-                Files.deleteIfExists(tmp);
+            if (pending != null) {
+                pending.close();
+            }
+        }
+    }
+
+    /**
+     * Removes the partial files an earlier writer of {@code target} left behind when it was SIGKILLed (no shutdown
+     * hook ran), so a re-run on the same volume does not need room for two copies. Only for callers that own the
+     * target (one {@code prepare} Job per output): a concurrent writer of the same target would lose its file.
+     *
+     * @return how many were removed
+     */
+    public static int removeStalePartials(Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        String prefix = "." + target.getFileName() + ".";
+        int n = 0;
+        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> {
+            String name = p.getFileName().toString();
+            return name.startsWith(prefix) && name.endsWith(".partial") && Files.isRegularFile(p);
+        })) {
+            for (Path p : ds) {
+                if (Files.deleteIfExists(p)) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * An output file being written under a temporary name ({@code .NAME.*.partial}) in the target's directory, so an
+     * interrupted or failed run never leaves a half-written or half-edited file under the final name. A shutdown hook
+     * removes it on SIGINT/SIGTERM; {@link #close()} removes it unless {@link #commit()} renamed it.
+     */
+    public static final class Pending implements java.io.Closeable {
+        private final Path target;
+        private final Path tmp;
+        private final Thread cleanup;
+        private boolean committed;
+        private boolean closed;
+        private long written;
+
+        private Pending(Path target) throws IOException {
+            this.target = target;
+            Path dir = target.toAbsolutePath().getParent();
+            this.tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
+            // SIGINT/SIGTERM: the JVM runs shutdown hooks; remove the partial file so nothing half-done is left
+            this.cleanup = new Thread(() -> {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // best effort while the JVM exits
+                }
+            }, "sparse-writer-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+        }
+
+        /** The temporary file (same directory as the target, so the rename is atomic). */
+        public Path path() {
+            return tmp;
+        }
+
+        /** The final name. */
+        public Path target() {
+            return target;
+        }
+
+        /** Bytes of non-zero data the copy wrote. */
+        public long written() {
+            return written;
+        }
+
+        /**
+         * Renames the file to the target (atomically where the file system can, replacing an older target). The
+         * caller has flushed and closed whatever it edited the file with.
+         */
+        public void commit() throws IOException {
+            if (closed || committed) {
+                throw new IllegalStateException("already " + (committed ? "committed" : "closed"));
             }
             try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running or about to: it deletes the partial file
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            committed = true;
+        }
+
+        /** Removes the temporary file unless committed. */
+        @Override
+        public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                if (!committed) {
+                    Files.deleteIfExists(tmp);
+                }
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running or about to: it deletes the partial file
+                }
             }
         }
     }

@@ -16,7 +16,7 @@ public final class ResultReasons {
     public static final String UNSUPPORTED_IMAGE = "UnsupportedImage";
     /** At least one requirement failed and was not repaired (exit code 4). */
     public static final String NOT_COMPLIANT = "NotCompliant";
-    /** The credentials file is missing or empty (e.g. the Secret or its key does not exist). */
+    /** The credentials file is missing, empty or malformed (e.g. the Secret or its key does not exist; exit code 2). */
     public static final String MISSING_CREDENTIALS = "MissingCredentials";
     /** The storage service refused the credentials. */
     public static final String UPLOAD_UNAUTHORIZED = "UploadUnauthorized";

@@ -109,16 +109,61 @@ public sealed interface BlobCredentials {
         if (s.regionMatches(true, 0, "http", 0, 4)) {
             int q = s.indexOf('?');
             if (q < 0) {
-                throw new UploadException("SAS file " + file + " holds a URL without a query string");
+                throw new CredentialsException("SAS file " + file + " holds a URL without a query string");
             }
             s = s.substring(q + 1);
         }
         return new SasToken(s);
     }
 
-    /** Reads a connection string from a file (e.g. a mounted Secret). */
+    /**
+     * Reads a connection string from a file (e.g. a mounted Secret) and checks its form: {@code key=value} fields
+     * separated by {@code ;}, with {@code AccountName} + a base64 {@code AccountKey}, or a
+     * {@code SharedAccessSignature} (the Azure Storage connection-string format).
+     *
+     * @throws CredentialsException naming the file and the field, never the value
+     */
     static ConnectionString connectionStringFromFile(Path file) throws IOException {
-        return new ConnectionString(readSecretFile(file, "connection-string file"));
+        ConnectionString cs = new ConnectionString(readSecretFile(file, "connection-string file"));
+        String problem = malformed(cs);
+        if (problem != null) {
+            throw new CredentialsException("connection-string file " + file + " is malformed: " + problem);
+        }
+        return cs;
+    }
+
+    /** What is wrong with a connection string's form, or null. */
+    static String malformed(ConnectionString cs) {
+        int n = 0;
+        for (String part : cs.value().split(";")) {
+            n++;
+            if (part.isBlank()) {
+                continue;
+            }
+            if (part.indexOf('=') <= 0) {
+                return "field " + n + " is not key=value";
+            }
+        }
+        String key = cs.field("AccountKey");
+        String name = cs.field("AccountName");
+        String sas = cs.field("SharedAccessSignature");
+        if (key != null && (name == null || name.isEmpty())) {
+            return "AccountKey without AccountName";
+        }
+        if (key != null) {
+            try {
+                if (java.util.Base64.getDecoder().decode(key).length == 0) {
+                    return "AccountKey is empty";
+                }
+            } catch (IllegalArgumentException e) {
+                return "AccountKey is not base64";
+            }
+            return null;
+        }
+        if (sas == null || sas.isEmpty() || sas.equals("?")) {
+            return "neither AccountName+AccountKey nor SharedAccessSignature";
+        }
+        return null;
     }
 
     private static String readSecretFile(Path file, String what) throws IOException {
@@ -126,14 +171,14 @@ public sealed interface BlobCredentials {
         try {
             size = Files.size(file);
         } catch (IOException e) {
-            throw new UploadException("cannot read " + what + " " + file + ": " + e.getClass().getSimpleName());
+            throw new CredentialsException("cannot read " + what + " " + file + ": " + e.getClass().getSimpleName());
         }
         if (size > 64 * 1024) {
-            throw new UploadException(what + " " + file + " is " + size + " bytes: too large for a credential");
+            throw new CredentialsException(what + " " + file + " is " + size + " bytes: too large for a credential");
         }
         String s = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip();
         if (s.isEmpty()) {
-            throw new UploadException(what + " " + file + " is empty");
+            throw new CredentialsException(what + " " + file + " is empty");
         }
         return s;
     }

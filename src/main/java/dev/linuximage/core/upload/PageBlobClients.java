@@ -120,7 +120,7 @@ public final class PageBlobClients {
             } else if (sas != null) {
                 b.sasToken(sas.startsWith("?") ? sas.substring(1) : sas);
             } else {
-                throw new UploadException("connection string has neither AccountName+AccountKey nor SharedAccessSignature");
+                throw new CredentialsException("connection string has neither AccountName+AccountKey nor SharedAccessSignature");
             }
         } else if (credentials instanceof BlobCredentials.WorkloadIdentity wi) {
             WorkloadIdentityCredentialBuilder wb = new WorkloadIdentityCredentialBuilder();

@@ -110,8 +110,10 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class PageBlobUploader {
     /** Metadata key: SHA-256 (hex) of the image size and the source fingerprint. */
     public static final String META_SOURCE = "linuximage_source";
-    /** Metadata key: {@code uploading} or {@code complete}. */
+    /** Metadata key: {@code uploading}, {@code complete} or {@value #STATE_DOUBTED}. */
     public static final String META_STATE = "linuximage_state";
+    /** {@value #META_STATE} after a failed read-back verification: the next run recreates the blob, never resumes. */
+    public static final String STATE_DOUBTED = "doubted";
     /** Metadata key: SHA-256 (hex) of the whole image, set once verified. */
     public static final String META_SHA256 = "linuximage_sha256";
     /** Metadata key: the generation of the writer. */
@@ -268,24 +270,31 @@ public final class PageBlobUploader {
         bytesSent.addAndGet(PAGE);
         String etag = retrier.call("get blob properties", () ->
                 blob.getPropertiesWithResponse(null, timeout, Context.NONE).getValue()).getETag();
-        byte[] back = download(dataEnd, PAGE, etag);
-        if (!Arrays.equals(back, footer)) {
-            throw new VerificationException("footer read back from " + blobUrl + " differs from the image's footer");
-        }
-        BlobProperties props = retrier.call("get blob properties", () ->
-                blob.getPropertiesWithResponse(new BlobRequestConditions().setIfMatch(etag), timeout, Context.NONE)
-                        .getValue());
-        if (props.getBlobSequenceNumber() == null || props.getBlobSequenceNumber() != fence) {
-            throw new StaleWriterException("blob " + blobUrl + " is now fenced by " + describe(props.getBlobSequenceNumber())
-                    + ", not ours (" + describe(fence) + ")");
-        }
-        if (props.getBlobSize() != size) {
-            throw new VerificationException("blob " + blobUrl + " is " + props.getBlobSize() + " bytes, expected " + size);
-        }
+        try {
+            byte[] back = download(dataEnd, PAGE, etag);
+            if (!Arrays.equals(back, footer)) {
+                throw new VerificationException("footer read back from " + blobUrl
+                        + " differs from the image's footer");
+            }
+            BlobProperties props = retrier.call("get blob properties", () ->
+                    blob.getPropertiesWithResponse(new BlobRequestConditions().setIfMatch(etag), timeout,
+                            Context.NONE).getValue());
+            if (props.getBlobSequenceNumber() == null || props.getBlobSequenceNumber() != fence) {
+                throw new StaleWriterException("blob " + blobUrl + " is now fenced by "
+                        + describe(props.getBlobSequenceNumber()) + ", not ours (" + describe(fence) + ")");
+            }
+            if (props.getBlobSize() != size) {
+                throw new VerificationException("blob " + blobUrl + " is " + props.getBlobSize() + " bytes, expected "
+                        + size);
+            }
 
-        phase = UploadPhase.VERIFYING;
-        report();
-        verify(etag, dataDigest, expectedList, nonZero);
+            phase = UploadPhase.VERIFYING;
+            report();
+            verify(etag, dataDigest, expectedList, nonZero);
+        } catch (VerificationException e) {
+            markDoubted(tag, etag);
+            throw e;
+        }
 
         Map<String, String> meta = metadata(tag, "complete");
         meta.put(META_SHA256, digest);
@@ -308,6 +317,26 @@ public final class PageBlobUploader {
     }
 
     // ---------------------------------------------------------------- prepare
+
+    /**
+     * After a failed read-back verification the blob's pages are doubted: which ones differ is not known (one
+     * SHA-256 covers them all), and a resumed run would send only missing pages and fail the same way forever. The
+     * blob is marked {@value #META_STATE}{@code =}{@value #STATE_DOUBTED} (conditioned on the ETag verified, so a
+     * newer writer's blob is left alone) and the next run recreates it and re-sends every page instead of resuming.
+     * Best effort: if the mark cannot be written the failure is still reported; the next run's verification would
+     * catch the same difference again.
+     */
+    private void markDoubted(String tag, String etag) {
+        try {
+            retrier.call("set blob metadata", () -> blob.setMetadataWithResponse(metadata(tag, STATE_DOUBTED),
+                    new BlobRequestConditions().setIfMatch(etag), timeout, Context.NONE));
+            listener.onEvent("read-back verification failed: blob marked " + STATE_DOUBTED
+                    + "; the next run re-sends every page");
+        } catch (UploadException | RuntimeException e) {
+            listener.onEvent("read-back verification failed and the blob could not be marked " + STATE_DOUBTED + ": "
+                    + secrets.scrub(String.valueOf(e.getMessage())));
+        }
+    }
 
     /** A fence for messages: {@code generation 5} or {@code generation 5 of epoch 2}. */
     static String describe(Long seq) {
@@ -378,11 +407,14 @@ public final class PageBlobUploader {
                         + ", newer than ours (" + describe(fence) + "): refusing to overwrite a newer upload");
             }
             boolean sameSource = p.getBlobType() == BlobType.PAGE_BLOB && p.getBlobSize() == size
-                    && tag.equals(meta.get(META_SOURCE)) && !options.fresh();
-            if (!sameSource) {
+                    && tag.equals(meta.get(META_SOURCE));
+            boolean doubted = STATE_DOUBTED.equals(meta.get(META_STATE));
+            if (!sameSource || options.fresh() || doubted) {
                 if (create(size, tag, new BlobRequestConditions().setIfMatch(p.getETag()))) {
                     listener.onEvent("recreated blob (" + (options.fresh() ? "fresh upload requested"
-                            : "it held another source or size") + "): no old page survives");
+                            : !sameSource ? "it held another source or size"
+                            : "an earlier run's read-back verification failed: its pages are not trusted")
+                            + "): no old page survives");
                     return false;
                 }
                 continue;

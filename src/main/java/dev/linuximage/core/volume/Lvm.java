@@ -317,13 +317,20 @@ public final class Lvm {
             if (pv == null) {
                 return new LogicalVolume(vg, name, id, size, null, "unsupported: PV " + pid + " is missing");
             }
-            if (pe < 0 || pvExtent < 0 || pvExtent > Long.MAX_VALUE / extentBytes
-                    || count > Long.MAX_VALUE / extentBytes) {
-                throw new LvmException(where + ": extent numbers overflow");
-            }
-            long off = pe * 512 + pvExtent * extentBytes;
-            long len = count * extentBytes;
             ByteSource dev = pv.device();
+            long peBytes = peStartBytes(vg, pvKey, pe, pv);
+            long off;
+            long len;
+            try {
+                if (pvExtent < 0) {
+                    throw new ArithmeticException();
+                }
+                off = Math.addExact(peBytes, Math.multiplyExact(pvExtent, extentBytes));
+                len = Math.multiplyExact(count, extentBytes);
+            } catch (ArithmeticException overflow) {
+                throw new LvmException(where + ": extent numbers overflow (PV extent " + pvExtent + ", extent_count "
+                        + count + " of " + extentBytes + " bytes after pe_start " + pe + ")");
+            }
             if (off < 0 || off > dev.size() || len > dev.size() - off) {
                 throw new LvmException(where + ": segment at PV byte " + off + "+" + len + " outside " + pv.deviceName()
                         + " of " + dev.size() + " bytes");
@@ -334,6 +341,30 @@ public final class Lvm {
             return new LogicalVolume(vg, name, id, 0, null, "unsupported: LV without segments");
         }
         return new LogicalVolume(vg, name, id, size, new ConcatSource(parts), "");
+    }
+
+    /** lvm2 scans sectors 0..3 for the label ({@code LABEL_SCAN_SECTORS}, lib/label/label.h): no data there. */
+    static final long LABEL_SCAN_BYTES = 4 * 512;
+
+    /**
+     * A PV's {@code pe_start} (512-byte sectors, metadata text) as a byte offset in the PV, refused when it overflows,
+     * lies in the label area (sectors 0..3, where the LV would overwrite the PV label) or beyond the device.
+     */
+    static long peStartBytes(String vg, String pvKey, long peStartSectors, PhysicalVolume pv) throws LvmException {
+        String where = "LVM2 VG " + vg + ": PV " + pvKey + " pe_start " + peStartSectors + " sectors";
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(peStartSectors, 512L);
+        } catch (ArithmeticException e) {
+            throw new LvmException(where + " overflows a 64-bit byte offset");
+        }
+        if (bytes < LABEL_SCAN_BYTES) {
+            throw new LvmException(where + " lies in the PV label area (sectors 0..3) of " + pv.deviceName());
+        }
+        if (bytes > pv.device().size()) {
+            throw new LvmException(where + " is beyond " + pv.deviceName() + " of " + pv.device().size() + " bytes");
+        }
+        return bytes;
     }
 
     @SuppressWarnings("unchecked")

@@ -21,6 +21,14 @@ class ResultOutputMixinTest {
     }
 
     @Test
+    void malformedCredentialsAreUsageErrors() {
+        UploadException bad = new dev.linuximage.core.upload.CredentialsException("connection-string file f is "
+                + "malformed: AccountKey is not base64");
+        assertThat(ResultOutputMixin.exitCode(bad)).isEqualTo(ExitCodes.USAGE);
+        assertThat(ResultOutputMixin.reason(bad, ExitCodes.USAGE)).isEqualTo(ResultReasons.MISSING_CREDENTIALS);
+    }
+
+    @Test
     void transientUploadFailuresAreRetriable() {
         UploadException busy = new UploadException("503 ServerBusy after retries", null, 503);
         assertThat(ResultOutputMixin.exitCode(busy)).isEqualTo(ExitCodes.ERROR);

@@ -104,4 +104,29 @@ class LvmMetadataTest {
         assertThatThrownBy(() -> Lvm.logicalVolumes(List.of(pv))).isInstanceOf(LvmException.class)
                 .hasMessageContaining("outside");
     }
+
+    /**
+     * pe_start (sectors) of 2^55: times 512 it is 2^64, which wraps to byte 0 in 64-bit arithmetic, so the LV was
+     * mapped over the PV label (issue 13). Also 2^54 + 1 (wraps to 512: the label sector itself), 0 (the label area,
+     * lvm2's LABEL_SCAN_SECTORS) and a pe_start beyond the device.
+     */
+    @Test
+    void peStartThatOverflowsOrPointsIntoTheLabelIsRefusedNamingTheField() throws Exception {
+        String[][] cases = {
+                {String.valueOf(1L << 55), "overflows"},
+                {String.valueOf((1L << 54) + 1), "overflows"},
+                {"0", "label area"},
+                {"3", "label area"},
+                {String.valueOf(1L << 40), "beyond"},
+        };
+        for (String[] c : cases) {
+            String text = vg(lv("root", "[\"READ\", \"WRITE\", \"VISIBLE\"]", linear(1, 0, 1, 0)))
+                    .replace("pe_start = 64", "pe_start = " + c[0]);
+            byte[] disk = PvImage.build(UUID, text, 16384, 65536, 32768);
+            PhysicalVolume pv = Lvm.readPv(new BytesSource(disk), "t").orElseThrow();
+            assertThatThrownBy(() -> Lvm.logicalVolumes(List.of(pv))).as("pe_start %s", c[0])
+                    .isInstanceOf(LvmException.class).hasMessageContaining("pe_start " + c[0])
+                    .hasMessageContaining(c[1]);
+        }
+    }
 }

@@ -196,6 +196,22 @@ public final class Ext4FileSystem implements FileSystem {
         return sb.freeBlocks() * sb.blockSize;
     }
 
+    /**
+     * As the kernel's {@code ext4_max_size} ({@code fs/ext4/super.c}): logical blocks are 32-bit (the extent's
+     * {@code ee_block}), so {@code (2^32 - 1)} blocks; without {@code huge_file} also {@code i_blocks} counts at most
+     * {@code 2^32 - 1} 512-byte sectors. Indirect-mapped (ext2/3) files have a lower limit; this upper bound never
+     * refuses a file the kernel could have written.
+     */
+    @Override
+    public long maxFileBytes() {
+        int bits = Integer.numberOfTrailingZeros(sb.blockSize);
+        long max = ((1L << 32) - 1) << bits;
+        if (!sb.hasRo(Superblock.RO_HUGE_FILE)) {
+            max = Math.min(max, (((1L << 32) - 1) >> (bits - 9)) << bits);
+        }
+        return max;
+    }
+
     /** Block size in bytes. */
     public int blockSize() {
         return sb.blockSize;

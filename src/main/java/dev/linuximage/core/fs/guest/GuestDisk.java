@@ -492,22 +492,38 @@ public final class GuestDisk implements GuestFiles {
         return b.array();
     }
 
-    /** Streams a file of any size in chunks to {@code out} (for {@code guest cat}); bounded memory. */
-    public void copyTo(String path, java.io.OutputStream out) throws IOException {
+    /**
+     * Streams a file in 1 MiB chunks to {@code out} (for {@code guest cat}); bounded memory. The inode's size is not
+     * trusted: a size beyond what the file system's format can represent ({@link FileSystem#maxFileBytes}) is refused
+     * before anything is written, and at most the file system's own size ({@link FileSystem#totalBytes}) is streamed
+     * — a file larger than its file system is sparse (or its size corrupt), so past that point only zeros of holes
+     * (or a forged size) would follow; the stream then stops with {@link GuestPathException} naming both sizes.
+     * Errors of {@code out} propagate at once (a closed pipe ends the copy).
+     *
+     * @return the bytes written
+     */
+    public long copyTo(String path, java.io.OutputStream out) throws IOException {
         Loc loc = resolveExisting(path, true);
         if (overlay.containsKey(loc.path())) {
             out.write(overlay.get(loc.path()));
-            return;
+            return overlay.get(loc.path()).length;
         }
         FileSystem.Node n = loc.node().get();
         if (n.type() != Type.FILE) {
             throw new GuestPathException(path, "not a regular file (" + n.type() + ")");
         }
+        long max = loc.fs().maxFileBytes();
+        if (n.size() < 0 || n.size() > max) {
+            throw new GuestPathException(path, "inode size " + Long.toUnsignedString(n.size()) + " bytes exceeds the "
+                    + loc.fs().type() + " maximum file size of " + max + " bytes for this geometry: corrupt size");
+        }
+        long cap = Math.max(0, loc.fs().totalBytes());
+        long end = Math.min(n.size(), cap);
         ByteBuffer b = ByteBuffer.allocate(1 << 20);
         long off = 0;
-        while (off < n.size()) {
+        while (off < end) {
             b.clear();
-            b.limit((int) Math.min(b.capacity(), n.size() - off));
+            b.limit((int) Math.min(b.capacity(), end - off));
             int r = loc.fs().read(n, off, b);
             if (r <= 0) {
                 throw new java.io.EOFException("guest path " + path + ": file ended at " + off);
@@ -515,6 +531,13 @@ public final class GuestDisk implements GuestFiles {
             out.write(b.array(), 0, r);
             off += r;
         }
+        if (end < n.size()) {
+            out.flush();
+            throw new GuestPathException(path, "stopped after " + end + " bytes: the inode claims "
+                    + n.size() + " bytes, more than its " + loc.fs().type() + " file system holds (" + cap
+                    + " bytes); the rest can only be holes or a corrupt size");
+        }
+        return off;
     }
 
     @Override
