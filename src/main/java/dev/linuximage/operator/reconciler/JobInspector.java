@@ -6,6 +6,7 @@ import dev.linuximage.core.report.ProgressEvent;
 import dev.linuximage.operator.job.JobFactory;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
@@ -14,12 +15,15 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.jboss.logging.Logger;
 
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Reads what the Job's pods tell: the termination message of the finished container (the {@link JobResult}) or, while
- * running, the last progress line in the log tail. This is the operator's only read of pod logs; the pods themselves
+ * the Job is active, whether its pod runs or why it cannot ({@link PodInterpreter}: scheduling, image pull, claims)
+ * and the last progress line in the log tail. This is the operator's only read of pod logs; the pods themselves
  * need no Kubernetes API access.
  */
 public class JobInspector {
@@ -62,10 +66,22 @@ public class JobInspector {
             return new JobObservation(name, state, failed.map(JobCondition::getReason).orElse(null),
                     failed.map(JobCondition::getMessage).orElse(null), result, problem, null);
         }
-        ProgressEvent progress = pods.stream()
+        String ns = job.getMetadata().getNamespace();
+        Map<String, String> claimPhases = new HashMap<>();
+        for (String claim : PodInterpreter.claimsToCheck(pods)) {
+            PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(ns).withName(claim).get();
+            if (pvc != null) {
+                claimPhases.put(claim, pvc.getStatus() == null || pvc.getStatus().getPhase() == null ? "Unknown"
+                        : pvc.getStatus().getPhase());
+            }
+        }
+        int failedPods = job.getStatus() == null || job.getStatus().getFailed() == null ? 0
+                : job.getStatus().getFailed();
+        PodInterpreter.PodState podState = PodInterpreter.interpret(pods, failedPods, claimPhases);
+        ProgressEvent progress = !podState.running() ? null : pods.stream()
                 .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
                 .findFirst().flatMap(this::lastProgress).orElse(null);
-        return new JobObservation(name, state, null, null, null, null, progress);
+        return new JobObservation(name, state, null, null, null, null, progress, podState);
     }
 
     private List<Pod> pods(Job job) {

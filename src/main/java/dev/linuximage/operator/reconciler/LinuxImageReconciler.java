@@ -17,8 +17,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -102,6 +104,28 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         UpdateControl<LinuxImage> u = update(image,
                 StatusAggregator.aggregate(image.getSpec(), generation, previous, observed, clock.instant()));
         return observed.state().isTerminal() ? u : u.rescheduleAfter(config.progressInterval());
+    }
+
+    /**
+     * JOSDK calls this after every failed attempt. Only the last one is written: earlier ones are retried with back-off
+     * and usually pass (a conflict, an API server restart). After the last, the error is in Ready (reason
+     * {@link Reason#ReconcileError}, one Warning event) instead of only in the operator's log, and the reconcile is
+     * tried again after the recheck interval, as nothing else may trigger it.
+     */
+    @Override
+    public ErrorStatusUpdateControl<LinuxImage> updateErrorStatus(LinuxImage image, Context<LinuxImage> context,
+                                                                 Exception e) {
+        Optional<RetryInfo> retry = context.getRetryInfo();
+        if (retry.isEmpty() || !retry.get().isLastAttempt()) {
+            return ErrorStatusUpdateControl.noStatusUpdate();
+        }
+        String message = "reconcile failed after " + retry.get().getAttemptCount() + " attempt(s), retried every "
+                + config.recheckInterval().toSeconds() + " s: " + (e.getMessage() == null ? e.toString() : e.getMessage());
+        UpdateControl<LinuxImage> u = update(image, StatusAggregator.errored(image.getSpec(),
+                image.getMetadata().getGeneration(), image.getStatus(), message, clock.instant()));
+        ErrorStatusUpdateControl<LinuxImage> out = u.isPatchStatus() ? ErrorStatusUpdateControl.patchStatus(image)
+                : ErrorStatusUpdateControl.noStatusUpdate();
+        return out.rescheduleAfter(config.recheckInterval());
     }
 
     /**
