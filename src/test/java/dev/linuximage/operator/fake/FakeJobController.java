@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -30,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,7 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * container args, the mounts mapped to local directories and claim name to directory), writes the termination message
  * into the pod's container status (falling back to the log tail on error, as {@code FallbackToLogsOnError} does), and
  * sets the Job's Complete/Failed condition. As garbage collector it deletes Jobs whose controller owner is gone and
- * pods whose Job is gone. Simplifications: one pod per Job (no retries), no scheduling, no TTL controller.
+ * pods whose Job is gone. Simplifications: one pod per Job (no retries), no scheduling (a pod can be held in a given
+ * waiting status: {@link #holdPods}), no TTL controller.
  */
 public final class FakeJobController implements AutoCloseable {
 
@@ -61,6 +65,7 @@ public final class FakeJobController implements AutoCloseable {
     private final ExecutorService kubelet = Executors.newCachedThreadPool();
     private final AtomicInteger runs = new AtomicInteger();
     private volatile PodExecutor executor = run -> new PodExecutor.PodOutcome(0, null);
+    private volatile Hold hold;
     private volatile KubernetesServer server;
 
     public FakeJobController(KubernetesClient client, Path scratch) {
@@ -87,6 +92,19 @@ public final class FakeJobController implements AutoCloseable {
 
     public void executor(PodExecutor executor) {
         this.executor = executor;
+    }
+
+    /**
+     * The pods created from now on stay in {@code waiting} (as the scheduler or the kubelet would leave a pod that
+     * cannot be scheduled or whose image cannot be pulled, with {@code job.status.active} already 1) until
+     * {@code release} opens; then they turn Running (PodScheduled=True, no container status) and run as usual.
+     * {@code null}: pods run at once.
+     */
+    public void holdPods(PodStatus waiting, CountDownLatch release) {
+        this.hold = waiting == null ? null : new Hold(waiting, release);
+    }
+
+    private record Hold(PodStatus status, CountDownLatch release) {
     }
 
     /** How many pods ran so far. */
@@ -116,7 +134,8 @@ public final class FakeJobController implements AutoCloseable {
             }
             String key = job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
             if (started.add(key + "/" + job.getMetadata().getUid())) {
-                Pod pod = createPod(job);
+                Hold h = hold;
+                Pod pod = createPod(job, h);
                 client.batch().v1().jobs().resource(job).editStatus(j -> {
                     if (j.getStatus() == null) {
                         j.setStatus(new JobStatus());
@@ -125,7 +144,7 @@ public final class FakeJobController implements AutoCloseable {
                     j.getStatus().setStartTime(now());
                     return j;
                 });
-                kubelet.submit(() -> runPod(job, pod));
+                kubelet.submit(() -> runPod(job, h == null ? pod : release(pod, h)));
             }
         }
         for (Pod pod : client.pods().inAnyNamespace().withLabel("job-name").list().getItems()) {
@@ -148,7 +167,26 @@ public final class FakeJobController implements AutoCloseable {
         return false;
     }
 
-    private Pod createPod(Job job) {
+    /** Waits for the hold to open, then does what the kubelet does once the pod is bound and started. */
+    private Pod release(Pod pod, Hold h) {
+        try {
+            if (!h.release().await(60, TimeUnit.SECONDS)) {
+                return pod;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return pod;
+        }
+        Pod current = client.pods().resource(pod).get();
+        if (current == null) {
+            return pod;
+        }
+        current.setStatus(new PodStatusBuilder().withPhase("Running").addNewCondition().withType("PodScheduled")
+                .withStatus("True").withLastTransitionTime(now()).endCondition().withStartTime(now()).build());
+        return client.pods().resource(current).updateStatus();
+    }
+
+    private Pod createPod(Job job, Hold h) {
         String name = job.getMetadata().getName() + "-" + Integer.toHexString(job.getMetadata().getUid().hashCode() & 0xfffff);
         Map<String, String> labels = new LinkedHashMap<>();
         if (job.getSpec().getTemplate().getMetadata() != null
@@ -165,7 +203,8 @@ public final class FakeJobController implements AutoCloseable {
                         .withController(true).withBlockOwnerDeletion(true).endOwnerReference()
                 .endMetadata()
                 .withSpec(job.getSpec().getTemplate().getSpec())
-                .withNewStatus().withPhase("Running").endStatus()
+                .withStatus(h == null ? new PodStatusBuilder().withPhase("Running").build()
+                        : new PodStatusBuilder(h.status()).build())
                 .build();
         KubernetesServer srv = server;
         if (srv != null) {
