@@ -6,6 +6,7 @@ import dev.linuximage.core.report.ProgressEvent;
 import dev.linuximage.operator.job.JobFactory;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -14,9 +15,11 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.jboss.logging.Logger;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.List;
 import java.util.Optional;
 
@@ -78,6 +81,9 @@ public class JobInspector {
         int failedPods = job.getStatus() == null || job.getStatus().getFailed() == null ? 0
                 : job.getStatus().getFailed();
         PodInterpreter.PodState podState = PodInterpreter.interpret(pods, failedPods, claimPhases);
+        if (PodInterpreter.needsEvents(podState)) {
+            podState = PodInterpreter.interpret(pods, failedPods, claimPhases, warnings(job, pods));
+        }
         ProgressEvent progress = !podState.running() ? null : pods.stream()
                 .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
                 .findFirst().flatMap(this::lastProgress).orElse(null);
@@ -87,6 +93,35 @@ public class JobInspector {
     private List<Pod> pods(Job job) {
         return client.pods().inNamespace(job.getMetadata().getNamespace())
                 .withLabel(JOB_NAME_LABEL, job.getMetadata().getName()).list().getItems();
+    }
+
+    /**
+     * Warning events about the Job and its unfinished pods. The field selector keeps the list small on a real API
+     * server; the uid filter is applied again here because not every server (e.g. the mock) honours it.
+     */
+    private List<Event> warnings(Job job, List<Pod> pods) {
+        List<String> uids = new ArrayList<>();
+        uids.add(job.getMetadata().getUid());
+        pods.stream().filter(p -> p.getStatus() == null || !"Succeeded".equals(p.getStatus().getPhase())
+                        && !"Failed".equals(p.getStatus().getPhase()))
+                .map(p -> p.getMetadata().getUid()).filter(Objects::nonNull).forEach(uids::add);
+        List<Event> out = new ArrayList<>();
+        try {
+            for (String uid : uids) {
+                if (uid == null) {
+                    continue;
+                }
+                client.v1().events().inNamespace(job.getMetadata().getNamespace())
+                        .withField("involvedObject.uid", uid).withField("type", "Warning")
+                        .list().getItems().stream()
+                        .filter(e -> e.getInvolvedObject() != null && uid.equals(e.getInvolvedObject().getUid()))
+                        .forEach(out::add);
+            }
+        } catch (KubernetesClientException e) {
+            // events are best effort (e.g. RBAC without list on events): the pods' own status still tells the rest
+            LOG.debugf("cannot list events of Job %s: %s", job.getMetadata().getName(), e.getMessage());
+        }
+        return out;
     }
 
     private Optional<ProgressEvent> lastProgress(Pod pod) {

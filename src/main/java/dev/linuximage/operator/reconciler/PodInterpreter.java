@@ -3,6 +3,7 @@ package dev.linuximage.operator.reconciler;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -61,6 +62,69 @@ public final class PodInterpreter {
      *                    {@link #claimsToCheck}; a claim absent from the map does not exist
      */
     public static PodState interpret(List<Pod> pods, int failedPods, Map<String, String> claimPhases) {
+        return interpret(pods, failedPods, claimPhases, List.of());
+    }
+
+    /**
+     * As {@link #interpret(List, int, Map)}, and what only events tell: the Job controller's FailedCreate (no pod at
+     * all) and the volume events of a scheduled pod that stays in ContainerCreating (FailedAttachVolume, e.g.
+     * Multi-Attach, and FailedMount). The pod's status says nothing of these.
+     *
+     * @param warnings Warning events about the Job and its current pod ({@link #needsEvents}), any order
+     */
+    public static PodState interpret(List<Pod> pods, int failedPods, Map<String, String> claimPhases,
+                                     List<Event> warnings) {
+        PodState s = fromPods(pods, failedPods, claimPhases);
+        if (s.running() || s.reason().isWarning() && s.reason() != Reason.Retrying || warnings.isEmpty()) {
+            return s;
+        }
+        Optional<Pod> current = current(pods);
+        Optional<Event> e = warnings.stream().filter(ev -> "Warning".equals(ev.getType()))
+                .filter(ev -> ev.getInvolvedObject() != null)
+                .filter(ev -> current.isEmpty()
+                        ? "Job".equals(ev.getInvolvedObject().getKind()) && "FailedCreate".equals(ev.getReason())
+                        : "Pod".equals(ev.getInvolvedObject().getKind()) && sameObject(ev, current.get())
+                          && VOLUME_EVENTS.containsKey(ev.getReason()))
+                .max(Comparator.comparing(PodInterpreter::when));
+        if (e.isEmpty()) {
+            return s;
+        }
+        Event ev = e.get();
+        String subject = current.map(p -> "pod " + p.getMetadata().getName()).orElse("the Job controller");
+        Reason r = current.isEmpty() ? Reason.FailedCreate : VOLUME_EVENTS.get(ev.getReason());
+        return new PodState(r, cap(subject + ": " + ev.getReason() + ": " + text(ev.getMessage())
+                + (ev.getCount() == null || ev.getCount() <= 1 ? "" : " (" + ev.getCount() + " times)")), false);
+    }
+
+    /** Whether what the pods say leaves a question only events answer (so the caller reads them only then). */
+    public static boolean needsEvents(PodState s) {
+        return !s.running() && (!s.reason().isWarning() || s.reason() == Reason.Retrying);
+    }
+
+    /** Event reasons of the attach/detach controller and the kubelet's volume manager. */
+    static final Map<String, Reason> VOLUME_EVENTS = Map.of(
+            "FailedAttachVolume", Reason.FailedAttachVolume,
+            "FailedMount", Reason.FailedMount);
+
+    private static boolean sameObject(Event ev, Pod pod) {
+        String uid = ev.getInvolvedObject().getUid();
+        return uid != null ? uid.equals(pod.getMetadata().getUid())
+                : pod.getMetadata().getName().equals(ev.getInvolvedObject().getName());
+    }
+
+    /** core/v1 events carry lastTimestamp (older recorders) or eventTime (events.k8s.io recorders). */
+    private static String when(Event ev) {
+        if (ev.getLastTimestamp() != null) {
+            return ev.getLastTimestamp();
+        }
+        if (ev.getEventTime() != null && ev.getEventTime().getTime() != null) {
+            return ev.getEventTime().getTime();
+        }
+        return ev.getMetadata() == null || ev.getMetadata().getCreationTimestamp() == null ? ""
+                : ev.getMetadata().getCreationTimestamp();
+    }
+
+    private static PodState fromPods(List<Pod> pods, int failedPods, Map<String, String> claimPhases) {
         Optional<Pod> failed = pods.stream().filter(p -> "Failed".equals(phase(p))).max(NEWEST);
         int failures = Math.max(failedPods, (int) pods.stream().filter(p -> "Failed".equals(phase(p))).count());
         String retry = failures == 0 ? "" : "; attempt " + (failures + 1) + ", after "

@@ -76,6 +76,12 @@ public enum Reason {
     Unschedulable(true),
     /** The pod is unschedulable while a claim it mounts is not bound (phase Pending). */
     PersistentVolumeClaimPending(true),
+    /** The Job controller cannot create the pod (Job event FailedCreate: quota, admission, PodSecurity). */
+    FailedCreate(true),
+    /** The pod's volumes cannot be attached, e.g. a ReadWriteOnce disk still used on another node (Multi-Attach). */
+    FailedAttachVolume(true),
+    /** The kubelet cannot mount the pod's volumes (pod event FailedMount). */
+    FailedMount(true),
     /** A pod of the Job failed and the Job runs (or will create) another one within its backoffLimit. */
     Retrying(true),
     /** The operator itself failed to reconcile after all its retries (an API error; see the message). */

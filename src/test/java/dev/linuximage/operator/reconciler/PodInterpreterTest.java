@@ -1,5 +1,6 @@
 package dev.linuximage.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import org.junit.jupiter.api.Test;
@@ -402,5 +403,90 @@ class PodInterpreterTest {
         assertThat(s.reason()).isEqualTo(Reason.Unschedulable);
         assertThat(s.message().length()).isLessThanOrEqualTo(PodInterpreter.MAX_MESSAGE + 1);
         assertThat(nodes.length()).isGreaterThan(PodInterpreter.MAX_MESSAGE);
+    }
+
+    // --- what only events tell -----------------------------------------------------------------------------------
+
+    /** A core/v1 Event as the API server returns it. */
+    static Event event(String kind, String name, String uid, String reason, String message, String last, int count) {
+        return Serialization.unmarshal("""
+                apiVersion: v1
+                kind: Event
+                metadata:
+                  name: %s.17e0f5a1c2d3e4f5
+                  namespace: images
+                involvedObject:
+                  apiVersion: %s
+                  kind: %s
+                  name: %s
+                  namespace: images
+                  uid: %s
+                reason: %s
+                message: '%s'
+                type: Warning
+                count: %d
+                firstTimestamp: "2026-12-05T10:00:02Z"
+                lastTimestamp: "%s"
+                source:
+                  component: %s
+                """.formatted(name, kind.equals("Job") ? "batch/v1" : "v1", kind, name, uid, reason, message, count,
+                last, kind.equals("Job") ? "job-controller" : "kubelet"), Event.class);
+    }
+
+    @Test
+    void failedCreateOfTheJobControllerWhenThereIsNoPod() {
+        Event quota = event("Job", "web-g1", "job-uid-1", "FailedCreate", "Error creating: pods \"web-g1-x7k2p\" is "
+                + "forbidden: exceeded quota: compute, requested: requests.memory=512Mi, used: requests.memory=3584Mi, "
+                + "limited: requests.memory=4Gi", "2026-12-05T10:04:00Z", 7);
+        PodInterpreter.PodState without = PodInterpreter.interpret(List.of(), 0, Map.of());
+        assertThat(PodInterpreter.needsEvents(without)).isTrue();
+        PodInterpreter.PodState s = PodInterpreter.interpret(List.of(), 0, Map.of(), List.of(quota));
+        assertThat(s.reason()).isEqualTo(Reason.FailedCreate);
+        assertThat(s.message()).contains("exceeded quota: compute").contains("7 times");
+    }
+
+    @Test
+    void multiAttachOfAScheduledPodInContainerCreating() {
+        Pod p = pod("""
+                phase: Pending
+                conditions:
+                %s
+                containerStatuses:
+                - name: linuximage
+                  ready: false
+                  restartCount: 0
+                  state:
+                    waiting:
+                      reason: ContainerCreating
+                """.formatted(SCHEDULED.stripTrailing()));
+        p.getMetadata().setUid("pod-uid-1");
+        Event attach = event("Pod", "web-g1-x7k2p", "pod-uid-1", "FailedAttachVolume", "Multi-Attach error for "
+                + "volume \"pvc-0c1d2e3f\" Volume is already used by pod(s) web-g0-abcde", "2026-12-05T10:01:00Z", 1);
+        Event mount = event("Pod", "web-g1-x7k2p", "pod-uid-1", "FailedMount", "Unable to attach or mount volumes: "
+                + "unmounted volumes=[source], unattached volumes=[source tmp]: timed out waiting for the condition",
+                "2026-12-05T10:03:00Z", 1);
+        Event otherPod = event("Pod", "web-g0-abcde", "pod-uid-0", "FailedMount", "old", "2026-12-05T10:09:00Z", 1);
+        PodInterpreter.PodState s = PodInterpreter.interpret(List.of(p), 0, BOUND, List.of(attach));
+        assertThat(s.reason()).isEqualTo(Reason.FailedAttachVolume);
+        assertThat(s.message()).contains("Multi-Attach error").contains("web-g1-x7k2p");
+        assertThat(PodInterpreter.interpret(List.of(p), 0, BOUND, List.of(attach, mount, otherPod)).reason())
+                .as("the newest event about this pod").isEqualTo(Reason.FailedMount);
+        assertThat(PodInterpreter.interpret(List.of(p), 0, BOUND, List.of(otherPod)).reason())
+                .as("events of another pod say nothing about this one").isEqualTo(Reason.Pending);
+    }
+
+    @Test
+    void eventsDoNotOverrideWhatThePodSays() {
+        Pod running = pod("""
+                phase: Running
+                """);
+        running.getMetadata().setUid("pod-uid-1");
+        Event old = event("Pod", "web-g1-x7k2p", "pod-uid-1", "FailedMount", "timed out", "2026-12-05T10:01:00Z", 1);
+        PodInterpreter.PodState s = PodInterpreter.interpret(List.of(running), 0, BOUND, List.of(old));
+        assertThat(PodInterpreter.needsEvents(s)).isFalse();
+        assertThat(s.reason()).as("mounted meanwhile: the pod runs").isEqualTo(Reason.Running);
+        Event quota = event("Job", "web-g1", "job-uid-1", "FailedCreate", "forbidden", "2026-12-05T10:04:00Z", 1);
+        assertThat(PodInterpreter.interpret(List.of(running), 0, BOUND, List.of(quota)).reason())
+                .as("a pod exists: an old FailedCreate is history").isEqualTo(Reason.Running);
     }
 }
