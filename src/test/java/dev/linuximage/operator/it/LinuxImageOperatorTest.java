@@ -116,6 +116,7 @@ class LinuxImageOperatorTest {
         createClaim("disks");
         fake.executor(new ScriptedCore(run -> success()));
         fake.holdPods(null, null);
+        fake.refusePods(null);
     }
 
     @AfterAll
@@ -513,6 +514,59 @@ class LinuxImageOperatorTest {
                 .filter(c -> "PersistentVolumeClaimPending".equals(c.getReason())).isPresent());
         assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("'disks'");
         k8s.await(() -> k8s.warnings().contains("PersistentVolumeClaimPending"));
+    }
+
+    /** No pod at all: only the Job controller's FailedCreate event says why (here a ResourceQuota). */
+    @Test
+    @Order(15)
+    void refusedPodCreationIsReportedFromTheJobsEvent() {
+        fake.refusePods("Error creating: pods \"web-g1-x7k2p\" is forbidden: exceeded quota: compute, requested: "
+                + "requests.memory=512Mi, used: requests.memory=3584Mi, limited: requests.memory=4Gi");
+        try {
+            create("web", spec(false));
+            LinuxImageStatus s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Ready)
+                    .filter(c -> "FailedCreate".equals(c.getReason())).isPresent());
+            assertThat(s.getPhase()).isEqualTo(Phase.Pending);
+            assertThat(TestNamespace.cond(s, ConditionType.Running)).isEqualTo("False/FailedCreate");
+            assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("exceeded quota");
+            k8s.await(() -> k8s.warnings().contains("FailedCreate") && k8s.reasons().stream()
+                    .filter("FailedCreate"::equals).count() == 2); // the Job controller's and ours on the LinuxImage
+        } finally {
+            fake.refusePods(null);
+        }
+    }
+
+    /** Scheduled, but a ReadWriteOnce disk is still attached elsewhere: the attach/detach controller's event. */
+    @Test
+    @Order(15)
+    void multiAttachIsReportedFromThePodsEvent() {
+        fake.holdPods(new PodStatusBuilder().withPhase("Pending")
+                .addNewCondition().withType("PodScheduled").withStatus("True").endCondition()
+                .addNewContainerStatus().withName("linuximage").withReady(false).withRestartCount(0)
+                    .withNewState().withNewWaiting().withReason("ContainerCreating").endWaiting().endState()
+                .endContainerStatus().build(), new CountDownLatch(1));
+        create("web", spec(false));
+        k8s.await(() -> !client.pods().inNamespace(ns).list().getItems().isEmpty());
+        var pod = client.pods().inNamespace(ns).list().getItems().get(0);
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Running)
+                .filter(c -> c.getMessage().contains("ContainerCreating")).isPresent());
+        assertThat(TestNamespace.cond(s, ConditionType.Running)).as("normal while the kubelet sets the pod up")
+                .isEqualTo("False/Pending");
+
+        client.v1().events().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata().withName(pod.getMetadata().getName() + ".attach").endMetadata()
+                .withNewInvolvedObject().withApiVersion("v1").withKind("Pod").withName(pod.getMetadata().getName())
+                    .withNamespace(ns).withUid(pod.getMetadata().getUid()).endInvolvedObject()
+                .withType("Warning").withReason("FailedAttachVolume").withCount(1)
+                .withMessage("Multi-Attach error for volume \"pvc-0c1d2e3f\" Volume is already used by pod(s) web-g0-abcde")
+                .withLastTimestamp(java.time.Instant.now().toString())
+                .withNewSource().withComponent("attachdetach-controller").endSource().build()).create();
+        long eventCreated = System.nanoTime();
+        s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Running)
+                .filter(c -> "FailedAttachVolume".equals(c.getReason())).isPresent());
+        assertThat(Duration.ofNanos(System.nanoTime() - eventCreated)).isLessThan(withinOneProgressInterval());
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/FailedAttachVolume");
+        assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("Multi-Attach error");
     }
 
     /** JOSDK calls updateErrorStatus after each failed attempt; only the last is written, as Ready=False. */
