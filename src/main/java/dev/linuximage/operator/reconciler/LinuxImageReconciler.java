@@ -41,6 +41,8 @@ import java.util.stream.Stream;
 @ControllerConfiguration(name = "linuximage")
 public class LinuxImageReconciler implements Reconciler<LinuxImage> {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LinuxImageReconciler.class);
+
     private final KubernetesClient client;
     private final JobDefaults defaults;
     private final OperatorConfig config;
@@ -119,13 +121,17 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         if (retry.isEmpty() || !retry.get().isLastAttempt()) {
             return ErrorStatusUpdateControl.noStatusUpdate();
         }
-        String message = "reconcile failed after " + retry.get().getAttemptCount() + " attempt(s), retried every "
+        String message = "reconcile failed after " + retry.get().getAttemptCount() + " attempt(s), tried again every "
                 + config.recheckInterval().toSeconds() + " s: " + (e.getMessage() == null ? e.toString() : e.getMessage());
-        UpdateControl<LinuxImage> u = update(image, StatusAggregator.errored(image.getSpec(),
-                image.getMetadata().getGeneration(), image.getStatus(), message, clock.instant()));
-        ErrorStatusUpdateControl<LinuxImage> out = u.isPatchStatus() ? ErrorStatusUpdateControl.patchStatus(image)
-                : ErrorStatusUpdateControl.noStatusUpdate();
-        return out.rescheduleAfter(config.recheckInterval());
+        try {
+            update(image, StatusAggregator.errored(image.getSpec(), image.getMetadata().getGeneration(),
+                    image.getStatus(), message, clock.instant()));
+        } catch (KubernetesClientException writeFailed) {
+            // the API server that made the reconcile fail may refuse this too: the next attempt writes it
+            LOG.warnf("could not write the error status of %s/%s: %s", image.getMetadata().getNamespace(),
+                    image.getMetadata().getName(), writeFailed.getMessage());
+        }
+        return ErrorStatusUpdateControl.<LinuxImage>noStatusUpdate().rescheduleAfter(config.recheckInterval());
     }
 
     /**
@@ -200,7 +206,14 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
                 .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
     }
 
-    /** Patches the status only when it changed, and announces a new Ready reason with an event. */
+    /**
+     * Writes the status only when it changed, and announces a new Ready reason with an event. The write is a PUT of
+     * the status subresource with the resourceVersion the status was computed from (optimistic locking): JOSDK's
+     * patchStatus without SSA sends a JSON Patch diffed against the cached object with the resourceVersion removed,
+     * whose index-based operations on {@code conditions} mix two statuses when the cache is behind (seen as
+     * Converted=False/Succeeded once the Running condition came and went). A 409 is thrown: JOSDK retries on a
+     * fresher cache, and the event is recorded only after the write, so a retry does not repeat it.
+     */
     private UpdateControl<LinuxImage> update(LinuxImage image, LinuxImageStatus next) {
         LinuxImageStatus previous = image.getStatus();
         if (next.equals(previous)) {
@@ -211,10 +224,11 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         Reason reason = Reason.valueOf(ready.getReason());
         boolean changed = before.map(b -> !b.getReason().equals(ready.getReason())
                 || !Objects.equals(b.getObservedGeneration(), ready.getObservedGeneration())).orElse(true);
+        image.setStatus(next);
+        client.resource(image).updateStatus();
         if (changed && (reason.isWarning() || reason == Reason.Succeeded)) {
             events.record(image, reason, ready.getMessage());
         }
-        image.setStatus(next);
-        return UpdateControl.patchStatus(image);
+        return UpdateControl.noUpdate();
     }
 }

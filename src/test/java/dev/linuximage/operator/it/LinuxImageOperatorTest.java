@@ -573,23 +573,30 @@ class LinuxImageOperatorTest {
     @Test
     @Order(16)
     void exhaustedRetriesWriteTheErrorIntoTheStatus() {
+        // refused once (InvalidSpec, not rechecked), so the running operator leaves its status alone meanwhile
+        LinuxImageSpec spec = spec(true);
+        spec.getUpload().setBlobUrl(BLOB + "?sv=2024&sig=abc");
+        create("web", spec);
+        k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        k8s.await(() -> k8s.warnings().contains("InvalidSpec"));
         LinuxImageReconciler reconciler = new LinuxImageReconciler(client, config);
-        LinuxImage li = new LinuxImage(ns, "web", spec(false));
-        li.getMetadata().setGeneration(1L);
-        li.getMetadata().setUid("6b1c1f1e-0000-4000-8000-000000000001");
         Exception error = new io.fabric8.kubernetes.client.KubernetesClientException(
                 "Failure executing: POST at: jobs. Message: Forbidden: exceeded quota: compute", 403, null);
 
+        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
         ErrorStatusUpdateControl<LinuxImage> early = reconciler.updateErrorStatus(li, retry(3, false), error);
-        assertThat(early.getResource()).as("an attempt that will be retried is not written").isEmpty();
-        assertThat(k8s.warnings()).isEmpty();
+        assertThat(early.getResource()).isEmpty();
+        assertThat(TestNamespace.cond(k8s.status("web"), ConditionType.Ready))
+                .as("an attempt that will be retried is not written").isEqualTo("False/InvalidSpec");
 
+        li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
         ErrorStatusUpdateControl<LinuxImage> last = reconciler.updateErrorStatus(li, retry(8, true), error);
-        LinuxImageStatus s = last.getResource().orElseThrow().getStatus();
+        assertThat(last.getResource()).as("written by the reconciler itself (a locked PUT)").isEmpty();
+        LinuxImageStatus s = k8s.status("web");
         assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/ReconcileError");
         assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage())
                 .contains("8 attempt(s)").contains("exceeded quota");
-        assertThat(s.getPhase()).isEqualTo(Phase.Pending);
+        assertThat(s.getObservedGeneration()).isEqualTo(1L);
         assertThat(last.getScheduleDelay()).contains(config.recheckInterval().toMillis());
         k8s.await(() -> k8s.warnings().contains("ReconcileError"));
     }
