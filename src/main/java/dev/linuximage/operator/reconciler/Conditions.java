@@ -33,6 +33,13 @@ final class Conditions {
         return this;
     }
 
+    /** Carries a condition over unchanged (its own generation and transition time). */
+    Conditions keep(Condition c) {
+        next.removeIf(x -> x.getType().equals(c.getType()));
+        next.add(c);
+        return this;
+    }
+
     /** In {@link ConditionType} order, so the status is stable whatever order the conditions were set in. */
     List<Condition> build() {
         List<Condition> out = new ArrayList<>(next);

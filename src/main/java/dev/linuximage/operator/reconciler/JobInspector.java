@@ -6,6 +6,8 @@ import dev.linuximage.core.report.ProgressEvent;
 import dev.linuximage.operator.job.JobFactory;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
@@ -13,13 +15,18 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.jboss.logging.Logger;
 
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Reads what the Job's pods tell: the termination message of the finished container (the {@link JobResult}) or, while
- * running, the last progress line in the log tail. This is the operator's only read of pod logs; the pods themselves
+ * the Job is active, whether its pod runs or why it cannot ({@link PodInterpreter}: scheduling, image pull, claims)
+ * and the last progress line in the log tail. This is the operator's only read of pod logs; the pods themselves
  * need no Kubernetes API access.
  */
 public class JobInspector {
@@ -62,15 +69,59 @@ public class JobInspector {
             return new JobObservation(name, state, failed.map(JobCondition::getReason).orElse(null),
                     failed.map(JobCondition::getMessage).orElse(null), result, problem, null);
         }
-        ProgressEvent progress = pods.stream()
+        String ns = job.getMetadata().getNamespace();
+        Map<String, String> claimPhases = new HashMap<>();
+        for (String claim : PodInterpreter.claimsToCheck(pods)) {
+            PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(ns).withName(claim).get();
+            if (pvc != null) {
+                claimPhases.put(claim, pvc.getStatus() == null || pvc.getStatus().getPhase() == null ? "Unknown"
+                        : pvc.getStatus().getPhase());
+            }
+        }
+        int failedPods = job.getStatus() == null || job.getStatus().getFailed() == null ? 0
+                : job.getStatus().getFailed();
+        PodInterpreter.PodState podState = PodInterpreter.interpret(pods, failedPods, claimPhases);
+        if (PodInterpreter.needsEvents(podState)) {
+            podState = PodInterpreter.interpret(pods, failedPods, claimPhases, warnings(job, pods));
+        }
+        ProgressEvent progress = !podState.running() ? null : pods.stream()
                 .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
                 .findFirst().flatMap(this::lastProgress).orElse(null);
-        return new JobObservation(name, state, null, null, null, null, progress);
+        return new JobObservation(name, state, null, null, null, null, progress, podState);
     }
 
     private List<Pod> pods(Job job) {
         return client.pods().inNamespace(job.getMetadata().getNamespace())
                 .withLabel(JOB_NAME_LABEL, job.getMetadata().getName()).list().getItems();
+    }
+
+    /**
+     * Warning events about the Job and its unfinished pods. The field selector keeps the list small on a real API
+     * server; the uid filter is applied again here because not every server (e.g. the mock) honours it.
+     */
+    private List<Event> warnings(Job job, List<Pod> pods) {
+        List<String> uids = new ArrayList<>();
+        uids.add(job.getMetadata().getUid());
+        pods.stream().filter(p -> p.getStatus() == null || !"Succeeded".equals(p.getStatus().getPhase())
+                        && !"Failed".equals(p.getStatus().getPhase()))
+                .map(p -> p.getMetadata().getUid()).filter(Objects::nonNull).forEach(uids::add);
+        List<Event> out = new ArrayList<>();
+        try {
+            for (String uid : uids) {
+                if (uid == null) {
+                    continue;
+                }
+                client.v1().events().inNamespace(job.getMetadata().getNamespace())
+                        .withField("involvedObject.uid", uid).withField("type", "Warning")
+                        .list().getItems().stream()
+                        .filter(e -> e.getInvolvedObject() != null && uid.equals(e.getInvolvedObject().getUid()))
+                        .forEach(out::add);
+            }
+        } catch (KubernetesClientException e) {
+            // events are best effort (e.g. RBAC without list on events): the pods' own status still tells the rest
+            LOG.debugf("cannot list events of Job %s: %s", job.getMetadata().getName(), e.getMessage());
+        }
+        return out;
     }
 
     private Optional<ProgressEvent> lastProgress(Pod pod) {

@@ -13,9 +13,15 @@ import dev.linuximage.core.report.ProgressEvent;
  * @param result        the parsed termination message of the pod; null when none or unreadable
  * @param resultProblem why there is no result (e.g. not JSON, with an excerpt of what was there); null otherwise
  * @param progress      the last progress line of a running pod; null when none
+ * @param pod           what the pods of an active Job say ({@link PodInterpreter}); null when finished or unknown
  */
 public record JobObservation(String jobName, State state, String jobReason, String jobMessage, JobResult result,
-                             String resultProblem, ProgressEvent progress) {
+                             String resultProblem, ProgressEvent progress, PodInterpreter.PodState pod) {
+
+    public JobObservation(String jobName, State state, String jobReason, String jobMessage, JobResult result,
+                          String resultProblem, ProgressEvent progress) {
+        this(jobName, state, jobReason, jobMessage, result, resultProblem, progress, null);
+    }
 
     public enum State {
         Pending,

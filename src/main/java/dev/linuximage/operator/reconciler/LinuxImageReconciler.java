@@ -17,8 +17,10 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -38,6 +40,8 @@ import java.util.stream.Stream;
  */
 @ControllerConfiguration(name = "linuximage")
 public class LinuxImageReconciler implements Reconciler<LinuxImage> {
+
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LinuxImageReconciler.class);
 
     private final KubernetesClient client;
     private final JobDefaults defaults;
@@ -102,6 +106,32 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         UpdateControl<LinuxImage> u = update(image,
                 StatusAggregator.aggregate(image.getSpec(), generation, previous, observed, clock.instant()));
         return observed.state().isTerminal() ? u : u.rescheduleAfter(config.progressInterval());
+    }
+
+    /**
+     * JOSDK calls this after every failed attempt. Only the last one is written: earlier ones are retried with back-off
+     * and usually pass (a conflict, an API server restart). After the last, the error is in Ready (reason
+     * {@link Reason#ReconcileError}, one Warning event) instead of only in the operator's log, and the reconcile is
+     * tried again after the recheck interval, as nothing else may trigger it.
+     */
+    @Override
+    public ErrorStatusUpdateControl<LinuxImage> updateErrorStatus(LinuxImage image, Context<LinuxImage> context,
+                                                                 Exception e) {
+        Optional<RetryInfo> retry = context.getRetryInfo();
+        if (retry.isEmpty() || !retry.get().isLastAttempt()) {
+            return ErrorStatusUpdateControl.noStatusUpdate();
+        }
+        String message = "reconcile failed after " + retry.get().getAttemptCount() + " attempt(s), tried again every "
+                + config.recheckInterval().toSeconds() + " s: " + (e.getMessage() == null ? e.toString() : e.getMessage());
+        try {
+            update(image, StatusAggregator.errored(image.getSpec(), image.getMetadata().getGeneration(),
+                    image.getStatus(), message, clock.instant()));
+        } catch (KubernetesClientException writeFailed) {
+            // the API server that made the reconcile fail may refuse this too: the next attempt writes it
+            LOG.warnf("could not write the error status of %s/%s: %s", image.getMetadata().getNamespace(),
+                    image.getMetadata().getName(), writeFailed.getMessage());
+        }
+        return ErrorStatusUpdateControl.<LinuxImage>noStatusUpdate().rescheduleAfter(config.recheckInterval());
     }
 
     /**
@@ -176,7 +206,14 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
                 .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
     }
 
-    /** Patches the status only when it changed, and announces a new Ready reason with an event. */
+    /**
+     * Writes the status only when it changed, and announces a new Ready reason with an event. The write is a PUT of
+     * the status subresource with the resourceVersion the status was computed from (optimistic locking): JOSDK's
+     * patchStatus without SSA sends a JSON Patch diffed against the cached object with the resourceVersion removed,
+     * whose index-based operations on {@code conditions} mix two statuses when the cache is behind (seen as
+     * Converted=False/Succeeded once the Running condition came and went). A 409 is thrown: JOSDK retries on a
+     * fresher cache, and the event is recorded only after the write, so a retry does not repeat it.
+     */
     private UpdateControl<LinuxImage> update(LinuxImage image, LinuxImageStatus next) {
         LinuxImageStatus previous = image.getStatus();
         if (next.equals(previous)) {
@@ -187,10 +224,11 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         Reason reason = Reason.valueOf(ready.getReason());
         boolean changed = before.map(b -> !b.getReason().equals(ready.getReason())
                 || !Objects.equals(b.getObservedGeneration(), ready.getObservedGeneration())).orElse(true);
+        image.setStatus(next);
+        client.resource(image).updateStatus();
         if (changed && (reason.isWarning() || reason == Reason.Succeeded)) {
             events.record(image, reason, ready.getMessage());
         }
-        image.setStatus(next);
-        return UpdateControl.patchStatus(image);
+        return UpdateControl.noUpdate();
     }
 }

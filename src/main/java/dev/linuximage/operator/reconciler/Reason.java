@@ -57,6 +57,36 @@ public enum Reason {
     /** The blob belongs to another LinuxImage uid (e.g. a deleted predecessor); spec.upload.overwrite takes it. */
     BlobOwnedByOther(true),
 
+    // --- the Job's pod cannot start or run (issue 16.2 / 13): Ready=False and Running=False while the Job is active,
+    // one Warning event; cleared when the pod runs. Kubernetes keeps trying, so these are not final: the Job's
+    // activeDeadlineSeconds ends it if nobody fixes the cause. Names follow the kubelet's and the scheduler's reasons.
+    /** The image cannot be pulled: kubelet waiting reason ErrImagePull, ImagePullBackOff or ErrImageNeverPull. */
+    ImagePullBackOff(true),
+    /** The image reference cannot be parsed (kubelet waiting reason InvalidImageName). */
+    InvalidImageName(true),
+    /** The container's configuration cannot be built, e.g. a missing Secret or runAsNonRoot with a root image. */
+    CreateContainerConfigError(true),
+    /** The container runtime refused to create the container. */
+    CreateContainerError(true),
+    /** The container runtime refused to start the container. */
+    RunContainerError(true),
+    /** The container keeps failing and the kubelet backs off restarting it. */
+    CrashLoopBackOff(true),
+    /** The scheduler finds no node for the pod (PodScheduled=False, reason Unschedulable). */
+    Unschedulable(true),
+    /** The pod is unschedulable while a claim it mounts is not bound (phase Pending). */
+    PersistentVolumeClaimPending(true),
+    /** The Job controller cannot create the pod (Job event FailedCreate: quota, admission, PodSecurity). */
+    FailedCreate(true),
+    /** The pod's volumes cannot be attached, e.g. a ReadWriteOnce disk still used on another node (Multi-Attach). */
+    FailedAttachVolume(true),
+    /** The kubelet cannot mount the pod's volumes (pod event FailedMount). */
+    FailedMount(true),
+    /** A pod of the Job failed and the Job runs (or will create) another one within its backoffLimit. */
+    Retrying(true),
+    /** The operator itself failed to reconcile after all its retries (an API error; see the message). */
+    ReconcileError(true),
+
     // --- Job failures
     /** The upload failed (network, service). */
     UploadFailed(true),

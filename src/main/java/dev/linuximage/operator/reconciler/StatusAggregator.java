@@ -48,6 +48,37 @@ public final class StatusAggregator {
         return s;
     }
 
+    /**
+     * The operator could not reconcile (an API error) and its retries are exhausted. Ready=False with
+     * {@link Reason#ReconcileError}; everything else the previous status said about this generation stays. A status
+     * of an older generation is not carried over: it would claim that generation's result (and jobName) for this one.
+     */
+    public static LinuxImageStatus errored(LinuxImageSpec spec, long generation, LinuxImageStatus previous,
+                                           String message, Instant now) {
+        boolean same = previous != null && previous.getObservedGeneration() != null
+                && previous.getObservedGeneration() == generation;
+        LinuxImageStatus s = fresh(generation);
+        Conditions c = new Conditions(conditionsOf(previous), generation, now);
+        if (same) {
+            s.setPhase(previous.getPhase() == null ? Phase.Pending : previous.getPhase());
+            s.setProgress(previous.getProgress());
+            s.setCompliance(previous.getCompliance());
+            s.setGenerations(previous.getGenerations());
+            s.setOutput(previous.getOutput());
+            s.setUpload(previous.getUpload());
+            s.setJobName(previous.getJobName());
+            for (Condition old : previous.getConditions()) {
+                c.keep(old);
+            }
+        } else {
+            s.setPhase(Phase.Pending);
+            stages(spec, c, UNKNOWN, Reason.NotReached, "the operator could not reconcile");
+        }
+        c.set(ConditionType.Ready, FALSE, Reason.ReconcileError, message);
+        s.setConditions(c.build());
+        return s;
+    }
+
     /** The next status from the current generation's Job. */
     public static LinuxImageStatus aggregate(LinuxImageSpec spec, long generation, LinuxImageStatus previous,
                                              JobObservation job, Instant now) {
@@ -56,13 +87,23 @@ public final class StatusAggregator {
         Conditions c = new Conditions(conditionsOf(previous), generation, now);
         switch (job.state()) {
             case Pending, Running -> {
-                boolean running = job.state() == JobObservation.State.Running;
+                PodInterpreter.PodState pod = job.pod();
+                // without a look at the pods, job.status.active (which counts pending pods) is all there is
+                boolean running = pod != null ? pod.running() : job.state() == JobObservation.State.Running;
                 Reason r = running ? Reason.Running : Reason.Pending;
                 s.setPhase(running ? Phase.Running : Phase.Pending);
                 ProgressEvent p = job.progress();
                 s.setProgress(p == null ? new ProgressStatus(0, running ? "starting" : "pending")
                         : new ProgressStatus(p.percent(), p.stage()));
-                c.set(ConditionType.Ready, FALSE, r, "Job " + job.jobName() + " is " + r.name().toLowerCase());
+                if (pod != null && pod.reason().isWarning()) {
+                    // the pod cannot start (or a pod failed and the Job retries): say why in Ready and Running
+                    c.set(ConditionType.Ready, FALSE, pod.reason(), "Job " + job.jobName() + ": " + pod.message());
+                } else {
+                    c.set(ConditionType.Ready, FALSE, r, "Job " + job.jobName() + " is " + r.name().toLowerCase());
+                }
+                if (pod != null) {
+                    c.set(ConditionType.Running, running ? TRUE : FALSE, pod.reason(), pod.message());
+                }
                 stages(spec, c, UNKNOWN, r, "in progress");
             }
             case Succeeded, Failed -> finished(spec, job, s, c);

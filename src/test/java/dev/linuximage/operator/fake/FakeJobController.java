@@ -2,10 +2,13 @@ package dev.linuximage.operator.fake;
 
 import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -30,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -42,7 +46,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * container args, the mounts mapped to local directories and claim name to directory), writes the termination message
  * into the pod's container status (falling back to the log tail on error, as {@code FallbackToLogsOnError} does), and
  * sets the Job's Complete/Failed condition. As garbage collector it deletes Jobs whose controller owner is gone and
- * pods whose Job is gone. Simplifications: one pod per Job (no retries), no scheduling, no TTL controller.
+ * pods whose Job is gone. Simplifications: one pod per Job (no retries), no scheduling (a pod can be held in a given
+ * waiting status: {@link #holdPods}), no TTL controller.
  */
 public final class FakeJobController implements AutoCloseable {
 
@@ -61,6 +66,11 @@ public final class FakeJobController implements AutoCloseable {
     private final ExecutorService kubelet = Executors.newCachedThreadPool();
     private final AtomicInteger runs = new AtomicInteger();
     private volatile PodExecutor executor = run -> new PodExecutor.PodOutcome(0, null);
+    private volatile Hold hold;
+    private volatile String refusal;
+    /** uid → namespace of the Jobs and pods whose Warning events are served by field selector (see serveEvents). */
+    private final Map<String, String> eventSubjects = new ConcurrentHashMap<>();
+    private final Map<String, List<io.fabric8.kubernetes.api.model.Event>> warningEvents = new ConcurrentHashMap<>();
     private volatile KubernetesServer server;
 
     public FakeJobController(KubernetesClient client, Path scratch) {
@@ -89,6 +99,27 @@ public final class FakeJobController implements AutoCloseable {
         this.executor = executor;
     }
 
+    /**
+     * The pods created from now on stay in {@code waiting} (as the scheduler or the kubelet would leave a pod that
+     * cannot be scheduled or whose image cannot be pulled, with {@code job.status.active} already 1) until
+     * {@code release} opens; then they turn Running (PodScheduled=True, no container status) and run as usual.
+     * {@code null}: pods run at once.
+     */
+    public void holdPods(PodStatus waiting, CountDownLatch release) {
+        this.hold = waiting == null ? null : new Hold(waiting, release);
+    }
+
+    private record Hold(PodStatus status, CountDownLatch release) {
+    }
+
+    /**
+     * New Jobs get no pod: as the Job controller does when pod creation is refused (quota, admission), it records a
+     * Warning event FailedCreate on the Job with {@code message} and leaves {@code active} at 0. {@code null}: off.
+     */
+    public void refusePods(String message) {
+        this.refusal = message;
+    }
+
     /** How many pods ran so far. */
     public int runs() {
         return runs.get();
@@ -108,7 +139,42 @@ public final class FakeJobController implements AutoCloseable {
         }
     }
 
+    /**
+     * The mock's CRUD mode treats every field selector as an attribute no stored object has, so a list of events by
+     * {@code involvedObject.uid} would always be empty. This serves that exact request (as fabric8 sends it) with what
+     * a real API server returns: the Warning events of that object, refreshed every tick from the stored events.
+     */
+    private void serveEvents(String ns, String uid) {
+        KubernetesServer srv = server;
+        if (srv == null || uid == null || eventSubjects.putIfAbsent(uid, ns) != null) {
+            return;
+        }
+        srv.expect().get().withPath("/api/v1/namespaces/" + ns + "/events?fieldSelector=involvedObject.uid%3D" + uid
+                        + "%2Ctype%3DWarning")
+                .andReply(200, req -> new io.fabric8.kubernetes.api.model.EventListBuilder()
+                        .withItems(warningEvents.getOrDefault(uid, List.of())).build()).always();
+    }
+
+    private void refreshEvents() {
+        for (String ns : Set.copyOf(eventSubjects.values())) {
+            Map<String, List<io.fabric8.kubernetes.api.model.Event>> byUid = new java.util.HashMap<>();
+            for (var e : client.v1().events().inNamespace(ns).list().getItems()) {
+                if ("Warning".equals(e.getType()) && e.getInvolvedObject() != null
+                        && e.getInvolvedObject().getUid() != null
+                        && eventSubjects.containsKey(e.getInvolvedObject().getUid())) {
+                    byUid.computeIfAbsent(e.getInvolvedObject().getUid(), k -> new ArrayList<>()).add(e);
+                }
+            }
+            eventSubjects.forEach((uid, n) -> {
+                if (n.equals(ns)) {
+                    warningEvents.put(uid, byUid.getOrDefault(uid, List.of()));
+                }
+            });
+        }
+    }
+
     private void tick() {
+        refreshEvents();
         for (Job job : client.batch().v1().jobs().inAnyNamespace().list().getItems()) {
             if (ownerGone(job)) {
                 client.batch().v1().jobs().resource(job).delete(); // garbage collector
@@ -116,7 +182,14 @@ public final class FakeJobController implements AutoCloseable {
             }
             String key = job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
             if (started.add(key + "/" + job.getMetadata().getUid())) {
-                Pod pod = createPod(job);
+                serveEvents(job.getMetadata().getNamespace(), job.getMetadata().getUid());
+                String refused = refusal;
+                if (refused != null) {
+                    failedCreate(job, refused);
+                    continue;
+                }
+                Hold h = hold;
+                Pod pod = createPod(job, h);
                 client.batch().v1().jobs().resource(job).editStatus(j -> {
                     if (j.getStatus() == null) {
                         j.setStatus(new JobStatus());
@@ -125,7 +198,7 @@ public final class FakeJobController implements AutoCloseable {
                     j.getStatus().setStartTime(now());
                     return j;
                 });
-                kubelet.submit(() -> runPod(job, pod));
+                kubelet.submit(() -> runPod(job, h == null ? pod : release(pod, h)));
             }
         }
         for (Pod pod : client.pods().inAnyNamespace().withLabel("job-name").list().getItems()) {
@@ -148,7 +221,39 @@ public final class FakeJobController implements AutoCloseable {
         return false;
     }
 
-    private Pod createPod(Job job) {
+    private void failedCreate(Job job, String message) {
+        client.v1().events().inNamespace(job.getMetadata().getNamespace()).resource(new EventBuilder()
+                .withNewMetadata().withName(job.getMetadata().getName() + ".failedcreate")
+                    .withNamespace(job.getMetadata().getNamespace()).endMetadata()
+                .withNewInvolvedObject().withApiVersion("batch/v1").withKind("Job")
+                    .withName(job.getMetadata().getName()).withNamespace(job.getMetadata().getNamespace())
+                    .withUid(job.getMetadata().getUid()).endInvolvedObject()
+                .withType("Warning").withReason("FailedCreate").withMessage(message).withCount(1)
+                .withFirstTimestamp(now()).withLastTimestamp(now())
+                .withNewSource().withComponent("job-controller").endSource()
+                .build()).create();
+    }
+
+    /** Waits for the hold to open, then does what the kubelet does once the pod is bound and started. */
+    private Pod release(Pod pod, Hold h) {
+        try {
+            if (!h.release().await(60, TimeUnit.SECONDS)) {
+                return pod;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return pod;
+        }
+        Pod current = client.pods().resource(pod).get();
+        if (current == null) {
+            return pod;
+        }
+        current.setStatus(new PodStatusBuilder().withPhase("Running").addNewCondition().withType("PodScheduled")
+                .withStatus("True").withLastTransitionTime(now()).endCondition().withStartTime(now()).build());
+        return client.pods().resource(current).updateStatus();
+    }
+
+    private Pod createPod(Job job, Hold h) {
         String name = job.getMetadata().getName() + "-" + Integer.toHexString(job.getMetadata().getUid().hashCode() & 0xfffff);
         Map<String, String> labels = new LinkedHashMap<>();
         if (job.getSpec().getTemplate().getMetadata() != null
@@ -165,7 +270,8 @@ public final class FakeJobController implements AutoCloseable {
                         .withController(true).withBlockOwnerDeletion(true).endOwnerReference()
                 .endMetadata()
                 .withSpec(job.getSpec().getTemplate().getSpec())
-                .withNewStatus().withPhase("Running").endStatus()
+                .withStatus(h == null ? new PodStatusBuilder().withPhase("Running").build()
+                        : new PodStatusBuilder(h.status()).build())
                 .build();
         KubernetesServer srv = server;
         if (srv != null) {
@@ -176,6 +282,7 @@ public final class FakeJobController implements AutoCloseable {
                     .andReply(200, req -> lastLines(log(ns, name), 20)).always();
         }
         Pod created = client.pods().resource(pod).create();
+        serveEvents(created.getMetadata().getNamespace(), created.getMetadata().getUid());
         created.setStatus(pod.getStatus());
         return client.pods().resource(created).updateStatus();
     }
@@ -265,6 +372,10 @@ public final class FakeJobController implements AutoCloseable {
                         .withReason(outcome.exitCode() == 0 ? "Completed" : "Error").endTerminated().build())
                 .build()));
         client.pods().resource(current).updateStatus();
+        eventSubjects.remove(job.getMetadata().getUid());
+        eventSubjects.remove(pod.getMetadata().getUid());
+        warningEvents.remove(job.getMetadata().getUid());
+        warningEvents.remove(pod.getMetadata().getUid());
         boolean ok = outcome.exitCode() == 0;
         List<JobCondition> conditions = new ArrayList<>();
         conditions.add(new JobConditionBuilder().withType(ok ? "Complete" : "Failed").withStatus("True")

@@ -22,12 +22,17 @@ import dev.linuximage.operator.fake.PodExecutor;
 import dev.linuximage.operator.fake.PodRun;
 import dev.linuximage.operator.reconciler.LinuxImageReconciler;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
@@ -41,12 +46,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -108,6 +115,8 @@ class LinuxImageOperatorTest {
         Files.writeString(disks.resolve("builds/web.qcow2"), "not really a disk");
         createClaim("disks");
         fake.executor(new ScriptedCore(run -> success()));
+        fake.holdPods(null, null);
+        fake.refusePods(null);
     }
 
     @AfterAll
@@ -406,6 +415,212 @@ class LinuxImageOperatorTest {
         // the Operator SDK's own reconcile metrics are exported too (Micrometer, Prometheus format)
         given().when().get("/q/metrics").then().statusCode(200).body(containsString("jvm_"))
                 .body(containsString("operator_sdk_reconciliations_started"));
+    }
+
+    // --- pod-level truth (issues 13 and 16.2): job.status.active counts a pod that cannot start ------------------
+
+    static PodStatus waitingPod(String reason, String message) {
+        return new PodStatusBuilder().withPhase("Pending")
+                .addNewCondition().withType("PodScheduled").withStatus("True").endCondition()
+                .addNewContainerStatus().withName("linuximage").withImage("linuximage:test").withReady(false)
+                    .withRestartCount(0).withNewState().withNewWaiting().withReason(reason).withMessage(message)
+                    .endWaiting().endState().endContainerStatus()
+                .build();
+    }
+
+    static PodStatus unschedulablePod(String message) {
+        return new PodStatusBuilder().withPhase("Pending")
+                .addNewCondition().withType("PodScheduled").withStatus("False").withReason("Unschedulable")
+                    .withMessage(message).endCondition()
+                .build();
+    }
+
+    /** From the pod's creation to the condition: one progress interval, plus slack for a loaded test machine. */
+    Duration withinOneProgressInterval() {
+        return config.progressInterval().plusSeconds(4);
+    }
+
+    @Test
+    @Order(13)
+    void podInImagePullBackOffIsReportedAndClearsWhenThePodRuns() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        fake.holdPods(waitingPod("ImagePullBackOff", "Back-off pulling image \"linuximage:test\""), release);
+        fake.executor(new ScriptedCore(run -> {
+            finish.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            return success();
+        }));
+        create("web", spec(false));
+        k8s.await(() -> !client.pods().inNamespace(ns).list().getItems().isEmpty());
+        long podCreated = System.nanoTime();
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Running)
+                .filter(c -> "ImagePullBackOff".equals(c.getReason())).isPresent());
+        assertThat(Duration.ofNanos(System.nanoTime() - podCreated)).isLessThan(withinOneProgressInterval());
+        assertThat(k8s.jobs().get(0).getStatus().getActive()).as("the Job counts the pod as active").isEqualTo(1);
+        assertThat(s.getPhase()).isEqualTo(Phase.Pending);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/ImagePullBackOff");
+        assertThat(TestNamespace.cond(s, ConditionType.Running)).isEqualTo("False/ImagePullBackOff");
+        assertThat(s.condition(ConditionType.Running).orElseThrow().getMessage())
+                .contains("Back-off pulling image \"linuximage:test\"").contains("linuximage");
+        k8s.await(() -> k8s.warnings().contains("ImagePullBackOff"));
+        Thread.sleep(2500); // a few progress intervals: the condition is rewritten, the event is not repeated
+        assertThat(k8s.warnings()).as("one event, no storm").containsOnlyOnce("ImagePullBackOff");
+
+        release.countDown(); // the image is there now: the pod runs
+        s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Running);
+        assertThat(TestNamespace.cond(s, ConditionType.Running)).isEqualTo("True/Running");
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/Running");
+        finish.countDown();
+        s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("True/Succeeded");
+        assertThat(s.condition(ConditionType.Running)).as("only while the Job is active").isEmpty();
+    }
+
+    @Test
+    @Order(14)
+    void unschedulablePodIsReportedWithTheSchedulersMessage() {
+        CountDownLatch release = new CountDownLatch(1);
+        fake.holdPods(unschedulablePod("0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are "
+                + "available: 3 No preemption victims found for incoming pod."), release);
+        create("web", spec(false));
+        k8s.await(() -> !client.pods().inNamespace(ns).list().getItems().isEmpty());
+        long podCreated = System.nanoTime();
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Ready)
+                .filter(c -> "Unschedulable".equals(c.getReason())).isPresent());
+        assertThat(Duration.ofNanos(System.nanoTime() - podCreated)).isLessThan(withinOneProgressInterval());
+        assertThat(s.getPhase()).isEqualTo(Phase.Pending);
+        assertThat(TestNamespace.cond(s, ConditionType.Running)).isEqualTo("False/Unschedulable");
+        assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("3 Insufficient memory");
+        k8s.await(() -> k8s.warnings().contains("Unschedulable"));
+
+        release.countDown(); // a node was added
+        s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("True/Succeeded");
+    }
+
+    @Test
+    @Order(15)
+    void unboundClaimIsNamedWhenThePodIsUnschedulable() {
+        client.persistentVolumeClaims().inNamespace(ns).withName("disks").editStatus(pvc -> {
+            pvc.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder()
+                    .withPhase("Pending").build());
+            return pvc;
+        });
+        fake.holdPods(unschedulablePod("0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. "
+                + "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."),
+                new CountDownLatch(1));
+        create("web", spec(false));
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Ready)
+                .filter(c -> "PersistentVolumeClaimPending".equals(c.getReason())).isPresent());
+        assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("'disks'");
+        k8s.await(() -> k8s.warnings().contains("PersistentVolumeClaimPending"));
+    }
+
+    /** No pod at all: only the Job controller's FailedCreate event says why (here a ResourceQuota). */
+    @Test
+    @Order(15)
+    void refusedPodCreationIsReportedFromTheJobsEvent() {
+        fake.refusePods("Error creating: pods \"web-g1-x7k2p\" is forbidden: exceeded quota: compute, requested: "
+                + "requests.memory=512Mi, used: requests.memory=3584Mi, limited: requests.memory=4Gi");
+        try {
+            create("web", spec(false));
+            LinuxImageStatus s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Ready)
+                    .filter(c -> "FailedCreate".equals(c.getReason())).isPresent());
+            assertThat(s.getPhase()).isEqualTo(Phase.Pending);
+            assertThat(TestNamespace.cond(s, ConditionType.Running)).isEqualTo("False/FailedCreate");
+            assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("exceeded quota");
+            k8s.await(() -> k8s.warnings().contains("FailedCreate") && k8s.reasons().stream()
+                    .filter("FailedCreate"::equals).count() == 2); // the Job controller's and ours on the LinuxImage
+        } finally {
+            fake.refusePods(null);
+        }
+    }
+
+    /** Scheduled, but a ReadWriteOnce disk is still attached elsewhere: the attach/detach controller's event. */
+    @Test
+    @Order(15)
+    void multiAttachIsReportedFromThePodsEvent() {
+        fake.holdPods(new PodStatusBuilder().withPhase("Pending")
+                .addNewCondition().withType("PodScheduled").withStatus("True").endCondition()
+                .addNewContainerStatus().withName("linuximage").withReady(false).withRestartCount(0)
+                    .withNewState().withNewWaiting().withReason("ContainerCreating").endWaiting().endState()
+                .endContainerStatus().build(), new CountDownLatch(1));
+        create("web", spec(false));
+        k8s.await(() -> !client.pods().inNamespace(ns).list().getItems().isEmpty());
+        var pod = client.pods().inNamespace(ns).list().getItems().get(0);
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Running)
+                .filter(c -> c.getMessage().contains("ContainerCreating")).isPresent());
+        assertThat(TestNamespace.cond(s, ConditionType.Running)).as("normal while the kubelet sets the pod up")
+                .isEqualTo("False/Pending");
+
+        client.v1().events().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata().withName(pod.getMetadata().getName() + ".attach").endMetadata()
+                .withNewInvolvedObject().withApiVersion("v1").withKind("Pod").withName(pod.getMetadata().getName())
+                    .withNamespace(ns).withUid(pod.getMetadata().getUid()).endInvolvedObject()
+                .withType("Warning").withReason("FailedAttachVolume").withCount(1)
+                .withMessage("Multi-Attach error for volume \"pvc-0c1d2e3f\" Volume is already used by pod(s) web-g0-abcde")
+                .withLastTimestamp(java.time.Instant.now().toString())
+                .withNewSource().withComponent("attachdetach-controller").endSource().build()).create();
+        long eventCreated = System.nanoTime();
+        s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Running)
+                .filter(c -> "FailedAttachVolume".equals(c.getReason())).isPresent());
+        assertThat(Duration.ofNanos(System.nanoTime() - eventCreated)).isLessThan(withinOneProgressInterval());
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/FailedAttachVolume");
+        assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("Multi-Attach error");
+    }
+
+    /** JOSDK calls updateErrorStatus after each failed attempt; only the last is written, as Ready=False. */
+    @Test
+    @Order(16)
+    void exhaustedRetriesWriteTheErrorIntoTheStatus() {
+        // refused once (InvalidSpec, not rechecked), so the running operator leaves its status alone meanwhile
+        LinuxImageSpec spec = spec(true);
+        spec.getUpload().setBlobUrl(BLOB + "?sv=2024&sig=abc");
+        create("web", spec);
+        k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
+        k8s.await(() -> k8s.warnings().contains("InvalidSpec"));
+        LinuxImageReconciler reconciler = new LinuxImageReconciler(client, config);
+        Exception error = new io.fabric8.kubernetes.client.KubernetesClientException(
+                "Failure executing: POST at: jobs. Message: Forbidden: exceeded quota: compute", 403, null);
+
+        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        ErrorStatusUpdateControl<LinuxImage> early = reconciler.updateErrorStatus(li, retry(3, false), error);
+        assertThat(early.getResource()).isEmpty();
+        assertThat(TestNamespace.cond(k8s.status("web"), ConditionType.Ready))
+                .as("an attempt that will be retried is not written").isEqualTo("False/InvalidSpec");
+
+        li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        ErrorStatusUpdateControl<LinuxImage> last = reconciler.updateErrorStatus(li, retry(8, true), error);
+        assertThat(last.getResource()).as("written by the reconciler itself (a locked PUT)").isEmpty();
+        LinuxImageStatus s = k8s.status("web");
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/ReconcileError");
+        assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage())
+                .contains("8 attempt(s)").contains("exceeded quota");
+        assertThat(s.getObservedGeneration()).isEqualTo(1L);
+        assertThat(last.getScheduleDelay()).contains(config.recheckInterval().toMillis());
+        k8s.await(() -> k8s.warnings().contains("ReconcileError"));
+    }
+
+    @SuppressWarnings("unchecked")
+    static Context<LinuxImage> retry(int attempt, boolean last) {
+        RetryInfo info = new RetryInfo() {
+            @Override
+            public int getAttemptCount() {
+                return attempt;
+            }
+
+            @Override
+            public boolean isLastAttempt() {
+                return last;
+            }
+        };
+        return (Context<LinuxImage>) Proxy.newProxyInstance(Context.class.getClassLoader(),
+                new Class<?>[] {Context.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getRetryInfo")) {
+                        return Optional.of(info);
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
     }
 
     /** Last: it stops the application's operator. */

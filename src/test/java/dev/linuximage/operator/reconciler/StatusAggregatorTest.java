@@ -188,4 +188,84 @@ class StatusAggregatorTest {
         assertThat(cond(refused, ConditionType.Ready)).isEqualTo("False/MissingClaim");
         assertThat(StatusAggregator.finished(refused, 2)).as("a refusal is not finished work").isFalse();
     }
+
+    static JobObservation active(PodInterpreter.PodState pod) {
+        return new JobObservation("web-g1", JobObservation.State.Running, null, null, null, null, null, pod);
+    }
+
+    /** job.status.active counts a pod stuck pulling its image: the pods decide phase, Ready and Running. */
+    @Test
+    void aStuckPodIsNotRunningAndClearsWhenItRuns() {
+        LinuxImageSpec spec = spec(true);
+        LinuxImageStatus stuck = StatusAggregator.aggregate(spec, 1, null, active(new PodInterpreter.PodState(
+                Reason.ImagePullBackOff, "pod web-g1-x, container linuximage: ImagePullBackOff: Back-off pulling "
+                + "image \"r/l:9\"", false)), T0);
+        assertThat(stuck.getPhase()).isEqualTo(Phase.Pending);
+        assertThat(cond(stuck, ConditionType.Ready)).isEqualTo("False/ImagePullBackOff");
+        assertThat(cond(stuck, ConditionType.Running)).isEqualTo("False/ImagePullBackOff");
+        assertThat(stuck.condition(ConditionType.Ready).orElseThrow().getMessage())
+                .startsWith("Job web-g1: ").contains("Back-off pulling image");
+        assertThat(cond(stuck, ConditionType.Converted)).as("stages are not failed by a waiting pod")
+                .isEqualTo("Unknown/Pending");
+        assertThat(stuck.getConditions()).extracting(Condition::getType)
+                .containsExactly("Ready", "Running", "Converted", "Patched", "Compliant", "Uploaded");
+
+        LinuxImageStatus running = StatusAggregator.aggregate(spec, 1, stuck, active(new PodInterpreter.PodState(
+                Reason.Running, "pod web-g1-x is running", true)), T1);
+        assertThat(running.getPhase()).isEqualTo(Phase.Running);
+        assertThat(cond(running, ConditionType.Ready)).isEqualTo("False/Running");
+        assertThat(cond(running, ConditionType.Running)).isEqualTo("True/Running");
+        assertThat(running.condition(ConditionType.Running).orElseThrow().getLastTransitionTime())
+                .as("Running flipped False -> True").isEqualTo("2026-11-22T01:05:00Z");
+        assertThat(running.condition(ConditionType.Ready).orElseThrow().getLastTransitionTime())
+                .as("Ready stayed False").isEqualTo("2026-11-22T01:00:00Z");
+
+        LinuxImageStatus done = StatusAggregator.aggregate(spec, 1, running, done(success()), T2);
+        assertThat(done.condition(ConditionType.Running)).as("only while the Job is active").isEmpty();
+    }
+
+    @Test
+    void withoutAPodLookTheJobsActiveCountDecidesAsBefore() {
+        LinuxImageStatus s = StatusAggregator.aggregate(spec(false), 1, null, new JobObservation("web-g1",
+                JobObservation.State.Running, null, null, null, null, null), T0);
+        assertThat(s.getPhase()).isEqualTo(Phase.Running);
+        assertThat(s.condition(ConditionType.Running)).isEmpty();
+    }
+
+    @Test
+    void aRetryWhileTheNextPodRunsIsAWarningInReadyButRunningIsTrue() {
+        LinuxImageStatus s = StatusAggregator.aggregate(spec(false), 1, null, active(new PodInterpreter.PodState(
+                Reason.Retrying, "pod b is running; attempt 2, after pod a failed (exit code 1, Error)", true)), T0);
+        assertThat(s.getPhase()).isEqualTo(Phase.Running);
+        assertThat(cond(s, ConditionType.Ready)).isEqualTo("False/Retrying");
+        assertThat(cond(s, ConditionType.Running)).isEqualTo("True/Retrying");
+    }
+
+    @Test
+    void reconcileErrorKeepsThisGenerationsStatus() {
+        LinuxImageSpec spec = spec(true);
+        LinuxImageStatus running = StatusAggregator.aggregate(spec, 3, null, active(new PodInterpreter.PodState(
+                Reason.Running, "pod web-g3-x is running", true)), T0);
+        LinuxImageStatus e = StatusAggregator.errored(spec, 3, running, "reconcile failed: 403 Forbidden", T1);
+        assertThat(e.getPhase()).isEqualTo(Phase.Running);
+        assertThat(e.getJobName()).isEqualTo("web-g1");
+        assertThat(cond(e, ConditionType.Ready)).isEqualTo("False/ReconcileError");
+        assertThat(e.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("403 Forbidden");
+        assertThat(e.condition(ConditionType.Running)).isEqualTo(running.condition(ConditionType.Running));
+        assertThat(e.getConditions()).hasSameSizeAs(running.getConditions());
+    }
+
+    @Test
+    void reconcileErrorOfANewGenerationDoesNotClaimTheOldResult() {
+        LinuxImageSpec spec = spec(true);
+        LinuxImageStatus done = StatusAggregator.aggregate(spec, 1, null, done(success()), T0);
+        LinuxImageStatus e = StatusAggregator.errored(spec, 2, done, "reconcile failed: 403 Forbidden", T1);
+        assertThat(e.getObservedGeneration()).isEqualTo(2L);
+        assertThat(e.getPhase()).isEqualTo(Phase.Pending);
+        assertThat(e.getJobName()).isNull();
+        assertThat(e.getUpload()).isNull();
+        assertThat(cond(e, ConditionType.Ready)).isEqualTo("False/ReconcileError");
+        assertThat(cond(e, ConditionType.Uploaded)).isEqualTo("Unknown/NotReached");
+        assertThat(StatusAggregator.finished(e, 2)).as("generation 2 must still get its Job").isFalse();
+    }
 }

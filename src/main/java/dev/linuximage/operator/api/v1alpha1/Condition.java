@@ -14,7 +14,7 @@ public class Condition {
     public static final String FALSE = "False";
     public static final String UNKNOWN = "Unknown";
 
-    @JsonPropertyDescription("Ready, Converted, Patched, Compliant or Uploaded.")
+    @JsonPropertyDescription("Ready, Running (only while the Job is active), Converted, Patched, Compliant or Uploaded.")
     @Required
     private String type;
 

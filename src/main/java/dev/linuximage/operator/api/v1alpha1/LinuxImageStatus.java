@@ -22,7 +22,7 @@ public class LinuxImageStatus {
     @JsonPropertyDescription("Progress of the running Job.")
     private ProgressStatus progress;
 
-    @JsonPropertyDescription("Ready (summary), Converted, Patched, Compliant, Uploaded.")
+    @JsonPropertyDescription("Ready (summary), Running (the Job's pod, while the Job is active), Converted, Patched, Compliant, Uploaded.")
     private List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("Compliance summary and findings.")
