@@ -259,16 +259,9 @@ public final class XfsFileSystem implements FileSystem {
                 out.add(decode(b, 176 + k * 16));
             }
         } else if (in.format() == FMT_BTREE) {
-            // §17.2: an xfs_bmdr_block root in the inode: level, numrecs, keys, then pointers at maxrecs offset.
-            int level = b.getShort(176) & 0xffff;
-            int numrecs = b.getShort(178) & 0xffff;
-            int maxrecs = (in.forkSize() - 4) / 16;
-            if (level < 1 || level > 9 || numrecs > maxrecs) {
-                throw new IOException("xfs: inode " + in.ino() + ": bmap btree root level " + level + " numrecs "
-                        + numrecs + " invalid");
-            }
-            for (int k = 0; k < numrecs; k++) {
-                walkBmbt(b.getLong(176 + 4 + maxrecs * 8 + k * 8), level - 1, in.ino(), out);
+            BmdrRoot root = bmdrRoot(in);
+            for (long child : root.children()) {
+                walkBmbt(child, root.level() - 1, in.ino(), out);
             }
         } else {
             throw new IOException("xfs: inode " + in.ino() + ": data fork format " + in.format()
@@ -783,6 +776,20 @@ public final class XfsFileSystem implements FileSystem {
 
     /** Every block of a btree data fork's bmap btree below the in-inode root (nodes and leaves), bounded. */
     private List<Long> bmbtBlocks(Inode in) throws IOException {
+        BmdrRoot root = bmdrRoot(in);
+        List<Long> out = new ArrayList<>();
+        for (long child : root.children()) {
+            collectBmbt(child, root.level() - 1, in.ino(), out);
+        }
+        return out;
+    }
+
+    /** The in-inode root of a btree data fork: its level and its child block numbers (filesystem blocks). */
+    private record BmdrRoot(int level, long[] children) {
+    }
+
+    /** §17.2: an xfs_bmdr_block root in the inode: level, numrecs, keys, then pointers at the maxrecs offset. */
+    private static BmdrRoot bmdrRoot(Inode in) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(in.raw());
         int level = b.getShort(176) & 0xffff;
         int numrecs = b.getShort(178) & 0xffff;
@@ -791,11 +798,11 @@ public final class XfsFileSystem implements FileSystem {
             throw new IOException("xfs: inode " + in.ino() + ": bmap btree root level " + level + " numrecs "
                     + numrecs + " invalid");
         }
-        List<Long> out = new ArrayList<>();
+        long[] children = new long[numrecs];
         for (int k = 0; k < numrecs; k++) {
-            collectBmbt(b.getLong(176 + 4 + maxrecs * 8 + k * 8), level - 1, in.ino(), out);
+            children[k] = b.getLong(176 + 4 + maxrecs * 8 + k * 8);
         }
-        return out;
+        return new BmdrRoot(level, children);
     }
 
     private void collectBmbt(long fsb, int level, long ino, List<Long> out) throws IOException {
