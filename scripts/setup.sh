@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Oracle and fixture tools (see README "Tests"): qemu-img, e2fsprogs, sgdisk/sfdisk, dosfstools+mtools, xfsprogs,
+# Oracle and fixture tools (see docs/testing.md): qemu-img, e2fsprogs, sgdisk/sfdisk, dosfstools+mtools, xfsprogs,
 # cpio/lsinitramfs, dracut-core (lsinitrd, skipcpio: dracut's listing oracle; unlike `dracut` it does not replace
 # initramfs-tools),
 # decompressors for initramfs fixtures, debootstrap + QEMU for real guests and boots.

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.TestInstance;
  * Azure-style provisioning CD (ovf-env.xml) before it reports Ready to its own fake wireserver.
  *
  * <p>Each boot is judged on what a user of the VM would notice (requirements CMDLINE-CONSOLE, SWAP-OS-DISK,
- * KERNEL-HV-DRIVERS, NOAGENT-DHCP in AZURE-REQUIREMENTS.md): the kernel's command line; the time from the kernel's
+ * KERNEL-HV-DRIVERS, NOAGENT-DHCP in docs/requirements.md): the kernel's command line; the time from the kernel's
  * start to the mount of the root file system, read from the kernel's own printk timestamps on the serial console
  * (Debian's kernels are built with CONFIG_PRINTK_TIME); and, from the fixtures' test-only boot probe (see
  * docs/test-guests.md), the active swaps, eth0's address, the Hyper-V drivers the guest's own

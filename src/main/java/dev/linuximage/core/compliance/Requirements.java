@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The requirement catalogue (shared/AZURE-REQUIREMENTS.md): every ID, in report order, with a short title. */
+/** The requirement catalogue (docs/requirements.md): every ID, in report order, with a short title. */
 public final class Requirements {
     private static final Map<String, String> TITLES = new LinkedHashMap<>();
 

@@ -1,6 +1,6 @@
 package dev.linuximage.core.report;
 
-/** The outcome of one requirement check (shared/AZURE-REQUIREMENTS.md). Spelled as in the report and the status. */
+/** The outcome of one requirement check (docs/requirements.md). Spelled as in the report and the status. */
 public enum FindingStatus {
     /** The requirement is met as found. */
     Pass,

@@ -29,7 +29,7 @@ public record JobDefaults(String image, String cpuRequest, String memoryRequest,
         allowedBlobHosts = List.copyOf(allowedBlobHosts);
     }
 
-    /** Defaults used in tests and documented in the README (blob hosts: Azure's). */
+    /** Defaults used in tests and documented in docs/operator.md (blob hosts: Azure's). */
     public static JobDefaults standard(String image) {
         return new JobDefaults(image, "500m", "512Mi", "1Gi", 21600, 1, 86400, "1Gi",
                 BlobHostAllowList.AZURE_DEFAULTS);

@@ -17,9 +17,9 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * KERNEL-HV-DRIVERS' second half (AZURE-REQUIREMENTS: "and persist them for future initramfs rebuilds"): drivers
- * present in the initramfs only because they were appended fail the check while a host-only generator would drop
- * them; prepare configures the generator.
+ * KERNEL-HV-DRIVERS' second half (docs/requirements.md: the drivers are written into the generator's
+ * configuration so the next kernel update keeps them): drivers present in the initramfs only because they were
+ * appended fail the check while a host-only generator would drop them; prepare configures the generator.
  */
 class HvDriverPersistenceCheckTest {
     static final Set<String> HV = Set.of("hv_vmbus", "hv_storvsc", "hv_netvsc");

@@ -240,7 +240,7 @@ class CrdValidationRulesAdmissionTest {
         }
     }
 
-    /** Catalogue IDs (../shared/AZURE-REQUIREMENTS.md) are upper-case words joined by hyphens. */
+    /** Catalogue IDs (docs/requirements.md) are upper-case words joined by hyphens. */
     @Test
     void allowUnknownTakesRequirementIdsOnly() throws Exception {
         Map<String, Object> ok = image();

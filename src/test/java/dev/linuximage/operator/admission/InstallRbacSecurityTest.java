@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p>Asserted: the namespaced install has no ClusterRole or ClusterRoleBinding at all; its Roles are exactly one
  * per namespace the Deployment tells the operator to watch (plus none elsewhere), each with the ClusterRole's rules
  * and bound to the operator's ServiceAccount; no install grants anything on Secrets; the cluster-wide ClusterRole's
- * rules are exactly the table in README "Operator > Security".
+ * rules are exactly the table in docs/operator.md "Security".
  */
 class InstallRbacSecurityTest {
 
@@ -147,12 +147,12 @@ class InstallRbacSecurityTest {
         return env;
     }
 
-    /** The table between the rbac-rules markers of README.md, as "group resource" -> verbs. */
+    /** The table between the rbac-rules markers of docs/operator.md, as "group resource" -> verbs. */
     static Map<String, Set<String>> readmeRules() throws Exception {
-        List<String> lines = Files.readAllLines(Path.of("README.md"));
+        List<String> lines = Files.readAllLines(Path.of("docs", "operator.md"));
         int from = lines.indexOf("<!-- rbac-rules:begin -->");
         int to = lines.indexOf("<!-- rbac-rules:end -->");
-        assertThat(from).as("README rbac-rules table").isNotNegative();
+        assertThat(from).as("docs/operator.md rbac-rules table").isNotNegative();
         Map<String, Set<String>> out = new TreeMap<>();
         for (String l : lines.subList(from + 1, to)) {
             if (!l.startsWith("| `")) {

@@ -139,7 +139,7 @@ public final class FixedVhdView implements ByteSource {
         return notes;
     }
 
-    /** What makes the result unfit for its purpose though it was written (a 4Kn GPT: see the README). */
+    /** What makes the result unfit for its purpose though it was written (a 4Kn GPT: see docs/formats.md). */
     public List<String> warnings() {
         return warnings;
     }

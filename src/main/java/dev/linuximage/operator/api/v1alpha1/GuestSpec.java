@@ -10,7 +10,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 import java.util.List;
 
-/** What the patched guest must look like (shared/AZURE-REQUIREMENTS.md). */
+/** What the patched guest must look like (docs/requirements.md). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class GuestSpec {
 

@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Settings of the Job. Unset fields take the operator's defaults (see the README). */
+/** Settings of the Job. Unset fields take the operator's defaults (see docs/operator.md). */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public class JobSpec {
 
