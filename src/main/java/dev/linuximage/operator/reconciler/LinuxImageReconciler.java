@@ -91,7 +91,7 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
                 Refusal r = refusal.get();
                 UpdateControl<LinuxImage> u = update(image, StatusAggregator.refused(image.getSpec(), generation,
                         previous, r.reason(), r.message(), clock.instant()));
-                return RECHECKED.contains(r.reason()) ? u.rescheduleAfter(config.recheckInterval()) : u;
+                return r.reason().isRechecked() ? u.rescheduleAfter(config.recheckInterval()) : u;
             }
             Optional<Job> created = create(image, JobFactory.build(image, defaults));
             if (created.isEmpty()) {
@@ -134,13 +134,9 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         return ErrorStatusUpdateControl.<LinuxImage>noStatusUpdate().rescheduleAfter(config.recheckInterval());
     }
 
-    /**
-     * Refusals that depend on objects the operator does not watch (a ServiceAccount's annotation, another
-     * LinuxImage going away, a claim applied later): looked at again after the recheck interval. The event is
-     * recorded only when the reason changes, so a recheck is no retry storm.
-     */
-    private static final java.util.Set<Reason> RECHECKED = java.util.EnumSet.of(Reason.MissingClaim,
-            Reason.ServiceAccountNotAllowed, Reason.BlobConflict);
+    // Refusals that depend on objects the operator does not watch (Reason#isRechecked: a ServiceAccount's annotation,
+    // another LinuxImage going away, a claim applied later) are looked at again after the recheck interval. The event
+    // is recorded only when the reason changes, so a recheck is no retry storm.
 
     /** Bad spec, security policy, missing claim: known before any Job exists. */
     private Optional<Refusal> refusal(LinuxImage image, Context<LinuxImage> context) {
