@@ -49,9 +49,11 @@ public interface OperatorConfig {
     }
 
     interface JobConfig {
-        /** The Job's image; by default the operator's own (one executable, two modes). */
-        @WithDefault("ghcr.io/linuximage/linuximage-operator:0.1.0")
-        String image();
+        /**
+         * The Jobs' image. Unset (the default): the operator's own, read from its Pod (POD_NAME/POD_NAMESPACE) and
+         * pinned by digest when the kubelet reports one ({@link dev.linuximage.operator.job.OwnImage}).
+         */
+        Optional<String> image();
 
         @WithDefault("500m")
         String cpuRequest();

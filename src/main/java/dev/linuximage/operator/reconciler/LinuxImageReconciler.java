@@ -10,6 +10,7 @@ import dev.linuximage.operator.job.JobFactory;
 import dev.linuximage.operator.job.JobLabels;
 import dev.linuximage.operator.job.JobNames;
 import dev.linuximage.operator.job.Locations;
+import dev.linuximage.operator.job.OwnImage;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -57,13 +58,27 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
     }
 
     LinuxImageReconciler(KubernetesClient client, OperatorConfig config, Clock clock) {
+        this(client, config, clock, jobImage(config.job().image(), client, System.getenv()));
+    }
+
+    LinuxImageReconciler(KubernetesClient client, OperatorConfig config, Clock clock, OwnImage jobImage) {
         this.client = client;
         this.config = config;
-        this.defaults = OperatorSettings.jobDefaults(config);
+        this.defaults = OperatorSettings.jobDefaults(config, jobImage.reference());
         this.inspector = new JobInspector(client);
         this.events = new EventRecorder(client, clock);
-        this.policy = SecurityPolicy.of(config);
+        this.policy = SecurityPolicy.of(config, jobImage);
         this.clock = clock;
+        LOG.infof("Jobs run image %s%s", jobImage.reference(), config.job().image().isPresent()
+                ? " (linuximage.job.image)" : " (the operator's own)");
+    }
+
+    /**
+     * The Jobs' default image: {@code linuximage.job.image} when set, else the operator's own from its Pod (read once
+     * at start-up: a Pod's image does not change; a new image means new Pods).
+     */
+    static OwnImage jobImage(Optional<String> configured, KubernetesClient client, java.util.Map<String, String> env) {
+        return configured.map(i -> new OwnImage(i, i)).orElseGet(() -> OwnImage.of(client, env));
     }
 
     @Override
