@@ -27,7 +27,8 @@ public interface OperatorConfig {
 
     interface SecurityConfig {
         /**
-         * Images {@code spec.job.image} may name besides {@code linuximage.job.image} (always allowed). An entry
+         * Images {@code spec.job.image} may name besides the Jobs' default image (always allowed: the operator's
+         * own, by digest or by its Pod's tag, or {@code linuximage.job.image}). An entry
          * ending in {@code *} is a prefix (e.g. {@code registry.example/linuximage@sha256:*}). Default: none.
          */
         Optional<List<String>> allowedJobImages();
