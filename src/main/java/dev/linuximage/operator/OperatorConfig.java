@@ -27,7 +27,8 @@ public interface OperatorConfig {
 
     interface SecurityConfig {
         /**
-         * Images {@code spec.job.image} may name besides {@code linuximage.job.image} (always allowed). An entry
+         * Images {@code spec.job.image} may name besides the Jobs' default image (always allowed: the operator's
+         * own, by digest or by its Pod's tag, or {@code linuximage.job.image}). An entry
          * ending in {@code *} is a prefix (e.g. {@code registry.example/linuximage@sha256:*}). Default: none.
          */
         Optional<List<String>> allowedJobImages();
@@ -49,9 +50,11 @@ public interface OperatorConfig {
     }
 
     interface JobConfig {
-        /** The Job's image; by default the operator's own (one executable, two modes). */
-        @WithDefault("ghcr.io/linuximage/linuximage-operator:0.1.0")
-        String image();
+        /**
+         * The Jobs' image. Unset (the default): the operator's own, read from its Pod (POD_NAME/POD_NAMESPACE) and
+         * pinned by digest when the kubelet reports one ({@link dev.linuximage.operator.job.OwnImage}).
+         */
+        Optional<String> image();
 
         @WithDefault("500m")
         String cpuRequest();

@@ -10,6 +10,7 @@ import dev.linuximage.operator.job.JobFactory;
 import dev.linuximage.operator.job.JobLabels;
 import dev.linuximage.operator.job.JobNames;
 import dev.linuximage.operator.job.Locations;
+import dev.linuximage.operator.job.OwnImage;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -57,13 +58,27 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
     }
 
     LinuxImageReconciler(KubernetesClient client, OperatorConfig config, Clock clock) {
+        this(client, config, clock, jobImage(config.job().image(), client, System.getenv()));
+    }
+
+    LinuxImageReconciler(KubernetesClient client, OperatorConfig config, Clock clock, OwnImage jobImage) {
         this.client = client;
         this.config = config;
-        this.defaults = OperatorSettings.jobDefaults(config);
+        this.defaults = OperatorSettings.jobDefaults(config, jobImage.reference());
         this.inspector = new JobInspector(client);
         this.events = new EventRecorder(client, clock);
-        this.policy = SecurityPolicy.of(config);
+        this.policy = SecurityPolicy.of(config, jobImage);
         this.clock = clock;
+        LOG.infof("Jobs run image %s%s", jobImage.reference(), config.job().image().isPresent()
+                ? " (linuximage.job.image)" : " (the operator's own)");
+    }
+
+    /**
+     * The Jobs' default image: {@code linuximage.job.image} when set, else the operator's own from its Pod (read once
+     * at start-up: a Pod's image does not change; a new image means new Pods).
+     */
+    static OwnImage jobImage(Optional<String> configured, KubernetesClient client, java.util.Map<String, String> env) {
+        return configured.map(i -> new OwnImage(i, i)).orElseGet(() -> OwnImage.of(client, env));
     }
 
     @Override
@@ -91,7 +106,7 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
                 Refusal r = refusal.get();
                 UpdateControl<LinuxImage> u = update(image, StatusAggregator.refused(image.getSpec(), generation,
                         previous, r.reason(), r.message(), clock.instant()));
-                return RECHECKED.contains(r.reason()) ? u.rescheduleAfter(config.recheckInterval()) : u;
+                return r.reason().isRechecked() ? u.rescheduleAfter(config.recheckInterval()) : u;
             }
             Optional<Job> created = create(image, JobFactory.build(image, defaults));
             if (created.isEmpty()) {
@@ -134,13 +149,9 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         return ErrorStatusUpdateControl.<LinuxImage>noStatusUpdate().rescheduleAfter(config.recheckInterval());
     }
 
-    /**
-     * Refusals that depend on objects the operator does not watch (a ServiceAccount's annotation, another
-     * LinuxImage going away, a claim applied later): looked at again after the recheck interval. The event is
-     * recorded only when the reason changes, so a recheck is no retry storm.
-     */
-    private static final java.util.Set<Reason> RECHECKED = java.util.EnumSet.of(Reason.MissingClaim,
-            Reason.ServiceAccountNotAllowed, Reason.BlobConflict);
+    // Refusals that depend on objects the operator does not watch (Reason#isRechecked: a ServiceAccount's annotation,
+    // another LinuxImage going away, a claim applied later) are looked at again after the recheck interval. The event
+    // is recorded only when the reason changes, so a recheck is no retry storm.
 
     /** Bad spec, security policy, missing claim: known before any Job exists. */
     private Optional<Refusal> refusal(LinuxImage image, Context<LinuxImage> context) {

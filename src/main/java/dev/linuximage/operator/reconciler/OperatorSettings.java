@@ -9,9 +9,9 @@ final class OperatorSettings {
     private OperatorSettings() {
     }
 
-    static JobDefaults jobDefaults(OperatorConfig config) {
+    static JobDefaults jobDefaults(OperatorConfig config, String image) {
         OperatorConfig.JobConfig j = config.job();
-        return new JobDefaults(j.image(), j.cpuRequest(), j.memoryRequest(), j.memoryLimit(),
+        return new JobDefaults(image, j.cpuRequest(), j.memoryRequest(), j.memoryLimit(),
                 j.activeDeadlineSeconds(), j.backoffLimit(), j.ttlSecondsAfterFinished(), j.tmpSizeLimit(),
                 config.security().allowedBlobHosts());
     }

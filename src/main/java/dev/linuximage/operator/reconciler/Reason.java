@@ -109,6 +109,15 @@ public enum Reason {
         return warning;
     }
 
+    /**
+     * A refusal the operator looks at again after its recheck interval, because the cluster (not the spec) may
+     * change the answer: Reconciling=True rather than Stalled.
+     */
+    public boolean isRechecked() {
+        return this == MissingClaim || this == ServiceAccountNotAllowed || this == BlobConflict
+                || this == JobNameConflict;
+    }
+
     /** The event type Kubernetes expects. */
     public String eventType() {
         return warning ? "Warning" : "Normal";

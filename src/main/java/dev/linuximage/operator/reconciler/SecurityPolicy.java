@@ -2,6 +2,7 @@ package dev.linuximage.operator.reconciler;
 
 import dev.linuximage.core.upload.BlobHostAllowList;
 import dev.linuximage.operator.OperatorConfig;
+import dev.linuximage.operator.job.OwnImage;
 import dev.linuximage.operator.api.v1alpha1.LinuxImage;
 import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
 import dev.linuximage.operator.api.v1alpha1.Mode;
@@ -49,10 +50,18 @@ public final class SecurityPolicy {
         this.allowedServiceAccounts = List.copyOf(allowedServiceAccounts);
     }
 
-    static SecurityPolicy of(OperatorConfig config) {
+    /**
+     * @param own the Jobs' default image; when it is the operator's own pinned by digest, the tag form the Pod spec
+     *            names is allowed as well (it is the same image)
+     */
+    static SecurityPolicy of(OperatorConfig config, OwnImage own) {
         OperatorConfig.SecurityConfig s = config.security();
-        return new SecurityPolicy(config.job().image(), s.allowedJobImages().orElse(List.of()),
-                s.allowedBlobHosts(), s.allowedServiceAccounts().orElse(List.of()));
+        List<String> allowed = new java.util.ArrayList<>(s.allowedJobImages().orElse(List.of()));
+        if (!own.podImage().equals(own.reference())) {
+            allowed.add(own.podImage());
+        }
+        return new SecurityPolicy(own.reference(), allowed, s.allowedBlobHosts(),
+                s.allowedServiceAccounts().orElse(List.of()));
     }
 
     /** The image and blob host checks: no cluster state needed. */

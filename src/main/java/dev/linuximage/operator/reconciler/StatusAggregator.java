@@ -41,8 +41,14 @@ public final class StatusAggregator {
                                            Reason reason, String message, Instant now) {
         LinuxImageStatus s = fresh(generation);
         s.setPhase(Phase.Failed);
-        Conditions c = new Conditions(conditionsOf(previous), generation, now)
-                .set(ConditionType.Ready, FALSE, reason, message);
+        Conditions c = new Conditions(conditionsOf(previous), generation, now);
+        if (reason.isRechecked()) {
+            // the cluster may change (a claim applied later, an opt-in annotation): the operator looks again
+            c.reconciling(reason, "rechecked periodically: " + message);
+        } else {
+            c.stalled(reason, message); // only a new spec (or operator configuration) changes the answer
+        }
+        c.set(ConditionType.Ready, FALSE, reason, message);
         stages(spec, c, UNKNOWN, Reason.NotReached, "the Job was not created: " + reason);
         s.setConditions(c.build());
         return s;
@@ -74,6 +80,8 @@ public final class StatusAggregator {
             s.setPhase(Phase.Pending);
             stages(spec, c, UNKNOWN, Reason.NotReached, "the operator could not reconcile");
         }
+        // JOSDK gave up, the operator tries again after the recheck interval: still working, not stalled
+        c.reconciling(Reason.ReconcileError, message);
         c.set(ConditionType.Ready, FALSE, Reason.ReconcileError, message);
         s.setConditions(c.build());
         return s;
@@ -96,10 +104,16 @@ public final class StatusAggregator {
                 s.setProgress(p == null ? new ProgressStatus(0, running ? "starting" : "pending")
                         : new ProgressStatus(p.percent(), p.stage()));
                 if (pod != null && pod.reason().isWarning()) {
-                    // the pod cannot start (or a pod failed and the Job retries): say why in Ready and Running
-                    c.set(ConditionType.Ready, FALSE, pod.reason(), "Job " + job.jobName() + ": " + pod.message());
+                    // the pod cannot start (or a pod failed and the Job retries): say why in Ready and Running.
+                    // Kubernetes keeps trying until the Job's deadline, so this is Reconciling, not Stalled.
+                    String m = "Job " + job.jobName() + ": " + pod.message();
+                    c.reconciling(pod.reason(), m);
+                    c.set(ConditionType.Ready, FALSE, pod.reason(), m);
                 } else {
-                    c.set(ConditionType.Ready, FALSE, r, "Job " + job.jobName() + " is " + r.name().toLowerCase());
+                    String m = "Job " + job.jobName() + " is " + r.name().toLowerCase();
+                    c.reconciling(r, p == null ? m : "Job " + job.jobName() + ": " + p.stage() + " " + p.percent()
+                            + " %");
+                    c.set(ConditionType.Ready, FALSE, r, m);
                 }
                 if (pod != null) {
                     c.set(ConditionType.Running, running ? TRUE : FALSE, pod.reason(), pod.message());
@@ -122,6 +136,7 @@ public final class StatusAggregator {
                     : "Job " + job.jobName() + " failed" + (job.jobMessage() == null ? "" : ": " + job.jobMessage())
                     + (job.resultProblem() == null ? "" : "; " + job.resultProblem());
             s.setPhase(Phase.Failed);
+            c.stalled(reason, message); // the Job's own retries (backoffLimit) are spent; a generation runs once
             c.set(ConditionType.Ready, FALSE, reason, message);
             stages(spec, c, UNKNOWN, Reason.NotReached, "no result from the Job");
             return;
@@ -133,10 +148,12 @@ public final class StatusAggregator {
         s.setPhase(succeeded || tolerated ? Phase.Succeeded : Phase.Failed);
         String message = r.message() != null ? r.message() : succeeded ? "done" : r.reason();
         if (succeeded || tolerated) {
+            c.settled();
             c.set(ConditionType.Ready, TRUE, Reason.Succeeded, tolerated
                     ? message + " (spec.strict is false: failed requirements are in the Compliant condition)"
                     : message);
         } else {
+            c.stalled(failure, message); // the core's failure is final for this generation
             c.set(ConditionType.Ready, FALSE, failure, message);
         }
         JobResult.Stages st = r.stages() == null ? JobResult.Stages.NONE : r.stages();

@@ -37,6 +37,7 @@ class InstallRbacSecurityTest {
     static final String WATCH_ENV = "QUARKUS_OPERATOR_SDK_CONTROLLERS_LINUXIMAGE_NAMESPACES";
     static final String OPERATOR_NS = "linuximage-system";
     static final String LEASE_ROLE = "linuximage-operator-leader-election";
+    static final String OWN_POD_ROLE = "linuximage-operator-own-pod";
 
     // --- rendering --------------------------------------------------------------------------------------------
 
@@ -198,7 +199,8 @@ class InstallRbacSecurityTest {
         Map<String, Set<String>> clusterWide = rules(ofKind(render(Path.of("k8s")), "ClusterRole").get(0));
         Set<String> roleNamespaces = new TreeSet<>();
         for (Map<String, Object> role : ofKind(docs, "Role")) {
-            if (LEASE_ROLE.equals(KubeCel.at(role, "metadata.name"))) {
+            if (LEASE_ROLE.equals(KubeCel.at(role, "metadata.name"))
+                    || OWN_POD_ROLE.equals(KubeCel.at(role, "metadata.name"))) {
                 continue;
             }
             String ns = (String) KubeCel.at(role, "metadata.namespace");
@@ -238,6 +240,40 @@ class InstallRbacSecurityTest {
         }
         assertThat(Files.readAllLines(Path.of("src/main/resources/application.properties")))
                 .contains("quarkus.operator-sdk.activate-leader-election-for-profiles=prod");
+    }
+
+    /**
+     * The Jobs run the operator's own image, read from its Pod (OwnImage): both installs let it get pods in its own
+     * namespace (cluster-wide through the ClusterRole, namespaced through one extra Role there, nothing more), and the
+     * Deployment hands it its Pod's name and namespace from the downward API instead of naming the image twice.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void bothInstallsLetTheOperatorReadItsOwnPod() throws Exception {
+        assertThat(rules(ofKind(render(Path.of("k8s")), "ClusterRole").get(0)).get("\"\" pods")).contains("get");
+        List<Map<String, Object>> docs = render(Path.of("k8s/namespaced"));
+        Map<String, Object> role = ofKind(docs, "Role").stream()
+                .filter(r -> OWN_POD_ROLE.equals(KubeCel.at(r, "metadata.name"))).findFirst().orElseThrow();
+        assertThat(KubeCel.at(role, "metadata.namespace")).isEqualTo(OPERATOR_NS);
+        assertThat(rules(role)).isEqualTo(Map.of("\"\" pods", Set.of("get")));
+        Map<String, Object> binding = ofKind(docs, "RoleBinding").stream()
+                .filter(r -> OWN_POD_ROLE.equals(KubeCel.at(r, "metadata.name"))).findFirst().orElseThrow();
+        assertThat(KubeCel.at(binding, "metadata.namespace")).isEqualTo(OPERATOR_NS);
+        assertThat(KubeCel.at(binding, "roleRef.name")).isEqualTo(OWN_POD_ROLE);
+        assertThat(binding.get("subjects")).isEqualTo(List.of(Map.of("kind", "ServiceAccount",
+                "name", "linuximage-operator", "namespace", OPERATOR_NS)));
+        for (String dir : List.of("k8s", "k8s/namespaced")) {
+            Map<String, Object> deployment = ofKind(render(Path.of(dir)), "Deployment").get(0);
+            List<Map<String, Object>> env = (List<Map<String, Object>>) ((List<Map<String, Object>>)
+                    KubeCel.at(deployment, "spec.template.spec.containers")).get(0).get("env");
+            Map<String, Object> fieldPaths = new TreeMap<>();
+            for (Map<String, Object> e : env) {
+                fieldPaths.put((String) e.get("name"), KubeCel.at(e, "valueFrom.fieldRef.fieldPath"));
+            }
+            assertThat(fieldPaths).as(dir).containsEntry("POD_NAME", "metadata.name")
+                    .containsEntry("POD_NAMESPACE", "metadata.namespace")
+                    .as(dir + ": the image is named once").doesNotContainKey("LINUXIMAGE_JOB_IMAGE");
+        }
     }
 
     @Test

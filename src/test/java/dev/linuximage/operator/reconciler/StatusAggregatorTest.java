@@ -57,18 +57,30 @@ class StatusAggregatorTest {
         return c.getStatus() + "/" + c.getReason();
     }
 
+    static String severity(LinuxImageStatus s, ConditionType t) {
+        return s.condition(t).orElseThrow().getSeverity();
+    }
+
     @Test
     void runningThenSucceeded() {
         LinuxImageSpec spec = spec(true);
         LinuxImageStatus pending = StatusAggregator.aggregate(spec, 1, null, JobObservation.pending("web-g1"), T0);
         assertThat(pending.getPhase()).isEqualTo(Phase.Pending);
         assertThat(cond(pending, ConditionType.Ready)).isEqualTo("False/Pending");
+        assertThat(severity(pending, ConditionType.Ready)).as("waiting is normal").isEqualTo("Info");
+        assertThat(cond(pending, ConditionType.Reconciling)).isEqualTo("True/Pending");
+        assertThat(pending.condition(ConditionType.Stalled)).isEmpty();
 
         LinuxImageStatus running = StatusAggregator.aggregate(spec, 1, pending, new JobObservation("web-g1",
                 JobObservation.State.Running, null, null, null, null, new ProgressEvent("convert", 40, null)), T1);
         assertThat(running.getPhase()).isEqualTo(Phase.Running);
         assertThat(running.getProgress().getPercent()).isEqualTo(40);
         assertThat(running.getProgress().getStage()).isEqualTo("convert");
+        assertThat(cond(running, ConditionType.Reconciling)).isEqualTo("True/Running");
+        assertThat(running.condition(ConditionType.Reconciling).orElseThrow().getMessage())
+                .as("the step").isEqualTo("Job web-g1: convert 40 %");
+        assertThat(running.condition(ConditionType.Reconciling).orElseThrow().getLastTransitionTime())
+                .as("Reconciling stayed True").isEqualTo("2026-11-22T01:00:00Z");
         // status did not flip (False -> False): the transition time stays
         assertThat(running.condition(ConditionType.Ready).orElseThrow().getLastTransitionTime())
                 .isEqualTo("2026-11-22T01:00:00Z");
@@ -78,6 +90,9 @@ class StatusAggregatorTest {
         assertThat(done.getObservedGeneration()).isEqualTo(1L);
         assertThat(done.getJobName()).isEqualTo("web-g1");
         assertThat(cond(done, ConditionType.Ready)).isEqualTo("True/Succeeded");
+        assertThat(severity(done, ConditionType.Ready)).as("only on False").isNull();
+        assertThat(done.condition(ConditionType.Reconciling)).as("abnormal-true: absent when done").isEmpty();
+        assertThat(done.condition(ConditionType.Stalled)).isEmpty();
         assertThat(done.condition(ConditionType.Ready).orElseThrow().getLastTransitionTime())
                 .isEqualTo("2026-11-22T01:09:00Z");
         assertThat(cond(done, ConditionType.Converted)).isEqualTo("True/Succeeded");
@@ -112,6 +127,10 @@ class StatusAggregatorTest {
         LinuxImageStatus strict = StatusAggregator.aggregate(spec, 1, null, done(r), T0);
         assertThat(strict.getPhase()).isEqualTo(Phase.Failed);
         assertThat(cond(strict, ConditionType.Ready)).isEqualTo("False/NotCompliant");
+        assertThat(cond(strict, ConditionType.Stalled)).as("a generation runs once").isEqualTo("True/NotCompliant");
+        assertThat(severity(strict, ConditionType.Ready)).isEqualTo("Error");
+        assertThat(severity(strict, ConditionType.Compliant)).isEqualTo("Error");
+        assertThat(strict.condition(ConditionType.Reconciling)).isEmpty();
         assertThat(cond(strict, ConditionType.Compliant)).isEqualTo("False/NotCompliant");
         assertThat(strict.condition(ConditionType.Compliant).orElseThrow().getMessage())
                 .isEqualTo("1 requirement(s) failed: PROVISION-AGENT");
@@ -122,6 +141,8 @@ class StatusAggregatorTest {
         assertThat(lenient.getPhase()).isEqualTo(Phase.Succeeded);
         assertThat(cond(lenient, ConditionType.Ready)).isEqualTo("True/Succeeded");
         assertThat(cond(lenient, ConditionType.Compliant)).isEqualTo("False/NotCompliant");
+        assertThat(severity(lenient, ConditionType.Compliant)).as("tolerated").isEqualTo("Warning");
+        assertThat(lenient.condition(ConditionType.Stalled)).isEmpty();
     }
 
     @Test
@@ -133,6 +154,7 @@ class StatusAggregatorTest {
         assertThat(cond(s, ConditionType.Converted)).isEqualTo("False/NotRequested");
         assertThat(cond(s, ConditionType.Patched)).isEqualTo("False/NotRequested");
         assertThat(cond(s, ConditionType.Uploaded)).isEqualTo("False/NotRequested");
+        assertThat(severity(s, ConditionType.Uploaded)).isEqualTo("Info");
         assertThat(cond(s, ConditionType.Compliant)).isEqualTo("True/Compliant");
         assertThat(s.getConditions()).extracting(Condition::getType)
                 .containsExactly("Ready", "Converted", "Patched", "Compliant", "Uploaded");
@@ -146,6 +168,8 @@ class StatusAggregatorTest {
                 JobObservation.State.Failed, "DeadlineExceeded", "Job was active longer than specified deadline",
                 null, "no termination message", null), T0);
         assertThat(cond(deadline, ConditionType.Ready)).isEqualTo("False/DeadlineExceeded");
+        assertThat(cond(deadline, ConditionType.Stalled)).isEqualTo("True/DeadlineExceeded");
+        assertThat(severity(deadline, ConditionType.Ready)).isEqualTo("Error");
         assertThat(deadline.getPhase()).isEqualTo(Phase.Failed);
 
         LinuxImageStatus crashed = StatusAggregator.aggregate(spec, 1, null, new JobObservation("web-g1",
@@ -189,6 +213,31 @@ class StatusAggregatorTest {
         assertThat(StatusAggregator.finished(refused, 2)).as("a refusal is not finished work").isFalse();
     }
 
+    /** A refusal the cluster can lift is rechecked (Reconciling); one only a new spec can lift is Stalled. */
+    @Test
+    void recheckedRefusalsReconcileOthersStall() {
+        LinuxImageSpec spec = spec(true);
+        for (Reason r : Reason.values()) {
+            if (!r.isWarning()) {
+                continue;
+            }
+            LinuxImageStatus s = StatusAggregator.refused(spec, 2, null, r, "because", T0);
+            ConditionType expected = r.isRechecked() ? ConditionType.Reconciling : ConditionType.Stalled;
+            ConditionType other = r.isRechecked() ? ConditionType.Stalled : ConditionType.Reconciling;
+            assertThat(cond(s, expected)).as(r.name()).isEqualTo("True/" + r.name());
+            assertThat(s.condition(other)).as(r.name()).isEmpty();
+            assertThat(severity(s, ConditionType.Ready)).as(r.name()).isEqualTo(r.isRechecked() ? "Warning" : "Error");
+        }
+        assertThat(Reason.MissingClaim.isRechecked()).isTrue();
+        assertThat(Reason.InvalidSpec.isRechecked()).isFalse();
+        // the claim appears: the next status is the Job's, and Reconciling stays True (no flip)
+        LinuxImageStatus missing = StatusAggregator.refused(spec, 2, null, Reason.MissingClaim, "no claim", T0);
+        LinuxImageStatus pending = StatusAggregator.aggregate(spec, 2, missing, JobObservation.pending("web-g2"), T1);
+        assertThat(cond(pending, ConditionType.Reconciling)).isEqualTo("True/Pending");
+        assertThat(pending.condition(ConditionType.Reconciling).orElseThrow().getLastTransitionTime())
+                .isEqualTo("2026-11-22T01:00:00Z");
+    }
+
     static JobObservation active(PodInterpreter.PodState pod) {
         return new JobObservation("web-g1", JobObservation.State.Running, null, null, null, null, null, pod);
     }
@@ -208,7 +257,11 @@ class StatusAggregatorTest {
         assertThat(cond(stuck, ConditionType.Converted)).as("stages are not failed by a waiting pod")
                 .isEqualTo("Unknown/Pending");
         assertThat(stuck.getConditions()).extracting(Condition::getType)
-                .containsExactly("Ready", "Running", "Converted", "Patched", "Compliant", "Uploaded");
+                .containsExactly("Ready", "Reconciling", "Running", "Converted", "Patched", "Compliant", "Uploaded");
+        assertThat(cond(stuck, ConditionType.Reconciling)).as("Kubernetes keeps pulling: not stalled")
+                .isEqualTo("True/ImagePullBackOff");
+        assertThat(severity(stuck, ConditionType.Ready)).isEqualTo("Warning");
+        assertThat(severity(stuck, ConditionType.Running)).isEqualTo("Warning");
 
         LinuxImageStatus running = StatusAggregator.aggregate(spec, 1, stuck, active(new PodInterpreter.PodState(
                 Reason.Running, "pod web-g1-x is running", true)), T1);
@@ -253,6 +306,9 @@ class StatusAggregatorTest {
         assertThat(e.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("403 Forbidden");
         assertThat(e.condition(ConditionType.Running)).isEqualTo(running.condition(ConditionType.Running));
         assertThat(e.getConditions()).hasSameSizeAs(running.getConditions());
+        assertThat(cond(e, ConditionType.Reconciling)).as("retried after the recheck interval")
+                .isEqualTo("True/ReconcileError");
+        assertThat(severity(e, ConditionType.Ready)).isEqualTo("Warning");
     }
 
     @Test

@@ -6,7 +6,10 @@ import io.fabric8.generator.annotation.Required;
 
 import java.util.Objects;
 
-/** Kubernetes' metav1.Condition shape. {@code lastTransitionTime} changes only when {@code status} flips. */
+/**
+ * Kubernetes' metav1.Condition shape plus Cluster API's {@code severity}. {@code lastTransitionTime} changes only
+ * when {@code status} flips.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class Condition {
 
@@ -14,7 +17,13 @@ public class Condition {
     public static final String FALSE = "False";
     public static final String UNKNOWN = "Unknown";
 
-    @JsonPropertyDescription("Ready, Running (only while the Job is active), Converted, Patched, Compliant or Uploaded.")
+    /** Severities (Cluster API's ConditionSeverity): set only on a False condition. */
+    public static final String ERROR = "Error";
+    public static final String WARNING = "Warning";
+    public static final String INFO = "Info";
+
+    @JsonPropertyDescription("Ready, Reconciling and Stalled (kstatus; present only while True), Running (only while the"
+            + " Job is active), Converted, Patched, Compliant or Uploaded.")
     @Required
     private String type;
 
@@ -28,6 +37,10 @@ public class Condition {
 
     @JsonPropertyDescription("Human-readable detail.")
     private String message;
+
+    @JsonPropertyDescription("Only on a False condition, as Cluster API: Error (a retry cannot fix it: the spec or the"
+            + " cluster must change), Warning (retried, or tolerated), Info (normal, e.g. waiting or not requested).")
+    private String severity;
 
     @JsonPropertyDescription("The metadata.generation this condition was computed for.")
     private Long observedGeneration;
@@ -46,6 +59,12 @@ public class Condition {
         this.message = message;
         this.observedGeneration = observedGeneration;
         this.lastTransitionTime = lastTransitionTime;
+    }
+
+    public Condition(String type, String status, String reason, String message, String severity,
+                     Long observedGeneration, String lastTransitionTime) {
+        this(type, status, reason, message, observedGeneration, lastTransitionTime);
+        this.severity = severity;
     }
 
     public String getType() {
@@ -80,6 +99,14 @@ public class Condition {
         this.message = message;
     }
 
+    public String getSeverity() {
+        return severity;
+    }
+
+    public void setSeverity(String severity) {
+        this.severity = severity;
+    }
+
     public Long getObservedGeneration() {
         return observedGeneration;
     }
@@ -100,17 +127,18 @@ public class Condition {
     public boolean equals(Object o) {
         return o instanceof Condition c && Objects.equals(type, c.type) && Objects.equals(status, c.status)
                 && Objects.equals(reason, c.reason) && Objects.equals(message, c.message)
+                && Objects.equals(severity, c.severity)
                 && Objects.equals(observedGeneration, c.observedGeneration)
                 && Objects.equals(lastTransitionTime, c.lastTransitionTime);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(type, status, reason, message, observedGeneration, lastTransitionTime);
+        return Objects.hash(type, status, reason, message, severity, observedGeneration, lastTransitionTime);
     }
 
     @Override
     public String toString() {
-        return type + "=" + status + " (" + reason + ": " + message + ")";
+        return type + "=" + status + (severity == null ? "" : "/" + severity) + " (" + reason + ": " + message + ")";
     }
 }
