@@ -7,6 +7,7 @@ import dev.linuximage.core.format.vhd.FixedVhdOptions;
 import dev.linuximage.core.format.vhd.FixedVhdView;
 import dev.linuximage.core.format.vhd.VhdFooter;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.core.io.Sizes;
 import dev.linuximage.core.io.SparseFileWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,8 +45,9 @@ public class ConvertCommand implements Callable<Integer> {
     @Mixin
     InputMixin in;
 
-    @Option(names = "--max-size", defaultValue = "1023G",
-            description = "refuse disks larger than SIZE once aligned (bytes, or with K/M/G/T suffix; default ${DEFAULT-VALUE})")
+    @Option(names = {"--max-size", "--max-disk-size"}, paramLabel = "SIZE", defaultValue = "1023G",
+            description = "refuse disks larger than SIZE once aligned (bytes, or K/M/G/T, binary: 1023G = 1023Gi;"
+                    + " default ${DEFAULT-VALUE})")
     String maxSize;
 
     @Option(names = "--unique-id", description = "footer unique id (UUID) for a deterministic output")
@@ -60,32 +62,12 @@ public class ConvertCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress on stderr")
     boolean quiet;
 
-    /** Parses {@code 1023G}, {@code 512M}, {@code 4096}, {@code 2TiB} (binary units) into bytes. */
+    /** Parses a size in the one grammar of {@link Sizes}; a bad one is a bad command line. */
     public static long parseSize(String s) {
-        String t = s.trim().toUpperCase(Locale.ROOT).replace("IB", "").replace("B", "");
-        long mul = 1;
-        if (!t.isEmpty()) {
-            char c = t.charAt(t.length() - 1);
-            int shift = switch (c) {
-                case 'K' -> 10;
-                case 'M' -> 20;
-                case 'G' -> 30;
-                case 'T' -> 40;
-                default -> 0;
-            };
-            if (shift > 0) {
-                t = t.substring(0, t.length() - 1);
-                mul = 1L << shift;
-            }
-        }
         try {
-            long v = Long.parseLong(t.trim());
-            if (v < 0) {
-                throw new NumberFormatException();
-            }
-            return Math.multiplyExact(v, mul);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw new CoreException(ExitCodes.USAGE, "bad size '" + s + "' (use bytes or a K/M/G/T suffix)");
+            return Sizes.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new CoreException(ExitCodes.USAGE, "--max-size: " + e.getMessage());
         }
     }
 
@@ -127,44 +109,23 @@ public class ConvertCommand implements Callable<Integer> {
                     err.println("warning: " + space);
                 }
                 long started = System.nanoTime();
-                LongConsumer progress = quiet ? null : new Progress(err, view.size(), started);
+                ProgressLine line = quiet ? null : new ProgressLine(err, ProgressLine.terminal(), 2);
+                long total = view.size();
+                LongConsumer progress = line == null ? null : done -> line.update("converting", done, total);
                 long written = SparseFileWriter.write(view, output, progress);
+                if (line != null) {
+                    line.finish();
+                }
                 double secs = (System.nanoTime() - started) / 1e9;
                 if (!quiet) {
-                    err.printf(Locale.ROOT, "converted %s (%s %s, %d bytes) to %s: fixed VHD of %d bytes, %d bytes"
-                                    + " of data written in %.1f s%n", input, img.format(), img.subformat(),
-                            img.virtualSize(), output, view.diskSize(), written, secs);
+                    err.printf(Locale.ROOT, "converted %s (%s %s, %s) to %s: fixed VHD of %s (%d bytes), %s of data"
+                                    + " written in %.1f s%n", input, img.format(), img.subformat(),
+                            Sizes.human(img.virtualSize()), output, Sizes.human(view.diskSize()), view.diskSize(),
+                            Sizes.human(written), secs);
                     err.flush();
                 }
             }
         }
         return ExitCodes.OK;
-    }
-
-    /** Prints a progress line on stderr at most every 2 s, only when the work takes longer than that. */
-    static final class Progress implements LongConsumer {
-        private final PrintWriter err;
-        private final long total;
-        private final long started;
-        private long last;
-
-        Progress(PrintWriter err, long total, long started) {
-            this.err = err;
-            this.total = total;
-            this.started = started;
-            this.last = started;
-        }
-
-        @Override
-        public void accept(long done) {
-            long now = System.nanoTime();
-            if (now - last >= 2_000_000_000L && done < total) {
-                last = now;
-                double secs = (now - started) / 1e9;
-                err.printf(Locale.ROOT, "converting: %d of %d MiB (%.0f%%), %.0f s%n", done >> 20, total >> 20,
-                        100.0 * done / total, secs);
-                err.flush();
-            }
-        }
     }
 }

@@ -1,16 +1,17 @@
 package dev.linuximage.core.cli;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The core commands: {@code linuximage inspect|convert|check|prepare|upload|guest ...}. No Kubernetes here. */
 @Command(name = "linuximage", mixinStandardHelpOptions = true, version = "linuximage 0.1.0",
-        description = "Turns a Linux VM disk into an Azure-ready fixed VHD. Without a command (or with "
-                + "'operator') the Kubernetes operator starts.")
-// picocli-codegen writes reflection config for the @Command classes it sees in annotations; HelpCommand is added in
-// code (last, so help lists it last), so its reflection is registered here for the native image.
-@RegisterForReflection(targets = CommandLine.HelpCommand.class)
+        description = "Turns a Linux VM disk into an Azure-ready fixed VHD. 'linuximage operator' starts the "
+                + "Kubernetes operator (so does no command at all inside a pod).")
+// picocli-codegen writes reflection config for the @Command classes it sees in annotations; HelpCommand and the
+// completion generator are added in code (last, so help lists them last), so their reflection is registered here.
+@RegisterForReflection(targets = {CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class CoreCli {
 
     /** The subcommands by name, in help order. Only the one a command line names is modelled (see {@link #commandLine}). */
@@ -33,6 +34,13 @@ public final class CoreCli {
     /** Runs one core command and returns its exit code (see {@link ExitCodes}). */
     public static int execute(String... args) {
         CommandLine cli = commandLine(args);
+        if (args.length == 0) {
+            // outside a pod a bare 'linuximage' is a person trying the tool: show what it does, touch nothing
+            cli.usage(System.err);
+            System.err.println();
+            System.err.println("linuximage: no command given (the operator starts with 'linuximage operator')");
+            return ExitCodes.USAGE;
+        }
         cli.setExitCodeExceptionMapper(CoreCli::exitCodeFor);
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             cmd.getErr().println("linuximage " + cmd.getCommandName() + ": " + describe(ex));
@@ -69,6 +77,11 @@ public final class CoreCli {
             COMMANDS.forEach((name, make) -> cli.addSubcommand(name, make.get()));
         }
         cli.addSubcommand(new CommandLine.HelpCommand());
+        // 'linuximage completion' prints a bash/zsh completion script: source <(linuximage completion)
+        CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
+        completion.getCommandSpec().usageMessage().description("Print a bash/zsh completion script: "
+                + "source <(linuximage completion)");
+        cli.addSubcommand("completion", completion);
         return cli;
     }
 

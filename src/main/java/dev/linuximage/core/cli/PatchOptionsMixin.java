@@ -21,7 +21,7 @@ import java.util.List;
 public class PatchOptionsMixin {
 
     @Option(names = "--spec", paramLabel = "linuximage.yaml",
-            description = "A LinuxImage manifest; its spec.guest drives the patches (flags override it).")
+            description = "A LinuxImage manifest; its spec.guest says what the guest must look like (flags override it).")
     Path spec;
 
     @Option(names = "--image-kind", paramLabel = "KIND", description = "Generalized (default) or Specialized.")
@@ -36,27 +36,29 @@ public class PatchOptionsMixin {
     Integer resourceDiskSwapMiB;
 
     @Option(names = "--hyperv-drivers", paramLabel = "true|false", arity = "1",
-            description = "Add missing Hyper-V drivers to the initramfs (default true).")
+            description = "Require the Hyper-V drivers in every initramfs (default true).")
     Boolean hyperVDrivers;
 
-    @Option(names = "--kernel-arg-add", paramLabel = "ARG", description = "Kernel argument to add (repeatable).")
+    @Option(names = "--kernel-arg-add", paramLabel = "ARG",
+            description = "A kernel argument the command line must have (repeatable).")
     List<String> kernelArgAdd;
 
     @Option(names = "--kernel-arg-remove", paramLabel = "ARG",
-            description = "Kernel argument to remove (repeatable; 'key' also removes 'key=...').")
+            description = "A kernel argument the command line must not have (repeatable; 'key' also means 'key=...').")
     List<String> kernelArgRemove;
 
-    @Option(names = "--keep-crashkernel", description = "Keep crashkernel=auto on the kernel command line.")
+    @Option(names = "--keep-crashkernel", description = "Allow crashkernel=auto on the kernel command line.")
     Boolean keepCrashkernel;
 
     @Option(names = "--remove-user", paramLabel = "USER",
-            description = "User to delete when generalizing (repeatable).")
+            description = "A user that must not be in a generalized image (repeatable).")
     List<String> removeUsers;
 
-    @Option(names = "--cloud-init-swap", description = "Write the opt-in cloud-init resource-disk swap drop-in.")
+    @Option(names = "--cloud-init-swap", description = "Require the opt-in cloud-init resource-disk swap drop-in.")
     Boolean cloudInitSwap;
 
-    @Option(names = "--max-disk-size", paramLabel = "SIZE", description = "DISK-MAXSIZE limit (default 1023Gi).")
+    @Option(names = {"--max-size", "--max-disk-size"}, paramLabel = "SIZE",
+            description = "DISK-MAXSIZE limit (bytes, or K/M/G/T, binary: 1023G = 1023Gi; default 1023G).")
     String maxDiskSize;
 
     @Option(names = "--allow-unknown", paramLabel = "ID",
@@ -71,7 +73,7 @@ public class PatchOptionsMixin {
             try {
                 max = PatchSpecReader.parseSize(maxDiskSize);
             } catch (IllegalArgumentException e) {
-                throw new CoreException(ExitCodes.USAGE, "--max-disk-size: " + e.getMessage());
+                throw new CoreException(ExitCodes.USAGE, "--max-size: " + e.getMessage());
             }
         }
         return new PatchSettings(null, imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgAdd,

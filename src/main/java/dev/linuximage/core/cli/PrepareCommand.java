@@ -162,8 +162,8 @@ public class PrepareCommand implements Callable<Integer> {
                     note("warning: " + space);
                 }
                 long total = view.size();
-                return SparseFileWriter.writePending(view, out, done -> results.progress("convert",
-                        (int) (2 + 38 * done / Math.max(1, total)), "converting"));
+                return SparseFileWriter.writePending(view, out, done -> results.progressBytes("convert", 2, 40,
+                        "converting", done, total));
             }
         }
     }
@@ -260,15 +260,9 @@ public class PrepareCommand implements Callable<Integer> {
 
     private UploadResult upload(ByteSource image, String fingerprint) throws IOException {
         results.progress("upload", 60, "uploading to " + PageBlobUploader.class.getSimpleName());
-        long[] last = {-1};
         return PageBlobUploader.upload(image, fingerprint, target.blobUrl(), credentials(), target.options(),
-                p -> {
-                    int pct = 60 + (int) Math.round(39 * p.fraction());
-                    if (pct != last[0]) {
-                        last[0] = pct;
-                        results.progress("upload", pct, p.phase().name().toLowerCase(java.util.Locale.ROOT));
-                    }
-                });
+                p -> results.progressBytes("upload", 60, 99, p.phase().name().toLowerCase(java.util.Locale.ROOT),
+                        p.bytesSent(), p.bytesToSend()));
     }
 
     private dev.linuximage.core.upload.BlobCredentials credentials() {

@@ -8,6 +8,7 @@ import dev.linuximage.core.fs.ext4.Ext4NoSpaceException;
 import dev.linuximage.core.fs.guest.DiskFiles;
 import dev.linuximage.core.guest.PatchSpecException;
 import dev.linuximage.core.initramfs.InitramfsException;
+import dev.linuximage.core.io.OutputFiles;
 import dev.linuximage.core.io.OutputSpaceException;
 import dev.linuximage.core.partition.PartitionTableException;
 import dev.linuximage.core.report.ComplianceReport;
@@ -28,9 +29,7 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * How {@code check} and {@code prepare} report: the full JSON report to a file ({@code --report}), a table on the
@@ -42,10 +41,12 @@ import java.nio.file.StandardCopyOption;
  */
 public class ResultOutputMixin {
 
-    @Option(names = "--report", paramLabel = "report.json", description = "write the full JSON report here")
+    @Option(names = "--report", paramLabel = "report.json",
+            description = "write the full JSON report here ('-' for standard output; the table then goes to stderr)")
     Path report;
 
-    @Option(names = "--termination-log", paramLabel = "FILE",
+    // set by the operator's Job only: hidden from help
+    @Option(names = "--termination-log", paramLabel = "FILE", hidden = true,
             description = "write the compact result (JSON, at most 4096 bytes) here, e.g. /dev/termination-log; "
                     + "also switches progress to machine-readable lines on stdout")
     Path terminationLog;
@@ -88,22 +89,79 @@ public class ResultOutputMixin {
 
     /** Writes a rendered report: JSON to {@code --report} (atomically), the table to the terminal unless quiet. */
     public void report(String json, String table) throws IOException {
-        if (report != null) {
-            Path tmp = report.resolveSibling("." + report.getFileName() + ".tmp");
-            Files.writeString(tmp, json, StandardCharsets.UTF_8);
-            Files.move(tmp, report, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        boolean toStdout = report != null && report.toString().equals("-");
+        if (toStdout) {
+            System.out.println(json);
+            System.out.flush();
+        } else if (report != null) {
+            OutputFiles.write(report, json.getBytes(StandardCharsets.UTF_8));
         }
         if (!quiet) {
-            System.out.println(table);
+            // with --report - stdout carries the JSON alone, so that it can be piped into jq
+            (toStdout ? System.err : System.out).println(table);
         }
     }
 
-    /** Reports a stage: a machine-readable line in a Job, a short human line on stderr otherwise. */
-    public void progress(String stage, int percent, String message) {
+    /** Seconds between two progress lines of a byte-counting step in a Job or a log. */
+    static final double PLAIN_INTERVAL_SECONDS = 2;
+
+    private String lastProgress;
+    private ProgressLine bytesLine;
+    private String bytesStage;
+    private final java.io.PrintWriter stderr = new java.io.PrintWriter(System.err, true);
+
+    /**
+     * Reports a milestone: a machine-readable line in a Job, a short human line on stderr otherwise. The same line
+     * twice in a row is printed once.
+     */
+    public synchronized void progress(String stage, int percent, String message) {
+        endBytes();
+        String line = stage + '\0' + percent + '\0' + message;
+        if (line.equals(lastProgress)) {
+            return;
+        }
+        lastProgress = line;
         if (terminationLog != null) {
             ProgressEvent.emit(System.out, stage, percent, message);
         } else if (!quiet) {
             System.err.printf("[%3d%%] %-8s %s%n", percent, stage, message);
+        }
+    }
+
+    /**
+     * Reports a byte-counting step that calls back often (every few MiB): on a terminal one redrawn line with the
+     * bytes, rate and time left; in a log or a Job at most one line every {@link #PLAIN_INTERVAL_SECONDS}.
+     *
+     * @param from percent of the whole command when the step starts
+     * @param to   percent when it ends
+     */
+    public synchronized void progressBytes(String stage, int from, int to, String label, long done, long total) {
+        if (quiet && terminationLog == null) {
+            return;
+        }
+        if (!stage.equals(bytesStage)) {
+            endBytes();
+            bytesStage = stage;
+            if (terminationLog != null) {
+                bytesLine = new ProgressLine(new java.io.PrintWriter(java.io.Writer.nullWriter()), false,
+                        PLAIN_INTERVAL_SECONDS);
+            } else {
+                bytesLine = new ProgressLine(stderr, ProgressLine.terminal(), PLAIN_INTERVAL_SECONDS);
+            }
+        }
+        boolean printed = bytesLine.update(label, done, total);
+        if (printed && terminationLog != null) {
+            int percent = from + (int) ((to - from) * (double) done / Math.max(1, total));
+            lastProgress = null;
+            ProgressEvent.emit(System.out, stage, percent, bytesLine.lastText());
+        }
+    }
+
+    private void endBytes() {
+        if (bytesLine != null) {
+            bytesLine.finish();
+            bytesLine = null;
+            bytesStage = null;
         }
     }
 

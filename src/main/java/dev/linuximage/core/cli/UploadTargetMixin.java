@@ -1,6 +1,8 @@
 package dev.linuximage.core.cli;
 
 import dev.linuximage.core.report.ResultReasons;
+import dev.linuximage.core.upload.UploadException;
+import dev.linuximage.core.upload.PageBlobClients;
 import dev.linuximage.core.upload.BlobCredentialFiles;
 import dev.linuximage.core.upload.BlobHostAllowList;
 import dev.linuximage.core.upload.BlobHostNotAllowedException;
@@ -40,11 +42,12 @@ public class UploadTargetMixin {
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "8", description = "requests in flight (default 8)")
     int parallel;
 
-    @Option(names = "--fence-generation", paramLabel = "G", defaultValue = "0",
+    // --fence-generation and --fence-owner are set by the operator's Job: hidden from help, usable by hand
+    @Option(names = "--fence-generation", paramLabel = "G", defaultValue = "0", hidden = true,
             description = "generation stored as the blob's sequence number; older generations are refused (default 0)")
     long generation;
 
-    @Option(names = "--fence-owner", paramLabel = "ID",
+    @Option(names = "--fence-owner", paramLabel = "ID", hidden = true,
             description = "identity stored in the blob's metadata (the operator passes the LinuxImage's uid); a blob "
                     + "of another owner, or of none, is refused unless --take-over")
     String owner;
@@ -94,6 +97,11 @@ public class UploadTargetMixin {
             throw new CoreException(ExitCodes.USAGE, "credentials given without --blob-url");
         }
         if (blobUrl != null) {
+            try {
+                PageBlobClients.checkBlobUrl(blobUrl); // a SAS in the URL is a secret on the command line
+            } catch (UploadException e) {
+                throw new CoreException(ExitCodes.USAGE, "--blob-url: " + e.getMessage());
+            }
             // before any work: a refused host must not cost an hour of conversion first
             try {
                 allowList().check(blobUrl);

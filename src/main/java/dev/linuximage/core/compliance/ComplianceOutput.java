@@ -1,6 +1,7 @@
 package dev.linuximage.core.compliance;
 
 import dev.linuximage.core.cli.ExitCodes;
+import dev.linuximage.core.io.OutputFiles;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.ReportJson;
 import dev.linuximage.core.report.ReportTable;
@@ -8,9 +9,7 @@ import dev.linuximage.core.report.ReportTable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** What {@code check} and {@code prepare} do with a report: the JSON file, the table, the exit code. */
 public final class ComplianceOutput {
@@ -27,10 +26,7 @@ public final class ComplianceOutput {
 
     /** Writes the JSON report (via a temporary file and a rename, so a reader never sees half a report). */
     public static void writeJson(ComplianceReport r, Path file) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-        Files.writeString(tmp, ReportJson.toJson(r), StandardCharsets.UTF_8);
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        OutputFiles.write(file, ReportJson.toJson(r).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Prints the table, writes the JSON when asked, and returns the exit code. */

@@ -1,5 +1,7 @@
 package dev.linuximage.core.guest;
 
+import dev.linuximage.core.io.Sizes;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -37,7 +38,6 @@ public final class PatchSpecReader {
     public static final int MAX_BYTES = 1 << 20;
     private static final Pattern KERNEL_ARG = PatchOptions.KERNEL_ARG;
     private static final Pattern USER = PatchOptions.USER_NAME;
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([KMGT]i?)?B?", Pattern.CASE_INSENSITIVE);
 
     private PatchSpecReader() {
     }
@@ -163,30 +163,9 @@ public final class PatchSpecReader {
         throw new PatchSpecException(field, "expected a positive size, was " + describe(n));
     }
 
-    /** Parses {@code 1023Gi}, {@code 512M}, {@code 1099511627776} into bytes (suffixes are binary). */
+    /** Parses a size in the one grammar of {@link Sizes} ({@code 1023Gi}, {@code 1023G}, {@code 512M}, bytes). */
     public static long parseSize(String s) {
-        Matcher m = SIZE.matcher(s.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a size: '" + s + "'");
-        }
-        int shift = 0;
-        if (m.group(2) != null) {
-            shift = switch (Character.toUpperCase(m.group(2).charAt(0))) {
-                case 'K' -> 10;
-                case 'M' -> 20;
-                case 'G' -> 30;
-                default -> 40;
-            };
-        }
-        try {
-            long v = Long.parseLong(m.group(1));
-            if (v <= 0 || v > (Long.MAX_VALUE >> shift)) {
-                throw new IllegalArgumentException("size out of range: '" + s + "'");
-            }
-            return v << shift;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("size out of range: '" + s + "'");
-        }
+        return Sizes.parse(s);
     }
 
     private static <E extends Enum<E>> E enumValue(JsonNode parent, String name, String field, Class<E> type) {

@@ -10,14 +10,14 @@ class CoreCliTest {
     @Test
     void aNamedCommandIsTheOnlyOneModelled() {
         assertThat(CoreCli.commandLine("prepare", "x.qcow2").getSubcommands().keySet())
-                .containsExactly("prepare", "help");
+                .containsExactly("prepare", "help", "completion");
     }
 
     @Test
     void helpAndUnknownCommandsSeeEveryCommand() {
         for (String[] args : new String[][] {{}, {"--help"}, {"prepre"}, {"help", "convert"}}) {
             assertThat(CoreCli.commandLine(args).getSubcommands().keySet()).as(String.join(" ", args))
-                    .containsExactly("inspect", "convert", "check", "prepare", "upload", "guest", "help");
+                    .containsExactly("inspect", "convert", "check", "prepare", "upload", "guest", "help", "completion");
         }
     }
 
