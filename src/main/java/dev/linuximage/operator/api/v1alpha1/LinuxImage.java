@@ -21,8 +21,17 @@ import io.fabric8.kubernetes.model.annotation.Version;
         jsonPath = ".status.progress.percent")
 @AdditionalPrinterColumn(name = "Compliant", type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Compliant\")].status")
+@AdditionalPrinterColumn(name = "Reason", type = AdditionalPrinterColumn.Type.STRING,
+        jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason")
 @AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE,
         jsonPath = ".metadata.creationTimestamp")
+// -o wide (priority 1): what a user looks for next without reading the whole status
+@AdditionalPrinterColumn(name = "Message", type = AdditionalPrinterColumn.Type.STRING, priority = 1,
+        jsonPath = ".status.conditions[?(@.type==\"Ready\")].message")
+@AdditionalPrinterColumn(name = "Generations", type = AdditionalPrinterColumn.Type.STRING, priority = 1,
+        jsonPath = ".status.generations")
+@AdditionalPrinterColumn(name = "Blob", type = AdditionalPrinterColumn.Type.STRING, priority = 1,
+        jsonPath = ".status.upload.blobUrl")
 public class LinuxImage extends CustomResource<LinuxImageSpec, LinuxImageStatus> implements Namespaced {
 
     public static final String GROUP = "linuximage.dev";
