@@ -262,11 +262,22 @@ public class PrepareCommand implements Callable<Integer> {
         results.progress("upload", 60, "uploading to " + PageBlobUploader.class.getSimpleName());
         long[] last = {-1};
         return PageBlobUploader.upload(image, fingerprint, target.blobUrl(), credentials(), target.options(),
-                p -> {
-                    int pct = 60 + (int) Math.round(39 * p.fraction());
-                    if (pct != last[0]) {
-                        last[0] = pct;
-                        results.progress("upload", pct, p.phase().name().toLowerCase(java.util.Locale.ROOT));
+                new dev.linuximage.core.upload.UploadListener() {
+                    @Override
+                    public void onProgress(dev.linuximage.core.upload.UploadProgress p) {
+                        int pct = 60 + (int) Math.round(39 * p.fraction());
+                        synchronized (last) {
+                            if (pct != last[0]) {
+                                last[0] = pct;
+                                results.progress("upload", pct, p.phase().name().toLowerCase(java.util.Locale.ROOT));
+                            }
+                        }
+                    }
+
+                    /** Blob created, resumed, recreated: what a re-run of a killed Job did is visible in the log. */
+                    @Override
+                    public void onEvent(String message) {
+                        note("upload: " + message);
                     }
                 });
     }
