@@ -21,6 +21,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * probability: reset the connection half-way through the request body (TCP RST), answer 503 ServerBusy (after
  * reading the body), or delay the request. Counts Put Page (update) body bytes received from the client, whether
  * or not the request then failed: that is what the uploader "sent".
+ *
+ * <p>Targeted faults ({@link #inject}): a {@link Rule} matches requests by a predicate on the method, the request
+ * target and the headers, and applies to the next {@code times} matching requests one fault: an HTTP status with an
+ * Azure error body (optionally with {@code Retry-After}), a reset half-way through the request body, or a connection
+ * drop half-way through the response body (the headers went out, then TCP RST). Every request is logged
+ * ({@link #seen}) with its arrival time, range header and the fault applied, so a test can count the retries on the
+ * wire itself.
  */
 public final class FaultProxy implements AutoCloseable {
     private final int upstreamPort;
@@ -46,6 +53,116 @@ public final class FaultProxy implements AutoCloseable {
     /** When set, the first body byte of every ranged blob read (GET without comp=) longer than one page is flipped. */
     public volatile boolean corruptRangedReads;
     public final AtomicLong corruptedReads = new AtomicLong();
+
+    /** What a {@link Rule} does to a request it matches. */
+    public enum Kind { STATUS, RESET_REQUEST, DROP_RESPONSE_BODY }
+
+    /** One request as the proxy saw it: method, target (path and query), the lower-cased headers. */
+    public record Request(String method, String target, java.util.Map<String, String> headers) {
+        public String header(String lowerName) {
+            return headers.get(lowerName);
+        }
+
+        /** The byte range asked for: {@code x-ms-range} or {@code Range}, or null. */
+        public String range() {
+            String r = headers.get("x-ms-range");
+            return r != null ? r : headers.get("range");
+        }
+
+        /** A Put Page (update) request. */
+        public boolean isPutPage() {
+            return method.equals("PUT") && target.contains("comp=page")
+                    && "update".equalsIgnoreCase(String.valueOf(headers.get("x-ms-page-write")));
+        }
+
+        /** A ranged Get Blob (what read-back verification sends). */
+        public boolean isRangedRead() {
+            return method.equals("GET") && !target.contains("comp=") && range() != null;
+        }
+    }
+
+    /** A request seen: arrival time (System.nanoTime), the request, and the fault applied ("" for none). */
+    public record Seen(long nanos, Request request, String fault) {
+    }
+
+    /**
+     * A fault for the next {@code times} requests matching {@code match} ({@code times < 0}: every one).
+     * {@code applied} counts the requests it was applied to.
+     */
+    public static final class Rule {
+        final java.util.function.Predicate<Request> match;
+        final Kind kind;
+        final int status;
+        final String errorCode;
+        final String retryAfter;
+        final java.util.concurrent.atomic.AtomicInteger left;
+        public final java.util.concurrent.atomic.AtomicInteger applied = new java.util.concurrent.atomic.AtomicInteger();
+
+        Rule(java.util.function.Predicate<Request> match, Kind kind, int status, String errorCode, String retryAfter,
+             int times) {
+            this.match = match;
+            this.kind = kind;
+            this.status = status;
+            this.errorCode = errorCode;
+            this.retryAfter = retryAfter;
+            this.left = new java.util.concurrent.atomic.AtomicInteger(times);
+        }
+
+        boolean take(Request r) {
+            if (!match.test(r)) {
+                return false;
+            }
+            while (true) {
+                int n = left.get();
+                if (n == 0) {
+                    return false;
+                }
+                if (n < 0 || left.compareAndSet(n, n - 1)) {
+                    applied.incrementAndGet();
+                    return true;
+                }
+            }
+        }
+
+        String describe() {
+            return kind == Kind.STATUS ? Integer.toString(status) : kind.name();
+        }
+    }
+
+    private final java.util.concurrent.CopyOnWriteArrayList<Rule> rules = new java.util.concurrent.CopyOnWriteArrayList<>();
+    public final java.util.concurrent.ConcurrentLinkedQueue<Seen> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** Answers the next {@code times} matching requests with {@code status} (error code, optional Retry-After). */
+    public Rule injectStatus(java.util.function.Predicate<Request> match, int status, String errorCode,
+                             String retryAfter, int times) {
+        Rule r = new Rule(match, Kind.STATUS, status, errorCode, retryAfter, times);
+        rules.add(r);
+        return r;
+    }
+
+    /** Resets ({@link Kind#RESET_REQUEST}) or drops mid-response ({@link Kind#DROP_RESPONSE_BODY}) the next ones. */
+    public Rule inject(java.util.function.Predicate<Request> match, Kind kind, int times) {
+        Rule r = new Rule(match, kind, 0, null, null, times);
+        rules.add(r);
+        return r;
+    }
+
+    /** Requests matching this are held {@link #throttleMillis} before being forwarded (a slow link); null: none. */
+    public volatile java.util.function.Predicate<Request> throttle;
+    public volatile int throttleMillis;
+
+    public void clearRules() {
+        rules.clear();
+    }
+
+    private Rule ruleFor(Request r) {
+        for (Rule rule : rules) {
+            if (rule.take(r)) {
+                return rule;
+            }
+        }
+        return null;
+    }
 
     public FaultProxy(int upstreamPort) throws IOException {
         this.upstreamPort = upstreamPort;
@@ -96,9 +213,14 @@ public final class FaultProxy implements AutoCloseable {
             long rangeLength = -1;
             boolean pageUpdate = false;
             StringBuilder rewritten = new StringBuilder(requestLine).append("\r\n");
+            java.util.Map<String, String> headers = new java.util.HashMap<>();
             for (int i = 1; i < lines.length; i++) {
                 String l = lines[i];
                 String lower = l.toLowerCase(Locale.ROOT);
+                int colon = l.indexOf(':');
+                if (colon > 0) {
+                    headers.put(lower.substring(0, colon).trim(), l.substring(colon + 1).trim());
+                }
                 if (lower.startsWith("content-length:")) {
                     contentLength = Long.parseLong(l.substring(15).trim());
                 } else if (lower.startsWith("transfer-encoding:")) {
@@ -121,7 +243,45 @@ public final class FaultProxy implements AutoCloseable {
                 pagePuts.incrementAndGet();
                 maxPageBody.accumulateAndGet(contentLength, Math::max);
             }
-            double d = draw();
+            String[] rl = requestLine.split(" ");
+            Request request = new Request(rl[0], rl.length > 1 ? rl[1] : "", java.util.Map.copyOf(headers));
+            Rule rule = ruleFor(request);
+            seen.add(new Seen(System.nanoTime(), request, rule == null ? "" : rule.describe()));
+            if (rule != null && rule.kind == Kind.RESET_REQUEST) {
+                resets.incrementAndGet();
+                long got = skip(in, contentLength / 2);
+                if (isPage) {
+                    pageBytes.addAndGet(got);
+                }
+                client.setSoLinger(true, 0); // RST on close
+                return;
+            }
+            if (rule != null && rule.kind == Kind.STATUS) {
+                long got = skip(in, contentLength);
+                if (isPage) {
+                    pageBytes.addAndGet(got);
+                }
+                byte[] body = ("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + rule.errorCode
+                        + "</Code><Message>Injected by the test proxy.</Message></Error>")
+                        .getBytes(StandardCharsets.UTF_8);
+                boolean isHead = request.method().equals("HEAD");
+                OutputStream out = client.getOutputStream();
+                out.write(("HTTP/1.1 " + rule.status + " Injected\r\nContent-Type: application/xml\r\n"
+                        + "x-ms-error-code: " + rule.errorCode + "\r\n"
+                        + (rule.retryAfter == null ? "" : "Retry-After: " + rule.retryAfter + "\r\n")
+                        + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                if (!isHead) {
+                    out.write(body);
+                }
+                out.flush();
+                return;
+            }
+            java.util.function.Predicate<Request> slow = throttle;
+            if (slow != null && slow.test(request)) {
+                Thread.sleep(throttleMillis);
+            }
+            double d = rule != null ? 1.0 : draw();
             if (d < resetFraction) {
                 resets.incrementAndGet();
                 long half = contentLength / 2;
@@ -184,6 +344,23 @@ public final class FaultProxy implements AutoCloseable {
                 rh.append("Connection: close\r\n\r\n");
                 OutputStream co = client.getOutputStream();
                 co.write(rh.toString().getBytes(StandardCharsets.ISO_8859_1));
+                if (rule != null && rule.kind == Kind.DROP_RESPONSE_BODY) {
+                    long len = responseLength(rhead);
+                    long half = len > 0 ? len / 2 : 0;
+                    byte[] b = new byte[65536];
+                    long sent = 0;
+                    while (sent < half) {
+                        int n = ui.read(b, 0, (int) Math.min(b.length, half - sent));
+                        if (n < 0) {
+                            break;
+                        }
+                        co.write(b, 0, n);
+                        sent += n;
+                    }
+                    co.flush();
+                    client.setSoLinger(true, 0); // RST: the body stops half-way
+                    return;
+                }
                 boolean blobRead = requestLine.startsWith("GET ") && !requestLine.contains("comp=");
                 if (corruptRangedReads && blobRead && rangeLength > 512 && rhead.startsWith("HTTP/1.1 20")) {
                     int first = ui.read();
@@ -198,6 +375,15 @@ public final class FaultProxy implements AutoCloseable {
         } catch (IOException | InterruptedException | RuntimeException e) {
             // the client sees a broken connection: that is a fault too
         }
+    }
+
+    private static long responseLength(String head) {
+        for (String l : head.split("\r\n")) {
+            if (l.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                return Long.parseLong(l.substring(15).trim());
+            }
+        }
+        return -1;
     }
 
     /** The length of a {@code bytes=a-b} range header line (lower-cased), or -1. */

@@ -122,23 +122,41 @@ public class GuestCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List a guest directory.")
+    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List a guest directory (in on-disk order, "
+            + "streamed: memory stays small whatever the number of entries).")
     static class Ls extends Base {
+        @Option(names = {"-1", "--names"}, description = "names only (no inode read per entry)")
+        boolean namesOnly;
+
         @Override
         int run(GuestDisk guest, PrintStream out) throws IOException {
             Optional<GuestFiles.FileInfo> st = guest.stat(guestPath);
             if (st.isEmpty()) {
                 throw new NoSuchFileException(guestPath);
             }
+            // buffered, and every write error (closed pipe, full device) ends the listing with exit 1
+            java.io.Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(new CheckedStdout(out),
+                    java.nio.charset.StandardCharsets.UTF_8), 1 << 16);
             if (st.get().type() != GuestFiles.Type.DIRECTORY) {
-                out.println(line(guest.lstat(guestPath).orElseThrow(), guestPath, guest));
+                w.write(namesOnly ? guestPath : line(guest.lstat(guestPath).orElseThrow(), guestPath, guest));
+                w.write('\n');
+                w.flush();
                 return ExitCodes.OK;
             }
-            for (GuestFiles.DirEntry e : guest.list(guestPath)) {
-                String p = guestPath.endsWith("/") ? guestPath + e.name() : guestPath + "/" + e.name();
-                Optional<GuestFiles.FileInfo> i = guest.lstat(p);
-                out.println(i.isPresent() ? line(i.get(), e.name(), guest) : "? " + e.name());
-            }
+            String dir = guestPath.endsWith("/") ? guestPath : guestPath + "/";
+            guest.list(guestPath, !namesOnly, (e, info) -> {
+                if (namesOnly) {
+                    w.write(e.name());
+                } else if (info == null) {
+                    w.write("? " + e.name());
+                } else {
+                    w.write(line(new GuestFiles.FileInfo(dir + e.name(), info.type(), info.size(), info.mode(),
+                            info.uid(), info.gid(), info.mtime()), e.name(), guest));
+                }
+                w.write('\n');
+                return true;
+            });
+            w.flush();
             return ExitCodes.OK;
         }
 

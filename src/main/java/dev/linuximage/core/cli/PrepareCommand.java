@@ -261,8 +261,19 @@ public class PrepareCommand implements Callable<Integer> {
     private UploadResult upload(ByteSource image, String fingerprint) throws IOException {
         results.progress("upload", 60, "uploading to " + PageBlobUploader.class.getSimpleName());
         return PageBlobUploader.upload(image, fingerprint, target.blobUrl(), credentials(), target.options(),
-                p -> results.progressBytes("upload", 60, 99, p.phase().name().toLowerCase(java.util.Locale.ROOT),
-                        p.bytesSent(), p.bytesToSend()));
+                new dev.linuximage.core.upload.UploadListener() {
+                    @Override
+                    public void onProgress(dev.linuximage.core.upload.UploadProgress p) {
+                        results.progressBytes("upload", 60, 99, p.phase().name().toLowerCase(java.util.Locale.ROOT),
+                                p.bytesSent(), p.bytesToSend());
+                    }
+
+                    /** Blob created, resumed, recreated: what a re-run of a killed Job did is visible in the log. */
+                    @Override
+                    public void onEvent(String message) {
+                        note("upload: " + message);
+                    }
+                });
     }
 
     private dev.linuximage.core.upload.BlobCredentials credentials() {
@@ -313,9 +324,7 @@ public class PrepareCommand implements Callable<Integer> {
     }
 
     private void note(String s) {
-        if (!results.quiet()) {
-            System.err.println(s);
-        }
+        results.note(s);
     }
 
     /** {@code builds/web.qcow2} → {@code builds/web.vhd}; a {@code .vhd} input gets {@code web-azure.vhd}. */

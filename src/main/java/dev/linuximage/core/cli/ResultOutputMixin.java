@@ -157,6 +157,16 @@ public class ResultOutputMixin {
         }
     }
 
+    /** A line for people on stderr (unless quiet), after any redrawn progress line. */
+    public synchronized void note(String line) {
+        if (!quiet) {
+            if (bytesLine != null) {
+                bytesLine.finish(); // ends a redrawn line; the step's rate keeps counting from its start
+            }
+            System.err.println(line);
+        }
+    }
+
     private void endBytes() {
         if (bytesLine != null) {
             bytesLine.finish();

@@ -47,6 +47,33 @@ public interface FileSystem extends Closeable {
     /** Directory entries without {@code .} and {@code ..}. */
     List<Entry> list(Node dir) throws IOException;
 
+    /**
+     * Visits the entries of {@code dir} (without {@code .} and {@code ..}) in on-disk order, one at a time, until the
+     * visitor returns false. Implementations stream: memory stays bounded by one directory block whatever the number
+     * of entries (the default, for file systems whose directories are small by format, collects {@link #list}).
+     */
+    default void forEachEntry(Node dir, EntryVisitor visitor) throws IOException {
+        for (Entry e : list(dir)) {
+            if (!visitor.visit(e)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * The node an entry of {@code dir} (as given by {@link #forEachEntry} or {@link #list}) names, not followed: by
+     * its id where the file system can read a node directly (one inode read), else by name ({@link #lookup}).
+     */
+    default Optional<Node> node(Node dir, Entry entry) throws IOException {
+        return lookup(dir, entry.name());
+    }
+
+    /** Receives directory entries; returns false to stop. */
+    @FunctionalInterface
+    interface EntryVisitor {
+        boolean visit(Entry entry) throws IOException;
+    }
+
     /** Reads file bytes at {@code offset} (bytes) into {@code dst}; returns bytes read, -1 at end of file. */
     int read(Node file, long offset, ByteBuffer dst) throws IOException;
 

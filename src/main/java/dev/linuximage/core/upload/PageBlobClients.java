@@ -19,9 +19,11 @@ import java.time.Duration;
  * <p>Transport: the JDK {@link java.net.http.HttpClient} (azure-core-http-jdk-httpclient), HTTP/1.1, instead of the
  * SDK's default Netty transport, which clashes with Quarkus' Netty and is not native-image friendly here.
  *
- * <p>Retries: the SDK's own retry policy is set to a single try (its exponential policy has no jitter); every
- * request goes through {@link Retrier}, which retries with exponential backoff and full jitter and counts retries.
- * The SDK's per-try timeout still applies.
+ * <p>Retries: the SDK's own retry policy is set to a single try (its exponential policy has no jitter), and its
+ * download retries (resuming a dropped response body) are off; every request goes through {@link Retrier}, which
+ * retries with exponential backoff and equal jitter, honours a bounded {@code Retry-After} and counts retries. The
+ * SDK's per-try timeout still applies. One retry layer stays below ours: the JDK HTTP client re-sends an idempotent
+ * request (GET, HEAD) once by itself when its connection closes before any byte of the response arrived.
  */
 public final class PageBlobClients {
     static {

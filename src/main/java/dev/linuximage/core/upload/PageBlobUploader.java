@@ -126,6 +126,8 @@ public final class PageBlobUploader {
     static final long MAX_EPOCH = (1L << 31) - 1;
 
     private static final int PAGE = 512;
+    private static final com.azure.storage.blob.models.DownloadRetryOptions NO_DOWNLOAD_RETRIES =
+            new com.azure.storage.blob.models.DownloadRetryOptions().setMaxRetryRequests(0);
 
     private final PageBlobClient blob;
     private final String blobUrl;
@@ -483,7 +485,9 @@ public final class PageBlobUploader {
     private byte[] download(long offset, int len, String etag) throws UploadException {
         return retrier.call("read back " + offset + "+" + len, () -> {
             ArrayOut out = new ArrayOut(len);
-            blob.downloadStreamWithResponse(out, new BlobRange(offset, (long) len), null,
+            // no download retries inside the SDK (its default resumes a dropped body up to 5 times, unseen by the
+            // Retrier's count and backoff): a dropped body fails this attempt and the Retrier reads the range again
+            blob.downloadStreamWithResponse(out, new BlobRange(offset, (long) len), NO_DOWNLOAD_RETRIES,
                     new BlobRequestConditions().setIfMatch(etag), false, timeout, Context.NONE);
             if (out.pos != len) {
                 throw new java.io.EOFException("read back " + out.pos + " of " + len + " bytes");

@@ -18,6 +18,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Retried: HTTP 408, 429, 500, 502, 503 (ServerBusy), 504, and transport failures (connection reset or refused,
  * timeouts: any {@link IOException} or {@link TimeoutException} in the cause chain). Everything else fails at once.
  * A 412 with {@code SequenceNumberConditionNotMet} means a newer writer fenced us: {@link StaleWriterException}.
+ * Not retried, so failing at the first answer with a typed {@link UploadException} carrying the status: 400, 401,
+ * 403, 404, 409, 412 and every other status (a retry of a malformed, unauthorised or conflicting request gets the same
+ * answer). The Azure SDK's own retry policy is set to a single try ({@link PageBlobClients}), so each attempt here is
+ * exactly one HTTP request on the wire.
+ *
+ * <p>Server-requested delays: when a retried answer carries {@code x-ms-retry-after-ms}, {@code retry-after-ms} or
+ * {@code Retry-After} (delta-seconds or an HTTP-date, RFC 9110 §10.2.3; Azure sends it with 503 ServerBusy and 429),
+ * the next attempt waits at least that long, but never longer than {@link UploadOptions#maxBackoff()}: a server
+ * asking for an hour must not park a Job for an hour (the bound keeps the total retry time predictable).
  *
  * <p>Why retrying is safe: every request we send is idempotent. A Put Page writes a fixed byte range with fixed
  * content (the body is a byte array, replayed as is), so a retry of a put that did land rewrites the same bytes;
@@ -39,6 +48,7 @@ final class Retrier {
         int attempt = 0;
         while (true) {
             attempt++;
+            long asked = -1;
             if (Thread.currentThread().isInterrupted()) {
                 throw new UploadException(what + ": interrupted");
             }
@@ -52,11 +62,13 @@ final class Retrier {
                 if (!retryableStatus(e.getStatusCode()) || attempt >= options.maxAttempts()) {
                     throw fail(what, attempt, e);
                 }
+                asked = retryAfterMillis(e.getResponse());
             } catch (HttpResponseException e) {
                 int status = e.getResponse() == null ? 0 : e.getResponse().getStatusCode();
                 if (!retryableStatus(status) || attempt >= options.maxAttempts()) {
                     throw fail(what, attempt, e);
                 }
+                asked = retryAfterMillis(e.getResponse());
             } catch (UploadException e) {
                 throw e;
             } catch (Exception e) {
@@ -69,7 +81,62 @@ final class Retrier {
                 }
             }
             retries.incrementAndGet();
-            sleep(backoffMillis(attempt));
+            sleep(delayMillis(attempt, asked));
+        }
+    }
+
+    /** The backoff before the next attempt, at least {@code askedMillis} (if not -1) but at most the max backoff. */
+    long delayMillis(int attempt, long askedMillis) {
+        long backoff = backoffMillis(attempt);
+        if (askedMillis < 0) {
+            return backoff;
+        }
+        long cap = Math.max(1, options.maxBackoff().toMillis());
+        return Math.max(backoff, Math.min(askedMillis, cap));
+    }
+
+    /**
+     * The delay (milliseconds) a response asks for: {@code x-ms-retry-after-ms} or {@code retry-after-ms}
+     * (milliseconds), else {@code Retry-After} (delta-seconds or an IMF-fixdate, RFC 9110 §10.2.3); -1 when none or
+     * unparseable (then the own backoff applies). Never negative otherwise: a date in the past means 0.
+     */
+    static long retryAfterMillis(com.azure.core.http.HttpResponse response) {
+        if (response == null || response.getHeaders() == null) {
+            return -1;
+        }
+        for (String ms : new String[] {"x-ms-retry-after-ms", "retry-after-ms"}) {
+            String v = response.getHeaders().getValue(com.azure.core.http.HttpHeaderName.fromString(ms));
+            if (v != null) {
+                try {
+                    return Math.max(0, Long.parseLong(v.trim()));
+                } catch (NumberFormatException ignored) {
+                    // fall through to Retry-After
+                }
+            }
+        }
+        return parseRetryAfter(response.getHeaders().getValue(com.azure.core.http.HttpHeaderName.RETRY_AFTER),
+                java.time.Instant.now());
+    }
+
+    /** {@code Retry-After} as milliseconds from {@code now}: delta-seconds or an HTTP-date; -1 if absent/invalid. */
+    static long parseRetryAfter(String v, java.time.Instant now) {
+        if (v == null || v.isBlank()) {
+            return -1;
+        }
+        String t = v.trim();
+        if (t.chars().allMatch(Character::isDigit)) {
+            try {
+                return Math.multiplyExact(Long.parseLong(t), 1000L);
+            } catch (ArithmeticException | NumberFormatException e) {
+                return Long.MAX_VALUE; // absurdly large: the cap applies
+            }
+        }
+        try {
+            java.time.Instant at = java.time.ZonedDateTime.parse(t,
+                    java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            return Math.max(0, java.time.Duration.between(now, at).toMillis());
+        } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
+            return -1;
         }
     }
 

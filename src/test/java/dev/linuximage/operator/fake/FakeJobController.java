@@ -45,14 +45,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * server, which has none of them. For every new Job it creates a pod, "runs" it with a {@link PodExecutor} (given the
  * container args, the mounts mapped to local directories and claim name to directory), writes the termination message
  * into the pod's container status (falling back to the log tail on error, as {@code FallbackToLogsOnError} does), and
- * sets the Job's Complete/Failed condition. As garbage collector it deletes Jobs whose controller owner is gone and
- * pods whose Job is gone. Simplifications: one pod per Job (no retries), no scheduling (a pod can be held in a given
- * waiting status: {@link #holdPods}), no TTL controller.
+ * sets the Job's Complete/Failed condition. When a pod fails, it decides as the real Job controller does from the
+ * Job object the operator created — its {@code spec.podFailurePolicy} rules and {@code spec.backoffLimit}
+ * ({@link PodFailurePolicies}): {@code FailJob} fails the Job after that pod (reason {@code PodFailurePolicy}),
+ * {@code Ignore} creates a replacement pod without counting the failure, {@code Count} (or no matching rule) counts it
+ * and creates another pod — a new run of the executor — until more pods failed than {@code backoffLimit}, then fails
+ * the Job with reason {@code BackoffLimitExceeded}. As garbage collector it deletes Jobs whose controller owner is
+ * gone and pods whose Job is gone. Simplifications: the retry backoff is {@link #RETRY_DELAY_MILLIS} instead of the
+ * controller's 10 s doubling, no scheduling (a pod can be held in a given waiting status: {@link #holdPods}), no TTL
+ * controller, non-indexed Jobs with one completion only.
  */
 public final class FakeJobController implements AutoCloseable {
 
-    /** Exit codes the Jobs' podFailurePolicy marks FailJob (the Job fails with reason PodFailurePolicy). */
-    private static final Set<Integer> FAIL_JOB_EXIT_CODES = Set.of(2, 3, 4);
+    /**
+     * Delay before a replacement pod (the real controller waits 10 s, doubling per failure, up to 6 min); more than a
+     * second so two pods of a Job never end in the same second of their RFC 3339 {@code finishedAt}.
+     */
+    static final long RETRY_DELAY_MILLIS = 1100;
     private static final ResourceDefinitionContext LINUXIMAGES = new ResourceDefinitionContext.Builder()
             .withGroup("linuximage.dev").withVersion("v1alpha1").withPlural("linuximages").withKind("LinuxImage")
             .withNamespaced(true).build();
@@ -65,6 +74,8 @@ public final class FakeJobController implements AutoCloseable {
     private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
     private final ExecutorService kubelet = Executors.newCachedThreadPool();
     private final AtomicInteger runs = new AtomicInteger();
+    /** ns/name/uid of a Job → its counted pod failures (Ignore'd ones excluded), as {@code status.failed}. */
+    private final Map<String, Integer> counted = new ConcurrentHashMap<>();
     private volatile PodExecutor executor = run -> new PodExecutor.PodOutcome(0, null);
     private volatile Hold hold;
     private volatile String refusal;
@@ -188,17 +199,7 @@ public final class FakeJobController implements AutoCloseable {
                     failedCreate(job, refused);
                     continue;
                 }
-                Hold h = hold;
-                Pod pod = createPod(job, h);
-                client.batch().v1().jobs().resource(job).editStatus(j -> {
-                    if (j.getStatus() == null) {
-                        j.setStatus(new JobStatus());
-                    }
-                    j.getStatus().setActive(1);
-                    j.getStatus().setStartTime(now());
-                    return j;
-                });
-                kubelet.submit(() -> runPod(job, h == null ? pod : release(pod, h)));
+                startPod(job, 0);
             }
         }
         for (Pod pod : client.pods().inAnyNamespace().withLabel("job-name").list().getItems()) {
@@ -208,6 +209,30 @@ public final class FakeJobController implements AutoCloseable {
                 client.pods().resource(pod).delete(); // garbage collector: the Job is gone
             }
         }
+    }
+
+    /** Creates the Job's {@code attempt}-th pod, marks the Job active and runs the pod on the fake kubelet. */
+    private void startPod(Job job, int attempt) {
+        Hold h = hold;
+        Pod pod = createPod(job, h, attempt);
+        client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName())
+                .editStatus(j -> {
+                    if (j.getStatus() == null) {
+                        j.setStatus(new JobStatus());
+                    }
+                    j.getStatus().setActive(1);
+                    if (j.getStatus().getStartTime() == null) {
+                        j.getStatus().setStartTime(now());
+                    }
+                    return j;
+                });
+        kubelet.submit(() -> runPod(job, h == null ? pod : release(pod, h), attempt));
+    }
+
+    /** Pods created for Jobs so far, by Job ({@code ns/name}), in creation order. */
+    public List<String> pods(String namespace, String jobName) {
+        return client.pods().inNamespace(namespace).withLabel("job-name", jobName).list().getItems().stream()
+                .map(p -> p.getMetadata().getName()).sorted().toList();
     }
 
     private boolean ownerGone(Job job) {
@@ -253,8 +278,9 @@ public final class FakeJobController implements AutoCloseable {
         return client.pods().resource(current).updateStatus();
     }
 
-    private Pod createPod(Job job, Hold h) {
-        String name = job.getMetadata().getName() + "-" + Integer.toHexString(job.getMetadata().getUid().hashCode() & 0xfffff);
+    private Pod createPod(Job job, Hold h, int attempt) {
+        String name = job.getMetadata().getName() + "-" + Integer.toHexString(job.getMetadata().getUid().hashCode() & 0xfffff)
+                + (attempt == 0 ? "" : "-" + attempt);
         Map<String, String> labels = new LinkedHashMap<>();
         if (job.getSpec().getTemplate().getMetadata() != null
                 && job.getSpec().getTemplate().getMetadata().getLabels() != null) {
@@ -287,7 +313,7 @@ public final class FakeJobController implements AutoCloseable {
         return client.pods().resource(created).updateStatus();
     }
 
-    private void runPod(Job job, Pod pod) {
+    private void runPod(Job job, Pod pod, int attempt) {
         String ns = pod.getMetadata().getNamespace();
         StringBuilder log = logs.computeIfAbsent(ns + "/" + pod.getMetadata().getName(), k -> new StringBuilder());
         PodExecutor.PodOutcome outcome;
@@ -312,7 +338,7 @@ public final class FakeJobController implements AutoCloseable {
             log.append("executor failed: ").append(e).append('\n');
             outcome = new PodExecutor.PodOutcome(1, null);
         }
-        finish(job, pod, outcome, log.toString());
+        finish(job, pod, outcome, log.toString(), attempt);
     }
 
     /** What the kubelet would mount: a claim's directory, a Secret's keys as files, an empty dir, a token. */
@@ -351,7 +377,7 @@ public final class FakeJobController implements AutoCloseable {
         return dir;
     }
 
-    private void finish(Job job, Pod pod, PodExecutor.PodOutcome outcome, String log) {
+    private void finish(Job job, Pod pod, PodExecutor.PodOutcome outcome, String log, int attempt) {
         String message = outcome.terminationMessage();
         if ((message == null || message.isEmpty()) && outcome.exitCode() != 0) {
             message = tail(log); // FallbackToLogsOnError
@@ -371,18 +397,80 @@ public final class FakeJobController implements AutoCloseable {
                         .withExitCode(outcome.exitCode()).withMessage(message).withFinishedAt(finishedAt)
                         .withReason(outcome.exitCode() == 0 ? "Completed" : "Error").endTerminated().build())
                 .build()));
-        client.pods().resource(current).updateStatus();
-        eventSubjects.remove(job.getMetadata().getUid());
+        if (!outcome.conditions().isEmpty()) {
+            List<io.fabric8.kubernetes.api.model.PodCondition> conds = new ArrayList<>(
+                    current.getStatus().getConditions() == null ? List.of() : current.getStatus().getConditions());
+            conds.addAll(outcome.conditions());
+            current.getStatus().setConditions(conds);
+        }
+        Pod ended = client.pods().resource(current).updateStatus();
         eventSubjects.remove(pod.getMetadata().getUid());
-        warningEvents.remove(job.getMetadata().getUid());
         warningEvents.remove(pod.getMetadata().getUid());
+        // the Job as stored now: its spec (podFailurePolicy, backoffLimit) is what the operator created
+        Job stored = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
+                .withName(job.getMetadata().getName()).get();
+        if (stored == null || !job.getMetadata().getUid().equals(stored.getMetadata().getUid())) {
+            return; // deleted meanwhile
+        }
+        String key = job.getMetadata().getNamespace() + "/" + job.getMetadata().getName() + "/"
+                + job.getMetadata().getUid();
         boolean ok = outcome.exitCode() == 0;
+        String reason = null;
+        String conditionMessage = null;
+        boolean retry = false;
+        int failed = counted.getOrDefault(key, 0);
+        if (!ok) {
+            PodFailurePolicies.Match m = PodFailurePolicies.match(stored, ended);
+            switch (m.action()) {
+                case FailJob -> {
+                    failed++;
+                    reason = "PodFailurePolicy";
+                    conditionMessage = m.message();
+                }
+                case Ignore -> retry = true;
+                case Count -> {
+                    failed++;
+                    if (PodFailurePolicies.backoffLimitExceeded(stored, failed)) {
+                        reason = "BackoffLimitExceeded";
+                        conditionMessage = "Job has reached the specified backoff limit";
+                    } else {
+                        retry = true;
+                    }
+                }
+            }
+            counted.put(key, failed);
+        }
+        int failedPods = failed;
+        if (retry) {
+            client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
+                    .withName(job.getMetadata().getName()).editStatus(j -> {
+                        if (j.getStatus() == null) {
+                            j.setStatus(new JobStatus());
+                        }
+                        j.getStatus().setActive(0);
+                        j.getStatus().setFailed(failedPods);
+                        return j;
+                    });
+            loop.schedule(() -> {
+                try {
+                    Job again = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
+                            .withName(job.getMetadata().getName()).get();
+                    if (again != null && job.getMetadata().getUid().equals(again.getMetadata().getUid())) {
+                        startPod(again, attempt + 1);
+                    }
+                } catch (RuntimeException e) {
+                    // the mock server may be shutting down between tests
+                }
+            }, RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        eventSubjects.remove(job.getMetadata().getUid()); // the Job ended: its events are no longer looked at
+        warningEvents.remove(job.getMetadata().getUid());
         List<JobCondition> conditions = new ArrayList<>();
         conditions.add(new JobConditionBuilder().withType(ok ? "Complete" : "Failed").withStatus("True")
-                .withReason(ok ? null : FAIL_JOB_EXIT_CODES.contains(outcome.exitCode()) ? "PodFailurePolicy"
-                        : "BackoffLimitExceeded")
-                .withMessage(ok ? null : "container linuximage exited with " + outcome.exitCode())
+                .withReason(reason).withMessage(conditionMessage)
                 .withLastTransitionTime(finishedAt).build());
+        String jobReason = reason;
         client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName())
                 .editStatus(j -> {
                     if (j.getStatus() == null) {
@@ -390,11 +478,14 @@ public final class FakeJobController implements AutoCloseable {
                     }
                     j.getStatus().setActive(0);
                     j.getStatus().setSucceeded(ok ? 1 : 0);
-                    j.getStatus().setFailed(ok ? 0 : 1);
+                    j.getStatus().setFailed(failedPods);
                     j.getStatus().setConditions(conditions);
                     j.getStatus().setCompletionTime(ok ? finishedAt : null);
                     return j;
                 });
+        if (jobReason != null) {
+            counted.remove(key);
+        }
     }
 
     private static String tail(String log) {

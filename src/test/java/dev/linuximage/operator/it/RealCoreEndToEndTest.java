@@ -21,6 +21,8 @@ import dev.linuximage.operator.fake.FakeJobController;
 import dev.linuximage.operator.fake.PodExecutor;
 import dev.linuximage.operator.fake.PodRun;
 import dev.linuximage.testsupport.AzuriteExtension;
+import dev.linuximage.testsupport.FaultProxy;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -89,7 +91,8 @@ class RealCoreEndToEndTest {
     }
 
     static final Path WORK = Path.of("target/real-core-e2e").toAbsolutePath();
-    static final Duration TIMEOUT = Duration.ofSeconds(120);
+    /** Generous: the machine is shared and a retried Job runs the core twice. */
+    static final Duration TIMEOUT = Duration.ofSeconds(240);
     /** The sample's 64 MiB + 123 KiB, aligned up to a whole MiB as Azure requires. */
     static final long ALIGNED_SIZE = 65L << 20;
     static final String CONTAINER = "vhds";
@@ -264,7 +267,7 @@ class RealCoreEndToEndTest {
 
     @Test
     @Order(3)
-    void missingSourceIsReportedAsSuchByTheCore() {
+    void missingSourceIsReportedAsSuchByTheCore() throws Exception {
         LinuxImageSpec spec = spec(Mode.Audit);
         spec.getSource().setPath("builds/absent.qcow2");
         create("absent", spec);
@@ -274,6 +277,15 @@ class RealCoreEndToEndTest {
         assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/SourceNotFound");
         assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("absent.qcow2");
         k8s.await(() -> k8s.warnings().contains("SourceNotFound"));
+
+        // exit 2 is in the Job's own podFailurePolicy FailJob rule: one pod, no retry, reason PodFailurePolicy
+        Job job = onlyJob();
+        assertThat(jobCondition(job, "Failed")).isEqualTo("PodFailurePolicy");
+        assertThat(job.getStatus().getConditions()).filteredOn(c -> c.getType().equals("Failed")).singleElement()
+                .satisfies(c -> assertThat(c.getMessage()).contains("exit code 2").contains("FailJob rule at index 0"));
+        sleepPastARetry();
+        assertThat(fake.pods(ns, job.getMetadata().getName())).hasSize(1);
+        assertThat(job.getStatus().getFailed()).isEqualTo(1);
     }
 
     /** After the first test: the VHD on the claim is already converted and patched, so only the upload runs. */
@@ -307,6 +319,113 @@ class RealCoreEndToEndTest {
                 .withName("denied").get()) + Serialization.asJson(client.v1().events().inNamespace(ns).list())
                 + fake.log(ns, onlyPod().getMetadata().getName());
         assertThat(everything).doesNotContain(signature);
+    }
+
+    /**
+     * An operational failure (exit 1) is retried by the Job: the first run of the real core meets a 404
+     * ContainerNotFound on Put Blob (injected once by a proxy in front of Azurite: the container "did not exist yet"),
+     * exits 1, which the Job's podFailurePolicy does not mark FailJob; the fake controller counts it against
+     * backoffLimit (1) and runs a second pod, a new run of the core, which resumes and succeeds.
+     */
+    @Test
+    @Order(5)
+    void anOperationalFailureIsRetriedByTheJobAndTheSecondPodSucceeds() throws Exception {
+        String blob = "retried-" + ns + ".vhd";
+        try (FaultProxy proxy = new FaultProxy(azurite.port())) {
+            FaultProxy.Rule notYet = proxy.injectStatus(r -> r.method().equals("PUT") && r.target().contains(blob)
+                    && "PageBlob".equals(r.header("x-ms-blob-type")), 404, "ContainerNotFound", null, 1);
+            uploadSecret(blob);
+            LinuxImageSpec spec = spec(Mode.Prepare);
+            spec.setUpload(new UploadSpec(proxy.blobEndpoint() + "/" + CONTAINER + "/" + blob,
+                    CredentialsSpec.secret("storage")));
+            create("retried", spec);
+
+            LinuxImageStatus s = k8s.awaitStatus("retried", st -> st.getPhase().isTerminal());
+            assertThat(s.getPhase()).as(k8s.describe()).isEqualTo(Phase.Succeeded);
+            assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("True/Succeeded");
+            assertThat(notYet.applied.get()).isEqualTo(1);
+
+            Job job = onlyJob();
+            List<String> pods = fake.pods(ns, job.getMetadata().getName());
+            assertThat(pods).as(k8s.describe()).hasSize(2);
+            assertThat(exitCode(pods.get(0))).isEqualTo(1);
+            assertThat(exitCode(pods.get(1))).isZero();
+            assertThat(fake.log(ns, pods.get(0))).contains("404");
+            assertThat(jobCondition(job, "Complete")).isNotNull();
+            assertThat(job.getStatus().getFailed()).isEqualTo(1);
+            assertThat(job.getStatus().getSucceeded()).isEqualTo(1);
+            // the blob holds the VHD on the claim
+            Path vhd = disks.resolve("builds/sample.vhd");
+            BlobClient b = azurite.serviceClient().getBlobContainerClient(CONTAINER).getBlobClient(blob);
+            Path downloaded = WORK.resolve("downloaded-" + ns + ".vhd");
+            b.downloadToFile(downloaded.toString(), true);
+            assertThat(sha256(downloaded)).isEqualTo(sha256(vhd)).isEqualTo(s.getOutput().getSha256());
+            Files.delete(downloaded);
+        }
+    }
+
+    /** The same failure on every run: backoffLimit 1 allows two pods, then the Job fails BackoffLimitExceeded. */
+    @Test
+    @Order(6)
+    void backoffLimitExhaustedEndsTheJobWithBackoffLimitExceeded() throws Exception {
+        String blob = "never-" + ns + ".vhd";
+        try (FaultProxy proxy = new FaultProxy(azurite.port())) {
+            FaultProxy.Rule never = proxy.injectStatus(r -> r.method().equals("PUT") && r.target().contains(blob)
+                    && "PageBlob".equals(r.header("x-ms-blob-type")), 404, "ContainerNotFound", null, -1);
+            uploadSecret(blob);
+            LinuxImageSpec spec = spec(Mode.Prepare);
+            spec.setUpload(new UploadSpec(proxy.blobEndpoint() + "/" + CONTAINER + "/" + blob,
+                    CredentialsSpec.secret("storage")));
+            spec.setJob(new dev.linuximage.operator.api.v1alpha1.JobSpec());
+            spec.getJob().setBackoffLimit(1);
+            create("never", spec);
+
+            LinuxImageStatus s = k8s.awaitStatus("never", st -> st.getPhase().isTerminal());
+            assertThat(s.getPhase()).as(k8s.describe()).isEqualTo(Phase.Failed);
+            assertThat(s.condition(ConditionType.Ready).orElseThrow().getStatus()).isEqualTo("False");
+            assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("404");
+            Job job = onlyJob();
+            assertThat(job.getSpec().getBackoffLimit()).isEqualTo(1);
+            assertThat(jobCondition(job, "Failed")).isEqualTo("BackoffLimitExceeded");
+            assertThat(job.getStatus().getFailed()).isEqualTo(2);
+            sleepPastARetry();
+            List<String> pods = fake.pods(ns, job.getMetadata().getName());
+            assertThat(pods).hasSize(2);
+            assertThat(pods).allSatisfy(p -> assertThat(exitCode(p)).isEqualTo(1));
+            assertThat(never.applied.get()).isEqualTo(2);
+        }
+    }
+
+    private void uploadSecret(String blob) {
+        BlobContainerClient container = azurite.serviceClient().getBlobContainerClient(CONTAINER);
+        String sas = azurite.sas(container, blob, "racwd");
+        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("storage")
+                .endMetadata().addToData("sas", java.util.Base64.getEncoder()
+                        .encodeToString(sas.getBytes(StandardCharsets.UTF_8))).build()).create();
+    }
+
+    Job onlyJob() {
+        List<Job> jobs = k8s.jobs();
+        assertThat(jobs).hasSize(1);
+        return jobs.get(0);
+    }
+
+    /** The reason of the Job's condition of that type (True), or null. */
+    static String jobCondition(Job job, String type) {
+        return job.getStatus() == null || job.getStatus().getConditions() == null ? null
+                : job.getStatus().getConditions().stream()
+                        .filter(c -> c.getType().equals(type) && "True".equals(c.getStatus()))
+                        .map(c -> c.getReason() == null ? "" : c.getReason()).findFirst().orElse(null);
+    }
+
+    int exitCode(String pod) {
+        return client.pods().inNamespace(ns).withName(pod).get().getStatus().getContainerStatuses().get(0).getState()
+                .getTerminated().getExitCode();
+    }
+
+    /** Longer than the fake controller's delay before a replacement pod: a retry would have started by now. */
+    static void sleepPastARetry() throws InterruptedException {
+        Thread.sleep(3000);
     }
 
     // ---------------------------------------------------------------------------------------------------------------

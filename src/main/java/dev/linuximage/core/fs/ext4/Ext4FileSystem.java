@@ -603,6 +603,14 @@ public final class Ext4FileSystem implements FileSystem {
     @Override
     public synchronized List<Entry> list(Node dir) throws IOException {
         List<Entry> out = new ArrayList<>();
+        forEachEntry(dir, out::add);
+        return out;
+    }
+
+    /** Streams the directory's blocks one at a time ({@link #scanDir}); at most {@value #MAX_LIST_ENTRIES} entries. */
+    @Override
+    public synchronized void forEachEntry(Node dir, EntryVisitor visitor) throws IOException {
+        int[] count = {0};
         scanDir(readInode(dir.id()), s -> {
             Dirents.Dirent d = s.dirent();
             if (d.inode() == 0 || isDotName(d.name())) {
@@ -611,7 +619,7 @@ public final class Ext4FileSystem implements FileSystem {
             if (d.inode() > sb.inodesCount) {
                 throw new Ext4CorruptException("directory entry '" + d.nameString() + "' names inode " + d.inode());
             }
-            if (out.size() >= MAX_LIST_ENTRIES) {
+            if (++count[0] > MAX_LIST_ENTRIES) {
                 throw new Ext4CorruptException("directory inode " + dir.id() + " has more than " + MAX_LIST_ENTRIES
                         + " entries");
             }
@@ -622,10 +630,14 @@ public final class Ext4FileSystem implements FileSystem {
                 case Dirents.FT_UNKNOWN -> node(readInode(d.inode())).type();
                 default -> GuestFiles.Type.OTHER;
             };
-            out.add(new Entry(d.nameString(), d.inode(), t));
-            return false;
+            return !visitor.visit(new Entry(d.nameString(), d.inode(), t));
         });
-        return out;
+    }
+
+    /** One inode read by the entry's inode number. */
+    @Override
+    public synchronized Optional<Node> node(Node dir, Entry entry) throws IOException {
+        return Optional.of(node(readInode(entry.id())));
     }
 
     private static boolean isDotName(byte[] n) {

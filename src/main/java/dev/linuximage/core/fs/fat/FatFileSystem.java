@@ -534,6 +534,15 @@ public final class FatFileSystem implements FileSystem {
         return out;
     }
 
+    /** The node behind an entry from {@link #list}: its 32-byte short entry read by id, not a name search. */
+    @Override
+    public Optional<Node> node(Node dir, Entry entry) throws IOException {
+        byte[] e = entryAt(entry.id());
+        boolean isDir = (e[11] & ATTR_DIR) != 0;
+        return Optional.of(new Node(entry.id(), isDir ? GuestFiles.Type.DIRECTORY : GuestFiles.Type.FILE,
+                isDir ? 0 : le32(e, 28), isDir ? 0755 : 0644, 0, 0, dosTime(le16(e, 24), le16(e, 22)), 1));
+    }
+
     @Override
     public int read(Node file, long offset, ByteBuffer dst) throws IOException {
         byte[] e = entryAt(file.id());

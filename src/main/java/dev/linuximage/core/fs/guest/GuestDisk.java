@@ -568,6 +568,68 @@ public final class GuestDisk implements GuestFiles {
         return out;
     }
 
+    /** Receives one directory entry of {@link #list(String, boolean, EntryVisitor)}; returns false to stop. */
+    @FunctionalInterface
+    public interface EntryVisitor {
+        /**
+         * @param entry the entry (name, type)
+         * @param info  its metadata, not followed (a symlink is a symlink), when details were asked for; else null
+         */
+        boolean visit(DirEntry entry, FileInfo info) throws IOException;
+    }
+
+    /**
+     * Streams the entries of a directory (symlinks to it followed), without {@code .} and {@code ..}, in on-disk
+     * order (not sorted: sorting needs the whole list), for {@code guest ls}. The directory is resolved once; with
+     * {@code details} each entry's metadata is read by its id (one inode read) instead of resolving its path from the
+     * root, and a mount point inside the directory reports the mounted file system's root, as {@link #lstat} does.
+     * Memory is bounded by one directory block of the file system whatever the number of entries.
+     */
+    public void list(String path, boolean details, EntryVisitor visitor) throws IOException {
+        Loc loc = resolveExisting(path, true);
+        FileSystem.Node n = loc.node().orElseThrow(() -> new java.nio.file.NoSuchFileException(path));
+        if (n.type() != Type.DIRECTORY) {
+            throw new GuestPathException(path, "not a directory");
+        }
+        FileSystem fs = loc.fs();
+        String dirPath = loc.path();
+        boolean[] stopped = {false};
+        fs.forEachEntry(n, e -> {
+            String p = child(dirPath, e.name());
+            if (overlay.containsKey(p)) {
+                return true; // dry-run deletion or replacement: reported from the overlay below
+            }
+            FileInfo info = null;
+            if (details) {
+                FileSystem mounted = mounts.get(p);
+                Optional<FileSystem.Node> c = mounted != null ? Optional.of(mounted.root()) : fs.node(n, e);
+                if (c.isPresent()) {
+                    FileSystem.Node cn = c.get();
+                    info = new FileInfo(p, cn.type(), cn.size(), cn.mode(), cn.uid(), cn.gid(), cn.mtime());
+                }
+            }
+            if (!visitor.visit(new DirEntry(e.name(), e.type()), info)) {
+                stopped[0] = true;
+                return false;
+            }
+            return true;
+        });
+        if (stopped[0]) {
+            return;
+        }
+        String prefix = child(dirPath, "");
+        for (Map.Entry<String, byte[]> o : overlay.entrySet()) {
+            if (o.getValue() != null && o.getKey().startsWith(prefix) && o.getKey().indexOf('/', prefix.length()) < 0) {
+                String name = o.getKey().substring(prefix.length());
+                FileInfo info = details ? new FileInfo(o.getKey(), Type.FILE, o.getValue().length, 0644, 0, 0,
+                        System.currentTimeMillis() / 1000) : null;
+                if (!visitor.visit(new DirEntry(name, Type.FILE), info)) {
+                    return;
+                }
+            }
+        }
+    }
+
     @Override
     public String readLink(String path) throws IOException {
         Loc loc = resolveExisting(path, false);

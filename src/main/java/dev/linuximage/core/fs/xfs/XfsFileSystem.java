@@ -400,19 +400,48 @@ public final class XfsFileSystem implements FileSystem {
     private record DirEnt(String name, long ino, int ftype) {
     }
 
+    /** Receives the entries of a directory one at a time; returns false to stop the walk. */
+    @FunctionalInterface
+    private interface DirEntSink {
+        boolean accept(DirEnt e) throws IOException;
+    }
+
+    /** Largest number of entries one directory walk visits before the directory is taken for corrupt. */
+    private static final long MAX_DIR_ENTRIES = 10_000_000;
+
     private List<DirEnt> dirEntries(Inode dir) throws IOException {
+        List<DirEnt> out = new ArrayList<>();
+        walkDir(dir, e -> out.add(e));
+        return out;
+    }
+
+    /**
+     * Streams the entries of {@code dir} (without {@code .} and {@code ..}) in on-disk order to {@code sink}: the
+     * short-form fork, or the data blocks (below {@code XFS_DIR2_LEAF_OFFSET}, §19 "Directories") one directory block
+     * at a time into one reused buffer, so memory is bounded by a directory block whatever the size of the directory
+     * (a 10,000-entry directory used to be materialised as a list per lookup).
+     */
+    private void walkDir(Inode dir, DirEntSink sink) throws IOException {
         if (dir.type() != S_IFDIR) {
             throw new IOException("xfs: inode " + dir.ino() + " is not a directory");
         }
-        List<DirEnt> out = new ArrayList<>();
         if (dir.format() == FMT_LOCAL) {
-            shortForm(dir, out);
-            return out;
+            shortForm(dir, sink);
+            return;
         }
         int dbs = sb.dirBlockSize();
         int fsbPerDirBlock = dbs / sb.blockSize();
         List<Extent> ext = extents(dir);
         long limitBlock = DIR_LEAF_OFFSET / sb.blockSize();
+        long[] seen = {0};
+        DirEntSink counting = e -> {
+            if (++seen[0] > MAX_DIR_ENTRIES) {
+                throw new IOException("xfs: directory " + dir.ino() + " too large (more than " + MAX_DIR_ENTRIES
+                        + " entries)");
+            }
+            return sink.accept(e);
+        };
+        byte[] blk = new byte[dbs];
         for (Extent e : ext) {
             if (e.startOff() >= limitBlock) {
                 break;
@@ -420,21 +449,18 @@ public final class XfsFileSystem implements FileSystem {
             long endBlock = Math.min(e.startOff() + e.count(), limitBlock);
             long first = (e.startOff() + fsbPerDirBlock - 1) / fsbPerDirBlock * fsbPerDirBlock;
             for (long fb = first; fb + fsbPerDirBlock <= endBlock; fb += fsbPerDirBlock) {
-                if (out.size() > 10_000_000) {
-                    throw new IOException("xfs: directory " + dir.ino() + " too large");
-                }
-                byte[] blk = new byte[dbs];
                 for (int k = 0; k < fsbPerDirBlock; k++) {
                     dev.readFully(sb.fsbToByte(e.startBlock() + (fb - e.startOff()) + k),
                             ByteBuffer.wrap(blk, k * sb.blockSize(), sb.blockSize()));
                 }
-                dataBlock(dir.ino(), blk, out);
+                if (!dataBlock(dir.ino(), blk, counting)) {
+                    return;
+                }
             }
         }
-        return out;
     }
 
-    private void shortForm(Inode dir, List<DirEnt> out) throws IOException {
+    private void shortForm(Inode dir, DirEntSink out) throws IOException {
         byte[] r = dir.raw();
         int base = 176;
         int end = base + (int) Math.min(dir.size(), dir.forkSize());
@@ -460,12 +486,15 @@ public final class XfsFileSystem implements FileSystem {
             q += nameLen;
             int ftype = sb.hasFtype() ? r[q++] & 0xff : 0;
             long ino = inoLen == 8 ? b.getLong(q) : b.getInt(q) & 0xffffffffL;
-            out.add(new DirEnt(name, ino, ftype));
+            if (!out.accept(new DirEnt(name, ino, ftype))) {
+                return;
+            }
             p += entLen;
         }
     }
 
-    private void dataBlock(long dirIno, byte[] blk, List<DirEnt> out) throws IOException {
+    /** Passes the entries of one data block to {@code out}; false when the sink stopped. */
+    private boolean dataBlock(long dirIno, byte[] blk, DirEntSink out) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(blk);
         int magic = b.getInt(0);
         int end;
@@ -483,10 +512,11 @@ public final class XfsFileSystem implements FileSystem {
         }
         for (XfsDir.Ent e : XfsDir.parseEntries(blk, end, sb.hasFtype(), dirIno)) {
             String name = new String(e.name(), StandardCharsets.UTF_8);
-            if (!name.equals(".") && !name.equals("..")) {
-                out.add(new DirEnt(name, e.ino(), e.ftype()));
+            if (!name.equals(".") && !name.equals("..") && !out.accept(new DirEnt(name, e.ino(), e.ftype()))) {
+                return false;
             }
         }
+        return true;
     }
 
     // ---- FileSystem ---------------------------------------------------------------------------------------------
@@ -498,28 +528,42 @@ public final class XfsFileSystem implements FileSystem {
 
     @Override
     public Optional<Node> lookup(Node dir, String name) throws IOException {
-        for (DirEnt e : dirEntries(inode(dir.id()))) {
+        long[] found = {-1};
+        walkDir(inode(dir.id()), e -> {
             if (e.name().equals(name)) {
-                return Optional.of(node(inode(e.ino())));
+                found[0] = e.ino();
+                return false;
             }
-        }
-        return Optional.empty();
+            return true;
+        });
+        return found[0] < 0 ? Optional.empty() : Optional.of(node(inode(found[0])));
     }
 
     @Override
     public List<Entry> list(Node dir) throws IOException {
         List<Entry> out = new ArrayList<>();
-        for (DirEnt e : dirEntries(inode(dir.id()))) {
+        forEachEntry(dir, out::add);
+        return out;
+    }
+
+    @Override
+    public void forEachEntry(Node dir, EntryVisitor visitor) throws IOException {
+        walkDir(inode(dir.id()), e -> {
             GuestFiles.Type t = switch (e.ftype()) {
                 case 1 -> GuestFiles.Type.FILE;
                 case 2 -> GuestFiles.Type.DIRECTORY;
                 case 7 -> GuestFiles.Type.SYMLINK;
-                case 0 -> node(inode(e.ino())).type();
+                case 0 -> node(inode(e.ino())).type(); // no ftype feature: only the inode knows
                 default -> GuestFiles.Type.OTHER;
             };
-            out.add(new Entry(e.name(), e.ino(), t));
-        }
-        return out;
+            return visitor.visit(new Entry(e.name(), e.ino(), t));
+        });
+    }
+
+    /** One inode read by the entry's inode number, instead of a name lookup through the whole directory. */
+    @Override
+    public Optional<Node> node(Node dir, Entry entry) throws IOException {
+        return Optional.of(node(inode(entry.id())));
     }
 
     @Override
