@@ -34,8 +34,8 @@ import org.junit.jupiter.api.TestInstance;
  * start to the mount of the root file system, read from the kernel's own printk timestamps on the serial console
  * (Debian's kernels are built with CONFIG_PRINTK_TIME); and, from the fixtures' test-only boot probe (see
  * docs/test-guests.md), the active swaps, eth0's address, the Hyper-V drivers the guest's own
- * lsinitramfs/lsinitrd lists, and on one initramfs-tools and one dracut guest the same after the guest's own
- * initramfs rebuild.
+ * lsinitramfs/lsinitrd lists, and on the dracut host-only guest the same after the guest's own initramfs rebuild
+ * (the initramfs-tools rebuild runs on a host-only MODULES=dep guest in {@link RealGuestInitramfsRebuildBootTest}).
  *
  * <p>The fixtures have no {@code console=ttyS0}: before the product patched them, their serial console stays silent
  * after GRUB, so a kernel {@code Command line:} message with the Azure arguments on the serial console is the

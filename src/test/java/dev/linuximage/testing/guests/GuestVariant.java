@@ -27,6 +27,12 @@ public enum GuestVariant {
     GPT_SWAP("gpt-swap", true),
     /** XFS root (holding /boot) made by {@code mkfs.xfs -p}, dracut host-only initramfs, GRUB with xfs.mod; MBR. */
     XFS_DRACUT("xfs-dracut", false),
+    /**
+     * Like {@link #BIOS_MBR} but initramfs-tools with {@code MODULES=dep} (in {@code conf.d}): a host-only initramfs
+     * made by the tree's {@code mkinitramfs} in a build-time QEMU boot on the test hardware (IDE disk), so it lacks
+     * hv_vmbus, hv_storvsc, hv_netvsc. Its boot probe rebuilds the initramfs with {@code update-initramfs -u -k all}.
+     */
+    MODULES_DEP("modules-dep", false),
     /** Test-only: {@link #BIOS_MBR} whose kernel command line already has {@code console=ttyS0}. */
     BIOS_MBR_CONSOLE("bios-mbr-console", false),
     /** Test-only: {@link #UEFI_GPT} whose kernel command line already has {@code console=ttyS0}. */

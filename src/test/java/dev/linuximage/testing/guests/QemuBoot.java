@@ -79,8 +79,12 @@ public final class QemuBoot implements AutoCloseable {
      * multi-user.target is reached; the getty is itself started by multi-user.target's transaction.
      */
     public static final Pattern BOOTED = Pattern.compile(MULTI_USER.pattern() + "|" + LOGIN_PROMPT.pattern());
-    /** The kernel's {@code Command line: ...} boot message. */
-    public static final Pattern KERNEL_COMMAND_LINE = Pattern.compile("(?m)\\] Command line: (.*)$");
+    /**
+     * The kernel's {@code Command line:} message, matched only once its line has ended: the emulated UART delivers
+     * the console in pieces, and {@code (?m)...$} also matches at the end of the text so far, i.e. half a line
+     * (seen: a command line cut after {@code ro}, the Azure arguments still to come).
+     */
+    public static final Pattern KERNEL_COMMAND_LINE = Pattern.compile("(?m)\\] Command line: (.*)\\n");
     /** ANSI/VT100 escape sequences, including ones systemd's ellipsizing cut short, and carriage returns. */
     private static final Pattern TERMINAL_NOISE =
             Pattern.compile("\u001b(\\[[0-9;?]*[ -/]*[@-~]|[@-Z\\\\-_]|\\[?)|\r");

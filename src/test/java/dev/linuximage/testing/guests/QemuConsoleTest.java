@@ -45,6 +45,16 @@ class QemuConsoleTest {
         assertThat(QemuBoot.kernelCommandLineIn("GRUB only\nLoading Linux ...\n")).isEmpty();
     }
 
+    /** The UART delivers the console in pieces: half a command line is not the command line (seen under load). */
+    @Test
+    void aCommandLineIsReadOnlyOnceItsLineHasEnded() {
+        String half = "[    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-6.1.0-50-amd64 root=UUID=2b9e ro";
+        assertThat(QemuBoot.kernelCommandLineIn(half)).isEmpty();
+        assertThat(QemuBoot.KERNEL_COMMAND_LINE.matcher(half).find()).isFalse();
+        assertThat(QemuBoot.kernelCommandLineIn(half + " console=ttyS0 earlyprintk=ttyS0\n[    0.0001] x"))
+                .contains("BOOT_IMAGE=/boot/vmlinuz-6.1.0-50-amd64 root=UUID=2b9e ro console=ttyS0 earlyprintk=ttyS0");
+    }
+
     @Test
     void bootedMatchesTheLoginPromptWhenSystemdIsSilencedByTheGetty() throws IOException {
         String text = QemuBoot.plainText(capturedConsole());
