@@ -35,22 +35,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code -i sparse=0} (the older inobt record format with a 32-bit freecount).
  */
 class XfsInodeChunkTest {
+    /** New chunks each variant needs ({@code -Dxfs.chunks=N} for more). */
+    static final int CHUNKS = Integer.getInteger("xfs.chunks", 2);
+
     @TempDir
     Path tmp;
 
     @Test
     void newChunksWithFinobtAndSparseInodes() throws Exception {
-        fillUntilNewChunks(List.of(), 3);
+        fillUntilNewChunks(List.of(), CHUNKS);
     }
 
     @Test
     void newChunksWithoutFinobt() throws Exception {
-        fillUntilNewChunks(List.of("-m", "finobt=0"), 3);
+        fillUntilNewChunks(List.of("-m", "finobt=0"), CHUNKS);
     }
 
     @Test
     void newChunksWithoutSparseInodesOrFinobt() throws Exception {
-        fillUntilNewChunks(List.of("-i", "sparse=0", "-m", "finobt=0"), 2);
+        fillUntilNewChunks(List.of("-i", "sparse=0", "-m", "finobt=0"), CHUNKS);
     }
 
     /** mkfs.xfs -p, two AGs: directories d0..d7 with {@code filesPerDir} files each. */
@@ -107,9 +110,9 @@ class XfsInodeChunkTest {
                 if (chunk == chunks && step == 1) {
                     break;
                 }
-                Map<String, Long> before = sb(img);
-                long agFree = num(db(img, "agi 0", "print freecount"), "freecount");
-                long agCount = num(db(img, "agi 0", "print count"), "count");
+                State before = state(img, finobt);
+                long agFree = before.agFree()[0];
+                long agCount = before.agCount()[0];
                 long n = step == 0 ? agFree : 1;
                 if (step == 1) {
                     assertThat(agFree).isZero();
@@ -129,21 +132,58 @@ class XfsInodeChunkTest {
                     }
                 }
                 repairClean(img);
-                Map<String, Long> now = sb(img);
+                State now = state(img, finobt);
                 long newChunks = step;
                 String ctx = "chunk " + chunk + " step " + step + " after " + made + " creates";
-                assertThat(num(db(img, "agi 0", "print count"), "count")).as(ctx).isEqualTo(agCount + 64 * newChunks);
-                assertThat(num(db(img, "agi 0", "print freecount"), "freecount")).as(ctx)
-                        .isEqualTo(step == 0 ? 0 : 63);
-                assertThat(now.get("icount")).as(ctx).isEqualTo(before.get("icount") + 64 * newChunks);
-                assertThat(now.get("ifree")).as(ctx).isEqualTo(before.get("ifree") - n + 64 * newChunks);
-                assertThat(now.get("fdblocks")).as(ctx).isEqualTo(sb0.get("fdblocks") - dataBlocks
-                        - chunkBlocks * (now.get("icount") - sb0.get("icount")) / 64);
-                checkInodeBtrees(img, now, finobt, ctx);
+                assertThat(now.agCount()[0]).as(ctx).isEqualTo(agCount + 64 * newChunks);
+                assertThat(now.agFree()[0]).as(ctx).isEqualTo(step == 0 ? 0 : 63);
+                assertThat(now.sb().get("icount")).as(ctx).isEqualTo(before.sb().get("icount") + 64 * newChunks);
+                assertThat(now.sb().get("ifree")).as(ctx).isEqualTo(before.sb().get("ifree") - n + 64 * newChunks);
+                assertThat(now.sb().get("fdblocks")).as(ctx).isEqualTo(sb0.get("fdblocks") - dataBlocks
+                        - chunkBlocks * (now.sb().get("icount") - sb0.get("icount")) / 64);
+                checkInodeBtrees(now, ctx);
             }
         }
         assertThat(sb(img).get("icount")).isEqualTo(sb0.get("icount") + 64L * chunks);
         assertThat(XfsFragmented.oracleMismatches(img, files)).isEmpty();
+    }
+
+    /** What xfs_db reads in one run: superblock fields, per AG the AGI count/freecount and inobt/finobt records. */
+    record State(Map<String, Long> sb, long[] agCount, long[] agFree, List<List<long[]>> inobt,
+                 List<List<long[]>> finobt) {
+    }
+
+    static State state(Path img, boolean finobt) throws Exception {
+        List<String> cmds = new ArrayList<>(List.of("sb 0", "print " + String.join(" ", SB_FIELDS)));
+        long agcount = sb(img).get("agcount");
+        for (int ag = 0; ag < agcount; ag++) {
+            cmds.addAll(List.of("echo @@", "agi " + ag, "print count freecount level free_level", "echo @i",
+                    "addr root", "print recs"));
+            if (finobt) {
+                cmds.addAll(List.of("echo @f", "agi " + ag, "addr free_root", "print recs"));
+            }
+        }
+        String[] parts = db(img, cmds.toArray(new String[0])).split("@@ ?\n");
+        Map<String, Long> sb = new LinkedHashMap<>();
+        for (String k : SB_FIELDS) {
+            sb.put(k, num(parts[0], k));
+        }
+        long[] count = new long[(int) agcount];
+        long[] free = new long[(int) agcount];
+        List<List<long[]>> ino = new ArrayList<>();
+        List<List<long[]>> fino = new ArrayList<>();
+        for (int ag = 0; ag < agcount; ag++) {
+            String p = parts[ag + 1];
+            String head = p.substring(0, p.indexOf("@i"));
+            assertThat(head).contains("level = 1"); // single-leaf inode btrees here: all records parsed below
+            count[ag] = num(head, "count");
+            free[ag] = num(head, "freecount");
+            String rest = p.substring(p.indexOf("@i") + 2);
+            int f = rest.indexOf("@f");
+            ino.add(recs(f < 0 ? rest : rest.substring(0, f)));
+            fino.add(f < 0 ? null : recs(rest.substring(f + 2)));
+        }
+        return new State(sb, count, free, ino, fino);
     }
 
     /**
@@ -151,38 +191,33 @@ class XfsInodeChunkTest {
      * sb_inoalignmt with 64 inodes, its freecount matches its free mask; the finobt lists exactly the records with
      * free inodes.
      */
-    private static void checkInodeBtrees(Path img, Map<String, Long> sb, boolean finobt, String ctx) throws Exception {
-        long agcount = sb.get("agcount");
+    private static void checkInodeBtrees(State st, String ctx) {
         long icount = 0;
         long ifree = 0;
-        for (int ag = 0; ag < agcount; ag++) {
-            String agi = db(img, "agi " + ag, "print count freecount level free_level");
-            assertThat(agi).as(ctx).contains("level = 1"); // single-leaf inode btrees here: records parsed below
-            icount += num(agi, "count");
-            ifree += num(agi, "freecount");
-            List<long[]> ino = recs(db(img, "agi " + ag, "addr root", "print recs"));
+        for (int ag = 0; ag < st.agCount().length; ag++) {
+            icount += st.agCount()[ag];
+            ifree += st.agFree()[ag];
             long free = 0;
             List<Long> withFree = new ArrayList<>();
-            for (long[] rec : ino) {
-                long agbno = rec[0] / sb.get("inopblock");
-                assertThat(rec[0] % sb.get("inopblock")).as(ctx).isZero();
-                assertThat(agbno % Math.max(1, sb.get("inoalignmt"))).as(ctx + " chunk " + rec[0]).isZero();
+            for (long[] rec : st.inobt().get(ag)) {
+                long agbno = rec[0] / st.sb().get("inopblock");
+                assertThat(rec[0] % st.sb().get("inopblock")).as(ctx).isZero();
+                assertThat(agbno % Math.max(1, st.sb().get("inoalignmt"))).as(ctx + " chunk " + rec[0]).isZero();
                 assertThat(Long.bitCount(rec[2])).as(ctx + " chunk " + rec[0]).isEqualTo(rec[1]);
                 free += rec[1];
                 if (rec[1] > 0) {
                     withFree.add(rec[0]);
                 }
             }
-            assertThat(free).as(ctx + " AG " + ag).isEqualTo(num(agi, "freecount"));
-            assertThat(64L * ino.size()).as(ctx + " AG " + ag).isEqualTo(num(agi, "count"));
-            if (finobt) {
-                List<Long> fin = recs(db(img, "agi " + ag, "addr free_root", "print recs")).stream()
-                        .map(x -> x[0]).toList();
-                assertThat(fin).as(ctx + " finobt AG " + ag).isEqualTo(withFree);
+            assertThat(free).as(ctx + " AG " + ag).isEqualTo(st.agFree()[ag]);
+            assertThat(64L * st.inobt().get(ag).size()).as(ctx + " AG " + ag).isEqualTo(st.agCount()[ag]);
+            if (st.finobt().get(ag) != null) {
+                assertThat(st.finobt().get(ag).stream().map(x -> x[0]).toList()).as(ctx + " finobt AG " + ag)
+                        .isEqualTo(withFree);
             }
         }
-        assertThat(icount).as(ctx).isEqualTo(sb.get("icount"));
-        assertThat(ifree).as(ctx).isEqualTo(sb.get("ifree"));
+        assertThat(icount).as(ctx).isEqualTo(st.sb().get("icount"));
+        assertThat(ifree).as(ctx).isEqualTo(st.sb().get("ifree"));
     }
 
     /** inobt/finobt records as (startino, freecount, free mask), both record formats. */
@@ -255,12 +290,13 @@ class XfsInodeChunkTest {
         assertThat(end.get("ifree")).isZero();
     }
 
+    static final List<String> SB_FIELDS = List.of("icount", "ifree", "fdblocks", "blocksize", "inopblock",
+            "inoalignmt", "agcount", "dblocks", "imax_pct");
+
     static Map<String, Long> sb(Path img) throws Exception {
-        String out = db(img, "sb 0", "print icount ifree fdblocks blocksize inopblock inoalignmt agcount dblocks "
-                + "imax_pct");
+        String out = db(img, "sb 0", "print " + String.join(" ", SB_FIELDS));
         Map<String, Long> m = new LinkedHashMap<>();
-        for (String k : List.of("icount", "ifree", "fdblocks", "blocksize", "inopblock", "inoalignmt", "agcount",
-                "dblocks", "imax_pct")) {
+        for (String k : SB_FIELDS) {
             m.put(k, num(out, k));
         }
         return m;
