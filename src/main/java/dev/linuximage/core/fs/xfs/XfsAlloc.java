@@ -13,7 +13,8 @@ import java.util.List;
  *
  * <p>What it does, and nothing more:
  * <ul>
- *   <li>Inodes: takes a free inode of an existing chunk (never allocates a chunk): clears its bit in the inobt
+ *   <li>Inodes: takes a free inode of a chunk, allocating a new full 64-inode chunk in an AG without free inodes
+ *   first (xfs_ialloc_ag_alloc: see {@code newChunk}): clears its bit in the inobt
  *   record (any depth: a leaf record changes in place, keys do not), updates or removes the finobt record (removal
  *   only when the finobt root is a leaf, so no merge or key update is needed), decrements AGI freecount and the
  *   superblock's {@code sb_ifree}.</li>

@@ -29,9 +29,10 @@ import java.util.zip.CRC32C;
  * {@link #replaceContent} (in place, or into new extents, one or several, with an extent list or a two-level bmap
  * btree, the old extents and bmap btree blocks freed), {@link #createFile}, {@link #symlink} and {@link #mkdir} in short-form, single-block and leaf-form
  * directories (short form converts to block form when it overflows the inode), {@link #unlink} in short-form and
- * single-block directories, and {@link #setAttributes}. Inodes come from existing chunks and blocks from
- * single-leaf free-space btrees ({@link XfsAlloc}); anything needing a btree split/merge, a new inode chunk, node
- * directories (or unlink in leaf ones) or rmapbt updates is refused, as is rename.
+ * single-block directories, and {@link #setAttributes}. A smaller content frees the blocks past its new end.
+ * Inodes come from existing chunks or a new 64-inode chunk, and blocks from single-leaf free-space btrees
+ * ({@link XfsAlloc}); anything needing a btree split/merge, node directories (or unlink in leaf ones) or rmapbt
+ * updates is refused, as is rename.
  */
 public final class XfsFileSystem implements FileSystem {
     static final int S_IFMT = 0170000;
@@ -586,7 +587,8 @@ public final class XfsFileSystem implements FileSystem {
 
     /**
      * Rewrites a regular file. Content that fits the blocks the file already maps (written, from file block 0) is
-     * written in place; anything else goes to freshly allocated extents (see {@link #relocate}). Refused (before any
+     * written in place, and the blocks past its end are freed ({@link #trimTail}); anything else goes to freshly
+     * allocated extents (see {@link #relocate}). Refused (before any
      * byte is written) for reflinked, realtime, immutable or append-only files and non-extent/btree data forks.
      */
     @Override
@@ -1037,8 +1039,8 @@ public final class XfsFileSystem implements FileSystem {
      * Creates one directory entry and its new inode, staging every change in an {@link XfsTx} and writing only when
      * all of it is planned: a refusal leaves the image byte-identical. Refused (named): ASCII-CI directories, node
      * directories, full leaf-form data/leaf blocks, a full single-block directory, short-form directories with
-     * 8-byte inode numbers, no free inode in an existing chunk, no AG whose free-space btrees are single leaves with a fitting extent, block
-     * allocation with rmapbt.
+     * 8-byte inode numbers, no free inode and no new inode chunk possible, no AG whose free-space btrees are single
+     * leaves with a fitting extent, block allocation with rmapbt.
      */
     private Node createEntry(Node dirNode, String name, int mode, int uid, int gid, int ftype, byte[] data)
             throws IOException {
