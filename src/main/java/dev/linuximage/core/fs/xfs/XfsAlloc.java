@@ -13,7 +13,8 @@ import java.util.List;
  *
  * <p>What it does, and nothing more:
  * <ul>
- *   <li>Inodes: takes a free inode of an existing chunk (never allocates a chunk): clears its bit in the inobt
+ *   <li>Inodes: takes a free inode of a chunk, allocating a new full 64-inode chunk in an AG without free inodes
+ *   first (xfs_ialloc_ag_alloc: see {@code newChunk}): clears its bit in the inobt
  *   record (any depth: a leaf record changes in place, keys do not), updates or removes the finobt record (removal
  *   only when the finobt root is a leaf, so no merge or key update is needed), decrements AGI freecount and the
  *   superblock's {@code sb_ifree}.</li>
@@ -141,12 +142,18 @@ final class XfsAlloc {
             byte[] agi = header(ag, 2, AGI_MAGIC, 312, "AGI");
             ByteBuffer a = ByteBuffer.wrap(agi);
             if (a.getInt(28) == 0) {
-                continue;
+                // like xfs_dialloc: an AG without free inodes but with space gets a new chunk before other AGs
+                String no = newChunk(ag, agi);
+                if (no != null) {
+                    why = (why == null ? "" : why + "; ") + "AG " + ag + ": " + no;
+                    continue;
+                }
             }
             int flevel = finobt ? a.getInt(332) : 0;
             Pick p = findFreeInode(ag, a.getInt(20), a.getInt(24), sparse, finobt && flevel > 1, isFreeOnDisk);
             if (p == null) {
-                why = "AG " + ag + " has free inodes only in records a multi-level finobt would have to drop";
+                why = (why == null ? "" : why + "; ") + "AG " + ag
+                        + " has free inodes only in records a multi-level finobt would have to drop";
                 continue;
             }
             // inobt leaf: clear the free bit, one less free inode (the record's key, startino, is unchanged)
@@ -163,7 +170,336 @@ final class XfsAlloc {
             return ((long) ag << (sb.agBlkLog() + sb.inopbLog())) | agino;
         }
         throw new UnsupportedFsFeatureException("xfs", "creating an inode: no free inode in an existing inode chunk"
-                + (why != null ? " (" + why + ")" : "") + "; allocating a new inode chunk is not implemented");
+                + " and no new inode chunk could be allocated" + (why != null ? " (" + why + ")" : ""));
+    }
+
+    // ---- new inode chunks ---------------------------------------------------------------------------------------
+
+    /** {@code sb_versionnum} bit: inode chunks are aligned to {@code sb_inoalignmt} (XFS_SB_VERSION_ALIGNBIT). */
+    static final int VERSION_ALIGNBIT = 0x0080;
+    static final int NULL_AGINO = -1;
+
+    /**
+     * Allocates and stages one full 64-inode chunk in AG {@code ag} the way xfs_ialloc_ag_alloc does (libxfs
+     * xfs_ialloc.c; XFS Algorithms &amp; Data Structures §15.4-15.5), or returns why it cannot (then nothing is
+     * staged). Placement: right after the last allocated chunk ({@code agi_newino}) when that is free, else the
+     * free position nearest the inobt root, aligned to {@code sb_inoalignmt} blocks (the inode cluster alignment;
+     * with sparse inodes mkfs sets it to the chunk size, so a full chunk is always a valid record). Only full chunks
+     * are allocated (sparse-inode filesystems take full chunks too; their record is holemask 0, count 64). The
+     * {@code sb_imax_pct} inode limit is kept. The blocks leave both free-space btrees (a free extent may be split
+     * in two), every inode of the chunk is initialised as the kernel's xfs_ialloc_inode_init does (magic, version 3,
+     * generation, di_next_unlinked = NULLAGINO, di_ino, meta UUID, CRC), the all-free record goes into the inobt and,
+     * with the feature, the finobt (a leaf with room; keys on the path updated when it becomes a leaf's first),
+     * AGI count/freecount/newino and the superblock's icount/ifree grow by 64.
+     */
+    private String newChunk(int ag, byte[] agi) throws IOException {
+        if ((sb.roCompat() & XfsSuperblock.RO_COMPAT_RMAPBT) != 0) {
+            return "a new inode chunk needs an rmapbt record (the rmapbt feature is not updated by this writer)";
+        }
+        boolean finobt = (sb.roCompat() & XfsSuperblock.RO_COMPAT_FINOBT) != 0;
+        boolean sparse = (sb.incompat() & XfsSuperblock.INCOMPAT_SPINODES) != 0;
+        int inopb = sb.inopBlock();
+        if (inopb > 64) {
+            return "inode chunks of blocks holding " + inopb + " inodes (more than one 64-inode record per block)";
+        }
+        int chunkBlocks = 64 / inopb;
+        ByteBuffer a = ByteBuffer.wrap(agi);
+        ByteBuffer s = ByteBuffer.wrap(tx.read(0, sb.sectSize()));
+        // xfs_ialloc_setup_geometry: at most imax_pct percent of the data blocks hold inodes, in whole chunks
+        int imaxPct = s.get(127) & 0xff;
+        if (imaxPct != 0) {
+            long icount = 0;
+            for (int k = 0; k < sb.agCount(); k++) {
+                icount += k == ag ? a.getInt(16) & 0xffffffffL
+                        : ByteBuffer.wrap(header(k, 2, AGI_MAGIC, 312, "AGI")).getInt(16) & 0xffffffffL;
+            }
+            long max = sb.dblocks() * imaxPct / 100 / chunkBlocks * chunkBlocks * inopb;
+            if (icount + 64 > max) {
+                return "the inode limit is reached (imaxpct " + imaxPct + "%: at most " + max + " inodes, " + icount
+                        + " allocated)";
+            }
+        }
+        int versionNum = s.getShort(100) & 0xffff;
+        long inoAlign = s.getInt(180) & 0xffffffffL;
+        long align = (versionNum & VERSION_ALIGNBIT) != 0 && inoAlign > 0 ? inoAlign : 1;
+        if (inoAlign > sb.agBlocks()) {
+            throw new IOException("xfs: sb_inoalignmt " + inoAlign + " larger than an AG");
+        }
+        long agLen = a.getInt(12) & 0xffffffffL;
+        long expectLen = ag == sb.agCount() - 1 ? sb.dblocks() - (long) ag * sb.agBlocks() : sb.agBlocks();
+        if (agLen != expectLen) {
+            throw new IOException("xfs: AG " + ag + " AGI length " + agLen + ", geometry says " + expectLen);
+        }
+        ByteBuffer f = ByteBuffer.wrap(header(ag, 1, AGF_MAGIC, 216, "AGF"));
+        if (f.getInt(28) != 1 || f.getInt(32) != 1) {
+            return "free-space btrees have more than one level (multi-level bnobt/cntbt updates are not implemented)";
+        }
+        long freeblks = f.getInt(52) & 0xffffffffL;
+        if (freeblks < chunkBlocks + (sb.agBlocks() >> RESERVE_SHIFT)) {
+            return "a chunk of " + chunkBlocks + " blocks would leave less than 1/64 of the AG free";
+        }
+        ByteBuffer c = ByteBuffer.wrap(btreeBlock(ag, f.getInt(20) & 0xffffffffL, CNT_MAGIC, 0, 8, "cntbt"));
+        int n = c.getShort(6) & 0xffff;
+        long newino = a.getInt(32) & 0xffffffffL;
+        long exact = newino == (NULL_AGINO & 0xffffffffL) ? -1 : (newino >>> sb.inopbLog()) + chunkBlocks;
+        long root = a.getInt(20) & 0xffffffffL;
+        Free pick = null;
+        long at = -1;
+        long bestDist = Long.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            long st = c.getInt(SHORT_HDR + i * 8) & 0xffffffffL;
+            long len = c.getInt(SHORT_HDR + i * 8 + 4) & 0xffffffffL;
+            if (st == 0 || len == 0 || st + len > agLen) {
+                throw new IOException("xfs: AG " + ag + " cntbt record " + st + "+" + len + " outside the AG");
+            }
+            if (len < chunkBlocks) {
+                continue;
+            }
+            if (exact >= 0 && exact % align == 0 && st <= exact && exact + chunkBlocks <= st + len) {
+                pick = new Free(ag, st, len);
+                at = exact;
+                break;
+            }
+            long first = (st + align - 1) / align * align;
+            long last = (st + len - chunkBlocks) / align * align;
+            if (first > last) {
+                continue;
+            }
+            long pos = Math.min(Math.max(root / align * align, first), last);
+            long dist = Math.abs(pos - root);
+            if (dist < bestDist || (dist == bestDist && pos < at)) {
+                bestDist = dist;
+                pick = new Free(ag, st, len);
+                at = pos;
+            }
+        }
+        if (pick == null) {
+            return "no free extent holds a chunk of " + chunkBlocks + " blocks aligned to " + align + " blocks "
+                    + "(sparse inode chunks are not allocated by this writer)";
+        }
+        long startino = at << sb.inopbLog();
+        Ins ib;
+        Ins fb = null;
+        try {
+            ib = planInsert(ag, a.getInt(20), a.getInt(24), IBT_MAGIC, "inobt", startino);
+            if (finobt) {
+                fb = planInsert(ag, a.getInt(328), a.getInt(332), FIBT_MAGIC, "finobt", startino);
+            }
+            takeRange(pick, at, chunkBlocks); // the first staged change: it may still refuse (leaf full)
+        } catch (UnsupportedFsFeatureException e) {
+            return e.getMessage().replaceFirst("^xfs: unsupported ", "");
+        }
+        // the inode buffers (xfs_ialloc_inode_init): zeroed, then each inode stamped and checksummed
+        byte[] uuid = metaUuid(s);
+        int gen = new java.security.SecureRandom().nextInt();
+        long base = agbToByte(ag, at);
+        for (int i = 0; i < 64; i++) {
+            byte[] raw = new byte[sb.inodeSize()];
+            ByteBuffer b = ByteBuffer.wrap(raw);
+            b.putShort(0, (short) 0x494e);
+            raw[4] = 3;
+            b.putInt(92, gen);
+            b.putInt(96, NULL_AGINO);
+            b.putLong(152, ((long) ag << (sb.agBlkLog() + sb.inopbLog())) | (startino + i));
+            System.arraycopy(uuid, 0, raw, 160, 16);
+            XfsTx.setCrc(raw, 100);
+            tx.put(base + (long) i * sb.inodeSize(), raw);
+        }
+        byte[] rec = new byte[16];
+        ByteBuffer r = ByteBuffer.wrap(rec);
+        r.putInt(0, (int) startino);
+        if (sparse) {
+            r.putShort(4, (short) 0); // holemask: no holes
+            rec[6] = 64; // count
+            rec[7] = 64; // freecount
+        } else {
+            r.putInt(4, 64);
+        }
+        r.putLong(8, -1L); // every inode free
+        applyInsert(ag, IBT_MAGIC, "inobt", ib, rec);
+        if (fb != null) {
+            applyInsert(ag, FIBT_MAGIC, "finobt", fb, rec);
+        }
+        a.putInt(16, a.getInt(16) + 64);
+        a.putInt(28, a.getInt(28) + 64);
+        a.putInt(32, (int) startino);
+        putHeader(ag, 2, agi, 312);
+        superblockInodes(64);
+        superblockDelta(64, 0);
+        return null;
+    }
+
+    /** The UUID stamped into v5 metadata: {@code sb_meta_uuid} (byte 248) with the meta-uuid feature, else sb_uuid. */
+    private byte[] metaUuid(ByteBuffer s) {
+        int off = (sb.incompat() & XfsSuperblock.INCOMPAT_META_UUID) != 0 ? 248 : 32;
+        byte[] u = new byte[16];
+        s.get(off, u);
+        return u;
+    }
+
+    /** Adds to the primary superblock's {@code sb_icount} (byte 128). */
+    private void superblockInodes(long delta) throws IOException {
+        byte[] s = tx.read(0, sb.sectSize());
+        ByteBuffer b = ByteBuffer.wrap(s);
+        b.putLong(128, b.getLong(128) + delta);
+        XfsTx.setCrc(s, 224);
+        tx.put(0, s);
+    }
+
+    /** Where a record goes in an inode btree: the node path (block, child index per level, root first) and leaf. */
+    private record Ins(long[] nodes, int[] index, long leaf, int pos, long key) {
+    }
+
+    /**
+     * Finds the leaf and position for a new record with {@code startino} in an inode btree (keys: startino, 4-byte
+     * block pointers). Refused when that leaf is full (a btree split is not implemented).
+     */
+    private Ins planInsert(int ag, int root, int levels, int magic, String what, long startino) throws IOException {
+        if (levels < 1 || levels > 9) {
+            throw new IOException("xfs: AG " + ag + " " + what + " level " + levels + " invalid");
+        }
+        int maxKeys = (sb.blockSize() - SHORT_HDR) / 8;
+        long[] nodes = new long[levels - 1];
+        int[] index = new int[levels - 1];
+        long agbno = root & 0xffffffffL;
+        for (int level = levels - 1, k = 0; level > 0; level--, k++) {
+            ByteBuffer b = ByteBuffer.wrap(btreeBlock(ag, agbno, magic, level, 16, what));
+            int n = b.getShort(6) & 0xffff;
+            if (n == 0) {
+                throw new IOException("xfs: AG " + ag + " " + what + " node " + agbno + " is empty");
+            }
+            int pick = 0;
+            for (int i = 0; i < n && (b.getInt(SHORT_HDR + i * 4) & 0xffffffffL) <= startino; i++) {
+                pick = i;
+            }
+            nodes[k] = agbno;
+            index[k] = pick;
+            agbno = b.getInt(SHORT_HDR + maxKeys * 4 + pick * 4) & 0xffffffffL;
+        }
+        ByteBuffer b = ByteBuffer.wrap(btreeBlock(ag, agbno, magic, 0, 16, what));
+        int n = b.getShort(6) & 0xffff;
+        if (n >= (sb.blockSize() - SHORT_HDR) / 16) {
+            throw new UnsupportedFsFeatureException("xfs", "inserting a new inode chunk's record into a full " + what
+                    + " leaf (btree splits are not implemented)");
+        }
+        int pos = 0;
+        while (pos < n && (b.getInt(SHORT_HDR + pos * 16) & 0xffffffffL) < startino) {
+            pos++;
+        }
+        if (pos < n && (b.getInt(SHORT_HDR + pos * 16) & 0xffffffffL) < startino + 64) {
+            throw new IOException("xfs: AG " + ag + " " + what + " already has a record at " + startino);
+        }
+        if (pos > 0 && (b.getInt(SHORT_HDR + (pos - 1) * 16) & 0xffffffffL) + 64 > startino) {
+            throw new IOException("xfs: AG " + ag + " " + what + " record overlaps new chunk " + startino);
+        }
+        return new Ins(nodes, index, agbno, pos, startino);
+    }
+
+    private void applyInsert(int ag, int magic, String what, Ins ins, byte[] rec) throws IOException {
+        byte[] leaf = btreeBlock(ag, ins.leaf(), magic, 0, 16, what);
+        ByteBuffer b = ByteBuffer.wrap(leaf);
+        int n = b.getShort(6) & 0xffff;
+        int r = SHORT_HDR + ins.pos() * 16;
+        System.arraycopy(leaf, r, leaf, r + 16, (n - ins.pos()) * 16);
+        System.arraycopy(rec, 0, leaf, r, 16);
+        b.putShort(6, (short) (n + 1));
+        putBtreeBlock(ag, ins.leaf(), leaf);
+        if (ins.pos() != 0) {
+            return;
+        }
+        // the leaf's lowest key changed: update it upwards while the child is its parent's first (§15.5 keys)
+        for (int k = ins.nodes().length - 1; k >= 0; k--) {
+            int level = ins.nodes().length - k;
+            byte[] node = btreeBlock(ag, ins.nodes()[k], magic, level, 16, what);
+            ByteBuffer nb = ByteBuffer.wrap(node);
+            nb.putInt(SHORT_HDR + ins.index()[k] * 4, (int) ins.key());
+            putBtreeBlock(ag, ins.nodes()[k], node);
+            if (ins.index()[k] != 0) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * Takes blocks {@code [at, at + len)} out of free extent {@code f} (both single-leaf free-space btrees, AGF
+     * freeblks/longest, sb_fdblocks). The extent may keep a left and a right remainder: then the bnobt gains a record
+     * and the cntbt one; refused (before anything is staged) when a leaf has no room for it.
+     */
+    private void takeRange(Free f, long at, long len) throws IOException {
+        int ag = f.ag();
+        byte[] agf = header(ag, 1, AGF_MAGIC, 216, "AGF");
+        ByteBuffer a = ByteBuffer.wrap(agf);
+        if (a.getInt(28) != 1 || a.getInt(32) != 1) {
+            throw new IOException("xfs: internal: AG " + ag + " free-space btrees changed depth");
+        }
+        long left = at - f.start();
+        long right = f.start() + f.len() - at - len;
+        long freeblks = a.getInt(52) & 0xffffffffL;
+        if (left < 0 || right < 0 || len < 1 || len > freeblks) {
+            throw new IOException("xfs: internal: taking " + at + "+" + len + " of free extent " + f);
+        }
+        long bnoRoot = a.getInt(16) & 0xffffffffL;
+        long cntRoot = a.getInt(20) & 0xffffffffL;
+        byte[] bno = btreeBlock(ag, bnoRoot, BNO_MAGIC, 0, 8, "bnobt");
+        byte[] cnt = btreeBlock(ag, cntRoot, CNT_MAGIC, 0, 8, "cntbt");
+        ByteBuffer bb = ByteBuffer.wrap(bno);
+        ByteBuffer c = ByteBuffer.wrap(cnt);
+        int bn = bb.getShort(6) & 0xffff;
+        int cn = c.getShort(6) & 0xffff;
+        int idx = -1;
+        for (int i = 0; i < bn && idx < 0; i++) {
+            if ((bb.getInt(SHORT_HDR + i * 8) & 0xffffffffL) == f.start()) {
+                idx = i;
+            }
+        }
+        if (idx < 0 || (bb.getInt(SHORT_HDR + idx * 8 + 4) & 0xffffffffL) != f.len()) {
+            throw new IOException("xfs: AG " + ag + " bnobt and cntbt disagree on free extent " + f.start() + "+"
+                    + f.len());
+        }
+        int maxrecs = (sb.blockSize() - SHORT_HDR) / 8;
+        if (left > 0 && right > 0 && (bn >= maxrecs || cn >= maxrecs)) {
+            throw new UnsupportedFsFeatureException("xfs", "splitting a free extent of AG " + ag + " whose bnobt or "
+                    + "cntbt leaf is full (btree splits are not implemented)");
+        }
+        removeCnt(c, cnt, f.len(), f.start(), ag);
+        if (left > 0) {
+            bb.putInt(SHORT_HDR + idx * 8 + 4, (int) left);
+            if (right > 0) {
+                System.arraycopy(bno, SHORT_HDR + (idx + 1) * 8, bno, SHORT_HDR + (idx + 2) * 8, (bn - idx - 1) * 8);
+                bb.putInt(SHORT_HDR + (idx + 1) * 8, (int) (at + len));
+                bb.putInt(SHORT_HDR + (idx + 1) * 8 + 4, (int) right);
+                bb.putShort(6, (short) (bn + 1));
+            }
+            insertCnt(c, cnt, f.start(), left);
+        } else if (right > 0) {
+            bb.putInt(SHORT_HDR + idx * 8, (int) (at + len));
+            bb.putInt(SHORT_HDR + idx * 8 + 4, (int) right);
+        } else {
+            removeRec(bno, idx, bn, 8);
+        }
+        if (right > 0) {
+            insertCnt(c, cnt, at + len, right);
+        }
+        putBtreeBlock(ag, bnoRoot, bno);
+        putBtreeBlock(ag, cntRoot, cnt);
+        int after = c.getShort(6) & 0xffff;
+        a.putInt(52, (int) (freeblks - len));
+        a.putInt(56, after == 0 ? 0 : c.getInt(SHORT_HDR + (after - 1) * 8 + 4));
+        putHeader(ag, 1, agf, 216);
+        superblockDelta(0, -len);
+    }
+
+    /** Inserts (start, len) at its (blockcount, startblock) place in a cntbt leaf that has room. */
+    private static void insertCnt(ByteBuffer c, byte[] cnt, long start, long len) {
+        int n = c.getShort(6) & 0xffff;
+        int pos = 0;
+        while (pos < n && compareCnt(c, pos, len, start) < 0) {
+            pos++;
+        }
+        System.arraycopy(cnt, SHORT_HDR + pos * 8, cnt, SHORT_HDR + (pos + 1) * 8, (n - pos) * 8);
+        c.putInt(SHORT_HDR + pos * 8, (int) start);
+        c.putInt(SHORT_HDR + pos * 8 + 4, (int) len);
+        c.putShort(6, (short) (n + 1));
     }
 
     interface InodeCheck {

@@ -29,9 +29,10 @@ import java.util.zip.CRC32C;
  * {@link #replaceContent} (in place, or into new extents, one or several, with an extent list or a two-level bmap
  * btree, the old extents and bmap btree blocks freed), {@link #createFile}, {@link #symlink} and {@link #mkdir} in short-form, single-block and leaf-form
  * directories (short form converts to block form when it overflows the inode), {@link #unlink} in short-form and
- * single-block directories, and {@link #setAttributes}. Inodes come from existing chunks and blocks from
- * single-leaf free-space btrees ({@link XfsAlloc}); anything needing a btree split/merge, a new inode chunk, node
- * directories (or unlink in leaf ones) or rmapbt updates is refused, as is rename.
+ * single-block directories, and {@link #setAttributes}. A smaller content frees the blocks past its new end.
+ * Inodes come from existing chunks or a new 64-inode chunk, and blocks from single-leaf free-space btrees
+ * ({@link XfsAlloc}); anything needing a btree split/merge, node directories (or unlink in leaf ones) or rmapbt
+ * updates is refused, as is rename.
  */
 public final class XfsFileSystem implements FileSystem {
     static final int S_IFMT = 0170000;
@@ -630,7 +631,8 @@ public final class XfsFileSystem implements FileSystem {
 
     /**
      * Rewrites a regular file. Content that fits the blocks the file already maps (written, from file block 0) is
-     * written in place; anything else goes to freshly allocated extents (see {@link #relocate}). Refused (before any
+     * written in place, and the blocks past its end are freed ({@link #trimTail}); anything else goes to freshly
+     * allocated extents (see {@link #relocate}). Refused (before any
      * byte is written) for reflinked, realtime, immutable or append-only files and non-extent/btree data forks.
      */
     @Override
@@ -659,6 +661,19 @@ public final class XfsFileSystem implements FileSystem {
             relocate(w, in, ext, content);
             return;
         }
+        // blocks mapped past the new end (rounded up to whole blocks) go back to the free space
+        XfsTx tx = new XfsTx(dev);
+        byte[] raw = in.raw().clone();
+        if (!ext.isEmpty() && ext.get(ext.size() - 1).startOff() + ext.get(ext.size() - 1).count() > blocks) {
+            try {
+                trimTail(tx, in, ext, blocks, raw);
+            } catch (UnsupportedFsFeatureException e) {
+                // the free-space btrees cannot take them (rmapbt, a full leaf): keep the tail allocated to the
+                // file as before (xfs_repair-clean: blocks past EOF are the file's), nothing else changes
+                tx = new XfsTx(dev);
+                raw = in.raw().clone();
+            }
+        }
         // in place, one write per extent (the last block's tail zeroed)
         for (Extent e : ext) {
             if (e.startOff() >= blocks) {
@@ -674,12 +689,95 @@ public final class XfsFileSystem implements FileSystem {
             }
         }
         long now = System.currentTimeMillis() / 1000;
-        byte[] raw = in.raw().clone();
         ByteBuffer b = ByteBuffer.wrap(raw);
         b.putLong(56, content.length);
         putTime(b, 40, in.flags2(), now);
         putTime(b, 48, in.flags2(), now);
-        writeInode(w, in.ino(), raw);
+        stageInode(tx, in.ino(), raw);
+        tx.commit(w);
+        cachedExtentsIno = -1;
+    }
+
+    /**
+     * Shrinking (xfs_itruncate_extents to the block holding the new end): extents wholly past file block
+     * {@code blocks} are freed, one straddling it keeps its head and frees its tail, all merged into both
+     * free-space btrees ({@link XfsAlloc#freeBlocks}). The mapping left is rewritten into {@code raw}: an extent
+     * list in the inode when it fits the data fork (as xfs_bmap_btree_to_extents leaves it; xfs_repair rejects a
+     * btree fork whose extents would fit the inode), its bmap btree blocks freed; otherwise a two-level bmap btree
+     * rebuilt into as many of the old btree blocks as it needs, the rest freed. di_nblocks and the extent count
+     * follow. Throws {@link UnsupportedFsFeatureException} (the caller then keeps the old mapping) when freeing
+     * is not possible here.
+     */
+    private void trimTail(XfsTx tx, Inode in, List<Extent> ext, long blocks, byte[] raw) throws IOException {
+        XfsAlloc alloc = new XfsAlloc(sb, tx);
+        List<Extent> keep = new ArrayList<>();
+        long freed = 0;
+        for (Extent e : ext) {
+            long end = e.startOff() + e.count();
+            if (end <= blocks) {
+                keep.add(e);
+            } else if (e.startOff() < blocks) {
+                long head = blocks - e.startOff();
+                keep.add(new Extent(e.startOff(), e.startBlock(), head, e.unwritten()));
+                alloc.freeBlocks(e.startBlock() + head, e.count() - head, "the file's blocks past its new end");
+                freed += e.count() - head;
+            } else {
+                alloc.freeBlocks(e.startBlock(), e.count(), "the file's blocks past its new end");
+                freed += e.count();
+            }
+        }
+        int bs = sb.blockSize();
+        int inlineMax = in.forkSize() / 16;
+        int rootMax = (in.forkSize() - 4) / 16;
+        int leafMax = (bs - 72) / 16;
+        List<Long> oldTree = in.format() == FMT_BTREE ? bmbtBlocks(in) : List.of();
+        ByteBuffer b = ByteBuffer.wrap(raw);
+        long nblocks = b.getLong(64);
+        java.util.Arrays.fill(raw, 176, 176 + in.forkSize(), (byte) 0);
+        long treeLeft = 0;
+        if (keep.size() <= inlineMax) {
+            raw[5] = FMT_EXTENTS;
+            for (int i = 0; i < keep.size(); i++) {
+                encode(b, 176 + i * 16, keep.get(i));
+            }
+            for (long fsb : oldTree) {
+                alloc.freeBlocks(fsb, 1, "the file's bmap btree blocks");
+            }
+        } else {
+            if (keep.size() > rootMax * leafMax) {
+                throw new UnsupportedFsFeatureException("xfs", "rebuilding a bmap btree of more than two levels");
+            }
+            int leaves = (keep.size() + leafMax - 1) / leafMax;
+            if (leaves > oldTree.size()) {
+                throw new IOException("xfs: inode " + in.ino() + ": bmap btree of " + oldTree.size() + " blocks for "
+                        + ext.size() + " extents");
+            }
+            long[] ptrs = new long[leaves];
+            for (int i = 0; i < leaves; i++) {
+                ptrs[i] = oldTree.get(i);
+            }
+            b.putShort(176, (short) 1);
+            b.putShort(178, (short) leaves);
+            int first = 0;
+            for (int i = 0; i < leaves; i++) {
+                int count = keep.size() / leaves + (i < keep.size() % leaves ? 1 : 0);
+                tx.put(sb.fsbToByte(ptrs[i]), bmbtLeaf(in.ino(), ptrs[i], i > 0 ? ptrs[i - 1] : -1,
+                        i + 1 < leaves ? ptrs[i + 1] : -1, keep.subList(first, first + count)));
+                b.putLong(180 + i * 8, keep.get(first).startOff());
+                b.putLong(180 + rootMax * 8 + i * 8, ptrs[i]);
+                first += count;
+            }
+            for (int i = leaves; i < oldTree.size(); i++) {
+                alloc.freeBlocks(oldTree.get(i), 1, "the file's bmap btree blocks");
+            }
+            treeLeft = leaves;
+        }
+        long newNblocks = nblocks - freed - (oldTree.size() - treeLeft);
+        if (newNblocks < 0) {
+            throw new IOException("xfs: inode " + in.ino() + ": di_nblocks " + nblocks + " below its mapped blocks");
+        }
+        b.putLong(64, newNblocks);
+        setNextents(raw, keep.size());
     }
 
     /**
@@ -985,8 +1083,8 @@ public final class XfsFileSystem implements FileSystem {
      * Creates one directory entry and its new inode, staging every change in an {@link XfsTx} and writing only when
      * all of it is planned: a refusal leaves the image byte-identical. Refused (named): ASCII-CI directories, node
      * directories, full leaf-form data/leaf blocks, a full single-block directory, short-form directories with
-     * 8-byte inode numbers, no free inode in an existing chunk, no AG whose free-space btrees are single leaves with a fitting extent, block
-     * allocation with rmapbt.
+     * 8-byte inode numbers, no free inode and no new inode chunk possible, no AG whose free-space btrees are single
+     * leaves with a fitting extent, block allocation with rmapbt.
      */
     private Node createEntry(Node dirNode, String name, int mode, int uid, int gid, int ftype, byte[] data)
             throws IOException {
@@ -1010,7 +1108,7 @@ public final class XfsFileSystem implements FileSystem {
         }
         XfsTx tx = new XfsTx(dev);
         XfsAlloc alloc = new XfsAlloc(sb, tx);
-        long ino = alloc.allocInode(agOf(dir.ino()), this::checkFreeOnDisk);
+        long ino = alloc.allocInode(agOf(dir.ino()), i -> checkFreeOnDisk(tx, i));
         long now = System.currentTimeMillis() / 1000;
         byte[] raw = newInode(ino, mode, uid, gid, now);
         ByteBuffer b = ByteBuffer.wrap(raw);
@@ -1063,8 +1161,9 @@ public final class XfsFileSystem implements FileSystem {
         return node(inode(ino));
     }
 
-    private void checkFreeOnDisk(long ino) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(dev.readBytes(inodeOffset(ino), 8));
+    /** Through {@code tx}: a chunk allocated in this transaction is only staged. */
+    private void checkFreeOnDisk(XfsTx tx, long ino) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(tx.read(inodeOffset(ino), sb.inodeSize()));
         if ((b.getShort(0) & 0xffff) != 0x494e || (b.getShort(2) & 0xffff) != 0) {
             throw new IOException("xfs: inode " + ino + " is free in the inode btree but its core is in use or not "
                     + "initialised (magic/mode)");

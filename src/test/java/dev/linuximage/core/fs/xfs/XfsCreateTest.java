@@ -141,12 +141,16 @@ class XfsCreateTest {
                 false)) {
             freeBefore = fs.freeBytes();
         }
+        long icountBefore = XfsInodeChunkTest.sb(img).get("icount");
         byte[] payload = createEverything(img);
         verifyEverything(img, payload);
         try (FileByteSource src = FileByteSource.openReadOnly(img); XfsFileSystem fs = XfsFileSystem.open(src,
                 false)) {
-            // payload 49 blocks + config 1 + remote link 1 + the converted directory's block 1
-            assertThat(freeBefore - fs.freeBytes()).isEqualTo(52L * 4096);
+            // payload 49 blocks + config 1 + remote link 1 + the converted directory's block 1, plus 8 blocks (64
+            // inodes of 512 bytes) for each inode chunk allocated: like the kernel's xfs_dialloc, a new chunk goes
+            // into the parent's AG when it has no free inode, before free inodes of other AGs are used
+            long chunks = (XfsInodeChunkTest.sb(img).get("icount") - icountBefore) / 64;
+            assertThat(freeBefore - fs.freeBytes()).isEqualTo((52L + 8 * chunks) * 4096);
         }
         assertThat(feats).as("mkfs defaults include finobt and reflink").contains("features_ro_compat = 0xd");
     }
@@ -253,26 +257,35 @@ class XfsCreateTest {
         }
     }
 
+    /** A new inode chunk needs an rmapbt record, which this writer does not add: refused by name, byte-identical. */
     @Test
-    void refusesWhenNoExistingChunkHasAFreeInode() throws Exception {
-        Path img = XfsFixture.build(tmp, "full", 300, null);
+    void refusesANewInodeChunkUnderRmapbt() throws Exception {
+        Path small = Files.writeString(tmp.resolve("small"), "x\n");
+        StringBuilder p = new StringBuilder("/dev/null\n0 0\nd--755 0 0\n");
+        for (String d : List.of("a", "b")) { // two block directories (20 names: past the short form)
+            p.append(d).append(" d--755 0 0\n");
+            for (int i = 0; i < 20; i++) {
+                p.append(" prototype-").append(i).append(" ---644 0 0 ").append(small).append('\n');
+            }
+            p.append("$\n");
+        }
+        p.append("$\n");
+        Path proto = Files.writeString(tmp.resolve("full.proto"), p.toString());
+        Path img = Tools.sparse(tmp.resolve("full.img"), 300L << 20);
+        Tools.run("mkfs.xfs", "-q", "-f", "-d", "agcount=2", "-m", "rmapbt=1", "-p", proto.toString(),
+                img.toString());
         int made = 0;
         try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
                 true)) {
             long free = Long.parseLong(db(img, "sb 0", "print ifree").replaceAll("(?s).*ifree = (\\d+).*", "$1"));
-            FileSystem.Node etc = path(fs, "etc");
-            for (int d = 0; made < free; d++) {
-                FileSystem.Node dir = fs.mkdir(etc, "d" + d, 0755, 0, 0);
-                made++;
-                for (int i = 0; i < 20 && made < free; i++) {
-                    fs.createFile(dir, "f" + i, 0644, 0, 0, new byte[0]);
-                    made++;
-                }
+            for (; made < free; made++) { // block directories: adding names needs no block
+                fs.createFile(path(fs, made % 2 == 0 ? "a" : "b"), "f" + made, 0644, 0, 0, new byte[0]);
             }
+            FileSystem.Node block = path(fs, "a");
             String before = sha(img);
-            assertThatThrownBy(() -> fs.createFile(etc, "one-too-many", 0644, 0, 0, new byte[0]))
+            assertThatThrownBy(() -> fs.createFile(block, "one-too-many", 0644, 0, 0, new byte[0]))
                     .isInstanceOf(UnsupportedFsFeatureException.class)
-                    .hasMessageContaining("no free inode in an existing inode chunk");
+                    .hasMessageContaining("no new inode chunk could be allocated").hasMessageContaining("rmapbt");
             assertThat(sha(img)).isEqualTo(before);
         }
         assertThat(made).isPositive();

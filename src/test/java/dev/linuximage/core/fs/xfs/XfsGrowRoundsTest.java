@@ -49,6 +49,11 @@ class XfsGrowRoundsTest {
         Map<String, XfsFragmented.Content> files = x.files;
         XfsFileSystemTest.repairClean(img);
         long bs = sbLong(img, "blocksize");
+        long inlineMax = (sbLong(img, "inodesize") - 176) / 16; // extent records the data fork holds (no attr fork)
+        // Space accounting from the on-disk fields: free blocks + the files' blocks (di_nblocks: data and bmap btree)
+        // + inode chunk blocks stay constant, so blocks past a shrunk file's end must come back to sb_fdblocks.
+        long invariant = accounted(meta(img, files.keySet()));
+        int shrinks = 0;
         int rewrites = 0;
         int btrees = 0;
         int multi = 0;
@@ -60,9 +65,15 @@ class XfsGrowRoundsTest {
             int op = round == 0 ? 0 : r.nextInt(10);
             String path;
             XfsFragmented.Content want;
-            if (op < 7 || paths.size() < 8) {
+            boolean shrink = round == 1 || (op == 6 && round > 0); // round 1: the 80 MiB file of round 0
+            if (op < 7 || paths.size() < 8 || shrink) {
                 path = paths.get(r.nextInt(paths.size()));
                 int size = round == 0 ? 80 * MIB - r.nextInt(4096) : randomSize(r);
+                if (shrink) { // the largest file, cut anywhere (often inside an extent, a btree may become a list)
+                    path = files.entrySet().stream().max(Map.Entry.comparingByValue(
+                            java.util.Comparator.comparingInt(XfsFragmented.Content::len))).orElseThrow().getKey();
+                    size = r.nextInt(Math.max(1, files.get(path).len()));
+                }
                 long usable = usableBlocks(img, bs);
                 if (round > 0 && usable * bs < 96L * MIB && r.nextBoolean()) {
                     // space is short: half the time shrink the largest file, so later rounds can grow again
@@ -83,6 +94,7 @@ class XfsGrowRoundsTest {
                     fs.replaceContent(node(fs, path), want.bytes());
                     written += size;
                     rewrites++;
+                    shrinks += shrink ? 1 : 0;
                     files.put(path, want);
                     assertThat(XfsFileSystemTest.readAll(fs, node(fs, path))).as(path).isEqualTo(want.bytes());
                 } catch (UnsupportedFsFeatureException e) {
@@ -95,7 +107,7 @@ class XfsGrowRoundsTest {
                     }
                     want = files.get(path);
                 }
-                log.add(round + ": rewrite " + path + " to " + size + " B");
+                log.add(round + ": " + (shrink ? "shrink " : "rewrite ") + path + " to " + size + " B");
             } else if (op < 8) {
                 path = paths.get(r.nextInt(paths.size()));
                 try (FileByteSource src = FileByteSource.openReadWrite(img);
@@ -120,33 +132,83 @@ class XfsGrowRoundsTest {
                 log.add(round + ": create " + path + " of " + want.len() + " B");
             }
             XfsFileSystemTest.repairClean(img);
+            Map<String, long[]> snap = meta(img, files.keySet());
+            assertThat(accounted(snap)).as(String.join("\n", log)).isEqualTo(invariant);
             if (want != null) {
                 assertThat(XfsFragmented.oracleMismatches(img, Map.of(path, want))).as(String.join("\n", log))
                         .isEmpty();
-                String core = Tools.run("xfs_db", "-r", "-c", "path " + path, "-c", "print core.format "
-                        + "core.nextents", img.toString());
-                Matcher m = Pattern.compile("core.nextents = (\\d+)").matcher(core);
-                assertThat(m.find()).as(core).isTrue();
-                if (core.contains("(btree)")) {
-                    btrees++;
+                // the file maps exactly the blocks its size needs (a shrink freed the rest), plus bmap btree
+                // leaves only in btree format, which is only used when the extents do not fit the inode
+                long[] f = snap.get(path);
+                btrees += f[2] == 3 ? 1 : 0;
+                long dataBlocks = (want.len() + bs - 1) / bs;
+                if (f[2] == 2) {
+                    assertThat(f[0]).as(String.join("\n", log)).isEqualTo(dataBlocks);
+                    assertThat(f[3]).isLessThanOrEqualTo(inlineMax);
+                } else {
+                    assertThat(f[2]).isEqualTo(3);
+                    assertThat(f[0] - dataBlocks).as(String.join("\n", log)).isBetween(1L, inlineMax);
+                    assertThat(f[3]).isGreaterThan(inlineMax);
                 }
-                if (Long.parseLong(m.group(1)) > 1) {
-                    multi++;
-                }
+                multi += f[3] > 1 ? 1 : 0;
             }
             if (round % 5 == 4) {
                 assertThat(XfsFragmented.oracleMismatches(img, files)).as(String.join("\n", log)).isEmpty();
             }
         }
         assertThat(XfsFragmented.oracleMismatches(img, files)).as(String.join("\n", log)).isEmpty();
-        System.out.printf("xfs grow rounds: seed %d, %d rounds, %d rewrites (%d MiB written), %d with several extents,"
-                + " %d bmap btrees, %d refused%n", seed, rounds, rewrites, written >> 20, multi, btrees, refused);
+        System.out.printf("xfs grow rounds: seed %d, %d rounds, %d rewrites (%d MiB written, %d shrinks of the "
+                + "largest file), %d with several extents, %d bmap btrees, %d refused%n", seed, rounds, rewrites,
+                written >> 20, shrinks, multi, btrees, refused);
         // the rounds must exercise what they are for: rewrites that succeed, several extents, a bmap btree
         assertThat(rewrites).as(String.join("\n", log)).isGreaterThan(rounds / 3);
         assertThat(btrees).isPositive();
         assertThat(multi).isPositive();
         assertThat(refused).isLessThan(rounds);
+        assertThat(shrinks).as(String.join("\n", log)).isPositive();
         kernelReadBack(img, files);
+    }
+
+    /**
+     * Per path (di_nblocks, di_size, data fork format 2 extents / 3 btree, extent count), and under "" the
+     * superblock's (fdblocks, icount, inopblock), from one xfs_db run.
+     */
+    static Map<String, long[]> meta(Path img, java.util.Collection<String> paths) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("xfs_db", "-r", "-c", "sb 0", "-c",
+                "print fdblocks icount inopblock"));
+        for (String p : paths) {
+            cmd.addAll(List.of("-c", "echo @@ " + p, "-c", "path " + p, "-c",
+                    "print core.nblocks core.size core.format core.nextents"));
+        }
+        cmd.add(img.toString());
+        Map<String, long[]> out = new LinkedHashMap<>();
+        String[] parts = Tools.run(cmd.toArray(new String[0])).split("@@ ");
+        Matcher sb = Pattern.compile("(?s)fdblocks = (\\d+)\\s+icount = (\\d+)\\s+inopblock = (\\d+)")
+                .matcher(parts[0]);
+        assertThat(sb.find()).as(parts[0]).isTrue();
+        out.put("", new long[] {Long.parseLong(sb.group(1)), Long.parseLong(sb.group(2)),
+                Long.parseLong(sb.group(3))});
+        Pattern p = Pattern.compile("(?s)core.nblocks = (\\d+)\\s+core.size = (\\d+)\\s+core.format = (\\d)"
+                + ".*?core.nextents = (\\d+)");
+        for (int k = 1; k < parts.length; k++) {
+            String path = parts[k].substring(0, parts[k].indexOf('\n')).trim();
+            Matcher m = p.matcher(parts[k]);
+            assertThat(m.find()).as(parts[k]).isTrue();
+            out.put(path, new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)),
+                    Long.parseLong(m.group(3)), Long.parseLong(m.group(4))});
+        }
+        assertThat(out).hasSize(paths.size() + 1);
+        return out;
+    }
+
+    /** sb_fdblocks + the files' di_nblocks + inode chunk blocks (sb_icount / sb_inopblock), from {@link #meta}. */
+    private static long accounted(Map<String, long[]> meta) {
+        long[] sb = meta.get("");
+        long sum = sb[0] + sb[1] / sb[2];
+        for (Map.Entry<String, long[]> e : meta.entrySet()) {
+            sum += e.getKey().isEmpty() ? 0 : e.getValue()[0];
+        }
+        return sum;
     }
 
     /** 0 B (1 in 20), up to 64 KiB, up to 8 MiB, or 8 MiB to 80 MiB. */

@@ -196,11 +196,53 @@ class XfsGrowTest {
         } finally {
             Tools.run("umount", mnt.toString());
         }
+        // shrinking: cut inside the 26th extent (still more than the inode holds: a btree, rebuilt), then inside
+        // the 4th (an extent list in the inode again, as xfs_bmap_btree_to_extents leaves it); every block past
+        // the new end (rounded up to a block) comes back to sb_fdblocks
+        for (int keep : new int[] {26, 4}) {
+            List<long[]> map = bmap(img, victim);
+            assertThat(map.size()).isGreaterThan(keep);
+            long[] cut = map.get(keep - 1);
+            int size = (int) ((cut[0] + cut[2] / 2) * bs + 777); // inside the extent, mid-block
+            byte[] head = java.util.Arrays.copyOf(again, size);
+            try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
+                    true)) {
+                fs.replaceContent(fs.lookup(fs.lookup(fs.root(), "d1").orElseThrow(), "f-0").orElseThrow(), head);
+            }
+            XfsFileSystemTest.repairClean(img);
+            assertThat(XfsFileSystemTest.oracleRead(img, victim)).isEqualTo(head);
+            assertThat(inodeField(img, victim, "core.nextents")).isEqualTo(keep);
+            long blocks = (size + bs - 1) / bs;
+            long nb = inodeField(img, victim, "core.nblocks");
+            String format = Tools.run("xfs_db", "-r", "-c", "path " + victim, "-c", "print core.format",
+                    img.toString());
+            if (keep > 21) {
+                assertThat(format).contains("(btree)");
+                assertThat(nb).isEqualTo(blocks + 1); // one bmap btree leaf holds them all
+            } else {
+                assertThat(format).contains("(extents)");
+                assertThat(nb).isEqualTo(blocks);
+            }
+            assertThat(bmap(img, victim).stream().mapToLong(e -> e[2]).sum()).isEqualTo(blocks);
+            assertThat(sbField(img, "fdblocks")).isEqualTo(freeStart - nb + oldBlocks);
+        }
         try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
                 true)) {
             fs.unlink(fs.lookup(fs.root(), "d1").orElseThrow(), "f-0");
         }
         XfsFileSystemTest.repairClean(img);
         assertThat(sbField(img, "fdblocks")).isEqualTo(freeStart + oldBlocks);
+    }
+
+    /** xfs_db's block map of a file: (file block, fs block, count) per extent, in file order. */
+    private static List<long[]> bmap(Path img, String path) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "data offset (\\d+) startblock (\\d+) \\(\\d+/\\d+\\) count (\\d+)")
+                .matcher(Tools.run("xfs_db", "-r", "-c", "path " + path, "-c", "bmap", img.toString()));
+        List<long[]> out = new java.util.ArrayList<>();
+        while (m.find()) {
+            out.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))});
+        }
+        return out;
     }
 }

@@ -88,6 +88,11 @@ class XfsKernelWrittenTest {
     @Test
     void writesOnlyWhereSafe() throws Exception {
         Path copy = Files.copy(img, tmp.resolve("k.img"), StandardCopyOption.REPLACE_EXISTING);
+        long fdBefore = XfsInodeChunkTest.sb(copy).get("fdblocks");
+        long fragBlocks = XfsInodeChunkTest.num(Tools.run("xfs_db", "-r", "-c", "path /frag.bin", "-c",
+                "print core.nblocks", copy.toString()), "core.nblocks");
+        long unwBlocks = XfsInodeChunkTest.num(Tools.run("xfs_db", "-r", "-c", "path /unw.bin", "-c",
+                "print core.nblocks", copy.toString()), "core.nblocks");
         try (FileByteSource src = FileByteSource.openReadWrite(copy); XfsFileSystem fs = XfsFileSystem.open(src,
                 true)) {
             assertThatThrownBy(() -> fs.replaceContent(node(fs, "refl.bin"), new byte[10]))
@@ -97,13 +102,18 @@ class XfsKernelWrittenTest {
         }
         Tools.Result r = Tools.exec(null, "xfs_repair", "-n", "-f", copy.toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
-        assertThat(Tools.run("xfs_db", "-r", "-c", "path /frag.bin", "-c", "print core.format", copy.toString()))
-                .contains("btree"); // written in place: the kernel's bmap btree is kept
+        // written in place into the first block; everything past it is freed (the kernel's bmap btree blocks, its
+        // other 60 extents, the fallocated unwritten extent): one extent each, an extent list in the inode again
+        for (String f : new String[] {"/frag.bin", "/unw.bin"}) {
+            assertThat(Tools.run("xfs_db", "-r", "-c", "path " + f, "-c", "print core.format core.nextents "
+                    + "core.nblocks", copy.toString())).contains("core.format = 2 (extents)")
+                    .contains("core.nextents = 1").contains("core.nblocks = 1");
+        }
+        assertThat(XfsInodeChunkTest.sb(copy).get("fdblocks")).isEqualTo(fdBefore + fragBlocks - 1 + unwBlocks - 1);
         assertThat(new String(XfsFileSystemTest.oracleRead(copy, "/frag.bin"))).isEqualTo("fits in the first block\n");
         assertThat(new String(XfsFileSystemTest.oracleRead(copy, "/unw.bin"))).isEqualTo(
                 "fits in the written block\n");
-        // content that crosses the kernel's unwritten extent or holes goes to new extents; the old ones (unwritten
-        // extents, a btree fork's extents and its bmap btree blocks) are freed
+        // content larger than the one block left goes to new extents; the old block is freed
         byte[] five = new byte[5000];
         Arrays.fill(five, (byte) 0x5a);
         byte[] eightK = new byte[8192];
