@@ -213,10 +213,12 @@ class BootLoaderGuestBootTest {
 
     /** One 512-byte sector of the (qcow2) input, read by qemu-img. */
     private static byte[] inputSector(GuestImage img, long lba, Path target) throws IOException {
-        Tools.run(TOOL, "qemu-img", "dd", "-f", "qcow2", "-O", "raw", "bs=512", "skip=" + lba, "count=1",
+        // qemu-img dd counts count= from the start of the input, skipped blocks included (unlike dd(1))
+        Tools.run(TOOL, "qemu-img", "dd", "-f", "qcow2", "-O", "raw", "bs=512", "skip=" + lba, "count=" + (lba + 1),
                 "if=" + img.qcow2(), "of=" + target);
         byte[] b = Files.readAllBytes(target);
         Files.delete(target);
+        assertThat(b).as("sector %d of %s", lba, img.qcow2()).hasSize(512);
         return b;
     }
 
