@@ -33,27 +33,6 @@ public final class FamilyGuests {
     private FamilyGuests() {
     }
 
-    /**
-     * A minimal x86 bzImage: the setup header magic {@code HdrS} at 0x202, boot protocol 2.15, and
-     * {@code kernel_version} (0x20E, little-endian) pointing at the version string at 0x200 + value
-     * ({@code Documentation/arch/x86/boot.rst}).
-     */
-    static byte[] bzImage(String versionString) {
-        byte[] b = new byte[0x400];
-        b[0x202] = 'H';
-        b[0x203] = 'd';
-        b[0x204] = 'r';
-        b[0x205] = 'S';
-        b[0x206] = 0x0f;
-        b[0x207] = 0x02;
-        int ptr = 0x300 - 0x200;
-        b[0x20E] = (byte) ptr;
-        b[0x20F] = (byte) (ptr >> 8);
-        byte[] v = versionString.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        System.arraycopy(v, 0, b, 0x300, Math.min(v.length, b.length - 0x300 - 1));
-        return b;
-    }
-
     /** Builds an image in a temporary directory outside the guest, removed afterwards. */
     interface ImageBuild {
         byte[] build(Path work) throws IOException, InterruptedException;
@@ -318,7 +297,7 @@ public final class FamilyGuests {
                 """);
         t.link("/etc/os-release", "../usr/lib/os-release");
         // linux-virt's image carries its release in the bzImage header, as the real one does
-        t.bytes("/boot/vmlinuz-virt", bzImage(ALPINE_KERNEL + " (buildozer@build-3-19-x86_64) #1-Alpine SMP"),
+        t.bytes("/boot/vmlinuz-virt", BzImages.bzImage(ALPINE_KERNEL + " (buildozer@build-3-19-x86_64) #1-Alpine SMP"),
                 "rw-r--r--");
         // mkinitfs: its init is /usr/share/mkinitfs/initramfs-init, installed as the image's /init. No stock feature
         // carries the Hyper-V drivers (features.d has virtio, xenpci, ... but no hyperv): this guest's admin added one,
@@ -394,7 +373,10 @@ public final class FamilyGuests {
                 """);
         t.link("/etc/os-release", "../usr/lib/os-release");
         t.file("/etc/arch-release", "");
-        t.file("/boot/vmlinuz-linux", "kernel");
+        // the linux package's image: unversioned name, the release only in the bzImage header (paired with
+        // /usr/lib/modules/<release> by it)
+        t.bytes("/boot/vmlinuz-linux", BzImages.bzImage(ARCH_KERNEL + " (linux@archlinux) #1 SMP PREEMPT_DYNAMIC"
+                + " Mon, 05 Feb 2024 22:07:49 +0000"), "rw-r--r--");
         // mkinitcpio with its upstream default HOOKS (base udev ...): the busybox init of the base hook
         String functions = OtherGeneratorFixture.script("mkinitcpio-init_functions");
         t.file("/usr/lib/initcpio/init", OtherGeneratorFixture.script("mkinitcpio-init"), "rwxr-xr-x");

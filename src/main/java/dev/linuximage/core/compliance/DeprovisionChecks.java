@@ -1,7 +1,9 @@
 package dev.linuximage.core.compliance;
 
+import dev.linuximage.core.guest.CmdlineSite;
 import dev.linuximage.core.guest.DeprovisionPatch;
 import dev.linuximage.core.guest.GuestInspection;
+import dev.linuximage.core.guest.KernelCmdline;
 import dev.linuximage.core.report.Evidence;
 import dev.linuximage.core.report.Finding;
 
@@ -90,11 +92,18 @@ final class DeprovisionChecks {
         if (g.hostname() != null && !DeprovisionPatch.RESET_HOSTNAMES.contains(g.hostname())) {
             ev.add(F.ev("/etc/hostname", g.hostname()));
         }
+        for (CmdlineSite s : DeprovisionPatch.pinnedMachineIds(g)) {
+            ev.add(F.ev(s.file(), KernelCmdline.tokens(s.effective()).stream()
+                    .filter(t -> KernelCmdline.key(t).equals(DeprovisionPatch.MACHINE_ID_ARG)).findFirst().orElse("")
+                    + " on the kernel command line pins the machine id"));
+        }
         if (ev.isEmpty()) {
             return F.pass(id, "Machine identity is reset (machine-id empty, no leases, generic hostname).",
                     List.of(F.ev("/etc/machine-id", g.machineId() == null ? "absent" : "empty")));
         }
         return F.fail(id, "The build VM's identity is still in the image.", ev,
-                "empty /etc/machine-id, delete DHCP leases, reset the hostname to " + DeprovisionPatch.HOSTNAME);
+                "empty /etc/machine-id, delete DHCP leases, reset the hostname to " + DeprovisionPatch.HOSTNAME
+                        + (DeprovisionPatch.pinnedMachineIds(g).isEmpty() ? ""
+                                : ", remove systemd.machine_id= from the kernel command line"));
     }
 }

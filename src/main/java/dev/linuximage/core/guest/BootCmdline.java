@@ -64,8 +64,24 @@ public final class BootCmdline {
         return dedupe(r, c);
     }
 
+    /**
+     * Where a BLS type #1 {@code $BOOT} can be mounted, in the order kernel-install and bootctl look for it
+     * (systemd's Boot Loader Specification: the ESP or the XBOOTLDR partition; {@code kernel-install}(8):
+     * {@code /efi}, {@code /boot}, {@code /boot/efi}). Fedora/RHEL keep {@code loader/entries} on /boot, Arch mounts the
+     * ESP at /boot, Debian's systemd-boot and kernel-install write them to the ESP on /boot/efi.
+     */
+    static final List<String> BLS_ROOTS = List.of("/efi", "/boot", "/boot/efi");
+
     static List<String> blsFiles(GuestReader r) {
-        return r.paths("/boot/loader/entries", n -> n.endsWith(".conf"));
+        List<String> out = new ArrayList<>();
+        for (String root : BLS_ROOTS) {
+            // a symlinked mount point (e.g. /efi -> boot/efi) names entries listed under their real place already
+            if (r.readLink(root).isPresent()) {
+                continue;
+            }
+            out.addAll(r.paths(root + "/loader/entries", n -> n.endsWith(".conf")));
+        }
+        return out;
     }
 
     /** Keeps regular files; drops a symlink whose target is another candidate (RHEL's grub2 -> ESP links). */
@@ -202,10 +218,15 @@ public final class BootCmdline {
                             a.content(), value));
                 }
             }
-            sites.add(lastLinux == null
-                    ? new CmdlineSite(CmdlineSite.Kind.DEFAULT_GRUB, dg.get(0), 0, "", "")
-                    : new CmdlineSite(CmdlineSite.Kind.DEFAULT_GRUB, lastLinux.file(), lastLinux.index() + 1,
-                    lastLinux.content(), vars.getOrDefault("GRUB_CMDLINE_LINUX", "")));
+            if (lastLinux != null) {
+                sites.add(new CmdlineSite(CmdlineSite.Kind.DEFAULT_GRUB, lastLinux.file(), lastLinux.index() + 1,
+                        lastLinux.content(), vars.getOrDefault("GRUB_CMDLINE_LINUX", "")));
+            } else if (r.isFile("/etc/default/grub")) {
+                sites.add(new CmdlineSite(CmdlineSite.Kind.DEFAULT_GRUB, dg.get(0), 0, "", ""));
+            }
+            // else: only drop-ins that set no command line, without /etc/default/grub (grub-common's
+            // grub.d/init-select.cfg stays on a Debian that boots with systemd-boot or extlinux): no GRUB command
+            // line is configured here, so there is no place to judge or edit.
         }
         String kernelopts = null;
         for (String f : grubenvFiles(r)) {
@@ -497,8 +518,9 @@ public final class BootCmdline {
                     changed = true;
                 }
             }
-            if (last == null && f.equals("/etc/default/grub")) {
-                lines.add("GRUB_CMDLINE_LINUX=\"" + p.edit("", true, null) + "\"");
+            String added = last == null && f.equals("/etc/default/grub") ? p.edit("", true, null) : "";
+            if (!added.isEmpty()) { // nothing to add (a removal-only policy): no empty assignment either
+                lines.add("GRUB_CMDLINE_LINUX=\"" + added + "\"");
                 changed = true;
             }
             if (changed) {

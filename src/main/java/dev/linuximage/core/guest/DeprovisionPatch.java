@@ -190,5 +190,27 @@ public final class DeprovisionPatch {
         if (g.hostname() != null && !RESET_HOSTNAMES.contains(g.hostname())) {
             ed.writeText(req, "/etc/hostname", HOSTNAME + "\n");
         }
+        if (!pinnedMachineIds(g).isEmpty()) {
+            // remove systemd.machine_id= wherever a command line is set; the next kernel-install run writes the
+            // new VM's own id again (90-loaderentry.install adds it when the entry token is the machine id)
+            BootCmdline.patch(ed, new CmdlinePolicy(List.of(), List.of(MACHINE_ID_ARG)), req);
+        }
+    }
+
+    /** The kernel argument that makes systemd take the machine id from the command line (systemd(1)). */
+    public static final String MACHINE_ID_ARG = "systemd.machine_id";
+
+    /**
+     * Command-line places that pin a machine id: {@code systemd.machine_id=} overrides an empty /etc/machine-id at
+     * every boot (systemd(1), machine-id(5)), so every VM made from the image would share the build VM's identity.
+     * kernel-install (systemd 252+) writes it into the BLS entries' {@code options} when the entry token is the
+     * machine id, as Debian's systemd-boot does.
+     */
+    public static List<CmdlineSite> pinnedMachineIds(GuestInspection g) {
+        if (g.cmdline() == null) {
+            return List.of();
+        }
+        return g.cmdline().sites().stream().filter(s -> KernelCmdline.tokens(s.effective()).stream()
+                .anyMatch(t -> KernelCmdline.key(t).equals(MACHINE_ID_ARG))).toList();
     }
 }

@@ -95,6 +95,11 @@ public final class RootDelayRule {
             if (d == null && names.containsKey(v)) {
                 d = byKernel.get(names.get(v));
             }
+            int slash = kernelImage.lastIndexOf('/');
+            if (d == null && slash > 0) {
+                // kernel-install's BLS layout: <token>/<kernel version>/linux on the ESP
+                d = byKernel.get(GuestReader.baseName(kernelImage.substring(0, slash)));
+            }
             return d == null ? global : d;
         }
 

@@ -65,6 +65,52 @@ class CmdlinePatchTest {
         }
     }
 
+    /**
+     * Debian with systemd-boot: {@code kernel-install} writes type #1 entries to the ESP it finds mounted at
+     * /boot/efi (kernel-install(8): $BOOT is searched in /efi, /boot, /boot/efi), with the kernel and initrd under
+     * {@code <machine-id>/<version>/}, from /etc/kernel/cmdline. Both are edited; an /efi symlink to the same ESP
+     * does not make the entry a second place.
+     */
+    @Test
+    void debianSystemdBootEntriesOnTheEspAndTheirSourceAreEdited(@TempDir Path dir) throws Exception {
+        GuestTree t = GuestFixtures.debian(dir);
+        String mid = "0123456789abcdef0123456789abcdef";
+        String kver = "6.1.0-26-amd64";
+        String entry = "/boot/efi/loader/entries/" + mid + "-" + kver + ".conf";
+        t.file("/etc/kernel/cmdline", "root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro quiet\n");
+        t.file(entry, "title      Debian GNU/Linux 12 (bookworm)\nversion    " + kver + "\nmachine-id " + mid
+                + "\nsort-key   debian\noptions    root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro quiet"
+                + " systemd.machine_id=" + mid + "\nlinux      /" + mid + "/" + kver + "/linux\ninitrd     /" + mid
+                + "/" + kver + "/initrd.img-" + kver + "\n");
+        t.file("/boot/efi/loader/loader.conf", "#timeout 3\n#console-mode keep\n");
+        t.link("/efi", "boot/efi");
+        assertThat(sites(t)).filteredOn(s -> s.kind() == CmdlineSite.Kind.BLS).extracting(CmdlineSite::file)
+                .containsExactly(entry);
+        ChangeLog log = patch(t, PatchOptions.defaults());
+        assertThat(log.changes()).extracting(Change::path).contains(entry, "/etc/kernel/cmdline");
+        // initramfs-tools assumed (no initramfs facts): its init sleeps rootdelay, so none is added
+        assertThat(t.read(entry)).contains("options    root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro"
+                + " systemd.machine_id=" + mid + " " + CONSOLE + "\n").doesNotContain("rootdelay", "quiet")
+                .contains("linux      /" + mid + "/" + kver + "/linux\n");
+        assertThat(t.read("/etc/kernel/cmdline")).isEqualTo("root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro "
+                + CONSOLE + "\n");
+        assertThat(patch(t, PatchOptions.defaults()).changes()).isEmpty();
+
+        // DEPROVISION-MACHINE: systemd.machine_id= (kernel-install's, entry token = machine id) overrides the emptied
+        // /etc/machine-id at every boot (systemd(1)): every VM of a generalized image would share it
+        try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
+            GuestInspection before = GuestInspector.inspect(g);
+            assertThat(DeprovisionPatch.pinnedMachineIds(before)).extracting(CmdlineSite::file).containsExactly(entry);
+            ChangeLog dep = new ChangeLog();
+            DeprovisionPatch.apply(new GuestEditor(g, dep), before, PatchOptions.defaults());
+            assertThat(dep.changes()).filteredOn(c -> c.requirement().equals("DEPROVISION-MACHINE"))
+                    .extracting(Change::path).contains(entry).doesNotContain("/etc/default/grub");
+            assertThat(DeprovisionPatch.pinnedMachineIds(GuestInspector.inspect(g))).isEmpty();
+        }
+        assertThat(t.read(entry)).contains("options    root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro " + CONSOLE
+                + "\n").doesNotContain("systemd.machine_id");
+    }
+
     @Test
     void rhel8GrubenvStaysExactly1024BytesAndBlsKeepsKerneloptsReference(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel8(dir);

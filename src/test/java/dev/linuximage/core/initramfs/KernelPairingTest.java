@@ -9,11 +9,12 @@ import dev.linuximage.core.initramfs.testing.KernelFixture;
 import dev.linuximage.core.initramfs.testing.KvmGuestFixture;
 import dev.linuximage.core.initramfs.testing.Tools;
 import dev.linuximage.core.pipeline.GuestKernels;
+import dev.linuximage.testing.BzImages;
 import dev.linuximage.testing.DirectoryGuestFiles;
+import dev.linuximage.testing.FamilyGuests;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -35,23 +36,6 @@ class KernelPairingTest {
     @TempDir
     Path work;
 
-    /** A minimal bzImage: setup header magic, protocol 2.15, kernel_version pointer, the string. */
-    static byte[] bzImage(String versionString) {
-        byte[] b = new byte[0x400];
-        b[0x202] = 'H';
-        b[0x203] = 'd';
-        b[0x204] = 'r';
-        b[0x205] = 'S';
-        b[0x206] = 0x0f;
-        b[0x207] = 0x02;
-        int ptr = 0x300 - 0x200;
-        b[0x20E] = (byte) ptr;
-        b[0x20F] = (byte) (ptr >> 8);
-        byte[] s = versionString.getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(s, 0, b, 0x300, Math.min(s.length, b.length - 0x300));
-        return b;
-    }
-
     @Test
     void theRealDebianKernelsEmbeddedReleaseIsWhatFileReports() throws Exception {
         Tools.require("file");
@@ -64,25 +48,41 @@ class KernelPairingTest {
         assertThat(file).contains("version " + release + " ");
     }
 
+    /** The fixtures' bzImage (Arch's, Alpine's) is a kernel image to file(1) too, with the same version string. */
+    @Test
+    void theFixtureBzImageIsAKernelToFileWithItsVersion() throws Exception {
+        Tools.require("file");
+        String version = FamilyGuests.ARCH_KERNEL + " (linux@archlinux) #1 SMP PREEMPT_DYNAMIC Mon, 05 Feb 2024"
+                + " 22:07:49 +0000";
+        Path image = work.resolve("vmlinuz-linux");
+        Files.write(image, BzImages.bzImage(version));
+        // file's magic (Magdir/linux): "HdrS" at 514, boot flag 0xAA55 at 510, version string at 0x200 + (u16 at 526)
+        assertThat(Tools.shOk(work, "file -b " + image).out())
+                .startsWith("Linux kernel x86 boot executable bzImage, version " + version + ",");
+        assertThat(KernelInventory.bzImageRelease(Files.readAllBytes(image))).isEqualTo(FamilyGuests.ARCH_KERNEL);
+    }
+
     @Test
     void hostileOrForeignImagesHaveNoRelease() {
-        assertThat(KernelInventory.bzImageRelease(bzImage("6.6.1-arch1-1 (linux@archlinux) #1 SMP\0")))
+        assertThat(KernelInventory.bzImageRelease(BzImages.bzImage("6.6.1-arch1-1 (linux@archlinux) #1 SMP")))
                 .isEqualTo("6.6.1-arch1-1");
         assertThat(KernelInventory.bzImageRelease(new byte[0x20F])).isNull(); // shorter than the header
-        byte[] noMagic = bzImage("6.1.0\0");
+        byte[] noMagic = BzImages.bzImage("6.1.0");
         noMagic[0x202] = 'X';
         assertThat(KernelInventory.bzImageRelease(noMagic)).isNull();
-        byte[] outside = bzImage("6.1.0\0");
+        byte[] outside = BzImages.bzImage("6.1.0");
         outside[0x20E] = (byte) 0xff;
         outside[0x20F] = (byte) 0xff; // 0x200 + 0xffff: beyond the image
         assertThat(KernelInventory.bzImageRelease(outside)).isNull();
-        assertThat(KernelInventory.bzImageRelease(bzImage("x".repeat(255)))).isNull(); // no terminator in bounds
-        assertThat(KernelInventory.bzImageRelease(bzImage("../../etc\0"))).isNull(); // not a file-name component
-        assertThat(KernelInventory.bzImageRelease(bzImage("6.1\u0001\0"))).isNull();
-        byte[] old = bzImage("2.4.0\0");
+        // no terminator within the 256 bytes read
+        assertThat(KernelInventory.bzImageRelease(BzImages.bzImage("x".repeat(300)))).isNull();
+        // not a file-name component
+        assertThat(KernelInventory.bzImageRelease(BzImages.bzImage("../../etc"))).isNull();
+        assertThat(KernelInventory.bzImageRelease(BzImages.bzImage("6.1\u0001"))).isNull();
+        byte[] old = BzImages.bzImage("2.4.0");
         old[0x207] = 0x01; // boot protocol 1.x has no kernel_version field
         assertThat(KernelInventory.bzImageRelease(old)).isNull();
-        byte[] unset = bzImage("6.1.0\0");
+        byte[] unset = BzImages.bzImage("6.1.0");
         unset[0x20E] = 0;
         unset[0x20F] = 0;
         assertThat(KernelInventory.bzImageRelease(unset)).isNull();
@@ -103,7 +103,7 @@ class KernelPairingTest {
         Files.copy(boot.resolve("vmlinuz-" + v), boot.resolve("vmlinuz-linux"));
         Files.write(boot.resolve("initramfs-linux.img"), kvmInitramfs);
         // a rescue kernel copied from a kernel since removed: its module tree is gone
-        Files.write(boot.resolve("vmlinuz-0-rescue-old"), bzImage("5.10.0-9-amd64 (gone) #1 SMP\0"));
+        Files.write(boot.resolve("vmlinuz-0-rescue-old"), BzImages.bzImage("5.10.0-9-amd64 (gone) #1 SMP"));
         Files.write(boot.resolve("initramfs-0-rescue-old.img"), kvmInitramfs);
 
         GuestKernels gk = new GuestKernels();

@@ -89,6 +89,26 @@ public record GuestImage(GuestVariant variant, Path qcow2, Properties facts) {
         return "1".equals(facts.getProperty("rebuild.probe"));
     }
 
+    /** The boot loader: {@code grub}, {@code systemd-boot} or {@code extlinux}. */
+    public String loader() {
+        return facts.getProperty("loader", "grub");
+    }
+
+    /** The machine id the loader entries are named by (systemd-boot only). */
+    public Optional<String> machineId() {
+        return optionalFact("machine.id");
+    }
+
+    /** Byte offset of the separate FAT /boot file system (extlinux only). */
+    public Optional<Long> bootOffset() {
+        return optionalFact("boot.offset").map(Long::parseLong);
+    }
+
+    /** Size of the separate FAT /boot file system in bytes (extlinux only). */
+    public Optional<Long> bootBytes() {
+        return optionalFact("boot.bytes").map(Long::parseLong);
+    }
+
     /** Swap partition UUID (quiet-swap, gpt-swap). */
     public Optional<String> swapUuid() {
         return optionalFact("swap.uuid");

@@ -33,6 +33,19 @@ public enum GuestVariant {
      * hv_vmbus, hv_storvsc, hv_netvsc. Its boot probe rebuilds the initramfs with {@code update-initramfs -u -k all}.
      */
     MODULES_DEP("modules-dep", false),
+    /**
+     * UEFI only, Debian's systemd-boot: GPT with the ESP (1, mounted at /boot/efi) holding what {@code bootctl install}
+     * and {@code kernel-install} (via the kernel's {@code zz-systemd-boot} hook) put there:
+     * {@code loader/entries/<machine-id>-<kver>.conf} with its {@code options} line, the kernel and initrd under
+     * {@code <machine-id>/<kver>/}; ext4 root (2); {@code /etc/kernel/cmdline} as the options' source.
+     */
+    SYSTEMD_BOOT("systemd-boot", true),
+    /**
+     * BIOS only, syslinux: MBR with a FAT32 /boot (1, active) holding the kernels, {@code extlinux/extlinux.conf} and
+     * {@code extlinux/ldlinux.sys} (Debian's {@code syslinux --install}), syslinux-common's {@code mbr.bin} in the
+     * MBR; ext4 root (2).
+     */
+    EXTLINUX("extlinux", false),
     /** Test-only: {@link #BIOS_MBR} whose kernel command line already has {@code console=ttyS0}. */
     BIOS_MBR_CONSOLE("bios-mbr-console", false),
     /** Test-only: {@link #UEFI_GPT} whose kernel command line already has {@code console=ttyS0}. */
