@@ -1,6 +1,6 @@
 package dev.linuximage.core.compliance;
 
-import dev.linuximage.core.cli.ExitCodes;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.ReportJson;
 import dev.linuximage.core.report.ReportTable;
