@@ -109,6 +109,9 @@ public final class FatFileSystem implements FileSystem {
         if (writable && !(dev instanceof WritableByteSource)) {
             throw new IOException("vfat: device is not writable");
         }
+        if (dev.size() < 512) {
+            throw new FatCorruptException("vfat: device of " + dev.size() + " bytes is smaller than a boot sector");
+        }
         return new FatFileSystem(dev, writable, dev.readBytes(0, 512));
     }
 
