@@ -1,7 +1,7 @@
 package dev.linuximage.core;
 
 import dev.linuximage.core.cli.CoreCli;
-import dev.linuximage.core.cli.ExitCodes;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.testing.FamilyGuests;
 import dev.linuximage.testing.GuestTree;
 import dev.linuximage.testing.guests.Tools;

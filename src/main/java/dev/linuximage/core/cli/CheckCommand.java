@@ -1,5 +1,7 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.compliance.ComplianceRunner;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;

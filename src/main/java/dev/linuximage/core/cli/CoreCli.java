@@ -1,5 +1,6 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.report.ExitCodes;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -89,10 +90,7 @@ public final class CoreCli {
         if (t instanceof CommandLine.ParameterException) {
             return ExitCodes.USAGE;
         }
-        if (t instanceof CoreException ce) {
-            return ce.exitCode();
-        }
-        return ExitCodes.ERROR;
+        return ExitCodes.of(t);
     }
 
     static String describe(Throwable t) {

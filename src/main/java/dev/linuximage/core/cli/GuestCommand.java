@@ -1,16 +1,14 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.fs.GuestFiles;
-import dev.linuximage.core.fs.GuestPathException;
-import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.fs.guest.ChangeLog;
 import dev.linuximage.core.fs.guest.DiskFiles;
 import dev.linuximage.core.fs.guest.GuestDisk;
 import dev.linuximage.core.fs.guest.GuestOptions;
 import dev.linuximage.core.fs.guest.ReadOnlyGuestException;
 import dev.linuximage.core.io.ByteSource;
-import dev.linuximage.core.partition.PartitionTableException;
-import dev.linuximage.core.volume.LvmException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -35,14 +33,15 @@ public class GuestCommand implements Callable<Integer> {
         throw new CoreException(ExitCodes.USAGE, "guest: missing subcommand (ls, cat, put, rm)");
     }
 
-    /** Maps typed input errors to {@link ExitCodes#BAD_INPUT}; other I/O errors to {@link ExitCodes#ERROR}. */
+    /**
+     * Maps an I/O error of a guest command to its exit code by the error contract ({@link ExitCodes#of(Throwable)}:
+     * bad input is {@link ExitCodes#BAD_INPUT}, other I/O errors {@link ExitCodes#ERROR}); a guest path that does
+     * not exist and a write to a guest opened read-only are the user's input here, so also bad input.
+     */
     static CoreException typed(IOException e) {
-        boolean bad = e instanceof GuestPathException || e instanceof UnsupportedFsFeatureException
-                || e instanceof PartitionTableException || e instanceof LvmException
-                || e instanceof NoSuchFileException || e instanceof ReadOnlyGuestException
-                || e instanceof DiskFiles.UnsupportedDiskFormatException;
+        boolean bad = e instanceof NoSuchFileException || e instanceof ReadOnlyGuestException;
         String msg = e instanceof NoSuchFileException ? "no such file: " + e.getMessage() : e.getMessage();
-        return new CoreException(bad ? ExitCodes.BAD_INPUT : ExitCodes.ERROR, msg, e);
+        return new CoreException(bad ? ExitCodes.BAD_INPUT : ExitCodes.of(e), msg, e);
     }
 
     abstract static class Base implements Callable<Integer> {

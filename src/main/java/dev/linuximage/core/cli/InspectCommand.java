@@ -1,5 +1,9 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.report.BadInputException;
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.core.report.ResultReasons;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -49,6 +53,12 @@ public class InspectCommand implements Callable<Integer> {
             } else {
                 printText(out, ps);
             }
+            // the description is printed either way; a structure that fails validation makes the exit code say so
+            // (a disk without a Linux guest, or a refused feature, is a fact the description reports: exit 0)
+            String corrupt = corruption(out);
+            if (corrupt != null) {
+                throw new CoreException(ExitCodes.BAD_INPUT, ResultReasons.CORRUPT_IMAGE, corrupt, null);
+            }
             return ExitCodes.OK;
         } catch (IOException e) {
             throw GuestCommand.typed(e);
@@ -82,10 +92,12 @@ public class InspectCommand implements Callable<Integer> {
         ArrayNode vols = out.putArray("volumes");
         GuestDisk guest = null;
         String guestError = null;
+        boolean guestCorrupt = false;
         try {
             guest = GuestDisk.open(src, GuestOptions.readOnly(), new ChangeLog());
         } catch (IOException e) {
             guestError = e.getMessage();
+            guestCorrupt = corrupt(e);
         }
         try {
             for (Volume v : (guest != null ? guest.scan() : scan).volumes()) {
@@ -113,6 +125,9 @@ public class InspectCommand implements Callable<Integer> {
                         }
                     } catch (IOException e) {
                         n.put("error", e.getMessage());
+                        if (corrupt(e)) {
+                            n.put("corrupt", true);
+                        }
                     }
                 }
             }
@@ -120,6 +135,9 @@ public class InspectCommand implements Callable<Integer> {
             if (guest == null) {
                 g.put("found", false);
                 g.put("error", guestError);
+                if (guestCorrupt) {
+                    g.put("corrupt", true);
+                }
             } else {
                 g.put("found", true);
                 g.put("root", guest.rootVolume());
@@ -161,6 +179,25 @@ public class InspectCommand implements Callable<Integer> {
             }
         }
         return out;
+    }
+
+    /** Whether {@code e} is (or wraps) corruption: a structure that fails validation. */
+    static boolean corrupt(Throwable e) {
+        BadInputException b = BadInputException.in(e);
+        return b != null && b.reason() == BadInputException.Reason.CORRUPT_IMAGE;
+    }
+
+    /** The first corruption the inspection recorded (guest, then volumes), or null. */
+    static String corruption(ObjectNode out) {
+        if (out.path("guest").path("corrupt").asBoolean(false)) {
+            return out.path("guest").path("error").asText();
+        }
+        for (var v : out.path("volumes")) {
+            if (v.path("corrupt").asBoolean(false)) {
+                return v.path("name").asText() + ": " + v.path("error").asText();
+            }
+        }
+        return null;
     }
 
     static void printText(ObjectNode o, PrintStream ps) {

@@ -1,5 +1,7 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.compliance.Requirements;
 import dev.linuximage.core.guest.ImageKind;
 import dev.linuximage.core.guest.PatchOptions;

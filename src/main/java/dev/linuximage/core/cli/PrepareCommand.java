@@ -1,6 +1,9 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.compliance.ComplianceRunner;
+import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;
 import dev.linuximage.core.format.vhd.FixedVhdOptions;
@@ -294,7 +297,7 @@ public class PrepareCommand implements Callable<Integer> {
                     || f.originalSize() != f.currentSize()) {
                 problem = "footer type/size do not describe this file";
             }
-        } catch (RuntimeException e) {
+        } catch (FormatException | RuntimeException e) {
             problem = e.getMessage();
         }
         return new ContainerFacts("vhd-fixed", size - VhdFooter.SIZE, size, problem);

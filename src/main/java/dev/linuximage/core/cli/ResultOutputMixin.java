@@ -1,16 +1,10 @@
 package dev.linuximage.core.cli;
 
-import dev.linuximage.core.format.FormatException;
-import dev.linuximage.core.fs.GuestPathException;
-import dev.linuximage.core.fs.UnsupportedFsFeatureException;
-import dev.linuximage.core.fs.ext4.Ext4CorruptException;
-import dev.linuximage.core.fs.ext4.Ext4NoSpaceException;
-import dev.linuximage.core.fs.guest.DiskFiles;
-import dev.linuximage.core.guest.PatchSpecException;
-import dev.linuximage.core.initramfs.InitramfsException;
 import dev.linuximage.core.io.OutputFiles;
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.io.OutputSpaceException;
-import dev.linuximage.core.partition.PartitionTableException;
+import dev.linuximage.core.report.BadInputException;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.ProgressEvent;
@@ -18,13 +12,7 @@ import dev.linuximage.core.report.ReportJson;
 import dev.linuximage.core.report.ReportTable;
 import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.report.TerminationMessage;
-import dev.linuximage.core.upload.BlobHostNotAllowedException;
-import dev.linuximage.core.upload.BlobOwnerConflictException;
 import dev.linuximage.core.upload.Secrets;
-import dev.linuximage.core.upload.CredentialsException;
-import dev.linuximage.core.upload.StaleWriterException;
-import dev.linuximage.core.upload.UploadException;
-import dev.linuximage.core.volume.LvmException;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -195,58 +183,25 @@ public class ResultOutputMixin {
         }
     }
 
+    /** The exit code of a failure: the one mapping of the error contract ({@link ExitCodes#of(Throwable)}). */
     static int exitCode(Throwable e) {
-        if (e instanceof CoreException ce) {
-            return ce.exitCode();
-        }
-        if (e instanceof PatchSpecException) {
-            return ExitCodes.USAGE;
-        }
-        if (e instanceof StaleWriterException || e instanceof BlobOwnerConflictException
-                || e instanceof BlobHostNotAllowedException) {
-            return ExitCodes.USAGE; // the blob or host is refused by rule: the Job must not retry (pod failure policy)
-        }
-        if (e instanceof CredentialsException) {
-            return ExitCodes.USAGE; // malformed or missing credentials: the same Secret cannot work on a retry
-        }
-        if (e instanceof UploadException ue && ue.unauthorized()) {
-            return ExitCodes.USAGE; // the credentials are wrong: a retry with the same Secret cannot succeed
-        }
-        if (isBadInput(e)) {
-            return ExitCodes.BAD_INPUT;
-        }
-        return ExitCodes.ERROR;
+        return ExitCodes.of(e);
     }
 
-    static boolean isBadInput(Throwable e) {
-        return e instanceof FormatException || e instanceof UnsupportedFsFeatureException
-                || e instanceof GuestPathException || e instanceof InitramfsException
-                || e instanceof PartitionTableException || e instanceof LvmException
-                || e instanceof Ext4CorruptException || e instanceof Ext4NoSpaceException
-                || e instanceof DiskFiles.UnsupportedDiskFormatException;
-    }
-
+    /** The result reason of a failure with exit code {@code code}. */
     static String reason(Throwable e, int code) {
         if (e instanceof CoreException ce && ce.reason() != null) {
             return ce.reason();
         }
-        if (e instanceof StaleWriterException) {
-            return ResultReasons.SUPERSEDED;
-        }
-        if (e instanceof BlobOwnerConflictException) {
-            return ResultReasons.BLOB_OWNED_BY_OTHER;
-        }
-        if (e instanceof BlobHostNotAllowedException) {
-            return ResultReasons.BLOB_HOST_NOT_ALLOWED;
-        }
         if (code == ExitCodes.ERROR && OutputSpaceException.isNoSpace(e)) {
             return ResultReasons.OUTPUT_VOLUME_FULL;
         }
-        if (e instanceof CredentialsException) {
-            return ResultReasons.MISSING_CREDENTIALS;
+        if (e instanceof ExitCodes.Classified c) {
+            return c.resultReason();
         }
-        if (e instanceof UploadException ue) {
-            return ue.unauthorized() ? ResultReasons.UPLOAD_UNAUTHORIZED : ResultReasons.UPLOAD_FAILED;
+        BadInputException bad = BadInputException.in(e);
+        if (bad != null && code == ExitCodes.BAD_INPUT) {
+            return bad.reason().resultReason();
         }
         return switch (code) {
             case ExitCodes.USAGE -> ResultReasons.INVALID_ARGUMENTS;

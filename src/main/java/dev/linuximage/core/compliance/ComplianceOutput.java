@@ -1,7 +1,7 @@
 package dev.linuximage.core.compliance;
 
-import dev.linuximage.core.cli.ExitCodes;
 import dev.linuximage.core.io.OutputFiles;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.ReportJson;
 import dev.linuximage.core.report.ReportTable;

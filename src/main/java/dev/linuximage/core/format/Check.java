@@ -8,14 +8,15 @@ public final class Check {
     private Check() {
     }
 
-    public static void that(boolean ok, String format, String field, Object value, String message) {
+    public static void that(boolean ok, String format, String field, Object value, String message)
+            throws FormatException {
         if (!ok) {
             throw new FormatException(format, field, value, message);
         }
     }
 
     /** {@code lo <= v <= hi}. */
-    public static long range(String format, String field, long v, long lo, long hi) {
+    public static long range(String format, String field, long v, long lo, long hi) throws FormatException {
         if (v < lo || v > hi) {
             throw new FormatException(format, field, v, "out of range [" + lo + ", " + hi + "]");
         }
@@ -25,7 +26,8 @@ public final class Check {
     /**
      * Overflow-safe check that {@code [offset, offset + length)} lies within a file of {@code fileSize} bytes.
      */
-    public static void within(String format, String field, long offset, long length, long fileSize) {
+    public static void within(String format, String field, long offset, long length, long fileSize)
+            throws FormatException {
         if (offset < 0 || length < 0 || offset > fileSize || length > fileSize - offset) {
             throw new FormatException(format, field, offset,
                     "range of " + length + " bytes at offset " + offset + " is outside the file of " + fileSize
@@ -33,14 +35,14 @@ public final class Check {
         }
     }
 
-    public static void aligned(String format, String field, long v, long alignment) {
+    public static void aligned(String format, String field, long v, long alignment) throws FormatException {
         if (v % alignment != 0) {
             throw new FormatException(format, field, v, "not aligned to " + alignment + " bytes");
         }
     }
 
     /** {@code a * b}, refusing overflow as a format error. */
-    public static long mul(String format, String field, long a, long b) {
+    public static long mul(String format, String field, long a, long b) throws FormatException {
         try {
             return Math.multiplyExact(a, b);
         } catch (ArithmeticException e) {
@@ -48,7 +50,7 @@ public final class Check {
         }
     }
 
-    public static long add(String format, String field, long a, long b) {
+    public static long add(String format, String field, long a, long b) throws FormatException {
         try {
             return Math.addExact(a, b);
         } catch (ArithmeticException e) {

@@ -83,7 +83,7 @@ public final class DiskImages {
         }
     }
 
-    static String normalize(String f) {
+    static String normalize(String f) throws FormatException {
         String n = f.toLowerCase(Locale.ROOT);
         if (n.equals("vpc")) {
             n = "vhd";

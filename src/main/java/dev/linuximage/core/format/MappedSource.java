@@ -172,7 +172,7 @@ public abstract class MappedSource implements ByteSource {
         return b;
     }
 
-    private void checkCompressed(Run r) {
+    private void checkCompressed(Run r) throws FormatException {
         Check.within(format, "compressed cluster", r.fileOffset, r.compressedLength, file.size());
         if (r.compressedLength > 2L * r.clusterSize + 4096) {
             throw new FormatException(format, "compressed length", r.compressedLength,
@@ -246,7 +246,7 @@ public abstract class MappedSource implements ByteSource {
      *              grain of a streamOptimized VMDK)
      */
     protected static byte[] inflate(String format, long where, byte[] comp, int off, int len, int outLen,
-                                    boolean nowrap, boolean exact) {
+                                    boolean nowrap, boolean exact) throws FormatException {
         byte[] out = new byte[outLen];
         inflateInto(format, where, comp, off, len, ByteBuffer.wrap(out), nowrap, exact);
         return out;
@@ -257,7 +257,7 @@ public abstract class MappedSource implements ByteSource {
      * exactly with inflated data if {@code exact}, otherwise a shorter stream is followed by zeros.
      */
     protected static void inflateInto(String format, long where, byte[] comp, int off, int len, ByteBuffer out,
-                                      boolean nowrap, boolean exact) {
+                                      boolean nowrap, boolean exact) throws FormatException {
         java.util.zip.Inflater inf = (nowrap ? RAW_INFLATER : ZLIB_INFLATER).get();
         inf.reset();
         int outLen = out.remaining();

@@ -1,7 +1,10 @@
 package dev.linuximage.core.guest;
 
+import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.core.report.ResultReasons;
+
 /** A LinuxImage manifest (or option) that cannot be used; names the offending field and value. */
-public class PatchSpecException extends IllegalArgumentException {
+public class PatchSpecException extends IllegalArgumentException implements ExitCodes.Classified {
     private final String field;
 
     public PatchSpecException(String field, String problem) {
@@ -12,5 +15,15 @@ public class PatchSpecException extends IllegalArgumentException {
     /** The dotted path of the bad field, e.g. {@code spec.guest.imageKind}. */
     public String field() {
         return field;
+    }
+
+    @Override
+    public int exitCode() {
+        return ExitCodes.USAGE;
+    }
+
+    @Override
+    public String resultReason() {
+        return ResultReasons.INVALID_ARGUMENTS;
     }
 }

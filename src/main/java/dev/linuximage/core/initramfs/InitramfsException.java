@@ -1,21 +1,21 @@
 package dev.linuximage.core.initramfs;
 
-import java.io.IOException;
+import dev.linuximage.core.report.BadInputException;
 
 /**
  * Hostile, corrupt or unsupported initramfs / kernel-module input. The message names the structure, the field and the
  * offending value so a report can say exactly what was refused.
  */
-public class InitramfsException extends IOException {
+public class InitramfsException extends BadInputException {
     private final String field;
 
     public InitramfsException(String field, String problem) {
-        super(field + ": " + problem);
+        super(Reason.CORRUPT_IMAGE, field + ": " + problem);
         this.field = field;
     }
 
     public InitramfsException(String field, String problem, Throwable cause) {
-        super(field + ": " + problem, cause);
+        super(Reason.CORRUPT_IMAGE, field + ": " + problem, cause);
         this.field = field;
     }
 

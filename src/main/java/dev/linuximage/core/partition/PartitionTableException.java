@@ -1,10 +1,10 @@
 package dev.linuximage.core.partition;
 
-import java.io.IOException;
+import dev.linuximage.core.report.BadInputException;
 
 /** A partition table that is malformed: the message names the table, the field and the value. */
-public class PartitionTableException extends IOException {
+public class PartitionTableException extends BadInputException {
     public PartitionTableException(String message) {
-        super(message);
+        super(Reason.CORRUPT_IMAGE, message);
     }
 }

@@ -205,6 +205,10 @@ public final class PartitionTables {
     /** Parses the GPT header at {@code headerLba} (UEFI 2.10 §5.3.2) and its entry array (§5.3.3). */
     static PartitionTable readGpt(ByteSource disk, long headerLba, long lastLba, List<String> warnings)
             throws IOException {
+        if (headerLba < 0 || headerLba > (disk.size() - SECTOR) / SECTOR) {
+            throw new PartitionTableException("GPT header LBA " + headerLba + " beyond the disk of " + disk.size()
+                    + " bytes");
+        }
         byte[] h = disk.readBytes(headerLba * SECTOR, SECTOR);
         if (!new String(h, 0, 8, StandardCharsets.US_ASCII).equals("EFI PART")) {
             throw new PartitionTableException("GPT header at LBA " + headerLba + ": bad signature");

@@ -12,8 +12,10 @@ public final class ResultReasons {
     public static final String INVALID_ARGUMENTS = "InvalidArguments";
     /** The source file does not exist on the claim. */
     public static final String SOURCE_NOT_FOUND = "SourceNotFound";
-    /** The disk or its guest is malformed or uses something refused (exit code 3). */
+    /** The disk or its guest uses something refused (exit code 3; {@link BadInputException.Reason#UNSUPPORTED_IMAGE}). */
     public static final String UNSUPPORTED_IMAGE = "UnsupportedImage";
+    /** A structure of the disk or its guest fails validation (exit code 3; {@link BadInputException.Reason#CORRUPT_IMAGE}). */
+    public static final String CORRUPT_IMAGE = "CorruptImage";
     /** At least one requirement failed and was not repaired (exit code 4). */
     public static final String NOT_COMPLIANT = "NotCompliant";
     /** The credentials file is missing, empty or malformed (e.g. the Secret or its key does not exist; exit code 2). */

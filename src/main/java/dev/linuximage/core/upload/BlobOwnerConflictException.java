@@ -1,5 +1,8 @@
 package dev.linuximage.core.upload;
 
+import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.core.report.ResultReasons;
+
 /**
  * The blob belongs to another owner (metadata {@value PageBlobUploader#META_OWNER}: e.g. the uid of another
  * LinuxImage, or of a deleted and recreated one), or exists without an owner, and taking it over was not asked
@@ -8,5 +11,15 @@ package dev.linuximage.core.upload;
 public class BlobOwnerConflictException extends UploadException {
     public BlobOwnerConflictException(String message) {
         super(message);
+    }
+
+    @Override
+    public int exitCode() {
+        return ExitCodes.USAGE;
+    }
+
+    @Override
+    public String resultReason() {
+        return ResultReasons.BLOB_OWNED_BY_OTHER;
     }
 }

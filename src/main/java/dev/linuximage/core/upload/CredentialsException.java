@@ -1,5 +1,8 @@
 package dev.linuximage.core.upload;
 
+import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.core.report.ResultReasons;
+
 /**
  * The credentials given are unusable before any request is sent: a missing, unreadable, empty or too large
  * credentials file, or a malformed connection string. A retry with the same Secret cannot succeed, so the core
@@ -8,5 +11,15 @@ package dev.linuximage.core.upload;
 public class CredentialsException extends UploadException {
     public CredentialsException(String message) {
         super(message);
+    }
+
+    @Override
+    public int exitCode() {
+        return ExitCodes.USAGE;
+    }
+
+    @Override
+    public String resultReason() {
+        return ResultReasons.MISSING_CREDENTIALS;
     }
 }

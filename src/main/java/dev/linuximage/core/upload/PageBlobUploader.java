@@ -303,8 +303,8 @@ public final class PageBlobUploader {
         try {
             retrier.call("set blob metadata", () -> blob.setMetadataWithResponse(meta,
                     new BlobRequestConditions().setIfMatch(etag), timeout, Context.NONE));
-        } catch (UploadException e) {
-            if (e.getMessage() != null && e.getMessage().contains("HTTP 412")) {
+        } catch (ConditionNotMetException e) {
+            if (e.preconditionFailed()) {
                 throw new StaleWriterException("blob " + blobUrl + " changed during verification (a newer writer?): "
                         + "not marking it complete");
             }
@@ -433,8 +433,8 @@ public final class PageBlobUploader {
             try {
                 retrier.call("set blob metadata", () -> blob.setMetadataWithResponse(m,
                         new BlobRequestConditions().setIfMatch(item.getETag()), timeout, Context.NONE));
-            } catch (UploadException e) {
-                if (e.getMessage() != null && e.getMessage().contains("HTTP 412")) {
+            } catch (ConditionNotMetException e) {
+                if (e.preconditionFailed()) {
                     continue; // changed under us: look again
                 }
                 throw e;
@@ -452,12 +452,8 @@ public final class PageBlobUploader {
                     .setSequenceNumber(fence).setMetadata(metadata(tag, "uploading"))
                     .setRequestConditions(cond), timeout, Context.NONE));
             return true;
-        } catch (UploadException e) {
-            String m = String.valueOf(e.getMessage());
-            if (m.contains("HTTP 412") || m.contains("HTTP 409")) {
-                return false;
-            }
-            throw e;
+        } catch (ConditionNotMetException e) {
+            return false; // 412: the If-Match/If-None-Match condition failed; 409: the blob exists
         }
     }
 

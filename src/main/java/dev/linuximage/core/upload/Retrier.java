@@ -183,10 +183,15 @@ final class Retrier {
         String msg = e instanceof BlobStorageException bse
                 ? "HTTP " + bse.getStatusCode() + " " + bse.getErrorCode() + ": " + serviceMessage(bse.getMessage())
                 : e.getClass().getSimpleName() + ": " + firstLine(String.valueOf(e.getMessage()));
-        int status = e instanceof HttpResponseException hre && hre.getResponse() != null
+        int status = e instanceof BlobStorageException bse ? bse.getStatusCode()
+                : e instanceof HttpResponseException hre && hre.getResponse() != null
                 ? hre.getResponse().getStatusCode() : 0;
-        return new UploadException(what + " failed" + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": "
-                + secrets.scrub(msg), secrets.scrubChain(e), status);
+        String message = what + " failed" + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": "
+                + secrets.scrub(msg);
+        if (status == 412 || status == 409) {
+            return new ConditionNotMetException(message, secrets.scrubChain(e), status);
+        }
+        return new UploadException(message, secrets.scrubChain(e), status);
     }
 
     /** The {@code <Message>} of the service's error body if there is one (it may quote the request URL). */

@@ -1,5 +1,8 @@
 package dev.linuximage.core.upload;
 
+import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.core.report.ResultReasons;
+
 /**
  * A newer writer owns the blob: its sequence number (the fencing generation) is greater than ours, or became so
  * during the upload (a Put Page failed with 412 SequenceNumberConditionNotMet). Retrying cannot help.
@@ -7,5 +10,15 @@ package dev.linuximage.core.upload;
 public class StaleWriterException extends UploadException {
     public StaleWriterException(String message) {
         super(message);
+    }
+
+    @Override
+    public int exitCode() {
+        return ExitCodes.USAGE;
+    }
+
+    @Override
+    public String resultReason() {
+        return ResultReasons.SUPERSEDED;
     }
 }

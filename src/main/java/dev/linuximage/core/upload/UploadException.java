@@ -1,12 +1,14 @@
 package dev.linuximage.core.upload;
 
+import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.core.report.ResultReasons;
 import java.io.IOException;
 
 /**
  * An upload failed. The message and the whole cause chain are scrubbed of secrets (see {@link Secrets}): it is safe
  * to log, to put in a report or in a resource status.
  */
-public class UploadException extends IOException {
+public class UploadException extends IOException implements ExitCodes.Classified {
     private final int httpStatus;
 
     public UploadException(String message) {
@@ -31,5 +33,16 @@ public class UploadException extends IOException {
     /** Whether the service refused the credentials (401/403): a retry with the same credentials cannot succeed. */
     public boolean unauthorized() {
         return httpStatus == 401 || httpStatus == 403;
+    }
+
+    /** Refused credentials are a usage error (a retry with the same Secret cannot succeed); the rest may be retried. */
+    @Override
+    public int exitCode() {
+        return unauthorized() ? ExitCodes.USAGE : ExitCodes.ERROR;
+    }
+
+    @Override
+    public String resultReason() {
+        return unauthorized() ? ResultReasons.UPLOAD_UNAUTHORIZED : ResultReasons.UPLOAD_FAILED;
     }
 }

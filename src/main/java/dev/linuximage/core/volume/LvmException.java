@@ -1,10 +1,10 @@
 package dev.linuximage.core.volume;
 
-import java.io.IOException;
+import dev.linuximage.core.report.BadInputException;
 
 /** Malformed or unsupported LVM2 on-disk data; the message names the structure, field and value. */
-public class LvmException extends IOException {
+public class LvmException extends BadInputException {
     public LvmException(String message) {
-        super(message);
+        super(Reason.CORRUPT_IMAGE, message);
     }
 }

@@ -1,5 +1,6 @@
 package dev.linuximage.operator.job;
 
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.operator.api.v1alpha1.CredentialType;
 import dev.linuximage.operator.api.v1alpha1.CredentialsSpec;
 import dev.linuximage.operator.api.v1alpha1.GuestSpec;
@@ -51,8 +52,8 @@ public final class JobFactory {
     public static final String AZURE_TOKEN_AUDIENCE = "api://AzureADTokenExchange";
     static final String AZURE_AUTHORITY_HOST = "https://login.microsoftonline.com/";
     static final long NON_ROOT_ID = 65532L;
-    /** Exit codes a retry cannot fix (core/cli/ExitCodes: usage, bad input, not compliant). */
-    static final List<Integer> NON_RETRIABLE_EXIT_CODES = List.of(2, 3, 4);
+    /** Exit codes a retry cannot fix: usage, bad input, not compliant (named by the core's error contract). */
+    static final List<Integer> NON_RETRIABLE_EXIT_CODES = ExitCodes.NON_RETRIABLE;
 
     private JobFactory() {
     }

@@ -32,8 +32,10 @@ public enum Reason {
     SourceNotFound(true),
     /** The credentials file was missing in the pod: the Secret or its key does not exist. */
     MissingCredentials(true),
-    /** The disk or its guest is malformed or uses something the core refuses. */
+    /** The disk or its guest uses something the core refuses. */
     UnsupportedImage(true),
+    /** A structure of the disk or its guest fails validation (bad magic, checksum, field out of range, a loop). */
+    CorruptImage(true),
     /** At least one requirement failed and was not repaired (and spec.strict is true). */
     NotCompliant(true),
     /** The storage service refused the credentials. */

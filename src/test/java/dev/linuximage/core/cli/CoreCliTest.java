@@ -1,5 +1,6 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.report.ExitCodes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.upload.StaleWriterException;

@@ -1,5 +1,6 @@
 package dev.linuximage.core.cli;
 
+import dev.linuximage.core.report.ExitCodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.fs.Tools;

@@ -219,7 +219,7 @@ class ComplianceRunnerTest {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         Path json = dir.resolve("report.json");
         int code = ComplianceOutput.emit(r, json, new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8));
-        assertThat(code).isEqualTo(dev.linuximage.core.cli.ExitCodes.NOT_COMPLIANT);
+        assertThat(code).isEqualTo(dev.linuximage.core.report.ExitCodes.NOT_COMPLIANT);
         assertThat(Files.readString(json)).isEqualTo(ReportJson.toJson(r));
         assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("NOT COMPLIANT");
         assertThat(dir.resolve("report.json.tmp")).doesNotExist();

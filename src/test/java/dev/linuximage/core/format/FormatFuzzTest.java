@@ -1,5 +1,6 @@
 package dev.linuximage.core.format;
 
+import dev.linuximage.core.report.BadInputException;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.linuximage.core.format.vhd.FixedVhdOptions;
 import dev.linuximage.core.format.vhd.FixedVhdView;
@@ -14,7 +15,7 @@ import java.util.UUID;
 /**
  * Jazzer fuzz targets, one per parser. In the normal build they run their committed seed corpus
  * ({@code FormatFuzzTestInputs/<method>/}, made by {@code make-seeds.py}) in regression mode; with
- * {@code JAZZER_FUZZ=1} they fuzz. The only acceptable failure is a {@link FormatException} (or an EOF on a
+ * {@code JAZZER_FUZZ=1} they fuzz. The only acceptable failure is a {@link BadInputException} (or an EOF on a
  * truncated file): anything else (index out of bounds, negative sizes, OOM, endless loop) is a bug.
  */
 class FormatFuzzTest {
@@ -70,7 +71,7 @@ class FormatFuzzTest {
                     }
                 }
             }
-        } catch (FormatException | EOFException expected) {
+        } catch (BadInputException | EOFException expected) {
             // typed refusal: fine
         }
     }

@@ -1,6 +1,6 @@
 package dev.linuximage.core.format;
 
-import dev.linuximage.core.cli.ExitCodes;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.format.vhd.FixedVhdOptions;
 import dev.linuximage.core.format.vhd.FixedVhdView;
 import dev.linuximage.core.io.ByteSource;

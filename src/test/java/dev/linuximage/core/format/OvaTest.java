@@ -1,7 +1,7 @@
 package dev.linuximage.core.format;
 
 import dev.linuximage.core.cli.CoreCli;
-import dev.linuximage.core.cli.ExitCodes;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.io.SparseFileWriter;
 import org.junit.jupiter.api.Test;
 

@@ -1,12 +1,11 @@
 package dev.linuximage.core.guest;
 
-import dev.linuximage.core.cli.CoreException;
-import dev.linuximage.core.cli.ExitCodes;
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.cli.PatchOptionsMixin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 import java.nio.charset.StandardCharsets;

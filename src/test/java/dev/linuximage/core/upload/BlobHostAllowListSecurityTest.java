@@ -111,13 +111,13 @@ class BlobHostAllowListSecurityTest {
             Path vhd = img.writeTo(dir.resolve("d.vhd"));
             int exit = dev.linuximage.core.cli.CoreCli.execute(new String[] {"upload", vhd.toString(), "--blob-url", url,
                     "--sas-file", sasFile.toString(), "--progress", "none"});
-            assertThat(exit).isEqualTo(dev.linuximage.core.cli.ExitCodes.USAGE);
+            assertThat(exit).isEqualTo(dev.linuximage.core.report.ExitCodes.USAGE);
             // prepare (what a Job runs): refused before the conversion, with the reason in the termination message
             Path term = dir.resolve("termination-log");
             int prepared = dev.linuximage.core.cli.CoreCli.execute(new String[] {"prepare", vhd.toString(),
                     "--output", dir.resolve("out.vhd").toString(), "--blob-url", url, "--sas-file", sasFile.toString(),
                     "--termination-log", term.toString(), "--quiet"});
-            assertThat(prepared).isEqualTo(dev.linuximage.core.cli.ExitCodes.USAGE);
+            assertThat(prepared).isEqualTo(dev.linuximage.core.report.ExitCodes.USAGE);
             assertThat(Files.readString(term)).contains("\"BlobHostNotAllowed\"").doesNotContain("sig=");
             assertThat(dir.resolve("out.vhd")).doesNotExist();
             assertThat(requests.get()).as("requests that reached the foreign host").isZero();

@@ -1,6 +1,6 @@
 package dev.linuximage.core.upload;
 
-import dev.linuximage.core.cli.ExitCodes;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.testsupport.TestVhds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

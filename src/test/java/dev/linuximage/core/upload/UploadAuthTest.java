@@ -85,7 +85,7 @@ class UploadAuthTest {
 
             CliRunner.Result r = CliRunner.run(CliRunner.upload(vhd.toString(), "--blob-url", url, "--sas-file",
                     sasFile.toString(), "--progress", "plain"));
-            assertThat(r.exit()).as("refused credentials: a retry cannot help").isEqualTo(dev.linuximage.core.cli.ExitCodes.USAGE);
+            assertThat(r.exit()).as("refused credentials: a retry cannot help").isEqualTo(dev.linuximage.core.report.ExitCodes.USAGE);
             assertThat(r.output()).contains("403").contains("AuthenticationFailed").contains("Request URL").contains("REDACTED");
             assertThat(r.output()).doesNotContain(SIG).doesNotContain(URLDecoder.decode(SIG, StandardCharsets.UTF_8));
 

@@ -1,5 +1,6 @@
 package dev.linuximage.core.volume;
 
+import dev.linuximage.core.report.BadInputException;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.linuximage.core.fs.BytesSource;
 
@@ -23,7 +24,7 @@ class LvmFuzzTest {
     }
 
     @FuzzTest(maxDuration = "20s")
-    void fuzzPv(byte[] data) {
+    void fuzzPv(byte[] data) throws IOException {
         try {
             var pv = Lvm.readPv(new BytesSource(data.clone()), "fuzz");
             if (pv.isPresent()) {
@@ -33,7 +34,7 @@ class LvmFuzzTest {
                     }
                 }
             }
-        } catch (IOException e) {
+        } catch (BadInputException e) {
             assertThat(e.getMessage()).isNotBlank();
         }
     }

@@ -193,7 +193,7 @@ class StatusAggregatorTest {
         assertThat(Reason.fromResult(null)).isEqualTo(Reason.JobFailed);
         // every core reason the contract names has its own operator reason
         for (String r : List.of(ResultReasons.INVALID_ARGUMENTS, ResultReasons.SOURCE_NOT_FOUND,
-                ResultReasons.UNSUPPORTED_IMAGE, ResultReasons.NOT_COMPLIANT, ResultReasons.MISSING_CREDENTIALS,
+                ResultReasons.UNSUPPORTED_IMAGE, ResultReasons.CORRUPT_IMAGE, ResultReasons.NOT_COMPLIANT, ResultReasons.MISSING_CREDENTIALS,
                 ResultReasons.UPLOAD_UNAUTHORIZED, ResultReasons.UPLOAD_FAILED, ResultReasons.SUPERSEDED,
                 ResultReasons.OUTPUT_VOLUME_FULL)) {
             assertThat(Reason.fromResult(r).name()).isEqualTo(r);

@@ -99,7 +99,7 @@ public final class OvaReader {
     }
 
     /** The disk {@code choice} names (position, diskId or file name), or the first when {@code choice} is null. */
-    static OvfDisk choose(List<OvfDisk> disks, String choice) {
+    static OvfDisk choose(List<OvfDisk> disks, String choice) throws FormatException {
         if (choice == null || choice.isBlank()) {
             return disks.get(0);
         }
@@ -112,7 +112,7 @@ public final class OvaReader {
                 + String.join(", ", disks.stream().map(OvfDisk::describe).toList()));
     }
 
-    static List<OvfDisk> disks(byte[] ovf) {
+    static List<OvfDisk> disks(byte[] ovf) throws FormatException {
         Document doc;
         try {
             DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();

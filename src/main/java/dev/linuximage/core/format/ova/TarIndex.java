@@ -125,7 +125,7 @@ final class TarIndex {
         return sum == stored;
     }
 
-    private static long number(byte[] h, int off, int len, long where) {
+    private static long number(byte[] h, int off, int len, long where) throws FormatException {
         if ((h[off] & 0x80) != 0) {
             // base-256 (GNU) for sizes of 8 GiB and more
             long v = h[off] & 0x7F;

@@ -30,7 +30,7 @@ public record Qcow2Header(int version, int clusterBits, long size, long l1Size, 
     }
 
     /** @param h the first bytes of the file (at least 512 or the whole file if smaller) */
-    public static Qcow2Header parse(byte[] h, long fileSize, long maxVirtualSize) {
+    public static Qcow2Header parse(byte[] h, long fileSize, long maxVirtualSize) throws FormatException {
         Check.that(h.length >= 72, F, "header", h.length, "truncated header (need 72 bytes)");
         ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.BIG_ENDIAN);
         // 1. magic

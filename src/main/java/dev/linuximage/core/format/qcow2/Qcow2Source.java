@@ -68,7 +68,7 @@ public final class Qcow2Source extends MappedSource {
     }
 
     /** A table or data cluster must be aligned, inside the file and outside header, L1 and refcount table. */
-    private void checkMetadataTarget(String field, long off, long len) {
+    private void checkMetadataTarget(String field, long off, long len) throws FormatException {
         Check.aligned("qcow2", field, off, clusterSize);
         Check.within("qcow2", field, off, len, file.size());
         if (off < clusterSize) {

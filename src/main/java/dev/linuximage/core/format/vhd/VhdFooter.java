@@ -1,5 +1,6 @@
 package dev.linuximage.core.format.vhd;
 
+import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.Check;
 
 import java.nio.ByteBuffer;
@@ -49,7 +50,7 @@ public record VhdFooter(long features, long version, long dataOffset, long times
     }
 
     /** Parses and checks a footer: cookie, version, checksum. Bounds are checked by the reader. */
-    public static VhdFooter parse(byte[] f) {
+    public static VhdFooter parse(byte[] f) throws FormatException {
         Check.that(f.length >= SIZE, F, "footer", f.length, "truncated footer");
         Check.that(hasCookie(f, 0), F, "cookie", new String(f, 0, 8, StandardCharsets.ISO_8859_1),
                 "not a VHD footer");

@@ -1,5 +1,6 @@
 package dev.linuximage.core.format.vmdk;
 
+import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.Check;
 
 import java.nio.ByteBuffer;
@@ -31,7 +32,7 @@ record SparseExtentHeader(int version, int flags, long capacity, long grainSize,
     }
 
     /** Magic, version and field ranges; offsets against the file are checked by the caller. */
-    static SparseExtentHeader parse(byte[] h, long maxSectors) {
+    static SparseExtentHeader parse(byte[] h, long maxSectors) throws FormatException {
         Check.that(h.length >= 512, F, "header", h.length, "truncated sparse extent header");
         ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
         Check.that(b.getInt(0) == MAGIC, F, "magic", Integer.toHexString(b.getInt(0)), "not a sparse VMDK extent");

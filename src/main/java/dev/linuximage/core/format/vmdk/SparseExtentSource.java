@@ -36,7 +36,8 @@ final class SparseExtentSource extends MappedSource {
     /** Bytes read at a compressed grain before its marker says how long it is. */
     static final int FIRST_READ = 4096;
 
-    private SparseExtentSource(ByteSource file, SparseExtentHeader h, long[] gd, long gdStart, long gdEnd) {
+    private SparseExtentSource(ByteSource file, SparseExtentHeader h, long[] gd, long gdStart, long gdEnd)
+            throws FormatException {
         super("vmdk", file, h.capacity() * 512);
         this.h = h;
         this.grainBytes = h.grainSize() * 512;
@@ -184,7 +185,7 @@ final class SparseExtentSource extends MappedSource {
     }
 
     /** Checks the grain marker (LBA u64, size u32) at the start of {@code first}; returns the compressed size. */
-    private long checkMarker(Run r, byte[] first) {
+    private long checkMarker(Run r, byte[] first) throws FormatException {
         ByteBuffer m = ByteBuffer.wrap(first, 0, 12).order(ByteOrder.LITTLE_ENDIAN);
         long lba = m.getLong(0);
         long csize = m.getInt(8) & 0xFFFFFFFFL;

@@ -30,7 +30,7 @@ record VmdkDescriptor(String createType, List<ExtentLine> extents) {
         return s.startsWith("# Disk DescriptorFile") || s.contains("\ncreateType=");
     }
 
-    static VmdkDescriptor parse(byte[] text, long maxSectors) {
+    static VmdkDescriptor parse(byte[] text, long maxSectors) throws FormatException {
         Check.that(text.length <= MAX_BYTES, F, "descriptor size", text.length, "descriptor larger than 64 KiB");
         String s = new String(text, StandardCharsets.UTF_8);
         int nul = s.indexOf('\0');

@@ -3,6 +3,7 @@ package dev.linuximage.core.fs.fat;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
+import dev.linuximage.core.report.BadInputException;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.WritableByteSource;
 
@@ -85,7 +86,7 @@ public final class FatFileSystem implements FileSystem {
         }
         this.fat = dev.readBytes(reserved * bps, (int) fatBytes);
         if (fatType == 32 && (rootCluster < 2 || rootCluster > clusterCount + 1)) {
-            throw new IOException("vfat: BPB root cluster " + rootCluster + " outside 2.." + (clusterCount + 1));
+            throw new FatCorruptException("vfat: BPB root cluster " + rootCluster + " outside 2.." + (clusterCount + 1));
         }
         readVolumeLabel();
     }
@@ -107,6 +108,9 @@ public final class FatFileSystem implements FileSystem {
     public static FatFileSystem open(ByteSource dev, boolean writable) throws IOException {
         if (writable && !(dev instanceof WritableByteSource)) {
             throw new IOException("vfat: device is not writable");
+        }
+        if (dev.size() < 512) {
+            throw new FatCorruptException("vfat: device of " + dev.size() + " bytes is smaller than a boot sector");
         }
         return new FatFileSystem(dev, writable, dev.readBytes(0, 512));
     }
@@ -231,10 +235,10 @@ public final class FatFileSystem implements FileSystem {
         long c = first;
         while (true) {
             if (!validCluster(c)) {
-                throw new IOException("vfat: " + what + ": cluster " + c + " outside 2.." + (clusterCount + 1));
+                throw new FatCorruptException("vfat: " + what + ": cluster " + c + " outside 2.." + (clusterCount + 1));
             }
             if (out.size() > clusterCount) {
-                throw new IOException("vfat: " + what + ": cluster chain loops (at cluster " + c + ")");
+                throw new FatCorruptException("vfat: " + what + ": cluster chain loops (at cluster " + c + ")");
             }
             out.add(c);
             long next = fatGet(c);
@@ -242,7 +246,7 @@ public final class FatFileSystem implements FileSystem {
                 return out;
             }
             if (next == 0 || next == (fatType == 12 ? 0xff7 : fatType == 16 ? 0xfff7 : 0x0ffffff7L)) {
-                throw new IOException("vfat: " + what + ": cluster chain hits a " + (next == 0 ? "free" : "bad")
+                throw new FatCorruptException("vfat: " + what + ": cluster chain hits a " + (next == 0 ? "free" : "bad")
                         + " cluster after " + c);
             }
             c = next;
@@ -255,7 +259,7 @@ public final class FatFileSystem implements FileSystem {
 
     private List<Long> allocate(long n) throws IOException {
         if (n > countFree()) {
-            throw new IOException("vfat: no space left (" + n + " clusters needed, " + countFree() + " free)");
+            throw BadInputException.unsupported("vfat: no space left (" + n + " clusters needed, " + countFree() + " free)");
         }
         List<Long> got = new ArrayList<>();
         long c = validCluster(nextFreeHint) ? nextFreeHint : 2;
@@ -268,7 +272,7 @@ public final class FatFileSystem implements FileSystem {
             scanned++;
         }
         if (got.size() < n) {
-            throw new IOException("vfat: no space left");
+            throw BadInputException.unsupported("vfat: no space left");
         }
         for (int i = 0; i < got.size(); i++) {
             fatSet(got.get(i), i + 1 < got.size() ? got.get(i + 1) : eoc());
@@ -329,7 +333,7 @@ public final class FatFileSystem implements FileSystem {
         List<Long> ch = chain(firstCluster, "directory at cluster " + firstCluster);
         long bytes = (long) ch.size() * clusterBytes;
         if (bytes > (long) MAX_DIR_ENTRIES * 32) {
-            throw new IOException("vfat: directory at cluster " + firstCluster + " exceeds " + MAX_DIR_ENTRIES
+            throw new FatCorruptException("vfat: directory at cluster " + firstCluster + " exceeds " + MAX_DIR_ENTRIES
                     + " entries");
         }
         byte[] b = new byte[(int) bytes];
@@ -555,7 +559,7 @@ public final class FatFileSystem implements FileSystem {
         }
         List<Long> ch = chain(cluster(e), "file at entry " + file.id());
         if ((long) ch.size() * clusterBytes < size) {
-            throw new IOException("vfat: file at entry " + file.id() + ": size " + size + " exceeds its chain of "
+            throw new FatCorruptException("vfat: file at entry " + file.id() + ": size " + size + " exceeds its chain of "
                     + ch.size() + " clusters");
         }
         int total = 0;
@@ -608,7 +612,7 @@ public final class FatFileSystem implements FileSystem {
             throw new IOException("vfat: cannot replace the content of a directory");
         }
         if (Integer.toUnsignedLong(content.length) > 0xffffffffL) {
-            throw new IOException("vfat: file too large");
+            throw BadInputException.unsupported("vfat: file too large");
         }
         List<Long> old = chain(cluster(e), "file at entry " + file.id());
         // New data first, then the entry, then free the old chain: a crash leaves either version intact.
@@ -710,7 +714,7 @@ public final class FatFileSystem implements FileSystem {
             d = growDir(dir, d);
             slot = findFreeSlots(d, need);
             if (slot < 0) {
-                throw new IOException("vfat: directory full");
+                throw BadInputException.unsupported("vfat: directory full");
             }
         }
         int sum = FatNames.checksum(shortName, 0);
@@ -761,11 +765,11 @@ public final class FatFileSystem implements FileSystem {
 
     private DirData growDir(Node dir, DirData d) throws IOException {
         if (d.fixedRoot()) {
-            throw new IOException("vfat: root directory full (FAT" + fatType + " has a fixed root of " + rootEntries
+            throw BadInputException.unsupported("vfat: root directory full (FAT" + fatType + " has a fixed root of " + rootEntries
                     + " entries)");
         }
         if (d.slotOffsets().length + clusterBytes / 32 > MAX_DIR_ENTRIES) {
-            throw new IOException("vfat: directory would exceed " + MAX_DIR_ENTRIES + " entries");
+            throw BadInputException.unsupported("vfat: directory would exceed " + MAX_DIR_ENTRIES + " entries");
         }
         WritableByteSource w = w();
         List<Long> ch = chain(d.firstCluster(), "directory");

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.guest;
 
+import dev.linuximage.core.report.BadInputException;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;
 import dev.linuximage.core.format.OpenOptions;
@@ -52,9 +53,9 @@ public final class DiskFiles {
     }
 
     /** A disk format this build cannot open. */
-    public static final class UnsupportedDiskFormatException extends IOException {
+    public static final class UnsupportedDiskFormatException extends BadInputException {
         public UnsupportedDiskFormatException(String message) {
-            super(message);
+            super(Reason.UNSUPPORTED_IMAGE, message);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.guest;
 
+import dev.linuximage.core.report.BadInputException;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.FileSystems;
 import dev.linuximage.core.fs.GuestFiles;
@@ -64,6 +65,7 @@ public final class GuestDisk implements GuestFiles {
     public static GuestDisk open(ByteSource disk, GuestOptions options, ChangeLog log) throws IOException {
         DiskScan scan = DiskScan.scan(disk);
         List<String> problems = new ArrayList<>();
+        IOException corrupt = null;
         for (Volume v : scan.volumes()) {
             if (v.source() == null || !isFs(v)) {
                 continue;
@@ -73,6 +75,10 @@ public final class GuestDisk implements GuestFiles {
                 fs = FileSystems.probe(v.source(), false).orElse(null);
             } catch (IOException e) {
                 problems.add(v.name() + ": " + e.getMessage());
+                if (corrupt == null && BadInputException.in(e) != null
+                        && BadInputException.in(e).reason() == BadInputException.Reason.CORRUPT_IMAGE) {
+                    corrupt = e;
+                }
                 continue;
             }
             if (fs == null) {
@@ -95,7 +101,7 @@ public final class GuestDisk implements GuestFiles {
             }
         }
         throw new GuestPathException("/", "no file system on this disk holds /etc/fstab and a release file "
-                + "(volumes: " + describe(scan) + (problems.isEmpty() ? "" : "; problems: " + problems) + ")");
+                + "(volumes: " + describe(scan) + (problems.isEmpty() ? "" : "; problems: " + problems) + ")", corrupt);
     }
 
     /**

@@ -54,7 +54,7 @@ final class XfsAlloc {
 
     private long agbToByte(int ag, long agbno) throws IOException {
         if (agbno <= 0 || agbno >= sb.agBlocks()) {
-            throw new IOException("xfs: AG " + ag + " block " + agbno + " outside the AG");
+            throw new XfsCorruptException("xfs: AG " + ag + " block " + agbno + " outside the AG");
         }
         return sb.fsbToByte(((long) ag << sb.agBlkLog()) | agbno);
     }
@@ -63,13 +63,13 @@ final class XfsAlloc {
         byte[] h = tx.read(agBase(ag) + (long) sector * sb.sectSize(), sb.sectSize());
         ByteBuffer b = ByteBuffer.wrap(h);
         if (b.getInt(0) != magic) {
-            throw new IOException("xfs: AG " + ag + " " + what + ": bad magic");
+            throw new XfsCorruptException("xfs: AG " + ag + " " + what + ": magicnum 0x" + Integer.toHexString(b.getInt(0)) + " bad");
         }
         if (!XfsTx.crcOk(h, crcOff)) {
-            throw new IOException("xfs: AG " + ag + " " + what + ": CRC32C mismatch");
+            throw new XfsCorruptException("xfs: AG " + ag + " " + what + ": crc: CRC32C mismatch");
         }
         if (b.getInt(8) != ag) {
-            throw new IOException("xfs: AG " + ag + " " + what + ": seqno " + b.getInt(8));
+            throw new XfsCorruptException("xfs: AG " + ag + " " + what + ": seqno " + b.getInt(8));
         }
         return h;
     }
@@ -85,17 +85,17 @@ final class XfsAlloc {
         byte[] blk = tx.read(agbToByte(ag, agbno), sb.blockSize());
         ByteBuffer b = ByteBuffer.wrap(blk);
         if (b.getInt(0) != magic) {
-            throw new IOException("xfs: AG " + ag + " " + what + " block " + agbno + ": bad magic");
+            throw new XfsCorruptException("xfs: AG " + ag + " " + what + " block " + agbno + ": bb_magic bad");
         }
         if (!XfsTx.crcOk(blk, 52)) {
-            throw new IOException("xfs: AG " + ag + " " + what + " block " + agbno + ": CRC32C mismatch");
+            throw new XfsCorruptException("xfs: AG " + ag + " " + what + " block " + agbno + ": bb_crc mismatch");
         }
         if ((b.getShort(4) & 0xffff) != level || b.getInt(48) != ag) {
-            throw new IOException("xfs: AG " + ag + " " + what + " block " + agbno + ": level/owner mismatch");
+            throw new XfsCorruptException("xfs: AG " + ag + " " + what + " block " + agbno + ": level/owner mismatch");
         }
         int max = level == 0 ? (sb.blockSize() - SHORT_HDR) / recSize : (sb.blockSize() - SHORT_HDR) / 8;
         if ((b.getShort(6) & 0xffff) > max) {
-            throw new IOException("xfs: AG " + ag + " " + what + " block " + agbno + ": numrecs too large");
+            throw new XfsCorruptException("xfs: AG " + ag + " " + what + " block " + agbno + ": numrecs too large");
         }
         return blk;
     }
@@ -114,7 +114,7 @@ final class XfsAlloc {
         long fi = b.getLong(136) + ifree;
         long fd = b.getLong(144) + fdblocks;
         if (fi < 0 || fd < 0) {
-            throw new IOException("xfs: superblock free counters would go negative (ifree " + fi + ", fdblocks "
+            throw new XfsCorruptException("xfs: superblock free counters would go negative (ifree " + fi + ", fdblocks "
                     + fd + ")");
         }
         b.putLong(136, fi);
@@ -509,21 +509,21 @@ final class XfsAlloc {
     private Pick findFreeInode(int ag, int root, int levels, boolean sparse, boolean needTwo, InodeCheck check)
             throws IOException {
         if (levels < 1 || levels > 9) {
-            throw new IOException("xfs: AG " + ag + " inobt level " + levels + " invalid");
+            throw new XfsCorruptException("xfs: AG " + ag + " inobt level " + levels + " invalid");
         }
         long agbno = root & 0xffffffffL;
         for (int level = levels - 1; level > 0; level--) { // leftmost leaf
             byte[] node = btreeBlock(ag, agbno, IBT_MAGIC, level, 16, "inobt");
             int maxrecs = (sb.blockSize() - SHORT_HDR) / 8;
             if ((ByteBuffer.wrap(node).getShort(6) & 0xffff) == 0) {
-                throw new IOException("xfs: AG " + ag + " inobt node " + agbno + " is empty");
+                throw new XfsCorruptException("xfs: AG " + ag + " inobt node " + agbno + " is empty");
             }
             agbno = ByteBuffer.wrap(node).getInt(SHORT_HDR + maxrecs * 4) & 0xffffffffL;
         }
         long limit = (long) sb.agBlocks(); // a leaf chain cannot be longer than the AG
         for (long steps = 0; agbno != (NULL_AGBLOCK & 0xffffffffL); steps++) {
             if (steps > limit) {
-                throw new IOException("xfs: AG " + ag + " inobt leaf chain loops");
+                throw new XfsCorruptException("xfs: AG " + ag + " inobt leaf chain loops");
             }
             byte[] leaf = btreeBlock(ag, agbno, IBT_MAGIC, 0, 16, "inobt");
             ByteBuffer b = ByteBuffer.wrap(leaf);
@@ -544,7 +544,7 @@ final class XfsAlloc {
                         return new Pick(agbno, i, startIno, bit);
                     }
                 }
-                throw new IOException("xfs: AG " + ag + " inobt record " + b.getInt(r) + ": freecount " + freecount
+                throw new XfsCorruptException("xfs: AG " + ag + " inobt record " + b.getInt(r) + ": freecount " + freecount
                         + " but no free inode in its mask");
             }
             agbno = b.getInt(12) & 0xffffffffL;
@@ -556,12 +556,12 @@ final class XfsAlloc {
     private static int takeBit(ByteBuffer b, int r, int bit, boolean sparse) throws IOException {
         long free = b.getLong(r + 8);
         if ((free >>> bit & 1) == 0) {
-            throw new IOException("xfs: inode btree record " + b.getInt(r) + ": inode " + bit + " not free");
+            throw new XfsCorruptException("xfs: inode btree record " + b.getInt(r) + ": inode " + bit + " not free");
         }
         b.putLong(r + 8, free & ~(1L << bit));
         int fc = sparse ? b.get(r + 7) & 0xff : b.getInt(r + 4);
         if (fc == 0) {
-            throw new IOException("xfs: inode btree record " + b.getInt(r) + ": freecount already 0");
+            throw new XfsCorruptException("xfs: inode btree record " + b.getInt(r) + ": freecount already 0");
         }
         if (sparse) {
             b.put(r + 7, (byte) (fc - 1));
@@ -574,7 +574,7 @@ final class XfsAlloc {
     private void updateFinobt(int ag, int root, int levels, Pick p, int newFree, boolean sparse)
             throws IOException {
         if (levels < 1 || levels > 9) {
-            throw new IOException("xfs: AG " + ag + " finobt level " + levels + " invalid");
+            throw new XfsCorruptException("xfs: AG " + ag + " finobt level " + levels + " invalid");
         }
         long agbno = root & 0xffffffffL;
         int maxKeys = (sb.blockSize() - SHORT_HDR) / 8;
@@ -587,7 +587,7 @@ final class XfsAlloc {
                 pick = i;
             }
             if (pick < 0) {
-                throw new IOException("xfs: AG " + ag + " finobt has no record for chunk " + p.startIno());
+                throw new XfsCorruptException("xfs: AG " + ag + " finobt has no record for chunk " + p.startIno());
             }
             agbno = b.getInt(SHORT_HDR + maxKeys * 4 + pick * 4) & 0xffffffffL;
         }
@@ -601,7 +601,7 @@ final class XfsAlloc {
             }
             int fc = takeBit(b, r, p.bit(), sparse);
             if (fc != newFree) {
-                throw new IOException("xfs: AG " + ag + " finobt and inobt disagree on chunk " + p.startIno());
+                throw new XfsCorruptException("xfs: AG " + ag + " finobt and inobt disagree on chunk " + p.startIno());
             }
             if (fc == 0) {
                 if (levels > 1) {
@@ -615,7 +615,7 @@ final class XfsAlloc {
             putBtreeBlock(ag, agbno, leaf);
             return;
         }
-        throw new IOException("xfs: AG " + ag + " finobt has no record for chunk " + p.startIno()
+        throw new XfsCorruptException("xfs: AG " + ag + " finobt has no record for chunk " + p.startIno()
                 + " although the inobt says it has free inodes");
     }
 
@@ -681,7 +681,7 @@ final class XfsAlloc {
                 long start = c.getInt(SHORT_HDR + i * 8) & 0xffffffffL;
                 long len = c.getInt(SHORT_HDR + i * 8 + 4) & 0xffffffffL;
                 if (start == 0 || len == 0 || start + len > sb.agBlocks()) {
-                    throw new IOException("xfs: AG " + ag + " cntbt record " + start + "+" + len + " outside the AG");
+                    throw new XfsCorruptException("xfs: AG " + ag + " cntbt record " + start + "+" + len + " outside the AG");
                 }
                 sum += len;
                 Free f = new Free(ag, start, len);
@@ -691,7 +691,7 @@ final class XfsAlloc {
                 }
             }
             if (sum != freeblks) {
-                throw new IOException("xfs: AG " + ag + " cntbt holds " + sum + " free blocks, AGF freeblks says "
+                throw new XfsCorruptException("xfs: AG " + ag + " cntbt holds " + sum + " free blocks, AGF freeblks says "
                         + freeblks);
             }
         }
@@ -781,7 +781,7 @@ final class XfsAlloc {
             }
         }
         if (hit < 0 || at < 0 || (bb.getInt(SHORT_HDR + at * 8 + 4) & 0xffffffffL) != f.len()) {
-            throw new IOException("xfs: AG " + ag + " bnobt and cntbt disagree on free extent " + f.start() + "+"
+            throw new XfsCorruptException("xfs: AG " + ag + " bnobt and cntbt disagree on free extent " + f.start() + "+"
                     + f.len());
         }
         long newStart = f.start() + t;
@@ -825,7 +825,7 @@ final class XfsAlloc {
         ByteBuffer b = ByteBuffer.wrap(leaf);
         int r = findChunk(b, agino);
         if (r < 0) {
-            throw new IOException("xfs: inode " + ino + " has no inobt record");
+            throw new XfsCorruptException("xfs: inode " + ino + " has no inobt record");
         }
         int startIno = b.getInt(r);
         int bit = (int) (agino - (startIno & 0xffffffffL));
@@ -838,12 +838,12 @@ final class XfsAlloc {
             int fr = findChunk(f, agino);
             if (before > 0) {
                 if (fr < 0) {
-                    throw new IOException("xfs: AG " + ag + " finobt lacks chunk " + startIno);
+                    throw new XfsCorruptException("xfs: AG " + ag + " finobt lacks chunk " + startIno);
                 }
                 giveBit(f, fr, bit, sparse);
             } else {
                 if (fr >= 0) {
-                    throw new IOException("xfs: AG " + ag + " finobt has full chunk " + startIno);
+                    throw new XfsCorruptException("xfs: AG " + ag + " finobt has full chunk " + startIno);
                 }
                 int n = f.getShort(6) & 0xffff;
                 if (a.getInt(332) != 1 || n >= (sb.blockSize() - SHORT_HDR) / 16) {
@@ -868,7 +868,7 @@ final class XfsAlloc {
     /** Leaf holding {@code key} in an inode btree (keys: startino; the last key not above {@code key}). */
     private long descend(int ag, int root, int levels, int magic, String what, long key) throws IOException {
         if (levels < 1 || levels > 9) {
-            throw new IOException("xfs: AG " + ag + " " + what + " level " + levels + " invalid");
+            throw new XfsCorruptException("xfs: AG " + ag + " " + what + " level " + levels + " invalid");
         }
         long agbno = root & 0xffffffffL;
         int maxKeys = (sb.blockSize() - SHORT_HDR) / 8;
@@ -880,7 +880,7 @@ final class XfsAlloc {
                 pick = i;
             }
             if (n == 0) {
-                throw new IOException("xfs: AG " + ag + " " + what + " node " + agbno + " is empty");
+                throw new XfsCorruptException("xfs: AG " + ag + " " + what + " node " + agbno + " is empty");
             }
             agbno = b.getInt(SHORT_HDR + maxKeys * 4 + pick * 4) & 0xffffffffL;
         }
@@ -903,12 +903,12 @@ final class XfsAlloc {
         long free = b.getLong(r + 8);
         int holes = sparse ? b.getShort(r + 4) & 0xffff : 0;
         if ((free >>> bit & 1) != 0 || (holes >>> (bit / 4) & 1) != 0) {
-            throw new IOException("xfs: inode btree record " + b.getInt(r) + ": inode " + bit + " already free");
+            throw new XfsCorruptException("xfs: inode btree record " + b.getInt(r) + ": inode " + bit + " already free");
         }
         b.putLong(r + 8, free | (1L << bit));
         int fc = sparse ? b.get(r + 7) & 0xff : b.getInt(r + 4);
         if (fc >= 64) {
-            throw new IOException("xfs: inode btree record " + b.getInt(r) + ": freecount " + fc);
+            throw new XfsCorruptException("xfs: inode btree record " + b.getInt(r) + ": freecount " + fc);
         }
         if (sparse) {
             b.put(r + 7, (byte) (fc + 1));
@@ -930,7 +930,7 @@ final class XfsAlloc {
         int ag = (int) (fsb >>> sb.agBlkLog());
         long agbno = fsb & ((1L << sb.agBlkLog()) - 1);
         if (ag >= sb.agCount() || agbno == 0 || count < 1 || agbno + count > sb.agBlocks()) {
-            throw new IOException("xfs: freeing " + count + " blocks at " + fsb + ": outside the AG");
+            throw new XfsCorruptException("xfs: freeing " + count + " blocks at " + fsb + ": outside the AG");
         }
         byte[] agf = header(ag, 1, AGF_MAGIC, 216, "AGF");
         ByteBuffer a = ByteBuffer.wrap(agf);
@@ -957,7 +957,7 @@ final class XfsAlloc {
             long ls = bb.getInt(SHORT_HDR + (pos - 1) * 8) & 0xffffffffL;
             long ll = bb.getInt(SHORT_HDR + (pos - 1) * 8 + 4) & 0xffffffffL;
             if (ls + ll > agbno) {
-                throw new IOException("xfs: AG " + ag + " blocks " + agbno + "+" + count + " are already free");
+                throw new XfsCorruptException("xfs: AG " + ag + " blocks " + agbno + "+" + count + " are already free");
             }
             if (ls + ll == agbno) {
                 left = true;
@@ -970,7 +970,7 @@ final class XfsAlloc {
             long rs = bb.getInt(SHORT_HDR + pos * 8) & 0xffffffffL;
             long rl = bb.getInt(SHORT_HDR + pos * 8 + 4) & 0xffffffffL;
             if (agbno + count > rs) {
-                throw new IOException("xfs: AG " + ag + " blocks " + agbno + "+" + count + " are already free");
+                throw new XfsCorruptException("xfs: AG " + ag + " blocks " + agbno + "+" + count + " are already free");
             }
             if (agbno + count == rs) {
                 right = true;
@@ -1026,7 +1026,7 @@ final class XfsAlloc {
                 return;
             }
         }
-        throw new IOException("xfs: AG " + ag + " cntbt lacks free extent " + start + "+" + len);
+        throw new XfsCorruptException("xfs: AG " + ag + " cntbt lacks free extent " + start + "+" + len);
     }
 
     private static int compareCnt(ByteBuffer c, int i, long len, long start) {

@@ -62,7 +62,7 @@ final class XfsDir {
 
     static ShortForm parseShortForm(byte[] fork, int size, boolean ftype, long dirIno) throws IOException {
         if (size < 6 || size > fork.length) {
-            throw new IOException("xfs: short-form directory " + dirIno + ": size " + size + " invalid");
+            throw new XfsCorruptException("xfs: short-form directory " + dirIno + ": size " + size + " invalid");
         }
         ByteBuffer b = ByteBuffer.wrap(fork);
         int count = fork[0] & 0xff;
@@ -73,13 +73,13 @@ final class XfsDir {
         List<Ent> out = new ArrayList<>();
         for (int k = 0; k < count; k++) {
             if (p + 3 > size) {
-                throw new IOException("xfs: short-form directory " + dirIno + ": entry " + k + " overruns");
+                throw new XfsCorruptException("xfs: short-form directory " + dirIno + ": entry " + k + " overruns");
             }
             int nameLen = fork[p] & 0xff;
             int off = b.getShort(p + 1) & 0xffff;
             int entLen = 3 + nameLen + (ftype ? 1 : 0) + inoLen;
             if (nameLen == 0 || p + entLen > size) {
-                throw new IOException("xfs: short-form directory " + dirIno + ": entry " + k + " overruns");
+                throw new XfsCorruptException("xfs: short-form directory " + dirIno + ": entry " + k + " overruns");
             }
             byte[] name = Arrays.copyOfRange(fork, p + 3, p + 3 + nameLen);
             int q = p + 3 + nameLen;
@@ -89,7 +89,7 @@ final class XfsDir {
             p += entLen;
         }
         if (p != size) {
-            throw new IOException("xfs: short-form directory " + dirIno + ": entries end at " + p + ", size " + size);
+            throw new XfsCorruptException("xfs: short-form directory " + dirIno + ": entries end at " + p + ", size " + size);
         }
         return new ShortForm(parent, i8count > 0, out);
     }
@@ -136,7 +136,7 @@ final class XfsDir {
     static int blockEntriesEnd(byte[] blk, long dirIno) throws IOException {
         long count = ByteBuffer.wrap(blk).getInt(blk.length - 8) & 0xffffffffL;
         if (count > blk.length / 8) {
-            throw new IOException("xfs: directory " + dirIno + ": block tail count " + count + " invalid");
+            throw new XfsCorruptException("xfs: directory " + dirIno + ": block tail count " + count + " invalid");
         }
         return (int) (blk.length - 8 - count * 8);
     }
@@ -153,7 +153,7 @@ final class XfsDir {
             if ((b.getShort(p) & 0xffff) == 0xffff) {
                 int len = b.getShort(p + 2) & 0xffff;
                 if (len < 8 || len % 8 != 0 || p + len > end) {
-                    throw new IOException("xfs: directory " + dirIno + ": free region of " + len + " bytes invalid");
+                    throw new XfsCorruptException("xfs: directory " + dirIno + ": free region of " + len + " bytes invalid");
                 }
                 p += len;
                 continue;
@@ -161,7 +161,7 @@ final class XfsDir {
             int nameLen = blk[p + 8] & 0xff;
             int len = dataEntSize(nameLen, ftype);
             if (nameLen == 0 || p + len > end) {
-                throw new IOException("xfs: directory " + dirIno + ": entry at " + p + " overruns the block");
+                throw new XfsCorruptException("xfs: directory " + dirIno + ": entry at " + p + " overruns the block");
             }
             out.add(new Ent(Arrays.copyOfRange(blk, p + 9, p + 9 + nameLen), b.getLong(p),
                     ftype ? blk[p + 9 + nameLen] & 0xff : 0, p));

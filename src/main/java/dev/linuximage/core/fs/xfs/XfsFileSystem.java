@@ -101,7 +101,7 @@ public final class XfsFileSystem implements FileSystem {
     /** Opens an XFS v5 file system; {@code writable} needs a clean log and a {@link WritableByteSource}. */
     public static XfsFileSystem open(ByteSource dev, boolean writable) throws IOException {
         if (dev.size() < 512) {
-            throw new IOException("xfs: device smaller than a superblock");
+            throw new XfsCorruptException("xfs: device smaller than a superblock");
         }
         byte[] first = dev.readBytes(0, 512);
         int sect = ByteBuffer.wrap(first).getShort(102) & 0xffff;
@@ -165,11 +165,11 @@ public final class XfsFileSystem implements FileSystem {
         long agbno = (ino >>> sb.inopbLog()) & ((1L << sb.agBlkLog()) - 1);
         long idx = ino & ((1L << sb.inopbLog()) - 1);
         if (ino <= 0 || ag >= sb.agCount() || agbno >= sb.agBlocks()) {
-            throw new IOException("xfs: inode number " + ino + " outside the file system");
+            throw new XfsCorruptException("xfs: inode number " + ino + " outside the file system");
         }
         long off = (ag * sb.agBlocks() + agbno) * sb.blockSize() + idx * sb.inodeSize();
         if (off > dev.size() - sb.inodeSize()) {
-            throw new IOException("xfs: inode " + ino + " beyond the device");
+            throw new XfsCorruptException("xfs: inode " + ino + " beyond the device");
         }
         return off;
     }
@@ -178,16 +178,16 @@ public final class XfsFileSystem implements FileSystem {
         byte[] raw = dev.readBytes(inodeOffset(ino), sb.inodeSize());
         ByteBuffer b = ByteBuffer.wrap(raw);
         if ((b.getShort(0) & 0xffff) != 0x494e) {
-            throw new IOException("xfs: inode " + ino + ": bad magic");
+            throw new XfsCorruptException("xfs: inode " + ino + ": di_magic bad");
         }
         if (raw[4] != 3) {
-            throw new IOException("xfs: inode " + ino + ": version " + raw[4] + " (v5 file systems use 3)");
+            throw new XfsCorruptException("xfs: inode " + ino + ": di_version " + raw[4] + " (v5 uses 3)");
         }
         if (Integer.reverseBytes(b.getInt(100)) != inodeCrc(raw)) {
-            throw new IOException("xfs: inode " + ino + ": CRC32C mismatch");
+            throw new XfsCorruptException("xfs: inode " + ino + ": di_crc: CRC32C mismatch");
         }
         if (b.getLong(152) != ino) {
-            throw new IOException("xfs: inode " + ino + ": di_ino says " + b.getLong(152));
+            throw new XfsCorruptException("xfs: inode " + ino + ": di_ino says " + b.getLong(152));
         }
         int mode = b.getShort(2) & 0xffff;
         int format = raw[5] & 0xff;
@@ -197,11 +197,11 @@ public final class XfsFileSystem implements FileSystem {
         int literal = sb.inodeSize() - 176;
         int forkSize = forkOff == 0 ? literal : forkOff * 8;
         if (forkSize > literal) {
-            throw new IOException("xfs: inode " + ino + ": di_forkoff " + forkOff + " beyond the inode");
+            throw new XfsCorruptException("xfs: inode " + ino + ": di_forkoff " + forkOff + " beyond the inode");
         }
         long size = b.getLong(56);
         if (size < 0) {
-            throw new IOException("xfs: inode " + ino + ": negative di_size");
+            throw new XfsCorruptException("xfs: inode " + ino + ": negative di_size");
         }
         return new Inode(ino, mode, format, b.getInt(8), b.getInt(12), b.getInt(16) & 0xffffffffL, size,
                 time(b, 40, flags2), b.getShort(90) & 0xffff, flags2, nextents, forkSize, raw);
@@ -253,7 +253,7 @@ public final class XfsFileSystem implements FileSystem {
         ByteBuffer b = ByteBuffer.wrap(in.raw());
         if (in.format() == FMT_EXTENTS) {
             if (in.nextents() * 16 > in.forkSize()) {
-                throw new IOException("xfs: inode " + in.ino() + ": " + in.nextents() + " extents do not fit the "
+                throw new XfsCorruptException("xfs: inode " + in.ino() + ": " + in.nextents() + " extents do not fit the "
                         + "data fork of " + in.forkSize() + " bytes");
             }
             for (int k = 0; k < in.nextents(); k++) {
@@ -265,14 +265,14 @@ public final class XfsFileSystem implements FileSystem {
                 walkBmbt(child, root.level() - 1, in.ino(), out);
             }
         } else {
-            throw new IOException("xfs: inode " + in.ino() + ": data fork format " + in.format()
+            throw new XfsCorruptException("xfs: inode " + in.ino() + ": data fork format " + in.format()
                     + " has no extents");
         }
         out.sort(Comparator.comparingLong(Extent::startOff));
         for (int k = 1; k < out.size(); k++) {
             Extent p = out.get(k - 1);
             if (p.startOff() + p.count() > out.get(k).startOff()) {
-                throw new IOException("xfs: inode " + in.ino() + ": overlapping extents at file block "
+                throw new XfsCorruptException("xfs: inode " + in.ino() + ": overlapping extents at file block "
                         + out.get(k).startOff());
             }
         }
@@ -285,16 +285,16 @@ public final class XfsFileSystem implements FileSystem {
         byte[] blk = dev.readBytes(sb.fsbToByte(fsb), sb.blockSize());
         ByteBuffer b = ByteBuffer.wrap(blk);
         if (b.getInt(0) != 0x424d4133) { // "BMA3"
-            throw new IOException("xfs: inode " + ino + ": bmap btree block " + fsb + " bad magic");
+            throw new XfsCorruptException("xfs: inode " + ino + ": bmap btree block " + fsb + " bad magic");
         }
         checkCrc(blk, 64, "bmap btree block " + fsb);
         if ((b.getShort(4) & 0xffff) != level || b.getLong(56) != ino) {
-            throw new IOException("xfs: inode " + ino + ": bmap btree block " + fsb + " level/owner mismatch");
+            throw new XfsCorruptException("xfs: inode " + ino + ": bmap btree block " + fsb + " level/owner mismatch");
         }
         int numrecs = b.getShort(6) & 0xffff;
         if (level == 0) {
             if (numrecs > (sb.blockSize() - 72) / 16) {
-                throw new IOException("xfs: bmap btree leaf " + fsb + ": numrecs " + numrecs + " too large");
+                throw new XfsCorruptException("xfs: bmap btree leaf " + fsb + ": numrecs " + numrecs + " too large");
             }
             for (int k = 0; k < numrecs; k++) {
                 if (out.size() >= MAX_EXTENTS) {
@@ -306,7 +306,7 @@ public final class XfsFileSystem implements FileSystem {
         } else {
             int maxrecs = (sb.blockSize() - 72) / 16;
             if (numrecs > maxrecs) {
-                throw new IOException("xfs: bmap btree node " + fsb + ": numrecs " + numrecs + " too large");
+                throw new XfsCorruptException("xfs: bmap btree node " + fsb + ": numrecs " + numrecs + " too large");
             }
             for (int k = 0; k < numrecs; k++) {
                 walkBmbt(b.getLong(72 + maxrecs * 8 + k * 8), level - 1, ino, out);
@@ -331,7 +331,7 @@ public final class XfsFileSystem implements FileSystem {
         CRC32C crc = new CRC32C();
         crc.update(c);
         if ((int) crc.getValue() != Integer.reverseBytes(ByteBuffer.wrap(blk).getInt(crcOff))) {
-            throw new IOException("xfs: " + what + ": CRC32C mismatch");
+            throw new XfsCorruptException("xfs: " + what + ": crc: CRC32C mismatch");
         }
     }
 
@@ -359,7 +359,7 @@ public final class XfsFileSystem implements FileSystem {
                 long phys = sb.fsbToByte(e.startBlock() + (fblock - e.startOff())) + within;
                 long end = sb.fsbToByte(e.startBlock() + e.count() - 1) + bs;
                 if (phys + n > end) {
-                    throw new IOException("xfs: inode " + in.ino() + ": extent crosses an AG boundary");
+                    throw new XfsCorruptException("xfs: inode " + in.ino() + ": extent crosses an AG boundary");
                 }
                 dev.readFully(phys, view);
             }
@@ -437,7 +437,7 @@ public final class XfsFileSystem implements FileSystem {
         long[] seen = {0};
         DirEntSink counting = e -> {
             if (++seen[0] > MAX_DIR_ENTRIES) {
-                throw new IOException("xfs: directory " + dir.ino() + " too large (more than " + MAX_DIR_ENTRIES
+                throw new XfsCorruptException("xfs: directory " + dir.ino() + " too large (more than " + MAX_DIR_ENTRIES
                         + " entries)");
             }
             return sink.accept(e);
@@ -466,7 +466,7 @@ public final class XfsFileSystem implements FileSystem {
         int base = 176;
         int end = base + (int) Math.min(dir.size(), dir.forkSize());
         if (dir.size() > dir.forkSize() || dir.size() < 6) {
-            throw new IOException("xfs: short-form directory " + dir.ino() + ": size " + dir.size() + " invalid");
+            throw new XfsCorruptException("xfs: short-form directory " + dir.ino() + ": size " + dir.size() + " invalid");
         }
         int count = r[base] & 0xff;
         int i8 = r[base + 1] & 0xff;
@@ -475,13 +475,13 @@ public final class XfsFileSystem implements FileSystem {
         ByteBuffer b = ByteBuffer.wrap(r);
         for (int k = 0; k < Math.max(count, i8); k++) {
             if (p + 3 > end) {
-                throw new IOException("xfs: short-form directory " + dir.ino() + ": entry " + k + " overruns");
+                throw new XfsCorruptException("xfs: short-form directory " + dir.ino() + ": entry " + k + " overruns");
             }
             int nameLen = r[p] & 0xff;
             int q = p + 3;
             int entLen = 3 + nameLen + (sb.hasFtype() ? 1 : 0) + inoLen;
             if (nameLen == 0 || p + entLen > end) {
-                throw new IOException("xfs: short-form directory " + dir.ino() + ": entry " + k + " overruns");
+                throw new XfsCorruptException("xfs: short-form directory " + dir.ino() + ": entry " + k + " overruns");
             }
             String name = new String(r, q, nameLen, StandardCharsets.UTF_8);
             q += nameLen;
@@ -504,12 +504,12 @@ public final class XfsFileSystem implements FileSystem {
         } else if (magic == 0x58444433) { // XDD3: data block of a leaf/node directory
             end = blk.length;
         } else {
-            throw new IOException("xfs: directory " + dirIno + ": data block with bad magic 0x"
+            throw new XfsCorruptException("xfs: directory " + dirIno + ": data block hdr.magic bad: 0x"
                     + Integer.toHexString(magic));
         }
         checkCrc(blk, 4, "directory " + dirIno + " data block");
         if (b.getLong(40) != dirIno) {
-            throw new IOException("xfs: directory " + dirIno + ": data block owner " + b.getLong(40));
+            throw new XfsCorruptException("xfs: directory " + dirIno + ": data block owner " + b.getLong(40));
         }
         for (XfsDir.Ent e : XfsDir.parseEntries(blk, end, sb.hasFtype(), dirIno)) {
             String name = new String(e.name(), StandardCharsets.UTF_8);
@@ -574,7 +574,7 @@ public final class XfsFileSystem implements FileSystem {
             throw new IOException("xfs: inode " + in.ino() + " is not a regular file");
         }
         if (in.format() == FMT_LOCAL) {
-            throw new IOException("xfs: inode " + in.ino() + ": regular file in local format");
+            throw new XfsCorruptException("xfs: inode " + in.ino() + ": regular file in local format");
         }
         return readMapped(in, offset, dst);
     }
@@ -586,12 +586,12 @@ public final class XfsFileSystem implements FileSystem {
             throw new IOException("xfs: inode " + in.ino() + " is not a symlink");
         }
         if (in.size() <= 0 || in.size() > 1024) {
-            throw new IOException("xfs: symlink " + in.ino() + ": length " + in.size() + " outside 1..1024");
+            throw new XfsCorruptException("xfs: symlink " + in.ino() + ": length " + in.size() + " outside 1..1024");
         }
         int len = (int) in.size();
         if (in.format() == FMT_LOCAL) {
             if (len > in.forkSize()) {
-                throw new IOException("xfs: inline symlink " + in.ino() + " longer than its fork");
+                throw new XfsCorruptException("xfs: inline symlink " + in.ino() + " longer than its fork");
             }
             return new String(in.raw(), 176, len, StandardCharsets.UTF_8);
         }
@@ -603,19 +603,19 @@ public final class XfsFileSystem implements FileSystem {
                 byte[] blk = dev.readBytes(sb.fsbToByte(e.startBlock() + k), sb.blockSize());
                 ByteBuffer b = ByteBuffer.wrap(blk);
                 if (b.getInt(0) != 0x58534c4d) {
-                    throw new IOException("xfs: symlink " + in.ino() + ": remote block bad magic");
+                    throw new XfsCorruptException("xfs: symlink " + in.ino() + ": remote block bad magic");
                 }
                 checkCrc(blk, 12, "symlink " + in.ino() + " block");
                 int bytes = b.getInt(8);
                 if (bytes < 0 || bytes > sb.blockSize() - 56 || bytes > len - got) {
-                    throw new IOException("xfs: symlink " + in.ino() + ": remote block byte count " + bytes);
+                    throw new XfsCorruptException("xfs: symlink " + in.ino() + ": remote block byte count " + bytes);
                 }
                 System.arraycopy(blk, 56, out, got, bytes);
                 got += bytes;
             }
         }
         if (got != len) {
-            throw new IOException("xfs: symlink " + in.ino() + ": " + got + " of " + len + " bytes mapped");
+            throw new XfsCorruptException("xfs: symlink " + in.ino() + ": " + got + " of " + len + " bytes mapped");
         }
         return new String(out, StandardCharsets.UTF_8);
     }
@@ -827,7 +827,7 @@ public final class XfsFileSystem implements FileSystem {
         ByteBuffer b = ByteBuffer.wrap(raw);
         long nblocks = b.getLong(64);
         if (nblocks < oldData + oldTree.size()) {
-            throw new IOException("xfs: inode " + in.ino() + ": di_nblocks " + nblocks + " below its "
+            throw new XfsCorruptException("xfs: inode " + in.ino() + ": di_nblocks " + nblocks + " below its "
                     + (oldData + oldTree.size()) + " mapped and bmap btree blocks");
         }
         java.util.Arrays.fill(raw, 176, 176 + in.forkSize(), (byte) 0);
@@ -937,7 +937,7 @@ public final class XfsFileSystem implements FileSystem {
         int numrecs = b.getShort(178) & 0xffff;
         int maxrecs = (in.forkSize() - 4) / 16;
         if (level < 1 || level > 9 || numrecs > maxrecs) {
-            throw new IOException("xfs: inode " + in.ino() + ": bmap btree root level " + level + " numrecs "
+            throw new XfsCorruptException("xfs: inode " + in.ino() + ": bmap btree root level " + level + " numrecs "
                     + numrecs + " invalid");
         }
         long[] children = new long[numrecs];
@@ -954,18 +954,18 @@ public final class XfsFileSystem implements FileSystem {
         byte[] blk = dev.readBytes(sb.fsbToByte(fsb), sb.blockSize());
         ByteBuffer b = ByteBuffer.wrap(blk);
         if (b.getInt(0) != 0x424d4133) {
-            throw new IOException("xfs: inode " + ino + ": bmap btree block " + fsb + " bad magic");
+            throw new XfsCorruptException("xfs: inode " + ino + ": bmap btree block " + fsb + " bad magic");
         }
         checkCrc(blk, 64, "bmap btree block " + fsb);
         if ((b.getShort(4) & 0xffff) != level || b.getLong(56) != ino) {
-            throw new IOException("xfs: inode " + ino + ": bmap btree block " + fsb + " level/owner mismatch");
+            throw new XfsCorruptException("xfs: inode " + ino + ": bmap btree block " + fsb + " level/owner mismatch");
         }
         out.add(fsb);
         if (level > 0) {
             int maxrecs = (sb.blockSize() - 72) / 16;
             int numrecs = b.getShort(6) & 0xffff;
             if (numrecs > maxrecs) {
-                throw new IOException("xfs: bmap btree node " + fsb + ": numrecs " + numrecs + " too large");
+                throw new XfsCorruptException("xfs: bmap btree node " + fsb + ": numrecs " + numrecs + " too large");
             }
             for (int k = 0; k < numrecs; k++) {
                 collectBmbt(b.getLong(72 + maxrecs * 8 + k * 8), level - 1, ino, out);
@@ -1165,7 +1165,7 @@ public final class XfsFileSystem implements FileSystem {
     private void checkFreeOnDisk(XfsTx tx, long ino) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(tx.read(inodeOffset(ino), sb.inodeSize()));
         if ((b.getShort(0) & 0xffff) != 0x494e || (b.getShort(2) & 0xffff) != 0) {
-            throw new IOException("xfs: inode " + ino + " is free in the inode btree but its core is in use or not "
+            throw new XfsCorruptException("xfs: inode " + ino + " is free in the inode btree but its core is in use or not "
                     + "initialised (magic/mode)");
         }
     }
@@ -1297,7 +1297,7 @@ public final class XfsFileSystem implements FileSystem {
             }
             writeBlockDir(tx, dir, db, all);
         } else {
-            throw new IOException("xfs: directory " + dir.ino() + ": data fork format " + dir.format());
+            throw new XfsCorruptException("xfs: directory " + dir.ino() + ": data fork format " + dir.format());
         }
         if (ftype == XfsDir.FT_DIR) {
             b.putInt(16, b.getInt(16) + 1); // the new subdirectory's ".."
@@ -1441,7 +1441,7 @@ public final class XfsFileSystem implements FileSystem {
         for (int k = 0; k < fsbs; k++) {
             Extent e = find(extents(dir), fb + k);
             if (e == null || e.unwritten()) {
-                throw new IOException("xfs: directory " + dir.ino() + ": block " + (fb + k) + " unmapped");
+                throw new XfsCorruptException("xfs: directory " + dir.ino() + ": block " + (fb + k) + " unmapped");
             }
             map[k] = sb.fsbToByte(e.startBlock() + fb + k - e.startOff());
         }
@@ -1491,14 +1491,14 @@ public final class XfsFileSystem implements FileSystem {
                     + dir.ino() + ", leaf magic 0x" + Integer.toHexString(lb.getShort(8) & 0xffff) + ")");
         }
         if (!XfsTx.crcOk(leaf, 12) || lb.getLong(48) != dir.ino()) {
-            throw new IOException("xfs: directory " + dir.ino() + ": leaf block CRC32C or owner mismatch");
+            throw new XfsCorruptException("xfs: directory " + dir.ino() + ": leaf block CRC32C or owner mismatch");
         }
         int count = lb.getShort(56) & 0xffff;
         int stale = lb.getShort(58) & 0xffff;
         long bestCount = lb.getInt(dbs - 4) & 0xffffffffL;
         int bestsAt = (int) (dbs - 4 - bestCount * 2);
         if (bestCount == 0 || bestsAt < 64 + count * 8L || stale > count) {
-            throw new IOException("xfs: directory " + dir.ino() + ": leaf counts invalid (count " + count
+            throw new XfsCorruptException("xfs: directory " + dir.ino() + ": leaf counts invalid (count " + count
                     + ", stale " + stale + ", bests " + bestCount + ")");
         }
         int need = XfsDir.dataEntSize(name.length, ft);
@@ -1523,7 +1523,7 @@ public final class XfsFileSystem implements FileSystem {
         byte[] data = readDirBlock(tx, dataMap);
         ByteBuffer d = ByteBuffer.wrap(data);
         if (d.getInt(0) != DATA_MAGIC || !XfsTx.crcOk(data, 4) || d.getLong(40) != dir.ino()) {
-            throw new IOException("xfs: directory " + dir.ino() + ": data block " + db + " magic/CRC/owner invalid");
+            throw new XfsCorruptException("xfs: directory " + dir.ino() + ": data block " + db + " magic/CRC/owner invalid");
         }
         int at = -1;
         int p = XfsDir.HDR;
@@ -1531,7 +1531,7 @@ public final class XfsFileSystem implements FileSystem {
             if ((d.getShort(p) & 0xffff) == 0xffff) {
                 int len = d.getShort(p + 2) & 0xffff;
                 if (len < 8 || len % 8 != 0 || p + len > dbs) {
-                    throw new IOException("xfs: directory " + dir.ino() + ": free region of " + len + " bytes");
+                    throw new XfsCorruptException("xfs: directory " + dir.ino() + ": free region of " + len + " bytes");
                 }
                 if (len >= need) {
                     at = p;
@@ -1541,13 +1541,13 @@ public final class XfsFileSystem implements FileSystem {
             } else {
                 int len = XfsDir.dataEntSize(data[p + 8] & 0xff, ft);
                 if ((data[p + 8] & 0xff) == 0 || p + len > dbs) {
-                    throw new IOException("xfs: directory " + dir.ino() + ": entry at " + p + " overruns");
+                    throw new XfsCorruptException("xfs: directory " + dir.ino() + ": entry at " + p + " overruns");
                 }
                 p += len;
             }
         }
         if (at < 0) {
-            throw new IOException("xfs: directory " + dir.ino() + ": data block " + db + " best free " + need
+            throw new XfsCorruptException("xfs: directory " + dir.ino() + ": data block " + db + " best free " + need
                     + "+ bytes not found");
         }
         int freeLen = d.getShort(at + 2) & 0xffff;
@@ -1605,7 +1605,7 @@ public final class XfsFileSystem implements FileSystem {
             if ((d.getShort(p) & 0xffff) == 0xffff) {
                 int len = d.getShort(p + 2) & 0xffff;
                 if (len < 8 || p + len > data.length) {
-                    throw new IOException("xfs: directory " + dirIno + ": free region of " + len + " bytes");
+                    throw new XfsCorruptException("xfs: directory " + dirIno + ": free region of " + len + " bytes");
                 }
                 free.add(new int[] {p, len});
                 p += len;
@@ -1627,7 +1627,7 @@ public final class XfsFileSystem implements FileSystem {
 
     private DirBlock readBlockDir(XfsTx tx, Inode dir) throws IOException {
         if (dir.format() != FMT_EXTENTS && dir.format() != FMT_BTREE) {
-            throw new IOException("xfs: directory " + dir.ino() + ": data fork format " + dir.format());
+            throw new XfsCorruptException("xfs: directory " + dir.ino() + ": data fork format " + dir.format());
         }
         int dbs = sb.dirBlockSize();
         int fsbs = dbs / sb.blockSize();
@@ -1635,7 +1635,7 @@ public final class XfsFileSystem implements FileSystem {
         for (int k = 0; k < fsbs; k++) {
             Extent e = find(extents(dir), k);
             if (e == null || e.unwritten()) {
-                throw new IOException("xfs: directory " + dir.ino() + ": block " + k + " unmapped");
+                throw new XfsCorruptException("xfs: directory " + dir.ino() + ": block " + k + " unmapped");
             }
             map[k] = sb.fsbToByte(e.startBlock() + k - e.startOff());
         }
@@ -1649,7 +1649,7 @@ public final class XfsFileSystem implements FileSystem {
                     + "(inode " + dir.ino() + "; only short-form and single-block directories are written)");
         }
         if (!XfsTx.crcOk(blk, 4) || bb.getLong(40) != dir.ino()) {
-            throw new IOException("xfs: directory " + dir.ino() + ": block CRC32C or owner mismatch");
+            throw new XfsCorruptException("xfs: directory " + dir.ino() + ": block CRC32C or owner mismatch");
         }
         List<XfsDir.Ent> old = XfsDir.parseBlock(blk, sb.hasFtype(), dir.ino());
         List<XfsDir.Ent> all = new ArrayList<>();
@@ -1661,7 +1661,7 @@ public final class XfsFileSystem implements FileSystem {
             }
         }
         if (all.size() != 2) {
-            throw new IOException("xfs: directory " + dir.ino() + ": block lacks '.' or '..'");
+            throw new XfsCorruptException("xfs: directory " + dir.ino() + ": block lacks '.' or '..'");
         }
         for (XfsDir.Ent e : old) {
             if (!all.contains(e)) {

@@ -25,7 +25,8 @@ final class XfsLog {
         long base = sb.fsbToByte(sb.logStart());
         long nbb = (long) sb.logBlocks() * sb.blockSize() / 512;
         if (nbb < 2 || base + nbb * 512 > dev.size()) {
-            throw new IOException("xfs: internal log " + sb.logStart() + "+" + sb.logBlocks() + " outside the device");
+            throw new XfsCorruptException("xfs: internal log sb_logstart+sb_logblocks " + sb.logStart() + "+"
+                    + sb.logBlocks() + " outside the device");
         }
         long first = cycle(dev, base, 0);
         long last = cycle(dev, base, nbb - 1);

@@ -38,7 +38,7 @@ record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, lo
     static XfsSuperblock parse(byte[] s, long deviceBytes) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(s);
         if (b.getInt(0) != 0x58465342) {
-            throw new IOException("xfs: bad superblock magic");
+            throw new XfsCorruptException("xfs: superblock sb_magicnum 0x" + Integer.toHexString(b.getInt(0)) + " is not XFSB");
         }
         int versionNum = b.getShort(100) & 0xffff;
         if ((versionNum & 0xf) != 5) {
@@ -48,21 +48,21 @@ record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, lo
         int blockSize = b.getInt(4);
         int blockLog = s[120] & 0xff;
         if (blockLog < 9 || blockLog > 16 || blockSize != 1 << blockLog) {
-            throw new IOException("xfs: sb_blocksize " + blockSize + " / sb_blocklog " + blockLog + " invalid");
+            throw new XfsCorruptException("xfs: sb_blocksize " + blockSize + " / sb_blocklog " + blockLog + " invalid");
         }
         int sectSize = b.getShort(102) & 0xffff;
         if (sectSize < 512 || sectSize > blockSize || Integer.bitCount(sectSize) != 1 || sectSize > s.length) {
-            throw new IOException("xfs: sb_sectsize " + sectSize + " invalid");
+            throw new XfsCorruptException("xfs: sb_sectsize " + sectSize + " invalid");
         }
         int inodeSize = b.getShort(104) & 0xffff;
         int inodeLog = s[122] & 0xff;
         if (inodeSize < 512 || inodeSize > 2048 || inodeSize != 1 << inodeLog || inodeSize > blockSize) {
-            throw new IOException("xfs: sb_inodesize " + inodeSize + " invalid for v5 (512..2048)");
+            throw new XfsCorruptException("xfs: sb_inodesize " + inodeSize + " invalid for v5 (512..2048)");
         }
         int inopBlock = b.getShort(106) & 0xffff;
         int inopbLog = s[123] & 0xff;
         if (inopBlock != blockSize / inodeSize || inopBlock != 1 << inopbLog) {
-            throw new IOException("xfs: sb_inopblock " + inopBlock + " disagrees with block/inode size");
+            throw new XfsCorruptException("xfs: sb_inopblock " + inopBlock + " disagrees with block/inode size");
         }
         long dblocks = b.getLong(8);
         int agBlocks = b.getInt(84);
@@ -70,15 +70,15 @@ record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, lo
         int agBlkLog = s[124] & 0xff;
         if (agBlocks < 64 || agCount < 1 || agBlkLog > 31 || (1L << agBlkLog) < agBlocks
                 || (1L << agBlkLog) >= 2L * agBlocks) {
-            throw new IOException("xfs: AG geometry agblocks " + agBlocks + " agcount " + agCount + " agblklog "
+            throw new XfsCorruptException("xfs: AG geometry agblocks " + agBlocks + " agcount " + agCount + " agblklog "
                     + agBlkLog + " invalid");
         }
         if (dblocks <= 0 || dblocks > (long) agBlocks * agCount || dblocks <= (long) agBlocks * (agCount - 1)) {
-            throw new IOException("xfs: sb_dblocks " + dblocks + " inconsistent with " + agCount + " AGs of "
+            throw new XfsCorruptException("xfs: sb_dblocks " + dblocks + " inconsistent with " + agCount + " AGs of "
                     + agBlocks + " blocks");
         }
         if (dblocks > deviceBytes / blockSize) {
-            throw new IOException("xfs: sb_dblocks " + dblocks + " x " + blockSize + " bytes exceed the device of "
+            throw new XfsCorruptException("xfs: sb_dblocks " + dblocks + " x " + blockSize + " bytes exceed the device of "
                     + deviceBytes + " bytes");
         }
         int stored = Integer.reverseBytes(b.getInt(224));
@@ -87,7 +87,7 @@ record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, lo
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(copy);
         if ((int) crc.getValue() != stored) {
-            throw new IOException("xfs: superblock CRC32C mismatch");
+            throw new XfsCorruptException("xfs: superblock sb_crc: CRC32C mismatch");
         }
         long roCompat = b.getInt(212) & 0xffffffffL;
         long incompat = b.getInt(216) & 0xffffffffL;
@@ -139,12 +139,12 @@ record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, lo
         long ag = fsb >>> agBlkLog;
         long agbno = fsb & ((1L << agBlkLog) - 1);
         if (ag >= agCount || agbno >= agBlocks) {
-            throw new IOException("xfs: block number " + fsb + " (AG " + ag + " block " + agbno + ") outside the "
+            throw new XfsCorruptException("xfs: block number " + fsb + " (AG " + ag + " block " + agbno + ") outside the "
                     + "file system");
         }
         long daddr = ag * agBlocks + agbno;
         if (daddr >= dblocks) {
-            throw new IOException("xfs: block number " + fsb + " beyond sb_dblocks " + dblocks);
+            throw new XfsCorruptException("xfs: block number " + fsb + " beyond sb_dblocks " + dblocks);
         }
         return daddr * blockSize;
     }

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.report.BadInputException;
 import dev.linuximage.core.fs.BytesSource;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.linuximage.core.fs.FileSystem;
@@ -116,7 +117,7 @@ class Ext4FuzzTest {
 
     /** A whole (small) image: open, walk, read, and try one write on a copy. */
     @FuzzTest(maxDuration = "120s")
-    void image(byte[] data) {
+    void image(byte[] data) throws IOException {
         byte[] img = Arrays.copyOf(data, Math.max(128 * 1024, Math.min(data.length, 256 * 1024)));
         try {
             Ext4FileSystem fs = Ext4FileSystem.open(new BytesSource(img), true);
@@ -151,8 +152,8 @@ class Ext4FuzzTest {
                     fs.unlink(root, entries.get(0).name());
                 }
             }
-        } catch (IOException expected) {
-            // typed rejection (corrupt, unsupported, no space, not found, not a directory)
+        } catch (BadInputException expected) {
+            // typed rejection (corrupt, unsupported, no space)
         }
     }
 

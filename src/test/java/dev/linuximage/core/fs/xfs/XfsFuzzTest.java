@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.xfs;
 
+import dev.linuximage.core.report.BadInputException;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import java.io.IOException;
@@ -10,14 +11,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Hostile XFS superblocks: typed errors only, geometry always self-consistent when accepted. */
 class XfsFuzzTest {
     @FuzzTest(maxDuration = "20s")
-    void fuzzSuperblock(byte[] data) {
+    void fuzzSuperblock(byte[] data) throws java.io.IOException {
         byte[] s = Arrays.copyOf(data, Math.max(512, Math.min(data.length, 4096)));
         try {
             XfsSuperblock sb = XfsSuperblock.parse(s, 1L << 40);
             assertThat(sb.blockSize()).isBetween(512, 65536);
             assertThat((long) sb.agBlocks() * sb.agCount()).isGreaterThanOrEqualTo(sb.dblocks());
             sb.fsbToByte(sb.rootIno() >>> sb.inopbLog());
-        } catch (IOException e) {
+        } catch (BadInputException e) {
             assertThat(e.getMessage()).startsWith("xfs");
         }
     }

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.xfs;
 
+import dev.linuximage.core.report.BadInputException;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.io.FileByteSource;
@@ -66,7 +67,7 @@ class XfsWriteFuzzTest {
         dev.write(0, ByteBuffer.wrap(win));
         try (XfsFileSystem fs = XfsFileSystem.open(dev, true)) {
             attempt(() -> {
-                FileSystem.Node etc = fs.lookup(fs.root(), "etc").orElseThrow(() -> new IOException("no etc"));
+                FileSystem.Node etc = fs.lookup(fs.root(), "etc").orElseThrow(() -> BadInputException.corrupt("no etc"));
                 attempt(() -> {
                     fs.createFile(etc, "new.cfg", 0644, 0, 0, new byte[5000]);
                     COMPLETED.incrementAndGet();
@@ -75,12 +76,12 @@ class XfsWriteFuzzTest {
                 attempt(() -> fs.mkdir(etc, "d", 0755, 0, 0));
                 attempt(() -> fs.unlink(etc, "hostname"));
                 attempt(() -> fs.replaceContent(fs.lookup(etc, "os-release").orElseThrow(
-                        () -> new IOException("no os-release")), new byte[9000]));
-                FileSystem.Node block = fs.lookup(etc, "block").orElseThrow(() -> new IOException("no block"));
+                        () -> BadInputException.corrupt("no os-release")), new byte[9000]));
+                FileSystem.Node block = fs.lookup(etc, "block").orElseThrow(() -> BadInputException.corrupt("no block"));
                 attempt(() -> fs.createFile(block, "n", 0644, 0, 0, new byte[1]));
                 attempt(() -> fs.unlink(block, "file-in-block-dir-1"));
             });
-        } catch (IOException e) {
+        } catch (BadInputException e) {
             assertThat(e.getMessage()).isNotBlank();
         }
     }
@@ -92,8 +93,10 @@ class XfsWriteFuzzTest {
     static void attempt(Op op) {
         try {
             op.run();
-        } catch (IOException e) {
+        } catch (BadInputException e) {
             assertThat(e.getMessage()).isNotBlank();
+        } catch (IOException e) {
+            throw new AssertionError("untyped I/O error: " + e, e);
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.linuximage.core.cli;
+package dev.linuximage.core.report;
 
 /** An error that maps to a specific exit code; its message is safe to print (never carries a secret). */
 public class CoreException extends RuntimeException {
