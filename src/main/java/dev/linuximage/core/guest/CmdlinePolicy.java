@@ -114,8 +114,11 @@ public record CmdlinePolicy(List<String> required, List<String> removed) {
             if (effectiveOthers != null) {
                 effectiveOthers.stream().filter(t -> !mustRemove(t)).forEach(eff::add);
             }
+            // an unterminated double quote runs to the end of the line (the kernel's next_arg() does the same):
+            // arguments appended after it would become part of that quoted value, so they go in front of it
+            int at = !kept.isEmpty() && unbalanced(kept.get(kept.size() - 1)) ? kept.size() - 1 : kept.size();
             for (String q : missing(eff)) {
-                kept.add(q);
+                kept.add(at++, q);
                 eff.add(q);
             }
         }
@@ -123,5 +126,9 @@ public record CmdlinePolicy(List<String> required, List<String> removed) {
             return literal;
         }
         return String.join(" ", kept);
+    }
+
+    private static boolean unbalanced(String token) {
+        return token.chars().filter(c -> c == '"').count() % 2 == 1;
     }
 }
