@@ -795,15 +795,8 @@ final class XfsAlloc {
         removeRec(cnt, hit, n, 8);
         n--;
         if (newLen > 0) {
-            int pos = 0;
-            while (pos < n && compareCnt(c, pos, newLen, newStart) < 0) {
-                pos++;
-            }
-            System.arraycopy(cnt, SHORT_HDR + pos * 8, cnt, SHORT_HDR + (pos + 1) * 8, (n - pos) * 8);
-            c.putInt(SHORT_HDR + pos * 8, (int) newStart);
-            c.putInt(SHORT_HDR + pos * 8 + 4, (int) newLen);
+            insertCnt(c, cnt, newStart, newLen);
             n++;
-            c.putShort(6, (short) n);
         }
         putBtreeBlock(ag, bnoRoot, bno);
         putBtreeBlock(ag, cntRoot, cnt);
@@ -1002,14 +995,7 @@ final class XfsAlloc {
             throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + "): the cntbt leaf of AG "
                     + ag + " is full (btree splits are not implemented)");
         }
-        int cp = 0;
-        while (cp < cn && compareCnt(c, cp, newLen, newStart) < 0) {
-            cp++;
-        }
-        System.arraycopy(cnt, SHORT_HDR + cp * 8, cnt, SHORT_HDR + (cp + 1) * 8, (cn - cp) * 8);
-        c.putInt(SHORT_HDR + cp * 8, (int) newStart);
-        c.putInt(SHORT_HDR + cp * 8 + 4, (int) newLen);
-        c.putShort(6, (short) (cn + 1));
+        insertCnt(c, cnt, newStart, newLen);
         putBtreeBlock(ag, bnoRoot, bno);
         putBtreeBlock(ag, cntRoot, cnt);
         a.putInt(52, a.getInt(52) + (int) count);
