@@ -46,7 +46,6 @@ import org.junit.jupiter.api.TestInstance;
 class BootLoaderGuestBootTest {
     private static final Duration BOOT_BUDGET = Duration.ofMinutes(15);
     private static final Duration ROOT_WAIT = Duration.ofMinutes(4);
-    private static final double ROOT_MOUNT_LIMIT_SECONDS = 90.0;
     private static final Duration TOOL = Tools.MINUTE;
     /** The boot probe's copy of the booted kernel's /proc/cmdline (build-guest.sh). */
     // each probe pattern ends at the line's end: the console is matched while its bytes still arrive, and a line
@@ -251,14 +250,7 @@ class BootLoaderGuestBootTest {
         QemuBoot.MatchResult cmd = vm.awaitConsole(QemuBoot.KERNEL_COMMAND_LINE, BOOT_BUDGET);
         List<String> words = List.of(vm.kernelCommandLine().orElseThrow().split("\\s+"));
         azureArguments(words, img, "the kernel's Command line: message");
-        RealGuestBootTest.RootMount root = RealGuestBootTest.rootMount(vm, BOOT_BUDGET);
-        QemuBoot.MatchResult booted = vm.awaitMultiUser(BOOT_BUDGET);
-        System.err.printf("boot of prepared %s (accel %s): kernel command line at %d s; root (%s) mounted %.1f s after"
-                + " the kernel's start (seen at %d s); booted ('%s') at %d s%n", variant.id(), QemuBoot.defaultAccel(),
-                cmd.after().toSeconds(), root.device(), root.kernelSeconds(), root.seen().toSeconds(),
-                booted.text().trim(), booted.after().toSeconds());
-        assertThat(root.kernelSeconds()).as("seconds from the kernel's start to the root mount of %s", variant.id())
-                .isLessThan(ROOT_MOUNT_LIMIT_SECONDS);
+        RealGuestBootTest.RootMount root = RealGuestBootTest.rootMountedInTime(vm, variant.id(), cmd, BOOT_BUDGET);
         assertThat(root.device()).as("the root is partition 2").isEqualTo("sda2");
 
         QemuBoot.MatchResult swap = vm.awaitConsole(RealGuestBootTest.SWAP_PROBE, BOOT_BUDGET);

@@ -43,7 +43,6 @@ import org.junit.jupiter.api.Test;
 @Tag("boot")
 class RealGuestInitramfsRebuildBootTest {
     private static final Duration BOOT_BUDGET = Duration.ofMinutes(20);
-    private static final double ROOT_MOUNT_LIMIT_SECONDS = 90.0;
     private static final Pattern HV_MODULE = Pattern.compile("(?m)/(hv_vmbus|hv_storvsc|hv_netvsc)\\.ko");
     private static final Pattern KO = Pattern.compile("(?m)^\\S*\\.ko(\\.\\w+)?$");
     /** The boot probe's {@code /proc/cmdline}, up to the end of its line. */
@@ -158,14 +157,7 @@ class RealGuestInitramfsRebuildBootTest {
         assertThat(words).doesNotContain("quiet", "rhgb");
         assertThat(words).as("initramfs-tools' init sleeps rootdelay whole: CMDLINE-CONSOLE forbids it")
                 .noneMatch(w -> w.startsWith("rootdelay="));
-        RealGuestBootTest.RootMount root = RealGuestBootTest.rootMount(vm, BOOT_BUDGET);
-        QemuBoot.MatchResult booted = vm.awaitMultiUser(BOOT_BUDGET);
-        System.err.printf("boot of prepared modules-dep (accel %s): kernel command line at %d s; root (%s) mounted"
-                + " %.1f s after the kernel's start (seen at %d s); booted at %d s%n", QemuBoot.defaultAccel(),
-                cmd.after().toSeconds(), root.device(), root.kernelSeconds(), root.seen().toSeconds(),
-                booted.after().toSeconds());
-        assertThat(root.kernelSeconds()).as("seconds from the kernel's start to the root mount")
-                .isLessThan(ROOT_MOUNT_LIMIT_SECONDS);
+        RealGuestBootTest.rootMountedInTime(vm, "modules-dep", cmd, BOOT_BUDGET);
 
         QemuBoot.MatchResult proc = vm.awaitConsole(CMDLINE_PROBE, BOOT_BUDGET);
         assertThat(List.of(proc.groups().get(0).trim().split("\\s+"))).as("/proc/cmdline of the booted guest")

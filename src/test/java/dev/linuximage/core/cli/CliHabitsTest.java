@@ -32,29 +32,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class CliHabitsTest {
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = CoreCli.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void aBareCommandOutsideAPodPrintsUsageAndExits2() {
-        Run r = run();
-        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        StorageCliTest.Run r = StorageCliTest.run();
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("prepare", "convert", "linuximage operator");
         assertThat(r.err().lines().count()).isLessThan(60); // usage, not a stack trace
     }
@@ -98,18 +79,18 @@ class CliHabitsTest {
         Path raw = dir.resolve("d.raw");
         Files.write(raw, new byte[3 << 20]);
         // convert refused Kubernetes-style suffixes before: 1023Gi was a bad size
-        assertThat(run("convert", raw.toString(), dir.resolve("a.vhd").toString(), "--max-size", "1023Gi", "--quiet")
-                .exit()).isEqualTo(ExitCodes.OK);
-        assertThat(run("convert", raw.toString(), dir.resolve("b.vhd").toString(), "--max-disk-size", "2Mi",
-                "--quiet").exit()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(StorageCliTest.run("convert", raw.toString(), dir.resolve("a.vhd").toString(), "--max-size",
+                "1023Gi", "--quiet").code()).isEqualTo(ExitCodes.OK);
+        assertThat(StorageCliTest.run("convert", raw.toString(), dir.resolve("b.vhd").toString(), "--max-disk-size",
+                "2Mi", "--quiet").code()).isEqualTo(ExitCodes.BAD_INPUT);
         for (String cmd : List.of("check", "prepare")) {
             var parsed = CoreCli.commandLine(cmd, "x").parseArgs(cmd, "x", "--max-size", "2T");
             assertThat(parsed.subcommand().matchedOption("--max-size").getValue().toString()).isEqualTo("2T");
             assertThat(CoreCli.commandLine(cmd, "x").parseArgs(cmd, "x", "--max-disk-size", "2Ti").subcommand()
                     .hasMatchedOption("--max-size")).isTrue();
         }
-        Run bad = run("check", raw.toString(), "--max-size", "1.5T");
-        assertThat(bad.exit()).isEqualTo(ExitCodes.USAGE);
+        StorageCliTest.Run bad = StorageCliTest.run("check", raw.toString(), "--max-size", "1.5T");
+        assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(bad.err()).contains("--max-size", "'1.5T'");
     }
 
@@ -150,9 +131,9 @@ class CliHabitsTest {
     void aSasInTheBlobUrlIsABadCommandLineAndIsNotEchoed(@TempDir Path dir) throws Exception {
         Path vhd = Files.write(dir.resolve("d.vhd"), new byte[1024]);
         Path sas = Files.writeString(dir.resolve("sas"), "sv=2024-11-04&sig=abc");
-        Run r = run("upload", vhd.toString(), "--blob-url",
+        StorageCliTest.Run r = StorageCliTest.run("upload", vhd.toString(), "--blob-url",
                 "https://acct.blob.core.windows.net/c/d.vhd?sv=2024-11-04&sig=SECRETSIG", "--sas-file", sas.toString());
-        assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("--blob-url", "query string").doesNotContain("SECRETSIG");
     }
 
@@ -190,8 +171,8 @@ class CliHabitsTest {
 
     @Test
     void bashCompletesCommandsAndOptions(@TempDir Path dir) throws Exception {
-        Run r = run("completion");
-        assertThat(r.exit()).isEqualTo(ExitCodes.OK);
+        StorageCliTest.Run r = StorageCliTest.run("completion");
+        assertThat(r.code()).isEqualTo(ExitCodes.OK);
         Path script = Files.writeString(dir.resolve("linuximage-completion.bash"), r.out());
         assertThat(complete(script, "linuximage", "pre")).contains("prepare");
         assertThat(complete(script, "linuximage", "convert", "--max")).contains("--max-size", "--max-disk-size");

@@ -1,5 +1,6 @@
 package dev.linuximage.core.upload;
 
+import dev.linuximage.testsupport.Digests;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.specialized.PageBlobClient;
 import dev.linuximage.core.cli.CoreCli;
@@ -13,9 +14,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -41,14 +40,7 @@ class PrepareKillResumeTest {
     Path dir;
 
     static String sha256(Path file) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        byte[] buf = new byte[1 << 20];
-        try (InputStream in = Files.newInputStream(file)) {
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
+        return Digests.sha256(file);
     }
 
     /** Bytes of the 512-byte pages that are not all zero: what an upload sends (zero pages are skipped). */

@@ -41,7 +41,7 @@ import java.util.Set;
  * namespaces match exactly. The real library asks the API server's authorizer chain (RBAC, webhooks...), which no test
  * here can run; what is tested is what the expressions ask, and what they do with the answer.
  */
-final class KubeCel {
+public final class KubeCel {
 
     static final CelType AUTHORIZER = OpaqueType.create("kubernetes.authorization.Authorizer");
     static final CelType GROUP_CHECK = OpaqueType.create("kubernetes.authorization.GroupCheck");
@@ -180,7 +180,7 @@ final class KubeCel {
      * JSON-like Java values to CEL values: integers become {@code long} (CEL int), other numbers {@code double};
      * maps and lists are copied recursively (CEL map/list), strings and booleans stay.
      */
-    static Object toCel(Object v) {
+    public static Object toCel(Object v) {
         if (v instanceof Map<?, ?> m) {
             Map<String, Object> out = new LinkedHashMap<>();
             m.forEach((k, x) -> out.put((String) k, toCel(x)));

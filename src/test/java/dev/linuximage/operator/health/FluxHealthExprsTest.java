@@ -1,5 +1,6 @@
 package dev.linuximage.operator.health;
 
+import dev.linuximage.operator.admission.KubeCel;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.cel.bundle.Cel;
 import dev.cel.bundle.CelFactory;
@@ -57,7 +58,7 @@ class FluxHealthExprsTest {
         Map<String, Object> vars = new LinkedHashMap<>();
         for (String v : List.of("apiVersion", "kind", "metadata", "spec", "status")) {
             if (obj.containsKey(v)) {
-                vars.put(v, toCel(obj.get(v)));
+                vars.put(v, KubeCel.toCel(obj.get(v)));
             }
         }
         for (var e : exprs.entrySet()) {
@@ -74,24 +75,6 @@ class FluxHealthExprsTest {
         return "none";
     }
 
-    /** JSON-like values to CEL's: integers become int (long), other numbers double; maps and lists recursively. */
-    static Object toCel(Object v) {
-        if (v instanceof Map<?, ?> m) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            m.forEach((k, x) -> out.put((String) k, toCel(x)));
-            return out;
-        }
-        if (v instanceof List<?> l) {
-            return l.stream().map(FluxHealthExprsTest::toCel).toList();
-        }
-        if (v instanceof Integer || v instanceof Long || v instanceof Short) {
-            return ((Number) v).longValue();
-        }
-        if (v instanceof Number n) {
-            return n.doubleValue();
-        }
-        return v;
-    }
 
     @Test
     void everyPhaseReadsAsKstatusReadsIt() throws Exception {
