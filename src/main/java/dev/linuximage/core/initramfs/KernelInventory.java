@@ -39,7 +39,191 @@ public final class KernelInventory {
      *                   when readable, else {@code name}
      * @param modulesDir guest path of {@code /lib/modules/<version>} (or {@code /usr/lib/...}); null when absent
      */
-    public record Kernel(String name, String version, String vmlinuz, String modulesDir, String initramfs) {
+    public record Kernel(String name, String version, String vmlinuz, String modulesDir, String initramfs,
+                         List<String> earlierInitrds) {
+        public Kernel {
+            earlierInitrds = earlierInitrds == null ? List.of() : List.copyOf(earlierInitrds);
+        }
+
+        public Kernel(String name, String version, String vmlinuz, String modulesDir, String initramfs) {
+            this(name, version, vmlinuz, modulesDir, initramfs, List.of());
+        }
+    }
+
+    /**
+     * Where a Boot Loader Specification {@code $BOOT} (the ESP or the XBOOTLDR partition) is mounted, in the order
+     * {@code kernel-install}(8) and {@code bootctl} probe it: {@code /efi}, {@code /boot}, {@code /boot/efi}.
+     */
+    public static final List<String> BLS_ROOTS = List.of("/efi", "/boot", "/boot/efi");
+
+    /** Most loader entries read per {@code $BOOT} (a hostile guest could hold millions). */
+    static final int MAX_ENTRIES = 1024;
+    /** Largest loader entry read (bytes); entries are a few lines. */
+    static final long MAX_ENTRY = 64 << 10;
+
+    /**
+     * One Boot Loader Specification type #1 entry ({@code $BOOT/loader/entries/*.conf}) with the files it boots,
+     * as guest paths.
+     *
+     * @param file    the entry's guest path
+     * @param linux   the guest path of its {@code linux} image, or null when absent or not found
+     * @param initrds the guest paths of its {@code initrd} images that exist, in the order the loader passes them
+     * @param version the entry's {@code version} key, or null
+     */
+    public record BootEntry(String file, String linux, List<String> initrds, String version) {
+    }
+
+    /**
+     * The type #1 boot entries of a guest (UAPI.1 Boot Loader Specification, "Type #1 Boot Loader Entries"): each
+     * {@code linux} and {@code initrd} value is a path "relative to the root of the file system containing the
+     * snippet" ({@code $BOOT}), so it is resolved under the mount point the entry was found under; {@code initrd}
+     * "may appear more than once", all images used in the order listed. {@code kernel-install}'s
+     * {@code 90-loaderentry.install} writes exactly that: {@code ENTRY_DIR_ABS=$BOOT_ROOT/$ENTRY_TOKEN/$KERNEL_VERSION}
+     * holding {@code linux} and the initrds (Debian's {@code initrd.img-<kver>}, dracut's {@code initrd}), and the
+     * entry {@code $BOOT_ROOT/loader/entries/$ENTRY_TOKEN-$KERNEL_VERSION.conf} naming them as
+     * {@code /$ENTRY_TOKEN/$KERNEL_VERSION/...}. GRUB's BLS entries on a {@code /boot} that is not its own file
+     * system name {@code /boot/vmlinuz-...} (Fedora's {@code 20-grub.install} uses {@code grub2-mkrelpath}): a path
+     * not found under the mount point is tried from the guest root. GRUB variables ({@code $tuned_initrd}) are
+     * skipped. Type #2 entries (unified kernel images, {@code uki}/{@code efi} keys, {@code EFI/Linux/*.efi}) carry
+     * their initrd inside a signed PE file and are not listed.
+     */
+    public static List<BootEntry> bootEntries(GuestFiles g) throws IOException {
+        List<BootEntry> out = new ArrayList<>();
+        for (String root : BLS_ROOTS) {
+            // a symlinked mount point (/efi -> boot/efi) names entries already listed under their real place
+            if (g.lstat(root).filter(i -> i.type() == GuestFiles.Type.SYMLINK).isPresent()) {
+                continue;
+            }
+            String dir = root + "/loader/entries";
+            int n = 0;
+            for (GuestFiles.DirEntry e : listIfDir(g, dir)) {
+                if (!e.name().endsWith(".conf") || e.type() == GuestFiles.Type.DIRECTORY) {
+                    continue;
+                }
+                if (++n > MAX_ENTRIES) {
+                    break;
+                }
+                String file = dir + "/" + e.name();
+                Optional<GuestFiles.FileInfo> st = g.stat(file);
+                if (st.isEmpty() || st.get().type() != GuestFiles.Type.FILE || st.get().size() > MAX_ENTRY) {
+                    continue;
+                }
+                String linux = null;
+                String version = null;
+                List<String> initrds = new ArrayList<>();
+                for (String line : new String(g.read(file), StandardCharsets.UTF_8).split("\n")) {
+                    String[] kv = line.strip().split("\\s+", 2);
+                    if (kv.length < 2) {
+                        continue;
+                    }
+                    switch (kv[0]) {
+                        case "linux" -> linux = resolve(g, root, kv[1].strip());
+                        case "version" -> version = kv[1].strip();
+                        case "initrd" -> {
+                            // one path per key in the spec; GRUB's blscfg also takes several on one line
+                            for (String v : kv[1].strip().split("\\s+")) {
+                                String p = resolve(g, root, v);
+                                if (p != null) {
+                                    initrds.add(p);
+                                }
+                            }
+                        }
+                        default -> {
+                        }
+                    }
+                }
+                out.add(new BootEntry(file, linux, initrds, version));
+            }
+        }
+        return out;
+    }
+
+    /** The guest path of a BLS path value under {@code root}, then from the guest root; null when not a file. */
+    static String resolve(GuestFiles g, String root, String value) throws IOException {
+        if (value.isEmpty() || value.startsWith("$") || value.length() > 4096) {
+            return null;
+        }
+        String v = value.startsWith("/") ? value : "/" + value;
+        for (String c : v.split("/")) {
+            if (c.equals("..")) {
+                return null; // never outside $BOOT
+            }
+        }
+        for (String candidate : List.of(root + v, v)) {
+            if (g.stat(candidate).filter(i -> i.type() == GuestFiles.Type.FILE).isPresent()) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * What boots: {@link #scan} (each kernel's initramfs in {@code /boot}) plus, for every type #1 boot entry
+     * ({@link #bootEntries}) whose initramfs is not one of those files (the ESP copies kernel-install makes for
+     * systemd-boot), a kernel named by the entry's guest path whose {@code initramfs} is the entry's last initrd (the
+     * main image; earlier ones are microcode or add-ons, in {@code earlierInitrds}). Its release is read from the
+     * entry's kernel image, else taken from kernel-install's {@code <kver>} directory or the {@code version} key.
+     * A kernel of {@link #scan} without an initramfs whose release such an entry boots is not listed on its own.
+     */
+    public static List<Kernel> bootable(GuestFiles g) throws IOException {
+        List<Kernel> base = scan(g);
+        Set<String> known = new HashSet<>();
+        Map<String, String> modDirs = new TreeMap<>();
+        for (Kernel k : base) {
+            if (k.initramfs() != null) {
+                known.add(k.initramfs());
+            }
+            if (k.modulesDir() != null) {
+                modDirs.putIfAbsent(k.version(), k.modulesDir());
+            }
+        }
+        List<Kernel> extra = new ArrayList<>();
+        for (BootEntry e : bootEntries(g)) {
+            if (e.initrds().isEmpty() || known.contains(e.initrds().get(e.initrds().size() - 1))) {
+                continue;
+            }
+            String main = e.initrds().get(e.initrds().size() - 1);
+            known.add(main);
+            String release = null;
+            if (e.linux() != null) {
+                try {
+                    release = embeddedRelease(g, e.linux());
+                } catch (IOException | RuntimeException ex) {
+                    release = null;
+                }
+            }
+            if (release == null && e.linux() != null) {
+                String parent = e.linux().substring(0, e.linux().lastIndexOf('/'));
+                String dirName = parent.substring(parent.lastIndexOf('/') + 1);
+                String base1 = e.linux().substring(e.linux().lastIndexOf('/') + 1);
+                if (modDirs.containsKey(dirName)) {
+                    release = dirName; // kernel-install: $ENTRY_TOKEN/$KERNEL_VERSION/linux
+                } else if (base1.startsWith("vmlinuz-") && modDirs.containsKey(base1.substring(8))) {
+                    release = base1.substring(8);
+                }
+            }
+            if (release == null && e.version() != null && modDirs.containsKey(e.version())) {
+                release = e.version();
+            }
+            if (release == null || !validVersion(release)) {
+                release = e.version() != null && validVersion(e.version()) ? e.version() : "unknown";
+            }
+            extra.add(new Kernel(e.file(), release, e.linux(), modDirs.get(release), main,
+                    e.initrds().subList(0, e.initrds().size() - 1)));
+        }
+        List<Kernel> out = new ArrayList<>();
+        for (Kernel k : base) {
+            String v = k.version();
+            boolean bootedByEntry = extra.stream().anyMatch(x -> x.version().equals(v));
+            if (k.initramfs() == null && bootedByEntry) {
+                // no initramfs of its own in /boot (Fedora's kernel-install layout, an image under another name):
+                // the entry says which one this kernel boots with
+                continue;
+            }
+            out.add(k);
+        }
+        out.addAll(extra);
+        return out;
     }
 
     /** Largest boot image read to find its embedded version (bytes); larger images are paired by name only. */

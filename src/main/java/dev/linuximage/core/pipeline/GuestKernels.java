@@ -30,7 +30,9 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
     @Override
     public List<KernelFacts> read(GuestFiles guest) throws IOException {
         List<KernelFacts> out = new ArrayList<>();
-        for (KernelInventory.Kernel k : KernelInventory.scan(guest)) {
+        // every initramfs something boots: /boot's, and the ones type #1 boot entries name elsewhere (the ESP copies
+        // systemd-boot loads); entries are what the loader reads, so an ESP copy is judged on its own
+        for (KernelInventory.Kernel k : KernelInventory.bootable(guest)) {
             // the image is read once and serves both the boot-script probe and the driver plan
             byte[] image = null;
             InitramfsBoot boot;
@@ -60,6 +62,15 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
                 InjectionResult r = injector.plan(k.version(), k.initramfs(), image, modules,
                         HvDriverInjector.HV_MODULES).result();
                 Set<String> present = new HashSet<>(r.alreadyPresent());
+                // the entry's earlier initrds are unpacked first into the same root file system: their modules count
+                for (String earlier : k.earlierInitrds()) {
+                    try {
+                        present.addAll(injector.plan(k.version(), earlier, guest.read(earlier), modules,
+                                HvDriverInjector.HV_MODULES).result().alreadyPresent());
+                    } catch (IOException | RuntimeException e) {
+                        // a microcode archive or an unreadable add-on adds nothing
+                    }
+                }
                 out.add(new KernelFacts(k.name(), k.version(), k.initramfs(), builtin, present, true, boot));
             } catch (IOException | RuntimeException e) {
                 // unreadable or hostile initramfs (or module tree): this kernel alone is reported Unknown/Fail
@@ -80,12 +91,13 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
     }
 
     /**
-     * @param kernelName the kernel's image name ({@link KernelFacts#name()}); a release matches too when no image
-     *                   has that name
+     * @param kernelName the kernel's image name ({@link KernelFacts#name()}), or the guest path of the boot entry
+     *                   whose initramfs is rewritten ({@link KernelInventory#bootable}); a release matches too when
+     *                   no image has that name
      */
     @Override
     public String addModules(GuestFiles guest, String kernelName, List<String> modules) throws IOException {
-        List<KernelInventory.Kernel> all = KernelInventory.scan(guest);
+        List<KernelInventory.Kernel> all = KernelInventory.bootable(guest);
         KernelInventory.Kernel k = all.stream().filter(x -> x.name().equals(kernelName)).findFirst()
                 .or(() -> all.stream().filter(x -> x.version().equals(kernelName)).findFirst())
                 .orElseThrow(() -> new IOException("kernel " + kernelName + " not found in the guest"));
