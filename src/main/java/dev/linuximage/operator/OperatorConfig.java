@@ -76,5 +76,41 @@ public interface OperatorConfig {
 
         @WithDefault("1Gi")
         String tmpSizeLimit();
+
+        /**
+         * The Job pod's {@code fsGroup}. Default: unset, so the platform assigns it (OpenShift's restricted-v2 SCC
+         * refuses a value outside the namespace's range). Set it (e.g. 65532) where a claim's files are not writable
+         * by the pod's user otherwise.
+         */
+        Optional<Long> fsGroup();
+
+        /** Secrets (in each LinuxImage's namespace) the Job pods pull their image with. Default: none. */
+        Optional<List<String>> imagePullSecrets();
+
+        /** HTTP_PROXY of the Job pods. Default: the operator's own HTTP_PROXY (or http_proxy), if any. */
+        Optional<String> httpProxy();
+
+        /** HTTPS_PROXY of the Job pods. Default: the operator's own HTTPS_PROXY (or https_proxy), if any. */
+        Optional<String> httpsProxy();
+
+        /** NO_PROXY of the Job pods. Default: the operator's own NO_PROXY (or no_proxy), if any. */
+        Optional<String> noProxy();
+
+        /**
+         * A ConfigMap, in each LinuxImage's namespace, holding extra CA certificates (PEM) the core trusts besides
+         * the JDK's (a TLS-inspecting proxy, a private endpoint). Default: none.
+         */
+        Optional<String> caBundleConfigMap();
+
+        /** The key of {@link #caBundleConfigMap()}. */
+        @WithDefault("ca-bundle.crt")
+        String caBundleKey();
+
+        /**
+         * Entra ID authority of workload identity (AZURE_AUTHORITY_HOST), e.g. https://login.microsoftonline.us/
+         * (Azure Government) or https://login.chinacloudapi.cn/ (Azure operated by 21Vianet).
+         */
+        @WithDefault("https://login.microsoftonline.com/")
+        String azureAuthorityHost();
     }
 }

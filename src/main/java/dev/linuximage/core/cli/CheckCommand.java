@@ -46,7 +46,7 @@ public class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         return results.run("check", () -> {
-            if (!Files.isRegularFile(disk)) {
+            if (!dev.linuximage.core.io.DiskFiles.isDiskInput(disk)) { // a file, or a Block-mode claim's device
                 // inside run(): a Job still gets a result with the precise reason, as prepare does
                 throw new CoreException(ExitCodes.USAGE, dev.linuximage.core.report.ResultReasons.SOURCE_NOT_FOUND,
                         disk + ": no such file", null);
@@ -57,7 +57,7 @@ public class CheckCommand implements Callable<Integer> {
                  GuestDisk guest = GuestDisk.open(image.data(), GuestOptions.readOnly(), new ChangeLog())) {
                 String kind = image.format() + "-" + image.subformat();
                 ContainerFacts container = new ContainerFacts(kind.equals("vhd-fixed") ? "vhd-fixed" : kind,
-                        image.virtualSize(), Files.size(disk), null);
+                        image.virtualSize(), dev.linuximage.core.io.DiskFiles.size(disk), null);
                 ComplianceRunner.Facts facts = GuestAnalysis.facts(image.data(), guest, container);
                 results.progress("check", 50, "checking requirements");
                 ComplianceReport report = ComplianceRunner.audit(guest, options, facts, disk.toString(),

@@ -77,8 +77,8 @@ public class ConvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long max = parseSize(maxSize);
         PrintWriter err = spec.commandLine().getErr();
-        if (!Files.isRegularFile(input)) {
-            throw new CoreException(ExitCodes.USAGE, "input " + input + " is not a regular file");
+        if (!dev.linuximage.core.io.DiskFiles.isDiskInput(input)) {
+            throw new CoreException(ExitCodes.USAGE, "input " + input + " is neither a regular file nor a block device");
         }
         if (Files.exists(output) && Files.isSameFile(input, output)) {
             throw new CoreException(ExitCodes.USAGE, "output must differ from input");

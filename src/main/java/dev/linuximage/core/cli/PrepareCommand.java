@@ -94,7 +94,7 @@ public class PrepareCommand implements Callable<Integer> {
         }
         return results.run("prepare", () -> {
             target.validate(); // inside run: a refused blob host still ends in a result with its reason
-            if (!Files.isRegularFile(input)) {
+            if (!dev.linuximage.core.io.DiskFiles.isDiskInput(input)) { // a file, or a Block-mode claim's device
                 throw new CoreException(ExitCodes.USAGE, ResultReasons.SOURCE_NOT_FOUND, input + ": no such file",
                         null);
             }

@@ -41,6 +41,45 @@ public class UploadTargetMixin {
         boolean workloadIdentity;
     }
 
+    /** How to authenticate: {@code --auth MODE}, or implied by one of the credential flags. */
+    public enum AuthMode {
+        /** {@code --sas-file F}. */
+        SAS("sas"),
+        /** {@code --connection-string-file F}. */
+        CONNECTION_STRING("connection-string"),
+        /** Entra workload identity from the environment (what the Jobs use). */
+        WORKLOAD_IDENTITY("workload-identity"),
+        /** The Azure SDK's DefaultAzureCredential chain: environment, workload identity, managed identity, Azure CLI. */
+        DEFAULT("default");
+
+        final String flag;
+
+        AuthMode(String flag) {
+            this.flag = flag;
+        }
+
+        static AuthMode parse(String s) {
+            for (AuthMode m : values()) {
+                if (m.flag.equals(s)) {
+                    return m;
+                }
+            }
+            throw new CoreException(ExitCodes.USAGE, "--auth: '" + s + "' is none of sas, connection-string, "
+                    + "workload-identity, default");
+        }
+    }
+
+    @Option(names = "--auth", paramLabel = "MODE",
+            description = "default (DefaultAzureCredential: AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID, workload "
+                    + "identity, managed identity, Azure CLI), sas (with --sas-file), connection-string (with "
+                    + "--connection-string-file) or workload-identity. Default: implied by the credential flag given")
+    String authMode;
+
+    @Option(names = "--ca-bundle", paramLabel = "F",
+            description = "PEM file of extra CA certificates to trust besides the JDK's (a TLS-inspecting proxy, a "
+                    + "private endpoint's CA); HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment are honoured")
+    Path caBundle;
+
     @Option(names = "--parallel", paramLabel = "N", defaultValue = "8", description = "requests in flight (default 8)")
     int parallel;
 
@@ -89,14 +128,53 @@ public class UploadTargetMixin {
         return blobUrl;
     }
 
+    /**
+     * The authentication mode: {@code --auth} when given (its file flag must match), else the one credential flag
+     * given. Pure (reads no file, no environment).
+     *
+     * @throws CoreException exit code 2 (usage) when the flags disagree or none is given
+     */
+    static AuthMode selectAuth(String mode, Auth flags) {
+        AuthMode implied = flags == null ? null : flags.sasFile != null ? AuthMode.SAS
+                : flags.connectionStringFile != null ? AuthMode.CONNECTION_STRING
+                : flags.workloadIdentity ? AuthMode.WORKLOAD_IDENTITY : null;
+        if (mode == null) {
+            if (implied == null) {
+                throw new CoreException(ExitCodes.USAGE, "--blob-url needs a credential: --auth default, "
+                        + "--sas-file F, --connection-string-file F or --workload-identity");
+            }
+            return implied;
+        }
+        AuthMode m = AuthMode.parse(mode);
+        if (m == AuthMode.SAS && implied != AuthMode.SAS) {
+            throw new CoreException(ExitCodes.USAGE, "--auth sas needs --sas-file F (and no other credential flag)");
+        }
+        if (m == AuthMode.CONNECTION_STRING && implied != AuthMode.CONNECTION_STRING) {
+            throw new CoreException(ExitCodes.USAGE,
+                    "--auth connection-string needs --connection-string-file F (and no other credential flag)");
+        }
+        if ((m == AuthMode.DEFAULT || m == AuthMode.WORKLOAD_IDENTITY) && implied != null && implied != m) {
+            throw new CoreException(ExitCodes.USAGE, "--auth " + m.flag + " takes no --sas-file, "
+                    + "--connection-string-file or other credential flag");
+        }
+        return m;
+    }
+
     /** Checks that a blob URL comes with exactly one way to authenticate, and nothing of the kind without one. */
     public void validate() {
-        if (blobUrl != null && auth == null) {
-            throw new CoreException(ExitCodes.USAGE,
-                    "--blob-url needs one of --sas-file, --connection-string-file, --workload-identity");
-        }
-        if (blobUrl == null && auth != null) {
+        if (blobUrl == null && (auth != null || authMode != null)) {
             throw new CoreException(ExitCodes.USAGE, "credentials given without --blob-url");
+        }
+        if (blobUrl != null) {
+            selectAuth(authMode, auth);
+        }
+        if (caBundle != null) {
+            try {
+                // before any client exists: the JDK HTTP client takes the default SSLContext when it is built
+                dev.linuximage.core.upload.TrustBundle.install(caBundle);
+            } catch (IOException e) {
+                throw new CoreException(ExitCodes.USAGE, "--ca-bundle: " + e.getMessage());
+            }
         }
         if (blobUrl != null) {
             try {
@@ -137,12 +215,11 @@ public class UploadTargetMixin {
 
     /** Reads the credentials (files are read here, never logged). */
     public BlobCredentials credentials() throws IOException {
-        if (auth.sasFile != null) {
-            return BlobCredentialFiles.sas(auth.sasFile);
-        }
-        if (auth.connectionStringFile != null) {
-            return BlobCredentialFiles.connectionString(auth.connectionStringFile);
-        }
-        return BlobCredentials.WorkloadIdentity.fromEnvironment();
+        return switch (selectAuth(authMode, auth)) {
+            case SAS -> BlobCredentialFiles.sas(auth.sasFile);
+            case CONNECTION_STRING -> BlobCredentialFiles.connectionString(auth.connectionStringFile);
+            case WORKLOAD_IDENTITY -> BlobCredentials.WorkloadIdentity.fromEnvironment();
+            case DEFAULT -> new BlobCredentials.DefaultChain();
+        };
     }
 }

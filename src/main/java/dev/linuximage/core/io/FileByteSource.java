@@ -24,7 +24,12 @@ public class FileByteSource implements WritableByteSource {
 
     public static FileByteSource openReadOnly(Path file) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-        return new FileByteSource(ch, ch.size(), false);
+        try {
+            return new FileByteSource(ch, DiskFiles.size(file, ch), false); // a block device too
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
     }
 
     public static FileByteSource openReadWrite(Path file) throws IOException {

@@ -149,6 +149,9 @@ public final class SparseFileWriter {
      * removes it on SIGINT/SIGTERM; {@link #close()} removes it unless {@link #commit()} renamed it.
      */
     public static final class Pending implements java.io.Closeable {
+        /** The committed file's mode: rw-r--r-- (0644). */
+        public static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PUBLISHED =
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
         private final Path target;
         private final Path tmp;
         private final Thread cleanup;
@@ -187,12 +190,20 @@ public final class SparseFileWriter {
         }
 
         /**
-         * Renames the file to the target (atomically where the file system can, replacing an older target). The
-         * caller has flushed and closed whatever it edited the file with.
+         * Renames the file to the target (atomically where the file system can, replacing an older target), readable
+         * by all ({@link #PUBLISHED}). The caller has flushed and closed whatever it edited the file with.
          */
         public void commit() throws IOException {
             if (closed || committed) {
                 throw new IllegalStateException("already " + (committed ? "committed" : "closed"));
+            }
+            // createTempFile made it 0600 (right while it is partial); the result is for the pods that consume it,
+            // which usually run under another UID and share only the group (fsGroup) or nothing: 0644, as cp or
+            // qemu-img would create it under the usual umask 022.
+            try {
+                Files.setPosixFilePermissions(tmp, PUBLISHED);
+            } catch (UnsupportedOperationException notPosix) {
+                // a file system without POSIX modes: nothing to widen
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

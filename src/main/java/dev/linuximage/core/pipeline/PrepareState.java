@@ -45,7 +45,8 @@ public final class PrepareState {
 
     public static PrepareState of(Path input, PatchOptions options, String format) throws IOException {
         long mtime = Files.getLastModifiedTime(input).toMillis() / 1000;
-        String id = sha256Hex((input.toAbsolutePath().normalize() + "\n" + Files.size(input) + "\n" + mtime + "\n"
+        long size = dev.linuximage.core.io.DiskFiles.size(input); // a block device's size, not its node's 0
+        String id = sha256Hex((input.toAbsolutePath().normalize() + "\n" + size + "\n" + mtime + "\n"
                 + format + "\n" + options).getBytes(StandardCharsets.UTF_8));
         return new PrepareState(id, mtime);
     }

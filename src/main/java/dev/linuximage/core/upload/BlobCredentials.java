@@ -90,6 +90,18 @@ public sealed interface BlobCredentials {
         }
     }
 
+    /**
+     * The Azure SDK's {@code DefaultAzureCredential}: environment (service principal), workload identity, managed
+     * identity, then developer tools (Azure CLI, ...), the first that has a credential. For a laptop or a VM; the
+     * operator's Jobs name their credential explicitly. No secret of ours.
+     */
+    record DefaultChain() implements BlobCredentials {
+        @Override
+        public List<String> secrets() {
+            return List.of();
+        }
+    }
+
     /** Any {@link TokenCredential} (an injection point: managed identity, a test credential, ...). */
     record Token(TokenCredential credential) implements BlobCredentials {
         @Override

@@ -80,10 +80,25 @@ public final class PageBlobClients {
         throw new UploadException("unknown storage service version " + v + " (e.g. 2026-06-06)");
     }
 
-    /** The default HTTP client: JDK HttpClient, HTTP/1.1, with connect/read/response timeouts. */
+    /**
+     * The default HTTP client: JDK HttpClient, HTTP/1.1, with connect/read/response timeouts. It takes the JVM's
+     * default SSLContext ({@link TrustBundle#install} adds a CA bundle to it) and the proxy of the environment,
+     * {@code HTTPS_PROXY} (else {@code HTTP_PROXY}) and {@code NO_PROXY}, as the Job pods get them from the operator.
+     */
     public static HttpClient defaultHttpClient(Duration requestTimeout) {
+        return defaultHttpClient(requestTimeout, new com.azure.core.util.ConfigurationBuilder());
+    }
+
+    /**
+     * As {@link #defaultHttpClient(Duration)}, the environment read through {@code env}. azure-core's
+     * {@code ProxyOptions.fromConfiguration} reads {@code HTTPS_PROXY}/{@code HTTP_PROXY}/{@code NO_PROXY} only when
+     * {@code java.net.useSystemProxies} is {@code true} (azure-core 1.61, {@code attemptToLoadProxy}); without it a
+     * pod's proxy variables would be ignored, so it is set for this client's configuration (not for the JVM).
+     */
+    static HttpClient defaultHttpClient(Duration requestTimeout, com.azure.core.util.ConfigurationBuilder env) {
         return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
                 .version(java.net.http.HttpClient.Version.HTTP_1_1))
+                .configuration(env.putProperty("java.net.useSystemProxies", "true").build())
                 .connectionTimeout(Duration.ofSeconds(30))
                 .readTimeout(requestTimeout)
                 .responseTimeout(requestTimeout)
@@ -146,6 +161,17 @@ public final class PageBlobClients {
             } catch (RuntimeException e) {
                 throw new UploadException("workload identity is not configured (AZURE_CLIENT_ID, AZURE_TENANT_ID, "
                         + "AZURE_FEDERATED_TOKEN_FILE): " + Secrets.none().scrub(e.getMessage()));
+            }
+        } else if (credentials instanceof BlobCredentials.DefaultChain) {
+            com.azure.identity.DefaultAzureCredentialBuilder db = new com.azure.identity.DefaultAzureCredentialBuilder();
+            if (options.httpClient() != null) {
+                db.httpClient(options.httpClient());
+            }
+            try {
+                b.credential(db.build()); // nothing is looked up yet: the first token request walks the chain
+            } catch (RuntimeException e) {
+                throw new CredentialsException("DefaultAzureCredential cannot be built: "
+                        + Secrets.none().scrub(e.getMessage()));
             }
         } else if (credentials instanceof BlobCredentials.Token t) {
             b.credential(t.credential());

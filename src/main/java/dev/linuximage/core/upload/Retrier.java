@@ -54,6 +54,10 @@ final class Retrier {
             }
             try {
                 return op.call();
+            } catch (com.azure.identity.CredentialUnavailableException e) {
+                // no credential in the chain / environment: a retry finds none either (exit 2, MissingCredentials)
+                throw new CredentialsException(what + ": no Azure credential available: "
+                        + Secrets.none().scrub(String.valueOf(e.getMessage())));
             } catch (BlobStorageException e) {
                 if (e.getStatusCode() == 412 && BlobErrorCode.SEQUENCE_NUMBER_CONDITION_NOT_MET.equals(e.getErrorCode())) {
                     throw new StaleWriterException(what + ": the blob was claimed by a newer writer (its sequence "
@@ -72,6 +76,11 @@ final class Retrier {
             } catch (UploadException e) {
                 throw e;
             } catch (Exception e) {
+                Throwable unavailable = cause(e, com.azure.identity.CredentialUnavailableException.class);
+                if (unavailable != null) {
+                    throw new CredentialsException(what + ": no Azure credential available: "
+                            + Secrets.none().scrub(String.valueOf(unavailable.getMessage())));
+                }
                 if (isInterrupt(e)) {
                     Thread.currentThread().interrupt();
                     throw new UploadException(what + ": interrupted");
@@ -83,6 +92,16 @@ final class Retrier {
             retries.incrementAndGet();
             sleep(delayMillis(attempt, asked));
         }
+    }
+
+    /** The first throwable of type {@code type} in {@code e}'s cause chain (bounded), or null. */
+    static Throwable cause(Throwable e, Class<? extends Throwable> type) {
+        for (int i = 0; e != null && i < 16; i++, e = e.getCause()) {
+            if (type.isInstance(e)) {
+                return e;
+            }
+        }
+        return null;
     }
 
     /** The backoff before the next attempt, at least {@code askedMillis} (if not -1) but at most the max backoff. */

@@ -20,13 +20,28 @@ import java.util.Objects;
  *                                read-only)
  * @param allowedBlobHosts        the blob host allow-list, passed to the core ({@code --allowed-blob-host}), which
  *                                refuses to send credentials anywhere else
+ * @param pod                     cluster-wide pod settings (fsGroup, pull secrets, proxy, CA bundle, authority)
  */
 public record JobDefaults(String image, String cpuRequest, String memoryRequest, String memoryLimit,
                           long activeDeadlineSeconds, int backoffLimit, int ttlSecondsAfterFinished,
-                          String tmpSizeLimit, List<String> allowedBlobHosts) {
+                          String tmpSizeLimit, List<String> allowedBlobHosts, PodSettings pod) {
     public JobDefaults {
         Objects.requireNonNull(image, "image");
         allowedBlobHosts = List.copyOf(allowedBlobHosts);
+        pod = pod == null ? PodSettings.none() : pod;
+    }
+
+    public JobDefaults(String image, String cpuRequest, String memoryRequest, String memoryLimit,
+                       long activeDeadlineSeconds, int backoffLimit, int ttlSecondsAfterFinished,
+                       String tmpSizeLimit, List<String> allowedBlobHosts) {
+        this(image, cpuRequest, memoryRequest, memoryLimit, activeDeadlineSeconds, backoffLimit,
+                ttlSecondsAfterFinished, tmpSizeLimit, allowedBlobHosts, PodSettings.none());
+    }
+
+    /** These defaults with other pod settings. */
+    public JobDefaults withPod(PodSettings settings) {
+        return new JobDefaults(image, cpuRequest, memoryRequest, memoryLimit, activeDeadlineSeconds, backoffLimit,
+                ttlSecondsAfterFinished, tmpSizeLimit, allowedBlobHosts, settings);
     }
 
     /** Defaults used in tests and documented in docs/operator.md (blob hosts: Azure's). */

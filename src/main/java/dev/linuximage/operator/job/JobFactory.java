@@ -15,6 +15,8 @@ import dev.linuximage.operator.api.v1alpha1.WorkloadIdentitySpec;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.VolumeDeviceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
@@ -50,8 +52,8 @@ public final class JobFactory {
     public static final String AZURE_TOKEN_MOUNT = "/var/run/secrets/azure/tokens";
     public static final String AZURE_TOKEN_FILE = "azure-identity-token";
     public static final String AZURE_TOKEN_AUDIENCE = "api://AzureADTokenExchange";
-    static final String AZURE_AUTHORITY_HOST = "https://login.microsoftonline.com/";
-    static final long NON_ROOT_ID = 65532L;
+    /** Where the CA bundle ConfigMap's key is mounted (read-only) and read by the core ({@code --ca-bundle}). */
+    public static final String CA_BUNDLE_MOUNT = "/etc/linuximage/ca";
     /** Exit codes a retry cannot fix: usage, bad input, not compliant (named by the core's error contract). */
     static final List<Integer> NON_RETRIABLE_EXIT_CODES = ExitCodes.NON_RETRIABLE;
 
@@ -59,12 +61,24 @@ public final class JobFactory {
     }
 
     public static Job build(LinuxImage image, JobDefaults defaults) {
+        return build(image, defaults, false);
+    }
+
+    /**
+     * @param sourceBlock whether the source claim has {@code volumeMode: Block} (the operator reads the claim): it
+     *                    is attached as a device ({@code volumeDevices}) and the core reads the device
+     */
+    public static Job build(LinuxImage image, JobDefaults defaults, boolean sourceBlock) {
         LinuxImageSpec spec = image.getSpec();
         long generation = image.getMetadata().getGeneration() == null ? 1 : image.getMetadata().getGeneration();
         String name = JobNames.forGeneration(image.getMetadata().getName(), generation);
         JobSpec job = spec.getJob() == null ? new JobSpec() : spec.getJob();
+        Locations loc = Locations.of(spec, sourceBlock);
+        PodSettings pod = defaults.pod();
         Map<String, String> labels = labels(image, generation);
-        Map<String, String> podLabels = new LinkedHashMap<>(labels);
+        // the spec's extra labels first: the operator's own are put over them (SpecValidator refuses reserved keys)
+        Map<String, String> podLabels = new LinkedHashMap<>(nonEmpty(job.getPodLabels()) ? job.getPodLabels() : Map.of());
+        podLabels.putAll(labels);
         WorkloadIdentitySpec wi = workloadIdentity(spec);
         if (wi != null) {
             podLabels.put(JobLabels.AZURE_WORKLOAD_IDENTITY, "true");
@@ -89,25 +103,33 @@ public final class JobFactory {
                                 .withType("DisruptionTarget").withStatus("True").endOnPodCondition().endRule()
                             .build())
                     .withNewTemplate()
-                        .withNewMetadata().withLabels(podLabels).endMetadata()
+                        .withNewMetadata().withLabels(podLabels)
+                            .withAnnotations(nonEmpty(job.getPodAnnotations())
+                                    ? new LinkedHashMap<>(job.getPodAnnotations()) : null)
+                        .endMetadata()
                         .withNewSpec()
                             .withRestartPolicy("Never")
                             .withServiceAccountName(wi != null ? wi.getServiceAccountName() : null)
                             .withAutomountServiceAccountToken(false)
                             .withEnableServiceLinks(false)
+                            // No runAsUser/runAsGroup: the image's numeric USER applies, or the platform assigns
+                            // one (OpenShift's restricted-v2 SCC refuses a UID outside the namespace's range).
+                            // runAsNonRoot makes the kubelet refuse UID 0 either way.
                             .withSecurityContext(new PodSecurityContextBuilder()
                                     .withRunAsNonRoot(true)
-                                    .withRunAsUser(NON_ROOT_ID)
-                                    .withRunAsGroup(NON_ROOT_ID)
-                                    .withFsGroup(NON_ROOT_ID)
+                                    .withFsGroup(pod.fsGroup())
                                     .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                                     .build())
+                            .withImagePullSecrets(pod.imagePullSecrets().isEmpty() ? null : pod.imagePullSecrets()
+                                    .stream().map(n -> new LocalObjectReference(n)).toList())
+                            .withPriorityClassName(job.getPriorityClassName())
+                            .withAffinity(job.getAffinity())
                             .withNodeSelector(job.getNodeSelector() == null || job.getNodeSelector().isEmpty()
                                     ? null : job.getNodeSelector())
                             .withTolerations(job.getTolerations() == null || job.getTolerations().isEmpty()
                                     ? null : job.getTolerations())
-                            .withContainers(container(image, job, defaults, generation))
-                            .withVolumes(volumes(spec, defaults))
+                            .withContainers(container(image, job, defaults, generation, loc))
+                            .withVolumes(volumes(spec, defaults, loc))
                         .endSpec()
                     .endTemplate()
                 .endSpec()
@@ -139,16 +161,23 @@ public final class JobFactory {
                 .build();
     }
 
-    static Container container(LinuxImage image, JobSpec job, JobDefaults defaults, long generation) {
+    static Container container(LinuxImage image, JobSpec job, JobDefaults defaults, long generation, Locations loc) {
         LinuxImageSpec spec = image.getSpec();
+        List<String> args = args(spec, loc, generation, image.getMetadata().getUid(), defaults.allowedBlobHosts());
+        if (caBundle(spec, defaults)) {
+            args.add("--ca-bundle");
+            args.add(CA_BUNDLE_MOUNT + "/" + PodSettings.DEFAULT_CA_KEY);
+        }
         return new ContainerBuilder()
                 .withName(CONTAINER)
                 .withImage(job.getImage() != null ? job.getImage() : defaults.image())
                 .withImagePullPolicy("IfNotPresent")
-                .withArgs(args(spec, generation, image.getMetadata().getUid(), defaults.allowedBlobHosts()))
-                .withEnv(env(spec))
+                .withArgs(args)
+                .withEnv(env(spec, defaults.pod()))
                 .withResources(resources(job.getResources(), defaults))
-                .withVolumeMounts(mounts(spec))
+                .withVolumeMounts(mounts(spec, loc, caBundle(spec, defaults)))
+                .withVolumeDevices(loc.sourceBlock() ? List.of(new VolumeDeviceBuilder().withName("source")
+                        .withDevicePath(Locations.SOURCE_DEVICE).build()) : null)
                 .withTerminationMessagePath(TERMINATION_LOG)
                 .withTerminationMessagePolicy("FallbackToLogsOnError")
                 .withSecurityContext(new SecurityContextBuilder()
@@ -168,7 +197,11 @@ public final class JobFactory {
      * @param blobHosts  the blob host allow-list the core enforces before sending a credential
      */
     public static List<String> args(LinuxImageSpec spec, long generation, String owner, List<String> blobHosts) {
-        Locations loc = Locations.of(spec);
+        return args(spec, Locations.of(spec), generation, owner, blobHosts);
+    }
+
+    static List<String> args(LinuxImageSpec spec, Locations loc, long generation, String owner,
+                             List<String> blobHosts) {
         boolean audit = spec.getMode() == Mode.Audit;
         OutputSpec out = spec.getOutput();
         boolean stream = !audit && out != null && Boolean.TRUE.equals(out.getStreamToUpload());
@@ -261,30 +294,46 @@ public final class JobFactory {
         return ref.getType() == CredentialType.ConnectionString ? "connection-string" : "sas";
     }
 
-    private static List<EnvVar> env(LinuxImageSpec spec) {
+    /** Whether the pod gets the operator's CA bundle: only a pod that uploads makes TLS connections. */
+    private static boolean caBundle(LinuxImageSpec spec, JobDefaults defaults) {
+        return defaults.pod().caBundleConfigMap() != null && spec.getMode() != Mode.Audit && spec.getUpload() != null;
+    }
+
+    private static boolean nonEmpty(Map<String, String> m) {
+        return m != null && !m.isEmpty();
+    }
+
+    private static List<EnvVar> env(LinuxImageSpec spec, PodSettings pod) {
+        List<EnvVar> env = new ArrayList<>();
+        boolean uploads = spec.getMode() != Mode.Audit && spec.getUpload() != null;
+        if (uploads) {
+            // azure-core reads these for every request (Storage and Entra ID); an Audit pod makes no connection
+            pod.proxyEnv().forEach((k, v) -> env.add(new EnvVar(k, v, null)));
+        }
         WorkloadIdentitySpec wi = workloadIdentity(spec);
         if (wi == null) {
-            return List.of();
+            return env;
         }
         // Set explicitly so the pod works without the workload identity webhook; the webhook, when installed,
         // keeps variables already present and only adds the missing ones (e.g. AZURE_TENANT_ID).
-        List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVar("AZURE_CLIENT_ID", wi.getClientId(), null));
         if (wi.getTenantId() != null) {
             env.add(new EnvVar("AZURE_TENANT_ID", wi.getTenantId(), null));
         }
         env.add(new EnvVar("AZURE_FEDERATED_TOKEN_FILE", AZURE_TOKEN_MOUNT + "/" + AZURE_TOKEN_FILE, null));
-        env.add(new EnvVar("AZURE_AUTHORITY_HOST", AZURE_AUTHORITY_HOST, null));
+        // the operator's configuration only: the federated token goes there, so no LinuxImage may choose it
+        env.add(new EnvVar("AZURE_AUTHORITY_HOST", pod.azureAuthorityHost(), null));
         return env;
     }
 
-    private static List<VolumeMount> mounts(LinuxImageSpec spec) {
-        Locations loc = Locations.of(spec);
+    private static List<VolumeMount> mounts(LinuxImageSpec spec, Locations loc, boolean caBundle) {
         boolean audit = spec.getMode() == Mode.Audit;
         List<VolumeMount> m = new ArrayList<>();
-        // The source is read-only unless the output goes to the same claim.
+        // The source is read-only unless the output goes to the same claim. A Block source is a device instead.
         boolean sourceReadOnly = audit || loc.separateClaim();
-        m.add(mount("source", Locations.SOURCE_MOUNT, sourceReadOnly));
+        if (!loc.sourceBlock()) {
+            m.add(mount("source", Locations.SOURCE_MOUNT, sourceReadOnly));
+        }
         if (loc.separateClaim()) {
             m.add(mount("output", Locations.OUTPUT_MOUNT, false));
         }
@@ -296,6 +345,9 @@ public final class JobFactory {
                 m.add(mount(AZURE_TOKEN_FILE, AZURE_TOKEN_MOUNT, true));
             }
         }
+        if (caBundle) {
+            m.add(mount("ca-bundle", CA_BUNDLE_MOUNT, true));
+        }
         return m;
     }
 
@@ -303,8 +355,7 @@ public final class JobFactory {
         return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(readOnly).build();
     }
 
-    private static List<Volume> volumes(LinuxImageSpec spec, JobDefaults defaults) {
-        Locations loc = Locations.of(spec);
+    private static List<Volume> volumes(LinuxImageSpec spec, JobDefaults defaults, Locations loc) {
         boolean audit = spec.getMode() == Mode.Audit;
         List<Volume> v = new ArrayList<>();
         v.add(new VolumeBuilder().withName("source").withNewPersistentVolumeClaim(loc.sourceClaim(),
@@ -335,6 +386,15 @@ public final class JobFactory {
                         .withDefaultMode(0440)
                         .endProjected().build());
             }
+        }
+        if (caBundle(spec, defaults)) {
+            // not optional: a missing ConfigMap keeps the pod in ContainerCreating with a FailedMount event, which the
+            // status shows, rather than an upload failing later on an untrusted certificate
+            v.add(new VolumeBuilder().withName("ca-bundle").withNewConfigMap()
+                    .withName(defaults.pod().caBundleConfigMap())
+                    .addNewItem().withKey(defaults.pod().caBundleKey()).withPath(PodSettings.DEFAULT_CA_KEY).endItem()
+                    .withDefaultMode(0444)
+                    .endConfigMap().build());
         }
         return v;
     }

@@ -13,28 +13,40 @@ import dev.linuximage.operator.api.v1alpha1.OutputSpec;
  * @param outputClaim   the output PVC (null in Audit mode)
  * @param outputPath    the VHD, relative to the output claim (null in Audit mode)
  * @param separateClaim whether the output claim differs from the source claim
+ * @param sourceBlock   whether the source claim is a raw block volume ({@code volumeMode: Block}): the disk is the
+ *                      whole device at {@value #SOURCE_DEVICE}, {@code sourcePath} is null
  */
 public record Locations(String sourceClaim, String sourcePath, String outputClaim, String outputPath,
-                       boolean separateClaim) {
+                       boolean separateClaim, boolean sourceBlock) {
 
     public static final String SOURCE_MOUNT = "/disks/source";
     public static final String OUTPUT_MOUNT = "/disks/output";
+    /** Where a Block-mode source claim appears in the pod ({@code volumeDevices[].devicePath}). */
+    public static final String SOURCE_DEVICE = "/dev/linuximage-source";
 
     /** Resolves the defaults: output on the source claim, next to the source, extension replaced by .vhd. */
     public static Locations of(LinuxImageSpec spec) {
+        return of(spec, false);
+    }
+
+    /** As {@link #of(LinuxImageSpec)}, the source claim being a Block volume when {@code sourceBlock}. */
+    public static Locations of(LinuxImageSpec spec, boolean sourceBlock) {
         String sourceClaim = spec.getSource().getClaimName();
-        String sourcePath = spec.getSource().getPath();
+        String sourcePath = sourceBlock ? null : spec.getSource().getPath();
         if (spec.getMode() == Mode.Audit) {
-            return new Locations(sourceClaim, sourcePath, null, null, false);
+            return new Locations(sourceClaim, sourcePath, null, null, false, sourceBlock);
         }
         OutputSpec out = spec.getOutput();
         String claim = out != null && out.getClaimName() != null ? out.getClaimName() : sourceClaim;
         String path = out != null && out.getPath() != null ? out.getPath() : defaultOutputPath(sourcePath);
-        return new Locations(sourceClaim, sourcePath, claim, path, !claim.equals(sourceClaim));
+        return new Locations(sourceClaim, sourcePath, claim, path, !claim.equals(sourceClaim), sourceBlock);
     }
 
     /** {@code builds/web.qcow2} to {@code builds/web.vhd}; a source that is already {@code .vhd} gets -azure.vhd. */
     static String defaultOutputPath(String sourcePath) {
+        if (sourcePath == null) {
+            return null; // a Block source: the spec must name the output path (checked with the claim's mode)
+        }
         String base = stripExtension(sourcePath);
         String candidate = base + ".vhd";
         return candidate.equals(sourcePath) ? base + "-azure.vhd" : candidate;
@@ -46,9 +58,9 @@ public record Locations(String sourceClaim, String sourcePath, String outputClai
         return dot > slash + 1 ? path.substring(0, dot) : path;
     }
 
-    /** The source disk as the pod sees it. */
+    /** The source disk as the pod sees it: a file on the mounted claim, or the claim's block device. */
     public String sourceInPod() {
-        return SOURCE_MOUNT + "/" + sourcePath;
+        return sourceBlock ? SOURCE_DEVICE : SOURCE_MOUNT + "/" + sourcePath;
     }
 
     /** The VHD as the pod sees it; null in Audit mode. */

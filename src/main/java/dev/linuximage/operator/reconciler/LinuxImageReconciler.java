@@ -12,6 +12,7 @@ import dev.linuximage.operator.job.JobNames;
 import dev.linuximage.operator.job.Locations;
 import dev.linuximage.operator.job.OwnImage;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -108,7 +109,8 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
                         previous, r.reason(), r.message(), clock.instant()));
                 return r.reason().isRechecked() ? u.rescheduleAfter(config.recheckInterval()) : u;
             }
-            Optional<Job> created = create(image, JobFactory.build(image, defaults));
+            Optional<Job> created = create(image, JobFactory.build(image, defaults,
+                    isBlock(claim(image, image.getSpec().getSource().getClaimName()))));
             if (created.isEmpty()) {
                 return update(image, StatusAggregator.refused(image.getSpec(), generation, previous,
                         Reason.JobNameConflict, "Job " + jobName + " exists and is not owned by this LinuxImage",
@@ -177,12 +179,28 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
             return denied;
         }
         Locations loc = Locations.of(image.getSpec());
-        return Stream.of(loc.sourceClaim(), loc.outputClaim()).filter(Objects::nonNull).distinct()
-                .filter(claim -> client.persistentVolumeClaims().inNamespace(image.getMetadata().getNamespace())
-                        .withName(claim).get() == null)
+        Optional<Refusal> missing = Stream.of(loc.sourceClaim(), loc.outputClaim()).filter(Objects::nonNull).distinct()
+                .filter(claim -> claim(image, claim) == null)
                 .findFirst()
                 .map(claim -> new Refusal(Reason.MissingClaim, "PersistentVolumeClaim '" + claim
                         + "' not found in namespace " + image.getMetadata().getNamespace()));
+        if (missing.isPresent()) {
+            return missing;
+        }
+        // volumeMode is immutable on a claim: a refusal here is fixed by a spec change, like any InvalidSpec
+        List<String> modes = SpecValidator.volumeModes(image.getSpec(), isBlock(claim(image, loc.sourceClaim())),
+                loc.separateClaim() && isBlock(claim(image, loc.outputClaim())));
+        return modes.isEmpty() ? Optional.empty()
+                : Optional.of(new Refusal(Reason.InvalidSpec, String.join("; ", modes)));
+    }
+
+    private PersistentVolumeClaim claim(LinuxImage image, String name) {
+        return client.persistentVolumeClaims().inNamespace(image.getMetadata().getNamespace()).withName(name).get();
+    }
+
+    /** {@code volumeMode: Block}; unset means Filesystem (the API server's default). */
+    static boolean isBlock(PersistentVolumeClaim claim) {
+        return claim != null && claim.getSpec() != null && "Block".equals(claim.getSpec().getVolumeMode());
     }
 
     /**

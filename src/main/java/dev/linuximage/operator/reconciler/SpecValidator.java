@@ -39,7 +39,8 @@ public final class SpecValidator {
             v.add("spec.source: required");
         } else {
             claim(v, "spec.source.claimName", spec.getSource().getClaimName(), true);
-            path(v, "spec.source.path", spec.getSource().getPath(), true);
+            // optional here: a Block-mode claim has no path; volumeModes() requires it for a Filesystem claim
+            path(v, "spec.source.path", spec.getSource().getPath(), false);
         }
         if (spec.getMode() == Mode.Audit && (spec.getUpload() != null || spec.getOutput() != null)) {
             v.add("spec: Audit mode is read-only: upload and output are not allowed");
@@ -53,6 +54,9 @@ public final class SpecValidator {
         }
         if (spec.getUpload() != null) {
             upload(v, spec.getUpload());
+        }
+        if (spec.getJob() != null) {
+            job(v, spec.getJob());
         }
         if (spec.getGuest() != null) {
             Integer swap = spec.getGuest().getResourceDiskSwapMiB();
@@ -71,6 +75,96 @@ public final class SpecValidator {
             tokens(v, "spec.guest.allowUnknown", spec.getGuest().getAllowUnknown(), REQUIREMENT_ID);
         }
         return v;
+    }
+
+    /**
+     * The rules that depend on the claims' {@code volumeMode} (read from the PersistentVolumeClaims): a Block claim
+     * is a whole disk attached as a device, so the source has no path, and the VHD and its report go to a separate
+     * Filesystem claim; an output claim cannot be Block (the VHD is a file written under a temporary name and renamed).
+     *
+     * @param sourceBlock whether the source claim has {@code volumeMode: Block}
+     * @param outputBlock whether a separate output claim has {@code volumeMode: Block}
+     */
+    public static List<String> volumeModes(LinuxImageSpec spec, boolean sourceBlock, boolean outputBlock) {
+        List<String> v = new ArrayList<>();
+        String claim = spec.getSource().getClaimName();
+        if (!sourceBlock && spec.getSource().getPath() == null) {
+            v.add("spec.source.path: required (claim '" + claim + "' is a Filesystem volume)");
+        }
+        if (sourceBlock && spec.getSource().getPath() != null) {
+            v.add("spec.source.path: must be unset: claim '" + claim + "' is a Block volume, the disk is the whole "
+                    + "device");
+        }
+        if (sourceBlock && spec.getMode() != Mode.Audit) {
+            var out = spec.getOutput();
+            if (out == null || out.getClaimName() == null || out.getClaimName().equals(claim) || out.getPath() == null) {
+                v.add("spec.output.claimName, spec.output.path: required when the source claim '" + claim
+                        + "' is a Block volume (the VHD and its report go to a separate Filesystem claim)");
+            }
+        }
+        if (outputBlock) {
+            v.add("spec.output.claimName: claim '" + spec.getOutput().getClaimName() + "' is a Block volume: the "
+                    + "output must be a Filesystem claim");
+        }
+        return v;
+    }
+
+    private static final Pattern QUALIFIED_NAME = Pattern.compile(
+            "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                    + "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
+    private static final Pattern LABEL_VALUE = Pattern.compile("^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$");
+    /**
+     * Key domains a LinuxImage may not put on its pod: Kubernetes' and OpenShift's own (security and scheduling
+     * annotations such as AppArmor profiles or {@code openshift.io/required-scc}), the operator's labels, and the
+     * workload identity webhook's (its opt-in label and token settings are the operator's to set).
+     */
+    static final List<String> RESERVED_DOMAINS = List.of("kubernetes.io", "k8s.io", "openshift.io", "linuximage.dev",
+            "azure.workload.identity");
+    /** Reserved-domain keys that change nothing a pod author could not: the autoscaler may not evict a long Job. */
+    static final List<String> ALLOWED_RESERVED_KEYS = List.of("cluster-autoscaler.kubernetes.io/safe-to-evict");
+    private static final int MAX_ANNOTATION_BYTES = 64 * 1024;
+
+    private static void job(List<String> v, dev.linuximage.operator.api.v1alpha1.JobSpec job) {
+        String pc = job.getPriorityClassName();
+        if (pc != null && (pc.startsWith("system-") || !QUALIFIED_NAME.matcher(pc).matches() || pc.contains("/"))) {
+            v.add("spec.job.priorityClassName: '" + pc + "' is not allowed (system-* classes preempt cluster "
+                    + "components; not a valid name otherwise)");
+        }
+        metadata(v, "spec.job.podLabels", job.getPodLabels(), true);
+        metadata(v, "spec.job.podAnnotations", job.getPodAnnotations(), false);
+    }
+
+    private static void metadata(List<String> v, String field, java.util.Map<String, String> m, boolean labels) {
+        if (m == null) {
+            return;
+        }
+        long bytes = 0;
+        for (var e : m.entrySet()) {
+            String k = e.getKey();
+            String value = e.getValue() == null ? "" : e.getValue();
+            bytes += k.length() + value.length();
+            if (!QUALIFIED_NAME.matcher(k).matches() || k.length() > 316) {
+                v.add(field + ": '" + k + "' is not a valid key");
+            } else if (reserved(k)) {
+                v.add(field + ": key '" + k + "' is reserved (" + String.join(", ", RESERVED_DOMAINS) + ")");
+            }
+            if (labels && !LABEL_VALUE.matcher(value).matches()) {
+                v.add(field + ": value of '" + k + "' is not a valid label value");
+            }
+        }
+        if (!labels && bytes > MAX_ANNOTATION_BYTES) {
+            v.add(field + ": " + bytes + " bytes, more than " + MAX_ANNOTATION_BYTES);
+        }
+    }
+
+    /** Whether a label or annotation key belongs to a reserved domain (the domain itself or a subdomain of it). */
+    static boolean reserved(String key) {
+        int slash = key.indexOf('/');
+        if (slash < 0 || ALLOWED_RESERVED_KEYS.contains(key)) {
+            return false;
+        }
+        String domain = key.substring(0, slash).toLowerCase(java.util.Locale.ROOT);
+        return RESERVED_DOMAINS.stream().anyMatch(d -> domain.equals(d) || domain.endsWith("." + d));
     }
 
     private static void upload(List<String> v, UploadSpec u) {

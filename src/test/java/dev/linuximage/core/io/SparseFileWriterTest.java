@@ -56,6 +56,28 @@ class SparseFileWriterTest {
         assertThat(flushes[0]).isPositive();
     }
 
+    /**
+     * Issue 16: the VHD is for other pods (an uploader, a KubeVirt import) that share at most the group: it was
+     * 0600 from the temporary file; committed it is 0644, while partial it stays private.
+     */
+    @Test
+    void theCommittedFileIsReadableByOthers(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out.vhd");
+        try (SparseFileWriter.Pending p = SparseFileWriter.writePending(source(), out, null)) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(p.path()))).isEqualTo("rw-------");
+            p.commit();
+        }
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
+                .isEqualTo("rw-r--r--");
+        // a replaced older output gets the same mode
+        try (SparseFileWriter.Pending p = SparseFileWriter.writePending(source(), out, null)) {
+            p.commit();
+        }
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
+                .isEqualTo("rw-r--r--");
+    }
+
     @Test
     void defaultFlushIntervalLeavesSmallCopiesToTheFinalSync(@TempDir Path dir) throws Exception {
         int[] flushes = {-1};

@@ -280,13 +280,20 @@ class AdmissionPolicyAdmissionTest {
         overrides.put("tolerations", Map.of("tolerations", List.of(Map.of("key", "gpu", "operator", "Exists"))));
         overrides.put("nodeSelector", Map.of("nodeSelector", Map.of("kubernetes.io/hostname", "node-1")));
         overrides.put("empty tolerations", Map.of("tolerations", List.of()));
+        // issue 16's passthrough: scheduling (affinity, priority) and what selects the pod (labels: a Service's or a
+        // NetworkPolicy's selector), and annotations (webhooks act on them) are what `create pods` would give
+        overrides.put("affinity", Map.of("affinity", Map.of("nodeAffinity", Map.of())));
+        overrides.put("priorityClassName", Map.of("priorityClassName", "batch-high"));
+        overrides.put("podLabels", Map.of("podLabels", Map.of("app", "db")));
+        overrides.put("podAnnotations", Map.of("podAnnotations", Map.of("example.com/x", "y")));
         for (var e : overrides.entrySet()) {
             Map<String, Object> li = image();
             put(li, "spec.job", e.getValue());
             Verdict refused = create(li, "frank");
             assertThat(refused.allowed()).as(e.getKey()).isFalse();
             assertThat(refused.messages()).as(e.getKey()).containsExactly("Forbidden: spec.job.image/tolerations/"
-                    + "nodeSelector: user frank may not create pods in images, so may not override the Job pod");
+                    + "nodeSelector/affinity/priorityClassName/podLabels/podAnnotations: user frank may not create "
+                    + "pods in images, so may not override the Job pod");
             assertThat(create(li, "frank", createPods("frank")).allowed()).as(e.getKey()).isTrue();
             assertThat(create(li, "frank", new Grant("frank", "create", "", "pods", "elsewhere", "*")).allowed())
                     .as(e.getKey() + ", create pods elsewhere").isFalse();

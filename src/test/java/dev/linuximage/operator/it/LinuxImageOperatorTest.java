@@ -251,6 +251,42 @@ class LinuxImageOperatorTest {
         assertThat(k8s.jobs()).isEmpty();
     }
 
+    /**
+     * Issue 16: the operator reads the claim's volumeMode (get persistentvolumeclaims, already granted): a Block
+     * claim is attached with volumeDevices and the core reads the device; a path on it is refused with the reason.
+     */
+    @Test
+    @Order(4)
+    void blockModeClaimIsAttachedAsADevice() throws Exception {
+        client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
+                .withNewMetadata().withName("raw").endMetadata()
+                .withNewSpec().withAccessModes("ReadWriteOnce").withVolumeMode("Block").withNewResources()
+                .addToRequests("storage", new Quantity("10Gi")).endResources().endSpec().build()).create();
+        createClaim("vhds");
+        fake.claim("raw", Files.createDirectories(WORK.resolve("claims").resolve(ns + "-raw")));
+        fake.claim("vhds", Files.createDirectories(WORK.resolve("claims").resolve(ns + "-vhds")));
+        LinuxImageSpec spec = new LinuxImageSpec();
+        spec.setSource(new SourceSpec("raw", null));
+        spec.setOutput(new dev.linuximage.operator.api.v1alpha1.OutputSpec("vhds", "out/web.vhd"));
+        create("web", spec);
+        k8s.await(() -> !k8s.jobs().isEmpty());
+        var c = k8s.jobs().get(0).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getVolumeDevices()).singleElement()
+                .satisfies(d -> assertThat(d.getDevicePath()).isEqualTo("/dev/linuximage-source"));
+        assertThat(c.getArgs()).startsWith("prepare", "/dev/linuximage-source");
+        assertThat(c.getVolumeMounts()).noneSatisfy(m -> assertThat(m.getName()).isEqualTo("source"));
+
+        LinuxImageSpec withPath = new LinuxImageSpec();
+        withPath.setSource(new SourceSpec("raw", "disk.img"));
+        withPath.setMode(dev.linuximage.operator.api.v1alpha1.Mode.Audit);
+        create("web-audit", withPath);
+        LinuxImageStatus s = k8s.awaitStatus("web-audit", st -> st.getPhase() == Phase.Failed);
+        assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/InvalidSpec");
+        assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage())
+                .contains("spec.source.path: must be unset: claim 'raw' is a Block volume");
+        assertThat(k8s.jobs()).hasSize(1);
+    }
+
     /** The operator plays no admission here: it reads the ServiceAccount's opt-in itself (needs get serviceaccounts). */
     @Test
     @Order(4)

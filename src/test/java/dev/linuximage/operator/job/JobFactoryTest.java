@@ -264,6 +264,140 @@ class JobFactoryTest {
         assertThat(Locations.defaultOutputPath("web.vhd")).isEqualTo("web-azure.vhd");
     }
 
+    static final PodSettings PLATFORM = new PodSettings(null, List.of("registry-pull"),
+            java.util.Map.of("HTTPS_PROXY", "http://proxy.corp:3128"), "trusted-ca", "ca-bundle.crt",
+            "https://login.microsoftonline.us/");
+
+    /** Cluster-wide settings (operator configuration): pull secrets, proxy, CA bundle, authority host. */
+    @Test
+    void platformSettingsReachThePod() {
+        LinuxImageSpec spec = prepare("builds/app.raw");
+        CredentialsSpec creds = CredentialsSpec.workloadIdentity("6e3f2a10-1b2c-4d3e-8f90-a1b2c3d4e5f6");
+        creds.getWorkloadIdentity().setServiceAccountName("image-uploader");
+        spec.setUpload(new UploadSpec("https://acct.blob.core.usgovcloudapi.net/vhds/app.vhd", creds));
+        Job job = JobFactory.build(image("app", 2, spec), DEFAULTS.withPod(PLATFORM));
+        Golden.assertMatches("job/platform-settings.yaml", Serialization.asYaml(job));
+
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        Container c = pod.getContainers().get(0);
+        assertThat(pod.getImagePullSecrets()).extracting(r -> r.getName()).containsExactly("registry-pull");
+        assertThat(c.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("HTTPS_PROXY");
+            assertThat(e.getValue()).isEqualTo("http://proxy.corp:3128");
+        });
+        assertThat(c.getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("AZURE_AUTHORITY_HOST");
+            assertThat(e.getValue()).isEqualTo("https://login.microsoftonline.us/");
+        });
+        assertThat(c.getArgs()).containsSubsequence("--ca-bundle", "/etc/linuximage/ca/ca-bundle.crt");
+        Volume ca = volume(pod, "ca-bundle");
+        assertThat(ca.getConfigMap().getName()).isEqualTo("trusted-ca");
+        assertThat(ca.getConfigMap().getItems().get(0).getKey()).isEqualTo("ca-bundle.crt");
+        assertThat(c.getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getName()).isEqualTo("ca-bundle");
+            assertThat(m.getReadOnly()).isTrue();
+        });
+        assertRestricted(pod);
+        // the core accepts the flags the platform settings add
+        var parsed = dev.linuximage.core.cli.CoreCli.commandLine(c.getArgs().toArray(String[]::new))
+                .parseArgs(c.getArgs().toArray(String[]::new));
+        assertThat(parsed.subcommand().matchedOptionValue("--ca-bundle", (Object) null)).isNotNull();
+    }
+
+    /** An Audit pod makes no connection: no proxy, no CA bundle, even when configured. */
+    @Test
+    void auditPodGetsNoNetworkSettings() {
+        LinuxImageSpec spec = prepare("builds/web.qcow2");
+        spec.setMode(Mode.Audit);
+        Job job = JobFactory.build(image("web-audit", 1, spec), DEFAULTS.withPod(PLATFORM));
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        assertThat(pod.getContainers().get(0).getEnv()).isEmpty();
+        assertThat(pod.getContainers().get(0).getArgs()).doesNotContain("--ca-bundle");
+        assertThat(pod.getVolumes()).noneSatisfy(v -> assertThat(v.getName()).isEqualTo("ca-bundle"));
+        // pulling the image still needs the pull secret
+        assertThat(pod.getImagePullSecrets()).extracting(r -> r.getName()).containsExactly("registry-pull");
+    }
+
+    @Test
+    void fsGroupOnlyWhenConfigured() {
+        LinuxImageSpec spec = prepare("a.raw");
+        assertThat(JobFactory.build(image("a", 1, spec), DEFAULTS).getSpec().getTemplate().getSpec()
+                .getSecurityContext().getFsGroup()).isNull();
+        PodSettings withGroup = new PodSettings(65532L, List.of(), java.util.Map.of(), null, null, null);
+        assertThat(JobFactory.build(image("a", 1, spec), DEFAULTS.withPod(withGroup)).getSpec().getTemplate()
+                .getSpec().getSecurityContext().getFsGroup()).isEqualTo(65532L);
+    }
+
+    /** Per-LinuxImage scheduling and metadata: affinity, priority class, extra labels and annotations. */
+    @Test
+    void podPassthroughFromTheSpec() {
+        LinuxImageSpec spec = prepare("a.qcow2");
+        spec.getJob().setPriorityClassName("batch-low");
+        spec.getJob().setPodLabels(new java.util.LinkedHashMap<>(Map.of("team", "images")));
+        spec.getJob().setPodAnnotations(new java.util.LinkedHashMap<>(Map.of(
+                "cluster-autoscaler.kubernetes.io/safe-to-evict", "false")));
+        spec.getJob().setAffinity(new io.fabric8.kubernetes.api.model.AffinityBuilder().withNewNodeAffinity()
+                .withNewRequiredDuringSchedulingIgnoredDuringExecution().addNewNodeSelectorTerm()
+                .addNewMatchExpression().withKey("topology.kubernetes.io/zone").withOperator("In")
+                .withValues("westeurope-1").endMatchExpression().endNodeSelectorTerm()
+                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build());
+        Job job = JobFactory.build(image("a", 1, spec), DEFAULTS);
+        Golden.assertMatches("job/pod-passthrough.yaml", Serialization.asYaml(job));
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        assertThat(pod.getPriorityClassName()).isEqualTo("batch-low");
+        assertThat(pod.getAffinity().getNodeAffinity()).isNotNull();
+        assertThat(job.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("team", "images")
+                .containsEntry("app.kubernetes.io/managed-by", "linuximage-operator");
+        assertThat(job.getSpec().getTemplate().getMetadata().getAnnotations())
+                .containsEntry("cluster-autoscaler.kubernetes.io/safe-to-evict", "false");
+        // the Job's own labels (the operator's selector) are not touched by pod labels
+        assertThat(job.getMetadata().getLabels()).doesNotContainKey("team");
+        assertRestricted(pod);
+    }
+
+    /** Even a label the validator would refuse cannot replace the operator's own on the pod: ours are put last. */
+    @Test
+    void ourPodLabelsWinOverTheSpecs() {
+        LinuxImageSpec spec = prepare("a.qcow2");
+        spec.getJob().setPodLabels(new java.util.LinkedHashMap<>(Map.of("app.kubernetes.io/managed-by", "someone",
+                "linuximage.dev/generation", "99")));
+        Job job = JobFactory.build(image("a", 4, spec), DEFAULTS);
+        assertThat(job.getSpec().getTemplate().getMetadata().getLabels())
+                .containsEntry("app.kubernetes.io/managed-by", "linuximage-operator")
+                .containsEntry("linuximage.dev/generation", "4");
+    }
+
+    /** A Block-mode source claim: attached as a device, the core reads the device; the output on its own claim. */
+    @Test
+    void blockModeSource() {
+        LinuxImageSpec spec = prepare(null);
+        spec.setOutput(new OutputSpec("vhds", "out/web.vhd"));
+        spec.setUpload(new UploadSpec(BLOB, CredentialsSpec.secret("storage")));
+        Job job = JobFactory.build(image("web", 2, spec), DEFAULTS, true);
+        Golden.assertMatches("job/block-source.yaml", Serialization.asYaml(job));
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        Container c = pod.getContainers().get(0);
+        assertThat(c.getVolumeDevices()).singleElement().satisfies(d -> {
+            assertThat(d.getName()).isEqualTo("source");
+            assertThat(d.getDevicePath()).isEqualTo("/dev/linuximage-source");
+        });
+        assertThat(c.getVolumeMounts()).noneSatisfy(m -> assertThat(m.getName()).isEqualTo("source"));
+        assertThat(volume(pod, "source").getPersistentVolumeClaim().getReadOnly()).isTrue();
+        assertThat(c.getArgs()).containsSubsequence("prepare", "/dev/linuximage-source", "--output",
+                "/disks/output/out/web.vhd", "--report", "/disks/output/out/web.report.json");
+        assertRestricted(pod);
+        var parsed = dev.linuximage.core.cli.CoreCli.commandLine(c.getArgs().toArray(String[]::new))
+                .parseArgs(c.getArgs().toArray(String[]::new));
+        assertThat(parsed.subcommand().commandSpec().name()).isEqualTo("prepare");
+
+        LinuxImageSpec audit = prepare(null);
+        audit.setMode(Mode.Audit);
+        Container a = JobFactory.build(image("web", 1, audit), DEFAULTS, true).getSpec().getTemplate().getSpec()
+                .getContainers().get(0);
+        assertThat(a.getArgs()).startsWith("check", "/dev/linuximage-source");
+        assertThat(a.getVolumeDevices()).hasSize(1);
+    }
+
     private static Volume volume(PodSpec pod, String name) {
         return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst().orElseThrow();
     }
@@ -272,13 +406,24 @@ class JobFactoryTest {
     static void assertRestricted(PodSpec pod) {
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
-        assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
-        assertThat(pod.getSecurityContext().getFsGroup()).isEqualTo(65532L);
+        // no pinned IDs: OpenShift's restricted-v2 SCC assigns them from the namespace's range and refuses others
+        assertThat(pod.getSecurityContext().getRunAsUser()).isNull();
+        assertThat(pod.getSecurityContext().getRunAsGroup()).isNull();
+        assertThat(pod.getSecurityContext().getSupplementalGroups()).isNullOrEmpty();
+        assertThat(pod.getPriorityClassName()).satisfiesAnyOf(p -> assertThat(p).isNull(),
+                p -> assertThat(p).doesNotStartWith("system-"));
+        assertThat(pod.getHostIPC()).isNull();
+        assertThat(pod.getServiceAccountName()).satisfiesAnyOf(n -> assertThat(n).isNull(),
+                n -> assertThat(pod.getContainers().get(0).getArgs()).contains("--workload-identity"));
         assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
         assertThat(pod.getHostNetwork()).isNull();
         assertThat(pod.getHostPID()).isNull();
         assertThat(pod.getRestartPolicy()).isEqualTo("Never");
         for (Container c : pod.getContainers()) {
+            assertThat(c.getSecurityContext().getRunAsUser()).isNull();
+            assertThat(c.getSecurityContext().getRunAsGroup()).isNull();
+            assertThat(c.getSecurityContext().getPrivileged()).isNotEqualTo(Boolean.TRUE);
+            assertThat(c.getPorts()).allSatisfy(p -> assertThat(p.getHostPort()).isNull());
             assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
             assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
             assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");

@@ -84,6 +84,37 @@ class SpecValidatorTest {
         assertThat(SpecValidator.validate(s)).hasSize(3);
     }
 
+    /** The claims' volumeMode (read from the PVCs): a Block source is a whole device; its output needs a file system. */
+    @Test
+    void volumeModes() {
+        LinuxImageSpec file = valid();
+        assertThat(SpecValidator.volumeModes(file, false, false)).isEmpty();
+        assertThat(SpecValidator.volumeModes(file, true, false)).anySatisfy(v ->
+                assertThat(v).startsWith("spec.source.path: must be unset"));
+
+        LinuxImageSpec block = valid();
+        block.getSource().setPath(null);
+        assertThat(SpecValidator.validate(block)).isEmpty(); // path is optional until the claim's mode is known
+        assertThat(SpecValidator.volumeModes(block, false, false)).containsExactly(
+                "spec.source.path: required (claim 'disks' is a Filesystem volume)");
+        // prepare from a Block claim: the VHD and report need a separate Filesystem claim and a path
+        assertThat(SpecValidator.volumeModes(block, true, false)).singleElement().asString()
+                .startsWith("spec.output.claimName, spec.output.path: required");
+        block.setOutput(new OutputSpec("disks", "out.vhd"));
+        assertThat(SpecValidator.volumeModes(block, true, false)).hasSize(1);
+        block.setOutput(new OutputSpec("vhds", null));
+        assertThat(SpecValidator.volumeModes(block, true, false)).hasSize(1);
+        block.setOutput(new OutputSpec("vhds", "out.vhd"));
+        assertThat(SpecValidator.volumeModes(block, true, false)).isEmpty();
+        assertThat(SpecValidator.volumeModes(block, true, true)).containsExactly(
+                "spec.output.claimName: claim 'vhds' is a Block volume: the output must be a Filesystem claim");
+        // Audit reads only
+        LinuxImageSpec audit = new LinuxImageSpec();
+        audit.setSource(new SourceSpec("disks", null));
+        audit.setMode(Mode.Audit);
+        assertThat(SpecValidator.volumeModes(audit, true, false)).isEmpty();
+    }
+
     @Test
     void missingSource() {
         LinuxImageSpec s = valid();

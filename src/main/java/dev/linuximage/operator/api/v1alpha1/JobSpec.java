@@ -4,6 +4,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
 
@@ -40,6 +43,22 @@ public class JobSpec {
 
     @JsonPropertyDescription("Tolerations of the Job's pod.")
     private List<Toleration> tolerations = new ArrayList<>();
+
+    @JsonPropertyDescription("Affinity of the Job's pod (node, pod and pod anti-affinity).")
+    private Affinity affinity;
+
+    @JsonPropertyDescription("PriorityClass of the Job's pod. Names starting with 'system-' are refused.")
+    @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+    @Size(max = 253)
+    private String priorityClassName;
+
+    @JsonPropertyDescription("Extra labels of the Job's pod. The operator's own labels win; keys under "
+            + "kubernetes.io, k8s.io, openshift.io, linuximage.dev and azure.workload.identity are refused.")
+    private Map<String, String> podLabels = new LinkedHashMap<>();
+
+    @JsonPropertyDescription("Extra annotations of the Job's pod (e.g. for a service mesh or a backup tool). Keys "
+            + "under kubernetes.io, k8s.io, openshift.io, linuximage.dev and azure.workload.identity are refused.")
+    private Map<String, String> podAnnotations = new LinkedHashMap<>();
 
     public String getImage() {
         return image;
@@ -87,5 +106,37 @@ public class JobSpec {
 
     public void setTolerations(List<Toleration> tolerations) {
         this.tolerations = tolerations;
+    }
+
+    public Affinity getAffinity() {
+        return affinity;
+    }
+
+    public void setAffinity(Affinity affinity) {
+        this.affinity = affinity;
+    }
+
+    public String getPriorityClassName() {
+        return priorityClassName;
+    }
+
+    public void setPriorityClassName(String priorityClassName) {
+        this.priorityClassName = priorityClassName;
+    }
+
+    public Map<String, String> getPodLabels() {
+        return podLabels;
+    }
+
+    public void setPodLabels(Map<String, String> podLabels) {
+        this.podLabels = podLabels;
+    }
+
+    public Map<String, String> getPodAnnotations() {
+        return podAnnotations;
+    }
+
+    public void setPodAnnotations(Map<String, String> podAnnotations) {
+        this.podAnnotations = podAnnotations;
     }
 }

@@ -17,8 +17,8 @@ public class SourceSpec {
     @Size(max = 63)
     private String claimName;
 
-    @JsonPropertyDescription("Path of the disk file, relative to the claim's root; no '..' segments.")
-    @Required
+    @JsonPropertyDescription("Path of the disk file, relative to the claim's root; no '..' segments. Required "
+            + "for a Filesystem claim; unset for a Block claim (volumeMode: Block), whose whole device is the disk.")
     @Pattern(Patterns.RELATIVE_PATH)
     @Size(max = 1024)
     @ValidationRule(value = Patterns.NO_DOT_DOT_CEL, message = "path must not contain '..' segments")
