@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 
@@ -20,9 +21,15 @@ import java.util.function.LongConsumer;
  * Streams a {@link ByteSource} into a file once, sparse: ZERO extents are skipped (seeked over) and DATA is tested
  * for zeros at 4 KiB granularity so all-zero blocks become holes too. Writes to a temporary name in the target's
  * directory and renames it atomically at the end, so an interrupted run never leaves a half-written file under the
- * final name. Two reader threads (chunk {@code i} goes to reader {@code i % 2}) read and decompress the source into
- * a bounded pool of buffers while the caller's thread scans for zeros and writes with positional I/O (order does not
- * matter), so memory is bounded by {@code BUFFERS * CHUNK} whatever the disk size.
+ * final name.
+ *
+ * <p>Parallel, bounded: the caller's thread walks the source's DATA extents and queues them as tasks of at most
+ * {@link #CHUNK} bytes cut at multiples of {@code CHUNK} (large aligned I/O); {@link #WORKERS} threads each take a
+ * task, read it into their own reused direct buffer (no copy between threads, no allocation per chunk), test it for
+ * zeros and write its non-zero runs with positional I/O (the order of writes does not matter). So {@code WORKERS}
+ * reads or writes are in flight at once (qemu-img keeps 8 requests of up to 2 MiB), decompression of compressed
+ * formats runs on both CPUs, and memory is bounded by {@code WORKERS * CHUNK} (16 MiB of direct buffers) whatever the
+ * disk size.
  *
  * <p>Write-back starts while the copy runs: every {@link #FLUSH_EVERY} bytes written, a flusher thread asks the
  * kernel to write the file's dirty pages ({@code fdatasync}) while the copy goes on. The final {@code fsync} then has
@@ -32,18 +39,13 @@ import java.util.function.LongConsumer;
  */
 public final class SparseFileWriter {
     static final int CHUNK = 4 << 20;
-    static final int READERS = 2;
-    static final int BUFFERS = 6;
+    /** Threads that each read, zero-test and write one chunk at a time: the requests in flight. */
+    static final int WORKERS = 4;
     static final int GRANULE = 4096;
     static final long FLUSH_EVERY = 64L << 20;
 
     private SparseFileWriter() {
     }
-
-    private record Chunk(long offset, ByteBuffer buf) {
-    }
-
-    private static final Chunk END = new Chunk(-1, null);
 
     /**
      * @param progress receives the number of source bytes processed so far (monotonic), may be {@code null}
@@ -257,108 +259,101 @@ public final class SparseFileWriter {
         }
     }
 
+    /** A task for a worker: {@code length} bytes of DATA at {@code offset}, at most {@link #CHUNK}. */
+    private record Task(long offset, int length) {
+    }
+
+    private static final Task NO_MORE = new Task(-1, 0);
+
     private static long pump(ByteSource src, FileChannel out, LongConsumer progress, Flusher flusher,
             long[] writtenSoFar) throws IOException {
-        BlockingQueue<ByteBuffer> pool = new ArrayBlockingQueue<>(BUFFERS);
-        for (int i = 0; i < BUFFERS; i++) {
-            pool.add(ByteBuffer.allocateDirect(CHUNK));
-        }
-        BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(BUFFERS + READERS);
+        BlockingQueue<Task> tasks = new ArrayBlockingQueue<>(2 * WORKERS);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> readers = new ArrayList<>();
-        for (int k = 0; k < READERS; k++) {
-            final int me = k;
-            Thread reader = new Thread(() -> {
-                long[] index = {0};
-                try {
-                    src.extents(0, src.size(), e -> {
-                        if (!e.isData()) {
+        AtomicLong written = new AtomicLong();
+        long[] done = {0};
+        List<Thread> workers = new ArrayList<>();
+        for (int k = 0; k < WORKERS; k++) {
+            Thread worker = new Thread(() -> {
+                ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+                while (true) {
+                    Task t;
+                    try {
+                        t = tasks.take();
+                    } catch (InterruptedException e) {
+                        failure.compareAndSet(null, new InterruptedIOException("worker interrupted"));
+                        return;
+                    }
+                    if (t == NO_MORE) {
+                        return;
+                    }
+                    if (failure.get() != null) {
+                        continue; // drain, so the producer never blocks on a full queue
+                    }
+                    try {
+                        buf.clear().limit(t.length());
+                        src.readFully(t.offset(), buf);
+                        buf.flip();
+                        long w = writeNonZero(buf, t.offset(), out);
+                        written.addAndGet(w);
+                        flusher.wrote(w);
+                        if (progress != null) {
+                            synchronized (done) {
+                                done[0] = Math.max(done[0], t.offset() + t.length());
+                                progress.accept(done[0]);
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }
+            }, "sparse-writer-" + k);
+            worker.setDaemon(true);
+            worker.start();
+            workers.add(worker);
+        }
+        try {
+            try {
+                src.extents(0, src.size(), e -> {
+                    if (!e.isData()) {
+                        return;
+                    }
+                    long o = e.offset();
+                    while (o < e.end()) {
+                        if (failure.get() != null) {
                             return;
                         }
-                        for (long o = e.offset(); o < e.end(); o += CHUNK) {
-                            if (index[0]++ % READERS != me) {
-                                continue;
-                            }
-                            ByteBuffer b;
-                            try {
-                                b = pool.take();
-                            } catch (InterruptedException ie) {
-                                throw new InterruptedIOException("reader interrupted");
-                            }
-                            b.clear().limit((int) Math.min(CHUNK, e.end() - o));
-                            src.readFully(o, b);
-                            b.flip();
-                            put(full, new Chunk(o, b));
-                        }
-                    });
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    try {
-                        put(full, END);
-                    } catch (IOException ignored) {
-                        // interrupted while finishing: the writer sees the failure
-                    }
-                }
-            }, "sparse-writer-reader-" + k);
-            reader.setDaemon(true);
-            reader.start();
-            readers.add(reader);
-        }
-        long written = 0;
-        long done = 0;
-        try {
-            int ended = 0;
-            while (ended < READERS) {
-                Chunk c = full.take();
-                if (c == END) {
-                    ended++;
-                    continue;
-                }
-                if (failure.get() != null) {
-                    break;
-                }
-                long[] w = {0};
-                ByteBuffer buf = c.buf();
-                ZeroScan.split(buf, c.offset(), GRANULE, x -> {
-                    if (x.isData()) {
-                        int from = (int) (x.offset() - c.offset());
-                        ByteBuffer part = buf.duplicate().position(from).limit(from + (int) x.length());
-                        long p = x.offset();
-                        while (part.hasRemaining()) {
-                            p += out.write(part, p);
-                        }
-                        w[0] += x.length();
+                        // cut at multiples of CHUNK: large aligned reads and writes whatever the extents
+                        long next = Math.min(e.end(), (o / CHUNK + 1) * CHUNK);
+                        put(tasks, new Task(o, (int) (next - o)));
+                        o = next;
                     }
                 });
-                written += w[0];
-                writtenSoFar[0] = written;
-                flusher.wrote(w[0]);
-                if (progress != null) {
-                    done = Math.max(done, c.offset() + buf.limit());
-                    progress.accept(done);
+            } finally {
+                for (int k = 0; k < WORKERS; k++) {
+                    put(tasks, NO_MORE);
                 }
-                pool.add(buf);
             }
-        } catch (InterruptedException e) {
-            readers.forEach(Thread::interrupt);
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
-        } catch (IOException | RuntimeException e) {
-            readers.forEach(Thread::interrupt);
-            throw e;
-        }
-        if (failure.get() != null) {
-            // unblock readers waiting for a buffer (interrupting a FileChannel read closes it: failure path only)
-            readers.forEach(Thread::interrupt);
-        }
-        try {
-            for (Thread r : readers) {
-                r.join();
+            for (Thread w : workers) {
+                w.join();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
+        } catch (InterruptedException | IOException | RuntimeException | Error e) {
+            // failure path only: interrupting a FileChannel read closes the channel
+            failure.compareAndSet(null, e);
+            workers.forEach(Thread::interrupt);
+            joinQuietly(workers);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted");
+            }
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw (Error) e;
+        } finally {
+            writtenSoFar[0] = written.get();
         }
         Throwable t = failure.get();
         if (t instanceof IOException io) {
@@ -373,7 +368,46 @@ public final class SparseFileWriter {
         if (progress != null) {
             progress.accept(src.size());
         }
+        return written.get();
+    }
+
+    /**
+     * Writes the remaining bytes of {@code buf} (the source bytes at {@code offset}) to {@code out} at the same
+     * offset, skipping every {@link #GRANULE}-aligned block that is all zero (it stays a hole). Adjacent non-zero
+     * blocks go out in one positional write. Does not allocate.
+     *
+     * @return bytes written
+     */
+    static long writeNonZero(ByteBuffer buf, long offset, FileChannel out) throws IOException {
+        int pos = buf.position();
+        int limit = buf.limit();
+        long written = 0;
+        int runStart = -1;
+        while (pos < limit) {
+            long abs = offset + (pos - buf.position());
+            int len = (int) Math.min(limit - pos, (abs / GRANULE + 1) * GRANULE - abs);
+            boolean zero = ZeroScan.isZero(buf, pos, len);
+            if (!zero && runStart < 0) {
+                runStart = pos;
+            } else if (zero && runStart >= 0) {
+                written += writeRange(buf, runStart, pos, offset + (runStart - buf.position()), out);
+                runStart = -1;
+            }
+            pos += len;
+        }
+        if (runStart >= 0) {
+            written += writeRange(buf, runStart, limit, offset + (runStart - buf.position()), out);
+        }
         return written;
+    }
+
+    private static int writeRange(ByteBuffer buf, int from, int to, long at, FileChannel out) throws IOException {
+        ByteBuffer part = buf.duplicate().limit(to).position(from);
+        long p = at;
+        while (part.hasRemaining()) {
+            p += out.write(part, p);
+        }
+        return to - from;
     }
 
     /**
@@ -454,7 +488,19 @@ public final class SparseFileWriter {
         }
     }
 
-    private static void put(BlockingQueue<Chunk> q, Chunk c) throws IOException {
+    /** Failure path: lets the interrupted workers finish before the caller removes the file. */
+    private static void joinQuietly(List<Thread> workers) {
+        for (Thread w : workers) {
+            try {
+                w.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static void put(BlockingQueue<Task> q, Task c) throws IOException {
         try {
             q.put(c);
         } catch (InterruptedException e) {

@@ -78,6 +78,47 @@ class SparseFileWriterTest {
                 .isEqualTo("rw-r--r--");
     }
 
+    /**
+     * The workers' zero test at 4 KiB granules on the absolute grid: a buffer at an unaligned offset with an all-zero
+     * granule, a granule zero except for its last byte and a zero tail. Only whole zero granules (and the zero
+     * remainder of the buffer's first partial granule) are skipped; a granule with one non-zero byte is written whole.
+     */
+    @Test
+    void writesNonZeroGranulesOnTheAbsoluteGrid(@TempDir Path dir) throws Exception {
+        long offset = 4096 - 100; // the first 100 bytes end granule 0
+        byte[] b = new byte[100 + 4 * 4096];
+        java.util.Arrays.fill(b, 0, 100, (byte) 7);                 // granule 0 (partial): data
+        // granule 1 [100, 4196): all zero -> hole
+        b[100 + 2 * 4096 - 1] = 1;                                  // granule 2: one byte at its end -> data
+        java.util.Arrays.fill(b, 100 + 2 * 4096, 100 + 3 * 4096, (byte) 9); // granule 3: data
+        // granule 4: zero -> hole
+        Path p = dir.resolve("g.bin");
+        long written;
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(b.length + 10);
+            buf.position(10); // a non-zero position: offsets count from it
+            buf.put(b).position(10);
+            written = SparseFileWriter.writeNonZero(buf, offset, ch);
+            assertThat(buf.position()).isEqualTo(10);
+        }
+        assertThat(written).isEqualTo(100 + 2 * 4096);
+        byte[] file = Files.readAllBytes(p);
+        assertThat(file).hasSize((int) offset + 100 + 3 * 4096); // the zero tail was not written
+        byte[] expected = java.util.Arrays.copyOf(new byte[(int) offset], file.length);
+        System.arraycopy(b, 0, expected, (int) offset, file.length - (int) offset);
+        assertThat(file).isEqualTo(expected);
+    }
+
+    @Test
+    void reportsProgressMonotonicallyUpToTheSize(@TempDir Path dir) throws Exception {
+        ByteSource src = source();
+        java.util.List<Long> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        SparseFileWriter.write(src, dir.resolve("out.vhd"), seen::add);
+        assertThat(seen).isSortedAccordingTo(Long::compare);
+        assertThat(seen.get(seen.size() - 1)).isEqualTo(src.size());
+    }
+
     @Test
     void defaultFlushIntervalLeavesSmallCopiesToTheFinalSync(@TempDir Path dir) throws Exception {
         int[] flushes = {-1};
