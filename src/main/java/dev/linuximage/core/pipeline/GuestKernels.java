@@ -42,6 +42,7 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
                 try {
                     image = guest.read(k.initramfs());
                 } catch (IOException | RuntimeException e) {
+                    dev.linuximage.core.fs.StorageDamage.rethrow(e); // a damaged file system, not a bad image
                     image = null; // unreadable: both the probe and the plan see it so
                 }
                 boot = image == null ? null : boot(k, image);
@@ -62,6 +63,7 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
                 Set<String> present = new HashSet<>(r.alreadyPresent());
                 out.add(new KernelFacts(k.name(), k.version(), k.initramfs(), builtin, present, true, boot));
             } catch (IOException | RuntimeException e) {
+                dev.linuximage.core.fs.StorageDamage.rethrow(e);
                 // unreadable or hostile initramfs (or module tree): this kernel alone is reported Unknown/Fail
                 // with its own path; the other kernels are still read
                 out.add(new KernelFacts(k.name(), k.version(), k.initramfs(), builtin, Set.of(), false, boot));
@@ -75,6 +77,7 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
         try {
             return InitramfsBootProbe.read(k.initramfs(), image, reader);
         } catch (IOException | RuntimeException e) {
+            dev.linuximage.core.fs.StorageDamage.rethrow(e);
             return null;
         }
     }
