@@ -88,6 +88,7 @@ public final class ComplianceRunner {
                 changes.addAll(f.diskPatch().apply(GuestInspector.inspect(guest), o));
                 fAfter = f.withDisk(f.diskPatch().facts());
             } catch (IOException | RuntimeException e) {
+                dev.linuximage.core.fs.StorageDamage.rethrow(e);
                 errors.add("SWAP-OS-DISK: disk-level repair failed: " + e.getMessage());
             }
         }
@@ -128,6 +129,7 @@ public final class ComplianceRunner {
         try {
             return f.kernels().read(guest);
         } catch (IOException | RuntimeException e) {
+            dev.linuximage.core.fs.StorageDamage.rethrow(e); // the file system, not the kernel facts, is bad
             if (errors != null) {
                 errors.add("KERNEL-HV-DRIVERS: kernel facts unreadable: " + e.getMessage());
             }

@@ -66,6 +66,7 @@ public final class GuestPatcher {
         try {
             s.run();
         } catch (IOException | RuntimeException e) {
+            dev.linuximage.core.fs.StorageDamage.rethrow(e); // a damaged file system is not one patch's error
             errors.add(new PatchError(req, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         }
     }

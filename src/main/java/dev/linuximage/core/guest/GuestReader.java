@@ -1,8 +1,12 @@
 package dev.linuximage.core.guest;
 
 import dev.linuximage.core.fs.GuestFiles;
+import dev.linuximage.core.fs.GuestPathException;
+import dev.linuximage.core.report.BadInputException;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +16,13 @@ import java.util.function.Predicate;
 /**
  * Convenience reads over {@link GuestFiles} for inspection and checks: absent files are empty results, text files
  * are capped (configuration files are small; a huge one is hostile or not what we look for).
+ *
+ * <p>"Absent" means what it means to the guest's own programs: no such file, or a path the guest's kernel would not
+ * resolve either (a symlink loop, a non-directory in the middle: ENOENT, ELOOP, ENOTDIR). A file system that cannot
+ * be read — a damaged directory block, inode or FAT chain, a feature we do not read, an I/O error — is not an absent
+ * file: it is thrown as an {@link UncheckedIOException} around the typed error (issue 13), so a check never passes or
+ * fails a requirement on a file nobody could read; {@code ExitCodes.of} finds the bad-input error in the cause chain
+ * (exit 3 for corruption).
  */
 public final class GuestReader {
     /** Configuration texts larger than this are not read (bytes). */
@@ -31,7 +42,7 @@ public final class GuestReader {
         try {
             return files.stat(path);
         } catch (IOException e) {
-            return Optional.empty();
+            return absent(e, Optional.empty());
         }
     }
 
@@ -39,7 +50,7 @@ public final class GuestReader {
         try {
             return files.lstat(path);
         } catch (IOException e) {
-            return Optional.empty();
+            return absent(e, Optional.empty());
         }
     }
 
@@ -68,7 +79,7 @@ public final class GuestReader {
         try {
             return Optional.of(new String(files.read(path), StandardCharsets.UTF_8));
         } catch (IOException e) {
-            return Optional.empty();
+            return absent(e, Optional.empty());
         }
     }
 
@@ -76,7 +87,7 @@ public final class GuestReader {
         try {
             return isSymlink(path) ? Optional.of(files.readLink(path)) : Optional.empty();
         } catch (IOException e) {
-            return Optional.empty();
+            return absent(e, Optional.empty());
         }
     }
 
@@ -88,8 +99,20 @@ public final class GuestReader {
         try {
             return files.list(dir);
         } catch (IOException e) {
-            return List.of();
+            return absent(e, List.of());
         }
+    }
+
+    /**
+     * {@code empty} when {@code e} says the path does not resolve for the guest either; otherwise the file system
+     * could not be read and the error is thrown (see the class comment).
+     */
+    private static <T> T absent(IOException e, T empty) {
+        if (e instanceof NoSuchFileException
+                || (e instanceof GuestPathException p && p.reason() == BadInputException.Reason.UNSUPPORTED_IMAGE)) {
+            return empty;
+        }
+        throw new UncheckedIOException(e.getMessage(), e);
     }
 
     /** Full paths of the entries of {@code dir} whose names match, in name order. */

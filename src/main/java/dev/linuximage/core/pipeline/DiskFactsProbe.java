@@ -106,6 +106,8 @@ public final class DiskFactsProbe {
             }
             return n.get().size() > 0;
         } catch (IOException | RuntimeException e) {
+            // a damaged FAT is the disk's corruption (exit 3), not "no loader"
+            dev.linuximage.core.fs.StorageDamage.rethrow(e);
             return false; // not a readable FAT file system: no loader Azure's firmware could start
         }
     }

@@ -44,6 +44,7 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
                 try {
                     image = guest.read(k.initramfs());
                 } catch (IOException | RuntimeException e) {
+                    dev.linuximage.core.fs.StorageDamage.rethrow(e); // a damaged file system, not a bad image
                     image = null; // unreadable: both the probe and the plan see it so
                 }
                 boot = image == null ? null : boot(k, image);
@@ -73,6 +74,7 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
                 }
                 out.add(new KernelFacts(k.name(), k.version(), k.initramfs(), builtin, present, true, boot));
             } catch (IOException | RuntimeException e) {
+                dev.linuximage.core.fs.StorageDamage.rethrow(e);
                 // unreadable or hostile initramfs (or module tree): this kernel alone is reported Unknown/Fail
                 // with its own path; the other kernels are still read
                 out.add(new KernelFacts(k.name(), k.version(), k.initramfs(), builtin, Set.of(), false, boot));
@@ -86,6 +88,7 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
         try {
             return InitramfsBootProbe.read(k.initramfs(), image, reader);
         } catch (IOException | RuntimeException e) {
+            dev.linuximage.core.fs.StorageDamage.rethrow(e);
             return null;
         }
     }

@@ -91,17 +91,34 @@ public final class FatFileSystem implements FileSystem {
         readVolumeLabel();
     }
 
-    /** True when {@code dev} starts with a FAT boot sector whose BPB passes the checks of {@link Bpb#parse}. */
+    /**
+     * True when {@code dev} starts with a FAT boot sector: its BPB passes the checks of {@link Bpb#parse}, or it
+     * fails them but the sector still carries every FAT signature (jump EB/E9, 0x55AA, and {@code BS_FilSysType}
+     * "FAT..." at byte 54 or, FAT32, byte 82, as mkfs.fat and every formatter write it). The latter is a damaged FAT
+     * volume: it is recognised so that opening it names the bad BPB field (exit 3), instead of the volume vanishing
+     * and the guest's /boot/efi reading as empty (issue 13).
+     */
     public static boolean probe(ByteSource dev) throws IOException {
         if (dev.size() < 512) {
             return false;
         }
+        byte[] s = dev.readBytes(0, 512);
         try {
-            Bpb.parse(dev.readBytes(0, 512), dev.size());
+            Bpb.parse(s, dev.size());
             return true;
         } catch (IOException e) {
-            return false;
+            return damagedFatSignature(s);
         }
+    }
+
+    private static boolean damagedFatSignature(byte[] s) {
+        int jump = s[0] & 0xff;
+        boolean signed = (s[510] & 0xff) == 0x55 && (s[511] & 0xff) == 0xaa;
+        return signed && (jump == 0xeb || jump == 0xe9) && (fatType(s, 54) || fatType(s, 82));
+    }
+
+    private static boolean fatType(byte[] s, int at) {
+        return s[at] == 'F' && s[at + 1] == 'A' && s[at + 2] == 'T';
     }
 
     /** Opens the FAT volume; {@code writable} requires a {@link WritableByteSource}. */
