@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -45,7 +46,8 @@ import java.util.stream.Stream;
  * with a {@link Reason} and a Warning event, without an exception (so without JOSDK's retries); API errors are
  * thrown and retried with back-off.
  */
-@ControllerConfiguration(name = "linuximage")
+@ControllerConfiguration(name = "linuximage", generationAwareEventProcessing = false,
+        informer = @Informer(onUpdateFilter = SpecOrRerunFilter.class))
 public class LinuxImageReconciler implements Reconciler<LinuxImage> {
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LinuxImageReconciler.class);
