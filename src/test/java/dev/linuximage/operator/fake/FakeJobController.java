@@ -321,6 +321,13 @@ public final class FakeJobController implements AutoCloseable {
     }
 
     private final Map<String, String> containerStarted = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> runsByNamespace = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Pod runs in one namespace (other tests' LinuxImages stay on the shared server and may run meanwhile). */
+    public int runs(String namespace) {
+        AtomicInteger n = runsByNamespace.get(namespace);
+        return n == null ? 0 : n.get();
+    }
 
     private void runPod(Job job, Pod pod, int attempt) {
         String ns = pod.getMetadata().getNamespace();
@@ -337,6 +344,7 @@ public final class FakeJobController implements AutoCloseable {
                 mounts.put(m.getMountPath(), materialise(ns, v, podDir, claimDirs));
             }
             runs.incrementAndGet();
+            runsByNamespace.computeIfAbsent(ns, k -> new AtomicInteger()).incrementAndGet();
             containerStarted.put(ns + "/" + pod.getMetadata().getName(), now()); // the kubelet's state.*.startedAt
             outcome = executor.run(new PodRun(job, pod, List.copyOf(container.getArgs()), mounts, claimDirs,
                     line -> {

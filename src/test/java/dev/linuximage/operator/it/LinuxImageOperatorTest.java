@@ -681,7 +681,7 @@ class LinuxImageOperatorTest {
     void rerunAnnotationRunsTheGenerationAgainOncePerValue() throws Exception {
         create("web", spec(false));
         k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
-        int before = fake.runs();
+        int before = fake.runs(ns);
 
         annotate(Map.of(LinuxImageReconciler.RERUN_ANNOTATION, "build-42"));
         String rerunJob = dev.linuximage.operator.job.JobNames.forRun("web", 1, "build-42");
@@ -689,7 +689,7 @@ class LinuxImageOperatorTest {
         LinuxImageStatus s = k8s.awaitStatus("web", st -> "build-42".equals(st.getObservedRerun())
                 && st.getPhase() == Phase.Succeeded && rerunJob.equals(st.getJobName()));
         assertThat(s.getObservedGeneration()).as("same generation, no spec change").isEqualTo(1L);
-        assertThat(fake.runs()).isEqualTo(before + 1);
+        assertThat(fake.runs(ns)).isEqualTo(before + 1);
         // the old Job is retired (background deletion; the fake garbage-collects its pod)
         k8s.await(() -> k8s.jobs().size() == 1);
         assertThat(k8s.jobs()).extracting(j -> j.getMetadata().getName()).containsExactly(rerunJob);
@@ -702,7 +702,7 @@ class LinuxImageOperatorTest {
         client.resources(LinuxImage.class).inNamespace(ns).resource(li).update();
         annotate(Map.of());
         Thread.sleep(3000);
-        assertThat(fake.runs()).isEqualTo(before + 1);
+        assertThat(fake.runs(ns)).isEqualTo(before + 1);
         assertThat(k8s.status("web").getJobName()).isEqualTo(rerunJob);
         assertThat(k8s.jobs()).extracting(j -> j.getMetadata().getName()).containsExactly(rerunJob);
 
@@ -710,7 +710,7 @@ class LinuxImageOperatorTest {
         annotate(Map.of(LinuxImageReconciler.RERUN_ANNOTATION, "build-43"));
         k8s.awaitStatus("web", st -> "build-43".equals(st.getObservedRerun()) && st.getPhase() == Phase.Succeeded);
         Thread.sleep(1500);
-        assertThat(fake.runs()).isEqualTo(before + 2);
+        assertThat(fake.runs(ns)).isEqualTo(before + 2);
     }
 
     @Test
