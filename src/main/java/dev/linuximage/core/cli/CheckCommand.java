@@ -68,7 +68,7 @@ public class CheckCommand implements Callable<Integer> {
                         : JobResult.failed(dev.linuximage.core.report.ResultReasons.NOT_COMPLIANT,
                         "at least one requirement is not met"))
                         .withCompliance(GuestAnalysis.compliance(report))
-                        .withGenerations(GuestAnalysis.generations(report))
+                        .withGenerations(GuestAnalysis.generations(report)).withOs(GuestAnalysis.os(report))
                         .withStages(new JobResult.Stages(null, null, report.compliant(), null));
                 return new ResultOutputMixin.Done(r, report.compliant() ? ExitCodes.OK : ExitCodes.NOT_COMPLIANT);
             }

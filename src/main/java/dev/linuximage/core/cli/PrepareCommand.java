@@ -181,7 +181,8 @@ public class PrepareCommand implements Callable<Integer> {
                 e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         JobResult r = JobResult.failed(ResultOutputMixin.reason(e, ExitCodes.ERROR), message)
                 .withStages(new JobResult.Stages(true, true, true, false))
-                .withCompliance(done.compliance()).withGenerations(done.generations()).withOutput(done.output());
+                .withCompliance(done.compliance()).withGenerations(done.generations()).withOutput(done.output())
+                .withOs(done.os());
         results.report(outcome.reportJson(), outcome.reportTable());
         System.err.println("linuximage prepare: " + message);
         return new ResultOutputMixin.Done(r, ResultOutputMixin.exitCode(e));
@@ -309,7 +310,7 @@ public class PrepareCommand implements Callable<Integer> {
                 ? JobResult.succeeded(target.requested() ? "prepared and uploaded" : "prepared")
                 : JobResult.failed(ResultReasons.NOT_COMPLIANT, "requirements not met after repair; not uploaded");
         JobResult r = base.withCompliance(GuestAnalysis.compliance(report))
-                .withGenerations(GuestAnalysis.generations(report))
+                .withGenerations(GuestAnalysis.generations(report)).withOs(GuestAnalysis.os(report))
                 .withStages(new JobResult.Stages(true, true, report.compliant(), null));
         return new PrepareState.Outcome(r, report.compliant(), ReportJson.toJson(report),
                 ReportTable.render(report, 120));

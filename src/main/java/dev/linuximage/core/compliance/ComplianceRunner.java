@@ -149,7 +149,8 @@ public final class ComplianceRunner {
                                            PatchOptions o, Facts f, List<Finding> findings,
                                            List<ReportChange> changes, List<String> errors) {
         ComplianceReport.GuestIdentity id = new ComplianceReport.GuestIdentity(g.os().id(), g.os().versionId(),
-                g.os().prettyName(), g.kernels().stream().map(GuestInspection.KernelInfo::version).toList());
+                g.os().prettyName(), g.kernels().stream().map(GuestInspection.KernelInfo::version).toList(),
+                g.os().family().name().toLowerCase(java.util.Locale.ROOT));
         Boolean gen1 = f.disk() == null ? null : f.disk().bootsGen1();
         Boolean gen2 = f.disk() == null ? null : f.disk().bootsGen2();
         List<String> tolerated = new ArrayList<>(Requirements.advisory());

@@ -47,6 +47,12 @@ public final class GuestAnalysis {
         return g;
     }
 
+    /** The guest's OS for the compact result. */
+    public static JobResult.Os os(ComplianceReport report) {
+        ComplianceReport.GuestIdentity g = report.guest();
+        return g == null ? null : new JobResult.Os(g.osId(), g.versionId(), g.family());
+    }
+
     /** The compliance part of the compact result. */
     public static JobResult.Compliance compliance(ComplianceReport report) {
         return JobResult.Compliance.of(report.findings());

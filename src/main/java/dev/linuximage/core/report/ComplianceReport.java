@@ -40,10 +40,21 @@ public record ComplianceReport(String schema, String mode, String subject, Insta
                 List.of());
     }
 
-    /** The guest's identity as reported. */
-    public record GuestIdentity(String osId, String versionId, String prettyName, List<String> kernels) {
+    /**
+     * The guest's identity as reported.
+     *
+     * @param family the distribution family from {@code ID}, else {@code ID_LIKE} (os-release(5)): {@code debian},
+     *               {@code redhat}, {@code suse}, {@code alpine}, {@code arch} or {@code unknown}
+     */
+    public record GuestIdentity(String osId, String versionId, String prettyName, List<String> kernels,
+                                String family) {
         public GuestIdentity {
             kernels = List.copyOf(kernels);
+            family = family == null ? "unknown" : family;
+        }
+
+        public GuestIdentity(String osId, String versionId, String prettyName, List<String> kernels) {
+            this(osId, versionId, prettyName, kernels, null);
         }
     }
 

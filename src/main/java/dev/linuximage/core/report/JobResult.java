@@ -22,10 +22,32 @@ import java.util.Map;
  * @param output      the written VHD; null when none was written
  * @param upload      the uploaded blob; null when nothing was uploaded
  * @param truncated   true when findings or texts were cut to fit the size limit
+ * @param os          the guest's identity from os-release; null when the guest was not inspected
  */
 public record JobResult(String schema, Outcome outcome, String reason, String message, Stages stages,
                         Compliance compliance, List<String> generations, Output output, Upload upload,
-                        boolean truncated) {
+                        boolean truncated, Os os) {
+
+    public JobResult(String schema, Outcome outcome, String reason, String message, Stages stages,
+                     Compliance compliance, List<String> generations, Output output, Upload upload,
+                     boolean truncated) {
+        this(schema, outcome, reason, message, stages, compliance, generations, output, upload, truncated, null);
+    }
+
+    /**
+     * The guest operating system.
+     *
+     * @param id        os-release {@code ID} (e.g. {@code debian})
+     * @param versionId os-release {@code VERSION_ID} (e.g. {@code 12}); may be empty
+     * @param family    {@code debian}, {@code redhat}, {@code suse}, {@code alpine}, {@code arch} or {@code unknown}
+     */
+    public record Os(String id, String versionId, String family) {
+    }
+
+    public JobResult withOs(Os o) {
+        return new JobResult(schema, outcome, reason, message, stages, compliance, generations, output, upload,
+                truncated, o);
+    }
 
     /** The schema (and version) of this DTO. */
     public static final String SCHEMA = "linuximage.dev/result/v1";
@@ -154,24 +176,24 @@ public record JobResult(String schema, Outcome outcome, String reason, String me
 
     public JobResult withStages(Stages s) {
         return new JobResult(schema, outcome, reason, message, s, compliance, generations, output, upload,
-                truncated);
+                truncated, os);
     }
 
     public JobResult withCompliance(Compliance c) {
-        return new JobResult(schema, outcome, reason, message, stages, c, generations, output, upload, truncated);
+        return new JobResult(schema, outcome, reason, message, stages, c, generations, output, upload, truncated, os);
     }
 
     public JobResult withGenerations(List<String> g) {
-        return new JobResult(schema, outcome, reason, message, stages, compliance, g, output, upload, truncated);
+        return new JobResult(schema, outcome, reason, message, stages, compliance, g, output, upload, truncated, os);
     }
 
     public JobResult withOutput(Output o) {
         return new JobResult(schema, outcome, reason, message, stages, compliance, generations, o, upload,
-                truncated);
+                truncated, os);
     }
 
     public JobResult withUpload(Upload u) {
         return new JobResult(schema, outcome, reason, message, stages, compliance, generations, output, u,
-                truncated);
+                truncated, os);
     }
 }

@@ -156,8 +156,14 @@ public final class JobResultCodec {
             upload = new JobResult.Upload(stripQuery(u.path("blobUrl").asText(null)), longOrNull(u, "bytesSent"),
                     u.path("digest").asText(null));
         }
+        JobResult.Os os = null;
+        JsonNode g = root.get("os");
+        if (g != null && g.isObject()) {
+            os = new JobResult.Os(g.path("id").asText(null), g.path("versionId").asText(null),
+                    g.path("family").asText(null));
+        }
         return new JobResult(schema, outcome, reason, root.path("message").asText(null), stages, compliance,
-                generations, output, upload, root.path("truncated").asBoolean(false));
+                generations, output, upload, root.path("truncated").asBoolean(false), os);
     }
 
     private static String render(JobResult r, String message, List<JobResult.CompactFinding> findings, int omitted,
@@ -199,6 +205,13 @@ public final class JobResultCodec {
         if (r.generations() != null) {
             ArrayNode g = root.putArray("generations");
             r.generations().stream().limit(4).forEach(x -> g.add(capQuiet(x, 16)));
+        }
+        if (r.os() != null) {
+            // os-release values are guest-written: bounded like every other text of the message
+            ObjectNode os = root.putObject("os");
+            putIf(os, "id", capQuiet(r.os().id(), 64));
+            putIf(os, "versionId", capQuiet(r.os().versionId(), 64));
+            putIf(os, "family", capQuiet(r.os().family(), 16));
         }
         if (r.output() != null) {
             ObjectNode o = root.putObject("output");

@@ -31,6 +31,7 @@ public final class ReportJson {
         g.put("osId", r.guest().osId());
         g.put("versionId", r.guest().versionId());
         g.put("prettyName", r.guest().prettyName());
+        g.put("family", r.guest().family());
         ArrayNode k = g.putArray("kernels");
         r.guest().kernels().forEach(k::add);
         o.put("imageKind", r.imageKind());

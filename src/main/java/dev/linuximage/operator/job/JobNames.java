@@ -23,6 +23,23 @@ public final class JobNames {
         return fit(name, "-g" + generation, MAX_JOB_NAME);
     }
 
+    /**
+     * The Job of a generation run again for a {@code linuximage.dev/rerun} value: {@code <name>-g<generation>-r<hash>}
+     * (8 hex digits of the value's SHA-256: any annotation value gives a valid, fixed-length name); null or empty
+     * value: {@link #forGeneration}.
+     */
+    public static String forRun(String name, long generation, String rerun) {
+        if (rerun == null || rerun.isEmpty()) {
+            return forGeneration(name, generation);
+        }
+        return fit(name, "-g" + generation + "-r" + sha256Hex(rerun).substring(0, 8), MAX_JOB_NAME);
+    }
+
+    /** The result ConfigMap of a run: {@code <job name>-result} (at most 59 characters). */
+    public static String resultConfigMap(String jobName) {
+        return jobName + "-result";
+    }
+
     /** A label value for a resource name (names may be up to 253 characters, label values 63). */
     public static String labelValue(String name) {
         return fit(name, "", MAX_LABEL_VALUE);

@@ -74,6 +74,11 @@ public record Locations(String sourceClaim, String sourcePath, String outputClai
         return out == null ? null : stripExtension(out) + ".report.json";
     }
 
+    /** The full report as {@code claim:path}, for the status; null when none is written to a claim. */
+    public String reportForStatus() {
+        return outputPath == null ? null : outputClaim + ":" + stripExtension(outputPath) + ".report.json";
+    }
+
     /** The VHD as {@code claim:path}, for the status. */
     public String outputForStatus() {
         return outputPath == null ? null : outputClaim + ":" + outputPath;

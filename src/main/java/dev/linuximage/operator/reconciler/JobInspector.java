@@ -90,6 +90,24 @@ public class JobInspector {
         return new JobObservation(name, state, null, null, null, null, progress, podState);
     }
 
+    /** The pod that ran last and its main container's end, for the stage durations; null parts when unknown. */
+    public record LastRun(String podCreated, ContainerStateTerminated container) {
+    }
+
+    public LastRun lastRun(Job job) {
+        Pod last = null;
+        ContainerStateTerminated end = null;
+        for (Pod p : pods(job)) {
+            Optional<ContainerStateTerminated> t = terminated(p);
+            if (t.isPresent() && (end == null || String.valueOf(t.get().getFinishedAt())
+                    .compareTo(String.valueOf(end.getFinishedAt())) > 0)) {
+                last = p;
+                end = t.get();
+            }
+        }
+        return new LastRun(last == null ? null : last.getMetadata().getCreationTimestamp(), end);
+    }
+
     private List<Pod> pods(Job job) {
         return client.pods().inNamespace(job.getMetadata().getNamespace())
                 .withLabel(JOB_NAME_LABEL, job.getMetadata().getName()).list().getItems();

@@ -11,11 +11,17 @@ import dev.linuximage.operator.job.JobLabels;
 import dev.linuximage.operator.job.JobNames;
 import dev.linuximage.operator.job.Locations;
 import dev.linuximage.operator.job.OwnImage;
+import dev.linuximage.operator.api.v1alpha1.Phase;
+import dev.linuximage.operator.api.v1alpha1.ReportRef;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -30,6 +36,7 @@ import jakarta.inject.Inject;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -40,7 +47,8 @@ import java.util.stream.Stream;
  * with a {@link Reason} and a Warning event, without an exception (so without JOSDK's retries); API errors are
  * thrown and retried with back-off.
  */
-@ControllerConfiguration(name = "linuximage")
+@ControllerConfiguration(name = "linuximage", generationAwareEventProcessing = false,
+        informer = @Informer(onUpdateFilter = SpecOrRerunFilter.class))
 public class LinuxImageReconciler implements Reconciler<LinuxImage> {
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LinuxImageReconciler.class);
@@ -52,10 +60,18 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
     private final EventRecorder events;
     private final SecurityPolicy policy;
     private final Clock clock;
+    private final LinuxImageMetrics metrics;
+
+    /** The annotation whose every new value runs the current generation again (a rebuilt disk at the same path). */
+    public static final String RERUN_ANNOTATION = "linuximage.dev/rerun";
+
+    public LinuxImageReconciler(KubernetesClient client, OperatorConfig config) {
+        this(client, config, new SimpleMeterRegistry());
+    }
 
     @Inject
-    public LinuxImageReconciler(KubernetesClient client, OperatorConfig config) {
-        this(client, config, Clock.systemUTC());
+    public LinuxImageReconciler(KubernetesClient client, OperatorConfig config, MeterRegistry registry) {
+        this(client, config, Clock.systemUTC(), jobImage(config.job().image(), client, System.getenv()), registry);
     }
 
     LinuxImageReconciler(KubernetesClient client, OperatorConfig config, Clock clock) {
@@ -63,6 +79,12 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
     }
 
     LinuxImageReconciler(KubernetesClient client, OperatorConfig config, Clock clock, OwnImage jobImage) {
+        this(client, config, clock, jobImage, new SimpleMeterRegistry());
+    }
+
+    LinuxImageReconciler(KubernetesClient client, OperatorConfig config, Clock clock, OwnImage jobImage,
+                         MeterRegistry registry) {
+        this.metrics = new LinuxImageMetrics(registry, clock);
         this.client = client;
         this.config = config;
         this.defaults = OperatorSettings.jobDefaults(config, jobImage.reference());
@@ -85,21 +107,39 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
     @Override
     public List<EventSource<?, LinuxImage>> prepareEventSources(EventSourceContext<LinuxImage> context) {
         // Jobs map back to their LinuxImage through the controller owner reference.
-        return List.of(new InformerEventSource<>(InformerEventSourceConfiguration.from(Job.class, LinuxImage.class)
-                .withLabelSelector(JobLabels.MANAGED_SELECTOR).build(), context));
+        InformerEventSource<Job, LinuxImage> jobs = new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(Job.class, LinuxImage.class).withLabelSelector(JobLabels.MANAGED_SELECTOR).build(), context);
+        metrics.watchJobs(() -> jobs.list().toList());
+        return List.of(jobs);
+    }
+
+    /**
+     * The rerun value the current run belongs to: the annotation's, or — when it was removed — the one the status
+     * already observed for this generation (removing the annotation must not start yet another run).
+     */
+    static String rerunValue(LinuxImage image, LinuxImageStatus previous, long generation) {
+        Map<String, String> a = image.getMetadata().getAnnotations();
+        String v = a == null ? null : a.get(RERUN_ANNOTATION);
+        if (v != null && !v.isEmpty()) {
+            return v;
+        }
+        boolean same = previous != null && previous.getObservedGeneration() != null
+                && previous.getObservedGeneration() == generation;
+        return same ? previous.getObservedRerun() : null;
     }
 
     @Override
     public UpdateControl<LinuxImage> reconcile(LinuxImage image, Context<LinuxImage> context) {
         long generation = image.getMetadata().getGeneration();
         LinuxImageStatus previous = image.getStatus();
-        String jobName = JobNames.forGeneration(image.getMetadata().getName(), generation);
+        String rerun = rerunValue(image, previous, generation);
+        String jobName = JobNames.forRun(image.getMetadata().getName(), generation, rerun);
         List<Job> jobs = List.copyOf(context.getSecondaryResources(Job.class));
         jobs.stream().filter(j -> !j.getMetadata().getName().equals(jobName)).forEach(this::retire);
         Job job = jobs.stream().filter(j -> j.getMetadata().getName().equals(jobName)).findFirst().orElse(null);
 
         if (job == null) {
-            if (StatusAggregator.finished(previous, generation)) {
+            if (StatusAggregator.finished(previous, generation, jobName)) {
                 return UpdateControl.noUpdate(); // finished earlier, Job since TTL-deleted: never rerun
             }
             Optional<Refusal> refusal = refusal(image, context);
@@ -109,8 +149,10 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
                         previous, r.reason(), r.message(), clock.instant()));
                 return r.reason().isRechecked() ? u.rescheduleAfter(config.recheckInterval()) : u;
             }
-            Optional<Job> created = create(image, JobFactory.build(image, defaults,
-                    isBlock(claim(image, image.getSpec().getSource().getClaimName()))));
+            Job wanted = JobFactory.build(image, defaults,
+                    isBlock(claim(image, image.getSpec().getSource().getClaimName())));
+            wanted.getMetadata().setName(jobName); // a rerun's Job: same pod, its own name
+            Optional<Job> created = create(image, wanted);
             if (created.isEmpty()) {
                 return update(image, StatusAggregator.refused(image.getSpec(), generation, previous,
                         Reason.JobNameConflict, "Job " + jobName + " exists and is not owned by this LinuxImage",
@@ -120,9 +162,52 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         }
 
         JobObservation observed = inspector.observe(job);
-        UpdateControl<LinuxImage> u = update(image,
-                StatusAggregator.aggregate(image.getSpec(), generation, previous, observed, clock.instant()));
+        LinuxImageStatus next = StatusAggregator.aggregate(image.getSpec(), generation, previous, observed,
+                clock.instant());
+        next.setObservedRerun(rerun);
+        if (observed.result() != null) {
+            next.setReportRef(publish(image, jobName, observed));
+        }
+        boolean newlyFinished = observed.state().isTerminal() && next.getPhase() != null
+                && next.getPhase().isTerminal() && !StatusAggregator.finished(previous, generation, jobName);
+        UpdateControl<LinuxImage> u = update(image, next);
+        if (newlyFinished) {
+            // after the write: a conflict (thrown) is retried and counted then, once
+            JobInspector.LastRun last = inspector.lastRun(job);
+            Reason reason = Reason.valueOf(next.condition(ConditionType.Ready).orElseThrow().getReason());
+            metrics.finished(image.getMetadata().getNamespace(), next.getPhase() == Phase.Succeeded, reason,
+                    observed.result(), job, last.container(), last.podCreated());
+        }
         return observed.state().isTerminal() ? u : u.rescheduleAfter(config.progressInterval());
+    }
+
+    /**
+     * Creates the run's result ConfigMap ({@link ResultConfigMap}) once; null when a ConfigMap of that name belongs to
+     * someone else (never touched; logged, and the status then has no reportRef).
+     */
+    private ReportRef publish(LinuxImage image, String jobName, JobObservation observed) {
+        ReportRef ref = ResultConfigMap.ref(image, jobName);
+        LinuxImageStatus previous = image.getStatus();
+        if (previous != null && ref.equals(previous.getReportRef())) {
+            return ref; // published by an earlier reconcile of this run
+        }
+        ConfigMap wanted = ResultConfigMap.build(image, jobName, observed.result());
+        String ns = image.getMetadata().getNamespace();
+        try {
+            client.configMaps().resource(wanted).create();
+            return ref;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e; // transient: JOSDK retries
+            }
+        }
+        ConfigMap existing = client.configMaps().inNamespace(ns).withName(wanted.getMetadata().getName()).get();
+        if (existing != null && ResultConfigMap.ownedBy(existing, image)) {
+            return ref; // created by an attempt whose status write failed
+        }
+        LOG.warnf("ConfigMap %s/%s exists and is not owned by LinuxImage %s: the result is not published there",
+                ns, wanted.getMetadata().getName(), image.getMetadata().getName());
+        return null;
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.linuximage.operator.api.v1alpha1.FindingEntry;
 import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
 import dev.linuximage.operator.api.v1alpha1.LinuxImageStatus;
 import dev.linuximage.operator.api.v1alpha1.Mode;
+import dev.linuximage.operator.api.v1alpha1.OsStatus;
 import dev.linuximage.operator.api.v1alpha1.OutputSpec;
 import dev.linuximage.operator.api.v1alpha1.OutputStatus;
 import dev.linuximage.operator.api.v1alpha1.Phase;
@@ -73,6 +74,9 @@ public final class StatusAggregator {
             s.setOutput(previous.getOutput());
             s.setUpload(previous.getUpload());
             s.setJobName(previous.getJobName());
+            s.setOs(previous.getOs());
+            s.setReportRef(previous.getReportRef());
+            s.setObservedRerun(previous.getObservedRerun());
             for (Condition old : previous.getConditions()) {
                 c.keep(old);
             }
@@ -170,6 +174,9 @@ public final class StatusAggregator {
         }
         s.setCompliance(compliance(r.compliance(), r.truncated()));
         s.setGenerations(r.generations());
+        if (r.os() != null) {
+            s.setOs(new OsStatus(r.os().id(), r.os().versionId(), r.os().family()));
+        }
         if (r.output() != null) {
             String path = audit || streams(spec) ? null : Locations.of(spec).outputForStatus();
             s.setOutput(new OutputStatus(path, r.output().virtualSize(), r.output().sha256()));
@@ -252,6 +259,11 @@ public final class StatusAggregator {
         return status != null && status.getObservedGeneration() != null
                 && status.getObservedGeneration() == generation && status.getPhase() != null
                 && status.getPhase().isTerminal() && status.getJobName() != null;
+    }
+
+    /** Whether the previous status already holds the finished result of Job {@code jobName} of {@code generation}. */
+    public static boolean finished(LinuxImageStatus status, long generation, String jobName) {
+        return finished(status, generation) && jobName.equals(status.getJobName());
     }
 
     static boolean streams(LinuxImageSpec spec) {

@@ -220,6 +220,8 @@ class ComplianceRunnerTest {
         Path json = dir.resolve("report.json");
         int code = ComplianceOutput.emit(r, json, new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8));
         assertThat(code).isEqualTo(dev.linuximage.core.report.ExitCodes.NOT_COMPLIANT);
+        // RHEL's os-release says ID=rhel (os-release(5)); the family is what the status' OS column shows
+        assertThat(r.guest().family()).isEqualTo("redhat");
         assertThat(Files.readString(json)).isEqualTo(ReportJson.toJson(r));
         assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("NOT COMPLIANT");
         assertThat(dir.resolve("report.json.tmp")).doesNotExist();

@@ -108,6 +108,20 @@ class JobResultCodecTest {
     }
 
     @Test
+    void osRoundTripsAndGuestTextIsBounded() {
+        JobResult r = JobResult.succeeded("prepared").withOs(new JobResult.Os("debian", "12", "debian"));
+        assertThat(JobResultCodec.parse(JobResultCodec.write(r)).os())
+                .isEqualTo(new JobResult.Os("debian", "12", "debian"));
+        // os-release is written by the guest: a hostile VERSION_ID must not push the message past its bound
+        JobResult hostile = r.withOs(new JobResult.Os("x".repeat(10_000), "9".repeat(10_000), "unknown"));
+        String json = JobResultCodec.write(hostile);
+        assertThat(json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                .isLessThanOrEqualTo(JobResultCodec.MAX_BYTES);
+        assertThat(JobResultCodec.parse(json).os().versionId().length()).isLessThan(100);
+        assertThat(JobResultCodec.parse(JobResultCodec.write(JobResult.succeeded("x"))).os()).isNull();
+    }
+
+    @Test
     void findingsAreOrderedMostSevereFirst() {
         JobResult back = JobResultCodec.parse(JobResultCodec.write(notCompliant()));
         assertThat(back.compliance().findings()).extracting(JobResult.CompactFinding::status)

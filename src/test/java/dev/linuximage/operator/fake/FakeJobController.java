@@ -51,7 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code Ignore} creates a replacement pod without counting the failure, {@code Count} (or no matching rule) counts it
  * and creates another pod — a new run of the executor — until more pods failed than {@code backoffLimit}, then fails
  * the Job with reason {@code BackoffLimitExceeded}. As garbage collector it deletes Jobs whose controller owner is
- * gone and pods whose Job is gone. Simplifications: the retry backoff is {@link #RETRY_DELAY_MILLIS} instead of the
+ * gone (and the operator's result ConfigMaps whose LinuxImage is gone) and pods whose Job is gone. Simplifications:
+ * the retry backoff is {@link #RETRY_DELAY_MILLIS} instead of the
  * controller's 10 s doubling, no scheduling (a pod can be held in a given waiting status: {@link #holdPods}), no TTL
  * controller, non-indexed Jobs with one completion only.
  */
@@ -202,6 +203,12 @@ public final class FakeJobController implements AutoCloseable {
                 startPod(job, 0);
             }
         }
+        for (io.fabric8.kubernetes.api.model.ConfigMap cm : client.configMaps().inAnyNamespace()
+                .withLabel("app.kubernetes.io/managed-by", "linuximage-operator").list().getItems()) {
+            if (ownerGone(cm)) {
+                client.configMaps().resource(cm).delete(); // garbage collector: the result ConfigMaps too
+            }
+        }
         for (Pod pod : client.pods().inAnyNamespace().withLabel("job-name").list().getItems()) {
             String jobName = pod.getMetadata().getLabels().get("job-name");
             if (client.batch().v1().jobs().inNamespace(pod.getMetadata().getNamespace()).withName(jobName)
@@ -235,7 +242,7 @@ public final class FakeJobController implements AutoCloseable {
                 .map(p -> p.getMetadata().getName()).sorted().toList();
     }
 
-    private boolean ownerGone(Job job) {
+    private boolean ownerGone(io.fabric8.kubernetes.api.model.HasMetadata job) {
         for (OwnerReference ref : job.getMetadata().getOwnerReferences()) {
             if (Boolean.TRUE.equals(ref.getController()) && "LinuxImage".equals(ref.getKind())) {
                 GenericKubernetesResource owner = client.genericKubernetesResources(LINUXIMAGES)
@@ -313,6 +320,15 @@ public final class FakeJobController implements AutoCloseable {
         return client.pods().resource(created).updateStatus();
     }
 
+    private final Map<String, String> containerStarted = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> runsByNamespace = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Pod runs in one namespace (other tests' LinuxImages stay on the shared server and may run meanwhile). */
+    public int runs(String namespace) {
+        AtomicInteger n = runsByNamespace.get(namespace);
+        return n == null ? 0 : n.get();
+    }
+
     private void runPod(Job job, Pod pod, int attempt) {
         String ns = pod.getMetadata().getNamespace();
         StringBuilder log = logs.computeIfAbsent(ns + "/" + pod.getMetadata().getName(), k -> new StringBuilder());
@@ -328,6 +344,8 @@ public final class FakeJobController implements AutoCloseable {
                 mounts.put(m.getMountPath(), materialise(ns, v, podDir, claimDirs));
             }
             runs.incrementAndGet();
+            runsByNamespace.computeIfAbsent(ns, k -> new AtomicInteger()).incrementAndGet();
+            containerStarted.put(ns + "/" + pod.getMetadata().getName(), now()); // the kubelet's state.*.startedAt
             outcome = executor.run(new PodRun(job, pod, List.copyOf(container.getArgs()), mounts, claimDirs,
                     line -> {
                         synchronized (log) {
@@ -395,6 +413,8 @@ public final class FakeJobController implements AutoCloseable {
                 .withName(pod.getSpec().getContainers().get(0).getName())
                 .withState(new ContainerStateBuilder().withNewTerminated()
                         .withExitCode(outcome.exitCode()).withMessage(message).withFinishedAt(finishedAt)
+                        .withStartedAt(containerStarted.get(pod.getMetadata().getNamespace() + "/"
+                                + pod.getMetadata().getName()))
                         .withReason(outcome.exitCode() == 0 ? "Completed" : "Error").endTerminated().build())
                 .build()));
         if (!outcome.conditions().isEmpty()) {

@@ -31,8 +31,8 @@ class PrinterColumnsTest {
         Map<String, JsonNode> columns = new LinkedHashMap<>();
         crd.at("/spec/versions/0/additionalPrinterColumns").forEach(c -> columns.put(c.get("name").asText(), c));
         assertThat(columns.keySet()).contains("Ready", "Reason", "Phase", "Progress", "Compliant", "Age", "Message",
-                "Generations", "Blob");
-        for (String wide : List.of("Message", "Generations", "Blob")) {
+                "OS", "Version", "Generations", "Blob");
+        for (String wide : List.of("Message", "OS", "Version", "Generations", "Blob")) {
             assertThat(columns.get(wide).get("priority").asInt()).as(wide + " only with -o wide").isEqualTo(1);
         }
         assertThat(columns.get("Reason").get("priority").asInt()).isZero();
@@ -43,6 +43,10 @@ class PrinterColumnsTest {
         assertThat(value(columns, "Message", succeeded)).isNotBlank();
         assertThat(value(columns, "Blob", succeeded)).startsWith("https://").doesNotContain("?");
         assertThat(value(columns, "Generations", succeeded)).contains("Gen");
+        assertThat(value(columns, "OS", succeeded)).isEqualTo("debian");
+        assertThat(value(columns, "Version", succeeded)).isEqualTo("12");
+        String running = Files.readString(Path.of("src/test/resources/status-fixtures/running.json"));
+        assertThat(value(columns, "OS", running)).as("no OS before the result").isNull();
 
         String pull = Files.readString(Path.of("src/test/resources/status-fixtures/pending-image-pull.json"));
         assertThat(value(columns, "Ready", pull)).isEqualTo("False");

@@ -88,6 +88,7 @@ final class StatusFixtures {
                 .withCompliance(JobResult.Compliance.of(List.of(
                         new Finding("CMDLINE-CONSOLE", FindingStatus.Pass, "console=ttyS0", List.of(), null))))
                 .withGenerations(List.of("Gen1", "Gen2"))
+                .withOs(new JobResult.Os("debian", "12", "debian"))
                 .withUpload(new JobResult.Upload("https://account.blob.core.windows.net/vhds/web.vhd", 1L << 30,
                         "sha256:00"));
         LinuxImageStatus succeeded = StatusAggregator.aggregate(spec, 1, running, new JobObservation("web-g1",

@@ -659,6 +659,124 @@ class LinuxImageOperatorTest {
                 });
     }
 
+    // --- issue 16 items 5 and 6: the result as an API object, re-runs, domain metrics --------------------------
+
+    @Test
+    @Order(13)
+    void resultIsPublishedInAConfigMapOwnedByTheLinuxImage() {
+        LinuxImage li = create("web", spec(false));
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded
+                && st.getReportRef() != null);
+        assertThat(s.getOs().getId()).isEqualTo("debian");
+        assertThat(s.getOs().getVersionId()).isEqualTo("12");
+        assertThat(s.getOs().getFamily()).isEqualTo("debian");
+        assertThat(s.getReportRef().getName()).isEqualTo("web-g1-result");
+        assertThat(s.getReportRef().getKey()).isEqualTo("result.json");
+        // the core writes the full report next to the VHD (Locations.reportInPod): builds/web.report.json
+        assertThat(s.getReportRef().getFullReport()).isEqualTo("disks:builds/web.report.json");
+
+        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps().inNamespace(ns)
+                .withName("web-g1-result").get();
+        assertThat(cm).isNotNull();
+        assertThat(cm.getImmutable()).isTrue();
+        assertThat(cm.getMetadata().getOwnerReferences()).singleElement().satisfies(r -> {
+            assertThat(r.getUid()).isEqualTo(li.getMetadata().getUid());
+            assertThat(r.getKind()).isEqualTo("LinuxImage");
+            assertThat(r.getController()).isTrue();
+        });
+        assertThat(cm.getData()).containsEntry("fullReport", "disks:builds/web.report.json");
+        // another tool reads it with the core's own parser: what the pod reported, nothing lost
+        JobResult r = JobResultCodec.parse(cm.getData().get("result.json"));
+        assertThat(r.outcome()).isEqualTo(JobResult.Outcome.Succeeded);
+        assertThat(r.compliance().summary()).containsEntry(FindingStatus.Pass, 1).containsEntry(FindingStatus.Fixed, 1);
+        assertThat(r.compliance().findings()).extracting(JobResult.CompactFinding::id)
+                .containsExactly("CMDLINE-CONSOLE");
+        assertThat(r.os()).isEqualTo(new JobResult.Os("debian", "12", "debian"));
+        assertThat(r.upload().blobUrl()).isEqualTo(BLOB); // what the scripted core reported
+    }
+
+    @Test
+    @Order(13)
+    void aForeignConfigMapHoldingTheNameIsNeverTouched() throws Exception {
+        client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withNewMetadata().withName("web-g1-result").endMetadata()
+                .addToData("mine", "yes").build()).create();
+        create("web", spec(false));
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        Thread.sleep(1500);
+        assertThat(k8s.status("web").getReportRef()).isNull();
+        assertThat(s.getOs()).isNotNull();
+        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps().inNamespace(ns)
+                .withName("web-g1-result").get();
+        assertThat(cm.getData()).isEqualTo(Map.of("mine", "yes"));
+        assertThat(cm.getMetadata().getOwnerReferences()).isEmpty();
+    }
+
+    @Test
+    @Order(14)
+    void rerunAnnotationRunsTheGenerationAgainOncePerValue() throws Exception {
+        create("web", spec(false));
+        k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        int before = fake.runs(ns);
+
+        annotate(Map.of(LinuxImageReconciler.RERUN_ANNOTATION, "build-42"));
+        String rerunJob = dev.linuximage.operator.job.JobNames.forRun("web", 1, "build-42");
+        assertThat(rerunJob).startsWith("web-g1-r").hasSize("web-g1-r".length() + 8);
+        LinuxImageStatus s = k8s.awaitStatus("web", st -> "build-42".equals(st.getObservedRerun())
+                && st.getPhase() == Phase.Succeeded && rerunJob.equals(st.getJobName()));
+        assertThat(s.getObservedGeneration()).as("same generation, no spec change").isEqualTo(1L);
+        assertThat(fake.runs(ns)).isEqualTo(before + 1);
+        // the old Job is retired (background deletion; the fake garbage-collects its pod)
+        k8s.await(() -> k8s.jobs().size() == 1);
+        assertThat(k8s.jobs()).extracting(j -> j.getMetadata().getName()).containsExactly(rerunJob);
+        assertThat(s.getReportRef().getName()).isEqualTo(rerunJob + "-result");
+        assertThat(client.configMaps().inNamespace(ns).withName(rerunJob + "-result").get()).isNotNull();
+
+        // the same value again (a label change, a GitOps re-apply) and the annotation's removal: no new run
+        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        li.getMetadata().setLabels(Map.of("team", "images"));
+        client.resources(LinuxImage.class).inNamespace(ns).resource(li).update();
+        annotate(Map.of());
+        Thread.sleep(3000);
+        assertThat(fake.runs(ns)).isEqualTo(before + 1);
+        assertThat(k8s.status("web").getJobName()).isEqualTo(rerunJob);
+        assertThat(k8s.jobs()).extracting(j -> j.getMetadata().getName()).containsExactly(rerunJob);
+
+        // a new value: one more run
+        annotate(Map.of(LinuxImageReconciler.RERUN_ANNOTATION, "build-43"));
+        k8s.awaitStatus("web", st -> "build-43".equals(st.getObservedRerun()) && st.getPhase() == Phase.Succeeded);
+        Thread.sleep(1500);
+        assertThat(fake.runs(ns)).isEqualTo(before + 2);
+    }
+
+    @Test
+    @Order(15)
+    void domainMetricsAfterAReconcile() {
+        create("web", spec(false));
+        k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
+        String body = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        // Prometheus text format: labels sorted by name; one finished run of this namespace
+        assertThat(body).contains("linuximage_jobs_finished_total{namespace=\"" + ns
+                + "\",outcome=\"Succeeded\",reason=\"Succeeded\"} 1.0");
+        assertThat(body).contains("linuximage_output_bytes_total{namespace=\"" + ns + "\"} " + (double) (1L << 30));
+        assertThat(body).contains("linuximage_upload_bytes_total{namespace=\"" + ns + "\"} 1000.0");
+        assertThat(body).contains("linuximage_findings_total{requirement=\"CMDLINE-CONSOLE\",status=\"Fixed\"}");
+        assertThat(body).contains("linuximage_requirements_checked_total{status=\"Pass\"}");
+        for (String stage : List.of("pending", "run", "total")) {
+            assertThat(body).contains("linuximage_job_stage_duration_seconds_bucket{outcome=\"Succeeded\",stage=\""
+                    + stage + "\",le=");
+        }
+        assertThat(body).contains("linuximage_jobs_active ").contains("linuximage_jobs_active_oldest_seconds ");
+        assertThat(body.lines().filter(l -> l.startsWith("linuximage_")))
+                .as("no resource name in a label").noneMatch(l -> l.contains("web"));
+    }
+
+    void annotate(Map<String, String> annotations) {
+        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        li.getMetadata().setAnnotations(new java.util.HashMap<>(annotations));
+        client.resources(LinuxImage.class).inNamespace(ns).resource(li).update();
+    }
+
     /** Last: it stops the application's operator. */
     @Test
     @Order(99)
@@ -731,6 +849,7 @@ class LinuxImageOperatorTest {
                         new Finding("CMDLINE-CONSOLE", FindingStatus.Fixed, "console=ttyS0 added", List.of(), null),
                         new Finding("SWAP-OS-DISK", FindingStatus.Pass, "no swap", List.of(), null))))
                 .withGenerations(List.of("Gen1", "Gen2"))
+                .withOs(new JobResult.Os("debian", "12", "debian"))
                 .withOutput(new JobResult.Output("/disks/source/builds/web.vhd", 1L << 30, "ab"))
                 .withUpload(new JobResult.Upload(BLOB, 1000L, "sha256:ab"))));
     }

@@ -28,6 +28,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 // -o wide (priority 1): what a user looks for next without reading the whole status
 @AdditionalPrinterColumn(name = "Message", type = AdditionalPrinterColumn.Type.STRING, priority = 1,
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].message")
+@AdditionalPrinterColumn(name = "OS", type = AdditionalPrinterColumn.Type.STRING, priority = 1,
+        jsonPath = ".status.os.id")
+@AdditionalPrinterColumn(name = "Version", type = AdditionalPrinterColumn.Type.STRING, priority = 1,
+        jsonPath = ".status.os.versionId")
 @AdditionalPrinterColumn(name = "Generations", type = AdditionalPrinterColumn.Type.STRING, priority = 1,
         jsonPath = ".status.generations")
 @AdditionalPrinterColumn(name = "Blob", type = AdditionalPrinterColumn.Type.STRING, priority = 1,

@@ -40,6 +40,15 @@ public class LinuxImageStatus {
     @JsonPropertyDescription("Name of the Job of the observed generation.")
     private String jobName;
 
+    @JsonPropertyDescription("The guest operating system (os-release).")
+    private OsStatus os;
+
+    @JsonPropertyDescription("The ConfigMap holding the result of the observed run, for other tools.")
+    private ReportRef reportRef;
+
+    @JsonPropertyDescription("The value of the linuximage.dev/rerun annotation whose run this status describes.")
+    private String observedRerun;
+
     @JsonIgnore
     public Optional<Condition> condition(ConditionType type) {
         return conditions == null ? Optional.empty()
@@ -118,18 +127,44 @@ public class LinuxImageStatus {
         this.jobName = jobName;
     }
 
+    public OsStatus getOs() {
+        return os;
+    }
+
+    public void setOs(OsStatus os) {
+        this.os = os;
+    }
+
+    public ReportRef getReportRef() {
+        return reportRef;
+    }
+
+    public void setReportRef(ReportRef reportRef) {
+        this.reportRef = reportRef;
+    }
+
+    public String getObservedRerun() {
+        return observedRerun;
+    }
+
+    public void setObservedRerun(String observedRerun) {
+        this.observedRerun = observedRerun;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof LinuxImageStatus s && Objects.equals(observedGeneration, s.observedGeneration)
                 && phase == s.phase && Objects.equals(progress, s.progress)
                 && Objects.equals(conditions, s.conditions) && Objects.equals(compliance, s.compliance)
                 && Objects.equals(generations, s.generations) && Objects.equals(output, s.output)
-                && Objects.equals(upload, s.upload) && Objects.equals(jobName, s.jobName);
+                && Objects.equals(upload, s.upload) && Objects.equals(jobName, s.jobName)
+                && Objects.equals(os, s.os) && Objects.equals(reportRef, s.reportRef)
+                && Objects.equals(observedRerun, s.observedRerun);
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(observedGeneration, phase, progress, conditions, compliance, generations, output,
-                upload, jobName);
+                upload, jobName, os, reportRef, observedRerun);
     }
 }
