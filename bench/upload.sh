@@ -4,10 +4,11 @@
 #   1. 1 GiB + 512 fixed VHD with ~10% random data (sparse file; extents of 4 KiB..256 KiB at random 4 KiB-aligned
 #      offsets, like the files of a used file system): bytes sent vs non-zero bytes, wall time vs az;
 #   2. 1 GiB + 512 fixed VHD of fully random data: MB/s of both;
-# ours runs twice per image: with the default verification (read-back of the written pages) and with
-# --verify ranges (range list + per-request Content-MD5); az verifies nothing.
+# ours runs twice per image: with the default verification (every run of written pages read back and compared while
+# later runs are sent) and with --verify ranges (range list + per-request Content-MD5); az verifies nothing.
+# RUNS (default 3) rounds; one table row per image and round, with the load average.
 # our tool runs with -Xmx256m (heap bound) and its peak RSS is reported.
-# usage: bench/upload.sh            (results to bench/out/upload-results.txt)
+# usage: [RUNS=3] bench/upload.sh            (results to bench/out/upload-results.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=bench/out
@@ -26,7 +27,7 @@ fi
 # our tool: the packaged application, as users run it on the JVM (an earlier version of this script ran the compiled
 # classes on a dependency class path that also held test-scope jars: picocli then loaded Groovy at start-up)
 mvn_() { ./mvnw -B -q -o "$@" || ./mvnw -B -q "$@"; }  # offline first (dependencies cached by setup)
-mvn_ package -DskipTests
+[ -n "${SKIP_BUILD:-}" ] || mvn_ package -DskipTests  # SKIP_BUILD=1: use the jar already built
 JAR=target/quarkus-app/quarkus-run.jar
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -64,26 +65,45 @@ theirs() { # file blob
   t1=$(date +%s.%N)
   echo "$(echo "$t1 - $t0" | bc)" > "$OUT/az-$2.time"
 }
+del_() { az storage blob delete --container-name bench --name "$1" --connection-string "$CS" -o none 2>/dev/null || true; }
 json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
-say "== linuximage upload vs az storage blob upload --type page (azure-cli $(az version --query '"azure-cli"' -o tsv 2>/dev/null)), Azurite 3.37 in memory, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-for img in sparse random; do
-  f="$OUT/$img.vhd"
-  nz=$([ $img = sparse ] && echo "$NZ_SPARSE" || echo "$NZ_RANDOM")
-  size=$(stat -c %s "$f")
-  theirs "$f" "az-$img.vhd"
-  at=$(cat "$OUT/az-az-$img.vhd.time")
-  say "-- $img: $size bytes, non-zero $nz bytes"
-  say "   az:   $at s, $(echo "scale=1; $nz / 1048576 / $at" | bc) MiB/s of non-zero data (az verifies nothing)"
-  # ours with the default full read-back of the written pages, then with the range-list check (--verify ranges)
-  for mode in readback ranges; do
-    b="ours-$img-$mode.vhd"
-    ours "$f" "$b" "$mode"
-    ot=$(cat "$OUT/ours-$b.time")
-    sent=$(json "$OUT/ours-$b.json" bytesSent)
-    say "   ours --verify $mode: $ot s, sent $sent bytes = $(echo "scale=4; $sent / $nz" | bc)x the non-zero bytes, \
-$(echo "scale=1; $nz / 1048576 / $ot" | bc) MiB/s of non-zero data, peak RSS $(( $(cat "$OUT/rss.txt") / 1024 )) MiB with -Xmx256m; \
-wall time ours/az = $(echo "scale=3; $ot / $at" | bc)"
+RUNS=${RUNS:-3}
+say "== linuximage upload vs az storage blob upload --type page (azure-cli $(az version --query '"azure-cli"' -o tsv 2>/dev/null)), Azurite in memory, $(nproc) CPUs, $RUNS runs"
+say "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+say ""
+say "| image | run | non-zero bytes | az s | ours readback s (ratio) | ours ranges s (ratio) | sent/non-zero | RSS MiB (readback/ranges) | load |"
+say "|---|---|---|---|---|---|---|---|---|"
+for run in $(seq "$RUNS"); do
+  for img in sparse random; do
+    f="$OUT/$img.vhd"
+    nz=$([ $img = sparse ] && echo "$NZ_SPARSE" || echo "$NZ_RANDOM")
+    theirs "$f" "az-$img-$run.vhd"
+    at=$(cat "$OUT/az-az-$img-$run.vhd.time")
+    del_ "az-$img-$run.vhd"  # Azurite holds blobs in memory
+    row="| $img | $run | $nz | $(printf %.1f "$at")"
+    rss=""
+    for mode in readback ranges; do
+      b="ours-$img-$mode-$run.vhd"
+      ours "$f" "$b" "$mode"
+      ot=$(cat "$OUT/ours-$b.time")
+      sent=$(json "$OUT/ours-$b.json" bytesSent)
+      row="$row | $(printf %.1f "$ot") ($(echo "scale=2; $ot / $at" | bc)x)"
+      rss="$rss${rss:+/}$(( $(cat "$OUT/rss.txt") / 1024 ))"
+      ratio=$(echo "scale=4; $sent / $nz" | bc)
+      del_ "$b"
+      [ "$mode" = readback ] && digest=$(json "$OUT/ours-$b.json" digest)
+    done
+    say "$row | $ratio | $rss | $(cut -d' ' -f1 /proc/loadavg) |"
+    # the digest reported by the upload equals `linuximage digest` of the file (recomputed locally)
+    local_digest=$(java -jar "$JAR" digest "$f" | cut -d' ' -f1)
+    [ "$local_digest" = "$digest" ] || { echo "digest mismatch: upload $digest, local $local_digest" >&2; exit 1; }
   done
+done
+say ""
+say "load average after: $(cut -d' ' -f1-3 /proc/loadavg); ratio = ours / az wall time; az verifies nothing"
+for img in sparse random; do
+  t0=$(date +%s.%N); java -jar "$JAR" digest "$OUT/$img.vhd" > /dev/null; t1=$(date +%s.%N)
+  say "linuximage digest of the $img image: $(echo "$t1 - $t0" | bc) s (JVM start included)"
 done
 rm -f "$OUT/sparse.vhd" "$OUT/random.vhd" "$OUT/cs.txt"

@@ -145,6 +145,29 @@ public final class TestVhds {
         return nonZeroRanges().stream().mapToLong(r -> r[1] - r[0]).sum();
     }
 
+    /** The image's digest by the naive reference implementation ({@link ReferenceDigest}). */
+    public String sparseDigest() throws Exception {
+        return ReferenceDigest.of(size(), nonZeroRanges(), this::bytesAt);
+    }
+
+    /** The image's bytes {@code [offset, offset + len)}, zeros included, from the chunks and the footer. */
+    public byte[] bytesAt(long offset, int len) {
+        byte[] out = new byte[len];
+        for (Map.Entry<Long, byte[]> e : chunks.entrySet()) {
+            copyOverlap(e.getKey(), e.getValue(), offset, out);
+        }
+        copyOverlap(dataSize, footer, offset, out);
+        return out;
+    }
+
+    private static void copyOverlap(long at, byte[] src, long offset, byte[] out) {
+        long s = Math.max(at, offset);
+        long e = Math.min(at + src.length, offset + out.length);
+        if (s < e) {
+            System.arraycopy(src, (int) (s - at), out, (int) (s - offset), (int) (e - s));
+        }
+    }
+
     /** SHA-256 of the whole image (zeros included), hex. */
     public String sha256() throws IOException {
         try {

@@ -6,7 +6,7 @@ import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The core commands: {@code linuximage inspect|convert|check|prepare|upload|guest ...}. No Kubernetes here. */
+/** The core commands: {@code linuximage inspect|convert|check|prepare|upload|digest|guest ...}. No Kubernetes here. */
 @Command(name = "linuximage", mixinStandardHelpOptions = true, version = "linuximage 0.1.0",
         description = "Turns a Linux VM disk into an Azure-ready fixed VHD. 'linuximage operator' starts the "
                 + "Kubernetes operator (so does no command at all inside a pod).")
@@ -25,6 +25,7 @@ public final class CoreCli {
         m.put("check", CheckCommand::new);
         m.put("prepare", PrepareCommand::new);
         m.put("upload", UploadCommand::new);
+        m.put("digest", DigestCommand::new);
         m.put("guest", GuestCommand::new);
         return java.util.Collections.unmodifiableMap(m);
     }

@@ -30,6 +30,8 @@ import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.ReportJson;
 import dev.linuximage.core.report.ReportTable;
 import dev.linuximage.core.report.ResultReasons;
+import dev.linuximage.core.upload.SparseDigest;
+import dev.linuximage.core.io.SparseFileMap;
 import dev.linuximage.core.upload.PageBlobUploader;
 import dev.linuximage.core.upload.UploadException;
 import dev.linuximage.core.upload.UploadResult;
@@ -133,19 +135,28 @@ public class PrepareCommand implements Callable<Integer> {
         }
         JobResult r = outcome.result();
         if (!outcome.compliant() || !target.requested()) {
-            String sha = PrepareState.sha256(out);
-            r = r.withOutput(new JobResult.Output(out.toString(), Files.size(out) - VhdFooter.SIZE, sha));
+            r = r.withOutput(output(out, digestOf(out)));
             return finish(r, outcome, null);
         }
         UploadResult up;
         try (FileByteSource vhd = FileByteSource.openReadOnly(out)) {
-            up = upload(vhd, state.fingerprint(out));
+            up = upload(SparseFileMap.view(out, vhd), state.fingerprint(out));
         } catch (UploadException e) {
-            return uploadFailed(r.withOutput(new JobResult.Output(out.toString(), Files.size(out) - VhdFooter.SIZE,
-                    PrepareState.sha256(out))), outcome, e);
+            return uploadFailed(r.withOutput(output(out, digestOf(out))), outcome, e);
         }
-        r = r.withOutput(new JobResult.Output(out.toString(), Files.size(out) - VhdFooter.SIZE, up.sha256()));
+        r = r.withOutput(output(out, up.digest()));
         return finish(r, outcome, up);
+    }
+
+    private static JobResult.Output output(Path out, String digest) throws IOException {
+        return new JobResult.Output(out.toString(), Files.size(out) - VhdFooter.SIZE, null, digest);
+    }
+
+    /** The output's {@link SparseDigest}: reads the file's data, not its holes (where the file system tells them). */
+    private static String digestOf(Path out) throws IOException {
+        try (FileByteSource vhd = FileByteSource.openReadOnly(out)) {
+            return SparseDigest.of(SparseFileMap.view(out, vhd));
+        }
     }
 
     /** Set by {@link #convert}: what the converter did to the GPT (DISK-GPT evidence). */
@@ -225,7 +236,7 @@ public class PrepareCommand implements Callable<Integer> {
                 // a fresh identity per run: patching is not byte-reproducible (timestamps), so a streamed upload
                 // never resumes onto bytes of an earlier run
                 UploadResult up = upload(view, "stream:" + UUID.randomUUID());
-                r = r.withOutput(new JobResult.Output(null, view.diskSize(), up.sha256()));
+                r = r.withOutput(new JobResult.Output(null, view.diskSize(), null, up.digest()));
                 return finish(r, outcome, up);
             }
         }
@@ -319,7 +330,7 @@ public class PrepareCommand implements Callable<Integer> {
     private ResultOutputMixin.Done finish(JobResult r, PrepareState.Outcome outcome, UploadResult up)
             throws IOException {
         if (up != null) {
-            r = r.withUpload(new JobResult.Upload(up.blobUrl(), up.bytesSent(), "sha256:" + up.sha256()))
+            r = r.withUpload(new JobResult.Upload(up.blobUrl(), up.bytesSent(), up.digest()))
                     .withStages(new JobResult.Stages(true, true, true, true));
         }
         results.report(outcome.reportJson(), outcome.reportTable());

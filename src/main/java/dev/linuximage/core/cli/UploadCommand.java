@@ -3,6 +3,7 @@ package dev.linuximage.core.cli;
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.core.io.SparseFileMap;
 import dev.linuximage.core.upload.BlobCredentials;
 import dev.linuximage.core.upload.FixedVhdCheck;
 import dev.linuximage.core.upload.PageBlobUploader;
@@ -71,15 +72,17 @@ public class UploadCommand implements Callable<Integer> {
             BlobCredentials creds = target.credentials();
             String fp = fingerprint != null ? fingerprint : SourceFingerprint.ofFile(disk, src);
             ProgressPrinter printer = new ProgressPrinter(System.err, progress, progressInterval);
-            UploadResult r = PageBlobUploader.upload(src, fp, target.blobUrl(), creds, options, printer);
+            // the file's holes are ZERO extents: never read (a 1 TiB sparse VHD reads only its data)
+            UploadResult r = PageBlobUploader.upload(SparseFileMap.view(disk, src), fp, target.blobUrl(), creds,
+                    options, printer);
             printer.end();
             if (json) {
                 System.out.println(r.toJson());
             } else {
                 System.out.printf(Locale.ROOT, "uploaded %s%n  image %d bytes, sent %d, zero-skipped %d, already there %d,"
-                                + " cleared %d%n  sha256 %s (verified: %s)%n  %.1f s, %d retries%s%n",
+                                + " cleared %d%n  digest %s (verified: %s)%n  %.1f s, %d retries%s%n",
                         r.blobUrl(), r.imageBytes(), r.bytesSent(), r.bytesSkippedZero(), r.bytesAlreadyThere(),
-                        r.bytesCleared(), r.sha256(), r.verification().name().toLowerCase(Locale.ROOT),
+                        r.bytesCleared(), r.digest(), r.verification().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                         r.duration().toMillis() / 1000.0, r.retries(), r.resumed() ? ", resumed" : "");
             }
             return ExitCodes.OK;

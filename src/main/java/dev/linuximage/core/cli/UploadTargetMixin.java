@@ -104,8 +104,9 @@ public class UploadTargetMixin {
     java.util.List<String> allowedHosts;
 
     @Option(names = "--verify", paramLabel = "MODE", defaultValue = "readback",
-            description = "readback (download the non-zero ranges and compare SHA-256; default) or ranges "
-                    + "(compare page ranges + footer; per-put Content-MD5 covers the data)")
+            description = "readback (read every run of non-zero pages back while later ones are sent and compare; "
+                    + "default), readback-after (download the non-zero ranges after the upload and compare their "
+                    + "SHA-256) or ranges (compare page ranges + footer; per-put Content-MD5 covers the data)")
     String verify;
 
     @Option(names = "--fresh", description = "never resume: recreate the blob")
@@ -204,7 +205,7 @@ public class UploadTargetMixin {
 
     public UploadOptions options() {
         try {
-            VerifyMode mode = VerifyMode.valueOf(verify.toUpperCase(Locale.ROOT));
+            VerifyMode mode = VerifyMode.valueOf(verify.toUpperCase(Locale.ROOT).replace('-', '_'));
             return UploadOptions.defaults().withParallel(parallel).withGeneration(generation)
                     .withMaxPutBytes(maxPut).withVerify(mode).withServiceVersion(serviceVersion).withFresh(fresh)
                     .withAllowedHosts(allowList()).withOwner(owner).withTakeOver(takeOver);

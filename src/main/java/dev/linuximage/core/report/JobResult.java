@@ -150,15 +150,23 @@ public record JobResult(String schema, Outcome outcome, String reason, String me
     /**
      * @param path        where the VHD was written (as the pod saw it)
      * @param virtualSize virtual size in bytes
-     * @param sha256      SHA-256 of the VHD file, lower-case hex
+     * @param sha256      SHA-256 of every byte of the VHD file, lower-case hex: written by versions before issue 14
+     *                    (still read from their results); no longer computed (it hashed every zero byte)
+     * @param digest      the VHD's digest with its algorithm, {@code sparse-sha256-v1:<hex>}
+     *                    ({@link dev.linuximage.core.upload.SparseDigest}; {@code linuximage digest} recomputes it)
      */
-    public record Output(String path, Long virtualSize, String sha256) {
+    public record Output(String path, Long virtualSize, String sha256, String digest) {
+        /** An output of an older result: the whole-file SHA-256, no digest. */
+        public Output(String path, Long virtualSize, String sha256) {
+            this(path, virtualSize, sha256, null);
+        }
     }
 
     /**
      * @param blobUrl   the blob URL without query string (never a SAS token)
      * @param bytesSent bytes actually sent
-     * @param digest    digest of the uploaded content, e.g. {@code sha256:<hex>}
+     * @param digest    digest of the uploaded content with its algorithm: {@code sparse-sha256-v1:<hex>} (results of
+     *                  versions before issue 14: {@code sha256:<hex>} of every byte)
      */
     public record Upload(String blobUrl, Long bytesSent, String digest) {
     }

@@ -148,7 +148,7 @@ public final class JobResultCodec {
         JsonNode o = root.get("output");
         if (o != null && o.isObject()) {
             output = new JobResult.Output(o.path("path").asText(null), longOrNull(o, "virtualSize"),
-                    o.path("sha256").asText(null));
+                    o.path("sha256").asText(null), o.path("digest").asText(null));
         }
         JobResult.Upload upload = null;
         JsonNode u = root.get("upload");
@@ -220,6 +220,7 @@ public final class JobResultCodec {
                 o.put("virtualSize", r.output().virtualSize());
             }
             putIf(o, "sha256", capQuiet(r.output().sha256(), 128));
+            putIf(o, "digest", capQuiet(r.output().digest(), 128));
         }
         if (r.upload() != null) {
             ObjectNode u = root.putObject("upload");

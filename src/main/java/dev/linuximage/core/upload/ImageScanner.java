@@ -9,7 +9,8 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
- * Scans {@code [0, end)} of a source once, in order: feeds every byte (zeros included) to a SHA-256 and reports the
+ * Scans {@code [0, end)} of a source once, in order: feeds every byte (zeros included) to a SHA-256 (if one is given;
+ * {@code null}: zeros cost nothing) and reports the
  * spans of non-zero 512-byte pages. {@link Extent.Kind#ZERO} extents are never read: zeros are fed to the digest
  * from a constant buffer. {@link Extent.Kind#DATA} extents are read in windows of {@link #WINDOW} bytes and tested
  * page by page ({@link Arrays#mismatch} against a zero array: vectorised by the JIT). Memory: one window.
@@ -74,7 +75,9 @@ final class ImageScanner {
     private void zero(long len) throws IOException {
         while (len > 0) {
             if (winFill == 0 && len >= WINDOW) {
-                sha.update(ZEROS, 0, WINDOW);
+                if (sha != null) {
+                    sha.update(ZEROS, 0, WINDOW);
+                }
                 winStart += WINDOW;
                 len -= WINDOW;
                 out.scanned(winStart);
@@ -105,7 +108,9 @@ final class ImageScanner {
     }
 
     private void flushWindow() throws IOException {
-        sha.update(win, 0, winFill);
+        if (sha != null) {
+            sha.update(win, 0, winFill);
+        }
         if (winHasData) {
             findSpans();
         }

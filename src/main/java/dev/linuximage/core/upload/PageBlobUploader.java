@@ -114,8 +114,11 @@ public final class PageBlobUploader {
     public static final String META_STATE = "linuximage_state";
     /** {@value #META_STATE} after a failed read-back verification: the next run recreates the blob, never resumes. */
     public static final String STATE_DOUBTED = "doubted";
-    /** Metadata key: SHA-256 (hex) of the whole image, set once verified. */
-    public static final String META_SHA256 = "linuximage_sha256";
+    /**
+     * Metadata key: the image's {@link SparseDigest} ({@code sparse-sha256-v1:<hex>}), set once verified. (Blobs
+     * written before it carry {@code linuximage_sha256}, a SHA-256 of every byte; it is no longer written.)
+     */
+    public static final String META_DIGEST = "linuximage_digest";
     /** Metadata key: the generation of the writer. */
     public static final String META_GENERATION = "linuximage_generation";
     /** Metadata key: the writer's identity (e.g. the LinuxImage's uid); absent for a writer without owner. */
@@ -219,9 +222,9 @@ public final class PageBlobUploader {
         report();
         boolean resumed = prepareBlob(size, tag);
 
-        MessageDigest sha = newSha256();
-        // the non-zero pages alone, in offset order: with an identical range list this is what read-back verifies
-        MessageDigest dataSha = newSha256();
+        // the image digest (SparseDigest): the non-zero pages and their runs, zeros are never hashed; its data part
+        // (the non-zero pages alone, in offset order) is what the after-upload read-back compares
+        SparseDigest sparse = new SparseDigest();
         RangeListDigest expectedRanges = new RangeListDigest();
         ExecutorService pool = Executors.newFixedThreadPool(options.parallel(), daemonThreads("upload"));
         long sentPieces;
@@ -232,10 +235,10 @@ public final class PageBlobUploader {
             report();
             RangeDiff.Cursor existing = resumed ? RangeDiff.merging(listRanges(null)) : RangeDiff.Cursor.EMPTY;
             Sender sender = new Sender(pool, new RangeDiff(existing), expectedRanges);
-            new ImageScanner(image, dataEnd, sha).scan(new ImageScanner.Spans() {
+            new ImageScanner(image, dataEnd, null).scan(new ImageScanner.Spans() {
                 @Override
                 public void span(long offset, byte[] buf, int off, int len) throws IOException {
-                    dataSha.update(buf, off, len);
+                    sparse.add(offset, buf, off, len);
                     sender.add(offset, buf, off, len);
                 }
 
@@ -251,17 +254,27 @@ public final class PageBlobUploader {
             bytesToSend.addAndGet(PAGE); // the footer
             sender.awaitAll();
             sentPieces = sender.piecesBytes;
-            sha.update(footer);
-            dataSha.update(footer);
+            sparse.add(dataEnd, footer, 0, PAGE);
             expectedRanges.add(dataEnd, size);
+        } catch (VerificationException e) {
+            // an overlapped read-back found a range that differs: the blob's pages are not trusted. Stop the
+            // workers first, so that no put in flight changes the ETag the mark is conditioned on
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            markDoubted(tag, null);
+            throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new UploadException("upload interrupted; a re-run resumes");
         } finally {
             pool.shutdownNow();
         }
-        String digest = HexFormat.of().formatHex(sha.digest());
-        String dataDigest = HexFormat.of().formatHex(dataSha.digest());
+        String digest = sparse.finish(size);
+        String dataDigest = sparse.dataHex();
         long nonZero = expectedRanges.bytes();
         String expectedList = expectedRanges.finish();
 
@@ -299,7 +312,7 @@ public final class PageBlobUploader {
         }
 
         Map<String, String> meta = metadata(tag, "complete");
-        meta.put(META_SHA256, digest);
+        meta.put(META_DIGEST, digest);
         try {
             retrier.call("set blob metadata", () -> blob.setMetadataWithResponse(meta,
                     new BlobRequestConditions().setIfMatch(etag), timeout, Context.NONE));
@@ -328,8 +341,10 @@ public final class PageBlobUploader {
      * Best effort: if the mark cannot be written the failure is still reported; the next run's verification would
      * catch the same difference again.
      */
-    private void markDoubted(String tag, String etag) {
+    private void markDoubted(String tag, String knownEtag) {
         try {
+            String etag = knownEtag != null ? knownEtag : retrier.call("get blob properties", () ->
+                    blob.getPropertiesWithResponse(null, timeout, Context.NONE).getValue()).getETag();
             retrier.call("set blob metadata", () -> blob.setMetadataWithResponse(metadata(tag, STATE_DOUBTED),
                     new BlobRequestConditions().setIfMatch(etag), timeout, Context.NONE));
             listener.onEvent("read-back verification failed: blob marked " + STATE_DOUBTED
@@ -478,6 +493,28 @@ public final class PageBlobUploader {
                 new PageBlobRequestConditions().setIfSequenceNumberEqualTo(fence), timeout, Context.NONE));
     }
 
+    /**
+     * Reads {@code [offset, offset + len)} of the blob and compares it with {@code expected[0, len)} as it arrives
+     * (no second buffer). Not conditioned on an ETag: the blob is still being written; see docs/upload.md for what
+     * this proves.
+     */
+    private void verifyRun(byte[] expected, long offset, int len) throws UploadException {
+        retrier.call("read back " + offset + "+" + len, () -> {
+            CompareOut out = new CompareOut(expected, len);
+            blob.downloadStreamWithResponse(out, new BlobRange(offset, (long) len), NO_DOWNLOAD_RETRIES, null,
+                    false, timeout, Context.NONE);
+            if (out.pos != len) {
+                throw new java.io.EOFException("read back " + out.pos + " of " + len + " bytes");
+            }
+            if (out.firstDifference >= 0) {
+                // an UploadException: the Retrier passes it on at once (a difference is not a transient fault)
+                throw new VerificationException("pages of " + blobUrl + " read back during the upload differ from "
+                        + "the image at byte " + (offset + out.firstDifference));
+            }
+            return null;
+        });
+    }
+
     private byte[] download(long offset, int len, String etag) throws UploadException {
         return retrier.call("read back " + offset + "+" + len, () -> {
             ArrayOut out = new ArrayOut(len);
@@ -553,7 +590,9 @@ public final class PageBlobUploader {
     private void verify(String etag, String dataDigest, String expectedList, long nonZero) throws IOException {
         RangeListDigest listed = new RangeListDigest();
         RangeDiff.Cursor ranges = RangeDiff.merging(listRanges(etag));
-        if (options.verify() == VerifyMode.RANGES) {
+        if (options.verify() != VerifyMode.READBACK_AFTER) {
+            // RANGES: the data rests on the per-request Content-MD5; READBACK: every run was already read back and
+            // compared while the upload went on (Sender.verifyRun); either way only the list is left to check
             for (ByteRange r = ranges.next(); r != null; r = ranges.next()) {
                 listed.add(r.start(), r.end());
             }
@@ -702,6 +741,8 @@ public final class PageBlobUploader {
             buf = null;
             expected.add(s, s + len);
             AtomicInteger refs = new AtomicInteger(1);
+            // a put of this run that failed: the run is not read back (its failure is the one reported)
+            java.util.concurrent.atomic.AtomicBoolean putFailed = new java.util.concurrent.atomic.AtomicBoolean();
             diff.nonZero(s, s + len, new RangeDiff.Sink() {
                 @Override
                 public void send(long start, long end) {
@@ -709,12 +750,17 @@ public final class PageBlobUploader {
                     piecesBytes += end - start;
                     bytesToSend.addAndGet(end - start);
                     submit(() -> {
+                        boolean ok = false;
                         try {
                             putPages(start, b, (int) (start - s), (int) (end - start));
                             bytesSent.addAndGet(end - start);
+                            ok = true;
                         } finally {
+                            if (!ok) {
+                                putFailed.set(true);
+                            }
                             if (refs.decrementAndGet() == 0) {
-                                release(b);
+                                runDone(b, s, len, putFailed.get());
                             }
                         }
                     });
@@ -726,6 +772,23 @@ public final class PageBlobUploader {
                 }
             });
             if (refs.decrementAndGet() == 0) {
+                // nothing sent (an earlier run of the same source wrote it all): still read back, in a worker
+                submit(() -> runDone(b, s, len, false));
+            }
+        }
+
+        /**
+         * Every put of the run {@code [s, s + len)} was acknowledged (or the pages were already there): with the
+         * default {@link VerifyMode#READBACK} the run is read back now, while later runs are sent, and compared
+         * byte for byte with the buffer it was sent from; then the buffer is free. Reads happen on the worker
+         * threads, so at most {@code parallel} requests (puts and reads together) are in flight.
+         */
+        private void runDone(byte[] b, long s, int len, boolean putFailed) throws IOException {
+            try {
+                if (options.verify() == VerifyMode.READBACK && !putFailed && failure.get() == null) {
+                    verifyRun(b, s, len);
+                }
+            } finally {
                 release(b);
             }
         }
@@ -831,6 +894,38 @@ public final class PageBlobUploader {
             return m.digest();
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Compares a download with the bytes that were sent; records the first difference (a retry uses a new one). */
+    private static final class CompareOut extends OutputStream {
+        final byte[] expected;
+        final int len;
+        int pos;
+        long firstDifference = -1;
+
+        CompareOut(byte[] expected, int len) {
+            this.expected = expected;
+            this.len = len;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int n) throws IOException {
+            if (n > len - pos) {
+                throw new IOException("service returned more bytes than requested");
+            }
+            if (firstDifference < 0) {
+                int m = Arrays.mismatch(b, off, off + n, expected, pos, pos + n);
+                if (m >= 0) {
+                    firstDifference = pos + m;
+                }
+            }
+            pos += n;
         }
     }
 

@@ -56,8 +56,14 @@ final class RangeListDigest {
 
     /** Finishes; returns hex digest and the number of merged ranges, e.g. {@code "ab12...:17"}. */
     String finish() {
+        long n = count + (start >= 0 ? 1 : 0);
+        return HexFormat.of().formatHex(finishRaw()) + ":" + n;
+    }
+
+    /** Finishes; returns the raw SHA-256 of the merged ranges (see {@link SparseDigest}). */
+    byte[] finishRaw() {
         emit();
         start = -1;
-        return HexFormat.of().formatHex(sha.digest()) + ":" + count;
+        return sha.digest();
     }
 }

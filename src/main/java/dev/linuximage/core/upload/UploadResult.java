@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param bytesSkippedZero   bytes not sent because they are zero (known ZERO extents and detected zero pages)
  * @param bytesAlreadyThere  non-zero bytes not sent because an earlier run of the same source had written them
  * @param bytesCleared       bytes of stale pages cleared (Clear Pages) on a re-used blob
- * @param sha256             lower-case hex SHA-256 of the whole image (zeros included); also in the blob metadata
+ * @param digest             the image's {@link SparseDigest}, {@code sparse-sha256-v1:<hex>}; also in the blob
+ *                           metadata ({@link PageBlobUploader#META_DIGEST})
  * @param duration           wall time of the whole upload, verification included
  * @param retries            requests retried (any cause)
  * @param resumed            whether an earlier partial upload of the same source was continued
@@ -19,7 +20,7 @@ import java.time.Duration;
  * @param generation         the fencing generation (the blob's sequence number) this upload ran under
  */
 public record UploadResult(String blobUrl, long imageBytes, long bytesSent, long bytesSkippedZero,
-                           long bytesAlreadyThere, long bytesCleared, String sha256, Duration duration,
+                           long bytesAlreadyThere, long bytesCleared, String digest, Duration duration,
                            long retries, boolean resumed, VerifyMode verification, long generation) {
 
     /** A compact JSON object (no external mapper: native-image friendly). */
@@ -27,7 +28,7 @@ public record UploadResult(String blobUrl, long imageBytes, long bytesSent, long
         return "{\"blobUrl\":\"" + jsonEscape(blobUrl) + "\",\"imageBytes\":" + imageBytes
                 + ",\"bytesSent\":" + bytesSent + ",\"bytesSkippedZero\":" + bytesSkippedZero
                 + ",\"bytesAlreadyThere\":" + bytesAlreadyThere + ",\"bytesCleared\":" + bytesCleared
-                + ",\"sha256\":\"" + sha256 + "\",\"durationMillis\":" + duration.toMillis()
+                + ",\"digest\":\"" + digest + "\",\"durationMillis\":" + duration.toMillis()
                 + ",\"retries\":" + retries + ",\"resumed\":" + resumed
                 + ",\"verification\":\"" + verification + "\",\"generation\":" + generation + "}";
     }

@@ -1,21 +1,27 @@
 package dev.linuximage.core.upload;
 
 /**
- * How the uploader proves the blob holds the image before it reports success.
+ * How the uploader proves the blob holds the image before it reports success. In every mode the footer page is
+ * read back and compared, and after the footer write the blob's page-range list (conditioned on that ETag) must
+ * equal the image's runs of non-zero 512-byte pages (compared as a SHA-256 over the merged list: bounded memory):
+ * unlisted pages read as zeros by definition of a page blob, as they are zero in the image.
  *
  * <ul>
- *   <li>{@link #READBACK} (default): lists the blob's page ranges and downloads exactly those ranges (in parallel,
- *   ranged GETs of at most 4 MiB) into a SHA-256 of the written pages in offset order: the result must equal the
- *   SHA-256 of the source's non-zero pages computed while uploading, and the range list must equal the source's
- *   non-zero pages (as in {@link #RANGES}). Together they prove the content of every byte of the blob (unlisted pages
- *   read as zeros by definition of a page blob, as they are zero in the source) at the cost of the non-zero bytes
- *   only, in download and in hashing, so it stays affordable for 100s of GiB with little data.</li>
- *   <li>{@link #RANGES}: cheap: every Put Page already carried a Content-MD5 the service checked; the blob's page
- *   range list must equal the list of non-zero 512-byte pages of the source (compared as a SHA-256 over the merged
- *   range list, so memory stays bounded), and the footer page is read back. It does not re-read the data.</li>
+ *   <li>{@link #READBACK} (default): every run of non-zero pages (≤ 4 MiB) is read back as soon as its puts are
+ *   acknowledged, while later runs are sent (on the same worker threads: at most {@code parallel} requests in
+ *   flight), and compared byte for byte with the buffer it was sent from; pages an earlier run of the same source
+ *   had written are read back too. With the range list this proves every byte the blob held when each run was
+ *   checked; later writes by a writer that follows the fencing protocol are excluded by the footer's sequence-number
+ *   condition, but a foreign writer ignoring it that overwrites an already checked page before the footer is not
+ *   seen (docs/upload.md "Verification").</li>
+ *   <li>{@link #READBACK_AFTER} (the default before issue 14): after the footer write, lists the blob's page ranges
+ *   and downloads exactly those (ranged GETs conditioned on the ETag) into a SHA-256 that must equal the
+ *   {@code data} part of the image's {@link SparseDigest}: proves the blob's content at one instant, at the cost of
+ *   a second pass after the upload.</li>
+ *   <li>{@link #RANGES}: cheap: every Put Page already carried a Content-MD5 the service checked; only the range list
+ *   is compared. It does not re-read the data, so pages a resumed run did not send are not checked.</li>
  * </ul>
- * In both modes the footer page is read back and compared.
  */
 public enum VerifyMode {
-    READBACK, RANGES
+    READBACK, READBACK_AFTER, RANGES
 }

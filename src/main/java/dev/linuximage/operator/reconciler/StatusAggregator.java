@@ -179,7 +179,8 @@ public final class StatusAggregator {
         }
         if (r.output() != null) {
             String path = audit || streams(spec) ? null : Locations.of(spec).outputForStatus();
-            s.setOutput(new OutputStatus(path, r.output().virtualSize(), r.output().sha256()));
+            s.setOutput(new OutputStatus(path, r.output().virtualSize(), r.output().sha256(),
+                    r.output().digest()));
         }
         if (r.upload() != null) {
             s.setUpload(new UploadStatus(r.upload().blobUrl(), r.upload().bytesSent(), r.upload().digest()));

@@ -18,7 +18,8 @@ class CoreCliTest {
     void helpAndUnknownCommandsSeeEveryCommand() {
         for (String[] args : new String[][] {{}, {"--help"}, {"prepre"}, {"help", "convert"}}) {
             assertThat(CoreCli.commandLine(args).getSubcommands().keySet()).as(String.join(" ", args))
-                    .containsExactly("inspect", "convert", "check", "prepare", "upload", "guest", "help", "completion");
+                    .containsExactly("inspect", "convert", "check", "prepare", "upload", "digest", "guest", "help",
+                            "completion");
         }
     }
 

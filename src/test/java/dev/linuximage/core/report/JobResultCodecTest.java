@@ -68,6 +68,23 @@ class JobResultCodecTest {
     }
 
     @Test
+    void theSparseDigestTravelsBesideTheLegacyField() {
+        String digest = "sparse-sha256-v1:" + "0123456789abcdef".repeat(4);
+        JobResult r = JobResult.succeeded("prepared")
+                .withOutput(new JobResult.Output("/disks/out/web.vhd", 1L << 30, null, digest))
+                .withUpload(new JobResult.Upload("https://acct.blob.core.windows.net/vhds/web.vhd", 5L, digest));
+        String json = JobResultCodec.write(r);
+        assertThat(json).contains("\"digest\":\"" + digest + "\"").doesNotContain("\"sha256\"");
+        JobResult back = JobResultCodec.parse(json);
+        assertThat(back.output()).isEqualTo(r.output());
+        assertThat(back.upload().digest()).isEqualTo(digest);
+        // a result of an earlier version (whole-file sha256, no digest) still decodes
+        JobResult old = JobResultCodec.parse(JobResultCodec.write(preparedAndUploaded()));
+        assertThat(old.output().sha256()).isEqualTo(SHA);
+        assertThat(old.output().digest()).isNull();
+    }
+
+    @Test
     void goldenPreparedAndUploaded() {
         Golden.assertMatches("result/prepared-uploaded.json", JobResultCodec.write(preparedAndUploaded()));
     }

@@ -95,21 +95,28 @@ class PageBlobUploaderTest {
 
     /**
      * The read-back check is no formality: a proxy that flips one byte of every ranged read makes the upload fail
-     * verification, and the blob is never marked complete.
+     * verification, and the blob is never marked complete — with the default (runs read back while the upload goes
+     * on) and with the read-back after the upload.
      */
     @Test
     void readBackThatDiffersFromTheImageFailsVerification() throws Exception {
         BlobContainerClient c = AZURITE.newContainer();
         TestVhds img = TestVhds.random(16, 0.3, 256 * 1024, 5);
-        try (FaultProxy liar = new FaultProxy(AZURITE.port())) {
-            liar.corruptRangedReads = true;
-            assertThatThrownBy(() -> PageBlobUploader.upload(img.source(), "fp-lie",
-                    url(liar.blobEndpoint(), c, "lie.vhd"), key(AZURITE), options(), UploadListener.NONE))
-                    .isInstanceOf(VerificationException.class)
-                    .hasMessageContaining("read-back SHA-256 of the written pages");
-            assertThat(liar.corruptedReads.get()).isPositive();
+        for (VerifyMode mode : new VerifyMode[] {VerifyMode.READBACK, VerifyMode.READBACK_AFTER}) {
+            String name = "lie-" + mode + ".vhd";
+            try (FaultProxy liar = new FaultProxy(AZURITE.port())) {
+                liar.corruptRangedReads = true;
+                assertThatThrownBy(() -> PageBlobUploader.upload(img.source(), "fp-lie",
+                        url(liar.blobEndpoint(), c, name), key(AZURITE), options().withVerify(mode),
+                        UploadListener.NONE))
+                        .isInstanceOf(VerificationException.class)
+                        .hasMessageContaining(mode == VerifyMode.READBACK ? "read back during the upload differ"
+                                : "read-back SHA-256 of the written pages");
+                assertThat(liar.corruptedReads.get()).isPositive();
+            }
+            PageBlobClient blob = UploadTestSupport.keyClient(c, name);
+            assertThat(blob.getProperties().getMetadata().get(PageBlobUploader.META_STATE)).as(name)
+                    .isEqualTo(PageBlobUploader.STATE_DOUBTED);
         }
-        PageBlobClient blob = UploadTestSupport.keyClient(c, "lie.vhd");
-        assertThat(blob.getProperties().getMetadata().get(PageBlobUploader.META_STATE)).isNotEqualTo("complete");
     }
 }

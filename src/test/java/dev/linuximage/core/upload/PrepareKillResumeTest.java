@@ -1,6 +1,7 @@
 package dev.linuximage.core.upload;
 
 import dev.linuximage.testsupport.Digests;
+import dev.linuximage.testsupport.ReferenceDigest;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.specialized.PageBlobClient;
 import dev.linuximage.core.cli.CoreCli;
@@ -157,12 +158,14 @@ class PrepareKillResumeTest {
             // writes with the current time, so two prepares differ in inode timestamps; the layout is the same.)
             String vhdSha = sha256(out);
             assertThat(UploadTestSupport.downloadSha256(blob)).isEqualTo(vhdSha);
-            assertThat(Files.readString(result)).contains("\"" + vhdSha + "\"").contains(blob.getBlobUrl()
+            // the digest recorded (output and upload) is the reference digest of the output file: no whole-file hash
+            String digest = ReferenceDigest.ofFile(out);
+            assertThat(Files.readString(result)).contains("\"digest\":\"" + digest + "\"").contains(blob.getBlobUrl()
                     .replace("127.0.0.1:" + AZURITE.port(), "127.0.0.1:" + proxy.port()));
             assertThat(Files.size(out)).isEqualTo(Files.size(ref));
             assertThat(nonZeroBytes(out)).isEqualTo(data);
             assertThat(blob.getProperties().getMetadata()).containsEntry(PageBlobUploader.META_STATE, "complete")
-                    .containsEntry(PageBlobUploader.META_SHA256, vhdSha);
+                    .containsEntry(PageBlobUploader.META_DIGEST, digest);
             assertThat(listing(outDir)).as("no stray .partial").containsExactly("sample.vhd", "sample.vhd.state.json");
         }
     }

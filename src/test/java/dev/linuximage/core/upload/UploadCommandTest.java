@@ -102,7 +102,11 @@ class UploadCommandTest {
                 blobUrl(AZURITE.blobEndpoint(), c, "sas.vhd"), "--sas-file",
                 sas.toString(), "--service-version", "2026-06-06", "--json", "--progress", "none"));
         assertThat(r.exit()).as(r.output()).isZero();
-        assertThat(r.output()).contains("\"sha256\":\"" + img.sha256() + "\"");
+        assertThat(r.output()).contains("\"digest\":\"" + img.sparseDigest() + "\"");
+        // `linuximage digest` recomputes locally what the upload reported
+        CliRunner.Result d = CliRunner.run("digest", vhd.toString());
+        assertThat(d.exit()).as(d.output()).isZero();
+        assertThat(d.output()).startsWith(img.sparseDigest() + "  ");
         assertThat(UploadTestSupport.downloadSha256(UploadTestSupport.keyClient(c, "sas.vhd"))).isEqualTo(img.sha256());
         String sig = AZURITE.sas(c, "sas.vhd", "racwd");
         assertThat(r.output()).doesNotContain(sig.substring(sig.indexOf("sig=")));
@@ -112,7 +116,7 @@ class UploadCommandTest {
                 blobUrl(AZURITE.blobEndpoint(), c, "cs.vhd"),
                 "--connection-string-file", cs.toString(), "--service-version", "2026-06-06", "--progress", "plain"));
         assertThat(r2.exit()).as(r2.output()).isZero();
-        assertThat(r2.output()).contains("sha256 " + img.sha256()).contains("upload: uploading");
+        assertThat(r2.output()).contains("digest " + img.sparseDigest()).contains("upload: uploading");
         assertThat(r2.output()).doesNotContain(AzuriteExtension.KEY);
     }
 

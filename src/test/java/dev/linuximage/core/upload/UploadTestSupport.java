@@ -74,9 +74,10 @@ final class UploadTestSupport {
         assertThat(pageRanges(blob)).containsExactlyElementsOf(img.nonZeroRanges());
         String sha = img.sha256();
         assertThat(downloadSha256(blob)).isEqualTo(sha);
-        assertThat(r.sha256()).isEqualTo(sha);
+        String digest = img.sparseDigest();
+        assertThat(r.digest()).isEqualTo(digest);
         assertThat(blob.getProperties().getMetadata())
-                .containsEntry(PageBlobUploader.META_SHA256, sha)
+                .containsEntry(PageBlobUploader.META_DIGEST, digest)
                 .containsEntry(PageBlobUploader.META_STATE, "complete");
         assertThat(r.blobUrl()).doesNotContain("?");
     }

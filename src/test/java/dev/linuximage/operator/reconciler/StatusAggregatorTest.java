@@ -48,9 +48,11 @@ class StatusAggregatorTest {
                         new Finding("A", FindingStatus.Pass, "ok", List.of(), null),
                         new Finding("B", FindingStatus.Fixed, "fixed it", List.of(Evidence.of("/etc/x", "y")), "z"))))
                 .withGenerations(List.of("Gen1", "Gen2"))
-                .withOutput(new JobResult.Output("/disks/source/builds/web.vhd", 1L << 30, "ab"))
-                .withUpload(new JobResult.Upload("https://a.blob.core.windows.net/v/web.vhd", 123L, "sha256:ab"));
+                .withOutput(new JobResult.Output("/disks/source/builds/web.vhd", 1L << 30, null, DIGEST))
+                .withUpload(new JobResult.Upload("https://a.blob.core.windows.net/v/web.vhd", 123L, DIGEST));
     }
+
+    static final String DIGEST = "sparse-sha256-v1:" + "ab".repeat(32);
 
     static String cond(LinuxImageStatus s, ConditionType t) {
         Condition c = s.condition(t).orElseThrow();
@@ -102,6 +104,9 @@ class StatusAggregatorTest {
         assertThat(done.getCompliance().getFindings()).singleElement()
                 .satisfies(f -> assertThat(f.getEvidence()).isEqualTo("/etc/x=y"));
         assertThat(done.getOutput().getPath()).isEqualTo("disks:builds/web.vhd");
+        assertThat(done.getOutput().getDigest()).isEqualTo(DIGEST);
+        assertThat(done.getOutput().getSha256()).isNull();
+        assertThat(done.getUpload().getDigest()).isEqualTo(DIGEST);
         assertThat(done.getUpload().getBlobUrl()).isEqualTo("https://a.blob.core.windows.net/v/web.vhd");
         assertThat(done.getGenerations()).containsExactly("Gen1", "Gen2");
         assertThat(done.getProgress().getPercent()).isEqualTo(100);

@@ -15,16 +15,34 @@ public class OutputStatus {
     @JsonPropertyDescription("Virtual size of the VHD in bytes (a whole number of MiB).")
     private Long virtualSize;
 
-    @JsonPropertyDescription("SHA-256 of the whole VHD file, hex.")
+    @JsonPropertyDescription("SHA-256 of the whole VHD file, hex: set by versions before the digest below "
+            + "(it hashed every zero byte); kept for their statuses.")
     private String sha256;
+
+    @JsonPropertyDescription("Digest of the VHD with its algorithm, sparse-sha256-v1:<hex> (SHA-256 over the "
+            + "non-zero 512-byte pages and their offsets; `linuximage digest FILE` recomputes it).")
+    private String digest;
 
     public OutputStatus() {
     }
 
     public OutputStatus(String path, Long virtualSize, String sha256) {
+        this(path, virtualSize, sha256, null);
+    }
+
+    public OutputStatus(String path, Long virtualSize, String sha256, String digest) {
         this.path = path;
         this.virtualSize = virtualSize;
         this.sha256 = sha256;
+        this.digest = digest;
+    }
+
+    public String getDigest() {
+        return digest;
+    }
+
+    public void setDigest(String digest) {
+        this.digest = digest;
     }
 
     public String getPath() {
@@ -54,11 +72,12 @@ public class OutputStatus {
     @Override
     public boolean equals(Object o) {
         return o instanceof OutputStatus s && Objects.equals(path, s.path)
-                && Objects.equals(virtualSize, s.virtualSize) && Objects.equals(sha256, s.sha256);
+                && Objects.equals(virtualSize, s.virtualSize) && Objects.equals(sha256, s.sha256)
+                && Objects.equals(digest, s.digest);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(path, virtualSize, sha256);
+        return Objects.hash(path, virtualSize, sha256, digest);
     }
 }

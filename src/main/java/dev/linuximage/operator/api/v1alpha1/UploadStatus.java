@@ -15,7 +15,8 @@ public class UploadStatus {
     @JsonPropertyDescription("Bytes actually sent (all-zero pages are skipped).")
     private Long bytesSent;
 
-    @JsonPropertyDescription("Digest of the uploaded content as verified after upload, e.g. sha256:<hex>.")
+    @JsonPropertyDescription("Digest of the uploaded content as verified, with its algorithm: sparse-sha256-v1:<hex> "
+            + "(as output.digest; older versions: sha256:<hex> of every byte).")
     private String digest;
 
     public UploadStatus() {
