@@ -185,4 +185,55 @@ class FamilyDiskPrepareTest {
         assertThat(XfsOracle.exists(root, "/var/lib/NetworkManager/internal-6c2f-eth0.lease")).isFalse();
         assertThat(XfsOracle.readString(root, "/etc/machine-id").strip()).isIn("", "uninitialized");
     }
+
+    /**
+     * SLES 15 SP5. Its default root is Btrfs, which the product does not read or write: this disk uses the
+     * documented ext4 alternative (the SLES 15 Deployment Guide's partitioner offers XFS/ext4 for the root). MBR, one
+     * ext4 root ({@code mke2fs -d}); grub2 with SUSE's {@code ${extra_cmdline}}; wicked with the KVM NIC's profile
+     * {@code /etc/sysconfig/network/ifcfg-ens3} (wicked names profiles {@code ifcfg-<interface>}, man ifcfg(5)) and a
+     * DHCP lease under /var/lib/wicked.
+     */
+    @Test
+    void sles15Ext4WithWicked(@TempDir Path dir) throws Exception {
+        GuestTree tree = dev.linuximage.testing.FamilyGuests.sles15(dir.resolve("tree"));
+        Files.delete(tree.root().resolve("etc/sysconfig/network/ifcfg-eth0"));
+        tree.file("/etc/sysconfig/network/ifcfg-ens3", "BOOTPROTO='dhcp'\nSTARTMODE='auto'\nZONE=''\n");
+        tree.file("/etc/fstab", "UUID=6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f / ext4 defaults 0 1\n"
+                + "/dev/sda2 swap swap defaults 0 0\n");
+        tree.file("/var/lib/wicked/lease-ens3-dhcp-ipv4.xml", "<lease><ipv4:dhcp/></lease>\n");
+        tree.file("/etc/ssh/ssh_host_ed25519_key", "private", "rw-------");
+        tree.file("/etc/machine-id", GuestFixtures.MACHINE_ID + "\n");
+        Path raw = FamilyDiskCliTest.disk(dir, tree);
+        Prepared p = prepareTwice(dir, raw, "CloudInit");
+        Path vhd = p.vhd();
+        long off = FamilyDiskCliTest.OFFSET;
+        dev.linuximage.testing.guests.Ext4Oracle.assertClean(vhd, off);
+        assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("sles");
+        assertThat(p.first().status()).containsEntry("CMDLINE-CONSOLE", "Fixed")
+                .containsEntry("CMDLINE-NOQUIET", "Fixed").containsEntry("SWAP-OS-DISK", "Fixed");
+        String grub = dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off, "/etc/default/grub");
+        List<String> dflt = quoted(line(grub, "GRUB_CMDLINE_LINUX_DEFAULT="));
+        List<String> both = new java.util.ArrayList<>(dflt);
+        both.addAll(quoted(line(grub, "GRUB_CMDLINE_LINUX=")));
+        assertThat(both).containsAll(AZURE).doesNotContain("quiet");
+        String cfg = dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off, "/boot/grub2/grub.cfg");
+        List<String> linux = cfg.lines().filter(l -> l.trim().startsWith("linux")).toList();
+        assertThat(linux).hasSize(1);
+        assertThat(words(linux.get(0))).containsAll(AZURE).contains("${extra_cmdline}").doesNotContain("quiet");
+        for (String l : dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off, "/etc/fstab").lines().toList()) {
+            if (!l.trim().startsWith("#") && !l.isBlank()) {
+                assertThat(words(l).get(2)).as(l).isNotEqualTo("swap");
+            }
+        }
+        // net.ifnames=0: wicked must find a DHCP profile for eth0, by its file name
+        String eth0 = dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off, "/etc/sysconfig/network/ifcfg-eth0");
+        assertThat(line(eth0, "BOOTPROTO=").replace("'", "").replace("\"", "")).isEqualTo("BOOTPROTO=dhcp");
+        assertThat(line(eth0, "STARTMODE=").replace("'", "").replace("\"", "")).isIn("STARTMODE=auto",
+                "STARTMODE=onboot", "STARTMODE=hotplug");
+        // DEPROVISION-MACHINE: the wicked lease removed; host keys gone
+        assertThat(dev.linuximage.testing.guests.Ext4Oracle.exists(vhd, off,
+                "/var/lib/wicked/lease-ens3-dhcp-ipv4.xml")).isFalse();
+        assertThat(dev.linuximage.testing.guests.Ext4Oracle.exists(vhd, off, "/etc/ssh/ssh_host_ed25519_key"))
+                .isFalse();
+    }
 }
