@@ -236,4 +236,42 @@ class FamilyDiskPrepareTest {
         assertThat(dev.linuximage.testing.guests.Ext4Oracle.exists(vhd, off, "/etc/ssh/ssh_host_ed25519_key"))
                 .isFalse();
     }
+
+    /**
+     * Ubuntu 22.04 server as subiquity installs it, on an ext4 root ({@code mke2fs -d}): netplan keyed on the KVM
+     * NIC's predictable name ({@code enp1s0}, networkd renderer), cloud-init with the installer's leftovers
+     * {@code 99-installer.cfg} (datasource None) and {@code subiquity-disable-cloudinit-networking.cfg}.
+     */
+    @Test
+    void ubuntu2204Ext4WithNetplanAndInstallerLeftovers(@TempDir Path dir) throws Exception {
+        GuestTree tree = dev.linuximage.testing.NetworkFixtures.ubuntu2204(dir.resolve("tree"));
+        Path raw = FamilyDiskCliTest.disk(dir, tree);
+        Prepared p = prepareTwice(dir, raw, "CloudInit");
+        Path vhd = p.vhd();
+        long off = FamilyDiskCliTest.OFFSET;
+        dev.linuximage.testing.guests.Ext4Oracle.assertClean(vhd, off);
+        assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("ubuntu");
+        String grub = dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off, "/etc/default/grub");
+        List<String> both = new java.util.ArrayList<>(quoted(line(grub, "GRUB_CMDLINE_LINUX_DEFAULT=")));
+        both.addAll(quoted(line(grub, "GRUB_CMDLINE_LINUX=")));
+        assertThat(both).containsAll(AZURE).doesNotContain("quiet", "splash");
+        String cfg = dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off, "/boot/grub/grub.cfg");
+        List<String> linux = cfg.lines().filter(l -> l.trim().startsWith("linux")).toList();
+        assertThat(linux).isNotEmpty();
+        for (String l : linux) {
+            assertThat(words(l)).as(l).containsAll(AZURE).doesNotContain("quiet", "splash");
+        }
+        // netplan: the installer's file keyed on enp1s0 must reach eth0 (net.ifnames=0) with DHCP
+        String netplan = dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off,
+                "/etc/netplan/00-installer-config.yaml");
+        assertThat(netplan).contains("eth0").contains("dhcp4: true");
+        assertThat(netplan.lines().map(String::trim)).doesNotContain("enp1s0:");
+        // CLOUDINIT-DATASOURCE: Azure's datasource, and the installer's datasource None no longer overrides it
+        assertThat(dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off,
+                "/etc/cloud/cloud.cfg.d/91-azure_datasource.cfg")).contains("Azure");
+        if (dev.linuximage.testing.guests.Ext4Oracle.exists(vhd, off, "/etc/cloud/cloud.cfg.d/99-installer.cfg")) {
+            assertThat(dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off,
+                    "/etc/cloud/cloud.cfg.d/99-installer.cfg")).doesNotContain("- None").doesNotContain("passwd");
+        }
+    }
 }
