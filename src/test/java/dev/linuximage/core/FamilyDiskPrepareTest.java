@@ -274,4 +274,101 @@ class FamilyDiskPrepareTest {
                     "/etc/cloud/cloud.cfg.d/99-installer.cfg")).doesNotContain("- None").doesNotContain("passwd");
         }
     }
+
+    /**
+     * Arch Linux with systemd-boot as the Arch wiki's installation guide lays it out: GPT, the ESP (FAT32) mounted at
+     * /boot holding the kernels, mkinitcpio images and {@code loader/entries/*.conf}; root ext4. Besides the
+     * {@code linux} package's {@code vmlinuz-linux}, the {@code linux-lts} package's {@code vmlinuz-linux-lts} with
+     * {@code initramfs-linux-lts.img} and its own entry. Built with sfdisk, mkfs.vfat + mcopy and mke2fs -d; read back
+     * with mtype, fsck.vfat -n, e2fsck -fn and sgdisk -v.
+     */
+    @Test
+    void archSystemdBootOnFatEspWithLtsKernel(@TempDir Path dir) throws Exception {
+        String rootUuid = "6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f";
+        GuestTree tree = dev.linuximage.testing.FamilyGuests.arch(dir.resolve("tree"));
+        String lts = "6.6.16-1-lts";
+        tree.bytes("/boot/vmlinuz-linux-lts", dev.linuximage.testing.BzImages.bzImage(lts
+                + " (linux-lts@archlinux) #1 SMP PREEMPT_DYNAMIC Fri, 09 Feb 2024 14:29:36 +0000"), "rw-r--r--");
+        tree.bytes("/boot/initramfs-linux-lts.img", Files.readAllBytes(tree.root().resolve(
+                "boot/initramfs-linux.img")), "rw-r--r--");
+        tree.file("/usr/lib/modules/" + lts + "/modules.dep", "kernel/fs/udf/udf.ko.zst:\n");
+        // KERNEL-HV-DRIVERS is out of this test's scope (EspInitramfsDiskTest covers initramfs repair on an ESP):
+        // both kernels here have the Hyper-V drivers built in, so their images need no rebuild
+        String hv = "kernel/fs/fat/vfat.ko\nkernel/drivers/hv/hv_vmbus.ko\nkernel/drivers/scsi/hv_storvsc.ko\n"
+                + "kernel/drivers/net/hyperv/hv_netvsc.ko\n";
+        tree.file("/usr/lib/modules/" + lts + "/modules.builtin", hv);
+        tree.file("/usr/lib/modules/" + dev.linuximage.testing.FamilyGuests.ARCH_KERNEL + "/modules.builtin", hv);
+        tree.file("/boot/loader/entries/arch-lts.conf", """
+                title   Arch Linux (linux-lts)
+                linux   /vmlinuz-linux-lts
+                initrd  /initramfs-linux-lts.img
+                options root=UUID=%s rw quiet
+                """.formatted(rootUuid));
+        tree.file("/etc/fstab", "UUID=" + rootUuid + " / ext4 rw,relatime 0 1\n"
+                + "UUID=1A2B-3C4D /boot vfat rw,relatime,fmask=0022,dmask=0022 0 2\n");
+        Path espTree = dir.resolve("esp-tree");
+        Files.move(tree.root().resolve("boot"), espTree);
+        Files.createDirectories(tree.root().resolve("boot"));
+        long espMib = 64;
+        long rootMib = 64;
+        Path espImg = dir.resolve("esp.img");
+        Tools.run(Tools.MINUTE, "mkfs.vfat", "-F", "32", "-i", "1A2B3C4D", "-C", espImg.toString(),
+                String.valueOf(espMib * 1024));
+        try (var st = Files.list(espTree)) {
+            for (Path e : st.toList()) {
+                Tools.run(Tools.MINUTE, "env", "MTOOLS_SKIP_CHECK=1", "mcopy", "-s", "-i", espImg.toString(),
+                        e.toString(), "::/");
+            }
+        }
+        Tools.run(Tools.MINUTE, "fsck.vfat", "-n", espImg.toString());
+        Path raw = dir.resolve("disk.raw");
+        try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
+            f.setLength((1 + espMib + rootMib + 1) * MIB);
+        }
+        Path layout = Files.writeString(dir.resolve("layout.sfdisk"), "label: gpt\n"
+                + "start=2048, size=" + espMib * 2048 + ", type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n"
+                + "start=" + (1 + espMib) * 2048 + ", size=" + rootMib * 2048
+                + ", type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709\n");
+        Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
+        FamilyDiskCliTest.place(espImg, raw, MIB);
+        long rootOff = (1 + espMib) * MIB;
+        Tools.run(Tools.MINUTE, "mke2fs", "-q", "-F", "-t", "ext4", "-U", rootUuid, "-d", tree.root().toString(),
+                "-E", "offset=" + rootOff, raw.toString(), rootMib + "M");
+
+        Prepared p = prepareTwice(dir, raw, "CloudInit");
+        Path vhd = p.vhd();
+        assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("arch");
+        assertThat(p.first().status()).containsEntry("CMDLINE-CONSOLE", "Fixed")
+                .containsEntry("CMDLINE-NOQUIET", "Fixed");
+        dev.linuximage.testing.guests.Ext4Oracle.assertClean(vhd, rootOff);
+        // sgdisk -v on a copy of the raw data (the VHD footer is not part of the disk)
+        Path data = dir.resolve("data.raw");
+        Tools.run(Tools.MINUTE, "dd", "if=" + vhd, "of=" + data, "bs=1M", "count=" + (Files.size(vhd) >> 20),
+                "conv=sparse", "status=none");
+        assertThat(Tools.run(Tools.MINUTE, "sgdisk", "-v", data.toString()).output()).contains("No problems found");
+        Path esp = XfsOracleLike.fat(vhd, MIB, espMib * MIB, dir.resolve("esp.out"));
+        Tools.run(Tools.MINUTE, "fsck.vfat", "-n", esp.toString());
+        // every loader entry systemd-boot offers, including linux-lts's: Azure's console, no quiet; mkinitcpio's
+        // busybox init polls for the root device up to rootdelay (a timeout), so rootdelay=300 is wanted
+        for (String e : List.of("arch.conf", "arch-fallback.conf", "arch-lts.conf")) {
+            String entry = Tools.run(Tools.MINUTE, "env", "MTOOLS_SKIP_CHECK=1", "mtype", "-i", esp.toString(),
+                    "::/loader/entries/" + e).output();
+            List<String> options = words(line(entry, "options ").substring("options ".length()));
+            assertThat(options).as(e).containsAll(AZURE).contains("rootdelay=300", "root=UUID=" + rootUuid)
+                    .doesNotContain("quiet");
+        }
+        String ltsEntry = Tools.run(Tools.MINUTE, "env", "MTOOLS_SKIP_CHECK=1", "mtype", "-i", esp.toString(),
+                "::/loader/entries/arch-lts.conf").output();
+        assertThat(ltsEntry).contains("linux   /vmlinuz-linux-lts");
+        // the lts image is paired with its own module tree by the release in its bzImage header
+        assertThat(p.first().report().at("/guest/kernels").toString()).contains(lts)
+                .contains(dev.linuximage.testing.FamilyGuests.ARCH_KERNEL);
+    }
+
+    /** FAT oracle input: a partition copied out of a disk image. */
+    static final class XfsOracleLike {
+        static Path fat(Path disk, long offsetBytes, long sizeBytes, Path target) {
+            return XfsOracle.extract(disk, offsetBytes, sizeBytes, target);
+        }
+    }
 }
