@@ -14,7 +14,7 @@ public final class GuestFixtures {
     public static final String DEBIAN_KERNEL = "6.1.0-26-amd64";
     public static final String RHEL8_KERNEL = "4.18.0-513.5.1.el8_9.x86_64";
     public static final String RHEL9_KERNEL = "5.14.0-427.13.1.el9_4.x86_64";
-    static final String MACHINE_ID = "4d3c2b1a00112233445566778899aabb";
+    public static final String MACHINE_ID = "4d3c2b1a00112233445566778899aabb";
 
     private GuestFixtures() {
     }

@@ -89,6 +89,15 @@ public final class FatFileSystem implements FileSystem {
             throw new FatCorruptException("vfat: BPB root cluster " + rootCluster + " outside 2.." + (clusterCount + 1));
         }
         readVolumeLabel();
+        if (fatType == 32 && fsInfoSector > 0 && fsInfoSector < reserved) {
+            // start from the volume's own FSInfo next-free hint (byte 492, little-endian; 0xFFFFFFFF = unknown,
+            // Microsoft FAT spec "FSInfo Sector Structure"), so a session that ends with the same allocation
+            // writes the same FSInfo back: an unchanged volume stays byte-identical
+            byte[] fi = dev.readBytes((long) fsInfoSector * bps, 512);
+            if (le32(fi, 0) == 0x41615252L && le32(fi, 484) == 0x61417272L && validCluster(le32(fi, 492))) {
+                nextFreeHint = le32(fi, 492);
+            }
+        }
     }
 
     /**
@@ -321,9 +330,12 @@ public final class FatFileSystem implements FileSystem {
         if (fatType == 32 && fsInfoSector > 0 && fsInfoSector < reserved) {
             byte[] fi = dev.readBytes((long) fsInfoSector * bps, 512);
             if (le32(fi, 0) == 0x41615252L && le32(fi, 484) == 0x61417272L) {
+                byte[] before = fi.clone();
                 put32(fi, 488, countFree());
                 put32(fi, 492, validCluster(nextFreeHint) ? nextFreeHint : 0xffffffffL);
-                w.write((long) fsInfoSector * bps, ByteBuffer.wrap(fi));
+                if (!java.util.Arrays.equals(before, fi)) {
+                    w.write((long) fsInfoSector * bps, ByteBuffer.wrap(fi));
+                }
             }
         }
     }
