@@ -152,4 +152,31 @@ class GuestLsStreamingTest {
         }
         assertThat(seen).isEqualTo(names);
     }
+
+    @Test
+    void xfsJsonLinesListingStreamsInA64MiBHeap() throws Exception {
+        Listing l = ls(xfs, "xfsroot", "--json");
+        assertThat(l.exit()).as(l.err()).isZero();
+        assertThat(l.lines()).hasSize(ENTRIES);
+        com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+        Set<String> seen = new HashSet<>();
+        for (String line : l.lines()) {
+            com.fasterxml.jackson.databind.JsonNode e = m.readTree(line);
+            String n = e.path("name").asText();
+            assertThat(seen.add(n)).as("listed once: " + n).isTrue();
+            assertThat(e.path("path").asText()).isEqualTo("/many/" + n);
+            int i = Integer.parseInt(n.split("-")[2]);
+            // the protofile's types, modes and owners
+            assertThat(e.path("type").asText())
+                    .isEqualTo(i < DIRS ? "directory" : i < DIRS + LINKS ? "symlink" : "file");
+            assertThat(e.path("mode").asInt()).isEqualTo(i < DIRS ? 0750 : i < DIRS + LINKS ? 0777 : 0640);
+            if (i >= DIRS + LINKS) {
+                assertThat(e.path("uid").asInt() + ":" + e.path("gid").asInt()).isEqualTo("1000:1001");
+            } else if (i >= DIRS) {
+                assertThat(e.path("target").asText()).isEqualTo("../etc/os-release");
+            }
+        }
+        assertThat(seen).isEqualTo(names);
+        assertThat(l.millis()).as("streamed, not quadratic").isLessThan(60_000);
+    }
 }

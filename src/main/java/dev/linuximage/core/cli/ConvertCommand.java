@@ -64,6 +64,10 @@ public class ConvertCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress on stderr")
     boolean quiet;
 
+    @Option(names = "--json", description = "at the end print one JSON object describing the output on stdout"
+            + " (progress and messages stay on stderr)")
+    boolean json;
+
     /** Parses a size in the one grammar of {@link Sizes}; a bad one is a bad command line. */
     public static long parseSize(String s) {
         try {
@@ -125,6 +129,23 @@ public class ConvertCommand implements Callable<Integer> {
                             Sizes.human(img.virtualSize()), output, Sizes.human(view.diskSize()), view.diskSize(),
                             Sizes.human(written), secs);
                     err.flush();
+                }
+                if (json) {
+                    // built explicitly (no reflective binding): native-image friendly, as ReportJson
+                    com.fasterxml.jackson.databind.node.ObjectNode o = JsonOut.object();
+                    o.put("output", output.toString());
+                    o.put("format", "vhd");
+                    o.put("subformat", "fixed");
+                    o.put("virtualSize", view.diskSize());
+                    o.put("fileSize", Files.size(output));
+                    o.put("dataWritten", written);
+                    com.fasterxml.jackson.databind.node.ObjectNode i = o.putObject("input");
+                    i.put("path", input.toString());
+                    i.put("format", img.format());
+                    i.put("subformat", img.subformat());
+                    i.put("virtualSize", img.virtualSize());
+                    System.out.println(JsonOut.line(o));
+                    System.out.flush();
                 }
             }
         }

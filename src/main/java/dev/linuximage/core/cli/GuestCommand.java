@@ -127,6 +127,10 @@ public class GuestCommand implements Callable<Integer> {
         @Option(names = {"-1", "--names"}, description = "names only (no inode read per entry)")
         boolean namesOnly;
 
+        @Option(names = "--json", description = "JSON Lines: one object per entry (name, path, type, size, mode, uid,"
+                + " gid, mtime, target), streamed")
+        boolean json;
+
         @Override
         int run(GuestDisk guest, PrintStream out) throws IOException {
             Optional<GuestFiles.FileInfo> st = guest.stat(guestPath);
@@ -137,14 +141,20 @@ public class GuestCommand implements Callable<Integer> {
             java.io.Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(new CheckedStdout(out),
                     java.nio.charset.StandardCharsets.UTF_8), 1 << 16);
             if (st.get().type() != GuestFiles.Type.DIRECTORY) {
-                w.write(namesOnly ? guestPath : line(guest.lstat(guestPath).orElseThrow(), guestPath, guest));
+                GuestFiles.FileInfo self = namesOnly ? null : guest.lstat(guestPath).orElseThrow();
+                w.write(json ? jsonLine(self, guestPath, guestPath, guest)
+                        : namesOnly ? guestPath : line(self, guestPath, guest));
                 w.write('\n');
                 w.flush();
                 return ExitCodes.OK;
             }
             String dir = guestPath.endsWith("/") ? guestPath : guestPath + "/";
             guest.list(guestPath, !namesOnly, (e, info) -> {
-                if (namesOnly) {
+                if (json) {
+                    w.write(jsonLine(info == null ? null : new GuestFiles.FileInfo(dir + e.name(), info.type(),
+                            info.size(), info.mode(), info.uid(), info.gid(), info.mtime()), e.name(), dir + e.name(),
+                            guest));
+                } else if (namesOnly) {
                     w.write(e.name());
                 } else if (info == null) {
                     w.write("? " + e.name());
@@ -157,6 +167,30 @@ public class GuestCommand implements Callable<Integer> {
             });
             w.flush();
             return ExitCodes.OK;
+        }
+
+        /**
+         * One entry as one line of JSON. Without the inode ({@code --names}, or an entry whose inode cannot be read)
+         * only name and path; {@code mode} is the permission bits (as the text listing's octal), {@code mtime} seconds
+         * since the epoch (UTC), {@code target} a symlink's target.
+         */
+        private static String jsonLine(GuestFiles.FileInfo i, String name, String path, GuestDisk guest)
+                throws IOException {
+            com.fasterxml.jackson.databind.node.ObjectNode o = JsonOut.object();
+            o.put("name", name);
+            o.put("path", path);
+            if (i != null) {
+                o.put("type", i.type().name().toLowerCase(Locale.ROOT));
+                o.put("size", i.size());
+                o.put("mode", i.mode());
+                o.put("uid", i.uid());
+                o.put("gid", i.gid());
+                o.put("mtime", i.mtime());
+                if (i.type() == GuestFiles.Type.SYMLINK) {
+                    o.put("target", guest.readLink(i.path()));
+                }
+            }
+            return JsonOut.line(o);
         }
 
         private static String line(GuestFiles.FileInfo i, String name, GuestDisk guest) throws IOException {

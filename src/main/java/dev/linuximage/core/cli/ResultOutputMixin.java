@@ -33,6 +33,10 @@ public class ResultOutputMixin {
             description = "write the full JSON report here ('-' for standard output; the table then goes to stderr)")
     Path report;
 
+    @Option(names = "--json", description = "print the full JSON report on standard output (as '--report -'; the"
+            + " table and progress go to stderr); with --report FILE the same document is also written there")
+    boolean json;
+
     // set by the operator's Job only: hidden from help
     @Option(names = "--termination-log", paramLabel = "FILE", hidden = true,
             description = "write the compact result (JSON, at most 4096 bytes) here, e.g. /dev/termination-log; "
@@ -53,6 +57,10 @@ public class ResultOutputMixin {
 
     /** Runs the body, turns any failure into a result with a reason, writes the termination message. */
     public int run(String command, Body body) {
+        if (json && terminationLog != null) {
+            // in a Job stdout carries the progress lines the operator reads: no room for a JSON document
+            throw new CoreException(ExitCodes.USAGE, "--json cannot be combined with --termination-log");
+        }
         Done done;
         try {
             done = body.run();
@@ -77,12 +85,14 @@ public class ResultOutputMixin {
 
     /** Writes a rendered report: JSON to {@code --report} (atomically), the table to the terminal unless quiet. */
     public void report(String json, String table) throws IOException {
-        boolean toStdout = report != null && report.toString().equals("-");
+        boolean dash = report != null && report.toString().equals("-");
+        boolean toStdout = dash || this.json;
+        if (report != null && !dash) {
+            OutputFiles.write(report, json.getBytes(StandardCharsets.UTF_8));
+        }
         if (toStdout) {
             System.out.println(json);
             System.out.flush();
-        } else if (report != null) {
-            OutputFiles.write(report, json.getBytes(StandardCharsets.UTF_8));
         }
         if (!quiet) {
             // with --report - stdout carries the JSON alone, so that it can be piped into jq
