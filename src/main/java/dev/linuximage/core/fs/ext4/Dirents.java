@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,7 +45,7 @@ final class Dirents {
     }
 
     static void putRecLen(byte[] b, int off, int len) {
-        Le.put16(b, off, len >= 65536 ? 65535 : len);
+        LittleEndian.put16(b, off, len >= 65536 ? 65535 : len);
     }
 
     /**
@@ -62,10 +63,10 @@ final class Dirents {
             if (end - off < 8) {
                 throw new Ext4CorruptException(where + ": truncated directory entry at offset " + off);
             }
-            long ino = Le.u32(b, off);
-            int recLen = decodeRecLen(Le.u16(b, off + 4), blockSize);
-            int nameLen = filetype ? Le.u8(b, off + 6) : Le.u16(b, off + 6) & 0xFF;
-            int type = filetype ? Le.u8(b, off + 7) : FT_UNKNOWN;
+            long ino = LittleEndian.u32(b, off);
+            int recLen = decodeRecLen(LittleEndian.u16(b, off + 4), blockSize);
+            int nameLen = filetype ? LittleEndian.u8(b, off + 6) : LittleEndian.u16(b, off + 6) & 0xFF;
+            int type = filetype ? LittleEndian.u8(b, off + 7) : FT_UNKNOWN;
             if (recLen < 12 || (recLen & 3) != 0 || recLen > end - off) {
                 if (!(recLen == 8 && nameLen == 0 && ino == 0 && recLen <= end - off)) {
                     throw new Ext4CorruptException(where + ": directory entry at offset " + off + " rec_len "
@@ -90,13 +91,13 @@ final class Dirents {
 
     /** Writes an entry header and name at {@code off} (the record's rec_len is {@code recLen}). */
     static void put(byte[] b, int off, long ino, int recLen, byte[] name, int type, boolean filetype) {
-        Le.put32(b, off, ino);
+        LittleEndian.put32(b, off, ino);
         putRecLen(b, off + 4, recLen);
         if (filetype) {
-            Le.put8(b, off + 6, name.length);
-            Le.put8(b, off + 7, type);
+            LittleEndian.put8(b, off + 6, name.length);
+            LittleEndian.put8(b, off + 7, type);
         } else {
-            Le.put16(b, off + 6, name.length);
+            LittleEndian.put16(b, off + 6, name.length);
         }
         System.arraycopy(name, 0, b, off + 8, name.length);
     }
@@ -105,13 +106,13 @@ final class Dirents {
     static void putTail(byte[] b) {
         int off = b.length - TAIL_SIZE;
         java.util.Arrays.fill(b, off, b.length, (byte) 0);
-        Le.put16(b, off + 4, TAIL_SIZE);
-        Le.put8(b, off + 7, FT_CSUM);
+        LittleEndian.put16(b, off + 4, TAIL_SIZE);
+        LittleEndian.put8(b, off + 7, FT_CSUM);
     }
 
     static boolean hasTail(byte[] b) {
         int off = b.length - TAIL_SIZE;
-        return Le.u32(b, off) == 0 && Le.u16(b, off + 4) == TAIL_SIZE && Le.u8(b, off + 6) == 0
-                && Le.u8(b, off + 7) == FT_CSUM;
+        return LittleEndian.u32(b, off) == 0 && LittleEndian.u16(b, off + 4) == TAIL_SIZE && LittleEndian.u8(b, off + 6) == 0
+                && LittleEndian.u8(b, off + 7) == FT_CSUM;
     }
 }

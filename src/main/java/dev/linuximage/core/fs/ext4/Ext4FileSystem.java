@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
@@ -112,7 +113,7 @@ public final class Ext4FileSystem implements FileSystem {
             return false;
         }
         byte[] m = src.readBytes(Superblock.OFFSET + 0x38, 2);
-        return Le.u16(m, 0) == Superblock.MAGIC;
+        return LittleEndian.u16(m, 0) == Superblock.MAGIC;
     }
 
     /**
@@ -286,7 +287,7 @@ public final class Ext4FileSystem implements FileSystem {
         src.readFully(off, ByteBuffer.wrap(raw));
         Inode i = new Inode(ino, raw);
         if (sb.inodeSize > 128) {
-            int extra = Le.u16(raw, 0x80);
+            int extra = LittleEndian.u16(raw, 0x80);
             if (extra > sb.inodeSize - 128 || (extra & 3) != 0) {
                 throw new Ext4CorruptException("inode " + ino + " i_extra_isize " + extra);
             }
@@ -382,18 +383,18 @@ public final class Ext4FileSystem implements FileSystem {
         }
         byte[] raw = i.raw;
         int start = 128 + i.extraIsize();
-        if (start + 4 > raw.length || Le.i32(raw, start) != XATTR_MAGIC) {
+        if (start + 4 > raw.length || LittleEndian.i32(raw, start) != XATTR_MAGIC) {
             return null;
         }
         int first = start + 4;
         int p = first;
         byte[] want = name.getBytes(StandardCharsets.US_ASCII);
-        while (p + 16 <= raw.length && Le.i32(raw, p) != 0) {
-            int nameLen = Le.u8(raw, p);
-            int idx = Le.u8(raw, p + 1);
-            int valOffs = Le.u16(raw, p + 2);
-            long valInum = Le.u32(raw, p + 4);
-            long valSize = Le.u32(raw, p + 8);
+        while (p + 16 <= raw.length && LittleEndian.i32(raw, p) != 0) {
+            int nameLen = LittleEndian.u8(raw, p);
+            int idx = LittleEndian.u8(raw, p + 1);
+            int valOffs = LittleEndian.u16(raw, p + 2);
+            long valInum = LittleEndian.u32(raw, p + 4);
+            long valSize = LittleEndian.u32(raw, p + 8);
             if (p + 16 + nameLen > raw.length) {
                 throw new Ext4CorruptException("inode " + i.ino + " in-inode xattr name runs past the inode");
             }
@@ -466,7 +467,7 @@ public final class Ext4FileSystem implements FileSystem {
         String where = "directory inode " + dir.ino;
         if (dir.hasFlag(Inode.FL_INLINE_DATA)) {
             byte[] iblock = Arrays.copyOfRange(dir.raw, Inode.I_BLOCK, Inode.I_BLOCK + Inode.I_BLOCK_LEN);
-            long parent = Le.u32(iblock, 0);
+            long parent = LittleEndian.u32(iblock, 0);
             byte[] fake = new byte[12];
             Dirents.Dirent dd = new Dirents.Dirent(0, parent, 12, 2, Dirents.FT_DIR, "..".getBytes(StandardCharsets.US_ASCII));
             if (v.visit(new Slot(-1, 0, fake, dd, -1))) {
@@ -768,7 +769,7 @@ public final class Ext4FileSystem implements FileSystem {
                 putExtentNode(blk, 0, chunk, per, depth);
                 if (sb.metadataCsum()) {
                     int tail = 12 + 12 * per;
-                    Le.put32(blk, tail, Crc.crc32c(inode.csumSeed(sb.csumSeed), blk, 0, tail));
+                    LittleEndian.put32(blk, tail, Crc.crc32c(inode.csumSeed(sb.csumSeed), blk, 0, tail));
                 }
                 stageBlock(blocks.get(k), blk);
                 next.add(new long[] {chunk.get(0)[0], blocks.get(k)});
@@ -784,23 +785,23 @@ public final class Ext4FileSystem implements FileSystem {
     }
 
     private static void putExtentNode(byte[] b, int base, List<long[]> entries, int max, int depth) {
-        Le.put16(b, base, FileMap.EXT_MAGIC);
-        Le.put16(b, base + 2, entries.size());
-        Le.put16(b, base + 4, max);
-        Le.put16(b, base + 6, depth);
-        Le.put32(b, base + 8, 0);
+        LittleEndian.put16(b, base, FileMap.EXT_MAGIC);
+        LittleEndian.put16(b, base + 2, entries.size());
+        LittleEndian.put16(b, base + 4, max);
+        LittleEndian.put16(b, base + 6, depth);
+        LittleEndian.put32(b, base + 8, 0);
         for (int i = 0; i < entries.size(); i++) {
             int e = base + 12 + 12 * i;
             long[] x = entries.get(i);
-            Le.put32(b, e, x[0]);
+            LittleEndian.put32(b, e, x[0]);
             if (depth == 0) {
-                Le.put16(b, e + 4, (int) x[2]);
-                Le.put16(b, e + 6, (int) (x[1] >>> 32));
-                Le.put32(b, e + 8, x[1]);
+                LittleEndian.put16(b, e + 4, (int) x[2]);
+                LittleEndian.put16(b, e + 6, (int) (x[1] >>> 32));
+                LittleEndian.put32(b, e + 8, x[1]);
             } else {
-                Le.put32(b, e + 4, x[1]);
-                Le.put16(b, e + 8, (int) (x[1] >>> 32));
-                Le.put16(b, e + 10, 0);
+                LittleEndian.put32(b, e + 4, x[1]);
+                LittleEndian.put16(b, e + 8, (int) (x[1] >>> 32));
+                LittleEndian.put16(b, e + 10, 0);
             }
         }
     }
@@ -828,13 +829,13 @@ public final class Ext4FileSystem implements FileSystem {
         int[] next = {0};
         int apb = sb.blockSize / 4;
         for (int i = 0; i < Math.min(12, n); i++) {
-            Le.put32(inode.raw, Inode.I_BLOCK + 4 * i, phys.get(i));
+            LittleEndian.put32(inode.raw, Inode.I_BLOCK + 4 * i, phys.get(i));
         }
         int pos = 12;
         for (int level = 1; level <= 3 && pos < n; level++) {
             long[] top = new long[1];
             pos = fillIndirect(level, phys, pos, metaBlocks, next, top, apb);
-            Le.put32(inode.raw, Inode.I_BLOCK + 4 * (11 + level), top[0]);
+            LittleEndian.put32(inode.raw, Inode.I_BLOCK + 4 * (11 + level), top[0]);
         }
         if (next[0] != meta) {
             throw new IllegalStateException("indirect block accounting: used " + next[0] + " of " + meta);
@@ -850,11 +851,11 @@ public final class Ext4FileSystem implements FileSystem {
         byte[] blk = new byte[sb.blockSize];
         for (int i = 0; i < apb && pos < phys.size(); i++) {
             if (level == 1) {
-                Le.put32(blk, 4 * i, phys.get(pos++));
+                LittleEndian.put32(blk, 4 * i, phys.get(pos++));
             } else {
                 long[] child = new long[1];
                 pos = fillIndirect(level - 1, phys, pos, metaBlocks, next, child, apb);
-                Le.put32(blk, 4 * i, child[0]);
+                LittleEndian.put32(blk, 4 * i, child[0]);
             }
         }
         stageBlock(blkNo, blk);
@@ -934,12 +935,12 @@ public final class Ext4FileSystem implements FileSystem {
             if (want >= 4 && (want & 3) == 0 && want <= sb.inodeSize - 128) {
                 extra = Math.max(extra, want);
             }
-            Le.put16(i.raw, 0x80, Math.min(extra, sb.inodeSize - 128));
+            LittleEndian.put16(i.raw, 0x80, Math.min(extra, sb.inodeSize - 128));
         }
         i.setMode(typeBits | (perm & 07777));
         i.setUid(uid);
         i.setGid(gid);
-        Le.put32(i.raw, 0x64, random.nextInt());
+        LittleEndian.put32(i.raw, 0x64, random.nextInt());
         long t = now();
         i.setAtime(t);
         i.setCtime(t);
@@ -1188,7 +1189,7 @@ public final class Ext4FileSystem implements FileSystem {
                 Dirents.putTail(blk);
             }
             int off = sb.blockSize - Dirents.TAIL_SIZE;
-            Le.put32(blk, off + 8, Crc.crc32c(dir.csumSeed(sb.csumSeed), blk, 0, off));
+            LittleEndian.put32(blk, off + 8, Crc.crc32c(dir.csumSeed(sb.csumSeed), blk, 0, off));
         }
         stageBlock(pblk, blk);
     }
@@ -1311,8 +1312,8 @@ public final class Ext4FileSystem implements FileSystem {
                 Dirents.putRecLen(fresh, 12 + 4, end - 12);
                 stageDirBlock(dir, run.physical(), fresh);
             } else {
-                int first = Dirents.decodeRecLen(Le.u16(blk, 4), sb.blockSize);
-                if (Le.u32(blk, 0) == 0 && first == sb.blockSize) {
+                int first = Dirents.decodeRecLen(LittleEndian.u16(blk, 4), sb.blockSize);
+                if (LittleEndian.u32(blk, 0) == 0 && first == sb.blockSize) {
                     byte[] fresh = new byte[sb.blockSize];
                     Dirents.putRecLen(fresh, 4, end);
                     stageDirBlock(dir, run.physical(), fresh);
@@ -1337,10 +1338,10 @@ public final class Ext4FileSystem implements FileSystem {
         checkTailFor(dir, blk, s.lblk());
         Dirents.Dirent e = s.dirent();
         if (s.prevOffset() >= 0) {
-            int prevLen = Dirents.decodeRecLen(Le.u16(blk, s.prevOffset() + 4), sb.blockSize);
+            int prevLen = Dirents.decodeRecLen(LittleEndian.u16(blk, s.prevOffset() + 4), sb.blockSize);
             Dirents.putRecLen(blk, s.prevOffset() + 4, prevLen + e.recLen());
         } else {
-            Le.put32(blk, e.offset(), 0);
+            LittleEndian.put32(blk, e.offset(), 0);
         }
         stageDirBlock(dir, s.pblk(), blk);
         touch(dir);
@@ -1421,20 +1422,20 @@ public final class Ext4FileSystem implements FileSystem {
             throw new Ext4CorruptException("inode " + i.ino + " i_file_acl " + b + " outside the file system");
         }
         byte[] blk = readBlock(b);
-        if (Le.i32(blk, 0) != XATTR_MAGIC) {
-            throw new Ext4CorruptException(String.format("xattr block %d h_magic 0x%08x", b, Le.i32(blk, 0)));
+        if (LittleEndian.i32(blk, 0) != XATTR_MAGIC) {
+            throw new Ext4CorruptException(String.format("xattr block %d h_magic 0x%08x", b, LittleEndian.i32(blk, 0)));
         }
-        long ref = Le.u32(blk, 4);
+        long ref = LittleEndian.u32(blk, 4);
         if (ref > 1) {
-            Le.put32(blk, 4, ref - 1);
+            LittleEndian.put32(blk, 4, ref - 1);
             if (sb.metadataCsum()) {
                 // kernel ext4_xattr_block_csum: seed, le64 block number, block with h_checksum (0x10) as zero
                 byte[] le64 = new byte[8];
-                Le.put32(le64, 0, b);
-                Le.put32(le64, 4, b >>> 32);
-                Le.put32(blk, 0x10, 0);
+                LittleEndian.put32(le64, 0, b);
+                LittleEndian.put32(le64, 4, b >>> 32);
+                LittleEndian.put32(blk, 0x10, 0);
                 int c = Crc.crc32c(Crc.crc32c(sb.csumSeed, le64), blk);
-                Le.put32(blk, 0x10, c);
+                LittleEndian.put32(blk, 0x10, c);
             }
             stageBlock(b, blk);
         } else {
@@ -1568,7 +1569,7 @@ public final class Ext4FileSystem implements FileSystem {
         }
         byte[] blk = readBlock(s.pblk());
         checkTailFor(d, blk, 0);
-        Le.put32(blk, s.dirent().offset(), parent);
+        LittleEndian.put32(blk, s.dirent().offset(), parent);
         stageDirBlock(d, s.pblk(), blk);
     }
 

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -64,13 +65,13 @@ final class FileMap {
             if (depth == 0) {
                 for (int i = 0; i < entries; i++) {
                     int e = base + 12 + 12 * i;
-                    long eb = Le.u32(node, e);
-                    int len = Le.u16(node, e + 4);
+                    long eb = LittleEndian.u32(node, e);
+                    int len = LittleEndian.u16(node, e + 4);
                     boolean uninit = len > MAX_EXTENT_LEN;
                     if (uninit) {
                         len -= MAX_EXTENT_LEN;
                     }
-                    long pb = Le.u32(node, e + 8) | (long) Le.u16(node, e + 6) << 32;
+                    long pb = LittleEndian.u32(node, e + 8) | (long) LittleEndian.u16(node, e + 6) << 32;
                     if (lblk < eb) {
                         return new Run(lblk, 0, Math.min(eb, holeEnd) - lblk, false);
                     }
@@ -84,7 +85,7 @@ final class FileMap {
             }
             int pick = -1;
             for (int i = 0; i < entries; i++) {
-                long ib = Le.u32(node, base + 12 + 12 * i);
+                long ib = LittleEndian.u32(node, base + 12 + 12 * i);
                 if (ib <= lblk) {
                     pick = i;
                 } else {
@@ -96,7 +97,7 @@ final class FileMap {
                 return new Run(lblk, 0, Math.max(1, holeEnd - lblk), false);
             }
             int e = base + 12 + 12 * pick;
-            long child = Le.u32(node, e + 4) | (long) Le.u16(node, e + 8) << 32;
+            long child = LittleEndian.u32(node, e + 4) | (long) LittleEndian.u16(node, e + 8) << 32;
             checkRange(child, 1, inode.ino);
             node = dev.readBlock(child);
             base = 0;
@@ -108,10 +109,10 @@ final class FileMap {
 
     /** Validates an extent header; returns {entries, depth}. */
     private int[] header(byte[] node, int base, int capacity, int expectDepth, long ino) throws Ext4CorruptException {
-        int magic = Le.u16(node, base);
-        int entries = Le.u16(node, base + 2);
-        int max = Le.u16(node, base + 4);
-        int depth = Le.u16(node, base + 6);
+        int magic = LittleEndian.u16(node, base);
+        int entries = LittleEndian.u16(node, base + 2);
+        int max = LittleEndian.u16(node, base + 4);
+        int depth = LittleEndian.u16(node, base + 6);
         if (magic != EXT_MAGIC) {
             throw new Ext4CorruptException(String.format("inode %d extent header eh_magic 0x%04x", ino, magic));
         }
@@ -138,7 +139,7 @@ final class FileMap {
         long[] path;
         int slot;
         if (lblk < 12) {
-            return ptrRun(lblk, Le.u32(inode.raw, Inode.I_BLOCK + 4 * (int) lblk), inode.ino);
+            return ptrRun(lblk, LittleEndian.u32(inode.raw, Inode.I_BLOCK + 4 * (int) lblk), inode.ino);
         }
         long l = lblk - 12;
         if (l < apb) {
@@ -153,14 +154,14 @@ final class FileMap {
         } else {
             return new Run(lblk, 0, 1, false);
         }
-        long blk = Le.u32(inode.raw, Inode.I_BLOCK + 4 * slot);
+        long blk = LittleEndian.u32(inode.raw, Inode.I_BLOCK + 4 * slot);
         for (long idx : path) {
             if (blk == 0) {
                 return new Run(lblk, 0, 1, false);
             }
             checkRange(blk, 1, inode.ino);
             byte[] b = dev.readBlock(blk);
-            blk = Le.u32(b, (int) idx * 4);
+            blk = LittleEndian.u32(b, (int) idx * 4);
         }
         return ptrRun(lblk, blk, inode.ino);
     }
@@ -184,7 +185,7 @@ final class FileMap {
             walkExtents(inode, inode.raw, Inode.I_BLOCK, 4, -1, runs, tree, seen, maxBlocks);
         } else {
             for (int i = 0; i < 12; i++) {
-                long pb = Le.u32(inode.raw, Inode.I_BLOCK + 4 * i);
+                long pb = LittleEndian.u32(inode.raw, Inode.I_BLOCK + 4 * i);
                 if (pb != 0) {
                     checkRange(pb, 1, inode.ino);
                     addRun(runs, i, pb, 1);
@@ -193,7 +194,7 @@ final class FileMap {
             long apb = blockSize / 4;
             long base = 12;
             for (int level = 1; level <= 3; level++) {
-                long pb = Le.u32(inode.raw, Inode.I_BLOCK + 4 * (11 + level));
+                long pb = LittleEndian.u32(inode.raw, Inode.I_BLOCK + 4 * (11 + level));
                 if (pb != 0) {
                     walkIndirect(inode, pb, level, base, runs, tree, seen, maxBlocks);
                 }
@@ -222,7 +223,7 @@ final class FileMap {
         long apb = blockSize / 4;
         long span = pow(apb, level - 1);
         for (int i = 0; i < apb; i++) {
-            long p = Le.u32(b, 4 * i);
+            long p = LittleEndian.u32(b, 4 * i);
             if (p == 0) {
                 continue;
             }
@@ -251,20 +252,20 @@ final class FileMap {
         for (int i = 0; i < h[0]; i++) {
             int e = base + 12 + 12 * i;
             if (h[1] == 0) {
-                long eb = Le.u32(node, e);
-                int len = Le.u16(node, e + 4);
+                long eb = LittleEndian.u32(node, e);
+                int len = LittleEndian.u16(node, e + 4);
                 boolean uninit = len > MAX_EXTENT_LEN;
                 if (uninit) {
                     len -= MAX_EXTENT_LEN;
                 }
-                long pb = Le.u32(node, e + 8) | (long) Le.u16(node, e + 6) << 32;
+                long pb = LittleEndian.u32(node, e + 8) | (long) LittleEndian.u16(node, e + 6) << 32;
                 checkRange(pb, len, inode.ino);
                 runs.add(new Run(eb, pb, len, uninit));
                 if (runs.size() + tree.size() > max) {
                     throw new Ext4CorruptException("inode " + inode.ino + " extent map larger than its blocks");
                 }
             } else {
-                long child = Le.u32(node, e + 4) | (long) Le.u16(node, e + 8) << 32;
+                long child = LittleEndian.u32(node, e + 4) | (long) LittleEndian.u16(node, e + 8) << 32;
                 checkRange(child, 1, inode.ino);
                 if (!seen.add(child)) {
                     throw new Ext4CorruptException("inode " + inode.ino + " extent block " + child + " repeated");

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -62,7 +63,7 @@ final class Groups {
         d = new byte[sb.descSize];
         dev.readAt(descOffset(g), d);
         if (sb.groupDescCsum()) {
-            int want = Le.u16(d, 0x1E);
+            int want = LittleEndian.u16(d, 0x1E);
             int got = descChecksum(g, d);
             if (want != got) {
                 throw new Ext4CorruptException(String.format("group %d descriptor bg_checksum 0x%04x, computed 0x%04x",
@@ -88,8 +89,8 @@ final class Groups {
     /** bg_checksum: crc32c (metadata_csum, low 16 bits) or crc16 (gdt_csum), kernel ext4_group_desc_csum. */
     int descChecksum(long g, byte[] d) {
         byte[] c = d.clone();
-        Le.put16(c, 0x1E, 0);
-        byte[] le = Le.le32(g);
+        LittleEndian.put16(c, 0x1E, 0);
+        byte[] le = LittleEndian.le32(g);
         if (sb.metadataCsum()) {
             int crc = Crc.crc32c(sb.csumSeed, le);
             crc = Crc.crc32c(crc, c, 0, sb.descSize);
@@ -105,17 +106,17 @@ final class Groups {
     }
 
     private long lohi(byte[] d, int lo, int hi) {
-        return Le.u32(d, lo) | (desc64 ? Le.u32(d, hi) << 32 : 0);
+        return LittleEndian.u32(d, lo) | (desc64 ? LittleEndian.u32(d, hi) << 32 : 0);
     }
 
     private long lohi16(byte[] d, int lo, int hi) {
-        return Le.u16(d, lo) | (desc64 ? (long) Le.u16(d, hi) << 16 : 0);
+        return LittleEndian.u16(d, lo) | (desc64 ? (long) LittleEndian.u16(d, hi) << 16 : 0);
     }
 
     private void putLohi16(byte[] d, int lo, int hi, long v) {
-        Le.put16(d, lo, (int) v);
+        LittleEndian.put16(d, lo, (int) v);
         if (desc64) {
-            Le.put16(d, hi, (int) (v >>> 16));
+            LittleEndian.put16(d, hi, (int) (v >>> 16));
         }
     }
 
@@ -148,11 +149,11 @@ final class Groups {
     }
 
     int flags(byte[] d) {
-        return sb.groupDescCsum() ? Le.u16(d, 0x12) : 0;
+        return sb.groupDescCsum() ? LittleEndian.u16(d, 0x12) : 0;
     }
 
     private void setFlags(long g, byte[] d, int f) {
-        Le.put16(d, 0x12, f);
+        LittleEndian.put16(d, 0x12, f);
         dirtyDescs.add(g);
     }
 
@@ -199,7 +200,7 @@ final class Groups {
         } else {
             bm = dev.readBlock(blockBitmap(d));
             if (sb.metadataCsum()) {
-                int want = (int) (Le.u16(d, 0x18) | (desc64 ? (long) Le.u16(d, 0x38) << 16 : 0));
+                int want = (int) (LittleEndian.u16(d, 0x18) | (desc64 ? (long) LittleEndian.u16(d, 0x38) << 16 : 0));
                 int got = Crc.crc32c(sb.csumSeed, bm, 0, (int) (sb.blocksPerGroup / 8));
                 if (!desc64) {
                     got &= 0xFFFF;
@@ -262,7 +263,7 @@ final class Groups {
         } else {
             bm = dev.readBlock(inodeBitmap(d));
             if (sb.metadataCsum()) {
-                int want = (int) (Le.u16(d, 0x1A) | (desc64 ? (long) Le.u16(d, 0x3A) << 16 : 0));
+                int want = (int) (LittleEndian.u16(d, 0x1A) | (desc64 ? (long) LittleEndian.u16(d, 0x3A) << 16 : 0));
                 int got = Crc.crc32c(sb.csumSeed, bm, 0, (int) (sb.inodesPerGroup / 8));
                 if (!desc64) {
                     got &= 0xFFFF;
@@ -488,9 +489,9 @@ final class Groups {
             byte[] bm = blockBitmaps.get(g);
             if (sb.metadataCsum()) {
                 int c = Crc.crc32c(sb.csumSeed, bm, 0, (int) (sb.blocksPerGroup / 8));
-                Le.put16(d, 0x18, c);
+                LittleEndian.put16(d, 0x18, c);
                 if (desc64) {
-                    Le.put16(d, 0x38, c >>> 16);
+                    LittleEndian.put16(d, 0x38, c >>> 16);
                 }
             }
             dev.writeBlock(blockBitmap(d), bm);
@@ -501,9 +502,9 @@ final class Groups {
             byte[] bm = inodeBitmaps.get(g);
             if (sb.metadataCsum()) {
                 int c = Crc.crc32c(sb.csumSeed, bm, 0, (int) (sb.inodesPerGroup / 8));
-                Le.put16(d, 0x1A, c);
+                LittleEndian.put16(d, 0x1A, c);
                 if (desc64) {
-                    Le.put16(d, 0x3A, c >>> 16);
+                    LittleEndian.put16(d, 0x3A, c >>> 16);
                 }
             }
             dev.writeBlock(inodeBitmap(d), bm);
@@ -512,7 +513,7 @@ final class Groups {
         for (long g : dirtyDescs) {
             byte[] d = desc(g);
             if (sb.groupDescCsum()) {
-                Le.put16(d, 0x1E, descChecksum(g, d));
+                LittleEndian.put16(d, 0x1E, descChecksum(g, d));
             }
             dev.writeAt(descOffset(g), d);
         }

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
 import java.io.IOException;
 
 /**
@@ -64,11 +65,11 @@ final class Htree {
         }
 
         long hashAt(int i) {
-            return Le.u32(block, entries + 8 * i);
+            return LittleEndian.u32(block, entries + 8 * i);
         }
 
         long blockAt(int i) {
-            return Le.u32(block, entries + 8 * i + 4) & BLOCK_MASK;
+            return LittleEndian.u32(block, entries + 8 * i + 4) & BLOCK_MASK;
         }
     }
 
@@ -101,11 +102,11 @@ final class Htree {
     static Htree probe(DirBlocks dir, Params p, byte[] root, byte[] name)
             throws IOException, BadIndexException {
         checkRootRecords(p, root);
-        long reserved = Le.u32(root, ROOT_INFO);
-        int version = Le.u8(root, ROOT_INFO + 4);
-        int infoLength = Le.u8(root, ROOT_INFO + 5);
-        int levels = Le.u8(root, ROOT_INFO + 6);
-        int flags = Le.u8(root, ROOT_INFO + 7);
+        long reserved = LittleEndian.u32(root, ROOT_INFO);
+        int version = LittleEndian.u8(root, ROOT_INFO + 4);
+        int infoLength = LittleEndian.u8(root, ROOT_INFO + 5);
+        int levels = LittleEndian.u8(root, ROOT_INFO + 6);
+        int flags = LittleEndian.u8(root, ROOT_INFO + 7);
         if (reserved != 0 || infoLength != INFO_LENGTH || (flags & 1) != 0) {
             throw bad(p, "dx_root_info reserved_zero " + reserved + ", info_length " + infoLength + ", flags " + flags);
         }
@@ -170,10 +171,10 @@ final class Htree {
 
     private static void checkRootRecords(Params p, byte[] root) throws BadIndexException {
         int bs = p.blockSize();
-        int dotLen = Le.u16(root, 4);
-        int dotName = Le.u8(root, 6);
-        int dotdotLen = Dirents.decodeRecLen(Le.u16(root, 12 + 4), bs);
-        int dotdotName = Le.u8(root, 12 + 6);
+        int dotLen = LittleEndian.u16(root, 4);
+        int dotName = LittleEndian.u8(root, 6);
+        int dotdotLen = Dirents.decodeRecLen(LittleEndian.u16(root, 12 + 4), bs);
+        int dotdotName = LittleEndian.u8(root, 12 + 6);
         if (dotLen != 12 || dotName != 1 || root[8] != '.' || dotdotLen != bs - 12 || dotdotName != 2
                 || root[20] != '.' || root[21] != '.') {
             throw bad(p, "dx root does not start with '.' (rec_len 12) and '..' spanning the block");
@@ -185,7 +186,7 @@ final class Htree {
         if (b == null) {
             throw bad(p, "dx node at logical block " + lblk + " is a hole");
         }
-        if (Le.u32(b, 0) != 0 || Dirents.decodeRecLen(Le.u16(b, 4), p.blockSize()) != p.blockSize()) {
+        if (LittleEndian.u32(b, 0) != 0 || Dirents.decodeRecLen(LittleEndian.u16(b, 4), p.blockSize()) != p.blockSize()) {
             throw bad(p, "dx node at logical block " + lblk + " lacks its empty record spanning the block");
         }
         return b;
@@ -215,8 +216,8 @@ final class Htree {
 
     private static int checkCounts(Params p, byte[] blk, int entries, int limit, long lblk)
             throws Ext4CorruptException, BadIndexException {
-        int lim = Le.u16(blk, entries);
-        int count = Le.u16(blk, entries + 2);
+        int lim = LittleEndian.u16(blk, entries);
+        int count = LittleEndian.u16(blk, entries + 2);
         if (lim != limit || count < 1 || count > lim) {
             throw bad(p, "dx block " + lblk + " count " + count + " limit " + lim + " (expected limit " + limit + ")");
         }
@@ -227,7 +228,7 @@ final class Htree {
             int c = Crc.crc32c(p.dirCsumSeed(), blk, 0, entries + 8 * count);
             c = Crc.crc32c(c, blk, tail, 4);
             c = Crc.crc32c(c, new byte[4], 0, 4);
-            int stored = Le.i32(blk, tail + 4);
+            int stored = LittleEndian.i32(blk, tail + 4);
             if (c != stored) {
                 throw new Ext4CorruptException(String.format("%s: dx block %d checksum 0x%08x, computed 0x%08x",
                         p.where(), lblk, stored, c));
@@ -240,13 +241,13 @@ final class Htree {
             throws BadIndexException {
         long prev = 0;
         for (int i = 0; i < count; i++) {
-            long b = Le.u32(blk, entries + 8 * i + 4) & BLOCK_MASK;
+            long b = LittleEndian.u32(blk, entries + 8 * i + 4) & BLOCK_MASK;
             if (b == 0 || b >= p.nblocks()) {
                 throw bad(p, "dx block " + lblk + " entry " + i + " points to logical block " + b + " of "
                         + p.nblocks());
             }
             if (i > 0) {
-                long h = Le.u32(blk, entries + 8 * i);
+                long h = LittleEndian.u32(blk, entries + 8 * i);
                 if (h < prev) {
                     throw bad(p, "dx block " + lblk + " entry " + i + " hash out of order");
                 }

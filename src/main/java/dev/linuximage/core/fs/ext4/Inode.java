@@ -1,5 +1,7 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
+
 /**
  * One on-disk inode ({@code struct ext4_inode}, kernel {@code Documentation/filesystems/ext4/inodes.rst}): the raw
  * {@code s_inode_size} bytes, little-endian, so unknown fields (in-inode xattrs, project id, ...) survive a rewrite.
@@ -28,11 +30,11 @@ final class Inode {
     }
 
     int mode() {
-        return Le.u16(raw, 0x0);
+        return LittleEndian.u16(raw, 0x0);
     }
 
     void setMode(int m) {
-        Le.put16(raw, 0x0, m);
+        LittleEndian.put16(raw, 0x0, m);
     }
 
     int fileType() {
@@ -52,46 +54,46 @@ final class Inode {
     }
 
     int uid() {
-        return Le.u16(raw, 0x2) | Le.u16(raw, 0x78) << 16;
+        return LittleEndian.u16(raw, 0x2) | LittleEndian.u16(raw, 0x78) << 16;
     }
 
     void setUid(int uid) {
-        Le.put16(raw, 0x2, uid);
-        Le.put16(raw, 0x78, uid >>> 16);
+        LittleEndian.put16(raw, 0x2, uid);
+        LittleEndian.put16(raw, 0x78, uid >>> 16);
     }
 
     int gid() {
-        return Le.u16(raw, 0x18) | Le.u16(raw, 0x7A) << 16;
+        return LittleEndian.u16(raw, 0x18) | LittleEndian.u16(raw, 0x7A) << 16;
     }
 
     void setGid(int gid) {
-        Le.put16(raw, 0x18, gid);
-        Le.put16(raw, 0x7A, gid >>> 16);
+        LittleEndian.put16(raw, 0x18, gid);
+        LittleEndian.put16(raw, 0x7A, gid >>> 16);
     }
 
     long size() {
-        return Le.u32(raw, 0x4) | Le.u32(raw, 0x6C) << 32;
+        return LittleEndian.u32(raw, 0x4) | LittleEndian.u32(raw, 0x6C) << 32;
     }
 
     void setSize(long s) {
-        Le.put32(raw, 0x4, s);
-        Le.put32(raw, 0x6C, s >>> 32);
+        LittleEndian.put32(raw, 0x4, s);
+        LittleEndian.put32(raw, 0x6C, s >>> 32);
     }
 
     int links() {
-        return Le.u16(raw, 0x1A);
+        return LittleEndian.u16(raw, 0x1A);
     }
 
     void setLinks(int n) {
-        Le.put16(raw, 0x1A, n);
+        LittleEndian.put16(raw, 0x1A, n);
     }
 
     int flags() {
-        return Le.i32(raw, 0x20);
+        return LittleEndian.i32(raw, 0x20);
     }
 
     void setFlags(int f) {
-        Le.put32(raw, 0x20, f);
+        LittleEndian.put32(raw, 0x20, f);
     }
 
     boolean hasFlag(int f) {
@@ -100,73 +102,73 @@ final class Inode {
 
     /** i_blocks in 512-byte sectors (48 bits with huge_file's l_i_blocks_high); raw units, see FL_HUGE_FILE. */
     long blocks512() {
-        return Le.u32(raw, 0x1C) | (long) Le.u16(raw, 0x74) << 32;
+        return LittleEndian.u32(raw, 0x1C) | (long) LittleEndian.u16(raw, 0x74) << 32;
     }
 
     void setBlocks512(long v) {
-        Le.put32(raw, 0x1C, v);
-        Le.put16(raw, 0x74, (int) (v >>> 32));
+        LittleEndian.put32(raw, 0x1C, v);
+        LittleEndian.put16(raw, 0x74, (int) (v >>> 32));
     }
 
     long fileAcl() {
-        return Le.u32(raw, 0x68) | (long) Le.u16(raw, 0x76) << 32;
+        return LittleEndian.u32(raw, 0x68) | (long) LittleEndian.u16(raw, 0x76) << 32;
     }
 
     void setFileAcl(long b) {
-        Le.put32(raw, 0x68, b);
-        Le.put16(raw, 0x76, (int) (b >>> 32));
+        LittleEndian.put32(raw, 0x68, b);
+        LittleEndian.put16(raw, 0x76, (int) (b >>> 32));
     }
 
     int generation() {
-        return Le.i32(raw, 0x64);
+        return LittleEndian.i32(raw, 0x64);
     }
 
     /** Extra inode size (bytes beyond the 128-byte base), 0 for 128-byte inodes. */
     int extraIsize() {
-        return raw.length > 128 ? Le.u16(raw, 0x80) : 0;
+        return raw.length > 128 ? LittleEndian.u16(raw, 0x80) : 0;
     }
 
     /** Seconds since the epoch, with the large-inode epoch bits (i_mtime_extra bits 0-1) when present. */
     long mtime() {
-        long t = Le.i32(raw, 0x10);
+        long t = LittleEndian.i32(raw, 0x10);
         if (fits(0x88, 4)) {
-            t += (long) (Le.i32(raw, 0x88) & 3) << 32;
+            t += (long) (LittleEndian.i32(raw, 0x88) & 3) << 32;
         }
         return t;
     }
 
     void setMtime(long t) {
-        Le.put32(raw, 0x10, t);
+        LittleEndian.put32(raw, 0x10, t);
         if (fits(0x88, 4)) {
-            Le.put32(raw, 0x88, (Le.i32(raw, 0x88) & ~3) | (int) (((t - (int) t) >> 32) & 3));
+            LittleEndian.put32(raw, 0x88, (LittleEndian.i32(raw, 0x88) & ~3) | (int) (((t - (int) t) >> 32) & 3));
         }
     }
 
     void setCtime(long t) {
-        Le.put32(raw, 0xC, t);
+        LittleEndian.put32(raw, 0xC, t);
         if (fits(0x84, 4)) {
-            Le.put32(raw, 0x84, (Le.i32(raw, 0x84) & ~3) | (int) (((t - (int) t) >> 32) & 3));
+            LittleEndian.put32(raw, 0x84, (LittleEndian.i32(raw, 0x84) & ~3) | (int) (((t - (int) t) >> 32) & 3));
         }
     }
 
     void setAtime(long t) {
-        Le.put32(raw, 0x8, t);
+        LittleEndian.put32(raw, 0x8, t);
         if (fits(0x8C, 4)) {
-            Le.put32(raw, 0x8C, (Le.i32(raw, 0x8C) & ~3) | (int) (((t - (int) t) >> 32) & 3));
+            LittleEndian.put32(raw, 0x8C, (LittleEndian.i32(raw, 0x8C) & ~3) | (int) (((t - (int) t) >> 32) & 3));
         }
     }
 
     void setCrtime(long t) {
         if (fits(0x90, 4)) {
-            Le.put32(raw, 0x90, t);
+            LittleEndian.put32(raw, 0x90, t);
         }
         if (fits(0x94, 4)) {
-            Le.put32(raw, 0x94, (Le.i32(raw, 0x94) & ~3) | (int) (((t - (int) t) >> 32) & 3));
+            LittleEndian.put32(raw, 0x94, (LittleEndian.i32(raw, 0x94) & ~3) | (int) (((t - (int) t) >> 32) & 3));
         }
     }
 
     void setDtime(long t) {
-        Le.put32(raw, 0x14, t);
+        LittleEndian.put32(raw, 0x14, t);
     }
 
     /** True when field at {@code off} of {@code len} bytes lies inside 128 + i_extra_isize (kernel EXT4_FITS_IN_INODE). */
@@ -179,34 +181,34 @@ final class Inode {
      * over the whole inode with i_checksum_lo (and i_checksum_hi when it fits) taken as zero.
      */
     int computeChecksum(int fsSeed) {
-        int seed = Crc.crc32c(Crc.crc32c(fsSeed, Le.le32(ino)), Le.le32(generation()));
+        int seed = Crc.crc32c(Crc.crc32c(fsSeed, LittleEndian.le32(ino)), LittleEndian.le32(generation()));
         byte[] copy = raw.clone();
-        Le.put16(copy, 0x7C, 0);
+        LittleEndian.put16(copy, 0x7C, 0);
         if (fits(0x82, 2)) {
-            Le.put16(copy, 0x82, 0);
+            LittleEndian.put16(copy, 0x82, 0);
         }
         return Crc.crc32c(seed, copy);
     }
 
     /** Seed for this inode's extent, directory and htree block checksums. */
     int csumSeed(int fsSeed) {
-        return Crc.crc32c(Crc.crc32c(fsSeed, Le.le32(ino)), Le.le32(generation()));
+        return Crc.crc32c(Crc.crc32c(fsSeed, LittleEndian.le32(ino)), LittleEndian.le32(generation()));
     }
 
     boolean checksumOk(int fsSeed) {
         int c = computeChecksum(fsSeed);
-        int lo = Le.u16(raw, 0x7C);
+        int lo = LittleEndian.u16(raw, 0x7C);
         if (fits(0x82, 2)) {
-            return (lo | Le.u16(raw, 0x82) << 16) == c;
+            return (lo | LittleEndian.u16(raw, 0x82) << 16) == c;
         }
         return lo == (c & 0xFFFF);
     }
 
     void updateChecksum(int fsSeed) {
         int c = computeChecksum(fsSeed);
-        Le.put16(raw, 0x7C, c);
+        LittleEndian.put16(raw, 0x7C, c);
         if (fits(0x82, 2)) {
-            Le.put16(raw, 0x82, c >>> 16);
+            LittleEndian.put16(raw, 0x82, c >>> 16);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ final class InodeXattrs {
         List<Entry> out = new ArrayList<>();
         int first = firstEntry(i);
         byte[] raw = i.raw;
-        if (first < 0 || Le.i32(raw, first - 4) != MAGIC) {
+        if (first < 0 || LittleEndian.i32(raw, first - 4) != MAGIC) {
             return out;
         }
         int region = raw.length - first;
@@ -57,18 +58,18 @@ final class InodeXattrs {
             if (p + 4 > raw.length) {
                 throw new Ext4CorruptException("inode " + i.ino + " in-inode xattr list runs past the inode");
             }
-            if (Le.i32(raw, p) == 0) {
+            if (LittleEndian.i32(raw, p) == 0) {
                 return out;
             }
             if (p + 16 > raw.length) {
                 throw new Ext4CorruptException("inode " + i.ino + " in-inode xattr entry runs past the inode");
             }
-            int nameLen = Le.u8(raw, p);
-            int idx = Le.u8(raw, p + 1);
-            int valOffs = Le.u16(raw, p + 2);
-            long valInum = Le.u32(raw, p + 4);
-            long valSize = Le.u32(raw, p + 8);
-            int hash = Le.i32(raw, p + 12);
+            int nameLen = LittleEndian.u8(raw, p);
+            int idx = LittleEndian.u8(raw, p + 1);
+            int valOffs = LittleEndian.u16(raw, p + 2);
+            long valInum = LittleEndian.u32(raw, p + 4);
+            long valSize = LittleEndian.u32(raw, p + 8);
+            int hash = LittleEndian.i32(raw, p + 12);
             if (p + 16 + nameLen > raw.length) {
                 throw new Ext4CorruptException("inode " + i.ino + " in-inode xattr name runs past the inode");
             }
@@ -112,17 +113,17 @@ final class InodeXattrs {
         int first = firstEntry(i);
         byte[] raw = i.raw;
         Arrays.fill(raw, first - 4, raw.length, (byte) 0);
-        Le.put32(raw, first - 4, MAGIC);
+        LittleEndian.put32(raw, first - 4, MAGIC);
         int p = first;
         int minOffs = raw.length - first;
         for (Entry e : entries) {
             minOffs -= pad4(e.value().length);
-            Le.put8(raw, p, e.name().length);
-            Le.put8(raw, p + 1, e.index());
-            Le.put16(raw, p + 2, minOffs);
-            Le.put32(raw, p + 4, 0);
-            Le.put32(raw, p + 8, e.value().length);
-            Le.put32(raw, p + 12, e.hash());
+            LittleEndian.put8(raw, p, e.name().length);
+            LittleEndian.put8(raw, p + 1, e.index());
+            LittleEndian.put16(raw, p + 2, minOffs);
+            LittleEndian.put32(raw, p + 4, 0);
+            LittleEndian.put32(raw, p + 8, e.value().length);
+            LittleEndian.put32(raw, p + 12, e.hash());
             System.arraycopy(e.name(), 0, raw, p + 16, e.name().length);
             System.arraycopy(e.value(), 0, raw, first + minOffs, e.value().length);
             p += pad4(16 + e.name().length);

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 
 import java.util.ArrayList;
@@ -93,36 +94,36 @@ final class Superblock {
     private Superblock(byte[] raw, long deviceBytes) throws Ext4CorruptException, UnsupportedFsFeatureException {
         this.raw = raw;
         // 1. magic
-        int magic = Le.u16(raw, 0x38);
+        int magic = LittleEndian.u16(raw, 0x38);
         if (magic != MAGIC) {
             throw new Ext4CorruptException(String.format("superblock s_magic 0x%04x, expected 0xef53", magic));
         }
         // 2. revision
-        long rev = Le.u32(raw, 0x4C);
+        long rev = LittleEndian.u32(raw, 0x4C);
         if (rev > 1) {
             throw new Ext4CorruptException("superblock s_rev_level " + rev + " (0 or 1 known)");
         }
         // 3. block size bounds 1 KiB .. 64 KiB
-        long logBs = Le.u32(raw, 0x18);
+        long logBs = LittleEndian.u32(raw, 0x18);
         if (logBs > 6) {
             throw new Ext4CorruptException("superblock s_log_block_size " + logBs + " (block size above 64 KiB)");
         }
         blockSize = 1024 << logBs;
         // 4. geometry
-        compat = Le.i32(raw, 0x5C);
-        incompat = rev == 0 ? 0 : Le.i32(raw, 0x60);
-        roCompat = rev == 0 ? 0 : Le.i32(raw, 0x64);
-        inodeSize = rev == 0 ? 128 : Le.u16(raw, 0x58);
+        compat = LittleEndian.i32(raw, 0x5C);
+        incompat = rev == 0 ? 0 : LittleEndian.i32(raw, 0x60);
+        roCompat = rev == 0 ? 0 : LittleEndian.i32(raw, 0x64);
+        inodeSize = rev == 0 ? 128 : LittleEndian.u16(raw, 0x58);
         if (inodeSize < 128 || inodeSize > blockSize || Integer.bitCount(inodeSize) != 1) {
             throw new Ext4CorruptException("superblock s_inode_size " + inodeSize);
         }
-        firstIno = rev == 0 ? 11 : Le.u32(raw, 0x54);
-        blocksPerGroup = Le.u32(raw, 0x20);
-        inodesPerGroup = Le.u32(raw, 0x28);
+        firstIno = rev == 0 ? 11 : LittleEndian.u32(raw, 0x54);
+        blocksPerGroup = LittleEndian.u32(raw, 0x20);
+        inodesPerGroup = LittleEndian.u32(raw, 0x28);
         // bigalloc: bitmaps count clusters of 2^(s_log_cluster_size - s_log_block_size) blocks
         long clusterRatio = 1;
         if ((roCompat & RO_BIGALLOC) != 0) {
-            long logCluster = Le.u32(raw, 0x1C);
+            long logCluster = LittleEndian.u32(raw, 0x1C);
             if (logCluster < logBs || logCluster - logBs > 16) {
                 throw new Ext4CorruptException("superblock s_log_cluster_size " + logCluster);
             }
@@ -134,26 +135,26 @@ final class Superblock {
         if (inodesPerGroup < 1 || inodesPerGroup > 8L * blockSize) {
             throw new Ext4CorruptException("superblock s_inodes_per_group " + inodesPerGroup);
         }
-        firstDataBlock = Le.u32(raw, 0x14);
+        firstDataBlock = LittleEndian.u32(raw, 0x14);
         if (firstDataBlock != (blockSize == 1024 && clusterRatio == 1 ? 1 : 0)) {
             throw new Ext4CorruptException("superblock s_first_data_block " + firstDataBlock + " for block size "
                     + blockSize);
         }
         boolean is64 = (incompat & INCOMPAT_64BIT) != 0;
-        blocksCount = Le.u32(raw, 0x4) | (is64 ? Le.u32(raw, 0x150) << 32 : 0);
+        blocksCount = LittleEndian.u32(raw, 0x4) | (is64 ? LittleEndian.u32(raw, 0x150) << 32 : 0);
         // 5. counts against the device size (overflow-safe: compare in blocks)
         if (blocksCount <= firstDataBlock + 1 || blocksCount > deviceBytes / blockSize) {
             throw new Ext4CorruptException("superblock s_blocks_count " + blocksCount + " does not fit device of "
                     + deviceBytes + " bytes with " + blockSize + "-byte blocks");
         }
         groupCount = (blocksCount - firstDataBlock + blocksPerGroup - 1) / blocksPerGroup;
-        inodesCount = Le.u32(raw, 0x0);
+        inodesCount = LittleEndian.u32(raw, 0x0);
         if (inodesCount > groupCount * inodesPerGroup || inodesCount < firstIno || firstIno < 11) {
             throw new Ext4CorruptException("superblock s_inodes_count " + inodesCount + " / s_first_ino " + firstIno
                     + " vs " + groupCount + " groups of " + inodesPerGroup);
         }
         if (is64) {
-            descSize = Le.u16(raw, 0xFE);
+            descSize = LittleEndian.u16(raw, 0xFE);
             if (descSize < 32 || descSize > 1024 || Integer.bitCount(descSize) != 1) {
                 throw new Ext4CorruptException("superblock s_desc_size " + descSize);
             }
@@ -174,15 +175,15 @@ final class Superblock {
         }
         // 8. checksum
         if (metadataCsum()) {
-            if (Le.u8(raw, 0x175) != 1) {
-                throw new Ext4CorruptException("superblock s_checksum_type " + Le.u8(raw, 0x175) + " (1=crc32c)");
+            if (LittleEndian.u8(raw, 0x175) != 1) {
+                throw new Ext4CorruptException("superblock s_checksum_type " + LittleEndian.u8(raw, 0x175) + " (1=crc32c)");
             }
-            int want = Le.i32(raw, 0x3FC);
+            int want = LittleEndian.i32(raw, 0x3FC);
             int got = computeChecksum();
             if (want != got) {
                 throw new Ext4CorruptException(String.format("superblock s_checksum 0x%08x, computed 0x%08x", want, got));
             }
-            csumSeed = (incompat & INCOMPAT_CSUM_SEED) != 0 ? Le.i32(raw, 0x270) : Crc.crc32c(~0, raw, 0x68, 16);
+            csumSeed = (incompat & INCOMPAT_CSUM_SEED) != 0 ? LittleEndian.i32(raw, 0x270) : Crc.crc32c(~0, raw, 0x68, 16);
         } else {
             csumSeed = 0;
         }
@@ -202,7 +203,7 @@ final class Superblock {
     /** Refreshes s_checksum after a change (metadata_csum only). */
     void updateChecksum() {
         if (metadataCsum()) {
-            Le.put32(raw, 0x3FC, computeChecksum());
+            LittleEndian.put32(raw, 0x3FC, computeChecksum());
         }
     }
 
@@ -248,48 +249,48 @@ final class Superblock {
     }
 
     long freeBlocks() {
-        return Le.u32(raw, 0xC) | (is64bit() ? Le.u32(raw, 0x158) << 32 : 0);
+        return LittleEndian.u32(raw, 0xC) | (is64bit() ? LittleEndian.u32(raw, 0x158) << 32 : 0);
     }
 
     void setFreeBlocks(long v) {
-        Le.put32(raw, 0xC, v);
+        LittleEndian.put32(raw, 0xC, v);
         if (is64bit()) {
-            Le.put32(raw, 0x158, v >>> 32);
+            LittleEndian.put32(raw, 0x158, v >>> 32);
         }
     }
 
     long freeInodes() {
-        return Le.u32(raw, 0x10);
+        return LittleEndian.u32(raw, 0x10);
     }
 
     void setFreeInodes(long v) {
-        Le.put32(raw, 0x10, v);
+        LittleEndian.put32(raw, 0x10, v);
     }
 
     int state() {
-        return Le.u16(raw, 0x3A);
+        return LittleEndian.u16(raw, 0x3A);
     }
 
     long lastOrphan() {
-        return Le.u32(raw, 0xE8);
+        return LittleEndian.u32(raw, 0xE8);
     }
 
     int reservedGdtBlocks() {
-        return hasCompat(COMPAT_RESIZE_INODE) ? Le.u16(raw, 0xCE) : 0;
+        return hasCompat(COMPAT_RESIZE_INODE) ? LittleEndian.u16(raw, 0xCE) : 0;
     }
 
     int logGroupsPerFlex() {
-        return has(INCOMPAT_FLEX_BG) ? Math.min(31, Le.u8(raw, 0x174)) : 0;
+        return has(INCOMPAT_FLEX_BG) ? Math.min(31, LittleEndian.u8(raw, 0x174)) : 0;
     }
 
     /** s_hash_seed (0xEC): four little-endian words seeding the htree name hash; all zero means "default". */
     int[] hashSeed() {
-        return new int[] {Le.i32(raw, 0xEC), Le.i32(raw, 0xF0), Le.i32(raw, 0xF4), Le.i32(raw, 0xF8)};
+        return new int[] {LittleEndian.i32(raw, 0xEC), LittleEndian.i32(raw, 0xF0), LittleEndian.i32(raw, 0xF4), LittleEndian.i32(raw, 0xF8)};
     }
 
     /** s_def_hash_version (0xFC): the hash version new dx roots get (0 legacy, 1 half_md4, 2 tea). */
     int defHashVersion() {
-        return Le.u8(raw, 0xFC);
+        return LittleEndian.u8(raw, 0xFC);
     }
 
     /**
@@ -298,11 +299,11 @@ final class Superblock {
      * for "neither" and then records the signed flag.
      */
     boolean unsignedHash() {
-        return (Le.i32(raw, 0x160) & 0x2) != 0;
+        return (LittleEndian.i32(raw, 0x160) & 0x2) != 0;
     }
 
     int wantExtraIsize() {
-        return Le.u16(raw, 0x15E);
+        return LittleEndian.u16(raw, 0x15E);
     }
 
     byte[] uuidBytes() {

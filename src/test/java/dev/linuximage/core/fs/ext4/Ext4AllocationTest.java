@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.io.FileByteSource;
 import org.junit.jupiter.api.Test;
@@ -87,7 +88,7 @@ class Ext4AllocationTest {
         int bs;
         try (FileByteSource src = FileByteSource.openReadOnly(img)) {
             bs = Superblock.parse(src.readBytes(1024, 1024), src.size()).blockSize;
-            assertThat(Le.u32(src.readBytes(fAcl * bs, 8), 4)).as("h_refcount").isEqualTo(2);
+            assertThat(LittleEndian.u32(src.readBytes(fAcl * bs, 8), 4)).as("h_refcount").isEqualTo(2);
         }
         Tools.assertClean(img);
         try (FileByteSource src = FileByteSource.openReadWrite(img);

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.report.BadInputException;
 import dev.linuximage.core.fs.BytesSource;
 import com.code_intelligence.jazzer.junit.FuzzTest;
@@ -51,7 +52,7 @@ class Ext4FuzzTest {
             return;
         }
         int flags = data[0];
-        int seed = Le.i32(data, 1);
+        int seed = LittleEndian.i32(data, 1);
         byte[] dir = Arrays.copyOfRange(data, 5, data.length);
         int bs = 1024;
         long nblocks = Math.min(64, Math.max(2, (dir.length + bs - 1) / bs));

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.ExtentVisitor;
@@ -105,7 +106,7 @@ class Ext4HtreeTest {
         for (int i = 0; i < 16; i++) {
             b[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
         }
-        return new int[] {Le.i32(b, 0), Le.i32(b, 4), Le.i32(b, 8), Le.i32(b, 12)};
+        return new int[] {LittleEndian.i32(b, 0), LittleEndian.i32(b, 4), LittleEndian.i32(b, 8), LittleEndian.i32(b, 12)};
     }
 
     /** mke2fs -d, then the hash algorithm and signedness, then e2fsck -fyD to build the index with them. */
@@ -347,11 +348,11 @@ class Ext4HtreeTest {
         root[Htree.ROOT_INFO + 4] = 1; // half_md4
         root[Htree.ROOT_INFO + 5] = Htree.INFO_LENGTH;
         root[Htree.ROOT_INFO + 6] = 2; // indirect levels: three index levels in all
-        Le.put16(root, Htree.ROOT_ENTRIES, Htree.rootLimit(bs, false));
-        Le.put16(root, Htree.ROOT_ENTRIES + 2, 2);
-        Le.put32(root, Htree.ROOT_ENTRIES + 4, 1);
-        Le.put32(root, Htree.ROOT_ENTRIES + 8, key[4]);
-        Le.put32(root, Htree.ROOT_ENTRIES + 12, 2);
+        LittleEndian.put16(root, Htree.ROOT_ENTRIES, Htree.rootLimit(bs, false));
+        LittleEndian.put16(root, Htree.ROOT_ENTRIES + 2, 2);
+        LittleEndian.put32(root, Htree.ROOT_ENTRIES + 4, 1);
+        LittleEndian.put32(root, Htree.ROOT_ENTRIES + 8, key[4]);
+        LittleEndian.put32(root, Htree.ROOT_ENTRIES + 12, 2);
         int[] reads = {0};
         Htree.DirBlocks dev = l -> {
             reads[0]++;
@@ -387,22 +388,22 @@ class Ext4HtreeTest {
     /** An interior node: empty record spanning the block, count 2, entry 0 -> {@code b0}, entry 1 = (h1, b1). */
     static void node(byte[] blk, int bs, int entries, int limit, long b0, long h1, long b1) {
         Dirents.putRecLen(blk, 4, bs);
-        Le.put16(blk, entries, limit);
-        Le.put16(blk, entries + 2, 2);
-        Le.put32(blk, entries + 4, b0);
-        Le.put32(blk, entries + 8, h1);
-        Le.put32(blk, entries + 12, b1);
+        LittleEndian.put16(blk, entries, limit);
+        LittleEndian.put16(blk, entries + 2, 2);
+        LittleEndian.put32(blk, entries + 4, b0);
+        LittleEndian.put32(blk, entries + 8, h1);
+        LittleEndian.put32(blk, entries + 12, b1);
     }
 
     static byte[] le16(int v) {
         byte[] b = new byte[2];
-        Le.put16(b, 0, v);
+        LittleEndian.put16(b, 0, v);
         return b;
     }
 
     static byte[] le32(long v) {
         byte[] b = new byte[4];
-        Le.put32(b, 0, v);
+        LittleEndian.put32(b, 0, v);
         return b;
     }
 

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
@@ -38,8 +39,8 @@ class Ext4RefusalTest {
             f.seek(1024);
             f.readFully(sb);
             edit.accept(sb);
-            if ((Le.i32(sb, 0x64) & Superblock.RO_METADATA_CSUM) != 0) {
-                Le.put32(sb, 0x3FC, Crc.crc32c(~0, sb, 0, 0x3FC));
+            if ((LittleEndian.i32(sb, 0x64) & Superblock.RO_METADATA_CSUM) != 0) {
+                LittleEndian.put32(sb, 0x3FC, Crc.crc32c(~0, sb, 0, 0x3FC));
             }
             f.seek(1024);
             f.write(sb);
@@ -55,10 +56,10 @@ class Ext4RefusalTest {
         Tools.mkfs(img, "16M", tree, "-t", "ext4");
         patchSuperblock(img, sb -> {
             switch (what) {
-                case "needs_recovery" -> Le.put32(sb, 0x60, Le.i32(sb, 0x60) | Superblock.INCOMPAT_RECOVER);
-                case "errors" -> Le.put16(sb, 0x3A, 3);
-                case "not-clean" -> Le.put16(sb, 0x3A, 0);
-                case "orphans" -> Le.put32(sb, 0xE8, 12);
+                case "needs_recovery" -> LittleEndian.put32(sb, 0x60, LittleEndian.i32(sb, 0x60) | Superblock.INCOMPAT_RECOVER);
+                case "errors" -> LittleEndian.put16(sb, 0x3A, 3);
+                case "not-clean" -> LittleEndian.put16(sb, 0x3A, 0);
+                case "orphans" -> LittleEndian.put32(sb, 0xE8, 12);
                 default -> throw new IllegalArgumentException(what);
             }
         });

@@ -1,5 +1,6 @@
 package dev.linuximage.core.fs.ext4;
 
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.BytesSource;
 import dev.linuximage.core.fs.FileSystem;
 import org.junit.jupiter.api.Test;
@@ -47,11 +48,11 @@ class Ext4UnitTest {
         Dirents.put(b, 16, 0, 48, new byte[0], 0, true);
         assertThat(Dirents.parse(b, 0, 64, 1024, true, "t")).hasSize(2);
         byte[] bad = b.clone();
-        Le.put16(bad, 4, 200); // rec_len past the end
+        LittleEndian.put16(bad, 4, 200); // rec_len past the end
         assertThatThrownBy(() -> Dirents.parse(bad, 0, 64, 1024, true, "t"))
                 .isInstanceOf(Ext4CorruptException.class).hasMessageContaining("rec_len 200");
         byte[] bad2 = b.clone();
-        Le.put8(bad2, 6, 60); // name longer than the record
+        LittleEndian.put8(bad2, 6, 60); // name longer than the record
         assertThatThrownBy(() -> Dirents.parse(bad2, 0, 64, 1024, true, "t"))
                 .isInstanceOf(Ext4CorruptException.class).hasMessageContaining("name_len 60");
         assertThat(Dirents.decodeRecLen(65535, 65536)).isEqualTo(65536);
@@ -107,7 +108,7 @@ class Ext4UnitTest {
             }
             byte[] dir = Arrays.copyOfRange(data, 5, data.length);
             long nblocks = dir.length / 1024;
-            Htree.Params p = new Htree.Params(1024, nblocks, data[0] == 1, Le.i32(data, 1), false, false,
+            Htree.Params p = new Htree.Params(1024, nblocks, data[0] == 1, LittleEndian.i32(data, 1), false, false,
                     new int[4], seed);
             Htree h = Htree.probe(l -> Arrays.copyOfRange(dir, (int) l * 1024, (int) l * 1024 + 1024), p,
                     Arrays.copyOf(dir, 1024), "name-1".getBytes(StandardCharsets.US_ASCII));
