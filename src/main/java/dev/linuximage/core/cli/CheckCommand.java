@@ -2,12 +2,12 @@ package dev.linuximage.core.cli;
 
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.core.compliance.ComplianceRunner;
+import dev.linuximage.core.compliance.Compliance;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;
-import dev.linuximage.core.fs.guest.ChangeLog;
-import dev.linuximage.core.fs.guest.GuestDisk;
-import dev.linuximage.core.fs.guest.GuestOptions;
+import dev.linuximage.core.guestfs.ChangeLog;
+import dev.linuximage.core.guestfs.GuestDisk;
+import dev.linuximage.core.guestfs.GuestOptions;
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.guest.PatchOptions;
 import dev.linuximage.core.pipeline.GuestAnalysis;
@@ -58,9 +58,9 @@ public class CheckCommand implements Callable<Integer> {
                 String kind = image.format() + "-" + image.subformat();
                 ContainerFacts container = new ContainerFacts(kind.equals("vhd-fixed") ? "vhd-fixed" : kind,
                         image.virtualSize(), dev.linuximage.core.io.DiskFiles.size(disk), null);
-                ComplianceRunner.Facts facts = GuestAnalysis.facts(image.data(), guest, container);
+                Compliance.Facts facts = GuestAnalysis.facts(image.data(), guest, container);
                 results.progress("check", 50, "checking requirements");
-                ComplianceReport report = ComplianceRunner.audit(guest, options, facts, disk.toString(),
+                ComplianceReport report = Compliance.audit(guest, options, facts, disk.toString(),
                         Instant.now());
                 results.progress("check", 100, "done");
                 results.report(report);

@@ -2,16 +2,16 @@ package dev.linuximage.core.cli;
 
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.core.compliance.ComplianceRunner;
+import dev.linuximage.core.compliance.Compliance;
 import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;
 import dev.linuximage.core.format.vhd.FixedVhdOptions;
 import dev.linuximage.core.format.vhd.FixedVhdView;
 import dev.linuximage.core.format.vhd.VhdFooter;
-import dev.linuximage.core.fs.guest.ChangeLog;
-import dev.linuximage.core.fs.guest.GuestDisk;
-import dev.linuximage.core.fs.guest.GuestOptions;
+import dev.linuximage.core.guestfs.ChangeLog;
+import dev.linuximage.core.guestfs.GuestDisk;
+import dev.linuximage.core.guestfs.GuestOptions;
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.guest.PatchOptions;
 import dev.linuximage.core.io.ByteSource;
@@ -262,9 +262,9 @@ public class PrepareCommand implements Callable<Integer> {
         results.progress("patch", 40, "opening the guest file systems");
         try (GuestDisk guest = GuestDisk.open(disk, GuestOptions.readWrite(), new ChangeLog())) {
             guest.warnings().forEach(w -> note("warning: " + w));
-            ComplianceRunner.Facts facts = GuestAnalysis.prepareFacts(disk, guest, container);
+            Compliance.Facts facts = GuestAnalysis.prepareFacts(disk, guest, container);
             results.progress("patch", 45, "patching and checking");
-            ComplianceRunner.Outcome outcome = ComplianceRunner.prepare(guest, options, facts, input.toString(),
+            Compliance.Outcome outcome = Compliance.prepare(guest, options, facts, input.toString(),
                     Instant.now());
             results.progress("check", 60, outcome.changes().size() + " change(s), "
                     + (outcome.report().compliant() ? "compliant" : "not compliant"));

@@ -38,9 +38,9 @@ final class AgentChecks {
 
     private static Evidence unitEv(SystemdUnits.UnitState s) {
         if (!s.installed()) {
-            return F.ev(s.name().contains(".") ? "/etc/systemd/system" : "/etc/init.d", s.name() + " not installed");
+            return Findings.ev(s.name().contains(".") ? "/etc/systemd/system" : "/etc/init.d", s.name() + " not installed");
         }
-        return F.ev(s.path(), s.masked() ? "masked" : s.enabled() ? "enabled via " + s.enabledBy().get(0)
+        return Findings.ev(s.path(), s.masked() ? "masked" : s.enabled() ? "enabled via " + s.enabledBy().get(0)
                 : "installed, not enabled");
     }
 
@@ -49,19 +49,19 @@ final class AgentChecks {
         String id = "SSH-SERVER";
         InitServices.Kind init = new InitServices(c.reader()).kind();
         if (init == InitServices.Kind.NONE) {
-            return F.unknown(id, "no systemd unit directories, OpenRC runlevels or SysV rc links: cannot tell the "
+            return Findings.unknown(id, "no systemd unit directories, OpenRC runlevels or SysV rc links: cannot tell the "
                     + "boot services offline", List.of());
         }
         SystemdUnits.UnitState s = g.ssh();
         if (!s.installed() || !g.sshdBinary()) {
-            return F.fail(id, "No SSH server is installed.", List.of(unitEv(s)),
+            return Findings.fail(id, "No SSH server is installed.", List.of(unitEv(s)),
                     "install openssh-server in the guest (packages are out of scope)");
         }
         if (!s.enabled()) {
-            return F.fail(id, "The SSH server is installed but not enabled at boot.", List.of(unitEv(s)),
+            return Findings.fail(id, "The SSH server is installed but not enabled at boot.", List.of(unitEv(s)),
                     "enable " + s.realName() + " (" + enableHow(init) + ")");
         }
-        return F.pass(id, "The SSH server is enabled at boot.", List.of(unitEv(s)));
+        return Findings.pass(id, "The SSH server is enabled at boot.", List.of(unitEv(s)));
     }
 
     private static String enableHow(InitServices.Kind k) {
@@ -83,30 +83,30 @@ final class AgentChecks {
             SystemdUnits.UnitState ra = new SystemdUnits(c.reader()).state(NoAgentPatch.UNIT_NAME);
             ev.add(unitEv(ra));
             if (!ra.enabled()) {
-                return F.fail(id, "Agent-less image without the report-ready unit: Azure would reboot the VM.", ev,
+                return Findings.fail(id, "Agent-less image without the report-ready unit: Azure would reboot the VM.", ev,
                         "install and enable the report-ready unit (NOAGENT-REPORT-READY)");
             }
             if (g.cloudInitUnit().enabled() && !g.cloudInitDisabledMarker()) {
-                return F.warn(id, "Agent-less image, but cloud-init is enabled too: both would report ready.", ev,
+                return Findings.warn(id, "Agent-less image, but cloud-init is enabled too: both would report ready.", ev,
                         "disable cloud-init or choose --provisioning CloudInit");
             }
-            return F.pass(id, "Agent-less image with the report-ready unit; create VMs with --enable-agent false.",
+            return Findings.pass(id, "Agent-less image with the report-ready unit; create VMs with --enable-agent false.",
                     ev);
         }
         if (new InitServices(c.reader()).kind() == InitServices.Kind.NONE) {
-            return F.unknown(id, "no systemd unit directories, OpenRC runlevels or SysV rc links: cannot tell the "
+            return Findings.unknown(id, "no systemd unit directories, OpenRC runlevels or SysV rc links: cannot tell the "
                     + "boot services offline", ev);
         }
         if (o.provisioning() == Provisioning.WALinuxAgent) {
             if (g.waagentBinary() == null || !g.waagentUnit().installed()) {
-                return F.fail(id, "The Azure Linux Agent (waagent) is not installed.", ev,
+                return Findings.fail(id, "The Azure Linux Agent (waagent) is not installed.", ev,
                         "install the WALinuxAgent package in the guest");
             }
             if (g.pythons().isEmpty()) {
-                return F.fail(id, "waagent is installed but no Python interpreter is.", ev, "install python3");
+                return Findings.fail(id, "waagent is installed but no Python interpreter is.", ev, "install python3");
             }
             if (!g.waagentUnit().enabled()) {
-                return F.fail(id, "waagent is installed but not enabled at boot.", ev,
+                return Findings.fail(id, "waagent is installed but not enabled at boot.", ev,
                         "enable " + g.waagentUnit().realName());
             }
             Finding py = python(c, ev);
@@ -115,30 +115,30 @@ final class AgentChecks {
             }
             if (g.waagentVersion() != null
                     && KernelVersion.compare(KernelVersion.base(g.waagentVersion()), MIN_WAAGENT) < 0) {
-                ev.add(F.ev("azurelinuxagent/common/version.py", g.waagentVersion()));
-                return F.warn(id, "waagent " + g.waagentVersion() + " is older than the minimum supported 2.2.10.",
+                ev.add(Findings.ev("azurelinuxagent/common/version.py", g.waagentVersion()));
+                return Findings.warn(id, "waagent " + g.waagentVersion() + " is older than the minimum supported 2.2.10.",
                         ev, "update WALinuxAgent");
             }
-            return F.pass(id, "waagent " + (g.waagentVersion() == null ? "" : g.waagentVersion() + " ")
+            return Findings.pass(id, "waagent " + (g.waagentVersion() == null ? "" : g.waagentVersion() + " ")
                     + "is installed and enabled (python: " + String.join(", ", g.pythons()) + ").", ev);
         }
         if (!g.cloudInitInstalled() || !g.cloudInitUnit().installed()) {
-            return F.fail(id, "cloud-init is not installed.", ev, "install the cloud-init package in the guest");
+            return Findings.fail(id, "cloud-init is not installed.", ev, "install the cloud-init package in the guest");
         }
         if (g.cloudInitDisabledMarker()) {
-            ev.add(F.ev(ServicePatch.CLOUD_INIT_DISABLED, "present"));
-            return F.fail(id, "cloud-init is disabled by " + ServicePatch.CLOUD_INIT_DISABLED + ".", ev,
+            ev.add(Findings.ev(ServicePatch.CLOUD_INIT_DISABLED, "present"));
+            return Findings.fail(id, "cloud-init is disabled by " + ServicePatch.CLOUD_INIT_DISABLED + ".", ev,
                     "delete " + ServicePatch.CLOUD_INIT_DISABLED + " and enable the cloud-init units");
         }
         if (!g.cloudInitUnit().enabled()) {
-            return F.fail(id, "cloud-init is installed but its units are not enabled.", ev,
+            return Findings.fail(id, "cloud-init is installed but its units are not enabled.", ev,
                     "enable the cloud-init units");
         }
         if (o.generalized() && g.waagentUnit().installed() && !g.waagentUnit().enabled()) {
-            return F.warn(id, "cloud-init provisions, but the installed waagent (extensions) is not enabled.", ev,
+            return Findings.warn(id, "cloud-init provisions, but the installed waagent (extensions) is not enabled.", ev,
                     "enable " + g.waagentUnit().realName());
         }
-        return F.pass(id, "cloud-init " + (g.cloudInitVersion() == null ? "" : g.cloudInitVersion() + " ")
+        return Findings.pass(id, "cloud-init " + (g.cloudInitVersion() == null ? "" : g.cloudInitVersion() + " ")
                 + "is installed and enabled.", ev);
     }
 
@@ -167,8 +167,8 @@ final class AgentChecks {
                     .filter(r::isFile).findFirst().orElse("/usr/bin/" + name);
         }
         if (!r.isFile(interp)) {
-            ev.add(F.ev(bin, 1, first));
-            return F.fail(id, "waagent runs with " + interp + ", which is not installed.", ev,
+            ev.add(Findings.ev(bin, 1, first));
+            return Findings.fail(id, "waagent runs with " + interp + ", which is not installed.", ev,
                     "install the Python that " + bin + " names (Python 2.6 or later)");
         }
         // follow symlinks to the most specific name (python3 -> python3.11)
@@ -185,13 +185,13 @@ final class AgentChecks {
         if (!m.matches()) {
             m = PY_NAME.matcher(dev.linuximage.core.guest.GuestReader.baseName(interp));
         }
-        ev.add(F.ev(interp, resolved.equals(interp) ? "waagent's interpreter" : "waagent's interpreter -> "
+        ev.add(Findings.ev(interp, resolved.equals(interp) ? "waagent's interpreter" : "waagent's interpreter -> "
                 + resolved));
         if (m.matches()) {
             int major = Integer.parseInt(m.group(1));
             int minor = m.group(2) == null ? -1 : Integer.parseInt(m.group(2));
             if (major < 2 || major == 2 && minor >= 0 && minor < 6) {
-                return F.fail(id, "waagent needs Python 2.6 or later; " + resolved + " is Python " + major + "."
+                return Findings.fail(id, "waagent needs Python 2.6 or later; " + resolved + " is Python " + major + "."
                         + minor + ".", ev, "install Python 2.6 or later (python3)");
             }
             String lib = "python" + major;
@@ -204,7 +204,7 @@ final class AgentChecks {
                     .flatMap(d -> java.util.stream.Stream.of(d + "/site-packages/pyasn1", d + "/dist-packages/pyasn1"))
                     .anyMatch(r::isDir);
             if (!pyasn1) {
-                return F.warn(id, "waagent is installed and enabled, but the pyasn1 module the documents list as "
+                return Findings.warn(id, "waagent is installed and enabled, but the pyasn1 module the documents list as "
                         + "its prerequisite is not installed for " + resolved + ".", ev,
                         "install the distribution's pyasn1 package for that Python (python3-pyasn1)");
             }
@@ -216,26 +216,26 @@ final class AgentChecks {
         GuestInspection g = c.guest();
         String id = "AGENT-NETWORKMANAGER";
         if (g.waagentBinary() == null || c.options().provisioning() == Provisioning.None) {
-            return F.na(id, "waagent is not used.");
+            return Findings.na(id, "waagent is not used.");
         }
         if (g.networkManager().enabled()) {
-            return F.warn(id, "waagent and NetworkManager are both enabled; they may conflict on some "
+            return Findings.warn(id, "waagent and NetworkManager are both enabled; they may conflict on some "
                     + "distributions.", List.of(unitEv(g.networkManager())), "check the distribution's guidance");
         }
-        return F.pass(id, "NetworkManager is not enabled next to waagent.", List.of(unitEv(g.networkManager())));
+        return Findings.pass(id, "NetworkManager is not enabled next to waagent.", List.of(unitEv(g.networkManager())));
     }
 
     static Finding waagentConf(CheckContext c, String id, Provisioning mode) {
         GuestInspection g = c.guest();
         PatchOptions o = c.options();
         if (o.provisioning() != mode) {
-            return F.na(id, "Provisioning is " + o.provisioning() + ".");
+            return Findings.na(id, "Provisioning is " + o.provisioning() + ".");
         }
         if (!c.reader().isFile(WaagentConfPatch.PATH)) {
             if (mode == Provisioning.CloudInit) {
-                return F.na(id, "waagent is not installed (no " + WaagentConfPatch.PATH + ").");
+                return Findings.na(id, "waagent is not installed (no " + WaagentConfPatch.PATH + ").");
             }
-            return F.fail(id, WaagentConfPatch.PATH + " is missing.", List.of(F.ev(WaagentConfPatch.PATH, "absent")),
+            return Findings.fail(id, WaagentConfPatch.PATH + " is missing.", List.of(Findings.ev(WaagentConfPatch.PATH, "absent")),
                     "install WALinuxAgent");
         }
         Map<String, String> conf = g.waagentConf();
@@ -246,15 +246,15 @@ final class AgentChecks {
         for (Map.Entry<String, String> w : WaagentConfPatch.wanted(o).entrySet()) {
             String have = conf.get(w.getKey());
             Integer line = lineOf(lines, w.getKey());
-            Evidence e = F.ev(WaagentConfPatch.PATH, line, w.getKey() + "=" + (have == null ? "(unset)" : have)
+            Evidence e = Findings.ev(WaagentConfPatch.PATH, line, w.getKey() + "=" + (have == null ? "(unset)" : have)
                     + (WaagentConfPatch.acceptable(w.getKey(), w.getValue(), have) ? "" : " (want " + w.getValue()
                     + ")"));
             (WaagentConfPatch.acceptable(w.getKey(), w.getValue(), have) ? good : bad).add(e);
         }
         if (bad.isEmpty()) {
-            return F.pass(id, "waagent.conf is set for " + mode + " provisioning.", good);
+            return Findings.pass(id, "waagent.conf is set for " + mode + " provisioning.", good);
         }
-        return F.fail(id, "waagent.conf is not set for " + mode + " provisioning (" + bad.size() + " keys).", bad,
+        return Findings.fail(id, "waagent.conf is not set for " + mode + " provisioning (" + bad.size() + " keys).", bad,
                 "set " + String.join(", ", WaagentConfPatch.wanted(o).entrySet().stream()
                         .map(e -> e.getKey() + "=" + e.getValue()).toList()));
     }
@@ -273,9 +273,9 @@ final class AgentChecks {
     static Finding resourceSwapfile(CheckContext c) {
         String id = SwapPatch.RESOURCE_REQ;
         if (c.reader().exists(SwapPatch.RESOURCE_SWAPFILE)) {
-            return F.fail(id, "A stale swap file sits where the resource disk mounts.",
-                    List.of(F.ev(SwapPatch.RESOURCE_SWAPFILE, "present")), "delete it");
+            return Findings.fail(id, "A stale swap file sits where the resource disk mounts.",
+                    List.of(Findings.ev(SwapPatch.RESOURCE_SWAPFILE, "present")), "delete it");
         }
-        return F.pass(id, "No " + SwapPatch.RESOURCE_SWAPFILE + " in the image.", List.of());
+        return Findings.pass(id, "No " + SwapPatch.RESOURCE_SWAPFILE + " in the image.", List.of());
     }
 }

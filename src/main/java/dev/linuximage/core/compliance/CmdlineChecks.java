@@ -22,8 +22,8 @@ final class CmdlineChecks {
         if (sites.isEmpty()) {
             String why = "no boot loader configuration found (/etc/default/grub, grub.cfg, BLS entries, grubenv, "
                     + "grub legacy grub.conf/menu.lst, extlinux/syslinux)";
-            return List.of(F.unknown("CMDLINE-CONSOLE", why, List.of()),
-                    F.unknown("CMDLINE-NOQUIET", why, List.of()));
+            return List.of(Findings.unknown("CMDLINE-CONSOLE", why, List.of()),
+                    Findings.unknown("CMDLINE-NOQUIET", why, List.of()));
         }
         CmdlinePolicy p = CmdlinePatch.policy(c.guest(), c.options());
         // numa=off is KERNEL-NUMA's business, not this requirement's
@@ -45,25 +45,25 @@ final class CmdlineChecks {
             if (s.complete()) {
                 List<String> m = required.missing(eff);
                 if (!m.isEmpty()) {
-                    missing.add(F.ev(s.file(), line, kind(s) + s.effective() + "  [missing: "
+                    missing.add(Findings.ev(s.file(), line, kind(s) + s.effective() + "  [missing: "
                             + String.join(" ", m) + "]"));
                 }
             }
             List<String> slow = required.unwanted(eff).stream()
                     .filter(t -> KernelCmdline.matchesRemoval(t, RootDelayRule.REMOVE_LARGE)).toList();
             if (!slow.isEmpty()) {
-                sleeping.add(F.ev(s.file(), line, kind(s) + s.effective() + "  [remove: " + String.join(" ", slow)
+                sleeping.add(Findings.ev(s.file(), line, kind(s) + s.effective() + "  [remove: " + String.join(" ", slow)
                         + ": " + d.evidence() + "]"));
             }
             List<String> u = p.unwanted(eff).stream()
                     .filter(t -> p.removed().stream().anyMatch(r -> KernelCmdline.matchesRemoval(t, r))).toList();
             if (!u.isEmpty()) {
-                unwanted.add(F.ev(s.file(), line, kind(s) + s.effective() + "  [remove: " + String.join(" ", u)
+                unwanted.add(Findings.ev(s.file(), line, kind(s) + s.effective() + "  [remove: " + String.join(" ", u)
                         + "]"));
             }
         }
-        List<Evidence> rootdelay = rules.evidence().stream().map(e -> F.ev("rootdelay", e)).toList();
-        List<Evidence> problemEv = problems.stream().map(pr -> F.ev(pr.substring(0, Math.max(0, pr.indexOf(':'))),
+        List<Evidence> rootdelay = rules.evidence().stream().map(e -> Findings.ev("rootdelay", e)).toList();
+        List<Evidence> problemEv = problems.stream().map(pr -> Findings.ev(pr.substring(0, Math.max(0, pr.indexOf(':'))),
                 pr)).toList();
         String sitesNote = sites.size() + " command-line places checked"
                 + (bootEntry ? "" : " (no generated boot entries found: only the defaults)");
@@ -72,35 +72,35 @@ final class CmdlineChecks {
         String wanted = String.join(" ", base.required());
         Finding console;
         if (!missing.isEmpty() || !sleeping.isEmpty()) {
-            List<Evidence> ev = new ArrayList<>(F.cap(missing, 30));
-            ev.addAll(F.cap(sleeping, 30));
+            List<Evidence> ev = new ArrayList<>(Findings.cap(missing, 30));
+            ev.addAll(Findings.cap(sleeping, 30));
             ev.addAll(rootdelay);
-            console = F.fail("CMDLINE-CONSOLE", (missing.size() + sleeping.size()) + " of " + sites.size()
+            console = Findings.fail("CMDLINE-CONSOLE", (missing.size() + sleeping.size()) + " of " + sites.size()
                             + " command-line places lack required arguments or sleep a long rootdelay.", ev,
                     "add " + wanted + " (and rootdelay=300 only where the initramfs does not sleep it; rootwait "
                             + "without an initramfs) to GRUB_CMDLINE_LINUX, grub.cfg linux lines, BLS options and "
                             + "grubenv kernelopts; remove a rootdelay above " + RootDelayRule.MAX_KEPT_SLEEP
                             + " s where it is a sleep");
         } else if (!problems.isEmpty()) {
-            console = F.warn("CMDLINE-CONSOLE", "The readable places are fine, but some could not be read.",
+            console = Findings.warn("CMDLINE-CONSOLE", "The readable places are fine, but some could not be read.",
                     problemEv, "fix or remove the unreadable files");
         } else if (undecided) {
-            List<Evidence> ev = new ArrayList<>(List.of(F.ev(sites.get(0).file(), sites.get(0).effective())));
+            List<Evidence> ev = new ArrayList<>(List.of(Findings.ev(sites.get(0).file(), sites.get(0).effective())));
             ev.addAll(rootdelay);
-            console = F.warn("CMDLINE-CONSOLE", "Every boot entry has " + wanted + "; whether rootdelay=300 is "
+            console = Findings.warn("CMDLINE-CONSOLE", "Every boot entry has " + wanted + "; whether rootdelay=300 is "
                     + "needed could not be decided for every kernel; " + sitesNote + ".", ev,
                     "add rootdelay=300 yourself if this initramfs waits for the root device by rootdelay");
         } else {
-            List<Evidence> ev = new ArrayList<>(List.of(F.ev(sites.get(0).file(), sites.get(0).effective())));
+            List<Evidence> ev = new ArrayList<>(List.of(Findings.ev(sites.get(0).file(), sites.get(0).effective())));
             ev.addAll(rootdelay);
-            console = F.pass("CMDLINE-CONSOLE", "Every boot entry has " + wanted + ", and rootdelay as its "
+            console = Findings.pass("CMDLINE-CONSOLE", "Every boot entry has " + wanted + ", and rootdelay as its "
                     + "initramfs needs it; " + sitesNote + ".", ev);
         }
         Finding quiet = unwanted.isEmpty()
-                ? F.pass("CMDLINE-NOQUIET", "No " + String.join("/", p.removed()) + " on any command line.",
+                ? Findings.pass("CMDLINE-NOQUIET", "No " + String.join("/", p.removed()) + " on any command line.",
                 List.of())
-                : F.fail("CMDLINE-NOQUIET", "Boot output is hidden or memory reserved: " + unwanted.size()
-                + " places carry " + String.join("/", p.removed()) + ".", F.cap(unwanted, 30),
+                : Findings.fail("CMDLINE-NOQUIET", "Boot output is hidden or memory reserved: " + unwanted.size()
+                + " places carry " + String.join("/", p.removed()) + ".", Findings.cap(unwanted, 30),
                 "remove " + String.join(" ", p.removed()) + " in the same places");
         return List.of(console, quiet);
     }

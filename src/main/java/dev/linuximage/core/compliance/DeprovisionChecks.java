@@ -19,7 +19,7 @@ final class DeprovisionChecks {
         List<String> ids = List.of("DEPROVISION-AGENT-STATE", "DEPROVISION-SSH-HOSTKEYS", "DEPROVISION-USERS",
                 "DEPROVISION-MACHINE", "DEPROVISION-SECRETS");
         if (!c.options().generalized()) {
-            return ids.stream().map(id -> F.na(id, "Specialized image: it keeps its identity.")).toList();
+            return ids.stream().map(id -> Findings.na(id, "Specialized image: it keeps its identity.")).toList();
         }
         GuestInspection g = c.guest();
         List<Finding> out = new ArrayList<>();
@@ -30,19 +30,19 @@ final class DeprovisionChecks {
         out.add(users(c));
         out.add(machine(g));
         out.add(g.privateKeys().isEmpty()
-                ? F.pass("DEPROVISION-SECRETS", "No private keys under /root or /home.", List.of())
-                : F.fail("DEPROVISION-SECRETS", "Private keys are left under /root or /home: " + g.privateKeys().size()
-                        + ".", F.cap(g.privateKeys().stream().map(p -> F.ev(p, "private key")).toList(), 30),
+                ? Findings.pass("DEPROVISION-SECRETS", "No private keys under /root or /home.", List.of())
+                : Findings.fail("DEPROVISION-SECRETS", "Private keys are left under /root or /home: " + g.privateKeys().size()
+                        + ".", Findings.cap(g.privateKeys().stream().map(p -> Findings.ev(p, "private key")).toList(), 30),
                 "remove them from the image (or remove their user with --remove-user)"));
         return out;
     }
 
     private static Finding paths(String id, List<String> paths, String pass, String fail, String repair) {
         if (paths.isEmpty()) {
-            return F.pass(id, pass, List.of());
+            return Findings.pass(id, pass, List.of());
         }
-        return F.fail(id, fail + ": " + paths.size() + " entries.",
-                F.cap(paths.stream().map(p -> F.ev(p, "present")).toList(), 30), repair);
+        return Findings.fail(id, fail + ": " + paths.size() + " entries.",
+                Findings.cap(paths.stream().map(p -> Findings.ev(p, "present")).toList(), 30), repair);
     }
 
     static Finding users(CheckContext c) {
@@ -51,57 +51,57 @@ final class DeprovisionChecks {
         List<Evidence> hard = new ArrayList<>();
         for (GuestInspection.PasswdEntry u : g.users()) {
             if (c.options().removeUsers().contains(u.name())) {
-                hard.add(F.ev("/etc/passwd", u.name() + " (to be removed)"));
+                hard.add(Findings.ev("/etc/passwd", u.name() + " (to be removed)"));
             }
         }
         for (String name : c.options().removeUsers()) {
             if (c.reader().isDir("/home/" + name) && g.users().stream().noneMatch(u -> u.name().equals(name))) {
-                hard.add(F.ev("/home/" + name, "home of a removed user"));
+                hard.add(Findings.ev("/home/" + name, "home of a removed user"));
             }
         }
-        g.authorizedKeys().forEach(k -> hard.add(F.ev(k, "authorized keys")));
-        g.historyFiles().forEach(h -> hard.add(F.ev(h, "shell history")));
+        g.authorizedKeys().forEach(k -> hard.add(Findings.ev(k, "authorized keys")));
+        g.historyFiles().forEach(h -> hard.add(Findings.ev(h, "shell history")));
         if (g.rootPassword().equals("set") || g.rootPassword().equals("empty")) {
-            hard.add(F.ev("/etc/shadow", "root password " + (g.rootPassword().equals("set") ? "set" : "empty")
+            hard.add(Findings.ev("/etc/shadow", "root password " + (g.rootPassword().equals("set") ? "set" : "empty")
                     + ", not locked"));
         }
         List<Evidence> soft = g.users().stream()
                 .filter(u -> u.human() && !c.options().removeUsers().contains(u.name()))
-                .map(u -> F.ev("/etc/passwd", u.name() + " (uid " + u.uid() + ")")).toList();
+                .map(u -> Findings.ev("/etc/passwd", u.name() + " (uid " + u.uid() + ")")).toList();
         if (!hard.isEmpty()) {
             List<Evidence> all = new ArrayList<>(hard);
             all.addAll(soft);
-            return F.fail(id, "The image carries user data from the build VM.", F.cap(all, 30),
+            return Findings.fail(id, "The image carries user data from the build VM.", Findings.cap(all, 30),
                     "remove listed users, authorized_keys and shell histories; lock root's password");
         }
         if (!soft.isEmpty()) {
-            return F.warn(id, "Login accounts remain in the image; remove the build user with --remove-user.",
+            return Findings.warn(id, "Login accounts remain in the image; remove the build user with --remove-user.",
                     soft, "--remove-user NAME (spec: deprovision.removeUsers)");
         }
-        return F.pass(id, "No leftover users, keys or histories; root's password is "
-                + g.rootPassword() + ".", List.of(F.ev("/etc/shadow", "root " + g.rootPassword())));
+        return Findings.pass(id, "No leftover users, keys or histories; root's password is "
+                + g.rootPassword() + ".", List.of(Findings.ev("/etc/shadow", "root " + g.rootPassword())));
     }
 
     static Finding machine(GuestInspection g) {
         String id = "DEPROVISION-MACHINE";
         List<Evidence> ev = new ArrayList<>();
         if (g.machineId() != null && !g.machineId().isEmpty() && !g.machineId().equals("uninitialized")) {
-            ev.add(F.ev("/etc/machine-id", "set (" + g.machineId().length() + " characters)"));
+            ev.add(Findings.ev("/etc/machine-id", "set (" + g.machineId().length() + " characters)"));
         }
-        g.dhcpLeases().forEach(l -> ev.add(F.ev(l, "DHCP lease")));
+        g.dhcpLeases().forEach(l -> ev.add(Findings.ev(l, "DHCP lease")));
         if (g.hostname() != null && !DeprovisionPatch.RESET_HOSTNAMES.contains(g.hostname())) {
-            ev.add(F.ev("/etc/hostname", g.hostname()));
+            ev.add(Findings.ev("/etc/hostname", g.hostname()));
         }
         for (CmdlineSite s : DeprovisionPatch.pinnedMachineIds(g)) {
-            ev.add(F.ev(s.file(), KernelCmdline.tokens(s.effective()).stream()
+            ev.add(Findings.ev(s.file(), KernelCmdline.tokens(s.effective()).stream()
                     .filter(t -> KernelCmdline.key(t).equals(DeprovisionPatch.MACHINE_ID_ARG)).findFirst().orElse("")
                     + " on the kernel command line pins the machine id"));
         }
         if (ev.isEmpty()) {
-            return F.pass(id, "Machine identity is reset (machine-id empty, no leases, generic hostname).",
-                    List.of(F.ev("/etc/machine-id", g.machineId() == null ? "absent" : "empty")));
+            return Findings.pass(id, "Machine identity is reset (machine-id empty, no leases, generic hostname).",
+                    List.of(Findings.ev("/etc/machine-id", g.machineId() == null ? "absent" : "empty")));
         }
-        return F.fail(id, "The build VM's identity is still in the image.", ev,
+        return Findings.fail(id, "The build VM's identity is still in the image.", ev,
                 "empty /etc/machine-id, delete DHCP leases, reset the hostname to " + DeprovisionPatch.HOSTNAME
                         + (DeprovisionPatch.pinnedMachineIds(g).isEmpty() ? ""
                                 : ", remove systemd.machine_id= from the kernel command line"));

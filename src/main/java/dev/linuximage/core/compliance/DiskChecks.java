@@ -33,21 +33,21 @@ final class DiskChecks {
         String id = "DISK-GPT";
         DiskFacts d = c.disk();
         if (d == null) {
-            return F.unknown(id, "no partition facts: needs the disk, not only its files", List.of());
+            return Findings.unknown(id, "no partition facts: needs the disk, not only its files", List.of());
         }
         DiskFacts.GptFacts g = d.gpt();
         if (g == null && "GPT".equals(d.partitionScheme())) {
-            return F.unknown(id, "The GPT's primary/backup consistency was not examined (no GPT facts).", List.of());
+            return Findings.unknown(id, "The GPT's primary/backup consistency was not examined (no GPT facts).", List.of());
         }
         if (g == null) {
-            return F.na(id, "The disk has no GPT (partition table: " + d.partitionScheme() + ").");
+            return Findings.na(id, "The disk has no GPT (partition table: " + d.partitionScheme() + ").");
         }
         String table = "partition table (GPT)";
         if (!g.consistent()) {
             List<Evidence> ev = new ArrayList<>();
-            g.problems().forEach(p -> ev.add(F.ev(table, p)));
-            return F.fail(id, "The GPT is not consistent at the disk's size: " + g.problems().get(0) + ".",
-                    F.cap(ev, 12),
+            g.problems().forEach(p -> ev.add(Findings.ev(table, p)));
+            return Findings.fail(id, "The GPT is not consistent at the disk's size: " + g.problems().get(0) + ".",
+                    Findings.cap(ev, 12),
                     g.repairable()
                             ? "run linuximage prepare (or convert): it rebuilds the backup header and entries at the"
                             + " last LBA from the valid primary (as sgdisk -e does), or restores the primary from the"
@@ -58,56 +58,56 @@ final class DiskChecks {
         ContainerFacts ct = c.container();
         if (ct != null && !ct.gptRebuilt().isEmpty()) {
             List<Evidence> ev = new ArrayList<>();
-            ct.gptFound().forEach(p -> ev.add(F.ev(table, "found: " + p)));
-            ct.gptRebuilt().forEach(a -> ev.add(F.ev(table, "rebuilt: " + a)));
-            ev.add(F.ev(table, "now: " + g.summary()));
+            ct.gptFound().forEach(p -> ev.add(Findings.ev(table, "found: " + p)));
+            ct.gptRebuilt().forEach(a -> ev.add(Findings.ev(table, "rebuilt: " + a)));
+            ev.add(Findings.ev(table, "now: " + g.summary()));
             return new Finding(id, FindingStatus.Fixed, "The GPT was inconsistent at the disk's final size; the"
-                    + " converter rebuilt it.", F.cap(ev, 16), String.join("; ", ct.gptRebuilt()));
+                    + " converter rebuilt it.", Findings.cap(ev, 16), String.join("; ", ct.gptRebuilt()));
         }
-        return F.pass(id, "Primary and backup GPT agree, the backup header is the last sector and its entries sit"
-                + " just before it.", List.of(F.ev(table, g.summary())));
+        return Findings.pass(id, "Primary and backup GPT agree, the backup header is the last sector and its entries sit"
+                + " just before it.", List.of(Findings.ev(table, g.summary())));
     }
 
     private static List<Finding> container(CheckContext c) {
         ContainerFacts d = c.container();
         if (d == null) {
             String why = "no container facts: decided on the converted output (run prepare or check a VHD)";
-            return List.of(F.unknown("DISK-FORMAT", why, List.of()), F.unknown("DISK-ALIGN", why, List.of()),
-                    F.unknown("DISK-MAXSIZE", why, List.of()), F.unknown("DISK-FOOTER", why, List.of()));
+            return List.of(Findings.unknown("DISK-FORMAT", why, List.of()), Findings.unknown("DISK-ALIGN", why, List.of()),
+                    Findings.unknown("DISK-MAXSIZE", why, List.of()), Findings.unknown("DISK-FOOTER", why, List.of()));
         }
         String file = "disk";
         boolean fixedVhd = "vhd-fixed".equals(d.format());
         Finding format = fixedVhd
-                ? F.pass("DISK-FORMAT", "The disk is a fixed VHD.", List.of(F.ev(file, "format=" + d.format())))
-                : F.fail("DISK-FORMAT", "Azure accepts only fixed VHDs; this disk is " + d.format() + ".",
-                List.of(F.ev(file, "format=" + d.format())), "convert to a fixed VHD (linuximage convert/prepare)");
+                ? Findings.pass("DISK-FORMAT", "The disk is a fixed VHD.", List.of(Findings.ev(file, "format=" + d.format())))
+                : Findings.fail("DISK-FORMAT", "Azure accepts only fixed VHDs; this disk is " + d.format() + ".",
+                List.of(Findings.ev(file, "format=" + d.format())), "convert to a fixed VHD (linuximage convert/prepare)");
         long v = d.virtualSizeBytes();
         Finding align;
         if (v % MIB == 0 && (!fixedVhd || d.fileSizeBytes() == v + 512)) {
-            align = F.pass("DISK-ALIGN", "The virtual size is " + (v / MIB) + " MiB exactly.",
-                    List.of(F.ev(file, "virtualSize=" + v)));
+            align = Findings.pass("DISK-ALIGN", "The virtual size is " + (v / MIB) + " MiB exactly.",
+                    List.of(Findings.ev(file, "virtualSize=" + v)));
         } else {
             long up = (v + MIB - 1) / MIB * MIB;
-            align = F.fail("DISK-ALIGN", v % MIB != 0
+            align = Findings.fail("DISK-ALIGN", v % MIB != 0
                             ? "The virtual size " + v + " bytes is not a whole number of MiB."
                             : "The VHD file is " + d.fileSizeBytes() + " bytes, expected virtual size + 512.",
-                    List.of(F.ev(file, "virtualSize=" + v + ", fileSize=" + d.fileSizeBytes())),
+                    List.of(Findings.ev(file, "virtualSize=" + v + ", fileSize=" + d.fileSizeBytes())),
                     "round the virtual size up to " + up + " bytes (convert)");
         }
         long max = c.options().maxDiskSizeBytes();
         Finding size = v <= max
-                ? F.pass("DISK-MAXSIZE", "The virtual size is within the " + max + "-byte limit.",
-                List.of(F.ev(file, "virtualSize=" + v)))
-                : F.fail("DISK-MAXSIZE", "The virtual size " + v + " bytes exceeds the limit of " + max + " bytes.",
-                List.of(F.ev(file, "virtualSize=" + v)), "shrink the guest file systems and partitions");
+                ? Findings.pass("DISK-MAXSIZE", "The virtual size is within the " + max + "-byte limit.",
+                List.of(Findings.ev(file, "virtualSize=" + v)))
+                : Findings.fail("DISK-MAXSIZE", "The virtual size " + v + " bytes exceeds the limit of " + max + " bytes.",
+                List.of(Findings.ev(file, "virtualSize=" + v)), "shrink the guest file systems and partitions");
         Finding footer;
         if (!fixedVhd) {
-            footer = F.na("DISK-FOOTER", "Not a VHD: the converter writes the footer.");
+            footer = Findings.na("DISK-FOOTER", "Not a VHD: the converter writes the footer.");
         } else if (d.footerProblem() == null) {
-            footer = F.pass("DISK-FOOTER", "The VHD footer is valid.", List.of(F.ev(file, "footer ok")));
+            footer = Findings.pass("DISK-FOOTER", "The VHD footer is valid.", List.of(Findings.ev(file, "footer ok")));
         } else {
-            footer = F.fail("DISK-FOOTER", "The VHD footer is invalid: " + d.footerProblem() + ".",
-                    List.of(F.ev(file, d.footerProblem())), "rewrite the footer (convert)");
+            footer = Findings.fail("DISK-FOOTER", "The VHD footer is invalid: " + d.footerProblem() + ".",
+                    List.of(Findings.ev(file, d.footerProblem())), "rewrite the footer (convert)");
         }
         return List.of(format, align, size, footer);
     }

@@ -29,7 +29,7 @@ final class KernelChecks {
         String id = HvDriverPatch.REQ;
         List<KernelFacts> ks = c.kernels();
         if (ks == null || ks.isEmpty()) {
-            return F.unknown(id, c.guest().kernels().isEmpty() ? "no installed kernel found"
+            return Findings.unknown(id, c.guest().kernels().isEmpty() ? "no installed kernel found"
                     : "no kernel facts: the initramfs contents were not read", List.of());
         }
         List<Evidence> ev = new ArrayList<>();
@@ -43,15 +43,15 @@ final class KernelChecks {
             }
             String where = k.initramfsPath() == null ? "/lib/modules/" + k.version() : k.initramfsPath();
             if (miss.isEmpty()) {
-                ev.add(F.ev(where, k.label() + ": " + String.join(", ", HvDriverPatch.MODULES)
+                ev.add(Findings.ev(where, k.label() + ": " + String.join(", ", HvDriverPatch.MODULES)
                         + " built in or in the initramfs"));
             } else if (!k.initramfsReadable()) {
                 unknown = true;
-                ev.add(F.ev(where, k.label() + ": " + String.join(", ", miss)
+                ev.add(Findings.ev(where, k.label() + ": " + String.join(", ", miss)
                         + " not built in; initramfs not readable"));
             } else {
                 missing = true;
-                ev.add(F.ev(where, k.label() + ": missing " + String.join(", ", miss)));
+                ev.add(Findings.ev(where, k.label() + ": missing " + String.join(", ", miss)));
             }
         }
         // the requirement's second half: the next initramfs rebuild (kernel update) must keep the drivers
@@ -61,13 +61,13 @@ final class KernelChecks {
                 String g = s.generator().label();
                 if (s.atRisk()) {
                     atRisk.add(g);
-                    ev.add(F.ev(s.file(), g + " is host-only (" + s.why() + ") and " + String.join(", ", s.missing())
+                    ev.add(Findings.ev(s.file(), g + " is host-only (" + s.why() + ") and " + String.join(", ", s.missing())
                             + " are not configured: the next initramfs rebuild drops them"));
                 } else if (s.missing().isEmpty()) {
-                    ev.add(F.ev(s.file(), g + ": " + String.join(", ", HvDriverPatch.MODULES)
+                    ev.add(Findings.ev(s.file(), g + ": " + String.join(", ", HvDriverPatch.MODULES)
                             + " configured for future initramfs rebuilds"));
                 } else {
-                    ev.add(F.ev(s.file(), g + " is not host-only (" + s.why() + "): rebuilds include the Hyper-V "
+                    ev.add(Findings.ev(s.file(), g + " is not host-only (" + s.why() + "): rebuilds include the Hyper-V "
                             + "drivers"));
                 }
             }
@@ -79,10 +79,10 @@ final class KernelChecks {
                     : "add hv_vmbus, hv_storvsc, hv_netvsc to the initramfs (dracut: add_drivers+=; "
                     + "initramfs-tools: /etc/initramfs-tools/modules) and rebuild it")
                     : "repair disabled (--hyperv-drivers=false): add the modules to the initramfs yourself";
-            return F.fail(id, "Some kernels cannot reach the Hyper-V disk and network at boot.", ev, repair);
+            return Findings.fail(id, "Some kernels cannot reach the Hyper-V disk and network at boot.", ev, repair);
         }
         if (!atRisk.isEmpty()) {
-            return F.fail(id, "The Hyper-V drivers are in the initramfs but " + String.join(", ", atRisk)
+            return Findings.fail(id, "The Hyper-V drivers are in the initramfs but " + String.join(", ", atRisk)
                     + " would leave them out at the next rebuild (kernel update).", ev,
                     c.options().hyperVDrivers() ? "configure them for " + String.join(", ", atRisk)
                             + " (initramfs-tools: /etc/initramfs-tools/modules; dracut: add_drivers+= in "
@@ -90,9 +90,9 @@ final class KernelChecks {
                             : "repair disabled (--hyperv-drivers=false): configure the modules yourself");
         }
         if (unknown) {
-            return F.unknown(id, "Hyper-V modules are not built in and the initramfs could not be read.", ev);
+            return Findings.unknown(id, "Hyper-V modules are not built in and the initramfs could not be read.", ev);
         }
-        return F.pass(id, "Every kernel has the Hyper-V drivers at boot.", ev);
+        return Findings.pass(id, "Every kernel has the Hyper-V drivers at boot.", ev);
     }
 
     /** Whether a module exists for some kernel (built in or as a .ko listed in modules.dep/builtin). */
@@ -100,7 +100,7 @@ final class KernelChecks {
         if (c.kernels() != null) {
             for (KernelFacts k : c.kernels()) {
                 if (k.builtinModules().contains(name)) {
-                    ev.add(F.ev("/lib/modules/" + k.version() + "/modules.builtin", name + " built in"));
+                    ev.add(Findings.ev("/lib/modules/" + k.version() + "/modules.builtin", name + " built in"));
                     return true;
                 }
             }
@@ -115,7 +115,7 @@ final class KernelChecks {
                 }
                 any = true;
                 if (t.contains(koPath)) {
-                    ev.add(F.ev(p, koPath));
+                    ev.add(Findings.ev(p, koPath));
                     return true;
                 }
             }
@@ -127,26 +127,26 @@ final class KernelChecks {
         List<Evidence> ev = new ArrayList<>();
         List<GuestInspection.ModprobeRule> rules = c.guest().modprobeRules().stream()
                 .filter(r -> r.module().equals(name)).toList();
-        rules.forEach(r -> ev.add(F.ev(r.file(), r.line(), r.text().trim())));
+        rules.forEach(r -> ev.add(Findings.ev(r.file(), r.line(), r.text().trim())));
         Boolean exists = moduleExists(c, name, koPath, ev);
         boolean udfOptional = name.equals("udf") && cloudInitAtLeast(c.guest().cloudInitVersion(), 21, 2);
         if (!rules.isEmpty()) {
-            return F.fail(id, name + " is disabled in modprobe.d" + (name.equals("udf")
+            return Findings.fail(id, name + " is disabled in modprobe.d" + (name.equals("udf")
                             ? "; Azure's provisioning media is UDF" : "; provisioning and UEFI boot need it") + ".",
                     ev, "remove the disabling lines");
         }
         if (exists == null) {
-            return F.unknown(id, "no modules.dep or modules.builtin for any installed kernel", ev);
+            return Findings.unknown(id, "no modules.dep or modules.builtin for any installed kernel", ev);
         }
         if (!exists) {
             if (udfOptional) {
-                return F.warn(id, "The kernel has no UDF support; cloud-init " + c.guest().cloudInitVersion()
+                return Findings.warn(id, "The kernel has no UDF support; cloud-init " + c.guest().cloudInitVersion()
                                 + " can provision without it only SSH-key VMs without custom data.", ev,
                         "install a kernel with the udf module");
             }
-            return F.fail(id, "No kernel provides " + name + ".", ev, "install a kernel with the " + name + " module");
+            return Findings.fail(id, "No kernel provides " + name + ".", ev, "install a kernel with the " + name + " module");
         }
-        return F.pass(id, name + " is available and not disabled.", ev);
+        return Findings.pass(id, name + " is available and not disabled.", ev);
     }
 
     static boolean cloudInitAtLeast(String version, int major, int minor) {
@@ -161,41 +161,41 @@ final class KernelChecks {
         String id = "KERNEL-NUMA";
         GuestInspection g = c.guest();
         if (g.kernels().isEmpty()) {
-            return F.unknown(id, "no installed kernel found", List.of());
+            return Findings.unknown(id, "no installed kernel found", List.of());
         }
         List<String> old = g.kernels().stream()
                 .filter(k -> KernelVersion.needsNumaOff(k.version(), g.os().redHatFamily()))
                 .map(GuestInspection.KernelInfo::version).toList();
         if (old.isEmpty()) {
-            return F.pass(id, "Every kernel is recent enough not to need numa=off.",
-                    g.kernels().stream().map(k -> F.ev(k.imagePath() != null ? k.imagePath()
+            return Findings.pass(id, "Every kernel is recent enough not to need numa=off.",
+                    g.kernels().stream().map(k -> Findings.ev(k.imagePath() != null ? k.imagePath()
                             : "/lib/modules/" + k.version(), k.version())).toList());
         }
         List<Evidence> ev = new ArrayList<>();
         for (CmdlineSite s : g.cmdline().sites()) {
             if (s.complete() && !KernelCmdline.tokens(s.effective()).contains("numa=off")) {
-                ev.add(F.ev(s.file(), s.line() == 0 ? null : s.line(), s.effective()));
+                ev.add(Findings.ev(s.file(), s.line() == 0 ? null : s.line(), s.effective()));
             }
         }
         if (ev.isEmpty()) {
-            return F.pass(id, "Old kernels (" + String.join(", ", old) + ") boot with numa=off.", List.of());
+            return Findings.pass(id, "Old kernels (" + String.join(", ", old) + ") boot with numa=off.", List.of());
         }
-        return F.fail(id, "Kernels " + String.join(", ", old) + " need numa=off on the command line.",
-                F.cap(ev, 20), "add numa=off (" + CmdlinePatch.REQ + " sites)");
+        return Findings.fail(id, "Kernels " + String.join(", ", old) + " need numa=off on the command line.",
+                Findings.cap(ev, 20), "add numa=off (" + CmdlinePatch.REQ + " sites)");
     }
 
     static Finding lis(CheckContext c) {
         String id = "KERNEL-LIS";
         GuestInspection g = c.guest();
         if (g.kernels().isEmpty()) {
-            return F.unknown(id, "no installed kernel found", List.of());
+            return Findings.unknown(id, "no installed kernel found", List.of());
         }
         List<Evidence> ev = new ArrayList<>();
         GuestInspection.OsInfo os = g.os();
         // seeds: RHEL 6.0-6.3 (and derivatives) need Microsoft's LIS package; from 6.4 the drivers are in the kernel
         if (os.redHatFamily() && !os.id().equals("fedora") && !os.id().equals("amzn") && OsIdentity.major(os) == 6
                 && OsIdentity.minor(os) >= 0 && OsIdentity.minor(os) <= 3) {
-            ev.add(F.ev(os.source(), os.prettyName().isEmpty() ? os.versionId() : os.prettyName()));
+            ev.add(Findings.ev(os.source(), os.prettyName().isEmpty() ? os.versionId() : os.prettyName()));
             // kmod-microsoft-hyper-v installs its modules the kmod way: /lib/modules/<kver>/extra/<kmod name>/,
             // linked into weak-updates/ for compatible kernels
             List<String> lisDirs = new ArrayList<>();
@@ -207,20 +207,20 @@ final class KernelChecks {
                     }
                 }
             }
-            lisDirs.forEach(d -> ev.add(F.ev(d, "LIS package modules")));
-            return !lisDirs.isEmpty() ? F.pass(id, "RHEL 6.0-6.3 with the LIS package installed.", ev)
-                    : F.warn(id, "RHEL 6.0-6.3 kernels need the separate Linux Integration Services package.", ev,
+            lisDirs.forEach(d -> ev.add(Findings.ev(d, "LIS package modules")));
+            return !lisDirs.isEmpty() ? Findings.pass(id, "RHEL 6.0-6.3 with the LIS package installed.", ev)
+                    : Findings.warn(id, "RHEL 6.0-6.3 kernels need the separate Linux Integration Services package.", ev,
                     "install Microsoft's LIS package (microsoft-hyper-v, kmod-microsoft-hyper-v) in the guest");
         }
         List<String> ancient = g.kernels().stream()
                 .filter(k -> KernelVersion.compare(KernelVersion.base(k.version()), List.of(2, 6, 32)) < 0)
                 .map(GuestInspection.KernelInfo::version).toList();
         if (!ancient.isEmpty()) {
-            ancient.forEach(v -> ev.add(F.ev("/boot", v)));
-            return F.warn(id, "Kernels older than 2.6.32 do not carry the Hyper-V drivers (LIS).", ev,
+            ancient.forEach(v -> ev.add(Findings.ev("/boot", v)));
+            return Findings.warn(id, "Kernels older than 2.6.32 do not carry the Hyper-V drivers (LIS).", ev,
                     "use a kernel with in-tree Hyper-V drivers (LIS 3.x+)");
         }
-        return F.pass(id, "The kernels carry in-tree Linux Integration Services (Hyper-V drivers).",
-                g.kernels().stream().map(k -> F.ev("/boot", k.version())).toList());
+        return Findings.pass(id, "The kernels carry in-tree Linux Integration Services (Hyper-V drivers).",
+                g.kernels().stream().map(k -> Findings.ev("/boot", k.version())).toList());
     }
 }

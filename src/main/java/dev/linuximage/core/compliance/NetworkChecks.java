@@ -19,12 +19,12 @@ final class NetworkChecks {
     }
 
     private static Evidence ev(NetworkConfig.Profile p) {
-        return F.ev(p.file(), p.line() == 0 ? null : p.line(), p.stack() + ": " + p.describe());
+        return Findings.ev(p.file(), p.line() == 0 ? null : p.line(), p.stack() + ": " + p.describe());
     }
 
     private static List<Evidence> stackEv(NetworkConfig nc) {
         return nc.stacks().stream().filter(s -> s.active() || !s.evidence().contains("not installed"))
-                .map(s -> F.ev(s.stack().name(), (s.active() ? "active: " : "inactive: ") + s.evidence())).toList();
+                .map(s -> Findings.ev(s.stack().name(), (s.active() ? "active: " : "inactive: ") + s.evidence())).toList();
     }
 
     /**
@@ -38,9 +38,9 @@ final class NetworkChecks {
         NetworkConfig nc = NetworkConfig.read(c.reader());
         List<Evidence> bad = new ArrayList<>();
         nc.stale().forEach(p -> bad.add(ev(p)));
-        nc.persistentNet().forEach(p -> bad.add(F.ev(p, "pins NIC names to the build VM's MAC addresses")));
+        nc.persistentNet().forEach(p -> bad.add(Findings.ev(p, "pins NIC names to the build VM's MAC addresses")));
         if (NetworkConfig.generatorUnmasked(c.reader())) {
-            bad.add(F.ev("/etc/udev/rules.d/" + NetworkConfig.PERSISTENT_NET_GENERATOR,
+            bad.add(Findings.ev("/etc/udev/rules.d/" + NetworkConfig.PERSISTENT_NET_GENERATOR,
                     "the persistent-net generator is not masked: it would pin eth0 to the first boot's MAC"));
         }
         if (bad.isEmpty()) {
@@ -53,7 +53,7 @@ final class NetworkChecks {
                 continue;
             }
             List<Evidence> all = new ArrayList<>(f.evidence());
-            all.addAll(F.cap(bad, 20));
+            all.addAll(Findings.cap(bad, 20));
             String msg = "net.ifnames=0 makes Azure's NIC eth0, but " + bad.size() + " network setting"
                     + (bad.size() == 1 ? " is" : "s are") + " keyed on a predictable name or the build VM's MAC "
                     + "address"
@@ -63,7 +63,7 @@ final class NetworkChecks {
                     + (f.repair() == null ? "" : "; " + f.repair())
                     + (NetworkPatch.distinctKeys(nc.stale()).size() > 1
                     ? "; several NICs are configured: decide which one is Azure's eth0 by hand" : "");
-            out.add(F.fail(f.id(), msg, all, repair));
+            out.add(Findings.fail(f.id(), msg, all, repair));
         }
         return out;
     }
@@ -74,21 +74,21 @@ final class NetworkChecks {
         NetworkConfig nc = NetworkConfig.read(c.reader());
         List<Evidence> ev = new ArrayList<>(stackEv(nc));
         nc.profiles().forEach(p -> ev.add(ev(p)));
-        nc.problems().forEach(p -> ev.add(F.ev(p.substring(0, Math.max(0, p.indexOf(':'))), p)));
+        nc.problems().forEach(p -> ev.add(Findings.ev(p.substring(0, Math.max(0, p.indexOf(':'))), p)));
         if (nc.activeStacks().isEmpty()) {
             if (!c.guest().systemd()) {
-                return F.unknown(id, "No network stack recognised as started at boot (no systemd units, no OpenRC "
-                        + "networking link): cannot tell offline which one configures eth0.", F.cap(ev, 30));
+                return Findings.unknown(id, "No network stack recognised as started at boot (no systemd units, no OpenRC "
+                        + "networking link): cannot tell offline which one configures eth0.", Findings.cap(ev, 30));
             }
-            return F.fail(id, "No network stack is enabled at boot (systemd-networkd, NetworkManager, "
-                    + "ifupdown networking, wicked, or netplan): nothing asks for a DHCP address.", F.cap(ev, 30),
+            return Findings.fail(id, "No network stack is enabled at boot (systemd-networkd, NetworkManager, "
+                    + "ifupdown networking, wicked, or netplan): nothing asks for a DHCP address.", Findings.cap(ev, 30),
                     "enable the distribution's network service (its DHCP client must be installed)");
         }
         List<NetworkConfig.Profile> stat = nc.profiles().stream()
                 .filter(p -> p.matchesEth0() && p.staticIp() && p.autostart()).toList();
         if (!stat.isEmpty()) {
-            return F.fail(id, "eth0 gets a static address; Azure only supports DHCP for agent-less images.",
-                    F.cap(ev, 30), "switch " + stat.get(0).file() + " to DHCP (Azure assigns the VM's address, "
+            return Findings.fail(id, "eth0 gets a static address; Azure only supports DHCP for agent-less images.",
+                    Findings.cap(ev, 30), "switch " + stat.get(0).file() + " to DHCP (Azure assigns the VM's address, "
                             + "including a reserved one, by DHCP)");
         }
         String stacks = String.join(", ", nc.activeStacks().stream().map(s -> s.stack().name()).toList());
@@ -101,17 +101,17 @@ final class NetworkChecks {
             List<String> clients = c.guest().dhcpClients().stream()
                     .filter(p -> p.matches(".*/(dhclient|dhcpcd|udhcpc)$")).toList();
             if (external && clients.isEmpty()) {
-                return F.fail(id, "eth0 is configured for DHCP by " + stacks + ", but no DHCP client program "
-                        + "(dhclient, dhcpcd, udhcpc) is installed for it to run.", F.cap(ev, 30),
+                return Findings.fail(id, "eth0 is configured for DHCP by " + stacks + ", but no DHCP client program "
+                        + "(dhclient, dhcpcd, udhcpc) is installed for it to run.", Findings.cap(ev, 30),
                         "install the distribution's DHCP client (isc-dhcp-client or dhcpcd)");
             }
             boolean viaDefault = nc.profiles().stream().noneMatch(p -> p.matchesEth0() && p.dhcp() && p.autostart());
-            return F.pass(id, viaDefault
+            return Findings.pass(id, viaDefault
                     ? "NetworkManager brings eth0 up with its automatic DHCP connection (no stored profile for it)."
-                    : "eth0 is configured by DHCP at boot (" + stacks + ").", F.cap(ev, 30));
+                    : "eth0 is configured by DHCP at boot (" + stacks + ").", Findings.cap(ev, 30));
         }
-        return F.fail(id, "No active network stack (" + stacks + ") configures eth0 by DHCP at boot"
+        return Findings.fail(id, "No active network stack (" + stacks + ") configures eth0 by DHCP at boot"
                 + (nc.stale().isEmpty() ? "." : "; its profiles name NICs that do not exist in Azure."),
-                F.cap(ev, 30), "write a DHCP profile for eth0 in " + nc.activeStacks().get(0).stack().name());
+                Findings.cap(ev, 30), "write a DHCP profile for eth0 in " + nc.activeStacks().get(0).stack().name());
     }
 }

@@ -18,7 +18,7 @@ final class NoAgentChecks {
     static List<Finding> check(CheckContext c) {
         List<String> ids = List.of("NOAGENT-DHCP", "NOAGENT-REPORT-READY", "NOAGENT-NO-WAAGENT");
         if (c.options().provisioning() != Provisioning.None) {
-            return ids.stream().map(id -> F.na(id, "Provisioning is " + c.options().provisioning() + ".")).toList();
+            return ids.stream().map(id -> Findings.na(id, "Provisioning is " + c.options().provisioning() + ".")).toList();
         }
         List<Finding> out = new ArrayList<>();
         out.add(NetworkChecks.dhcp(c));
@@ -28,27 +28,27 @@ final class NoAgentChecks {
                 .map(t -> Arrays.equals(t.getBytes(java.nio.charset.StandardCharsets.UTF_8), NoAgentPatch.script()))
                 .orElse(false);
         boolean exec = c.reader().stat(NoAgentPatch.SCRIPT_PATH).map(i -> (i.mode() & 0111) != 0).orElse(false);
-        List<Evidence> ev = List.of(F.ev(NoAgentPatch.UNIT_PATH, u.enabled() ? "enabled" : u.installed()
-                ? "installed, not enabled" : "absent"), F.ev(NoAgentPatch.SCRIPT_PATH, !script ? "absent"
+        List<Evidence> ev = List.of(Findings.ev(NoAgentPatch.UNIT_PATH, u.enabled() ? "enabled" : u.installed()
+                ? "installed, not enabled" : "absent"), Findings.ev(NoAgentPatch.SCRIPT_PATH, !script ? "absent"
                 : (current ? "current" : "differs from this release") + (exec ? ", executable" : ", not executable")));
         if (u.enabled() && script && exec) {
-            out.add(current ? F.pass("NOAGENT-REPORT-READY", "The report-ready unit is installed and enabled.", ev)
-                    : F.warn("NOAGENT-REPORT-READY", "A report-ready program is installed but differs from this "
+            out.add(current ? Findings.pass("NOAGENT-REPORT-READY", "The report-ready unit is installed and enabled.", ev)
+                    : Findings.warn("NOAGENT-REPORT-READY", "A report-ready program is installed but differs from this "
                     + "release's.", ev, "re-install it"));
         } else {
-            out.add(F.fail("NOAGENT-REPORT-READY", "Nothing reports the VM ready: Azure would reboot it and fail "
+            out.add(Findings.fail("NOAGENT-REPORT-READY", "Nothing reports the VM ready: Azure would reboot it and fail "
                     + "the deployment.", ev, "install " + NoAgentPatch.SCRIPT_PATH + " and enable "
                     + NoAgentPatch.UNIT_NAME));
         }
         List<Evidence> left = new ArrayList<>();
-        NoAgentPatch.WAAGENT_LEFTOVERS.stream().filter(c.reader()::exists).forEach(p -> left.add(F.ev(p, "present")));
+        NoAgentPatch.WAAGENT_LEFTOVERS.stream().filter(c.reader()::exists).forEach(p -> left.add(Findings.ev(p, "present")));
         if (c.guest().waagentUnit().enabled()) {
-            left.add(F.ev(c.guest().waagentUnit().path(), "enabled"));
+            left.add(Findings.ev(c.guest().waagentUnit().path(), "enabled"));
         }
         out.add(left.isEmpty()
-                ? F.pass("NOAGENT-NO-WAAGENT", "waagent is absent or fully disabled; create VMs with "
+                ? Findings.pass("NOAGENT-NO-WAAGENT", "waagent is absent or fully disabled; create VMs with "
                 + "--enable-agent false.", List.of())
-                : F.fail("NOAGENT-NO-WAAGENT", "waagent is still configured or enabled in an agent-less image.", left,
+                : Findings.fail("NOAGENT-NO-WAAGENT", "waagent is still configured or enabled in an agent-less image.", left,
                 "disable its unit and delete /etc/waagent.conf, /var/lib/waagent, /var/log/waagent.log"));
         return out;
     }

@@ -33,13 +33,13 @@ final class ResumeChecks {
                 }
                 eff.stream().filter(t -> t.startsWith("resume=")).forEach(t -> bad.add("remove " + t));
                 if (!bad.isEmpty()) {
-                    out.add(F.ev(s.file(), s.line() == 0 ? null : s.line(), s.effective() + "  ["
+                    out.add(Findings.ev(s.file(), s.line() == 0 ? null : s.line(), s.effective() + "  ["
                             + String.join(", ", bad) + "; resume configured: " + rc.reasons().get(0) + "]"));
                 }
             }
         }
         if (rc.initramfsTools() && !"none".equals(rc.etcResume())) {
-            out.add(F.ev(rc.etcResumeWhere() == null ? ResumeConfig.CONF : rc.etcResumeWhere().split(" line ")[0],
+            out.add(Findings.ev(rc.etcResumeWhere() == null ? ResumeConfig.CONF : rc.etcResumeWhere().split(" line ")[0],
                     rc.etcResumeWhere() == null ? "RESUME unset: mkinitramfs' resume hook picks the largest swap "
                             + "in use when the next initramfs is built" : rc.etcResumeWhere()
                             + " (initramfs-tools builds future images with it)"));
@@ -53,6 +53,6 @@ final class ResumeChecks {
         String s = (rc.needed() ? "resume neutralised by noresume (" + rc.reasons().get(0) + ")"
                 : "no resume device configured")
                 + (rc.initramfsTools() ? "; " + rc.etcResumeWhere() : "");
-        return F.ev("resume", s);
+        return Findings.ev("resume", s);
     }
 }

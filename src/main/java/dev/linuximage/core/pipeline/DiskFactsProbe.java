@@ -1,9 +1,9 @@
 package dev.linuximage.core.pipeline;
 
 import dev.linuximage.core.fs.FileSystem;
-import dev.linuximage.core.fs.guest.DiskScan;
-import dev.linuximage.core.fs.guest.GuestDisk;
-import dev.linuximage.core.fs.guest.Volume;
+import dev.linuximage.core.guestfs.DiskScan;
+import dev.linuximage.core.guestfs.GuestDisk;
+import dev.linuximage.core.guestfs.Volume;
 import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.partition.Gpt;

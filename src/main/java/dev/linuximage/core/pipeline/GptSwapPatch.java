@@ -1,6 +1,6 @@
 package dev.linuximage.core.pipeline;
 
-import dev.linuximage.core.fs.guest.GuestDisk;
+import dev.linuximage.core.guestfs.GuestDisk;
 import dev.linuximage.core.guest.Change;
 import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.guest.DiskPatch;

@@ -1,7 +1,7 @@
 package dev.linuximage.core.pipeline;
 
-import dev.linuximage.core.compliance.ComplianceRunner;
-import dev.linuximage.core.fs.guest.GuestDisk;
+import dev.linuximage.core.compliance.Compliance;
+import dev.linuximage.core.guestfs.GuestDisk;
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.WritableByteSource;
@@ -18,20 +18,20 @@ public final class GuestAnalysis {
     }
 
     /** The facts the compliance checks consume besides the guest files: disk layout, container, kernels. */
-    public static ComplianceRunner.Facts facts(ByteSource disk, GuestDisk guest, ContainerFacts container)
+    public static Compliance.Facts facts(ByteSource disk, GuestDisk guest, ContainerFacts container)
             throws IOException {
         GuestKernels kernels = new GuestKernels();
-        return new ComplianceRunner.Facts(DiskFactsProbe.read(disk, guest), container, kernels, kernels);
+        return new Compliance.Facts(DiskFactsProbe.read(disk, guest), container, kernels, kernels);
     }
 
     /**
      * The facts for a {@code prepare} on a writable disk: as {@link #facts}, plus the disk-level repair
      * ({@link GptSwapPatch}) that needs the disk's bytes rather than a file system.
      */
-    public static ComplianceRunner.Facts prepareFacts(WritableByteSource disk, GuestDisk guest,
+    public static Compliance.Facts prepareFacts(WritableByteSource disk, GuestDisk guest,
                                                       ContainerFacts container) throws IOException {
-        ComplianceRunner.Facts f = facts(disk, guest, container);
-        return new ComplianceRunner.Facts(f.disk(), f.container(), f.kernels(), f.hvRepair(),
+        Compliance.Facts f = facts(disk, guest, container);
+        return new Compliance.Facts(f.disk(), f.container(), f.kernels(), f.hvRepair(),
                 new GptSwapPatch(disk, guest));
     }
 

@@ -4,7 +4,7 @@ import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.operator.api.v1alpha1.CredentialType;
 import dev.linuximage.operator.api.v1alpha1.CredentialsSpec;
 import dev.linuximage.operator.api.v1alpha1.GuestSpec;
-import dev.linuximage.operator.api.v1alpha1.JobSpec;
+import dev.linuximage.operator.api.v1alpha1.JobSettings;
 import dev.linuximage.operator.api.v1alpha1.KernelArgsSpec;
 import dev.linuximage.operator.api.v1alpha1.LinuxImage;
 import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
@@ -72,7 +72,7 @@ public final class JobFactory {
         LinuxImageSpec spec = image.getSpec();
         long generation = image.getMetadata().getGeneration() == null ? 1 : image.getMetadata().getGeneration();
         String name = JobNames.forGeneration(image.getMetadata().getName(), generation);
-        JobSpec job = spec.getJob() == null ? new JobSpec() : spec.getJob();
+        JobSettings job = spec.getJob() == null ? new JobSettings() : spec.getJob();
         Locations loc = Locations.of(spec, sourceBlock);
         PodSettings pod = defaults.pod();
         Map<String, String> labels = labels(image, generation);
@@ -161,7 +161,7 @@ public final class JobFactory {
                 .build();
     }
 
-    static Container container(LinuxImage image, JobSpec job, JobDefaults defaults, long generation, Locations loc) {
+    static Container container(LinuxImage image, JobSettings job, JobDefaults defaults, long generation, Locations loc) {
         LinuxImageSpec spec = image.getSpec();
         List<String> args = args(spec, loc, generation, image.getMetadata().getUid(), defaults.allowedBlobHosts());
         if (caBundle(spec, defaults)) {

@@ -124,7 +124,7 @@ public final class SpecValidator {
     static final List<String> ALLOWED_RESERVED_KEYS = List.of("cluster-autoscaler.kubernetes.io/safe-to-evict");
     private static final int MAX_ANNOTATION_BYTES = 64 * 1024;
 
-    private static void job(List<String> v, dev.linuximage.operator.api.v1alpha1.JobSpec job) {
+    private static void job(List<String> v, dev.linuximage.operator.api.v1alpha1.JobSettings job) {
         String pc = job.getPriorityClassName();
         if (pc != null && (pc.startsWith("system-") || !QUALIFIED_NAME.matcher(pc).matches() || pc.contains("/"))) {
             v.add("spec.job.priorityClassName: '" + pc + "' is not allowed (system-* classes preempt cluster "

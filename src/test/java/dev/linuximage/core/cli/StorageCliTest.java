@@ -4,7 +4,7 @@ import dev.linuximage.core.report.ExitCodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.fs.Tools;
-import dev.linuximage.core.fs.guest.GuestDiskFixture;
+import dev.linuximage.core.guestfs.GuestDiskFixture;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

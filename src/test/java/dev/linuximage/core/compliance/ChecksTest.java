@@ -24,20 +24,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ChecksTest {
     static final Instant NOW = Instant.EPOCH;
 
-    static ComplianceReport audit(GuestTree t, PatchOptions o, ComplianceRunner.Facts f) throws Exception {
+    static ComplianceReport audit(GuestTree t, PatchOptions o, Compliance.Facts f) throws Exception {
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            return ComplianceRunner.audit(g, o, f, null, NOW);
+            return Compliance.audit(g, o, f, null, NOW);
         }
     }
 
-    static ComplianceReport prepare(GuestTree t, PatchOptions o, ComplianceRunner.Facts f) throws Exception {
+    static ComplianceReport prepare(GuestTree t, PatchOptions o, Compliance.Facts f) throws Exception {
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            return ComplianceRunner.prepare(g, o, f, null, NOW).report();
+            return Compliance.prepare(g, o, f, null, NOW).report();
         }
     }
 
-    static ComplianceRunner.Facts container(ContainerFacts c) {
-        return new ComplianceRunner.Facts(null, c, null, null);
+    static Compliance.Facts container(ContainerFacts c) {
+        return new Compliance.Facts(null, c, null, null);
     }
 
     @Test
@@ -71,17 +71,17 @@ class ChecksTest {
         t.file("/usr/lib/systemd/system-generators/systemd-gpt-auto-generator", "binary");
         DiskFacts autoSwap = new DiskFacts("GPT", false, false, true, true, false, List.of("part3"),
                 List.of(new DiskFacts.SwapPartition(3, "GPT", false, 0)), null);
-        Finding f = audit(t, o, new ComplianceRunner.Facts(autoSwap, null, null, null)).finding("SWAP-OS-DISK");
+        Finding f = audit(t, o, new Compliance.Facts(autoSwap, null, null, null)).finding("SWAP-OS-DISK");
         assertThat(f.status()).isEqualTo(FindingStatus.Fail);
         assertThat(f.evidence().toString()).contains("partition 3").contains("systemd-gpt-auto-generator");
         assertThat(f.repair()).contains("bit 63");
         DiskFacts noAuto = new DiskFacts("GPT", false, false, true, true, false, List.of("part3"),
                 List.of(new DiskFacts.SwapPartition(3, "GPT", true, 1L << 63)), null);
-        assertThat(audit(t, o, new ComplianceRunner.Facts(noAuto, null, null, null)).finding("SWAP-OS-DISK")
+        assertThat(audit(t, o, new Compliance.Facts(noAuto, null, null, null)).finding("SWAP-OS-DISK")
                 .status()).isEqualTo(FindingStatus.Pass);
         DiskFacts mbr = new DiskFacts("MBR", true, false, false, false, false, List.of("part2"),
                 List.of(new DiskFacts.SwapPartition(2, "MBR", false, 0)), null);
-        Finding m = audit(t, o, new ComplianceRunner.Facts(mbr, null, null, null)).finding("SWAP-OS-DISK");
+        Finding m = audit(t, o, new Compliance.Facts(mbr, null, null, null)).finding("SWAP-OS-DISK");
         assertThat(m.status()).isEqualTo(FindingStatus.Pass);
         assertThat(m.evidence().toString()).contains("GPT disks only");
         // the generator masked with a link to /dev/null: the GPT partition is not enabled either
@@ -90,7 +90,7 @@ class ChecksTest {
         java.nio.file.Files.createDirectories(masked.root().resolve("etc/systemd/system-generators"));
         java.nio.file.Files.createSymbolicLink(masked.root().resolve(
                 "etc/systemd/system-generators/systemd-gpt-auto-generator"), Path.of("/dev/null"));
-        assertThat(audit(masked, o, new ComplianceRunner.Facts(autoSwap, null, null, null)).finding("SWAP-OS-DISK")
+        assertThat(audit(masked, o, new Compliance.Facts(autoSwap, null, null, null)).finding("SWAP-OS-DISK")
                 .status()).isEqualTo(FindingStatus.Pass);
     }
 
@@ -99,13 +99,13 @@ class ChecksTest {
         GuestTree t = GuestFixtures.rhel9(dir);
         PatchOptions o = PatchOptions.defaults();
         DiskFacts none = new DiskFacts("GPT", false, false, true, false, false, List.of("partition 3"));
-        ComplianceReport r = audit(t, o, new ComplianceRunner.Facts(none, null, null, null));
+        ComplianceReport r = audit(t, o, new Compliance.Facts(none, null, null, null));
         assertThat(r.finding("BOOT-GENERATION").status()).isEqualTo(FindingStatus.Fail);
         assertThat(r.gen1()).isFalse();
         // a swap volume with no fstab line and no swap partition type: nothing enables it at boot
         assertThat(r.finding("SWAP-OS-DISK").status()).isEqualTo(FindingStatus.Pass);
         DiskFacts uefi = new DiskFacts("GPT", false, false, true, true, false, List.of());
-        assertThat(audit(t, o, new ComplianceRunner.Facts(uefi, null, null, null)).finding("BOOT-GENERATION")
+        assertThat(audit(t, o, new Compliance.Facts(uefi, null, null, null)).finding("BOOT-GENERATION")
                 .message()).contains("Gen2 only");
     }
 
@@ -114,7 +114,7 @@ class ChecksTest {
         GuestTree t = GuestFixtures.debian(dir);
         t.file("/etc/modprobe.d/local.conf", "options snd slots=1\nblacklist vfat\n");
         t.file("/usr/lib/modules/" + GuestFixtures.DEBIAN_KERNEL + "/modules.dep", "kernel/fs/fat/vfat.ko:\n");
-        ComplianceReport r = prepare(t, PatchOptions.defaults(), ComplianceRunner.Facts.none());
+        ComplianceReport r = prepare(t, PatchOptions.defaults(), Compliance.Facts.none());
         assertThat(r.finding("KERNEL-VFAT").status()).isEqualTo(FindingStatus.Fixed);
         assertThat(t.read("/etc/modprobe.d/local.conf")).isEqualTo("options snd slots=1\n");
         Finding udf = r.finding("KERNEL-UDF");
@@ -126,7 +126,7 @@ class ChecksTest {
     void invalidCloudInitDropInIsEvidenceNotACrash(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.debian(dir);
         t.file("/etc/cloud/cloud.cfg.d/99-broken.cfg", "datasource_list: [ Azure\n  : : :\n");
-        ComplianceReport r = audit(t, PatchOptions.defaults(), ComplianceRunner.Facts.none());
+        ComplianceReport r = audit(t, PatchOptions.defaults(), Compliance.Facts.none());
         Finding ds = r.finding("CLOUDINIT-DATASOURCE");
         assertThat(ds.status()).isEqualTo(FindingStatus.Fail);
         assertThat(ds.evidence()).anySatisfy(e -> assertThat(e.value()).contains("99-broken.cfg"));
@@ -136,7 +136,7 @@ class ChecksTest {
     void laterDropInOverridingTheDatasourceStaysFailedAfterPrepare(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.debian(dir);
         t.file("/etc/cloud/cloud.cfg.d/99-local.cfg", "datasource_list: [ NoCloud ]\n");
-        ComplianceReport r = prepare(t, PatchOptions.defaults(), ComplianceRunner.Facts.none());
+        ComplianceReport r = prepare(t, PatchOptions.defaults(), Compliance.Facts.none());
         assertThat(r.finding("CLOUDINIT-DATASOURCE").status()).isEqualTo(FindingStatus.Fail);
         assertThat(r.compliant()).isFalse();
     }
@@ -144,7 +144,7 @@ class ChecksTest {
     @Test
     void missingSshServerAndAgentAreFailuresWithAdvice(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel9(dir);
-        ComplianceReport r = prepare(t, PatchOptions.defaults(), ComplianceRunner.Facts.none());
+        ComplianceReport r = prepare(t, PatchOptions.defaults(), Compliance.Facts.none());
         assertThat(r.finding("SSH-SERVER").status()).isEqualTo(FindingStatus.Fail);
         assertThat(r.finding("SSH-SERVER").repair()).contains("openssh-server");
         assertThat(r.finding("AGENT-PRESENT").status()).isEqualTo(FindingStatus.Fail);
@@ -158,7 +158,7 @@ class ChecksTest {
     void agentLessWithoutDhcpClientFails(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel9(dir);
         ComplianceReport r = prepare(t, PatchOptions.defaults().withProvisioning(Provisioning.None),
-                ComplianceRunner.Facts.none());
+                Compliance.Facts.none());
         assertThat(r.finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fail);
         assertThat(r.finding("NOAGENT-REPORT-READY").status()).isEqualTo(FindingStatus.Fixed);
         assertThat(r.finding("NOAGENT-NO-WAAGENT").status()).isEqualTo(FindingStatus.Pass);
@@ -170,25 +170,25 @@ class ChecksTest {
         PatchOptions wa = PatchOptions.defaults().withProvisioning(Provisioning.WALinuxAgent);
         // RHEL 8: /usr/bin/python3 -> python3.6, pyasn1 in its site-packages
         GuestTree rhel = GuestFixtures.rhel8(dir.resolve("rhel"));
-        Finding ok = prepare(rhel, wa, ComplianceRunner.Facts.none()).finding("AGENT-PRESENT");
+        Finding ok = prepare(rhel, wa, Compliance.Facts.none()).finding("AGENT-PRESENT");
         assertThat(ok.status()).isIn(FindingStatus.Pass, FindingStatus.Fixed);
         assertThat(ok.evidence()).anySatisfy(e -> assertThat(e.value()).contains("-> /usr/bin/python3.6"));
         // Debian: python3.11 without python3-pyasn1
         GuestTree deb = GuestFixtures.debian(dir.resolve("deb"));
-        Finding noAsn1 = audit(deb, wa, ComplianceRunner.Facts.none()).finding("AGENT-PRESENT");
+        Finding noAsn1 = audit(deb, wa, Compliance.Facts.none()).finding("AGENT-PRESENT");
         assertThat(noAsn1.status()).isEqualTo(FindingStatus.Warn);
         assertThat(noAsn1.repair()).contains("pyasn1");
         deb.dir("/usr/lib/python3/dist-packages/pyasn1");
-        assertThat(audit(deb, wa, ComplianceRunner.Facts.none()).finding("AGENT-PRESENT").status())
+        assertThat(audit(deb, wa, Compliance.Facts.none()).finding("AGENT-PRESENT").status())
                 .isEqualTo(FindingStatus.Pass);
         // an agent whose interpreter is missing, and one on a Python older than 2.6
         GuestTree env = GuestFixtures.rhel8(dir.resolve("env"));
         env.file("/usr/sbin/waagent", "#!/usr/bin/env python2\n", "rwxr-xr-x");
-        Finding missing = prepare(env, wa, ComplianceRunner.Facts.none()).finding("AGENT-PRESENT"); // enables it
+        Finding missing = prepare(env, wa, Compliance.Facts.none()).finding("AGENT-PRESENT"); // enables it
         assertThat(missing.status()).isEqualTo(FindingStatus.Fail);
         assertThat(missing.message()).contains("/usr/bin/python2").contains("not installed");
         env.file("/usr/bin/python2.5", "elf", "rwxr-xr-x").link("/usr/bin/python2", "python2.5");
-        Finding old = audit(env, wa, ComplianceRunner.Facts.none()).finding("AGENT-PRESENT");
+        Finding old = audit(env, wa, Compliance.Facts.none()).finding("AGENT-PRESENT");
         assertThat(old.status()).isEqualTo(FindingStatus.Fail);
         assertThat(old.message()).contains("Python 2.6 or later").contains("2.5");
     }
@@ -204,7 +204,7 @@ class ChecksTest {
         t.link("/etc/modprobe.d/loop.conf", "/etc/modprobe.d/loop.conf");
         t.link("/etc/default/grub.d/dir.cfg", "/");
         Files.write(t.root().resolve("etc/cloud/cloud.cfg.d/50-huge.cfg"), new byte[5 << 20]);
-        ComplianceReport r = audit(t, PatchOptions.defaults(), ComplianceRunner.Facts.none());
+        ComplianceReport r = audit(t, PatchOptions.defaults(), Compliance.Facts.none());
         assertThat(r.findings()).hasSize(Requirements.ids().size());
         assertThat(r.finding("CLOUDINIT-DATASOURCE").status()).isEqualTo(FindingStatus.Fail);
         assertThat(r.finding("KERNEL-UDF").status()).isEqualTo(FindingStatus.Fail);
@@ -214,7 +214,7 @@ class ChecksTest {
     void specializedImagesSkipDeprovisioning(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.debian(dir);
         ComplianceReport r = audit(t, PatchOptions.defaults().withImageKind(dev.linuximage.core.guest.ImageKind.Specialized),
-                ComplianceRunner.Facts.none());
+                Compliance.Facts.none());
         assertThat(r.findings().stream().filter(f -> f.id().startsWith("DEPROVISION-")))
                 .allMatch(f -> f.status() == FindingStatus.NotApplicable);
         assertThat(r.finding("WAAGENT-CLOUDINIT").evidence()).anySatisfy(e -> assertThat(e.value())

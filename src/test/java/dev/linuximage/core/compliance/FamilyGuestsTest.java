@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FamilyGuestsTest {
     static final Instant NOW = Instant.parse("2026-12-05T00:00:00Z");
     static final List<String> AZURE = List.of("console=ttyS0", "earlyprintk=ttyS0", "net.ifnames=0");
-    static final ComplianceRunner.Facts FACTS = new ComplianceRunner.Facts(
+    static final Compliance.Facts FACTS = new Compliance.Facts(
             new DiskFacts("GPT", true, true, true, true, false, List.of()),
             new ContainerFacts("vhd-fixed", 8L << 30, (8L << 30) + 512, null), KernelFactsSource.builtinOnly(), null);
 
@@ -47,21 +47,21 @@ class FamilyGuestsTest {
     }
 
     /** The same, but each kernel's initramfs is read by the initramfs layer (its boot scripts decide rootdelay). */
-    static final ComplianceRunner.Facts FACTS_INITRAMFS = new ComplianceRunner.Facts(FACTS.disk(), FACTS.container(),
+    static final Compliance.Facts FACTS_INITRAMFS = new Compliance.Facts(FACTS.disk(), FACTS.container(),
             new GuestKernels(), null);
 
     static Run prepareTwice(GuestTree t) throws Exception {
         return prepareTwice(t, FACTS);
     }
 
-    static Run prepareTwice(GuestTree t, ComplianceRunner.Facts facts) throws Exception {
+    static Run prepareTwice(GuestTree t, Compliance.Facts facts) throws Exception {
         ComplianceReport first;
         ComplianceReport second;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            first = ComplianceRunner.prepare(g, PatchOptions.defaults(), facts, null, NOW).report();
+            first = Compliance.prepare(g, PatchOptions.defaults(), facts, null, NOW).report();
         }
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            second = ComplianceRunner.prepare(g, PatchOptions.defaults(), facts, null, NOW).report();
+            second = Compliance.prepare(g, PatchOptions.defaults(), facts, null, NOW).report();
         }
         // one finding per requirement, in catalogue order; the second run has nothing left to do
         assertThat(first.findings()).extracting(Finding::id).containsExactlyElementsOf(Requirements.ids());

@@ -31,8 +31,8 @@ class HvDriverPersistenceCheckTest {
         return t;
     }
 
-    private static ComplianceRunner.Facts facts(KernelFacts... k) {
-        return new ComplianceRunner.Facts(null, null, g -> List.of(k), null);
+    private static Compliance.Facts facts(KernelFacts... k) {
+        return new Compliance.Facts(null, null, g -> List.of(k), null);
     }
 
     @Test
@@ -41,8 +41,8 @@ class HvDriverPersistenceCheckTest {
         KernelFacts k = new KernelFacts(GuestFixtures.RHEL8_KERNEL, "/boot/initramfs-" + GuestFixtures.RHEL8_KERNEL
                 + ".img", Set.of(), HV, true);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            Finding f = ComplianceRunner.audit(g, PatchOptions.defaults(), facts(k), null,
-                    ComplianceRunnerTest.NOW).finding("KERNEL-HV-DRIVERS");
+            Finding f = Compliance.audit(g, PatchOptions.defaults(), facts(k), null,
+                    ComplianceTest.NOW).finding("KERNEL-HV-DRIVERS");
             assertThat(f.status()).isEqualTo(FindingStatus.Fail);
             assertThat(f.message()).contains("dracut");
             assertThat(f.evidence()).anySatisfy(e -> {
@@ -51,15 +51,15 @@ class HvDriverPersistenceCheckTest {
             });
         }
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            Finding f = ComplianceRunner.prepare(g, PatchOptions.defaults(), facts(k), null,
-                    ComplianceRunnerTest.NOW).report().finding("KERNEL-HV-DRIVERS");
+            Finding f = Compliance.prepare(g, PatchOptions.defaults(), facts(k), null,
+                    ComplianceTest.NOW).report().finding("KERNEL-HV-DRIVERS");
             assertThat(f.status()).isEqualTo(FindingStatus.Fixed);
         }
         assertThat(t.read("/etc/dracut.conf.d/90-linuximage-hyperv.conf"))
                 .contains("add_drivers+=\" hv_vmbus hv_storvsc hv_netvsc \"");
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            Finding f = ComplianceRunner.audit(g, PatchOptions.defaults(), facts(k), null,
-                    ComplianceRunnerTest.NOW).finding("KERNEL-HV-DRIVERS");
+            Finding f = Compliance.audit(g, PatchOptions.defaults(), facts(k), null,
+                    ComplianceTest.NOW).finding("KERNEL-HV-DRIVERS");
             assertThat(f.status()).isEqualTo(FindingStatus.Pass);
             assertThat(f.evidence()).anySatisfy(e -> assertThat(e.toString())
                     .contains("/etc/dracut.conf.d/90-linuximage-hyperv.conf"));
@@ -71,8 +71,8 @@ class HvDriverPersistenceCheckTest {
         GuestTree t = hostOnlyRhel(dir);
         KernelFacts k = new KernelFacts(GuestFixtures.RHEL8_KERNEL, null, HV, Set.of(), false);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            Finding f = ComplianceRunner.audit(g, PatchOptions.defaults(), facts(k), null,
-                    ComplianceRunnerTest.NOW).finding("KERNEL-HV-DRIVERS");
+            Finding f = Compliance.audit(g, PatchOptions.defaults(), facts(k), null,
+                    ComplianceTest.NOW).finding("KERNEL-HV-DRIVERS");
             assertThat(f.status()).isEqualTo(FindingStatus.Pass);
         }
     }
@@ -86,8 +86,8 @@ class HvDriverPersistenceCheckTest {
         KernelFacts rescue = new KernelFacts("0-rescue-abc", v, "/boot/initramfs-0-rescue-abc.img", Set.of(),
                 Set.of("hv_vmbus"), true);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            Finding f = ComplianceRunner.audit(g, PatchOptions.defaults(), facts(real, rescue), null,
-                    ComplianceRunnerTest.NOW).finding("KERNEL-HV-DRIVERS");
+            Finding f = Compliance.audit(g, PatchOptions.defaults(), facts(real, rescue), null,
+                    ComplianceTest.NOW).finding("KERNEL-HV-DRIVERS");
             assertThat(f.status()).isEqualTo(FindingStatus.Fail);
             assertThat(f.evidence()).anySatisfy(e -> assertThat(e.toString())
                     .contains("/boot/initramfs-0-rescue-abc.img").contains("0-rescue-abc (" + v + "): missing "

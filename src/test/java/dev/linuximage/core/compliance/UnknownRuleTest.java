@@ -50,16 +50,16 @@ class UnknownRuleTest {
         GuestTree t = GuestFixtures.debian(dir);
         PatchOptions o = PatchOptions.defaults().withRemoveUsers(List.of("builder"));
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            assertThat(ComplianceRunner.prepare(g, o, ComplianceRunnerTest.debianFacts(), null,
-                    ComplianceRunnerTest.NOW).report().compliant()).isTrue();
+            assertThat(Compliance.prepare(g, o, ComplianceTest.debianFacts(), null,
+                    ComplianceTest.NOW).report().compliant()).isTrue();
         }
         KernelFacts k = new KernelFacts(GuestFixtures.DEBIAN_KERNEL, "/boot/initrd.img-" + GuestFixtures.DEBIAN_KERNEL,
                 Set.of("ext4", "fat"), Set.of("hv_vmbus", "hv_storvsc", "hv_netvsc"), true);
-        ComplianceRunner.Facts filesOnly = new ComplianceRunner.Facts(null, null, x -> List.of(k), null);
+        Compliance.Facts filesOnly = new Compliance.Facts(null, null, x -> List.of(k), null);
         List<String> disk = List.of("DISK-FORMAT", "DISK-ALIGN", "DISK-MAXSIZE", "DISK-FOOTER", "DISK-GPT",
                 "BOOT-GENERATION");
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            ComplianceReport strict = ComplianceRunner.audit(g, o, filesOnly, null, ComplianceRunnerTest.NOW);
+            ComplianceReport strict = Compliance.audit(g, o, filesOnly, null, ComplianceTest.NOW);
             assertThat(strict.findings()).filteredOn(x -> x.status() == FindingStatus.Unknown)
                     .extracting(Finding::id).containsExactlyInAnyOrderElementsOf(
                             List.of("DISK-FORMAT", "DISK-ALIGN", "DISK-MAXSIZE", "DISK-FOOTER", "DISK-GPT",
@@ -67,12 +67,12 @@ class UnknownRuleTest {
             assertThat(strict.findings()).noneMatch(x -> x.status() == FindingStatus.Fail);
             assertThat(strict.compliant()).as("Unknown DISK-*/BOOT-GENERATION are not compliant").isFalse();
 
-            ComplianceReport partly = ComplianceRunner.audit(g, o.withAllowUnknown(disk.subList(0, 5)), filesOnly,
-                    null, ComplianceRunnerTest.NOW);
+            ComplianceReport partly = Compliance.audit(g, o.withAllowUnknown(disk.subList(0, 5)), filesOnly,
+                    null, ComplianceTest.NOW);
             assertThat(partly.compliant()).as("BOOT-GENERATION still Unknown and not allowed").isFalse();
 
-            ComplianceReport allowed = ComplianceRunner.audit(g, o.withAllowUnknown(disk), filesOnly, null,
-                    ComplianceRunnerTest.NOW);
+            ComplianceReport allowed = Compliance.audit(g, o.withAllowUnknown(disk), filesOnly, null,
+                    ComplianceTest.NOW);
             // PART-LVM (repair "none: warn") is advisory: tolerated without being named
             assertThat(allowed.unknownTolerated()).contains("PART-LVM").containsAll(disk);
             assertThat(allowed.compliant()).isTrue();

@@ -1,6 +1,6 @@
 package dev.linuximage.core.guest;
 
-import dev.linuximage.core.compliance.ComplianceRunner;
+import dev.linuximage.core.compliance.Compliance;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.FindingStatus;
 import dev.linuximage.testing.DirectoryGuestFiles;
@@ -30,13 +30,13 @@ class NetworkPatchTest {
 
     static ComplianceReport prepare(GuestTree t, PatchOptions o) throws Exception {
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            return ComplianceRunner.prepare(g, o, ComplianceRunner.Facts.none(), null, NOW).report();
+            return Compliance.prepare(g, o, Compliance.Facts.none(), null, NOW).report();
         }
     }
 
     static ComplianceReport audit(GuestTree t, PatchOptions o) throws Exception {
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            return ComplianceRunner.audit(g, o, ComplianceRunner.Facts.none(), null, NOW);
+            return Compliance.audit(g, o, Compliance.Facts.none(), null, NOW);
         }
     }
 

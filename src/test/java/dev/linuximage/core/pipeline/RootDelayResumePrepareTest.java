@@ -1,6 +1,6 @@
 package dev.linuximage.core.pipeline;
 
-import dev.linuximage.core.compliance.ComplianceRunner;
+import dev.linuximage.core.compliance.Compliance;
 import dev.linuximage.core.guest.Change;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.PatchOptions;
@@ -39,9 +39,9 @@ class RootDelayResumePrepareTest {
         return r.findings().stream().collect(Collectors.toMap(Finding::id, Function.identity()));
     }
 
-    static ComplianceRunner.Facts facts() {
+    static Compliance.Facts facts() {
         // no HV repair hook: the fixture's module files are not real (KERNEL-HV-DRIVERS is not this test's business)
-        return new ComplianceRunner.Facts(null, null, new GuestKernels(), null);
+        return new Compliance.Facts(null, null, new GuestKernels(), null);
     }
 
     static String evidence(Finding f) {
@@ -67,7 +67,7 @@ class RootDelayResumePrepareTest {
         Map<String, Finding> f;
         List<Change> changes;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            ComplianceRunner.Outcome out = ComplianceRunner.prepare(g, o, facts(), "debian", NOW);
+            Compliance.Outcome out = Compliance.prepare(g, o, facts(), "debian", NOW);
             f = byId(out.report());
             changes = out.changes();
             assertThat(out.report().errors()).isEmpty();
@@ -91,10 +91,10 @@ class RootDelayResumePrepareTest {
 
         // a second prepare changes nothing, and a check of the result passes without rootdelay
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            assertThat(ComplianceRunner.prepare(g, o, facts(), "debian", NOW).changes()).isEmpty();
+            assertThat(Compliance.prepare(g, o, facts(), "debian", NOW).changes()).isEmpty();
         }
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            Map<String, Finding> audit = byId(ComplianceRunner.audit(g, o, facts(), "debian", NOW));
+            Map<String, Finding> audit = byId(Compliance.audit(g, o, facts(), "debian", NOW));
             assertThat(audit.get("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Pass);
             assertThat(audit.get("SWAP-OS-DISK").status()).isEqualTo(FindingStatus.Pass);
             // the image still says RESUME=UUID=... (it is not rebuilt): noresume is what neutralises it
@@ -107,19 +107,19 @@ class RootDelayResumePrepareTest {
     void aLargeRootdelayIsACheckFailureOnInitramfsTools(@TempDir Path dir, @TempDir Path work) throws Exception {
         GuestTree t = debian(dir, work);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            ComplianceRunner.prepare(g, PatchOptions.defaults(), facts(), "debian", NOW);
+            Compliance.prepare(g, PatchOptions.defaults(), facts(), "debian", NOW);
         }
         // what the product used to write: the catalogue's rootdelay=300 on an initramfs-tools guest
         String cfg = t.read("/boot/grub/grub.cfg");
         t.file("/boot/grub/grub.cfg", cfg.replace(" noresume\n", " noresume rootdelay=300\n"));
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            Finding c = byId(ComplianceRunner.audit(g, PatchOptions.defaults(), facts(), "debian", NOW))
+            Finding c = byId(Compliance.audit(g, PatchOptions.defaults(), facts(), "debian", NOW))
                     .get("CMDLINE-CONSOLE");
             assertThat(c.status()).isEqualTo(FindingStatus.Fail);
             assertThat(evidence(c)).contains("[remove: rootdelay=300: ");
         }
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            ComplianceRunner.prepare(g, PatchOptions.defaults(), facts(), "debian", NOW);
+            Compliance.prepare(g, PatchOptions.defaults(), facts(), "debian", NOW);
         }
         assertThat(t.read("/boot/grub/grub.cfg")).isEqualTo(cfg);
     }
@@ -134,7 +134,7 @@ class RootDelayResumePrepareTest {
         t.file("/etc/initramfs-tools/initramfs.conf", "MODULES=most\n");
         Map<String, Finding> f;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            f = byId(ComplianceRunner.prepare(g, PatchOptions.defaults(), facts(), "rhel9", NOW).report());
+            f = byId(Compliance.prepare(g, PatchOptions.defaults(), facts(), "rhel9", NOW).report());
         }
         String bls = t.read("/boot/loader/entries/4d3c2b1a00112233445566778899aabb-" + k + ".conf");
         assertThat(bls).contains("options root=UUID=77aa ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M "
@@ -146,7 +146,7 @@ class RootDelayResumePrepareTest {
                 + "(/init -> usr/lib/systemd/systemd) reads rootdelay").contains("rootdelay=300 added");
         assertThat(f.get("SWAP-OS-DISK").status()).isIn(FindingStatus.Fixed, FindingStatus.Pass);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            assertThat(ComplianceRunner.prepare(g, PatchOptions.defaults(), facts(), "rhel9", NOW).changes())
+            assertThat(Compliance.prepare(g, PatchOptions.defaults(), facts(), "rhel9", NOW).changes())
                     .isEmpty();
         }
     }
@@ -158,7 +158,7 @@ class RootDelayResumePrepareTest {
         t.file("/etc/default/grub", "GRUB_CMDLINE_LINUX=\"rootdelay=60\"\n");
         Map<String, Finding> f;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            f = byId(ComplianceRunner.prepare(g, PatchOptions.defaults(), facts(), "debian", NOW).report());
+            f = byId(Compliance.prepare(g, PatchOptions.defaults(), facts(), "debian", NOW).report());
         }
         assertThat(t.read("/etc/default/grub"))
                 .isEqualTo("GRUB_CMDLINE_LINUX=\"rootwait console=ttyS0 earlyprintk=ttyS0 net.ifnames=0 noresume\"\n");

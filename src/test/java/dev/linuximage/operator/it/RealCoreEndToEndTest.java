@@ -376,7 +376,7 @@ class RealCoreEndToEndTest {
             LinuxImageSpec spec = spec(Mode.Prepare);
             spec.setUpload(new UploadSpec(proxy.blobEndpoint() + "/" + CONTAINER + "/" + blob,
                     CredentialsSpec.secret("storage")));
-            spec.setJob(new dev.linuximage.operator.api.v1alpha1.JobSpec());
+            spec.setJob(new dev.linuximage.operator.api.v1alpha1.JobSettings());
             spec.getJob().setBackoffLimit(1);
             create("never", spec);
 

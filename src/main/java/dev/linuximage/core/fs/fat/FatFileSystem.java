@@ -612,7 +612,7 @@ public final class FatFileSystem implements FileSystem {
 
     // ---- writing ------------------------------------------------------------------------------------------------
 
-    private WritableByteSource w() throws IOException {
+    private WritableByteSource writeDevice() throws IOException {
         if (!writable) {
             throw new UnsupportedFsFeatureException("vfat", "writing: opened read-only");
         }
@@ -621,7 +621,7 @@ public final class FatFileSystem implements FileSystem {
 
     /** Writes {@code content} into newly allocated clusters; returns the first cluster (0 for empty content). */
     private List<Long> writeData(byte[] content) throws IOException {
-        WritableByteSource w = w();
+        WritableByteSource w = writeDevice();
         long n = (content.length + (long) clusterBytes - 1) / clusterBytes;
         List<Long> ch = allocate(n);
         for (int i = 0; i < ch.size(); i++) {
@@ -635,7 +635,7 @@ public final class FatFileSystem implements FileSystem {
 
     @Override
     public void replaceContent(Node file, byte[] content) throws IOException {
-        WritableByteSource w = w();
+        WritableByteSource w = writeDevice();
         byte[] e = entryAt(file.id());
         if ((e[11] & ATTR_DIR) != 0) {
             throw new IOException("vfat: cannot replace the content of a directory");
@@ -670,7 +670,7 @@ public final class FatFileSystem implements FileSystem {
 
     @Override
     public Node createFile(Node dir, String name, int mode, int uid, int gid, byte[] content) throws IOException {
-        w();
+        writeDevice();
         List<Long> ch = writeData(content);
         writeFat();
         long off = addEntry(dir, name, ATTR_ARCHIVE, ch.isEmpty() ? 0 : ch.get(0), content.length,
@@ -681,7 +681,7 @@ public final class FatFileSystem implements FileSystem {
 
     @Override
     public Node mkdir(Node dir, String name, int mode, int uid, int gid) throws IOException {
-        WritableByteSource w = w();
+        WritableByteSource w = writeDevice();
         long parentCluster = dirCluster(dir);
         long now = System.currentTimeMillis() / 1000;
         List<Long> ch = allocate(1);
@@ -718,7 +718,7 @@ public final class FatFileSystem implements FileSystem {
 
     /** Adds a directory entry set (LFN entries + short entry); returns the short entry's byte offset. */
     private long addEntry(Node dir, String name, int attr, long cluster, long size, long epoch) throws IOException {
-        WritableByteSource w = w();
+        WritableByteSource w = writeDevice();
         FatNames.checkLongName(name);
         DirData d = dirData(dir);
         List<RawEntry> existing = entries(d);
@@ -800,7 +800,7 @@ public final class FatFileSystem implements FileSystem {
         if (d.slotOffsets().length + clusterBytes / 32 > MAX_DIR_ENTRIES) {
             throw BadInputException.unsupported("vfat: directory would exceed " + MAX_DIR_ENTRIES + " entries");
         }
-        WritableByteSource w = w();
+        WritableByteSource w = writeDevice();
         List<Long> ch = chain(d.firstCluster(), "directory");
         long c = allocate(1).get(0);
         fatSet(ch.get(ch.size() - 1), c);
@@ -811,7 +811,7 @@ public final class FatFileSystem implements FileSystem {
 
     @Override
     public void unlink(Node dir, String name) throws IOException {
-        w();
+        writeDevice();
         DirData d = dirData(dir);
         RawEntry e = find(d, name).orElseThrow(() -> new java.nio.file.NoSuchFileException("vfat: " + name));
         if ((e.attr() & ATTR_DIR) != 0) {
@@ -826,7 +826,7 @@ public final class FatFileSystem implements FileSystem {
     }
 
     private void removeSlots(DirData d, RawEntry e) throws IOException {
-        WritableByteSource w = w();
+        WritableByteSource w = writeDevice();
         for (int i = e.firstSlot(); i <= e.shortSlot(); i++) {
             w.write(d.slotOffsets()[i], ByteBuffer.wrap(new byte[] {(byte) 0xe5}));
         }
@@ -834,7 +834,7 @@ public final class FatFileSystem implements FileSystem {
 
     @Override
     public void rename(Node fromDir, String fromName, Node toDir, String toName) throws IOException {
-        WritableByteSource w = w();
+        WritableByteSource w = writeDevice();
         DirData from = dirData(fromDir);
         RawEntry e = find(from, fromName).orElseThrow(() -> new java.nio.file.NoSuchFileException("vfat: "
                 + fromName));
@@ -870,7 +870,7 @@ public final class FatFileSystem implements FileSystem {
 
     @Override
     public void setAttributes(Node node, Integer mode, Integer uid, Integer gid, Long mtime) throws IOException {
-        WritableByteSource w = w();
+        WritableByteSource w = writeDevice();
         if (node.id() == 0 || mtime == null) {
             return; // FAT keeps no mode/owner; the root has no entry
         }

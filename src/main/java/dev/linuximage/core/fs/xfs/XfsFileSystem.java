@@ -622,7 +622,7 @@ public final class XfsFileSystem implements FileSystem {
 
     // ---- writing ------------------------------------------------------------------------------------------------
 
-    private WritableByteSource w() throws IOException {
+    private WritableByteSource writeDevice() throws IOException {
         if (!writable) {
             throw new UnsupportedFsFeatureException("xfs", "writing: opened read-only");
         }
@@ -637,7 +637,7 @@ public final class XfsFileSystem implements FileSystem {
      */
     @Override
     public void replaceContent(Node file, byte[] content) throws IOException {
-        WritableByteSource w = w();
+        WritableByteSource w = writeDevice();
         Inode in = inode(file.id());
         if (in.type() != S_IFREG) {
             throw new IOException("xfs: inode " + in.ino() + " is not a regular file");
@@ -991,7 +991,7 @@ public final class XfsFileSystem implements FileSystem {
 
     @Override
     public void setAttributes(Node node, Integer mode, Integer uid, Integer gid, Long mtime) throws IOException {
-        WritableByteSource w = w();
+        WritableByteSource w = writeDevice();
         Inode in = inode(node.id());
         byte[] raw = in.raw().clone();
         ByteBuffer b = ByteBuffer.wrap(raw);
@@ -1012,7 +1012,7 @@ public final class XfsFileSystem implements FileSystem {
     }
 
     private UnsupportedFsFeatureException refuse(String what) throws IOException {
-        w();
+        writeDevice();
         return new UnsupportedFsFeatureException("xfs", what + " (not implemented)");
     }
 
@@ -1033,7 +1033,7 @@ public final class XfsFileSystem implements FileSystem {
     public synchronized Node createFile(Node dir, String name, int mode, int uid, int gid, byte[] content)
             throws IOException {
         if (content.length > MAX_CREATE_BYTES) {
-            w();
+            writeDevice();
             throw new UnsupportedFsFeatureException("xfs", "creating a file of " + content.length + " bytes (this "
                     + "writer creates files of at most " + MAX_CREATE_BYTES + " bytes, in one extent)");
         }
@@ -1088,7 +1088,7 @@ public final class XfsFileSystem implements FileSystem {
      */
     private Node createEntry(Node dirNode, String name, int mode, int uid, int gid, int ftype, byte[] data)
             throws IOException {
-        WritableByteSource w = w();
+        WritableByteSource w = writeDevice();
         byte[] n = checkName(name);
         if ((ByteBuffer.wrap(dev.readBytes(100, 2)).getShort(0) & 0x4000) != 0) {
             throw new UnsupportedFsFeatureException("xfs", "adding entries to an ASCII case-insensitive (version=ci) "
@@ -1316,7 +1316,7 @@ public final class XfsFileSystem implements FileSystem {
      */
     @Override
     public synchronized void unlink(Node dirNode, String name) throws IOException {
-        WritableByteSource w = w();
+        WritableByteSource w = writeDevice();
         byte[] n = checkName(name);
         Inode dir = inode(dirNode.id());
         if (dir.type() != S_IFDIR) {

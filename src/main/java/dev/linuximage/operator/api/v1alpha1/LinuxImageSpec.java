@@ -39,7 +39,7 @@ public class LinuxImageSpec {
     private UploadSpec upload;
 
     @JsonPropertyDescription("Settings of the Job that runs the work: image, resources, deadline, scheduling.")
-    private JobSpec job = new JobSpec();
+    private JobSettings job = new JobSettings();
 
     @JsonPropertyDescription("When true (default), a failed compliance requirement makes Ready=False with reason "
             + "NotCompliant; when false, Ready only says the work ran and the Compliant condition carries the "
@@ -87,11 +87,11 @@ public class LinuxImageSpec {
         this.upload = upload;
     }
 
-    public JobSpec getJob() {
+    public JobSettings getJob() {
         return job;
     }
 
-    public void setJob(JobSpec job) {
+    public void setJob(JobSettings job) {
         this.job = job;
     }
 

@@ -17,7 +17,7 @@ import java.util.Map;
 
 /** Settings of the Job. Unset fields take the operator's defaults (see docs/operator.md). */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
-public class JobSpec {
+public class JobSettings {
 
     @JsonPropertyDescription("Container image of the Job. Default: the operator's own image (one executable "
             + "serves both modes).")

@@ -7,8 +7,8 @@ import dev.linuximage.core.report.FindingStatus;
 import java.util.List;
 
 /** Short builders for findings. */
-final class F {
-    private F() {
+final class Findings {
+    private Findings() {
     }
 
     static Finding pass(String id, String msg, List<Evidence> ev) {

@@ -29,7 +29,7 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class ComplianceRunnerTest {
+class ComplianceTest {
     static final Instant NOW = Instant.parse("2026-11-22T00:00:00Z");
     static final DiskFacts GPT_BOTH = new DiskFacts("GPT", true, true, true, true, false, List.of(), List.of(),
             new DiskFacts.GptFacts(true, "primary header LBA 1, backup header LBA 16777215", List.of(), true));
@@ -39,10 +39,10 @@ class ComplianceRunnerTest {
         return r.findings().stream().collect(Collectors.toMap(Finding::id, Function.identity()));
     }
 
-    static ComplianceRunner.Facts debianFacts() {
+    static Compliance.Facts debianFacts() {
         KernelFacts k = new KernelFacts(GuestFixtures.DEBIAN_KERNEL, "/boot/initrd.img-" + GuestFixtures.DEBIAN_KERNEL,
                 Set.of("ext4", "fat"), Set.of("hv_vmbus", "hv_storvsc", "hv_netvsc", "ext4"), true);
-        return new ComplianceRunner.Facts(GPT_BOTH, VHD, g -> List.of(k), null);
+        return new Compliance.Facts(GPT_BOTH, VHD, g -> List.of(k), null);
     }
 
     @Test
@@ -50,7 +50,7 @@ class ComplianceRunnerTest {
         GuestTree t = GuestFixtures.debian(dir);
         String before = t.digest();
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            ComplianceReport r = ComplianceRunner.audit(g, PatchOptions.defaults(), debianFacts(), "debian.qcow2", NOW);
+            ComplianceReport r = Compliance.audit(g, PatchOptions.defaults(), debianFacts(), "debian.qcow2", NOW);
             assertThat(g.mutations.get()).isZero();
             assertThat(r.mode()).isEqualTo("check");
             assertThat(r.findings()).extracting(Finding::id).containsExactlyElementsOf(Requirements.ids());
@@ -58,7 +58,7 @@ class ComplianceRunnerTest {
         }
         assertThat(t.digest()).isEqualTo(before);
         try (DirectoryGuestFiles w = new DirectoryGuestFiles(t.root(), false)) {
-            assertThatThrownBy(() -> ComplianceRunner.audit(w, PatchOptions.defaults(), debianFacts(), "x", NOW))
+            assertThatThrownBy(() -> Compliance.audit(w, PatchOptions.defaults(), debianFacts(), "x", NOW))
                     .hasMessageContaining("read-only");
         }
     }
@@ -67,7 +67,7 @@ class ComplianceRunnerTest {
     void auditFindsWhatABuildVmLeavesBehind(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.debian(dir);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            Map<String, Finding> f = byId(ComplianceRunner.audit(g, PatchOptions.defaults(), debianFacts(), null, NOW));
+            Map<String, Finding> f = byId(Compliance.audit(g, PatchOptions.defaults(), debianFacts(), null, NOW));
             assertThat(f.get("DISK-FORMAT").status()).isEqualTo(FindingStatus.Pass);
             assertThat(f.get("BOOT-GENERATION").message()).contains("Gen1 and Gen2");
             assertThat(f.get("SWAP-OS-DISK").status()).isEqualTo(FindingStatus.Fail);
@@ -105,7 +105,7 @@ class ComplianceRunnerTest {
         PatchOptions o = PatchOptions.defaults().withRemoveUsers(List.of("builder"));
         ComplianceReport first;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            ComplianceRunner.Outcome out = ComplianceRunner.prepare(g, o, debianFacts(), "debian.qcow2", NOW);
+            Compliance.Outcome out = Compliance.prepare(g, o, debianFacts(), "debian.qcow2", NOW);
             first = out.report();
             assertThat(out.changes()).isNotEmpty();
         }
@@ -122,13 +122,13 @@ class ComplianceRunnerTest {
         assertThat(first.compliant()).isTrue();
         assertThat(first.summary().attention()).allMatch(x -> x.status() == FindingStatus.Fixed);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            ComplianceRunner.Outcome again = ComplianceRunner.prepare(g, o, debianFacts(), "debian.qcow2", NOW);
+            Compliance.Outcome again = Compliance.prepare(g, o, debianFacts(), "debian.qcow2", NOW);
             assertThat(again.changes()).isEmpty();
             assertThat(again.report().findings()).noneMatch(x -> x.status() == FindingStatus.Fixed
                     || x.status() == FindingStatus.Fail);
         }
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            ComplianceReport audit = ComplianceRunner.audit(g, o, debianFacts(), null, NOW);
+            ComplianceReport audit = Compliance.audit(g, o, debianFacts(), null, NOW);
             assertThat(audit.compliant()).isTrue();
             assertThat(audit.findings()).noneMatch(x -> x.status() == FindingStatus.Fail);
         }
@@ -142,8 +142,8 @@ class ComplianceRunnerTest {
         DiskFacts lvm = new DiskFacts("MBR", true, false, false, false, true, List.of());
         PatchOptions o = PatchOptions.defaults().withProvisioning(Provisioning.WALinuxAgent);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            ComplianceRunner.Facts facts = new ComplianceRunner.Facts(lvm, null, x -> List.of(hostOnly), null);
-            ComplianceReport r = ComplianceRunner.prepare(g, o, facts, null, NOW).report();
+            Compliance.Facts facts = new Compliance.Facts(lvm, null, x -> List.of(hostOnly), null);
+            ComplianceReport r = Compliance.prepare(g, o, facts, null, NOW).report();
             Map<String, Finding> f = byId(r);
             assertThat(f.get("KERNEL-HV-DRIVERS").status()).isEqualTo(FindingStatus.Fail);
             assertThat(f.get("KERNEL-HV-DRIVERS").repair()).contains("dracut");
@@ -163,14 +163,14 @@ class ComplianceRunnerTest {
         // the HV repair hook, once wired, turns the failure into Fixed (facts re-read after patching)
         GuestTree t2 = GuestFixtures.rhel8(dir.resolve("second"));
         boolean[] repaired = {false};
-        ComplianceRunner.Facts facts = new ComplianceRunner.Facts(null, null, g -> List.of(repaired[0]
+        Compliance.Facts facts = new Compliance.Facts(null, null, g -> List.of(repaired[0]
                 ? new KernelFacts(hostOnly.version(), hostOnly.initramfsPath(), Set.of(),
                 Set.of("hv_vmbus", "hv_storvsc", "hv_netvsc"), true) : hostOnly), (g, v, m) -> {
             repaired[0] = true;
             return "initramfs rebuilt with " + m;
         });
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t2.root(), false)) {
-            Finding hv = ComplianceRunner.prepare(g, o, facts, null, NOW).report().finding("KERNEL-HV-DRIVERS");
+            Finding hv = Compliance.prepare(g, o, facts, null, NOW).report().finding("KERNEL-HV-DRIVERS");
             assertThat(hv.status()).isEqualTo(FindingStatus.Fixed);
             assertThat(hv.repair()).contains("/boot/initramfs-" + GuestFixtures.RHEL8_KERNEL + ".img");
         }
@@ -181,7 +181,7 @@ class ComplianceRunnerTest {
         GuestTree t = GuestFixtures.debian(dir);
         PatchOptions o = PatchOptions.defaults().withProvisioning(Provisioning.None);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            Map<String, Finding> f = byId(ComplianceRunner.prepare(g, o, debianFacts(), null, NOW).report());
+            Map<String, Finding> f = byId(Compliance.prepare(g, o, debianFacts(), null, NOW).report());
             // the installer's "iface enp1s0 inet dhcp" never applies under net.ifnames=0: re-keyed to eth0
             assertThat(f.get("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fixed);
             assertThat(f.get("NOAGENT-DHCP").repair()).contains("/etc/network/interfaces");
@@ -198,7 +198,7 @@ class ComplianceRunnerTest {
         GuestTree t = GuestFixtures.debian(dir);
         String json;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            json = ReportJson.toJson(ComplianceRunner.audit(g, PatchOptions.defaults(), debianFacts(),
+            json = ReportJson.toJson(Compliance.audit(g, PatchOptions.defaults(), debianFacts(),
                     "builds/debian.qcow2", NOW));
         }
         Path golden = Path.of("src/test/resources/dev/linuximage/core/compliance/debian-check-report.json");
@@ -214,11 +214,11 @@ class ComplianceRunnerTest {
         GuestTree t = GuestFixtures.rhel9(dir.resolve("g"));
         ComplianceReport r;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            r = ComplianceRunner.audit(g, PatchOptions.defaults(), ComplianceRunner.Facts.none(), null, NOW);
+            r = Compliance.audit(g, PatchOptions.defaults(), Compliance.Facts.none(), null, NOW);
         }
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         Path json = dir.resolve("report.json");
-        int code = ComplianceOutput.emit(r, json, new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8));
+        int code = dev.linuximage.core.report.ReportOutput.emit(r, json, new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8));
         assertThat(code).isEqualTo(dev.linuximage.core.report.ExitCodes.NOT_COMPLIANT);
         // RHEL's os-release says ID=rhel (os-release(5)); the family is what the status' OS column shows
         assertThat(r.guest().family()).isEqualTo("redhat");
@@ -231,7 +231,7 @@ class ComplianceRunnerTest {
     void tableIsReadable(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel9(dir);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            ComplianceReport r = ComplianceRunner.audit(g, PatchOptions.defaults(), ComplianceRunner.Facts.none(),
+            ComplianceReport r = Compliance.audit(g, PatchOptions.defaults(), Compliance.Facts.none(),
                     null, NOW);
             String table = ReportTable.render(r, 120);
             assertThat(table).startsWith("Red Hat Enterprise Linux 9.4 (Plow) | Generalized, CloudInit | generations: unknown\n");

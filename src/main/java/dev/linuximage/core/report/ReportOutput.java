@@ -1,10 +1,6 @@
-package dev.linuximage.core.compliance;
+package dev.linuximage.core.report;
 
 import dev.linuximage.core.io.OutputFiles;
-import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.core.report.ComplianceReport;
-import dev.linuximage.core.report.ReportJson;
-import dev.linuximage.core.report.ReportTable;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,11 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /** What {@code check} and {@code prepare} do with a report: the JSON file, the table, the exit code. */
-public final class ComplianceOutput {
+public final class ReportOutput {
     /** The table width used when the terminal's is unknown. */
     public static final int DEFAULT_WIDTH = 120;
 
-    private ComplianceOutput() {
+    private ReportOutput() {
     }
 
     /** {@link ExitCodes#OK} when no finding is {@code Fail}, else {@link ExitCodes#NOT_COMPLIANT}. */

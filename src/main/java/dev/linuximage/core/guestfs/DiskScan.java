@@ -1,4 +1,4 @@
-package dev.linuximage.core.fs.guest;
+package dev.linuximage.core.guestfs;
 
 import dev.linuximage.core.fs.FileSystemProbe;
 import dev.linuximage.core.fs.FileSystems;

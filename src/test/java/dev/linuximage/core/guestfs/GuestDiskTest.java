@@ -1,4 +1,4 @@
-package dev.linuximage.core.fs.guest;
+package dev.linuximage.core.guestfs;
 
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.GuestPathException;

@@ -1,4 +1,4 @@
-package dev.linuximage.core.fs.guest;
+package dev.linuximage.core.guestfs;
 
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.xfs.XfsFixture;

@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
  * writable one, so a {@code check} can never change a disk). {@link #prepare} = inspect, check, patch, re-inspect,
  * re-check; a finding that failed before and passes after is {@code Fixed}, with the changes that did it.
  */
-public final class ComplianceRunner {
+public final class Compliance {
 
     /**
      * Facts and hooks from the other layers; any may be null (the affected checks say Unknown, the HV repair is
@@ -62,7 +62,7 @@ public final class ComplianceRunner {
             "DEPROVISION-SECRETS", "DEPROVISION-USERS", "AGENT-PRESENT", "NOAGENT-REPORT-READY",
             "NOAGENT-DHCP", "CMDLINE-CONSOLE");
 
-    private ComplianceRunner() {
+    private Compliance() {
     }
 
     public static ComplianceReport audit(GuestFiles guest, PatchOptions o, Facts f, String subject, Instant now) {
@@ -142,7 +142,7 @@ public final class ComplianceRunner {
         GuestInspection g = GuestInspector.inspect(guest);
         CheckContext c = new CheckContext(r, g, CloudConfig.read(r), o, f.disk(), f.container(), kernels,
                 f.hvRepair() != null);
-        return ComplianceChecker.run(c);
+        return CheckSuite.run(c);
     }
 
     private static ComplianceReport report(String mode, String subject, Instant now, GuestInspection g,

@@ -1,4 +1,4 @@
-package dev.linuximage.core.fs.guest;
+package dev.linuximage.core.guestfs;
 
 /**
  * One line of the guest's {@code /etc/fstab} and what became of it.

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /** Runs every requirement family and returns exactly one finding per catalogue ID, in catalogue order. */
-public final class ComplianceChecker {
-    private ComplianceChecker() {
+public final class CheckSuite {
+    private CheckSuite() {
     }
 
     public static List<Finding> run(CheckContext c) {

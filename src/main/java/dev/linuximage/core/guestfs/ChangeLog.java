@@ -1,4 +1,4 @@
-package dev.linuximage.core.fs.guest;
+package dev.linuximage.core.guestfs;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
