@@ -6,17 +6,21 @@
 --   Degraded:    Stalled=True (a failure a retry cannot fix), or phase Failed (the user must act, e.g. apply the
 --                missing claim, even if the operator rechecks)
 --   Healthy:     Ready=True for the observed generation
-local hs = {}
+local function result(status, message)
+  return { status = status, message = message }
+end
+local function describe(c)
+  if c.message ~= nil and c.message ~= "" then
+    return c.reason .. ": " .. c.message
+  end
+  return c.reason
+end
 if obj.status == nil then
-  hs.status = "Progressing"
-  hs.message = "Waiting for the operator to write a status"
-  return hs
+  return result("Progressing", "Waiting for the operator to write a status")
 end
 local generation = obj.metadata.generation
 if generation ~= nil and obj.status.observedGeneration ~= generation then
-  hs.status = "Progressing"
-  hs.message = "Waiting for the operator to observe generation " .. tostring(generation)
-  return hs
+  return result("Progressing", "Waiting for the operator to observe generation " .. tostring(generation))
 end
 local ready, reconciling, stalled
 if obj.status.conditions ~= nil then
@@ -30,39 +34,22 @@ if obj.status.conditions ~= nil then
     end
   end
 end
-local function describe(c)
-  if c.message ~= nil and c.message ~= "" then
-    return c.reason .. ": " .. c.message
+-- the most specific condition that says why the image is not (yet) Ready
+local function why(fallback)
+  if reconciling ~= nil then
+    return describe(reconciling)
+  elseif ready ~= nil then
+    return describe(ready)
   end
-  return c.reason
+  return fallback
 end
 if stalled ~= nil then
-  hs.status = "Degraded"
-  hs.message = describe(stalled)
-  return hs
+  return result("Degraded", describe(stalled))
 end
 if obj.status.phase == "Failed" then
-  hs.status = "Degraded"
-  if reconciling ~= nil then
-    hs.message = describe(reconciling)
-  elseif ready ~= nil then
-    hs.message = describe(ready)
-  else
-    hs.message = "Failed"
-  end
-  return hs
+  return result("Degraded", why("Failed"))
 end
 if ready ~= nil and ready.status == "True" then
-  hs.status = "Healthy"
-  hs.message = ready.message
-  return hs
+  return result("Healthy", ready.message)
 end
-hs.status = "Progressing"
-if reconciling ~= nil then
-  hs.message = describe(reconciling)
-elseif ready ~= nil then
-  hs.message = describe(ready)
-else
-  hs.message = "Waiting for the operator"
-end
-return hs
+return result("Progressing", why("Waiting for the operator"))
