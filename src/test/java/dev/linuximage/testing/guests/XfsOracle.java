@@ -87,11 +87,10 @@ public final class XfsOracle {
                 long off = Long.parseLong(m.group(1));
                 long fsb = Long.parseLong(m.group(2));
                 long count = Long.parseLong(m.group(3));
-                // an XFS file system block number is (AG number << agblklog) | block in AG
-                long daddr = (fsb >>> agblklog) * agblocks + (fsb & ((1L << agblklog) - 1));
+                long block = fsbToBlock(fsb, agblocks, agblklog);
                 for (long k = 0; k < count && (off + k) * bs < len; k++) {
                     int n = (int) Math.min(bs, len - (off + k) * bs);
-                    f.seek((daddr + k) * bs);
+                    f.seek((block + k) * bs);
                     f.readFully(out, (int) ((off + k) * bs), n);
                     covered += n;
                 }
@@ -103,6 +102,17 @@ public final class XfsOracle {
             throw new AssertionError(guestPath + ": bmap covers " + covered + " of " + len + " bytes:\n" + bmap);
         }
         return out;
+    }
+
+    /**
+     * The block of the file system image (counted from 0, in file-system blocks; times the block size gives the byte
+     * offset) that an XFS file-system block number names, e.g. a "startblock" of xfs_db's {@code bmap}. An fsb is
+     * (AG number &lt;&lt; {@code agblklog}) | block in the AG, while each AG is {@code agblocks} long on disk, so the
+     * two differ whenever agblocks is not a power of two (xfsprogs' XFS_FSB_TO_DADDR, here in blocks rather than
+     * 512-byte units). The one conversion the XFS oracle readers share.
+     */
+    public static long fsbToBlock(long fsb, long agblocks, int agblklog) {
+        return (fsb >>> agblklog) * agblocks + (fsb & ((1L << agblklog) - 1));
     }
 
     /** A guest text file (UTF-8). */

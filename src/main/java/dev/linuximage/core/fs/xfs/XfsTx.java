@@ -84,4 +84,11 @@ final class XfsTx {
     static boolean crcOk(byte[] b, int crcOff) {
         return Integer.reverseBytes(ByteBuffer.wrap(b).getInt(crcOff)) == crc(b, crcOff);
     }
+
+    /** Throws {@link XfsCorruptException} naming {@code what} when the CRC32C at {@code crcOff} does not match. */
+    static void checkCrc(byte[] b, int crcOff, String what) throws IOException {
+        if (!crcOk(b, crcOff)) {
+            throw new XfsCorruptException("xfs: " + what + ": crc: CRC32C mismatch");
+        }
+    }
 }

@@ -5,6 +5,7 @@ import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testing.guests.XfsOracle;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,10 +72,10 @@ class XfsFileSystemTest {
                 long off = Long.parseLong(m.group(1));
                 long fsb = Long.parseLong(m.group(2));
                 long count = Long.parseLong(m.group(3));
-                long daddr = (fsb >>> agblklog) * agblocks + (fsb & ((1L << agblklog) - 1));
+                long block = XfsOracle.fsbToBlock(fsb, agblocks, agblklog);
                 for (long k = 0; k < count && (off + k) * bs < len; k++) {
                     int n = (int) Math.min(bs, len - (off + k) * bs);
-                    src.readFully((daddr + k) * bs, ByteBuffer.wrap(out, (int) ((off + k) * bs), n));
+                    src.readFully((block + k) * bs, ByteBuffer.wrap(out, (int) ((off + k) * bs), n));
                 }
             }
         }

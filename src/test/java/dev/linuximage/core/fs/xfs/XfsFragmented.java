@@ -3,6 +3,7 @@ package dev.linuximage.core.fs.xfs;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testing.guests.XfsOracle;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,11 +179,11 @@ final class XfsFragmented {
                     long off = Long.parseLong(m.group(1));
                     long fsb = Long.parseLong(m.group(2));
                     long count = Long.parseLong(m.group(3));
-                    long daddr = (fsb >>> agblklog) * agblocks + (fsb & ((1L << agblklog) - 1));
+                    long block = XfsOracle.fsbToBlock(fsb, agblocks, agblklog);
                     long from = off * bs;
                     long n = Math.min(count * bs, c.len() - from);
                     if (n > 0 && !m.group(4).equals("1")) {
-                        src.readFully(daddr * bs, java.nio.ByteBuffer.wrap(got, (int) from, (int) n));
+                        src.readFully(block * bs, java.nio.ByteBuffer.wrap(got, (int) from, (int) n));
                     }
                 }
                 if (!java.util.Arrays.equals(got, c.bytes())) {
