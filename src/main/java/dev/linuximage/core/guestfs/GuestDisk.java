@@ -7,6 +7,7 @@ import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.GuestPathException;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.io.Sha256;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -659,9 +660,10 @@ public final class GuestDisk implements GuestFiles {
         }
     }
 
-    private void record(String path, String op, byte[] before, byte[] after, String diff) {
-        changeLog.add(new ChangeLog.Change(path, op, ChangeLog.sha256(before), ChangeLog.sha256(after),
-                diff != null ? diff : ChangeLog.diff(before, after), !options.dryRun()));
+    private void record(String path, Change.Action action, byte[] before, byte[] after, String diff) {
+        changeLog.add(Change.ofFile(path, action, before == null ? "" : Sha256.hex(before),
+                after == null ? "" : Sha256.hex(after), diff != null ? diff : LineDiff.hunks(before, after),
+                !options.dryRun()));
     }
 
     @Override
@@ -685,7 +687,7 @@ public final class GuestDisk implements GuestFiles {
             }
             byte[] before = n.size() <= options.readCapBytes() ? read(path) : null;
             if (options.dryRun()) {
-                record(path, "modify", before, content, null);
+                record(path, Change.Action.Modified, before, content, null);
                 overlay.put(loc.path(), content.clone());
                 return;
             }
@@ -695,7 +697,7 @@ public final class GuestDisk implements GuestFiles {
                 loc.fs().setAttributes(loc.fs().lookup(loc.parent(), loc.name()).orElse(n), mode, uid, gid, null);
             }
             loc.fs().flush();
-            record(path, "modify", before, content, null); // only what really happened is recorded
+            record(path, Change.Action.Modified, before, content, null); // only what really happened is recorded
             return;
         }
         if (loc.name().isEmpty()) {
@@ -703,7 +705,7 @@ public final class GuestDisk implements GuestFiles {
         }
         byte[] before = inOverlay ? overlay.get(loc.path()) : null;
         if (options.dryRun()) {
-            record(path, before != null ? "modify" : "create", before, content, null);
+            record(path, before != null ? Change.Action.Modified : Change.Action.Created, before, content, null);
             overlay.put(loc.path(), content.clone());
             return;
         }
@@ -711,7 +713,7 @@ public final class GuestDisk implements GuestFiles {
         loc.parentFs().createFile(loc.parent(), loc.name(), mode != null ? mode : 0644, uid != null ? uid : 0,
                 gid != null ? gid : 0, content);
         loc.parentFs().flush();
-        record(path, "create", null, content, null);
+        record(path, Change.Action.Created, null, content, null);
     }
 
     @Override
@@ -733,14 +735,14 @@ public final class GuestDisk implements GuestFiles {
             }
             String what = String.format(Locale.ROOT, "mode %04o", mode & 07777);
             if (options.dryRun()) {
-                record(cur, "mkdir", null, null, what);
+                record(cur, Change.Action.DirCreated, null, null, what);
                 continue; // later components cannot be resolved either; each is recorded
             }
             Loc loc = resolve(cur, true).orElseThrow(() -> new GuestPathException(path, "parent vanished"));
             checkFsWritable(loc.parentFs());
             loc.parentFs().mkdir(loc.parent(), loc.name(), mode & 07777, 0, 0);
             loc.parentFs().flush();
-            record(cur, "mkdir", null, null, what);
+            record(cur, Change.Action.DirCreated, null, null, what);
         }
     }
 
@@ -756,7 +758,7 @@ public final class GuestDisk implements GuestFiles {
             loc.parentFs().symlink(loc.parent(), loc.name(), target, 0, 0);
             loc.parentFs().flush();
         }
-        record(path, "symlink", null, null, "-> " + target);
+        record(path, Change.Action.Symlinked, null, null, "-> " + target);
     }
 
     @Override
@@ -779,18 +781,18 @@ public final class GuestDisk implements GuestFiles {
         }
         byte[] before = null;
         if (loc.node().isPresent() && loc.node().get().type() == Type.FILE
-                && loc.node().get().size() <= ChangeLog.DIFF_LIMIT) {
+                && loc.node().get().size() <= LineDiff.HUNKS_LIMIT) {
             before = read(path);
         }
         if (options.dryRun()) {
-            record(path, "delete", before, null, "");
+            record(path, Change.Action.Deleted, before, null, "");
             overlay.put(loc.path(), null);
             return true;
         }
         checkFsWritable(loc.parentFs());
         loc.parentFs().unlink(loc.parent(), loc.name());
         loc.parentFs().flush();
-        record(path, "delete", before, null, "");
+        record(path, Change.Action.Deleted, before, null, "");
         return true;
     }
 
@@ -804,7 +806,8 @@ public final class GuestDisk implements GuestFiles {
             loc.fs().setAttributes(n, mode & 07777, null, null, null);
             loc.fs().flush();
         }
-        record(path, "chmod", null, null, String.format(Locale.ROOT, "mode %04o -> %04o", n.mode(), mode & 07777));
+        record(path, Change.Action.ModeChanged, null, null,
+                String.format(Locale.ROOT, "mode %04o -> %04o", n.mode(), mode & 07777));
     }
 
     @Override
