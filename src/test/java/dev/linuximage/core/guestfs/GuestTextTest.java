@@ -34,6 +34,6 @@ class GuestTextTest {
         assertThat(LineDiff.hunks(new byte[LineDiff.HUNKS_LIMIT + 1], "x".getBytes())).isEmpty();
         assertThat(Sha256.hex("abc".getBytes(StandardCharsets.US_ASCII)))
                 .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assertThat(GuestDisk.normalize("/a/../../b/./c/")).isEqualTo("/b/c");
+        assertThat(GuestPaths.normalize("/a/../../b/./c/")).isEqualTo("/b/c");
     }
 }
