@@ -3,6 +3,7 @@ package dev.linuximage.core.cli;
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.fs.GuestFiles;
+import dev.linuximage.core.guestfs.Change;
 import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.core.guestfs.DiskFiles;
 import dev.linuximage.core.guestfs.GuestDisk;
@@ -92,7 +93,7 @@ public class GuestCommand implements Callable<Integer> {
                 }
                 try (guest) {
                     int rc = run(guest, System.out);
-                    for (ChangeLog.Change c : log.changes()) {
+                    for (Change c : log.changes()) {
                         System.err.printf("%s %s %s%s%n", c.applied() ? "changed:" : "would change:", c.operation(),
                                 c.path(), c.diff().isEmpty() ? "" : "\n" + c.diff().stripTrailing());
                     }

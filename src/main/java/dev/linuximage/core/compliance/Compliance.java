@@ -1,7 +1,6 @@
 package dev.linuximage.core.compliance;
 
 import dev.linuximage.core.fs.GuestFiles;
-import dev.linuximage.core.guest.Change;
 import dev.linuximage.core.guest.CloudConfig;
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.guest.DiskFacts;
@@ -14,6 +13,7 @@ import dev.linuximage.core.guest.HvDriverRepair;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.KernelFactsSource;
 import dev.linuximage.core.guest.PatchOptions;
+import dev.linuximage.core.guestfs.Change;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.Finding;
 import dev.linuximage.core.report.FindingStatus;

@@ -1,13 +1,14 @@
 package dev.linuximage.core.guest;
 
 import dev.linuximage.core.fs.GuestFiles;
+import dev.linuximage.core.guestfs.Change;
+import dev.linuximage.core.guestfs.ChangeLog;
+import dev.linuximage.core.guestfs.LineDiff;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -148,31 +149,11 @@ public final class GuestEditor {
         return new String(files.read(path), StandardCharsets.UTF_8);
     }
 
-    /** Lines removed and lines added (as multisets, in order of appearance), capped, secrets redacted. */
+    /** Lines removed and lines added ({@link LineDiff#net}: multisets, in order of appearance), capped, redacted. */
     static String[] diff(String path, String before, String after) {
-        List<String> a = GuestReader.lines(before);
-        List<String> b = GuestReader.lines(after);
-        Map<String, Integer> inB = count(b);
-        Map<String, Integer> inA = count(a);
-        List<String> removed = new ArrayList<>();
-        for (String l : a) {
-            if (inB.merge(l, -1, Integer::sum) < 0) {
-                removed.add(redact(path, l));
-            }
-        }
-        List<String> added = new ArrayList<>();
-        for (String l : b) {
-            if (inA.merge(l, -1, Integer::sum) < 0) {
-                added.add(redact(path, l));
-            }
-        }
-        return new String[]{join(removed), join(added)};
-    }
-
-    private static Map<String, Integer> count(List<String> lines) {
-        Map<String, Integer> m = new HashMap<>();
-        lines.forEach(l -> m.merge(l, 1, Integer::sum));
-        return m;
+        LineDiff.Net d = LineDiff.net(GuestReader.lines(before), GuestReader.lines(after));
+        return new String[]{join(d.removed().stream().map(l -> redact(path, l)).toList()),
+                join(d.added().stream().map(l -> redact(path, l)).toList())};
     }
 
     private static String join(List<String> lines) {

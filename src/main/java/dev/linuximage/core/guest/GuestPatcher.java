@@ -1,6 +1,7 @@
 package dev.linuximage.core.guest;
 
 import dev.linuximage.core.fs.GuestFiles;
+import dev.linuximage.core.guestfs.ChangeLog;
 
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,12 +1,12 @@
 package dev.linuximage.core.pipeline;
 
-import dev.linuximage.core.guestfs.GuestDisk;
-import dev.linuximage.core.guest.Change;
 import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.guest.DiskPatch;
 import dev.linuximage.core.guest.GuestInspection;
 import dev.linuximage.core.guest.PatchOptions;
 import dev.linuximage.core.guest.SwapPatch;
+import dev.linuximage.core.guestfs.Change;
+import dev.linuximage.core.guestfs.GuestDisk;
 import dev.linuximage.core.io.WritableByteSource;
 import dev.linuximage.core.partition.Gpt;
 import dev.linuximage.core.partition.PartitionTypes;

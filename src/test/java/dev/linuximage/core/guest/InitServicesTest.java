@@ -1,5 +1,6 @@
 package dev.linuximage.core.guest;
 
+import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.testing.DirectoryGuestFiles;
 import dev.linuximage.testing.FamilyGuests;
 import dev.linuximage.testing.GuestTree;

@@ -1,5 +1,7 @@
 package dev.linuximage.core.guest;
 
+import dev.linuximage.core.guestfs.Change;
+import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.testing.DirectoryGuestFiles;
 import dev.linuximage.testing.FamilyGuests;
 import dev.linuximage.testing.GuestTree;

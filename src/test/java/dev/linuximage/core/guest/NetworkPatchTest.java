@@ -1,6 +1,7 @@
 package dev.linuximage.core.guest;
 
 import dev.linuximage.core.compliance.Compliance;
+import dev.linuximage.core.guestfs.Change;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.FindingStatus;
 import dev.linuximage.testing.DirectoryGuestFiles;

@@ -138,9 +138,9 @@ class GuestDiskTest {
             assertThat(text(g, "/boot/efi/EFI/debian/grub.cfg")).startsWith("set timeout=5");
         }
         canaryUntouched();
-        assertThat(log.changes()).extracting(ChangeLog.Change::operation).containsExactly("modify", "modify",
+        assertThat(log.changes()).extracting(Change::operation).containsExactly("modify", "modify",
                 "create", "mkdir", "mkdir", "create", "delete", "chmod", "create", "mkdir", "create", "symlink");
-        ChangeLog.Change grub = log.changes().get(0);
+        Change grub = log.changes().get(0);
         assertThat(grub.path()).isEqualTo("/etc/esp/debian/grub.cfg");
         assertThat(grub.diff()).contains("+set timeout=5").contains("-configfile ($root)/boot/grub/grub.cfg");
         assertThat(grub.before()).hasSize(64).isNotEqualTo(grub.after());

@@ -1,5 +1,6 @@
 package dev.linuximage.core.guestfs;
 
+import dev.linuximage.core.io.Sha256;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -27,12 +28,12 @@ class GuestTextTest {
 
     @Test
     void changeLogDiffsTextOnly() {
-        String d = ChangeLog.diff("a\nb\nc\n".getBytes(), "a\nB\nc\nd\n".getBytes());
+        String d = LineDiff.hunks("a\nb\nc\n".getBytes(), "a\nB\nc\nd\n".getBytes());
         assertThat(d).isEqualTo("@@ line 2\n+B\n-b\n@@ line 4\n+d\n");
-        assertThat(ChangeLog.diff(new byte[] {0, 1, 2}, "x".getBytes())).isEmpty();
-        assertThat(ChangeLog.diff(new byte[ChangeLog.DIFF_LIMIT + 1], "x".getBytes())).isEmpty();
-        assertThat(ChangeLog.sha256("abc".getBytes(StandardCharsets.US_ASCII)))
+        assertThat(LineDiff.hunks(new byte[] {0, 1, 2}, "x".getBytes())).isEmpty();
+        assertThat(LineDiff.hunks(new byte[LineDiff.HUNKS_LIMIT + 1], "x".getBytes())).isEmpty();
+        assertThat(Sha256.hex("abc".getBytes(StandardCharsets.US_ASCII)))
                 .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assertThat(GuestDisk.normalize("/a/../../b/./c/")).isEqualTo("/b/c");
+        assertThat(GuestPaths.normalize("/a/../../b/./c/")).isEqualTo("/b/c");
     }
 }

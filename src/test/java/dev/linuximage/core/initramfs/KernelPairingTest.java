@@ -1,10 +1,10 @@
 package dev.linuximage.core.initramfs;
 
-import dev.linuximage.core.guest.ChangeLog;
 import dev.linuximage.core.guest.GuestEditor;
 import dev.linuximage.core.guest.HvDriverPatch;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.PatchOptions;
+import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.core.initramfs.testing.KernelFixture;
 import dev.linuximage.core.initramfs.testing.KvmGuestFixture;
 import dev.linuximage.core.initramfs.testing.Tools;

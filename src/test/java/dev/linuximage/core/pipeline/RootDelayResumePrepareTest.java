@@ -1,9 +1,9 @@
 package dev.linuximage.core.pipeline;
 
 import dev.linuximage.core.compliance.Compliance;
-import dev.linuximage.core.guest.Change;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.PatchOptions;
+import dev.linuximage.core.guestfs.Change;
 import dev.linuximage.core.initramfs.testing.GeneratorFixture;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.Evidence;
