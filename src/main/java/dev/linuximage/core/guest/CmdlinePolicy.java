@@ -22,10 +22,46 @@ public record CmdlinePolicy(List<String> required, List<String> removed) {
     public static final List<String> AZURE_REMOVED = List.of("rhgb", "quiet", "crashkernel=auto");
     /** Keys that may appear several times on a command line: never replaced, only added to. */
     private static final Set<String> MULTI = Set.of("console");
+    /**
+     * Required single-valued arguments a user argument may not contradict: CMDLINE-CONSOLE's (not {@code console},
+     * which may appear several times) and KERNEL-NUMA's {@code numa=off}, required for some kernels only, which the
+     * options cannot know before the guest is inspected. A user {@code key=other} would be removed by the product
+     * and the product's token by the user's: the edit would never settle (a second prepare changes the line again).
+     */
+    public static final List<String> USER_MAY_NOT_CONTRADICT =
+            List.of("earlyprintk=ttyS0", "net.ifnames=0", "numa=off");
 
     public CmdlinePolicy {
         required = List.copyOf(required);
         removed = List.copyOf(removed);
+    }
+
+    /**
+     * Why these user arguments cannot all be required, or null when they can: an argument with the key of a required
+     * one ({@link #USER_MAY_NOT_CONTRADICT}) but another value, or two arguments with one single-valued key and
+     * different values. Either pair would make each token unwanted for the other.
+     */
+    public static String conflict(List<String> userArgs) {
+        for (int i = 0; i < userArgs.size(); i++) {
+            String a = userArgs.get(i);
+            String k = KernelCmdline.key(a);
+            for (String q : USER_MAY_NOT_CONTRADICT) {
+                if (KernelCmdline.key(q).equals(k) && !q.equals(a)) {
+                    return "'" + a + "' contradicts the required " + q + " ("
+                            + (k.equals("numa") ? "KERNEL-NUMA" : CmdlinePatch.REQ) + "): leave it out or give " + q;
+                }
+            }
+            if (MULTI.contains(k)) {
+                continue;
+            }
+            for (int j = 0; j < i; j++) {
+                String b = userArgs.get(j);
+                if (KernelCmdline.key(b).equals(k) && !b.equals(a)) {
+                    return "'" + b + "' and '" + a + "' give " + k + " two values: give one";
+                }
+            }
+        }
+        return null;
     }
 
     public static CmdlinePolicy of(PatchOptions o, boolean numaOff) {

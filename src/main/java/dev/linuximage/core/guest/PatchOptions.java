@@ -9,7 +9,8 @@ import java.util.List;
  * @param provisioning        cloud-init, waagent, or agent-less ({@code None}: report-ready unit installed)
  * @param resourceDiskSwapMiB swap size on the temporary resource disk in MiB (1024×1024 bytes); 0 = no swap
  * @param hyperVDrivers       repair missing Hyper-V drivers in the initramfs (KERNEL-HV-DRIVERS)
- * @param kernelArgsAdd       extra kernel arguments to add ({@code key=value} replaces an existing {@code key=})
+ * @param kernelArgsAdd       extra kernel arguments to add ({@code key=value} replaces an existing {@code key=});
+ *                            none may contradict a required one ({@link CmdlinePolicy#conflict})
  * @param kernelArgsRemove    kernel arguments to remove ({@code key} also removes {@code key=...})
  * @param keepCrashkernel     keep {@code crashkernel=auto} (CMDLINE-NOQUIET)
  * @param removeUsers         user accounts to delete when generalizing (DEPROVISION-USERS)
@@ -57,6 +58,10 @@ public record PatchOptions(ImageKind imageKind, Provisioning provisioning, int r
             if (!KERNEL_ARG.matcher(a).matches()) {
                 throw new IllegalArgumentException("kernelArgsAdd: '" + a + "' is not a kernel argument");
             }
+        }
+        String conflict = CmdlinePolicy.conflict(kernelArgsAdd);
+        if (conflict != null) {
+            throw new IllegalArgumentException("kernelArgsAdd: " + conflict);
         }
         for (String a : kernelArgsRemove) {
             if (!KERNEL_ARG.matcher(a).matches()) {

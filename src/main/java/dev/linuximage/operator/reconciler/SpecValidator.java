@@ -65,6 +65,7 @@ public final class SpecValidator {
             }
             if (spec.getGuest().getKernelArgs() != null) {
                 tokens(v, "spec.guest.kernelArgs.add", spec.getGuest().getKernelArgs().getAdd(), TOKEN);
+                kernelArgConflicts(v, spec.getGuest().getKernelArgs().getAdd());
                 tokens(v, "spec.guest.kernelArgs.remove", spec.getGuest().getKernelArgs().getRemove(), TOKEN);
             }
             if (spec.getGuest().getDeprovision() != null) {
@@ -216,6 +217,44 @@ public final class SpecValidator {
         } else if (DOT_DOT.matcher(value).find()) {
             v.add(field + ": must not contain '..' segments");
         }
+    }
+
+    /**
+     * The core's required single-valued kernel arguments (core.guest.CmdlinePolicy.USER_MAY_NOT_CONTRADICT; a test
+     * keeps the two lists equal). Copied, not imported: the operator uses only the core's contract packages.
+     */
+    static final List<String> REQUIRED_KERNEL_ARGS = List.of("earlyprintk=ttyS0", "net.ifnames=0", "numa=off");
+
+    /**
+     * The core's rule (CMDLINE-CONSOLE, KERNEL-NUMA): an added argument may not give a required argument's key another
+     * value, and two added arguments may not give one key two values ({@code console} may appear several times): the
+     * edit would never settle, and the Job would exit 2.
+     */
+    private static void kernelArgConflicts(List<String> v, List<String> add) {
+        if (add == null) {
+            return;
+        }
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        for (String a : add) {
+            if (a == null) {
+                continue;
+            }
+            String k = key(a);
+            for (String q : REQUIRED_KERNEL_ARGS) {
+                if (key(q).equals(k) && !q.equals(a)) {
+                    v.add("spec.guest.kernelArgs.add: '" + a + "' contradicts the required " + q);
+                }
+            }
+            String before = seen.putIfAbsent(k, a);
+            if (before != null && !before.equals(a) && !k.equals("console")) {
+                v.add("spec.guest.kernelArgs.add: '" + before + "' and '" + a + "' give " + k + " two values");
+            }
+        }
+    }
+
+    private static String key(String arg) {
+        int i = arg.indexOf('=');
+        return i < 0 ? arg : arg.substring(0, i);
     }
 
     private static void tokens(List<String> v, String field, List<String> values, Pattern p) {

@@ -280,4 +280,56 @@ class CmdlinePatchTest {
         assertThat(KernelVersion.needsNumaOff("6.1.0-26-amd64", false)).isFalse();
         assertThat(KernelVersion.needsNumaOff("garbage", false)).isFalse();
     }
+
+    /**
+     * A user argument with the key of a required single-valued one (CMDLINE-CONSOLE net.ifnames=0, earlyprintk=ttyS0;
+     * KERNEL-NUMA numa=off) and another value would be removed by the edit while the edit adds it back (the fuzz
+     * finding of ci-20261206): refused up front, naming the argument and the required value. The required value
+     * itself, several consoles and unrelated keys are fine.
+     */
+    @Test
+    void userArgumentsMayNotContradictTheRequiredOnes() {
+        for (String bad : List.of("net.ifnames=0nvme_c", "net.ifnames=1", "net.ifnames", "earlyprintk=vga",
+                "numa=noacpi")) {
+            assertThatThrownBy(() -> PatchOptions.defaults().withKernelArgs(List.of(bad), List.of(), false))
+                    .as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + bad + "'").hasMessageContaining("required");
+        }
+        assertThatThrownBy(() -> PatchOptions.defaults().withKernelArgs(List.of("a=1", "a=2"), List.of(), false))
+                .hasMessageContaining("'a=1' and 'a=2'");
+        PatchOptions ok = PatchOptions.defaults().withKernelArgs(List.of("net.ifnames=0", "earlyprintk=ttyS0",
+                "numa=off", "console=tty0", "console=ttyS1,115200", "a=1", "a=1", "net.ifnames.x=1"), List.of(), false);
+        CmdlinePolicy p = CmdlinePolicy.of(ok, true);
+        String once = p.edit("ro quiet net.ifnames=1", true, null);
+        assertThat(p.edit(once, true, null)).isEqualTo(once);
+        assertThat(KernelCmdline.tokens(once)).contains("net.ifnames=0", "console=tty0", "console=ttyS1,115200")
+                .doesNotContain("net.ifnames=1", "quiet");
+    }
+
+    /** The same refusal from a spec file (spec.guest.kernelArgs.add) and from the CLI: a bad command line, exit 2. */
+    @Test
+    void aContradictingArgumentIsABadCommandLine(@TempDir Path dir) throws Exception {
+        Path spec = Files.writeString(dir.resolve("li.yaml"), "spec: {guest: {kernelArgs: {add: [earlyprintk=vga]}}}");
+        PatchSettings settings = PatchSpecReader.read(spec);
+        assertThatThrownBy(settings::toOptions).isInstanceOf(PatchSpecException.class)
+                .hasMessageContaining("'earlyprintk=vga' contradicts the required earlyprintk=ttyS0");
+
+        Path disk = Files.write(dir.resolve("d.raw"), new byte[1 << 20]);
+        java.io.PrintStream oldErr = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code;
+        try {
+            System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+            // a blank disk alone is a bad input (3): the contradiction is refused first, as a usage error (2)
+            code = dev.linuximage.core.cli.CoreCli.execute("check", disk.toString(), "--kernel-arg-add",
+                    "net.ifnames=0nvme_c", "--quiet");
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertThat(code).isEqualTo(dev.linuximage.core.report.ExitCodes.USAGE);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("'net.ifnames=0nvme_c' contradicts the required net.ifnames=0");
+        assertThat(dev.linuximage.core.cli.CoreCli.execute("check", disk.toString(), "--kernel-arg-add",
+                "net.ifnames=0", "--quiet")).isEqualTo(3);
+    }
 }

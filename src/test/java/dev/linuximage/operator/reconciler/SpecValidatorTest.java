@@ -84,6 +84,36 @@ class SpecValidatorTest {
         assertThat(SpecValidator.validate(s)).hasSize(3);
     }
 
+    /**
+     * An added kernel argument with a required argument's key and another value (or two values for one key) is an
+     * InvalidSpec, as the core refuses it (CMDLINE-CONSOLE: net.ifnames=0, earlyprintk=ttyS0; KERNEL-NUMA: numa=off).
+     */
+    @Test
+    void kernelArgsThatContradictTheRequiredOnesAreRefused() {
+        LinuxImageSpec s = valid();
+        s.getGuest().getKernelArgs().setAdd(List.of("net.ifnames=0nvme_c"));
+        assertThat(SpecValidator.validate(s)).containsExactly(
+                "spec.guest.kernelArgs.add: 'net.ifnames=0nvme_c' contradicts the required net.ifnames=0");
+        s.getGuest().getKernelArgs().setAdd(List.of("earlyprintk=vga", "numa=noacpi"));
+        assertThat(SpecValidator.validate(s)).hasSize(2);
+        s.getGuest().getKernelArgs().setAdd(List.of("a=1", "a=2"));
+        assertThat(SpecValidator.validate(s)).singleElement().asString().contains("'a=1' and 'a=2'");
+        // the required values themselves, the same argument twice, and several consoles are fine
+        s.getGuest().getKernelArgs().setAdd(List.of("net.ifnames=0", "numa=off", "a=1", "a=1", "console=tty0",
+                "console=ttyS1,115200"));
+        assertThat(SpecValidator.validate(s)).isEmpty();
+    }
+
+    @Test
+    void requiredKernelArgsAreTheCores() {
+        assertThat(SpecValidator.REQUIRED_KERNEL_ARGS)
+                .isEqualTo(dev.linuximage.core.guest.CmdlinePolicy.USER_MAY_NOT_CONTRADICT);
+        // and the core refuses what the validator refuses
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.linuximage.core.guest.PatchOptions.defaults()
+                        .withKernelArgs(List.of("net.ifnames=1"), List.of(), false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("net.ifnames=0");
+    }
+
     /** The claims' volumeMode (read from the PVCs): a Block source is a whole device; its output needs a file system. */
     @Test
     void volumeModes() {
