@@ -334,4 +334,41 @@ final class FileMap {
         total += 1 + (tri + apb * apb - 1) / (apb * apb) + (tri + apb - 1) / apb;
         return total;
     }
+
+    /**
+     * Writes an extent node (header + {@code entries}: {start, physical, length} at depth 0, {start, child} above)
+     * at {@code base} of {@code b}, all fields little-endian (kernel {@code ifork.rst}); {@code max} is eh_max.
+     */
+    static void putExtentNode(byte[] b, int base, List<long[]> entries, int max, int depth) {
+        LittleEndian.put16(b, base, EXT_MAGIC);
+        LittleEndian.put16(b, base + 2, entries.size());
+        LittleEndian.put16(b, base + 4, max);
+        LittleEndian.put16(b, base + 6, depth);
+        LittleEndian.put32(b, base + 8, 0);
+        for (int i = 0; i < entries.size(); i++) {
+            int e = base + 12 + 12 * i;
+            long[] x = entries.get(i);
+            LittleEndian.put32(b, e, x[0]);
+            if (depth == 0) {
+                LittleEndian.put16(b, e + 4, (int) x[2]);
+                LittleEndian.put16(b, e + 6, (int) (x[1] >>> 32));
+                LittleEndian.put32(b, e + 8, x[1]);
+            } else {
+                LittleEndian.put32(b, e + 4, x[1]);
+                LittleEndian.put16(b, e + 8, (int) (x[1] >>> 32));
+                LittleEndian.put16(b, e + 10, 0);
+            }
+        }
+    }
+
+    /** Every block number of {@code runs} ({start, length} pairs), in order. */
+    static List<Long> flatten(List<long[]> runs) {
+        List<Long> out = new ArrayList<>();
+        for (long[] r : runs) {
+            for (long k = 0; k < r[1]; k++) {
+                out.add(r[0] + k);
+            }
+        }
+        return out;
+    }
 }

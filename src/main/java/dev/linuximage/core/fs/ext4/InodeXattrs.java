@@ -3,6 +3,8 @@ package dev.linuximage.core.fs.ext4;
 import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -129,5 +131,46 @@ final class InodeXattrs {
             p += pad4(16 + e.name().length);
         }
         // p .. p+4 stays zero: the terminator
+    }
+
+    /**
+     * Value of the in-inode extended attribute {@code (index, name)} (kernel {@code attributes.rst}: magic
+     * 0xEA020000 after i_extra_isize, entries, values addressed relative to the first entry), or null.
+     */
+    static byte[] value(Inode i, int inodeSize, int index, String name, String type) throws IOException {
+        if (inodeSize <= 128) {
+            return null;
+        }
+        byte[] raw = i.raw;
+        int start = 128 + i.extraIsize();
+        if (start + 4 > raw.length || LittleEndian.i32(raw, start) != MAGIC) {
+            return null;
+        }
+        int first = start + 4;
+        int p = first;
+        byte[] want = name.getBytes(StandardCharsets.US_ASCII);
+        while (p + 16 <= raw.length && LittleEndian.i32(raw, p) != 0) {
+            int nameLen = LittleEndian.u8(raw, p);
+            int idx = LittleEndian.u8(raw, p + 1);
+            int valOffs = LittleEndian.u16(raw, p + 2);
+            long valInum = LittleEndian.u32(raw, p + 4);
+            long valSize = LittleEndian.u32(raw, p + 8);
+            if (p + 16 + nameLen > raw.length) {
+                throw new Ext4CorruptException("inode " + i.ino + " in-inode xattr name runs past the inode");
+            }
+            if (idx == index && nameLen == want.length
+                    && Arrays.equals(Arrays.copyOfRange(raw, p + 16, p + 16 + nameLen), want)) {
+                if (valInum != 0) {
+                    throw new UnsupportedFsFeatureException(type, "xattr value in an ea_inode (inode " + i.ino + ")");
+                }
+                if (valSize > raw.length || first + valOffs + valSize > raw.length) {
+                    throw new Ext4CorruptException("inode " + i.ino + " in-inode xattr value " + valOffs + "+"
+                            + valSize + " outside the inode");
+                }
+                return Arrays.copyOfRange(raw, first + valOffs, (int) (first + valOffs + valSize));
+            }
+            p += (16 + nameLen + 3) & ~3;
+        }
+        return null;
     }
 }

@@ -1,5 +1,7 @@
 package dev.linuximage.core.fs.fat;
 
+import dev.linuximage.core.io.LittleEndian;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -20,7 +22,7 @@ record Bpb(int bytesPerSector, int sectorsPerCluster, int reservedSectors, int n
         if (j != 0xeb && j != 0xe9) {
             throw new FatCorruptException("vfat: boot sector jump byte 0x" + Integer.toHexString(j) + " is not EB or E9");
         }
-        int bps = FatFileSystem.le16(s, 11);
+        int bps = LittleEndian.u16(s, 11);
         if (bps != 512 && bps != 1024 && bps != 2048 && bps != 4096) {
             throw new FatCorruptException("vfat: BPB bytes per sector " + bps + " not 512..4096");
         }
@@ -28,7 +30,7 @@ record Bpb(int bytesPerSector, int sectorsPerCluster, int reservedSectors, int n
         if (spc == 0 || Integer.bitCount(spc) != 1 || (long) spc * bps > 256 * 1024) {
             throw new FatCorruptException("vfat: BPB sectors per cluster " + spc + " invalid");
         }
-        int rsvd = FatFileSystem.le16(s, 14);
+        int rsvd = LittleEndian.u16(s, 14);
         if (rsvd < 1) {
             throw new FatCorruptException("vfat: BPB reserved sectors 0");
         }
@@ -36,15 +38,15 @@ record Bpb(int bytesPerSector, int sectorsPerCluster, int reservedSectors, int n
         if (nfats < 1 || nfats > 4) {
             throw new FatCorruptException("vfat: BPB FAT count " + nfats + " outside 1..4");
         }
-        int rootEnt = FatFileSystem.le16(s, 17);
-        long tot = FatFileSystem.le16(s, 19);
+        int rootEnt = LittleEndian.u16(s, 17);
+        long tot = LittleEndian.u16(s, 19);
         if (tot == 0) {
-            tot = FatFileSystem.le32(s, 32);
+            tot = LittleEndian.u32(s, 32);
         }
-        long fatSz = FatFileSystem.le16(s, 22);
+        long fatSz = LittleEndian.u16(s, 22);
         boolean fat32Layout = fatSz == 0;
         if (fat32Layout) {
-            fatSz = FatFileSystem.le32(s, 36);
+            fatSz = LittleEndian.u32(s, 36);
         }
         if (fatSz == 0 || tot == 0) {
             throw new FatCorruptException("vfat: BPB FAT size or total sectors is 0");
@@ -80,7 +82,7 @@ record Bpb(int bytesPerSector, int sectorsPerCluster, int reservedSectors, int n
         String label = "";
         int sig = s[sigOff] & 0xff;
         if (sig == 0x29 || sig == 0x28) {
-            volId = FatFileSystem.le32(s, sigOff + 1);
+            volId = LittleEndian.u32(s, sigOff + 1);
             if (sig == 0x29) {
                 label = new String(s, sigOff + 5, 11, StandardCharsets.ISO_8859_1).stripTrailing();
                 if (label.equals("NO NAME")) {
@@ -88,10 +90,10 @@ record Bpb(int bytesPerSector, int sectorsPerCluster, int reservedSectors, int n
                 }
             }
         }
-        long rootClus = type == 32 ? FatFileSystem.le32(s, 44) : 0;
-        int fsInfo = type == 32 ? FatFileSystem.le16(s, 48) : 0;
+        long rootClus = type == 32 ? LittleEndian.u32(s, 44) : 0;
+        int fsInfo = type == 32 ? LittleEndian.u16(s, 48) : 0;
         if (type == 32) {
-            int ver = FatFileSystem.le16(s, 42);
+            int ver = LittleEndian.u16(s, 42);
             if (ver != 0) {
                 throw new FatCorruptException("vfat: FAT32 version " + ver + " (only 0.0 is defined)");
             }

@@ -218,7 +218,7 @@ class Ext4HtreeTest {
             }
             assertThat(fs.lookup(big, "..").orElseThrow().id()).isEqualTo(2);
             assertThat(fs.lookup(big, ".").orElseThrow().id()).isEqualTo(big.id());
-            assertThat(fs.htreeFallbacks).as(String.valueOf(fs.lastHtreeFallback)).isZero();
+            assertThat(fs.htreeFallbacks()).as(String.valueOf(fs.lastHtreeFallback())).isZero();
         }
     }
 
@@ -234,7 +234,7 @@ class Ext4HtreeTest {
             for (int i = 0; i < NAMES; i++) {
                 assertThat(fs.lookup(big, names.get(i)).isPresent()).as(names.get(i)).isEqualTo(i % 7 != 0);
             }
-            assertThat(fs.htreeFallbacks).isZero();
+            assertThat(fs.htreeFallbacks()).isZero();
             fs.flush();
         }
         Tools.assertClean(img);
@@ -287,8 +287,8 @@ class Ext4HtreeTest {
                 assertThat(fs.lookup(big, names.get(i))).as(names.get(i)).isPresent();
             }
             assertThat(fs.lookup(big, "not-there")).isEmpty();
-            assertThat(fs.htreeFallbacks).isGreaterThan(0);
-            assertThat(fs.lastHtreeFallback).contains("directory inode " + big.id());
+            assertThat(fs.htreeFallbacks()).isGreaterThan(0);
+            assertThat(fs.lastHtreeFallback()).contains("directory inode " + big.id());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.linuximage.core.fs.fat;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.Tools;
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.io.FileByteSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -160,13 +161,13 @@ class FatFileSystemTest {
                 false)) {
             FileSystem.Node n = path(fs, "big.bin");
             entry = n.id();
-            firstCluster = FatFileSystem.le16(src.readBytes(entry, 32), 26);
+            firstCluster = LittleEndian.u16(src.readBytes(entry, 32), 26);
         }
         // Point the second cluster of big.bin back at the first in FAT #1 (reserved sectors 4 for FAT16 mkfs).
         try (FileByteSource src = FileByteSource.openReadWrite(img)) {
             byte[] bs = src.readBytes(0, 512);
-            long fatOff = FatFileSystem.le16(bs, 14) * 512L;
-            int second = FatFileSystem.le16(src.readBytes(fatOff + firstCluster * 2L, 2), 0);
+            long fatOff = LittleEndian.u16(bs, 14) * 512L;
+            int second = LittleEndian.u16(src.readBytes(fatOff + firstCluster * 2L, 2), 0);
             src.write(fatOff + second * 2L, ByteBuffer.wrap(new byte[] {(byte) firstCluster,
                     (byte) (firstCluster >> 8)}));
         }
