@@ -27,11 +27,11 @@ import java.util.regex.Pattern;
 
 /**
  * The parsed, validated structure of an OVA (DMTF DSP0243 OVF 2.x, §5: a tar whose first member is the .ovf
- * descriptor, optionally a .mf manifest): the disk member to open and the warnings. The OVF's DiskSection/References name the disk file; the disk (usually a streamOptimized VMDK) is read
- * in place inside the tar. When a manifest is present every digest in it is verified (SHA-1, SHA-256, SHA-512);
- * a mismatch or a file named in the OVF but missing from the archive is refused. The first disk of the DiskSection
- * (the boot disk by convention) is opened unless {@link OpenOptions#ovaDisk()} names another; with several disks a
- * warning lists them all.
+ * descriptor, optionally a .mf manifest): the disk member to open and the warnings. The OVF's DiskSection/References
+ * name the disk file; the disk (usually a streamOptimized VMDK) is read in place inside the tar. When a manifest is
+ * present every digest in it is verified (SHA-1, SHA-256, SHA-512); a mismatch or a file named in the OVF but missing
+ * from the archive is refused. The first disk of the DiskSection (the boot disk by convention) is opened unless {@link
+ * OpenOptions#ovaDisk()} names another; with several disks a warning lists them all.
  */
 record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
     static final String F = "ova";

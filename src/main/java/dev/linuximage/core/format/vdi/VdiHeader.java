@@ -11,10 +11,10 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * The parsed, validated header and block map of a VirtualBox VDI version 1.1 (VBox/vd-vdi.h layout): 64-byte text pre-header, signature 0xBEDA107F at 0x40,
- * header at 0x48, block map of little-endian u32 (0xFFFFFFFF = unallocated, 0xFFFFFFFE = zero block) at
- * {@code offBlocks}, data blocks at {@code offData + index * (cbBlock + cbBlockExtra)}. Fixed (static) and normal
- * (dynamic) images; undo and differencing images are refused.
+ * The parsed, validated header and block map of a VirtualBox VDI version 1.1 (VBox/vd-vdi.h layout): 64-byte text
+ * pre-header, signature 0xBEDA107F at 0x40, header at 0x48, block map of little-endian u32 (0xFFFFFFFF = unallocated,
+ * 0xFFFFFFFE = zero block) at {@code offBlocks}, data blocks at {@code offData + index * (cbBlock + cbBlockExtra)}.
+ * Fixed (static) and normal (dynamic) images; undo and differencing images are refused.
  */
 record VdiHeader(int type, long size, long blockSize, long blockExtra, long dataOffset, int[] blockMap) {
     static final String F = "vdi";

@@ -16,10 +16,11 @@ import java.util.UUID;
 import java.util.zip.CRC32C;
 
 /**
- * The parsed, validated VHDX ([MS-VHDX] v1.0) headers, metadata and BAT: file identifier, the two headers (current = valid CRC-32C with the higher sequence
- * number, §2.2.2.1), region table (§2.2.3), metadata region (§2.6: file parameters, virtual disk size, logical
- * sector size) and BAT (§2.5, payload entries interleaved with sector-bitmap entries every chunk ratio). All fields
- * little-endian. A non-empty log (log GUID set: the file needs a log replay) and differencing disks are refused.
+ * The parsed, validated VHDX ([MS-VHDX] v1.0) headers, metadata and BAT: file identifier, the two headers (current =
+ * valid CRC-32C with the higher sequence number, §2.2.2.1), region table (§2.2.3), metadata region (§2.6: file
+ * parameters, virtual disk size, logical sector size) and BAT (§2.5, payload entries interleaved with sector-bitmap
+ * entries every chunk ratio). All fields little-endian. A non-empty log (log GUID set: the file needs a log replay)
+ * and differencing disks are refused.
  */
 record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] blocks, List<String> warnings) {
     static final String F = "vhdx";

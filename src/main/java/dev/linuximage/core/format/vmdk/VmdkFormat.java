@@ -20,10 +20,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The VMDK entry of {@link dev.linuximage.core.format.DiskFormats}. Reads a hosted sparse file with an embedded descriptor (monolithicSparse, streamOptimized), or a text
- * descriptor whose extents (FLAT, SPARSE, ZERO: monolithicFlat, twoGbMaxExtentSparse/Flat) are files in the
- * descriptor's own directory. An extent path that is absolute, contains {@code ..}, or resolves (through symlinks)
- * outside that directory is refused, as are differencing disks and VMFS/raw-device extents.
+ * The VMDK entry of {@link dev.linuximage.core.format.DiskFormats}. Reads a hosted sparse file with an embedded
+ * descriptor (monolithicSparse, streamOptimized), or a text descriptor whose extents (FLAT, SPARSE, ZERO:
+ * monolithicFlat, twoGbMaxExtentSparse/Flat) are files in the descriptor's own directory. An extent path that is
+ * absolute, contains {@code ..}, or resolves (through symlinks) outside that directory is refused, as are differencing
+ * disks and VMFS/raw-device extents.
  */
 public final class VmdkFormat {
     static final String F = "vmdk";
