@@ -1,5 +1,7 @@
 package dev.linuximage.core.compress;
 
+import dev.linuximage.core.io.LittleEndian;
+
 /**
  * Walks one Zstandard frame (RFC 8878 section 3.1.1) through its header and block headers, without decoding, to find
  * where it ends and to refuse a window larger than a cap before any decoder allocates it. Used where a frame is
@@ -41,9 +43,9 @@ public final class ZstdFrame {
      */
     public static int length(byte[] b, int start, int end, long maxWindow) throws Invalid {
         need(start, 4, end, "zstd.magic");
-        if (le(b, start, 4) != MAGIC) {
+        if (LittleEndian.u32(b, start) != MAGIC) {
             throw new Invalid("zstd.magic", "no zstd frame magic at offset " + start + " (0x"
-                    + Long.toHexString(le(b, start, 4)) + ")");
+                    + Long.toHexString(LittleEndian.u32(b, start)) + ")");
         }
         int p = start + 4;
         need(p, 1, end, "zstd.frame_header_descriptor");
@@ -114,7 +116,8 @@ public final class ZstdFrame {
         }
     }
 
-    /** {@code n} bytes at {@code p}, little-endian. */
+    /** {@code n} bytes at {@code p}, little-endian; {@code n} varies (1 to 8: zstd frame header fields), so not a
+     * {@link LittleEndian} fixed-width read. */
     public static long le(byte[] b, int p, int n) {
         long v = 0;
         for (int i = n - 1; i >= 0; i--) {

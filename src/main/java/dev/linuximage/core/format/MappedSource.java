@@ -216,8 +216,9 @@ public abstract class MappedSource implements ByteSource {
 
     @Override
     public void extents(long offset, long length, ExtentVisitor visitor) throws IOException {
-        long start = Math.max(0, offset);
-        long end = Math.min(size, offset + length);
+        ByteSource.Range range = ByteSource.clip(offset, length, size);
+        long start = range.start();
+        long end = range.end();
         ExtentMerger merger = new ExtentMerger(visitor);
         Run r = new Run();
         long pos = start;

@@ -1,5 +1,6 @@
 package dev.linuximage.core.initramfs;
 
+import dev.linuximage.core.io.LittleEndian;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.zip.CRC32;
@@ -42,7 +43,7 @@ final class GzipMemberInput extends InputStream {
         p += 10;
         if ((flg & 4) != 0) { // FEXTRA
             need(p, 2, "gzip.xlen");
-            int xlen = (b[p] & 0xff) | (b[p + 1] & 0xff) << 8;
+            int xlen = LittleEndian.u16(b, p);
             p += 2;
             need(p, xlen, "gzip.extra");
             p += xlen;
@@ -126,8 +127,8 @@ final class GzipMemberInput extends InputStream {
         finished = true;
         int p = end - inflater.getRemaining();
         need(p, 8, "gzip.trailer");
-        long storedCrc = le32(p);
-        long storedSize = le32(p + 4);
+        long storedCrc = LittleEndian.u32(b, p);
+        long storedSize = LittleEndian.u32(b, p + 4);
         if (storedCrc != crc.getValue()) {
             throw new InitramfsException("gzip.trailer.crc32", "stored " + Long.toHexString(storedCrc)
                     + " != computed " + Long.toHexString(crc.getValue()));
@@ -138,10 +139,6 @@ final class GzipMemberInput extends InputStream {
         }
         memberEnd = p + 8;
         inflater.end();
-    }
-
-    private long le32(int p) {
-        return (b[p] & 0xffL) | (b[p + 1] & 0xffL) << 8 | (b[p + 2] & 0xffL) << 16 | (b[p + 3] & 0xffL) << 24;
     }
 
     @Override

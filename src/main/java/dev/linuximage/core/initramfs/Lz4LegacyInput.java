@@ -1,5 +1,6 @@
 package dev.linuximage.core.initramfs;
 
+import dev.linuximage.core.io.LittleEndian;
 import io.airlift.compress.MalformedInputException;
 import io.airlift.compress.lz4.Lz4Decompressor;
 
@@ -33,7 +34,7 @@ final class Lz4LegacyInput extends InputStream {
         this.b = b;
         this.start = start;
         this.end = end;
-        if (end - start < 4 || le32(start) != MAGIC) {
+        if (end - start < 4 || LittleEndian.u32(b, start) != MAGIC) {
             throw new InitramfsException("lz4.magic", "missing legacy magic 0x184c2102");
         }
         this.pos = start + 4;
@@ -72,7 +73,7 @@ final class Lz4LegacyInput extends InputStream {
             if (end - pos < 4) {
                 return false; // end of the image (a 1..3-byte tail is left for the caller to judge)
             }
-            long size = le32(pos);
+            long size = LittleEndian.u32(b, pos);
             if (size == MAGIC) {
                 pos += 4;
                 continue;
@@ -102,9 +103,5 @@ final class Lz4LegacyInput extends InputStream {
                 return true;
             }
         }
-    }
-
-    private long le32(int p) {
-        return (b[p] & 0xffL) | (b[p + 1] & 0xffL) << 8 | (b[p + 2] & 0xffL) << 16 | (b[p + 3] & 0xffL) << 24;
     }
 }

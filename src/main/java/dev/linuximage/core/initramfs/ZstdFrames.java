@@ -1,5 +1,6 @@
 package dev.linuximage.core.initramfs;
 
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.compress.ZstdFrame;
 
 /**
@@ -24,14 +25,14 @@ final class ZstdFrames {
         java.util.List<Frame> frames = new java.util.ArrayList<>();
         int p = start;
         while (end - p >= 4) {
-            long magic = ZstdFrame.le(b, p, 4);
+            long magic = LittleEndian.u32(b, p);
             if (magic == MAGIC) {
                 int len = frameLength(b, p, end, maxWindow);
                 frames.add(new Frame(p, len, false));
                 p += len;
             } else if ((magic & 0xFFFFFFF0L) == 0x184D2A50L && !frames.isEmpty()) {
                 need(b, p, 8, end, "zstd.skippable");
-                long size = ZstdFrame.le(b, p + 4, 4);
+                long size = LittleEndian.u32(b, p + 4);
                 if (size > end - p - 8) {
                     throw new InitramfsException("zstd.skippable", "frame size " + size + " past the end");
                 }

@@ -34,6 +34,22 @@ public interface ByteSource extends Closeable {
     void extents(long offset, long length, ExtentVisitor visitor) throws IOException;
 
     /**
+     * The requested range of an {@link #extents} call, {@code [offset, offset + length)}, clipped to a source of
+     * {@code size} bytes: the first step of every implementation, so all clip the same way. Empty when
+     * {@code start >= end}.
+     */
+    static Range clip(long offset, long length, long size) {
+        return new Range(Math.max(0, offset), Math.min(size, offset + length));
+    }
+
+    /** A byte range {@code [start, end)} of a source, in bytes; empty when {@code start >= end}. */
+    record Range(long start, long end) {
+        public boolean isEmpty() {
+            return start >= end;
+        }
+    }
+
+    /**
      * The bytes of {@code [offset, offset + length)} that the extent map calls data: an upper bound of the non-zero
      * bytes (a DATA extent may hold zeros; a raw file's map calls everything data). One walk of the extent map.
      */

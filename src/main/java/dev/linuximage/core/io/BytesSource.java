@@ -30,8 +30,9 @@ public final class BytesSource implements ByteSource {
 
     @Override
     public void extents(long offset, long length, ExtentVisitor visitor) throws java.io.IOException {
-        long start = Math.max(0, offset);
-        long end = Math.min(bytes.length, offset + length);
+        ByteSource.Range range = ByteSource.clip(offset, length, bytes.length);
+        long start = range.start();
+        long end = range.end();
         if (start < end) {
             visitor.visit(new Extent(start, end - start, Extent.Kind.DATA));
         }

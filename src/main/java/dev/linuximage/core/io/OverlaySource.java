@@ -210,8 +210,9 @@ public final class OverlaySource implements WritableByteSource {
 
     @Override
     public void extents(long offset, long length, ExtentVisitor visitor) throws IOException {
-        long start = Math.max(0, offset);
-        long end = Math.min(size(), offset + length);
+        ByteSource.Range range = ByteSource.clip(offset, length, size());
+        long start = range.start();
+        long end = range.end();
         if (start >= end) {
             return;
         }

@@ -43,8 +43,9 @@ class SliceSource implements ByteSource {
 
     @Override
     public void extents(long offset, long len, ExtentVisitor visitor) throws IOException {
-        long start = Math.max(0, offset);
-        long end = Math.min(length, offset + len);
+        ByteSource.Range range = ByteSource.clip(offset, len, length);
+        long start = range.start();
+        long end = range.end();
         if (start >= end) {
             return;
         }

@@ -33,8 +33,9 @@ public final class ZeroSource implements ByteSource {
 
     @Override
     public void extents(long offset, long length, ExtentVisitor visitor) throws java.io.IOException {
-        long start = Math.max(0, offset);
-        long end = Math.min(size, offset + length);
+        ByteSource.Range range = ByteSource.clip(offset, length, size);
+        long start = range.start();
+        long end = range.end();
         if (start < end) {
             visitor.visit(new Extent(start, end - start, Extent.Kind.ZERO));
         }

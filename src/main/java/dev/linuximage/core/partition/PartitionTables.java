@@ -1,5 +1,6 @@
 package dev.linuximage.core.partition;
 
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.io.ByteSource;
 
 import java.io.IOException;
@@ -11,9 +12,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.zip.CRC32;
 
-import static dev.linuximage.core.partition.PartitionTypes.le16;
-import static dev.linuximage.core.partition.PartitionTypes.le32;
-import static dev.linuximage.core.partition.PartitionTypes.le64;
 
 /**
  * Reads MBR and GPT partition tables with 512-byte logical sectors. All sizes in the result are bytes; on-disk
@@ -66,7 +64,7 @@ public final class PartitionTables {
     private static boolean looksLikeFatBootSector(byte[] s) {
         // Jump instruction + a power-of-two sector size in the BPB + "FAT" file-system type string.
         boolean jump = (s[0] & 0xff) == 0xeb || (s[0] & 0xff) == 0xe9;
-        int bps = le16(s, 11);
+        int bps = LittleEndian.u16(s, 11);
         String t16 = new String(s, 54, 5, StandardCharsets.US_ASCII);
         String t32 = new String(s, 82, 5, StandardCharsets.US_ASCII);
         return jump && (bps == 512 || bps == 1024 || bps == 2048 || bps == 4096)
@@ -76,7 +74,7 @@ public final class PartitionTables {
     // ---- MBR ----------------------------------------------------------------------------------------------------
 
     static PartitionTable readMbr(ByteSource disk, byte[] mbr) throws IOException {
-        long sig = le32(mbr, 440);
+        long sig = LittleEndian.u32(mbr, 440);
         String diskId = String.format(Locale.ROOT, "%08x", sig);
         List<Partition> parts = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
@@ -87,8 +85,8 @@ public final class PartitionTables {
         for (int i = 0; i < 4; i++) {
             int o = 446 + i * 16;
             int type = mbr[o + 4] & 0xff;
-            long start = le32(mbr, o + 8);
-            long count = le32(mbr, o + 12);
+            long start = LittleEndian.u32(mbr, o + 8);
+            long count = LittleEndian.u32(mbr, o + 12);
             if (type == 0 || count == 0) {
                 continue;
             }
@@ -132,8 +130,8 @@ public final class PartitionTables {
                 throw new PartitionTableException("MBR: EBR at LBA " + ebr + " lacks the 0x55aa signature");
             }
             int type = s[446 + 4] & 0xff;
-            long rel = le32(s, 446 + 8);
-            long count = le32(s, 446 + 12);
+            long rel = LittleEndian.u32(s, 446 + 8);
+            long count = LittleEndian.u32(s, 446 + 12);
             if (type != 0 && count != 0) {
                 long start = ebr + rel;
                 checkBounds("MBR logical partition " + number, start, count, diskSectors);
@@ -145,7 +143,7 @@ public final class PartitionTables {
                 number++;
             }
             int nextType = s[446 + 16 + 4] & 0xff;
-            long nextRel = le32(s, 446 + 16 + 8);
+            long nextRel = LittleEndian.u32(s, 446 + 16 + 8);
             if (nextType == 0 || !PartitionTypes.isMbrExtended(nextType)) {
                 return;
             }
@@ -185,7 +183,7 @@ public final class PartitionTables {
         }
         List<Long> candidates = new ArrayList<>(List.of(lastLba));
         byte[] primary = disk.readBytes(SECTOR, SECTOR);
-        long alternate = le64(primary, 32);
+        long alternate = LittleEndian.i64(primary, 32);
         if (new String(primary, 0, 8, StandardCharsets.US_ASCII).equals("EFI PART") && alternate > 1
                 && alternate < lastLba) {
             candidates.add(alternate);
@@ -213,17 +211,17 @@ public final class PartitionTables {
         if (!new String(h, 0, 8, StandardCharsets.US_ASCII).equals("EFI PART")) {
             throw new PartitionTableException("GPT header at LBA " + headerLba + ": bad signature");
         }
-        long revision = le32(h, 8);
+        long revision = LittleEndian.u32(h, 8);
         if (revision >>> 16 != 1) {
             throw new PartitionTableException("GPT header at LBA " + headerLba + ": unsupported revision 0x"
                     + Long.toHexString(revision));
         }
-        long headerSize = le32(h, 12);
+        long headerSize = LittleEndian.u32(h, 12);
         if (headerSize < 92 || headerSize > SECTOR) {
             throw new PartitionTableException("GPT header at LBA " + headerLba + ": header size " + headerSize
                     + " outside 92..512");
         }
-        long storedCrc = le32(h, 16);
+        long storedCrc = LittleEndian.u32(h, 16);
         byte[] copy = h.clone();
         copy[16] = copy[17] = copy[18] = copy[19] = 0;
         CRC32 crc = new CRC32();
@@ -232,17 +230,17 @@ public final class PartitionTables {
             throw new PartitionTableException("GPT header at LBA " + headerLba + ": header CRC32 mismatch (stored 0x"
                     + Long.toHexString(storedCrc) + ", computed 0x" + Long.toHexString(crc.getValue()) + ")");
         }
-        long myLba = le64(h, 24);
+        long myLba = LittleEndian.i64(h, 24);
         if (myLba != headerLba) {
             throw new PartitionTableException("GPT header at LBA " + headerLba + ": MyLBA field says " + myLba);
         }
-        long firstUsable = le64(h, 40);
-        long lastUsable = le64(h, 48);
+        long firstUsable = LittleEndian.i64(h, 40);
+        long lastUsable = LittleEndian.i64(h, 48);
         String diskGuid = PartitionTypes.guid(h, 56);
-        long entryLba = le64(h, 72);
-        long numEntries = le32(h, 80);
-        long entrySize = le32(h, 84);
-        long entriesCrc = le32(h, 88);
+        long entryLba = LittleEndian.i64(h, 72);
+        long numEntries = LittleEndian.u32(h, 80);
+        long entrySize = LittleEndian.u32(h, 84);
+        long entriesCrc = LittleEndian.u32(h, 88);
         if (entrySize < 128 || entrySize > 4096 || entrySize % 8 != 0) {
             throw new PartitionTableException("GPT: entry size " + entrySize + " not a multiple of 8 in 128..4096");
         }
@@ -280,8 +278,8 @@ public final class PartitionTables {
             }
             String type = PartitionTypes.guid(arr, o);
             String unique = PartitionTypes.guid(arr, o + 16);
-            long first = le64(arr, o + 32);
-            long last = le64(arr, o + 40);
+            long first = LittleEndian.i64(arr, o + 32);
+            long last = LittleEndian.i64(arr, o + 40);
             if (first < firstUsable || last > lastUsable || first > last) {
                 throw new PartitionTableException("GPT entry " + (i + 1) + ": LBA " + first + ".." + last
                         + " outside usable range " + firstUsable + ".." + lastUsable);
@@ -293,7 +291,7 @@ public final class PartitionTables {
             }
             String name = new String(arr, o + 56, nameLen, StandardCharsets.UTF_16LE);
             parts.add(new Partition(i + 1, first * SECTOR, (last - first + 1) * SECTOR, type,
-                    PartitionTypes.gptKind(type), name, unique, le64(arr, o + 48)));
+                    PartitionTypes.gptKind(type), name, unique, LittleEndian.i64(arr, o + 48)));
         }
         return new PartitionTable("gpt", diskGuid, parts, warnings);
     }

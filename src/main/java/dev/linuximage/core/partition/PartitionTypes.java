@@ -1,5 +1,6 @@
 package dev.linuximage.core.partition;
 
+import dev.linuximage.core.io.LittleEndian;
 import java.util.Locale;
 import java.util.Map;
 
@@ -50,20 +51,8 @@ public final class PartitionTypes {
     /** A GPT mixed-endian GUID (first three fields little-endian, UEFI spec appendix A) as lower-case text. */
     public static String guid(byte[] b, int off) {
         return String.format(Locale.ROOT, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                le32(b, off), le16(b, off + 4), le16(b, off + 6), b[off + 8] & 0xff, b[off + 9] & 0xff,
+                LittleEndian.u32(b, off), LittleEndian.u16(b, off + 4), LittleEndian.u16(b, off + 6), b[off + 8] & 0xff, b[off + 9] & 0xff,
                 b[off + 10] & 0xff, b[off + 11] & 0xff, b[off + 12] & 0xff, b[off + 13] & 0xff, b[off + 14] & 0xff,
                 b[off + 15] & 0xff);
-    }
-
-    static int le16(byte[] b, int o) {
-        return (b[o] & 0xff) | (b[o + 1] & 0xff) << 8;
-    }
-
-    static long le32(byte[] b, int o) {
-        return ((b[o] & 0xff) | (b[o + 1] & 0xff) << 8 | (b[o + 2] & 0xff) << 16 | (long) (b[o + 3] & 0xff) << 24);
-    }
-
-    static long le64(byte[] b, int o) {
-        return le32(b, o) | le32(b, o + 4) << 32;
     }
 }

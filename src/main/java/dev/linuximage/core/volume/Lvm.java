@@ -1,5 +1,6 @@
 package dev.linuximage.core.volume;
 
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.io.ConcatSource;
 
 import dev.linuximage.core.io.ByteSource;
@@ -79,16 +80,16 @@ public final class Lvm {
             return Optional.empty();
         }
         byte[] s = dev.readBytes(sector * 512L, 512);
-        long labelSector = u64(s, 8);
+        long labelSector = LittleEndian.i64(s, 8);
         if (labelSector != sector) {
             throw new LvmException("LVM2 label on " + deviceName + ": sector field " + labelSector + " but found in "
                     + "sector " + sector);
         }
-        long crc = u32(s, 16);
+        long crc = LittleEndian.u32(s, 16);
         if (crc(INITIAL_CRC, s, 20, 512 - 20) != crc) {
             throw new LvmException("LVM2 label on " + deviceName + ": label CRC mismatch");
         }
-        long off = u32(s, 20);
+        long off = LittleEndian.u32(s, 20);
         if (off < 32 || off > 512 - 32 - 8 - 16) {
             throw new LvmException("LVM2 label on " + deviceName + ": PV header offset " + off + " outside the sector");
         }
@@ -101,8 +102,8 @@ public final class Lvm {
             if (p + 16 > 512) {
                 throw new LvmException("LVM2 PV header on " + deviceName + ": area list runs past the label sector");
             }
-            long o = u64(s, p);
-            long l = u64(s, p + 8);
+            long o = LittleEndian.i64(s, p);
+            long l = LittleEndian.i64(s, p + 8);
             p += 16;
             if (o == 0 && l == 0) {
                 list++;
@@ -134,7 +135,7 @@ public final class Lvm {
             throw new LvmException("LVM2 metadata area on " + name + ": " + start + "+" + size + " outside the device");
         }
         byte[] h = dev.readBytes(start, 512);
-        if (crc(INITIAL_CRC, h, 4, 508) != u32(h, 0)) {
+        if (crc(INITIAL_CRC, h, 4, 508) != LittleEndian.u32(h, 0)) {
             throw new LvmException("LVM2 mda header on " + name + " at byte " + start + ": CRC mismatch");
         }
         for (int i = 0; i < 16; i++) {
@@ -142,21 +143,21 @@ public final class Lvm {
                 throw new LvmException("LVM2 mda header on " + name + " at byte " + start + ": bad magic");
             }
         }
-        long version = u32(h, 20);
+        long version = LittleEndian.u32(h, 20);
         if (version != 1) {
             throw new LvmException("LVM2 mda header on " + name + ": unsupported version " + version);
         }
-        long hStart = u64(h, 24);
-        long hSize = u64(h, 32);
+        long hStart = LittleEndian.i64(h, 24);
+        long hSize = LittleEndian.i64(h, 32);
         if (hStart != start || hSize != size) {
             throw new LvmException("LVM2 mda header on " + name + ": start/size " + hStart + "/" + hSize
                     + " disagree with the PV header " + start + "/" + size);
         }
         // First raw location: the current metadata (layout.h raw_locn; flags bit 0 = ignored).
-        long off = u64(h, 40);
-        long len = u64(h, 48);
-        long textCrc = u32(h, 56);
-        long flags = u32(h, 60);
+        long off = LittleEndian.i64(h, 40);
+        long len = LittleEndian.i64(h, 48);
+        long textCrc = LittleEndian.u32(h, 56);
+        long flags = LittleEndian.u32(h, 60);
         if (off == 0 && len == 0) {
             return Optional.empty();
         }
@@ -397,13 +398,5 @@ public final class Lvm {
 
     static String ascii(byte[] b, int o, int n) {
         return new String(b, o, n, StandardCharsets.ISO_8859_1);
-    }
-
-    static long u32(byte[] b, int o) {
-        return (b[o] & 0xffL) | (b[o + 1] & 0xffL) << 8 | (b[o + 2] & 0xffL) << 16 | (b[o + 3] & 0xffL) << 24;
-    }
-
-    static long u64(byte[] b, int o) {
-        return u32(b, o) | u32(b, o + 4) << 32;
     }
 }

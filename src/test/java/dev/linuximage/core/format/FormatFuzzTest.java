@@ -57,7 +57,7 @@ class FormatFuzzTest {
             DiskImages.detect(file);
             if (format.equals("ova")) {
                 // the OVA reader is reached through detection of a whole file only
-                try (DiskImage img = dev.linuximage.core.format.ova.OvaReader.open(file, OPTS)) {
+                try (DiskImage img = dev.linuximage.core.format.ova.OvaFormat.open(file, OPTS, dev.linuximage.core.format.DiskFormats::openMember)) {
                     drain(img.data());
                 }
                 return;

@@ -30,7 +30,7 @@ class SeedCorpusTest {
         BytesSource src = new BytesSource(b);
         assertThat(DiskImages.detect(src)).isEqualTo(format);
         try (DiskImage img = format.equals("ova")
-                ? dev.linuximage.core.format.ova.OvaReader.open(src, OpenOptions.defaults())
+                ? dev.linuximage.core.format.ova.OvaFormat.open(src, OpenOptions.defaults(), DiskFormats::openMember)
                 : DiskImages.open(src, null, OpenOptions.defaults())) {
             assertThat(img.virtualSize()).isEqualTo(size);
             FormatFuzzTest.drain(img.data());

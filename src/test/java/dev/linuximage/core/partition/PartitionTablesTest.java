@@ -1,5 +1,6 @@
 package dev.linuximage.core.partition;
 
+import dev.linuximage.core.io.LittleEndian;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.fs.Tools;
@@ -68,9 +69,9 @@ class PartitionTablesTest {
         Tools.exec(("label: dos\n,10M,83\n,40M,5\n,1M,83\n,5M,83\n,5M,83\n").getBytes(), "sfdisk", "-q", img.toString());
         try (FileByteSource src = FileByteSource.openReadWrite(img)) {
             byte[] mbr = src.readBytes(0, 512);
-            long ext = PartitionTypes.le32(mbr, 446 + 16 + 8);
+            long ext = LittleEndian.u32(mbr, 446 + 16 + 8);
             byte[] ebr1 = src.readBytes(ext * 512, 512);
-            long next = PartitionTypes.le32(ebr1, 446 + 16 + 8);
+            long next = LittleEndian.u32(ebr1, 446 + 16 + 8);
             byte[] ebr2 = src.readBytes((ext + next) * 512, 512);
             // Second EBR links back to the first: relative offset 0 from the extended start.
             ebr2[446 + 16 + 4] = 0x05;

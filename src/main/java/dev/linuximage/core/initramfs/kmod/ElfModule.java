@@ -1,5 +1,6 @@
 package dev.linuximage.core.initramfs.kmod;
 
+import dev.linuximage.core.io.LittleEndian;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,14 +55,14 @@ public final class ElfModule {
         if (b[6] != 1) {
             throw new KmodException("elf.version", "EI_VERSION " + b[6] + " is not 1");
         }
-        int type = u16(16);
+        int type = LittleEndian.u16(b, 16);
         if (type != 1) {
             throw new KmodException("elf.e_type", type + " is not ET_REL (1): not a kernel module");
         }
-        long shoff = u64(0x28);
-        int shentsize = u16(0x3a);
-        int shnum = u16(0x3c);
-        int shstrndx = u16(0x3e);
+        long shoff = LittleEndian.i64(b, 0x28);
+        int shentsize = LittleEndian.u16(b, 0x3a);
+        int shnum = LittleEndian.u16(b, 0x3c);
+        int shstrndx = LittleEndian.u16(b, 0x3e);
         if (shnum == 0 || shnum > MAX_SECTIONS) {
             throw new KmodException("elf.e_shnum", shnum + " sections (extended numbering is not supported)");
         }
@@ -79,8 +80,9 @@ public final class ElfModule {
         List<long[]> raw = new ArrayList<>();
         for (int i = 0; i < shnum; i++) {
             int h = (int) (shoff + (long) i * shentsize);
-            nameOff[i] = u32(h);
-            long[] r = {u32(h + 4), u64(h + 24), u64(h + 32), u32(h + 40), u64(h + 56)};
+            nameOff[i] = LittleEndian.u32(b, h);
+            long[] r = {LittleEndian.u32(b, h + 4), LittleEndian.i64(b, h + 24), LittleEndian.i64(b, h + 32),
+                    LittleEndian.u32(b, h + 40), LittleEndian.i64(b, h + 56)};
             raw.add(r);
         }
         long[] strtab = raw.get(shstrndx);
@@ -149,7 +151,7 @@ public final class ElfModule {
             long n = s.size() / 24;
             for (long i = 0; i < n; i++) {
                 int e = (int) (s.offset() + i * 24);
-                long nameOff = u32(e);
+                long nameOff = LittleEndian.u32(b, e);
                 String name = cString(str.offset(), str.size(), nameOff, "elf.st_name");
                 if (name.startsWith("__ksymtab_") && !name.equals("__ksymtab_strings")) {
                     out.add(name.substring("__ksymtab_".length()));
@@ -183,18 +185,5 @@ public final class ElfModule {
             throw new KmodException(field, "unterminated string at " + at);
         }
         return new String(b, start, p - start, StandardCharsets.UTF_8);
-    }
-
-    private int u16(int p) {
-        return (b[p] & 0xff) | (b[p + 1] & 0xff) << 8;
-    }
-
-    private long u32(int p) {
-        return (b[p] & 0xffL) | (b[p + 1] & 0xffL) << 8 | (b[p + 2] & 0xffL) << 16 | (b[p + 3] & 0xffL) << 24;
-    }
-
-    private long u64(int p) throws KmodException {
-        long v = u32(p) | u32(p + 4) << 32;
-        return v;
     }
 }

@@ -1,11 +1,8 @@
 package dev.linuximage.core.format.vhdx;
 
 import dev.linuximage.core.format.Check;
-import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.FormatException;
-import dev.linuximage.core.format.MappedSource;
 import dev.linuximage.core.format.OpenOptions;
-import dev.linuximage.core.format.SimpleDiskImage;
 import dev.linuximage.core.io.ByteSource;
 
 import java.io.IOException;
@@ -19,12 +16,13 @@ import java.util.UUID;
 import java.util.zip.CRC32C;
 
 /**
- * Reads VHDX ([MS-VHDX] v1.0): file identifier, the two headers (current = valid CRC-32C with the higher sequence
- * number, §2.2.2.1), region table (§2.2.3), metadata region (§2.6: file parameters, virtual disk size, logical
- * sector size) and BAT (§2.5, payload entries interleaved with sector-bitmap entries every chunk ratio). All fields
- * little-endian. A non-empty log (log GUID set: the file needs a log replay) and differencing disks are refused.
+ * The parsed, validated VHDX ([MS-VHDX] v1.0) headers, metadata and BAT: file identifier, the two headers (current =
+ * valid CRC-32C with the higher sequence number, §2.2.2.1), region table (§2.2.3), metadata region (§2.6: file
+ * parameters, virtual disk size, logical sector size) and BAT (§2.5, payload entries interleaved with sector-bitmap
+ * entries every chunk ratio). All fields little-endian. A non-empty log (log GUID set: the file needs a log replay)
+ * and differencing disks are refused.
  */
-public final class VhdxReader {
+record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] blocks, List<String> warnings) {
     static final String F = "vhdx";
     static final long KIB64 = 64 * 1024;
     static final long MIB = 1 << 20;
@@ -37,9 +35,6 @@ public final class VhdxReader {
     static final UUID PHYSICAL_SECTOR = UUID.fromString("CDA348C7-445D-4471-9CC9-E9885251C556");
     static final UUID PARENT_LOCATOR = UUID.fromString("A8D35F2D-B30B-454D-ABF7-D3D84834AB0C");
     static final long MAX_BAT_ENTRIES = 1L << 24;
-
-    private VhdxReader() {
-    }
 
     public static boolean probe(byte[] head) {
         return head.length >= 8 && new String(head, 0, 8, StandardCharsets.ISO_8859_1).equals("vhdxfile");
@@ -64,10 +59,10 @@ public final class VhdxReader {
         return (int) crc.getValue();
     }
 
-    record Header(long sequence, UUID logGuid, int version, long logLength, long logOffset) {
+    record Copy(long sequence, UUID logGuid, int version, long logLength, long logOffset) {
     }
 
-    private static Header header(ByteSource file, long at) throws IOException {
+    private static Copy header(ByteSource file, long at) throws IOException {
         byte[] h = file.readBytes(at, 4096);
         ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
         if (!new String(h, 0, 4, StandardCharsets.ISO_8859_1).equals("head")) {
@@ -76,20 +71,24 @@ public final class VhdxReader {
         if (crc32c(h, 4) != b.getInt(4)) {
             return null;
         }
-        return new Header(b.getLong(8), guid(b, 48), b.getShort(66) & 0xFFFF, b.getInt(68) & 0xFFFFFFFFL,
+        return new Copy(b.getLong(8), guid(b, 48), b.getShort(66) & 0xFFFF, b.getInt(68) & 0xFFFFFFFFL,
                 b.getLong(72));
     }
 
-    public static DiskImage open(ByteSource file, OpenOptions opts) throws IOException {
+    /**
+     * Reads and checks the file in the order magic, headers (CRC-32C), version, region table, metadata, BAT.
+     * Offsets in bytes; all fields little-endian.
+     */
+    public static VhdxHeader read(ByteSource file, OpenOptions opts) throws IOException {
         long fileSize = file.size();
         // 1. magic: file type identifier
         Check.that(fileSize >= 4 * KIB64 + KIB64, F, "file size", fileSize, "too small for VHDX headers");
         Check.that(probe(file.readBytes(0, 8)), F, "signature", new String(file.readBytes(0, 8),
                 StandardCharsets.ISO_8859_1), "not a VHDX file");
-        Header h1 = header(file, KIB64);
-        Header h2 = header(file, 2 * KIB64);
+        Copy h1 = header(file, KIB64);
+        Copy h2 = header(file, 2 * KIB64);
         Check.that(h1 != null || h2 != null, F, "header", "both", "no header with a valid signature and CRC-32C");
-        Header h = h1 == null ? h2 : h2 == null ? h1 : (h2.sequence() > h1.sequence() ? h2 : h1);
+        Copy h = h1 == null ? h2 : h2 == null ? h1 : (h2.sequence() > h1.sequence() ? h2 : h1);
         List<String> warnings = new ArrayList<>();
         if (h1 == null || h2 == null) {
             warnings.add("one VHDX header is invalid; the other one was used");
@@ -188,9 +187,12 @@ public final class VhdxReader {
         for (int i = 1; i < sorted.length; i++) {
             Check.that(sorted[i] != sorted[i - 1], F, "BAT", sorted[i], "two BAT entries point at the same block");
         }
-        String sub = md.leaveAllocated ? "fixed" : "dynamic";
-        VhdxSource src = new VhdxSource(file, md.size, blockSize, entries);
-        return new SimpleDiskImage(F, sub, src, fileSize, warnings, List.of(src));
+        return new VhdxHeader(md.leaveAllocated, md.size, blockSize, entries, List.copyOf(warnings));
+    }
+
+    /** {@code fixed} when the file parameters say LeaveBlocksAllocated, else {@code dynamic}. */
+    public String subformat() {
+        return leaveAllocated ? "fixed" : "dynamic";
     }
 
     record Region(long offset, long length) {
@@ -263,30 +265,5 @@ public final class VhdxReader {
         Check.range(F, "virtual disk size", md.size, 0, opts.maxVirtualSize());
         Check.aligned(F, "virtual disk size", md.size, md.logicalSectorSize);
         return md;
-    }
-
-    /** Payload blocks: 0 = not present / zero / unmapped (reads as zeros for a non-differencing disk). */
-    static final class VhdxSource extends MappedSource {
-        private final long blockSize;
-        private final long[] blocks;
-
-        VhdxSource(ByteSource file, long size, long blockSize, long[] blocks) {
-            super(F, file, size);
-            this.blockSize = blockSize;
-            this.blocks = blocks;
-        }
-
-        @Override
-        protected void map(long vOffset, long maxLen, Run r) {
-            long bi = vOffset / blockSize;
-            long within = vOffset - bi * blockSize;
-            long len = Math.min(maxLen, blockSize - within);
-            long off = blocks[(int) bi];
-            if (off == 0) {
-                r.zero(len);
-            } else {
-                r.data(off + within, len);
-            }
-        }
     }
 }

@@ -10,9 +10,9 @@ import java.nio.ByteOrder;
  * The hosted sparse extent header ("Virtual Disk Format 5.0", SparseExtentHeader), 512 bytes, little-endian. All
  * offsets and sizes are in 512-byte sectors.
  */
-record SparseExtentHeader(int version, int flags, long capacity, long grainSize, long descriptorOffset,
-                          long descriptorSize, long numGTEsPerGT, long rgdOffset, long gdOffset, long overHead,
-                          int compressAlgorithm) {
+record VmdkHeader(int version, int flags, long capacity, long grainSize, long descriptorOffset,
+                  long descriptorSize, long numGTEsPerGT, long rgdOffset, long gdOffset, long overHead,
+                  int compressAlgorithm) {
     static final String F = "vmdk";
     static final int MAGIC = 0x564d444b; // "KDMV"
     static final long GD_AT_END = -1L;
@@ -32,7 +32,7 @@ record SparseExtentHeader(int version, int flags, long capacity, long grainSize,
     }
 
     /** Magic, version and field ranges; offsets against the file are checked by the caller. */
-    static SparseExtentHeader parse(byte[] h, long maxSectors) throws FormatException {
+    static VmdkHeader parse(byte[] h, long maxSectors) throws FormatException {
         Check.that(h.length >= 512, F, "header", h.length, "truncated sparse extent header");
         ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
         Check.that(b.getInt(0) == MAGIC, F, "magic", Integer.toHexString(b.getInt(0)), "not a sparse VMDK extent");
@@ -52,7 +52,7 @@ record SparseExtentHeader(int version, int flags, long capacity, long grainSize,
                 "compression algorithm set without the compressed-grains flag");
         Check.that((flags & FLAG_COMPRESSED) == 0 || compress == 1, F, "compressAlgorithm", compress,
                 "compressed-grains flag set without an algorithm");
-        return new SparseExtentHeader(version, flags, capacity, grain, b.getLong(28), b.getLong(36), numGtes,
+        return new VmdkHeader(version, flags, capacity, grain, b.getLong(28), b.getLong(36), numGtes,
                 b.getLong(48), b.getLong(56), b.getLong(64), compress);
     }
 }

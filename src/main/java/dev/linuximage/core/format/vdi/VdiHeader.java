@@ -1,26 +1,22 @@
 package dev.linuximage.core.format.vdi;
 
 import dev.linuximage.core.format.Check;
-import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.FormatException;
-import dev.linuximage.core.format.MappedSource;
 import dev.linuximage.core.format.OpenOptions;
-import dev.linuximage.core.format.SimpleDiskImage;
 import dev.linuximage.core.io.ByteSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.List;
 
 /**
- * Reads VirtualBox VDI version 1.1 (VBox/vd-vdi.h layout): 64-byte text pre-header, signature 0xBEDA107F at 0x40,
- * header at 0x48, block map of little-endian u32 (0xFFFFFFFF = unallocated, 0xFFFFFFFE = zero block) at
- * {@code offBlocks}, data blocks at {@code offData + index * (cbBlock + cbBlockExtra)}. Fixed (static) and normal
- * (dynamic) images; undo and differencing images are refused.
+ * The parsed, validated header and block map of a VirtualBox VDI version 1.1 (VBox/vd-vdi.h layout): 64-byte text
+ * pre-header, signature 0xBEDA107F at 0x40, header at 0x48, block map of little-endian u32 (0xFFFFFFFF = unallocated,
+ * 0xFFFFFFFE = zero block) at {@code offBlocks}, data blocks at {@code offData + index * (cbBlock + cbBlockExtra)}.
+ * Fixed (static) and normal (dynamic) images; undo and differencing images are refused.
  */
-public final class VdiReader {
+record VdiHeader(int type, long size, long blockSize, long blockExtra, long dataOffset, int[] blockMap) {
     static final String F = "vdi";
     static final int SIGNATURE = 0xBEDA107F;
     static final int TYPE_NORMAL = 1;
@@ -31,14 +27,12 @@ public final class VdiReader {
     static final int BLOCK_FREE = 0xFFFFFFFF;
     static final int BLOCK_ZERO = 0xFFFFFFFE;
 
-    private VdiReader() {
-    }
-
     public static boolean probe(byte[] head) {
         return head.length >= 0x48 && ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt(0x40) == SIGNATURE;
     }
 
-    public static DiskImage open(ByteSource file, OpenOptions opts) throws IOException {
+    /** Reads and checks the header and block map in the order magic, version, bounds, within the file, alignment. */
+    public static VdiHeader read(ByteSource file, OpenOptions opts) throws IOException {
         long fileSize = file.size();
         Check.that(fileSize >= 0x190, F, "file size", fileSize, "too small for a VDI header");
         byte[] hb = file.readBytes(0, 0x190);
@@ -99,37 +93,12 @@ public final class VdiReader {
         for (int i = 1; i < sorted.length; i++) {
             Check.that(sorted[i] != sorted[i - 1], F, "block map", sorted[i], "two entries point at the same block");
         }
-        VdiSource src = new VdiSource(file, size, cbBlock, cbExtra, offData, map);
-        return new SimpleDiskImage(F, type == TYPE_FIXED ? "fixed" : "dynamic", src, fileSize, List.of(),
-                List.of(src));
+        return new VdiHeader(type, size, cbBlock, cbExtra, offData, map);
     }
 
-    static final class VdiSource extends MappedSource {
-        private final long blockSize;
-        private final long extra;
-        private final long offData;
-        private final int[] map;
-
-        VdiSource(ByteSource file, long size, long blockSize, long extra, long offData, int[] map) {
-            super(F, file, size);
-            this.blockSize = blockSize;
-            this.extra = extra;
-            this.offData = offData;
-            this.map = map;
-        }
-
-        @Override
-        protected void map(long vOffset, long maxLen, Run r) {
-            long bi = vOffset / blockSize;
-            long within = vOffset - bi * blockSize;
-            long len = Math.min(maxLen, blockSize - within);
-            int e = map[(int) bi];
-            if (e == BLOCK_FREE || e == BLOCK_ZERO) {
-                r.zero(len);
-            } else {
-                r.data(offData + (e & 0xFFFFFFFFL) * (blockSize + extra) + extra + within, len);
-            }
-        }
+    /** {@code fixed} (static) or {@code dynamic} (normal). */
+    public String subformat() {
+        return type == TYPE_FIXED ? "fixed" : "dynamic";
     }
 
     static FormatException bad(String field, Object v, String m) {

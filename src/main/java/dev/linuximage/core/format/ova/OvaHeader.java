@@ -1,12 +1,10 @@
 package dev.linuximage.core.format.ova;
 
 import dev.linuximage.core.format.Check;
-import dev.linuximage.core.format.DiskImage;
-import dev.linuximage.core.format.DiskImages;
 import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.OpenOptions;
-import dev.linuximage.core.format.SimpleDiskImage;
 import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.io.Sha256;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
@@ -21,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,19 +26,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads an OVA (DMTF DSP0243 OVF 2.x, §5: a tar whose first member is the .ovf descriptor, optionally a .mf
- * manifest). The OVF's DiskSection/References name the disk file; the disk (usually a streamOptimized VMDK) is read
- * in place inside the tar. When a manifest is present every digest in it is verified (SHA-1, SHA-256, SHA-512);
- * a mismatch or a file named in the OVF but missing from the archive is refused. The first disk of the DiskSection
- * (the boot disk by convention) is opened unless {@link OpenOptions#ovaDisk()} names another; with several disks a
- * warning lists them all.
+ * The parsed, validated structure of an OVA (DMTF DSP0243 OVF 2.x, §5: a tar whose first member is the .ovf
+ * descriptor, optionally a .mf manifest): the disk member to open and the warnings. The OVF's DiskSection/References
+ * name the disk file; the disk (usually a streamOptimized VMDK) is read in place inside the tar. When a manifest is
+ * present every digest in it is verified (SHA-1, SHA-256, SHA-512); a mismatch or a file named in the OVF but missing
+ * from the archive is refused. The first disk of the DiskSection (the boot disk by convention) is opened unless {@link
+ * OpenOptions#ovaDisk()} names another; with several disks a warning lists them all.
  */
-public final class OvaReader {
+record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
     static final String F = "ova";
     private static final Pattern MF_LINE = Pattern.compile("^(SHA1|SHA256|SHA512)\\((.+)\\)\\s*=\\s*([0-9a-fA-F]+)\\s*$");
-
-    private OvaReader() {
-    }
 
     public static boolean probe(byte[] head) {
         if (!TarIndex.probe(head)) {
@@ -53,7 +47,12 @@ public final class OvaReader {
         return name.toLowerCase(java.util.Locale.ROOT).endsWith(".ovf");
     }
 
-    public static DiskImage open(ByteSource tar, OpenOptions opts) throws IOException {
+    /**
+     * Indexes the tar, parses the OVF, chooses the disk and verifies the manifest (when present and enabled).
+     *
+     * @return the chosen disk's member and the warnings so far
+     */
+    public static OvaHeader read(ByteSource tar, OpenOptions opts) throws IOException {
         List<TarIndex.Entry> entries = TarIndex.read(tar);
         Map<String, TarIndex.Entry> byName = new LinkedHashMap<>();
         for (TarIndex.Entry e : entries) {
@@ -84,11 +83,7 @@ public final class OvaReader {
         } else {
             warnings.add("OVA manifest not verified (disabled)");
         }
-        ByteSource slice = tar.slice(disk.offset(), disk.size());
-        DiskImage inner = DiskImages.open(slice, null, opts);
-        warnings.addAll(inner.warnings());
-        return new SimpleDiskImage(F, inner.format() + " " + inner.subformat(), inner.data(), tar.size(), warnings,
-                List.<java.io.Closeable>of(inner::close, tar));
+        return new OvaHeader(disk, List.copyOf(warnings));
     }
 
     /** A disk of the OVF's DiskSection: its position (1-based), {@code ovf:diskId} and archive member name. */
@@ -186,10 +181,14 @@ public final class OvaReader {
 
     private static String digest(ByteSource tar, TarIndex.Entry e, String algo) throws IOException {
         MessageDigest md;
-        try {
-            md = MessageDigest.getInstance(algo);
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
+        if (algo.equals("SHA-256")) {
+            md = Sha256.newDigest();
+        } else {
+            try {
+                md = MessageDigest.getInstance(algo);
+            } catch (NoSuchAlgorithmException ex) {
+                throw new IllegalStateException(ex);
+            }
         }
         ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         long pos = e.offset();
@@ -201,6 +200,6 @@ public final class OvaReader {
             md.update(buf);
             pos += buf.limit();
         }
-        return HexFormat.of().formatHex(md.digest());
+        return Sha256.hex(md);
     }
 }

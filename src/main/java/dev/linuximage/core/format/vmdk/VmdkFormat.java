@@ -1,6 +1,7 @@
 package dev.linuximage.core.format.vmdk;
 
 import dev.linuximage.core.format.Check;
+import dev.linuximage.core.format.DiskFormat;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.OpenOptions;
@@ -19,19 +20,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads VMDK: a hosted sparse file with an embedded descriptor (monolithicSparse, streamOptimized), or a text
- * descriptor whose extents (FLAT, SPARSE, ZERO: monolithicFlat, twoGbMaxExtentSparse/Flat) are files in the
- * descriptor's own directory. An extent path that is absolute, contains {@code ..}, or resolves (through symlinks)
- * outside that directory is refused, as are differencing disks and VMFS/raw-device extents.
+ * The VMDK entry of {@link dev.linuximage.core.format.DiskFormats}. Reads a hosted sparse file with an embedded
+ * descriptor (monolithicSparse, streamOptimized), or a text descriptor whose extents (FLAT, SPARSE, ZERO:
+ * monolithicFlat, twoGbMaxExtentSparse/Flat) are files in the descriptor's own directory. An extent path that is
+ * absolute, contains {@code ..}, or resolves (through symlinks) outside that directory is refused, as are differencing
+ * disks and VMFS/raw-device extents.
  */
-public final class VmdkReader {
+public final class VmdkFormat {
     static final String F = "vmdk";
+    public static final DiskFormat FORMAT = DiskFormat.of(F, (head, file) -> probe(head, file.size()),
+            (file, path, opts, members) -> open(file, path, opts));
 
-    private VmdkReader() {
+    private VmdkFormat() {
     }
 
     public static boolean probe(byte[] head, long fileSize) {
-        return SparseExtentHeader.probe(head)
+        return VmdkHeader.probe(head)
                 || (fileSize <= VmdkDescriptor.MAX_BYTES && VmdkDescriptor.looksLikeDescriptor(head));
     }
 
@@ -42,13 +46,13 @@ public final class VmdkReader {
     public static DiskImage open(ByteSource file, Path path, OpenOptions opts) throws IOException {
         long maxSectors = opts.maxVirtualSize() / 512;
         byte[] head = file.readBytes(0, (int) Math.min(512, file.size()));
-        if (SparseExtentHeader.probe(head)) {
-            SparseExtentSource src = SparseExtentSource.open(file, maxSectors);
-            SparseExtentHeader h = src.header();
+        if (VmdkHeader.probe(head)) {
+            VmdkSource src = VmdkSource.open(file, maxSectors);
+            VmdkHeader h = src.header();
             String type = h.markers() ? "streamOptimized" : "monolithicSparse";
             // the embedded descriptor names the create type and must not name a parent
             byte[] hb = file.readBytes(0, 512);
-            SparseExtentHeader first = SparseExtentHeader.parse(hb, maxSectors);
+            VmdkHeader first = VmdkHeader.parse(hb, maxSectors);
             if (first.descriptorOffset() > 0 && first.descriptorSize() > 0) {
                 long off = Check.mul(F, "descriptorOffset", first.descriptorOffset(), 512);
                 long len = Check.mul(F, "descriptorSize", first.descriptorSize(), 512);
@@ -101,7 +105,7 @@ public final class VmdkReader {
                         FileByteSource fs = FileByteSource.openReadOnly(p);
                         opened.add(fs);
                         container += fs.size();
-                        SparseExtentSource s = SparseExtentSource.open(fs, maxSectors);
+                        VmdkSource s = VmdkSource.open(fs, maxSectors);
                         Check.that(s.size() >= bytes, F, "extent " + e.file(), s.size(),
                                 "sparse extent smaller than its descriptor line (" + bytes + " bytes)");
                         parts.add(s.slice(0, bytes));

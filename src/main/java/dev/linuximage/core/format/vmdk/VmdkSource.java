@@ -18,8 +18,8 @@ import java.util.Map;
  * grain. Compressed grains (streamOptimized) start with a 12-byte marker (LBA u64, size u32) followed by zlib data.
  * If the header's gdOffset is GD_AT_END, the footer copy of the header 1024 bytes before the end is used.
  */
-final class SparseExtentSource extends MappedSource {
-    private final SparseExtentHeader h;
+final class VmdkSource extends MappedSource {
+    private final VmdkHeader h;
     private final long grainBytes;
     private final long gtCoverage;
     private final long[] gd;
@@ -36,7 +36,7 @@ final class SparseExtentSource extends MappedSource {
     /** Bytes read at a compressed grain before its marker says how long it is. */
     static final int FIRST_READ = 4096;
 
-    private SparseExtentSource(ByteSource file, SparseExtentHeader h, long[] gd, long gdStart, long gdEnd)
+    private VmdkSource(ByteSource file, VmdkHeader h, long[] gd, long gdStart, long gdEnd)
             throws FormatException {
         super("vmdk", file, h.capacity() * 512);
         this.h = h;
@@ -54,24 +54,24 @@ final class SparseExtentSource extends MappedSource {
         }
     }
 
-    SparseExtentHeader header() {
+    VmdkHeader header() {
         return h;
     }
 
-    static SparseExtentSource open(ByteSource file, long maxSectors) throws IOException {
+    static VmdkSource open(ByteSource file, long maxSectors) throws IOException {
         String f = "vmdk";
         long fileSize = file.size();
         Check.that(fileSize >= 512, f, "file size", fileSize, "too small for a sparse extent header");
-        SparseExtentHeader h = SparseExtentHeader.parse(file.readBytes(0, 512), maxSectors);
-        if (h.gdOffset() == SparseExtentHeader.GD_AT_END) {
+        VmdkHeader h = VmdkHeader.parse(file.readBytes(0, 512), maxSectors);
+        if (h.gdOffset() == VmdkHeader.GD_AT_END) {
             // streamOptimized: the real header is the footer, 1024 bytes before the end (after a footer marker)
             Check.that(fileSize >= 2048, f, "file size", fileSize, "too small for a footer");
             byte[] fm = file.readBytes(fileSize - 1536, 512);
             ByteBuffer m = ByteBuffer.wrap(fm).order(ByteOrder.LITTLE_ENDIAN);
             Check.that(m.getInt(8) == 0 && m.getInt(12) == 3, f, "footer marker", m.getInt(12),
                     "no footer marker before the footer");
-            SparseExtentHeader foot = SparseExtentHeader.parse(file.readBytes(fileSize - 1024, 512), maxSectors);
-            Check.that(foot.gdOffset() != SparseExtentHeader.GD_AT_END, f, "footer gdOffset", -1,
+            VmdkHeader foot = VmdkHeader.parse(file.readBytes(fileSize - 1024, 512), maxSectors);
+            Check.that(foot.gdOffset() != VmdkHeader.GD_AT_END, f, "footer gdOffset", -1,
                     "footer has no grain directory either");
             Check.that(foot.capacity() == h.capacity() && foot.grainSize() == h.grainSize(), f, "footer", "capacity",
                     "footer disagrees with the header");
@@ -100,7 +100,7 @@ final class SparseExtentSource extends MappedSource {
             }
             gd[i] = s * 512;
         }
-        return new SparseExtentSource(file, h, gd, gdOff, gdOff + nGts * 4);
+        return new VmdkSource(file, h, gd, gdOff, gdOff + nGts * 4);
     }
 
     private int[] gt(long off) throws IOException {
