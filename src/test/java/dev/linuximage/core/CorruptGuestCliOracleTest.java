@@ -2,9 +2,9 @@ package dev.linuximage.core;
 
 import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.testing.FamilyGuests;
-import dev.linuximage.testing.GuestTree;
-import dev.linuximage.testing.guests.Tools;
+import dev.linuximage.testsupport.FamilyGuests;
+import dev.linuximage.testsupport.GuestTree;
+import dev.linuximage.testsupport.guests.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

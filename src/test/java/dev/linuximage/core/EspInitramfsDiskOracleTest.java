@@ -1,11 +1,11 @@
 package dev.linuximage.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.linuximage.core.initramfs.testing.KernelFixture;
-import dev.linuximage.core.initramfs.testing.KvmGuestFixture;
-import dev.linuximage.testing.GuestTree;
-import dev.linuximage.testing.guests.Ext4Oracle;
-import dev.linuximage.testing.guests.Tools;
+import dev.linuximage.testsupport.initramfs.KernelFixture;
+import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
+import dev.linuximage.testsupport.GuestTree;
+import dev.linuximage.testsupport.guests.Ext4Oracle;
+import dev.linuximage.testsupport.guests.Tools;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

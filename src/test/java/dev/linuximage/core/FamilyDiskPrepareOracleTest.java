@@ -1,9 +1,9 @@
 package dev.linuximage.core;
 
-import dev.linuximage.testing.GuestFixtures;
-import dev.linuximage.testing.GuestTree;
-import dev.linuximage.testing.guests.Tools;
-import dev.linuximage.testing.guests.XfsOracle;
+import dev.linuximage.testsupport.GuestFixtures;
+import dev.linuximage.testsupport.GuestTree;
+import dev.linuximage.testsupport.guests.Tools;
+import dev.linuximage.testsupport.guests.XfsOracle;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -197,7 +197,7 @@ class FamilyDiskPrepareOracleTest {
      */
     @Test
     void sles15Ext4WithWicked(@TempDir Path dir) throws Exception {
-        GuestTree tree = dev.linuximage.testing.FamilyGuests.sles15(dir.resolve("tree"));
+        GuestTree tree = dev.linuximage.testsupport.FamilyGuests.sles15(dir.resolve("tree"));
         Files.delete(tree.root().resolve("etc/sysconfig/network/ifcfg-eth0"));
         tree.file("/etc/sysconfig/network/ifcfg-ens3", "BOOTPROTO='dhcp'\nSTARTMODE='auto'\nZONE=''\n");
         tree.file("/etc/fstab", "UUID=6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f / ext4 defaults 0 1\n"
@@ -209,33 +209,33 @@ class FamilyDiskPrepareOracleTest {
         Prepared p = prepareTwice(dir, raw, "CloudInit");
         Path vhd = p.vhd();
         long off = FamilyDiskCliOracleTest.OFFSET;
-        dev.linuximage.testing.guests.Ext4Oracle.assertClean(vhd, off);
+        dev.linuximage.testsupport.guests.Ext4Oracle.assertClean(vhd, off);
         assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("sles");
         assertThat(p.first().status()).containsEntry("CMDLINE-CONSOLE", "Fixed")
                 .containsEntry("CMDLINE-NOQUIET", "Fixed").containsEntry("SWAP-OS-DISK", "Fixed");
-        String grub = dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off, "/etc/default/grub");
+        String grub = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/default/grub");
         List<String> dflt = quoted(line(grub, "GRUB_CMDLINE_LINUX_DEFAULT="));
         List<String> both = new java.util.ArrayList<>(dflt);
         both.addAll(quoted(line(grub, "GRUB_CMDLINE_LINUX=")));
         assertThat(both).containsAll(AZURE).doesNotContain("quiet");
-        String cfg = dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off, "/boot/grub2/grub.cfg");
+        String cfg = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/boot/grub2/grub.cfg");
         List<String> linux = cfg.lines().filter(l -> l.trim().startsWith("linux")).toList();
         assertThat(linux).hasSize(1);
         assertThat(words(linux.get(0))).containsAll(AZURE).contains("${extra_cmdline}").doesNotContain("quiet");
-        for (String l : dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off, "/etc/fstab").lines().toList()) {
+        for (String l : dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/fstab").lines().toList()) {
             if (!l.trim().startsWith("#") && !l.isBlank()) {
                 assertThat(words(l).get(2)).as(l).isNotEqualTo("swap");
             }
         }
         // net.ifnames=0: wicked must find a DHCP profile for eth0, by its file name
-        String eth0 = dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off, "/etc/sysconfig/network/ifcfg-eth0");
+        String eth0 = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/sysconfig/network/ifcfg-eth0");
         assertThat(line(eth0, "BOOTPROTO=").replace("'", "").replace("\"", "")).isEqualTo("BOOTPROTO=dhcp");
         assertThat(line(eth0, "STARTMODE=").replace("'", "").replace("\"", "")).isIn("STARTMODE=auto",
                 "STARTMODE=onboot", "STARTMODE=hotplug");
         // DEPROVISION-MACHINE: the wicked lease removed; host keys gone
-        assertThat(dev.linuximage.testing.guests.Ext4Oracle.exists(vhd, off,
+        assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.exists(vhd, off,
                 "/var/lib/wicked/lease-ens3-dhcp-ipv4.xml")).isFalse();
-        assertThat(dev.linuximage.testing.guests.Ext4Oracle.exists(vhd, off, "/etc/ssh/ssh_host_ed25519_key"))
+        assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.exists(vhd, off, "/etc/ssh/ssh_host_ed25519_key"))
                 .isFalse();
     }
 
@@ -246,33 +246,33 @@ class FamilyDiskPrepareOracleTest {
      */
     @Test
     void ubuntu2204Ext4WithNetplanAndInstallerLeftovers(@TempDir Path dir) throws Exception {
-        GuestTree tree = dev.linuximage.testing.NetworkFixtures.ubuntu2204(dir.resolve("tree"));
+        GuestTree tree = dev.linuximage.testsupport.NetworkFixtures.ubuntu2204(dir.resolve("tree"));
         Path raw = FamilyDiskCliOracleTest.disk(dir, tree);
         Prepared p = prepareTwice(dir, raw, "CloudInit");
         Path vhd = p.vhd();
         long off = FamilyDiskCliOracleTest.OFFSET;
-        dev.linuximage.testing.guests.Ext4Oracle.assertClean(vhd, off);
+        dev.linuximage.testsupport.guests.Ext4Oracle.assertClean(vhd, off);
         assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("ubuntu");
-        String grub = dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off, "/etc/default/grub");
+        String grub = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/default/grub");
         List<String> both = new java.util.ArrayList<>(quoted(line(grub, "GRUB_CMDLINE_LINUX_DEFAULT=")));
         both.addAll(quoted(line(grub, "GRUB_CMDLINE_LINUX=")));
         assertThat(both).containsAll(AZURE).doesNotContain("quiet", "splash");
-        String cfg = dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off, "/boot/grub/grub.cfg");
+        String cfg = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/boot/grub/grub.cfg");
         List<String> linux = cfg.lines().filter(l -> l.trim().startsWith("linux")).toList();
         assertThat(linux).isNotEmpty();
         for (String l : linux) {
             assertThat(words(l)).as(l).containsAll(AZURE).doesNotContain("quiet", "splash");
         }
         // netplan: the installer's file keyed on enp1s0 must reach eth0 (net.ifnames=0) with DHCP
-        String netplan = dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off,
+        String netplan = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off,
                 "/etc/netplan/00-installer-config.yaml");
         assertThat(netplan).contains("eth0").contains("dhcp4: true");
         assertThat(netplan.lines().map(String::trim)).doesNotContain("enp1s0:");
         // CLOUDINIT-DATASOURCE: Azure's datasource, and the installer's datasource None no longer overrides it
-        assertThat(dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off,
+        assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off,
                 "/etc/cloud/cloud.cfg.d/91-azure_datasource.cfg")).contains("Azure");
-        if (dev.linuximage.testing.guests.Ext4Oracle.exists(vhd, off, "/etc/cloud/cloud.cfg.d/99-installer.cfg")) {
-            assertThat(dev.linuximage.testing.guests.Ext4Oracle.readString(vhd, off,
+        if (dev.linuximage.testsupport.guests.Ext4Oracle.exists(vhd, off, "/etc/cloud/cloud.cfg.d/99-installer.cfg")) {
+            assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off,
                     "/etc/cloud/cloud.cfg.d/99-installer.cfg")).doesNotContain("- None").doesNotContain("passwd");
         }
     }
@@ -287,9 +287,9 @@ class FamilyDiskPrepareOracleTest {
     @Test
     void archSystemdBootOnFatEspWithLtsKernel(@TempDir Path dir) throws Exception {
         String rootUuid = "6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f";
-        GuestTree tree = dev.linuximage.testing.FamilyGuests.arch(dir.resolve("tree"));
+        GuestTree tree = dev.linuximage.testsupport.FamilyGuests.arch(dir.resolve("tree"));
         String lts = "6.6.16-1-lts";
-        tree.bytes("/boot/vmlinuz-linux-lts", dev.linuximage.testing.BzImages.bzImage(lts
+        tree.bytes("/boot/vmlinuz-linux-lts", dev.linuximage.testsupport.BzImages.bzImage(lts
                 + " (linux-lts@archlinux) #1 SMP PREEMPT_DYNAMIC Fri, 09 Feb 2024 14:29:36 +0000"), "rw-r--r--");
         tree.bytes("/boot/initramfs-linux-lts.img", Files.readAllBytes(tree.root().resolve(
                 "boot/initramfs-linux.img")), "rw-r--r--");
@@ -299,7 +299,7 @@ class FamilyDiskPrepareOracleTest {
         String hv = "kernel/fs/fat/vfat.ko\nkernel/drivers/hv/hv_vmbus.ko\nkernel/drivers/scsi/hv_storvsc.ko\n"
                 + "kernel/drivers/net/hyperv/hv_netvsc.ko\n";
         tree.file("/usr/lib/modules/" + lts + "/modules.builtin", hv);
-        tree.file("/usr/lib/modules/" + dev.linuximage.testing.FamilyGuests.ARCH_KERNEL + "/modules.builtin", hv);
+        tree.file("/usr/lib/modules/" + dev.linuximage.testsupport.FamilyGuests.ARCH_KERNEL + "/modules.builtin", hv);
         tree.file("/boot/loader/entries/arch-lts.conf", """
                 title   Arch Linux (linux-lts)
                 linux   /vmlinuz-linux-lts
@@ -342,7 +342,7 @@ class FamilyDiskPrepareOracleTest {
         assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("arch");
         assertThat(p.first().status()).containsEntry("CMDLINE-CONSOLE", "Fixed")
                 .containsEntry("CMDLINE-NOQUIET", "Fixed");
-        dev.linuximage.testing.guests.Ext4Oracle.assertClean(vhd, rootOff);
+        dev.linuximage.testsupport.guests.Ext4Oracle.assertClean(vhd, rootOff);
         // sgdisk -v on a copy of the raw data (the VHD footer is not part of the disk)
         Path data = dir.resolve("data.raw");
         Tools.run(Tools.MINUTE, "dd", "if=" + vhd, "of=" + data, "bs=1M", "count=" + (Files.size(vhd) >> 20),
@@ -364,7 +364,7 @@ class FamilyDiskPrepareOracleTest {
         assertThat(ltsEntry).contains("linux   /vmlinuz-linux-lts");
         // the lts image is paired with its own module tree by the release in its bzImage header
         assertThat(p.first().report().at("/guest/kernels").toString()).contains(lts)
-                .contains(dev.linuximage.testing.FamilyGuests.ARCH_KERNEL);
+                .contains(dev.linuximage.testsupport.FamilyGuests.ARCH_KERNEL);
     }
 
     /** FAT oracle input: a partition copied out of a disk image. */

@@ -3,12 +3,12 @@ package dev.linuximage.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.cli.CoreCli;
-import dev.linuximage.testing.guests.Ext4Oracle;
-import dev.linuximage.testing.guests.GuestImage;
-import dev.linuximage.testing.guests.GuestImages;
-import dev.linuximage.testing.guests.GuestVariant;
-import dev.linuximage.testing.guests.QemuBoot;
-import dev.linuximage.testing.guests.Tools;
+import dev.linuximage.testsupport.guests.Ext4Oracle;
+import dev.linuximage.testsupport.guests.GuestImage;
+import dev.linuximage.testsupport.guests.GuestImages;
+import dev.linuximage.testsupport.guests.GuestVariant;
+import dev.linuximage.testsupport.guests.QemuBoot;
+import dev.linuximage.testsupport.guests.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,10 +1,10 @@
 package dev.linuximage.core.initramfs;
 
-import dev.linuximage.testing.DirectoryGuestFiles;
-import dev.linuximage.core.initramfs.testing.InitramfsFixtures;
-import dev.linuximage.core.initramfs.testing.KernelFixture;
-import dev.linuximage.core.initramfs.testing.KvmGuestFixture;
-import dev.linuximage.core.initramfs.testing.Tools;
+import dev.linuximage.testsupport.DirectoryGuestFiles;
+import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
+import dev.linuximage.testsupport.initramfs.KernelFixture;
+import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
+import dev.linuximage.testsupport.initramfs.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

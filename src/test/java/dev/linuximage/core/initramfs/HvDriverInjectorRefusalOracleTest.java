@@ -1,9 +1,9 @@
 package dev.linuximage.core.initramfs;
 
 import dev.linuximage.core.initramfs.kmod.KmodException;
-import dev.linuximage.core.initramfs.testing.InitramfsFixtures;
-import dev.linuximage.core.initramfs.testing.KernelFixture;
-import dev.linuximage.core.initramfs.testing.Tools;
+import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
+import dev.linuximage.testsupport.initramfs.KernelFixture;
+import dev.linuximage.testsupport.initramfs.Tools;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
 package dev.linuximage.core.initramfs;
 
-import dev.linuximage.testing.DirectoryGuestFiles;
-import dev.linuximage.core.initramfs.testing.KernelFixture;
-import dev.linuximage.core.initramfs.testing.KvmGuestFixture;
-import dev.linuximage.core.initramfs.testing.Tools;
+import dev.linuximage.testsupport.DirectoryGuestFiles;
+import dev.linuximage.testsupport.initramfs.KernelFixture;
+import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
+import dev.linuximage.testsupport.initramfs.Tools;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

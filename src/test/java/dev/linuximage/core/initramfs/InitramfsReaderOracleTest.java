@@ -1,7 +1,7 @@
 package dev.linuximage.core.initramfs;
 
-import dev.linuximage.core.initramfs.testing.InitramfsFixtures;
-import dev.linuximage.core.initramfs.testing.Tools;
+import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
+import dev.linuximage.testsupport.initramfs.Tools;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -2,9 +2,9 @@ package dev.linuximage.core.pipeline;
 
 import dev.linuximage.core.guest.InitramfsBoot;
 import dev.linuximage.core.initramfs.InitramfsReader;
-import dev.linuximage.core.initramfs.testing.InitramfsFixtures;
-import dev.linuximage.core.initramfs.testing.OtherGeneratorFixture;
-import dev.linuximage.core.initramfs.testing.Tools;
+import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
+import dev.linuximage.testsupport.initramfs.OtherGeneratorFixture;
+import dev.linuximage.testsupport.initramfs.Tools;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.linuximage.core.initramfs.kmod;
 
-import dev.linuximage.core.initramfs.testing.KernelFixture;
-import dev.linuximage.core.initramfs.testing.Tools;
+import dev.linuximage.testsupport.initramfs.KernelFixture;
+import dev.linuximage.testsupport.initramfs.Tools;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package dev.linuximage.testing;
+package dev.linuximage.testsupport;
 
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.GuestPathException;

@@ -1,6 +1,6 @@
-package dev.linuximage.testing;
+package dev.linuximage.testsupport;
 
-import dev.linuximage.testing.guests.Tools;
+import dev.linuximage.testsupport.guests.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

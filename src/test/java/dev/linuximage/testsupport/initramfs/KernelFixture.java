@@ -1,4 +1,4 @@
-package dev.linuximage.core.initramfs.testing;
+package dev.linuximage.testsupport.initramfs;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.linuximage.testing;
+package dev.linuximage.testsupport;
 
 import dev.linuximage.core.guest.GrubEnv;
 

@@ -1,4 +1,4 @@
-package dev.linuximage.testing.guests;
+package dev.linuximage.testsupport.guests;
 
 /**
  * The guest disks {@code src/test/fixtures/guests/build-guest.sh} can build: real Debian bookworm amd64

@@ -1,6 +1,6 @@
-package dev.linuximage.testing;
+package dev.linuximage.testsupport;
 
-import dev.linuximage.core.initramfs.testing.OtherGeneratorFixture;
+import dev.linuximage.testsupport.initramfs.OtherGeneratorFixture;
 
 import java.io.IOException;
 import java.nio.file.Files;

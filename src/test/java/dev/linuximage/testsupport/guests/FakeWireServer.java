@@ -1,4 +1,4 @@
-package dev.linuximage.testing.guests;
+package dev.linuximage.testsupport.guests;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

@@ -1,4 +1,4 @@
-package dev.linuximage.testing.guests;
+package dev.linuximage.testsupport.guests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
