@@ -1,7 +1,7 @@
 package dev.linuximage.core;
 
-import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.testsupport.CliRun.Run;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
 import dev.linuximage.testsupport.guests.Tools;
@@ -10,12 +10,9 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static dev.linuximage.testsupport.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -197,25 +195,6 @@ class CorruptGuestCliOracleTest {
     }
 
     // ---- running the CLI ----------------------------------------------------------------------------------------
-
-    record Run(int code, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = CoreCli.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     /** Exit 3, the field named on one line, no stack trace, no exception class names. */
     static void assertRefused(Run r, String what, String... named) {

@@ -223,6 +223,30 @@ class FamilyDiskCliOracleTest {
         return img;
     }
 
+    /** Where {@link #lvmSwapThenRoot} put the root LV: its first physical extent and its byte offset in the disk. */
+    record RootLv(long firstPe, long start) {
+    }
+
+    /**
+     * The RHEL/CentOS installer's LVM layout, written by the real lvm2 tools on the PV at {@code pvStart} (bytes,
+     * {@code pvSize} long) of {@code raw}: VG {@code vg} with 4 MiB extents, LV {@code swap} (32 MiB) then LV
+     * {@code root} (300 MiB).
+     */
+    static RootLv lvmSwapThenRoot(Path raw, long pvStart, long pvSize, String vg) throws Exception {
+        try (dev.linuximage.core.volume.LvmToolAccess t = new dev.linuximage.core.volume.LvmToolAccess()) {
+            String loop = t.attach(raw, pvStart, pvSize);
+            t.lvm("pvcreate", "-y", loop);
+            t.lvm("vgcreate", "-y", "-s", "4m", vg, loop);
+            t.lvm("lvcreate", "-y", "-an", "-Zn", "-n", "swap", "-L", "32m", vg);
+            t.lvm("lvcreate", "-y", "-an", "-Zn", "-n", "root", "-L", "300m", vg);
+            long peStart = Long.parseLong(t.lvm("pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
+                    "pe_start", loop).strip());
+            String range = t.lvm("lvs", "--noheadings", "-o", "seg_pe_ranges", vg + "/root").strip();
+            long firstPe = Long.parseLong(range.replaceAll(".*:(\\d+)-\\d+", "$1"));
+            return new RootLv(firstPe, pvStart + peStart + firstPe * (4L << 20));
+        }
+    }
+
     static void place(Path image, Path disk, long offset) {
         Tools.run(Tools.MINUTE, "dd", "if=" + image, "of=" + disk, "bs=512", "seek=" + offset / 512,
                 "conv=sparse,notrunc", "status=none");
@@ -261,19 +285,9 @@ class FamilyDiskCliOracleTest {
         long pvStart = 616448L * 512;
         long pvSize = (700L << 20) - pvStart;
         long rootStart;
-        try (dev.linuximage.core.volume.LvmToolAccess t = new dev.linuximage.core.volume.LvmToolAccess()) {
-            String loop = t.attach(raw, pvStart, pvSize);
-            t.lvm("pvcreate", "-y", loop);
-            t.lvm("vgcreate", "-y", "-s", "4m", "centos", loop);
-            t.lvm("lvcreate", "-y", "-an", "-Zn", "-n", "swap", "-L", "32m", "centos");
-            t.lvm("lvcreate", "-y", "-an", "-Zn", "-n", "root", "-L", "300m", "centos");
-            long peStart = Long.parseLong(t.lvm("pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
-                    "pe_start", loop).strip());
-            String range = t.lvm("lvs", "--noheadings", "-o", "seg_pe_ranges", "centos/root").strip();
-            long firstPe = Long.parseLong(range.replaceAll(".*:(\\d+)-\\d+", "$1"));
-            assertThat(firstPe).as("root LV after the swap LV").isPositive();
-            rootStart = pvStart + peStart + firstPe * (4L << 20);
-        }
+        RootLv lv = lvmSwapThenRoot(raw, pvStart, pvSize, "centos");
+        assertThat(lv.firstPe()).as("root LV after the swap LV").isPositive();
+        rootStart = lv.start();
         place(rootFs, raw, rootStart);
         // the oracle: xfs_repair -n finds both file systems clean where they were placed
         Tools.run(Tools.MINUTE, "sh", "-c", "dd if=" + raw + " bs=1M skip=" + rootStart / (1L << 20) + " count=300"

@@ -115,17 +115,7 @@ class FamilyDiskPrepareOracleTest {
         FamilyDiskCliOracleTest.place(bootFs, raw, 2048L * 512);
         long pvStart = 616448L * 512;
         long rootStart;
-        try (dev.linuximage.core.volume.LvmToolAccess t = new dev.linuximage.core.volume.LvmToolAccess()) {
-            String loop = t.attach(raw, pvStart, size - pvStart);
-            t.lvm("pvcreate", "-y", loop);
-            t.lvm("vgcreate", "-y", "-s", "4m", "rhel", loop);
-            t.lvm("lvcreate", "-y", "-an", "-Zn", "-n", "swap", "-L", "32m", "rhel");
-            t.lvm("lvcreate", "-y", "-an", "-Zn", "-n", "root", "-L", "300m", "rhel");
-            long peStart = Long.parseLong(t.lvm("pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
-                    "pe_start", loop).strip());
-            String range = t.lvm("lvs", "--noheadings", "-o", "seg_pe_ranges", "rhel/root").strip();
-            rootStart = pvStart + peStart + Long.parseLong(range.replaceAll(".*:(\\d+)-\\d+", "$1")) * (4 * MIB);
-        }
+        rootStart = FamilyDiskCliOracleTest.lvmSwapThenRoot(raw, pvStart, size - pvStart, "rhel").start();
         assertThat(rootStart % MIB).isZero();
         FamilyDiskCliOracleTest.place(rootFs, raw, rootStart);
         Files.delete(bootFs);

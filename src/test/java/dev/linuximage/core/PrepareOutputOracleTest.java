@@ -1,7 +1,7 @@
 package dev.linuximage.core;
 
-import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.testsupport.CliRun.Run;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
 import dev.linuximage.testsupport.guests.Tools;
@@ -9,9 +9,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static dev.linuximage.testsupport.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -28,20 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("oracle")
 class PrepareOutputOracleTest {
-
-    record Run(int exit, String err) {
-    }
-
-    static Run run(String... args) {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream old = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            return new Run(CoreCli.execute(args), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(old);
-        }
-    }
 
     static List<String> listing(Path dir) throws Exception {
         try (Stream<Path> s = Files.list(dir)) {

@@ -266,7 +266,7 @@ class RealGuestPrepareE2E {
         String initrd = m.group(1);
         assertThat(initrd).contains(kver);
         Path img = Ext4Oracle.dump(p.vhd(), p.image().rootOffset(), initrd, p.dir().resolve("initrd.img"));
-        // issue 10.6: the distributions' own listings show the drivers (GuestFixtureOracleTest shows the fixture's image
+        // issue 10.6: the distributions' own listings show the drivers (GuestFixtureE2E shows the fixture's image
         // lacks them): prepare rewrote the main archive instead of appending a member they would not read
         String listing = Tools.run(TOOL, "lsinitramfs", img.toString()).output();
         String lsinitrd = Tools.run(TOOL, "lsinitrd", img.toString()).output();

@@ -3,6 +3,7 @@ package dev.linuximage.core.upload;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.specialized.PageBlobClient;
 import dev.linuximage.testsupport.AzuriteExtension;
+import dev.linuximage.testsupport.CliRun;
 import dev.linuximage.testsupport.FaultProxy;
 import dev.linuximage.testsupport.TestVhds;
 import org.junit.jupiter.api.Tag;
@@ -100,13 +101,13 @@ class UploadCommandIT {
         TestVhds img = TestVhds.random(4, 0.5, 64 * 1024, 71);
         Path vhd = img.writeTo(dir.resolve("d.vhd"));
         Path sas = write(dir, "sas", "?" + AZURITE.sas(c, "sas.vhd", "racwd") + "\n");
-        CliRunner.Result r = CliRunner.run(CliRunner.upload(vhd.toString(), "--blob-url",
+        CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url",
                 blobUrl(AZURITE.blobEndpoint(), c, "sas.vhd"), "--sas-file",
                 sas.toString(), "--service-version", "2026-06-06", "--json", "--progress", "none"));
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(r.output()).contains("\"digest\":\"" + img.sparseDigest() + "\"");
         // `linuximage digest` recomputes locally what the upload reported
-        CliRunner.Result d = CliRunner.run("digest", vhd.toString());
+        CliRun.Run d = CliRun.runEchoed("digest", vhd.toString());
         assertThat(d.exit()).as(d.output()).isZero();
         assertThat(d.output()).startsWith(img.sparseDigest() + "  ");
         assertThat(UploadTestSupport.downloadSha256(UploadTestSupport.keyClient(c, "sas.vhd"))).isEqualTo(img.sha256());
@@ -114,7 +115,7 @@ class UploadCommandIT {
         assertThat(r.output()).doesNotContain(sig.substring(sig.indexOf("sig=")));
 
         Path cs = write(dir, "cs", AZURITE.connectionString());
-        CliRunner.Result r2 = CliRunner.run(CliRunner.upload(vhd.toString(), "--blob-url",
+        CliRun.Run r2 = CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url",
                 blobUrl(AZURITE.blobEndpoint(), c, "cs.vhd"),
                 "--connection-string-file", cs.toString(), "--service-version", "2026-06-06", "--progress", "plain"));
         assertThat(r2.exit()).as(r2.output()).isZero();
@@ -127,19 +128,19 @@ class UploadCommandIT {
         Path bad = dir.resolve("bad.vhd");
         Files.write(bad, new byte[(1 << 20) + 512]);
         Path cs = write(dir, "cs", AZURITE.connectionString());
-        CliRunner.Result r = CliRunner.run(CliRunner.upload(bad.toString(), "--blob-url",
+        CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(bad.toString(), "--blob-url",
                 AZURITE.blobEndpoint() + "/c/b.vhd", "--connection-string-file", cs.toString()));
         assertThat(r.exit()).isEqualTo(3);
         assertThat(r.output()).contains("conectix");
         Path odd = dir.resolve("odd.vhd");
         Files.write(odd, new byte[(1 << 20) + 1000]);
-        CliRunner.Result r2 = CliRunner.run(CliRunner.upload(odd.toString(), "--blob-url",
+        CliRun.Run r2 = CliRun.runEchoed(UploadTestSupport.upload(odd.toString(), "--blob-url",
                 AZURITE.blobEndpoint() + "/c/b.vhd", "--connection-string-file", cs.toString()));
         assertThat(r2.exit()).isEqualTo(3);
         assertThat(r2.output()).contains("N MiB + 512");
         TestVhds ok = TestVhds.zero(1);
         Path good = ok.writeTo(dir.resolve("good.vhd"));
-        CliRunner.Result r3 = CliRunner.run(CliRunner.upload(good.toString(), "--blob-url",
+        CliRun.Run r3 = CliRun.runEchoed(UploadTestSupport.upload(good.toString(), "--blob-url",
                 AZURITE.blobEndpoint() + "/c/b.vhd?sv=1&sig=abcdefghijkl", "--connection-string-file", cs.toString()));
         assertThat(r3.exit()).as("a SAS in the URL is a bad command line, refused before any work").isEqualTo(2);
         assertThat(r3.output()).contains("must not carry a query string").doesNotContain("abcdefghijkl");

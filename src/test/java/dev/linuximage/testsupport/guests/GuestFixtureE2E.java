@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,8 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the cached images.
  */
 @org.junit.jupiter.api.Tag("guests")
-@Tag("oracle")
-class GuestFixtureOracleTest {
+class GuestFixtureE2E {
     private static final Duration T = Duration.ofMinutes(3);
 
     @org.junit.jupiter.api.AfterAll
