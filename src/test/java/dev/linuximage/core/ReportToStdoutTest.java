@@ -18,7 +18,7 @@ class ReportToStdoutTest {
 
     @Test
     void reportToStdoutCarriesOnlyTheJson(@TempDir Path dir) throws Exception {
-        Path disk = PrepareOutputTest.alpineDisk(dir);
+        Path disk = PrepareOutputOracleTest.alpineDisk(dir);
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.linuximage.core.io.OutputFiles;
 import dev.linuximage.core.io.Sizes;
 import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.testsupport.CliRun;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -34,7 +35,7 @@ class CliHabitsTest {
 
     @Test
     void aBareCommandOutsideAPodPrintsUsageAndExits2() {
-        StorageCliTest.Run r = StorageCliTest.run();
+        CliRun.Run r = CliRun.run();
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("prepare", "convert", "linuximage operator");
         assertThat(r.err().lines().count()).isLessThan(60); // usage, not a stack trace
@@ -79,9 +80,9 @@ class CliHabitsTest {
         Path raw = dir.resolve("d.raw");
         Files.write(raw, new byte[3 << 20]);
         // convert refused Kubernetes-style suffixes before: 1023Gi was a bad size
-        assertThat(StorageCliTest.run("convert", raw.toString(), dir.resolve("a.vhd").toString(), "--max-size",
+        assertThat(CliRun.run("convert", raw.toString(), dir.resolve("a.vhd").toString(), "--max-size",
                 "1023Gi", "--quiet").code()).isEqualTo(ExitCodes.OK);
-        assertThat(StorageCliTest.run("convert", raw.toString(), dir.resolve("b.vhd").toString(), "--max-disk-size",
+        assertThat(CliRun.run("convert", raw.toString(), dir.resolve("b.vhd").toString(), "--max-disk-size",
                 "2Mi", "--quiet").code()).isEqualTo(ExitCodes.BAD_INPUT);
         for (String cmd : List.of("check", "prepare")) {
             var parsed = CoreCli.commandLine(cmd, "x").parseArgs(cmd, "x", "--max-size", "2T");
@@ -89,7 +90,7 @@ class CliHabitsTest {
             assertThat(CoreCli.commandLine(cmd, "x").parseArgs(cmd, "x", "--max-disk-size", "2Ti").subcommand()
                     .hasMatchedOption("--max-size")).isTrue();
         }
-        StorageCliTest.Run bad = StorageCliTest.run("check", raw.toString(), "--max-size", "1.5T");
+        CliRun.Run bad = CliRun.run("check", raw.toString(), "--max-size", "1.5T");
         assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(bad.err()).contains("--max-size", "'1.5T'");
     }
@@ -131,7 +132,7 @@ class CliHabitsTest {
     void aSasInTheBlobUrlIsABadCommandLineAndIsNotEchoed(@TempDir Path dir) throws Exception {
         Path vhd = Files.write(dir.resolve("d.vhd"), new byte[1024]);
         Path sas = Files.writeString(dir.resolve("sas"), "sv=2024-11-04&sig=abc");
-        StorageCliTest.Run r = StorageCliTest.run("upload", vhd.toString(), "--blob-url",
+        CliRun.Run r = CliRun.run("upload", vhd.toString(), "--blob-url",
                 "https://acct.blob.core.windows.net/c/d.vhd?sv=2024-11-04&sig=SECRETSIG", "--sas-file", sas.toString());
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("--blob-url", "query string").doesNotContain("SECRETSIG");
@@ -171,7 +172,7 @@ class CliHabitsTest {
 
     @Test
     void bashCompletesCommandsAndOptions(@TempDir Path dir) throws Exception {
-        StorageCliTest.Run r = StorageCliTest.run("completion");
+        CliRun.Run r = CliRun.run("completion");
         assertThat(r.code()).isEqualTo(ExitCodes.OK);
         Path script = Files.writeString(dir.resolve("linuximage-completion.bash"), r.out());
         assertThat(complete(script, "linuximage", "pre")).contains("prepare");

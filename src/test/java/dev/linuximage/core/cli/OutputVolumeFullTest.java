@@ -3,7 +3,7 @@ package dev.linuximage.core.cli;
 import dev.linuximage.core.report.ExitCodes;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.linuximage.testing.SmallVolume;
+import dev.linuximage.testsupport.SmallVolume;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -9,10 +9,10 @@ import dev.linuximage.core.pipeline.GuestKernels;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.Finding;
 import dev.linuximage.core.report.FindingStatus;
-import dev.linuximage.testing.DirectoryGuestFiles;
-import dev.linuximage.testing.FamilyGuests;
-import dev.linuximage.testing.GuestFixtures;
-import dev.linuximage.testing.GuestTree;
+import dev.linuximage.testsupport.DirectoryGuestFiles;
+import dev.linuximage.testsupport.FamilyGuests;
+import dev.linuximage.testsupport.GuestFixtures;
+import dev.linuximage.testsupport.GuestTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

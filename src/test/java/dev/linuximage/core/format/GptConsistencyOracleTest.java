@@ -3,6 +3,7 @@ package dev.linuximage.core.format;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.cli.CoreCli;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -22,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code sgdisk -v}; after {@code linuximage convert} the raw view of the output must pass {@code sgdisk -v} with the
  * same partitions and the same partition contents; {@code linuximage check} fails the input and passes the output.
  */
+@Tag("oracle")
 class GptConsistencyOracleTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MIB = 1 << 20;

@@ -4,6 +4,7 @@ import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.core.format.vhd.FixedVhdView;
 import dev.linuximage.core.io.Extent;
 import dev.linuximage.core.io.SparseFileWriter;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -20,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ({@code qemu-img compare}), our fixed VHD must be read by qemu as vpc with the exact aligned size and the same
  * content.
  */
+@Tag("oracle")
 class QemuOracleTest {
     static final long SIZE = (6L << 20) + 12288; // not MiB-aligned: conversion must align it
 

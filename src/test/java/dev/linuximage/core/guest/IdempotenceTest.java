@@ -1,9 +1,9 @@
 package dev.linuximage.core.guest;
 
-import dev.linuximage.testing.DirectoryGuestFiles;
-import dev.linuximage.testing.GuestFixtures;
-import dev.linuximage.testing.GuestTree;
-import dev.linuximage.testing.NetworkFixtures;
+import dev.linuximage.testsupport.DirectoryGuestFiles;
+import dev.linuximage.testsupport.GuestFixtures;
+import dev.linuximage.testsupport.GuestTree;
+import dev.linuximage.testsupport.NetworkFixtures;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

@@ -2,9 +2,9 @@ package dev.linuximage.core.guest;
 
 import dev.linuximage.core.guestfs.Change;
 import dev.linuximage.core.guestfs.ChangeLog;
-import dev.linuximage.testing.DirectoryGuestFiles;
-import dev.linuximage.testing.FamilyGuests;
-import dev.linuximage.testing.GuestTree;
+import dev.linuximage.testsupport.DirectoryGuestFiles;
+import dev.linuximage.testsupport.FamilyGuests;
+import dev.linuximage.testsupport.GuestTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,7 @@
 package dev.linuximage.core.guest;
 
-import dev.linuximage.testing.DirectoryGuestFiles;
-import dev.linuximage.testing.GuestTree;
+import dev.linuximage.testsupport.DirectoryGuestFiles;
+import dev.linuximage.testsupport.GuestTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

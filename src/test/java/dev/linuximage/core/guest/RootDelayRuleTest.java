@@ -1,10 +1,10 @@
 package dev.linuximage.core.guest;
 
-import dev.linuximage.core.initramfs.testing.GeneratorFixture;
-import dev.linuximage.testing.DirectoryGuestFiles;
-import dev.linuximage.testing.FamilyGuests;
-import dev.linuximage.testing.GuestFixtures;
-import dev.linuximage.testing.GuestTree;
+import dev.linuximage.testsupport.initramfs.GeneratorFixture;
+import dev.linuximage.testsupport.DirectoryGuestFiles;
+import dev.linuximage.testsupport.FamilyGuests;
+import dev.linuximage.testsupport.GuestFixtures;
+import dev.linuximage.testsupport.GuestTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

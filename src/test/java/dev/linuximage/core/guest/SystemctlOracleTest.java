@@ -1,8 +1,9 @@
 package dev.linuximage.core.guest;
 
-import dev.linuximage.testing.DirectoryGuestFiles;
-import dev.linuximage.testing.GuestFixtures;
-import dev.linuximage.testing.GuestTree;
+import dev.linuximage.testsupport.DirectoryGuestFiles;
+import dev.linuximage.testsupport.GuestFixtures;
+import dev.linuximage.testsupport.GuestTree;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.fail;
  * systemd itself as the oracle: {@code systemctl --root=TREE is-enabled UNIT} reads the same links offline. What our
  * inspection says must agree with it before and after our enable/disable.
  */
+@Tag("oracle")
 class SystemctlOracleTest {
 
     static String isEnabled(GuestTree t, String unit) throws Exception {

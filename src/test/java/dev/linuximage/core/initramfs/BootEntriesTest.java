@@ -1,8 +1,8 @@
 package dev.linuximage.core.initramfs;
 
-import dev.linuximage.testing.BzImages;
-import dev.linuximage.testing.DirectoryGuestFiles;
-import dev.linuximage.testing.GuestTree;
+import dev.linuximage.testsupport.BzImages;
+import dev.linuximage.testsupport.DirectoryGuestFiles;
+import dev.linuximage.testsupport.GuestTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

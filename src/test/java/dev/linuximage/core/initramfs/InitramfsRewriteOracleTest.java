@@ -1,10 +1,10 @@
 package dev.linuximage.core.initramfs;
 
-import dev.linuximage.core.initramfs.testing.InitramfsFixtures;
-import dev.linuximage.core.initramfs.testing.KernelFixture;
-import dev.linuximage.core.initramfs.testing.KvmGuestFixture;
-import dev.linuximage.core.initramfs.testing.Tools;
-import dev.linuximage.testing.DirectoryGuestFiles;
+import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
+import dev.linuximage.testsupport.initramfs.KernelFixture;
+import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
+import dev.linuximage.testsupport.initramfs.Tools;
+import dev.linuximage.testsupport.DirectoryGuestFiles;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -33,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * oracles are the real tools: Debian's {@code lsinitramfs}/{@code unmkinitramfs}, dracut's {@code lsinitrd} and
  * {@code skipcpio}, GNU {@code cpio -t}, the CLI decompressors and kmod's {@code modprobe}.
  */
+@Tag("oracle")
 class InitramfsRewriteOracleTest {
     static final List<String> HV = List.of("kernel/drivers/hv/hv_vmbus.ko", "kernel/drivers/scsi/hv_storvsc.ko",
             "kernel/drivers/net/hyperv/hv_netvsc.ko");
@@ -119,7 +120,7 @@ class InitramfsRewriteOracleTest {
             assertThat(modDir.resolve(rel)).as(rel).hasSameBinaryContentAs(modules.resolve(rel));
         }
         // kmod resolves them through the replaced modules.dep.bin
-        List<String> order = HvDriverInjectorTest.insmodOrder(Tools.shOk(work, "modprobe -d " + main + " -S " + v
+        List<String> order = HvDriverInjectorOracleTest.insmodOrder(Tools.shOk(work, "modprobe -d " + main + " -S " + v
                 + " --show-depends hv_storvsc").out());
         assertThat(order).contains("hv_vmbus", "scsi_mod").endsWith("hv_storvsc");
         return main;
@@ -146,7 +147,7 @@ class InitramfsRewriteOracleTest {
         assertThat(Files.readString(main.resolve("conf/modules")).lines().toList())
                 .containsExactly("virtio_blk", "hv_vmbus", "hv_storvsc", "hv_netvsc");
         // the modules that were there still resolve through the union index
-        assertThat(HvDriverInjectorTest.insmodOrder(Tools.shOk(work, "modprobe -d " + main + " -S " + v
+        assertThat(HvDriverInjectorOracleTest.insmodOrder(Tools.shOk(work, "modprobe -d " + main + " -S " + v
                 + " --show-depends virtio_blk").out())).endsWith("virtio_blk").contains("virtio", "virtio_ring");
 
         // idempotent: a second run finds the drivers and changes nothing

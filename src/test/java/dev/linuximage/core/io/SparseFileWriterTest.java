@@ -1,6 +1,6 @@
 package dev.linuximage.core.io;
 
-import dev.linuximage.testing.SmallVolume;
+import dev.linuximage.testsupport.SmallVolume;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

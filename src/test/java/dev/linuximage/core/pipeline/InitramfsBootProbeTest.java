@@ -2,8 +2,8 @@ package dev.linuximage.core.pipeline;
 
 import dev.linuximage.core.guest.InitramfsBoot;
 import dev.linuximage.core.initramfs.InitramfsReader;
-import dev.linuximage.core.initramfs.testing.GeneratorFixture;
-import dev.linuximage.core.initramfs.testing.InitramfsFixtures;
+import dev.linuximage.testsupport.initramfs.GeneratorFixture;
+import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -4,14 +4,14 @@ import dev.linuximage.core.compliance.Compliance;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.PatchOptions;
 import dev.linuximage.core.guestfs.Change;
-import dev.linuximage.core.initramfs.testing.GeneratorFixture;
+import dev.linuximage.testsupport.initramfs.GeneratorFixture;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.Evidence;
 import dev.linuximage.core.report.Finding;
 import dev.linuximage.core.report.FindingStatus;
-import dev.linuximage.testing.DirectoryGuestFiles;
-import dev.linuximage.testing.GuestFixtures;
-import dev.linuximage.testing.GuestTree;
+import dev.linuximage.testsupport.DirectoryGuestFiles;
+import dev.linuximage.testsupport.GuestFixtures;
+import dev.linuximage.testsupport.GuestTree;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,6 @@
 package dev.linuximage.core.report;
 
-import dev.linuximage.testing.Golden;
+import dev.linuximage.testsupport.Golden;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

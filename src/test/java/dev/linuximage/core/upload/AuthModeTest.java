@@ -5,15 +5,15 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.identity.CredentialUnavailableException;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.report.ResultReasons;
+import dev.linuximage.testsupport.CliRun;
+import dev.linuximage.testsupport.CountingServer;
 import dev.linuximage.testsupport.TestVhds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,14 +42,14 @@ class AuthModeTest {
         };
         for (String[] c : usage) {
             String[] args = concat(new String[] {vhd.toString(), "--blob-url", url, "--progress", "none"}, c);
-            CliRunner.Result r = CliRunner.run(CliRunner.upload(args));
+            CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(args));
             assertThat(r.exit()).as("%s: %s", String.join(" ", c), r.output()).isEqualTo(ExitCodes.USAGE);
             assertThat(r.output()).as(String.join(" ", c)).doesNotContain("\tat ").doesNotContain("Exception");
         }
-        CliRunner.Result none = CliRunner.run(CliRunner.upload(vhd.toString(), "--blob-url", url, "--progress",
+        CliRun.Run none = CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url", url, "--progress",
                 "none"));
         assertThat(none.output()).contains("--auth default");
-        CliRunner.Result noUrl = CliRunner.run("upload", vhd.toString(), "--auth", "default");
+        CliRun.Run noUrl = CliRun.runEchoed("upload", vhd.toString(), "--auth", "default");
         assertThat(noUrl.exit()).isEqualTo(ExitCodes.USAGE);
     }
 
@@ -81,22 +81,10 @@ class AuthModeTest {
     void noCredentialAvailableIsMissingCredentials(@TempDir Path dir) throws Exception {
         TokenCredential nothing = request -> Mono.error(new CredentialUnavailableException(
                 "DefaultAzureCredential failed to retrieve a token from the included credentials."));
-        try (ServerSocket server = new ServerSocket(0)) {
-            AtomicInteger connections = new AtomicInteger();
-            Thread acceptor = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try (var s = server.accept()) {
-                        connections.incrementAndGet();
-                    } catch (java.io.IOException e) {
-                        return;
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            String url = "https://127.0.0.1:" + server.getLocalPort() + "/acct/c/b.vhd";
+        try (CountingServer server = new CountingServer()) {
+            String url = "https://127.0.0.1:" + server.port() + "/acct/c/b.vhd";
             UploadOptions options = UploadOptions.defaults()
-                    .withAllowedHosts(BlobHostAllowList.of(java.util.List.of("127.0.0.1:" + server.getLocalPort())));
+                    .withAllowedHosts(BlobHostAllowList.of(java.util.List.of("127.0.0.1:" + server.port())));
             var client = PageBlobClients.create(url, new BlobCredentials.Token(nothing), options);
             Retrier retrier = new Retrier(options, Secrets.none(), new AtomicLong());
             assertThatThrownBy(() -> retrier.call("get properties", client::getProperties))
@@ -109,7 +97,7 @@ class AuthModeTest {
             assertThatThrownBy(() -> retrier.call("x", () -> {
                 throw new RuntimeException(new CredentialUnavailableException("none"));
             })).isInstanceOf(CredentialsException.class);
-            assertThat(connections.get()).as("nothing sent without a token").isZero();
+            assertThat(server.connections()).as("nothing sent without a token").isZero();
         }
     }
 

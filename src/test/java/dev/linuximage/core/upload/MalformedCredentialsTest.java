@@ -1,15 +1,15 @@
 package dev.linuximage.core.upload;
 
 import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.testsupport.CliRun;
+import dev.linuximage.testsupport.CountingServer;
 import dev.linuximage.testsupport.TestVhds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,30 +32,18 @@ class MalformedCredentialsTest {
                 {"AccountName=acct;BlobEndpoint=http://127.0.0.1:1/acct", "neither AccountName+AccountKey"},
                 {"AccountName=acct;AccountKey=" + KEY + ";=S3CR3T", "not key=value"},
         };
-        try (ServerSocket server = new ServerSocket(0)) {
-            AtomicInteger connections = new AtomicInteger();
-            Thread acceptor = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try (var s = server.accept()) {
-                        connections.incrementAndGet();
-                    } catch (java.io.IOException e) {
-                        return;
-                    }
-                }
-            });
-            acceptor.setDaemon(true);
-            acceptor.start();
-            String url = "http://127.0.0.1:" + server.getLocalPort() + "/acct/c/b.vhd";
+        try (CountingServer server = new CountingServer()) {
+            String url = "http://127.0.0.1:" + server.port() + "/acct/c/b.vhd";
             int i = 0;
             for (String[] c : cases) {
                 Path cs = Files.writeString(dir.resolve("cs" + i++), c[0] + "\n", StandardCharsets.UTF_8);
-                CliRunner.Result r = CliRunner.run(CliRunner.upload(vhd.toString(), "--blob-url", url,
+                CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url", url,
                         "--connection-string-file", cs.toString(), "--progress", "none"));
                 assertThat(r.exit()).as("%s: %s", c[1], r.output()).isEqualTo(ExitCodes.USAGE);
                 assertThat(r.output()).contains("malformed").contains(c[1]).doesNotContain("S3CR3T")
                         .doesNotContain(KEY);
             }
-            assertThat(connections.get()).as("connections to the blob endpoint").isZero();
+            assertThat(server.connections()).as("connections to the blob endpoint").isZero();
         }
     }
 
@@ -66,7 +54,7 @@ class MalformedCredentialsTest {
         for (String[] c : new String[][] {{"--connection-string-file", empty.toString()},
                 {"--connection-string-file", dir.resolve("absent").toString()},
                 {"--sas-file", empty.toString()}}) {
-            CliRunner.Result r = CliRunner.run(CliRunner.upload(vhd.toString(), "--blob-url",
+            CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url",
                     "http://127.0.0.1:1/acct/c/b.vhd", c[0], c[1], "--progress", "none"));
             assertThat(r.exit()).as(r.output()).isEqualTo(ExitCodes.USAGE);
         }

@@ -7,6 +7,7 @@ import com.azure.core.util.ConfigurationBuilder;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.testsupport.CliRun;
 import dev.linuximage.testsupport.TestVhds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,7 +130,7 @@ class TrustBundleProxyTest {
         // on the command line: a usage error (exit 2), no stack trace
         Path vhd = TestVhds.zero(1).writeTo(dir.resolve("d.vhd"));
         Path sas = Files.writeString(dir.resolve("sas"), "sv=2024&sig=x");
-        CliRunner.Result r = CliRunner.run(CliRunner.upload(vhd.toString(), "--blob-url",
+        CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url",
                 "https://127.0.0.1:1/acct/c/b.vhd", "--sas-file", sas.toString(), "--ca-bundle", garbage.toString(),
                 "--progress", "none"));
         assertThat(r.exit()).as(r.output()).isEqualTo(ExitCodes.USAGE);

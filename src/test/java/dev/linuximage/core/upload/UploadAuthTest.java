@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.linuximage.testsupport.CliRun;
 import dev.linuximage.testsupport.TestVhds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,7 +84,7 @@ class UploadAuthTest {
             TestVhds img = TestVhds.random(2, 0.5, 64 * 1024, 81);
             Path vhd = img.writeTo(dir.resolve("d.vhd"));
 
-            CliRunner.Result r = CliRunner.run(CliRunner.upload(vhd.toString(), "--blob-url", url, "--sas-file",
+            CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url", url, "--sas-file",
                     sasFile.toString(), "--progress", "plain"));
             assertThat(r.exit()).as("refused credentials: a retry cannot help").isEqualTo(dev.linuximage.core.report.ExitCodes.USAGE);
             assertThat(r.output()).contains("403").contains("AuthenticationFailed").contains("Request URL").contains("REDACTED");

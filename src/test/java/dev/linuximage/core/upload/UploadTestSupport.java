@@ -81,4 +81,13 @@ final class UploadTestSupport {
                 .containsEntry(PageBlobUploader.META_STATE, "complete");
         assertThat(r.blobUrl()).doesNotContain("?");
     }
+
+    /** {@code upload} with the given arguments, loopback allowed as blob host. */
+    static String[] upload(String... args) {
+        List<String> l = new ArrayList<>(List.of("upload"));
+        l.addAll(List.of(args));
+        // Azurite and the test proxies listen on loopback: allowed explicitly (the default is Azure's hosts only)
+        l.addAll(List.of("--allowed-blob-host", "127.0.0.1"));
+        return l.toArray(String[]::new);
+    }
 }

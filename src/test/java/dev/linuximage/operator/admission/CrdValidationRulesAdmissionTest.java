@@ -19,7 +19,7 @@ import static dev.linuximage.operator.admission.KubeCel.put;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every {@code x-kubernetes-validations} rule of the committed CRD ({@code k8s/crd/}, which {@code CrdDriftTest}
+ * Every {@code x-kubernetes-validations} rule of the committed CRD ({@code k8s/crd/}, which {@code CrdDriftIT}
  * keeps equal to the one generated from the API classes), read from the YAML and evaluated with Google's cel-java
  * against valid and invalid LinuxImages, the way the API server applies them (Kubernetes docs, "Validation rules"):
  * defaults from the schema are applied first; a rule runs on each value its schema node describes, with that value

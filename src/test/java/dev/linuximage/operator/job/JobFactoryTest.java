@@ -10,7 +10,7 @@ import dev.linuximage.operator.api.v1alpha1.OutputSpec;
 import dev.linuximage.operator.api.v1alpha1.Provisioning;
 import dev.linuximage.operator.api.v1alpha1.SourceSpec;
 import dev.linuximage.operator.api.v1alpha1.UploadSpec;
-import dev.linuximage.testing.Golden;
+import dev.linuximage.testsupport.Golden;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
