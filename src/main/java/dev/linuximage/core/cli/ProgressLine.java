@@ -9,7 +9,6 @@ import java.util.Locale;
  * Progress of a byte-counting step, the way qemu-img and az show it: on a terminal one line redrawn in place
  * (at most 5 times a second), elsewhere (a log, a pipe) a plain line at most every {@code interval}, never the
  * same text twice. The text gives the bytes done and to do, the rate since the step began and the time left.
- * The one renderer of byte progress: {@code convert}, {@code prepare}'s convert and upload steps, and {@code upload}.
  * Thread-safe.
  */
 final class ProgressLine {
@@ -38,19 +37,11 @@ final class ProgressLine {
 
     /** Shows {@code done} of {@code total} bytes when the last line is old enough; returns whether it printed. */
     synchronized boolean update(String label, long done, long total) {
-        return update(label, done, total, null, false);
-    }
-
-    /**
-     * As {@link #update(String, long, long)}, with {@code suffix} (when not null) appended to the text after a comma,
-     * and {@code force} to show a line now whatever the interval (a new phase of the step).
-     */
-    synchronized boolean update(String label, long done, long total, String suffix, boolean force) {
         long now = System.nanoTime();
-        if (!force && lastAt != Long.MIN_VALUE && now - lastAt < intervalNanos && done < total) {
+        if (lastAt != Long.MIN_VALUE && now - lastAt < intervalNanos && done < total) {
             return false;
         }
-        String text = text(label, done, total, now - started) + (suffix == null ? "" : ", " + suffix);
+        String text = text(label, done, total, now - started);
         if (text.equals(lastText)) {
             return false;
         }

@@ -21,7 +21,6 @@ import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -97,46 +96,70 @@ public class UploadCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * Renders the uploader's progress with the one byte-progress renderer ({@link ProgressLine}): a redrawn line on a
-     * terminal ({@code --progress bar}, or {@code auto} on a terminal), plain lines every {@code --progress-interval}
-     * seconds otherwise and at each new phase, nothing with {@code none}. Thread-safe.
-     */
+    /** Renders progress: a redrawn bar on a terminal, plain lines every few seconds otherwise. Thread-safe. */
     static final class ProgressPrinter implements UploadListener {
-        private final PrintWriter out;
-        private final ProgressLine line;
+        private final PrintStream out;
+        private final boolean bar;
+        private final boolean none;
+        private final long intervalNanos;
+        private long last;
         private UploadPhase lastPhase;
+        private boolean drew;
 
         ProgressPrinter(PrintStream out, String mode, double intervalSeconds) {
-            this.out = new PrintWriter(out, true);
+            this.out = out;
             String m = mode.toLowerCase(Locale.ROOT);
-            boolean bar = m.equals("bar") || (m.equals("auto") && ProgressLine.terminal());
-            this.line = m.equals("none") ? null : new ProgressLine(this.out, bar, intervalSeconds);
+            this.none = m.equals("none");
+            this.bar = m.equals("bar") || (m.equals("auto") && System.console() != null);
+            this.intervalNanos = bar ? 200_000_000L : (long) (intervalSeconds * 1e9);
         }
 
         @Override
         public synchronized void onProgress(UploadProgress p) {
-            if (line == null) {
+            if (none) {
                 return;
             }
+            long now = System.nanoTime();
             boolean phaseChange = p.phase() != lastPhase;
+            if (!phaseChange && now - last < intervalNanos) {
+                return;
+            }
+            last = now;
             lastPhase = p.phase();
-            line.update(p.phase().name().toLowerCase(Locale.ROOT), p.bytesSent(), p.bytesToSend(),
-                    (p.totalExact() ? "" : "total an upper bound, ") + p.retries() + " retries", phaseChange);
+            String rate = String.format(Locale.ROOT, "%.1f MiB/s", p.bytesPerSecond() / (1 << 20));
+            String amounts = String.format(Locale.ROOT, "%s%d/%d MiB", p.totalExact() ? "" : "≤",
+                    p.bytesSent() >> 20, p.bytesToSend() >> 20);
+            if (bar) {
+                int width = 30;
+                int filled = (int) Math.round(p.fraction() * width);
+                out.printf(Locale.ROOT, "\r%-9s [%s%s] %3.0f%% %s %s retries %d   ",
+                        p.phase().name().toLowerCase(Locale.ROOT), "#".repeat(filled), ".".repeat(width - filled),
+                        p.fraction() * 100, amounts, rate, p.retries());
+                drew = true;
+            } else {
+                out.printf(Locale.ROOT, "upload: %s %.1f%% sent %d of %s%d bytes, scanned %d of %d, %s, %d retries%n",
+                        p.phase().name().toLowerCase(Locale.ROOT), p.fraction() * 100, p.bytesSent(),
+                        p.totalExact() ? "" : "at most ", p.bytesToSend(), p.bytesScanned(), p.imageSize(), rate,
+                        p.retries());
+            }
+            out.flush();
         }
 
         @Override
         public synchronized void onEvent(String message) {
-            if (line == null) {
+            if (none) {
                 return;
             }
-            line.finish();
+            if (drew) {
+                out.println();
+                drew = false;
+            }
             out.println("upload: " + message);
         }
 
         synchronized void end() {
-            if (line != null) {
-                line.finish();
+            if (drew) {
+                out.println();
             }
         }
     }
