@@ -2,15 +2,10 @@ package dev.linuximage.core.cli;
 
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.core.format.DiskImage;
-import dev.linuximage.core.format.DiskImages;
 import dev.linuximage.core.format.OpenOptions;
-import dev.linuximage.core.format.vhd.FixedVhdOptions;
-import dev.linuximage.core.format.vhd.FixedVhdView;
-import dev.linuximage.core.format.vhd.VhdFooter;
-import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.Sizes;
-import dev.linuximage.core.io.SparseFileWriter;
+import dev.linuximage.core.pipeline.PreparePipeline;
+import dev.linuximage.core.pipeline.ProgressSink;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,17 +14,16 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.function.LongConsumer;
 
 /**
  * {@code linuximage convert <input> <output.vhd> [--format F] [--max-size SIZE]}: any supported container to an
  * Azure-ready fixed VHD (size aligned up to a whole MiB, GPT backup moved, footer per spec), written once, sparse,
- * under a temporary name renamed atomically at the end.
+ * under a temporary name renamed atomically at the end ({@link PreparePipeline#convert}); this class parses the
+ * options and renders the progress, the summary line and {@code --json}.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert a disk (raw, qcow2, VHD, VHDX, VMDK, VDI, OVA) to a fixed VHD aligned to 1 MiB.")
@@ -81,73 +75,62 @@ public class ConvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long max = parseSize(maxSize);
         PrintWriter err = spec.commandLine().getErr();
-        if (!dev.linuximage.core.io.DiskFiles.isDiskInput(input)) {
-            throw new CoreException(ExitCodes.USAGE, "input " + input + " is neither a regular file nor a block device");
-        }
-        if (Files.exists(output) && Files.isSameFile(input, output)) {
-            throw new CoreException(ExitCodes.USAGE, "output must differ from input");
-        }
         OpenOptions opts = new OpenOptions(!noVerifyManifest, OpenOptions.DEFAULT_MAX_VIRTUAL_SIZE,
                 in.openOptions().ovaDisk());
-        try (DiskImage img = DiskImages.open(input, in.format(), opts)) {
-            for (String w : img.warnings()) {
-                err.println("warning: " + w);
+        ProgressLine[] line = new ProgressLine[1]; // made at the first bytes: the rate counts from the write's start
+        ProgressSink sink = new ProgressSink() {
+            @Override
+            public void step(String stage, int percent, String message) {
             }
-            FixedVhdOptions vo = new FixedVhdOptions(max, uniqueId, timestamp);
-            if (img.format().equals("vhd") && img.subformat().equals("fixed")
-                    && (uniqueId == null || timestamp == null)) {
-                // keep a fixed VHD's identity so fixed in -> fixed out is byte-identical
-                try (FileByteSource f = FileByteSource.openReadOnly(input)) {
-                    VhdFooter old = VhdFooter.parse(f.readBytes(f.size() - 512, 512));
-                    vo = new FixedVhdOptions(max, uniqueId != null ? uniqueId : old.uniqueId(),
-                            timestamp != null ? timestamp : old.timestamp());
-                }
-            }
-            try (FixedVhdView view = FixedVhdView.of(img.data(), vo)) {
-                for (String n : view.notes()) {
-                    err.println("note: " + n);
-                }
-                for (String w : view.warnings()) {
-                    err.println("warning: " + w);
-                }
-                String space = SparseFileWriter.spaceWarning(view, output);
-                if (space != null) {
-                    err.println("warning: " + space);
-                }
-                long started = System.nanoTime();
-                ProgressLine line = quiet ? null : new ProgressLine(err, ProgressLine.terminal(), 2);
-                long total = view.size();
-                LongConsumer progress = line == null ? null : done -> line.update("converting", done, total);
-                long written = SparseFileWriter.write(view, output, progress);
-                if (line != null) {
-                    line.finish();
-                }
-                double secs = (System.nanoTime() - started) / 1e9;
+
+            @Override
+            public void bytes(String stage, int from, int to, String label, long done, long total) {
                 if (!quiet) {
-                    err.printf(Locale.ROOT, "converted %s (%s %s, %s) to %s: fixed VHD of %s (%d bytes), %s of data"
-                                    + " written in %.1f s%n", input, img.format(), img.subformat(),
-                            Sizes.human(img.virtualSize()), output, Sizes.human(view.diskSize()), view.diskSize(),
-                            Sizes.human(written), secs);
-                    err.flush();
-                }
-                if (json) {
-                    // built explicitly (no reflective binding): native-image friendly, as ReportJson
-                    com.fasterxml.jackson.databind.node.ObjectNode o = JsonOut.object();
-                    o.put("output", output.toString());
-                    o.put("format", "vhd");
-                    o.put("subformat", "fixed");
-                    o.put("virtualSize", view.diskSize());
-                    o.put("fileSize", Files.size(output));
-                    o.put("dataWritten", written);
-                    com.fasterxml.jackson.databind.node.ObjectNode i = o.putObject("input");
-                    i.put("path", input.toString());
-                    i.put("format", img.format());
-                    i.put("subformat", img.subformat());
-                    i.put("virtualSize", img.virtualSize());
-                    System.out.println(JsonOut.line(o));
-                    System.out.flush();
+                    if (line[0] == null) {
+                        line[0] = new ProgressLine(err, ProgressLine.terminal(), 2);
+                    }
+                    line[0].update(label, done, total);
                 }
             }
+
+            @Override
+            public void note(String text) {
+                err.println(text);
+            }
+
+            @Override
+            public void report(String json, String table) {
+            }
+        };
+        PreparePipeline.Converted c = new PreparePipeline(
+                new PreparePipeline.Input(input, in.format(), opts, null, null), sink)
+                .convert(output, max, uniqueId, timestamp);
+        if (line[0] != null) {
+            line[0].finish();
+        }
+        if (!quiet) {
+            err.printf(Locale.ROOT, "converted %s (%s %s, %s) to %s: fixed VHD of %s (%d bytes), %s of data"
+                            + " written in %.1f s%n", input, c.inputFormat(), c.inputSubformat(),
+                    Sizes.human(c.inputVirtualSize()), output, Sizes.human(c.diskSize()), c.diskSize(),
+                    Sizes.human(c.written()), c.writeNanos() / 1e9);
+            err.flush();
+        }
+        if (json) {
+            // built explicitly (no reflective binding): native-image friendly, as ReportJson
+            com.fasterxml.jackson.databind.node.ObjectNode o = JsonOut.object();
+            o.put("output", output.toString());
+            o.put("format", "vhd");
+            o.put("subformat", "fixed");
+            o.put("virtualSize", c.diskSize());
+            o.put("fileSize", c.fileSize());
+            o.put("dataWritten", c.written());
+            com.fasterxml.jackson.databind.node.ObjectNode i = o.putObject("input");
+            i.put("path", input.toString());
+            i.put("format", c.inputFormat());
+            i.put("subformat", c.inputSubformat());
+            i.put("virtualSize", c.inputVirtualSize());
+            System.out.println(JsonOut.line(o));
+            System.out.flush();
         }
         return ExitCodes.OK;
     }

@@ -3,8 +3,6 @@ package dev.linuximage.core.cli;
 import dev.linuximage.core.io.OutputFiles;
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.core.io.OutputSpaceException;
-import dev.linuximage.core.report.BadInputException;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.ProgressEvent;
@@ -13,6 +11,8 @@ import dev.linuximage.core.report.ReportTable;
 import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.report.TerminationMessage;
 import dev.linuximage.core.upload.Secrets;
+import dev.linuximage.core.pipeline.FailureReason;
+import dev.linuximage.core.pipeline.ProgressSink;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -198,27 +198,33 @@ public class ResultOutputMixin {
         return ExitCodes.of(e);
     }
 
-    /** The result reason of a failure with exit code {@code code}. */
+    /** The result reason of a failure with exit code {@code code} ({@link FailureReason}). */
     static String reason(Throwable e, int code) {
-        if (e instanceof CoreException ce && ce.reason() != null) {
-            return ce.reason();
-        }
-        if (code == ExitCodes.ERROR && OutputSpaceException.isNoSpace(e)) {
-            return ResultReasons.OUTPUT_VOLUME_FULL;
-        }
-        if (e instanceof ExitCodes.Classified c) {
-            return c.resultReason();
-        }
-        BadInputException bad = BadInputException.in(e);
-        if (bad != null && code == ExitCodes.BAD_INPUT) {
-            return bad.reason().resultReason();
-        }
-        return switch (code) {
-            case ExitCodes.USAGE -> ResultReasons.INVALID_ARGUMENTS;
-            case ExitCodes.BAD_INPUT -> ResultReasons.UNSUPPORTED_IMAGE;
-            case ExitCodes.NOT_COMPLIANT -> ResultReasons.NOT_COMPLIANT;
-            case ExitCodes.INTERRUPTED -> ResultReasons.INTERRUPTED;
-            default -> ResultReasons.INTERNAL_ERROR;
+        return FailureReason.of(e, code);
+    }
+
+    /** This output as the pipeline's progress sink: milestones, byte lines, notes and the report. */
+    public ProgressSink sink() {
+        return new ProgressSink() {
+            @Override
+            public void step(String stage, int percent, String message) {
+                progress(stage, percent, message);
+            }
+
+            @Override
+            public void bytes(String stage, int from, int to, String label, long done, long total) {
+                progressBytes(stage, from, to, label, done, total);
+            }
+
+            @Override
+            public void note(String line) {
+                ResultOutputMixin.this.note(line);
+            }
+
+            @Override
+            public void report(String json, String table) throws IOException {
+                ResultOutputMixin.this.report(json, table);
+            }
         };
     }
 }

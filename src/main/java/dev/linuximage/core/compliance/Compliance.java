@@ -69,23 +69,27 @@ public final class Compliance {
         if (!guest.readOnly()) {
             throw new IllegalArgumentException("audit needs a guest opened read-only");
         }
-        List<Finding> findings = check(guest, o, f, f.kernels() == null ? null : readKernels(guest, f, null));
-        return report("check", subject, now, GuestInspector.inspect(guest), o, f, findings, List.of(), List.of());
+        // one inspection serves the checks and the report: a read-only guest does not change in between
+        GuestInspection g = GuestInspector.inspect(guest);
+        List<Finding> findings = check(guest, g, o, f, f.kernels() == null ? null : readKernels(guest, f, null));
+        return report("check", subject, now, g, o, f, findings, List.of(), List.of());
     }
 
     public static Outcome prepare(GuestFiles guest, PatchOptions o, Facts f, String subject, Instant now) {
         List<String> errors = new ArrayList<>();
         List<KernelFacts> kernelsBefore = f.kernels() == null ? null : readKernels(guest, f, errors);
-        List<Finding> before = check(guest, o, f, kernelsBefore);
+        List<Finding> before = check(guest, GuestInspector.inspect(guest), o, f, kernelsBefore);
         GuestPatcher.Result res = GuestPatcher.patch(guest, o, kernelsBefore == null ? List.of() : kernelsBefore,
                 f.hvRepair());
         res.errors().forEach(e -> errors.add(e.requirement() + ": " + e.message()));
         List<Change> changes = new ArrayList<>(res.changes().changes());
         Facts fAfter = f;
+        // the patched guest, inspected once: the disk-level patch below changes the partition table, not the files
+        GuestInspection patched = GuestInspector.inspect(guest);
         if (f.diskPatch() != null) {
             // below the file systems: GPT attributes (SWAP-OS-DISK); then the disk facts are read again
             try {
-                changes.addAll(f.diskPatch().apply(GuestInspector.inspect(guest), o));
+                changes.addAll(f.diskPatch().apply(patched, o));
                 fAfter = f.withDisk(f.diskPatch().facts());
             } catch (IOException | RuntimeException e) {
                 dev.linuximage.core.fs.StorageDamage.rethrow(e);
@@ -93,14 +97,14 @@ public final class Compliance {
             }
         }
         List<KernelFacts> kernelsAfter = f.kernels() == null ? null : readKernels(guest, f, errors);
-        List<Finding> after = check(guest, o, fAfter, kernelsAfter);
+        List<Finding> after = check(guest, patched, o, fAfter, kernelsAfter);
         List<Finding> merged = new ArrayList<>();
         for (int i = 0; i < after.size(); i++) {
             merged.add(merge(before.get(i), after.get(i), changes));
         }
         List<ReportChange> rc = changes.stream().map(c -> new ReportChange(c.requirement(), c.path(),
                 c.action().name(), c.before(), c.after())).toList();
-        return new Outcome(report("prepare", subject, now, GuestInspector.inspect(guest), o, fAfter, merged, rc,
+        return new Outcome(report("prepare", subject, now, patched, o, fAfter, merged, rc,
                 errors),
                 changes);
     }
@@ -137,9 +141,9 @@ public final class Compliance {
         }
     }
 
-    static List<Finding> check(GuestFiles guest, PatchOptions o, Facts f, List<KernelFacts> kernels) {
+    static List<Finding> check(GuestFiles guest, GuestInspection g, PatchOptions o, Facts f,
+                               List<KernelFacts> kernels) {
         GuestReader r = new GuestReader(guest);
-        GuestInspection g = GuestInspector.inspect(guest);
         CheckContext c = new CheckContext(r, g, CloudConfig.read(r), o, f.disk(), f.container(), kernels,
                 f.hvRepair() != null);
         return CheckSuite.run(c);

@@ -31,11 +31,12 @@ public final class DiskFiles {
             return new ForwardingSource(img.data(), img::close);
         }
         String kind = img.format() + "/" + img.subformat();
+        boolean fixedVhd = dev.linuximage.core.upload.FixedVhdCheck.isFixedVhd(img.format(), img.subformat());
         img.close();
         if (kind.startsWith("raw/")) {
             return FileByteSource.openReadWrite(file);
         }
-        if (kind.equals("vhd/fixed")) {
+        if (fixedVhd) {
             FileByteSource vhd = FileByteSource.openReadWrite(file);
             return vhd.truncatedView(vhd.size() - VhdFooter.SIZE);
         }

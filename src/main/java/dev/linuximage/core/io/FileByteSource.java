@@ -25,7 +25,7 @@ public class FileByteSource implements WritableByteSource {
     public static FileByteSource openReadOnly(Path file) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            return new FileByteSource(ch, DiskFiles.size(file, ch), false); // a block device too
+            return new FileByteSource(ch, DiskPaths.size(file, ch), false); // a block device too
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;

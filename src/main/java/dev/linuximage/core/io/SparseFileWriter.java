@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -58,7 +57,7 @@ public final class SparseFileWriter {
     /** As {@link #write(ByteSource, Path, LongConsumer)}, flushing every {@code flushEvery} bytes written. */
     static long write(ByteSource src, Path target, LongConsumer progress, long flushEvery, int[] flushCount)
             throws IOException {
-        try (Pending p = writePending(src, target, progress, flushEvery, flushCount)) {
+        try (OutputFiles.Pending p = writePending(src, target, progress, flushEvery, flushCount)) {
             p.commit();
             return p.written();
         }
@@ -72,13 +71,14 @@ public final class SparseFileWriter {
      *
      * @param progress receives the number of source bytes processed so far (monotonic), may be {@code null}
      */
-    public static Pending writePending(ByteSource src, Path target, LongConsumer progress) throws IOException {
+    public static OutputFiles.Pending writePending(ByteSource src, Path target, LongConsumer progress)
+            throws IOException {
         return writePending(src, target, progress, FLUSH_EVERY, null);
     }
 
-    private static Pending writePending(ByteSource src, Path target, LongConsumer progress, long flushEvery,
+    private static OutputFiles.Pending writePending(ByteSource src, Path target, LongConsumer progress, long flushEvery,
             int[] flushCount) throws IOException {
-        Pending pending = new Pending(target);
+        OutputFiles.Pending pending = OutputFiles.pending(target);
         Path tmp = pending.path();
         long[] writtenSoFar = {0};
         try {
@@ -98,7 +98,7 @@ public final class SparseFileWriter {
                 }
                 out.force(true);
             }
-            Pending done = pending;
+            OutputFiles.Pending done = pending;
             pending = null;
             return done;
         } catch (IOException e) {
@@ -121,119 +121,9 @@ public final class SparseFileWriter {
         }
     }
 
-    /**
-     * Removes the partial files an earlier writer of {@code target} left behind when it was SIGKILLed (no shutdown
-     * hook ran), so a re-run on the same volume does not need room for two copies. Only for callers that own the
-     * target (one {@code prepare} Job per output): a concurrent writer of the same target would lose its file.
-     *
-     * @return how many were removed
-     */
+    /** The partial files an earlier SIGKILLed writer of {@code target} left: see {@link OutputFiles#removeStalePartials}. */
     public static int removeStalePartials(Path target) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        String prefix = "." + target.getFileName() + ".";
-        int n = 0;
-        try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(dir, p -> {
-            String name = p.getFileName().toString();
-            return name.startsWith(prefix) && name.endsWith(".partial") && Files.isRegularFile(p);
-        })) {
-            for (Path p : ds) {
-                if (Files.deleteIfExists(p)) {
-                    n++;
-                }
-            }
-        }
-        return n;
-    }
-
-    /**
-     * An output file being written under a temporary name ({@code .NAME.*.partial}) in the target's directory, so an
-     * interrupted or failed run never leaves a half-written or half-edited file under the final name. A shutdown hook
-     * removes it on SIGINT/SIGTERM; {@link #close()} removes it unless {@link #commit()} renamed it.
-     */
-    public static final class Pending implements java.io.Closeable {
-        /** The committed file's mode: rw-r--r-- (0644). */
-        public static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PUBLISHED =
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
-        private final Path target;
-        private final Path tmp;
-        private final Thread cleanup;
-        private boolean committed;
-        private boolean closed;
-        private long written;
-
-        private Pending(Path target) throws IOException {
-            this.target = target;
-            Path dir = target.toAbsolutePath().getParent();
-            this.tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
-            // SIGINT/SIGTERM: the JVM runs shutdown hooks; remove the partial file so nothing half-done is left
-            this.cleanup = new Thread(() -> {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort while the JVM exits
-                }
-            }, "sparse-writer-cleanup");
-            Runtime.getRuntime().addShutdownHook(cleanup);
-        }
-
-        /** The temporary file (same directory as the target, so the rename is atomic). */
-        public Path path() {
-            return tmp;
-        }
-
-        /** The final name. */
-        public Path target() {
-            return target;
-        }
-
-        /** Bytes of non-zero data the copy wrote. */
-        public long written() {
-            return written;
-        }
-
-        /**
-         * Renames the file to the target (atomically where the file system can, replacing an older target), readable
-         * by all ({@link #PUBLISHED}). The caller has flushed and closed whatever it edited the file with.
-         */
-        public void commit() throws IOException {
-            if (closed || committed) {
-                throw new IllegalStateException("already " + (committed ? "committed" : "closed"));
-            }
-            // createTempFile made it 0600 (right while it is partial); the result is for the pods that consume it,
-            // which usually run under another UID and share only the group (fsGroup) or nothing: 0644, as cp or
-            // qemu-img would create it under the usual umask 022.
-            try {
-                Files.setPosixFilePermissions(tmp, PUBLISHED);
-            } catch (UnsupportedOperationException notPosix) {
-                // a file system without POSIX modes: nothing to widen
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            committed = true;
-        }
-
-        /** Removes the temporary file unless committed. */
-        @Override
-        public void close() throws IOException {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            try {
-                if (!committed) {
-                    Files.deleteIfExists(tmp);
-                }
-            } finally {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(cleanup);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running or about to: it deletes the partial file
-                }
-            }
-        }
+        return OutputFiles.removeStalePartials(target);
     }
 
     /**

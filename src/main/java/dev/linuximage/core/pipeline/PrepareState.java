@@ -1,5 +1,7 @@
 package dev.linuximage.core.pipeline;
 
+import dev.linuximage.core.io.OutputFiles;
+import dev.linuximage.core.io.Sha256;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.linuximage.core.format.vhd.VhdFooter;
@@ -12,10 +14,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.UUID;
 
 /**
@@ -45,7 +44,7 @@ public final class PrepareState {
 
     public static PrepareState of(Path input, PatchOptions options, String format) throws IOException {
         long mtime = Files.getLastModifiedTime(input).toMillis() / 1000;
-        long size = dev.linuximage.core.io.DiskFiles.size(input); // a block device's size, not its node's 0
+        long size = dev.linuximage.core.io.DiskPaths.size(input); // a block device's size, not its node's 0
         String id = sha256Hex((input.toAbsolutePath().normalize() + "\n" + size + "\n" + mtime + "\n"
                 + format + "\n" + options).getBytes(StandardCharsets.UTF_8));
         return new PrepareState(id, mtime);
@@ -106,33 +105,22 @@ public final class PrepareState {
         n.put("result", JobResultCodec.write(outcome.result()));
         n.put("reportJson", outcome.reportJson());
         n.put("reportTable", outcome.reportTable());
-        Path f = stateFile(out);
-        Path tmp = f.resolveSibling("." + f.getFileName() + ".tmp");
-        Files.write(tmp, JSON.writeValueAsBytes(n));
-        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        OutputFiles.write(stateFile(out), JSON.writeValueAsBytes(n));
     }
 
     /** SHA-256 (hex) of a whole file, streamed in 1 MiB reads. */
     public static String sha256(Path file) throws IOException {
-        MessageDigest md = sha();
+        MessageDigest md = Sha256.newDigest();
         byte[] buf = new byte[1 << 20];
         try (InputStream in = Files.newInputStream(file)) {
             for (int n; (n = in.read(buf)) > 0; ) {
                 md.update(buf, 0, n);
             }
         }
-        return HexFormat.of().formatHex(md.digest());
+        return Sha256.hex(md);
     }
 
     static String sha256Hex(byte[] b) {
-        return HexFormat.of().formatHex(sha().digest(b));
-    }
-
-    private static MessageDigest sha() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.hex(b);
     }
 }

@@ -1,5 +1,6 @@
 package dev.linuximage.core.upload;
 
+import dev.linuximage.core.io.Sha256;
 import com.azure.core.http.rest.PagedResponse;
 import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
@@ -597,7 +598,7 @@ public final class PageBlobUploader {
                 listed.add(r.start(), r.end());
             }
         } else {
-            MessageDigest sha = newSha256();
+            MessageDigest sha = Sha256.newDigest();
             ExecutorService pool = Executors.newFixedThreadPool(options.parallel(), daemonThreads("verify"));
             try {
                 record Chunk(long offset, Future<byte[]> data) { }
@@ -622,7 +623,7 @@ public final class PageBlobUploader {
             } finally {
                 pool.shutdownNow();
             }
-            String got = HexFormat.of().formatHex(sha.digest());
+            String got = Sha256.hex(sha);
             if (!got.equals(dataDigest)) {
                 throw new VerificationException("read-back SHA-256 of the written pages of " + blobUrl + " is " + got
                         + ", the image's non-zero pages give " + dataDigest);
@@ -875,16 +876,8 @@ public final class PageBlobUploader {
         };
     }
 
-    private static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static String sha256Hex(byte[] b) {
-        return HexFormat.of().formatHex(newSha256().digest(b));
+        return Sha256.hex(b);
     }
 
     private static byte[] md5(byte[] b, int off, int len) {

@@ -1,8 +1,8 @@
 package dev.linuximage.core.upload;
 
+import dev.linuximage.core.io.Sha256;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -18,11 +18,7 @@ final class RangeListDigest {
     private long count;
 
     RangeListDigest() {
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        sha = Sha256.newDigest();
     }
 
     void add(long s, long e) {

@@ -1,12 +1,12 @@
 package dev.linuximage.core.upload;
 
+import dev.linuximage.core.io.Sha256;
 import dev.linuximage.core.io.ByteSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -94,10 +94,6 @@ public final class SparseDigest {
     }
 
     static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.newDigest();
     }
 }

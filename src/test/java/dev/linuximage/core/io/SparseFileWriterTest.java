@@ -63,7 +63,7 @@ class SparseFileWriterTest {
     @Test
     void theCommittedFileIsReadableByOthers(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("out.vhd");
-        try (SparseFileWriter.Pending p = SparseFileWriter.writePending(source(), out, null)) {
+        try (OutputFiles.Pending p = SparseFileWriter.writePending(source(), out, null)) {
             assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(p.path()))).isEqualTo("rw-------");
             p.commit();
@@ -71,7 +71,7 @@ class SparseFileWriterTest {
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
                 .isEqualTo("rw-r--r--");
         // a replaced older output gets the same mode
-        try (SparseFileWriter.Pending p = SparseFileWriter.writePending(source(), out, null)) {
+        try (OutputFiles.Pending p = SparseFileWriter.writePending(source(), out, null)) {
             p.commit();
         }
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))

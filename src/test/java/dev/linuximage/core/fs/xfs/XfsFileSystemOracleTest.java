@@ -5,7 +5,7 @@ import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
-import dev.linuximage.testing.guests.XfsOracle;
+import dev.linuximage.testsupport.guests.XfsOracle;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

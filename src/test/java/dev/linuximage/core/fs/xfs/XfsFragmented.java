@@ -3,7 +3,7 @@ package dev.linuximage.core.fs.xfs;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.io.FileByteSource;
-import dev.linuximage.testing.guests.XfsOracle;
+import dev.linuximage.testsupport.guests.XfsOracle;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * {@code volumeMode: Block} appears in the pod as a device node, issue 16). Character devices, FIFOs and
  * directories are refused: their "size" means nothing ({@code /dev/zero} reads forever).
  */
-public final class DiskFiles {
+public final class DiskPaths {
     /** {@code S_IFMT} and {@code S_IFBLK} of {@code st_mode} (POSIX {@code <sys/stat.h>}). */
     private static final int S_IFMT = 0170000;
     private static final int S_IFBLK = 0060000;
@@ -21,7 +21,7 @@ public final class DiskFiles {
     /** Bound of the size search: 2^60 bytes (1 EiB) is beyond any disk; a device that reads there is refused. */
     static final long MAX_DEVICE_BYTES = 1L << 60;
 
-    private DiskFiles() {
+    private DiskPaths() {
     }
 
     /** A regular file or a block device (following links: a {@code devicePath} may be a link). */

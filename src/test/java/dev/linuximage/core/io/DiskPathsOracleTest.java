@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code st_size} is 0. The size comes from the kernel (recent JDKs) or, where the JDK reports 0, from reading.
  */
 @Tag("oracle")
-class DiskFilesOracleTest {
+class DiskPathsOracleTest {
 
     /**
      * The read-based search against channels whose end is known: a regular file reads to its length and returns end
@@ -39,7 +39,7 @@ class DiskFilesOracleTest {
                 raf.setLength(size); // sparse: the 5 TiB case allocates nothing
             }
             try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                assertThat(DiskFiles.probeSize(ch)).as("size %d", size).isEqualTo(size);
+                assertThat(DiskPaths.probeSize(ch)).as("size %d", size).isEqualTo(size);
             }
             Files.delete(f);
         }
@@ -50,21 +50,21 @@ class DiskFilesOracleTest {
     void characterDevicesAreNoDisks() throws Exception {
         Path zero = Path.of("/dev/zero");
         Assumptions.assumeTrue(Files.exists(zero));
-        assertThat(DiskFiles.isBlockDevice(zero)).isFalse();
-        assertThat(DiskFiles.isDiskInput(zero)).isFalse();
+        assertThat(DiskPaths.isBlockDevice(zero)).isFalse();
+        assertThat(DiskPaths.isDiskInput(zero)).isFalse();
         // and the search itself stops at its bound rather than looping
         try (FileChannel ch = FileChannel.open(zero, StandardOpenOption.READ)) {
-            assertThatThrownBy(() -> DiskFiles.probeSize(ch)).hasMessageContaining("not a disk");
+            assertThatThrownBy(() -> DiskPaths.probeSize(ch)).hasMessageContaining("not a disk");
         }
-        assertThat(DiskFiles.isDiskInput(Path.of("/dev"))).isFalse();
-        assertThat(DiskFiles.isDiskInput(Path.of("/nonexistent/x"))).isFalse();
+        assertThat(DiskPaths.isDiskInput(Path.of("/dev"))).isFalse();
+        assertThat(DiskPaths.isDiskInput(Path.of("/nonexistent/x"))).isFalse();
     }
 
     @Test
     void regularFilesAreTheirLength(@TempDir Path dir) throws Exception {
         Path f = Files.writeString(dir.resolve("f"), "x".repeat(1000), StandardCharsets.US_ASCII);
-        assertThat(DiskFiles.isDiskInput(f)).isTrue();
-        assertThat(DiskFiles.size(f)).isEqualTo(1000);
+        assertThat(DiskPaths.isDiskInput(f)).isTrue();
+        assertThat(DiskPaths.size(f)).isEqualTo(1000);
     }
 
     /**
@@ -88,12 +88,12 @@ class DiskFilesOracleTest {
         Assumptions.assumeTrue(attach.exit == 0, "losetup failed: " + attach.out);
         Path dev = Path.of(attach.out.strip());
         try {
-            assertThat(DiskFiles.isBlockDevice(dev)).isTrue();
-            assertThat(DiskFiles.isDiskInput(dev)).isTrue();
+            assertThat(DiskPaths.isBlockDevice(dev)).isTrue();
+            assertThat(DiskPaths.isDiskInput(dev)).isTrue();
             long kernel = Long.parseLong(exec("blockdev", "--getsize64", dev.toString()).out.strip());
-            assertThat(DiskFiles.size(dev)).isEqualTo(kernel).isEqualTo(Files.size(img));
+            assertThat(DiskPaths.size(dev)).isEqualTo(kernel).isEqualTo(Files.size(img));
             try (FileChannel ch = FileChannel.open(dev, StandardOpenOption.READ)) {
-                assertThat(DiskFiles.probeSize(ch)).isEqualTo(kernel);
+                assertThat(DiskPaths.probeSize(ch)).isEqualTo(kernel);
             }
             try (DiskImage image = DiskImages.open(dev)) {
                 assertThat(image.format()).isEqualTo("qcow2");

@@ -1,0 +1,450 @@
+package dev.linuximage.core.pipeline;
+
+import dev.linuximage.core.compliance.Compliance;
+import dev.linuximage.core.format.DiskImage;
+import dev.linuximage.core.format.DiskImages;
+import dev.linuximage.core.format.FormatException;
+import dev.linuximage.core.format.OpenOptions;
+import dev.linuximage.core.format.vhd.FixedVhdOptions;
+import dev.linuximage.core.format.vhd.FixedVhdView;
+import dev.linuximage.core.format.vhd.VhdFooter;
+import dev.linuximage.core.guest.ContainerFacts;
+import dev.linuximage.core.guest.PatchOptions;
+import dev.linuximage.core.guestfs.ChangeLog;
+import dev.linuximage.core.guestfs.GuestDisk;
+import dev.linuximage.core.guestfs.GuestOptions;
+import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.io.ConcatSource;
+import dev.linuximage.core.io.DiskPaths;
+import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.core.io.ForwardingSource;
+import dev.linuximage.core.io.OutputFiles;
+import dev.linuximage.core.io.OverlaySource;
+import dev.linuximage.core.io.SparseFileMap;
+import dev.linuximage.core.io.SparseFileWriter;
+import dev.linuximage.core.io.WritableByteSource;
+import dev.linuximage.core.io.ZeroSource;
+import dev.linuximage.core.partition.Gpt;
+import dev.linuximage.core.report.ComplianceReport;
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.core.report.JobResult;
+import dev.linuximage.core.report.ReportJson;
+import dev.linuximage.core.report.ReportTable;
+import dev.linuximage.core.report.ResultReasons;
+import dev.linuximage.core.upload.BlobCredentials;
+import dev.linuximage.core.upload.FixedVhdCheck;
+import dev.linuximage.core.upload.PageBlobUploader;
+import dev.linuximage.core.upload.Secrets;
+import dev.linuximage.core.upload.SparseDigest;
+import dev.linuximage.core.upload.UploadException;
+import dev.linuximage.core.upload.UploadListener;
+import dev.linuximage.core.upload.UploadOptions;
+import dev.linuximage.core.upload.UploadProgress;
+import dev.linuximage.core.upload.UploadResult;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * The steps of {@code prepare} (inspect → convert → align → patch → check → upload), {@code check} (inspect →
+ * check) and {@code convert}, run in one place and told to a {@link ProgressSink}; the command line only parses
+ * options and renders the sink and the returned {@link Result}.
+ *
+ * <p>With a local output the input is converted once into a sparse fixed VHD, the guest is patched in that file,
+ * checked, and the file uploaded. A state file beside the output ({@link PrepareState}) records that convert and
+ * patch finished for this input and these options, so a re-run after an interruption (an evicted pod) goes straight
+ * to the upload, which resumes. Streaming writes no VHD: the guest is patched on a copy-on-write overlay of the input
+ * and the fixed-VHD view of it streams to the blob.
+ *
+ * <p>Each run opens the guest file systems once ({@link GuestDisk#open}) and inspects it through that one handle.
+ */
+public final class PreparePipeline {
+
+    /**
+     * What to read and how to repair it.
+     *
+     * @param input       the disk file or block device
+     * @param format      the container format, or {@code null} to detect it
+     * @param open        how to open the container (OVA disk choice, manifest check)
+     * @param identity    the input choice as it enters {@link PrepareState}'s request identity
+     * @param options     the repairs and the image kind
+     */
+    public record Input(Path input, String format, OpenOptions open, String identity, PatchOptions options) {
+    }
+
+    /** Where and how to upload; the credentials are read only when the upload starts. */
+    public record UploadTarget(String blobUrl, Credentials credentials, UploadOptions options) {
+    }
+
+    /** Reads the blob credentials (a mounted secret); an {@link IOException} is a usage error. */
+    @FunctionalInterface
+    public interface Credentials {
+        BlobCredentials read() throws IOException;
+    }
+
+    /**
+     * The compact result and the process exit code; the report was given to the sink.
+     *
+     * @param failure null, or the (scrubbed) message of a failed upload, for the caller to print after the report
+     */
+    public record Result(JobResult result, int exitCode, String failure) {
+        Result(JobResult result, int exitCode) {
+            this(result, exitCode, null);
+        }
+    }
+
+    /**
+     * What {@link #convert} did.
+     *
+     * @param written     bytes of data written (holes not counted)
+     * @param writeNanos  time the write took, in nanoseconds
+     */
+    public record Converted(String inputFormat, String inputSubformat, long inputVirtualSize, long diskSize,
+                            long written, long fileSize, long writeNanos) {
+    }
+
+    private final Input in;
+    private final ProgressSink sink;
+    /** Set by {@link #convert(Path, PrepareState)}: what the converter did to the GPT (DISK-GPT evidence). */
+    private Gpt.Repair convertedGpt;
+
+    public PreparePipeline(Input in, ProgressSink sink) {
+        this.in = in;
+        this.sink = sink;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- check
+
+    /** {@code check}: opens the disk and its guest read-only, runs every check, reports. Exit 4 when not compliant. */
+    public Result check() throws Exception {
+        requireDiskInput(in.input());
+        Path disk = in.input();
+        sink.step("inspect", 0, "opening " + disk.getFileName());
+        try (DiskImage image = DiskImages.open(disk, in.format(), in.open());
+             GuestDisk guest = GuestDisk.open(image.data(), GuestOptions.readOnly(), new ChangeLog())) {
+            ContainerFacts container = new ContainerFacts(FixedVhdCheck.kind(image.format(), image.subformat()),
+                    image.virtualSize(), DiskPaths.size(disk), null);
+            Compliance.Facts facts = GuestAnalysis.facts(image.data(), guest, container);
+            sink.step("check", 50, "checking requirements");
+            ComplianceReport report = Compliance.audit(guest, in.options(), facts, disk.toString(), Instant.now());
+            sink.step("check", 100, "done");
+            sink.report(ReportJson.toJson(report), ReportTable.render(report, 120));
+            JobResult r = (report.compliant() ? JobResult.succeeded("the image meets every requirement")
+                    : JobResult.failed(ResultReasons.NOT_COMPLIANT, "at least one requirement is not met"))
+                    .withCompliance(GuestAnalysis.compliance(report))
+                    .withGenerations(GuestAnalysis.generations(report)).withOs(GuestAnalysis.os(report))
+                    .withStages(new JobResult.Stages(null, null, report.compliant(), null));
+            return new Result(r, report.compliant() ? ExitCodes.OK : ExitCodes.NOT_COMPLIANT);
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------------- convert
+
+    /**
+     * {@code convert}: the input to a fixed VHD at {@code output}, written sparse under a temporary name and renamed
+     * at the end. A fixed VHD input keeps its footer's identity unless {@code uniqueId}/{@code timestamp} are given,
+     * so fixed in → fixed out is byte-identical.
+     *
+     * @param maxDiskSize refuse a disk larger than this once aligned, in bytes
+     * @param timestamp   footer timestamp, seconds since 2000-01-01T00:00:00Z, or null
+     */
+    public Converted convert(Path output, long maxDiskSize, UUID uniqueId, Long timestamp) throws IOException {
+        Path input = in.input();
+        if (!DiskPaths.isDiskInput(input)) {
+            throw new CoreException(ExitCodes.USAGE, "input " + input + " is neither a regular file nor a block device");
+        }
+        if (Files.exists(output) && Files.isSameFile(input, output)) {
+            throw new CoreException(ExitCodes.USAGE, "output must differ from input");
+        }
+        try (DiskImage img = DiskImages.open(input, in.format(), in.open())) {
+            for (String w : img.warnings()) {
+                sink.note("warning: " + w);
+            }
+            FixedVhdOptions vo = new FixedVhdOptions(maxDiskSize, uniqueId, timestamp);
+            if (FixedVhdCheck.isFixedVhd(img.format(), img.subformat()) && (uniqueId == null || timestamp == null)) {
+                // keep a fixed VHD's identity so fixed in -> fixed out is byte-identical
+                try (FileByteSource f = FileByteSource.openReadOnly(input)) {
+                    VhdFooter old = VhdFooter.parse(f.readBytes(f.size() - VhdFooter.SIZE, VhdFooter.SIZE));
+                    vo = new FixedVhdOptions(maxDiskSize, uniqueId != null ? uniqueId : old.uniqueId(),
+                            timestamp != null ? timestamp : old.timestamp());
+                }
+            }
+            try (FixedVhdView view = FixedVhdView.of(img.data(), vo)) {
+                notesOf(view);
+                String space = SparseFileWriter.spaceWarning(view, output);
+                if (space != null) {
+                    sink.note("warning: " + space);
+                }
+                long started = System.nanoTime();
+                long total = view.size();
+                long written = SparseFileWriter.write(view, output,
+                        done -> sink.bytes("convert", 0, 100, "converting", done, total));
+                return new Converted(img.format(), img.subformat(), img.virtualSize(), view.diskSize(), written,
+                        Files.size(output), System.nanoTime() - started);
+            }
+        }
+    }
+
+    // -------------------------------------------------------------------------------------------------- prepare
+
+    /**
+     * {@code prepare} to a local fixed VHD ({@code output}, resumable) and, with a target, an upload of it.
+     *
+     * @param target null for no upload
+     */
+    public Result prepare(Path output, UploadTarget target) throws Exception {
+        requireDiskInput(in.input());
+        Path out = output;
+        if (Files.exists(out) && Files.isSameFile(out, in.input())) {
+            throw new CoreException(ExitCodes.USAGE, "the output would overwrite the input: give --output");
+        }
+        PrepareState state = PrepareState.of(in.input(), in.options(), in.identity());
+        PrepareState.Outcome outcome = state.completedAt(out);
+        if (outcome != null) {
+            sink.step("patch", 60, "already converted and patched for this input: " + out.getFileName());
+        } else {
+            PrepareState.clear(out);
+            if (OutputFiles.removeStalePartials(out) > 0) {
+                sink.note("note: removed the partial output of an earlier run that was killed");
+            }
+            sink.step("convert", 2, "converting " + in.input().getFileName() + " to " + out.getFileName());
+            // written and patched under a temporary name, renamed to the output only once patch and check ended: a
+            // failure (bad input, exit 3) or an interruption never leaves an unpatched or half-patched VHD at out
+            try (OutputFiles.Pending pending = convert(out, state)) {
+                try (FileByteSource vhd = FileByteSource.openReadWrite(pending.path())) {
+                    WritableByteSource disk = vhd.truncatedView(vhd.size() - VhdFooter.SIZE);
+                    ContainerFacts container = withGpt(containerFacts(vhd), convertedGpt);
+                    outcome = result(patchAndCheck(disk, container), target != null);
+                    vhd.flush();
+                }
+                pending.commit();
+            }
+            state.markCompleted(out, outcome);
+        }
+        JobResult r = outcome.result();
+        if (!outcome.compliant() || target == null) {
+            r = r.withOutput(output(out, digestOf(out)));
+            return finish(r, outcome, null);
+        }
+        UploadResult up;
+        try (FileByteSource vhd = FileByteSource.openReadOnly(out)) {
+            up = upload(SparseFileMap.view(out, vhd), state.fingerprint(out), target);
+        } catch (UploadException e) {
+            return uploadFailed(r.withOutput(output(out, digestOf(out))), outcome, e);
+        }
+        r = r.withOutput(output(out, up.digest()));
+        return finish(r, outcome, up);
+    }
+
+    /**
+     * {@code prepare --stream-to-upload}: no local VHD. The overlay is the input grown with zeros to its MiB-aligned
+     * size, so the GPT is made consistent there (DISK-GPT) and the guest patched on the disk exactly as it will be
+     * uploaded; the fixed-VHD view then only adds the footer.
+     *
+     * @param workDir where the overlay spills modified blocks
+     */
+    public Result stream(Path workDir, UploadTarget target) throws Exception {
+        requireDiskInput(in.input());
+        PrepareState state = PrepareState.of(in.input(), in.options(), in.identity());
+        try (DiskImage image = open()) {
+            long size = image.data().size();
+            FixedVhdOptions vo = new FixedVhdOptions(in.options().maxDiskSizeBytes(), state.uniqueId(),
+                    state.timestamp());
+            long aligned = FixedVhdView.alignedSize(size, vo);
+            ByteSource grown = ConcatSource.of(ForwardingSource.nonClosing(image.data()),
+                    new ZeroSource(aligned - size));
+            try (OverlaySource overlay = new OverlaySource(grown, 64 << 10, 256L << 20, workDir)) {
+                List<String> notes = new ArrayList<>();
+                List<String> warnings = new ArrayList<>();
+                Gpt.Repair gpt = FixedVhdView.alignGpt(overlay, size, notes, warnings);
+                notes.forEach(n -> sink.note("note: " + n));
+                warnings.forEach(w -> sink.note("warning: " + w));
+                ContainerFacts container = withGpt(new ContainerFacts(FixedVhdCheck.KIND, aligned,
+                        aligned + VhdFooter.SIZE, null), gpt);
+                PrepareState.Outcome outcome = result(patchAndCheck(overlay, container), true);
+                JobResult r = outcome.result();
+                if (!outcome.compliant()) {
+                    return finish(r, outcome, null);
+                }
+                try (FixedVhdView view = FixedVhdView.of(overlay, vo)) {
+                    view.warnings().forEach(w -> sink.note("warning: " + w));
+                    // a fresh identity per run: patching is not byte-reproducible (timestamps), so a streamed upload
+                    // never resumes onto bytes of an earlier run
+                    UploadResult up = upload(view, "stream:" + UUID.randomUUID(), target);
+                    r = r.withOutput(new JobResult.Output(null, view.diskSize(), null, up.digest()));
+                    return finish(r, outcome, up);
+                }
+            }
+        }
+    }
+
+    /** Refuses (usage error, SourceNotFound) an input that is neither a file nor a block device. */
+    public static void requireDiskInput(Path input) {
+        if (!DiskPaths.isDiskInput(input)) { // a file, or a Block-mode claim's device
+            throw new CoreException(ExitCodes.USAGE, ResultReasons.SOURCE_NOT_FOUND, input + ": no such file", null);
+        }
+    }
+
+    private static JobResult.Output output(Path out, String digest) throws IOException {
+        return new JobResult.Output(out.toString(), Files.size(out) - VhdFooter.SIZE, null, digest);
+    }
+
+    /** The output's {@link SparseDigest}: reads the file's data, not its holes (where the file system tells them). */
+    private static String digestOf(Path out) throws IOException {
+        try (FileByteSource vhd = FileByteSource.openReadOnly(out)) {
+            return SparseDigest.of(SparseFileMap.view(out, vhd));
+        }
+    }
+
+    /** Converts the input into an uncommitted fixed VHD beside {@code out}. */
+    private OutputFiles.Pending convert(Path out, PrepareState state) throws IOException {
+        try (DiskImage image = open()) {
+            FixedVhdOptions vo = new FixedVhdOptions(in.options().maxDiskSizeBytes(), state.uniqueId(),
+                    state.timestamp());
+            try (FixedVhdView view = FixedVhdView.of(image.data(), vo)) {
+                convertedGpt = view.gptRepair();
+                notesOf(view);
+                String space = SparseFileWriter.spaceWarning(view, out);
+                if (space != null) {
+                    sink.note("warning: " + space);
+                }
+                long total = view.size();
+                return SparseFileWriter.writePending(view, out, done -> sink.bytes("convert", 2, 40,
+                        "converting", done, total));
+            }
+        }
+    }
+
+    private void notesOf(FixedVhdView view) {
+        view.notes().forEach(n -> sink.note("note: " + n));
+        view.warnings().forEach(w -> sink.note("warning: " + w));
+    }
+
+    /**
+     * The upload failed after convert, patch and check succeeded: the result keeps what was done (stages, compliance,
+     * output) so the status does not claim those stages never ran, and the report is still written.
+     */
+    private Result uploadFailed(JobResult done, PrepareState.Outcome outcome, UploadException e) throws IOException {
+        String message = Secrets.none().scrub(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        JobResult r = JobResult.failed(FailureReason.of(e, ExitCodes.ERROR), message)
+                .withStages(new JobResult.Stages(true, true, true, false))
+                .withCompliance(done.compliance()).withGenerations(done.generations()).withOutput(done.output())
+                .withOs(done.os());
+        sink.report(outcome.reportJson(), outcome.reportTable());
+        return new Result(r, ExitCodes.of(e), message);
+    }
+
+    /** The converted output as container facts: a fixed VHD whose footer must describe this very file. */
+    private static ContainerFacts containerFacts(FileByteSource vhd) throws IOException {
+        long size = vhd.size();
+        String problem = null;
+        try {
+            VhdFooter f = VhdFooter.parse(vhd.readBytes(size - VhdFooter.SIZE, VhdFooter.SIZE));
+            if (f.diskType() != VhdFooter.TYPE_FIXED || f.currentSize() != size - VhdFooter.SIZE
+                    || f.originalSize() != f.currentSize()) {
+                problem = "footer type/size do not describe this file";
+            }
+        } catch (FormatException | RuntimeException e) {
+            problem = e.getMessage();
+        }
+        return new ContainerFacts(FixedVhdCheck.KIND, size - VhdFooter.SIZE, size, problem);
+    }
+
+    /** The converter's GPT repair as container facts (DISK-GPT evidence). */
+    static ContainerFacts withGpt(ContainerFacts c, Gpt.Repair gpt) {
+        if (gpt == null) {
+            return c;
+        }
+        return c.withGptRepair(gpt.changed() || gpt.refused() != null ? gpt.before().problems() : List.of(),
+                gpt.actions());
+    }
+
+    private DiskImage open() throws IOException {
+        DiskImage image = DiskImages.open(in.input(), in.format(), in.open());
+        image.warnings().forEach(w -> sink.note("warning: " + w));
+        return image;
+    }
+
+    private ComplianceReport patchAndCheck(WritableByteSource disk, ContainerFacts container) throws IOException {
+        sink.step("patch", 40, "opening the guest file systems");
+        try (GuestDisk guest = GuestDisk.open(disk, GuestOptions.readWrite(), new ChangeLog())) {
+            guest.warnings().forEach(w -> sink.note("warning: " + w));
+            Compliance.Facts facts = GuestAnalysis.prepareFacts(disk, guest, container);
+            sink.step("patch", 45, "patching and checking");
+            Compliance.Outcome outcome = Compliance.prepare(guest, in.options(), facts, in.input().toString(),
+                    Instant.now());
+            sink.step("check", 60, outcome.changes().size() + " change(s), "
+                    + (outcome.report().compliant() ? "compliant" : "not compliant"));
+            disk.flush();
+            return outcome.report();
+        }
+    }
+
+    private UploadResult upload(ByteSource image, String fingerprint, UploadTarget target) throws IOException {
+        sink.step("upload", 60, "uploading to " + PageBlobUploader.class.getSimpleName());
+        return PageBlobUploader.upload(image, fingerprint, target.blobUrl(), credentials(target), target.options(),
+                new UploadListener() {
+                    @Override
+                    public void onProgress(UploadProgress p) {
+                        sink.bytes("upload", 60, 99, p.phase().name().toLowerCase(Locale.ROOT), p.bytesSent(),
+                                p.bytesToSend());
+                    }
+
+                    /** Blob created, resumed, recreated: what a re-run of a killed Job did is visible in the log. */
+                    @Override
+                    public void onEvent(String message) {
+                        sink.note("upload: " + message);
+                    }
+                });
+    }
+
+    private static BlobCredentials credentials(UploadTarget target) {
+        try {
+            return target.credentials().read();
+        } catch (IOException e) {
+            throw new CoreException(ExitCodes.USAGE, ResultReasons.MISSING_CREDENTIALS,
+                    "cannot read the credentials file: " + e.getClass().getSimpleName(), null);
+        }
+    }
+
+    /** The compact result of convert + patch + check, with the rendered report. */
+    private static PrepareState.Outcome result(ComplianceReport report, boolean upload) {
+        JobResult base = report.compliant()
+                ? JobResult.succeeded(upload ? "prepared and uploaded" : "prepared")
+                : JobResult.failed(ResultReasons.NOT_COMPLIANT, "requirements not met after repair; not uploaded");
+        JobResult r = base.withCompliance(GuestAnalysis.compliance(report))
+                .withGenerations(GuestAnalysis.generations(report)).withOs(GuestAnalysis.os(report))
+                .withStages(new JobResult.Stages(true, true, report.compliant(), null));
+        return new PrepareState.Outcome(r, report.compliant(), ReportJson.toJson(report),
+                ReportTable.render(report, 120));
+    }
+
+    private Result finish(JobResult r, PrepareState.Outcome outcome, UploadResult up) throws IOException {
+        if (up != null) {
+            r = r.withUpload(new JobResult.Upload(up.blobUrl(), up.bytesSent(), up.digest()))
+                    .withStages(new JobResult.Stages(true, true, true, true));
+        }
+        sink.report(outcome.reportJson(), outcome.reportTable());
+        sink.step("done", 100, outcome.compliant() ? "compliant" : "not compliant");
+        return new Result(r, outcome.compliant() ? ExitCodes.OK : ExitCodes.NOT_COMPLIANT);
+    }
+
+    /** {@code builds/web.qcow2} → {@code builds/web.vhd}; a {@code .vhd} input gets {@code web-azure.vhd}. */
+    public static Path defaultOutput(Path in) {
+        String name = in.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String stem = dot > 0 ? name.substring(0, dot) : name;
+        String candidate = stem + ".vhd";
+        if (candidate.equals(name)) {
+            candidate = stem + "-azure.vhd";
+        }
+        return in.resolveSibling(candidate);
+    }
+}
