@@ -1,5 +1,6 @@
 package dev.linuximage.core.guestfs;
 
+import dev.linuximage.core.format.vhd.VhdFormat;
 import dev.linuximage.core.report.BadInputException;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;
@@ -31,7 +32,7 @@ public final class DiskFiles {
             return new ForwardingSource(img.data(), img::close);
         }
         String kind = img.format() + "/" + img.subformat();
-        boolean fixedVhd = dev.linuximage.core.upload.FixedVhdCheck.isFixedVhd(img.format(), img.subformat());
+        boolean fixedVhd = VhdFormat.isFixedVhd(img.format(), img.subformat());
         img.close();
         if (kind.startsWith("raw/")) {
             return FileByteSource.openReadWrite(file);

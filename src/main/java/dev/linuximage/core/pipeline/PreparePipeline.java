@@ -1,5 +1,6 @@
 package dev.linuximage.core.pipeline;
 
+import dev.linuximage.core.format.vhd.VhdFormat;
 import dev.linuximage.core.compliance.Compliance;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;
@@ -129,7 +130,7 @@ public final class PreparePipeline {
         sink.step("inspect", 0, "opening " + disk.getFileName());
         try (DiskImage image = DiskImages.open(disk, in.format(), in.open());
              GuestDisk guest = GuestDisk.open(image.data(), GuestOptions.readOnly(), new ChangeLog())) {
-            ContainerFacts container = new ContainerFacts(FixedVhdCheck.kind(image.format(), image.subformat()),
+            ContainerFacts container = new ContainerFacts(VhdFormat.kind(image.format(), image.subformat()),
                     image.virtualSize(), DiskPaths.size(disk), null);
             Compliance.Facts facts = GuestAnalysis.facts(image.data(), guest, container);
             sink.step("check", 50, "checking requirements");
@@ -168,7 +169,7 @@ public final class PreparePipeline {
                 sink.note("warning: " + w);
             }
             FixedVhdOptions vo = new FixedVhdOptions(maxDiskSize, uniqueId, timestamp);
-            if (FixedVhdCheck.isFixedVhd(img.format(), img.subformat()) && (uniqueId == null || timestamp == null)) {
+            if (VhdFormat.isFixedVhd(img.format(), img.subformat()) && (uniqueId == null || timestamp == null)) {
                 // keep a fixed VHD's identity so fixed in -> fixed out is byte-identical
                 try (FileByteSource f = FileByteSource.openReadOnly(input)) {
                     VhdFooter old = VhdFooter.parse(f.readBytes(f.size() - VhdFooter.SIZE, VhdFooter.SIZE));
@@ -266,7 +267,7 @@ public final class PreparePipeline {
                 Gpt.Repair gpt = FixedVhdView.alignGpt(overlay, size, notes, warnings);
                 notes.forEach(n -> sink.note("note: " + n));
                 warnings.forEach(w -> sink.note("warning: " + w));
-                ContainerFacts container = withGpt(new ContainerFacts(FixedVhdCheck.KIND, aligned,
+                ContainerFacts container = withGpt(new ContainerFacts(VhdFormat.KIND, aligned,
                         aligned + VhdFooter.SIZE, null), gpt);
                 PrepareState.Outcome outcome = result(patchAndCheck(overlay, container), true);
                 JobResult r = outcome.result();
@@ -354,7 +355,7 @@ public final class PreparePipeline {
         } catch (FormatException | RuntimeException e) {
             problem = e.getMessage();
         }
-        return new ContainerFacts(FixedVhdCheck.KIND, size - VhdFooter.SIZE, size, problem);
+        return new ContainerFacts(VhdFormat.KIND, size - VhdFooter.SIZE, size, problem);
     }
 
     /** The converter's GPT repair as container facts (DISK-GPT evidence). */

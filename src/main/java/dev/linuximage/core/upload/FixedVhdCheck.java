@@ -16,23 +16,7 @@ import java.nio.charset.StandardCharsets;
 public final class FixedVhdCheck {
     private static final long MIB = 1024 * 1024;
 
-    /**
-     * The one name of a fixed VHD, as the report's container facts say it ({@code ContainerFacts.format}) and the
-     * DISK-FORMAT check reads it.
-     */
-    public static final String KIND = "vhd-fixed";
-
     private FixedVhdCheck() {
-    }
-
-    /** Whether the format engine's {@code format}/{@code subformat} pair names a fixed VHD. */
-    public static boolean isFixedVhd(String format, String subformat) {
-        return "vhd".equals(format) && "fixed".equals(subformat);
-    }
-
-    /** The container kind for the report: {@link #KIND} for a fixed VHD, else {@code format-subformat}. */
-    public static String kind(String format, String subformat) {
-        return isFixedVhd(format, subformat) ? KIND : format + "-" + subformat;
     }
 
     /** Throws {@link IllegalArgumentException} naming the field and value if {@code vhd} is not such a file. */

@@ -29,4 +29,20 @@ public final class VhdFormat {
         VhdSource src = new VhdSource(file, h);
         return new SimpleDiskImage(VhdHeader.F, h.subformat(), src, file.size(), h.warnings(), List.of(src));
     }
+
+    /**
+     * The one name of a fixed VHD, as the report's container facts say it ({@code ContainerFacts.format}) and the
+     * DISK-FORMAT check reads it.
+     */
+    public static final String KIND = "vhd-fixed";
+
+    /** Whether the format engine's {@code format}/{@code subformat} pair names a fixed VHD. */
+    public static boolean isFixedVhd(String format, String subformat) {
+        return "vhd".equals(format) && "fixed".equals(subformat);
+    }
+
+    /** The container kind for the report: {@link #KIND} for a fixed VHD, else {@code format-subformat}. */
+    public static String kind(String format, String subformat) {
+        return isFixedVhd(format, subformat) ? KIND : format + "-" + subformat;
+    }
 }
