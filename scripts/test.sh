@@ -11,8 +11,8 @@ cd "$(dirname "$0")/.."
 LINUXIMAGE_SETUP_BOOT=1 scripts/setup.sh
 export GUEST_CACHE_DIR=${GUEST_CACHE_DIR:-$HOME/.cache/linuximage/guests}
 # Formatting (Spotless, palantir-java-format; see docs/testing.md#formatting): refuses unformatted code before the tests.
-# enabled by the lead after the one-time reformat (`./mvnw spotless:apply` over the whole code base):
-# ./mvnw -B -ntp spotless:check
+# Fix with `./mvnw spotless:apply`.
+./mvnw -B -ntp spotless:check
 ./mvnw -B -ntp verify "$@"
 if [ "${LINUXIMAGE_SKIP_GUESTS:-0}" != 1 ]; then
   ./mvnw -B -ntp surefire:test -Pguests "$@"

@@ -4,7 +4,6 @@ import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.operator.OperatorApplication;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
-
 import java.util.Arrays;
 
 /**
@@ -18,8 +17,7 @@ import java.util.Arrays;
 @QuarkusMain
 public final class Main {
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String... args) {
         if (startsOperator(args, System.getenv())) {

@@ -1,20 +1,19 @@
 package dev.linuximage;
 
-import com.tngtech.archunit.base.DescribedPredicate;
-import com.tngtech.archunit.core.domain.JavaClass;
-import com.tngtech.archunit.core.domain.JavaClasses;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.util.Set;
-
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackages;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The package boundaries (issue #15), checked on the main classes' byte code (ArchUnit, test
@@ -28,12 +27,19 @@ class ArchitectureTest {
      * message ({@code core.report}), the requirement catalogue ({@code core.compliance.Requirements}) and the blob
      * host allow-list it shares with the upload ({@code core.upload.BlobHostAllowList}).
      */
-    static final String[] OPERATOR_MAY_USE =
-            {"dev.linuximage.core.report", "dev.linuximage.core.compliance", "dev.linuximage.core.upload"};
+    static final String[] OPERATOR_MAY_USE = {
+        "dev.linuximage.core.report", "dev.linuximage.core.compliance", "dev.linuximage.core.upload"
+    };
 
     /** core.report's codecs and writers: the rest of the package is the report model. */
-    static final Set<String> REPORT_IO = Set.of("ReportOutput", "ReportJson", "JobResultCodec", "TerminationMessage",
-            "ProgressEvent", "BadInputException", "CoreException");
+    static final Set<String> REPORT_IO = Set.of(
+            "ReportOutput",
+            "ReportJson",
+            "JobResultCodec",
+            "TerminationMessage",
+            "ProgressEvent",
+            "BadInputException",
+            "CoreException");
 
     static final String[] IO_PACKAGES = {"java.io..", "java.nio.file..", "java.nio.channels..", "java.net.."};
 
@@ -48,17 +54,26 @@ class ArchitectureTest {
 
     @Test
     void coreDoesNotDependOnTheOperator() {
-        noClasses().that().resideInAPackage("dev.linuximage.core..")
-                .should().dependOnClassesThat().resideInAPackage("dev.linuximage.operator..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.linuximage.core..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.linuximage.operator..")
                 .because("the core runs alone in the conversion Job's pod (and as the CLI), without the operator")
                 .check(classes);
     }
 
     @Test
     void onlyTheCliDependsOnTheCli() {
-        noClasses().that().resideInAPackage("dev.linuximage.core..")
-                .and().resideOutsideOfPackage("dev.linuximage.core.cli..")
-                .should().dependOnClassesThat().resideInAPackage("dev.linuximage.core.cli..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.linuximage.core..")
+                .and()
+                .resideOutsideOfPackage("dev.linuximage.core.cli..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.linuximage.core.cli..")
                 .because("the CLI is one front end of the core (picocli, exit codes, terminal output); the pipeline "
                         + "and the parsers are used without it")
                 .check(classes);
@@ -66,9 +81,12 @@ class ArchitectureTest {
 
     @Test
     void operatorUsesOnlyTheCoreContract() {
-        noClasses().that().resideInAPackage("dev.linuximage.operator..")
-                .should().dependOnClassesThat(resideInAPackage("dev.linuximage.core..")
-                        .and(resideOutsideOfPackages(OPERATOR_MAY_USE)))
+        noClasses()
+                .that()
+                .resideInAPackage("dev.linuximage.operator..")
+                .should()
+                .dependOnClassesThat(
+                        resideInAPackage("dev.linuximage.core..").and(resideOutsideOfPackages(OPERATOR_MAY_USE)))
                 .because("the operator talks to the core through a Job: its arguments, the result in the termination "
                         + "message and the report; file systems, formats and guest patching are the core's inside")
                 .check(classes);
@@ -76,9 +94,10 @@ class ArchitectureTest {
 
     @Test
     void reportModelDoesNoIo() {
-        noClasses().that(resideInAPackage("dev.linuximage.core.report").and(notIn(REPORT_IO)))
-                .should().dependOnClassesThat(resideInAnyPackage(IO_PACKAGES)
-                        .or(resideInAPackage("io.fabric8..")))
+        noClasses()
+                .that(resideInAPackage("dev.linuximage.core.report").and(notIn(REPORT_IO)))
+                .should()
+                .dependOnClassesThat(resideInAnyPackage(IO_PACKAGES).or(resideInAPackage("io.fabric8..")))
                 .because("the report model is plain data shared by the CLI, the Job and the operator; reading and "
                         + "writing it is the codecs' job (" + String.join(", ", REPORT_IO) + ")")
                 .check(classes);
@@ -86,10 +105,14 @@ class ArchitectureTest {
 
     @Test
     void crdModelDoesNoIoAndUsesNoClient() {
-        noClasses().that().resideInAPackage("dev.linuximage.operator.api..")
-                .should().dependOnClassesThat(resideInAnyPackage(IO_PACKAGES)
+        noClasses()
+                .that()
+                .resideInAPackage("dev.linuximage.operator.api..")
+                .should()
+                .dependOnClassesThat(resideInAnyPackage(IO_PACKAGES)
                         .or(resideInAPackage("io.fabric8.kubernetes.client..")
-                                .and(DescribedPredicate.describe("not CustomResource",
+                                .and(DescribedPredicate.describe(
+                                        "not CustomResource",
                                         c -> !c.getName().equals("io.fabric8.kubernetes.client.CustomResource")))))
                 .because("the CRD model is what the API server stores; talking to the cluster is the reconciler's job "
                         + "(CustomResource, the custom resource base class, is the one class of the client package "
@@ -99,7 +122,9 @@ class ArchitectureTest {
 
     @Test
     void corePackagesAreFreeOfCycles() {
-        slices().matching("dev.linuximage.core.(*)..").should().beFreeOfCycles()
+        slices().matching("dev.linuximage.core.(*)..")
+                .should()
+                .beFreeOfCycles()
                 .because("a cycle ties packages together: neither can be understood, tested or replaced alone")
                 .check(classes);
     }

@@ -24,6 +24,7 @@ public class LeaderElection {
     @Singleton
     @Unremovable // looked up programmatically by the Operator SDK's recorder, never injected
     LeaderElectionConfiguration leaderElectionConfiguration() {
-        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME).build();
+        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(LEASE_NAME)
+                .build();
     }
 }

@@ -81,8 +81,12 @@ class BootLoaderGuestBootE2E {
             return;
         }
         vhds.put(variant, vhd);
-        QemuBoot vm = QemuBoot.builder(vhd).format(QemuBoot.DiskFormat.VPC).firmware(firmware).snapshot(true)
-                .workDir(vhd.getParent().resolve("qemu")).start();
+        QemuBoot vm = QemuBoot.builder(vhd)
+                .format(QemuBoot.DiskFormat.VPC)
+                .firmware(firmware)
+                .snapshot(true)
+                .workDir(vhd.getParent().resolve("qemu"))
+                .start();
         vms.put(variant, vm);
         // as RealGuestBootE2E: the next VM starts once this one has mounted its root, so the timed phase is not
         // spent fighting the other VM for the cores
@@ -101,10 +105,21 @@ class BootLoaderGuestBootE2E {
         }
         Files.createDirectories(dir);
         Path vhd = dir.resolve("out.vhd");
-        int exit = CoreCli.execute("prepare", img.qcow2().toString(), "--output", vhd.toString(), "--report",
-                dir.resolve("report.json").toString(), "--image-kind", "Generalized", "--provisioning", "CloudInit",
+        int exit = CoreCli.execute(
+                "prepare",
+                img.qcow2().toString(),
+                "--output",
+                vhd.toString(),
+                "--report",
+                dir.resolve("report.json").toString(),
+                "--image-kind",
+                "Generalized",
+                "--provisioning",
+                "CloudInit",
                 "--quiet");
-        assertThat(exit).as("prepare exit of %s; report in %s", variant.id(), dir).isZero();
+        assertThat(exit)
+                .as("prepare exit of %s; report in %s", variant.id(), dir)
+                .isZero();
         return vhd;
     }
 
@@ -118,8 +133,12 @@ class BootLoaderGuestBootE2E {
 
     /** Copies {@code length} bytes at {@code offset} of an image (a fixed VHD's data starts at 0) into a file. */
     private static Path extract(Path image, long offset, long length, Path target) throws IOException {
-        try (FileChannel in = FileChannel.open(image); FileChannel out = FileChannel.open(target,
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel in = FileChannel.open(image);
+                FileChannel out = FileChannel.open(
+                        target,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
             long done = 0;
             while (done < length) {
                 long n = in.transferTo(offset + done, length - done, out);
@@ -134,25 +153,32 @@ class BootLoaderGuestBootE2E {
 
     /** The words after the first line starting with {@code keyword} (case-insensitive, as syslinux reads it). */
     private static List<String> argumentsOf(String config, String keyword) {
-        return config.lines().map(String::strip)
+        return config.lines()
+                .map(String::strip)
                 .filter(l -> l.regionMatches(true, 0, keyword + " ", 0, keyword.length() + 1)
                         || l.regionMatches(true, 0, keyword + "\t", 0, keyword.length() + 1))
-                .findFirst().map(l -> Arrays.asList(l.substring(keyword.length()).strip().split("\\s+")))
+                .findFirst()
+                .map(l -> Arrays.asList(l.substring(keyword.length()).strip().split("\\s+")))
                 .orElseThrow(() -> new AssertionError("no '" + keyword + "' line in:\n" + config));
     }
 
     /** CMDLINE-CONSOLE and CMDLINE-NOQUIET on one boot configuration's arguments of an initramfs-tools guest. */
     private static void azureArguments(List<String> words, GuestImage img, String where) {
-        assertThat(words).as("arguments of %s", where).containsAll(AZURE_ARGS)
-                .contains("root=UUID=" + img.rootUuid(), "ro").doesNotContain("quiet", "rhgb");
-        assertThat(words).as("%s: initramfs-tools' init sleeps rootdelay whole, CMDLINE-CONSOLE forbids it", where)
+        assertThat(words)
+                .as("arguments of %s", where)
+                .containsAll(AZURE_ARGS)
+                .contains("root=UUID=" + img.rootUuid(), "ro")
+                .doesNotContain("quiet", "rhgb");
+        assertThat(words)
+                .as("%s: initramfs-tools' init sleeps rootdelay whole, CMDLINE-CONSOLE forbids it", where)
                 .noneMatch(w -> w.startsWith("rootdelay="));
     }
 
     /** mtools reads a file of a FAT image; fsck.vfat must find the file system clean first. */
     private static String fatFile(Path fat, String path) {
         Tools.run(TOOL, "fsck.vfat", "-n", fat.toString());
-        return Tools.run(TOOL, "env", "MTOOLS_SKIP_CHECK=1", "mtype", "-i", fat.toString(), "::" + path).output();
+        return Tools.run(TOOL, "env", "MTOOLS_SKIP_CHECK=1", "mtype", "-i", fat.toString(), "::" + path)
+                .output();
     }
 
     /**
@@ -165,15 +191,16 @@ class BootLoaderGuestBootE2E {
         Path vhd = vhd(GuestVariant.SYSTEMD_BOOT);
         GuestImage img = GuestImages.get(GuestVariant.SYSTEMD_BOOT);
         String mid = img.machineId().orElseThrow();
-        Path esp = extract(vhd, img.espOffset().orElseThrow(), img.espBytes().orElseThrow(),
-                vhd.resolveSibling("esp.img"));
+        Path esp = extract(
+                vhd, img.espOffset().orElseThrow(), img.espBytes().orElseThrow(), vhd.resolveSibling("esp.img"));
         String entry = fatFile(esp, "/loader/entries/" + mid + "-" + img.kernelVersion() + ".conf");
         List<String> options = argumentsOf(entry, "options");
         azureArguments(options, img, "the ESP's loader entry");
         // DEPROVISION-MACHINE: kernel-install's systemd.machine_id=<build VM's id> would override the emptied
         // /etc/machine-id in every VM made from the image (systemd(1)); the entry keeps its name and paths
         assertThat(options).noneMatch(w -> w.startsWith("systemd.machine_id="));
-        assertThat(Ext4Oracle.readString(vhd, img.rootOffset(), "/etc/machine-id")).isEmpty();
+        assertThat(Ext4Oracle.readString(vhd, img.rootOffset(), "/etc/machine-id"))
+                .isEmpty();
         assertThat(argumentsOf(entry, "linux")).containsExactly("/" + mid + "/" + img.kernelVersion() + "/linux");
         assertThat(argumentsOf(entry, "initrd"))
                 .containsExactly("/" + mid + "/" + img.kernelVersion() + "/initrd.img-" + img.kernelVersion());
@@ -199,13 +226,16 @@ class BootLoaderGuestBootE2E {
         String conf = fatFile(boot, "/extlinux/extlinux.conf");
         azureArguments(argumentsOf(conf, "APPEND"), img, "extlinux.conf's APPEND");
         assertThat(argumentsOf(conf, "LINUX")).containsExactly("/vmlinuz-" + img.kernelVersion());
-        String dir = Tools.run(TOOL, "env", "MTOOLS_SKIP_CHECK=1", "mdir", "-a", "-b", "-i", boot.toString(),
-                "::/extlinux").output();
+        String dir = Tools.run(
+                        TOOL, "env", "MTOOLS_SKIP_CHECK=1", "mdir", "-a", "-b", "-i", boot.toString(), "::/extlinux")
+                .output();
         assertThat(dir).contains("ldlinux.sys", "ldlinux.c32");
         try (FileChannel b = FileChannel.open(vhd)) {
-            assertThat(read(b, 0, 440)).as("MBR boot code (syslinux mbr.bin)")
+            assertThat(read(b, 0, 440))
+                    .as("MBR boot code (syslinux mbr.bin)")
                     .isEqualTo(Arrays.copyOf(inputSector(img, 0, vhd.resolveSibling("in-mbr.bin")), 440));
-            assertThat(read(b, bootOffset, 512)).as("FAT boot sector written by syslinux --install")
+            assertThat(read(b, bootOffset, 512))
+                    .as("FAT boot sector written by syslinux --install")
                     .isEqualTo(inputSector(img, bootOffset / 512, vhd.resolveSibling("in-vbr.bin")));
         }
         Ext4Oracle.assertClean(vhd, img.rootOffset());
@@ -215,8 +245,19 @@ class BootLoaderGuestBootE2E {
     /** One 512-byte sector of the (qcow2) input, read by qemu-img. */
     private static byte[] inputSector(GuestImage img, long lba, Path target) throws IOException {
         // qemu-img dd counts count= from the start of the input, skipped blocks included (unlike dd(1))
-        Tools.run(TOOL, "qemu-img", "dd", "-f", "qcow2", "-O", "raw", "bs=512", "skip=" + lba, "count=" + (lba + 1),
-                "if=" + img.qcow2(), "of=" + target);
+        Tools.run(
+                TOOL,
+                "qemu-img",
+                "dd",
+                "-f",
+                "qcow2",
+                "-O",
+                "raw",
+                "bs=512",
+                "skip=" + lba,
+                "count=" + (lba + 1),
+                "if=" + img.qcow2(),
+                "of=" + target);
         byte[] b = Files.readAllBytes(target);
         Files.delete(target);
         assertThat(b).as("sector %d of %s", lba, img.qcow2()).hasSize(512);
@@ -258,20 +299,25 @@ class BootLoaderGuestBootE2E {
         QemuBoot.MatchResult bootfs = vm.awaitConsole(BOOTFS_PROBE, BOOT_BUDGET);
         QemuBoot.MatchResult net = vm.awaitConsole(RealGuestBootE2E.NET_PROBE, BOOT_BUDGET);
         for (QemuBoot.MatchResult m : List.of(swap, proc, bootfs, net)) {
-            System.err.printf("boot of prepared %s: '%s' at %d s%n", variant.id(), m.text().trim(),
-                    m.after().toSeconds());
+            System.err.printf(
+                    "boot of prepared %s: '%s' at %d s%n",
+                    variant.id(), m.text().trim(), m.after().toSeconds());
         }
-        assertThat(Integer.parseInt(swap.groups().get(0))).as("active swaps (swapon --show): %s", swap.text())
+        assertThat(Integer.parseInt(swap.groups().get(0)))
+                .as("active swaps (swapon --show): %s", swap.text())
                 .isZero();
         List<String> procCmdline = List.of(proc.groups().get(0).strip().split("\\s+"));
         azureArguments(procCmdline, img, "the booted guest's /proc/cmdline");
-        assertThat(procCmdline).as("no machine id pinned by the command line (DEPROVISION-MACHINE)")
+        assertThat(procCmdline)
+                .as("no machine id pinned by the command line (DEPROVISION-MACHINE)")
                 .noneMatch(w -> w.startsWith("systemd.machine_id="));
         // the FAT file system the loader reads (and the next kernel update writes) is mounted by its fstab line
-        assertThat(List.of(bootfs.groups().get(0).split(","))).as("file systems on /boot: %s", bootfs.text())
+        assertThat(List.of(bootfs.groups().get(0).split(",")))
+                .as("file systems on /boot: %s", bootfs.text())
                 .contains(variant == GuestVariant.SYSTEMD_BOOT ? "/boot/efi:vfat" : "/boot:vfat");
         assertThat(net.groups().get(0)).as("eth0's state: %s", net.text()).isEqualTo("UP");
-        assertThat(net.groups().get(1)).as("eth0's IPv4 address (slirp DHCP): %s", net.text())
+        assertThat(net.groups().get(1))
+                .as("eth0's IPv4 address (slirp DHCP): %s", net.text())
                 .startsWith("168.63.129.");
         assertThat(vm.consoleText()).doesNotContain("Kernel panic");
     }

@@ -41,6 +41,7 @@ class CliJsonOracleTest {
 
     @TempDir
     static Path dir;
+
     static Path disk;
     static Path tree;
 
@@ -56,8 +57,7 @@ class CliJsonOracleTest {
 
     /** qemu-img probes a fixed VHD as raw (its footer is at the end only): name the format. */
     static JsonNode qemuInfoVpc(Path f) throws Exception {
-        return new ObjectMapper().readTree(Tools.run("qemu-img", "info", "-f", "vpc", "--output=json",
-                f.toString()));
+        return new ObjectMapper().readTree(Tools.run("qemu-img", "info", "-f", "vpc", "--output=json", f.toString()));
     }
 
     @Test
@@ -125,13 +125,16 @@ class CliJsonOracleTest {
         assertThat(qout.path("format").asText()).isEqualTo("vpc");
         assertThat(j.path("format").asText()).isEqualTo("vhd");
         assertThat(j.path("subformat").asText()).isEqualTo("fixed");
-        assertThat(j.path("virtualSize").asLong()).isEqualTo(qout.path("virtual-size").asLong()).isEqualTo(4L << 20);
+        assertThat(j.path("virtualSize").asLong())
+                .isEqualTo(qout.path("virtual-size").asLong())
+                .isEqualTo(4L << 20);
         assertThat(j.path("fileSize").asLong()).isEqualTo(Files.size(vhd)).isEqualTo((4L << 20) + 512);
         // the random MiBs are data, the zeroed MiB need not be written
         assertThat(j.path("dataWritten").asLong()).isBetween((long) data.length - (1 << 20), Files.size(vhd));
         assertThat(j.at("/input/path").asText()).isEqualTo(qcow2.toString());
         assertThat(j.at("/input/format").asText()).isEqualTo(qin.path("format").asText());
-        assertThat(j.at("/input/virtualSize").asLong()).isEqualTo(qin.path("virtual-size").asLong())
+        assertThat(j.at("/input/virtualSize").asLong())
+                .isEqualTo(qin.path("virtual-size").asLong())
                 .isEqualTo(data.length);
     }
 
@@ -173,7 +176,10 @@ class CliJsonOracleTest {
                     runStart = p * 512L;
                 }
             } else if (runStart >= 0) {
-                ranges.update(ByteBuffer.allocate(16).putLong(runStart).putLong(p * 512L).array());
+                ranges.update(ByteBuffer.allocate(16)
+                        .putLong(runStart)
+                        .putLong(p * 512L)
+                        .array());
                 runStart = -1;
             }
         }
@@ -195,7 +201,9 @@ class CliJsonOracleTest {
                 continue;
             }
             JsonNode e = STRICT.readTree(line); // every line is one whole object
-            assertThat(got.put(e.path("name").asText(), e)).as("listed once: %s", line).isNull();
+            assertThat(got.put(e.path("name").asText(), e))
+                    .as("listed once: %s", line)
+                    .isNull();
         }
         assertThat(r.out()).endsWith("\n");
         Path etc = tree.resolve("etc");
@@ -204,26 +212,36 @@ class CliJsonOracleTest {
             s.forEach(expected::add);
         }
         assertThat(expected).hasSizeGreaterThan(3);
-        assertThat(got.keySet()).containsExactlyInAnyOrderElementsOf(
-                expected.stream().map(p -> p.getFileName().toString()).toList());
+        assertThat(got.keySet())
+                .containsExactlyInAnyOrderElementsOf(
+                        expected.stream().map(p -> p.getFileName().toString()).toList());
         for (Path p : expected) {
             JsonNode e = got.get(p.getFileName().toString());
             String what = e.toString();
             assertThat(e.path("path").asText()).as(what).isEqualTo("/etc/" + p.getFileName());
-            String type = Files.isSymbolicLink(p) ? "symlink" : Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
-                    ? "directory" : "file";
+            String type = Files.isSymbolicLink(p)
+                    ? "symlink"
+                    : Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? "directory" : "file";
             assertThat(e.path("type").asText()).as(what).isEqualTo(type);
             int hostMode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             assertThat(e.path("mode").asInt()).as(what).isEqualTo(hostMode & 07777);
-            assertThat(e.path("uid").asInt()).as(what)
+            assertThat(e.path("uid").asInt())
+                    .as(what)
                     .isEqualTo(Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS));
-            assertThat(e.path("gid").asInt()).as(what)
+            assertThat(e.path("gid").asInt())
+                    .as(what)
                     .isEqualTo(Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS));
-            assertThat(e.path("mtime").asLong()).as(what)
-                    .isEqualTo(Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).to(TimeUnit.SECONDS));
+            assertThat(e.path("mtime").asLong())
+                    .as(what)
+                    .isEqualTo(Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS)
+                            .to(TimeUnit.SECONDS));
             if (type.equals("symlink")) {
-                assertThat(e.path("target").asText()).as(what).isEqualTo(Files.readSymbolicLink(p).toString());
-                assertThat(e.path("size").asLong()).as(what).isEqualTo(Files.readSymbolicLink(p).toString().length());
+                assertThat(e.path("target").asText())
+                        .as(what)
+                        .isEqualTo(Files.readSymbolicLink(p).toString());
+                assertThat(e.path("size").asLong())
+                        .as(what)
+                        .isEqualTo(Files.readSymbolicLink(p).toString().length());
             } else {
                 assertThat(e.has("target")).as(what).isFalse();
             }

@@ -1,15 +1,13 @@
 package dev.linuximage.core;
 
+import static dev.linuximage.testsupport.CliRun.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.testsupport.CliRun.Run;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
 import dev.linuximage.testsupport.guests.Tools;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,9 +17,10 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-
-import static dev.linuximage.testsupport.CliRun.run;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 13, end to end: corrupt guest file systems through the command line. A CentOS 7 guest on a GPT disk (ESP:
@@ -42,10 +41,12 @@ class CorruptGuestCliOracleTest {
     static final String ROOT_UUID = "7c6b5a49-3827-4e1d-8c9b-0a1f2e3d4c5b";
     /** GPT partition starts (512-byte sectors): ESP at 1 MiB (40 MiB), root at 41 MiB (300 MiB). */
     static final long ESP_START = 2048L * 512;
+
     static final long ROOT_START = 83968L * 512;
 
     @TempDir
     static Path shared;
+
     static Path xfsImage;
     static Path espImage;
     static Path ext4Disk;
@@ -56,8 +57,10 @@ class CorruptGuestCliOracleTest {
     @BeforeAll
     static void build() throws Exception {
         GuestTree tree = FamilyGuests.centos7(shared.resolve("tree"));
-        tree.file("/etc/fstab", "UUID=" + ROOT_UUID + " / xfs defaults 0 0\n"
-                + "UUID=DEAD-BEEF /boot/efi vfat umask=0077,shortname=winnt 0 2\n");
+        tree.file(
+                "/etc/fstab",
+                "UUID=" + ROOT_UUID + " / xfs defaults 0 0\n"
+                        + "UUID=DEAD-BEEF /boot/efi vfat umask=0077,shortname=winnt 0 2\n");
         tree.dir("/boot/efi");
         // enough entries that /etc/ssh is a block-form directory (its entries exceed the 336-byte literal area of a
         // 512-byte inode), so it has a directory data block to damage
@@ -71,9 +74,22 @@ class CorruptGuestCliOracleTest {
             tree.file("/etc/ssh/sshd_config.rpmsave-" + i, "# old\n");
         }
         xfsImage = FamilyDiskCliOracleTest.xfs(shared, "root", tree.root(), ROOT_UUID, 300);
-        assertThat(Tools.run(Tools.MINUTE, "xfs_db", "-r", "-c", "path /etc/ssh", "-c", "print core.format",
-                "-c", "dblock 0", "-c", "print bhdr.hdr.magic", xfsImage.toString()).output())
-                .contains("core.format = 2 (extents)").contains("bhdr.hdr.magic = 0x58444233");
+        assertThat(Tools.run(
+                                Tools.MINUTE,
+                                "xfs_db",
+                                "-r",
+                                "-c",
+                                "path /etc/ssh",
+                                "-c",
+                                "print core.format",
+                                "-c",
+                                "dblock 0",
+                                "-c",
+                                "print bhdr.hdr.magic",
+                                xfsImage.toString())
+                        .output())
+                .contains("core.format = 2 (extents)")
+                .contains("bhdr.hdr.magic = 0x58444233");
 
         espImage = shared.resolve("esp.fat");
         try (RandomAccessFile f = new RandomAccessFile(espImage.toFile(), "rw")) {
@@ -85,8 +101,11 @@ class CorruptGuestCliOracleTest {
         for (int i = 0; i < 40; i++) {
             cfg.append("# padding line ").append(i).append(" so that grub.cfg spans several clusters\n");
         }
-        cfg.append("menuentry 'CentOS Linux' {\n\tlinuxefi /vmlinuz-").append(FamilyGuests.CENTOS7_KERNEL)
-                .append(" root=UUID=").append(ROOT_UUID).append(" ro rhgb quiet\n}\n");
+        cfg.append("menuentry 'CentOS Linux' {\n\tlinuxefi /vmlinuz-")
+                .append(FamilyGuests.CENTOS7_KERNEL)
+                .append(" root=UUID=")
+                .append(ROOT_UUID)
+                .append(" ro rhgb quiet\n}\n");
         Path grubCfg = Files.writeString(shared.resolve("grub.cfg"), cfg);
         Tools.run(Tools.MINUTE, "mmd", "-i", espImage.toString(), "::/EFI", "::/EFI/centos");
         Tools.run(Tools.MINUTE, "mcopy", "-i", espImage.toString(), grubCfg.toString(), "::/EFI/centos/grub.cfg");
@@ -108,8 +127,18 @@ class CorruptGuestCliOracleTest {
         try (RandomAccessFile f = new RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength(400L << 20);
         }
-        Tools.run(Tools.MINUTE, "sgdisk", "-n", "1:2048:+40M", "-t", "1:ef00", "-n", "2:83968:+300M", "-t",
-                "2:8300", raw.toString());
+        Tools.run(
+                Tools.MINUTE,
+                "sgdisk",
+                "-n",
+                "1:2048:+40M",
+                "-t",
+                "1:ef00",
+                "-n",
+                "2:83968:+300M",
+                "-t",
+                "2:8300",
+                raw.toString());
         FamilyDiskCliOracleTest.place(esp, raw, ESP_START);
         FamilyDiskCliOracleTest.place(root, raw, ROOT_START);
         return raw;
@@ -128,7 +157,9 @@ class CorruptGuestCliOracleTest {
         cmd[cmd.length - 1] = img.toString();
         Tools.run(Tools.MINUTE, cmd);
         Tools.Result repair = Tools.exec(Tools.MINUTE, "xfs_repair", "-n", "-f", img.toString());
-        assertThat(repair.exitCode()).as("xfs_repair -n sees the damage: %s", repair.output()).isNotZero();
+        assertThat(repair.exitCode())
+                .as("xfs_repair -n sees the damage: %s", repair.output())
+                .isNotZero();
         return img;
     }
 
@@ -139,7 +170,9 @@ class CorruptGuestCliOracleTest {
             edit.apply(f, Bpb.read(f));
         }
         Tools.Result fsck = Tools.exec(Tools.MINUTE, "fsck.vfat", "-n", img.toString());
-        assertThat(fsck.exitCode()).as("fsck.vfat -n sees the damage: %s", fsck.output()).isNotZero();
+        assertThat(fsck.exitCode())
+                .as("fsck.vfat -n sees the damage: %s", fsck.output())
+                .isNotZero();
         return img;
     }
 
@@ -157,8 +190,13 @@ class CorruptGuestCliOracleTest {
             f.seek(0);
             f.readFully(s);
             ByteBuffer b = ByteBuffer.wrap(s).order(ByteOrder.LITTLE_ENDIAN);
-            return new Bpb(b.getShort(11) & 0xffff, s[13] & 0xff, b.getShort(14) & 0xffff, s[16] & 0xff,
-                    b.getInt(32) & 0xffffffffL, b.getInt(36) & 0xffffffffL);
+            return new Bpb(
+                    b.getShort(11) & 0xffff,
+                    s[13] & 0xff,
+                    b.getShort(14) & 0xffff,
+                    s[16] & 0xff,
+                    b.getInt(32) & 0xffffffffL,
+                    b.getInt(36) & 0xffffffffL);
         }
 
         /** CountofClusters (§3.5; FAT32 has no fixed root directory region). */
@@ -176,14 +214,18 @@ class CorruptGuestCliOracleTest {
                 int old = ByteBuffer.wrap(e).order(ByteOrder.LITTLE_ENDIAN).getInt();
                 int v = (old & 0xf0000000) | (int) (value & 0x0fffffff);
                 f.seek(at);
-                f.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
+                f.write(ByteBuffer.allocate(4)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(v)
+                        .array());
             }
         }
     }
 
     /** The first cluster of a file or directory on the pristine ESP, as {@code mshowfat} reports it. */
     static long firstCluster(String path) {
-        String out = Tools.run(Tools.MINUTE, "mshowfat", "-i", espImage.toString(), "::" + path).output();
+        String out = Tools.run(Tools.MINUTE, "mshowfat", "-i", espImage.toString(), "::" + path)
+                .output();
         Matcher m = Pattern.compile("<(\\d+)").matcher(out);
         assertThat(m.find()).as(out).isTrue();
         return Long.parseLong(m.group(1));
@@ -198,12 +240,16 @@ class CorruptGuestCliOracleTest {
 
     /** Exit 3, the field named on one line, no stack trace, no exception class names. */
     static void assertRefused(Run r, String what, String... named) {
-        assertThat(r.code()).as("%s exit code; stderr: %s; stdout: %s", what, r.err(), r.out())
+        assertThat(r.code())
+                .as("%s exit code; stderr: %s; stdout: %s", what, r.err(), r.out())
                 .isEqualTo(ExitCodes.BAD_INPUT);
         for (String n : named) {
             assertThat(r.err()).as(what).contains(n);
         }
-        assertThat(r.err()).as(what + ": no stack trace").doesNotContain("\tat ").doesNotContain("Exception");
+        assertThat(r.err())
+                .as(what + ": no stack trace")
+                .doesNotContain("\tat ")
+                .doesNotContain("Exception");
     }
 
     /** inspect, check and prepare (nothing at --output afterwards) refuse the disk naming {@code named}. */
@@ -224,14 +270,35 @@ class CorruptGuestCliOracleTest {
     }
 
     void assertCheckAndPrepareRefuse(Path disk, String... named) throws Exception {
-        assertRefused(run("check", disk.toString(), "--quiet", "--provisioning", "CloudInit", "--report",
-                dir.resolve("check.json").toString()), "check", named);
+        assertRefused(
+                run(
+                        "check",
+                        disk.toString(),
+                        "--quiet",
+                        "--provisioning",
+                        "CloudInit",
+                        "--report",
+                        dir.resolve("check.json").toString()),
+                "check",
+                named);
         Path outDir = Files.createDirectories(dir.resolve("out"));
-        assertRefused(run("prepare", disk.toString(), "--output", outDir.resolve("disk.vhd").toString(), "--quiet",
-                "--provisioning", "CloudInit", "--report", dir.resolve("prepare.json").toString()), "prepare", named);
+        assertRefused(
+                run(
+                        "prepare",
+                        disk.toString(),
+                        "--output",
+                        outDir.resolve("disk.vhd").toString(),
+                        "--quiet",
+                        "--provisioning",
+                        "CloudInit",
+                        "--report",
+                        dir.resolve("prepare.json").toString()),
+                "prepare",
+                named);
         try (Stream<Path> s = Files.list(outDir)) {
             assertThat(s.map(p -> p.getFileName().toString()).toList())
-                    .as("prepare leaves nothing under the output name and no partial file").isEmpty();
+                    .as("prepare leaves nothing under the output name and no partial file")
+                    .isEmpty();
         }
     }
 
@@ -246,7 +313,13 @@ class CorruptGuestCliOracleTest {
         Run cat = run("guest", "cat", disk.toString(), "/boot/efi/EFI/centos/grub.cfg");
         assertThat(cat.code()).as(cat.err()).isZero();
         assertThat(cat.out()).isEqualTo(Files.readString(shared.resolve("grub.cfg")));
-        Run check = run("check", disk.toString(), "--quiet", "--provisioning", "CloudInit", "--report",
+        Run check = run(
+                "check",
+                disk.toString(),
+                "--quiet",
+                "--provisioning",
+                "CloudInit",
+                "--report",
                 dir.resolve("check.json").toString());
         assertThat(check.code()).as(check.err()).isEqualTo(ExitCodes.NOT_COMPLIANT);
         // the three host keys are found (the finding the damaged /etc/ssh must not turn into a Pass)
@@ -286,8 +359,8 @@ class CorruptGuestCliOracleTest {
         Path disk = gptDisk(damagedXfs("path /etc/ssh", "dblock 0", "write -d bhdr.hdr.magic 0"), espImage);
         assertCheckAndPrepareRefuseInspectDescribes(disk, "data block hdr.magic");
         assertRefused(run("guest", "ls", disk.toString(), "/etc/ssh"), "guest ls", "data block hdr.magic");
-        assertRefused(run("guest", "cat", disk.toString(), "/etc/ssh/sshd_config"), "guest cat",
-                "data block hdr.magic");
+        assertRefused(
+                run("guest", "cat", disk.toString(), "/etc/ssh/sshd_config"), "guest cat", "data block hdr.magic");
         // the damage is local: a file elsewhere still reads
         Run fstab = run("guest", "cat", disk.toString(), "/etc/fstab");
         assertThat(fstab.code()).as(fstab.err()).isZero();
@@ -311,8 +384,10 @@ class CorruptGuestCliOracleTest {
      */
     @Test
     void xfsAgfMagic() throws Exception {
-        int ags = Integer.parseInt(Tools.run(Tools.MINUTE, "xfs_db", "-r", "-c", "sb 0", "-c", "print agcount",
-                xfsImage.toString()).output().replaceAll("(?s).*agcount = (\\d+).*", "$1"));
+        int ags = Integer.parseInt(
+                Tools.run(Tools.MINUTE, "xfs_db", "-r", "-c", "sb 0", "-c", "print agcount", xfsImage.toString())
+                        .output()
+                        .replaceAll("(?s).*agcount = (\\d+).*", "$1"));
         String[] cmds = new String[2 * ags];
         for (int a = 0; a < ags; a++) {
             cmds[2 * a] = "agf " + a;
@@ -320,8 +395,17 @@ class CorruptGuestCliOracleTest {
         }
         Path disk = gptDisk(damagedXfs(cmds), espImage);
         Path outDir = Files.createDirectories(dir.resolve("out"));
-        assertRefused(run("prepare", disk.toString(), "--output", outDir.resolve("disk.vhd").toString(), "--quiet",
-                "--provisioning", "CloudInit"), "prepare", "AGF");
+        assertRefused(
+                run(
+                        "prepare",
+                        disk.toString(),
+                        "--output",
+                        outDir.resolve("disk.vhd").toString(),
+                        "--quiet",
+                        "--provisioning",
+                        "CloudInit"),
+                "prepare",
+                "AGF");
         try (Stream<Path> s = Files.list(outDir)) {
             assertThat(s.toList()).as("nothing at the output").isEmpty();
         }
@@ -342,7 +426,9 @@ class CorruptGuestCliOracleTest {
         }));
         assertPipelineRefuses(disk, "sectors per cluster 0");
         assertRefused(run("guest", "ls", disk.toString(), "/boot/efi/EFI"), "guest ls", "sectors per cluster 0");
-        assertRefused(run("guest", "cat", disk.toString(), "/boot/efi/EFI/centos/grub.cfg"), "guest cat",
+        assertRefused(
+                run("guest", "cat", disk.toString(), "/boot/efi/EFI/centos/grub.cfg"),
+                "guest cat",
                 "sectors per cluster 0");
     }
 
@@ -352,9 +438,10 @@ class CorruptGuestCliOracleTest {
         long c = firstCluster("/EFI/centos");
         Path disk = gptDisk(xfsImage, damagedEsp((f, bpb) -> bpb.setEntry(f, c, c)));
         assertCheckAndPrepareRefuseInspectDescribes(disk, "cluster chain loops");
-        assertRefused(run("guest", "ls", disk.toString(), "/boot/efi/EFI/centos"), "guest ls",
-                "cluster chain loops");
-        assertRefused(run("guest", "cat", disk.toString(), "/boot/efi/EFI/centos/grub.cfg"), "guest cat",
+        assertRefused(run("guest", "ls", disk.toString(), "/boot/efi/EFI/centos"), "guest ls", "cluster chain loops");
+        assertRefused(
+                run("guest", "cat", disk.toString(), "/boot/efi/EFI/centos/grub.cfg"),
+                "guest cat",
                 "cluster chain loops");
     }
 
@@ -374,8 +461,17 @@ class CorruptGuestCliOracleTest {
         assertRefused(run("guest", "cat", disk.toString(), "/boot/efi/EFI/centos/grub.cfg"), "guest cat", named);
         assertRefused(run("check", disk.toString(), "--quiet", "--provisioning", "CloudInit"), "check", named);
         Path outDir = Files.createDirectories(dir.resolve("out"));
-        assertRefused(run("prepare", disk.toString(), "--output", outDir.resolve("disk.vhd").toString(), "--quiet",
-                "--provisioning", "CloudInit"), "prepare", named);
+        assertRefused(
+                run(
+                        "prepare",
+                        disk.toString(),
+                        "--output",
+                        outDir.resolve("disk.vhd").toString(),
+                        "--quiet",
+                        "--provisioning",
+                        "CloudInit"),
+                "prepare",
+                named);
         try (Stream<Path> s = Files.list(outDir)) {
             assertThat(s.toList()).as("nothing at the output").isEmpty();
         }
@@ -387,7 +483,12 @@ class CorruptGuestCliOracleTest {
     @Test
     void ext4DirectoryExtentMagic() throws Exception {
         Path disk = copy(ext4Disk, dir.resolve("ext4.raw"));
-        Tools.run(Tools.MINUTE, "debugfs", "-w", "-R", "sif /etc/ssh block[0] 0x12345678",
+        Tools.run(
+                Tools.MINUTE,
+                "debugfs",
+                "-w",
+                "-R",
+                "sif /etc/ssh block[0] 0x12345678",
                 disk.toAbsolutePath() + "?offset=" + FamilyDiskCliOracleTest.OFFSET);
         assertE2fsckSeesDamage(disk);
         assertCheckAndPrepareRefuseInspectDescribes(disk, "extent header eh_magic 0x5678");
@@ -398,7 +499,12 @@ class CorruptGuestCliOracleTest {
     @Test
     void ext4SuperblockInodesPerGroupZero() throws Exception {
         Path disk = copy(ext4Disk, dir.resolve("ext4.raw"));
-        Tools.run(Tools.MINUTE, "debugfs", "-w", "-R", "ssv inodes_per_group 0",
+        Tools.run(
+                Tools.MINUTE,
+                "debugfs",
+                "-w",
+                "-R",
+                "ssv inodes_per_group 0",
                 disk.toAbsolutePath() + "?offset=" + FamilyDiskCliOracleTest.OFFSET);
         assertPipelineRefuses(disk, "s_inodes_per_group 0");
         assertRefused(run("guest", "cat", disk.toString(), "/etc/fstab"), "guest cat", "s_inodes_per_group 0");
@@ -408,6 +514,8 @@ class CorruptGuestCliOracleTest {
         Path fs = Path.of(disk + ".fs");
         Tools.run(Tools.MINUTE, "dd", "if=" + disk, "of=" + fs, "bs=1M", "skip=1", "conv=sparse", "status=none");
         Tools.Result r = Tools.exec(Tools.MINUTE, "e2fsck", "-fn", fs.toString());
-        assertThat(r.exitCode()).as("e2fsck -fn sees the damage: %s", r.output()).isNotZero();
+        assertThat(r.exitCode())
+                .as("e2fsck -fn sees the damage: %s", r.output())
+                .isNotZero();
     }
 }

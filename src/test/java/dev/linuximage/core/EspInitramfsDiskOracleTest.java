@@ -1,15 +1,13 @@
 package dev.linuximage.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.linuximage.testsupport.initramfs.KernelFixture;
-import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
 import dev.linuximage.testsupport.GuestTree;
 import dev.linuximage.testsupport.guests.Ext4Oracle;
 import dev.linuximage.testsupport.guests.Tools;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import dev.linuximage.testsupport.initramfs.KernelFixture;
+import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
@@ -25,8 +23,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * KERNEL-HV-DRIVERS on a systemd-boot guest (issue 11): the initramfs that boots is the one the loader entry on the
@@ -49,9 +48,8 @@ class EspInitramfsDiskOracleTest {
             + "kernel/drivers/net/hyperv/hv_netvsc.ko";
 
     /** What goes into the guest: its kernel and modules, the /boot image and the ESP image. */
-    record Guest(String version, Path modules, Path vmlinuz, byte[] bootInitrd, boolean bootHasDrivers,
-                 byte[] espInitrd) {
-    }
+    record Guest(
+            String version, Path modules, Path vmlinuz, byte[] bootInitrd, boolean bootHasDrivers, byte[] espInitrd) {}
 
     /**
      * The modules and their dependencies, as paths relative to the module tree: the dependencies are what
@@ -60,9 +58,10 @@ class EspInitramfsDiskOracleTest {
     static Set<String> closure(Path modules, List<String> rels) throws IOException {
         Map<String, String> byName = new TreeMap<>();
         try (Stream<Path> s = Files.walk(modules.resolve("kernel"))) {
-            s.filter(p -> p.getFileName().toString().endsWith(".ko")).forEach(p -> byName.put(
-                    p.getFileName().toString().replace(".ko", "").replace('-', '_'),
-                    modules.relativize(p).toString()));
+            s.filter(p -> p.getFileName().toString().endsWith(".ko"))
+                    .forEach(p -> byName.put(
+                            p.getFileName().toString().replace(".ko", "").replace('-', '_'),
+                            modules.relativize(p).toString()));
         }
         Set<String> out = new LinkedHashSet<>();
         Deque<String> todo = new ArrayDeque<>(rels);
@@ -71,11 +70,19 @@ class EspInitramfsDiskOracleTest {
             if (!out.add(r)) {
                 continue;
             }
-            String deps = Tools.run(Tools.MINUTE, "modinfo", "-F", "depends", modules.resolve(r).toString())
-                    .output().strip();
+            String deps = Tools.run(
+                            Tools.MINUTE,
+                            "modinfo",
+                            "-F",
+                            "depends",
+                            modules.resolve(r).toString())
+                    .output()
+                    .strip();
             for (String d : deps.isEmpty() ? new String[0] : deps.split(",")) {
                 String rel = byName.get(d.strip().replace('-', '_'));
-                assertThat(rel).as("module %s (a dependency of %s) in %s", d, r, modules).isNotNull();
+                assertThat(rel)
+                        .as("module %s (a dependency of %s) in %s", d, r, modules)
+                        .isNotNull();
                 todo.add(rel);
             }
         }
@@ -94,10 +101,14 @@ class EspInitramfsDiskOracleTest {
         String v = g.version();
         // the root: Debian 12 with dracut (host-only), the ESP on /boot/efi
         GuestTree t = new GuestTree(dir.resolve("root"));
-        t.file("/etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\n"
-                + "VERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\nID=debian\n");
-        t.file("/etc/fstab", "UUID=" + ROOT_UUID + " / ext4 errors=remount-ro 0 1\n"
-                + "UUID=1A2B-3C4D /boot/efi vfat umask=0077 0 1\n");
+        t.file(
+                "/etc/os-release",
+                "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\n"
+                        + "VERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\nID=debian\n");
+        t.file(
+                "/etc/fstab",
+                "UUID=" + ROOT_UUID + " / ext4 errors=remount-ro 0 1\n"
+                        + "UUID=1A2B-3C4D /boot/efi vfat umask=0077 0 1\n");
         t.file("/etc/machine-id", MID + "\n");
         t.file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
         t.file("/etc/kernel/cmdline", "root=UUID=" + ROOT_UUID + " ro quiet\n");
@@ -121,7 +132,8 @@ class EspInitramfsDiskOracleTest {
         Files.createDirectories(esp.resolve("loader/entries"));
         Files.createDirectories(esp.resolve(MID + "/" + v));
         Files.writeString(esp.resolve("loader/loader.conf"), "timeout 3\n");
-        Files.writeString(esp.resolve("loader/entries/" + MID + "-" + v + ".conf"),
+        Files.writeString(
+                esp.resolve("loader/entries/" + MID + "-" + v + ".conf"),
                 "title      Debian GNU/Linux 12 (bookworm)\nversion    " + v + "\nmachine-id " + MID + "\n"
                         + "sort-key   debian\noptions    root=UUID=" + ROOT_UUID + " ro quiet\n"
                         + "linux      /" + MID + "/" + v + "/linux\n"
@@ -129,12 +141,28 @@ class EspInitramfsDiskOracleTest {
         Files.copy(g.vmlinuz(), esp.resolve(MID + "/" + v + "/linux"));
         Files.write(esp.resolve(MID + "/" + v + "/initrd.img-" + v), g.espInitrd());
         Path espImg = dir.resolve("esp.img");
-        Tools.run(Tools.MINUTE, "mkfs.vfat", "-F", "32", "-i", "1A2B3C4D", "-C", espImg.toString(),
+        Tools.run(
+                Tools.MINUTE,
+                "mkfs.vfat",
+                "-F",
+                "32",
+                "-i",
+                "1A2B3C4D",
+                "-C",
+                espImg.toString(),
                 String.valueOf(espMib * 1024));
         try (Stream<Path> s = Files.list(esp)) {
             for (Path p : s.toList()) {
-                Tools.run(Tools.MINUTE, "env", "MTOOLS_SKIP_CHECK=1", "mcopy", "-s", "-i", espImg.toString(),
-                        p.toString(), "::/");
+                Tools.run(
+                        Tools.MINUTE,
+                        "env",
+                        "MTOOLS_SKIP_CHECK=1",
+                        "mcopy",
+                        "-s",
+                        "-i",
+                        espImg.toString(),
+                        p.toString(),
+                        "::/");
             }
         }
         Tools.run(Tools.MINUTE, "fsck.vfat", "-n", espImg.toString());
@@ -144,22 +172,48 @@ class EspInitramfsDiskOracleTest {
         try (RandomAccessFile f = new RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength((1 + espMib + rootMib + 1) * MIB);
         }
-        Path layout = Files.writeString(dir.resolve("layout.sfdisk"), "label: gpt\n"
-                + "start=2048, size=" + espMib * 2048 + ", type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n"
-                + "start=" + (1 + espMib) * 2048 + ", size=" + rootMib * 2048
-                + ", type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n");
+        Path layout = Files.writeString(
+                dir.resolve("layout.sfdisk"),
+                "label: gpt\n"
+                        + "start=2048, size=" + espMib * 2048 + ", type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n"
+                        + "start=" + (1 + espMib) * 2048 + ", size=" + rootMib * 2048
+                        + ", type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n");
         Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
-        Tools.run(Tools.MINUTE, "dd", "if=" + espImg, "of=" + raw, "bs=1M", "seek=1", "conv=notrunc,sparse",
+        Tools.run(
+                Tools.MINUTE,
+                "dd",
+                "if=" + espImg,
+                "of=" + raw,
+                "bs=1M",
+                "seek=1",
+                "conv=notrunc,sparse",
                 "status=none");
-        Tools.run(Tools.MINUTE, "mke2fs", "-q", "-F", "-t", "ext4", "-U", ROOT_UUID, "-d", t.root().toString(), "-E",
-                "offset=" + (1 + espMib) * MIB, raw.toString(), rootMib + "M");
+        Tools.run(
+                Tools.MINUTE,
+                "mke2fs",
+                "-q",
+                "-F",
+                "-t",
+                "ext4",
+                "-U",
+                ROOT_UUID,
+                "-d",
+                t.root().toString(),
+                "-E",
+                "offset=" + (1 + espMib) * MIB,
+                raw.toString(),
+                rootMib + "M");
         return raw;
     }
 
     /** The ESP of a raw or fixed-VHD image (the data of a fixed VHD starts at 0) copied into a file. */
     static Path esp(Path image, long espMib, Path target) throws IOException {
-        try (FileChannel in = FileChannel.open(image); FileChannel out = FileChannel.open(target,
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel in = FileChannel.open(image);
+                FileChannel out = FileChannel.open(
+                        target,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
             long done = 0;
             while (done < espMib * MIB) {
                 long n = in.transferTo(MIB + done, espMib * MIB - done, out);
@@ -181,8 +235,9 @@ class EspInitramfsDiskOracleTest {
         String list = Tools.run(Tools.MINUTE, "lsinitrd", img.toString()).output();
         Set<String> out = new LinkedHashSet<>();
         for (String m : List.of("hv_vmbus", "hv_storvsc", "hv_netvsc")) {
-            if (list.lines().anyMatch(l -> l.matches(".* \\S*/modules/\\S+/kernel/drivers/\\S*/" + m
-                    + "\\.ko(\\.(xz|zst|gz))?$"))) {
+            if (list.lines()
+                    .anyMatch(l ->
+                            l.matches(".* \\S*/modules/\\S+/kernel/drivers/\\S*/" + m + "\\.ko(\\.(xz|zst|gz))?$"))) {
                 out.add(m);
             }
         }
@@ -193,32 +248,72 @@ class EspInitramfsDiskOracleTest {
         String v = g.version();
         Path raw = disk(dir, g, espMib);
         Path before = esp(raw, espMib, dir.resolve("esp-before.img"));
-        Tools.run(Tools.MINUTE, "env", "MTOOLS_SKIP_CHECK=1", "mcopy", "-i", before.toString(),
-                "::/" + MID + "/" + v + "/initrd.img-" + v, dir.resolve("initrd-before.img").toString());
+        Tools.run(
+                Tools.MINUTE,
+                "env",
+                "MTOOLS_SKIP_CHECK=1",
+                "mcopy",
+                "-i",
+                before.toString(),
+                "::/" + MID + "/" + v + "/initrd.img-" + v,
+                dir.resolve("initrd-before.img").toString());
         // the fixture's premise, by the oracle: the ESP copy lacks the drivers, /boot's has them
-        assertThat(hvListed(dir.resolve("initrd-before.img"))).as("drivers in the ESP copy before").isEmpty();
+        assertThat(hvListed(dir.resolve("initrd-before.img")))
+                .as("drivers in the ESP copy before")
+                .isEmpty();
         Path bootCopy = Files.write(dir.resolve("boot-initrd.img"), g.bootInitrd());
         assertThat(hvListed(bootCopy)).as("drivers in /boot's copy").hasSize(g.bootHasDrivers() ? 3 : 0);
 
-        FamilyDiskCliOracleTest.Outcome c = FamilyDiskCliOracleTest.run("check", raw.toString(), "--report",
-                dir.resolve("check-before.json").toString(), "--provisioning", "CloudInit", "--quiet");
+        FamilyDiskCliOracleTest.Outcome c = FamilyDiskCliOracleTest.run(
+                "check",
+                raw.toString(),
+                "--report",
+                dir.resolve("check-before.json").toString(),
+                "--provisioning",
+                "CloudInit",
+                "--quiet");
         assertThat(c.status()).containsEntry("KERNEL-HV-DRIVERS", "Fail");
         JsonNode hv = FamilyDiskCliOracleTest.finding(c, "KERNEL-HV-DRIVERS");
-        assertThat(hv.get("evidence").toString()).as(hv.toPrettyString()).contains(espInitrdPath(v))
+        assertThat(hv.get("evidence").toString())
+                .as(hv.toPrettyString())
+                .contains(espInitrdPath(v))
                 .contains("missing hv_vmbus, hv_storvsc, hv_netvsc");
 
         Path vhd = dir.resolve("out.vhd");
-        FamilyDiskCliOracleTest.Outcome p = FamilyDiskCliOracleTest.run("prepare", raw.toString(), "--output", vhd.toString(),
-                "--report", dir.resolve("prepare.json").toString(), "--provisioning", "CloudInit", "--quiet");
+        FamilyDiskCliOracleTest.Outcome p = FamilyDiskCliOracleTest.run(
+                "prepare",
+                raw.toString(),
+                "--output",
+                vhd.toString(),
+                "--report",
+                dir.resolve("prepare.json").toString(),
+                "--provisioning",
+                "CloudInit",
+                "--quiet");
         // compliant (0) or not (4: this disk has no boot loader code); never an error
         assertThat(p.exit()).as(p.report().toPrettyString()).isIn(0, 4);
         assertThat(p.report().get("errors")).as("patch errors").isEmpty();
-        FamilyDiskCliOracleTest.Outcome checked = FamilyDiskCliOracleTest.run("check", vhd.toString(), "--report",
-                dir.resolve("check.json").toString(), "--provisioning", "CloudInit", "--quiet");
-        FamilyDiskCliOracleTest.Outcome again = FamilyDiskCliOracleTest.run("prepare", vhd.toString(), "--output",
-                dir.resolve("again.vhd").toString(), "--report", dir.resolve("again.json").toString(),
-                "--provisioning", "CloudInit", "--quiet");
-        assertThat(again.report().get("changes")).as("changes of the second prepare").isEmpty();
+        FamilyDiskCliOracleTest.Outcome checked = FamilyDiskCliOracleTest.run(
+                "check",
+                vhd.toString(),
+                "--report",
+                dir.resolve("check.json").toString(),
+                "--provisioning",
+                "CloudInit",
+                "--quiet");
+        FamilyDiskCliOracleTest.Outcome again = FamilyDiskCliOracleTest.run(
+                "prepare",
+                vhd.toString(),
+                "--output",
+                dir.resolve("again.vhd").toString(),
+                "--report",
+                dir.resolve("again.json").toString(),
+                "--provisioning",
+                "CloudInit",
+                "--quiet");
+        assertThat(again.report().get("changes"))
+                .as("changes of the second prepare")
+                .isEmpty();
         FamilyDiskCliOracleTest.Outcome[] o = {p, checked, again};
         assertThat(o[0].status()).containsEntry("KERNEL-HV-DRIVERS", "Fixed");
         assertThat(o[0].report().get("changes").toString()).contains(espInitrdPath(v));
@@ -227,20 +322,39 @@ class EspInitramfsDiskOracleTest {
         Path after = esp(vhd, espMib, dir.resolve("esp-after.img"));
         Tools.run(Tools.MINUTE, "fsck.vfat", "-n", after.toString());
         Path initrd = dir.resolve("initrd-after.img");
-        Tools.run(Tools.MINUTE, "env", "MTOOLS_SKIP_CHECK=1", "mcopy", "-i", after.toString(),
-                "::/" + MID + "/" + v + "/initrd.img-" + v, initrd.toString());
-        assertThat(hvListed(initrd)).as("lsinitrd of the ESP copy after prepare")
+        Tools.run(
+                Tools.MINUTE,
+                "env",
+                "MTOOLS_SKIP_CHECK=1",
+                "mcopy",
+                "-i",
+                after.toString(),
+                "::/" + MID + "/" + v + "/initrd.img-" + v,
+                initrd.toString());
+        assertThat(hvListed(initrd))
+                .as("lsinitrd of the ESP copy after prepare")
                 .containsExactlyInAnyOrder("hv_vmbus", "hv_storvsc", "hv_netvsc");
         assertThat(Files.size(initrd)).as("the ESP file grew on the FAT").isGreaterThan(g.espInitrd().length);
         // the kernel next to it is untouched
         Path linux = dir.resolve("linux-after");
-        Tools.run(Tools.MINUTE, "env", "MTOOLS_SKIP_CHECK=1", "mcopy", "-i", after.toString(),
-                "::/" + MID + "/" + v + "/linux", linux.toString());
+        Tools.run(
+                Tools.MINUTE,
+                "env",
+                "MTOOLS_SKIP_CHECK=1",
+                "mcopy",
+                "-i",
+                after.toString(),
+                "::/" + MID + "/" + v + "/linux",
+                linux.toString());
         assertThat(linux).hasSameBinaryContentAs(g.vmlinuz());
         Ext4Oracle.assertClean(vhd, (1 + espMib) * MIB);
         // the second prepare's output keeps a clean FAT too
-        Tools.run(Tools.MINUTE, "fsck.vfat", "-n", esp(dir.resolve("again.vhd"), espMib,
-                dir.resolve("esp-again.img")).toString());
+        Tools.run(
+                Tools.MINUTE,
+                "fsck.vfat",
+                "-n",
+                esp(dir.resolve("again.vhd"), espMib, dir.resolve("esp-again.img"))
+                        .toString());
     }
 
     /**
@@ -253,12 +367,20 @@ class EspInitramfsDiskOracleTest {
         String v = KernelFixture.version();
         Path modules = KernelFixture.modules();
         Set<String> hv = closure(modules, List.of(HV_REL.split(" ")));
-        Path withHv = KvmGuestFixture.build(Files.createDirectories(dir.resolve("img-hv")), "dracut", "zstd",
+        Path withHv = KvmGuestFixture.build(
+                Files.createDirectories(dir.resolve("img-hv")),
+                "dracut",
+                "zstd",
                 tree -> copyModules(modules, hv, tree.resolve("usr/lib/modules/" + v)));
         Path kvm = KvmGuestFixture.build(Files.createDirectories(dir.resolve("img-kvm")), "dracut", "zstd", null);
         String name = "boot/initramfs-" + v + ".img";
-        Guest g = new Guest(v, modules, KernelFixture.root().resolve("boot/vmlinuz-" + v),
-                Files.readAllBytes(withHv.resolve(name)), true, Files.readAllBytes(kvm.resolve(name)));
+        Guest g = new Guest(
+                v,
+                modules,
+                KernelFixture.root().resolve("boot/vmlinuz-" + v),
+                Files.readAllBytes(withHv.resolve(name)),
+                true,
+                Files.readAllBytes(kvm.resolve(name)));
         run(Files.createDirectories(dir.resolve("disk")), g, 64);
     }
 
@@ -272,15 +394,23 @@ class EspInitramfsDiskOracleTest {
     @Tag("guests")
     void realDracutHostOnlyImageOnTheEsp(@TempDir Path dir) throws Exception {
         Optional<Path> found = Optional.empty();
-        for (Path c : Stream.of(System.getenv("GUEST_CACHE_DIR"), "target/guests/cache",
-                System.getProperty("user.home") + "/.cache/linuximage/guests").filter(d -> d != null).map(Path::of)
-                .filter(Files::isDirectory).toList()) {
+        for (Path c : Stream.of(
+                        System.getenv("GUEST_CACHE_DIR"),
+                        "target/guests/cache",
+                        System.getProperty("user.home") + "/.cache/linuximage/guests")
+                .filter(d -> d != null)
+                .map(Path::of)
+                .filter(Files::isDirectory)
+                .toList()) {
             try (Stream<Path> s = Files.list(c)) {
-                found = found.or(() -> s.filter(p -> p.getFileName().toString()
-                        .matches(".*\\.initrd-hostonly-.*\\.img")).findFirst());
+                found = found.or(
+                        () -> s.filter(p -> p.getFileName().toString().matches(".*\\.initrd-hostonly-.*\\.img"))
+                                .findFirst());
             }
         }
-        assertThat(found).as("the dracut-hostonly guest fixture's initramfs (built by -Pguests)").isPresent();
+        assertThat(found)
+                .as("the dracut-hostonly guest fixture's initramfs (built by -Pguests)")
+                .isPresent();
         Path img = found.get();
         String name = img.getFileName().toString();
         String fixture = name.substring(0, name.indexOf(".initrd-hostonly-"));

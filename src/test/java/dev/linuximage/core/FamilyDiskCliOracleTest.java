@@ -1,5 +1,7 @@
 package dev.linuximage.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.cli.CoreCli;
@@ -8,10 +10,6 @@ import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
 import dev.linuximage.testsupport.guests.Ext4Oracle;
 import dev.linuximage.testsupport.guests.Tools;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,9 +17,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code linuximage prepare} and {@code check} through the CLI on real disks of two non-Debian families, built
@@ -45,14 +43,26 @@ class FamilyDiskCliOracleTest {
         }
         Path layout = Files.writeString(dir.resolve("layout.sfdisk"), "label: dos\nstart=2048, type=83\n");
         Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
-        Tools.run(Tools.MINUTE, "mke2fs", "-q", "-F", "-t", "ext4", "-U", "6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f",
-                "-d", tree.root().toString(), "-E", "offset=" + OFFSET, raw.toString(), "63M");
+        Tools.run(
+                Tools.MINUTE,
+                "mke2fs",
+                "-q",
+                "-F",
+                "-t",
+                "ext4",
+                "-U",
+                "6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f",
+                "-d",
+                tree.root().toString(),
+                "-E",
+                "offset=" + OFFSET,
+                raw.toString(),
+                "63M");
         Ext4Oracle.assertClean(raw, OFFSET);
         return raw;
     }
 
-    record Outcome(int exit, JsonNode report, Map<String, String> status) {
-    }
+    record Outcome(int exit, JsonNode report, Map<String, String> status) {}
 
     static Outcome run(String... args) throws Exception {
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
@@ -88,10 +98,16 @@ class FamilyDiskCliOracleTest {
     }
 
     static String symlinkTarget(Path image, String guestPath) {
-        String out = Tools.run(Tools.MINUTE, "debugfs", "-R", "stat \"" + guestPath + "\"",
-                image.toAbsolutePath() + "?offset=" + OFFSET).output();
+        String out = Tools.run(
+                        Tools.MINUTE,
+                        "debugfs",
+                        "-R",
+                        "stat \"" + guestPath + "\"",
+                        image.toAbsolutePath() + "?offset=" + OFFSET)
+                .output();
         assertThat(out).as(guestPath).contains("Type: symlink");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Fast link dest: \"([^\"]*)\"").matcher(out);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("Fast link dest: \"([^\"]*)\"").matcher(out);
         assertThat(m.find()).as("fast symlink %s", guestPath).isTrue();
         return m.group(1);
     }
@@ -99,17 +115,41 @@ class FamilyDiskCliOracleTest {
     /** prepare, then check of the output, then a second prepare of the output. */
     static Outcome[] prepareCheckAgain(Path dir, Path raw) throws Exception {
         Path vhd = dir.resolve("out.vhd");
-        Outcome p = run("prepare", raw.toString(), "--output", vhd.toString(), "--report",
-                dir.resolve("prepare.json").toString(), "--provisioning", "CloudInit", "--quiet");
+        Outcome p = run(
+                "prepare",
+                raw.toString(),
+                "--output",
+                vhd.toString(),
+                "--report",
+                dir.resolve("prepare.json").toString(),
+                "--provisioning",
+                "CloudInit",
+                "--quiet");
         // compliant (0) or not (4: e.g. BOOT-GENERATION, this disk has no boot loader code); never an error
         assertThat(p.exit()).as(p.report().toPrettyString()).isIn(0, 4);
         assertThat(p.report().get("errors")).as("patch errors").isEmpty();
         Ext4Oracle.assertClean(vhd, OFFSET);
-        Outcome c = run("check", vhd.toString(), "--report", dir.resolve("check.json").toString(), "--provisioning",
-                "CloudInit", "--quiet");
-        Outcome again = run("prepare", vhd.toString(), "--output", dir.resolve("again.vhd").toString(), "--report",
-                dir.resolve("again.json").toString(), "--provisioning", "CloudInit", "--quiet");
-        assertThat(again.report().get("changes")).as("changes of the second prepare").isEmpty();
+        Outcome c = run(
+                "check",
+                vhd.toString(),
+                "--report",
+                dir.resolve("check.json").toString(),
+                "--provisioning",
+                "CloudInit",
+                "--quiet");
+        Outcome again = run(
+                "prepare",
+                vhd.toString(),
+                "--output",
+                dir.resolve("again.vhd").toString(),
+                "--report",
+                dir.resolve("again.json").toString(),
+                "--provisioning",
+                "CloudInit",
+                "--quiet");
+        assertThat(again.report().get("changes"))
+                .as("changes of the second prepare")
+                .isEmpty();
         return new Outcome[] {p, c, again};
     }
 
@@ -138,24 +178,36 @@ class FamilyDiskCliOracleTest {
         assertThat(o[0].report().at("/guest/osId").asText()).isEqualTo("rhel");
         assertThat(o[0].report().at("/guest/versionId").asText()).isEqualTo("6.2");
         Map<String, String> p = o[0].status();
-        assertThat(p).containsEntry("CMDLINE-CONSOLE", "Fixed").containsEntry("CMDLINE-NOQUIET", "Fixed")
-                .containsEntry("KERNEL-NUMA", "Fixed").containsEntry("SSH-SERVER", "Fixed")
-                .containsEntry("AGENT-PRESENT", "Fixed").containsEntry("KERNEL-LIS", "Warn");
+        assertThat(p)
+                .containsEntry("CMDLINE-CONSOLE", "Fixed")
+                .containsEntry("CMDLINE-NOQUIET", "Fixed")
+                .containsEntry("KERNEL-NUMA", "Fixed")
+                .containsEntry("SSH-SERVER", "Fixed")
+                .containsEntry("AGENT-PRESENT", "Fixed")
+                .containsEntry("KERNEL-LIS", "Warn");
         String grub = Ext4Oracle.readString(vhd, OFFSET, "/boot/grub/grub.conf");
-        List<String> kernel = grub.lines().filter(l -> l.trim().startsWith("kernel ")).toList();
+        List<String> kernel =
+                grub.lines().filter(l -> l.trim().startsWith("kernel ")).toList();
         assertThat(kernel).hasSize(1);
-        assertThat(words(kernel.get(0))).containsAll(AZURE).contains("numa=off")
+        assertThat(words(kernel.get(0)))
+                .containsAll(AZURE)
+                .contains("numa=off")
                 .doesNotContain("rhgb", "quiet", "crashkernel=auto");
         assertThat(symlinkTarget(vhd, "/etc/grub.conf")).isEqualTo("../boot/grub/grub.conf");
         for (int n = 2; n <= 5; n++) {
             assertThat(symlinkTarget(vhd, "/etc/rc.d/rc" + n + ".d/S55sshd")).isEqualTo("../init.d/sshd");
-            assertThat(Ext4Oracle.exists(vhd, OFFSET, "/etc/rc.d/rc" + n + ".d/K25sshd")).isFalse();
-            assertThat(symlinkTarget(vhd, "/etc/rc.d/rc" + n + ".d/S09cloud-init")).isEqualTo("../init.d/cloud-init");
+            assertThat(Ext4Oracle.exists(vhd, OFFSET, "/etc/rc.d/rc" + n + ".d/K25sshd"))
+                    .isFalse();
+            assertThat(symlinkTarget(vhd, "/etc/rc.d/rc" + n + ".d/S09cloud-init"))
+                    .isEqualTo("../init.d/cloud-init");
         }
         assertThat(Ext4Oracle.exists(vhd, OFFSET, "/etc/rc.d/rc0.d/K25sshd")).isTrue();
         // the output passes its own check on everything prepare repaired
-        assertThat(o[1].status()).containsEntry("CMDLINE-CONSOLE", "Pass").containsEntry("KERNEL-NUMA", "Pass")
-                .containsEntry("SSH-SERVER", "Pass").containsEntry("AGENT-PRESENT", "Pass");
+        assertThat(o[1].status())
+                .containsEntry("CMDLINE-CONSOLE", "Pass")
+                .containsEntry("KERNEL-NUMA", "Pass")
+                .containsEntry("SSH-SERVER", "Pass")
+                .containsEntry("AGENT-PRESENT", "Pass");
     }
 
     @Test
@@ -166,21 +218,35 @@ class FamilyDiskCliOracleTest {
         assertThat(o[0].report().at("/guest/osId").asText()).isEqualTo("alpine");
         // the guest's initramfs-virt is an mkinitfs image: its init never reads rootdelay (nlplug-findfs waits for
         // root=), so rootdelay=300 is added as the catalogue asks for initramfs that do not sleep it
-        assertThat(o[0].status()).containsEntry("CMDLINE-CONSOLE", "Fixed").containsEntry("CMDLINE-NOQUIET", "Fixed")
-                .containsEntry("SSH-SERVER", "Fixed").containsEntry("AGENT-PRESENT", "Fixed");
+        assertThat(o[0].status())
+                .containsEntry("CMDLINE-CONSOLE", "Fixed")
+                .containsEntry("CMDLINE-NOQUIET", "Fixed")
+                .containsEntry("SSH-SERVER", "Fixed")
+                .containsEntry("AGENT-PRESENT", "Fixed");
         String ext = Ext4Oracle.readString(vhd, OFFSET, "/boot/extlinux.conf");
-        List<String> append = ext.lines().filter(l -> l.trim().startsWith("APPEND ")).toList();
+        List<String> append =
+                ext.lines().filter(l -> l.trim().startsWith("APPEND ")).toList();
         assertThat(append).hasSize(1);
-        assertThat(words(append.get(0))).containsAll(AZURE).contains("rootdelay=300").doesNotContain("quiet")
+        assertThat(words(append.get(0)))
+                .containsAll(AZURE)
+                .contains("rootdelay=300")
+                .doesNotContain("quiet")
                 .contains("modules=sd-mod,usb-storage,ext4");
         String src = Ext4Oracle.readString(vhd, OFFSET, "/etc/update-extlinux.conf");
-        String opts = src.lines().filter(l -> l.startsWith("default_kernel_opts=")).findFirst().orElseThrow();
-        assertThat(words(opts.substring(opts.indexOf('=') + 1).replace("\"", ""))).containsAll(AZURE)
+        String opts = src.lines()
+                .filter(l -> l.startsWith("default_kernel_opts="))
+                .findFirst()
+                .orElseThrow();
+        assertThat(words(opts.substring(opts.indexOf('=') + 1).replace("\"", "")))
+                .containsAll(AZURE)
                 .doesNotContain("quiet");
         assertThat(symlinkTarget(vhd, "/etc/runlevels/default/sshd")).isEqualTo("/etc/init.d/sshd");
-        assertThat(symlinkTarget(vhd, "/etc/runlevels/boot/cloud-init-local")).isEqualTo("/etc/init.d/cloud-init-local");
+        assertThat(symlinkTarget(vhd, "/etc/runlevels/boot/cloud-init-local"))
+                .isEqualTo("/etc/init.d/cloud-init-local");
         assertThat(symlinkTarget(vhd, "/etc/runlevels/default/cloud-final")).isEqualTo("/etc/init.d/cloud-final");
-        assertThat(o[1].status()).containsEntry("CMDLINE-CONSOLE", "Pass").containsEntry("SSH-SERVER", "Pass")
+        assertThat(o[1].status())
+                .containsEntry("CMDLINE-CONSOLE", "Pass")
+                .containsEntry("SSH-SERVER", "Pass")
                 .containsEntry("AGENT-PRESENT", "Pass");
     }
 
@@ -200,14 +266,23 @@ class FamilyDiskCliOracleTest {
         for (Path e : entries) {
             String name = e.getFileName().toString();
             if (Files.isSymbolicLink(e)) {
-                p.append(ind).append(name).append(" l--777 0 0 ").append(Files.readSymbolicLink(e)).append('\n');
+                p.append(ind)
+                        .append(name)
+                        .append(" l--777 0 0 ")
+                        .append(Files.readSymbolicLink(e))
+                        .append('\n');
             } else if (Files.isDirectory(e)) {
                 p.append(ind).append(name).append(" d--755 0 0\n");
                 proto(e, p, depth + 1);
                 p.append(ind).append("$\n");
             } else {
                 String mode = Files.isExecutable(e) ? "755" : "644";
-                p.append(ind).append(name).append(" ---").append(mode).append(" 0 0 ").append(e.toAbsolutePath())
+                p.append(ind)
+                        .append(name)
+                        .append(" ---")
+                        .append(mode)
+                        .append(" 0 0 ")
+                        .append(e.toAbsolutePath())
                         .append('\n');
             }
         }
@@ -224,8 +299,7 @@ class FamilyDiskCliOracleTest {
     }
 
     /** Where {@link #lvmSwapThenRoot} put the root LV: its first physical extent and its byte offset in the disk. */
-    record RootLv(long firstPe, long start) {
-    }
+    record RootLv(long firstPe, long start) {}
 
     /**
      * The RHEL/CentOS installer's LVM layout, written by the real lvm2 tools on the PV at {@code pvStart} (bytes,
@@ -239,17 +313,26 @@ class FamilyDiskCliOracleTest {
             t.lvm("vgcreate", "-y", "-s", "4m", vg, loop);
             t.lvm("lvcreate", "-y", "-an", "-Zn", "-n", "swap", "-L", "32m", vg);
             t.lvm("lvcreate", "-y", "-an", "-Zn", "-n", "root", "-L", "300m", vg);
-            long peStart = Long.parseLong(t.lvm("pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
-                    "pe_start", loop).strip());
-            String range = t.lvm("lvs", "--noheadings", "-o", "seg_pe_ranges", vg + "/root").strip();
+            long peStart =
+                    Long.parseLong(t.lvm("pvs", "--noheadings", "--units", "b", "--nosuffix", "-o", "pe_start", loop)
+                            .strip());
+            String range = t.lvm("lvs", "--noheadings", "-o", "seg_pe_ranges", vg + "/root")
+                    .strip();
             long firstPe = Long.parseLong(range.replaceAll(".*:(\\d+)-\\d+", "$1"));
             return new RootLv(firstPe, pvStart + peStart + firstPe * (4L << 20));
         }
     }
 
     static void place(Path image, Path disk, long offset) {
-        Tools.run(Tools.MINUTE, "dd", "if=" + image, "of=" + disk, "bs=512", "seek=" + offset / 512,
-                "conv=sparse,notrunc", "status=none");
+        Tools.run(
+                Tools.MINUTE,
+                "dd",
+                "if=" + image,
+                "of=" + disk,
+                "bs=512",
+                "seek=" + offset / 512,
+                "conv=sparse,notrunc",
+                "status=none");
     }
 
     /**
@@ -264,9 +347,11 @@ class FamilyDiskCliOracleTest {
     void rhel7XfsBootAndLvmRootAreReadByCheck(@TempDir Path dir) throws Exception {
         String bootUuid = "3b1f6c2e-5d4a-4e8b-9c7d-1a2b3c4d5e6f";
         GuestTree tree = FamilyGuests.centos7(dir.resolve("tree"));
-        tree.file("/etc/fstab", "/dev/mapper/centos-root /                       xfs     defaults        0 0\n"
-                + "UUID=" + bootUuid + " /boot                   xfs     defaults        0 0\n"
-                + "/dev/mapper/centos-swap swap                    swap    defaults        0 0\n");
+        tree.file(
+                "/etc/fstab",
+                "/dev/mapper/centos-root /                       xfs     defaults        0 0\n"
+                        + "UUID=" + bootUuid + " /boot                   xfs     defaults        0 0\n"
+                        + "/dev/mapper/centos-swap swap                    swap    defaults        0 0\n");
         // /boot's contents go to their own file system; the root keeps the empty mount point
         Path bootTree = dir.resolve("boot-tree");
         Files.move(tree.root().resolve("boot"), bootTree);
@@ -278,7 +363,8 @@ class FamilyDiskCliOracleTest {
         try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength(700L << 20);
         }
-        Path layout = Files.writeString(dir.resolve("layout.sfdisk"),
+        Path layout = Files.writeString(
+                dir.resolve("layout.sfdisk"),
                 "label: dos\nstart=2048, size=614400, type=83, bootable\nstart=616448, type=8e\n");
         Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
         place(bootFs, raw, 2048L * 512);
@@ -290,11 +376,21 @@ class FamilyDiskCliOracleTest {
         rootStart = lv.start();
         place(rootFs, raw, rootStart);
         // the oracle: xfs_repair -n finds both file systems clean where they were placed
-        Tools.run(Tools.MINUTE, "sh", "-c", "dd if=" + raw + " bs=1M skip=" + rootStart / (1L << 20) + " count=300"
-                + " status=none of=" + dir.resolve("root.check") + " && xfs_repair -n -f " + dir.resolve("root.check"));
+        Tools.run(
+                Tools.MINUTE,
+                "sh",
+                "-c",
+                "dd if=" + raw + " bs=1M skip=" + rootStart / (1L << 20) + " count=300" + " status=none of="
+                        + dir.resolve("root.check") + " && xfs_repair -n -f " + dir.resolve("root.check"));
 
-        Outcome c = run("check", raw.toString(), "--report", dir.resolve("check.json").toString(), "--provisioning",
-                "CloudInit", "--quiet");
+        Outcome c = run(
+                "check",
+                raw.toString(),
+                "--report",
+                dir.resolve("check.json").toString(),
+                "--provisioning",
+                "CloudInit",
+                "--quiet");
         assertThat(c.report().get("errors")).as(c.report().toPrettyString()).isEmpty();
         assertThat(c.report().at("/guest/osId").asText()).isEqualTo("centos");
         // os-release and the module tree exist only on the root LV, vmlinuz and grub.cfg only on the /boot partition
@@ -305,7 +401,9 @@ class FamilyDiskCliOracleTest {
         // grub.cfg, read from the /boot XFS partition: no serial console, and rhgb quiet crashkernel=auto
         assertThat(c.status()).containsEntry("CMDLINE-CONSOLE", "Fail").containsEntry("CMDLINE-NOQUIET", "Fail");
         JsonNode console = finding(c, "CMDLINE-CONSOLE");
-        assertThat(console.toString()).contains("/boot/grub2/grub.cfg").contains("root=/dev/mapper/centos-root")
+        assertThat(console.toString())
+                .contains("/boot/grub2/grub.cfg")
+                .contains("root=/dev/mapper/centos-root")
                 .contains("/etc/default/grub");
         // swap on the OS disk, through the LV fstab names
         assertThat(c.status()).containsEntry("SWAP-OS-DISK", "Fail");

@@ -1,21 +1,20 @@
 package dev.linuximage.core;
 
+import static dev.linuximage.core.FamilyDiskCliOracleTest.AZURE;
+import static dev.linuximage.core.FamilyDiskCliOracleTest.words;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
 import dev.linuximage.testsupport.guests.Tools;
 import dev.linuximage.testsupport.guests.XfsOracle;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static dev.linuximage.core.FamilyDiskCliOracleTest.AZURE;
-import static dev.linuximage.core.FamilyDiskCliOracleTest.words;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code linuximage prepare} through the CLI on real disk images of the families' default layouts, built at test
@@ -28,21 +27,40 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FamilyDiskPrepareOracleTest {
     static final long MIB = 1L << 20;
 
-    record Prepared(FamilyDiskCliOracleTest.Outcome first, FamilyDiskCliOracleTest.Outcome again, Path vhd) {
-    }
+    record Prepared(FamilyDiskCliOracleTest.Outcome first, FamilyDiskCliOracleTest.Outcome again, Path vhd) {}
 
     /** prepare RAW to out.vhd, then prepare out.vhd again: no change reported, the data part byte-identical. */
     static Prepared prepareTwice(Path dir, Path raw, String provisioning) throws Exception {
         Path vhd = dir.resolve("out.vhd");
-        FamilyDiskCliOracleTest.Outcome p = FamilyDiskCliOracleTest.run("prepare", raw.toString(), "--output", vhd.toString(),
-                "--report", dir.resolve("prepare.json").toString(), "--provisioning", provisioning, "--quiet");
+        FamilyDiskCliOracleTest.Outcome p = FamilyDiskCliOracleTest.run(
+                "prepare",
+                raw.toString(),
+                "--output",
+                vhd.toString(),
+                "--report",
+                dir.resolve("prepare.json").toString(),
+                "--provisioning",
+                provisioning,
+                "--quiet");
         assertThat(p.exit()).as(p.report().toPrettyString()).isIn(0, 4);
         assertThat(p.report().get("errors")).as("patch errors").isEmpty();
         Path again = dir.resolve("again.vhd");
-        FamilyDiskCliOracleTest.Outcome a = FamilyDiskCliOracleTest.run("prepare", vhd.toString(), "--output", again.toString(),
-                "--report", dir.resolve("again.json").toString(), "--provisioning", provisioning, "--quiet");
-        assertThat(a.report().get("errors")).as("patch errors of the second prepare").isEmpty();
-        assertThat(a.report().get("changes")).as("changes of the second prepare").isEmpty();
+        FamilyDiskCliOracleTest.Outcome a = FamilyDiskCliOracleTest.run(
+                "prepare",
+                vhd.toString(),
+                "--output",
+                again.toString(),
+                "--report",
+                dir.resolve("again.json").toString(),
+                "--provisioning",
+                provisioning,
+                "--quiet");
+        assertThat(a.report().get("errors"))
+                .as("patch errors of the second prepare")
+                .isEmpty();
+        assertThat(a.report().get("changes"))
+                .as("changes of the second prepare")
+                .isEmpty();
         // a fixed VHD is the raw data followed by a 512-byte footer (VHD spec 1.0, "Hard Disk Footer Format")
         assertThat(Files.size(again)).isEqualTo(Files.size(vhd));
         assertThat(dataSha(again)).as("data of the second output").isEqualTo(dataSha(vhd));
@@ -67,7 +85,9 @@ class FamilyDiskPrepareOracleTest {
     }
 
     static String line(String text, String prefix) {
-        return text.lines().filter(l -> l.startsWith(prefix)).findFirst()
+        return text.lines()
+                .filter(l -> l.startsWith(prefix))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no " + prefix + " in\n" + text));
     }
 
@@ -101,7 +121,8 @@ class FamilyDiskPrepareOracleTest {
         Files.move(tree.root().resolve("boot"), bootTree);
         Files.createDirectories(tree.root().resolve("boot"));
         Path bootFs = FamilyDiskCliOracleTest.xfs(dir, "boot", bootTree, bootUuid, 300);
-        Path rootFs = FamilyDiskCliOracleTest.xfs(dir, "root", tree.root(), "7c6b5a49-3827-4e1d-8c9b-0a1f2e3d4c5b", 300);
+        Path rootFs =
+                FamilyDiskCliOracleTest.xfs(dir, "root", tree.root(), "7c6b5a49-3827-4e1d-8c9b-0a1f2e3d4c5b", 300);
         Files.delete(dir.resolve("boot.proto"));
 
         long size = 700 * MIB;
@@ -109,13 +130,15 @@ class FamilyDiskPrepareOracleTest {
         try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength(size);
         }
-        Path layout = Files.writeString(dir.resolve("layout.sfdisk"),
+        Path layout = Files.writeString(
+                dir.resolve("layout.sfdisk"),
                 "label: dos\nstart=2048, size=614400, type=83, bootable\nstart=616448, type=8e\n");
         Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
         FamilyDiskCliOracleTest.place(bootFs, raw, 2048L * 512);
         long pvStart = 616448L * 512;
         long rootStart;
-        rootStart = FamilyDiskCliOracleTest.lvmSwapThenRoot(raw, pvStart, size - pvStart, "rhel").start();
+        rootStart = FamilyDiskCliOracleTest.lvmSwapThenRoot(raw, pvStart, size - pvStart, "rhel")
+                .start();
         assertThat(rootStart % MIB).isZero();
         FamilyDiskCliOracleTest.place(rootFs, raw, rootStart);
         Files.delete(bootFs);
@@ -124,8 +147,11 @@ class FamilyDiskPrepareOracleTest {
         Prepared p = prepareTwice(dir, raw, "WALinuxAgent");
         assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("rhel");
         Map<String, String> s = p.first().status();
-        assertThat(s).containsEntry("CMDLINE-CONSOLE", "Fixed").containsEntry("CMDLINE-NOQUIET", "Fixed")
-                .containsEntry("SWAP-OS-DISK", "Fixed").containsEntry("AGENT-PRESENT", "Fixed");
+        assertThat(s)
+                .containsEntry("CMDLINE-CONSOLE", "Fixed")
+                .containsEntry("CMDLINE-NOQUIET", "Fixed")
+                .containsEntry("SWAP-OS-DISK", "Fixed")
+                .containsEntry("AGENT-PRESENT", "Fixed");
 
         Path boot = XfsOracle.extract(p.vhd(), 2048L * 512, 300 * MIB, dir.resolve("boot.out"));
         Path root = XfsOracle.extract(p.vhd(), rootStart, 300 * MIB, dir.resolve("root.out"));
@@ -138,15 +164,17 @@ class FamilyDiskPrepareOracleTest {
         assertThat(env).startsWith("# GRUB Environment Block\n");
         assertThat(env.length()).as("grubenv is one 1024-byte block").isEqualTo(1024);
         List<String> kernelopts = quoted(line(env, "kernelopts="));
-        assertThat(kernelopts).containsAll(AZURE).contains("root=/dev/mapper/rhel-root", "rd.lvm.lv=rhel/root")
+        assertThat(kernelopts)
+                .containsAll(AZURE)
+                .contains("root=/dev/mapper/rhel-root", "rd.lvm.lv=rhel/root")
                 .doesNotContain("rhgb", "quiet");
         // the fixture's initramfs is a placeholder without /init: the kernel itself waits, so rootwait replaces
         // rootdelay=300 (the deviation docs/compliance.md states); with a dracut image it would be rootdelay=300
         assertThat(kernelopts).containsAnyOf("rootdelay=300", "rootwait");
         List<String> src = quoted(line(XfsOracle.readString(root, "/etc/default/grub"), "GRUB_CMDLINE_LINUX="));
         assertThat(src).containsAll(AZURE).doesNotContain("rhgb", "quiet");
-        String entry = XfsOracle.readString(boot, "/loader/entries/" + GuestFixtures.MACHINE_ID + "-"
-                + GuestFixtures.RHEL8_KERNEL + ".conf");
+        String entry = XfsOracle.readString(
+                boot, "/loader/entries/" + GuestFixtures.MACHINE_ID + "-" + GuestFixtures.RHEL8_KERNEL + ".conf");
         List<String> options = words(line(entry, "options ").substring("options ".length()));
         assertThat(options).contains("$kernelopts").doesNotContain("rhgb", "quiet");
         // SWAP-OS-DISK: no active swap line in fstab, and resume from the swap LV neutralised
@@ -156,25 +184,35 @@ class FamilyDiskPrepareOracleTest {
             }
         }
         assertThat(kernelopts.contains("noresume") || kernelopts.stream().noneMatch(w -> w.startsWith("resume=")))
-                .as("resume neutralised: %s", kernelopts).isTrue();
+                .as("resume neutralised: %s", kernelopts)
+                .isTrue();
         // net.ifnames=0 names the NIC eth0: the ifcfg profile must match it and no longer bind the KVM MAC
         // (NetworkManager's ifcfg-rh plugin matches a profile to a NIC by DEVICE/HWADDR, not by the file's name)
         String scripts = XfsOracle.list(root, "/etc/sysconfig/network-scripts");
-        List<String> profiles = java.util.regex.Pattern.compile("\\bifcfg-[\\w.-]+").matcher(scripts).results()
-                .map(java.util.regex.MatchResult::group).toList();
+        List<String> profiles = java.util.regex.Pattern.compile("\\bifcfg-[\\w.-]+")
+                .matcher(scripts)
+                .results()
+                .map(java.util.regex.MatchResult::group)
+                .toList();
         assertThat(profiles).as(scripts).hasSize(1);
         String ifcfg = XfsOracle.readString(root, "/etc/sysconfig/network-scripts/" + profiles.get(0));
         assertThat(line(ifcfg, "DEVICE=")).isEqualTo("DEVICE=eth0");
         assertThat(ifcfg.lines().filter(l -> l.startsWith("HWADDR="))).isEmpty();
         assertThat(line(ifcfg, "BOOTPROTO=")).isEqualTo("BOOTPROTO=dhcp");
         // AGENT-PRESENT / WAAGENT-RESOURCEDISK: waagent enabled, swap on the resource disk
-        assertThat(XfsOracle.exists(root, "/etc/systemd/system/multi-user.target.wants/waagent.service")).isTrue();
+        assertThat(XfsOracle.exists(root, "/etc/systemd/system/multi-user.target.wants/waagent.service"))
+                .isTrue();
         String waagent = XfsOracle.readString(root, "/etc/waagent.conf");
-        assertThat(waagent.lines()).contains("ResourceDisk.Format=y", "ResourceDisk.EnableSwap=y",
-                "ResourceDisk.Filesystem=ext4", "ResourceDisk.MountPoint=/mnt/resource");
+        assertThat(waagent.lines())
+                .contains(
+                        "ResourceDisk.Format=y",
+                        "ResourceDisk.EnableSwap=y",
+                        "ResourceDisk.Filesystem=ext4",
+                        "ResourceDisk.MountPoint=/mnt/resource");
         // DEPROVISION-*: host keys, NetworkManager leases and the machine identity gone
         assertThat(XfsOracle.exists(root, "/etc/ssh/ssh_host_ecdsa_key")).isFalse();
-        assertThat(XfsOracle.exists(root, "/var/lib/NetworkManager/internal-6c2f-eth0.lease")).isFalse();
+        assertThat(XfsOracle.exists(root, "/var/lib/NetworkManager/internal-6c2f-eth0.lease"))
+                .isFalse();
         assertThat(XfsOracle.readString(root, "/etc/machine-id").strip()).isIn("", "uninitialized");
     }
 
@@ -190,8 +228,10 @@ class FamilyDiskPrepareOracleTest {
         GuestTree tree = dev.linuximage.testsupport.FamilyGuests.sles15(dir.resolve("tree"));
         Files.delete(tree.root().resolve("etc/sysconfig/network/ifcfg-eth0"));
         tree.file("/etc/sysconfig/network/ifcfg-ens3", "BOOTPROTO='dhcp'\nSTARTMODE='auto'\nZONE=''\n");
-        tree.file("/etc/fstab", "UUID=6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f / ext4 defaults 0 1\n"
-                + "/dev/sda2 swap swap defaults 0 0\n");
+        tree.file(
+                "/etc/fstab",
+                "UUID=6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f / ext4 defaults 0 1\n"
+                        + "/dev/sda2 swap swap defaults 0 0\n");
         tree.file("/var/lib/wicked/lease-ens3-dhcp-ipv4.xml", "<lease><ipv4:dhcp/></lease>\n");
         tree.file("/etc/ssh/ssh_host_ed25519_key", "private", "rw-------");
         tree.file("/etc/machine-id", GuestFixtures.MACHINE_ID + "\n");
@@ -201,30 +241,40 @@ class FamilyDiskPrepareOracleTest {
         long off = FamilyDiskCliOracleTest.OFFSET;
         dev.linuximage.testsupport.guests.Ext4Oracle.assertClean(vhd, off);
         assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("sles");
-        assertThat(p.first().status()).containsEntry("CMDLINE-CONSOLE", "Fixed")
-                .containsEntry("CMDLINE-NOQUIET", "Fixed").containsEntry("SWAP-OS-DISK", "Fixed");
+        assertThat(p.first().status())
+                .containsEntry("CMDLINE-CONSOLE", "Fixed")
+                .containsEntry("CMDLINE-NOQUIET", "Fixed")
+                .containsEntry("SWAP-OS-DISK", "Fixed");
         String grub = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/default/grub");
         List<String> dflt = quoted(line(grub, "GRUB_CMDLINE_LINUX_DEFAULT="));
         List<String> both = new java.util.ArrayList<>(dflt);
         both.addAll(quoted(line(grub, "GRUB_CMDLINE_LINUX=")));
         assertThat(both).containsAll(AZURE).doesNotContain("quiet");
         String cfg = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/boot/grub2/grub.cfg");
-        List<String> linux = cfg.lines().filter(l -> l.trim().startsWith("linux")).toList();
+        List<String> linux =
+                cfg.lines().filter(l -> l.trim().startsWith("linux")).toList();
         assertThat(linux).hasSize(1);
-        assertThat(words(linux.get(0))).containsAll(AZURE).contains("${extra_cmdline}").doesNotContain("quiet");
-        for (String l : dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/fstab").lines().toList()) {
+        assertThat(words(linux.get(0)))
+                .containsAll(AZURE)
+                .contains("${extra_cmdline}")
+                .doesNotContain("quiet");
+        for (String l : dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/fstab")
+                .lines()
+                .toList()) {
             if (!l.trim().startsWith("#") && !l.isBlank()) {
                 assertThat(words(l).get(2)).as(l).isNotEqualTo("swap");
             }
         }
         // net.ifnames=0: wicked must find a DHCP profile for eth0, by its file name
-        String eth0 = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/sysconfig/network/ifcfg-eth0");
+        String eth0 =
+                dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/sysconfig/network/ifcfg-eth0");
         assertThat(line(eth0, "BOOTPROTO=").replace("'", "").replace("\"", "")).isEqualTo("BOOTPROTO=dhcp");
-        assertThat(line(eth0, "STARTMODE=").replace("'", "").replace("\"", "")).isIn("STARTMODE=auto",
-                "STARTMODE=onboot", "STARTMODE=hotplug");
+        assertThat(line(eth0, "STARTMODE=").replace("'", "").replace("\"", ""))
+                .isIn("STARTMODE=auto", "STARTMODE=onboot", "STARTMODE=hotplug");
         // DEPROVISION-MACHINE: the wicked lease removed; host keys gone
-        assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.exists(vhd, off,
-                "/var/lib/wicked/lease-ens3-dhcp-ipv4.xml")).isFalse();
+        assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.exists(
+                        vhd, off, "/var/lib/wicked/lease-ens3-dhcp-ipv4.xml"))
+                .isFalse();
         assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.exists(vhd, off, "/etc/ssh/ssh_host_ed25519_key"))
                 .isFalse();
     }
@@ -248,22 +298,26 @@ class FamilyDiskPrepareOracleTest {
         both.addAll(quoted(line(grub, "GRUB_CMDLINE_LINUX=")));
         assertThat(both).containsAll(AZURE).doesNotContain("quiet", "splash");
         String cfg = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/boot/grub/grub.cfg");
-        List<String> linux = cfg.lines().filter(l -> l.trim().startsWith("linux")).toList();
+        List<String> linux =
+                cfg.lines().filter(l -> l.trim().startsWith("linux")).toList();
         assertThat(linux).isNotEmpty();
         for (String l : linux) {
             assertThat(words(l)).as(l).containsAll(AZURE).doesNotContain("quiet", "splash");
         }
         // netplan: the installer's file keyed on enp1s0 must reach eth0 (net.ifnames=0) with DHCP
-        String netplan = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off,
-                "/etc/netplan/00-installer-config.yaml");
+        String netplan = dev.linuximage.testsupport.guests.Ext4Oracle.readString(
+                vhd, off, "/etc/netplan/00-installer-config.yaml");
         assertThat(netplan).contains("eth0").contains("dhcp4: true");
         assertThat(netplan.lines().map(String::trim)).doesNotContain("enp1s0:");
         // CLOUDINIT-DATASOURCE: Azure's datasource, and the installer's datasource None no longer overrides it
-        assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off,
-                "/etc/cloud/cloud.cfg.d/91-azure_datasource.cfg")).contains("Azure");
+        assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.readString(
+                        vhd, off, "/etc/cloud/cloud.cfg.d/91-azure_datasource.cfg"))
+                .contains("Azure");
         if (dev.linuximage.testsupport.guests.Ext4Oracle.exists(vhd, off, "/etc/cloud/cloud.cfg.d/99-installer.cfg")) {
-            assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off,
-                    "/etc/cloud/cloud.cfg.d/99-installer.cfg")).doesNotContain("- None").doesNotContain("passwd");
+            assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.readString(
+                            vhd, off, "/etc/cloud/cloud.cfg.d/99-installer.cfg"))
+                    .doesNotContain("- None")
+                    .doesNotContain("passwd");
         }
     }
 
@@ -279,10 +333,15 @@ class FamilyDiskPrepareOracleTest {
         String rootUuid = "6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f";
         GuestTree tree = dev.linuximage.testsupport.FamilyGuests.arch(dir.resolve("tree"));
         String lts = "6.6.16-1-lts";
-        tree.bytes("/boot/vmlinuz-linux-lts", dev.linuximage.testsupport.BzImages.bzImage(lts
-                + " (linux-lts@archlinux) #1 SMP PREEMPT_DYNAMIC Fri, 09 Feb 2024 14:29:36 +0000"), "rw-r--r--");
-        tree.bytes("/boot/initramfs-linux-lts.img", Files.readAllBytes(tree.root().resolve(
-                "boot/initramfs-linux.img")), "rw-r--r--");
+        tree.bytes(
+                "/boot/vmlinuz-linux-lts",
+                dev.linuximage.testsupport.BzImages.bzImage(
+                        lts + " (linux-lts@archlinux) #1 SMP PREEMPT_DYNAMIC Fri, 09 Feb 2024 14:29:36 +0000"),
+                "rw-r--r--");
+        tree.bytes(
+                "/boot/initramfs-linux-lts.img",
+                Files.readAllBytes(tree.root().resolve("boot/initramfs-linux.img")),
+                "rw-r--r--");
         tree.file("/usr/lib/modules/" + lts + "/modules.dep", "kernel/fs/udf/udf.ko.zst:\n");
         // KERNEL-HV-DRIVERS is out of this test's scope (EspInitramfsDiskOracleTest covers initramfs repair on an ESP):
         // both kernels here have the Hyper-V drivers built in, so their images need no rebuild
@@ -296,20 +355,38 @@ class FamilyDiskPrepareOracleTest {
                 initrd  /initramfs-linux-lts.img
                 options root=UUID=%s rw quiet
                 """.formatted(rootUuid));
-        tree.file("/etc/fstab", "UUID=" + rootUuid + " / ext4 rw,relatime 0 1\n"
-                + "UUID=1A2B-3C4D /boot vfat rw,relatime,fmask=0022,dmask=0022 0 2\n");
+        tree.file(
+                "/etc/fstab",
+                "UUID=" + rootUuid + " / ext4 rw,relatime 0 1\n"
+                        + "UUID=1A2B-3C4D /boot vfat rw,relatime,fmask=0022,dmask=0022 0 2\n");
         Path espTree = dir.resolve("esp-tree");
         Files.move(tree.root().resolve("boot"), espTree);
         Files.createDirectories(tree.root().resolve("boot"));
         long espMib = 64;
         long rootMib = 64;
         Path espImg = dir.resolve("esp.img");
-        Tools.run(Tools.MINUTE, "mkfs.vfat", "-F", "32", "-i", "1A2B3C4D", "-C", espImg.toString(),
+        Tools.run(
+                Tools.MINUTE,
+                "mkfs.vfat",
+                "-F",
+                "32",
+                "-i",
+                "1A2B3C4D",
+                "-C",
+                espImg.toString(),
                 String.valueOf(espMib * 1024));
         try (var st = Files.list(espTree)) {
             for (Path e : st.toList()) {
-                Tools.run(Tools.MINUTE, "env", "MTOOLS_SKIP_CHECK=1", "mcopy", "-s", "-i", espImg.toString(),
-                        e.toString(), "::/");
+                Tools.run(
+                        Tools.MINUTE,
+                        "env",
+                        "MTOOLS_SKIP_CHECK=1",
+                        "mcopy",
+                        "-s",
+                        "-i",
+                        espImg.toString(),
+                        e.toString(),
+                        "::/");
             }
         }
         Tools.run(Tools.MINUTE, "fsck.vfat", "-n", espImg.toString());
@@ -317,43 +394,85 @@ class FamilyDiskPrepareOracleTest {
         try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength((1 + espMib + rootMib + 1) * MIB);
         }
-        Path layout = Files.writeString(dir.resolve("layout.sfdisk"), "label: gpt\n"
-                + "start=2048, size=" + espMib * 2048 + ", type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n"
-                + "start=" + (1 + espMib) * 2048 + ", size=" + rootMib * 2048
-                + ", type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709\n");
+        Path layout = Files.writeString(
+                dir.resolve("layout.sfdisk"),
+                "label: gpt\n"
+                        + "start=2048, size=" + espMib * 2048 + ", type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n"
+                        + "start=" + (1 + espMib) * 2048 + ", size=" + rootMib * 2048
+                        + ", type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709\n");
         Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
         FamilyDiskCliOracleTest.place(espImg, raw, MIB);
         long rootOff = (1 + espMib) * MIB;
-        Tools.run(Tools.MINUTE, "mke2fs", "-q", "-F", "-t", "ext4", "-U", rootUuid, "-d", tree.root().toString(),
-                "-E", "offset=" + rootOff, raw.toString(), rootMib + "M");
+        Tools.run(
+                Tools.MINUTE,
+                "mke2fs",
+                "-q",
+                "-F",
+                "-t",
+                "ext4",
+                "-U",
+                rootUuid,
+                "-d",
+                tree.root().toString(),
+                "-E",
+                "offset=" + rootOff,
+                raw.toString(),
+                rootMib + "M");
 
         Prepared p = prepareTwice(dir, raw, "CloudInit");
         Path vhd = p.vhd();
         assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("arch");
-        assertThat(p.first().status()).containsEntry("CMDLINE-CONSOLE", "Fixed")
+        assertThat(p.first().status())
+                .containsEntry("CMDLINE-CONSOLE", "Fixed")
                 .containsEntry("CMDLINE-NOQUIET", "Fixed");
         dev.linuximage.testsupport.guests.Ext4Oracle.assertClean(vhd, rootOff);
         // sgdisk -v on a copy of the raw data (the VHD footer is not part of the disk)
         Path data = dir.resolve("data.raw");
-        Tools.run(Tools.MINUTE, "dd", "if=" + vhd, "of=" + data, "bs=1M", "count=" + (Files.size(vhd) >> 20),
-                "conv=sparse", "status=none");
-        assertThat(Tools.run(Tools.MINUTE, "sgdisk", "-v", data.toString()).output()).contains("No problems found");
+        Tools.run(
+                Tools.MINUTE,
+                "dd",
+                "if=" + vhd,
+                "of=" + data,
+                "bs=1M",
+                "count=" + (Files.size(vhd) >> 20),
+                "conv=sparse",
+                "status=none");
+        assertThat(Tools.run(Tools.MINUTE, "sgdisk", "-v", data.toString()).output())
+                .contains("No problems found");
         Path esp = XfsOracleLike.fat(vhd, MIB, espMib * MIB, dir.resolve("esp.out"));
         Tools.run(Tools.MINUTE, "fsck.vfat", "-n", esp.toString());
         // every loader entry systemd-boot offers, including linux-lts's: Azure's console, no quiet; mkinitcpio's
         // busybox init polls for the root device up to rootdelay (a timeout), so rootdelay=300 is wanted
         for (String e : List.of("arch.conf", "arch-fallback.conf", "arch-lts.conf")) {
-            String entry = Tools.run(Tools.MINUTE, "env", "MTOOLS_SKIP_CHECK=1", "mtype", "-i", esp.toString(),
-                    "::/loader/entries/" + e).output();
+            String entry = Tools.run(
+                            Tools.MINUTE,
+                            "env",
+                            "MTOOLS_SKIP_CHECK=1",
+                            "mtype",
+                            "-i",
+                            esp.toString(),
+                            "::/loader/entries/" + e)
+                    .output();
             List<String> options = words(line(entry, "options ").substring("options ".length()));
-            assertThat(options).as(e).containsAll(AZURE).contains("rootdelay=300", "root=UUID=" + rootUuid)
+            assertThat(options)
+                    .as(e)
+                    .containsAll(AZURE)
+                    .contains("rootdelay=300", "root=UUID=" + rootUuid)
                     .doesNotContain("quiet");
         }
-        String ltsEntry = Tools.run(Tools.MINUTE, "env", "MTOOLS_SKIP_CHECK=1", "mtype", "-i", esp.toString(),
-                "::/loader/entries/arch-lts.conf").output();
+        String ltsEntry = Tools.run(
+                        Tools.MINUTE,
+                        "env",
+                        "MTOOLS_SKIP_CHECK=1",
+                        "mtype",
+                        "-i",
+                        esp.toString(),
+                        "::/loader/entries/arch-lts.conf")
+                .output();
         assertThat(ltsEntry).contains("linux   /vmlinuz-linux-lts");
         // the lts image is paired with its own module tree by the release in its bzImage header
-        assertThat(p.first().report().at("/guest/kernels").toString()).contains(lts)
+        assertThat(p.first().report().at("/guest/kernels").toString())
+                .contains(lts)
                 .contains(dev.linuximage.testsupport.FamilyGuests.ARCH_KERNEL);
     }
 

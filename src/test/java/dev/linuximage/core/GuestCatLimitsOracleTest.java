@@ -1,15 +1,13 @@
 package dev.linuximage.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
 import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
 import dev.linuximage.testsupport.guests.Tools;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
@@ -26,9 +24,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code guest cat}, {@code guest ls} and {@code inspect} with hostile sizes and broken standard outputs (issue 13):
@@ -40,8 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 @Tag("oracle")
 class GuestCatLimitsOracleTest {
     static final int MIB = 1 << 20;
+
     @TempDir
     static Path dir;
+
     static Path disk;
     static byte[] big;
     static long fsBytes;
@@ -69,8 +70,7 @@ class GuestCatLimitsOracleTest {
         return Long.parseLong(m.group(1));
     }
 
-    record Run(int exit, String err) {
-    }
+    record Run(int exit, String err) {}
 
     /** Runs a command in this JVM with stdout going to {@code out}. */
     static Run run(OutputStream out, String... args) {
@@ -109,7 +109,8 @@ class GuestCatLimitsOracleTest {
     @Test
     void aSizeBeyondTheExt4MaximumIsRefusedBeforeWriting() {
         Counting c = new Counting(OutputStream.nullOutputStream());
-        Run r = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(c, "guest", "cat", disk.toString(), "/huge"));
+        Run r = assertTimeoutPreemptively(
+                Duration.ofSeconds(60), () -> run(c, "guest", "cat", disk.toString(), "/huge"));
         assertThat(r.exit()).as(r.err()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(r.err()).contains("/huge").contains(String.valueOf(1L << 47)).contains("maximum file size");
         assertThat(c.count.get()).isZero();
@@ -118,8 +119,8 @@ class GuestCatLimitsOracleTest {
     @Test
     void aSparseSizeLargerThanTheFileSystemStreamsAtMostItsSizeThenFails() {
         Counting c = new Counting(OutputStream.nullOutputStream());
-        Run r = assertTimeoutPreemptively(Duration.ofSeconds(120),
-                () -> run(c, "guest", "cat", disk.toString(), "/sparse"));
+        Run r = assertTimeoutPreemptively(
+                Duration.ofSeconds(120), () -> run(c, "guest", "cat", disk.toString(), "/sparse"));
         assertThat(r.exit()).as(r.err()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(c.count.get()).isEqualTo(fsBytes);
         assertThat(new String(c.head.toByteArray(), 0, 33, StandardCharsets.UTF_8))
@@ -130,10 +131,12 @@ class GuestCatLimitsOracleTest {
     @Test
     void aClosedPipeStopsTheCopyWithExit1() throws Exception {
         Path got = dir.resolve("head.out");
-        Process head = new ProcessBuilder("head", "-c", "1000").redirectOutput(got.toFile()).start();
+        Process head = new ProcessBuilder("head", "-c", "1000")
+                .redirectOutput(got.toFile())
+                .start();
         Counting c = new Counting(head.getOutputStream());
-        Run r = assertTimeoutPreemptively(Duration.ofSeconds(60),
-                () -> run(c, "guest", "cat", disk.toString(), "/big.bin"));
+        Run r = assertTimeoutPreemptively(
+                Duration.ofSeconds(60), () -> run(c, "guest", "cat", disk.toString(), "/big.bin"));
         assertThat(head.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(Files.readAllBytes(got)).isEqualTo(Arrays.copyOf(big, 1000));
         assertThat(r.exit()).as(r.err()).isEqualTo(ExitCodes.ERROR);
@@ -145,18 +148,21 @@ class GuestCatLimitsOracleTest {
     @Test
     void devFullMakesInspectLsAndCatExitNonZero() throws Exception {
         String[][] commands = {
-                {"inspect", disk.toString()},
-                {"inspect", disk.toString(), "--json"},
-                {"guest", "ls", disk.toString(), "/etc"},
-                {"guest", "cat", disk.toString(), "/etc/os-release"},
-                {"guest", "cat", disk.toString(), "/big.bin"},
+            {"inspect", disk.toString()},
+            {"inspect", disk.toString(), "--json"},
+            {"guest", "ls", disk.toString(), "/etc"},
+            {"guest", "cat", disk.toString(), "/etc/os-release"},
+            {"guest", "cat", disk.toString(), "/big.bin"},
         };
         for (String[] args : commands) {
             Run ok = run(OutputStream.nullOutputStream(), args);
-            assertThat(ok.exit()).as("%s to a working stdout: %s", String.join(" ", args), ok.err()).isZero();
+            assertThat(ok.exit())
+                    .as("%s to a working stdout: %s", String.join(" ", args), ok.err())
+                    .isZero();
             try (FileOutputStream full = new FileOutputStream("/dev/full")) {
                 Run r = run(full, args);
-                assertThat(r.exit()).as("%s > /dev/full: %s", String.join(" ", args), r.err())
+                assertThat(r.exit())
+                        .as("%s > /dev/full: %s", String.join(" ", args), r.err())
                         .isEqualTo(ExitCodes.ERROR);
                 assertThat(r.err()).contains("cannot write to standard output");
             }

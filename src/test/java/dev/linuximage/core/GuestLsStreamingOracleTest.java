@@ -1,12 +1,9 @@
 package dev.linuximage.core;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.xfs.XfsFixture;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,8 +13,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 13: {@code guest ls} of a 10,000-entry XFS directory took 14 s and 870 MB (every entry was stat'ed by path,
@@ -34,6 +33,7 @@ class GuestLsStreamingOracleTest {
 
     @TempDir
     static Path dir;
+
     static Path xfs;
     static Path ext4;
     static Set<String> names = new HashSet<>();
@@ -64,33 +64,52 @@ class GuestLsStreamingOracleTest {
         many.append("$\n");
         xfs = XfsFixture.build(dir, "ls", 320, null, many.toString()); // mkfs.xfs 6.1: at least 300 MB
         ext4 = Tools.sparse(dir.resolve("ext4.img"), 128L << 20);
-        Tools.run("mke2fs", "-q", "-t", "ext4", "-F", "-L", "ext4root", "-d", dir.resolve("ext4-tree").toString(),
+        Tools.run(
+                "mke2fs",
+                "-q",
+                "-t",
+                "ext4",
+                "-F",
+                "-L",
+                "ext4root",
+                "-d",
+                dir.resolve("ext4-tree").toString(),
                 ext4.toString());
     }
 
-    record Listing(int exit, List<String> lines, String err, long millis) {
-    }
+    record Listing(int exit, List<String> lines, String err, long millis) {}
 
     /** {@code guest ls} in a fresh JVM with a 64 MiB heap, as a user would run it. */
     static Listing ls(Path disk, String label, String... extra) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
                 "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
-                "-cp", System.getProperty("java.class.path"), "dev.linuximage.Main", "guest", "ls"));
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.linuximage.Main",
+                "guest",
+                "ls"));
         cmd.addAll(List.of(extra));
         cmd.addAll(List.of("--fs", "LABEL=" + label, disk.toString(), "/many"));
         Path out = dir.resolve("ls.out");
         Path err = dir.resolve("ls.err");
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("guest ls ran longer than 120 s");
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);
-        System.out.printf("guest ls %s %s: %d lines in %d ms (JVM start included, -Xmx64m)%n", label,
-                String.join(" ", extra), lines.size(), ms);
+        System.out.printf(
+                "guest ls %s %s: %d lines in %d ms (JVM start included, -Xmx64m)%n",
+                label, String.join(" ", extra), lines.size(), ms);
         return new Listing(p.exitValue(), lines, Files.readString(err), ms);
     }
 

@@ -62,10 +62,11 @@ class RealGuestBootE2E {
     static final Pattern ROOT_MOUNTED = Pattern.compile(
             "\\[\\s*(\\d+\\.\\d+)\\] (?:EXT4-fs \\((\\w+)\\): mounted filesystem|XFS \\((\\w+)\\): Ending clean mount)");
     /** Printed by the agent-less fixture's test-only probe unit once ssh.service has started or failed. */
-    private static final Pattern SSH_PROBE = Pattern.compile("fixture-ssh-probe: ssh\\.service (\\S+), (\\d+) host keys");
+    private static final Pattern SSH_PROBE =
+            Pattern.compile("fixture-ssh-probe: ssh\\.service (\\S+), (\\d+) host keys");
     /** Printed by the waagent fixture's test-only path unit once the agent has written its "provisioned" marker. */
-    private static final Pattern WAAGENT_PROBE = Pattern.compile(
-            "fixture-waagent-probe: provisioned; user (\\S+) home (\\S+); hostname (\\S+)");
+    private static final Pattern WAAGENT_PROBE =
+            Pattern.compile("fixture-waagent-probe: provisioned; user (\\S+) home (\\S+); hostname (\\S+)");
     /** The fixtures' boot probe (build-guest.sh): active swaps from /proc/swaps. */
     static final Pattern SWAP_PROBE = Pattern.compile("fixture-swap-probe: swaps=(\\d+)(.*)");
     /** The boot probe: Hyper-V driver files the guest's lsinitramfs/lsinitrd lists in the running kernel's initramfs. */
@@ -76,6 +77,7 @@ class RealGuestBootE2E {
     /** The boot probe on rebuild variants: the guest's own initramfs rebuild, its exit code, and the drivers after it. */
     static final Pattern REBUILD_PROBE = Pattern.compile("fixture-rebuild-probe: '([^']+)' exit=(\\d+) seconds=(\\d+)"
             + " hv_vmbus=(\\d+) hv_storvsc=(\\d+) hv_netvsc=(\\d+)");
+
     private static final String OVF_HOSTNAME = "limg-waagent-vm";
     private static final String OVF_USER = "azureuser";
     /** How much {@code qemu-img resize} grows the gpt-swap input: its backup GPT is then 512 MiB before the end. */
@@ -121,7 +123,10 @@ class RealGuestBootE2E {
             prepareFailures.put(variant, e);
             return;
         }
-        QemuBoot.Builder b = QemuBoot.builder(vhd).format(QemuBoot.DiskFormat.VPC).firmware(firmware).snapshot(true)
+        QemuBoot.Builder b = QemuBoot.builder(vhd)
+                .format(QemuBoot.DiskFormat.VPC)
+                .firmware(firmware)
+                .snapshot(true)
                 .workDir(vhd.getParent().resolve("qemu"));
         if (variant == GuestVariant.AGENTLESS) {
             b.wireServer(wire);
@@ -146,8 +151,8 @@ class RealGuestBootE2E {
     private QemuBoot vm(GuestVariant variant) {
         Throwable failed = prepareFailures.get(variant);
         if (failed != null) {
-            throw new AssertionError("prepare of " + variant.id() + " failed, nothing to boot: " + failed.getMessage(),
-                    failed);
+            throw new AssertionError(
+                    "prepare of " + variant.id() + " failed, nothing to boot: " + failed.getMessage(), failed);
         }
         return vms.get(variant);
     }
@@ -186,7 +191,16 @@ class RealGuestBootE2E {
                 </Environment>
                 """.formatted(OVF_HOSTNAME, OVF_USER));
         Path iso = dir.resolve("ovf-env.iso");
-        Tools.run(Tools.MINUTE, "genisoimage", "-quiet", "-o", iso.toString(), "-J", "-r", "-V", "rd_rdfe_stable",
+        Tools.run(
+                Tools.MINUTE,
+                "genisoimage",
+                "-quiet",
+                "-o",
+                iso.toString(),
+                "-J",
+                "-r",
+                "-V",
+                "rd_rdfe_stable",
                 src.toString());
         return iso;
     }
@@ -202,14 +216,32 @@ class RealGuestBootE2E {
         if (variant == GuestVariant.GPT_SWAP) {
             // DISK-GPT: a disk grown with qemu-img resize, whose backup GPT is no longer at the end
             input = dir.resolve("grown.raw");
-            Tools.run(Duration.ofMinutes(5), "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "raw",
-                    img.qcow2().toString(), input.toString());
+            Tools.run(
+                    Duration.ofMinutes(5),
+                    "qemu-img",
+                    "convert",
+                    "-q",
+                    "-f",
+                    "qcow2",
+                    "-O",
+                    "raw",
+                    img.qcow2().toString(),
+                    input.toString());
             Tools.run(Tools.MINUTE, "qemu-img", "resize", "-q", "-f", "raw", input.toString(), "+" + GROWTH_BYTES);
         }
         Path vhd = dir.resolve("out.vhd");
         // prepare reads the shared cached qcow2 (it never writes its input; RealGuestPrepareE2E checks that)
-        int exit = CoreCli.execute("prepare", input.toString(), "--output", vhd.toString(), "--report",
-                dir.resolve("report.json").toString(), "--image-kind", "Generalized", "--provisioning", provisioning,
+        int exit = CoreCli.execute(
+                "prepare",
+                input.toString(),
+                "--output",
+                vhd.toString(),
+                "--report",
+                dir.resolve("report.json").toString(),
+                "--image-kind",
+                "Generalized",
+                "--provisioning",
+                provisioning,
                 "--quiet");
         if (!input.equals(img.qcow2())) {
             Files.delete(input);
@@ -219,8 +251,7 @@ class RealGuestBootE2E {
     }
 
     /** The kernel's timestamp of the root file system's mount, and when the harness saw it. */
-    record RootMount(double kernelSeconds, String device, Duration seen) {
-    }
+    record RootMount(double kernelSeconds, String device, Duration seen) {}
 
     /**
      * Asserts the Azure command line (CMDLINE-CONSOLE: {@code rootdelay=300} only where the initramfs takes it as a
@@ -231,15 +262,17 @@ class RealGuestBootE2E {
         QemuBoot vm = vm(variant);
         GuestImage img = GuestImages.get(variant);
         QemuBoot.MatchResult cmd = vm.awaitConsole(QemuBoot.KERNEL_COMMAND_LINE, BOOT_BUDGET);
-        vm.assertKernelCommandLineContains("console=ttyS0", "earlyprintk=ttyS0", "net.ifnames=0",
-                "root=UUID=" + img.rootUuid());
+        vm.assertKernelCommandLineContains(
+                "console=ttyS0", "earlyprintk=ttyS0", "net.ifnames=0", "root=UUID=" + img.rootUuid());
         List<String> words = List.of(vm.kernelCommandLine().orElseThrow().split("\\s+"));
         assertThat(words).doesNotContain("quiet", "rhgb");
         if (img.dracut()) {
-            assertThat(words).as("dracut takes rootdelay as a wait-for-device timeout: CMDLINE-CONSOLE wants it")
+            assertThat(words)
+                    .as("dracut takes rootdelay as a wait-for-device timeout: CMDLINE-CONSOLE wants it")
                     .contains("rootdelay=300");
         } else {
-            assertThat(words).as("initramfs-tools' init sleeps rootdelay whole: CMDLINE-CONSOLE forbids it")
+            assertThat(words)
+                    .as("initramfs-tools' init sleeps rootdelay whole: CMDLINE-CONSOLE forbids it")
                     .noneMatch(w -> w.startsWith("rootdelay="));
         }
         rootMountedInTime(vm, variant.id(), cmd, BOOT_BUDGET);
@@ -256,11 +289,19 @@ class RealGuestBootE2E {
             throws InterruptedException {
         RootMount root = rootMount(vm, budget);
         QemuBoot.MatchResult booted = vm.awaitMultiUser(budget);
-        System.err.printf("boot of prepared %s (accel %s): kernel command line at %d s; root (%s) mounted %.1f s after"
-                + " the kernel's start (seen at %d s); booted ('%s') at %d s%n", id, QemuBoot.defaultAccel(),
-                cmd.after().toSeconds(), root.device(), root.kernelSeconds(), root.seen().toSeconds(),
-                booted.text().trim(), booted.after().toSeconds());
-        assertThat(root.kernelSeconds()).as("seconds from the kernel's start to the root mount of %s", id)
+        System.err.printf(
+                "boot of prepared %s (accel %s): kernel command line at %d s; root (%s) mounted %.1f s after"
+                        + " the kernel's start (seen at %d s); booted ('%s') at %d s%n",
+                id,
+                QemuBoot.defaultAccel(),
+                cmd.after().toSeconds(),
+                root.device(),
+                root.kernelSeconds(),
+                root.seen().toSeconds(),
+                booted.text().trim(),
+                booted.after().toSeconds());
+        assertThat(root.kernelSeconds())
+                .as("seconds from the kernel's start to the root mount of %s", id)
                 .isLessThan(ROOT_MOUNT_LIMIT_SECONDS);
         return root;
     }
@@ -268,7 +309,8 @@ class RealGuestBootE2E {
     /** Waits for the first root mount message and reads its printk timestamp. */
     static RootMount rootMount(QemuBoot vm, Duration timeout) throws InterruptedException {
         QemuBoot.MatchResult m = vm.awaitConsole(ROOT_MOUNTED, timeout);
-        String device = m.groups().get(1) != null ? m.groups().get(1) : m.groups().get(2);
+        String device =
+                m.groups().get(1) != null ? m.groups().get(1) : m.groups().get(2);
         return new RootMount(Double.parseDouble(m.groups().get(0)), device, m.after());
     }
 
@@ -281,38 +323,48 @@ class RealGuestBootE2E {
     private void userVisibleState(GuestVariant variant, QemuBoot vm) throws Exception {
         GuestImage img = GuestImages.get(variant);
         QemuBoot.MatchResult swap = vm.awaitConsole(SWAP_PROBE, BOOT_BUDGET);
-        System.err.printf("boot of prepared %s: '%s' at %d s%n", variant.id(), swap.text().trim(),
-                swap.after().toSeconds());
-        assertThat(Integer.parseInt(swap.groups().get(0))).as("active swaps in /proc/swaps: %s", swap.text())
+        System.err.printf(
+                "boot of prepared %s: '%s' at %d s%n",
+                variant.id(), swap.text().trim(), swap.after().toSeconds());
+        assertThat(Integer.parseInt(swap.groups().get(0)))
+                .as("active swaps in /proc/swaps: %s", swap.text())
                 .isZero();
-        assertThat(vm.consoleText()).as("kernel/systemd swap activation on the console")
+        assertThat(vm.consoleText())
+                .as("kernel/systemd swap activation on the console")
                 .doesNotContainPattern(SWAP_ACTIVATED);
         img.swapUuid().ifPresent(uuid -> assertThat(vm.consoleText()).doesNotContain(uuid));
 
         QemuBoot.MatchResult initramfs = vm.awaitConsole(INITRAMFS_PROBE, BOOT_BUDGET);
-        System.err.printf("boot of prepared %s: '%s' at %d s%n", variant.id(), initramfs.text().trim(),
-                initramfs.after().toSeconds());
+        System.err.printf(
+                "boot of prepared %s: '%s' at %d s%n",
+                variant.id(), initramfs.text().trim(), initramfs.after().toSeconds());
         assertThat(initramfs.groups().get(0)).isEqualTo(img.kernelVersion());
         assertThat(initramfs.groups().get(1)).isEqualTo(img.dracut() ? "lsinitrd" : "lsinitramfs");
         // issue 10.6: prepare rewrites the main compressed archive, so the guest's own lsinitramfs/lsinitrd lists the
         // drivers right after prepare on every flavour (dracut's lsinitrd included), before any in-guest rebuild
         assertThat(initramfs.groups().subList(2, 5))
-                .as("hv_vmbus, hv_storvsc, hv_netvsc listed by the guest's %s: %s", initramfs.groups().get(1),
-                        initramfs.text())
+                .as(
+                        "hv_vmbus, hv_storvsc, hv_netvsc listed by the guest's %s: %s",
+                        initramfs.groups().get(1), initramfs.text())
                 .allSatisfy(n -> assertThat(Integer.parseInt(n)).isPositive());
 
         QemuBoot.MatchResult net = vm.awaitConsole(NET_PROBE, BOOT_BUDGET);
-        System.err.printf("boot of prepared %s: '%s' at %d s%n", variant.id(), net.text().trim(),
-                net.after().toSeconds());
+        System.err.printf(
+                "boot of prepared %s: '%s' at %d s%n",
+                variant.id(), net.text().trim(), net.after().toSeconds());
         assertThat(net.groups().get(0)).as("eth0's state: %s", net.text()).isEqualTo("UP");
-        assertThat(net.groups().get(1)).as("eth0's IPv4 address (slirp DHCP): %s", net.text())
+        assertThat(net.groups().get(1))
+                .as("eth0's IPv4 address (slirp DHCP): %s", net.text())
                 .startsWith("168.63.129.");
 
         if (img.rebuildProbe()) {
             QemuBoot.MatchResult rebuild = vm.awaitConsole(REBUILD_PROBE, BOOT_BUDGET);
-            System.err.printf("boot of prepared %s: '%s' at %d s%n", variant.id(), rebuild.text().trim(),
-                    rebuild.after().toSeconds());
-            assertThat(rebuild.groups().get(1)).as("exit code of %s", rebuild.groups().get(0)).isEqualTo("0");
+            System.err.printf(
+                    "boot of prepared %s: '%s' at %d s%n",
+                    variant.id(), rebuild.text().trim(), rebuild.after().toSeconds());
+            assertThat(rebuild.groups().get(1))
+                    .as("exit code of %s", rebuild.groups().get(0))
+                    .isEqualTo("0");
             assertThat(rebuild.groups().subList(3, 6))
                     .as("hv_vmbus, hv_storvsc, hv_netvsc after the guest's own rebuild: %s", rebuild.text())
                     .allSatisfy(n -> assertThat(Integer.parseInt(n)).isPositive());
@@ -366,7 +418,8 @@ class RealGuestBootE2E {
     @Test
     void xfsRootWithDracutBoots() throws Exception {
         QemuBoot vm = bootsWithAzureConsole(GuestVariant.XFS_DRACUT);
-        assertThat(vm.consoleText()).containsPattern("XFS \\(sda1\\): Ending clean mount")
+        assertThat(vm.consoleText())
+                .containsPattern("XFS \\(sda1\\): Ending clean mount")
                 .doesNotContain("Kernel panic");
         userVisibleState(GuestVariant.XFS_DRACUT, vm);
     }
@@ -380,13 +433,17 @@ class RealGuestBootE2E {
     void waagentProvisionsFromTheOvfEnvironmentAndReportsReady() throws Exception {
         QemuBoot vm = bootsWithAzureConsole(GuestVariant.WAAGENT);
         String ready = waagentWire.awaitHealthReport(r -> r.contains("<State>Ready</State>"), BOOT_BUDGET);
-        assertThat(ready).contains("<ContainerId>" + waagentWire.containerId() + "</ContainerId>")
+        assertThat(ready)
+                .contains("<ContainerId>" + waagentWire.containerId() + "</ContainerId>")
                 .contains("<InstanceId>" + waagentWire.instanceId() + "</InstanceId>");
-        assertThat(waagentWire.requests()).as("the agent fetched the goal state's configuration documents")
+        assertThat(waagentWire.requests())
+                .as("the agent fetched the goal state's configuration documents")
                 .anySatisfy(r -> assertThat(r.uri()).contains("type=hostingEnvironmentConfig"));
-        System.err.printf("boot of prepared waagent: Ready report at %d s%n", vm.uptime().toSeconds());
+        System.err.printf(
+                "boot of prepared waagent: Ready report at %d s%n", vm.uptime().toSeconds());
         QemuBoot.MatchResult probe = vm.awaitConsole(WAAGENT_PROBE, BOOT_BUDGET);
-        assertThat(probe.groups()).as("user, home, host name set up by the agent: %s", probe.text())
+        assertThat(probe.groups())
+                .as("user, home, host name set up by the agent: %s", probe.text())
                 .containsExactly(OVF_USER, "yes", OVF_HOSTNAME);
         assertThat(vm.consoleText()).doesNotContain("Provisioning failed");
         userVisibleState(GuestVariant.WAAGENT, vm);
@@ -396,7 +453,8 @@ class RealGuestBootE2E {
     void agentlessReportsReadyToTheWireServer() throws Exception {
         QemuBoot vm = bootsWithAzureConsole(GuestVariant.AGENTLESS);
         String report = wire.awaitHealthReport(BOOT_BUDGET);
-        assertThat(report).contains("<State>Ready</State>")
+        assertThat(report)
+                .contains("<State>Ready</State>")
                 .contains("<ContainerId>" + wire.containerId() + "</ContainerId>")
                 .contains("<InstanceId>" + wire.instanceId() + "</InstanceId>");
         List<FakeWireServer.Request> requests = wire.requests();
@@ -408,14 +466,20 @@ class RealGuestBootE2E {
             assertThat(r.method()).isEqualTo("POST");
             assertThat(r.uri()).contains("comp=health");
         });
-        System.err.printf("boot of prepared agentless: Ready report at %d s%n", vm.uptime().toSeconds());
+        System.err.printf(
+                "boot of prepared agentless: Ready report at %d s%n",
+                vm.uptime().toSeconds());
         // Deprovisioning removed the SSH host keys and no agent makes new ones: prepare's ssh.service drop-in runs
         // ssh-keygen -A first. Without it, ssh.service failed at every boot of this image.
         QemuBoot.MatchResult ssh = vm.awaitConsole(SSH_PROBE, BOOT_BUDGET);
         assertThat(ssh.groups().get(0)).as("ssh.service state: %s", ssh.text()).isEqualTo("active");
-        assertThat(Integer.parseInt(ssh.groups().get(1))).as("host keys made at boot").isGreaterThanOrEqualTo(3);
+        assertThat(Integer.parseInt(ssh.groups().get(1)))
+                .as("host keys made at boot")
+                .isGreaterThanOrEqualTo(3);
         assertThat(vm.consoleText()).doesNotContain("Failed to start ssh");
-        System.err.printf("boot of prepared agentless: '%s' at %d s%n", ssh.text().trim(), ssh.after().toSeconds());
+        System.err.printf(
+                "boot of prepared agentless: '%s' at %d s%n",
+                ssh.text().trim(), ssh.after().toSeconds());
         userVisibleState(GuestVariant.AGENTLESS, vm);
     }
 }

@@ -58,7 +58,9 @@ class RealGuestInitramfsRebuildBootE2E {
     void hyperVDriversSurviveTheGuestsOwnHostOnlyRebuild() throws Exception {
         GuestImage img = GuestImages.get(GuestVariant.MODULES_DEP);
         assertThat(img.dracut()).isFalse();
-        assertThat(img.rebuildProbe()).as("the fixture's boot probe runs update-initramfs").isTrue();
+        assertThat(img.rebuildProbe())
+                .as("the fixture's boot probe runs update-initramfs")
+                .isTrue();
         Path dir = Tools.targetDir().resolve("realguests-boot/" + GuestVariant.MODULES_DEP.id());
         if (Files.exists(dir)) {
             Tools.run(Tools.MINUTE, "rm", "-rf", dir.toString());
@@ -67,13 +69,26 @@ class RealGuestInitramfsRebuildBootE2E {
         try {
             Set<String> baseline = baselineWithoutHyperVDrivers(img, dir);
             Path vhd = dir.resolve("out.vhd");
-            int exit = CoreCli.execute("prepare", img.qcow2().toString(), "--output", vhd.toString(), "--report",
-                    dir.resolve("report.json").toString(), "--image-kind", "Generalized", "--provisioning",
-                    "CloudInit", "--quiet");
+            int exit = CoreCli.execute(
+                    "prepare",
+                    img.qcow2().toString(),
+                    "--output",
+                    vhd.toString(),
+                    "--report",
+                    dir.resolve("report.json").toString(),
+                    "--image-kind",
+                    "Generalized",
+                    "--provisioning",
+                    "CloudInit",
+                    "--quiet");
             assertThat(exit).as("prepare exit; report in %s", dir).isZero();
             int expectedMax = persistedDrivers(img, vhd, baseline);
-            try (QemuBoot vm = QemuBoot.builder(vhd).format(QemuBoot.DiskFormat.VPC).firmware(QemuBoot.Firmware.BIOS)
-                    .snapshot(true).workDir(dir.resolve("qemu")).start()) {
+            try (QemuBoot vm = QemuBoot.builder(vhd)
+                    .format(QemuBoot.DiskFormat.VPC)
+                    .firmware(QemuBoot.Firmware.BIOS)
+                    .snapshot(true)
+                    .workDir(dir.resolve("qemu"))
+                    .start()) {
                 bootsAndKeepsTheDrivers(vm, img, baseline.size(), expectedMax);
             }
         } finally {
@@ -88,18 +103,23 @@ class RealGuestInitramfsRebuildBootE2E {
     private static Set<String> baselineWithoutHyperVDrivers(GuestImage img, Path dir) throws Exception {
         String listing;
         try {
-            Path initrd = Ext4Oracle.dump(img.raw(), img.rootOffset(), "/boot/initrd.img-" + img.kernelVersion(),
+            Path initrd = Ext4Oracle.dump(
+                    img.raw(),
+                    img.rootOffset(),
+                    "/boot/initrd.img-" + img.kernelVersion(),
                     dir.resolve("initrd-before.img"));
-            listing = Tools.run(Tools.MINUTE.multipliedBy(3), "lsinitramfs", initrd.toString()).output();
+            listing = Tools.run(Tools.MINUTE.multipliedBy(3), "lsinitramfs", initrd.toString())
+                    .output();
             Files.delete(initrd);
         } finally {
             GuestImages.releaseRaw();
         }
         Set<String> modules = new TreeSet<>();
         KO.matcher(listing).results().forEach(m -> modules.add(moduleName(m.group())));
-        System.err.printf("modules-dep before prepare: host lsinitramfs lists %d modules: %s%n", modules.size(),
-                modules);
-        assertThat(listing).as("the MODULES=dep initramfs the fixture built on QEMU's hardware")
+        System.err.printf(
+                "modules-dep before prepare: host lsinitramfs lists %d modules: %s%n", modules.size(), modules);
+        assertThat(listing)
+                .as("the MODULES=dep initramfs the fixture built on QEMU's hardware")
                 .containsPattern("(?m)/lib/modules/" + Pattern.quote(img.kernelVersion()) + "/kernel/fs/ext4/ext4\\.ko")
                 .containsPattern("(?m)/ata_piix\\.ko")
                 .doesNotContainPattern(HV_MODULE);
@@ -114,19 +134,29 @@ class RealGuestInitramfsRebuildBootE2E {
      */
     private static int persistedDrivers(GuestImage img, Path vhd, Set<String> baseline) {
         String modulesFile = Ext4Oracle.readString(vhd, img.rootOffset(), "/etc/initramfs-tools/modules");
-        List<String> listed = modulesFile.lines().map(String::strip)
-                .filter(l -> !l.isEmpty() && !l.startsWith("#")).map(l -> l.split("\\s+")[0]).toList();
-        assertThat(listed).as("/etc/initramfs-tools/modules after prepare:%n%s", modulesFile)
+        List<String> listed = modulesFile
+                .lines()
+                .map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                .map(l -> l.split("\\s+")[0])
+                .toList();
+        assertThat(listed)
+                .as("/etc/initramfs-tools/modules after prepare:%n%s", modulesFile)
                 .contains("hv_vmbus", "hv_storvsc", "hv_netvsc");
-        assertThat(Ext4Oracle.readString(vhd, img.rootOffset(),
-                "/etc/initramfs-tools/conf.d/fixture-modules-dep.conf")).containsPattern("(?m)^MODULES=dep$");
+        assertThat(Ext4Oracle.readString(vhd, img.rootOffset(), "/etc/initramfs-tools/conf.d/fixture-modules-dep.conf"))
+                .containsPattern("(?m)^MODULES=dep$");
         Map<String, List<String>> deps = new HashMap<>();
         Ext4Oracle.readString(vhd, img.rootOffset(), "/lib/modules/" + img.kernelVersion() + "/modules.dep")
-                .lines().forEach(l -> {
+                .lines()
+                .forEach(l -> {
                     int colon = l.indexOf(':');
                     if (colon > 0) {
-                        deps.put(moduleName(l.substring(0, colon)), Arrays.stream(l.substring(colon + 1).strip()
-                                .split("\\s+")).filter(d -> !d.isEmpty()).map(d -> moduleName(d)).toList());
+                        deps.put(
+                                moduleName(l.substring(0, colon)),
+                                Arrays.stream(l.substring(colon + 1).strip().split("\\s+"))
+                                        .filter(d -> !d.isEmpty())
+                                        .map(d -> moduleName(d))
+                                        .toList());
                     }
                 });
         Set<String> closure = new TreeSet<>(baseline);
@@ -137,8 +167,10 @@ class RealGuestInitramfsRebuildBootE2E {
                 todo.addAll(deps.get(m));
             }
         }
-        System.err.printf("modules-dep after prepare: /etc/initramfs-tools/modules lists %s; a host-only rebuild"
-                + " holds at most %d modules%n", listed, closure.size());
+        System.err.printf(
+                "modules-dep after prepare: /etc/initramfs-tools/modules lists %s; a host-only rebuild"
+                        + " holds at most %d modules%n",
+                listed, closure.size());
         return closure.size();
     }
 
@@ -148,50 +180,58 @@ class RealGuestInitramfsRebuildBootE2E {
         return base.substring(0, base.indexOf(".ko")).replace('-', '_');
     }
 
-    private static void bootsAndKeepsTheDrivers(QemuBoot vm, GuestImage img, int baselineModules,
-            int expectedMax) throws Exception {
+    private static void bootsAndKeepsTheDrivers(QemuBoot vm, GuestImage img, int baselineModules, int expectedMax)
+            throws Exception {
         QemuBoot.MatchResult cmd = vm.awaitConsole(QemuBoot.KERNEL_COMMAND_LINE, BOOT_BUDGET);
-        vm.assertKernelCommandLineContains("console=ttyS0", "earlyprintk=ttyS0", "net.ifnames=0",
-                "root=UUID=" + img.rootUuid());
+        vm.assertKernelCommandLineContains(
+                "console=ttyS0", "earlyprintk=ttyS0", "net.ifnames=0", "root=UUID=" + img.rootUuid());
         List<String> words = List.of(vm.kernelCommandLine().orElseThrow().split("\\s+"));
         assertThat(words).doesNotContain("quiet", "rhgb");
-        assertThat(words).as("initramfs-tools' init sleeps rootdelay whole: CMDLINE-CONSOLE forbids it")
+        assertThat(words)
+                .as("initramfs-tools' init sleeps rootdelay whole: CMDLINE-CONSOLE forbids it")
                 .noneMatch(w -> w.startsWith("rootdelay="));
         RealGuestBootE2E.rootMountedInTime(vm, "modules-dep", cmd, BOOT_BUDGET);
 
         QemuBoot.MatchResult proc = vm.awaitConsole(CMDLINE_PROBE, BOOT_BUDGET);
-        assertThat(List.of(proc.groups().get(0).trim().split("\\s+"))).as("/proc/cmdline of the booted guest")
+        assertThat(List.of(proc.groups().get(0).trim().split("\\s+")))
+                .as("/proc/cmdline of the booted guest")
                 .contains("console=ttyS0", "earlyprintk=ttyS0", "net.ifnames=0", "root=UUID=" + img.rootUuid())
                 .noneMatch(w -> w.startsWith("rootdelay="));
 
         QemuBoot.MatchResult swap = vm.awaitConsole(RealGuestBootE2E.SWAP_PROBE, BOOT_BUDGET);
-        assertThat(Integer.parseInt(swap.groups().get(0))).as("active swaps (swapon --show): %s", swap.text())
+        assertThat(Integer.parseInt(swap.groups().get(0)))
+                .as("active swaps (swapon --show): %s", swap.text())
                 .isZero();
 
         QemuBoot.MatchResult listed = vm.awaitConsole(RealGuestBootE2E.INITRAMFS_PROBE, BOOT_BUDGET);
-        System.err.printf("boot of prepared modules-dep: '%s' at %d s%n", listed.text().trim(),
-                listed.after().toSeconds());
+        System.err.printf(
+                "boot of prepared modules-dep: '%s' at %d s%n",
+                listed.text().trim(), listed.after().toSeconds());
         assertThat(listed.groups().get(0)).isEqualTo(img.kernelVersion());
         assertThat(listed.groups().get(1)).isEqualTo("lsinitramfs");
-        assertThat(listed.groups().subList(2, 5)).as("drivers in the guest's lsinitramfs after prepare: %s",
-                listed.text()).allSatisfy(n -> assertThat(Integer.parseInt(n)).isPositive());
+        assertThat(listed.groups().subList(2, 5))
+                .as("drivers in the guest's lsinitramfs after prepare: %s", listed.text())
+                .allSatisfy(n -> assertThat(Integer.parseInt(n)).isPositive());
 
         QemuBoot.MatchResult rebuild = vm.awaitConsole(REBUILD_LINE, BOOT_BUDGET);
         String line = rebuild.text().trim();
-        System.err.printf("boot of prepared modules-dep: '%s' at %d s (rebuild took %s s in the VM)%n", line,
-                rebuild.after().toSeconds(), rebuild.groups().get(2));
+        System.err.printf(
+                "boot of prepared modules-dep: '%s' at %d s (rebuild took %s s in the VM)%n",
+                line, rebuild.after().toSeconds(), rebuild.groups().get(2));
         assertThat(rebuild.groups().get(0)).isEqualTo("update-initramfs -u -k all");
-        assertThat(rebuild.groups().get(1)).as("exit code of update-initramfs -u -k all; console:%n%s",
-                vm.consoleText()).isEqualTo("0");
+        assertThat(rebuild.groups().get(1))
+                .as("exit code of update-initramfs -u -k all; console:%n%s", vm.consoleText())
+                .isEqualTo("0");
         assertThat(rebuild.groups().subList(3, 6))
                 .as("hv_vmbus, hv_storvsc, hv_netvsc in the guest's lsinitramfs after its own rebuild: %s", line)
                 .allSatisfy(n -> assertThat(Integer.parseInt(n)).isPositive());
         // still a MODULES=dep image (prepare must persist the drivers, not turn the guest into MODULES=most): the
         // rebuild adds the persisted drivers and their dependencies to the host-only set, not the hundreds most copies
         int rebuilt = Integer.parseInt(rebuild.groups().get(6));
-        System.err.printf("modules-dep: %d modules before prepare, %d after the guest's rebuild%n", baselineModules,
-                rebuilt);
-        assertThat(rebuilt).as("modules in the rebuilt initramfs (host-only: %d before prepare)", baselineModules)
+        System.err.printf(
+                "modules-dep: %d modules before prepare, %d after the guest's rebuild%n", baselineModules, rebuilt);
+        assertThat(rebuilt)
+                .as("modules in the rebuilt initramfs (host-only: %d before prepare)", baselineModules)
                 .isBetween(3, expectedMax);
     }
 }

@@ -73,12 +73,23 @@ class RealGuestPrepareE2E {
     }
 
     private static JsonNode prepare(Path input, Path output, Path report, String provisioning) throws IOException {
-        List<String> args = new ArrayList<>(List.of("prepare", input.toString(), "--output", output.toString(),
-                "--report", report.toString(), "--image-kind", "Generalized", "--provisioning", provisioning,
+        List<String> args = new ArrayList<>(List.of(
+                "prepare",
+                input.toString(),
+                "--output",
+                output.toString(),
+                "--report",
+                report.toString(),
+                "--image-kind",
+                "Generalized",
+                "--provisioning",
+                provisioning,
                 "--quiet"));
         int exit = CoreCli.execute(args.toArray(String[]::new));
         JsonNode json = JSON.readTree(report.toFile());
-        assertThat(exit).as("prepare exit code; report:\n%s", json.toPrettyString()).isZero();
+        assertThat(exit)
+                .as("prepare exit code; report:\n%s", json.toPrettyString())
+                .isZero();
         List<String> failed = new ArrayList<>();
         json.get("findings").forEach(f -> {
             if ("Fail".equals(f.get("status").asText())) {
@@ -90,7 +101,8 @@ class RealGuestPrepareE2E {
     }
 
     private static void assertRootdelay(String cmdline, boolean wanted) {
-        List<String> rd = words(cmdline).stream().filter(w -> w.startsWith("rootdelay=")).toList();
+        List<String> rd =
+                words(cmdline).stream().filter(w -> w.startsWith("rootdelay=")).toList();
         if (wanted) {
             assertThat(rd).as(cmdline).containsExactly("rootdelay=300");
         } else {
@@ -119,17 +131,22 @@ class RealGuestPrepareE2E {
         byte[] input = sha256(qcow2);
         Path vhd = dir.resolve("out.vhd");
         JsonNode report = prepare(qcow2, vhd, dir.resolve("report.json"), provisioning);
-        assertThat(report.get("changes").size()).as("changes of the first prepare").isPositive();
+        assertThat(report.get("changes").size())
+                .as("changes of the first prepare")
+                .isPositive();
         assertThat(sha256(qcow2)).as("prepare leaves its input untouched").isEqualTo(input);
         long t1 = System.nanoTime();
 
         // qemu-img: a fixed VHD (vpc) of a whole number of MiB, the guest's size
-        JsonNode info = JSON.readTree(Tools.run(TOOL, "qemu-img", "info", "--output=json", "-f", "vpc",
-                vhd.toString()).output());
+        JsonNode info = JSON.readTree(Tools.run(TOOL, "qemu-img", "info", "--output=json", "-f", "vpc", vhd.toString())
+                .output());
         assertThat(info.get("format").asText()).isEqualTo("vpc");
         long virtual = info.get("virtual-size").asLong();
-        assertThat(virtual % (1 << 20)).as("virtual size %d is a whole MiB", virtual).isZero();
-        assertThat(virtual).as("the input's %d bytes rounded up to a MiB", inputBytes)
+        assertThat(virtual % (1 << 20))
+                .as("virtual size %d is a whole MiB", virtual)
+                .isZero();
+        assertThat(virtual)
+                .as("the input's %d bytes rounded up to a MiB", inputBytes)
                 .isEqualTo((inputBytes + (1 << 20) - 1) / (1 << 20) * (1 << 20));
         assertThat(Files.size(vhd)).isEqualTo(virtual + 512);
 
@@ -149,7 +166,10 @@ class RealGuestPrepareE2E {
         }
         String defaultGrub = p.read("/etc/default/grub");
         String cmdline = grubVariable(defaultGrub, "GRUB_CMDLINE_LINUX");
-        assertThat(words(cmdline)).as("GRUB_CMDLINE_LINUX").containsAll(AZURE_ARGS).doesNotContain("quiet");
+        assertThat(words(cmdline))
+                .as("GRUB_CMDLINE_LINUX")
+                .containsAll(AZURE_ARGS)
+                .doesNotContain("quiet");
         assertRootdelay(cmdline, dracut);
         if (!dracut) {
             // future initramfs-tools images resume from nothing (SWAP-OS-DISK)
@@ -163,9 +183,17 @@ class RealGuestPrepareE2E {
 
         // linuximage check on the output: compliant, read-only
         byte[] before = sha256(vhd);
-        int check = CoreCli.execute("check", vhd.toString(), "--provisioning", provisioning, "--quiet",
-                "--report", dir.resolve("check.json").toString());
-        assertThat(check).as("check exit code; report:\n%s", Files.readString(dir.resolve("check.json"))).isZero();
+        int check = CoreCli.execute(
+                "check",
+                vhd.toString(),
+                "--provisioning",
+                provisioning,
+                "--quiet",
+                "--report",
+                dir.resolve("check.json").toString());
+        assertThat(check)
+                .as("check exit code; report:\n%s", Files.readString(dir.resolve("check.json")))
+                .isZero();
         assertThat(sha256(vhd)).as("check leaves the disk untouched").isEqualTo(before);
 
         // idempotence: preparing the prepared VHD again changes nothing
@@ -174,7 +202,8 @@ class RealGuestPrepareE2E {
         assertThat(again.get("changes")).as("changes of a second prepare").isEmpty();
         Files.delete(other);
         long t3 = System.nanoTime();
-        System.err.printf("real guest %s: prepare %d ms, oracles %d ms, check + second prepare %d ms%n",
+        System.err.printf(
+                "real guest %s: prepare %d ms, oracles %d ms, check + second prepare %d ms%n",
                 variant.id(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
         return p;
     }
@@ -218,8 +247,11 @@ class RealGuestPrepareE2E {
     /** Copies {@code length} bytes at {@code offset} of {@code image} to a new file. */
     private static Path extract(Path image, long offset, long length, Path target) throws IOException {
         try (var in = java.nio.channels.FileChannel.open(image);
-                var out = java.nio.channels.FileChannel.open(target, java.nio.file.StandardOpenOption.CREATE,
-                        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                var out = java.nio.channels.FileChannel.open(
+                        target,
+                        java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE,
+                        java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
             long done = 0;
             while (done < length) {
                 long n = in.transferTo(offset + done, length - done, out);
@@ -248,9 +280,12 @@ class RealGuestPrepareE2E {
                 swapLines.add(l);
             }
         }
-        assertThat(swapLines).as("fstab lines naming the swap partition").isNotEmpty()
+        assertThat(swapLines)
+                .as("fstab lines naming the swap partition")
+                .isNotEmpty()
                 .allSatisfy(l -> assertThat(l.strip()).startsWith("#"));
-        assertThat(grubVariable(p.read("/etc/default/grub"), "GRUB_CMDLINE_LINUX_DEFAULT")).doesNotContain("quiet");
+        assertThat(grubVariable(p.read("/etc/default/grub"), "GRUB_CMDLINE_LINUX_DEFAULT"))
+                .doesNotContain("quiet");
         // swap was in fstab: the initramfs must not wait for or resume from it (SWAP-OS-DISK)
         for (String line : linuxLines(p.read("/boot/grub/grub.cfg"))) {
             assertThat(words(line)).as(line).contains("noresume").noneMatch(w -> w.startsWith("resume="));
@@ -265,7 +300,8 @@ class RealGuestPrepareE2E {
         assertThat(m.find()).as("grub.cfg has an initrd line").isTrue();
         String initrd = m.group(1);
         assertThat(initrd).contains(kver);
-        Path img = Ext4Oracle.dump(p.vhd(), p.image().rootOffset(), initrd, p.dir().resolve("initrd.img"));
+        Path img =
+                Ext4Oracle.dump(p.vhd(), p.image().rootOffset(), initrd, p.dir().resolve("initrd.img"));
         // issue 10.6: the distributions' own listings show the drivers (GuestFixtureE2E shows the fixture's image
         // lacks them): prepare rewrote the main archive instead of appending a member they would not read
         String listing = Tools.run(TOOL, "lsinitramfs", img.toString()).output();
@@ -273,15 +309,26 @@ class RealGuestPrepareE2E {
         assertThat(listing).contains("usr/lib/modules/" + kver + "/modules.dep");
         for (String mod : List.of("hv_vmbus.ko", "hv_storvsc.ko", "hv_netvsc.ko")) {
             Pattern file = Pattern.compile("(?m)/" + Pattern.quote(mod) + "(\\.(xz|zst|gz))?$");
-            assertThat(listing).as("lsinitramfs lists %s in the prepared initramfs", mod).containsPattern(file);
-            assertThat(lsinitrd).as("lsinitrd lists %s in the prepared initramfs", mod).containsPattern(file);
+            assertThat(listing)
+                    .as("lsinitramfs lists %s in the prepared initramfs", mod)
+                    .containsPattern(file);
+            assertThat(lsinitrd)
+                    .as("lsinitrd lists %s in the prepared initramfs", mod)
+                    .containsPattern(file);
         }
         assertThat(listing).contains("etc/modules-load.d/linuximage-hyperv.conf");
         // what the kernel unpacks (init/initramfs.c): still one gzip member, one cpio archive without duplicate names
         List<Path> members = gunzipMembers(img, p.dir());
         assertThat(members).as("gzip members of the dracut initramfs").hasSize(1);
-        List<String> names = Tools.run(TOOL, "sh", "-c", "cpio -it --quiet < \"$0\"", members.get(0).toString())
-                .output().lines().toList();
+        List<String> names = Tools.run(
+                        TOOL,
+                        "sh",
+                        "-c",
+                        "cpio -it --quiet < \"$0\"",
+                        members.get(0).toString())
+                .output()
+                .lines()
+                .toList();
         assertThat(names).doesNotHaveDuplicates();
     }
 
@@ -300,7 +347,8 @@ class RealGuestPrepareE2E {
             }
             assertThat(d.length - pos).isGreaterThanOrEqualTo(18);
             assertThat(new int[] {d[pos] & 0xff, d[pos + 1] & 0xff, d[pos + 2] & 0xff})
-                    .as("gzip magic and deflate at %d", pos).containsExactly(0x1f, 0x8b, 8);
+                    .as("gzip magic and deflate at %d", pos)
+                    .containsExactly(0x1f, 0x8b, 8);
             int flg = d[pos + 3] & 0xff;
             int h = pos + 10;
             if ((flg & 4) != 0) { // FEXTRA
@@ -341,17 +389,24 @@ class RealGuestPrepareE2E {
     void agentless() throws Exception {
         Prepared p = prepareAndCheck(GuestVariant.AGENTLESS, "None");
         assertThat(p.read("/usr/local/sbin/linuximage-report-ready")).startsWith("#!");
-        assertThat(p.read("/etc/systemd/system/linuximage-report-ready.service")).contains("ExecStart=");
+        assertThat(p.read("/etc/systemd/system/linuximage-report-ready.service"))
+                .contains("ExecStart=");
         assertThat(p.exists("/etc/systemd/system/multi-user.target.wants/linuximage-report-ready.service"))
-                .as("the unit is enabled (wants symlink)").isTrue();
-        String link = Tools.run(TOOL, "debugfs", "-R",
-                "stat /etc/systemd/system/multi-user.target.wants/linuximage-report-ready.service",
-                p.vhd().toAbsolutePath() + "?offset=" + p.image().rootOffset()).output();
+                .as("the unit is enabled (wants symlink)")
+                .isTrue();
+        String link = Tools.run(
+                        TOOL,
+                        "debugfs",
+                        "-R",
+                        "stat /etc/systemd/system/multi-user.target.wants/linuximage-report-ready.service",
+                        p.vhd().toAbsolutePath() + "?offset=" + p.image().rootOffset())
+                .output();
         assertThat(link).contains("Type: symlink").contains("linuximage-report-ready.service");
         // no agent regenerates the SSH host keys deprovisioning removed: the SSH unit makes them before starting
         assertThat(p.exists("/etc/ssh/ssh_host_ed25519_key")).isFalse();
         assertThat(p.read("/etc/systemd/system/ssh.service.d/linuximage-hostkeys.conf"))
-                .contains("[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n");
+                .contains(
+                        "[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n");
         assertThat(p.exists("/usr/sbin/waagent")).isFalse();
         assertThat(p.exists("/etc/waagent.conf")).isFalse();
         assertThat(p.exists("/lib/systemd/system/walinuxagent.service")).isFalse();
@@ -362,8 +417,13 @@ class RealGuestPrepareE2E {
         Prepared p = prepareAndCheck(GuestVariant.WAAGENT, "WALinuxAgent");
         String conf = p.read("/etc/waagent.conf");
         // Debian ships Provisioning.Agent=cloud-init, with which waagent would wait for cloud-init at first boot
-        for (String kv : List.of("Provisioning.Agent=waagent", "ResourceDisk.Format=y", "ResourceDisk.Filesystem=ext4",
-                "ResourceDisk.MountPoint=/mnt/resource", "ResourceDisk.EnableSwap=y", "ResourceDisk.SwapSizeMB=2048")) {
+        for (String kv : List.of(
+                "Provisioning.Agent=waagent",
+                "ResourceDisk.Format=y",
+                "ResourceDisk.Filesystem=ext4",
+                "ResourceDisk.MountPoint=/mnt/resource",
+                "ResourceDisk.EnableSwap=y",
+                "ResourceDisk.SwapSizeMB=2048")) {
             assertThat(conf).as("waagent.conf has %s", kv).containsPattern("(?m)^\\s*" + Pattern.quote(kv) + "\\s*$");
         }
     }
@@ -387,7 +447,8 @@ class RealGuestPrepareE2E {
     void gptSwap() throws Exception {
         Prepared p = prepareAndCheck(GuestVariant.GPT_SWAP, "CloudInit");
         Path view = rawView(p.vhd(), p.dir());
-        String attrs = Tools.run(TOOL, "sgdisk", "-A", "2:show", view.toString()).output();
+        String attrs =
+                Tools.run(TOOL, "sgdisk", "-A", "2:show", view.toString()).output();
         assertThat(attrs).as("sgdisk -A 2:show").containsPattern("(?m)^2:63:");
         assertThat(Tools.run(TOOL, "sgdisk", "-v", view.toString()).output()).contains("No problems found");
         assertThat(Tools.run(TOOL, "sgdisk", "-i", "2", view.toString()).output())
@@ -404,14 +465,25 @@ class RealGuestPrepareE2E {
         Path dir = workDir(GuestVariant.UEFI_GPT);
         current = dir;
         Path grown = dir.resolve("grown.raw");
-        Tools.run(TOOL, "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "raw", img.qcow2().toString(),
+        Tools.run(
+                TOOL,
+                "qemu-img",
+                "convert",
+                "-q",
+                "-f",
+                "qcow2",
+                "-O",
+                "raw",
+                img.qcow2().toString(),
                 grown.toString());
         Tools.run(TOOL, "qemu-img", "resize", "-q", "-f", "raw", grown.toString(), "+" + (512L << 20));
-        assertThat(Tools.exec(TOOL, "sgdisk", "-v", grown.toString()).output()).as("the oracle sees the misplaced backup")
+        assertThat(Tools.exec(TOOL, "sgdisk", "-v", grown.toString()).output())
+                .as("the oracle sees the misplaced backup")
                 .doesNotContain("No problems found");
         Prepared p = prepareAndCheck(img, dir, grown, img.diskBytes() + (512L << 20), "CloudInit");
         Files.delete(grown);
-        assertThat(Tools.run(TOOL, "sgdisk", "-v", rawView(p.vhd(), dir).toString()).output())
+        assertThat(Tools.run(TOOL, "sgdisk", "-v", rawView(p.vhd(), dir).toString())
+                        .output())
                 .contains("No problems found");
     }
 
@@ -426,18 +498,34 @@ class RealGuestPrepareE2E {
         Path dir = workDir(GuestVariant.UEFI_GPT);
         current = dir;
         Path dynamic = dir.resolve("dynamic.vhd");
-        Tools.run(TOOL, "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "vpc", "-o", "subformat=dynamic",
-                img.qcow2().toString(), dynamic.toString());
-        JsonNode info = JSON.readTree(Tools.run(TOOL, "qemu-img", "info", "--output=json", "-f", "vpc",
-                dynamic.toString()).output());
+        Tools.run(
+                TOOL,
+                "qemu-img",
+                "convert",
+                "-q",
+                "-f",
+                "qcow2",
+                "-O",
+                "vpc",
+                "-o",
+                "subformat=dynamic",
+                img.qcow2().toString(),
+                dynamic.toString());
+        JsonNode info =
+                JSON.readTree(Tools.run(TOOL, "qemu-img", "info", "--output=json", "-f", "vpc", dynamic.toString())
+                        .output());
         long chs = info.get("virtual-size").asLong();
         assertThat(chs).as("CHS-rounded size of the dynamic VHD").isGreaterThan(img.diskBytes());
-        assertThat(chs % (1 << 20)).as("CHS-rounded size %d is not a whole MiB", chs).isNotZero();
+        assertThat(chs % (1 << 20))
+                .as("CHS-rounded size %d is not a whole MiB", chs)
+                .isNotZero();
         Prepared p = prepareAndCheck(img, dir, dynamic, chs, "CloudInit");
         Files.delete(dynamic);
-        System.err.printf("real guest uefi-gpt as a dynamic VHD: qemu-img virtual size %d bytes (%d MiB + %d bytes)%n",
+        System.err.printf(
+                "real guest uefi-gpt as a dynamic VHD: qemu-img virtual size %d bytes (%d MiB + %d bytes)%n",
                 chs, chs >> 20, chs % (1 << 20));
-        assertThat(Tools.run(TOOL, "sgdisk", "-v", rawView(p.vhd(), dir).toString()).output())
+        assertThat(Tools.run(TOOL, "sgdisk", "-v", rawView(p.vhd(), dir).toString())
+                        .output())
                 .contains("No problems found");
     }
 
@@ -454,15 +542,25 @@ class RealGuestPrepareE2E {
         Path vhd = dir.resolve("out.vhd");
         byte[] input = sha256(img.qcow2());
         JsonNode report = prepare(img.qcow2(), vhd, dir.resolve("report.json"), "CloudInit");
-        assertThat(report.get("changes").size()).as("changes of the first prepare").isPositive();
+        assertThat(report.get("changes").size())
+                .as("changes of the first prepare")
+                .isPositive();
         assertThat(sha256(img.qcow2())).as("prepare leaves its input untouched").isEqualTo(input);
         assertThat(Files.size(vhd)).isEqualTo(img.diskBytes() + 512);
         Path part = extract(vhd, img.rootOffset(), img.rootBytes(), dir.resolve("root.xfs"));
         Tools.run(TOOL, "xfs_repair", "-n", part.toString());
         Files.delete(part);
-        int check = CoreCli.execute("check", vhd.toString(), "--provisioning", "CloudInit", "--quiet",
-                "--report", dir.resolve("check.json").toString());
-        assertThat(check).as("check exit code; report:\n%s", Files.readString(dir.resolve("check.json"))).isZero();
+        int check = CoreCli.execute(
+                "check",
+                vhd.toString(),
+                "--provisioning",
+                "CloudInit",
+                "--quiet",
+                "--report",
+                dir.resolve("check.json").toString());
+        assertThat(check)
+                .as("check exit code; report:\n%s", Files.readString(dir.resolve("check.json")))
+                .isZero();
         JsonNode again = prepare(vhd, dir.resolve("other.vhd"), dir.resolve("report2.json"), "CloudInit");
         assertThat(again.get("changes")).as("changes of a second prepare").isEmpty();
     }

@@ -27,8 +27,7 @@ class ReportToStdoutTest {
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            exit = CoreCli.execute("check", disk.toString(),
-                    "--report", "-");
+            exit = CoreCli.execute("check", disk.toString(), "--report", "-");
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);

@@ -30,8 +30,9 @@ class DocsTest {
                 documented.add(m.group(1));
             }
         }
-        assertThat(documented).as("IDs in the tables of docs/requirements.md").containsExactlyElementsOf(
-                Requirements.ids());
+        assertThat(documented)
+                .as("IDs in the tables of docs/requirements.md")
+                .containsExactlyElementsOf(Requirements.ids());
     }
 
     @Test
@@ -48,7 +49,8 @@ class DocsTest {
                 if (target.contains("://") || target.startsWith("mailto:")) {
                     continue;
                 }
-                Path resolved = page.toAbsolutePath().getParent().resolve(target).normalize();
+                Path resolved =
+                        page.toAbsolutePath().getParent().resolve(target).normalize();
                 if (!Files.exists(resolved)) {
                     broken.add(page + " -> " + target);
                 }

@@ -9,10 +9,6 @@ import com.azure.storage.blob.BlobServiceVersion;
 import com.azure.storage.blob.sas.BlobSasPermission;
 import com.azure.storage.blob.sas.BlobServiceSasSignatureValues;
 import com.azure.storage.common.StorageSharedKeyCredential;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -24,6 +20,9 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Starts a real Azurite blob emulator on a free loopback port with in-memory persistence for one test class and
@@ -39,6 +38,7 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
     /** The well-known, public Azurite development key (not a secret). */
     public static final String KEY =
             "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
     public static final BlobServiceVersion SERVICE_VERSION = BlobServiceVersion.V2026_06_06;
     private static final AtomicInteger CONTAINERS = new AtomicInteger();
 
@@ -55,8 +55,8 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
     public static Path launcher() {
         Path p = Path.of(System.getProperty("user.dir"), "node_modules", ".bin", "azurite-blob");
         if (!Files.isExecutable(p)) {
-            throw new IllegalStateException("Azurite is missing: " + p + " not found; run scripts/setup.sh "
-                    + "(npm install azurite@3.37.0)");
+            throw new IllegalStateException(
+                    "Azurite is missing: " + p + " not found; run scripts/setup.sh " + "(npm install azurite@3.37.0)");
         }
         return p;
     }
@@ -83,11 +83,22 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
         for (int attempt = 0; attempt < 3; attempt++) {
             port = freePort();
             log = dir.resolve("azurite-" + port + ".log");
-            List<String> cmd = new ArrayList<>(List.of(launcher().toString(), "--blobHost", "127.0.0.1",
-                    "--blobPort", Integer.toString(port), "--inMemoryPersistence", "--disableTelemetry", "--silent",
+            List<String> cmd = new ArrayList<>(List.of(
+                    launcher().toString(),
+                    "--blobHost",
+                    "127.0.0.1",
+                    "--blobPort",
+                    Integer.toString(port),
+                    "--inMemoryPersistence",
+                    "--disableTelemetry",
+                    "--silent",
                     "--skipApiVersionCheck"));
             cmd.addAll(extraArgs);
-            process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            process = new ProcessBuilder(cmd)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (System.nanoTime() < deadline && process.isAlive()) {
                 try (Socket s = new Socket()) {
@@ -138,14 +149,18 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
         if (System.getProperty("jdk.httpclient.allowRestrictedHeaders") == null) {
             System.setProperty("jdk.httpclient.allowRestrictedHeaders", "content-length");
         }
-        return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_1_1)).build();
+        return new JdkHttpClientBuilder(
+                        java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1))
+                .build();
     }
 
     public BlobServiceClient serviceClient() {
-        return new BlobServiceClientBuilder().endpoint(blobEndpoint())
+        return new BlobServiceClientBuilder()
+                .endpoint(blobEndpoint())
                 .credential(new StorageSharedKeyCredential(ACCOUNT, KEY))
-                .httpClient(httpClient()).serviceVersion(SERVICE_VERSION).buildClient();
+                .httpClient(httpClient())
+                .serviceVersion(SERVICE_VERSION)
+                .buildClient();
     }
 
     /** A new, uniquely named container. */
@@ -158,7 +173,9 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
 
     /** A SAS token (no leading '?') for one blob, signed with the development key. */
     public String sas(BlobContainerClient container, String blob, String permissions) {
-        return container.getBlobClient(blob).generateSas(new BlobServiceSasSignatureValues(
-                OffsetDateTime.now().plusHours(2), BlobSasPermission.parse(permissions)));
+        return container
+                .getBlobClient(blob)
+                .generateSas(new BlobServiceSasSignatureValues(
+                        OffsetDateTime.now().plusHours(2), BlobSasPermission.parse(permissions)));
     }
 }

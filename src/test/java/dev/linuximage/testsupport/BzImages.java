@@ -28,8 +28,7 @@ public final class BzImages {
     /** Boot protocol 2.15 (Linux 5.5 and later). */
     public static final int PROTOCOL = 0x020F;
 
-    private BzImages() {
-    }
+    private BzImages() {}
 
     /**
      * A bzImage whose {@code kernel_version} field points at {@code versionString} (written as given, then a NUL as
@@ -46,27 +45,27 @@ public final class BzImages {
         }
         ByteBuffer b = ByteBuffer.allocate(setupBytes + PAYLOAD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.put(0, (byte) 'M').put(1, (byte) 'Z'); // the EFI stub's PE/COFF "MZ" (CONFIG_EFI_STUB) opens the boot sector
-        b.put(0x1F1, (byte) SETUP_SECTS);          // setup_sects
-        b.putShort(0x1F2, (short) 1);              // root_flags: read-only root (obsolete; "ro"/"rw" decide)
-        b.putInt(0x1F4, PAYLOAD_BYTES / 16);       // syssize: the protected-mode part in 16-byte paragraphs
-        b.putShort(0x1FA, (short) 0xFFFF);         // vid_mode: "normal"
-        b.putShort(0x1FE, (short) 0xAA55);         // boot_flag
+        b.put(0x1F1, (byte) SETUP_SECTS); // setup_sects
+        b.putShort(0x1F2, (short) 1); // root_flags: read-only root (obsolete; "ro"/"rw" decide)
+        b.putInt(0x1F4, PAYLOAD_BYTES / 16); // syssize: the protected-mode part in 16-byte paragraphs
+        b.putShort(0x1FA, (short) 0xFFFF); // vid_mode: "normal"
+        b.putShort(0x1FE, (short) 0xAA55); // boot_flag
         b.put(0x200, (byte) 0xEB).put(0x201, (byte) 0x6A); // jump: short jmp over the header (to 0x26C)
         b.put(0x202, (byte) 'H').put(0x203, (byte) 'd').put(0x204, (byte) 'r').put(0x205, (byte) 'S');
-        b.putShort(0x206, (short) PROTOCOL);       // version
-        b.putShort(0x20C, (short) 0x1000);         // start_sys_seg (obsolete, 0x1000)
+        b.putShort(0x206, (short) PROTOCOL); // version
+        b.putShort(0x20C, (short) 0x1000); // start_sys_seg (obsolete, 0x1000)
         b.putShort(0x20E, (short) (VERSION_OFFSET - 0x200)); // kernel_version: the string at 0x200 + value
-        b.put(0x211, (byte) 0x01);                 // loadflags: LOADED_HIGH
-        b.putShort(0x212, (short) 0x8000);         // setup_move_size
-        b.putInt(0x214, 0x100000);                 // code32_start
-        b.putInt(0x22C, 0x7FFFFFFF);               // initrd_addr_max
-        b.putInt(0x230, 0x200000);                 // kernel_alignment (CONFIG_PHYSICAL_ALIGN)
-        b.put(0x234, (byte) 1);                    // relocatable_kernel
-        b.put(0x235, (byte) 21);                   // min_alignment: 2^21
-        b.putShort(0x236, (short) 0x0003);         // xloadflags: XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G
-        b.putInt(0x238, 2047);                     // cmdline_size
-        b.putLong(0x258, 0x1000000);               // pref_address
-        b.put(VERSION_OFFSET, v);                  // then 0: the terminating NUL (the buffer is zero-filled)
+        b.put(0x211, (byte) 0x01); // loadflags: LOADED_HIGH
+        b.putShort(0x212, (short) 0x8000); // setup_move_size
+        b.putInt(0x214, 0x100000); // code32_start
+        b.putInt(0x22C, 0x7FFFFFFF); // initrd_addr_max
+        b.putInt(0x230, 0x200000); // kernel_alignment (CONFIG_PHYSICAL_ALIGN)
+        b.put(0x234, (byte) 1); // relocatable_kernel
+        b.put(0x235, (byte) 21); // min_alignment: 2^21
+        b.putShort(0x236, (short) 0x0003); // xloadflags: XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G
+        b.putInt(0x238, 2047); // cmdline_size
+        b.putLong(0x258, 0x1000000); // pref_address
+        b.put(VERSION_OFFSET, v); // then 0: the terminating NUL (the buffer is zero-filled)
         for (int i = setupBytes; i < setupBytes + PAYLOAD_BYTES; i++) {
             b.put(i, (byte) (i * 31 + (i >>> 8))); // deterministic, not all zeros: a payload stands here
         }

@@ -1,7 +1,6 @@
 package dev.linuximage.testsupport;
 
 import dev.linuximage.core.cli.CoreCli;
-
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -23,8 +22,7 @@ public final class CliRun {
         }
     }
 
-    private CliRun() {
-    }
+    private CliRun() {}
 
     /** Runs {@code CoreCli.execute(args)} with both streams captured. */
     public static synchronized Run run(String... args) {
@@ -39,7 +37,10 @@ public final class CliRun {
             int code = CoreCli.execute(args);
             System.out.flush();
             System.err.flush();
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8),
+            return new Run(
+                    code,
+                    out.toString(StandardCharsets.UTF_8),
+                    err.toString(StandardCharsets.UTF_8),
                     both.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(oldOut);

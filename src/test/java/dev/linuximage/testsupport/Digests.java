@@ -8,8 +8,7 @@ import java.util.HexFormat;
 
 /** Digests of whole files for the tests' byte-for-byte comparisons. */
 public final class Digests {
-    private Digests() {
-    }
+    private Digests() {}
 
     /** SHA-256 of {@code file}, lower-case hex, read in 1 MiB chunks. */
     public static String sha256(Path file) throws Exception {

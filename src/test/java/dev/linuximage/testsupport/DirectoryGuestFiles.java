@@ -2,7 +2,6 @@ package dev.linuximage.testsupport;
 
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.GuestPathException;
-
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -119,12 +118,14 @@ public final class DirectoryGuestFiles implements GuestFiles {
         }
         Map<String, Object> a = Files.readAttributes(host, "unix:mode,uid,gid,size,lastModifiedTime", NOFOLLOW);
         int mode = (Integer) a.get("mode");
-        Type type = Files.isSymbolicLink(host) ? Type.SYMLINK
-                : Files.isDirectory(host, NOFOLLOW) ? Type.DIRECTORY
-                : Files.isRegularFile(host, NOFOLLOW) ? Type.FILE : Type.OTHER;
+        Type type = Files.isSymbolicLink(host)
+                ? Type.SYMLINK
+                : Files.isDirectory(host, NOFOLLOW)
+                        ? Type.DIRECTORY
+                        : Files.isRegularFile(host, NOFOLLOW) ? Type.FILE : Type.OTHER;
         long mtime = ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).toMillis() / 1000;
-        return Optional.of(new FileInfo(path, type, (Long) a.get("size"), mode & 07777, (Integer) a.get("uid"),
-                (Integer) a.get("gid"), mtime));
+        return Optional.of(new FileInfo(
+                path, type, (Long) a.get("size"), mode & 07777, (Integer) a.get("uid"), (Integer) a.get("gid"), mtime));
     }
 
     @Override
@@ -158,8 +159,11 @@ public final class DirectoryGuestFiles implements GuestFiles {
         List<DirEntry> out = new ArrayList<>();
         try (Stream<Path> s = Files.list(h)) {
             for (Path p : (Iterable<Path>) s.sorted()::iterator) {
-                Type t = Files.isSymbolicLink(p) ? Type.SYMLINK : Files.isDirectory(p, NOFOLLOW) ? Type.DIRECTORY
-                        : Files.isRegularFile(p, NOFOLLOW) ? Type.FILE : Type.OTHER;
+                Type t = Files.isSymbolicLink(p)
+                        ? Type.SYMLINK
+                        : Files.isDirectory(p, NOFOLLOW)
+                                ? Type.DIRECTORY
+                                : Files.isRegularFile(p, NOFOLLOW) ? Type.FILE : Type.OTHER;
                 out.add(new DirEntry(p.getFileName().toString(), t));
             }
         }
@@ -268,10 +272,17 @@ public final class DirectoryGuestFiles implements GuestFiles {
 
     private static void setMode(Path h, int mode) throws IOException {
         Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] order = {PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
-                PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
-                PosixFilePermission.GROUP_READ, PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
-                PosixFilePermission.OWNER_READ};
+        PosixFilePermission[] order = {
+            PosixFilePermission.OTHERS_EXECUTE,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OWNER_EXECUTE,
+            PosixFilePermission.OWNER_WRITE,
+            PosixFilePermission.OWNER_READ
+        };
         for (int i = 0; i < order.length; i++) {
             if ((mode & (1 << i)) != 0) {
                 s.add(order[i]);
@@ -286,8 +297,7 @@ public final class DirectoryGuestFiles implements GuestFiles {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     @Override
     public String toString() {

@@ -1,16 +1,15 @@
 package dev.linuximage.testsupport;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.GuestPathException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DirectoryGuestFilesTest {
 
@@ -27,8 +26,10 @@ class DirectoryGuestFilesTest {
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
             assertThat(new String(g.read("/etc/abs"), StandardCharsets.UTF_8)).isEqualTo("guest secret");
             assertThat(g.stat("/etc/up")).isEmpty(); // ../ stops at the guest root: /outside/secret is absent
-            assertThat(new String(g.read("/../../etc/secret"), StandardCharsets.UTF_8)).isEqualTo("guest secret");
-            assertThat(new String(g.read("/lib/os-release"), StandardCharsets.UTF_8)).isEqualTo("ID=test\n");
+            assertThat(new String(g.read("/../../etc/secret"), StandardCharsets.UTF_8))
+                    .isEqualTo("guest secret");
+            assertThat(new String(g.read("/lib/os-release"), StandardCharsets.UTF_8))
+                    .isEqualTo("ID=test\n");
             assertThat(g.lstat("/etc/abs").orElseThrow().type()).isEqualTo(GuestFiles.Type.SYMLINK);
             assertThat(g.readLink("/etc/abs")).isEqualTo("/etc/secret");
         }
@@ -38,7 +39,9 @@ class DirectoryGuestFilesTest {
     void loopsAreErrors(@TempDir Path dir) {
         GuestTree t = new GuestTree(dir).link("/a", "/b").link("/b", "/a");
         DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true);
-        assertThatThrownBy(() -> g.read("/a")).isInstanceOf(GuestPathException.class).hasMessageContaining("symlinks");
+        assertThatThrownBy(() -> g.read("/a"))
+                .isInstanceOf(GuestPathException.class)
+                .hasMessageContaining("symlinks");
     }
 
     @Test
@@ -56,7 +59,9 @@ class DirectoryGuestFilesTest {
 
     @Test
     void writesFollowSymlinksInsideTheGuestAndKeepModes(@TempDir Path dir) throws Exception {
-        GuestTree t = new GuestTree(dir.resolve("g")).file("/etc/real", "a", "rw-------").link("/etc/l", "/etc/real");
+        GuestTree t = new GuestTree(dir.resolve("g"))
+                .file("/etc/real", "a", "rw-------")
+                .link("/etc/l", "/etc/real");
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
             g.write("/etc/l", "b".getBytes(StandardCharsets.UTF_8));
             assertThat(t.read("/etc/real")).isEqualTo("b");

@@ -1,7 +1,6 @@
 package dev.linuximage.testsupport;
 
 import dev.linuximage.testsupport.initramfs.OtherGeneratorFixture;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +29,7 @@ public final class FamilyGuests {
     public static final String MACHINE_ID = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
     static final String ROOT_UUID = "6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f";
 
-    private FamilyGuests() {
-    }
+    private FamilyGuests() {}
 
     /** Builds an image in a temporary directory outside the guest, removed afterwards. */
     interface ImageBuild {
@@ -63,7 +61,13 @@ public final class FamilyGuests {
      */
     public static GuestTree rhel6(Path root, String release) {
         GuestTree t = new GuestTree(root);
-        t.dir("/bin").dir("/sbin").dir("/usr/bin").dir("/usr/sbin").dir("/tmp").dir("/dev").dir("/proc");
+        t.dir("/bin")
+                .dir("/sbin")
+                .dir("/usr/bin")
+                .dir("/usr/sbin")
+                .dir("/tmp")
+                .dir("/dev")
+                .dir("/proc");
         t.file("/etc/redhat-release", "Red Hat Enterprise Linux Server release " + release + " (Santiago)\n");
         t.link("/etc/system-release", "redhat-release");
         String k = RHEL6_KERNEL;
@@ -96,9 +100,11 @@ public final class FamilyGuests {
                 """.formatted(k, ROOT_UUID));
         t.link("/boot/grub/menu.lst", "./grub.conf");
         t.link("/etc/grub.conf", "../boot/grub/grub.conf");
-        t.file("/etc/fstab", "UUID=" + ROOT_UUID + " /                       ext4    defaults        1 1\n"
-                + "tmpfs                   /dev/shm                tmpfs   defaults        0 0\n"
-                + "proc                    /proc                   proc    defaults        0 0\n");
+        t.file(
+                "/etc/fstab",
+                "UUID=" + ROOT_UUID + " /                       ext4    defaults        1 1\n"
+                        + "tmpfs                   /dev/shm                tmpfs   defaults        0 0\n"
+                        + "proc                    /proc                   proc    defaults        0 0\n");
         t.file("/etc/inittab", "# Default runlevel.\nid:3:initdefault:\n");
         t.dir("/etc/rc.d/init.d");
         t.link("/etc/init.d", "rc.d/init.d");
@@ -132,8 +138,17 @@ public final class FamilyGuests {
     /** CentOS 7: os-release, grub2 on BIOS with linux16 lines, a rescue kernel, systemd with sshd disabled. */
     public static GuestTree centos7(Path root) {
         GuestTree t = new GuestTree(root);
-        t.dir("/usr/bin").dir("/usr/sbin").dir("/usr/lib").dir("/usr/lib64").dir("/tmp").dir("/dev").dir("/proc");
-        t.link("/bin", "usr/bin").link("/sbin", "usr/sbin").link("/lib", "usr/lib").link("/lib64", "usr/lib64");
+        t.dir("/usr/bin")
+                .dir("/usr/sbin")
+                .dir("/usr/lib")
+                .dir("/usr/lib64")
+                .dir("/tmp")
+                .dir("/dev")
+                .dir("/proc");
+        t.link("/bin", "usr/bin")
+                .link("/sbin", "usr/sbin")
+                .link("/lib", "usr/lib")
+                .link("/lib64", "usr/lib64");
         t.file("/etc/os-release", """
                 NAME="CentOS Linux"
                 VERSION="7 (Core)"
@@ -181,8 +196,9 @@ public final class FamilyGuests {
                 ### END /etc/grub.d/10_linux ###
                 """.formatted(k, MACHINE_ID));
         t.link("/etc/grub2.cfg", "../boot/grub2/grub.cfg");
-        t.file("/usr/lib/systemd/system/sshd.service", GuestFixtures.unit("OpenSSH server daemon",
-                "/usr/sbin/sshd -D", "WantedBy=multi-user.target"));
+        t.file(
+                "/usr/lib/systemd/system/sshd.service",
+                GuestFixtures.unit("OpenSSH server daemon", "/usr/sbin/sshd -D", "WantedBy=multi-user.target"));
         t.file("/usr/sbin/sshd", "ELF", "rwxr-xr-x");
         t.dir("/etc/systemd/system/multi-user.target.wants");
         t.file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
@@ -192,7 +208,13 @@ public final class FamilyGuests {
     /** SLES 15 SP5: grub2 with SUSE's ${extra_cmdline}, wicked enabled, sshd disabled. */
     public static GuestTree sles15(Path root) {
         GuestTree t = new GuestTree(root);
-        t.dir("/usr/bin").dir("/usr/sbin").dir("/bin").dir("/sbin").dir("/tmp").dir("/dev").dir("/proc");
+        t.dir("/usr/bin")
+                .dir("/usr/sbin")
+                .dir("/bin")
+                .dir("/sbin")
+                .dir("/tmp")
+                .dir("/dev")
+                .dir("/proc");
         t.file("/usr/lib/os-release", """
                 NAME="SLES"
                 VERSION="15-SP5"
@@ -204,8 +226,9 @@ public final class FamilyGuests {
         t.link("/etc/os-release", "../usr/lib/os-release");
         String k = SLES15_KERNEL;
         t.file("/boot/vmlinuz-" + k, "kernel").file("/boot/initrd-" + k, "initrd");
-        t.file("/lib/modules/" + k + "/modules.dep", "kernel/fs/fat/vfat.ko.zst: kernel/fs/fat/fat.ko.zst\n"
-                + "kernel/fs/udf/udf.ko.zst:\n");
+        t.file(
+                "/lib/modules/" + k + "/modules.dep",
+                "kernel/fs/fat/vfat.ko.zst: kernel/fs/fat/fat.ko.zst\n" + "kernel/fs/udf/udf.ko.zst:\n");
         t.file("/lib/modules/" + k + "/modules.builtin", "kernel/fs/ext4/ext4.ko\n");
         t.file("/etc/default/grub", """
                 GRUB_DISTRIBUTOR=
@@ -227,13 +250,17 @@ public final class FamilyGuests {
                 }
                 ### END /etc/grub.d/10_linux ###
                 """.formatted(k, ROOT_UUID));
-        t.file("/usr/lib/systemd/system/sshd.service", GuestFixtures.unit("OpenSSH Daemon", "/usr/sbin/sshd -D",
-                "WantedBy=multi-user.target"));
+        t.file(
+                "/usr/lib/systemd/system/sshd.service",
+                GuestFixtures.unit("OpenSSH Daemon", "/usr/sbin/sshd -D", "WantedBy=multi-user.target"));
         t.file("/usr/sbin/sshd", "ELF", "rwxr-xr-x");
-        t.file("/usr/lib/systemd/system/wicked.service", GuestFixtures.unit("wicked managed network interfaces",
-                "/usr/sbin/wicked --systemd ifup all", "WantedBy=multi-user.target\nAlias=network.service"));
-        t.link("/etc/systemd/system/multi-user.target.wants/wicked.service",
-                "/usr/lib/systemd/system/wicked.service");
+        t.file(
+                "/usr/lib/systemd/system/wicked.service",
+                GuestFixtures.unit(
+                        "wicked managed network interfaces",
+                        "/usr/sbin/wicked --systemd ifup all",
+                        "WantedBy=multi-user.target\nAlias=network.service"));
+        t.link("/etc/systemd/system/multi-user.target.wants/wicked.service", "/usr/lib/systemd/system/wicked.service");
         t.link("/etc/systemd/system/network.service", "/usr/lib/systemd/system/wicked.service");
         t.file("/etc/sysconfig/network/ifcfg-eth0", "BOOTPROTO='dhcp'\nSTARTMODE='auto'\n");
         t.file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
@@ -274,8 +301,12 @@ public final class FamilyGuests {
                 	initrd	/boot/initrd.img-%1$s
                 }
                 """.formatted(k, ROOT_UUID));
-        t.file("/usr/lib/systemd/system/ssh.service", GuestFixtures.unit("OpenBSD Secure Shell server",
-                "/usr/sbin/sshd -D", "WantedBy=multi-user.target\nAlias=sshd.service"));
+        t.file(
+                "/usr/lib/systemd/system/ssh.service",
+                GuestFixtures.unit(
+                        "OpenBSD Secure Shell server",
+                        "/usr/sbin/sshd -D",
+                        "WantedBy=multi-user.target\nAlias=sshd.service"));
         t.file("/usr/sbin/sshd", "ELF", "rwxr-xr-x");
         t.file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
         return t;
@@ -287,7 +318,13 @@ public final class FamilyGuests {
      */
     public static GuestTree alpine(Path root) throws IOException, InterruptedException {
         GuestTree t = new GuestTree(root);
-        t.dir("/bin").dir("/sbin").dir("/usr/bin").dir("/usr/sbin").dir("/tmp").dir("/dev").dir("/proc");
+        t.dir("/bin")
+                .dir("/sbin")
+                .dir("/usr/bin")
+                .dir("/usr/sbin")
+                .dir("/tmp")
+                .dir("/dev")
+                .dir("/proc");
         t.file("/etc/alpine-release", "3.19.1\n");
         t.file("/usr/lib/os-release", """
                 NAME="Alpine Linux"
@@ -297,7 +334,9 @@ public final class FamilyGuests {
                 """);
         t.link("/etc/os-release", "../usr/lib/os-release");
         // linux-virt's image carries its release in the bzImage header, as the real one does
-        t.bytes("/boot/vmlinuz-virt", BzImages.bzImage(ALPINE_KERNEL + " (buildozer@build-3-19-x86_64) #1-Alpine SMP"),
+        t.bytes(
+                "/boot/vmlinuz-virt",
+                BzImages.bzImage(ALPINE_KERNEL + " (buildozer@build-3-19-x86_64) #1-Alpine SMP"),
                 "rw-r--r--");
         // mkinitfs: its init is /usr/share/mkinitfs/initramfs-init, installed as the image's /init. No stock feature
         // carries the Hyper-V drivers (features.d has virtio, xenpci, ... but no hyperv): this guest's admin added one,
@@ -306,13 +345,16 @@ public final class FamilyGuests {
         t.file("/usr/share/mkinitfs/initramfs-init", init, "rwxr-xr-x");
         t.file("/etc/mkinitfs/features.d/hyperv.modules", "kernel/drivers/hv\n");
         t.file("/etc/mkinitfs/mkinitfs.conf", "features=\"ata base ide scsi usb virtio ext4 hyperv\"\n");
-        List<String> hv = List.of("kernel/drivers/hv/hv_vmbus.ko.gz", "kernel/drivers/scsi/hv_storvsc.ko.gz",
+        List<String> hv = List.of(
+                "kernel/drivers/hv/hv_vmbus.ko.gz",
+                "kernel/drivers/scsi/hv_storvsc.ko.gz",
                 "kernel/drivers/net/hyperv/hv_netvsc.ko.gz");
         t.bytes("/boot/initramfs-virt", image(w -> OtherGeneratorFixture.mkinitfsImage(w, init, hv)), "rw-r--r--");
         t.file("/boot/config-virt", "CONFIG_HYPERV=m\n");
         String k = ALPINE_KERNEL;
-        t.file("/lib/modules/" + k + "/modules.dep", "kernel/fs/fat/vfat.ko.gz: kernel/fs/fat/fat.ko.gz\n"
-                + "kernel/fs/udf/udf.ko.gz:\n");
+        t.file(
+                "/lib/modules/" + k + "/modules.dep",
+                "kernel/fs/fat/vfat.ko.gz: kernel/fs/fat/fat.ko.gz\n" + "kernel/fs/udf/udf.ko.gz:\n");
         t.file("/lib/modules/" + k + "/modules.builtin", "kernel/fs/ext4/ext4.ko\n");
         t.file("/boot/extlinux.conf", """
                 DEFAULT menu.c32
@@ -375,18 +417,27 @@ public final class FamilyGuests {
         t.file("/etc/arch-release", "");
         // the linux package's image: unversioned name, the release only in the bzImage header (paired with
         // /usr/lib/modules/<release> by it)
-        t.bytes("/boot/vmlinuz-linux", BzImages.bzImage(ARCH_KERNEL + " (linux@archlinux) #1 SMP PREEMPT_DYNAMIC"
-                + " Mon, 05 Feb 2024 22:07:49 +0000"), "rw-r--r--");
+        t.bytes(
+                "/boot/vmlinuz-linux",
+                BzImages.bzImage(
+                        ARCH_KERNEL + " (linux@archlinux) #1 SMP PREEMPT_DYNAMIC" + " Mon, 05 Feb 2024 22:07:49 +0000"),
+                "rw-r--r--");
         // mkinitcpio with its upstream default HOOKS (base udev ...): the busybox init of the base hook
         String functions = OtherGeneratorFixture.script("mkinitcpio-init_functions");
         t.file("/usr/lib/initcpio/init", OtherGeneratorFixture.script("mkinitcpio-init"), "rwxr-xr-x");
         t.file("/usr/lib/initcpio/init_functions", functions);
-        t.file("/etc/mkinitcpio.conf", "MODULES=()\nBINARIES=()\nFILES=()\nHOOKS=(base udev autodetect microcode "
-                + "modconf kms keyboard keymap consolefont block filesystems fsck)\n");
-        t.bytes("/boot/initramfs-linux.img", image(w -> OtherGeneratorFixture.mkinitcpioImage(w, false,
-                functions)), "rw-r--r--");
-        t.bytes("/boot/initramfs-linux-fallback.img", image(w ->
-                OtherGeneratorFixture.mkinitcpioImage(w, false, functions)), "rw-r--r--");
+        t.file(
+                "/etc/mkinitcpio.conf",
+                "MODULES=()\nBINARIES=()\nFILES=()\nHOOKS=(base udev autodetect microcode "
+                        + "modconf kms keyboard keymap consolefont block filesystems fsck)\n");
+        t.bytes(
+                "/boot/initramfs-linux.img",
+                image(w -> OtherGeneratorFixture.mkinitcpioImage(w, false, functions)),
+                "rw-r--r--");
+        t.bytes(
+                "/boot/initramfs-linux-fallback.img",
+                image(w -> OtherGeneratorFixture.mkinitcpioImage(w, false, functions)),
+                "rw-r--r--");
         String k = ARCH_KERNEL;
         t.file("/usr/lib/modules/" + k + "/modules.dep", "kernel/fs/udf/udf.ko.zst:\n");
         t.file("/usr/lib/modules/" + k + "/modules.builtin", "kernel/fs/fat/vfat.ko\n");
@@ -403,8 +454,9 @@ public final class FamilyGuests {
                 initrd  /initramfs-linux-fallback.img
                 options root=UUID=%s rw
                 """.formatted(ROOT_UUID));
-        t.file("/usr/lib/systemd/system/sshd.service", GuestFixtures.unit("OpenSSH Daemon", "/usr/bin/sshd -D",
-                "WantedBy=multi-user.target"));
+        t.file(
+                "/usr/lib/systemd/system/sshd.service",
+                GuestFixtures.unit("OpenSSH Daemon", "/usr/bin/sshd -D", "WantedBy=multi-user.target"));
         t.file("/usr/bin/sshd", "ELF", "rwxr-xr-x");
         t.file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
         return t;

@@ -52,10 +52,15 @@ public final class FaultProxy implements AutoCloseable {
     public volatile String lastAuthorization;
     /** When set, the first body byte of every ranged blob read (GET without comp=) longer than one page is flipped. */
     public volatile boolean corruptRangedReads;
+
     public final AtomicLong corruptedReads = new AtomicLong();
 
     /** What a {@link Rule} does to a request it matches. */
-    public enum Kind { STATUS, RESET_REQUEST, DROP_RESPONSE_BODY }
+    public enum Kind {
+        STATUS,
+        RESET_REQUEST,
+        DROP_RESPONSE_BODY
+    }
 
     /** One request as the proxy saw it: method, target (path and query), the lower-cased headers. */
     public record Request(String method, String target, java.util.Map<String, String> headers) {
@@ -71,7 +76,8 @@ public final class FaultProxy implements AutoCloseable {
 
         /** A Put Page (update) request. */
         public boolean isPutPage() {
-            return method.equals("PUT") && target.contains("comp=page")
+            return method.equals("PUT")
+                    && target.contains("comp=page")
                     && "update".equalsIgnoreCase(String.valueOf(headers.get("x-ms-page-write")));
         }
 
@@ -82,8 +88,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** A request seen: arrival time (System.nanoTime), the request, and the fault applied ("" for none). */
-    public record Seen(long nanos, Request request, String fault) {
-    }
+    public record Seen(long nanos, Request request, String fault) {}
 
     /**
      * A fault for the next {@code times} requests matching {@code match} ({@code times < 0}: every one).
@@ -96,10 +101,16 @@ public final class FaultProxy implements AutoCloseable {
         final String errorCode;
         final String retryAfter;
         final java.util.concurrent.atomic.AtomicInteger left;
-        public final java.util.concurrent.atomic.AtomicInteger applied = new java.util.concurrent.atomic.AtomicInteger();
+        public final java.util.concurrent.atomic.AtomicInteger applied =
+                new java.util.concurrent.atomic.AtomicInteger();
 
-        Rule(java.util.function.Predicate<Request> match, Kind kind, int status, String errorCode, String retryAfter,
-             int times) {
+        Rule(
+                java.util.function.Predicate<Request> match,
+                Kind kind,
+                int status,
+                String errorCode,
+                String retryAfter,
+                int times) {
             this.match = match;
             this.kind = kind;
             this.status = status;
@@ -129,12 +140,14 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
-    private final java.util.concurrent.CopyOnWriteArrayList<Rule> rules = new java.util.concurrent.CopyOnWriteArrayList<>();
-    public final java.util.concurrent.ConcurrentLinkedQueue<Seen> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.CopyOnWriteArrayList<Rule> rules =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    public final java.util.concurrent.ConcurrentLinkedQueue<Seen> seen =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /** Answers the next {@code times} matching requests with {@code status} (error code, optional Retry-After). */
-    public Rule injectStatus(java.util.function.Predicate<Request> match, int status, String errorCode,
-                             String retryAfter, int times) {
+    public Rule injectStatus(
+            java.util.function.Predicate<Request> match, int status, String errorCode, String retryAfter, int times) {
         Rule r = new Rule(match, Kind.STATUS, status, errorCode, retryAfter, times);
         rules.add(r);
         return r;
@@ -149,6 +162,7 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Requests matching this are held {@link #throttleMillis} before being forwarded (a slow link); null: none. */
     public volatile java.util.function.Predicate<Request> throttle;
+
     public volatile int throttleMillis;
 
     public void clearRules() {
@@ -219,7 +233,9 @@ public final class FaultProxy implements AutoCloseable {
                 String lower = l.toLowerCase(Locale.ROOT);
                 int colon = l.indexOf(':');
                 if (colon > 0) {
-                    headers.put(lower.substring(0, colon).trim(), l.substring(colon + 1).trim());
+                    headers.put(
+                            lower.substring(0, colon).trim(),
+                            l.substring(colon + 1).trim());
                 }
                 if (lower.startsWith("content-length:")) {
                     contentLength = Long.parseLong(l.substring(15).trim());
@@ -262,14 +278,14 @@ public final class FaultProxy implements AutoCloseable {
                     pageBytes.addAndGet(got);
                 }
                 byte[] body = ("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>" + rule.errorCode
-                        + "</Code><Message>Injected by the test proxy.</Message></Error>")
+                                + "</Code><Message>Injected by the test proxy.</Message></Error>")
                         .getBytes(StandardCharsets.UTF_8);
                 boolean isHead = request.method().equals("HEAD");
                 OutputStream out = client.getOutputStream();
                 out.write(("HTTP/1.1 " + rule.status + " Injected\r\nContent-Type: application/xml\r\n"
-                        + "x-ms-error-code: " + rule.errorCode + "\r\n"
-                        + (rule.retryAfter == null ? "" : "Retry-After: " + rule.retryAfter + "\r\n")
-                        + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
+                                + "x-ms-error-code: " + rule.errorCode + "\r\n"
+                                + (rule.retryAfter == null ? "" : "Retry-After: " + rule.retryAfter + "\r\n")
+                                + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
                         .getBytes(StandardCharsets.ISO_8859_1));
                 if (!isHead) {
                     out.write(body);
@@ -299,11 +315,13 @@ public final class FaultProxy implements AutoCloseable {
                     pageBytes.addAndGet(got);
                 }
                 byte[] body = ("<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>ServerBusy</Code><Message>"
-                        + "The server is busy.</Message></Error>").getBytes(StandardCharsets.UTF_8);
+                                + "The server is busy.</Message></Error>")
+                        .getBytes(StandardCharsets.UTF_8);
                 OutputStream out = client.getOutputStream();
                 out.write(("HTTP/1.1 503 The server is busy.\r\nContent-Type: application/xml\r\n"
-                        + "x-ms-error-code: ServerBusy\r\nContent-Length: " + body.length
-                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                                + "x-ms-error-code: ServerBusy\r\nContent-Length: " + body.length
+                                + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
                 out.write(body);
                 out.flush();
                 return;
@@ -425,7 +443,9 @@ public final class FaultProxy implements AutoCloseable {
                 return null;
             }
             b.write(c);
-            state = (c == '\r' && (state == 0 || state == 2)) ? state + 1 : (c == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+            state = (c == '\r' && (state == 0 || state == 2))
+                    ? state + 1
+                    : (c == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
             if (state == 4) {
                 String s = b.toString(StandardCharsets.ISO_8859_1);
                 return s.substring(0, s.length() - 4);

@@ -1,12 +1,12 @@
 package dev.linuximage.testsupport;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Golden-file assertion. The expected files live under {@code src/test/resources/golden/}; run with
@@ -16,8 +16,7 @@ public final class Golden {
 
     private static final Path ROOT = Path.of("src/test/resources/golden");
 
-    private Golden() {
-    }
+    private Golden() {}
 
     public static void assertMatches(String relativePath, String actual) {
         Path file = ROOT.resolve(relativePath);
@@ -27,10 +26,12 @@ public final class Golden {
                 Files.writeString(file, actual, StandardCharsets.UTF_8);
                 return;
             }
-            assertThat(file).as("golden file %s is missing: run with -Dgolden.update=true and review it", file)
+            assertThat(file)
+                    .as("golden file %s is missing: run with -Dgolden.update=true and review it", file)
                     .exists();
-            assertThat(actual).as("differs from golden file %s (rerun with -Dgolden.update=true if intended)",
-                    file).isEqualTo(Files.readString(file, StandardCharsets.UTF_8));
+            assertThat(actual)
+                    .as("differs from golden file %s (rerun with -Dgolden.update=true if intended)", file)
+                    .isEqualTo(Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,7 +1,6 @@
 package dev.linuximage.testsupport;
 
 import dev.linuximage.core.guest.GrubEnv;
-
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,21 +15,26 @@ public final class GuestFixtures {
     public static final String RHEL9_KERNEL = "5.14.0-427.13.1.el9_4.x86_64";
     public static final String MACHINE_ID = "4d3c2b1a00112233445566778899aabb";
 
-    private GuestFixtures() {
-    }
+    private GuestFixtures() {}
 
     /** A merged-/usr skeleton: /bin, /sbin, /lib, /lib64 are relative symlinks into /usr, as on Debian 12 and RHEL 9. */
     static GuestTree mergedUsr(Path root) {
         GuestTree t = new GuestTree(root);
         t.dir("/usr/bin").dir("/usr/sbin").dir("/usr/lib").dir("/usr/lib64");
-        t.link("/bin", "usr/bin").link("/sbin", "usr/sbin").link("/lib", "usr/lib").link("/lib64", "usr/lib64");
-        t.dir("/etc/systemd/system/multi-user.target.wants").dir("/tmp").dir("/proc").dir("/dev");
+        t.link("/bin", "usr/bin")
+                .link("/sbin", "usr/sbin")
+                .link("/lib", "usr/lib")
+                .link("/lib64", "usr/lib64");
+        t.dir("/etc/systemd/system/multi-user.target.wants")
+                .dir("/tmp")
+                .dir("/proc")
+                .dir("/dev");
         return t;
     }
 
     static String unit(String description, String exec, String install) {
-        return "[Unit]\nDescription=" + description + "\n\n[Service]\nExecStart=" + exec + "\n\n[Install]\n"
-                + install + "\n";
+        return "[Unit]\nDescription=" + description + "\n\n[Service]\nExecStart=" + exec + "\n\n[Install]\n" + install
+                + "\n";
     }
 
     /** Debian 12 (bookworm) as a KVM build leaves it: GRUB on BIOS+UEFI, swap, cloud-init + waagent, a builder user. */
@@ -116,22 +120,35 @@ public final class GuestFixtures {
                 install freevxfs /bin/true
                 """);
         // services: ssh installed but disabled, waagent enabled, cloud-init units enabled via cloud-init.target
-        t.file("/usr/lib/systemd/system/ssh.service",
-                unit("OpenBSD Secure Shell server", "/usr/sbin/sshd -D", "WantedBy=multi-user.target\nAlias=sshd.service"));
-        t.file("/usr/lib/systemd/system/walinuxagent.service",
+        t.file(
+                "/usr/lib/systemd/system/ssh.service",
+                unit(
+                        "OpenBSD Secure Shell server",
+                        "/usr/sbin/sshd -D",
+                        "WantedBy=multi-user.target\nAlias=sshd.service"));
+        t.file(
+                "/usr/lib/systemd/system/walinuxagent.service",
                 unit("Azure Linux Agent", "/usr/sbin/waagent -daemon", "WantedBy=multi-user.target"));
-        t.link("/etc/systemd/system/multi-user.target.wants/walinuxagent.service",
+        t.link(
+                "/etc/systemd/system/multi-user.target.wants/walinuxagent.service",
                 "/lib/systemd/system/walinuxagent.service");
-        for (String u : new String[]{"cloud-init-local", "cloud-init", "cloud-config", "cloud-final"}) {
-            t.file("/usr/lib/systemd/system/" + u + ".service", unit(u, "/usr/bin/cloud-init", "WantedBy=cloud-init.target"));
-            t.link("/etc/systemd/system/cloud-init.target.wants/" + u + ".service", "/lib/systemd/system/" + u + ".service");
+        for (String u : new String[] {"cloud-init-local", "cloud-init", "cloud-config", "cloud-final"}) {
+            t.file(
+                    "/usr/lib/systemd/system/" + u + ".service",
+                    unit(u, "/usr/bin/cloud-init", "WantedBy=cloud-init.target"));
+            t.link(
+                    "/etc/systemd/system/cloud-init.target.wants/" + u + ".service",
+                    "/lib/systemd/system/" + u + ".service");
         }
-        t.file("/usr/lib/systemd/system/cloud-init.target", "[Unit]\nDescription=Cloud-init target\n\n[Install]\nWantedBy=multi-user.target\n");
+        t.file(
+                "/usr/lib/systemd/system/cloud-init.target",
+                "[Unit]\nDescription=Cloud-init target\n\n[Install]\nWantedBy=multi-user.target\n");
         t.file("/usr/sbin/sshd", "elf", "rwxr-xr-x").file("/usr/sbin/waagent", "#!/usr/bin/python3\n", "rwxr-xr-x");
         t.file("/usr/bin/cloud-init", "#!/usr/bin/python3\n", "rwxr-xr-x");
         t.file("/usr/bin/python3.11", "elf", "rwxr-xr-x").link("/usr/bin/python3", "python3.11");
         t.file("/usr/sbin/dhclient", "elf", "rwxr-xr-x");
-        t.file("/usr/lib/python3/dist-packages/azurelinuxagent/common/version.py",
+        t.file(
+                "/usr/lib/python3/dist-packages/azurelinuxagent/common/version.py",
                 "AGENT_NAME = 'WALinuxAgent'\nAGENT_VERSION = '2.2.49.2'\n");
         t.file("/usr/lib/python3/dist-packages/cloudinit/version.py", "__VERSION__ = \"22.4.2\"\n");
         t.file("/etc/waagent.conf", """
@@ -200,18 +217,28 @@ public final class GuestFixtures {
                    keys=root,cloudinit
                 log_cfg: []
                 """);
-        t.file("/etc/cloud/cloud.cfg.d/90_dpkg.cfg", "# to update this file, run dpkg-reconfigure cloud-init\n"
-                + "datasource_list: [ NoCloud, ConfigDrive, OpenNebula, Azure, Ec2, None ]\n");
+        t.file(
+                "/etc/cloud/cloud.cfg.d/90_dpkg.cfg",
+                "# to update this file, run dpkg-reconfigure cloud-init\n"
+                        + "datasource_list: [ NoCloud, ConfigDrive, OpenNebula, Azure, Ec2, None ]\n");
         // identity and state from the build VM
         t.file("/etc/ssh/sshd_config", "Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin prohibit-password\n");
-        t.file("/etc/ssh/ssh_host_ed25519_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n", "rw-------");
+        t.file(
+                "/etc/ssh/ssh_host_ed25519_key",
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+                "rw-------");
         t.file("/etc/ssh/ssh_host_ed25519_key.pub", "ssh-ed25519 AAAA root@debian-build\n");
-        t.file("/etc/ssh/ssh_host_rsa_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nBBBB\n-----END OPENSSH PRIVATE KEY-----\n", "rw-------");
+        t.file(
+                "/etc/ssh/ssh_host_rsa_key",
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nBBBB\n-----END OPENSSH PRIVATE KEY-----\n",
+                "rw-------");
         t.file("/etc/ssh/ssh_host_rsa_key.pub", "ssh-rsa BBBB root@debian-build\n");
         t.file("/etc/machine-id", MACHINE_ID + "\n", "r--r--r--");
         t.link("/var/lib/dbus/machine-id", "/etc/machine-id");
         t.file("/etc/hostname", "debian-build\n");
-        t.file("/var/lib/dhcp/dhclient.eth0.leases", "lease {\n  interface \"eth0\";\n  fixed-address 192.168.122.50;\n}\n");
+        t.file(
+                "/var/lib/dhcp/dhclient.eth0.leases",
+                "lease {\n  interface \"eth0\";\n  fixed-address 192.168.122.50;\n}\n");
         t.file("/var/log/waagent.log", "2026/11/20 10:00:00 INFO Daemon Azure Linux Agent Version: 2.2.49.2\n");
         t.file("/var/lib/waagent/HostingEnvironmentConfig.xml", "<HostingEnvironmentConfig/>\n");
         t.file("/var/lib/waagent/ovf-env.xml", "<Environment/>\n");
@@ -254,16 +281,25 @@ public final class GuestFixtures {
         t.file("/home/builder/.bash_history", "sudo -i\n", "rw-------");
         t.file("/home/builder/.profile", "# ~/.profile\n");
         t.file("/home/builder/.ssh/authorized_keys", "ssh-ed25519 AAAAC3Nza builder@laptop\n", "rw-------");
-        t.file("/home/builder/.ssh/id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nCCCC\n-----END OPENSSH PRIVATE KEY-----\n", "rw-------");
+        t.file(
+                "/home/builder/.ssh/id_ed25519",
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nCCCC\n-----END OPENSSH PRIVATE KEY-----\n",
+                "rw-------");
         t.file("/mnt/resource/swapfile", "stale swap", "rw-------");
         // networking as Debian's installer leaves it on a KVM guest (ifupdown, predictable name, DHCP)
         t.file("/etc/network/interfaces", DEBIAN_INTERFACES);
         t.dir("/etc/network/interfaces.d");
-        t.file("/usr/lib/systemd/system/networking.service", unit("Raise network interfaces",
-                "/sbin/ifup -a --read-environment", "WantedBy=multi-user.target network-online.target"));
-        t.link("/etc/systemd/system/multi-user.target.wants/networking.service",
+        t.file(
+                "/usr/lib/systemd/system/networking.service",
+                unit(
+                        "Raise network interfaces",
+                        "/sbin/ifup -a --read-environment",
+                        "WantedBy=multi-user.target network-online.target"));
+        t.link(
+                "/etc/systemd/system/multi-user.target.wants/networking.service",
                 "/lib/systemd/system/networking.service");
-        t.link("/etc/systemd/system/network-online.target.wants/networking.service",
+        t.link(
+                "/etc/systemd/system/network-online.target.wants/networking.service",
                 "/lib/systemd/system/networking.service");
         t.file("/usr/sbin/ifup", "elf", "rwxr-xr-x");
         return t;
@@ -336,8 +372,10 @@ public final class GuestFixtures {
                 """);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("saved_entry", MACHINE_ID + "-" + k);
-        env.put("kernelopts", "root=/dev/mapper/rhel-root ro crashkernel=auto resume=/dev/mapper/rhel-swap "
-                + "rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap rhgb quiet");
+        env.put(
+                "kernelopts",
+                "root=/dev/mapper/rhel-root ro crashkernel=auto resume=/dev/mapper/rhel-swap "
+                        + "rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap rhgb quiet");
         env.put("boot_success", "0");
         t.bytes("/boot/grub2/grubenv", grubenv(env), "rw-r--r--");
         t.file("/boot/loader/entries/" + MACHINE_ID + "-" + k + ".conf", """
@@ -358,21 +396,31 @@ public final class GuestFixtures {
                 initrd /initramfs-0-rescue-%s.img
                 options $kernelopts
                 id rhel-20231101000000-0-rescue
-                """.formatted(MACHINE_ID, MACHINE_ID, MACHINE_ID, MACHINE_ID));
+                """.formatted(
+                        MACHINE_ID, MACHINE_ID, MACHINE_ID, MACHINE_ID));
         t.file("/etc/fstab", """
                 /dev/mapper/rhel-root   /                       xfs     defaults        0 0
                 UUID=5e6f7a8b-0000-1111-2222-333344445555 /boot xfs     defaults        0 0
                 /dev/mapper/rhel-swap   none                    swap    defaults        0 0
                 """);
-        t.file("/usr/lib/systemd/system/sshd.service",
+        t.file(
+                "/usr/lib/systemd/system/sshd.service",
                 unit("OpenSSH server daemon", "/usr/sbin/sshd -D $OPTIONS", "WantedBy=multi-user.target"));
         t.link("/etc/systemd/system/multi-user.target.wants/sshd.service", "/usr/lib/systemd/system/sshd.service");
-        t.file("/usr/lib/systemd/system/waagent.service",
-                unit("Azure Linux Agent", "/usr/bin/python3 -u /usr/sbin/waagent -daemon", "WantedBy=multi-user.target"));
-        t.file("/usr/lib/systemd/system/NetworkManager.service",
-                unit("Network Manager", "/usr/sbin/NetworkManager --no-daemon",
+        t.file(
+                "/usr/lib/systemd/system/waagent.service",
+                unit(
+                        "Azure Linux Agent",
+                        "/usr/bin/python3 -u /usr/sbin/waagent -daemon",
+                        "WantedBy=multi-user.target"));
+        t.file(
+                "/usr/lib/systemd/system/NetworkManager.service",
+                unit(
+                        "Network Manager",
+                        "/usr/sbin/NetworkManager --no-daemon",
                         "WantedBy=multi-user.target\nAlso=NetworkManager-dispatcher.service"));
-        t.link("/etc/systemd/system/multi-user.target.wants/NetworkManager.service",
+        t.link(
+                "/etc/systemd/system/multi-user.target.wants/NetworkManager.service",
                 "/usr/lib/systemd/system/NetworkManager.service");
         t.file("/usr/sbin/sshd", "elf", "rwxr-xr-x").file("/usr/sbin/waagent", "#!/usr/bin/python3\n", "rwxr-xr-x");
         t.file("/usr/sbin/NetworkManager", "elf", "rwxr-xr-x");
@@ -404,26 +452,34 @@ public final class GuestFixtures {
     /** RHEL 9: BLS entries with literal options, /etc/kernel/cmdline, no kernelopts in grubenv. */
     public static GuestTree rhel9(Path root) {
         GuestTree t = mergedUsr(root);
-        t.file("/etc/os-release", "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nID_LIKE=\"fedora\"\n"
-                + "VERSION_ID=\"9.4\"\nPRETTY_NAME=\"Red Hat Enterprise Linux 9.4 (Plow)\"\n");
+        t.file(
+                "/etc/os-release",
+                "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nID_LIKE=\"fedora\"\n"
+                        + "VERSION_ID=\"9.4\"\nPRETTY_NAME=\"Red Hat Enterprise Linux 9.4 (Plow)\"\n");
         String k = RHEL9_KERNEL;
         t.file("/boot/vmlinuz-" + k, "kernel").file("/boot/initramfs-" + k + ".img", "initramfs");
         t.file("/usr/lib/modules/" + k + "/modules.builtin", "kernel/fs/fat/vfat.ko\n");
         t.file("/usr/lib/modules/" + k + "/modules.dep", "kernel/fs/udf/udf.ko.xz:\n");
-        t.file("/etc/default/grub", "GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M "
-                + "rhgb quiet\"\nGRUB_ENABLE_BLSCFG=true\n");
+        t.file(
+                "/etc/default/grub",
+                "GRUB_TIMEOUT=5\nGRUB_CMDLINE_LINUX=\"crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M "
+                        + "rhgb quiet\"\nGRUB_ENABLE_BLSCFG=true\n");
         t.file("/boot/grub2/grub.cfg", "insmod blscfg\nblscfg\n");
         Map<String, String> env = new LinkedHashMap<>();
         env.put("saved_entry", MACHINE_ID + "-" + k);
         env.put("boot_success", "1");
         t.bytes("/boot/efi/EFI/redhat/grubenv", grubenv(env), "rw-------");
         t.link("/boot/grub2/grubenv", "../efi/EFI/redhat/grubenv");
-        t.file("/boot/efi/EFI/redhat/grub.cfg", "search --no-floppy --fs-uuid --set=dev 5e6f\nset prefix=($dev)/grub2\n"
-                + "export $prefix\nconfigfile $prefix/grub.cfg\n");
-        t.file("/boot/loader/entries/" + MACHINE_ID + "-" + k + ".conf", "title Red Hat Enterprise Linux (" + k
-                + ") 9.4 (Plow)\nversion " + k + "\nlinux /vmlinuz-" + k + "\ninitrd /initramfs-" + k + ".img\n"
-                + "options root=UUID=77aa ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M rhgb quiet\n"
-                + "grub_users $grub_users\n");
+        t.file(
+                "/boot/efi/EFI/redhat/grub.cfg",
+                "search --no-floppy --fs-uuid --set=dev 5e6f\nset prefix=($dev)/grub2\n"
+                        + "export $prefix\nconfigfile $prefix/grub.cfg\n");
+        t.file(
+                "/boot/loader/entries/" + MACHINE_ID + "-" + k + ".conf",
+                "title Red Hat Enterprise Linux (" + k
+                        + ") 9.4 (Plow)\nversion " + k + "\nlinux /vmlinuz-" + k + "\ninitrd /initramfs-" + k + ".img\n"
+                        + "options root=UUID=77aa ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M rhgb quiet\n"
+                        + "grub_users $grub_users\n");
         t.file("/etc/kernel/cmdline", "root=UUID=77aa ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M rhgb quiet\n");
         t.file("/etc/fstab", "UUID=77aa / xfs defaults 0 0\n");
         t.file("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");

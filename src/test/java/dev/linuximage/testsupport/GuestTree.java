@@ -97,8 +97,8 @@ public final class GuestTree {
                     md.update(("->" + Files.readSymbolicLink(p)).getBytes(StandardCharsets.UTF_8));
                 } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     md.update(Files.readAllBytes(p));
-                    md.update(PosixFilePermissions.toString(Files.getPosixFilePermissions(p,
-                            LinkOption.NOFOLLOW_LINKS)).getBytes(StandardCharsets.UTF_8));
+                    md.update(PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS))
+                            .getBytes(StandardCharsets.UTF_8));
                 } else {
                     md.update((byte) 'd');
                 }

@@ -11,8 +11,7 @@ import java.nio.file.Path;
 public final class NetworkFixtures {
     public static final String MAC = "52:54:00:6b:3c:58";
 
-    private NetworkFixtures() {
-    }
+    private NetworkFixtures() {}
 
     static GuestTree enable(GuestTree t, String unitName, String exec, String install, String... wants) {
         t.file("/usr/lib/systemd/system/" + unitName, GuestFixtures.unit(unitName, exec, install));
@@ -38,12 +37,18 @@ public final class NetworkFixtures {
                 ID_LIKE=debian
                 """);
         // Ubuntu has no ifupdown: netplan generates networkd configuration at boot
-        t.file("/etc/network/interfaces", "# ifupdown has been replaced by netplan(5) on this system.  See\n"
-                + "# /etc/netplan for current configuration.\n");
+        t.file(
+                "/etc/network/interfaces",
+                "# ifupdown has been replaced by netplan(5) on this system.  See\n"
+                        + "# /etc/netplan for current configuration.\n");
         t.file("/usr/sbin/netplan", "#!/usr/bin/python3\n", "rwxr-xr-x");
         t.file("/usr/lib/netplan/generate", "elf", "rwxr-xr-x");
-        enable(t, "systemd-networkd.service", "/lib/systemd/systemd-networkd",
-                "WantedBy=multi-user.target\nAlso=systemd-networkd.socket", "multi-user.target.wants");
+        enable(
+                t,
+                "systemd-networkd.service",
+                "/lib/systemd/systemd-networkd",
+                "WantedBy=multi-user.target\nAlso=systemd-networkd.socket",
+                "multi-user.target.wants");
         t.file("/usr/lib/systemd/systemd-networkd", "elf", "rwxr-xr-x");
         t.file("/etc/netplan/00-installer-config.yaml", """
                 # This is the network config written by 'subiquity'
@@ -90,11 +95,16 @@ public final class NetworkFixtures {
     /** RHEL 9 as anaconda leaves it: a NetworkManager keyfile bound to enp1s0. */
     public static GuestTree rhel9(Path root) {
         GuestTree t = GuestFixtures.rhel9(root);
-        enable(t, "NetworkManager.service", "/usr/sbin/NetworkManager --no-daemon", "WantedBy=multi-user.target",
+        enable(
+                t,
+                "NetworkManager.service",
+                "/usr/sbin/NetworkManager --no-daemon",
+                "WantedBy=multi-user.target",
                 "multi-user.target.wants");
         t.file("/usr/sbin/NetworkManager", "elf", "rwxr-xr-x");
-        t.file("/etc/NetworkManager/NetworkManager.conf", "# Configuration file for NetworkManager.\n[main]\n"
-                + "#plugins=keyfile,ifcfg-rh\n\n[logging]\n");
+        t.file(
+                "/etc/NetworkManager/NetworkManager.conf",
+                "# Configuration file for NetworkManager.\n[main]\n" + "#plugins=keyfile,ifcfg-rh\n\n[logging]\n");
         t.file("/etc/NetworkManager/system-connections/enp1s0.nmconnection", """
                 [connection]
                 id=enp1s0
@@ -116,7 +126,8 @@ public final class NetworkFixtures {
 
                 [proxy]
                 """, "rw-------");
-        t.file("/var/lib/NetworkManager/internal-0b9d3d5f-6c25-3e8a-a6d2-5bf1a3c8e6a1-enp1s0.lease",
+        t.file(
+                "/var/lib/NetworkManager/internal-0b9d3d5f-6c25-3e8a-a6d2-5bf1a3c8e6a1-enp1s0.lease",
                 "# This is private data. Do not parse.\nADDRESS=192.168.122.61\n");
         return t;
     }
@@ -141,8 +152,9 @@ public final class NetworkFixtures {
                 ONBOOT=yes
                 HWADDR=52:54:00:6B:3C:58
                 """);
-        t.file("/etc/sysconfig/network-scripts/ifcfg-lo", "DEVICE=lo\nIPADDR=127.0.0.1\nNETMASK=255.0.0.0\n"
-                + "ONBOOT=yes\nNAME=loopback\n");
+        t.file(
+                "/etc/sysconfig/network-scripts/ifcfg-lo",
+                "DEVICE=lo\nIPADDR=127.0.0.1\nNETMASK=255.0.0.0\n" + "ONBOOT=yes\nNAME=loopback\n");
         return t;
     }
 
@@ -152,10 +164,16 @@ public final class NetworkFixtures {
      */
     public static GuestTree sles15(Path root, String nic) {
         GuestTree t = GuestFixtures.rhel9(root);
-        t.file("/etc/os-release", "NAME=\"SLES\"\nVERSION=\"15-SP5\"\nVERSION_ID=\"15.5\"\n"
-                + "PRETTY_NAME=\"SUSE Linux Enterprise Server 15 SP5\"\nID=\"sles\"\nID_LIKE=\"suse\"\n");
-        enable(t, "wicked.service", "/usr/sbin/wicked --systemd ifup all",
-                "WantedBy=multi-user.target\nAlias=network.service", "multi-user.target.wants");
+        t.file(
+                "/etc/os-release",
+                "NAME=\"SLES\"\nVERSION=\"15-SP5\"\nVERSION_ID=\"15.5\"\n"
+                        + "PRETTY_NAME=\"SUSE Linux Enterprise Server 15 SP5\"\nID=\"sles\"\nID_LIKE=\"suse\"\n");
+        enable(
+                t,
+                "wicked.service",
+                "/usr/sbin/wicked --systemd ifup all",
+                "WantedBy=multi-user.target\nAlias=network.service",
+                "multi-user.target.wants");
         t.link("/etc/systemd/system/network.service", "/usr/lib/systemd/system/wicked.service");
         t.file("/usr/sbin/wicked", "elf", "rwxr-xr-x");
         t.file("/usr/libexec/wicked/bin/wickedd-dhcp4", "elf", "rwxr-xr-x");
@@ -164,10 +182,13 @@ public final class NetworkFixtures {
                 STARTMODE='auto'
                 ZONE=''
                 """);
-        t.file("/etc/sysconfig/network/ifcfg-lo", "IPADDR=127.0.0.1\nNETMASK=255.0.0.0\nNETWORK=127.0.0.0\n"
-                + "STARTMODE=nfsroot\nBOOTPROTO=static\nUSERCONTROL=no\nFIREWALL=no\n");
+        t.file(
+                "/etc/sysconfig/network/ifcfg-lo",
+                "IPADDR=127.0.0.1\nNETMASK=255.0.0.0\nNETWORK=127.0.0.0\n"
+                        + "STARTMODE=nfsroot\nBOOTPROTO=static\nUSERCONTROL=no\nFIREWALL=no\n");
         t.file("/etc/sysconfig/network/ifroute-lo", "");
-        t.file("/var/lib/wicked/lease-" + nic + "-dhcp-ipv4.xml",
+        t.file(
+                "/var/lib/wicked/lease-" + nic + "-dhcp-ipv4.xml",
                 "<lease>\n  <family>ipv4</family>\n  <type>dhcp</type>\n</lease>\n");
         t.file("/var/lib/wicked/duid.xml", "<duid>00:03:00:01:52:54:00:6b:3c:58</duid>\n");
         return t;
@@ -177,13 +198,19 @@ public final class NetworkFixtures {
     public static GuestTree arch(Path root, String match) {
         GuestTree t = GuestFixtures.rhel9(root);
         t.file("/etc/os-release", "NAME=\"Arch Linux\"\nPRETTY_NAME=\"Arch Linux\"\nID=arch\nBUILD_ID=rolling\n");
-        enable(t, "systemd-networkd.service", "/usr/lib/systemd/systemd-networkd",
-                "WantedBy=multi-user.target\nAlso=systemd-networkd.socket", "multi-user.target.wants");
+        enable(
+                t,
+                "systemd-networkd.service",
+                "/usr/lib/systemd/systemd-networkd",
+                "WantedBy=multi-user.target\nAlso=systemd-networkd.socket",
+                "multi-user.target.wants");
         t.file("/usr/lib/systemd/systemd-networkd", "elf", "rwxr-xr-x");
         t.file("/etc/systemd/network/20-wired.network", "[Match]\n" + match + "\n\n[Network]\nDHCP=yes\n");
         // shipped by systemd: container and virtual links only
-        t.file("/usr/lib/systemd/network/80-container-ve.network", "[Match]\nName=ve-*\nDriver=veth\n\n"
-                + "[Network]\nAddress=0.0.0.0/28\nLinkLocalAddressing=yes\nDHCPServer=yes\n");
+        t.file(
+                "/usr/lib/systemd/network/80-container-ve.network",
+                "[Match]\nName=ve-*\nDriver=veth\n\n"
+                        + "[Network]\nAddress=0.0.0.0/28\nLinkLocalAddressing=yes\nDHCPServer=yes\n");
         return t;
     }
 }

@@ -22,8 +22,7 @@ import java.util.List;
  * </pre>
  */
 public final class ReferenceDigest {
-    private ReferenceDigest() {
-    }
+    private ReferenceDigest() {}
 
     /** Reads {@code len} bytes at {@code offset}. */
     public interface BytesAt {

@@ -20,7 +20,14 @@ public final class SmallVolume implements AutoCloseable {
     /** Mounts a tmpfs of {@code bytes} (rounded up to pages by the kernel) on {@code parent/volume}. */
     public static SmallVolume mount(Path parent, long bytes) throws IOException {
         Path dir = Files.createDirectories(parent.resolve("volume"));
-        Tools.run(Tools.MINUTE, "mount", "-t", "tmpfs", "-o", "size=" + bytes + ",mode=0755", "linuximage-test",
+        Tools.run(
+                Tools.MINUTE,
+                "mount",
+                "-t",
+                "tmpfs",
+                "-o",
+                "size=" + bytes + ",mode=0755",
+                "linuximage-test",
                 dir.toString());
         return new SmallVolume(dir);
     }

@@ -3,7 +3,6 @@ package dev.linuximage.testsupport;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.Extent;
 import dev.linuximage.core.io.ExtentVisitor;
-
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;

@@ -1,23 +1,22 @@
 package dev.linuximage.core.cli;
 
-import dev.linuximage.core.report.CoreException;
-import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.io.Sizes;
 import dev.linuximage.core.pipeline.PreparePipeline;
 import dev.linuximage.core.pipeline.ProgressSink;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code linuximage convert <input> <output.vhd> [--format F] [--max-size SIZE]}: any supported container to an
@@ -25,7 +24,9 @@ import java.util.concurrent.Callable;
  * under a temporary name renamed atomically at the end ({@link PreparePipeline#convert}); this class parses the
  * options and renders the progress, the summary line and {@code --json}.
  */
-@Command(name = "convert", mixinStandardHelpOptions = true,
+@Command(
+        name = "convert",
+        mixinStandardHelpOptions = true,
         description = "Convert a disk (raw, qcow2, VHD, VHDX, VMDK, VDI, OVA) to a fixed VHD aligned to 1 MiB.")
 public class ConvertCommand implements Callable<Integer> {
 
@@ -41,7 +42,10 @@ public class ConvertCommand implements Callable<Integer> {
     @Mixin
     InputMixin in;
 
-    @Option(names = {"--max-size", "--max-disk-size"}, paramLabel = "SIZE", defaultValue = "1023G",
+    @Option(
+            names = {"--max-size", "--max-disk-size"},
+            paramLabel = "SIZE",
+            defaultValue = "1023G",
             description = "refuse disks larger than SIZE once aligned (bytes, or K/M/G/T, binary: 1023G = 1023Gi;"
                     + " default ${DEFAULT-VALUE})")
     String maxSize;
@@ -58,8 +62,10 @@ public class ConvertCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress on stderr")
     boolean quiet;
 
-    @Option(names = "--json", description = "at the end print one JSON object describing the output on stdout"
-            + " (progress and messages stay on stderr)")
+    @Option(
+            names = "--json",
+            description = "at the end print one JSON object describing the output on stdout"
+                    + " (progress and messages stay on stderr)")
     boolean json;
 
     /** Parses a size in the one grammar of {@link Sizes}; a bad one is a bad command line. */
@@ -75,13 +81,14 @@ public class ConvertCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long max = parseSize(maxSize);
         PrintWriter err = spec.commandLine().getErr();
-        OpenOptions opts = new OpenOptions(!noVerifyManifest, OpenOptions.DEFAULT_MAX_VIRTUAL_SIZE,
+        OpenOptions opts = new OpenOptions(
+                !noVerifyManifest,
+                OpenOptions.DEFAULT_MAX_VIRTUAL_SIZE,
                 in.openOptions().ovaDisk());
         ProgressLine[] line = new ProgressLine[1]; // made at the first bytes: the rate counts from the write's start
         ProgressSink sink = new ProgressSink() {
             @Override
-            public void step(String stage, int percent, String message) {
-            }
+            public void step(String stage, int percent, String message) {}
 
             @Override
             public void bytes(String stage, int from, int to, String label, long done, long total) {
@@ -99,20 +106,27 @@ public class ConvertCommand implements Callable<Integer> {
             }
 
             @Override
-            public void report(String json, String table) {
-            }
+            public void report(String json, String table) {}
         };
         PreparePipeline.Converted c = new PreparePipeline(
-                new PreparePipeline.Input(input, in.format(), opts, null, null), sink)
+                        new PreparePipeline.Input(input, in.format(), opts, null, null), sink)
                 .convert(output, max, uniqueId, timestamp);
         if (line[0] != null) {
             line[0].finish();
         }
         if (!quiet) {
-            err.printf(Locale.ROOT, "converted %s (%s %s, %s) to %s: fixed VHD of %s (%d bytes), %s of data"
-                            + " written in %.1f s%n", input, c.inputFormat(), c.inputSubformat(),
-                    Sizes.human(c.inputVirtualSize()), output, Sizes.human(c.diskSize()), c.diskSize(),
-                    Sizes.human(c.written()), c.writeNanos() / 1e9);
+            err.printf(
+                    Locale.ROOT,
+                    "converted %s (%s %s, %s) to %s: fixed VHD of %s (%d bytes), %s of data" + " written in %.1f s%n",
+                    input,
+                    c.inputFormat(),
+                    c.inputSubformat(),
+                    Sizes.human(c.inputVirtualSize()),
+                    output,
+                    Sizes.human(c.diskSize()),
+                    c.diskSize(),
+                    Sizes.human(c.written()),
+                    c.writeNanos() / 1e9);
             err.flush();
         }
         if (json) {

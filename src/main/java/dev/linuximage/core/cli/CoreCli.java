@@ -7,7 +7,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The core commands: {@code linuximage inspect|convert|check|prepare|upload|digest|guest ...}. No Kubernetes here. */
-@Command(name = "linuximage", mixinStandardHelpOptions = true, version = "linuximage 0.1.0",
+@Command(
+        name = "linuximage",
+        mixinStandardHelpOptions = true,
+        version = "linuximage 0.1.0",
         description = "Turns a Linux VM disk into an Azure-ready fixed VHD. 'linuximage operator' starts the "
                 + "Kubernetes operator (so does no command at all inside a pod).")
 // picocli-codegen writes reflection config for the @Command classes it sees in annotations; HelpCommand and the
@@ -30,8 +33,7 @@ public final class CoreCli {
         return java.util.Collections.unmodifiableMap(m);
     }
 
-    private CoreCli() {
-    }
+    private CoreCli() {}
 
     /** Runs one core command and returns its exit code (see {@link ExitCodes}). */
     public static int execute(String... args) {
@@ -59,8 +61,9 @@ public final class CoreCli {
         }
         if (System.getenv("LINUXIMAGE_TIMING") != null) {
             // for benchmarks: the command's own time, without the JVM's (or native executable's) start-up
-            System.err.printf("linuximage timing: %s took %d ms in-process%n", args.length > 0 ? args[0] : "-",
-                    (System.nanoTime() - started) / 1_000_000);
+            System.err.printf(
+                    "linuximage timing: %s took %d ms in-process%n",
+                    args.length > 0 ? args[0] : "-", (System.nanoTime() - started) / 1_000_000);
         }
         return rc;
     }
@@ -81,8 +84,10 @@ public final class CoreCli {
         cli.addSubcommand(new CommandLine.HelpCommand());
         // 'linuximage completion' prints a bash/zsh completion script: source <(linuximage completion)
         CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
-        completion.getCommandSpec().usageMessage().description("Print a bash/zsh completion script: "
-                + "source <(linuximage completion)");
+        completion
+                .getCommandSpec()
+                .usageMessage()
+                .description("Print a bash/zsh completion script: " + "source <(linuximage completion)");
         cli.addSubcommand("completion", completion);
         return cli;
     }

@@ -5,21 +5,22 @@ import dev.linuximage.core.io.SparseFileMap;
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.upload.SparseDigest;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code linuximage digest <file>}: prints the file's {@link SparseDigest} ({@code sparse-sha256-v1:<hex>}), the
  * digest {@code prepare} and {@code upload} report and store in the blob's metadata. Streaming, one 4 MiB window;
  * reads only the file's allocated data where the file system tells its holes ({@link SparseFileMap}).
  */
-@Command(name = "digest", mixinStandardHelpOptions = true,
+@Command(
+        name = "digest",
+        mixinStandardHelpOptions = true,
         description = "Prints the digest prepare and upload report for a VHD (or any file of whole 512-byte pages): "
                 + SparseDigest.ALGORITHM + ", a SHA-256 over the non-zero 512-byte pages and their offsets plus the "
                 + "size; holes and zero pages cost nothing.")
@@ -38,8 +39,10 @@ public class DigestCommand implements Callable<Integer> {
         }
         try (FileByteSource src = FileByteSource.openReadOnly(file)) {
             if (src.size() % 512 != 0) {
-                throw new CoreException(ExitCodes.BAD_INPUT, file + ": size " + src.size()
-                        + " bytes is not a multiple of 512 (a VHD is whole 512-byte pages)");
+                throw new CoreException(
+                        ExitCodes.BAD_INPUT,
+                        file + ": size " + src.size()
+                                + " bytes is not a multiple of 512 (a VHD is whole 512-byte pages)");
             }
             String d = SparseDigest.of(SparseFileMap.view(file, src));
             if (json) {
@@ -55,8 +58,8 @@ public class DigestCommand implements Callable<Integer> {
             }
             return ExitCodes.OK;
         } catch (IOException e) {
-            throw new CoreException(ExitCodes.ERROR, "digest failed: " + e.getClass().getSimpleName() + ": "
-                    + e.getMessage());
+            throw new CoreException(
+                    ExitCodes.ERROR, "digest failed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
         }
     }
 }

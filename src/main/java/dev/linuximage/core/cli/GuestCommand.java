@@ -1,7 +1,5 @@
 package dev.linuximage.core.cli;
 
-import dev.linuximage.core.report.CoreException;
-import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.guestfs.Change;
 import dev.linuximage.core.guestfs.ChangeLog;
@@ -10,10 +8,8 @@ import dev.linuximage.core.guestfs.GuestDisk;
 import dev.linuximage.core.guestfs.GuestOptions;
 import dev.linuximage.core.guestfs.ReadOnlyGuestException;
 import dev.linuximage.core.io.ByteSource;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -22,9 +18,14 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code linuximage guest ls|cat|put|rm <disk> <guest-path> ...}: unprivileged access to a guest's files. */
-@Command(name = "guest", mixinStandardHelpOptions = true,
+@Command(
+        name = "guest",
+        mixinStandardHelpOptions = true,
         description = "Read or write a guest file system without mounting it.",
         subcommands = {GuestCommand.Ls.class, GuestCommand.Cat.class, GuestCommand.Put.class, GuestCommand.Rm.class})
 public class GuestCommand implements Callable<Integer> {
@@ -58,7 +59,9 @@ public class GuestCommand implements Callable<Integer> {
         @Option(names = "--partition", paramLabel = "N", description = "use partition N as / (no fstab)")
         Integer partition;
 
-        @Option(names = "--fs", paramLabel = "DEVICE",
+        @Option(
+                names = "--fs",
+                paramLabel = "DEVICE",
                 description = "use this volume as / (no fstab): /dev/sda2, /dev/vg/lv, /dev/mapper/vg-lv, UUID=...,"
                         + " LABEL=...")
         String fsDevice;
@@ -79,7 +82,8 @@ public class GuestCommand implements Callable<Integer> {
             if (partition != null && fsDevice != null) {
                 throw new CoreException(ExitCodes.USAGE, "--partition and --fs are mutually exclusive");
             }
-            GuestOptions opts = writes() ? (dryRun() ? GuestOptions.dryRunOptions() : GuestOptions.readWrite())
+            GuestOptions opts = writes()
+                    ? (dryRun() ? GuestOptions.dryRunOptions() : GuestOptions.readWrite())
                     : GuestOptions.readOnly();
             try (ByteSource src = DiskFiles.open(disk, format, writes() && !dryRun())) {
                 ChangeLog log = new ChangeLog();
@@ -94,8 +98,12 @@ public class GuestCommand implements Callable<Integer> {
                 try (guest) {
                     int rc = run(guest, System.out);
                     for (Change c : log.changes()) {
-                        System.err.printf("%s %s %s%s%n", c.applied() ? "changed:" : "would change:", c.operation(),
-                                c.path(), c.diff().isEmpty() ? "" : "\n" + c.diff().stripTrailing());
+                        System.err.printf(
+                                "%s %s %s%s%n",
+                                c.applied() ? "changed:" : "would change:",
+                                c.operation(),
+                                c.path(),
+                                c.diff().isEmpty() ? "" : "\n" + c.diff().stripTrailing());
                     }
                     System.out.flush();
                     return rc;
@@ -122,14 +130,21 @@ public class GuestCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List a guest directory (in on-disk order, "
-            + "streamed: memory stays small whatever the number of entries).")
+    @Command(
+            name = "ls",
+            mixinStandardHelpOptions = true,
+            description = "List a guest directory (in on-disk order, "
+                    + "streamed: memory stays small whatever the number of entries).")
     static class Ls extends Base {
-        @Option(names = {"-1", "--names"}, description = "names only (no inode read per entry)")
+        @Option(
+                names = {"-1", "--names"},
+                description = "names only (no inode read per entry)")
         boolean namesOnly;
 
-        @Option(names = "--json", description = "JSON Lines: one object per entry (name, path, type, size, mode, uid,"
-                + " gid, mtime, target), streamed")
+        @Option(
+                names = "--json",
+                description = "JSON Lines: one object per entry (name, path, type, size, mode, uid,"
+                        + " gid, mtime, target), streamed")
         boolean json;
 
         @Override
@@ -139,12 +154,16 @@ public class GuestCommand implements Callable<Integer> {
                 throw new NoSuchFileException(guestPath);
             }
             // buffered, and every write error (closed pipe, full device) ends the listing with exit 1
-            java.io.Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(new CheckedStdout(out),
-                    java.nio.charset.StandardCharsets.UTF_8), 1 << 16);
+            java.io.Writer w = new java.io.BufferedWriter(
+                    new java.io.OutputStreamWriter(new CheckedStdout(out), java.nio.charset.StandardCharsets.UTF_8),
+                    1 << 16);
             if (st.get().type() != GuestFiles.Type.DIRECTORY) {
-                GuestFiles.FileInfo self = namesOnly ? null : guest.lstat(guestPath).orElseThrow();
-                w.write(json ? jsonLine(self, guestPath, guestPath, guest)
-                        : namesOnly ? guestPath : line(self, guestPath, guest));
+                GuestFiles.FileInfo self =
+                        namesOnly ? null : guest.lstat(guestPath).orElseThrow();
+                w.write(
+                        json
+                                ? jsonLine(self, guestPath, guestPath, guest)
+                                : namesOnly ? guestPath : line(self, guestPath, guest));
                 w.write('\n');
                 w.flush();
                 return ExitCodes.OK;
@@ -152,16 +171,36 @@ public class GuestCommand implements Callable<Integer> {
             String dir = guestPath.endsWith("/") ? guestPath : guestPath + "/";
             guest.list(guestPath, !namesOnly, (e, info) -> {
                 if (json) {
-                    w.write(jsonLine(info == null ? null : new GuestFiles.FileInfo(dir + e.name(), info.type(),
-                            info.size(), info.mode(), info.uid(), info.gid(), info.mtime()), e.name(), dir + e.name(),
+                    w.write(jsonLine(
+                            info == null
+                                    ? null
+                                    : new GuestFiles.FileInfo(
+                                            dir + e.name(),
+                                            info.type(),
+                                            info.size(),
+                                            info.mode(),
+                                            info.uid(),
+                                            info.gid(),
+                                            info.mtime()),
+                            e.name(),
+                            dir + e.name(),
                             guest));
                 } else if (namesOnly) {
                     w.write(e.name());
                 } else if (info == null) {
                     w.write("? " + e.name());
                 } else {
-                    w.write(line(new GuestFiles.FileInfo(dir + e.name(), info.type(), info.size(), info.mode(),
-                            info.uid(), info.gid(), info.mtime()), e.name(), guest));
+                    w.write(line(
+                            new GuestFiles.FileInfo(
+                                    dir + e.name(),
+                                    info.type(),
+                                    info.size(),
+                                    info.mode(),
+                                    info.uid(),
+                                    info.gid(),
+                                    info.mtime()),
+                            e.name(),
+                            guest));
                 }
                 w.write('\n');
                 return true;
@@ -202,12 +241,14 @@ public class GuestCommand implements Callable<Integer> {
                 default -> '?';
             };
             String link = i.type() == GuestFiles.Type.SYMLINK ? " -> " + guest.readLink(i.path()) : "";
-            return String.format(Locale.ROOT, "%c%04o %5d %5d %12d %s%s", t, i.mode(), i.uid(), i.gid(), i.size(),
-                    name, link);
+            return String.format(
+                    Locale.ROOT, "%c%04o %5d %5d %12d %s%s", t, i.mode(), i.uid(), i.gid(), i.size(), name, link);
         }
     }
 
-    @Command(name = "cat", mixinStandardHelpOptions = true,
+    @Command(
+            name = "cat",
+            mixinStandardHelpOptions = true,
             description = "Print guest files one after the other (symlinks followed); the disk is opened once.")
     static class Cat extends Base {
         @Parameters(index = "2..*", paramLabel = "<more-paths>", description = "further guest files")
@@ -226,7 +267,9 @@ public class GuestCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "put", mixinStandardHelpOptions = true,
+    @Command(
+            name = "put",
+            mixinStandardHelpOptions = true,
             description = "Replace or create a guest file with the content of a local file.")
     static class Put extends Writing {
         @Parameters(index = "2", paramLabel = "<local-file>")
@@ -238,8 +281,8 @@ public class GuestCommand implements Callable<Integer> {
         @Override
         int run(GuestDisk guest, PrintStream out) throws IOException {
             if (Files.size(local) > GuestOptions.DEFAULT_READ_CAP) {
-                throw new CoreException(ExitCodes.USAGE, "local file larger than " + GuestOptions.DEFAULT_READ_CAP
-                        + " bytes");
+                throw new CoreException(
+                        ExitCodes.USAGE, "local file larger than " + GuestOptions.DEFAULT_READ_CAP + " bytes");
             }
             byte[] content = Files.readAllBytes(local);
             if (mode != null) {

@@ -6,11 +6,15 @@ import picocli.CommandLine.Option;
 /** How a command opens its input disk: {@code --format} and, for an OVA, {@code --ova-disk}. */
 public class InputMixin {
 
-    @Option(names = "--format", paramLabel = "F",
+    @Option(
+            names = "--format",
+            paramLabel = "F",
             description = "input format (skip detection): raw, vhd, vhdx, qcow2, vmdk, vdi, ova")
     String format;
 
-    @Option(names = "--ova-disk", paramLabel = "DISK",
+    @Option(
+            names = "--ova-disk",
+            paramLabel = "DISK",
             description = "OVA with several disks: the one to use, by position (1, 2, ...), ovf:diskId or file name"
                     + " (default: the first, the boot disk by convention)")
     String ovaDisk;

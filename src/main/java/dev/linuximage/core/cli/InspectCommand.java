@@ -1,9 +1,5 @@
 package dev.linuximage.core.cli;
 
-import dev.linuximage.core.report.BadInputException;
-import dev.linuximage.core.report.CoreException;
-import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.core.report.ResultReasons;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -19,19 +15,24 @@ import dev.linuximage.core.guestfs.OsRelease;
 import dev.linuximage.core.guestfs.Volume;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.partition.Partition;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
+import dev.linuximage.core.report.BadInputException;
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.core.report.ResultReasons;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code linuximage inspect <disk> [--format F] [--json]}: partitions, volumes, file systems and the guest OS. */
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(
+        name = "inspect",
+        mixinStandardHelpOptions = true,
         description = "Show a disk's partitions, LVM volumes, file systems and guest OS (read-only).")
 public class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<disk>", description = "disk image")
@@ -49,7 +50,9 @@ public class InspectCommand implements Callable<Integer> {
             ObjectNode out = inspect(disk, src);
             PrintStream ps = System.out;
             if (json) {
-                ps.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out));
+                ps.println(new ObjectMapper()
+                        .enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValueAsString(out));
             } else {
                 printText(out, ps);
             }
@@ -109,9 +112,10 @@ public class InspectCommand implements Callable<Integer> {
                     n.put("vg", v.lv().vgName());
                     n.put("lv", v.lv().lvName());
                 }
-                if (guest != null && v.source() != null
-                        && dev.linuximage.core.fs.FileSystems.PROBES.stream().anyMatch(p -> p.type().equals(
-                        v.content()))) {
+                if (guest != null
+                        && v.source() != null
+                        && dev.linuximage.core.fs.FileSystems.PROBES.stream()
+                                .anyMatch(p -> p.type().equals(v.content()))) {
                     try {
                         FileSystem fs = guest.fileSystem(v);
                         ObjectNode f = n.putObject("filesystem");
@@ -171,7 +175,9 @@ public class InspectCommand implements Callable<Integer> {
                     e.put("volume", m.volume());
                     e.put("status", m.status());
                 }
-                guest.warnings().stream().filter(w -> !scan.warnings().contains(w)).forEach(warnings::add);
+                guest.warnings().stream()
+                        .filter(w -> !scan.warnings().contains(w))
+                        .forEach(warnings::add);
             }
         } finally {
             if (guest != null) {
@@ -203,18 +209,33 @@ public class InspectCommand implements Callable<Integer> {
     static void printText(ObjectNode o, PrintStream ps) {
         ps.printf("disk: %s (%s)%n", o.get("disk").asText(), o.get("container").asText());
         ObjectNode t = (ObjectNode) o.get("partitionTable");
-        ps.printf("partition table: %s %s%n", t.get("scheme").asText(), t.get("diskId").asText());
-        t.get("partitions").forEach(p -> ps.printf("  %-3d start %-12d size %-12d %-9s %-36s %s%n",
-                p.get("number").asInt(), p.get("start").asLong(), p.get("size").asLong(), p.get("kind").asText(),
-                p.get("type").asText(), p.get("name").asText()));
+        ps.printf(
+                "partition table: %s %s%n",
+                t.get("scheme").asText(), t.get("diskId").asText());
+        t.get("partitions")
+                .forEach(p -> ps.printf(
+                        "  %-3d start %-12d size %-12d %-9s %-36s %s%n",
+                        p.get("number").asInt(),
+                        p.get("start").asLong(),
+                        p.get("size").asLong(),
+                        p.get("kind").asText(),
+                        p.get("type").asText(),
+                        p.get("name").asText()));
         ps.println("volumes:");
         o.get("volumes").forEach(v -> {
-            ps.printf("  %-20s %-14s %13d bytes", v.get("name").asText(), v.get("content").asText(),
+            ps.printf(
+                    "  %-20s %-14s %13d bytes",
+                    v.get("name").asText(),
+                    v.get("content").asText(),
                     v.get("size").asLong());
             if (v.has("filesystem")) {
                 var f = v.get("filesystem");
-                ps.printf("  label=%s uuid=%s used=%d/%d", f.get("label").asText(), f.get("uuid").asText(),
-                        f.get("used").asLong(), f.get("size").asLong());
+                ps.printf(
+                        "  label=%s uuid=%s used=%d/%d",
+                        f.get("label").asText(),
+                        f.get("uuid").asText(),
+                        f.get("used").asLong(),
+                        f.get("size").asLong());
             }
             ps.println();
         });
@@ -222,12 +243,20 @@ public class InspectCommand implements Callable<Integer> {
         if (g.get("found").asBoolean()) {
             ps.printf("guest root: %s%n", g.get("root").asText());
             if (g.has("os")) {
-                ps.printf("guest os: %s%n", g.get("os").has("PRETTY_NAME") ? g.get("os").get("PRETTY_NAME").asText()
-                        : g.get("os").toString());
+                ps.printf(
+                        "guest os: %s%n",
+                        g.get("os").has("PRETTY_NAME")
+                                ? g.get("os").get("PRETTY_NAME").asText()
+                                : g.get("os").toString());
             }
             ps.println("fstab:");
-            g.get("fstab").forEach(m -> ps.printf("  %-40s %-12s %-6s %s%n", m.get("spec").asText(),
-                    m.get("mountPoint").asText(), m.get("type").asText(), m.get("status").asText()));
+            g.get("fstab")
+                    .forEach(m -> ps.printf(
+                            "  %-40s %-12s %-6s %s%n",
+                            m.get("spec").asText(),
+                            m.get("mountPoint").asText(),
+                            m.get("type").asText(),
+                            m.get("status").asText()));
         } else {
             ps.printf("guest: not found (%s)%n", g.get("error").asText());
         }

@@ -3,7 +3,6 @@ package dev.linuximage.core.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.UncheckedIOException;
 
 /**
@@ -14,8 +13,7 @@ import java.io.UncheckedIOException;
 final class JsonOut {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    private JsonOut() {
-    }
+    private JsonOut() {}
 
     static ObjectNode object() {
         return MAPPER.createObjectNode();

@@ -4,19 +4,20 @@ import dev.linuximage.core.guest.PatchOptions;
 import dev.linuximage.core.pipeline.PreparePipeline;
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
-import java.util.concurrent.Callable;
-
 /**
  * {@code linuximage prepare <input>}: inspect → convert → align → patch → check → upload, run by
  * {@link PreparePipeline}; this class parses the options and renders the pipeline's progress and result.
  */
-@Command(name = "prepare", mixinStandardHelpOptions = true,
+@Command(
+        name = "prepare",
+        mixinStandardHelpOptions = true,
         description = "Convert, align, patch and check a disk, then upload it as a page blob when --blob-url is given.")
 public class PrepareCommand implements Callable<Integer> {
 
@@ -26,14 +27,18 @@ public class PrepareCommand implements Callable<Integer> {
     @Mixin
     InputMixin in;
 
-    @Option(names = "--output", paramLabel = "out.vhd",
+    @Option(
+            names = "--output",
+            paramLabel = "out.vhd",
             description = "fixed VHD to write (default: next to the input, extension .vhd)")
     Path output;
 
     @Option(names = "--stream-to-upload", description = "write no local VHD: patch an overlay and stream to the blob")
     boolean streamToUpload;
 
-    @Option(names = "--work-dir", paramLabel = "DIR",
+    @Option(
+            names = "--work-dir",
+            paramLabel = "DIR",
             description = "where the overlay spills modified blocks when streaming (default: the system temp dir)")
     Path workDir;
 

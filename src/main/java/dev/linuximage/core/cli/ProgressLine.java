@@ -1,7 +1,6 @@
 package dev.linuximage.core.cli;
 
 import dev.linuximage.core.io.Sizes;
-
 import java.io.PrintWriter;
 import java.util.Locale;
 
@@ -74,7 +73,10 @@ final class ProgressLine {
 
     /** {@code "converting: 1.2 GiB of 3.0 GiB (40%), 150.3 MiB/s, 12 s left"}. */
     static String text(String label, long done, long total, long elapsedNanos) {
-        StringBuilder b = new StringBuilder(label).append(": ").append(Sizes.human(done)).append(" of ")
+        StringBuilder b = new StringBuilder(label)
+                .append(": ")
+                .append(Sizes.human(done))
+                .append(" of ")
                 .append(Sizes.human(total));
         if (total > 0) {
             b.append(String.format(Locale.ROOT, " (%d%%)", Math.min(100, done * 100 / total)));
@@ -84,7 +86,9 @@ final class ProgressLine {
             double rate = done / secs;
             b.append(", ").append(Sizes.human((long) rate)).append("/s");
             if (done < total) {
-                b.append(", ").append(duration((long) Math.ceil((total - done) / rate))).append(" left");
+                b.append(", ")
+                        .append(duration((long) Math.ceil((total - done) / rate)))
+                        .append(" left");
             }
         }
         return b.toString();

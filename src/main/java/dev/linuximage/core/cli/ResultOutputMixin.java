@@ -1,23 +1,21 @@
 package dev.linuximage.core.cli;
 
 import dev.linuximage.core.io.OutputFiles;
+import dev.linuximage.core.pipeline.FailureReason;
+import dev.linuximage.core.pipeline.ProgressSink;
+import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.ProgressEvent;
 import dev.linuximage.core.report.ReportJson;
 import dev.linuximage.core.report.ReportTable;
-import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.report.TerminationMessage;
 import dev.linuximage.core.upload.Secrets;
-import dev.linuximage.core.pipeline.FailureReason;
-import dev.linuximage.core.pipeline.ProgressSink;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import picocli.CommandLine.Option;
 
 /**
  * How {@code check} and {@code prepare} report: the full JSON report to a file ({@code --report}), a table on the
@@ -29,16 +27,23 @@ import java.nio.file.Path;
  */
 public class ResultOutputMixin {
 
-    @Option(names = "--report", paramLabel = "report.json",
+    @Option(
+            names = "--report",
+            paramLabel = "report.json",
             description = "write the full JSON report here ('-' for standard output; the table then goes to stderr)")
     Path report;
 
-    @Option(names = "--json", description = "print the full JSON report on standard output (as '--report -'; the"
-            + " table and progress go to stderr); with --report FILE the same document is also written there")
+    @Option(
+            names = "--json",
+            description = "print the full JSON report on standard output (as '--report -'; the"
+                    + " table and progress go to stderr); with --report FILE the same document is also written there")
     boolean json;
 
     // set by the operator's Job only: hidden from help
-    @Option(names = "--termination-log", paramLabel = "FILE", hidden = true,
+    @Option(
+            names = "--termination-log",
+            paramLabel = "FILE",
+            hidden = true,
             description = "write the compact result (JSON, at most 4096 bytes) here, e.g. /dev/termination-log; "
                     + "also switches progress to machine-readable lines on stdout")
     Path terminationLog;
@@ -47,8 +52,7 @@ public class ResultOutputMixin {
     boolean quiet;
 
     /** What a command body returns: the result and the exit code. */
-    public record Done(JobResult result, int exitCode) {
-    }
+    public record Done(JobResult result, int exitCode) {}
 
     @FunctionalInterface
     public interface Body {
@@ -66,8 +70,8 @@ public class ResultOutputMixin {
             done = body.run();
         } catch (Exception e) {
             int code = exitCode(e);
-            String message = Secrets.none().scrub(e.getMessage() == null ? e.getClass().getSimpleName()
-                    : e.getMessage());
+            String message =
+                    Secrets.none().scrub(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             writeTermination(JobResult.failed(reason(e, code), message));
             if (e instanceof CoreException ce) {
                 throw ce;
@@ -141,8 +145,8 @@ public class ResultOutputMixin {
             endBytes();
             bytesStage = stage;
             if (terminationLog != null) {
-                bytesLine = new ProgressLine(new java.io.PrintWriter(java.io.Writer.nullWriter()), false,
-                        PLAIN_INTERVAL_SECONDS);
+                bytesLine = new ProgressLine(
+                        new java.io.PrintWriter(java.io.Writer.nullWriter()), false, PLAIN_INTERVAL_SECONDS);
             } else {
                 bytesLine = new ProgressLine(stderr, ProgressLine.terminal(), PLAIN_INTERVAL_SECONDS);
             }
@@ -188,8 +192,8 @@ public class ResultOutputMixin {
         try {
             TerminationMessage.write(terminationLog, r);
         } catch (IOException e) {
-            System.err.println("linuximage: cannot write the termination message to " + terminationLog + ": "
-                    + e.getMessage());
+            System.err.println(
+                    "linuximage: cannot write the termination message to " + terminationLog + ": " + e.getMessage());
         }
     }
 

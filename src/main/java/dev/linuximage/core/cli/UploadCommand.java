@@ -1,9 +1,9 @@
 package dev.linuximage.core.cli;
 
-import dev.linuximage.core.report.CoreException;
-import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.SparseFileMap;
+import dev.linuximage.core.report.CoreException;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.upload.BlobCredentials;
 import dev.linuximage.core.upload.FixedVhdCheck;
 import dev.linuximage.core.upload.PageBlobUploader;
@@ -14,20 +14,21 @@ import dev.linuximage.core.upload.UploadOptions;
 import dev.linuximage.core.upload.UploadPhase;
 import dev.linuximage.core.upload.UploadProgress;
 import dev.linuximage.core.upload.UploadResult;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code linuximage upload <disk.vhd> --blob-url URL (--sas-file F | --connection-string-file F | --workload-identity)}. */
-@Command(name = "upload", mixinStandardHelpOptions = true,
+@Command(
+        name = "upload",
+        mixinStandardHelpOptions = true,
         description = "Uploads a fixed VHD (N MiB + 512 bytes) to an Azure page blob: only non-zero 512-byte pages are "
                 + "sent, in parallel, resumably (re-run the same command), fenced by generation, verified.")
 public class UploadCommand implements Callable<Integer> {
@@ -38,15 +39,23 @@ public class UploadCommand implements Callable<Integer> {
     @Mixin
     UploadTargetMixin target;
 
-    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
+    @Option(
+            names = "--progress",
+            paramLabel = "MODE",
+            defaultValue = "auto",
             description = "auto (bar on a terminal, lines otherwise), bar, plain, none")
     String progress;
 
-    @Option(names = "--progress-interval", paramLabel = "SECONDS", defaultValue = "5",
+    @Option(
+            names = "--progress-interval",
+            paramLabel = "SECONDS",
+            defaultValue = "5",
             description = "seconds between plain progress lines (default 5)")
     double progressInterval;
 
-    @Option(names = "--fingerprint", paramLabel = "STRING",
+    @Option(
+            names = "--fingerprint",
+            paramLabel = "STRING",
             description = "source identity for resume (default: size, mtime and footer of the file)")
     String fingerprint;
 
@@ -73,17 +82,27 @@ public class UploadCommand implements Callable<Integer> {
             String fp = fingerprint != null ? fingerprint : SourceFingerprint.ofFile(disk, src);
             ProgressPrinter printer = new ProgressPrinter(System.err, progress, progressInterval);
             // the file's holes are ZERO extents: never read (a 1 TiB sparse VHD reads only its data)
-            UploadResult r = PageBlobUploader.upload(SparseFileMap.view(disk, src), fp, target.blobUrl(), creds,
-                    options, printer);
+            UploadResult r = PageBlobUploader.upload(
+                    SparseFileMap.view(disk, src), fp, target.blobUrl(), creds, options, printer);
             printer.end();
             if (json) {
                 System.out.println(r.toJson());
             } else {
-                System.out.printf(Locale.ROOT, "uploaded %s%n  image %d bytes, sent %d, zero-skipped %d, already there %d,"
+                System.out.printf(
+                        Locale.ROOT,
+                        "uploaded %s%n  image %d bytes, sent %d, zero-skipped %d, already there %d,"
                                 + " cleared %d%n  digest %s (verified: %s)%n  %.1f s, %d retries%s%n",
-                        r.blobUrl(), r.imageBytes(), r.bytesSent(), r.bytesSkippedZero(), r.bytesAlreadyThere(),
-                        r.bytesCleared(), r.digest(), r.verification().name().toLowerCase(Locale.ROOT).replace('_', '-'),
-                        r.duration().toMillis() / 1000.0, r.retries(), r.resumed() ? ", resumed" : "");
+                        r.blobUrl(),
+                        r.imageBytes(),
+                        r.bytesSent(),
+                        r.bytesSkippedZero(),
+                        r.bytesAlreadyThere(),
+                        r.bytesCleared(),
+                        r.digest(),
+                        r.verification().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+                        r.duration().toMillis() / 1000.0,
+                        r.retries(),
+                        r.resumed() ? ", resumed" : "");
             }
             return ExitCodes.OK;
         } catch (CoreException e) {
@@ -91,8 +110,10 @@ public class UploadCommand implements Callable<Integer> {
         } catch (UploadException e) {
             throw new CoreException(ResultOutputMixin.exitCode(e), "upload failed: " + e.getMessage());
         } catch (IOException e) {
-            throw new CoreException(ExitCodes.ERROR, "upload failed: " + e.getClass().getSimpleName() + ": "
-                    + dev.linuximage.core.upload.Secrets.none().scrub(e.getMessage()));
+            throw new CoreException(
+                    ExitCodes.ERROR,
+                    "upload failed: " + e.getClass().getSimpleName() + ": "
+                            + dev.linuximage.core.upload.Secrets.none().scrub(e.getMessage()));
         }
     }
 
@@ -127,19 +148,34 @@ public class UploadCommand implements Callable<Integer> {
             last = now;
             lastPhase = p.phase();
             String rate = String.format(Locale.ROOT, "%.1f MiB/s", p.bytesPerSecond() / (1 << 20));
-            String amounts = String.format(Locale.ROOT, "%s%d/%d MiB", p.totalExact() ? "" : "≤",
-                    p.bytesSent() >> 20, p.bytesToSend() >> 20);
+            String amounts = String.format(
+                    Locale.ROOT, "%s%d/%d MiB", p.totalExact() ? "" : "≤", p.bytesSent() >> 20, p.bytesToSend() >> 20);
             if (bar) {
                 int width = 30;
                 int filled = (int) Math.round(p.fraction() * width);
-                out.printf(Locale.ROOT, "\r%-9s [%s%s] %3.0f%% %s %s retries %d   ",
-                        p.phase().name().toLowerCase(Locale.ROOT), "#".repeat(filled), ".".repeat(width - filled),
-                        p.fraction() * 100, amounts, rate, p.retries());
+                out.printf(
+                        Locale.ROOT,
+                        "\r%-9s [%s%s] %3.0f%% %s %s retries %d   ",
+                        p.phase().name().toLowerCase(Locale.ROOT),
+                        "#".repeat(filled),
+                        ".".repeat(width - filled),
+                        p.fraction() * 100,
+                        amounts,
+                        rate,
+                        p.retries());
                 drew = true;
             } else {
-                out.printf(Locale.ROOT, "upload: %s %.1f%% sent %d of %s%d bytes, scanned %d of %d, %s, %d retries%n",
-                        p.phase().name().toLowerCase(Locale.ROOT), p.fraction() * 100, p.bytesSent(),
-                        p.totalExact() ? "" : "at most ", p.bytesToSend(), p.bytesScanned(), p.imageSize(), rate,
+                out.printf(
+                        Locale.ROOT,
+                        "upload: %s %.1f%% sent %d of %s%d bytes, scanned %d of %d, %s, %d retries%n",
+                        p.phase().name().toLowerCase(Locale.ROOT),
+                        p.fraction() * 100,
+                        p.bytesSent(),
+                        p.totalExact() ? "" : "at most ",
+                        p.bytesToSend(),
+                        p.bytesScanned(),
+                        p.imageSize(),
+                        rate,
                         p.retries());
             }
             out.flush();

@@ -3,20 +3,19 @@ package dev.linuximage.core.cli;
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.report.ResultReasons;
-import dev.linuximage.core.upload.UploadException;
-import dev.linuximage.core.upload.PageBlobClients;
 import dev.linuximage.core.upload.BlobCredentialFiles;
+import dev.linuximage.core.upload.BlobCredentials;
 import dev.linuximage.core.upload.BlobHostAllowList;
 import dev.linuximage.core.upload.BlobHostNotAllowedException;
-import dev.linuximage.core.upload.BlobCredentials;
+import dev.linuximage.core.upload.PageBlobClients;
+import dev.linuximage.core.upload.UploadException;
 import dev.linuximage.core.upload.UploadOptions;
 import dev.linuximage.core.upload.VerifyMode;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Option;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
 
 /**
  * Where and how to upload: the options {@code upload} and {@code prepare} share
@@ -24,8 +23,11 @@ import java.util.Locale;
  */
 public class UploadTargetMixin {
 
-    @Option(names = "--blob-url", paramLabel = "URL",
-            description = "https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB (no query string: a SAS goes in --sas-file)")
+    @Option(
+            names = "--blob-url",
+            paramLabel = "URL",
+            description =
+                    "https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB (no query string: a SAS goes in --sas-file)")
     String blobUrl;
 
     @ArgGroup(exclusive = true, multiplicity = "0..1")
@@ -34,10 +36,14 @@ public class UploadTargetMixin {
     static class Auth {
         @Option(names = "--sas-file", paramLabel = "F", description = "file holding a SAS token (or a SAS URL)")
         Path sasFile;
+
         @Option(names = "--connection-string-file", paramLabel = "F", description = "file holding a connection string")
         Path connectionStringFile;
-        @Option(names = "--workload-identity", description = "Entra workload identity (AZURE_CLIENT_ID, "
-                + "AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE)")
+
+        @Option(
+                names = "--workload-identity",
+                description =
+                        "Entra workload identity (AZURE_CLIENT_ID, " + "AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE)")
         boolean workloadIdentity;
     }
 
@@ -64,18 +70,24 @@ public class UploadTargetMixin {
                     return m;
                 }
             }
-            throw new CoreException(ExitCodes.USAGE, "--auth: '" + s + "' is none of sas, connection-string, "
-                    + "workload-identity, default");
+            throw new CoreException(
+                    ExitCodes.USAGE,
+                    "--auth: '" + s + "' is none of sas, connection-string, " + "workload-identity, default");
         }
     }
 
-    @Option(names = "--auth", paramLabel = "MODE",
-            description = "default (DefaultAzureCredential: AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID, workload "
-                    + "identity, managed identity, Azure CLI), sas (with --sas-file), connection-string (with "
-                    + "--connection-string-file) or workload-identity. Default: implied by the credential flag given")
+    @Option(
+            names = "--auth",
+            paramLabel = "MODE",
+            description =
+                    "default (DefaultAzureCredential: AZURE_CLIENT_ID/AZURE_CLIENT_SECRET/AZURE_TENANT_ID, workload "
+                            + "identity, managed identity, Azure CLI), sas (with --sas-file), connection-string (with "
+                            + "--connection-string-file) or workload-identity. Default: implied by the credential flag given")
     String authMode;
 
-    @Option(names = "--ca-bundle", paramLabel = "F",
+    @Option(
+            names = "--ca-bundle",
+            paramLabel = "F",
             description = "PEM file of extra CA certificates to trust besides the JDK's (a TLS-inspecting proxy, a "
                     + "private endpoint's CA); HTTPS_PROXY/HTTP_PROXY/NO_PROXY from the environment are honoured")
     Path caBundle;
@@ -84,26 +96,40 @@ public class UploadTargetMixin {
     int parallel;
 
     // --fence-generation and --fence-owner are set by the operator's Job: hidden from help, usable by hand
-    @Option(names = "--fence-generation", paramLabel = "G", defaultValue = "0", hidden = true,
+    @Option(
+            names = "--fence-generation",
+            paramLabel = "G",
+            defaultValue = "0",
+            hidden = true,
             description = "generation stored as the blob's sequence number; older generations are refused (default 0)")
     long generation;
 
-    @Option(names = "--fence-owner", paramLabel = "ID", hidden = true,
+    @Option(
+            names = "--fence-owner",
+            paramLabel = "ID",
+            hidden = true,
             description = "identity stored in the blob's metadata (the operator passes the LinuxImage's uid); a blob "
                     + "of another owner, or of none, is refused unless --take-over")
     String owner;
 
-    @Option(names = "--take-over", description = "overwrite a blob of another owner (or of none) under a new "
-            + "fencing epoch: its previous writers are refused from then on")
+    @Option(
+            names = "--take-over",
+            description = "overwrite a blob of another owner (or of none) under a new "
+                    + "fencing epoch: its previous writers are refused from then on")
     boolean takeOver;
 
-    @Option(names = "--allowed-blob-host", paramLabel = "HOST[:PORT]",
+    @Option(
+            names = "--allowed-blob-host",
+            paramLabel = "HOST[:PORT]",
             description = "a host credentials may be sent to; repeatable; '*.' matches one DNS label. Default: "
                     + "*.blob.core.windows.net, *.blob.core.usgovcloudapi.net, *.blob.core.chinacloudapi.cn. "
                     + "Given at least once, it replaces the default (e.g. 127.0.0.1:10000 for Azurite)")
     java.util.List<String> allowedHosts;
 
-    @Option(names = "--verify", paramLabel = "MODE", defaultValue = "readback",
+    @Option(
+            names = "--verify",
+            paramLabel = "MODE",
+            defaultValue = "readback",
             description = "readback (read every run of non-zero pages back while later ones are sent and compare; "
                     + "default), readback-after (download the non-zero ranges after the upload and compare their "
                     + "SHA-256) or ranges (compare page ranges + footer; per-put Content-MD5 covers the data)")
@@ -112,11 +138,16 @@ public class UploadTargetMixin {
     @Option(names = "--fresh", description = "never resume: recreate the blob")
     boolean fresh;
 
-    @Option(names = "--service-version", paramLabel = "V",
+    @Option(
+            names = "--service-version",
+            paramLabel = "V",
             description = "storage API version to send, e.g. 2026-06-06 for Azurite 3.37 (default: the SDK's latest)")
     String serviceVersion;
 
-    @Option(names = "--max-put-size", paramLabel = "BYTES", defaultValue = "4194304",
+    @Option(
+            names = "--max-put-size",
+            paramLabel = "BYTES",
+            defaultValue = "4194304",
             description = "largest Put Page body, a multiple of 512, at most 4 MiB (default 4194304)")
     int maxPut;
 
@@ -136,13 +167,19 @@ public class UploadTargetMixin {
      * @throws CoreException exit code 2 (usage) when the flags disagree or none is given
      */
     static AuthMode selectAuth(String mode, Auth flags) {
-        AuthMode implied = flags == null ? null : flags.sasFile != null ? AuthMode.SAS
-                : flags.connectionStringFile != null ? AuthMode.CONNECTION_STRING
-                : flags.workloadIdentity ? AuthMode.WORKLOAD_IDENTITY : null;
+        AuthMode implied = flags == null
+                ? null
+                : flags.sasFile != null
+                        ? AuthMode.SAS
+                        : flags.connectionStringFile != null
+                                ? AuthMode.CONNECTION_STRING
+                                : flags.workloadIdentity ? AuthMode.WORKLOAD_IDENTITY : null;
         if (mode == null) {
             if (implied == null) {
-                throw new CoreException(ExitCodes.USAGE, "--blob-url needs a credential: --auth default, "
-                        + "--sas-file F, --connection-string-file F or --workload-identity");
+                throw new CoreException(
+                        ExitCodes.USAGE,
+                        "--blob-url needs a credential: --auth default, "
+                                + "--sas-file F, --connection-string-file F or --workload-identity");
             }
             return implied;
         }
@@ -151,12 +188,15 @@ public class UploadTargetMixin {
             throw new CoreException(ExitCodes.USAGE, "--auth sas needs --sas-file F (and no other credential flag)");
         }
         if (m == AuthMode.CONNECTION_STRING && implied != AuthMode.CONNECTION_STRING) {
-            throw new CoreException(ExitCodes.USAGE,
+            throw new CoreException(
+                    ExitCodes.USAGE,
                     "--auth connection-string needs --connection-string-file F (and no other credential flag)");
         }
         if ((m == AuthMode.DEFAULT || m == AuthMode.WORKLOAD_IDENTITY) && implied != null && implied != m) {
-            throw new CoreException(ExitCodes.USAGE, "--auth " + m.flag + " takes no --sas-file, "
-                    + "--connection-string-file or other credential flag");
+            throw new CoreException(
+                    ExitCodes.USAGE,
+                    "--auth " + m.flag + " takes no --sas-file, "
+                            + "--connection-string-file or other credential flag");
         }
         return m;
     }
@@ -196,7 +236,8 @@ public class UploadTargetMixin {
 
     private BlobHostAllowList allowList() {
         try {
-            return allowedHosts == null || allowedHosts.isEmpty() ? BlobHostAllowList.azureDefaults()
+            return allowedHosts == null || allowedHosts.isEmpty()
+                    ? BlobHostAllowList.azureDefaults()
                     : BlobHostAllowList.of(allowedHosts);
         } catch (IllegalArgumentException e) {
             throw new CoreException(ExitCodes.USAGE, e.getMessage());
@@ -206,9 +247,16 @@ public class UploadTargetMixin {
     public UploadOptions options() {
         try {
             VerifyMode mode = VerifyMode.valueOf(verify.toUpperCase(Locale.ROOT).replace('-', '_'));
-            return UploadOptions.defaults().withParallel(parallel).withGeneration(generation)
-                    .withMaxPutBytes(maxPut).withVerify(mode).withServiceVersion(serviceVersion).withFresh(fresh)
-                    .withAllowedHosts(allowList()).withOwner(owner).withTakeOver(takeOver);
+            return UploadOptions.defaults()
+                    .withParallel(parallel)
+                    .withGeneration(generation)
+                    .withMaxPutBytes(maxPut)
+                    .withVerify(mode)
+                    .withServiceVersion(serviceVersion)
+                    .withFresh(fresh)
+                    .withAllowedHosts(allowList())
+                    .withOwner(owner)
+                    .withTakeOver(takeOver);
         } catch (IllegalArgumentException e) {
             throw new CoreException(ExitCodes.USAGE, e.getMessage());
         }

@@ -7,7 +7,6 @@ import dev.linuximage.core.guest.GuestInspection;
 import dev.linuximage.core.guest.GuestReader;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.PatchOptions;
-
 import java.util.List;
 
 /**
@@ -16,7 +15,12 @@ import java.util.List;
  *
  * @param hvRepairAvailable whether a KERNEL-HV-DRIVERS repair hook is wired (changes the advice only)
  */
-public record CheckContext(GuestReader reader, GuestInspection guest, CloudConfig cloud, PatchOptions options,
-                           DiskFacts disk, ContainerFacts container, List<KernelFacts> kernels,
-                           boolean hvRepairAvailable) {
-}
+public record CheckContext(
+        GuestReader reader,
+        GuestInspection guest,
+        CloudConfig cloud,
+        PatchOptions options,
+        DiskFacts disk,
+        ContainerFacts container,
+        List<KernelFacts> kernels,
+        boolean hvRepairAvailable) {}

@@ -2,7 +2,6 @@ package dev.linuximage.core.compliance;
 
 import dev.linuximage.core.report.Finding;
 import dev.linuximage.core.report.FindingStatus;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,8 +9,7 @@ import java.util.Map;
 
 /** Runs every requirement family and returns exactly one finding per catalogue ID, in catalogue order. */
 public final class CheckSuite {
-    private CheckSuite() {
-    }
+    private CheckSuite() {}
 
     public static List<Finding> run(CheckContext c) {
         List<Finding> all = new ArrayList<>();

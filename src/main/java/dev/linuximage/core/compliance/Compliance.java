@@ -18,7 +18,6 @@ import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.Finding;
 import dev.linuximage.core.report.FindingStatus;
 import dev.linuximage.core.report.ReportChange;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,8 +36,12 @@ public final class Compliance {
      * Facts and hooks from the other layers; any may be null (the affected checks say Unknown, the HV repair is
      * then only advised).
      */
-    public record Facts(DiskFacts disk, ContainerFacts container, KernelFactsSource kernels, HvDriverRepair hvRepair,
-                        DiskPatch diskPatch) {
+    public record Facts(
+            DiskFacts disk,
+            ContainerFacts container,
+            KernelFactsSource kernels,
+            HvDriverRepair hvRepair,
+            DiskPatch diskPatch) {
         public Facts(DiskFacts disk, ContainerFacts container, KernelFactsSource kernels, HvDriverRepair hvRepair) {
             this(disk, container, kernels, hvRepair, null);
         }
@@ -53,17 +56,26 @@ public final class Compliance {
     }
 
     /** A prepare run: the report and the raw change log. */
-    public record Outcome(ComplianceReport report, List<Change> changes) {
-    }
+    public record Outcome(ComplianceReport report, List<Change> changes) {}
 
     /** Requirements whose repairs are done by another requirement's patch (one edit serves several IDs). */
-    private static final Map<String, String> REPAIRED_BY = Map.of("CMDLINE-NOQUIET", "CMDLINE-CONSOLE",
-            "KERNEL-NUMA", "CMDLINE-CONSOLE", "KERNEL-UDF", "KERNEL-VFAT", "KERNEL-VFAT", "KERNEL-UDF",
-            "DEPROVISION-SECRETS", "DEPROVISION-USERS", "AGENT-PRESENT", "NOAGENT-REPORT-READY",
-            "NOAGENT-DHCP", "CMDLINE-CONSOLE");
+    private static final Map<String, String> REPAIRED_BY = Map.of(
+            "CMDLINE-NOQUIET",
+            "CMDLINE-CONSOLE",
+            "KERNEL-NUMA",
+            "CMDLINE-CONSOLE",
+            "KERNEL-UDF",
+            "KERNEL-VFAT",
+            "KERNEL-VFAT",
+            "KERNEL-UDF",
+            "DEPROVISION-SECRETS",
+            "DEPROVISION-USERS",
+            "AGENT-PRESENT",
+            "NOAGENT-REPORT-READY",
+            "NOAGENT-DHCP",
+            "CMDLINE-CONSOLE");
 
-    private Compliance() {
-    }
+    private Compliance() {}
 
     public static ComplianceReport audit(GuestFiles guest, PatchOptions o, Facts f, String subject, Instant now) {
         if (!guest.readOnly()) {
@@ -79,8 +91,8 @@ public final class Compliance {
         List<String> errors = new ArrayList<>();
         List<KernelFacts> kernelsBefore = f.kernels() == null ? null : readKernels(guest, f, errors);
         List<Finding> before = check(guest, GuestInspector.inspect(guest), o, f, kernelsBefore);
-        GuestPatcher.Result res = GuestPatcher.patch(guest, o, kernelsBefore == null ? List.of() : kernelsBefore,
-                f.hvRepair());
+        GuestPatcher.Result res =
+                GuestPatcher.patch(guest, o, kernelsBefore == null ? List.of() : kernelsBefore, f.hvRepair());
         res.errors().forEach(e -> errors.add(e.requirement() + ": " + e.message()));
         List<Change> changes = new ArrayList<>(res.changes().changes());
         Facts fAfter = f;
@@ -102,29 +114,35 @@ public final class Compliance {
         for (int i = 0; i < after.size(); i++) {
             merged.add(merge(before.get(i), after.get(i), changes));
         }
-        List<ReportChange> rc = changes.stream().map(c -> new ReportChange(c.requirement(), c.path(),
-                c.action().name(), c.before(), c.after())).toList();
-        return new Outcome(report("prepare", subject, now, patched, o, fAfter, merged, rc,
-                errors),
-                changes);
+        List<ReportChange> rc = changes.stream()
+                .map(c -> new ReportChange(c.requirement(), c.path(), c.action().name(), c.before(), c.after()))
+                .toList();
+        return new Outcome(report("prepare", subject, now, patched, o, fAfter, merged, rc, errors), changes);
     }
 
     static Finding merge(Finding before, Finding after, List<Change> changes) {
-        boolean wasBad = before.status() == FindingStatus.Fail || before.status() == FindingStatus.Warn
+        boolean wasBad = before.status() == FindingStatus.Fail
+                || before.status() == FindingStatus.Warn
                 || before.status() == FindingStatus.Unknown;
         if (!wasBad || after.status() != FindingStatus.Pass) {
             return after;
         }
         String id = after.id();
-        List<Change> own = changes.stream().filter(c -> c.requirement().equals(id)).toList();
+        List<Change> own =
+                changes.stream().filter(c -> c.requirement().equals(id)).toList();
         if (own.isEmpty() && REPAIRED_BY.containsKey(id)) {
-            own = changes.stream().filter(c -> c.requirement().equals(REPAIRED_BY.get(id))).toList();
+            own = changes.stream()
+                    .filter(c -> c.requirement().equals(REPAIRED_BY.get(id)))
+                    .toList();
         }
         if (own.isEmpty()) {
             return after; // it changed for another reason (e.g. re-read facts); not our repair
         }
-        String repair = own.stream().map(c -> c.action().name().toLowerCase() + " " + c.path()).distinct()
-                .limit(12).collect(Collectors.joining(", "))
+        String repair = own.stream()
+                        .map(c -> c.action().name().toLowerCase() + " " + c.path())
+                        .distinct()
+                        .limit(12)
+                        .collect(Collectors.joining(", "))
                 + (own.size() > 12 ? ", ... (" + own.size() + " changes)" : "");
         return new Finding(id, FindingStatus.Fixed, before.message() + " Repaired.", after.evidence(), repair);
     }
@@ -141,25 +159,47 @@ public final class Compliance {
         }
     }
 
-    static List<Finding> check(GuestFiles guest, GuestInspection g, PatchOptions o, Facts f,
-                               List<KernelFacts> kernels) {
+    static List<Finding> check(
+            GuestFiles guest, GuestInspection g, PatchOptions o, Facts f, List<KernelFacts> kernels) {
         GuestReader r = new GuestReader(guest);
-        CheckContext c = new CheckContext(r, g, CloudConfig.read(r), o, f.disk(), f.container(), kernels,
-                f.hvRepair() != null);
+        CheckContext c =
+                new CheckContext(r, g, CloudConfig.read(r), o, f.disk(), f.container(), kernels, f.hvRepair() != null);
         return CheckSuite.run(c);
     }
 
-    private static ComplianceReport report(String mode, String subject, Instant now, GuestInspection g,
-                                           PatchOptions o, Facts f, List<Finding> findings,
-                                           List<ReportChange> changes, List<String> errors) {
-        ComplianceReport.GuestIdentity id = new ComplianceReport.GuestIdentity(g.os().id(), g.os().versionId(),
-                g.os().prettyName(), g.kernels().stream().map(GuestInspection.KernelInfo::version).toList(),
+    private static ComplianceReport report(
+            String mode,
+            String subject,
+            Instant now,
+            GuestInspection g,
+            PatchOptions o,
+            Facts f,
+            List<Finding> findings,
+            List<ReportChange> changes,
+            List<String> errors) {
+        ComplianceReport.GuestIdentity id = new ComplianceReport.GuestIdentity(
+                g.os().id(),
+                g.os().versionId(),
+                g.os().prettyName(),
+                g.kernels().stream().map(GuestInspection.KernelInfo::version).toList(),
                 g.os().family().name().toLowerCase(java.util.Locale.ROOT));
         Boolean gen1 = f.disk() == null ? null : f.disk().bootsGen1();
         Boolean gen2 = f.disk() == null ? null : f.disk().bootsGen2();
         List<String> tolerated = new ArrayList<>(Requirements.advisory());
         o.allowUnknown().stream().filter(a -> !tolerated.contains(a)).forEach(tolerated::add);
-        return new ComplianceReport(ComplianceReport.SCHEMA, mode, subject, now, id, o.imageKind().name(),
-                o.provisioning().name(), gen1, gen2, findings, changes, errors, tolerated);
+        return new ComplianceReport(
+                ComplianceReport.SCHEMA,
+                mode,
+                subject,
+                now,
+                id,
+                o.imageKind().name(),
+                o.provisioning().name(),
+                gen1,
+                gen2,
+                findings,
+                changes,
+                errors,
+                tolerated);
     }
 }

@@ -5,7 +5,6 @@ import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.report.Evidence;
 import dev.linuximage.core.report.Finding;
 import dev.linuximage.core.report.FindingStatus;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,8 +15,7 @@ import java.util.List;
 final class DiskChecks {
     static final long MIB = 1L << 20;
 
-    private DiskChecks() {
-    }
+    private DiskChecks() {}
 
     static List<Finding> check(CheckContext c) {
         List<Finding> out = new ArrayList<>(container(c));
@@ -37,7 +35,8 @@ final class DiskChecks {
         }
         DiskFacts.GptFacts g = d.gpt();
         if (g == null && "GPT".equals(d.partitionScheme())) {
-            return Findings.unknown(id, "The GPT's primary/backup consistency was not examined (no GPT facts).", List.of());
+            return Findings.unknown(
+                    id, "The GPT's primary/backup consistency was not examined (no GPT facts).", List.of());
         }
         if (g == null) {
             return Findings.na(id, "The disk has no GPT (partition table: " + d.partitionScheme() + ").");
@@ -46,14 +45,17 @@ final class DiskChecks {
         if (!g.consistent()) {
             List<Evidence> ev = new ArrayList<>();
             g.problems().forEach(p -> ev.add(Findings.ev(table, p)));
-            return Findings.fail(id, "The GPT is not consistent at the disk's size: " + g.problems().get(0) + ".",
+            return Findings.fail(
+                    id,
+                    "The GPT is not consistent at the disk's size: "
+                            + g.problems().get(0) + ".",
                     Findings.cap(ev, 12),
                     g.repairable()
                             ? "run linuximage prepare (or convert): it rebuilds the backup header and entries at the"
-                            + " last LBA from the valid primary (as sgdisk -e does), or restores the primary from the"
-                            + " valid backup, in the output; the input is never written"
+                                    + " last LBA from the valid primary (as sgdisk -e does), or restores the primary from the"
+                                    + " valid backup, in the output; the input is never written"
                             : "neither GPT header is valid: re-create the partition table (e.g. sgdisk) and check"
-                            + " the partitions");
+                                    + " the partitions");
         }
         ContainerFacts ct = c.container();
         if (ct != null && !ct.gptRebuilt().isEmpty()) {
@@ -61,34 +63,52 @@ final class DiskChecks {
             ct.gptFound().forEach(p -> ev.add(Findings.ev(table, "found: " + p)));
             ct.gptRebuilt().forEach(a -> ev.add(Findings.ev(table, "rebuilt: " + a)));
             ev.add(Findings.ev(table, "now: " + g.summary()));
-            return new Finding(id, FindingStatus.Fixed, "The GPT was inconsistent at the disk's final size; the"
-                    + " converter rebuilt it.", Findings.cap(ev, 16), String.join("; ", ct.gptRebuilt()));
+            return new Finding(
+                    id,
+                    FindingStatus.Fixed,
+                    "The GPT was inconsistent at the disk's final size; the" + " converter rebuilt it.",
+                    Findings.cap(ev, 16),
+                    String.join("; ", ct.gptRebuilt()));
         }
-        return Findings.pass(id, "Primary and backup GPT agree, the backup header is the last sector and its entries sit"
-                + " just before it.", List.of(Findings.ev(table, g.summary())));
+        return Findings.pass(
+                id,
+                "Primary and backup GPT agree, the backup header is the last sector and its entries sit"
+                        + " just before it.",
+                List.of(Findings.ev(table, g.summary())));
     }
 
     private static List<Finding> container(CheckContext c) {
         ContainerFacts d = c.container();
         if (d == null) {
             String why = "no container facts: decided on the converted output (run prepare or check a VHD)";
-            return List.of(Findings.unknown("DISK-FORMAT", why, List.of()), Findings.unknown("DISK-ALIGN", why, List.of()),
-                    Findings.unknown("DISK-MAXSIZE", why, List.of()), Findings.unknown("DISK-FOOTER", why, List.of()));
+            return List.of(
+                    Findings.unknown("DISK-FORMAT", why, List.of()),
+                    Findings.unknown("DISK-ALIGN", why, List.of()),
+                    Findings.unknown("DISK-MAXSIZE", why, List.of()),
+                    Findings.unknown("DISK-FOOTER", why, List.of()));
         }
         String file = "disk";
         boolean fixedVhd = "vhd-fixed".equals(d.format());
         Finding format = fixedVhd
-                ? Findings.pass("DISK-FORMAT", "The disk is a fixed VHD.", List.of(Findings.ev(file, "format=" + d.format())))
-                : Findings.fail("DISK-FORMAT", "Azure accepts only fixed VHDs; this disk is " + d.format() + ".",
-                List.of(Findings.ev(file, "format=" + d.format())), "convert to a fixed VHD (linuximage convert/prepare)");
+                ? Findings.pass(
+                        "DISK-FORMAT", "The disk is a fixed VHD.", List.of(Findings.ev(file, "format=" + d.format())))
+                : Findings.fail(
+                        "DISK-FORMAT",
+                        "Azure accepts only fixed VHDs; this disk is " + d.format() + ".",
+                        List.of(Findings.ev(file, "format=" + d.format())),
+                        "convert to a fixed VHD (linuximage convert/prepare)");
         long v = d.virtualSizeBytes();
         Finding align;
         if (v % MIB == 0 && (!fixedVhd || d.fileSizeBytes() == v + 512)) {
-            align = Findings.pass("DISK-ALIGN", "The virtual size is " + (v / MIB) + " MiB exactly.",
+            align = Findings.pass(
+                    "DISK-ALIGN",
+                    "The virtual size is " + (v / MIB) + " MiB exactly.",
                     List.of(Findings.ev(file, "virtualSize=" + v)));
         } else {
             long up = (v + MIB - 1) / MIB * MIB;
-            align = Findings.fail("DISK-ALIGN", v % MIB != 0
+            align = Findings.fail(
+                    "DISK-ALIGN",
+                    v % MIB != 0
                             ? "The virtual size " + v + " bytes is not a whole number of MiB."
                             : "The VHD file is " + d.fileSizeBytes() + " bytes, expected virtual size + 512.",
                     List.of(Findings.ev(file, "virtualSize=" + v + ", fileSize=" + d.fileSizeBytes())),
@@ -96,18 +116,26 @@ final class DiskChecks {
         }
         long max = c.options().maxDiskSizeBytes();
         Finding size = v <= max
-                ? Findings.pass("DISK-MAXSIZE", "The virtual size is within the " + max + "-byte limit.",
-                List.of(Findings.ev(file, "virtualSize=" + v)))
-                : Findings.fail("DISK-MAXSIZE", "The virtual size " + v + " bytes exceeds the limit of " + max + " bytes.",
-                List.of(Findings.ev(file, "virtualSize=" + v)), "shrink the guest file systems and partitions");
+                ? Findings.pass(
+                        "DISK-MAXSIZE",
+                        "The virtual size is within the " + max + "-byte limit.",
+                        List.of(Findings.ev(file, "virtualSize=" + v)))
+                : Findings.fail(
+                        "DISK-MAXSIZE",
+                        "The virtual size " + v + " bytes exceeds the limit of " + max + " bytes.",
+                        List.of(Findings.ev(file, "virtualSize=" + v)),
+                        "shrink the guest file systems and partitions");
         Finding footer;
         if (!fixedVhd) {
             footer = Findings.na("DISK-FOOTER", "Not a VHD: the converter writes the footer.");
         } else if (d.footerProblem() == null) {
             footer = Findings.pass("DISK-FOOTER", "The VHD footer is valid.", List.of(Findings.ev(file, "footer ok")));
         } else {
-            footer = Findings.fail("DISK-FOOTER", "The VHD footer is invalid: " + d.footerProblem() + ".",
-                    List.of(Findings.ev(file, d.footerProblem())), "rewrite the footer (convert)");
+            footer = Findings.fail(
+                    "DISK-FOOTER",
+                    "The VHD footer is invalid: " + d.footerProblem() + ".",
+                    List.of(Findings.ev(file, d.footerProblem())),
+                    "rewrite the footer (convert)");
         }
         return List.of(format, align, size, footer);
     }

@@ -3,13 +3,11 @@ package dev.linuximage.core.compliance;
 import dev.linuximage.core.report.Evidence;
 import dev.linuximage.core.report.Finding;
 import dev.linuximage.core.report.FindingStatus;
-
 import java.util.List;
 
 /** Short builders for findings. */
 final class Findings {
-    private Findings() {
-    }
+    private Findings() {}
 
     static Finding pass(String id, String msg, List<Evidence> ev) {
         return new Finding(id, FindingStatus.Pass, msg, ev, null);

@@ -5,7 +5,6 @@ import dev.linuximage.core.guest.NetworkPatch;
 import dev.linuximage.core.report.Evidence;
 import dev.linuximage.core.report.Finding;
 import dev.linuximage.core.report.FindingStatus;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,16 +14,17 @@ import java.util.List;
  * {@link NetworkConfig}: only stacks the guest starts at boot count.
  */
 final class NetworkChecks {
-    private NetworkChecks() {
-    }
+    private NetworkChecks() {}
 
     private static Evidence ev(NetworkConfig.Profile p) {
         return Findings.ev(p.file(), p.line() == 0 ? null : p.line(), p.stack() + ": " + p.describe());
     }
 
     private static List<Evidence> stackEv(NetworkConfig nc) {
-        return nc.stacks().stream().filter(s -> s.active() || !s.evidence().contains("not installed"))
-                .map(s -> Findings.ev(s.stack().name(), (s.active() ? "active: " : "inactive: ") + s.evidence())).toList();
+        return nc.stacks().stream()
+                .filter(s -> s.active() || !s.evidence().contains("not installed"))
+                .map(s -> Findings.ev(s.stack().name(), (s.active() ? "active: " : "inactive: ") + s.evidence()))
+                .toList();
     }
 
     /**
@@ -40,7 +40,8 @@ final class NetworkChecks {
         nc.stale().forEach(p -> bad.add(ev(p)));
         nc.persistentNet().forEach(p -> bad.add(Findings.ev(p, "pins NIC names to the build VM's MAC addresses")));
         if (NetworkConfig.generatorUnmasked(c.reader())) {
-            bad.add(Findings.ev("/etc/udev/rules.d/" + NetworkConfig.PERSISTENT_NET_GENERATOR,
+            bad.add(Findings.ev(
+                    "/etc/udev/rules.d/" + NetworkConfig.PERSISTENT_NET_GENERATOR,
                     "the persistent-net generator is not masked: it would pin eth0 to the first boot's MAC"));
         }
         if (bad.isEmpty()) {
@@ -62,7 +63,8 @@ final class NetworkChecks {
                     + (nc.persistentNet().isEmpty() ? "" : ", delete " + String.join(", ", nc.persistentNet()))
                     + (f.repair() == null ? "" : "; " + f.repair())
                     + (NetworkPatch.distinctKeys(nc.stale()).size() > 1
-                    ? "; several NICs are configured: decide which one is Azure's eth0 by hand" : "");
+                            ? "; several NICs are configured: decide which one is Azure's eth0 by hand"
+                            : "");
             out.add(Findings.fail(f.id(), msg, all, repair));
         }
         return out;
@@ -77,41 +79,64 @@ final class NetworkChecks {
         nc.problems().forEach(p -> ev.add(Findings.ev(p.substring(0, Math.max(0, p.indexOf(':'))), p)));
         if (nc.activeStacks().isEmpty()) {
             if (!c.guest().systemd()) {
-                return Findings.unknown(id, "No network stack recognised as started at boot (no systemd units, no OpenRC "
-                        + "networking link): cannot tell offline which one configures eth0.", Findings.cap(ev, 30));
+                return Findings.unknown(
+                        id,
+                        "No network stack recognised as started at boot (no systemd units, no OpenRC "
+                                + "networking link): cannot tell offline which one configures eth0.",
+                        Findings.cap(ev, 30));
             }
-            return Findings.fail(id, "No network stack is enabled at boot (systemd-networkd, NetworkManager, "
-                    + "ifupdown networking, wicked, or netplan): nothing asks for a DHCP address.", Findings.cap(ev, 30),
+            return Findings.fail(
+                    id,
+                    "No network stack is enabled at boot (systemd-networkd, NetworkManager, "
+                            + "ifupdown networking, wicked, or netplan): nothing asks for a DHCP address.",
+                    Findings.cap(ev, 30),
                     "enable the distribution's network service (its DHCP client must be installed)");
         }
         List<NetworkConfig.Profile> stat = nc.profiles().stream()
-                .filter(p -> p.matchesEth0() && p.staticIp() && p.autostart()).toList();
+                .filter(p -> p.matchesEth0() && p.staticIp() && p.autostart())
+                .toList();
         if (!stat.isEmpty()) {
-            return Findings.fail(id, "eth0 gets a static address; Azure only supports DHCP for agent-less images.",
-                    Findings.cap(ev, 30), "switch " + stat.get(0).file() + " to DHCP (Azure assigns the VM's address, "
+            return Findings.fail(
+                    id,
+                    "eth0 gets a static address; Azure only supports DHCP for agent-less images.",
+                    Findings.cap(ev, 30),
+                    "switch " + stat.get(0).file() + " to DHCP (Azure assigns the VM's address, "
                             + "including a reserved one, by DHCP)");
         }
-        String stacks = String.join(", ", nc.activeStacks().stream().map(s -> s.stack().name()).toList());
+        String stacks = String.join(
+                ", ", nc.activeStacks().stream().map(s -> s.stack().name()).toList());
         if (nc.eth0Dhcp()) {
             // ifupdown and the old network-scripts run an external DHCP client; the other stacks carry their own
-            boolean external = nc.profiles().stream().filter(p -> p.matchesEth0() && p.dhcp() && p.autostart())
-                    .allMatch(p -> p.stack() == NetworkConfig.Stack.IFUPDOWN
-                            || p.stack() == NetworkConfig.Stack.NETWORK_SCRIPTS)
+            boolean external = nc.profiles().stream()
+                            .filter(p -> p.matchesEth0() && p.dhcp() && p.autostart())
+                            .allMatch(p -> p.stack() == NetworkConfig.Stack.IFUPDOWN
+                                    || p.stack() == NetworkConfig.Stack.NETWORK_SCRIPTS)
                     && !(nc.active(NetworkConfig.Stack.NETWORKMANAGER) && nc.nmAutoDefault());
             List<String> clients = c.guest().dhcpClients().stream()
-                    .filter(p -> p.matches(".*/(dhclient|dhcpcd|udhcpc)$")).toList();
+                    .filter(p -> p.matches(".*/(dhclient|dhcpcd|udhcpc)$"))
+                    .toList();
             if (external && clients.isEmpty()) {
-                return Findings.fail(id, "eth0 is configured for DHCP by " + stacks + ", but no DHCP client program "
-                        + "(dhclient, dhcpcd, udhcpc) is installed for it to run.", Findings.cap(ev, 30),
+                return Findings.fail(
+                        id,
+                        "eth0 is configured for DHCP by " + stacks + ", but no DHCP client program "
+                                + "(dhclient, dhcpcd, udhcpc) is installed for it to run.",
+                        Findings.cap(ev, 30),
                         "install the distribution's DHCP client (isc-dhcp-client or dhcpcd)");
             }
             boolean viaDefault = nc.profiles().stream().noneMatch(p -> p.matchesEth0() && p.dhcp() && p.autostart());
-            return Findings.pass(id, viaDefault
-                    ? "NetworkManager brings eth0 up with its automatic DHCP connection (no stored profile for it)."
-                    : "eth0 is configured by DHCP at boot (" + stacks + ").", Findings.cap(ev, 30));
+            return Findings.pass(
+                    id,
+                    viaDefault
+                            ? "NetworkManager brings eth0 up with its automatic DHCP connection (no stored profile for it)."
+                            : "eth0 is configured by DHCP at boot (" + stacks + ").",
+                    Findings.cap(ev, 30));
         }
-        return Findings.fail(id, "No active network stack (" + stacks + ") configures eth0 by DHCP at boot"
-                + (nc.stale().isEmpty() ? "." : "; its profiles name NICs that do not exist in Azure."),
-                Findings.cap(ev, 30), "write a DHCP profile for eth0 in " + nc.activeStacks().get(0).stack().name());
+        return Findings.fail(
+                id,
+                "No active network stack (" + stacks + ") configures eth0 by DHCP at boot"
+                        + (nc.stale().isEmpty() ? "." : "; its profiles name NICs that do not exist in Azure."),
+                Findings.cap(ev, 30),
+                "write a DHCP profile for eth0 in "
+                        + nc.activeStacks().get(0).stack().name());
     }
 }

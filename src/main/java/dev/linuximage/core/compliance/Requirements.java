@@ -49,11 +49,10 @@ public final class Requirements {
      * there does not either. Every other item is required, and its Unknown makes check/prepare not compliant unless
      * the user allows it.
      */
-    private static final List<String> ADVISORY = List.of("PART-LVM", "KERNEL-LIS", "AGENT-NETWORKMANAGER",
-            "CLOUDINIT-SWAP");
+    private static final List<String> ADVISORY =
+            List.of("PART-LVM", "KERNEL-LIS", "AGENT-NETWORKMANAGER", "CLOUDINIT-SWAP");
 
-    private Requirements() {
-    }
+    private Requirements() {}
 
     /** IDs whose Unknown never blocks compliance ({@link #ADVISORY}). */
     public static List<String> advisory() {

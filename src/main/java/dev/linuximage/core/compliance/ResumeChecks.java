@@ -4,7 +4,6 @@ import dev.linuximage.core.guest.CmdlineSite;
 import dev.linuximage.core.guest.KernelCmdline;
 import dev.linuximage.core.guest.ResumeConfig;
 import dev.linuximage.core.report.Evidence;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,8 +13,7 @@ import java.util.List;
  * {@code RESUME=none}.
  */
 final class ResumeChecks {
-    private ResumeChecks() {
-    }
+    private ResumeChecks() {}
 
     /** What is wrong, as evidence; empty when resume is neutralised (or nothing would resume). */
     static List<Evidence> problems(CheckContext c) {
@@ -33,16 +31,23 @@ final class ResumeChecks {
                 }
                 eff.stream().filter(t -> t.startsWith("resume=")).forEach(t -> bad.add("remove " + t));
                 if (!bad.isEmpty()) {
-                    out.add(Findings.ev(s.file(), s.line() == 0 ? null : s.line(), s.effective() + "  ["
-                            + String.join(", ", bad) + "; resume configured: " + rc.reasons().get(0) + "]"));
+                    out.add(Findings.ev(
+                            s.file(),
+                            s.line() == 0 ? null : s.line(),
+                            s.effective() + "  [" + String.join(", ", bad) + "; resume configured: "
+                                    + rc.reasons().get(0) + "]"));
                 }
             }
         }
         if (rc.initramfsTools() && !"none".equals(rc.etcResume())) {
-            out.add(Findings.ev(rc.etcResumeWhere() == null ? ResumeConfig.CONF : rc.etcResumeWhere().split(" line ")[0],
-                    rc.etcResumeWhere() == null ? "RESUME unset: mkinitramfs' resume hook picks the largest swap "
-                            + "in use when the next initramfs is built" : rc.etcResumeWhere()
-                            + " (initramfs-tools builds future images with it)"));
+            out.add(Findings.ev(
+                    rc.etcResumeWhere() == null
+                            ? ResumeConfig.CONF
+                            : rc.etcResumeWhere().split(" line ")[0],
+                    rc.etcResumeWhere() == null
+                            ? "RESUME unset: mkinitramfs' resume hook picks the largest swap "
+                                    + "in use when the next initramfs is built"
+                            : rc.etcResumeWhere() + " (initramfs-tools builds future images with it)"));
         }
         return out;
     }
@@ -50,8 +55,9 @@ final class ResumeChecks {
     /** A line for a passing finding: how resume stands. */
     static Evidence state(CheckContext c) {
         ResumeConfig rc = ResumeConfig.read(c.reader(), c.guest(), c.kernels());
-        String s = (rc.needed() ? "resume neutralised by noresume (" + rc.reasons().get(0) + ")"
-                : "no resume device configured")
+        String s = (rc.needed()
+                        ? "resume neutralised by noresume (" + rc.reasons().get(0) + ")"
+                        : "no resume device configured")
                 + (rc.initramfsTools() ? "; " + rc.etcResumeWhere() : "");
         return Findings.ev("resume", s);
     }

@@ -31,8 +31,7 @@ public final class ZstdFrame {
         }
     }
 
-    private ZstdFrame() {
-    }
+    private ZstdFrame() {}
 
     /**
      * @param b         the bytes
@@ -44,8 +43,10 @@ public final class ZstdFrame {
     public static int length(byte[] b, int start, int end, long maxWindow) throws Invalid {
         need(start, 4, end, "zstd.magic");
         if (LittleEndian.u32(b, start) != MAGIC) {
-            throw new Invalid("zstd.magic", "no zstd frame magic at offset " + start + " (0x"
-                    + Long.toHexString(LittleEndian.u32(b, start)) + ")");
+            throw new Invalid(
+                    "zstd.magic",
+                    "no zstd frame magic at offset " + start + " (0x" + Long.toHexString(LittleEndian.u32(b, start))
+                            + ")");
         }
         int p = start + 4;
         need(p, 1, end, "zstd.frame_header_descriptor");
@@ -83,8 +84,9 @@ public final class ZstdFrame {
         }
         p += fcsSize;
         if (window < 0 || window > maxWindow) {
-            throw new Invalid("zstd.window_size", (window < 0 ? "overflowing" : String.valueOf(window))
-                    + " bytes exceeds the cap of " + maxWindow);
+            throw new Invalid(
+                    "zstd.window_size",
+                    (window < 0 ? "overflowing" : String.valueOf(window)) + " bytes exceeds the cap of " + maxWindow);
         }
         while (true) {
             need(p, 3, end, "zstd.block_header");
@@ -111,8 +113,8 @@ public final class ZstdFrame {
 
     private static void need(int p, int n, int end, String field) throws Invalid {
         if (p > end - n) {
-            throw new Invalid(field, "runs past the end of the data (" + n + " bytes at offset " + p + ", end "
-                    + end + ")");
+            throw new Invalid(
+                    field, "runs past the end of the data (" + n + " bytes at offset " + p + ", end " + end + ")");
         }
     }
 

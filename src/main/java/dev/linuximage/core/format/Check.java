@@ -5,8 +5,7 @@ package dev.linuximage.core.format;
  * alignment, checksum. Every failure is a {@link FormatException} naming format, field and value.
  */
 public final class Check {
-    private Check() {
-    }
+    private Check() {}
 
     public static void that(boolean ok, String format, String field, Object value, String message)
             throws FormatException {
@@ -29,7 +28,10 @@ public final class Check {
     public static void within(String format, String field, long offset, long length, long fileSize)
             throws FormatException {
         if (offset < 0 || length < 0 || offset > fileSize || length > fileSize - offset) {
-            throw new FormatException(format, field, offset,
+            throw new FormatException(
+                    format,
+                    field,
+                    offset,
                     "range of " + length + " bytes at offset " + offset + " is outside the file of " + fileSize
                             + " bytes");
         }

@@ -1,7 +1,6 @@
 package dev.linuximage.core.format;
 
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.nio.file.Path;
 

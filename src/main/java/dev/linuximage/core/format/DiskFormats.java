@@ -8,7 +8,6 @@ import dev.linuximage.core.format.vhd.VhdFormat;
 import dev.linuximage.core.format.vhdx.VhdxFormat;
 import dev.linuximage.core.format.vmdk.VmdkFormat;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -29,8 +28,7 @@ public final class DiskFormats {
             VhdFormat.FORMAT,
             RawFormat.FORMAT);
 
-    private DiskFormats() {
-    }
+    private DiskFormats() {}
 
     /** The entry called {@code name} (already normalised, e.g. {@code vhd} not {@code vpc}). */
     public static Optional<DiskFormat> byName(String name) {

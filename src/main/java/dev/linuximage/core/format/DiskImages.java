@@ -2,7 +2,6 @@ package dev.linuximage.core.format;
 
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.FileByteSource;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,8 +16,7 @@ public final class DiskImages {
     /** Names accepted by {@code --format}. */
     public static final List<String> FORMATS = List.of("raw", "vhd", "vpc", "vhdx", "qcow2", "vmdk", "vdi", "ova");
 
-    private DiskImages() {
-    }
+    private DiskImages() {}
 
     public static DiskImage open(Path file) throws IOException {
         return open(file, null, OpenOptions.defaults());

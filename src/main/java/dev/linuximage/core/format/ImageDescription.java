@@ -9,8 +9,13 @@ import java.util.List;
  * @param allocatedBytes bytes of the guest view reported as DATA (for raw: the whole file, zeros are not scanned)
  * @param containerBytes bytes of the container file(s)
  */
-public record ImageDescription(String format, String subformat, long virtualSize, long allocatedBytes,
-                               long containerBytes, List<String> warnings) {
+public record ImageDescription(
+        String format,
+        String subformat,
+        long virtualSize,
+        long allocatedBytes,
+        long containerBytes,
+        List<String> warnings) {
 
     /** Describes an opened image; cost grows with the number of extents, not with the data. */
     public static ImageDescription of(DiskImage image) throws java.io.IOException {
@@ -20,13 +25,18 @@ public record ImageDescription(String format, String subformat, long virtualSize
                 data[0] += e.length();
             }
         });
-        return new ImageDescription(image.format(), image.subformat(), image.virtualSize(), data[0],
-                image.containerBytes(), image.warnings());
+        return new ImageDescription(
+                image.format(),
+                image.subformat(),
+                image.virtualSize(),
+                data[0],
+                image.containerBytes(),
+                image.warnings());
     }
 
     /** One human line, e.g. {@code qcow2 v3 (compat=1.1), virtual size 1048576 bytes, 65536 bytes allocated}. */
     public String summary() {
-        return format + (subformat.isEmpty() ? "" : " " + subformat) + ", virtual size " + virtualSize
-                + " bytes, " + allocatedBytes + " bytes allocated, container " + containerBytes + " bytes";
+        return format + (subformat.isEmpty() ? "" : " " + subformat) + ", virtual size " + virtualSize + " bytes, "
+                + allocatedBytes + " bytes allocated, container " + containerBytes + " bytes";
     }
 }

@@ -5,7 +5,6 @@ import dev.linuximage.core.io.Extent;
 import dev.linuximage.core.io.ExtentMerger;
 import dev.linuximage.core.io.ExtentVisitor;
 import dev.linuximage.core.io.ZeroScan;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -153,7 +152,10 @@ public abstract class MappedSource implements ByteSource {
         file.readFully(r.fileOffset, ByteBuffer.wrap(comp, 0, n));
         decompressInto(r, comp, n, out);
         if (out.hasRemaining()) {
-            throw new FormatException(format, "compressed cluster", r.fileOffset,
+            throw new FormatException(
+                    format,
+                    "compressed cluster",
+                    r.fileOffset,
                     "decompressed to " + out.position() + " bytes instead of " + r.clusterSize);
         }
     }
@@ -175,7 +177,10 @@ public abstract class MappedSource implements ByteSource {
     private void checkCompressed(Run r) throws FormatException {
         Check.within(format, "compressed cluster", r.fileOffset, r.compressedLength, file.size());
         if (r.compressedLength > 2L * r.clusterSize + 4096) {
-            throw new FormatException(format, "compressed length", r.compressedLength,
+            throw new FormatException(
+                    format,
+                    "compressed length",
+                    r.compressedLength,
                     "larger than twice the cluster size " + r.clusterSize);
         }
     }
@@ -188,7 +193,10 @@ public abstract class MappedSource implements ByteSource {
     protected void decompressInto(Run r, byte[] comp, int compLen, ByteBuffer out) throws IOException {
         byte[] c = decompress(r, java.util.Arrays.copyOf(comp, compLen));
         if (c.length != out.remaining()) {
-            throw new FormatException(format, "compressed cluster", r.fileOffset,
+            throw new FormatException(
+                    format,
+                    "compressed cluster",
+                    r.fileOffset,
                     "decompressed to " + c.length + " bytes instead of " + r.clusterSize);
         }
         out.put(c);
@@ -205,7 +213,10 @@ public abstract class MappedSource implements ByteSource {
         byte[] comp = file.readBytes(r.fileOffset, (int) r.compressedLength);
         byte[] c = decompress(r, comp);
         if (c.length != r.clusterSize) {
-            throw new FormatException(format, "compressed cluster", r.fileOffset,
+            throw new FormatException(
+                    format,
+                    "compressed cluster",
+                    r.fileOffset,
                     "decompressed to " + c.length + " bytes instead of " + r.clusterSize);
         }
         synchronized (clusterCache) {
@@ -246,8 +257,9 @@ public abstract class MappedSource implements ByteSource {
      * @param exact require exactly {@code outLen} bytes (qcow2); otherwise a shorter stream is zero-padded (the last
      *              grain of a streamOptimized VMDK)
      */
-    protected static byte[] inflate(String format, long where, byte[] comp, int off, int len, int outLen,
-                                    boolean nowrap, boolean exact) throws FormatException {
+    protected static byte[] inflate(
+            String format, long where, byte[] comp, int off, int len, int outLen, boolean nowrap, boolean exact)
+            throws FormatException {
         byte[] out = new byte[outLen];
         inflateInto(format, where, comp, off, len, ByteBuffer.wrap(out), nowrap, exact);
         return out;
@@ -257,8 +269,9 @@ public abstract class MappedSource implements ByteSource {
      * Like {@link #inflate} but into the remaining bytes of {@code out} (heap or direct), which it fills completely:
      * exactly with inflated data if {@code exact}, otherwise a shorter stream is followed by zeros.
      */
-    protected static void inflateInto(String format, long where, byte[] comp, int off, int len, ByteBuffer out,
-                                      boolean nowrap, boolean exact) throws FormatException {
+    protected static void inflateInto(
+            String format, long where, byte[] comp, int off, int len, ByteBuffer out, boolean nowrap, boolean exact)
+            throws FormatException {
         java.util.zip.Inflater inf = (nowrap ? RAW_INFLATER : ZLIB_INFLATER).get();
         inf.reset();
         int outLen = out.remaining();
@@ -273,8 +286,8 @@ public abstract class MappedSource implements ByteSource {
             }
             int n = out.position() - start;
             if (exact ? n != outLen : (!inf.finished() && n < outLen)) {
-                throw new FormatException(format, "compressed cluster", where,
-                        "inflated to " + n + " bytes instead of " + outLen);
+                throw new FormatException(
+                        format, "compressed cluster", where, "inflated to " + n + " bytes instead of " + outLen);
             }
             if (out.hasRemaining()) {
                 ZeroScan.fillZero(out, out.remaining());

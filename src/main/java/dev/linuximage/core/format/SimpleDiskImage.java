@@ -1,7 +1,6 @@
 package dev.linuximage.core.format;
 
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,8 +15,13 @@ public final class SimpleDiskImage implements DiskImage {
     private final List<String> warnings;
     private final List<Closeable> resources;
 
-    public SimpleDiskImage(String format, String subformat, ByteSource data, long containerBytes,
-                           List<String> warnings, List<? extends Closeable> resources) {
+    public SimpleDiskImage(
+            String format,
+            String subformat,
+            ByteSource data,
+            long containerBytes,
+            List<String> warnings,
+            List<? extends Closeable> resources) {
         this.format = format;
         this.subformat = subformat;
         this.data = data;

@@ -111,9 +111,7 @@ public interface FileSystem extends Closeable {
      * @param mode  permission bits {@code 07777}
      * @param mtime seconds since the epoch
      */
-    record Node(long id, GuestFiles.Type type, long size, int mode, int uid, int gid, long mtime, int links) {
-    }
+    record Node(long id, GuestFiles.Type type, long size, int mode, int uid, int gid, long mtime, int links) {}
 
-    record Entry(String name, long id, GuestFiles.Type type) {
-    }
+    record Entry(String name, long id, GuestFiles.Type type) {}
 }

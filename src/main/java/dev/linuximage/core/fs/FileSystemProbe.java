@@ -1,7 +1,6 @@
 package dev.linuximage.core.fs;
 
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 
 /** Recognises and opens one file-system type; registered in {@link FileSystems}. */

@@ -4,7 +4,6 @@ import dev.linuximage.core.fs.ext4.Ext4FileSystem;
 import dev.linuximage.core.fs.fat.FatFileSystem;
 import dev.linuximage.core.fs.xfs.XfsFileSystem;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -20,8 +19,7 @@ public final class FileSystems {
             FileSystemProbe.of("xfs", XfsFileSystem::probe, XfsFileSystem::open),
             FileSystemProbe.of("vfat", FatFileSystem::probe, FatFileSystem::open));
 
-    private FileSystems() {
-    }
+    private FileSystems() {}
 
     /** The first probe that recognises {@code dev}, if any. */
     public static Optional<FileSystemProbe> detect(ByteSource dev) throws IOException {

@@ -59,12 +59,15 @@ public interface GuestFiles extends AutoCloseable {
     @Override
     void close() throws IOException;
 
-    enum Type { FILE, DIRECTORY, SYMLINK, OTHER }
+    enum Type {
+        FILE,
+        DIRECTORY,
+        SYMLINK,
+        OTHER
+    }
 
     /** @param size bytes; @param mode permission bits {@code 07777}; @param mtime seconds since the epoch */
-    record FileInfo(String path, Type type, long size, int mode, int uid, int gid, long mtime) {
-    }
+    record FileInfo(String path, Type type, long size, int mode, int uid, int gid, long mtime) {}
 
-    record DirEntry(String name, Type type) {
-    }
+    record DirEntry(String name, Type type) {}
 }

@@ -4,7 +4,6 @@ import dev.linuximage.core.fs.ext4.Ext4CorruptException;
 import dev.linuximage.core.fs.fat.FatCorruptException;
 import dev.linuximage.core.fs.xfs.XfsCorruptException;
 import dev.linuximage.core.report.BadInputException;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -15,14 +14,14 @@ import java.io.UncheckedIOException;
  * and ends the command with exit 3 (issue 13), whatever item happened to hit it first.
  */
 public final class StorageDamage {
-    private StorageDamage() {
-    }
+    private StorageDamage() {}
 
     /** The first file-system corruption error in {@code t}'s cause chain (bounded), or null. */
     public static BadInputException in(Throwable t) {
         int depth = 0;
         for (Throwable c = t; c != null && depth < 32; c = c.getCause(), depth++) {
-            if (c instanceof XfsCorruptException || c instanceof FatCorruptException
+            if (c instanceof XfsCorruptException
+                    || c instanceof FatCorruptException
                     || c instanceof Ext4CorruptException) {
                 return (BadInputException) c;
             }

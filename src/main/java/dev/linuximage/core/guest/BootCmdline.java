@@ -1,7 +1,6 @@
 package dev.linuximage.core.guest;
 
 import dev.linuximage.core.guestfs.Change;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -33,11 +32,9 @@ public final class BootCmdline {
     private static final Pattern VAR = Pattern.compile("\\$\\{?([A-Za-z_][A-Za-z0-9_]*)\\}?");
 
     /** What inspection found: the sites, and files that could not be understood (reported, never rewritten). */
-    public record Result(List<CmdlineSite> sites, List<String> problems) {
-    }
+    public record Result(List<CmdlineSite> sites, List<String> problems) {}
 
-    private BootCmdline() {
-    }
+    private BootCmdline() {}
 
     // ---------------------------------------------------------------- file discovery
 
@@ -93,8 +90,8 @@ public final class BootCmdline {
         for (String f : files) {
             Optional<String> link = r.readLink(f);
             if (link.isPresent()) {
-                String target = normalize(link.get().startsWith("/") ? link.get()
-                        : f.substring(0, f.lastIndexOf('/') + 1) + link.get());
+                String target = normalize(
+                        link.get().startsWith("/") ? link.get() : f.substring(0, f.lastIndexOf('/') + 1) + link.get());
                 if (files.contains(target)) {
                     continue;
                 }
@@ -216,13 +213,17 @@ public final class BootCmdline {
                 if (a.key().equals("GRUB_CMDLINE_LINUX")) {
                     lastLinux = a;
                 } else {
-                    sites.add(new CmdlineSite(CmdlineSite.Kind.DEFAULT_GRUB_EXTRA, a.file(), a.index() + 1,
-                            a.content(), value));
+                    sites.add(new CmdlineSite(
+                            CmdlineSite.Kind.DEFAULT_GRUB_EXTRA, a.file(), a.index() + 1, a.content(), value));
                 }
             }
             if (lastLinux != null) {
-                sites.add(new CmdlineSite(CmdlineSite.Kind.DEFAULT_GRUB, lastLinux.file(), lastLinux.index() + 1,
-                        lastLinux.content(), vars.getOrDefault("GRUB_CMDLINE_LINUX", "")));
+                sites.add(new CmdlineSite(
+                        CmdlineSite.Kind.DEFAULT_GRUB,
+                        lastLinux.file(),
+                        lastLinux.index() + 1,
+                        lastLinux.content(),
+                        vars.getOrDefault("GRUB_CMDLINE_LINUX", "")));
             } else if (r.isFile("/etc/default/grub")) {
                 sites.add(new CmdlineSite(CmdlineSite.Kind.DEFAULT_GRUB, dg.get(0), 0, "", ""));
             }
@@ -256,13 +257,12 @@ public final class BootCmdline {
                 Matcher m = LINUX.matcher(lines.get(i));
                 if (m.matches()) {
                     String args = m.group(3).trim();
-                    sites.add(new CmdlineSite(CmdlineSite.Kind.GRUB_CFG, f, i + 1, args, expand(args, '"', vars),
-                            m.group(2)));
+                    sites.add(new CmdlineSite(
+                            CmdlineSite.Kind.GRUB_CFG, f, i + 1, args, expand(args, '"', vars), m.group(2)));
                 }
                 Matcher k = SET_KERNELOPTS.matcher(lines.get(i));
                 if (k.matches()) {
-                    sites.add(new CmdlineSite(CmdlineSite.Kind.GRUB_CFG_KERNELOPTS, f, i + 1, k.group(3),
-                            k.group(3)));
+                    sites.add(new CmdlineSite(CmdlineSite.Kind.GRUB_CFG_KERNELOPTS, f, i + 1, k.group(3), k.group(3)));
                 }
             }
         }
@@ -275,8 +275,7 @@ public final class BootCmdline {
                 if (m.matches()) {
                     found = true;
                     String args = m.group(2).trim();
-                    sites.add(new CmdlineSite(CmdlineSite.Kind.BLS, f, i + 1, args, expand(args, '"', vars),
-                            image));
+                    sites.add(new CmdlineSite(CmdlineSite.Kind.BLS, f, i + 1, args, expand(args, '"', vars), image));
                 }
             }
             if (!found) {
@@ -308,7 +307,8 @@ public final class BootCmdline {
         for (String f : files) {
             List<String> lines = GuestReader.lines(r.text(f).orElse(""));
             for (int i = 0; i < lines.size(); i++) {
-                if (ASSIGN_START.matcher(lines.get(i)).matches() && parseAssignment(f, i, lines.get(i)).isEmpty()) {
+                if (ASSIGN_START.matcher(lines.get(i)).matches()
+                        && parseAssignment(f, i, lines.get(i)).isEmpty()) {
                     out.add(f + ": line " + (i + 1) + ": a GRUB_CMDLINE_LINUX value spanning several lines is not "
                             + "edited");
                 }
@@ -374,49 +374,65 @@ public final class BootCmdline {
         }
         List<String> cfgs = grubCfgFiles(r);
         for (String f : cfgs) {
-            editLines(ed, req, f, (line, ko) -> {
-                Matcher k = SET_KERNELOPTS.matcher(line);
-                if (k.matches()) {
-                    String e = p.edit(k.group(3), true, null);
-                    return k.group(1) + k.group(2) + e + k.group(2) + k.group(4);
-                }
-                return line;
-            }, null);
+            editLines(
+                    ed,
+                    req,
+                    f,
+                    (line, ko) -> {
+                        Matcher k = SET_KERNELOPTS.matcher(line);
+                        if (k.matches()) {
+                            String e = p.edit(k.group(3), true, null);
+                            return k.group(1) + k.group(2) + e + k.group(2) + k.group(4);
+                        }
+                        return line;
+                    },
+                    null);
         }
         if (kernelopts == null) {
             kernelopts = cfgKernelopts(r, cfgs);
         }
         final String ko = kernelopts;
         for (String f : cfgs) {
-            editLines(ed, req, f, (line, k) -> {
-                Matcher m = LINUX.matcher(line);
-                if (!m.matches()) {
-                    return line;
-                }
-                String args = m.group(3).trim();
-                String e = forKernel.apply(m.group(2)).edit(args, true, others(args, k));
-                return e.equals(args) ? line : m.group(1) + m.group(2) + (e.isEmpty() ? "" : " " + e);
-            }, ko);
+            editLines(
+                    ed,
+                    req,
+                    f,
+                    (line, k) -> {
+                        Matcher m = LINUX.matcher(line);
+                        if (!m.matches()) {
+                            return line;
+                        }
+                        String args = m.group(3).trim();
+                        String e = forKernel.apply(m.group(2)).edit(args, true, others(args, k));
+                        return e.equals(args) ? line : m.group(1) + m.group(2) + (e.isEmpty() ? "" : " " + e);
+                    },
+                    ko);
         }
         for (String f : blsFiles(r)) {
             String text = r.text(f).orElse("");
             CmdlinePolicy entry = forKernel.apply(blsLinux(GuestReader.lines(text)));
-            boolean hasOptions = GuestReader.lines(text).stream().anyMatch(l -> OPTIONS.matcher(l).matches());
+            boolean hasOptions = GuestReader.lines(text).stream()
+                    .anyMatch(l -> OPTIONS.matcher(l).matches());
             if (!hasOptions) {
                 String add = entry.edit("", true, null);
-                ed.writeText(req, f, text + (text.isEmpty() || text.endsWith("\n") ? "" : "\n") + "options " + add
-                        + "\n");
+                ed.writeText(
+                        req, f, text + (text.isEmpty() || text.endsWith("\n") ? "" : "\n") + "options " + add + "\n");
                 continue;
             }
-            editLines(ed, req, f, (line, k) -> {
-                Matcher m = OPTIONS.matcher(line);
-                if (!m.matches()) {
-                    return line;
-                }
-                String args = m.group(2).trim();
-                String e = entry.edit(args, true, others(args, k));
-                return e.equals(args) ? line : m.group(1) + e;
-            }, ko);
+            editLines(
+                    ed,
+                    req,
+                    f,
+                    (line, k) -> {
+                        Matcher m = OPTIONS.matcher(line);
+                        if (!m.matches()) {
+                            return line;
+                        }
+                        String args = m.group(2).trim();
+                        String e = entry.edit(args, true, others(args, k));
+                        return e.equals(args) ? line : m.group(1) + e;
+                    },
+                    ko);
         }
         if (r.isFile("/etc/kernel/cmdline")) {
             String t = r.text("/etc/kernel/cmdline").orElse("");

@@ -1,7 +1,6 @@
 package dev.linuximage.core.guest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +21,9 @@ public final class CloudInitPatch {
      * are listed in subiquity's own {@code /etc/cloud/clean.d/99-installer} hook: {@code cloud-init clean} deletes
      * them when an image is generalized, and so does this patch.
      */
-    public static final List<String> INSTALLER_LEFTOVERS = List.of(CloudConfig.DIR + "/99-installer.cfg",
-            CloudConfig.DIR + "/subiquity-disable-cloudinit-networking.cfg");
+    public static final List<String> INSTALLER_LEFTOVERS = List.of(
+            CloudConfig.DIR + "/99-installer.cfg", CloudConfig.DIR + "/subiquity-disable-cloudinit-networking.cfg");
+
     static final String OUTPUT_LINE = "output: {all: '| tee -a " + OUTPUT_LOG + "'}";
 
     static final String DATASOURCE = """
@@ -57,8 +57,7 @@ public final class CloudInitPatch {
     private static final Pattern TOP_KEY = Pattern.compile("^([A-Za-z_][A-Za-z0-9_]*)\\s*:.*$");
     private static final Pattern ITEM = Pattern.compile("^(\\s*)-\\s*(\\[?\\s*['\"]?)([A-Za-z0-9_-]+).*$");
 
-    private CloudInitPatch() {
-    }
+    private CloudInitPatch() {}
 
     public static boolean datasourceOk(CloudConfig c) {
         JsonNode list = c.get("datasource_list");
@@ -74,12 +73,14 @@ public final class CloudInitPatch {
             }
         }
         JsonNode anc = c.get("datasource", "Azure", "apply_network_config");
-        boolean noNet = anc != null && (anc.isBoolean() ? !anc.asBoolean() : anc.asText().equalsIgnoreCase("false"));
+        boolean noNet = anc != null
+                && (anc.isBoolean() ? !anc.asBoolean() : anc.asText().equalsIgnoreCase("false"));
         return azure && noNet;
     }
 
     /** The module lists cloud-init runs after the init stage. */
     static final List<String> LATER_STAGES = List.of("cloud_config_modules", "cloud_final_modules");
+
     static final List<String> INIT_STAGE_MODULES = List.of("disk_setup", "mounts");
 
     /**
@@ -114,7 +115,9 @@ public final class CloudInitPatch {
             return false;
         }
         for (JsonNode m : mounts) {
-            if (m.isArray() && m.size() >= 3 && m.get(0).asText().equals("ephemeral0.2")
+            if (m.isArray()
+                    && m.size() >= 3
+                    && m.get(0).asText().equals("ephemeral0.2")
                     && m.get(2).asText().equals("swap")) {
                 return true;
             }

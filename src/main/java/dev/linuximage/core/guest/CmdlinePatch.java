@@ -10,8 +10,7 @@ import java.util.List;
 public final class CmdlinePatch {
     public static final String REQ = "CMDLINE-CONSOLE";
 
-    private CmdlinePatch() {
-    }
+    private CmdlinePatch() {}
 
     /** The policy for this guest without the rootdelay part: {@code numa=off} when any installed kernel needs it. */
     public static CmdlinePolicy policy(GuestInspection g, PatchOptions o) {
@@ -34,7 +33,10 @@ public final class CmdlinePatch {
             throws IOException {
         CmdlinePolicy base = policy(g, o);
         RootDelayRule.Rules rules = RootDelayRule.decide(ed.reader(), g, kernels, o);
-        BootCmdline.patch(ed, rules.global().action().apply(base),
-                image -> rules.forImage(image).action().apply(base), REQ);
+        BootCmdline.patch(
+                ed,
+                rules.global().action().apply(base),
+                image -> rules.forImage(image).action().apply(base),
+                REQ);
     }
 }

@@ -108,7 +108,10 @@ public record CmdlinePolicy(List<String> required, List<String> removed) {
         }
         for (String q : required) {
             String k = KernelCmdline.key(q);
-            if (q.contains("=") && !MULTI.contains(k) && KernelCmdline.key(token).equals(k) && token.contains("=")
+            if (q.contains("=")
+                    && !MULTI.contains(k)
+                    && KernelCmdline.key(token).equals(k)
+                    && token.contains("=")
                     && !token.equals(q)) {
                 return true;
             }

@@ -13,8 +13,13 @@ import java.util.List;
  * @param gptFound         what the converter found inconsistent in the GPT at the final size (DISK-GPT)
  * @param gptRebuilt       what the converter rewrote to make it consistent; empty when nothing was needed
  */
-public record ContainerFacts(String format, long virtualSizeBytes, long fileSizeBytes, String footerProblem,
-                             List<String> gptFound, List<String> gptRebuilt) {
+public record ContainerFacts(
+        String format,
+        long virtualSizeBytes,
+        long fileSizeBytes,
+        String footerProblem,
+        List<String> gptFound,
+        List<String> gptRebuilt) {
     public ContainerFacts {
         gptFound = List.copyOf(gptFound == null ? List.of() : gptFound);
         gptRebuilt = List.copyOf(gptRebuilt == null ? List.of() : gptRebuilt);

@@ -15,10 +15,10 @@ import java.util.Set;
 public final class DeprovisionPatch {
     /** Hostname a generalized image carries; Azure sets the real one at provisioning. */
     public static final String HOSTNAME = "localhost";
+
     public static final Set<String> RESET_HOSTNAMES = Set.of("", "localhost", "localhost.localdomain");
 
-    private DeprovisionPatch() {
-    }
+    private DeprovisionPatch() {}
 
     public static void apply(GuestEditor ed, GuestInspection g, PatchOptions o) throws IOException {
         if (!o.generalized()) {
@@ -37,6 +37,7 @@ public final class DeprovisionPatch {
 
     /** Drop-in that makes missing SSH host keys before the SSH server starts (see {@link #sshHostKeysAtBoot}). */
     public static final String SSH_KEYGEN_DROPIN_NAME = "linuximage-hostkeys.conf";
+
     static final String SSH_KEYGEN_DROPIN_HEAD = """
             # linuximage (DEPROVISION-SSH-HOSTKEYS): this generalized image was shipped without SSH host keys and no
             # provisioning agent (cloud-init, waagent) makes new ones: make the missing ones before the server starts.
@@ -71,8 +72,11 @@ public final class DeprovisionPatch {
                         dropIn.append(t).append('\n');
                     }
                 }
-                ed.writeText("DEPROVISION-SSH-HOSTKEYS", "/etc/systemd/system/" + unit + ".d/" + SSH_KEYGEN_DROPIN_NAME,
-                        dropIn.toString(), 0644);
+                ed.writeText(
+                        "DEPROVISION-SSH-HOSTKEYS",
+                        "/etc/systemd/system/" + unit + ".d/" + SSH_KEYGEN_DROPIN_NAME,
+                        dropIn.toString(),
+                        0644);
                 return;
             }
         }
@@ -82,8 +86,10 @@ public final class DeprovisionPatch {
         String req = "DEPROVISION-USERS";
         GuestReader r = ed.reader();
         List<GuestInspection.PasswdEntry> removed = g.users().stream()
-                .filter(u -> o.removeUsers().contains(u.name()) && !u.name().equals("root")).toList();
-        List<String> names = removed.stream().map(GuestInspection.PasswdEntry::name).toList();
+                .filter(u -> o.removeUsers().contains(u.name()) && !u.name().equals("root"))
+                .toList();
+        List<String> names =
+                removed.stream().map(GuestInspection.PasswdEntry::name).toList();
         if (!names.isEmpty()) {
             dropLines(ed, req, "/etc/passwd", names);
             dropLines(ed, req, "/etc/shadow", names);
@@ -132,7 +138,8 @@ public final class DeprovisionPatch {
         }
         List<String> all = GuestReader.lines(t.get());
         List<String> kept = all.stream()
-                .filter(l -> names.stream().noneMatch(n -> l.startsWith(n + ":"))).toList();
+                .filter(l -> names.stream().noneMatch(n -> l.startsWith(n + ":")))
+                .toList();
         if (kept.size() == all.size()) {
             return;
         }
@@ -140,13 +147,15 @@ public final class DeprovisionPatch {
     }
 
     /** Removes the users from member lists, and their personal group when nobody else is in it. */
-    private static void editGroups(GuestEditor ed, String req, String file, List<GuestInspection.PasswdEntry> users,
-                                   int membersField) throws IOException {
+    private static void editGroups(
+            GuestEditor ed, String req, String file, List<GuestInspection.PasswdEntry> users, int membersField)
+            throws IOException {
         Optional<String> t = ed.reader().text(file);
         if (t.isEmpty()) {
             return;
         }
-        List<String> names = users.stream().map(GuestInspection.PasswdEntry::name).toList();
+        List<String> names =
+                users.stream().map(GuestInspection.PasswdEntry::name).toList();
         List<String> out = new ArrayList<>();
         boolean changed = false;
         for (String l : GuestReader.lines(t.get())) {
@@ -156,7 +165,8 @@ public final class DeprovisionPatch {
                 continue;
             }
             List<String> members = new ArrayList<>(Arrays.stream(f[membersField].split(","))
-                    .filter(s -> !s.isEmpty()).toList());
+                    .filter(s -> !s.isEmpty())
+                    .toList());
             boolean personal = names.contains(f[0]) && members.stream().allMatch(names::contains);
             if (personal) {
                 changed = true;
@@ -210,7 +220,9 @@ public final class DeprovisionPatch {
         if (g.cmdline() == null) {
             return List.of();
         }
-        return g.cmdline().sites().stream().filter(s -> KernelCmdline.tokens(s.effective()).stream()
-                .anyMatch(t -> KernelCmdline.key(t).equals(MACHINE_ID_ARG))).toList();
+        return g.cmdline().sites().stream()
+                .filter(s -> KernelCmdline.tokens(s.effective()).stream()
+                        .anyMatch(t -> KernelCmdline.key(t).equals(MACHINE_ID_ARG)))
+                .toList();
     }
 }

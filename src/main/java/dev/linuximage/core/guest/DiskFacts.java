@@ -17,19 +17,40 @@ import java.util.List;
  * @param gpt                   the GPT's consistency at the disk's size (DISK-GPT); null when the disk has no GPT or
  *                              it was not examined
  */
-public record DiskFacts(String partitionScheme, boolean hasMbrBootCode, boolean hasBiosBootPartition, boolean hasEsp,
-                        boolean espHasBootx64, boolean usesLvmForRoot, List<String> swapPartitions,
-                        List<SwapPartition> swapTypePartitions, GptFacts gpt) {
+public record DiskFacts(
+        String partitionScheme,
+        boolean hasMbrBootCode,
+        boolean hasBiosBootPartition,
+        boolean hasEsp,
+        boolean espHasBootx64,
+        boolean usesLvmForRoot,
+        List<String> swapPartitions,
+        List<SwapPartition> swapTypePartitions,
+        GptFacts gpt) {
     public DiskFacts {
         swapPartitions = List.copyOf(swapPartitions == null ? List.of() : swapPartitions);
         swapTypePartitions = List.copyOf(swapTypePartitions == null ? List.of() : swapTypePartitions);
     }
 
     /** Facts without partition-type swap details or GPT state (tests, callers that do not read the table). */
-    public DiskFacts(String partitionScheme, boolean hasMbrBootCode, boolean hasBiosBootPartition, boolean hasEsp,
-                     boolean espHasBootx64, boolean usesLvmForRoot, List<String> swapPartitions) {
-        this(partitionScheme, hasMbrBootCode, hasBiosBootPartition, hasEsp, espHasBootx64, usesLvmForRoot,
-                swapPartitions, List.of(), null);
+    public DiskFacts(
+            String partitionScheme,
+            boolean hasMbrBootCode,
+            boolean hasBiosBootPartition,
+            boolean hasEsp,
+            boolean espHasBootx64,
+            boolean usesLvmForRoot,
+            List<String> swapPartitions) {
+        this(
+                partitionScheme,
+                hasMbrBootCode,
+                hasBiosBootPartition,
+                hasEsp,
+                espHasBootx64,
+                usesLvmForRoot,
+                swapPartitions,
+                List.of(),
+                null);
     }
 
     /**
@@ -40,8 +61,7 @@ public record DiskFacts(String partitionScheme, boolean hasMbrBootCode, boolean 
      * @param noAuto GPT attribute bit 63 ("no-auto") is set: systemd-gpt-auto-generator skips the partition
      * @param attributes the GPT attribute bits (0 for MBR)
      */
-    public record SwapPartition(int number, String scheme, boolean noAuto, long attributes) {
-    }
+    public record SwapPartition(int number, String scheme, boolean noAuto, long attributes) {}
 
     /**
      * @param consistent primary and backup GPT valid and agreeing, backup in the last LBA, its entries just before
@@ -57,8 +77,8 @@ public record DiskFacts(String partitionScheme, boolean hasMbrBootCode, boolean 
 
     /** BIOS boot (Hyper-V Gen1): MBR with boot code, or GPT with a BIOS boot partition and protective-MBR code. */
     public boolean bootsGen1() {
-        return hasMbrBootCode && ("MBR".equals(partitionScheme) || ("GPT".equals(partitionScheme)
-                && hasBiosBootPartition));
+        return hasMbrBootCode
+                && ("MBR".equals(partitionScheme) || ("GPT".equals(partitionScheme) && hasBiosBootPartition));
     }
 
     /** UEFI boot (Gen2): GPT with an ESP holding the fallback loader (Azure keeps no NVRAM boot entries). */

@@ -1,7 +1,6 @@
 package dev.linuximage.core.guest;
 
 import dev.linuximage.core.guestfs.Change;
-
 import java.io.IOException;
 import java.util.List;
 

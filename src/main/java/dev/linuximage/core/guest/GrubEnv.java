@@ -13,8 +13,7 @@ public final class GrubEnv {
     public static final int SIZE = 1024;
     public static final String HEADER = "# GRUB Environment Block\n";
 
-    private GrubEnv() {
-    }
+    private GrubEnv() {}
 
     /** The variables, in order; throws IllegalArgumentException naming the problem when the block is malformed. */
     public static Map<String, String> parse(byte[] block) {
@@ -44,8 +43,8 @@ public final class GrubEnv {
         vars.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
         byte[] head = sb.toString().getBytes(StandardCharsets.ISO_8859_1);
         if (head.length > SIZE) {
-            throw new IllegalArgumentException("grubenv: " + head.length + " bytes of variables exceed the "
-                    + SIZE + "-byte block");
+            throw new IllegalArgumentException(
+                    "grubenv: " + head.length + " bytes of variables exceed the " + SIZE + "-byte block");
         }
         byte[] out = new byte[SIZE];
         System.arraycopy(head, 0, out, 0, head.length);

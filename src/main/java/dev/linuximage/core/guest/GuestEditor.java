@@ -4,7 +4,6 @@ import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.guestfs.Change;
 import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.core.guestfs.LineDiff;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,6 +19,7 @@ import java.util.Set;
 public final class GuestEditor {
     /** Recursive deletes stop after this many entries: a guest tree is hostile input. */
     public static final int MAX_TREE_ENTRIES = 200_000;
+
     private static final int MAX_DEPTH = 64;
     private static final int MAX_DIFF_LINES = 40;
     private static final Set<String> REDACTED = Set.of("/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-");
@@ -89,7 +89,11 @@ public final class GuestEditor {
             return false;
         }
         files.chmod(path, mode);
-        log.add(new Change(req, path, Change.Action.ModeChanged, Integer.toOctalString(st.get().mode()),
+        log.add(new Change(
+                req,
+                path,
+                Change.Action.ModeChanged,
+                Integer.toOctalString(st.get().mode()),
                 Integer.toOctalString(mode)));
         return true;
     }
@@ -119,9 +123,14 @@ public final class GuestEditor {
         }
         int[] count = {0};
         deleteTree(path, st.get().type(), 0, count);
-        log.add(new Change(req, path, Change.Action.Deleted,
-                st.get().type() == GuestFiles.Type.DIRECTORY ? "directory, " + count[0] + " entries"
-                        : st.get().type().name().toLowerCase() + ", " + st.get().size() + " bytes", null));
+        log.add(new Change(
+                req,
+                path,
+                Change.Action.Deleted,
+                st.get().type() == GuestFiles.Type.DIRECTORY
+                        ? "directory, " + count[0] + " entries"
+                        : st.get().type().name().toLowerCase() + ", " + st.get().size() + " bytes",
+                null));
         return true;
     }
 
@@ -152,8 +161,10 @@ public final class GuestEditor {
     /** Lines removed and lines added ({@link LineDiff#net}: multisets, in order of appearance), capped, redacted. */
     static String[] diff(String path, String before, String after) {
         LineDiff.Net d = LineDiff.net(GuestReader.lines(before), GuestReader.lines(after));
-        return new String[]{join(d.removed().stream().map(l -> redact(path, l)).toList()),
-                join(d.added().stream().map(l -> redact(path, l)).toList())};
+        return new String[] {
+            join(d.removed().stream().map(l -> redact(path, l)).toList()),
+            join(d.added().stream().map(l -> redact(path, l)).toList())
+        };
     }
 
     private static String join(List<String> lines) {

@@ -53,20 +53,17 @@ public record GuestInspection(
     }
 
     /** An installed kernel: {@code /boot/vmlinuz-<version>} and/or {@code /lib/modules/<version>}. */
-    public record KernelInfo(String version, String imagePath, String initramfsPath, boolean hasModules) {
-    }
+    public record KernelInfo(String version, String imagePath, String initramfsPath, boolean hasModules) {}
 
     /** An active {@code swap} line of /etc/fstab. */
-    public record SwapEntry(String file, int line, String device, String text) {
-    }
+    public record SwapEntry(String file, int line, String device, String text) {}
 
     /**
      * A modprobe.d line that disables a module.
      *
      * @param kind {@code install} (install X /bin/true|false) or {@code blacklist}
      */
-    public record ModprobeRule(String file, int line, String module, String kind, String text) {
-    }
+    public record ModprobeRule(String file, int line, String module, String kind, String text) {}
 
     /** An /etc/passwd account (no password data). */
     public record PasswdEntry(String name, int uid, int gid, String home, String shell) {

@@ -1,7 +1,6 @@
 package dev.linuximage.core.guest;
 
 import dev.linuximage.core.fs.GuestFiles;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,8 +21,7 @@ public final class GuestInspector {
             List.of(".bash_history", ".zsh_history", ".sh_history", ".history", ".ash_history", ".python_history");
     private static final int MAX_SCAN = 20_000;
 
-    private GuestInspector() {
-    }
+    private GuestInspector() {}
 
     public static GuestInspection inspect(GuestFiles guest) {
         GuestReader r = new GuestReader(guest);
@@ -35,23 +33,43 @@ public final class GuestInspector {
         List<GuestInspection.SwapEntry> swap = fstabSwap(r);
         swap.forEach(s -> fstabSwapDevices.add(s.device()));
         List<GuestInspection.PasswdEntry> users = passwd(r);
-        return new GuestInspection(os(r), kernels(r), BootCmdline.inspect(r), swap, swapFiles(r, fstabSwapDevices),
+        return new GuestInspection(
+                os(r),
+                kernels(r),
+                BootCmdline.inspect(r),
+                swap,
+                swapFiles(r, fstabSwapDevices),
                 sd ? units.firstInstalled("ssh.service", "sshd.service") : init.firstInstalled("sshd", "ssh"),
                 r.isFile("/usr/sbin/sshd") || r.isFile("/usr/bin/sshd"),
-                sd ? units.firstInstalled("walinuxagent.service", "waagent.service")
+                sd
+                        ? units.firstInstalled("walinuxagent.service", "waagent.service")
                         : init.firstInstalled("waagent", "walinuxagent"),
                 firstFile(r, "/usr/sbin/waagent", "/usr/bin/waagent", "/usr/local/sbin/waagent"),
-                waagentVersion(r, pythons), pythons, pyasn1(r, pythons), keyValues(r.text("/etc/waagent.conf")),
-                sd ? units.firstInstalled("cloud-init.service", "cloud-init-network.service", "cloud-init-main.service")
+                waagentVersion(r, pythons),
+                pythons,
+                pyasn1(r, pythons),
+                keyValues(r.text("/etc/waagent.conf")),
+                sd
+                        ? units.firstInstalled(
+                                "cloud-init.service", "cloud-init-network.service", "cloud-init-main.service")
                         : init.firstInstalled("cloud-init", "cloud-init-local"),
                 r.isFile("/usr/bin/cloud-init") || r.isFile("/usr/local/bin/cloud-init"),
-                cloudInitVersion(r, pythons), r.exists("/etc/cloud/cloud-init.disabled"),
+                cloudInitVersion(r, pythons),
+                r.exists("/etc/cloud/cloud-init.disabled"),
                 sd ? units.firstInstalled("NetworkManager.service") : init.firstInstalled("NetworkManager"),
-                modprobeRules(r), dhcpClients(r, units), users,
-                rootPassword(r), authorizedKeys(r, users), historyFiles(r, users), sshHostKeys(r),
+                modprobeRules(r),
+                dhcpClients(r, units),
+                users,
+                rootPassword(r),
+                authorizedKeys(r, users),
+                historyFiles(r, users),
+                sshHostKeys(r),
                 r.text("/etc/machine-id").map(String::trim).orElse(null),
-                r.text("/etc/hostname").map(String::trim).orElse(null), agentState(r), dhcpLeases(r),
-                privateKeys(r), units.systemd());
+                r.text("/etc/hostname").map(String::trim).orElse(null),
+                agentState(r),
+                dhcpLeases(r),
+                privateKeys(r),
+                units.systemd());
     }
 
     // ------------------------------------------------------------------ identity and kernels
@@ -76,8 +94,12 @@ public final class GuestInspector {
         found.forEach((v, p) -> {
             // Debian/Ubuntu, Red Hat/dracut and Arch, SUSE, Alpine (mkinitfs writes /boot/initramfs-<flavor>, e.g.
             // initramfs-virt next to vmlinuz-virt), as KernelInventory pairs them
-            String initrd = firstFile(r, "/boot/initrd.img-" + v, "/boot/initramfs-" + v + ".img",
-                    "/boot/initrd-" + v, "/boot/initramfs-" + v);
+            String initrd = firstFile(
+                    r,
+                    "/boot/initrd.img-" + v,
+                    "/boot/initramfs-" + v + ".img",
+                    "/boot/initrd-" + v,
+                    "/boot/initramfs-" + v);
             out.add(new GuestInspection.KernelInfo(v, p[0], initrd, p[1] != null));
         });
         return out;
@@ -221,11 +243,12 @@ public final class GuestInspector {
                     }
                     String cmd = m.group(3) == null ? "" : m.group(3).trim();
                     boolean disables = m.group(1).equals("blacklist")
-                            || cmd.matches("(/usr)?/bin/(true|false)(\\s.*)?") || cmd.equals("true")
+                            || cmd.matches("(/usr)?/bin/(true|false)(\\s.*)?")
+                            || cmd.equals("true")
                             || cmd.equals("false");
                     if (disables) {
-                        out.add(new GuestInspection.ModprobeRule(f, i + 1, m.group(2).replace('-', '_'),
-                                m.group(1), lines.get(i)));
+                        out.add(new GuestInspection.ModprobeRule(
+                                f, i + 1, m.group(2).replace('-', '_'), m.group(1), lines.get(i)));
                     }
                 }
             }
@@ -237,9 +260,16 @@ public final class GuestInspector {
 
     static List<String> dhcpClients(GuestReader r, SystemdUnits units) {
         List<String> out = new ArrayList<>();
-        for (String p : List.of("/sbin/dhclient", "/usr/sbin/dhclient", "/usr/sbin/NetworkManager",
-                "/lib/systemd/systemd-networkd", "/usr/lib/systemd/systemd-networkd", "/sbin/dhcpcd",
-                "/usr/sbin/dhcpcd", "/sbin/udhcpc", "/usr/bin/udhcpc")) {
+        for (String p : List.of(
+                "/sbin/dhclient",
+                "/usr/sbin/dhclient",
+                "/usr/sbin/NetworkManager",
+                "/lib/systemd/systemd-networkd",
+                "/usr/lib/systemd/systemd-networkd",
+                "/sbin/dhcpcd",
+                "/usr/sbin/dhcpcd",
+                "/sbin/udhcpc",
+                "/usr/bin/udhcpc")) {
             if (r.isFile(p)) {
                 out.add(p);
             }
@@ -257,8 +287,8 @@ public final class GuestInspector {
                 continue;
             }
             try {
-                out.add(new GuestInspection.PasswdEntry(f[0], Integer.parseInt(f[2]), Integer.parseInt(f[3]), f[5],
-                        f[6]));
+                out.add(new GuestInspection.PasswdEntry(
+                        f[0], Integer.parseInt(f[2]), Integer.parseInt(f[3]), f[5], f[6]));
             } catch (NumberFormatException e) {
                 // a malformed line is not an account we can reason about
             }
@@ -338,8 +368,7 @@ public final class GuestInspector {
 
     static List<String> dhcpLeases(GuestReader r) {
         List<String> out = new ArrayList<>();
-        for (String d : List.of("/var/lib/dhcp", "/var/lib/dhclient", "/var/lib/NetworkManager",
-                "/var/lib/dhcpcd")) {
+        for (String d : List.of("/var/lib/dhcp", "/var/lib/dhclient", "/var/lib/NetworkManager", "/var/lib/dhcpcd")) {
             out.addAll(r.paths(d, n -> n.contains(".lease") || n.endsWith(".leases")));
         }
         // wicked (SUSE) keeps leases as /var/lib/wicked/lease-<ifname>-<type>-<family>.xml
@@ -370,7 +399,8 @@ public final class GuestInspector {
             } else if (e.type() == GuestFiles.Type.FILE) {
                 String n = e.name();
                 boolean byName = n.matches("id_(rsa|dsa|ecdsa|ed25519)(_sk)?");
-                boolean byContent = !byName && (n.endsWith(".pem") || n.endsWith(".key"))
+                boolean byContent = !byName
+                        && (n.endsWith(".pem") || n.endsWith(".key"))
                         && r.stat(p).map(i -> i.size() <= 65536).orElse(false)
                         && r.text(p).map(t -> t.contains("PRIVATE KEY-----")).orElse(false);
                 if (byName || byContent) {

@@ -2,7 +2,6 @@ package dev.linuximage.core.guest;
 
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.guestfs.ChangeLog;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,19 +14,16 @@ import java.util.List;
 public final class GuestPatcher {
 
     /** A patch that could not be applied. */
-    public record PatchError(String requirement, String message) {
-    }
+    public record PatchError(String requirement, String message) {}
 
     /** What a run did. */
-    public record Result(ChangeLog changes, List<PatchError> errors) {
-    }
+    public record Result(ChangeLog changes, List<PatchError> errors) {}
 
     private interface Step {
         void run() throws IOException;
     }
 
-    private GuestPatcher() {
-    }
+    private GuestPatcher() {}
 
     /**
      * @param guest   writable guest
@@ -50,8 +46,7 @@ public final class GuestPatcher {
         step(errors, ResumePatch.REQ, () -> ResumePatch.apply(ed, g, kernels));
         step(errors, "KERNEL-VFAT", () -> ModprobePatch.apply(ed, g));
         step(errors, "AGENT-PRESENT", () -> ServicePatch.apply(ed, g, o));
-        step(errors, WaagentConfPatch.requirement(o).orElse("WAAGENT-CLOUDINIT"),
-                () -> WaagentConfPatch.apply(ed, o));
+        step(errors, WaagentConfPatch.requirement(o).orElse("WAAGENT-CLOUDINIT"), () -> WaagentConfPatch.apply(ed, o));
         if (o.provisioning() == Provisioning.CloudInit) {
             step(errors, "CLOUDINIT-DATASOURCE", () -> CloudInitPatch.apply(ed, o));
         }

@@ -1,7 +1,6 @@
 package dev.linuximage.core.guest;
 
 import dev.linuximage.core.guestfs.Change;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,8 +11,7 @@ public final class HvDriverPatch {
     /** hv_vmbus and hv_storvsc are needed to find the root disk, hv_netvsc to reach the wireserver. */
     public static final List<String> MODULES = List.of("hv_vmbus", "hv_storvsc", "hv_netvsc");
 
-    private HvDriverPatch() {
-    }
+    private HvDriverPatch() {}
 
     public static List<String> missing(KernelFacts k) {
         return MODULES.stream().filter(m -> !k.available(m)).toList();
@@ -44,11 +42,16 @@ public final class HvDriverPatch {
             }
             try {
                 String what = repair.addModules(ed.reader().files(), k.name(), miss);
-                ed.log().add(new Change(REQ, k.initramfsPath() == null ? "/boot" : k.initramfsPath(),
-                        Change.Action.Modified, k.label() + ": missing " + String.join(", ", miss), what));
+                ed.log()
+                        .add(new Change(
+                                REQ,
+                                k.initramfsPath() == null ? "/boot" : k.initramfsPath(),
+                                Change.Action.Modified,
+                                k.label() + ": missing " + String.join(", ", miss),
+                                what));
             } catch (IOException | RuntimeException e) {
-                failures.add(k.label() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName()
-                        : e.getMessage()));
+                failures.add(k.label() + ": "
+                        + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
             }
         }
         if (needInitramfs) {

@@ -52,12 +52,16 @@ public final class HvDriverPersistence {
             "hv_storvsc", "kernel/drivers/scsi/hv_storvsc.ko",
             "hv_netvsc", "kernel/drivers/net/hyperv/hv_netvsc.ko",
             "hv_utils", "kernel/drivers/hv/hv_utils.ko");
+
     private static final int MAX_CONF_FILES = 500;
-    private static final Pattern MKINITCPIO_MODULES = Pattern.compile(
-            "^(\\s*MODULES\\s*\\+?=\\s*)(\\((.*)\\)|\"(.*)\")\\s*(#.*)?$");
+    private static final Pattern MKINITCPIO_MODULES =
+            Pattern.compile("^(\\s*MODULES\\s*\\+?=\\s*)(\\((.*)\\)|\"(.*)\")\\s*(#.*)?$");
 
     public enum Generator {
-        INITRAMFS_TOOLS("initramfs-tools"), DRACUT("dracut"), MKINITCPIO("mkinitcpio"), MKINITFS("mkinitfs");
+        INITRAMFS_TOOLS("initramfs-tools"),
+        DRACUT("dracut"),
+        MKINITCPIO("mkinitcpio"),
+        MKINITFS("mkinitfs");
 
         private final String label;
 
@@ -85,8 +89,7 @@ public final class HvDriverPersistence {
         }
     }
 
-    private HvDriverPersistence() {
-    }
+    private HvDriverPersistence() {}
 
     /** The generators installed in the guest, recognised by their programs and configuration directories. */
     public static List<Generator> detect(GuestReader r) {
@@ -94,7 +97,9 @@ public final class HvDriverPersistence {
         if (r.isDir("/usr/share/initramfs-tools") || r.isFile("/etc/initramfs-tools/initramfs.conf")) {
             out.add(Generator.INITRAMFS_TOOLS);
         }
-        if (r.isDir("/usr/lib/dracut/modules.d") || r.isFile("/usr/bin/dracut") || r.isFile("/usr/sbin/dracut")
+        if (r.isDir("/usr/lib/dracut/modules.d")
+                || r.isFile("/usr/bin/dracut")
+                || r.isFile("/usr/sbin/dracut")
                 || r.isFile("/sbin/dracut")) {
             out.add(Generator.DRACUT);
         }
@@ -111,12 +116,13 @@ public final class HvDriverPersistence {
     public static List<Status> status(GuestReader r, List<String> modules) {
         List<Status> out = new ArrayList<>();
         for (Generator g : detect(r)) {
-            out.add(switch (g) {
-                case INITRAMFS_TOOLS -> initramfsTools(r, modules);
-                case DRACUT -> dracut(r, modules);
-                case MKINITCPIO -> mkinitcpio(r, modules);
-                case MKINITFS -> mkinitfs(r, modules);
-            });
+            out.add(
+                    switch (g) {
+                        case INITRAMFS_TOOLS -> initramfsTools(r, modules);
+                        case DRACUT -> dracut(r, modules);
+                        case MKINITCPIO -> mkinitcpio(r, modules);
+                        case MKINITFS -> mkinitfs(r, modules);
+                    });
         }
         return out;
     }
@@ -133,8 +139,9 @@ public final class HvDriverPersistence {
             }
             switch (s.generator()) {
                 case INITRAMFS_TOOLS -> {
-                    String old = r.text(ITOOLS_MODULES).orElse("# List of modules that you want to include in "
-                            + "your initramfs.\n# They will be loaded at boot time in the order below.\n");
+                    String old = r.text(ITOOLS_MODULES)
+                            .orElse("# List of modules that you want to include in "
+                                    + "your initramfs.\n# They will be loaded at boot time in the order below.\n");
                     StringBuilder sb = new StringBuilder(old);
                     if (!old.isEmpty() && !old.endsWith("\n")) {
                         sb.append('\n');
@@ -143,9 +150,14 @@ public final class HvDriverPersistence {
                     s.missing().forEach(m -> sb.append(m).append('\n'));
                     ed.writeText(req, ITOOLS_MODULES, sb.toString());
                 }
-                case DRACUT -> ed.writeText(req, DRACUT_DROPIN, "# Hyper-V drivers for Azure (KERNEL-HV-DRIVERS), "
-                        + "added by linuximage: kept in host-only images\nadd_drivers+=\" " + String.join(" ", modules)
-                        + " \"\n");
+                case DRACUT ->
+                    ed.writeText(
+                            req,
+                            DRACUT_DROPIN,
+                            "# Hyper-V drivers for Azure (KERNEL-HV-DRIVERS), "
+                                    + "added by linuximage: kept in host-only images\nadd_drivers+=\" "
+                                    + String.join(" ", modules)
+                                    + " \"\n");
                 case MKINITCPIO -> mkinitcpioApply(ed, req, s.missing());
                 case MKINITFS -> mkinitfsApply(ed, req, modules);
             }
@@ -187,8 +199,12 @@ public final class HvDriverPersistence {
             }
         }
         boolean hostOnly = !value.equals("most");
-        return new Status(Generator.INITRAMFS_TOOLS, hostOnly, "MODULES=" + value + " (" + from + ")",
-                missing(modules, listed), ITOOLS_MODULES);
+        return new Status(
+                Generator.INITRAMFS_TOOLS,
+                hostOnly,
+                "MODULES=" + value + " (" + from + ")",
+                missing(modules, listed),
+                ITOOLS_MODULES);
     }
 
     // ---- dracut
@@ -277,10 +293,12 @@ public final class HvDriverPersistence {
     private static void mkinitcpioApply(GuestEditor ed, String req, List<String> missing) throws IOException {
         GuestReader r = ed.reader();
         if (r.isDir("/etc/mkinitcpio.conf.d")) {
-            String old = r.text(MKINITCPIO_DROPIN).orElse("# Hyper-V drivers for Azure (KERNEL-HV-DRIVERS), "
-                    + "added by linuximage\n");
-            ed.writeText(req, MKINITCPIO_DROPIN, old + (old.endsWith("\n") ? "" : "\n") + "MODULES+=("
-                    + String.join(" ", missing) + ")\n");
+            String old = r.text(MKINITCPIO_DROPIN)
+                    .orElse("# Hyper-V drivers for Azure (KERNEL-HV-DRIVERS), " + "added by linuximage\n");
+            ed.writeText(
+                    req,
+                    MKINITCPIO_DROPIN,
+                    old + (old.endsWith("\n") ? "" : "\n") + "MODULES+=(" + String.join(" ", missing) + ")\n");
             return;
         }
         String text = r.text(MKINITCPIO_CONF).orElse("");
@@ -304,14 +322,16 @@ public final class HvDriverPersistence {
                 m.matches();
                 String body = (m.group(3) != null ? m.group(3) : m.group(4)).strip();
                 String joined = (body.isEmpty() ? "" : body + " ") + String.join(" ", missing);
-                l = m.group(1) + (m.group(3) != null ? "(" + joined + ")" : "\"" + joined + "\"")
+                l = m.group(1)
+                        + (m.group(3) != null ? "(" + joined + ")" : "\"" + joined + "\"")
                         + (m.group(5) != null ? " " + m.group(5) : "");
             }
             sb.append(l).append('\n');
         }
         if (at < 0) {
             sb.append("# Hyper-V drivers for Azure (KERNEL-HV-DRIVERS), added by linuximage\nMODULES+=(")
-                    .append(String.join(" ", missing)).append(")\n");
+                    .append(String.join(" ", missing))
+                    .append(")\n");
         }
         ed.writeText(req, MKINITCPIO_CONF, sb.toString());
     }
@@ -349,8 +369,12 @@ public final class HvDriverPersistence {
                     }
                     for (String m : modules) {
                         String p = TREE_PATH.get(m);
-                        if (p != null && (globMatches(g, p) || globMatches(g, p + ".gz") || globMatches(g, p + ".xz")
-                                || globMatches(g, p + ".zst") || p.startsWith(g.endsWith("/") ? g : g + "/"))) {
+                        if (p != null
+                                && (globMatches(g, p)
+                                        || globMatches(g, p + ".gz")
+                                        || globMatches(g, p + ".xz")
+                                        || globMatches(g, p + ".zst")
+                                        || p.startsWith(g.endsWith("/") ? g : g + "/"))) {
                             if (covered.add(m)) {
                                 where = dir + "/" + f + ".modules";
                             }
@@ -360,8 +384,12 @@ public final class HvDriverPersistence {
                 break; // mkinitfs uses the first features dir that has the file
             }
         }
-        return new Status(Generator.MKINITFS, true, "features=\"" + String.join(" ", features) + "\" ("
-                + MKINITFS_CONF + ")", missing(modules, covered), where);
+        return new Status(
+                Generator.MKINITFS,
+                true,
+                "features=\"" + String.join(" ", features) + "\" (" + MKINITFS_CONF + ")",
+                missing(modules, covered),
+                where);
     }
 
     private static void mkinitfsApply(GuestEditor ed, String req, List<String> modules) throws IOException {

@@ -25,9 +25,15 @@ import java.util.regex.Pattern;
  */
 public final class InitServices {
     /** Which init system the guest boots with. */
-    public enum Kind { SYSTEMD, OPENRC, SYSV, NONE }
+    public enum Kind {
+        SYSTEMD,
+        OPENRC,
+        SYSV,
+        NONE
+    }
 
-    private static final Pattern CHKCONFIG = Pattern.compile("(?m)^#\\s*chkconfig:\\s*(-|[0-6]+)\\s+(\\d{1,2})\\s+(\\d{1,2})\\s*$");
+    private static final Pattern CHKCONFIG =
+            Pattern.compile("(?m)^#\\s*chkconfig:\\s*(-|[0-6]+)\\s+(\\d{1,2})\\s+(\\d{1,2})\\s*$");
     private static final Pattern INITDEFAULT = Pattern.compile("(?m)^[^#:]*:([0-6]):initdefault:");
     /** OpenRC runlevels a service is started from at boot. */
     static final List<String> OPENRC_LEVELS = List.of("sysinit", "boot", "default");
@@ -187,7 +193,9 @@ public final class InitServices {
 
     /** {@code # chkconfig: 2345 55 25} as {levels bit mask, start priority, stop priority}; empty when absent. */
     Optional<int[]> chkconfig(String script) {
-        String t = r.stat(script).map(i -> i.size() <= 1 << 20).orElse(false) ? r.text(script).orElse("") : "";
+        String t = r.stat(script).map(i -> i.size() <= 1 << 20).orElse(false)
+                ? r.text(script).orElse("")
+                : "";
         Matcher m = CHKCONFIG.matcher(t.length() > 16384 ? t.substring(0, 16384) : t);
         if (!m.find()) {
             return Optional.empty();

@@ -47,8 +47,13 @@ import java.util.regex.Pattern;
  *                          {@code resume=} in {@code etc/cmdline.d/*.conf}), or null
  * @param resumeEvidence    file and line of that setting, or null
  */
-public record InitramfsBoot(String generator, RootDelay rootDelay, String source, String rootDelayEvidence,
-                            String resume, String resumeEvidence) {
+public record InitramfsBoot(
+        String generator,
+        RootDelay rootDelay,
+        String source,
+        String rootDelayEvidence,
+        String resume,
+        String resumeEvidence) {
 
     /** How the boot path treats {@code rootdelay=N}. */
     public enum RootDelay {
@@ -72,18 +77,20 @@ public record InitramfsBoot(String generator, RootDelay rootDelay, String source
 
     /** {@code sleep $ROOTDELAY}, {@code sleep "${rootdelay}"}, ... anywhere on a non-comment line. */
     private static final Pattern SLEEP_VAR = Pattern.compile("\\bsleep\\s+\"?\\$\\{?([A-Za-z_][A-Za-z0-9_]*)\\}?\"?");
+
     private static final Pattern RESUME_ASSIGN = Pattern.compile("^\\s*(?:export\\s+)?RESUME=(.*)$");
     /** A shell assignment {@code name=...}; group 1 is the name. */
-    private static final Pattern ASSIGN = Pattern.compile("(?:^|[\\s;(])(?:local\\s+|export\\s+)?([A-Za-z_][A-Za-z0-9_]*)=");
+    private static final Pattern ASSIGN =
+            Pattern.compile("(?:^|[\\s;(])(?:local\\s+|export\\s+)?([A-Za-z_][A-Za-z0-9_]*)=");
     /** {@code rootdelay="$(getarg rootdelay)"} (mkinitcpio's {@code resolve_device}). */
-    private static final Pattern GETARG_ROOTDELAY = Pattern.compile(
-            "^(?:local\\s+)?([A-Za-z_][A-Za-z0-9_]*)=\"?\\$\\(getarg\\s+rootdelay\\)\"?\\s*(?:;.*)?$");
+    private static final Pattern GETARG_ROOTDELAY =
+            Pattern.compile("^(?:local\\s+)?([A-Za-z_][A-Za-z0-9_]*)=\"?\\$\\(getarg\\s+rootdelay\\)\"?\\s*(?:;.*)?$");
     /** {@code poll_device "$device" "$rootdelay"}: group 1 is the timeout variable. */
-    private static final Pattern POLL_CALL = Pattern.compile(
-            "\\bpoll_device\\s+\\S+\\s+\"?\\$\\{?([A-Za-z_][A-Za-z0-9_]*)\\}?\"?");
+    private static final Pattern POLL_CALL =
+            Pattern.compile("\\bpoll_device\\s+\\S+\\s+\"?\\$\\{?([A-Za-z_][A-Za-z0-9_]*)\\}?\"?");
     /** A shell function header, {@code name() {} or {@code function name {}. */
-    private static final Pattern FUNC = Pattern.compile(
-            "^(?:function\\s+)?([A-Za-z_][A-Za-z0-9_]*)\\s*(?:\\(\\s*\\))?\\s*\\{?\\s*$");
+    private static final Pattern FUNC =
+            Pattern.compile("^(?:function\\s+)?([A-Za-z_][A-Za-z0-9_]*)\\s*(?:\\(\\s*\\))?\\s*\\{?\\s*$");
     /** The systemd binary an initramfs {@code /init} links to (dracut's 00systemd, mkinitcpio's systemd hook). */
     private static final Pattern SYSTEMD = Pattern.compile("(^|/)systemd$");
 
@@ -94,16 +101,25 @@ public record InitramfsBoot(String generator, RootDelay rootDelay, String source
      * {@code init_functions}.
      */
     public static boolean wanted(String path) {
-        return path.equals("init") || path.startsWith("scripts/") || path.startsWith("conf/")
-                || path.startsWith("etc/cmdline.d/") || path.endsWith(".sh") || path.equals("init_functions")
+        return path.equals("init")
+                || path.startsWith("scripts/")
+                || path.startsWith("conf/")
+                || path.startsWith("etc/cmdline.d/")
+                || path.endsWith(".sh")
+                || path.equals("init_functions")
                 || GuestReader.baseName(path).startsWith("dracut-");
     }
 
     /** A kernel without an initramfs: the kernel mounts root itself and sleeps {@code rootdelay} first. */
     public static InitramfsBoot noInitramfs(String kernel) {
-        return new InitramfsBoot("none", RootDelay.KERNEL_SLEEP, "kernel " + kernel,
+        return new InitramfsBoot(
+                "none",
+                RootDelay.KERNEL_SLEEP,
+                "kernel " + kernel,
                 "no initramfs for " + kernel + ": the kernel mounts root itself (init/do_mounts.c prepare_namespace "
-                        + "sleeps rootdelay unconditionally; rootwait polls for the device)", null, null);
+                        + "sleeps rootdelay unconditionally; rootwait polls for the device)",
+                null,
+                null);
     }
 
     /**
@@ -115,13 +131,18 @@ public record InitramfsBoot(String generator, RootDelay rootDelay, String source
      * @param initTarget the symlink target of {@code /init} when it is one (dracut with systemd), else null
      * @param scripts    archive path (no leading slash) to text, for the paths {@link #wanted} accepts
      */
-    public static InitramfsBoot analyse(String source, String generator, boolean hasInit, String initTarget,
-                                        Map<String, String> scripts) {
+    public static InitramfsBoot analyse(
+            String source, String generator, boolean hasInit, String initTarget, Map<String, String> scripts) {
         Map<String, String> sorted = new TreeMap<>(scripts);
         String[] resume = resume(sorted);
         if (!hasInit) {
-            return new InitramfsBoot(generator, RootDelay.KERNEL_SLEEP, source, source + " has no /init: the kernel "
-                    + "mounts root itself and sleeps rootdelay unconditionally (init/do_mounts.c)", resume[0],
+            return new InitramfsBoot(
+                    generator,
+                    RootDelay.KERNEL_SLEEP,
+                    source,
+                    source + " has no /init: the kernel "
+                            + "mounts root itself and sleeps rootdelay unconditionally (init/do_mounts.c)",
+                    resume[0],
                     resume[1]);
         }
         return decide(source, generator, initTarget, sorted, resume);
@@ -140,8 +161,8 @@ public record InitramfsBoot(String generator, RootDelay rootDelay, String source
             Map<String, String> scripts = new TreeMap<>();
             r.text(itInit).ifPresent(t -> scripts.put("init", t));
             r.text("/usr/share/initramfs-tools/scripts/local").ifPresent(t -> scripts.put("scripts/local", t));
-            return decide("the guest's initramfs-tools (" + itInit + ")", "initramfs-tools", null, scripts,
-                    new String[2]);
+            return decide(
+                    "the guest's initramfs-tools (" + itInit + ")", "initramfs-tools", null, scripts, new String[2]);
         }
         for (String base : List.of("/usr/lib/dracut/modules.d", "/lib/dracut/modules.d")) {
             if (!r.isDir(base)) {
@@ -164,14 +185,21 @@ public record InitramfsBoot(String generator, RootDelay rootDelay, String source
         String cpioFunctions = "/usr/lib/initcpio/init_functions";
         if (r.isFile(cpioFunctions)) {
             Map<String, String> scripts = new TreeMap<>();
-            r.text("/usr/lib/initcpio/init").filter(t -> t.length() <= MAX_SCRIPT).ifPresent(t -> scripts.put("init",
-                    t));
-            r.text(cpioFunctions).filter(t -> t.length() <= MAX_SCRIPT).ifPresent(t -> scripts.put("init_functions",
-                    t));
+            r.text("/usr/lib/initcpio/init")
+                    .filter(t -> t.length() <= MAX_SCRIPT)
+                    .ifPresent(t -> scripts.put("init", t));
+            r.text(cpioFunctions)
+                    .filter(t -> t.length() <= MAX_SCRIPT)
+                    .ifPresent(t -> scripts.put("init_functions", t));
             String hooks = mkinitcpioHooks(r);
-            boolean systemd = hooks != null && List.of(hooks.split("[\\s()\"']+")).contains("systemd");
-            return decide("the guest's mkinitcpio (" + cpioFunctions + (hooks == null ? "" : ", HOOKS=" + hooks)
-                    + ")", "mkinitcpio", systemd ? "usr/lib/systemd/systemd" : null, scripts, new String[2]);
+            boolean systemd =
+                    hooks != null && List.of(hooks.split("[\\s()\"']+")).contains("systemd");
+            return decide(
+                    "the guest's mkinitcpio (" + cpioFunctions + (hooks == null ? "" : ", HOOKS=" + hooks) + ")",
+                    "mkinitcpio",
+                    systemd ? "usr/lib/systemd/systemd" : null,
+                    scripts,
+                    new String[2]);
         }
         // Alpine mkinitfs installs $datadir/initramfs-init as /init (mkinitfs.in: init="$datadir"/initramfs-init)
         String alpineInit = "/usr/share/mkinitfs/initramfs-init";
@@ -187,11 +215,14 @@ public record InitramfsBoot(String generator, RootDelay rootDelay, String source
     private static String mkinitcpioHooks(GuestReader r) {
         List<String> files = new ArrayList<>(List.of("/etc/mkinitcpio.conf"));
         if (r.isDir("/etc/mkinitcpio.conf.d")) {
-            files.addAll(r.paths("/etc/mkinitcpio.conf.d", n -> n.endsWith(".conf")).stream().sorted().toList());
+            files.addAll(r.paths("/etc/mkinitcpio.conf.d", n -> n.endsWith(".conf")).stream()
+                    .sorted()
+                    .toList());
         }
         String hooks = null;
         for (String f : files) {
-            for (String l : GuestReader.lines(r.text(f).filter(t -> t.length() <= MAX_SCRIPT).orElse(""))) {
+            for (String l : GuestReader.lines(
+                    r.text(f).filter(t -> t.length() <= MAX_SCRIPT).orElse(""))) {
                 String t = l.strip();
                 if (t.startsWith("HOOKS=")) {
                     hooks = t.substring(6);
@@ -201,9 +232,10 @@ public record InitramfsBoot(String generator, RootDelay rootDelay, String source
         return hooks;
     }
 
-    private static InitramfsBoot decide(String source, String generator, String initTarget,
-                                        Map<String, String> scripts, String[] resume) {
-        boolean mkinitcpioSystemd = generator.equals("mkinitcpio") && initTarget != null
+    private static InitramfsBoot decide(
+            String source, String generator, String initTarget, Map<String, String> scripts, String[] resume) {
+        boolean mkinitcpioSystemd = generator.equals("mkinitcpio")
+                && initTarget != null
                 && SYSTEMD.matcher(initTarget).find();
         if (mkinitcpioSystemd) {
             // install/systemd: `add_symlink /init usr/lib/systemd/systemd` replaces base's busybox script (ln -sfn);
@@ -244,8 +276,13 @@ public record InitramfsBoot(String generator, RootDelay rootDelay, String source
                 while (m.find()) {
                     String v = m.group(1).toLowerCase(Locale.ROOT);
                     if (v.contains("rootdelay") || carriers.contains(v)) {
-                        return new InitramfsBoot(generator, RootDelay.SLEEP, source, generator + " " + path
-                                + " line " + (i + 1) + " sleeps the whole rootdelay: " + l, resume[0], resume[1]);
+                        return new InitramfsBoot(
+                                generator,
+                                RootDelay.SLEEP,
+                                source,
+                                generator + " " + path + " line " + (i + 1) + " sleeps the whole rootdelay: " + l,
+                                resume[0],
+                                resume[1]);
                     }
                 }
                 if (mentions.isEmpty() && l.toLowerCase(Locale.ROOT).contains("rootdelay")) {
@@ -254,10 +291,17 @@ public record InitramfsBoot(String generator, RootDelay rootDelay, String source
             }
         }
         if (mkinitcpioSystemd) {
-            return new InitramfsBoot(generator, RootDelay.NOT_READ, source, "mkinitcpio systemd hook: /init -> "
-                    + initTarget + ", so the busybox init and its init_functions (the only reader of rootdelay) do "
-                    + "not run; systemd in the initrd does not read rootdelay and the kernel ignores it when /init "
-                    + "exists", resume[0], resume[1]);
+            return new InitramfsBoot(
+                    generator,
+                    RootDelay.NOT_READ,
+                    source,
+                    "mkinitcpio systemd hook: /init -> "
+                            + initTarget
+                            + ", so the busybox init and its init_functions (the only reader of rootdelay) do "
+                            + "not run; systemd in the initrd does not read rootdelay and the kernel ignores it when /init "
+                            + "exists",
+                    resume[0],
+                    resume[1]);
         }
         if (generator.equals("mkinitcpio") && scripts.containsKey("init_functions")) {
             String timeout = mkinitcpioTimeout(scripts.get("init_functions"));
@@ -266,17 +310,28 @@ public record InitramfsBoot(String generator, RootDelay rootDelay, String source
             }
         }
         if (mentions.isEmpty() && generator.equals("mkinitfs")) {
-            return new InitramfsBoot(generator, RootDelay.NOT_READ, source, mkinitfsEvidence(scripts.get("init")),
-                    resume[0], resume[1]);
+            return new InitramfsBoot(
+                    generator, RootDelay.NOT_READ, source, mkinitfsEvidence(scripts.get("init")), resume[0], resume[1]);
         }
         if (mentions.isEmpty()) {
             String init = initTarget == null ? "" : " (/init -> " + initTarget + ")";
-            return new InitramfsBoot(generator, RootDelay.NOT_READ, source, "no script of this " + generator
-                    + " initramfs" + init + " reads rootdelay; the kernel ignores it when /init exists", resume[0],
+            return new InitramfsBoot(
+                    generator,
+                    RootDelay.NOT_READ,
+                    source,
+                    "no script of this " + generator + " initramfs" + init
+                            + " reads rootdelay; the kernel ignores it when /init exists",
+                    resume[0],
                     resume[1]);
         }
-        return new InitramfsBoot(generator, RootDelay.UNKNOWN, source, generator + " reads rootdelay without sleeping "
-                + "it (" + mentions.get(0) + "): not known whether it is a device timeout", resume[0], resume[1]);
+        return new InitramfsBoot(
+                generator,
+                RootDelay.UNKNOWN,
+                source,
+                generator + " reads rootdelay without sleeping " + "it (" + mentions.get(0)
+                        + "): not known whether it is a device timeout",
+                resume[0],
+                resume[1]);
     }
 
     /**
@@ -344,9 +399,11 @@ public record InitramfsBoot(String generator, RootDelay rootDelay, String source
         if (loop < 0 || done < 0) {
             return null;
         }
-        return "mkinitcpio init_functions line " + (call + 1) + ": " + lines.get(call).strip() + " (from line "
+        return "mkinitcpio init_functions line " + (call + 1) + ": "
+                + lines.get(call).strip() + " (from line "
                 + (assign + 1) + ": " + lines.get(assign).strip() + "); poll_device (line " + (start + 1)
-                + ") sleeps only while the device is missing (line " + (loop + 1) + ": " + lines.get(loop).strip()
+                + ") sleeps only while the device is missing (line " + (loop + 1) + ": "
+                + lines.get(loop).strip()
                 + ")" + (dflt == null ? "" : ", " + dflt + " s when rootdelay is not given")
                 + ": rootdelay is the longest wait for the root device, not a sleep";
     }

@@ -5,8 +5,7 @@ import java.util.List;
 
 /** Kernel command-line tokens: split (double quotes group), joined, matched. Pure functions. */
 public final class KernelCmdline {
-    private KernelCmdline() {
-    }
+    private KernelCmdline() {}
 
     /** Splits on whitespace; a double-quoted part ({@code foo="a b"}) stays in one token with its quotes. */
     public static List<String> tokens(String args) {

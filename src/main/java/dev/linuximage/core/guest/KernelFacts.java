@@ -17,8 +17,14 @@ import java.util.Set;
  *                            SWAP-OS-DISK); null when not read (the command-line rules then fall back, see
  *                            {@link RootDelayRule})
  */
-public record KernelFacts(String name, String version, String initramfsPath, Set<String> builtinModules,
-                          Set<String> initramfsModules, boolean initramfsReadable, InitramfsBoot boot) {
+public record KernelFacts(
+        String name,
+        String version,
+        String initramfsPath,
+        Set<String> builtinModules,
+        Set<String> initramfsModules,
+        boolean initramfsReadable,
+        InitramfsBoot boot) {
     public KernelFacts {
         name = name == null ? version : name;
         builtinModules = Set.copyOf(builtinModules == null ? Set.of() : builtinModules);
@@ -26,20 +32,34 @@ public record KernelFacts(String name, String version, String initramfsPath, Set
     }
 
     /** A kernel whose image name is its release, without the boot-script analysis. */
-    public KernelFacts(String version, String initramfsPath, Set<String> builtinModules,
-                       Set<String> initramfsModules, boolean initramfsReadable) {
+    public KernelFacts(
+            String version,
+            String initramfsPath,
+            Set<String> builtinModules,
+            Set<String> initramfsModules,
+            boolean initramfsReadable) {
         this(version, version, initramfsPath, builtinModules, initramfsModules, initramfsReadable, null);
     }
 
     /** A named kernel without the boot-script analysis. */
-    public KernelFacts(String name, String version, String initramfsPath, Set<String> builtinModules,
-                       Set<String> initramfsModules, boolean initramfsReadable) {
+    public KernelFacts(
+            String name,
+            String version,
+            String initramfsPath,
+            Set<String> builtinModules,
+            Set<String> initramfsModules,
+            boolean initramfsReadable) {
         this(name, version, initramfsPath, builtinModules, initramfsModules, initramfsReadable, null);
     }
 
     /** A kernel whose image name is its release, with the boot-script analysis. */
-    public KernelFacts(String version, String initramfsPath, Set<String> builtinModules,
-                       Set<String> initramfsModules, boolean initramfsReadable, InitramfsBoot boot) {
+    public KernelFacts(
+            String version,
+            String initramfsPath,
+            Set<String> builtinModules,
+            Set<String> initramfsModules,
+            boolean initramfsReadable,
+            InitramfsBoot boot) {
         this(version, version, initramfsPath, builtinModules, initramfsModules, initramfsReadable, boot);
     }
 

@@ -9,8 +9,7 @@ import java.util.regex.Pattern;
 public final class KernelVersion {
     private static final Pattern REL = Pattern.compile("^(\\d+(?:\\.\\d+)*)(?:-(\\d+))?");
 
-    private KernelVersion() {
-    }
+    private KernelVersion() {}
 
     /** Upstream version numbers (2, 6, 32), empty when the string does not start with digits. */
     public static List<Integer> base(String release) {

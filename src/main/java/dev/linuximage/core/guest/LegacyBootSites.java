@@ -31,27 +31,29 @@ import java.util.regex.Pattern;
  */
 public final class LegacyBootSites {
     static final List<String> GRUB_LEGACY = List.of("/boot/grub/grub.conf", "/boot/grub/menu.lst", "/etc/grub.conf");
-    static final List<String> EXTLINUX = List.of("/boot/extlinux/extlinux.conf", "/boot/extlinux.conf",
-            "/extlinux.conf", "/boot/syslinux/syslinux.cfg", "/boot/syslinux/extlinux.conf", "/boot/syslinux.cfg",
+    static final List<String> EXTLINUX = List.of(
+            "/boot/extlinux/extlinux.conf",
+            "/boot/extlinux.conf",
+            "/extlinux.conf",
+            "/boot/syslinux/syslinux.cfg",
+            "/boot/syslinux/extlinux.conf",
+            "/boot/syslinux.cfg",
             "/syslinux.cfg");
     public static final String UPDATE_EXTLINUX = "/etc/update-extlinux.conf";
     /** SLES 11's perl-Bootloader writes new menu.lst entries with {@code DEFAULT_APPEND} of this file. */
     public static final String SUSE_BOOTLOADER = "/etc/sysconfig/bootloader";
 
     /** {@code kernel [--option...] /path args} (GRUB legacy accepts {@code =} after the command name, too). */
-    private static final Pattern KERNEL =
-            Pattern.compile("^(\\s*kernel(?:\\s+|\\s*=\\s*)(?:--\\S+\\s+)*)(\\S+)(.*)$");
+    private static final Pattern KERNEL = Pattern.compile("^(\\s*kernel(?:\\s+|\\s*=\\s*)(?:--\\S+\\s+)*)(\\S+)(.*)$");
+
     private static final Pattern KOPT = Pattern.compile("^(\\s*#\\s*(kopt|defoptions)=)(.*)$");
     private static final Pattern X_KEYWORD = Pattern.compile("^\\s*([A-Za-z]+)(?:\\s+(.*?))?\\s*$");
-    private static final Pattern OPTS =
-            Pattern.compile("^(\\s*default_kernel_opts=)([\"']?)(.*?)\\2(\\s*(?:#.*)?)$");
-    private static final Pattern SUSE_APPEND =
-            Pattern.compile("^(\\s*DEFAULT_APPEND=)([\"']?)(.*?)\\2(\\s*(?:#.*)?)$");
+    private static final Pattern OPTS = Pattern.compile("^(\\s*default_kernel_opts=)([\"']?)(.*?)\\2(\\s*(?:#.*)?)$");
+    private static final Pattern SUSE_APPEND = Pattern.compile("^(\\s*DEFAULT_APPEND=)([\"']?)(.*?)\\2(\\s*(?:#.*)?)$");
     /** syslinux modules and boot sectors, not Linux kernels (syslinux.cfg(5) "KERNEL" file-type by extension). */
     private static final Pattern NOT_LINUX = Pattern.compile("(?i).*\\.(c32|com|cbt|bs|bss|bin|0|img)$");
 
-    private LegacyBootSites() {
-    }
+    private LegacyBootSites() {}
 
     // ------------------------------------------------------------------ discovery
 
@@ -115,8 +117,14 @@ public final class LegacyBootSites {
                 Matcher k = KOPT.matcher(lines.get(i));
                 if (k.matches()) {
                     String args = k.group(3).trim();
-                    sites.add(new CmdlineSite(k.group(2).equals("kopt") ? CmdlineSite.Kind.GRUB_LEGACY_KOPT
-                            : CmdlineSite.Kind.GRUB_LEGACY_DEFOPTIONS, f, i + 1, args, args));
+                    sites.add(new CmdlineSite(
+                            k.group(2).equals("kopt")
+                                    ? CmdlineSite.Kind.GRUB_LEGACY_KOPT
+                                    : CmdlineSite.Kind.GRUB_LEGACY_DEFOPTIONS,
+                            f,
+                            i + 1,
+                            args,
+                            args));
                 }
             }
         }
@@ -133,13 +141,25 @@ public final class LegacyBootSites {
         source(r, UPDATE_EXTLINUX, OPTS, "default_kernel_opts=", CmdlineSite.Kind.EXTLINUX_SOURCE, sites, problems);
         // only where GRUB legacy boots: SLES 12+ keep the file but boot grub2 from /etc/default/grub
         if (!grubLegacyFiles(r).isEmpty()) {
-            source(r, SUSE_BOOTLOADER, SUSE_APPEND, "DEFAULT_APPEND=", CmdlineSite.Kind.SUSE_BOOTLOADER, sites,
+            source(
+                    r,
+                    SUSE_BOOTLOADER,
+                    SUSE_APPEND,
+                    "DEFAULT_APPEND=",
+                    CmdlineSite.Kind.SUSE_BOOTLOADER,
+                    sites,
                     problems);
         }
     }
 
-    private static void source(GuestReader r, String file, Pattern p, String key, CmdlineSite.Kind kind,
-                               List<CmdlineSite> sites, List<String> problems) {
+    private static void source(
+            GuestReader r,
+            String file,
+            Pattern p,
+            String key,
+            CmdlineSite.Kind kind,
+            List<CmdlineSite> sites,
+            List<String> problems) {
         if (!r.isFile(file)) {
             return;
         }
@@ -164,8 +184,7 @@ public final class LegacyBootSites {
          * @param append the block's own APPEND line, or -1
          * @param linux  whether the block boots a Linux kernel (not a .c32 module or boot sector)
          */
-        record Label(int line, int kernel, int append, boolean linux) {
-        }
+        record Label(int line, int kernel, int append, boolean linux) {}
 
         static Extlinux parse(List<String> lines) {
             Integer global = null;
@@ -194,7 +213,8 @@ public final class LegacyBootSites {
                     case "kernel", "linux" -> {
                         if (start >= 0) {
                             kernel = i;
-                            linux = kw.equals("linux") || !NOT_LINUX.matcher(arg.split("\\s+")[0]).matches();
+                            linux = kw.equals("linux")
+                                    || !NOT_LINUX.matcher(arg.split("\\s+")[0]).matches();
                         }
                     }
                     case "append" -> {

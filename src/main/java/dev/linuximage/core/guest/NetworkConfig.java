@@ -3,7 +3,6 @@ package dev.linuximage.core.guest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +24,7 @@ import java.util.regex.Pattern;
 public final class NetworkConfig {
     /** {@code en} + a udev naming-scheme letter (o, s, p, x, P, v, b, c, a, i, d) and the rest of the name. */
     static final Pattern PREDICTABLE = Pattern.compile("^en[ospxPvbcaid][0-9a-zA-Z_]*$");
+
     static final Pattern MAC = Pattern.compile("^(?:[0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$");
     public static final String ETH0 = "eth0";
 
@@ -41,11 +41,17 @@ public final class NetworkConfig {
     public static final String PERSISTENT_NET_GENERATOR = "75-persistent-net-generator.rules";
 
     /** The network stacks this class models. */
-    public enum Stack { NETPLAN, NETWORKD, NETWORKMANAGER, IFUPDOWN, WICKED, NETWORK_SCRIPTS }
+    public enum Stack {
+        NETPLAN,
+        NETWORKD,
+        NETWORKMANAGER,
+        IFUPDOWN,
+        WICKED,
+        NETWORK_SCRIPTS
+    }
 
     /** A stack, whether the guest starts it at boot, and why we think so (evidence). */
-    public record StackUse(Stack stack, boolean active, String evidence) {
-    }
+    public record StackUse(Stack stack, boolean active, String evidence) {}
 
     /**
      * One interface configuration.
@@ -59,15 +65,24 @@ public final class NetworkConfig {
      * @param autostart it is brought up at boot
      * @param stale     keyed on a predictable name or a MAC: never applies to Azure's eth0
      */
-    public record Profile(Stack stack, String file, int line, String name, String mac, boolean dhcp,
-                          boolean staticIp, boolean autostart, boolean stale) {
+    public record Profile(
+            Stack stack,
+            String file,
+            int line,
+            String name,
+            String mac,
+            boolean dhcp,
+            boolean staticIp,
+            boolean autostart,
+            boolean stale) {
         /** Applies to Azure's eth0 (name eth0 or any, no MAC binding). */
         public boolean matchesEth0() {
             return mac == null && (name == null || name.equals(ETH0));
         }
 
         public String describe() {
-            return (name == null ? "any NIC" : name) + (mac == null ? "" : " (MAC " + mac + ")")
+            return (name == null ? "any NIC" : name)
+                    + (mac == null ? "" : " (MAC " + mac + ")")
                     + (dhcp ? ", DHCP" : staticIp ? ", static address" : ", no IPv4 DHCP")
                     + (autostart ? "" : ", not started at boot");
         }
@@ -79,8 +94,12 @@ public final class NetworkConfig {
     private final boolean nmAutoDefault;
     private final List<String> persistentNet;
 
-    private NetworkConfig(List<StackUse> stacks, List<Profile> profiles, List<String> problems,
-                          boolean nmAutoDefault, List<String> persistentNet) {
+    private NetworkConfig(
+            List<StackUse> stacks,
+            List<Profile> profiles,
+            List<String> problems,
+            boolean nmAutoDefault,
+            List<String> persistentNet) {
         this.stacks = stacks;
         this.profiles = profiles;
         this.problems = problems;
@@ -138,7 +157,8 @@ public final class NetworkConfig {
         if (eth0.stream().anyMatch(p -> p.dhcp() && p.autostart())) {
             return true;
         }
-        return active(Stack.NETWORKMANAGER) && nmAutoDefault
+        return active(Stack.NETWORKMANAGER)
+                && nmAutoDefault
                 && profiles.stream().noneMatch(p -> p.stack() == Stack.NETWORKMANAGER && p.matchesEth0());
     }
 
@@ -154,12 +174,20 @@ public final class NetworkConfig {
         List<Profile> profiles = new ArrayList<>();
         List<String> problems = new ArrayList<>();
 
-        String netplanGen = GuestInspector.firstFile(r, "/usr/lib/netplan/generate", "/lib/netplan/generate",
-                "/usr/libexec/netplan/generate", "/usr/sbin/netplan");
+        String netplanGen = GuestInspector.firstFile(
+                r,
+                "/usr/lib/netplan/generate",
+                "/lib/netplan/generate",
+                "/usr/libexec/netplan/generate",
+                "/usr/sbin/netplan");
         List<String> netplanFiles = netplanFiles(r);
         boolean netplan = netplanGen != null && !netplanFiles.isEmpty();
-        stacks.add(new StackUse(Stack.NETPLAN, netplan, netplanGen == null ? "netplan not installed"
-                : netplanFiles.size() + " YAML files, generator " + netplanGen));
+        stacks.add(new StackUse(
+                Stack.NETPLAN,
+                netplan,
+                netplanGen == null
+                        ? "netplan not installed"
+                        : netplanFiles.size() + " YAML files, generator " + netplanGen));
         if (netplan) {
             readNetplan(r, netplanFiles, profiles, problems);
         }
@@ -178,13 +206,20 @@ public final class NetworkConfig {
             readIfcfg(r, IFCFG_RH_DIR, Stack.NETWORKMANAGER, profiles);
         }
 
-        boolean ifupdown = r.isFile(INTERFACES) && (enabled(units, "networking.service")
-                || !r.paths("/etc/runlevels/boot", n -> n.equals("networking")).isEmpty()
-                || !r.paths("/etc/runlevels/default", n -> n.equals("networking")).isEmpty());
-        stacks.add(new StackUse(Stack.IFUPDOWN, ifupdown, r.isFile(INTERFACES)
-                ? INTERFACES + "; " + unitEvidence(units, "networking.service") : INTERFACES + " absent"));
+        boolean ifupdown = r.isFile(INTERFACES)
+                && (enabled(units, "networking.service")
+                        || !r.paths("/etc/runlevels/boot", n -> n.equals("networking"))
+                                .isEmpty()
+                        || !r.paths("/etc/runlevels/default", n -> n.equals("networking"))
+                                .isEmpty());
+        stacks.add(new StackUse(
+                Stack.IFUPDOWN,
+                ifupdown,
+                r.isFile(INTERFACES)
+                        ? INTERFACES + "; " + unitEvidence(units, "networking.service")
+                        : INTERFACES + " absent"));
         if (ifupdown) {
-            readInterfaces(r, INTERFACES, profiles, 0, new int[]{MAX_INCLUDES});
+            readInterfaces(r, INTERFACES, profiles, 0, new int[] {MAX_INCLUDES});
         }
 
         boolean wicked = enabled(units, "wicked.service");
@@ -193,10 +228,15 @@ public final class NetworkConfig {
             readIfcfg(r, WICKED_DIR, Stack.WICKED, profiles);
         }
 
-        boolean scripts = !nm && !wicked && r.isFile("/etc/rc.d/init.d/network")
-                && !r.paths("/etc/rc.d/rc3.d", n -> n.startsWith("S") && n.endsWith("network")).isEmpty();
-        stacks.add(new StackUse(Stack.NETWORK_SCRIPTS, scripts, scripts ? "/etc/rc.d/rc3.d network start link"
-                : "legacy network service not started"));
+        boolean scripts = !nm
+                && !wicked
+                && r.isFile("/etc/rc.d/init.d/network")
+                && !r.paths("/etc/rc.d/rc3.d", n -> n.startsWith("S") && n.endsWith("network"))
+                        .isEmpty();
+        stacks.add(new StackUse(
+                Stack.NETWORK_SCRIPTS,
+                scripts,
+                scripts ? "/etc/rc.d/rc3.d network start link" : "legacy network service not started"));
         if (scripts) {
             readIfcfg(r, IFCFG_RH_DIR, Stack.NETWORK_SCRIPTS, profiles);
         }
@@ -210,8 +250,10 @@ public final class NetworkConfig {
 
     private static String unitEvidence(SystemdUnits units, String unit) {
         SystemdUnits.UnitState s = units.state(unit);
-        return unit + (!s.installed() ? " not installed" : s.masked() ? " masked" : s.enabled()
-                ? " enabled" : " installed, not enabled");
+        return unit
+                + (!s.installed()
+                        ? " not installed"
+                        : s.masked() ? " masked" : s.enabled() ? " enabled" : " installed, not enabled");
     }
 
     /** What to delete: a generated 70-persistent-net.rules. The generator is only reported when not masked. */
@@ -273,7 +315,8 @@ public final class NetworkConfig {
                 if (match != null && match.isObject()) {
                     // the NIC's name at run time: match.name, else the set-name it gets, else the ID
                     mac = match.has("macaddress") ? match.get("macaddress").asText() : null;
-                    name = match.has("name") ? match.get("name").asText()
+                    name = match.has("name")
+                            ? match.get("name").asText()
                             : c.has("set-name") ? c.get("set-name").asText() : mac != null ? id : null;
                     if (name != null && name.contains("*")) {
                         name = glob(name, ETH0) ? null : name;
@@ -281,7 +324,15 @@ public final class NetworkConfig {
                 }
                 boolean dhcp = truthy(c.get("dhcp4"));
                 boolean stat = !dhcp && c.has("addresses");
-                out.add(new Profile(Stack.NETPLAN, f, lineOf(lines, id + ":"), name, mac, dhcp, stat, true,
+                out.add(new Profile(
+                        Stack.NETPLAN,
+                        f,
+                        lineOf(lines, id + ":"),
+                        name,
+                        mac,
+                        dhcp,
+                        stat,
+                        true,
                         mac != null || predictable(name) || predictable(id) && match == null));
             });
         }
@@ -338,10 +389,11 @@ public final class NetworkConfig {
                     }
                     case "MACAddress", "PermanentMACAddress" -> mac = kv[1].trim();
                     case "Type" -> applies &= kv[1].trim().equals("ether");
-                    case "Driver" -> applies &= List.of(kv[1].trim().split("\\s+")).stream()
-                            .anyMatch(d -> glob(d, "hv_netvsc"));
-                    case "Virtualization" -> applies &= !List.of("no", "false", "0", "container", "!vm", "!yes",
-                            "!microsoft").contains(kv[1].trim());
+                    case "Driver" ->
+                        applies &= List.of(kv[1].trim().split("\\s+")).stream().anyMatch(d -> glob(d, "hv_netvsc"));
+                    case "Virtualization" ->
+                        applies &= !List.of("no", "false", "0", "container", "!vm", "!yes", "!microsoft")
+                                .contains(kv[1].trim());
                     case "Kind" -> applies = false; // veth, bridge...: virtual devices, never the NIC
                     default -> {
                         // Host=, Architecture=, KernelCommandLine=, Path=... we cannot evaluate offline: keep it
@@ -353,12 +405,13 @@ public final class NetworkConfig {
             }
             List<String[]> net = ini.getOrDefault("Network", List.of());
             String dhcpVal = value(net, "DHCP");
-            boolean dhcp = dhcpVal != null && List.of("yes", "true", "ipv4", "both", "on", "1")
-                    .contains(dhcpVal.toLowerCase(Locale.ROOT));
-            boolean stat = !dhcp && (value(net, "Address") != null || !ini.getOrDefault("Address", List.of())
-                    .isEmpty());
-            Profile p = new Profile(Stack.NETWORKD, f, line, name, mac, dhcp, stat, true,
-                    mac != null || predictable(name));
+            boolean dhcp = dhcpVal != null
+                    && List.of("yes", "true", "ipv4", "both", "on", "1").contains(dhcpVal.toLowerCase(Locale.ROOT));
+            boolean stat = !dhcp
+                    && (value(net, "Address") != null
+                            || !ini.getOrDefault("Address", List.of()).isEmpty());
+            Profile p =
+                    new Profile(Stack.NETWORKD, f, line, name, mac, dhcp, stat, true, mac != null || predictable(name));
             // systemd.network(5): the first file in name order whose [Match] fits a link configures it
             if (p.matchesEth0() && eth0Taken) {
                 continue;
@@ -392,8 +445,16 @@ public final class NetworkConfig {
                 boolean dhcp = method == null || method.equals("auto");
                 boolean stat = "manual".equals(method);
                 int line = lineOf(GuestReader.lines(t.get()), name == null ? "[connection]" : "interface-name=");
-                out.add(new Profile(Stack.NETWORKMANAGER, f, line, name, mac, dhcp, stat,
-                        autoconnect == null || yes(autoconnect), mac != null || predictable(name)));
+                out.add(new Profile(
+                        Stack.NETWORKMANAGER,
+                        f,
+                        line,
+                        name,
+                        mac,
+                        dhcp,
+                        stat,
+                        autoconnect == null || yes(autoconnect),
+                        mac != null || predictable(name)));
             }
         }
     }
@@ -418,8 +479,13 @@ public final class NetworkConfig {
 
     /** ifcfg files other than loopback and templates, in name order. */
     static List<String> ifcfgFiles(GuestReader r, String dir) {
-        return r.paths(dir, n -> n.startsWith("ifcfg-") && !n.equals("ifcfg-lo") && !n.contains(".")
-                && !n.endsWith("~")).stream().filter(r::isFile).toList();
+        return r
+                .paths(
+                        dir,
+                        n -> n.startsWith("ifcfg-") && !n.equals("ifcfg-lo") && !n.contains(".") && !n.endsWith("~"))
+                .stream()
+                .filter(r::isFile)
+                .toList();
     }
 
     private static void readIfcfg(GuestReader r, String dir, Stack stack, List<Profile> out) {
@@ -440,12 +506,21 @@ public final class NetworkConfig {
             if (stack == Stack.WICKED) {
                 // ifcfg(5): STARTMODE defaults to manual; auto, hotplug, onboot, nfsroot, ifplugd start at boot
                 String sm = kv.getOrDefault("STARTMODE", "manual").toLowerCase(Locale.ROOT);
-                auto = List.of("auto", "hotplug", "onboot", "on", "boot", "nfsroot", "ifplugd").contains(sm);
+                auto = List.of("auto", "hotplug", "onboot", "on", "boot", "nfsroot", "ifplugd")
+                        .contains(sm);
             } else {
                 auto = !kv.getOrDefault("ONBOOT", "yes").equalsIgnoreCase("no");
             }
             int line = lineOf(GuestReader.lines(r.text(f).orElse("")), mac != null ? "HWADDR=" : "DEVICE=");
-            out.add(new Profile(stack, f, line, name, mac, dhcp, stat, auto,
+            out.add(new Profile(
+                    stack,
+                    f,
+                    line,
+                    name,
+                    mac,
+                    dhcp,
+                    stat,
+                    auto,
                     mac != null || predictable(name) || predictable(fileName)));
         }
     }
@@ -501,7 +576,7 @@ public final class NetworkConfig {
                 }
                 case "iface" -> {
                     if (f.length >= 4 && f[2].equals("inet")) {
-                        ifaces.add(new String[]{f[1], f[3], Integer.toString(i + 1)});
+                        ifaces.add(new String[] {f[1], f[3], Integer.toString(i + 1)});
                     }
                 }
                 case "source" -> {
@@ -532,8 +607,16 @@ public final class NetworkConfig {
             }
             boolean dhcp = ifc[1].equals("dhcp");
             boolean stat = ifc[1].equals("static");
-            out.add(new Profile(Stack.IFUPDOWN, file, Integer.parseInt(ifc[2]), name, null, dhcp, stat,
-                    auto.contains(name), predictable(name)));
+            out.add(new Profile(
+                    Stack.IFUPDOWN,
+                    file,
+                    Integer.parseInt(ifc[2]),
+                    name,
+                    null,
+                    dhcp,
+                    stat,
+                    auto.contains(name),
+                    predictable(name)));
         }
     }
 
@@ -590,9 +673,9 @@ public final class NetworkConfig {
             }
             int eq = l.indexOf('=');
             if (eq > 0) {
-                out.computeIfAbsent(section, k -> new ArrayList<>())
-                        .add(new String[]{l.substring(0, eq).trim(), l.substring(eq + 1).trim(),
-                                Integer.toString(i + 1)});
+                out.computeIfAbsent(section, k -> new ArrayList<>()).add(new String[] {
+                    l.substring(0, eq).trim(), l.substring(eq + 1).trim(), Integer.toString(i + 1)
+                });
             }
         }
         return out;

@@ -2,7 +2,6 @@ package dev.linuximage.core.guest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,8 +34,7 @@ public final class NetworkPatch {
     static final String ETH0 = NetworkConfig.ETH0;
     private static final Pattern YAML_KEY = Pattern.compile("^(\\s*)(['\"]?)([^'\"#:\\s]+)\\2\\s*:\\s*(.*)$");
 
-    private NetworkPatch() {
-    }
+    private NetworkPatch() {}
 
     /** Whether the command-line policy names NICs the kernel way (eth0): then profiles must follow. */
     public static boolean ifnamesOff(PatchOptions o) {
@@ -48,11 +46,15 @@ public final class NetworkPatch {
         if (ifnamesOff(o)) {
             NetworkConfig nc = NetworkConfig.read(r);
             for (NetworkConfig.Stack s : NetworkConfig.Stack.values()) {
-                List<NetworkConfig.Profile> stale = nc.stale().stream().filter(p -> p.stack() == s).toList();
+                List<NetworkConfig.Profile> stale =
+                        nc.stale().stream().filter(p -> p.stack() == s).toList();
                 if (stale.isEmpty() || distinctKeys(stale).size() != 1 || hasEth0(nc, s)) {
                     continue;
                 }
-                for (String file : stale.stream().map(NetworkConfig.Profile::file).distinct().toList()) {
+                for (String file : stale.stream()
+                        .map(NetworkConfig.Profile::file)
+                        .distinct()
+                        .toList()) {
                     rekey(ed, s, file);
                 }
             }
@@ -140,8 +142,10 @@ public final class NetworkPatch {
     static String ifcfg(String text, boolean redHat) {
         List<String> out = new ArrayList<>();
         for (String l : GuestReader.lines(text)) {
-            Matcher m = Pattern.compile("^(\\s*)(DEVICE|NAME|HWADDR|MACADDR)=(['\"]?)([^'\"\\s]*)\\3(.*)$").matcher(l);
-            if (m.matches() && (m.group(2).equals("DEVICE") || m.group(2).equals("NAME"))
+            Matcher m = Pattern.compile("^(\\s*)(DEVICE|NAME|HWADDR|MACADDR)=(['\"]?)([^'\"\\s]*)\\3(.*)$")
+                    .matcher(l);
+            if (m.matches()
+                    && (m.group(2).equals("DEVICE") || m.group(2).equals("NAME"))
                     && NetworkConfig.predictable(m.group(4))) {
                 out.add(m.group(1) + m.group(2) + "=" + m.group(3) + ETH0 + m.group(3) + m.group(5));
             } else if (m.matches() && redHat && m.group(2).equals("HWADDR")) {
@@ -158,7 +162,8 @@ public final class NetworkPatch {
         List<String> out = new ArrayList<>();
         for (String l : GuestReader.lines(text)) {
             String t = l.trim();
-            if (t.startsWith("interface-name=") && NetworkConfig.predictable(t.substring(15).trim())) {
+            if (t.startsWith("interface-name=")
+                    && NetworkConfig.predictable(t.substring(15).trim())) {
                 out.add("interface-name=" + ETH0);
             } else if (t.startsWith("mac-address=") && !t.substring(12).isBlank()) {
                 out.add(MARK + "Azure's NIC has another MAC: " + t);
@@ -218,8 +223,8 @@ public final class NetworkPatch {
         for (String l : GuestReader.lines(text)) {
             String t = l.trim();
             String[] f = t.split("\\s+");
-            boolean naming = f.length >= 2 && (f[0].equals("auto") || f[0].startsWith("allow-")
-                    || f[0].equals("iface"));
+            boolean naming =
+                    f.length >= 2 && (f[0].equals("auto") || f[0].startsWith("allow-") || f[0].equals("iface"));
             if (!naming) {
                 out.add(l);
                 continue;
@@ -269,7 +274,8 @@ public final class NetworkPatch {
             String key = m.group(3);
             List<String> block = new ArrayList<>(lines.subList(i + 1, childEnd));
             String header = lines.get(i);
-            if (NetworkConfig.predictable(key) || block.stream().anyMatch(l -> l.trim().startsWith("macaddress:"))) {
+            if (NetworkConfig.predictable(key)
+                    || block.stream().anyMatch(l -> l.trim().startsWith("macaddress:"))) {
                 if (NetworkConfig.predictable(key)) {
                     header = m.group(1) + ETH0 + ":" + (m.group(4).isEmpty() ? "" : " " + m.group(4));
                 }
@@ -393,8 +399,8 @@ public final class NetworkPatch {
     static final String NETPLAN_FILE = NetworkConfig.NETPLAN_DIR + "/90-linuximage-eth0.yaml";
     static final String NETWORKD_FILE = NetworkConfig.NETWORKD_DIR + "/50-linuximage-eth0.network";
     static final String NM_FILE = NetworkConfig.NM_DIR + "/linuximage-eth0.nmconnection";
-    static final String HEADER = "# Azure's NIC is eth0 (net.ifnames=0) and gets its address by DHCP "
-            + "(linuximage: " + DHCP_REQ + ")\n";
+    static final String HEADER =
+            "# Azure's NIC is eth0 (net.ifnames=0) and gets its address by DHCP " + "(linuximage: " + DHCP_REQ + ")\n";
 
     /** Writes a DHCP profile for eth0 in the first active stack, unless one applies or eth0 is set static. */
     static void writeDhcp(GuestEditor ed, NetworkConfig nc) throws IOException {
@@ -407,24 +413,49 @@ public final class NetworkPatch {
         }
         GuestReader r = ed.reader();
         switch (active.get(0).stack()) {
-            case NETPLAN -> ed.writeText(DHCP_REQ, NETPLAN_FILE, HEADER
-                    + "network:\n  version: 2\n  ethernets:\n    eth0:\n      dhcp4: true\n", 0600);
-            case NETWORKD -> ed.writeText(DHCP_REQ, NETWORKD_FILE, HEADER
-                    + "[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\n", 0644);
-            case NETWORKMANAGER -> ed.writeText(DHCP_REQ, NM_FILE, HEADER
-                    + "[connection]\nid=eth0\nuuid=" + UUID.nameUUIDFromBytes(NM_FILE.getBytes(StandardCharsets.UTF_8))
-                    + "\ntype=ethernet\ninterface-name=eth0\nautoconnect=true\n\n[ipv4]\nmethod=auto\n\n[ipv6]\n"
-                    + "method=auto\n", 0600);
-            case WICKED -> ifcfgEth0(ed, NetworkConfig.WICKED_DIR + "/ifcfg-eth0",
-                    "BOOTPROTO='dhcp'\nSTARTMODE='auto'\n", "STARTMODE='auto'", "BOOTPROTO='dhcp'");
-            case NETWORK_SCRIPTS -> ifcfgEth0(ed, NetworkConfig.IFCFG_RH_DIR + "/ifcfg-eth0",
-                    "DEVICE=eth0\nTYPE=Ethernet\nBOOTPROTO=dhcp\nONBOOT=yes\n", "ONBOOT=yes", "BOOTPROTO=dhcp");
+            case NETPLAN ->
+                ed.writeText(
+                        DHCP_REQ,
+                        NETPLAN_FILE,
+                        HEADER + "network:\n  version: 2\n  ethernets:\n    eth0:\n      dhcp4: true\n",
+                        0600);
+            case NETWORKD ->
+                ed.writeText(DHCP_REQ, NETWORKD_FILE, HEADER + "[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\n", 0644);
+            case NETWORKMANAGER ->
+                ed.writeText(
+                        DHCP_REQ,
+                        NM_FILE,
+                        HEADER
+                                + "[connection]\nid=eth0\nuuid="
+                                + UUID.nameUUIDFromBytes(NM_FILE.getBytes(StandardCharsets.UTF_8))
+                                + "\ntype=ethernet\ninterface-name=eth0\nautoconnect=true\n\n[ipv4]\nmethod=auto\n\n[ipv6]\n"
+                                + "method=auto\n",
+                        0600);
+            case WICKED ->
+                ifcfgEth0(
+                        ed,
+                        NetworkConfig.WICKED_DIR + "/ifcfg-eth0",
+                        "BOOTPROTO='dhcp'\nSTARTMODE='auto'\n",
+                        "STARTMODE='auto'",
+                        "BOOTPROTO='dhcp'");
+            case NETWORK_SCRIPTS ->
+                ifcfgEth0(
+                        ed,
+                        NetworkConfig.IFCFG_RH_DIR + "/ifcfg-eth0",
+                        "DEVICE=eth0\nTYPE=Ethernet\nBOOTPROTO=dhcp\nONBOOT=yes\n",
+                        "ONBOOT=yes",
+                        "BOOTPROTO=dhcp");
             case IFUPDOWN -> {
                 String t = r.text(NetworkConfig.INTERFACES).orElse("");
-                boolean declared = nc.profiles().stream().anyMatch(p -> p.stack() == NetworkConfig.Stack.IFUPDOWN
-                        && ETH0.equals(p.name()) && p.dhcp() && p.file().equals(NetworkConfig.INTERFACES));
-                String add = declared ? "\n" + HEADER + "auto eth0\n" : "\n" + HEADER + "auto eth0\niface eth0 inet dhcp\n";
-                ed.writeText(DHCP_REQ, NetworkConfig.INTERFACES, (t.isEmpty() || t.endsWith("\n") ? t : t + "\n") + add);
+                boolean declared = nc.profiles().stream()
+                        .anyMatch(p -> p.stack() == NetworkConfig.Stack.IFUPDOWN
+                                && ETH0.equals(p.name())
+                                && p.dhcp()
+                                && p.file().equals(NetworkConfig.INTERFACES));
+                String add =
+                        declared ? "\n" + HEADER + "auto eth0\n" : "\n" + HEADER + "auto eth0\niface eth0 inet dhcp\n";
+                ed.writeText(
+                        DHCP_REQ, NetworkConfig.INTERFACES, (t.isEmpty() || t.endsWith("\n") ? t : t + "\n") + add);
             }
         }
     }

@@ -17,8 +17,7 @@ public final class NoAgentPatch {
     public static final List<String> WAAGENT_LEFTOVERS =
             List.of("/etc/waagent.conf", "/var/lib/waagent", "/var/log/waagent.log");
 
-    private NoAgentPatch() {
-    }
+    private NoAgentPatch() {}
 
     /** The report-ready script as shipped in the product. */
     public static byte[] script() {

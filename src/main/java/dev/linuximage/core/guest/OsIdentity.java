@@ -21,15 +21,22 @@ public final class OsIdentity {
     public static final int MAX_BYTES = 64 * 1024;
     /** Only this many characters of a release file are parsed. */
     static final int MAX_CHARS = 4096;
+
     private static final Pattern RELEASE = Pattern.compile("release\\s+(\\d+(?:\\.\\d+){0,3})");
     private static final Pattern SUSE_FIELD = Pattern.compile("(?m)^\\s*(VERSION|PATCHLEVEL)\\s*=\\s*(\\S+)\\s*$");
     private static final Pattern VERSION_TOKEN = Pattern.compile("^[0-9][0-9A-Za-z._-]{0,31}$");
 
     /** Distribution families as the product patches them. */
-    public enum Family { REDHAT, SUSE, DEBIAN, ALPINE, ARCH, UNKNOWN }
-
-    private OsIdentity() {
+    public enum Family {
+        REDHAT,
+        SUSE,
+        DEBIAN,
+        ALPINE,
+        ARCH,
+        UNKNOWN
     }
+
+    private OsIdentity() {}
 
     /** The first release file that identifies the guest, or {@code unknown} with a null source. */
     public static GuestInspection.OsInfo read(GuestReader r) {
@@ -44,9 +51,12 @@ public final class OsIdentity {
                         like.add(clean(s).toLowerCase(Locale.ROOT));
                     }
                 }
-                return new GuestInspection.OsInfo(id.isEmpty() ? "linux" : id, like,
+                return new GuestInspection.OsInfo(
+                        id.isEmpty() ? "linux" : id,
+                        like,
                         clean(unquote(kv.getOrDefault("VERSION_ID", ""))),
-                        clean(unquote(kv.getOrDefault("PRETTY_NAME", ""))), f);
+                        clean(unquote(kv.getOrDefault("PRETTY_NAME", ""))),
+                        f);
             }
         }
         Optional<String> t = small(r, "/etc/redhat-release");
@@ -67,9 +77,12 @@ public final class OsIdentity {
             String id = clean(unquote(kv.getOrDefault("DISTRIB_ID", ""))).toLowerCase(Locale.ROOT);
             if (!id.isEmpty()) {
                 List<String> like = id.equals("ubuntu") || id.equals("linuxmint") ? List.of("debian") : List.of();
-                return new GuestInspection.OsInfo(id.replace(' ', '-'), like,
+                return new GuestInspection.OsInfo(
+                        id.replace(' ', '-'),
+                        like,
                         version(unquote(kv.getOrDefault("DISTRIB_RELEASE", ""))),
-                        clean(unquote(kv.getOrDefault("DISTRIB_DESCRIPTION", ""))), "/etc/lsb-release");
+                        clean(unquote(kv.getOrDefault("DISTRIB_DESCRIPTION", ""))),
+                        "/etc/lsb-release");
             }
         }
         t = small(r, "/etc/alpine-release");
@@ -95,8 +108,17 @@ public final class OsIdentity {
         names.addAll(os.idLike());
         for (String n : names) {
             switch (n) {
-                case "rhel", "centos", "fedora", "rocky", "almalinux", "ol", "amzn", "scientific", "cloudlinux",
-                        "eurolinux", "virtuozzo":
+                case "rhel",
+                        "centos",
+                        "fedora",
+                        "rocky",
+                        "almalinux",
+                        "ol",
+                        "amzn",
+                        "scientific",
+                        "cloudlinux",
+                        "eurolinux",
+                        "virtuozzo":
                     return Family.REDHAT;
                 case "sles", "sled", "suse", "opensuse", "opensuse-leap", "opensuse-tumbleweed", "sle_hpc":
                     return Family.SUSE;
@@ -107,7 +129,7 @@ public final class OsIdentity {
                 case "arch", "archarm", "manjaro", "endeavouros":
                     return Family.ARCH;
                 default:
-                    // keep looking at ID_LIKE
+                // keep looking at ID_LIKE
             }
         }
         return Family.UNKNOWN;

@@ -20,10 +20,18 @@ import java.util.List;
  *                            required item makes {@code check}/{@code prepare} not compliant (catalogue, "Every
  *                            check reports one of")
  */
-public record PatchOptions(ImageKind imageKind, Provisioning provisioning, int resourceDiskSwapMiB,
-                           boolean hyperVDrivers, List<String> kernelArgsAdd, List<String> kernelArgsRemove,
-                           boolean keepCrashkernel, List<String> removeUsers, boolean cloudInitSwapDropIn,
-                           long maxDiskSizeBytes, List<String> allowUnknown) {
+public record PatchOptions(
+        ImageKind imageKind,
+        Provisioning provisioning,
+        int resourceDiskSwapMiB,
+        boolean hyperVDrivers,
+        List<String> kernelArgsAdd,
+        List<String> kernelArgsRemove,
+        boolean keepCrashkernel,
+        List<String> removeUsers,
+        boolean cloudInitSwapDropIn,
+        long maxDiskSizeBytes,
+        List<String> allowUnknown) {
 
     /** 1023 GiB: the documents' limit for an uploaded VHD. */
     public static final long DEFAULT_MAX_DISK_SIZE = 1023L << 30;
@@ -71,11 +79,29 @@ public record PatchOptions(ImageKind imageKind, Provisioning provisioning, int r
     }
 
     /** Without {@code allowUnknown} (every Unknown on a required item counts against compliance). */
-    public PatchOptions(ImageKind imageKind, Provisioning provisioning, int resourceDiskSwapMiB, boolean hyperVDrivers,
-                        List<String> kernelArgsAdd, List<String> kernelArgsRemove, boolean keepCrashkernel,
-                        List<String> removeUsers, boolean cloudInitSwapDropIn, long maxDiskSizeBytes) {
-        this(imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd, kernelArgsRemove,
-                keepCrashkernel, removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, List.of());
+    public PatchOptions(
+            ImageKind imageKind,
+            Provisioning provisioning,
+            int resourceDiskSwapMiB,
+            boolean hyperVDrivers,
+            List<String> kernelArgsAdd,
+            List<String> kernelArgsRemove,
+            boolean keepCrashkernel,
+            List<String> removeUsers,
+            boolean cloudInitSwapDropIn,
+            long maxDiskSizeBytes) {
+        this(
+                imageKind,
+                provisioning,
+                resourceDiskSwapMiB,
+                hyperVDrivers,
+                kernelArgsAdd,
+                kernelArgsRemove,
+                keepCrashkernel,
+                removeUsers,
+                cloudInitSwapDropIn,
+                maxDiskSizeBytes,
+                List.of());
     }
 
     /** A catalogue requirement ID's shape ({@code KERNEL-NUMA}); membership is checked where the catalogue is known. */
@@ -89,8 +115,17 @@ public record PatchOptions(ImageKind imageKind, Provisioning provisioning, int r
 
     /** Generalized, cloud-init, 2048 MiB swap on the resource disk, drivers repaired, nothing extra. */
     public static PatchOptions defaults() {
-        return new PatchOptions(ImageKind.Generalized, Provisioning.CloudInit, DEFAULT_SWAP_MIB, true, List.of(),
-                List.of(), false, List.of(), false, DEFAULT_MAX_DISK_SIZE);
+        return new PatchOptions(
+                ImageKind.Generalized,
+                Provisioning.CloudInit,
+                DEFAULT_SWAP_MIB,
+                true,
+                List.of(),
+                List.of(),
+                false,
+                List.of(),
+                false,
+                DEFAULT_MAX_DISK_SIZE);
     }
 
     public boolean generalized() {
@@ -98,32 +133,92 @@ public record PatchOptions(ImageKind imageKind, Provisioning provisioning, int r
     }
 
     public PatchOptions withImageKind(ImageKind v) {
-        return new PatchOptions(v, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd, kernelArgsRemove,
-                keepCrashkernel, removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, allowUnknown);
+        return new PatchOptions(
+                v,
+                provisioning,
+                resourceDiskSwapMiB,
+                hyperVDrivers,
+                kernelArgsAdd,
+                kernelArgsRemove,
+                keepCrashkernel,
+                removeUsers,
+                cloudInitSwapDropIn,
+                maxDiskSizeBytes,
+                allowUnknown);
     }
 
     public PatchOptions withProvisioning(Provisioning v) {
-        return new PatchOptions(imageKind, v, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd, kernelArgsRemove,
-                keepCrashkernel, removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, allowUnknown);
+        return new PatchOptions(
+                imageKind,
+                v,
+                resourceDiskSwapMiB,
+                hyperVDrivers,
+                kernelArgsAdd,
+                kernelArgsRemove,
+                keepCrashkernel,
+                removeUsers,
+                cloudInitSwapDropIn,
+                maxDiskSizeBytes,
+                allowUnknown);
     }
 
     public PatchOptions withRemoveUsers(List<String> v) {
-        return new PatchOptions(imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd,
-                kernelArgsRemove, keepCrashkernel, v, cloudInitSwapDropIn, maxDiskSizeBytes, allowUnknown);
+        return new PatchOptions(
+                imageKind,
+                provisioning,
+                resourceDiskSwapMiB,
+                hyperVDrivers,
+                kernelArgsAdd,
+                kernelArgsRemove,
+                keepCrashkernel,
+                v,
+                cloudInitSwapDropIn,
+                maxDiskSizeBytes,
+                allowUnknown);
     }
 
     public PatchOptions withCloudInitSwapDropIn(boolean v) {
-        return new PatchOptions(imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd,
-                kernelArgsRemove, keepCrashkernel, removeUsers, v, maxDiskSizeBytes, allowUnknown);
+        return new PatchOptions(
+                imageKind,
+                provisioning,
+                resourceDiskSwapMiB,
+                hyperVDrivers,
+                kernelArgsAdd,
+                kernelArgsRemove,
+                keepCrashkernel,
+                removeUsers,
+                v,
+                maxDiskSizeBytes,
+                allowUnknown);
     }
 
     public PatchOptions withKernelArgs(List<String> add, List<String> remove, boolean keepCrash) {
-        return new PatchOptions(imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, add, remove, keepCrash,
-                removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, allowUnknown);
+        return new PatchOptions(
+                imageKind,
+                provisioning,
+                resourceDiskSwapMiB,
+                hyperVDrivers,
+                add,
+                remove,
+                keepCrash,
+                removeUsers,
+                cloudInitSwapDropIn,
+                maxDiskSizeBytes,
+                allowUnknown);
     }
 
     public PatchOptions withAllowUnknown(List<String> v) {
-        return new PatchOptions(imageKind, provisioning, resourceDiskSwapMiB, hyperVDrivers, kernelArgsAdd,
-                kernelArgsRemove, keepCrashkernel, removeUsers, cloudInitSwapDropIn, maxDiskSizeBytes, v);
+        return new PatchOptions(
+                imageKind,
+                provisioning,
+                resourceDiskSwapMiB,
+                hyperVDrivers,
+                kernelArgsAdd,
+                kernelArgsRemove,
+                keepCrashkernel,
+                removeUsers,
+                cloudInitSwapDropIn,
+                maxDiskSizeBytes,
+                v);
     }
 }

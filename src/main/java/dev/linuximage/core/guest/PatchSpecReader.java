@@ -1,12 +1,10 @@
 package dev.linuximage.core.guest;
 
-import dev.linuximage.core.io.Sizes;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-
+import dev.linuximage.core.io.Sizes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,11 +34,11 @@ import java.util.regex.Pattern;
 public final class PatchSpecReader {
     /** Manifests are small; a larger file is refused rather than parsed. */
     public static final int MAX_BYTES = 1 << 20;
+
     private static final Pattern KERNEL_ARG = PatchOptions.KERNEL_ARG;
     private static final Pattern USER = PatchOptions.USER_NAME;
 
-    private PatchSpecReader() {
-    }
+    private PatchSpecReader() {}
 
     public static PatchSettings read(Path file) throws IOException {
         if (Files.size(file) > MAX_BYTES) {

@@ -14,8 +14,7 @@ import java.util.regex.Matcher;
 public final class ResumePatch {
     public static final String REQ = SwapPatch.REQ;
 
-    private ResumePatch() {
-    }
+    private ResumePatch() {}
 
     /**
      * @param kernels the initramfs layer's facts before patching (may be null)

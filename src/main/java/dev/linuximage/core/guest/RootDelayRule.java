@@ -40,7 +40,11 @@ public final class RootDelayRule {
 
     /** What a command line booting a kernel gets. */
     public enum Action {
-        ADD, REMOVE_LARGE, ROOTWAIT, LEAVE, USER;
+        ADD,
+        REMOVE_LARGE,
+        ROOTWAIT,
+        LEAVE,
+        USER;
 
         /** The policy for command lines that boot such a kernel. */
         public CmdlinePolicy apply(CmdlinePolicy base) {
@@ -67,8 +71,7 @@ public final class RootDelayRule {
      * @param kernel   the kernel version, or null for the decision that applies to every kernel (global sites)
      * @param evidence what was read and what follows
      */
-    public record Decision(String kernel, Action action, String evidence) {
-    }
+    public record Decision(String kernel, Action action, String evidence) {}
 
     /**
      * Per-kernel decisions and the one for places every kernel boots with.
@@ -118,22 +121,23 @@ public final class RootDelayRule {
         }
     }
 
-    private RootDelayRule() {
-    }
+    private RootDelayRule() {}
 
     /**
      * @param kernels the initramfs layer's facts (may be null or empty: then only the guest's files are used)
      */
     public static Rules decide(GuestReader r, GuestInspection g, List<KernelFacts> kernels, PatchOptions o) {
-        boolean user = o.kernelArgsAdd().stream().anyMatch(t -> KernelCmdline.key(t).equals("rootdelay"));
+        boolean user =
+                o.kernelArgsAdd().stream().anyMatch(t -> KernelCmdline.key(t).equals("rootdelay"));
         Map<String, KernelFacts> facts = new LinkedHashMap<>();
         if (kernels != null) {
             kernels.forEach(k -> facts.put(k.version(), k));
         }
         List<String> versions = new ArrayList<>(facts.keySet());
         Map<String, String> names = new LinkedHashMap<>();
-        facts.values().stream().filter(k -> !k.name().equals(k.version())).forEach(k -> names.put(k.name(),
-                k.version()));
+        facts.values().stream()
+                .filter(k -> !k.name().equals(k.version()))
+                .forEach(k -> names.put(k.name(), k.version()));
         for (GuestInspection.KernelInfo k : g.kernels()) {
             // the inspector keys a kernel by its image name (vmlinuz-virt -> "virt"); the initramfs layer already
             // paired that image with its release
@@ -151,11 +155,16 @@ public final class RootDelayRule {
             }
             KernelFacts f = facts.get(v);
             InitramfsBoot boot = f == null ? null : f.boot();
-            String initrd = f != null ? f.initramfsPath() : g.kernels().stream().filter(k -> k.version().equals(v))
-                    .findFirst().map(GuestInspection.KernelInfo::initramfsPath).orElse(null);
+            String initrd = f != null
+                    ? f.initramfsPath()
+                    : g.kernels().stream()
+                            .filter(k -> k.version().equals(v))
+                            .findFirst()
+                            .map(GuestInspection.KernelInfo::initramfsPath)
+                            .orElse(null);
             if (boot == null && initrd == null) {
-                if (!names.containsValue(v) && g.kernels().stream().noneMatch(k -> k.version().equals(v)
-                        && k.imagePath() != null)) {
+                if (!names.containsValue(v)
+                        && g.kernels().stream().noneMatch(k -> k.version().equals(v) && k.imagePath() != null)) {
                     // only a module tree (e.g. /lib/modules/6.6.14-0-virt next to Alpine's vmlinuz-virt, or one
                     // left behind by a removed kernel): nothing boots it, it decides nothing
                     continue;
@@ -168,8 +177,11 @@ public final class RootDelayRule {
                     fallbackRead[0] = true;
                 }
                 boot = fallback[0];
-                byKernel.put(v, boot == null ? assumed(v, g) : decision(v, boot, (initrd == null ? "" : initrd
-                        + " not read; ")));
+                byKernel.put(
+                        v,
+                        boot == null
+                                ? assumed(v, g)
+                                : decision(v, boot, (initrd == null ? "" : initrd + " not read; ")));
             } else {
                 byKernel.put(v, decision(v, boot, ""));
             }
@@ -193,35 +205,49 @@ public final class RootDelayRule {
             case KERNEL_SLEEP -> Action.ROOTWAIT;
             case UNKNOWN -> Action.LEAVE;
         };
-        String where = b.source().startsWith("/") ? b.generator() + " initramfs " + b.source() + ": " : b.source()
-                + ": ";
+        String where =
+                b.source().startsWith("/") ? b.generator() + " initramfs " + b.source() + ": " : b.source() + ": ";
         if (b.rootDelay() == InitramfsBoot.RootDelay.KERNEL_SLEEP) {
             where = "";
         }
-        return new Decision(v, a, (v == null ? "" : v + ": ") + prefix + where + b.rootDelayEvidence() + " -> "
-                + a.outcome());
+        return new Decision(
+                v, a, (v == null ? "" : v + ": ") + prefix + where + b.rootDelayEvidence() + " -> " + a.outcome());
     }
 
     /** Nothing could be read: the family's only generator is assumed. */
     private static Decision assumed(String v, GuestInspection g) {
         GuestInspection.OsInfo os = g.os();
         String p = v == null ? "" : v + ": ";
-        boolean debian = os.id().equals("debian") || os.id().equals("ubuntu") || os.idLike().contains("debian")
+        boolean debian = os.id().equals("debian")
+                || os.id().equals("ubuntu")
+                || os.idLike().contains("debian")
                 || os.idLike().contains("ubuntu");
-        boolean dracut = os.redHatFamily() || os.id().contains("suse") || os.id().equals("sles")
+        boolean dracut = os.redHatFamily()
+                || os.id().contains("suse")
+                || os.id().equals("sles")
                 || os.idLike().contains("suse");
         if (debian) {
-            return new Decision(v, Action.REMOVE_LARGE, p + "initramfs not read and no generator installed; "
-                    + os.id() + "'s generator is initramfs-tools, whose init sleeps rootdelay (assumed) -> "
-                    + Action.REMOVE_LARGE.outcome());
+            return new Decision(
+                    v,
+                    Action.REMOVE_LARGE,
+                    p + "initramfs not read and no generator installed; "
+                            + os.id() + "'s generator is initramfs-tools, whose init sleeps rootdelay (assumed) -> "
+                            + Action.REMOVE_LARGE.outcome());
         }
         if (dracut) {
-            return new Decision(v, Action.ADD, p + "initramfs not read and no generator installed; " + os.id()
-                    + "'s generator is dracut, which does not read rootdelay (assumed) -> " + Action.ADD.outcome());
+            return new Decision(
+                    v,
+                    Action.ADD,
+                    p + "initramfs not read and no generator installed; " + os.id()
+                            + "'s generator is dracut, which does not read rootdelay (assumed) -> "
+                            + Action.ADD.outcome());
         }
-        return new Decision(v, Action.LEAVE, p + "initramfs not read, no generator installed, distribution "
-                + os.id() + " unknown: whether rootdelay is a sleep or a device timeout cannot be told -> "
-                + Action.LEAVE.outcome());
+        return new Decision(
+                v,
+                Action.LEAVE,
+                p + "initramfs not read, no generator installed, distribution "
+                        + os.id() + " unknown: whether rootdelay is a sleep or a device timeout cannot be told -> "
+                        + Action.LEAVE.outcome());
     }
 
     /**
@@ -229,7 +255,8 @@ public final class RootDelayRule {
      * rootdelay when any kernel sleeps it; add it only when every kernel ignores it.
      */
     private static Decision combine(Map<String, Decision> byKernel) {
-        List<Action> actions = byKernel.values().stream().map(Decision::action).distinct().toList();
+        List<Action> actions =
+                byKernel.values().stream().map(Decision::action).distinct().toList();
         Action a;
         if (actions.size() == 1) {
             a = actions.get(0);
@@ -240,7 +267,8 @@ public final class RootDelayRule {
         } else {
             a = Action.LEAVE;
         }
-        String ev = actions.size() == 1 ? "every kernel: " + a.outcome()
+        String ev = actions.size() == 1
+                ? "every kernel: " + a.outcome()
                 : "kernels differ (" + actions + "): for places every kernel boots with, " + a.outcome();
         return new Decision(null, a, ev);
     }

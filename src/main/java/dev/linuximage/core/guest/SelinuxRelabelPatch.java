@@ -1,7 +1,6 @@
 package dev.linuximage.core.guest;
 
 import dev.linuximage.core.guestfs.Change;
-
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Optional;
@@ -18,15 +17,15 @@ import java.util.Optional;
 final class SelinuxRelabelPatch {
     /** Not a catalogue requirement: a consequence of the repairs, reported as changes under this name. */
     static final String REQ = "SELINUX-LABELS";
+
     static final String CONFIG = "/etc/selinux/config";
     static final String MARKER = "/.autorelabel";
 
-    private SelinuxRelabelPatch() {
-    }
+    private SelinuxRelabelPatch() {}
 
     static void apply(GuestEditor ed) throws IOException {
-        boolean created = ed.log().changes().stream().anyMatch(c -> c.action() == Change.Action.Created
-                || c.action() == Change.Action.Symlinked);
+        boolean created = ed.log().changes().stream()
+                .anyMatch(c -> c.action() == Change.Action.Created || c.action() == Change.Action.Symlinked);
         if (!created || ed.reader().exists(MARKER)) {
             return;
         }
@@ -46,7 +45,10 @@ final class SelinuxRelabelPatch {
                 l = l.substring(0, hash).strip();
             }
             if (l.startsWith("SELINUX=")) {
-                mode = l.substring("SELINUX=".length()).strip().replace("\"", "").replace("'", "")
+                mode = l.substring("SELINUX=".length())
+                        .strip()
+                        .replace("\"", "")
+                        .replace("'", "")
                         .toLowerCase(Locale.ROOT);
             }
         }

@@ -7,13 +7,17 @@ import java.util.List;
 public final class ServicePatch {
     public static final List<String> SSH_UNITS = List.of("ssh.service", "sshd.service");
     public static final List<String> WAAGENT_UNITS = List.of("walinuxagent.service", "waagent.service");
-    public static final List<String> CLOUD_INIT_UNITS = List.of("cloud-init-local.service", "cloud-init-main.service",
-            "cloud-init.service", "cloud-init-network.service", "cloud-config.service", "cloud-final.service",
+    public static final List<String> CLOUD_INIT_UNITS = List.of(
+            "cloud-init-local.service",
+            "cloud-init-main.service",
+            "cloud-init.service",
+            "cloud-init-network.service",
+            "cloud-config.service",
+            "cloud-final.service",
             "cloud-init.target");
     public static final String CLOUD_INIT_DISABLED = "/etc/cloud/cloud-init.disabled";
 
-    private ServicePatch() {
-    }
+    private ServicePatch() {}
 
     public static void apply(GuestEditor ed, GuestInspection g, PatchOptions o) throws IOException {
         SystemdUnits units = new SystemdUnits(ed.reader());
@@ -47,8 +51,10 @@ public final class ServicePatch {
      * {@code cloud-init-local} in {@code boot}, the other stages in {@code default}. The same four names are the
      * SysV scripts of cloud-init's sysvinit packaging (RHEL 6).
      */
-    public static final List<String[]> CLOUD_INIT_SCRIPTS = List.of(new String[] {"cloud-init-local", "boot"},
-            new String[] {"cloud-init", "default"}, new String[] {"cloud-config", "default"},
+    public static final List<String[]> CLOUD_INIT_SCRIPTS = List.of(
+            new String[] {"cloud-init-local", "boot"},
+            new String[] {"cloud-init", "default"},
+            new String[] {"cloud-config", "default"},
             new String[] {"cloud-final", "default"});
 
     /** SSH-SERVER and AGENT-PRESENT on OpenRC and SysV guests ({@link InitServices}). */

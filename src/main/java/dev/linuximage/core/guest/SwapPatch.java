@@ -1,7 +1,6 @@
 package dev.linuximage.core.guest;
 
 import dev.linuximage.core.guestfs.Change;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,15 +16,17 @@ public final class SwapPatch {
     public static final String RESOURCE_SWAPFILE = "/mnt/resource/swapfile";
     static final String MARK = "# disabled by linuximage (swap belongs on the resource disk): ";
 
-    private SwapPatch() {
-    }
+    private SwapPatch() {}
 
     /**
      * The change-log entry for GPT attribute bit 63 set on partition {@code number} (attribute bits before/after,
      * shown as 64-bit hex as {@code sgdisk -i} prints them).
      */
     public static Change noAutoChange(int number, long before, long after) {
-        return new Change(REQ, "GPT partition " + number + " (Linux swap) attributes", Change.Action.Modified,
+        return new Change(
+                REQ,
+                "GPT partition " + number + " (Linux swap) attributes",
+                Change.Action.Modified,
                 String.format(java.util.Locale.ROOT, "%016X", before),
                 String.format(java.util.Locale.ROOT, "%016X", after) + " (bit 63 no-auto: systemd-gpt-auto-generator"
                         + " no longer enables it at boot)");
@@ -33,7 +34,8 @@ public final class SwapPatch {
 
     public static void apply(GuestEditor ed, GuestInspection g) throws IOException {
         if (!g.fstabSwap().isEmpty()) {
-            List<String> lines = new ArrayList<>(GuestReader.lines(ed.reader().text("/etc/fstab").orElse("")));
+            List<String> lines = new ArrayList<>(
+                    GuestReader.lines(ed.reader().text("/etc/fstab").orElse("")));
             for (GuestInspection.SwapEntry e : g.fstabSwap()) {
                 lines.set(e.line() - 1, MARK + lines.get(e.line() - 1));
             }

@@ -17,9 +17,9 @@ import java.util.Set;
  */
 public final class SystemdUnits {
     /** The unit search path, highest priority first (systemd.unit(5) "Unit File Load Path"). */
-    public static final List<String> UNIT_DIRS =
-            List.of("/etc/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
-                    "/lib/systemd/system");
+    public static final List<String> UNIT_DIRS = List.of(
+            "/etc/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system");
+
     private static final String ETC = "/etc/systemd/system";
 
     /**
@@ -34,8 +34,15 @@ public final class SystemdUnits {
      * @param aliases    {@code [Install] Alias=} names
      * @param also       {@code [Install] Also=} units
      */
-    public record UnitState(String name, String path, boolean masked, List<String> enabledBy, List<String> wantedBy,
-                            List<String> requiredBy, List<String> aliases, List<String> also) {
+    public record UnitState(
+            String name,
+            String path,
+            boolean masked,
+            List<String> enabledBy,
+            List<String> wantedBy,
+            List<String> requiredBy,
+            List<String> aliases,
+            List<String> also) {
         public boolean installed() {
             return path != null;
         }
@@ -84,7 +91,8 @@ public final class SystemdUnits {
                 break;
             }
         }
-        Map<String, List<String>> install = path == null ? Map.of() : install(r.text(path).orElse(""));
+        Map<String, List<String>> install =
+                path == null ? Map.of() : install(r.text(path).orElse(""));
         List<String> aliases = install.getOrDefault("Alias", List.of());
         Set<String> names = new HashSet<>(aliases);
         names.add(name);
@@ -102,8 +110,15 @@ public final class SystemdUnits {
                 }
             }
         }
-        return new UnitState(name, path, masked, enabledBy, install.getOrDefault("WantedBy", List.of()),
-                install.getOrDefault("RequiredBy", List.of()), aliases, install.getOrDefault("Also", List.of()));
+        return new UnitState(
+                name,
+                path,
+                masked,
+                enabledBy,
+                install.getOrDefault("WantedBy", List.of()),
+                install.getOrDefault("RequiredBy", List.of()),
+                aliases,
+                install.getOrDefault("Also", List.of()));
     }
 
     /** The first of {@code names} that is installed, or the state of the first name (not installed). */
@@ -198,7 +213,8 @@ public final class SystemdUnits {
             }
         }
         for (String a : s.aliases()) {
-            if (r.isSymlink(ETC + "/" + a) && !r.readLink(ETC + "/" + a).orElse("").equals("/dev/null")) {
+            if (r.isSymlink(ETC + "/" + a)
+                    && !r.readLink(ETC + "/" + a).orElse("").equals("/dev/null")) {
                 ed.delete(req, ETC + "/" + a);
             }
         }

@@ -18,8 +18,7 @@ import java.util.Optional;
 public final class WaagentConfPatch {
     public static final String PATH = "/etc/waagent.conf";
 
-    private WaagentConfPatch() {
-    }
+    private WaagentConfPatch() {}
 
     /** The requirement that governs waagent.conf for these options, or empty when none does (agent-less). */
     public static Optional<String> requirement(PatchOptions o) {
@@ -79,7 +78,9 @@ public final class WaagentConfPatch {
             int last = -1;
             for (int i = 0; i < lines.size(); i++) {
                 String t = lines.get(i).trim();
-                if (!t.startsWith("#") && t.contains("=") && t.substring(0, t.indexOf('=')).trim().equals(w.getKey())) {
+                if (!t.startsWith("#")
+                        && t.contains("=")
+                        && t.substring(0, t.indexOf('=')).trim().equals(w.getKey())) {
                     last = i;
                 }
             }

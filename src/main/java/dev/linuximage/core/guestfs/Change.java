@@ -1,6 +1,5 @@
 package dev.linuximage.core.guestfs;
 
-
 /**
  * One change made (or, in a dry run, that would be made) to a guest: by a patch for a requirement (what the report's
  * {@code changes} lists), or by a direct file operation recorded by the storage engine ({@code guest put|rm}).
@@ -17,10 +16,17 @@ package dev.linuximage.core.guestfs;
  *                    {@code -> target}); empty for a patch's change (its lines are in before/after)
  * @param applied     false when recorded in a dry run
  */
-public record Change(String requirement, String path, Action action, String before, String after, String diff,
-                     boolean applied) {
+public record Change(
+        String requirement, String path, Action action, String before, String after, String diff, boolean applied) {
 
-    public enum Action { Created, Modified, Deleted, Symlinked, ModeChanged, DirCreated }
+    public enum Action {
+        Created,
+        Modified,
+        Deleted,
+        Symlinked,
+        ModeChanged,
+        DirCreated
+    }
 
     /** A change a patch made for {@code requirement}. */
     public Change(String requirement, String path, Action action, String before, String after) {
@@ -28,8 +34,7 @@ public record Change(String requirement, String path, Action action, String befo
     }
 
     /** A direct file operation ({@code before}/{@code after} are SHA-256 hex or empty). */
-    static Change ofFile(String path, Action action, String beforeSha, String afterSha, String diff,
-                         boolean applied) {
+    static Change ofFile(String path, Action action, String beforeSha, String afterSha, String diff, boolean applied) {
         return new Change("", path, action, beforeSha, afterSha, diff, applied);
     }
 

@@ -1,15 +1,14 @@
 package dev.linuximage.core.guestfs;
 
-import dev.linuximage.core.format.vhd.VhdFormat;
-import dev.linuximage.core.report.BadInputException;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;
 import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.format.vhd.VhdFooter;
+import dev.linuximage.core.format.vhd.VhdFormat;
 import dev.linuximage.core.io.ByteSource;
-import dev.linuximage.core.io.ForwardingSource;
 import dev.linuximage.core.io.FileByteSource;
-
+import dev.linuximage.core.io.ForwardingSource;
+import dev.linuximage.core.report.BadInputException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -21,8 +20,7 @@ import java.util.Locale;
  * first ({@code prepare} does that, or patches a copy-on-write overlay when streaming).
  */
 public final class DiskFiles {
-    private DiskFiles() {
-    }
+    private DiskFiles() {}
 
     /** Opens {@code file} as a virtual disk; {@code format} is {@code null}/{@code auto} or a format name. */
     public static ByteSource open(Path file, String format, boolean writable) throws IOException {
@@ -41,8 +39,8 @@ public final class DiskFiles {
             FileByteSource vhd = FileByteSource.openReadWrite(file);
             return vhd.truncatedView(vhd.size() - VhdFooter.SIZE);
         }
-        throw new UnsupportedDiskFormatException(kind + " disks cannot be edited in place: convert to a fixed VHD "
-                + "first (linuximage convert)");
+        throw new UnsupportedDiskFormatException(
+                kind + " disks cannot be edited in place: convert to a fixed VHD " + "first (linuximage convert)");
     }
 
     /** A one-line container description for {@code inspect}. */

@@ -9,7 +9,6 @@ import dev.linuximage.core.partition.PartitionTables;
 import dev.linuximage.core.volume.LogicalVolume;
 import dev.linuximage.core.volume.Lvm;
 import dev.linuximage.core.volume.PhysicalVolume;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -34,12 +33,11 @@ public record DiskScan(PartitionTable table, List<Volume> volumes, List<String> 
         } else {
             for (Partition p : table.partitions()) {
                 if (p.kind().equals("bios-boot") || p.kind().equals("extended")) {
-                    out.add(new Volume("part" + p.number(), p, null, disk.slice(p.startBytes(), p.sizeBytes()),
-                            p.kind()));
+                    out.add(new Volume(
+                            "part" + p.number(), p, null, disk.slice(p.startBytes(), p.sizeBytes()), p.kind()));
                     continue;
                 }
-                out.add(probe("part" + p.number(), p, null, disk.slice(p.startBytes(), p.sizeBytes()), pvs,
-                        warnings));
+                out.add(probe("part" + p.number(), p, null, disk.slice(p.startBytes(), p.sizeBytes()), pvs, warnings));
             }
         }
         List<LogicalVolume> lvs = List.of();
@@ -62,8 +60,9 @@ public record DiskScan(PartitionTable table, List<Volume> volumes, List<String> 
         return new DiskScan(table, out, warnings);
     }
 
-    private static Volume probe(String name, Partition p, LogicalVolume lv, ByteSource src,
-                                List<PhysicalVolume> pvs, List<String> warnings) throws IOException {
+    private static Volume probe(
+            String name, Partition p, LogicalVolume lv, ByteSource src, List<PhysicalVolume> pvs, List<String> warnings)
+            throws IOException {
         try {
             Optional<FileSystemProbe> fs = FileSystems.detect(src);
             if (fs.isPresent()) {

@@ -2,7 +2,6 @@ package dev.linuximage.core.guestfs;
 
 import dev.linuximage.core.fs.GuestPathException;
 import dev.linuximage.core.guestfs.GuestPaths.Loc;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -27,6 +26,7 @@ final class DryRunFiles implements GuestLayer {
     private final GuestNamespace ns;
     /** Resolved guest path → content ({@code null} = deleted). */
     private final Map<String, byte[]> overlay = new HashMap<>();
+
     private final GuestPaths paths;
     private final boolean writable;
 
@@ -145,10 +145,12 @@ final class DryRunFiles implements GuestLayer {
             return;
         }
         for (Map.Entry<String, byte[]> o : overlay.entrySet()) {
-            if (o.getValue() != null && o.getKey().startsWith(prefix) && o.getKey().indexOf('/', prefix.length()) < 0) {
+            if (o.getValue() != null
+                    && o.getKey().startsWith(prefix)
+                    && o.getKey().indexOf('/', prefix.length()) < 0) {
                 String name = o.getKey().substring(prefix.length());
-                if (!visitor.visit(new DirEntry(name, Type.FILE), details ? overlayInfo(o.getKey(), o.getValue())
-                        : null)) {
+                if (!visitor.visit(
+                        new DirEntry(name, Type.FILE), details ? overlayInfo(o.getKey(), o.getValue()) : null)) {
                     return;
                 }
             }
@@ -180,10 +182,11 @@ final class DryRunFiles implements GuestLayer {
     @Override
     public void write(String path, byte[] content) throws IOException {
         checkWritable(path);
-        Loc loc = paths.resolve(path, true)
-                .orElseThrow(() -> new GuestPathException(path, "parent directory missing"));
+        Loc loc = paths.resolve(path, true).orElseThrow(() -> new GuestPathException(path, "parent directory missing"));
         if (loc.node().isPresent() && loc.node().get().type() != Type.FILE) {
-            throw new GuestPathException(path, "exists and is not a regular file (" + loc.node().get().type() + ")");
+            throw new GuestPathException(
+                    path,
+                    "exists and is not a regular file (" + loc.node().get().type() + ")");
         }
         if (loc.node().isEmpty() && loc.name().isEmpty()) {
             throw new GuestPathException(path, "is a directory");
@@ -218,8 +221,8 @@ final class DryRunFiles implements GuestLayer {
     @Override
     public void symlink(String path, String target) throws IOException {
         checkWritable(path);
-        Loc loc = paths.resolve(path, false)
-                .orElseThrow(() -> new GuestPathException(path, "parent directory missing"));
+        Loc loc =
+                paths.resolve(path, false).orElseThrow(() -> new GuestPathException(path, "parent directory missing"));
         if (loc.node().isPresent() || loc.name().isEmpty()) {
             throw new FileAlreadyExistsException(path);
         }

@@ -6,11 +6,9 @@ import java.util.List;
 /** fstab(5) parsing: whitespace-separated fields, {@code #} comments, octal escapes like {@code \040}. */
 public final class Fstab {
     /** @param spec fs_spec; @param file fs_file (mount point); @param type fs_vfstype; @param options fs_mntops */
-    public record Line(String spec, String file, String type, String options) {
-    }
+    public record Line(String spec, String file, String type, String options) {}
 
-    private Fstab() {
-    }
+    private Fstab() {}
 
     public static List<Line> parse(String text) {
         List<Line> out = new ArrayList<>();
@@ -23,8 +21,8 @@ public final class Fstab {
             if (f.length < 2) {
                 continue;
             }
-            out.add(new Line(unescape(f[0]), unescape(f[1]), f.length > 2 ? f[2] : "auto",
-                    f.length > 3 ? f[3] : "defaults"));
+            out.add(new Line(
+                    unescape(f[0]), unescape(f[1]), f.length > 2 ? f[2] : "auto", f.length > 3 ? f[3] : "defaults"));
         }
         return out;
     }

@@ -6,7 +6,6 @@ import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.GuestPathException;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.report.BadInputException;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -34,8 +33,15 @@ public final class GuestDisk implements GuestFiles {
      * Files that identify a Linux root file system: os-release(5), and the release files of distributions older than
      * it (RHEL/CentOS 6 have only {@code /etc/redhat-release}, SLES 11 {@code /etc/SuSE-release}).
      */
-    static final List<String> RELEASE_FILES = List.of("/etc/os-release", "/usr/lib/os-release", "/etc/redhat-release",
-            "/etc/system-release", "/etc/SuSE-release", "/etc/lsb-release", "/etc/alpine-release", "/etc/arch-release",
+    static final List<String> RELEASE_FILES = List.of(
+            "/etc/os-release",
+            "/usr/lib/os-release",
+            "/etc/redhat-release",
+            "/etc/system-release",
+            "/etc/SuSE-release",
+            "/etc/lsb-release",
+            "/etc/alpine-release",
+            "/etc/arch-release",
             "/etc/debian_version");
 
     private final GuestNamespace ns;
@@ -53,8 +59,8 @@ public final class GuestDisk implements GuestFiles {
     }
 
     private static GuestDisk create(DiskScan scan, GuestOptions options, ChangeLog log, String rootVolume) {
-        return new GuestDisk(new GuestNamespace(scan, options.writable() && !options.dryRun(), rootVolume), options,
-                log);
+        return new GuestDisk(
+                new GuestNamespace(scan, options.writable() && !options.dryRun(), rootVolume), options, log);
     }
 
     /** Opens the guest on {@code disk}: finds the root file system and mounts what the guest's fstab names. */
@@ -78,7 +84,8 @@ public final class GuestDisk implements GuestFiles {
                 fs = FileSystems.probe(v.source(), false).orElse(null);
             } catch (IOException e) {
                 problems.add(v.name() + ": " + e.getMessage());
-                if (corrupt == null && BadInputException.in(e) != null
+                if (corrupt == null
+                        && BadInputException.in(e) != null
                         && BadInputException.in(e).reason() == BadInputException.Reason.CORRUPT_IMAGE) {
                     corrupt = e;
                 }
@@ -101,9 +108,13 @@ public final class GuestDisk implements GuestFiles {
                 return g;
             }
         }
-        throw new GuestPathException("/", "no file system on this disk holds /etc/fstab and a release file "
-                + "(volumes: " + GuestNamespace.describe(scan) + (problems.isEmpty() ? "" : "; problems: " + problems)
-                + ")", corrupt);
+        throw new GuestPathException(
+                "/",
+                "no file system on this disk holds /etc/fstab and a release file "
+                        + "(volumes: " + GuestNamespace.describe(scan)
+                        + (problems.isEmpty() ? "" : "; problems: " + problems)
+                        + ")",
+                corrupt);
     }
 
     /** True when {@code /etc/fstab} and one of {@link #RELEASE_FILES} exist (not followed) under this root. */
@@ -133,11 +144,12 @@ public final class GuestDisk implements GuestFiles {
             throws IOException {
         DiskScan scan = DiskScan.scan(disk);
         GuestDisk g = create(scan, options, log, device);
-        Volume v = g.findVolume(device).orElseThrow(() -> new GuestPathException(device,
-                "no such volume (volumes: " + GuestNamespace.describe(scan) + ")"));
+        Volume v = g.findVolume(device)
+                .orElseThrow(() -> new GuestPathException(
+                        device, "no such volume (volumes: " + GuestNamespace.describe(scan) + ")"));
         if (!GuestNamespace.isFs(v)) {
-            throw new GuestPathException(device, "volume " + v.name() + " holds " + v.content()
-                    + ", not a supported file system");
+            throw new GuestPathException(
+                    device, "volume " + v.name() + " holds " + v.content() + ", not a supported file system");
         }
         g.ns.mountRoot(v);
         return g;

@@ -1,7 +1,6 @@
 package dev.linuximage.core.guestfs;
 
 import dev.linuximage.core.fs.GuestFiles;
-
 import java.io.IOException;
 import java.io.OutputStream;
 

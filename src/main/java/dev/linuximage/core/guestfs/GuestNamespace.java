@@ -3,7 +3,6 @@ package dev.linuximage.core.guestfs;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.FileSystems;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,13 +22,45 @@ import java.util.regex.Pattern;
  */
 final class GuestNamespace implements AutoCloseable {
     /** fstab types that never name a file system on this disk (swap, network, pseudo and virtual file systems). */
-    static final Set<String> IGNORED_TYPES = Set.of("swap", "nfs", "nfs4", "cifs", "smb3", "tmpfs", "proc", "sysfs",
-            "devpts", "devtmpfs", "debugfs", "securityfs", "cgroup", "cgroup2", "hugetlbfs", "mqueue", "fuse",
-            "sshfs", "glusterfs", "ceph", "9p", "virtiofs", "none", "ramfs", "overlay", "autofs", "binfmt_misc",
-            "efivarfs", "pstore", "bpf", "tracefs", "configfs", "fusectl", "rpc_pipefs");
+    static final Set<String> IGNORED_TYPES = Set.of(
+            "swap",
+            "nfs",
+            "nfs4",
+            "cifs",
+            "smb3",
+            "tmpfs",
+            "proc",
+            "sysfs",
+            "devpts",
+            "devtmpfs",
+            "debugfs",
+            "securityfs",
+            "cgroup",
+            "cgroup2",
+            "hugetlbfs",
+            "mqueue",
+            "fuse",
+            "sshfs",
+            "glusterfs",
+            "ceph",
+            "9p",
+            "virtiofs",
+            "none",
+            "ramfs",
+            "overlay",
+            "autofs",
+            "binfmt_misc",
+            "efivarfs",
+            "pstore",
+            "bpf",
+            "tracefs",
+            "configfs",
+            "fusectl",
+            "rpc_pipefs");
     /** /dev/sda2, /dev/vda2, /dev/xvda2, /dev/hda2, /dev/nvme0n1p2, /dev/mmcblk0p2: the number picks the part. */
     private static final Pattern PARTITION_DEVICE =
             Pattern.compile("/dev/(?:[shv]d[a-z]|xvd[a-z]|nvme\\d+n\\d+p|mmcblk\\d+p)(\\d+)");
+
     private static final Pattern WHOLE_DISK_DEVICE = Pattern.compile("/dev/(?:[shv]d[a-z]|xvd[a-z]|nvme\\d+n\\d+)");
 
     private final DiskScan scan;
@@ -126,8 +157,8 @@ final class GuestNamespace implements AutoCloseable {
         }
         for (Map.Entry<String, FileSystem> e : openFs.entrySet()) {
             if (e.getValue() == fs && readOnlyReasons.containsKey(e.getKey())) {
-                throw new UnsupportedFsFeatureException(fs.type(), "writing to " + e.getKey() + " ("
-                        + readOnlyReasons.get(e.getKey()) + ")");
+                throw new UnsupportedFsFeatureException(
+                        fs.type(), "writing to " + e.getKey() + " (" + readOnlyReasons.get(e.getKey()) + ")");
             }
         }
     }
@@ -143,23 +174,35 @@ final class GuestNamespace implements AutoCloseable {
             String mp = GuestPaths.normalize(l.file());
             String type = l.type().toLowerCase(Locale.ROOT);
             List<String> opts = List.of(l.options().split(","));
-            if (IGNORED_TYPES.contains(type) || opts.contains("bind") || l.file().equals("none")
+            if (IGNORED_TYPES.contains(type)
+                    || opts.contains("bind")
+                    || l.file().equals("none")
                     || !l.file().startsWith("/")) {
-                mountEntries.add(new MountEntry(l.spec(), l.file(), l.type(), l.options(), "", "ignored: "
-                        + (opts.contains("bind") ? "bind mount" : type + " is not on this disk")));
+                mountEntries.add(new MountEntry(
+                        l.spec(),
+                        l.file(),
+                        l.type(),
+                        l.options(),
+                        "",
+                        "ignored: " + (opts.contains("bind") ? "bind mount" : type + " is not on this disk")));
                 continue;
             }
             Optional<Volume> v = findVolume(l.spec());
             if (v.isEmpty()) {
-                mountEntries.add(new MountEntry(l.spec(), l.file(), l.type(), l.options(), "",
-                        "unresolved: no volume matches " + l.spec()));
+                mountEntries.add(new MountEntry(
+                        l.spec(), l.file(), l.type(), l.options(), "", "unresolved: no volume matches " + l.spec()));
                 if (!opts.contains("nofail") && !opts.contains("noauto")) {
                     warnings.add("fstab: " + l.spec() + " for " + l.file() + " matches no volume on this disk");
                 }
                 continue;
             }
             if (!isFs(v.get())) {
-                mountEntries.add(new MountEntry(l.spec(), l.file(), l.type(), l.options(), v.get().name(),
+                mountEntries.add(new MountEntry(
+                        l.spec(),
+                        l.file(),
+                        l.type(),
+                        l.options(),
+                        v.get().name(),
                         "unresolved: " + v.get().name() + " holds " + v.get().content()));
                 continue;
             }
@@ -172,7 +215,8 @@ final class GuestNamespace implements AutoCloseable {
             }
             mounts.put(mp, fsOf(v.get()));
             mountVolumes.put(mp, v.get().name());
-            mountEntries.add(new MountEntry(l.spec(), l.file(), l.type(), l.options(), v.get().name(), "mounted"));
+            mountEntries.add(new MountEntry(
+                    l.spec(), l.file(), l.type(), l.options(), v.get().name(), "mounted"));
         }
     }
 
@@ -182,8 +226,12 @@ final class GuestNamespace implements AutoCloseable {
         if (s.length() > 1 && s.startsWith("\"") && s.endsWith("\"")) {
             s = s.substring(1, s.length() - 1);
         }
-        for (String[] p : new String[][] {{"/dev/disk/by-uuid/", "UUID="}, {"/dev/disk/by-label/", "LABEL="},
-                {"/dev/disk/by-partuuid/", "PARTUUID="}, {"/dev/disk/by-partlabel/", "PARTLABEL="}}) {
+        for (String[] p : new String[][] {
+            {"/dev/disk/by-uuid/", "UUID="},
+            {"/dev/disk/by-label/", "LABEL="},
+            {"/dev/disk/by-partuuid/", "PARTUUID="},
+            {"/dev/disk/by-partlabel/", "PARTLABEL="}
+        }) {
             if (s.startsWith(p[0])) {
                 s = p[1] + s.substring(p[0].length());
             }
@@ -204,7 +252,9 @@ final class GuestNamespace implements AutoCloseable {
             }
             FileSystem fs = fsOf(v);
             String val = s.substring(s.indexOf('=') + 1);
-            return upper.startsWith("UUID=") ? fs.uuid().equalsIgnoreCase(val) : fs.label().equals(val);
+            return upper.startsWith("UUID=")
+                    ? fs.uuid().equalsIgnoreCase(val)
+                    : fs.label().equals(val);
         }
         if (upper.startsWith("PARTUUID=")) {
             return v.partition() != null && v.partition().partUuid().equalsIgnoreCase(s.substring(9));

@@ -3,7 +3,6 @@ package dev.linuximage.core.guestfs;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles.Type;
 import dev.linuximage.core.fs.GuestPathException;
-
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -50,12 +49,15 @@ final class GuestPaths {
     }
 
     /** A resolved location: {@code node} is empty when the last component does not exist (parent does). */
-    record Loc(FileSystem fs, Optional<FileSystem.Node> node, FileSystem parentFs, FileSystem.Node parent,
-               String name, String path) {
-    }
+    record Loc(
+            FileSystem fs,
+            Optional<FileSystem.Node> node,
+            FileSystem parentFs,
+            FileSystem.Node parent,
+            String name,
+            String path) {}
 
-    private record Dir(FileSystem fs, FileSystem.Node node, String path) {
-    }
+    private record Dir(FileSystem fs, FileSystem.Node node, String path) {}
 
     /** Lexical normalization: {@code .} and empty components dropped, {@code ..} never above {@code /}. */
     static String normalize(String p) {
@@ -136,8 +138,8 @@ final class GuestPaths {
             FileSystem.Node node = n.get();
             if (node.type() == Type.SYMLINK && (!last || followLast)) {
                 if (++links > MAX_LINKS) {
-                    throw new GuestPathException(path, "more than " + MAX_LINKS
-                            + " symbolic links (a loop or an over-long chain)");
+                    throw new GuestPathException(
+                            path, "more than " + MAX_LINKS + " symbolic links (a loop or an over-long chain)");
                 }
                 String target = fs.readLink(node);
                 if (target.isEmpty()) {

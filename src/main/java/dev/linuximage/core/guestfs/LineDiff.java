@@ -20,8 +20,7 @@ public final class LineDiff {
     /** More lines than this on either side get no {@link #hunks}: the LCS table is (lines + 1)² ints. */
     static final int HUNKS_MAX_LINES = 2000;
 
-    private LineDiff() {
-    }
+    private LineDiff() {}
 
     /**
      * An edit script of {@code -}/{@code +} lines under {@code @@ line N} headers (N: 1-based line of
@@ -77,8 +76,7 @@ public final class LineDiff {
      *                present n times before and m &lt; n times after, the last n - m occurrences)
      * @param added   likewise for {@code after}
      */
-    public record Net(List<String> removed, List<String> added) {
-    }
+    public record Net(List<String> removed, List<String> added) {}
 
     /** The lines removed and added as multisets: linear time and memory, no size limit beyond the inputs'. */
     public static Net net(List<String> before, List<String> after) {
@@ -111,8 +109,11 @@ public final class LineDiff {
             }
         }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(b)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(b))
+                    .toString();
         } catch (CharacterCodingException e) {
             return null;
         }

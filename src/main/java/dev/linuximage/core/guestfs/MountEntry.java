@@ -7,6 +7,4 @@ package dev.linuximage.core.guestfs;
  * @param status {@code mounted}, {@code ignored: <why>} (swap, network, pseudo file systems) or
  *               {@code unresolved: <why>}
  */
-public record MountEntry(String spec, String mountPoint, String fsType, String options, String volume,
-                         String status) {
-}
+public record MountEntry(String spec, String mountPoint, String fsType, String options, String volume, String status) {}

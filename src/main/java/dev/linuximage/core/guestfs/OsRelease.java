@@ -5,8 +5,7 @@ import java.util.Map;
 
 /** os-release(5) parsing: {@code KEY=value} lines, values optionally quoted with shell-style escapes. */
 public final class OsRelease {
-    private OsRelease() {
-    }
+    private OsRelease() {}
 
     public static Map<String, String> parse(String text) {
         Map<String, String> m = new LinkedHashMap<>();

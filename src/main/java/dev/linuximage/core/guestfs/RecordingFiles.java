@@ -2,7 +2,6 @@ package dev.linuximage.core.guestfs;
 
 import dev.linuximage.core.fs.GuestPathException;
 import dev.linuximage.core.io.Sha256;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.NoSuchFileException;
@@ -34,8 +33,13 @@ final class RecordingFiles implements GuestLayer {
     }
 
     private void record(String path, Change.Action action, byte[] before, byte[] after, String diff) {
-        log.add(Change.ofFile(path, action, sha256(before), sha256(after),
-                diff != null ? diff : LineDiff.hunks(before, after), applied));
+        log.add(Change.ofFile(
+                path,
+                action,
+                sha256(before),
+                sha256(after),
+                diff != null ? diff : LineDiff.hunks(before, after),
+                applied));
     }
 
     private static String sha256(byte[] b) {
@@ -95,7 +99,8 @@ final class RecordingFiles implements GuestLayer {
     /** The old content of an existing regular file at {@code path} (symlinks followed) if within the read cap. */
     private byte[] oldContent(Optional<FileInfo> st, String path) throws IOException {
         return st.isPresent() && st.get().type() == Type.FILE && st.get().size() <= readCapBytes
-                ? files.read(path) : null;
+                ? files.read(path)
+                : null;
     }
 
     @Override
@@ -134,8 +139,7 @@ final class RecordingFiles implements GuestLayer {
                 continue;
             }
             files.mkdirs(cur, mode);
-            record(cur, Change.Action.DirCreated, null, null,
-                    String.format(Locale.ROOT, "mode %04o", mode & 07777));
+            record(cur, Change.Action.DirCreated, null, null, String.format(Locale.ROOT, "mode %04o", mode & 07777));
         }
     }
 
@@ -150,8 +154,10 @@ final class RecordingFiles implements GuestLayer {
     public boolean delete(String path) throws IOException {
         checkWritable(path);
         Optional<FileInfo> st = files.lstat(path);
-        byte[] before = st.isPresent() && st.get().type() == Type.FILE && st.get().size() <= LineDiff.HUNKS_LIMIT
-                ? files.read(path) : null;
+        byte[] before =
+                st.isPresent() && st.get().type() == Type.FILE && st.get().size() <= LineDiff.HUNKS_LIMIT
+                        ? files.read(path)
+                        : null;
         if (!files.delete(path)) {
             return false;
         }
@@ -164,7 +170,11 @@ final class RecordingFiles implements GuestLayer {
         checkWritable(path);
         FileInfo st = files.stat(path).orElseThrow(() -> new NoSuchFileException(path));
         files.chmod(path, mode);
-        record(path, Change.Action.ModeChanged, null, null,
+        record(
+                path,
+                Change.Action.ModeChanged,
+                null,
+                null,
                 String.format(Locale.ROOT, "mode %04o -> %04o", st.mode(), mode & 07777));
     }
 

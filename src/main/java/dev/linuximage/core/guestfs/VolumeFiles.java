@@ -3,7 +3,6 @@ package dev.linuximage.core.guestfs;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestPathException;
 import dev.linuximage.core.guestfs.GuestPaths.Loc;
-
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -76,15 +75,15 @@ final class VolumeFiles implements GuestLayer {
             throw new GuestPathException(path, "not a regular file (" + n.type() + ")");
         }
         if (n.size() > readCapBytes) {
-            throw new GuestPathException(path, "file of " + n.size() + " bytes exceeds the read cap of "
-                    + readCapBytes + " bytes");
+            throw new GuestPathException(
+                    path, "file of " + n.size() + " bytes exceeds the read cap of " + readCapBytes + " bytes");
         }
         ByteBuffer b = ByteBuffer.allocate((int) n.size());
         while (b.hasRemaining()) {
             int r = loc.fs().read(n, b.position(), b);
             if (r <= 0) {
-                throw new EOFException("guest path " + path + ": file ended at " + b.position() + " of "
-                        + n.size() + " bytes");
+                throw new EOFException(
+                        "guest path " + path + ": file ended at " + b.position() + " of " + n.size() + " bytes");
             }
         }
         return b.array();
@@ -99,8 +98,11 @@ final class VolumeFiles implements GuestLayer {
         }
         long max = loc.fs().maxFileBytes();
         if (n.size() < 0 || n.size() > max) {
-            throw new GuestPathException(path, "inode size " + Long.toUnsignedString(n.size()) + " bytes exceeds the "
-                    + loc.fs().type() + " maximum file size of " + max + " bytes for this geometry: corrupt size");
+            throw new GuestPathException(
+                    path,
+                    "inode size " + Long.toUnsignedString(n.size()) + " bytes exceeds the "
+                            + loc.fs().type() + " maximum file size of " + max
+                            + " bytes for this geometry: corrupt size");
         }
         long cap = Math.max(0, loc.fs().totalBytes());
         long end = Math.min(n.size(), cap);
@@ -118,9 +120,11 @@ final class VolumeFiles implements GuestLayer {
         }
         if (end < n.size()) {
             out.flush();
-            throw new GuestPathException(path, "stopped after " + end + " bytes: the inode claims "
-                    + n.size() + " bytes, more than its " + loc.fs().type() + " file system holds (" + cap
-                    + " bytes); the rest can only be holes or a corrupt size");
+            throw new GuestPathException(
+                    path,
+                    "stopped after " + end + " bytes: the inode claims "
+                            + n.size() + " bytes, more than its " + loc.fs().type() + " file system holds (" + cap
+                            + " bytes); the rest can only be holes or a corrupt size");
         }
         return off;
     }
@@ -200,8 +204,7 @@ final class VolumeFiles implements GuestLayer {
 
     private void write(String path, byte[] content, Integer mode, Integer uid, Integer gid) throws IOException {
         checkWritable(path);
-        Loc loc = paths.resolve(path, true)
-                .orElseThrow(() -> new GuestPathException(path, "parent directory missing"));
+        Loc loc = paths.resolve(path, true).orElseThrow(() -> new GuestPathException(path, "parent directory missing"));
         if (loc.node().isPresent()) {
             FileSystem.Node n = loc.node().get();
             if (n.type() != Type.FILE) {
@@ -219,8 +222,14 @@ final class VolumeFiles implements GuestLayer {
             throw new GuestPathException(path, "is a directory");
         }
         ns.checkFsWritable(loc.parentFs());
-        loc.parentFs().createFile(loc.parent(), loc.name(), mode != null ? mode : 0644, uid != null ? uid : 0,
-                gid != null ? gid : 0, content);
+        loc.parentFs()
+                .createFile(
+                        loc.parent(),
+                        loc.name(),
+                        mode != null ? mode : 0644,
+                        uid != null ? uid : 0,
+                        gid != null ? gid : 0,
+                        content);
         loc.parentFs().flush();
     }
 
@@ -250,8 +259,8 @@ final class VolumeFiles implements GuestLayer {
     @Override
     public void symlink(String path, String target) throws IOException {
         checkWritable(path);
-        Loc loc = paths.resolve(path, false)
-                .orElseThrow(() -> new GuestPathException(path, "parent directory missing"));
+        Loc loc =
+                paths.resolve(path, false).orElseThrow(() -> new GuestPathException(path, "parent directory missing"));
         if (loc.node().isPresent() || loc.name().isEmpty()) {
             throw new FileAlreadyExistsException(path);
         }
@@ -288,6 +297,5 @@ final class VolumeFiles implements GuestLayer {
 
     /** The file systems belong to the {@link GuestNamespace}, which the facade closes. */
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

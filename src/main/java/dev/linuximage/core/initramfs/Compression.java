@@ -39,26 +39,38 @@ public enum Compression {
      * @return the encoding, or {@code null} when nothing matches
      */
     public static Compression detect(byte[] b, int off, int len) {
-        if (len >= 6 && b[off] == '0' && b[off + 1] == '7' && b[off + 2] == '0' && b[off + 3] == '7'
-                && b[off + 4] == '0' && (b[off + 5] == '1' || b[off + 5] == '2')) {
+        if (len >= 6
+                && b[off] == '0'
+                && b[off + 1] == '7'
+                && b[off + 2] == '0'
+                && b[off + 3] == '7'
+                && b[off + 4] == '0'
+                && (b[off + 5] == '1' || b[off + 5] == '2')) {
             return NONE;
         }
         if (len >= 2 && u(b, off) == 0x1f && (u(b, off + 1) == 0x8b || u(b, off + 1) == 0x9e)) {
             return GZIP;
         }
-        if (len >= 6 && u(b, off) == 0xfd && b[off + 1] == '7' && b[off + 2] == 'z' && b[off + 3] == 'X'
-                && b[off + 4] == 'Z' && b[off + 5] == 0) {
+        if (len >= 6
+                && u(b, off) == 0xfd
+                && b[off + 1] == '7'
+                && b[off + 2] == 'z'
+                && b[off + 3] == 'X'
+                && b[off + 4] == 'Z'
+                && b[off + 5] == 0) {
             return XZ;
         }
-        if (len >= 4 && u(b, off) == 0x28 && u(b, off + 1) == 0xb5 && u(b, off + 2) == 0x2f
-                && u(b, off + 3) == 0xfd) {
+        if (len >= 4 && u(b, off) == 0x28 && u(b, off + 1) == 0xb5 && u(b, off + 2) == 0x2f && u(b, off + 3) == 0xfd) {
             return ZSTD;
         }
-        if (len >= 4 && u(b, off) == 0x02 && u(b, off + 1) == 0x21 && u(b, off + 2) == 0x4c
-                && u(b, off + 3) == 0x18) {
+        if (len >= 4 && u(b, off) == 0x02 && u(b, off + 1) == 0x21 && u(b, off + 2) == 0x4c && u(b, off + 3) == 0x18) {
             return LZ4_LEGACY;
         }
-        if (len >= 4 && b[off] == 'B' && b[off + 1] == 'Z' && b[off + 2] == 'h' && b[off + 3] >= '1'
+        if (len >= 4
+                && b[off] == 'B'
+                && b[off + 1] == 'Z'
+                && b[off + 2] == 'h'
+                && b[off + 3] >= '1'
                 && b[off + 3] <= '9') {
             return BZIP2;
         }

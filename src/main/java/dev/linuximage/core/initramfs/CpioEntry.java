@@ -12,9 +12,23 @@ package dev.linuximage.core.initramfs;
  * @param size          body size in bytes ({@code c_filesize})
  * @param linkTarget    for a symlink, its target (the body); otherwise {@code null}
  */
-public record CpioEntry(int member, Compression compression, String name, String path, int mode, int uid, int gid,
-                        int nlink, long mtime, long size, long ino, int devMajor, int devMinor, int rdevMajor,
-                        int rdevMinor, String linkTarget) {
+public record CpioEntry(
+        int member,
+        Compression compression,
+        String name,
+        String path,
+        int mode,
+        int uid,
+        int gid,
+        int nlink,
+        long mtime,
+        long size,
+        long ino,
+        int devMajor,
+        int devMinor,
+        int rdevMajor,
+        int rdevMinor,
+        String linkTarget) {
 
     public static final int S_IFMT = 0170000;
     public static final int S_IFREG = 0100000;

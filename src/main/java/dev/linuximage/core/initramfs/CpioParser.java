@@ -32,8 +32,13 @@ final class CpioParser {
         void count() throws InitramfsException;
     }
 
-    CpioParser(InputStream in, long basePosition, InitramfsLimits limits, int member, Compression compression,
-               EntryCounter counter) {
+    CpioParser(
+            InputStream in,
+            long basePosition,
+            InitramfsLimits limits,
+            int member,
+            Compression compression,
+            EntryCounter counter) {
         this.in = in;
         this.pos = basePosition;
         this.limits = limits;
@@ -61,10 +66,16 @@ final class CpioParser {
             header[0] = (byte) first;
             readFully(header, 1, HEADER - 1, "cpio.header");
             pos += HEADER;
-            if (!(header[0] == '0' && header[1] == '7' && header[2] == '0' && header[3] == '7' && header[4] == '0'
+            if (!(header[0] == '0'
+                    && header[1] == '7'
+                    && header[2] == '0'
+                    && header[3] == '7'
+                    && header[4] == '0'
                     && (header[5] == '1' || header[5] == '2'))) {
-                throw new InitramfsException("cpio.magic", "member " + member + ": not a newc/crc cpio header near "
-                        + "decoded offset " + (pos - HEADER) + " (bytes " + printable(header, 0, 6) + ")");
+                throw new InitramfsException(
+                        "cpio.magic",
+                        "member " + member + ": not a newc/crc cpio header near " + "decoded offset " + (pos - HEADER)
+                                + " (bytes " + printable(header, 0, 6) + ")");
             }
             boolean crc = header[5] == '2';
             long ino = hex(0, "c_ino");
@@ -81,12 +92,14 @@ final class CpioParser {
             long nameSize = hex(11, "c_namesize");
             long check = hex(12, "c_check");
             if (nameSize < 1 || nameSize > limits.maxNameLength() + 1L) {
-                throw new InitramfsException("cpio.c_namesize", "member " + member + ": " + nameSize
-                        + " outside 1.." + (limits.maxNameLength() + 1));
+                throw new InitramfsException(
+                        "cpio.c_namesize",
+                        "member " + member + ": " + nameSize + " outside 1.." + (limits.maxNameLength() + 1));
             }
             if (size > limits.maxEntrySize()) {
-                throw new InitramfsException("cpio.c_filesize", "member " + member + ": " + size
-                        + " bytes exceeds the cap of " + limits.maxEntrySize());
+                throw new InitramfsException(
+                        "cpio.c_filesize",
+                        "member " + member + ": " + size + " bytes exceeds the cap of " + limits.maxEntrySize());
             }
             byte[] nameBytes = new byte[(int) nameSize];
             readFully(nameBytes, 0, nameBytes.length, "cpio.name");
@@ -112,8 +125,10 @@ final class CpioParser {
             BodyStream body = new BodyStream(size, crc);
             if (type == CpioEntry.S_IFLNK) {
                 if (size > limits.maxNameLength()) {
-                    throw new InitramfsException("cpio.symlink", "member " + member + ": target of " + name + " is "
-                            + size + " bytes, over " + limits.maxNameLength());
+                    throw new InitramfsException(
+                            "cpio.symlink",
+                            "member " + member + ": target of " + name + " is " + size + " bytes, over "
+                                    + limits.maxNameLength());
                 }
                 byte[] t = body.readNBytes((int) size);
                 if (t.length != size) {
@@ -122,13 +137,30 @@ final class CpioParser {
                 linkTarget = new String(t, StandardCharsets.UTF_8);
                 body = new BodyStream(0, false);
             }
-            CpioEntry entry = new CpioEntry(member, compression, name, CpioEntry.normalise(name), mode, uid, gid,
-                    nlink, mtime, size, ino, devMajor, devMinor, rdevMajor, rdevMinor, linkTarget);
+            CpioEntry entry = new CpioEntry(
+                    member,
+                    compression,
+                    name,
+                    CpioEntry.normalise(name),
+                    mode,
+                    uid,
+                    gid,
+                    nlink,
+                    mtime,
+                    size,
+                    ino,
+                    devMajor,
+                    devMinor,
+                    rdevMajor,
+                    rdevMinor,
+                    linkTarget);
             handler.onEntry(entry, body);
             body.drain();
             if (crc && type == CpioEntry.S_IFREG && (body.sum & 0xffffffffL) != check) {
-                throw new InitramfsException("cpio.c_check", "member " + member + ": " + name + " checksum "
-                        + Long.toHexString(body.sum & 0xffffffffL) + " != stored " + Long.toHexString(check));
+                throw new InitramfsException(
+                        "cpio.c_check",
+                        "member " + member + ": " + name + " checksum " + Long.toHexString(body.sum & 0xffffffffL)
+                                + " != stored " + Long.toHexString(check));
             }
             skipPadding("cpio.body.padding");
         }
@@ -155,8 +187,10 @@ final class CpioParser {
                 pb.unread(b);
                 return true;
             }
-            throw new InitramfsException("cpio.padding", "member " + member + ": junk byte 0x"
-                    + Integer.toHexString(b) + " at decoded offset " + pos + " after a trailer");
+            throw new InitramfsException(
+                    "cpio.padding",
+                    "member " + member + ": junk byte 0x" + Integer.toHexString(b) + " at decoded offset " + pos
+                            + " after a trailer");
         }
     }
 
@@ -173,8 +207,8 @@ final class CpioParser {
             } else if (c >= 'A' && c <= 'F') {
                 d = c - 'A' + 10;
             } else {
-                throw new InitramfsException("cpio." + fieldName, "member " + member + ": not 8 hex digits: "
-                        + printable(header, start, 8));
+                throw new InitramfsException(
+                        "cpio." + fieldName, "member " + member + ": not 8 hex digits: " + printable(header, start, 8));
             }
             v = (v << 4) | d;
         }
@@ -210,8 +244,10 @@ final class CpioParser {
         while (done < len) {
             int r = in.read(b, off + done, len - done);
             if (r < 0) {
-                throw new InitramfsException(field, "member " + member + ": truncated (" + done + " of " + len
-                        + " bytes)", new EOFException());
+                throw new InitramfsException(
+                        field,
+                        "member " + member + ": truncated (" + done + " of " + len + " bytes)",
+                        new EOFException());
             }
             done += r;
         }

@@ -55,14 +55,25 @@ public final class CpioWriter {
         if (finished) {
             throw new IllegalStateException("archive already finished");
         }
-        header(e.name(), e.ino(), e.mode(), e.uid(), e.gid(), e.nlink(), e.mtime(), e.size(), e.devMajor(),
-                e.devMinor(), e.rdevMajor(), e.rdevMinor());
+        header(
+                e.name(),
+                e.ino(),
+                e.mode(),
+                e.uid(),
+                e.gid(),
+                e.nlink(),
+                e.mtime(),
+                e.size(),
+                e.devMajor(),
+                e.devMinor(),
+                e.rdevMajor(),
+                e.rdevMinor());
         long left = e.size();
         if (e.isSymlink()) {
             byte[] t = e.linkTarget().getBytes(StandardCharsets.UTF_8);
             if (t.length != left) {
-                throw new IOException("symlink " + e.name() + ": target is " + t.length + " bytes, header says "
-                        + left);
+                throw new IOException(
+                        "symlink " + e.name() + ": target is " + t.length + " bytes, header says " + left);
             }
             out.write(t);
         } else {
@@ -91,8 +102,19 @@ public final class CpioWriter {
         if (!e.isRegular()) {
             throw new IllegalArgumentException("not a regular file: " + e.name());
         }
-        header(e.name(), e.ino(), e.mode(), e.uid(), e.gid(), 1, e.mtime(), content.length, e.devMajor(),
-                e.devMinor(), e.rdevMajor(), e.rdevMinor());
+        header(
+                e.name(),
+                e.ino(),
+                e.mode(),
+                e.uid(),
+                e.gid(),
+                1,
+                e.mtime(),
+                content.length,
+                e.devMajor(),
+                e.devMinor(),
+                e.rdevMajor(),
+                e.rdevMinor());
         out.write(content);
         pos += content.length;
         pad();
@@ -119,16 +141,40 @@ public final class CpioWriter {
         pad();
     }
 
-    private void header(String name, long ino, int mode, int uid, int gid, int nlink, long mtime, long size,
-                        int devMajor, int devMinor, int rdevMajor, int rdevMinor) throws IOException {
+    private void header(
+            String name,
+            long ino,
+            int mode,
+            int uid,
+            int gid,
+            int nlink,
+            long mtime,
+            long size,
+            int devMajor,
+            int devMinor,
+            int rdevMajor,
+            int rdevMinor)
+            throws IOException {
         byte[] n = name.getBytes(StandardCharsets.UTF_8);
         if (size < 0 || size > 0xffffffffL) {
             throw new IllegalArgumentException("newc sizes are 32 bits: " + size);
         }
         StringBuilder h = new StringBuilder(110).append("070701");
-        long[] fields = {ino & 0xffffffffL, mode & 0xffffffffL, uid & 0xffffffffL, gid & 0xffffffffL,
-                nlink & 0xffffffffL, mtime & 0xffffffffL, size, devMajor & 0xffffffffL, devMinor & 0xffffffffL,
-                rdevMajor & 0xffffffffL, rdevMinor & 0xffffffffL, n.length + 1L, 0};
+        long[] fields = {
+            ino & 0xffffffffL,
+            mode & 0xffffffffL,
+            uid & 0xffffffffL,
+            gid & 0xffffffffL,
+            nlink & 0xffffffffL,
+            mtime & 0xffffffffL,
+            size,
+            devMajor & 0xffffffffL,
+            devMinor & 0xffffffffL,
+            rdevMajor & 0xffffffffL,
+            rdevMinor & 0xffffffffL,
+            n.length + 1L,
+            0
+        };
         for (long f : fields) {
             h.append(String.format("%08X", f));
         }

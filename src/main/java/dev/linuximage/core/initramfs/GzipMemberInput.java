@@ -114,8 +114,8 @@ final class GzipMemberInput extends InputStream {
                     throw new InitramfsException("gzip.deflate", "preset dictionary requested");
                 }
                 if (inflater.needsInput()) {
-                    throw new InitramfsException("gzip.deflate", "truncated deflate stream (member at offset "
-                            + start + ")");
+                    throw new InitramfsException(
+                            "gzip.deflate", "truncated deflate stream (member at offset " + start + ")");
                 }
             }
         } catch (DataFormatException e) {
@@ -130,12 +130,13 @@ final class GzipMemberInput extends InputStream {
         long storedCrc = LittleEndian.u32(b, p);
         long storedSize = LittleEndian.u32(b, p + 4);
         if (storedCrc != crc.getValue()) {
-            throw new InitramfsException("gzip.trailer.crc32", "stored " + Long.toHexString(storedCrc)
-                    + " != computed " + Long.toHexString(crc.getValue()));
+            throw new InitramfsException(
+                    "gzip.trailer.crc32",
+                    "stored " + Long.toHexString(storedCrc) + " != computed " + Long.toHexString(crc.getValue()));
         }
         if (storedSize != (produced & 0xffffffffL)) {
-            throw new InitramfsException("gzip.trailer.isize", "stored " + storedSize + " != decoded "
-                    + (produced & 0xffffffffL));
+            throw new InitramfsException(
+                    "gzip.trailer.isize", "stored " + storedSize + " != decoded " + (produced & 0xffffffffL));
         }
         memberEnd = p + 8;
         inflater.end();

@@ -6,7 +6,6 @@ import dev.linuximage.core.initramfs.kmod.ModuleFile;
 import dev.linuximage.core.initramfs.kmod.ModuleIndexes;
 import dev.linuximage.core.initramfs.kmod.ModuleIndexes.Alias;
 import dev.linuximage.core.initramfs.kmod.ModuleIndexes.DepLine;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -64,8 +63,7 @@ public final class HvDriverInjector {
     }
 
     /** The outcome of {@link #plan}: the result record and, when changed, the new initramfs bytes. */
-    public record Plan(InjectionResult result, byte[] newImage) {
-    }
+    public record Plan(InjectionResult result, byte[] newImage) {}
 
     /**
      * Computes the new initramfs for kernel {@code version} (pure: no guest I/O except through {@code source}).
@@ -75,10 +73,16 @@ public final class HvDriverInjector {
     public Plan plan(String version, String initramfsPath, byte[] image, ModuleSource source, List<String> wanted)
             throws IOException {
         String modPrefix = "/modules/" + version + "/";
-        InitramfsTree tree = InitramfsTree.read(image, reader, p -> p.equals("conf/modules")
-                || p.equals(DRACUT_CONF)
-                || (p.contains(modPrefix) && (p.endsWith("/modules.dep") || p.endsWith("/modules.alias")
-                || p.endsWith("/modules.symbols") || p.endsWith("/modules.softdep"))));
+        InitramfsTree tree = InitramfsTree.read(
+                image,
+                reader,
+                p -> p.equals("conf/modules")
+                        || p.equals(DRACUT_CONF)
+                        || (p.contains(modPrefix)
+                                && (p.endsWith("/modules.dep")
+                                        || p.endsWith("/modules.alias")
+                                        || p.endsWith("/modules.symbols")
+                                        || p.endsWith("/modules.softdep"))));
         String flavour = flavour(tree);
         String modDir = tree.resolve("lib/modules/" + version);
         char modDirType = tree.typeOf(modDir);
@@ -123,11 +127,23 @@ public final class HvDriverInjector {
             }
         }
         if (adding.isEmpty()) {
-            String note = unavailable.isEmpty() ? "Hyper-V drivers already available (built in: " + isBuiltin
-                    + ", in initramfs: " + already + ")" : "not available as modules for " + version + ": "
-                    + unavailable;
-            return new Plan(new InjectionResult(version, initramfsPath, flavour, isBuiltin, already, List.of(),
-                    unavailable, image.length, image.length, false, note), null);
+            String note = unavailable.isEmpty()
+                    ? "Hyper-V drivers already available (built in: " + isBuiltin + ", in initramfs: " + already + ")"
+                    : "not available as modules for " + version + ": " + unavailable;
+            return new Plan(
+                    new InjectionResult(
+                            version,
+                            initramfsPath,
+                            flavour,
+                            isBuiltin,
+                            already,
+                            List.of(),
+                            unavailable,
+                            image.length,
+                            image.length,
+                            false,
+                            note),
+                    null);
         }
         // load order: dependencies first
         List<String> loadOrder = new ArrayList<>();
@@ -141,8 +157,9 @@ public final class HvDriverInjector {
         for (String f : List.of("modules.dep", "modules.alias", "modules.symbols")) {
             InitramfsTree.Node bin = tree.nodes().get(modDir + "/" + f + ".bin");
             if (bin != null && tree.captured(modDir + "/" + f) == null) {
-                throw new InitramfsException("initramfs." + f, modDir + "/" + f + ".bin exists without " + f
-                        + ": cannot merge the existing index");
+                throw new InitramfsException(
+                        "initramfs." + f,
+                        modDir + "/" + f + ".bin exists without " + f + ": cannot merge the existing index");
             }
         }
         String depPath = modDir + "/modules.dep";
@@ -164,18 +181,18 @@ public final class HvDriverInjector {
             dep.put(m, new DepLine(adding.get(m).relativePath(), all));
         }
         Set<String> addedSet = new HashSet<>(loadOrder);
-        List<Alias> aliases = new ArrayList<>(ModuleIndexes.parseAliases(text(tree.captured(modDir
-                + "/modules.alias")), "modules.alias"));
+        List<Alias> aliases = new ArrayList<>(
+                ModuleIndexes.parseAliases(text(tree.captured(modDir + "/modules.alias")), "modules.alias"));
         aliases.removeIf(a -> addedSet.contains(a.module()));
-        List<Alias> symbols = new ArrayList<>(ModuleIndexes.parseAliases(text(tree.captured(modDir
-                + "/modules.symbols")), "modules.symbols"));
+        List<Alias> symbols = new ArrayList<>(
+                ModuleIndexes.parseAliases(text(tree.captured(modDir + "/modules.symbols")), "modules.symbols"));
         symbols.removeIf(a -> addedSet.contains(a.module()));
         StringBuilder softdep = new StringBuilder();
         String oldSoftdep = text(tree.captured(modDir + "/modules.softdep"));
         for (String line : oldSoftdep.split("\n")) {
             String[] f = line.strip().split("\\s+");
-            if (line.isBlank() || (f.length >= 2 && f[0].equals("softdep") && addedSet.contains(
-                    ModuleFile.normalise(f[1])))) {
+            if (line.isBlank()
+                    || (f.length >= 2 && f[0].equals("softdep") && addedSet.contains(ModuleFile.normalise(f[1])))) {
                 continue;
             }
             softdep.append(line).append('\n');
@@ -192,7 +209,11 @@ public final class HvDriverInjector {
                 symbols.add(new Alias("symbol:" + s, m));
             }
             for (String s : e.modinfo().getOrDefault("softdep", List.of())) {
-                softdep.append("softdep ").append(m).append(' ').append(s.strip()).append('\n');
+                softdep.append("softdep ")
+                        .append(m)
+                        .append(' ')
+                        .append(s.strip())
+                        .append('\n');
             }
         }
         Map<String, byte[]> bins = ModuleIndexes.binaries(dep, aliases, symbols);
@@ -209,10 +230,13 @@ public final class HvDriverInjector {
         }
         mkdirs(tree, adds, modDir, made);
         replace.put(modDir + "/modules.dep", ModuleIndexes.utf8(ModuleIndexes.depText(dep.values())));
-        replace.put(modDir + "/modules.alias", ModuleIndexes.utf8(ModuleIndexes.aliasText(aliases,
-                "# Aliases extracted from modules themselves.\n")));
-        replace.put(modDir + "/modules.symbols", ModuleIndexes.utf8(ModuleIndexes.aliasText(symbols,
-                "# Aliases for symbols, used by symbol_request().\n")));
+        replace.put(
+                modDir + "/modules.alias",
+                ModuleIndexes.utf8(ModuleIndexes.aliasText(aliases, "# Aliases extracted from modules themselves.\n")));
+        replace.put(
+                modDir + "/modules.symbols",
+                ModuleIndexes.utf8(
+                        ModuleIndexes.aliasText(symbols, "# Aliases for symbols, used by symbol_request().\n")));
         replace.put(modDir + "/modules.softdep", ModuleIndexes.utf8(softdep.toString()));
         for (Map.Entry<String, byte[]> b : bins.entrySet()) {
             replace.put(modDir + "/" + b.getKey(), b.getValue());
@@ -241,8 +265,8 @@ public final class HvDriverInjector {
             confBody = ModuleIndexes.utf8(sb.toString());
         } else {
             conf = tree.resolve(DRACUT_CONF);
-            confBody = ModuleIndexes.utf8("# Hyper-V drivers for Azure, added by linuximage\n"
-                    + String.join("\n", rootsAvailable) + "\n");
+            confBody = ModuleIndexes.utf8(
+                    "# Hyper-V drivers for Azure, added by linuximage\n" + String.join("\n", rootsAvailable) + "\n");
         }
         mkdirs(tree, adds, parent(conf), made);
         replace.put(conf, confBody);
@@ -260,18 +284,20 @@ public final class HvDriverInjector {
             out = rw.image();
             how = rw.compression() == main.compression()
                     ? "rewrote the main " + main.compression().label() + " archive (member " + main.index()
-                    + " at offset " + main.offset() + "; " + main.offset() + " bytes before it unchanged)"
+                            + " at offset " + main.offset() + "; " + main.offset() + " bytes before it unchanged)"
                     : "rewrote the main archive (member " + main.index() + " at offset " + main.offset()
-                    + "), recompressed as " + rw.compression().label() + " because there is no "
-                    + main.compression().label() + " encoder; the kernel unpacks gzip (CONFIG_RD_GZIP)";
+                            + "), recompressed as " + rw.compression().label() + " because there is no "
+                            + main.compression().label() + " encoder; the kernel unpacks gzip (CONFIG_RD_GZIP)";
         } else {
             // Fallback: a new gzip member after the original bytes. The kernel unpacks members in order and a
             // later regular file replaces an earlier one (init/initramfs.c), so the new indexes win; lsinitramfs
             // and lsinitrd do not list it.
             List<InitramfsReader.Member> members = tree.summary().members();
             if (!members.isEmpty() && members.get(members.size() - 1).compression() == Compression.LZ4_LEGACY) {
-                throw new InitramfsException("initramfs.append", "the last member is LZ4 legacy, which has no end "
-                        + "marker; kernels before the zero-padding fix would read an appended member as LZ4 data");
+                throw new InitramfsException(
+                        "initramfs.append",
+                        "the last member is LZ4 legacy, which has no end "
+                                + "marker; kernels before the zero-padding fix would read an appended member as LZ4 data");
             }
             CpioWriter.InMemory cpio = new CpioWriter.InMemory();
             CpioWriter w = cpio.writer();
@@ -290,16 +316,35 @@ public final class HvDriverInjector {
                     + "; lsinitramfs/lsinitrd do not list appended members, the kernel unpacks them";
         }
         String note = "added " + loadOrder + " to " + flavour + " initramfs of " + version + ": " + how + " ("
-                + image.length + " -> " + out.length + " bytes)" + (unavailable.isEmpty() ? ""
-                : "; not available: " + unavailable);
-        return new Plan(new InjectionResult(version, initramfsPath, flavour, isBuiltin, already, loadOrder,
-                unavailable, image.length, out.length, true, note), out);
+                + image.length + " -> " + out.length + " bytes)"
+                + (unavailable.isEmpty() ? "" : "; not available: " + unavailable);
+        return new Plan(
+                new InjectionResult(
+                        version,
+                        initramfsPath,
+                        flavour,
+                        isBuiltin,
+                        already,
+                        loadOrder,
+                        unavailable,
+                        image.length,
+                        out.length,
+                        true,
+                        note),
+                out);
     }
 
     /** Adds {@code name} and its missing dependencies to {@code adding}; false if {@code name} has no module file. */
-    private boolean collect(String name, String version, ModuleSource source, Set<String> builtin,
-                            Map<String, String> present, Map<String, ModuleSource.Module> adding,
-                            Map<String, ElfModule> elf, Map<String, List<String>> depends, Set<String> stack)
+    private boolean collect(
+            String name,
+            String version,
+            ModuleSource source,
+            Set<String> builtin,
+            Map<String, String> present,
+            Map<String, ModuleSource.Module> adding,
+            Map<String, ElfModule> elf,
+            Map<String, List<String>> depends,
+            Set<String> stack)
             throws IOException {
         if (adding.containsKey(name) || builtin.contains(name) || present.containsKey(name)) {
             return true;
@@ -318,8 +363,8 @@ public final class HvDriverInjector {
         ElfModule e = ElfModule.parse(ModuleFile.elf(mod.relativePath(), mod.content()));
         String vermagic = e.modinfo("vermagic");
         if (vermagic == null || !(vermagic.equals(version) || vermagic.startsWith(version + " "))) {
-            throw new KmodException("module.vermagic", mod.relativePath() + " is built for '" + vermagic
-                    + "', not " + version);
+            throw new KmodException(
+                    "module.vermagic", mod.relativePath() + " is built for '" + vermagic + "', not " + version);
         }
         List<String> deps = new ArrayList<>();
         String d = e.modinfo("depends");
@@ -332,8 +377,9 @@ public final class HvDriverInjector {
         }
         for (String x : deps) {
             if (!collect(x, version, source, builtin, present, adding, elf, depends, stack)) {
-                throw new KmodException("module.depends", name + " needs " + x + ", which " + version
-                        + " ships neither built in nor as a module");
+                throw new KmodException(
+                        "module.depends",
+                        name + " needs " + x + ", which " + version + " ships neither built in nor as a module");
             }
         }
         adding.put(name, mod);
@@ -343,8 +389,8 @@ public final class HvDriverInjector {
         return true;
     }
 
-    private static void topo(String m, Map<String, List<String>> depends, Set<String> adding, Set<String> seen,
-                             List<String> out) {
+    private static void topo(
+            String m, Map<String, List<String>> depends, Set<String> adding, Set<String> seen, List<String> out) {
         if (!adding.contains(m) || !seen.add(m)) {
             return;
         }
@@ -358,8 +404,13 @@ public final class HvDriverInjector {
      * All dependencies of {@code m} (transitively) as paths, ordered like depmod: every module before the modules it
      * needs, so that loading from the end of the list satisfies each module's needs first.
      */
-    private static void allDeps(String m, Map<String, List<String>> depends, Map<String, DepLine> dep,
-                                Map<String, String> pathOf, Set<String> visiting, List<String> out) {
+    private static void allDeps(
+            String m,
+            Map<String, List<String>> depends,
+            Map<String, DepLine> dep,
+            Map<String, String> pathOf,
+            Set<String> visiting,
+            List<String> out) {
         List<String> postOrder = new ArrayList<>();
         Set<String> seen = new LinkedHashSet<>();
         seen.add(m);
@@ -374,8 +425,8 @@ public final class HvDriverInjector {
         }
     }
 
-    private static void post(String m, Map<String, List<String>> depends, Map<String, DepLine> dep, Set<String> seen,
-                             List<String> out) {
+    private static void post(
+            String m, Map<String, List<String>> depends, Map<String, DepLine> dep, Set<String> seen, List<String> out) {
         if (!seen.add(m)) {
             return;
         }

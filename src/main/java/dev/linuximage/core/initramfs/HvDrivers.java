@@ -1,7 +1,6 @@
 package dev.linuximage.core.initramfs;
 
 import dev.linuximage.core.fs.GuestFiles;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,21 +41,41 @@ public final class HvDrivers {
                 for (String m : HvDriverInjector.HV_MODULES) {
                     (src.builtin().contains(m) ? builtin : missing).add(m);
                 }
-                out.add(new InjectionResult(k.version(), null, "none", builtin, List.of(), List.of(), missing, 0, 0,
-                        false, missing.isEmpty() ? "drivers built in, no initramfs needed"
-                        : "no initramfs for " + k.version() + " and not built in: " + missing));
+                out.add(new InjectionResult(
+                        k.version(),
+                        null,
+                        "none",
+                        builtin,
+                        List.of(),
+                        List.of(),
+                        missing,
+                        0,
+                        0,
+                        false,
+                        missing.isEmpty()
+                                ? "drivers built in, no initramfs needed"
+                                : "no initramfs for " + k.version() + " and not built in: " + missing));
                 continue;
             }
             byte[] image = g.read(k.initramfs());
-            HvDriverInjector.Plan plan = injector.plan(k.version(), k.initramfs(), image,
-                    KernelInventory.modules(g, k), HvDriverInjector.HV_MODULES);
+            HvDriverInjector.Plan plan = injector.plan(
+                    k.version(), k.initramfs(), image, KernelInventory.modules(g, k), HvDriverInjector.HV_MODULES);
             if (write && plan.newImage() != null) {
                 g.write(k.initramfs(), plan.newImage());
             }
             InjectionResult r = plan.result();
             if (!write && r.changed()) {
-                r = new InjectionResult(r.kernelVersion(), r.initramfsPath(), r.flavour(), r.builtin(),
-                        r.alreadyPresent(), r.added(), r.unavailable(), r.bytesBefore(), r.bytesBefore(), false,
+                r = new InjectionResult(
+                        r.kernelVersion(),
+                        r.initramfsPath(),
+                        r.flavour(),
+                        r.builtin(),
+                        r.alreadyPresent(),
+                        r.added(),
+                        r.unavailable(),
+                        r.bytesBefore(),
+                        r.bytesBefore(),
+                        false,
                         "missing from the initramfs (would add " + r.added() + ")");
             }
             out.add(r);

@@ -14,8 +14,15 @@ package dev.linuximage.core.initramfs;
  * @param maxMembers           number of concatenated members
  * @param maxDictionary        largest LZMA/XZ dictionary or zstd window a member may ask for
  */
-public record InitramfsLimits(long maxEntrySize, int maxNameLength, long maxTotalUncompressed, long maxRatio,
-                              long ratioGrace, int maxEntries, int maxMembers, int maxDictionary) {
+public record InitramfsLimits(
+        long maxEntrySize,
+        int maxNameLength,
+        long maxTotalUncompressed,
+        long maxRatio,
+        long ratioGrace,
+        int maxEntries,
+        int maxMembers,
+        int maxDictionary) {
 
     /** Generous for real initramfs images (tens to a few hundred MiB), small enough to stop bombs. */
     public static InitramfsLimits defaults() {
@@ -23,8 +30,14 @@ public record InitramfsLimits(long maxEntrySize, int maxNameLength, long maxTota
     }
 
     public InitramfsLimits {
-        if (maxEntrySize <= 0 || maxNameLength <= 0 || maxTotalUncompressed <= 0 || maxRatio <= 0 || ratioGrace < 0
-                || maxEntries <= 0 || maxMembers <= 0 || maxDictionary <= 0) {
+        if (maxEntrySize <= 0
+                || maxNameLength <= 0
+                || maxTotalUncompressed <= 0
+                || maxRatio <= 0
+                || ratioGrace < 0
+                || maxEntries <= 0
+                || maxMembers <= 0
+                || maxDictionary <= 0) {
             throw new IllegalArgumentException("limits must be positive");
         }
     }

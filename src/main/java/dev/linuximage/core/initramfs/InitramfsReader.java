@@ -1,10 +1,6 @@
 package dev.linuximage.core.initramfs;
 
 import io.airlift.compress.zstd.ZstdInputStream;
-import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
-import org.tukaani.xz.LZMAInputStream;
-import org.tukaani.xz.SingleXZInputStream;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
@@ -14,6 +10,9 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.function.LongSupplier;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
+import org.tukaani.xz.LZMAInputStream;
+import org.tukaani.xz.SingleXZInputStream;
 
 /**
  * Reads a Linux initramfs image the way the kernel's {@code init/initramfs.c} unpacks it: a sequence of members,
@@ -45,9 +44,8 @@ public final class InitramfsReader {
      * @param decodedBytes     bytes after decompression
      * @param entries          cpio entries (trailers excluded)
      */
-    public record Member(int index, long offset, long length, Compression compression, long decodedBytes,
-                         int entries) {
-    }
+    public record Member(
+            int index, long offset, long length, Compression compression, long decodedBytes, int entries) {}
 
     /** What was read: the members in image order. */
     public record Summary(List<Member> members, long imageBytes) {
@@ -101,8 +99,11 @@ public final class InitramfsReader {
             }
             Compression c = Compression.detect(image, pos, end - pos);
             if (c == null) {
-                throw new InitramfsException("initramfs.member.magic", String.format(
-                        "unknown member magic %s at offset %d", hexBytes(image, pos, Math.min(6, end - pos)), pos));
+                throw new InitramfsException(
+                        "initramfs.member.magic",
+                        String.format(
+                                "unknown member magic %s at offset %d",
+                                hexBytes(image, pos, Math.min(6, end - pos)), pos));
             }
             int index = members.size();
             int[] entryCount = {0};
@@ -116,8 +117,9 @@ public final class InitramfsReader {
             long decoded;
             if (c == Compression.NONE) {
                 if ((pos - offset & 3) != 0) {
-                    throw new InitramfsException("initramfs.member.alignment", "cpio member at offset " + pos
-                            + " is not 4-byte aligned (the kernel requires it)");
+                    throw new InitramfsException(
+                            "initramfs.member.alignment",
+                            "cpio member at offset " + pos + " is not 4-byte aligned (the kernel requires it)");
                 }
                 SliceInput slice = new SliceInput(image, pos, end);
                 CpioParser parser = new CpioParser(new PushbackInputStream(slice, 1), 0, limits, index, c, counter);
@@ -132,8 +134,8 @@ public final class InitramfsReader {
                 } catch (InitramfsException e) {
                     throw e;
                 } catch (IOException | RuntimeException e) {
-                    throw new InitramfsException(c.label() + ".header", "member " + index + " at offset " + pos
-                            + ": " + e, e);
+                    throw new InitramfsException(
+                            c.label() + ".header", "member " + index + " at offset " + pos + ": " + e, e);
                 }
                 Capped capped = new Capped(d.stream, c, d.progress, totals);
                 PushbackInputStream in = new PushbackInputStream(capped, 1);
@@ -147,16 +149,17 @@ public final class InitramfsReader {
                 int r;
                 while ((r = in.read()) >= 0) {
                     if (r != 0) {
-                        throw new InitramfsException("initramfs.member", "member " + index + " (" + c.label()
-                                + "): junk after the last cpio archive");
+                        throw new InitramfsException(
+                                "initramfs.member",
+                                "member " + index + " (" + c.label() + "): junk after the last cpio archive");
                     }
                 }
                 consumed = d.consumed.getAsLong();
                 decoded = capped.count;
             }
             if (consumed <= 0) {
-                throw new InitramfsException("initramfs.member", "member " + index + " at offset " + pos
-                        + " consumed no input");
+                throw new InitramfsException(
+                        "initramfs.member", "member " + index + " at offset " + pos + " consumed no input");
             }
             members.add(new Member(index, pos, consumed, c, decoded, entryCount[0]));
             pos += (int) consumed;
@@ -167,13 +170,12 @@ public final class InitramfsReader {
     private void addTotal(long[] totals, long n) throws InitramfsException {
         totals[0] += n;
         if (totals[0] > limits.maxTotalUncompressed()) {
-            throw new InitramfsException("initramfs.decoded_size", "more than " + limits.maxTotalUncompressed()
-                    + " decoded bytes");
+            throw new InitramfsException(
+                    "initramfs.decoded_size", "more than " + limits.maxTotalUncompressed() + " decoded bytes");
         }
     }
 
-    private record Decoded(InputStream stream, LongSupplier consumed, LongSupplier progress) {
-    }
+    private record Decoded(InputStream stream, LongSupplier consumed, LongSupplier progress) {}
 
     private Decoded open(Compression c, byte[] b, int pos, int end) throws IOException {
         int dictKiB = limits.maxDictionary() / 1024;
@@ -211,8 +213,10 @@ public final class InitramfsReader {
                 Enumeration<InputStream> en = Collections.enumeration(parts);
                 return new Decoded(new SequenceInputStream(en), () -> total, () -> total);
             }
-            case LZO -> throw new InitramfsException("initramfs.member.compression",
-                    "lzo-compressed member at offset " + pos + " is not supported (no pure-Java decoder)");
+            case LZO ->
+                throw new InitramfsException(
+                        "initramfs.member.compression",
+                        "lzo-compressed member at offset " + pos + " is not supported (no pure-Java decoder)");
             default -> throw new IllegalStateException(c.name());
         }
     }
@@ -287,8 +291,10 @@ public final class InitramfsReader {
                 count += r;
                 addTotal(totals, r);
                 if (count > limits.ratioGrace() && count / Math.max(1, compressed.getAsLong()) > limits.maxRatio()) {
-                    throw new InitramfsException(c.label() + ".ratio", "member expands more than "
-                            + limits.maxRatio() + " times its compressed size (" + count + " decoded)");
+                    throw new InitramfsException(
+                            c.label() + ".ratio",
+                            "member expands more than " + limits.maxRatio() + " times its compressed size (" + count
+                                    + " decoded)");
                 }
             }
             return r;
@@ -305,8 +311,14 @@ public final class InitramfsReader {
 
     /** One line of a listing: {@code member compression type+mode size path [-> target]}. */
     public static String format(CpioEntry e) {
-        return String.format("%d %s %c%04o %d %s%s", e.member(), e.compression().label(), e.typeLetter(),
-                e.mode() & 07777, e.size(), e.path().isEmpty() ? "." : e.path(),
+        return String.format(
+                "%d %s %c%04o %d %s%s",
+                e.member(),
+                e.compression().label(),
+                e.typeLetter(),
+                e.mode() & 07777,
+                e.size(),
+                e.path().isEmpty() ? "." : e.path(),
                 e.linkTarget() != null ? " -> " + e.linkTarget() : "");
     }
 }

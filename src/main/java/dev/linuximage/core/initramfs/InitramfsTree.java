@@ -18,15 +18,13 @@ public final class InitramfsTree {
     public static final int MAX_CAPTURE = 16 << 20;
 
     /** Type and symlink target of one path. */
-    public record Node(char type, String linkTarget, long size) {
-    }
+    public record Node(char type, String linkTarget, long size) {}
 
     private final Map<String, Node> nodes = new HashMap<>();
     private final Map<String, byte[]> captured = new HashMap<>();
     private InitramfsReader.Summary summary;
 
-    private InitramfsTree() {
-    }
+    private InitramfsTree() {}
 
     /**
      * Reads {@code image}, keeping every path's type and the content of regular files accepted by {@code capture}
@@ -39,8 +37,8 @@ public final class InitramfsTree {
             t.nodes.put(e.path(), new Node(e.typeLetter(), e.linkTarget(), e.size()));
             if (e.isRegular() && capture.test(e.path())) {
                 if (e.size() > MAX_CAPTURE) {
-                    throw new InitramfsException("initramfs.capture", e.path() + " is " + e.size() + " bytes, over "
-                            + MAX_CAPTURE);
+                    throw new InitramfsException(
+                            "initramfs.capture", e.path() + " is " + e.size() + " bytes, over " + MAX_CAPTURE);
                 }
                 t.captured.put(e.path(), in.readAllBytes());
             } else {

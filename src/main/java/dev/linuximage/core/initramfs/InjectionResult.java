@@ -17,7 +17,15 @@ import java.util.List;
  * @param changed         true when the initramfs was rewritten
  * @param note            human-readable summary or the reason nothing could be done
  */
-public record InjectionResult(String kernelVersion, String initramfsPath, String flavour, List<String> builtin,
-                              List<String> alreadyPresent, List<String> added, List<String> unavailable,
-                              long bytesBefore, long bytesAfter, boolean changed, String note) {
-}
+public record InjectionResult(
+        String kernelVersion,
+        String initramfsPath,
+        String flavour,
+        List<String> builtin,
+        List<String> alreadyPresent,
+        List<String> added,
+        List<String> unavailable,
+        long bytesBefore,
+        long bytesAfter,
+        boolean changed,
+        String note) {}

@@ -3,7 +3,6 @@ package dev.linuximage.core.initramfs;
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.initramfs.kmod.ModuleFile;
 import dev.linuximage.core.initramfs.kmod.ModuleIndexes;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,8 +25,7 @@ import java.util.TreeSet;
 public final class KernelInventory {
     static final int MAX_WALK = 200_000;
 
-    private KernelInventory() {
-    }
+    private KernelInventory() {}
 
     /**
      * One installed kernel.
@@ -39,8 +37,13 @@ public final class KernelInventory {
      *                   when readable, else {@code name}
      * @param modulesDir guest path of {@code /lib/modules/<version>} (or {@code /usr/lib/...}); null when absent
      */
-    public record Kernel(String name, String version, String vmlinuz, String modulesDir, String initramfs,
-                         List<String> earlierInitrds) {
+    public record Kernel(
+            String name,
+            String version,
+            String vmlinuz,
+            String modulesDir,
+            String initramfs,
+            List<String> earlierInitrds) {
         public Kernel {
             earlierInitrds = earlierInitrds == null ? List.of() : List.copyOf(earlierInitrds);
         }
@@ -70,8 +73,7 @@ public final class KernelInventory {
      * @param initrds the guest paths of its {@code initrd} images that exist, in the order the loader passes them
      * @param version the entry's {@code version} key, or null
      */
-    public record BootEntry(String file, String linux, List<String> initrds, String version) {
-    }
+    public record BootEntry(String file, String linux, List<String> initrds, String version) {}
 
     /**
      * The type #1 boot entries of a guest (UAPI.1 Boot Loader Specification, "Type #1 Boot Loader Entries"): each
@@ -105,7 +107,9 @@ public final class KernelInventory {
                 }
                 String file = dir + "/" + e.name();
                 Optional<GuestFiles.FileInfo> st = g.stat(file);
-                if (st.isEmpty() || st.get().type() != GuestFiles.Type.FILE || st.get().size() > MAX_ENTRY) {
+                if (st.isEmpty()
+                        || st.get().type() != GuestFiles.Type.FILE
+                        || st.get().size() > MAX_ENTRY) {
                     continue;
                 }
                 String linux = null;
@@ -128,8 +132,7 @@ public final class KernelInventory {
                                 }
                             }
                         }
-                        default -> {
-                        }
+                        default -> {}
                     }
                 }
                 out.add(new BootEntry(file, linux, initrds, version));
@@ -179,7 +182,8 @@ public final class KernelInventory {
         }
         List<Kernel> extra = new ArrayList<>();
         for (BootEntry e : bootEntries(g)) {
-            if (e.initrds().isEmpty() || known.contains(e.initrds().get(e.initrds().size() - 1))) {
+            if (e.initrds().isEmpty()
+                    || known.contains(e.initrds().get(e.initrds().size() - 1))) {
                 continue;
             }
             String main = e.initrds().get(e.initrds().size() - 1);
@@ -208,7 +212,12 @@ public final class KernelInventory {
             if (release == null || !validVersion(release)) {
                 release = e.version() != null && validVersion(e.version()) ? e.version() : "unknown";
             }
-            extra.add(new Kernel(e.file(), release, e.linux(), modDirs.get(release), main,
+            extra.add(new Kernel(
+                    e.file(),
+                    release,
+                    e.linux(),
+                    modDirs.get(release),
+                    main,
                     e.initrds().subList(0, e.initrds().size() - 1)));
         }
         List<Kernel> out = new ArrayList<>();
@@ -273,7 +282,10 @@ public final class KernelInventory {
 
     private static String initramfs(GuestFiles g, String n) throws IOException {
         // Debian/Ubuntu, Red Hat/dracut and Arch (initramfs-linux.img), SUSE, Alpine (initramfs-virt)
-        for (String c : List.of("/boot/initrd.img-" + n, "/boot/initramfs-" + n + ".img", "/boot/initrd-" + n,
+        for (String c : List.of(
+                "/boot/initrd.img-" + n,
+                "/boot/initramfs-" + n + ".img",
+                "/boot/initrd-" + n,
                 "/boot/initramfs-" + n)) {
             if (g.stat(c).filter(i -> i.type() == GuestFiles.Type.FILE).isPresent()) {
                 return c;
@@ -301,8 +313,12 @@ public final class KernelInventory {
      * @return the release, or null when the image is not a bzImage or the field is unset or malformed
      */
     public static String bzImageRelease(byte[] image) {
-        if (image == null || image.length < 0x210 || image[0x202] != 'H' || image[0x203] != 'd'
-                || image[0x204] != 'r' || image[0x205] != 'S') {
+        if (image == null
+                || image.length < 0x210
+                || image[0x202] != 'H'
+                || image[0x203] != 'd'
+                || image[0x204] != 'r'
+                || image[0x205] != 'S') {
             return null;
         }
         int protocol = (image[0x206] & 0xff) | (image[0x207] & 0xff) << 8;
@@ -443,7 +459,8 @@ public final class KernelInventory {
                 }
                 String r = rel.isEmpty() ? e.name() : rel + "/" + e.name();
                 if (e.type() == GuestFiles.Type.DIRECTORY) {
-                    if (!(depth == 0 && e.name().equals("build") || depth == 0 && e.name().equals("source"))) {
+                    if (!(depth == 0 && e.name().equals("build")
+                            || depth == 0 && e.name().equals("source"))) {
                         walk(base, r, depth + 1, count);
                     }
                 } else if (e.type() == GuestFiles.Type.FILE && ModuleFile.isModule(e.name())) {

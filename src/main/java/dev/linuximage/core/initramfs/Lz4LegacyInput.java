@@ -3,7 +3,6 @@ package dev.linuximage.core.initramfs;
 import dev.linuximage.core.io.LittleEndian;
 import io.airlift.compress.MalformedInputException;
 import io.airlift.compress.lz4.Lz4Decompressor;
-
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -82,12 +81,15 @@ final class Lz4LegacyInput extends InputStream {
                 return false; // zero padding after the last block
             }
             if (size > MAX_COMPRESSED_BLOCK) {
-                throw new InitramfsException("lz4.blocksize", size + " bytes at offset " + pos
-                        + " exceeds LZ4_compressBound(8 MiB) = " + MAX_COMPRESSED_BLOCK);
+                throw new InitramfsException(
+                        "lz4.blocksize",
+                        size + " bytes at offset " + pos + " exceeds LZ4_compressBound(8 MiB) = "
+                                + MAX_COMPRESSED_BLOCK);
             }
             if (size > end - pos - 4) {
-                throw new InitramfsException("lz4.block", "block of " + size + " bytes at offset " + pos
-                        + " runs past the end of the image");
+                throw new InitramfsException(
+                        "lz4.block",
+                        "block of " + size + " bytes at offset " + pos + " runs past the end of the image");
             }
             if (out == null) {
                 out = new byte[MAX_BLOCK];

@@ -2,11 +2,6 @@ package dev.linuximage.core.initramfs;
 
 import io.airlift.compress.lz4.Lz4Compressor;
 import io.airlift.compress.zstd.ZstdOutputStream;
-import org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream;
-import org.tukaani.xz.LZMA2Options;
-import org.tukaani.xz.XZ;
-import org.tukaani.xz.XZOutputStream;
-
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,6 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream;
+import org.tukaani.xz.LZMA2Options;
+import org.tukaani.xz.XZ;
+import org.tukaani.xz.XZOutputStream;
 
 /**
  * Rewrites the main (compressed) archive of an initramfs so that files added to it are seen by the distributions'
@@ -49,11 +48,9 @@ final class MainArchiveRewriter {
      * @param compression  compression of the new main member
      * @param replacedInPlace paths whose entry got the new body in place (the other {@code replace} files were added)
      */
-    record Result(byte[] image, Compression compression, Set<String> replacedInPlace) {
-    }
+    record Result(byte[] image, Compression compression, Set<String> replacedInPlace) {}
 
-    private MainArchiveRewriter() {
-    }
+    private MainArchiveRewriter() {}
 
     /**
      * Why the image cannot be rewritten this way, or null when it can: it must be zero or more uncompressed members
@@ -70,8 +67,8 @@ final class MainArchiveRewriter {
         }
         for (int i = 0; i < m.size() - 1; i++) {
             if (m.get(i).compression() != Compression.NONE) {
-                return "member " + i + " (" + m.get(i).compression().label() + ") is followed by member "
-                        + (i + 1) + ": more than one compressed archive, the listing tools read only the first";
+                return "member " + i + " (" + m.get(i).compression().label() + ") is followed by member " + (i + 1)
+                        + ": more than one compressed archive, the listing tools read only the first";
             }
         }
         return null;
@@ -91,11 +88,16 @@ final class MainArchiveRewriter {
      *                path; a path not found there is added at the end
      * @param add     new directories and files, appended in order after the copied entries
      */
-    static Result rewrite(byte[] image, InitramfsReader reader, InitramfsReader.Member main,
-                          Map<String, byte[]> replace, List<Add> add) throws IOException {
+    static Result rewrite(
+            byte[] image,
+            InitramfsReader reader,
+            InitramfsReader.Member main,
+            Map<String, byte[]> replace,
+            List<Add> add)
+            throws IOException {
         Compression enc = encoding(main.compression());
-        ByteArrayOutputStream buf = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 16,
-                main.offset() + main.length() + (1 << 20)));
+        ByteArrayOutputStream buf = new ByteArrayOutputStream(
+                (int) Math.min(Integer.MAX_VALUE - 16, main.offset() + main.length() + (1 << 20)));
         buf.write(image, 0, (int) main.offset());
         Set<String> replaced = new HashSet<>();
         long[] maxIno = {0};
@@ -121,7 +123,8 @@ final class MainArchiveRewriter {
                 }
             }
             for (Map.Entry<String, byte[]> r : replace.entrySet()) {
-                if (!replaced.contains(r.getKey()) && add.stream().noneMatch(a -> a.path().equals(r.getKey()))) {
+                if (!replaced.contains(r.getKey())
+                        && add.stream().noneMatch(a -> a.path().equals(r.getKey()))) {
                     w.file(r.getKey(), 0644, r.getValue());
                 }
             }

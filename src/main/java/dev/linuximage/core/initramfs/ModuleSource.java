@@ -8,8 +8,7 @@ import java.util.Set;
 public interface ModuleSource {
 
     /** A module file: path relative to {@code /lib/modules/<version>} (e.g. {@code kernel/drivers/hv/hv_vmbus.ko}). */
-    record Module(String name, String relativePath, byte[] content) {
-    }
+    record Module(String name, String relativePath, byte[] content) {}
 
     /** The module file for a (normalised) module name, if the kernel ships it as a loadable module. */
     Optional<Module> find(String moduleName) throws IOException;

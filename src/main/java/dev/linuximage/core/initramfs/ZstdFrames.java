@@ -1,7 +1,7 @@
 package dev.linuximage.core.initramfs;
 
-import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.compress.ZstdFrame;
+import dev.linuximage.core.io.LittleEndian;
 
 /**
  * Walks zstd frames (RFC 8878 section 3.1) without decoding them, to find where the compressed member ends and to
@@ -11,12 +11,10 @@ import dev.linuximage.core.compress.ZstdFrame;
 final class ZstdFrames {
     static final long MAGIC = ZstdFrame.MAGIC;
 
-    private ZstdFrames() {
-    }
+    private ZstdFrames() {}
 
     /** A frame at {@code [offset, offset+length)}; {@code skippable} frames carry no data. */
-    record Frame(int offset, int length, boolean skippable) {
-    }
+    record Frame(int offset, int length, boolean skippable) {}
 
     /**
      * @return the frames starting at {@code start}, in order; the first must be a data frame

@@ -68,7 +68,8 @@ public interface ByteSource extends Closeable {
         while (dst.hasRemaining()) {
             int n = read(offset, dst);
             if (n <= 0) {
-                throw new java.io.EOFException("read past end of source at offset " + offset + " (size " + size() + ")");
+                throw new java.io.EOFException(
+                        "read past end of source at offset " + offset + " (size " + size() + ")");
             }
             offset += n;
         }
@@ -87,6 +88,5 @@ public interface ByteSource extends Closeable {
     }
 
     @Override
-    default void close() throws IOException {
-    }
+    default void close() throws IOException {}
 }

@@ -108,8 +108,8 @@ public final class ConcatSource implements WritableByteSource {
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
         if (offset < 0 || offset > size || src.remaining() > size - offset) {
-            throw new IllegalArgumentException("write " + offset + "+" + src.remaining() + " outside " + size
-                    + " bytes");
+            throw new IllegalArgumentException(
+                    "write " + offset + "+" + src.remaining() + " outside " + size + " bytes");
         }
         while (src.hasRemaining()) {
             int i = partAt(offset);

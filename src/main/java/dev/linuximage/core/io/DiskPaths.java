@@ -15,14 +15,14 @@ import java.nio.file.Path;
 public final class DiskPaths {
     /** {@code S_IFMT} and {@code S_IFBLK} of {@code st_mode} (POSIX {@code <sys/stat.h>}). */
     private static final int S_IFMT = 0170000;
+
     private static final int S_IFBLK = 0060000;
     /** A block device is read in whole logical sectors; its size is a multiple of 512 bytes. */
     static final long SECTOR = 512;
     /** Bound of the size search: 2^60 bytes (1 EiB) is beyond any disk; a device that reads there is refused. */
     static final long MAX_DEVICE_BYTES = 1L << 60;
 
-    private DiskPaths() {
-    }
+    private DiskPaths() {}
 
     /** A regular file or a block device (following links: a {@code devicePath} may be a link). */
     public static boolean isDiskInput(Path p) {

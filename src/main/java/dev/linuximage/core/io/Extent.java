@@ -8,7 +8,10 @@ package dev.linuximage.core.io;
  */
 public record Extent(long offset, long length, Kind kind) {
 
-    public enum Kind { DATA, ZERO }
+    public enum Kind {
+        DATA,
+        ZERO
+    }
 
     public Extent {
         if (offset < 0 || length < 0 || offset + length < 0) {

@@ -92,7 +92,8 @@ public class FileByteSource implements WritableByteSource {
             throw new IOException("disk is open read-only");
         }
         if (offset < 0 || offset > size || src.remaining() > size - offset) {
-            throw new IllegalArgumentException("write " + offset + "+" + src.remaining() + " outside " + size + " bytes");
+            throw new IllegalArgumentException(
+                    "write " + offset + "+" + src.remaining() + " outside " + size + " bytes");
         }
         long pos = offset;
         while (src.hasRemaining()) {

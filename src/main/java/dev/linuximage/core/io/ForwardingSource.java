@@ -19,7 +19,7 @@ public final class ForwardingSource implements ByteSource {
 
     /** A view whose {@link #close()} leaves {@code s} open. */
     public static ForwardingSource nonClosing(ByteSource s) {
-        return new ForwardingSource(s, () -> { });
+        return new ForwardingSource(s, () -> {});
     }
 
     @Override

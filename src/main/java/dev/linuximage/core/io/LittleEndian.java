@@ -6,8 +6,7 @@ package dev.linuximage.core.io;
  * turns negative. One home for what every parser used to write for itself.
  */
 public final class LittleEndian {
-    private LittleEndian() {
-    }
+    private LittleEndian() {}
 
     public static int u8(byte[] b, int off) {
         return b[off] & 0xFF;

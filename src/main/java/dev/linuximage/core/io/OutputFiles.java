@@ -15,8 +15,7 @@ import java.nio.file.StandardOpenOption;
  * link keeps pointing where it pointed (the file it names is replaced, not the link).
  */
 public final class OutputFiles {
-    private OutputFiles() {
-    }
+    private OutputFiles() {}
 
     public static void write(Path target, byte[] data) throws IOException {
         if (Files.isSymbolicLink(target) && !Files.exists(target)) {
@@ -77,6 +76,7 @@ public final class OutputFiles {
         /** The committed file's mode: rw-r--r-- (0644). */
         public static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PUBLISHED =
                 java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--");
+
         private final Path target;
         private final Path tmp;
         private final Thread cleanup;
@@ -89,13 +89,15 @@ public final class OutputFiles {
             Path dir = target.toAbsolutePath().getParent();
             this.tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".partial");
             // SIGINT/SIGTERM: the JVM runs shutdown hooks; remove the partial file so nothing half-done is left
-            this.cleanup = new Thread(() -> {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort while the JVM exits
-                }
-            }, "partial-output-cleanup");
+            this.cleanup = new Thread(
+                    () -> {
+                        try {
+                            Files.deleteIfExists(tmp);
+                        } catch (IOException ignored) {
+                            // best effort while the JVM exits
+                        }
+                    },
+                    "partial-output-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
         }
 

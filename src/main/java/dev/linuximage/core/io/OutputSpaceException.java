@@ -41,7 +41,8 @@ public class OutputSpaceException extends IOException {
                 return true;
             }
             String m = t.getMessage();
-            if (t instanceof IOException && m != null
+            if (t instanceof IOException
+                    && m != null
                     && (m.contains("No space left on device") || m.contains("Disk quota exceeded"))) {
                 return true;
             }

@@ -135,7 +135,8 @@ public final class OverlaySource implements WritableByteSource {
     public void write(long offset, ByteBuffer src) throws IOException {
         long size = size();
         if (offset < 0 || offset > size || src.remaining() > size - offset) {
-            throw new IllegalArgumentException("write " + offset + "+" + src.remaining() + " outside " + size + " bytes");
+            throw new IllegalArgumentException(
+                    "write " + offset + "+" + src.remaining() + " outside " + size + " bytes");
         }
         lock.writeLock().lock();
         try {
@@ -181,12 +182,12 @@ public final class OverlaySource implements WritableByteSource {
 
     private void spillToFile() throws IOException {
         if (spillDir == null) {
-            throw new IOException("overlay exceeds its memory limit of " + memoryLimit
-                    + " bytes and has no spill directory");
+            throw new IOException(
+                    "overlay exceeds its memory limit of " + memoryLimit + " bytes and has no spill directory");
         }
         spillFile = Files.createTempFile(spillDir, "overlay-", ".blocks");
-        spill = FileChannel.open(spillFile, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                StandardOpenOption.DELETE_ON_CLOSE);
+        spill = FileChannel.open(
+                spillFile, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
         for (int s = 0; s < memory.size(); s++) {
             ByteBuffer b = ByteBuffer.wrap(memory.get(s));
             long p = (long) s * blockSize;
@@ -221,7 +222,8 @@ public final class OverlaySource implements WritableByteSource {
         try {
             long firstBlock = start / blockSize;
             long lastBlock = (end - 1) / blockSize;
-            for (Map.Entry<Long, Integer> e : blocks.subMap(firstBlock, true, lastBlock, true).entrySet()) {
+            for (Map.Entry<Long, Integer> e :
+                    blocks.subMap(firstBlock, true, lastBlock, true).entrySet()) {
                 long bs = e.getKey() * blockSize;
                 long be = Math.min(bs + blockSize, size());
                 if (!written.isEmpty() && written.get(written.size() - 1)[1] == bs) {

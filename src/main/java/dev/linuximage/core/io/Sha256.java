@@ -6,8 +6,7 @@ import java.util.HexFormat;
 
 /** SHA-256 helpers: every Java runtime must provide SHA-256 (JCA standard names), so its absence is a bug, not input. */
 public final class Sha256 {
-    private Sha256() {
-    }
+    private Sha256() {}
 
     public static MessageDigest newDigest() {
         try {

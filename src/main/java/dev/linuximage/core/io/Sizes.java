@@ -11,11 +11,11 @@ import java.util.regex.Pattern;
  * {@code 4096B}. Kubernetes quantities ({@code 64Gi}) and qemu-img sizes ({@code 64G}) both read as users expect.
  */
 public final class Sizes {
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,19})\\s*(?:([KMGT])(?:i)?)?B?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern SIZE =
+            Pattern.compile("(\\d{1,19})\\s*(?:([KMGT])(?:i)?)?B?", Pattern.CASE_INSENSITIVE);
     private static final String[] UNITS = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 
-    private Sizes() {
-    }
+    private Sizes() {}
 
     /**
      * @return the size in bytes
@@ -27,12 +27,14 @@ public final class Sizes {
             throw new IllegalArgumentException("not a size: '" + text + "' (bytes, or a whole number with a K/M/G/T"
                     + " suffix, binary: 1023G = 1023Gi)");
         }
-        int shift = m.group(2) == null ? 0 : switch (Character.toUpperCase(m.group(2).charAt(0))) {
-            case 'K' -> 10;
-            case 'M' -> 20;
-            case 'G' -> 30;
-            default -> 40;
-        };
+        int shift = m.group(2) == null
+                ? 0
+                : switch (Character.toUpperCase(m.group(2).charAt(0))) {
+                    case 'K' -> 10;
+                    case 'M' -> 20;
+                    case 'G' -> 30;
+                    default -> 40;
+                };
         long v;
         try {
             v = Long.parseLong(m.group(1));

@@ -49,8 +49,8 @@ class SliceSource implements ByteSource {
         if (start >= end) {
             return;
         }
-        parent.extents(base + start, end - start,
-                e -> visitor.visit(new Extent(e.offset() - base, e.length(), e.kind())));
+        parent.extents(
+                base + start, end - start, e -> visitor.visit(new Extent(e.offset() - base, e.length(), e.kind())));
     }
 
     static final class Writable extends SliceSource implements WritableByteSource {
@@ -61,8 +61,8 @@ class SliceSource implements ByteSource {
         @Override
         public void write(long offset, ByteBuffer src) throws IOException {
             if (offset < 0 || offset > length || src.remaining() > length - offset) {
-                throw new IllegalArgumentException("write " + offset + "+" + src.remaining()
-                        + " outside slice of " + length + " bytes");
+                throw new IllegalArgumentException(
+                        "write " + offset + "+" + src.remaining() + " outside slice of " + length + " bytes");
             }
             ((WritableByteSource) parent).write(base + offset, src);
         }

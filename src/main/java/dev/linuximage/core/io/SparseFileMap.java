@@ -25,9 +25,11 @@ import java.util.regex.Pattern;
  * (correct, only slower). A failure after extents were reported is an {@link IOException}, never a guess.
  */
 public final class SparseFileMap implements ByteSource {
-    private static final Pattern HEADER = Pattern.compile("^File size of .* is (\\d+) \\((\\d+) blocks of 512 bytes\\)$");
+    private static final Pattern HEADER =
+            Pattern.compile("^File size of .* is (\\d+) \\((\\d+) blocks of 512 bytes\\)$");
     /** {@code    0:     8000..    8023:  244817728.. 244817751:     24: ...} (logical first..last in 512-byte blocks). */
     private static final Pattern EXTENT = Pattern.compile("^\\s*\\d+:\\s*(\\d+)\\.\\.\\s*(\\d+):.*$");
+
     private static final long BLOCK = 512;
 
     private final Path file;
@@ -70,7 +72,8 @@ public final class SparseFileMap implements ByteSource {
         Process p;
         try {
             p = new ProcessBuilder("filefrag", "-s", "-e", "-b512", file.toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
         } catch (IOException e) {
             allData(start, end, visitor);
             return;
@@ -95,7 +98,8 @@ public final class SparseFileMap implements ByteSource {
                 long e = Math.addExact(Long.parseLong(m.group(2)), 1) * BLOCK;
                 if (s < lastEnd) {
                     // FIEMAP lists extents sorted and disjoint; anything else could hide data behind a "hole"
-                    throw new IOException("allocation map of " + file + " is not in offset order at block " + s / BLOCK);
+                    throw new IOException(
+                            "allocation map of " + file + " is not in offset order at block " + s / BLOCK);
                 }
                 lastEnd = e;
                 long ds = Math.max(s, pos);
@@ -128,7 +132,8 @@ public final class SparseFileMap implements ByteSource {
         }
         if (p.exitValue() != 0 || !header) {
             if (visited) {
-                throw new IOException("filefrag failed (exit " + p.exitValue() + ") on " + file + " after a partial map");
+                throw new IOException(
+                        "filefrag failed (exit " + p.exitValue() + ") on " + file + " after a partial map");
             }
             allData(start, end, visitor);
             return;
@@ -146,6 +151,5 @@ public final class SparseFileMap implements ByteSource {
 
     /** Does not close the underlying source. */
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

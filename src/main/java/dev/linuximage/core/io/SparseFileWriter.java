@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,11 +39,11 @@ public final class SparseFileWriter {
     static final int CHUNK = 4 << 20;
     /** Threads that each read, zero-test and write one chunk at a time: the requests in flight. */
     static final int WORKERS = 4;
+
     static final int GRANULE = 4096;
     static final long FLUSH_EVERY = 64L << 20;
 
-    private SparseFileWriter() {
-    }
+    private SparseFileWriter() {}
 
     /**
      * @param progress receives the number of source bytes processed so far (monotonic), may be {@code null}
@@ -76,13 +75,14 @@ public final class SparseFileWriter {
         return writePending(src, target, progress, FLUSH_EVERY, null);
     }
 
-    private static OutputFiles.Pending writePending(ByteSource src, Path target, LongConsumer progress, long flushEvery,
-            int[] flushCount) throws IOException {
+    private static OutputFiles.Pending writePending(
+            ByteSource src, Path target, LongConsumer progress, long flushEvery, int[] flushCount) throws IOException {
         OutputFiles.Pending pending = OutputFiles.pending(target);
         Path tmp = pending.path();
         long[] writtenSoFar = {0};
         try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel out =
+                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 Flusher flusher = Flusher.start(out, flushEvery);
                 try {
                     pending.written = pump(src, out, progress, flusher, writtenSoFar);
@@ -137,8 +137,9 @@ public final class SparseFileWriter {
         if (free < 0 || data <= free) {
             return null;
         }
-        return "the image has up to " + (data >> 20) + " MiB of data and " + target.toAbsolutePath().getParent()
-                + " has " + (free >> 20) + " MiB free: the output may not fit (all-zero blocks take no space)";
+        return "the image has up to " + (data >> 20) + " MiB of data and "
+                + target.toAbsolutePath().getParent() + " has " + (free >> 20)
+                + " MiB free: the output may not fit (all-zero blocks take no space)";
     }
 
     private static long usableSpace(Path dir) {
@@ -150,53 +151,55 @@ public final class SparseFileWriter {
     }
 
     /** A task for a worker: {@code length} bytes of DATA at {@code offset}, at most {@link #CHUNK}. */
-    private record Task(long offset, int length) {
-    }
+    private record Task(long offset, int length) {}
 
     private static final Task NO_MORE = new Task(-1, 0);
 
-    private static long pump(ByteSource src, FileChannel out, LongConsumer progress, Flusher flusher,
-            long[] writtenSoFar) throws IOException {
+    private static long pump(
+            ByteSource src, FileChannel out, LongConsumer progress, Flusher flusher, long[] writtenSoFar)
+            throws IOException {
         BlockingQueue<Task> tasks = new ArrayBlockingQueue<>(2 * WORKERS);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong written = new AtomicLong();
         long[] done = {0};
         List<Thread> workers = new ArrayList<>();
         for (int k = 0; k < WORKERS; k++) {
-            Thread worker = new Thread(() -> {
-                ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
-                while (true) {
-                    Task t;
-                    try {
-                        t = tasks.take();
-                    } catch (InterruptedException e) {
-                        failure.compareAndSet(null, new InterruptedIOException("worker interrupted"));
-                        return;
-                    }
-                    if (t == NO_MORE) {
-                        return;
-                    }
-                    if (failure.get() != null) {
-                        continue; // drain, so the producer never blocks on a full queue
-                    }
-                    try {
-                        buf.clear().limit(t.length());
-                        src.readFully(t.offset(), buf);
-                        buf.flip();
-                        long w = writeNonZero(buf, t.offset(), out);
-                        written.addAndGet(w);
-                        flusher.wrote(w);
-                        if (progress != null) {
-                            synchronized (done) {
-                                done[0] = Math.max(done[0], t.offset() + t.length());
-                                progress.accept(done[0]);
+            Thread worker = new Thread(
+                    () -> {
+                        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+                        while (true) {
+                            Task t;
+                            try {
+                                t = tasks.take();
+                            } catch (InterruptedException e) {
+                                failure.compareAndSet(null, new InterruptedIOException("worker interrupted"));
+                                return;
+                            }
+                            if (t == NO_MORE) {
+                                return;
+                            }
+                            if (failure.get() != null) {
+                                continue; // drain, so the producer never blocks on a full queue
+                            }
+                            try {
+                                buf.clear().limit(t.length());
+                                src.readFully(t.offset(), buf);
+                                buf.flip();
+                                long w = writeNonZero(buf, t.offset(), out);
+                                written.addAndGet(w);
+                                flusher.wrote(w);
+                                if (progress != null) {
+                                    synchronized (done) {
+                                        done[0] = Math.max(done[0], t.offset() + t.length());
+                                        progress.accept(done[0]);
+                                    }
+                                }
+                            } catch (Throwable e) {
+                                failure.compareAndSet(null, e);
                             }
                         }
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
-                    }
-                }
-            }, "sparse-writer-" + k);
+                    },
+                    "sparse-writer-" + k);
             worker.setDaemon(true);
             worker.start();
             workers.add(worker);

@@ -10,8 +10,7 @@ import java.nio.ByteBuffer;
  * fixed granularity (512 bytes or 4 KiB) before writing or uploading it.
  */
 public final class ZeroScan {
-    private ZeroScan() {
-    }
+    private ZeroScan() {}
 
     /** 64 KiB of zeros to compare against: {@link ByteBuffer#mismatch} is vectorised by the JIT. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024).asReadOnlyBuffer();

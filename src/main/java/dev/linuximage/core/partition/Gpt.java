@@ -2,7 +2,6 @@ package dev.linuximage.core.partition;
 
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.WritableByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -31,10 +30,10 @@ public final class Gpt {
     public static final long ATTR_NO_AUTO = 1L << 63;
     /** Entry-array bytes we accept (the usual array is 16 KiB: 128 entries of 128 bytes). */
     static final int MAX_ARRAY_BYTES = PartitionTables.MAX_GPT_ARRAY_BYTES;
+
     private static final String SIGNATURE = "EFI PART";
 
-    private Gpt() {
-    }
+    private Gpt() {}
 
     /** A GPT header that failed validation: names the header, the field and the value. */
     public static final class GptException extends PartitionTableException {
@@ -57,9 +56,19 @@ public final class Gpt {
      * @param sector  the 512-byte header sector as read
      * @param entries the entry array bytes ({@code count × entrySize})
      */
-    public record Header(long lba, int headerSize, long alternateLba, long firstUsable, long lastUsable,
-                         String diskGuid, long entriesLba, int entryCount, int entrySize, int entriesCrc,
-                         byte[] sector, byte[] entries) {
+    public record Header(
+            long lba,
+            int headerSize,
+            long alternateLba,
+            long firstUsable,
+            long lastUsable,
+            String diskGuid,
+            long entriesLba,
+            int entryCount,
+            int entrySize,
+            int entriesCrc,
+            byte[] sector,
+            byte[] entries) {
         /** Sectors the entry array occupies. */
         public long entrySectors() {
             return ((long) entryCount * entrySize + SECTOR - 1) / SECTOR;
@@ -162,8 +171,11 @@ public final class Gpt {
             throw new GptException(where, "entry size", entrySize, "not a multiple of 128 in 128.." + MAX_ARRAY_BYTES);
         }
         if (count == 0 || count * entrySize > MAX_ARRAY_BYTES) {
-            throw new GptException(where, "number of entries", count, "with " + entrySize + "-byte entries"
-                    + " outside 1.." + MAX_ARRAY_BYTES + " bytes");
+            throw new GptException(
+                    where,
+                    "number of entries",
+                    count,
+                    "with " + entrySize + "-byte entries" + " outside 1.." + MAX_ARRAY_BYTES + " bytes");
         }
         long arrayBytes = count * entrySize;
         long arraySectors = (arrayBytes + SECTOR - 1) / SECTOR;
@@ -174,15 +186,22 @@ public final class Gpt {
             throw new GptException(where, "last usable LBA", last, "reaches the backup header");
         }
         if (entriesLba < 2 || entriesLba > sectors - arraySectors) {
-            throw new GptException(where, "partition entry LBA", entriesLba, arraySectors + " sectors of entries do"
-                    + " not fit between LBA 2 and the end of the disk (" + sectors + " sectors)");
+            throw new GptException(
+                    where,
+                    "partition entry LBA",
+                    entriesLba,
+                    arraySectors + " sectors of entries do" + " not fit between LBA 2 and the end of the disk ("
+                            + sectors + " sectors)");
         }
         long entriesEnd = entriesLba + arraySectors; // exclusive; no overflow: entriesLba <= sectors - arraySectors
         boolean beforeUsable = entriesEnd <= first;
         boolean afterUsable = entriesLba > last;
         if (!beforeUsable && !afterUsable) {
-            throw new GptException(where, "partition entry LBA", entriesLba, "the entry array overlaps the usable"
-                    + " LBAs " + first + ".." + last);
+            throw new GptException(
+                    where,
+                    "partition entry LBA",
+                    entriesLba,
+                    "the entry array overlaps the usable" + " LBAs " + first + ".." + last);
         }
         if (lba >= entriesLba && lba < entriesEnd) {
             throw new GptException(where, "partition entry LBA", entriesLba, "the entry array overlaps its header");
@@ -191,12 +210,23 @@ public final class Gpt {
         CRC32 crc = new CRC32();
         crc.update(entries);
         if ((int) crc.getValue() != entriesCrc) {
-            throw new GptException(where, "partition entry array CRC32", hex32(entriesCrc),
-                    "computed " + hex32((int) crc.getValue()));
+            throw new GptException(
+                    where, "partition entry array CRC32", hex32(entriesCrc), "computed " + hex32((int) crc.getValue()));
         }
         checkEntries(where, entries, (int) count, (int) entrySize, first, last);
-        return new Header(lba, (int) headerSize, alternate, first, last, PartitionTypes.guid(h, 56), entriesLba,
-                (int) count, (int) entrySize, entriesCrc, h, entries);
+        return new Header(
+                lba,
+                (int) headerSize,
+                alternate,
+                first,
+                last,
+                PartitionTypes.guid(h, 56),
+                entriesLba,
+                (int) count,
+                (int) entrySize,
+                entriesCrc,
+                h,
+                entries);
     }
 
     private static void checkEntries(String where, byte[] arr, int count, int size, long first, long last)
@@ -211,16 +241,22 @@ public final class Gpt {
             long s = b.getLong(o + 32);
             long e = b.getLong(o + 40);
             if (s < first || e > last || s > e) {
-                throw new GptException(where, "entry " + (i + 1) + " LBAs", s + ".." + e, "outside the usable LBAs "
-                        + first + ".." + last);
+                throw new GptException(
+                        where,
+                        "entry " + (i + 1) + " LBAs",
+                        s + ".." + e,
+                        "outside the usable LBAs " + first + ".." + last);
             }
             used.add(new long[] {s, e, i + 1});
         }
         used.sort((x, y) -> Long.compare(x[0], y[0]));
         for (int i = 1; i < used.size(); i++) {
             if (used.get(i)[0] <= used.get(i - 1)[1]) {
-                throw new GptException(where, "entry " + used.get(i)[2] + " LBAs", used.get(i)[0] + ".."
-                        + used.get(i)[1], "overlaps entry " + used.get(i - 1)[2]);
+                throw new GptException(
+                        where,
+                        "entry " + used.get(i)[2] + " LBAs",
+                        used.get(i)[0] + ".." + used.get(i)[1],
+                        "overlaps entry " + used.get(i - 1)[2]);
             }
         }
     }
@@ -292,8 +328,8 @@ public final class Gpt {
         }
         if (primary != null) {
             if (primary.alternateLba() != last) {
-                problems.add("primary header's alternate LBA is " + primary.alternateLba() + ", not the last LBA "
-                        + last);
+                problems.add(
+                        "primary header's alternate LBA is " + primary.alternateLba() + ", not the last LBA " + last);
             }
             if (backup != null && !agree(primary, backup)) {
                 problems.add("primary and backup headers or entry arrays differ");
@@ -312,9 +348,12 @@ public final class Gpt {
     }
 
     private static boolean agree(Header p, Header b) {
-        return p.diskGuid().equals(b.diskGuid()) && p.firstUsable() == b.firstUsable()
-                && p.lastUsable() == b.lastUsable() && p.entryCount() == b.entryCount()
-                && p.entrySize() == b.entrySize() && p.entriesCrc() == b.entriesCrc()
+        return p.diskGuid().equals(b.diskGuid())
+                && p.firstUsable() == b.firstUsable()
+                && p.lastUsable() == b.lastUsable()
+                && p.entryCount() == b.entryCount()
+                && p.entrySize() == b.entrySize()
+                && p.entriesCrc() == b.entriesCrc()
                 && Arrays.equals(p.entries(), b.entries());
     }
 
@@ -347,8 +386,11 @@ public final class Gpt {
         long backupEntries = last - arraySectors;
         long primaryEntries = st.primary() != null ? st.primary().entriesLba() : 2;
         if (st.primary() == null && 2 + arraySectors > src.firstUsable()) {
-            return new Repair(st, List.of(), "the backup's entry array (" + arraySectors + " sectors) does not fit"
-                    + " between LBA 2 and the first usable LBA " + src.firstUsable());
+            return new Repair(
+                    st,
+                    List.of(),
+                    "the backup's entry array (" + arraySectors + " sectors) does not fit"
+                            + " between LBA 2 and the first usable LBA " + src.firstUsable());
         }
         long maxLastUsable = backupEntries - 1;
         // where the source's backup entries were: its own LBA (backup) or its alternate LBA (primary)
@@ -357,14 +399,19 @@ public final class Gpt {
         long highest = highestUsedLba(src);
         if (lastUsable == oldBackupLba - arraySectors - 1 || lastUsable > maxLastUsable) {
             if (highest > maxLastUsable) {
-                return new Repair(st, List.of(), "partitions reach LBA " + highest + ", beyond the last usable LBA "
-                        + maxLastUsable + " of a disk of " + sectors + " sectors");
+                return new Repair(
+                        st,
+                        List.of(),
+                        "partitions reach LBA " + highest + ", beyond the last usable LBA " + maxLastUsable
+                                + " of a disk of " + sectors + " sectors");
             }
             lastUsable = maxLastUsable;
         }
         if (src.firstUsable() > lastUsable) {
-            return new Repair(st, List.of(), "first usable LBA " + src.firstUsable() + " is beyond the last usable"
-                    + " LBA " + lastUsable);
+            return new Repair(
+                    st,
+                    List.of(),
+                    "first usable LBA " + src.firstUsable() + " is beyond the last usable" + " LBA " + lastUsable);
         }
         List<String> actions = new ArrayList<>();
         // stale backup headers (validated, so certainly GPT headers) outside every partition
@@ -381,8 +428,10 @@ public final class Gpt {
             actions.add("restored the primary entry array at LBA " + primaryEntries + " from the backup");
         }
         disk.write(SECTOR, ByteBuffer.wrap(primary));
-        actions.add((st.primary() == null ? "restored the primary header from the backup" : "rewrote the primary"
-                + " header") + " (alternate LBA " + last + ", last usable LBA " + lastUsable + ")");
+        actions.add((st.primary() == null
+                        ? "restored the primary header from the backup"
+                        : "rewrote the primary" + " header")
+                + " (alternate LBA " + last + ", last usable LBA " + lastUsable + ")");
         disk.write(backupEntries * SECTOR, ByteBuffer.wrap(padded(src.entries(), arraySectors)));
         disk.write(last * SECTOR, ByteBuffer.wrap(backup));
         actions.add("rebuilt the backup header at LBA " + last + " and its entry array at LBA " + backupEntries
@@ -473,8 +522,7 @@ public final class Gpt {
      * @param before attribute bits before
      * @param after  attribute bits after
      */
-    public record AttributeChange(int entry, long before, long after) {
-    }
+    public record AttributeChange(int entry, long before, long after) {}
 
     /**
      * ORs {@code bits} into the attributes (entry bytes 48..55) of the used entries whose type GUID is
@@ -489,8 +537,8 @@ public final class Gpt {
             return List.of();
         }
         if (!st.consistent()) {
-            throw new PartitionTableException("GPT is inconsistent (" + String.join("; ", st.problems())
-                    + "); partition attributes not changed");
+            throw new PartitionTableException(
+                    "GPT is inconsistent (" + String.join("; ", st.problems()) + "); partition attributes not changed");
         }
         Header p = st.primary();
         byte[] entries = p.entries().clone();

@@ -14,11 +14,18 @@ package dev.linuximage.core.partition;
  * @param attributes GPT partition attribute bits (entry bytes 48..55, little-endian; bit 63 is the Discoverable
  *                   Partitions "no-auto" flag); 0 for MBR
  */
-public record Partition(int number, long startBytes, long sizeBytes, String typeCode, String kind, String name,
-                        String partUuid, long attributes) {
+public record Partition(
+        int number,
+        long startBytes,
+        long sizeBytes,
+        String typeCode,
+        String kind,
+        String name,
+        String partUuid,
+        long attributes) {
     /** A partition without attribute bits (MBR). */
-    public Partition(int number, long startBytes, long sizeBytes, String typeCode, String kind, String name,
-                     String partUuid) {
+    public Partition(
+            int number, long startBytes, long sizeBytes, String typeCode, String kind, String name, String partUuid) {
         this(number, startBytes, sizeBytes, typeCode, kind, name, partUuid, 0);
     }
 

@@ -1,8 +1,7 @@
 package dev.linuximage.core.partition;
 
-import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.io.ByteSource;
-
+import dev.linuximage.core.io.LittleEndian;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -11,7 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.zip.CRC32;
-
 
 /**
  * Reads MBR and GPT partition tables with 512-byte logical sectors. All sizes in the result are bytes; on-disk
@@ -25,8 +23,7 @@ public final class PartitionTables {
     /** Upper bound on logical partitions in an MBR extended chain (loop and bomb guard). */
     static final int MAX_LOGICAL = 256;
 
-    private PartitionTables() {
-    }
+    private PartitionTables() {}
 
     /** Reads the partition table; {@code scheme = none} when sector 0 carries no MBR signature. */
     public static PartitionTable read(ByteSource disk) throws IOException {
@@ -67,7 +64,8 @@ public final class PartitionTables {
         int bps = LittleEndian.u16(s, 11);
         String t16 = new String(s, 54, 5, StandardCharsets.US_ASCII);
         String t32 = new String(s, 82, 5, StandardCharsets.US_ASCII);
-        return jump && (bps == 512 || bps == 1024 || bps == 2048 || bps == 4096)
+        return jump
+                && (bps == 512 || bps == 1024 || bps == 2048 || bps == 4096)
                 && (t16.startsWith("FAT") || t32.startsWith("FAT"));
     }
 
@@ -108,8 +106,15 @@ public final class PartitionTables {
         return new PartitionTable("mbr", diskId, parts, warnings);
     }
 
-    private static void readLogical(ByteSource disk, long extStart, long extCount, long diskSectors, long sig,
-                                    List<Partition> parts, List<String> warnings) throws IOException {
+    private static void readLogical(
+            ByteSource disk,
+            long extStart,
+            long extCount,
+            long diskSectors,
+            long sig,
+            List<Partition> parts,
+            List<String> warnings)
+            throws IOException {
         Set<Long> visited = new HashSet<>();
         long ebr = extStart;
         int number = 5;
@@ -122,8 +127,8 @@ public final class PartitionTables {
                 throw new PartitionTableException("MBR: more than " + MAX_LOGICAL + " logical partitions");
             }
             if (ebr < extStart || ebr >= extStart + extCount) {
-                throw new PartitionTableException("MBR: EBR at LBA " + ebr + " outside the extended partition "
-                        + extStart + "+" + extCount);
+                throw new PartitionTableException(
+                        "MBR: EBR at LBA " + ebr + " outside the extended partition " + extStart + "+" + extCount);
             }
             byte[] s = disk.readBytes(ebr * SECTOR, SECTOR);
             if ((s[510] & 0xff) != 0x55 || (s[511] & 0xff) != 0xaa) {
@@ -153,15 +158,21 @@ public final class PartitionTables {
     }
 
     private static Partition mbrPartition(int number, long start, long count, int type, long sig) {
-        return new Partition(number, start * SECTOR, count * SECTOR, String.format(Locale.ROOT, "%02x", type),
-                PartitionTypes.mbrKind(type), "", String.format(Locale.ROOT, "%08x-%02x", sig, number));
+        return new Partition(
+                number,
+                start * SECTOR,
+                count * SECTOR,
+                String.format(Locale.ROOT, "%02x", type),
+                PartitionTypes.mbrKind(type),
+                "",
+                String.format(Locale.ROOT, "%08x-%02x", sig, number));
     }
 
     private static void checkBounds(String what, long start, long count, long diskSectors)
             throws PartitionTableException {
         if (start < 1 || count < 1 || start > diskSectors || count > diskSectors - start) {
-            throw new PartitionTableException(what + ": LBA " + start + "+" + count + " sectors outside the disk of "
-                    + diskSectors + " sectors");
+            throw new PartitionTableException(
+                    what + ": LBA " + start + "+" + count + " sectors outside the disk of " + diskSectors + " sectors");
         }
     }
 
@@ -184,7 +195,8 @@ public final class PartitionTables {
         List<Long> candidates = new ArrayList<>(List.of(lastLba));
         byte[] primary = disk.readBytes(SECTOR, SECTOR);
         long alternate = LittleEndian.i64(primary, 32);
-        if (new String(primary, 0, 8, StandardCharsets.US_ASCII).equals("EFI PART") && alternate > 1
+        if (new String(primary, 0, 8, StandardCharsets.US_ASCII).equals("EFI PART")
+                && alternate > 1
                 && alternate < lastLba) {
             candidates.add(alternate);
         }
@@ -204,8 +216,8 @@ public final class PartitionTables {
     static PartitionTable readGpt(ByteSource disk, long headerLba, long lastLba, List<String> warnings)
             throws IOException {
         if (headerLba < 0 || headerLba > (disk.size() - SECTOR) / SECTOR) {
-            throw new PartitionTableException("GPT header LBA " + headerLba + " beyond the disk of " + disk.size()
-                    + " bytes");
+            throw new PartitionTableException(
+                    "GPT header LBA " + headerLba + " beyond the disk of " + disk.size() + " bytes");
         }
         byte[] h = disk.readBytes(headerLba * SECTOR, SECTOR);
         if (!new String(h, 0, 8, StandardCharsets.US_ASCII).equals("EFI PART")) {
@@ -213,13 +225,13 @@ public final class PartitionTables {
         }
         long revision = LittleEndian.u32(h, 8);
         if (revision >>> 16 != 1) {
-            throw new PartitionTableException("GPT header at LBA " + headerLba + ": unsupported revision 0x"
-                    + Long.toHexString(revision));
+            throw new PartitionTableException(
+                    "GPT header at LBA " + headerLba + ": unsupported revision 0x" + Long.toHexString(revision));
         }
         long headerSize = LittleEndian.u32(h, 12);
         if (headerSize < 92 || headerSize > SECTOR) {
-            throw new PartitionTableException("GPT header at LBA " + headerLba + ": header size " + headerSize
-                    + " outside 92..512");
+            throw new PartitionTableException(
+                    "GPT header at LBA " + headerLba + ": header size " + headerSize + " outside 92..512");
         }
         long storedCrc = LittleEndian.u32(h, 16);
         byte[] copy = h.clone();
@@ -246,12 +258,12 @@ public final class PartitionTables {
         }
         long arrayBytes = numEntries * entrySize;
         if (arrayBytes > MAX_GPT_ARRAY_BYTES) {
-            throw new PartitionTableException("GPT: entry array of " + numEntries + " x " + entrySize
-                    + " bytes exceeds " + MAX_GPT_ARRAY_BYTES);
+            throw new PartitionTableException(
+                    "GPT: entry array of " + numEntries + " x " + entrySize + " bytes exceeds " + MAX_GPT_ARRAY_BYTES);
         }
         if (entryLba < 1 || entryLba > lastLba || arrayBytes > (lastLba + 1 - entryLba) * SECTOR) {
-            throw new PartitionTableException("GPT: entry array at LBA " + entryLba + " (" + arrayBytes
-                    + " bytes) outside the disk");
+            throw new PartitionTableException(
+                    "GPT: entry array at LBA " + entryLba + " (" + arrayBytes + " bytes) outside the disk");
         }
         if (firstUsable > lastUsable || lastUsable > lastLba) {
             throw new PartitionTableException("GPT: usable LBAs " + firstUsable + ".." + lastUsable
@@ -290,8 +302,15 @@ public final class PartitionTables {
                 nameLen += 2;
             }
             String name = new String(arr, o + 56, nameLen, StandardCharsets.UTF_16LE);
-            parts.add(new Partition(i + 1, first * SECTOR, (last - first + 1) * SECTOR, type,
-                    PartitionTypes.gptKind(type), name, unique, LittleEndian.i64(arr, o + 48)));
+            parts.add(new Partition(
+                    i + 1,
+                    first * SECTOR,
+                    (last - first + 1) * SECTOR,
+                    type,
+                    PartitionTypes.gptKind(type),
+                    name,
+                    unique,
+                    LittleEndian.i64(arr, o + 48)));
         }
         return new PartitionTable("gpt", diskGuid, parts, warnings);
     }

@@ -19,21 +19,37 @@ public final class PartitionTypes {
     public static final String GPT_MS_BASIC_DATA = "ebd0a0a2-b9e5-4433-87c0-68b6b72699c7";
 
     private static final Map<String, String> GPT = Map.ofEntries(
-            Map.entry(GPT_ESP, "esp"), Map.entry(GPT_BIOS_BOOT, "bios-boot"), Map.entry(GPT_LINUX_FS, "linux"),
-            Map.entry(GPT_LINUX_LVM, "lvm"), Map.entry(GPT_LINUX_SWAP, "swap"),
-            Map.entry(GPT_LINUX_ROOT_X86_64, "linux-root-x86-64"), Map.entry(GPT_LINUX_ROOT_ARM64, "linux-root-arm64"),
-            Map.entry(GPT_LINUX_HOME, "linux-home"), Map.entry(GPT_LINUX_RAID, "linux-raid"),
-            Map.entry(GPT_XBOOTLDR, "xbootldr"), Map.entry(GPT_MS_BASIC_DATA, "basic-data"));
+            Map.entry(GPT_ESP, "esp"),
+            Map.entry(GPT_BIOS_BOOT, "bios-boot"),
+            Map.entry(GPT_LINUX_FS, "linux"),
+            Map.entry(GPT_LINUX_LVM, "lvm"),
+            Map.entry(GPT_LINUX_SWAP, "swap"),
+            Map.entry(GPT_LINUX_ROOT_X86_64, "linux-root-x86-64"),
+            Map.entry(GPT_LINUX_ROOT_ARM64, "linux-root-arm64"),
+            Map.entry(GPT_LINUX_HOME, "linux-home"),
+            Map.entry(GPT_LINUX_RAID, "linux-raid"),
+            Map.entry(GPT_XBOOTLDR, "xbootldr"),
+            Map.entry(GPT_MS_BASIC_DATA, "basic-data"));
 
     private static final Map<Integer, String> MBR = Map.ofEntries(
-            Map.entry(0x83, "linux"), Map.entry(0x82, "swap"), Map.entry(0x8e, "lvm"), Map.entry(0xef, "esp"),
-            Map.entry(0xee, "gpt-protective"), Map.entry(0xfd, "linux-raid"), Map.entry(0x05, "extended"),
-            Map.entry(0x0f, "extended"), Map.entry(0x85, "extended"), Map.entry(0x01, "fat12"),
-            Map.entry(0x04, "fat16"), Map.entry(0x06, "fat16"), Map.entry(0x0b, "fat32"), Map.entry(0x0c, "fat32"),
-            Map.entry(0x0e, "fat16"), Map.entry(0x07, "ntfs"));
+            Map.entry(0x83, "linux"),
+            Map.entry(0x82, "swap"),
+            Map.entry(0x8e, "lvm"),
+            Map.entry(0xef, "esp"),
+            Map.entry(0xee, "gpt-protective"),
+            Map.entry(0xfd, "linux-raid"),
+            Map.entry(0x05, "extended"),
+            Map.entry(0x0f, "extended"),
+            Map.entry(0x85, "extended"),
+            Map.entry(0x01, "fat12"),
+            Map.entry(0x04, "fat16"),
+            Map.entry(0x06, "fat16"),
+            Map.entry(0x0b, "fat32"),
+            Map.entry(0x0c, "fat32"),
+            Map.entry(0x0e, "fat16"),
+            Map.entry(0x07, "ntfs"));
 
-    private PartitionTypes() {
-    }
+    private PartitionTypes() {}
 
     public static String gptKind(String guid) {
         return GPT.getOrDefault(guid.toLowerCase(Locale.ROOT), "unknown");
@@ -50,9 +66,19 @@ public final class PartitionTypes {
 
     /** A GPT mixed-endian GUID (first three fields little-endian, UEFI spec appendix A) as lower-case text. */
     public static String guid(byte[] b, int off) {
-        return String.format(Locale.ROOT, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                LittleEndian.u32(b, off), LittleEndian.u16(b, off + 4), LittleEndian.u16(b, off + 6), b[off + 8] & 0xff, b[off + 9] & 0xff,
-                b[off + 10] & 0xff, b[off + 11] & 0xff, b[off + 12] & 0xff, b[off + 13] & 0xff, b[off + 14] & 0xff,
+        return String.format(
+                Locale.ROOT,
+                "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                LittleEndian.u32(b, off),
+                LittleEndian.u16(b, off + 4),
+                LittleEndian.u16(b, off + 6),
+                b[off + 8] & 0xff,
+                b[off + 9] & 0xff,
+                b[off + 10] & 0xff,
+                b[off + 11] & 0xff,
+                b[off + 12] & 0xff,
+                b[off + 13] & 0xff,
+                b[off + 14] & 0xff,
                 b[off + 15] & 0xff);
     }
 }

@@ -1,17 +1,16 @@
 package dev.linuximage.core.pipeline;
 
 import dev.linuximage.core.fs.FileSystem;
+import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.guestfs.DiskScan;
 import dev.linuximage.core.guestfs.GuestDisk;
 import dev.linuximage.core.guestfs.Volume;
-import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.partition.Gpt;
 import dev.linuximage.core.partition.Partition;
 import dev.linuximage.core.partition.PartitionTable;
 import dev.linuximage.core.partition.PartitionTables;
 import dev.linuximage.core.partition.PartitionTypes;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +24,7 @@ public final class DiskFactsProbe {
     /** Bytes 0..439 of the MBR hold boot code (UEFI spec 5.2.1, legacy MBR layout). */
     static final int MBR_BOOT_CODE_BYTES = 440;
 
-    private DiskFactsProbe() {
-    }
+    private DiskFactsProbe() {}
 
     public static DiskFacts read(ByteSource disk, GuestDisk guest) throws IOException {
         DiskScan scan = guest.scan();
@@ -62,8 +60,8 @@ public final class DiskFactsProbe {
                 rootOnLvm = true;
             }
         }
-        return new DiskFacts(scheme, bootCode, biosBoot, esp, bootx64, rootOnLvm, swaps, swapTypePartitions(disk),
-                gptFacts(disk));
+        return new DiskFacts(
+                scheme, bootCode, biosBoot, esp, bootx64, rootOnLvm, swaps, swapTypePartitions(disk), gptFacts(disk));
     }
 
     /**
@@ -89,8 +87,8 @@ public final class DiskFactsProbe {
         if (!st.present()) {
             return null;
         }
-        return new DiskFacts.GptFacts(st.consistent(), st.summary(), st.problems(),
-                st.primary() != null || st.backup() != null);
+        return new DiskFacts.GptFacts(
+                st.consistent(), st.summary(), st.problems(), st.primary() != null || st.backup() != null);
     }
 
     /** True when the ESP holds {@code \EFI\BOOT\BOOTX64.EFI} (FAT lookups are case-insensitive). */

@@ -11,8 +11,7 @@ import dev.linuximage.core.report.ResultReasons;
  * rather than in the command line because the pipeline itself ends a failed upload in a result with its reason.
  */
 public final class FailureReason {
-    private FailureReason() {
-    }
+    private FailureReason() {}
 
     /** The CamelCase {@link ResultReasons reason} of {@code e}, which ends the process with exit code {@code code}. */
     public static String of(Throwable e, int code) {

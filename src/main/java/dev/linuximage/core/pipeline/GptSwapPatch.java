@@ -10,7 +10,6 @@ import dev.linuximage.core.guestfs.GuestDisk;
 import dev.linuximage.core.io.WritableByteSource;
 import dev.linuximage.core.partition.Gpt;
 import dev.linuximage.core.partition.PartitionTypes;
-
 import java.io.IOException;
 import java.util.List;
 
@@ -32,7 +31,8 @@ public final class GptSwapPatch implements DiskPatch {
     @Override
     public List<Change> apply(GuestInspection g, PatchOptions options) throws IOException {
         return Gpt.setAttributes(disk, PartitionTypes.GPT_LINUX_SWAP, Gpt.ATTR_NO_AUTO).stream()
-                .map(c -> SwapPatch.noAutoChange(c.entry(), c.before(), c.after())).toList();
+                .map(c -> SwapPatch.noAutoChange(c.entry(), c.before(), c.after()))
+                .toList();
     }
 
     @Override

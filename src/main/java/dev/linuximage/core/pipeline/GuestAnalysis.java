@@ -1,21 +1,19 @@
 package dev.linuximage.core.pipeline;
 
 import dev.linuximage.core.compliance.Compliance;
-import dev.linuximage.core.guestfs.GuestDisk;
 import dev.linuximage.core.guest.ContainerFacts;
+import dev.linuximage.core.guestfs.GuestDisk;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.WritableByteSource;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.JobResult;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
 /** The pieces {@code check} and {@code prepare} share: facts about a disk and the compact result for the operator. */
 public final class GuestAnalysis {
-    private GuestAnalysis() {
-    }
+    private GuestAnalysis() {}
 
     /** The facts the compliance checks consume besides the guest files: disk layout, container, kernels. */
     public static Compliance.Facts facts(ByteSource disk, GuestDisk guest, ContainerFacts container)
@@ -28,11 +26,10 @@ public final class GuestAnalysis {
      * The facts for a {@code prepare} on a writable disk: as {@link #facts}, plus the disk-level repair
      * ({@link GptSwapPatch}) that needs the disk's bytes rather than a file system.
      */
-    public static Compliance.Facts prepareFacts(WritableByteSource disk, GuestDisk guest,
-                                                      ContainerFacts container) throws IOException {
+    public static Compliance.Facts prepareFacts(WritableByteSource disk, GuestDisk guest, ContainerFacts container)
+            throws IOException {
         Compliance.Facts f = facts(disk, guest, container);
-        return new Compliance.Facts(f.disk(), f.container(), f.kernels(), f.hvRepair(),
-                new GptSwapPatch(disk, guest));
+        return new Compliance.Facts(f.disk(), f.container(), f.kernels(), f.hvRepair(), new GptSwapPatch(disk, guest));
     }
 
     /** Gen1/Gen2 as reported in the status, from the report's boot findings. */

@@ -10,7 +10,6 @@ import dev.linuximage.core.initramfs.InitramfsReader;
 import dev.linuximage.core.initramfs.InjectionResult;
 import dev.linuximage.core.initramfs.KernelInventory;
 import dev.linuximage.core.initramfs.ModuleSource;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -60,14 +59,17 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
                 if (image == null) {
                     throw new IOException(k.initramfs() + ": unreadable");
                 }
-                InjectionResult r = injector.plan(k.version(), k.initramfs(), image, modules,
-                        HvDriverInjector.HV_MODULES).result();
+                InjectionResult r = injector.plan(
+                                k.version(), k.initramfs(), image, modules, HvDriverInjector.HV_MODULES)
+                        .result();
                 Set<String> present = new HashSet<>(r.alreadyPresent());
                 // the entry's earlier initrds are unpacked first into the same root file system: their modules count
                 for (String earlier : k.earlierInitrds()) {
                     try {
-                        present.addAll(injector.plan(k.version(), earlier, guest.read(earlier), modules,
-                                HvDriverInjector.HV_MODULES).result().alreadyPresent());
+                        present.addAll(injector.plan(
+                                        k.version(), earlier, guest.read(earlier), modules, HvDriverInjector.HV_MODULES)
+                                .result()
+                                .alreadyPresent());
                     } catch (IOException | RuntimeException e) {
                         // a microcode archive or an unreadable add-on adds nothing
                     }
@@ -101,23 +103,26 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
     @Override
     public String addModules(GuestFiles guest, String kernelName, List<String> modules) throws IOException {
         List<KernelInventory.Kernel> all = KernelInventory.bootable(guest);
-        KernelInventory.Kernel k = all.stream().filter(x -> x.name().equals(kernelName)).findFirst()
-                .or(() -> all.stream().filter(x -> x.version().equals(kernelName)).findFirst())
+        KernelInventory.Kernel k = all.stream()
+                .filter(x -> x.name().equals(kernelName))
+                .findFirst()
+                .or(() ->
+                        all.stream().filter(x -> x.version().equals(kernelName)).findFirst())
                 .orElseThrow(() -> new IOException("kernel " + kernelName + " not found in the guest"));
         String label = k.name().equals(k.version()) ? k.version() : k.name() + " (" + k.version() + ")";
         if (k.initramfs() == null) {
             throw new IOException("kernel " + label + " has no initramfs to add " + modules + " to");
         }
         if (k.modulesDir() == null) {
-            throw new IOException("kernel " + label + ": no /lib/modules/" + k.version()
-                    + " in the guest to take " + modules + " from");
+            throw new IOException("kernel " + label + ": no /lib/modules/" + k.version() + " in the guest to take "
+                    + modules + " from");
         }
-        HvDriverInjector.Plan plan = injector.plan(k.version(), k.initramfs(), guest.read(k.initramfs()),
-                KernelInventory.modules(guest, k), modules);
+        HvDriverInjector.Plan plan = injector.plan(
+                k.version(), k.initramfs(), guest.read(k.initramfs()), KernelInventory.modules(guest, k), modules);
         InjectionResult r = plan.result();
         if (!r.unavailable().isEmpty()) {
-            throw new IOException("modules not found under the guest's /lib/modules/" + k.version() + ": "
-                    + r.unavailable());
+            throw new IOException(
+                    "modules not found under the guest's /lib/modules/" + k.version() + ": " + r.unavailable());
         }
         if (plan.newImage() != null) {
             guest.write(k.initramfs(), plan.newImage());

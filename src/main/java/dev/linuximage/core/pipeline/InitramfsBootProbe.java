@@ -4,7 +4,6 @@ import dev.linuximage.core.guest.GuestReader;
 import dev.linuximage.core.guest.InitramfsBoot;
 import dev.linuximage.core.initramfs.InitramfsReader;
 import dev.linuximage.core.initramfs.InitramfsTree;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -17,8 +16,7 @@ import java.util.function.Predicate;
  * symlink to systemd), and what its scripts do with {@code rootdelay=} and the resume device.
  */
 final class InitramfsBootProbe {
-    private InitramfsBootProbe() {
-    }
+    private InitramfsBootProbe() {}
 
     /**
      * @param path  the image's guest path (evidence only)
@@ -26,8 +24,7 @@ final class InitramfsBootProbe {
      * @throws IOException when the image cannot be read (the caller then falls back to the guest's generator)
      */
     static InitramfsBoot read(String path, byte[] image, InitramfsReader reader) throws IOException {
-        InitramfsTree tree = InitramfsTree.read(image, reader,
-                p -> InitramfsBoot.wanted(p) && !p.endsWith(".ko"));
+        InitramfsTree tree = InitramfsTree.read(image, reader, p -> InitramfsBoot.wanted(p) && !p.endsWith(".ko"));
         Map<String, String> scripts = new HashMap<>();
         for (Map.Entry<String, InitramfsTree.Node> e : tree.nodes().entrySet()) {
             byte[] b = tree.captured(e.getKey());
@@ -48,8 +45,8 @@ final class InitramfsBootProbe {
         } else {
             generator = "unknown";
         }
-        return InitramfsBoot.analyse(path, generator, init != null,
-                init != null && init.type() == 'l' ? init.linkTarget() : null, scripts);
+        return InitramfsBoot.analyse(
+                path, generator, init != null, init != null && init.type() == 'l' ? init.linkTarget() : null, scripts);
     }
 
     /**
@@ -59,13 +56,16 @@ final class InitramfsBootProbe {
      * {@code HOOKS=} line the busybox init reads).
      */
     static boolean mkinitcpio(InitramfsTree tree, String init, InitramfsTree.Node node) throws IOException {
-        if (init != null && tree.typeOf("init_functions") == '-' && anyLine(init,
-                l -> l.equals(". /init_functions") || l.startsWith(". /init_functions ")
-                        || l.startsWith("source /init_functions"))) {
+        if (init != null
+                && tree.typeOf("init_functions") == '-'
+                && anyLine(
+                        init,
+                        l -> l.equals(". /init_functions")
+                                || l.startsWith(". /init_functions ")
+                                || l.startsWith("source /init_functions"))) {
             return true;
         }
-        return node != null && node.type() == 'l' && tree.typeOf("buildconfig") == '-'
-                && tree.typeOf("config") == '-';
+        return node != null && node.type() == 'l' && tree.typeOf("buildconfig") == '-' && tree.typeOf("config") == '-';
     }
 
     /** Alpine mkinitfs: its {@code /init} ({@code initramfs-init}) runs {@code nlplug-findfs} to find root. */

@@ -1,6 +1,5 @@
 package dev.linuximage.core.pipeline;
 
-import dev.linuximage.core.format.vhd.VhdFormat;
 import dev.linuximage.core.compliance.Compliance;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;
@@ -9,6 +8,7 @@ import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.format.vhd.FixedVhdOptions;
 import dev.linuximage.core.format.vhd.FixedVhdView;
 import dev.linuximage.core.format.vhd.VhdFooter;
+import dev.linuximage.core.format.vhd.VhdFormat;
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.guest.PatchOptions;
 import dev.linuximage.core.guestfs.ChangeLog;
@@ -34,7 +34,6 @@ import dev.linuximage.core.report.ReportJson;
 import dev.linuximage.core.report.ReportTable;
 import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.upload.BlobCredentials;
-import dev.linuximage.core.upload.FixedVhdCheck;
 import dev.linuximage.core.upload.PageBlobUploader;
 import dev.linuximage.core.upload.Secrets;
 import dev.linuximage.core.upload.SparseDigest;
@@ -43,7 +42,6 @@ import dev.linuximage.core.upload.UploadListener;
 import dev.linuximage.core.upload.UploadOptions;
 import dev.linuximage.core.upload.UploadProgress;
 import dev.linuximage.core.upload.UploadResult;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,12 +75,10 @@ public final class PreparePipeline {
      * @param identity    the input choice as it enters {@link PrepareState}'s request identity
      * @param options     the repairs and the image kind
      */
-    public record Input(Path input, String format, OpenOptions open, String identity, PatchOptions options) {
-    }
+    public record Input(Path input, String format, OpenOptions open, String identity, PatchOptions options) {}
 
     /** Where and how to upload; the credentials are read only when the upload starts. */
-    public record UploadTarget(String blobUrl, Credentials credentials, UploadOptions options) {
-    }
+    public record UploadTarget(String blobUrl, Credentials credentials, UploadOptions options) {}
 
     /** Reads the blob credentials (a mounted secret); an {@link IOException} is a usage error. */
     @FunctionalInterface
@@ -107,9 +103,14 @@ public final class PreparePipeline {
      * @param written     bytes of data written (holes not counted)
      * @param writeNanos  time the write took, in nanoseconds
      */
-    public record Converted(String inputFormat, String inputSubformat, long inputVirtualSize, long diskSize,
-                            long written, long fileSize, long writeNanos) {
-    }
+    public record Converted(
+            String inputFormat,
+            String inputSubformat,
+            long inputVirtualSize,
+            long diskSize,
+            long written,
+            long fileSize,
+            long writeNanos) {}
 
     private final Input in;
     private final ProgressSink sink;
@@ -129,18 +130,20 @@ public final class PreparePipeline {
         Path disk = in.input();
         sink.step("inspect", 0, "opening " + disk.getFileName());
         try (DiskImage image = DiskImages.open(disk, in.format(), in.open());
-             GuestDisk guest = GuestDisk.open(image.data(), GuestOptions.readOnly(), new ChangeLog())) {
-            ContainerFacts container = new ContainerFacts(VhdFormat.kind(image.format(), image.subformat()),
-                    image.virtualSize(), DiskPaths.size(disk), null);
+                GuestDisk guest = GuestDisk.open(image.data(), GuestOptions.readOnly(), new ChangeLog())) {
+            ContainerFacts container = new ContainerFacts(
+                    VhdFormat.kind(image.format(), image.subformat()), image.virtualSize(), DiskPaths.size(disk), null);
             Compliance.Facts facts = GuestAnalysis.facts(image.data(), guest, container);
             sink.step("check", 50, "checking requirements");
             ComplianceReport report = Compliance.audit(guest, in.options(), facts, disk.toString(), Instant.now());
             sink.step("check", 100, "done");
             sink.report(ReportJson.toJson(report), ReportTable.render(report, 120));
-            JobResult r = (report.compliant() ? JobResult.succeeded("the image meets every requirement")
-                    : JobResult.failed(ResultReasons.NOT_COMPLIANT, "at least one requirement is not met"))
+            JobResult r = (report.compliant()
+                            ? JobResult.succeeded("the image meets every requirement")
+                            : JobResult.failed(ResultReasons.NOT_COMPLIANT, "at least one requirement is not met"))
                     .withCompliance(GuestAnalysis.compliance(report))
-                    .withGenerations(GuestAnalysis.generations(report)).withOs(GuestAnalysis.os(report))
+                    .withGenerations(GuestAnalysis.generations(report))
+                    .withOs(GuestAnalysis.os(report))
                     .withStages(new JobResult.Stages(null, null, report.compliant(), null));
             return new Result(r, report.compliant() ? ExitCodes.OK : ExitCodes.NOT_COMPLIANT);
         }
@@ -159,7 +162,8 @@ public final class PreparePipeline {
     public Converted convert(Path output, long maxDiskSize, UUID uniqueId, Long timestamp) throws IOException {
         Path input = in.input();
         if (!DiskPaths.isDiskInput(input)) {
-            throw new CoreException(ExitCodes.USAGE, "input " + input + " is neither a regular file nor a block device");
+            throw new CoreException(
+                    ExitCodes.USAGE, "input " + input + " is neither a regular file nor a block device");
         }
         if (Files.exists(output) && Files.isSameFile(input, output)) {
             throw new CoreException(ExitCodes.USAGE, "output must differ from input");
@@ -173,7 +177,9 @@ public final class PreparePipeline {
                 // keep a fixed VHD's identity so fixed in -> fixed out is byte-identical
                 try (FileByteSource f = FileByteSource.openReadOnly(input)) {
                     VhdFooter old = VhdFooter.parse(f.readBytes(f.size() - VhdFooter.SIZE, VhdFooter.SIZE));
-                    vo = new FixedVhdOptions(maxDiskSize, uniqueId != null ? uniqueId : old.uniqueId(),
+                    vo = new FixedVhdOptions(
+                            maxDiskSize,
+                            uniqueId != null ? uniqueId : old.uniqueId(),
                             timestamp != null ? timestamp : old.timestamp());
                 }
             }
@@ -185,10 +191,16 @@ public final class PreparePipeline {
                 }
                 long started = System.nanoTime();
                 long total = view.size();
-                long written = SparseFileWriter.write(view, output,
-                        done -> sink.bytes("convert", 0, 100, "converting", done, total));
-                return new Converted(img.format(), img.subformat(), img.virtualSize(), view.diskSize(), written,
-                        Files.size(output), System.nanoTime() - started);
+                long written = SparseFileWriter.write(
+                        view, output, done -> sink.bytes("convert", 0, 100, "converting", done, total));
+                return new Converted(
+                        img.format(),
+                        img.subformat(),
+                        img.virtualSize(),
+                        view.diskSize(),
+                        written,
+                        Files.size(output),
+                        System.nanoTime() - started);
             }
         }
     }
@@ -256,19 +268,19 @@ public final class PreparePipeline {
         PrepareState state = PrepareState.of(in.input(), in.options(), in.identity());
         try (DiskImage image = open()) {
             long size = image.data().size();
-            FixedVhdOptions vo = new FixedVhdOptions(in.options().maxDiskSizeBytes(), state.uniqueId(),
-                    state.timestamp());
+            FixedVhdOptions vo =
+                    new FixedVhdOptions(in.options().maxDiskSizeBytes(), state.uniqueId(), state.timestamp());
             long aligned = FixedVhdView.alignedSize(size, vo);
-            ByteSource grown = ConcatSource.of(ForwardingSource.nonClosing(image.data()),
-                    new ZeroSource(aligned - size));
+            ByteSource grown =
+                    ConcatSource.of(ForwardingSource.nonClosing(image.data()), new ZeroSource(aligned - size));
             try (OverlaySource overlay = new OverlaySource(grown, 64 << 10, 256L << 20, workDir)) {
                 List<String> notes = new ArrayList<>();
                 List<String> warnings = new ArrayList<>();
                 Gpt.Repair gpt = FixedVhdView.alignGpt(overlay, size, notes, warnings);
                 notes.forEach(n -> sink.note("note: " + n));
                 warnings.forEach(w -> sink.note("warning: " + w));
-                ContainerFacts container = withGpt(new ContainerFacts(VhdFormat.KIND, aligned,
-                        aligned + VhdFooter.SIZE, null), gpt);
+                ContainerFacts container =
+                        withGpt(new ContainerFacts(VhdFormat.KIND, aligned, aligned + VhdFooter.SIZE, null), gpt);
                 PrepareState.Outcome outcome = result(patchAndCheck(overlay, container), true);
                 JobResult r = outcome.result();
                 if (!outcome.compliant()) {
@@ -307,8 +319,8 @@ public final class PreparePipeline {
     /** Converts the input into an uncommitted fixed VHD beside {@code out}. */
     private OutputFiles.Pending convert(Path out, PrepareState state) throws IOException {
         try (DiskImage image = open()) {
-            FixedVhdOptions vo = new FixedVhdOptions(in.options().maxDiskSizeBytes(), state.uniqueId(),
-                    state.timestamp());
+            FixedVhdOptions vo =
+                    new FixedVhdOptions(in.options().maxDiskSizeBytes(), state.uniqueId(), state.timestamp());
             try (FixedVhdView view = FixedVhdView.of(image.data(), vo)) {
                 convertedGpt = view.gptRepair();
                 notesOf(view);
@@ -317,8 +329,8 @@ public final class PreparePipeline {
                     sink.note("warning: " + space);
                 }
                 long total = view.size();
-                return SparseFileWriter.writePending(view, out, done -> sink.bytes("convert", 2, 40,
-                        "converting", done, total));
+                return SparseFileWriter.writePending(
+                        view, out, done -> sink.bytes("convert", 2, 40, "converting", done, total));
             }
         }
     }
@@ -333,10 +345,13 @@ public final class PreparePipeline {
      * output) so the status does not claim those stages never ran, and the report is still written.
      */
     private Result uploadFailed(JobResult done, PrepareState.Outcome outcome, UploadException e) throws IOException {
-        String message = Secrets.none().scrub(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+        String message =
+                Secrets.none().scrub(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
         JobResult r = JobResult.failed(FailureReason.of(e, ExitCodes.ERROR), message)
                 .withStages(new JobResult.Stages(true, true, true, false))
-                .withCompliance(done.compliance()).withGenerations(done.generations()).withOutput(done.output())
+                .withCompliance(done.compliance())
+                .withGenerations(done.generations())
+                .withOutput(done.output())
                 .withOs(done.os());
         sink.report(outcome.reportJson(), outcome.reportTable());
         return new Result(r, ExitCodes.of(e), message);
@@ -348,7 +363,8 @@ public final class PreparePipeline {
         String problem = null;
         try {
             VhdFooter f = VhdFooter.parse(vhd.readBytes(size - VhdFooter.SIZE, VhdFooter.SIZE));
-            if (f.diskType() != VhdFooter.TYPE_FIXED || f.currentSize() != size - VhdFooter.SIZE
+            if (f.diskType() != VhdFooter.TYPE_FIXED
+                    || f.currentSize() != size - VhdFooter.SIZE
                     || f.originalSize() != f.currentSize()) {
                 problem = "footer type/size do not describe this file";
             }
@@ -363,8 +379,8 @@ public final class PreparePipeline {
         if (gpt == null) {
             return c;
         }
-        return c.withGptRepair(gpt.changed() || gpt.refused() != null ? gpt.before().problems() : List.of(),
-                gpt.actions());
+        return c.withGptRepair(
+                gpt.changed() || gpt.refused() != null ? gpt.before().problems() : List.of(), gpt.actions());
     }
 
     private DiskImage open() throws IOException {
@@ -379,10 +395,13 @@ public final class PreparePipeline {
             guest.warnings().forEach(w -> sink.note("warning: " + w));
             Compliance.Facts facts = GuestAnalysis.prepareFacts(disk, guest, container);
             sink.step("patch", 45, "patching and checking");
-            Compliance.Outcome outcome = Compliance.prepare(guest, in.options(), facts, in.input().toString(),
-                    Instant.now());
-            sink.step("check", 60, outcome.changes().size() + " change(s), "
-                    + (outcome.report().compliant() ? "compliant" : "not compliant"));
+            Compliance.Outcome outcome =
+                    Compliance.prepare(guest, in.options(), facts, in.input().toString(), Instant.now());
+            sink.step(
+                    "check",
+                    60,
+                    outcome.changes().size() + " change(s), "
+                            + (outcome.report().compliant() ? "compliant" : "not compliant"));
             disk.flush();
             return outcome.report();
         }
@@ -390,11 +409,16 @@ public final class PreparePipeline {
 
     private UploadResult upload(ByteSource image, String fingerprint, UploadTarget target) throws IOException {
         sink.step("upload", 60, "uploading to " + PageBlobUploader.class.getSimpleName());
-        return PageBlobUploader.upload(image, fingerprint, target.blobUrl(), credentials(target), target.options(),
-                new UploadListener() {
+        return PageBlobUploader.upload(
+                image, fingerprint, target.blobUrl(), credentials(target), target.options(), new UploadListener() {
                     @Override
                     public void onProgress(UploadProgress p) {
-                        sink.bytes("upload", 60, 99, p.phase().name().toLowerCase(Locale.ROOT), p.bytesSent(),
+                        sink.bytes(
+                                "upload",
+                                60,
+                                99,
+                                p.phase().name().toLowerCase(Locale.ROOT),
+                                p.bytesSent(),
                                 p.bytesToSend());
                     }
 
@@ -410,8 +434,11 @@ public final class PreparePipeline {
         try {
             return target.credentials().read();
         } catch (IOException e) {
-            throw new CoreException(ExitCodes.USAGE, ResultReasons.MISSING_CREDENTIALS,
-                    "cannot read the credentials file: " + e.getClass().getSimpleName(), null);
+            throw new CoreException(
+                    ExitCodes.USAGE,
+                    ResultReasons.MISSING_CREDENTIALS,
+                    "cannot read the credentials file: " + e.getClass().getSimpleName(),
+                    null);
         }
     }
 
@@ -421,10 +448,11 @@ public final class PreparePipeline {
                 ? JobResult.succeeded(upload ? "prepared and uploaded" : "prepared")
                 : JobResult.failed(ResultReasons.NOT_COMPLIANT, "requirements not met after repair; not uploaded");
         JobResult r = base.withCompliance(GuestAnalysis.compliance(report))
-                .withGenerations(GuestAnalysis.generations(report)).withOs(GuestAnalysis.os(report))
+                .withGenerations(GuestAnalysis.generations(report))
+                .withOs(GuestAnalysis.os(report))
                 .withStages(new JobResult.Stages(true, true, report.compliant(), null));
-        return new PrepareState.Outcome(r, report.compliant(), ReportJson.toJson(report),
-                ReportTable.render(report, 120));
+        return new PrepareState.Outcome(
+                r, report.compliant(), ReportJson.toJson(report), ReportTable.render(report, 120));
     }
 
     private Result finish(JobResult r, PrepareState.Outcome outcome, UploadResult up) throws IOException {

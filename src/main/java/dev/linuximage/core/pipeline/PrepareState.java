@@ -1,14 +1,13 @@
 package dev.linuximage.core.pipeline;
 
-import dev.linuximage.core.io.OutputFiles;
-import dev.linuximage.core.io.Sha256;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.linuximage.core.format.vhd.VhdFooter;
 import dev.linuximage.core.guest.PatchOptions;
+import dev.linuximage.core.io.OutputFiles;
+import dev.linuximage.core.io.Sha256;
 import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.JobResultCodec;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -39,14 +38,14 @@ public final class PrepareState {
     }
 
     /** Convert + patch + check finished: the compact result, whether it is compliant, and the rendered report. */
-    public record Outcome(JobResult result, boolean compliant, String reportJson, String reportTable) {
-    }
+    public record Outcome(JobResult result, boolean compliant, String reportJson, String reportTable) {}
 
     public static PrepareState of(Path input, PatchOptions options, String format) throws IOException {
         long mtime = Files.getLastModifiedTime(input).toMillis() / 1000;
         long size = dev.linuximage.core.io.DiskPaths.size(input); // a block device's size, not its node's 0
-        String id = sha256Hex((input.toAbsolutePath().normalize() + "\n" + size + "\n" + mtime + "\n"
-                + format + "\n" + options).getBytes(StandardCharsets.UTF_8));
+        String id = sha256Hex(
+                (input.toAbsolutePath().normalize() + "\n" + size + "\n" + mtime + "\n" + format + "\n" + options)
+                        .getBytes(StandardCharsets.UTF_8));
         return new PrepareState(id, mtime);
     }
 
@@ -62,7 +61,8 @@ public final class PrepareState {
 
     /** The upload's source fingerprint for a prepared output file. */
     public String fingerprint(Path out) throws IOException {
-        return "prepare:" + identity + ":" + Files.size(out) + ":" + Files.getLastModifiedTime(out).toMillis();
+        return "prepare:" + identity + ":" + Files.size(out) + ":"
+                + Files.getLastModifiedTime(out).toMillis();
     }
 
     static Path stateFile(Path out) {
@@ -82,13 +82,18 @@ public final class PrepareState {
                 return null;
             }
             ObjectNode n = (ObjectNode) JSON.readTree(f.toFile());
-            if (!SCHEMA.equals(n.path("schema").asText()) || !identity.equals(n.path("identity").asText())
+            if (!SCHEMA.equals(n.path("schema").asText())
+                    || !identity.equals(n.path("identity").asText())
                     || n.path("outputSize").asLong(-1) != Files.size(out)
-                    || n.path("outputMtime").asLong(-1) != Files.getLastModifiedTime(out).toMillis()) {
+                    || n.path("outputMtime").asLong(-1)
+                            != Files.getLastModifiedTime(out).toMillis()) {
                 return null;
             }
-            return new Outcome(JobResultCodec.parse(n.path("result").asText()), n.path("compliant").asBoolean(),
-                    n.path("reportJson").asText(), n.path("reportTable").asText());
+            return new Outcome(
+                    JobResultCodec.parse(n.path("result").asText()),
+                    n.path("compliant").asBoolean(),
+                    n.path("reportJson").asText(),
+                    n.path("reportTable").asText());
         } catch (IOException | RuntimeException e) {
             return null; // unreadable or foreign state: redo the work
         }

@@ -19,10 +19,20 @@ import java.util.List;
  *                     items (repair "none: warn" or opt-in) and those the user allowed ({@code --allow-unknown},
  *                     {@code spec.guest.allowUnknown})
  */
-public record ComplianceReport(String schema, String mode, String subject, Instant generatedAt, GuestIdentity guest,
-                               String imageKind, String provisioning, Boolean gen1, Boolean gen2,
-                               List<Finding> findings, List<ReportChange> changes, List<String> errors,
-                               List<String> unknownTolerated) {
+public record ComplianceReport(
+        String schema,
+        String mode,
+        String subject,
+        Instant generatedAt,
+        GuestIdentity guest,
+        String imageKind,
+        String provisioning,
+        Boolean gen1,
+        Boolean gen2,
+        List<Finding> findings,
+        List<ReportChange> changes,
+        List<String> errors,
+        List<String> unknownTolerated) {
     public static final String SCHEMA = "linuximage.dev/report/v1";
 
     public ComplianceReport {
@@ -33,10 +43,32 @@ public record ComplianceReport(String schema, String mode, String subject, Insta
     }
 
     /** Strict: no Unknown is tolerated. */
-    public ComplianceReport(String schema, String mode, String subject, Instant generatedAt, GuestIdentity guest,
-                            String imageKind, String provisioning, Boolean gen1, Boolean gen2, List<Finding> findings,
-                            List<ReportChange> changes, List<String> errors) {
-        this(schema, mode, subject, generatedAt, guest, imageKind, provisioning, gen1, gen2, findings, changes, errors,
+    public ComplianceReport(
+            String schema,
+            String mode,
+            String subject,
+            Instant generatedAt,
+            GuestIdentity guest,
+            String imageKind,
+            String provisioning,
+            Boolean gen1,
+            Boolean gen2,
+            List<Finding> findings,
+            List<ReportChange> changes,
+            List<String> errors) {
+        this(
+                schema,
+                mode,
+                subject,
+                generatedAt,
+                guest,
+                imageKind,
+                provisioning,
+                gen1,
+                gen2,
+                findings,
+                changes,
+                errors,
                 List.of());
     }
 
@@ -46,8 +78,7 @@ public record ComplianceReport(String schema, String mode, String subject, Insta
      * @param family the distribution family from {@code ID}, else {@code ID_LIKE} (os-release(5)): {@code debian},
      *               {@code redhat}, {@code suse}, {@code alpine}, {@code arch} or {@code unknown}
      */
-    public record GuestIdentity(String osId, String versionId, String prettyName, List<String> kernels,
-                                String family) {
+    public record GuestIdentity(String osId, String versionId, String prettyName, List<String> kernels, String family) {
         public GuestIdentity {
             kernels = List.copyOf(kernels);
             family = family == null ? "unknown" : family;

@@ -35,9 +35,11 @@ public record ComplianceSummary(Map<FindingStatus, Integer> counts, List<Finding
         EnumMap<FindingStatus, Integer> m = new EnumMap<>(FindingStatus.class);
         findings.forEach(f -> m.merge(f.status(), 1, Integer::sum));
         List<Finding> att = findings.stream()
-                .filter(f -> f.status() != FindingStatus.Pass && f.status() != FindingStatus.NotApplicable).toList();
-        boolean compliant = findings.stream().noneMatch(f -> f.status() == FindingStatus.Fail
-                || f.status() == FindingStatus.Unknown && !unknownTolerated.contains(f.id()));
+                .filter(f -> f.status() != FindingStatus.Pass && f.status() != FindingStatus.NotApplicable)
+                .toList();
+        boolean compliant = findings.stream()
+                .noneMatch(f -> f.status() == FindingStatus.Fail
+                        || f.status() == FindingStatus.Unknown && !unknownTolerated.contains(f.id()));
         return new ComplianceSummary(m, att, compliant);
     }
 }

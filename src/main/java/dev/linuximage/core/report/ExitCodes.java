@@ -26,8 +26,7 @@ public final class ExitCodes {
      */
     public static final List<Integer> NON_RETRIABLE = List.of(USAGE, BAD_INPUT, NOT_COMPLIANT);
 
-    private ExitCodes() {
-    }
+    private ExitCodes() {}
 
     /** The exit code of a bad-input error: every reason is {@link #BAD_INPUT} (the input is what it is). */
     public static int of(BadInputException.Reason reason) {

@@ -24,13 +24,30 @@ import java.util.Map;
  * @param truncated   true when findings or texts were cut to fit the size limit
  * @param os          the guest's identity from os-release; null when the guest was not inspected
  */
-public record JobResult(String schema, Outcome outcome, String reason, String message, Stages stages,
-                        Compliance compliance, List<String> generations, Output output, Upload upload,
-                        boolean truncated, Os os) {
+public record JobResult(
+        String schema,
+        Outcome outcome,
+        String reason,
+        String message,
+        Stages stages,
+        Compliance compliance,
+        List<String> generations,
+        Output output,
+        Upload upload,
+        boolean truncated,
+        Os os) {
 
-    public JobResult(String schema, Outcome outcome, String reason, String message, Stages stages,
-                     Compliance compliance, List<String> generations, Output output, Upload upload,
-                     boolean truncated) {
+    public JobResult(
+            String schema,
+            Outcome outcome,
+            String reason,
+            String message,
+            Stages stages,
+            Compliance compliance,
+            List<String> generations,
+            Output output,
+            Upload upload,
+            boolean truncated) {
         this(schema, outcome, reason, message, stages, compliance, generations, output, upload, truncated, null);
     }
 
@@ -41,12 +58,11 @@ public record JobResult(String schema, Outcome outcome, String reason, String me
      * @param versionId os-release {@code VERSION_ID} (e.g. {@code 12}); may be empty
      * @param family    {@code debian}, {@code redhat}, {@code suse}, {@code alpine}, {@code arch} or {@code unknown}
      */
-    public record Os(String id, String versionId, String family) {
-    }
+    public record Os(String id, String versionId, String family) {}
 
     public JobResult withOs(Os o) {
-        return new JobResult(schema, outcome, reason, message, stages, compliance, generations, output, upload,
-                truncated, o);
+        return new JobResult(
+                schema, outcome, reason, message, stages, compliance, generations, output, upload, truncated, o);
     }
 
     /** The schema (and version) of this DTO. */
@@ -112,8 +128,8 @@ public record JobResult(String schema, Outcome outcome, String reason, String me
         }
 
         /** Fail, Unknown, Warn, Fixed, NotApplicable, Pass; then by ID. Deterministic. */
-        public static final Comparator<CompactFinding> SEVERITY_ORDER = Comparator
-                .comparingInt((CompactFinding f) -> severity(f.status()))
+        public static final Comparator<CompactFinding> SEVERITY_ORDER = Comparator.comparingInt(
+                        (CompactFinding f) -> severity(f.status()))
                 .thenComparing(CompactFinding::id, Comparator.nullsFirst(Comparator.naturalOrder()));
 
         public static CompactFinding of(Finding f) {
@@ -168,13 +184,21 @@ public record JobResult(String schema, Outcome outcome, String reason, String me
      * @param digest    digest of the uploaded content with its algorithm: {@code sparse-sha256-v1:<hex>} (results of
      *                  versions before issue 14: {@code sha256:<hex>} of every byte)
      */
-    public record Upload(String blobUrl, Long bytesSent, String digest) {
-    }
+    public record Upload(String blobUrl, Long bytesSent, String digest) {}
 
     /** A successful result with nothing but the outcome; add parts with the {@code with*} methods. */
     public static JobResult succeeded(String message) {
-        return new JobResult(SCHEMA, Outcome.Succeeded, ResultReasons.SUCCEEDED, message, Stages.NONE, null, null,
-                null, null, false);
+        return new JobResult(
+                SCHEMA,
+                Outcome.Succeeded,
+                ResultReasons.SUCCEEDED,
+                message,
+                Stages.NONE,
+                null,
+                null,
+                null,
+                null,
+                false);
     }
 
     /** A failed result. {@code reason} is CamelCase, see {@link ResultReasons}. */
@@ -183,8 +207,8 @@ public record JobResult(String schema, Outcome outcome, String reason, String me
     }
 
     public JobResult withStages(Stages s) {
-        return new JobResult(schema, outcome, reason, message, s, compliance, generations, output, upload,
-                truncated, os);
+        return new JobResult(
+                schema, outcome, reason, message, s, compliance, generations, output, upload, truncated, os);
     }
 
     public JobResult withCompliance(Compliance c) {
@@ -196,12 +220,12 @@ public record JobResult(String schema, Outcome outcome, String reason, String me
     }
 
     public JobResult withOutput(Output o) {
-        return new JobResult(schema, outcome, reason, message, stages, compliance, generations, o, upload,
-                truncated, os);
+        return new JobResult(
+                schema, outcome, reason, message, stages, compliance, generations, o, upload, truncated, os);
     }
 
     public JobResult withUpload(Upload u) {
-        return new JobResult(schema, outcome, reason, message, stages, compliance, generations, output, u,
-                truncated, os);
+        return new JobResult(
+                schema, outcome, reason, message, stages, compliance, generations, output, u, truncated, os);
     }
 }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -27,6 +26,7 @@ public final class JobResultCodec {
 
     /** The kubelet keeps at most this many bytes of a termination message. */
     public static final int MAX_BYTES = 4096;
+
     static final int MESSAGE_CHARS = 512;
     static final int FINDING_MESSAGE_CHARS = 160;
     static final int EVIDENCE_CHARS = 120;
@@ -34,8 +34,7 @@ public final class JobResultCodec {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private JobResultCodec() {
-    }
+    private JobResultCodec() {}
 
     /** Serialises {@code result} to compact JSON of at most {@link #MAX_BYTES} UTF-8 bytes. */
     public static String write(JobResult result) {
@@ -49,8 +48,11 @@ public final class JobResultCodec {
         if (result.compliance() != null) {
             omitted = result.compliance().omitted();
             for (JobResult.CompactFinding f : result.compliance().findings()) {
-                findings.add(new JobResult.CompactFinding(cap(f.id(), 64, cut), f.status(),
-                        cap(f.message(), FINDING_MESSAGE_CHARS, cut), cap(f.evidence(), EVIDENCE_CHARS, cut)));
+                findings.add(new JobResult.CompactFinding(
+                        cap(f.id(), 64, cut),
+                        f.status(),
+                        cap(f.message(), FINDING_MESSAGE_CHARS, cut),
+                        cap(f.evidence(), EVIDENCE_CHARS, cut)));
             }
             findings.sort(JobResult.CompactFinding.SEVERITY_ORDER);
         }
@@ -66,8 +68,7 @@ public final class JobResultCodec {
         String best = null;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            String candidate = render(result, message, findings.subList(0, mid), omitted + findings.size() - mid,
-                    true);
+            String candidate = render(result, message, findings.subList(0, mid), omitted + findings.size() - mid, true);
             if (utf8Length(candidate) <= maxBytes) {
                 best = candidate;
                 lo = mid + 1;
@@ -110,17 +111,18 @@ public final class JobResultCodec {
         }
         String schema = root.path("schema").asText(null);
         if (schema == null || !(schema.equals(JobResult.SCHEMA) || schema.startsWith(JobResult.SCHEMA + "."))) {
-            throw new IllegalArgumentException("unsupported result schema '" + schema + "', expected "
-                    + JobResult.SCHEMA);
+            throw new IllegalArgumentException(
+                    "unsupported result schema '" + schema + "', expected " + JobResult.SCHEMA);
         }
-        JobResult.Outcome outcome = enumOf(JobResult.Outcome.class, root.path("outcome").asText(null), "outcome");
+        JobResult.Outcome outcome =
+                enumOf(JobResult.Outcome.class, root.path("outcome").asText(null), "outcome");
         String reason = root.path("reason").asText(null);
         if (!ResultReasons.isValid(reason)) {
             throw new IllegalArgumentException("invalid result reason '" + reason + "'");
         }
         JsonNode s = root.path("stages");
-        JobResult.Stages stages = new JobResult.Stages(bool(s, "converted"), bool(s, "patched"),
-                bool(s, "compliant"), bool(s, "uploaded"));
+        JobResult.Stages stages = new JobResult.Stages(
+                bool(s, "converted"), bool(s, "patched"), bool(s, "compliant"), bool(s, "uploaded"));
         JobResult.Compliance compliance = null;
         JsonNode c = root.get("compliance");
         if (c != null && c.isObject()) {
@@ -131,11 +133,14 @@ public final class JobResultCodec {
             });
             List<JobResult.CompactFinding> list = new ArrayList<>();
             for (JsonNode f : c.path("findings")) {
-                list.add(new JobResult.CompactFinding(f.path("id").asText(null),
+                list.add(new JobResult.CompactFinding(
+                        f.path("id").asText(null),
                         enumOf(FindingStatus.class, f.path("status").asText(null), "finding status"),
-                        f.path("message").asText(null), f.path("evidence").asText(null)));
+                        f.path("message").asText(null),
+                        f.path("evidence").asText(null)));
             }
-            compliance = new JobResult.Compliance(summary, list, c.path("omitted").asInt(0));
+            compliance =
+                    new JobResult.Compliance(summary, list, c.path("omitted").asInt(0));
         }
         List<String> generations = null;
         if (root.path("generations").isArray()) {
@@ -147,27 +152,44 @@ public final class JobResultCodec {
         JobResult.Output output = null;
         JsonNode o = root.get("output");
         if (o != null && o.isObject()) {
-            output = new JobResult.Output(o.path("path").asText(null), longOrNull(o, "virtualSize"),
-                    o.path("sha256").asText(null), o.path("digest").asText(null));
+            output = new JobResult.Output(
+                    o.path("path").asText(null),
+                    longOrNull(o, "virtualSize"),
+                    o.path("sha256").asText(null),
+                    o.path("digest").asText(null));
         }
         JobResult.Upload upload = null;
         JsonNode u = root.get("upload");
         if (u != null && u.isObject()) {
-            upload = new JobResult.Upload(stripQuery(u.path("blobUrl").asText(null)), longOrNull(u, "bytesSent"),
+            upload = new JobResult.Upload(
+                    stripQuery(u.path("blobUrl").asText(null)),
+                    longOrNull(u, "bytesSent"),
                     u.path("digest").asText(null));
         }
         JobResult.Os os = null;
         JsonNode g = root.get("os");
         if (g != null && g.isObject()) {
-            os = new JobResult.Os(g.path("id").asText(null), g.path("versionId").asText(null),
+            os = new JobResult.Os(
+                    g.path("id").asText(null),
+                    g.path("versionId").asText(null),
                     g.path("family").asText(null));
         }
-        return new JobResult(schema, outcome, reason, root.path("message").asText(null), stages, compliance,
-                generations, output, upload, root.path("truncated").asBoolean(false), os);
+        return new JobResult(
+                schema,
+                outcome,
+                reason,
+                root.path("message").asText(null),
+                stages,
+                compliance,
+                generations,
+                output,
+                upload,
+                root.path("truncated").asBoolean(false),
+                os);
     }
 
-    private static String render(JobResult r, String message, List<JobResult.CompactFinding> findings, int omitted,
-                                 boolean truncated) {
+    private static String render(
+            JobResult r, String message, List<JobResult.CompactFinding> findings, int omitted, boolean truncated) {
         ObjectNode root = head(r);
         if (message != null) {
             root.put("message", message);

@@ -3,7 +3,6 @@ package dev.linuximage.core.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.PrintStream;
 import java.util.Optional;
 
@@ -29,8 +28,7 @@ public record ProgressEvent(String stage, int percent, String message) {
             throw new IllegalArgumentException("invalid progress stage '" + stage + "'");
         }
         percent = Math.max(0, Math.min(100, percent));
-        message = message == null ? null : JobResultCodec.cap(message.replaceAll("[\\r\\n]", " "), 160,
-                new boolean[1]);
+        message = message == null ? null : JobResultCodec.cap(message.replaceAll("[\\r\\n]", " "), 160, new boolean[1]);
     }
 
     /** The line, without a line terminator. */
@@ -70,7 +68,9 @@ public record ProgressEvent(String stage, int percent, String message) {
             if (n == null || !n.isObject() || !n.path("percent").canConvertToInt()) {
                 return Optional.empty();
             }
-            return Optional.of(new ProgressEvent(n.path("stage").asText(null), n.path("percent").asInt(),
+            return Optional.of(new ProgressEvent(
+                    n.path("stage").asText(null),
+                    n.path("percent").asInt(),
                     n.path("message").asText(null)));
         } catch (Exception e) {
             return Optional.empty();

@@ -9,5 +9,4 @@ package dev.linuximage.core.report;
  * @param before      lines removed / previous state (secrets redacted), or null
  * @param after       lines added / new state (secrets redacted), or null
  */
-public record ReportChange(String requirement, String path, String action, String before, String after) {
-}
+public record ReportChange(String requirement, String path, String action, String before, String after) {}

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -18,8 +17,7 @@ public final class ReportJson {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final JsonNodeFactory N = JsonNodeFactory.instance;
 
-    private ReportJson() {
-    }
+    private ReportJson() {}
 
     public static String toJson(ComplianceReport r) {
         ObjectNode o = N.objectNode();
@@ -90,7 +88,7 @@ public final class ReportJson {
      * UTF-8 JSON fits {@code maxBytes}; findings that still do not fit are dropped and counted in {@code omitted}.
      */
     public static String summaryJson(ComplianceSummary s, int maxBytes) {
-        for (int text : new int[]{300, 160, 80, 40, 0}) {
+        for (int text : new int[] {300, 160, 80, 40, 0}) {
             ObjectNode n = summaryNode(s, text);
             n.put("schema", ComplianceReport.SCHEMA);
             ArrayNode att = n.putArray("attention");

@@ -1,7 +1,6 @@
 package dev.linuximage.core.report;
 
 import dev.linuximage.core.io.OutputFiles;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +11,7 @@ public final class ReportOutput {
     /** The table width used when the terminal's is unknown. */
     public static final int DEFAULT_WIDTH = 120;
 
-    private ReportOutput() {
-    }
+    private ReportOutput() {}
 
     /** {@link ExitCodes#OK} when no finding is {@code Fail}, else {@link ExitCodes#NOT_COMPLIANT}. */
     public static int exitCode(ComplianceReport r) {

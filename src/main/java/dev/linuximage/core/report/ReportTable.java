@@ -2,17 +2,24 @@ package dev.linuximage.core.report;
 
 /** A readable terminal table of a report: one row per requirement, then the counts. */
 public final class ReportTable {
-    private ReportTable() {
-    }
+    private ReportTable() {}
 
     public static String render(ComplianceReport r, int width) {
         int idW = r.findings().stream().mapToInt(f -> f.id().length()).max().orElse(2);
         int stW = "NotApplicable".length();
         int msgW = Math.max(20, width - idW - stW - 4);
         StringBuilder sb = new StringBuilder();
-        sb.append(r.guest().prettyName().isEmpty() ? r.guest().osId() : r.guest().prettyName())
-                .append(" | ").append(r.imageKind()).append(", ").append(r.provisioning())
-                .append(" | generations: ").append(gens(r)).append('\n');
+        sb.append(
+                        r.guest().prettyName().isEmpty()
+                                ? r.guest().osId()
+                                : r.guest().prettyName())
+                .append(" | ")
+                .append(r.imageKind())
+                .append(", ")
+                .append(r.provisioning())
+                .append(" | generations: ")
+                .append(gens(r))
+                .append('\n');
         sb.append(pad("ID", idW)).append("  ").append(pad("STATUS", stW)).append("  MESSAGE\n");
         for (Finding f : r.findings()) {
             String msg = f.message() == null ? "" : f.message();
@@ -24,7 +31,11 @@ public final class ReportTable {
             if (msg.length() > msgW) {
                 msg = msg.substring(0, msgW - 3) + "...";
             }
-            sb.append(pad(f.id(), idW)).append("  ").append(pad(f.status().name(), stW)).append("  ").append(msg)
+            sb.append(pad(f.id(), idW))
+                    .append("  ")
+                    .append(pad(f.status().name(), stW))
+                    .append("  ")
+                    .append(msg)
                     .append('\n');
         }
         ComplianceSummary s = r.summary();

@@ -37,8 +37,7 @@ public final class ResultReasons {
     /** Anything else (exit code 1). */
     public static final String INTERNAL_ERROR = "InternalError";
 
-    private ResultReasons() {
-    }
+    private ResultReasons() {}
 
     /** Whether {@code reason} is a valid CamelCase reason: a letter first, letters and digits, at most 64. */
     public static boolean isValid(String reason) {

@@ -15,8 +15,7 @@ public final class TerminationMessage {
     /** The kubelet's default {@code terminationMessagePath}. */
     public static final String DEFAULT_PATH = "/dev/termination-log";
 
-    private TerminationMessage() {
-    }
+    private TerminationMessage() {}
 
     /**
      * Writes the compact JSON (at most {@link JobResultCodec#MAX_BYTES} bytes), replacing what was there.
@@ -27,7 +26,11 @@ public final class TerminationMessage {
     public static String write(Path path, JobResult result) throws IOException {
         String json = JobResultCodec.write(result);
         if (path != null) {
-            Files.writeString(path, json, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            Files.writeString(
+                    path,
+                    json,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE);
         }
         return json;

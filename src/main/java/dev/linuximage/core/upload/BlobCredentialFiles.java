@@ -5,8 +5,7 @@ import java.nio.file.Path;
 
 /** Public entry points to read credentials from files (Secret volumes). */
 public final class BlobCredentialFiles {
-    private BlobCredentialFiles() {
-    }
+    private BlobCredentialFiles() {}
 
     /** A SAS token file: the token (with or without {@code ?}) or a whole SAS URL. */
     public static BlobCredentials sas(Path file) throws IOException {

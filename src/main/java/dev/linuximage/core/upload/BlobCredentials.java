@@ -1,7 +1,6 @@
 package dev.linuximage.core.upload;
 
 import com.azure.core.credential.TokenCredential;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,7 +63,9 @@ public sealed interface BlobCredentials {
         public List<String> secrets() {
             String key = field("AccountKey");
             String sas = field("SharedAccessSignature");
-            return java.util.stream.Stream.of(value, key, sas).filter(s -> s != null && !s.isEmpty()).toList();
+            return java.util.stream.Stream.of(value, key, sas)
+                    .filter(s -> s != null && !s.isEmpty())
+                    .toList();
         }
 
         @Override
@@ -183,7 +184,8 @@ public sealed interface BlobCredentials {
         try {
             size = Files.size(file);
         } catch (IOException e) {
-            throw new CredentialsException("cannot read " + what + " " + file + ": " + e.getClass().getSimpleName());
+            throw new CredentialsException(
+                    "cannot read " + what + " " + file + ": " + e.getClass().getSimpleName());
         }
         if (size > 64 * 1024) {
             throw new CredentialsException(what + " " + file + " is " + size + " bytes: too large for a credential");

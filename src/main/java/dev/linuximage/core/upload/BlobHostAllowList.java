@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
 public final class BlobHostAllowList {
 
     /** Azure public cloud, US Government and China (21Vianet) blob endpoints. */
-    public static final List<String> AZURE_DEFAULTS = List.of("*.blob.core.windows.net",
-            "*.blob.core.usgovcloudapi.net", "*.blob.core.chinacloudapi.cn");
+    public static final List<String> AZURE_DEFAULTS =
+            List.of("*.blob.core.windows.net", "*.blob.core.usgovcloudapi.net", "*.blob.core.chinacloudapi.cn");
 
     private static final Pattern ENTRY = Pattern.compile(
             "^(\\*\\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*(:([0-9]{1,5}|\\*))?$"
@@ -48,11 +48,13 @@ public final class BlobHostAllowList {
         if (entries == null || entries.isEmpty()) {
             throw new IllegalArgumentException("the blob host allow-list is empty: no upload could be made");
         }
-        List<String> norm = entries.stream().map(e -> e == null ? "" : e.strip().toLowerCase(Locale.ROOT)).toList();
+        List<String> norm = entries.stream()
+                .map(e -> e == null ? "" : e.strip().toLowerCase(Locale.ROOT))
+                .toList();
         for (String e : norm) {
             if (!ENTRY.matcher(e).matches()) {
-                throw new IllegalArgumentException("blob host allow-list entry '" + e + "' is not HOST, *.DOMAIN, "
-                        + "HOST:PORT or HOST:*");
+                throw new IllegalArgumentException(
+                        "blob host allow-list entry '" + e + "' is not HOST, *.DOMAIN, " + "HOST:PORT or HOST:*");
             }
         }
         return new BlobHostAllowList(List.copyOf(norm));
@@ -92,16 +94,18 @@ public final class BlobHostAllowList {
         try {
             u = URI.create(bare);
         } catch (IllegalArgumentException e) {
-            throw new UploadException("blob URL is not a valid URL: " + Secrets.none().scrub(bare));
+            throw new UploadException(
+                    "blob URL is not a valid URL: " + Secrets.none().scrub(bare));
         }
         if ("http".equalsIgnoreCase(u.getScheme()) && !isLoopback(u.getHost())) {
             throw new BlobHostNotAllowedException("blob URL " + bare + " uses plain http to a host that is not "
                     + "loopback: credentials would cross the network in clear text; use https");
         }
         if (!allows(u)) {
-            throw new BlobHostNotAllowedException("blob host " + u.getHost() + (u.getPort() < 0 ? "" : ":"
-                    + u.getPort()) + " is not in the allow-list " + entries + ": no credential is sent to it "
-                    + "(add it with --allowed-blob-host, or linuximage.security.allowed-blob-hosts on the operator)");
+            throw new BlobHostNotAllowedException(
+                    "blob host " + u.getHost() + (u.getPort() < 0 ? "" : ":" + u.getPort())
+                            + " is not in the allow-list " + entries + ": no credential is sent to it "
+                            + "(add it with --allowed-blob-host, or linuximage.security.allowed-blob-hosts on the operator)");
         }
     }
 
@@ -136,7 +140,9 @@ public final class BlobHostAllowList {
             return false;
         }
         String h = host.toLowerCase(Locale.ROOT);
-        return h.equals("localhost") || h.equals("[::1]") || h.equals("::1")
+        return h.equals("localhost")
+                || h.equals("[::1]")
+                || h.equals("::1")
                 || h.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}");
     }
 

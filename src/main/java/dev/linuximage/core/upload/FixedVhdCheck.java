@@ -1,7 +1,6 @@
 package dev.linuximage.core.upload;
 
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -16,8 +15,7 @@ import java.nio.charset.StandardCharsets;
 public final class FixedVhdCheck {
     private static final long MIB = 1024 * 1024;
 
-    private FixedVhdCheck() {
-    }
+    private FixedVhdCheck() {}
 
     /** Throws {@link IllegalArgumentException} naming the field and value if {@code vhd} is not such a file. */
     public static void check(ByteSource vhd, String name) throws IOException {

@@ -2,7 +2,6 @@ package dev.linuximage.core.upload;
 
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.Extent;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -27,8 +26,7 @@ final class ImageScanner {
         void span(long offset, byte[] buf, int off, int len) throws IOException;
 
         /** Everything below {@code pos} has been scanned. */
-        default void scanned(long pos) throws IOException {
-        }
+        default void scanned(long pos) throws IOException {}
     }
 
     private final ByteSource source;
@@ -55,7 +53,8 @@ final class ImageScanner {
         this.out = spans;
         source.extents(0, end, e -> {
             if (e.offset() != expected || e.length() <= 0 || e.end() > end) {
-                throw new IOException("source extents are not contiguous: got " + e + " at expected offset " + expected);
+                throw new IOException(
+                        "source extents are not contiguous: got " + e + " at expected offset " + expected);
             }
             expected = e.end();
             if (e.isData()) {

@@ -9,7 +9,6 @@ import com.azure.storage.blob.specialized.SpecializedBlobClientBuilder;
 import com.azure.storage.common.StorageSharedKeyCredential;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
-
 import java.net.URI;
 import java.time.Duration;
 
@@ -34,8 +33,7 @@ public final class PageBlobClients {
         }
     }
 
-    private PageBlobClients() {
-    }
+    private PageBlobClients() {}
 
     /** {@code url} without query string and fragment. */
     public static String stripQuery(String url) {
@@ -51,15 +49,18 @@ public final class PageBlobClients {
         try {
             u = URI.create(stripQuery(url));
         } catch (IllegalArgumentException e) {
-            throw new UploadException("blob URL is not a valid URL: " + Secrets.none().scrub(stripQuery(url)));
+            throw new UploadException(
+                    "blob URL is not a valid URL: " + Secrets.none().scrub(stripQuery(url)));
         }
         if (!stripQuery(url).equals(url)) {
             throw new UploadException("blob URL " + stripQuery(url) + " must not carry a query string: pass a SAS "
                     + "with --sas-file (a file, e.g. a mounted Secret), never on the command line or in a spec");
         }
-        if (u.getScheme() == null || !(u.getScheme().equals("https") || u.getScheme().equals("http"))
+        if (u.getScheme() == null
+                || !(u.getScheme().equals("https") || u.getScheme().equals("http"))
                 || u.getHost() == null) {
-            throw new UploadException("blob URL must be https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB, got " + url);
+            throw new UploadException(
+                    "blob URL must be https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB, got " + url);
         }
         String path = u.getPath() == null ? "" : u.getPath();
         if (path.chars().filter(c -> c == '/').count() < 2 || path.endsWith("/")) {
@@ -96,9 +97,10 @@ public final class PageBlobClients {
      * pod's proxy variables would be ignored, so it is set for this client's configuration (not for the JVM).
      */
     static HttpClient defaultHttpClient(Duration requestTimeout, com.azure.core.util.ConfigurationBuilder env) {
-        return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
-                .version(java.net.http.HttpClient.Version.HTTP_1_1))
-                .configuration(env.putProperty("java.net.useSystemProxies", "true").build())
+        return new JdkHttpClientBuilder(
+                        java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1))
+                .configuration(
+                        env.putProperty("java.net.useSystemProxies", "true").build())
                 .connectionTimeout(Duration.ofSeconds(30))
                 .readTimeout(requestTimeout)
                 .responseTimeout(requestTimeout)
@@ -116,12 +118,18 @@ public final class PageBlobClients {
             throws UploadException {
         checkBlobUrl(blobUrl);
         options.allowedHosts().check(blobUrl);
-        HttpClient http = options.httpClient() != null ? options.httpClient() : defaultHttpClient(options.requestTimeout());
+        HttpClient http =
+                options.httpClient() != null ? options.httpClient() : defaultHttpClient(options.requestTimeout());
         SpecializedBlobClientBuilder b = new SpecializedBlobClientBuilder()
                 .endpoint(blobUrl)
                 .httpClient(http)
-                .retryOptions(new RequestRetryOptions(RetryPolicyType.FIXED, 1, options.requestTimeout(),
-                        Duration.ofMillis(1), Duration.ofMillis(1), null));
+                .retryOptions(new RequestRetryOptions(
+                        RetryPolicyType.FIXED,
+                        1,
+                        options.requestTimeout(),
+                        Duration.ofMillis(1),
+                        Duration.ofMillis(1),
+                        null));
         BlobServiceVersion v = serviceVersion(options.serviceVersion());
         if (v != null) {
             b.serviceVersion(v);
@@ -137,7 +145,8 @@ public final class PageBlobClients {
             } else if (sas != null) {
                 b.sasToken(sas.startsWith("?") ? sas.substring(1) : sas);
             } else {
-                throw new CredentialsException("connection string has neither AccountName+AccountKey nor SharedAccessSignature");
+                throw new CredentialsException(
+                        "connection string has neither AccountName+AccountKey nor SharedAccessSignature");
             }
         } else if (credentials instanceof BlobCredentials.WorkloadIdentity wi) {
             WorkloadIdentityCredentialBuilder wb = new WorkloadIdentityCredentialBuilder();
@@ -163,7 +172,8 @@ public final class PageBlobClients {
                         + "AZURE_FEDERATED_TOKEN_FILE): " + Secrets.none().scrub(e.getMessage()));
             }
         } else if (credentials instanceof BlobCredentials.DefaultChain) {
-            com.azure.identity.DefaultAzureCredentialBuilder db = new com.azure.identity.DefaultAzureCredentialBuilder();
+            com.azure.identity.DefaultAzureCredentialBuilder db =
+                    new com.azure.identity.DefaultAzureCredentialBuilder();
             if (options.httpClient() != null) {
                 db.httpClient(options.httpClient());
             }

@@ -1,6 +1,5 @@
 package dev.linuximage.core.upload;
 
-import dev.linuximage.core.io.Sha256;
 import com.azure.core.http.rest.PagedResponse;
 import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
@@ -19,7 +18,7 @@ import com.azure.storage.blob.options.PageBlobCreateOptions;
 import com.azure.storage.blob.options.PageBlobUploadPagesOptions;
 import com.azure.storage.blob.specialized.PageBlobClient;
 import dev.linuximage.core.io.ByteSource;
-
+import dev.linuximage.core.io.Sha256;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -30,7 +29,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -156,8 +154,8 @@ public final class PageBlobUploader {
     private volatile long uploadStartNanos;
     private long imageSize;
 
-    PageBlobUploader(PageBlobClient blob, String blobUrl, UploadOptions options, UploadListener listener,
-                     Secrets secrets) {
+    PageBlobUploader(
+            PageBlobClient blob, String blobUrl, UploadOptions options, UploadListener listener, Secrets secrets) {
         this.blob = blob;
         this.blobUrl = PageBlobClients.stripQuery(blobUrl);
         this.options = options;
@@ -182,8 +180,13 @@ public final class PageBlobUploader {
      * @throws VerificationException the blob does not hold the image after the upload
      * @throws UploadException       any other failure; messages never contain secrets
      */
-    public static UploadResult upload(ByteSource image, String sourceFingerprint, String blobUrl,
-                                      BlobCredentials credentials, UploadOptions options, UploadListener listener)
+    public static UploadResult upload(
+            ByteSource image,
+            String sourceFingerprint,
+            String blobUrl,
+            BlobCredentials credentials,
+            UploadOptions options,
+            UploadListener listener)
             throws IOException {
         Secrets secrets = Secrets.of(credentials.secrets());
         PageBlobClient client = PageBlobClients.create(blobUrl, credentials, options);
@@ -191,8 +194,13 @@ public final class PageBlobUploader {
     }
 
     /** Uploads with an existing client (tests, or a caller that built its own pipeline). */
-    public static UploadResult upload(ByteSource image, String sourceFingerprint, PageBlobClient client,
-                                      UploadOptions options, UploadListener listener) throws IOException {
+    public static UploadResult upload(
+            ByteSource image,
+            String sourceFingerprint,
+            PageBlobClient client,
+            UploadOptions options,
+            UploadListener listener)
+            throws IOException {
         return new PageBlobUploader(client, client.getBlobUrl(), options, listener, Secrets.none())
                 .run(image, sourceFingerprint);
     }
@@ -284,24 +292,29 @@ public final class PageBlobUploader {
         report();
         putPages(dataEnd, footer, 0, PAGE);
         bytesSent.addAndGet(PAGE);
-        String etag = retrier.call("get blob properties", () ->
-                blob.getPropertiesWithResponse(null, timeout, Context.NONE).getValue()).getETag();
+        String etag = retrier.call(
+                        "get blob properties",
+                        () -> blob.getPropertiesWithResponse(null, timeout, Context.NONE)
+                                .getValue())
+                .getETag();
         try {
             byte[] back = download(dataEnd, PAGE, etag);
             if (!Arrays.equals(back, footer)) {
-                throw new VerificationException("footer read back from " + blobUrl
-                        + " differs from the image's footer");
+                throw new VerificationException(
+                        "footer read back from " + blobUrl + " differs from the image's footer");
             }
-            BlobProperties props = retrier.call("get blob properties", () ->
-                    blob.getPropertiesWithResponse(new BlobRequestConditions().setIfMatch(etag), timeout,
-                            Context.NONE).getValue());
+            BlobProperties props = retrier.call(
+                    "get blob properties",
+                    () -> blob.getPropertiesWithResponse(
+                                    new BlobRequestConditions().setIfMatch(etag), timeout, Context.NONE)
+                            .getValue());
             if (props.getBlobSequenceNumber() == null || props.getBlobSequenceNumber() != fence) {
                 throw new StaleWriterException("blob " + blobUrl + " is now fenced by "
                         + describe(props.getBlobSequenceNumber()) + ", not ours (" + describe(fence) + ")");
             }
             if (props.getBlobSize() != size) {
-                throw new VerificationException("blob " + blobUrl + " is " + props.getBlobSize() + " bytes, expected "
-                        + size);
+                throw new VerificationException(
+                        "blob " + blobUrl + " is " + props.getBlobSize() + " bytes, expected " + size);
             }
 
             phase = UploadPhase.VERIFYING;
@@ -315,8 +328,10 @@ public final class PageBlobUploader {
         Map<String, String> meta = metadata(tag, "complete");
         meta.put(META_DIGEST, digest);
         try {
-            retrier.call("set blob metadata", () -> blob.setMetadataWithResponse(meta,
-                    new BlobRequestConditions().setIfMatch(etag), timeout, Context.NONE));
+            retrier.call(
+                    "set blob metadata",
+                    () -> blob.setMetadataWithResponse(
+                            meta, new BlobRequestConditions().setIfMatch(etag), timeout, Context.NONE));
         } catch (ConditionNotMetException e) {
             if (e.preconditionFailed()) {
                 throw new StaleWriterException("blob " + blobUrl + " changed during verification (a newer writer?): "
@@ -327,9 +342,19 @@ public final class PageBlobUploader {
         phase = UploadPhase.DONE;
         report();
         long zeroSkipped = size - nonZero;
-        return new UploadResult(blobUrl, size, bytesSent.get(), zeroSkipped, nonZero - sentPieces - PAGE,
-                bytesCleared.get(), digest, Duration.ofNanos(System.nanoTime() - t0), retries.get(), resumed,
-                options.verify(), generation);
+        return new UploadResult(
+                blobUrl,
+                size,
+                bytesSent.get(),
+                zeroSkipped,
+                nonZero - sentPieces - PAGE,
+                bytesCleared.get(),
+                digest,
+                Duration.ofNanos(System.nanoTime() - t0),
+                retries.get(),
+                resumed,
+                options.verify(),
+                generation);
     }
 
     // ---------------------------------------------------------------- prepare
@@ -344,10 +369,20 @@ public final class PageBlobUploader {
      */
     private void markDoubted(String tag, String knownEtag) {
         try {
-            String etag = knownEtag != null ? knownEtag : retrier.call("get blob properties", () ->
-                    blob.getPropertiesWithResponse(null, timeout, Context.NONE).getValue()).getETag();
-            retrier.call("set blob metadata", () -> blob.setMetadataWithResponse(metadata(tag, STATE_DOUBTED),
-                    new BlobRequestConditions().setIfMatch(etag), timeout, Context.NONE));
+            String etag = knownEtag != null
+                    ? knownEtag
+                    : retrier.call(
+                                    "get blob properties",
+                                    () -> blob.getPropertiesWithResponse(null, timeout, Context.NONE)
+                                            .getValue())
+                            .getETag();
+            retrier.call(
+                    "set blob metadata",
+                    () -> blob.setMetadataWithResponse(
+                            metadata(tag, STATE_DOUBTED),
+                            new BlobRequestConditions().setIfMatch(etag),
+                            timeout,
+                            Context.NONE));
             listener.onEvent("read-back verification failed: blob marked " + STATE_DOUBTED
                     + "; the next run re-sends every page");
         } catch (UploadException | RuntimeException e) {
@@ -382,7 +417,8 @@ public final class PageBlobUploader {
         for (int round = 0; round < 5; round++) {
             BlobProperties p = retrier.call("get blob properties", () -> {
                 try {
-                    return blob.getPropertiesWithResponse(null, timeout, Context.NONE).getValue();
+                    return blob.getPropertiesWithResponse(null, timeout, Context.NONE)
+                            .getValue();
                 } catch (BlobStorageException e) {
                     if (e.getStatusCode() == 404) {
                         return null;
@@ -403,18 +439,22 @@ public final class PageBlobUploader {
             long epoch = seq >>> 32;
             if (!java.util.Objects.equals(blobOwner, options.owner())) {
                 if (!options.takeOver()) {
-                    throw new BlobOwnerConflictException("blob " + blobUrl + (blobOwner == null
-                            ? " exists and was not written by an owner" : " belongs to owner " + blobOwner)
+                    throw new BlobOwnerConflictException("blob " + blobUrl
+                            + (blobOwner == null
+                                    ? " exists and was not written by an owner"
+                                    : " belongs to owner " + blobOwner)
                             + ", not to " + (options.owner() == null ? "a writer without owner" : options.owner())
                             + ": refusing to overwrite it (taking it over must be asked for explicitly)");
                 }
                 if (epoch >= MAX_EPOCH) {
-                    throw new UploadException("blob " + blobUrl + " cannot be taken over: its fencing epoch is exhausted");
+                    throw new UploadException(
+                            "blob " + blobUrl + " cannot be taken over: its fencing epoch is exhausted");
                 }
                 fence = ((epoch + 1) << 32) | generation;
                 if (create(size, tag, new BlobRequestConditions().setIfMatch(p.getETag()))) {
-                    listener.onEvent("took the blob over from " + (blobOwner == null ? "no owner" : "owner " + blobOwner)
-                            + " (epoch " + (epoch + 1) + "): recreated, no old page survives");
+                    listener.onEvent(
+                            "took the blob over from " + (blobOwner == null ? "no owner" : "owner " + blobOwner)
+                                    + " (epoch " + (epoch + 1) + "): recreated, no old page survives");
                     return false;
                 }
                 continue;
@@ -424,31 +464,39 @@ public final class PageBlobUploader {
                 throw new StaleWriterException("blob " + blobUrl + " belongs to " + describe(seq)
                         + ", newer than ours (" + describe(fence) + "): refusing to overwrite a newer upload");
             }
-            boolean sameSource = p.getBlobType() == BlobType.PAGE_BLOB && p.getBlobSize() == size
+            boolean sameSource = p.getBlobType() == BlobType.PAGE_BLOB
+                    && p.getBlobSize() == size
                     && tag.equals(meta.get(META_SOURCE));
             boolean doubted = STATE_DOUBTED.equals(meta.get(META_STATE));
             if (!sameSource || options.fresh() || doubted) {
                 if (create(size, tag, new BlobRequestConditions().setIfMatch(p.getETag()))) {
-                    listener.onEvent("recreated blob (" + (options.fresh() ? "fresh upload requested"
-                            : !sameSource ? "it held another source or size"
-                            : "an earlier run's read-back verification failed: its pages are not trusted")
+                    listener.onEvent("recreated blob ("
+                            + (options.fresh()
+                                    ? "fresh upload requested"
+                                    : !sameSource
+                                            ? "it held another source or size"
+                                            : "an earlier run's read-back verification failed: its pages are not trusted")
                             + "): no old page survives");
                     return false;
                 }
                 continue;
             }
             // same source: resume under our generation
-            PageBlobItem item = retrier.call("update sequence number", () ->
-                    blob.updateSequenceNumberWithResponse(SequenceNumberActionType.MAX, fence,
-                            null, timeout, Context.NONE).getValue());
+            PageBlobItem item = retrier.call(
+                    "update sequence number",
+                    () -> blob.updateSequenceNumberWithResponse(
+                                    SequenceNumberActionType.MAX, fence, null, timeout, Context.NONE)
+                            .getValue());
             if (item.getBlobSequenceNumber() == null || item.getBlobSequenceNumber() != fence) {
                 throw new StaleWriterException("blob " + blobUrl + " belongs to "
                         + describe(item.getBlobSequenceNumber()) + ", newer than ours (" + describe(fence) + ")");
             }
             Map<String, String> m = metadata(tag, "uploading");
             try {
-                retrier.call("set blob metadata", () -> blob.setMetadataWithResponse(m,
-                        new BlobRequestConditions().setIfMatch(item.getETag()), timeout, Context.NONE));
+                retrier.call(
+                        "set blob metadata",
+                        () -> blob.setMetadataWithResponse(
+                                m, new BlobRequestConditions().setIfMatch(item.getETag()), timeout, Context.NONE));
             } catch (ConditionNotMetException e) {
                 if (e.preconditionFailed()) {
                     continue; // changed under us: look again
@@ -464,9 +512,15 @@ public final class PageBlobUploader {
     /** Put Blob (page): a new blob with exact length, sequence number and metadata. False if the condition failed. */
     private boolean create(long size, String tag, BlobRequestConditions cond) throws UploadException {
         try {
-            retrier.call("create page blob", () -> blob.createWithResponse(new PageBlobCreateOptions(size)
-                    .setSequenceNumber(fence).setMetadata(metadata(tag, "uploading"))
-                    .setRequestConditions(cond), timeout, Context.NONE));
+            retrier.call(
+                    "create page blob",
+                    () -> blob.createWithResponse(
+                            new PageBlobCreateOptions(size)
+                                    .setSequenceNumber(fence)
+                                    .setMetadata(metadata(tag, "uploading"))
+                                    .setRequestConditions(cond),
+                            timeout,
+                            Context.NONE));
             return true;
         } catch (ConditionNotMetException e) {
             return false; // 412: the If-Match/If-None-Match condition failed; 409: the blob exists
@@ -481,17 +535,29 @@ public final class PageBlobUploader {
         }
         byte[] md5 = md5(buf, off, len);
         PageRange range = new PageRange().setStart(offset).setEnd(offset + len - 1);
-        retrier.call("put pages " + offset + "+" + len, () -> blob.uploadPagesWithResponse(
-                new PageBlobUploadPagesOptions(range, BinaryData.fromByteBuffer(ByteBuffer.wrap(buf, off, len).slice()))
-                        .setContentMd5(md5)
-                        .setRequestConditions(new PageBlobRequestConditions().setIfSequenceNumberEqualTo(fence)),
-                timeout, Context.NONE));
+        retrier.call(
+                "put pages " + offset + "+" + len,
+                () -> blob.uploadPagesWithResponse(
+                        new PageBlobUploadPagesOptions(
+                                        range,
+                                        BinaryData.fromByteBuffer(
+                                                ByteBuffer.wrap(buf, off, len).slice()))
+                                .setContentMd5(md5)
+                                .setRequestConditions(
+                                        new PageBlobRequestConditions().setIfSequenceNumberEqualTo(fence)),
+                        timeout,
+                        Context.NONE));
     }
 
     private void clearPages(long start, long end) throws UploadException {
         PageRange range = new PageRange().setStart(start).setEnd(end - 1);
-        retrier.call("clear pages " + start + "+" + (end - start), () -> blob.clearPagesWithResponse(range,
-                new PageBlobRequestConditions().setIfSequenceNumberEqualTo(fence), timeout, Context.NONE));
+        retrier.call(
+                "clear pages " + start + "+" + (end - start),
+                () -> blob.clearPagesWithResponse(
+                        range,
+                        new PageBlobRequestConditions().setIfSequenceNumberEqualTo(fence),
+                        timeout,
+                        Context.NONE));
     }
 
     /**
@@ -502,8 +568,8 @@ public final class PageBlobUploader {
     private void verifyRun(byte[] expected, long offset, int len) throws UploadException {
         retrier.call("read back " + offset + "+" + len, () -> {
             CompareOut out = new CompareOut(expected, len);
-            blob.downloadStreamWithResponse(out, new BlobRange(offset, (long) len), NO_DOWNLOAD_RETRIES, null,
-                    false, timeout, Context.NONE);
+            blob.downloadStreamWithResponse(
+                    out, new BlobRange(offset, (long) len), NO_DOWNLOAD_RETRIES, null, false, timeout, Context.NONE);
             if (out.pos != len) {
                 throw new java.io.EOFException("read back " + out.pos + " of " + len + " bytes");
             }
@@ -521,8 +587,14 @@ public final class PageBlobUploader {
             ArrayOut out = new ArrayOut(len);
             // no download retries inside the SDK (its default resumes a dropped body up to 5 times, unseen by the
             // Retrier's count and backoff): a dropped body fails this attempt and the Retrier reads the range again
-            blob.downloadStreamWithResponse(out, new BlobRange(offset, (long) len), NO_DOWNLOAD_RETRIES,
-                    new BlobRequestConditions().setIfMatch(etag), false, timeout, Context.NONE);
+            blob.downloadStreamWithResponse(
+                    out,
+                    new BlobRange(offset, (long) len),
+                    NO_DOWNLOAD_RETRIES,
+                    new BlobRequestConditions().setIfMatch(etag),
+                    false,
+                    timeout,
+                    Context.NONE);
             if (out.pos != len) {
                 throw new java.io.EOFException("read back " + out.pos + " of " + len + " bytes");
             }
@@ -561,7 +633,8 @@ public final class PageBlobUploader {
                         if (etag != null) {
                             o.setRequestConditions(new BlobRequestConditions().setIfMatch(etag));
                         }
-                        var pages = tok == null ? blob.listPageRanges(o, timeout, Context.NONE).iterableByPage()
+                        var pages = tok == null
+                                ? blob.listPageRanges(o, timeout, Context.NONE).iterableByPage()
                                 : blob.listPageRanges(o, timeout, Context.NONE).iterableByPage(tok);
                         Iterator<PagedResponse<PageRangeItem>> pi = pages.iterator();
                         return pi.hasNext() ? pi.next() : null;
@@ -601,7 +674,7 @@ public final class PageBlobUploader {
             MessageDigest sha = Sha256.newDigest();
             ExecutorService pool = Executors.newFixedThreadPool(options.parallel(), daemonThreads("verify"));
             try {
-                record Chunk(long offset, Future<byte[]> data) { }
+                record Chunk(long offset, Future<byte[]> data) {}
                 ArrayDeque<Chunk> window = new ArrayDeque<>();
                 int max = options.parallel() + 2;
                 for (ByteRange r = ranges.next(); r != null; r = ranges.next()) {
@@ -646,7 +719,8 @@ public final class PageBlobUploader {
             if (e.getCause() instanceof UploadException u) {
                 throw u;
             }
-            throw new UploadException("verification failed: " + secrets.scrub(String.valueOf(e.getCause())),
+            throw new UploadException(
+                    "verification failed: " + secrets.scrub(String.valueOf(e.getCause())),
                     secrets.scrubChain(e.getCause()));
         }
         sha.update(data);
@@ -860,8 +934,15 @@ public final class PageBlobUploader {
         long toSend = bytesToSend.get()
                 + (totalExact ? 0 : Math.min(dataTotal, Math.max(0, imageSize - PAGE - bytesScanned)) + PAGE);
         try {
-            listener.onProgress(new UploadProgress(phase, sent, Math.max(sent, toSend), totalExact, bytesScanned,
-                    imageSize, secs > 0 ? sent / secs : 0, retries.get()));
+            listener.onProgress(new UploadProgress(
+                    phase,
+                    sent,
+                    Math.max(sent, toSend),
+                    totalExact,
+                    bytesScanned,
+                    imageSize,
+                    secs > 0 ? sent / secs : 0,
+                    retries.get()));
         } catch (RuntimeException ignored) {
             // a listener's failure must not break the upload
         }

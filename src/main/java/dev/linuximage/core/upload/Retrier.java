@@ -3,7 +3,6 @@ package dev.linuximage.core.upload;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobStorageException;
-
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.Callable;
@@ -59,7 +58,8 @@ final class Retrier {
                 throw new CredentialsException(what + ": no Azure credential available: "
                         + Secrets.none().scrub(String.valueOf(e.getMessage())));
             } catch (BlobStorageException e) {
-                if (e.getStatusCode() == 412 && BlobErrorCode.SEQUENCE_NUMBER_CONDITION_NOT_MET.equals(e.getErrorCode())) {
+                if (e.getStatusCode() == 412
+                        && BlobErrorCode.SEQUENCE_NUMBER_CONDITION_NOT_MET.equals(e.getErrorCode())) {
                     throw new StaleWriterException(what + ": the blob was claimed by a newer writer (its sequence "
                             + "number is no longer our generation " + options.generation() + "): refusing to write");
                 }
@@ -133,7 +133,8 @@ final class Retrier {
                 }
             }
         }
-        return parseRetryAfter(response.getHeaders().getValue(com.azure.core.http.HttpHeaderName.RETRY_AFTER),
+        return parseRetryAfter(
+                response.getHeaders().getValue(com.azure.core.http.HttpHeaderName.RETRY_AFTER),
                 java.time.Instant.now());
     }
 
@@ -151,8 +152,9 @@ final class Retrier {
             }
         }
         try {
-            java.time.Instant at = java.time.ZonedDateTime.parse(t,
-                    java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            java.time.Instant at = java.time.ZonedDateTime.parse(
+                            t, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                    .toInstant();
             return Math.max(0, java.time.Duration.between(now, at).toMillis());
         } catch (java.time.format.DateTimeParseException | ArithmeticException e) {
             return -1;
@@ -181,7 +183,9 @@ final class Retrier {
 
     static boolean transportFailure(Throwable t) {
         for (int i = 0; t != null && i < 16; t = t.getCause(), i++) {
-            if (t instanceof IOException || t instanceof TimeoutException || t instanceof java.io.UncheckedIOException) {
+            if (t instanceof IOException
+                    || t instanceof TimeoutException
+                    || t instanceof java.io.UncheckedIOException) {
                 return true;
             }
         }
@@ -190,8 +194,8 @@ final class Retrier {
 
     private static boolean isInterrupt(Throwable t) {
         for (int i = 0; t != null && i < 16; t = t.getCause(), i++) {
-            if (t instanceof InterruptedException || t instanceof InterruptedIOException
-                    && !(t instanceof java.net.SocketTimeoutException)) {
+            if (t instanceof InterruptedException
+                    || t instanceof InterruptedIOException && !(t instanceof java.net.SocketTimeoutException)) {
                 return true;
             }
         }
@@ -202,11 +206,13 @@ final class Retrier {
         String msg = e instanceof BlobStorageException bse
                 ? "HTTP " + bse.getStatusCode() + " " + bse.getErrorCode() + ": " + serviceMessage(bse.getMessage())
                 : e.getClass().getSimpleName() + ": " + firstLine(String.valueOf(e.getMessage()));
-        int status = e instanceof BlobStorageException bse ? bse.getStatusCode()
+        int status = e instanceof BlobStorageException bse
+                ? bse.getStatusCode()
                 : e instanceof HttpResponseException hre && hre.getResponse() != null
-                ? hre.getResponse().getStatusCode() : 0;
-        String message = what + " failed" + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": "
-                + secrets.scrub(msg);
+                        ? hre.getResponse().getStatusCode()
+                        : 0;
+        String message =
+                what + " failed" + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": " + secrets.scrub(msg);
         if (status == 412 || status == 409) {
             return new ConditionNotMetException(message, secrets.scrubChain(e), status);
         }

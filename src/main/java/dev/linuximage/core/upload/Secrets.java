@@ -85,7 +85,8 @@ public final class Secrets {
         ScrubbedException prev = null;
         int depth = 0;
         for (Throwable c = t; c != null && depth < 16; c = c.getCause() == c ? null : c.getCause(), depth++) {
-            ScrubbedException e = new ScrubbedException(c.getClass().getName() + ": " + scrub(String.valueOf(c.getMessage())));
+            ScrubbedException e =
+                    new ScrubbedException(c.getClass().getName() + ": " + scrub(String.valueOf(c.getMessage())));
             e.setStackTrace(c.getStackTrace());
             if (top == null) {
                 top = e;

@@ -1,7 +1,6 @@
 package dev.linuximage.core.upload;
 
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,14 +15,14 @@ import java.util.HexFormat;
  * and spec) pass their own fingerprint.
  */
 public final class SourceFingerprint {
-    private SourceFingerprint() {
-    }
+    private SourceFingerprint() {}
 
     public static String ofFile(Path file, ByteSource source) throws IOException {
         long size = source.size();
         byte[] footer = source.readBytes(size - 512, 512);
         long mtime = Files.getLastModifiedTime(file).toInstant().getEpochSecond() * 1_000_000_000L
                 + Files.getLastModifiedTime(file).toInstant().getNano();
-        return "file:size=" + size + ";mtime=" + mtime + ";footer=" + HexFormat.of().formatHex(footer);
+        return "file:size=" + size + ";mtime=" + mtime + ";footer="
+                + HexFormat.of().formatHex(footer);
     }
 }

@@ -1,8 +1,7 @@
 package dev.linuximage.core.upload;
 
-import dev.linuximage.core.io.Sha256;
 import dev.linuximage.core.io.ByteSource;
-
+import dev.linuximage.core.io.Sha256;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -33,6 +32,7 @@ import java.util.HexFormat;
 public final class SparseDigest {
     /** Algorithm name, the prefix of {@link #finish} and the value in reports. */
     public static final String ALGORITHM = "sparse-sha256-v1";
+
     private static final int PAGE = 512;
 
     private final MessageDigest data = sha256();

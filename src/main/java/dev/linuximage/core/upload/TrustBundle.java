@@ -1,8 +1,5 @@
 package dev.linuximage.core.upload;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,6 +12,9 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * Extra CA certificates (a PEM bundle, e.g. a TLS-inspecting proxy's or a private CA's; the operator mounts the
@@ -27,8 +27,7 @@ public final class TrustBundle {
     /** A CA bundle is small (OpenShift's full trusted bundle is about 200 KiB); anything far larger is refused. */
     static final long MAX_BYTES = 4L << 20;
 
-    private TrustBundle() {
-    }
+    private TrustBundle() {}
 
     /** The certificates of a PEM file (text around the blocks, such as {@code # comments}, is skipped). */
     public static List<X509Certificate> read(Path pem) throws IOException {

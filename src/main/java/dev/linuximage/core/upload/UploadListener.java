@@ -7,11 +7,10 @@ package dev.linuximage.core.upload;
  */
 @FunctionalInterface
 public interface UploadListener {
-    UploadListener NONE = p -> { };
+    UploadListener NONE = p -> {};
 
     void onProgress(UploadProgress progress);
 
     /** A human-readable event (blob created, resumed, recreated, cleared stale pages). Default: ignored. */
-    default void onEvent(String message) {
-    }
+    default void onEvent(String message) {}
 }

@@ -1,7 +1,6 @@
 package dev.linuximage.core.upload;
 
 import com.azure.core.http.HttpClient;
-
 import java.time.Duration;
 
 /**
@@ -31,8 +30,7 @@ public final class UploadOptions {
     private String owner;
     private boolean takeOver;
 
-    private UploadOptions() {
-    }
+    private UploadOptions() {}
 
     public static UploadOptions defaults() {
         return new UploadOptions();
@@ -70,8 +68,8 @@ public final class UploadOptions {
     /** Largest Put Page body in bytes: a multiple of 512, at most 4 MiB. Default 4 MiB. */
     public UploadOptions withMaxPutBytes(int n) {
         if (n < 512 || n > AZURE_MAX_PUT_PAGE_BYTES || n % 512 != 0) {
-            throw new IllegalArgumentException("max put size must be a multiple of 512 in 512.." + AZURE_MAX_PUT_PAGE_BYTES
-                    + ", got " + n);
+            throw new IllegalArgumentException(
+                    "max put size must be a multiple of 512 in 512.." + AZURE_MAX_PUT_PAGE_BYTES + ", got " + n);
         }
         UploadOptions o = copy();
         o.maxPutBytes = n;
@@ -84,7 +82,8 @@ public final class UploadOptions {
      */
     public UploadOptions withGeneration(long g) {
         if (g < 0 || g > PageBlobUploader.MAX_GENERATION) {
-            throw new IllegalArgumentException("generation must be 0.." + PageBlobUploader.MAX_GENERATION + ", got " + g);
+            throw new IllegalArgumentException(
+                    "generation must be 0.." + PageBlobUploader.MAX_GENERATION + ", got " + g);
         }
         UploadOptions o = copy();
         o.generation = g;

@@ -13,12 +13,20 @@ package dev.linuximage.core.upload;
  * @param bytesPerSecond average payload rate of this run's uploading phase
  * @param retries        retried requests so far
  */
-public record UploadProgress(UploadPhase phase, long bytesSent, long bytesToSend, boolean totalExact,
-                             long bytesScanned, long imageSize, double bytesPerSecond, long retries) {
+public record UploadProgress(
+        UploadPhase phase,
+        long bytesSent,
+        long bytesToSend,
+        boolean totalExact,
+        long bytesScanned,
+        long imageSize,
+        double bytesPerSecond,
+        long retries) {
 
     /** Fraction of the bytes to send that are sent, 0..1 (1 when nothing is to be sent). */
     public double fraction() {
-        return bytesToSend <= 0 ? (phase == UploadPhase.UPLOADING && !totalExact ? 0 : 1)
+        return bytesToSend <= 0
+                ? (phase == UploadPhase.UPLOADING && !totalExact ? 0 : 1)
                 : Math.min(1.0, (double) bytesSent / bytesToSend);
     }
 }

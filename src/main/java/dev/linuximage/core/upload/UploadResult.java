@@ -19,9 +19,19 @@ import java.time.Duration;
  * @param verification       how the content was verified
  * @param generation         the fencing generation (the blob's sequence number) this upload ran under
  */
-public record UploadResult(String blobUrl, long imageBytes, long bytesSent, long bytesSkippedZero,
-                           long bytesAlreadyThere, long bytesCleared, String digest, Duration duration,
-                           long retries, boolean resumed, VerifyMode verification, long generation) {
+public record UploadResult(
+        String blobUrl,
+        long imageBytes,
+        long bytesSent,
+        long bytesSkippedZero,
+        long bytesAlreadyThere,
+        long bytesCleared,
+        String digest,
+        Duration duration,
+        long retries,
+        boolean resumed,
+        VerifyMode verification,
+        long generation) {
 
     /** A compact JSON object (no external mapper: native-image friendly). */
     public String toJson() {

@@ -23,5 +23,7 @@ package dev.linuximage.core.upload;
  * </ul>
  */
 public enum VerifyMode {
-    READBACK, READBACK_AFTER, RANGES
+    READBACK,
+    READBACK_AFTER,
+    RANGES
 }

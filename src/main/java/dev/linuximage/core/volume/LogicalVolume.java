@@ -10,8 +10,8 @@ import dev.linuximage.core.io.ByteSource;
  * @param sizeBytes   the LV size in bytes (extents x extent size)
  * @param unsupported empty when mapped; otherwise {@code unsupported: <reason>} (thin, raid, striped, ...)
  */
-public record LogicalVolume(String vgName, String lvName, String uuid, long sizeBytes, ByteSource source,
-                            String unsupported) {
+public record LogicalVolume(
+        String vgName, String lvName, String uuid, long sizeBytes, ByteSource source, String unsupported) {
 
     /** {@code /dev/mapper/vg-lv}, with dashes inside names doubled as device-mapper does. */
     public String mapperPath() {

@@ -1,11 +1,9 @@
 package dev.linuximage.core.volume;
 
-import dev.linuximage.core.io.LittleEndian;
-import dev.linuximage.core.io.ConcatSource;
-
 import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.io.ConcatSource;
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.io.WritableByteSource;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -31,6 +29,7 @@ public final class Lvm {
     static final long INITIAL_CRC = 0xf597a6cfL;
     /** Upper bound on a metadata text we read (lvm2's default metadata area is 1 MiB). */
     static final int MAX_TEXT = 16 << 20;
+
     private static final int[] TABLE = new int[256];
 
     static {
@@ -43,8 +42,7 @@ public final class Lvm {
         }
     }
 
-    private Lvm() {
-    }
+    private Lvm() {}
 
     /** lvm2's {@code calc_crc}: the CRC-32 table walk with a fixed initial value and no final inversion. */
     public static long crc(long initial, byte[] b, int off, int len) {
@@ -191,8 +189,8 @@ public final class Lvm {
         for (Map.Entry<String, Object> e : top.entrySet()) {
             if (e.getValue() instanceof Map) {
                 if (vg != null) {
-                    throw new LvmException("LVM2 metadata: more than one top-level section (" + vg + ", "
-                            + e.getKey() + ")");
+                    throw new LvmException(
+                            "LVM2 metadata: more than one top-level section (" + vg + ", " + e.getKey() + ")");
                 }
                 vg = e.getKey();
             }
@@ -238,7 +236,8 @@ public final class Lvm {
             for (Object v : lvSecs.values()) {
                 if (v instanceof Map<?, ?> lv) {
                     for (Object seg : lv.values()) {
-                        if (seg instanceof Map<?, ?> sm && "snapshot".equals(sm.get("type"))
+                        if (seg instanceof Map<?, ?> sm
+                                && "snapshot".equals(sm.get("type"))
                                 && sm.get("cow_store") instanceof String cow) {
                             cowStores.add(cow);
                         }
@@ -252,7 +251,12 @@ public final class Lvm {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> lv = (Map<String, Object>) e.getValue();
                 if (cowStores.contains(e.getKey())) {
-                    out.add(new LogicalVolume(vg, e.getKey(), lv.get("id") instanceof String s ? s : "", -1, null,
+                    out.add(new LogicalVolume(
+                            vg,
+                            e.getKey(),
+                            lv.get("id") instanceof String s ? s : "",
+                            -1,
+                            null,
                             "unsupported: snapshot (copy-on-write store)"));
                     continue;
                 }
@@ -263,8 +267,13 @@ public final class Lvm {
         return out;
     }
 
-    private static LogicalVolume mapLv(String vg, String name, Map<String, Object> lv, long extentBytes,
-                                       Map<String, Object> pvSecs, Map<String, PhysicalVolume> byUuid)
+    private static LogicalVolume mapLv(
+            String vg,
+            String name,
+            Map<String, Object> lv,
+            long extentBytes,
+            Map<String, Object> pvSecs,
+            Map<String, PhysicalVolume> byUuid)
             throws LvmException {
         String where = "LV " + vg + "/" + name;
         String id = lv.get("id") instanceof String s ? s : "";
@@ -302,7 +311,9 @@ public final class Lvm {
                         + " (expected start " + expected + ")");
             }
             expected += count;
-            if (!(seg.get("stripes") instanceof List<?> sl) || sl.size() != 2 || !(sl.get(0) instanceof String pvKey)
+            if (!(seg.get("stripes") instanceof List<?> sl)
+                    || sl.size() != 2
+                    || !(sl.get(0) instanceof String pvKey)
                     || !(sl.get(1) instanceof Long pvExtent)) {
                 throw new LvmException(where + ": malformed stripes list " + seg.get("stripes"));
             }
@@ -363,7 +374,8 @@ public final class Lvm {
             throw new LvmException(where + " lies in the PV label area (sectors 0..3) of " + pv.deviceName());
         }
         if (bytes > pv.device().size()) {
-            throw new LvmException(where + " is beyond " + pv.deviceName() + " of " + pv.device().size() + " bytes");
+            throw new LvmException(where + " is beyond " + pv.deviceName() + " of "
+                    + pv.device().size() + " bytes");
         }
         return bytes;
     }

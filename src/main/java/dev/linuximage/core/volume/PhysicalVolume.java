@@ -1,7 +1,6 @@
 package dev.linuximage.core.volume;
 
 import dev.linuximage.core.io.ByteSource;
-
 import java.util.Map;
 
 /**
@@ -14,6 +13,5 @@ import java.util.Map;
  * @param seqno      that copy's {@code seqno}; -1 when none
  * @param metadata   that copy's parsed text (top-level section) or {@code null}
  */
-public record PhysicalVolume(String uuid, ByteSource device, String deviceName, String vgName, long seqno,
-                             Map<String, Object> metadata) {
-}
+public record PhysicalVolume(
+        String uuid, ByteSource device, String deviceName, String vgName, long seqno, Map<String, Object> metadata) {}

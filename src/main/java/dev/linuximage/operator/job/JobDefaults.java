@@ -1,7 +1,6 @@
 package dev.linuximage.operator.job;
 
 import dev.linuximage.core.upload.BlobHostAllowList;
-
 import java.util.List;
 import java.util.Objects;
 
@@ -22,31 +21,63 @@ import java.util.Objects;
  *                                refuses to send credentials anywhere else
  * @param pod                     cluster-wide pod settings (fsGroup, pull secrets, proxy, CA bundle, authority)
  */
-public record JobDefaults(String image, String cpuRequest, String memoryRequest, String memoryLimit,
-                          long activeDeadlineSeconds, int backoffLimit, int ttlSecondsAfterFinished,
-                          String tmpSizeLimit, List<String> allowedBlobHosts, PodSettings pod) {
+public record JobDefaults(
+        String image,
+        String cpuRequest,
+        String memoryRequest,
+        String memoryLimit,
+        long activeDeadlineSeconds,
+        int backoffLimit,
+        int ttlSecondsAfterFinished,
+        String tmpSizeLimit,
+        List<String> allowedBlobHosts,
+        PodSettings pod) {
     public JobDefaults {
         Objects.requireNonNull(image, "image");
         allowedBlobHosts = List.copyOf(allowedBlobHosts);
         pod = pod == null ? PodSettings.none() : pod;
     }
 
-    public JobDefaults(String image, String cpuRequest, String memoryRequest, String memoryLimit,
-                       long activeDeadlineSeconds, int backoffLimit, int ttlSecondsAfterFinished,
-                       String tmpSizeLimit, List<String> allowedBlobHosts) {
-        this(image, cpuRequest, memoryRequest, memoryLimit, activeDeadlineSeconds, backoffLimit,
-                ttlSecondsAfterFinished, tmpSizeLimit, allowedBlobHosts, PodSettings.none());
+    public JobDefaults(
+            String image,
+            String cpuRequest,
+            String memoryRequest,
+            String memoryLimit,
+            long activeDeadlineSeconds,
+            int backoffLimit,
+            int ttlSecondsAfterFinished,
+            String tmpSizeLimit,
+            List<String> allowedBlobHosts) {
+        this(
+                image,
+                cpuRequest,
+                memoryRequest,
+                memoryLimit,
+                activeDeadlineSeconds,
+                backoffLimit,
+                ttlSecondsAfterFinished,
+                tmpSizeLimit,
+                allowedBlobHosts,
+                PodSettings.none());
     }
 
     /** These defaults with other pod settings. */
     public JobDefaults withPod(PodSettings settings) {
-        return new JobDefaults(image, cpuRequest, memoryRequest, memoryLimit, activeDeadlineSeconds, backoffLimit,
-                ttlSecondsAfterFinished, tmpSizeLimit, allowedBlobHosts, settings);
+        return new JobDefaults(
+                image,
+                cpuRequest,
+                memoryRequest,
+                memoryLimit,
+                activeDeadlineSeconds,
+                backoffLimit,
+                ttlSecondsAfterFinished,
+                tmpSizeLimit,
+                allowedBlobHosts,
+                settings);
     }
 
     /** Defaults used in tests and documented in docs/operator.md (blob hosts: Azure's). */
     public static JobDefaults standard(String image) {
-        return new JobDefaults(image, "500m", "512Mi", "1Gi", 21600, 1, 86400, "1Gi",
-                BlobHostAllowList.AZURE_DEFAULTS);
+        return new JobDefaults(image, "500m", "512Mi", "1Gi", 21600, 1, 86400, "1Gi", BlobHostAllowList.AZURE_DEFAULTS);
     }
 }

@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
-import io.fabric8.kubernetes.api.model.VolumeDeviceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
@@ -26,12 +25,12 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeDeviceBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,8 +56,7 @@ public final class JobFactory {
     /** Exit codes a retry cannot fix: usage, bad input, not compliant (named by the core's error contract). */
     static final List<Integer> NON_RETRIABLE_EXIT_CODES = ExitCodes.NON_RETRIABLE;
 
-    private JobFactory() {
-    }
+    private JobFactory() {}
 
     public static Job build(LinuxImage image, JobDefaults defaults) {
         return build(image, defaults, false);
@@ -70,14 +68,17 @@ public final class JobFactory {
      */
     public static Job build(LinuxImage image, JobDefaults defaults, boolean sourceBlock) {
         LinuxImageSpec spec = image.getSpec();
-        long generation = image.getMetadata().getGeneration() == null ? 1 : image.getMetadata().getGeneration();
+        long generation = image.getMetadata().getGeneration() == null
+                ? 1
+                : image.getMetadata().getGeneration();
         String name = JobNames.forGeneration(image.getMetadata().getName(), generation);
         JobSettings job = spec.getJob() == null ? new JobSettings() : spec.getJob();
         Locations loc = Locations.of(spec, sourceBlock);
         PodSettings pod = defaults.pod();
         Map<String, String> labels = labels(image, generation);
         // the spec's extra labels first: the operator's own are put over them (SpecValidator refuses reserved keys)
-        Map<String, String> podLabels = new LinkedHashMap<>(nonEmpty(job.getPodLabels()) ? job.getPodLabels() : Map.of());
+        Map<String, String> podLabels =
+                new LinkedHashMap<>(nonEmpty(job.getPodLabels()) ? job.getPodLabels() : Map.of());
         podLabels.putAll(labels);
         WorkloadIdentitySpec wi = workloadIdentity(spec);
         if (wi != null) {
@@ -85,53 +86,72 @@ public final class JobFactory {
         }
         return new JobBuilder()
                 .withNewMetadata()
-                    .withName(name)
-                    .withNamespace(image.getMetadata().getNamespace())
-                    .withLabels(labels)
-                    .withOwnerReferences(ownerReference(image))
+                .withName(name)
+                .withNamespace(image.getMetadata().getNamespace())
+                .withLabels(labels)
+                .withOwnerReferences(ownerReference(image))
                 .endMetadata()
                 .withNewSpec()
-                    .withBackoffLimit(job.getBackoffLimit() != null ? job.getBackoffLimit() : defaults.backoffLimit())
-                    .withActiveDeadlineSeconds(job.getActiveDeadlineSeconds() != null
-                            ? job.getActiveDeadlineSeconds() : defaults.activeDeadlineSeconds())
-                    .withTtlSecondsAfterFinished(defaults.ttlSecondsAfterFinished())
-                    .withPodFailurePolicy(new PodFailurePolicyBuilder()
-                            .addNewRule().withAction("FailJob").withNewOnExitCodes()
-                                .withContainerName(CONTAINER).withOperator("In")
-                                .withValues(NON_RETRIABLE_EXIT_CODES).endOnExitCodes().endRule()
-                            .addNewRule().withAction("Ignore").addNewOnPodCondition()
-                                .withType("DisruptionTarget").withStatus("True").endOnPodCondition().endRule()
-                            .build())
-                    .withNewTemplate()
-                        .withNewMetadata().withLabels(podLabels)
-                            .withAnnotations(nonEmpty(job.getPodAnnotations())
-                                    ? new LinkedHashMap<>(job.getPodAnnotations()) : null)
-                        .endMetadata()
-                        .withNewSpec()
-                            .withRestartPolicy("Never")
-                            .withServiceAccountName(wi != null ? wi.getServiceAccountName() : null)
-                            .withAutomountServiceAccountToken(false)
-                            .withEnableServiceLinks(false)
-                            // No runAsUser/runAsGroup: the image's numeric USER applies, or the platform assigns
-                            // one (OpenShift's restricted-v2 SCC refuses a UID outside the namespace's range).
-                            // runAsNonRoot makes the kubelet refuse UID 0 either way.
-                            .withSecurityContext(new PodSecurityContextBuilder()
-                                    .withRunAsNonRoot(true)
-                                    .withFsGroup(pod.fsGroup())
-                                    .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-                                    .build())
-                            .withImagePullSecrets(pod.imagePullSecrets().isEmpty() ? null : pod.imagePullSecrets()
-                                    .stream().map(n -> new LocalObjectReference(n)).toList())
-                            .withPriorityClassName(job.getPriorityClassName())
-                            .withAffinity(job.getAffinity())
-                            .withNodeSelector(job.getNodeSelector() == null || job.getNodeSelector().isEmpty()
-                                    ? null : job.getNodeSelector())
-                            .withTolerations(job.getTolerations() == null || job.getTolerations().isEmpty()
-                                    ? null : job.getTolerations())
-                            .withContainers(container(image, job, defaults, generation, loc))
-                            .withVolumes(volumes(spec, defaults, loc))
-                        .endSpec()
-                    .endTemplate()
+                .withBackoffLimit(job.getBackoffLimit() != null ? job.getBackoffLimit() : defaults.backoffLimit())
+                .withActiveDeadlineSeconds(
+                        job.getActiveDeadlineSeconds() != null
+                                ? job.getActiveDeadlineSeconds()
+                                : defaults.activeDeadlineSeconds())
+                .withTtlSecondsAfterFinished(defaults.ttlSecondsAfterFinished())
+                .withPodFailurePolicy(new PodFailurePolicyBuilder()
+                        .addNewRule()
+                        .withAction("FailJob")
+                        .withNewOnExitCodes()
+                        .withContainerName(CONTAINER)
+                        .withOperator("In")
+                        .withValues(NON_RETRIABLE_EXIT_CODES)
+                        .endOnExitCodes()
+                        .endRule()
+                        .addNewRule()
+                        .withAction("Ignore")
+                        .addNewOnPodCondition()
+                        .withType("DisruptionTarget")
+                        .withStatus("True")
+                        .endOnPodCondition()
+                        .endRule()
+                        .build())
+                .withNewTemplate()
+                .withNewMetadata()
+                .withLabels(podLabels)
+                .withAnnotations(
+                        nonEmpty(job.getPodAnnotations()) ? new LinkedHashMap<>(job.getPodAnnotations()) : null)
+                .endMetadata()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .withServiceAccountName(wi != null ? wi.getServiceAccountName() : null)
+                .withAutomountServiceAccountToken(false)
+                .withEnableServiceLinks(false)
+                // No runAsUser/runAsGroup: the image's numeric USER applies, or the platform assigns
+                // one (OpenShift's restricted-v2 SCC refuses a UID outside the namespace's range).
+                // runAsNonRoot makes the kubelet refuse UID 0 either way.
+                .withSecurityContext(new PodSecurityContextBuilder()
+                        .withRunAsNonRoot(true)
+                        .withFsGroup(pod.fsGroup())
+                        .withNewSeccompProfile()
+                        .withType("RuntimeDefault")
+                        .endSeccompProfile()
+                        .build())
+                .withImagePullSecrets(
+                        pod.imagePullSecrets().isEmpty()
+                                ? null
+                                : pod.imagePullSecrets().stream()
+                                        .map(n -> new LocalObjectReference(n))
+                                        .toList())
+                .withPriorityClassName(job.getPriorityClassName())
+                .withAffinity(job.getAffinity())
+                .withNodeSelector(
+                        job.getNodeSelector() == null || job.getNodeSelector().isEmpty() ? null : job.getNodeSelector())
+                .withTolerations(
+                        job.getTolerations() == null || job.getTolerations().isEmpty() ? null : job.getTolerations())
+                .withContainers(container(image, job, defaults, generation, loc))
+                .withVolumes(volumes(spec, defaults, loc))
+                .endSpec()
+                .endTemplate()
                 .endSpec()
                 .build();
     }
@@ -161,7 +181,8 @@ public final class JobFactory {
                 .build();
     }
 
-    static Container container(LinuxImage image, JobSettings job, JobDefaults defaults, long generation, Locations loc) {
+    static Container container(
+            LinuxImage image, JobSettings job, JobDefaults defaults, long generation, Locations loc) {
         LinuxImageSpec spec = image.getSpec();
         List<String> args = args(spec, loc, generation, image.getMetadata().getUid(), defaults.allowedBlobHosts());
         if (caBundle(spec, defaults)) {
@@ -176,8 +197,13 @@ public final class JobFactory {
                 .withEnv(env(spec, defaults.pod()))
                 .withResources(resources(job.getResources(), defaults))
                 .withVolumeMounts(mounts(spec, loc, caBundle(spec, defaults)))
-                .withVolumeDevices(loc.sourceBlock() ? List.of(new VolumeDeviceBuilder().withName("source")
-                        .withDevicePath(Locations.SOURCE_DEVICE).build()) : null)
+                .withVolumeDevices(
+                        loc.sourceBlock()
+                                ? List.of(new VolumeDeviceBuilder()
+                                        .withName("source")
+                                        .withDevicePath(Locations.SOURCE_DEVICE)
+                                        .build())
+                                : null)
                 .withTerminationMessagePath(TERMINATION_LOG)
                 .withTerminationMessagePolicy("FallbackToLogsOnError")
                 .withSecurityContext(new SecurityContextBuilder()
@@ -185,7 +211,9 @@ public final class JobFactory {
                         .withPrivileged(false)
                         .withReadOnlyRootFilesystem(true)
                         .withRunAsNonRoot(true)
-                        .withNewCapabilities().withDrop("ALL").endCapabilities()
+                        .withNewCapabilities()
+                        .withDrop("ALL")
+                        .endCapabilities()
                         .build())
                 .build();
     }
@@ -200,8 +228,8 @@ public final class JobFactory {
         return args(spec, Locations.of(spec), generation, owner, blobHosts);
     }
 
-    static List<String> args(LinuxImageSpec spec, Locations loc, long generation, String owner,
-                             List<String> blobHosts) {
+    static List<String> args(
+            LinuxImageSpec spec, Locations loc, long generation, String owner, List<String> blobHosts) {
         boolean audit = spec.getMode() == Mode.Audit;
         OutputSpec out = spec.getOutput();
         boolean stream = !audit && out != null && Boolean.TRUE.equals(out.getStreamToUpload());
@@ -272,20 +300,32 @@ public final class JobFactory {
         KernelArgsSpec k = g.getKernelArgs();
         if (k != null) {
             if (k.getAdd() != null) {
-                k.getAdd().forEach(x -> { a.add("--kernel-arg-add"); a.add(x); });
+                k.getAdd().forEach(x -> {
+                    a.add("--kernel-arg-add");
+                    a.add(x);
+                });
             }
             if (k.getRemove() != null) {
-                k.getRemove().forEach(x -> { a.add("--kernel-arg-remove"); a.add(x); });
+                k.getRemove().forEach(x -> {
+                    a.add("--kernel-arg-remove");
+                    a.add(x);
+                });
             }
             if (Boolean.TRUE.equals(k.getKeepCrashkernel())) {
                 a.add("--keep-crashkernel");
             }
         }
         if (g.getDeprovision() != null && g.getDeprovision().getRemoveUsers() != null) {
-            g.getDeprovision().getRemoveUsers().forEach(u -> { a.add("--remove-user"); a.add(u); });
+            g.getDeprovision().getRemoveUsers().forEach(u -> {
+                a.add("--remove-user");
+                a.add(u);
+            });
         }
         if (g.getAllowUnknown() != null) {
-            g.getAllowUnknown().forEach(id -> { a.add("--allow-unknown"); a.add(id); });
+            g.getAllowUnknown().forEach(id -> {
+                a.add("--allow-unknown");
+                a.add(id);
+            });
         }
     }
 
@@ -352,56 +392,87 @@ public final class JobFactory {
     }
 
     private static VolumeMount mount(String name, String path, boolean readOnly) {
-        return new VolumeMountBuilder().withName(name).withMountPath(path).withReadOnly(readOnly).build();
+        return new VolumeMountBuilder()
+                .withName(name)
+                .withMountPath(path)
+                .withReadOnly(readOnly)
+                .build();
     }
 
     private static List<Volume> volumes(LinuxImageSpec spec, JobDefaults defaults, Locations loc) {
         boolean audit = spec.getMode() == Mode.Audit;
         List<Volume> v = new ArrayList<>();
-        v.add(new VolumeBuilder().withName("source").withNewPersistentVolumeClaim(loc.sourceClaim(),
-                audit || loc.separateClaim()).build());
+        v.add(new VolumeBuilder()
+                .withName("source")
+                .withNewPersistentVolumeClaim(loc.sourceClaim(), audit || loc.separateClaim())
+                .build());
         if (loc.separateClaim()) {
-            v.add(new VolumeBuilder().withName("output").withNewPersistentVolumeClaim(loc.outputClaim(), false)
+            v.add(new VolumeBuilder()
+                    .withName("output")
+                    .withNewPersistentVolumeClaim(loc.outputClaim(), false)
                     .build());
         }
-        v.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().withSizeLimit(new Quantity(defaults.tmpSizeLimit()))
-                .endEmptyDir().build());
+        v.add(new VolumeBuilder()
+                .withName("tmp")
+                .withNewEmptyDir()
+                .withSizeLimit(new Quantity(defaults.tmpSizeLimit()))
+                .endEmptyDir()
+                .build());
         if (!audit && spec.getUpload() != null) {
             SecretRefSpec ref = spec.getUpload().getCredentials().getSecretRef();
             if (ref != null) {
                 // optional: a missing Secret or key does not leave the pod stuck in ContainerCreating; the core
                 // finds no file and reports MissingCredentials, and the operator needs no access to Secrets.
-                v.add(new VolumeBuilder().withName("credentials").withNewSecret()
+                v.add(new VolumeBuilder()
+                        .withName("credentials")
+                        .withNewSecret()
                         .withSecretName(ref.getName())
-                        .addNewItem().withKey(ref.effectiveKey()).withPath(credentialFile(ref)).endItem()
+                        .addNewItem()
+                        .withKey(ref.effectiveKey())
+                        .withPath(credentialFile(ref))
+                        .endItem()
                         .withDefaultMode(0440)
                         .withOptional(true)
-                        .endSecret().build());
+                        .endSecret()
+                        .build());
             } else {
-                v.add(new VolumeBuilder().withName(AZURE_TOKEN_FILE).withNewProjected()
-                        .addNewSource().withNewServiceAccountToken()
-                            .withAudience(AZURE_TOKEN_AUDIENCE).withExpirationSeconds(3600L)
-                            .withPath(AZURE_TOKEN_FILE)
-                        .endServiceAccountToken().endSource()
+                v.add(new VolumeBuilder()
+                        .withName(AZURE_TOKEN_FILE)
+                        .withNewProjected()
+                        .addNewSource()
+                        .withNewServiceAccountToken()
+                        .withAudience(AZURE_TOKEN_AUDIENCE)
+                        .withExpirationSeconds(3600L)
+                        .withPath(AZURE_TOKEN_FILE)
+                        .endServiceAccountToken()
+                        .endSource()
                         .withDefaultMode(0440)
-                        .endProjected().build());
+                        .endProjected()
+                        .build());
             }
         }
         if (caBundle(spec, defaults)) {
             // not optional: a missing ConfigMap keeps the pod in ContainerCreating with a FailedMount event, which the
             // status shows, rather than an upload failing later on an untrusted certificate
-            v.add(new VolumeBuilder().withName("ca-bundle").withNewConfigMap()
+            v.add(new VolumeBuilder()
+                    .withName("ca-bundle")
+                    .withNewConfigMap()
                     .withName(defaults.pod().caBundleConfigMap())
-                    .addNewItem().withKey(defaults.pod().caBundleKey()).withPath(PodSettings.DEFAULT_CA_KEY).endItem()
+                    .addNewItem()
+                    .withKey(defaults.pod().caBundleKey())
+                    .withPath(PodSettings.DEFAULT_CA_KEY)
+                    .endItem()
                     .withDefaultMode(0444)
-                    .endConfigMap().build());
+                    .endConfigMap()
+                    .build());
         }
         return v;
     }
 
     static ResourceRequirements resources(ResourceRequirements custom, JobDefaults d) {
-        if (custom != null && ((custom.getRequests() != null && !custom.getRequests().isEmpty())
-                || (custom.getLimits() != null && !custom.getLimits().isEmpty()))) {
+        if (custom != null
+                && ((custom.getRequests() != null && !custom.getRequests().isEmpty())
+                        || (custom.getLimits() != null && !custom.getLimits().isEmpty()))) {
             return custom;
         }
         // No CPU limit: throttling only slows the conversion; memory is bounded by design and limited here.
@@ -413,8 +484,10 @@ public final class JobFactory {
     }
 
     private static WorkloadIdentitySpec workloadIdentity(LinuxImageSpec spec) {
-        return spec.getMode() != Mode.Audit && spec.getUpload() != null
-                && spec.getUpload().getCredentials() != null
-                ? spec.getUpload().getCredentials().getWorkloadIdentity() : null;
+        return spec.getMode() != Mode.Audit
+                        && spec.getUpload() != null
+                        && spec.getUpload().getCredentials() != null
+                ? spec.getUpload().getCredentials().getWorkloadIdentity()
+                : null;
     }
 }

@@ -19,6 +19,5 @@ public final class JobLabels {
     /** Selector of every Job this operator manages. */
     public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + OPERATOR;
 
-    private JobLabels() {
-    }
+    private JobLabels() {}
 }

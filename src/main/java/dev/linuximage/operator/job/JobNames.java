@@ -13,10 +13,10 @@ public final class JobNames {
      * names ({@code <job>-<5 random>}) that must stay valid host names (63).
      */
     static final int MAX_JOB_NAME = 52;
+
     static final int MAX_LABEL_VALUE = 63;
 
-    private JobNames() {
-    }
+    private JobNames() {}
 
     /** {@code <name>-g<generation>}; a long name is cut and a hash of the full name keeps it unique. */
     public static String forGeneration(String name, long generation) {
@@ -59,8 +59,8 @@ public final class JobNames {
 
     static String sha256Hex(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }

@@ -16,8 +16,13 @@ import dev.linuximage.operator.api.v1alpha1.OutputSpec;
  * @param sourceBlock   whether the source claim is a raw block volume ({@code volumeMode: Block}): the disk is the
  *                      whole device at {@value #SOURCE_DEVICE}, {@code sourcePath} is null
  */
-public record Locations(String sourceClaim, String sourcePath, String outputClaim, String outputPath,
-                       boolean separateClaim, boolean sourceBlock) {
+public record Locations(
+        String sourceClaim,
+        String sourcePath,
+        String outputClaim,
+        String outputPath,
+        boolean separateClaim,
+        boolean sourceBlock) {
 
     public static final String SOURCE_MOUNT = "/disks/source";
     public static final String OUTPUT_MOUNT = "/disks/output";

@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,9 +46,12 @@ public record OwnImage(String reference, String podImage) {
         try {
             pod = client.pods().inNamespace(namespace).withName(name).get();
         } catch (KubernetesClientException e) {
-            throw new IllegalStateException("cannot read the operator's own Pod " + namespace + "/" + name
-                    + " for the Jobs' image (RBAC: get pods in " + namespace + "); or set linuximage.job.image: "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot read the operator's own Pod " + namespace + "/" + name
+                            + " for the Jobs' image (RBAC: get pods in " + namespace
+                            + "); or set linuximage.job.image: "
+                            + e.getMessage(),
+                    e);
         }
         if (pod == null) {
             throw new IllegalStateException("the operator's own Pod " + namespace + "/" + name + " does not exist");
@@ -60,23 +62,32 @@ public record OwnImage(String reference, String podImage) {
     /** The image of the operator's container in {@code pod}, by digest when the kubelet reported one. */
     public static OwnImage of(Pod pod) {
         List<Container> containers = pod.getSpec().getContainers();
-        Container c = containers.size() == 1 ? containers.get(0) : containers.stream()
-                .filter(x -> CONTAINER.equals(x.getName())).findFirst()
-                .orElseThrow(() -> new IllegalStateException("pod " + pod.getMetadata().getName() + " has "
-                        + containers.size() + " containers and none is named '" + CONTAINER + "'"));
+        Container c = containers.size() == 1
+                ? containers.get(0)
+                : containers.stream()
+                        .filter(x -> CONTAINER.equals(x.getName()))
+                        .findFirst()
+                        .orElseThrow(() -> new IllegalStateException(
+                                "pod " + pod.getMetadata().getName() + " has " + containers.size()
+                                        + " containers and none is named '" + CONTAINER + "'"));
         String image = c.getImage();
         if (image == null || image.isBlank()) {
-            throw new IllegalStateException("container " + c.getName() + " of pod " + pod.getMetadata().getName()
-                    + " names no image");
+            throw new IllegalStateException(
+                    "container " + c.getName() + " of pod " + pod.getMetadata().getName() + " names no image");
         }
         if (image.contains("@")) {
             return new OwnImage(image, image); // already pinned
         }
         Optional<String> digest = pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
                 ? Optional.empty()
-                : pod.getStatus().getContainerStatuses().stream().filter(s -> c.getName().equals(s.getName()))
-                        .map(ContainerStatus::getImageID).filter(id -> id != null)
-                        .map(REPO_DIGEST::matcher).filter(Matcher::matches).map(m -> m.group(1)).findFirst();
+                : pod.getStatus().getContainerStatuses().stream()
+                        .filter(s -> c.getName().equals(s.getName()))
+                        .map(ContainerStatus::getImageID)
+                        .filter(id -> id != null)
+                        .map(REPO_DIGEST::matcher)
+                        .filter(Matcher::matches)
+                        .map(m -> m.group(1))
+                        .findFirst();
         return new OwnImage(digest.map(d -> repository(image) + "@" + d).orElse(image), image);
     }
 

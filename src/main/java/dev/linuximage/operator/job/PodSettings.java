@@ -19,8 +19,13 @@ import java.util.Map;
  * @param azureAuthorityHost Entra ID authority for workload identity ({@code AZURE_AUTHORITY_HOST}), e.g.
  *                           {@code https://login.microsoftonline.us/} for Azure Government
  */
-public record PodSettings(Long fsGroup, List<String> imagePullSecrets, Map<String, String> proxyEnv,
-                          String caBundleConfigMap, String caBundleKey, String azureAuthorityHost) {
+public record PodSettings(
+        Long fsGroup,
+        List<String> imagePullSecrets,
+        Map<String, String> proxyEnv,
+        String caBundleConfigMap,
+        String caBundleKey,
+        String azureAuthorityHost) {
 
     public static final String PUBLIC_CLOUD_AUTHORITY = "https://login.microsoftonline.com/";
     public static final String DEFAULT_CA_KEY = "ca-bundle.crt";
@@ -33,17 +38,18 @@ public record PodSettings(Long fsGroup, List<String> imagePullSecrets, Map<Strin
         // a malformed setting stops the operator at start-up, naming it, instead of failing every pod later
         for (String name : imagePullSecrets) {
             if (!DNS_SUBDOMAIN.matcher(name).matches()) {
-                throw new IllegalArgumentException("linuximage.job.image-pull-secrets: '" + name
-                        + "' is not a Secret name");
+                throw new IllegalArgumentException(
+                        "linuximage.job.image-pull-secrets: '" + name + "' is not a Secret name");
             }
         }
-        if (caBundleConfigMap != null && !DNS_SUBDOMAIN.matcher(caBundleConfigMap).matches()) {
-            throw new IllegalArgumentException("linuximage.job.ca-bundle-config-map: '" + caBundleConfigMap
-                    + "' is not a ConfigMap name");
+        if (caBundleConfigMap != null
+                && !DNS_SUBDOMAIN.matcher(caBundleConfigMap).matches()) {
+            throw new IllegalArgumentException(
+                    "linuximage.job.ca-bundle-config-map: '" + caBundleConfigMap + "' is not a ConfigMap name");
         }
         if (!CONFIG_KEY.matcher(caBundleKey).matches()) {
-            throw new IllegalArgumentException("linuximage.job.ca-bundle-key: '" + caBundleKey
-                    + "' is not a ConfigMap key");
+            throw new IllegalArgumentException(
+                    "linuximage.job.ca-bundle-key: '" + caBundleKey + "' is not a ConfigMap key");
         }
         java.net.URI authority;
         try {
@@ -52,16 +58,19 @@ public record PodSettings(Long fsGroup, List<String> imagePullSecrets, Map<Strin
             throw new IllegalArgumentException("linuximage.job.azure-authority-host: not a URL: " + azureAuthorityHost);
         }
         // the federated service-account token is sent there: https only, no credentials or query in the URL
-        if (!"https".equals(authority.getScheme()) || authority.getHost() == null || authority.getRawQuery() != null
+        if (!"https".equals(authority.getScheme())
+                || authority.getHost() == null
+                || authority.getRawQuery() != null
                 || authority.getRawUserInfo() != null) {
-            throw new IllegalArgumentException("linuximage.job.azure-authority-host: must be https://HOST/, got "
-                    + azureAuthorityHost);
+            throw new IllegalArgumentException(
+                    "linuximage.job.azure-authority-host: must be https://HOST/, got " + azureAuthorityHost);
         }
     }
 
     private static final java.util.regex.Pattern DNS_SUBDOMAIN =
             java.util.regex.Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
-    private static final java.util.regex.Pattern CONFIG_KEY = java.util.regex.Pattern.compile("^[-._a-zA-Z0-9]{1,253}$");
+    private static final java.util.regex.Pattern CONFIG_KEY =
+            java.util.regex.Pattern.compile("^[-._a-zA-Z0-9]{1,253}$");
 
     /** No fsGroup, no pull secrets, no proxy, no CA bundle, Azure's public cloud. */
     public static PodSettings none() {
@@ -72,8 +81,11 @@ public record PodSettings(Long fsGroup, List<String> imagePullSecrets, Map<Strin
      * The proxy variables: configured values first, else the operator's own environment (where a cluster-wide proxy,
      * e.g. OpenShift's through OLM, has put them), upper-case names before lower-case ones.
      */
-    public static Map<String, String> proxyEnv(java.util.Optional<String> http, java.util.Optional<String> https,
-                                               java.util.Optional<String> noProxy, Map<String, String> env) {
+    public static Map<String, String> proxyEnv(
+            java.util.Optional<String> http,
+            java.util.Optional<String> https,
+            java.util.Optional<String> noProxy,
+            Map<String, String> env) {
         Map<String, String> m = new LinkedHashMap<>();
         put(m, "HTTP_PROXY", http, env);
         put(m, "HTTPS_PROXY", https, env);
@@ -81,8 +93,8 @@ public record PodSettings(Long fsGroup, List<String> imagePullSecrets, Map<Strin
         return m;
     }
 
-    private static void put(Map<String, String> m, String name, java.util.Optional<String> configured,
-                            Map<String, String> env) {
+    private static void put(
+            Map<String, String> m, String name, java.util.Optional<String> configured, Map<String, String> env) {
         String v = configured.filter(s -> !s.isBlank()).orElseGet(() -> {
             String e = env.get(name);
             return e != null && !e.isBlank() ? e : env.get(name.toLowerCase(java.util.Locale.ROOT));

@@ -2,7 +2,6 @@ package dev.linuximage.operator.reconciler;
 
 import dev.linuximage.operator.api.v1alpha1.Condition;
 import dev.linuximage.operator.api.v1alpha1.ConditionType;
-
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -33,9 +32,10 @@ final class Conditions {
         String since = previous.stream()
                 .filter(c -> type.name().equals(c.getType()) && status.equals(c.getStatus()))
                 .map(Condition::getLastTransitionTime)
-                .findFirst().orElse(now);
-        String severity = !Condition.FALSE.equals(status) ? null
-                : reason.isWarning() ? failureSeverity : Condition.INFO;
+                .findFirst()
+                .orElse(now);
+        String severity =
+                !Condition.FALSE.equals(status) ? null : reason.isWarning() ? failureSeverity : Condition.INFO;
         next.removeIf(c -> type.name().equals(c.getType()));
         next.add(new Condition(type.name(), status, reason.name(), message, severity, generation, since));
         return this;

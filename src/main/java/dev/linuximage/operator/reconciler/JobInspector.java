@@ -13,8 +13,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import org.jboss.logging.Logger;
-
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -22,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jboss.logging.Logger;
 
 /**
  * Reads what the Job's pods tell: the termination message of the finished container (the {@link JobResult}) or, while
@@ -33,6 +32,7 @@ public class JobInspector {
 
     /** The Job controller labels its pods with the Job's name (legacy label, still set by every version). */
     static final String JOB_NAME_LABEL = "job-name";
+
     static final int LOG_TAIL_LINES = 20;
     private static final Logger LOG = Logger.getLogger(JobInspector.class);
 
@@ -45,62 +45,90 @@ public class JobInspector {
     public JobObservation observe(Job job) {
         String name = job.getMetadata().getName();
         Optional<JobCondition> failed = condition(job, "Failed");
-        JobObservation.State state = condition(job, "Complete").isPresent() ? JobObservation.State.Succeeded
-                : failed.isPresent() ? JobObservation.State.Failed
-                : job.getStatus() != null && job.getStatus().getActive() != null && job.getStatus().getActive() > 0
-                ? JobObservation.State.Running : JobObservation.State.Pending;
+        JobObservation.State state = condition(job, "Complete").isPresent()
+                ? JobObservation.State.Succeeded
+                : failed.isPresent()
+                        ? JobObservation.State.Failed
+                        : job.getStatus() != null
+                                        && job.getStatus().getActive() != null
+                                        && job.getStatus().getActive() > 0
+                                ? JobObservation.State.Running
+                                : JobObservation.State.Pending;
         List<Pod> pods = pods(job);
         if (state.isTerminal()) {
             Optional<ContainerStateTerminated> t = pods.stream()
-                    .map(JobInspector::terminated).flatMap(Optional::stream)
+                    .map(JobInspector::terminated)
+                    .flatMap(Optional::stream)
                     .max(Comparator.comparing(x -> x.getFinishedAt() == null ? "" : x.getFinishedAt()));
             JobResult result = null;
             String problem;
-            if (t.isEmpty() || t.get().getMessage() == null || t.get().getMessage().isBlank()) {
+            if (t.isEmpty()
+                    || t.get().getMessage() == null
+                    || t.get().getMessage().isBlank()) {
                 problem = "no termination message";
             } else {
                 try {
                     result = JobResultCodec.parse(t.get().getMessage());
                     problem = null;
                 } catch (IllegalArgumentException e) {
-                    problem = e.getMessage() + "; the message begins: " + excerpt(t.get().getMessage());
+                    problem = e.getMessage() + "; the message begins: "
+                            + excerpt(t.get().getMessage());
                 }
             }
-            return new JobObservation(name, state, failed.map(JobCondition::getReason).orElse(null),
-                    failed.map(JobCondition::getMessage).orElse(null), result, problem, null);
+            return new JobObservation(
+                    name,
+                    state,
+                    failed.map(JobCondition::getReason).orElse(null),
+                    failed.map(JobCondition::getMessage).orElse(null),
+                    result,
+                    problem,
+                    null);
         }
         String ns = job.getMetadata().getNamespace();
         Map<String, String> claimPhases = new HashMap<>();
         for (String claim : PodInterpreter.claimsToCheck(pods)) {
-            PersistentVolumeClaim pvc = client.persistentVolumeClaims().inNamespace(ns).withName(claim).get();
+            PersistentVolumeClaim pvc = client.persistentVolumeClaims()
+                    .inNamespace(ns)
+                    .withName(claim)
+                    .get();
             if (pvc != null) {
-                claimPhases.put(claim, pvc.getStatus() == null || pvc.getStatus().getPhase() == null ? "Unknown"
-                        : pvc.getStatus().getPhase());
+                claimPhases.put(
+                        claim,
+                        pvc.getStatus() == null || pvc.getStatus().getPhase() == null
+                                ? "Unknown"
+                                : pvc.getStatus().getPhase());
             }
         }
-        int failedPods = job.getStatus() == null || job.getStatus().getFailed() == null ? 0
+        int failedPods = job.getStatus() == null || job.getStatus().getFailed() == null
+                ? 0
                 : job.getStatus().getFailed();
         PodInterpreter.PodState podState = PodInterpreter.interpret(pods, failedPods, claimPhases);
         if (PodInterpreter.needsEvents(podState)) {
             podState = PodInterpreter.interpret(pods, failedPods, claimPhases, warnings(job, pods));
         }
-        ProgressEvent progress = !podState.running() ? null : pods.stream()
-                .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
-                .findFirst().flatMap(this::lastProgress).orElse(null);
+        ProgressEvent progress = !podState.running()
+                ? null
+                : pods.stream()
+                        .filter(p -> p.getStatus() != null
+                                && "Running".equals(p.getStatus().getPhase()))
+                        .findFirst()
+                        .flatMap(this::lastProgress)
+                        .orElse(null);
         return new JobObservation(name, state, null, null, null, null, progress, podState);
     }
 
     /** The pod that ran last and its main container's end, for the stage durations; null parts when unknown. */
-    public record LastRun(String podCreated, ContainerStateTerminated container) {
-    }
+    public record LastRun(String podCreated, ContainerStateTerminated container) {}
 
     public LastRun lastRun(Job job) {
         Pod last = null;
         ContainerStateTerminated end = null;
         for (Pod p : pods(job)) {
             Optional<ContainerStateTerminated> t = terminated(p);
-            if (t.isPresent() && (end == null || String.valueOf(t.get().getFinishedAt())
-                    .compareTo(String.valueOf(end.getFinishedAt())) > 0)) {
+            if (t.isPresent()
+                    && (end == null
+                            || String.valueOf(t.get().getFinishedAt()).compareTo(String.valueOf(end.getFinishedAt()))
+                                    > 0)) {
                 last = p;
                 end = t.get();
             }
@@ -109,8 +137,11 @@ public class JobInspector {
     }
 
     private List<Pod> pods(Job job) {
-        return client.pods().inNamespace(job.getMetadata().getNamespace())
-                .withLabel(JOB_NAME_LABEL, job.getMetadata().getName()).list().getItems();
+        return client.pods()
+                .inNamespace(job.getMetadata().getNamespace())
+                .withLabel(JOB_NAME_LABEL, job.getMetadata().getName())
+                .list()
+                .getItems();
     }
 
     /**
@@ -120,19 +151,30 @@ public class JobInspector {
     private List<Event> warnings(Job job, List<Pod> pods) {
         List<String> uids = new ArrayList<>();
         uids.add(job.getMetadata().getUid());
-        pods.stream().filter(p -> p.getStatus() == null || !"Succeeded".equals(p.getStatus().getPhase())
-                        && !"Failed".equals(p.getStatus().getPhase()))
-                .map(p -> p.getMetadata().getUid()).filter(Objects::nonNull).forEach(uids::add);
+        pods.stream()
+                .filter(p -> p.getStatus() == null
+                        || !"Succeeded".equals(p.getStatus().getPhase())
+                                && !"Failed".equals(p.getStatus().getPhase()))
+                .map(p -> p.getMetadata().getUid())
+                .filter(Objects::nonNull)
+                .forEach(uids::add);
         List<Event> out = new ArrayList<>();
         try {
             for (String uid : uids) {
                 if (uid == null) {
                     continue;
                 }
-                client.v1().events().inNamespace(job.getMetadata().getNamespace())
-                        .withField("involvedObject.uid", uid).withField("type", "Warning")
-                        .list().getItems().stream()
-                        .filter(e -> e.getInvolvedObject() != null && uid.equals(e.getInvolvedObject().getUid()))
+                client
+                        .v1()
+                        .events()
+                        .inNamespace(job.getMetadata().getNamespace())
+                        .withField("involvedObject.uid", uid)
+                        .withField("type", "Warning")
+                        .list()
+                        .getItems()
+                        .stream()
+                        .filter(e -> e.getInvolvedObject() != null
+                                && uid.equals(e.getInvolvedObject().getUid()))
                         .forEach(out::add);
             }
         } catch (KubernetesClientException e) {
@@ -144,9 +186,12 @@ public class JobInspector {
 
     private Optional<ProgressEvent> lastProgress(Pod pod) {
         try {
-            String log = client.pods().inNamespace(pod.getMetadata().getNamespace())
-                    .withName(pod.getMetadata().getName()).inContainer(JobFactory.CONTAINER)
-                    .tailingLines(LOG_TAIL_LINES).getLog();
+            String log = client.pods()
+                    .inNamespace(pod.getMetadata().getNamespace())
+                    .withName(pod.getMetadata().getName())
+                    .inContainer(JobFactory.CONTAINER)
+                    .tailingLines(LOG_TAIL_LINES)
+                    .getLog();
             return ProgressEvent.lastIn(log);
         } catch (KubernetesClientException e) {
             // Progress is best effort: a log that cannot be read now is read at the next poll.
@@ -172,7 +217,8 @@ public class JobInspector {
             return Optional.empty();
         }
         return job.getStatus().getConditions().stream()
-                .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus())).findFirst();
+                .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))
+                .findFirst();
     }
 
     private static String excerpt(String s) {

@@ -15,11 +15,24 @@ import dev.linuximage.core.report.ProgressEvent;
  * @param progress      the last progress line of a running pod; null when none
  * @param pod           what the pods of an active Job say ({@link PodInterpreter}); null when finished or unknown
  */
-public record JobObservation(String jobName, State state, String jobReason, String jobMessage, JobResult result,
-                             String resultProblem, ProgressEvent progress, PodInterpreter.PodState pod) {
+public record JobObservation(
+        String jobName,
+        State state,
+        String jobReason,
+        String jobMessage,
+        JobResult result,
+        String resultProblem,
+        ProgressEvent progress,
+        PodInterpreter.PodState pod) {
 
-    public JobObservation(String jobName, State state, String jobReason, String jobMessage, JobResult result,
-                          String resultProblem, ProgressEvent progress) {
+    public JobObservation(
+            String jobName,
+            State state,
+            String jobReason,
+            String jobMessage,
+            JobResult result,
+            String resultProblem,
+            ProgressEvent progress) {
         this(jobName, state, jobReason, jobMessage, result, resultProblem, progress, null);
     }
 

@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,13 +55,26 @@ public class LinuxImageMetrics {
      * age that keeps growing.
      */
     public void watchJobs(Supplier<List<Job>> jobs) {
-        Gauge.builder(JOBS_ACTIVE, () -> jobs.get().stream().filter(LinuxImageMetrics::active).count())
-                .description("Jobs of LinuxImages that have not finished").register(registry);
-        Gauge.builder(JOBS_ACTIVE_OLDEST, () -> jobs.get().stream().filter(LinuxImageMetrics::active)
-                        .map(j -> instant(j.getMetadata().getCreationTimestamp())).filter(t -> t != null)
-                        .mapToDouble(t -> Math.max(0, Duration.between(t, clock.instant()).toMillis() / 1000.0))
-                        .max().orElse(0))
-                .description("Age of the oldest unfinished Job, seconds").baseUnit("seconds").register(registry);
+        Gauge.builder(
+                        JOBS_ACTIVE,
+                        () -> jobs.get().stream()
+                                .filter(LinuxImageMetrics::active)
+                                .count())
+                .description("Jobs of LinuxImages that have not finished")
+                .register(registry);
+        Gauge.builder(
+                        JOBS_ACTIVE_OLDEST,
+                        () -> jobs.get().stream()
+                                .filter(LinuxImageMetrics::active)
+                                .map(j -> instant(j.getMetadata().getCreationTimestamp()))
+                                .filter(t -> t != null)
+                                .mapToDouble(t -> Math.max(
+                                        0, Duration.between(t, clock.instant()).toMillis() / 1000.0))
+                                .max()
+                                .orElse(0))
+                .description("Age of the oldest unfinished Job, seconds")
+                .baseUnit("seconds")
+                .register(registry);
     }
 
     /**
@@ -76,33 +88,53 @@ public class LinuxImageMetrics {
      * @param container the main container's terminated state; null when unknown
      * @param podCreated creation time of the pod that ran last; null when unknown
      */
-    public void finished(String namespace, boolean succeeded, Reason reason, JobResult result, Job job,
-                         ContainerStateTerminated container, String podCreated) {
+    public void finished(
+            String namespace,
+            boolean succeeded,
+            Reason reason,
+            JobResult result,
+            Job job,
+            ContainerStateTerminated container,
+            String podCreated) {
         String outcome = succeeded ? "Succeeded" : "Failed";
-        Counter.builder(JOBS_FINISHED).description("Finished LinuxImage Jobs by outcome and reason")
+        Counter.builder(JOBS_FINISHED)
+                .description("Finished LinuxImage Jobs by outcome and reason")
                 .tags("namespace", namespace, "outcome", outcome, "reason", reason.name())
-                .register(registry).increment();
+                .register(registry)
+                .increment();
         if (result != null) {
             if (result.output() != null && result.output().virtualSize() != null) {
-                Counter.builder(OUTPUT_BYTES).description("Virtual size of the VHDs written").baseUnit("bytes")
-                        .tags("namespace", namespace).register(registry)
+                Counter.builder(OUTPUT_BYTES)
+                        .description("Virtual size of the VHDs written")
+                        .baseUnit("bytes")
+                        .tags("namespace", namespace)
+                        .register(registry)
                         .increment(Math.max(0, result.output().virtualSize()));
             }
             if (result.upload() != null && result.upload().bytesSent() != null) {
-                Counter.builder(UPLOAD_BYTES).description("Bytes sent to Azure (all-zero pages are skipped)")
-                        .baseUnit("bytes").tags("namespace", namespace).register(registry)
+                Counter.builder(UPLOAD_BYTES)
+                        .description("Bytes sent to Azure (all-zero pages are skipped)")
+                        .baseUnit("bytes")
+                        .tags("namespace", namespace)
+                        .register(registry)
                         .increment(Math.max(0, result.upload().bytesSent()));
             }
             if (result.compliance() != null) {
-                for (Map.Entry<FindingStatus, Integer> e : result.compliance().summary().entrySet()) {
-                    Counter.builder(REQUIREMENTS_CHECKED).description("Requirement findings by status, per run")
-                            .tags("status", e.getKey().name()).register(registry)
+                for (Map.Entry<FindingStatus, Integer> e :
+                        result.compliance().summary().entrySet()) {
+                    Counter.builder(REQUIREMENTS_CHECKED)
+                            .description("Requirement findings by status, per run")
+                            .tags("status", e.getKey().name())
+                            .register(registry)
                             .increment(Math.max(0, e.getValue()));
                 }
                 for (JobResult.CompactFinding f : result.compliance().findings()) {
                     String id = requirements.contains(f.id()) ? f.id() : "other";
-                    Counter.builder(FINDINGS).description("Non-Pass findings by requirement ID and status, per run")
-                            .tags("requirement", id, "status", f.status().name()).register(registry).increment();
+                    Counter.builder(FINDINGS)
+                            .description("Non-Pass findings by requirement ID and status, per run")
+                            .tags("requirement", id, "status", f.status().name())
+                            .register(registry)
+                            .increment();
                 }
             }
         }
@@ -124,16 +156,19 @@ public class LinuxImageMetrics {
                         + "volumes), run (the core), total (Job created to container finished)")
                 .tags("stage", stage, "outcome", outcome)
                 .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofSeconds(1)).maximumExpectedValue(Duration.ofHours(12))
-                .register(registry).record(Duration.between(from, to));
+                .minimumExpectedValue(Duration.ofSeconds(1))
+                .maximumExpectedValue(Duration.ofHours(12))
+                .register(registry)
+                .record(Duration.between(from, to));
     }
 
     static boolean active(Job j) {
         if (j.getStatus() == null || j.getStatus().getConditions() == null) {
             return true;
         }
-        return j.getStatus().getConditions().stream().noneMatch(c -> "True".equals(c.getStatus())
-                && ("Complete".equals(c.getType()) || "Failed".equals(c.getType())));
+        return j.getStatus().getConditions().stream()
+                .noneMatch(c -> "True".equals(c.getStatus())
+                        && ("Complete".equals(c.getType()) || "Failed".equals(c.getType())));
     }
 
     private static Instant instant(String rfc3339) {

@@ -5,19 +5,17 @@ import dev.linuximage.operator.api.v1alpha1.Condition;
 import dev.linuximage.operator.api.v1alpha1.ConditionType;
 import dev.linuximage.operator.api.v1alpha1.LinuxImage;
 import dev.linuximage.operator.api.v1alpha1.LinuxImageStatus;
+import dev.linuximage.operator.api.v1alpha1.Phase;
+import dev.linuximage.operator.api.v1alpha1.ReportRef;
 import dev.linuximage.operator.job.JobDefaults;
 import dev.linuximage.operator.job.JobFactory;
 import dev.linuximage.operator.job.JobLabels;
 import dev.linuximage.operator.job.JobNames;
 import dev.linuximage.operator.job.Locations;
 import dev.linuximage.operator.job.OwnImage;
-import dev.linuximage.operator.api.v1alpha1.Phase;
-import dev.linuximage.operator.api.v1alpha1.ReportRef;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -32,8 +30,9 @@ import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import jakarta.inject.Inject;
-
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +46,9 @@ import java.util.stream.Stream;
  * with a {@link Reason} and a Warning event, without an exception (so without JOSDK's retries); API errors are
  * thrown and retried with back-off.
  */
-@ControllerConfiguration(name = "linuximage", generationAwareEventProcessing = false,
+@ControllerConfiguration(
+        name = "linuximage",
+        generationAwareEventProcessing = false,
         informer = @Informer(onUpdateFilter = SpecOrRerunFilter.class))
 public class LinuxImageReconciler implements Reconciler<LinuxImage> {
 
@@ -82,8 +83,8 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         this(client, config, clock, jobImage, new SimpleMeterRegistry());
     }
 
-    LinuxImageReconciler(KubernetesClient client, OperatorConfig config, Clock clock, OwnImage jobImage,
-                         MeterRegistry registry) {
+    LinuxImageReconciler(
+            KubernetesClient client, OperatorConfig config, Clock clock, OwnImage jobImage, MeterRegistry registry) {
         this.metrics = new LinuxImageMetrics(registry, clock);
         this.client = client;
         this.config = config;
@@ -92,8 +93,10 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         this.events = new EventRecorder(client, clock);
         this.policy = SecurityPolicy.of(config, jobImage);
         this.clock = clock;
-        LOG.infof("Jobs run image %s%s", jobImage.reference(), config.job().image().isPresent()
-                ? " (linuximage.job.image)" : " (the operator's own)");
+        LOG.infof(
+                "Jobs run image %s%s",
+                jobImage.reference(),
+                config.job().image().isPresent() ? " (linuximage.job.image)" : " (the operator's own)");
     }
 
     /**
@@ -107,8 +110,11 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
     @Override
     public List<EventSource<?, LinuxImage>> prepareEventSources(EventSourceContext<LinuxImage> context) {
         // Jobs map back to their LinuxImage through the controller owner reference.
-        InformerEventSource<Job, LinuxImage> jobs = new InformerEventSource<>(InformerEventSourceConfiguration
-                .from(Job.class, LinuxImage.class).withLabelSelector(JobLabels.MANAGED_SELECTOR).build(), context);
+        InformerEventSource<Job, LinuxImage> jobs = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Job.class, LinuxImage.class)
+                        .withLabelSelector(JobLabels.MANAGED_SELECTOR)
+                        .build(),
+                context);
         metrics.watchJobs(() -> jobs.list().toList());
         return List.of(jobs);
     }
@@ -123,7 +129,8 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         if (v != null && !v.isEmpty()) {
             return v;
         }
-        boolean same = previous != null && previous.getObservedGeneration() != null
+        boolean same = previous != null
+                && previous.getObservedGeneration() != null
                 && previous.getObservedGeneration() == generation;
         return same ? previous.getObservedRerun() : null;
     }
@@ -136,7 +143,10 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         String jobName = JobNames.forRun(image.getMetadata().getName(), generation, rerun);
         List<Job> jobs = List.copyOf(context.getSecondaryResources(Job.class));
         jobs.stream().filter(j -> !j.getMetadata().getName().equals(jobName)).forEach(this::retire);
-        Job job = jobs.stream().filter(j -> j.getMetadata().getName().equals(jobName)).findFirst().orElse(null);
+        Job job = jobs.stream()
+                .filter(j -> j.getMetadata().getName().equals(jobName))
+                .findFirst()
+                .orElse(null);
 
         if (job == null) {
             if (StatusAggregator.finished(previous, generation, jobName)) {
@@ -145,38 +155,58 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
             Optional<Refusal> refusal = refusal(image, context);
             if (refusal.isPresent()) {
                 Refusal r = refusal.get();
-                UpdateControl<LinuxImage> u = update(image, StatusAggregator.refused(image.getSpec(), generation,
-                        previous, r.reason(), r.message(), clock.instant()));
+                UpdateControl<LinuxImage> u = update(
+                        image,
+                        StatusAggregator.refused(
+                                image.getSpec(), generation, previous, r.reason(), r.message(), clock.instant()));
                 return r.reason().isRechecked() ? u.rescheduleAfter(config.recheckInterval()) : u;
             }
-            Job wanted = JobFactory.build(image, defaults,
+            Job wanted = JobFactory.build(
+                    image,
+                    defaults,
                     isBlock(claim(image, image.getSpec().getSource().getClaimName())));
             wanted.getMetadata().setName(jobName); // a rerun's Job: same pod, its own name
             Optional<Job> created = create(image, wanted);
             if (created.isEmpty()) {
-                return update(image, StatusAggregator.refused(image.getSpec(), generation, previous,
-                        Reason.JobNameConflict, "Job " + jobName + " exists and is not owned by this LinuxImage",
-                        clock.instant())).rescheduleAfter(config.recheckInterval());
+                return update(
+                                image,
+                                StatusAggregator.refused(
+                                        image.getSpec(),
+                                        generation,
+                                        previous,
+                                        Reason.JobNameConflict,
+                                        "Job " + jobName + " exists and is not owned by this LinuxImage",
+                                        clock.instant()))
+                        .rescheduleAfter(config.recheckInterval());
             }
             job = created.get();
         }
 
         JobObservation observed = inspector.observe(job);
-        LinuxImageStatus next = StatusAggregator.aggregate(image.getSpec(), generation, previous, observed,
-                clock.instant());
+        LinuxImageStatus next =
+                StatusAggregator.aggregate(image.getSpec(), generation, previous, observed, clock.instant());
         next.setObservedRerun(rerun);
         if (observed.result() != null) {
             next.setReportRef(publish(image, jobName, observed));
         }
-        boolean newlyFinished = observed.state().isTerminal() && next.getPhase() != null
-                && next.getPhase().isTerminal() && !StatusAggregator.finished(previous, generation, jobName);
+        boolean newlyFinished = observed.state().isTerminal()
+                && next.getPhase() != null
+                && next.getPhase().isTerminal()
+                && !StatusAggregator.finished(previous, generation, jobName);
         UpdateControl<LinuxImage> u = update(image, next);
         if (newlyFinished) {
             // after the write: a conflict (thrown) is retried and counted then, once
             JobInspector.LastRun last = inspector.lastRun(job);
-            Reason reason = Reason.valueOf(next.condition(ConditionType.Ready).orElseThrow().getReason());
-            metrics.finished(image.getMetadata().getNamespace(), next.getPhase() == Phase.Succeeded, reason,
-                    observed.result(), job, last.container(), last.podCreated());
+            Reason reason = Reason.valueOf(
+                    next.condition(ConditionType.Ready).orElseThrow().getReason());
+            metrics.finished(
+                    image.getMetadata().getNamespace(),
+                    next.getPhase() == Phase.Succeeded,
+                    reason,
+                    observed.result(),
+                    job,
+                    last.container(),
+                    last.podCreated());
         }
         return observed.state().isTerminal() ? u : u.rescheduleAfter(config.progressInterval());
     }
@@ -201,11 +231,15 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
                 throw e; // transient: JOSDK retries
             }
         }
-        ConfigMap existing = client.configMaps().inNamespace(ns).withName(wanted.getMetadata().getName()).get();
+        ConfigMap existing = client.configMaps()
+                .inNamespace(ns)
+                .withName(wanted.getMetadata().getName())
+                .get();
         if (existing != null && ResultConfigMap.ownedBy(existing, image)) {
             return ref; // created by an attempt whose status write failed
         }
-        LOG.warnf("ConfigMap %s/%s exists and is not owned by LinuxImage %s: the result is not published there",
+        LOG.warnf(
+                "ConfigMap %s/%s exists and is not owned by LinuxImage %s: the result is not published there",
                 ns, wanted.getMetadata().getName(), image.getMetadata().getName());
         return null;
     }
@@ -217,21 +251,29 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
      * tried again after the recheck interval, as nothing else may trigger it.
      */
     @Override
-    public ErrorStatusUpdateControl<LinuxImage> updateErrorStatus(LinuxImage image, Context<LinuxImage> context,
-                                                                 Exception e) {
+    public ErrorStatusUpdateControl<LinuxImage> updateErrorStatus(
+            LinuxImage image, Context<LinuxImage> context, Exception e) {
         Optional<RetryInfo> retry = context.getRetryInfo();
         if (retry.isEmpty() || !retry.get().isLastAttempt()) {
             return ErrorStatusUpdateControl.noStatusUpdate();
         }
         String message = "reconcile failed after " + retry.get().getAttemptCount() + " attempt(s), tried again every "
-                + config.recheckInterval().toSeconds() + " s: " + (e.getMessage() == null ? e.toString() : e.getMessage());
+                + config.recheckInterval().toSeconds() + " s: "
+                + (e.getMessage() == null ? e.toString() : e.getMessage());
         try {
-            update(image, StatusAggregator.errored(image.getSpec(), image.getMetadata().getGeneration(),
-                    image.getStatus(), message, clock.instant()));
+            update(
+                    image,
+                    StatusAggregator.errored(
+                            image.getSpec(),
+                            image.getMetadata().getGeneration(),
+                            image.getStatus(),
+                            message,
+                            clock.instant()));
         } catch (KubernetesClientException writeFailed) {
             // the API server that made the reconcile fail may refuse this too: the next attempt writes it
-            LOG.warnf("could not write the error status of %s/%s: %s", image.getMetadata().getNamespace(),
-                    image.getMetadata().getName(), writeFailed.getMessage());
+            LOG.warnf(
+                    "could not write the error status of %s/%s: %s",
+                    image.getMetadata().getNamespace(), image.getMetadata().getName(), writeFailed.getMessage());
         }
         return ErrorStatusUpdateControl.<LinuxImage>noStatusUpdate().rescheduleAfter(config.recheckInterval());
     }
@@ -253,39 +295,54 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         String ns = image.getMetadata().getNamespace();
         Optional<String> sa = SecurityPolicy.workloadServiceAccount(image.getSpec());
         if (sa.isPresent()) {
-            denied = policy.checkServiceAccount(ns, sa.get(),
+            denied = policy.checkServiceAccount(
+                    ns,
+                    sa.get(),
                     client.serviceAccounts().inNamespace(ns).withName(sa.get()).get());
             if (denied.isPresent()) {
                 return denied;
             }
         }
-        denied = SecurityPolicy.checkBlobConflict(image, context.getPrimaryCache().list());
+        denied = SecurityPolicy.checkBlobConflict(
+                image, context.getPrimaryCache().list());
         if (denied.isPresent()) {
             return denied;
         }
         Locations loc = Locations.of(image.getSpec());
-        Optional<Refusal> missing = Stream.of(loc.sourceClaim(), loc.outputClaim()).filter(Objects::nonNull).distinct()
+        Optional<Refusal> missing = Stream.of(loc.sourceClaim(), loc.outputClaim())
+                .filter(Objects::nonNull)
+                .distinct()
                 .filter(claim -> claim(image, claim) == null)
                 .findFirst()
-                .map(claim -> new Refusal(Reason.MissingClaim, "PersistentVolumeClaim '" + claim
-                        + "' not found in namespace " + image.getMetadata().getNamespace()));
+                .map(claim -> new Refusal(
+                        Reason.MissingClaim,
+                        "PersistentVolumeClaim '" + claim + "' not found in namespace "
+                                + image.getMetadata().getNamespace()));
         if (missing.isPresent()) {
             return missing;
         }
         // volumeMode is immutable on a claim: a refusal here is fixed by a spec change, like any InvalidSpec
-        List<String> modes = SpecValidator.volumeModes(image.getSpec(), isBlock(claim(image, loc.sourceClaim())),
+        List<String> modes = SpecValidator.volumeModes(
+                image.getSpec(),
+                isBlock(claim(image, loc.sourceClaim())),
                 loc.separateClaim() && isBlock(claim(image, loc.outputClaim())));
-        return modes.isEmpty() ? Optional.empty()
+        return modes.isEmpty()
+                ? Optional.empty()
                 : Optional.of(new Refusal(Reason.InvalidSpec, String.join("; ", modes)));
     }
 
     private PersistentVolumeClaim claim(LinuxImage image, String name) {
-        return client.persistentVolumeClaims().inNamespace(image.getMetadata().getNamespace()).withName(name).get();
+        return client.persistentVolumeClaims()
+                .inNamespace(image.getMetadata().getNamespace())
+                .withName(name)
+                .get();
     }
 
     /** {@code volumeMode: Block}; unset means Filesystem (the API server's default). */
     static boolean isBlock(PersistentVolumeClaim claim) {
-        return claim != null && claim.getSpec() != null && "Block".equals(claim.getSpec().getVolumeMode());
+        return claim != null
+                && claim.getSpec() != null
+                && "Block".equals(claim.getSpec().getVolumeMode());
     }
 
     /**
@@ -295,29 +352,41 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
     private Optional<Job> create(LinuxImage image, Job job) {
         try {
             Job created = client.batch().v1().jobs().resource(job).create();
-            events.record(image, Reason.JobCreated, "created Job " + job.getMetadata().getName()
-                    + " for generation " + image.getMetadata().getGeneration());
+            events.record(
+                    image,
+                    Reason.JobCreated,
+                    "created Job " + job.getMetadata().getName() + " for generation "
+                            + image.getMetadata().getGeneration());
             return Optional.of(created);
         } catch (KubernetesClientException e) {
             if (e.getCode() != 409) {
                 throw e; // transient: JOSDK retries with back-off
             }
-            Job existing = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
-                    .withName(job.getMetadata().getName()).get();
+            Job existing = client.batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(job.getMetadata().getNamespace())
+                    .withName(job.getMetadata().getName())
+                    .get();
             if (existing == null) {
                 throw e; // deleted in between: retry
             }
-            boolean ours = existing.getMetadata().getOwnerReferences().stream().anyMatch(r ->
-                    Boolean.TRUE.equals(r.getController()) && image.getMetadata().getUid().equals(r.getUid()));
+            boolean ours = existing.getMetadata().getOwnerReferences().stream()
+                    .anyMatch(r -> Boolean.TRUE.equals(r.getController())
+                            && image.getMetadata().getUid().equals(r.getUid()));
             return ours ? Optional.of(existing) : Optional.empty();
         }
     }
 
     /** A Job of an older generation: its pod goes with it (background propagation). */
     private void retire(Job old) {
-        client.batch().v1().jobs().inNamespace(old.getMetadata().getNamespace())
+        client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(old.getMetadata().getNamespace())
                 .withName(old.getMetadata().getName())
-                .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+                .withPropagationPolicy(DeletionPropagation.BACKGROUND)
+                .delete();
     }
 
     /**
@@ -337,7 +406,8 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
         Condition ready = next.condition(ConditionType.Ready).orElseThrow();
         Reason reason = Reason.valueOf(ready.getReason());
         boolean changed = before.map(b -> !b.getReason().equals(ready.getReason())
-                || !Objects.equals(b.getObservedGeneration(), ready.getObservedGeneration())).orElse(true);
+                        || !Objects.equals(b.getObservedGeneration(), ready.getObservedGeneration()))
+                .orElse(true);
         image.setStatus(next);
         client.resource(image).updateStatus();
         if (changed && (reason.isWarning() || reason == Reason.Succeeded)) {

@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.Volume;
-
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,8 +30,7 @@ public final class PodInterpreter {
      * @param message human-readable, names the pod and the Kubernetes reason and message
      * @param running whether the pod runs (phase Running and no container stuck waiting)
      */
-    public record PodState(Reason reason, String message, boolean running) {
-    }
+    public record PodState(Reason reason, String message, boolean running) {}
 
     /**
      * Kubelet waiting reasons that mean the container will not start without a change (kubelet
@@ -51,8 +49,7 @@ public final class PodInterpreter {
 
     static final int MAX_MESSAGE = 512;
 
-    private PodInterpreter() {
-    }
+    private PodInterpreter() {}
 
     /**
      * @param pods        the Job's pods (any order, any phase)
@@ -72,19 +69,21 @@ public final class PodInterpreter {
      *
      * @param warnings Warning events about the Job and its current pod ({@link #needsEvents}), any order
      */
-    public static PodState interpret(List<Pod> pods, int failedPods, Map<String, String> claimPhases,
-                                     List<Event> warnings) {
+    public static PodState interpret(
+            List<Pod> pods, int failedPods, Map<String, String> claimPhases, List<Event> warnings) {
         PodState s = fromPods(pods, failedPods, claimPhases);
         if (s.running() || s.reason().isWarning() && s.reason() != Reason.Retrying || warnings.isEmpty()) {
             return s;
         }
         Optional<Pod> current = current(pods);
-        Optional<Event> e = warnings.stream().filter(ev -> "Warning".equals(ev.getType()))
+        Optional<Event> e = warnings.stream()
+                .filter(ev -> "Warning".equals(ev.getType()))
                 .filter(ev -> ev.getInvolvedObject() != null)
                 .filter(ev -> current.isEmpty()
                         ? "Job".equals(ev.getInvolvedObject().getKind()) && "FailedCreate".equals(ev.getReason())
-                        : "Pod".equals(ev.getInvolvedObject().getKind()) && sameObject(ev, current.get())
-                          && VOLUME_EVENTS.containsKey(ev.getReason()))
+                        : "Pod".equals(ev.getInvolvedObject().getKind())
+                                && sameObject(ev, current.get())
+                                && VOLUME_EVENTS.containsKey(ev.getReason()))
                 .max(Comparator.comparing(PodInterpreter::when));
         if (e.isEmpty()) {
             return s;
@@ -92,8 +91,11 @@ public final class PodInterpreter {
         Event ev = e.get();
         String subject = current.map(p -> "pod " + p.getMetadata().getName()).orElse("the Job controller");
         Reason r = current.isEmpty() ? Reason.FailedCreate : VOLUME_EVENTS.get(ev.getReason());
-        return new PodState(r, cap(subject + ": " + ev.getReason() + ": " + text(ev.getMessage())
-                + (ev.getCount() == null || ev.getCount() <= 1 ? "" : " (" + ev.getCount() + " times)")), false);
+        return new PodState(
+                r,
+                cap(subject + ": " + ev.getReason() + ": " + text(ev.getMessage())
+                        + (ev.getCount() == null || ev.getCount() <= 1 ? "" : " (" + ev.getCount() + " times)")),
+                false);
     }
 
     /** Whether what the pods say leaves a question only events answer (so the caller reads them only then). */
@@ -108,7 +110,8 @@ public final class PodInterpreter {
 
     private static boolean sameObject(Event ev, Pod pod) {
         String uid = ev.getInvolvedObject().getUid();
-        return uid != null ? uid.equals(pod.getMetadata().getUid())
+        return uid != null
+                ? uid.equals(pod.getMetadata().getUid())
                 : pod.getMetadata().getName().equals(ev.getInvolvedObject().getName());
     }
 
@@ -120,27 +123,32 @@ public final class PodInterpreter {
         if (ev.getEventTime() != null && ev.getEventTime().getTime() != null) {
             return ev.getEventTime().getTime();
         }
-        return ev.getMetadata() == null || ev.getMetadata().getCreationTimestamp() == null ? ""
+        return ev.getMetadata() == null || ev.getMetadata().getCreationTimestamp() == null
+                ? ""
                 : ev.getMetadata().getCreationTimestamp();
     }
 
     private static PodState fromPods(List<Pod> pods, int failedPods, Map<String, String> claimPhases) {
-        Optional<Pod> failed = pods.stream().filter(p -> "Failed".equals(phase(p))).max(NEWEST);
-        int failures = Math.max(failedPods, (int) pods.stream().filter(p -> "Failed".equals(phase(p))).count());
-        String retry = failures == 0 ? "" : "; attempt " + (failures + 1) + ", after "
-                + failed.map(PodInterpreter::failure).orElse(failures + " failed pod(s)");
+        Optional<Pod> failed =
+                pods.stream().filter(p -> "Failed".equals(phase(p))).max(NEWEST);
+        int failures = Math.max(failedPods, (int)
+                pods.stream().filter(p -> "Failed".equals(phase(p))).count());
+        String retry = failures == 0
+                ? ""
+                : "; attempt " + (failures + 1) + ", after "
+                        + failed.map(PodInterpreter::failure).orElse(failures + " failed pod(s)");
         Optional<Pod> current = current(pods);
         if (current.isEmpty()) {
             return failures == 0
                     ? new PodState(Reason.Pending, "waiting for the Job controller to create the pod", false)
-                    : new PodState(Reason.Retrying, "waiting for the Job controller to create the next pod" + retry,
-                    false);
+                    : new PodState(
+                            Reason.Retrying, "waiting for the Job controller to create the next pod" + retry, false);
         }
         Pod pod = current.get();
         String name = "pod " + pod.getMetadata().getName();
         if (pod.getStatus() == null) {
-            return new PodState(failures == 0 ? Reason.Pending : Reason.Retrying,
-                    cap(name + " has no status yet" + retry), false);
+            return new PodState(
+                    failures == 0 ? Reason.Pending : Reason.Retrying, cap(name + " has no status yet" + retry), false);
         }
 
         Optional<PodCondition> unscheduled = condition(pod, "PodScheduled").filter(c -> "False".equals(c.getStatus()));
@@ -154,42 +162,60 @@ public final class PodInterpreter {
             for (String claim : claims(pod)) {
                 String ph = claimPhases.get(claim);
                 if (ph == null) {
-                    return new PodState(Reason.MissingClaim, cap("PersistentVolumeClaim '" + claim
-                            + "' not found; " + name + " is unschedulable (" + why + ")" + retry), false);
+                    return new PodState(
+                            Reason.MissingClaim,
+                            cap("PersistentVolumeClaim '" + claim + "' not found; " + name + " is unschedulable (" + why
+                                    + ")" + retry),
+                            false);
                 }
                 if ("Pending".equals(ph)) {
-                    return new PodState(Reason.PersistentVolumeClaimPending, cap("PersistentVolumeClaim '" + claim
-                            + "' is Pending (not bound); " + name + " is unschedulable (" + why + ")" + retry), false);
+                    return new PodState(
+                            Reason.PersistentVolumeClaimPending,
+                            cap("PersistentVolumeClaim '" + claim + "' is Pending (not bound); " + name
+                                    + " is unschedulable (" + why + ")" + retry),
+                            false);
                 }
             }
             return new PodState(Reason.Unschedulable, cap(name + " cannot be scheduled (" + why + ")" + retry), false);
         }
 
         // init containers first: the main container waits (PodInitializing) while an init container is stuck
-        Optional<PodState> stuck = Stream.concat(stream(pod.getStatus().getInitContainerStatuses()),
+        Optional<PodState> stuck = Stream.concat(
+                        stream(pod.getStatus().getInitContainerStatuses()),
                         stream(pod.getStatus().getContainerStatuses()))
-                .map(cs -> stuck(name, cs, retry)).flatMap(Optional::stream).findFirst();
+                .map(cs -> stuck(name, cs, retry))
+                .flatMap(Optional::stream)
+                .findFirst();
         if (stuck.isPresent()) {
             return stuck.get();
         }
         if ("Running".equals(phase(pod))) {
-            return failures == 0 ? new PodState(Reason.Running, name + " is running", true)
+            return failures == 0
+                    ? new PodState(Reason.Running, name + " is running", true)
                     : new PodState(Reason.Retrying, cap(name + " is running" + retry), true);
         }
-        String detail = Stream.concat(stream(pod.getStatus().getInitContainerStatuses()),
+        String detail = Stream.concat(
+                        stream(pod.getStatus().getInitContainerStatuses()),
                         stream(pod.getStatus().getContainerStatuses()))
                 .filter(cs -> cs.getState() != null && cs.getState().getWaiting() != null)
-                .map(cs -> "container " + cs.getName() + ": " + text(cs.getState().getWaiting().getReason()))
-                .findFirst().orElse(phase(pod) == null ? "no status yet" : "phase " + phase(pod));
-        return new PodState(failures == 0 ? Reason.Pending : Reason.Retrying,
-                cap(name + " is starting (" + detail + ")" + retry), false);
+                .map(cs -> "container " + cs.getName() + ": "
+                        + text(cs.getState().getWaiting().getReason()))
+                .findFirst()
+                .orElse(phase(pod) == null ? "no status yet" : "phase " + phase(pod));
+        return new PodState(
+                failures == 0 ? Reason.Pending : Reason.Retrying,
+                cap(name + " is starting (" + detail + ")" + retry),
+                false);
     }
 
     /** The claims of the current pod when it is not scheduled: only then can an unbound claim be the cause. */
     public static Set<String> claimsToCheck(List<Pod> pods) {
-        return current(pods).filter(p -> condition(p, "PodScheduled")
-                        .filter(c -> "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason())).isPresent())
-                .map(PodInterpreter::claims).orElse(Set.of());
+        return current(pods)
+                .filter(p -> condition(p, "PodScheduled")
+                        .filter(c -> "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason()))
+                        .isPresent())
+                .map(PodInterpreter::claims)
+                .orElse(Set.of());
     }
 
     /** The newest pod that is neither finished nor being deleted: the one the Job now waits for. */
@@ -206,9 +232,12 @@ public final class PodInterpreter {
             return Optional.empty();
         }
         int restarts = cs.getRestartCount() == null ? 0 : cs.getRestartCount();
-        return Optional.of(new PodState(WAITING_PROBLEMS.get(w.getReason()), cap(pod + ", container " + cs.getName()
-                + ": " + w.getReason() + ": " + text(w.getMessage())
-                + (restarts == 0 ? "" : " (restarted " + restarts + " times)") + retry), false));
+        return Optional.of(new PodState(
+                WAITING_PROBLEMS.get(w.getReason()),
+                cap(pod + ", container " + cs.getName()
+                        + ": " + w.getReason() + ": " + text(w.getMessage())
+                        + (restarts == 0 ? "" : " (restarted " + restarts + " times)") + retry),
+                false));
     }
 
     /** Why a failed pod failed: the container's exit code and reason, or the pod's reason (e.g. Evicted). */
@@ -218,11 +247,16 @@ public final class PodInterpreter {
         }
         String term = stream(pod.getStatus().getContainerStatuses())
                 .map(cs -> cs.getState() == null ? null : cs.getState().getTerminated())
-                .filter(t -> t != null).findFirst()
-                .map(PodInterpreter::terminated).orElse(null);
-        String podReason = pod.getStatus().getReason() == null ? null
-                : pod.getStatus().getReason() + (pod.getStatus().getMessage() == null ? ""
-                : ": " + pod.getStatus().getMessage());
+                .filter(t -> t != null)
+                .findFirst()
+                .map(PodInterpreter::terminated)
+                .orElse(null);
+        String podReason = pod.getStatus().getReason() == null
+                ? null
+                : pod.getStatus().getReason()
+                        + (pod.getStatus().getMessage() == null
+                                ? ""
+                                : ": " + pod.getStatus().getMessage());
         return "pod " + pod.getMetadata().getName() + " failed ("
                 + (term != null ? term : podReason != null ? podReason : "no reason given") + ")";
     }
@@ -235,7 +269,8 @@ public final class PodInterpreter {
         Set<String> out = new LinkedHashSet<>();
         if (pod.getSpec() != null && pod.getSpec().getVolumes() != null) {
             for (Volume v : pod.getSpec().getVolumes()) {
-                if (v.getPersistentVolumeClaim() != null && v.getPersistentVolumeClaim().getClaimName() != null) {
+                if (v.getPersistentVolumeClaim() != null
+                        && v.getPersistentVolumeClaim().getClaimName() != null) {
                     out.add(v.getPersistentVolumeClaim().getClaimName());
                 }
             }
@@ -247,7 +282,9 @@ public final class PodInterpreter {
         if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
             return Optional.empty();
         }
-        return pod.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+        return pod.getStatus().getConditions().stream()
+                .filter(c -> type.equals(c.getType()))
+                .findFirst();
     }
 
     private static String phase(Pod p) {
@@ -269,6 +306,9 @@ public final class PodInterpreter {
 
     /** RFC 3339 timestamps in UTC compare as strings; a pod without one sorts first. */
     private static final Comparator<Pod> NEWEST = Comparator.comparing(
-            (Pod p) -> p.getMetadata().getCreationTimestamp() == null ? "" : p.getMetadata().getCreationTimestamp())
-            .thenComparing(p -> p.getMetadata().getName() == null ? "" : p.getMetadata().getName());
+                    (Pod p) -> p.getMetadata().getCreationTimestamp() == null
+                            ? ""
+                            : p.getMetadata().getCreationTimestamp())
+            .thenComparing(p ->
+                    p.getMetadata().getName() == null ? "" : p.getMetadata().getName());
 }

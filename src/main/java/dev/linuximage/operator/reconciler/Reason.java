@@ -116,7 +116,9 @@ public enum Reason {
      * change the answer: Reconciling=True rather than Stalled.
      */
     public boolean isRechecked() {
-        return this == MissingClaim || this == ServiceAccountNotAllowed || this == BlobConflict
+        return this == MissingClaim
+                || this == ServiceAccountNotAllowed
+                || this == BlobConflict
                 || this == JobNameConflict;
     }
 

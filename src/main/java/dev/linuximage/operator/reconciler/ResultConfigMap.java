@@ -10,7 +10,6 @@ import dev.linuximage.operator.job.Locations;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,15 +37,17 @@ public final class ResultConfigMap {
     public static final String RESULT_KEY = "result.json";
     /** Data key of the full report's {@code claim:path}. */
     public static final String FULL_REPORT_KEY = "fullReport";
+
     public static final String JOB_ANNOTATION = "linuximage.dev/job-name";
     /** A ConfigMap's data may not exceed 1 MiB (Kubernetes "ConfigMaps" concept page). */
     static final int CONFIGMAP_MAX_BYTES = 1 << 20;
 
-    private ResultConfigMap() {
-    }
+    private ResultConfigMap() {}
 
     public static ReportRef ref(LinuxImage image, String jobName) {
-        return new ReportRef(JobNames.resultConfigMap(jobName), RESULT_KEY,
+        return new ReportRef(
+                JobNames.resultConfigMap(jobName),
+                RESULT_KEY,
                 Locations.of(image.getSpec()).reportForStatus());
     }
 
@@ -70,14 +71,18 @@ public final class ResultConfigMap {
         labels.put(JobLabels.GENERATION, String.valueOf(image.getMetadata().getGeneration()));
         return new ConfigMapBuilder()
                 .withNewMetadata()
-                    .withName(ref.getName())
-                    .withNamespace(image.getMetadata().getNamespace())
-                    .withLabels(labels)
-                    .withAnnotations(Map.of(JOB_ANNOTATION, jobName))
-                    .withOwnerReferences(new OwnerReferenceBuilder()
-                            .withApiVersion(image.getApiVersion()).withKind(image.getKind())
-                            .withName(image.getMetadata().getName()).withUid(image.getMetadata().getUid())
-                            .withController(true).withBlockOwnerDeletion(true).build())
+                .withName(ref.getName())
+                .withNamespace(image.getMetadata().getNamespace())
+                .withLabels(labels)
+                .withAnnotations(Map.of(JOB_ANNOTATION, jobName))
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion(image.getApiVersion())
+                        .withKind(image.getKind())
+                        .withName(image.getMetadata().getName())
+                        .withUid(image.getMetadata().getUid())
+                        .withController(true)
+                        .withBlockOwnerDeletion(true)
+                        .build())
                 .endMetadata()
                 .withImmutable(true)
                 .withData(data)
@@ -86,8 +91,9 @@ public final class ResultConfigMap {
 
     /** Whether {@code existing} is controlled by this LinuxImage (a ConfigMap of someone else is never touched). */
     public static boolean ownedBy(ConfigMap existing, LinuxImage image) {
-        return existing.getMetadata().getOwnerReferences() != null && existing.getMetadata().getOwnerReferences()
-                .stream().anyMatch(r -> Boolean.TRUE.equals(r.getController())
-                        && Objects.equals(image.getMetadata().getUid(), r.getUid()));
+        return existing.getMetadata().getOwnerReferences() != null
+                && existing.getMetadata().getOwnerReferences().stream()
+                        .anyMatch(r -> Boolean.TRUE.equals(r.getController())
+                                && Objects.equals(image.getMetadata().getUid(), r.getUid()));
     }
 }

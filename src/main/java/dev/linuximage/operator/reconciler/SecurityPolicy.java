@@ -2,13 +2,12 @@ package dev.linuximage.operator.reconciler;
 
 import dev.linuximage.core.upload.BlobHostAllowList;
 import dev.linuximage.operator.OperatorConfig;
-import dev.linuximage.operator.job.OwnImage;
 import dev.linuximage.operator.api.v1alpha1.LinuxImage;
 import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
 import dev.linuximage.operator.api.v1alpha1.Mode;
 import dev.linuximage.operator.api.v1alpha1.WorkloadIdentitySpec;
+import dev.linuximage.operator.job.OwnImage;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-
 import java.net.URI;
 import java.time.Instant;
 import java.util.Comparator;
@@ -41,8 +40,11 @@ public final class SecurityPolicy {
     private final BlobHostAllowList blobHosts;
     private final List<String> allowedServiceAccounts;
 
-    public SecurityPolicy(String defaultImage, List<String> allowedImages, List<String> blobHosts,
-                          List<String> allowedServiceAccounts) {
+    public SecurityPolicy(
+            String defaultImage,
+            List<String> allowedImages,
+            List<String> blobHosts,
+            List<String> allowedServiceAccounts) {
         this.defaultImage = Objects.requireNonNull(defaultImage);
         this.allowedImages = List.copyOf(allowedImages);
         // a malformed entry stops the operator at start-up, naming the entry: better than refusing every upload
@@ -60,7 +62,10 @@ public final class SecurityPolicy {
         if (!own.podImage().equals(own.reference())) {
             allowed.add(own.podImage());
         }
-        return new SecurityPolicy(own.reference(), allowed, s.allowedBlobHosts(),
+        return new SecurityPolicy(
+                own.reference(),
+                allowed,
+                s.allowedBlobHosts(),
                 s.allowedServiceAccounts().orElse(List.of()));
     }
 
@@ -68,17 +73,22 @@ public final class SecurityPolicy {
     public Optional<Refusal> check(LinuxImageSpec spec) {
         String image = spec.getJob() == null ? null : spec.getJob().getImage();
         if (image != null && !imageAllowed(image)) {
-            return Optional.of(new Refusal(Reason.ImageNotAllowed, "spec.job.image '" + image + "' is not allowed: "
-                    + "only the operator's image (" + defaultImage + ") and linuximage.security.allowed-job-images "
-                    + allowedImages + " may run"));
+            return Optional.of(new Refusal(
+                    Reason.ImageNotAllowed,
+                    "spec.job.image '" + image + "' is not allowed: "
+                            + "only the operator's image (" + defaultImage
+                            + ") and linuximage.security.allowed-job-images "
+                            + allowedImages + " may run"));
         }
         if (uploads(spec)) {
             URI url = URI.create(spec.getUpload().getBlobUrl());
             if (!blobHosts.allows(url)) {
-                return Optional.of(new Refusal(Reason.BlobHostNotAllowed, "spec.upload.blobUrl: host '"
-                        + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort()) + "' is not in "
-                        + "linuximage.security.allowed-blob-hosts " + blobHosts.entries()
-                        + ": no credential is sent to it"));
+                return Optional.of(new Refusal(
+                        Reason.BlobHostNotAllowed,
+                        "spec.upload.blobUrl: host '"
+                                + url.getHost() + (url.getPort() < 0 ? "" : ":" + url.getPort()) + "' is not in "
+                                + "linuximage.security.allowed-blob-hosts " + blobHosts.entries()
+                                + ": no credential is sent to it"));
             }
         }
         return Optional.empty();
@@ -113,19 +123,24 @@ public final class SecurityPolicy {
      * ({@code null} when absent) carries {@code linuximage.dev/allow-use: "true"}.
      */
     public Optional<Refusal> checkServiceAccount(String namespace, String name, ServiceAccount sa) {
-        if (allowedServiceAccounts.contains(namespace + "/" + name) || allowedServiceAccounts.contains(namespace + "/*")) {
+        if (allowedServiceAccounts.contains(namespace + "/" + name)
+                || allowedServiceAccounts.contains(namespace + "/*")) {
             return Optional.empty();
         }
         String field = "spec.upload.credentials.workloadIdentity.serviceAccountName";
         if (sa == null) {
-            return Optional.of(new Refusal(Reason.ServiceAccountNotAllowed, field + ": ServiceAccount '" + name
-                    + "' not found in namespace " + namespace));
+            return Optional.of(new Refusal(
+                    Reason.ServiceAccountNotAllowed,
+                    field + ": ServiceAccount '" + name + "' not found in namespace " + namespace));
         }
         Map<String, String> ann = sa.getMetadata().getAnnotations();
         if (ann == null || !"true".equals(ann.get(ALLOW_USE_ANNOTATION))) {
-            return Optional.of(new Refusal(Reason.ServiceAccountNotAllowed, field + ": ServiceAccount '" + name
-                    + "' has not opted in: annotate it " + ALLOW_USE_ANNOTATION + "=\"true\" (its federated Azure "
-                    + "identity becomes usable by every LinuxImage of namespace " + namespace + ")"));
+            return Optional.of(new Refusal(
+                    Reason.ServiceAccountNotAllowed,
+                    field + ": ServiceAccount '" + name
+                            + "' has not opted in: annotate it " + ALLOW_USE_ANNOTATION
+                            + "=\"true\" (its federated Azure "
+                            + "identity becomes usable by every LinuxImage of namespace " + namespace + ")"));
         }
         return Optional.empty();
     }
@@ -139,20 +154,22 @@ public final class SecurityPolicy {
             return Optional.empty();
         }
         String key = blobKey(image.getSpec().getUpload().getBlobUrl());
-        Optional<LinuxImage> older = all
-                .filter(o -> !Objects.equals(o.getMetadata().getUid(), image.getMetadata().getUid()))
+        Optional<LinuxImage> older = all.filter(o -> !Objects.equals(
+                        o.getMetadata().getUid(), image.getMetadata().getUid()))
                 .filter(o -> o.getSpec() != null && uploads(o.getSpec()))
                 .filter(o -> key.equals(blobKey(o.getSpec().getUpload().getBlobUrl())))
                 .filter(o -> AGE.compare(o, image) < 0)
                 .min(AGE);
-        return older.map(o -> new Refusal(Reason.BlobConflict, "spec.upload.blobUrl: LinuxImage "
-                + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName()
-                + " (older) uploads to the same blob; one blob has one writer"));
+        return older.map(o -> new Refusal(
+                Reason.BlobConflict,
+                "spec.upload.blobUrl: LinuxImage "
+                        + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName()
+                        + " (older) uploads to the same blob; one blob has one writer"));
     }
 
-    private static final Comparator<LinuxImage> AGE = Comparator
-            .comparing((LinuxImage li) -> created(li))
-            .thenComparing(li -> li.getMetadata().getNamespace() + "/" + li.getMetadata().getName());
+    private static final Comparator<LinuxImage> AGE = Comparator.comparing((LinuxImage li) -> created(li))
+            .thenComparing(li ->
+                    li.getMetadata().getNamespace() + "/" + li.getMetadata().getName());
 
     private static Instant created(LinuxImage li) {
         String t = li.getMetadata().getCreationTimestamp();
@@ -172,6 +189,8 @@ public final class SecurityPolicy {
     }
 
     private static boolean uploads(LinuxImageSpec spec) {
-        return spec.getMode() != Mode.Audit && spec.getUpload() != null && spec.getUpload().getBlobUrl() != null;
+        return spec.getMode() != Mode.Audit
+                && spec.getUpload() != null
+                && spec.getUpload().getBlobUrl() != null;
     }
 }

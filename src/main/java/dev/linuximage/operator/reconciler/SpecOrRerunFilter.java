@@ -2,7 +2,6 @@ package dev.linuximage.operator.reconciler;
 
 import dev.linuximage.operator.api.v1alpha1.LinuxImage;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
-
 import java.util.Map;
 import java.util.Objects;
 
@@ -19,7 +18,9 @@ public class SpecOrRerunFilter implements OnUpdateFilter<LinuxImage> {
     public boolean accept(LinuxImage newResource, LinuxImage oldResource) {
         Long before = oldResource.getMetadata().getGeneration();
         Long after = newResource.getMetadata().getGeneration();
-        return before == null || after == null || after > before
+        return before == null
+                || after == null
+                || after > before
                 || !Objects.equals(rerun(newResource), rerun(oldResource))
                 || newResource.isMarkedForDeletion();
     }

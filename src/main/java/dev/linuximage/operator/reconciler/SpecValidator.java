@@ -5,7 +5,6 @@ import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
 import dev.linuximage.operator.api.v1alpha1.Mode;
 import dev.linuximage.operator.api.v1alpha1.Patterns;
 import dev.linuximage.operator.api.v1alpha1.UploadSpec;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -25,8 +24,7 @@ public final class SpecValidator {
     private static final Pattern USER = Pattern.compile("^[a-z_][a-z0-9_-]{0,31}$");
     private static final Pattern REQUIREMENT_ID = Pattern.compile("^[A-Z][A-Z0-9]*(-[A-Z0-9]+){1,5}$");
 
-    private SpecValidator() {
-    }
+    private SpecValidator() {}
 
     /** Every violation, as {@code field: problem}; empty when the spec is valid. */
     public static List<String> validate(LinuxImageSpec spec) {
@@ -64,13 +62,24 @@ public final class SpecValidator {
                 v.add("spec.guest.resourceDiskSwapMiB: must be 0..1048576, got " + swap);
             }
             if (spec.getGuest().getKernelArgs() != null) {
-                tokens(v, "spec.guest.kernelArgs.add", spec.getGuest().getKernelArgs().getAdd(), TOKEN);
+                tokens(
+                        v,
+                        "spec.guest.kernelArgs.add",
+                        spec.getGuest().getKernelArgs().getAdd(),
+                        TOKEN);
                 kernelArgConflicts(v, spec.getGuest().getKernelArgs().getAdd());
-                tokens(v, "spec.guest.kernelArgs.remove", spec.getGuest().getKernelArgs().getRemove(), TOKEN);
+                tokens(
+                        v,
+                        "spec.guest.kernelArgs.remove",
+                        spec.getGuest().getKernelArgs().getRemove(),
+                        TOKEN);
             }
             if (spec.getGuest().getDeprovision() != null) {
-                tokens(v, "spec.guest.deprovision.removeUsers",
-                        spec.getGuest().getDeprovision().getRemoveUsers(), USER);
+                tokens(
+                        v,
+                        "spec.guest.deprovision.removeUsers",
+                        spec.getGuest().getDeprovision().getRemoveUsers(),
+                        USER);
             }
             // same rule as the CRD's: requirement IDs such as BOOT-GENERATION (the core checks the catalogue)
             tokens(v, "spec.guest.allowUnknown", spec.getGuest().getAllowUnknown(), REQUIREMENT_ID);
@@ -98,7 +107,10 @@ public final class SpecValidator {
         }
         if (sourceBlock && spec.getMode() != Mode.Audit) {
             var out = spec.getOutput();
-            if (out == null || out.getClaimName() == null || out.getClaimName().equals(claim) || out.getPath() == null) {
+            if (out == null
+                    || out.getClaimName() == null
+                    || out.getClaimName().equals(claim)
+                    || out.getPath() == null) {
                 v.add("spec.output.claimName, spec.output.path: required when the source claim '" + claim
                         + "' is a Block volume (the VHD and its report go to a separate Filesystem claim)");
             }
@@ -110,8 +122,8 @@ public final class SpecValidator {
         return v;
     }
 
-    private static final Pattern QUALIFIED_NAME = Pattern.compile(
-            "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    private static final Pattern QUALIFIED_NAME =
+            Pattern.compile("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
                     + "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$");
     private static final Pattern LABEL_VALUE = Pattern.compile("^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$");
     /**
@@ -119,15 +131,17 @@ public final class SpecValidator {
      * annotations such as AppArmor profiles or {@code openshift.io/required-scc}), the operator's labels, and the
      * workload identity webhook's (its opt-in label and token settings are the operator's to set).
      */
-    static final List<String> RESERVED_DOMAINS = List.of("kubernetes.io", "k8s.io", "openshift.io", "linuximage.dev",
-            "azure.workload.identity");
+    static final List<String> RESERVED_DOMAINS =
+            List.of("kubernetes.io", "k8s.io", "openshift.io", "linuximage.dev", "azure.workload.identity");
     /** Reserved-domain keys that change nothing a pod author could not: the autoscaler may not evict a long Job. */
     static final List<String> ALLOWED_RESERVED_KEYS = List.of("cluster-autoscaler.kubernetes.io/safe-to-evict");
+
     private static final int MAX_ANNOTATION_BYTES = 64 * 1024;
 
     private static void job(List<String> v, dev.linuximage.operator.api.v1alpha1.JobSettings job) {
         String pc = job.getPriorityClassName();
-        if (pc != null && (pc.startsWith("system-") || !QUALIFIED_NAME.matcher(pc).matches() || pc.contains("/"))) {
+        if (pc != null
+                && (pc.startsWith("system-") || !QUALIFIED_NAME.matcher(pc).matches() || pc.contains("/"))) {
             v.add("spec.job.priorityClassName: '" + pc + "' is not allowed (system-* classes preempt cluster "
                     + "components; not a valid name otherwise)");
         }
@@ -181,8 +195,9 @@ public final class SpecValidator {
             v.add("spec.upload.credentials: exactly one of secretRef or workloadIdentity must be set");
             return;
         }
-        if (c.getSecretRef() != null && (c.getSecretRef().getName() == null
-                || c.getSecretRef().getName().isBlank())) {
+        if (c.getSecretRef() != null
+                && (c.getSecretRef().getName() == null
+                        || c.getSecretRef().getName().isBlank())) {
             v.add("spec.upload.credentials.secretRef.name: required");
         }
         if (c.getWorkloadIdentity() != null) {

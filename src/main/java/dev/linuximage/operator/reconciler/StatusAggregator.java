@@ -1,5 +1,9 @@
 package dev.linuximage.operator.reconciler;
 
+import static dev.linuximage.operator.api.v1alpha1.Condition.FALSE;
+import static dev.linuximage.operator.api.v1alpha1.Condition.TRUE;
+import static dev.linuximage.operator.api.v1alpha1.Condition.UNKNOWN;
+
 import dev.linuximage.core.report.FindingStatus;
 import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.ProgressEvent;
@@ -17,16 +21,11 @@ import dev.linuximage.operator.api.v1alpha1.Phase;
 import dev.linuximage.operator.api.v1alpha1.ProgressStatus;
 import dev.linuximage.operator.api.v1alpha1.UploadStatus;
 import dev.linuximage.operator.job.Locations;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static dev.linuximage.operator.api.v1alpha1.Condition.FALSE;
-import static dev.linuximage.operator.api.v1alpha1.Condition.TRUE;
-import static dev.linuximage.operator.api.v1alpha1.Condition.UNKNOWN;
 
 /**
  * Pure: (spec, generation, previous status, what was observed, now) to the next status. Results of an older
@@ -34,12 +33,16 @@ import static dev.linuximage.operator.api.v1alpha1.Condition.UNKNOWN;
  */
 public final class StatusAggregator {
 
-    private StatusAggregator() {
-    }
+    private StatusAggregator() {}
 
     /** The spec or the cluster refuses the work before any Job exists. */
-    public static LinuxImageStatus refused(LinuxImageSpec spec, long generation, LinuxImageStatus previous,
-                                           Reason reason, String message, Instant now) {
+    public static LinuxImageStatus refused(
+            LinuxImageSpec spec,
+            long generation,
+            LinuxImageStatus previous,
+            Reason reason,
+            String message,
+            Instant now) {
         LinuxImageStatus s = fresh(generation);
         s.setPhase(Phase.Failed);
         Conditions c = new Conditions(conditionsOf(previous), generation, now);
@@ -60,9 +63,10 @@ public final class StatusAggregator {
      * {@link Reason#ReconcileError}; everything else the previous status said about this generation stays. A status
      * of an older generation is not carried over: it would claim that generation's result (and jobName) for this one.
      */
-    public static LinuxImageStatus errored(LinuxImageSpec spec, long generation, LinuxImageStatus previous,
-                                           String message, Instant now) {
-        boolean same = previous != null && previous.getObservedGeneration() != null
+    public static LinuxImageStatus errored(
+            LinuxImageSpec spec, long generation, LinuxImageStatus previous, String message, Instant now) {
+        boolean same = previous != null
+                && previous.getObservedGeneration() != null
                 && previous.getObservedGeneration() == generation;
         LinuxImageStatus s = fresh(generation);
         Conditions c = new Conditions(conditionsOf(previous), generation, now);
@@ -92,8 +96,8 @@ public final class StatusAggregator {
     }
 
     /** The next status from the current generation's Job. */
-    public static LinuxImageStatus aggregate(LinuxImageSpec spec, long generation, LinuxImageStatus previous,
-                                             JobObservation job, Instant now) {
+    public static LinuxImageStatus aggregate(
+            LinuxImageSpec spec, long generation, LinuxImageStatus previous, JobObservation job, Instant now) {
         LinuxImageStatus s = fresh(generation);
         s.setJobName(job.jobName());
         Conditions c = new Conditions(conditionsOf(previous), generation, now);
@@ -105,8 +109,10 @@ public final class StatusAggregator {
                 Reason r = running ? Reason.Running : Reason.Pending;
                 s.setPhase(running ? Phase.Running : Phase.Pending);
                 ProgressEvent p = job.progress();
-                s.setProgress(p == null ? new ProgressStatus(0, running ? "starting" : "pending")
-                        : new ProgressStatus(p.percent(), p.stage()));
+                s.setProgress(
+                        p == null
+                                ? new ProgressStatus(0, running ? "starting" : "pending")
+                                : new ProgressStatus(p.percent(), p.stage()));
                 if (pod != null && pod.reason().isWarning()) {
                     // the pod cannot start (or a pod failed and the Job retries): say why in Ready and Running.
                     // Kubernetes keeps trying until the Job's deadline, so this is Reconciling, not Stalled.
@@ -115,8 +121,8 @@ public final class StatusAggregator {
                     c.set(ConditionType.Ready, FALSE, pod.reason(), m);
                 } else {
                     String m = "Job " + job.jobName() + " is " + r.name().toLowerCase();
-                    c.reconciling(r, p == null ? m : "Job " + job.jobName() + ": " + p.stage() + " " + p.percent()
-                            + " %");
+                    c.reconciling(
+                            r, p == null ? m : "Job " + job.jobName() + ": " + p.stage() + " " + p.percent() + " %");
                     c.set(ConditionType.Ready, FALSE, r, m);
                 }
                 if (pod != null) {
@@ -133,12 +139,13 @@ public final class StatusAggregator {
     private static void finished(LinuxImageSpec spec, JobObservation job, LinuxImageStatus s, Conditions c) {
         JobResult r = job.result();
         if (r == null) {
-            Reason reason = job.state() == JobObservation.State.Succeeded ? Reason.ResultUnreadable
+            Reason reason = job.state() == JobObservation.State.Succeeded
+                    ? Reason.ResultUnreadable
                     : "DeadlineExceeded".equals(job.jobReason()) ? Reason.DeadlineExceeded : Reason.JobFailed;
             String message = job.state() == JobObservation.State.Succeeded
                     ? "Job " + job.jobName() + " completed without a readable result: " + job.resultProblem()
                     : "Job " + job.jobName() + " failed" + (job.jobMessage() == null ? "" : ": " + job.jobMessage())
-                    + (job.resultProblem() == null ? "" : "; " + job.resultProblem());
+                            + (job.resultProblem() == null ? "" : "; " + job.resultProblem());
             s.setPhase(Phase.Failed);
             c.stalled(reason, message); // the Job's own retries (backoffLimit) are spent; a generation runs once
             c.set(ConditionType.Ready, FALSE, reason, message);
@@ -147,15 +154,18 @@ public final class StatusAggregator {
         }
         Reason failure = Reason.fromResult(r.reason());
         boolean succeeded = r.outcome() == JobResult.Outcome.Succeeded;
-        boolean tolerated = !succeeded && failure == Reason.NotCompliant
-                && Boolean.FALSE.equals(spec.getStrict());
+        boolean tolerated = !succeeded && failure == Reason.NotCompliant && Boolean.FALSE.equals(spec.getStrict());
         s.setPhase(succeeded || tolerated ? Phase.Succeeded : Phase.Failed);
         String message = r.message() != null ? r.message() : succeeded ? "done" : r.reason();
         if (succeeded || tolerated) {
             c.settled();
-            c.set(ConditionType.Ready, TRUE, Reason.Succeeded, tolerated
-                    ? message + " (spec.strict is false: failed requirements are in the Compliant condition)"
-                    : message);
+            c.set(
+                    ConditionType.Ready,
+                    TRUE,
+                    Reason.Succeeded,
+                    tolerated
+                            ? message + " (spec.strict is false: failed requirements are in the Compliant condition)"
+                            : message);
         } else {
             c.stalled(failure, message); // the core's failure is final for this generation
             c.set(ConditionType.Ready, FALSE, failure, message);
@@ -179,18 +189,22 @@ public final class StatusAggregator {
         }
         if (r.output() != null) {
             String path = audit || streams(spec) ? null : Locations.of(spec).outputForStatus();
-            s.setOutput(new OutputStatus(path, r.output().virtualSize(), r.output().sha256(),
+            s.setOutput(new OutputStatus(
+                    path,
+                    r.output().virtualSize(),
+                    r.output().sha256(),
                     r.output().digest()));
         }
         if (r.upload() != null) {
-            s.setUpload(new UploadStatus(r.upload().blobUrl(), r.upload().bytesSent(), r.upload().digest()));
+            s.setUpload(new UploadStatus(
+                    r.upload().blobUrl(), r.upload().bytesSent(), r.upload().digest()));
         }
         s.setProgress(new ProgressStatus(succeeded || tolerated ? 100 : null, "done"));
     }
 
     /** One stage condition from the result's stage flag. */
-    private static void stage(Conditions c, ConditionType type, boolean notRequested, Boolean done, Reason failure,
-                              boolean succeeded) {
+    private static void stage(
+            Conditions c, ConditionType type, boolean notRequested, Boolean done, Reason failure, boolean succeeded) {
         if (notRequested) {
             c.set(type, FALSE, Reason.NotRequested, "not requested by the spec");
         } else if (Boolean.TRUE.equals(done)) {
@@ -222,7 +236,10 @@ public final class StatusAggregator {
         }
         int failed = r.compliance().summary().getOrDefault(FindingStatus.Fail, 0);
         List<String> ids = r.compliance().findings().stream()
-                .filter(f -> f.status() == FindingStatus.Fail).map(JobResult.CompactFinding::id).limit(8).toList();
+                .filter(f -> f.status() == FindingStatus.Fail)
+                .map(JobResult.CompactFinding::id)
+                .limit(8)
+                .toList();
         return failed + " requirement(s) failed" + (ids.isEmpty() ? "" : ": " + String.join(", ", ids));
     }
 
@@ -257,9 +274,12 @@ public final class StatusAggregator {
 
     /** Whether the previous status already holds the finished result of {@code generation}. */
     public static boolean finished(LinuxImageStatus status, long generation) {
-        return status != null && status.getObservedGeneration() != null
-                && status.getObservedGeneration() == generation && status.getPhase() != null
-                && status.getPhase().isTerminal() && status.getJobName() != null;
+        return status != null
+                && status.getObservedGeneration() != null
+                && status.getObservedGeneration() == generation
+                && status.getPhase() != null
+                && status.getPhase().isTerminal()
+                && status.getJobName() != null;
     }
 
     /** Whether the previous status already holds the finished result of Job {@code jobName} of {@code generation}. */

@@ -46,15 +46,26 @@ class CliHabitsTest {
         var m = Class.forName("dev.linuximage.Main").getDeclaredMethod("startsOperator", String[].class, Map.class);
         m.setAccessible(true);
         assertThat(m.invoke(null, new String[0], Map.of())).isEqualTo(false);
-        assertThat(m.invoke(null, new String[0], Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1"))).isEqualTo(true);
+        assertThat(m.invoke(null, new String[0], Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1")))
+                .isEqualTo(true);
         assertThat(m.invoke(null, new String[] {"operator"}, Map.of())).isEqualTo(true);
         assertThat(m.invoke(null, new String[] {"inspect", "x"}, Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1")))
                 .isEqualTo(false);
     }
 
     @ParameterizedTest
-    @CsvSource({"1023G,1098437885952", "1023Gi,1098437885952", "1023GiB,1098437885952", "1023g,1098437885952",
-            "512M,536870912", "512mi,536870912", "4096,4096", "4096B,4096", "1T,1099511627776", "64 Gi,68719476736"})
+    @CsvSource({
+        "1023G,1098437885952",
+        "1023Gi,1098437885952",
+        "1023GiB,1098437885952",
+        "1023g,1098437885952",
+        "512M,536870912",
+        "512mi,536870912",
+        "4096,4096",
+        "4096B,4096",
+        "1T,1099511627776",
+        "64 Gi,68719476736"
+    })
     void oneSizeGrammar(String text, long bytes) {
         assertThat(Sizes.parse(text)).isEqualTo(bytes);
     }
@@ -62,7 +73,8 @@ class CliHabitsTest {
     @ParameterizedTest
     @ValueSource(strings = {"0", "-1", "1.5G", "lots", "1P", "G", "", "9999999999T", "99999999999999999999"})
     void badSizesAreRefusedNamingTheText(String text) {
-        assertThatThrownBy(() -> Sizes.parse(text)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Sizes.parse(text))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'" + text + "'");
     }
 
@@ -80,15 +92,36 @@ class CliHabitsTest {
         Path raw = dir.resolve("d.raw");
         Files.write(raw, new byte[3 << 20]);
         // convert refused Kubernetes-style suffixes before: 1023Gi was a bad size
-        assertThat(CliRun.run("convert", raw.toString(), dir.resolve("a.vhd").toString(), "--max-size",
-                "1023Gi", "--quiet").code()).isEqualTo(ExitCodes.OK);
-        assertThat(CliRun.run("convert", raw.toString(), dir.resolve("b.vhd").toString(), "--max-disk-size",
-                "2Mi", "--quiet").code()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(CliRun.run(
+                                "convert",
+                                raw.toString(),
+                                dir.resolve("a.vhd").toString(),
+                                "--max-size",
+                                "1023Gi",
+                                "--quiet")
+                        .code())
+                .isEqualTo(ExitCodes.OK);
+        assertThat(CliRun.run(
+                                "convert",
+                                raw.toString(),
+                                dir.resolve("b.vhd").toString(),
+                                "--max-disk-size",
+                                "2Mi",
+                                "--quiet")
+                        .code())
+                .isEqualTo(ExitCodes.BAD_INPUT);
         for (String cmd : List.of("check", "prepare")) {
             var parsed = CoreCli.commandLine(cmd, "x").parseArgs(cmd, "x", "--max-size", "2T");
-            assertThat(parsed.subcommand().matchedOption("--max-size").getValue().toString()).isEqualTo("2T");
-            assertThat(CoreCli.commandLine(cmd, "x").parseArgs(cmd, "x", "--max-disk-size", "2Ti").subcommand()
-                    .hasMatchedOption("--max-size")).isTrue();
+            assertThat(parsed.subcommand()
+                            .matchedOption("--max-size")
+                            .getValue()
+                            .toString())
+                    .isEqualTo("2T");
+            assertThat(CoreCli.commandLine(cmd, "x")
+                            .parseArgs(cmd, "x", "--max-disk-size", "2Ti")
+                            .subcommand()
+                            .hasMatchedOption("--max-size"))
+                    .isTrue();
         }
         CliRun.Run bad = CliRun.run("check", raw.toString(), "--max-size", "1.5T");
         assertThat(bad.code()).isEqualTo(ExitCodes.USAGE);
@@ -122,7 +155,8 @@ class CliHabitsTest {
             }
         });
         OutputFiles.write(link, "{\"a\":1}".getBytes(StandardCharsets.UTF_8));
-        assertThat(new String(reader.get(20, TimeUnit.SECONDS), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1}");
+        assertThat(new String(reader.get(20, TimeUnit.SECONDS), StandardCharsets.UTF_8))
+                .isEqualTo("{\"a\":1}");
         assertThat(Files.isSymbolicLink(link)).isTrue();
         assertThat(Files.isRegularFile(fifo)).isFalse();
         assertThat(Files.exists(fifo)).isTrue();
@@ -132,19 +166,36 @@ class CliHabitsTest {
     void aSasInTheBlobUrlIsABadCommandLineAndIsNotEchoed(@TempDir Path dir) throws Exception {
         Path vhd = Files.write(dir.resolve("d.vhd"), new byte[1024]);
         Path sas = Files.writeString(dir.resolve("sas"), "sv=2024-11-04&sig=abc");
-        CliRun.Run r = CliRun.run("upload", vhd.toString(), "--blob-url",
-                "https://acct.blob.core.windows.net/c/d.vhd?sv=2024-11-04&sig=SECRETSIG", "--sas-file", sas.toString());
+        CliRun.Run r = CliRun.run(
+                "upload",
+                vhd.toString(),
+                "--blob-url",
+                "https://acct.blob.core.windows.net/c/d.vhd?sv=2024-11-04&sig=SECRETSIG",
+                "--sas-file",
+                sas.toString());
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("--blob-url", "query string").doesNotContain("SECRETSIG");
     }
 
     @Test
     void jobOnlyFlagsAreHiddenButAccepted() {
-        String help = CoreCli.commandLine("prepare").getSubcommands().get("prepare").getUsageMessage();
-        assertThat(help).contains("--blob-url", "--report").doesNotContain("--termination-log", "--fence-owner",
-                "--fence-generation");
-        assertThat(CoreCli.commandLine("prepare", "x").parseArgs("prepare", "x", "--termination-log", "/tmp/t",
-                "--fence-owner", "u", "--fence-generation", "3").subcommand().hasMatchedOption("--termination-log"))
+        String help =
+                CoreCli.commandLine("prepare").getSubcommands().get("prepare").getUsageMessage();
+        assertThat(help)
+                .contains("--blob-url", "--report")
+                .doesNotContain("--termination-log", "--fence-owner", "--fence-generation");
+        assertThat(CoreCli.commandLine("prepare", "x")
+                        .parseArgs(
+                                "prepare",
+                                "x",
+                                "--termination-log",
+                                "/tmp/t",
+                                "--fence-owner",
+                                "u",
+                                "--fence-generation",
+                                "3")
+                        .subcommand()
+                        .hasMatchedOption("--termination-log"))
                 .isTrue();
     }
 
@@ -153,7 +204,8 @@ class CliHabitsTest {
         var check = CoreCli.commandLine("check").getSubcommands().get("check");
         // the guest options check shares with prepare: on check they say what the image must be, not what to do
         var patchOptions = picocli.CommandLine.Model.CommandSpec.forAnnotatedObject(new PatchOptionsMixin())
-                .optionsMap().keySet();
+                .optionsMap()
+                .keySet();
         assertThat(patchOptions).contains("--hyperv-drivers", "--kernel-arg-add", "--remove-user");
         List<String> imperative = new ArrayList<>();
         for (var o : check.getCommandSpec().options()) {
@@ -190,9 +242,11 @@ class CliHabitsTest {
         String prog = "source '" + script + "'\nCOMP_WORDS=(" + arr + ")\nCOMP_CWORD=" + (words.length - 1)
                 + "\nCOMP_LINE='" + line + "'\nCOMP_POINT=${#COMP_LINE}\n_complete_linuximage\n"
                 + "printf '%s\\n' \"${COMPREPLY[@]}\"\n";
-        Process p = new ProcessBuilder("bash", "-c", prog).redirectErrorStream(true).start();
+        Process p =
+                new ProcessBuilder("bash", "-c", prog).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(Duration.ofSeconds(30).toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(p.waitFor(Duration.ofSeconds(30).toSeconds(), TimeUnit.SECONDS))
+                .isTrue();
         assertThat(p.exitValue()).as(out).isZero();
         return out.lines().map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
@@ -219,7 +273,10 @@ class CliHabitsTest {
         ProgressLine line = new ProgressLine(new PrintWriter(buf), true, 2);
         line.update("uploading", 1L << 30, 4L << 30);
         line.finish();
-        assertThat(buf.toString()).startsWith("\r").endsWith(System.lineSeparator()).doesNotContain("\n\r");
+        assertThat(buf.toString())
+                .startsWith("\r")
+                .endsWith(System.lineSeparator())
+                .doesNotContain("\n\r");
         assertThat(ProgressLine.text("uploading", 1L << 30, 4L << 30, 10_000_000_000L))
                 .isEqualTo("uploading: 1 GiB of 4 GiB (25%), 102.4 MiB/s, 30 s left");
         assertThat(ProgressLine.duration(3725)).isEqualTo("1 h 02 min");

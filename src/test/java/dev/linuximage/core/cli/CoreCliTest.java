@@ -1,8 +1,8 @@
 package dev.linuximage.core.cli;
 
-import dev.linuximage.core.report.ExitCodes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.linuximage.core.report.ExitCodes;
 import org.junit.jupiter.api.Test;
 
 /** The top-level command: one subcommand modelled when named, all of them for help and typos. */
@@ -17,8 +17,17 @@ class CoreCliTest {
     @Test
     void helpAndUnknownCommandsSeeEveryCommand() {
         for (String[] args : new String[][] {{}, {"--help"}, {"prepre"}, {"help", "convert"}}) {
-            assertThat(CoreCli.commandLine(args).getSubcommands().keySet()).as(String.join(" ", args))
-                    .containsExactly("inspect", "convert", "check", "prepare", "upload", "digest", "guest", "help",
+            assertThat(CoreCli.commandLine(args).getSubcommands().keySet())
+                    .as(String.join(" ", args))
+                    .containsExactly(
+                            "inspect",
+                            "convert",
+                            "check",
+                            "prepare",
+                            "upload",
+                            "digest",
+                            "guest",
+                            "help",
                             "completion");
         }
     }

@@ -1,8 +1,8 @@
 package dev.linuximage.core.cli;
 
-import dev.linuximage.core.report.ExitCodes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.testsupport.SmallVolume;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -25,10 +25,10 @@ class OutputVolumeFullTest {
 
     @TempDir
     Path work;
+
     Path input;
 
-    record Run(int code, String err) {
-    }
+    record Run(int code, String err) {}
 
     @BeforeEach
     void randomDisk() throws Exception {
@@ -61,8 +61,10 @@ class OutputVolumeFullTest {
             Path out = vol.dir().resolve("out.vhd");
             Run r = run("convert", input.toString(), out.toString(), "--format", "raw", "--quiet");
             assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.ERROR);
-            assertThat(r.err()).contains("warning: the image has up to 16 MiB of data and " + vol.dir())
-                    .contains("no space left for the output " + out).contains("free space or use a larger volume");
+            assertThat(r.err())
+                    .contains("warning: the image has up to 16 MiB of data and " + vol.dir())
+                    .contains("no space left for the output " + out)
+                    .contains("free space or use a larger volume");
             assertEmpty(vol.dir());
         }
     }
@@ -72,8 +74,16 @@ class OutputVolumeFullTest {
         Path termination = work.resolve("termination-log");
         try (SmallVolume vol = SmallVolume.mount(work, 4L * MIB)) {
             Path out = vol.dir().resolve("out.vhd");
-            Run r = run("prepare", input.toString(), "--format", "raw", "--output", out.toString(),
-                    "--termination-log", termination.toString(), "--quiet");
+            Run r = run(
+                    "prepare",
+                    input.toString(),
+                    "--format",
+                    "raw",
+                    "--output",
+                    out.toString(),
+                    "--termination-log",
+                    termination.toString(),
+                    "--quiet");
             assertThat(r.code()).as(r.err()).isEqualTo(ExitCodes.ERROR);
             String result = Files.readString(termination);
             assertThat(result).contains("\"reason\":\"OutputVolumeFull\"").contains("no space left for the output");

@@ -1,16 +1,15 @@
 package dev.linuximage.core.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.upload.StaleWriterException;
 import dev.linuximage.core.upload.UploadException;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** Exit codes and reasons: what a retry can fix exits 1, what it cannot exits 2/3/4 (the Job's podFailurePolicy). */
 class ResultOutputMixinTest {
@@ -24,8 +23,8 @@ class ResultOutputMixinTest {
 
     @Test
     void malformedCredentialsAreUsageErrors() {
-        UploadException bad = new dev.linuximage.core.upload.CredentialsException("connection-string file f is "
-                + "malformed: AccountKey is not base64");
+        UploadException bad = new dev.linuximage.core.upload.CredentialsException(
+                "connection-string file f is " + "malformed: AccountKey is not base64");
         assertThat(ResultOutputMixin.exitCode(bad)).isEqualTo(ExitCodes.USAGE);
         assertThat(ResultOutputMixin.reason(bad, ExitCodes.USAGE)).isEqualTo(ResultReasons.MISSING_CREDENTIALS);
     }
@@ -60,8 +59,8 @@ class ResultOutputMixinTest {
         assertThat(ResultOutputMixin.exitCode(enospc)).isEqualTo(ExitCodes.ERROR);
         assertThat(ResultOutputMixin.reason(enospc, ExitCodes.ERROR)).isEqualTo(ResultReasons.OUTPUT_VOLUME_FULL);
         // as the ext4 writer or the overlay would surface it, wrapped
-        java.io.UncheckedIOException wrapped = new java.io.UncheckedIOException("patching",
-                new IOException("Disk quota exceeded"));
+        java.io.UncheckedIOException wrapped =
+                new java.io.UncheckedIOException("patching", new IOException("Disk quota exceeded"));
         assertThat(ResultOutputMixin.reason(wrapped, ResultOutputMixin.exitCode(wrapped)))
                 .isEqualTo(ResultReasons.OUTPUT_VOLUME_FULL);
         assertThat(ResultOutputMixin.reason(new IOException("Input/output error"), ExitCodes.ERROR))

@@ -1,27 +1,27 @@
 package dev.linuximage.core.cli;
 
-import dev.linuximage.core.report.ExitCodes;
+import static dev.linuximage.testsupport.CliRun.run;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.guestfs.GuestDiskFixture;
+import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.testsupport.CliRun.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static dev.linuximage.testsupport.CliRun.run;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code linuximage inspect} and {@code linuximage guest ls|cat|put|rm} on a disk built by real tools. */
 @Tag("oracle")
 class StorageCliOracleTest {
     @TempDir
     static Path shared;
+
     static GuestDiskFixture.Built fx;
 
     @TempDir
@@ -50,8 +50,15 @@ class StorageCliOracleTest {
         assertThat(root.at("/filesystem/type").asText()).isEqualTo("xfs");
         assertThat(root.at("/filesystem/label").asText()).isEqualTo("xfsroot");
         // used bytes agree with the oracle's free-block count
-        String free = Tools.run("xfs_db", "-r", "-c", "sb 0", "-c", "print fdblocks dblocks blocksize",
-                GuestDiskFixture.extract(fx.disk(), fx.partitions().get(2), tmp.resolve("r.xfs")).toString());
+        String free = Tools.run(
+                "xfs_db",
+                "-r",
+                "-c",
+                "sb 0",
+                "-c",
+                "print fdblocks dblocks blocksize",
+                GuestDiskFixture.extract(fx.disk(), fx.partitions().get(2), tmp.resolve("r.xfs"))
+                        .toString());
         long fd = Long.parseLong(free.replaceAll("(?s).*fdblocks = (\\d+).*", "$1"));
         long db = Long.parseLong(free.replaceAll("(?s).*dblocks = (\\d+).*", "$1"));
         long bs = Long.parseLong(free.replaceAll("(?s).*blocksize = (\\d+).*", "$1"));
@@ -71,7 +78,8 @@ class StorageCliOracleTest {
         assertThat(ls.out()).contains("fstab").contains("l0777     0     0").contains("cloud -> /");
         Run cat = run("guest", "cat", disk.toString(), "/etc/fstab");
         assertThat(cat.out()).isEqualTo(GuestDiskFixture.FSTAB);
-        String espCfg = run("guest", "cat", disk.toString(), "/boot/efi/EFI/debian/grub.cfg").out();
+        String espCfg = run("guest", "cat", disk.toString(), "/boot/efi/EFI/debian/grub.cfg")
+                .out();
         Run two = run("guest", "cat", disk.toString(), "/etc/fstab", "/boot/efi/EFI/debian/grub.cfg", "/etc/fstab");
         assertThat(two.code()).as(two.err()).isZero();
         assertThat(two.out()).isEqualTo(GuestDiskFixture.FSTAB + espCfg + GuestDiskFixture.FSTAB);
@@ -80,12 +88,17 @@ class StorageCliOracleTest {
         Path local = Files.writeString(tmp.resolve("new.cfg"), "timeout 3\n");
         Run dry = run("guest", "put", "--dry-run", disk.toString(), "/boot/efi/EFI/debian/grub.cfg", local.toString());
         assertThat(dry.code()).as(dry.err()).isZero();
-        assertThat(dry.err()).contains("would change: modify /boot/efi/EFI/debian/grub.cfg").contains("+timeout 3");
-        assertThat(run("guest", "cat", disk.toString(), "/boot/efi/EFI/debian/grub.cfg").out()).contains("search");
+        assertThat(dry.err())
+                .contains("would change: modify /boot/efi/EFI/debian/grub.cfg")
+                .contains("+timeout 3");
+        assertThat(run("guest", "cat", disk.toString(), "/boot/efi/EFI/debian/grub.cfg")
+                        .out())
+                .contains("search");
         Run put = run("guest", "put", disk.toString(), "/boot/efi/EFI/debian/grub.cfg", local.toString());
         assertThat(put.code()).as(put.err()).isZero();
-        assertThat(run("guest", "cat", disk.toString(), "/boot/efi/EFI/debian/grub.cfg").out()).isEqualTo(
-                "timeout 3\n");
+        assertThat(run("guest", "cat", disk.toString(), "/boot/efi/EFI/debian/grub.cfg")
+                        .out())
+                .isEqualTo("timeout 3\n");
         assertThat(run("guest", "rm", disk.toString(), "/srv/hello.txt").code()).isZero();
         Run gone = run("guest", "cat", disk.toString(), "/srv/hello.txt");
         assertThat(gone.code()).isEqualTo(ExitCodes.BAD_INPUT);

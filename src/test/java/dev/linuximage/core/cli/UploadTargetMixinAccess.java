@@ -4,8 +4,7 @@ import java.nio.file.Path;
 
 /** Test access to {@link UploadTargetMixin#selectAuth} from other packages. */
 public final class UploadTargetMixinAccess {
-    private UploadTargetMixinAccess() {
-    }
+    private UploadTargetMixinAccess() {}
 
     /** @param fileFlag "sas-file", "cs-file" or null */
     public static String select(String mode, String fileFlag, boolean workloadIdentity) {

@@ -1,5 +1,7 @@
 package dev.linuximage.core.compliance;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.guest.PatchOptions;
@@ -10,15 +12,12 @@ import dev.linuximage.core.report.FindingStatus;
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Broken variants of the fixtures, one requirement family at a time. */
 class ChecksTest {
@@ -44,15 +43,14 @@ class ChecksTest {
     void diskContainerFindings(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel9(dir);
         PatchOptions o = PatchOptions.defaults();
-        ComplianceReport dyn = audit(t, o, container(new ContainerFacts("vhd-dynamic", 21475270656L,
-                1234567L, null)));
+        ComplianceReport dyn = audit(t, o, container(new ContainerFacts("vhd-dynamic", 21475270656L, 1234567L, null)));
         assertThat(dyn.finding("DISK-FORMAT").status()).isEqualTo(FindingStatus.Fail);
         assertThat(dyn.finding("DISK-ALIGN").status()).isEqualTo(FindingStatus.Fail);
         assertThat(dyn.finding("DISK-ALIGN").repair()).contains("21475885056"); // next whole MiB
         assertThat(dyn.finding("DISK-FOOTER").status()).isEqualTo(FindingStatus.NotApplicable);
         long big = 1024L << 30;
-        ComplianceReport huge = audit(t, o, container(new ContainerFacts("vhd-fixed", big, big + 512,
-                "checksum 0x1234 != computed 0x4321")));
+        ComplianceReport huge = audit(
+                t, o, container(new ContainerFacts("vhd-fixed", big, big + 512, "checksum 0x1234 != computed 0x4321")));
         assertThat(huge.finding("DISK-MAXSIZE").status()).isEqualTo(FindingStatus.Fail);
         assertThat(huge.finding("DISK-FOOTER").message()).contains("checksum");
         assertThat(huge.finding("DISK-ALIGN").status()).isEqualTo(FindingStatus.Pass);
@@ -69,18 +67,45 @@ class ChecksTest {
         GuestTree t = GuestFixtures.rhel9(dir);
         PatchOptions o = PatchOptions.defaults();
         t.file("/usr/lib/systemd/system-generators/systemd-gpt-auto-generator", "binary");
-        DiskFacts autoSwap = new DiskFacts("GPT", false, false, true, true, false, List.of("part3"),
-                List.of(new DiskFacts.SwapPartition(3, "GPT", false, 0)), null);
-        Finding f = audit(t, o, new Compliance.Facts(autoSwap, null, null, null)).finding("SWAP-OS-DISK");
+        DiskFacts autoSwap = new DiskFacts(
+                "GPT",
+                false,
+                false,
+                true,
+                true,
+                false,
+                List.of("part3"),
+                List.of(new DiskFacts.SwapPartition(3, "GPT", false, 0)),
+                null);
+        Finding f =
+                audit(t, o, new Compliance.Facts(autoSwap, null, null, null)).finding("SWAP-OS-DISK");
         assertThat(f.status()).isEqualTo(FindingStatus.Fail);
         assertThat(f.evidence().toString()).contains("partition 3").contains("systemd-gpt-auto-generator");
         assertThat(f.repair()).contains("bit 63");
-        DiskFacts noAuto = new DiskFacts("GPT", false, false, true, true, false, List.of("part3"),
-                List.of(new DiskFacts.SwapPartition(3, "GPT", true, 1L << 63)), null);
-        assertThat(audit(t, o, new Compliance.Facts(noAuto, null, null, null)).finding("SWAP-OS-DISK")
-                .status()).isEqualTo(FindingStatus.Pass);
-        DiskFacts mbr = new DiskFacts("MBR", true, false, false, false, false, List.of("part2"),
-                List.of(new DiskFacts.SwapPartition(2, "MBR", false, 0)), null);
+        DiskFacts noAuto = new DiskFacts(
+                "GPT",
+                false,
+                false,
+                true,
+                true,
+                false,
+                List.of("part3"),
+                List.of(new DiskFacts.SwapPartition(3, "GPT", true, 1L << 63)),
+                null);
+        assertThat(audit(t, o, new Compliance.Facts(noAuto, null, null, null))
+                        .finding("SWAP-OS-DISK")
+                        .status())
+                .isEqualTo(FindingStatus.Pass);
+        DiskFacts mbr = new DiskFacts(
+                "MBR",
+                true,
+                false,
+                false,
+                false,
+                false,
+                List.of("part2"),
+                List.of(new DiskFacts.SwapPartition(2, "MBR", false, 0)),
+                null);
         Finding m = audit(t, o, new Compliance.Facts(mbr, null, null, null)).finding("SWAP-OS-DISK");
         assertThat(m.status()).isEqualTo(FindingStatus.Pass);
         assertThat(m.evidence().toString()).contains("GPT disks only");
@@ -88,10 +113,13 @@ class ChecksTest {
         GuestTree masked = GuestFixtures.rhel9(dir.resolve("masked"));
         masked.file("/usr/lib/systemd/system-generators/systemd-gpt-auto-generator", "binary");
         java.nio.file.Files.createDirectories(masked.root().resolve("etc/systemd/system-generators"));
-        java.nio.file.Files.createSymbolicLink(masked.root().resolve(
-                "etc/systemd/system-generators/systemd-gpt-auto-generator"), Path.of("/dev/null"));
-        assertThat(audit(masked, o, new Compliance.Facts(autoSwap, null, null, null)).finding("SWAP-OS-DISK")
-                .status()).isEqualTo(FindingStatus.Pass);
+        java.nio.file.Files.createSymbolicLink(
+                masked.root().resolve("etc/systemd/system-generators/systemd-gpt-auto-generator"),
+                Path.of("/dev/null"));
+        assertThat(audit(masked, o, new Compliance.Facts(autoSwap, null, null, null))
+                        .finding("SWAP-OS-DISK")
+                        .status())
+                .isEqualTo(FindingStatus.Pass);
     }
 
     @Test
@@ -105,8 +133,10 @@ class ChecksTest {
         // a swap volume with no fstab line and no swap partition type: nothing enables it at boot
         assertThat(r.finding("SWAP-OS-DISK").status()).isEqualTo(FindingStatus.Pass);
         DiskFacts uefi = new DiskFacts("GPT", false, false, true, true, false, List.of());
-        assertThat(audit(t, o, new Compliance.Facts(uefi, null, null, null)).finding("BOOT-GENERATION")
-                .message()).contains("Gen2 only");
+        assertThat(audit(t, o, new Compliance.Facts(uefi, null, null, null))
+                        .finding("BOOT-GENERATION")
+                        .message())
+                .contains("Gen2 only");
     }
 
     @Test
@@ -157,8 +187,8 @@ class ChecksTest {
     @Test
     void agentLessWithoutDhcpClientFails(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel9(dir);
-        ComplianceReport r = prepare(t, PatchOptions.defaults().withProvisioning(Provisioning.None),
-                Compliance.Facts.none());
+        ComplianceReport r =
+                prepare(t, PatchOptions.defaults().withProvisioning(Provisioning.None), Compliance.Facts.none());
         assertThat(r.finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fail);
         assertThat(r.finding("NOAGENT-REPORT-READY").status()).isEqualTo(FindingStatus.Fixed);
         assertThat(r.finding("NOAGENT-NO-WAAGENT").status()).isEqualTo(FindingStatus.Pass);
@@ -179,7 +209,9 @@ class ChecksTest {
         assertThat(noAsn1.status()).isEqualTo(FindingStatus.Warn);
         assertThat(noAsn1.repair()).contains("pyasn1");
         deb.dir("/usr/lib/python3/dist-packages/pyasn1");
-        assertThat(audit(deb, wa, Compliance.Facts.none()).finding("AGENT-PRESENT").status())
+        assertThat(audit(deb, wa, Compliance.Facts.none())
+                        .finding("AGENT-PRESENT")
+                        .status())
                 .isEqualTo(FindingStatus.Pass);
         // an agent whose interpreter is missing, and one on a Python older than 2.6
         GuestTree env = GuestFixtures.rhel8(dir.resolve("env"));
@@ -197,7 +229,8 @@ class ChecksTest {
     void hostileTreesDoNotBreakInspection(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.debian(dir.resolve("guest"));
         // a host file just outside the guest root that would make the datasource check pass if a link escaped
-        Files.writeString(dir.resolve("outside.cfg"),
+        Files.writeString(
+                dir.resolve("outside.cfg"),
                 "datasource_list: [ Azure ]\ndatasource: {Azure: {apply_network_config: false}}\n");
         t.link("/etc/cloud/cloud.cfg.d/95-escape.cfg", "../../../../outside.cfg");
         t.link("/etc/cloud/cloud.cfg.d/96-abs.cfg", "/../outside.cfg");
@@ -213,11 +246,13 @@ class ChecksTest {
     @Test
     void specializedImagesSkipDeprovisioning(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.debian(dir);
-        ComplianceReport r = audit(t, PatchOptions.defaults().withImageKind(dev.linuximage.core.guest.ImageKind.Specialized),
+        ComplianceReport r = audit(
+                t,
+                PatchOptions.defaults().withImageKind(dev.linuximage.core.guest.ImageKind.Specialized),
                 Compliance.Facts.none());
         assertThat(r.findings().stream().filter(f -> f.id().startsWith("DEPROVISION-")))
                 .allMatch(f -> f.status() == FindingStatus.NotApplicable);
-        assertThat(r.finding("WAAGENT-CLOUDINIT").evidence()).anySatisfy(e -> assertThat(e.value())
-                .contains("Provisioning.Agent=auto (want disabled)"));
+        assertThat(r.finding("WAAGENT-CLOUDINIT").evidence())
+                .anySatisfy(e -> assertThat(e.value()).contains("Provisioning.Agent=auto (want disabled)"));
     }
 }

@@ -1,5 +1,8 @@
 package dev.linuximage.core.compliance;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.guest.KernelFacts;
@@ -13,9 +16,6 @@ import dev.linuximage.core.report.ReportTable;
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,13 +25,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ComplianceTest {
     static final Instant NOW = Instant.parse("2026-11-22T00:00:00Z");
-    static final DiskFacts GPT_BOTH = new DiskFacts("GPT", true, true, true, true, false, List.of(), List.of(),
+    static final DiskFacts GPT_BOTH = new DiskFacts(
+            "GPT",
+            true,
+            true,
+            true,
+            true,
+            false,
+            List.of(),
+            List.of(),
             new DiskFacts.GptFacts(true, "primary header LBA 1, backup header LBA 16777215", List.of(), true));
     static final ContainerFacts VHD = new ContainerFacts("vhd-fixed", 8L << 30, (8L << 30) + 512, null);
 
@@ -40,8 +47,12 @@ class ComplianceTest {
     }
 
     static Compliance.Facts debianFacts() {
-        KernelFacts k = new KernelFacts(GuestFixtures.DEBIAN_KERNEL, "/boot/initrd.img-" + GuestFixtures.DEBIAN_KERNEL,
-                Set.of("ext4", "fat"), Set.of("hv_vmbus", "hv_storvsc", "hv_netvsc", "ext4"), true);
+        KernelFacts k = new KernelFacts(
+                GuestFixtures.DEBIAN_KERNEL,
+                "/boot/initrd.img-" + GuestFixtures.DEBIAN_KERNEL,
+                Set.of("ext4", "fat"),
+                Set.of("hv_vmbus", "hv_storvsc", "hv_netvsc", "ext4"),
+                true);
         return new Compliance.Facts(GPT_BOTH, VHD, g -> List.of(k), null);
     }
 
@@ -71,7 +82,8 @@ class ComplianceTest {
             assertThat(f.get("DISK-FORMAT").status()).isEqualTo(FindingStatus.Pass);
             assertThat(f.get("BOOT-GENERATION").message()).contains("Gen1 and Gen2");
             assertThat(f.get("SWAP-OS-DISK").status()).isEqualTo(FindingStatus.Fail);
-            assertThat(f.get("SWAP-OS-DISK").evidence()).extracting(e -> e.file() + ":" + e.line())
+            assertThat(f.get("SWAP-OS-DISK").evidence())
+                    .extracting(e -> e.file() + ":" + e.line())
                     .contains("/etc/fstab:4", "/etc/fstab:5", "/swapfile:null");
             assertThat(f.get("KERNEL-HV-DRIVERS").status()).isEqualTo(FindingStatus.Pass);
             assertThat(f.get("KERNEL-VFAT").status()).isEqualTo(FindingStatus.Pass);
@@ -89,11 +101,16 @@ class ComplianceTest {
             assertThat(f.get("CLOUDINIT-SWAP").status()).isEqualTo(FindingStatus.NotApplicable);
             assertThat(f.get("CLOUDINIT-LOGGING").status()).isEqualTo(FindingStatus.Fail);
             assertThat(f.get("RESOURCE-SWAPFILE").status()).isEqualTo(FindingStatus.Fail);
-            for (String id : List.of("DEPROVISION-AGENT-STATE", "DEPROVISION-SSH-HOSTKEYS", "DEPROVISION-USERS",
-                    "DEPROVISION-MACHINE", "DEPROVISION-SECRETS")) {
+            for (String id : List.of(
+                    "DEPROVISION-AGENT-STATE",
+                    "DEPROVISION-SSH-HOSTKEYS",
+                    "DEPROVISION-USERS",
+                    "DEPROVISION-MACHINE",
+                    "DEPROVISION-SECRETS")) {
                 assertThat(f.get(id).status()).as(id).isEqualTo(FindingStatus.Fail);
             }
-            assertThat(f.get("DEPROVISION-SECRETS").evidence()).extracting(e -> e.file())
+            assertThat(f.get("DEPROVISION-SECRETS").evidence())
+                    .extracting(e -> e.file())
                     .containsExactly("/home/builder/.ssh/id_ed25519");
             assertThat(f.get("NOAGENT-REPORT-READY").status()).isEqualTo(FindingStatus.NotApplicable);
         }
@@ -111,10 +128,22 @@ class ComplianceTest {
         }
         Map<String, Finding> f = byId(first);
         assertThat(first.errors()).isEmpty();
-        for (String id : List.of("SWAP-OS-DISK", "KERNEL-UDF", "CMDLINE-CONSOLE", "CMDLINE-NOQUIET", "SSH-SERVER",
-                "WAAGENT-CLOUDINIT", "CLOUDINIT-DATASOURCE", "CLOUDINIT-MOUNTS", "CLOUDINIT-LOGGING",
-                "RESOURCE-SWAPFILE", "DEPROVISION-AGENT-STATE", "DEPROVISION-SSH-HOSTKEYS", "DEPROVISION-USERS",
-                "DEPROVISION-MACHINE", "DEPROVISION-SECRETS")) {
+        for (String id : List.of(
+                "SWAP-OS-DISK",
+                "KERNEL-UDF",
+                "CMDLINE-CONSOLE",
+                "CMDLINE-NOQUIET",
+                "SSH-SERVER",
+                "WAAGENT-CLOUDINIT",
+                "CLOUDINIT-DATASOURCE",
+                "CLOUDINIT-MOUNTS",
+                "CLOUDINIT-LOGGING",
+                "RESOURCE-SWAPFILE",
+                "DEPROVISION-AGENT-STATE",
+                "DEPROVISION-SSH-HOSTKEYS",
+                "DEPROVISION-USERS",
+                "DEPROVISION-MACHINE",
+                "DEPROVISION-SECRETS")) {
             assertThat(f.get(id).status()).as(id + ": " + f.get(id)).isEqualTo(FindingStatus.Fixed);
             assertThat(f.get(id).repair()).as(id).isNotBlank();
         }
@@ -124,8 +153,8 @@ class ComplianceTest {
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
             Compliance.Outcome again = Compliance.prepare(g, o, debianFacts(), "debian.qcow2", NOW);
             assertThat(again.changes()).isEmpty();
-            assertThat(again.report().findings()).noneMatch(x -> x.status() == FindingStatus.Fixed
-                    || x.status() == FindingStatus.Fail);
+            assertThat(again.report().findings())
+                    .noneMatch(x -> x.status() == FindingStatus.Fixed || x.status() == FindingStatus.Fail);
         }
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
             ComplianceReport audit = Compliance.audit(g, o, debianFacts(), null, NOW);
@@ -137,8 +166,12 @@ class ComplianceTest {
     @Test
     void rhel8WithWaagentPrepare(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel8(dir);
-        KernelFacts hostOnly = new KernelFacts(GuestFixtures.RHEL8_KERNEL, "/boot/initramfs-"
-                + GuestFixtures.RHEL8_KERNEL + ".img", Set.of("vfat"), Set.of("xfs", "dm_mod"), true);
+        KernelFacts hostOnly = new KernelFacts(
+                GuestFixtures.RHEL8_KERNEL,
+                "/boot/initramfs-" + GuestFixtures.RHEL8_KERNEL + ".img",
+                Set.of("vfat"),
+                Set.of("xfs", "dm_mod"),
+                true);
         DiskFacts lvm = new DiskFacts("MBR", true, false, false, false, true, List.of());
         PatchOptions o = PatchOptions.defaults().withProvisioning(Provisioning.WALinuxAgent);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
@@ -163,12 +196,22 @@ class ComplianceTest {
         // the HV repair hook, once wired, turns the failure into Fixed (facts re-read after patching)
         GuestTree t2 = GuestFixtures.rhel8(dir.resolve("second"));
         boolean[] repaired = {false};
-        Compliance.Facts facts = new Compliance.Facts(null, null, g -> List.of(repaired[0]
-                ? new KernelFacts(hostOnly.version(), hostOnly.initramfsPath(), Set.of(),
-                Set.of("hv_vmbus", "hv_storvsc", "hv_netvsc"), true) : hostOnly), (g, v, m) -> {
-            repaired[0] = true;
-            return "initramfs rebuilt with " + m;
-        });
+        Compliance.Facts facts = new Compliance.Facts(
+                null,
+                null,
+                g -> List.of(
+                        repaired[0]
+                                ? new KernelFacts(
+                                        hostOnly.version(),
+                                        hostOnly.initramfsPath(),
+                                        Set.of(),
+                                        Set.of("hv_vmbus", "hv_storvsc", "hv_netvsc"),
+                                        true)
+                                : hostOnly),
+                (g, v, m) -> {
+                    repaired[0] = true;
+                    return "initramfs rebuilt with " + m;
+                });
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t2.root(), false)) {
             Finding hv = Compliance.prepare(g, o, facts, null, NOW).report().finding("KERNEL-HV-DRIVERS");
             assertThat(hv.status()).isEqualTo(FindingStatus.Fixed);
@@ -181,7 +224,8 @@ class ComplianceTest {
         GuestTree t = GuestFixtures.debian(dir);
         PatchOptions o = PatchOptions.defaults().withProvisioning(Provisioning.None);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            Map<String, Finding> f = byId(Compliance.prepare(g, o, debianFacts(), null, NOW).report());
+            Map<String, Finding> f =
+                    byId(Compliance.prepare(g, o, debianFacts(), null, NOW).report());
             // the installer's "iface enp1s0 inet dhcp" never applies under net.ifnames=0: re-keyed to eth0
             assertThat(f.get("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fixed);
             assertThat(f.get("NOAGENT-DHCP").repair()).contains("/etc/network/interfaces");
@@ -198,8 +242,8 @@ class ComplianceTest {
         GuestTree t = GuestFixtures.debian(dir);
         String json;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            json = ReportJson.toJson(Compliance.audit(g, PatchOptions.defaults(), debianFacts(),
-                    "builds/debian.qcow2", NOW));
+            json = ReportJson.toJson(
+                    Compliance.audit(g, PatchOptions.defaults(), debianFacts(), "builds/debian.qcow2", NOW));
         }
         Path golden = Path.of("src/test/resources/dev/linuximage/core/compliance/debian-check-report.json");
         if (Boolean.getBoolean("golden.update")) {
@@ -218,7 +262,8 @@ class ComplianceTest {
         }
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         Path json = dir.resolve("report.json");
-        int code = dev.linuximage.core.report.ReportOutput.emit(r, json, new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8));
+        int code = dev.linuximage.core.report.ReportOutput.emit(
+                r, json, new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8));
         assertThat(code).isEqualTo(dev.linuximage.core.report.ExitCodes.NOT_COMPLIANT);
         // RHEL's os-release says ID=rhel (os-release(5)); the family is what the status' OS column shows
         assertThat(r.guest().family()).isEqualTo("redhat");
@@ -231,10 +276,11 @@ class ComplianceTest {
     void tableIsReadable(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel9(dir);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            ComplianceReport r = Compliance.audit(g, PatchOptions.defaults(), Compliance.Facts.none(),
-                    null, NOW);
+            ComplianceReport r = Compliance.audit(g, PatchOptions.defaults(), Compliance.Facts.none(), null, NOW);
             String table = ReportTable.render(r, 120);
-            assertThat(table).startsWith("Red Hat Enterprise Linux 9.4 (Plow) | Generalized, CloudInit | generations: unknown\n");
+            assertThat(table)
+                    .startsWith(
+                            "Red Hat Enterprise Linux 9.4 (Plow) | Generalized, CloudInit | generations: unknown\n");
             assertThat(table).contains("CMDLINE-NOQUIET").contains("NOT COMPLIANT");
             assertThat(table.lines()).allMatch(l -> l.length() <= 120);
             assertThat(r.finding("KERNEL-HV-DRIVERS").status()).isEqualTo(FindingStatus.Unknown);

@@ -1,5 +1,7 @@
 package dev.linuximage.core.compliance;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.guest.KernelFactsSource;
@@ -13,9 +15,6 @@ import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
@@ -23,8 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code prepare} on directory-backed guests of every family the seeds name, each laid out as the distribution
@@ -38,7 +37,9 @@ class FamilyGuestsTest {
     static final List<String> AZURE = List.of("console=ttyS0", "earlyprintk=ttyS0", "net.ifnames=0");
     static final Compliance.Facts FACTS = new Compliance.Facts(
             new DiskFacts("GPT", true, true, true, true, false, List.of()),
-            new ContainerFacts("vhd-fixed", 8L << 30, (8L << 30) + 512, null), KernelFactsSource.builtinOnly(), null);
+            new ContainerFacts("vhd-fixed", 8L << 30, (8L << 30) + 512, null),
+            KernelFactsSource.builtinOnly(),
+            null);
 
     record Run(GuestTree tree, ComplianceReport first, ComplianceReport second) {
         Finding f(String id) {
@@ -47,8 +48,8 @@ class FamilyGuestsTest {
     }
 
     /** The same, but each kernel's initramfs is read by the initramfs layer (its boot scripts decide rootdelay). */
-    static final Compliance.Facts FACTS_INITRAMFS = new Compliance.Facts(FACTS.disk(), FACTS.container(),
-            new GuestKernels(), null);
+    static final Compliance.Facts FACTS_INITRAMFS =
+            new Compliance.Facts(FACTS.disk(), FACTS.container(), new GuestKernels(), null);
 
     static Run prepareTwice(GuestTree t) throws Exception {
         return prepareTwice(t, FACTS);
@@ -58,19 +59,21 @@ class FamilyGuestsTest {
         ComplianceReport first;
         ComplianceReport second;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            first = Compliance.prepare(g, PatchOptions.defaults(), facts, null, NOW).report();
+            first = Compliance.prepare(g, PatchOptions.defaults(), facts, null, NOW)
+                    .report();
         }
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            second = Compliance.prepare(g, PatchOptions.defaults(), facts, null, NOW).report();
+            second = Compliance.prepare(g, PatchOptions.defaults(), facts, null, NOW)
+                    .report();
         }
         // one finding per requirement, in catalogue order; the second run has nothing left to do
         assertThat(first.findings()).extracting(Finding::id).containsExactlyElementsOf(Requirements.ids());
         assertThat(second.changes()).as("changes of the second prepare").isEmpty();
-        Map<String, Finding> s = second.findings().stream().collect(Collectors.toMap(Finding::id,
-                Function.identity()));
+        Map<String, Finding> s = second.findings().stream().collect(Collectors.toMap(Finding::id, Function.identity()));
         for (Finding f : first.findings()) {
             if (f.status() == FindingStatus.Fixed) {
-                assertThat(s.get(f.id()).status()).as("%s after the second prepare", f.id())
+                assertThat(s.get(f.id()).status())
+                        .as("%s after the second prepare", f.id())
                         .isEqualTo(FindingStatus.Pass);
             }
         }
@@ -82,7 +85,8 @@ class FamilyGuestsTest {
     }
 
     static List<String> linesStartingWith(String text, String keyword) {
-        return text.lines().filter(l -> l.trim().startsWith(keyword + " ") || l.trim().startsWith(keyword + "\t"))
+        return text.lines()
+                .filter(l -> l.trim().startsWith(keyword + " ") || l.trim().startsWith(keyword + "\t"))
                 .toList();
     }
 
@@ -97,7 +101,9 @@ class FamilyGuestsTest {
         assertThat(r.f("KERNEL-NUMA").status()).isEqualTo(FindingStatus.Fixed);
         List<String> kernels = linesStartingWith(r.tree().read("/boot/grub/grub.conf"), "kernel");
         assertThat(kernels).hasSize(1);
-        assertThat(words(kernels.get(0))).containsAll(AZURE).contains("numa=off")
+        assertThat(words(kernels.get(0)))
+                .containsAll(AZURE)
+                .contains("numa=off")
                 .doesNotContain("rhgb", "quiet", "crashkernel=auto");
         // RHEL 6.2 without Microsoft's LIS package: warn
         assertThat(r.f("KERNEL-LIS").status()).isEqualTo(FindingStatus.Warn);
@@ -123,13 +129,17 @@ class FamilyGuestsTest {
         String k = FamilyGuests.RHEL6_KERNEL;
         String k504 = "2.6.32-504.el6.x86_64";
         t66.file("/boot/grub/grub.conf", t66.read("/boot/grub/grub.conf").replace(k, k504));
-        java.nio.file.Files.move(t66.root().resolve("boot/vmlinuz-" + k), t66.root().resolve("boot/vmlinuz-" + k504));
-        java.nio.file.Files.move(t66.root().resolve("lib/modules/" + k), t66.root().resolve("lib/modules/" + k504));
+        java.nio.file.Files.move(
+                t66.root().resolve("boot/vmlinuz-" + k), t66.root().resolve("boot/vmlinuz-" + k504));
+        java.nio.file.Files.move(
+                t66.root().resolve("lib/modules/" + k), t66.root().resolve("lib/modules/" + k504));
         Run r66 = prepareTwice(t66);
         assertThat(r66.f("KERNEL-NUMA").status()).isEqualTo(FindingStatus.Pass);
         assertThat(r66.f("KERNEL-LIS").status()).isEqualTo(FindingStatus.Pass);
-        assertThat(words(linesStartingWith(t66.read("/boot/grub/grub.conf"), "kernel").get(0)))
-                .containsAll(AZURE).doesNotContain("numa=off");
+        assertThat(words(linesStartingWith(t66.read("/boot/grub/grub.conf"), "kernel")
+                        .get(0)))
+                .containsAll(AZURE)
+                .doesNotContain("numa=off");
     }
 
     @Test
@@ -142,8 +152,8 @@ class FamilyGuestsTest {
         for (String l : linux) {
             assertThat(words(l)).containsAll(AZURE).doesNotContain("rhgb", "quiet", "crashkernel=auto");
         }
-        assertThat(r.tree().read("/etc/default/grub")).containsPattern(
-                "(?m)^GRUB_CMDLINE_LINUX=\"rd.lvm.lv=centos/root[^\"]*console=ttyS0[^\"]*\"$");
+        assertThat(r.tree().read("/etc/default/grub"))
+                .containsPattern("(?m)^GRUB_CMDLINE_LINUX=\"rd.lvm.lv=centos/root[^\"]*console=ttyS0[^\"]*\"$");
         assertThat(r.f("KERNEL-NUMA").status()).isEqualTo(FindingStatus.Pass);
         assertThat(r.f("SSH-SERVER").status()).isEqualTo(FindingStatus.Fixed);
         assertThat(r.tree().readLink("/etc/systemd/system/multi-user.target.wants/sshd.service"))
@@ -155,7 +165,8 @@ class FamilyGuestsTest {
         for (GuestTree t : List.of(GuestFixtures.rhel8(dir.resolve("8")), GuestFixtures.rhel9(dir.resolve("9")))) {
             Run r = prepareTwice(t);
             assertThat(OsIdentity.family(new dev.linuximage.core.guest.GuestInspection.OsInfo(
-                    r.first().guest().osId(), List.of(), "", "", null))).isEqualTo(OsIdentity.Family.REDHAT);
+                            r.first().guest().osId(), List.of(), "", "", null)))
+                    .isEqualTo(OsIdentity.Family.REDHAT);
             assertThat(r.f("CMDLINE-CONSOLE").status()).isIn(FindingStatus.Fixed);
             assertThat(r.f("CMDLINE-NOQUIET").status()).isEqualTo(FindingStatus.Fixed);
         }
@@ -166,11 +177,13 @@ class FamilyGuestsTest {
         Run r = prepareTwice(FamilyGuests.sles15(dir));
         assertThat(r.first().guest().osId()).isEqualTo("sles");
         assertThat(r.f("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Fixed);
-        String linux = linesStartingWith(r.tree().read("/boot/grub2/grub.cfg"), "linux").get(0);
+        String linux = linesStartingWith(r.tree().read("/boot/grub2/grub.cfg"), "linux")
+                .get(0);
         assertThat(words(linux)).containsAll(AZURE).contains("${extra_cmdline}").doesNotContain("quiet");
         assertThat(r.f("SSH-SERVER").status()).isEqualTo(FindingStatus.Fixed);
         // wicked stays enabled: nothing here touches the network stack
-        assertThat(r.tree().exists("/etc/systemd/system/multi-user.target.wants/wicked.service")).isTrue();
+        assertThat(r.tree().exists("/etc/systemd/system/multi-user.target.wants/wicked.service"))
+                .isTrue();
     }
 
     @Test
@@ -187,7 +200,9 @@ class FamilyGuestsTest {
     }
 
     static String evidence(Finding f) {
-        return f.evidence().stream().map(dev.linuximage.core.report.Evidence::value).collect(Collectors.joining("\n"));
+        return f.evidence().stream()
+                .map(dev.linuximage.core.report.Evidence::value)
+                .collect(Collectors.joining("\n"));
     }
 
     @Test
@@ -198,15 +213,24 @@ class FamilyGuestsTest {
         // mkinitfs' init never reads rootdelay (only its myopts become options; nlplug-findfs waits for root=), and
         // with an /init the kernel ignores it too: like dracut, rootdelay=300 is added as the catalogue asks
         assertThat(r.f("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Fixed);
-        assertThat(evidence(r.f("CMDLINE-CONSOLE"))).contains("mkinitfs initramfs /boot/initramfs-virt: Alpine "
-                + "mkinitfs init never reads rootdelay").contains("nlplug-findfs").contains("rootdelay=300 added");
+        assertThat(evidence(r.f("CMDLINE-CONSOLE")))
+                .contains("mkinitfs initramfs /boot/initramfs-virt: Alpine " + "mkinitfs init never reads rootdelay")
+                .contains("nlplug-findfs")
+                .contains("rootdelay=300 added");
         assertThat(r.f("CMDLINE-NOQUIET").status()).isEqualTo(FindingStatus.Fixed);
-        String append = linesStartingWith(r.tree().read("/boot/extlinux.conf"), "APPEND").get(0);
+        String append = linesStartingWith(r.tree().read("/boot/extlinux.conf"), "APPEND")
+                .get(0);
         assertThat(words(append)).containsAll(AZURE).contains("rootdelay=300").doesNotContain("quiet");
-        String opts = r.tree().read("/etc/update-extlinux.conf").lines()
-                .filter(l -> l.startsWith("default_kernel_opts=")).findFirst().orElseThrow();
-        assertThat(words(opts.substring(opts.indexOf('=') + 1).replace("\"", ""))).containsAll(AZURE)
-                .contains("rootdelay=300").doesNotContain("quiet");
+        String opts = r.tree()
+                .read("/etc/update-extlinux.conf")
+                .lines()
+                .filter(l -> l.startsWith("default_kernel_opts="))
+                .findFirst()
+                .orElseThrow();
+        assertThat(words(opts.substring(opts.indexOf('=') + 1).replace("\"", "")))
+                .containsAll(AZURE)
+                .contains("rootdelay=300")
+                .doesNotContain("quiet");
         // rc-update add sshd default; cloud-init-local in boot, the other stages in default
         assertThat(r.f("SSH-SERVER").status()).isEqualTo(FindingStatus.Fixed);
         assertThat(r.tree().readLink("/etc/runlevels/default/sshd")).isEqualTo("/etc/init.d/sshd");
@@ -224,11 +248,17 @@ class FamilyGuestsTest {
         // mkinitcpio's busybox init waits for the root device at most rootdelay seconds (poll_device, default 10 s):
         // the wait-for-device timeout the catalogue means, so rootdelay=300 goes on every entry
         assertThat(r.f("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Fixed);
-        assertThat(evidence(r.f("CMDLINE-CONSOLE"))).contains("mkinitcpio initramfs /boot/initramfs-linux")
-                .contains("poll_device").contains("rootdelay=300 added");
+        assertThat(evidence(r.f("CMDLINE-CONSOLE")))
+                .contains("mkinitcpio initramfs /boot/initramfs-linux")
+                .contains("poll_device")
+                .contains("rootdelay=300 added");
         for (String e : List.of("/boot/loader/entries/arch.conf", "/boot/loader/entries/arch-fallback.conf")) {
             String options = linesStartingWith(r.tree().read(e), "options").get(0);
-            assertThat(words(options)).as(e).containsAll(AZURE).contains("rootdelay=300").doesNotContain("quiet")
+            assertThat(words(options))
+                    .as(e)
+                    .containsAll(AZURE)
+                    .contains("rootdelay=300")
+                    .doesNotContain("quiet")
                     .contains("rw");
         }
         assertThat(r.f("SSH-SERVER").status()).isEqualTo(FindingStatus.Fixed);
@@ -239,15 +269,18 @@ class FamilyGuestsTest {
         // builtin-only facts report every initramfs unreadable: the generator installed in the guest decides
         Run arch = prepareTwice(FamilyGuests.arch(dir.resolve("arch")), FACTS);
         assertThat(arch.f("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Fixed);
-        assertThat(evidence(arch.f("CMDLINE-CONSOLE"))).contains("the guest's mkinitcpio "
-                + "(/usr/lib/initcpio/init_functions, HOOKS=(base udev").contains("poll_device");
-        assertThat(words(linesStartingWith(arch.tree().read("/boot/loader/entries/arch.conf"), "options").get(0)))
+        assertThat(evidence(arch.f("CMDLINE-CONSOLE")))
+                .contains("the guest's mkinitcpio " + "(/usr/lib/initcpio/init_functions, HOOKS=(base udev")
+                .contains("poll_device");
+        assertThat(words(linesStartingWith(arch.tree().read("/boot/loader/entries/arch.conf"), "options")
+                        .get(0)))
                 .contains("rootdelay=300");
         Run alpine = prepareTwice(FamilyGuests.alpine(dir.resolve("alpine")), FACTS);
         assertThat(alpine.f("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Fixed);
-        assertThat(evidence(alpine.f("CMDLINE-CONSOLE"))).contains("the guest's mkinitfs "
-                + "(/usr/share/mkinitfs/initramfs-init)");
-        assertThat(words(linesStartingWith(alpine.tree().read("/boot/extlinux.conf"), "APPEND").get(0)))
+        assertThat(evidence(alpine.f("CMDLINE-CONSOLE")))
+                .contains("the guest's mkinitfs " + "(/usr/share/mkinitfs/initramfs-init)");
+        assertThat(words(linesStartingWith(alpine.tree().read("/boot/extlinux.conf"), "APPEND")
+                        .get(0)))
                 .contains("rootdelay=300");
     }
 }

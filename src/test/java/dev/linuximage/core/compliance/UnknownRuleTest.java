@@ -1,5 +1,8 @@
 package dev.linuximage.core.compliance;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.PatchOptions;
@@ -13,17 +16,13 @@ import dev.linuximage.core.report.FindingStatus;
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The catalogue's rule: "prepare treats an Unknown on a required item as not compliant unless the user allows it
@@ -39,9 +38,11 @@ class UnknownRuleTest {
     void anUnknownRequiredItemIsNotCompliantUnlessTolerated() {
         List<Finding> fs = List.of(f("SSH-SERVER", FindingStatus.Pass), f("BOOT-GENERATION", FindingStatus.Unknown));
         assertThat(ComplianceSummary.of(fs).compliant()).isFalse();
-        assertThat(ComplianceSummary.of(fs, Set.of("BOOT-GENERATION")).compliant()).isTrue();
+        assertThat(ComplianceSummary.of(fs, Set.of("BOOT-GENERATION")).compliant())
+                .isTrue();
         assertThat(ComplianceSummary.of(fs, Set.of("PART-LVM")).compliant()).isFalse();
-        assertThat(ComplianceSummary.of(List.of(f("A-B", FindingStatus.Warn))).compliant()).isTrue();
+        assertThat(ComplianceSummary.of(List.of(f("A-B", FindingStatus.Warn))).compliant())
+                .isTrue();
     }
 
     /** A Debian guest prepared with every fact, then audited from its files alone (no disk or container facts). */
@@ -50,29 +51,46 @@ class UnknownRuleTest {
         GuestTree t = GuestFixtures.debian(dir);
         PatchOptions o = PatchOptions.defaults().withRemoveUsers(List.of("builder"));
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            assertThat(Compliance.prepare(g, o, ComplianceTest.debianFacts(), null,
-                    ComplianceTest.NOW).report().compliant()).isTrue();
+            assertThat(Compliance.prepare(g, o, ComplianceTest.debianFacts(), null, ComplianceTest.NOW)
+                            .report()
+                            .compliant())
+                    .isTrue();
         }
-        KernelFacts k = new KernelFacts(GuestFixtures.DEBIAN_KERNEL, "/boot/initrd.img-" + GuestFixtures.DEBIAN_KERNEL,
-                Set.of("ext4", "fat"), Set.of("hv_vmbus", "hv_storvsc", "hv_netvsc"), true);
+        KernelFacts k = new KernelFacts(
+                GuestFixtures.DEBIAN_KERNEL,
+                "/boot/initrd.img-" + GuestFixtures.DEBIAN_KERNEL,
+                Set.of("ext4", "fat"),
+                Set.of("hv_vmbus", "hv_storvsc", "hv_netvsc"),
+                true);
         Compliance.Facts filesOnly = new Compliance.Facts(null, null, x -> List.of(k), null);
-        List<String> disk = List.of("DISK-FORMAT", "DISK-ALIGN", "DISK-MAXSIZE", "DISK-FOOTER", "DISK-GPT",
-                "BOOT-GENERATION");
+        List<String> disk =
+                List.of("DISK-FORMAT", "DISK-ALIGN", "DISK-MAXSIZE", "DISK-FOOTER", "DISK-GPT", "BOOT-GENERATION");
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
             ComplianceReport strict = Compliance.audit(g, o, filesOnly, null, ComplianceTest.NOW);
-            assertThat(strict.findings()).filteredOn(x -> x.status() == FindingStatus.Unknown)
-                    .extracting(Finding::id).containsExactlyInAnyOrderElementsOf(
-                            List.of("DISK-FORMAT", "DISK-ALIGN", "DISK-MAXSIZE", "DISK-FOOTER", "DISK-GPT",
-                                    "BOOT-GENERATION", "PART-LVM"));
+            assertThat(strict.findings())
+                    .filteredOn(x -> x.status() == FindingStatus.Unknown)
+                    .extracting(Finding::id)
+                    .containsExactlyInAnyOrderElementsOf(List.of(
+                            "DISK-FORMAT",
+                            "DISK-ALIGN",
+                            "DISK-MAXSIZE",
+                            "DISK-FOOTER",
+                            "DISK-GPT",
+                            "BOOT-GENERATION",
+                            "PART-LVM"));
             assertThat(strict.findings()).noneMatch(x -> x.status() == FindingStatus.Fail);
-            assertThat(strict.compliant()).as("Unknown DISK-*/BOOT-GENERATION are not compliant").isFalse();
+            assertThat(strict.compliant())
+                    .as("Unknown DISK-*/BOOT-GENERATION are not compliant")
+                    .isFalse();
 
-            ComplianceReport partly = Compliance.audit(g, o.withAllowUnknown(disk.subList(0, 5)), filesOnly,
-                    null, ComplianceTest.NOW);
-            assertThat(partly.compliant()).as("BOOT-GENERATION still Unknown and not allowed").isFalse();
+            ComplianceReport partly =
+                    Compliance.audit(g, o.withAllowUnknown(disk.subList(0, 5)), filesOnly, null, ComplianceTest.NOW);
+            assertThat(partly.compliant())
+                    .as("BOOT-GENERATION still Unknown and not allowed")
+                    .isFalse();
 
-            ComplianceReport allowed = Compliance.audit(g, o.withAllowUnknown(disk), filesOnly, null,
-                    ComplianceTest.NOW);
+            ComplianceReport allowed =
+                    Compliance.audit(g, o.withAllowUnknown(disk), filesOnly, null, ComplianceTest.NOW);
             // PART-LVM (repair "none: warn") is advisory: tolerated without being named
             assertThat(allowed.unknownTolerated()).contains("PART-LVM").containsAll(disk);
             assertThat(allowed.compliant()).isTrue();
@@ -93,7 +111,8 @@ class UnknownRuleTest {
                 spec:
                   guest:
                     allowUnknown: ["boot generation"]
-                """.getBytes(StandardCharsets.UTF_8))).isInstanceOf(PatchSpecException.class)
+                """.getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(PatchSpecException.class)
                 .hasMessageContaining("spec.guest.allowUnknown[0]");
         assertThatThrownBy(() -> PatchOptions.defaults().withAllowUnknown(List.of("../x")))
                 .hasMessageContaining("allowUnknown");

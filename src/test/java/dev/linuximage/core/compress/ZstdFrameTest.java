@@ -1,14 +1,13 @@
 package dev.linuximage.core.compress;
 
-import io.airlift.compress.zstd.ZstdCompressor;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.airlift.compress.zstd.ZstdCompressor;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class ZstdFrameTest {
 
@@ -36,13 +35,16 @@ class ZstdFrameTest {
     @Test
     void refusesTruncatedAndForeignDataAndHugeWindows() {
         byte[] f = frame("abc".repeat(10000).getBytes(StandardCharsets.US_ASCII));
-        assertThatThrownBy(() -> ZstdFrame.length(f, 0, f.length - 1, 1 << 21)).isInstanceOf(ZstdFrame.Invalid.class)
+        assertThatThrownBy(() -> ZstdFrame.length(f, 0, f.length - 1, 1 << 21))
+                .isInstanceOf(ZstdFrame.Invalid.class)
                 .hasMessageContaining("runs past");
-        assertThatThrownBy(() -> ZstdFrame.length(new byte[64], 0, 64, 1 << 21)).isInstanceOf(ZstdFrame.Invalid.class)
+        assertThatThrownBy(() -> ZstdFrame.length(new byte[64], 0, 64, 1 << 21))
+                .isInstanceOf(ZstdFrame.Invalid.class)
                 .hasMessageContaining("magic");
         assertThatThrownBy(() -> ZstdFrame.length(f, 0, 3, 4096)).isInstanceOf(ZstdFrame.Invalid.class);
         byte[] big = frame(new byte[70_000]);
-        assertThatThrownBy(() -> ZstdFrame.length(big, 0, big.length, 4096)).isInstanceOf(ZstdFrame.Invalid.class)
+        assertThatThrownBy(() -> ZstdFrame.length(big, 0, big.length, 4096))
+                .isInstanceOf(ZstdFrame.Invalid.class)
                 .hasMessageContaining("zstd.window_size");
     }
 }

@@ -1,21 +1,20 @@
 package dev.linuximage.core.format;
 
-import dev.linuximage.core.cli.CoreCli;
-import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.core.format.vhd.FixedVhdView;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.linuximage.core.cli.CoreCli;
+import dev.linuximage.core.format.vhd.FixedVhdView;
+import dev.linuximage.core.report.ExitCodes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Unaligned sizes come out MiB-aligned; GPT disks pass {@code sgdisk -v} after the backup header moved. */
 @Tag("oracle")
@@ -27,7 +26,8 @@ class AlignmentAndGptOracleTest {
         Path dir = Tools.scratch("align-" + size);
         Path raw = Tools.rawDisk(dir, "src.raw", size, size);
         Path vhd = dir.resolve("out.vhd");
-        assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--quiet")).isZero();
+        assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--quiet"))
+                .isZero();
         long aligned = FixedVhdView.alignUp(size);
         assertThat(aligned % (1 << 20)).isZero();
         assertThat(Files.size(vhd)).isEqualTo(aligned + 512);
@@ -46,12 +46,14 @@ class AlignmentAndGptOracleTest {
                 .isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(vhd).doesNotExist();
         try (var s = Files.list(dir)) {
-            assertThat(s.filter(p -> p.getFileName().toString().contains("partial")).count()).isZero();
+            assertThat(s.filter(p -> p.getFileName().toString().contains("partial"))
+                            .count())
+                    .isZero();
         }
         assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--max-size", "3M", "--quiet"))
                 .isZero();
-        assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--max-size", "lots")).isEqualTo(
-                ExitCodes.USAGE);
+        assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--max-size", "lots"))
+                .isEqualTo(ExitCodes.USAGE);
     }
 
     @Test
@@ -64,7 +66,9 @@ class AlignmentAndGptOracleTest {
             ch.write(ByteBuffer.allocate(34 * 4096), size - 34 * 4096);
         }
         // fdisk is the oracle that writes a real 4Kn GPT into a file (sgdisk and sfdisk assume 512-byte sectors)
-        Process p = new ProcessBuilder("fdisk", "-b", "4096", raw.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("fdisk", "-b", "4096", raw.toString())
+                .redirectErrorStream(true)
+                .start();
         p.getOutputStream().write("g\nn\n\n\n\nw\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         p.getOutputStream().close();
         p.getInputStream().readAllBytes();
@@ -73,20 +77,25 @@ class AlignmentAndGptOracleTest {
         assertThat(before).contains("Disklabel type: gpt");
 
         try (DiskImage img = DiskImages.open(raw, "raw", OpenOptions.defaults());
-             FixedVhdView view = FixedVhdView.of(img.data(), new dev.linuximage.core.format.vhd.FixedVhdOptions(
-                     1L << 40, null, null))) {
-            assertThat(view.warnings()).singleElement().asString().contains("4096-byte logical sectors")
+                FixedVhdView view = FixedVhdView.of(
+                        img.data(), new dev.linuximage.core.format.vhd.FixedVhdOptions(1L << 40, null, null))) {
+            assertThat(view.warnings())
+                    .singleElement()
+                    .asString()
+                    .contains("4096-byte logical sectors")
                     .contains("will not boot");
         }
         Path vhd = dir.resolve("out.vhd");
-        assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--quiet")).isZero();
+        assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--quiet"))
+                .isZero();
         // unchanged bytes (the padding is zeros), so the 4Kn table is still readable with 4 KiB sectors
         Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString());
         Path data = dir.resolve("check.raw");
         Tools.ok(dir, "qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), data.toString());
         String after = Tools.ok(dir, "fdisk", "-b", "4096", "-l", data.toString());
         assertThat(fdiskTable(after.replace(data.toString(), "D")))
-                .isEqualTo(fdiskTable(before.replace(raw.toString(), "D"))).contains("D1 ");
+                .isEqualTo(fdiskTable(before.replace(raw.toString(), "D")))
+                .contains("D1 ");
         // and with the VHD's 512-byte sectors there is no GPT to find (what firmware and Linux will see)
         assertThat(Tools.ok(dir, "fdisk", "-b", "512", "-l", data.toString())).doesNotContain("Disklabel type: gpt");
     }
@@ -101,13 +110,14 @@ class AlignmentAndGptOracleTest {
             ch.write(ByteBuffer.allocate(34 * 512), 0);
             ch.write(ByteBuffer.allocate(34 * 512), size - 34 * 512);
         }
-        Tools.ok(dir, "sgdisk", "-o", "-n", "1:2048:+1M", "-t", "1:ef00", "-n", "2:0:0", "-t", "2:8300",
-                raw.toString());
+        Tools.ok(
+                dir, "sgdisk", "-o", "-n", "1:2048:+1M", "-t", "1:ef00", "-n", "2:0:0", "-t", "2:8300", raw.toString());
         assertThat(Tools.ok(dir, "sgdisk", "-v", raw.toString())).contains("No problems found");
         String before = Tools.ok(dir, "sgdisk", "-p", raw.toString());
 
         Path vhd = dir.resolve("out.vhd");
-        assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--quiet")).isZero();
+        assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--quiet"))
+                .isZero();
         long aligned = FixedVhdView.alignUp(size);
         Path data = dir.resolve("check.raw");
         Tools.ok(dir, "qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), data.toString());
@@ -129,15 +139,24 @@ class AlignmentAndGptOracleTest {
             assertThat(b.getLong(24)).as("backup my LBA").isEqualTo(last);
             ByteBuffer m = ByteBuffer.allocate(512).order(ByteOrder.LITTLE_ENDIAN);
             ch.read(m, 0);
-            assertThat(m.getInt(446 + 12) & 0xFFFFFFFFL).as("protective MBR size").isEqualTo(last);
+            assertThat(m.getInt(446 + 12) & 0xFFFFFFFFL)
+                    .as("protective MBR size")
+                    .isEqualTo(last);
             // the old backup header is gone
             ByteBuffer old = ByteBuffer.allocate(512);
             ch.read(old, size - 512);
             assertThat(new String(old.array(), 0, 8)).isNotEqualTo("EFI PART");
         }
         // the partitions' contents are unchanged
-        Tools.ok(dir, "cmp", "-i", String.valueOf(1 << 20), "-n", String.valueOf(size - 34 * 512 - (1 << 20)),
-                raw.toString(), data.toString());
+        Tools.ok(
+                dir,
+                "cmp",
+                "-i",
+                String.valueOf(1 << 20),
+                "-n",
+                String.valueOf(size - 34 * 512 - (1 << 20)),
+                raw.toString(),
+                data.toString());
     }
 
     private static String fdiskTable(String fdiskL) {

@@ -1,19 +1,18 @@
 package dev.linuximage.core.format;
 
-import dev.linuximage.core.io.ByteSource;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.linuximage.core.io.ByteSource;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The two read paths of compressed clusters/grains (see {@code MappedSource}): whole clusters are decompressed straight
@@ -31,7 +30,8 @@ class CompressedReadPathOracleTest {
         byte[] rnd = new byte[d.length];
         r.nextBytes(rnd);
         System.arraycopy(rnd, 0, d, 0, 700 * 1024);
-        byte[] text = "the quick brown fox jumps over the lazy dog 0123456789\n".repeat(20000)
+        byte[] text = "the quick brown fox jumps over the lazy dog 0123456789\n"
+                .repeat(20000)
                 .getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(text, 0, d, 700 * 1024, 1024 * 1024);
         // [1724 KiB, 2 MiB) stays zero
@@ -41,9 +41,9 @@ class CompressedReadPathOracleTest {
 
     @ParameterizedTest
     @CsvSource({
-            "qcow2, -c -o compression_type=zlib",
-            "qcow2, -c -o compression_type=zstd",
-            "vmdk, -o subformat=streamOptimized",
+        "qcow2, -c -o compression_type=zlib",
+        "qcow2, -c -o compression_type=zstd",
+        "vmdk, -o subformat=streamOptimized",
     })
     void wholeClusterAndPartialReadsGiveTheSameBytes(String fmt, String opts) throws Exception {
         Path dir = Tools.scratch("compressed-" + fmt + opts.hashCode());
@@ -51,8 +51,8 @@ class CompressedReadPathOracleTest {
         Path raw = dir.resolve("disk.raw");
         Files.write(raw, want);
         Path img = dir.resolve("disk." + fmt);
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("qemu-img", "convert", "-f", "raw",
-                "-O", fmt));
+        java.util.List<String> cmd =
+                new java.util.ArrayList<>(java.util.List.of("qemu-img", "convert", "-f", "raw", "-O", fmt));
         cmd.addAll(java.util.List.of(opts.split(" ")));
         cmd.addAll(java.util.List.of(raw.toString(), img.toString()));
         Tools.ok(dir, cmd.toArray(String[]::new));
@@ -89,8 +89,8 @@ class CompressedReadPathOracleTest {
         // qcow2.txt: L1 table offset at header byte 40, cluster_bits at 20 (big-endian); L2[0] of L1[0] describes
         // cluster 0, a compressed descriptor whose low 62 - (cluster_bits - 8) bits are the byte offset
         long at;
-        try (var ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.READ,
-                java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch = java.nio.channels.FileChannel.open(
+                img, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
             ByteBuffer h = ByteBuffer.allocate(48);
             ch.read(h, 0);
             int clusterBits = h.getInt(20);
@@ -109,15 +109,17 @@ class CompressedReadPathOracleTest {
         try (DiskImage image = DiskImages.open(img, null, OpenOptions.defaults())) {
             ByteSource src = image.data();
             assertThatThrownBy(() -> src.readFully(0, ByteBuffer.allocateDirect(1 << 20)))
-                    .isInstanceOf(FormatException.class).hasMessageContaining("qcow2")
+                    .isInstanceOf(FormatException.class)
+                    .hasMessageContaining("qcow2")
                     .hasMessageContaining(String.valueOf(at));
             assertThatThrownBy(() -> src.readFully(100, ByteBuffer.allocate(1000)))
-                    .isInstanceOf(FormatException.class).hasMessageContaining("qcow2");
+                    .isInstanceOf(FormatException.class)
+                    .hasMessageContaining("qcow2");
             // the next clusters are intact
             ByteBuffer ok = ByteBuffer.allocate(4096);
             src.readFully(1 << 16, ok);
-            assertThat(ok.array()).isEqualTo(java.util.Arrays.copyOfRange(Files.readAllBytes(raw), 1 << 16,
-                    (1 << 16) + 4096));
+            assertThat(ok.array())
+                    .isEqualTo(java.util.Arrays.copyOfRange(Files.readAllBytes(raw), 1 << 16, (1 << 16) + 4096));
         }
     }
 }

@@ -1,12 +1,11 @@
 package dev.linuximage.core.format;
 
-import dev.linuximage.core.report.BadInputException;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.linuximage.core.format.vhd.FixedVhdOptions;
 import dev.linuximage.core.format.vhd.FixedVhdView;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.BytesSource;
-
+import dev.linuximage.core.report.BadInputException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -57,7 +56,8 @@ class FormatFuzzTest {
             DiskImages.detect(file);
             if (format.equals("ova")) {
                 // the OVA reader is reached through detection of a whole file only
-                try (DiskImage img = dev.linuximage.core.format.ova.OvaFormat.open(file, OPTS, dev.linuximage.core.format.DiskFormats::openMember)) {
+                try (DiskImage img = dev.linuximage.core.format.ova.OvaFormat.open(
+                        file, OPTS, dev.linuximage.core.format.DiskFormats::openMember)) {
                     drain(img.data());
                 }
                 return;
@@ -65,8 +65,8 @@ class FormatFuzzTest {
             try (DiskImage img = DiskImages.open(file, format, OPTS)) {
                 drain(img.data());
                 if (img.virtualSize() > 0) {
-                    try (FixedVhdView v = FixedVhdView.of(img.data(),
-                            new FixedVhdOptions(1L << 30, new UUID(1, 2), 0L))) {
+                    try (FixedVhdView v =
+                            FixedVhdView.of(img.data(), new FixedVhdOptions(1L << 30, new UUID(1, 2), 0L))) {
                         drain(v);
                     }
                 }

@@ -1,11 +1,10 @@
 package dev.linuximage.core.format;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.cli.CoreCli;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -14,8 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * DISK-GPT against the real tools: GPT disks whose end moved after partitioning ({@code qemu-img resize}, the CHS
@@ -36,7 +35,16 @@ class GptConsistencyOracleTest {
     static Path gptDisk(Path dir, String name, long size) throws Exception {
         Path raw = dir.resolve(name);
         Tools.ok(dir, "truncate", "-s", String.valueOf(size), raw.toString());
-        Tools.ok(dir, "sgdisk", "-o", "-n1:2048:+1M", "-t1:ef00", "-n2:0:+1M", "-t2:8200", "-n3:0:0", "-t3:8300",
+        Tools.ok(
+                dir,
+                "sgdisk",
+                "-o",
+                "-n1:2048:+1M",
+                "-t1:ef00",
+                "-n2:0:+1M",
+                "-t2:8200",
+                "-n3:0:0",
+                "-t3:8300",
                 raw.toString());
         Path tree = dir.resolve("tree-" + name);
         Tools.ok(dir, "cp", "-a", Path.of("scripts/sample-guest").toAbsolutePath() + "/.", tree.toString());
@@ -46,8 +54,20 @@ class GptConsistencyOracleTest {
         String info = Tools.ok(dir, "sgdisk", "-i", "3", raw.toString());
         long first = sectorField(info, "First sector");
         long last = sectorField(info, "Last sector");
-        Tools.ok(dir, "mke2fs", "-q", "-t", "ext4", "-U", "3f0d5a52-6c52-4a8e-9a4e-6a4a7b9d1c11", "-d",
-                tree.toString(), "-E", "offset=" + first * 512, raw.toString(), (last - first + 1) / 2 + "k");
+        Tools.ok(
+                dir,
+                "mke2fs",
+                "-q",
+                "-t",
+                "ext4",
+                "-U",
+                "3f0d5a52-6c52-4a8e-9a4e-6a4a7b9d1c11",
+                "-d",
+                tree.toString(),
+                "-E",
+                "offset=" + first * 512,
+                raw.toString(),
+                (last - first + 1) / 2 + "k");
         assertThat(Tools.ok(dir, "sgdisk", "-v", raw.toString())).contains("No problems found");
         return raw;
     }
@@ -85,8 +105,8 @@ class GptConsistencyOracleTest {
         PrintStream err = System.err;
         try {
             System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            int code = CoreCli.execute("check", disk.toString(), "--format", format, "--report", report.toString(),
-                    "--quiet");
+            int code = CoreCli.execute(
+                    "check", disk.toString(), "--format", format, "--report", report.toString(), "--quiet");
             assertThat(code).as("check exit code").isEqualTo(expectedExit);
         } finally {
             System.setErr(err);
@@ -107,16 +127,26 @@ class GptConsistencyOracleTest {
         String before = partitions(dir, raw);
         Tools.ok(dir, "qemu-img", "resize", "-q", "-f", "raw", raw.toString(), "13M"); // stays MiB-aligned
         assertThat(Tools.ok(dir, "sgdisk", "-v", raw.toString()))
-                .contains("doesn't reside").doesNotContain("No problems found");
+                .contains("doesn't reside")
+                .doesNotContain("No problems found");
         JsonNode in = check(dir, raw, "raw", 4);
         assertThat(in.get("status").asText()).isEqualTo("Fail");
-        assertThat(in.toString()).contains("does not reside at the end of the disk").contains("prepare");
+        assertThat(in.toString())
+                .contains("does not reside at the end of the disk")
+                .contains("prepare");
 
         Path view = convertToRawView(dir, raw, "raw");
         assertThat(Files.size(view)).isEqualTo(13 * MIB);
         assertThat(Tools.ok(dir, "sgdisk", "-v", view.toString())).contains("No problems found");
         assertThat(partitions(dir, view)).isEqualTo(before);
-        Tools.ok(dir, "cmp", "-n", String.valueOf(6 * MIB), "-i", String.valueOf(2 * MIB), raw.toString(),
+        Tools.ok(
+                dir,
+                "cmp",
+                "-n",
+                String.valueOf(6 * MIB),
+                "-i",
+                String.valueOf(2 * MIB),
+                raw.toString(),
                 view.toString());
         // check on the output VHD itself
         JsonNode out = check(dir, dir.resolve("out.vhd"), "vpc", 4);
@@ -130,10 +160,22 @@ class GptConsistencyOracleTest {
         Path raw = gptDisk(dir, "src.raw", size);
         String before = partitions(dir, raw);
         Path vpc = dir.resolve("dyn.vhd");
-        Tools.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o", "subformat=dynamic", raw.toString(),
+        Tools.ok(
+                dir,
+                "qemu-img",
+                "convert",
+                "-f",
+                "raw",
+                "-O",
+                "vpc",
+                "-o",
+                "subformat=dynamic",
+                raw.toString(),
                 vpc.toString());
         long virtual = Tools.qemuVirtualSize(Tools.ok(dir, "qemu-img", "info", "--output=json", vpc.toString()));
-        assertThat(virtual).as("qemu-img rounded the size to its CHS geometry").isNotEqualTo(size)
+        assertThat(virtual)
+                .as("qemu-img rounded the size to its CHS geometry")
+                .isNotEqualTo(size)
                 .isGreaterThan(size);
         Path rounded = dir.resolve("rounded.raw");
         Tools.ok(dir, "qemu-img", "convert", "-f", "vpc", "-O", "raw", vpc.toString(), rounded.toString());
@@ -145,7 +187,14 @@ class GptConsistencyOracleTest {
         assertThat(Files.size(view)).isEqualTo((virtual + MIB - 1) / MIB * MIB);
         assertThat(Tools.ok(dir, "sgdisk", "-v", view.toString())).contains("No problems found");
         assertThat(partitions(dir, view)).isEqualTo(before);
-        Tools.ok(dir, "cmp", "-n", String.valueOf(size - 4 * MIB), "-i", String.valueOf(2 * MIB), raw.toString(),
+        Tools.ok(
+                dir,
+                "cmp",
+                "-n",
+                String.valueOf(size - 4 * MIB),
+                "-i",
+                String.valueOf(2 * MIB),
+                raw.toString(),
                 view.toString());
     }
 
@@ -199,11 +248,13 @@ class GptConsistencyOracleTest {
         Path vhd = dir.resolve("out.vhd");
         try {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--format", "raw")).isZero();
+            assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--format", "raw"))
+                    .isZero();
         } finally {
             System.setErr(err);
         }
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains("warning: the GPT is inconsistent")
+        assertThat(captured.toString(StandardCharsets.UTF_8))
+                .contains("warning: the GPT is inconsistent")
                 .contains("neither GPT header is valid");
         Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString());
     }
@@ -225,8 +276,16 @@ class GptConsistencyOracleTest {
         PrintStream err = System.err;
         try {
             System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-            CoreCli.execute("prepare", raw.toString(), "--format", "raw", "--output", vhd.toString(), "--report",
-                    report.toString(), "--quiet");
+            CoreCli.execute(
+                    "prepare",
+                    raw.toString(),
+                    "--format",
+                    "raw",
+                    "--output",
+                    vhd.toString(),
+                    "--report",
+                    report.toString(),
+                    "--quiet");
         } finally {
             System.setErr(err);
         }
@@ -236,7 +295,8 @@ class GptConsistencyOracleTest {
         assertThat(gpt.toString()).contains("does not reside at the end").contains("rebuilt the backup header");
         JsonNode swap = finding(json, "SWAP-OS-DISK");
         assertThat(swap.get("status").asText()).as(swap.toString()).isEqualTo("Fixed");
-        assertThat(json.get("changes").toString()).contains("GPT partition 2 (Linux swap) attributes")
+        assertThat(json.get("changes").toString())
+                .contains("GPT partition 2 (Linux swap) attributes")
                 .contains("8000000000000000");
 
         Path view = dir.resolve("prepared.raw");

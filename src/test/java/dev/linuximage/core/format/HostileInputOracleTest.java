@@ -1,13 +1,13 @@
 package dev.linuximage.core.format;
 
-import dev.linuximage.core.report.ExitCodes;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.format.vhd.FixedVhdOptions;
 import dev.linuximage.core.format.vhd.FixedVhdView;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.BytesSource;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
+import dev.linuximage.core.report.ExitCodes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,9 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /** Crafted hostile inputs: each is refused with one typed {@link FormatException} naming the field. */
 @Tag("oracle")
@@ -44,8 +43,14 @@ class HostileInputOracleTest {
     /** A valid little qcow2: cluster 512 B, L1 @512, refcount table @1024, L2 @1536, data @2048. */
     static ByteBuffer qcow2(int version) {
         ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.BIG_ENDIAN);
-        b.putInt(0, 0x514649fb).putInt(4, version).putInt(20, 9).putLong(24, 32 * 1024).putInt(36, 1)
-                .putLong(40, 512).putLong(48, 1024).putInt(56, 1);
+        b.putInt(0, 0x514649fb)
+                .putInt(4, version)
+                .putInt(20, 9)
+                .putLong(24, 32 * 1024)
+                .putInt(36, 1)
+                .putLong(40, 512)
+                .putLong(48, 1024)
+                .putInt(56, 1);
         if (version == 3) {
             b.putInt(96, 4).putInt(100, 104);
         }
@@ -70,14 +75,17 @@ class HostileInputOracleTest {
 
     @Test
     void qcow2L1PastEof() {
-        assertThat(refused(qcow2(3).putLong(40, 1L << 40).array(), "qcow2").field()).isEqualTo("l1_table_offset");
+        assertThat(refused(qcow2(3).putLong(40, 1L << 40).array(), "qcow2").field())
+                .isEqualTo("l1_table_offset");
     }
 
     @Test
     void qcow2HugeVirtualSize() {
         FormatException e = refused(qcow2(3).putLong(24, Long.MAX_VALUE).array(), "qcow2");
         assertThat(e.field()).isEqualTo("size");
-        assertThat(refused(qcow2(3).putLong(24, Long.MIN_VALUE).array(), "qcow2").field()).isEqualTo("size");
+        assertThat(refused(qcow2(3).putLong(24, Long.MIN_VALUE).array(), "qcow2")
+                        .field())
+                .isEqualTo("size");
     }
 
     @Test
@@ -88,7 +96,8 @@ class HostileInputOracleTest {
 
     @Test
     void qcow2BackingFileEncryptionAndDataFileRefused() {
-        assertThat(refused(qcow2(3).putLong(8, 3000).putInt(16, 4).array(), "qcow2").field())
+        assertThat(refused(qcow2(3).putLong(8, 3000).putInt(16, 4).array(), "qcow2")
+                        .field())
                 .isEqualTo("backing_file_offset");
         assertThat(refused(qcow2(3).putInt(32, 1).array(), "qcow2").field()).isEqualTo("crypt_method");
         assertThat(refused(qcow2(3).putLong(72, 4).array(), "qcow2").value()).isEqualTo("external data file");
@@ -100,13 +109,17 @@ class HostileInputOracleTest {
     @Test
     void qcow2TableLoopsRefused() {
         // L1 entry pointing into the L1 table itself
-        assertThat(refused(qcow2(3).putLong(512, 512L).array(), "qcow2").getMessage()).contains("L1 table");
+        assertThat(refused(qcow2(3).putLong(512, 512L).array(), "qcow2").getMessage())
+                .contains("L1 table");
         // data cluster pointing at its own L2 table
-        assertThat(refused(qcow2(3).putLong(1536, 1536L).array(), "qcow2").getMessage()).contains("L2 table");
+        assertThat(refused(qcow2(3).putLong(1536, 1536L).array(), "qcow2").getMessage())
+                .contains("L2 table");
         // data cluster in the refcount table
-        assertThat(refused(qcow2(3).putLong(1536, 1024L).array(), "qcow2").getMessage()).contains("refcount");
+        assertThat(refused(qcow2(3).putLong(1536, 1024L).array(), "qcow2").getMessage())
+                .contains("refcount");
         // data cluster past the end of the file
-        assertThat(refused(qcow2(3).putLong(1536, 1L << 30).array(), "qcow2").getMessage()).contains("outside");
+        assertThat(refused(qcow2(3).putLong(1536, 1L << 30).array(), "qcow2").getMessage())
+                .contains("outside");
     }
 
     @Test
@@ -136,9 +149,11 @@ class HostileInputOracleTest {
             assertThat(img.virtualSize()).isEqualTo(4096 + 512);
         }
         assertThatThrownBy(() -> DiskImages.open(new BytesSource(f), "qcow2", OPTS))
-                .isInstanceOf(FormatException.class).hasMessageContaining("magic");
+                .isInstanceOf(FormatException.class)
+                .hasMessageContaining("magic");
         assertThatThrownBy(() -> DiskImages.open(new BytesSource(f), "floppy", OPTS))
-                .isInstanceOf(FormatException.class).hasMessageContaining("unknown format");
+                .isInstanceOf(FormatException.class)
+                .hasMessageContaining("unknown format");
     }
 
     // ---- VHD ----
@@ -177,8 +192,12 @@ class HostileInputOracleTest {
         byte[] foot = vhdFooter(8192, 3, 512);
         file.put(0, foot).put(file.capacity() - 512, foot);
         ByteBuffer h = ByteBuffer.allocate(1024);
-        h.put(0, "cxsparse".getBytes(StandardCharsets.US_ASCII)).putLong(8, -1).putLong(16, 1536)
-                .putInt(24, 0x10000).putInt(28, (int) entries).putInt(32, 4096);
+        h.put(0, "cxsparse".getBytes(StandardCharsets.US_ASCII))
+                .putLong(8, -1)
+                .putLong(16, 1536)
+                .putInt(24, 0x10000)
+                .putInt(28, (int) entries)
+                .putInt(32, 4096);
         long sum = 0;
         for (byte x : h.array()) {
             sum += x & 0xFF;
@@ -222,7 +241,8 @@ class HostileInputOracleTest {
                 ch.write(h.flip(), at);
             }
         }
-        assertThatThrownBy(() -> DiskImages.open(f).close()).isInstanceOf(FormatException.class)
+        assertThatThrownBy(() -> DiskImages.open(f).close())
+                .isInstanceOf(FormatException.class)
                 .hasMessageContaining("log is not empty");
     }
 
@@ -234,7 +254,8 @@ class HostileInputOracleTest {
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 4), 0x4C);
         }
-        assertThatThrownBy(() -> DiskImages.open(f).close()).isInstanceOf(FormatException.class)
+        assertThatThrownBy(() -> DiskImages.open(f).close())
+                .isInstanceOf(FormatException.class)
                 .hasMessageContaining("differencing");
     }
 
@@ -255,31 +276,49 @@ class HostileInputOracleTest {
         };
         for (String[] c : cases) {
             Path d = sub.resolve("d.vmdk");
-            Files.writeString(d, "# Disk DescriptorFile\nversion=1\nCID=1\nparentCID=ffffffff\n"
-                    + "createType=\"monolithicFlat\"\nRW 8 FLAT \"" + c[0] + "\" 0\n");
-            assertThatThrownBy(() -> DiskImages.open(d).close()).as(c[0]).isInstanceOf(FormatException.class)
+            Files.writeString(
+                    d,
+                    "# Disk DescriptorFile\nversion=1\nCID=1\nparentCID=ffffffff\n"
+                            + "createType=\"monolithicFlat\"\nRW 8 FLAT \"" + c[0] + "\" 0\n");
+            assertThatThrownBy(() -> DiskImages.open(d).close())
+                    .as(c[0])
+                    .isInstanceOf(FormatException.class)
                     .hasMessageContaining(c[1]);
         }
         Path d = sub.resolve("d.vmdk");
-        Files.writeString(d, "# Disk DescriptorFile\nversion=1\nCID=1\nparentCID=ffffffff\n"
-                + "createType=\"monolithicFlat\"\nRW 8 FLAT \"ok-flat.vmdk\" 0\n");
+        Files.writeString(
+                d,
+                "# Disk DescriptorFile\nversion=1\nCID=1\nparentCID=ffffffff\n"
+                        + "createType=\"monolithicFlat\"\nRW 8 FLAT \"ok-flat.vmdk\" 0\n");
         try (DiskImage img = DiskImages.open(d)) {
             assertThat(img.virtualSize()).isEqualTo(4096);
         }
-        Files.writeString(d, "# Disk DescriptorFile\nversion=1\nCID=1\nparentCID=12345678\n"
-                + "createType=\"monolithicFlat\"\nRW 8 FLAT \"ok-flat.vmdk\" 0\n");
-        assertThatThrownBy(() -> DiskImages.open(d).close()).isInstanceOf(FormatException.class)
+        Files.writeString(
+                d,
+                "# Disk DescriptorFile\nversion=1\nCID=1\nparentCID=12345678\n"
+                        + "createType=\"monolithicFlat\"\nRW 8 FLAT \"ok-flat.vmdk\" 0\n");
+        assertThatThrownBy(() -> DiskImages.open(d).close())
+                .isInstanceOf(FormatException.class)
                 .hasMessageContaining("parent");
-        Files.writeString(d, "# Disk DescriptorFile\nversion=1\ncreateType=\"monolithicFlat\"\n"
-                + "RW 16 FLAT \"ok-flat.vmdk\" 0\n");
-        assertThatThrownBy(() -> DiskImages.open(d).close()).isInstanceOf(FormatException.class)
+        Files.writeString(
+                d,
+                "# Disk DescriptorFile\nversion=1\ncreateType=\"monolithicFlat\"\n"
+                        + "RW 16 FLAT \"ok-flat.vmdk\" 0\n");
+        assertThatThrownBy(() -> DiskImages.open(d).close())
+                .isInstanceOf(FormatException.class)
                 .hasMessageContaining("outside the file");
     }
 
     static ByteBuffer sparseVmdk(long capacitySectors) {
         ByteBuffer b = ByteBuffer.allocate(512 * 12).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(0, 0x564d444b).putInt(4, 1).putInt(8, 3).putLong(12, capacitySectors).putLong(20, 8)
-                .putInt(44, 512).putLong(56, 1).putLong(64, 8);
+        b.putInt(0, 0x564d444b)
+                .putInt(4, 1)
+                .putInt(8, 3)
+                .putLong(12, capacitySectors)
+                .putLong(20, 8)
+                .putInt(44, 512)
+                .putLong(56, 1)
+                .putLong(64, 8);
         b.putInt(512, 2); // GD[0] -> GT at sector 2
         return b;
     }
@@ -320,6 +359,7 @@ class HostileInputOracleTest {
             }
         };
         assertThatThrownBy(() -> FixedVhdView.of(huge, FixedVhdOptions.defaults()))
-                .isInstanceOf(FormatException.class).hasMessageContaining("--max-size");
+                .isInstanceOf(FormatException.class)
+                .hasMessageContaining("--max-size");
     }
 }

@@ -1,19 +1,18 @@
 package dev.linuximage.core.format;
 
-import dev.linuximage.core.cli.CoreCli;
-import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.core.io.SparseFileWriter;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.linuximage.core.cli.CoreCli;
+import dev.linuximage.core.io.SparseFileWriter;
+import dev.linuximage.core.report.ExitCodes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /** An OVA built with tar (OVF + streamOptimized VMDK + SHA256 manifest), read in place. */
 @Tag("oracle")
@@ -34,11 +33,21 @@ class OvaOracleTest {
         for (int n = 1; n <= disks; n++) {
             String src = n == 1 ? "src.raw" : "src" + n + ".raw";
             Path raw = Tools.rawDisk(dir, src, SIZE, 10 + n);
-            Tools.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized",
-                    raw.toString(), dir.resolve("disk" + n + ".vmdk").toString());
+            Tools.ok(
+                    dir,
+                    "qemu-img",
+                    "convert",
+                    "-f",
+                    "raw",
+                    "-O",
+                    "vmdk",
+                    "-o",
+                    "subformat=streamOptimized",
+                    raw.toString(),
+                    dir.resolve("disk" + n + ".vmdk").toString());
             files.append("    <File ovf:id=\"file%d\" ovf:href=\"disk%d.vmdk\"/>%n".formatted(n, n));
             section.append(("    <Disk ovf:diskId=\"vmdisk%d\" ovf:fileRef=\"file%d\" ovf:capacity=\"%d\""
-                    + " ovf:format=\"http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized\"/>%n")
+                            + " ovf:format=\"http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized\"/>%n")
                     .formatted(n, n, SIZE));
             members[n + 1] = "disk" + n + ".vmdk";
         }
@@ -85,11 +94,28 @@ class OvaOracleTest {
             assertThat(img.virtualSize()).isEqualTo(SIZE);
             SparseFileWriter.write(img.data(), ours, null);
         }
-        Tools.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", "raw", ours.toString(),
+        Tools.ok(
+                dir,
+                "qemu-img",
+                "compare",
+                "-f",
+                "raw",
+                "-F",
+                "raw",
+                ours.toString(),
                 dir.resolve("src.raw").toString());
         Path vhd = dir.resolve("out.vhd");
-        assertThat(CoreCli.execute("convert", ova.toString(), vhd.toString(), "--quiet")).isZero();
-        Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(),
+        assertThat(CoreCli.execute("convert", ova.toString(), vhd.toString(), "--quiet"))
+                .isZero();
+        Tools.ok(
+                dir,
+                "qemu-img",
+                "compare",
+                "-f",
+                "vpc",
+                "-F",
+                "raw",
+                vhd.toString(),
                 dir.resolve("src.raw").toString());
     }
 
@@ -101,7 +127,8 @@ class OvaOracleTest {
                 .isInstanceOf(FormatException.class)
                 .hasMessageContaining("digest mismatch")
                 .satisfies(e -> assertThat(((FormatException) e).exitCode()).isEqualTo(ExitCodes.BAD_INPUT));
-        assertThat(CoreCli.execute("convert", ova.toString(), dir.resolve("x.vhd").toString(), "--quiet"))
+        assertThat(CoreCli.execute(
+                        "convert", ova.toString(), dir.resolve("x.vhd").toString(), "--quiet"))
                 .isEqualTo(ExitCodes.BAD_INPUT);
         // explicitly disabled verification opens it
         try (DiskImage img = DiskImages.open(ova, null, new OpenOptions(false, OpenOptions.DEFAULT_MAX_VIRTUAL_SIZE))) {
@@ -115,28 +142,62 @@ class OvaOracleTest {
         Path ova = buildOva(dir, false, 2);
         Path ours = dir.resolve("first.raw");
         try (DiskImage img = DiskImages.open(ova)) {
-            assertThat(img.warnings()).anyMatch(w -> w.contains("OVA has 2 disks") && w.contains("#2 vmdisk2=disk2.vmdk")
-                    && w.contains("using #1 vmdisk1=disk1.vmdk") && w.contains("--ova-disk"));
+            assertThat(img.warnings())
+                    .anyMatch(w -> w.contains("OVA has 2 disks")
+                            && w.contains("#2 vmdisk2=disk2.vmdk")
+                            && w.contains("using #1 vmdisk1=disk1.vmdk")
+                            && w.contains("--ova-disk"));
             SparseFileWriter.write(img.data(), ours, null);
         }
-        Tools.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", "raw", ours.toString(), dir.resolve("src.raw").toString());
+        Tools.ok(
+                dir,
+                "qemu-img",
+                "compare",
+                "-f",
+                "raw",
+                "-F",
+                "raw",
+                ours.toString(),
+                dir.resolve("src.raw").toString());
         for (String choice : new String[] {"2", "vmdisk2", "disk2.vmdk"}) {
             Path second = dir.resolve("second-" + choice + ".raw");
-            try (DiskImage img = DiskImages.open(ova, null, OpenOptions.defaults().withOvaDisk(choice))) {
+            try (DiskImage img =
+                    DiskImages.open(ova, null, OpenOptions.defaults().withOvaDisk(choice))) {
                 assertThat(img.warnings()).anyMatch(w -> w.contains("using #2 vmdisk2=disk2.vmdk"));
                 SparseFileWriter.write(img.data(), second, null);
             }
-            Tools.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", "raw", second.toString(),
+            Tools.ok(
+                    dir,
+                    "qemu-img",
+                    "compare",
+                    "-f",
+                    "raw",
+                    "-F",
+                    "raw",
+                    second.toString(),
                     dir.resolve("src2.raw").toString());
         }
-        assertThatThrownBy(() -> DiskImages.open(ova, null, OpenOptions.defaults().withOvaDisk("3")).close())
+        assertThatThrownBy(
+                        () -> DiskImages.open(ova, null, OpenOptions.defaults().withOvaDisk("3"))
+                                .close())
                 .isInstanceOf(FormatException.class)
-                .hasMessageContaining("--ova-disk").hasMessageContaining("#1 vmdisk1=disk1.vmdk");
+                .hasMessageContaining("--ova-disk")
+                .hasMessageContaining("#1 vmdisk1=disk1.vmdk");
         Path vhd = dir.resolve("second.vhd");
         assertThat(CoreCli.execute("convert", ova.toString(), vhd.toString(), "--ova-disk", "vmdisk2", "--quiet"))
                 .isZero();
-        Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), dir.resolve("src2.raw").toString());
-        assertThat(CoreCli.execute("convert", ova.toString(), dir.resolve("x.vhd").toString(), "--ova-disk", "nope",
-                "--quiet")).isEqualTo(ExitCodes.BAD_INPUT);
+        Tools.ok(
+                dir,
+                "qemu-img",
+                "compare",
+                "-f",
+                "vpc",
+                "-F",
+                "raw",
+                vhd.toString(),
+                dir.resolve("src2.raw").toString());
+        assertThat(CoreCli.execute(
+                        "convert", ova.toString(), dir.resolve("x.vhd").toString(), "--ova-disk", "nope", "--quiet"))
+                .isEqualTo(ExitCodes.BAD_INPUT);
     }
 }

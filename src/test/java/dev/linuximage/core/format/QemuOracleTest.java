@@ -1,20 +1,19 @@
 package dev.linuximage.core.format;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.core.format.vhd.FixedVhdView;
 import dev.linuximage.core.io.Extent;
 import dev.linuximage.core.io.SparseFileWriter;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Every container format made by qemu-img from a raw disk with known content: our raw view must equal qemu's view
@@ -26,27 +25,29 @@ class QemuOracleTest {
     static final long SIZE = (6L << 20) + 12288; // not MiB-aligned: conversion must align it
 
     @ParameterizedTest(name = "{0} {1}")
-    @CsvSource(delimiter = ';', value = {
-        "raw;;raw;",
-        "qcow2;compat=0.10;qcow2;v2 (compat=0.10)",
-        "qcow2;compat=1.1;qcow2;v3 (compat=1.1)",
-        "qcow2;-c;qcow2;v3 (compat=1.1)",
-        "qcow2;-c,compression_type=zstd;qcow2;v3 (compat=1.1)",
-        "qcow2;cluster_size=4096;qcow2;v3 (compat=1.1)",
-        "qcow2;cluster_size=2M;qcow2;v3 (compat=1.1)",
-        "vhdx;subformat=dynamic;vhdx;dynamic",
-        "vhdx;subformat=fixed;vhdx;fixed",
-        "vpc;subformat=dynamic,force_size=on;vhd;dynamic",
-        "vpc;subformat=fixed,force_size=on;vhd;fixed",
-        "vpc;subformat=dynamic;vhd;dynamic",
-        "vmdk;subformat=monolithicSparse;vmdk;monolithicSparse",
-        "vmdk;subformat=streamOptimized;vmdk;streamOptimized",
-        "vmdk;subformat=monolithicFlat;vmdk;monolithicFlat",
-        "vmdk;subformat=twoGbMaxExtentSparse;vmdk;twoGbMaxExtentSparse",
-        "vmdk;subformat=twoGbMaxExtentFlat;vmdk;twoGbMaxExtentFlat",
-        "vdi;static=off;vdi;dynamic",
-        "vdi;static=on;vdi;fixed",
-    })
+    @CsvSource(
+            delimiter = ';',
+            value = {
+                "raw;;raw;",
+                "qcow2;compat=0.10;qcow2;v2 (compat=0.10)",
+                "qcow2;compat=1.1;qcow2;v3 (compat=1.1)",
+                "qcow2;-c;qcow2;v3 (compat=1.1)",
+                "qcow2;-c,compression_type=zstd;qcow2;v3 (compat=1.1)",
+                "qcow2;cluster_size=4096;qcow2;v3 (compat=1.1)",
+                "qcow2;cluster_size=2M;qcow2;v3 (compat=1.1)",
+                "vhdx;subformat=dynamic;vhdx;dynamic",
+                "vhdx;subformat=fixed;vhdx;fixed",
+                "vpc;subformat=dynamic,force_size=on;vhd;dynamic",
+                "vpc;subformat=fixed,force_size=on;vhd;fixed",
+                "vpc;subformat=dynamic;vhd;dynamic",
+                "vmdk;subformat=monolithicSparse;vmdk;monolithicSparse",
+                "vmdk;subformat=streamOptimized;vmdk;streamOptimized",
+                "vmdk;subformat=monolithicFlat;vmdk;monolithicFlat",
+                "vmdk;subformat=twoGbMaxExtentSparse;vmdk;twoGbMaxExtentSparse",
+                "vmdk;subformat=twoGbMaxExtentFlat;vmdk;twoGbMaxExtentFlat",
+                "vdi;static=off;vdi;dynamic",
+                "vdi;static=on;vdi;fixed",
+            })
     void readsWhatQemuWroteAndConvertsToFixedVhd(String qfmt, String opts, String ourFormat, String sub)
             throws Exception {
         String tag = (qfmt + "-" + (opts == null ? "" : opts)).replaceAll("[^A-Za-z0-9]+", "_");
@@ -72,8 +73,8 @@ class QemuOracleTest {
             cmd.add(img.toString());
             Tools.ok(dir, cmd.toArray(String[]::new));
         }
-        long qemuSize = Tools.qemuVirtualSize(Tools.ok(dir, "qemu-img", "info", "--output=json", "-f",
-                qfmt, img.toString()));
+        long qemuSize =
+                Tools.qemuVirtualSize(Tools.ok(dir, "qemu-img", "info", "--output=json", "-f", qfmt, img.toString()));
         Path ours = dir.resolve("ours.raw");
         try (DiskImage d = DiskImages.open(img)) {
             assertThat(d.format()).isEqualTo(ourFormat);
@@ -124,16 +125,29 @@ class QemuOracleTest {
         Path raw = Tools.rawDisk(dir, "src.raw", 4L << 20, 7);
         Path a = dir.resolve("a.vhd");
         Path b = dir.resolve("b.vhd");
-        assertThat(CoreCli.execute("convert", raw.toString(), a.toString(), "--quiet")).isZero();
-        assertThat(CoreCli.execute("convert", a.toString(), b.toString(), "--quiet")).isZero();
+        assertThat(CoreCli.execute("convert", raw.toString(), a.toString(), "--quiet"))
+                .isZero();
+        assertThat(CoreCli.execute("convert", a.toString(), b.toString(), "--quiet"))
+                .isZero();
         assertThat(Files.size(b)).isEqualTo(Files.size(a)).isEqualTo((4L << 20) + 512);
         assertThat(Files.mismatch(a, b)).isEqualTo(-1L);
         // and a fixed VHD made by qemu-img converts to the same data, no growth
         Path q = dir.resolve("q.vhd");
-        Tools.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "vpc", "-o", "subformat=fixed,force_size=on",
-                raw.toString(), q.toString());
+        Tools.ok(
+                dir,
+                "qemu-img",
+                "convert",
+                "-f",
+                "raw",
+                "-O",
+                "vpc",
+                "-o",
+                "subformat=fixed,force_size=on",
+                raw.toString(),
+                q.toString());
         Path c = dir.resolve("c.vhd");
-        assertThat(CoreCli.execute("convert", q.toString(), c.toString(), "--quiet")).isZero();
+        assertThat(CoreCli.execute("convert", q.toString(), c.toString(), "--quiet"))
+                .isZero();
         assertThat(Files.size(c)).isEqualTo(Files.size(q));
         assertThat(Files.mismatch(raw, c)).isEqualTo(4L << 20); // data identical; only the footer differs
     }
@@ -148,7 +162,7 @@ class QemuOracleTest {
         long at = (2L << 20) + 333; // inside a hole of the qcow2
         Path vhd = dir.resolve("out.vhd");
         try (DiskImage d = DiskImages.open(img);
-             dev.linuximage.core.io.OverlaySource o = dev.linuximage.core.io.OverlaySource.inMemory(d.data())) {
+                dev.linuximage.core.io.OverlaySource o = dev.linuximage.core.io.OverlaySource.inMemory(d.data())) {
             o.write(at, java.nio.ByteBuffer.wrap(patch));
             try (FixedVhdView v = FixedVhdView.of(o, dev.linuximage.core.format.vhd.FixedVhdOptions.defaults())) {
                 SparseFileWriter.write(v, vhd, null);
@@ -160,7 +174,8 @@ class QemuOracleTest {
         }
         Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString());
         // the input is untouched: qemu still sees zeros there
-        assertThat(Tools.run(dir, "qemu-img", "compare", "-f", "qcow2", "-F", "raw", img.toString(),
-                raw.toString()).code()).isEqualTo(1);
+        assertThat(Tools.run(dir, "qemu-img", "compare", "-f", "qcow2", "-F", "raw", img.toString(), raw.toString())
+                        .code())
+                .isEqualTo(1);
     }
 }

@@ -1,12 +1,11 @@
 package dev.linuximage.core.format;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.io.BytesSource;
+import java.io.InputStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import java.io.InputStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The well-formed seeds of the fuzz corpus really parse (so the fuzzer starts from deep inside each parser). */
 class SeedCorpusTest {

@@ -11,11 +11,9 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the real oracle tools (qemu-img, sgdisk, tar); a missing tool fails the test with a clear message. */
 public final class Tools {
-    private Tools() {
-    }
+    private Tools() {}
 
-    public record Result(int code, String out) {
-    }
+    public record Result(int code, String out) {}
 
     public static Result run(Path dir, String... cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -26,8 +24,9 @@ public final class Tools {
         try {
             p = pb.start();
         } catch (IOException e) {
-            throw new AssertionError("oracle tool '" + cmd[0] + "' is not installed (scripts/setup.sh installs it): "
-                    + e.getMessage(), e);
+            throw new AssertionError(
+                    "oracle tool '" + cmd[0] + "' is not installed (scripts/setup.sh installs it): " + e.getMessage(),
+                    e);
         }
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -69,8 +68,8 @@ public final class Tools {
     public static Path rawDisk(Path dir, String name, long size, long seed) throws IOException {
         Path p = dir.resolve(name);
         Random r = new Random(seed);
-        try (var ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.CREATE_NEW,
-                java.nio.file.StandardOpenOption.WRITE)) {
+        try (var ch = java.nio.channels.FileChannel.open(
+                p, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
             long[][] runs = {{0, 65536}, {(1 << 20) + 100, 5000}, {3L << 20, 128 << 10}, {size - 4096, 4096}};
             for (long[] run : runs) {
                 long off = Math.max(0, Math.min(run[0], size - 1));

@@ -3,7 +3,6 @@ package dev.linuximage.core.fs;
 import dev.linuximage.core.io.Extent;
 import dev.linuximage.core.io.ExtentVisitor;
 import dev.linuximage.core.io.WritableByteSource;
-
 import java.nio.ByteBuffer;
 
 /** An in-memory disk for unit and fuzz tests. */
@@ -50,6 +49,5 @@ public final class BytesSource implements WritableByteSource {
     }
 
     @Override
-    public void flush() {
-    }
+    public void flush() {}
 }

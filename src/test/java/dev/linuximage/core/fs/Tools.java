@@ -9,18 +9,16 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the real oracle tools (mkfs.vfat, mtools, xfsprogs, sfdisk, sgdisk) for the storage tests. */
 public final class Tools {
-    private Tools() {
-    }
+    private Tools() {}
 
-    public record Result(int exit, String out, String err) {
-    }
+    public record Result(int exit, String out, String err) {}
 
     /** Runs a command; fails the test with a clear message if the tool is missing or exits non-zero. */
     public static String run(String... cmd) throws IOException, InterruptedException {
         Result r = exec(null, cmd);
         if (r.exit() != 0) {
-            throw new AssertionError(String.join(" ", cmd) + " exited " + r.exit() + "\nstdout: " + r.out()
-                    + "\nstderr: " + r.err());
+            throw new AssertionError(
+                    String.join(" ", cmd) + " exited " + r.exit() + "\nstdout: " + r.out() + "\nstderr: " + r.err());
         }
         return r.out();
     }
@@ -42,15 +40,18 @@ public final class Tools {
             p.destroyForcibly();
             throw new AssertionError(String.join(" ", cmd) + " timed out");
         }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err,
-                StandardCharsets.UTF_8));
+        return new Result(
+                p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
     }
 
     public static void requireTool(String name) {
         if (name.contains("/")) {
             return;
         }
-        for (String dir : System.getenv().getOrDefault("PATH", "").concat(":/usr/sbin:/sbin").split(":")) {
+        for (String dir : System.getenv()
+                .getOrDefault("PATH", "")
+                .concat(":/usr/sbin:/sbin")
+                .split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
                 return;
             }
@@ -61,8 +62,11 @@ public final class Tools {
 
     /** A sparse file of {@code bytes}. */
     public static Path sparse(Path file, long bytes) throws IOException {
-        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (var ch = java.nio.channels.FileChannel.open(
+                file,
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE,
+                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
             ch.truncate(0);
             ch.write(java.nio.ByteBuffer.wrap(new byte[1]), bytes - 1);
         }

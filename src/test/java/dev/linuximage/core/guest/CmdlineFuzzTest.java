@@ -1,13 +1,12 @@
 package dev.linuximage.core.guest;
 
-import com.code_intelligence.jazzer.api.FuzzedDataProvider;
-import com.code_intelligence.jazzer.junit.FuzzTest;
-
-import java.util.List;
-import java.util.Map;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.util.List;
+import java.util.Map;
 
 /** Properties of the command-line edit and the grubenv codec on arbitrary input (seed corpus runs in every build). */
 class CmdlineFuzzTest {
@@ -28,7 +27,8 @@ class CmdlineFuzzTest {
         String required = REQUIRED_SINGLE_VALUED.get(key);
         if (required != null && !required.equals(extra)) {
             assertThatThrownBy(() -> PatchOptions.defaults().withKernelArgs(given, List.of(), keep))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(extra)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(extra)
                     .hasMessageContaining(required);
             add = List.of();
         }

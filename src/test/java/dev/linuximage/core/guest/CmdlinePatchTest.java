@@ -1,21 +1,20 @@
 package dev.linuximage.core.guest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.guestfs.Change;
 import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CmdlinePatchTest {
     /** CMDLINE-CONSOLE's arguments for every guest. */
@@ -45,21 +44,26 @@ class CmdlinePatchTest {
         GuestTree t = GuestFixtures.debian(dir);
         ChangeLog log = patch(t, PatchOptions.defaults());
         String dg = t.read("/etc/default/grub");
-        assertThat(dg).contains("GRUB_CMDLINE_LINUX_DEFAULT=\"\"\n")
+        assertThat(dg)
+                .contains("GRUB_CMDLINE_LINUX_DEFAULT=\"\"\n")
                 .contains("GRUB_CMDLINE_LINUX=\"" + CONSOLE + "\"\n")
                 .contains("GRUB_DISTRIBUTOR=`lsb_release -i -s 2> /dev/null || echo Debian`")
                 .contains("#GRUB_TERMINAL=console");
         String cfg = t.read("/boot/grub/grub.cfg");
         // Debian without initramfs facts: initramfs-tools assumed, whose init sleeps rootdelay: none added
-        assertThat(cfg).contains("\tlinux\t/boot/vmlinuz-6.1.0-26-amd64 root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro "
-                + CONSOLE + "\n");
-        assertThat(cfg).contains("\t\tlinux\t/boot/vmlinuz-6.1.0-26-amd64 root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro single "
-                + CONSOLE + "\n");
+        assertThat(cfg)
+                .contains("\tlinux\t/boot/vmlinuz-6.1.0-26-amd64 root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro "
+                        + CONSOLE + "\n");
+        assertThat(cfg)
+                .contains(
+                        "\t\tlinux\t/boot/vmlinuz-6.1.0-26-amd64 root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro single "
+                                + CONSOLE + "\n");
         assertThat(cfg).doesNotContain("rootdelay");
         assertThat(cfg).doesNotContain(" quiet");
         assertThat(cfg).contains("initrd\t/boot/initrd.img-6.1.0-26-amd64"); // untouched lines stay byte-identical
         assertThat(t.read("/boot/efi/EFI/debian/grub.cfg")).doesNotContain("rootdelay"); // a stub, no linux line
-        assertThat(log.changes()).extracting(Change::path)
+        assertThat(log.changes())
+                .extracting(Change::path)
                 .containsExactlyInAnyOrder("/etc/default/grub", "/boot/grub/grub.cfg");
         assertThat(patch(t, PatchOptions.defaults()).changes()).isEmpty();
         for (CmdlineSite s : sites(t)) {
@@ -80,37 +84,51 @@ class CmdlinePatchTest {
         String kver = "6.1.0-26-amd64";
         String entry = "/boot/efi/loader/entries/" + mid + "-" + kver + ".conf";
         t.file("/etc/kernel/cmdline", "root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro quiet\n");
-        t.file(entry, "title      Debian GNU/Linux 12 (bookworm)\nversion    " + kver + "\nmachine-id " + mid
-                + "\nsort-key   debian\noptions    root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro quiet"
-                + " systemd.machine_id=" + mid + "\nlinux      /" + mid + "/" + kver + "/linux\ninitrd     /" + mid
-                + "/" + kver + "/initrd.img-" + kver + "\n");
+        t.file(
+                entry,
+                "title      Debian GNU/Linux 12 (bookworm)\nversion    " + kver + "\nmachine-id " + mid
+                        + "\nsort-key   debian\noptions    root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro quiet"
+                        + " systemd.machine_id=" + mid + "\nlinux      /" + mid + "/" + kver + "/linux\ninitrd     /"
+                        + mid
+                        + "/" + kver + "/initrd.img-" + kver + "\n");
         t.file("/boot/efi/loader/loader.conf", "#timeout 3\n#console-mode keep\n");
         t.link("/efi", "boot/efi");
-        assertThat(sites(t)).filteredOn(s -> s.kind() == CmdlineSite.Kind.BLS).extracting(CmdlineSite::file)
+        assertThat(sites(t))
+                .filteredOn(s -> s.kind() == CmdlineSite.Kind.BLS)
+                .extracting(CmdlineSite::file)
                 .containsExactly(entry);
         ChangeLog log = patch(t, PatchOptions.defaults());
         assertThat(log.changes()).extracting(Change::path).contains(entry, "/etc/kernel/cmdline");
         // initramfs-tools assumed (no initramfs facts): its init sleeps rootdelay, so none is added
-        assertThat(t.read(entry)).contains("options    root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro"
-                + " systemd.machine_id=" + mid + " " + CONSOLE + "\n").doesNotContain("rootdelay", "quiet")
+        assertThat(t.read(entry))
+                .contains("options    root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro" + " systemd.machine_id=" + mid
+                        + " " + CONSOLE + "\n")
+                .doesNotContain("rootdelay", "quiet")
                 .contains("linux      /" + mid + "/" + kver + "/linux\n");
-        assertThat(t.read("/etc/kernel/cmdline")).isEqualTo("root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro "
-                + CONSOLE + "\n");
+        assertThat(t.read("/etc/kernel/cmdline"))
+                .isEqualTo("root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro " + CONSOLE + "\n");
         assertThat(patch(t, PatchOptions.defaults()).changes()).isEmpty();
 
         // DEPROVISION-MACHINE: systemd.machine_id= (kernel-install's, entry token = machine id) overrides the emptied
         // /etc/machine-id at every boot (systemd(1)): every VM of a generalized image would share it
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
             GuestInspection before = GuestInspector.inspect(g);
-            assertThat(DeprovisionPatch.pinnedMachineIds(before)).extracting(CmdlineSite::file).containsExactly(entry);
+            assertThat(DeprovisionPatch.pinnedMachineIds(before))
+                    .extracting(CmdlineSite::file)
+                    .containsExactly(entry);
             ChangeLog dep = new ChangeLog();
             DeprovisionPatch.apply(new GuestEditor(g, dep), before, PatchOptions.defaults());
-            assertThat(dep.changes()).filteredOn(c -> c.requirement().equals("DEPROVISION-MACHINE"))
-                    .extracting(Change::path).contains(entry).doesNotContain("/etc/default/grub");
-            assertThat(DeprovisionPatch.pinnedMachineIds(GuestInspector.inspect(g))).isEmpty();
+            assertThat(dep.changes())
+                    .filteredOn(c -> c.requirement().equals("DEPROVISION-MACHINE"))
+                    .extracting(Change::path)
+                    .contains(entry)
+                    .doesNotContain("/etc/default/grub");
+            assertThat(DeprovisionPatch.pinnedMachineIds(GuestInspector.inspect(g)))
+                    .isEmpty();
         }
-        assertThat(t.read(entry)).contains("options    root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro " + CONSOLE
-                + "\n").doesNotContain("systemd.machine_id");
+        assertThat(t.read(entry))
+                .contains("options    root=UUID=0a1b2c3d-1111-2222-3333-444455556666 ro " + CONSOLE + "\n")
+                .doesNotContain("systemd.machine_id");
     }
 
     @Test
@@ -122,17 +140,20 @@ class CmdlinePatchTest {
         byte[] env = Files.readAllBytes(t.root().resolve("boot/grub2/grubenv"));
         assertThat(env).hasSize(1024);
         Map<String, String> vars = GrubEnv.parse(env);
-        assertThat(vars.get("kernelopts")).isEqualTo("root=/dev/mapper/rhel-root ro resume=/dev/mapper/rhel-swap "
-                + "rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap " + AZURE);
+        assertThat(vars.get("kernelopts"))
+                .isEqualTo("root=/dev/mapper/rhel-root ro resume=/dev/mapper/rhel-swap "
+                        + "rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap " + AZURE);
         assertThat(vars.get("saved_entry")).endsWith(GuestFixtures.RHEL8_KERNEL);
         assertThat(new String(env, StandardCharsets.ISO_8859_1)).endsWith("###");
         // BLS options take $kernelopts: the entry needs no edit
         assertThat(t.read(bls)).isEqualTo(blsBefore);
         // the grub.cfg fallback used when grubenv has no kernelopts is edited too
-        assertThat(t.read("/boot/grub2/grub.cfg")).contains("set kernelopts=\"root=/dev/mapper/rhel-root ro "
-                + "resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap " + AZURE + "\"");
-        assertThat(t.read("/etc/default/grub")).contains("GRUB_CMDLINE_LINUX=\"resume=/dev/mapper/rhel-swap "
-                + "rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap " + AZURE + "\"");
+        assertThat(t.read("/boot/grub2/grub.cfg"))
+                .contains("set kernelopts=\"root=/dev/mapper/rhel-root ro "
+                        + "resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap " + AZURE + "\"");
+        assertThat(t.read("/etc/default/grub"))
+                .contains("GRUB_CMDLINE_LINUX=\"resume=/dev/mapper/rhel-swap "
+                        + "rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap " + AZURE + "\"");
         for (CmdlineSite s : sites(t)) {
             if (s.complete()) {
                 assertThat(s.effective()).as(s.toString()).contains(AZURE).doesNotContain("rhgb");
@@ -144,13 +165,16 @@ class CmdlinePatchTest {
     @Test
     void keepCrashkernelAndUserArguments(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel8(dir);
-        PatchOptions o = PatchOptions.defaults().withKernelArgs(List.of("nvme_core.io_timeout=240", "rootdelay=300"),
-                List.of("resume"), true);
+        PatchOptions o = PatchOptions.defaults()
+                .withKernelArgs(List.of("nvme_core.io_timeout=240", "rootdelay=300"), List.of("resume"), true);
         patch(t, o);
-        String ko = GrubEnv.parse(Files.readAllBytes(t.root().resolve("boot/grub2/grubenv"))).get("kernelopts");
-        assertThat(KernelCmdline.tokens(ko)).contains("crashkernel=auto", "nvme_core.io_timeout=240")
+        String ko = GrubEnv.parse(Files.readAllBytes(t.root().resolve("boot/grub2/grubenv")))
+                .get("kernelopts");
+        assertThat(KernelCmdline.tokens(ko))
+                .contains("crashkernel=auto", "nvme_core.io_timeout=240")
                 .doesNotContain("rhgb", "quiet", "resume=/dev/mapper/rhel-swap");
-        assertThat(KernelCmdline.tokens(ko).stream().filter(x -> x.startsWith("rootdelay"))).hasSize(1);
+        assertThat(KernelCmdline.tokens(ko).stream().filter(x -> x.startsWith("rootdelay")))
+                .hasSize(1);
     }
 
     @Test
@@ -158,27 +182,32 @@ class CmdlinePatchTest {
         GuestTree t = GuestFixtures.rhel9(dir);
         byte[] envBefore = Files.readAllBytes(t.root().resolve("boot/efi/EFI/redhat/grubenv"));
         patch(t, PatchOptions.defaults());
-        String bls = t.read("/boot/loader/entries/4d3c2b1a00112233445566778899aabb-" + GuestFixtures.RHEL9_KERNEL
-                + ".conf");
-        assertThat(bls).contains("options root=UUID=77aa ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M " + AZURE
-                + "\n").contains("grub_users $grub_users");
-        assertThat(t.read("/etc/kernel/cmdline")).isEqualTo("root=UUID=77aa ro "
-                + "crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M " + AZURE + "\n");
+        String bls =
+                t.read("/boot/loader/entries/4d3c2b1a00112233445566778899aabb-" + GuestFixtures.RHEL9_KERNEL + ".conf");
+        assertThat(bls)
+                .contains("options root=UUID=77aa ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M " + AZURE + "\n")
+                .contains("grub_users $grub_users");
+        assertThat(t.read("/etc/kernel/cmdline"))
+                .isEqualTo("root=UUID=77aa ro " + "crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M " + AZURE + "\n");
         // no kernelopts in this grubenv: left byte-identical
-        assertThat(Files.readAllBytes(t.root().resolve("boot/efi/EFI/redhat/grubenv"))).isEqualTo(envBefore);
+        assertThat(Files.readAllBytes(t.root().resolve("boot/efi/EFI/redhat/grubenv")))
+                .isEqualTo(envBefore);
         assertThat(t.readLink("/boot/grub2/grubenv")).isEqualTo("../efi/EFI/redhat/grubenv");
     }
 
     @Test
     void dropInThatOverridesGrubCmdlineLinuxIsTheOneThatGetsTheArguments(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.debian(dir);
-        t.file("/etc/default/grub.d/50-cloudimg-settings.cfg",
+        t.file(
+                "/etc/default/grub.d/50-cloudimg-settings.cfg",
                 "# Cloud image settings\nGRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX console=tty1 quiet\"\n");
         patch(t, PatchOptions.defaults());
         assertThat(t.read("/etc/default/grub.d/50-cloudimg-settings.cfg"))
                 .contains("GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX console=tty1 " + CONSOLE + "\"");
         assertThat(t.read("/etc/default/grub")).contains("GRUB_CMDLINE_LINUX=\"\"");
-        CmdlineSite eff = sites(t).stream().filter(s -> s.kind() == CmdlineSite.Kind.DEFAULT_GRUB).findFirst()
+        CmdlineSite eff = sites(t).stream()
+                .filter(s -> s.kind() == CmdlineSite.Kind.DEFAULT_GRUB)
+                .findFirst()
                 .orElseThrow();
         assertThat(eff.file()).isEqualTo("/etc/default/grub.d/50-cloudimg-settings.cfg");
         assertThat(eff.effective()).isEqualTo("console=tty1 " + CONSOLE);
@@ -190,8 +219,9 @@ class CmdlinePatchTest {
         t.file("/etc/default/grub", "GRUB_CMDLINE_LINUX='console=ttyS0,115200n8 rootdelay=10 net.ifnames=0'\n");
         patch(t, PatchOptions.defaults());
         // initramfs-tools (assumed for Debian) sleeps rootdelay: up to 10 s is kept, nothing is added
-        assertThat(t.read("/etc/default/grub")).isEqualTo(
-                "GRUB_CMDLINE_LINUX='console=ttyS0,115200n8 rootdelay=10 net.ifnames=0 earlyprintk=ttyS0'\n");
+        assertThat(t.read("/etc/default/grub"))
+                .isEqualTo(
+                        "GRUB_CMDLINE_LINUX='console=ttyS0,115200n8 rootdelay=10 net.ifnames=0 earlyprintk=ttyS0'\n");
     }
 
     @Test
@@ -208,8 +238,9 @@ class CmdlinePatchTest {
         GuestTree t = GuestFixtures.rhel8(dir);
         t.file("/etc/default/grub", "GRUB_CMDLINE_LINUX='console=ttyS0,115200n8 rootdelay=10 net.ifnames=0'\n");
         patch(t, PatchOptions.defaults());
-        assertThat(t.read("/etc/default/grub")).isEqualTo(
-                "GRUB_CMDLINE_LINUX='console=ttyS0,115200n8 net.ifnames=0 rootdelay=300 earlyprintk=ttyS0'\n");
+        assertThat(t.read("/etc/default/grub"))
+                .isEqualTo(
+                        "GRUB_CMDLINE_LINUX='console=ttyS0,115200n8 net.ifnames=0 rootdelay=300 earlyprintk=ttyS0'\n");
     }
 
     @Test
@@ -217,7 +248,8 @@ class CmdlinePatchTest {
         GuestTree t = GuestFixtures.rhel8(dir);
         t.file("/boot/vmlinuz-2.6.32-431.el6.x86_64", "old kernel");
         patch(t, PatchOptions.defaults());
-        assertThat(GrubEnv.parse(Files.readAllBytes(t.root().resolve("boot/grub2/grubenv"))).get("kernelopts"))
+        assertThat(GrubEnv.parse(Files.readAllBytes(t.root().resolve("boot/grub2/grubenv")))
+                        .get("kernelopts"))
                 .contains("numa=off");
     }
 
@@ -240,8 +272,11 @@ class CmdlinePatchTest {
         patch(t, PatchOptions.defaults());
         assertThat(t.read("/boot/grub2/grubenv")).isEqualTo("kernelopts=root=/dev/sda1 quiet\n");
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            assertThat(BootCmdline.inspect(new GuestReader(g)).problems()).singleElement().asString()
-                    .contains("/boot/grub2/grubenv").contains("size");
+            assertThat(BootCmdline.inspect(new GuestReader(g)).problems())
+                    .singleElement()
+                    .asString()
+                    .contains("/boot/grub2/grubenv")
+                    .contains("size");
         }
     }
 
@@ -259,10 +294,13 @@ class CmdlinePatchTest {
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
             GuestPatcher.Result r = GuestPatcher.patch(g, PatchOptions.defaults(), List.of(), null);
             // the console and the resume (noresume) edits both refuse that file; the fstab edit still happens
-            assertThat(r.errors()).extracting(GuestPatcher.PatchError::requirement)
+            assertThat(r.errors())
+                    .extracting(GuestPatcher.PatchError::requirement)
                     .containsExactly("CMDLINE-CONSOLE", "SWAP-OS-DISK");
             assertThat(r.errors()).allSatisfy(e -> assertThat(e.message()).contains("spanning several lines"));
-            assertThat(r.changes().forRequirement("SWAP-OS-DISK")).extracting(Change::path).contains("/etc/fstab");
+            assertThat(r.changes().forRequirement("SWAP-OS-DISK"))
+                    .extracting(Change::path)
+                    .contains("/etc/fstab");
         }
     }
 
@@ -289,20 +327,34 @@ class CmdlinePatchTest {
      */
     @Test
     void userArgumentsMayNotContradictTheRequiredOnes() {
-        for (String bad : List.of("net.ifnames=0nvme_c", "net.ifnames=1", "net.ifnames", "earlyprintk=vga",
-                "numa=noacpi")) {
+        for (String bad :
+                List.of("net.ifnames=0nvme_c", "net.ifnames=1", "net.ifnames", "earlyprintk=vga", "numa=noacpi")) {
             assertThatThrownBy(() -> PatchOptions.defaults().withKernelArgs(List.of(bad), List.of(), false))
-                    .as(bad).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("'" + bad + "'").hasMessageContaining("required");
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + bad + "'")
+                    .hasMessageContaining("required");
         }
         assertThatThrownBy(() -> PatchOptions.defaults().withKernelArgs(List.of("a=1", "a=2"), List.of(), false))
                 .hasMessageContaining("'a=1' and 'a=2'");
-        PatchOptions ok = PatchOptions.defaults().withKernelArgs(List.of("net.ifnames=0", "earlyprintk=ttyS0",
-                "numa=off", "console=tty0", "console=ttyS1,115200", "a=1", "a=1", "net.ifnames.x=1"), List.of(), false);
+        PatchOptions ok = PatchOptions.defaults()
+                .withKernelArgs(
+                        List.of(
+                                "net.ifnames=0",
+                                "earlyprintk=ttyS0",
+                                "numa=off",
+                                "console=tty0",
+                                "console=ttyS1,115200",
+                                "a=1",
+                                "a=1",
+                                "net.ifnames.x=1"),
+                        List.of(),
+                        false);
         CmdlinePolicy p = CmdlinePolicy.of(ok, true);
         String once = p.edit("ro quiet net.ifnames=1", true, null);
         assertThat(p.edit(once, true, null)).isEqualTo(once);
-        assertThat(KernelCmdline.tokens(once)).contains("net.ifnames=0", "console=tty0", "console=ttyS1,115200")
+        assertThat(KernelCmdline.tokens(once))
+                .contains("net.ifnames=0", "console=tty0", "console=ttyS1,115200")
                 .doesNotContain("net.ifnames=1", "quiet");
     }
 
@@ -311,7 +363,8 @@ class CmdlinePatchTest {
     void aContradictingArgumentIsABadCommandLine(@TempDir Path dir) throws Exception {
         Path spec = Files.writeString(dir.resolve("li.yaml"), "spec: {guest: {kernelArgs: {add: [earlyprintk=vga]}}}");
         PatchSettings settings = PatchSpecReader.read(spec);
-        assertThatThrownBy(settings::toOptions).isInstanceOf(PatchSpecException.class)
+        assertThatThrownBy(settings::toOptions)
+                .isInstanceOf(PatchSpecException.class)
                 .hasMessageContaining("'earlyprintk=vga' contradicts the required earlyprintk=ttyS0");
 
         Path disk = Files.write(dir.resolve("d.raw"), new byte[1 << 20]);
@@ -321,15 +374,16 @@ class CmdlinePatchTest {
         try {
             System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
             // a blank disk alone is a bad input (3): the contradiction is refused first, as a usage error (2)
-            code = dev.linuximage.core.cli.CoreCli.execute("check", disk.toString(), "--kernel-arg-add",
-                    "net.ifnames=0nvme_c", "--quiet");
+            code = dev.linuximage.core.cli.CoreCli.execute(
+                    "check", disk.toString(), "--kernel-arg-add", "net.ifnames=0nvme_c", "--quiet");
         } finally {
             System.setErr(oldErr);
         }
         assertThat(code).isEqualTo(dev.linuximage.core.report.ExitCodes.USAGE);
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains("'net.ifnames=0nvme_c' contradicts the required net.ifnames=0");
-        assertThat(dev.linuximage.core.cli.CoreCli.execute("check", disk.toString(), "--kernel-arg-add",
-                "net.ifnames=0", "--quiet")).isEqualTo(3);
+        assertThat(dev.linuximage.core.cli.CoreCli.execute(
+                        "check", disk.toString(), "--kernel-arg-add", "net.ifnames=0", "--quiet"))
+                .isEqualTo(3);
     }
 }

@@ -1,19 +1,18 @@
 package dev.linuximage.core.guest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.guestfs.Change;
 import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Each patch family against realistic guests, and a second run that changes nothing. */
 class GuestPatchesTest {
@@ -30,14 +29,17 @@ class GuestPatchesTest {
         GuestPatcher.Result r = run(t, PatchOptions.defaults());
         assertThat(r.errors()).isEmpty();
         String fstab = t.read("/etc/fstab");
-        assertThat(fstab).contains("# disabled by linuximage (swap belongs on the resource disk): "
-                + "UUID=99998888-7777-6666-5555-444433332222 none      swap sw 0 0");
-        assertThat(fstab).contains("\nUUID=0a1b2c3d-1111-2222-3333-444455556666 /         ext4 errors=remount-ro 0 1\n");
+        assertThat(fstab)
+                .contains("# disabled by linuximage (swap belongs on the resource disk): "
+                        + "UUID=99998888-7777-6666-5555-444433332222 none      swap sw 0 0");
+        assertThat(fstab)
+                .contains("\nUUID=0a1b2c3d-1111-2222-3333-444455556666 /         ext4 errors=remount-ro 0 1\n");
         assertThat(t.exists("/swapfile")).isFalse();
         assertThat(t.exists("/mnt/resource/swapfile")).isFalse();
         assertThat(t.exists("/mnt/resource")).isTrue();
         // the fstab swap entry makes resume a risk: noresume goes on the command lines (ResumePatch)
-        assertThat(r.changes().forRequirement("SWAP-OS-DISK")).extracting(Change::path)
+        assertThat(r.changes().forRequirement("SWAP-OS-DISK"))
+                .extracting(Change::path)
                 .containsExactly("/etc/fstab", "/swapfile", "/etc/default/grub", "/boot/grub/grub.cfg");
         assertThat(t.read("/boot/grub/grub.cfg")).contains(" noresume\n");
         assertThat(run(t, PatchOptions.defaults()).changes().changes()).isEmpty();
@@ -87,10 +89,13 @@ class GuestPatchesTest {
         GuestTree d = GuestFixtures.debian(dir.resolve("d"));
         run(d, PatchOptions.defaults());
         // the documents replace auto by cloud-init (auto defers to cloud-init only if waagent detects it at run time)
-        assertThat(d.read("/etc/waagent.conf")).contains("Provisioning.Agent=cloud-init\n")
+        assertThat(d.read("/etc/waagent.conf"))
+                .contains("Provisioning.Agent=cloud-init\n")
                 .doesNotContain("Provisioning.Agent=auto")
-                .contains("ResourceDisk.Format=n\n").contains("ResourceDisk.EnableSwap=n\n")
-                .contains("# Format if unformatted.\n").contains("Logs.Verbose=n\n");
+                .contains("ResourceDisk.Format=n\n")
+                .contains("ResourceDisk.EnableSwap=n\n")
+                .contains("# Format if unformatted.\n")
+                .contains("Logs.Verbose=n\n");
         GuestTree s = GuestFixtures.debian(dir.resolve("s"));
         run(s, PatchOptions.defaults().withImageKind(ImageKind.Specialized));
         assertThat(s.read("/etc/waagent.conf")).contains("Provisioning.Agent=disabled\n");
@@ -104,15 +109,17 @@ class GuestPatchesTest {
         String after = t.read("/etc/cloud/cloud.cfg");
         assertThat(after).isEqualTo(before.replace(" - ssh\n", " - ssh\n - disk_setup\n - mounts\n"));
         assertThat(t.read("/etc/cloud/cloud.cfg.d/91-azure_datasource.cfg"))
-                .contains("datasource_list: [ Azure ]").contains("apply_network_config: False");
+                .contains("datasource_list: [ Azure ]")
+                .contains("apply_network_config: False");
         assertThat(t.read("/etc/cloud/cloud.cfg.d/05_logging.cfg"))
                 .startsWith("## This yaml formated config file handles setting")
                 .endsWith("output: {all: '| tee -a /var/log/cloud-init-output.log'}\n");
-        assertThat(t.read("/etc/cloud/cloud.cfg.d/00-azure-swap.cfg")).startsWith("#cloud-config\n")
+        assertThat(t.read("/etc/cloud/cloud.cfg.d/00-azure-swap.cfg"))
+                .startsWith("#cloud-config\n")
                 .contains("layout: [66, [33, 82]]")
                 .contains("x-systemd.requires=cloud-init.service,x-systemd.device-timeout=2");
-        assertThat(r.changes().requirements()).contains("CLOUDINIT-DATASOURCE", "CLOUDINIT-MOUNTS",
-                "CLOUDINIT-LOGGING", "CLOUDINIT-SWAP");
+        assertThat(r.changes().requirements())
+                .contains("CLOUDINIT-DATASOURCE", "CLOUDINIT-MOUNTS", "CLOUDINIT-LOGGING", "CLOUDINIT-SWAP");
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
             CloudConfig c = CloudConfig.read(new GuestReader(g));
             assertThat(c.problems()).isEmpty();
@@ -121,7 +128,10 @@ class GuestPatchesTest {
             assertThat(CloudInitPatch.loggingOk(c)).isTrue();
             assertThat(CloudInitPatch.swapOk(c)).isTrue();
         }
-        assertThat(run(t, PatchOptions.defaults().withCloudInitSwapDropIn(true)).changes().changes()).isEmpty();
+        assertThat(run(t, PatchOptions.defaults().withCloudInitSwapDropIn(true))
+                        .changes()
+                        .changes())
+                .isEmpty();
     }
 
     @Test
@@ -157,15 +167,17 @@ class GuestPatchesTest {
                  - final-message
                 """);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
-            assertThat(CloudInitPatch.mountsOk(CloudConfig.read(new GuestReader(g)))).isFalse();
+            assertThat(CloudInitPatch.mountsOk(CloudConfig.read(new GuestReader(g))))
+                    .isFalse();
         }
         run(t, PatchOptions.defaults());
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
             CloudConfig c = CloudConfig.read(new GuestReader(g));
             assertThat(c.modules("cloud_init_modules")).containsOnlyOnce("disk_setup", "mounts");
-            assertThat(c.modules("cloud_config_modules")).doesNotContain("mounts")
-                    .containsExactly("locale", "set-passwords", "rh_subscription", "timezone", "disable-ec2-metadata",
-                            "runcmd");
+            assertThat(c.modules("cloud_config_modules"))
+                    .doesNotContain("mounts")
+                    .containsExactly(
+                            "locale", "set-passwords", "rh_subscription", "timezone", "disable-ec2-metadata", "runcmd");
             assertThat(CloudInitPatch.mountsOk(c)).isTrue();
         }
         assertThat(run(t, PatchOptions.defaults()).changes().changes()).isEmpty();
@@ -176,9 +188,10 @@ class GuestPatchesTest {
 
     @Test
     void diskSetupGoesBeforeAnExistingMounts() {
-        String cfg = "cloud_init_modules:\n  - bootcmd\n  - [mounts, always]\n  - ssh\ncloud_config_modules:\n  - runcmd\n";
-        assertThat(CloudInitPatch.addModules(cfg)).isEqualTo(
-                "cloud_init_modules:\n  - bootcmd\n  - disk_setup\n  - [mounts, always]\n  - ssh\n"
+        String cfg =
+                "cloud_init_modules:\n  - bootcmd\n  - [mounts, always]\n  - ssh\ncloud_config_modules:\n  - runcmd\n";
+        assertThat(CloudInitPatch.addModules(cfg))
+                .isEqualTo("cloud_init_modules:\n  - bootcmd\n  - disk_setup\n  - [mounts, always]\n  - ssh\n"
                         + "cloud_config_modules:\n  - runcmd\n");
         assertThat(CloudInitPatch.addModules("users: [default]\n")).isNull();
     }
@@ -206,7 +219,8 @@ class GuestPatchesTest {
             SystemdUnits u = new SystemdUnits(new GuestReader(g));
             assertThat(u.state("sshd.service").masked()).isTrue();
             assertThat(u.state("sshd.service").enabled()).isFalse();
-            assertThat(u.enable(new GuestEditor(g, new ChangeLog()), "SSH-SERVER", "sshd.service")).isTrue();
+            assertThat(u.enable(new GuestEditor(g, new ChangeLog()), "SSH-SERVER", "sshd.service"))
+                    .isTrue();
             assertThat(u.state("sshd.service").masked()).isFalse();
             assertThat(u.state("sshd.service").enabled()).isTrue();
         }
@@ -218,11 +232,14 @@ class GuestPatchesTest {
         GuestPatcher.Result r = run(t, PatchOptions.defaults().withRemoveUsers(List.of("builder")));
         assertThat(r.errors()).isEmpty();
         assertThat(t.read("/etc/passwd")).doesNotContain("builder").contains("root:x:0:0");
-        assertThat(t.read("/etc/shadow")).doesNotContain("builder")
-                .startsWith("root:!$y$j9T$abcdefgh$").contains("daemon:*:");
+        assertThat(t.read("/etc/shadow"))
+                .doesNotContain("builder")
+                .startsWith("root:!$y$j9T$abcdefgh$")
+                .contains("daemon:*:");
         assertThat(t.read("/etc/group")).isEqualTo("root:x:0:\nadm:x:4:\nsudo:x:27:\nusers:x:100:\nnogroup:x:65534:\n");
         assertThat(t.read("/etc/gshadow")).isEqualTo("root:*::\nadm:*::\nsudo:*::\nusers:*::\nnogroup:*::\n");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(t.root().resolve("etc/shadow"))))
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(t.root().resolve("etc/shadow"))))
                 .isEqualTo("rw-r-----");
         assertThat(t.exists("/home/builder")).isFalse();
         assertThat(t.exists("/root/.bash_history")).isFalse();
@@ -241,14 +258,20 @@ class GuestPatchesTest {
         assertThat(t.read("/var/lib/cloud/seed/nocloud/user-data")).contains("#cloud-config");
         // password hashes never reach the change log
         assertThat(r.changes().changes()).allSatisfy(c -> {
-            assertThat(String.valueOf(c.before())).doesNotContain("0123456789abcdef").doesNotContain("ZYXWVUTS");
-            assertThat(String.valueOf(c.after())).doesNotContain("0123456789abcdef").doesNotContain("ZYXWVUTS");
+            assertThat(String.valueOf(c.before()))
+                    .doesNotContain("0123456789abcdef")
+                    .doesNotContain("ZYXWVUTS");
+            assertThat(String.valueOf(c.after()))
+                    .doesNotContain("0123456789abcdef")
+                    .doesNotContain("ZYXWVUTS");
         });
         assertThat(r.changes().forRequirement("DEPROVISION-USERS")).anySatisfy(c -> {
             assertThat(c.path()).isEqualTo("/etc/shadow");
             assertThat(c.after()).contains("root:!<redacted>:19800");
         });
-        assertThat(run(t, PatchOptions.defaults().withRemoveUsers(List.of("builder"))).changes().changes())
+        assertThat(run(t, PatchOptions.defaults().withRemoveUsers(List.of("builder")))
+                        .changes()
+                        .changes())
                 .isEmpty();
     }
 
@@ -269,12 +292,15 @@ class GuestPatchesTest {
         assertThat(r.errors()).isEmpty();
         assertThat(Files.readAllBytes(t.root().resolve("usr/local/sbin/linuximage-report-ready")))
                 .isEqualTo(NoAgentPatch.script());
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(
-                t.root().resolve("usr/local/sbin/linuximage-report-ready")))).isEqualTo("rwxr-xr-x");
-        assertThat(t.read("/etc/systemd/system/linuximage-report-ready.service")).contains("Type=oneshot");
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(t.root().resolve("usr/local/sbin/linuximage-report-ready"))))
+                .isEqualTo("rwxr-xr-x");
+        assertThat(t.read("/etc/systemd/system/linuximage-report-ready.service"))
+                .contains("Type=oneshot");
         assertThat(t.readLink("/etc/systemd/system/multi-user.target.wants/linuximage-report-ready.service"))
                 .isEqualTo("/etc/systemd/system/linuximage-report-ready.service");
-        assertThat(t.exists("/etc/systemd/system/multi-user.target.wants/walinuxagent.service")).isFalse();
+        assertThat(t.exists("/etc/systemd/system/multi-user.target.wants/walinuxagent.service"))
+                .isFalse();
         assertThat(t.exists("/etc/waagent.conf")).isFalse();
         assertThat(t.exists("/var/lib/waagent")).isFalse();
         assertThat(t.exists("/etc/cloud/cloud.cfg.d/91-azure_datasource.cfg")).isFalse();
@@ -290,14 +316,19 @@ class GuestPatchesTest {
         GuestTree t = GuestFixtures.debian(dir);
         run(t, PatchOptions.defaults());
         assertThat(t.exists("/etc/ssh/ssh_host_ed25519_key")).isFalse();
-        assertThat(t.exists("/etc/systemd/system/ssh.service.d/linuximage-hostkeys.conf")).isFalse();
+        assertThat(t.exists("/etc/systemd/system/ssh.service.d/linuximage-hostkeys.conf"))
+                .isFalse();
     }
 
     @Test
     void hvRepairHookIsCalledForKernelsMissingModules(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel8(dir);
-        KernelFacts k = new KernelFacts(GuestFixtures.RHEL8_KERNEL, "/boot/initramfs-" + GuestFixtures.RHEL8_KERNEL
-                + ".img", java.util.Set.of(), java.util.Set.of("xfs", "hv_vmbus"), true);
+        KernelFacts k = new KernelFacts(
+                GuestFixtures.RHEL8_KERNEL,
+                "/boot/initramfs-" + GuestFixtures.RHEL8_KERNEL + ".img",
+                java.util.Set.of(),
+                java.util.Set.of("xfs", "hv_vmbus"),
+                true);
         List<String> calls = new java.util.ArrayList<>();
         HvDriverRepair hook = (g, v, m) -> {
             calls.add(v + " " + m);
@@ -306,11 +337,21 @@ class GuestPatchesTest {
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
             GuestPatcher.Result r = GuestPatcher.patch(g, PatchOptions.defaults(), List.of(k), hook);
             assertThat(calls).containsExactly(GuestFixtures.RHEL8_KERNEL + " [hv_storvsc, hv_netvsc]");
-            assertThat(r.changes().forRequirement("KERNEL-HV-DRIVERS")).singleElement()
+            assertThat(r.changes().forRequirement("KERNEL-HV-DRIVERS"))
+                    .singleElement()
                     .satisfies(c -> assertThat(c.after()).isEqualTo("added hv_storvsc,hv_netvsc"));
         }
-        PatchOptions off = new PatchOptions(ImageKind.Generalized, Provisioning.CloudInit, 0, false, List.of(),
-                List.of(), false, List.of(), false, PatchOptions.DEFAULT_MAX_DISK_SIZE);
+        PatchOptions off = new PatchOptions(
+                ImageKind.Generalized,
+                Provisioning.CloudInit,
+                0,
+                false,
+                List.of(),
+                List.of(),
+                false,
+                List.of(),
+                false,
+                PatchOptions.DEFAULT_MAX_DISK_SIZE);
         calls.clear();
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
             GuestPatcher.patch(g, off, List.of(k), hook);
@@ -321,11 +362,14 @@ class GuestPatchesTest {
     @Test
     void anSelinuxGuestRelabelsWhatTheRunCreatedAtFirstBoot(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.rhel8(dir);
-        t.file("/etc/selinux/config", "# This file controls the state of SELinux\nSELINUX=enforcing\nSELINUXTYPE=targeted\n");
+        t.file(
+                "/etc/selinux/config",
+                "# This file controls the state of SELinux\nSELINUX=enforcing\nSELINUXTYPE=targeted\n");
         GuestPatcher.Result r = run(t, PatchOptions.defaults());
         assertThat(r.errors()).isEmpty();
         assertThat(r.changes().changes()).anyMatch(c -> c.action() == Change.Action.Symlinked); // the agent unit
-        assertThat(r.changes().forRequirement("SELINUX-LABELS")).extracting(Change::path)
+        assertThat(r.changes().forRequirement("SELINUX-LABELS"))
+                .extracting(Change::path)
                 .containsExactly("/.autorelabel");
         assertThat(t.exists("/.autorelabel")).isTrue();
         assertThat(run(t, PatchOptions.defaults()).changes().changes()).isEmpty();

@@ -1,17 +1,16 @@
 package dev.linuximage.core.guest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.guestfs.ChangeLog;
-import dev.linuximage.testsupport.initramfs.Tools;
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.GuestTree;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import dev.linuximage.testsupport.initramfs.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * KERNEL-HV-DRIVERS persistence: expectations from each generator's documentation (dracut.conf(5),
@@ -53,13 +52,18 @@ class HvDriverPersistenceTest {
             assertThat(s.missing()).containsExactlyElementsOf(HV);
         });
         ChangeLog log = apply(t);
-        assertThat(log.changes()).singleElement().satisfies(c ->
-                assertThat(c.path()).isEqualTo("/etc/dracut.conf.d/90-linuximage-hyperv.conf"));
+        assertThat(log.changes())
+                .singleElement()
+                .satisfies(c -> assertThat(c.path()).isEqualTo("/etc/dracut.conf.d/90-linuximage-hyperv.conf"));
         // dracut sources every conf file in order; add_drivers accumulates with leading/trailing spaces
-        String drivers = sh(t, "add_drivers=\" virtio_blk \"; for f in usr/lib/dracut/dracut.conf.d/01-dist.conf "
-                + "etc/dracut.conf.d/90-linuximage-hyperv.conf; do . ./$f; done; echo \"[$add_drivers]\"");
+        String drivers = sh(
+                t,
+                "add_drivers=\" virtio_blk \"; for f in usr/lib/dracut/dracut.conf.d/01-dist.conf "
+                        + "etc/dracut.conf.d/90-linuximage-hyperv.conf; do . ./$f; done; echo \"[$add_drivers]\"");
         assertThat(drivers).isEqualTo("[ virtio_blk  hv_vmbus hv_storvsc hv_netvsc ]");
-        assertThat(status(t)).singleElement().satisfies(s -> assertThat(s.atRisk()).isFalse());
+        assertThat(status(t))
+                .singleElement()
+                .satisfies(s -> assertThat(s.atRisk()).isFalse());
         assertThat(apply(t).changes()).isEmpty();
     }
 
@@ -73,8 +77,9 @@ class HvDriverPersistenceTest {
         GuestTree u = new GuestTree(dir.resolve("u"));
         u.file("/usr/bin/dracut", "#!/bin/bash\n");
         u.file("/usr/lib/dracut/dracut.conf.d/01-dist.conf", "hostonly=\"yes\"\n");
-        u.file("/etc/dracut.conf.d/hyperv.conf", "add_drivers+=\" hv_vmbus hv_netvsc \"\n"
-                + "force_drivers+=\" hv-storvsc \"\n");
+        u.file(
+                "/etc/dracut.conf.d/hyperv.conf",
+                "add_drivers+=\" hv_vmbus hv_netvsc \"\n" + "force_drivers+=\" hv-storvsc \"\n");
         assertThat(status(u).get(0).missing()).isEmpty();
         assertThat(status(u).get(0).file()).isEqualTo("/etc/dracut.conf.d/hyperv.conf");
     }
@@ -95,7 +100,9 @@ class HvDriverPersistenceTest {
         String after = t.read("/etc/initramfs-tools/modules");
         assertThat(after).startsWith(header);
         // mkinitramfs reads the non-comment lines of the file ("grep '^[^#]'"): module name first
-        assertThat(sh(t, "grep \"^[^#]\" etc/initramfs-tools/modules | cut -d\" \" -f1").lines().toList())
+        assertThat(sh(t, "grep \"^[^#]\" etc/initramfs-tools/modules | cut -d\" \" -f1")
+                        .lines()
+                        .toList())
                 .containsExactly("hv_vmbus", "hv_storvsc", "hv_netvsc");
         assertThat(apply(t).changes()).isEmpty();
     }
@@ -117,8 +124,10 @@ class HvDriverPersistenceTest {
     @Test
     void mkinitcpioOneLineModulesArrayIsExtendedAndBashSeesIt(@TempDir Path dir) throws Exception {
         GuestTree t = new GuestTree(dir);
-        t.file("/etc/mkinitcpio.conf", "# vim:set ft=sh\n# MODULES=(piix ide_disk reiserfs)\nMODULES=(i915)\n"
-                + "BINARIES=()\nHOOKS=(base udev autodetect microcode modconf kms keyboard block filesystems fsck)\n");
+        t.file(
+                "/etc/mkinitcpio.conf",
+                "# vim:set ft=sh\n# MODULES=(piix ide_disk reiserfs)\nMODULES=(i915)\n"
+                        + "BINARIES=()\nHOOKS=(base udev autodetect microcode modconf kms keyboard block filesystems fsck)\n");
         HvDriverPersistence.Status s = status(t).get(0);
         assertThat(s.generator()).isEqualTo(HvDriverPersistence.Generator.MKINITCPIO);
         assertThat(s.atRisk()).isTrue();
@@ -135,11 +144,14 @@ class HvDriverPersistenceTest {
         t.file("/etc/mkinitcpio.conf", "MODULES=(nvme)\nHOOKS=(base systemd autodetect block filesystems)\n");
         t.dir("/etc/mkinitcpio.conf.d");
         apply(t);
-        assertThat(t.read("/etc/mkinitcpio.conf")).isEqualTo("MODULES=(nvme)\n"
-                + "HOOKS=(base systemd autodetect block filesystems)\n");
+        assertThat(t.read("/etc/mkinitcpio.conf"))
+                .isEqualTo("MODULES=(nvme)\n" + "HOOKS=(base systemd autodetect block filesystems)\n");
         // mkinitcpio sources the main file, then the drop-ins
-        assertThat(sh(t, ". etc/mkinitcpio.conf; for f in etc/mkinitcpio.conf.d/*.conf; do . ./$f; done; "
-                + "echo \"${MODULES[@]}\"")).isEqualTo("nvme hv_vmbus hv_storvsc hv_netvsc");
+        assertThat(sh(
+                        t,
+                        ". etc/mkinitcpio.conf; for f in etc/mkinitcpio.conf.d/*.conf; do . ./$f; done; "
+                                + "echo \"${MODULES[@]}\""))
+                .isEqualTo("nvme hv_vmbus hv_storvsc hv_netvsc");
         assertThat(status(t).get(0).missing()).isEmpty();
         assertThat(apply(t).changes()).isEmpty();
     }
@@ -157,7 +169,9 @@ class HvDriverPersistenceTest {
     void alpineMkinitfsGetsAFeatureWhoseGlobsTheShellExpandsToTheModules(@TempDir Path dir) throws Exception {
         GuestTree t = new GuestTree(dir);
         t.file("/etc/mkinitfs/mkinitfs.conf", "features=\"ata base ide scsi usb virtio ext4\"\n");
-        t.file("/etc/mkinitfs/features.d/virtio.modules", "kernel/drivers/virtio\nkernel/drivers/block/virtio_blk.ko*\n");
+        t.file(
+                "/etc/mkinitfs/features.d/virtio.modules",
+                "kernel/drivers/virtio\nkernel/drivers/block/virtio_blk.ko*\n");
         assertThat(status(t).get(0).atRisk()).isTrue();
         apply(t);
         assertThat(sh(t, ". etc/mkinitfs/mkinitfs.conf; echo $features"))
@@ -165,16 +179,25 @@ class HvDriverPersistenceTest {
         // the globs, expanded like mkinitfs' feature_files() from /lib/modules/<version>, find the modules
         // (Alpine compresses them: .ko.gz)
         Path mods = dir.resolve("lib/modules/6.6.8-0-virt");
-        for (String p : List.of("kernel/drivers/hv/hv_vmbus.ko.gz", "kernel/drivers/scsi/hv_storvsc.ko.gz",
-                "kernel/drivers/net/hyperv/hv_netvsc.ko.gz", "kernel/drivers/hv/hv_utils.ko.gz")) {
+        for (String p : List.of(
+                "kernel/drivers/hv/hv_vmbus.ko.gz",
+                "kernel/drivers/scsi/hv_storvsc.ko.gz",
+                "kernel/drivers/net/hyperv/hv_netvsc.ko.gz",
+                "kernel/drivers/hv/hv_utils.ko.gz")) {
             Files.createDirectories(mods.resolve(p).getParent());
             Files.writeString(mods.resolve(p), "");
         }
-        String found = Tools.shOk(mods, "for g in $(sed -e \"/^$/d\" -e \"/^#/d\" " + t.root()
-                + "/etc/mkinitfs/features.d/linuximage-hyperv.modules); do for f in $g; do [ -e \"$f\" ] && echo $f; "
-                + "done; done").out();
-        assertThat(found.lines().toList()).containsExactly("kernel/drivers/hv/hv_vmbus.ko.gz",
-                "kernel/drivers/scsi/hv_storvsc.ko.gz", "kernel/drivers/net/hyperv/hv_netvsc.ko.gz");
+        String found = Tools.shOk(
+                        mods,
+                        "for g in $(sed -e \"/^$/d\" -e \"/^#/d\" " + t.root()
+                                + "/etc/mkinitfs/features.d/linuximage-hyperv.modules); do for f in $g; do [ -e \"$f\" ] && echo $f; "
+                                + "done; done")
+                .out();
+        assertThat(found.lines().toList())
+                .containsExactly(
+                        "kernel/drivers/hv/hv_vmbus.ko.gz",
+                        "kernel/drivers/scsi/hv_storvsc.ko.gz",
+                        "kernel/drivers/net/hyperv/hv_netvsc.ko.gz");
         assertThat(status(t).get(0).missing()).isEmpty();
         assertThat(apply(t).changes()).isEmpty();
     }
@@ -183,8 +206,9 @@ class HvDriverPersistenceTest {
     void alpineFeatureAlreadyCoveringTheDriversIsRecognised(@TempDir Path dir) throws Exception {
         GuestTree t = new GuestTree(dir);
         t.file("/etc/mkinitfs/mkinitfs.conf", "features='base ext4 hyperv'\n");
-        t.file("/etc/mkinitfs/features.d/hyperv.modules", "kernel/drivers/hv\nkernel/drivers/scsi/hv_storvsc.ko*\n"
-                + "kernel/drivers/net/hyperv/*.ko*\n");
+        t.file(
+                "/etc/mkinitfs/features.d/hyperv.modules",
+                "kernel/drivers/hv\nkernel/drivers/scsi/hv_storvsc.ko*\n" + "kernel/drivers/net/hyperv/*.ko*\n");
         assertThat(status(t).get(0).missing()).isEmpty();
     }
 
@@ -201,9 +225,11 @@ class HvDriverPersistenceTest {
     void globIsShellLike() {
         assertThat(HvDriverPersistence.globMatches("kernel/drivers/hv/*.ko*", "kernel/drivers/hv/hv_vmbus.ko"))
                 .isTrue();
-        assertThat(HvDriverPersistence.globMatches("kernel/*.ko", "kernel/drivers/hv/hv_vmbus.ko")).isFalse();
+        assertThat(HvDriverPersistence.globMatches("kernel/*.ko", "kernel/drivers/hv/hv_vmbus.ko"))
+                .isFalse();
         assertThat(HvDriverPersistence.globMatches("kernel/drivers/hv/hv_vmbus.k?", "kernel/drivers/hv/hv_vmbus.ko"))
                 .isTrue();
-        assertThat(HvDriverPersistence.globMatches("*a".repeat(200) + "x", "a".repeat(5000))).isFalse(); // bounded time
+        assertThat(HvDriverPersistence.globMatches("*a".repeat(200) + "x", "a".repeat(5000)))
+                .isFalse(); // bounded time
     }
 }

@@ -1,15 +1,14 @@
 package dev.linuximage.core.guest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * SysV and OpenRC services. Expected links are what the tools document: {@code chkconfig <svc> on} creates
@@ -31,13 +30,18 @@ class InitServicesTest {
             assertThat(before.path()).isEqualTo("/etc/rc.d/init.d/sshd");
             assertThat(before.enabled()).as("K links only: chkconfig sshd off").isFalse();
             ChangeLog log = new ChangeLog();
-            assertThat(init.enable(new GuestEditor(g, log), "SSH-SERVER", "sshd", "default")).isTrue();
+            assertThat(init.enable(new GuestEditor(g, log), "SSH-SERVER", "sshd", "default"))
+                    .isTrue();
             assertThat(init.state("sshd").enabledBy()).containsExactly("/etc/rc.d/rc3.d/S55sshd");
         }
         for (int n = 0; n <= 6; n++) {
             boolean on = n >= 2 && n <= 5;
-            assertThat(t.exists("/etc/rc.d/rc" + n + ".d/S55sshd")).as("S55sshd in rc%d.d", n).isEqualTo(on);
-            assertThat(t.exists("/etc/rc.d/rc" + n + ".d/K25sshd")).as("K25sshd in rc%d.d", n).isEqualTo(!on);
+            assertThat(t.exists("/etc/rc.d/rc" + n + ".d/S55sshd"))
+                    .as("S55sshd in rc%d.d", n)
+                    .isEqualTo(on);
+            assertThat(t.exists("/etc/rc.d/rc" + n + ".d/K25sshd"))
+                    .as("K25sshd in rc%d.d", n)
+                    .isEqualTo(!on);
             if (on) {
                 assertThat(t.readLink("/etc/rc.d/rc" + n + ".d/S55sshd")).isEqualTo("../init.d/sshd");
             }
@@ -76,7 +80,8 @@ class InitServicesTest {
             InitServices init = new InitServices(new GuestReader(g));
             assertThat(init.kind()).isEqualTo(InitServices.Kind.SYSV);
             assertThat(init.state("ssh").installed()).isTrue();
-            assertThat(init.enable(new GuestEditor(g, new ChangeLog()), "SSH-SERVER", "ssh", "default")).isFalse();
+            assertThat(init.enable(new GuestEditor(g, new ChangeLog()), "SSH-SERVER", "ssh", "default"))
+                    .isFalse();
         }
         assertThat(t.digest()).isEqualTo(before);
     }
@@ -103,7 +108,8 @@ class InitServicesTest {
             assertThat(init.state("sshd").enabled()).isFalse();
             init.enable(new GuestEditor(g, new ChangeLog()), "SSH-SERVER", "sshd", "default");
             assertThat(init.state("sshd").enabled()).isTrue();
-            assertThat(init.enable(new GuestEditor(g, new ChangeLog()), "X", "nonexistent", "default")).isFalse();
+            assertThat(init.enable(new GuestEditor(g, new ChangeLog()), "X", "nonexistent", "default"))
+                    .isFalse();
         }
         assertThat(t.readLink("/etc/runlevels/default/sshd")).isEqualTo("/etc/init.d/sshd");
     }

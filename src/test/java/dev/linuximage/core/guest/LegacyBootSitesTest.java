@@ -1,18 +1,17 @@
 package dev.linuximage.core.guest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.guestfs.Change;
 import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * GRUB legacy and extlinux/syslinux command-line sites. Expectations follow the boot loaders' documented syntax:
@@ -72,10 +71,16 @@ class LegacyBootSitesTest {
                 assertThat(a.get(i)).as("line %d", i + 1).isEqualTo(b.get(i));
             }
         }
-        String kernel = a.stream().filter(l -> l.trim().startsWith("kernel ")).findFirst().orElseThrow();
+        String kernel = a.stream()
+                .filter(l -> l.trim().startsWith("kernel "))
+                .findFirst()
+                .orElseThrow();
         assertThat(kernel).startsWith("\tkernel /boot/vmlinuz-" + FamilyGuests.RHEL6_KERNEL + " ro root=UUID=");
-        assertThat(words(kernel)).containsAll(AZURE).contains("numa=off")
-                .doesNotContain("rhgb", "quiet", "crashkernel=auto").contains("rd_NO_LUKS", "KEYTABLE=us");
+        assertThat(words(kernel))
+                .containsAll(AZURE)
+                .contains("numa=off")
+                .doesNotContain("rhgb", "quiet", "crashkernel=auto")
+                .contains("rd_NO_LUKS", "KEYTABLE=us");
         // the links still lead to the edited file
         assertThat(t.readLink("/etc/grub.conf")).isEqualTo("../boot/grub/grub.conf");
         assertThat(patch(t, policy(true)).changes()).isEmpty();
@@ -100,31 +105,48 @@ class LegacyBootSitesTest {
                 ### END DEBIAN AUTOMAGIC KERNELS LIST
                 """);
         List<CmdlineSite> s = sites(t);
-        assertThat(s).extracting(CmdlineSite::kind).containsExactly(CmdlineSite.Kind.GRUB_LEGACY_KOPT,
-                CmdlineSite.Kind.GRUB_LEGACY_DEFOPTIONS, CmdlineSite.Kind.GRUB_LEGACY);
+        assertThat(s)
+                .extracting(CmdlineSite::kind)
+                .containsExactly(
+                        CmdlineSite.Kind.GRUB_LEGACY_KOPT,
+                        CmdlineSite.Kind.GRUB_LEGACY_DEFOPTIONS,
+                        CmdlineSite.Kind.GRUB_LEGACY);
         patch(t, policy(false));
         List<String> lines = t.read("/boot/grub/menu.lst").lines().toList();
-        assertThat(words(lines.get(4).substring(lines.get(4).indexOf('=') + 1))).startsWith("root=/dev/sda1", "ro")
+        assertThat(words(lines.get(4).substring(lines.get(4).indexOf('=') + 1)))
+                .startsWith("root=/dev/sda1", "ro")
                 .containsAll(AZURE);
         // defoptions only loses quiet: the required arguments come from kopt (update-grub joins both)
         assertThat(lines.get(6)).isEqualTo("# defoptions=splash");
-        assertThat(words(lines.get(10))).containsAll(AZURE).doesNotContain("quiet").contains("splash");
+        assertThat(words(lines.get(10)))
+                .containsAll(AZURE)
+                .doesNotContain("quiet")
+                .contains("splash");
     }
 
     @Test
     void alpineExtlinuxAndItsUpdateExtlinuxSource(@TempDir Path dir) throws Exception {
         GuestTree t = FamilyGuests.alpine(dir);
         List<CmdlineSite> s = sites(t);
-        assertThat(s).extracting(CmdlineSite::kind, CmdlineSite::file, CmdlineSite::line).containsExactly(
-                org.assertj.core.groups.Tuple.tuple(CmdlineSite.Kind.EXTLINUX, "/boot/extlinux.conf", 12),
-                org.assertj.core.groups.Tuple.tuple(CmdlineSite.Kind.EXTLINUX_SOURCE, "/etc/update-extlinux.conf", 3));
+        assertThat(s)
+                .extracting(CmdlineSite::kind, CmdlineSite::file, CmdlineSite::line)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(CmdlineSite.Kind.EXTLINUX, "/boot/extlinux.conf", 12),
+                        org.assertj.core.groups.Tuple.tuple(
+                                CmdlineSite.Kind.EXTLINUX_SOURCE, "/etc/update-extlinux.conf", 3));
         patch(t, policy(false));
-        String append = t.read("/boot/extlinux.conf").lines().filter(l -> l.trim().startsWith("APPEND")).findFirst()
+        String append = t.read("/boot/extlinux.conf")
+                .lines()
+                .filter(l -> l.trim().startsWith("APPEND"))
+                .findFirst()
                 .orElseThrow();
         assertThat(append).startsWith("  APPEND root=UUID=");
-        assertThat(words(append)).containsAll(AZURE).contains("modules=sd-mod,usb-storage,ext4", "rootfstype=ext4")
+        assertThat(words(append))
+                .containsAll(AZURE)
+                .contains("modules=sd-mod,usb-storage,ext4", "rootfstype=ext4")
                 .doesNotContain("quiet");
-        assertThat(t.read("/etc/update-extlinux.conf")).contains("\nmodules=sd-mod,usb-storage,ext4\n")
+        assertThat(t.read("/etc/update-extlinux.conf"))
+                .contains("\nmodules=sd-mod,usb-storage,ext4\n")
                 .containsPattern("(?m)^default_kernel_opts=\"rootfstype=ext4 [^\"]*console=ttyS0[^\"]*\"$")
                 .doesNotContain("quiet");
         assertThat(patch(t, policy(false)).changes()).isEmpty();
@@ -152,7 +174,9 @@ class LegacyBootSitesTest {
         assertThat(s.get(1).effective()).isEmpty();
         patch(t, policy(false));
         List<String> lines = t.read("/boot/syslinux/syslinux.cfg").lines().toList();
-        assertThat(words(lines.get(1))).startsWith("append", "root=/dev/sda2").containsAll(AZURE)
+        assertThat(words(lines.get(1)))
+                .startsWith("append", "root=/dev/sda2")
+                .containsAll(AZURE)
                 .doesNotContain("quiet");
         assertThat(words(lines.get(7))).startsWith("append").containsAll(AZURE).doesNotContain("-");
         assertThat(lines.get(10)).isEqualTo("  append modules_pcids=/boot/pci.ids");
@@ -161,10 +185,14 @@ class LegacyBootSitesTest {
     @Test
     void aLinuxLabelWithNothingToInheritGetsItsOwnAppend(@TempDir Path dir) throws Exception {
         GuestTree t = new GuestTree(dir);
-        t.file("/extlinux.conf", "DEFAULT a\nLABEL a\n  LINUX /vmlinuz\n  INITRD /initrd\nLABEL b\n"
-                + "  KERNEL /vmlinuz-old\n  APPEND root=/dev/vda1\n");
-        assertThat(sites(t)).extracting(CmdlineSite::line, CmdlineSite::effective)
-                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(7, "root=/dev/vda1"),
+        t.file(
+                "/extlinux.conf",
+                "DEFAULT a\nLABEL a\n  LINUX /vmlinuz\n  INITRD /initrd\nLABEL b\n"
+                        + "  KERNEL /vmlinuz-old\n  APPEND root=/dev/vda1\n");
+        assertThat(sites(t))
+                .extracting(CmdlineSite::line, CmdlineSite::effective)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple(7, "root=/dev/vda1"),
                         org.assertj.core.groups.Tuple.tuple(2, ""));
         patch(t, policy(false));
         List<String> lines = t.read("/extlinux.conf").lines().toList();
@@ -192,13 +220,19 @@ class LegacyBootSitesTest {
                 DEFAULT_APPEND="resume=/dev/sda1 splash=silent showopts quiet"
                 FAILSAFE_APPEND="showopts ide=nodma apm=off noresume"
                 """);
-        assertThat(sites(t)).extracting(CmdlineSite::kind).containsExactly(CmdlineSite.Kind.GRUB_LEGACY,
-                CmdlineSite.Kind.SUSE_BOOTLOADER);
+        assertThat(sites(t))
+                .extracting(CmdlineSite::kind)
+                .containsExactly(CmdlineSite.Kind.GRUB_LEGACY, CmdlineSite.Kind.SUSE_BOOTLOADER);
         patch(t, policy(false));
         String sys = t.read("/etc/sysconfig/bootloader");
-        String def = sys.lines().filter(l -> l.startsWith("DEFAULT_APPEND=")).findFirst().orElseThrow();
-        assertThat(words(def.substring(def.indexOf('"') + 1, def.lastIndexOf('"')))).containsAll(AZURE)
-                .contains("resume=/dev/sda1").doesNotContain("quiet");
+        String def = sys.lines()
+                .filter(l -> l.startsWith("DEFAULT_APPEND="))
+                .findFirst()
+                .orElseThrow();
+        assertThat(words(def.substring(def.indexOf('"') + 1, def.lastIndexOf('"'))))
+                .containsAll(AZURE)
+                .contains("resume=/dev/sda1")
+                .doesNotContain("quiet");
         assertThat(sys).contains("FAILSAFE_APPEND=\"showopts ide=nodma apm=off noresume\"");
         assertThat(patch(t, policy(false)).changes()).isEmpty();
         // a grub2 guest (SLES 12+) keeps the file but does not boot from it: not a site

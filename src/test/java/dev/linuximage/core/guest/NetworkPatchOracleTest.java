@@ -1,5 +1,7 @@
 package dev.linuximage.core.guest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.compliance.Compliance;
 import dev.linuximage.core.guestfs.Change;
 import dev.linuximage.core.report.ComplianceReport;
@@ -9,17 +11,14 @@ import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
 import dev.linuximage.testsupport.NetworkFixtures;
 import dev.linuximage.testsupport.guests.Tools;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * net.ifnames=0 (CMDLINE-CONSOLE) and NOAGENT-DHCP on guests laid out as each distribution's installer leaves them.
@@ -80,7 +79,8 @@ class NetworkPatchOracleTest {
     }
 
     static String perms(GuestTree t, String path) throws Exception {
-        return PosixFilePermissions.toString(Files.getPosixFilePermissions(t.root().resolve(path.substring(1))));
+        return PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(t.root().resolve(path.substring(1))));
     }
 
     @Test
@@ -98,11 +98,14 @@ class NetworkPatchOracleTest {
                 """);
         assertThat(perms(t, "/etc/netplan/00-installer-config.yaml")).isEqualTo("rw-------");
         String generated = netplanGenerate(t);
-        assertThat(generated).contains("== 10-netplan-eth0.network\n[Match]\nName=eth0\n").contains("DHCP=ipv4")
+        assertThat(generated)
+                .contains("== 10-netplan-eth0.network\n[Match]\nName=eth0\n")
+                .contains("DHCP=ipv4")
                 .doesNotContain("enp1s0");
         // subiquity's datasource None and its networking switch-off would win the cloud.cfg.d merge
         assertThat(t.exists("/etc/cloud/cloud.cfg.d/99-installer.cfg")).isFalse();
-        assertThat(t.exists("/etc/cloud/cloud.cfg.d/subiquity-disable-cloudinit-networking.cfg")).isFalse();
+        assertThat(t.exists("/etc/cloud/cloud.cfg.d/subiquity-disable-cloudinit-networking.cfg"))
+                .isFalse();
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
             CloudConfig c = CloudConfig.read(new GuestReader(g));
             assertThat(CloudInitPatch.datasourceOk(c)).isTrue();
@@ -110,7 +113,8 @@ class NetworkPatchOracleTest {
             assertThat(c.get("datasource", "None")).isNull();
         }
         assertThat(r.finding("CLOUDINIT-DATASOURCE").status()).isEqualTo(FindingStatus.Fixed);
-        assertThat(r.finding("CLOUDINIT-DATASOURCE").repair()).contains("99-installer.cfg")
+        assertThat(r.finding("CLOUDINIT-DATASOURCE").repair())
+                .contains("99-installer.cfg")
                 .contains("subiquity-disable-cloudinit-networking.cfg");
         assertThat(r.finding("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Fixed);
         assertThat(r.finding("CMDLINE-CONSOLE").repair()).contains("/etc/netplan/00-installer-config.yaml");
@@ -123,8 +127,10 @@ class NetworkPatchOracleTest {
         t.file("/etc/cloud/cloud.cfg.d/91-azure_datasource.cfg", CloudInitPatch.DATASOURCE);
         ComplianceReport r = audit(t, CLOUD_INIT);
         assertThat(r.finding("CLOUDINIT-DATASOURCE").status()).isEqualTo(FindingStatus.Fail);
-        assertThat(r.finding("CLOUDINIT-DATASOURCE").evidence()).anySatisfy(e ->
-                assertThat(e.value()).contains("datasource_list=[\"None\"]").contains("disabled"));
+        assertThat(r.finding("CLOUDINIT-DATASOURCE").evidence())
+                .anySatisfy(e -> assertThat(e.value())
+                        .contains("datasource_list=[\"None\"]")
+                        .contains("disabled"));
     }
 
     @Test
@@ -146,7 +152,9 @@ class NetworkPatchOracleTest {
                     version: 2
                 """);
         String generated = netplanGenerate(t);
-        assertThat(generated).contains("[Match]\nName=eth0\n").doesNotContain("MACAddress")
+        assertThat(generated)
+                .contains("[Match]\nName=eth0\n")
+                .doesNotContain("MACAddress")
                 .doesNotContain("52:54:00");
         assertThat(patchAgain(t, CLOUD_INIT)).isEmpty();
     }
@@ -182,7 +190,8 @@ class NetworkPatchOracleTest {
                       dhcp4: yes
                 """);
         assertThat(NetworkPatch.netplan("network:\n  ethernets:\n    enp1s0:\n      match: {macaddress: "
-                + "'52:54:00:6b:3c:58'}\n      dhcp4: true\n")).isNull();
+                        + "'52:54:00:6b:3c:58'}\n      dhcp4: true\n"))
+                .isNull();
     }
 
     @Test
@@ -192,10 +201,14 @@ class NetworkPatchOracleTest {
         assertThat(audit(t, NO_AGENT).finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Pass);
         ComplianceReport r = prepare(t, NO_AGENT);
         String k = t.read("/etc/NetworkManager/system-connections/enp1s0.nmconnection");
-        assertThat(k).contains("\ninterface-name=eth0\n").doesNotContain("interface-name=enp1s0")
+        assertThat(k)
+                .contains("\ninterface-name=eth0\n")
+                .doesNotContain("interface-name=enp1s0")
                 .contains("# linuximage (CMDLINE-CONSOLE): Azure's NIC has another MAC: mac-address=52:54:00:6B:3C:58")
-                .contains("[ipv4]\nmethod=auto\n").contains("uuid=0b9d3d5f-6c25-3e8a-a6d2-5bf1a3c8e6a1\n");
-        assertThat(perms(t, "/etc/NetworkManager/system-connections/enp1s0.nmconnection")).isEqualTo("rw-------");
+                .contains("[ipv4]\nmethod=auto\n")
+                .contains("uuid=0b9d3d5f-6c25-3e8a-a6d2-5bf1a3c8e6a1\n");
+        assertThat(perms(t, "/etc/NetworkManager/system-connections/enp1s0.nmconnection"))
+                .isEqualTo("rw-------");
         assertThat(r.finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Pass);
         assertThat(r.finding("NOAGENT-DHCP").message()).contains("eth0 is configured by DHCP");
         assertThat(t.exists(NetworkPatch.NM_FILE)).isFalse();
@@ -217,13 +230,16 @@ class NetworkPatchOracleTest {
         String lo = t.read("/etc/sysconfig/network-scripts/ifcfg-lo");
         ComplianceReport r = prepare(t, CLOUD_INIT);
         assertThat(t.exists("/etc/sysconfig/network-scripts/ifcfg-enp1s0")).isFalse();
-        assertThat(t.read("/etc/sysconfig/network-scripts/ifcfg-eth0")).isEqualTo(before
-                .replace("NAME=enp1s0", "NAME=eth0").replace("DEVICE=enp1s0", "DEVICE=eth0")
-                .replace("HWADDR=52:54:00:6B:3C:58",
-                        "# linuximage (CMDLINE-CONSOLE): Azure's NIC has another MAC: HWADDR=52:54:00:6B:3C:58"));
+        assertThat(t.read("/etc/sysconfig/network-scripts/ifcfg-eth0"))
+                .isEqualTo(
+                        before.replace("NAME=enp1s0", "NAME=eth0")
+                                .replace("DEVICE=enp1s0", "DEVICE=eth0")
+                                .replace(
+                                        "HWADDR=52:54:00:6B:3C:58",
+                                        "# linuximage (CMDLINE-CONSOLE): Azure's NIC has another MAC: HWADDR=52:54:00:6B:3C:58"));
         assertThat(t.read("/etc/sysconfig/network-scripts/ifcfg-lo")).isEqualTo(lo);
-        assertThat(r.changes()).anySatisfy(c -> assertThat(c.path())
-                .isEqualTo("/etc/sysconfig/network-scripts/ifcfg-eth0"));
+        assertThat(r.changes())
+                .anySatisfy(c -> assertThat(c.path()).isEqualTo("/etc/sysconfig/network-scripts/ifcfg-eth0"));
         assertThat(patchAgain(t, CLOUD_INIT)).isEmpty();
     }
 
@@ -233,13 +249,14 @@ class NetworkPatchOracleTest {
         ComplianceReport before = audit(t, NO_AGENT);
         // wicked brings its own DHCP supplicant: no dhclient is needed (this was a false Fail)
         assertThat(before.finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Pass);
-        assertThat(before.finding("DEPROVISION-MACHINE").evidence()).anySatisfy(e -> assertThat(e.file())
-                .isEqualTo("/var/lib/wicked/lease-eth0-dhcp-ipv4.xml"));
+        assertThat(before.finding("DEPROVISION-MACHINE").evidence())
+                .anySatisfy(e -> assertThat(e.file()).isEqualTo("/var/lib/wicked/lease-eth0-dhcp-ipv4.xml"));
         ComplianceReport r = prepare(t, NO_AGENT);
         assertThat(t.exists("/var/lib/wicked/lease-eth0-dhcp-ipv4.xml")).isFalse();
         assertThat(r.finding("DEPROVISION-MACHINE").status()).isEqualTo(FindingStatus.Fixed);
         assertThat(r.finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Pass);
-        assertThat(t.read("/etc/sysconfig/network/ifcfg-eth0")).isEqualTo("BOOTPROTO='dhcp'\nSTARTMODE='auto'\nZONE=''\n");
+        assertThat(t.read("/etc/sysconfig/network/ifcfg-eth0"))
+                .isEqualTo("BOOTPROTO='dhcp'\nSTARTMODE='auto'\nZONE=''\n");
     }
 
     @Test
@@ -249,7 +266,8 @@ class NetworkPatchOracleTest {
         assertThat(audit(t, NO_AGENT).finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fail);
         ComplianceReport r = prepare(t, NO_AGENT);
         assertThat(t.exists("/etc/sysconfig/network/ifcfg-enp1s0")).isFalse();
-        assertThat(t.read("/etc/sysconfig/network/ifcfg-eth0")).isEqualTo("BOOTPROTO='dhcp'\nSTARTMODE='auto'\nZONE=''\n");
+        assertThat(t.read("/etc/sysconfig/network/ifcfg-eth0"))
+                .isEqualTo("BOOTPROTO='dhcp'\nSTARTMODE='auto'\nZONE=''\n");
         assertThat(t.read("/etc/sysconfig/network/ifroute-eth0")).isEqualTo("default 192.168.122.1 - eth0\n");
         assertThat(r.finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fixed);
         assertThat(t.exists("/var/lib/wicked/lease-enp1s0-dhcp-ipv4.xml")).isFalse();
@@ -260,8 +278,9 @@ class NetworkPatchOracleTest {
     void debianIfupdownStanzaIsReKeyed(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.debian(dir);
         prepare(t, CLOUD_INIT);
-        assertThat(t.read("/etc/network/interfaces")).isEqualTo(GuestFixtures.DEBIAN_INTERFACES
-                .replace("allow-hotplug enp1s0\niface enp1s0 inet dhcp", "allow-hotplug eth0\niface eth0 inet dhcp"));
+        assertThat(t.read("/etc/network/interfaces"))
+                .isEqualTo(GuestFixtures.DEBIAN_INTERFACES.replace(
+                        "allow-hotplug enp1s0\niface enp1s0 inet dhcp", "allow-hotplug eth0\niface eth0 inet dhcp"));
     }
 
     @Test
@@ -280,7 +299,8 @@ class NetworkPatchOracleTest {
         GuestTree t = NetworkFixtures.arch(dir, "Name=enp1s0");
         assertThat(audit(t, NO_AGENT).finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fail);
         ComplianceReport r = prepare(t, NO_AGENT);
-        assertThat(t.read("/etc/systemd/network/20-wired.network")).isEqualTo("[Match]\nName=eth0\n\n[Network]\nDHCP=yes\n");
+        assertThat(t.read("/etc/systemd/network/20-wired.network"))
+                .isEqualTo("[Match]\nName=eth0\n\n[Network]\nDHCP=yes\n");
         assertThat(r.finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fixed);
         assertThat(t.exists(NetworkPatch.NETWORKD_FILE)).isFalse();
         // systemd's own container profile is not a NIC profile and stays as shipped
@@ -292,9 +312,10 @@ class NetworkPatchOracleTest {
     void networkdProfileMatchedByMacGetsANameInstead(@TempDir Path dir) throws Exception {
         GuestTree t = NetworkFixtures.arch(dir, "MACAddress=52:54:00:6b:3c:58");
         prepare(t, NO_AGENT);
-        assertThat(t.read("/etc/systemd/network/20-wired.network")).isEqualTo("[Match]\nName=eth0\n"
-                + "# linuximage (CMDLINE-CONSOLE): Azure's NIC has another MAC: MACAddress=52:54:00:6b:3c:58\n\n"
-                + "[Network]\nDHCP=yes\n");
+        assertThat(t.read("/etc/systemd/network/20-wired.network"))
+                .isEqualTo("[Match]\nName=eth0\n"
+                        + "# linuximage (CMDLINE-CONSOLE): Azure's NIC has another MAC: MACAddress=52:54:00:6b:3c:58\n\n"
+                        + "[Network]\nDHCP=yes\n");
         assertThat(network(t).eth0Dhcp()).isTrue();
     }
 
@@ -354,13 +375,17 @@ class NetworkPatchOracleTest {
     @Test
     void staticAddressIsReKeyedButNotTurnedIntoDhcp(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.debian(dir);
-        t.file("/etc/network/interfaces", "auto lo\niface lo inet loopback\n\nauto enp1s0\niface enp1s0 inet static\n"
-                + "    address 192.168.122.50/24\n    gateway 192.168.122.1\n");
+        t.file(
+                "/etc/network/interfaces",
+                "auto lo\niface lo inet loopback\n\nauto enp1s0\niface enp1s0 inet static\n"
+                        + "    address 192.168.122.50/24\n    gateway 192.168.122.1\n");
         ComplianceReport r = prepare(t, NO_AGENT);
-        assertThat(t.read("/etc/network/interfaces")).contains("auto eth0\niface eth0 inet static\n"
-                + "    address 192.168.122.50/24\n");
+        assertThat(t.read("/etc/network/interfaces"))
+                .contains("auto eth0\niface eth0 inet static\n" + "    address 192.168.122.50/24\n");
         assertThat(r.finding("NOAGENT-DHCP").status()).isEqualTo(FindingStatus.Fail);
-        assertThat(r.finding("NOAGENT-DHCP").repair()).contains("/etc/network/interfaces").contains("DHCP");
+        assertThat(r.finding("NOAGENT-DHCP").repair())
+                .contains("/etc/network/interfaces")
+                .contains("DHCP");
     }
 
     @Test
@@ -374,18 +399,21 @@ class NetworkPatchOracleTest {
     @Test
     void persistentNetRulesGoAndTheOldGeneratorIsMasked(@TempDir Path dir) throws Exception {
         GuestTree t = GuestFixtures.debian(dir);
-        t.file("/etc/udev/rules.d/70-persistent-net.rules", "# This file was automatically generated by the "
-                + "/lib/udev/write_net_rules\n# program, run by the persistent-net-generator.rules rules file.\n\n"
-                + "# PCI device 0x1af4:0x1000 (virtio-pci)\nSUBSYSTEM==\"net\", ACTION==\"add\", DRIVERS==\"?*\", "
-                + "ATTR{address}==\"52:54:00:6b:3c:58\", ATTR{dev_id}==\"0x0\", ATTR{type}==\"1\", KERNEL==\"eth*\", "
-                + "NAME=\"eth0\"\n");
+        t.file(
+                "/etc/udev/rules.d/70-persistent-net.rules",
+                "# This file was automatically generated by the "
+                        + "/lib/udev/write_net_rules\n# program, run by the persistent-net-generator.rules rules file.\n\n"
+                        + "# PCI device 0x1af4:0x1000 (virtio-pci)\nSUBSYSTEM==\"net\", ACTION==\"add\", DRIVERS==\"?*\", "
+                        + "ATTR{address}==\"52:54:00:6b:3c:58\", ATTR{dev_id}==\"0x0\", ATTR{type}==\"1\", KERNEL==\"eth*\", "
+                        + "NAME=\"eth0\"\n");
         t.file("/lib/udev/rules.d/75-persistent-net-generator.rules", "# do not edit this file\n");
         ComplianceReport before = audit(t, CLOUD_INIT);
-        assertThat(before.finding("CMDLINE-CONSOLE").evidence()).anySatisfy(e -> assertThat(e.file())
-                .isEqualTo("/etc/udev/rules.d/70-persistent-net.rules"));
+        assertThat(before.finding("CMDLINE-CONSOLE").evidence())
+                .anySatisfy(e -> assertThat(e.file()).isEqualTo("/etc/udev/rules.d/70-persistent-net.rules"));
         prepare(t, CLOUD_INIT);
         assertThat(t.exists("/etc/udev/rules.d/70-persistent-net.rules")).isFalse();
-        assertThat(t.readLink("/etc/udev/rules.d/75-persistent-net-generator.rules")).isEqualTo("/dev/null");
+        assertThat(t.readLink("/etc/udev/rules.d/75-persistent-net-generator.rules"))
+                .isEqualTo("/dev/null");
         assertThat(patchAgain(t, CLOUD_INIT)).isEmpty();
     }
 
@@ -395,6 +423,7 @@ class NetworkPatchOracleTest {
         t.file("/lib/udev/rules.d/75-persistent-net-generator.rules", "# do not edit this file\n");
         t.file("/etc/udev/rules.d/75-persistent-net-generator.rules", ""); // an empty file masks it too
         prepare(t, CLOUD_INIT);
-        assertThat(t.read("/etc/udev/rules.d/75-persistent-net-generator.rules")).isEmpty();
+        assertThat(t.read("/etc/udev/rules.d/75-persistent-net-generator.rules"))
+                .isEmpty();
     }
 }

@@ -1,14 +1,13 @@
 package dev.linuximage.core.guest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.GuestTree;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** OS identity from os-release(5) and the older release files, with the strings those releases really ship. */
 class OsIdentityTest {
@@ -23,8 +22,8 @@ class OsIdentityTest {
 
     @Test
     void rhel6HasOnlyRedhatRelease(@TempDir Path dir) throws Exception {
-        GuestInspection.OsInfo os = identify(dir, "/etc/redhat-release",
-                "Red Hat Enterprise Linux Server release 6.10 (Santiago)\n");
+        GuestInspection.OsInfo os =
+                identify(dir, "/etc/redhat-release", "Red Hat Enterprise Linux Server release 6.10 (Santiago)\n");
         assertThat(os.id()).isEqualTo("rhel");
         assertThat(os.versionId()).isEqualTo("6.10");
         assertThat(OsIdentity.major(os)).isEqualTo(6);
@@ -39,8 +38,8 @@ class OsIdentityTest {
         assertThat(c6.id()).isEqualTo("centos");
         assertThat(c6.versionId()).isEqualTo("6.3");
         assertThat(c6.idLike()).contains("rhel");
-        GuestInspection.OsInfo c7 = identify(dir.resolve("b"), "/etc/redhat-release",
-                "CentOS Linux release 7.9.2009 (Core)\n");
+        GuestInspection.OsInfo c7 =
+                identify(dir.resolve("b"), "/etc/redhat-release", "CentOS Linux release 7.9.2009 (Core)\n");
         assertThat(c7.versionId()).isEqualTo("7.9.2009");
         assertThat(OsIdentity.major(c7)).isEqualTo(7);
     }
@@ -55,8 +54,8 @@ class OsIdentityTest {
 
     @Test
     void sles11FromSuseReleaseWithPatchlevel(@TempDir Path dir) throws Exception {
-        GuestInspection.OsInfo os = identify(dir, "/etc/SuSE-release",
-                "SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 4\n");
+        GuestInspection.OsInfo os = identify(
+                dir, "/etc/SuSE-release", "SUSE Linux Enterprise Server 11 (x86_64)\nVERSION = 11\nPATCHLEVEL = 4\n");
         assertThat(os.id()).isEqualTo("sles");
         assertThat(os.versionId()).isEqualTo("11.4");
         assertThat(os.family()).isEqualTo(OsIdentity.Family.SUSE);
@@ -97,8 +96,8 @@ class OsIdentityTest {
         }
         GuestInspection.OsInfo arch = new GuestInspection.OsInfo("endeavouros", List.of("arch"), "", "", "x");
         assertThat(arch.family()).isEqualTo(OsIdentity.Family.ARCH);
-        GuestInspection.OsInfo leap = new GuestInspection.OsInfo("opensuse-leap", List.of("suse", "opensuse"), "15.5",
-                "", "x");
+        GuestInspection.OsInfo leap =
+                new GuestInspection.OsInfo("opensuse-leap", List.of("suse", "opensuse"), "15.5", "", "x");
         assertThat(leap.family()).isEqualTo(OsIdentity.Family.SUSE);
     }
 
@@ -125,7 +124,9 @@ class OsIdentityTest {
             assertThat(os.id()).isEqualTo("alpine");
         }
         // control characters and an endless name are cut to printable text; a non-version is no version
-        GuestInspection.OsInfo os = identify(dir.resolve("b"), "/etc/redhat-release",
+        GuestInspection.OsInfo os = identify(
+                dir.resolve("b"),
+                "/etc/redhat-release",
                 "Red Hat\u0007 Enterprise Linux release x" + "A".repeat(5000) + "\n");
         assertThat(os.prettyName()).hasSizeLessThanOrEqualTo(200).doesNotContain("\u0007");
         assertThat(os.versionId()).isEmpty();

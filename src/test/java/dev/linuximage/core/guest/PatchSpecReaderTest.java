@@ -1,20 +1,19 @@
 package dev.linuximage.core.guest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.linuximage.core.cli.PatchOptionsMixin;
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.core.cli.PatchOptionsMixin;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import picocli.CommandLine;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import picocli.CommandLine;
 
 class PatchSpecReaderTest {
     static final String SPEC = """
@@ -68,22 +67,26 @@ class PatchSpecReaderTest {
                 org.junit.jupiter.params.provider.Arguments.of("kind: Pod\nspec: {}", "kind"),
                 org.junit.jupiter.params.provider.Arguments.of("kind: LinuxImage", "spec"),
                 org.junit.jupiter.params.provider.Arguments.of("spec: [1]", "spec"),
-                org.junit.jupiter.params.provider.Arguments.of("spec: {guest: {imageKind: Golden}}", "spec.guest.imageKind"),
-                org.junit.jupiter.params.provider.Arguments.of("spec: {guest: {provisioning: 3}}", "spec.guest.provisioning"),
-                org.junit.jupiter.params.provider.Arguments.of("spec: {guest: {resourceDiskSwapMiB: -1}}",
-                        "spec.guest.resourceDiskSwapMiB"),
-                org.junit.jupiter.params.provider.Arguments.of("spec: {guest: {resourceDiskSwapMiB: big}}",
-                        "spec.guest.resourceDiskSwapMiB"),
-                org.junit.jupiter.params.provider.Arguments.of("spec: {guest: {hyperVDrivers: maybe}}", "spec.guest.hyperVDrivers"),
-                org.junit.jupiter.params.provider.Arguments.of("spec: {guest: {kernelArgs: {add: quiet}}}",
-                        "spec.guest.kernelArgs.add"),
-                org.junit.jupiter.params.provider.Arguments.of("spec: {guest: {kernelArgs: {add: ['a b']}}}",
-                        "spec.guest.kernelArgs.add[0]"),
-                org.junit.jupiter.params.provider.Arguments.of("spec: {guest: {kernelArgs: {keepCrashkernel: 1}}}",
-                        "spec.guest.kernelArgs.keepCrashkernel"),
-                org.junit.jupiter.params.provider.Arguments.of("spec: {guest: {deprovision: {removeUsers: [root]}}}",
-                        "spec.guest.deprovision.removeUsers"),
-                org.junit.jupiter.params.provider.Arguments.of("spec: {guest: {deprovision: {removeUsers: ['../etc']}}}",
+                org.junit.jupiter.params.provider.Arguments.of(
+                        "spec: {guest: {imageKind: Golden}}", "spec.guest.imageKind"),
+                org.junit.jupiter.params.provider.Arguments.of(
+                        "spec: {guest: {provisioning: 3}}", "spec.guest.provisioning"),
+                org.junit.jupiter.params.provider.Arguments.of(
+                        "spec: {guest: {resourceDiskSwapMiB: -1}}", "spec.guest.resourceDiskSwapMiB"),
+                org.junit.jupiter.params.provider.Arguments.of(
+                        "spec: {guest: {resourceDiskSwapMiB: big}}", "spec.guest.resourceDiskSwapMiB"),
+                org.junit.jupiter.params.provider.Arguments.of(
+                        "spec: {guest: {hyperVDrivers: maybe}}", "spec.guest.hyperVDrivers"),
+                org.junit.jupiter.params.provider.Arguments.of(
+                        "spec: {guest: {kernelArgs: {add: quiet}}}", "spec.guest.kernelArgs.add"),
+                org.junit.jupiter.params.provider.Arguments.of(
+                        "spec: {guest: {kernelArgs: {add: ['a b']}}}", "spec.guest.kernelArgs.add[0]"),
+                org.junit.jupiter.params.provider.Arguments.of(
+                        "spec: {guest: {kernelArgs: {keepCrashkernel: 1}}}", "spec.guest.kernelArgs.keepCrashkernel"),
+                org.junit.jupiter.params.provider.Arguments.of(
+                        "spec: {guest: {deprovision: {removeUsers: [root]}}}", "spec.guest.deprovision.removeUsers"),
+                org.junit.jupiter.params.provider.Arguments.of(
+                        "spec: {guest: {deprovision: {removeUsers: ['../etc']}}}",
                         "spec.guest.deprovision.removeUsers[0]"),
                 org.junit.jupiter.params.provider.Arguments.of("spec: {maxDiskSize: 12Qi}", "spec.maxDiskSize"),
                 org.junit.jupiter.params.provider.Arguments.of("spec: {guest: [x]}", "spec.guest"),
@@ -94,7 +97,8 @@ class PatchSpecReaderTest {
     @org.junit.jupiter.params.provider.MethodSource("badSpecs")
     void badFieldsAreNamed(String yaml, String field) {
         assertThatThrownBy(() -> PatchSpecReader.parse(yaml.getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOfSatisfying(PatchSpecException.class, e -> assertThat(e.field()).isEqualTo(field));
+                .isInstanceOfSatisfying(
+                        PatchSpecException.class, e -> assertThat(e.field()).isEqualTo(field));
     }
 
     @Test
@@ -102,9 +106,25 @@ class PatchSpecReaderTest {
         Path spec = dir.resolve("linuximage.yaml");
         Files.writeString(spec, SPEC);
         PatchOptionsMixin m = new PatchOptionsMixin();
-        new CommandLine(m).parseArgs("--spec", spec.toString(), "--image-kind", "Generalized",
-                "--hyperv-drivers=true", "--remove-user", "alice", "--remove-user", "bob", "--kernel-arg-add", "a=1",
-                "--kernel-arg-add", "b", "--kernel-arg-remove", "c", "--resource-disk-swap-mib", "0");
+        new CommandLine(m)
+                .parseArgs(
+                        "--spec",
+                        spec.toString(),
+                        "--image-kind",
+                        "Generalized",
+                        "--hyperv-drivers=true",
+                        "--remove-user",
+                        "alice",
+                        "--remove-user",
+                        "bob",
+                        "--kernel-arg-add",
+                        "a=1",
+                        "--kernel-arg-add",
+                        "b",
+                        "--kernel-arg-remove",
+                        "c",
+                        "--resource-disk-swap-mib",
+                        "0");
         PatchOptions o = m.resolve();
         assertThat(o.imageKind()).isEqualTo(ImageKind.Generalized);
         assertThat(o.provisioning()).isEqualTo(Provisioning.WALinuxAgent); // from the spec
@@ -128,8 +148,9 @@ class PatchSpecReaderTest {
         });
         PatchOptionsMixin missing = new PatchOptionsMixin();
         new CommandLine(missing).parseArgs("--spec", dir.resolve("nope.yaml").toString());
-        assertThatThrownBy(missing::resolve).isInstanceOfSatisfying(CoreException.class,
-                e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE));
+        assertThatThrownBy(missing::resolve)
+                .isInstanceOfSatisfying(
+                        CoreException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE));
     }
 
     @Test

@@ -1,14 +1,9 @@
 package dev.linuximage.core.guest;
 
-import com.sun.net.httpserver.HttpServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
-import org.w3c.dom.Document;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
-import javax.xml.parsers.DocumentBuilderFactory;
+import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -23,9 +18,13 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.w3c.dom.Document;
 
 /**
  * Runs the shipped report-ready program with the real {@code sh} against a fake wireserver + IMDS on loopback, with
@@ -55,8 +54,11 @@ class ReportReadyScriptTest {
 
     record Request(String method, String uri, Map<String, List<String>> headers, String body) {
         String header(String name) {
-            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
-                    .map(e -> e.getValue().get(0)).findFirst().orElse(null);
+            return headers.entrySet().stream()
+                    .filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().get(0))
+                    .findFirst()
+                    .orElse(null);
         }
     }
 
@@ -114,8 +116,7 @@ class ReportReadyScriptTest {
         }
     }
 
-    record Run(int exit, String stderr, String stubLog) {
-    }
+    record Run(int exit, String stderr, String stubLog) {}
 
     static Process launch(Path dir, int port, String client, int attempts) throws IOException {
         return launch(dir, port, client, attempts, List.of("sh"));
@@ -155,8 +156,8 @@ class ReportReadyScriptTest {
             fail("report-ready script did not finish in 90 s");
         }
         Path log = dir.resolve("stub.log");
-        return new Run(p.exitValue(), Files.readString(dir.resolve("stderr")),
-                Files.exists(log) ? Files.readString(log) : "");
+        return new Run(
+                p.exitValue(), Files.readString(dir.resolve("stderr")), Files.exists(log) ? Files.readString(log) : "");
     }
 
     static void requireTool(String tool) throws Exception {
@@ -177,28 +178,38 @@ class ReportReadyScriptTest {
         assertThat(run.exit()).as(run.stderr()).isZero();
         assertThat(run.stderr()).contains("attempt 1 failed").contains("reported Ready (incarnation 3)");
 
-        List<Request> goal = requests.stream().filter(r -> r.uri().contains("comp=goalstate")).toList();
+        List<Request> goal = requests.stream()
+                .filter(r -> r.uri().contains("comp=goalstate"))
+                .toList();
         assertThat(goal).hasSize(2).allSatisfy(r -> {
             assertThat(r.method()).isEqualTo("GET");
             assertThat(r.header("x-ms-version")).isEqualTo("2012-11-30");
         });
-        Request post = requests.stream().filter(r -> r.method().equals("POST")).findFirst().orElseThrow();
+        Request post = requests.stream()
+                .filter(r -> r.method().equals("POST"))
+                .findFirst()
+                .orElseThrow();
         assertThat(post.uri()).isEqualTo("/machine?comp=health");
         assertThat(post.header("Content-Type")).isEqualTo("text/xml;charset=utf-8");
         assertThat(post.header("x-ms-version")).isEqualTo("2012-11-30");
         assertThat(post.header("x-ms-agent-name")).isEqualTo("linuximage-report-ready");
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
         f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-        Document doc = f.newDocumentBuilder().parse(new ByteArrayInputStream(post.body().getBytes(StandardCharsets.UTF_8)));
+        Document doc = f.newDocumentBuilder()
+                .parse(new ByteArrayInputStream(post.body().getBytes(StandardCharsets.UTF_8)));
         assertThat(doc.getDocumentElement().getTagName()).isEqualTo("Health");
         assertThat(text(doc, "GoalStateIncarnation")).isEqualTo("3");
         assertThat(text(doc, "ContainerId")).isEqualTo("c0ffee00-1234-4abc-9def-000000000001");
         assertThat(text(doc, "InstanceId")).isEqualTo("a1b2c3d4-0000-4000-8000-00000000beef._vm-from-azure");
         assertThat(text(doc, "State")).isEqualTo("Ready");
 
-        Request imds = requests.stream().filter(r -> r.uri().startsWith("/metadata/")).findFirst().orElseThrow();
+        Request imds = requests.stream()
+                .filter(r -> r.uri().startsWith("/metadata/"))
+                .findFirst()
+                .orElseThrow();
         assertThat(imds.header("Metadata")).isEqualTo("true");
-        assertThat(run.stubLog()).contains("hostnamectl set-hostname vm-from-azure\n")
+        assertThat(run.stubLog())
+                .contains("hostnamectl set-hostname vm-from-azure\n")
                 .contains("systemctl disable linuximage-report-ready.service\n");
         // order: the POST comes after the goal state, the hostname after the POST
         assertThat(requests.indexOf(post)).isGreaterThan(requests.indexOf(goal.get(1)));
@@ -208,8 +219,13 @@ class ReportReadyScriptTest {
     @Test
     void busyboxAshWithBusyboxWgetAsOnSmallDistributions(@TempDir Path dir) throws Exception {
         requireTool("busybox");
-        Path bb = Path.of(new String(new ProcessBuilder("sh", "-c", "command -v busybox").start().getInputStream()
-                .readAllBytes(), StandardCharsets.UTF_8).trim());
+        Path bb = Path.of(new String(
+                        new ProcessBuilder("sh", "-c", "command -v busybox")
+                                .start()
+                                .getInputStream()
+                                .readAllBytes(),
+                        StandardCharsets.UTF_8)
+                .trim());
         Path stubs = dir.resolve("stubs");
         Files.createDirectories(stubs);
         Files.createSymbolicLink(stubs.resolve("wget"), bb); // BusyBox wget first on PATH
@@ -219,7 +235,10 @@ class ReportReadyScriptTest {
         Run run = finish(dir, launch(dir, port, "wget", 5, List.of(bb.toString(), "sh")));
         assertThat(run.exit()).as(run.stderr()).isZero();
         assertThat(run.stderr()).contains("attempt 1 failed");
-        Request post = requests.stream().filter(r -> r.method().equals("POST")).findFirst().orElseThrow();
+        Request post = requests.stream()
+                .filter(r -> r.method().equals("POST"))
+                .findFirst()
+                .orElseThrow();
         assertThat(post.header("Content-Type")).isEqualTo("text/xml;charset=utf-8");
         assertThat(post.header("User-Agent")).containsIgnoringCase("wget");
         assertThat(post.body()).contains("<State>Ready</State>");

@@ -1,19 +1,18 @@
 package dev.linuximage.core.guest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * systemd itself as the oracle: {@code systemctl --root=TREE is-enabled UNIT} reads the same links offline. What our
@@ -25,7 +24,8 @@ class SystemctlOracleTest {
     static String isEnabled(GuestTree t, String unit) throws Exception {
         Process p;
         try {
-            p = new ProcessBuilder("systemctl", "--root=" + t.root(), "is-enabled", unit).redirectErrorStream(true)
+            p = new ProcessBuilder("systemctl", "--root=" + t.root(), "is-enabled", unit)
+                    .redirectErrorStream(true)
                     .start();
         } catch (java.io.IOException e) {
             throw new AssertionError("systemctl (Debian package systemd) is needed for this oracle test", e);
@@ -73,8 +73,7 @@ class SystemctlOracleTest {
         assertThat(isEnabled(t, "sshd.service")).isEqualTo("masked");
         assertThat(ours(t, "sshd.service")).isFalse();
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            GuestPatcher.patch(g, PatchOptions.defaults().withProvisioning(Provisioning.WALinuxAgent), List.of(),
-                    null);
+            GuestPatcher.patch(g, PatchOptions.defaults().withProvisioning(Provisioning.WALinuxAgent), List.of(), null);
         }
         assertThat(isEnabled(t, "waagent.service")).isEqualTo("enabled");
         assertThat(isEnabled(t, "sshd.service")).isEqualTo("enabled");
@@ -96,7 +95,8 @@ class SystemctlOracleTest {
             }
         }
         Process p = new ProcessBuilder("systemd-analyze", "--root=" + t.root(), "verify", NoAgentPatch.UNIT_PATH)
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true)
+                .start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.exitValue()).as(out).isZero();

@@ -5,7 +5,6 @@ import dev.linuximage.core.fs.xfs.XfsFixture;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.partition.Partition;
 import dev.linuximage.core.partition.PartitionTables;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,11 +26,9 @@ public final class GuestDiskFixture {
             + "LABEL=MISSING /data ext4 defaults 0 2\n";
     public static final String GUEST_PASSWD = "root:x:0:0:guest root:/root:/bin/bash\n";
 
-    public record Built(Path disk, Path canary, List<Partition> partitions) {
-    }
+    public record Built(Path disk, Path canary, List<Partition> partitions) {}
 
-    private GuestDiskFixture() {
-    }
+    private GuestDiskFixture() {}
 
     public static Built build(Path dir) throws Exception {
         Path canaryDir = Files.createDirectories(dir.resolve("host-canary"));
@@ -49,10 +46,15 @@ public final class GuestDiskFixture {
         etc.append(" esp l--777 0 0 ../boot/efi/EFI\n");
         etc.append(" canary l--777 0 0 ").append(canary.toAbsolutePath()).append('\n');
         etc.append(" canarydir l--777 0 0 ").append(canaryDir.toAbsolutePath()).append('\n');
-        etc.append(" hostroot l--777 0 0 ").append("../".repeat(30)).append(canary.toAbsolutePath().toString()
-                .substring(1)).append('\n');
+        etc.append(" hostroot l--777 0 0 ")
+                .append("../".repeat(30))
+                .append(canary.toAbsolutePath().toString().substring(1))
+                .append('\n');
         for (int i = 0; i < 41; i++) {
-            etc.append(" c").append(i).append(" l--777 0 0 ").append(i == 40 ? "os-release" : "c" + (i + 1))
+            etc.append(" c")
+                    .append(i)
+                    .append(" l--777 0 0 ")
+                    .append(i == 40 ? "os-release" : "c" + (i + 1))
                     .append('\n');
         }
         String root = "boot d--755 0 0\n efi d--700 0 0\n $\n grub d--755 0 0\n  grub.cfg ---644 0 0 " + fstab
@@ -60,18 +62,41 @@ public final class GuestDiskFixture {
         Path xfs = XfsFixture.build(dir, "root", 300, etc.toString(), root);
 
         Path disk = Tools.sparse(dir.resolve("disk.raw"), 420L << 20);
-        Tools.run("sgdisk", "-n1:2048:+40M", "-t1:ef00", "-c1:EFI System", "-n2:0:+1M", "-t2:ef02",
-                "-n3:0:+300M", "-t3:8304", "-c3:root", "-n4:0:0", "-t4:8e00", disk.toString());
+        Tools.run(
+                "sgdisk",
+                "-n1:2048:+40M",
+                "-t1:ef00",
+                "-c1:EFI System",
+                "-n2:0:+1M",
+                "-t2:ef02",
+                "-n3:0:+300M",
+                "-t3:8304",
+                "-c3:root",
+                "-n4:0:0",
+                "-t4:8e00",
+                disk.toString());
         List<Partition> parts;
         try (FileByteSource s = FileByteSource.openReadOnly(disk)) {
             parts = PartitionTables.read(s).partitions();
         }
         // ESP
         Path esp = dir.resolve("esp.fat");
-        Tools.run("mkfs.vfat", "-C", "-F", "32", "-s", "1", "-n", "ESP", "-i", "DEADBEEF", esp.toString(),
+        Tools.run(
+                "mkfs.vfat",
+                "-C",
+                "-F",
+                "32",
+                "-s",
+                "1",
+                "-n",
+                "ESP",
+                "-i",
+                "DEADBEEF",
+                esp.toString(),
                 String.valueOf(parts.get(0).sizeBytes() / 1024));
-        Path grub = Files.writeString(dir.resolve("grub.cfg"), "search --fs-uuid --set=root " + ROOT_UUID + "\n"
-                + "configfile ($root)/boot/grub/grub.cfg\n");
+        Path grub = Files.writeString(
+                dir.resolve("grub.cfg"),
+                "search --fs-uuid --set=root " + ROOT_UUID + "\n" + "configfile ($root)/boot/grub/grub.cfg\n");
         Tools.run("mmd", "-i", esp.toString(), "::/EFI", "::/EFI/debian");
         Tools.run("mcopy", "-i", esp.toString(), grub.toString(), "::/EFI/debian/grub.cfg");
         Tools.run("mcopy", "-i", esp.toString(), grub.toString(), "::/EFI/debian/old.cfg");
@@ -85,9 +110,11 @@ public final class GuestDiskFixture {
             t.lvm("pvcreate", "-y", loop);
             t.lvm("vgcreate", "-y", "-s", "1m", "vgguest", loop);
             t.lvm("lvcreate", "-y", "-an", "-Zn", "-n", "data", "-L", "24m", "vgguest");
-            long peStart = Long.parseLong(t.lvm("pvs", "--noheadings", "--units", "b", "--nosuffix", "-o",
-                    "pe_start", loop).strip());
-            String range = t.lvm("lvs", "--noheadings", "-o", "seg_pe_ranges", "vgguest/data").strip();
+            long peStart =
+                    Long.parseLong(t.lvm("pvs", "--noheadings", "--units", "b", "--nosuffix", "-o", "pe_start", loop)
+                            .strip());
+            String range = t.lvm("lvs", "--noheadings", "-o", "seg_pe_ranges", "vgguest/data")
+                    .strip();
             long firstPe = Long.parseLong(range.replaceAll(".*:(\\d+)-\\d+", "$1"));
             lvStart = p4.startBytes() + peStart + firstPe * (1L << 20);
         }
@@ -101,14 +128,27 @@ public final class GuestDiskFixture {
 
     /** Copies an image into the disk at {@code offset} bytes, keeping holes (dd conv=sparse,notrunc). */
     static void place(Path image, Path disk, long offset) throws Exception {
-        Tools.run("dd", "if=" + image, "of=" + disk, "bs=512", "seek=" + offset / 512, "conv=sparse,notrunc",
+        Tools.run(
+                "dd",
+                "if=" + image,
+                "of=" + disk,
+                "bs=512",
+                "seek=" + offset / 512,
+                "conv=sparse,notrunc",
                 "status=none");
     }
 
     /** Copies a partition out of the disk into its own file (for fsck.vfat / xfs_repair). */
     public static Path extract(Path disk, Partition p, Path out) throws Exception {
-        Tools.run("dd", "if=" + disk, "of=" + out, "bs=512", "skip=" + p.startBytes() / 512,
-                "count=" + p.sizeBytes() / 512, "conv=sparse", "status=none");
+        Tools.run(
+                "dd",
+                "if=" + disk,
+                "of=" + out,
+                "bs=512",
+                "skip=" + p.startBytes() / 512,
+                "count=" + p.sizeBytes() / 512,
+                "conv=sparse",
+                "status=none");
         return out;
     }
 

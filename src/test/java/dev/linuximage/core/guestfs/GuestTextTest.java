@@ -1,11 +1,10 @@
 package dev.linuximage.core.guestfs;
 
-import dev.linuximage.core.io.Sha256;
-import org.junit.jupiter.api.Test;
-
-import java.nio.charset.StandardCharsets;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.linuximage.core.io.Sha256;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 
 class GuestTextTest {
     @Test
@@ -22,8 +21,11 @@ class GuestTextTest {
     @Test
     void osReleaseQuotingAndEscapes() {
         var m = OsRelease.parse("NAME=\"Red Hat \\\"Enterprise\\\" Linux\"\nID=rhel\n# x\nVERSION_ID='9.4'\nBAD\n");
-        assertThat(m).containsEntry("NAME", "Red Hat \"Enterprise\" Linux").containsEntry("ID", "rhel")
-                .containsEntry("VERSION_ID", "9.4").hasSize(3);
+        assertThat(m)
+                .containsEntry("NAME", "Red Hat \"Enterprise\" Linux")
+                .containsEntry("ID", "rhel")
+                .containsEntry("VERSION_ID", "9.4")
+                .hasSize(3);
     }
 
     @Test
@@ -31,7 +33,8 @@ class GuestTextTest {
         String d = LineDiff.hunks("a\nb\nc\n".getBytes(), "a\nB\nc\nd\n".getBytes());
         assertThat(d).isEqualTo("@@ line 2\n+B\n-b\n@@ line 4\n+d\n");
         assertThat(LineDiff.hunks(new byte[] {0, 1, 2}, "x".getBytes())).isEmpty();
-        assertThat(LineDiff.hunks(new byte[LineDiff.HUNKS_LIMIT + 1], "x".getBytes())).isEmpty();
+        assertThat(LineDiff.hunks(new byte[LineDiff.HUNKS_LIMIT + 1], "x".getBytes()))
+                .isEmpty();
         assertThat(Sha256.hex("abc".getBytes(StandardCharsets.US_ASCII)))
                 .isEqualTo("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assertThat(GuestPaths.normalize("/a/../../b/./c/")).isEqualTo("/b/c");

@@ -1,10 +1,9 @@
 package dev.linuximage.core.guestfs;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The two renderings of the one line diff: an ordered edit script, and the net lines removed/added (multisets). */
 class LineDiffTest {
@@ -13,7 +12,9 @@ class LineDiffTest {
         assertThat(LineDiff.net(List.of("x", "y"), List.of("y", "x")).removed()).isEmpty();
         assertThat(LineDiff.net(List.of("x", "y"), List.of("y", "x")).added()).isEmpty();
         // the edit script has to delete and re-insert one of the two lines to reorder them
-        assertThat(LineDiff.hunks("x\ny".getBytes(), "y\nx".getBytes())).contains("-").contains("+");
+        assertThat(LineDiff.hunks("x\ny".getBytes(), "y\nx".getBytes()))
+                .contains("-")
+                .contains("+");
     }
 
     @Test
@@ -27,9 +28,14 @@ class LineDiffTest {
 
     @Test
     void hunksOnlyForSmallText() {
-        assertThat(LineDiff.hunks(null, "new\n".getBytes())).startsWith("@@ line 1\n+new\n").doesNotContain("-");
+        assertThat(LineDiff.hunks(null, "new\n".getBytes()))
+                .startsWith("@@ line 1\n+new\n")
+                .doesNotContain("-");
         assertThat(LineDiff.hunks("a".getBytes(), new byte[] {'b', 0})).isEmpty();
-        assertThat(LineDiff.hunks("x\n".repeat(LineDiff.HUNKS_MAX_LINES + 1).getBytes(), "x\n".getBytes())).isEmpty();
-        assertThat(LineDiff.hunks(new byte[] {(byte) 0xC3}, "x".getBytes())).as("not UTF-8").isEmpty();
+        assertThat(LineDiff.hunks("x\n".repeat(LineDiff.HUNKS_MAX_LINES + 1).getBytes(), "x\n".getBytes()))
+                .isEmpty();
+        assertThat(LineDiff.hunks(new byte[] {(byte) 0xC3}, "x".getBytes()))
+                .as("not UTF-8")
+                .isEmpty();
     }
 }

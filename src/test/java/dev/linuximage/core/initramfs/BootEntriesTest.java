@@ -1,15 +1,14 @@
 package dev.linuximage.core.initramfs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.testsupport.BzImages;
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.GuestTree;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Which initramfs files boot entries boot (UAPI.1 Boot Loader Specification, type #1 entries): paths relative to the
@@ -29,16 +28,19 @@ class BootEntriesTest {
         t.file("/boot/efi/" + MID + "/" + V + "/linux", "image");
         t.file("/boot/efi/" + MID + "/" + V + "/microcode.cpio", "ucode");
         t.file("/boot/efi/" + MID + "/" + V + "/initrd.img-" + V, "esp copy");
-        t.file("/boot/efi/loader/entries/" + MID + "-" + V + ".conf", "title Debian\n"
-                + "linux /" + MID + "/" + V + "/linux\n"
-                + "initrd /" + MID + "/" + V + "/microcode.cpio\n"
-                + "initrd /" + MID + "/" + V + "/initrd.img-" + V + "\n");
+        t.file(
+                "/boot/efi/loader/entries/" + MID + "-" + V + ".conf",
+                "title Debian\n"
+                        + "linux /" + MID + "/" + V + "/linux\n"
+                        + "initrd /" + MID + "/" + V + "/microcode.cpio\n"
+                        + "initrd /" + MID + "/" + V + "/initrd.img-" + V + "\n");
         // /efi is a link to the same ESP: its entries are not counted twice
         t.link("/efi", "boot/efi");
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
             List<KernelInventory.Kernel> ks = KernelInventory.bootable(g);
-            assertThat(ks).extracting(KernelInventory.Kernel::initramfs).containsExactly("/boot/initrd.img-" + V,
-                    "/boot/efi/" + MID + "/" + V + "/initrd.img-" + V);
+            assertThat(ks)
+                    .extracting(KernelInventory.Kernel::initramfs)
+                    .containsExactly("/boot/initrd.img-" + V, "/boot/efi/" + MID + "/" + V + "/initrd.img-" + V);
             KernelInventory.Kernel esp = ks.get(1);
             assertThat(esp.name()).isEqualTo("/boot/efi/loader/entries/" + MID + "-" + V + ".conf");
             assertThat(esp.version()).isEqualTo(V);
@@ -56,20 +58,26 @@ class BootEntriesTest {
         t.bytes("/boot/vmlinuz-" + v, BzImages.bzImage(v + " (mockbuild@x86) #1 SMP"), "rw-r--r--");
         t.file("/boot/initramfs-" + v + "-custom.img", "image");
         t.file("/lib/modules/" + v + "/modules.dep", "");
-        t.file("/boot/loader/entries/" + MID + "-" + v + ".conf", "title RHEL\nversion " + v + "\n"
-                + "linux /boot/vmlinuz-" + v + "\ninitrd /boot/initramfs-" + v + "-custom.img $tuned_initrd\n"
-                + "options root=/dev/sda2 $tuned_params\n");
+        t.file(
+                "/boot/loader/entries/" + MID + "-" + v + ".conf",
+                "title RHEL\nversion " + v + "\n"
+                        + "linux /boot/vmlinuz-" + v + "\ninitrd /boot/initramfs-" + v + "-custom.img $tuned_initrd\n"
+                        + "options root=/dev/sda2 $tuned_params\n");
         // an entry pointing out of $BOOT or at nothing names no initramfs
         t.file("/boot/loader/entries/bad.conf", "linux /../etc/passwd\ninitrd /../../etc/shadow\n");
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
             List<KernelInventory.BootEntry> es = KernelInventory.bootEntries(g);
-            assertThat(es).extracting(KernelInventory.BootEntry::initrds).containsExactlyInAnyOrder(List.of(),
-                    List.of("/boot/initramfs-" + v + "-custom.img"));
+            assertThat(es)
+                    .extracting(KernelInventory.BootEntry::initrds)
+                    .containsExactlyInAnyOrder(List.of(), List.of("/boot/initramfs-" + v + "-custom.img"));
             List<KernelInventory.Kernel> ks = KernelInventory.bootable(g);
             // /boot/vmlinuz-<v> has no initramfs under an inventory name: the entry says which one it boots with
-            assertThat(ks).extracting(KernelInventory.Kernel::initramfs).containsExactly(
-                    "/boot/initramfs-" + v + "-custom.img");
-            assertThat(ks.get(0).version()).as("the release in the entry's bzImage header").isEqualTo(v);
+            assertThat(ks)
+                    .extracting(KernelInventory.Kernel::initramfs)
+                    .containsExactly("/boot/initramfs-" + v + "-custom.img");
+            assertThat(ks.get(0).version())
+                    .as("the release in the entry's bzImage header")
+                    .isEqualTo(v);
         }
     }
 }

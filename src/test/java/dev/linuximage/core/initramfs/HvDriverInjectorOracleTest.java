@@ -1,15 +1,11 @@
 package dev.linuximage.core.initramfs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.testsupport.DirectoryGuestFiles;
-import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
 import dev.linuximage.testsupport.initramfs.KernelFixture;
 import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
 import dev.linuximage.testsupport.initramfs.Tools;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -19,8 +15,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End to end on a real Debian kernel: a guest whose initramfs was built "on KVM" (virtio only, no Hyper-V drivers)
@@ -60,8 +58,9 @@ class HvDriverInjectorOracleTest {
         assertThat(r.kernelVersion()).isEqualTo(v);
         assertThat(r.flavour()).isEqualTo("initramfs-tools");
         assertThat(r.changed()).isTrue();
-        assertThat(r.added()).containsExactlyInAnyOrder("hv_vmbus", "hv_storvsc", "hv_netvsc", "scsi_mod",
-                "scsi_common", "scsi_transport_fc");
+        assertThat(r.added())
+                .containsExactlyInAnyOrder(
+                        "hv_vmbus", "hv_storvsc", "hv_netvsc", "scsi_mod", "scsi_common", "scsi_transport_fc");
         // load order: every module after its dependencies
         assertThat(r.added().indexOf("scsi_common")).isLessThan(r.added().indexOf("scsi_mod"));
         assertThat(r.added().indexOf("hv_vmbus")).isLessThan(r.added().indexOf("hv_storvsc"));
@@ -69,7 +68,8 @@ class HvDriverInjectorOracleTest {
         assertThat(r.bytesAfter()).isEqualTo(after.length);
         // the early archive (what dracut's skipcpio skips) is untouched
         Files.write(work.resolve("orig.img"), before);
-        long early = before.length - Tools.shOk(work, "/usr/lib/dracut/skipcpio orig.img").stdout().length;
+        long early = before.length
+                - Tools.shOk(work, "/usr/lib/dracut/skipcpio orig.img").stdout().length;
         assertThat(early).isPositive();
         assertThat(Arrays.copyOf(after, (int) early)).isEqualTo(Arrays.copyOf(before, (int) early));
 
@@ -84,27 +84,36 @@ class HvDriverInjectorOracleTest {
                 .containsExactly("virtio_blk", "hv_vmbus", "hv_storvsc", "hv_netvsc");
 
         // oracle 2: kmod's modprobe resolves dependencies through our modules.dep.bin ...
-        String storvsc = Tools.shOk(work, "modprobe -d " + main + " -S " + v + " --show-depends hv_storvsc").out();
+        String storvsc = Tools.shOk(work, "modprobe -d " + main + " -S " + v + " --show-depends hv_storvsc")
+                .out();
         List<String> order = insmodOrder(storvsc);
-        assertThat(order).containsExactlyInAnyOrder("hv_vmbus", "scsi_common", "scsi_mod", "scsi_transport_fc",
-                "hv_storvsc");
+        assertThat(order)
+                .containsExactlyInAnyOrder("hv_vmbus", "scsi_common", "scsi_mod", "scsi_transport_fc", "hv_storvsc");
         assertThat(order.get(order.size() - 1)).isEqualTo("hv_storvsc");
         assertThat(order.indexOf("scsi_common")).isLessThan(order.indexOf("scsi_mod"));
         assertThat(order.indexOf("scsi_mod")).isLessThan(order.indexOf("scsi_transport_fc"));
         assertThat(insmodOrder(Tools.shOk(work, "modprobe -d " + main + " -S " + v + " --show-depends hv_netvsc")
-                .out())).containsExactly("hv_vmbus", "hv_netvsc");
+                        .out()))
+                .containsExactly("hv_vmbus", "hv_netvsc");
         // ... the modules that were already there still resolve (the index is the union) ...
-        List<String> virtio = insmodOrder(Tools.shOk(work, "modprobe -d " + main + " -S " + v
-                + " --show-depends virtio_blk").out());
+        List<String> virtio =
+                insmodOrder(Tools.shOk(work, "modprobe -d " + main + " -S " + v + " --show-depends virtio_blk")
+                        .out());
         assertThat(virtio).containsExactlyInAnyOrder("virtio", "virtio_ring", "virtio_blk");
         assertThat(virtio.get(2)).isEqualTo("virtio_blk");
         // ... and aliases through our modules.alias.bin (the VMBus class id udev would request for storvsc)
-        assertThat(Tools.shOk(work, "modprobe -d " + main + " -S " + v
-                + " -R vmbus:d96361baa104294db60572e2ffb1dc7f").out().strip()).isEqualTo("hv_storvsc");
-        assertThat(Tools.shOk(work, "modprobe -d " + main + " -S " + v + " -R 'acpi*:VMBUS:*'").out().strip())
+        assertThat(Tools.shOk(work, "modprobe -d " + main + " -S " + v + " -R vmbus:d96361baa104294db60572e2ffb1dc7f")
+                        .out()
+                        .strip())
+                .isEqualTo("hv_storvsc");
+        assertThat(Tools.shOk(work, "modprobe -d " + main + " -S " + v + " -R 'acpi*:VMBUS:*'")
+                        .out()
+                        .strip())
                 .isEqualTo("hv_vmbus");
-        assertThat(Tools.shOk(work, "modprobe -d " + main + " -S " + v + " -R virtio:d00000002v00001AF4").out()
-                .strip()).isEqualTo("virtio_blk");
+        assertThat(Tools.shOk(work, "modprobe -d " + main + " -S " + v + " -R virtio:d00000002v00001AF4")
+                        .out()
+                        .strip())
+                .isEqualTo("virtio_blk");
 
         // oracle 3: depmod on the same module set computes the same dependencies
         Path y = work.resolve("y");
@@ -112,21 +121,32 @@ class HvDriverInjectorOracleTest {
         String modDir = "usr/lib/modules/" + v + "/";
         assertThat(depSets(Files.readString(main.resolve(modDir + "modules.dep"))))
                 .isEqualTo(depSets(Files.readString(y.resolve(modDir + "modules.dep"))));
-        assertThat(new TreeSet<>(Files.readString(main.resolve(modDir + "modules.alias")).lines().toList()))
-                .isEqualTo(new TreeSet<>(Files.readString(y.resolve(modDir + "modules.alias")).lines().toList()));
-        assertThat(new TreeSet<>(Files.readString(main.resolve(modDir + "modules.symbols")).lines().toList()))
-                .isEqualTo(new TreeSet<>(Files.readString(y.resolve(modDir + "modules.symbols")).lines().toList()));
+        assertThat(new TreeSet<>(Files.readString(main.resolve(modDir + "modules.alias"))
+                        .lines()
+                        .toList()))
+                .isEqualTo(new TreeSet<>(Files.readString(y.resolve(modDir + "modules.alias"))
+                        .lines()
+                        .toList()));
+        assertThat(new TreeSet<>(Files.readString(main.resolve(modDir + "modules.symbols"))
+                        .lines()
+                        .toList()))
+                .isEqualTo(new TreeSet<>(Files.readString(y.resolve(modDir + "modules.symbols"))
+                        .lines()
+                        .toList()));
 
         // oracle 4: lsinitramfs lists the drivers and what was there
         String listing = Tools.shOk(work, "lsinitramfs " + initrd).out();
-        assertThat(listing).contains("usr/lib/modules/" + v + "/kernel/drivers/block/virtio_blk.ko",
-                "usr/lib/modules/" + v + "/kernel/drivers/hv/hv_vmbus.ko",
-                "usr/lib/modules/" + v + "/kernel/drivers/scsi/hv_storvsc.ko",
-                "usr/lib/modules/" + v + "/kernel/drivers/net/hyperv/hv_netvsc.ko");
+        assertThat(listing)
+                .contains(
+                        "usr/lib/modules/" + v + "/kernel/drivers/block/virtio_blk.ko",
+                        "usr/lib/modules/" + v + "/kernel/drivers/hv/hv_vmbus.ko",
+                        "usr/lib/modules/" + v + "/kernel/drivers/scsi/hv_storvsc.ko",
+                        "usr/lib/modules/" + v + "/kernel/drivers/net/hyperv/hv_netvsc.ko");
 
         // still the early cpio and one zstd main archive (rewritten, not a member appended)
-        InitramfsReader.Summary s = new InitramfsReader().read(after, (e, in) -> { });
-        assertThat(s.members()).extracting(InitramfsReader.Member::compression)
+        InitramfsReader.Summary s = new InitramfsReader().read(after, (e, in) -> {});
+        assertThat(s.members())
+                .extracting(InitramfsReader.Member::compression)
                 .containsExactly(Compression.NONE, Compression.ZSTD);
 
         // idempotent: a second run finds the drivers and changes nothing
@@ -153,11 +173,13 @@ class HvDriverInjectorOracleTest {
         });
         assertThat(files.get(HvDriverInjector.DRACUT_CONF)).contains("hv_vmbus\nhv_storvsc\nhv_netvsc\n");
         // dracut's lsinitrd lists the drivers and the drop-in (it reads the early archive and one main archive)
-        String listing = Tools.shOk(work, "lsinitrd " + guest.resolve("boot/initramfs-" + v + ".img")).out();
-        assertThat(listing).contains(HvDriverInjector.DRACUT_CONF,
-                "usr/lib/modules/" + v + "/kernel/drivers/hv/hv_vmbus.ko");
-        assertThat(new InitramfsReader().read(after, (e, in) -> { }).members())
-                .extracting(InitramfsReader.Member::compression).containsExactly(Compression.NONE, Compression.GZIP);
+        String listing = Tools.shOk(work, "lsinitrd " + guest.resolve("boot/initramfs-" + v + ".img"))
+                .out();
+        assertThat(listing)
+                .contains(HvDriverInjector.DRACUT_CONF, "usr/lib/modules/" + v + "/kernel/drivers/hv/hv_vmbus.ko");
+        assertThat(new InitramfsReader().read(after, (e, in) -> {}).members())
+                .extracting(InitramfsReader.Member::compression)
+                .containsExactly(Compression.NONE, Compression.GZIP);
         assertThat(after.length).isGreaterThan(before.length);
     }
 
@@ -170,17 +192,21 @@ class HvDriverInjectorOracleTest {
         String list = Files.readString(builtin);
         Files.delete(builtin);
         Files.writeString(builtin, list + "kernel/drivers/hv/hv_vmbus.ko\nkernel/drivers/net/hyperv/hv_netvsc.ko\n");
-        InjectionResult r = new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
+        InjectionResult r =
+                new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
         assertThat(r.builtin()).containsExactly("hv_vmbus", "hv_netvsc");
         assertThat(r.added()).containsExactlyInAnyOrder("hv_storvsc", "scsi_mod", "scsi_common", "scsi_transport_fc");
     }
 
     /** Module names of the insmod lines of {@code modprobe --show-depends}, in order. */
     static List<String> insmodOrder(String out) {
-        return out.lines().filter(l -> l.startsWith("insmod ")).map(l -> {
-            String p = l.split("\\s+")[1];
-            return p.substring(p.lastIndexOf('/') + 1).replace(".ko", "");
-        }).toList();
+        return out.lines()
+                .filter(l -> l.startsWith("insmod "))
+                .map(l -> {
+                    String p = l.split("\\s+")[1];
+                    return p.substring(p.lastIndexOf('/') + 1).replace(".ko", "");
+                })
+                .toList();
     }
 
     /** modules.dep as module -> set of dependency modules (order-independent comparison). */
@@ -191,8 +217,11 @@ class HvDriverInjectorOracleTest {
                 continue;
             }
             String[] kv = l.split(":", 2);
-            m.put(kv[0].strip(), Arrays.stream(kv[1].strip().split("\\s+")).filter(s -> !s.isEmpty())
-                    .collect(Collectors.toCollection(TreeSet::new)));
+            m.put(
+                    kv[0].strip(),
+                    Arrays.stream(kv[1].strip().split("\\s+"))
+                            .filter(s -> !s.isEmpty())
+                            .collect(Collectors.toCollection(TreeSet::new)));
         }
         return m;
     }

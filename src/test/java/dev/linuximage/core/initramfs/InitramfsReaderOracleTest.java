@@ -1,14 +1,10 @@
 package dev.linuximage.core.initramfs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
 import dev.linuximage.testsupport.initramfs.Tools;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @Tag("oracle")
 class InitramfsReaderOracleTest {
@@ -46,8 +45,8 @@ class InitramfsReaderOracleTest {
         byte[] early = InitramfsFixtures.earlyMember(work);
         byte[] main = InitramfsFixtures.member(tree, label, "newc");
         byte[] second = InitramfsFixtures.member(extra, label, "newc");
-        byte[] image = InitramfsFixtures.concat(early, main, InitramfsFixtures.pad(main.length, 4), new byte[512],
-                second);
+        byte[] image =
+                InitramfsFixtures.concat(early, main, InitramfsFixtures.pad(main.length, 4), new byte[512], second);
 
         Map<String, byte[]> contents = new HashMap<>();
         List<CpioEntry> entries = new ArrayList<>();
@@ -69,10 +68,14 @@ class InitramfsReaderOracleTest {
         assertThat(s.members().get(2).offset()).isEqualTo(image.length - second.length);
 
         // oracle: cpio -t on the decompressed main member lists the same names
-        String cpioList = Tools.shOk(tree, "find . | sort | cpio --quiet -o -H newc -R 0:0 | cpio --quiet -t").out();
-        TreeSet<String> expected = Arrays.stream(cpioList.split("\n")).map(CpioEntry::normalise)
+        String cpioList = Tools.shOk(tree, "find . | sort | cpio --quiet -o -H newc -R 0:0 | cpio --quiet -t")
+                .out();
+        TreeSet<String> expected = Arrays.stream(cpioList.split("\n"))
+                .map(CpioEntry::normalise)
                 .collect(Collectors.toCollection(TreeSet::new));
-        TreeSet<String> ours = entries.stream().filter(e -> e.member() == 1).map(CpioEntry::path)
+        TreeSet<String> ours = entries.stream()
+                .filter(e -> e.member() == 1)
+                .map(CpioEntry::path)
                 .collect(Collectors.toCollection(TreeSet::new));
         assertThat(ours).isEqualTo(expected);
 
@@ -82,7 +85,9 @@ class InitramfsReaderOracleTest {
                 assertThat(contents.get(e.path())).as(e.path()).isEqualTo(Files.readAllBytes(tree.resolve(e.path())));
             }
         }
-        assertThat(entries).filteredOn(e -> e.path().equals("lib")).singleElement()
+        assertThat(entries)
+                .filteredOn(e -> e.path().equals("lib"))
+                .singleElement()
                 .satisfies(e -> assertThat(e.linkTarget()).isEqualTo("usr/lib"));
         assertThat(contents.get("kernel/x86/microcode/GenuineIntel.bin")).hasSize(3000);
         assertThat(contents.get("etc/extra.conf")).asString().isEqualTo("second member\n");
@@ -114,7 +119,8 @@ class InitramfsReaderOracleTest {
         // flip one body byte of conf/modules: the stored c_check no longer matches
         int at = indexOf(image, "# modules".getBytes());
         image[at] ^= 0x01;
-        assertThatThrownBy(() -> new InitramfsReader().list(image)).isInstanceOf(InitramfsException.class)
+        assertThatThrownBy(() -> new InitramfsReader().list(image))
+                .isInstanceOf(InitramfsException.class)
                 .hasMessageContaining("cpio.c_check");
     }
 
@@ -156,13 +162,14 @@ class InitramfsReaderOracleTest {
         Tools.shOk(tree, "head -c 25165824 /dev/zero > zeros");
         byte[] image = InitramfsFixtures.member(tree, label, "newc");
         InitramfsLimits limits = new InitramfsLimits(1L << 30, 4096, 1L << 30, 100, 1 << 20, 1000, 16, 64 << 20);
-        assertThatThrownBy(() -> new InitramfsReader(limits).read(image, (e, in) -> in.transferTo(
-                new ByteArrayOutputStream())))
-                .isInstanceOf(InitramfsException.class).hasMessageContaining(".ratio");
-        InitramfsLimits total = new InitramfsLimits(1L << 30, 4096, 8L << 20, 1_000_000, 1 << 20, 1000, 16,
-                64 << 20);
+        assertThatThrownBy(() ->
+                        new InitramfsReader(limits).read(image, (e, in) -> in.transferTo(new ByteArrayOutputStream())))
+                .isInstanceOf(InitramfsException.class)
+                .hasMessageContaining(".ratio");
+        InitramfsLimits total = new InitramfsLimits(1L << 30, 4096, 8L << 20, 1_000_000, 1 << 20, 1000, 16, 64 << 20);
         assertThatThrownBy(() -> new InitramfsReader(total).list(image))
-                .isInstanceOf(InitramfsException.class).hasMessageContaining("initramfs.decoded_size");
+                .isInstanceOf(InitramfsException.class)
+                .hasMessageContaining("initramfs.decoded_size");
     }
 
     @Test
@@ -172,8 +179,7 @@ class InitramfsReaderOracleTest {
         for (String label : List.of("gzip", "xz", "zstd", "lz4-legacy", "bzip2", "lzma")) {
             byte[] image = InitramfsFixtures.member(tree, label, "newc");
             byte[] cut = Arrays.copyOf(image, image.length / 2);
-            assertThatThrownBy(() -> new InitramfsReader().list(cut)).as(label)
-                    .isInstanceOf(InitramfsException.class);
+            assertThatThrownBy(() -> new InitramfsReader().list(cut)).as(label).isInstanceOf(InitramfsException.class);
         }
     }
 

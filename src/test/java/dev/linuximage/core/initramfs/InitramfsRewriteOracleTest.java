@@ -1,17 +1,12 @@
 package dev.linuximage.core.initramfs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
 import dev.linuximage.testsupport.initramfs.KernelFixture;
 import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
 import dev.linuximage.testsupport.initramfs.Tools;
-import dev.linuximage.testsupport.DirectoryGuestFiles;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,8 +18,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Issue 10.6: after the Hyper-V repair the distributions' own tools list the drivers. Images are laid out as
@@ -35,7 +34,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("oracle")
 class InitramfsRewriteOracleTest {
-    static final List<String> HV = List.of("kernel/drivers/hv/hv_vmbus.ko", "kernel/drivers/scsi/hv_storvsc.ko",
+    static final List<String> HV = List.of(
+            "kernel/drivers/hv/hv_vmbus.ko",
+            "kernel/drivers/scsi/hv_storvsc.ko",
             "kernel/drivers/net/hyperv/hv_netvsc.ko");
 
     @TempDir
@@ -43,8 +44,8 @@ class InitramfsRewriteOracleTest {
 
     @BeforeAll
     static void tools() {
-        Tools.require("cpio", "zstd", "gzip", "xz", "lz4", "lzma", "modprobe", "unmkinitramfs", "lsinitramfs",
-                "lsinitrd");
+        Tools.require(
+                "cpio", "zstd", "gzip", "xz", "lz4", "lzma", "modprobe", "unmkinitramfs", "lsinitramfs", "lsinitrd");
     }
 
     /** The CLI that decodes a main archive's magic, as unmkinitramfs' xcpio picks it. */
@@ -90,13 +91,16 @@ class InitramfsRewriteOracleTest {
         String lsinitramfs = Tools.shOk(work, "lsinitramfs " + a).out();
         String lsinitrd = Tools.shOk(work, "lsinitrd " + a).out();
         for (String rel : HV) {
-            assertThat(lsinitramfs).as("lsinitramfs lists %s", rel).containsPattern("(?m)/modules/" + v + "/"
-                    + rel + "$");
-            assertThat(lsinitrd).as("lsinitrd lists %s", rel).containsPattern("(?m) \\S*/modules/" + v + "/"
-                    + rel + "$");
+            assertThat(lsinitramfs)
+                    .as("lsinitramfs lists %s", rel)
+                    .containsPattern("(?m)/modules/" + v + "/" + rel + "$");
+            assertThat(lsinitrd)
+                    .as("lsinitrd lists %s", rel)
+                    .containsPattern("(?m) \\S*/modules/" + v + "/" + rel + "$");
         }
         // ... and still everything they listed before
-        Set<String> listedBefore = new HashSet<>(Tools.shOk(work, "lsinitramfs " + b).out().lines().toList());
+        Set<String> listedBefore =
+                new HashSet<>(Tools.shOk(work, "lsinitramfs " + b).out().lines().toList());
         assertThat(lsinitramfs.lines().toList()).containsAll(listedBefore);
 
         // one compressed main archive holding one cpio archive without duplicate names, nothing appended
@@ -105,10 +109,15 @@ class InitramfsRewriteOracleTest {
         List<String> names = listing.lines().map(CpioEntry::normalise).toList();
         assertThat(names).doesNotHaveDuplicates();
         String decodedText = new String(decoded, StandardCharsets.ISO_8859_1);
-        assertThat(decodedText.split("TRAILER!!!", -1)).as("TRAILER!!! occurrences + 1").hasSize(2);
+        assertThat(decodedText.split("TRAILER!!!", -1))
+                .as("TRAILER!!! occurrences + 1")
+                .hasSize(2);
         byte[] decodedBefore = Tools.sh(work, decoder(mainBefore), mainBefore).stdout();
-        Set<String> namesBefore = new HashSet<>(new String(Tools.sh(work, "cpio -t --quiet", decodedBefore)
-                .stdout(), StandardCharsets.UTF_8).lines().map(CpioEntry::normalise).toList());
+        Set<String> namesBefore = new HashSet<>(
+                new String(Tools.sh(work, "cpio -t --quiet", decodedBefore).stdout(), StandardCharsets.UTF_8)
+                        .lines()
+                        .map(CpioEntry::normalise)
+                        .toList());
         assertThat(names).containsAll(namesBefore);
 
         // unmkinitramfs extracts the drivers byte-identical to the guest's module files
@@ -120,8 +129,9 @@ class InitramfsRewriteOracleTest {
             assertThat(modDir.resolve(rel)).as(rel).hasSameBinaryContentAs(modules.resolve(rel));
         }
         // kmod resolves them through the replaced modules.dep.bin
-        List<String> order = HvDriverInjectorOracleTest.insmodOrder(Tools.shOk(work, "modprobe -d " + main + " -S " + v
-                + " --show-depends hv_storvsc").out());
+        List<String> order = HvDriverInjectorOracleTest.insmodOrder(
+                Tools.shOk(work, "modprobe -d " + main + " -S " + v + " --show-depends hv_storvsc")
+                        .out());
         assertThat(order).contains("hv_vmbus", "scsi_mod").endsWith("hv_storvsc");
         return main;
     }
@@ -134,7 +144,8 @@ class InitramfsRewriteOracleTest {
         Path initrd = guest.resolve("boot/initrd.img-" + v);
         byte[] before = Files.readAllBytes(initrd);
 
-        InjectionResult r = new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
+        InjectionResult r =
+                new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
         System.out.println("HV rewrite (" + label + "): " + r.note());
         assertThat(r.changed()).isTrue();
         assertThat(r.note()).contains("rewrote the main " + label + " archive");
@@ -147,11 +158,15 @@ class InitramfsRewriteOracleTest {
         assertThat(Files.readString(main.resolve("conf/modules")).lines().toList())
                 .containsExactly("virtio_blk", "hv_vmbus", "hv_storvsc", "hv_netvsc");
         // the modules that were there still resolve through the union index
-        assertThat(HvDriverInjectorOracleTest.insmodOrder(Tools.shOk(work, "modprobe -d " + main + " -S " + v
-                + " --show-depends virtio_blk").out())).endsWith("virtio_blk").contains("virtio", "virtio_ring");
+        assertThat(HvDriverInjectorOracleTest.insmodOrder(
+                        Tools.shOk(work, "modprobe -d " + main + " -S " + v + " --show-depends virtio_blk")
+                                .out()))
+                .endsWith("virtio_blk")
+                .contains("virtio", "virtio_ring");
 
         // idempotent: a second run finds the drivers and changes nothing
-        InjectionResult again = new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
+        InjectionResult again =
+                new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
         assertThat(again.changed()).isFalse();
         assertThat(again.alreadyPresent()).containsExactly("hv_vmbus", "hv_storvsc", "hv_netvsc");
         assertThat(Files.readAllBytes(initrd)).isEqualTo(after);
@@ -167,22 +182,25 @@ class InitramfsRewriteOracleTest {
         Files.createDirectories(early.resolve("kernel/x86/microcode"));
         Files.writeString(early.resolve("early_cpio"), "1\n");
         Files.write(early.resolve("kernel/x86/microcode/GenuineIntel.bin"), new byte[4096]);
-        byte[] earlyCpio = Tools.shOk(early, "find . | sort | cpio --quiet -o -H newc -R 0:0").stdout();
+        byte[] earlyCpio = Tools.shOk(early, "find . | sort | cpio --quiet -o -H newc -R 0:0")
+                .stdout();
         byte[] fixture = Files.readAllBytes(img);
         long fixtureEarly = earlyLength(img);
-        byte[] before = InitramfsFixtures.concat(earlyCpio, Arrays.copyOfRange(fixture, (int) fixtureEarly,
-                fixture.length));
+        byte[] before =
+                InitramfsFixtures.concat(earlyCpio, Arrays.copyOfRange(fixture, (int) fixtureEarly, fixture.length));
         Files.delete(img);
         Files.write(img, before);
         assertThat(Tools.shOk(work, "lsinitrd " + img).out()).contains("early_cpio");
 
-        InjectionResult r = new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
+        InjectionResult r =
+                new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
         assertThat(r.flavour()).isEqualTo("dracut");
         byte[] after = Files.readAllBytes(img);
         Path main = assertListedAndIntact(before, after, v, KernelFixture.modules(), "dracut");
-        assertThat(Files.readString(main.resolve(HvDriverInjector.DRACUT_CONF))).endsWith(
-                "hv_vmbus\nhv_storvsc\nhv_netvsc\n");
-        assertThat(Tools.shOk(work, "lsinitrd " + img).out()).contains("early_cpio")
+        assertThat(Files.readString(main.resolve(HvDriverInjector.DRACUT_CONF)))
+                .endsWith("hv_vmbus\nhv_storvsc\nhv_netvsc\n");
+        assertThat(Tools.shOk(work, "lsinitrd " + img).out())
+                .contains("early_cpio")
                 .contains(HvDriverInjector.DRACUT_CONF);
     }
 
@@ -192,7 +210,8 @@ class InitramfsRewriteOracleTest {
         Path guest = KvmGuestFixture.build(work, "initramfs-tools", "lz4-legacy", null);
         Path initrd = guest.resolve("boot/initrd.img-" + v);
         byte[] before = Files.readAllBytes(initrd);
-        InjectionResult r = new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
+        InjectionResult r =
+                new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
         assertThat(r.note()).contains("rewrote the main lz4-legacy archive");
         byte[] after = Files.readAllBytes(initrd);
         assertThat(Compression.detect(after, (int) earlyLength(initrd), 6)).isEqualTo(Compression.LZ4_LEGACY);
@@ -204,7 +223,8 @@ class InitramfsRewriteOracleTest {
         Path g2 = KvmGuestFixture.build(w2, "initramfs-tools", "lzma", null);
         Path i2 = g2.resolve("boot/initrd.img-" + v);
         byte[] b2 = Files.readAllBytes(i2);
-        InjectionResult r2 = new HvDrivers().ensure(new DirectoryGuestFiles(g2, false)).get(0);
+        InjectionResult r2 =
+                new HvDrivers().ensure(new DirectoryGuestFiles(g2, false)).get(0);
         assertThat(r2.note()).contains("recompressed as gzip").contains("no lzma encoder");
         byte[] a2 = Files.readAllBytes(i2);
         assertThat(Compression.detect(a2, (int) earlyLength(i2), 6)).isEqualTo(Compression.GZIP);
@@ -219,11 +239,12 @@ class InitramfsRewriteOracleTest {
         // a second compressed archive after the main one (what the previous version of the repair left)
         Path extra = Files.createDirectories(work.resolve("extra/etc"));
         Files.writeString(extra.resolve("extra.conf"), "x\n");
-        byte[] before = InitramfsFixtures.concat(Files.readAllBytes(initrd),
-                InitramfsFixtures.member(work.resolve("extra"), "gzip", "newc"));
+        byte[] before = InitramfsFixtures.concat(
+                Files.readAllBytes(initrd), InitramfsFixtures.member(work.resolve("extra"), "gzip", "newc"));
         Files.delete(initrd);
         Files.write(initrd, before);
-        InjectionResult r = new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
+        InjectionResult r =
+                new HvDrivers().ensure(new DirectoryGuestFiles(guest, false)).get(0);
         assertThat(r.changed()).isTrue();
         assertThat(r.note()).contains("appended a gzip member").contains("more than one compressed archive");
         byte[] after = Files.readAllBytes(initrd);
@@ -231,7 +252,9 @@ class InitramfsRewriteOracleTest {
         // the kernel's view (every member in order): our reader lists the drivers in the last member
         List<CpioEntry> entries = new InitramfsReader().list(after);
         int last = entries.get(entries.size() - 1).member();
-        assertThat(entries).filteredOn(e -> e.member() == last).extracting(CpioEntry::path)
+        assertThat(entries)
+                .filteredOn(e -> e.member() == last)
+                .extracting(CpioEntry::path)
                 .anyMatch(p -> p.endsWith("/hv_vmbus.ko"));
     }
 
@@ -243,17 +266,24 @@ class InitramfsRewriteOracleTest {
     @Tag("guests")
     void realDracutHostonlyImage() throws Exception {
         // where build-guest.sh keeps its trees and the host-only initramfs: $GUEST_CACHE_DIR, else target/guests/cache
-        List<Path> caches = Stream.of(System.getenv("GUEST_CACHE_DIR"), "target/guests/cache",
-                System.getProperty("user.home") + "/.cache/linuximage/guests").filter(d -> d != null)
-                .map(Path::of).filter(Files::isDirectory).toList();
+        List<Path> caches = Stream.of(
+                        System.getenv("GUEST_CACHE_DIR"),
+                        "target/guests/cache",
+                        System.getProperty("user.home") + "/.cache/linuximage/guests")
+                .filter(d -> d != null)
+                .map(Path::of)
+                .filter(Files::isDirectory)
+                .toList();
         Optional<Path> found = Optional.empty();
         for (Path c : caches) {
             try (Stream<Path> s = Files.list(c)) {
-                found = found.or(() -> s.filter(p -> p.getFileName().toString()
-                        .matches(".*\\.initrd-hostonly-.*\\.img")).findFirst());
+                found = found.or(
+                        () -> s.filter(p -> p.getFileName().toString().matches(".*\\.initrd-hostonly-.*\\.img"))
+                                .findFirst());
             }
         }
-        assertThat(found).as("the dracut-hostonly guest fixture's initramfs in %s (built by -Pguests)", caches)
+        assertThat(found)
+                .as("the dracut-hostonly guest fixture's initramfs in %s (built by -Pguests)", caches)
                 .isPresent();
         Path cache = found.get().getParent();
         Path img = found.get();
@@ -265,15 +295,17 @@ class InitramfsRewriteOracleTest {
         byte[] before = Files.readAllBytes(img);
         assertThat(Tools.shOk(work, "lsinitrd " + img).out()).doesNotContain("hv_vmbus.ko");
 
-        HvDriverInjector.Plan p = new HvDriverInjector().plan(v, "/boot/initrd.img-" + v, before,
-                directoryModules(modules), HvDriverInjector.HV_MODULES);
+        HvDriverInjector.Plan p = new HvDriverInjector()
+                .plan(v, "/boot/initrd.img-" + v, before, directoryModules(modules), HvDriverInjector.HV_MODULES);
         System.out.println("HV rewrite (real dracut host-only): " + p.result().note());
         assertThat(p.result().flavour()).isEqualTo("dracut");
         assertThat(p.result().note()).contains("rewrote the main gzip archive");
         Path main = assertListedAndIntact(before, p.newImage(), v, modules, "real");
         assertThat(main.resolve(HvDriverInjector.DRACUT_CONF)).exists();
-        assertThat(new HvDriverInjector().plan(v, "/boot/x", p.newImage(), directoryModules(modules),
-                HvDriverInjector.HV_MODULES).newImage()).isNull();
+        assertThat(new HvDriverInjector()
+                        .plan(v, "/boot/x", p.newImage(), directoryModules(modules), HvDriverInjector.HV_MODULES)
+                        .newImage())
+                .isNull();
     }
 
     /** Module files of {@code dir} (a guest's {@code lib/modules/<v>}), found through its modules.dep paths. */
@@ -291,8 +323,9 @@ class InitramfsRewriteOracleTest {
             @Override
             public Optional<Module> find(String name) throws IOException {
                 String rel = paths.get(name);
-                return rel == null ? Optional.empty() : Optional.of(new Module(name, rel,
-                        Files.readAllBytes(dir.resolve(rel))));
+                return rel == null
+                        ? Optional.empty()
+                        : Optional.of(new Module(name, rel, Files.readAllBytes(dir.resolve(rel))));
             }
 
             @Override

@@ -1,30 +1,29 @@
 package dev.linuximage.core.initramfs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.guest.GuestEditor;
 import dev.linuximage.core.guest.HvDriverPatch;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.PatchOptions;
 import dev.linuximage.core.guestfs.ChangeLog;
-import dev.linuximage.testsupport.initramfs.KernelFixture;
-import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
-import dev.linuximage.testsupport.initramfs.Tools;
 import dev.linuximage.core.pipeline.GuestKernels;
 import dev.linuximage.testsupport.BzImages;
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.FamilyGuests;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import dev.linuximage.testsupport.initramfs.KernelFixture;
+import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
+import dev.linuximage.testsupport.initramfs.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kernels are paired with their module trees by the release embedded in the boot image (Linux boot protocol,
@@ -77,10 +76,13 @@ class KernelPairingOracleTest {
         outside[0x20F] = (byte) 0xff; // 0x200 + 0xffff: beyond the image
         assertThat(KernelInventory.bzImageRelease(outside)).isNull();
         // no terminator within the 256 bytes read
-        assertThat(KernelInventory.bzImageRelease(BzImages.bzImage("x".repeat(300)))).isNull();
+        assertThat(KernelInventory.bzImageRelease(BzImages.bzImage("x".repeat(300))))
+                .isNull();
         // not a file-name component
-        assertThat(KernelInventory.bzImageRelease(BzImages.bzImage("../../etc"))).isNull();
-        assertThat(KernelInventory.bzImageRelease(BzImages.bzImage("6.1\u0001"))).isNull();
+        assertThat(KernelInventory.bzImageRelease(BzImages.bzImage("../../etc")))
+                .isNull();
+        assertThat(KernelInventory.bzImageRelease(BzImages.bzImage("6.1\u0001")))
+                .isNull();
         byte[] old = BzImages.bzImage("2.4.0");
         old[0x207] = 0x01; // boot protocol 1.x has no kernel_version field
         assertThat(KernelInventory.bzImageRelease(old)).isNull();
@@ -112,10 +114,14 @@ class KernelPairingOracleTest {
         List<KernelFacts> before;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(guest, true)) {
             List<KernelInventory.Kernel> ks = KernelInventory.scan(g);
-            Map<String, KernelInventory.Kernel> byName = ks.stream()
-                    .collect(Collectors.toMap(KernelInventory.Kernel::name, Function.identity()));
-            assertThat(byName.keySet()).containsExactlyInAnyOrder(v, "0-rescue-" + machineId, "linux",
-                    "0-rescue-old"); // the module tree claimed by the images is not listed again
+            Map<String, KernelInventory.Kernel> byName =
+                    ks.stream().collect(Collectors.toMap(KernelInventory.Kernel::name, Function.identity()));
+            assertThat(byName.keySet())
+                    .containsExactlyInAnyOrder(
+                            v,
+                            "0-rescue-" + machineId,
+                            "linux",
+                            "0-rescue-old"); // the module tree claimed by the images is not listed again
             assertThat(byName.get("linux").version()).isEqualTo(v);
             assertThat(byName.get("linux").modulesDir()).isEqualTo("/lib/modules/" + v);
             assertThat(byName.get("linux").initramfs()).isEqualTo("/boot/initramfs-linux.img");
@@ -126,25 +132,31 @@ class KernelPairingOracleTest {
             assertThat(byName.get("0-rescue-old").modulesDir()).isNull();
             before = gk.read(g);
         }
-        assertThat(before).hasSize(4).allSatisfy(k -> assertThat(HvDriverPatch.missing(k)).isNotEmpty());
+        assertThat(before)
+                .hasSize(4)
+                .allSatisfy(k -> assertThat(HvDriverPatch.missing(k)).isNotEmpty());
 
         // the rescue kernel without modules comes before the real kernel and "linux": it must not stop them
         ChangeLog log = new ChangeLog();
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(guest, false)) {
-            assertThatThrownBy(() -> HvDriverPatch.apply(new GuestEditor(g, log), before, PatchOptions.defaults(),
-                    gk)).hasMessageContaining("0-rescue-old (5.10.0-9-amd64)")
+            assertThatThrownBy(() -> HvDriverPatch.apply(new GuestEditor(g, log), before, PatchOptions.defaults(), gk))
+                    .hasMessageContaining("0-rescue-old (5.10.0-9-amd64)")
                     .hasMessageContaining("/lib/modules/5.10.0-9-amd64")
                     .hasMessageNotContaining("0-rescue-" + machineId);
         }
-        assertThat(log.forRequirement(HvDriverPatch.REQ)).extracting(c -> c.path())
-                .containsExactlyInAnyOrder("/boot/initramfs-" + v + ".img",
-                        "/boot/initramfs-0-rescue-" + machineId + ".img", "/boot/initramfs-linux.img");
+        assertThat(log.forRequirement(HvDriverPatch.REQ))
+                .extracting(c -> c.path())
+                .containsExactlyInAnyOrder(
+                        "/boot/initramfs-" + v + ".img",
+                        "/boot/initramfs-0-rescue-" + machineId + ".img",
+                        "/boot/initramfs-linux.img");
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(guest, true)) {
-            Map<String, KernelFacts> after = gk.read(g).stream()
-                    .collect(Collectors.toMap(KernelFacts::name, Function.identity()));
+            Map<String, KernelFacts> after =
+                    gk.read(g).stream().collect(Collectors.toMap(KernelFacts::name, Function.identity()));
             assertThat(HvDriverPatch.missing(after.get(v))).isEmpty();
             assertThat(HvDriverPatch.missing(after.get("linux"))).isEmpty();
-            assertThat(HvDriverPatch.missing(after.get("0-rescue-" + machineId))).isEmpty();
+            assertThat(HvDriverPatch.missing(after.get("0-rescue-" + machineId)))
+                    .isEmpty();
             assertThat(HvDriverPatch.missing(after.get("0-rescue-old"))).isNotEmpty();
             assertThat(after.get("linux").label()).isEqualTo("linux (" + v + ")");
         }
@@ -153,7 +165,8 @@ class KernelPairingOracleTest {
         Path x0 = work.resolve("x0");
         Tools.shOk(work, "unmkinitramfs " + boot.resolve("initramfs-linux.img") + " " + x0);
         Path x = x0.resolve("main");
-        String deps = Tools.shOk(work, "modprobe -d " + x + " -S " + v + " --show-depends hv_storvsc").out();
+        String deps = Tools.shOk(work, "modprobe -d " + x + " -S " + v + " --show-depends hv_storvsc")
+                .out();
         assertThat(deps).contains("hv_vmbus.ko").contains("hv_storvsc.ko");
     }
 }

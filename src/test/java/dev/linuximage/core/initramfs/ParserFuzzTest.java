@@ -10,8 +10,8 @@ import dev.linuximage.core.initramfs.kmod.KmodException;
  * with {@code JAZZER_FUZZ=1} they fuzz. Any exception other than the typed ones is a bug.
  */
 class ParserFuzzTest {
-    private static final InitramfsLimits SMALL = new InitramfsLimits(1 << 20, 4096, 8 << 20, 100, 1 << 20, 10_000,
-            16, 8 << 20);
+    private static final InitramfsLimits SMALL =
+            new InitramfsLimits(1 << 20, 4096, 8 << 20, 100, 1 << 20, 10_000, 16, 8 << 20);
 
     @FuzzTest(maxDuration = "30s")
     void initramfsReader(byte[] data) {

@@ -1,12 +1,10 @@
 package dev.linuximage.core.io;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +13,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 16: a PersistentVolumeClaim with volumeMode Block reaches the Job pod as a block device node, whose
@@ -32,8 +31,9 @@ class DiskPathsOracleTest {
      */
     @Test
     void probeFindsTheEndOfWholeSectorChannels(@TempDir Path dir) throws Exception {
-        for (long size : new long[] {0, 512, 1024, 3 * 512, 4096, 1L << 20, (1L << 20) + 512, 3L << 20,
-                (1L << 30) + 7 * 512, 5L << 40}) {
+        for (long size : new long[] {
+            0, 512, 1024, 3 * 512, 4096, 1L << 20, (1L << 20) + 512, 3L << 20, (1L << 30) + 7 * 512, 5L << 40
+        }) {
             Path f = dir.resolve("d" + size);
             try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
                 raf.setLength(size); // sparse: the 5 TiB case allocates nothing
@@ -78,7 +78,8 @@ class DiskPathsOracleTest {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root for losetup");
         Assumptions.assumeTrue(Files.exists(Path.of("/dev/loop-control")), "no loop devices");
         Path img = dir.resolve("disk.qcow2");
-        assertThat(exec("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "64M").exit).isZero();
+        assertThat(exec("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "64M").exit)
+                .isZero();
         // a loop device's size is the backing file's, rounded down to 512: pad the qcow2 file to whole sectors
         long len = Files.size(img);
         try (RandomAccessFile raf = new RandomAccessFile(img.toFile(), "rw")) {
@@ -90,7 +91,8 @@ class DiskPathsOracleTest {
         try {
             assertThat(DiskPaths.isBlockDevice(dev)).isTrue();
             assertThat(DiskPaths.isDiskInput(dev)).isTrue();
-            long kernel = Long.parseLong(exec("blockdev", "--getsize64", dev.toString()).out.strip());
+            long kernel = Long.parseLong(
+                    exec("blockdev", "--getsize64", dev.toString()).out.strip());
             assertThat(DiskPaths.size(dev)).isEqualTo(kernel).isEqualTo(Files.size(img));
             try (FileChannel ch = FileChannel.open(dev, StandardOpenOption.READ)) {
                 assertThat(DiskPaths.probeSize(ch)).isEqualTo(kernel);
@@ -104,7 +106,7 @@ class DiskPathsOracleTest {
         }
     }
 
-    record Result(int exit, String out) { }
+    record Result(int exit, String out) {}
 
     static Result exec(String... cmd) throws Exception {
         Process p = new ProcessBuilder(List.of(cmd)).redirectErrorStream(true).start();

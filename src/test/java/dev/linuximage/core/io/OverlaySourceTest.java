@@ -1,7 +1,7 @@
 package dev.linuximage.core.io;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -9,9 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class OverlaySourceTest {
 
@@ -41,11 +40,12 @@ class OverlaySourceTest {
             // the rest of the partial block comes from the base
             assertThat(o.readBytes(0, 10)).isEqualTo(java.util.Arrays.copyOf(before, 10));
             assertThat(base.readBytes(0, 1 << 20)).isEqualTo(before);
-            assertThat(extents(o)).containsExactly(
-                    new Extent(0, 65536, Extent.Kind.DATA),
-                    new Extent(65536, 98304 - 65536, Extent.Kind.ZERO),
-                    new Extent(98304, 4096, Extent.Kind.DATA),
-                    new Extent(102400, (1 << 20) - 102400, Extent.Kind.ZERO));
+            assertThat(extents(o))
+                    .containsExactly(
+                            new Extent(0, 65536, Extent.Kind.DATA),
+                            new Extent(65536, 98304 - 65536, Extent.Kind.ZERO),
+                            new Extent(98304, 4096, Extent.Kind.DATA),
+                            new Extent(102400, (1 << 20) - 102400, Extent.Kind.ZERO));
             // a write across block boundaries
             byte[] big = new byte[10_000];
             new Random(1).nextBytes(big);
@@ -98,8 +98,11 @@ class OverlaySourceTest {
         List<Extent> out = new ArrayList<>();
         ZeroScan.split(b, 1 << 20, 4096, out::add);
         long base = 1 << 20;
-        assertThat(out).containsExactly(new Extent(base, 4096, Extent.Kind.ZERO),
-                new Extent(base + 4096, 4096, Extent.Kind.DATA), new Extent(base + 8192, 8192, Extent.Kind.ZERO));
+        assertThat(out)
+                .containsExactly(
+                        new Extent(base, 4096, Extent.Kind.ZERO),
+                        new Extent(base + 4096, 4096, Extent.Kind.DATA),
+                        new Extent(base + 8192, 8192, Extent.Kind.ZERO));
         List<Extent> fine = new ArrayList<>();
         ZeroScan.split(b, 0, 512, fine::add);
         assertThat(fine).contains(new Extent(4608, 512, Extent.Kind.DATA));

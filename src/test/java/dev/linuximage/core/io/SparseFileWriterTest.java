@@ -1,9 +1,9 @@
 package dev.linuximage.core.io;
 
-import dev.linuximage.testsupport.SmallVolume;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.linuximage.testsupport.SmallVolume;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -11,9 +11,8 @@ import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class SparseFileWriterTest {
     private static final int MIB = 1 << 20;
@@ -26,12 +25,17 @@ class SparseFileWriterTest {
 
     /** 8 MiB random, 16 MiB hole, 4 MiB of DATA that is all zero, 5 MiB + 123 B random (unaligned end). */
     private static ByteSource source() {
-        return ConcatSource.of(new BytesSource(random(8 * MIB, 1)), new ZeroSource(16L * MIB),
-                new BytesSource(new byte[4 * MIB]), new BytesSource(random(5 * MIB + 123, 2)));
+        return ConcatSource.of(
+                new BytesSource(random(8 * MIB, 1)),
+                new ZeroSource(16L * MIB),
+                new BytesSource(new byte[4 * MIB]),
+                new BytesSource(random(5 * MIB + 123, 2)));
     }
 
     private static long allocatedBytes(Path p) throws Exception {
-        Process proc = new ProcessBuilder("stat", "-c", "%b %B", p.toString()).redirectErrorStream(true).start();
+        Process proc = new ProcessBuilder("stat", "-c", "%b %B", p.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(proc.getInputStream().readAllBytes()).trim();
         assertThat(proc.waitFor(30, TimeUnit.SECONDS)).isTrue();
         String[] f = out.split(" ");
@@ -64,8 +68,8 @@ class SparseFileWriterTest {
     void theCommittedFileIsReadableByOthers(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("out.vhd");
         try (OutputFiles.Pending p = SparseFileWriter.writePending(source(), out, null)) {
-            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
-                    Files.getPosixFilePermissions(p.path()))).isEqualTo("rw-------");
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p.path())))
+                    .isEqualTo("rw-------");
             p.commit();
         }
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
@@ -87,15 +91,15 @@ class SparseFileWriterTest {
     void writesNonZeroGranulesOnTheAbsoluteGrid(@TempDir Path dir) throws Exception {
         long offset = 4096 - 100; // the first 100 bytes end granule 0
         byte[] b = new byte[100 + 4 * 4096];
-        java.util.Arrays.fill(b, 0, 100, (byte) 7);                 // granule 0 (partial): data
+        java.util.Arrays.fill(b, 0, 100, (byte) 7); // granule 0 (partial): data
         // granule 1 [100, 4196): all zero -> hole
-        b[100 + 2 * 4096 - 1] = 1;                                  // granule 2: one byte at its end -> data
+        b[100 + 2 * 4096 - 1] = 1; // granule 2: one byte at its end -> data
         java.util.Arrays.fill(b, 100 + 2 * 4096, 100 + 3 * 4096, (byte) 9); // granule 3: data
         // granule 4: zero -> hole
         Path p = dir.resolve("g.bin");
         long written;
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(
+                p, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
             ByteBuffer buf = ByteBuffer.allocateDirect(b.length + 10);
             buf.position(10); // a non-zero position: offsets count from it
             buf.put(b).position(10);
@@ -150,7 +154,8 @@ class SparseFileWriterTest {
         };
         Path out = dir.resolve("out.vhd");
         assertThatThrownBy(() -> SparseFileWriter.write(failing, out, null, MIB, null))
-                .isInstanceOf(IOException.class).hasMessageContaining("disk went away");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("disk went away");
         try (Stream<Path> left = Files.list(dir)) {
             assertThat(left).isEmpty();
         }
@@ -162,15 +167,18 @@ class SparseFileWriterTest {
         ByteSource src = source(); // 13 MiB of data over 33 MiB
         try (SmallVolume vol = SmallVolume.mount(dir, 6L * MIB)) {
             Path out = vol.dir().resolve("out.vhd");
-            assertThat(SparseFileWriter.spaceWarning(src, out)).as("warned before writing")
-                    .contains("up to 17 MiB of data").contains("may not fit");
+            assertThat(SparseFileWriter.spaceWarning(src, out))
+                    .as("warned before writing")
+                    .contains("up to 17 MiB of data")
+                    .contains("may not fit");
             assertThatThrownBy(() -> SparseFileWriter.write(src, out, null, MIB, null))
                     .isInstanceOf(OutputSpaceException.class)
                     .hasMessageContaining("no space left for the output " + out)
                     .hasMessageContaining("MiB of data were written")
                     .hasMessageMatching("(?s).*\\b[56] MiB free once the partial file was removed.*")
                     .hasMessageContaining("the image has up to 17 MiB of data")
-                    .satisfies(e -> assertThat(((OutputSpaceException) e).written()).isPositive()
+                    .satisfies(e -> assertThat(((OutputSpaceException) e).written())
+                            .isPositive()
                             .isLessThanOrEqualTo(6L * MIB));
             try (Stream<Path> left = Files.list(vol.dir())) {
                 assertThat(left).isEmpty();

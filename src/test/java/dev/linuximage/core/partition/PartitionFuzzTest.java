@@ -1,12 +1,11 @@
 package dev.linuximage.core.partition;
 
-import dev.linuximage.core.report.BadInputException;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.linuximage.core.fs.BytesSource;
-
+import dev.linuximage.core.report.BadInputException;
 import java.io.IOException;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Hostile MBR/EBR chains and GPT headers: typed errors only; partitions always inside the disk. */
 class PartitionFuzzTest {

@@ -1,21 +1,20 @@
 package dev.linuximage.core.partition;
 
-import dev.linuximage.core.io.LittleEndian;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import dev.linuximage.core.io.LittleEndian;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @Tag("oracle")
 class PartitionTablesOracleTest {
@@ -24,13 +23,18 @@ class PartitionTablesOracleTest {
 
     /** Compares our reading with sfdisk --json (the oracle): start, size, type, uuid, name per partition. */
     static void matchesSfdisk(Path img, PartitionTable t) throws Exception {
-        JsonNode pt = new ObjectMapper().readTree(Tools.run("sfdisk", "--json", img.toString())).get("partitiontable");
-        List<Partition> ours = t.partitions().stream().filter(p -> !p.kind().equals("extended")).toList();
+        JsonNode pt = new ObjectMapper()
+                .readTree(Tools.run("sfdisk", "--json", img.toString()))
+                .get("partitiontable");
+        List<Partition> ours = t.partitions().stream()
+                .filter(p -> !p.kind().equals("extended"))
+                .toList();
         int i = 0;
         for (JsonNode p : pt.get("partitions")) {
             String node = p.get("node").asText();
             int number = Integer.parseInt(node.replaceAll(".*?(\\d+)$", "$1"));
-            if (t.scheme().equals("mbr") && List.of("5", "f", "85").contains(p.get("type").asText())) {
+            if (t.scheme().equals("mbr")
+                    && List.of("5", "f", "85").contains(p.get("type").asText())) {
                 continue; // the extended container itself is not a volume
             }
             Partition q = ours.get(i++);
@@ -42,7 +46,8 @@ class PartitionTablesOracleTest {
                 assertThat(q.partUuid()).isEqualTo(p.get("uuid").asText().toLowerCase(Locale.ROOT));
                 assertThat(q.name()).isEqualTo(p.has("name") ? p.get("name").asText() : "");
             } else {
-                assertThat(Integer.parseInt(q.typeCode(), 16)).isEqualTo(Integer.parseInt(p.get("type").asText(), 16));
+                assertThat(Integer.parseInt(q.typeCode(), 16))
+                        .isEqualTo(Integer.parseInt(p.get("type").asText(), 16));
             }
         }
         assertThat(i).isEqualTo(ours.size());
@@ -51,15 +56,20 @@ class PartitionTablesOracleTest {
     @Test
     void mbrWithExtendedAndLogicalPartitions() throws Exception {
         Path img = Tools.sparse(tmp.resolve("mbr.img"), 128L << 20);
-        Tools.exec(("label: dos\nlabel-id: 0x12345678\n,10M,83\n,20M,82\n,80M,5\n,10M,83\n,10M,8e\n,10M,83\n,,ef\n")
-                .getBytes(), "sfdisk", "-q", img.toString());
+        Tools.exec(
+                ("label: dos\nlabel-id: 0x12345678\n,10M,83\n,20M,82\n,80M,5\n,10M,83\n,10M,8e\n,10M,83\n,,ef\n")
+                        .getBytes(),
+                "sfdisk",
+                "-q",
+                img.toString());
         try (FileByteSource src = FileByteSource.openReadOnly(img)) {
             PartitionTable t = PartitionTables.read(src);
             assertThat(t.scheme()).isEqualTo("mbr");
             assertThat(t.diskId()).isEqualTo("12345678");
             assertThat(t.partitions()).extracting(Partition::number).containsExactly(1, 2, 4, 5, 6, 7);
-            assertThat(t.partitions()).extracting(Partition::kind).containsExactly("linux", "swap", "linux", "lvm",
-                    "linux", "esp");
+            assertThat(t.partitions())
+                    .extracting(Partition::kind)
+                    .containsExactly("linux", "swap", "linux", "lvm", "linux", "esp");
             assertThat(t.partitions().get(3).partUuid()).isEqualTo("12345678-05");
             matchesSfdisk(img, t);
         }
@@ -68,7 +78,8 @@ class PartitionTablesOracleTest {
     @Test
     void mbrExtendedChainThatLoopsStops() throws Exception {
         Path img = Tools.sparse(tmp.resolve("loop.img"), 64L << 20);
-        Tools.exec(("label: dos\n,10M,83\n,40M,5\n,1M,83\n,5M,83\n,5M,83\n").getBytes(), "sfdisk", "-q", img.toString());
+        Tools.exec(
+                ("label: dos\n,10M,83\n,40M,5\n,1M,83\n,5M,83\n,5M,83\n").getBytes(), "sfdisk", "-q", img.toString());
         try (FileByteSource src = FileByteSource.openReadWrite(img)) {
             byte[] mbr = src.readBytes(0, 512);
             long ext = LittleEndian.u32(mbr, 446 + 16 + 8);
@@ -95,16 +106,29 @@ class PartitionTablesOracleTest {
         Tools.exec(("label: dos\n,,83\n").getBytes(), "sfdisk", "-q", img.toString());
         try (FileByteSource src = FileByteSource.openReadWrite(img)) {
             src.write(446 + 12, ByteBuffer.wrap(new byte[] {0, 0, 0, 1})); // 16M sectors
-            assertThatThrownBy(() -> PartitionTables.read(src)).isInstanceOf(PartitionTableException.class)
+            assertThatThrownBy(() -> PartitionTables.read(src))
+                    .isInstanceOf(PartitionTableException.class)
                     .hasMessageContaining("outside the disk");
         }
     }
 
     Path gpt() throws Exception {
         Path img = Tools.sparse(tmp.resolve("gpt.img"), 64L << 20);
-        Tools.run("sgdisk", "-U", "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0", "-n1:2048:+10M", "-t1:ef00",
-                "-c1:EFI System", "-n2:0:+1M", "-t2:ef02", "-n3:0:+20M", "-t3:8304", "-c3:root",
-                "-n4:0:0", "-t4:8e00", img.toString());
+        Tools.run(
+                "sgdisk",
+                "-U",
+                "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0",
+                "-n1:2048:+10M",
+                "-t1:ef00",
+                "-c1:EFI System",
+                "-n2:0:+1M",
+                "-t2:ef02",
+                "-n3:0:+20M",
+                "-t3:8304",
+                "-c3:root",
+                "-n4:0:0",
+                "-t4:8e00",
+                img.toString());
         return img;
     }
 
@@ -116,8 +140,9 @@ class PartitionTablesOracleTest {
             assertThat(t.scheme()).isEqualTo("gpt");
             assertThat(t.diskId()).isEqualTo("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
             assertThat(t.warnings()).isEmpty();
-            assertThat(t.partitions()).extracting(Partition::kind).containsExactly("esp", "bios-boot",
-                    "linux-root-x86-64", "lvm");
+            assertThat(t.partitions())
+                    .extracting(Partition::kind)
+                    .containsExactly("esp", "bios-boot", "linux-root-x86-64", "lvm");
             assertThat(t.partitions().get(0).name()).isEqualTo("EFI System");
             matchesSfdisk(img, t);
         }
@@ -158,7 +183,8 @@ class PartitionTablesOracleTest {
         try (FileByteSource src = FileByteSource.openReadWrite(img)) {
             src.write(512 + 40, ByteBuffer.wrap(new byte[] {1}));
             src.write(src.size() - 512 + 40, ByteBuffer.wrap(new byte[] {1}));
-            assertThatThrownBy(() -> PartitionTables.read(src)).isInstanceOf(PartitionTableException.class)
+            assertThatThrownBy(() -> PartitionTables.read(src))
+                    .isInstanceOf(PartitionTableException.class)
                     .hasMessageContaining("neither");
         }
     }

@@ -1,20 +1,19 @@
 package dev.linuximage.core.pipeline;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.guest.InitramfsBoot;
 import dev.linuximage.core.initramfs.InitramfsReader;
 import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
 import dev.linuximage.testsupport.initramfs.OtherGeneratorFixture;
 import dev.linuximage.testsupport.initramfs.Tools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@link InitramfsBootProbe} on images laid out as Arch's mkinitcpio and Alpine's mkinitfs build them
@@ -44,8 +43,11 @@ class InitramfsBootOtherGeneratorsOracleTest {
         Tools.require("busybox");
         Files.writeString(work.resolve("init_functions"), OtherGeneratorFixture.script("mkinitcpio-init_functions"));
         long t0 = System.nanoTime();
-        int exit = Tools.sh(work, "busybox ash -c 'udevd_running=1; . ./init_functions; poll_device " + dev + " "
-                + seconds + "'", null).exit();
+        int exit = Tools.sh(
+                        work,
+                        "busybox ash -c 'udevd_running=1; . ./init_functions; poll_device " + dev + " " + seconds + "'",
+                        null)
+                .exit();
         return new long[] {exit, (System.nanoTime() - t0) / 1_000_000};
     }
 
@@ -89,8 +91,8 @@ class InitramfsBootOtherGeneratorsOracleTest {
 
     @Test
     void mkinitcpioSystemdHookRunsSystemdWhichDoesNotReadRootdelay(@TempDir Path work) throws Exception {
-        byte[] image = OtherGeneratorFixture.mkinitcpioImage(work, true,
-                OtherGeneratorFixture.script("mkinitcpio-init_functions"));
+        byte[] image = OtherGeneratorFixture.mkinitcpioImage(
+                work, true, OtherGeneratorFixture.script("mkinitcpio-init_functions"));
         InitramfsBoot b = InitramfsBootProbe.read("/boot/initramfs-linux.img", image, READER);
         assertThat(b.generator()).isEqualTo("mkinitcpio");
         assertThat(b.rootDelay()).isEqualTo(InitramfsBoot.RootDelay.NOT_READ);
@@ -100,44 +102,50 @@ class InitramfsBootOtherGeneratorsOracleTest {
     @Test
     void aPollDeviceThatSleepsBeforePollingIsNotTakenForATimeout(@TempDir Path work) throws Exception {
         String functions = OtherGeneratorFixture.script("mkinitcpio-init_functions");
-        String sleepsFirst = functions.replace("    [ -b \"$dev\" ] && return 0\n",
-                "    sleep \"$wait\"\n    [ -b \"$dev\" ] && return 0\n");
+        String sleepsFirst = functions.replace(
+                "    [ -b \"$dev\" ] && return 0\n", "    sleep \"$wait\"\n    [ -b \"$dev\" ] && return 0\n");
         assertThat(sleepsFirst).isNotEqualTo(functions);
-        InitramfsBoot b = InitramfsBootProbe.read("/boot/initramfs-linux.img",
-                OtherGeneratorFixture.mkinitcpioImage(work, false, sleepsFirst), READER);
+        InitramfsBoot b = InitramfsBootProbe.read(
+                "/boot/initramfs-linux.img", OtherGeneratorFixture.mkinitcpioImage(work, false, sleepsFirst), READER);
         assertThat(b.generator()).isEqualTo("mkinitcpio");
         assertThat(b.rootDelay()).isEqualTo(InitramfsBoot.RootDelay.UNKNOWN);
         // and one that sleeps the value itself is a sleep
-        String sleeps = functions.replace("            delay=\"$(getarg rootdelay)\"\n",
+        String sleeps = functions.replace(
+                "            delay=\"$(getarg rootdelay)\"\n",
                 "            delay=\"$(getarg rootdelay)\"\n            sleep \"$delay\" # rootdelay\n");
         assertThat(sleeps).isNotEqualTo(functions);
-        InitramfsBoot s = InitramfsBootProbe.read("/boot/initramfs-linux.img",
-                OtherGeneratorFixture.mkinitcpioImage(work.resolve("s"), false, sleeps), READER);
+        InitramfsBoot s = InitramfsBootProbe.read(
+                "/boot/initramfs-linux.img",
+                OtherGeneratorFixture.mkinitcpioImage(work.resolve("s"), false, sleeps),
+                READER);
         assertThat(s.rootDelay()).isEqualTo(InitramfsBoot.RootDelay.SLEEP);
     }
 
     @Test
     void alpineMkinitfsInitNeverReadsRootdelayAndWaitsWithNlplugFindfs(@TempDir Path work) throws Exception {
         String init = OtherGeneratorFixture.script("mkinitfs-init");
-        InitramfsBoot b = InitramfsBootProbe.read("/boot/initramfs-virt",
-                OtherGeneratorFixture.mkinitfsImage(work, init), READER);
+        InitramfsBoot b = InitramfsBootProbe.read(
+                "/boot/initramfs-virt", OtherGeneratorFixture.mkinitfsImage(work, init), READER);
         assertThat(b.generator()).isEqualTo("mkinitfs");
         assertThat(b.rootDelay()).isEqualTo(InitramfsBoot.RootDelay.NOT_READ);
         // the nlplug-findfs call for root= spans two lines (backslash-newline): cited by its first line
-        assertThat(b.rootDelayEvidence()).contains("line " + line(init, "myopts=") + ": myopts")
-                .contains("line " + line(init, "nlplug-findfs -p /sbin/mdev ${KOPT_debug_init:+-d}")
-                        + ": nlplug-findfs")
+        assertThat(b.rootDelayEvidence())
+                .contains("line " + line(init, "myopts=") + ": myopts")
+                .contains(
+                        "line " + line(init, "nlplug-findfs -p /sbin/mdev ${KOPT_debug_init:+-d}") + ": nlplug-findfs")
                 .contains("$KOPT_root");
     }
 
     @Test
     void anAlpineInitThatAcceptsAndSleepsRootdelayIsASleep(@TempDir Path work) throws Exception {
         String init = OtherGeneratorFixture.script("mkinitfs-init");
-        String patched = init.replace("\troot\n", "\troot\n\trootdelay\n").replace("if [ -n \"$KOPT_root\" ]; then\n",
-                "if [ -n \"$KOPT_root\" ]; then\n\t[ -n \"$KOPT_rootdelay\" ] && sleep $KOPT_rootdelay\n");
+        String patched = init.replace("\troot\n", "\troot\n\trootdelay\n")
+                .replace(
+                        "if [ -n \"$KOPT_root\" ]; then\n",
+                        "if [ -n \"$KOPT_root\" ]; then\n\t[ -n \"$KOPT_rootdelay\" ] && sleep $KOPT_rootdelay\n");
         assertThat(patched).contains("rootdelay\n").contains("sleep $KOPT_rootdelay");
-        InitramfsBoot b = InitramfsBootProbe.read("/boot/initramfs-virt",
-                OtherGeneratorFixture.mkinitfsImage(work, patched), READER);
+        InitramfsBoot b = InitramfsBootProbe.read(
+                "/boot/initramfs-virt", OtherGeneratorFixture.mkinitfsImage(work, patched), READER);
         assertThat(b.generator()).isEqualTo("mkinitfs");
         assertThat(b.rootDelay()).isEqualTo(InitramfsBoot.RootDelay.SLEEP);
     }
@@ -147,12 +155,14 @@ class InitramfsBootOtherGeneratorsOracleTest {
         // an /init_functions next to an /init that does not source it, and an init that only names nlplug-findfs in
         // a comment: neither generator's init
         Path tree = Files.createDirectories(work.resolve("t"));
-        Files.writeString(tree.resolve("init"), "#!/bin/sh\n# unlike nlplug-findfs this waits by rootdelay\n"
-                + "for w in $(cat /proc/cmdline); do case $w in rootdelay=*) d=${w#*=};; esac; done\n"
-                + "wait_for_root \"$d\"\nexec switch_root /root /sbin/init\n");
+        Files.writeString(
+                tree.resolve("init"),
+                "#!/bin/sh\n# unlike nlplug-findfs this waits by rootdelay\n"
+                        + "for w in $(cat /proc/cmdline); do case $w in rootdelay=*) d=${w#*=};; esac; done\n"
+                        + "wait_for_root \"$d\"\nexec switch_root /root /sbin/init\n");
         Files.writeString(tree.resolve("init_functions"), OtherGeneratorFixture.script("mkinitcpio-init_functions"));
-        InitramfsBoot b = InitramfsBootProbe.read("/boot/initramfs-linux.img",
-                InitramfsFixtures.member(tree, "gzip", "newc"), READER);
+        InitramfsBoot b = InitramfsBootProbe.read(
+                "/boot/initramfs-linux.img", InitramfsFixtures.member(tree, "gzip", "newc"), READER);
         assertThat(b.generator()).isEqualTo("unknown");
         assertThat(b.rootDelay()).isEqualTo(InitramfsBoot.RootDelay.UNKNOWN);
     }

@@ -1,20 +1,19 @@
 package dev.linuximage.core.pipeline;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.guest.InitramfsBoot;
 import dev.linuximage.core.initramfs.InitramfsReader;
 import dev.linuximage.testsupport.initramfs.GeneratorFixture;
 import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link InitramfsBootProbe} on initramfs images whose scripts are the real ones of Debian bookworm's initramfs-tools
@@ -27,8 +26,8 @@ class InitramfsBootProbeTest {
 
     /** 1-based line of {@code sleep "$ROOTDELAY"} in the package's init, and that it is guarded only by being set. */
     static int sleepLine() throws IOException, InterruptedException {
-        List<String> init = Files.readAllLines(GeneratorFixture.initramfsTools().resolve(
-                "usr/share/initramfs-tools/init"), StandardCharsets.UTF_8);
+        List<String> init = Files.readAllLines(
+                GeneratorFixture.initramfsTools().resolve("usr/share/initramfs-tools/init"), StandardCharsets.UTF_8);
         for (int i = 0; i < init.size(); i++) {
             if (init.get(i).strip().equals("sleep \"$ROOTDELAY\"")) {
                 assertThat(init.get(i - 1).strip()).isEqualTo("if [ \"$ROOTDELAY\" ]; then");
@@ -44,7 +43,8 @@ class InitramfsBootProbeTest {
         InitramfsBoot b = InitramfsBootProbe.read("/boot/initrd.img-6.1.0-test-amd64", image, READER);
         assertThat(b.generator()).isEqualTo("initramfs-tools");
         assertThat(b.rootDelay()).isEqualTo(InitramfsBoot.RootDelay.SLEEP);
-        assertThat(b.rootDelayEvidence()).contains("init line " + sleepLine() + " ")
+        assertThat(b.rootDelayEvidence())
+                .contains("init line " + sleepLine() + " ")
                 .contains("sleep \"$ROOTDELAY\"");
         assertThat(b.resume()).isNull();
     }
@@ -57,7 +57,8 @@ class InitramfsBootProbeTest {
         assertThat(b.resumeEvidence()).startsWith("conf/conf.d/resume line 1: RESUME=UUID=");
         // RESUME=none is what the product writes for future images: it configures no resume
         byte[] none = GeneratorFixture.initramfsToolsImage(work.resolve("none"), "none");
-        assertThat(InitramfsBootProbe.read("/boot/initrd.img-x", none, READER).resume()).isNull();
+        assertThat(InitramfsBootProbe.read("/boot/initrd.img-x", none, READER).resume())
+                .isNull();
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.linuximage.core.pipeline;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.format.OpenOptions;
@@ -14,18 +17,14 @@ import dev.linuximage.core.upload.FixedVhdCheck;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
 import dev.linuximage.testsupport.guests.Tools;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link PreparePipeline} without the command line: the steps it tells a recording {@link ProgressSink}, in order,
@@ -79,13 +78,28 @@ class PreparePipelineOracleTest {
         }
         Path layout = Files.writeString(dir.resolve("layout.sfdisk"), "label: dos\nstart=2048, type=83\n");
         Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
-        Tools.run(Tools.MINUTE, "mke2fs", "-q", "-F", "-t", "ext4", "-d", tree.root().toString(),
-                "-E", "offset=" + (1L << 20), raw.toString(), "63M");
+        Tools.run(
+                Tools.MINUTE,
+                "mke2fs",
+                "-q",
+                "-F",
+                "-t",
+                "ext4",
+                "-d",
+                tree.root().toString(),
+                "-E",
+                "offset=" + (1L << 20),
+                raw.toString(),
+                "63M");
         return raw;
     }
 
     static PreparePipeline.Input input(Path disk) {
-        return new PreparePipeline.Input(disk, null, OpenOptions.defaults(), "null",
+        return new PreparePipeline.Input(
+                disk,
+                null,
+                OpenOptions.defaults(),
+                "null",
                 PatchOptions.defaults().withProvisioning(Provisioning.CloudInit));
     }
 
@@ -98,11 +112,14 @@ class PreparePipelineOracleTest {
 
         assertThat(first.steps).containsExactly("convert 2", "patch 40", "patch 45", "check 60", "done 100");
         // the byte counts of the copy: within the convert step's 2..40 %, growing, ending at the whole VHD
-        assertThat(first.convertBytes).isNotEmpty().allSatisfy(b -> assertThat(b).startsWith(2, 40));
+        assertThat(first.convertBytes)
+                .isNotEmpty()
+                .allSatisfy(b -> assertThat(b).startsWith(2, 40));
         long[] last = first.convertBytes.get(first.convertBytes.size() - 1);
         assertThat(last[2]).isEqualTo(last[3]).isEqualTo(Files.size(out));
         for (int i = 1; i < first.convertBytes.size(); i++) {
-            assertThat(first.convertBytes.get(i)[2]).isGreaterThanOrEqualTo(first.convertBytes.get(i - 1)[2]);
+            assertThat(first.convertBytes.get(i)[2])
+                    .isGreaterThanOrEqualTo(first.convertBytes.get(i - 1)[2]);
         }
         // the report comes once, after patch and check, before the run ends
         assertThat(first.reports).hasSize(1);
@@ -140,10 +157,13 @@ class PreparePipelineOracleTest {
         assertThat(rec.reports).hasSize(1);
         JsonNode report = JSON.readTree(rec.reports.get(0));
         assertThat(report.path("mode").asText()).isEqualTo("check");
-        assertThat(r.exitCode()).isEqualTo(report.path("summary").path("compliant").asBoolean() ? ExitCodes.OK
-                : ExitCodes.NOT_COMPLIANT);
+        assertThat(r.exitCode())
+                .isEqualTo(
+                        report.path("summary").path("compliant").asBoolean() ? ExitCodes.OK : ExitCodes.NOT_COMPLIANT);
         assertThat(r.result().stages().patched()).isNull();
-        assertThat(Sha256.hex(Files.readAllBytes(raw))).as("check writes nothing").isEqualTo(before);
+        assertThat(Sha256.hex(Files.readAllBytes(raw)))
+                .as("check writes nothing")
+                .isEqualTo(before);
     }
 
     @Test
@@ -169,8 +189,8 @@ class PreparePipelineOracleTest {
     void aMissingInputIsSourceNotFoundBeforeAnyStep(@TempDir Path dir) {
         Recording rec = new Recording();
         PreparePipeline p = new PreparePipeline(input(dir.resolve("nope.qcow2")), rec);
-        assertThatThrownBy(() -> p.prepare(dir.resolve("o.vhd"), null)).isInstanceOfSatisfying(CoreException.class,
-                e -> {
+        assertThatThrownBy(() -> p.prepare(dir.resolve("o.vhd"), null))
+                .isInstanceOfSatisfying(CoreException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE);
                     assertThat(e.reason()).isEqualTo(ResultReasons.SOURCE_NOT_FOUND);
                 });

@@ -1,10 +1,11 @@
 package dev.linuximage.core.pipeline;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.compliance.Compliance;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.PatchOptions;
 import dev.linuximage.core.guestfs.Change;
-import dev.linuximage.testsupport.initramfs.GeneratorFixture;
 import dev.linuximage.core.report.ComplianceReport;
 import dev.linuximage.core.report.Evidence;
 import dev.linuximage.core.report.Finding;
@@ -12,9 +13,7 @@ import dev.linuximage.core.report.FindingStatus;
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import dev.linuximage.testsupport.initramfs.GeneratorFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -22,8 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * prepare/check on directory-backed guests whose initramfs images carry the real boot scripts of initramfs-tools and
@@ -61,8 +60,9 @@ class RootDelayResumePrepareTest {
     void debianInitramfsToolsGetsNoRootdelayAndResumeIsNeutralised(@TempDir Path dir, @TempDir Path work)
             throws Exception {
         GuestTree t = debian(dir, work);
-        t.file("/etc/default/grub", "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
-                + "GRUB_CMDLINE_LINUX=\"rootdelay=300\"\n");
+        t.file(
+                "/etc/default/grub",
+                "GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n" + "GRUB_CMDLINE_LINUX=\"rootdelay=300\"\n");
         PatchOptions o = PatchOptions.defaults();
         Map<String, Finding> f;
         List<Change> changes;
@@ -73,7 +73,9 @@ class RootDelayResumePrepareTest {
             assertThat(out.report().errors()).isEmpty();
         }
         String cfg = t.read("/boot/grub/grub.cfg");
-        assertThat(cfg).doesNotContain("rootdelay").doesNotContain("resume=")
+        assertThat(cfg)
+                .doesNotContain("rootdelay")
+                .doesNotContain("resume=")
                 .contains("ro console=ttyS0 earlyprintk=ttyS0 net.ifnames=0 noresume\n");
         assertThat(t.read("/etc/default/grub"))
                 .contains("GRUB_CMDLINE_LINUX=\"console=ttyS0 earlyprintk=ttyS0 net.ifnames=0 noresume\"");
@@ -81,24 +83,30 @@ class RootDelayResumePrepareTest {
 
         Finding console = f.get("CMDLINE-CONSOLE");
         assertThat(console.status()).isEqualTo(FindingStatus.Fixed);
-        assertThat(evidence(console)).contains(GuestFixtures.DEBIAN_KERNEL + ": initramfs-tools initramfs "
-                + DEBIAN_INITRD + ": initramfs-tools init line " + InitramfsBootProbeTest.sleepLine()
-                + " sleeps the whole rootdelay").contains("rootdelay not added (any above 10 s removed)");
+        assertThat(evidence(console))
+                .contains(GuestFixtures.DEBIAN_KERNEL + ": initramfs-tools initramfs "
+                        + DEBIAN_INITRD + ": initramfs-tools init line " + InitramfsBootProbeTest.sleepLine()
+                        + " sleeps the whole rootdelay")
+                .contains("rootdelay not added (any above 10 s removed)");
         Finding swap = f.get("SWAP-OS-DISK");
         assertThat(swap.status()).isEqualTo(FindingStatus.Fixed);
-        assertThat(changes).filteredOn(c -> c.requirement().equals("SWAP-OS-DISK")).extracting(Change::path)
+        assertThat(changes)
+                .filteredOn(c -> c.requirement().equals("SWAP-OS-DISK"))
+                .extracting(Change::path)
                 .contains("/etc/initramfs-tools/conf.d/resume", "/boot/grub/grub.cfg", "/etc/default/grub");
 
         // a second prepare changes nothing, and a check of the result passes without rootdelay
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            assertThat(Compliance.prepare(g, o, facts(), "debian", NOW).changes()).isEmpty();
+            assertThat(Compliance.prepare(g, o, facts(), "debian", NOW).changes())
+                    .isEmpty();
         }
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), true)) {
             Map<String, Finding> audit = byId(Compliance.audit(g, o, facts(), "debian", NOW));
             assertThat(audit.get("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Pass);
             assertThat(audit.get("SWAP-OS-DISK").status()).isEqualTo(FindingStatus.Pass);
             // the image still says RESUME=UUID=... (it is not rebuilt): noresume is what neutralises it
-            assertThat(evidence(audit.get("SWAP-OS-DISK"))).contains("resume neutralised by noresume")
+            assertThat(evidence(audit.get("SWAP-OS-DISK")))
+                    .contains("resume neutralised by noresume")
                     .contains("RESUME=none");
         }
     }
@@ -125,8 +133,7 @@ class RootDelayResumePrepareTest {
     }
 
     @Test
-    void dracutGetsRootdelay300AndHostOnlyResumeIsNeutralised(@TempDir Path dir, @TempDir Path work)
-            throws Exception {
+    void dracutGetsRootdelay300AndHostOnlyResumeIsNeutralised(@TempDir Path dir, @TempDir Path work) throws Exception {
         GuestTree t = GuestFixtures.rhel9(dir);
         String k = GuestFixtures.RHEL9_KERNEL;
         t.bytes("/boot/initramfs-" + k + ".img", GeneratorFixture.dracutImage(work, true, "UUID=5555"), "rw-------");
@@ -134,19 +141,23 @@ class RootDelayResumePrepareTest {
         t.file("/etc/initramfs-tools/initramfs.conf", "MODULES=most\n");
         Map<String, Finding> f;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            f = byId(Compliance.prepare(g, PatchOptions.defaults(), facts(), "rhel9", NOW).report());
+            f = byId(Compliance.prepare(g, PatchOptions.defaults(), facts(), "rhel9", NOW)
+                    .report());
         }
         String bls = t.read("/boot/loader/entries/4d3c2b1a00112233445566778899aabb-" + k + ".conf");
-        assertThat(bls).contains("options root=UUID=77aa ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M "
-                + "rootdelay=300 console=ttyS0 earlyprintk=ttyS0 net.ifnames=0 noresume\n");
+        assertThat(bls)
+                .contains("options root=UUID=77aa ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M "
+                        + "rootdelay=300 console=ttyS0 earlyprintk=ttyS0 net.ifnames=0 noresume\n");
         assertThat(t.read("/etc/kernel/cmdline")).contains("rootdelay=300").contains("noresume");
         assertThat(t.exists("/etc/initramfs-tools/conf.d/resume")).isFalse();
         assertThat(f.get("CMDLINE-CONSOLE").status()).isEqualTo(FindingStatus.Fixed);
-        assertThat(evidence(f.get("CMDLINE-CONSOLE"))).contains("no script of this dracut initramfs "
-                + "(/init -> usr/lib/systemd/systemd) reads rootdelay").contains("rootdelay=300 added");
+        assertThat(evidence(f.get("CMDLINE-CONSOLE")))
+                .contains("no script of this dracut initramfs " + "(/init -> usr/lib/systemd/systemd) reads rootdelay")
+                .contains("rootdelay=300 added");
         assertThat(f.get("SWAP-OS-DISK").status()).isIn(FindingStatus.Fixed, FindingStatus.Pass);
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            assertThat(Compliance.prepare(g, PatchOptions.defaults(), facts(), "rhel9", NOW).changes())
+            assertThat(Compliance.prepare(g, PatchOptions.defaults(), facts(), "rhel9", NOW)
+                            .changes())
                     .isEmpty();
         }
     }
@@ -158,13 +169,16 @@ class RootDelayResumePrepareTest {
         t.file("/etc/default/grub", "GRUB_CMDLINE_LINUX=\"rootdelay=60\"\n");
         Map<String, Finding> f;
         try (DirectoryGuestFiles g = new DirectoryGuestFiles(t.root(), false)) {
-            f = byId(Compliance.prepare(g, PatchOptions.defaults(), facts(), "debian", NOW).report());
+            f = byId(Compliance.prepare(g, PatchOptions.defaults(), facts(), "debian", NOW)
+                    .report());
         }
         assertThat(t.read("/etc/default/grub"))
                 .isEqualTo("GRUB_CMDLINE_LINUX=\"rootwait console=ttyS0 earlyprintk=ttyS0 net.ifnames=0 noresume\"\n");
         assertThat(t.read("/boot/grub/grub.cfg")).contains(" rootwait ").doesNotContain("rootdelay");
-        assertThat(evidence(f.get("CMDLINE-CONSOLE"))).contains("no initramfs for " + GuestFixtures.DEBIAN_KERNEL)
-                .contains("init/do_mounts.c").contains("rootwait added");
+        assertThat(evidence(f.get("CMDLINE-CONSOLE")))
+                .contains("no initramfs for " + GuestFixtures.DEBIAN_KERNEL)
+                .contains("init/do_mounts.c")
+                .contains("rootwait added");
     }
 
     @Test

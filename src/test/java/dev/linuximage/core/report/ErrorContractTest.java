@@ -1,5 +1,7 @@
 package dev.linuximage.core.report;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.fs.GuestPathException;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
@@ -14,8 +16,6 @@ import dev.linuximage.core.upload.CredentialsException;
 import dev.linuximage.core.upload.StaleWriterException;
 import dev.linuximage.core.upload.UploadException;
 import dev.linuximage.core.volume.LvmException;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,8 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The one error contract: reason → exit code, every parser's error under the bad-input root, core ↛ cli. */
 class ErrorContractTest {
@@ -43,19 +42,22 @@ class ErrorContractTest {
 
     @Test
     void everyParsersErrorIsBadInput() {
-        List<IOException> parsers = List.of(new XfsCorruptException("xfs: sb_inodesize 300 invalid"),
+        List<IOException> parsers = List.of(
+                new XfsCorruptException("xfs: sb_inodesize 300 invalid"),
                 new FatCorruptException("vfat: BPB sectors per cluster 3 invalid"),
-                new Ext4CorruptException("s_magic 0"), new FormatException("qcow2", "magic", 0, "bad"),
-                new PartitionTableException("gpt: bad"), new LvmException("LVM2: bad"),
-                new InitramfsException("cpio.namesize", "bad"), new UnsupportedFsFeatureException("xfs", "realtime"),
+                new Ext4CorruptException("s_magic 0"),
+                new FormatException("qcow2", "magic", 0, "bad"),
+                new PartitionTableException("gpt: bad"),
+                new LvmException("LVM2: bad"),
+                new InitramfsException("cpio.namesize", "bad"),
+                new UnsupportedFsFeatureException("xfs", "realtime"),
                 new GuestPathException("/etc", "loop"));
         for (IOException e : parsers) {
             assertThat(e).as(e.getClass().getSimpleName()).isInstanceOf(BadInputException.class);
             assertThat(ExitCodes.of(e)).as(e.getMessage()).isEqualTo(ExitCodes.BAD_INPUT);
         }
         assertThat(((BadInputException) parsers.get(0)).reason()).isEqualTo(BadInputException.Reason.CORRUPT_IMAGE);
-        assertThat(((BadInputException) parsers.get(7)).reason())
-                .isEqualTo(BadInputException.Reason.UNSUPPORTED_IMAGE);
+        assertThat(((BadInputException) parsers.get(7)).reason()).isEqualTo(BadInputException.Reason.UNSUPPORTED_IMAGE);
     }
 
     @Test
@@ -80,14 +82,16 @@ class ErrorContractTest {
     void classifiedErrorsNameTheirOwnCode() {
         assertThat(ExitCodes.of(new CoreException(ExitCodes.USAGE, "x"))).isEqualTo(2);
         assertThat(ExitCodes.of(new PatchSpecException("spec.x", "bad"))).isEqualTo(2);
-        assertThat(ExitCodes.of(new CredentialsException("malformed connection string"))).isEqualTo(2);
+        assertThat(ExitCodes.of(new CredentialsException("malformed connection string")))
+                .isEqualTo(2);
         assertThat(ExitCodes.of(new StaleWriterException("newer writer"))).isEqualTo(2);
         assertThat(ExitCodes.of(new UploadException("denied", null, 403))).isEqualTo(2);
         assertThat(ExitCodes.of(new UploadException("busy", null, 503))).isEqualTo(1);
         assertThat(new CredentialsException("x").resultReason()).isEqualTo(ResultReasons.MISSING_CREDENTIALS);
         ConditionNotMetException c = new ConditionNotMetException("set metadata failed: HTTP 412", null, 412);
         assertThat(c.preconditionFailed()).isTrue();
-        assertThat(new ConditionNotMetException("exists", null, 409).preconditionFailed()).isFalse();
+        assertThat(new ConditionNotMetException("exists", null, 409).preconditionFailed())
+                .isFalse();
         assertThat(ExitCodes.of(c)).isEqualTo(ExitCodes.ERROR);
     }
 

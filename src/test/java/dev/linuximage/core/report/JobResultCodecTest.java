@@ -1,16 +1,15 @@
 package dev.linuximage.core.report;
 
-import dev.linuximage.testsupport.Golden;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.linuximage.testsupport.Golden;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class JobResultCodecTest {
 
@@ -18,29 +17,45 @@ class JobResultCodecTest {
 
     static JobResult preparedAndUploaded() {
         List<Finding> findings = List.of(
-                new Finding("CMDLINE-CONSOLE", FindingStatus.Fixed, "console=ttyS0 added to the kernel command line",
-                        List.of(new Evidence("/etc/default/grub", 6, "GRUB_CMDLINE_LINUX=\"quiet\"")), "added"),
+                new Finding(
+                        "CMDLINE-CONSOLE",
+                        FindingStatus.Fixed,
+                        "console=ttyS0 added to the kernel command line",
+                        List.of(new Evidence("/etc/default/grub", 6, "GRUB_CMDLINE_LINUX=\"quiet\"")),
+                        "added"),
                 new Finding("SWAP-OS-DISK", FindingStatus.Pass, "no swap on the OS disk", List.of(), null),
-                new Finding("INITRAMFS-HV", FindingStatus.Pass, "hv_vmbus, hv_storvsc, hv_netvsc present",
-                        List.of(), null),
-                new Finding("DEPROV-MACHINE-ID", FindingStatus.Fixed, "machine-id emptied",
-                        List.of(Evidence.of("/etc/machine-id", "non-empty")), "emptied"));
+                new Finding(
+                        "INITRAMFS-HV", FindingStatus.Pass, "hv_vmbus, hv_storvsc, hv_netvsc present", List.of(), null),
+                new Finding(
+                        "DEPROV-MACHINE-ID",
+                        FindingStatus.Fixed,
+                        "machine-id emptied",
+                        List.of(Evidence.of("/etc/machine-id", "non-empty")),
+                        "emptied"));
         return JobResult.succeeded("prepared builds/web.qcow2 and uploaded it")
                 .withStages(new JobResult.Stages(true, true, true, true))
                 .withCompliance(JobResult.Compliance.of(findings))
                 .withGenerations(List.of("Gen1", "Gen2"))
                 .withOutput(new JobResult.Output("/disks/source/builds/web.vhd", 10L << 30, SHA))
-                .withUpload(new JobResult.Upload("https://acct.blob.core.windows.net/vhds/web.vhd", 1_234_567_890L,
-                        "sha256:" + SHA));
+                .withUpload(new JobResult.Upload(
+                        "https://acct.blob.core.windows.net/vhds/web.vhd", 1_234_567_890L, "sha256:" + SHA));
     }
 
     static JobResult notCompliant() {
         List<Finding> findings = List.of(
-                new Finding("PROVISION-AGENT", FindingStatus.Fail, "neither cloud-init nor waagent is installed",
-                        List.of(Evidence.of("/usr/bin/cloud-init", "absent")), "install cloud-init"),
+                new Finding(
+                        "PROVISION-AGENT",
+                        FindingStatus.Fail,
+                        "neither cloud-init nor waagent is installed",
+                        List.of(Evidence.of("/usr/bin/cloud-init", "absent")),
+                        "install cloud-init"),
                 new Finding("CMDLINE-CONSOLE", FindingStatus.Pass, "console=ttyS0 present", List.of(), null),
-                new Finding("SSH-HOST-KEYS", FindingStatus.Warn, "host keys present in a generalized image",
-                        List.of(new Evidence("/etc/ssh/ssh_host_ed25519_key", null, null)), "removed"),
+                new Finding(
+                        "SSH-HOST-KEYS",
+                        FindingStatus.Warn,
+                        "host keys present in a generalized image",
+                        List.of(new Evidence("/etc/ssh/ssh_host_ed25519_key", null, null)),
+                        "removed"),
                 new Finding("SELINUX-LABELS", FindingStatus.Unknown, "cannot tell offline", List.of(), null),
                 new Finding("DEPROV-USERS", FindingStatus.NotApplicable, "specialized image", List.of(), null));
         return JobResult.failed(ResultReasons.NOT_COMPLIANT, "1 requirement failed and was not repaired")
@@ -50,8 +65,9 @@ class JobResultCodecTest {
     }
 
     static JobResult unsupported() {
-        return JobResult.failed(ResultReasons.UNSUPPORTED_IMAGE,
-                "qcow2: backing file 'base.qcow2' refused (header field backing_file_offset=0x148)")
+        return JobResult.failed(
+                        ResultReasons.UNSUPPORTED_IMAGE,
+                        "qcow2: backing file 'base.qcow2' refused (header field backing_file_offset=0x148)")
                 .withStages(new JobResult.Stages(false, null, null, null));
     }
 
@@ -59,8 +75,12 @@ class JobResultCodecTest {
         List<Finding> findings = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             FindingStatus st = FindingStatus.values()[i % FindingStatus.values().length];
-            findings.add(new Finding(String.format("REQ-%03d", i), st, "m".repeat(messageChars) + i,
-                    List.of(new Evidence("/etc/file" + i, i, "v".repeat(messageChars))), null));
+            findings.add(new Finding(
+                    String.format("REQ-%03d", i),
+                    st,
+                    "m".repeat(messageChars) + i,
+                    List.of(new Evidence("/etc/file" + i, i, "v".repeat(messageChars))),
+                    null));
         }
         return JobResult.failed(ResultReasons.NOT_COMPLIANT, "many failed")
                 .withStages(new JobResult.Stages(true, true, false, null))
@@ -108,7 +128,10 @@ class JobResultCodecTest {
         assertThat(back.truncated()).isTrue();
         assertThat(back.compliance().omitted()).isPositive();
         // summary counts are never cut
-        assertThat(back.compliance().summary().values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(200);
+        assertThat(back.compliance().summary().values().stream()
+                        .mapToInt(Integer::intValue)
+                        .sum())
+                .isEqualTo(200);
         // the most severe findings are the ones kept
         assertThat(back.compliance().findings().get(0).status()).isEqualTo(FindingStatus.Fail);
         assertThat(back.compliance().findings()).noneMatch(f -> f.status() == FindingStatus.Pass);
@@ -135,16 +158,21 @@ class JobResultCodecTest {
         assertThat(json.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
                 .isLessThanOrEqualTo(JobResultCodec.MAX_BYTES);
         assertThat(JobResultCodec.parse(json).os().versionId().length()).isLessThan(100);
-        assertThat(JobResultCodec.parse(JobResultCodec.write(JobResult.succeeded("x"))).os()).isNull();
+        assertThat(JobResultCodec.parse(JobResultCodec.write(JobResult.succeeded("x")))
+                        .os())
+                .isNull();
     }
 
     @Test
     void findingsAreOrderedMostSevereFirst() {
         JobResult back = JobResultCodec.parse(JobResultCodec.write(notCompliant()));
-        assertThat(back.compliance().findings()).extracting(JobResult.CompactFinding::status)
-                .containsExactly(FindingStatus.Fail, FindingStatus.Unknown, FindingStatus.Warn,
-                        FindingStatus.NotApplicable);
-        assertThat(back.compliance().summary()).containsEntry(FindingStatus.Pass, 1).containsEntry(FindingStatus.Fail, 1);
+        assertThat(back.compliance().findings())
+                .extracting(JobResult.CompactFinding::status)
+                .containsExactly(
+                        FindingStatus.Fail, FindingStatus.Unknown, FindingStatus.Warn, FindingStatus.NotApplicable);
+        assertThat(back.compliance().summary())
+                .containsEntry(FindingStatus.Pass, 1)
+                .containsEntry(FindingStatus.Fail, 1);
     }
 
     @Test
@@ -152,12 +180,22 @@ class JobResultCodecTest {
         Random random = new Random(42);
         for (int i = 0; i < 60; i++) {
             JobResult r = manyFindings(random.nextInt(400), random.nextInt(3000))
-                    .withOutput(new JobResult.Output("p".repeat(random.nextInt(5000)), 1L, "s".repeat(random.nextInt(300))))
-                    .withUpload(new JobResult.Upload("https://a/" + "u".repeat(random.nextInt(5000)) + "?sig=SECRET",
-                            2L, "d"));
+                    .withOutput(
+                            new JobResult.Output("p".repeat(random.nextInt(5000)), 1L, "s".repeat(random.nextInt(300))))
+                    .withUpload(new JobResult.Upload(
+                            "https://a/" + "u".repeat(random.nextInt(5000)) + "?sig=SECRET", 2L, "d"));
             if (random.nextBoolean()) {
-                r = new JobResult(r.schema(), r.outcome(), r.reason(), "\u00e9\ud83d\ude00".repeat(random.nextInt(5000)),
-                        r.stages(), r.compliance(), r.generations(), r.output(), r.upload(), false);
+                r = new JobResult(
+                        r.schema(),
+                        r.outcome(),
+                        r.reason(),
+                        "\u00e9\ud83d\ude00".repeat(random.nextInt(5000)),
+                        r.stages(),
+                        r.compliance(),
+                        r.generations(),
+                        r.output(),
+                        r.upload(),
+                        false);
             }
             String json = JobResultCodec.write(r);
             assertThat(json.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(JobResultCodec.MAX_BYTES);
@@ -171,13 +209,16 @@ class JobResultCodecTest {
 
     @Test
     void blobUrlNeverCarriesAQueryString() {
-        JobResult r = JobResult.succeeded("ok").withUpload(new JobResult.Upload(
-                "https://acct.blob.core.windows.net/vhds/web.vhd?sv=2024&sig=abc", 1L, null));
+        JobResult r = JobResult.succeeded("ok")
+                .withUpload(new JobResult.Upload(
+                        "https://acct.blob.core.windows.net/vhds/web.vhd?sv=2024&sig=abc", 1L, null));
         assertThat(JobResultCodec.parse(JobResultCodec.write(r)).upload().blobUrl())
                 .isEqualTo("https://acct.blob.core.windows.net/vhds/web.vhd");
         // and a reader strips one a foreign writer left in
         assertThat(JobResultCodec.parse("{\"schema\":\"linuximage.dev/result/v1\",\"outcome\":\"Succeeded\","
-                + "\"reason\":\"Succeeded\",\"upload\":{\"blobUrl\":\"https://a/b?sig=x\"}}").upload().blobUrl())
+                                + "\"reason\":\"Succeeded\",\"upload\":{\"blobUrl\":\"https://a/b?sig=x\"}}")
+                        .upload()
+                        .blobUrl())
                 .isEqualTo("https://a/b");
     }
 
@@ -199,17 +240,19 @@ class JobResultCodecTest {
     @Test
     void parserRejectsWhatIsNotAResult() {
         assertThatThrownBy(() -> JobResultCodec.parse("")).hasMessageContaining("empty");
-        assertThatThrownBy(() -> JobResultCodec.parse("Error: exec format error")).hasMessageContaining("not JSON");
+        assertThatThrownBy(() -> JobResultCodec.parse("Error: exec format error"))
+                .hasMessageContaining("not JSON");
         assertThatThrownBy(() -> JobResultCodec.parse("[1]")).hasMessageContaining("not a JSON object");
         assertThatThrownBy(() -> JobResultCodec.parse("{\"schema\":\"linuximage.dev/result/v2\"}"))
                 .hasMessageContaining("unsupported result schema 'linuximage.dev/result/v2'");
-        assertThatThrownBy(() -> JobResultCodec.parse("{\"schema\":\"linuximage.dev/result/v1\",\"outcome\":\"Maybe\"}"))
+        assertThatThrownBy(
+                        () -> JobResultCodec.parse("{\"schema\":\"linuximage.dev/result/v1\",\"outcome\":\"Maybe\"}"))
                 .hasMessageContaining("invalid outcome 'Maybe'");
         assertThatThrownBy(() -> JobResultCodec.parse(
-                "{\"schema\":\"linuximage.dev/result/v1\",\"outcome\":\"Failed\",\"reason\":\"bad reason\"}"))
+                        "{\"schema\":\"linuximage.dev/result/v1\",\"outcome\":\"Failed\",\"reason\":\"bad reason\"}"))
                 .hasMessageContaining("invalid result reason");
         assertThatThrownBy(() -> JobResultCodec.parse("{\"schema\":\"linuximage.dev/result/v1\",\"outcome\":"
-                + "\"Failed\",\"reason\":\"X\",\"compliance\":{\"summary\":{\"Bogus\":1}}}"))
+                        + "\"Failed\",\"reason\":\"X\",\"compliance\":{\"summary\":{\"Bogus\":1}}}"))
                 .hasMessageContaining("invalid compliance.summary key 'Bogus'");
     }
 
@@ -228,7 +271,8 @@ class JobResultCodecTest {
     void summaryCountsEveryStatus() {
         JobResult.Compliance c = preparedAndUploaded().compliance();
         assertThat(c.summary()).isEqualTo(Map.of(FindingStatus.Fixed, 2, FindingStatus.Pass, 2));
-        assertThat(c.findings()).extracting(JobResult.CompactFinding::id)
+        assertThat(c.findings())
+                .extracting(JobResult.CompactFinding::id)
                 .containsExactly("CMDLINE-CONSOLE", "DEPROV-MACHINE-ID");
         assertThat(c.findings().get(0).evidence()).isEqualTo("/etc/default/grub:6=GRUB_CMDLINE_LINUX=\"quiet\"");
     }

@@ -1,10 +1,9 @@
 package dev.linuximage.core.report;
 
-import com.code_intelligence.jazzer.junit.FuzzTest;
-
-import java.nio.charset.StandardCharsets;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The termination message and the log are written by the pod: hostile input for the operator. Parsing either must

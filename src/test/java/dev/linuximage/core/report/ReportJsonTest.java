@@ -1,15 +1,14 @@
 package dev.linuximage.core.report;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class ReportJsonTest {
 
@@ -19,9 +18,12 @@ class ReportJsonTest {
 
     @Test
     void summaryCountsEveryStatusAndListsOnlyWhatNeedsAttention() throws Exception {
-        ComplianceSummary s = ComplianceSummary.of(List.of(f("A", FindingStatus.Pass, "ok"),
-                f("B", FindingStatus.Fail, "bad"), f("C", FindingStatus.Fixed, "was bad"),
-                f("D", FindingStatus.NotApplicable, "n/a"), f("E", FindingStatus.Unknown, "?")));
+        ComplianceSummary s = ComplianceSummary.of(List.of(
+                f("A", FindingStatus.Pass, "ok"),
+                f("B", FindingStatus.Fail, "bad"),
+                f("C", FindingStatus.Fixed, "was bad"),
+                f("D", FindingStatus.NotApplicable, "n/a"),
+                f("E", FindingStatus.Unknown, "?")));
         assertThat(s.compliant()).isFalse();
         JsonNode n = new ObjectMapper().readTree(ReportJson.summaryJson(s, 4096));
         assertThat(n.get("schema").asText()).isEqualTo("linuximage.dev/report/v1");
@@ -38,9 +40,11 @@ class ReportJsonTest {
             many.add(f("REQ-" + i, FindingStatus.Fail, "é".repeat(500) + i));
         }
         ComplianceSummary s = ComplianceSummary.of(many);
-        for (int max : new int[]{4096, 1024, 300}) {
+        for (int max : new int[] {4096, 1024, 300}) {
             String json = ReportJson.summaryJson(s, max);
-            assertThat(json.getBytes(StandardCharsets.UTF_8).length).as("max " + max).isLessThanOrEqualTo(max);
+            assertThat(json.getBytes(StandardCharsets.UTF_8).length)
+                    .as("max " + max)
+                    .isLessThanOrEqualTo(max);
             JsonNode n = new ObjectMapper().readTree(json);
             assertThat(n.get("compliant").asBoolean()).isFalse();
             assertThat(n.get("counts").get("Fail").asInt()).isEqualTo(40);
@@ -54,14 +58,24 @@ class ReportJsonTest {
 
     @Test
     void fullReportRoundTripsAsJson() throws Exception {
-        ComplianceReport r = new ComplianceReport(ComplianceReport.SCHEMA, "prepare", "d.vhd",
-                Instant.parse("2026-01-01T00:00:00Z"), new ComplianceReport.GuestIdentity("debian", "12", "Debian", List.of("6.1")),
-                "Generalized", "CloudInit", true, null, List.of(f("SWAP-OS-DISK", FindingStatus.Fixed, "swap")),
-                List.of(new ReportChange("SWAP-OS-DISK", "/etc/fstab", "Modified", "a", "# a")), List.of("x: y"));
+        ComplianceReport r = new ComplianceReport(
+                ComplianceReport.SCHEMA,
+                "prepare",
+                "d.vhd",
+                Instant.parse("2026-01-01T00:00:00Z"),
+                new ComplianceReport.GuestIdentity("debian", "12", "Debian", List.of("6.1")),
+                "Generalized",
+                "CloudInit",
+                true,
+                null,
+                List.of(f("SWAP-OS-DISK", FindingStatus.Fixed, "swap")),
+                List.of(new ReportChange("SWAP-OS-DISK", "/etc/fstab", "Modified", "a", "# a")),
+                List.of("x: y"));
         JsonNode n = new ObjectMapper().readTree(ReportJson.toJson(r));
         assertThat(n.get("generations").get("gen1").asBoolean()).isTrue();
         assertThat(n.get("generations").get("gen2").isNull()).isTrue();
-        assertThat(n.get("findings").get(0).get("evidence").get(0).get("line").asInt()).isEqualTo(3);
+        assertThat(n.get("findings").get(0).get("evidence").get(0).get("line").asInt())
+                .isEqualTo(3);
         assertThat(n.get("changes").get(0).get("after").asText()).isEqualTo("# a");
         assertThat(n.get("summary").get("counts").get("Fixed").asInt()).isEqualTo(1);
         assertThat(n.get("errors").get(0).asText()).isEqualTo("x: y");

@@ -1,6 +1,8 @@
 package dev.linuximage.core.upload;
 
-import com.azure.core.credential.AccessToken;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.azure.core.credential.TokenCredential;
 import com.azure.identity.CredentialUnavailableException;
 import dev.linuximage.core.report.ExitCodes;
@@ -8,16 +10,12 @@ import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.testsupport.CliRun;
 import dev.linuximage.testsupport.CountingServer;
 import dev.linuximage.testsupport.TestVhds;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import reactor.core.publisher.Mono;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Mono;
 
 /**
  * Issue 16 item 7: {@code --auth default} (the SDK's DefaultAzureCredential) beside the explicit modes. No request
@@ -33,21 +31,24 @@ class AuthModeTest {
         Path sas = Files.writeString(dir.resolve("sas"), "sv=2024&sig=x");
         String url = "https://127.0.0.1:1/acct/c/b.vhd";
         String[][] usage = {
-                {"--auth", "default", "--sas-file", sas.toString()},
-                {"--auth", "workload-identity", "--sas-file", sas.toString()},
-                {"--auth", "sas"},
-                {"--auth", "connection-string", "--sas-file", sas.toString()},
-                {"--auth", "kerberos"},
-                {},
+            {"--auth", "default", "--sas-file", sas.toString()},
+            {"--auth", "workload-identity", "--sas-file", sas.toString()},
+            {"--auth", "sas"},
+            {"--auth", "connection-string", "--sas-file", sas.toString()},
+            {"--auth", "kerberos"},
+            {},
         };
         for (String[] c : usage) {
             String[] args = concat(new String[] {vhd.toString(), "--blob-url", url, "--progress", "none"}, c);
             CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(args));
             assertThat(r.exit()).as("%s: %s", String.join(" ", c), r.output()).isEqualTo(ExitCodes.USAGE);
-            assertThat(r.output()).as(String.join(" ", c)).doesNotContain("\tat ").doesNotContain("Exception");
+            assertThat(r.output())
+                    .as(String.join(" ", c))
+                    .doesNotContain("\tat ")
+                    .doesNotContain("Exception");
         }
-        CliRun.Run none = CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url", url, "--progress",
-                "none"));
+        CliRun.Run none =
+                CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url", url, "--progress", "none"));
         assertThat(none.output()).contains("--auth default");
         CliRun.Run noUrl = CliRun.runEchoed("upload", vhd.toString(), "--auth", "default");
         assertThat(noUrl.exit()).isEqualTo(ExitCodes.USAGE);
@@ -57,8 +58,10 @@ class AuthModeTest {
     void selectionIsPure() {
         assertThat(dev.linuximage.core.cli.UploadTargetMixinAccess.select("default", null, false))
                 .isEqualTo("DEFAULT");
-        assertThat(dev.linuximage.core.cli.UploadTargetMixinAccess.select(null, "sas-file", false)).isEqualTo("SAS");
-        assertThat(dev.linuximage.core.cli.UploadTargetMixinAccess.select("sas", "sas-file", false)).isEqualTo("SAS");
+        assertThat(dev.linuximage.core.cli.UploadTargetMixinAccess.select(null, "sas-file", false))
+                .isEqualTo("SAS");
+        assertThat(dev.linuximage.core.cli.UploadTargetMixinAccess.select("sas", "sas-file", false))
+                .isEqualTo("SAS");
         assertThat(dev.linuximage.core.cli.UploadTargetMixinAccess.select(null, null, true))
                 .isEqualTo("WORKLOAD_IDENTITY");
         assertThat(dev.linuximage.core.cli.UploadTargetMixinAccess.select("workload-identity", null, true))
@@ -70,8 +73,10 @@ class AuthModeTest {
     /** The default chain builds without looking anything up (the first token request walks it). */
     @Test
     void defaultChainBuildsAClientWithoutANetworkCall() throws Exception {
-        var client = PageBlobClients.create("https://acct.blob.core.windows.net/c/b.vhd",
-                new BlobCredentials.DefaultChain(), UploadOptions.defaults());
+        var client = PageBlobClients.create(
+                "https://acct.blob.core.windows.net/c/b.vhd",
+                new BlobCredentials.DefaultChain(),
+                UploadOptions.defaults());
         assertThat(client.getBlobUrl()).isEqualTo("https://acct.blob.core.windows.net/c/b.vhd");
         assertThat(new BlobCredentials.DefaultChain().secrets()).isEmpty();
     }
@@ -95,8 +100,9 @@ class AuthModeTest {
                     });
             // wrapped (as reactive code may deliver it): the same
             assertThatThrownBy(() -> retrier.call("x", () -> {
-                throw new RuntimeException(new CredentialUnavailableException("none"));
-            })).isInstanceOf(CredentialsException.class);
+                        throw new RuntimeException(new CredentialUnavailableException("none"));
+                    }))
+                    .isInstanceOf(CredentialsException.class);
             assertThat(server.connections()).as("nothing sent without a token").isZero();
         }
     }

@@ -1,5 +1,11 @@
 package dev.linuximage.core.upload;
 
+import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
+import static dev.linuximage.core.upload.UploadTestSupport.key;
+import static dev.linuximage.core.upload.UploadTestSupport.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.PageBlobRequestConditions;
@@ -11,12 +17,6 @@ import dev.linuximage.testsupport.TestVhds;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
-import static dev.linuximage.core.upload.UploadTestSupport.key;
-import static dev.linuximage.core.upload.UploadTestSupport.options;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Issue 12, fencing by identity, against Azurite: a generation orders one resource's writers only. The blob records
@@ -33,8 +33,12 @@ class BlobOwnerFencingIT {
 
     private static UploadResult upload(TestVhds img, String fp, BlobContainerClient c, String blob, UploadOptions o)
             throws Exception {
-        return PageBlobUploader.upload(img.source(), fp,
-                AZURITE.blobEndpoint() + "/" + c.getBlobContainerName() + "/" + blob, key(AZURITE), o,
+        return PageBlobUploader.upload(
+                img.source(),
+                fp,
+                AZURITE.blobEndpoint() + "/" + c.getBlobContainerName() + "/" + blob,
+                key(AZURITE),
+                o,
                 UploadListener.NONE);
     }
 
@@ -44,14 +48,18 @@ class BlobOwnerFencingIT {
         TestVhds a = TestVhds.random(8, 0.4, 64 * 1024, 101);
         upload(a, "a", c, "x.vhd", options().withOwner(UID_A).withGeneration(3));
         PageBlobClient blob = UploadTestSupport.keyClient(c, "x.vhd");
-        assertThat(blob.getProperties().getMetadata()).containsEntry(PageBlobUploader.META_OWNER, UID_A)
+        assertThat(blob.getProperties().getMetadata())
+                .containsEntry(PageBlobUploader.META_OWNER, UID_A)
                 .containsEntry(PageBlobUploader.META_GENERATION, "3");
         String before = UploadTestSupport.downloadSha256(blob);
 
         TestVhds b = TestVhds.random(8, 0.4, 64 * 1024, 102);
         // a higher generation does not help another owner
-        assertThatThrownBy(() -> upload(b, "b", c, "x.vhd", options().withOwner(UID_B).withGeneration(9)))
-                .isInstanceOf(BlobOwnerConflictException.class).hasMessageContaining(UID_A).hasMessageContaining(UID_B);
+        assertThatThrownBy(() ->
+                        upload(b, "b", c, "x.vhd", options().withOwner(UID_B).withGeneration(9)))
+                .isInstanceOf(BlobOwnerConflictException.class)
+                .hasMessageContaining(UID_A)
+                .hasMessageContaining(UID_B);
         // nor does writing without an owner
         assertThatThrownBy(() -> upload(b, "b", c, "x.vhd", options().withGeneration(9)))
                 .isInstanceOf(BlobOwnerConflictException.class);
@@ -69,11 +77,17 @@ class BlobOwnerFencingIT {
         assertThat(blob.getProperties().getBlobSequenceNumber()).isEqualTo(7);
 
         TestVhds fresh = TestVhds.random(8, 0.4, 64 * 1024, 112);
-        assertThatThrownBy(() -> upload(fresh, "fresh", c, "r.vhd", options().withOwner(UID_B).withGeneration(1)))
-                .isInstanceOf(BlobOwnerConflictException.class).isNotInstanceOf(StaleWriterException.class);
+        assertThatThrownBy(() -> upload(
+                        fresh, "fresh", c, "r.vhd", options().withOwner(UID_B).withGeneration(1)))
+                .isInstanceOf(BlobOwnerConflictException.class)
+                .isNotInstanceOf(StaleWriterException.class);
 
-        UploadResult r = upload(fresh, "fresh", c, "r.vhd", options().withOwner(UID_B).withGeneration(1)
-                .withTakeOver(true));
+        UploadResult r = upload(
+                fresh,
+                "fresh",
+                c,
+                "r.vhd",
+                options().withOwner(UID_B).withGeneration(1).withTakeOver(true));
         assertBlobHolds(blob, fresh, r);
         assertThat(r.resumed()).isFalse();
         assertThat(blob.getProperties().getMetadata()).containsEntry(PageBlobUploader.META_OWNER, UID_B);
@@ -82,24 +96,32 @@ class BlobOwnerFencingIT {
         // a straggler of the old owner with the old fence (epoch 0, generation 7) is refused by the service itself
         byte[] page = new byte[512];
         page[0] = 1;
-        assertThatThrownBy(() -> blob.uploadPagesWithResponse(new PageBlobUploadPagesOptions(
-                        new PageRange().setStart(0).setEnd(511), BinaryData.fromBytes(page))
-                        .setRequestConditions(new PageBlobRequestConditions().setIfSequenceNumberEqualTo(7L)),
-                null, null)).hasMessageContaining("412");
+        assertThatThrownBy(() -> blob.uploadPagesWithResponse(
+                        new PageBlobUploadPagesOptions(
+                                        new PageRange().setStart(0).setEnd(511), BinaryData.fromBytes(page))
+                                .setRequestConditions(new PageBlobRequestConditions().setIfSequenceNumberEqualTo(7L)),
+                        null,
+                        null))
+                .hasMessageContaining("412");
         // and the old owner as a whole is refused by identity, whatever its generation
-        assertThatThrownBy(() -> upload(old, "old", c, "r.vhd", options().withOwner(UID_A).withGeneration(8)))
+        assertThatThrownBy(() -> upload(
+                        old, "old", c, "r.vhd", options().withOwner(UID_A).withGeneration(8)))
                 .isInstanceOf(BlobOwnerConflictException.class);
         assertBlobHolds(blob, fresh, r);
 
         // the new owner's later generations work within its epoch, and order as before
         TestVhds g2 = TestVhds.random(8, 0.4, 64 * 1024, 113);
-        UploadResult r2 = upload(g2, "g2", c, "r.vhd", options().withOwner(UID_B).withGeneration(2));
+        UploadResult r2 =
+                upload(g2, "g2", c, "r.vhd", options().withOwner(UID_B).withGeneration(2));
         assertBlobHolds(blob, g2, r2);
         assertThat(blob.getProperties().getBlobSequenceNumber()).isEqualTo((1L << 32) | 2);
-        assertThatThrownBy(() -> upload(fresh, "fresh", c, "r.vhd", options().withOwner(UID_B).withGeneration(1)))
-                .isInstanceOf(StaleWriterException.class).hasMessageContaining("generation 2 of epoch 1");
+        assertThatThrownBy(() -> upload(
+                        fresh, "fresh", c, "r.vhd", options().withOwner(UID_B).withGeneration(1)))
+                .isInstanceOf(StaleWriterException.class)
+                .hasMessageContaining("generation 2 of epoch 1");
         // the same generation re-runs (a restarted pod) and resumes
-        UploadResult again = upload(g2, "g2", c, "r.vhd", options().withOwner(UID_B).withGeneration(2));
+        UploadResult again =
+                upload(g2, "g2", c, "r.vhd", options().withOwner(UID_B).withGeneration(2));
         assertThat(again.resumed()).isTrue();
         assertBlobHolds(blob, g2, again);
     }
@@ -110,8 +132,10 @@ class BlobOwnerFencingIT {
         TestVhds manual = TestVhds.random(4, 0.4, 64 * 1024, 121);
         upload(manual, "manual", c, "m.vhd", options()); // e.g. a laptop upload: no owner
         TestVhds mine = TestVhds.random(4, 0.4, 64 * 1024, 122);
-        assertThatThrownBy(() -> upload(mine, "mine", c, "m.vhd", options().withOwner(UID_A).withGeneration(1)))
-                .isInstanceOf(BlobOwnerConflictException.class).hasMessageContaining("not written by an owner");
+        assertThatThrownBy(() -> upload(
+                        mine, "mine", c, "m.vhd", options().withOwner(UID_A).withGeneration(1)))
+                .isInstanceOf(BlobOwnerConflictException.class)
+                .hasMessageContaining("not written by an owner");
         // writers without owner keep the old generation-only behaviour
         UploadResult r = upload(manual, "manual", c, "m.vhd", options());
         assertThat(r.resumed()).isTrue();
@@ -121,7 +145,6 @@ class BlobOwnerFencingIT {
     void generationsBeyondThirtyTwoBitsAreRefused() {
         assertThatThrownBy(() -> options().withGeneration(PageBlobUploader.MAX_GENERATION + 1))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> options().withOwner("uid with spaces"))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> options().withOwner("uid with spaces")).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -1,16 +1,15 @@
 package dev.linuximage.core.upload;
 
-import dev.linuximage.testsupport.TestVhds;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.linuximage.testsupport.TestVhds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-
-import static org.assertj.core.api.Assertions.assertThatCode;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @Tag("oracle")
 class FixedVhdCheckOracleTest {
@@ -18,8 +17,10 @@ class FixedVhdCheckOracleTest {
     void acceptsQemuImgFixedVhdAndRejectsDamage(@TempDir Path dir) throws Exception {
         Path vhd = dir.resolve("q.vhd");
         // oracle: qemu-img's own fixed VHD (force_size keeps the size exact)
-        Process p = new ProcessBuilder("qemu-img", "create", "-f", "vpc", "-o", "subformat=fixed,force_size=on",
-                vhd.toString(), "2M").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        "qemu-img", "create", "-f", "vpc", "-o", "subformat=fixed,force_size=on", vhd.toString(), "2M")
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes());
         if (p.waitFor() != 0) {
             throw new AssertionError("qemu-img failed (is qemu-utils installed?): " + out);

@@ -1,30 +1,30 @@
 package dev.linuximage.core.upload;
 
-import com.azure.storage.blob.BlobContainerClient;
-import com.azure.storage.blob.specialized.PageBlobClient;
-import dev.linuximage.testsupport.AzuriteExtension;
-import dev.linuximage.testsupport.FaultProxy;
-import dev.linuximage.testsupport.TestVhds;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
-import java.util.ArrayList;
-import java.util.List;
-
 import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
 import static dev.linuximage.core.upload.UploadTestSupport.key;
 import static dev.linuximage.core.upload.UploadTestSupport.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.specialized.PageBlobClient;
+import dev.linuximage.testsupport.AzuriteExtension;
+import dev.linuximage.testsupport.FaultProxy;
+import dev.linuximage.testsupport.TestVhds;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 /** Uploads against a real Azurite; the blob is read back with plain SDK calls as the oracle. */
 @Tag("integration")
 class PageBlobUploaderIT {
     @RegisterExtension
     static final AzuriteExtension AZURITE = new AzuriteExtension();
+
     static FaultProxy counter;
 
     @BeforeAll
@@ -46,8 +46,8 @@ class PageBlobUploaderIT {
         BlobContainerClient c = AZURITE.newContainer();
         TestVhds img = TestVhds.random(20, 0.3, 256 * 1024, 1);
         List<UploadProgress> seen = new ArrayList<>();
-        UploadResult r = PageBlobUploader.upload(img.source(), "fp-20", url(AZURITE.blobEndpoint(), c, "a.vhd"),
-                key(AZURITE), options(), p -> {
+        UploadResult r = PageBlobUploader.upload(
+                img.source(), "fp-20", url(AZURITE.blobEndpoint(), c, "a.vhd"), key(AZURITE), options(), p -> {
                     synchronized (seen) {
                         seen.add(p);
                     }
@@ -66,8 +66,13 @@ class PageBlobUploaderIT {
     void allZeroDiskSendsOnlyTheFooter() throws Exception {
         BlobContainerClient c = AZURITE.newContainer();
         TestVhds img = TestVhds.zero(64);
-        UploadResult r = PageBlobUploader.upload(img.source(), "zero", url(AZURITE.blobEndpoint(), c, "z.vhd"),
-                key(AZURITE), options(), UploadListener.NONE);
+        UploadResult r = PageBlobUploader.upload(
+                img.source(),
+                "zero",
+                url(AZURITE.blobEndpoint(), c, "z.vhd"),
+                key(AZURITE),
+                options(),
+                UploadListener.NONE);
         assertBlobHolds(UploadTestSupport.keyClient(c, "z.vhd"), img, r);
         assertThat(r.bytesSent()).isEqualTo(512);
     }
@@ -77,8 +82,13 @@ class PageBlobUploaderIT {
         BlobContainerClient c = AZURITE.newContainer();
         TestVhds img = TestVhds.random(1024, 0.10, 6 * 1024 * 1024, 7);
         long before = counter.pageBytes.get();
-        UploadResult r = PageBlobUploader.upload(img.source(), "fp-1g", url(counter.blobEndpoint(), c, "g.vhd"),
-                key(AZURITE), options(), UploadListener.NONE);
+        UploadResult r = PageBlobUploader.upload(
+                img.source(),
+                "fp-1g",
+                url(counter.blobEndpoint(), c, "g.vhd"),
+                key(AZURITE),
+                options(),
+                UploadListener.NONE);
         assertBlobHolds(UploadTestSupport.keyClient(c, "g.vhd"), img, r);
         assertThat(counter.pageBytes.get() - before).isEqualTo(img.nonZeroBytes());
         assertThat(counter.maxPageBody.get()).isEqualTo(UploadOptions.AZURE_MAX_PUT_PAGE_BYTES);
@@ -89,8 +99,13 @@ class PageBlobUploaderIT {
     void rangesVerificationModeAlsoVerifies() throws Exception {
         BlobContainerClient c = AZURITE.newContainer();
         TestVhds img = TestVhds.random(8, 0.5, 64 * 1024, 3);
-        UploadResult r = PageBlobUploader.upload(img.source(), "fp", url(AZURITE.blobEndpoint(), c, "r.vhd"),
-                key(AZURITE), options().withVerify(VerifyMode.RANGES).withMaxPutBytes(64 * 1024), UploadListener.NONE);
+        UploadResult r = PageBlobUploader.upload(
+                img.source(),
+                "fp",
+                url(AZURITE.blobEndpoint(), c, "r.vhd"),
+                key(AZURITE),
+                options().withVerify(VerifyMode.RANGES).withMaxPutBytes(64 * 1024),
+                UploadListener.NONE);
         assertBlobHolds(UploadTestSupport.keyClient(c, "r.vhd"), img, r);
         assertThat(r.verification()).isEqualTo(VerifyMode.RANGES);
     }
@@ -108,16 +123,23 @@ class PageBlobUploaderIT {
             String name = "lie-" + mode + ".vhd";
             try (FaultProxy liar = new FaultProxy(AZURITE.port())) {
                 liar.corruptRangedReads = true;
-                assertThatThrownBy(() -> PageBlobUploader.upload(img.source(), "fp-lie",
-                        url(liar.blobEndpoint(), c, name), key(AZURITE), options().withVerify(mode),
-                        UploadListener.NONE))
+                assertThatThrownBy(() -> PageBlobUploader.upload(
+                                img.source(),
+                                "fp-lie",
+                                url(liar.blobEndpoint(), c, name),
+                                key(AZURITE),
+                                options().withVerify(mode),
+                                UploadListener.NONE))
                         .isInstanceOf(VerificationException.class)
-                        .hasMessageContaining(mode == VerifyMode.READBACK ? "read back during the upload differ"
-                                : "read-back SHA-256 of the written pages");
+                        .hasMessageContaining(
+                                mode == VerifyMode.READBACK
+                                        ? "read back during the upload differ"
+                                        : "read-back SHA-256 of the written pages");
                 assertThat(liar.corruptedReads.get()).isPositive();
             }
             PageBlobClient blob = UploadTestSupport.keyClient(c, name);
-            assertThat(blob.getProperties().getMetadata().get(PageBlobUploader.META_STATE)).as(name)
+            assertThat(blob.getProperties().getMetadata().get(PageBlobUploader.META_STATE))
+                    .as(name)
                     .isEqualTo(PageBlobUploader.STATE_DOUBTED);
         }
     }

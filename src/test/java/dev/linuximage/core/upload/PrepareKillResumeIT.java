@@ -1,17 +1,14 @@
 package dev.linuximage.core.upload;
 
-import dev.linuximage.testsupport.Digests;
-import dev.linuximage.testsupport.ReferenceDigest;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.specialized.PageBlobClient;
 import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.testsupport.AzuriteExtension;
+import dev.linuximage.testsupport.Digests;
 import dev.linuximage.testsupport.FaultProxy;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
+import dev.linuximage.testsupport.ReferenceDigest;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,8 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kill-and-resume of {@code prepare} itself, the Job's real path (issue 13): the real core runs {@code prepare} with
@@ -71,23 +70,35 @@ class PrepareKillResumeIT {
 
     static Path sampleDisk(Path d) throws Exception {
         Path script = Path.of("scripts/make-sample-disk.sh").toAbsolutePath();
-        Process p = new ProcessBuilder(script.toString(), d.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(script.toString(), d.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0).as(out).isTrue();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0)
+                .as(out)
+                .isTrue();
         return d.resolve("sample.qcow2");
     }
 
     /** The sample needs these to come out compliant (as the operator's end-to-end test sets them in the spec). */
-    static final List<String> PATCH = List.of("--image-kind", "Generalized", "--provisioning", "CloudInit",
-            "--remove-user", "builder");
+    static final List<String> PATCH =
+            List.of("--image-kind", "Generalized", "--provisioning", "CloudInit", "--remove-user", "builder");
 
     Process start(List<String> args, Path log) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
                 "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
-                "-cp", System.getProperty("java.class.path"), "dev.linuximage.Main"));
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.linuximage.Main"));
         cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
     }
 
     @Test
@@ -97,10 +108,12 @@ class PrepareKillResumeIT {
         // the reference: a fresh prepare of the same input, no upload
         Path refDir = Files.createDirectories(dir.resolve("ref"));
         Path ref = refDir.resolve("sample.vhd");
-        List<String> refArgs = new ArrayList<>(List.of("prepare", input.toString(), "--output", ref.toString(),
-                "--quiet"));
+        List<String> refArgs =
+                new ArrayList<>(List.of("prepare", input.toString(), "--output", ref.toString(), "--quiet"));
         refArgs.addAll(PATCH);
-        assertThat(CoreCli.execute(refArgs.toArray(String[]::new))).as("reference prepare").isZero();
+        assertThat(CoreCli.execute(refArgs.toArray(String[]::new)))
+                .as("reference prepare")
+                .isZero();
         long data = nonZeroBytes(ref);
         System.out.printf("reference VHD: %d bytes, %d non-zero%n", Files.size(ref), data);
 
@@ -113,11 +126,23 @@ class PrepareKillResumeIT {
             // a slow link: every Put Page waits; one request in flight, 8 KiB each
             proxy.throttle = FaultProxy.Request::isPutPage;
             proxy.throttleMillis = (int) Math.max(50, 6000 / Math.max(1, data / PUT));
-            List<String> args = new ArrayList<>(List.of("prepare", input.toString(), "--output", out.toString(),
-                    "--blob-url", proxy.blobEndpoint() + "/" + container.getBlobContainerName() + "/sample.vhd",
-                    "--connection-string-file", conn.toString(), "--allowed-blob-host", "127.0.0.1",
-                    "--parallel", "1", "--max-put-size", Integer.toString(PUT),
-                    "--termination-log", result.toString()));
+            List<String> args = new ArrayList<>(List.of(
+                    "prepare",
+                    input.toString(),
+                    "--output",
+                    out.toString(),
+                    "--blob-url",
+                    proxy.blobEndpoint() + "/" + container.getBlobContainerName() + "/sample.vhd",
+                    "--connection-string-file",
+                    conn.toString(),
+                    "--allowed-blob-host",
+                    "127.0.0.1",
+                    "--parallel",
+                    "1",
+                    "--max-put-size",
+                    Integer.toString(PUT),
+                    "--termination-log",
+                    result.toString()));
             args.addAll(PATCH);
 
             Process first = start(args, dir.resolve("first.log"));
@@ -125,17 +150,22 @@ class PrepareKillResumeIT {
             while (first.isAlive() && proxy.pageBytes.get() < data / 3 && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
-            assertThat(first.isAlive()).as("still uploading: %s", Files.readString(dir.resolve("first.log")))
+            assertThat(first.isAlive())
+                    .as("still uploading: %s", Files.readString(dir.resolve("first.log")))
                     .isTrue();
-            assertThat(proxy.pageBytes.get()).as("a third of the data reached the proxy within 420 s: %s",
-                    Files.readString(dir.resolve("first.log"))).isGreaterThanOrEqualTo(data / 3);
+            assertThat(proxy.pageBytes.get())
+                    .as(
+                            "a third of the data reached the proxy within 420 s: %s",
+                            Files.readString(dir.resolve("first.log")))
+                    .isGreaterThanOrEqualTo(data / 3);
             first.destroyForcibly(); // SIGKILL
             assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
             Thread.sleep(300); // a put in the proxy's throttle finds its client gone
             long sentFirst = proxy.pageBytes.get();
             System.out.printf("first run killed after %d of %d bytes reached the proxy%n", sentFirst, data);
             assertThat(sentFirst).isBetween(data / 3, data - 1);
-            assertThat(listing(outDir)).as("killed during the upload: the VHD is complete and committed")
+            assertThat(listing(outDir))
+                    .as("killed during the upload: the VHD is complete and committed")
                     .containsExactly("sample.vhd", "sample.vhd.state.json");
             PageBlobClient blob = UploadTestSupport.keyClient(container, "sample.vhd");
             assertThat(blob.getProperties().getMetadata()).containsEntry(PageBlobUploader.META_STATE, "uploading");
@@ -148,10 +178,13 @@ class PrepareKillResumeIT {
             String log = Files.readString(dir.resolve("second.log"));
             assertThat(second.exitValue()).as(log).isZero();
             long sentSecond = proxy.pageBytes.get();
-            System.out.printf("second run: %d bytes sent (of %d non-zero) in %d ms%n", sentSecond, data,
-                    (System.nanoTime() - t0) / 1_000_000);
-            assertThat(log).contains("already converted and patched for this input")
-                    .contains("resuming an earlier upload of the same source").doesNotContain("converting");
+            System.out.printf(
+                    "second run: %d bytes sent (of %d non-zero) in %d ms%n",
+                    sentSecond, data, (System.nanoTime() - t0) / 1_000_000);
+            assertThat(log)
+                    .contains("already converted and patched for this input")
+                    .contains("resuming an earlier upload of the same source")
+                    .doesNotContain("converting");
             // only what the killed run did not land: at most the one put in flight at the kill is sent again
             assertThat(sentSecond).isLessThan(data).isLessThanOrEqualTo(data - sentFirst + PUT + 512);
 
@@ -162,11 +195,13 @@ class PrepareKillResumeIT {
             assertThat(UploadTestSupport.downloadSha256(blob)).isEqualTo(vhdSha);
             // the digest recorded (output and upload) is the reference digest of the output file: no whole-file hash
             String digest = ReferenceDigest.ofFile(out);
-            assertThat(Files.readString(result)).contains("\"digest\":\"" + digest + "\"").contains(blob.getBlobUrl()
-                    .replace("127.0.0.1:" + AZURITE.port(), "127.0.0.1:" + proxy.port()));
+            assertThat(Files.readString(result))
+                    .contains("\"digest\":\"" + digest + "\"")
+                    .contains(blob.getBlobUrl().replace("127.0.0.1:" + AZURITE.port(), "127.0.0.1:" + proxy.port()));
             assertThat(Files.size(out)).isEqualTo(Files.size(ref));
             assertThat(nonZeroBytes(out)).isEqualTo(data);
-            assertThat(blob.getProperties().getMetadata()).containsEntry(PageBlobUploader.META_STATE, "complete")
+            assertThat(blob.getProperties().getMetadata())
+                    .containsEntry(PageBlobUploader.META_STATE, "complete")
                     .containsEntry(PageBlobUploader.META_DIGEST, digest);
             assertThat(listing(outDir)).as("no stray .partial").containsExactly("sample.vhd", "sample.vhd.state.json");
         }

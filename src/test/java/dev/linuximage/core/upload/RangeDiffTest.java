@@ -1,14 +1,13 @@
 package dev.linuximage.core.upload;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class RangeDiffTest {
     static RangeDiff.Cursor cursor(long... se) {
@@ -34,11 +33,12 @@ class RangeDiffTest {
         };
         // existing: [0,1024) [2048,4096) [8192,9216)
         RangeDiff d = new RangeDiff(RangeDiff.merging(cursor(0, 512, 512, 1024, 2048, 4096, 8192, 9216)));
-        d.nonZero(512, 1536, sink);      // 512-1024 present, 1024-1536 missing; 0-512 stale
-        d.nonZero(3072, 5120, sink);     // 2048-3072 stale, 3072-4096 present, 4096-5120 missing
-        d.advanceTo(10240, sink);        // 8192-9216 stale
-        assertThat(ops).containsExactly("clear 0-512", "send 1024-1536", "clear 2048-3072", "send 4096-5120",
-                "clear 8192-9216");
+        d.nonZero(512, 1536, sink); // 512-1024 present, 1024-1536 missing; 0-512 stale
+        d.nonZero(3072, 5120, sink); // 2048-3072 stale, 3072-4096 present, 4096-5120 missing
+        d.advanceTo(10240, sink); // 8192-9216 stale
+        assertThat(ops)
+                .containsExactly(
+                        "clear 0-512", "send 1024-1536", "clear 2048-3072", "send 4096-5120", "clear 8192-9216");
     }
 
     @Test

@@ -1,9 +1,19 @@
 package dev.linuximage.core.upload;
 
+import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
+import static dev.linuximage.core.upload.UploadTestSupport.key;
+import static dev.linuximage.core.upload.UploadTestSupport.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.azure.storage.blob.BlobContainerClient;
 import dev.linuximage.testsupport.AzuriteExtension;
 import dev.linuximage.testsupport.FaultProxy;
 import dev.linuximage.testsupport.TestVhds;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,18 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Predicate;
-
-import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
-import static dev.linuximage.core.upload.UploadTestSupport.key;
-import static dev.linuximage.core.upload.UploadTestSupport.options;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Every status the {@link Retrier} claims to retry (408, 429, 500, 502, 503, 504), connection resets half-way
@@ -42,6 +40,7 @@ class RetryStatusesIT {
 
     /** 3 MiB, about half of it non-zero, sent in 64 KiB puts: dozens of Put Page requests and read-back ranges. */
     static TestVhds img;
+
     static FaultProxy proxy;
     static BlobContainerClient container;
 
@@ -65,13 +64,19 @@ class RetryStatusesIT {
 
     private static UploadOptions fast() {
         // small base backoff: the test measures retries, not patience; maxBackoff is the Retry-After bound
-        return options().withMaxPutBytes(64 * 1024).withParallel(4)
+        return options()
+                .withMaxPutBytes(64 * 1024)
+                .withParallel(4)
                 .withRetry(6, Duration.ofMillis(5), Duration.ofMillis(1500));
     }
 
     private static UploadResult upload(String blob, UploadOptions o) throws Exception {
-        return PageBlobUploader.upload(img.source(), "retry-test",
-                proxy.blobEndpoint() + "/" + container.getBlobContainerName() + "/" + blob, key(AZURITE), o,
+        return PageBlobUploader.upload(
+                img.source(),
+                "retry-test",
+                proxy.blobEndpoint() + "/" + container.getBlobContainerName() + "/" + blob,
+                key(AZURITE),
+                o,
                 UploadListener.NONE);
     }
 
@@ -91,7 +96,8 @@ class RetryStatusesIT {
             if (!kind.test(s.request())) {
                 continue;
             }
-            String k = s.request().method() + " " + s.request().target() + " " + s.request().range();
+            String k = s.request().method() + " " + s.request().target() + " "
+                    + s.request().range();
             int p = pending.getOrDefault(k, 0);
             if (p > 0) {
                 retried++;
@@ -102,7 +108,9 @@ class RetryStatusesIT {
             }
         }
         if (everyFaultRetried) {
-            assertThat(pending.values()).as("every faulted request was sent again").allMatch(v -> v == 0);
+            assertThat(pending.values())
+                    .as("every faulted request was sent again")
+                    .allMatch(v -> v == 0);
         }
         return retried;
     }
@@ -126,12 +134,14 @@ class RetryStatusesIT {
     @ParameterizedTest(name = "HTTP {0} on Put Page, {1} times")
     @CsvSource({"408,3", "429,3", "500,3", "502,3", "503,3", "504,3"})
     void retriedStatusOnPutPageCompletesWithExactlyTheInjectedRetries(int status, int times) throws Exception {
-        FaultProxy.Rule rule = proxy.injectStatus(FaultProxy.Request::isPutPage, status, errorCode(status), null, times);
+        FaultProxy.Rule rule =
+                proxy.injectStatus(FaultProxy.Request::isPutPage, status, errorCode(status), null, times);
         String blob = "status-" + status + ".vhd";
         UploadResult r = upload(blob, fast());
         assertThat(rule.applied.get()).isEqualTo(times);
         assertBlobHolds(UploadTestSupport.keyClient(container, blob), img, r);
-        assertThat(repeats(FaultProxy.Request::isPutPage)).as("Put Page requests repeated on the wire")
+        assertThat(repeats(FaultProxy.Request::isPutPage))
+                .as("Put Page requests repeated on the wire")
                 .isEqualTo(times);
         assertThat(r.retries()).as("retries the uploader counted").isEqualTo(times);
     }
@@ -139,8 +149,8 @@ class RetryStatusesIT {
     @ParameterizedTest(name = "HTTP {0} on read-back, {1} times")
     @CsvSource({"500,2", "503,2"})
     void retriedStatusOnReadBackCompletes(int status, int times) throws Exception {
-        FaultProxy.Rule rule = proxy.injectStatus(FaultProxy.Request::isRangedRead, status, errorCode(status), null,
-                times);
+        FaultProxy.Rule rule =
+                proxy.injectStatus(FaultProxy.Request::isRangedRead, status, errorCode(status), null, times);
         String blob = "read-" + status + ".vhd";
         UploadResult r = upload(blob, fast());
         assertThat(rule.applied.get()).isEqualTo(times);
@@ -175,8 +185,8 @@ class RetryStatusesIT {
         // Get Blob Properties (HEAD, the first request) and Put Blob (create) go through the same retrier. (A HEAD
         // reset before any response byte would be re-sent by the JDK HTTP client itself: a status is used here.)
         FaultProxy.Rule head = proxy.injectStatus(r -> r.method().equals("HEAD"), 503, "ServerBusy", null, 1);
-        Predicate<FaultProxy.Request> create = r -> r.method().equals("PUT")
-                && "PageBlob".equals(r.header("x-ms-blob-type"));
+        Predicate<FaultProxy.Request> create =
+                r -> r.method().equals("PUT") && "PageBlob".equals(r.header("x-ms-blob-type"));
         FaultProxy.Rule reset = proxy.inject(create, FaultProxy.Kind.RESET_REQUEST, 1);
         UploadResult r = upload("first.vhd", fast());
         assertThat(head.applied.get()).isEqualTo(1);
@@ -232,8 +242,10 @@ class RetryStatusesIT {
         java.time.Instant now = java.time.Instant.parse("2026-12-05T10:00:00Z");
         assertThat(Retrier.parseRetryAfter("7", now)).isEqualTo(7000);
         // RFC 9110 §10.2.3: an HTTP-date (IMF-fixdate) is also allowed
-        assertThat(Retrier.parseRetryAfter("Sat, 05 Dec 2026 10:00:03 GMT", now)).isEqualTo(3000);
-        assertThat(Retrier.parseRetryAfter("Sat, 05 Dec 2026 09:00:00 GMT", now)).isZero();
+        assertThat(Retrier.parseRetryAfter("Sat, 05 Dec 2026 10:00:03 GMT", now))
+                .isEqualTo(3000);
+        assertThat(Retrier.parseRetryAfter("Sat, 05 Dec 2026 09:00:00 GMT", now))
+                .isZero();
         assertThat(Retrier.parseRetryAfter("soon", now)).isEqualTo(-1);
         assertThat(Retrier.parseRetryAfter(null, now)).isEqualTo(-1);
         assertThat(Retrier.parseRetryAfter("99999999999999999999", now)).isEqualTo(Long.MAX_VALUE);
@@ -250,7 +262,9 @@ class RetryStatusesIT {
                 .satisfies(e -> assertThat(((UploadException) e).httpStatus()).isEqualTo(status))
                 .hasMessageContaining("HTTP " + status)
                 .hasMessageNotContaining("attempts");
-        assertThat(rule.applied.get()).as("one request got the status, no retry").isEqualTo(1);
+        assertThat(rule.applied.get())
+                .as("one request got the status, no retry")
+                .isEqualTo(1);
         assertThat(repeats(FaultProxy.Request::isPutPage, false)).isZero();
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
     }

@@ -1,10 +1,9 @@
 package dev.linuximage.core.upload;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class SecretsTest {
     @Test
@@ -17,8 +16,13 @@ class SecretsTest {
                 + "client_assertion=eyJhbGc.x.y&client_id=1 plus my-literal-secret-value and "
                 + key.replace("/", "%2F").replace("+", "%2B").replace("=", "%3D");
         String out = s.scrub(text);
-        assertThat(out).doesNotContain("abc%2Bdef").doesNotContain(key).doesNotContain("eyJ0eXAi")
-                .doesNotContain("Zm9vYmFy").doesNotContain("eyJhbGc").doesNotContain("my-literal-secret-value")
+        assertThat(out)
+                .doesNotContain("abc%2Bdef")
+                .doesNotContain(key)
+                .doesNotContain("eyJ0eXAi")
+                .doesNotContain("Zm9vYmFy")
+                .doesNotContain("eyJhbGc")
+                .doesNotContain("my-literal-secret-value")
                 .doesNotContain("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq%2F");
         assertThat(out).contains("sig=REDACTED").contains("sv=2025").contains("AccountName=a");
     }
@@ -35,7 +39,8 @@ class SecretsTest {
 
     @Test
     void credentialsToStringNeverShowsTheSecret() {
-        assertThat(new BlobCredentials.SasToken("?sv=1&sig=abcdefgh").toString()).doesNotContain("abcdefgh");
+        assertThat(new BlobCredentials.SasToken("?sv=1&sig=abcdefgh").toString())
+                .doesNotContain("abcdefgh");
         assertThat(new BlobCredentials.ConnectionString("AccountName=a;AccountKey=k123456789").toString())
                 .doesNotContain("k123456789");
     }

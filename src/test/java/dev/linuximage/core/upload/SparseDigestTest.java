@@ -1,13 +1,12 @@
 package dev.linuximage.core.upload;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.ExtentVisitor;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.SparseFileMap;
 import dev.linuximage.testsupport.ReferenceDigest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -19,8 +18,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The image digest {@code sparse-sha256-v1} ({@link SparseDigest}, docs/upload.md "Digest"), against the naive
@@ -103,9 +102,10 @@ class SparseDigestTest {
                 r.seek(p);
                 r.write(old ^ 0x01);
                 String changed = digest(f);
-                assertThat(changed).as("byte %d flipped", p).isNotEqualTo(base)
-                        .isEqualTo(ReferenceDigest.ofFile(f));
-                assertThat(seen.add(changed)).as("distinct digest for byte %d", p).isTrue();
+                assertThat(changed).as("byte %d flipped", p).isNotEqualTo(base).isEqualTo(ReferenceDigest.ofFile(f));
+                assertThat(seen.add(changed))
+                        .as("distinct digest for byte %d", p)
+                        .isTrue();
                 r.seek(p);
                 r.write(old);
                 assertThat(digest(f)).isEqualTo(base);
@@ -121,8 +121,9 @@ class SparseDigestTest {
     void aLargeSparseFileCostsItsDataNotItsSize(@TempDir Path dir) throws Exception {
         long size = 64L << 30;
         long[] at = {0, 5L << 30, (40L << 30) + 4096, size - 4 * MIB - 512};
-        byte[][] data = {random(2 * (int) MIB, 8), random(2 * (int) MIB, 9), random(2 * (int) MIB, 10),
-                random(2 * (int) MIB, 11)};
+        byte[][] data = {
+            random(2 * (int) MIB, 8), random(2 * (int) MIB, 9), random(2 * (int) MIB, 10), random(2 * (int) MIB, 11)
+        };
         Path f = write(dir.resolve("big.vhd"), size, at, data, false);
         AtomicLong read = new AtomicLong();
         long t0 = System.nanoTime();
@@ -130,7 +131,9 @@ class SparseDigestTest {
         try (FileByteSource s = FileByteSource.openReadOnly(f)) {
             SparseFileMap map = SparseFileMap.view(f, s);
             got = SparseDigest.of(counting(map, read));
-            assertThat(map.usedFallback()).as("the file system's allocation map was used").isFalse();
+            assertThat(map.usedFallback())
+                    .as("the file system's allocation map was used")
+                    .isFalse();
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         System.out.printf("64 GiB virtual / 8 MiB data: digest in %.2f s, %d bytes read%n", secs, read.get());

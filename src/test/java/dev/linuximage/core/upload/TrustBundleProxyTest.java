@@ -1,5 +1,8 @@
 package dev.linuximage.core.upload;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpRequest;
 import com.azure.core.http.HttpResponse;
@@ -9,13 +12,6 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.testsupport.CliRun;
 import dev.linuximage.testsupport.TestVhds;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.FileInputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -31,9 +27,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 16 item 4: a Job pod behind a TLS-inspecting proxy or talking to a private CA. The CA bundle (PEM, as the
@@ -45,12 +44,43 @@ class TrustBundleProxyTest {
 
     static KeyStore serverKeys(Path dir, Path pemOut) throws Exception {
         Path ks = dir.resolve("ks.p12");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        run(keytool, "-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
-                "-keypass", "changeit", "-alias", "srv", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-                "-dname", "CN=localhost", "-ext", "san=ip:127.0.0.1,dns:localhost");
-        run(keytool, "-exportcert", "-rfc", "-keystore", ks.toString(), "-storepass", "changeit", "-alias", "srv",
-                "-file", pemOut.toString());
+        String keytool =
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        run(
+                keytool,
+                "-genkeypair",
+                "-keystore",
+                ks.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                "changeit",
+                "-keypass",
+                "changeit",
+                "-alias",
+                "srv",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-validity",
+                "2",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "san=ip:127.0.0.1,dns:localhost");
+        run(
+                keytool,
+                "-exportcert",
+                "-rfc",
+                "-keystore",
+                ks.toString(),
+                "-storepass",
+                "changeit",
+                "-alias",
+                "srv",
+                "-file",
+                pemOut.toString());
         KeyStore store = KeyStore.getInstance("PKCS12");
         try (FileInputStream in = new FileInputStream(ks.toFile())) {
             store.load(in, "changeit".toCharArray());
@@ -87,15 +117,19 @@ class TrustBundleProxyTest {
         HttpsServer server = https(serverKeys(dir, pem));
         try {
             URI uri = URI.create("https://127.0.0.1:" + server.getAddress().getPort() + "/");
-            java.net.http.HttpRequest get = java.net.http.HttpRequest.newBuilder(uri).build();
+            java.net.http.HttpRequest get =
+                    java.net.http.HttpRequest.newBuilder(uri).build();
             // the JDK's CAs alone do not know the server
-            assertThatThrownBy(() -> java.net.http.HttpClient.newBuilder().build()
-                    .send(get, java.net.http.HttpResponse.BodyHandlers.ofString()))
+            assertThatThrownBy(() -> java.net.http.HttpClient.newBuilder()
+                            .build()
+                            .send(get, java.net.http.HttpResponse.BodyHandlers.ofString()))
                     .isInstanceOf(SSLHandshakeException.class);
             // with the bundle: trusted; an OpenShift-style bundle has comment lines around the PEM blocks
-            Path bundle = Files.writeString(dir.resolve("ca-bundle.crt"), "# injected by the platform\n"
-                    + Files.readString(pem) + "\n# end\n");
-            var ok = java.net.http.HttpClient.newBuilder().sslContext(TrustBundle.sslContext(bundle)).build()
+            Path bundle = Files.writeString(
+                    dir.resolve("ca-bundle.crt"), "# injected by the platform\n" + Files.readString(pem) + "\n# end\n");
+            var ok = java.net.http.HttpClient.newBuilder()
+                    .sslContext(TrustBundle.sslContext(bundle))
+                    .build()
                     .send(get, java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(ok.statusCode()).isEqualTo(200);
             assertThat(ok.body()).isEqualTo("ok");
@@ -121,18 +155,26 @@ class TrustBundleProxyTest {
 
     @Test
     void badBundlesAreTypedErrors(@TempDir Path dir) throws Exception {
-        Path garbage = Files.writeString(dir.resolve("g.pem"), "-----BEGIN CERTIFICATE-----\nnot base64!\n"
-                + "-----END CERTIFICATE-----\n");
-        assertThatThrownBy(() -> TrustBundle.read(garbage)).isInstanceOf(java.io.IOException.class)
+        Path garbage = Files.writeString(
+                dir.resolve("g.pem"), "-----BEGIN CERTIFICATE-----\nnot base64!\n" + "-----END CERTIFICATE-----\n");
+        assertThatThrownBy(() -> TrustBundle.read(garbage))
+                .isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining("g.pem");
         Path empty = Files.writeString(dir.resolve("e.pem"), "# nothing\n");
         assertThatThrownBy(() -> TrustBundle.read(empty)).isInstanceOf(java.io.IOException.class);
         // on the command line: a usage error (exit 2), no stack trace
         Path vhd = TestVhds.zero(1).writeTo(dir.resolve("d.vhd"));
         Path sas = Files.writeString(dir.resolve("sas"), "sv=2024&sig=x");
-        CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url",
-                "https://127.0.0.1:1/acct/c/b.vhd", "--sas-file", sas.toString(), "--ca-bundle", garbage.toString(),
-                "--progress", "none"));
+        CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(
+                vhd.toString(),
+                "--blob-url",
+                "https://127.0.0.1:1/acct/c/b.vhd",
+                "--sas-file",
+                sas.toString(),
+                "--ca-bundle",
+                garbage.toString(),
+                "--progress",
+                "none"));
         assertThat(r.exit()).as(r.output()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.output()).contains("--ca-bundle").doesNotContain("\tat ");
     }
@@ -157,8 +199,9 @@ class TrustBundleProxyTest {
                         line.append((char) c);
                     }
                     lines.add(line.toString().strip());
-                    s.getOutputStream().write("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"
-                            .getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream()
+                            .write("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"
+                                    .getBytes(StandardCharsets.US_ASCII));
                 } catch (java.io.IOException e) {
                     return;
                 }
@@ -179,28 +222,31 @@ class TrustBundleProxyTest {
     void proxyVariablesRouteTheSdksRequests() throws Exception {
         try (RecordingProxy proxy = new RecordingProxy()) {
             // the environment of a Job pod the operator gave HTTPS_PROXY (nothing else set)
-            ConfigurationBuilder viaProxy = new ConfigurationBuilder(k -> Map.of(), k -> Map.of(),
-                    k -> Map.of("HTTPS_PROXY", proxy.url()));
+            ConfigurationBuilder viaProxy =
+                    new ConfigurationBuilder(k -> Map.of(), k -> Map.of(), k -> Map.of("HTTPS_PROXY", proxy.url()));
             HttpRequest req = new HttpRequest(HttpMethod.HEAD, "https://acct.blob.core.windows.net/c/b.vhd");
             try {
-                PageBlobClients.defaultHttpClient(Duration.ofSeconds(10), viaProxy).sendSync(req,
-                        com.azure.core.util.Context.NONE).close();
+                PageBlobClients.defaultHttpClient(Duration.ofSeconds(10), viaProxy)
+                        .sendSync(req, com.azure.core.util.Context.NONE)
+                        .close();
             } catch (RuntimeException expected) {
                 // the proxy refuses the tunnel: what matters is that the request went to it, unresolved
             }
             assertThat(proxy.lines).containsExactly("CONNECT acct.blob.core.windows.net:443 HTTP/1.1");
 
             // NO_PROXY: a matching host goes direct (here to a closed loopback port), the proxy sees nothing
-            ConfigurationBuilder bypass = new ConfigurationBuilder(k -> Map.of(), k -> Map.of(),
-                    k -> Map.of("HTTPS_PROXY", proxy.url(), "NO_PROXY", "127.0.0.1"));
+            ConfigurationBuilder bypass = new ConfigurationBuilder(
+                    k -> Map.of(), k -> Map.of(), k -> Map.of("HTTPS_PROXY", proxy.url(), "NO_PROXY", "127.0.0.1"));
             int closed;
             try (ServerSocket s = new ServerSocket(0)) {
                 closed = s.getLocalPort();
             }
             try {
-                PageBlobClients.defaultHttpClient(Duration.ofSeconds(10), bypass).sendSync(
-                        new HttpRequest(HttpMethod.HEAD, "https://127.0.0.1:" + closed + "/c/b.vhd"),
-                        com.azure.core.util.Context.NONE).close();
+                PageBlobClients.defaultHttpClient(Duration.ofSeconds(10), bypass)
+                        .sendSync(
+                                new HttpRequest(HttpMethod.HEAD, "https://127.0.0.1:" + closed + "/c/b.vhd"),
+                                com.azure.core.util.Context.NONE)
+                        .close();
             } catch (RuntimeException expected) {
                 // connection refused
             }

@@ -1,5 +1,8 @@
 package dev.linuximage.core.upload;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import com.sun.net.httpserver.HttpExchange;
@@ -8,12 +11,6 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.linuximage.testsupport.CliRun;
 import dev.linuximage.testsupport.TestVhds;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -30,15 +27,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Secret scrubbing end to end, and the Entra workload-identity credential chain against a fake token endpoint. */
 class UploadAuthTest {
     static final String SIG = "Zm9vYmFyU0VDUkVUc2lnbmF0dXJlMTIzNDU2Nzg5MA%3D";
 
-    record Seen(String method, String uri, Map<String, List<String>> headers, String body) { }
+    record Seen(String method, String uri, Map<String, List<String>> headers, String body) {}
 
     private static void reply(HttpExchange ex, int status, String contentType, String body, String... headers)
             throws IOException {
@@ -68,11 +67,17 @@ class UploadAuthTest {
             if (ex.getRequestMethod().equals("HEAD")) {
                 reply(ex, 404, "application/xml", "", "x-ms-error-code", "BlobNotFound");
             } else {
-                reply(ex, 403, "application/xml", "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>"
-                        + "AuthenticationFailed</Code><Message>Server failed to authenticate the request. Request URL "
-                        + ("http://" + ex.getRequestHeaders().getFirst("Host") + ex.getRequestURI()).replace("&", "&amp;")
-                        + "</Message></Error>",
-                        "x-ms-error-code", "AuthenticationFailed");
+                reply(
+                        ex,
+                        403,
+                        "application/xml",
+                        "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>"
+                                + "AuthenticationFailed</Code><Message>Server failed to authenticate the request. Request URL "
+                                + ("http://" + ex.getRequestHeaders().getFirst("Host") + ex.getRequestURI())
+                                        .replace("&", "&amp;")
+                                + "</Message></Error>",
+                        "x-ms-error-code",
+                        "AuthenticationFailed");
             }
         });
         server.start();
@@ -84,19 +89,34 @@ class UploadAuthTest {
             TestVhds img = TestVhds.random(2, 0.5, 64 * 1024, 81);
             Path vhd = img.writeTo(dir.resolve("d.vhd"));
 
-            CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url", url, "--sas-file",
-                    sasFile.toString(), "--progress", "plain"));
-            assertThat(r.exit()).as("refused credentials: a retry cannot help").isEqualTo(dev.linuximage.core.report.ExitCodes.USAGE);
-            assertThat(r.output()).contains("403").contains("AuthenticationFailed").contains("Request URL").contains("REDACTED");
+            CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(
+                    vhd.toString(), "--blob-url", url, "--sas-file", sasFile.toString(), "--progress", "plain"));
+            assertThat(r.exit())
+                    .as("refused credentials: a retry cannot help")
+                    .isEqualTo(dev.linuximage.core.report.ExitCodes.USAGE);
+            assertThat(r.output())
+                    .contains("403")
+                    .contains("AuthenticationFailed")
+                    .contains("Request URL")
+                    .contains("REDACTED");
             assertThat(r.output()).doesNotContain(SIG).doesNotContain(URLDecoder.decode(SIG, StandardCharsets.UTF_8));
 
-            UploadException e = org.junit.jupiter.api.Assertions.assertThrows(UploadException.class, () ->
-                    PageBlobUploader.upload(img.source(), "fp", url, new BlobCredentials.SasToken(sas),
-                            UploadOptions.defaults().withAllowedHosts(UploadTestSupport.LOOPBACK), UploadListener.NONE));
+            UploadException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    UploadException.class,
+                    () -> PageBlobUploader.upload(
+                            img.source(),
+                            "fp",
+                            url,
+                            new BlobCredentials.SasToken(sas),
+                            UploadOptions.defaults().withAllowedHosts(UploadTestSupport.LOOPBACK),
+                            UploadListener.NONE));
             StringWriter trace = new StringWriter();
             e.printStackTrace(new PrintWriter(trace));
-            assertThat(trace.toString()).contains("AuthenticationFailed").contains("REDACTED")
-                    .doesNotContain(SIG).doesNotContain(URLDecoder.decode(SIG, StandardCharsets.UTF_8));
+            assertThat(trace.toString())
+                    .contains("AuthenticationFailed")
+                    .contains("REDACTED")
+                    .doesNotContain(SIG)
+                    .doesNotContain(URLDecoder.decode(SIG, StandardCharsets.UTF_8));
         } finally {
             server.stop(0);
         }
@@ -111,11 +131,32 @@ class UploadAuthTest {
     @Test
     void workloadIdentityExchangesTheFederatedTokenForAStorageScopedBearerToken(@TempDir Path dir) throws Exception {
         Path ks = dir.resolve("ks.p12");
-        Process kt = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-keystore", ks.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
-                "-keypass", "changeit", "-alias", "srv", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-                "-dname", "CN=localhost", "-ext", "san=ip:127.0.0.1,dns:localhost")
-                .redirectErrorStream(true).start();
+        Process kt = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "keytool")
+                                .toString(),
+                        "-genkeypair",
+                        "-keystore",
+                        ks.toString(),
+                        "-storetype",
+                        "PKCS12",
+                        "-storepass",
+                        "changeit",
+                        "-keypass",
+                        "changeit",
+                        "-alias",
+                        "srv",
+                        "-keyalg",
+                        "RSA",
+                        "-keysize",
+                        "2048",
+                        "-validity",
+                        "2",
+                        "-dname",
+                        "CN=localhost",
+                        "-ext",
+                        "san=ip:127.0.0.1,dns:localhost")
+                .redirectErrorStream(true)
+                .start();
         String ktOut = new String(kt.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(kt.waitFor()).as("keytool: " + ktOut).isZero();
         KeyStore store = KeyStore.getInstance("PKCS12");
@@ -136,27 +177,48 @@ class UploadAuthTest {
         int port;
         server.createContext("/", ex -> {
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            seen.add(new Seen(ex.getRequestMethod(), ex.getRequestURI().toString(),
-                    new HashMap<>(ex.getRequestHeaders()), body));
+            seen.add(new Seen(
+                    ex.getRequestMethod(), ex.getRequestURI().toString(), new HashMap<>(ex.getRequestHeaders()), body));
             String path = ex.getRequestURI().getPath();
             String host = "https://127.0.0.1:" + server.getAddress().getPort();
             if (path.endsWith("/oauth2/v2.0/token")) {
-                reply(ex, 200, "application/json", "{\"token_type\":\"Bearer\",\"expires_in\":3600,"
-                        + "\"ext_expires_in\":3600,\"access_token\":\"" + accessToken + "\"}");
+                reply(
+                        ex,
+                        200,
+                        "application/json",
+                        "{\"token_type\":\"Bearer\",\"expires_in\":3600,"
+                                + "\"ext_expires_in\":3600,\"access_token\":\"" + accessToken + "\"}");
             } else if (path.contains("discovery/instance")) {
-                reply(ex, 200, "application/json", "{\"tenant_discovery_endpoint\":\"" + host
-                        + "/tenant-1/v2.0/.well-known/openid-configuration\",\"api-version\":\"1.1\",\"metadata\":"
-                        + "[{\"preferred_network\":\"127.0.0.1:" + server.getAddress().getPort()
-                        + "\",\"preferred_cache\":\"127.0.0.1:" + server.getAddress().getPort()
-                        + "\",\"aliases\":[\"127.0.0.1:" + server.getAddress().getPort() + "\"]}]}");
+                reply(
+                        ex,
+                        200,
+                        "application/json",
+                        "{\"tenant_discovery_endpoint\":\"" + host
+                                + "/tenant-1/v2.0/.well-known/openid-configuration\",\"api-version\":\"1.1\",\"metadata\":"
+                                + "[{\"preferred_network\":\"127.0.0.1:"
+                                + server.getAddress().getPort()
+                                + "\",\"preferred_cache\":\"127.0.0.1:"
+                                + server.getAddress().getPort()
+                                + "\",\"aliases\":[\"127.0.0.1:"
+                                + server.getAddress().getPort() + "\"]}]}");
             } else if (path.endsWith("openid-configuration")) {
-                reply(ex, 200, "application/json", "{\"token_endpoint\":\"" + host + "/tenant-1/oauth2/v2.0/token\","
-                        + "\"authorization_endpoint\":\"" + host + "/tenant-1/oauth2/v2.0/authorize\",\"issuer\":\""
-                        + host + "/tenant-1/v2.0\"}");
+                reply(
+                        ex,
+                        200,
+                        "application/json",
+                        "{\"token_endpoint\":\"" + host + "/tenant-1/oauth2/v2.0/token\","
+                                + "\"authorization_endpoint\":\"" + host
+                                + "/tenant-1/oauth2/v2.0/authorize\",\"issuer\":\""
+                                + host + "/tenant-1/v2.0\"}");
             } else {
-                reply(ex, 403, "application/xml", "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>"
-                        + "AuthorizationPermissionMismatch</Code><Message>no role assignment</Message></Error>",
-                        "x-ms-error-code", "AuthorizationPermissionMismatch");
+                reply(
+                        ex,
+                        403,
+                        "application/xml",
+                        "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>"
+                                + "AuthorizationPermissionMismatch</Code><Message>no role assignment</Message></Error>",
+                        "x-ms-error-code",
+                        "AuthorizationPermissionMismatch");
             }
         });
         server.start();
@@ -170,33 +232,50 @@ class UploadAuthTest {
             Path federated = dir.resolve("federated-token");
             String saToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EifQ.ZmFrZQ";
             Files.writeString(federated, saToken);
-            HttpClient http = new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(ssl)
-                    .version(java.net.http.HttpClient.Version.HTTP_1_1)).build();
+            HttpClient http = new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder()
+                            .sslContext(ssl)
+                            .version(java.net.http.HttpClient.Version.HTTP_1_1))
+                    .build();
             TestVhds img = TestVhds.random(2, 0.5, 64 * 1024, 91);
-            BlobCredentials wi = new BlobCredentials.WorkloadIdentity("client-1", "tenant-1", federated.toString(),
-                    "https://127.0.0.1:" + port + "/");
-            assertThatThrownBy(() -> PageBlobUploader.upload(img.source(), "fp",
-                    "https://127.0.0.1:" + port + "/devstoreaccount1/c/b.vhd", wi,
-                    UploadOptions.defaults().withAllowedHosts(UploadTestSupport.LOOPBACK).withHttpClient(http).withRetry(1, Duration.ofMillis(1),
-                            Duration.ofMillis(1)), UploadListener.NONE))
-                    .isInstanceOf(UploadException.class).hasMessageContaining("403")
-                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain(accessToken).doesNotContain(saToken));
+            BlobCredentials wi = new BlobCredentials.WorkloadIdentity(
+                    "client-1", "tenant-1", federated.toString(), "https://127.0.0.1:" + port + "/");
+            assertThatThrownBy(() -> PageBlobUploader.upload(
+                            img.source(),
+                            "fp",
+                            "https://127.0.0.1:" + port + "/devstoreaccount1/c/b.vhd",
+                            wi,
+                            UploadOptions.defaults()
+                                    .withAllowedHosts(UploadTestSupport.LOOPBACK)
+                                    .withHttpClient(http)
+                                    .withRetry(1, Duration.ofMillis(1), Duration.ofMillis(1)),
+                            UploadListener.NONE))
+                    .isInstanceOf(UploadException.class)
+                    .hasMessageContaining("403")
+                    .satisfies(e -> assertThat(e.getMessage())
+                            .doesNotContain(accessToken)
+                            .doesNotContain(saToken));
 
-            Seen token = seen.stream().filter(s -> s.uri().endsWith("/oauth2/v2.0/token")).findFirst().orElseThrow(
-                    () -> new AssertionError("no token exchange; requests seen: " + seen));
+            Seen token = seen.stream()
+                    .filter(s -> s.uri().endsWith("/oauth2/v2.0/token"))
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("no token exchange; requests seen: " + seen));
             Map<String, String> form = new HashMap<>();
             for (String kv : token.body().split("&")) {
                 String[] p = kv.split("=", 2);
-                form.put(URLDecoder.decode(p[0], StandardCharsets.UTF_8),
+                form.put(
+                        URLDecoder.decode(p[0], StandardCharsets.UTF_8),
                         p.length > 1 ? URLDecoder.decode(p[1], StandardCharsets.UTF_8) : "");
             }
             assertThat(token.uri()).startsWith("/tenant-1/");
-            assertThat(form).containsEntry("grant_type", "client_credentials")
+            assertThat(form)
+                    .containsEntry("grant_type", "client_credentials")
                     .containsEntry("client_id", "client-1")
                     .containsEntry("client_assertion", saToken)
                     .containsEntry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
             assertThat(form.get("scope")).contains("https://storage.azure.com/.default");
-            Seen storage = seen.stream().filter(s -> s.uri().startsWith("/devstoreaccount1/c/b.vhd")).findFirst()
+            Seen storage = seen.stream()
+                    .filter(s -> s.uri().startsWith("/devstoreaccount1/c/b.vhd"))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no storage request; seen: " + seen));
             List<String> auth = storage.headers().get("Authorization");
             assertThat(auth).containsExactly("Bearer " + accessToken);

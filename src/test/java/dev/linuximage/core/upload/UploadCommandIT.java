@@ -1,25 +1,23 @@
 package dev.linuximage.core.upload;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.specialized.PageBlobClient;
 import dev.linuximage.testsupport.AzuriteExtension;
 import dev.linuximage.testsupport.CliRun;
 import dev.linuximage.testsupport.FaultProxy;
 import dev.linuximage.testsupport.TestVhds;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
-import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code linuximage upload} command in a real subprocess (so it can be SIGKILLed), against Azurite. */
 @Tag("integration")
@@ -27,19 +25,29 @@ class UploadCommandIT {
     @RegisterExtension
     static final AzuriteExtension AZURITE = new AzuriteExtension();
 
-    record Run(int exit, String output) { }
+    record Run(int exit, String output) {}
 
     static Process start(Path out, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.linuximage.Main", "upload"));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.linuximage.Main",
+                "upload"));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        return new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile())
+                .start();
     }
 
     static Run run(Path dir, String... args) throws Exception {
         Path out = Files.createTempFile(dir, "out", ".txt");
         Process p = start(out, args);
-        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("upload finished in time").isTrue();
+        assertThat(p.waitFor(180, TimeUnit.SECONDS))
+                .as("upload finished in time")
+                .isTrue();
         return new Run(p.exitValue(), Files.readString(out));
     }
 
@@ -62,9 +70,25 @@ class UploadCommandIT {
         Path cs = write(dir, "cs", AZURITE.connectionString());
         long nonZero = img.nonZeroBytes();
         try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
-            String[] args = {vhd.toString(), "--blob-url", blobUrl(proxy.blobEndpoint(), c, "k.vhd"),
-                    "--connection-string-file", cs.toString(), "--service-version", "2026-06-06",
-                    "--allowed-blob-host", "127.0.0.1", "--parallel", "3", "--max-put-size", "262144", "--progress", "plain", "--progress-interval", "1"};
+            String[] args = {
+                vhd.toString(),
+                "--blob-url",
+                blobUrl(proxy.blobEndpoint(), c, "k.vhd"),
+                "--connection-string-file",
+                cs.toString(),
+                "--service-version",
+                "2026-06-06",
+                "--allowed-blob-host",
+                "127.0.0.1",
+                "--parallel",
+                "3",
+                "--max-put-size",
+                "262144",
+                "--progress",
+                "plain",
+                "--progress-interval",
+                "1"
+            };
             int killed = 0;
             for (double at : new double[] {0.10, 0.50, 0.99}) {
                 Path out = dir.resolve("run-" + at + ".txt");
@@ -85,7 +109,8 @@ class UploadCommandIT {
             assertThat(fin.exit()).as(fin.output()).isZero();
             assertThat(fin.output()).contains("resumed").contains("upload: resuming");
             long total = proxy.pageBytes.get();
-            System.out.printf("kill/resume: non-zero %d bytes, sent in total %d (%.3fx), final run %d%n",
+            System.out.printf(
+                    "kill/resume: non-zero %d bytes, sent in total %d (%.3fx), final run %d%n",
                     nonZero, total, (double) total / nonZero, total - beforeFinal);
             assertThat(total).isLessThanOrEqualTo((long) (1.1 * nonZero));
             assertThat(total - beforeFinal).isLessThan(nonZero);
@@ -101,23 +126,39 @@ class UploadCommandIT {
         TestVhds img = TestVhds.random(4, 0.5, 64 * 1024, 71);
         Path vhd = img.writeTo(dir.resolve("d.vhd"));
         Path sas = write(dir, "sas", "?" + AZURITE.sas(c, "sas.vhd", "racwd") + "\n");
-        CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url",
-                blobUrl(AZURITE.blobEndpoint(), c, "sas.vhd"), "--sas-file",
-                sas.toString(), "--service-version", "2026-06-06", "--json", "--progress", "none"));
+        CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(
+                vhd.toString(),
+                "--blob-url",
+                blobUrl(AZURITE.blobEndpoint(), c, "sas.vhd"),
+                "--sas-file",
+                sas.toString(),
+                "--service-version",
+                "2026-06-06",
+                "--json",
+                "--progress",
+                "none"));
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(r.output()).contains("\"digest\":\"" + img.sparseDigest() + "\"");
         // `linuximage digest` recomputes locally what the upload reported
         CliRun.Run d = CliRun.runEchoed("digest", vhd.toString());
         assertThat(d.exit()).as(d.output()).isZero();
         assertThat(d.output()).startsWith(img.sparseDigest() + "  ");
-        assertThat(UploadTestSupport.downloadSha256(UploadTestSupport.keyClient(c, "sas.vhd"))).isEqualTo(img.sha256());
+        assertThat(UploadTestSupport.downloadSha256(UploadTestSupport.keyClient(c, "sas.vhd")))
+                .isEqualTo(img.sha256());
         String sig = AZURITE.sas(c, "sas.vhd", "racwd");
         assertThat(r.output()).doesNotContain(sig.substring(sig.indexOf("sig=")));
 
         Path cs = write(dir, "cs", AZURITE.connectionString());
-        CliRun.Run r2 = CliRun.runEchoed(UploadTestSupport.upload(vhd.toString(), "--blob-url",
+        CliRun.Run r2 = CliRun.runEchoed(UploadTestSupport.upload(
+                vhd.toString(),
+                "--blob-url",
                 blobUrl(AZURITE.blobEndpoint(), c, "cs.vhd"),
-                "--connection-string-file", cs.toString(), "--service-version", "2026-06-06", "--progress", "plain"));
+                "--connection-string-file",
+                cs.toString(),
+                "--service-version",
+                "2026-06-06",
+                "--progress",
+                "plain"));
         assertThat(r2.exit()).as(r2.output()).isZero();
         assertThat(r2.output()).contains("digest " + img.sparseDigest()).contains("upload: uploading");
         assertThat(r2.output()).doesNotContain(AzuriteExtension.KEY);
@@ -128,22 +169,35 @@ class UploadCommandIT {
         Path bad = dir.resolve("bad.vhd");
         Files.write(bad, new byte[(1 << 20) + 512]);
         Path cs = write(dir, "cs", AZURITE.connectionString());
-        CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(bad.toString(), "--blob-url",
-                AZURITE.blobEndpoint() + "/c/b.vhd", "--connection-string-file", cs.toString()));
+        CliRun.Run r = CliRun.runEchoed(UploadTestSupport.upload(
+                bad.toString(),
+                "--blob-url",
+                AZURITE.blobEndpoint() + "/c/b.vhd",
+                "--connection-string-file",
+                cs.toString()));
         assertThat(r.exit()).isEqualTo(3);
         assertThat(r.output()).contains("conectix");
         Path odd = dir.resolve("odd.vhd");
         Files.write(odd, new byte[(1 << 20) + 1000]);
-        CliRun.Run r2 = CliRun.runEchoed(UploadTestSupport.upload(odd.toString(), "--blob-url",
-                AZURITE.blobEndpoint() + "/c/b.vhd", "--connection-string-file", cs.toString()));
+        CliRun.Run r2 = CliRun.runEchoed(UploadTestSupport.upload(
+                odd.toString(),
+                "--blob-url",
+                AZURITE.blobEndpoint() + "/c/b.vhd",
+                "--connection-string-file",
+                cs.toString()));
         assertThat(r2.exit()).isEqualTo(3);
         assertThat(r2.output()).contains("N MiB + 512");
         TestVhds ok = TestVhds.zero(1);
         Path good = ok.writeTo(dir.resolve("good.vhd"));
-        CliRun.Run r3 = CliRun.runEchoed(UploadTestSupport.upload(good.toString(), "--blob-url",
-                AZURITE.blobEndpoint() + "/c/b.vhd?sv=1&sig=abcdefghijkl", "--connection-string-file", cs.toString()));
-        assertThat(r3.exit()).as("a SAS in the URL is a bad command line, refused before any work").isEqualTo(2);
+        CliRun.Run r3 = CliRun.runEchoed(UploadTestSupport.upload(
+                good.toString(),
+                "--blob-url",
+                AZURITE.blobEndpoint() + "/c/b.vhd?sv=1&sig=abcdefghijkl",
+                "--connection-string-file",
+                cs.toString()));
+        assertThat(r3.exit())
+                .as("a SAS in the URL is a bad command line, refused before any work")
+                .isEqualTo(2);
         assertThat(r3.output()).contains("must not carry a query string").doesNotContain("abcdefghijkl");
     }
-
 }

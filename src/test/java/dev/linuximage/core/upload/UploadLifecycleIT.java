@@ -1,5 +1,11 @@
 package dev.linuximage.core.upload;
 
+import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
+import static dev.linuximage.core.upload.UploadTestSupport.key;
+import static dev.linuximage.core.upload.UploadTestSupport.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.PageBlobRequestConditions;
@@ -10,18 +16,11 @@ import com.azure.storage.blob.specialized.PageBlobClient;
 import dev.linuximage.testsupport.AzuriteExtension;
 import dev.linuximage.testsupport.FaultProxy;
 import dev.linuximage.testsupport.TestVhds;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
-
-import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
-import static dev.linuximage.core.upload.UploadTestSupport.key;
-import static dev.linuximage.core.upload.UploadTestSupport.options;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Re-use of a blob name, resume bookkeeping, fencing by generation, and faults, against Azurite. */
 @Tag("integration")
@@ -72,8 +71,11 @@ class UploadLifecycleIT {
         assertThat(zeroAt).isGreaterThanOrEqualTo(0);
         byte[] junk = new byte[8192];
         new Random(5).nextBytes(junk);
-        blob.uploadPagesWithResponse(new PageBlobUploadPagesOptions(new PageRange().setStart(zeroAt)
-                .setEnd(zeroAt + junk.length - 1), BinaryData.fromBytes(junk)), null, null);
+        blob.uploadPagesWithResponse(
+                new PageBlobUploadPagesOptions(
+                        new PageRange().setStart(zeroAt).setEnd(zeroAt + junk.length - 1), BinaryData.fromBytes(junk)),
+                null,
+                null);
         UploadResult r = upload(img, "same", c, "s.vhd", options());
         assertThat(r.resumed()).isTrue();
         assertThat(r.bytesCleared()).isEqualTo(junk.length);
@@ -91,7 +93,8 @@ class UploadLifecycleIT {
         String before = UploadTestSupport.downloadSha256(blob);
         TestVhds older = TestVhds.random(8, 0.3, 64 * 1024, 32);
         assertThatThrownBy(() -> upload(older, "older", c, "f.vhd", options().withGeneration(4)))
-                .isInstanceOf(StaleWriterException.class).hasMessageContaining("generation 5");
+                .isInstanceOf(StaleWriterException.class)
+                .hasMessageContaining("generation 5");
         assertThat(UploadTestSupport.downloadSha256(blob)).isEqualTo(before);
         assertThat(blob.getProperties().getBlobSequenceNumber()).isEqualTo(5);
         // the same generation may re-run (a restarted pod of the same Job)
@@ -111,8 +114,13 @@ class UploadLifecycleIT {
                 blob.updateSequenceNumber(SequenceNumberActionType.UPDATE, 2L); // what a generation-2 writer does
             }
         };
-        assertThatThrownBy(() -> PageBlobUploader.upload(old.source(), "old", url(c, "m.vhd"), key(AZURITE),
-                options().withGeneration(1).withParallel(2).withMaxPutBytes(32 * 1024), newerArrives))
+        assertThatThrownBy(() -> PageBlobUploader.upload(
+                        old.source(),
+                        "old",
+                        url(c, "m.vhd"),
+                        key(AZURITE),
+                        options().withGeneration(1).withParallel(2).withMaxPutBytes(32 * 1024),
+                        newerArrives))
                 .isInstanceOf(StaleWriterException.class);
         assertThat(bumped).isTrue();
         // the newer writer completes and verifies; the old one cannot come back
@@ -133,9 +141,12 @@ class UploadLifecycleIT {
         blob.updateSequenceNumber(SequenceNumberActionType.UPDATE, 3L);
         byte[] page = new byte[512];
         page[0] = 1;
-        assertThatThrownBy(() -> blob.uploadPagesWithResponse(new PageBlobUploadPagesOptions(
-                new PageRange().setStart(0).setEnd(511), BinaryData.fromBytes(page))
-                .setRequestConditions(new PageBlobRequestConditions().setIfSequenceNumberEqualTo(2L)), null, null))
+        assertThatThrownBy(() -> blob.uploadPagesWithResponse(
+                        new PageBlobUploadPagesOptions(
+                                        new PageRange().setStart(0).setEnd(511), BinaryData.fromBytes(page))
+                                .setRequestConditions(new PageBlobRequestConditions().setIfSequenceNumberEqualTo(2L)),
+                        null,
+                        null))
                 .hasMessageContaining("412");
     }
 
@@ -146,10 +157,15 @@ class UploadLifecycleIT {
         try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
             proxy.faults(0.08, 0.12, 0.1);
             proxy.delayMillis = 200;
-            UploadOptions o = options().withMaxPutBytes(256 * 1024)
+            UploadOptions o = options()
+                    .withMaxPutBytes(256 * 1024)
                     .withRetry(12, java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(500));
-            UploadResult r = PageBlobUploader.upload(img.source(), "faulty",
-                    proxy.blobEndpoint() + "/" + c.getBlobContainerName() + "/f.vhd", key(AZURITE), o,
+            UploadResult r = PageBlobUploader.upload(
+                    img.source(),
+                    "faulty",
+                    proxy.blobEndpoint() + "/" + c.getBlobContainerName() + "/f.vhd",
+                    key(AZURITE),
+                    o,
                     UploadListener.NONE);
             proxy.faults(0, 0, 0);
             assertBlobHolds(UploadTestSupport.keyClient(c, "f.vhd"), img, r);
@@ -178,13 +194,17 @@ class UploadLifecycleIT {
             }
 
             public void extents(long o, long l, dev.linuximage.core.io.ExtentVisitor v) throws java.io.IOException {
-                v.visit(new dev.linuximage.core.io.Extent(o, Math.min(l, size() - o),
-                        dev.linuximage.core.io.Extent.Kind.ZERO));
+                v.visit(new dev.linuximage.core.io.Extent(
+                        o, Math.min(l, size() - o), dev.linuximage.core.io.Extent.Kind.ZERO));
             }
         };
-        assertThatThrownBy(() -> PageBlobUploader.upload(noFooter, "x", url(c, "n.vhd"), key(AZURITE), options(),
-                UploadListener.NONE)).isInstanceOf(UploadException.class).hasMessageContaining("footer");
-        assertThatThrownBy(() -> PageBlobUploader.upload(src.slice(0, 1000), "x", url(c, "n.vhd"), key(AZURITE),
-                options(), UploadListener.NONE)).isInstanceOf(UploadException.class).hasMessageContaining("512");
+        assertThatThrownBy(() -> PageBlobUploader.upload(
+                        noFooter, "x", url(c, "n.vhd"), key(AZURITE), options(), UploadListener.NONE))
+                .isInstanceOf(UploadException.class)
+                .hasMessageContaining("footer");
+        assertThatThrownBy(() -> PageBlobUploader.upload(
+                        src.slice(0, 1000), "x", url(c, "n.vhd"), key(AZURITE), options(), UploadListener.NONE))
+                .isInstanceOf(UploadException.class)
+                .hasMessageContaining("512");
     }
 }

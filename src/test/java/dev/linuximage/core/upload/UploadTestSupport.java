@@ -1,5 +1,7 @@
 package dev.linuximage.core.upload;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.PageRangeItem;
@@ -7,26 +9,24 @@ import com.azure.storage.blob.options.ListPageRangesOptions;
 import com.azure.storage.blob.specialized.PageBlobClient;
 import dev.linuximage.testsupport.AzuriteExtension;
 import dev.linuximage.testsupport.TestVhds;
-
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** Oracles that read the blob back independently of the uploader (plain SDK calls with the account key). */
 final class UploadTestSupport {
-    private UploadTestSupport() {
-    }
+    private UploadTestSupport() {}
 
     /** Azurite and the test proxies listen on loopback: allowed explicitly (the default is Azure's hosts only). */
     static final BlobHostAllowList LOOPBACK = BlobHostAllowList.of(List.of("127.0.0.1"));
 
     static UploadOptions options() {
-        return UploadOptions.defaults().withServiceVersion(AzuriteExtension.SERVICE_VERSION.getVersion())
-                .withHttpClient(AzuriteExtension.httpClient()).withAllowedHosts(LOOPBACK);
+        return UploadOptions.defaults()
+                .withServiceVersion(AzuriteExtension.SERVICE_VERSION.getVersion())
+                .withHttpClient(AzuriteExtension.httpClient())
+                .withAllowedHosts(LOOPBACK);
     }
 
     static BlobCredentials key(AzuriteExtension az) {

@@ -1,24 +1,23 @@
 package dev.linuximage.core.upload;
 
+import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
+import static dev.linuximage.core.upload.UploadTestSupport.key;
+import static dev.linuximage.core.upload.UploadTestSupport.options;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.PageRange;
 import com.azure.storage.blob.specialized.PageBlobClient;
 import dev.linuximage.testsupport.AzuriteExtension;
 import dev.linuximage.testsupport.FaultProxy;
 import dev.linuximage.testsupport.TestVhds;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-
-import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
-import static dev.linuximage.core.upload.UploadTestSupport.key;
-import static dev.linuximage.core.upload.UploadTestSupport.options;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * After a read-back {@link VerificationException} the next run must not trust the blob's pages (issue 13): resume
@@ -37,8 +36,7 @@ class VerificationResumeIT {
     static UploadListener events(List<String> into) {
         return new UploadListener() {
             @Override
-            public void onProgress(UploadProgress progress) {
-            }
+            public void onProgress(UploadProgress progress) {}
 
             @Override
             public void onEvent(String message) {
@@ -63,11 +61,12 @@ class VerificationResumeIT {
 
         // the same source again: it resumes (every page is there, nothing to send) and the read-back catches it
         List<String> second = Collections.synchronizedList(new ArrayList<>());
-        assertThatThrownBy(() -> PageBlobUploader.upload(img.source(), "fp-v", url, key(AZURITE), options(),
-                events(second))).isInstanceOf(VerificationException.class);
+        assertThatThrownBy(() ->
+                        PageBlobUploader.upload(img.source(), "fp-v", url, key(AZURITE), options(), events(second)))
+                .isInstanceOf(VerificationException.class);
         assertThat(second).anyMatch(e -> e.contains("resuming"));
-        assertThat(blob.getProperties().getMetadata()).containsEntry(PageBlobUploader.META_STATE,
-                PageBlobUploader.STATE_DOUBTED);
+        assertThat(blob.getProperties().getMetadata())
+                .containsEntry(PageBlobUploader.META_STATE, PageBlobUploader.STATE_DOUBTED);
 
         // the next run does not trust those pages: it recreates the blob and sends every non-zero page again
         List<String> third = Collections.synchronizedList(new ArrayList<>());
@@ -85,13 +84,14 @@ class VerificationResumeIT {
         try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
             proxy.corruptRangedReads = true; // the service's answers to ranged reads are damaged in transit
             String viaProxy = url(proxy.blobEndpoint(), c, "i.vhd");
-            assertThatThrownBy(() -> PageBlobUploader.upload(img.source(), "fp-i", viaProxy, key(AZURITE),
-                    options(), UploadListener.NONE)).isInstanceOf(VerificationException.class);
+            assertThatThrownBy(() -> PageBlobUploader.upload(
+                            img.source(), "fp-i", viaProxy, key(AZURITE), options(), UploadListener.NONE))
+                    .isInstanceOf(VerificationException.class);
             assertThat(proxy.corruptedReads.get()).isPositive();
             proxy.corruptRangedReads = false;
             long before = proxy.pageBytes.get();
-            UploadResult r = PageBlobUploader.upload(img.source(), "fp-i", viaProxy, key(AZURITE), options(),
-                    UploadListener.NONE);
+            UploadResult r = PageBlobUploader.upload(
+                    img.source(), "fp-i", viaProxy, key(AZURITE), options(), UploadListener.NONE);
             assertThat(r.resumed()).isFalse();
             assertThat(proxy.pageBytes.get() - before).as("page bytes re-sent").isEqualTo(img.nonZeroBytes());
             assertBlobHolds(UploadTestSupport.keyClient(c, "i.vhd"), img, r);

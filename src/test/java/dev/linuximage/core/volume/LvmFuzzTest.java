@@ -1,14 +1,13 @@
 package dev.linuximage.core.volume;
 
-import dev.linuximage.core.report.BadInputException;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.linuximage.core.fs.BytesSource;
-
+import dev.linuximage.core.report.BadInputException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Hostile LVM2 labels, mda headers and metadata text: typed {@link IOException}s only, never a crash or a hang. */
 class LvmFuzzTest {

@@ -1,14 +1,12 @@
 package dev.linuximage.core.volume;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.fat.FatFileSystem;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** LVM metadata written by the real lvm2 tools; the mapping checked against {@code lvs} and a FAT file system. */
 @Tag("oracle")
@@ -26,8 +25,7 @@ class LvmRealToolsOracleTest {
     @TempDir
     Path tmp;
 
-    record Seg(String lv, long startPe, long pes, String pv, long pvStartPe) {
-    }
+    record Seg(String lv, long startPe, long pes, String pv, long pvStartPe) {}
 
     @Test
     void mapsLinearLvsAcrossSegmentsAndPvsAndRefusesOthers() throws Exception {
@@ -47,8 +45,15 @@ class LvmRealToolsOracleTest {
             t.lvm("lvcreate", "-y", "-an", "-Zn", "-n", "data", "-L", "36m", vg); // spans both PVs
             t.lvm("lvextend", "-y", "-L", "+3m", vg + "/first"); // a second, non-contiguous segment
             // (snapshots, thin and raid need device-mapper even to be created: see LvmMetadataTest)
-            String out = t.lvm("lvs", "--noheadings", "--separator", ";", "-o",
-                    "lv_name,seg_start_pe,seg_size_pe,seg_pe_ranges", "-a", vg);
+            String out = t.lvm(
+                    "lvs",
+                    "--noheadings",
+                    "--separator",
+                    ";",
+                    "-o",
+                    "lv_name,seg_start_pe,seg_size_pe,seg_pe_ranges",
+                    "-a",
+                    vg);
             for (String line : out.strip().split("\n")) {
                 String[] f = line.strip().split(";");
                 if (f.length < 4 || f[3].isBlank()) {
@@ -60,16 +65,32 @@ class LvmRealToolsOracleTest {
                     String[] se = range.substring(range.lastIndexOf(':') + 1).split("-");
                     long s = Long.parseLong(se[0]);
                     long e = Long.parseLong(se[1]);
-                    segs.add(new Seg(f[0].strip().replaceAll("[\\[\\]]", ""), Long.parseLong(f[1].strip()), e - s + 1,
-                            pv.equals(devA) ? "a" : "b", s));
+                    segs.add(new Seg(
+                            f[0].strip().replaceAll("[\\[\\]]", ""),
+                            Long.parseLong(f[1].strip()),
+                            e - s + 1,
+                            pv.equals(devA) ? "a" : "b",
+                            s));
                 }
             }
-            peStart = t.lvm("pvs", "--noheadings", "--units", "b", "--nosuffix", "--separator", ";", "-o",
-                    "pv_name,pe_start").lines().map(String::strip).filter(l -> !l.isEmpty())
-                    .collect(Collectors.toMap(l -> l.split(";")[0].equals(devA) ? "a" : "b",
-                            l -> Long.parseLong(l.split(";")[1])));
+            peStart = t.lvm(
+                            "pvs",
+                            "--noheadings",
+                            "--units",
+                            "b",
+                            "--nosuffix",
+                            "--separator",
+                            ";",
+                            "-o",
+                            "pv_name,pe_start")
+                    .lines()
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty())
+                    .collect(Collectors.toMap(
+                            l -> l.split(";")[0].equals(devA) ? "a" : "b", l -> Long.parseLong(l.split(";")[1])));
         }
-        assertThat(segs.stream().filter(s -> s.lv().equals("data")).map(Seg::pv).distinct()).hasSize(2);
+        assertThat(segs.stream().filter(s -> s.lv().equals("data")).map(Seg::pv).distinct())
+                .hasSize(2);
         assertThat(segs.stream().filter(s -> s.lv().equals("first")).count()).isEqualTo(2);
 
         // A FAT file system laid into the "data" LV through the oracle's mapping (independent of our code).
@@ -80,12 +101,13 @@ class LvmRealToolsOracleTest {
         Tools.run("mcopy", "-i", fat.toString(), tmp.resolve("hello").toString(), "::/hello.txt");
         scatter(fat, segs, "data", peStart, a, b, true);
 
-        try (FileByteSource sa = FileByteSource.openReadWrite(a); FileByteSource sb = FileByteSource.openReadWrite(b)) {
-            List<PhysicalVolume> pvs = List.of(Lvm.readPv(sa, "a").orElseThrow(), Lvm.readPv(sb, "b").orElseThrow());
+        try (FileByteSource sa = FileByteSource.openReadWrite(a);
+                FileByteSource sb = FileByteSource.openReadWrite(b)) {
+            List<PhysicalVolume> pvs = List.of(
+                    Lvm.readPv(sa, "a").orElseThrow(), Lvm.readPv(sb, "b").orElseThrow());
             assertThat(pvs.get(0).vgName()).isEqualTo(vg);
             List<LogicalVolume> lvs = Lvm.logicalVolumes(pvs);
-            Map<String, LogicalVolume> byName = lvs.stream().collect(Collectors.toMap(LogicalVolume::lvName,
-                    l -> l));
+            Map<String, LogicalVolume> byName = lvs.stream().collect(Collectors.toMap(LogicalVolume::lvName, l -> l));
             assertThat(byName.get("striped").unsupported()).isEqualTo("unsupported: striped (stripe_count 2)");
             assertThat(byName.get("first").unsupported()).isEmpty();
             assertThat(byName.get("first").sizeBytes()).isEqualTo(13L << 20);
@@ -111,18 +133,24 @@ class LvmRealToolsOracleTest {
         scatter(back, segs, "data", peStart, a, b, false);
         Tools.Result r = Tools.exec(null, "fsck.vfat", "-n", back.toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
-        Tools.run("mcopy", "-i", back.toString(), "::/written through the mapping.bin",
+        Tools.run(
+                "mcopy",
+                "-i",
+                back.toString(),
+                "::/written through the mapping.bin",
                 tmp.resolve("got.bin").toString());
-        assertThat(Files.readAllBytes(tmp.resolve("got.bin"))).isEqualTo(Files.readAllBytes(
-                tmp.resolve("expected.bin")));
+        assertThat(Files.readAllBytes(tmp.resolve("got.bin")))
+                .isEqualTo(Files.readAllBytes(tmp.resolve("expected.bin")));
     }
 
     /** Copies an LV image into (toPvs) or out of the PV files following the oracle's segment list. */
-    static void scatter(Path lvImage, List<Seg> segs, String lv, Map<String, Long> peStart, Path a, Path b,
-                        boolean toPvs) throws Exception {
+    static void scatter(
+            Path lvImage, List<Seg> segs, String lv, Map<String, Long> peStart, Path a, Path b, boolean toPvs)
+            throws Exception {
         long extent = 1 << 20;
-        try (FileByteSource img = FileByteSource.openReadWrite(lvImage); FileByteSource pa =
-                FileByteSource.openReadWrite(a); FileByteSource pb = FileByteSource.openReadWrite(b)) {
+        try (FileByteSource img = FileByteSource.openReadWrite(lvImage);
+                FileByteSource pa = FileByteSource.openReadWrite(a);
+                FileByteSource pb = FileByteSource.openReadWrite(b)) {
             for (Seg s : segs) {
                 if (!s.lv().equals(lv)) {
                     continue;

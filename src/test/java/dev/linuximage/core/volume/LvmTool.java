@@ -1,7 +1,6 @@
 package dev.linuximage.core.volume;
 
 import dev.linuximage.core.fs.Tools;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +20,16 @@ final class LvmTool implements AutoCloseable {
     }
 
     String attach(Path file, long offset, long size) throws Exception {
-        String dev = Tools.run("losetup", "-f", "--show", "-o", String.valueOf(offset), "--sizelimit",
-                String.valueOf(size), file.toString()).strip();
+        String dev = Tools.run(
+                        "losetup",
+                        "-f",
+                        "--show",
+                        "-o",
+                        String.valueOf(offset),
+                        "--sizelimit",
+                        String.valueOf(size),
+                        file.toString())
+                .strip();
         loops.add(dev);
         return dev;
     }
@@ -33,8 +40,8 @@ final class LvmTool implements AutoCloseable {
             filter.append("\"a|^").append(l).append("$|\",");
         }
         filter.append("\"r|.*|\"]} activation{udev_sync=0 udev_rules=0}");
-        List<String> cmd = new ArrayList<>(List.of("lvm", args[0], "--driverloaded", "n", "--devicesfile", "",
-                "--config", filter.toString()));
+        List<String> cmd = new ArrayList<>(
+                List.of("lvm", args[0], "--driverloaded", "n", "--devicesfile", "", "--config", filter.toString()));
         for (int i = 1; i < args.length; i++) {
             cmd.add(args[i]);
         }

@@ -10,8 +10,7 @@ import java.nio.charset.StandardCharsets;
  * Layout per lvm2 lib/format_text/layout.h.
  */
 final class PvImage {
-    private PvImage() {
-    }
+    private PvImage() {}
 
     static byte[] build(String pvUuid32, String text, int mdaSize, long deviceBytes, long dataStart) {
         byte[] disk = new byte[(int) deviceBytes];

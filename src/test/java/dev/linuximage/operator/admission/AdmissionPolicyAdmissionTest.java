@@ -1,5 +1,8 @@
 package dev.linuximage.operator.admission;
 
+import static dev.linuximage.operator.admission.KubeCel.put;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.types.CelType;
 import dev.cel.common.types.SimpleType;
@@ -7,9 +10,6 @@ import dev.cel.common.values.NullValue;
 import dev.cel.runtime.CelEvaluationException;
 import dev.linuximage.operator.admission.KubeCel.Authorizer;
 import dev.linuximage.operator.admission.KubeCel.Grant;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,9 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static dev.linuximage.operator.admission.KubeCel.put;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The ValidatingAdmissionPolicy shipped in {@code k8s/base/admission-policy.yaml}, evaluated with Google's cel-java: its
@@ -67,8 +66,9 @@ class AdmissionPolicyAdmissionTest {
 
     /** Evaluates the shipped policy for one request by {@code user} with {@code grants}. */
     @SuppressWarnings("unchecked")
-    static Verdict admit(String operation, Map<String, Object> object, Map<String, Object> oldObject, String user,
-            Set<Grant> grants) throws CelEvaluationException {
+    static Verdict admit(
+            String operation, Map<String, Object> object, Map<String, Object> oldObject, String user, Set<Grant> grants)
+            throws CelEvaluationException {
         Map<String, CelType> decls = new LinkedHashMap<>();
         decls.put("object", SimpleType.DYN);
         decls.put("oldObject", SimpleType.DYN);
@@ -104,7 +104,9 @@ class AdmissionPolicyAdmissionTest {
         for (Map<String, Object> val : (List<Map<String, Object>>) spec.get("validations")) {
             CelAbstractSyntaxTree ast = cel.compile((String) val.get("expression"));
             Object ok = cel.eval(ast, vars);
-            assertThat(ok).as("validation %s yields a bool", val.get("expression")).isInstanceOf(Boolean.class);
+            assertThat(ok)
+                    .as("validation %s yields a bool", val.get("expression"))
+                    .isInstanceOf(Boolean.class);
             if (!(Boolean) ok) {
                 String msg = val.containsKey("messageExpression")
                         ? (String) cel.eval(cel.compile((String) val.get("messageExpression")), vars)
@@ -169,7 +171,9 @@ class AdmissionPolicyAdmissionTest {
 
         assertThat(policy.get("apiVersion")).isEqualTo("admissionregistration.k8s.io/v1");
         Map<String, Object> spec = (Map<String, Object>) policy.get("spec");
-        assertThat(spec.get("failurePolicy")).as("an admission check must fail closed").isEqualTo("Fail");
+        assertThat(spec.get("failurePolicy"))
+                .as("an admission check must fail closed")
+                .isEqualTo("Fail");
         List<Map<String, Object>> rules =
                 (List<Map<String, Object>>) KubeCel.at(spec, "matchConstraints.resourceRules");
         assertThat(rules).hasSize(1);
@@ -182,12 +186,14 @@ class AdmissionPolicyAdmissionTest {
         assertThat(KubeCel.at(binding, "spec.policyName")).isEqualTo(KubeCel.at(policy, "metadata.name"));
         assertThat((List<String>) KubeCel.at(binding, "spec.validationActions")).contains("Deny");
         assertThat(KubeCel.at(binding, "spec.matchResources"))
-                .as("bound in every namespace (no namespaceSelector narrowing it)").isNull();
+                .as("bound in every namespace (no namespaceSelector narrowing it)")
+                .isNull();
 
         // both installs (k8s/ and k8s/namespaced/) include base/, which applies the policy
         assertThat(Files.readAllLines(Path.of("k8s/base/kustomization.yaml"))).contains("  - admission-policy.yaml");
         assertThat(Files.readAllLines(Path.of("k8s/kustomization.yaml"))).contains("  - base");
-        assertThat(Files.readAllLines(Path.of("k8s/namespaced/kustomization.yaml"))).contains("  - ../base");
+        assertThat(Files.readAllLines(Path.of("k8s/namespaced/kustomization.yaml")))
+                .contains("  - ../base");
     }
 
     // --- Secrets ----------------------------------------------------------------------------------------------
@@ -204,22 +210,29 @@ class AdmissionPolicyAdmissionTest {
     void authorWhoMayNotGetTheSecretIsRefused() throws Exception {
         Verdict v = create(withSecret("storage-sas"), "bob");
         assertThat(v.allowed()).isFalse();
-        assertThat(v.messages()).containsExactly("Forbidden: spec.upload.credentials.secretRef.name: user bob may "
-                + "not get Secret images/storage-sas");
+        assertThat(v.messages())
+                .containsExactly("Forbidden: spec.upload.credentials.secretRef.name: user bob may "
+                        + "not get Secret images/storage-sas");
     }
 
     @Test
     void rightsOnAnotherSecretOrNamespaceDoNotCount() throws Exception {
-        assertThat(create(withSecret("storage-sas"), "bob", get("bob", "secrets", "other-sas")).allowed())
-                .as("resourceNames: only the named Secret").isFalse();
-        assertThat(create(withSecret("storage-sas"), "bob",
-                new Grant("bob", "get", "", "secrets", "elsewhere", "*")).allowed())
-                .as("a grant in another namespace").isFalse();
-        assertThat(create(withSecret("storage-sas"), "bob",
-                new Grant("bob", "list", "", "secrets", NS, "*")).allowed())
-                .as("list is not get").isFalse();
-        assertThat(create(withSecret("storage-sas"), "bob", get("bob", "secrets", "*")).allowed())
-                .as("get on every Secret of the namespace").isTrue();
+        assertThat(create(withSecret("storage-sas"), "bob", get("bob", "secrets", "other-sas"))
+                        .allowed())
+                .as("resourceNames: only the named Secret")
+                .isFalse();
+        assertThat(create(withSecret("storage-sas"), "bob", new Grant("bob", "get", "", "secrets", "elsewhere", "*"))
+                        .allowed())
+                .as("a grant in another namespace")
+                .isFalse();
+        assertThat(create(withSecret("storage-sas"), "bob", new Grant("bob", "list", "", "secrets", NS, "*"))
+                        .allowed())
+                .as("list is not get")
+                .isFalse();
+        assertThat(create(withSecret("storage-sas"), "bob", get("bob", "secrets", "*"))
+                        .allowed())
+                .as("get on every Secret of the namespace")
+                .isTrue();
     }
 
     @Test
@@ -235,18 +248,22 @@ class AdmissionPolicyAdmissionTest {
     void serviceAccountNeedsGetAndUse() throws Exception {
         Map<String, Object> li = withWorkloadIdentity("image-uploader");
         Grant use = new Grant("carol", "use", "", "serviceaccounts", NS, "image-uploader");
-        assertThat(create(li, "carol", get("carol", "serviceaccounts", "image-uploader"), use).allowed()).isTrue();
+        assertThat(create(li, "carol", get("carol", "serviceaccounts", "image-uploader"), use)
+                        .allowed())
+                .isTrue();
 
         Verdict getOnly = create(li, "carol", get("carol", "serviceaccounts", "image-uploader"));
         assertThat(getOnly.allowed()).isFalse();
-        assertThat(getOnly.messages()).containsExactly("Forbidden: spec.upload.credentials.workloadIdentity."
-                + "serviceAccountName: user carol may neither create pods in images nor use ServiceAccount "
-                + "image-uploader (verb \"use\" on serviceaccounts)");
+        assertThat(getOnly.messages())
+                .containsExactly("Forbidden: spec.upload.credentials.workloadIdentity."
+                        + "serviceAccountName: user carol may neither create pods in images nor use ServiceAccount "
+                        + "image-uploader (verb \"use\" on serviceaccounts)");
 
         Verdict useOnly = create(li, "carol", use);
         assertThat(useOnly.allowed()).isFalse();
-        assertThat(useOnly.messages()).containsExactly("Forbidden: spec.upload.credentials.workloadIdentity."
-                + "serviceAccountName: user carol may not get ServiceAccount images/image-uploader");
+        assertThat(useOnly.messages())
+                .containsExactly("Forbidden: spec.upload.credentials.workloadIdentity."
+                        + "serviceAccountName: user carol may not get ServiceAccount images/image-uploader");
     }
 
     @Test
@@ -254,21 +271,31 @@ class AdmissionPolicyAdmissionTest {
         // Kubernetes' own rule: create pods in a namespace = run pods as any ServiceAccount of it
         Map<String, Object> li = withWorkloadIdentity("image-uploader");
         assertThat(create(li, "erin", get("erin", "serviceaccounts", "image-uploader"), createPods("erin"))
-                .allowed()).isTrue();
-        assertThat(create(li, "erin", createPods("erin")).allowed()).as("still needs get").isFalse();
+                        .allowed())
+                .isTrue();
+        assertThat(create(li, "erin", createPods("erin")).allowed())
+                .as("still needs get")
+                .isFalse();
     }
 
     @Test
     void workloadIdentityWithoutANameIsCheckedAsDefault() throws Exception {
         Map<String, Object> li = withWorkloadIdentity(null);
-        Grant[] onUploader = {get("dave", "serviceaccounts", "image-uploader"),
-                new Grant("dave", "use", "", "serviceaccounts", NS, "image-uploader")};
+        Grant[] onUploader = {
+            get("dave", "serviceaccounts", "image-uploader"),
+            new Grant("dave", "use", "", "serviceaccounts", NS, "image-uploader")
+        };
         Verdict v = create(li, "dave", onUploader);
         assertThat(v.allowed()).isFalse();
-        assertThat(v.asked()).contains("dave get serviceaccounts images/default",
-                "dave use serviceaccounts images/default");
-        assertThat(create(li, "dave", get("dave", "serviceaccounts", "default"),
-                new Grant("dave", "use", "", "serviceaccounts", NS, "default")).allowed()).isTrue();
+        assertThat(v.asked())
+                .contains("dave get serviceaccounts images/default", "dave use serviceaccounts images/default");
+        assertThat(create(
+                                li,
+                                "dave",
+                                get("dave", "serviceaccounts", "default"),
+                                new Grant("dave", "use", "", "serviceaccounts", NS, "default"))
+                        .allowed())
+                .isTrue();
     }
 
     // --- spec.job overrides ----------------------------------------------------------------------------------------
@@ -291,20 +318,34 @@ class AdmissionPolicyAdmissionTest {
             put(li, "spec.job", e.getValue());
             Verdict refused = create(li, "frank");
             assertThat(refused.allowed()).as(e.getKey()).isFalse();
-            assertThat(refused.messages()).as(e.getKey()).containsExactly("Forbidden: spec.job.image/tolerations/"
-                    + "nodeSelector/affinity/priorityClassName/podLabels/podAnnotations: user frank may not create "
-                    + "pods in images, so may not override the Job pod");
-            assertThat(create(li, "frank", createPods("frank")).allowed()).as(e.getKey()).isTrue();
-            assertThat(create(li, "frank", new Grant("frank", "create", "", "pods", "elsewhere", "*")).allowed())
-                    .as(e.getKey() + ", create pods elsewhere").isFalse();
+            assertThat(refused.messages())
+                    .as(e.getKey())
+                    .containsExactly("Forbidden: spec.job.image/tolerations/"
+                            + "nodeSelector/affinity/priorityClassName/podLabels/podAnnotations: user frank may not create "
+                            + "pods in images, so may not override the Job pod");
+            assertThat(create(li, "frank", createPods("frank")).allowed())
+                    .as(e.getKey())
+                    .isTrue();
+            assertThat(create(li, "frank", new Grant("frank", "create", "", "pods", "elsewhere", "*"))
+                            .allowed())
+                    .as(e.getKey() + ", create pods elsewhere")
+                    .isFalse();
         }
     }
 
     @Test
     void jobSettingsThatAreNotOverridesNeedNothing() throws Exception {
         Map<String, Object> li = image();
-        put(li, "spec.job", Map.of("activeDeadlineSeconds", 3600, "backoffLimit", 0,
-                "resources", Map.of("limits", Map.of("memory", "2Gi"))));
+        put(
+                li,
+                "spec.job",
+                Map.of(
+                        "activeDeadlineSeconds",
+                        3600,
+                        "backoffLimit",
+                        0,
+                        "resources",
+                        Map.of("limits", Map.of("memory", "2Gi"))));
         assertThat(create(li, "frank").allowed()).isTrue();
     }
 
@@ -337,7 +378,8 @@ class AdmissionPolicyAdmissionTest {
 
         Map<String, Object> tweak = KubeCel.deepCopy(old);
         put(tweak, "spec.strict", false);
-        assertThat(admit("UPDATE", tweak, old, "alice", Set.of(get("alice", "secrets", "storage-sas"))).allowed())
+        assertThat(admit("UPDATE", tweak, old, "alice", Set.of(get("alice", "secrets", "storage-sas")))
+                        .allowed())
                 .isTrue();
     }
 
@@ -365,7 +407,8 @@ class AdmissionPolicyAdmissionTest {
                         rights.add(get("u", "serviceaccounts", name));
                         rights.add(new Grant("u", "use", "", "serviceaccounts", NS, name));
                     }
-                    if (KubeCel.at(doc, "spec.job.image") != null || KubeCel.at(doc, "spec.job.tolerations") != null
+                    if (KubeCel.at(doc, "spec.job.image") != null
+                            || KubeCel.at(doc, "spec.job.tolerations") != null
                             || KubeCel.at(doc, "spec.job.nodeSelector") != null) {
                         rights.add(createPods("u"));
                     }
@@ -373,7 +416,8 @@ class AdmissionPolicyAdmissionTest {
                     assertThat(ok.messages()).as(f.toString()).isEmpty();
                     if (!rights.isEmpty()) {
                         assertThat(admit("CREATE", doc, null, "u", Set.of()).allowed())
-                                .as(f + " without the rights").isFalse();
+                                .as(f + " without the rights")
+                                .isFalse();
                     }
                 }
             }

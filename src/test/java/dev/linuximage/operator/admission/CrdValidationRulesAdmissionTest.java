@@ -1,11 +1,11 @@
 package dev.linuximage.operator.admission;
 
+import static dev.linuximage.operator.admission.KubeCel.put;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.types.CelType;
 import dev.cel.common.types.SimpleType;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,9 +14,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static dev.linuximage.operator.admission.KubeCel.put;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Every {@code x-kubernetes-validations} rule of the committed CRD ({@code k8s/crd/}, which {@code CrdDriftIT}
@@ -63,8 +62,8 @@ class CrdValidationRulesAdmissionTest {
     /** Walks the schema (properties, items, additionalProperties) and compiles every rule. */
     @SuppressWarnings("unchecked")
     static void collect(Map<String, Object> node, String path, KubeCel plain) {
-        for (Map<String, Object> v : (List<Map<String, Object>>) node.getOrDefault("x-kubernetes-validations",
-                List.of())) {
+        for (Map<String, Object> v :
+                (List<Map<String, Object>>) node.getOrDefault("x-kubernetes-validations", List.of())) {
             String rule = (String) v.get("rule");
             // A rule is a transition rule iff it references oldSelf: it then does not compile without oldSelf.
             boolean transition = plain.cel.compile(rule).hasError();
@@ -135,8 +134,7 @@ class CrdValidationRulesAdmissionTest {
                 Object child = ((Map<String, Object>) m).get(e.getKey());
                 if (child != null) {
                     Object oldChild = oldSelf instanceof Map<?, ?> om ? om.get(e.getKey()) : null;
-                    walk(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), child, oldChild,
-                            out);
+                    walk(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), child, oldChild, out);
                 }
             }
         }
@@ -153,14 +151,19 @@ class CrdValidationRulesAdmissionTest {
     }
 
     static String message(String path) {
-        List<String> at = RULES.stream().filter(r -> r.path().equals(path)).map(Rule::message).toList();
+        List<String> at = RULES.stream()
+                .filter(r -> r.path().equals(path))
+                .map(Rule::message)
+                .toList();
         assertThat(at).as("one rule at %s", path).hasSize(1);
         return path + ": " + at.get(0);
     }
 
     static String message(String path, String startsWith) {
-        List<String> at = RULES.stream().filter(r -> r.path().equals(path) && r.message().startsWith(startsWith))
-                .map(Rule::message).toList();
+        List<String> at = RULES.stream()
+                .filter(r -> r.path().equals(path) && r.message().startsWith(startsWith))
+                .map(Rule::message)
+                .toList();
         assertThat(at).as("one rule at %s starting %s", path, startsWith).hasSize(1);
         return path + ": " + at.get(0);
     }
@@ -181,8 +184,7 @@ class CrdValidationRulesAdmissionTest {
     /** Invalid samples found, per rule path+message, to prove each rule is exercised. */
     static final Set<String> REJECTED_BY = new LinkedHashSet<>();
 
-    static void assertRejects(Map<String, Object> object, Map<String, Object> old, String expected)
-            throws Exception {
+    static void assertRejects(Map<String, Object> object, Map<String, Object> old, String expected) throws Exception {
         assertThat(validate(object, old)).containsExactly(expected);
         REJECTED_BY.add(expected);
     }
@@ -191,13 +193,19 @@ class CrdValidationRulesAdmissionTest {
 
     @Test
     void rulesAreFoundAndCompile() {
-        assertThat(RULES).extracting(Rule::path).containsExactlyInAnyOrder(
-                "spec", "spec",
-                "spec.guest.allowUnknown",
-                "spec.guest.deprovision.removeUsers",
-                "spec.guest.kernelArgs.add", "spec.guest.kernelArgs.remove",
-                "spec.output.path", "spec.source", "spec.source.path",
-                "spec.upload.credentials");
+        assertThat(RULES)
+                .extracting(Rule::path)
+                .containsExactlyInAnyOrder(
+                        "spec",
+                        "spec",
+                        "spec.guest.allowUnknown",
+                        "spec.guest.deprovision.removeUsers",
+                        "spec.guest.kernelArgs.add",
+                        "spec.guest.kernelArgs.remove",
+                        "spec.output.path",
+                        "spec.source",
+                        "spec.source.path",
+                        "spec.upload.credentials");
         assertThat(RULES).filteredOn(Rule::transition).extracting(Rule::path).containsExactly("spec.source");
     }
 
@@ -210,7 +218,9 @@ class CrdValidationRulesAdmissionTest {
                     if ("LinuxImage".equals(doc.get("kind"))) {
                         seen++;
                         assertThat(validate(doc, null)).as(f.toString()).isEmpty();
-                        assertThat(validate(doc, doc)).as(f + " unchanged update").isEmpty();
+                        assertThat(validate(doc, doc))
+                                .as(f + " unchanged update")
+                                .isEmpty();
                     }
                 }
             }
@@ -244,8 +254,10 @@ class CrdValidationRulesAdmissionTest {
     @Test
     void allowUnknownTakesRequirementIdsOnly() throws Exception {
         Map<String, Object> ok = image();
-        put(ok, "spec.guest.allowUnknown", List.of("BOOT-GENERATION", "DISK-GPT", "CLOUDINIT-DATASOURCE",
-                "KERNEL-HV-DRIVERS"));
+        put(
+                ok,
+                "spec.guest.allowUnknown",
+                List.of("BOOT-GENERATION", "DISK-GPT", "CLOUDINIT-DATASOURCE", "KERNEL-HV-DRIVERS"));
         assertThat(validate(ok, null)).isEmpty();
         for (String id : List.of("", "boot-generation", "DISK", "DISK-GPT; rm -rf /", "-DISK-GPT", "DISK--GPT")) {
             Map<String, Object> bad = image();
@@ -277,7 +289,9 @@ class CrdValidationRulesAdmissionTest {
         Map<String, Object> old = image();
         Map<String, Object> moved = image();
         put(moved, "spec.source.path", "builds/other.qcow2");
-        assertThat(validate(moved, null)).as("a create has no oldSelf: the transition rule does not run").isEmpty();
+        assertThat(validate(moved, null))
+                .as("a create has no oldSelf: the transition rule does not run")
+                .isEmpty();
         assertRejects(moved, old, message("spec.source"));
 
         Map<String, Object> format = image();
@@ -311,7 +325,9 @@ class CrdValidationRulesAdmissionTest {
         Map<String, Object> audit = image();
         put(audit, "spec.mode", "Audit");
         assertThat(validate(audit, null)).isEmpty();
-        assertThat(validate(withSas(), null)).as("mode defaults to Prepare, which may upload").isEmpty();
+        assertThat(validate(withSas(), null))
+                .as("mode defaults to Prepare, which may upload")
+                .isEmpty();
 
         Map<String, Object> auditUpload = withSas();
         put(auditUpload, "spec.mode", "Audit");
@@ -332,7 +348,9 @@ class CrdValidationRulesAdmissionTest {
         assertThat(validate(off, null)).isEmpty();
         Map<String, Object> defaulted = image();
         put(defaulted, "spec.output.claimName", "out");
-        assertThat(validate(defaulted, null)).as("streamToUpload defaults to false").isEmpty();
+        assertThat(validate(defaulted, null))
+                .as("streamToUpload defaults to false")
+                .isEmpty();
 
         Map<String, Object> bad = image();
         put(bad, "spec.output.streamToUpload", true);
@@ -349,7 +367,8 @@ class CrdValidationRulesAdmissionTest {
         exactlyOneCredential();
         auditModeIsReadOnly();
         streamToUploadNeedsAnUpload();
-        assertThat(REJECTED_BY).containsExactlyInAnyOrderElementsOf(
-                RULES.stream().map(r -> r.path() + ": " + r.message()).toList());
+        assertThat(REJECTED_BY)
+                .containsExactlyInAnyOrderElementsOf(
+                        RULES.stream().map(r -> r.path() + ": " + r.message()).toList());
     }
 }

@@ -1,8 +1,6 @@
 package dev.linuximage.operator.admission;
 
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +15,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * The two installs in {@code k8s/}: cluster-wide ({@code k8s/}) and namespaced ({@code k8s/namespaced/}). Each is
@@ -45,7 +44,8 @@ class InstallRbacSecurityOracleTest {
 
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> render(Path dir) throws Exception {
-        Map<String, Object> k = KubeCel.readYaml(dir.resolve("kustomization.yaml")).get(0);
+        Map<String, Object> k =
+                KubeCel.readYaml(dir.resolve("kustomization.yaml")).get(0);
         List<Map<String, Object>> docs = new ArrayList<>();
         for (String r : (List<String>) k.getOrDefault("resources", List.of())) {
             Path p = dir.resolve(r).normalize();
@@ -53,13 +53,16 @@ class InstallRbacSecurityOracleTest {
                 docs.addAll(render(p));
             } else {
                 assertThat(p.normalize().startsWith(dir.normalize()))
-                        .as("kustomize loads files only below the kustomization's own directory: %s", p).isTrue();
+                        .as("kustomize loads files only below the kustomization's own directory: %s", p)
+                        .isTrue();
                 docs.addAll(KubeCel.readYaml(p));
             }
         }
         for (Map<String, Object> patch : (List<Map<String, Object>>) k.getOrDefault("patches", List.of())) {
             for (Map<String, Object> pd : KubeCel.readYaml(dir.resolve((String) patch.get("path")))) {
-                Map<String, Object> target = docs.stream().filter(d -> sameObject(d, pd)).findFirst()
+                Map<String, Object> target = docs.stream()
+                        .filter(d -> sameObject(d, pd))
+                        .findFirst()
                         .orElseThrow(() -> new AssertionError("patch target missing: " + id(pd)));
                 merge(target, pd);
             }
@@ -86,7 +89,9 @@ class InstallRbacSecurityOracleTest {
                 List<Object> out = new ArrayList<>(tl);
                 for (Object item : pl) {
                     Map<String, Object> pi = (Map<String, Object>) item;
-                    out.stream().filter(t -> ((Map<?, ?>) t).get("name").equals(pi.get("name"))).findFirst()
+                    out.stream()
+                            .filter(t -> ((Map<?, ?>) t).get("name").equals(pi.get("name")))
+                            .findFirst()
                             .ifPresentOrElse(t -> merge((Map<String, Object>) t, pi), () -> out.add(pi));
                 }
                 target.put(key, out);
@@ -101,7 +106,9 @@ class InstallRbacSecurityOracleTest {
     }
 
     static List<Map<String, Object>> kustomize(Path dir) throws Exception {
-        Process p = new ProcessBuilder("kubectl", "kustomize", dir.toString()).redirectErrorStream(false).start();
+        Process p = new ProcessBuilder("kubectl", "kustomize", dir.toString())
+                .redirectErrorStream(false)
+                .start();
         byte[] out = p.getInputStream().readAllBytes();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -125,7 +132,8 @@ class InstallRbacSecurityOracleTest {
     static Map<String, Set<String>> rules(Map<String, Object> role) {
         Map<String, Set<String>> out = new TreeMap<>();
         for (Map<String, Object> r : (List<Map<String, Object>>) role.get("rules")) {
-            assertThat(r).as("no resourceNames/nonResourceURLs in %s", id(role))
+            assertThat(r)
+                    .as("no resourceNames/nonResourceURLs in %s", id(role))
                     .containsOnlyKeys("apiGroups", "resources", "verbs");
             for (String g : (List<String>) r.get("apiGroups")) {
                 for (String res : (List<String>) r.get("resources")) {
@@ -179,13 +187,17 @@ class InstallRbacSecurityOracleTest {
         List<Map<String, Object>> roles = ofKind(docs, "ClusterRole");
         assertThat(roles).hasSize(1);
         assertThat(rules(roles.get(0))).isEqualTo(readmeRules());
-        assertThat(ofKind(docs, "Role")).extracting(InstallRbacSecurityOracleTest::id)
+        assertThat(ofKind(docs, "Role"))
+                .extracting(InstallRbacSecurityOracleTest::id)
                 .containsExactly("Role " + OPERATOR_NS + "/" + LEASE_ROLE);
         Map<String, Object> binding = ofKind(docs, "ClusterRoleBinding").get(0);
         assertThat(KubeCel.at(binding, "roleRef.name")).isEqualTo(KubeCel.at(roles.get(0), "metadata.name"));
-        assertThat(binding.get("subjects")).isEqualTo(List.of(Map.of("kind", "ServiceAccount",
-                "name", "linuximage-operator", "namespace", OPERATOR_NS)));
-        assertThat(env(ofKind(docs, "Deployment").get(0))).as("watches every namespace").doesNotContainKey(WATCH_ENV);
+        assertThat(binding.get("subjects"))
+                .isEqualTo(List.of(
+                        Map.of("kind", "ServiceAccount", "name", "linuximage-operator", "namespace", OPERATOR_NS)));
+        assertThat(env(ofKind(docs, "Deployment").get(0)))
+                .as("watches every namespace")
+                .doesNotContainKey(WATCH_ENV);
     }
 
     @Test
@@ -198,7 +210,8 @@ class InstallRbacSecurityOracleTest {
         assertThat(watch).as(WATCH_ENV).isNotBlank();
         Set<String> watched = Set.of(watch.split(","));
 
-        Map<String, Set<String>> clusterWide = rules(ofKind(render(Path.of("k8s")), "ClusterRole").get(0));
+        Map<String, Set<String>> clusterWide =
+                rules(ofKind(render(Path.of("k8s")), "ClusterRole").get(0));
         Set<String> roleNamespaces = new TreeSet<>();
         for (Map<String, Object> role : ofKind(docs, "Role")) {
             if (LEASE_ROLE.equals(KubeCel.at(role, "metadata.name"))
@@ -207,16 +220,25 @@ class InstallRbacSecurityOracleTest {
             }
             String ns = (String) KubeCel.at(role, "metadata.namespace");
             roleNamespaces.add(ns);
-            assertThat(rules(role)).as("Role in %s: the ClusterRole's rules, namespaced", ns).isEqualTo(clusterWide);
+            assertThat(rules(role))
+                    .as("Role in %s: the ClusterRole's rules, namespaced", ns)
+                    .isEqualTo(clusterWide);
             Map<String, Object> binding = ofKind(docs, "RoleBinding").stream()
-                    .filter(b -> ns.equals(KubeCel.at(b, "metadata.namespace"))).findFirst().orElseThrow();
+                    .filter(b -> ns.equals(KubeCel.at(b, "metadata.namespace")))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(KubeCel.at(binding, "roleRef.kind")).isEqualTo("Role");
             assertThat(KubeCel.at(binding, "roleRef.name")).isEqualTo(KubeCel.at(role, "metadata.name"));
-            assertThat(binding.get("subjects")).isEqualTo(List.of(Map.of("kind", "ServiceAccount",
-                    "name", "linuximage-operator", "namespace", OPERATOR_NS)));
+            assertThat(binding.get("subjects"))
+                    .isEqualTo(List.of(
+                            Map.of("kind", "ServiceAccount", "name", "linuximage-operator", "namespace", OPERATOR_NS)));
         }
-        assertThat(roleNamespaces).as("a Role for exactly the watched namespaces").isEqualTo(watched);
-        assertThat(ofKind(docs, "ValidatingAdmissionPolicyBinding")).as("admission in both installs").hasSize(1);
+        assertThat(roleNamespaces)
+                .as("a Role for exactly the watched namespaces")
+                .isEqualTo(watched);
+        assertThat(ofKind(docs, "ValidatingAdmissionPolicyBinding"))
+                .as("admission in both installs")
+                .hasSize(1);
         assertThat(ofKind(docs, "CustomResourceDefinition")).hasSize(1);
     }
 
@@ -225,19 +247,27 @@ class InstallRbacSecurityOracleTest {
         for (String dir : List.of("k8s", "k8s/namespaced")) {
             List<Map<String, Object>> docs = render(Path.of(dir));
             Map<String, Object> role = ofKind(docs, "Role").stream()
-                    .filter(r -> LEASE_ROLE.equals(KubeCel.at(r, "metadata.name"))).findFirst().orElseThrow();
+                    .filter(r -> LEASE_ROLE.equals(KubeCel.at(r, "metadata.name")))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(KubeCel.at(role, "metadata.namespace")).as(dir).isEqualTo(OPERATOR_NS);
             // the verbs Java Operator SDK's LeaderElectionManager checks before it starts (get, create, update)
-            assertThat(rules(role)).as(dir).isEqualTo(Map.of("coordination.k8s.io leases",
-                    Set.of("get", "create", "update")));
+            assertThat(rules(role))
+                    .as(dir)
+                    .isEqualTo(Map.of("coordination.k8s.io leases", Set.of("get", "create", "update")));
             Map<String, Object> binding = ofKind(docs, "RoleBinding").stream()
-                    .filter(r -> LEASE_ROLE.equals(KubeCel.at(r, "metadata.name"))).findFirst().orElseThrow();
+                    .filter(r -> LEASE_ROLE.equals(KubeCel.at(r, "metadata.name")))
+                    .findFirst()
+                    .orElseThrow();
             assertThat(KubeCel.at(binding, "metadata.namespace")).isEqualTo(OPERATOR_NS);
             assertThat(KubeCel.at(binding, "roleRef.name")).isEqualTo(LEASE_ROLE);
-            assertThat(binding.get("subjects")).isEqualTo(List.of(Map.of("kind", "ServiceAccount",
-                    "name", "linuximage-operator", "namespace", OPERATOR_NS)));
+            assertThat(binding.get("subjects"))
+                    .isEqualTo(List.of(
+                            Map.of("kind", "ServiceAccount", "name", "linuximage-operator", "namespace", OPERATOR_NS)));
             Map<String, Object> deployment = ofKind(docs, "Deployment").get(0);
-            assertThat(((Number) KubeCel.at(deployment, "spec.replicas")).intValue()).as(dir).isEqualTo(2);
+            assertThat(((Number) KubeCel.at(deployment, "spec.replicas")).intValue())
+                    .as(dir)
+                    .isEqualTo(2);
             assertThat(KubeCel.at(deployment, "spec.strategy.type")).as(dir).isEqualTo("RollingUpdate");
         }
         assertThat(Files.readAllLines(Path.of("src/main/resources/application.properties")))
@@ -252,29 +282,41 @@ class InstallRbacSecurityOracleTest {
     @Test
     @SuppressWarnings("unchecked")
     void bothInstallsLetTheOperatorReadItsOwnPod() throws Exception {
-        assertThat(rules(ofKind(render(Path.of("k8s")), "ClusterRole").get(0)).get("\"\" pods")).contains("get");
+        assertThat(rules(ofKind(render(Path.of("k8s")), "ClusterRole").get(0)).get("\"\" pods"))
+                .contains("get");
         List<Map<String, Object>> docs = render(Path.of("k8s/namespaced"));
         Map<String, Object> role = ofKind(docs, "Role").stream()
-                .filter(r -> OWN_POD_ROLE.equals(KubeCel.at(r, "metadata.name"))).findFirst().orElseThrow();
+                .filter(r -> OWN_POD_ROLE.equals(KubeCel.at(r, "metadata.name")))
+                .findFirst()
+                .orElseThrow();
         assertThat(KubeCel.at(role, "metadata.namespace")).isEqualTo(OPERATOR_NS);
         assertThat(rules(role)).isEqualTo(Map.of("\"\" pods", Set.of("get")));
         Map<String, Object> binding = ofKind(docs, "RoleBinding").stream()
-                .filter(r -> OWN_POD_ROLE.equals(KubeCel.at(r, "metadata.name"))).findFirst().orElseThrow();
+                .filter(r -> OWN_POD_ROLE.equals(KubeCel.at(r, "metadata.name")))
+                .findFirst()
+                .orElseThrow();
         assertThat(KubeCel.at(binding, "metadata.namespace")).isEqualTo(OPERATOR_NS);
         assertThat(KubeCel.at(binding, "roleRef.name")).isEqualTo(OWN_POD_ROLE);
-        assertThat(binding.get("subjects")).isEqualTo(List.of(Map.of("kind", "ServiceAccount",
-                "name", "linuximage-operator", "namespace", OPERATOR_NS)));
+        assertThat(binding.get("subjects"))
+                .isEqualTo(List.of(
+                        Map.of("kind", "ServiceAccount", "name", "linuximage-operator", "namespace", OPERATOR_NS)));
         for (String dir : List.of("k8s", "k8s/namespaced")) {
-            Map<String, Object> deployment = ofKind(render(Path.of(dir)), "Deployment").get(0);
-            List<Map<String, Object>> env = (List<Map<String, Object>>) ((List<Map<String, Object>>)
-                    KubeCel.at(deployment, "spec.template.spec.containers")).get(0).get("env");
+            Map<String, Object> deployment =
+                    ofKind(render(Path.of(dir)), "Deployment").get(0);
+            List<Map<String, Object>> env = (List<Map<String, Object>>)
+                    ((List<Map<String, Object>>) KubeCel.at(deployment, "spec.template.spec.containers"))
+                            .get(0)
+                            .get("env");
             Map<String, Object> fieldPaths = new TreeMap<>();
             for (Map<String, Object> e : env) {
                 fieldPaths.put((String) e.get("name"), KubeCel.at(e, "valueFrom.fieldRef.fieldPath"));
             }
-            assertThat(fieldPaths).as(dir).containsEntry("POD_NAME", "metadata.name")
+            assertThat(fieldPaths)
+                    .as(dir)
+                    .containsEntry("POD_NAME", "metadata.name")
                     .containsEntry("POD_NAMESPACE", "metadata.namespace")
-                    .as(dir + ": the image is named once").doesNotContainKey("LINUXIMAGE_JOB_IMAGE");
+                    .as(dir + ": the image is named once")
+                    .doesNotContainKey("LINUXIMAGE_JOB_IMAGE");
         }
     }
 
@@ -283,7 +325,8 @@ class InstallRbacSecurityOracleTest {
         for (String dir : List.of("k8s", "k8s/namespaced")) {
             for (Map<String, Object> d : render(Path.of(dir))) {
                 if (d.get("kind").toString().endsWith("Role")) {
-                    assertThat(rules(d).keySet()).as(dir + " " + id(d))
+                    assertThat(rules(d).keySet())
+                            .as(dir + " " + id(d))
                             .noneMatch(k -> k.endsWith(" secrets") || k.contains("*"));
                 }
             }
@@ -296,10 +339,18 @@ class InstallRbacSecurityOracleTest {
         for (String dir : List.of("k8s", "k8s/namespaced")) {
             List<Map<String, Object>> real = kustomize(Path.of(dir));
             List<Map<String, Object>> ours = render(Path.of(dir));
-            assertThat(real.stream().map(InstallRbacSecurityOracleTest::id).sorted().toList()).as(dir)
-                    .isEqualTo(ours.stream().map(InstallRbacSecurityOracleTest::id).sorted().toList());
+            assertThat(real.stream()
+                            .map(InstallRbacSecurityOracleTest::id)
+                            .sorted()
+                            .toList())
+                    .as(dir)
+                    .isEqualTo(ours.stream()
+                            .map(InstallRbacSecurityOracleTest::id)
+                            .sorted()
+                            .toList());
             for (Map<String, Object> r : real) {
-                Map<String, Object> o = ours.stream().filter(x -> sameObject(x, r)).findFirst().orElseThrow();
+                Map<String, Object> o =
+                        ours.stream().filter(x -> sameObject(x, r)).findFirst().orElseThrow();
                 if (r.containsKey("rules")) {
                     assertThat(rules(r)).as(dir + " " + id(r)).isEqualTo(rules(o));
                 }
@@ -307,14 +358,21 @@ class InstallRbacSecurityOracleTest {
                     assertThat(env(r)).as(dir + " env").isEqualTo(env(o));
                 }
                 if (r.get("kind").toString().startsWith("ValidatingAdmissionPolicy")) {
-                    assertThat(KubeCel.at(r, "metadata.namespace")).as("cluster-scoped " + id(r)).isNull();
+                    assertThat(KubeCel.at(r, "metadata.namespace"))
+                            .as("cluster-scoped " + id(r))
+                            .isNull();
                     assertThat(r.get("spec")).isEqualTo(o.get("spec"));
                 }
             }
-            assertThat(real.stream().filter(d -> d.get("kind").toString().startsWith("Cluster"))
-                    .map(InstallRbacSecurityOracleTest::id).collect(Collectors.toSet()))
-                    .as(dir).isEqualTo(ours.stream().filter(d -> d.get("kind").toString().startsWith("Cluster"))
-                            .map(InstallRbacSecurityOracleTest::id).collect(Collectors.toSet()));
+            assertThat(real.stream()
+                            .filter(d -> d.get("kind").toString().startsWith("Cluster"))
+                            .map(InstallRbacSecurityOracleTest::id)
+                            .collect(Collectors.toSet()))
+                    .as(dir)
+                    .isEqualTo(ours.stream()
+                            .filter(d -> d.get("kind").toString().startsWith("Cluster"))
+                            .map(InstallRbacSecurityOracleTest::id)
+                            .collect(Collectors.toSet()));
         }
     }
 }

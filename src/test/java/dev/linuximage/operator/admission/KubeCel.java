@@ -15,7 +15,6 @@ import dev.cel.common.types.SimpleType;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelFunctionBinding;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,8 +51,12 @@ public final class KubeCel {
     /** One RBAC-like permission: {@code name} "*" stands for a rule without resourceNames. */
     record Grant(String user, String verb, String group, String resource, String namespace, String name) {
         boolean covers(String u, String v, ResourceCheck c) {
-            return user.equals(u) && verb.equals(v) && group.equals(c.group) && resource.equals(c.resource)
-                    && Objects.equals(namespace, c.namespace) && c.subresource.isEmpty()
+            return user.equals(u)
+                    && verb.equals(v)
+                    && group.equals(c.group)
+                    && resource.equals(c.resource)
+                    && Objects.equals(namespace, c.namespace)
+                    && c.subresource.isEmpty()
                     && (name.equals("*") || name.equals(c.name));
         }
     }
@@ -62,8 +65,8 @@ public final class KubeCel {
 
     record GroupCheck(Authorizer authorizer, String group) {}
 
-    record ResourceCheck(Authorizer authorizer, String group, String resource, String subresource, String namespace,
-            String name) {
+    record ResourceCheck(
+            Authorizer authorizer, String group, String resource, String subresource, String namespace, String name) {
         ResourceCheck with(String sub, String ns, String n) {
             return new ResourceCheck(authorizer, group, resource, sub, ns, n);
         }
@@ -82,39 +85,59 @@ public final class KubeCel {
                 // Kubernetes enables CEL's standard macros (has, all, exists, exists_one, map, filter)
                 .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
                 .addFunctionDeclarations(
-                        CelFunctionDecl.newFunctionDeclaration("group",
-                                CelOverloadDecl.newMemberOverload("authorizer_group", GROUP_CHECK, AUTHORIZER,
+                        CelFunctionDecl.newFunctionDeclaration(
+                                "group",
+                                CelOverloadDecl.newMemberOverload(
+                                        "authorizer_group", GROUP_CHECK, AUTHORIZER, SimpleType.STRING)),
+                        CelFunctionDecl.newFunctionDeclaration(
+                                "resource",
+                                CelOverloadDecl.newMemberOverload(
+                                        "groupcheck_resource", RESOURCE_CHECK, GROUP_CHECK, SimpleType.STRING)),
+                        CelFunctionDecl.newFunctionDeclaration(
+                                "subresource",
+                                CelOverloadDecl.newMemberOverload(
+                                        "resourcecheck_subresource",
+                                        RESOURCE_CHECK,
+                                        RESOURCE_CHECK,
                                         SimpleType.STRING)),
-                        CelFunctionDecl.newFunctionDeclaration("resource",
-                                CelOverloadDecl.newMemberOverload("groupcheck_resource", RESOURCE_CHECK, GROUP_CHECK,
-                                        SimpleType.STRING)),
-                        CelFunctionDecl.newFunctionDeclaration("subresource",
-                                CelOverloadDecl.newMemberOverload("resourcecheck_subresource", RESOURCE_CHECK,
-                                        RESOURCE_CHECK, SimpleType.STRING)),
-                        CelFunctionDecl.newFunctionDeclaration("namespace",
-                                CelOverloadDecl.newMemberOverload("resourcecheck_namespace", RESOURCE_CHECK,
-                                        RESOURCE_CHECK, SimpleType.STRING)),
-                        CelFunctionDecl.newFunctionDeclaration("name",
-                                CelOverloadDecl.newMemberOverload("resourcecheck_name", RESOURCE_CHECK,
-                                        RESOURCE_CHECK, SimpleType.STRING)),
-                        CelFunctionDecl.newFunctionDeclaration("check",
-                                CelOverloadDecl.newMemberOverload("resourcecheck_check", DECISION, RESOURCE_CHECK,
-                                        SimpleType.STRING)),
-                        CelFunctionDecl.newFunctionDeclaration("allowed",
+                        CelFunctionDecl.newFunctionDeclaration(
+                                "namespace",
+                                CelOverloadDecl.newMemberOverload(
+                                        "resourcecheck_namespace", RESOURCE_CHECK, RESOURCE_CHECK, SimpleType.STRING)),
+                        CelFunctionDecl.newFunctionDeclaration(
+                                "name",
+                                CelOverloadDecl.newMemberOverload(
+                                        "resourcecheck_name", RESOURCE_CHECK, RESOURCE_CHECK, SimpleType.STRING)),
+                        CelFunctionDecl.newFunctionDeclaration(
+                                "check",
+                                CelOverloadDecl.newMemberOverload(
+                                        "resourcecheck_check", DECISION, RESOURCE_CHECK, SimpleType.STRING)),
+                        CelFunctionDecl.newFunctionDeclaration(
+                                "allowed",
                                 CelOverloadDecl.newMemberOverload("decision_allowed", SimpleType.BOOL, DECISION)))
                 .addFunctionBindings(
-                        CelFunctionBinding.from("authorizer_group", Authorizer.class, String.class,
-                                GroupCheck::new),
-                        CelFunctionBinding.from("groupcheck_resource", GroupCheck.class, String.class,
+                        CelFunctionBinding.from("authorizer_group", Authorizer.class, String.class, GroupCheck::new),
+                        CelFunctionBinding.from(
+                                "groupcheck_resource",
+                                GroupCheck.class,
+                                String.class,
                                 (g, r) -> new ResourceCheck(g.authorizer(), g.group(), r, "", null, "")),
-                        CelFunctionBinding.from("resourcecheck_subresource", ResourceCheck.class, String.class,
+                        CelFunctionBinding.from(
+                                "resourcecheck_subresource",
+                                ResourceCheck.class,
+                                String.class,
                                 (c, s) -> c.with(s, c.namespace(), c.name())),
-                        CelFunctionBinding.from("resourcecheck_namespace", ResourceCheck.class, String.class,
+                        CelFunctionBinding.from(
+                                "resourcecheck_namespace",
+                                ResourceCheck.class,
+                                String.class,
                                 (c, ns) -> c.with(c.subresource(), ns, c.name())),
-                        CelFunctionBinding.from("resourcecheck_name", ResourceCheck.class, String.class,
+                        CelFunctionBinding.from(
+                                "resourcecheck_name",
+                                ResourceCheck.class,
+                                String.class,
                                 (c, n) -> c.with(c.subresource(), c.namespace(), n)),
-                        CelFunctionBinding.from("resourcecheck_check", ResourceCheck.class, String.class,
-                                this::check),
+                        CelFunctionBinding.from("resourcecheck_check", ResourceCheck.class, String.class, this::check),
                         CelFunctionBinding.from("decision_allowed", Decision.class, Decision::allowed));
         vars.forEach(builder::addVar);
         this.cel = builder.build();
@@ -150,8 +173,8 @@ public final class KubeCel {
     /** All documents of a YAML file, as JSON-like maps. */
     static List<Map<String, Object>> readYaml(Path file) throws IOException {
         List<Map<String, Object>> docs = new ArrayList<>();
-        try (MappingIterator<Map<String, Object>> it = new YAMLMapper().readerForMapOf(Object.class)
-                .readValues(file.toFile())) {
+        try (MappingIterator<Map<String, Object>> it =
+                new YAMLMapper().readerForMapOf(Object.class).readValues(file.toFile())) {
             while (it.hasNext()) {
                 Map<String, Object> doc = it.next();
                 if (doc != null) {
@@ -164,8 +187,8 @@ public final class KubeCel {
 
     static List<Map<String, Object>> readYaml(String yaml) throws IOException {
         List<Map<String, Object>> docs = new ArrayList<>();
-        try (MappingIterator<Map<String, Object>> it = new YAMLMapper().readerForMapOf(Object.class)
-                .readValues(yaml)) {
+        try (MappingIterator<Map<String, Object>> it =
+                new YAMLMapper().readerForMapOf(Object.class).readValues(yaml)) {
             while (it.hasNext()) {
                 Map<String, Object> doc = it.next();
                 if (doc != null) {

@@ -19,7 +19,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobStatus;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.quarkus.test.kubernetes.client.KubernetesServer;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,9 +62,14 @@ public final class FakeJobController implements AutoCloseable {
      * second so two pods of a Job never end in the same second of their RFC 3339 {@code finishedAt}.
      */
     static final long RETRY_DELAY_MILLIS = 1100;
+
     private static final ResourceDefinitionContext LINUXIMAGES = new ResourceDefinitionContext.Builder()
-            .withGroup("linuximage.dev").withVersion("v1alpha1").withPlural("linuximages").withKind("LinuxImage")
-            .withNamespaced(true).build();
+            .withGroup("linuximage.dev")
+            .withVersion("v1alpha1")
+            .withPlural("linuximages")
+            .withKind("LinuxImage")
+            .withNamespaced(true)
+            .build();
 
     private final KubernetesClient client;
     private final Path scratch;
@@ -77,11 +81,13 @@ public final class FakeJobController implements AutoCloseable {
     private final AtomicInteger runs = new AtomicInteger();
     /** ns/name/uid of a Job → its counted pod failures (Ignore'd ones excluded), as {@code status.failed}. */
     private final Map<String, Integer> counted = new ConcurrentHashMap<>();
+
     private volatile PodExecutor executor = run -> new PodExecutor.PodOutcome(0, null);
     private volatile Hold hold;
     private volatile String refusal;
     /** uid → namespace of the Jobs and pods whose Warning events are served by field selector (see serveEvents). */
     private final Map<String, String> eventSubjects = new ConcurrentHashMap<>();
+
     private final Map<String, List<io.fabric8.kubernetes.api.model.Event>> warningEvents = new ConcurrentHashMap<>();
     private volatile KubernetesServer server;
 
@@ -121,8 +127,7 @@ public final class FakeJobController implements AutoCloseable {
         this.hold = waiting == null ? null : new Hold(waiting, release);
     }
 
-    private record Hold(PodStatus status, CountDownLatch release) {
-    }
+    private record Hold(PodStatus status, CountDownLatch release) {}
 
     /**
      * New Jobs get no pod: as the Job controller does when pod creation is refused (quota, admission), it records a
@@ -161,20 +166,28 @@ public final class FakeJobController implements AutoCloseable {
         if (srv == null || uid == null || eventSubjects.putIfAbsent(uid, ns) != null) {
             return;
         }
-        srv.expect().get().withPath("/api/v1/namespaces/" + ns + "/events?fieldSelector=involvedObject.uid%3D" + uid
+        srv.expect()
+                .get()
+                .withPath("/api/v1/namespaces/" + ns + "/events?fieldSelector=involvedObject.uid%3D" + uid
                         + "%2Ctype%3DWarning")
-                .andReply(200, req -> new io.fabric8.kubernetes.api.model.EventListBuilder()
-                        .withItems(warningEvents.getOrDefault(uid, List.of())).build()).always();
+                .andReply(
+                        200,
+                        req -> new io.fabric8.kubernetes.api.model.EventListBuilder()
+                                .withItems(warningEvents.getOrDefault(uid, List.of()))
+                                .build())
+                .always();
     }
 
     private void refreshEvents() {
         for (String ns : Set.copyOf(eventSubjects.values())) {
             Map<String, List<io.fabric8.kubernetes.api.model.Event>> byUid = new java.util.HashMap<>();
             for (var e : client.v1().events().inNamespace(ns).list().getItems()) {
-                if ("Warning".equals(e.getType()) && e.getInvolvedObject() != null
+                if ("Warning".equals(e.getType())
+                        && e.getInvolvedObject() != null
                         && e.getInvolvedObject().getUid() != null
                         && eventSubjects.containsKey(e.getInvolvedObject().getUid())) {
-                    byUid.computeIfAbsent(e.getInvolvedObject().getUid(), k -> new ArrayList<>()).add(e);
+                    byUid.computeIfAbsent(e.getInvolvedObject().getUid(), k -> new ArrayList<>())
+                            .add(e);
                 }
             }
             eventSubjects.forEach((uid, n) -> {
@@ -192,7 +205,8 @@ public final class FakeJobController implements AutoCloseable {
                 client.batch().v1().jobs().resource(job).delete(); // garbage collector
                 continue;
             }
-            String key = job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
+            String key =
+                    job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
             if (started.add(key + "/" + job.getMetadata().getUid())) {
                 serveEvents(job.getMetadata().getNamespace(), job.getMetadata().getUid());
                 String refused = refusal;
@@ -203,16 +217,25 @@ public final class FakeJobController implements AutoCloseable {
                 startPod(job, 0);
             }
         }
-        for (io.fabric8.kubernetes.api.model.ConfigMap cm : client.configMaps().inAnyNamespace()
-                .withLabel("app.kubernetes.io/managed-by", "linuximage-operator").list().getItems()) {
+        for (io.fabric8.kubernetes.api.model.ConfigMap cm : client.configMaps()
+                .inAnyNamespace()
+                .withLabel("app.kubernetes.io/managed-by", "linuximage-operator")
+                .list()
+                .getItems()) {
             if (ownerGone(cm)) {
                 client.configMaps().resource(cm).delete(); // garbage collector: the result ConfigMaps too
             }
         }
-        for (Pod pod : client.pods().inAnyNamespace().withLabel("job-name").list().getItems()) {
+        for (Pod pod :
+                client.pods().inAnyNamespace().withLabel("job-name").list().getItems()) {
             String jobName = pod.getMetadata().getLabels().get("job-name");
-            if (client.batch().v1().jobs().inNamespace(pod.getMetadata().getNamespace()).withName(jobName)
-                    .get() == null) {
+            if (client.batch()
+                            .v1()
+                            .jobs()
+                            .inNamespace(pod.getMetadata().getNamespace())
+                            .withName(jobName)
+                            .get()
+                    == null) {
                 client.pods().resource(pod).delete(); // garbage collector: the Job is gone
             }
         }
@@ -222,7 +245,11 @@ public final class FakeJobController implements AutoCloseable {
     private void startPod(Job job, int attempt) {
         Hold h = hold;
         Pod pod = createPod(job, h, attempt);
-        client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName())
+        client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(job.getMetadata().getNamespace())
+                .withName(job.getMetadata().getName())
                 .editStatus(j -> {
                     if (j.getStatus() == null) {
                         j.setStatus(new JobStatus());
@@ -239,14 +266,18 @@ public final class FakeJobController implements AutoCloseable {
     /** Pods created for Jobs so far, by Job ({@code ns/name}), in creation order. */
     public List<String> pods(String namespace, String jobName) {
         return client.pods().inNamespace(namespace).withLabel("job-name", jobName).list().getItems().stream()
-                .map(p -> p.getMetadata().getName()).sorted().toList();
+                .map(p -> p.getMetadata().getName())
+                .sorted()
+                .toList();
     }
 
     private boolean ownerGone(io.fabric8.kubernetes.api.model.HasMetadata job) {
         for (OwnerReference ref : job.getMetadata().getOwnerReferences()) {
             if (Boolean.TRUE.equals(ref.getController()) && "LinuxImage".equals(ref.getKind())) {
                 GenericKubernetesResource owner = client.genericKubernetesResources(LINUXIMAGES)
-                        .inNamespace(job.getMetadata().getNamespace()).withName(ref.getName()).get();
+                        .inNamespace(job.getMetadata().getNamespace())
+                        .withName(ref.getName())
+                        .get();
                 return owner == null || !ref.getUid().equals(owner.getMetadata().getUid());
             }
         }
@@ -254,16 +285,32 @@ public final class FakeJobController implements AutoCloseable {
     }
 
     private void failedCreate(Job job, String message) {
-        client.v1().events().inNamespace(job.getMetadata().getNamespace()).resource(new EventBuilder()
-                .withNewMetadata().withName(job.getMetadata().getName() + ".failedcreate")
-                    .withNamespace(job.getMetadata().getNamespace()).endMetadata()
-                .withNewInvolvedObject().withApiVersion("batch/v1").withKind("Job")
-                    .withName(job.getMetadata().getName()).withNamespace(job.getMetadata().getNamespace())
-                    .withUid(job.getMetadata().getUid()).endInvolvedObject()
-                .withType("Warning").withReason("FailedCreate").withMessage(message).withCount(1)
-                .withFirstTimestamp(now()).withLastTimestamp(now())
-                .withNewSource().withComponent("job-controller").endSource()
-                .build()).create();
+        client.v1()
+                .events()
+                .inNamespace(job.getMetadata().getNamespace())
+                .resource(new EventBuilder()
+                        .withNewMetadata()
+                        .withName(job.getMetadata().getName() + ".failedcreate")
+                        .withNamespace(job.getMetadata().getNamespace())
+                        .endMetadata()
+                        .withNewInvolvedObject()
+                        .withApiVersion("batch/v1")
+                        .withKind("Job")
+                        .withName(job.getMetadata().getName())
+                        .withNamespace(job.getMetadata().getNamespace())
+                        .withUid(job.getMetadata().getUid())
+                        .endInvolvedObject()
+                        .withType("Warning")
+                        .withReason("FailedCreate")
+                        .withMessage(message)
+                        .withCount(1)
+                        .withFirstTimestamp(now())
+                        .withLastTimestamp(now())
+                        .withNewSource()
+                        .withComponent("job-controller")
+                        .endSource()
+                        .build())
+                .create();
     }
 
     /** Waits for the hold to open, then does what the kubelet does once the pod is bound and started. */
@@ -280,13 +327,21 @@ public final class FakeJobController implements AutoCloseable {
         if (current == null) {
             return pod;
         }
-        current.setStatus(new PodStatusBuilder().withPhase("Running").addNewCondition().withType("PodScheduled")
-                .withStatus("True").withLastTransitionTime(now()).endCondition().withStartTime(now()).build());
+        current.setStatus(new PodStatusBuilder()
+                .withPhase("Running")
+                .addNewCondition()
+                .withType("PodScheduled")
+                .withStatus("True")
+                .withLastTransitionTime(now())
+                .endCondition()
+                .withStartTime(now())
+                .build());
         return client.pods().resource(current).updateStatus();
     }
 
     private Pod createPod(Job job, Hold h, int attempt) {
-        String name = job.getMetadata().getName() + "-" + Integer.toHexString(job.getMetadata().getUid().hashCode() & 0xfffff)
+        String name = job.getMetadata().getName() + "-"
+                + Integer.toHexString(job.getMetadata().getUid().hashCode() & 0xfffff)
                 + (attempt == 0 ? "" : "-" + attempt);
         Map<String, String> labels = new LinkedHashMap<>();
         if (job.getSpec().getTemplate().getMetadata() != null
@@ -297,22 +352,36 @@ public final class FakeJobController implements AutoCloseable {
         labels.put("batch.kubernetes.io/job-name", job.getMetadata().getName());
         labels.put("controller-uid", job.getMetadata().getUid());
         Pod pod = new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace(job.getMetadata().getNamespace()).withLabels(labels)
-                    .addNewOwnerReference().withApiVersion("batch/v1").withKind("Job")
-                        .withName(job.getMetadata().getName()).withUid(job.getMetadata().getUid())
-                        .withController(true).withBlockOwnerDeletion(true).endOwnerReference()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(job.getMetadata().getNamespace())
+                .withLabels(labels)
+                .addNewOwnerReference()
+                .withApiVersion("batch/v1")
+                .withKind("Job")
+                .withName(job.getMetadata().getName())
+                .withUid(job.getMetadata().getUid())
+                .withController(true)
+                .withBlockOwnerDeletion(true)
+                .endOwnerReference()
                 .endMetadata()
                 .withSpec(job.getSpec().getTemplate().getSpec())
-                .withStatus(h == null ? new PodStatusBuilder().withPhase("Running").build()
-                        : new PodStatusBuilder(h.status()).build())
+                .withStatus(
+                        h == null
+                                ? new PodStatusBuilder().withPhase("Running").build()
+                                : new PodStatusBuilder(h.status()).build())
                 .build();
         KubernetesServer srv = server;
         if (srv != null) {
             String ns = job.getMetadata().getNamespace();
-            // The exact request fabric8 sends for inContainer(c).tailingLines(n).getLog(); the tail is the last n lines.
-            srv.expect().get().withPath("/api/v1/namespaces/" + ns + "/pods/" + name
+            // The exact request fabric8 sends for inContainer(c).tailingLines(n).getLog(); the tail is the last n
+            // lines.
+            srv.expect()
+                    .get()
+                    .withPath("/api/v1/namespaces/" + ns + "/pods/" + name
                             + "/log?pretty=false&container=linuximage&tailLines=20")
-                    .andReply(200, req -> lastLines(log(ns, name), 20)).always();
+                    .andReply(200, req -> lastLines(log(ns, name), 20))
+                    .always();
         }
         Pod created = client.pods().resource(pod).create();
         serveEvents(created.getMetadata().getNamespace(), created.getMetadata().getUid());
@@ -334,24 +403,26 @@ public final class FakeJobController implements AutoCloseable {
         StringBuilder log = logs.computeIfAbsent(ns + "/" + pod.getMetadata().getName(), k -> new StringBuilder());
         PodExecutor.PodOutcome outcome;
         try {
-            Path podDir = Files.createDirectories(scratch.resolve(ns).resolve(pod.getMetadata().getName()));
+            Path podDir = Files.createDirectories(
+                    scratch.resolve(ns).resolve(pod.getMetadata().getName()));
             var container = pod.getSpec().getContainers().get(0);
             Map<String, Path> mounts = new LinkedHashMap<>();
             Map<String, Path> claimDirs = new LinkedHashMap<>();
             for (VolumeMount m : container.getVolumeMounts()) {
-                Volume v = pod.getSpec().getVolumes().stream().filter(x -> x.getName().equals(m.getName()))
-                        .findFirst().orElseThrow();
+                Volume v = pod.getSpec().getVolumes().stream()
+                        .filter(x -> x.getName().equals(m.getName()))
+                        .findFirst()
+                        .orElseThrow();
                 mounts.put(m.getMountPath(), materialise(ns, v, podDir, claimDirs));
             }
             runs.incrementAndGet();
             runsByNamespace.computeIfAbsent(ns, k -> new AtomicInteger()).incrementAndGet();
             containerStarted.put(ns + "/" + pod.getMetadata().getName(), now()); // the kubelet's state.*.startedAt
-            outcome = executor.run(new PodRun(job, pod, List.copyOf(container.getArgs()), mounts, claimDirs,
-                    line -> {
-                        synchronized (log) {
-                            log.append(line).append('\n');
-                        }
-                    }));
+            outcome = executor.run(new PodRun(job, pod, List.copyOf(container.getArgs()), mounts, claimDirs, line -> {
+                synchronized (log) {
+                    log.append(line).append('\n');
+                }
+            }));
         } catch (Exception e) {
             log.append("executor failed: ").append(e).append('\n');
             outcome = new PodExecutor.PodOutcome(1, null);
@@ -372,7 +443,10 @@ public final class FakeJobController implements AutoCloseable {
         }
         Path dir = Files.createDirectories(podDir.resolve("volumes").resolve(v.getName()));
         if (v.getSecret() != null) {
-            Secret secret = client.secrets().inNamespace(ns).withName(v.getSecret().getSecretName()).get();
+            Secret secret = client.secrets()
+                    .inNamespace(ns)
+                    .withName(v.getSecret().getSecretName())
+                    .get();
             if (secret == null && !Boolean.TRUE.equals(v.getSecret().getOptional())) {
                 throw new IllegalStateException("secret " + v.getSecret().getSecretName() + " not found");
             }
@@ -380,14 +454,16 @@ public final class FakeJobController implements AutoCloseable {
                 for (var item : v.getSecret().getItems()) {
                     String b64 = secret.getData().get(item.getKey());
                     if (b64 != null) {
-                        Files.write(dir.resolve(item.getPath()), Base64.getDecoder().decode(b64));
+                        Files.write(
+                                dir.resolve(item.getPath()), Base64.getDecoder().decode(b64));
                     }
                 }
             }
         } else if (v.getProjected() != null) {
             for (var source : v.getProjected().getSources()) {
                 if (source.getServiceAccountToken() != null) {
-                    Files.writeString(dir.resolve(source.getServiceAccountToken().getPath()),
+                    Files.writeString(
+                            dir.resolve(source.getServiceAccountToken().getPath()),
                             "fake-token-for-" + source.getServiceAccountToken().getAudience());
                 }
             }
@@ -409,17 +485,26 @@ public final class FakeJobController implements AutoCloseable {
             return;
         }
         current.getStatus().setPhase(outcome.exitCode() == 0 ? "Succeeded" : "Failed");
-        current.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder()
-                .withName(pod.getSpec().getContainers().get(0).getName())
-                .withState(new ContainerStateBuilder().withNewTerminated()
-                        .withExitCode(outcome.exitCode()).withMessage(message).withFinishedAt(finishedAt)
-                        .withStartedAt(containerStarted.get(pod.getMetadata().getNamespace() + "/"
-                                + pod.getMetadata().getName()))
-                        .withReason(outcome.exitCode() == 0 ? "Completed" : "Error").endTerminated().build())
-                .build()));
+        current.getStatus()
+                .setContainerStatuses(List.of(new ContainerStatusBuilder()
+                        .withName(pod.getSpec().getContainers().get(0).getName())
+                        .withState(new ContainerStateBuilder()
+                                .withNewTerminated()
+                                .withExitCode(outcome.exitCode())
+                                .withMessage(message)
+                                .withFinishedAt(finishedAt)
+                                .withStartedAt(
+                                        containerStarted.get(pod.getMetadata().getNamespace() + "/"
+                                                + pod.getMetadata().getName()))
+                                .withReason(outcome.exitCode() == 0 ? "Completed" : "Error")
+                                .endTerminated()
+                                .build())
+                        .build()));
         if (!outcome.conditions().isEmpty()) {
             List<io.fabric8.kubernetes.api.model.PodCondition> conds = new ArrayList<>(
-                    current.getStatus().getConditions() == null ? List.of() : current.getStatus().getConditions());
+                    current.getStatus().getConditions() == null
+                            ? List.of()
+                            : current.getStatus().getConditions());
             conds.addAll(outcome.conditions());
             current.getStatus().setConditions(conds);
         }
@@ -427,9 +512,14 @@ public final class FakeJobController implements AutoCloseable {
         eventSubjects.remove(pod.getMetadata().getUid());
         warningEvents.remove(pod.getMetadata().getUid());
         // the Job as stored now: its spec (podFailurePolicy, backoffLimit) is what the operator created
-        Job stored = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
-                .withName(job.getMetadata().getName()).get();
-        if (stored == null || !job.getMetadata().getUid().equals(stored.getMetadata().getUid())) {
+        Job stored = client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(job.getMetadata().getNamespace())
+                .withName(job.getMetadata().getName())
+                .get();
+        if (stored == null
+                || !job.getMetadata().getUid().equals(stored.getMetadata().getUid())) {
             return; // deleted meanwhile
         }
         String key = job.getMetadata().getNamespace() + "/" + job.getMetadata().getName() + "/"
@@ -462,8 +552,12 @@ public final class FakeJobController implements AutoCloseable {
         }
         int failedPods = failed;
         if (retry) {
-            client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
-                    .withName(job.getMetadata().getName()).editStatus(j -> {
+            client.batch()
+                    .v1()
+                    .jobs()
+                    .inNamespace(job.getMetadata().getNamespace())
+                    .withName(job.getMetadata().getName())
+                    .editStatus(j -> {
                         if (j.getStatus() == null) {
                             j.setStatus(new JobStatus());
                         }
@@ -471,27 +565,45 @@ public final class FakeJobController implements AutoCloseable {
                         j.getStatus().setFailed(failedPods);
                         return j;
                     });
-            loop.schedule(() -> {
-                try {
-                    Job again = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace())
-                            .withName(job.getMetadata().getName()).get();
-                    if (again != null && job.getMetadata().getUid().equals(again.getMetadata().getUid())) {
-                        startPod(again, attempt + 1);
-                    }
-                } catch (RuntimeException e) {
-                    // the mock server may be shutting down between tests
-                }
-            }, RETRY_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+            loop.schedule(
+                    () -> {
+                        try {
+                            Job again = client.batch()
+                                    .v1()
+                                    .jobs()
+                                    .inNamespace(job.getMetadata().getNamespace())
+                                    .withName(job.getMetadata().getName())
+                                    .get();
+                            if (again != null
+                                    && job.getMetadata()
+                                            .getUid()
+                                            .equals(again.getMetadata().getUid())) {
+                                startPod(again, attempt + 1);
+                            }
+                        } catch (RuntimeException e) {
+                            // the mock server may be shutting down between tests
+                        }
+                    },
+                    RETRY_DELAY_MILLIS,
+                    TimeUnit.MILLISECONDS);
             return;
         }
         eventSubjects.remove(job.getMetadata().getUid()); // the Job ended: its events are no longer looked at
         warningEvents.remove(job.getMetadata().getUid());
         List<JobCondition> conditions = new ArrayList<>();
-        conditions.add(new JobConditionBuilder().withType(ok ? "Complete" : "Failed").withStatus("True")
-                .withReason(reason).withMessage(conditionMessage)
-                .withLastTransitionTime(finishedAt).build());
+        conditions.add(new JobConditionBuilder()
+                .withType(ok ? "Complete" : "Failed")
+                .withStatus("True")
+                .withReason(reason)
+                .withMessage(conditionMessage)
+                .withLastTransitionTime(finishedAt)
+                .build());
         String jobReason = reason;
-        client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName())
+        client.batch()
+                .v1()
+                .jobs()
+                .inNamespace(job.getMetadata().getNamespace())
+                .withName(job.getMetadata().getName())
                 .editStatus(j -> {
                     if (j.getStatus() == null) {
                         j.setStatus(new JobStatus());

@@ -15,8 +15,10 @@ public interface PodExecutor {
      * @param terminationMessage what the container wrote to its termination-message path (null if nothing)
      * @param conditions         pod conditions set when the pod ended (may be empty)
      */
-    record PodOutcome(int exitCode, String terminationMessage,
-                      java.util.List<io.fabric8.kubernetes.api.model.PodCondition> conditions) {
+    record PodOutcome(
+            int exitCode,
+            String terminationMessage,
+            java.util.List<io.fabric8.kubernetes.api.model.PodCondition> conditions) {
         public PodOutcome(int exitCode, String terminationMessage) {
             this(exitCode, terminationMessage, java.util.List.of());
         }

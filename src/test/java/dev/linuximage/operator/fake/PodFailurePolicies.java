@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyOnExitCodesRequirement;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyOnPodConditionsPattern;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyRule;
-
 import java.util.List;
 
 /**
@@ -32,18 +31,20 @@ public final class PodFailurePolicies {
     /** The API server's default of {@code spec.backoffLimit}. */
     public static final int DEFAULT_BACKOFF_LIMIT = 6;
 
-    private PodFailurePolicies() {
-    }
+    private PodFailurePolicies() {}
 
-    public enum Action { FailJob, Ignore, Count }
+    public enum Action {
+        FailJob,
+        Ignore,
+        Count
+    }
 
     /**
      * @param action    what the matching rule (or the default, Count) says
      * @param ruleIndex index of the matching rule, -1 for none
      * @param message   the Job condition message the controller writes for a FailJob rule
      */
-    public record Match(Action action, int ruleIndex, String message) {
-    }
+    public record Match(Action action, int ruleIndex, String message) {}
 
     /** The decision for a pod that failed (phase Failed) of {@code job}. */
     public static Match match(Job job, Pod pod) {
@@ -54,7 +55,8 @@ public final class PodFailurePolicies {
             String why = null;
             if (rule.getOnExitCodes() != null) {
                 why = exitCodeMatch(rule.getOnExitCodes(), pod);
-            } else if (rule.getOnPodConditions() != null && !rule.getOnPodConditions().isEmpty()) {
+            } else if (rule.getOnPodConditions() != null
+                    && !rule.getOnPodConditions().isEmpty()) {
                 why = conditionMatch(rule.getOnPodConditions(), pod);
             }
             if (why != null) {
@@ -62,11 +64,16 @@ public final class PodFailurePolicies {
                     case "FailJob" -> Action.FailJob;
                     case "Ignore" -> Action.Ignore;
                     case "Count" -> Action.Count;
-                    default -> throw new IllegalStateException("podFailurePolicy action " + rule.getAction()
-                            + " is not supported by the fake Job controller (non-indexed Jobs only)");
+                    default ->
+                        throw new IllegalStateException("podFailurePolicy action " + rule.getAction()
+                                + " is not supported by the fake Job controller (non-indexed Jobs only)");
                 };
-                return new Match(a, i, "Pod " + pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName()
-                        + " has " + why + " matching " + rule.getAction() + " rule at index " + i);
+                return new Match(
+                        a,
+                        i,
+                        "Pod " + pod.getMetadata().getNamespace() + "/"
+                                + pod.getMetadata().getName() + " has " + why + " matching " + rule.getAction()
+                                + " rule at index " + i);
             }
         }
         return new Match(Action.Count, -1, null);
@@ -108,7 +115,8 @@ public final class PodFailurePolicies {
     }
 
     private static String conditionMatch(List<PodFailurePolicyOnPodConditionsPattern> patterns, Pod pod) {
-        List<PodCondition> conds = pod.getStatus() == null || pod.getStatus().getConditions() == null ? List.of()
+        List<PodCondition> conds = pod.getStatus() == null || pod.getStatus().getConditions() == null
+                ? List.of()
                 : pod.getStatus().getConditions();
         for (PodFailurePolicyOnPodConditionsPattern p : patterns) {
             String status = p.getStatus() == null ? "True" : p.getStatus();

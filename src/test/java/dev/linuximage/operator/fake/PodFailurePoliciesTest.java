@@ -1,5 +1,11 @@
 package dev.linuximage.operator.fake;
 
+import static dev.linuximage.operator.fake.PodFailurePolicies.Action.Count;
+import static dev.linuximage.operator.fake.PodFailurePolicies.Action.FailJob;
+import static dev.linuximage.operator.fake.PodFailurePolicies.Action.Ignore;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.operator.api.v1alpha1.LinuxImage;
 import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
 import dev.linuximage.operator.api.v1alpha1.SourceSpec;
@@ -13,12 +19,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import static dev.linuximage.operator.fake.PodFailurePolicies.Action.Count;
-import static dev.linuximage.operator.fake.PodFailurePolicies.Action.FailJob;
-import static dev.linuximage.operator.fake.PodFailurePolicies.Action.Ignore;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The fake Job controller's reading of {@code podFailurePolicy} and {@code backoffLimit}, against the semantics in the
@@ -41,12 +41,28 @@ class PodFailurePoliciesTest {
         java.util.List<io.fabric8.kubernetes.api.model.PodCondition> conds = new java.util.ArrayList<>();
         for (String c : conditions) {
             conds.add(new io.fabric8.kubernetes.api.model.PodConditionBuilder()
-                    .withType(c.split("=")[0]).withStatus(c.split("=")[1]).build());
+                    .withType(c.split("=")[0])
+                    .withStatus(c.split("=")[1])
+                    .build());
         }
-        return new PodBuilder().withNewMetadata().withNamespace("images").withName("web-g1-abc").endMetadata()
-                .withNewStatus().withPhase("Failed").withConditions(conds).addNewContainerStatus().withName(container)
-                .withNewState().withNewTerminated().withExitCode(exit).endTerminated().endState().endContainerStatus()
-                .endStatus().build();
+        return new PodBuilder()
+                .withNewMetadata()
+                .withNamespace("images")
+                .withName("web-g1-abc")
+                .endMetadata()
+                .withNewStatus()
+                .withPhase("Failed")
+                .withConditions(conds)
+                .addNewContainerStatus()
+                .withName(container)
+                .withNewState()
+                .withNewTerminated()
+                .withExitCode(exit)
+                .endTerminated()
+                .endState()
+                .endContainerStatus()
+                .endStatus()
+                .build();
     }
 
     /** The operator's own Job: exit codes 2, 3, 4 (usage, bad input, not compliant) fail it; others retry. */
@@ -65,20 +81,33 @@ class PodFailurePoliciesTest {
     void anEvictedPodIsIgnoredByTheOperatorsJob() {
         // DisruptionTarget=True is what the control plane sets on an evicted or preempted pod
         assertThat(PodFailurePolicies.match(operatorJob(), failed(JobFactory.CONTAINER, 137, "DisruptionTarget=True"))
-                .action()).isEqualTo(Ignore);
+                        .action())
+                .isEqualTo(Ignore);
         assertThat(PodFailurePolicies.match(operatorJob(), failed(JobFactory.CONTAINER, 137, "DisruptionTarget=False"))
-                .action()).isEqualTo(Count);
+                        .action())
+                .isEqualTo(Count);
         // rules are evaluated in order: the exit-code rule (index 0) wins over the condition rule
         assertThat(PodFailurePolicies.match(operatorJob(), failed(JobFactory.CONTAINER, 3, "DisruptionTarget=True"))
-                .action()).isEqualTo(FailJob);
+                        .action())
+                .isEqualTo(FailJob);
     }
 
     static Job job(Integer backoffLimit, String operator, String container, String action, Integer... values) {
-        return new JobBuilder().withNewSpec().withBackoffLimit(backoffLimit)
-                .withPodFailurePolicy(new PodFailurePolicyBuilder().addNewRule().withAction(action)
-                        .withNewOnExitCodes().withContainerName(container).withOperator(operator).withValues(values)
-                        .endOnExitCodes().endRule().build())
-                .endSpec().build();
+        return new JobBuilder()
+                .withNewSpec()
+                .withBackoffLimit(backoffLimit)
+                .withPodFailurePolicy(new PodFailurePolicyBuilder()
+                        .addNewRule()
+                        .withAction(action)
+                        .withNewOnExitCodes()
+                        .withContainerName(container)
+                        .withOperator(operator)
+                        .withValues(values)
+                        .endOnExitCodes()
+                        .endRule()
+                        .build())
+                .endSpec()
+                .build();
     }
 
     @Test
@@ -90,7 +119,8 @@ class PodFailurePoliciesTest {
         assertThat(PodFailurePolicies.match(notIn, failed("any", 0)).action()).isEqualTo(Count);
         Job named = job(null, "In", "main", "Ignore", 5);
         assertThat(PodFailurePolicies.match(named, failed("main", 5)).action()).isEqualTo(Ignore);
-        assertThat(PodFailurePolicies.match(named, failed("sidecar", 5)).action()).isEqualTo(Count);
+        assertThat(PodFailurePolicies.match(named, failed("sidecar", 5)).action())
+                .isEqualTo(Count);
         assertThatThrownBy(() -> PodFailurePolicies.match(job(null, "In", null, "FailIndex", 5), failed("c", 5)))
                 .hasMessageContaining("FailIndex");
     }

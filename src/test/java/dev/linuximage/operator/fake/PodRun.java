@@ -2,7 +2,6 @@ package dev.linuximage.operator.fake;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,8 +18,8 @@ import java.util.function.Consumer;
  * @param claims  PVC name to the local directory standing in for the claim
  * @param log     appends one line to the container's log (what {@code pods/log} returns)
  */
-public record PodRun(Job job, Pod pod, List<String> args, Map<String, Path> mounts, Map<String, Path> claims,
-                     Consumer<String> log) {
+public record PodRun(
+        Job job, Pod pod, List<String> args, Map<String, Path> mounts, Map<String, Path> claims, Consumer<String> log) {
 
     /** The local file behind a path the container sees, through the longest matching mount. */
     public Path local(String podPath) {
@@ -41,8 +40,8 @@ public record PodRun(Job job, Pod pod, List<String> args, Map<String, Path> moun
     public List<String> localArgs() {
         List<String> out = new ArrayList<>();
         for (String a : args) {
-            boolean mapped = a.startsWith("/") && mounts.keySet().stream()
-                    .anyMatch(m -> a.equals(m) || a.startsWith(m + "/"));
+            boolean mapped =
+                    a.startsWith("/") && mounts.keySet().stream().anyMatch(m -> a.equals(m) || a.startsWith(m + "/"));
             out.add(mapped ? local(a).toString() : a);
         }
         return out;

@@ -1,23 +1,38 @@
 package dev.linuximage.operator.fake;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class PodRunTest {
 
-    final PodRun run = new PodRun(null, null,
-            List.of("prepare", "/disks/source/builds/web.qcow2", "--output", "/disks/output/web.vhd",
-                    "--sas-file", "/var/run/linuximage/credentials/sas", "--termination-log", "/dev/termination-log",
-                    "--blob-url", "https://a/b"),
-            Map.of("/disks/source", Path.of("/w/claims/disks"), "/disks/output", Path.of("/w/claims/vhds"),
-                    "/var/run/linuximage/credentials", Path.of("/w/pod/credentials")),
-            Map.of("disks", Path.of("/w/claims/disks")), line -> { });
+    final PodRun run = new PodRun(
+            null,
+            null,
+            List.of(
+                    "prepare",
+                    "/disks/source/builds/web.qcow2",
+                    "--output",
+                    "/disks/output/web.vhd",
+                    "--sas-file",
+                    "/var/run/linuximage/credentials/sas",
+                    "--termination-log",
+                    "/dev/termination-log",
+                    "--blob-url",
+                    "https://a/b"),
+            Map.of(
+                    "/disks/source",
+                    Path.of("/w/claims/disks"),
+                    "/disks/output",
+                    Path.of("/w/claims/vhds"),
+                    "/var/run/linuximage/credentials",
+                    Path.of("/w/pod/credentials")),
+            Map.of("disks", Path.of("/w/claims/disks")),
+            line -> {});
 
     @Test
     void mapsPodPathsThroughTheMounts() {
@@ -28,10 +43,18 @@ class PodRunTest {
 
     @Test
     void localArgsAreReadyForTheRealCore() {
-        assertThat(run.localArgs(Path.of("/w/pod/termination-log"))).containsExactly("prepare",
-                "/w/claims/disks/builds/web.qcow2", "--output", "/w/claims/vhds/web.vhd",
-                "--sas-file", "/w/pod/credentials/sas", "--termination-log", "/w/pod/termination-log",
-                "--blob-url", "https://a/b");
+        assertThat(run.localArgs(Path.of("/w/pod/termination-log")))
+                .containsExactly(
+                        "prepare",
+                        "/w/claims/disks/builds/web.qcow2",
+                        "--output",
+                        "/w/claims/vhds/web.vhd",
+                        "--sas-file",
+                        "/w/pod/credentials/sas",
+                        "--termination-log",
+                        "/w/pod/termination-log",
+                        "--blob-url",
+                        "https://a/b");
         assertThat(run.arg("--output")).isEqualTo("/disks/output/web.vhd");
         assertThat(run.arg("--nope")).isNull();
     }

@@ -1,5 +1,11 @@
 package dev.linuximage.operator.health;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LoadState;
@@ -12,13 +18,6 @@ import org.luaj.vm2.lib.PackageLib;
 import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 /**
  * Runs the shipped Argo CD health check ({@code deploy/argocd/health.lua}) with LuaJ against the recorded status
  * objects. The object is handed over the way Argo CD does (operator-manual/health, "Custom Health Checks": the
@@ -29,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ArgoHealthLuaTest {
 
     static final Path SCRIPT = Path.of("deploy/argocd/health.lua");
-    static final List<String> ARGO_STATUSES = List.of("Healthy", "Progressing", "Degraded", "Suspended", "Missing",
-            "Unknown");
+    static final List<String> ARGO_STATUSES =
+            List.of("Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown");
 
     static LuaValue toLua(Object v) {
         if (v instanceof Map<?, ?> m) {
@@ -85,7 +84,9 @@ class ArgoHealthLuaTest {
         Map<String, Map<String, Object>> fixtures = StatusFixtures.recorded();
         assertThat(fixtures.keySet()).containsExactlyInAnyOrderElementsOf(Expected.BY_FIXTURE.keySet());
         for (var e : fixtures.entrySet()) {
-            assertThat(health(e.getValue())[0]).as(e.getKey()).isEqualTo(Expected.BY_FIXTURE.get(e.getKey()).argo());
+            assertThat(health(e.getValue())[0])
+                    .as(e.getKey())
+                    .isEqualTo(Expected.BY_FIXTURE.get(e.getKey()).argo());
         }
     }
 
@@ -93,7 +94,8 @@ class ArgoHealthLuaTest {
     void theMessageSaysWhy() throws Exception {
         Map<String, Map<String, Object>> f = StatusFixtures.recorded();
         assertThat(health(f.get("running"))[1]).contains("convert 42 %");
-        assertThat(health(f.get("pending-image-pull"))[1]).startsWith("ImagePullBackOff: ")
+        assertThat(health(f.get("pending-image-pull"))[1])
+                .startsWith("ImagePullBackOff: ")
                 .contains("registry.example/linuximage:0.1.0");
         assertThat(health(f.get("failed-stalled"))[1]).startsWith("UnsupportedImage: ");
         assertThat(health(f.get("failed-retriable"))[1]).startsWith("MissingClaim: rechecked");
@@ -102,7 +104,13 @@ class ArgoHealthLuaTest {
 
     @Test
     void aNewObjectWithoutStatusIsProgressingNotHealthy() throws Exception {
-        assertThat(health(Map.of("apiVersion", "linuximage.dev/v1alpha1", "kind", "LinuxImage",
-                "metadata", Map.of("name", "web", "generation", 1)))[0]).isEqualTo("Progressing");
+        assertThat(health(Map.of(
+                        "apiVersion",
+                        "linuximage.dev/v1alpha1",
+                        "kind",
+                        "LinuxImage",
+                        "metadata",
+                        Map.of("name", "web", "generation", 1)))[0])
+                .isEqualTo("Progressing");
     }
 }

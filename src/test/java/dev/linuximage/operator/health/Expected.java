@@ -14,8 +14,7 @@ import java.util.Map;
  */
 final class Expected {
 
-    private Expected() {
-    }
+    private Expected() {}
 
     record Row(String kstatus, String argo, String flux) {}
 

@@ -1,6 +1,7 @@
 package dev.linuximage.operator.health;
 
-import dev.linuximage.operator.admission.KubeCel;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.cel.bundle.Cel;
 import dev.cel.bundle.CelFactory;
@@ -8,14 +9,12 @@ import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelValidationResult;
 import dev.cel.common.types.SimpleType;
 import dev.cel.parser.CelStandardMacro;
-import org.junit.jupiter.api.Test;
-
+import dev.linuximage.operator.admission.KubeCel;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * Evaluates the {@code healthCheckExprs} of the shipped Flux example ({@code deploy/flux/kustomization.yaml}) with
@@ -29,17 +28,23 @@ class FluxHealthExprsTest {
 
     static final Cel CEL = CelFactory.standardCelBuilder()
             .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-            .addVar("apiVersion", SimpleType.DYN).addVar("kind", SimpleType.DYN)
-            .addVar("metadata", SimpleType.DYN).addVar("spec", SimpleType.DYN).addVar("status", SimpleType.DYN)
+            .addVar("apiVersion", SimpleType.DYN)
+            .addVar("kind", SimpleType.DYN)
+            .addVar("metadata", SimpleType.DYN)
+            .addVar("spec", SimpleType.DYN)
+            .addVar("status", SimpleType.DYN)
             .build();
 
     @SuppressWarnings("unchecked")
     static Map<String, String> expressions() throws Exception {
         Map<String, Object> k = new YAMLMapper().readValue(FILE.toFile(), Map.class);
-        List<Map<String, Object>> exprs = (List<Map<String, Object>>) ((Map<String, Object>) k.get("spec"))
-                .get("healthCheckExprs");
-        Map<String, Object> ours = exprs.stream().filter(e -> "LinuxImage".equals(e.get("kind"))
-                && "linuximage.dev/v1alpha1".equals(e.get("apiVersion"))).findFirst().orElseThrow();
+        List<Map<String, Object>> exprs =
+                (List<Map<String, Object>>) ((Map<String, Object>) k.get("spec")).get("healthCheckExprs");
+        Map<String, Object> ours = exprs.stream()
+                .filter(e ->
+                        "LinuxImage".equals(e.get("kind")) && "linuximage.dev/v1alpha1".equals(e.get("apiVersion")))
+                .findFirst()
+                .orElseThrow();
         Map<String, String> out = new LinkedHashMap<>();
         for (String key : List.of("inProgress", "failed", "current")) {
             out.put(key, (String) ours.get(key));
@@ -49,7 +54,9 @@ class FluxHealthExprsTest {
 
     static CelAbstractSyntaxTree compile(String expression) throws Exception {
         CelValidationResult r = CEL.compile(expression);
-        assertThat(r.hasError()).as("%s: %s", expression, r.hasError() ? r.getErrorString() : "").isFalse();
+        assertThat(r.hasError())
+                .as("%s: %s", expression, r.hasError() ? r.getErrorString() : "")
+                .isFalse();
         return r.getAst();
     }
 
@@ -75,7 +82,6 @@ class FluxHealthExprsTest {
         return "none";
     }
 
-
     @Test
     void everyPhaseReadsAsKstatusReadsIt() throws Exception {
         Map<String, String> exprs = expressions();
@@ -83,8 +89,11 @@ class FluxHealthExprsTest {
         Map<String, Map<String, Object>> fixtures = StatusFixtures.recorded();
         assertThat(fixtures.keySet()).containsExactlyInAnyOrderElementsOf(Expected.BY_FIXTURE.keySet());
         for (var e : fixtures.entrySet()) {
-            assertThat(judge(exprs, e.getValue())).as(e.getKey()).isEqualTo(Expected.BY_FIXTURE.get(e.getKey()).flux());
-            assertThat(judge(exprs, e.getValue())).as(e.getKey() + ": same as kstatus' rules")
+            assertThat(judge(exprs, e.getValue()))
+                    .as(e.getKey())
+                    .isEqualTo(Expected.BY_FIXTURE.get(e.getKey()).flux());
+            assertThat(judge(exprs, e.getValue()))
+                    .as(e.getKey() + ": same as kstatus' rules")
                     .isEqualTo(KstatusRulesTest.kstatus(e.getValue()));
         }
     }

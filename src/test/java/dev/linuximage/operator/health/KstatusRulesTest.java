@@ -1,12 +1,11 @@
 package dev.linuximage.operator.health;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * Judges the recorded status objects by kstatus' documented rules (sigs.k8s.io/cli-utils, pkg/kstatus/README.md,
@@ -29,8 +28,7 @@ class KstatusRulesTest {
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> conditions(Map<String, Object> obj) {
         Map<String, Object> status = (Map<String, Object>) obj.get("status");
-        return status == null ? List.of()
-                : (List<Map<String, Object>>) status.getOrDefault("conditions", List.of());
+        return status == null ? List.of() : (List<Map<String, Object>>) status.getOrDefault("conditions", List.of());
     }
 
     static boolean isTrue(Map<String, Object> obj, String type) {
@@ -46,7 +44,8 @@ class KstatusRulesTest {
         }
         Object generation = metadata.get("generation");
         Object observed = status == null ? null : status.get("observedGeneration");
-        if (generation != null && observed != null
+        if (generation != null
+                && observed != null
                 && ((Number) generation).longValue() != ((Number) observed).longValue()) {
             return "InProgress";
         }
@@ -70,7 +69,8 @@ class KstatusRulesTest {
     void everyPhaseReadsAsDocumented() throws Exception {
         Map<String, Map<String, Object>> fixtures = StatusFixtures.recorded();
         assertThat(fixtures.keySet()).containsExactlyInAnyOrderElementsOf(Expected.BY_FIXTURE.keySet());
-        fixtures.forEach((name, obj) -> assertThat(kstatus(obj)).as(name)
+        fixtures.forEach((name, obj) -> assertThat(kstatus(obj))
+                .as(name)
                 .isEqualTo(Expected.BY_FIXTURE.get(name).kstatus()));
     }
 
@@ -79,51 +79,83 @@ class KstatusRulesTest {
         for (var e : StatusFixtures.recorded().entrySet()) {
             String name = e.getKey();
             Map<String, Object> obj = e.getValue();
-            assertThat(isTrue(obj, "Reconciling") && isTrue(obj, "Stalled")).as(name + ": never both").isFalse();
+            assertThat(isTrue(obj, "Reconciling") && isTrue(obj, "Stalled"))
+                    .as(name + ": never both")
+                    .isFalse();
             for (Map<String, Object> c : conditions(obj)) {
                 if (List.of("Reconciling", "Stalled").contains(c.get("type"))) {
-                    assertThat(c.get("status")).as(name + ": abnormal-true, absent when not True").isEqualTo("True");
+                    assertThat(c.get("status"))
+                            .as(name + ": abnormal-true, absent when not True")
+                            .isEqualTo("True");
                 }
                 if ("False".equals(c.get("status"))) {
                     assertThat(c.get("severity")).as(name + " " + c.get("type")).isIn("Error", "Warning", "Info");
                 } else {
-                    assertThat(c.get("severity")).as(name + " " + c.get("type") + ": severity only on False")
+                    assertThat(c.get("severity"))
+                            .as(name + " " + c.get("type") + ": severity only on False")
                             .isNull();
                 }
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> status = (Map<String, Object>) obj.get("status");
-            assertThat(conditions(obj)).as(name).allSatisfy(c -> assertThat(c.get("observedGeneration"))
-                    .isEqualTo(status.get("observedGeneration")));
+            assertThat(conditions(obj))
+                    .as(name)
+                    .allSatisfy(
+                            c -> assertThat(c.get("observedGeneration")).isEqualTo(status.get("observedGeneration")));
             boolean readyTrue = isTrue(obj, "Ready");
             assertThat(readyTrue || isTrue(obj, "Reconciling") || isTrue(obj, "Stalled"))
-                    .as(name + ": Ready=False is explained by Reconciling or Stalled").isTrue();
+                    .as(name + ": Ready=False is explained by Reconciling or Stalled")
+                    .isTrue();
             assertThat(readyTrue && (isTrue(obj, "Reconciling") || isTrue(obj, "Stalled")))
-                    .as(name + ": done means neither").isFalse();
+                    .as(name + ": done means neither")
+                    .isFalse();
         }
         Map<String, Object> stalled = StatusFixtures.recorded().get("failed-stalled");
-        assertThat(conditions(stalled)).filteredOn(c -> "Ready".equals(c.get("type")))
-                .singleElement().satisfies(c -> assertThat(c.get("severity")).isEqualTo("Error"));
+        assertThat(conditions(stalled))
+                .filteredOn(c -> "Ready".equals(c.get("type")))
+                .singleElement()
+                .satisfies(c -> assertThat(c.get("severity")).isEqualTo("Error"));
         Map<String, Object> retried = StatusFixtures.recorded().get("failed-retriable");
-        assertThat(conditions(retried)).filteredOn(c -> "Ready".equals(c.get("type")))
-                .singleElement().satisfies(c -> assertThat(c.get("severity")).isEqualTo("Warning"));
+        assertThat(conditions(retried))
+                .filteredOn(c -> "Ready".equals(c.get("type")))
+                .singleElement()
+                .satisfies(c -> assertThat(c.get("severity")).isEqualTo("Warning"));
     }
 
     /** The judge itself, on hand-written objects straight from the README's sentences. */
     @Test
     void theJudgeFollowsTheReadme() {
-        Map<String, Object> gen3seen2 = Map.of("metadata", Map.of("generation", 3),
-                "status", Map.of("observedGeneration", 2, "conditions", List.of(
-                        Map.of("type", "Ready", "status", "True"))));
+        Map<String, Object> gen3seen2 = Map.of(
+                "metadata",
+                Map.of("generation", 3),
+                "status",
+                Map.of("observedGeneration", 2, "conditions", List.of(Map.of("type", "Ready", "status", "True"))));
         assertThat(kstatus(gen3seen2)).isEqualTo("InProgress");
         assertThat(kstatus(Map.of("metadata", Map.of("generation", 1), "status", Map.of("observedGeneration", 1))))
-                .as("no conditions at all: assumed reconciled").isEqualTo("Current");
-        assertThat(kstatus(Map.of("metadata", Map.of("generation", 1, "deletionTimestamp", "2026-12-05T10:00:00Z"),
-                "status", Map.of()))).isEqualTo("Terminating");
-        assertThat(kstatus(Map.of("metadata", Map.of(), "status", Map.of("conditions", List.of(
-                Map.of("type", "Ready", "status", "False")))))).as("Ready fallback").isEqualTo("InProgress");
-        assertThat(Objects.requireNonNull(kstatus(Map.of("metadata", Map.of(), "status", Map.of("conditions",
-                List.of(Map.of("type", "Stalled", "status", "True"), Map.of("type", "Ready", "status", "True")))))))
+                .as("no conditions at all: assumed reconciled")
+                .isEqualTo("Current");
+        assertThat(kstatus(Map.of(
+                        "metadata",
+                        Map.of("generation", 1, "deletionTimestamp", "2026-12-05T10:00:00Z"),
+                        "status",
+                        Map.of())))
+                .isEqualTo("Terminating");
+        assertThat(kstatus(Map.of(
+                        "metadata",
+                        Map.of(),
+                        "status",
+                        Map.of("conditions", List.of(Map.of("type", "Ready", "status", "False"))))))
+                .as("Ready fallback")
+                .isEqualTo("InProgress");
+        assertThat(Objects.requireNonNull(kstatus(Map.of(
+                        "metadata",
+                        Map.of(),
+                        "status",
+                        Map.of(
+                                "conditions",
+                                List.of(
+                                        Map.of("type", "Stalled", "status", "True"),
+                                        Map.of("type", "Ready", "status", "True")))))))
                 .isEqualTo("Failed");
     }
 }

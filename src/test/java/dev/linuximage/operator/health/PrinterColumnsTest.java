@@ -21,19 +21,33 @@ import org.junit.jupiter.api.Test;
  * (kubectl's JSONPath dialect for these shapes) on the recorded status objects the operator really writes.
  */
 class PrinterColumnsTest {
-    private static final Configuration LENIENT = Configuration.defaultConfiguration()
-            .addOptions(Option.SUPPRESS_EXCEPTIONS);
+    private static final Configuration LENIENT =
+            Configuration.defaultConfiguration().addOptions(Option.SUPPRESS_EXCEPTIONS);
 
     @Test
     void columnsAndTheirValuesOnRecordedStatus() throws Exception {
-        JsonNode crd = new ObjectMapper(new YAMLFactory()).readTree(
-                Path.of("crds/linuximages.linuximage.dev-v1.yml").toFile());
+        JsonNode crd = new ObjectMapper(new YAMLFactory())
+                .readTree(Path.of("crds/linuximages.linuximage.dev-v1.yml").toFile());
         Map<String, JsonNode> columns = new LinkedHashMap<>();
-        crd.at("/spec/versions/0/additionalPrinterColumns").forEach(c -> columns.put(c.get("name").asText(), c));
-        assertThat(columns.keySet()).contains("Ready", "Reason", "Phase", "Progress", "Compliant", "Age", "Message",
-                "OS", "Version", "Generations", "Blob");
+        crd.at("/spec/versions/0/additionalPrinterColumns")
+                .forEach(c -> columns.put(c.get("name").asText(), c));
+        assertThat(columns.keySet())
+                .contains(
+                        "Ready",
+                        "Reason",
+                        "Phase",
+                        "Progress",
+                        "Compliant",
+                        "Age",
+                        "Message",
+                        "OS",
+                        "Version",
+                        "Generations",
+                        "Blob");
         for (String wide : List.of("Message", "OS", "Version", "Generations", "Blob")) {
-            assertThat(columns.get(wide).get("priority").asInt()).as(wide + " only with -o wide").isEqualTo(1);
+            assertThat(columns.get(wide).get("priority").asInt())
+                    .as(wide + " only with -o wide")
+                    .isEqualTo(1);
         }
         assertThat(columns.get("Reason").get("priority").asInt()).isZero();
 

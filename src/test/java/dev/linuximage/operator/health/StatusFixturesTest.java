@@ -1,8 +1,8 @@
 package dev.linuximage.operator.health;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 
 /** The recorded status fixtures are what the operator writes today (else re-record, and review the diff). */
 class StatusFixturesTest {

@@ -1,14 +1,13 @@
 package dev.linuximage.operator.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * The committed CRD ({@code crds/}) must be exactly what the build generates from the API classes. A
@@ -26,12 +25,17 @@ class CrdDriftIT {
     void committedCrdMatchesTheGeneratedOne() throws Exception {
         Path generated = Path.of("target/kubernetes", FILE);
         Path committed = Path.of("crds", FILE);
-        assertThat(generated).as("the Quarkus build should have generated %s", generated).exists();
-        assertThat(committed).as("%s is missing: ./mvnw -o -q package -DskipTests && cp %s crds/", committed,
-                generated).exists();
+        assertThat(generated)
+                .as("the Quarkus build should have generated %s", generated)
+                .exists();
+        assertThat(committed)
+                .as("%s is missing: ./mvnw -o -q package -DskipTests && cp %s crds/", committed, generated)
+                .exists();
         assertThat(Files.readString(committed))
-                .as("crds/%s differs from the CRD generated from the API classes. Refresh it with: "
-                        + "./mvnw -o -q package -DskipTests && cp target/kubernetes/%s crds/", FILE, FILE)
+                .as(
+                        "crds/%s differs from the CRD generated from the API classes. Refresh it with: "
+                                + "./mvnw -o -q package -DskipTests && cp target/kubernetes/%s crds/",
+                        FILE, FILE)
                 .isEqualTo(Files.readString(generated));
         // kustomize cannot load files outside k8s/, so k8s/crd/ holds a second copy
         assertThat(Files.readString(Path.of("k8s/crd", FILE)))

@@ -1,5 +1,9 @@
 package dev.linuximage.operator.it;
 
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+
 import dev.linuximage.core.report.Evidence;
 import dev.linuximage.core.report.Finding;
 import dev.linuximage.core.report.FindingStatus;
@@ -38,15 +42,6 @@ import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,10 +52,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.containsString;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The operator against the fabric8 mock API server, with {@link FakeJobController} playing the Job controller, the
@@ -104,10 +103,14 @@ class LinuxImageOperatorIT {
             operator.start();
         }
         if (client == null) {
-            client = new KubernetesClientBuilder().withConfig(appClient.getConfiguration()).build();
+            client = new KubernetesClientBuilder()
+                    .withConfig(appClient.getConfiguration())
+                    .build();
         }
         if (fake == null) {
-            fake = new FakeJobController(client, WORK.resolve("pods")).serveLogs(server).start();
+            fake = new FakeJobController(client, WORK.resolve("pods"))
+                    .serveLogs(server)
+                    .start();
         }
         k8s = TestNamespace.create(client, fake, info, TIMEOUT);
         ns = k8s.name;
@@ -151,15 +154,22 @@ class LinuxImageOperatorIT {
         assertThat(s.getUpload().getBlobUrl()).isEqualTo(BLOB);
         assertThat(s.getOutput().getPath()).isEqualTo("disks:builds/web.vhd");
         assertThat(s.getCompliance().getSummary()).containsEntry("Pass", 1).containsEntry("Fixed", 1);
-        assertThat(s.getCompliance().getFindings()).singleElement()
+        assertThat(s.getCompliance().getFindings())
+                .singleElement()
                 .satisfies(f -> assertThat(f.getId()).isEqualTo("CMDLINE-CONSOLE"));
         assertThat(s.getGenerations()).containsExactly("Gen1", "Gen2");
         assertThat(k8s.jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("web-g1");
         Job job = k8s.jobs().get(0);
-        assertThat(job.getMetadata().getOwnerReferences()).singleElement()
-                .satisfies(r -> assertThat(r.getUid()).isEqualTo(li.getMetadata().getUid()));
+        assertThat(job.getMetadata().getOwnerReferences())
+                .singleElement()
+                .satisfies(
+                        r -> assertThat(r.getUid()).isEqualTo(li.getMetadata().getUid()));
         // the SAS token went to the pod as a file and nowhere else
-        assertThat(client.resources(LinuxImage.class).inNamespace(ns).withName("web").get().toString())
+        assertThat(client.resources(LinuxImage.class)
+                        .inNamespace(ns)
+                        .withName("web")
+                        .get()
+                        .toString())
                 .doesNotContain("SECRET");
         k8s.await(() -> k8s.reasons().containsAll(List.of("JobCreated", "Succeeded")));
     }
@@ -171,16 +181,27 @@ class LinuxImageOperatorIT {
         k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
         int before = fake.runs();
 
-        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        LinuxImage li = client.resources(LinuxImage.class)
+                .inNamespace(ns)
+                .withName("web")
+                .get();
         li.getSpec().getGuest().getKernelArgs().setAdd(List.of("nvme_core.io_timeout=240"));
         client.resources(LinuxImage.class).inNamespace(ns).resource(li).update();
 
-        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getObservedGeneration() == 2 && st.getPhase() == Phase.Succeeded);
+        LinuxImageStatus s =
+                k8s.awaitStatus("web", st -> st.getObservedGeneration() == 2 && st.getPhase() == Phase.Succeeded);
         assertThat(s.getJobName()).isEqualTo("web-g2");
         k8s.await(() -> k8s.jobs().size() == 1);
         assertThat(k8s.jobs()).extracting(j -> j.getMetadata().getName()).containsExactly("web-g2");
         assertThat(fake.runs()).isEqualTo(before + 1);
-        assertThat(k8s.jobs().get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        assertThat(k8s.jobs()
+                        .get(0)
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getContainers()
+                        .get(0)
+                        .getArgs())
                 .containsSubsequence("--kernel-arg-add", "nvme_core.io_timeout=240");
     }
 
@@ -192,10 +213,16 @@ class LinuxImageOperatorIT {
         int before = fake.runs();
 
         // a label change and a re-apply of the same spec (what a GitOps re-sync does)
-        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        LinuxImage li = client.resources(LinuxImage.class)
+                .inNamespace(ns)
+                .withName("web")
+                .get();
         li.getMetadata().setLabels(Map.of("team", "images"));
         client.resources(LinuxImage.class).inNamespace(ns).resource(li).update();
-        LinuxImage again = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        LinuxImage again = client.resources(LinuxImage.class)
+                .inNamespace(ns)
+                .withName("web")
+                .get();
         client.resources(LinuxImage.class).inNamespace(ns).resource(again).update();
         // the finished Job is TTL-deleted: its result is in the status already, nothing is recreated
         client.batch().v1().jobs().inNamespace(ns).withName("web-g1").delete();
@@ -260,10 +287,21 @@ class LinuxImageOperatorIT {
     @Test
     @Order(4)
     void blockModeClaimIsAttachedAsADevice() throws Exception {
-        client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
-                .withNewMetadata().withName("raw").endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withVolumeMode("Block").withNewResources()
-                .addToRequests("storage", new Quantity("10Gi")).endResources().endSpec().build()).create();
+        client.persistentVolumeClaims()
+                .inNamespace(ns)
+                .resource(new PersistentVolumeClaimBuilder()
+                        .withNewMetadata()
+                        .withName("raw")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withAccessModes("ReadWriteOnce")
+                        .withVolumeMode("Block")
+                        .withNewResources()
+                        .addToRequests("storage", new Quantity("10Gi"))
+                        .endResources()
+                        .endSpec()
+                        .build())
+                .create();
         createClaim("vhds");
         fake.claim("raw", Files.createDirectories(WORK.resolve("claims").resolve(ns + "-raw")));
         fake.claim("vhds", Files.createDirectories(WORK.resolve("claims").resolve(ns + "-vhds")));
@@ -272,8 +310,15 @@ class LinuxImageOperatorIT {
         spec.setOutput(new dev.linuximage.operator.api.v1alpha1.OutputSpec("vhds", "out/web.vhd"));
         create("web", spec);
         k8s.await(() -> !k8s.jobs().isEmpty());
-        var c = k8s.jobs().get(0).getSpec().getTemplate().getSpec().getContainers().get(0);
-        assertThat(c.getVolumeDevices()).singleElement()
+        var c = k8s.jobs()
+                .get(0)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
+        assertThat(c.getVolumeDevices())
+                .singleElement()
                 .satisfies(d -> assertThat(d.getDevicePath()).isEqualTo("/dev/linuximage-source"));
         assertThat(c.getArgs()).startsWith("prepare", "/dev/linuximage-source");
         assertThat(c.getVolumeMounts()).noneSatisfy(m -> assertThat(m.getName()).isEqualTo("source"));
@@ -293,8 +338,14 @@ class LinuxImageOperatorIT {
     @Test
     @Order(4)
     void workloadIdentityNeedsAServiceAccountThatOptedIn() {
-        client.serviceAccounts().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
-                .withNewMetadata().withName("uploader").endMetadata().build()).create();
+        client.serviceAccounts()
+                .inNamespace(ns)
+                .resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                        .withNewMetadata()
+                        .withName("uploader")
+                        .endMetadata()
+                        .build())
+                .create();
         LinuxImageSpec spec = spec(true);
         CredentialsSpec wi = CredentialsSpec.workloadIdentity("6e3f2a10-1b2c-4d3e-8f90-a1b2c3d4e5f6");
         wi.getWorkloadIdentity().setServiceAccountName("uploader");
@@ -312,7 +363,8 @@ class LinuxImageOperatorIT {
             return sa;
         });
         k8s.await(() -> k8s.jobs().size() == 1);
-        assertThat(k8s.jobs().get(0).getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("uploader");
+        assertThat(k8s.jobs().get(0).getSpec().getTemplate().getSpec().getServiceAccountName())
+                .isEqualTo("uploader");
     }
 
     @Test
@@ -362,12 +414,18 @@ class LinuxImageOperatorIT {
     @Test
     @Order(7)
     void complianceFailure() {
-        fake.executor(new ScriptedCore(run -> new PodExecutor.PodOutcome(4, JobResultCodec.write(
-                JobResult.failed(ResultReasons.NOT_COMPLIANT, "1 requirement failed and was not repaired")
+        fake.executor(new ScriptedCore(run -> new PodExecutor.PodOutcome(
+                4,
+                JobResultCodec.write(JobResult.failed(
+                                ResultReasons.NOT_COMPLIANT, "1 requirement failed and was not repaired")
                         .withStages(new JobResult.Stages(true, true, false, null))
                         .withCompliance(JobResult.Compliance.of(List.of(
-                                new Finding("PROVISION-AGENT", FindingStatus.Fail, "no provisioning agent",
-                                        List.of(Evidence.of("/usr/bin/cloud-init", "absent")), null),
+                                new Finding(
+                                        "PROVISION-AGENT",
+                                        FindingStatus.Fail,
+                                        "no provisioning agent",
+                                        List.of(Evidence.of("/usr/bin/cloud-init", "absent")),
+                                        null),
                                 new Finding("CMDLINE-CONSOLE", FindingStatus.Pass, "ok", List.of(), null))))))));
         create("web", spec(false));
         LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
@@ -406,8 +464,10 @@ class LinuxImageOperatorIT {
             return success();
         }));
         create("web", spec(false));
-        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getProgress() != null
-                && Integer.valueOf(42).equals(st.getProgress().getPercent()));
+        LinuxImageStatus s = k8s.awaitStatus(
+                "web",
+                st -> st.getProgress() != null
+                        && Integer.valueOf(42).equals(st.getProgress().getPercent()));
         assertThat(s.getPhase()).isEqualTo(Phase.Running);
         assertThat(s.getProgress().getStage()).isEqualTo("convert");
         assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/Running");
@@ -423,25 +483,47 @@ class LinuxImageOperatorIT {
         k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
         assertThat(k8s.jobs()).hasSize(1);
         client.resources(LinuxImage.class).inNamespace(ns).withName("web").delete();
-        k8s.await(() -> k8s.jobs().isEmpty() && client.pods().inNamespace(ns).list().getItems().isEmpty());
+        k8s.await(() -> k8s.jobs().isEmpty()
+                && client.pods().inNamespace(ns).list().getItems().isEmpty());
     }
 
     @Test
     @Order(12)
     void foreignJobWithTheSameNameIsNeverAdopted() {
         Job foreign = new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
-                .withNewMetadata().withName("web-g1").withNamespace(ns).endMetadata()
-                .withNewSpec().withNewTemplate().withNewSpec().withRestartPolicy("Never")
-                .addNewContainer().withName("other").withImage("busybox").endContainer()
-                .endSpec().endTemplate().endSpec().build();
+                .withNewMetadata()
+                .withName("web-g1")
+                .withNamespace(ns)
+                .endMetadata()
+                .withNewSpec()
+                .withNewTemplate()
+                .withNewSpec()
+                .withRestartPolicy("Never")
+                .addNewContainer()
+                .withName("other")
+                .withImage("busybox")
+                .endContainer()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build();
         client.batch().v1().jobs().resource(foreign).create();
         create("web", spec(false));
         LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
         assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/JobNameConflict");
         assertThat(s.getJobName()).isNull();
         k8s.await(() -> k8s.warnings().contains("JobNameConflict"));
-        assertThat(k8s.jobs()).singleElement().satisfies(j -> assertThat(j.getMetadata().getUid())
-                .isEqualTo(client.batch().v1().jobs().inNamespace(ns).withName("web-g1").get().getMetadata().getUid()));
+        assertThat(k8s.jobs())
+                .singleElement()
+                .satisfies(j -> assertThat(j.getMetadata().getUid())
+                        .isEqualTo(client.batch()
+                                .v1()
+                                .jobs()
+                                .inNamespace(ns)
+                                .withName("web-g1")
+                                .get()
+                                .getMetadata()
+                                .getUid()));
         assertThat(k8s.jobs().get(0).getMetadata().getOwnerReferences()).isEmpty();
     }
 
@@ -451,25 +533,47 @@ class LinuxImageOperatorIT {
         given().when().get("/q/health/live").then().statusCode(200).body(containsString("UP"));
         given().when().get("/q/health/ready").then().statusCode(200).body(containsString("UP"));
         // the Operator SDK's own reconcile metrics are exported too (Micrometer, Prometheus format)
-        given().when().get("/q/metrics").then().statusCode(200).body(containsString("jvm_"))
+        given().when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .body(containsString("jvm_"))
                 .body(containsString("operator_sdk_reconciliations_started"));
     }
 
     // --- pod-level truth (issues 13 and 16.2): job.status.active counts a pod that cannot start ------------------
 
     static PodStatus waitingPod(String reason, String message) {
-        return new PodStatusBuilder().withPhase("Pending")
-                .addNewCondition().withType("PodScheduled").withStatus("True").endCondition()
-                .addNewContainerStatus().withName("linuximage").withImage("linuximage:test").withReady(false)
-                    .withRestartCount(0).withNewState().withNewWaiting().withReason(reason).withMessage(message)
-                    .endWaiting().endState().endContainerStatus()
+        return new PodStatusBuilder()
+                .withPhase("Pending")
+                .addNewCondition()
+                .withType("PodScheduled")
+                .withStatus("True")
+                .endCondition()
+                .addNewContainerStatus()
+                .withName("linuximage")
+                .withImage("linuximage:test")
+                .withReady(false)
+                .withRestartCount(0)
+                .withNewState()
+                .withNewWaiting()
+                .withReason(reason)
+                .withMessage(message)
+                .endWaiting()
+                .endState()
+                .endContainerStatus()
                 .build();
     }
 
     static PodStatus unschedulablePod(String message) {
-        return new PodStatusBuilder().withPhase("Pending")
-                .addNewCondition().withType("PodScheduled").withStatus("False").withReason("Unschedulable")
-                    .withMessage(message).endCondition()
+        return new PodStatusBuilder()
+                .withPhase("Pending")
+                .addNewCondition()
+                .withType("PodScheduled")
+                .withStatus("False")
+                .withReason("Unschedulable")
+                .withMessage(message)
+                .endCondition()
                 .build();
     }
 
@@ -491,15 +595,21 @@ class LinuxImageOperatorIT {
         create("web", spec(false));
         k8s.await(() -> !client.pods().inNamespace(ns).list().getItems().isEmpty());
         long podCreated = System.nanoTime();
-        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Running)
-                .filter(c -> "ImagePullBackOff".equals(c.getReason())).isPresent());
+        LinuxImageStatus s = k8s.awaitStatus(
+                "web",
+                st -> st.condition(ConditionType.Running)
+                        .filter(c -> "ImagePullBackOff".equals(c.getReason()))
+                        .isPresent());
         assertThat(Duration.ofNanos(System.nanoTime() - podCreated)).isLessThan(withinOneProgressInterval());
-        assertThat(k8s.jobs().get(0).getStatus().getActive()).as("the Job counts the pod as active").isEqualTo(1);
+        assertThat(k8s.jobs().get(0).getStatus().getActive())
+                .as("the Job counts the pod as active")
+                .isEqualTo(1);
         assertThat(s.getPhase()).isEqualTo(Phase.Pending);
         assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/ImagePullBackOff");
         assertThat(TestNamespace.cond(s, ConditionType.Running)).isEqualTo("False/ImagePullBackOff");
         assertThat(s.condition(ConditionType.Running).orElseThrow().getMessage())
-                .contains("Back-off pulling image \"linuximage:test\"").contains("linuximage");
+                .contains("Back-off pulling image \"linuximage:test\"")
+                .contains("linuximage");
         k8s.await(() -> k8s.warnings().contains("ImagePullBackOff"));
         Thread.sleep(2500); // a few progress intervals: the condition is rewritten, the event is not repeated
         assertThat(k8s.warnings()).as("one event, no storm").containsOnlyOnce("ImagePullBackOff");
@@ -511,20 +621,27 @@ class LinuxImageOperatorIT {
         finish.countDown();
         s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
         assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("True/Succeeded");
-        assertThat(s.condition(ConditionType.Running)).as("only while the Job is active").isEmpty();
+        assertThat(s.condition(ConditionType.Running))
+                .as("only while the Job is active")
+                .isEmpty();
     }
 
     @Test
     @Order(14)
     void unschedulablePodIsReportedWithTheSchedulersMessage() {
         CountDownLatch release = new CountDownLatch(1);
-        fake.holdPods(unschedulablePod("0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are "
-                + "available: 3 No preemption victims found for incoming pod."), release);
+        fake.holdPods(
+                unschedulablePod("0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are "
+                        + "available: 3 No preemption victims found for incoming pod."),
+                release);
         create("web", spec(false));
         k8s.await(() -> !client.pods().inNamespace(ns).list().getItems().isEmpty());
         long podCreated = System.nanoTime();
-        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Ready)
-                .filter(c -> "Unschedulable".equals(c.getReason())).isPresent());
+        LinuxImageStatus s = k8s.awaitStatus(
+                "web",
+                st -> st.condition(ConditionType.Ready)
+                        .filter(c -> "Unschedulable".equals(c.getReason()))
+                        .isPresent());
         assertThat(Duration.ofNanos(System.nanoTime() - podCreated)).isLessThan(withinOneProgressInterval());
         assertThat(s.getPhase()).isEqualTo(Phase.Pending);
         assertThat(TestNamespace.cond(s, ConditionType.Running)).isEqualTo("False/Unschedulable");
@@ -541,15 +658,20 @@ class LinuxImageOperatorIT {
     void unboundClaimIsNamedWhenThePodIsUnschedulable() {
         client.persistentVolumeClaims().inNamespace(ns).withName("disks").editStatus(pvc -> {
             pvc.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder()
-                    .withPhase("Pending").build());
+                    .withPhase("Pending")
+                    .build());
             return pvc;
         });
-        fake.holdPods(unschedulablePod("0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. "
-                + "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."),
+        fake.holdPods(
+                unschedulablePod("0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. "
+                        + "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."),
                 new CountDownLatch(1));
         create("web", spec(false));
-        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Ready)
-                .filter(c -> "PersistentVolumeClaimPending".equals(c.getReason())).isPresent());
+        LinuxImageStatus s = k8s.awaitStatus(
+                "web",
+                st -> st.condition(ConditionType.Ready)
+                        .filter(c -> "PersistentVolumeClaimPending".equals(c.getReason()))
+                        .isPresent());
         assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("'disks'");
         k8s.await(() -> k8s.warnings().contains("PersistentVolumeClaimPending"));
     }
@@ -562,13 +684,18 @@ class LinuxImageOperatorIT {
                 + "requests.memory=512Mi, used: requests.memory=3584Mi, limited: requests.memory=4Gi");
         try {
             create("web", spec(false));
-            LinuxImageStatus s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Ready)
-                    .filter(c -> "FailedCreate".equals(c.getReason())).isPresent());
+            LinuxImageStatus s = k8s.awaitStatus(
+                    "web",
+                    st -> st.condition(ConditionType.Ready)
+                            .filter(c -> "FailedCreate".equals(c.getReason()))
+                            .isPresent());
             assertThat(s.getPhase()).isEqualTo(Phase.Pending);
             assertThat(TestNamespace.cond(s, ConditionType.Running)).isEqualTo("False/FailedCreate");
-            assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("exceeded quota");
-            k8s.await(() -> k8s.warnings().contains("FailedCreate") && k8s.reasons().stream()
-                    .filter("FailedCreate"::equals).count() == 2); // the Job controller's and ours on the LinuxImage
+            assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage())
+                    .contains("exceeded quota");
+            k8s.await(() -> k8s.warnings().contains("FailedCreate")
+                    && k8s.reasons().stream().filter("FailedCreate"::equals).count()
+                            == 2); // the Job controller's and ours on the LinuxImage
         } finally {
             fake.refusePods(null);
         }
@@ -578,30 +705,68 @@ class LinuxImageOperatorIT {
     @Test
     @Order(15)
     void multiAttachIsReportedFromThePodsEvent() {
-        fake.holdPods(new PodStatusBuilder().withPhase("Pending")
-                .addNewCondition().withType("PodScheduled").withStatus("True").endCondition()
-                .addNewContainerStatus().withName("linuximage").withReady(false).withRestartCount(0)
-                    .withNewState().withNewWaiting().withReason("ContainerCreating").endWaiting().endState()
-                .endContainerStatus().build(), new CountDownLatch(1));
+        fake.holdPods(
+                new PodStatusBuilder()
+                        .withPhase("Pending")
+                        .addNewCondition()
+                        .withType("PodScheduled")
+                        .withStatus("True")
+                        .endCondition()
+                        .addNewContainerStatus()
+                        .withName("linuximage")
+                        .withReady(false)
+                        .withRestartCount(0)
+                        .withNewState()
+                        .withNewWaiting()
+                        .withReason("ContainerCreating")
+                        .endWaiting()
+                        .endState()
+                        .endContainerStatus()
+                        .build(),
+                new CountDownLatch(1));
         create("web", spec(false));
         k8s.await(() -> !client.pods().inNamespace(ns).list().getItems().isEmpty());
         var pod = client.pods().inNamespace(ns).list().getItems().get(0);
-        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Running)
-                .filter(c -> c.getMessage().contains("ContainerCreating")).isPresent());
-        assertThat(TestNamespace.cond(s, ConditionType.Running)).as("normal while the kubelet sets the pod up")
+        LinuxImageStatus s = k8s.awaitStatus(
+                "web",
+                st -> st.condition(ConditionType.Running)
+                        .filter(c -> c.getMessage().contains("ContainerCreating"))
+                        .isPresent());
+        assertThat(TestNamespace.cond(s, ConditionType.Running))
+                .as("normal while the kubelet sets the pod up")
                 .isEqualTo("False/Pending");
 
-        client.v1().events().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
-                .withNewMetadata().withName(pod.getMetadata().getName() + ".attach").endMetadata()
-                .withNewInvolvedObject().withApiVersion("v1").withKind("Pod").withName(pod.getMetadata().getName())
-                    .withNamespace(ns).withUid(pod.getMetadata().getUid()).endInvolvedObject()
-                .withType("Warning").withReason("FailedAttachVolume").withCount(1)
-                .withMessage("Multi-Attach error for volume \"pvc-0c1d2e3f\" Volume is already used by pod(s) web-g0-abcde")
-                .withLastTimestamp(java.time.Instant.now().toString())
-                .withNewSource().withComponent("attachdetach-controller").endSource().build()).create();
+        client.v1()
+                .events()
+                .inNamespace(ns)
+                .resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                        .withNewMetadata()
+                        .withName(pod.getMetadata().getName() + ".attach")
+                        .endMetadata()
+                        .withNewInvolvedObject()
+                        .withApiVersion("v1")
+                        .withKind("Pod")
+                        .withName(pod.getMetadata().getName())
+                        .withNamespace(ns)
+                        .withUid(pod.getMetadata().getUid())
+                        .endInvolvedObject()
+                        .withType("Warning")
+                        .withReason("FailedAttachVolume")
+                        .withCount(1)
+                        .withMessage(
+                                "Multi-Attach error for volume \"pvc-0c1d2e3f\" Volume is already used by pod(s) web-g0-abcde")
+                        .withLastTimestamp(java.time.Instant.now().toString())
+                        .withNewSource()
+                        .withComponent("attachdetach-controller")
+                        .endSource()
+                        .build())
+                .create();
         long eventCreated = System.nanoTime();
-        s = k8s.awaitStatus("web", st -> st.condition(ConditionType.Running)
-                .filter(c -> "FailedAttachVolume".equals(c.getReason())).isPresent());
+        s = k8s.awaitStatus(
+                "web",
+                st -> st.condition(ConditionType.Running)
+                        .filter(c -> "FailedAttachVolume".equals(c.getReason()))
+                        .isPresent());
         assertThat(Duration.ofNanos(System.nanoTime() - eventCreated)).isLessThan(withinOneProgressInterval());
         assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/FailedAttachVolume");
         assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("Multi-Attach error");
@@ -621,19 +786,26 @@ class LinuxImageOperatorIT {
         Exception error = new io.fabric8.kubernetes.client.KubernetesClientException(
                 "Failure executing: POST at: jobs. Message: Forbidden: exceeded quota: compute", 403, null);
 
-        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        LinuxImage li = client.resources(LinuxImage.class)
+                .inNamespace(ns)
+                .withName("web")
+                .get();
         ErrorStatusUpdateControl<LinuxImage> early = reconciler.updateErrorStatus(li, retry(3, false), error);
         assertThat(early.getResource()).isEmpty();
         assertThat(TestNamespace.cond(k8s.status("web"), ConditionType.Ready))
-                .as("an attempt that will be retried is not written").isEqualTo("False/InvalidSpec");
+                .as("an attempt that will be retried is not written")
+                .isEqualTo("False/InvalidSpec");
 
         li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
         ErrorStatusUpdateControl<LinuxImage> last = reconciler.updateErrorStatus(li, retry(8, true), error);
-        assertThat(last.getResource()).as("written by the reconciler itself (a locked PUT)").isEmpty();
+        assertThat(last.getResource())
+                .as("written by the reconciler itself (a locked PUT)")
+                .isEmpty();
         LinuxImageStatus s = k8s.status("web");
         assertThat(TestNamespace.cond(s, ConditionType.Ready)).isEqualTo("False/ReconcileError");
         assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage())
-                .contains("8 attempt(s)").contains("exceeded quota");
+                .contains("8 attempt(s)")
+                .contains("exceeded quota");
         assertThat(s.getObservedGeneration()).isEqualTo(1L);
         assertThat(last.getScheduleDelay()).contains(config.recheckInterval().toMillis());
         k8s.await(() -> k8s.warnings().contains("ReconcileError"));
@@ -652,8 +824,8 @@ class LinuxImageOperatorIT {
                 return last;
             }
         };
-        return (Context<LinuxImage>) Proxy.newProxyInstance(Context.class.getClassLoader(),
-                new Class<?>[] {Context.class}, (proxy, method, args) -> {
+        return (Context<LinuxImage>) Proxy.newProxyInstance(
+                Context.class.getClassLoader(), new Class<?>[] {Context.class}, (proxy, method, args) -> {
                     if (method.getName().equals("getRetryInfo")) {
                         return Optional.of(info);
                     }
@@ -667,8 +839,8 @@ class LinuxImageOperatorIT {
     @Order(13)
     void resultIsPublishedInAConfigMapOwnedByTheLinuxImage() {
         LinuxImage li = create("web", spec(false));
-        LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded
-                && st.getReportRef() != null);
+        LinuxImageStatus s =
+                k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded && st.getReportRef() != null);
         assertThat(s.getOs().getId()).isEqualTo("debian");
         assertThat(s.getOs().getVersionId()).isEqualTo("12");
         assertThat(s.getOs().getFamily()).isEqualTo("debian");
@@ -677,8 +849,8 @@ class LinuxImageOperatorIT {
         // the core writes the full report next to the VHD (Locations.reportInPod): builds/web.report.json
         assertThat(s.getReportRef().getFullReport()).isEqualTo("disks:builds/web.report.json");
 
-        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps().inNamespace(ns)
-                .withName("web-g1-result").get();
+        io.fabric8.kubernetes.api.model.ConfigMap cm =
+                client.configMaps().inNamespace(ns).withName("web-g1-result").get();
         assertThat(cm).isNotNull();
         assertThat(cm.getImmutable()).isTrue();
         assertThat(cm.getMetadata().getOwnerReferences()).singleElement().satisfies(r -> {
@@ -690,8 +862,11 @@ class LinuxImageOperatorIT {
         // another tool reads it with the core's own parser: what the pod reported, nothing lost
         JobResult r = JobResultCodec.parse(cm.getData().get("result.json"));
         assertThat(r.outcome()).isEqualTo(JobResult.Outcome.Succeeded);
-        assertThat(r.compliance().summary()).containsEntry(FindingStatus.Pass, 1).containsEntry(FindingStatus.Fixed, 1);
-        assertThat(r.compliance().findings()).extracting(JobResult.CompactFinding::id)
+        assertThat(r.compliance().summary())
+                .containsEntry(FindingStatus.Pass, 1)
+                .containsEntry(FindingStatus.Fixed, 1);
+        assertThat(r.compliance().findings())
+                .extracting(JobResult.CompactFinding::id)
                 .containsExactly("CMDLINE-CONSOLE");
         assertThat(r.os()).isEqualTo(new JobResult.Os("debian", "12", "debian"));
         assertThat(r.upload().blobUrl()).isEqualTo(BLOB); // what the scripted core reported
@@ -700,16 +875,22 @@ class LinuxImageOperatorIT {
     @Test
     @Order(13)
     void aForeignConfigMapHoldingTheNameIsNeverTouched() throws Exception {
-        client.configMaps().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
-                .withNewMetadata().withName("web-g1-result").endMetadata()
-                .addToData("mine", "yes").build()).create();
+        client.configMaps()
+                .inNamespace(ns)
+                .resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName("web-g1-result")
+                        .endMetadata()
+                        .addToData("mine", "yes")
+                        .build())
+                .create();
         create("web", spec(false));
         LinuxImageStatus s = k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
         Thread.sleep(1500);
         assertThat(k8s.status("web").getReportRef()).isNull();
         assertThat(s.getOs()).isNotNull();
-        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps().inNamespace(ns)
-                .withName("web-g1-result").get();
+        io.fabric8.kubernetes.api.model.ConfigMap cm =
+                client.configMaps().inNamespace(ns).withName("web-g1-result").get();
         assertThat(cm.getData()).isEqualTo(Map.of("mine", "yes"));
         assertThat(cm.getMetadata().getOwnerReferences()).isEmpty();
     }
@@ -724,18 +905,30 @@ class LinuxImageOperatorIT {
         annotate(Map.of(LinuxImageReconciler.RERUN_ANNOTATION, "build-42"));
         String rerunJob = dev.linuximage.operator.job.JobNames.forRun("web", 1, "build-42");
         assertThat(rerunJob).startsWith("web-g1-r").hasSize("web-g1-r".length() + 8);
-        LinuxImageStatus s = k8s.awaitStatus("web", st -> "build-42".equals(st.getObservedRerun())
-                && st.getPhase() == Phase.Succeeded && rerunJob.equals(st.getJobName()));
-        assertThat(s.getObservedGeneration()).as("same generation, no spec change").isEqualTo(1L);
+        LinuxImageStatus s = k8s.awaitStatus(
+                "web",
+                st -> "build-42".equals(st.getObservedRerun())
+                        && st.getPhase() == Phase.Succeeded
+                        && rerunJob.equals(st.getJobName()));
+        assertThat(s.getObservedGeneration())
+                .as("same generation, no spec change")
+                .isEqualTo(1L);
         assertThat(fake.runs(ns)).isEqualTo(before + 1);
         // the old Job is retired (background deletion; the fake garbage-collects its pod)
         k8s.await(() -> k8s.jobs().size() == 1);
         assertThat(k8s.jobs()).extracting(j -> j.getMetadata().getName()).containsExactly(rerunJob);
         assertThat(s.getReportRef().getName()).isEqualTo(rerunJob + "-result");
-        assertThat(client.configMaps().inNamespace(ns).withName(rerunJob + "-result").get()).isNotNull();
+        assertThat(client.configMaps()
+                        .inNamespace(ns)
+                        .withName(rerunJob + "-result")
+                        .get())
+                .isNotNull();
 
         // the same value again (a label change, a GitOps re-apply) and the annotation's removal: no new run
-        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        LinuxImage li = client.resources(LinuxImage.class)
+                .inNamespace(ns)
+                .withName("web")
+                .get();
         li.getMetadata().setLabels(Map.of("team", "images"));
         client.resources(LinuxImage.class).inNamespace(ns).resource(li).update();
         annotate(Map.of());
@@ -756,25 +949,36 @@ class LinuxImageOperatorIT {
     void domainMetricsAfterAReconcile() {
         create("web", spec(false));
         k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded);
-        String body = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        String body = given().when()
+                .get("/q/metrics")
+                .then()
+                .statusCode(200)
+                .extract()
+                .asString();
         // Prometheus text format: labels sorted by name; one finished run of this namespace
-        assertThat(body).contains("linuximage_jobs_finished_total{namespace=\"" + ns
-                + "\",outcome=\"Succeeded\",reason=\"Succeeded\"} 1.0");
+        assertThat(body)
+                .contains("linuximage_jobs_finished_total{namespace=\"" + ns
+                        + "\",outcome=\"Succeeded\",reason=\"Succeeded\"} 1.0");
         assertThat(body).contains("linuximage_output_bytes_total{namespace=\"" + ns + "\"} " + (double) (1L << 30));
         assertThat(body).contains("linuximage_upload_bytes_total{namespace=\"" + ns + "\"} 1000.0");
         assertThat(body).contains("linuximage_findings_total{requirement=\"CMDLINE-CONSOLE\",status=\"Fixed\"}");
         assertThat(body).contains("linuximage_requirements_checked_total{status=\"Pass\"}");
         for (String stage : List.of("pending", "run", "total")) {
-            assertThat(body).contains("linuximage_job_stage_duration_seconds_bucket{outcome=\"Succeeded\",stage=\""
-                    + stage + "\",le=");
+            assertThat(body)
+                    .contains("linuximage_job_stage_duration_seconds_bucket{outcome=\"Succeeded\",stage=\"" + stage
+                            + "\",le=");
         }
         assertThat(body).contains("linuximage_jobs_active ").contains("linuximage_jobs_active_oldest_seconds ");
         assertThat(body.lines().filter(l -> l.startsWith("linuximage_")))
-                .as("no resource name in a label").noneMatch(l -> l.contains("web"));
+                .as("no resource name in a label")
+                .noneMatch(l -> l.contains("web"));
     }
 
     void annotate(Map<String, String> annotations) {
-        LinuxImage li = client.resources(LinuxImage.class).inNamespace(ns).withName("web").get();
+        LinuxImage li = client.resources(LinuxImage.class)
+                .inNamespace(ns)
+                .withName("web")
+                .get();
         li.getMetadata().setAnnotations(new java.util.HashMap<>(annotations));
         client.resources(LinuxImage.class).inNamespace(ns).resource(li).update();
     }
@@ -794,12 +998,14 @@ class LinuxImageOperatorIT {
 
         operator.stop();
         release.countDown(); // the Job finishes while no operator runs
-        k8s.await(() -> k8s.jobs().get(0).getStatus() != null && k8s.jobs().get(0).getStatus().getSucceeded() != null
+        k8s.await(() -> k8s.jobs().get(0).getStatus() != null
+                && k8s.jobs().get(0).getStatus().getSucceeded() != null
                 && k8s.jobs().get(0).getStatus().getSucceeded() == 1);
         int runs = fake.runs();
 
         Operator fresh = new Operator(o -> o.withKubernetesClient(client)
-                .withCloseClientOnStop(false).withStopOnInformerErrorDuringStartup(false)
+                .withCloseClientOnStop(false)
+                .withStopOnInformerErrorDuringStartup(false)
                 .withUseSSAToPatchPrimaryResource(false) // as %test.quarkus.operator-sdk.enable-ssa=false
                 .withSSABasedCreateUpdateMatchForDependentResources(false));
         fresh.register(new LinuxImageReconciler(client, config));
@@ -825,14 +1031,19 @@ class LinuxImageOperatorIT {
         public PodOutcome run(PodRun run) throws Exception {
             Path source = run.local(run.args().get(1));
             if (!Files.isRegularFile(source)) {
-                return new PodOutcome(2, JobResultCodec.write(JobResult.failed(ResultReasons.SOURCE_NOT_FOUND,
-                        run.args().get(1) + " not found")));
+                return new PodOutcome(
+                        2,
+                        JobResultCodec.write(JobResult.failed(
+                                ResultReasons.SOURCE_NOT_FOUND, run.args().get(1) + " not found")));
             }
             for (String flag : List.of("--sas-file", "--connection-string-file")) {
                 String file = run.arg(flag);
                 if (file != null && (!Files.isRegularFile(run.local(file)) || Files.size(run.local(file)) == 0)) {
-                    return new PodOutcome(2, JobResultCodec.write(JobResult.failed(
-                            ResultReasons.MISSING_CREDENTIALS, "credentials file " + file + " is missing or empty")));
+                    return new PodOutcome(
+                            2,
+                            JobResultCodec.write(JobResult.failed(
+                                    ResultReasons.MISSING_CREDENTIALS,
+                                    "credentials file " + file + " is missing or empty")));
                 }
             }
             return body.apply(run);
@@ -845,15 +1056,18 @@ class LinuxImageOperatorIT {
     }
 
     static PodExecutor.PodOutcome success() {
-        return new PodExecutor.PodOutcome(0, JobResultCodec.write(JobResult.succeeded("prepared")
-                .withStages(new JobResult.Stages(true, true, true, true))
-                .withCompliance(JobResult.Compliance.of(List.of(
-                        new Finding("CMDLINE-CONSOLE", FindingStatus.Fixed, "console=ttyS0 added", List.of(), null),
-                        new Finding("SWAP-OS-DISK", FindingStatus.Pass, "no swap", List.of(), null))))
-                .withGenerations(List.of("Gen1", "Gen2"))
-                .withOs(new JobResult.Os("debian", "12", "debian"))
-                .withOutput(new JobResult.Output("/disks/source/builds/web.vhd", 1L << 30, "ab"))
-                .withUpload(new JobResult.Upload(BLOB, 1000L, "sha256:ab"))));
+        return new PodExecutor.PodOutcome(
+                0,
+                JobResultCodec.write(JobResult.succeeded("prepared")
+                        .withStages(new JobResult.Stages(true, true, true, true))
+                        .withCompliance(JobResult.Compliance.of(List.of(
+                                new Finding(
+                                        "CMDLINE-CONSOLE", FindingStatus.Fixed, "console=ttyS0 added", List.of(), null),
+                                new Finding("SWAP-OS-DISK", FindingStatus.Pass, "no swap", List.of(), null))))
+                        .withGenerations(List.of("Gen1", "Gen2"))
+                        .withOs(new JobResult.Os("debian", "12", "debian"))
+                        .withOutput(new JobResult.Output("/disks/source/builds/web.vhd", 1L << 30, "ab"))
+                        .withUpload(new JobResult.Upload(BLOB, 1000L, "sha256:ab"))));
     }
 
     static LinuxImageSpec spec(boolean upload) {
@@ -871,20 +1085,41 @@ class LinuxImageOperatorIT {
             // shared API server, and two LinuxImages on one blob are refused (BlobConflict, issue 12)
             spec.getUpload().setBlobUrl("https://acct.blob.core.windows.net/" + ns + "/web.vhd");
         }
-        return client.resources(LinuxImage.class).inNamespace(ns).resource(new LinuxImage(ns, name, spec)).create();
+        return client.resources(LinuxImage.class)
+                .inNamespace(ns)
+                .resource(new LinuxImage(ns, name, spec))
+                .create();
     }
 
     void createClaim(String name) {
-        client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
-                .withNewMetadata().withName(name).endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
-                .addToRequests("storage", new Quantity("10Gi")).endResources().endSpec().build()).create();
+        client.persistentVolumeClaims()
+                .inNamespace(ns)
+                .resource(new PersistentVolumeClaimBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withAccessModes("ReadWriteOnce")
+                        .withNewResources()
+                        .addToRequests("storage", new Quantity("10Gi"))
+                        .endResources()
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     void secret(String name, String key, String value) {
-        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name).endMetadata()
-                .addToStringData(key, value).addToData(key, java.util.Base64.getEncoder()
-                        .encodeToString(value.getBytes(StandardCharsets.UTF_8))).build()).create();
+        client.secrets()
+                .inNamespace(ns)
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .addToStringData(key, value)
+                        .addToData(
+                                key,
+                                java.util.Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)))
+                        .build())
+                .create();
     }
-
 }

@@ -1,6 +1,7 @@
 package dev.linuximage.operator.it;
 
-import dev.linuximage.testsupport.Digests;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.BlobProperties;
@@ -22,13 +23,14 @@ import dev.linuximage.operator.fake.FakeJobController;
 import dev.linuximage.operator.fake.PodExecutor;
 import dev.linuximage.operator.fake.PodRun;
 import dev.linuximage.testsupport.AzuriteExtension;
+import dev.linuximage.testsupport.Digests;
 import dev.linuximage.testsupport.FaultProxy;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -40,15 +42,6 @@ import io.quarkus.test.kubernetes.client.KubernetesServer;
 import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInfo;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,8 +55,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The operator end to end with the REAL core: the fabric8 mock API server stands in for Kubernetes,
@@ -96,6 +95,7 @@ class RealCoreEndToEndIT {
     static final Duration TIMEOUT = Duration.ofSeconds(240);
     /** The sample's 64 MiB + 123 KiB, aligned up to a whole MiB as Azure requires. */
     static final long ALIGNED_SIZE = 65L << 20;
+
     static final String CONTAINER = "vhds";
 
     static FakeJobController fake;
@@ -122,7 +122,9 @@ class RealCoreEndToEndIT {
             operator.start(); // as in LinuxImageOperatorIT: Main starts it in operator mode
         }
         if (client == null) {
-            client = new KubernetesClientBuilder().withConfig(appClient.getConfiguration()).build();
+            client = new KubernetesClientBuilder()
+                    .withConfig(appClient.getConfiguration())
+                    .build();
         }
         if (disks == null) {
             deleteRecursively(WORK);
@@ -130,7 +132,10 @@ class RealCoreEndToEndIT {
             sample = buildSampleDisk(disks.resolve("builds"));
         }
         if (fake == null) {
-            fake = new FakeJobController(client, WORK.resolve("pods")).serveLogs(server).claim("disks", disks).start();
+            fake = new FakeJobController(client, WORK.resolve("pods"))
+                    .serveLogs(server)
+                    .claim("disks", disks)
+                    .start();
             fake.executor(RealCoreEndToEndIT::runCoreInAJvm);
         }
         if (azurite == null) {
@@ -140,10 +145,20 @@ class RealCoreEndToEndIT {
         }
         k8s = TestNamespace.create(client, fake, info, TIMEOUT);
         ns = k8s.name;
-        client.persistentVolumeClaims().inNamespace(ns).resource(new PersistentVolumeClaimBuilder()
-                .withNewMetadata().withName("disks").endMetadata()
-                .withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
-                .addToRequests("storage", new Quantity("1Gi")).endResources().endSpec().build()).create();
+        client.persistentVolumeClaims()
+                .inNamespace(ns)
+                .resource(new PersistentVolumeClaimBuilder()
+                        .withNewMetadata()
+                        .withName("disks")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withAccessModes("ReadWriteOnce")
+                        .withNewResources()
+                        .addToRequests("storage", new Quantity("1Gi"))
+                        .endResources()
+                        .endSpec()
+                        .build())
+                .create();
     }
 
     @AfterAll
@@ -174,9 +189,17 @@ class RealCoreEndToEndIT {
         String sas = azurite.sas(container, blob, "racwd");
         String signature = sas.replaceAll(".*sig=([^&]+).*", "$1");
         assertThat(signature).isNotEqualTo(sas).hasSizeGreaterThan(20);
-        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("storage")
-                .endMetadata().addToData("sas", java.util.Base64.getEncoder()
-                        .encodeToString(sas.getBytes(StandardCharsets.UTF_8))).build()).create();
+        client.secrets()
+                .inNamespace(ns)
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("storage")
+                        .endMetadata()
+                        .addToData(
+                                "sas",
+                                java.util.Base64.getEncoder().encodeToString(sas.getBytes(StandardCharsets.UTF_8)))
+                        .build())
+                .create();
         String sourceBefore = sha256(sample);
 
         LinuxImageSpec spec = spec(Mode.Prepare);
@@ -194,9 +217,13 @@ class RealCoreEndToEndIT {
         assertThat(s.getCompliance().getSummary().get("Fixed")).isPositive();
         assertThat(s.getCompliance().getSummary()).doesNotContainKey("Fail");
         // the sample boots with "quiet" and no serial console: the core must have added the console
-        assertThat(s.getCompliance().getFindings()).filteredOn(f -> f.getId().equals("CMDLINE-CONSOLE"))
-                .singleElement().satisfies(f -> assertThat(f.getStatus()).isEqualTo("Fixed"));
-        assertThat(s.getCompliance().getFindings()).extracting(FindingEntry::getStatus).doesNotContain("Fail");
+        assertThat(s.getCompliance().getFindings())
+                .filteredOn(f -> f.getId().equals("CMDLINE-CONSOLE"))
+                .singleElement()
+                .satisfies(f -> assertThat(f.getStatus()).isEqualTo("Fixed"));
+        assertThat(s.getCompliance().getFindings())
+                .extracting(FindingEntry::getStatus)
+                .doesNotContain("Fail");
         assertThat(s.getGenerations()).contains("Gen2");
         assertThat(s.getOutput().getPath()).isEqualTo("disks:builds/sample.vhd");
         assertThat(s.getOutput().getVirtualSize()).isEqualTo(ALIGNED_SIZE);
@@ -229,12 +256,18 @@ class RealCoreEndToEndIT {
         assertThat(log).contains("LINUXIMAGE-PROGRESS");
         List<String> args = pod.getSpec().getContainers().get(0).getArgs();
         assertThat(args).contains("--sas-file").noneMatch(a -> a.contains(signature));
-        assertThat(pod.getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getValue)
+        assertThat(pod.getSpec().getContainers().get(0).getEnv())
+                .extracting(EnvVar::getValue)
                 .noneMatch(v -> v != null && v.contains(signature));
         k8s.await(() -> k8s.reasons().contains("Succeeded"));
-        String everything = Serialization.asJson(client.resources(LinuxImage.class).inNamespace(ns)
-                .withName("sample").get()) + Serialization.asJson(client.v1().events().inNamespace(ns).list())
-                + Serialization.asJson(client.batch().v1().jobs().inNamespace(ns).list()) + log;
+        String everything = Serialization.asJson(client.resources(LinuxImage.class)
+                        .inNamespace(ns)
+                        .withName("sample")
+                        .get())
+                + Serialization.asJson(client.v1().events().inNamespace(ns).list())
+                + Serialization.asJson(
+                        client.batch().v1().jobs().inNamespace(ns).list())
+                + log;
         assertThat(everything).doesNotContain(signature).doesNotContain(sas);
     }
 
@@ -254,9 +287,12 @@ class RealCoreEndToEndIT {
         assertThat(TestNamespace.cond(s, ConditionType.Patched)).isEqualTo("False/NotRequested");
         assertThat(TestNamespace.cond(s, ConditionType.Uploaded)).isEqualTo("False/NotRequested");
         assertThat(s.getCompliance().getSummary().get("Fail")).isPositive();
-        assertThat(s.getCompliance().getFindings()).filteredOn(f -> f.getId().equals("CMDLINE-CONSOLE"))
-                .singleElement().satisfies(f -> assertThat(f.getStatus()).isEqualTo("Fail"));
-        assertThat(s.condition(ConditionType.Compliant).orElseThrow().getMessage()).contains("CMDLINE-CONSOLE");
+        assertThat(s.getCompliance().getFindings())
+                .filteredOn(f -> f.getId().equals("CMDLINE-CONSOLE"))
+                .singleElement()
+                .satisfies(f -> assertThat(f.getStatus()).isEqualTo("Fail"));
+        assertThat(s.condition(ConditionType.Compliant).orElseThrow().getMessage())
+                .contains("CMDLINE-CONSOLE");
         assertThat(s.getOutput()).isNull();
         assertThat(s.getUpload()).isNull();
         assertThat(fake.log(ns, onlyPod().getMetadata().getName())).contains("LINUXIMAGE-PROGRESS");
@@ -282,8 +318,11 @@ class RealCoreEndToEndIT {
         // exit 2 is in the Job's own podFailurePolicy FailJob rule: one pod, no retry, reason PodFailurePolicy
         Job job = onlyJob();
         assertThat(jobCondition(job, "Failed")).isEqualTo("PodFailurePolicy");
-        assertThat(job.getStatus().getConditions()).filteredOn(c -> c.getType().equals("Failed")).singleElement()
-                .satisfies(c -> assertThat(c.getMessage()).contains("exit code 2").contains("FailJob rule at index 0"));
+        assertThat(job.getStatus().getConditions())
+                .filteredOn(c -> c.getType().equals("Failed"))
+                .singleElement()
+                .satisfies(
+                        c -> assertThat(c.getMessage()).contains("exit code 2").contains("FailJob rule at index 0"));
         sleepPastARetry();
         assertThat(fake.pods(ns, job.getMetadata().getName())).hasSize(1);
         assertThat(job.getStatus().getFailed()).isEqualTo(1);
@@ -297,16 +336,26 @@ class RealCoreEndToEndIT {
         BlobContainerClient container = azurite.serviceClient().getBlobContainerClient(CONTAINER);
         String sas = azurite.sas(container, "some-other-blob.vhd", "racwd");
         String signature = sas.replaceAll(".*sig=([^&]+).*", "$1");
-        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("storage")
-                .endMetadata().addToData("sas", java.util.Base64.getEncoder()
-                        .encodeToString(sas.getBytes(StandardCharsets.UTF_8))).build()).create();
+        client.secrets()
+                .inNamespace(ns)
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("storage")
+                        .endMetadata()
+                        .addToData(
+                                "sas",
+                                java.util.Base64.getEncoder().encodeToString(sas.getBytes(StandardCharsets.UTF_8)))
+                        .build())
+                .create();
         LinuxImageSpec spec = spec(Mode.Prepare);
         spec.setUpload(new UploadSpec(blobUrl, CredentialsSpec.secret("storage")));
         create("denied", spec);
 
         LinuxImageStatus s = k8s.awaitStatus("denied", st -> st.getPhase().isTerminal());
         assertThat(s.getPhase()).as(k8s.describe()).isEqualTo(Phase.Failed);
-        assertThat(TestNamespace.cond(s, ConditionType.Ready)).as(k8s.describe()).isEqualTo("False/UploadUnauthorized");
+        assertThat(TestNamespace.cond(s, ConditionType.Ready))
+                .as(k8s.describe())
+                .isEqualTo("False/UploadUnauthorized");
         // what was done before the upload failed stays visible
         assertThat(TestNamespace.cond(s, ConditionType.Converted)).isEqualTo("True/Succeeded");
         assertThat(TestNamespace.cond(s, ConditionType.Patched)).isEqualTo("True/Succeeded");
@@ -316,8 +365,11 @@ class RealCoreEndToEndIT {
         assertThat(s.getUpload()).isNull();
         assertThat(container.getBlobClient("denied-" + ns + ".vhd").exists()).isFalse();
         k8s.await(() -> k8s.warnings().contains("UploadUnauthorized"));
-        String everything = Serialization.asJson(client.resources(LinuxImage.class).inNamespace(ns)
-                .withName("denied").get()) + Serialization.asJson(client.v1().events().inNamespace(ns).list())
+        String everything = Serialization.asJson(client.resources(LinuxImage.class)
+                        .inNamespace(ns)
+                        .withName("denied")
+                        .get())
+                + Serialization.asJson(client.v1().events().inNamespace(ns).list())
                 + fake.log(ns, onlyPod().getMetadata().getName());
         assertThat(everything).doesNotContain(signature);
     }
@@ -333,12 +385,18 @@ class RealCoreEndToEndIT {
     void anOperationalFailureIsRetriedByTheJobAndTheSecondPodSucceeds() throws Exception {
         String blob = "retried-" + ns + ".vhd";
         try (FaultProxy proxy = new FaultProxy(azurite.port())) {
-            FaultProxy.Rule notYet = proxy.injectStatus(r -> r.method().equals("PUT") && r.target().contains(blob)
-                    && "PageBlob".equals(r.header("x-ms-blob-type")), 404, "ContainerNotFound", null, 1);
+            FaultProxy.Rule notYet = proxy.injectStatus(
+                    r -> r.method().equals("PUT")
+                            && r.target().contains(blob)
+                            && "PageBlob".equals(r.header("x-ms-blob-type")),
+                    404,
+                    "ContainerNotFound",
+                    null,
+                    1);
             uploadSecret(blob);
             LinuxImageSpec spec = spec(Mode.Prepare);
-            spec.setUpload(new UploadSpec(proxy.blobEndpoint() + "/" + CONTAINER + "/" + blob,
-                    CredentialsSpec.secret("storage")));
+            spec.setUpload(new UploadSpec(
+                    proxy.blobEndpoint() + "/" + CONTAINER + "/" + blob, CredentialsSpec.secret("storage")));
             create("retried", spec);
 
             LinuxImageStatus s = k8s.awaitStatus("retried", st -> st.getPhase().isTerminal());
@@ -357,7 +415,8 @@ class RealCoreEndToEndIT {
             assertThat(job.getStatus().getSucceeded()).isEqualTo(1);
             // the blob holds the VHD on the claim
             Path vhd = disks.resolve("builds/sample.vhd");
-            BlobClient b = azurite.serviceClient().getBlobContainerClient(CONTAINER).getBlobClient(blob);
+            BlobClient b =
+                    azurite.serviceClient().getBlobContainerClient(CONTAINER).getBlobClient(blob);
             Path downloaded = WORK.resolve("downloaded-" + ns + ".vhd");
             b.downloadToFile(downloaded.toString(), true);
             assertThat(sha256(downloaded)).isEqualTo(sha256(vhd));
@@ -372,20 +431,28 @@ class RealCoreEndToEndIT {
     void backoffLimitExhaustedEndsTheJobWithBackoffLimitExceeded() throws Exception {
         String blob = "never-" + ns + ".vhd";
         try (FaultProxy proxy = new FaultProxy(azurite.port())) {
-            FaultProxy.Rule never = proxy.injectStatus(r -> r.method().equals("PUT") && r.target().contains(blob)
-                    && "PageBlob".equals(r.header("x-ms-blob-type")), 404, "ContainerNotFound", null, -1);
+            FaultProxy.Rule never = proxy.injectStatus(
+                    r -> r.method().equals("PUT")
+                            && r.target().contains(blob)
+                            && "PageBlob".equals(r.header("x-ms-blob-type")),
+                    404,
+                    "ContainerNotFound",
+                    null,
+                    -1);
             uploadSecret(blob);
             LinuxImageSpec spec = spec(Mode.Prepare);
-            spec.setUpload(new UploadSpec(proxy.blobEndpoint() + "/" + CONTAINER + "/" + blob,
-                    CredentialsSpec.secret("storage")));
+            spec.setUpload(new UploadSpec(
+                    proxy.blobEndpoint() + "/" + CONTAINER + "/" + blob, CredentialsSpec.secret("storage")));
             spec.setJob(new dev.linuximage.operator.api.v1alpha1.JobSettings());
             spec.getJob().setBackoffLimit(1);
             create("never", spec);
 
             LinuxImageStatus s = k8s.awaitStatus("never", st -> st.getPhase().isTerminal());
             assertThat(s.getPhase()).as(k8s.describe()).isEqualTo(Phase.Failed);
-            assertThat(s.condition(ConditionType.Ready).orElseThrow().getStatus()).isEqualTo("False");
-            assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage()).contains("404");
+            assertThat(s.condition(ConditionType.Ready).orElseThrow().getStatus())
+                    .isEqualTo("False");
+            assertThat(s.condition(ConditionType.Ready).orElseThrow().getMessage())
+                    .contains("404");
             Job job = onlyJob();
             assertThat(job.getSpec().getBackoffLimit()).isEqualTo(1);
             assertThat(jobCondition(job, "Failed")).isEqualTo("BackoffLimitExceeded");
@@ -401,9 +468,17 @@ class RealCoreEndToEndIT {
     private void uploadSecret(String blob) {
         BlobContainerClient container = azurite.serviceClient().getBlobContainerClient(CONTAINER);
         String sas = azurite.sas(container, blob, "racwd");
-        client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName("storage")
-                .endMetadata().addToData("sas", java.util.Base64.getEncoder()
-                        .encodeToString(sas.getBytes(StandardCharsets.UTF_8))).build()).create();
+        client.secrets()
+                .inNamespace(ns)
+                .resource(new SecretBuilder()
+                        .withNewMetadata()
+                        .withName("storage")
+                        .endMetadata()
+                        .addToData(
+                                "sas",
+                                java.util.Base64.getEncoder().encodeToString(sas.getBytes(StandardCharsets.UTF_8)))
+                        .build())
+                .create();
     }
 
     Job onlyJob() {
@@ -414,15 +489,26 @@ class RealCoreEndToEndIT {
 
     /** The reason of the Job's condition of that type (True), or null. */
     static String jobCondition(Job job, String type) {
-        return job.getStatus() == null || job.getStatus().getConditions() == null ? null
+        return job.getStatus() == null || job.getStatus().getConditions() == null
+                ? null
                 : job.getStatus().getConditions().stream()
                         .filter(c -> c.getType().equals(type) && "True".equals(c.getStatus()))
-                        .map(c -> c.getReason() == null ? "" : c.getReason()).findFirst().orElse(null);
+                        .map(c -> c.getReason() == null ? "" : c.getReason())
+                        .findFirst()
+                        .orElse(null);
     }
 
     int exitCode(String pod) {
-        return client.pods().inNamespace(ns).withName(pod).get().getStatus().getContainerStatuses().get(0).getState()
-                .getTerminated().getExitCode();
+        return client.pods()
+                .inNamespace(ns)
+                .withName(pod)
+                .get()
+                .getStatus()
+                .getContainerStatuses()
+                .get(0)
+                .getState()
+                .getTerminated()
+                .getExitCode();
     }
 
     /** Longer than the fake controller's delay before a replacement pod: a retry would have started by now. */
@@ -439,11 +525,16 @@ class RealCoreEndToEndIT {
     static PodExecutor.PodOutcome runCoreInAJvm(PodRun run) throws Exception {
         Path podDir = run.local("/tmp").getParent().getParent(); // <pods>/<ns>/<pod>/volumes/tmp
         Path terminationLog = podDir.resolve("termination-log");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
                 "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", // as the Quarkus runner sets it
                 "-Djava.io.tmpdir=" + run.local("/tmp"),
-                "-cp", System.getProperty("java.class.path"), "dev.linuximage.Main"));
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.linuximage.Main"));
         cmd.addAll(run.localArgs(terminationLog));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true); // the pod log has both streams
         pb.environment().clear();
@@ -452,7 +543,9 @@ class RealCoreEndToEndIT {
             pb.environment().put(e.getName(), e.getValue());
         }
         Process p = pb.start();
-        Thread pump = new Thread(() -> pump(p.getInputStream(), run), "pod-log-" + run.pod().getMetadata().getName());
+        Thread pump = new Thread(
+                () -> pump(p.getInputStream(), run),
+                "pod-log-" + run.pod().getMetadata().getName());
         pump.start();
         if (!p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -476,7 +569,9 @@ class RealCoreEndToEndIT {
 
     static Path buildSampleDisk(Path dir) throws Exception {
         Path script = Path.of("scripts/make-sample-disk.sh").toAbsolutePath();
-        Process p = new ProcessBuilder(script.toString(), dir.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(script.toString(), dir.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException(script + " failed (it needs sgdisk, mke2fs, mkfs.vfat, mtools and "
@@ -502,7 +597,10 @@ class RealCoreEndToEndIT {
     }
 
     void create(String name, LinuxImageSpec spec) {
-        client.resources(LinuxImage.class).inNamespace(ns).resource(new LinuxImage(ns, name, spec)).create();
+        client.resources(LinuxImage.class)
+                .inNamespace(ns)
+                .resource(new LinuxImage(ns, name, spec))
+                .create();
     }
 
     Pod onlyPod() {
@@ -517,8 +615,10 @@ class RealCoreEndToEndIT {
 
     static List<String> listing(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.map(p -> dir.relativize(p) + (Files.isRegularFile(p) ? " " + p.toFile().length() : ""))
-                    .sorted().toList();
+            return s.map(p -> dir.relativize(p)
+                            + (Files.isRegularFile(p) ? " " + p.toFile().length() : ""))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -527,7 +627,8 @@ class RealCoreEndToEndIT {
             return;
         }
         try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+            for (Path p :
+                    s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
                 Files.delete(p);
             }
         }

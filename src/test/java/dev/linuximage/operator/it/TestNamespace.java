@@ -36,9 +36,19 @@ final class TestNamespace {
 
     /** Creates a namespace named after the test method (12 characters and a random suffix). */
     static TestNamespace create(KubernetesClient client, FakeJobController fake, TestInfo info, Duration timeout) {
-        String method = info.getTestMethod().orElseThrow().getName().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
-        String ns = method.substring(0, Math.min(12, method.length())) + "-" + Long.toHexString(System.nanoTime() & 0xffff);
-        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        String method = info.getTestMethod()
+                .orElseThrow()
+                .getName()
+                .toLowerCase(Locale.ROOT)
+                .replaceAll("[^a-z0-9]", "");
+        String ns =
+                method.substring(0, Math.min(12, method.length())) + "-" + Long.toHexString(System.nanoTime() & 0xffff);
+        client.namespaces()
+                .resource(new NamespaceBuilder()
+                        .withNewMetadata()
+                        .withName(ns)
+                        .endMetadata()
+                        .build())
                 .create();
         return new TestNamespace(client, fake, timeout, ns);
     }
@@ -48,16 +58,23 @@ final class TestNamespace {
     }
 
     List<String> reasons() {
-        return client.v1().events().inNamespace(name).list().getItems().stream().map(Event::getReason).toList();
+        return client.v1().events().inNamespace(name).list().getItems().stream()
+                .map(Event::getReason)
+                .toList();
     }
 
     List<String> warnings() {
         return client.v1().events().inNamespace(name).list().getItems().stream()
-                .filter(e -> "Warning".equals(e.getType())).map(Event::getReason).toList();
+                .filter(e -> "Warning".equals(e.getType()))
+                .map(Event::getReason)
+                .toList();
     }
 
     LinuxImageStatus status(String image) {
-        LinuxImage li = client.resources(LinuxImage.class).inNamespace(name).withName(image).get();
+        LinuxImage li = client.resources(LinuxImage.class)
+                .inNamespace(name)
+                .withName(image)
+                .get();
         return li == null ? null : li.getStatus();
     }
 
@@ -88,16 +105,28 @@ final class TestNamespace {
     /** Every image's phase and conditions, the Jobs, the events and each pod's log. */
     String describe() {
         StringBuilder sb = new StringBuilder();
-        for (LinuxImage li : client.resources(LinuxImage.class).inNamespace(name).list().getItems()) {
-            sb.append(li.getMetadata().getName()).append(" gen=").append(li.getMetadata().getGeneration()).append(": ")
-                    .append(li.getStatus() == null ? "no status"
-                            : li.getStatus().getPhase() + " " + li.getStatus().getConditions())
+        for (LinuxImage li :
+                client.resources(LinuxImage.class).inNamespace(name).list().getItems()) {
+            sb.append(li.getMetadata().getName())
+                    .append(" gen=")
+                    .append(li.getMetadata().getGeneration())
+                    .append(": ")
+                    .append(
+                            li.getStatus() == null
+                                    ? "no status"
+                                    : li.getStatus().getPhase() + " "
+                                            + li.getStatus().getConditions())
                     .append('\n');
         }
-        sb.append("jobs=").append(jobs().stream().map(j -> j.getMetadata().getName()).toList())
-                .append(" events=").append(reasons()).append('\n');
+        sb.append("jobs=")
+                .append(jobs().stream().map(j -> j.getMetadata().getName()).toList())
+                .append(" events=")
+                .append(reasons())
+                .append('\n');
         for (Pod p : client.pods().inNamespace(name).list().getItems()) {
-            sb.append("pod ").append(p.getMetadata().getName()).append(" log:\n")
+            sb.append("pod ")
+                    .append(p.getMetadata().getName())
+                    .append(" log:\n")
                     .append(fake.log(name, p.getMetadata().getName()));
         }
         return sb.toString();

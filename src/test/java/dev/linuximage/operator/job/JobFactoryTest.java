@@ -1,5 +1,7 @@
 package dev.linuximage.operator.job;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.operator.api.v1alpha1.CredentialType;
 import dev.linuximage.operator.api.v1alpha1.CredentialsSpec;
 import dev.linuximage.operator.api.v1alpha1.ImageKind;
@@ -19,12 +21,9 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class JobFactoryTest {
 
@@ -58,8 +57,14 @@ class JobFactoryTest {
         PodSpec pod = job.getSpec().getTemplate().getSpec();
         Container c = pod.getContainers().get(0);
         assertThat(job.getMetadata().getName()).isEqualTo("web-g3");
-        assertThat(c.getArgs()).containsSubsequence("prepare", "/disks/source/builds/web.qcow2", "--output",
-                "/disks/source/builds/web.vhd", "--report", "/disks/source/builds/web.report.json");
+        assertThat(c.getArgs())
+                .containsSubsequence(
+                        "prepare",
+                        "/disks/source/builds/web.qcow2",
+                        "--output",
+                        "/disks/source/builds/web.vhd",
+                        "--report",
+                        "/disks/source/builds/web.report.json");
         assertThat(c.getArgs()).containsSubsequence("--sas-file", "/var/run/linuximage/credentials/sas");
         assertThat(c.getArgs()).containsSubsequence("--fence-generation", "3");
         // the SAS never appears in args or env: only a file path does
@@ -85,15 +90,19 @@ class JobFactoryTest {
 
         Container c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(c.getArgs()).containsSubsequence("--output", "/disks/output/out/db.vhd");
-        assertThat(c.getArgs()).containsSubsequence("--connection-string-file",
-                "/var/run/linuximage/credentials/connection-string");
+        assertThat(c.getArgs())
+                .containsSubsequence("--connection-string-file", "/var/run/linuximage/credentials/connection-string");
         // the source claim is read-only when the output goes elsewhere
         assertThat(c.getVolumeMounts()).anySatisfy(m -> {
             assertThat(m.getName()).isEqualTo("source");
             assertThat(m.getReadOnly()).isTrue();
         });
-        assertThat(volume(job.getSpec().getTemplate().getSpec(), "credentials").getSecret().getItems().get(0)
-                .getKey()).isEqualTo("connectionString");
+        assertThat(volume(job.getSpec().getTemplate().getSpec(), "credentials")
+                        .getSecret()
+                        .getItems()
+                        .get(0)
+                        .getKey())
+                .isEqualTo("connectionString");
     }
 
     @Test
@@ -111,9 +120,14 @@ class JobFactoryTest {
         assertThat(pod.getServiceAccountName()).isEqualTo("image-uploader");
         assertThat(pod.getAutomountServiceAccountToken()).isFalse();
         Volume token = volume(pod, "azure-identity-token");
-        assertThat(token.getProjected().getSources().get(0).getServiceAccountToken().getAudience())
+        assertThat(token.getProjected()
+                        .getSources()
+                        .get(0)
+                        .getServiceAccountToken()
+                        .getAudience())
                 .isEqualTo("api://AzureADTokenExchange");
-        assertThat(pod.getContainers().get(0).getArgs()).contains("--workload-identity")
+        assertThat(pod.getContainers().get(0).getArgs())
+                .contains("--workload-identity")
                 .doesNotContain("--sas-file");
         assertRestricted(pod);
     }
@@ -126,9 +140,11 @@ class JobFactoryTest {
         Golden.assertMatches("job/audit.yaml", Serialization.asYaml(job));
 
         PodSpec pod = job.getSpec().getTemplate().getSpec();
-        assertThat(pod.getContainers().get(0).getArgs()).startsWith("check", "/disks/source/builds/web.qcow2")
+        assertThat(pod.getContainers().get(0).getArgs())
+                .startsWith("check", "/disks/source/builds/web.qcow2")
                 .doesNotContain("--output", "--report", "--blob-url", "--fence-generation");
-        assertThat(volume(pod, "source").getPersistentVolumeClaim().getReadOnly()).isTrue();
+        assertThat(volume(pod, "source").getPersistentVolumeClaim().getReadOnly())
+                .isTrue();
         assertThat(pod.getContainers().get(0).getVolumeMounts()).allSatisfy(m -> {
             if (m.getName().equals("source")) {
                 assertThat(m.getReadOnly()).isTrue();
@@ -151,9 +167,11 @@ class JobFactoryTest {
         Job job = JobFactory.build(image("web", 7, spec), DEFAULTS);
         Golden.assertMatches("job/stream-to-upload.yaml", Serialization.asYaml(job));
 
-        List<String> args = job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
-        assertThat(args).doesNotContain("--output").contains("--stream-to-upload", "--keep-crashkernel",
-                "--hyperv-drivers=false");
+        List<String> args =
+                job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+        assertThat(args)
+                .doesNotContain("--output")
+                .contains("--stream-to-upload", "--keep-crashkernel", "--hyperv-drivers=false");
         assertThat(args).containsSubsequence("--report", "/disks/source/builds/web.report.json");
         assertThat(args).containsSubsequence("--resource-disk-swap-mib", "0");
     }
@@ -165,11 +183,19 @@ class JobFactoryTest {
         spec.getJob().setActiveDeadlineSeconds(3600L);
         spec.getJob().setBackoffLimit(0);
         spec.getJob().setNodeSelector(Map.of("kubernetes.io/arch", "amd64"));
-        spec.getJob().setTolerations(List.of(new TolerationBuilder().withKey("dedicated").withOperator("Equal")
-                .withValue("images").withEffect("NoSchedule").build()));
-        spec.getJob().setResources(new ResourceRequirementsBuilder()
-                .addToRequests("cpu", new Quantity("2")).addToRequests("memory", new Quantity("2Gi"))
-                .addToLimits("memory", new Quantity("4Gi")).build());
+        spec.getJob()
+                .setTolerations(List.of(new TolerationBuilder()
+                        .withKey("dedicated")
+                        .withOperator("Equal")
+                        .withValue("images")
+                        .withEffect("NoSchedule")
+                        .build()));
+        spec.getJob()
+                .setResources(new ResourceRequirementsBuilder()
+                        .addToRequests("cpu", new Quantity("2"))
+                        .addToRequests("memory", new Quantity("2Gi"))
+                        .addToLimits("memory", new Quantity("4Gi"))
+                        .build());
         String longName = "a-very-long-linux-image-name-that-goes-on-and-on-and-on-for-a-while";
         Job job = JobFactory.build(image(longName, 12, spec), DEFAULTS);
         Golden.assertMatches("job/custom-job.yaml", Serialization.asYaml(job));
@@ -179,7 +205,8 @@ class JobFactoryTest {
         assertThat(job.getSpec().getBackoffLimit()).isZero();
         assertThat(job.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
                 .isEqualTo("registry.example/linuximage:1.2.3");
-        assertThat(job.getMetadata().getLabels().values()).allSatisfy(v -> assertThat(v).hasSizeLessThanOrEqualTo(63));
+        assertThat(job.getMetadata().getLabels().values())
+                .allSatisfy(v -> assertThat(v).hasSizeLessThanOrEqualTo(63));
     }
 
     /**
@@ -214,14 +241,16 @@ class JobFactoryTest {
         audit.getGuest().getDeprovision().setRemoveUsers(List.of("builder"));
         audit.getGuest().getKernelArgs().setAdd(List.of("nvme_core.io_timeout=240"));
         for (LinuxImageSpec spec : List.of(sas, cs, wi, stream, local, audit)) {
-            List<String> args = JobFactory.args(spec, 4, "0f6c3c1e-7d2a-4c55-9d4e-1a2b3c4d5e6f",
-                    DEFAULTS.allowedBlobHosts());
+            List<String> args =
+                    JobFactory.args(spec, 4, "0f6c3c1e-7d2a-4c55-9d4e-1a2b3c4d5e6f", DEFAULTS.allowedBlobHosts());
             var parsed = dev.linuximage.core.cli.CoreCli.commandLine(args.toArray(String[]::new))
                     .parseArgs(args.toArray(String[]::new));
-            assertThat(parsed.subcommand().commandSpec().name()).as("%s", args)
+            assertThat(parsed.subcommand().commandSpec().name())
+                    .as("%s", args)
                     .isEqualTo(spec.getMode() == Mode.Audit ? "check" : "prepare");
             if (spec.getSource().getOvaDisk() != null) {
-                assertThat(parsed.subcommand().matchedOptionValue("--ova-disk", "")).as("%s", args)
+                assertThat(parsed.subcommand().matchedOptionValue("--ova-disk", ""))
+                        .as("%s", args)
                         .isEqualTo(spec.getSource().getOvaDisk());
             }
         }
@@ -251,8 +280,11 @@ class JobFactoryTest {
         assertThat(JobNames.forGeneration("web", 3)).isEqualTo("web-g3");
         String a = "x".repeat(60) + "a";
         String b = "x".repeat(60) + "b";
-        assertThat(JobNames.forGeneration(a, 1)).hasSize(52).isNotEqualTo(JobNames.forGeneration(b, 1))
-                .isEqualTo(JobNames.forGeneration(a, 1)).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+        assertThat(JobNames.forGeneration(a, 1))
+                .hasSize(52)
+                .isNotEqualTo(JobNames.forGeneration(b, 1))
+                .isEqualTo(JobNames.forGeneration(a, 1))
+                .matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
         assertThat(JobNames.labelValue("y".repeat(253))).hasSize(63);
     }
 
@@ -264,8 +296,12 @@ class JobFactoryTest {
         assertThat(Locations.defaultOutputPath("web.vhd")).isEqualTo("web-azure.vhd");
     }
 
-    static final PodSettings PLATFORM = new PodSettings(null, List.of("registry-pull"),
-            java.util.Map.of("HTTPS_PROXY", "http://proxy.corp:3128"), "trusted-ca", "ca-bundle.crt",
+    static final PodSettings PLATFORM = new PodSettings(
+            null,
+            List.of("registry-pull"),
+            java.util.Map.of("HTTPS_PROXY", "http://proxy.corp:3128"),
+            "trusted-ca",
+            "ca-bundle.crt",
             "https://login.microsoftonline.us/");
 
     /** Cluster-wide settings (operator configuration): pull secrets, proxy, CA bundle, authority host. */
@@ -301,7 +337,8 @@ class JobFactoryTest {
         // the core accepts the flags the platform settings add
         var parsed = dev.linuximage.core.cli.CoreCli.commandLine(c.getArgs().toArray(String[]::new))
                 .parseArgs(c.getArgs().toArray(String[]::new));
-        assertThat(parsed.subcommand().matchedOptionValue("--ca-bundle", (Object) null)).isNotNull();
+        assertThat(parsed.subcommand().matchedOptionValue("--ca-bundle", (Object) null))
+                .isNotNull();
     }
 
     /** An Audit pod makes no connection: no proxy, no CA bundle, even when configured. */
@@ -321,11 +358,21 @@ class JobFactoryTest {
     @Test
     void fsGroupOnlyWhenConfigured() {
         LinuxImageSpec spec = prepare("a.raw");
-        assertThat(JobFactory.build(image("a", 1, spec), DEFAULTS).getSpec().getTemplate().getSpec()
-                .getSecurityContext().getFsGroup()).isNull();
+        assertThat(JobFactory.build(image("a", 1, spec), DEFAULTS)
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getSecurityContext()
+                        .getFsGroup())
+                .isNull();
         PodSettings withGroup = new PodSettings(65532L, List.of(), java.util.Map.of(), null, null, null);
-        assertThat(JobFactory.build(image("a", 1, spec), DEFAULTS.withPod(withGroup)).getSpec().getTemplate()
-                .getSpec().getSecurityContext().getFsGroup()).isEqualTo(65532L);
+        assertThat(JobFactory.build(image("a", 1, spec), DEFAULTS.withPod(withGroup))
+                        .getSpec()
+                        .getTemplate()
+                        .getSpec()
+                        .getSecurityContext()
+                        .getFsGroup())
+                .isEqualTo(65532L);
     }
 
     /** Per-LinuxImage scheduling and metadata: affinity, priority class, extra labels and annotations. */
@@ -334,19 +381,30 @@ class JobFactoryTest {
         LinuxImageSpec spec = prepare("a.qcow2");
         spec.getJob().setPriorityClassName("batch-low");
         spec.getJob().setPodLabels(new java.util.LinkedHashMap<>(Map.of("team", "images")));
-        spec.getJob().setPodAnnotations(new java.util.LinkedHashMap<>(Map.of(
-                "cluster-autoscaler.kubernetes.io/safe-to-evict", "false")));
-        spec.getJob().setAffinity(new io.fabric8.kubernetes.api.model.AffinityBuilder().withNewNodeAffinity()
-                .withNewRequiredDuringSchedulingIgnoredDuringExecution().addNewNodeSelectorTerm()
-                .addNewMatchExpression().withKey("topology.kubernetes.io/zone").withOperator("In")
-                .withValues("westeurope-1").endMatchExpression().endNodeSelectorTerm()
-                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().build());
+        spec.getJob()
+                .setPodAnnotations(new java.util.LinkedHashMap<>(
+                        Map.of("cluster-autoscaler.kubernetes.io/safe-to-evict", "false")));
+        spec.getJob()
+                .setAffinity(new io.fabric8.kubernetes.api.model.AffinityBuilder()
+                        .withNewNodeAffinity()
+                        .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+                        .addNewNodeSelectorTerm()
+                        .addNewMatchExpression()
+                        .withKey("topology.kubernetes.io/zone")
+                        .withOperator("In")
+                        .withValues("westeurope-1")
+                        .endMatchExpression()
+                        .endNodeSelectorTerm()
+                        .endRequiredDuringSchedulingIgnoredDuringExecution()
+                        .endNodeAffinity()
+                        .build());
         Job job = JobFactory.build(image("a", 1, spec), DEFAULTS);
         Golden.assertMatches("job/pod-passthrough.yaml", Serialization.asYaml(job));
         PodSpec pod = job.getSpec().getTemplate().getSpec();
         assertThat(pod.getPriorityClassName()).isEqualTo("batch-low");
         assertThat(pod.getAffinity().getNodeAffinity()).isNotNull();
-        assertThat(job.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("team", "images")
+        assertThat(job.getSpec().getTemplate().getMetadata().getLabels())
+                .containsEntry("team", "images")
                 .containsEntry("app.kubernetes.io/managed-by", "linuximage-operator");
         assertThat(job.getSpec().getTemplate().getMetadata().getAnnotations())
                 .containsEntry("cluster-autoscaler.kubernetes.io/safe-to-evict", "false");
@@ -359,8 +417,9 @@ class JobFactoryTest {
     @Test
     void ourPodLabelsWinOverTheSpecs() {
         LinuxImageSpec spec = prepare("a.qcow2");
-        spec.getJob().setPodLabels(new java.util.LinkedHashMap<>(Map.of("app.kubernetes.io/managed-by", "someone",
-                "linuximage.dev/generation", "99")));
+        spec.getJob()
+                .setPodLabels(new java.util.LinkedHashMap<>(
+                        Map.of("app.kubernetes.io/managed-by", "someone", "linuximage.dev/generation", "99")));
         Job job = JobFactory.build(image("a", 4, spec), DEFAULTS);
         assertThat(job.getSpec().getTemplate().getMetadata().getLabels())
                 .containsEntry("app.kubernetes.io/managed-by", "linuximage-operator")
@@ -382,9 +441,16 @@ class JobFactoryTest {
             assertThat(d.getDevicePath()).isEqualTo("/dev/linuximage-source");
         });
         assertThat(c.getVolumeMounts()).noneSatisfy(m -> assertThat(m.getName()).isEqualTo("source"));
-        assertThat(volume(pod, "source").getPersistentVolumeClaim().getReadOnly()).isTrue();
-        assertThat(c.getArgs()).containsSubsequence("prepare", "/dev/linuximage-source", "--output",
-                "/disks/output/out/web.vhd", "--report", "/disks/output/out/web.report.json");
+        assertThat(volume(pod, "source").getPersistentVolumeClaim().getReadOnly())
+                .isTrue();
+        assertThat(c.getArgs())
+                .containsSubsequence(
+                        "prepare",
+                        "/dev/linuximage-source",
+                        "--output",
+                        "/disks/output/out/web.vhd",
+                        "--report",
+                        "/disks/output/out/web.report.json");
         assertRestricted(pod);
         var parsed = dev.linuximage.core.cli.CoreCli.commandLine(c.getArgs().toArray(String[]::new))
                 .parseArgs(c.getArgs().toArray(String[]::new));
@@ -392,14 +458,21 @@ class JobFactoryTest {
 
         LinuxImageSpec audit = prepare(null);
         audit.setMode(Mode.Audit);
-        Container a = JobFactory.build(image("web", 1, audit), DEFAULTS, true).getSpec().getTemplate().getSpec()
-                .getContainers().get(0);
+        Container a = JobFactory.build(image("web", 1, audit), DEFAULTS, true)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
         assertThat(a.getArgs()).startsWith("check", "/dev/linuximage-source");
         assertThat(a.getVolumeDevices()).hasSize(1);
     }
 
     private static Volume volume(PodSpec pod, String name) {
-        return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst().orElseThrow();
+        return pod.getVolumes().stream()
+                .filter(v -> v.getName().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** The restricted Pod Security Standard, field by field, plus no API token. */
@@ -410,11 +483,13 @@ class JobFactoryTest {
         assertThat(pod.getSecurityContext().getRunAsUser()).isNull();
         assertThat(pod.getSecurityContext().getRunAsGroup()).isNull();
         assertThat(pod.getSecurityContext().getSupplementalGroups()).isNullOrEmpty();
-        assertThat(pod.getPriorityClassName()).satisfiesAnyOf(p -> assertThat(p).isNull(),
-                p -> assertThat(p).doesNotStartWith("system-"));
+        assertThat(pod.getPriorityClassName())
+                .satisfiesAnyOf(p -> assertThat(p).isNull(), p -> assertThat(p).doesNotStartWith("system-"));
         assertThat(pod.getHostIPC()).isNull();
-        assertThat(pod.getServiceAccountName()).satisfiesAnyOf(n -> assertThat(n).isNull(),
-                n -> assertThat(pod.getContainers().get(0).getArgs()).contains("--workload-identity"));
+        assertThat(pod.getServiceAccountName())
+                .satisfiesAnyOf(
+                        n -> assertThat(n).isNull(),
+                        n -> assertThat(pod.getContainers().get(0).getArgs()).contains("--workload-identity"));
         assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
         assertThat(pod.getHostNetwork()).isNull();
         assertThat(pod.getHostPID()).isNull();

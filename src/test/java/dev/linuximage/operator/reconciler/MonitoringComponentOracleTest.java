@@ -1,12 +1,10 @@
 package dev.linuximage.operator.reconciler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +14,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@code k8s/components/monitoring}: the ServiceMonitor scrapes the Service the install ships, and the alerts only
@@ -37,8 +36,13 @@ class MonitoringComponentOracleTest {
         assertThat(k.path("kind").asText()).isEqualTo("Component");
         JsonNode sm = YAML.readTree(COMPONENT.resolve("servicemonitor.yaml").toFile());
         JsonNode svc = YAML.readTree(Path.of("k8s/base/service.yaml").toFile());
-        sm.at("/spec/selector/matchLabels").fields().forEachRemaining(e ->
-                assertThat(svc.path("metadata").path("labels").path(e.getKey()).asText()).isEqualTo(e.getValue().asText()));
+        sm.at("/spec/selector/matchLabels")
+                .fields()
+                .forEachRemaining(e -> assertThat(svc.path("metadata")
+                                .path("labels")
+                                .path(e.getKey())
+                                .asText())
+                        .isEqualTo(e.getValue().asText()));
         assertThat(sm.at("/spec/namespaceSelector/matchNames/0").asText())
                 .isEqualTo(svc.at("/metadata/namespace").asText());
         List<String> ports = new ArrayList<>();
@@ -64,7 +68,8 @@ class MonitoringComponentOracleTest {
         for (JsonNode g : rule.at("/spec/groups")) {
             for (JsonNode r : g.path("rules")) {
                 alerts.add(r.path("alert").asText());
-                Matcher m = Pattern.compile("linuximage_[a-z_]+").matcher(r.path("expr").asText());
+                Matcher m = Pattern.compile("linuximage_[a-z_]+")
+                        .matcher(r.path("expr").asText());
                 while (m.find()) {
                     used.add(m.group());
                 }
@@ -82,7 +87,8 @@ class MonitoringComponentOracleTest {
         while (m.find()) {
             String name = m.group();
             assertThat(exported.contains(name) || exported.contains(name + "_bucket"))
-                    .as("docs/operator.md Metrics names %s, which the operator does not export", name).isTrue();
+                    .as("docs/operator.md Metrics names %s, which the operator does not export", name)
+                    .isTrue();
             named++;
         }
         assertThat(named).isGreaterThanOrEqualTo(exported.size());
@@ -91,9 +97,11 @@ class MonitoringComponentOracleTest {
     /** With kubectl on the PATH: the real kustomize renders the install with the component. */
     @Test
     void kustomizeRendersTheInstallWithTheComponent() throws Exception {
-        Assumptions.assumeTrue(System.getenv("PATH") != null && java.util.Arrays.stream(
-                        System.getenv("PATH").split(java.io.File.pathSeparator))
-                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "kubectl"))), "kubectl not on the PATH");
+        Assumptions.assumeTrue(
+                System.getenv("PATH") != null
+                        && java.util.Arrays.stream(System.getenv("PATH").split(java.io.File.pathSeparator))
+                                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "kubectl"))),
+                "kubectl not on the PATH");
         Path overlay = Files.createDirectories(Path.of("target/monitoring-overlay"));
         Files.writeString(overlay.resolve("kustomization.yaml"), """
                 apiVersion: kustomize.config.k8s.io/v1beta1
@@ -101,10 +109,14 @@ class MonitoringComponentOracleTest {
                 resources: [../../k8s]
                 components: [../../k8s/components/monitoring]
                 """);
-        Process p = new ProcessBuilder("kubectl", "kustomize", overlay.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("kubectl", "kustomize", overlay.toString())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
-        assertThat(out).contains("kind: ServiceMonitor").contains("kind: PrometheusRule")
+        assertThat(out)
+                .contains("kind: ServiceMonitor")
+                .contains("kind: PrometheusRule")
                 .contains("kind: Deployment");
     }
 

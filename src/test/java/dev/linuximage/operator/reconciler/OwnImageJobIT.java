@@ -1,5 +1,8 @@
 package dev.linuximage.operator.reconciler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.linuximage.operator.api.v1alpha1.CredentialsSpec;
@@ -20,24 +23,19 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 
 /**
  * Issue 16.3, one image reference: the Jobs run the operator's own image, read from its Pod on the (fabric8 mock)
@@ -56,8 +54,8 @@ class OwnImageJobIT {
 
     @BeforeEach
     void start() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+        server = new KubernetesMockServer(
+                new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
         server.init();
         client = server.createClient();
     }
@@ -70,16 +68,32 @@ class OwnImageJobIT {
 
     static Pod operatorPod(PodSpec spec, String imageId) {
         String container = spec.getContainers().get(0).getName();
-        return new PodBuilder().withNewMetadata().withName(POD).withNamespace(NS).endMetadata().withSpec(spec)
-                .withNewStatus().withPhase("Running").withContainerStatuses(new ContainerStatusBuilder()
-                        .withName(container).withImage(spec.getContainers().get(0).getImage()).withImageID(imageId)
-                        .withReady(true).withRestartCount(0).build())
-                .endStatus().build();
+        return new PodBuilder()
+                .withNewMetadata()
+                .withName(POD)
+                .withNamespace(NS)
+                .endMetadata()
+                .withSpec(spec)
+                .withNewStatus()
+                .withPhase("Running")
+                .withContainerStatuses(new ContainerStatusBuilder()
+                        .withName(container)
+                        .withImage(spec.getContainers().get(0).getImage())
+                        .withImageID(imageId)
+                        .withReady(true)
+                        .withRestartCount(0)
+                        .build())
+                .endStatus()
+                .build();
     }
 
     static PodSpec spec(String image) {
-        return new io.fabric8.kubernetes.api.model.PodSpecBuilder().addNewContainer().withName("operator")
-                .withImage(image).endContainer().build();
+        return new io.fabric8.kubernetes.api.model.PodSpecBuilder()
+                .addNewContainer()
+                .withName("operator")
+                .withImage(image)
+                .endContainer()
+                .build();
     }
 
     /** The downward API's values for the operator's Pod. */
@@ -98,36 +112,50 @@ class OwnImageJobIT {
         li.getMetadata().setUid("0f6c3c1e-7d2a-4c55-9d4e-1a2b3c4d5e6f");
         Job job = JobFactory.build(li, JobDefaults.standard(own.reference()));
         client.batch().v1().jobs().resource(job).create();
-        Job stored = client.batch().v1().jobs().inNamespace("images").withName(job.getMetadata().getName()).get();
+        Job stored = client.batch()
+                .v1()
+                .jobs()
+                .inNamespace("images")
+                .withName(job.getMetadata().getName())
+                .get();
         return stored.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
     }
 
     @Test
     void jobsRunTheOperatorsImageByDigest() {
-        client.pods().resource(operatorPod(spec("ghcr.io/linuximage/linuximage-operator:0.1.0"),
-                "ghcr.io/linuximage/linuximage-operator@" + DIGEST)).create();
+        client.pods()
+                .resource(operatorPod(
+                        spec("ghcr.io/linuximage/linuximage-operator:0.1.0"),
+                        "ghcr.io/linuximage/linuximage-operator@" + DIGEST))
+                .create();
         assertThat(createdJobImage(Optional.empty())).isEqualTo("ghcr.io/linuximage/linuximage-operator@" + DIGEST);
     }
 
     @Test
     void dockerPullableImageIdsAndRegistryPortsToo() {
-        client.pods().resource(operatorPod(spec("registry.local:5000/li/operator:1.2"),
-                "docker-pullable://registry.local:5000/li/operator@" + DIGEST)).create();
+        client.pods()
+                .resource(operatorPod(
+                        spec("registry.local:5000/li/operator:1.2"),
+                        "docker-pullable://registry.local:5000/li/operator@" + DIGEST))
+                .create();
         assertThat(createdJobImage(Optional.empty())).isEqualTo("registry.local:5000/li/operator@" + DIGEST);
     }
 
     @Test
     void withoutARegistryDigestTheTagAsThePodNamesIt() {
         // a locally loaded image (kind load, ctr import): the image ID is a config digest, not pullable
-        client.pods().resource(operatorPod(spec("registry.local:5000/li/operator:1.2"), DIGEST)).create();
+        client.pods()
+                .resource(operatorPod(spec("registry.local:5000/li/operator:1.2"), DIGEST))
+                .create();
         assertThat(createdJobImage(Optional.empty())).isEqualTo("registry.local:5000/li/operator:1.2");
     }
 
     @Test
     void aPinnedPodImageStaysAsItIs() {
         String pinned = "ghcr.io/linuximage/linuximage-operator@" + DIGEST;
-        client.pods().resource(operatorPod(spec(pinned), "ghcr.io/linuximage/linuximage-operator@sha256:"
-                + "00".repeat(32))).create();
+        client.pods()
+                .resource(operatorPod(spec(pinned), "ghcr.io/linuximage/linuximage-operator@sha256:" + "00".repeat(32)))
+                .create();
         assertThat(createdJobImage(Optional.empty())).isEqualTo(pinned);
     }
 
@@ -138,21 +166,48 @@ class OwnImageJobIT {
 
     @Test
     void unknownImageIsAStartUpErrorNamingWhatIsMissing() {
-        assertThatThrownBy(() -> OwnImage.of(client, Map.of())).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("POD_NAME").hasMessageContaining("linuximage.job.image");
-        assertThatThrownBy(() -> OwnImage.of(client, env())).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> OwnImage.of(client, Map.of()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("POD_NAME")
+                .hasMessageContaining("linuximage.job.image");
+        assertThatThrownBy(() -> OwnImage.of(client, env()))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("does not exist");
-        Pod twoContainers = new PodBuilder().withNewMetadata().withName(POD).endMetadata().withNewSpec()
-                .addNewContainer().withName("istio-proxy").withImage("istio/proxyv2").endContainer()
-                .addNewContainer().withName("main").withImage("x/y:1").endContainer().endSpec().build();
+        Pod twoContainers = new PodBuilder()
+                .withNewMetadata()
+                .withName(POD)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("istio-proxy")
+                .withImage("istio/proxyv2")
+                .endContainer()
+                .addNewContainer()
+                .withName("main")
+                .withImage("x/y:1")
+                .endContainer()
+                .endSpec()
+                .build();
         assertThatThrownBy(() -> OwnImage.of(twoContainers)).hasMessageContaining("none is named 'operator'");
     }
 
     @Test
     void aSidecarDoesNotConfuseIt() {
-        Pod pod = new PodBuilder().withNewMetadata().withName(POD).endMetadata().withNewSpec()
-                .addNewContainer().withName("istio-proxy").withImage("istio/proxyv2:1.2").endContainer()
-                .addNewContainer().withName("operator").withImage("x/y:1").endContainer().endSpec().build();
+        Pod pod = new PodBuilder()
+                .withNewMetadata()
+                .withName(POD)
+                .endMetadata()
+                .withNewSpec()
+                .addNewContainer()
+                .withName("istio-proxy")
+                .withImage("istio/proxyv2:1.2")
+                .endContainer()
+                .addNewContainer()
+                .withName("operator")
+                .withImage("x/y:1")
+                .endContainer()
+                .endSpec()
+                .build();
         assertThat(OwnImage.of(pod).reference()).isEqualTo("x/y:1");
     }
 
@@ -188,14 +243,17 @@ class OwnImageJobIT {
             }
         }
         assertThat(deployment).isNotNull();
-        Map<String, Object> template = (Map<String, Object>) ((Map<String, Object>) deployment.get("spec"))
-                .get("template");
+        Map<String, Object> template =
+                (Map<String, Object>) ((Map<String, Object>) deployment.get("spec")).get("template");
         PodSpec podSpec = new ObjectMapper().convertValue(template.get("spec"), PodSpec.class);
-        assertThat(podSpec.getContainers()).extracting(c -> c.getName() + "=" + c.getImage())
+        assertThat(podSpec.getContainers())
+                .extracting(c -> c.getName() + "=" + c.getImage())
                 .containsExactly("operator=mirror.example.com/platform/linuximage-operator:0.2.0");
-        assertThat(podSpec.getContainers().get(0).getEnv()).noneMatch(e -> e.getName().equals("LINUXIMAGE_JOB_IMAGE"));
+        assertThat(podSpec.getContainers().get(0).getEnv())
+                .noneMatch(e -> e.getName().equals("LINUXIMAGE_JOB_IMAGE"));
 
-        client.pods().resource(operatorPod(podSpec, "mirror.example.com/platform/linuximage-operator@" + DIGEST))
+        client.pods()
+                .resource(operatorPod(podSpec, "mirror.example.com/platform/linuximage-operator@" + DIGEST))
                 .create();
         assertThat(createdJobImage(Optional.empty()))
                 .isEqualTo("mirror.example.com/platform/linuximage-operator@" + DIGEST);

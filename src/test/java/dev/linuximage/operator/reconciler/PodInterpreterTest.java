@@ -1,14 +1,13 @@
 package dev.linuximage.operator.reconciler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * Pod status objects as the API server returns them (field names and values from the Kubernetes API reference,
@@ -22,7 +21,8 @@ class PodInterpreterTest {
 
     /** A Job pod as the Job controller creates it, with {@code status} given as YAML. */
     static Pod pod(String name, String created, String statusYaml) {
-        return Serialization.unmarshal("""
+        return Serialization.unmarshal(
+                """
                 apiVersion: v1
                 kind: Pod
                 metadata:
@@ -82,7 +82,9 @@ class PodInterpreterTest {
         PodInterpreter.PodState s = one(p, BOUND);
         assertThat(s.reason()).isEqualTo(Reason.ImagePullBackOff);
         assertThat(s.running()).isFalse();
-        assertThat(s.message()).contains("web-g1-x7k2p").contains("linuximage")
+        assertThat(s.message())
+                .contains("web-g1-x7k2p")
+                .contains("linuximage")
                 .contains("Back-off pulling image \"registry.example/linuximage:9.9\"");
     }
 
@@ -267,7 +269,9 @@ class PodInterpreterTest {
         assertThat(s.reason()).isEqualTo(Reason.Pending);
         assertThat(s.running()).isFalse();
         assertThat(s.message()).contains("ContainerCreating");
-        assertThat(PodInterpreter.claimsToCheck(List.of(p))).as("scheduled: claims are bound").isEmpty();
+        assertThat(PodInterpreter.claimsToCheck(List.of(p)))
+                .as("scheduled: claims are bound")
+                .isEmpty();
     }
 
     @Test
@@ -343,7 +347,9 @@ class PodInterpreterTest {
         PodInterpreter.PodState s = PodInterpreter.interpret(List.of(second, failed), 1, BOUND);
         assertThat(s.reason()).isEqualTo(Reason.Retrying);
         assertThat(s.running()).isTrue();
-        assertThat(s.message()).contains("web-g1-bbbbb is running").contains("attempt 2")
+        assertThat(s.message())
+                .contains("web-g1-bbbbb is running")
+                .contains("attempt 2")
                 .contains("web-g1-aaaaa failed (exit code 1, Error)");
     }
 
@@ -409,7 +415,8 @@ class PodInterpreterTest {
 
     /** A core/v1 Event as the API server returns it. */
     static Event event(String kind, String name, String uid, String reason, String message, String last, int count) {
-        return Serialization.unmarshal("""
+        return Serialization.unmarshal(
+                """
                 apiVersion: v1
                 kind: Event
                 metadata:
@@ -429,15 +436,32 @@ class PodInterpreterTest {
                 lastTimestamp: "%s"
                 source:
                   component: %s
-                """.formatted(name, kind.equals("Job") ? "batch/v1" : "v1", kind, name, uid, reason, message, count,
-                last, kind.equals("Job") ? "job-controller" : "kubelet"), Event.class);
+                """.formatted(
+                                name,
+                                kind.equals("Job") ? "batch/v1" : "v1",
+                                kind,
+                                name,
+                                uid,
+                                reason,
+                                message,
+                                count,
+                                last,
+                                kind.equals("Job") ? "job-controller" : "kubelet"),
+                Event.class);
     }
 
     @Test
     void failedCreateOfTheJobControllerWhenThereIsNoPod() {
-        Event quota = event("Job", "web-g1", "job-uid-1", "FailedCreate", "Error creating: pods \"web-g1-x7k2p\" is "
-                + "forbidden: exceeded quota: compute, requested: requests.memory=512Mi, used: requests.memory=3584Mi, "
-                + "limited: requests.memory=4Gi", "2026-12-05T10:04:00Z", 7);
+        Event quota = event(
+                "Job",
+                "web-g1",
+                "job-uid-1",
+                "FailedCreate",
+                "Error creating: pods \"web-g1-x7k2p\" is "
+                        + "forbidden: exceeded quota: compute, requested: requests.memory=512Mi, used: requests.memory=3584Mi, "
+                        + "limited: requests.memory=4Gi",
+                "2026-12-05T10:04:00Z",
+                7);
         PodInterpreter.PodState without = PodInterpreter.interpret(List.of(), 0, Map.of());
         assertThat(PodInterpreter.needsEvents(without)).isTrue();
         PodInterpreter.PodState s = PodInterpreter.interpret(List.of(), 0, Map.of(), List.of(quota));
@@ -460,19 +484,35 @@ class PodInterpreterTest {
                       reason: ContainerCreating
                 """.formatted(SCHEDULED.stripTrailing()));
         p.getMetadata().setUid("pod-uid-1");
-        Event attach = event("Pod", "web-g1-x7k2p", "pod-uid-1", "FailedAttachVolume", "Multi-Attach error for "
-                + "volume \"pvc-0c1d2e3f\" Volume is already used by pod(s) web-g0-abcde", "2026-12-05T10:01:00Z", 1);
-        Event mount = event("Pod", "web-g1-x7k2p", "pod-uid-1", "FailedMount", "Unable to attach or mount volumes: "
-                + "unmounted volumes=[source], unattached volumes=[source tmp]: timed out waiting for the condition",
-                "2026-12-05T10:03:00Z", 1);
+        Event attach = event(
+                "Pod",
+                "web-g1-x7k2p",
+                "pod-uid-1",
+                "FailedAttachVolume",
+                "Multi-Attach error for " + "volume \"pvc-0c1d2e3f\" Volume is already used by pod(s) web-g0-abcde",
+                "2026-12-05T10:01:00Z",
+                1);
+        Event mount = event(
+                "Pod",
+                "web-g1-x7k2p",
+                "pod-uid-1",
+                "FailedMount",
+                "Unable to attach or mount volumes: "
+                        + "unmounted volumes=[source], unattached volumes=[source tmp]: timed out waiting for the condition",
+                "2026-12-05T10:03:00Z",
+                1);
         Event otherPod = event("Pod", "web-g0-abcde", "pod-uid-0", "FailedMount", "old", "2026-12-05T10:09:00Z", 1);
         PodInterpreter.PodState s = PodInterpreter.interpret(List.of(p), 0, BOUND, List.of(attach));
         assertThat(s.reason()).isEqualTo(Reason.FailedAttachVolume);
         assertThat(s.message()).contains("Multi-Attach error").contains("web-g1-x7k2p");
-        assertThat(PodInterpreter.interpret(List.of(p), 0, BOUND, List.of(attach, mount, otherPod)).reason())
-                .as("the newest event about this pod").isEqualTo(Reason.FailedMount);
-        assertThat(PodInterpreter.interpret(List.of(p), 0, BOUND, List.of(otherPod)).reason())
-                .as("events of another pod say nothing about this one").isEqualTo(Reason.Pending);
+        assertThat(PodInterpreter.interpret(List.of(p), 0, BOUND, List.of(attach, mount, otherPod))
+                        .reason())
+                .as("the newest event about this pod")
+                .isEqualTo(Reason.FailedMount);
+        assertThat(PodInterpreter.interpret(List.of(p), 0, BOUND, List.of(otherPod))
+                        .reason())
+                .as("events of another pod say nothing about this one")
+                .isEqualTo(Reason.Pending);
     }
 
     @Test
@@ -486,7 +526,9 @@ class PodInterpreterTest {
         assertThat(PodInterpreter.needsEvents(s)).isFalse();
         assertThat(s.reason()).as("mounted meanwhile: the pod runs").isEqualTo(Reason.Running);
         Event quota = event("Job", "web-g1", "job-uid-1", "FailedCreate", "forbidden", "2026-12-05T10:04:00Z", 1);
-        assertThat(PodInterpreter.interpret(List.of(running), 0, BOUND, List.of(quota)).reason())
-                .as("a pod exists: an old FailedCreate is history").isEqualTo(Reason.Running);
+        assertThat(PodInterpreter.interpret(List.of(running), 0, BOUND, List.of(quota))
+                        .reason())
+                .as("a pod exists: an old FailedCreate is history")
+                .isEqualTo(Reason.Running);
     }
 }

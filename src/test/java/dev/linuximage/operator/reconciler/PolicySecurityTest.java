@@ -1,5 +1,7 @@
 package dev.linuximage.operator.reconciler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.upload.BlobHostAllowList;
 import dev.linuximage.operator.api.v1alpha1.CredentialsSpec;
 import dev.linuximage.operator.api.v1alpha1.LinuxImage;
@@ -8,20 +10,20 @@ import dev.linuximage.operator.api.v1alpha1.SourceSpec;
 import dev.linuximage.operator.api.v1alpha1.UploadSpec;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** Issue 12: the operator's own checks before a Job exists (pure; the cluster part is the ServiceAccount given). */
 class PolicySecurityTest {
 
     static final String OWN = "ghcr.io/linuximage/linuximage-operator:0.1.0";
-    static final SecurityPolicy POLICY = new SecurityPolicy(OWN, List.of("registry.example/linuximage@sha256:*"),
-            BlobHostAllowList.AZURE_DEFAULTS, List.of("images/listed"));
+    static final SecurityPolicy POLICY = new SecurityPolicy(
+            OWN,
+            List.of("registry.example/linuximage@sha256:*"),
+            BlobHostAllowList.AZURE_DEFAULTS,
+            List.of("images/listed"));
 
     static LinuxImageSpec upload(String url, CredentialsSpec creds) {
         LinuxImageSpec s = new LinuxImageSpec();
@@ -55,25 +57,40 @@ class PolicySecurityTest {
         LinuxImageSpec s = upload("https://collector.evil.example/c/b.vhd", CredentialsSpec.secret("unrelated"));
         assertThat(reason(POLICY.check(s))).contains(Reason.BlobHostNotAllowed);
         assertThat(POLICY.check(s).get().message()).contains("collector.evil.example");
-        assertThat(reason(POLICY.check(upload("http://127.0.0.1:10000/devstoreaccount1/c/b.vhd",
-                CredentialsSpec.secret("s"))))).contains(Reason.BlobHostNotAllowed);
+        assertThat(reason(POLICY.check(
+                        upload("http://127.0.0.1:10000/devstoreaccount1/c/b.vhd", CredentialsSpec.secret("s")))))
+                .contains(Reason.BlobHostNotAllowed);
     }
 
     @Test
     void serviceAccountsNeedAnOptIn() {
-        LinuxImageSpec s = upload("https://acct.blob.core.windows.net/c/b.vhd",
+        LinuxImageSpec s = upload(
+                "https://acct.blob.core.windows.net/c/b.vhd",
                 CredentialsSpec.workloadIdentity("6e3f2a10-1b2c-4d3e-8f90-a1b2c3d4e5f6"));
         assertThat(SecurityPolicy.workloadServiceAccount(s)).contains("default");
         s.getUpload().getCredentials().getWorkloadIdentity().setServiceAccountName("uploader");
         assertThat(SecurityPolicy.workloadServiceAccount(s)).contains("uploader");
-        assertThat(SecurityPolicy.workloadServiceAccount(upload("https://acct.blob.core.windows.net/c/b",
-                CredentialsSpec.secret("s")))).isEmpty();
+        assertThat(SecurityPolicy.workloadServiceAccount(
+                        upload("https://acct.blob.core.windows.net/c/b", CredentialsSpec.secret("s"))))
+                .isEmpty();
 
-        ServiceAccount plain = new ServiceAccountBuilder().withNewMetadata().withName("uploader").endMetadata().build();
-        ServiceAccount optedIn = new ServiceAccountBuilder().withNewMetadata().withName("uploader")
-                .addToAnnotations(SecurityPolicy.ALLOW_USE_ANNOTATION, "true").endMetadata().build();
-        ServiceAccount no = new ServiceAccountBuilder().withNewMetadata().withName("uploader")
-                .addToAnnotations(SecurityPolicy.ALLOW_USE_ANNOTATION, "yes").endMetadata().build();
+        ServiceAccount plain = new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("uploader")
+                .endMetadata()
+                .build();
+        ServiceAccount optedIn = new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("uploader")
+                .addToAnnotations(SecurityPolicy.ALLOW_USE_ANNOTATION, "true")
+                .endMetadata()
+                .build();
+        ServiceAccount no = new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("uploader")
+                .addToAnnotations(SecurityPolicy.ALLOW_USE_ANNOTATION, "yes")
+                .endMetadata()
+                .build();
         assertThat(reason(POLICY.checkServiceAccount("images", "uploader", plain)))
                 .contains(Reason.ServiceAccountNotAllowed);
         assertThat(reason(POLICY.checkServiceAccount("images", "uploader", no)))
@@ -95,14 +112,17 @@ class PolicySecurityTest {
 
     @Test
     void twoLinuxImagesOnOneBlobTheOlderKeepsIt() {
-        LinuxImage a = li("team-a", "web", "u1", "2026-12-01T10:00:00Z", "https://acct.blob.core.windows.net/c/web.vhd");
-        LinuxImage b = li("team-b", "web", "u2", "2026-12-01T11:00:00Z",
-                "https://ACCT.blob.core.windows.net:443/c/web.vhd");
-        LinuxImage other = li("team-b", "db", "u3", "2026-12-01T09:00:00Z", "https://acct.blob.core.windows.net/c/db.vhd");
+        LinuxImage a =
+                li("team-a", "web", "u1", "2026-12-01T10:00:00Z", "https://acct.blob.core.windows.net/c/web.vhd");
+        LinuxImage b =
+                li("team-b", "web", "u2", "2026-12-01T11:00:00Z", "https://ACCT.blob.core.windows.net:443/c/web.vhd");
+        LinuxImage other =
+                li("team-b", "db", "u3", "2026-12-01T09:00:00Z", "https://acct.blob.core.windows.net/c/db.vhd");
         assertThat(SecurityPolicy.checkBlobConflict(a, Stream.of(a, b, other))).isEmpty();
         Optional<Refusal> r = SecurityPolicy.checkBlobConflict(b, Stream.of(a, b, other));
         assertThat(reason(r)).contains(Reason.BlobConflict);
         assertThat(r.get().message()).contains("team-a/web");
-        assertThat(SecurityPolicy.checkBlobConflict(other, Stream.of(a, b, other))).isEmpty();
+        assertThat(SecurityPolicy.checkBlobConflict(other, Stream.of(a, b, other)))
+                .isEmpty();
     }
 }

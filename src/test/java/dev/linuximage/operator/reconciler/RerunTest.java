@@ -1,14 +1,13 @@
 package dev.linuximage.operator.reconciler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.operator.api.v1alpha1.LinuxImage;
 import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
 import dev.linuximage.operator.api.v1alpha1.LinuxImageStatus;
 import dev.linuximage.operator.job.JobNames;
-import org.junit.jupiter.api.Test;
-
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The linuximage.dev/rerun trigger: Job names per value, which updates reach the reconciler, the value observed. */
 class RerunTest {
@@ -34,12 +33,18 @@ class RerunTest {
         assertThat(f.accept(image(2, null), old)).as("spec change").isTrue();
         assertThat(f.accept(image(1, "a"), old)).as("annotation added").isTrue();
         assertThat(f.accept(image(1, "b"), image(1, "a"))).as("new value").isTrue();
-        assertThat(f.accept(image(1, null), image(1, "a"))).as("removed: reconciled, and it starts no run").isTrue();
-        assertThat(f.accept(image(1, "a"), image(1, "a"))).as("same value (status write, re-apply)").isFalse();
+        assertThat(f.accept(image(1, null), image(1, "a")))
+                .as("removed: reconciled, and it starts no run")
+                .isTrue();
+        assertThat(f.accept(image(1, "a"), image(1, "a")))
+                .as("same value (status write, re-apply)")
+                .isFalse();
         LinuxImage labelled = image(1, "a");
         labelled.getMetadata().setLabels(Map.of("team", "x"));
         labelled.getMetadata().getAnnotations().put("other", "y");
-        assertThat(f.accept(labelled, image(1, "a"))).as("labels and other annotations").isFalse();
+        assertThat(f.accept(labelled, image(1, "a")))
+                .as("labels and other annotations")
+                .isFalse();
         LinuxImage deleted = image(1, "a");
         deleted.getMetadata().setDeletionTimestamp("2026-01-01T00:00:00Z");
         assertThat(f.accept(deleted, image(1, "a"))).isTrue();
@@ -52,17 +57,22 @@ class RerunTest {
         s.setObservedRerun("a");
         assertThat(LinuxImageReconciler.rerunValue(image(1, "b"), s, 1)).isEqualTo("b");
         assertThat(LinuxImageReconciler.rerunValue(image(1, null), s, 1))
-                .as("removing the annotation keeps the run it observed: no new Job").isEqualTo("a");
+                .as("removing the annotation keeps the run it observed: no new Job")
+                .isEqualTo("a");
         assertThat(LinuxImageReconciler.rerunValue(image(2, null), s, 2))
-                .as("a new generation without the annotation is a plain run").isNull();
+                .as("a new generation without the annotation is a plain run")
+                .isNull();
         assertThat(LinuxImageReconciler.rerunValue(image(1, null), null, 1)).isNull();
     }
 
     static LinuxImage image(long generation, String rerun) {
         LinuxImage li = new LinuxImage("ns", "web", new LinuxImageSpec());
         li.getMetadata().setGeneration(generation);
-        li.getMetadata().setAnnotations(rerun == null ? new java.util.HashMap<>()
-                : new java.util.HashMap<>(Map.of(LinuxImageReconciler.RERUN_ANNOTATION, rerun)));
+        li.getMetadata()
+                .setAnnotations(
+                        rerun == null
+                                ? new java.util.HashMap<>()
+                                : new java.util.HashMap<>(Map.of(LinuxImageReconciler.RERUN_ANNOTATION, rerun)));
         return li;
     }
 }

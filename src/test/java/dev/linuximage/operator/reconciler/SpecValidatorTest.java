@@ -1,16 +1,15 @@
 package dev.linuximage.operator.reconciler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.operator.api.v1alpha1.CredentialsSpec;
 import dev.linuximage.operator.api.v1alpha1.LinuxImageSpec;
 import dev.linuximage.operator.api.v1alpha1.Mode;
 import dev.linuximage.operator.api.v1alpha1.OutputSpec;
 import dev.linuximage.operator.api.v1alpha1.SourceSpec;
 import dev.linuximage.operator.api.v1alpha1.UploadSpec;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class SpecValidatorTest {
 
@@ -34,7 +33,11 @@ class SpecValidatorTest {
         for (String bad : List.of("/etc/passwd", "../x.qcow2", "a/../../x", "a/..", "..")) {
             LinuxImageSpec s = valid();
             s.getSource().setPath(bad);
-            assertThat(SpecValidator.validate(s)).as(bad).singleElement().asString().startsWith("spec.source.path");
+            assertThat(SpecValidator.validate(s))
+                    .as(bad)
+                    .singleElement()
+                    .asString()
+                    .startsWith("spec.source.path");
         }
         LinuxImageSpec s = valid();
         s.getSource().setPath("a/..b/c..d/x.qcow2");
@@ -53,8 +56,10 @@ class SpecValidatorTest {
     @Test
     void exactlyOneCredential() {
         LinuxImageSpec s = valid();
-        s.getUpload().getCredentials().setWorkloadIdentity(
-                CredentialsSpec.workloadIdentity("6e3f2a10-1b2c-4d3e-8f90-a1b2c3d4e5f6").getWorkloadIdentity());
+        s.getUpload()
+                .getCredentials()
+                .setWorkloadIdentity(CredentialsSpec.workloadIdentity("6e3f2a10-1b2c-4d3e-8f90-a1b2c3d4e5f6")
+                        .getWorkloadIdentity());
         assertThat(SpecValidator.validate(s)).singleElement().asString().contains("exactly one");
         s.getUpload().setCredentials(new CredentialsSpec());
         assertThat(SpecValidator.validate(s)).singleElement().asString().contains("exactly one");
@@ -92,15 +97,17 @@ class SpecValidatorTest {
     void kernelArgsThatContradictTheRequiredOnesAreRefused() {
         LinuxImageSpec s = valid();
         s.getGuest().getKernelArgs().setAdd(List.of("net.ifnames=0nvme_c"));
-        assertThat(SpecValidator.validate(s)).containsExactly(
-                "spec.guest.kernelArgs.add: 'net.ifnames=0nvme_c' contradicts the required net.ifnames=0");
+        assertThat(SpecValidator.validate(s))
+                .containsExactly(
+                        "spec.guest.kernelArgs.add: 'net.ifnames=0nvme_c' contradicts the required net.ifnames=0");
         s.getGuest().getKernelArgs().setAdd(List.of("earlyprintk=vga", "numa=noacpi"));
         assertThat(SpecValidator.validate(s)).hasSize(2);
         s.getGuest().getKernelArgs().setAdd(List.of("a=1", "a=2"));
         assertThat(SpecValidator.validate(s)).singleElement().asString().contains("'a=1' and 'a=2'");
         // the required values themselves, the same argument twice, and several consoles are fine
-        s.getGuest().getKernelArgs().setAdd(List.of("net.ifnames=0", "numa=off", "a=1", "a=1", "console=tty0",
-                "console=ttyS1,115200"));
+        s.getGuest()
+                .getKernelArgs()
+                .setAdd(List.of("net.ifnames=0", "numa=off", "a=1", "a=1", "console=tty0", "console=ttyS1,115200"));
         assertThat(SpecValidator.validate(s)).isEmpty();
     }
 
@@ -111,7 +118,8 @@ class SpecValidatorTest {
         // and the core refuses what the validator refuses
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.linuximage.core.guest.PatchOptions.defaults()
                         .withKernelArgs(List.of("net.ifnames=1"), List.of(), false))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("net.ifnames=0");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("net.ifnames=0");
     }
 
     /** The claims' volumeMode (read from the PVCs): a Block source is a whole device; its output needs a file system. */
@@ -119,16 +127,18 @@ class SpecValidatorTest {
     void volumeModes() {
         LinuxImageSpec file = valid();
         assertThat(SpecValidator.volumeModes(file, false, false)).isEmpty();
-        assertThat(SpecValidator.volumeModes(file, true, false)).anySatisfy(v ->
-                assertThat(v).startsWith("spec.source.path: must be unset"));
+        assertThat(SpecValidator.volumeModes(file, true, false))
+                .anySatisfy(v -> assertThat(v).startsWith("spec.source.path: must be unset"));
 
         LinuxImageSpec block = valid();
         block.getSource().setPath(null);
         assertThat(SpecValidator.validate(block)).isEmpty(); // path is optional until the claim's mode is known
-        assertThat(SpecValidator.volumeModes(block, false, false)).containsExactly(
-                "spec.source.path: required (claim 'disks' is a Filesystem volume)");
+        assertThat(SpecValidator.volumeModes(block, false, false))
+                .containsExactly("spec.source.path: required (claim 'disks' is a Filesystem volume)");
         // prepare from a Block claim: the VHD and report need a separate Filesystem claim and a path
-        assertThat(SpecValidator.volumeModes(block, true, false)).singleElement().asString()
+        assertThat(SpecValidator.volumeModes(block, true, false))
+                .singleElement()
+                .asString()
                 .startsWith("spec.output.claimName, spec.output.path: required");
         block.setOutput(new OutputSpec("disks", "out.vhd"));
         assertThat(SpecValidator.volumeModes(block, true, false)).hasSize(1);
@@ -136,8 +146,9 @@ class SpecValidatorTest {
         assertThat(SpecValidator.volumeModes(block, true, false)).hasSize(1);
         block.setOutput(new OutputSpec("vhds", "out.vhd"));
         assertThat(SpecValidator.volumeModes(block, true, false)).isEmpty();
-        assertThat(SpecValidator.volumeModes(block, true, true)).containsExactly(
-                "spec.output.claimName: claim 'vhds' is a Block volume: the output must be a Filesystem claim");
+        assertThat(SpecValidator.volumeModes(block, true, true))
+                .containsExactly(
+                        "spec.output.claimName: claim 'vhds' is a Block volume: the output must be a Filesystem claim");
         // Audit reads only
         LinuxImageSpec audit = new LinuxImageSpec();
         audit.setSource(new SourceSpec("disks", null));

@@ -18,22 +18,36 @@ class BaselineGuestBootE2E {
     private static void bootToMultiUser(GuestVariant variant, QemuBoot.Firmware firmware) throws Exception {
         GuestImage img = GuestImages.get(variant);
         try (FakeWireServer wire = FakeWireServer.start();
-                QemuBoot vm = QemuBoot.builder(img.qcow2()).firmware(firmware).snapshot(true).wireServer(wire).start()) {
-            QemuBoot.MatchResult grub = vm.awaitConsole(Pattern.compile("Loading Linux " + Pattern.quote(img.kernelVersion())),
-                    QemuBoot.BOOT_TIMEOUT);
+                QemuBoot vm = QemuBoot.builder(img.qcow2())
+                        .firmware(firmware)
+                        .snapshot(true)
+                        .wireServer(wire)
+                        .start()) {
+            QemuBoot.MatchResult grub = vm.awaitConsole(
+                    Pattern.compile("Loading Linux " + Pattern.quote(img.kernelVersion())), QemuBoot.BOOT_TIMEOUT);
             QemuBoot.MatchResult multiUser = vm.awaitMultiUser(QemuBoot.BOOT_TIMEOUT);
             vm.assertKernelCommandLineContains("console=ttyS0,115200n8", "root=UUID=" + img.rootUuid(), "ro");
             assertThat(vm.consoleText()).contains("Hostname set to <fixture-" + variant.id() + ">");
 
             String report = wire.awaitHealthReport(Duration.ofMinutes(3));
-            assertThat(report).contains("<ContainerId>" + wire.containerId() + "</ContainerId>")
-                    .contains("<InstanceId>" + wire.instanceId() + "</InstanceId>").contains("<State>Ready</State>");
+            assertThat(report)
+                    .contains("<ContainerId>" + wire.containerId() + "</ContainerId>")
+                    .contains("<InstanceId>" + wire.instanceId() + "</InstanceId>")
+                    .contains("<State>Ready</State>");
             assertThat(wire.requests()).anySatisfy(r -> assertThat(r.uri()).contains("comp=goalstate"));
-            vm.awaitConsole(Pattern.compile("fixture-wire-probe: container \\S+ reported ready, HTTP 200"),
+            vm.awaitConsole(
+                    Pattern.compile("fixture-wire-probe: container \\S+ reported ready, HTTP 200"),
                     Duration.ofMinutes(1));
-            System.err.printf("boot %s (%s, accel %s): GRUB 'Loading Linux' at %d s, multi-user ('%s') at %d s,"
-                    + " ready report at %d s%n", variant.id(), firmware, QemuBoot.defaultAccel(), grub.after().toSeconds(),
-                    multiUser.text().trim(), multiUser.after().toSeconds(), vm.uptime().toSeconds());
+            System.err.printf(
+                    "boot %s (%s, accel %s): GRUB 'Loading Linux' at %d s, multi-user ('%s') at %d s,"
+                            + " ready report at %d s%n",
+                    variant.id(),
+                    firmware,
+                    QemuBoot.defaultAccel(),
+                    grub.after().toSeconds(),
+                    multiUser.text().trim(),
+                    multiUser.after().toSeconds(),
+                    vm.uptime().toSeconds());
         }
     }
 

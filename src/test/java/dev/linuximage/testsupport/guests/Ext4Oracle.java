@@ -15,8 +15,7 @@ import java.time.Duration;
 public final class Ext4Oracle {
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
-    private Ext4Oracle() {
-    }
+    private Ext4Oracle() {}
 
     private static String device(Path image, long offsetBytes) {
         if (offsetBytes < 0) {
@@ -48,8 +47,8 @@ public final class Ext4Oracle {
         try {
             out = Files.createTempFile(Tools.tempDir(), "debugfs-", ".dump");
             Files.delete(out);
-            Tools.Result r = Tools.exec(TIMEOUT, "debugfs", "-R", "dump \"" + guestPath + "\" " + out,
-                    device(image, offsetBytes));
+            Tools.Result r = Tools.exec(
+                    TIMEOUT, "debugfs", "-R", "dump \"" + guestPath + "\" " + out, device(image, offsetBytes));
             if (r.exitCode() != 0 || !Files.exists(out) || r.output().contains("File not found")) {
                 throw new AssertionError("debugfs could not read " + guestPath + " from " + image + ":\n" + r.output());
             }

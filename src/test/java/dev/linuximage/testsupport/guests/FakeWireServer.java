@@ -11,8 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Predicate;
 
 /**
@@ -94,7 +94,10 @@ public final class FakeWireServer implements AutoCloseable {
 
     /** Bodies of the health (ready) reports posted so far. */
     public synchronized List<String> healthReports() {
-        return requests.stream().filter(Request::isHealthReport).map(Request::body).toList();
+        return requests.stream()
+                .filter(Request::isHealthReport)
+                .map(Request::body)
+                .toList();
     }
 
     /** Waits until a health report has been posted; fails with the requests seen so far otherwise. */
@@ -151,13 +154,25 @@ public final class FakeWireServer implements AutoCloseable {
                     </RoleInstanceList>
                   </Container>
                 </GoalState>
-                """.formatted(incarnation, containerId, instanceId, containerId, instanceId, incarnation,
-                containerId, instanceId, incarnation, containerId, instanceId);
+                """.formatted(
+                        incarnation,
+                        containerId,
+                        instanceId,
+                        containerId,
+                        instanceId,
+                        incarnation,
+                        containerId,
+                        instanceId,
+                        incarnation,
+                        containerId,
+                        instanceId);
     }
 
     /** The HostingEnvironmentConfig document (the agent reads the VM, role and deployment names from it). */
     public String hostingEnvironmentXml() {
-        return configDocument("HostingEnvironmentConfig", "  <StoredCertificates />\n",
+        return configDocument(
+                "HostingEnvironmentConfig",
+                "  <StoredCertificates />\n",
                 "  <ApplicationSettings />\n  <ResourceReferences />\n");
     }
 
@@ -214,16 +229,21 @@ public final class FakeWireServer implements AutoCloseable {
                 reply(ex, 200, "text/xml; charset=utf-8", VERSIONS_XML);
             } else if (method.equals("GET") && uri.startsWith("/machine") && uri.contains("comp=goalstate")) {
                 reply(ex, 200, "text/xml; charset=utf-8", goalStateXml());
-            } else if (method.equals("GET") && uri.startsWith("/machine") && uri.contains("comp=config")
+            } else if (method.equals("GET")
+                    && uri.startsWith("/machine")
+                    && uri.contains("comp=config")
                     && uri.contains("type=hostingEnvironmentConfig")) {
                 reply(ex, 200, "text/xml; charset=utf-8", hostingEnvironmentXml());
-            } else if (method.equals("GET") && uri.startsWith("/machine") && uri.contains("comp=config")
+            } else if (method.equals("GET")
+                    && uri.startsWith("/machine")
+                    && uri.contains("comp=config")
                     && uri.contains("type=sharedConfig")) {
                 reply(ex, 200, "text/xml; charset=utf-8", sharedConfigXml());
             } else if (uri.startsWith("/vmSettings")) {
                 // the HostGAPlugin's port (32526) is forwarded here too: 404 says "no FastTrack", as older hosts do
                 reply(ex, 404, "text/plain", "vmSettings not supported\n");
-            } else if (method.equals("POST") && uri.startsWith("/machine")
+            } else if (method.equals("POST")
+                    && uri.startsWith("/machine")
                     && (uri.contains("comp=health") || uri.contains("comp=telemetrydata"))) {
                 reply(ex, 200, "text/plain", "");
             } else {

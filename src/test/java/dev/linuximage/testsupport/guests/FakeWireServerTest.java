@@ -25,7 +25,9 @@ class FakeWireServerTest {
             guest.flush();
             // The guest keeps its side open, as an HTTP client does while it reads the answer.
             byte[] answer = p.getInputStream().readAllBytes();
-            assertThat(p.waitFor(10, TimeUnit.SECONDS)).as("relay ends when the server closes").isTrue();
+            assertThat(p.waitFor(10, TimeUnit.SECONDS))
+                    .as("relay ends when the server closes")
+                    .isTrue();
             return new String(answer, StandardCharsets.UTF_8);
         } finally {
             p.destroyForcibly();
@@ -36,13 +38,18 @@ class FakeWireServerTest {
     void goalStateThroughTheGuestfwdRelay(@TempDir Path dir) throws Exception {
         try (FakeWireServer wire = FakeWireServer.start()) {
             Path relay = QemuBoot.writeWireRelay(dir);
-            String answer = viaRelay(relay, wire.port(), "GET /machine/?comp=goalstate HTTP/1.1\r\n"
-                    + "Host: 168.63.129.16\r\nx-ms-version: 2012-11-30\r\n\r\n");
-            assertThat(answer).startsWith("HTTP/1.1 200")
+            String answer = viaRelay(
+                    relay,
+                    wire.port(),
+                    "GET /machine/?comp=goalstate HTTP/1.1\r\n"
+                            + "Host: 168.63.129.16\r\nx-ms-version: 2012-11-30\r\n\r\n");
+            assertThat(answer)
+                    .startsWith("HTTP/1.1 200")
                     .contains("<Incarnation>1</Incarnation>")
                     .contains("<ContainerId>" + wire.containerId() + "</ContainerId>")
                     .contains("<InstanceId>" + wire.instanceId() + "</InstanceId>");
-            assertThat(wire.requests()).singleElement()
+            assertThat(wire.requests())
+                    .singleElement()
                     .satisfies(r -> assertThat(r.versionHeader()).isEqualTo("2012-11-30"));
         }
     }
@@ -54,13 +61,19 @@ class FakeWireServerTest {
             Path relay = QemuBoot.writeWireRelay(dir);
             String gs = wire.goalStateXml();
             for (String type : new String[] {"hostingEnvironmentConfig", "sharedConfig"}) {
-                java.util.regex.Matcher m = java.util.regex.Pattern
-                        .compile("http://168\\.63\\.129\\.16:80(/machine/[^<]*type=" + type + "[^<]*)").matcher(gs);
-                assertThat(m.find()).as("goal state names the %s document", type).isTrue();
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                                "http://168\\.63\\.129\\.16:80(/machine/[^<]*type=" + type + "[^<]*)")
+                        .matcher(gs);
+                assertThat(m.find())
+                        .as("goal state names the %s document", type)
+                        .isTrue();
                 String path = m.group(1).replace("&amp;", "&");
-                String answer = viaRelay(relay, wire.port(), "GET " + path + " HTTP/1.1\r\nHost: 168.63.129.16\r\n"
-                        + "x-ms-version: 2012-11-30\r\n\r\n");
-                assertThat(answer).startsWith("HTTP/1.1 200")
+                String answer = viaRelay(
+                        relay,
+                        wire.port(),
+                        "GET " + path + " HTTP/1.1\r\nHost: 168.63.129.16\r\n" + "x-ms-version: 2012-11-30\r\n\r\n");
+                assertThat(answer)
+                        .startsWith("HTTP/1.1 200")
                         .contains(type.equals("sharedConfig") ? "<SharedConfig" : "<HostingEnvironmentConfig")
                         .contains("<Deployment name=\"" + wire.containerId() + "\"");
             }
@@ -76,15 +89,20 @@ class FakeWireServerTest {
             Path relay = QemuBoot.writeWireRelay(dir);
             String body = "<Health><GoalStateIncarnation>1</GoalStateIncarnation><Container><ContainerId>"
                     + wire.containerId() + "</ContainerId></Container></Health>";
-            String answer = viaRelay(relay, wire.port(), "POST /machine?comp=health HTTP/1.1\r\nHost: 168.63.129.16\r\n"
-                    + "x-ms-version: 2012-11-30\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: "
-                    + body.length() + "\r\n\r\n" + body);
+            String answer = viaRelay(
+                    relay,
+                    wire.port(),
+                    "POST /machine?comp=health HTTP/1.1\r\nHost: 168.63.129.16\r\n"
+                            + "x-ms-version: 2012-11-30\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: "
+                            + body.length() + "\r\n\r\n" + body);
             assertThat(answer).startsWith("HTTP/1.1 200");
             assertThat(wire.awaitHealthReport(Duration.ofSeconds(5))).isEqualTo(body);
-            assertThat(wire.awaitHealthReport(r -> r.contains("<ContainerId>"), Duration.ofSeconds(5))).isEqualTo(body);
-            org.assertj.core.api.Assertions.assertThatThrownBy(
-                    () -> wire.awaitHealthReport(r -> r.contains("<State>Ready</State>"), Duration.ofMillis(200)))
-                    .isInstanceOf(AssertionError.class).hasMessageContaining("no health report");
+            assertThat(wire.awaitHealthReport(r -> r.contains("<ContainerId>"), Duration.ofSeconds(5)))
+                    .isEqualTo(body);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                            wire.awaitHealthReport(r -> r.contains("<State>Ready</State>"), Duration.ofMillis(200)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("no health report");
         }
     }
 
@@ -92,8 +110,8 @@ class FakeWireServerTest {
     void machineRequestsWithoutVersionHeaderAreRefusedLikeTheRealOne(@TempDir Path dir) throws Exception {
         try (FakeWireServer wire = FakeWireServer.start()) {
             Path relay = QemuBoot.writeWireRelay(dir);
-            String answer = viaRelay(relay, wire.port(),
-                    "GET /machine/?comp=goalstate HTTP/1.1\r\nHost: 168.63.129.16\r\n\r\n");
+            String answer = viaRelay(
+                    relay, wire.port(), "GET /machine/?comp=goalstate HTTP/1.1\r\nHost: 168.63.129.16\r\n\r\n");
             assertThat(answer).startsWith("HTTP/1.1 400");
             assertThat(wire.healthReports()).isEmpty();
         }
@@ -103,7 +121,8 @@ class FakeWireServerTest {
     void awaitHealthReportFailsWhenNoneCame() throws IOException {
         try (FakeWireServer wire = FakeWireServer.start()) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> wire.awaitHealthReport(Duration.ofMillis(200)))
-                    .isInstanceOf(AssertionError.class).hasMessageContaining("no health report");
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("no health report");
         }
     }
 }

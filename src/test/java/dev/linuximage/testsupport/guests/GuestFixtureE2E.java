@@ -43,34 +43,64 @@ class GuestFixtureE2E {
     /** Checks every variant shares: image files agree, root fs clean, fstab by UUID, kernel and initrd present. */
     private static void commonChecks(GuestImage img) throws IOException {
         // the published qcow2: consistent, the disk's size, zlib-compressed as Debian's cloud images are
-        String check = Tools.run(T, "qemu-img", "check", "-f", "qcow2", img.qcow2().toString()).output();
+        String check = Tools.run(
+                        T, "qemu-img", "check", "-f", "qcow2", img.qcow2().toString())
+                .output();
         Matcher compressed = Pattern.compile("([0-9.]+)% compressed clusters").matcher(check);
-        assertThat(compressed.find()).as("qemu-img check reports compression: %s", check).isTrue();
-        assertThat(Double.parseDouble(compressed.group(1))).as("share of compressed clusters").isGreaterThan(50.0);
-        String info = Tools.run(T, "qemu-img", "info", "--output=json", "-f", "qcow2", img.qcow2().toString()).output();
-        assertThat(info).containsPattern("\"virtual-size\":\\s*" + img.diskBytes() + "\\b")
+        assertThat(compressed.find())
+                .as("qemu-img check reports compression: %s", check)
+                .isTrue();
+        assertThat(Double.parseDouble(compressed.group(1)))
+                .as("share of compressed clusters")
+                .isGreaterThan(50.0);
+        String info = Tools.run(
+                        T,
+                        "qemu-img",
+                        "info",
+                        "--output=json",
+                        "-f",
+                        "qcow2",
+                        img.qcow2().toString())
+                .output();
+        assertThat(info)
+                .containsPattern("\"virtual-size\":\\s*" + img.diskBytes() + "\\b")
                 .containsPattern("\"compression-type\":\\s*\"zlib\"");
         assertThat(Files.size(img.raw())).isEqualTo(img.diskBytes());
         assertThat(img.diskBytes() % (1 << 20)).as("whole MiB").isZero();
 
         Ext4Oracle.assertClean(img.raw(), img.rootOffset());
-        String blkid = Tools.run(T, "blkid", "-p", "-O", Long.toString(img.rootOffset()), "-o", "export",
-                img.raw().toString()).output();
+        String blkid = Tools.run(
+                        T,
+                        "blkid",
+                        "-p",
+                        "-O",
+                        Long.toString(img.rootOffset()),
+                        "-o",
+                        "export",
+                        img.raw().toString())
+                .output();
         assertThat(blkid).contains("TYPE=ext4").contains("UUID=" + img.rootUuid());
 
         assertThat(cat(img, "/etc/fstab")).containsPattern("(?m)^UUID=" + img.rootUuid() + "\\s+/\\s+ext4\\s");
         String kver = img.kernelVersion();
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/boot/vmlinuz-" + kver)).isTrue();
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/boot/initrd.img-" + kver)).isTrue();
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/boot/grub/i386-pc/normal.mod")).isTrue();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/boot/vmlinuz-" + kver))
+                .isTrue();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/boot/initrd.img-" + kver))
+                .isTrue();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/boot/grub/i386-pc/normal.mod"))
+                .isTrue();
         assertThat(grubLinuxLine(img)).startsWith("/boot/vmlinuz-" + kver + " root=UUID=" + img.rootUuid() + " ro");
-        assertThat(cat(img, "/etc/default/grub")).contains("GRUB_CMDLINE_LINUX_DEFAULT=").contains("GRUB_CMDLINE_LINUX=");
+        assertThat(cat(img, "/etc/default/grub"))
+                .contains("GRUB_CMDLINE_LINUX_DEFAULT=")
+                .contains("GRUB_CMDLINE_LINUX=");
 
         // GRUB's boot.img in the MBR, pointing at core.img (whose first sector is diskboot.img).
         try (RandomAccessFile f = new RandomAccessFile(img.raw().toFile(), "r")) {
             byte[] mbr = new byte[512];
             f.readFully(mbr);
-            assertThat(new String(mbr, StandardCharsets.ISO_8859_1)).contains("GRUB ").contains("Geom");
+            assertThat(new String(mbr, StandardCharsets.ISO_8859_1))
+                    .contains("GRUB ")
+                    .contains("Geom");
             assertThat(mbr[510] & 0xff).isEqualTo(0x55);
             assertThat(mbr[511] & 0xff).isEqualTo(0xaa);
             long coreLba = 0;
@@ -87,13 +117,18 @@ class GuestFixtureE2E {
             }
             int count = (core[508] & 0xff) | (core[509] & 0xff) << 8;
             assertThat(next).as("diskboot block list start").isEqualTo(coreLba + 1);
-            assertThat(count).as("diskboot block list length").isBetween(20, img.variant().gpt() ? 6143 : 2046);
+            assertThat(count)
+                    .as("diskboot block list length")
+                    .isBetween(20, img.variant().gpt() ? 6143 : 2046);
         }
     }
 
     private static void assertNoSerialConsoleArgs(GuestImage img) {
-        assertThat(grubLinuxLine(img)).doesNotContain("console=").doesNotContain("earlyprintk")
-                .doesNotContain("rootdelay").doesNotContain("net.ifnames");
+        assertThat(grubLinuxLine(img))
+                .doesNotContain("console=")
+                .doesNotContain("earlyprintk")
+                .doesNotContain("rootdelay")
+                .doesNotContain("net.ifnames");
     }
 
     private static void assertMbrWithRootFirst(GuestImage img) {
@@ -103,8 +138,8 @@ class GuestFixtureE2E {
     }
 
     private static String lsinitramfs(GuestImage img, Path dir) throws IOException {
-        Path initrd = Ext4Oracle.dump(img.raw(), img.rootOffset(), "/boot/initrd.img-" + img.kernelVersion(),
-                dir.resolve("initrd.img"));
+        Path initrd = Ext4Oracle.dump(
+                img.raw(), img.rootOffset(), "/boot/initrd.img-" + img.kernelVersion(), dir.resolve("initrd.img"));
         return Tools.run(T, "lsinitramfs", initrd.toString()).output();
     }
 
@@ -114,8 +149,10 @@ class GuestFixtureE2E {
         commonChecks(img);
         assertMbrWithRootFirst(img);
         assertNoSerialConsoleArgs(img);
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/bin/cloud-init")).isTrue();
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/sbin/waagent")).isFalse();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/bin/cloud-init"))
+                .isTrue();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/sbin/waagent"))
+                .isFalse();
         // initramfs-tools' MODULES=most carries the Hyper-V drivers: the contrast to dracut-hostonly.
         assertThat(lsinitramfs(img, dir)).contains("hv_vmbus.ko").contains("hv_storvsc.ko");
     }
@@ -128,27 +165,39 @@ class GuestFixtureE2E {
         String verify = Tools.run(T, "sgdisk", "-v", img.raw().toString()).output();
         assertThat(verify).contains("No problems found");
         String print = Tools.run(T, "sgdisk", "-p", img.raw().toString()).output();
-        assertThat(print).containsPattern("(?m)^\\s+14\\s+2048\\s+8191\\s.*EF02")
+        assertThat(print)
+                .containsPattern("(?m)^\\s+14\\s+2048\\s+8191\\s.*EF02")
                 .containsPattern("(?m)^\\s+15\\s+8192\\s+262143\\s.*EF00")
                 .containsPattern("(?m)^\\s+1\\s+262144\\s.*8300");
-        assertThat(cat(img, "/etc/fstab")).containsPattern("(?m)^UUID=" + img.espUuid().orElseThrow() + "\\s+/boot/efi\\s+vfat");
+        assertThat(cat(img, "/etc/fstab"))
+                .containsPattern("(?m)^UUID=" + img.espUuid().orElseThrow() + "\\s+/boot/efi\\s+vfat");
 
         long espOffset = img.espOffset().orElseThrow();
         long espBytes = img.espBytes().orElseThrow();
         Path esp = dir.resolve("esp.img");
-        Tools.run(T, "dd", "if=" + img.raw(), "of=" + esp, "bs=1M", "skip=" + espOffset / (1 << 20),
-                "count=" + espBytes / (1 << 20), "status=none");
+        Tools.run(
+                T,
+                "dd",
+                "if=" + img.raw(),
+                "of=" + esp,
+                "bs=1M",
+                "skip=" + espOffset / (1 << 20),
+                "count=" + espBytes / (1 << 20),
+                "status=none");
         Tools.run(T, "fsck.vfat", "-n", esp.toString());
-        String blkid = Tools.run(T, "blkid", "-p", "-o", "export", esp.toString()).output();
+        String blkid =
+                Tools.run(T, "blkid", "-p", "-o", "export", esp.toString()).output();
         assertThat(blkid).contains("TYPE=vfat").contains("UUID=" + img.espUuid().orElseThrow());
-        String efi = Tools.run(T, "mdir", "-i", esp.toString(), "-b", "::/EFI/BOOT").output();
+        String efi =
+                Tools.run(T, "mdir", "-i", esp.toString(), "-b", "::/EFI/BOOT").output();
         assertThat(efi).contains("BOOTX64.EFI");
         Path bootx64 = dir.resolve("BOOTX64.EFI");
         Tools.run(T, "mcopy", "-i", esp.toString(), "::/EFI/BOOT/BOOTX64.EFI", bootx64.toString());
         byte[] pe = Files.readAllBytes(bootx64);
         assertThat(new String(pe, 0, 2, StandardCharsets.ISO_8859_1)).isEqualTo("MZ");
         // The early configuration embedded in the EFI image finds the root file system by UUID.
-        assertThat(new String(pe, StandardCharsets.ISO_8859_1)).contains("search --no-floppy --fs-uuid --set=root " + img.rootUuid());
+        assertThat(new String(pe, StandardCharsets.ISO_8859_1))
+                .contains("search --no-floppy --fs-uuid --set=root " + img.rootUuid());
     }
 
     @Test
@@ -163,8 +212,16 @@ class GuestFixtureE2E {
         assertThat(cat(img, "/etc/fstab")).containsPattern("(?m)^UUID=" + swapUuid + "\\s+none\\s+swap\\s");
         String dump = Tools.run(T, "sfdisk", "--dump", img.raw().toString()).output();
         assertThat(dump).containsPattern("type=82");
-        String blkid = Tools.run(T, "blkid", "-p", "-O", img.fact("swap.offset"), "-o", "export",
-                img.raw().toString()).output();
+        String blkid = Tools.run(
+                        T,
+                        "blkid",
+                        "-p",
+                        "-O",
+                        img.fact("swap.offset"),
+                        "-o",
+                        "export",
+                        img.raw().toString())
+                .output();
         assertThat(blkid).contains("TYPE=swap").contains("UUID=" + swapUuid);
     }
 
@@ -174,13 +231,19 @@ class GuestFixtureE2E {
         commonChecks(img);
         assertMbrWithRootFirst(img);
         assertNoSerialConsoleArgs(img);
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/bin/dracut")).isTrue();
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/sbin/update-initramfs")).isFalse();
-        assertThat(cat(img, "/etc/dracut.conf.d/10-fixture-hostonly.conf")).contains("hostonly=\"yes\"")
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/bin/dracut"))
+                .isTrue();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/sbin/update-initramfs"))
+                .isFalse();
+        assertThat(cat(img, "/etc/dracut.conf.d/10-fixture-hostonly.conf"))
+                .contains("hostonly=\"yes\"")
                 .contains("hv_vmbus");
         String files = lsinitramfs(img, dir);
         assertThat(files).as("a dracut image").contains("usr/lib/dracut").contains("ata_piix.ko");
-        assertThat(files).doesNotContain("hv_vmbus.ko").doesNotContain("hv_storvsc.ko").doesNotContain("hv_netvsc.ko");
+        assertThat(files)
+                .doesNotContain("hv_vmbus.ko")
+                .doesNotContain("hv_storvsc.ko")
+                .doesNotContain("hv_netvsc.ko");
     }
 
     @Test
@@ -189,13 +252,20 @@ class GuestFixtureE2E {
         commonChecks(img);
         assertMbrWithRootFirst(img);
         assertNoSerialConsoleArgs(img);
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/bin/cloud-init")).isFalse();
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/etc/cloud/cloud.cfg")).isFalse();
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/sbin/waagent")).isFalse();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/bin/cloud-init"))
+                .isFalse();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/etc/cloud/cloud.cfg"))
+                .isFalse();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/sbin/waagent"))
+                .isFalse();
         assertThat(cat(img, "/etc/systemd/network/50-dhcp.network")).contains("DHCP=yes");
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(),
-                "/etc/systemd/system/multi-user.target.wants/systemd-networkd.service")).isTrue();
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/sbin/dhclient")).isTrue();
+        assertThat(Ext4Oracle.exists(
+                        img.raw(),
+                        img.rootOffset(),
+                        "/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"))
+                .isTrue();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/sbin/dhclient"))
+                .isTrue();
     }
 
     @Test
@@ -204,11 +274,16 @@ class GuestFixtureE2E {
         commonChecks(img);
         assertMbrWithRootFirst(img);
         assertNoSerialConsoleArgs(img);
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/sbin/waagent")).isTrue();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/sbin/waagent"))
+                .isTrue();
         assertThat(cat(img, "/etc/waagent.conf")).contains("Provisioning.");
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(),
-                "/etc/systemd/system/multi-user.target.wants/walinuxagent.service")).isTrue();
-        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/bin/cloud-init")).isFalse();
+        assertThat(Ext4Oracle.exists(
+                        img.raw(),
+                        img.rootOffset(),
+                        "/etc/systemd/system/multi-user.target.wants/walinuxagent.service"))
+                .isTrue();
+        assertThat(Ext4Oracle.exists(img.raw(), img.rootOffset(), "/usr/bin/cloud-init"))
+                .isFalse();
     }
 
     /** GPT with a Linux-swap partition (8200) that fstab does not name: what systemd-gpt-auto-generator activates. */
@@ -219,14 +294,24 @@ class GuestFixtureE2E {
         assertNoSerialConsoleArgs(img);
         assertThat(Tools.run(T, "sgdisk", "-v", img.raw().toString()).output()).contains("No problems found");
         String print = Tools.run(T, "sgdisk", "-p", img.raw().toString()).output();
-        assertThat(print).containsPattern("(?m)^\\s+1\\s+262144\\s.*8300")
+        assertThat(print)
+                .containsPattern("(?m)^\\s+1\\s+262144\\s.*8300")
                 .containsPattern("(?m)^\\s+2\\s+" + Long.parseLong(img.fact("swap.offset")) / 512 + "\\s.*8200");
         assertThat(Tools.run(T, "sgdisk", "-A", "2:show", img.raw().toString()).output())
-                .as("no GPT attribute set on the swap partition yet").doesNotContain("2:63:");
+                .as("no GPT attribute set on the swap partition yet")
+                .doesNotContain("2:63:");
         String swapUuid = img.swapUuid().orElseThrow();
         assertThat(cat(img, "/etc/fstab")).doesNotContain(swapUuid).doesNotContainPattern("(?m)^[^#]*\\sswap\\s");
-        String blkid = Tools.run(T, "blkid", "-p", "-O", img.fact("swap.offset"), "-o", "export",
-                img.raw().toString()).output();
+        String blkid = Tools.run(
+                        T,
+                        "blkid",
+                        "-p",
+                        "-O",
+                        img.fact("swap.offset"),
+                        "-o",
+                        "export",
+                        img.raw().toString())
+                .output();
         assertThat(blkid).contains("TYPE=swap").contains("UUID=" + swapUuid);
     }
 
@@ -241,15 +326,28 @@ class GuestFixtureE2E {
         assertMbrWithRootFirst(img);
         assertThat(img.diskBytes() % (1 << 20)).as("whole MiB").isZero();
         Path part = dir.resolve("root.xfs");
-        Tools.run(T, "dd", "if=" + img.raw(), "of=" + part, "bs=1M", "skip=" + img.rootOffset() / (1 << 20),
-                "count=" + img.rootBytes() / (1 << 20), "conv=sparse", "status=none");
+        Tools.run(
+                T,
+                "dd",
+                "if=" + img.raw(),
+                "of=" + part,
+                "bs=1M",
+                "skip=" + img.rootOffset() / (1 << 20),
+                "count=" + img.rootBytes() / (1 << 20),
+                "conv=sparse",
+                "status=none");
         Tools.run(T, "xfs_repair", "-n", part.toString());
-        String blkid = Tools.run(T, "blkid", "-p", "-o", "export", part.toString()).output();
+        String blkid =
+                Tools.run(T, "blkid", "-p", "-o", "export", part.toString()).output();
         assertThat(blkid).contains("TYPE=xfs").contains("UUID=" + img.rootUuid());
-        String boot = Tools.run(T, "xfs_db", "-r", "-c", "ls /boot", part.toString()).output();
+        String boot =
+                Tools.run(T, "xfs_db", "-r", "-c", "ls /boot", part.toString()).output();
         assertThat(boot).contains("vmlinuz-" + img.kernelVersion()).contains("initrd.img-" + img.kernelVersion());
-        assertThat(Tools.run(T, "xfs_db", "-r", "-c", "ls /boot/grub/i386-pc", part.toString()).output())
+        assertThat(Tools.run(T, "xfs_db", "-r", "-c", "ls /boot/grub/i386-pc", part.toString())
+                        .output())
                 .contains("xfs.mod");
-        assertThat(Tools.run(T, "xfs_db", "-r", "-c", "ls /usr/bin", part.toString()).output()).contains("dracut");
+        assertThat(Tools.run(T, "xfs_db", "-r", "-c", "ls /usr/bin", part.toString())
+                        .output())
+                .contains("dracut");
     }
 }

@@ -31,8 +31,7 @@ public final class GuestImages {
     /** Upper bound for one build, cold (debootstrap) included. */
     public static final Duration BUILD_TIMEOUT = Duration.ofMinutes(30);
 
-    private GuestImages() {
-    }
+    private GuestImages() {}
 
     /** The committed build script. */
     public static Path script() {
@@ -46,7 +45,9 @@ public final class GuestImages {
     /** Where images are published: {@code target/guests/images} (system property {@code linuximage.guests.dir}). */
     public static Path imagesDir() {
         String override = System.getProperty("linuximage.guests.dir");
-        return override != null ? Path.of(override).toAbsolutePath() : Tools.targetDir().resolve("guests/images");
+        return override != null
+                ? Path.of(override).toAbsolutePath()
+                : Tools.targetDir().resolve("guests/images");
     }
 
     /** Returns the cached image of a variant, building it first if it is missing or stale. */
@@ -59,7 +60,8 @@ public final class GuestImages {
         build(variant, dir);
         GuestImage built = cached(variant, dir);
         if (built == null) {
-            throw new AssertionError("build-guest.sh " + variant.id() + " succeeded but left no usable image in " + dir);
+            throw new AssertionError(
+                    "build-guest.sh " + variant.id() + " succeeded but left no usable image in " + dir);
         }
         return built;
     }
@@ -86,8 +88,17 @@ public final class GuestImages {
             releaseRaw();
             Files.createDirectories(dir);
             Path tmp = dir.resolve(img.variant().id() + ".raw.tmp");
-            Tools.run(Duration.ofMinutes(5), "qemu-img", "convert", "-q", "-f", "qcow2", "-O", "raw",
-                    img.qcow2().toString(), tmp.toString());
+            Tools.run(
+                    Duration.ofMinutes(5),
+                    "qemu-img",
+                    "convert",
+                    "-q",
+                    "-f",
+                    "qcow2",
+                    "-O",
+                    "raw",
+                    img.qcow2().toString(),
+                    tmp.toString());
             return Files.move(tmp, raw, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("could not make the raw copy of " + img.qcow2(), e);
@@ -140,7 +151,10 @@ public final class GuestImages {
             Files.createDirectories(dir);
             // The script's own marker: delete the facts first so an interrupted build is never taken for a good one.
             Files.deleteIfExists(dir.resolve(variant.id() + ".properties"));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             if (!p.waitFor(BUILD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError("building guest " + variant.id() + " took more than " + BUILD_TIMEOUT

@@ -42,10 +42,16 @@ public final class QemuBoot implements AutoCloseable {
     /** Generous default for a whole boot under TCG (measured 45-100 s; CI machines are slower). */
     public static final Duration BOOT_TIMEOUT = Duration.ofMinutes(8);
 
-    public enum Firmware { BIOS, UEFI }
+    public enum Firmware {
+        BIOS,
+        UEFI
+    }
 
     public enum DiskFormat {
-        RAW("raw"), QCOW2("qcow2"), /** A fixed or dynamic VHD: QEMU's probe takes a fixed VHD for raw. */ VPC("vpc");
+        RAW("raw"),
+        QCOW2("qcow2"),
+        /** A fixed or dynamic VHD: QEMU's probe takes a fixed VHD for raw. */
+        VPC("vpc");
 
         final String qemuName;
 
@@ -86,8 +92,7 @@ public final class QemuBoot implements AutoCloseable {
      */
     public static final Pattern KERNEL_COMMAND_LINE = Pattern.compile("(?m)\\] Command line: (.*)\\n");
     /** ANSI/VT100 escape sequences, including ones systemd's ellipsizing cut short, and carriage returns. */
-    private static final Pattern TERMINAL_NOISE =
-            Pattern.compile("\u001b(\\[[0-9;?]*[ -/]*[@-~]|[@-Z\\\\-_]|\\[?)|\r");
+    private static final Pattern TERMINAL_NOISE = Pattern.compile("\u001b(\\[[0-9;?]*[ -/]*[@-~]|[@-Z\\\\-_]|\\[?)|\r");
 
     private final List<String> command;
     private final Process process;
@@ -176,18 +181,36 @@ public final class QemuBoot implements AutoCloseable {
             if (!Files.isRegularFile(disk)) {
                 throw new IllegalArgumentException("no disk at " + disk);
             }
-            Path dir = workDir != null ? workDir
+            Path dir = workDir != null
+                    ? workDir
                     : Files.createTempDirectory(Tools.tempDir(), "qemu-" + disk.getFileName() + "-");
             Files.createDirectories(dir);
             String qemu = "qemu-system-x86_64";
-            List<String> cmd = new ArrayList<>(List.of(qemu,
-                    "-machine", "pc", "-accel", accel != null ? accel : defaultAccel(),
-                    "-m", Integer.toString(memoryMb), "-smp", "1",
-                    "-nodefaults", "-display", "none", "-vga", "none", "-monitor", "none",
-                    "-serial", "stdio", "-no-reboot"));
+            List<String> cmd = new ArrayList<>(List.of(
+                    qemu,
+                    "-machine",
+                    "pc",
+                    "-accel",
+                    accel != null ? accel : defaultAccel(),
+                    "-m",
+                    Integer.toString(memoryMb),
+                    "-smp",
+                    "1",
+                    "-nodefaults",
+                    "-display",
+                    "none",
+                    "-vga",
+                    "none",
+                    "-monitor",
+                    "none",
+                    "-serial",
+                    "stdio",
+                    "-no-reboot"));
             DiskFormat f = format != null ? format : DiskFormat.of(disk);
-            cmd.addAll(List.of("-drive", "file=" + qemuPath(disk) + ",format=" + f.qemuName + ",if=ide,index=0,media=disk"
-                    + (snapshot ? ",snapshot=on" : "")));
+            cmd.addAll(List.of(
+                    "-drive",
+                    "file=" + qemuPath(disk) + ",format=" + f.qemuName + ",if=ide,index=0,media=disk"
+                            + (snapshot ? ",snapshot=on" : "")));
             if (firmware == Firmware.UEFI) {
                 Path code = Path.of("/usr/share/OVMF/OVMF_CODE_4M.fd");
                 Path varsTemplate = Path.of("/usr/share/OVMF/OVMF_VARS_4M.fd");
@@ -203,9 +226,14 @@ public final class QemuBoot implements AutoCloseable {
                     "user,id=n0,restrict=on,net=168.63.129.0/24,host=168.63.129.2,dhcpstart=168.63.129.100");
             if (wire != null) {
                 Path relay = writeWireRelay(dir);
-                net.append(",guestfwd=tcp:168.63.129.16:80-cmd:").append(qemuPath(relay)).append(' ').append(wire.port());
+                net.append(",guestfwd=tcp:168.63.129.16:80-cmd:")
+                        .append(qemuPath(relay))
+                        .append(' ')
+                        .append(wire.port());
                 // the HostGAPlugin's port: the Azure Linux Agent asks it for vmSettings before it reports
-                net.append(",guestfwd=tcp:168.63.129.16:32526-cmd:").append(qemuPath(relay)).append(' ')
+                net.append(",guestfwd=tcp:168.63.129.16:32526-cmd:")
+                        .append(qemuPath(relay))
+                        .append(' ')
                         .append(wire.port());
             }
             cmd.addAll(List.of("-netdev", net.toString(), "-device", "e1000,netdev=n0,romfile="));
@@ -273,9 +301,10 @@ public final class QemuBoot implements AutoCloseable {
                 if (kvm.isPresent() && (tcg.isEmpty() || kvm.get().compareTo(tcg.get()) <= 0)) {
                     probedAccel = "kvm";
                 }
-                System.err.println("QemuBoot: /dev/kvm opens; boot-sector probe: kvm " + kvm.map(Duration::toMillis)
-                        .map(ms -> ms + " ms").orElse("timed out") + ", tcg " + tcg.map(Duration::toMillis)
-                        .map(ms -> ms + " ms").orElse("timed out") + " -> using " + probedAccel);
+                System.err.println("QemuBoot: /dev/kvm opens; boot-sector probe: kvm "
+                        + kvm.map(Duration::toMillis).map(ms -> ms + " ms").orElse("timed out") + ", tcg "
+                        + tcg.map(Duration::toMillis).map(ms -> ms + " ms").orElse("timed out") + " -> using "
+                        + probedAccel);
             }
         }
         return probedAccel;
@@ -296,22 +325,45 @@ public final class QemuBoot implements AutoCloseable {
             Path mbr = dir.resolve("probe.img");
             // mov dx,0x402; mov al,'K'; out dx,al; hlt; jmp $-1
             byte[] sector = new byte[512];
-            byte[] code = {(byte) 0xBA, 0x02, 0x04, (byte) 0xB0, 0x4B, (byte) 0xEE, (byte) 0xF4, (byte) 0xEB, (byte) 0xFD};
+            byte[] code = {
+                (byte) 0xBA, 0x02, 0x04, (byte) 0xB0, 0x4B, (byte) 0xEE, (byte) 0xF4, (byte) 0xEB, (byte) 0xFD
+            };
             System.arraycopy(code, 0, sector, 0, code.length);
             sector[510] = 0x55;
             sector[511] = (byte) 0xAA;
             Files.write(mbr, sector);
             Path out = dir.resolve("debugcon.log");
             long start = System.nanoTime();
-            Process p = new ProcessBuilder("qemu-system-x86_64", "-machine", "pc", "-accel", accel, "-m", "16",
-                    "-display", "none", "-vga", "none", "-monitor", "none", "-nodefaults",
-                    "-chardev", "file,id=dbg,path=" + qemuPath(out), "-device", "isa-debugcon,iobase=0x402,chardev=dbg",
-                    "-drive", "file=" + qemuPath(mbr) + ",format=raw,if=ide")
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("qemu.out").toFile()).start();
+            Process p = new ProcessBuilder(
+                            "qemu-system-x86_64",
+                            "-machine",
+                            "pc",
+                            "-accel",
+                            accel,
+                            "-m",
+                            "16",
+                            "-display",
+                            "none",
+                            "-vga",
+                            "none",
+                            "-monitor",
+                            "none",
+                            "-nodefaults",
+                            "-chardev",
+                            "file,id=dbg,path=" + qemuPath(out),
+                            "-device",
+                            "isa-debugcon,iobase=0x402,chardev=dbg",
+                            "-drive",
+                            "file=" + qemuPath(mbr) + ",format=raw,if=ide")
+                    .redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("qemu.out").toFile())
+                    .start();
             long deadline = start + Duration.ofSeconds(15).toNanos();
             try {
                 while (System.nanoTime() < deadline && p.isAlive()) {
-                    if (Files.exists(out) && Files.readString(out, StandardCharsets.ISO_8859_1).contains("7c00\nK")) {
+                    if (Files.exists(out)
+                            && Files.readString(out, StandardCharsets.ISO_8859_1)
+                                    .contains("7c00\nK")) {
                         return Optional.of(Duration.ofNanos(System.nanoTime() - start));
                     }
                     Thread.sleep(50);
@@ -331,7 +383,8 @@ public final class QemuBoot implements AutoCloseable {
 
     private void pumpConsole() {
         byte[] buf = new byte[8192];
-        try (InputStream in = process.getInputStream(); OutputStream log = Files.newOutputStream(consoleLog)) {
+        try (InputStream in = process.getInputStream();
+                OutputStream log = Files.newOutputStream(consoleLog)) {
             int n;
             while ((n = in.read(buf)) > 0) {
                 log.write(buf, 0, n);
@@ -427,8 +480,7 @@ public final class QemuBoot implements AutoCloseable {
     }
 
     /** A console match: the matched text, its groups, and when it was seen. */
-    public record MatchResult(String text, List<String> groups, Duration after) {
-    }
+    public record MatchResult(String text, List<String> groups, Duration after) {}
 
     private static List<String> groups(Matcher m) {
         List<String> g = new ArrayList<>();
@@ -460,8 +512,8 @@ public final class QemuBoot implements AutoCloseable {
     /** Asserts that the kernel's printed command line contains each argument as a whole word. */
     public void assertKernelCommandLineContains(String... args) {
         if (kernelCommandLine().isEmpty()) {
-            throw new AssertionError("the console shows no kernel 'Command line:' message (no console=ttyS0?)"
-                    + diagnostics());
+            throw new AssertionError(
+                    "the console shows no kernel 'Command line:' message (no console=ttyS0?)" + diagnostics());
         }
         try {
             assertCommandLineContains(consoleText(), args);
@@ -470,8 +522,10 @@ public final class QemuBoot implements AutoCloseable {
             String raw = console();
             int at = raw.indexOf("Command line:");
             String around = raw.substring(Math.max(0, at - 1500), Math.min(raw.length(), at + 1500));
-            throw new AssertionError(e.getMessage() + "\n--- raw console around the message (Java-escaped):\n"
-                    + escape(around) + diagnostics(), e);
+            throw new AssertionError(
+                    e.getMessage() + "\n--- raw console around the message (Java-escaped):\n" + escape(around)
+                            + diagnostics(),
+                    e);
         }
     }
 
@@ -489,8 +543,9 @@ public final class QemuBoot implements AutoCloseable {
 
     /** Asserts that the kernel command line printed in {@code consoleText} has each argument as a whole word. */
     public static void assertCommandLineContains(String consoleText, String... args) {
-        String line = kernelCommandLineIn(consoleText).orElseThrow(() -> new AssertionError(
-                "the console shows no kernel 'Command line:' message (no console=ttyS0?)"));
+        String line = kernelCommandLineIn(consoleText)
+                .orElseThrow(() ->
+                        new AssertionError("the console shows no kernel 'Command line:' message (no console=ttyS0?)"));
         List<String> words = List.of(line.split("\\s+"));
         for (String a : args) {
             if (!words.contains(a)) {
@@ -509,8 +564,8 @@ public final class QemuBoot implements AutoCloseable {
         } catch (IOException e) {
             err = e.toString();
         }
-        return "\n--- command: " + String.join(" ", command) + "\n--- QEMU stderr:\n" + err
-                + "\n--- console tail (" + consoleLog + "):\n" + tail;
+        return "\n--- command: " + String.join(" ", command) + "\n--- QEMU stderr:\n" + err + "\n--- console tail ("
+                + consoleLog + "):\n" + tail;
     }
 
     /** Kills QEMU (SIGKILL after 5 s of SIGTERM). */

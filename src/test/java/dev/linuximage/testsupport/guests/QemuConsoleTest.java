@@ -26,7 +26,9 @@ class QemuConsoleTest {
         String raw = capturedConsole();
         assertThat(raw).contains("\u001b[0;32m");
         String text = QemuBoot.plainText(raw);
-        assertThat(text).doesNotContain("\u001b").doesNotContain("\r")
+        assertThat(text)
+                .doesNotContain("\u001b")
+                .doesNotContain("\r")
                 .contains("[  OK  ] Reached target basic.target - Basic System.")
                 .contains("Loading Linux 6.1.0-50-amd64 ...");
     }
@@ -34,15 +36,17 @@ class QemuConsoleTest {
     @Test
     void kernelCommandLineIsFound() throws IOException {
         String text = QemuBoot.plainText(capturedConsole());
-        assertThat(QemuBoot.kernelCommandLineIn(text)).contains(
-                "BOOT_IMAGE=/boot/vmlinuz-6.1.0-50-amd64 root=UUID=04c3ac4c-f988-4384-ab75-9d31b0f55c07 ro"
+        assertThat(QemuBoot.kernelCommandLineIn(text))
+                .contains("BOOT_IMAGE=/boot/vmlinuz-6.1.0-50-amd64 root=UUID=04c3ac4c-f988-4384-ab75-9d31b0f55c07 ro"
                         + " console=tty0 console=ttyS0,115200n8");
         QemuBoot.assertCommandLineContains(text, "console=ttyS0,115200n8", "ro");
         assertThatThrownBy(() -> QemuBoot.assertCommandLineContains(text, "console=ttyS0"))
-                .as("whole words only").hasMessageContaining("lacks 'console=ttyS0'");
+                .as("whole words only")
+                .hasMessageContaining("lacks 'console=ttyS0'");
         assertThatThrownBy(() -> QemuBoot.assertCommandLineContains(text, "rootdelay=300"))
                 .hasMessageContaining("lacks 'rootdelay=300'");
-        assertThat(QemuBoot.kernelCommandLineIn("GRUB only\nLoading Linux ...\n")).isEmpty();
+        assertThat(QemuBoot.kernelCommandLineIn("GRUB only\nLoading Linux ...\n"))
+                .isEmpty();
     }
 
     /** The UART delivers the console in pieces: half a command line is not the command line (seen under load). */
@@ -62,8 +66,13 @@ class QemuConsoleTest {
         assertThat(QemuBoot.MULTI_USER.matcher(text).find()).isFalse();
         assertThat(QemuBoot.LOGIN_PROMPT.matcher(text).find()).isTrue();
         assertThat(QemuBoot.BOOTED.matcher(text).find()).isTrue();
-        assertThat(QemuBoot.BOOTED.matcher("[  OK  ] Reached target multi-user.target - Multi-User System.\n").find())
+        assertThat(QemuBoot.BOOTED
+                        .matcher("[  OK  ] Reached target multi-user.target - Multi-User System.\n")
+                        .find())
                 .isTrue();
-        assertThat(QemuBoot.BOOTED.matcher("[  OK  ] Reached target basic.target - Basic System.\n").find()).isFalse();
+        assertThat(QemuBoot.BOOTED
+                        .matcher("[  OK  ] Reached target basic.target - Basic System.\n")
+                        .find())
+                .isFalse();
     }
 }

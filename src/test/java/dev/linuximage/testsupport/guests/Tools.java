@@ -23,8 +23,7 @@ public final class Tools {
         }
     }
 
-    private Tools() {
-    }
+    private Tools() {}
 
     /** Runs a command; fails (AssertionError) on a non-zero exit code or a timeout. */
     public static Result run(Duration timeout, String... command) {
@@ -37,7 +36,10 @@ public final class Tools {
         Path out = null;
         try {
             out = Files.createTempFile(tempDir(), "tool-", ".out");
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Process p = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(out.toFile())
+                    .start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 p.waitFor(10, TimeUnit.SECONDS);
@@ -46,8 +48,10 @@ public final class Tools {
             }
             return new Result(cmd, p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1));
         } catch (IOException e) {
-            throw new AssertionError("could not run " + String.join(" ", cmd)
-                    + " (is the tool installed? scripts/setup.sh installs it): " + e.getMessage(), e);
+            throw new AssertionError(
+                    "could not run " + String.join(" ", cmd)
+                            + " (is the tool installed? scripts/setup.sh installs it): " + e.getMessage(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while running " + String.join(" ", cmd), e);
@@ -64,7 +68,9 @@ public final class Tools {
 
     /** The project's {@code target/} directory (Maven runs the tests with the project directory as cwd). */
     public static Path targetDir() {
-        return Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath().resolve("target");
+        return Path.of(System.getProperty("basedir", System.getProperty("user.dir")))
+                .toAbsolutePath()
+                .resolve("target");
     }
 
     /**

@@ -19,23 +19,35 @@ import java.util.regex.Pattern;
 public final class XfsOracle {
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
-    private XfsOracle() {
-    }
+    private XfsOracle() {}
 
     /** Copies {@code sizeBytes} at {@code offsetBytes} of {@code disk} (both multiples of 1 MiB) to {@code target}. */
     public static Path extract(Path disk, long offsetBytes, long sizeBytes, Path target) {
-        Tools.run(TIMEOUT, "dd", "if=" + disk, "of=" + target, "bs=1M", "skip=" + (offsetBytes >> 20),
-                "count=" + (sizeBytes >> 20), "conv=sparse", "status=none");
+        Tools.run(
+                TIMEOUT,
+                "dd",
+                "if=" + disk,
+                "of=" + target,
+                "bs=1M",
+                "skip=" + (offsetBytes >> 20),
+                "count=" + (sizeBytes >> 20),
+                "conv=sparse",
+                "status=none");
         return target;
     }
 
     /** {@code xfs_repair -n -f}: exit 0 and nothing beyond its phase banners. */
     public static void assertClean(Path fs) {
         Tools.Result r = Tools.exec(TIMEOUT, "xfs_repair", "-n", "-f", fs.toString());
-        List<String> complaints = r.output().lines()
-                .filter(l -> !l.isBlank() && !l.startsWith("Phase ") && !l.startsWith("        - ")
-                        && !l.contains("host filesystem geometry") && !l.startsWith("Repair may fail")
-                        && !l.startsWith("the image and the host") && !l.startsWith("No modify flag set"))
+        List<String> complaints = r.output()
+                .lines()
+                .filter(l -> !l.isBlank()
+                        && !l.startsWith("Phase ")
+                        && !l.startsWith("        - ")
+                        && !l.contains("host filesystem geometry")
+                        && !l.startsWith("Repair may fail")
+                        && !l.startsWith("the image and the host")
+                        && !l.startsWith("No modify flag set"))
                 .toList();
         if (r.exitCode() != 0 || !complaints.isEmpty()) {
             throw new AssertionError("xfs_repair -n " + fs + " exited " + r.exitCode() + ":\n" + r.output());
@@ -44,8 +56,8 @@ public final class XfsOracle {
 
     /** Whether {@code guestPath} exists, per {@code xfs_db path}. */
     public static boolean exists(Path fs, String guestPath) {
-        Tools.Result r = Tools.exec(TIMEOUT, "xfs_db", "-r", "-c", "path " + guestPath, "-c", "print core.mode",
-                fs.toString());
+        Tools.Result r =
+                Tools.exec(TIMEOUT, "xfs_db", "-r", "-c", "path " + guestPath, "-c", "print core.mode", fs.toString());
         if (r.output().contains("core.mode =")) {
             return true;
         }
@@ -57,13 +69,15 @@ public final class XfsOracle {
 
     /** The names in a directory, per {@code xfs_db ls}. */
     public static String list(Path fs, String guestDir) {
-        return Tools.run(TIMEOUT, "xfs_db", "-r", "-c", "ls " + guestDir, fs.toString()).output();
+        return Tools.run(TIMEOUT, "xfs_db", "-r", "-c", "ls " + guestDir, fs.toString())
+                .output();
     }
 
     /** A regular file's bytes, read at the blocks xfs_db's {@code bmap} names. */
     public static byte[] read(Path fs, String guestPath) {
-        String size = Tools.run(TIMEOUT, "xfs_db", "-r", "-c", "path " + guestPath, "-c", "print core.size",
-                fs.toString()).output();
+        String size = Tools.run(
+                        TIMEOUT, "xfs_db", "-r", "-c", "path " + guestPath, "-c", "print core.size", fs.toString())
+                .output();
         Matcher sm = Pattern.compile("core.size = (\\d+)").matcher(size);
         if (!sm.find()) {
             throw new AssertionError("xfs_db: no size for " + guestPath + ":\n" + size);
@@ -74,13 +88,15 @@ public final class XfsOracle {
         }
         String bmap = Tools.run(TIMEOUT, "xfs_db", "-r", "-c", "path " + guestPath, "-c", "bmap", fs.toString())
                 .output();
-        String geo = Tools.run(TIMEOUT, "xfs_db", "-r", "-c", "sb 0", "-c", "print blocksize agblocks agblklog",
-                fs.toString()).output();
+        String geo = Tools.run(
+                        TIMEOUT, "xfs_db", "-r", "-c", "sb 0", "-c", "print blocksize agblocks agblklog", fs.toString())
+                .output();
         int bs = Integer.parseInt(geo.replaceAll("(?s).*blocksize = (\\d+).*", "$1"));
         long agblocks = Long.parseLong(geo.replaceAll("(?s).*agblocks = (\\d+).*", "$1"));
         int agblklog = Integer.parseInt(geo.replaceAll("(?s).*agblklog = (\\d+).*", "$1"));
         byte[] out = new byte[(int) len];
-        Matcher m = Pattern.compile("data offset (\\d+) startblock (\\d+) \\(\\d+/\\d+\\) count (\\d+)").matcher(bmap);
+        Matcher m = Pattern.compile("data offset (\\d+) startblock (\\d+) \\(\\d+/\\d+\\) count (\\d+)")
+                .matcher(bmap);
         long covered = 0;
         try (RandomAccessFile f = new RandomAccessFile(fs.toFile(), "r")) {
             while (m.find()) {

@@ -26,8 +26,7 @@ public final class GeneratorFixture {
     private static Path root;
     private static String versions;
 
-    private GeneratorFixture() {
-    }
+    private GeneratorFixture() {}
 
     /** The unpack directory (has {@code initramfs-tools-core/} and {@code dracut-core/}). */
     public static synchronized Path root() throws IOException, InterruptedException {
@@ -77,8 +76,8 @@ public final class GeneratorFixture {
             Files.writeString(tree.resolve("conf/conf.d/resume"), "RESUME=" + resume + "\n");
         }
         Files.createDirectories(tree.resolve("usr/lib/modules/6.1.0-test-amd64"));
-        return InitramfsFixtures.concat(InitramfsFixtures.earlyMember(work),
-                InitramfsFixtures.member(tree, "zstd", "newc"));
+        return InitramfsFixtures.concat(
+                InitramfsFixtures.earlyMember(work), InitramfsFixtures.member(tree, "zstd", "newc"));
     }
 
     /**
@@ -107,7 +106,8 @@ public final class GeneratorFixture {
             files.put("98dracut-systemd/dracut-initqueue.sh", "bin/dracut-initqueue");
             files.put("98dracut-systemd/dracut-pre-mount.sh", "bin/dracut-pre-mount");
             files.put("98dracut-systemd/dracut-mount.sh", "bin/dracut-mount");
-            files.put("98dracut-systemd/rootfs-generator.sh",
+            files.put(
+                    "98dracut-systemd/rootfs-generator.sh",
                     "usr/lib/systemd/system-generators/dracut-rootfs-generator");
         } else {
             files.put("99base/init.sh", "init");
@@ -116,9 +116,11 @@ public final class GeneratorFixture {
             copy(m.resolve(e.getKey()), tree.resolve(e.getValue()));
         }
         Files.createDirectories(tree.resolve("usr/lib/dracut"));
-        Files.writeString(tree.resolve("usr/lib/dracut/modules.txt"), systemd
-                ? "systemd\nsystemd-initrd\ndracut-systemd\nbase\nrootfs-block\nresume\n"
-                : "base\nrootfs-block\nresume\n");
+        Files.writeString(
+                tree.resolve("usr/lib/dracut/modules.txt"),
+                systemd
+                        ? "systemd\nsystemd-initrd\ndracut-systemd\nbase\nrootfs-block\nresume\n"
+                        : "base\nrootfs-block\nresume\n");
         if (systemd) {
             Files.createDirectories(tree.resolve("usr/lib/systemd"));
             Files.writeString(tree.resolve("usr/lib/systemd/systemd"), "placeholder for the systemd binary\n");

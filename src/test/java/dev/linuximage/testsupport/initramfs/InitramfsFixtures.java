@@ -11,8 +11,7 @@ import java.util.Random;
  * uncompressed early-microcode member first, the way initramfs-tools and dracut lay them out.
  */
 public final class InitramfsFixtures {
-    private InitramfsFixtures() {
-    }
+    private InitramfsFixtures() {}
 
     /** Shell pipeline stage per compression label (the flags mkinitramfs/dracut use). */
     public static String compressor(String label) {
@@ -63,7 +62,8 @@ public final class InitramfsFixtures {
         byte[] ucode = new byte[3000];
         new Random(7).nextBytes(ucode);
         Files.write(early.resolve("kernel/x86/microcode/GenuineIntel.bin"), ucode);
-        return Tools.shOk(early, "find . | sort | cpio --quiet -o -H newc -R 0:0").stdout();
+        return Tools.shOk(early, "find . | sort | cpio --quiet -o -H newc -R 0:0")
+                .stdout();
     }
 
     /** {@code cpio -o -H <format>} of {@code tree}, piped through the compressor for {@code label}. */

@@ -12,8 +12,7 @@ public final class KernelFixture {
     private static Path root;
     private static String version;
 
-    private KernelFixture() {
-    }
+    private KernelFixture() {}
 
     /** The unpacked package root (has {@code boot/} and {@code lib/modules/<version>/}). */
     public static synchronized Path root() throws IOException, InterruptedException {

@@ -10,11 +10,12 @@ import java.util.List;
  * from {@code depmod -b}), early microcode member first, main member compressed.
  */
 public final class KvmGuestFixture {
-    public static final List<String> VIRTIO = List.of("kernel/drivers/block/virtio_blk.ko",
-            "kernel/drivers/virtio/virtio.ko", "kernel/drivers/virtio/virtio_ring.ko");
+    public static final List<String> VIRTIO = List.of(
+            "kernel/drivers/block/virtio_blk.ko",
+            "kernel/drivers/virtio/virtio.ko",
+            "kernel/drivers/virtio/virtio_ring.ko");
 
-    private KvmGuestFixture() {
-    }
+    private KvmGuestFixture() {}
 
     /** Hook to add files (e.g. an init and binaries) to the initramfs tree before it is archived. */
     public interface TreeHook {
@@ -62,8 +63,8 @@ public final class KvmGuestFixture {
         }
         // depmod -b on the initramfs tree, as mkinitramfs and dracut do
         Tools.shOk(tree, "depmod -b " + tree + " " + v);
-        byte[] image = InitramfsFixtures.concat(InitramfsFixtures.earlyMember(work),
-                InitramfsFixtures.member(tree, label, "newc"));
+        byte[] image = InitramfsFixtures.concat(
+                InitramfsFixtures.earlyMember(work), InitramfsFixtures.member(tree, label, "newc"));
         String name = flavour.equals("initramfs-tools") ? "initrd.img-" + v : "initramfs-" + v + ".img";
         Files.write(guest.resolve("boot/" + name), image);
         return guest;

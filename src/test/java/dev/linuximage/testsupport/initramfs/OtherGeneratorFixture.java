@@ -26,8 +26,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * Binaries are placeholders.
  */
 public final class OtherGeneratorFixture {
-    private OtherGeneratorFixture() {
-    }
+    private OtherGeneratorFixture() {}
 
     /** The fixture script {@code name} of {@code src/test/fixtures/generators/}. */
     public static String script(String name) throws IOException {
@@ -71,8 +70,8 @@ public final class OtherGeneratorFixture {
         new java.util.Random(3).nextBytes(ucode);
         Files.createDirectories(early.resolve("kernel/x86/microcode"));
         Files.write(early.resolve("kernel/x86/microcode/AuthenticAMD.bin"), ucode);
-        return InitramfsFixtures.concat(InitramfsFixtures.member(early, "cpio", "newc"),
-                InitramfsFixtures.member(tree, "zstd", "newc"));
+        return InitramfsFixtures.concat(
+                InitramfsFixtures.member(early, "cpio", "newc"), InitramfsFixtures.member(tree, "zstd", "newc"));
     }
 
     /** An Alpine mkinitfs image (gzip) whose {@code /init} is {@code init}. */

@@ -10,8 +10,7 @@ import java.util.List;
 
 /** Runs the real oracle tools; a missing tool fails the test with a clear message (never a silent skip). */
 public final class Tools {
-    private Tools() {
-    }
+    private Tools() {}
 
     public record Result(int exit, byte[] stdout, String stderr) {
         public String out() {
@@ -22,7 +21,8 @@ public final class Tools {
     public static void require(String... tools) {
         for (String t : tools) {
             boolean found = false;
-            for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            for (String dir :
+                    System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
                 if (new File(dir, t).canExecute()) {
                     found = true;
                 }

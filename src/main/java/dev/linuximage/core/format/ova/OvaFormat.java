@@ -5,7 +5,6 @@ import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.format.SimpleDiskImage;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -18,21 +17,26 @@ import java.util.List;
  * member disk's.
  */
 public final class OvaFormat {
-    public static final DiskFormat FORMAT = DiskFormat.of(OvaHeader.F, (head, file) -> OvaHeader.probe(head),
+    public static final DiskFormat FORMAT = DiskFormat.of(
+            OvaHeader.F,
+            (head, file) -> OvaHeader.probe(head),
             (file, path, opts, members) -> open(file, opts, members));
 
-    private OvaFormat() {
-    }
+    private OvaFormat() {}
 
     /** Opens the OVA in {@code tar}; its disk member is opened with {@code members}. */
-    public static DiskImage open(ByteSource tar, OpenOptions opts, DiskFormat.MemberOpener members)
-            throws IOException {
+    public static DiskImage open(ByteSource tar, OpenOptions opts, DiskFormat.MemberOpener members) throws IOException {
         OvaHeader h = OvaHeader.read(tar, opts);
         ByteSource slice = tar.slice(h.disk().offset(), h.disk().size());
         DiskImage inner = members.open(slice, opts);
         List<String> warnings = new ArrayList<>(h.warnings());
         warnings.addAll(inner.warnings());
-        return new SimpleDiskImage(OvaHeader.F, inner.format() + " " + inner.subformat(), inner.data(), tar.size(),
-                warnings, List.<Closeable>of(inner::close, tar));
+        return new SimpleDiskImage(
+                OvaHeader.F,
+                inner.format() + " " + inner.subformat(),
+                inner.data(),
+                tar.size(),
+                warnings,
+                List.<Closeable>of(inner::close, tar));
     }
 }

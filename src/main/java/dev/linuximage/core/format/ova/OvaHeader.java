@@ -5,13 +5,6 @@ import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.Sha256;
-import org.w3c.dom.Document;
-import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
-
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -24,6 +17,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
 
 /**
  * The parsed, validated structure of an OVA (DMTF DSP0243 OVF 2.x, §5: a tar whose first member is the .ovf
@@ -35,7 +34,8 @@ import java.util.regex.Pattern;
  */
 record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
     static final String F = "ova";
-    private static final Pattern MF_LINE = Pattern.compile("^(SHA1|SHA256|SHA512)\\((.+)\\)\\s*=\\s*([0-9a-fA-F]+)\\s*$");
+    private static final Pattern MF_LINE =
+            Pattern.compile("^(SHA1|SHA256|SHA512)\\((.+)\\)\\s*=\\s*([0-9a-fA-F]+)\\s*$");
 
     public static boolean probe(byte[] head) {
         if (!TarIndex.probe(head)) {
@@ -58,8 +58,10 @@ record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
         for (TarIndex.Entry e : entries) {
             Check.that(byName.put(e.name(), e) == null, F, "tar member", e.name(), "duplicate member name");
         }
-        TarIndex.Entry ovf = entries.stream().filter(e -> e.name().toLowerCase(java.util.Locale.ROOT).endsWith(".ovf"))
-                .findFirst().orElseThrow(() -> new FormatException(F, "members", entries.size(), "no .ovf descriptor"));
+        TarIndex.Entry ovf = entries.stream()
+                .filter(e -> e.name().toLowerCase(java.util.Locale.ROOT).endsWith(".ovf"))
+                .findFirst()
+                .orElseThrow(() -> new FormatException(F, "members", entries.size(), "no .ovf descriptor"));
         Check.that(ovf.size() <= (4 << 20), F, "ovf size", ovf.size(), "descriptor larger than 4 MiB");
         List<String> warnings = new ArrayList<>();
         byte[] ovfBytes = tar.readBytes(ovf.offset(), (int) ovf.size());
@@ -67,15 +69,18 @@ record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
         Check.that(!disks.isEmpty(), F, "DiskSection", 0, "the OVF names no disk");
         OvfDisk chosen = choose(disks, opts.ovaDisk());
         if (disks.size() > 1) {
-            warnings.add("OVA has " + disks.size() + " disks (" + String.join(", ", disks.stream()
-                    .map(OvfDisk::describe).toList()) + "); using " + chosen.describe()
+            warnings.add("OVA has " + disks.size() + " disks ("
+                    + String.join(", ", disks.stream().map(OvfDisk::describe).toList()) + "); using "
+                    + chosen.describe()
                     + (opts.ovaDisk() == null ? "; choose another with --ova-disk" : ""));
         }
         String diskName = chosen.file();
         TarIndex.Entry disk = byName.get(diskName);
         Check.that(disk != null, F, "disk file", diskName, "named in the OVF but not in the archive");
-        TarIndex.Entry mf = entries.stream().filter(e -> e.name().toLowerCase(java.util.Locale.ROOT).endsWith(".mf"))
-                .findFirst().orElse(null);
+        TarIndex.Entry mf = entries.stream()
+                .filter(e -> e.name().toLowerCase(java.util.Locale.ROOT).endsWith(".mf"))
+                .findFirst()
+                .orElse(null);
         if (mf == null) {
             warnings.add("OVA has no manifest; digests not verified");
         } else if (opts.verifyManifest()) {
@@ -103,8 +108,13 @@ record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
                 return d;
             }
         }
-        throw new FormatException(F, "--ova-disk", choice, "no such disk in the OVF; it has "
-                + String.join(", ", disks.stream().map(OvfDisk::describe).toList()));
+        throw new FormatException(
+                F,
+                "--ova-disk",
+                choice,
+                "no such disk in the OVF; it has "
+                        + String.join(
+                                ", ", disks.stream().map(OvfDisk::describe).toList()));
     }
 
     static List<OvfDisk> disks(byte[] ovf) throws FormatException {
@@ -138,7 +148,11 @@ record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
             }
             String href = files.get(ref);
             Check.that(href != null, F, "Disk fileRef", ref, "references no File element");
-            Check.that(!href.contains(":") && !href.startsWith("/") && !href.contains(".."), F, "File href", href,
+            Check.that(
+                    !href.contains(":") && !href.startsWith("/") && !href.contains(".."),
+                    F,
+                    "File href",
+                    href,
                     "only plain member names inside the archive are allowed");
             out.add(new OvfDisk(out.size() + 1, attr(d, "diskId"), href));
         }
@@ -174,7 +188,11 @@ record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
             TarIndex.Entry e = byName.get(m.group(2));
             Check.that(e != null, F, "manifest", m.group(2), "names a file that is not in the archive");
             String actual = digest(tar, e, algo);
-            Check.that(actual.equalsIgnoreCase(m.group(3)), F, "manifest " + m.group(1), m.group(2),
+            Check.that(
+                    actual.equalsIgnoreCase(m.group(3)),
+                    F,
+                    "manifest " + m.group(1),
+                    m.group(2),
                     "digest mismatch: manifest " + m.group(3).toLowerCase() + ", actual " + actual);
         }
     }

@@ -3,7 +3,6 @@ package dev.linuximage.core.format.ova;
 import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,15 +17,14 @@ final class TarIndex {
     static final String F = "ova";
     static final int MAX_ENTRIES = 4096;
 
-    record Entry(String name, long offset, long size) {
-    }
+    record Entry(String name, long offset, long size) {}
 
-    private TarIndex() {
-    }
+    private TarIndex() {}
 
     static boolean probe(byte[] head) {
         // a whole 512-byte header is needed before the checksum can be tested (found by FormatFuzzTest)
-        return head.length >= 512 && new String(head, 257, 5, StandardCharsets.ISO_8859_1).equals("ustar")
+        return head.length >= 512
+                && new String(head, 257, 5, StandardCharsets.ISO_8859_1).equals("ustar")
                 && checksumOk(head);
     }
 
@@ -143,7 +141,9 @@ final class TarIndex {
     }
 
     private static long parseOctal(byte[] h, int off, int len) {
-        String s = new String(h, off, len, StandardCharsets.ISO_8859_1).replace('\0', ' ').trim();
+        String s = new String(h, off, len, StandardCharsets.ISO_8859_1)
+                .replace('\0', ' ')
+                .trim();
         if (s.isEmpty()) {
             return 0;
         }

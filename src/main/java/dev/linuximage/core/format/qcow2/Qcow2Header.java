@@ -2,7 +2,6 @@ package dev.linuximage.core.format.qcow2;
 
 import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.FormatException;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -12,9 +11,19 @@ import java.util.List;
  * The qcow2 header (QEMU docs/interop/qcow2.txt, "Header"), big-endian. Parsed and checked in the fixed order
  * magic, version, bounds, offset+length within the file, alignment.
  */
-public record Qcow2Header(int version, int clusterBits, long size, long l1Size, long l1Offset,
-                          long refcountTableOffset, long refcountTableClusters, long snapshots, long snapshotsOffset,
-                          long incompatibleFeatures, int compressionType, List<String> warnings) {
+public record Qcow2Header(
+        int version,
+        int clusterBits,
+        long size,
+        long l1Size,
+        long l1Offset,
+        long refcountTableOffset,
+        long refcountTableClusters,
+        long snapshots,
+        long snapshotsOffset,
+        long incompatibleFeatures,
+        int compressionType,
+        List<String> warnings) {
 
     static final String F = "qcow2";
     public static final int MAGIC = 0x514649fb;
@@ -40,7 +49,11 @@ public record Qcow2Header(int version, int clusterBits, long size, long l1Size, 
         Check.that(version == 2 || version == 3, F, "version", version, "only versions 2 and 3 are supported");
         List<String> warnings = new ArrayList<>();
         long backingOffset = b.getLong(8);
-        Check.that(backingOffset == 0, F, "backing_file_offset", backingOffset,
+        Check.that(
+                backingOffset == 0,
+                F,
+                "backing_file_offset",
+                backingOffset,
                 "image has a backing file: convert the whole chain first (qemu-img convert) - refused");
         int clusterBits = b.getInt(20);
         Check.range(F, "cluster_bits", clusterBits, 9, 21);
@@ -67,22 +80,46 @@ public record Qcow2Header(int version, int clusterBits, long size, long l1Size, 
             if ((incompatible & 1) != 0) {
                 warnings.add("qcow2 dirty bit set (refcounts may be stale; guest data is read through L1/L2 only)");
             }
-            Check.that((incompatible & 2) == 0, F, "incompatible_features", "corrupt",
+            Check.that(
+                    (incompatible & 2) == 0,
+                    F,
+                    "incompatible_features",
+                    "corrupt",
                     "image is marked corrupt - refused");
-            Check.that((incompatible & 4) == 0, F, "incompatible_features", "external data file",
+            Check.that(
+                    (incompatible & 4) == 0,
+                    F,
+                    "incompatible_features",
+                    "external data file",
                     "external data files are refused");
-            Check.that((incompatible & 16) == 0, F, "incompatible_features", "extended L2",
+            Check.that(
+                    (incompatible & 16) == 0,
+                    F,
+                    "incompatible_features",
+                    "extended L2",
                     "extended L2 entries (subclusters) are not supported");
             long unknown = incompatible & ~0x1FL;
-            Check.that(unknown == 0, F, "incompatible_features", Long.toHexString(incompatible),
+            Check.that(
+                    unknown == 0,
+                    F,
+                    "incompatible_features",
+                    Long.toHexString(incompatible),
                     "unknown incompatible feature bits");
             if (headerLength > 104) {
                 Check.that(h.length > 104, F, "header", h.length, "truncated header (compression_type)");
                 compressionType = h[104] & 0xFF;
             }
-            Check.that(compressionType == 0 || compressionType == 1, F, "compression_type", compressionType,
+            Check.that(
+                    compressionType == 0 || compressionType == 1,
+                    F,
+                    "compression_type",
+                    compressionType,
                     "only zlib (0) and zstd (1) are known");
-            Check.that((compressionType != 0) == ((incompatible & 8) != 0), F, "compression_type", compressionType,
+            Check.that(
+                    (compressionType != 0) == ((incompatible & 8) != 0),
+                    F,
+                    "compression_type",
+                    compressionType,
                     "does not match the compression-type incompatible feature bit");
         }
         // 3. bounds
@@ -99,8 +136,12 @@ public record Qcow2Header(int version, int clusterBits, long size, long l1Size, 
         if (l1Size > 0) {
             Check.within(F, "l1_table_offset", l1Offset, l1Size * 8, fileSize);
         }
-        Check.within(F, "refcount_table_offset", rtOffset, Check.mul(F, "refcount_table_clusters",
-                rtClusters, clusterSize), fileSize);
+        Check.within(
+                F,
+                "refcount_table_offset",
+                rtOffset,
+                Check.mul(F, "refcount_table_clusters", rtClusters, clusterSize),
+                fileSize);
         if (nbSnapshots > 0) {
             Check.within(F, "snapshots_offset", snapOffset, 1, fileSize);
         }
@@ -108,8 +149,19 @@ public record Qcow2Header(int version, int clusterBits, long size, long l1Size, 
         Check.aligned(F, "l1_table_offset", l1Offset, clusterSize);
         Check.aligned(F, "refcount_table_offset", rtOffset, clusterSize);
         Check.that(l1Size == 0 || l1Offset >= clusterSize, F, "l1_table_offset", l1Offset, "overlaps the header");
-        return new Qcow2Header(version, clusterBits, size, l1Size, l1Offset, rtOffset, rtClusters, nbSnapshots,
-                snapOffset, incompatible, compressionType, List.copyOf(warnings));
+        return new Qcow2Header(
+                version,
+                clusterBits,
+                size,
+                l1Size,
+                l1Offset,
+                rtOffset,
+                rtClusters,
+                nbSnapshots,
+                snapOffset,
+                incompatible,
+                compressionType,
+                List.copyOf(warnings));
     }
 
     public String subformat() {

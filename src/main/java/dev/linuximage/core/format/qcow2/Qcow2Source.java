@@ -4,7 +4,6 @@ import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.MappedSource;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -54,8 +53,8 @@ public final class Qcow2Source extends MappedSource {
         this.sortedL2Offsets = Arrays.stream(l1).filter(x -> x != 0).sorted().toArray();
         for (int i = 1; i < sortedL2Offsets.length; i++) {
             if (sortedL2Offsets[i] == sortedL2Offsets[i - 1]) {
-                throw new FormatException("qcow2", "L1 table", sortedL2Offsets[i],
-                        "two L1 entries point at the same L2 table");
+                throw new FormatException(
+                        "qcow2", "L1 table", sortedL2Offsets[i], "two L1 entries point at the same L2 table");
             }
         }
         int maxTables = Math.max(4, (16 << 20) / clusterSize);
@@ -127,8 +126,8 @@ public final class Qcow2Source extends MappedSource {
             long sectors = ((desc >>> x) & ((1L << (clusterBits - 8)) - 1)) + 1;
             long clen = sectors * 512 - (off & 511);
             if (off < clusterSize || clen <= 0) {
-                throw new FormatException("qcow2", "L2 compressed entry", Long.toHexString(e),
-                        "compressed cluster offset in the header");
+                throw new FormatException(
+                        "qcow2", "L2 compressed entry", Long.toHexString(e), "compressed cluster offset in the header");
             }
             // the compressed length is rounded up to sectors and may run past EOF at the very end of the file
             clen = Math.min(clen, file.size() - Math.min(off, file.size()));
@@ -193,8 +192,7 @@ public final class Qcow2Source extends MappedSource {
         int frame;
         try {
             // a cluster's frame never needs a window larger than the cluster (qcow2 clusters are at most 2 MiB)
-            frame = dev.linuximage.core.compress.ZstdFrame.length(comp, 0, comp.length,
-                    Math.max(clusterSize, 1 << 21));
+            frame = dev.linuximage.core.compress.ZstdFrame.length(comp, 0, comp.length, Math.max(clusterSize, 1 << 21));
         } catch (dev.linuximage.core.compress.ZstdFrame.Invalid e) {
             throw new FormatException("qcow2", "zstd cluster", r.fileOffset, e.getMessage());
         }
@@ -206,8 +204,8 @@ public final class Qcow2Source extends MappedSource {
             throw new FormatException("qcow2", "zstd cluster", r.fileOffset, "corrupt zstd data: " + e.getMessage());
         }
         if (n != clusterSize) {
-            throw new FormatException("qcow2", "zstd cluster", r.fileOffset,
-                    "decompressed to " + n + " bytes instead of " + clusterSize);
+            throw new FormatException(
+                    "qcow2", "zstd cluster", r.fileOffset, "decompressed to " + n + " bytes instead of " + clusterSize);
         }
         return out;
     }

@@ -4,7 +4,6 @@ import dev.linuximage.core.format.DiskFormat;
 import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.SimpleDiskImage;
 import dev.linuximage.core.io.ByteSource;
-
 import java.util.List;
 
 /**
@@ -14,11 +13,10 @@ import java.util.List;
  * and testing ({@link dev.linuximage.core.io.ZeroScan}). Time for raw input is therefore linear in the file size.
  */
 public final class RawFormat {
-    public static final DiskFormat FORMAT = DiskFormat.of("raw", (head, file) -> true,
-            (file, path, opts, members) -> open(file));
+    public static final DiskFormat FORMAT =
+            DiskFormat.of("raw", (head, file) -> true, (file, path, opts, members) -> open(file));
 
-    private RawFormat() {
-    }
+    private RawFormat() {}
 
     public static DiskImage open(ByteSource file) {
         return new SimpleDiskImage("raw", "", file, file.size(), List.of(), List.of(file));

@@ -5,17 +5,15 @@ import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.format.SimpleDiskImage;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.util.List;
 
 /** The VDI entry of {@link dev.linuximage.core.format.DiskFormats}: {@link VdiHeader} then {@link VdiSource}. */
 public final class VdiFormat {
-    public static final DiskFormat FORMAT = DiskFormat.of(VdiHeader.F, (head, file) -> VdiHeader.probe(head),
-            (file, path, opts, members) -> open(file, opts));
+    public static final DiskFormat FORMAT = DiskFormat.of(
+            VdiHeader.F, (head, file) -> VdiHeader.probe(head), (file, path, opts, members) -> open(file, opts));
 
-    private VdiFormat() {
-    }
+    private VdiFormat() {}
 
     static DiskImage open(ByteSource file, OpenOptions opts) throws IOException {
         VdiHeader h = VdiHeader.read(file, opts);

@@ -4,7 +4,6 @@ import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,7 +27,8 @@ record VdiHeader(int type, long size, long blockSize, long blockExtra, long data
     static final int BLOCK_ZERO = 0xFFFFFFFE;
 
     public static boolean probe(byte[] head) {
-        return head.length >= 0x48 && ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt(0x40) == SIGNATURE;
+        return head.length >= 0x48
+                && ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt(0x40) == SIGNATURE;
     }
 
     /** Reads and checks the header and block map in the order magic, version, bounds, within the file, alignment. */
@@ -45,7 +45,11 @@ record VdiHeader(int type, long size, long blockSize, long blockExtra, long data
         long cbHeader = b.getInt(0x48) & 0xFFFFFFFFL;
         Check.range(F, "header size", cbHeader, 0x180, 4096);
         int type = b.getInt(0x4C);
-        Check.that(type != TYPE_DIFF && type != TYPE_UNDO, F, "image type", type,
+        Check.that(
+                type != TYPE_DIFF && type != TYPE_UNDO,
+                F,
+                "image type",
+                type,
                 "differencing/undo VDI needs its parent - refused");
         Check.that(type == TYPE_NORMAL || type == TYPE_FIXED, F, "image type", type, "unknown image type");
         long offBlocks = b.getInt(0x154) & 0xFFFFFFFFL;
@@ -58,11 +62,19 @@ record VdiHeader(int type, long size, long blockSize, long blockExtra, long data
         // 3. bounds
         Check.range(F, "disk size", size, 0, opts.maxVirtualSize());
         Check.that(cbSector == 512, F, "sector size", cbSector, "only 512-byte sectors are supported");
-        Check.that(cbBlock >= 512 && cbBlock <= (256L << 20) && Long.bitCount(cbBlock) == 1, F, "block size",
-                cbBlock, "must be a power of two between 512 bytes and 256 MiB");
+        Check.that(
+                cbBlock >= 512 && cbBlock <= (256L << 20) && Long.bitCount(cbBlock) == 1,
+                F,
+                "block size",
+                cbBlock,
+                "must be a power of two between 512 bytes and 256 MiB");
         Check.range(F, "block extra", cbExtra, 0, cbBlock);
         Check.range(F, "blocks", cBlocks, 0, MAX_BLOCKS);
-        Check.that(Check.mul(F, "blocks", cBlocks, cbBlock) >= size, F, "blocks", cBlocks,
+        Check.that(
+                Check.mul(F, "blocks", cBlocks, cbBlock) >= size,
+                F,
+                "blocks",
+                cBlocks,
                 "too few blocks for disk size " + size);
         // 4. offset + length within the file
         Check.within(F, "block map offset", offBlocks, cBlocks * 4, fileSize);
@@ -84,12 +96,19 @@ record VdiHeader(int type, long size, long blockSize, long blockExtra, long data
                 long idx = e & 0xFFFFFFFFL;
                 Check.that(idx < cBlocks, F, "block map[" + i + "]", idx, "block index beyond the block count");
                 long at = Check.add(F, "block map[" + i + "]", offData, Check.mul(F, "block map", idx, stride));
-                Check.within(F, "block map[" + i + "]", at + cbExtra, Math.min(cbBlock, size - (long) i * cbBlock),
+                Check.within(
+                        F,
+                        "block map[" + i + "]",
+                        at + cbExtra,
+                        Math.min(cbBlock, size - (long) i * cbBlock),
                         fileSize);
             }
             map[i] = e;
         }
-        int[] sorted = Arrays.stream(map).filter(x -> x != BLOCK_FREE && x != BLOCK_ZERO).sorted().toArray();
+        int[] sorted = Arrays.stream(map)
+                .filter(x -> x != BLOCK_FREE && x != BLOCK_ZERO)
+                .sorted()
+                .toArray();
         for (int i = 1; i < sorted.length; i++) {
             Check.that(sorted[i] != sorted[i - 1], F, "block map", sorted[i], "two entries point at the same block");
         }

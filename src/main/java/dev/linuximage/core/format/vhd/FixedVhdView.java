@@ -4,13 +4,12 @@ import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.BytesSource;
 import dev.linuximage.core.io.ConcatSource;
-import dev.linuximage.core.io.ForwardingSource;
 import dev.linuximage.core.io.ExtentVisitor;
+import dev.linuximage.core.io.ForwardingSource;
 import dev.linuximage.core.io.OverlaySource;
 import dev.linuximage.core.io.WritableByteSource;
-import dev.linuximage.core.partition.Gpt;
 import dev.linuximage.core.io.ZeroSource;
-
+import dev.linuximage.core.partition.Gpt;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -38,8 +37,14 @@ public final class FixedVhdView implements ByteSource {
 
     private final Gpt.Repair gpt;
 
-    private FixedVhdView(OverlaySource view, long diskSize, long alignedSize, byte[] footer, List<String> notes,
-                         List<String> warnings, Gpt.Repair gpt) {
+    private FixedVhdView(
+            OverlaySource view,
+            long diskSize,
+            long alignedSize,
+            byte[] footer,
+            List<String> notes,
+            List<String> warnings,
+            Gpt.Repair gpt) {
         this.gpt = gpt;
         this.view = view;
         this.diskSize = diskSize;
@@ -60,12 +65,15 @@ public final class FixedVhdView implements ByteSource {
      */
     public static long alignedSize(long size, FixedVhdOptions options) throws FormatException {
         if (size > options.maxSize() || size > Long.MAX_VALUE - MIB) {
-            throw new FormatException("vhd", "virtual size", size,
-                    "exceeds the maximum of " + options.maxSize() + " bytes (--max-size)");
+            throw new FormatException(
+                    "vhd", "virtual size", size, "exceeds the maximum of " + options.maxSize() + " bytes (--max-size)");
         }
         long aligned = alignUp(size);
         if (aligned > options.maxSize()) {
-            throw new FormatException("vhd", "aligned size", aligned,
+            throw new FormatException(
+                    "vhd",
+                    "aligned size",
+                    aligned,
                     "exceeds the maximum of " + options.maxSize() + " bytes once aligned to 1 MiB (--max-size)");
         }
         if (aligned == 0) {
@@ -78,11 +86,13 @@ public final class FixedVhdView implements ByteSource {
     public static FixedVhdView of(ByteSource disk, FixedVhdOptions options) throws IOException {
         long size = disk.size();
         long aligned = alignedSize(size, options);
-        long ts = options.timestamp() != null ? options.timestamp()
+        long ts = options.timestamp() != null
+                ? options.timestamp()
                 : Instant.now().getEpochSecond() - VhdFooter.VHD_EPOCH;
         UUID id = options.uniqueId() != null ? options.uniqueId() : UUID.randomUUID();
         byte[] footer = VhdFooter.fixed(aligned, ts & 0xFFFFFFFFL, id);
-        ByteSource base = ConcatSource.of(ForwardingSource.nonClosing(disk), new ZeroSource(aligned - size), new BytesSource(footer));
+        ByteSource base = ConcatSource.of(
+                ForwardingSource.nonClosing(disk), new ZeroSource(aligned - size), new BytesSource(footer));
         OverlaySource overlay = new OverlaySource(base, 512, 1 << 20, null);
         List<String> notes = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
@@ -109,8 +119,8 @@ public final class FixedVhdView implements ByteSource {
      * @param overlay an overlay whose base is the disk followed by zeros up to the aligned size
      * @param inputSize the disk's own size in bytes
      */
-    public static Gpt.Repair alignGpt(WritableByteSource overlay, long inputSize, List<String> notes,
-                                      List<String> warnings) throws IOException {
+    public static Gpt.Repair alignGpt(
+            WritableByteSource overlay, long inputSize, List<String> notes, List<String> warnings) throws IOException {
         return GptRelocation.relocate(overlay, inputSize, notes, warnings);
     }
 

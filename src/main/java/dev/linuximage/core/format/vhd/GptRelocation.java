@@ -1,11 +1,9 @@
 package dev.linuximage.core.format.vhd;
 
 import dev.linuximage.core.io.ByteSource;
-import dev.linuximage.core.partition.Gpt;
 import dev.linuximage.core.io.WritableByteSource;
-
+import dev.linuximage.core.partition.Gpt;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -18,8 +16,7 @@ import java.util.List;
 final class GptRelocation {
     private static final int SECTOR = 512;
 
-    private GptRelocation() {
-    }
+    private GptRelocation() {}
 
     /** Logical sector size of a 4Kn disk, where the GPT header is LBA 1 = byte 4096 (UEFI 2.10 section 5.3.1). */
     static final int SECTOR_4KN = 4096;
@@ -64,11 +61,11 @@ final class GptRelocation {
             return null;
         }
         if (r.changed()) {
-            notes.add("GPT was inconsistent at " + view.size() + " bytes (" + String.join("; ", r.before().problems())
-                    + "): " + String.join("; ", r.actions()));
+            notes.add("GPT was inconsistent at " + view.size() + " bytes ("
+                    + String.join("; ", r.before().problems()) + "): " + String.join("; ", r.actions()));
         } else if (r.refused() != null) {
-            warnings.add("the GPT is inconsistent (" + String.join("; ", r.before().problems()) + ") and was not"
-                    + " repaired: " + r.refused());
+            warnings.add("the GPT is inconsistent ("
+                    + String.join("; ", r.before().problems()) + ") and was not" + " repaired: " + r.refused());
         }
         return r;
     }

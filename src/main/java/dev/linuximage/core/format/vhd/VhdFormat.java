@@ -5,7 +5,6 @@ import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.format.SimpleDiskImage;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.util.List;
 
@@ -14,11 +13,10 @@ import java.util.List;
  * before the footer, for a dynamic one {@link VhdSource}. Differencing disks are refused.
  */
 public final class VhdFormat {
-    public static final DiskFormat FORMAT = DiskFormat.of(VhdHeader.F, (head, file) -> VhdHeader.probe(file),
-            (file, path, opts, members) -> open(file, opts));
+    public static final DiskFormat FORMAT = DiskFormat.of(
+            VhdHeader.F, (head, file) -> VhdHeader.probe(file), (file, path, opts, members) -> open(file, opts));
 
-    private VhdFormat() {
-    }
+    private VhdFormat() {}
 
     static DiskImage open(ByteSource file, OpenOptions opts) throws IOException {
         VhdHeader h = VhdHeader.read(file, opts);

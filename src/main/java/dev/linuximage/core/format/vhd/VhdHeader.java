@@ -4,7 +4,6 @@ import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -58,7 +57,11 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
         switch (footer.diskType()) {
             case VhdFooter.TYPE_FIXED -> {
                 long dataBytes = fileSize - 512;
-                Check.that(footer.currentSize() <= dataBytes, F, "current_size", footer.currentSize(),
+                Check.that(
+                        footer.currentSize() <= dataBytes,
+                        F,
+                        "current_size",
+                        footer.currentSize(),
                         "larger than the " + dataBytes + " data bytes before the footer");
                 if (footer.currentSize() < dataBytes) {
                     warnings.add("fixed VHD has " + (dataBytes - footer.currentSize())
@@ -71,8 +74,9 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
                 checkGeometry(footer, warnings);
                 return new VhdHeader(footer, "dynamic", dynamic(file, footer), List.copyOf(warnings));
             }
-            case VhdFooter.TYPE_DIFFERENCING -> throw new FormatException(F, "disk_type", 4,
-                    "differencing VHD needs its parent: merge the chain first - refused");
+            case VhdFooter.TYPE_DIFFERENCING ->
+                throw new FormatException(
+                        F, "disk_type", 4, "differencing VHD needs its parent: merge the chain first - refused");
             default -> throw new FormatException(F, "disk_type", footer.diskType(), "unknown disk type");
         }
     }
@@ -80,8 +84,8 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
     private static void checkGeometry(VhdFooter f, List<String> warnings) {
         long chs = (long) f.cylinders() * f.heads() * f.sectorsPerTrack() * 512;
         if (chs != f.currentSize() && !(f.cylinders() == 65535 && f.heads() == 16 && f.sectorsPerTrack() == 255)) {
-            warnings.add("VHD geometry " + f.cylinders() + "/" + f.heads() + "/" + f.sectorsPerTrack() + " ("
-                    + chs + " bytes) differs from current_size " + f.currentSize() + "; current_size is used");
+            warnings.add("VHD geometry " + f.cylinders() + "/" + f.heads() + "/" + f.sectorsPerTrack() + " (" + chs
+                    + " bytes) differs from current_size " + f.currentSize() + "; current_size is used");
         }
     }
 
@@ -89,8 +93,7 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
      * A dynamic disk's block layout: {@code bat[i]} is the sector number (512-byte units) of block {@code i}'s sector
      * bitmap, -1 when unallocated; the block's data follows its {@code bitmapBytes}-byte bitmap.
      */
-    public record Dynamic(int[] bat, long blockSize, long bitmapBytes) {
-    }
+    public record Dynamic(int[] bat, long blockSize, long bitmapBytes) {}
 
     /** The dynamic header ("cxsparse", big-endian) at the footer's data_offset and the BAT it points to. */
     private static Dynamic dynamic(ByteSource file, VhdFooter footer) throws IOException {
@@ -109,12 +112,20 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
         long tableOffset = b.getLong(16);
         long entries = Check.u32(b.getInt(28));
         long blockSize = Check.u32(b.getInt(32));
-        Check.that(blockSize >= 512 && blockSize <= (256L << 20) && Long.bitCount(blockSize) == 1, F,
-                "block_size", blockSize, "must be a power of two between 512 bytes and 256 MiB");
+        Check.that(
+                blockSize >= 512 && blockSize <= (256L << 20) && Long.bitCount(blockSize) == 1,
+                F,
+                "block_size",
+                blockSize,
+                "must be a power of two between 512 bytes and 256 MiB");
         Check.range(F, "max_table_entries", entries, 0, MAX_BAT_ENTRIES);
         long size = footer.currentSize();
-        Check.that(Check.mul(F, "max_table_entries", entries, blockSize) >= size, F, "max_table_entries",
-                entries, "BAT too small for current_size " + size);
+        Check.that(
+                Check.mul(F, "max_table_entries", entries, blockSize) >= size,
+                F,
+                "max_table_entries",
+                entries,
+                "BAT too small for current_size " + size);
         // offset + length within the file
         Check.within(F, "table_offset", tableOffset, entries * 4, fileSize);
         // alignment
@@ -127,7 +138,11 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
             }
         }
         long stored = Check.u32(b.getInt(36));
-        Check.that(stored == (~sum & 0xFFFFFFFFL), F, "dynamic header checksum", Long.toHexString(stored),
+        Check.that(
+                stored == (~sum & 0xFFFFFFFFL),
+                F,
+                "dynamic header checksum",
+                Long.toHexString(stored),
                 "checksum mismatch");
         long bitmapBytes = ((blockSize / 512 + 7) / 8 + 511) / 512 * 512;
         long needed = (size + blockSize - 1) / blockSize;
@@ -144,13 +159,22 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
                 Check.within(F, "BAT[" + i + "]", off, bitmapBytes + blockSize, fileSize);
                 boolean inHeader = off < hdrOff + 1024 && hdrOff < off + bitmapBytes + blockSize;
                 boolean inBat = off < batEnd && tableOffset < off + bitmapBytes + blockSize;
-                Check.that(off >= 512 && !inHeader && !inBat, F, "BAT[" + i + "]", off,
+                Check.that(
+                        off >= 512 && !inHeader && !inBat,
+                        F,
+                        "BAT[" + i + "]",
+                        off,
                         "block overlaps the footer copy, dynamic header or BAT");
             }
         }
-        int[] sorted = Arrays.stream(bat).filter(x -> x != -1).map(x -> x).sorted().toArray();
+        int[] sorted =
+                Arrays.stream(bat).filter(x -> x != -1).map(x -> x).sorted().toArray();
         for (int i = 1; i < sorted.length; i++) {
-            Check.that(sorted[i] != sorted[i - 1], F, "BAT", Check.u32(sorted[i]) * 512,
+            Check.that(
+                    sorted[i] != sorted[i - 1],
+                    F,
+                    "BAT",
+                    Check.u32(sorted[i]) * 512,
                     "two BAT entries point at the same block");
         }
         return new Dynamic(bat, blockSize, bitmapBytes);

@@ -3,7 +3,6 @@ package dev.linuximage.core.format.vhd;
 import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.MappedSource;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 
 /** Dynamic VHD data view: BAT lookups, sector bitmaps honoured (a clear bit reads as zero). */

@@ -4,7 +4,6 @@ import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.OpenOptions;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -59,8 +58,7 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
         return (int) crc.getValue();
     }
 
-    record Copy(long sequence, UUID logGuid, int version, long logLength, long logOffset) {
-    }
+    record Copy(long sequence, UUID logGuid, int version, long logLength, long logOffset) {}
 
     private static Copy header(ByteSource file, long at) throws IOException {
         byte[] h = file.readBytes(at, 4096);
@@ -71,8 +69,7 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
         if (crc32c(h, 4) != b.getInt(4)) {
             return null;
         }
-        return new Copy(b.getLong(8), guid(b, 48), b.getShort(66) & 0xFFFF, b.getInt(68) & 0xFFFFFFFFL,
-                b.getLong(72));
+        return new Copy(b.getLong(8), guid(b, 48), b.getShort(66) & 0xFFFF, b.getInt(68) & 0xFFFFFFFFL, b.getLong(72));
     }
 
     /**
@@ -83,8 +80,12 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
         long fileSize = file.size();
         // 1. magic: file type identifier
         Check.that(fileSize >= 4 * KIB64 + KIB64, F, "file size", fileSize, "too small for VHDX headers");
-        Check.that(probe(file.readBytes(0, 8)), F, "signature", new String(file.readBytes(0, 8),
-                StandardCharsets.ISO_8859_1), "not a VHDX file");
+        Check.that(
+                probe(file.readBytes(0, 8)),
+                F,
+                "signature",
+                new String(file.readBytes(0, 8), StandardCharsets.ISO_8859_1),
+                "not a VHDX file");
         Copy h1 = header(file, KIB64);
         Copy h2 = header(file, 2 * KIB64);
         Check.that(h1 != null || h2 != null, F, "header", "both", "no header with a valid signature and CRC-32C");
@@ -95,8 +96,12 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
         }
         // 2. version
         Check.that(h.version() == 1, F, "header version", h.version(), "only version 1 is known");
-        Check.that(h.logGuid().getMostSignificantBits() == 0 && h.logGuid().getLeastSignificantBits() == 0, F,
-                "log guid", h.logGuid(), "the log is not empty (the file was not closed cleanly): open it once in"
+        Check.that(
+                h.logGuid().getMostSignificantBits() == 0 && h.logGuid().getLeastSignificantBits() == 0,
+                F,
+                "log guid",
+                h.logGuid(),
+                "the log is not empty (the file was not closed cleanly): open it once in"
                         + " Hyper-V or qemu-img check -r all to replay the log - refused");
         // region table: first valid copy
         Region bat = null;
@@ -150,7 +155,11 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
         long dataBlocks = (md.size + blockSize - 1) / blockSize;
         long totalEntries = dataBlocks == 0 ? 0 : dataBlocks + (dataBlocks - 1) / chunkRatio;
         Check.range(F, "BAT entries", totalEntries, 0, MAX_BAT_ENTRIES);
-        Check.that(totalEntries * 8 <= bat.length(), F, "BAT length", bat.length(),
+        Check.that(
+                totalEntries * 8 <= bat.length(),
+                F,
+                "BAT length",
+                bat.length(),
                 "too small for " + totalEntries + " entries");
         ByteBuffer t = ByteBuffer.allocate((int) (totalEntries * 8)).order(ByteOrder.LITTLE_ENDIAN);
         file.readFully(bat.offset(), t);
@@ -177,8 +186,12 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
                     used.add(off);
                     e = off;
                 }
-                case 7 -> throw new FormatException(F, "BAT[" + i + "]", "PARTIALLY_PRESENT",
-                        "partially present blocks belong to differencing disks - refused");
+                case 7 ->
+                    throw new FormatException(
+                            F,
+                            "BAT[" + i + "]",
+                            "PARTIALLY_PRESENT",
+                            "partially present blocks belong to differencing disks - refused");
                 default -> throw new FormatException(F, "BAT[" + i + "]", state, "unknown block state");
             }
             entries[(int) i] = e;
@@ -212,8 +225,12 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
         Check.that(meta.length() >= KIB64, F, "metadata region length", meta.length(), "smaller than 64 KiB");
         byte[] tb = file.readBytes(meta.offset(), (int) KIB64);
         ByteBuffer b = ByteBuffer.wrap(tb).order(ByteOrder.LITTLE_ENDIAN);
-        Check.that(new String(tb, 0, 8, StandardCharsets.ISO_8859_1).equals("metadata"), F, "metadata signature",
-                new String(tb, 0, 8, StandardCharsets.ISO_8859_1), "bad metadata table signature");
+        Check.that(
+                new String(tb, 0, 8, StandardCharsets.ISO_8859_1).equals("metadata"),
+                F,
+                "metadata signature",
+                new String(tb, 0, 8, StandardCharsets.ISO_8859_1),
+                "bad metadata table signature");
         int count = b.getShort(10) & 0xFFFF;
         Check.range(F, "metadata entry count", count, 0, 2047);
         Metadata md = new Metadata();
@@ -229,26 +246,38 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
             if (len == 0) {
                 continue;
             }
-            Check.that(off >= KIB64 && off <= meta.length() && len <= meta.length() - off, F,
-                    "metadata item " + id + " offset", off, "outside the metadata region");
+            Check.that(
+                    off >= KIB64 && off <= meta.length() && len <= meta.length() - off,
+                    F,
+                    "metadata item " + id + " offset",
+                    off,
+                    "outside the metadata region");
             if (id.equals(FILE_PARAMETERS)) {
                 Check.that(len >= 8, F, "file parameters length", len, "too short");
-                ByteBuffer v = ByteBuffer.wrap(file.readBytes(meta.offset() + off, 8)).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer v =
+                        ByteBuffer.wrap(file.readBytes(meta.offset() + off, 8)).order(ByteOrder.LITTLE_ENDIAN);
                 md.blockSize = v.getInt(0) & 0xFFFFFFFFL;
                 int fl = v.getInt(4);
                 md.leaveAllocated = (fl & 1) != 0;
-                Check.that((fl & 2) == 0, F, "file parameters", "HasParent",
+                Check.that(
+                        (fl & 2) == 0,
+                        F,
+                        "file parameters",
+                        "HasParent",
                         "differencing VHDX needs its parent - refused");
                 haveParams = true;
             } else if (id.equals(VIRTUAL_DISK_SIZE)) {
                 Check.that(len >= 8, F, "virtual disk size length", len, "too short");
-                md.size = ByteBuffer.wrap(file.readBytes(meta.offset() + off, 8)).order(ByteOrder.LITTLE_ENDIAN)
+                md.size = ByteBuffer.wrap(file.readBytes(meta.offset() + off, 8))
+                        .order(ByteOrder.LITTLE_ENDIAN)
                         .getLong(0);
                 haveSize = true;
             } else if (id.equals(LOGICAL_SECTOR)) {
                 Check.that(len >= 4, F, "logical sector size length", len, "too short");
                 md.logicalSectorSize = ByteBuffer.wrap(file.readBytes(meta.offset() + off, 4))
-                        .order(ByteOrder.LITTLE_ENDIAN).getInt(0) & 0xFFFFFFFFL;
+                                .order(ByteOrder.LITTLE_ENDIAN)
+                                .getInt(0)
+                        & 0xFFFFFFFFL;
                 haveSector = true;
             } else if (id.equals(PARENT_LOCATOR)) {
                 throw new FormatException(F, "metadata", "parent locator", "differencing VHDX - refused");
@@ -256,12 +285,24 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
                 Check.that((flags & 4) == 0, F, "metadata item", id, "unknown required metadata item");
             }
         }
-        Check.that(haveParams && haveSize && haveSector, F, "metadata", "required items",
+        Check.that(
+                haveParams && haveSize && haveSector,
+                F,
+                "metadata",
+                "required items",
                 "file parameters, virtual disk size and logical sector size are all required");
-        Check.that(md.blockSize >= MIB && md.blockSize <= 256 * MIB && Long.bitCount(md.blockSize) == 1, F,
-                "block size", md.blockSize, "must be a power of two between 1 MiB and 256 MiB");
-        Check.that(md.logicalSectorSize == 512 || md.logicalSectorSize == 4096, F, "logical sector size",
-                md.logicalSectorSize, "must be 512 or 4096");
+        Check.that(
+                md.blockSize >= MIB && md.blockSize <= 256 * MIB && Long.bitCount(md.blockSize) == 1,
+                F,
+                "block size",
+                md.blockSize,
+                "must be a power of two between 1 MiB and 256 MiB");
+        Check.that(
+                md.logicalSectorSize == 512 || md.logicalSectorSize == 4096,
+                F,
+                "logical sector size",
+                md.logicalSectorSize,
+                "must be 512 or 4096");
         Check.range(F, "virtual disk size", md.size, 0, opts.maxVirtualSize());
         Check.aligned(F, "virtual disk size", md.size, md.logicalSectorSize);
         return md;

@@ -2,7 +2,6 @@ package dev.linuximage.core.format.vmdk;
 
 import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.FormatException;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,12 +17,11 @@ record VmdkDescriptor(String createType, List<ExtentLine> extents) {
     static final String F = "vmdk";
     static final int MAX_BYTES = 64 * 1024;
     static final int MAX_EXTENTS = 1024;
-    private static final Pattern EXTENT = Pattern.compile(
-            "^(RW|RDONLY|NOACCESS)\\s+(\\d+)\\s+(FLAT|SPARSE|ZERO|VMFS|VMFSSPARSE|VMFSRDM|VMFSRAW)"
+    private static final Pattern EXTENT =
+            Pattern.compile("^(RW|RDONLY|NOACCESS)\\s+(\\d+)\\s+(FLAT|SPARSE|ZERO|VMFS|VMFSSPARSE|VMFSRDM|VMFSRAW)"
                     + "(?:\\s+\"([^\"]*)\"(?:\\s+(\\d+))?)?\\s*$");
 
-    record ExtentLine(String access, long sectors, String type, String file, long offset) {
-    }
+    record ExtentLine(String access, long sectors, String type, String file, long offset) {}
 
     static boolean looksLikeDescriptor(byte[] head) {
         String s = new String(head, 0, Math.min(head.length, 512), StandardCharsets.ISO_8859_1);
@@ -77,12 +75,17 @@ record VmdkDescriptor(String createType, List<ExtentLine> extents) {
                 String val = line.substring(eq + 1).trim().replace("\"", "");
                 switch (key) {
                     case "createtype" -> createType = val;
-                    case "parentcid" -> Check.that(val.equalsIgnoreCase("ffffffff"), F, "parentCID", val,
-                            "differencing VMDK (has a parent) - refused");
-                    case "parentfilenamehint" -> throw new FormatException(F, "parentFileNameHint", val,
-                            "differencing VMDK (has a parent) - refused");
-                    default -> {
-                    }
+                    case "parentcid" ->
+                        Check.that(
+                                val.equalsIgnoreCase("ffffffff"),
+                                F,
+                                "parentCID",
+                                val,
+                                "differencing VMDK (has a parent) - refused");
+                    case "parentfilenamehint" ->
+                        throw new FormatException(
+                                F, "parentFileNameHint", val, "differencing VMDK (has a parent) - refused");
+                    default -> {}
                 }
             }
         }

@@ -10,7 +10,6 @@ import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.ConcatSource;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.ZeroSource;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,11 +27,10 @@ import java.util.List;
  */
 public final class VmdkFormat {
     static final String F = "vmdk";
-    public static final DiskFormat FORMAT = DiskFormat.of(F, (head, file) -> probe(head, file.size()),
-            (file, path, opts, members) -> open(file, path, opts));
+    public static final DiskFormat FORMAT = DiskFormat.of(
+            F, (head, file) -> probe(head, file.size()), (file, path, opts, members) -> open(file, path, opts));
 
-    private VmdkFormat() {
-    }
+    private VmdkFormat() {}
 
     public static boolean probe(byte[] head, long fileSize) {
         return VmdkHeader.probe(head)
@@ -60,11 +58,15 @@ public final class VmdkFormat {
                 Check.within(F, "descriptorOffset", off, len, file.size());
                 VmdkDescriptor d = VmdkDescriptor.parse(file.readBytes(off, (int) len), maxSectors);
                 type = d.createType();
-                Check.that(type.equals("monolithicSparse") || type.equals("streamOptimized"), F, "createType",
-                        type, "a sparse file with an embedded descriptor must be monolithicSparse or streamOptimized");
+                Check.that(
+                        type.equals("monolithicSparse") || type.equals("streamOptimized"),
+                        F,
+                        "createType",
+                        type,
+                        "a sparse file with an embedded descriptor must be monolithicSparse or streamOptimized");
                 if (d.extents().size() > 1) {
-                    throw new FormatException(F, "extents", d.extents().size(),
-                            "embedded descriptor lists more than one extent");
+                    throw new FormatException(
+                            F, "extents", d.extents().size(), "embedded descriptor lists more than one extent");
                 }
             }
             return new SimpleDiskImage(F, type, src, file.size(), List.of(), List.of(src));
@@ -72,11 +74,18 @@ public final class VmdkFormat {
         if (head.length >= 4 && new String(head, 0, 4, java.nio.charset.StandardCharsets.ISO_8859_1).equals("COWD")) {
             throw new FormatException(F, "magic", "COWD", "ESX sparse (VMFS) extents are not supported");
         }
-        Check.that(file.size() <= VmdkDescriptor.MAX_BYTES, F, "descriptor size", file.size(),
+        Check.that(
+                file.size() <= VmdkDescriptor.MAX_BYTES,
+                F,
+                "descriptor size",
+                file.size(),
                 "not a sparse header and too large for a descriptor");
         VmdkDescriptor d = VmdkDescriptor.parse(file.readBytes(0, (int) file.size()), maxSectors);
         if (path == null) {
-            throw new FormatException(F, "createType", d.createType(),
+            throw new FormatException(
+                    F,
+                    "createType",
+                    d.createType(),
                     "a descriptor with external extents is not allowed here (inside an archive)");
         }
         Check.that(!d.extents().isEmpty(), F, "extents", 0, "descriptor without extents");
@@ -106,12 +115,17 @@ public final class VmdkFormat {
                         opened.add(fs);
                         container += fs.size();
                         VmdkSource s = VmdkSource.open(fs, maxSectors);
-                        Check.that(s.size() >= bytes, F, "extent " + e.file(), s.size(),
+                        Check.that(
+                                s.size() >= bytes,
+                                F,
+                                "extent " + e.file(),
+                                s.size(),
                                 "sparse extent smaller than its descriptor line (" + bytes + " bytes)");
                         parts.add(s.slice(0, bytes));
                     }
-                    default -> throw new FormatException(F, "extent type", e.type(),
-                            "VMFS sparse and raw-device extents are not supported");
+                    default ->
+                        throw new FormatException(
+                                F, "extent type", e.type(), "VMFS sparse and raw-device extents are not supported");
                 }
             }
             ok = true;
@@ -130,17 +144,29 @@ public final class VmdkFormat {
     /** Resolves an extent file name inside {@code realDir}; refuses absolute paths, {@code ..} and symlinks out. */
     static Path resolve(Path realDir, String name) throws IOException {
         Check.that(!name.isEmpty(), F, "extent file", name, "empty file name");
-        Check.that(!name.startsWith("/") && !name.startsWith("\\") && !name.matches("^[A-Za-z]:.*"), F,
-                "extent file", name, "absolute extent paths are refused");
+        Check.that(
+                !name.startsWith("/") && !name.startsWith("\\") && !name.matches("^[A-Za-z]:.*"),
+                F,
+                "extent file",
+                name,
+                "absolute extent paths are refused");
         for (String part : name.split("[/\\\\]")) {
             Check.that(!part.equals(".."), F, "extent file", name, "extent paths with '..' are refused");
         }
         Path p = realDir.resolve(name).normalize();
         Check.that(p.startsWith(realDir), F, "extent file", name, "extent path escapes the descriptor's directory");
-        Check.that(Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.exists(p), F, "extent file", name,
+        Check.that(
+                Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.exists(p),
+                F,
+                "extent file",
+                name,
                 "extent file does not exist");
         Path real = p.toRealPath();
-        Check.that(real.startsWith(realDir), F, "extent file", name,
+        Check.that(
+                real.startsWith(realDir),
+                F,
+                "extent file",
+                name,
                 "extent resolves (through a symlink) outside the descriptor's directory");
         Check.that(Files.isRegularFile(real), F, "extent file", name, "extent is not a regular file");
         return real;

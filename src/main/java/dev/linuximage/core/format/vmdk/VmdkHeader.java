@@ -1,8 +1,7 @@
 package dev.linuximage.core.format.vmdk;
 
-import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.Check;
-
+import dev.linuximage.core.format.FormatException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -10,9 +9,18 @@ import java.nio.ByteOrder;
  * The hosted sparse extent header ("Virtual Disk Format 5.0", SparseExtentHeader), 512 bytes, little-endian. All
  * offsets and sizes are in 512-byte sectors.
  */
-record VmdkHeader(int version, int flags, long capacity, long grainSize, long descriptorOffset,
-                  long descriptorSize, long numGTEsPerGT, long rgdOffset, long gdOffset, long overHead,
-                  int compressAlgorithm) {
+record VmdkHeader(
+        int version,
+        int flags,
+        long capacity,
+        long grainSize,
+        long descriptorOffset,
+        long descriptorSize,
+        long numGTEsPerGT,
+        long rgdOffset,
+        long gdOffset,
+        long overHead,
+        int compressAlgorithm) {
     static final String F = "vmdk";
     static final int MAGIC = 0x564d444b; // "KDMV"
     static final long GD_AT_END = -1L;
@@ -20,7 +28,8 @@ record VmdkHeader(int version, int flags, long capacity, long grainSize, long de
     static final int FLAG_MARKERS = 1 << 17;
 
     static boolean probe(byte[] h) {
-        return h.length >= 4 && ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN).getInt(0) == MAGIC;
+        return h.length >= 4
+                && ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN).getInt(0) == MAGIC;
     }
 
     boolean compressed() {
@@ -44,15 +53,37 @@ record VmdkHeader(int version, int flags, long capacity, long grainSize, long de
         long numGtes = b.getInt(44) & 0xFFFFFFFFL;
         int compress = b.getShort(77) & 0xFFFF;
         Check.range(F, "capacity", capacity, 0, maxSectors);
-        Check.that(grain >= 1 && grain <= 2048 && Long.bitCount(grain) == 1, F, "grainSize", grain,
+        Check.that(
+                grain >= 1 && grain <= 2048 && Long.bitCount(grain) == 1,
+                F,
+                "grainSize",
+                grain,
                 "must be a power of two between 1 and 2048 sectors");
         Check.that(numGtes == 512, F, "numGTEsPerGT", numGtes, "must be 512");
         Check.that(compress == 0 || compress == 1, F, "compressAlgorithm", compress, "only deflate (1) is known");
-        Check.that(compress == 0 || (flags & FLAG_COMPRESSED) != 0, F, "flags", Integer.toHexString(flags),
+        Check.that(
+                compress == 0 || (flags & FLAG_COMPRESSED) != 0,
+                F,
+                "flags",
+                Integer.toHexString(flags),
                 "compression algorithm set without the compressed-grains flag");
-        Check.that((flags & FLAG_COMPRESSED) == 0 || compress == 1, F, "compressAlgorithm", compress,
+        Check.that(
+                (flags & FLAG_COMPRESSED) == 0 || compress == 1,
+                F,
+                "compressAlgorithm",
+                compress,
                 "compressed-grains flag set without an algorithm");
-        return new VmdkHeader(version, flags, capacity, grain, b.getLong(28), b.getLong(36), numGtes,
-                b.getLong(48), b.getLong(56), b.getLong(64), compress);
+        return new VmdkHeader(
+                version,
+                flags,
+                capacity,
+                grain,
+                b.getLong(28),
+                b.getLong(36),
+                numGtes,
+                b.getLong(48),
+                b.getLong(56),
+                b.getLong(64),
+                compress);
     }
 }

@@ -4,7 +4,6 @@ import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.MappedSource;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -36,8 +35,7 @@ final class VmdkSource extends MappedSource {
     /** Bytes read at a compressed grain before its marker says how long it is. */
     static final int FIRST_READ = 4096;
 
-    private VmdkSource(ByteSource file, VmdkHeader h, long[] gd, long gdStart, long gdEnd)
-            throws FormatException {
+    private VmdkSource(ByteSource file, VmdkHeader h, long[] gd, long gdStart, long gdEnd) throws FormatException {
         super("vmdk", file, h.capacity() * 512);
         this.h = h;
         this.grainBytes = h.grainSize() * 512;
@@ -48,7 +46,10 @@ final class VmdkSource extends MappedSource {
         this.sortedGts = Arrays.stream(gd).filter(x -> x != 0).sorted().toArray();
         for (int i = 1; i < sortedGts.length; i++) {
             if (sortedGts[i] == sortedGts[i - 1]) {
-                throw new FormatException("vmdk", "grain directory", sortedGts[i],
+                throw new FormatException(
+                        "vmdk",
+                        "grain directory",
+                        sortedGts[i],
                         "two grain directory entries point at the same grain table");
             }
         }
@@ -68,12 +69,24 @@ final class VmdkSource extends MappedSource {
             Check.that(fileSize >= 2048, f, "file size", fileSize, "too small for a footer");
             byte[] fm = file.readBytes(fileSize - 1536, 512);
             ByteBuffer m = ByteBuffer.wrap(fm).order(ByteOrder.LITTLE_ENDIAN);
-            Check.that(m.getInt(8) == 0 && m.getInt(12) == 3, f, "footer marker", m.getInt(12),
+            Check.that(
+                    m.getInt(8) == 0 && m.getInt(12) == 3,
+                    f,
+                    "footer marker",
+                    m.getInt(12),
                     "no footer marker before the footer");
             VmdkHeader foot = VmdkHeader.parse(file.readBytes(fileSize - 1024, 512), maxSectors);
-            Check.that(foot.gdOffset() != VmdkHeader.GD_AT_END, f, "footer gdOffset", -1,
+            Check.that(
+                    foot.gdOffset() != VmdkHeader.GD_AT_END,
+                    f,
+                    "footer gdOffset",
+                    -1,
                     "footer has no grain directory either");
-            Check.that(foot.capacity() == h.capacity() && foot.grainSize() == h.grainSize(), f, "footer", "capacity",
+            Check.that(
+                    foot.capacity() == h.capacity() && foot.grainSize() == h.grainSize(),
+                    f,
+                    "footer",
+                    "capacity",
                     "footer disagrees with the header");
             h = foot;
         }
@@ -95,8 +108,12 @@ final class VmdkSource extends MappedSource {
                 long off = s * 512;
                 Check.that(s >= 1, f, "GD[" + i + "]", s, "points into the header");
                 Check.within(f, "GD[" + i + "]", off, gtBytes, fileSize);
-                Check.that(off + gtBytes <= gdOff || off >= gdOff + nGts * 4, f,
-                        "GD[" + i + "]", s, "grain table overlaps the grain directory");
+                Check.that(
+                        off + gtBytes <= gdOff || off >= gdOff + nGts * 4,
+                        f,
+                        "GD[" + i + "]",
+                        s,
+                        "grain table overlaps the grain directory");
             }
             gd[i] = s * 512;
         }
@@ -147,7 +164,11 @@ final class VmdkSource extends MappedSource {
             return;
         }
         long off = e * 512;
-        Check.that(off >= gdEnd || off + grainBytes <= gdStart || h.compressed(), "vmdk", "GTE", e,
+        Check.that(
+                off >= gdEnd || off + grainBytes <= gdStart || h.compressed(),
+                "vmdk",
+                "GTE",
+                e,
                 "grain overlaps the grain directory");
         if (Arrays.binarySearch(sortedGts, off) >= 0) {
             throw new FormatException("vmdk", "GTE", e, "grain points at a grain table");
@@ -191,7 +212,11 @@ final class VmdkSource extends MappedSource {
         long csize = m.getInt(8) & 0xFFFFFFFFL;
         long expectLba = r.clusterStart / 512;
         Check.that(lba == expectLba, "vmdk", "grain marker LBA", lba, "expected " + expectLba);
-        Check.that(csize > 0 && csize <= 2 * grainBytes + 4096, "vmdk", "grain marker size", csize,
+        Check.that(
+                csize > 0 && csize <= 2 * grainBytes + 4096,
+                "vmdk",
+                "grain marker size",
+                csize,
                 "implausible compressed grain size");
         Check.within("vmdk", "compressed grain", r.fileOffset + 12, csize, file.size());
         return csize;

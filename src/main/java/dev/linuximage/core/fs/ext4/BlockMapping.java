@@ -1,8 +1,7 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
-
+import dev.linuximage.core.io.LittleEndian;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -132,7 +131,8 @@ final class BlockMapping {
         List<Long> phys = FileMap.flatten(runs);
         for (long p : phys) {
             if (p > 0xFFFFFFFFL) {
-                throw new UnsupportedFsFeatureException(sb.typeName(), "block map pointing above 2^32 (block " + p + ")");
+                throw new UnsupportedFsFeatureException(
+                        sb.typeName(), "block map pointing above 2^32 (block " + p + ")");
             }
         }
         int n = phys.size();
@@ -156,8 +156,8 @@ final class BlockMapping {
     }
 
     /** Fills one indirect tree of {@code level} from {@code phys[pos..]}; returns the new position. */
-    private int fillIndirect(int level, List<Long> phys, int pos, List<Long> metaBlocks, int[] next, long[] out,
-                             int apb) {
+    private int fillIndirect(
+            int level, List<Long> phys, int pos, List<Long> metaBlocks, int[] next, long[] out, int apb) {
         long blkNo = metaBlocks.get(next[0]++);
         out[0] = blkNo;
         byte[] blk = new byte[sb.blockSize];

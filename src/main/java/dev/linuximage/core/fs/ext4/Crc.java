@@ -25,8 +25,7 @@ final class Crc {
         }
     }
 
-    private Crc() {
-    }
+    private Crc() {}
 
     static int crc32c(int crc, byte[] b, int off, int len) {
         for (int i = off, end = off + len; i < end; i++) {

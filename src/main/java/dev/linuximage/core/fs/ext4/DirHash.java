@@ -21,11 +21,11 @@ final class DirHash {
 
     /** The largest major hash ({@code EXT4_HTREE_EOF_32BIT}) is reserved as the end-of-directory cookie. */
     private static final int EOF_32BIT = 0x7FFFFFFF;
+
     private static final int TEA_DELTA = 0x9E3779B9;
     private static final int[] DEFAULT_SEED = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476};
 
-    private DirHash() {
-    }
+    private DirHash() {}
 
     /** True for the versions implemented here (0..5). */
     static boolean supported(int version) {

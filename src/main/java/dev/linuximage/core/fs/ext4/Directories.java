@@ -1,8 +1,7 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
-
+import dev.linuximage.core.io.LittleEndian;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NotDirectoryException;
@@ -40,8 +39,7 @@ final class Directories {
     }
 
     /** A located entry: in block {@code pblk} (0 for inline), at {@code dirent.offset()}, previous at prevOffset. */
-    record Slot(long lblk, long pblk, byte[] block, Dirents.Dirent dirent, int prevOffset) {
-    }
+    record Slot(long lblk, long pblk, byte[] block, Dirents.Dirent dirent, int prevOffset) {}
 
     interface SlotVisitor {
         /** Returns true to stop. */
@@ -57,7 +55,8 @@ final class Directories {
             byte[] iblock = Arrays.copyOfRange(dir.raw, Inode.I_BLOCK, Inode.I_BLOCK + Inode.I_BLOCK_LEN);
             long parent = LittleEndian.u32(iblock, 0);
             byte[] fake = new byte[12];
-            Dirents.Dirent dd = new Dirents.Dirent(0, parent, 12, 2, Dirents.FT_DIR, "..".getBytes(StandardCharsets.US_ASCII));
+            Dirents.Dirent dd =
+                    new Dirents.Dirent(0, parent, 12, 2, Dirents.FT_DIR, "..".getBytes(StandardCharsets.US_ASCII));
             if (v.visit(new Slot(-1, 0, fake, dd, -1))) {
                 return;
             }
@@ -78,8 +77,8 @@ final class Directories {
         }
         long size = dir.size();
         if (size % sb.blockSize != 0 || size > MAX_DIR_BYTES) {
-            throw new Ext4CorruptException(where + " i_size " + size + " (not a multiple of " + sb.blockSize
-                    + " or too large)");
+            throw new Ext4CorruptException(
+                    where + " i_size " + size + " (not a multiple of " + sb.blockSize + " or too large)");
         }
         long nblocks = size / sb.blockSize;
         for (long l = 0; l < nblocks; l++) {
@@ -89,8 +88,8 @@ final class Directories {
             }
             byte[] blk = vol.readBlock(run.physical());
             int prev = -1;
-            for (Dirents.Dirent d : Dirents.parse(blk, 0, sb.blockSize, sb.blockSize, sb.filetype(),
-                    where + " block " + l)) {
+            for (Dirents.Dirent d :
+                    Dirents.parse(blk, 0, sb.blockSize, sb.blockSize, sb.filetype(), where + " block " + l)) {
                 if (v.visit(new Slot(l, run.physical(), blk, d, prev))) {
                     return;
                 }
@@ -114,7 +113,10 @@ final class Directories {
      * {@link Ext4CorruptException}. {@code .} and {@code ..} live in block 0, which the linear scan reads first.
      */
     Slot find(Inode dir, byte[] name) throws IOException {
-        if (dir.isDir() && !isDotName(name) && dir.hasFlag(Inode.FL_INDEX) && !dir.hasFlag(Inode.FL_INLINE_DATA)
+        if (dir.isDir()
+                && !isDotName(name)
+                && dir.hasFlag(Inode.FL_INDEX)
+                && !dir.hasFlag(Inode.FL_INLINE_DATA)
                 && sb.hasCompat(Superblock.COMPAT_DIR_INDEX)) {
             try {
                 return findHashed(dir, name);
@@ -131,8 +133,7 @@ final class Directories {
         int bs = sb.blockSize;
         long size = dir.size();
         if (size % bs != 0 || size > MAX_DIR_BYTES) {
-            throw new Ext4CorruptException(where + " i_size " + size + " (not a multiple of " + bs
-                    + " or too large)");
+            throw new Ext4CorruptException(where + " i_size " + size + " (not a multiple of " + bs + " or too large)");
         }
         long nblocks = size / bs;
         if (nblocks < 2) {
@@ -146,8 +147,15 @@ final class Directories {
         if (root == null) {
             throw new Htree.BadIndexException(where + ": dx root block is a hole");
         }
-        Htree.Params params = new Htree.Params(bs, nblocks, sb.metadataCsum(), dir.csumSeed(sb.csumSeed),
-                sb.has(Superblock.INCOMPAT_LARGEDIR), sb.unsignedHash(), sb.hashSeed(), where);
+        Htree.Params params = new Htree.Params(
+                bs,
+                nblocks,
+                sb.metadataCsum(),
+                dir.csumSeed(sb.csumSeed),
+                sb.has(Superblock.INCOMPAT_LARGEDIR),
+                sb.unsignedHash(),
+                sb.hashSeed(),
+                where);
         Htree cursor = Htree.probe(blocks, params, root, name);
         for (long leaf = cursor.nextLeaf(); leaf >= 0; leaf = cursor.nextLeaf()) {
             FileMap.Run run = mapping.map.find(dir, leaf);
@@ -204,8 +212,8 @@ final class Directories {
 
     private void checkTailFor(Inode dir, byte[] blk, long lblk) throws IOException {
         if (sb.metadataCsum() && !Dirents.hasTail(blk)) {
-            throw new UnsupportedFsFeatureException(sb.typeName(), "directory inode " + dir.ino + " block " + lblk
-                    + " without a checksum tail");
+            throw new UnsupportedFsFeatureException(
+                    sb.typeName(), "directory inode " + dir.ino + " block " + lblk + " without a checksum tail");
         }
     }
 
@@ -269,10 +277,11 @@ final class Directories {
             expect += r.length();
         }
         if (expect != nblocks) {
-            throw new Ext4CorruptException("directory inode " + dirIno + " maps " + expect + " blocks, i_size says "
-                    + nblocks);
+            throw new Ext4CorruptException(
+                    "directory inode " + dirIno + " maps " + expect + " blocks, i_size says " + nblocks);
         }
-        long goal = runs.isEmpty() ? mapping.goalFor(dirIno) : runs.get(runs.size() - 1)[0] + runs.get(runs.size() - 1)[1];
+        long goal =
+                runs.isEmpty() ? mapping.goalFor(dirIno) : runs.get(runs.size() - 1)[0] + runs.get(runs.size() - 1)[1];
         List<long[]> fresh = mapping.allocData(goal, 1);
         long newBlock = fresh.get(0)[0];
         long[] last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
@@ -309,9 +318,12 @@ final class Directories {
             }
             byte[] blk = vol.readBlock(run.physical());
             if (l == 0) {
-                List<Dirents.Dirent> ds = Dirents.parse(blk, 0, sb.blockSize, sb.blockSize, sb.filetype(),
-                        "dx root of directory " + dir.ino);
-                if (ds.size() < 2 || ds.get(0).offset() != 0 || ds.get(0).recLen() != 12 || ds.get(1).offset() != 12
+                List<Dirents.Dirent> ds = Dirents.parse(
+                        blk, 0, sb.blockSize, sb.blockSize, sb.filetype(), "dx root of directory " + dir.ino);
+                if (ds.size() < 2
+                        || ds.get(0).offset() != 0
+                        || ds.get(0).recLen() != 12
+                        || ds.get(1).offset() != 12
                         || ds.get(1).nameLen() != 2) {
                     throw new Ext4CorruptException("dx root of directory " + dir.ino + " lacks '.' and '..'");
                 }

@@ -16,6 +16,7 @@ final class Dirents {
     static final int FT_SYMLINK = 7;
     /** file_type of the metadata_csum tail pseudo-entry (struct ext4_dir_entry_tail). */
     static final int FT_CSUM = 0xDE;
+
     static final int TAIL_SIZE = 12;
 
     /** One entry at byte {@code offset} of its block (or inline region). */
@@ -29,8 +30,7 @@ final class Dirents {
         }
     }
 
-    private Dirents() {
-    }
+    private Dirents() {}
 
     /** Minimal record length for a name of {@code nameLen} bytes (8-byte header, 4-byte aligned). */
     static int recLenFor(int nameLen) {
@@ -69,8 +69,8 @@ final class Dirents {
             int type = filetype ? LittleEndian.u8(b, off + 7) : FT_UNKNOWN;
             if (recLen < 12 || (recLen & 3) != 0 || recLen > end - off) {
                 if (!(recLen == 8 && nameLen == 0 && ino == 0 && recLen <= end - off)) {
-                    throw new Ext4CorruptException(where + ": directory entry at offset " + off + " rec_len "
-                            + recLen + " (region ends at " + end + ")");
+                    throw new Ext4CorruptException(where + ": directory entry at offset " + off + " rec_len " + recLen
+                            + " (region ends at " + end + ")");
                 }
             }
             if (8 + nameLen > recLen) {
@@ -78,8 +78,8 @@ final class Dirents {
                         + " exceeds rec_len " + recLen);
             }
             if (ino != 0 && nameLen == 0) {
-                throw new Ext4CorruptException(where + ": directory entry at offset " + off + " for inode " + ino
-                        + " has an empty name");
+                throw new Ext4CorruptException(
+                        where + ": directory entry at offset " + off + " for inode " + ino + " has an empty name");
             }
             byte[] name = new byte[nameLen];
             System.arraycopy(b, off + 8, name, 0, nameLen);
@@ -112,7 +112,9 @@ final class Dirents {
 
     static boolean hasTail(byte[] b) {
         int off = b.length - TAIL_SIZE;
-        return LittleEndian.u32(b, off) == 0 && LittleEndian.u16(b, off + 4) == TAIL_SIZE && LittleEndian.u8(b, off + 6) == 0
+        return LittleEndian.u32(b, off) == 0
+                && LittleEndian.u16(b, off + 4) == TAIL_SIZE
+                && LittleEndian.u8(b, off + 6) == 0
                 && LittleEndian.u8(b, off + 7) == FT_CSUM;
     }
 }

@@ -1,12 +1,11 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.io.WritableByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -207,8 +206,8 @@ public final class Ext4FileSystem implements FileSystem {
     public synchronized Node root() throws IOException {
         Inode r = vol.readInode(ROOT_INO);
         if (!r.isDir()) {
-            throw new Ext4CorruptException("root inode 2 is not a directory (mode " + Integer.toOctalString(r.mode())
-                    + ")");
+            throw new Ext4CorruptException(
+                    "root inode 2 is not a directory (mode " + Integer.toOctalString(r.mode()) + ")");
         }
         return node(r);
     }
@@ -227,7 +226,6 @@ public final class Ext4FileSystem implements FileSystem {
         };
         return new Node(i.ino, t, i.size(), i.mode() & 07777, i.uid(), i.gid(), i.mtime(), i.links());
     }
-
 
     @Override
     public synchronized int read(Node file, long offset, ByteBuffer dst) throws IOException {
@@ -292,7 +290,9 @@ public final class Ext4FileSystem implements FileSystem {
     public synchronized Optional<Node> lookup(Node dir, String name) throws IOException {
         byte[] n = Directories.checkName(name);
         Directories.Slot s = dirs.find(vol.readInode(dir.id()), n);
-        return s == null ? Optional.empty() : Optional.of(node(vol.readInode(s.dirent().inode())));
+        return s == null
+                ? Optional.empty()
+                : Optional.of(node(vol.readInode(s.dirent().inode())));
     }
 
     @Override
@@ -315,8 +315,8 @@ public final class Ext4FileSystem implements FileSystem {
                 throw new Ext4CorruptException("directory entry '" + d.nameString() + "' names inode " + d.inode());
             }
             if (++count[0] > MAX_LIST_ENTRIES) {
-                throw new Ext4CorruptException("directory inode " + dir.id() + " has more than " + MAX_LIST_ENTRIES
-                        + " entries");
+                throw new Ext4CorruptException(
+                        "directory inode " + dir.id() + " has more than " + MAX_LIST_ENTRIES + " entries");
             }
             GuestFiles.Type t = switch (d.type()) {
                 case Dirents.FT_REG -> GuestFiles.Type.FILE;
@@ -677,8 +677,8 @@ public final class Ext4FileSystem implements FileSystem {
                 }
                 Inode yi = vol.readInode(y);
                 if (xi.isDir() != yi.isDir()) {
-                    throw new IOException("ext4: rename of " + (xi.isDir() ? "a directory over a non-directory"
-                            : "a non-directory over a directory"));
+                    throw new IOException("ext4: rename of "
+                            + (xi.isDir() ? "a directory over a non-directory" : "a non-directory over a directory"));
                 }
                 if (yi.isDir() && !dirs.isEmptyDir(yi)) {
                     throw new DirectoryNotEmptyException(toName);

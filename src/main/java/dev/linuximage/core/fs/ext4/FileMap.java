@@ -18,12 +18,10 @@ final class FileMap {
     static final int MAX_EXTENT_LEN = 32768;
 
     /** A mapped (physical &gt; 0) or hole (physical == 0) range, in blocks. */
-    record Run(long logical, long physical, long length, boolean uninit) {
-    }
+    record Run(long logical, long physical, long length, boolean uninit) {}
 
     /** Everything an inode's mapping occupies: data runs and tree blocks (extent index/leaf or indirect). */
-    record Layout(List<Run> runs, List<Long> treeBlocks) {
-    }
+    record Layout(List<Run> runs, List<Long> treeBlocks) {}
 
     interface BlockReader {
         byte[] readBlock(long block) throws IOException;
@@ -129,8 +127,8 @@ final class FileMap {
 
     private void checkRange(long pb, long len, long ino) throws Ext4CorruptException {
         if (pb <= 0 || pb >= blocksCount || len > blocksCount - pb) {
-            throw new Ext4CorruptException("inode " + ino + " maps blocks " + pb + "+" + len + " outside "
-                    + blocksCount + " blocks");
+            throw new Ext4CorruptException(
+                    "inode " + ino + " maps blocks " + pb + "+" + len + " outside " + blocksCount + " blocks");
         }
     }
 
@@ -212,8 +210,9 @@ final class FileMap {
         return r;
     }
 
-    private void walkIndirect(Inode inode, long pb, int level, long base, List<Run> runs, List<Long> tree,
-                              Set<Long> seen, long max) throws IOException {
+    private void walkIndirect(
+            Inode inode, long pb, int level, long base, List<Run> runs, List<Long> tree, Set<Long> seen, long max)
+            throws IOException {
         checkRange(pb, 1, inode.ino);
         if (!seen.add(pb) || tree.size() + runs.size() > max) {
             throw new Ext4CorruptException("inode " + inode.ino + " indirect block " + pb + " repeated or map too big");
@@ -238,7 +237,9 @@ final class FileMap {
 
     private static void addRun(List<Run> runs, long l, long p, long len) {
         Run last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
-        if (last != null && !last.uninit() && last.logical() + last.length() == l
+        if (last != null
+                && !last.uninit()
+                && last.logical() + last.length() == l
                 && last.physical() + last.length() == p) {
             runs.set(runs.size() - 1, new Run(last.logical(), last.physical(), last.length() + len, false));
         } else {
@@ -246,8 +247,17 @@ final class FileMap {
         }
     }
 
-    private void walkExtents(Inode inode, byte[] node, int base, int capacity, int expectDepth, List<Run> runs,
-                             List<Long> tree, Set<Long> seen, long max) throws IOException {
+    private void walkExtents(
+            Inode inode,
+            byte[] node,
+            int base,
+            int capacity,
+            int expectDepth,
+            List<Run> runs,
+            List<Long> tree,
+            Set<Long> seen,
+            long max)
+            throws IOException {
         int[] h = header(node, base, capacity, expectDepth, inode.ino);
         for (int i = 0; i < h[0]; i++) {
             int e = base + 12 + 12 * i;

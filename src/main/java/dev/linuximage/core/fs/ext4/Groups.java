@@ -66,15 +66,19 @@ final class Groups {
             int want = LittleEndian.u16(d, 0x1E);
             int got = descChecksum(g, d);
             if (want != got) {
-                throw new Ext4CorruptException(String.format("group %d descriptor bg_checksum 0x%04x, computed 0x%04x",
-                        g, want, got));
+                throw new Ext4CorruptException(
+                        String.format("group %d descriptor bg_checksum 0x%04x, computed 0x%04x", g, want, got));
             }
         }
         long bb = blockBitmap(d);
         long ib = inodeBitmap(d);
         long it = inodeTable(d);
-        if (bb < sb.firstDataBlock || bb >= sb.blocksCount || ib < sb.firstDataBlock || ib >= sb.blocksCount
-                || it < sb.firstDataBlock || it > sb.blocksCount - itableBlocks) {
+        if (bb < sb.firstDataBlock
+                || bb >= sb.blocksCount
+                || ib < sb.firstDataBlock
+                || ib >= sb.blocksCount
+                || it < sb.firstDataBlock
+                || it > sb.blocksCount - itableBlocks) {
             throw new Ext4CorruptException("group " + g + " descriptor: block bitmap " + bb + ", inode bitmap " + ib
                     + ", inode table " + it + " outside " + sb.blocksCount + " blocks");
         }
@@ -206,8 +210,8 @@ final class Groups {
                     got &= 0xFFFF;
                 }
                 if (want != got) {
-                    throw new Ext4CorruptException(String.format(
-                            "group %d block bitmap checksum 0x%08x, computed 0x%08x", g, want, got));
+                    throw new Ext4CorruptException(
+                            String.format("group %d block bitmap checksum 0x%08x, computed 0x%08x", g, want, got));
                 }
             }
         }
@@ -269,8 +273,8 @@ final class Groups {
                     got &= 0xFFFF;
                 }
                 if (want != got) {
-                    throw new Ext4CorruptException(String.format(
-                            "group %d inode bitmap checksum 0x%08x, computed 0x%08x", g, want, got));
+                    throw new Ext4CorruptException(
+                            String.format("group %d inode bitmap checksum 0x%08x, computed 0x%08x", g, want, got));
                 }
             }
         }
@@ -331,8 +335,8 @@ final class Groups {
             }
         }
         if (need > 0) {
-            throw new Ext4NoSpaceException("bitmaps hold fewer free blocks than the counters claim (" + need
-                    + " missing)");
+            throw new Ext4NoSpaceException(
+                    "bitmaps hold fewer free blocks than the counters claim (" + need + " missing)");
         }
         sb.setFreeBlocks(sb.freeBlocks() - count);
         return runs;
@@ -350,7 +354,9 @@ final class Groups {
                 continue;
             }
             long b = first + i;
-            if (i < meta0 || b == blockBitmap(d) || b == inodeBitmap(d)
+            if (i < meta0
+                    || b == blockBitmap(d)
+                    || b == inodeBitmap(d)
                     || (b >= inodeTable(d) && b < inodeTable(d) + itableBlocks)) {
                 throw new Ext4CorruptException("group " + g + " block bitmap marks metadata block " + b + " free");
             }
@@ -443,8 +449,7 @@ final class Groups {
                 return ino;
             }
         }
-        throw new Ext4NoSpaceException("inode bitmaps hold no free inode although counters claim "
-                + sb.freeInodes());
+        throw new Ext4NoSpaceException("inode bitmaps hold no free inode although counters claim " + sb.freeInodes());
     }
 
     /** True when inode {@code i} (0-based in its group) lies beyond the group's used part of the inode table. */

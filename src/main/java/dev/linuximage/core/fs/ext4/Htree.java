@@ -46,9 +46,15 @@ final class Htree {
     }
 
     /** Directory-wide parameters of one lookup. */
-    record Params(int blockSize, long nblocks, boolean metadataCsum, int dirCsumSeed, boolean largedir,
-                  boolean unsignedHash, int[] seed, String where) {
-    }
+    record Params(
+            int blockSize,
+            long nblocks,
+            boolean metadataCsum,
+            int dirCsumSeed,
+            boolean largedir,
+            boolean unsignedHash,
+            int[] seed,
+            String where) {}
 
     /** One level of the path from the root: the index block, where its entries start, their count, position. */
     private static final class Frame {
@@ -99,8 +105,7 @@ final class Htree {
      * {@link #nextLeaf} yields that leaf's logical block, then the following leaves as long as their starting hash
      * equals the name's (hash collisions spill over leaf boundaries).
      */
-    static Htree probe(DirBlocks dir, Params p, byte[] root, byte[] name)
-            throws IOException, BadIndexException {
+    static Htree probe(DirBlocks dir, Params p, byte[] root, byte[] name) throws IOException, BadIndexException {
         checkRootRecords(p, root);
         long reserved = LittleEndian.u32(root, ROOT_INFO);
         int version = LittleEndian.u8(root, ROOT_INFO + 4);
@@ -123,8 +128,8 @@ final class Htree {
         for (int level = 1; level <= levels; level++) {
             Frame up = frames[level - 1];
             long child = up.blockAt(up.at);
-            frames[level] = frame(p, readNode(dir, p, child), NODE_ENTRIES, nodeLimit(p.blockSize(),
-                    p.metadataCsum()), child, h);
+            frames[level] = frame(
+                    p, readNode(dir, p, child), NODE_ENTRIES, nodeLimit(p.blockSize(), p.metadataCsum()), child, h);
         }
         return new Htree(dir, p, frames, h);
     }
@@ -175,8 +180,13 @@ final class Htree {
         int dotName = LittleEndian.u8(root, 6);
         int dotdotLen = Dirents.decodeRecLen(LittleEndian.u16(root, 12 + 4), bs);
         int dotdotName = LittleEndian.u8(root, 12 + 6);
-        if (dotLen != 12 || dotName != 1 || root[8] != '.' || dotdotLen != bs - 12 || dotdotName != 2
-                || root[20] != '.' || root[21] != '.') {
+        if (dotLen != 12
+                || dotName != 1
+                || root[8] != '.'
+                || dotdotLen != bs - 12
+                || dotdotName != 2
+                || root[20] != '.'
+                || root[21] != '.') {
             throw bad(p, "dx root does not start with '.' (rec_len 12) and '..' spanning the block");
         }
     }
@@ -186,7 +196,8 @@ final class Htree {
         if (b == null) {
             throw bad(p, "dx node at logical block " + lblk + " is a hole");
         }
-        if (LittleEndian.u32(b, 0) != 0 || Dirents.decodeRecLen(LittleEndian.u16(b, 4), p.blockSize()) != p.blockSize()) {
+        if (LittleEndian.u32(b, 0) != 0
+                || Dirents.decodeRecLen(LittleEndian.u16(b, 4), p.blockSize()) != p.blockSize()) {
             throw bad(p, "dx node at logical block " + lblk + " lacks its empty record spanning the block");
         }
         return b;
@@ -230,8 +241,8 @@ final class Htree {
             c = Crc.crc32c(c, new byte[4], 0, 4);
             int stored = LittleEndian.i32(blk, tail + 4);
             if (c != stored) {
-                throw new Ext4CorruptException(String.format("%s: dx block %d checksum 0x%08x, computed 0x%08x",
-                        p.where(), lblk, stored, c));
+                throw new Ext4CorruptException(
+                        String.format("%s: dx block %d checksum 0x%08x, computed 0x%08x", p.where(), lblk, stored, c));
             }
         }
         return count;
@@ -243,8 +254,8 @@ final class Htree {
         for (int i = 0; i < count; i++) {
             long b = LittleEndian.u32(blk, entries + 8 * i + 4) & BLOCK_MASK;
             if (b == 0 || b >= p.nblocks()) {
-                throw bad(p, "dx block " + lblk + " entry " + i + " points to logical block " + b + " of "
-                        + p.nblocks());
+                throw bad(
+                        p, "dx block " + lblk + " entry " + i + " points to logical block " + b + " of " + p.nblocks());
             }
             if (i > 0) {
                 long h = LittleEndian.u32(blk, entries + 8 * i);

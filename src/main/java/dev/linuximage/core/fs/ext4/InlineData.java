@@ -58,7 +58,8 @@ final class InlineData {
         int at = systemData(i, xs);
         InodeXattrs.Entry old = xs.get(at);
         byte[] rest = content.length > Inode.I_BLOCK_LEN
-                ? Arrays.copyOfRange(content, Inode.I_BLOCK_LEN, content.length) : new byte[0];
+                ? Arrays.copyOfRange(content, Inode.I_BLOCK_LEN, content.length)
+                : new byte[0];
         xs.set(at, new InodeXattrs.Entry(old.index(), old.name(), rest, 0));
         Arrays.fill(i.raw, Inode.I_BLOCK, Inode.I_BLOCK + Inode.I_BLOCK_LEN, (byte) 0);
         if (content.length <= Inode.I_BLOCK_LEN + rest.length && InodeXattrs.fits(i, xs)) {

@@ -1,8 +1,7 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
-
+import dev.linuximage.core.io.LittleEndian;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -21,6 +20,7 @@ final class InodeXattrs {
     static final int MAGIC = 0xEA020000;
     /** name_index of the {@code system.} namespace, which holds inline data as {@code system.data}. */
     static final int INDEX_SYSTEM = 7;
+
     static final byte[] DATA = {'d', 'a', 't', 'a'};
 
     /** One entry; {@code hash} is kept as found (the kernel writes 0 for in-inode entries). */
@@ -30,8 +30,7 @@ final class InodeXattrs {
         }
     }
 
-    private InodeXattrs() {
-    }
+    private InodeXattrs() {}
 
     private static int pad4(int n) {
         return (n + 3) & ~3;
@@ -158,14 +157,15 @@ final class InodeXattrs {
             if (p + 16 + nameLen > raw.length) {
                 throw new Ext4CorruptException("inode " + i.ino + " in-inode xattr name runs past the inode");
             }
-            if (idx == index && nameLen == want.length
+            if (idx == index
+                    && nameLen == want.length
                     && Arrays.equals(Arrays.copyOfRange(raw, p + 16, p + 16 + nameLen), want)) {
                 if (valInum != 0) {
                     throw new UnsupportedFsFeatureException(type, "xattr value in an ea_inode (inode " + i.ino + ")");
                 }
                 if (valSize > raw.length || first + valOffs + valSize > raw.length) {
-                    throw new Ext4CorruptException("inode " + i.ino + " in-inode xattr value " + valOffs + "+"
-                            + valSize + " outside the inode");
+                    throw new Ext4CorruptException("inode " + i.ino + " in-inode xattr value " + valOffs + "+" + valSize
+                            + " outside the inode");
                 }
                 return Arrays.copyOfRange(raw, first + valOffs, (int) (first + valOffs + valSize));
             }

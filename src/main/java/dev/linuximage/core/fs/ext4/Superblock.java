@@ -1,8 +1,7 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
-
+import dev.linuximage.core.io.LittleEndian;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,18 +58,35 @@ final class Superblock {
     static final int RO_ORPHAN_PRESENT = 0x10000;
 
     /** Incompat features we can read: anything else changes the on-disk format in ways we do not understand. */
-    static final int INCOMPAT_READ_OK = INCOMPAT_FILETYPE | INCOMPAT_RECOVER | INCOMPAT_EXTENTS | INCOMPAT_64BIT
-            | INCOMPAT_MMP | INCOMPAT_FLEX_BG | INCOMPAT_EA_INODE | INCOMPAT_CSUM_SEED | INCOMPAT_LARGEDIR
+    static final int INCOMPAT_READ_OK = INCOMPAT_FILETYPE
+            | INCOMPAT_RECOVER
+            | INCOMPAT_EXTENTS
+            | INCOMPAT_64BIT
+            | INCOMPAT_MMP
+            | INCOMPAT_FLEX_BG
+            | INCOMPAT_EA_INODE
+            | INCOMPAT_CSUM_SEED
+            | INCOMPAT_LARGEDIR
             | INCOMPAT_INLINE_DATA;
     /** Incompat features we can write. RECOVER (journal replay pending), MMP, EA_INODE, LARGEDIR are read-only. */
-    static final int INCOMPAT_WRITE_OK = INCOMPAT_FILETYPE | INCOMPAT_EXTENTS | INCOMPAT_64BIT | INCOMPAT_FLEX_BG
-            | INCOMPAT_CSUM_SEED | INCOMPAT_INLINE_DATA;
+    static final int INCOMPAT_WRITE_OK = INCOMPAT_FILETYPE
+            | INCOMPAT_EXTENTS
+            | INCOMPAT_64BIT
+            | INCOMPAT_FLEX_BG
+            | INCOMPAT_CSUM_SEED
+            | INCOMPAT_INLINE_DATA;
     /**
      * ro_compat features we can write. QUOTA/PROJECT are refused: quota files account usage per owner and e2fsck
      * checks them. BIGALLOC (cluster bitmaps), VERITY, READONLY, ORPHAN_PRESENT are refused too.
      */
-    static final int RO_WRITE_OK = RO_SPARSE_SUPER | RO_LARGE_FILE | RO_BTREE_DIR | RO_HUGE_FILE | RO_GDT_CSUM
-            | RO_DIR_NLINK | RO_EXTRA_ISIZE | RO_METADATA_CSUM;
+    static final int RO_WRITE_OK = RO_SPARSE_SUPER
+            | RO_LARGE_FILE
+            | RO_BTREE_DIR
+            | RO_HUGE_FILE
+            | RO_GDT_CSUM
+            | RO_DIR_NLINK
+            | RO_EXTRA_ISIZE
+            | RO_METADATA_CSUM;
 
     final byte[] raw;
     final int blockSize;
@@ -85,6 +101,7 @@ final class Superblock {
     final long gdtBlocks;
     /** First block of the group descriptor table: the block after the one holding the superblock. */
     final long gdtStart;
+
     final long firstIno;
     final int incompat;
     final int roCompat;
@@ -137,8 +154,8 @@ final class Superblock {
         }
         firstDataBlock = LittleEndian.u32(raw, 0x14);
         if (firstDataBlock != (blockSize == 1024 && clusterRatio == 1 ? 1 : 0)) {
-            throw new Ext4CorruptException("superblock s_first_data_block " + firstDataBlock + " for block size "
-                    + blockSize);
+            throw new Ext4CorruptException(
+                    "superblock s_first_data_block " + firstDataBlock + " for block size " + blockSize);
         }
         boolean is64 = (incompat & INCOMPAT_64BIT) != 0;
         blocksCount = LittleEndian.u32(raw, 0x4) | (is64 ? LittleEndian.u32(raw, 0x150) << 32 : 0);
@@ -165,8 +182,8 @@ final class Superblock {
         gdtBlocks = (groupCount * descSize + blockSize - 1) / blockSize;
         gdtStart = 1024 / blockSize + 1;
         if (gdtStart + gdtBlocks > blocksCount) {
-            throw new Ext4CorruptException("group descriptor table of " + gdtBlocks + " blocks exceeds "
-                    + blocksCount + " blocks");
+            throw new Ext4CorruptException(
+                    "group descriptor table of " + gdtBlocks + " blocks exceeds " + blocksCount + " blocks");
         }
         // 7. feature allow-list (incompat matters for reading)
         int unknownIncompat = incompat & ~INCOMPAT_READ_OK;
@@ -176,14 +193,17 @@ final class Superblock {
         // 8. checksum
         if (metadataCsum()) {
             if (LittleEndian.u8(raw, 0x175) != 1) {
-                throw new Ext4CorruptException("superblock s_checksum_type " + LittleEndian.u8(raw, 0x175) + " (1=crc32c)");
+                throw new Ext4CorruptException(
+                        "superblock s_checksum_type " + LittleEndian.u8(raw, 0x175) + " (1=crc32c)");
             }
             int want = LittleEndian.i32(raw, 0x3FC);
             int got = computeChecksum();
             if (want != got) {
-                throw new Ext4CorruptException(String.format("superblock s_checksum 0x%08x, computed 0x%08x", want, got));
+                throw new Ext4CorruptException(
+                        String.format("superblock s_checksum 0x%08x, computed 0x%08x", want, got));
             }
-            csumSeed = (incompat & INCOMPAT_CSUM_SEED) != 0 ? LittleEndian.i32(raw, 0x270) : Crc.crc32c(~0, raw, 0x68, 16);
+            csumSeed =
+                    (incompat & INCOMPAT_CSUM_SEED) != 0 ? LittleEndian.i32(raw, 0x270) : Crc.crc32c(~0, raw, 0x68, 16);
         } else {
             csumSeed = 0;
         }
@@ -241,8 +261,14 @@ final class Superblock {
     }
 
     String typeName() {
-        if (has(INCOMPAT_EXTENTS) || has(INCOMPAT_64BIT) || has(INCOMPAT_FLEX_BG) || metadataCsum()
-                || hasRo(RO_HUGE_FILE) || hasRo(RO_DIR_NLINK) || hasRo(RO_EXTRA_ISIZE) || has(INCOMPAT_INLINE_DATA)) {
+        if (has(INCOMPAT_EXTENTS)
+                || has(INCOMPAT_64BIT)
+                || has(INCOMPAT_FLEX_BG)
+                || metadataCsum()
+                || hasRo(RO_HUGE_FILE)
+                || hasRo(RO_DIR_NLINK)
+                || hasRo(RO_EXTRA_ISIZE)
+                || has(INCOMPAT_INLINE_DATA)) {
             return "ext4";
         }
         return hasCompat(COMPAT_HAS_JOURNAL) ? "ext3" : "ext2";
@@ -285,7 +311,12 @@ final class Superblock {
 
     /** s_hash_seed (0xEC): four little-endian words seeding the htree name hash; all zero means "default". */
     int[] hashSeed() {
-        return new int[] {LittleEndian.i32(raw, 0xEC), LittleEndian.i32(raw, 0xF0), LittleEndian.i32(raw, 0xF4), LittleEndian.i32(raw, 0xF8)};
+        return new int[] {
+            LittleEndian.i32(raw, 0xEC),
+            LittleEndian.i32(raw, 0xF0),
+            LittleEndian.i32(raw, 0xF4),
+            LittleEndian.i32(raw, 0xF8)
+        };
     }
 
     /** s_def_hash_version (0xFC): the hash version new dx roots get (0 legacy, 1 half_md4, 2 tea). */

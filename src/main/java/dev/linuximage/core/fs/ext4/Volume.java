@@ -3,7 +3,6 @@ package dev.linuximage.core.fs.ext4;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.io.WritableByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
@@ -20,10 +19,12 @@ final class Volume {
     final ByteSource src;
     /** Null when opened read-only. */
     final WritableByteSource wsrc;
+
     final Superblock sb;
     final Groups groups;
     /** Metadata blocks and inodes staged by the running mutator; see {@link Ext4FileSystem}. */
     private final Map<Long, byte[]> pendingBlocks = new LinkedHashMap<>();
+
     private final Map<Long, byte[]> pendingInodes = new LinkedHashMap<>();
 
     Volume(ByteSource src, WritableByteSource wsrc, Superblock sb) {

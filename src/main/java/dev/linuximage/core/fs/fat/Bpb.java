@@ -1,7 +1,6 @@
 package dev.linuximage.core.fs.fat;
 
 import dev.linuximage.core.io.LittleEndian;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -10,9 +9,20 @@ import java.nio.charset.StandardCharsets;
  * sector size, cluster size, reserved sectors, FAT count, sizes within the device, then the FAT type from the
  * cluster count (§3.5). Sizes are in sectors unless named bytes; fields are little-endian.
  */
-record Bpb(int bytesPerSector, int sectorsPerCluster, int reservedSectors, int numFats, int rootEntries,
-           long totalSectors, long fatSectors, long rootCluster, int fsInfoSector, long volumeId, String label,
-           long clusterCount, int fatType) {
+record Bpb(
+        int bytesPerSector,
+        int sectorsPerCluster,
+        int reservedSectors,
+        int numFats,
+        int rootEntries,
+        long totalSectors,
+        long fatSectors,
+        long rootCluster,
+        int fsInfoSector,
+        long volumeId,
+        String label,
+        long clusterCount,
+        int fatType) {
 
     static Bpb parse(byte[] s, long deviceBytes) throws IOException {
         if ((s[510] & 0xff) != 0x55 || (s[511] & 0xff) != 0xaa) {
@@ -20,7 +30,8 @@ record Bpb(int bytesPerSector, int sectorsPerCluster, int reservedSectors, int n
         }
         int j = s[0] & 0xff;
         if (j != 0xeb && j != 0xe9) {
-            throw new FatCorruptException("vfat: boot sector jump byte 0x" + Integer.toHexString(j) + " is not EB or E9");
+            throw new FatCorruptException(
+                    "vfat: boot sector jump byte 0x" + Integer.toHexString(j) + " is not EB or E9");
         }
         int bps = LittleEndian.u16(s, 11);
         if (bps != 512 && bps != 1024 && bps != 2048 && bps != 4096) {
@@ -52,8 +63,8 @@ record Bpb(int bytesPerSector, int sectorsPerCluster, int reservedSectors, int n
             throw new FatCorruptException("vfat: BPB FAT size or total sectors is 0");
         }
         if (tot > deviceBytes / bps) {
-            throw new FatCorruptException("vfat: BPB total sectors " + tot + " exceed the device (" + deviceBytes / bps
-                    + " sectors)");
+            throw new FatCorruptException(
+                    "vfat: BPB total sectors " + tot + " exceed the device (" + deviceBytes / bps + " sectors)");
         }
         long rootSecs = ((long) rootEnt * 32 + bps - 1) / bps;
         long meta = rsvd + nfats * fatSz + rootSecs;
@@ -63,8 +74,8 @@ record Bpb(int bytesPerSector, int sectorsPerCluster, int reservedSectors, int n
         long clusters = (tot - meta) / spc;
         int type = clusters < 4085 ? 12 : clusters < 65525 ? 16 : 32;
         if ((type == 32) != fat32Layout) {
-            throw new FatCorruptException("vfat: BPB layout (FATSz16 " + (fat32Layout ? "0" : "set") + ") disagrees with the "
-                    + "cluster count " + clusters + " (FAT" + type + ")");
+            throw new FatCorruptException("vfat: BPB layout (FATSz16 " + (fat32Layout ? "0" : "set")
+                    + ") disagrees with the " + "cluster count " + clusters + " (FAT" + type + ")");
         }
         if (type == 32 && rootEnt != 0) {
             throw new FatCorruptException("vfat: FAT32 BPB has root entry count " + rootEnt);

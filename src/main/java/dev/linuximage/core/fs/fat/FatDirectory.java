@@ -11,7 +11,6 @@ import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.io.WritableByteSource;
 import dev.linuximage.core.report.BadInputException;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -61,12 +60,18 @@ final class FatDirectory {
     }
 
     /** A directory's raw bytes and where each 32-byte slot lives on the volume. */
-    record DirData(byte[] bytes, long[] slotOffsets, long firstCluster, boolean fixedRoot) {
-    }
+    record DirData(byte[] bytes, long[] slotOffsets, long firstCluster, boolean fixedRoot) {}
 
-    record RawEntry(String name, String shortName, long shortOffset, int firstSlot, int shortSlot, int attr,
-                            long cluster, long size, long mtime) {
-    }
+    record RawEntry(
+            String name,
+            String shortName,
+            long shortOffset,
+            int firstSlot,
+            int shortSlot,
+            int attr,
+            long cluster,
+            long size,
+            long mtime) {}
 
     DirData readDir(long firstCluster, boolean isRoot) throws IOException {
         if (isRoot && fatType != 32) {
@@ -80,8 +85,8 @@ final class FatDirectory {
         List<Long> ch = table.chain(firstCluster, "directory at cluster " + firstCluster);
         long bytes = (long) ch.size() * clusterBytes;
         if (bytes > (long) MAX_DIR_ENTRIES * 32) {
-            throw new FatCorruptException("vfat: directory at cluster " + firstCluster + " exceeds " + MAX_DIR_ENTRIES
-                    + " entries");
+            throw new FatCorruptException(
+                    "vfat: directory at cluster " + firstCluster + " exceeds " + MAX_DIR_ENTRIES + " entries");
         }
         byte[] b = new byte[(int) bytes];
         long[] offs = new long[(int) (bytes / 32)];
@@ -164,9 +169,18 @@ final class FatDirectory {
             if (name.equals(".") || name.equals("..")) {
                 continue;
             }
-            long cluster = (LittleEndian.u16(b, o + 26)) | (fatType == 32 ? (long) LittleEndian.u16(b, o + 20) << 16 : 0);
-            out.add(new RawEntry(name, new String(b, o, 11, StandardCharsets.ISO_8859_1), d.slotOffsets()[i],
-                    firstSlot, i, attr, cluster, LittleEndian.u32(b, o + 28), dosTime(LittleEndian.u16(b, o + 24), LittleEndian.u16(b, o + 22))));
+            long cluster =
+                    (LittleEndian.u16(b, o + 26)) | (fatType == 32 ? (long) LittleEndian.u16(b, o + 20) << 16 : 0);
+            out.add(new RawEntry(
+                    name,
+                    new String(b, o, 11, StandardCharsets.ISO_8859_1),
+                    d.slotOffsets()[i],
+                    firstSlot,
+                    i,
+                    attr,
+                    cluster,
+                    LittleEndian.u32(b, o + 28),
+                    dosTime(LittleEndian.u16(b, o + 24), LittleEndian.u16(b, o + 22))));
         }
         return out;
     }
@@ -357,8 +371,8 @@ final class FatDirectory {
 
     private DirData growDir(Node dir, DirData d) throws IOException {
         if (d.fixedRoot()) {
-            throw BadInputException.unsupported("vfat: root directory full (FAT" + fatType + " has a fixed root of " + rootEntries
-                    + " entries)");
+            throw BadInputException.unsupported(
+                    "vfat: root directory full (FAT" + fatType + " has a fixed root of " + rootEntries + " entries)");
         }
         if (d.slotOffsets().length + clusterBytes / 32 > MAX_DIR_ENTRIES) {
             throw BadInputException.unsupported("vfat: directory would exceed " + MAX_DIR_ENTRIES + " entries");

@@ -3,11 +3,10 @@ package dev.linuximage.core.fs.fat;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
-import dev.linuximage.core.report.BadInputException;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.io.WritableByteSource;
-
+import dev.linuximage.core.report.BadInputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -63,7 +62,8 @@ public final class FatFileSystem implements FileSystem {
         this.table = new FatTable(dev, b, dataOffset);
         this.dirs = new FatDirectory(dev, writable, table, b, rootDirOffset, dataOffset);
         if (fatType == 32 && (rootCluster < 2 || rootCluster > clusterCount + 1)) {
-            throw new FatCorruptException("vfat: BPB root cluster " + rootCluster + " outside 2.." + (clusterCount + 1));
+            throw new FatCorruptException(
+                    "vfat: BPB root cluster " + rootCluster + " outside 2.." + (clusterCount + 1));
         }
         String volumeLabel = dirs.volumeLabel();
         if (volumeLabel != null) {
@@ -156,8 +156,15 @@ public final class FatFileSystem implements FileSystem {
 
     private Node nodeOf(FatDirectory.RawEntry e) {
         boolean dir = (e.attr() & ATTR_DIR) != 0;
-        return new Node(e.shortOffset(), dir ? GuestFiles.Type.DIRECTORY : GuestFiles.Type.FILE,
-                dir ? 0 : e.size(), dir ? 0755 : 0644, 0, 0, e.mtime(), 1);
+        return new Node(
+                e.shortOffset(),
+                dir ? GuestFiles.Type.DIRECTORY : GuestFiles.Type.FILE,
+                dir ? 0 : e.size(),
+                dir ? 0755 : 0644,
+                0,
+                0,
+                e.mtime(),
+                1);
     }
 
     @Override
@@ -174,7 +181,9 @@ public final class FatFileSystem implements FileSystem {
     public List<Entry> list(Node dir) throws IOException {
         List<Entry> out = new ArrayList<>();
         for (FatDirectory.RawEntry e : dirs.entries(dirs.dirData(dir))) {
-            out.add(new Entry(e.name(), e.shortOffset(),
+            out.add(new Entry(
+                    e.name(),
+                    e.shortOffset(),
                     (e.attr() & ATTR_DIR) != 0 ? GuestFiles.Type.DIRECTORY : GuestFiles.Type.FILE));
         }
         return out;
@@ -185,8 +194,15 @@ public final class FatFileSystem implements FileSystem {
     public Optional<Node> node(Node dir, Entry entry) throws IOException {
         byte[] e = dirs.entryAt(entry.id());
         boolean isDir = (e[11] & ATTR_DIR) != 0;
-        return Optional.of(new Node(entry.id(), isDir ? GuestFiles.Type.DIRECTORY : GuestFiles.Type.FILE,
-                isDir ? 0 : LittleEndian.u32(e, 28), isDir ? 0755 : 0644, 0, 0, FatDirectory.dosTime(LittleEndian.u16(e, 24), LittleEndian.u16(e, 22)), 1));
+        return Optional.of(new Node(
+                entry.id(),
+                isDir ? GuestFiles.Type.DIRECTORY : GuestFiles.Type.FILE,
+                isDir ? 0 : LittleEndian.u32(e, 28),
+                isDir ? 0755 : 0644,
+                0,
+                0,
+                FatDirectory.dosTime(LittleEndian.u16(e, 24), LittleEndian.u16(e, 22)),
+                1));
     }
 
     @Override
@@ -201,8 +217,8 @@ public final class FatFileSystem implements FileSystem {
         }
         List<Long> ch = table.chain(dirs.cluster(e), "file at entry " + file.id());
         if ((long) ch.size() * clusterBytes < size) {
-            throw new FatCorruptException("vfat: file at entry " + file.id() + ": size " + size + " exceeds its chain of "
-                    + ch.size() + " clusters");
+            throw new FatCorruptException("vfat: file at entry " + file.id() + ": size " + size
+                    + " exceeds its chain of " + ch.size() + " clusters");
         }
         int total = 0;
         while (dst.hasRemaining() && offset < size) {
@@ -236,8 +252,8 @@ public final class FatFileSystem implements FileSystem {
         List<Long> ch = table.allocate(n);
         for (int i = 0; i < ch.size(); i++) {
             byte[] buf = new byte[clusterBytes];
-            System.arraycopy(content, i * clusterBytes, buf, 0, Math.min(clusterBytes, content.length
-                    - i * clusterBytes));
+            System.arraycopy(
+                    content, i * clusterBytes, buf, 0, Math.min(clusterBytes, content.length - i * clusterBytes));
             w.write(table.clusterOffset(ch.get(i)), ByteBuffer.wrap(buf));
         }
         return ch;
@@ -271,10 +287,23 @@ public final class FatFileSystem implements FileSystem {
         writeDevice();
         List<Long> ch = writeData(content);
         table.writeFat();
-        long off = dirs.addEntry(dir, name, ATTR_ARCHIVE, ch.isEmpty() ? 0 : ch.get(0), content.length,
+        long off = dirs.addEntry(
+                dir,
+                name,
+                ATTR_ARCHIVE,
+                ch.isEmpty() ? 0 : ch.get(0),
+                content.length,
                 System.currentTimeMillis() / 1000);
         byte[] e = dirs.entryAt(off);
-        return new Node(off, GuestFiles.Type.FILE, content.length, 0644, 0, 0, FatDirectory.dosTime(LittleEndian.u16(e, 24), LittleEndian.u16(e, 22)), 1);
+        return new Node(
+                off,
+                GuestFiles.Type.FILE,
+                content.length,
+                0644,
+                0,
+                0,
+                FatDirectory.dosTime(LittleEndian.u16(e, 24), LittleEndian.u16(e, 22)),
+                1);
     }
 
     @Override
@@ -293,7 +322,16 @@ public final class FatFileSystem implements FileSystem {
         w.write(table.clusterOffset(c), ByteBuffer.wrap(buf));
         table.writeFat();
         long off = dirs.addEntry(dir, name, ATTR_DIR, c, 0, now);
-        return nodeOf(new FatDirectory.RawEntry(name, "", off, 0, 0, ATTR_DIR, c, 0, FatDirectory.dosTime(FatDirectory.toDos(now)[0], FatDirectory.toDos(now)[1])));
+        return nodeOf(new FatDirectory.RawEntry(
+                name,
+                "",
+                off,
+                0,
+                0,
+                ATTR_DIR,
+                c,
+                0,
+                FatDirectory.dosTime(FatDirectory.toDos(now)[0], FatDirectory.toDos(now)[1])));
     }
 
     @Override
@@ -305,7 +343,8 @@ public final class FatFileSystem implements FileSystem {
     public void unlink(Node dir, String name) throws IOException {
         writeDevice();
         FatDirectory.DirData d = dirs.dirData(dir);
-        FatDirectory.RawEntry e = dirs.find(d, name).orElseThrow(() -> new java.nio.file.NoSuchFileException("vfat: " + name));
+        FatDirectory.RawEntry e =
+                dirs.find(d, name).orElseThrow(() -> new java.nio.file.NoSuchFileException("vfat: " + name));
         if ((e.attr() & ATTR_DIR) != 0) {
             if (!dirs.entries(dirs.readDir(e.cluster(), false)).isEmpty()) {
                 throw new java.nio.file.DirectoryNotEmptyException("vfat: " + name);
@@ -321,8 +360,8 @@ public final class FatFileSystem implements FileSystem {
     public void rename(Node fromDir, String fromName, Node toDir, String toName) throws IOException {
         WritableByteSource w = writeDevice();
         FatDirectory.DirData from = dirs.dirData(fromDir);
-        FatDirectory.RawEntry e = dirs.find(from, fromName).orElseThrow(() -> new java.nio.file.NoSuchFileException("vfat: "
-                + fromName));
+        FatDirectory.RawEntry e =
+                dirs.find(from, fromName).orElseThrow(() -> new java.nio.file.NoSuchFileException("vfat: " + fromName));
         boolean isDir = (e.attr() & ATTR_DIR) != 0;
         Optional<FatDirectory.RawEntry> target = dirs.find(dirs.dirData(toDir), toName);
         if (target.isPresent()) {

@@ -13,8 +13,7 @@ final class FatNames {
     /** Characters not allowed in a long name (§7). */
     private static final String ILLEGAL_LONG = "\"*/:<>?\\|";
 
-    private FatNames() {
-    }
+    private FatNames() {}
 
     /** The checksum stored in every LFN entry of a set: rotate right and add over the 11 short-name bytes. */
     static int checksum(byte[] shortName, int off) {

@@ -5,7 +5,6 @@ import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.io.WritableByteSource;
 import dev.linuximage.core.report.BadInputException;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -50,8 +49,8 @@ final class FatTable {
         this.dataOffset = dataOffset;
         long fatBytes = fatSectors * bps;
         if (fatBytes > FatFileSystem.MAX_FAT_BYTES) {
-            throw new UnsupportedFsFeatureException("vfat", "FAT of " + fatBytes + " bytes (limit "
-                    + FatFileSystem.MAX_FAT_BYTES + ")");
+            throw new UnsupportedFsFeatureException(
+                    "vfat", "FAT of " + fatBytes + " bytes (limit " + FatFileSystem.MAX_FAT_BYTES + ")");
         }
         this.fat = dev.readBytes(reserved * bps, (int) fatBytes);
     }
@@ -64,7 +63,8 @@ final class FatTable {
     void readFsInfoHint() throws IOException {
         if (fatType == 32 && fsInfoSector > 0 && fsInfoSector < reserved) {
             byte[] fi = dev.readBytes((long) fsInfoSector * bps, 512);
-            if (LittleEndian.u32(fi, 0) == 0x41615252L && LittleEndian.u32(fi, 484) == 0x61417272L
+            if (LittleEndian.u32(fi, 0) == 0x41615252L
+                    && LittleEndian.u32(fi, 484) == 0x61417272L
                     && validCluster(LittleEndian.u32(fi, 492))) {
                 nextFreeHint = LittleEndian.u32(fi, 492);
             }
@@ -97,8 +97,11 @@ final class FatTable {
             }
             default -> {
                 int o = (int) (c * 4);
-                return ((fat[o] & 0xffL) | (fat[o + 1] & 0xffL) << 8 | (fat[o + 2] & 0xffL) << 16
-                        | (fat[o + 3] & 0xffL) << 24) & 0x0fffffffL;
+                return ((fat[o] & 0xffL)
+                                | (fat[o + 1] & 0xffL) << 8
+                                | (fat[o + 2] & 0xffL) << 16
+                                | (fat[o + 3] & 0xffL) << 24)
+                        & 0x0fffffffL;
             }
         }
     }
@@ -178,7 +181,8 @@ final class FatTable {
 
     List<Long> allocate(long n) throws IOException {
         if (n > countFree()) {
-            throw BadInputException.unsupported("vfat: no space left (" + n + " clusters needed, " + countFree() + " free)");
+            throw BadInputException.unsupported(
+                    "vfat: no space left (" + n + " clusters needed, " + countFree() + " free)");
         }
         List<Long> got = new ArrayList<>();
         long c = validCluster(nextFreeHint) ? nextFreeHint : 2;

@@ -1,7 +1,6 @@
 package dev.linuximage.core.fs.xfs;
 
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -38,6 +37,7 @@ final class XfsAlloc {
     static final int SHORT_HDR = 56;
     /** An AG keeps at least this fraction (1/64) of its blocks free after we allocate (kernel per-AG reserves). */
     static final int RESERVE_SHIFT = 6;
+
     static final int NULL_AGBLOCK = -1;
 
     private final XfsSuperblock sb;
@@ -63,7 +63,8 @@ final class XfsAlloc {
         byte[] h = tx.read(agBase(ag) + (long) sector * sb.sectSize(), sb.sectSize());
         ByteBuffer b = ByteBuffer.wrap(h);
         if (b.getInt(0) != magic) {
-            throw new XfsCorruptException("xfs: AG " + ag + " " + what + ": magicnum 0x" + Integer.toHexString(b.getInt(0)) + " bad");
+            throw new XfsCorruptException(
+                    "xfs: AG " + ag + " " + what + ": magicnum 0x" + Integer.toHexString(b.getInt(0)) + " bad");
         }
         if (!XfsTx.crcOk(h, crcOff)) {
             throw new XfsCorruptException("xfs: AG " + ag + " " + what + ": crc: CRC32C mismatch");
@@ -80,8 +81,7 @@ final class XfsAlloc {
     }
 
     /** A verified short-form btree block (magic, CRC, level, owner, numrecs bound). */
-    private byte[] btreeBlock(int ag, long agbno, int magic, int level, int recSize, String what)
-            throws IOException {
+    private byte[] btreeBlock(int ag, long agbno, int magic, int level, int recSize, String what) throws IOException {
         byte[] blk = tx.read(agbToByte(ag, agbno), sb.blockSize());
         ByteBuffer b = ByteBuffer.wrap(blk);
         if (b.getInt(0) != magic) {
@@ -114,8 +114,8 @@ final class XfsAlloc {
         long fi = b.getLong(136) + ifree;
         long fd = b.getLong(144) + fdblocks;
         if (fi < 0 || fd < 0) {
-            throw new XfsCorruptException("xfs: superblock free counters would go negative (ifree " + fi + ", fdblocks "
-                    + fd + ")");
+            throw new XfsCorruptException(
+                    "xfs: superblock free counters would go negative (ifree " + fi + ", fdblocks " + fd + ")");
         }
         b.putLong(136, fi);
         b.putLong(144, fd);
@@ -126,8 +126,7 @@ final class XfsAlloc {
     // ---- inodes -------------------------------------------------------------------------------------------------
 
     /** A free inode slot found in an inobt record. */
-    private record Pick(long leafAgbno, int index, int startIno, int bit) {
-    }
+    private record Pick(long leafAgbno, int index, int startIno, int bit) {}
 
     /**
      * Allocates one free inode from an existing chunk, AG {@code preferAg} first. {@code isFreeOnDisk} confirms the
@@ -169,14 +168,17 @@ final class XfsAlloc {
             long agino = (p.startIno() & 0xffffffffL) + p.bit();
             return ((long) ag << (sb.agBlkLog() + sb.inopbLog())) | agino;
         }
-        throw new UnsupportedFsFeatureException("xfs", "creating an inode: no free inode in an existing inode chunk"
-                + " and no new inode chunk could be allocated" + (why != null ? " (" + why + ")" : ""));
+        throw new UnsupportedFsFeatureException(
+                "xfs",
+                "creating an inode: no free inode in an existing inode chunk"
+                        + " and no new inode chunk could be allocated" + (why != null ? " (" + why + ")" : ""));
     }
 
     // ---- new inode chunks ---------------------------------------------------------------------------------------
 
     /** {@code sb_versionnum} bit: inode chunks are aligned to {@code sb_inoalignmt} (XFS_SB_VERSION_ALIGNBIT). */
     static final int VERSION_ALIGNBIT = 0x0080;
+
     static final int NULL_AGINO = -1;
 
     /**
@@ -210,7 +212,8 @@ final class XfsAlloc {
         if (imaxPct != 0) {
             long icount = 0;
             for (int k = 0; k < sb.agCount(); k++) {
-                icount += k == ag ? a.getInt(16) & 0xffffffffL
+                icount += k == ag
+                        ? a.getInt(16) & 0xffffffffL
                         : ByteBuffer.wrap(header(k, 2, AGI_MAGIC, 312, "AGI")).getInt(16) & 0xffffffffL;
             }
             long max = sb.dblocks() * imaxPct / 100 / chunkBlocks * chunkBlocks * inopb;
@@ -347,8 +350,7 @@ final class XfsAlloc {
     }
 
     /** Where a record goes in an inode btree: the node path (block, child index per level, root first) and leaf. */
-    private record Ins(long[] nodes, int[] index, long leaf, int pos, long key) {
-    }
+    private record Ins(long[] nodes, int[] index, long leaf, int pos, long key) {}
 
     /**
      * Finds the leaf and position for a new record with {@code startino} in an inode btree (keys: startino, 4-byte
@@ -379,8 +381,10 @@ final class XfsAlloc {
         ByteBuffer b = ByteBuffer.wrap(btreeBlock(ag, agbno, magic, 0, 16, what));
         int n = b.getShort(6) & 0xffff;
         if (n >= (sb.blockSize() - SHORT_HDR) / 16) {
-            throw new UnsupportedFsFeatureException("xfs", "inserting a new inode chunk's record into a full " + what
-                    + " leaf (btree splits are not implemented)");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "inserting a new inode chunk's record into a full " + what
+                            + " leaf (btree splits are not implemented)");
         }
         int pos = 0;
         while (pos < n && (b.getInt(SHORT_HDR + pos * 16) & 0xffffffffL) < startino) {
@@ -453,13 +457,15 @@ final class XfsAlloc {
             }
         }
         if (idx < 0 || (bb.getInt(SHORT_HDR + idx * 8 + 4) & 0xffffffffL) != f.len()) {
-            throw new IOException("xfs: AG " + ag + " bnobt and cntbt disagree on free extent " + f.start() + "+"
-                    + f.len());
+            throw new IOException(
+                    "xfs: AG " + ag + " bnobt and cntbt disagree on free extent " + f.start() + "+" + f.len());
         }
         int maxrecs = (sb.blockSize() - SHORT_HDR) / 8;
         if (left > 0 && right > 0 && (bn >= maxrecs || cn >= maxrecs)) {
-            throw new UnsupportedFsFeatureException("xfs", "splitting a free extent of AG " + ag + " whose bnobt or "
-                    + "cntbt leaf is full (btree splits are not implemented)");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "splitting a free extent of AG " + ag + " whose bnobt or "
+                            + "cntbt leaf is full (btree splits are not implemented)");
         }
         removeCnt(c, cnt, f.len(), f.start(), ag);
         if (left > 0) {
@@ -544,8 +550,8 @@ final class XfsAlloc {
                         return new Pick(agbno, i, startIno, bit);
                     }
                 }
-                throw new XfsCorruptException("xfs: AG " + ag + " inobt record " + b.getInt(r) + ": freecount " + freecount
-                        + " but no free inode in its mask");
+                throw new XfsCorruptException("xfs: AG " + ag + " inobt record " + b.getInt(r) + ": freecount "
+                        + freecount + " but no free inode in its mask");
             }
             agbno = b.getInt(12) & 0xffffffffL;
         }
@@ -571,8 +577,7 @@ final class XfsAlloc {
         return fc - 1;
     }
 
-    private void updateFinobt(int ag, int root, int levels, Pick p, int newFree, boolean sparse)
-            throws IOException {
+    private void updateFinobt(int ag, int root, int levels, Pick p, int newFree, boolean sparse) throws IOException {
         if (levels < 1 || levels > 9) {
             throw new XfsCorruptException("xfs: AG " + ag + " finobt level " + levels + " invalid");
         }
@@ -622,12 +627,10 @@ final class XfsAlloc {
     // ---- blocks -------------------------------------------------------------------------------------------------
 
     /** One allocated run of blocks: first fs block number ({@code agno << agblklog | agbno}) and length in blocks. */
-    record Run(long fsb, long len) {
-    }
+    record Run(long fsb, long len) {}
 
     /** A free extent as recorded in an AG's cntbt (AG block number, length in blocks). */
-    private record Free(int ag, long start, long len) {
-    }
+    private record Free(int ag, long start, long len) {}
 
     /**
      * Allocates {@code count} contiguous blocks, AG {@code preferAg} first; returns the first fs block number
@@ -649,8 +652,10 @@ final class XfsAlloc {
      */
     List<Run> allocate(int preferAg, long count, int maxRuns, String purpose) throws IOException {
         if ((sb.roCompat() & XfsSuperblock.RO_COMPAT_RMAPBT) != 0) {
-            throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ") with the rmapbt "
-                    + "feature (the reverse-mapping btree is not updated by this writer)");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "block allocation (" + purpose + ") with the rmapbt "
+                            + "feature (the reverse-mapping btree is not updated by this writer)");
         }
         if (count < 1 || maxRuns < 1) {
             throw new IOException("xfs: internal: allocation of " + count + " blocks in " + maxRuns + " runs");
@@ -663,8 +668,10 @@ final class XfsAlloc {
             int ag = (preferAg + k) % sb.agCount();
             ByteBuffer a = ByteBuffer.wrap(header(ag, 1, AGF_MAGIC, 216, "AGF"));
             if (a.getInt(28) != 1 || a.getInt(32) != 1) {
-                why.append("; AG ").append(ag).append(": free-space btrees have more than one level (multi-level "
-                        + "bnobt/cntbt updates are not implemented)");
+                why.append("; AG ")
+                        .append(ag)
+                        .append(": free-space btrees have more than one level (multi-level "
+                                + "bnobt/cntbt updates are not implemented)");
                 continue;
             }
             long freeblks = a.getInt(52) & 0xffffffffL;
@@ -681,7 +688,8 @@ final class XfsAlloc {
                 long start = c.getInt(SHORT_HDR + i * 8) & 0xffffffffL;
                 long len = c.getInt(SHORT_HDR + i * 8 + 4) & 0xffffffffL;
                 if (start == 0 || len == 0 || start + len > sb.agBlocks()) {
-                    throw new XfsCorruptException("xfs: AG " + ag + " cntbt record " + start + "+" + len + " outside the AG");
+                    throw new XfsCorruptException(
+                            "xfs: AG " + ag + " cntbt record " + start + "+" + len + " outside the AG");
                 }
                 sum += len;
                 Free f = new Free(ag, start, len);
@@ -691,8 +699,8 @@ final class XfsAlloc {
                 }
             }
             if (sum != freeblks) {
-                throw new XfsCorruptException("xfs: AG " + ag + " cntbt holds " + sum + " free blocks, AGF freeblks says "
-                        + freeblks);
+                throw new XfsCorruptException(
+                        "xfs: AG " + ag + " cntbt holds " + sum + " free blocks, AGF freeblks says " + freeblks);
             }
         }
         if (best != null) {
@@ -700,13 +708,19 @@ final class XfsAlloc {
             return List.of(new Run(fsb(best), count));
         }
         if (maxRuns == 1) {
-            throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ", " + count
-                    + " contiguous blocks): no AG has a free extent that large" + why);
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "block allocation (" + purpose + ", " + count
+                            + " contiguous blocks): no AG has a free extent that large" + why);
         }
         // largest first; among equals the preferred AG's, then lower block numbers
-        all.sort((x, y) -> x.len() != y.len() ? Long.compare(y.len(), x.len())
-                : x.ag() != y.ag() ? Integer.compare(Math.floorMod(x.ag() - preferAg, sb.agCount()),
-                Math.floorMod(y.ag() - preferAg, sb.agCount())) : Long.compare(x.start(), y.start()));
+        all.sort((x, y) -> x.len() != y.len()
+                ? Long.compare(y.len(), x.len())
+                : x.ag() != y.ag()
+                        ? Integer.compare(
+                                Math.floorMod(x.ag() - preferAg, sb.agCount()),
+                                Math.floorMod(y.ag() - preferAg, sb.agCount()))
+                        : Long.compare(x.start(), y.start()));
         List<Free> plan = new ArrayList<>();
         List<Long> takes = new ArrayList<>();
         long left = count;
@@ -723,14 +737,20 @@ final class XfsAlloc {
             }
         }
         if (left > 0) {
-            throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ", " + count
-                    + " blocks): not enough free space (" + (count - left) + " blocks usable while every AG keeps"
-                    + " 1/64 free)" + why);
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "block allocation (" + purpose + ", " + count
+                            + " blocks): not enough free space (" + (count - left)
+                            + " blocks usable while every AG keeps"
+                            + " 1/64 free)" + why);
         }
         if (plan.size() > maxRuns) {
-            throw new UnsupportedFsFeatureException("xfs", "block allocation (" + purpose + ", " + count
-                    + " blocks): free space is so fragmented that " + plan.size() + " extents would be needed, more"
-                    + " than the " + maxRuns + " the file's mapping can hold");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "block allocation (" + purpose + ", " + count
+                            + " blocks): free space is so fragmented that " + plan.size()
+                            + " extents would be needed, more"
+                            + " than the " + maxRuns + " the file's mapping can hold");
         }
         List<Run> out = new ArrayList<>();
         for (int i = 0; i < plan.size(); i++) {
@@ -781,8 +801,8 @@ final class XfsAlloc {
             }
         }
         if (hit < 0 || at < 0 || (bb.getInt(SHORT_HDR + at * 8 + 4) & 0xffffffffL) != f.len()) {
-            throw new XfsCorruptException("xfs: AG " + ag + " bnobt and cntbt disagree on free extent " + f.start() + "+"
-                    + f.len());
+            throw new XfsCorruptException(
+                    "xfs: AG " + ag + " bnobt and cntbt disagree on free extent " + f.start() + "+" + f.len());
         }
         long newStart = f.start() + t;
         long newLen = f.len() - t;
@@ -840,8 +860,10 @@ final class XfsAlloc {
                 }
                 int n = f.getShort(6) & 0xffff;
                 if (a.getInt(332) != 1 || n >= (sb.blockSize() - SHORT_HDR) / 16) {
-                    throw new UnsupportedFsFeatureException("xfs", "inserting a record into a finobt that is not a "
-                            + "single leaf with room (btree splits are not implemented)");
+                    throw new UnsupportedFsFeatureException(
+                            "xfs",
+                            "inserting a record into a finobt that is not a "
+                                    + "single leaf with room (btree splits are not implemented)");
                 }
                 int pos = 0;
                 while (pos < n && Integer.compareUnsigned(f.getInt(SHORT_HDR + pos * 16), startIno) < 0) {
@@ -896,7 +918,8 @@ final class XfsAlloc {
         long free = b.getLong(r + 8);
         int holes = sparse ? b.getShort(r + 4) & 0xffff : 0;
         if ((free >>> bit & 1) != 0 || (holes >>> (bit / 4) & 1) != 0) {
-            throw new XfsCorruptException("xfs: inode btree record " + b.getInt(r) + ": inode " + bit + " already free");
+            throw new XfsCorruptException(
+                    "xfs: inode btree record " + b.getInt(r) + ": inode " + bit + " already free");
         }
         b.putLong(r + 8, free | (1L << bit));
         int fc = sparse ? b.get(r + 7) & 0xff : b.getInt(r + 4);
@@ -917,8 +940,10 @@ final class XfsAlloc {
      */
     void freeBlocks(long fsb, long count, String purpose) throws IOException {
         if ((sb.roCompat() & XfsSuperblock.RO_COMPAT_RMAPBT) != 0) {
-            throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + ") with the rmapbt "
-                    + "feature (the reverse-mapping btree is not updated by this writer)");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "freeing blocks (" + purpose + ") with the rmapbt "
+                            + "feature (the reverse-mapping btree is not updated by this writer)");
         }
         int ag = (int) (fsb >>> sb.agBlkLog());
         long agbno = fsb & ((1L << sb.agBlkLog()) - 1);
@@ -928,8 +953,10 @@ final class XfsAlloc {
         byte[] agf = header(ag, 1, AGF_MAGIC, 216, "AGF");
         ByteBuffer a = ByteBuffer.wrap(agf);
         if (a.getInt(28) != 1 || a.getInt(32) != 1) {
-            throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + ") in AG " + ag + " whose "
-                    + "free-space btrees have more than one level (btree merges/splits are not implemented)");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "freeing blocks (" + purpose + ") in AG " + ag + " whose "
+                            + "free-space btrees have more than one level (btree merges/splits are not implemented)");
         }
         long bnoRoot = a.getInt(16) & 0xffffffffL;
         long cntRoot = a.getInt(20) & 0xffffffffL;
@@ -982,8 +1009,10 @@ final class XfsAlloc {
             bb.putInt(SHORT_HDR + pos * 8 + 4, (int) newLen);
         } else {
             if (n >= maxrecs) {
-                throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + "): the bnobt leaf of AG "
-                        + ag + " is full (btree splits are not implemented)");
+                throw new UnsupportedFsFeatureException(
+                        "xfs",
+                        "freeing blocks (" + purpose + "): the bnobt leaf of AG " + ag
+                                + " is full (btree splits are not implemented)");
             }
             System.arraycopy(bno, SHORT_HDR + pos * 8, bno, SHORT_HDR + (pos + 1) * 8, (n - pos) * 8);
             bb.putInt(SHORT_HDR + pos * 8, (int) newStart);
@@ -992,8 +1021,10 @@ final class XfsAlloc {
         }
         int cn = c.getShort(6) & 0xffff;
         if (cn >= maxrecs) {
-            throw new UnsupportedFsFeatureException("xfs", "freeing blocks (" + purpose + "): the cntbt leaf of AG "
-                    + ag + " is full (btree splits are not implemented)");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "freeing blocks (" + purpose + "): the cntbt leaf of AG " + ag
+                            + " is full (btree splits are not implemented)");
         }
         insertCnt(c, cnt, newStart, newLen);
         putBtreeBlock(ag, bnoRoot, bno);

@@ -1,20 +1,19 @@
 package dev.linuximage.core.fs.xfs;
 
+import static dev.linuximage.core.fs.xfs.XfsInodes.FMT_BTREE;
+import static dev.linuximage.core.fs.xfs.XfsInodes.FMT_EXTENTS;
+import static dev.linuximage.core.fs.xfs.XfsInodes.putTime;
+import static dev.linuximage.core.fs.xfs.XfsInodes.setNextents;
+
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.fs.xfs.XfsInodes.Inode;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.WritableByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-
-import static dev.linuximage.core.fs.xfs.XfsInodes.FMT_BTREE;
-import static dev.linuximage.core.fs.xfs.XfsInodes.FMT_EXTENTS;
-import static dev.linuximage.core.fs.xfs.XfsInodes.putTime;
-import static dev.linuximage.core.fs.xfs.XfsInodes.setNextents;
 
 /**
  * The data fork's block map (XFS Algorithms &amp; Data Structures 3rd ed. §19, "Data Extents"): decoding and encoding
@@ -52,8 +51,7 @@ final class XfsBmap {
     }
 
     /** A data-fork mapping: file blocks {@code [startOff, startOff + count)} at fs block {@code startBlock}. */
-    record Extent(long startOff, long startBlock, long count, boolean unwritten) {
-    }
+    record Extent(long startOff, long startBlock, long count, boolean unwritten) {}
 
     /**
      * The data fork's extents sorted by file block: the list in the inode, or every leaf record of the bmap btree
@@ -67,8 +65,8 @@ final class XfsBmap {
         ByteBuffer b = ByteBuffer.wrap(in.raw());
         if (in.format() == FMT_EXTENTS) {
             if (in.nextents() * 16 > in.forkSize()) {
-                throw new XfsCorruptException("xfs: inode " + in.ino() + ": " + in.nextents() + " extents do not fit the "
-                        + "data fork of " + in.forkSize() + " bytes");
+                throw new XfsCorruptException("xfs: inode " + in.ino() + ": " + in.nextents()
+                        + " extents do not fit the " + "data fork of " + in.forkSize() + " bytes");
             }
             for (int k = 0; k < in.nextents(); k++) {
                 out.add(decode(b, 176 + k * 16));
@@ -79,8 +77,8 @@ final class XfsBmap {
                 walkBmbt(child, root.level() - 1, in.ino(), out);
             }
         } else {
-            throw new XfsCorruptException("xfs: inode " + in.ino() + ": data fork format " + in.format()
-                    + " has no extents");
+            throw new XfsCorruptException(
+                    "xfs: inode " + in.ino() + ": data fork format " + in.format() + " has no extents");
         }
         out.sort(Comparator.comparingLong(Extent::startOff));
         for (int k = 1; k < out.size(); k++) {
@@ -112,8 +110,7 @@ final class XfsBmap {
             }
             for (int k = 0; k < numrecs; k++) {
                 if (out.size() >= MAX_EXTENTS) {
-                    throw new UnsupportedFsFeatureException("xfs", "files with more than " + MAX_EXTENTS
-                            + " extents");
+                    throw new UnsupportedFsFeatureException("xfs", "files with more than " + MAX_EXTENTS + " extents");
                 }
                 out.add(decode(b, 72 + k * 16));
             }
@@ -238,8 +235,7 @@ final class XfsBmap {
     }
 
     /** The in-inode root of a btree data fork: its level and its child block numbers (filesystem blocks). */
-    private record BmdrRoot(int level, long[] children) {
-    }
+    private record BmdrRoot(int level, long[] children) {}
 
     /** §17.2: an xfs_bmdr_block root in the inode: level, numrecs, keys, then pointers at the maxrecs offset. */
     private static BmdrRoot bmdrRoot(Inode in) throws IOException {
@@ -248,8 +244,8 @@ final class XfsBmap {
         int numrecs = b.getShort(178) & 0xffff;
         int maxrecs = (in.forkSize() - 4) / 16;
         if (level < 1 || level > 9 || numrecs > maxrecs) {
-            throw new XfsCorruptException("xfs: inode " + in.ino() + ": bmap btree root level " + level + " numrecs "
-                    + numrecs + " invalid");
+            throw new XfsCorruptException(
+                    "xfs: inode " + in.ino() + ": bmap btree root level " + level + " numrecs " + numrecs + " invalid");
         }
         long[] children = new long[numrecs];
         for (int k = 0; k < numrecs; k++) {
@@ -370,8 +366,14 @@ final class XfsBmap {
             int first = 0;
             for (int i = 0; i < leaves; i++) {
                 int count = keep.size() / leaves + (i < keep.size() % leaves ? 1 : 0);
-                tx.put(sb.fsbToByte(ptrs[i]), bmbtLeaf(in.ino(), ptrs[i], i > 0 ? ptrs[i - 1] : -1,
-                        i + 1 < leaves ? ptrs[i + 1] : -1, keep.subList(first, first + count)));
+                tx.put(
+                        sb.fsbToByte(ptrs[i]),
+                        bmbtLeaf(
+                                in.ino(),
+                                ptrs[i],
+                                i > 0 ? ptrs[i - 1] : -1,
+                                i + 1 < leaves ? ptrs[i + 1] : -1,
+                                keep.subList(first, first + count)));
                 b.putLong(180 + i * 8, keep.get(first).startOff());
                 b.putLong(180 + rootMax * 8 + i * 8, ptrs[i]);
                 first += count;
@@ -411,8 +413,8 @@ final class XfsBmap {
         int maxRecords = rootMax * leafMax;
         XfsTx tx = new XfsTx(dev);
         XfsAlloc alloc = new XfsAlloc(sb, tx);
-        List<XfsAlloc.Run> runs = blocks == 0 ? List.of()
-                : alloc.allocate(inodes.agOf(in.ino()), blocks, maxRecords, "file data");
+        List<XfsAlloc.Run> runs =
+                blocks == 0 ? List.of() : alloc.allocate(inodes.agOf(in.ino()), blocks, maxRecords, "file data");
         List<Extent> map = new ArrayList<>();
         long off = 0;
         for (XfsAlloc.Run r : runs) {
@@ -424,8 +426,10 @@ final class XfsBmap {
             }
         }
         if (map.size() > maxRecords) {
-            throw new UnsupportedFsFeatureException("xfs", "writing a file of " + map.size() + " extents (a bmap "
-                    + "btree of more than two levels is not implemented; at most " + maxRecords + ")");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "writing a file of " + map.size() + " extents (a bmap "
+                            + "btree of more than two levels is not implemented; at most " + maxRecords + ")");
         }
         List<Long> oldTree = in.format() == FMT_BTREE ? bmbtBlocks(in) : List.of();
         long oldData = 0;
@@ -458,8 +462,14 @@ final class XfsBmap {
             int first = 0;
             for (int i = 0; i < leaves; i++) {
                 int count = map.size() / leaves + (i < map.size() % leaves ? 1 : 0);
-                tx.put(sb.fsbToByte(ptrs[i]), bmbtLeaf(in.ino(), ptrs[i], i > 0 ? ptrs[i - 1] : -1,
-                        i + 1 < leaves ? ptrs[i + 1] : -1, map.subList(first, first + count)));
+                tx.put(
+                        sb.fsbToByte(ptrs[i]),
+                        bmbtLeaf(
+                                in.ino(),
+                                ptrs[i],
+                                i > 0 ? ptrs[i - 1] : -1,
+                                i + 1 < leaves ? ptrs[i + 1] : -1,
+                                map.subList(first, first + count)));
                 b.putLong(180 + i * 8, map.get(first).startOff()); // key: the leaf's first file block
                 b.putLong(180 + rootMax * 8 + i * 8, ptrs[i]);
                 first += count;

@@ -18,12 +18,10 @@ final class XfsDir {
     static final int FT_DIR = 2;
     static final int FT_SYMLINK = 7;
 
-    private XfsDir() {
-    }
+    private XfsDir() {}
 
     /** One entry; {@code offset} is the entry's byte offset in the (virtual) data block. */
-    record Ent(byte[] name, long ino, int ftype, int offset) {
-    }
+    record Ent(byte[] name, long ino, int ftype, int offset) {}
 
     /**
      * The directory name hash: 7-bit rotations of the running hash, folding in the name four bytes at a time with
@@ -33,8 +31,11 @@ final class XfsDir {
         int h = 0;
         int i = 0;
         for (; name.length - i >= 4; i += 4) {
-            h = ((name[i] & 0xff) << 21) ^ ((name[i + 1] & 0xff) << 14) ^ ((name[i + 2] & 0xff) << 7)
-                    ^ (name[i + 3] & 0xff) ^ Integer.rotateLeft(h, 28);
+            h = ((name[i] & 0xff) << 21)
+                    ^ ((name[i + 1] & 0xff) << 14)
+                    ^ ((name[i + 2] & 0xff) << 7)
+                    ^ (name[i + 3] & 0xff)
+                    ^ Integer.rotateLeft(h, 28);
         }
         int rest = name.length - i;
         int tail = 0;
@@ -57,8 +58,7 @@ final class XfsDir {
     // ---- short form ---------------------------------------------------------------------------------------------
 
     /** A parsed short-form directory: parent inode, whether inode numbers are 8 bytes, entries in order. */
-    record ShortForm(long parent, boolean i8, List<Ent> entries) {
-    }
+    record ShortForm(long parent, boolean i8, List<Ent> entries) {}
 
     static ShortForm parseShortForm(byte[] fork, int size, boolean ftype, long dirIno) throws IOException {
         if (size < 6 || size > fork.length) {
@@ -89,7 +89,8 @@ final class XfsDir {
             p += entLen;
         }
         if (p != size) {
-            throw new XfsCorruptException("xfs: short-form directory " + dirIno + ": entries end at " + p + ", size " + size);
+            throw new XfsCorruptException(
+                    "xfs: short-form directory " + dirIno + ": entries end at " + p + ", size " + size);
         }
         return new ShortForm(parent, i8count > 0, out);
     }
@@ -153,7 +154,8 @@ final class XfsDir {
             if ((b.getShort(p) & 0xffff) == 0xffff) {
                 int len = b.getShort(p + 2) & 0xffff;
                 if (len < 8 || len % 8 != 0 || p + len > end) {
-                    throw new XfsCorruptException("xfs: directory " + dirIno + ": free region of " + len + " bytes invalid");
+                    throw new XfsCorruptException(
+                            "xfs: directory " + dirIno + ": free region of " + len + " bytes invalid");
                 }
                 p += len;
                 continue;
@@ -163,8 +165,11 @@ final class XfsDir {
             if (nameLen == 0 || p + len > end) {
                 throw new XfsCorruptException("xfs: directory " + dirIno + ": entry at " + p + " overruns the block");
             }
-            out.add(new Ent(Arrays.copyOfRange(blk, p + 9, p + 9 + nameLen), b.getLong(p),
-                    ftype ? blk[p + 9 + nameLen] & 0xff : 0, p));
+            out.add(new Ent(
+                    Arrays.copyOfRange(blk, p + 9, p + 9 + nameLen),
+                    b.getLong(p),
+                    ftype ? blk[p + 9 + nameLen] & 0xff : 0,
+                    p));
             p += len;
         }
         return out;
@@ -187,8 +192,8 @@ final class XfsDir {
      * @param daddr  512-byte sector of the block's first file-system block
      * @param uuid   16-byte metadata UUID
      */
-    static byte[] buildBlock(int size, long daddr, long lsn, byte[] uuid, long owner, List<Ent> entries,
-                             boolean ftype) throws IOException {
+    static byte[] buildBlock(int size, long daddr, long lsn, byte[] uuid, long owner, List<Ent> entries, boolean ftype)
+            throws IOException {
         if (blockBytes(entries, ftype) > size) {
             throw new IOException("xfs: internal: directory block overflow");
         }

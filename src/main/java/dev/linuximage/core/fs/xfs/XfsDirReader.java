@@ -1,17 +1,16 @@
 package dev.linuximage.core.fs.xfs;
 
+import static dev.linuximage.core.fs.xfs.XfsInodes.FMT_LOCAL;
+import static dev.linuximage.core.fs.xfs.XfsInodes.S_IFDIR;
+
 import dev.linuximage.core.fs.xfs.XfsBmap.Extent;
 import dev.linuximage.core.fs.xfs.XfsInodes.Inode;
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-
-import static dev.linuximage.core.fs.xfs.XfsInodes.FMT_LOCAL;
-import static dev.linuximage.core.fs.xfs.XfsInodes.S_IFDIR;
 
 /**
  * Walks the entries of a directory (XFS Algorithms &amp; Data Structures 3rd ed. §18): the short-form fork in the
@@ -34,8 +33,7 @@ final class XfsDirReader {
     }
 
     /** One directory entry: its name (UTF-8 decoded), inode number and file type (0 without the ftype feature). */
-    record DirEnt(String name, long ino, int ftype) {
-    }
+    record DirEnt(String name, long ino, int ftype) {}
 
     /** Receives the entries of a directory one at a time; returns false to stop the walk. */
     @FunctionalInterface
@@ -74,8 +72,8 @@ final class XfsDirReader {
         long[] seen = {0};
         DirEntSink counting = e -> {
             if (++seen[0] > MAX_DIR_ENTRIES) {
-                throw new XfsCorruptException("xfs: directory " + dir.ino() + " too large (more than " + MAX_DIR_ENTRIES
-                        + " entries)");
+                throw new XfsCorruptException(
+                        "xfs: directory " + dir.ino() + " too large (more than " + MAX_DIR_ENTRIES + " entries)");
             }
             return sink.accept(e);
         };
@@ -88,7 +86,8 @@ final class XfsDirReader {
             long first = (e.startOff() + fsbPerDirBlock - 1) / fsbPerDirBlock * fsbPerDirBlock;
             for (long fb = first; fb + fsbPerDirBlock <= endBlock; fb += fsbPerDirBlock) {
                 for (int k = 0; k < fsbPerDirBlock; k++) {
-                    dev.readFully(sb.fsbToByte(e.startBlock() + (fb - e.startOff()) + k),
+                    dev.readFully(
+                            sb.fsbToByte(e.startBlock() + (fb - e.startOff()) + k),
                             ByteBuffer.wrap(blk, k * sb.blockSize(), sb.blockSize()));
                 }
                 if (!dataBlock(dir.ino(), blk, counting)) {
@@ -103,7 +102,8 @@ final class XfsDirReader {
         int base = 176;
         int end = base + (int) Math.min(dir.size(), dir.forkSize());
         if (dir.size() > dir.forkSize() || dir.size() < 6) {
-            throw new XfsCorruptException("xfs: short-form directory " + dir.ino() + ": size " + dir.size() + " invalid");
+            throw new XfsCorruptException(
+                    "xfs: short-form directory " + dir.ino() + ": size " + dir.size() + " invalid");
         }
         int count = r[base] & 0xff;
         int i8 = r[base + 1] & 0xff;
@@ -141,8 +141,8 @@ final class XfsDirReader {
         } else if (magic == 0x58444433) { // XDD3: data block of a leaf/node directory
             end = blk.length;
         } else {
-            throw new XfsCorruptException("xfs: directory " + dirIno + ": data block hdr.magic bad: 0x"
-                    + Integer.toHexString(magic));
+            throw new XfsCorruptException(
+                    "xfs: directory " + dirIno + ": data block hdr.magic bad: 0x" + Integer.toHexString(magic));
         }
         XfsTx.checkCrc(blk, 4, "directory " + dirIno + " data block");
         if (b.getLong(40) != dirIno) {

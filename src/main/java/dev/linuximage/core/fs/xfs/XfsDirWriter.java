@@ -1,20 +1,19 @@
 package dev.linuximage.core.fs.xfs;
 
-import dev.linuximage.core.fs.UnsupportedFsFeatureException;
-import dev.linuximage.core.fs.xfs.XfsBmap.Extent;
-import dev.linuximage.core.fs.xfs.XfsInodes.Inode;
-
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-
 import static dev.linuximage.core.fs.xfs.XfsDirReader.DIR_LEAF_OFFSET;
 import static dev.linuximage.core.fs.xfs.XfsInodes.FMT_BTREE;
 import static dev.linuximage.core.fs.xfs.XfsInodes.FMT_EXTENTS;
 import static dev.linuximage.core.fs.xfs.XfsInodes.FMT_LOCAL;
 import static dev.linuximage.core.fs.xfs.XfsInodes.putTime;
+
+import dev.linuximage.core.fs.UnsupportedFsFeatureException;
+import dev.linuximage.core.fs.xfs.XfsBmap.Extent;
+import dev.linuximage.core.fs.xfs.XfsInodes.Inode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Adds and removes directory entries (XFS Algorithms &amp; Data Structures 3rd ed. §18), all staged in an
@@ -36,15 +35,14 @@ final class XfsDirWriter {
     }
 
     /** Adds {@code name -> ino} to a short-form or single-block directory and updates its times (and links). */
-    void addEntry(XfsTx tx, XfsAlloc alloc, Inode dir, byte[] name, long ino, int ftype, long now)
-            throws IOException {
+    void addEntry(XfsTx tx, XfsAlloc alloc, Inode dir, byte[] name, long ino, int ftype, long now) throws IOException {
         boolean ft = sb.hasFtype();
         byte[] raw = dir.raw().clone();
         ByteBuffer b = ByteBuffer.wrap(raw);
         int dbs = sb.dirBlockSize();
         if (dir.format() == FMT_LOCAL) {
-            XfsDir.ShortForm sf = XfsDir.parseShortForm(java.util.Arrays.copyOfRange(raw, 176, 176 + dir.forkSize()),
-                    (int) dir.size(), ft, dir.ino());
+            XfsDir.ShortForm sf = XfsDir.parseShortForm(
+                    java.util.Arrays.copyOfRange(raw, 176, 176 + dir.forkSize()), (int) dir.size(), ft, dir.ino());
             if (sf.i8() || ino > 0xffffffffL) {
                 throw new UnsupportedFsFeatureException("xfs", "short-form directories with 8-byte inode numbers");
             }
@@ -76,12 +74,12 @@ final class XfsDirWriter {
                 all.add(new XfsDir.Ent(new byte[] {'.', '.'}, sf.parent(), XfsDir.FT_DIR, 0));
                 all.addAll(ents);
                 if (XfsDir.blockBytes(all, ft) > dbs) {
-                    throw new UnsupportedFsFeatureException("xfs", "converting a short-form directory straight to "
-                            + "leaf form");
+                    throw new UnsupportedFsFeatureException(
+                            "xfs", "converting a short-form directory straight to " + "leaf form");
                 }
                 int fsbs = dbs / sb.blockSize();
-                long fsb = alloc.allocBlocks(inodes.agOf(dir.ino()), fsbs, "converting a short-form directory to block "
-                        + "form");
+                long fsb = alloc.allocBlocks(
+                        inodes.agOf(dir.ino()), fsbs, "converting a short-form directory to block " + "form");
                 long off0 = sb.fsbToByte(fsb);
                 tx.put(off0, XfsDir.buildBlock(dbs, off0 / 512, 0, inodes.metaUuid(), dir.ino(), all, ft));
                 bmap.setSingleExtent(raw, fsb, fsbs);
@@ -94,8 +92,10 @@ final class XfsDirWriter {
             List<XfsDir.Ent> all = new ArrayList<>(db.entries());
             all.add(new XfsDir.Ent(name, ino, ftype, 0));
             if (XfsDir.blockBytes(all, ft) > dbs) {
-                throw new UnsupportedFsFeatureException("xfs", "adding an entry to a full single-block directory "
-                        + "(inode " + dir.ino() + "; converting to leaf form is not implemented)");
+                throw new UnsupportedFsFeatureException(
+                        "xfs",
+                        "adding an entry to a full single-block directory " + "(inode " + dir.ino()
+                                + "; converting to leaf form is not implemented)");
             }
             writeBlockDir(tx, dir, db, all);
         } else {
@@ -115,8 +115,8 @@ final class XfsDirWriter {
         byte[] raw = dir.raw().clone();
         ByteBuffer b = ByteBuffer.wrap(raw);
         if (dir.format() == FMT_LOCAL) {
-            XfsDir.ShortForm sf = XfsDir.parseShortForm(java.util.Arrays.copyOfRange(raw, 176, 176 + dir.forkSize()),
-                    (int) dir.size(), ft, dir.ino());
+            XfsDir.ShortForm sf = XfsDir.parseShortForm(
+                    java.util.Arrays.copyOfRange(raw, 176, 176 + dir.forkSize()), (int) dir.size(), ft, dir.ino());
             if (sf.i8()) {
                 throw new UnsupportedFsFeatureException("xfs", "short-form directories with 8-byte inode numbers");
             }
@@ -188,16 +188,18 @@ final class XfsDirWriter {
         long leafFb = DIR_LEAF_OFFSET / sb.blockSize();
         for (Extent e : bmap.extents(dir)) {
             if (e.startOff() + e.count() > 2 * leafFb || (e.startOff() + e.count() > leafFb + fsbPerDb)) {
-                throw new UnsupportedFsFeatureException("xfs", "adding entries to a node form directory (inode "
-                        + dir.ino() + ")");
+                throw new UnsupportedFsFeatureException(
+                        "xfs", "adding entries to a node form directory (inode " + dir.ino() + ")");
             }
         }
         long[] leafMap = dirBlockMap(dir, leafFb);
         byte[] leaf = readDirBlock(tx, leafMap);
         ByteBuffer lb = ByteBuffer.wrap(leaf);
         if ((lb.getShort(8) & 0xffff) != LEAF1_MAGIC) {
-            throw new UnsupportedFsFeatureException("xfs", "adding entries to a node form directory (inode "
-                    + dir.ino() + ", leaf magic 0x" + Integer.toHexString(lb.getShort(8) & 0xffff) + ")");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "adding entries to a node form directory (inode " + dir.ino() + ", leaf magic 0x"
+                            + Integer.toHexString(lb.getShort(8) & 0xffff) + ")");
         }
         if (!XfsTx.crcOk(leaf, 12) || lb.getLong(48) != dir.ino()) {
             throw new XfsCorruptException("xfs: directory " + dir.ino() + ": leaf block CRC32C or owner mismatch");
@@ -220,19 +222,24 @@ final class XfsDirWriter {
             }
         }
         if (db < 0) {
-            throw new UnsupportedFsFeatureException("xfs", "adding an entry to a leaf form directory whose data "
-                    + "blocks are full (inode " + dir.ino() + "; adding a data block is not implemented)");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "adding an entry to a leaf form directory whose data " + "blocks are full (inode " + dir.ino()
+                            + "; adding a data block is not implemented)");
         }
         // the leaf after the insert: live entries plus the new one must fit before the bests array
         if (64 + (count - stale + 1) * 8L > bestsAt) {
-            throw new UnsupportedFsFeatureException("xfs", "adding an entry to a full directory leaf block (inode "
-                    + dir.ino() + "; converting to node form is not implemented)");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "adding an entry to a full directory leaf block (inode " + dir.ino()
+                            + "; converting to node form is not implemented)");
         }
         long[] dataMap = dirBlockMap(dir, (long) db * fsbPerDb);
         byte[] data = readDirBlock(tx, dataMap);
         ByteBuffer d = ByteBuffer.wrap(data);
         if (d.getInt(0) != DATA_MAGIC || !XfsTx.crcOk(data, 4) || d.getLong(40) != dir.ino()) {
-            throw new XfsCorruptException("xfs: directory " + dir.ino() + ": data block " + db + " magic/CRC/owner invalid");
+            throw new XfsCorruptException(
+                    "xfs: directory " + dir.ino() + ": data block " + db + " magic/CRC/owner invalid");
         }
         int at = -1;
         int p = XfsDir.HDR;
@@ -256,8 +263,8 @@ final class XfsDirWriter {
             }
         }
         if (at < 0) {
-            throw new XfsCorruptException("xfs: directory " + dir.ino() + ": data block " + db + " best free " + need
-                    + "+ bytes not found");
+            throw new XfsCorruptException(
+                    "xfs: directory " + dir.ino() + ": data block " + db + " best free " + need + "+ bytes not found");
         }
         int freeLen = d.getShort(at + 2) & 0xffff;
         java.util.Arrays.fill(data, at, at + need, (byte) 0);
@@ -331,8 +338,7 @@ final class XfsDirWriter {
     }
 
     /** A single-block directory as read: fs-block byte offsets of its pieces, header fields, entries ("." first). */
-    private record DirBlock(long[] map, long lsn, byte[] uuid, List<XfsDir.Ent> entries) {
-    }
+    private record DirBlock(long[] map, long lsn, byte[] uuid, List<XfsDir.Ent> entries) {}
 
     private DirBlock readBlockDir(XfsTx tx, Inode dir) throws IOException {
         if (dir.format() != FMT_EXTENTS && dir.format() != FMT_BTREE) {
@@ -354,8 +360,10 @@ final class XfsDirWriter {
         }
         ByteBuffer bb = ByteBuffer.wrap(blk);
         if (bb.getInt(0) != XfsDir.BLOCK_MAGIC || dir.size() != dbs) {
-            throw new UnsupportedFsFeatureException("xfs", "changing entries of a leaf or node form directory "
-                    + "(inode " + dir.ino() + "; only short-form and single-block directories are written)");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "changing entries of a leaf or node form directory " + "(inode " + dir.ino()
+                            + "; only short-form and single-block directories are written)");
         }
         if (!XfsTx.crcOk(blk, 4) || bb.getLong(40) != dir.ino()) {
             throw new XfsCorruptException("xfs: directory " + dir.ino() + ": block CRC32C or owner mismatch");
@@ -382,8 +390,8 @@ final class XfsDirWriter {
 
     private void writeBlockDir(XfsTx tx, Inode dir, DirBlock db, List<XfsDir.Ent> entries) throws IOException {
         int bs = sb.blockSize();
-        byte[] out = XfsDir.buildBlock(sb.dirBlockSize(), db.map()[0] / 512, db.lsn(), db.uuid(), dir.ino(), entries,
-                sb.hasFtype());
+        byte[] out = XfsDir.buildBlock(
+                sb.dirBlockSize(), db.map()[0] / 512, db.lsn(), db.uuid(), dir.ino(), entries, sb.hasFtype());
         for (int k = 0; k < db.map().length; k++) {
             tx.put(db.map()[k], java.util.Arrays.copyOfRange(out, k * bs, (k + 1) * bs));
         }

@@ -1,21 +1,5 @@
 package dev.linuximage.core.fs.xfs;
 
-import dev.linuximage.core.fs.FileSystem;
-import dev.linuximage.core.fs.GuestFiles;
-import dev.linuximage.core.fs.UnsupportedFsFeatureException;
-import dev.linuximage.core.fs.xfs.XfsBmap.Extent;
-import dev.linuximage.core.fs.xfs.XfsDirReader.DirEnt;
-import dev.linuximage.core.fs.xfs.XfsInodes.Inode;
-import dev.linuximage.core.io.ByteSource;
-import dev.linuximage.core.io.WritableByteSource;
-
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
-
 import static dev.linuximage.core.fs.xfs.XfsInodes.DIFLAG2_BIGTIME;
 import static dev.linuximage.core.fs.xfs.XfsInodes.DIFLAG2_NREXT64;
 import static dev.linuximage.core.fs.xfs.XfsInodes.DIFLAG2_REFLINK;
@@ -27,6 +11,21 @@ import static dev.linuximage.core.fs.xfs.XfsInodes.S_IFLNK;
 import static dev.linuximage.core.fs.xfs.XfsInodes.S_IFMT;
 import static dev.linuximage.core.fs.xfs.XfsInodes.S_IFREG;
 import static dev.linuximage.core.fs.xfs.XfsInodes.putTime;
+
+import dev.linuximage.core.fs.FileSystem;
+import dev.linuximage.core.fs.GuestFiles;
+import dev.linuximage.core.fs.UnsupportedFsFeatureException;
+import dev.linuximage.core.fs.xfs.XfsBmap.Extent;
+import dev.linuximage.core.fs.xfs.XfsDirReader.DirEnt;
+import dev.linuximage.core.fs.xfs.XfsInodes.Inode;
+import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.core.io.WritableByteSource;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * XFS v5 (CRC-enabled) reader with a narrow, safe writer, without mounting. References: "XFS Algorithms &amp; Data
@@ -75,16 +74,20 @@ public final class XfsFileSystem implements FileSystem {
                 throw new IOException("xfs: device is not writable");
             }
             if (!logClean) {
-                throw new UnsupportedFsFeatureException("xfs", "writing while the log is dirty (needs log recovery:"
-                        + " mount the file system once or run xfs_repair)");
+                throw new UnsupportedFsFeatureException(
+                        "xfs",
+                        "writing while the log is dirty (needs log recovery:"
+                                + " mount the file system once or run xfs_repair)");
             }
             if ((sb.roCompat() & ~XfsSuperblock.RO_COMPAT_KNOWN) != 0) {
-                throw new UnsupportedFsFeatureException("xfs", "writing with ro-compat features 0x"
-                        + Long.toHexString(sb.roCompat() & ~XfsSuperblock.RO_COMPAT_KNOWN));
+                throw new UnsupportedFsFeatureException(
+                        "xfs",
+                        "writing with ro-compat features 0x"
+                                + Long.toHexString(sb.roCompat() & ~XfsSuperblock.RO_COMPAT_KNOWN));
             }
             if (sb.logIncompat() != 0) {
-                throw new UnsupportedFsFeatureException("xfs", "writing with log-incompat features 0x"
-                        + Long.toHexString(sb.logIncompat()));
+                throw new UnsupportedFsFeatureException(
+                        "xfs", "writing with log-incompat features 0x" + Long.toHexString(sb.logIncompat()));
             }
         }
         this.writable = writable;
@@ -169,8 +172,8 @@ public final class XfsFileSystem implements FileSystem {
             case S_IFLNK -> GuestFiles.Type.SYMLINK;
             default -> GuestFiles.Type.OTHER;
         };
-        return new Node(i.ino(), t, i.size(), i.mode() & 07777, i.uid(), i.gid(), i.mtime(),
-                (int) Math.min(Integer.MAX_VALUE, i.nlink()));
+        return new Node(i.ino(), t, i.size(), i.mode() & 07777, i.uid(), i.gid(), i.mtime(), (int)
+                Math.min(Integer.MAX_VALUE, i.nlink()));
     }
 
     // ---- data fork mapping --------------------------------------------------------------------------------------
@@ -321,7 +324,8 @@ public final class XfsFileSystem implements FileSystem {
         // blocks mapped past the new end (rounded up to whole blocks) go back to the free space
         XfsTx tx = new XfsTx(dev);
         byte[] raw = in.raw().clone();
-        if (!ext.isEmpty() && ext.get(ext.size() - 1).startOff() + ext.get(ext.size() - 1).count() > blocks) {
+        if (!ext.isEmpty()
+                && ext.get(ext.size() - 1).startOff() + ext.get(ext.size() - 1).count() > blocks) {
             try {
                 bmap.trimTail(tx, in, ext, blocks, raw);
             } catch (UnsupportedFsFeatureException e) {
@@ -401,8 +405,10 @@ public final class XfsFileSystem implements FileSystem {
             throws IOException {
         if (content.length > MAX_CREATE_BYTES) {
             writeDevice();
-            throw new UnsupportedFsFeatureException("xfs", "creating a file of " + content.length + " bytes (this "
-                    + "writer creates files of at most " + MAX_CREATE_BYTES + " bytes, in one extent)");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "creating a file of " + content.length + " bytes (this " + "writer creates files of at most "
+                            + MAX_CREATE_BYTES + " bytes, in one extent)");
         }
         return createEntry(dir, name, S_IFREG | (mode & 07777), uid, gid, XfsDir.FT_REG, content);
     }
@@ -428,8 +434,12 @@ public final class XfsFileSystem implements FileSystem {
 
     private static byte[] checkName(String name) throws IOException {
         byte[] b = name.getBytes(StandardCharsets.UTF_8);
-        if (b.length == 0 || b.length > 255 || name.indexOf('/') >= 0 || name.indexOf('\0') >= 0
-                || name.equals(".") || name.equals("..")) {
+        if (b.length == 0
+                || b.length > 255
+                || name.indexOf('/') >= 0
+                || name.indexOf('\0') >= 0
+                || name.equals(".")
+                || name.equals("..")) {
             throw new IOException("xfs: invalid file name '" + name + "'");
         }
         return b;
@@ -447,8 +457,8 @@ public final class XfsFileSystem implements FileSystem {
         WritableByteSource w = writeDevice();
         byte[] n = checkName(name);
         if ((ByteBuffer.wrap(dev.readBytes(100, 2)).getShort(0) & 0x4000) != 0) {
-            throw new UnsupportedFsFeatureException("xfs", "adding entries to an ASCII case-insensitive (version=ci) "
-                    + "file system");
+            throw new UnsupportedFsFeatureException(
+                    "xfs", "adding entries to an ASCII case-insensitive (version=ci) " + "file system");
         }
         Inode dir = inodes.inode(dirNode.id());
         if (dir.type() != S_IFDIR) {
@@ -472,8 +482,8 @@ public final class XfsFileSystem implements FileSystem {
         int bs = sb.blockSize();
         if (ftype == XfsDir.FT_DIR) {
             if (dir.ino() > 0xffffffffL) {
-                throw new UnsupportedFsFeatureException("xfs", "creating a directory whose parent inode number needs"
-                        + " 8 bytes in short form");
+                throw new UnsupportedFsFeatureException(
+                        "xfs", "creating a directory whose parent inode number needs" + " 8 bytes in short form");
             }
             raw[5] = FMT_LOCAL;
             b.putInt(16, 2);
@@ -485,8 +495,10 @@ public final class XfsFileSystem implements FileSystem {
             System.arraycopy(data, 0, raw, 176, data.length);
         } else if (ftype == XfsDir.FT_SYMLINK) {
             if (data.length > bs - 56) {
-                throw new UnsupportedFsFeatureException("xfs", "a remote symlink target of " + data.length
-                        + " bytes spanning more than one " + bs + "-byte block");
+                throw new UnsupportedFsFeatureException(
+                        "xfs",
+                        "a remote symlink target of " + data.length + " bytes spanning more than one " + bs
+                                + "-byte block");
             }
             long fsb = alloc.allocBlocks(inodes.agOf(ino), 1, "remote symlink block");
             byte[] blk = new byte[bs];
@@ -533,8 +545,8 @@ public final class XfsFileSystem implements FileSystem {
             throw new IOException("xfs: inode " + dir.ino() + " is not a directory");
         }
         if ((dir.diFlags() & (0x8 | 0x10)) != 0) {
-            throw new UnsupportedFsFeatureException("xfs", "removing entries from an immutable or append-only "
-                    + "directory");
+            throw new UnsupportedFsFeatureException(
+                    "xfs", "removing entries from an immutable or append-only " + "directory");
         }
         DirEnt hit = null;
         for (DirEnt e : dirs.dirEntries(dir)) {
@@ -550,8 +562,10 @@ public final class XfsFileSystem implements FileSystem {
             throw new UnsupportedFsFeatureException("xfs", "removing a realtime, immutable or append-only file");
         }
         if ((v.flags2() & DIFLAG2_REFLINK) != 0) {
-            throw new UnsupportedFsFeatureException("xfs", "removing a reflinked file (its extents may be shared; "
-                    + "the refcount btree is not updated by this writer)");
+            throw new UnsupportedFsFeatureException(
+                    "xfs",
+                    "removing a reflinked file (its extents may be shared; "
+                            + "the refcount btree is not updated by this writer)");
         }
         boolean isDir = v.type() == S_IFDIR;
         if (isDir && (v.format() != FMT_LOCAL || (v.raw()[176] & 0xff) != 0 || (v.raw()[177] & 0xff) != 0)) {
@@ -560,8 +574,8 @@ public final class XfsFileSystem implements FileSystem {
         int aformat = v.raw()[83];
         int anext = ByteBuffer.wrap(v.raw()).getShort(80);
         if ((v.raw()[82] & 0xff) != 0 && aformat != FMT_LOCAL && !(aformat == FMT_EXTENTS && anext == 0)) {
-            throw new UnsupportedFsFeatureException("xfs", "removing a file whose extended attributes live in "
-                    + "blocks");
+            throw new UnsupportedFsFeatureException(
+                    "xfs", "removing a file whose extended attributes live in " + "blocks");
         }
         long now = System.currentTimeMillis() / 1000;
         XfsTx tx = new XfsTx(dev);

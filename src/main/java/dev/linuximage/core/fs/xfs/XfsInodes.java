@@ -2,7 +2,6 @@ package dev.linuximage.core.fs.xfs;
 
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.WritableByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -33,8 +32,20 @@ final class XfsInodes {
     }
 
     /** A decoded v3 inode; {@code raw} is the whole on-disk inode. */
-    record Inode(long ino, int mode, int format, int uid, int gid, long nlink, long size, long mtime, int diFlags,
-                 long flags2, long nextents, int forkSize, byte[] raw) {
+    record Inode(
+            long ino,
+            int mode,
+            int format,
+            int uid,
+            int gid,
+            long nlink,
+            long size,
+            long mtime,
+            int diFlags,
+            long flags2,
+            long nextents,
+            int forkSize,
+            byte[] raw) {
         int type() {
             return mode & S_IFMT;
         }
@@ -85,8 +96,20 @@ final class XfsInodes {
         if (size < 0) {
             throw new XfsCorruptException("xfs: inode " + ino + ": negative di_size");
         }
-        return new Inode(ino, mode, format, b.getInt(8), b.getInt(12), b.getInt(16) & 0xffffffffL, size,
-                time(b, 40, flags2), b.getShort(90) & 0xffff, flags2, nextents, forkSize, raw);
+        return new Inode(
+                ino,
+                mode,
+                format,
+                b.getInt(8),
+                b.getInt(12),
+                b.getInt(16) & 0xffffffffL,
+                size,
+                time(b, 40, flags2),
+                b.getShort(90) & 0xffff,
+                flags2,
+                nextents,
+                forkSize,
+                raw);
     }
 
     /** Seconds since the epoch: bigtime = u64 ns since 1901-12-13T20:45:52Z (§16.2), else s32 seconds. */
@@ -122,8 +145,8 @@ final class XfsInodes {
     void checkFreeOnDisk(XfsTx tx, long ino) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(tx.read(inodeOffset(ino), sb.inodeSize()));
         if ((b.getShort(0) & 0xffff) != 0x494e || (b.getShort(2) & 0xffff) != 0) {
-            throw new XfsCorruptException("xfs: inode " + ino + " is free in the inode btree but its core is in use or not "
-                    + "initialised (magic/mode)");
+            throw new XfsCorruptException("xfs: inode " + ino
+                    + " is free in the inode btree but its core is in use or not " + "initialised (magic/mode)");
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.linuximage.core.fs.xfs;
 
 import dev.linuximage.core.io.ByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -18,8 +17,7 @@ final class XfsLog {
     /** A log record is at most 256 KiB (XLOG_MAX_RECORD_BSIZE) plus headers: 600 blocks is generous. */
     static final int MAX_BACK_SCAN = 600;
 
-    private XfsLog() {
-    }
+    private XfsLog() {}
 
     static boolean isClean(ByteSource dev, XfsSuperblock sb) throws IOException {
         long base = sb.fsbToByte(sb.logStart());

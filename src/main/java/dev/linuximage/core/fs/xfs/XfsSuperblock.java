@@ -1,7 +1,6 @@
 package dev.linuximage.core.fs.xfs;
 
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -11,10 +10,29 @@ import java.util.Locale;
  * The XFS v5 primary superblock ({@code struct xfs_dsb}, XFS Algorithms &amp; Data Structures 3rd ed. §13.3),
  * big-endian, checked in order: magic {@code XFSB}, version 5, geometry bounds, CRC32C, feature allow-lists.
  */
-record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, long rootIno, int agBlocks,
-                     int agCount, int logBlocks, int sectSize, int inodeSize, int inopBlock, String label,
-                     int blockLog, int inodeLog, int inopbLog, int agBlkLog, long fdblocks, int dirBlkLog,
-                     long roCompat, long incompat, long logIncompat, boolean hasFtype) {
+record XfsSuperblock(
+        int blockSize,
+        long dblocks,
+        String uuid,
+        long logStart,
+        long rootIno,
+        int agBlocks,
+        int agCount,
+        int logBlocks,
+        int sectSize,
+        int inodeSize,
+        int inopBlock,
+        String label,
+        int blockLog,
+        int inodeLog,
+        int inopbLog,
+        int agBlkLog,
+        long fdblocks,
+        int dirBlkLog,
+        long roCompat,
+        long incompat,
+        long logIncompat,
+        boolean hasFtype) {
 
     static final long INCOMPAT_FTYPE = 1;
     static final long INCOMPAT_SPINODES = 2;
@@ -23,8 +41,9 @@ record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, lo
     static final long INCOMPAT_NEEDSREPAIR = 16;
     static final long INCOMPAT_NREXT64 = 32;
     /** Incompatible features we can read (everything else is refused). */
-    static final long INCOMPAT_KNOWN = INCOMPAT_FTYPE | INCOMPAT_SPINODES | INCOMPAT_META_UUID | INCOMPAT_BIGTIME
-            | INCOMPAT_NREXT64;
+    static final long INCOMPAT_KNOWN =
+            INCOMPAT_FTYPE | INCOMPAT_SPINODES | INCOMPAT_META_UUID | INCOMPAT_BIGTIME | INCOMPAT_NREXT64;
+
     static final long RO_COMPAT_FINOBT = 1;
     static final long RO_COMPAT_RMAPBT = 2;
     static final long RO_COMPAT_REFLINK = 4;
@@ -38,12 +57,13 @@ record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, lo
     static XfsSuperblock parse(byte[] s, long deviceBytes) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(s);
         if (b.getInt(0) != 0x58465342) {
-            throw new XfsCorruptException("xfs: superblock sb_magicnum 0x" + Integer.toHexString(b.getInt(0)) + " is not XFSB");
+            throw new XfsCorruptException(
+                    "xfs: superblock sb_magicnum 0x" + Integer.toHexString(b.getInt(0)) + " is not XFSB");
         }
         int versionNum = b.getShort(100) & 0xffff;
         if ((versionNum & 0xf) != 5) {
-            throw new UnsupportedFsFeatureException("xfs", "superblock version " + (versionNum & 0xf)
-                    + " (only v5 with CRCs is supported)");
+            throw new UnsupportedFsFeatureException(
+                    "xfs", "superblock version " + (versionNum & 0xf) + " (only v5 with CRCs is supported)");
         }
         int blockSize = b.getInt(4);
         int blockLog = s[120] & 0xff;
@@ -68,18 +88,21 @@ record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, lo
         int agBlocks = b.getInt(84);
         int agCount = b.getInt(88);
         int agBlkLog = s[124] & 0xff;
-        if (agBlocks < 64 || agCount < 1 || agBlkLog > 31 || (1L << agBlkLog) < agBlocks
+        if (agBlocks < 64
+                || agCount < 1
+                || agBlkLog > 31
+                || (1L << agBlkLog) < agBlocks
                 || (1L << agBlkLog) >= 2L * agBlocks) {
             throw new XfsCorruptException("xfs: AG geometry agblocks " + agBlocks + " agcount " + agCount + " agblklog "
                     + agBlkLog + " invalid");
         }
         if (dblocks <= 0 || dblocks > (long) agBlocks * agCount || dblocks <= (long) agBlocks * (agCount - 1)) {
-            throw new XfsCorruptException("xfs: sb_dblocks " + dblocks + " inconsistent with " + agCount + " AGs of "
-                    + agBlocks + " blocks");
+            throw new XfsCorruptException(
+                    "xfs: sb_dblocks " + dblocks + " inconsistent with " + agCount + " AGs of " + agBlocks + " blocks");
         }
         if (dblocks > deviceBytes / blockSize) {
-            throw new XfsCorruptException("xfs: sb_dblocks " + dblocks + " x " + blockSize + " bytes exceed the device of "
-                    + deviceBytes + " bytes");
+            throw new XfsCorruptException("xfs: sb_dblocks " + dblocks + " x " + blockSize
+                    + " bytes exceed the device of " + deviceBytes + " bytes");
         }
         int stored = Integer.reverseBytes(b.getInt(224));
         byte[] copy = java.util.Arrays.copyOf(s, sectSize);
@@ -96,8 +119,8 @@ record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, lo
             throw new UnsupportedFsFeatureException("xfs", "state: needsrepair flag set (run xfs_repair)");
         }
         if ((incompat & ~INCOMPAT_KNOWN) != 0) {
-            throw new UnsupportedFsFeatureException("xfs", "incompat features 0x"
-                    + Long.toHexString(incompat & ~INCOMPAT_KNOWN));
+            throw new UnsupportedFsFeatureException(
+                    "xfs", "incompat features 0x" + Long.toHexString(incompat & ~INCOMPAT_KNOWN));
         }
         long rootIno = b.getLong(56);
         long logStart = b.getLong(48);
@@ -113,9 +136,29 @@ record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, lo
             end++;
         }
         String label = new String(s, 108, end - 108, StandardCharsets.UTF_8);
-        return new XfsSuperblock(blockSize, dblocks, uuid, logStart, rootIno, agBlocks, agCount, logBlocks,
-                sectSize, inodeSize, inopBlock, label, blockLog, inodeLog, inopbLog, agBlkLog, b.getLong(144),
-                s[192] & 0xff, roCompat, incompat, logIncompat, (incompat & INCOMPAT_FTYPE) != 0);
+        return new XfsSuperblock(
+                blockSize,
+                dblocks,
+                uuid,
+                logStart,
+                rootIno,
+                agBlocks,
+                agCount,
+                logBlocks,
+                sectSize,
+                inodeSize,
+                inopBlock,
+                label,
+                blockLog,
+                inodeLog,
+                inopbLog,
+                agBlkLog,
+                b.getLong(144),
+                s[192] & 0xff,
+                roCompat,
+                incompat,
+                logIncompat,
+                (incompat & INCOMPAT_FTYPE) != 0);
     }
 
     static String uuid(byte[] u) {
@@ -139,8 +182,8 @@ record XfsSuperblock(int blockSize, long dblocks, String uuid, long logStart, lo
         long ag = fsb >>> agBlkLog;
         long agbno = fsb & ((1L << agBlkLog) - 1);
         if (ag >= agCount || agbno >= agBlocks) {
-            throw new XfsCorruptException("xfs: block number " + fsb + " (AG " + ag + " block " + agbno + ") outside the "
-                    + "file system");
+            throw new XfsCorruptException(
+                    "xfs: block number " + fsb + " (AG " + ag + " block " + agbno + ") outside the " + "file system");
         }
         long daddr = ag * agBlocks + agbno;
         if (daddr >= dblocks) {

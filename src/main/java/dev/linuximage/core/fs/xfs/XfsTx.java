@@ -2,7 +2,6 @@ package dev.linuximage.core.fs.xfs;
 
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.WritableByteSource;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -29,8 +28,8 @@ final class XfsTx {
         byte[] p = pending.get(off);
         if (p != null) {
             if (p.length != len) {
-                throw new IOException("xfs: internal: staged region at " + off + " is " + p.length + " bytes, not "
-                        + len);
+                throw new IOException(
+                        "xfs: internal: staged region at " + off + " is " + p.length + " bytes, not " + len);
             }
             return p.clone();
         }
@@ -53,8 +52,7 @@ final class XfsTx {
         for (Map.Entry<Long, byte[]> e : pending.entrySet()) {
             long s = e.getKey();
             if (s != off && s < off + len && off < s + e.getValue().length) {
-                throw new IOException("xfs: internal: region " + off + "+" + len + " overlaps a staged region at "
-                        + s);
+                throw new IOException("xfs: internal: region " + off + "+" + len + " overlaps a staged region at " + s);
             }
         }
     }

@@ -26,8 +26,7 @@ public final class ElfModule {
     private final byte[] b;
     private final List<Section> sections = new ArrayList<>();
 
-    record Section(String name, int type, long offset, long size, int link, long entsize) {
-    }
+    record Section(String name, int type, long offset, long size, int link, long entsize) {}
 
     private ElfModule(byte[] b) throws KmodException {
         this.b = b;
@@ -70,8 +69,10 @@ public final class ElfModule {
             throw new KmodException("elf.e_shentsize", shentsize + " is smaller than an Elf64_Shdr (64)");
         }
         if (shoff < 0 || shoff > b.length || (long) shnum * shentsize > b.length - shoff) {
-            throw new KmodException("elf.e_shoff", "section headers [" + shoff + ", +" + (long) shnum * shentsize
-                    + ") outside the file of " + b.length + " bytes");
+            throw new KmodException(
+                    "elf.e_shoff",
+                    "section headers [" + shoff + ", +" + (long) shnum * shentsize + ") outside the file of " + b.length
+                            + " bytes");
         }
         if (shstrndx >= shnum) {
             throw new KmodException("elf.e_shstrndx", shstrndx + " >= e_shnum " + shnum);
@@ -81,8 +82,13 @@ public final class ElfModule {
         for (int i = 0; i < shnum; i++) {
             int h = (int) (shoff + (long) i * shentsize);
             nameOff[i] = LittleEndian.u32(b, h);
-            long[] r = {LittleEndian.u32(b, h + 4), LittleEndian.i64(b, h + 24), LittleEndian.i64(b, h + 32),
-                    LittleEndian.u32(b, h + 40), LittleEndian.i64(b, h + 56)};
+            long[] r = {
+                LittleEndian.u32(b, h + 4),
+                LittleEndian.i64(b, h + 24),
+                LittleEndian.i64(b, h + 32),
+                LittleEndian.u32(b, h + 40),
+                LittleEndian.i64(b, h + 56)
+            };
             raw.add(r);
         }
         long[] strtab = raw.get(shstrndx);
@@ -117,7 +123,8 @@ public final class ElfModule {
                     String kv = new String(b, p, q - p, StandardCharsets.UTF_8);
                     int eq = kv.indexOf('=');
                     if (eq > 0) {
-                        out.computeIfAbsent(kv.substring(0, eq), k -> new ArrayList<>()).add(kv.substring(eq + 1));
+                        out.computeIfAbsent(kv.substring(0, eq), k -> new ArrayList<>())
+                                .add(kv.substring(eq + 1));
                     }
                 }
                 p = q + 1;
@@ -163,8 +170,8 @@ public final class ElfModule {
 
     private void checkBounds(long off, long size, String field) throws KmodException {
         if (off < 0 || size < 0 || off > b.length || size > b.length - off) {
-            throw new KmodException(field, "section [" + off + ", +" + size + ") outside the file of " + b.length
-                    + " bytes");
+            throw new KmodException(
+                    field, "section [" + off + ", +" + size + ") outside the file of " + b.length + " bytes");
         }
     }
 

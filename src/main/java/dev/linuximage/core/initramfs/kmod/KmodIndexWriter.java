@@ -42,8 +42,7 @@ public final class KmodIndexWriter {
         final List<Value> values = new ArrayList<>(1);
     }
 
-    private record Value(long priority, String value, int seq) {
-    }
+    private record Value(long priority, String value, int seq) {}
 
     private int seq;
 

@@ -1,21 +1,19 @@
 package dev.linuximage.core.initramfs.kmod;
 
 import io.airlift.compress.zstd.ZstdInputStream;
-import org.tukaani.xz.XZInputStream;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
 import java.util.zip.GZIPInputStream;
+import org.tukaani.xz.XZInputStream;
 
 /** Kernel module file names and their compressed forms ({@code .ko}, {@code .ko.xz}, {@code .ko.zst}, {@code .ko.gz}). */
 public final class ModuleFile {
     /** Largest decompressed module accepted (the biggest in-tree modules are a few tens of MiB). */
     public static final int MAX_MODULE_BYTES = 128 << 20;
 
-    private ModuleFile() {
-    }
+    private ModuleFile() {}
 
     /** True for {@code *.ko}, {@code *.ko.xz}, {@code *.ko.zst}, {@code *.ko.gz}. */
     public static boolean isModule(String fileName) {
@@ -64,8 +62,8 @@ public final class ModuleFile {
             }
             byte[] out = in.readNBytes(MAX_MODULE_BYTES + 1);
             if (out.length > MAX_MODULE_BYTES) {
-                throw new KmodException("module.size", fileName + " decompresses to more than " + MAX_MODULE_BYTES
-                        + " bytes");
+                throw new KmodException(
+                        "module.size", fileName + " decompresses to more than " + MAX_MODULE_BYTES + " bytes");
             }
             return out;
         } catch (KmodException e) {

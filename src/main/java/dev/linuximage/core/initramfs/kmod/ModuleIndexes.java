@@ -17,8 +17,7 @@ public final class ModuleIndexes {
     /** Largest text index accepted when merging. */
     public static final int MAX_TEXT = 32 << 20;
 
-    private ModuleIndexes() {
-    }
+    private ModuleIndexes() {}
 
     /**
      * One {@code modules.dep} line: {@code path: dep1 dep2 ...}, paths relative to {@code /lib/modules/<version>};
@@ -103,8 +102,8 @@ public final class ModuleIndexes {
      *
      * @return file name ({@code modules.dep.bin}, ...) to content
      */
-    public static Map<String, byte[]> binaries(LinkedHashMap<String, DepLine> dep, List<Alias> aliases,
-                                               List<Alias> symbols) throws KmodException {
+    public static Map<String, byte[]> binaries(
+            LinkedHashMap<String, DepLine> dep, List<Alias> aliases, List<Alias> symbols) throws KmodException {
         Map<String, Integer> order = new LinkedHashMap<>();
         KmodIndexWriter depIdx = new KmodIndexWriter();
         int i = 0;

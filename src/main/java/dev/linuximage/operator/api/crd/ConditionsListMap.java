@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
-
 import java.util.List;
 
 /**
@@ -21,8 +20,15 @@ public class ConditionsListMap implements CRDPostProcessor {
     public HasMetadata process(HasMetadata crd, String crdSpecVersion) {
         if (crd instanceof CustomResourceDefinition v1) {
             for (CustomResourceDefinitionVersion version : v1.getSpec().getVersions()) {
-                JSONSchemaProps conditions = child(child(child(version.getSchema() == null ? null
-                        : version.getSchema().getOpenAPIV3Schema(), "status"), "conditions"), null);
+                JSONSchemaProps conditions = child(
+                        child(
+                                child(
+                                        version.getSchema() == null
+                                                ? null
+                                                : version.getSchema().getOpenAPIV3Schema(),
+                                        "status"),
+                                "conditions"),
+                        null);
                 if (conditions == null) {
                     throw new IllegalStateException("status.conditions missing from the schema of "
                             + crd.getMetadata().getName() + " " + version.getName());

@@ -2,7 +2,6 @@ package dev.linuximage.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,8 +48,10 @@ public class ComplianceStatus {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ComplianceStatus c && Objects.equals(summary, c.summary)
-                && Objects.equals(findings, c.findings) && Objects.equals(truncated, c.truncated);
+        return o instanceof ComplianceStatus c
+                && Objects.equals(summary, c.summary)
+                && Objects.equals(findings, c.findings)
+                && Objects.equals(truncated, c.truncated);
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.linuximage.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Required;
-
 import java.util.Objects;
 
 /**
@@ -19,11 +18,13 @@ public class Condition {
 
     /** Severities (Cluster API's ConditionSeverity): set only on a False condition. */
     public static final String ERROR = "Error";
+
     public static final String WARNING = "Warning";
     public static final String INFO = "Info";
 
-    @JsonPropertyDescription("Ready, Reconciling and Stalled (kstatus; present only while True), Running (only while the"
-            + " Job is active), Converted, Patched, Compliant or Uploaded.")
+    @JsonPropertyDescription(
+            "Ready, Reconciling and Stalled (kstatus; present only while True), Running (only while the"
+                    + " Job is active), Converted, Patched, Compliant or Uploaded.")
     @Required
     private String type;
 
@@ -48,11 +49,15 @@ public class Condition {
     @JsonPropertyDescription("When status last changed (RFC 3339).")
     private String lastTransitionTime;
 
-    public Condition() {
-    }
+    public Condition() {}
 
-    public Condition(String type, String status, String reason, String message, Long observedGeneration,
-                     String lastTransitionTime) {
+    public Condition(
+            String type,
+            String status,
+            String reason,
+            String message,
+            Long observedGeneration,
+            String lastTransitionTime) {
         this.type = type;
         this.status = status;
         this.reason = reason;
@@ -61,8 +66,14 @@ public class Condition {
         this.lastTransitionTime = lastTransitionTime;
     }
 
-    public Condition(String type, String status, String reason, String message, String severity,
-                     Long observedGeneration, String lastTransitionTime) {
+    public Condition(
+            String type,
+            String status,
+            String reason,
+            String message,
+            String severity,
+            Long observedGeneration,
+            String lastTransitionTime) {
         this(type, status, reason, message, observedGeneration, lastTransitionTime);
         this.severity = severity;
     }
@@ -125,8 +136,11 @@ public class Condition {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Condition c && Objects.equals(type, c.type) && Objects.equals(status, c.status)
-                && Objects.equals(reason, c.reason) && Objects.equals(message, c.message)
+        return o instanceof Condition c
+                && Objects.equals(type, c.type)
+                && Objects.equals(status, c.status)
+                && Objects.equals(reason, c.reason)
+                && Objects.equals(message, c.message)
                 && Objects.equals(severity, c.severity)
                 && Objects.equals(observedGeneration, c.observedGeneration)
                 && Objects.equals(lastTransitionTime, c.lastTransitionTime);

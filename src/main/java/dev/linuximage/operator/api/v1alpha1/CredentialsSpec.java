@@ -6,8 +6,10 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** Upload credentials: a Secret mounted into the Job's pod as a file, or Azure workload identity. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "has(self.secretRef) != has(self.workloadIdentity)",
-        message = "exactly one of secretRef or workloadIdentity must be set", reason = "FieldValueInvalid")
+@ValidationRule(
+        value = "has(self.secretRef) != has(self.workloadIdentity)",
+        message = "exactly one of secretRef or workloadIdentity must be set",
+        reason = "FieldValueInvalid")
 public class CredentialsSpec {
 
     @JsonPropertyDescription("A Secret in the same namespace holding a SAS token or a connection string. It is "

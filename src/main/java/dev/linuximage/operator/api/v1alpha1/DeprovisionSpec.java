@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,7 +13,8 @@ public class DeprovisionSpec {
 
     @JsonPropertyDescription("Local users to remove with their home directories (e.g. the build user).")
     @Size(max = 64)
-    @ValidationRule(value = "self.all(u, size(u) >= 1 && size(u) <= 32)",
+    @ValidationRule(
+            value = "self.all(u, size(u) >= 1 && size(u) <= 32)",
             message = "each user name has 1 to 32 characters")
     private List<String> removeUsers = new ArrayList<>();
 

@@ -2,7 +2,6 @@ package dev.linuximage.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import java.util.Objects;
 
 /** One compliance finding that is not a plain Pass. */
@@ -21,8 +20,7 @@ public class FindingEntry {
     @JsonPropertyDescription("What was read, compact: file:line=value.")
     private String evidence;
 
-    public FindingEntry() {
-    }
+    public FindingEntry() {}
 
     public FindingEntry(String id, String status, String message, String evidence) {
         this.id = id;
@@ -65,8 +63,11 @@ public class FindingEntry {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof FindingEntry f && Objects.equals(id, f.id) && Objects.equals(status, f.status)
-                && Objects.equals(message, f.message) && Objects.equals(evidence, f.evidence);
+        return o instanceof FindingEntry f
+                && Objects.equals(id, f.id)
+                && Objects.equals(status, f.status)
+                && Objects.equals(message, f.message)
+                && Objects.equals(evidence, f.evidence);
     }
 
     @Override

@@ -7,7 +7,6 @@ import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
-
 import java.util.List;
 
 /** What the patched guest must look like (docs/requirements.md). */
@@ -31,8 +30,8 @@ public class GuestSpec {
     @Default("2048")
     private Integer resourceDiskSwapMiB = 2048;
 
-    @JsonPropertyDescription("Make sure the Hyper-V drivers (hv_vmbus, hv_storvsc, hv_netvsc) are in the "
-            + "initramfs. Default true.")
+    @JsonPropertyDescription(
+            "Make sure the Hyper-V drivers (hv_vmbus, hv_storvsc, hv_netvsc) are in the " + "initramfs. Default true.")
     @Default("true")
     private Boolean hyperVDrivers = Boolean.TRUE;
 
@@ -45,7 +44,8 @@ public class GuestSpec {
     @JsonPropertyDescription("Requirement IDs (e.g. BOOT-GENERATION) whose Unknown finding is accepted. Any other "
             + "Unknown on a required item makes the image not compliant.")
     @Size(max = 40)
-    @ValidationRule(value = "self.all(id, id.matches('^[A-Z][A-Z0-9]*(-[A-Z0-9]+){1,5}$'))",
+    @ValidationRule(
+            value = "self.all(id, id.matches('^[A-Z][A-Z0-9]*(-[A-Z0-9]+){1,5}$'))",
             message = "each entry is a requirement ID such as BOOT-GENERATION")
     private List<String> allowUnknown;
 

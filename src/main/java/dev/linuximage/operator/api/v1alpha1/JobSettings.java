@@ -9,7 +9,6 @@ import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,12 +18,12 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public class JobSettings {
 
-    @JsonPropertyDescription("Container image of the Job. Default: the operator's own image (one executable "
-            + "serves both modes).")
+    @JsonPropertyDescription(
+            "Container image of the Job. Default: the operator's own image (one executable " + "serves both modes).")
     private String image;
 
-    @JsonPropertyDescription("Resources of the Job's container. Default: requests cpu 500m, memory 512Mi; "
-            + "limit memory 1Gi.")
+    @JsonPropertyDescription(
+            "Resources of the Job's container. Default: requests cpu 500m, memory 512Mi; " + "limit memory 1Gi.")
     private ResourceRequirements resources;
 
     @JsonPropertyDescription("Deadline of the Job in seconds. Default 21600 (6 h).")

@@ -11,14 +11,19 @@ import io.fabric8.generator.annotation.ValidationRule;
  * (the test API server does not): code never has to guess a default.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "self.mode != 'Audit' || (!has(self.upload) && !has(self.output))",
-        message = "Audit mode is read-only: upload and output are not allowed", reason = "FieldValueForbidden")
-@ValidationRule(value = "!has(self.output) || !has(self.output.streamToUpload) || !self.output.streamToUpload"
-        + " || has(self.upload)", message = "output.streamToUpload requires upload", reason = "FieldValueRequired")
+@ValidationRule(
+        value = "self.mode != 'Audit' || (!has(self.upload) && !has(self.output))",
+        message = "Audit mode is read-only: upload and output are not allowed",
+        reason = "FieldValueForbidden")
+@ValidationRule(
+        value = "!has(self.output) || !has(self.output.streamToUpload) || !self.output.streamToUpload"
+                + " || has(self.upload)",
+        message = "output.streamToUpload requires upload",
+        reason = "FieldValueRequired")
 public class LinuxImageSpec {
 
-    @JsonPropertyDescription("Prepare (convert, patch, check, upload) or Audit (read-only compliance check). "
-            + "Default Prepare.")
+    @JsonPropertyDescription(
+            "Prepare (convert, patch, check, upload) or Audit (read-only compliance check). " + "Default Prepare.")
     @Default("Prepare")
     private Mode mode = Mode.Prepare;
 

@@ -3,7 +3,6 @@ package dev.linuximage.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -22,7 +21,8 @@ public class LinuxImageStatus {
     @JsonPropertyDescription("Progress of the running Job.")
     private ProgressStatus progress;
 
-    @JsonPropertyDescription("Ready (summary), Running (the Job's pod, while the Job is active), Converted, Patched, Compliant, Uploaded.")
+    @JsonPropertyDescription(
+            "Ready (summary), Running (the Job's pod, while the Job is active), Converted, Patched, Compliant, Uploaded.")
     private List<Condition> conditions = new ArrayList<>();
 
     @JsonPropertyDescription("Compliance summary and findings.")
@@ -51,8 +51,11 @@ public class LinuxImageStatus {
 
     @JsonIgnore
     public Optional<Condition> condition(ConditionType type) {
-        return conditions == null ? Optional.empty()
-                : conditions.stream().filter(c -> type.name().equals(c.getType())).findFirst();
+        return conditions == null
+                ? Optional.empty()
+                : conditions.stream()
+                        .filter(c -> type.name().equals(c.getType()))
+                        .findFirst();
     }
 
     public Long getObservedGeneration() {
@@ -153,18 +156,35 @@ public class LinuxImageStatus {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof LinuxImageStatus s && Objects.equals(observedGeneration, s.observedGeneration)
-                && phase == s.phase && Objects.equals(progress, s.progress)
-                && Objects.equals(conditions, s.conditions) && Objects.equals(compliance, s.compliance)
-                && Objects.equals(generations, s.generations) && Objects.equals(output, s.output)
-                && Objects.equals(upload, s.upload) && Objects.equals(jobName, s.jobName)
-                && Objects.equals(os, s.os) && Objects.equals(reportRef, s.reportRef)
+        return o instanceof LinuxImageStatus s
+                && Objects.equals(observedGeneration, s.observedGeneration)
+                && phase == s.phase
+                && Objects.equals(progress, s.progress)
+                && Objects.equals(conditions, s.conditions)
+                && Objects.equals(compliance, s.compliance)
+                && Objects.equals(generations, s.generations)
+                && Objects.equals(output, s.output)
+                && Objects.equals(upload, s.upload)
+                && Objects.equals(jobName, s.jobName)
+                && Objects.equals(os, s.os)
+                && Objects.equals(reportRef, s.reportRef)
                 && Objects.equals(observedRerun, s.observedRerun);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(observedGeneration, phase, progress, conditions, compliance, generations, output,
-                upload, jobName, os, reportRef, observedRerun);
+        return Objects.hash(
+                observedGeneration,
+                phase,
+                progress,
+                conditions,
+                compliance,
+                generations,
+                output,
+                upload,
+                jobName,
+                os,
+                reportRef,
+                observedRerun);
     }
 }

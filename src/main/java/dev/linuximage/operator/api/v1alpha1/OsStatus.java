@@ -2,7 +2,6 @@ package dev.linuximage.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import java.util.Objects;
 
 /** The guest operating system as the core read it (os-release(5)). */
@@ -15,11 +14,11 @@ public class OsStatus {
     @JsonPropertyDescription("os-release VERSION_ID, e.g. 12, 22.04, 9.4.")
     private String versionId;
 
-    @JsonPropertyDescription("Distribution family from ID, else ID_LIKE: debian, redhat, suse, alpine, arch or unknown.")
+    @JsonPropertyDescription(
+            "Distribution family from ID, else ID_LIKE: debian, redhat, suse, alpine, arch or unknown.")
     private String family;
 
-    public OsStatus() {
-    }
+    public OsStatus() {}
 
     public OsStatus(String id, String versionId, String family) {
         this.id = id;
@@ -53,7 +52,9 @@ public class OsStatus {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof OsStatus s && Objects.equals(id, s.id) && Objects.equals(versionId, s.versionId)
+        return o instanceof OsStatus s
+                && Objects.equals(id, s.id)
+                && Objects.equals(versionId, s.versionId)
                 && Objects.equals(family, s.family);
     }
 

@@ -28,8 +28,7 @@ public class OutputSpec {
     @Default("false")
     private Boolean streamToUpload = Boolean.FALSE;
 
-    public OutputSpec() {
-    }
+    public OutputSpec() {}
 
     public OutputSpec(String claimName, String path) {
         this.claimName = claimName;

@@ -2,7 +2,6 @@ package dev.linuximage.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import java.util.Objects;
 
 /** The written VHD. */
@@ -23,8 +22,7 @@ public class OutputStatus {
             + "non-zero 512-byte pages and their offsets; `linuximage digest FILE` recomputes it).")
     private String digest;
 
-    public OutputStatus() {
-    }
+    public OutputStatus() {}
 
     public OutputStatus(String path, Long virtualSize, String sha256) {
         this(path, virtualSize, sha256, null);
@@ -71,8 +69,10 @@ public class OutputStatus {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof OutputStatus s && Objects.equals(path, s.path)
-                && Objects.equals(virtualSize, s.virtualSize) && Objects.equals(sha256, s.sha256)
+        return o instanceof OutputStatus s
+                && Objects.equals(path, s.path)
+                && Objects.equals(virtualSize, s.virtualSize)
+                && Objects.equals(sha256, s.sha256)
                 && Objects.equals(digest, s.digest);
     }
 

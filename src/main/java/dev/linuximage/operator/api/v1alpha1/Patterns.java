@@ -22,6 +22,5 @@ public final class Patterns {
     /** An Azure AD client (application) or tenant ID. */
     public static final String UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
-    private Patterns() {
-    }
+    private Patterns() {}
 }

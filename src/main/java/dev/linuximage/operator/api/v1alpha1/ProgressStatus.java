@@ -2,7 +2,6 @@ package dev.linuximage.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import java.util.Objects;
 
 /** Progress of the running Job, from its last progress line. */
@@ -15,8 +14,7 @@ public class ProgressStatus {
     @JsonPropertyDescription("Current stage: inspect, convert, patch, check, upload, done.")
     private String stage;
 
-    public ProgressStatus() {
-    }
+    public ProgressStatus() {}
 
     public ProgressStatus(Integer percent, String stage) {
         this.percent = percent;

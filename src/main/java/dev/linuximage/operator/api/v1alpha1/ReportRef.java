@@ -2,7 +2,6 @@ package dev.linuximage.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import java.util.Objects;
 
 /** Where the result of the observed run is published for other tools: a ConfigMap owned by the LinuxImage. */
@@ -15,11 +14,11 @@ public class ReportRef {
     @JsonPropertyDescription("Key holding the result JSON (schema linuximage.dev/result/v1).")
     private String key;
 
-    @JsonPropertyDescription("The full JSON report as claimName:path on the output claim; absent in Audit mode or when streaming.")
+    @JsonPropertyDescription(
+            "The full JSON report as claimName:path on the output claim; absent in Audit mode or when streaming.")
     private String fullReport;
 
-    public ReportRef() {
-    }
+    public ReportRef() {}
 
     public ReportRef(String name, String key, String fullReport) {
         this.name = name;
@@ -53,7 +52,9 @@ public class ReportRef {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ReportRef r && Objects.equals(name, r.name) && Objects.equals(key, r.key)
+        return o instanceof ReportRef r
+                && Objects.equals(name, r.name)
+                && Objects.equals(key, r.key)
                 && Objects.equals(fullReport, r.fullReport);
     }
 

@@ -15,8 +15,8 @@ public class SecretRefSpec {
     @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
     private String name;
 
-    @JsonPropertyDescription("Key in the Secret. Default: 'sas' for type Sas, 'connectionString' for type "
-            + "ConnectionString.")
+    @JsonPropertyDescription(
+            "Key in the Secret. Default: 'sas' for type Sas, 'connectionString' for type " + "ConnectionString.")
     @Pattern("^[-._a-zA-Z0-9]{1,253}$")
     private String key;
 
@@ -24,8 +24,7 @@ public class SecretRefSpec {
     @Default("Sas")
     private CredentialType type = CredentialType.Sas;
 
-    public SecretRefSpec() {
-    }
+    public SecretRefSpec() {}
 
     public SecretRefSpec(String name) {
         this.name = name;

@@ -3,8 +3,8 @@ package dev.linuximage.operator.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
-import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** The source disk: a file on a PersistentVolumeClaim in the LinuxImage's namespace. */
@@ -37,8 +37,7 @@ public class SourceSpec {
     @Size(max = 255)
     private String ovaDisk;
 
-    public SourceSpec() {
-    }
+    public SourceSpec() {}
 
     public SourceSpec(String claimName, String path) {
         this.claimName = claimName;
@@ -79,8 +78,10 @@ public class SourceSpec {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SourceSpec s && java.util.Objects.equals(claimName, s.claimName)
-                && java.util.Objects.equals(path, s.path) && java.util.Objects.equals(format, s.format)
+        return o instanceof SourceSpec s
+                && java.util.Objects.equals(claimName, s.claimName)
+                && java.util.Objects.equals(path, s.path)
+                && java.util.Objects.equals(format, s.format)
                 && java.util.Objects.equals(ovaDisk, s.ovaDisk);
     }
 

@@ -30,8 +30,7 @@ public class UploadSpec {
     @Default("false")
     private Boolean overwrite = Boolean.FALSE;
 
-    public UploadSpec() {
-    }
+    public UploadSpec() {}
 
     public UploadSpec(String blobUrl, CredentialsSpec credentials) {
         this.blobUrl = blobUrl;

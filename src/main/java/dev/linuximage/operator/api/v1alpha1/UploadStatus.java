@@ -2,7 +2,6 @@ package dev.linuximage.operator.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-
 import java.util.Objects;
 
 /** The uploaded page blob. */
@@ -19,8 +18,7 @@ public class UploadStatus {
             + "(as output.digest; older versions: sha256:<hex> of every byte).")
     private String digest;
 
-    public UploadStatus() {
-    }
+    public UploadStatus() {}
 
     public UploadStatus(String blobUrl, Long bytesSent, String digest) {
         this.blobUrl = blobUrl;
@@ -54,8 +52,10 @@ public class UploadStatus {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof UploadStatus s && Objects.equals(blobUrl, s.blobUrl)
-                && Objects.equals(bytesSent, s.bytesSent) && Objects.equals(digest, s.digest);
+        return o instanceof UploadStatus s
+                && Objects.equals(blobUrl, s.blobUrl)
+                && Objects.equals(bytesSent, s.bytesSent)
+                && Objects.equals(digest, s.digest);
     }
 
     @Override

@@ -17,8 +17,8 @@ public class WorkloadIdentitySpec {
     @Pattern(Patterns.UUID)
     private String clientId;
 
-    @JsonPropertyDescription("Azure AD tenant ID. Default: the one the workload identity webhook injects "
-            + "(AZURE_TENANT_ID).")
+    @JsonPropertyDescription(
+            "Azure AD tenant ID. Default: the one the workload identity webhook injects " + "(AZURE_TENANT_ID).")
     @Pattern(Patterns.UUID)
     private String tenantId;
 
@@ -27,8 +27,7 @@ public class WorkloadIdentitySpec {
     @Pattern(Patterns.DNS_LABEL)
     private String serviceAccountName;
 
-    public WorkloadIdentitySpec() {
-    }
+    public WorkloadIdentitySpec() {}
 
     public WorkloadIdentitySpec(String clientId) {
         this.clientId = clientId;

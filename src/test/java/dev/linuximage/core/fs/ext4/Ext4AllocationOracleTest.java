@@ -1,18 +1,17 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.io.LittleEndian;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.core.io.LittleEndian;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Allocation beyond the first group: BLOCK_UNINIT and INODE_UNINIT groups initialised on first use, bg_itable_unused,
@@ -22,12 +21,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class Ext4AllocationOracleTest {
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "ext4-1k-flex|-t ext4 -b 1024 -N 4096",
-            "ext4-1k-noflex|-t ext4 -b 1024 -N 4096 -O ^flex_bg",
-            "ext4-1k-uninit-bg|-t ext4 -b 1024 -N 4096 -O ^metadata_csum,uninit_bg",
-            "ext3-1k|-t ext3 -b 1024 -N 4096",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "ext4-1k-flex|-t ext4 -b 1024 -N 4096",
+                "ext4-1k-noflex|-t ext4 -b 1024 -N 4096 -O ^flex_bg",
+                "ext4-1k-uninit-bg|-t ext4 -b 1024 -N 4096 -O ^metadata_csum,uninit_bg",
+                "ext3-1k|-t ext3 -b 1024 -N 4096",
+            })
     void fillsManyGroups(String name, String opts) throws Exception {
         Path work = Tools.workDir("alloc-" + name);
         Path img = work.resolve("fs.img");
@@ -36,7 +37,7 @@ class Ext4AllocationOracleTest {
         Random r = new Random(name.hashCode());
         byte[] big = Trees.random(r, 30 << 20); // spans several 8 MiB groups
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             FileSystem.Node root = fs.root();
             fs.createFile(root, "big", 0644, 0, 0, big);
             // 4096 inodes over 8 groups = 512 per group: 1200 new inodes reach groups that were INODE_UNINIT
@@ -72,7 +73,8 @@ class Ext4AllocationOracleTest {
         java.nio.file.Files.createDirectories(tree);
         for (String n : new String[] {"f", "g"}) {
             Path p = java.nio.file.Files.write(tree.resolve(n), (n + "\n").getBytes());
-            var view = java.nio.file.Files.getFileAttributeView(p, java.nio.file.attribute.UserDefinedFileAttributeView.class);
+            var view = java.nio.file.Files.getFileAttributeView(
+                    p, java.nio.file.attribute.UserDefinedFileAttributeView.class);
             view.write("big", java.nio.ByteBuffer.wrap("v".repeat(800).getBytes()));
         }
         Path img = work.resolve("fs.img");
@@ -90,18 +92,20 @@ class Ext4AllocationOracleTest {
         int bs;
         try (FileByteSource src = FileByteSource.openReadOnly(img)) {
             bs = Superblock.parse(src.readBytes(1024, 1024), src.size()).blockSize;
-            assertThat(LittleEndian.u32(src.readBytes(fAcl * bs, 8), 4)).as("h_refcount").isEqualTo(2);
+            assertThat(LittleEndian.u32(src.readBytes(fAcl * bs, 8), 4))
+                    .as("h_refcount")
+                    .isEqualTo(2);
         }
         Tools.assertClean(img);
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             fs.unlink(fs.root(), "f");
         }
         Tools.assertClean(img);
         assertThat(Tools.debugfs(img, "ea_list /g").out()).contains("big");
         assertThat(Tools.debugfs(img, "testb " + fAcl).out()).contains("marked in use");
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             fs.unlink(fs.root(), "g");
         }
         Tools.assertClean(img);
@@ -109,7 +113,8 @@ class Ext4AllocationOracleTest {
     }
 
     private static long fileAcl(Path img, String path) throws Exception {
-        var m = java.util.regex.Pattern.compile("File ACL: (\\d+)").matcher(Tools.debugfs(img, "stat " + path).out());
+        var m = java.util.regex.Pattern.compile("File ACL: (\\d+)")
+                .matcher(Tools.debugfs(img, "stat " + path).out());
         assertThat(m.find()).isTrue();
         return Long.parseLong(m.group(1));
     }
@@ -126,14 +131,16 @@ class Ext4AllocationOracleTest {
         Tools.mkfs(img, "96M", null, "-t", "ext2", "-b", "1024");
         byte[] data = Trees.random(new Random(3), 66 << 20);
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             FileSystem.Node f = fs.createFile(fs.root(), "huge", 0600, 0, 0, new byte[0]);
             fs.replaceContent(f, data);
-            assertThat(Trees.readAll(fs, fs.lookup(fs.root(), "huge").orElseThrow())).isEqualTo(data);
+            assertThat(Trees.readAll(fs, fs.lookup(fs.root(), "huge").orElseThrow()))
+                    .isEqualTo(data);
         }
         Tools.assertClean(img);
         MessageDigest md = MessageDigest.getInstance("SHA-256");
-        assertThat(md.digest(Tools.cat(img, "/huge"))).isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
+        assertThat(md.digest(Tools.cat(img, "/huge")))
+                .isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
         assertThat(Tools.debugfs(img, "stat /huge").out()).contains("TIND");
     }
 }

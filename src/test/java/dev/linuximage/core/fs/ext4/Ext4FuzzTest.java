@@ -1,13 +1,12 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.io.LittleEndian;
-import dev.linuximage.core.report.BadInputException;
-import dev.linuximage.core.fs.BytesSource;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.linuximage.core.fs.BytesSource;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
-
+import dev.linuximage.core.io.LittleEndian;
+import dev.linuximage.core.report.BadInputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -69,8 +68,15 @@ class Ext4FuzzTest {
             }
             return b;
         };
-        Htree.Params p = new Htree.Params(bs, nblocks, (flags & 1) != 0, seed, (flags & 2) != 0, (flags & 4) != 0,
-                new int[] {0, 0, 0, 0}, "fuzz");
+        Htree.Params p = new Htree.Params(
+                bs,
+                nblocks,
+                (flags & 1) != 0,
+                seed,
+                (flags & 2) != 0,
+                (flags & 4) != 0,
+                new int[] {0, 0, 0, 0},
+                "fuzz");
         for (String name : new String[] {"a", "name-17", "é".repeat(100)}) {
             try {
                 byte[] root = blocks.read(0);
@@ -134,7 +140,9 @@ class Ext4FuzzTest {
                     if (e.type() == GuestFiles.Type.FILE && file == null) {
                         file = fs.node(e.id());
                         fileName = e.name();
-                    } else if (e.type() == GuestFiles.Type.DIRECTORY && dir == null && !e.name().equals("lost+found")) {
+                    } else if (e.type() == GuestFiles.Type.DIRECTORY
+                            && dir == null
+                            && !e.name().equals("lost+found")) {
                         dir = fs.node(e.id());
                     }
                 }

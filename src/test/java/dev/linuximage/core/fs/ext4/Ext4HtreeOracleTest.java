@@ -1,16 +1,13 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.io.LittleEndian;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.ExtentVisitor;
 import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
+import dev.linuximage.core.io.LittleEndian;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -27,9 +24,11 @@ import java.util.Random;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Hashed lookup in htree directories. Oracles: debugfs {@code dx_hash} for the hash functions, directories indexed
@@ -68,9 +67,20 @@ class Ext4HtreeOracleTest {
     void hashesMatchDebugfsDxHash() throws Exception {
         Path img = work.resolve("hash.img");
         Tools.mkfs(img, "4M", null, "-t", "ext4");
-        List<String> samples = new ArrayList<>(List.of("a", ".x", "hello", "héllo", "ÿÿÿÿ", "0123456789abcdef",
-                "0123456789abcdefg", "x".repeat(31), "y".repeat(32), "z".repeat(33), "日本語のファイル名.txt",
-                "é".repeat(40), "q".repeat(255)));
+        List<String> samples = new ArrayList<>(List.of(
+                "a",
+                ".x",
+                "hello",
+                "héllo",
+                "ÿÿÿÿ",
+                "0123456789abcdef",
+                "0123456789abcdefg",
+                "x".repeat(31),
+                "y".repeat(32),
+                "z".repeat(33),
+                "日本語のファイル名.txt",
+                "é".repeat(40),
+                "q".repeat(255)));
         String seed = "6d1f6a0e-5b2c-4b7e-9a51-0c3d2e1f4a5b";
         List<String> cmds = new ArrayList<>();
         for (int v = 0; v <= 5; v++) {
@@ -82,18 +92,22 @@ class Ext4HtreeOracleTest {
         Path cmdFile = work.resolve("dx_hash.cmds");
         Files.writeString(cmdFile, String.join("\n", cmds) + "\n");
         Tools.Result res = Tools.run(List.of("debugfs", "-f", cmdFile.toString(), img.toString()));
-        Matcher m = Pattern.compile("Hash of (\\S+) is 0x([0-9a-f]+) \\(minor 0x([0-9a-f]+)\\)").matcher(res.out());
+        Matcher m = Pattern.compile("Hash of (\\S+) is 0x([0-9a-f]+) \\(minor 0x([0-9a-f]+)\\)")
+                .matcher(res.out());
         int[] seedWords = seedWords(seed);
         int k = 0;
         for (int v = 0; v <= 5; v++) {
             for (String s : samples) {
                 for (int[] sd : new int[][] {null, seedWords}) {
-                    assertThat(m.find()).as("debugfs output for %s:\n%s%s", cmds.get(k), res.out(), res.stderr())
+                    assertThat(m.find())
+                            .as("debugfs output for %s:\n%s%s", cmds.get(k), res.out(), res.stderr())
                             .isTrue();
                     assertThat(m.group(1)).isEqualTo(s);
                     int[] ours = DirHash.hashes(v, s.getBytes(StandardCharsets.UTF_8), sd);
                     assertThat(Integer.toHexString(ours[0])).as(cmds.get(k)).isEqualTo(m.group(2));
-                    assertThat(Integer.toHexString(ours[1])).as(cmds.get(k) + " minor").isEqualTo(m.group(3));
+                    assertThat(Integer.toHexString(ours[1]))
+                            .as(cmds.get(k) + " minor")
+                            .isEqualTo(m.group(3));
                     k++;
                 }
             }
@@ -108,7 +122,9 @@ class Ext4HtreeOracleTest {
         for (int i = 0; i < 16; i++) {
             b[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
         }
-        return new int[] {LittleEndian.i32(b, 0), LittleEndian.i32(b, 4), LittleEndian.i32(b, 8), LittleEndian.i32(b, 12)};
+        return new int[] {
+            LittleEndian.i32(b, 0), LittleEndian.i32(b, 4), LittleEndian.i32(b, 8), LittleEndian.i32(b, 12)
+        };
     }
 
     /** mke2fs -d, then the hash algorithm and signedness, then e2fsck -fyD to build the index with them. */
@@ -162,28 +178,32 @@ class Ext4HtreeOracleTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "legacy-signed|legacy|false|-t ext4 -b 1024",
-            "half_md4-signed|half_md4|false|-t ext4 -b 1024",
-            "tea-signed|tea|false|-t ext4 -b 1024",
-            "legacy-unsigned|legacy|true|-t ext4 -b 1024",
-            "half_md4-unsigned|half_md4|true|-t ext4 -b 1024",
-            "tea-unsigned|tea|true|-t ext4 -b 1024",
-            "half_md4-4k-no-csum|half_md4|false|-t ext4 -b 4096 -O ^metadata_csum",
-            "tea-ext3-1k|tea|false|-t ext3 -b 1024",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "legacy-signed|legacy|false|-t ext4 -b 1024",
+                "half_md4-signed|half_md4|false|-t ext4 -b 1024",
+                "tea-signed|tea|false|-t ext4 -b 1024",
+                "legacy-unsigned|legacy|true|-t ext4 -b 1024",
+                "half_md4-unsigned|half_md4|true|-t ext4 -b 1024",
+                "tea-unsigned|tea|true|-t ext4 -b 1024",
+                "half_md4-4k-no-csum|half_md4|false|-t ext4 -b 4096 -O ^metadata_csum",
+                "tea-ext3-1k|tea|false|-t ext3 -b 1024",
+            })
     void everyNameIsFoundReadingOnlyAFewBlocks(String name, String alg, boolean unsigned, String opts)
             throws Exception {
         Path img = indexedImage(name, alg, unsigned, opts.split(" "));
         int levels = indirectLevels(img);
         if (opts.contains("1024")) {
-            assertThat(levels).as("1 KiB blocks and 2000 long names need a two-level tree").isEqualTo(1);
+            assertThat(levels)
+                    .as("1 KiB blocks and 2000 long names need a two-level tree")
+                    .isEqualTo(1);
         }
         Set<Long> bigBlocks = dirBlocks(img, "/big", opts.contains("4096") ? 4096 : 1024);
         assertThat(bigBlocks.size()).isGreaterThan(30);
         Map<String, Long> inodes = new HashMap<>();
         try (CountingSource src = new CountingSource(FileByteSource.openReadOnly(img));
-             Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             FileSystem.Node big = fs.lookup(fs.root(), "big").orElseThrow();
             int bs = fs.blockSize();
             for (FileSystem.Entry e : fs.list(big)) {
@@ -201,11 +221,13 @@ class Ext4HtreeOracleTest {
                 maxReads = Math.max(maxReads, reads);
                 totalReads += reads;
             }
-            System.out.printf("Ext4HtreeOracleTest %s: %d names, depth %d, %d directory blocks; per lookup max %d, "
-                    + "mean %.3f blocks read%n", name, names.size(), levels + 1, bigBlocks.size(), maxReads,
-                    (double) totalReads / names.size());
+            System.out.printf(
+                    "Ext4HtreeOracleTest %s: %d names, depth %d, %d directory blocks; per lookup max %d, "
+                            + "mean %.3f blocks read%n",
+                    name, names.size(), levels + 1, bigBlocks.size(), maxReads, (double) totalReads / names.size());
             // root + interior level(s) + the leaf; one more leaf only when a hash collision spans two leaves
-            assertThat(maxReads).as("directory blocks read by one lookup (of %d)", bigBlocks.size())
+            assertThat(maxReads)
+                    .as("directory blocks read by one lookup (of %d)", bigBlocks.size())
                     .isLessThanOrEqualTo(levels + 3);
             assertThat((double) totalReads / names.size()).isLessThan(levels + 2.1);
             Random r = new Random(name.hashCode());
@@ -220,7 +242,9 @@ class Ext4HtreeOracleTest {
             }
             assertThat(fs.lookup(big, "..").orElseThrow().id()).isEqualTo(2);
             assertThat(fs.lookup(big, ".").orElseThrow().id()).isEqualTo(big.id());
-            assertThat(fs.htreeFallbacks()).as(String.valueOf(fs.lastHtreeFallback())).isZero();
+            assertThat(fs.htreeFallbacks())
+                    .as(String.valueOf(fs.lastHtreeFallback()))
+                    .isZero();
         }
     }
 
@@ -228,13 +252,15 @@ class Ext4HtreeOracleTest {
     void unlinkThroughTheIndexKeepsItAndFsckClean() throws Exception {
         Path img = indexedImage("unlink", "half_md4", false, "-t", "ext4", "-b", "1024");
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             FileSystem.Node big = fs.lookup(fs.root(), "big").orElseThrow();
             for (int i = 0; i < NAMES; i += 7) {
                 fs.unlink(big, names.get(i));
             }
             for (int i = 0; i < NAMES; i++) {
-                assertThat(fs.lookup(big, names.get(i)).isPresent()).as(names.get(i)).isEqualTo(i % 7 != 0);
+                assertThat(fs.lookup(big, names.get(i)).isPresent())
+                        .as(names.get(i))
+                        .isEqualTo(i % 7 != 0);
             }
             assertThat(fs.htreeFallbacks()).isZero();
             fs.flush();
@@ -256,8 +282,16 @@ class Ext4HtreeOracleTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-            "limit", "count-zero", "count-over-limit", "levels", "hash-version", "info-length", "block-out-of-range",
-            "block-zero", "hash-order", "flags",
+        "limit",
+        "count-zero",
+        "count-over-limit",
+        "levels",
+        "hash-version",
+        "info-length",
+        "block-out-of-range",
+        "block-zero",
+        "hash-order",
+        "flags",
     })
     void aBrokenIndexFallsBackToTheLinearScan(String what) throws Exception {
         // without metadata_csum, so only the structural checks can notice
@@ -274,8 +308,8 @@ class Ext4HtreeOracleTest {
             case "block-zero" -> patchDirBlock(img, 0, e + 4, le32(0), 1024);
             case "hash-order" -> {
                 // in the first interior node (the root of a two-level tree has only a few entries)
-                Matcher m = Pattern.compile("Entry #0: Hash 0x0+, block (\\d+)").matcher(
-                        Tools.debugfs(img, "htree /big").out());
+                Matcher m = Pattern.compile("Entry #0: Hash 0x0+, block (\\d+)")
+                        .matcher(Tools.debugfs(img, "htree /big").out());
                 assertThat(m.find()).isTrue();
                 patchDirBlock(img, Integer.parseInt(m.group(1)), Htree.NODE_ENTRIES + 16, le32(0xFFFFFFF0), 1024);
             }
@@ -283,7 +317,7 @@ class Ext4HtreeOracleTest {
             default -> throw new AssertionError(what);
         }
         try (FileByteSource src = FileByteSource.openReadOnly(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             FileSystem.Node big = fs.lookup(fs.root(), "big").orElseThrow();
             for (int i = 0; i < NAMES; i += 50) {
                 assertThat(fs.lookup(big, names.get(i))).as(names.get(i)).isPresent();
@@ -300,10 +334,11 @@ class Ext4HtreeOracleTest {
         // a hash of the root's second entry changes, the dx_tail checksum does not
         patchDirBlock(img, 0, Htree.ROOT_ENTRIES + 8, le32(0x00000010), 1024);
         try (FileByteSource src = FileByteSource.openReadOnly(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             FileSystem.Node big = fs.lookup(fs.root(), "big").orElseThrow();
             assertThatThrownBy(() -> fs.lookup(big, names.get(3)))
-                    .isInstanceOf(Ext4CorruptException.class).hasMessageContaining("dx block 0 checksum");
+                    .isInstanceOf(Ext4CorruptException.class)
+                    .hasMessageContaining("dx block 0 checksum");
             // the listing does not depend on the index
             assertThat(fs.list(big)).hasSize(NAMES);
         }
@@ -339,10 +374,24 @@ class Ext4HtreeOracleTest {
         key[4] |= 1;
         // level 2 nodes (blocks 3..6) -> leaves (7..14); level 1 nodes (1..2) -> level 2; root -> level 1
         for (int j = 0; j < 4; j++) {
-            node(blocks[3 + j], bs, Htree.NODE_ENTRIES, Htree.nodeLimit(bs, false), 7 + 2 * j, key[2 * j + 1], 8 + 2 * j);
+            node(
+                    blocks[3 + j],
+                    bs,
+                    Htree.NODE_ENTRIES,
+                    Htree.nodeLimit(bs, false),
+                    7 + 2 * j,
+                    key[2 * j + 1],
+                    8 + 2 * j);
         }
         for (int m = 0; m < 2; m++) {
-            node(blocks[1 + m], bs, Htree.NODE_ENTRIES, Htree.nodeLimit(bs, false), 3 + 2 * m, key[4 * m + 2], 4 + 2 * m);
+            node(
+                    blocks[1 + m],
+                    bs,
+                    Htree.NODE_ENTRIES,
+                    Htree.nodeLimit(bs, false),
+                    3 + 2 * m,
+                    key[4 * m + 2],
+                    4 + 2 * m);
         }
         byte[] root = blocks[0];
         Dirents.put(root, 0, 50, 12, new byte[] {'.'}, Dirents.FT_DIR, true);
@@ -375,16 +424,23 @@ class Ext4HtreeOracleTest {
             }
             assertThat(found).as("name %d", i).isTrue();
             if (Arrays.equals(n, x)) {
-                assertThat(leaves).as("X: leaf 3, then across two node levels to leaf 4").isEqualTo(2);
-                assertThat(reads[0]).as("two interior nodes, then the next two on the way to leaf 4").isEqualTo(4);
+                assertThat(leaves)
+                        .as("X: leaf 3, then across two node levels to leaf 4")
+                        .isEqualTo(2);
+                assertThat(reads[0])
+                        .as("two interior nodes, then the next two on the way to leaf 4")
+                        .isEqualTo(4);
             } else {
                 assertThat(leaves).as("name %d", i).isEqualTo(1);
-                assertThat(reads[0]).as("two interior node reads for name %d", i).isEqualTo(2);
+                assertThat(reads[0])
+                        .as("two interior node reads for name %d", i)
+                        .isEqualTo(2);
             }
         }
         Htree.Params noLargedir = new Htree.Params(bs, 15, false, 0, false, false, null, "synthetic");
         assertThatThrownBy(() -> Htree.probe(dev, noLargedir, root, x))
-                .isInstanceOf(Htree.BadIndexException.class).hasMessageContaining("indirect_levels 2");
+                .isInstanceOf(Htree.BadIndexException.class)
+                .hasMessageContaining("indirect_levels 2");
     }
 
     /** An interior node: empty record spanning the block, count 2, entry 0 -> {@code b0}, entry 1 = (h1, b1). */

@@ -1,18 +1,16 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.fs.FileSystem;
-import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.linuximage.core.io.FileByteSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * inline_data: rewriting inline files (kept inline while content fits i_block + the system.data in-inode xattr,
@@ -48,7 +46,8 @@ class Ext4InlineOracleTest {
     }
 
     static int flags(Path img, String path) throws Exception {
-        var m = java.util.regex.Pattern.compile("Flags: 0x([0-9a-f]+)").matcher(Tools.debugfs(img, "stat " + path).out());
+        var m = java.util.regex.Pattern.compile("Flags: 0x([0-9a-f]+)")
+                .matcher(Tools.debugfs(img, "stat " + path).out());
         assertThat(m.find()).as(path).isTrue();
         return (int) Long.parseLong(m.group(1), 16);
     }
@@ -62,18 +61,22 @@ class Ext4InlineOracleTest {
         assertThat(Tools.stat(img, path).size()).as("size of " + path).isEqualTo(want.length);
         byte[] got = Tools.cat(img, path);
         assertThat(got.length).as("cat length of " + path).isGreaterThanOrEqualTo(want.length);
-        assertThat(java.util.Arrays.copyOf(got, want.length)).as("content of " + path).isEqualTo(want);
+        assertThat(java.util.Arrays.copyOf(got, want.length))
+                .as("content of " + path)
+                .isEqualTo(want);
         for (int k = want.length; k < got.length; k++) {
             assertThat(got[k]).as(path + " byte " + k + " past i_size").isZero();
         }
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "ext4-4k|-t ext4 -b 4096 -O inline_data",
-            "ext4-1k|-t ext4 -b 1024 -O inline_data",
-            "ext4-no-csum|-t ext4 -O inline_data,^metadata_csum",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "ext4-4k|-t ext4 -b 4096 -O inline_data",
+                "ext4-1k|-t ext4 -b 1024 -O inline_data",
+                "ext4-no-csum|-t ext4 -O inline_data,^metadata_csum",
+            })
     void inlineFilesAreRewrittenAndInlineDirectoriesConverted(String name, String opts) throws Exception {
         Path img = work.resolve(name + ".img");
         Tools.mkfs(img, "16M", tree, opts.split(" "));
@@ -92,7 +95,7 @@ class Ext4InlineOracleTest {
         Random r = new Random(name.hashCode());
         byte[] untouched = Files.readAllBytes(tree.resolve("untouched"));
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             assertThat(fs.writable()).as(fs.writeRefusalReason().orElse("")).isTrue();
             Mirror m = new Mirror(fs, model);
             // small -> small, small -> i_block + xattr, xattr -> small, empty stays empty
@@ -149,10 +152,11 @@ class Ext4InlineOracleTest {
         assertThat(Tools.stat(img, "/d").links()).isEqualTo(4); // ., .. + newdir, sub
         assertThat(Tools.stat(img, "/d2").links()).isEqualTo(2);
         try (FileByteSource src = FileByteSource.openReadOnly(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             Trees.assertSame(model, fs);
             Mirror m = new Mirror(fs, model);
-            assertThat(fs.lookup(m.resolve("/d/sub"), "..").orElseThrow().id()).isEqualTo(m.resolve("/d").id());
+            assertThat(fs.lookup(m.resolve("/d/sub"), "..").orElseThrow().id())
+                    .isEqualTo(m.resolve("/d").id());
         }
     }
 
@@ -162,10 +166,12 @@ class Ext4InlineOracleTest {
      * reader against the model. The seed is printed; rerun with {@code -Dext4.seed=N}.
      */
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "random-1k|-t ext4 -b 1024 -O inline_data",
-            "random-4k-no-csum|-t ext4 -b 4096 -O inline_data,^metadata_csum",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "random-1k|-t ext4 -b 1024 -O inline_data",
+                "random-4k-no-csum|-t ext4 -b 4096 -O inline_data,^metadata_csum",
+            })
     void randomInlineChangesStayConsistent(String name, String opts) throws Exception {
         long seed = Long.getLong("ext4.seed", System.nanoTime());
         System.out.println("Ext4InlineOracleTest " + name + " seed " + seed + " (rerun: -Dext4.seed=" + seed + ")");
@@ -182,7 +188,7 @@ class Ext4InlineOracleTest {
         Tools.mkfs(img, "16M", model, opts.split(" "));
         assertThat(flags(img, "/d0/f0") & INLINE_FL).isNotZero();
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             Mirror m = new Mirror(fs, model);
             for (int i = 0; i < 150; i++) {
                 java.util.List<Path> files;
@@ -214,7 +220,7 @@ class Ext4InlineOracleTest {
             }
         }
         try (FileByteSource src = FileByteSource.openReadOnly(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             Trees.assertSame(model, fs);
         }
     }

@@ -1,17 +1,16 @@
 package dev.linuximage.core.fs.ext4;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A /boot initramfs rewritten with drivers at the sizes real ones have (12 MiB grown to 80 MiB, then shrunk) on a
@@ -36,22 +35,24 @@ class Ext4LargeFileOracleTest {
         Tools.assertClean(img);
         byte[] big = new byte[80 * MIB + 777];
         new Random(8).nextBytes(big);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); Ext4FileSystem fs = Ext4FileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             FileSystem.Node n = fs.lookup(fs.root(), "initrd.img-6.1.0-amd64").orElseThrow();
             fs.replaceContent(n, big);
         }
         Tools.assertClean(img);
-        assertThat(Arrays.equals(Tools.cat(img, "/initrd.img-6.1.0-amd64"), big)).isTrue();
+        assertThat(Arrays.equals(Tools.cat(img, "/initrd.img-6.1.0-amd64"), big))
+                .isTrue();
         assertThat(Tools.stat(img, "/initrd.img-6.1.0-amd64").size()).isEqualTo(big.length);
         byte[] small = new byte[5 * MIB + 3];
         new Random(9).nextBytes(small);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); Ext4FileSystem fs = Ext4FileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             fs.replaceContent(fs.lookup(fs.root(), "initrd.img-6.1.0-amd64").orElseThrow(), small);
         }
         Tools.assertClean(img);
-        assertThat(Arrays.equals(Tools.cat(img, "/initrd.img-6.1.0-amd64"), small)).isTrue();
+        assertThat(Arrays.equals(Tools.cat(img, "/initrd.img-6.1.0-amd64"), small))
+                .isTrue();
         assertThat(new String(Tools.cat(img, "/config-6.1.0-amd64"))).isEqualTo("CONFIG_HYPERV=m\n");
     }
 }

@@ -1,10 +1,9 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.linuximage.core.io.FileByteSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -12,9 +11,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Random sequences of create / replace / delete / rename / mkdir / rmdir / symlink / chmod, mirrored on a host
@@ -26,13 +25,15 @@ class Ext4PropertyOracleTest {
     private static final int OPS = 400;
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "ext4|-t ext4",
-            "ext4-1k|-t ext4 -b 1024",
-            "ext3|-t ext3",
-            "ext4-uninit-bg|-t ext4 -O ^metadata_csum,uninit_bg",
-            "ext2-1k|-t ext2 -b 1024",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "ext4|-t ext4",
+                "ext4-1k|-t ext4 -b 1024",
+                "ext3|-t ext3",
+                "ext4-uninit-bg|-t ext4 -O ^metadata_csum,uninit_bg",
+                "ext2-1k|-t ext2 -b 1024",
+            })
     void randomSequencesStayConsistent(String name, String opts) throws Exception {
         long seed = Long.getLong("ext4.seed", System.nanoTime());
         System.out.println("Ext4PropertyOracleTest " + name + " seed " + seed + " (rerun: -Dext4.seed=" + seed + ")");
@@ -44,7 +45,7 @@ class Ext4PropertyOracleTest {
         Random r = new Random(seed);
         String ctx = name + " seed " + seed;
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             Mirror m = new Mirror(fs, model);
             int changes = 0;
             for (int i = 0; i < OPS; i++) {
@@ -54,14 +55,17 @@ class Ext4PropertyOracleTest {
                     changes++;
                 }
             }
-            System.out.println("Ext4PropertyOracleTest " + name + ": " + changes + " of " + OPS + " steps changed the tree");
-            assertThat(changes).as(ctx + ": the sequence must actually change things").isGreaterThan(OPS / 3);
+            System.out.println(
+                    "Ext4PropertyOracleTest " + name + ": " + changes + " of " + OPS + " steps changed the tree");
+            assertThat(changes)
+                    .as(ctx + ": the sequence must actually change things")
+                    .isGreaterThan(OPS / 3);
         }
         Tools.Result fsck = Tools.fsck(img);
         assertThat(fsck.exit()).as(ctx + "\n" + fsck.out()).isZero();
         Mirror.assertDumpMatches(model, img, work.resolve("dump"));
         try (FileByteSource src = FileByteSource.openReadOnly(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             Trees.assertSame(model, fs);
         }
     }
@@ -72,7 +76,10 @@ class Ext4PropertyOracleTest {
         try (var s = Files.walk(model)) {
             for (Path p : s.sorted().toList()) {
                 h = h * 31 + p.toString().hashCode();
-                h = h * 31 + Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size()
+                h = h * 31
+                        + Files.readAttributes(
+                                        p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                                .size()
                         + (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             }
         }
@@ -99,7 +106,9 @@ class Ext4PropertyOracleTest {
 
     private static byte[] content(Random r) {
         int kind = r.nextInt(10);
-        int n = kind < 2 ? r.nextInt(3) : kind < 7 ? r.nextInt(3000) : kind < 9 ? r.nextInt(40_000) : 200_000 + r.nextInt(200_000);
+        int n = kind < 2
+                ? r.nextInt(3)
+                : kind < 7 ? r.nextInt(3000) : kind < 9 ? r.nextInt(40_000) : 200_000 + r.nextInt(200_000);
         return Trees.random(r, n);
     }
 
@@ -118,7 +127,9 @@ class Ext4PropertyOracleTest {
                 }
             }
             case 2 -> {
-                List<String> files = leaves.stream().filter(p -> Files.isRegularFile(m.host(p), LinkOption.NOFOLLOW_LINKS)).toList();
+                List<String> files = leaves.stream()
+                        .filter(p -> Files.isRegularFile(m.host(p), LinkOption.NOFOLLOW_LINKS))
+                        .toList();
                 if (!files.isEmpty()) {
                     m.write(pick(files, r), content(r));
                 }
@@ -144,7 +155,8 @@ class Ext4PropertyOracleTest {
                     if (empty) {
                         m.unlink(d);
                     } else {
-                        assertThatThrownBy(() -> m.unlink(d)).isInstanceOf(java.nio.file.DirectoryNotEmptyException.class);
+                        assertThatThrownBy(() -> m.unlink(d))
+                                .isInstanceOf(java.nio.file.DirectoryNotEmptyException.class);
                     }
                 }
             }

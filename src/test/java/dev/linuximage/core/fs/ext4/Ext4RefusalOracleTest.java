@@ -1,23 +1,22 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.io.LittleEndian;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
+import dev.linuximage.core.io.LittleEndian;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** What we refuse, and that refusing leaves the image byte-for-byte unchanged. */
 @Tag("oracle")
@@ -51,14 +50,18 @@ class Ext4RefusalOracleTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-            "needs_recovery", "errors", "not-clean", "orphans",
+        "needs_recovery",
+        "errors",
+        "not-clean",
+        "orphans",
     })
     void refusesToWriteInUnsafeStates(String what) throws Exception {
         Path img = work.resolve(what + ".img");
         Tools.mkfs(img, "16M", tree, "-t", "ext4");
         patchSuperblock(img, sb -> {
             switch (what) {
-                case "needs_recovery" -> LittleEndian.put32(sb, 0x60, LittleEndian.i32(sb, 0x60) | Superblock.INCOMPAT_RECOVER);
+                case "needs_recovery" ->
+                    LittleEndian.put32(sb, 0x60, LittleEndian.i32(sb, 0x60) | Superblock.INCOMPAT_RECOVER);
                 case "errors" -> LittleEndian.put16(sb, 0x3A, 3);
                 case "not-clean" -> LittleEndian.put16(sb, 0x3A, 0);
                 case "orphans" -> LittleEndian.put32(sb, 0xE8, 12);
@@ -67,7 +70,7 @@ class Ext4RefusalOracleTest {
         });
         byte[] before = Files.readAllBytes(img);
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             assertThat(fs.writable()).isFalse();
             assertThat(fs.writeRefusalReason()).isPresent();
             FileSystem.Node root = fs.root();
@@ -80,11 +83,13 @@ class Ext4RefusalOracleTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "encrypt|-t ext4 -O encrypt",
-            "casefold|-t ext4 -O casefold",
-            "meta_bg|-t ext4 -O meta_bg,^resize_inode",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "encrypt|-t ext4 -O encrypt",
+                "casefold|-t ext4 -O casefold",
+                "meta_bg|-t ext4 -O meta_bg,^resize_inode",
+            })
     void refusesToReadUnknownLayouts(String name, String opts) throws Exception {
         Path img = work.resolve(name + ".img");
         Tools.mkfs(img, "16M", null, opts.split(" "));
@@ -96,17 +101,19 @@ class Ext4RefusalOracleTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "quota|-t ext4 -O quota",
-            "project|-t ext4 -O quota,project",
-            "bigalloc|-t ext4 -O bigalloc -C 16384",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "quota|-t ext4 -O quota",
+                "project|-t ext4 -O quota,project",
+                "bigalloc|-t ext4 -O bigalloc -C 16384",
+            })
     void readsButRefusesToWrite(String name, String opts) throws Exception {
         Path img = work.resolve(name + ".img");
         Tools.mkfs(img, "32M", tree, opts.split(" "));
         byte[] before = Files.readAllBytes(img);
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             assertThat(fs.writable()).isFalse();
             assertThat(fs.writeRefusalReason().orElseThrow()).contains(name);
             Trees.assertSame(tree, fs);
@@ -126,7 +133,8 @@ class Ext4RefusalOracleTest {
         }
         try (FileByteSource src = FileByteSource.openReadOnly(img)) {
             assertThatThrownBy(() -> Ext4FileSystem.open(src, false))
-                    .isInstanceOf(Ext4CorruptException.class).hasMessageContaining("s_checksum");
+                    .isInstanceOf(Ext4CorruptException.class)
+                    .hasMessageContaining("s_checksum");
         }
     }
 
@@ -137,12 +145,13 @@ class Ext4RefusalOracleTest {
         long ino;
         int bs;
         try (FileByteSource src = FileByteSource.openReadOnly(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             ino = fs.lookup(fs.root(), "small").orElseThrow().id();
             bs = fs.blockSize();
         }
         Tools.Result r = Tools.debugfs(img, "imap <" + ino + ">");
-        var m = java.util.regex.Pattern.compile("located at block (\\d+), offset 0x([0-9a-f]+)").matcher(r.out());
+        var m = java.util.regex.Pattern.compile("located at block (\\d+), offset 0x([0-9a-f]+)")
+                .matcher(r.out());
         assertThat(m.find()).as(r.out()).isTrue();
         long off = Long.parseLong(m.group(1)) * bs + Long.parseLong(m.group(2), 16);
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
@@ -150,9 +159,10 @@ class Ext4RefusalOracleTest {
             f.writeInt(0x12345678);
         }
         try (FileByteSource src = FileByteSource.openReadOnly(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             assertThatThrownBy(() -> fs.lookup(fs.root(), "small"))
-                    .isInstanceOf(Ext4CorruptException.class).hasMessageContaining("inode " + ino + " checksum");
+                    .isInstanceOf(Ext4CorruptException.class)
+                    .hasMessageContaining("inode " + ino + " checksum");
         }
     }
 
@@ -162,7 +172,7 @@ class Ext4RefusalOracleTest {
         Tools.mkfs(img, "2M", tree, "-t", "ext4", "-b", "1024");
         byte[] before = Files.readAllBytes(img);
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             long free = fs.freeBytes();
             assertThatThrownBy(() -> fs.createFile(fs.root(), "huge", 0644, 0, 0, new byte[(int) free + 4096]))
                     .isInstanceOf(Ext4NoSpaceException.class);
@@ -181,12 +191,15 @@ class Ext4RefusalOracleTest {
         Path img = work.resolve("ro.img");
         Tools.mkfs(img, "8M", tree, "-t", "ext4");
         try (FileByteSource src = FileByteSource.openReadOnly(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             FileSystem.Node root = fs.root();
             FileSystem.Node small = fs.lookup(root, "small").orElseThrow();
-            assertThatThrownBy(() -> fs.replaceContent(small, new byte[1])).isInstanceOf(UnsupportedFsFeatureException.class);
-            assertThatThrownBy(() -> fs.symlink(root, "l", "t", 0, 0)).isInstanceOf(UnsupportedFsFeatureException.class);
-            assertThatThrownBy(() -> fs.rename(root, "small", root, "big")).isInstanceOf(UnsupportedFsFeatureException.class);
+            assertThatThrownBy(() -> fs.replaceContent(small, new byte[1]))
+                    .isInstanceOf(UnsupportedFsFeatureException.class);
+            assertThatThrownBy(() -> fs.symlink(root, "l", "t", 0, 0))
+                    .isInstanceOf(UnsupportedFsFeatureException.class);
+            assertThatThrownBy(() -> fs.rename(root, "small", root, "big"))
+                    .isInstanceOf(UnsupportedFsFeatureException.class);
             assertThatThrownBy(() -> fs.setAttributes(small, 0600, null, null, null))
                     .isInstanceOf(UnsupportedFsFeatureException.class);
         }
@@ -219,10 +232,11 @@ class Ext4RefusalOracleTest {
         }
         byte[] before = Files.readAllBytes(img);
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             FileSystem.Node small = fs.lookup(fs.root(), "small").orElseThrow();
             assertThatThrownBy(() -> fs.replaceContent(small, new byte[3]))
-                    .isInstanceOf(Ext4CorruptException.class).hasMessageContaining("no system.data");
+                    .isInstanceOf(Ext4CorruptException.class)
+                    .hasMessageContaining("no system.data");
         }
         assertThat(Files.readAllBytes(img)).isEqualTo(before);
     }

@@ -1,10 +1,11 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.io.LittleEndian;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.fs.BytesSource;
 import dev.linuximage.core.fs.FileSystem;
-import org.junit.jupiter.api.Test;
-
+import dev.linuximage.core.io.LittleEndian;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -12,9 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.CRC32C;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /** Pure functions: checksums, directory records, and the committed fuzz seeds being real file systems. */
 class Ext4UnitTest {
@@ -38,7 +37,8 @@ class Ext4UnitTest {
     @Test
     void crc16IsTheAnsiReflectedCrc() {
         // CRC-16/ARC check value of "123456789" is 0xBB3D (init 0); ext4 uses the same polynomial with init ~0
-        assertThat(Crc.crc16(0, "123456789".getBytes(StandardCharsets.US_ASCII), 0, 9)).isEqualTo(0xBB3D);
+        assertThat(Crc.crc16(0, "123456789".getBytes(StandardCharsets.US_ASCII), 0, 9))
+                .isEqualTo(0xBB3D);
     }
 
     @Test
@@ -50,11 +50,13 @@ class Ext4UnitTest {
         byte[] bad = b.clone();
         LittleEndian.put16(bad, 4, 200); // rec_len past the end
         assertThatThrownBy(() -> Dirents.parse(bad, 0, 64, 1024, true, "t"))
-                .isInstanceOf(Ext4CorruptException.class).hasMessageContaining("rec_len 200");
+                .isInstanceOf(Ext4CorruptException.class)
+                .hasMessageContaining("rec_len 200");
         byte[] bad2 = b.clone();
         LittleEndian.put8(bad2, 6, 60); // name longer than the record
         assertThatThrownBy(() -> Dirents.parse(bad2, 0, 64, 1024, true, "t"))
-                .isInstanceOf(Ext4CorruptException.class).hasMessageContaining("name_len 60");
+                .isInstanceOf(Ext4CorruptException.class)
+                .hasMessageContaining("name_len 60");
         assertThat(Dirents.decodeRecLen(65535, 65536)).isEqualTo(65536);
     }
 
@@ -89,7 +91,9 @@ class Ext4UnitTest {
                 byte[] content = new byte[n];
                 Arrays.fill(content, (byte) n);
                 fs.replaceContent(f, content);
-                assertThat(Trees.readAll(fs, fs.lookup(root, "f").orElseThrow())).as(seed + " " + n).isEqualTo(content);
+                assertThat(Trees.readAll(fs, fs.lookup(root, "f").orElseThrow()))
+                        .as(seed + " " + n)
+                        .isEqualTo(content);
             }
             FileSystem.Node d = fs.lookup(root, "d").orElseThrow();
             fs.rename(root, "f", d, "moved");
@@ -108,10 +112,13 @@ class Ext4UnitTest {
             }
             byte[] dir = Arrays.copyOfRange(data, 5, data.length);
             long nblocks = dir.length / 1024;
-            Htree.Params p = new Htree.Params(1024, nblocks, data[0] == 1, LittleEndian.i32(data, 1), false, false,
-                    new int[4], seed);
-            Htree h = Htree.probe(l -> Arrays.copyOfRange(dir, (int) l * 1024, (int) l * 1024 + 1024), p,
-                    Arrays.copyOf(dir, 1024), "name-1".getBytes(StandardCharsets.US_ASCII));
+            Htree.Params p = new Htree.Params(
+                    1024, nblocks, data[0] == 1, LittleEndian.i32(data, 1), false, false, new int[4], seed);
+            Htree h = Htree.probe(
+                    l -> Arrays.copyOfRange(dir, (int) l * 1024, (int) l * 1024 + 1024),
+                    p,
+                    Arrays.copyOf(dir, 1024),
+                    "name-1".getBytes(StandardCharsets.US_ASCII));
             assertThat(h.nextLeaf()).as(seed).isBetween(1L, nblocks - 1);
         }
     }

@@ -1,20 +1,19 @@
 package dev.linuximage.core.fs.ext4;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Every kind of change on every layout, then the oracles: e2fsck -fn must be clean, debugfs must read back exactly
@@ -33,18 +32,20 @@ class Ext4WriteOracleTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "ext4-default|-t ext4",
-            "ext4-1k|-t ext4 -b 1024",
-            "ext4-no-csum-uninit|-t ext4 -O ^metadata_csum,uninit_bg",
-            "ext4-no-64bit|-t ext4 -O ^64bit",
-            "ext4-no-flexbg|-t ext4 -O ^flex_bg",
-            "ext4-csum-seed|-t ext4 -O metadata_csum_seed",
-            "ext4-orphan-file|-t ext4 -O orphan_file",
-            "ext3|-t ext3",
-            "ext2|-t ext2",
-            "ext2-1k-128|-t ext2 -b 1024 -I 128",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "ext4-default|-t ext4",
+                "ext4-1k|-t ext4 -b 1024",
+                "ext4-no-csum-uninit|-t ext4 -O ^metadata_csum,uninit_bg",
+                "ext4-no-64bit|-t ext4 -O ^64bit",
+                "ext4-no-flexbg|-t ext4 -O ^flex_bg",
+                "ext4-csum-seed|-t ext4 -O metadata_csum_seed",
+                "ext4-orphan-file|-t ext4 -O orphan_file",
+                "ext3|-t ext3",
+                "ext2|-t ext2",
+                "ext2-1k-128|-t ext2 -b 1024 -I 128",
+            })
     void everyChangeLeavesACleanFileSystem(String name, String opts) throws Exception {
         Path img = work.resolve(name + ".img");
         Tools.mkfs(img, "64M", tree, opts.split(" "));
@@ -54,7 +55,7 @@ class Ext4WriteOracleTest {
         Mirror.copyTree(tree, model);
         Random r = new Random(name.hashCode());
         try (FileByteSource src = FileByteSource.openReadWrite(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             assertThat(fs.writable()).as(fs.writeRefusalReason().orElse("")).isTrue();
             long free0 = fs.freeBytes();
             Mirror m = new Mirror(fs, model);
@@ -126,10 +127,11 @@ class Ext4WriteOracleTest {
         assertThat(Tools.debugfs(img, "stat /opt/b").out()).doesNotContain("bad");
         assertThat(Files.exists(model.resolve("opt/target"))).isTrue();
         try (FileByteSource src = FileByteSource.openReadOnly(img);
-             Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
+                Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             Trees.assertSame(model, fs);
             FileSystem.Node b = new Mirror(fs, model).resolve("/opt/b");
-            assertThat(fs.lookup(b, "..").orElseThrow().id()).isEqualTo(new Mirror(fs, model).resolve("/opt").id());
+            assertThat(fs.lookup(b, "..").orElseThrow().id())
+                    .isEqualTo(new Mirror(fs, model).resolve("/opt").id());
         }
     }
 }

@@ -1,7 +1,8 @@
 package dev.linuximage.core.fs.ext4;
 
-import dev.linuximage.core.fs.FileSystem;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.linuximage.core.fs.FileSystem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -12,8 +13,6 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Applies each change both to our ext4 writer (by guest path) and to a host directory that models the expected
@@ -112,10 +111,17 @@ final class Mirror {
 
     static Set<PosixFilePermission> perms(int mode) {
         Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
-        PosixFilePermission[] order = {PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE,
-                PosixFilePermission.OTHERS_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE,
-                PosixFilePermission.GROUP_READ, PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE,
-                PosixFilePermission.OWNER_READ};
+        PosixFilePermission[] order = {
+            PosixFilePermission.OTHERS_EXECUTE,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.OWNER_EXECUTE,
+            PosixFilePermission.OWNER_WRITE,
+            PosixFilePermission.OWNER_READ
+        };
         for (int i = 0; i < 9; i++) {
             if ((mode & (1 << i)) != 0) {
                 s.add(order[i]);
@@ -169,9 +175,11 @@ final class Mirror {
             assertThat((Integer) Files.getAttribute(b, "unix:mode", LinkOption.NOFOLLOW_LINKS) & modeMask)
                     .as(p + " mode")
                     .isEqualTo((Integer) Files.getAttribute(a, "unix:mode", LinkOption.NOFOLLOW_LINKS) & modeMask);
-            assertThat(Files.getAttribute(b, "unix:uid", LinkOption.NOFOLLOW_LINKS)).as(p + " uid")
+            assertThat(Files.getAttribute(b, "unix:uid", LinkOption.NOFOLLOW_LINKS))
+                    .as(p + " uid")
                     .isEqualTo(Files.getAttribute(a, "unix:uid", LinkOption.NOFOLLOW_LINKS));
-            assertThat(Files.getAttribute(b, "unix:gid", LinkOption.NOFOLLOW_LINKS)).as(p + " gid")
+            assertThat(Files.getAttribute(b, "unix:gid", LinkOption.NOFOLLOW_LINKS))
+                    .as(p + " gid")
                     .isEqualTo(Files.getAttribute(a, "unix:gid", LinkOption.NOFOLLOW_LINKS));
             if (Files.isDirectory(a)) {
                 assertThat(Files.isDirectory(b)).as(p + " is a directory").isTrue();

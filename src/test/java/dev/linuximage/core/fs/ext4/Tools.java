@@ -18,8 +18,7 @@ final class Tools {
         }
     }
 
-    private Tools() {
-    }
+    private Tools() {}
 
     static Result run(List<String> cmd) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -81,7 +80,8 @@ final class Tools {
 
     /** True when debugfs reports {@code path} as an htree-indexed directory (EXT4_INDEX_FL 0x1000). */
     static boolean indexed(Path img, String path) throws Exception {
-        var m = java.util.regex.Pattern.compile("Flags: 0x([0-9a-f]+)").matcher(debugfs(img, "stat " + path).out());
+        var m = java.util.regex.Pattern.compile("Flags: 0x([0-9a-f]+)")
+                .matcher(debugfs(img, "stat " + path).out());
         return m.find() && (Long.parseLong(m.group(1), 16) & 0x1000) != 0;
     }
 
@@ -111,22 +111,27 @@ final class Tools {
     }
 
     /** Parsed debugfs stat: mode (07777 bits), uid, gid, links, size, type word. */
-    record Stat(String type, int mode, int uid, int gid, int links, long size) {
-    }
+    record Stat(String type, int mode, int uid, int gid, int links, long size) {}
 
     static Stat stat(Path img, String path) throws Exception {
         Result r = debugfs(img, "stat \"" + path + "\"");
         String s = r.out();
         var type = java.util.regex.Pattern.compile("Type: (\\w+)").matcher(s);
         var mode = java.util.regex.Pattern.compile("Mode:\\s+(\\d+)").matcher(s);
-        var user = java.util.regex.Pattern.compile("User:\\s+(\\d+)\\s+Group:\\s+(\\d+)").matcher(s);
+        var user = java.util.regex.Pattern.compile("User:\\s+(\\d+)\\s+Group:\\s+(\\d+)")
+                .matcher(s);
         var links = java.util.regex.Pattern.compile("Links: (\\d+)").matcher(s);
         var size = java.util.regex.Pattern.compile("Size: (\\d+)").matcher(s);
         if (!type.find() || !mode.find() || !user.find() || !links.find() || !size.find()) {
             throw new AssertionError("debugfs stat " + path + " unparsable:\n" + s + r.stderr());
         }
-        return new Stat(type.group(1), Integer.parseInt(mode.group(1), 8), Integer.parseInt(user.group(1)),
-                Integer.parseInt(user.group(2)), Integer.parseInt(links.group(1)), Long.parseLong(size.group(1)));
+        return new Stat(
+                type.group(1),
+                Integer.parseInt(mode.group(1), 8),
+                Integer.parseInt(user.group(1)),
+                Integer.parseInt(user.group(2)),
+                Integer.parseInt(links.group(1)),
+                Long.parseLong(size.group(1)));
     }
 
     /** A per-test work directory under target/ (never /tmp). */
@@ -134,7 +139,8 @@ final class Tools {
         Path d = Path.of("target", "ext4-tests", name).toAbsolutePath();
         if (Files.exists(d)) {
             try (var w = Files.walk(d)) {
-                w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                w.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(p -> p.toFile().delete());
             }
         }
         Files.createDirectories(d);

@@ -1,8 +1,9 @@
 package dev.linuximage.core.fs.ext4;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
-
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -14,12 +15,9 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 /** Host source trees for mke2fs -d, and a comparison of a host tree with what our reader sees. */
 final class Trees {
-    private Trees() {
-    }
+    private Trees() {}
 
     static byte[] random(Random r, int n) {
         byte[] b = new byte[n];
@@ -50,7 +48,8 @@ final class Trees {
         }
         if (tailHole) {
             // (mke2fs -d with inline_data drops a trailing hole from i_size: e2fsprogs 1.47.0 quirk)
-            try (RandomAccessFile f = new RandomAccessFile(root.resolve("tailhole").toFile(), "rw")) {
+            try (RandomAccessFile f =
+                    new RandomAccessFile(root.resolve("tailhole").toFile(), "rw")) {
                 f.write(random(r, 3000));
                 f.setLength(1 << 20);
             }
@@ -104,7 +103,9 @@ final class Trees {
             String p = path + name;
             if (Files.isSymbolicLink(hp)) {
                 assertThat(n.type()).as(p).isEqualTo(GuestFiles.Type.SYMLINK);
-                assertThat(fs.readLink(n)).as(p).isEqualTo(Files.readSymbolicLink(hp).toString());
+                assertThat(fs.readLink(n))
+                        .as(p)
+                        .isEqualTo(Files.readSymbolicLink(hp).toString());
             } else if (Files.isDirectory(hp)) {
                 assertThat(n.type()).as(p).isEqualTo(GuestFiles.Type.DIRECTORY);
                 compareDir(hp, fs, n, p + "/");

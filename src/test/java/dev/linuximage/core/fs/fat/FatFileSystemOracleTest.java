@@ -1,24 +1,23 @@
 package dev.linuximage.core.fs.fat;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.Tools;
-import dev.linuximage.core.io.LittleEndian;
 import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-
+import dev.linuximage.core.io.LittleEndian;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 @Tag("oracle")
 class FatFileSystemOracleTest {
@@ -28,8 +27,19 @@ class FatFileSystemOracleTest {
     /** A FAT volume built by mkfs.vfat and populated by mtools (the oracle), FAT12/16/32 by size. */
     Path build(int fatBits, long sizeKiB) throws Exception {
         Path img = tmp.resolve("fat" + fatBits + ".img");
-        Tools.run("mkfs.vfat", "-C", "-F", String.valueOf(fatBits), "-s", "1", "-n", "ESPTEST", "-i", "1234ABCD",
-                img.toString(), String.valueOf(sizeKiB));
+        Tools.run(
+                "mkfs.vfat",
+                "-C",
+                "-F",
+                String.valueOf(fatBits),
+                "-s",
+                "1",
+                "-n",
+                "ESPTEST",
+                "-i",
+                "1234ABCD",
+                img.toString(),
+                String.valueOf(sizeKiB));
         Path local = tmp.resolve("hello.txt");
         Files.writeString(local, "hello from mtools\n");
         Tools.run("mmd", "-i", img.toString(), "::/EFI", "::/EFI/debian", "::/a long directory name");
@@ -68,17 +78,20 @@ class FatFileSystemOracleTest {
     @ValueSource(ints = {12, 16, 32})
     void readsWhatMtoolsWrote(int bits) throws Exception {
         Path img = build(bits, bits == 32 ? 40_000 : bits == 16 ? 8_000 : 1_000);
-        try (FileByteSource src = FileByteSource.openReadOnly(img); FatFileSystem fs = FatFileSystem.open(src,
-                false)) {
+        try (FileByteSource src = FileByteSource.openReadOnly(img);
+                FatFileSystem fs = FatFileSystem.open(src, false)) {
             assertThat(fs.fatBits()).isEqualTo(bits);
             assertThat(fs.uuid()).isEqualTo("1234-ABCD");
             assertThat(fs.label()).isEqualTo("ESPTEST");
             assertThat(new String(readAll(fs, path(fs, "EFI", "debian", "grub.cfg")), StandardCharsets.UTF_8))
                     .isEqualTo("hello from mtools\n");
-            assertThat(new String(readAll(fs, path(fs, "a long directory name", "Mixed Case File.Text")),
-                    StandardCharsets.UTF_8)).isEqualTo("hello from mtools\n");
+            assertThat(new String(
+                            readAll(fs, path(fs, "a long directory name", "Mixed Case File.Text")),
+                            StandardCharsets.UTF_8))
+                    .isEqualTo("hello from mtools\n");
             assertThat(readAll(fs, path(fs, "big.bin"))).isEqualTo(Files.readAllBytes(tmp.resolve("big.bin")));
-            assertThat(fs.list(fs.root())).extracting(FileSystem.Entry::name)
+            assertThat(fs.list(fs.root()))
+                    .extracting(FileSystem.Entry::name)
                     .contains("EFI", "a long directory name", "big.bin");
             // case-insensitive lookup like the kernel's vfat
             assertThat(fs.lookup(fs.root(), "efi")).isPresent();
@@ -95,8 +108,8 @@ class FatFileSystemOracleTest {
         Path img = build(bits, bits == 32 ? 40_000 : bits == 16 ? 8_000 : 1_000);
         byte[] newBig = new byte[123_457];
         new Random(9).nextBytes(newBig);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); FatFileSystem fs = FatFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                FatFileSystem fs = FatFileSystem.open(src, true)) {
             fs.replaceContent(path(fs, "EFI", "debian", "grub.cfg"), "set timeout=1\n".getBytes());
             fs.replaceContent(path(fs, "big.bin"), newBig);
             FileSystem.Node d = fs.mkdir(path(fs, "EFI"), "Microsoft Boot Directory", 0755, 0, 0);
@@ -104,8 +117,8 @@ class FatFileSystemOracleTest {
             fs.createFile(fs.root(), "STARTUP.NSH", 0644, 0, 0, "fs0:".getBytes());
             for (int i = 0; i < 40; i++) {
                 // many long names with the same basis: ~N tails must stay unique, the directory must grow
-                fs.createFile(path(fs, "EFI", "debian"), "shimx64-variant-" + i + ".efi", 0644, 0, 0,
-                        ("v" + i).getBytes());
+                fs.createFile(
+                        path(fs, "EFI", "debian"), "shimx64-variant-" + i + ".efi", 0644, 0, 0, ("v" + i).getBytes());
             }
             fs.unlink(path(fs, "a long directory name"), "Mixed Case File.Text");
             fs.unlink(fs.root(), "a long directory name");
@@ -118,11 +131,13 @@ class FatFileSystemOracleTest {
             fs.flush();
         }
         fsckClean(img);
-        assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/grub-renamed.cfg")).isEqualTo("set timeout=1\n");
+        assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/grub-renamed.cfg"))
+                .isEqualTo("set timeout=1\n");
         assertThat(Tools.run("mtype", "-i", img.toString(), "::/Top Level Dir/moved-dir/bootmgfw.efi.long-name"))
                 .isEqualTo("efi");
         assertThat(Tools.run("mdir", "-i", img.toString(), "::/EFI")).doesNotContain("Microsoft");
-        assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/debian/shimx64-variant-39.efi")).isEqualTo("v39");
+        assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/debian/shimx64-variant-39.efi"))
+                .isEqualTo("v39");
         assertThat(Tools.run("mtype", "-i", img.toString(), "::/startup.nsh")).isEqualTo("fs0:");
         assertThat(Tools.run("mdir", "-i", img.toString(), "::/")).contains("startup.nsh");
         Path back = tmp.resolve("back.bin");
@@ -132,22 +147,24 @@ class FatFileSystemOracleTest {
         assertThat(root).doesNotContain("a long directory name");
         assertThat(Tools.run("mdir", "-i", img.toString(), "::/startup.nsh")).contains("2023-11-14");
         // free-space accounting agrees with the oracle after re-opening
-        try (FileByteSource src = FileByteSource.openReadOnly(img); FatFileSystem fs = FatFileSystem.open(src,
-                false)) {
+        try (FileByteSource src = FileByteSource.openReadOnly(img);
+                FatFileSystem fs = FatFileSystem.open(src, false)) {
             String minfo = Tools.run("mdir", "-i", img.toString(), "::/");
-            long free = Long.parseLong(minfo.replaceAll("(?s).*?([0-9 ]+) bytes free.*", "$1").replace(" ", ""));
+            long free = Long.parseLong(
+                    minfo.replaceAll("(?s).*?([0-9 ]+) bytes free.*", "$1").replace(" ", ""));
             assertThat(fs.freeBytes()).isEqualTo(free);
             assertThatThrownBy(() -> fs.createFile(fs.root(), "x", 0644, 0, 0, new byte[1]))
                     .hasMessageContaining("read-only");
-            assertThat(path(fs, "EFI", "debian", "shimx64-variant-0.efi").type()).isEqualTo(GuestFiles.Type.FILE);
+            assertThat(path(fs, "EFI", "debian", "shimx64-variant-0.efi").type())
+                    .isEqualTo(GuestFiles.Type.FILE);
         }
     }
 
     @Test
     void refusesAFileLargerThanTheFreeSpaceWithoutCorruptingTheVolume() throws Exception {
         Path img = build(12, 1_000);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); FatFileSystem fs = FatFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                FatFileSystem fs = FatFileSystem.open(src, true)) {
             assertThatThrownBy(() -> fs.createFile(fs.root(), "huge.bin", 0644, 0, 0, new byte[2_000_000]))
                     .hasMessageContaining("no space left");
         }
@@ -159,8 +176,8 @@ class FatFileSystemOracleTest {
         Path img = build(16, 8_000);
         long entry;
         int firstCluster;
-        try (FileByteSource src = FileByteSource.openReadOnly(img); FatFileSystem fs = FatFileSystem.open(src,
-                false)) {
+        try (FileByteSource src = FileByteSource.openReadOnly(img);
+                FatFileSystem fs = FatFileSystem.open(src, false)) {
             FileSystem.Node n = path(fs, "big.bin");
             entry = n.id();
             firstCluster = LittleEndian.u16(src.readBytes(entry, 32), 26);
@@ -170,11 +187,11 @@ class FatFileSystemOracleTest {
             byte[] bs = src.readBytes(0, 512);
             long fatOff = LittleEndian.u16(bs, 14) * 512L;
             int second = LittleEndian.u16(src.readBytes(fatOff + firstCluster * 2L, 2), 0);
-            src.write(fatOff + second * 2L, ByteBuffer.wrap(new byte[] {(byte) firstCluster,
-                    (byte) (firstCluster >> 8)}));
+            src.write(fatOff + second * 2L, ByteBuffer.wrap(new byte[] {(byte) firstCluster, (byte) (firstCluster >> 8)
+            }));
         }
-        try (FileByteSource src = FileByteSource.openReadOnly(img); FatFileSystem fs = FatFileSystem.open(src,
-                false)) {
+        try (FileByteSource src = FileByteSource.openReadOnly(img);
+                FatFileSystem fs = FatFileSystem.open(src, false)) {
             FileSystem.Node n = path(fs, "big.bin");
             assertThatThrownBy(() -> readAll(fs, n)).hasMessageContaining("loops");
         }

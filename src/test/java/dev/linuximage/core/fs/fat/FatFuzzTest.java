@@ -1,15 +1,14 @@
 package dev.linuximage.core.fs.fat;
 
-import dev.linuximage.core.report.BadInputException;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.linuximage.core.fs.BytesSource;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
-
+import dev.linuximage.core.report.BadInputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Hostile BPBs, FAT chains and directories: typed errors only, bounded work. */
 class FatFuzzTest {

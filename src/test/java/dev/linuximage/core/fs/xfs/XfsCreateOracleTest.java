@@ -1,14 +1,17 @@
 package dev.linuximage.core.fs.xfs;
 
+import static dev.linuximage.core.fs.xfs.XfsFileSystemOracleTest.oracleRead;
+import static dev.linuximage.core.fs.xfs.XfsFileSystemOracleTest.path;
+import static dev.linuximage.core.fs.xfs.XfsFileSystemOracleTest.readAll;
+import static dev.linuximage.core.fs.xfs.XfsFileSystemOracleTest.repairClean;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,13 +20,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-
-import static dev.linuximage.core.fs.xfs.XfsFileSystemOracleTest.oracleRead;
-import static dev.linuximage.core.fs.xfs.XfsFileSystemOracleTest.path;
-import static dev.linuximage.core.fs.xfs.XfsFileSystemOracleTest.readAll;
-import static dev.linuximage.core.fs.xfs.XfsFileSystemOracleTest.repairClean;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Creating files, symlinks and directories on XFS v5 through the {@link FileSystem} API, judged by the real tools:
@@ -68,14 +67,14 @@ class XfsCreateOracleTest {
     static byte[] createEverything(Path img) throws Exception {
         byte[] payload = new byte[200_000];
         new Random(7).nextBytes(payload);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             FileSystem.Node etc = path(fs, "etc");
             FileSystem.Node cfg = fs.mkdir(etc, "cloud.cfg.d", 0755, 0, 0);
             assertThat(cfg.type()).isEqualTo(GuestFiles.Type.DIRECTORY);
             assertThat(cfg.links()).isEqualTo(2);
-            FileSystem.Node f = fs.createFile(cfg, "91-azure.cfg", 0644, 0, 0,
-                    AZURE_CFG.getBytes(StandardCharsets.UTF_8));
+            FileSystem.Node f =
+                    fs.createFile(cfg, "91-azure.cfg", 0644, 0, 0, AZURE_CFG.getBytes(StandardCharsets.UTF_8));
             assertThat(f.size()).isEqualTo(AZURE_CFG.length());
             fs.createFile(etc, "empty.conf", 0600, 7, 8, new byte[0]);
             fs.symlink(etc, "localtime", "/usr/share/zoneinfo/UTC", 0, 0);
@@ -86,8 +85,8 @@ class XfsCreateOracleTest {
             // a fresh short-form directory grows past the inode literal area: it becomes a block directory
             FileSystem.Node wants = fs.mkdir(etc, "multi-user.target.wants", 0755, 0, 0);
             for (int i = 0; i < 30; i++) {
-                fs.symlink(wants, "unit-number-" + i + ".service", "/usr/lib/systemd/system/unit-" + i + ".service",
-                        0, 0);
+                fs.symlink(
+                        wants, "unit-number-" + i + ".service", "/usr/lib/systemd/system/unit-" + i + ".service", 0, 0);
             }
             fs.flush();
             // our reader sees it all in the same session
@@ -103,23 +102,34 @@ class XfsCreateOracleTest {
     static void verifyEverything(Path img, byte[] payload) throws Exception {
         repairClean(img);
         assertThat(db(img, "ls /etc/cloud.cfg.d")).contains("91-azure.cfg");
-        assertThat(db(img, "ls /etc")).contains("empty.conf").contains("localtime").contains("long-link")
-                .contains("multi-user.target.wants").contains("os-release");
-        assertThat(db(img, "ls /etc/block")).contains("payload.bin").contains("hv-kvp.service")
+        assertThat(db(img, "ls /etc"))
+                .contains("empty.conf")
+                .contains("localtime")
+                .contains("long-link")
+                .contains("multi-user.target.wants")
+                .contains("os-release");
+        assertThat(db(img, "ls /etc/block"))
+                .contains("payload.bin")
+                .contains("hv-kvp.service")
                 .contains("file-in-block-dir-39");
-        assertThat(db(img, "path /etc/multi-user.target.wants", "print core.format")).contains("extents");
-        assertThat(db(img, "ls /etc/multi-user.target.wants")).contains("unit-number-0.service")
+        assertThat(db(img, "path /etc/multi-user.target.wants", "print core.format"))
+                .contains("extents");
+        assertThat(db(img, "ls /etc/multi-user.target.wants"))
+                .contains("unit-number-0.service")
                 .contains("unit-number-29.service");
         assertThat(new String(oracleRead(img, "/etc/cloud.cfg.d/91-azure.cfg"), StandardCharsets.UTF_8))
                 .isEqualTo(AZURE_CFG);
         assertThat(oracleRead(img, "/etc/block/payload.bin")).isEqualTo(payload);
         assertThat(db(img, "path /etc/empty.conf", "print core.mode core.uid core.gid core.size"))
-                .contains("core.mode = 0100600").contains("core.uid = 7").contains("core.gid = 8")
+                .contains("core.mode = 0100600")
+                .contains("core.uid = 7")
+                .contains("core.gid = 8")
                 .contains("core.size = 0");
-        assertThat(db(img, "path /etc/localtime", "print core.format core.size")).contains("local")
+        assertThat(db(img, "path /etc/localtime", "print core.format core.size"))
+                .contains("local")
                 .contains("core.size = 23");
-        try (FileByteSource src = FileByteSource.openReadOnly(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                false)) {
+        try (FileByteSource src = FileByteSource.openReadOnly(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, false)) {
             assertThat(text(fs, path(fs, "etc", "cloud.cfg.d", "91-azure.cfg"))).isEqualTo(AZURE_CFG);
             assertThat(readAll(fs, path(fs, "etc", "block", "payload.bin"))).isEqualTo(payload);
             assertThat(fs.readLink(path(fs, "etc", "localtime"))).isEqualTo("/usr/share/zoneinfo/UTC");
@@ -127,7 +137,8 @@ class XfsCreateOracleTest {
             assertThat(fs.readLink(path(fs, "etc", "multi-user.target.wants", "unit-number-17.service")))
                     .isEqualTo("/usr/lib/systemd/system/unit-17.service");
             assertThat(fs.list(path(fs, "etc", "block"))).hasSize(42);
-            assertThat(text(fs, path(fs, "etc", "block", "file-in-block-dir-3"))).isEqualTo("hello xfs\n");
+            assertThat(text(fs, path(fs, "etc", "block", "file-in-block-dir-3")))
+                    .isEqualTo("hello xfs\n");
         }
     }
 
@@ -136,18 +147,19 @@ class XfsCreateOracleTest {
         Path img = XfsFixture.build(tmp, "dflt", 300, null);
         String feats = db(img, "sb 0", "print features_ro_compat features_incompat");
         assertThat(db(img, "path /etc", "print core.format")).contains("local");
-        assertThat(db(img, "path /etc/block", "print core.format core.size")).contains("extents")
+        assertThat(db(img, "path /etc/block", "print core.format core.size"))
+                .contains("extents")
                 .contains("core.size = 4096");
         long freeBefore;
-        try (FileByteSource src = FileByteSource.openReadOnly(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                false)) {
+        try (FileByteSource src = FileByteSource.openReadOnly(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, false)) {
             freeBefore = fs.freeBytes();
         }
         long icountBefore = XfsInodeChunkOracleTest.sb(img).get("icount");
         byte[] payload = createEverything(img);
         verifyEverything(img, payload);
-        try (FileByteSource src = FileByteSource.openReadOnly(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                false)) {
+        try (FileByteSource src = FileByteSource.openReadOnly(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, false)) {
             // payload 49 blocks + config 1 + remote link 1 + the converted directory's block 1, plus 8 blocks (64
             // inodes of 512 bytes) for each inode chunk allocated: like the kernel's xfs_dialloc, a new chunk goes
             // into the parent's AG when it has no free inode, before free inodes of other AGs are used
@@ -159,7 +171,12 @@ class XfsCreateOracleTest {
 
     @Test
     void createsWithoutFinobtReflinkSparseInodesOrBigtime() throws Exception {
-        Path img = XfsFixture.build(tmp, "old", 300, null, null,
+        Path img = XfsFixture.build(
+                tmp,
+                "old",
+                300,
+                null,
+                null,
                 List.of("-m", "finobt=0,reflink=0,bigtime=0,inobtcount=0", "-i", "sparse=0"));
         assertThat(db(img, "sb 0", "print features_ro_compat")).contains("features_ro_compat = 0");
         byte[] payload = createEverything(img);
@@ -169,8 +186,8 @@ class XfsCreateOracleTest {
     @Test
     void createsWithEightKiBDirectoryBlocksAndOneKiBFsBlocks() throws Exception {
         Path img = XfsFixture.build(tmp, "geo", 300, null, null, List.of("-b", "size=1024", "-n", "size=8192"));
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             FileSystem.Node block = path(fs, "etc", "block");
             fs.createFile(block, "x.cfg", 0644, 0, 0, "x=1\n".getBytes(StandardCharsets.UTF_8));
             FileSystem.Node d = fs.mkdir(path(fs, "etc"), "d", 0755, 0, 0);
@@ -186,8 +203,8 @@ class XfsCreateOracleTest {
     @Test
     void rmapbtAllowsInlineCreationButRefusesBlockAllocationByteIdentical() throws Exception {
         Path img = XfsFixture.build(tmp, "rmap", 300, null, null, List.of("-m", "rmapbt=1"));
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             FileSystem.Node etc = path(fs, "etc");
             fs.createFile(etc, "empty", 0644, 0, 0, new byte[0]);
             fs.symlink(etc, "short-link", "/etc/os-release", 0, 0);
@@ -196,10 +213,12 @@ class XfsCreateOracleTest {
             fs.flush();
             String before = sha(img);
             assertThatThrownBy(() -> fs.createFile(etc, "data", 0644, 0, 0, new byte[10]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("rmapbt")
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("rmapbt")
                     .hasMessageContaining("file data");
             assertThatThrownBy(() -> fs.symlink(etc, "long", LONG_TARGET, 0, 0))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("rmapbt");
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("rmapbt");
             assertThat(sha(img)).isEqualTo(before);
         }
         repairClean(img);
@@ -210,19 +229,24 @@ class XfsCreateOracleTest {
     @Test
     void refusalsNameTheReasonAndLeaveTheImageByteIdentical() throws Exception {
         Path img = XfsFixture.build(tmp, "refuse", 300, null);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             String before = sha(img);
             assertThatThrownBy(() -> fs.createFile(path(fs, "usr", "node"), "x", 0644, 0, 0, new byte[1]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("node form directory");
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("node form directory");
             assertThatThrownBy(() -> fs.symlink(path(fs, "usr", "node"), "x", "y", 0, 0))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("node form directory");
-            assertThatThrownBy(() -> fs.createFile(fs.root(), "huge", 0644, 0, 0,
-                    new byte[XfsFileSystem.MAX_CREATE_BYTES + 1])).isInstanceOf(UnsupportedFsFeatureException.class)
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("node form directory");
+            assertThatThrownBy(() ->
+                            fs.createFile(fs.root(), "huge", 0644, 0, 0, new byte[XfsFileSystem.MAX_CREATE_BYTES + 1]))
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
                     .hasMessageContaining("at most 1048576 bytes");
             assertThatThrownBy(() -> fs.rename(path(fs, "etc"), "hostname", fs.root(), "h"))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("renaming");
-            assertThatThrownBy(() -> fs.unlink(fs.root(), "usr")).isInstanceOf(UnsupportedFsFeatureException.class)
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("renaming");
+            assertThatThrownBy(() -> fs.unlink(fs.root(), "usr"))
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
                     .hasMessageContaining("not empty");
             assertThatThrownBy(() -> fs.createFile(path(fs, "etc"), "hostname", 0644, 0, 0, new byte[1]))
                     .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
@@ -235,7 +259,12 @@ class XfsCreateOracleTest {
             UnsupportedFsFeatureException refused = null;
             while (refused == null && made < 200) {
                 try {
-                    fs.createFile(block, "a-rather-long-file-name-to-fill-the-block-quickly-" + made, 0644, 0, 0,
+                    fs.createFile(
+                            block,
+                            "a-rather-long-file-name-to-fill-the-block-quickly-" + made,
+                            0644,
+                            0,
+                            0,
                             new byte[0]);
                     made++;
                 } catch (UnsupportedFsFeatureException e) {
@@ -247,15 +276,22 @@ class XfsCreateOracleTest {
             assertThat(made).isPositive();
             String beforeFull = sha(img); // the refusal, repeated, writes nothing
             final int next = made;
-            assertThatThrownBy(() -> fs.createFile(block, "a-rather-long-file-name-to-fill-the-block-quickly-" + next,
-                    0644, 0, 0, new byte[0])).hasMessageContaining("full single-block directory");
+            assertThatThrownBy(() -> fs.createFile(
+                            block,
+                            "a-rather-long-file-name-to-fill-the-block-quickly-" + next,
+                            0644,
+                            0,
+                            0,
+                            new byte[0]))
+                    .hasMessageContaining("full single-block directory");
             assertThat(sha(img)).isEqualTo(beforeFull);
         }
         repairClean(img);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                false)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, false)) {
             assertThatThrownBy(() -> fs.createFile(fs.root(), "x", 0644, 0, 0, new byte[1]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("read-only");
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("read-only");
         }
     }
 
@@ -267,18 +303,21 @@ class XfsCreateOracleTest {
         for (String d : List.of("a", "b")) { // two block directories (20 names: past the short form)
             p.append(d).append(" d--755 0 0\n");
             for (int i = 0; i < 20; i++) {
-                p.append(" prototype-").append(i).append(" ---644 0 0 ").append(small).append('\n');
+                p.append(" prototype-")
+                        .append(i)
+                        .append(" ---644 0 0 ")
+                        .append(small)
+                        .append('\n');
             }
             p.append("$\n");
         }
         p.append("$\n");
         Path proto = Files.writeString(tmp.resolve("full.proto"), p.toString());
         Path img = Tools.sparse(tmp.resolve("full.img"), 300L << 20);
-        Tools.run("mkfs.xfs", "-q", "-f", "-d", "agcount=2", "-m", "rmapbt=1", "-p", proto.toString(),
-                img.toString());
+        Tools.run("mkfs.xfs", "-q", "-f", "-d", "agcount=2", "-m", "rmapbt=1", "-p", proto.toString(), img.toString());
         int made = 0;
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             long free = Long.parseLong(db(img, "sb 0", "print ifree").replaceAll("(?s).*ifree = (\\d+).*", "$1"));
             for (; made < free; made++) { // block directories: adding names needs no block
                 fs.createFile(path(fs, made % 2 == 0 ? "a" : "b"), "f" + made, 0644, 0, 0, new byte[0]);
@@ -287,7 +326,8 @@ class XfsCreateOracleTest {
             String before = sha(img);
             assertThatThrownBy(() -> fs.createFile(block, "one-too-many", 0644, 0, 0, new byte[0]))
                     .isInstanceOf(UnsupportedFsFeatureException.class)
-                    .hasMessageContaining("no new inode chunk could be allocated").hasMessageContaining("rmapbt");
+                    .hasMessageContaining("no new inode chunk could be allocated")
+                    .hasMessageContaining("rmapbt");
             assertThat(sha(img)).isEqualTo(before);
         }
         assertThat(made).isPositive();
@@ -299,11 +339,19 @@ class XfsCreateOracleTest {
     void directoryHashMatchesXfsDb() throws Exception {
         Path img = Tools.sparse(tmp.resolve("hash.img"), 300L << 20);
         Tools.run("mkfs.xfs", "-q", "-f", img.toString());
-        for (String n : List.of("a", "ab", "abc", "abcd", "91-azure.cfg", "multi-user.target.wants", "\u00e9t\u00e9",
+        for (String n : List.of(
+                "a",
+                "ab",
+                "abc",
+                "abcd",
+                "91-azure.cfg",
+                "multi-user.target.wants",
+                "\u00e9t\u00e9",
                 "hv-kvp-daemon.service")) {
             String out = db(img, "hash " + n).trim();
             assertThat(Integer.toUnsignedString(XfsDir.hash(n.getBytes(StandardCharsets.UTF_8)), 16))
-                    .as(n).isEqualTo(out.replaceFirst("^0x", ""));
+                    .as(n)
+                    .isEqualTo(out.replaceFirst("^0x", ""));
         }
     }
 
@@ -314,8 +362,9 @@ class XfsCreateOracleTest {
         Tools.run("mkfs.xfs", "-q", "-f", img.toString());
         long fd = Long.parseLong(db(img, "sb 0", "print fdblocks").replaceAll("(?s).*fdblocks = (\\d+).*", "$1"));
         Tools.run("xfs_db", "-x", "-c", "sb 0", "-c", "write fdblocks " + (fd - 1), img.toString());
-        assertThatThrownBy(() -> repairClean(img)).isInstanceOf(AssertionError.class).hasMessageContaining(
-                "sb_fdblocks");
+        assertThatThrownBy(() -> repairClean(img))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("sb_fdblocks");
     }
 
     @Test
@@ -323,8 +372,8 @@ class XfsCreateOracleTest {
         Path img = XfsFixture.build(tmp, "unlink", 300, null);
         long free0;
         long ifree0 = Long.parseLong(db(img, "sb 0", "print ifree").replaceAll("(?s).*ifree = (\\d+).*", "$1"));
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             free0 = fs.freeBytes();
             FileSystem.Node etc = path(fs, "etc");
             fs.createFile(etc, "tmp.cfg", 0644, 0, 0, new byte[70_000]);
@@ -333,7 +382,8 @@ class XfsCreateOracleTest {
             assertThat(fs.freeBytes()).isLessThan(free0);
             fs.unlink(etc, "tmp.cfg");
             fs.unlink(path(fs, "etc", "block"), "tmp-link");
-            assertThatThrownBy(() -> fs.unlink(fs.root(), "usr")).isInstanceOf(UnsupportedFsFeatureException.class)
+            assertThatThrownBy(() -> fs.unlink(fs.root(), "usr"))
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
                     .hasMessageContaining("not empty");
             fs.unlink(etc, "sub.d");
             assertThat(path(fs, "etc").links()).isEqualTo(4);
@@ -343,38 +393,45 @@ class XfsCreateOracleTest {
             fs.unlink(path(fs, "etc", "block"), "file-in-block-dir-5");
             fs.unlink(fs.root(), "big.bin");
             fs.unlink(fs.root(), "link-inline");
-            assertThatThrownBy(() -> fs.unlink(etc, "hostname"))
-                    .isInstanceOf(java.nio.file.NoSuchFileException.class);
+            assertThatThrownBy(() -> fs.unlink(etc, "hostname")).isInstanceOf(java.nio.file.NoSuchFileException.class);
             assertThat(fs.lookup(etc, "hostname")).isEmpty();
             assertThat(fs.freeBytes()).isGreaterThan(free0 + 3L * 1024 * 1024);
             // the freed inodes and blocks are reusable
             fs.createFile(etc, "hostname", 0644, 0, 0, "again\n".getBytes(StandardCharsets.UTF_8));
             String before = sha(img);
             assertThatThrownBy(() -> fs.unlink(path(fs, "usr", "leaf"), "leaf-entry-with-a-longish-name-3"))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("leaf or node form");
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("leaf or node form");
             assertThat(sha(img)).isEqualTo(before);
         }
         repairClean(img);
-        assertThat(db(img, "ls /etc")).doesNotContain("tmp.cfg").doesNotContain("sub.d").contains("hostname");
-        assertThat(db(img, "ls /etc/block")).doesNotContain("file-in-block-dir-5 ").doesNotContain("tmp-link")
+        assertThat(db(img, "ls /etc"))
+                .doesNotContain("tmp.cfg")
+                .doesNotContain("sub.d")
+                .contains("hostname");
+        assertThat(db(img, "ls /etc/block"))
+                .doesNotContain("file-in-block-dir-5 ")
+                .doesNotContain("tmp-link")
                 .contains("file-in-block-dir-6");
         assertThat(db(img, "ls /")).doesNotContain("big.bin").doesNotContain("link-inline");
-        assertThat(new String(oracleRead(img, "/etc/hostname"), StandardCharsets.UTF_8)).isEqualTo("again\n");
+        assertThat(new String(oracleRead(img, "/etc/hostname"), StandardCharsets.UTF_8))
+                .isEqualTo("again\n");
         assertThat(db(img, "sb 0", "print ifree")).contains("ifree = " + (ifree0 + 3));
     }
 
     @Test
     void unlinkUnderRmapbtFreesInlineInodesAndRefusesBlockFreeingByteIdentical() throws Exception {
         Path img = XfsFixture.build(tmp, "rmapdel", 300, null, null, List.of("-m", "rmapbt=1"));
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             FileSystem.Node etc = path(fs, "etc");
             fs.createFile(etc, "empty", 0644, 0, 0, new byte[0]);
             fs.unlink(etc, "empty");
             fs.unlink(fs.root(), "link-inline");
             fs.flush();
             String before = sha(img);
-            assertThatThrownBy(() -> fs.unlink(etc, "hostname")).isInstanceOf(UnsupportedFsFeatureException.class)
+            assertThatThrownBy(() -> fs.unlink(etc, "hostname"))
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
                     .hasMessageContaining("rmapbt");
             assertThat(sha(img)).isEqualTo(before);
         }
@@ -391,18 +448,21 @@ class XfsCreateOracleTest {
     void theKernelMountsReadsAndExtendsWhatWeWrote() throws Exception {
         Path img = XfsFixture.build(tmp, "kern", 300, null);
         byte[] payload = createEverything(img);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             fs.unlink(path(fs, "etc"), "hostname");
         }
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
         Tools.run("mount", "-o", "loop", img.toString(), mnt.toString());
         try {
-            assertThat(Files.readString(mnt.resolve("etc/cloud.cfg.d/91-azure.cfg"))).isEqualTo(AZURE_CFG);
+            assertThat(Files.readString(mnt.resolve("etc/cloud.cfg.d/91-azure.cfg")))
+                    .isEqualTo(AZURE_CFG);
             assertThat(Files.readAllBytes(mnt.resolve("etc/block/payload.bin"))).isEqualTo(payload);
-            assertThat(Files.readSymbolicLink(mnt.resolve("etc/long-link")).toString()).isEqualTo(LONG_TARGET);
+            assertThat(Files.readSymbolicLink(mnt.resolve("etc/long-link")).toString())
+                    .isEqualTo(LONG_TARGET);
             assertThat(Files.readSymbolicLink(mnt.resolve("etc/multi-user.target.wants/unit-number-29.service"))
-                    .toString()).isEqualTo("/usr/lib/systemd/system/unit-29.service");
+                            .toString())
+                    .isEqualTo("/usr/lib/systemd/system/unit-29.service");
             assertThat(mnt.resolve("etc/hostname")).doesNotExist();
             try (var list = Files.list(mnt.resolve("etc/multi-user.target.wants"))) {
                 assertThat(list.count()).isEqualTo(30);
@@ -435,11 +495,10 @@ class XfsCreateOracleTest {
         p.append("$\n");
         Path proto = Files.writeString(tmp.resolve("many.proto"), p.toString());
         Path img = Tools.sparse(tmp.resolve("many.img"), 300L << 20);
-        Tools.run("mkfs.xfs", "-q", "-f", "-b", "size=1024", "-d", "agcount=2", "-p", proto.toString(),
-                img.toString());
+        Tools.run("mkfs.xfs", "-q", "-f", "-b", "size=1024", "-d", "agcount=2", "-p", proto.toString(), img.toString());
         assertThat(db(img, "agi 0", "print level")).contains("level = 2");
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             FileSystem.Node etc = path(fs, "etc");
             for (int i = 0; i < 10; i++) {
                 fs.createFile(etc, "new-" + i, 0644, 0, 0, ("n" + i).getBytes());
@@ -459,8 +518,8 @@ class XfsCreateOracleTest {
         Path img = XfsFixture.build(tmp, "leaf", 300, null);
         assertThat(db(img, "path /usr/leaf", "print core.size")).doesNotContain("core.size = 4096");
         int made = 0;
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             FileSystem.Node leaf = path(fs, "usr", "leaf");
             fs.createFile(leaf, "waagent.conf", 0644, 0, 0, "Provisioning.Agent=auto\n".getBytes());
             fs.symlink(leaf, "ab", "/x", 0, 0);
@@ -485,7 +544,9 @@ class XfsCreateOracleTest {
             assertThat(fs.list(leaf)).hasSize(XfsFixture.LEAF_ENTRIES + made);
         }
         repairClean(img);
-        assertThat(db(img, "ls /usr/leaf")).contains("waagent.conf").contains("filler-entry-" + (made - 1))
+        assertThat(db(img, "ls /usr/leaf"))
+                .contains("waagent.conf")
+                .contains("filler-entry-" + (made - 1))
                 .contains("leaf-entry-with-a-longish-name-299");
         assertThat(new String(oracleRead(img, "/usr/leaf/waagent.conf"), StandardCharsets.UTF_8))
                 .isEqualTo("Provisioning.Agent=auto\n");

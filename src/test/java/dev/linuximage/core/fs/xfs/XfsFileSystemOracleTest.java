@@ -1,16 +1,14 @@
 package dev.linuximage.core.fs.xfs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.testsupport.guests.XfsOracle;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,14 +18,16 @@ import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @Tag("oracle")
 class XfsFileSystemOracleTest {
     @TempDir
     static Path shared;
+
     static Path pristine;
 
     @TempDir
@@ -68,7 +68,8 @@ class XfsFileSystemOracleTest {
         long agblocks = Long.parseLong(geo.replaceAll("(?s).*agblocks = (\\d+).*", "$1"));
         int agblklog = Integer.parseInt(geo.replaceAll("(?s).*agblklog = (\\d+).*", "$1"));
         byte[] out = new byte[(int) len];
-        Matcher m = Pattern.compile("data offset (\\d+) startblock (\\d+) \\(\\d+/\\d+\\) count (\\d+)").matcher(bmap);
+        Matcher m = Pattern.compile("data offset (\\d+) startblock (\\d+) \\(\\d+/\\d+\\) count (\\d+)")
+                .matcher(bmap);
         try (FileByteSource src = FileByteSource.openReadOnly(img)) {
             while (m.find()) {
                 long off = Long.parseLong(m.group(1));
@@ -91,18 +92,23 @@ class XfsFileSystemOracleTest {
     static void repairClean(Path img) throws Exception {
         Tools.Result r = Tools.exec(null, "xfs_repair", "-n", "-f", img.toString());
         assertThat(r.exit()).as("xfs_repair -n\n" + r.out() + r.err()).isZero();
-        List<String> complaints = (r.out() + "\n" + r.err()).lines()
-                .filter(l -> !l.isBlank() && !l.startsWith("Phase ") && !l.startsWith("        - ")
-                        && !l.contains("host filesystem geometry") && !l.startsWith("Repair may fail")
-                        && !l.startsWith("the image and the host") && !l.startsWith("No modify flag set"))
+        List<String> complaints = (r.out() + "\n" + r.err())
+                .lines()
+                .filter(l -> !l.isBlank()
+                        && !l.startsWith("Phase ")
+                        && !l.startsWith("        - ")
+                        && !l.contains("host filesystem geometry")
+                        && !l.startsWith("Repair may fail")
+                        && !l.startsWith("the image and the host")
+                        && !l.startsWith("No modify flag set"))
                 .toList();
         assertThat(complaints).as("xfs_repair -n\n" + r.out() + r.err()).isEmpty();
     }
 
     @Test
     void readsEveryDirectoryFormatSymlinksAndFiles() throws Exception {
-        try (FileByteSource src = FileByteSource.openReadOnly(pristine); XfsFileSystem fs = XfsFileSystem.open(src,
-                false)) {
+        try (FileByteSource src = FileByteSource.openReadOnly(pristine);
+                XfsFileSystem fs = XfsFileSystem.open(src, false)) {
             assertThat(fs.type()).isEqualTo("xfs");
             assertThat(fs.label()).isEqualTo("xfsroot");
             assertThat(fs.uuid()).isEqualTo("5e1f8b5c-3f3e-4a3c-9a59-0d2b7f0c1a11");
@@ -122,8 +128,15 @@ class XfsFileSystemOracleTest {
             assertThat(path(fs, "link-inline").type()).isEqualTo(GuestFiles.Type.SYMLINK);
             assertThat(fs.freeBytes()).isPositive().isLessThan(fs.totalBytes());
             // the directory formats really are the ones we claim to read
-            assertThat(Tools.run("xfs_db", "-r", "-c", "path /usr/node", "-c", "print core.format core.nextents",
-                    pristine.toString())).contains("extents");
+            assertThat(Tools.run(
+                            "xfs_db",
+                            "-r",
+                            "-c",
+                            "path /usr/node",
+                            "-c",
+                            "print core.format core.nextents",
+                            pristine.toString()))
+                    .contains("extents");
             assertThat(Tools.run("xfs_db", "-r", "-c", "path /etc", "-c", "print core.format", pristine.toString()))
                     .contains("local");
         }
@@ -140,8 +153,8 @@ class XfsFileSystemOracleTest {
         byte[] smaller = new byte[1_000_000];
         new Random(3).nextBytes(smaller);
         byte[] grown = "GRUB_CMDLINE_LINUX=\"console=ttyS0\"\n".repeat(300).getBytes(StandardCharsets.UTF_8);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             fs.replaceContent(path(fs, "big.bin"), smaller);
             fs.replaceContent(path(fs, "etc", "hostname"), "web01\n".getBytes());
             fs.setAttributes(path(fs, "etc", "default", "grub"), 0600, 5, 6, 1_700_000_000L);
@@ -155,10 +168,20 @@ class XfsFileSystemOracleTest {
         }
         repairClean(img);
         assertThat(oracleRead(img, "/big.bin")).isEqualTo(smaller);
-        assertThat(new String(oracleRead(img, "/etc/hostname"), StandardCharsets.UTF_8)).isEqualTo("web01\n");
-        String grub = Tools.run("xfs_db", "-r", "-c", "path /etc/default/grub", "-c", "print core.mode core.uid "
-                + "core.gid", img.toString());
-        assertThat(grub).contains("core.mode = 0100600").contains("core.uid = 5").contains("core.gid = 6");
+        assertThat(new String(oracleRead(img, "/etc/hostname"), StandardCharsets.UTF_8))
+                .isEqualTo("web01\n");
+        String grub = Tools.run(
+                "xfs_db",
+                "-r",
+                "-c",
+                "path /etc/default/grub",
+                "-c",
+                "print core.mode core.uid " + "core.gid",
+                img.toString());
+        assertThat(grub)
+                .contains("core.mode = 0100600")
+                .contains("core.uid = 5")
+                .contains("core.gid = 6");
         assertThat(oracleRead(img, "/etc/default/grub")).isEqualTo(grown);
         byte[] twoMiB = new byte[2 << 20];
         new Random(4).nextBytes(twoMiB);
@@ -169,8 +192,8 @@ class XfsFileSystemOracleTest {
     void refusesToWriteWithADirtyLogButStillReads() throws Exception {
         Path img = copy();
         // Make the last log record something other than an unmount record (clear XLOG_UNMOUNT_TRANS).
-        String sb = Tools.run("xfs_db", "-r", "-c", "sb 0", "-c", "print logstart blocksize agblocks agblklog",
-                img.toString());
+        String sb = Tools.run(
+                "xfs_db", "-r", "-c", "sb 0", "-c", "print logstart blocksize agblocks agblklog", img.toString());
         long logstart = Long.parseLong(sb.replaceAll("(?s).*logstart = (\\d+).*", "$1"));
         int bs = Integer.parseInt(sb.replaceAll("(?s).*blocksize = (\\d+).*", "$1"));
         long agblocks = Long.parseLong(sb.replaceAll("(?s).*agblocks = (\\d+).*", "$1"));
@@ -187,7 +210,8 @@ class XfsFileSystemOracleTest {
         Tools.Result r = Tools.exec(null, "xfs_repair", "-n", "-f", img.toString());
         assertThat(r.out() + r.err()).as("the oracle agrees the log is dirty").containsIgnoringCase("log");
         try (FileByteSource src = FileByteSource.openReadWrite(img)) {
-            assertThatThrownBy(() -> XfsFileSystem.open(src, true)).isInstanceOf(UnsupportedFsFeatureException.class)
+            assertThatThrownBy(() -> XfsFileSystem.open(src, true))
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
                     .hasMessageContaining("log is dirty");
             try (XfsFileSystem fs = XfsFileSystem.open(src, false)) {
                 assertThat(fs.logClean()).isFalse();
@@ -200,8 +224,8 @@ class XfsFileSystemOracleTest {
     void corruptInodeCrcIsATypedError() throws Exception {
         Path img = copy();
         long ino;
-        try (FileByteSource src = FileByteSource.openReadOnly(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                false)) {
+        try (FileByteSource src = FileByteSource.openReadOnly(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, false)) {
             ino = path(fs, "etc", "hostname").id();
             long off = fs.inodeOffset(ino);
             try (FileByteSource w = FileByteSource.openReadWrite(img)) {

@@ -4,7 +4,6 @@ import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.testsupport.guests.XfsOracle;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,7 +68,11 @@ final class XfsFragmented {
             p.append("d").append(d).append(" d--755 0 0\n");
             for (int f = 0; f < perDir.get(d).size(); f++) {
                 int s = perDir.get(d).get(f);
-                p.append(" f-").append(f).append(" ---644 0 0 ").append(srcPaths.get(s)).append('\n');
+                p.append(" f-")
+                        .append(f)
+                        .append(" ---644 0 0 ")
+                        .append(srcPaths.get(s))
+                        .append('\n');
                 all.put("/d" + d + "/f-" + f, sources.get(s));
             }
             p.append("$\n");
@@ -80,8 +83,8 @@ final class XfsFragmented {
         Tools.run("mkfs.xfs", "-q", "-f", "-d", "agcount=4", "-p", proto.toString(), img.toString());
         XfsFragmented x = new XfsFragmented(img);
         x.files.putAll(all);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             for (int d = 0; d < DIRS; d++) {
                 FileSystem.Node dn = fs.lookup(fs.root(), "d" + d).orElseThrow();
                 for (int f = 0; f < perDir.get(d).size(); f++) {
@@ -101,8 +104,8 @@ final class XfsFragmented {
                 break;
             }
             Content c = new Content(seed * 100 + 50 + k, (int) (big[2] * bs));
-            try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                    true)) {
+            try (FileByteSource src = FileByteSource.openReadWrite(img);
+                    XfsFileSystem fs = XfsFileSystem.open(src, true)) {
                 FileSystem.Node f = fs.createFile(fs.root(), "fill-" + k, 0644, 0, 0, new byte[0]);
                 x.files.put("/fill-" + k, new Content(0, 0));
                 fs.replaceContent(f, c.bytes());
@@ -145,15 +148,16 @@ final class XfsFragmented {
      * {@code print core.size}, {@code bmap}), differ from the expected content. Independent of our extent decoding.
      */
     static List<String> oracleMismatches(Path img, Map<String, Content> expect) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("xfs_db", "-r", "-c", "sb 0", "-c",
-                "print blocksize agblocks agblklog"));
+        List<String> cmd =
+                new ArrayList<>(List.of("xfs_db", "-r", "-c", "sb 0", "-c", "print blocksize agblocks agblklog"));
         for (String path : expect.keySet()) {
             cmd.addAll(List.of("-c", "echo @@ " + path, "-c", "path " + path, "-c", "print core.size", "-c", "bmap"));
         }
         cmd.add(img.toString());
         String out = Tools.run(cmd.toArray(new String[0]));
         java.util.regex.Matcher g = java.util.regex.Pattern.compile(
-                "(?s)blocksize = (\\d+)\\s+agblocks = (\\d+)\\s+agblklog = (\\d+)").matcher(out);
+                        "(?s)blocksize = (\\d+)\\s+agblocks = (\\d+)\\s+agblklog = (\\d+)")
+                .matcher(out);
         if (!g.find()) {
             throw new AssertionError("xfs_db geometry: " + out);
         }
@@ -167,7 +171,8 @@ final class XfsFragmented {
         try (FileByteSource src = FileByteSource.openReadOnly(img)) {
             for (int k = 1; k < parts.length; k++) {
                 String path = parts[k].substring(0, parts[k].indexOf('\n')).trim();
-                java.util.regex.Matcher sz = java.util.regex.Pattern.compile("core.size = (\\d+)").matcher(parts[k]);
+                java.util.regex.Matcher sz =
+                        java.util.regex.Pattern.compile("core.size = (\\d+)").matcher(parts[k]);
                 Content c = expect.get(path);
                 if (c == null || !sz.find() || Long.parseLong(sz.group(1)) != c.len()) {
                     bad.add(path + " (size)");

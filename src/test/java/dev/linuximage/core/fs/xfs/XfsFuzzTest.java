@@ -1,12 +1,10 @@
 package dev.linuximage.core.fs.xfs;
 
-import dev.linuximage.core.report.BadInputException;
-import com.code_intelligence.jazzer.junit.FuzzTest;
-
-import java.io.IOException;
-import java.util.Arrays;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.linuximage.core.report.BadInputException;
+import java.util.Arrays;
 
 /** Hostile XFS superblocks: typed errors only, geometry always self-consistent when accepted. */
 class XfsFuzzTest {

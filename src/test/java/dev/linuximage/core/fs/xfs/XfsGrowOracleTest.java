@@ -1,13 +1,12 @@
 package dev.linuximage.core.fs.xfs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,9 +14,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Growing a large file (an initramfs rewritten with Hyper-V drivers: 12 MiB to 80 MiB) on a 1 GiB /boot made by
@@ -52,8 +51,8 @@ class XfsGrowOracleTest {
         long bs = sbField(img, "blocksize");
         byte[] big = new byte[80 * MIB + 777];
         new Random(8).nextBytes(big);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             FileSystem.Node n = fs.lookup(fs.root(), "initrd.img").orElseThrow();
             fs.replaceContent(n, big);
         }
@@ -61,8 +60,16 @@ class XfsGrowOracleTest {
         long oldBlocks = (12L * MIB + 4321 + bs - 1) / bs;
         long newBlocks = (big.length + bs - 1) / bs;
         assertThat(sbField(img, "fdblocks")).isEqualTo(freeBefore - newBlocks + oldBlocks);
-        assertThat(Tools.run("xfs_db", "-r", "-c", "path /initrd.img", "-c", "print core.size core.nextents",
-                img.toString())).contains("core.size = " + big.length).contains("core.nextents = 1");
+        assertThat(Tools.run(
+                        "xfs_db",
+                        "-r",
+                        "-c",
+                        "path /initrd.img",
+                        "-c",
+                        "print core.size core.nextents",
+                        img.toString()))
+                .contains("core.size = " + big.length)
+                .contains("core.nextents = 1");
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
         Tools.run("mount", "-o", "loop,ro", img.toString(), mnt.toString());
         try {
@@ -74,8 +81,8 @@ class XfsGrowOracleTest {
         // and back: a smaller content is written in place, the file stays consistent
         byte[] small = new byte[5 * MIB + 3];
         new Random(9).nextBytes(small);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             FileSystem.Node n = fs.lookup(fs.root(), "initrd.img").orElseThrow();
             fs.replaceContent(n, small);
             java.nio.ByteBuffer got = java.nio.ByteBuffer.allocate(small.length + 10);
@@ -92,13 +99,15 @@ class XfsGrowOracleTest {
     void rmapbtIsRefusedByNameAndNothingIsWritten() throws Exception {
         Path img = image(320, List.of("-m", "rmapbt=1"));
         byte[] before = Files.readAllBytes(img);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             FileSystem.Node n = fs.lookup(fs.root(), "initrd.img").orElseThrow();
             assertThatThrownBy(() -> fs.replaceContent(n, new byte[20 * MIB]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("rmapbt");
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("rmapbt");
         }
-        assertThat(Files.mismatch(img, Files.write(tmp.resolve("before"), before))).isEqualTo(-1L);
+        assertThat(Files.mismatch(img, Files.write(tmp.resolve("before"), before)))
+                .isEqualTo(-1L);
         XfsFileSystemOracleTest.repairClean(img);
     }
 
@@ -110,15 +119,15 @@ class XfsGrowOracleTest {
         long bs = sbField(img, "blocksize");
         byte[] big = new byte[100 * MIB + 5];
         new Random(10).nextBytes(big);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             fs.replaceContent(fs.lookup(fs.root(), "initrd.img").orElseThrow(), big);
         }
         XfsFileSystemOracleTest.repairClean(img);
         long oldBlocks = (12L * MIB + 4321 + bs - 1) / bs;
         assertThat(sbField(img, "fdblocks")).isEqualTo(freeBefore - (big.length + bs - 1) / bs + oldBlocks);
-        String core = Tools.run("xfs_db", "-r", "-c", "path /initrd.img", "-c", "print core.format core.nextents",
-                img.toString());
+        String core = Tools.run(
+                "xfs_db", "-r", "-c", "path /initrd.img", "-c", "print core.format core.nextents", img.toString());
         Matcher m = Pattern.compile("core.nextents = (\\d+)").matcher(core);
         assertThat(m.find()).as(core).isTrue();
         assertThat(Long.parseLong(m.group(1))).isBetween(2L, 21L);
@@ -130,13 +139,15 @@ class XfsGrowOracleTest {
     void moreThanTheFreeSpaceIsRefusedByNameAndNothingIsWritten() throws Exception {
         Path img = image(320, List.of("-d", "agcount=4"));
         byte[] before = Files.readAllBytes(img);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             FileSystem.Node n = fs.lookup(fs.root(), "initrd.img").orElseThrow();
             assertThatThrownBy(() -> fs.replaceContent(n, new byte[310 * MIB]))
-                    .isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("not enough free space");
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("not enough free space");
         }
-        assertThat(Files.mismatch(img, Files.write(tmp.resolve("before"), before))).isEqualTo(-1L);
+        assertThat(Files.mismatch(img, Files.write(tmp.resolve("before"), before)))
+                .isEqualTo(-1L);
     }
 
     private static long inodeField(Path img, String path, String field) throws Exception {
@@ -160,11 +171,12 @@ class XfsGrowOracleTest {
         assertThat(XfsFragmented.largestFree(img)).isLessThan(bigBlocks);
         String victim = "/d1/f-0";
         long oldBlocks = inodeField(img, victim, "core.nblocks");
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             FileSystem.Node d1 = fs.lookup(fs.root(), "d1").orElseThrow();
             fs.replaceContent(fs.lookup(d1, "f-0").orElseThrow(), big);
-            assertThat(XfsFileSystemOracleTest.readAll(fs, fs.lookup(d1, "f-0").orElseThrow())).isEqualTo(big);
+            assertThat(XfsFileSystemOracleTest.readAll(fs, fs.lookup(d1, "f-0").orElseThrow()))
+                    .isEqualTo(big);
         }
         XfsFileSystemOracleTest.repairClean(img);
         assertThat(Tools.run("xfs_db", "-r", "-c", "path " + victim, "-c", "print core.format", img.toString()))
@@ -181,15 +193,14 @@ class XfsGrowOracleTest {
         // btree to btree (old leaves and extents freed), then the file goes: every block comes back
         byte[] again = new byte[60 * MIB + 1];
         new Random(13).nextBytes(again);
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             FileSystem.Node d1 = fs.lookup(fs.root(), "d1").orElseThrow();
             fs.replaceContent(fs.lookup(d1, "f-0").orElseThrow(), again);
         }
         XfsFileSystemOracleTest.repairClean(img);
         assertThat(XfsFileSystemOracleTest.oracleRead(img, victim)).isEqualTo(again);
-        assertThat(sbField(img, "fdblocks")).isEqualTo(freeStart - inodeField(img, victim, "core.nblocks")
-                + oldBlocks);
+        assertThat(sbField(img, "fdblocks")).isEqualTo(freeStart - inodeField(img, victim, "core.nblocks") + oldBlocks);
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
         Tools.run("mount", "-o", "loop,ro", img.toString(), mnt.toString());
         try {
@@ -207,17 +218,20 @@ class XfsGrowOracleTest {
             long[] cut = map.get(keep - 1);
             int size = (int) ((cut[0] + cut[2] / 2) * bs + 777); // inside the extent, mid-block
             byte[] head = java.util.Arrays.copyOf(again, size);
-            try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                    true)) {
-                fs.replaceContent(fs.lookup(fs.lookup(fs.root(), "d1").orElseThrow(), "f-0").orElseThrow(), head);
+            try (FileByteSource src = FileByteSource.openReadWrite(img);
+                    XfsFileSystem fs = XfsFileSystem.open(src, true)) {
+                fs.replaceContent(
+                        fs.lookup(fs.lookup(fs.root(), "d1").orElseThrow(), "f-0")
+                                .orElseThrow(),
+                        head);
             }
             XfsFileSystemOracleTest.repairClean(img);
             assertThat(XfsFileSystemOracleTest.oracleRead(img, victim)).isEqualTo(head);
             assertThat(inodeField(img, victim, "core.nextents")).isEqualTo(keep);
             long blocks = (size + bs - 1) / bs;
             long nb = inodeField(img, victim, "core.nblocks");
-            String format = Tools.run("xfs_db", "-r", "-c", "path " + victim, "-c", "print core.format",
-                    img.toString());
+            String format =
+                    Tools.run("xfs_db", "-r", "-c", "path " + victim, "-c", "print core.format", img.toString());
             if (keep > 21) {
                 assertThat(format).contains("(btree)");
                 assertThat(nb).isEqualTo(blocks + 1); // one bmap btree leaf holds them all
@@ -228,8 +242,8 @@ class XfsGrowOracleTest {
             assertThat(bmap(img, victim).stream().mapToLong(e -> e[2]).sum()).isEqualTo(blocks);
             assertThat(sbField(img, "fdblocks")).isEqualTo(freeStart - nb + oldBlocks);
         }
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             fs.unlink(fs.lookup(fs.root(), "d1").orElseThrow(), "f-0");
         }
         XfsFileSystemOracleTest.repairClean(img);
@@ -239,7 +253,7 @@ class XfsGrowOracleTest {
     /** xfs_db's block map of a file: (file block, fs block, count) per extent, in file order. */
     private static List<long[]> bmap(Path img, String path) throws Exception {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
-                "data offset (\\d+) startblock (\\d+) \\(\\d+/\\d+\\) count (\\d+)")
+                        "data offset (\\d+) startblock (\\d+) \\(\\d+/\\d+\\) count (\\d+)")
                 .matcher(Tools.run("xfs_db", "-r", "-c", "path " + path, "-c", "bmap", img.toString()));
         List<long[]> out = new java.util.ArrayList<>();
         while (m.find()) {

@@ -1,13 +1,11 @@
 package dev.linuximage.core.fs.xfs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,8 +15,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Seeded random rounds of large-file writes on a /boot-like XFS whose free space is fragmented
@@ -72,15 +71,21 @@ class XfsGrowRoundsOracleTest {
                 path = paths.get(r.nextInt(paths.size()));
                 int size = round == 0 ? 80 * MIB - r.nextInt(4096) : randomSize(r);
                 if (shrink) { // the largest file, cut anywhere (often inside an extent, a btree may become a list)
-                    path = files.entrySet().stream().max(Map.Entry.comparingByValue(
-                            java.util.Comparator.comparingInt(XfsFragmented.Content::len))).orElseThrow().getKey();
+                    path = files.entrySet().stream()
+                            .max(Map.Entry.comparingByValue(
+                                    java.util.Comparator.comparingInt(XfsFragmented.Content::len)))
+                            .orElseThrow()
+                            .getKey();
                     size = r.nextInt(Math.max(1, files.get(path).len()));
                 }
                 long usable = usableBlocks(img, bs);
                 if (round > 0 && usable * bs < 96L * MIB && r.nextBoolean()) {
                     // space is short: half the time shrink the largest file, so later rounds can grow again
-                    path = files.entrySet().stream().max(Map.Entry.comparingByValue(
-                            java.util.Comparator.comparingInt(XfsFragmented.Content::len))).orElseThrow().getKey();
+                    path = files.entrySet().stream()
+                            .max(Map.Entry.comparingByValue(
+                                    java.util.Comparator.comparingInt(XfsFragmented.Content::len)))
+                            .orElseThrow()
+                            .getKey();
                     size = r.nextInt(8 * MIB);
                 }
                 if (written + size > byteBudget) {
@@ -92,17 +97,23 @@ class XfsGrowRoundsOracleTest {
                 }
                 long need = (size + bs - 1) / bs;
                 try (FileByteSource src = FileByteSource.openReadWrite(img);
-                     XfsFileSystem fs = XfsFileSystem.open(src, true)) {
+                        XfsFileSystem fs = XfsFileSystem.open(src, true)) {
                     fs.replaceContent(node(fs, path), want.bytes());
                     written += size;
                     rewrites++;
                     shrinks += shrink ? 1 : 0;
                     files.put(path, want);
-                    assertThat(XfsFileSystemOracleTest.readAll(fs, node(fs, path))).as(path).isEqualTo(want.bytes());
+                    assertThat(XfsFileSystemOracleTest.readAll(fs, node(fs, path)))
+                            .as(path)
+                            .isEqualTo(want.bytes());
                 } catch (UnsupportedFsFeatureException e) {
                     refused++;
-                    assertThat(e.getMessage()).containsAnyOf("not enough free space", "so fragmented",
-                            "btree splits are not implemented", "more than one level");
+                    assertThat(e.getMessage())
+                            .containsAnyOf(
+                                    "not enough free space",
+                                    "so fragmented",
+                                    "btree splits are not implemented",
+                                    "more than one level");
                     if (e.getMessage().contains("not enough free space")) {
                         // short by the AGF counters (a few blocks of slack for bmap btree leaves)
                         assertThat(need + 32).as(e.getMessage()).isGreaterThan(usable);
@@ -113,21 +124,22 @@ class XfsGrowRoundsOracleTest {
             } else if (op < 8) {
                 path = paths.get(r.nextInt(paths.size()));
                 try (FileByteSource src = FileByteSource.openReadWrite(img);
-                     XfsFileSystem fs = XfsFileSystem.open(src, true)) {
+                        XfsFileSystem fs = XfsFileSystem.open(src, true)) {
                     String dir = path.substring(1, path.lastIndexOf('/'));
                     fs.unlink(fs.lookup(fs.root(), dir).orElseThrow(), path.substring(path.lastIndexOf('/') + 1));
                 }
                 files.remove(path);
                 want = null;
-                assertThat(Tools.run("xfs_db", "-r", "-c", "ls " + path.substring(0, path.lastIndexOf('/')),
-                        img.toString())).doesNotContain(" " + path.substring(path.lastIndexOf('/') + 1) + "\n");
+                assertThat(Tools.run(
+                                "xfs_db", "-r", "-c", "ls " + path.substring(0, path.lastIndexOf('/')), img.toString()))
+                        .doesNotContain(" " + path.substring(path.lastIndexOf('/') + 1) + "\n");
                 log.add(round + ": unlink " + path);
             } else {
                 String dir = "d" + r.nextInt(XfsFragmented.DIRS);
                 path = "/" + dir + "/new-" + round;
                 want = new XfsFragmented.Content(seed * 1000 + round, r.nextInt(XfsFileSystem.MAX_CREATE_BYTES + 1));
                 try (FileByteSource src = FileByteSource.openReadWrite(img);
-                     XfsFileSystem fs = XfsFileSystem.open(src, true)) {
+                        XfsFileSystem fs = XfsFileSystem.open(src, true)) {
                     fs.createFile(fs.lookup(fs.root(), dir).orElseThrow(), "new-" + round, 0644, 0, 0, want.bytes());
                 }
                 files.put(path, want);
@@ -137,7 +149,8 @@ class XfsGrowRoundsOracleTest {
             Map<String, long[]> snap = meta(img, files.keySet());
             assertThat(accounted(snap)).as(String.join("\n", log)).isEqualTo(invariant);
             if (want != null) {
-                assertThat(XfsFragmented.oracleMismatches(img, Map.of(path, want))).as(String.join("\n", log))
+                assertThat(XfsFragmented.oracleMismatches(img, Map.of(path, want)))
+                        .as(String.join("\n", log))
                         .isEmpty();
                 // the file maps exactly the blocks its size needs (a shrink freed the rest), plus bmap btree
                 // leaves only in btree format, which is only used when the extents do not fit the inode
@@ -155,13 +168,18 @@ class XfsGrowRoundsOracleTest {
                 multi += f[3] > 1 ? 1 : 0;
             }
             if (round % 5 == 4) {
-                assertThat(XfsFragmented.oracleMismatches(img, files)).as(String.join("\n", log)).isEmpty();
+                assertThat(XfsFragmented.oracleMismatches(img, files))
+                        .as(String.join("\n", log))
+                        .isEmpty();
             }
         }
-        assertThat(XfsFragmented.oracleMismatches(img, files)).as(String.join("\n", log)).isEmpty();
-        System.out.printf("xfs grow rounds: seed %d, %d rounds, %d rewrites (%d MiB written, %d shrinks of the "
-                + "largest file), %d with several extents, %d bmap btrees, %d refused%n", seed, rounds, rewrites,
-                written >> 20, shrinks, multi, btrees, refused);
+        assertThat(XfsFragmented.oracleMismatches(img, files))
+                .as(String.join("\n", log))
+                .isEmpty();
+        System.out.printf(
+                "xfs grow rounds: seed %d, %d rounds, %d rewrites (%d MiB written, %d shrinks of the "
+                        + "largest file), %d with several extents, %d bmap btrees, %d refused%n",
+                seed, rounds, rewrites, written >> 20, shrinks, multi, btrees, refused);
         // the rounds must exercise what they are for: rewrites that succeed, several extents, a bmap btree
         assertThat(rewrites).as(String.join("\n", log)).isGreaterThan(rounds / 3);
         assertThat(btrees).isPositive();
@@ -176,10 +194,15 @@ class XfsGrowRoundsOracleTest {
      * superblock's (fdblocks, icount, inopblock), from one xfs_db run.
      */
     static Map<String, long[]> meta(Path img, java.util.Collection<String> paths) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("xfs_db", "-r", "-c", "sb 0", "-c",
-                "print fdblocks icount inopblock"));
+        List<String> cmd =
+                new ArrayList<>(List.of("xfs_db", "-r", "-c", "sb 0", "-c", "print fdblocks icount inopblock"));
         for (String p : paths) {
-            cmd.addAll(List.of("-c", "echo @@ " + p, "-c", "path " + p, "-c",
+            cmd.addAll(List.of(
+                    "-c",
+                    "echo @@ " + p,
+                    "-c",
+                    "path " + p,
+                    "-c",
                     "print core.nblocks core.size core.format core.nextents"));
         }
         cmd.add(img.toString());
@@ -188,16 +211,19 @@ class XfsGrowRoundsOracleTest {
         Matcher sb = Pattern.compile("(?s)fdblocks = (\\d+)\\s+icount = (\\d+)\\s+inopblock = (\\d+)")
                 .matcher(parts[0]);
         assertThat(sb.find()).as(parts[0]).isTrue();
-        out.put("", new long[] {Long.parseLong(sb.group(1)), Long.parseLong(sb.group(2)),
-                Long.parseLong(sb.group(3))});
-        Pattern p = Pattern.compile("(?s)core.nblocks = (\\d+)\\s+core.size = (\\d+)\\s+core.format = (\\d)"
-                + ".*?core.nextents = (\\d+)");
+        out.put("", new long[] {Long.parseLong(sb.group(1)), Long.parseLong(sb.group(2)), Long.parseLong(sb.group(3))});
+        Pattern p = Pattern.compile(
+                "(?s)core.nblocks = (\\d+)\\s+core.size = (\\d+)\\s+core.format = (\\d)" + ".*?core.nextents = (\\d+)");
         for (int k = 1; k < parts.length; k++) {
             String path = parts[k].substring(0, parts[k].indexOf('\n')).trim();
             Matcher m = p.matcher(parts[k]);
             assertThat(m.find()).as(parts[k]).isTrue();
-            out.put(path, new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)),
-                    Long.parseLong(m.group(3)), Long.parseLong(m.group(4))});
+            out.put(path, new long[] {
+                Long.parseLong(m.group(1)),
+                Long.parseLong(m.group(2)),
+                Long.parseLong(m.group(3)),
+                Long.parseLong(m.group(4))
+            });
         }
         assertThat(out).hasSize(paths.size() + 1);
         return out;
@@ -263,7 +289,9 @@ class XfsGrowRoundsOracleTest {
     /** The Linux kernel reads every file back through a read-only loop mount, when this host can mount. */
     private void kernelReadBack(Path img, Map<String, XfsFragmented.Content> files) throws Exception {
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
-        if (Tools.exec(null, "mount", "-o", "loop,ro", img.toString(), mnt.toString()).exit() != 0) {
+        if (Tools.exec(null, "mount", "-o", "loop,ro", img.toString(), mnt.toString())
+                        .exit()
+                != 0) {
             return; // no loop mounts here (not root): the xfs_db block-map comparisons above stand alone
         }
         try {

@@ -1,13 +1,16 @@
 package dev.linuximage.core.fs.xfs;
 
+import static dev.linuximage.core.fs.xfs.XfsCreateOracleTest.db;
+import static dev.linuximage.core.fs.xfs.XfsCreateOracleTest.sha;
+import static dev.linuximage.core.fs.xfs.XfsFileSystemOracleTest.readAll;
+import static dev.linuximage.core.fs.xfs.XfsFileSystemOracleTest.repairClean;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,13 +20,9 @@ import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static dev.linuximage.core.fs.xfs.XfsCreateOracleTest.db;
-import static dev.linuximage.core.fs.xfs.XfsCreateOracleTest.sha;
-import static dev.linuximage.core.fs.xfs.XfsFileSystemOracleTest.readAll;
-import static dev.linuximage.core.fs.xfs.XfsFileSystemOracleTest.repairClean;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * New inode chunks: files are created on mkfs.xfs -p images until every allocated inode is used and several new
@@ -65,7 +64,11 @@ class XfsInodeChunkOracleTest {
         for (int d = 0; d < 8; d++) {
             p.append("d").append(d).append(" d--755 0 0\n");
             for (int f = 0; f < filesPerDir; f++) {
-                p.append(" prototype-file-").append(f).append(" ---644 0 0 ").append(src).append('\n');
+                p.append(" prototype-file-")
+                        .append(f)
+                        .append(" ---644 0 0 ")
+                        .append(src)
+                        .append('\n');
             }
             p.append("$\n");
         }
@@ -90,8 +93,8 @@ class XfsInodeChunkOracleTest {
         Map<String, Long> sb0 = sb(img);
         long bs = sb0.get("blocksize");
         long chunkBlocks = 64 / sb0.get("inopblock");
-        int agShift = (int) (num(db(img, "sb 0", "print agblklog"), "agblklog") + num(db(img, "sb 0",
-                "print inopblog"), "inopblog"));
+        int agShift = (int) (num(db(img, "sb 0", "print agblklog"), "agblklog")
+                + num(db(img, "sb 0", "print inopblog"), "inopblog"));
         List<String> dirs = new ArrayList<>();
         Matcher ls = Pattern.compile("(?m)^\\d+\\s+(\\d+)\\s+directory\\s+\\S+\\s+\\d+\\s+(d\\d)\\b")
                 .matcher(db(img, "ls /"));
@@ -120,13 +123,13 @@ class XfsInodeChunkOracleTest {
                     assertThat(agFree).isZero();
                 }
                 try (FileByteSource src = FileByteSource.openReadWrite(img);
-                     XfsFileSystem fs = XfsFileSystem.open(src, true)) {
+                        XfsFileSystem fs = XfsFileSystem.open(src, true)) {
                     for (long i = 0; i < n; i++, made++) {
                         String dir = dirs.get(made % dirs.size());
                         int len = r.nextInt(10) == 0 ? 0 : r.nextInt(6000);
                         XfsFragmented.Content c = new XfsFragmented.Content(made, len);
-                        FileSystem.Node f = fs.createFile(fs.lookup(fs.root(), dir).orElseThrow(), "n" + made, 0644,
-                                0, 0, c.bytes());
+                        FileSystem.Node f = fs.createFile(
+                                fs.lookup(fs.root(), dir).orElseThrow(), "n" + made, 0644, 0, 0, c.bytes());
                         assertThat(f.id() >>> agShift).isZero();
                         assertThat(readAll(fs, f)).isEqualTo(c.bytes());
                         files.put("/" + dir + "/n" + made, c);
@@ -141,8 +144,11 @@ class XfsInodeChunkOracleTest {
                 assertThat(now.agFree()[0]).as(ctx).isEqualTo(step == 0 ? 0 : 63);
                 assertThat(now.sb().get("icount")).as(ctx).isEqualTo(before.sb().get("icount") + 64 * newChunks);
                 assertThat(now.sb().get("ifree")).as(ctx).isEqualTo(before.sb().get("ifree") - n + 64 * newChunks);
-                assertThat(now.sb().get("fdblocks")).as(ctx).isEqualTo(sb0.get("fdblocks") - dataBlocks
-                        - chunkBlocks * (now.sb().get("icount") - sb0.get("icount")) / 64);
+                assertThat(now.sb().get("fdblocks"))
+                        .as(ctx)
+                        .isEqualTo(sb0.get("fdblocks")
+                                - dataBlocks
+                                - chunkBlocks * (now.sb().get("icount") - sb0.get("icount")) / 64);
                 checkInodeBtrees(now, ctx);
             }
         }
@@ -151,16 +157,20 @@ class XfsInodeChunkOracleTest {
     }
 
     /** What xfs_db reads in one run: superblock fields, per AG the AGI count/freecount and inobt/finobt records. */
-    record State(Map<String, Long> sb, long[] agCount, long[] agFree, List<List<long[]>> inobt,
-                 List<List<long[]>> finobt) {
-    }
+    record State(
+            Map<String, Long> sb, long[] agCount, long[] agFree, List<List<long[]>> inobt, List<List<long[]>> finobt) {}
 
     static State state(Path img, boolean finobt) throws Exception {
         List<String> cmds = new ArrayList<>(List.of("sb 0", "print " + String.join(" ", SB_FIELDS)));
         long agcount = sb(img).get("agcount");
         for (int ag = 0; ag < agcount; ag++) {
-            cmds.addAll(List.of("echo @@", "agi " + ag, "print count freecount level free_level", "echo @i",
-                    "addr root", "print recs"));
+            cmds.addAll(List.of(
+                    "echo @@",
+                    "agi " + ag,
+                    "print count freecount level free_level",
+                    "echo @i",
+                    "addr root",
+                    "print recs"));
             if (finobt) {
                 cmds.addAll(List.of("echo @f", "agi " + ag, "addr free_root", "print recs"));
             }
@@ -204,7 +214,9 @@ class XfsInodeChunkOracleTest {
             for (long[] rec : st.inobt().get(ag)) {
                 long agbno = rec[0] / st.sb().get("inopblock");
                 assertThat(rec[0] % st.sb().get("inopblock")).as(ctx).isZero();
-                assertThat(agbno % Math.max(1, st.sb().get("inoalignmt"))).as(ctx + " chunk " + rec[0]).isZero();
+                assertThat(agbno % Math.max(1, st.sb().get("inoalignmt")))
+                        .as(ctx + " chunk " + rec[0])
+                        .isZero();
                 assertThat(Long.bitCount(rec[2])).as(ctx + " chunk " + rec[0]).isEqualTo(rec[1]);
                 free += rec[1];
                 if (rec[1] > 0) {
@@ -214,7 +226,8 @@ class XfsInodeChunkOracleTest {
             assertThat(free).as(ctx + " AG " + ag).isEqualTo(st.agFree()[ag]);
             assertThat(64L * st.inobt().get(ag).size()).as(ctx + " AG " + ag).isEqualTo(st.agCount()[ag]);
             if (st.finobt().get(ag) != null) {
-                assertThat(st.finobt().get(ag).stream().map(x -> x[0]).toList()).as(ctx + " finobt AG " + ag)
+                assertThat(st.finobt().get(ag).stream().map(x -> x[0]).toList())
+                        .as(ctx + " finobt AG " + ag)
                         .isEqualTo(withFree);
             }
         }
@@ -270,8 +283,8 @@ class XfsInodeChunkOracleTest {
         assertThat(start.get("icount")).isLessThan(max);
         long expectCreates = max - start.get("icount") + start.get("ifree"); // every inode up to the limit
         int made = 0;
-        try (FileByteSource src = FileByteSource.openReadWrite(img); XfsFileSystem fs = XfsFileSystem.open(src,
-                true)) {
+        try (FileByteSource src = FileByteSource.openReadWrite(img);
+                XfsFileSystem fs = XfsFileSystem.open(src, true)) {
             for (int d = 0; made < expectCreates; d++) {
                 FileSystem.Node dir = fs.mkdir(fs.lookup(fs.root(), "new").orElseThrow(), "m" + d, 0755, 0, 0);
                 made++;
@@ -282,8 +295,10 @@ class XfsInodeChunkOracleTest {
             fs.flush();
             String before = sha(img);
             FileSystem.Node root = fs.root();
-            assertThatThrownBy(() -> fs.createFile(fs.lookup(root, "new").orElseThrow(), "one-too-many", 0644, 0, 0,
-                    new byte[0])).isInstanceOf(UnsupportedFsFeatureException.class).hasMessageContaining("imaxpct");
+            assertThatThrownBy(() -> fs.createFile(
+                            fs.lookup(root, "new").orElseThrow(), "one-too-many", 0644, 0, 0, new byte[0]))
+                    .isInstanceOf(UnsupportedFsFeatureException.class)
+                    .hasMessageContaining("imaxpct");
             assertThat(sha(img)).isEqualTo(before);
         }
         repairClean(img);
@@ -292,8 +307,8 @@ class XfsInodeChunkOracleTest {
         assertThat(end.get("ifree")).isZero();
     }
 
-    static final List<String> SB_FIELDS = List.of("icount", "ifree", "fdblocks", "blocksize", "inopblock",
-            "inoalignmt", "agcount", "dblocks", "imax_pct");
+    static final List<String> SB_FIELDS = List.of(
+            "icount", "ifree", "fdblocks", "blocksize", "inopblock", "inoalignmt", "agcount", "dblocks", "imax_pct");
 
     static Map<String, Long> sb(Path img) throws Exception {
         String out = db(img, "sb 0", "print " + String.join(" ", SB_FIELDS));

@@ -1,19 +1,18 @@
 package dev.linuximage.core.fs.xfs;
 
-import dev.linuximage.core.report.BadInputException;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.OverlaySource;
-import org.junit.jupiter.api.Test;
-
+import dev.linuximage.core.report.BadInputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /**
  * Hostile metadata under the writer: bytes of the AG 0 headers, the free-space and inode btree roots and the root
@@ -24,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class XfsWriteFuzzTest {
     /** The mutated window: AG 0 headers, btree roots (blocks 1-5) and the root inode chunk (blocks 16-23). */
     static final int WINDOW = 96 * 1024;
+
     static final java.util.concurrent.atomic.AtomicInteger COMPLETED = new java.util.concurrent.atomic.AtomicInteger();
     private static FileByteSource image;
 
@@ -67,7 +67,8 @@ class XfsWriteFuzzTest {
         dev.write(0, ByteBuffer.wrap(win));
         try (XfsFileSystem fs = XfsFileSystem.open(dev, true)) {
             attempt(() -> {
-                FileSystem.Node etc = fs.lookup(fs.root(), "etc").orElseThrow(() -> BadInputException.corrupt("no etc"));
+                FileSystem.Node etc =
+                        fs.lookup(fs.root(), "etc").orElseThrow(() -> BadInputException.corrupt("no etc"));
                 attempt(() -> {
                     fs.createFile(etc, "new.cfg", 0644, 0, 0, new byte[5000]);
                     COMPLETED.incrementAndGet();
@@ -75,9 +76,11 @@ class XfsWriteFuzzTest {
                 attempt(() -> fs.symlink(etc, "l", "/" + "x".repeat(600), 0, 0));
                 attempt(() -> fs.mkdir(etc, "d", 0755, 0, 0));
                 attempt(() -> fs.unlink(etc, "hostname"));
-                attempt(() -> fs.replaceContent(fs.lookup(etc, "os-release").orElseThrow(
-                        () -> BadInputException.corrupt("no os-release")), new byte[9000]));
-                FileSystem.Node block = fs.lookup(etc, "block").orElseThrow(() -> BadInputException.corrupt("no block"));
+                attempt(() -> fs.replaceContent(
+                        fs.lookup(etc, "os-release").orElseThrow(() -> BadInputException.corrupt("no os-release")),
+                        new byte[9000]));
+                FileSystem.Node block =
+                        fs.lookup(etc, "block").orElseThrow(() -> BadInputException.corrupt("no block"));
                 attempt(() -> fs.createFile(block, "n", 0644, 0, 0, new byte[1]));
                 attempt(() -> fs.unlink(block, "file-in-block-dir-1"));
             });

@@ -1,27 +1,29 @@
 package dev.linuximage.core.initramfs.kmod;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.testsupport.initramfs.KernelFixture;
 import dev.linuximage.testsupport.initramfs.Tools;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @Tag("oracle")
 class ElfModuleOracleTest {
     @TempDir
     Path work;
 
-    static final List<String> MODULES = List.of("kernel/drivers/hv/hv_vmbus.ko", "kernel/drivers/scsi/hv_storvsc.ko",
-            "kernel/drivers/net/hyperv/hv_netvsc.ko", "kernel/drivers/scsi/scsi_mod.ko");
+    static final List<String> MODULES = List.of(
+            "kernel/drivers/hv/hv_vmbus.ko",
+            "kernel/drivers/scsi/hv_storvsc.ko",
+            "kernel/drivers/net/hyperv/hv_netvsc.ko",
+            "kernel/drivers/scsi/scsi_mod.ko");
 
     @Test
     void modinfoMatchesKmodsModinfo() throws Exception {
@@ -29,12 +31,16 @@ class ElfModuleOracleTest {
         Path mods = KernelFixture.modules();
         for (String rel : MODULES) {
             Path ko = mods.resolve(rel);
-            Map<String, List<String>> ours = ElfModule.parse(Files.readAllBytes(ko)).modinfo();
+            Map<String, List<String>> ours =
+                    ElfModule.parse(Files.readAllBytes(ko)).modinfo();
             for (String key : List.of("depends", "alias", "name", "vermagic", "softdep", "license")) {
                 String oracle = Tools.shOk(work, "modinfo -F " + key + " " + ko).out();
-                List<String> expected = oracle.isEmpty() ? List.of()
+                List<String> expected = oracle.isEmpty()
+                        ? List.of()
                         : Arrays.stream(oracle.split("\n")).map(String::strip).toList();
-                List<String> got = ours.getOrDefault(key, List.of()).stream().map(String::strip).toList();
+                List<String> got = ours.getOrDefault(key, List.of()).stream()
+                        .map(String::strip)
+                        .toList();
                 if (key.equals("depends") && got.equals(List.of(""))) {
                     got = List.of();
                 }
@@ -53,8 +59,11 @@ class ElfModuleOracleTest {
             byte[] c = Files.readAllBytes(work.resolve("hv_storvsc" + suffix));
             ElfModule e = ElfModule.parse(ModuleFile.elf("hv_storvsc" + suffix, c));
             // this host's kmod is built without zlib: the uncompressed .ko is the oracle for every suffix
-            assertThat(e.modinfo("depends")).as(suffix).isEqualTo(Tools.shOk(work,
-                    "modinfo -F depends hv_storvsc.ko").out().strip());
+            assertThat(e.modinfo("depends"))
+                    .as(suffix)
+                    .isEqualTo(Tools.shOk(work, "modinfo -F depends hv_storvsc.ko")
+                            .out()
+                            .strip());
         }
         assertThat(ModuleFile.moduleName("kernel/x/snd-hda-intel.ko.zst")).isEqualTo("snd_hda_intel");
     }
@@ -74,10 +83,15 @@ class ElfModuleOracleTest {
         String symbols = Files.readString(dst.resolve("modules.symbols"));
         for (String rel : MODULES) {
             String name = ModuleFile.moduleName(rel);
-            List<String> expected = symbols.lines().filter(l -> l.endsWith(" " + name))
-                    .map(l -> l.split(" ")[1].substring("symbol:".length())).sorted().toList();
-            assertThat(List.copyOf(ElfModule.parse(Files.readAllBytes(mods.resolve(rel))).exportedSymbols()))
-                    .as(rel).isEqualTo(expected);
+            List<String> expected = symbols.lines()
+                    .filter(l -> l.endsWith(" " + name))
+                    .map(l -> l.split(" ")[1].substring("symbol:".length()))
+                    .sorted()
+                    .toList();
+            assertThat(List.copyOf(ElfModule.parse(Files.readAllBytes(mods.resolve(rel)))
+                            .exportedSymbols()))
+                    .as(rel)
+                    .isEqualTo(expected);
         }
     }
 

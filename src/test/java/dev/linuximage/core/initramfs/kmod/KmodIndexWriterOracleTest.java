@@ -1,20 +1,19 @@
 package dev.linuximage.core.initramfs.kmod;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.linuximage.testsupport.initramfs.KernelFixture;
 import dev.linuximage.testsupport.initramfs.Tools;
-import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Our kmod index writer against kmod itself, on a whole distribution kernel: depmod writes the text indexes and its
@@ -33,21 +32,25 @@ class KmodIndexWriterOracleTest {
         Path a = work.resolve("a");
         Path b = work.resolve("b");
         Files.createDirectories(a.resolve("lib/modules"));
-        Tools.shOk(work, "cp -al " + KernelFixture.modules() + " " + a.resolve("lib/modules") + "/ && depmod -b "
-                + a + " " + v + " && mkdir -p " + b.resolve("lib/modules") + " && cp -al " + a.resolve("lib/modules/"
-                + v) + " " + b.resolve("lib/modules") + "/ && rm " + b.resolve("lib/modules/" + v) + "/modules.dep.bin "
-                + b.resolve("lib/modules/" + v) + "/modules.alias.bin " + b.resolve("lib/modules/" + v)
-                + "/modules.symbols.bin");
+        Tools.shOk(
+                work,
+                "cp -al " + KernelFixture.modules() + " " + a.resolve("lib/modules") + "/ && depmod -b "
+                        + a + " " + v + " && mkdir -p " + b.resolve("lib/modules") + " && cp -al "
+                        + a.resolve("lib/modules/" + v) + " " + b.resolve("lib/modules") + "/ && rm "
+                        + b.resolve("lib/modules/" + v) + "/modules.dep.bin "
+                        + b.resolve("lib/modules/" + v) + "/modules.alias.bin " + b.resolve("lib/modules/" + v)
+                        + "/modules.symbols.bin");
         Path ma = a.resolve("lib/modules/" + v);
         Path mb = b.resolve("lib/modules/" + v);
-        LinkedHashMap<String, ModuleIndexes.DepLine> dep = ModuleIndexes.parseDep(Files.readString(ma.resolve(
-                "modules.dep")));
-        List<ModuleIndexes.Alias> aliases = ModuleIndexes.parseAliases(Files.readString(ma.resolve("modules.alias")),
-                "modules.alias");
-        List<ModuleIndexes.Alias> symbols = ModuleIndexes.parseAliases(Files.readString(ma.resolve(
-                "modules.symbols")), "modules.symbols");
+        LinkedHashMap<String, ModuleIndexes.DepLine> dep =
+                ModuleIndexes.parseDep(Files.readString(ma.resolve("modules.dep")));
+        List<ModuleIndexes.Alias> aliases =
+                ModuleIndexes.parseAliases(Files.readString(ma.resolve("modules.alias")), "modules.alias");
+        List<ModuleIndexes.Alias> symbols =
+                ModuleIndexes.parseAliases(Files.readString(ma.resolve("modules.symbols")), "modules.symbols");
         assertThat(dep).hasSizeGreaterThan(3000);
-        for (Map.Entry<String, byte[]> e : ModuleIndexes.binaries(dep, aliases, symbols).entrySet()) {
+        for (Map.Entry<String, byte[]> e :
+                ModuleIndexes.binaries(dep, aliases, symbols).entrySet()) {
             Files.write(mb.resolve(e.getKey()), e.getValue());
         }
 
@@ -73,14 +76,22 @@ class KmodIndexWriterOracleTest {
         queries.add("-R 'no:such:alias'");
         StringBuilder script = new StringBuilder();
         for (String q : queries) {
-            script.append("echo '## ").append(q.replace("'", "")).append("'; modprobe -d ROOT -S ").append(v)
-                    .append(' ').append(q).append(" 2>&1 | sed 's#ROOT##g' | sort\n");
+            script.append("echo '## ")
+                    .append(q.replace("'", ""))
+                    .append("'; modprobe -d ROOT -S ")
+                    .append(v)
+                    .append(' ')
+                    .append(q)
+                    .append(" 2>&1 | sed 's#ROOT##g' | sort\n");
         }
-        String outA = Tools.shOk(work, script.toString().replace("ROOT", a.toString())).out();
-        String outB = Tools.shOk(work, script.toString().replace("ROOT", b.toString())).out();
+        String outA = Tools.shOk(work, script.toString().replace("ROOT", a.toString()))
+                .out();
+        String outB = Tools.shOk(work, script.toString().replace("ROOT", b.toString()))
+                .out();
         assertThat(outB.lines().toList()).containsExactlyElementsOf(outA.lines().toList());
         assertThat(outA).contains("insmod /lib/modules/" + v + "/kernel/");
-        assertThat(outA.lines().filter(l -> !l.startsWith("##") && !l.isBlank()).count()).isGreaterThan(200);
+        assertThat(outA.lines().filter(l -> !l.startsWith("##") && !l.isBlank()).count())
+                .isGreaterThan(200);
     }
 
     /** A string the wildcard pattern matches: {@code *} and {@code ?} become a letter, a class its first member. */
@@ -105,7 +116,8 @@ class KmodIndexWriterOracleTest {
     @Test
     void aliasKeysWithDashesAreNormalisedLikeKmod() {
         assertThat(ModuleIndexes.aliasNormalise("crypto-twofish")).isEqualTo("crypto_twofish");
-        assertThat(ModuleIndexes.aliasNormalise("of:N*T*Cti,wl1831-st[a-c]-x")).isEqualTo("of:N*T*Cti,wl1831_st[a-c]_x");
+        assertThat(ModuleIndexes.aliasNormalise("of:N*T*Cti,wl1831-st[a-c]-x"))
+                .isEqualTo("of:N*T*Cti,wl1831_st[a-c]_x");
         assertThat(ModuleIndexes.aliasNormalise("bad]")).isNull();
         assertThat(ModuleIndexes.aliasNormalise("bad[open")).isNull();
     }
@@ -115,7 +127,8 @@ class KmodIndexWriterOracleTest {
         byte[] empty = new KmodIndexWriter().toBytes();
         assertThat(empty).hasSize(12);
         assertThat(empty[0] & 0xff).isEqualTo(0xb0);
-        assertThatThrownBy(() -> new KmodIndexWriter().add("caf\u00e9", "x", 0)).isInstanceOf(KmodException.class)
+        assertThatThrownBy(() -> new KmodIndexWriter().add("caf\u00e9", "x", 0))
+                .isInstanceOf(KmodException.class)
                 .hasMessageContaining("index.key");
         assertThatThrownBy(() -> new KmodIndexWriter().add("a", "x\0y", 0)).hasMessageContaining("index.value");
     }
