@@ -81,7 +81,7 @@ public record GuestImage(GuestVariant variant, Path qcow2, Properties facts) {
 
     /** Whether the guest's initramfs is made by dracut (else initramfs-tools). */
     public boolean dracut() {
-        return "dracut".equals(fact("flavour"));
+        return fact("flavour").endsWith("dracut"); // dracut, sdboot-dracut
     }
 
     /** Whether the test-only boot probe also rebuilds the initramfs in the booted guest. */

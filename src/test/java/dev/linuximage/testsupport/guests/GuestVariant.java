@@ -41,6 +41,13 @@ public enum GuestVariant {
      */
     SYSTEMD_BOOT("systemd-boot", true),
     /**
+     * {@link #SYSTEMD_BOOT} with dracut instead of initramfs-tools: the ESP's {@code <machine-id>/<kver>/initrd} (the
+     * name dracut's kernel-install plugin gives it, installed by {@code kernel-install add}) and
+     * {@code /boot/initrd.img-<kver>} are the dracut host-only image of {@link #DRACUT_HOSTONLY}, without hv_vmbus,
+     * hv_storvsc, hv_netvsc.
+     */
+    SYSTEMD_BOOT_DRACUT("systemd-boot-dracut", true),
+    /**
      * BIOS only, syslinux: MBR with a FAT32 /boot (1, active) holding the kernels, {@code extlinux/extlinux.conf} and
      * {@code extlinux/ldlinux.sys} (Debian's {@code syslinux --install}), syslinux-common's {@code mbr.bin} in the
      * MBR; ext4 root (2).
