@@ -113,14 +113,8 @@ class EspDracutInitramfsBootE2E {
                     buildSeconds,
                     Duration.ofNanos(System.nanoTime() - p0).toSeconds(),
                     prepared.exit());
-            Path espOut = extract(
-                    vhd, img.espOffset().orElseThrow(), img.espBytes().orElseThrow(), dir.resolve("esp-after.img"));
-            Tools.run(TOOL, "fsck.vfat", "-n", espOut.toString());
-            after = fatCopy(espOut, espInitrd, dir.resolve("initrd-after.img"));
-            Files.writeString(
-                    dir.resolve("entry-after.conf"), fatFile(espOut, "/loader/entries/" + entryName + ".conf"));
-            Files.delete(espOut);
             if (prepared.exit() == 0) {
+                // the VM boots (snapshot=on: the VHD is only read) while the output's ESP is read back
                 vm = QemuBoot.builder(vhd)
                         .format(QemuBoot.DiskFormat.VPC)
                         .firmware(QemuBoot.Firmware.UEFI)
@@ -128,6 +122,13 @@ class EspDracutInitramfsBootE2E {
                         .workDir(dir.resolve("qemu"))
                         .start();
             }
+            Path espOut = extract(
+                    vhd, img.espOffset().orElseThrow(), img.espBytes().orElseThrow(), dir.resolve("esp-after.img"));
+            Tools.run(TOOL, "fsck.vfat", "-n", espOut.toString());
+            after = fatCopy(espOut, espInitrd, dir.resolve("initrd-after.img"));
+            Files.writeString(
+                    dir.resolve("entry-after.conf"), fatFile(espOut, "/loader/entries/" + entryName + ".conf"));
+            Files.delete(espOut);
         } catch (Exception | AssertionError e) {
             setupFailure = e;
         }

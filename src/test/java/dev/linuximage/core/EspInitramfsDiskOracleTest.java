@@ -403,8 +403,10 @@ class EspInitramfsDiskOracleTest {
                 .filter(Files::isDirectory)
                 .toList()) {
             try (Stream<Path> s = Files.list(c)) {
+                // sorted: the dracut tree's image (bookworm-dracut-...) before the systemd-boot-dracut tree's
                 found = found.or(
                         () -> s.filter(p -> p.getFileName().toString().matches(".*\\.initrd-hostonly-.*\\.img"))
+                                .sorted()
                                 .findFirst());
             }
         }
