@@ -4,8 +4,9 @@
 #   1. 1 GiB + 512 fixed VHD with ~10% random data (sparse file; extents of 4 KiB..256 KiB at random 4 KiB-aligned
 #      offsets, like the files of a used file system): bytes sent vs non-zero bytes, wall time vs az;
 #   2. 1 GiB + 512 fixed VHD of fully random data: MB/s of both;
-# ours runs twice per image: with the default verification (every run of written pages read back and compared while
-# later runs are sent) and with --verify ranges (range list + per-request Content-MD5); az verifies nothing.
+# ours runs once per image and verification mode in MODES (default "md5 readback": the default, per-put Content-MD5
+# checked by the service + range list, and the read-back of every run of written pages while later runs are sent);
+# az verifies nothing. PARALLEL (default 8) is ours' --parallel.
 # RUNS (default 3) rounds; one table row per image and round, with the load average.
 # our tool runs with -Xmx256m (heap bound) and its peak RSS is reported.
 # usage: [RUNS=3] bench/upload.sh            (results to bench/out/upload-results.txt)
@@ -53,7 +54,7 @@ ours() { # file blob [verify mode] -> prints JSON line; records wall time and ma
   t0=$(date +%s.%N)
   /usr/bin/time -f "%M" -o "$OUT/rss.txt" java -Xmx256m -jar "$JAR" upload "$1" \
     --blob-url "$EP/bench/$2" --connection-string-file "$OUT/cs.txt" --service-version 2026-06-06 \
-    --allowed-blob-host 127.0.0.1 --progress none --json --verify "${3:-readback}" > "$OUT/ours-$2.json"
+    --allowed-blob-host 127.0.0.1 --progress none --json --verify "${3:-md5}" --parallel "${PARALLEL:-8}" > "$OUT/ours-$2.json"
   t1=$(date +%s.%N)
   echo "$(echo "$t1 - $t0" | bc)" > "$OUT/ours-$2.time"
 }
@@ -69,11 +70,14 @@ del_() { az storage blob delete --container-name bench --name "$1" --connection-
 json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
 RUNS=${RUNS:-3}
-say "== linuximage upload vs az storage blob upload --type page (azure-cli $(az version --query '"azure-cli"' -o tsv 2>/dev/null)), Azurite in memory, $(nproc) CPUs, $RUNS runs"
+MODES=${MODES:-md5 readback}
+say "== ours --parallel ${PARALLEL:-8}; linuximage upload vs az storage blob upload --type page (azure-cli $(az version --query '"azure-cli"' -o tsv 2>/dev/null)), Azurite in memory, $(nproc) CPUs, $RUNS runs"
 say "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 say ""
-say "| image | run | non-zero bytes | az s | ours readback s (ratio) | ours ranges s (ratio) | sent/non-zero | RSS MiB (readback/ranges) | load |"
-say "|---|---|---|---|---|---|---|---|---|"
+hdr="| image | run | non-zero bytes | az s"; sep="|---|---|---|---"
+for mode in $MODES; do hdr="$hdr | ours $mode s (ratio)"; sep="$sep|---"; done
+say "$hdr | sent/non-zero | RSS MiB (${MODES// //}) | load |"
+say "$sep|---|---|---|"
 for run in $(seq "$RUNS"); do
   for img in sparse random; do
     f="$OUT/$img.vhd"
@@ -83,7 +87,7 @@ for run in $(seq "$RUNS"); do
     del_ "az-$img-$run.vhd"  # Azurite holds blobs in memory
     row="| $img | $run | $nz | $(printf %.1f "$at")"
     rss=""
-    for mode in readback ranges; do
+    for mode in $MODES; do
       b="ours-$img-$mode-$run.vhd"
       ours "$f" "$b" "$mode"
       ot=$(cat "$OUT/ours-$b.time")
@@ -92,7 +96,7 @@ for run in $(seq "$RUNS"); do
       rss="$rss${rss:+/}$(( $(cat "$OUT/rss.txt") / 1024 ))"
       ratio=$(echo "scale=4; $sent / $nz" | bc)
       del_ "$b"
-      [ "$mode" = readback ] && digest=$(json "$OUT/ours-$b.json" digest)
+      digest=$(json "$OUT/ours-$b.json" digest)
     done
     say "$row | $ratio | $rss | $(cut -d' ' -f1 /proc/loadavg) |"
     # the digest reported by the upload equals `linuximage digest` of the file (recomputed locally)
