@@ -4,8 +4,9 @@
 #   1. 1 GiB + 512 fixed VHD with ~10% random data (sparse file; extents of 4 KiB..256 KiB at random 4 KiB-aligned
 #      offsets, like the files of a used file system): bytes sent vs non-zero bytes, wall time vs az;
 #   2. 1 GiB + 512 fixed VHD of fully random data: MB/s of both;
-# ours runs twice per image: with the default verification (every run of written pages read back and compared while
-# later runs are sent) and with --verify ranges (range list + per-request Content-MD5); az verifies nothing.
+# ours runs once per image and verification mode in MODES (default "md5 readback": the default, per-put Content-MD5
+# checked by the service + range list, and the read-back of every run of written pages while later runs are sent);
+# az verifies nothing. PARALLEL (default 8) is ours' --parallel.
 # RUNS (default 3) rounds; one table row per image and round, with the load average.
 # our tool runs with -Xmx256m (heap bound) and its peak RSS is reported.
 # usage: [RUNS=3] bench/upload.sh            (results to bench/out/upload-results.txt)
@@ -51,29 +52,34 @@ NZ_RANDOM=$(python3 bench/mkvhd.py "$OUT/random.vhd" 1024 1.0 2)
 ours() { # file blob [verify mode] -> prints JSON line; records wall time and max RSS
   local t0 t1
   t0=$(date +%s.%N)
-  /usr/bin/time -f "%M" -o "$OUT/rss.txt" java -Xmx256m -jar "$JAR" upload "$1" \
+  /usr/bin/time -f "%M %U %S" -o "$OUT/rss.txt" java -Xmx256m -jar "$JAR" upload "$1" \
     --blob-url "$EP/bench/$2" --connection-string-file "$OUT/cs.txt" --service-version 2026-06-06 \
-    --allowed-blob-host 127.0.0.1 --progress none --json --verify "${3:-readback}" > "$OUT/ours-$2.json"
+    --allowed-blob-host 127.0.0.1 --progress none --json --verify "${3:-md5}" --parallel "${PARALLEL:-8}" > "$OUT/ours-$2.json"
   t1=$(date +%s.%N)
   echo "$(echo "$t1 - $t0" | bc)" > "$OUT/ours-$2.time"
 }
 theirs() { # file blob
   local t0 t1
   t0=$(date +%s.%N)
-  az storage blob upload --type page --file "$1" --container-name bench --name "$2" --connection-string "$CS" \
+  /usr/bin/time -f "%U %S" -o "$OUT/az-cpu.txt" \
+    az storage blob upload --type page --file "$1" --container-name bench --name "$2" --connection-string "$CS" \
     --max-connections 8 --overwrite -o none 2>/dev/null
   t1=$(date +%s.%N)
   echo "$(echo "$t1 - $t0" | bc)" > "$OUT/az-$2.time"
 }
 del_() { az storage blob delete --container-name bench --name "$1" --connection-string "$CS" -o none 2>/dev/null || true; }
+cpu_() { tail -1 "$1" | awk -v f="$2" '{ printf "%.1f", $f + $(f + 1) }'; }  # user + system CPU-s from /usr/bin/time
 json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
 RUNS=${RUNS:-3}
-say "== linuximage upload vs az storage blob upload --type page (azure-cli $(az version --query '"azure-cli"' -o tsv 2>/dev/null)), Azurite in memory, $(nproc) CPUs, $RUNS runs"
+MODES=${MODES:-md5 readback}
+say "== ours --parallel ${PARALLEL:-8}; linuximage upload vs az storage blob upload --type page (azure-cli $(az version --query '"azure-cli"' -o tsv 2>/dev/null)), Azurite in memory, $(nproc) CPUs, $RUNS runs"
 say "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 say ""
-say "| image | run | non-zero bytes | az s | ours readback s (ratio) | ours ranges s (ratio) | sent/non-zero | RSS MiB (readback/ranges) | load |"
-say "|---|---|---|---|---|---|---|---|---|"
+hdr="| image | run | non-zero bytes | az s"; sep="|---|---|---|---"
+for mode in $MODES; do hdr="$hdr | ours $mode s (ratio)"; sep="$sep|---"; done
+say "$hdr | sent/non-zero | RSS MiB (${MODES// //}) | load |"
+say "$sep|---|---|---|"
 for run in $(seq "$RUNS"); do
   for img in sparse random; do
     f="$OUT/$img.vhd"
@@ -81,18 +87,18 @@ for run in $(seq "$RUNS"); do
     theirs "$f" "az-$img-$run.vhd"
     at=$(cat "$OUT/az-az-$img-$run.vhd.time")
     del_ "az-$img-$run.vhd"  # Azurite holds blobs in memory
-    row="| $img | $run | $nz | $(printf %.1f "$at")"
+    row="| $img | $run | $nz | $(printf %.1f "$at") [$(cpu_ "$OUT/az-cpu.txt" 1)]"
     rss=""
-    for mode in readback ranges; do
+    for mode in $MODES; do
       b="ours-$img-$mode-$run.vhd"
       ours "$f" "$b" "$mode"
       ot=$(cat "$OUT/ours-$b.time")
       sent=$(json "$OUT/ours-$b.json" bytesSent)
-      row="$row | $(printf %.1f "$ot") ($(echo "scale=2; $ot / $at" | bc)x)"
-      rss="$rss${rss:+/}$(( $(cat "$OUT/rss.txt") / 1024 ))"
+      row="$row | $(printf %.1f "$ot") ($(echo "scale=2; $ot / $at" | bc)x) [$(cpu_ "$OUT/rss.txt" 2)]"
+      rss="$rss${rss:+/}$(( $(tail -1 "$OUT/rss.txt" | cut -d' ' -f1) / 1024 ))"
       ratio=$(echo "scale=4; $sent / $nz" | bc)
       del_ "$b"
-      [ "$mode" = readback ] && digest=$(json "$OUT/ours-$b.json" digest)
+      digest=$(json "$OUT/ours-$b.json" digest)
     done
     say "$row | $ratio | $rss | $(cut -d' ' -f1 /proc/loadavg) |"
     # the digest reported by the upload equals `linuximage digest` of the file (recomputed locally)
@@ -101,7 +107,7 @@ for run in $(seq "$RUNS"); do
   done
 done
 say ""
-say "load average after: $(cut -d' ' -f1-3 /proc/loadavg); ratio = ours / az wall time; az verifies nothing"
+say "load average after: $(cut -d' ' -f1-3 /proc/loadavg); ratio = ours / az wall time; [CPU-s user+system of the client process]; az verifies nothing"
 for img in sparse random; do
   t0=$(date +%s.%N); java -jar "$JAR" digest "$OUT/$img.vhd" > /dev/null; t1=$(date +%s.%N)
   say "linuximage digest of the $img image: $(echo "$t1 - $t0" | bc) s (JVM start included)"

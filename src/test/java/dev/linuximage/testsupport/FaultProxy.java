@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Targeted faults ({@link #inject}): a {@link Rule} matches requests by a predicate on the method, the request
  * target and the headers, and applies to the next {@code times} matching requests one fault: an HTTP status with an
- * Azure error body (optionally with {@code Retry-After}), a reset half-way through the request body, or a connection
- * drop half-way through the response body (the headers went out, then TCP RST). Every request is logged
+ * Azure error body (optionally with {@code Retry-After}), a reset half-way through the request body, a connection
+ * drop half-way through the response body (the headers went out, then TCP RST), or one flipped byte in the middle of
+ * the request body forwarded with its headers unchanged (data damaged in transit). Every request is logged
  * ({@link #seen}) with its arrival time, range header and the fault applied, so a test can count the retries on the
  * wire itself.
  */
@@ -59,7 +60,9 @@ public final class FaultProxy implements AutoCloseable {
     public enum Kind {
         STATUS,
         RESET_REQUEST,
-        DROP_RESPONSE_BODY
+        DROP_RESPONSE_BODY,
+        /** Forwards the request with the byte in the middle of its body flipped (XOR 0x01), headers untouched. */
+        CORRUPT_REQUEST_BODY
     }
 
     /** One request as the proxy saw it: method, target (path and query), the lower-cased headers. */
@@ -335,10 +338,15 @@ public final class FaultProxy implements AutoCloseable {
                 uo.write(rewritten.toString().getBytes(StandardCharsets.ISO_8859_1));
                 byte[] buf = new byte[65536];
                 long left = contentLength;
+                long flipAt = rule != null && rule.kind == Kind.CORRUPT_REQUEST_BODY ? contentLength / 2 : -1;
                 while (left > 0) {
                     int n = in.read(buf, 0, (int) Math.min(buf.length, left));
                     if (n < 0) {
                         return;
+                    }
+                    long at = contentLength - left; // body offset of buf[0]
+                    if (flipAt >= at && flipAt < at + n) {
+                        buf[(int) (flipAt - at)] ^= 0x01;
                     }
                     if (isPage) {
                         pageBytes.addAndGet(n);

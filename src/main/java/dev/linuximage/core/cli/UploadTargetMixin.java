@@ -129,10 +129,12 @@ public class UploadTargetMixin {
     @Option(
             names = "--verify",
             paramLabel = "MODE",
-            defaultValue = "readback",
-            description = "readback (read every run of non-zero pages back while later ones are sent and compare; "
-                    + "default), readback-after (download the non-zero ranges after the upload and compare their "
-                    + "SHA-256) or ranges (compare page ranges + footer; per-put Content-MD5 covers the data)")
+            defaultValue = "md5",
+            description = "md5 (default: the service checks each put's Content-MD5 against the body; pages an "
+                    + "earlier run wrote are read back; page ranges + footer compared), readback (also read every "
+                    + "run of non-zero pages back while later ones are sent and compare), readback-after (download "
+                    + "the non-zero ranges after the upload and compare their SHA-256) or ranges (md5 without "
+                    + "reading back an earlier run's pages)")
     String verify;
 
     @Option(names = "--fresh", description = "never resume: recreate the blob")

@@ -3,6 +3,7 @@ package dev.linuximage.core.upload;
 import com.azure.core.http.rest.PagedResponse;
 import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
+import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.BlobRequestConditions;
@@ -73,9 +74,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * Progress lives only in the blob (pods are evicted; no local state): the page ranges it holds are the progress.
  * The source tag is the SHA-256 of the image size and the caller's source fingerprint; a different tag means a
  * different source, which is never mixed with old pages (the blob is recreated). A wrong fingerprint (same tag,
- * different bytes) cannot produce a silently wrong blob under {@link VerifyMode#READBACK}: the SHA-256 of the
- * blob's written pages, read back, must equal the SHA-256 of the source's non-zero pages computed during this run
- * (and the blob's page-range list must equal the source's non-zero pages).
+ * different bytes) cannot produce a silently wrong blob under {@link VerifyMode#MD5} (the default) or
+ * {@link VerifyMode#READBACK}: the pages this run did not send (found in the blob) are read back and compared with
+ * this run's source bytes, and the blob's page-range list must equal the source's non-zero pages.
  *
  * <h2>Fencing: why the sequence number, not a lease</h2>
  * The blob's sequence number is set to the writer's generation (e.g. the resource's {@code metadata.generation}).
@@ -529,15 +530,22 @@ public final class PageBlobUploader {
 
     // ---------------------------------------------------------------- requests
 
+    /**
+     * Put Page with the body's MD5 in {@code Content-MD5}: the service computes the MD5 of the body it received and
+     * rejects the request with 400 {@code Md5Mismatch} if they differ, before the pages are written (Put Page,
+     * "Request headers": Content-MD5). A mismatch means the bytes changed between our buffer and the service; it is
+     * reported as a {@link VerificationException} at once, not retried (the Retrier passes an UploadException on),
+     * so a path that alters data is surfaced instead of masked.
+     */
     private void putPages(long offset, byte[] buf, int off, int len) throws UploadException {
         if (len <= 0 || len % PAGE != 0 || offset % PAGE != 0 || len > options.maxPutBytes()) {
             throw new IllegalStateException("bad put " + offset + "+" + len);
         }
         byte[] md5 = md5(buf, off, len);
         PageRange range = new PageRange().setStart(offset).setEnd(offset + len - 1);
-        retrier.call(
-                "put pages " + offset + "+" + len,
-                () -> blob.uploadPagesWithResponse(
+        retrier.call("put pages " + offset + "+" + len, () -> {
+            try {
+                return blob.uploadPagesWithResponse(
                         new PageBlobUploadPagesOptions(
                                         range,
                                         BinaryData.fromByteBuffer(
@@ -546,7 +554,18 @@ public final class PageBlobUploader {
                                 .setRequestConditions(
                                         new PageBlobRequestConditions().setIfSequenceNumberEqualTo(fence)),
                         timeout,
-                        Context.NONE));
+                        Context.NONE);
+            } catch (BlobStorageException e) {
+                if (e.getStatusCode() == 400 && BlobErrorCode.MD5MISMATCH.equals(e.getErrorCode())) {
+                    throw new VerificationException(
+                            "put pages " + offset + "+" + len + " to " + blobUrl + " was rejected: the service "
+                                    + "computed another MD5 of the body than the Content-MD5 we sent (Md5Mismatch): "
+                                    + "the bytes changed on their way to the service",
+                            400);
+                }
+                throw e;
+            }
+        });
     }
 
     private void clearPages(long start, long end) throws UploadException {
@@ -565,9 +584,9 @@ public final class PageBlobUploader {
      * (no second buffer). Not conditioned on an ETag: the blob is still being written; see docs/upload.md for what
      * this proves.
      */
-    private void verifyRun(byte[] expected, long offset, int len) throws UploadException {
+    private void verifyRun(byte[] expected, int expectedOff, long offset, int len) throws UploadException {
         retrier.call("read back " + offset + "+" + len, () -> {
-            CompareOut out = new CompareOut(expected, len);
+            CompareOut out = new CompareOut(expected, expectedOff, len);
             blob.downloadStreamWithResponse(
                     out, new BlobRange(offset, (long) len), NO_DOWNLOAD_RETRIES, null, false, timeout, Context.NONE);
             if (out.pos != len) {
@@ -665,8 +684,9 @@ public final class PageBlobUploader {
         RangeListDigest listed = new RangeListDigest();
         RangeDiff.Cursor ranges = RangeDiff.merging(listRanges(etag));
         if (options.verify() != VerifyMode.READBACK_AFTER) {
-            // RANGES: the data rests on the per-request Content-MD5; READBACK: every run was already read back and
-            // compared while the upload went on (Sender.verifyRun); either way only the list is left to check
+            // RANGES: the data rests on the per-request Content-MD5; MD5: the same, and the pages not sent in this
+            // run were read back (Sender.runDone); READBACK: every run was already read back and compared while the
+            // upload went on (Sender.verifyRun); in each case only the list is left to check
             for (ByteRange r = ranges.next(); r != null; r = ranges.next()) {
                 listed.add(r.start(), r.end());
             }
@@ -816,12 +836,16 @@ public final class PageBlobUploader {
             buf = null;
             expected.add(s, s + len);
             AtomicInteger refs = new AtomicInteger(1);
+            // the pieces of the run sent now (offsets within the run, in order): with MD5 the rest (pages an earlier
+            // run of the same source wrote) is read back; the sink is called on this thread, before any put starts
+            java.util.List<int[]> sentPieces = new java.util.ArrayList<>();
             // a put of this run that failed: the run is not read back (its failure is the one reported)
             java.util.concurrent.atomic.AtomicBoolean putFailed = new java.util.concurrent.atomic.AtomicBoolean();
             diff.nonZero(s, s + len, new RangeDiff.Sink() {
                 @Override
                 public void send(long start, long end) {
                     refs.incrementAndGet();
+                    sentPieces.add(new int[] {(int) (start - s), (int) (end - start)});
                     piecesBytes += end - start;
                     bytesToSend.addAndGet(end - start);
                     submit(() -> {
@@ -835,7 +859,7 @@ public final class PageBlobUploader {
                                 putFailed.set(true);
                             }
                             if (refs.decrementAndGet() == 0) {
-                                runDone(b, s, len, putFailed.get());
+                                runDone(b, s, len, sentPieces, putFailed.get());
                             }
                         }
                     });
@@ -848,20 +872,37 @@ public final class PageBlobUploader {
             });
             if (refs.decrementAndGet() == 0) {
                 // nothing sent (an earlier run of the same source wrote it all): still read back, in a worker
-                submit(() -> runDone(b, s, len, false));
+                submit(() -> runDone(b, s, len, sentPieces, false));
             }
         }
 
         /**
-         * Every put of the run {@code [s, s + len)} was acknowledged (or the pages were already there): with the
-         * default {@link VerifyMode#READBACK} the run is read back now, while later runs are sent, and compared
-         * byte for byte with the buffer it was sent from; then the buffer is free. Reads happen on the worker
-         * threads, so at most {@code parallel} requests (puts and reads together) are in flight.
+         * Every put of the run {@code [s, s + len)} was acknowledged (or the pages were already there): with
+         * {@link VerifyMode#READBACK} the run is read back now, while later runs are sent, and compared byte for byte
+         * with the buffer it was sent from; with {@link VerifyMode#MD5} only the parts of the run not sent now (pages
+         * an earlier run of the same source wrote) are, the sent ones having been checked by the service against their
+         * Content-MD5; then the buffer is free. Reads happen on the worker threads, so at most {@code parallel}
+         * requests (puts and reads together) are in flight.
          */
-        private void runDone(byte[] b, long s, int len, boolean putFailed) throws IOException {
+        private void runDone(byte[] b, long s, int len, java.util.List<int[]> sent, boolean putFailed)
+                throws IOException {
             try {
-                if (options.verify() == VerifyMode.READBACK && !putFailed && failure.get() == null) {
-                    verifyRun(b, s, len);
+                if (putFailed || failure.get() != null) {
+                    return;
+                }
+                if (options.verify() == VerifyMode.READBACK) {
+                    verifyRun(b, 0, s, len);
+                } else if (options.verify() == VerifyMode.MD5) {
+                    int at = 0;
+                    for (int[] p : sent) {
+                        if (p[0] > at) {
+                            verifyRun(b, at, s + at, p[0] - at);
+                        }
+                        at = p[0] + p[1];
+                    }
+                    if (at < len) {
+                        verifyRun(b, at, s + at, len - at);
+                    }
                 }
             } finally {
                 release(b);
@@ -974,12 +1015,14 @@ public final class PageBlobUploader {
     /** Compares a download with the bytes that were sent; records the first difference (a retry uses a new one). */
     private static final class CompareOut extends OutputStream {
         final byte[] expected;
+        final int base;
         final int len;
         int pos;
         long firstDifference = -1;
 
-        CompareOut(byte[] expected, int len) {
+        CompareOut(byte[] expected, int base, int len) {
             this.expected = expected;
+            this.base = base;
             this.len = len;
         }
 
@@ -994,7 +1037,7 @@ public final class PageBlobUploader {
                 throw new IOException("service returned more bytes than requested");
             }
             if (firstDifference < 0) {
-                int m = Arrays.mismatch(b, off, off + n, expected, pos, pos + n);
+                int m = Arrays.mismatch(b, off, off + n, expected, base + pos, base + pos + n);
                 if (m >= 0) {
                     firstDifference = pos + m;
                 }

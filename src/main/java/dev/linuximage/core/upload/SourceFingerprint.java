@@ -10,8 +10,8 @@ import java.util.HexFormat;
  * The default source fingerprint of a local VHD file: its size, its last-modified time (nanoseconds) and its
  * 512-byte footer (which holds the disk's unique id, creation timestamp and checksum). Cheap (no data read) and
  * changes whenever a tool rewrites the file. Not proof against a same-size in-place edit that restores the mtime:
- * {@link VerifyMode#READBACK} catches that (the blob's read-back SHA-256 would differ from this run's source hash),
- * and {@code --fresh} forces a clean upload. Callers that know better (the {@code prepare} pipeline knows its input
+ * {@link VerifyMode#MD5} (the default) and {@link VerifyMode#READBACK} catch that (the pages the resumed run did not
+ * send are read back and compared with this run's source bytes), and {@code --fresh} forces a clean upload. Callers that know better (the {@code prepare} pipeline knows its input
  * and spec) pass their own fingerprint.
  */
 public final class SourceFingerprint {

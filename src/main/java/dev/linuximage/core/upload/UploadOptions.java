@@ -18,7 +18,7 @@ public final class UploadOptions {
     private int parallel = 8;
     private int maxPutBytes = AZURE_MAX_PUT_PAGE_BYTES;
     private long generation = 0;
-    private VerifyMode verify = VerifyMode.READBACK;
+    private VerifyMode verify = VerifyMode.MD5;
     private int maxAttempts = 10;
     private Duration baseBackoff = Duration.ofMillis(250);
     private Duration maxBackoff = Duration.ofSeconds(30);

@@ -7,7 +7,15 @@ package dev.linuximage.core.upload;
  * unlisted pages read as zeros by definition of a page blob, as they are zero in the image.
  *
  * <ul>
- *   <li>{@link #READBACK} (default): every run of non-zero pages (≤ 4 MiB) is read back as soon as its puts are
+ *   <li>{@link #MD5} (default since issue 14, round 2): no second transfer for the pages sent in this run. Every Put
+ *   Page carries the MD5 of its body in {@code Content-MD5}; the service computes the MD5 of the body it received
+ *   and rejects the put with 400 {@code Md5Mismatch} before writing if they differ (reported as a
+ *   {@link VerificationException}). The body was copied from the same scan window that fed the image's
+ *   {@link SparseDigest}, so an acknowledged put proves the service received exactly the image's bytes for those
+ *   pages. Pages an earlier run of the same source had written (resume) were not sent now, so they are read back and
+ *   compared as under {@link #READBACK}: a wrong source fingerprint cannot yield a silently wrong blob. Not proven:
+ *   that the service stored what it acknowledged (its own durability), which {@link #READBACK} checks by reading.</li>
+ *   <li>{@link #READBACK} (the default before MD5): every run of non-zero pages (≤ 4 MiB) is read back as soon as its puts are
  *   acknowledged, while later runs are sent (on the same worker threads: at most {@code parallel} requests in
  *   flight), and compared byte for byte with the buffer it was sent from; pages an earlier run of the same source
  *   had written are read back too. With the range list this proves every byte the blob held when each run was
@@ -23,6 +31,7 @@ package dev.linuximage.core.upload;
  * </ul>
  */
 public enum VerifyMode {
+    MD5,
     READBACK,
     READBACK_AFTER,
     RANGES

@@ -84,8 +84,14 @@ class VerificationResumeIT {
         try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
             proxy.corruptRangedReads = true; // the service's answers to ranged reads are damaged in transit
             String viaProxy = url(proxy.blobEndpoint(), c, "i.vhd");
+            // READBACK: every run is read back (MD5, the default, reads back only pages an earlier run wrote)
             assertThatThrownBy(() -> PageBlobUploader.upload(
-                            img.source(), "fp-i", viaProxy, key(AZURITE), options(), UploadListener.NONE))
+                            img.source(),
+                            "fp-i",
+                            viaProxy,
+                            key(AZURITE),
+                            options().withVerify(VerifyMode.READBACK),
+                            UploadListener.NONE))
                     .isInstanceOf(VerificationException.class);
             assertThat(proxy.corruptedReads.get()).isPositive();
             proxy.corruptRangedReads = false;
