@@ -250,7 +250,7 @@ class FamilyDiskCliOracleTest {
                 .containsEntry("AGENT-PRESENT", "Pass");
     }
 
-    /** An {@code mkfs.xfs -p} protofile of a directory tree (files, directories, short symlinks; root owned). */
+    /** An {@code mkfs.xfs -p} protofile of a directory tree (files with their permission bits, directories, short symlinks; root owned). */
     static String protofile(Path dir) throws Exception {
         StringBuilder p = new StringBuilder("/dev/null\n0 0\nd--755 0 0\n");
         proto(dir, p, 1);
@@ -276,7 +276,11 @@ class FamilyDiskCliOracleTest {
                 proto(e, p, depth + 1);
                 p.append(ind).append("$\n");
             } else {
-                String mode = Files.isExecutable(e) ? "755" : "644";
+                // the tree's own permission bits (GuestTree sets them: 0600 keyfiles, 0000 shadow)
+                String mode = Integer.toOctalString(Files.getPosixFilePermissions(e).stream()
+                        .mapToInt(pp -> 1 << (8 - pp.ordinal()))
+                        .sum());
+                mode = "0".repeat(3 - mode.length()) + mode;
                 p.append(ind)
                         .append(name)
                         .append(" ---")
@@ -288,13 +292,20 @@ class FamilyDiskCliOracleTest {
         }
     }
 
-    static Path xfs(Path dir, String name, Path tree, String uuid, long mib) throws Exception {
+    /**
+     * An XFS image of {@code mib} MiB holding {@code tree}, by {@code mkfs.xfs -p}; {@code features} are further
+     * mkfs.xfs options (an older release's defaults, e.g. {@code -m finobt=0}); none: this xfsprogs' defaults.
+     */
+    static Path xfs(Path dir, String name, Path tree, String uuid, long mib, String... features) throws Exception {
         Path proto = Files.writeString(dir.resolve(name + ".proto"), protofile(tree));
         Path img = dir.resolve(name + ".xfs");
         try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
             f.setLength(mib << 20);
         }
-        Tools.run(Tools.MINUTE, "mkfs.xfs", "-q", "-f", "-m", "uuid=" + uuid, "-p", proto.toString(), img.toString());
+        List<String> cmd = new ArrayList<>(List.of("mkfs.xfs", "-q", "-f", "-m", "uuid=" + uuid));
+        cmd.addAll(List.of(features));
+        cmd.addAll(List.of("-p", proto.toString(), img.toString()));
+        Tools.run(Tools.MINUTE, cmd.toArray(String[]::new));
         return img;
     }
 
