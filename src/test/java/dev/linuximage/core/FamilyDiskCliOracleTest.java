@@ -363,36 +363,12 @@ class FamilyDiskCliOracleTest {
                 "/dev/mapper/centos-root /                       xfs     defaults        0 0\n"
                         + "UUID=" + bootUuid + " /boot                   xfs     defaults        0 0\n"
                         + "/dev/mapper/centos-swap swap                    swap    defaults        0 0\n");
-        // /boot's contents go to their own file system; the root keeps the empty mount point
-        Path bootTree = dir.resolve("boot-tree");
-        Files.move(tree.root().resolve("boot"), bootTree);
-        Files.createDirectories(tree.root().resolve("boot"));
-        Path bootFs = xfs(dir, "boot", bootTree, bootUuid, 300);
-        Path rootFs = xfs(dir, "root", tree.root(), "7c6b5a49-3827-4e1d-8c9b-0a1f2e3d4c5b", 300);
-
-        Path raw = dir.resolve("disk.raw");
-        try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
-            f.setLength(700L << 20);
-        }
-        Path layout = Files.writeString(
-                dir.resolve("layout.sfdisk"),
-                "label: dos\nstart=2048, size=614400, type=83, bootable\nstart=616448, type=8e\n");
-        Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
-        place(bootFs, raw, 2048L * 512);
-        long pvStart = 616448L * 512;
-        long pvSize = (700L << 20) - pvStart;
-        long rootStart;
-        RootLv lv = lvmSwapThenRoot(raw, pvStart, pvSize, "centos");
-        assertThat(lv.firstPe()).as("root LV after the swap LV").isPositive();
-        rootStart = lv.start();
-        place(rootFs, raw, rootStart);
-        // the oracle: xfs_repair -n finds both file systems clean where they were placed
-        Tools.run(
-                Tools.MINUTE,
-                "sh",
-                "-c",
-                "dd if=" + raw + " bs=1M skip=" + rootStart / (1L << 20) + " count=300" + " status=none of="
-                        + dir.resolve("root.check") + " && xfs_repair -n -f " + dir.resolve("root.check"));
+        FamilyDiskPrepareOracleTest.AnacondaDisk disk =
+                FamilyDiskPrepareOracleTest.anacondaLvmDisk(dir, tree, bootUuid, "centos");
+        Path raw = disk.raw();
+        // the oracle: xfs_repair -n finds the root file system clean where it was placed
+        dev.linuximage.testsupport.guests.XfsOracle.assertClean(dev.linuximage.testsupport.guests.XfsOracle.extract(
+                raw, disk.rootStart(), FamilyDiskPrepareOracleTest.XFS_MIB << 20, dir.resolve("root.check")));
 
         Outcome c = run(
                 "check",
