@@ -250,7 +250,7 @@ class FamilyDiskCliOracleTest {
                 .containsEntry("AGENT-PRESENT", "Pass");
     }
 
-    /** An {@code mkfs.xfs -p} protofile of a directory tree (files, directories, short symlinks; root owned). */
+    /** An {@code mkfs.xfs -p} protofile of a directory tree (files with their permission bits, directories, short symlinks; root owned). */
     static String protofile(Path dir) throws Exception {
         StringBuilder p = new StringBuilder("/dev/null\n0 0\nd--755 0 0\n");
         proto(dir, p, 1);
@@ -276,7 +276,11 @@ class FamilyDiskCliOracleTest {
                 proto(e, p, depth + 1);
                 p.append(ind).append("$\n");
             } else {
-                String mode = Files.isExecutable(e) ? "755" : "644";
+                // the tree's own permission bits (GuestTree sets them: 0600 keyfiles, 0000 shadow)
+                String mode = Integer.toOctalString(Files.getPosixFilePermissions(e).stream()
+                        .mapToInt(pp -> 1 << (8 - pp.ordinal()))
+                        .sum());
+                mode = "0".repeat(3 - mode.length()) + mode;
                 p.append(ind)
                         .append(name)
                         .append(" ---")
@@ -288,13 +292,20 @@ class FamilyDiskCliOracleTest {
         }
     }
 
-    static Path xfs(Path dir, String name, Path tree, String uuid, long mib) throws Exception {
+    /**
+     * An XFS image of {@code mib} MiB holding {@code tree}, by {@code mkfs.xfs -p}; {@code features} are further
+     * mkfs.xfs options (an older release's defaults, e.g. {@code -m finobt=0}); none: this xfsprogs' defaults.
+     */
+    static Path xfs(Path dir, String name, Path tree, String uuid, long mib, String... features) throws Exception {
         Path proto = Files.writeString(dir.resolve(name + ".proto"), protofile(tree));
         Path img = dir.resolve(name + ".xfs");
         try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
             f.setLength(mib << 20);
         }
-        Tools.run(Tools.MINUTE, "mkfs.xfs", "-q", "-f", "-m", "uuid=" + uuid, "-p", proto.toString(), img.toString());
+        List<String> cmd = new ArrayList<>(List.of("mkfs.xfs", "-q", "-f", "-m", "uuid=" + uuid));
+        cmd.addAll(List.of(features));
+        cmd.addAll(List.of("-p", proto.toString(), img.toString()));
+        Tools.run(Tools.MINUTE, cmd.toArray(String[]::new));
         return img;
     }
 
@@ -352,36 +363,12 @@ class FamilyDiskCliOracleTest {
                 "/dev/mapper/centos-root /                       xfs     defaults        0 0\n"
                         + "UUID=" + bootUuid + " /boot                   xfs     defaults        0 0\n"
                         + "/dev/mapper/centos-swap swap                    swap    defaults        0 0\n");
-        // /boot's contents go to their own file system; the root keeps the empty mount point
-        Path bootTree = dir.resolve("boot-tree");
-        Files.move(tree.root().resolve("boot"), bootTree);
-        Files.createDirectories(tree.root().resolve("boot"));
-        Path bootFs = xfs(dir, "boot", bootTree, bootUuid, 300);
-        Path rootFs = xfs(dir, "root", tree.root(), "7c6b5a49-3827-4e1d-8c9b-0a1f2e3d4c5b", 300);
-
-        Path raw = dir.resolve("disk.raw");
-        try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
-            f.setLength(700L << 20);
-        }
-        Path layout = Files.writeString(
-                dir.resolve("layout.sfdisk"),
-                "label: dos\nstart=2048, size=614400, type=83, bootable\nstart=616448, type=8e\n");
-        Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
-        place(bootFs, raw, 2048L * 512);
-        long pvStart = 616448L * 512;
-        long pvSize = (700L << 20) - pvStart;
-        long rootStart;
-        RootLv lv = lvmSwapThenRoot(raw, pvStart, pvSize, "centos");
-        assertThat(lv.firstPe()).as("root LV after the swap LV").isPositive();
-        rootStart = lv.start();
-        place(rootFs, raw, rootStart);
-        // the oracle: xfs_repair -n finds both file systems clean where they were placed
-        Tools.run(
-                Tools.MINUTE,
-                "sh",
-                "-c",
-                "dd if=" + raw + " bs=1M skip=" + rootStart / (1L << 20) + " count=300" + " status=none of="
-                        + dir.resolve("root.check") + " && xfs_repair -n -f " + dir.resolve("root.check"));
+        FamilyDiskPrepareOracleTest.AnacondaDisk disk =
+                FamilyDiskPrepareOracleTest.anacondaLvmDisk(dir, tree, bootUuid, "centos");
+        Path raw = disk.raw();
+        // the oracle: xfs_repair -n finds the root file system clean where it was placed
+        dev.linuximage.testsupport.guests.XfsOracle.assertClean(dev.linuximage.testsupport.guests.XfsOracle.extract(
+                raw, disk.rootStart(), FamilyDiskPrepareOracleTest.XFS_MIB << 20, dir.resolve("root.check")));
 
         Outcome c = run(
                 "check",

@@ -4,10 +4,13 @@ import static dev.linuximage.core.FamilyDiskCliOracleTest.AZURE;
 import static dev.linuximage.core.FamilyDiskCliOracleTest.words;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
 import dev.linuximage.testsupport.guests.Tools;
 import dev.linuximage.testsupport.guests.XfsOracle;
+import dev.linuximage.testsupport.initramfs.KernelFixture;
+import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -84,6 +87,95 @@ class FamilyDiskPrepareOracleTest {
         return java.util.HexFormat.of().formatHex(md.digest());
     }
 
+    /** Where {@link #anacondaLvmDisk} put things: the raw disk and the byte offsets of /boot (sda1) and the root LV. */
+    record AnacondaDisk(Path raw, long bootStart, long rootStart) {}
+
+    /** Size of each XFS file system of {@link #anacondaLvmDisk}: mkfs.xfs' minimum (xfsprogs 5.19+). */
+    static final long XFS_MIB = 300;
+
+    /**
+     * anaconda's automatic partitioning on a BIOS machine (RHEL 7/8/9 "Performing a standard installation":
+     * /boot a standard XFS partition, the rest LVM): a 700 MiB MBR disk, sda1 (bootable, type 83) the tree's /boot
+     * as XFS, sda2 (type 8e) an LVM PV with VG {@code vg}, LV {@code swap} then LV {@code root} (XFS, the rest of the
+     * tree). The LVM metadata is written by the real lvm2 tools on a loop device ({@link
+     * FamilyDiskCliOracleTest#lvmSwapThenRoot}); {@code features} are the release's mkfs.xfs options.
+     */
+    static AnacondaDisk anacondaLvmDisk(Path dir, GuestTree tree, String bootUuid, String vg, String... features)
+            throws Exception {
+        Path bootTree = dir.resolve("boot-tree");
+        Files.move(tree.root().resolve("boot"), bootTree);
+        Files.createDirectories(tree.root().resolve("boot"));
+        Path bootFs = FamilyDiskCliOracleTest.xfs(dir, "boot", bootTree, bootUuid, XFS_MIB, features);
+        Path rootFs = FamilyDiskCliOracleTest.xfs(
+                dir, "root", tree.root(), "7c6b5a49-3827-4e1d-8c9b-0a1f2e3d4c5b", XFS_MIB, features);
+        Files.delete(dir.resolve("boot.proto"));
+        Files.delete(dir.resolve("root.proto"));
+
+        long size = 700 * MIB;
+        Path raw = dir.resolve("disk.raw");
+        try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        Path layout = Files.writeString(
+                dir.resolve("layout.sfdisk"),
+                "label: dos\nstart=2048, size=614400, type=83, bootable\nstart=616448, type=8e\n");
+        Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
+        long bootStart = 2048L * 512;
+        FamilyDiskCliOracleTest.place(bootFs, raw, bootStart);
+        long pvStart = 616448L * 512;
+        FamilyDiskCliOracleTest.RootLv lv = FamilyDiskCliOracleTest.lvmSwapThenRoot(raw, pvStart, size - pvStart, vg);
+        assertThat(lv.firstPe()).as("root LV after the swap LV").isPositive();
+        long rootStart = lv.start();
+        assertThat(rootStart % MIB).isZero();
+        FamilyDiskCliOracleTest.place(rootFs, raw, rootStart);
+        Files.delete(bootFs);
+        Files.delete(rootFs);
+        return new AnacondaDisk(raw, bootStart, rootStart);
+    }
+
+    /** No fstab line (other than comments) activates swap (SWAP-OS-DISK). */
+    static void assertNoActiveSwap(String fstab) {
+        for (String l : fstab.lines().toList()) {
+            if (!l.trim().startsWith("#") && !l.isBlank()) {
+                assertThat(words(l).get(2)).as(l).isNotEqualTo("swap");
+            }
+        }
+    }
+
+    /**
+     * net.ifnames=0 names the NIC eth0: the one ifcfg profile (XFS root {@code root}) must match it by DEVICE and no
+     * longer bind the build VM's MAC (NetworkManager's ifcfg-rh plugin and the network-scripts match a profile to a
+     * NIC by DEVICE/HWADDR, not by the file's name), with DHCP.
+     */
+    static void assertIfcfgOnEth0(Path root) {
+        String scripts = XfsOracle.list(root, "/etc/sysconfig/network-scripts");
+        List<String> profiles = java.util.regex.Pattern.compile("\\bifcfg-[\\w.-]+")
+                .matcher(scripts)
+                .results()
+                .map(java.util.regex.MatchResult::group)
+                .filter(n -> !n.equals("ifcfg-lo"))
+                .toList();
+        assertThat(profiles).as(scripts).hasSize(1);
+        String ifcfg = XfsOracle.readString(root, "/etc/sysconfig/network-scripts/" + profiles.get(0));
+        assertThat(line(ifcfg, "DEVICE=").replace("\"", "")).isEqualTo("DEVICE=eth0");
+        assertThat(ifcfg.lines().filter(l -> l.startsWith("HWADDR="))).isEmpty();
+        assertThat(line(ifcfg, "BOOTPROTO=").replace("\"", "")).isEqualTo("BOOTPROTO=dhcp");
+    }
+
+    /**
+     * The regular files of an XFS directory whose names end in {@code suffix}, per {@code xfs_db ls} (its lines:
+     * index, inode, type, hash, name length, name, hash check).
+     */
+    static List<String> xfsFiles(Path fs, String dir, String suffix) {
+        return XfsOracle.list(fs, dir)
+                .lines()
+                .map(FamilyDiskCliOracleTest::words)
+                .filter(w ->
+                        w.size() >= 6 && w.get(2).equals("regular") && w.get(5).endsWith(suffix))
+                .map(w -> w.get(5))
+                .toList();
+    }
+
     static String line(String text, String prefix) {
         return text.lines()
                 .filter(l -> l.startsWith(prefix))
@@ -117,32 +209,9 @@ class FamilyDiskPrepareOracleTest {
                 HWADDR=52:54:00:12:34:56
                 ONBOOT=yes
                 """);
-        Path bootTree = dir.resolve("boot-tree");
-        Files.move(tree.root().resolve("boot"), bootTree);
-        Files.createDirectories(tree.root().resolve("boot"));
-        Path bootFs = FamilyDiskCliOracleTest.xfs(dir, "boot", bootTree, bootUuid, 300);
-        Path rootFs =
-                FamilyDiskCliOracleTest.xfs(dir, "root", tree.root(), "7c6b5a49-3827-4e1d-8c9b-0a1f2e3d4c5b", 300);
-        Files.delete(dir.resolve("boot.proto"));
-
-        long size = 700 * MIB;
-        Path raw = dir.resolve("disk.raw");
-        try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
-            f.setLength(size);
-        }
-        Path layout = Files.writeString(
-                dir.resolve("layout.sfdisk"),
-                "label: dos\nstart=2048, size=614400, type=83, bootable\nstart=616448, type=8e\n");
-        Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
-        FamilyDiskCliOracleTest.place(bootFs, raw, 2048L * 512);
-        long pvStart = 616448L * 512;
-        long rootStart;
-        rootStart = FamilyDiskCliOracleTest.lvmSwapThenRoot(raw, pvStart, size - pvStart, "rhel")
-                .start();
-        assertThat(rootStart % MIB).isZero();
-        FamilyDiskCliOracleTest.place(rootFs, raw, rootStart);
-        Files.delete(bootFs);
-        Files.delete(rootFs);
+        AnacondaDisk disk = anacondaLvmDisk(dir, tree, bootUuid, "rhel");
+        long rootStart = disk.rootStart();
+        Path raw = disk.raw();
 
         Prepared p = prepareTwice(dir, raw, "WALinuxAgent");
         assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("rhel");
@@ -178,27 +247,11 @@ class FamilyDiskPrepareOracleTest {
         List<String> options = words(line(entry, "options ").substring("options ".length()));
         assertThat(options).contains("$kernelopts").doesNotContain("rhgb", "quiet");
         // SWAP-OS-DISK: no active swap line in fstab, and resume from the swap LV neutralised
-        for (String l : XfsOracle.readString(root, "/etc/fstab").lines().toList()) {
-            if (!l.trim().startsWith("#") && !l.isBlank()) {
-                assertThat(words(l).get(2)).as(l).isNotEqualTo("swap");
-            }
-        }
+        assertNoActiveSwap(XfsOracle.readString(root, "/etc/fstab"));
         assertThat(kernelopts.contains("noresume") || kernelopts.stream().noneMatch(w -> w.startsWith("resume=")))
                 .as("resume neutralised: %s", kernelopts)
                 .isTrue();
-        // net.ifnames=0 names the NIC eth0: the ifcfg profile must match it and no longer bind the KVM MAC
-        // (NetworkManager's ifcfg-rh plugin matches a profile to a NIC by DEVICE/HWADDR, not by the file's name)
-        String scripts = XfsOracle.list(root, "/etc/sysconfig/network-scripts");
-        List<String> profiles = java.util.regex.Pattern.compile("\\bifcfg-[\\w.-]+")
-                .matcher(scripts)
-                .results()
-                .map(java.util.regex.MatchResult::group)
-                .toList();
-        assertThat(profiles).as(scripts).hasSize(1);
-        String ifcfg = XfsOracle.readString(root, "/etc/sysconfig/network-scripts/" + profiles.get(0));
-        assertThat(line(ifcfg, "DEVICE=")).isEqualTo("DEVICE=eth0");
-        assertThat(ifcfg.lines().filter(l -> l.startsWith("HWADDR="))).isEmpty();
-        assertThat(line(ifcfg, "BOOTPROTO=")).isEqualTo("BOOTPROTO=dhcp");
+        assertIfcfgOnEth0(root);
         // AGENT-PRESENT / WAAGENT-RESOURCEDISK: waagent enabled, swap on the resource disk
         assertThat(XfsOracle.exists(root, "/etc/systemd/system/multi-user.target.wants/waagent.service"))
                 .isTrue();
@@ -212,6 +265,419 @@ class FamilyDiskPrepareOracleTest {
         // DEPROVISION-*: host keys, NetworkManager leases and the machine identity gone
         assertThat(XfsOracle.exists(root, "/etc/ssh/ssh_host_ecdsa_key")).isFalse();
         assertThat(XfsOracle.exists(root, "/var/lib/NetworkManager/internal-6c2f-eth0.lease"))
+                .isFalse();
+        assertThat(XfsOracle.readString(root, "/etc/machine-id").strip()).isIn("", "uninitialized");
+    }
+
+    static final String MID = GuestFixtures.MACHINE_ID;
+    static final String RHEL9_OPTIONS = "root=/dev/mapper/rhel-root ro crashkernel=1G-4G:192M,4G-64G:256M,64G-:512M "
+            + "resume=/dev/mapper/rhel-swap rd.lvm.lv=rhel/root rd.lvm.lv=rhel/swap rhgb quiet";
+
+    /** The closure (modules and their dependencies, by each module's own {@code .modinfo}) of {@code rels}. */
+    static List<String> closure(Path modules, String rels) throws Exception {
+        return List.copyOf(EspInitramfsDiskOracleTest.closure(modules, List.of(rels.split(" "))));
+    }
+
+    static void deleteTree(Path p) throws java.io.IOException {
+        if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (var s = Files.walk(p)) {
+                for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(q);
+                }
+            }
+        }
+    }
+
+    /**
+     * RHEL 9.4 as anaconda installs it on a BIOS KVM guest, built from {@link GuestFixtures#rhel8} and changed where
+     * RHEL 9 differs (sources: RHEL 8.6-8.10 release notes, "kernelopts environment variable has been deprecated":
+     * RHEL 9 stores the command line in the BLS snippets; osbuild PR 939: "Starting with Fedora 33 and thus RHEL 9,
+     * the kernel command line [is] included statically in the BLS snippets and the grubenv kernelopts variable not
+     * used", {@code /etc/kernel/cmdline} is read when the snippets are made; RHEL 9 "Managing, monitoring and
+     * updating the kernel" for GRUB_CMDLINE_LINUX; Red Hat's "RHEL 9 networking: say goodbye to ifcfg-files"):
+     * <ul>
+     *   <li>the BLS entry's {@code options} line is the whole command line ({@code $tuned_params} appended as on
+     *       Fedora), grubenv has no {@code kernelopts}, grub.cfg no {@code set kernelopts} fallback;</li>
+     *   <li>{@code /etc/kernel/cmdline}: what kernel-install and dracut's {@code 51-dracut-rescue.install} give the
+     *       next kernel's entry;</li>
+     *   <li>the rescue kernel as {@code 51-dracut-rescue.install} (dracut 057) makes it: {@code vmlinuz-0-rescue-<id>}
+     *       a copy of the kernel, {@code initramfs-0-rescue-<id>.img} from {@code dracut --no-hostonly --no-uefi -a
+     *       rescue} (a generic image: every storage and network driver of the module tree, so also Hyper-V's), and
+     *       its entry the kernel's entry with the first occurrence of the release on each line replaced by
+     *       {@code 0-rescue-<id>} (its {@code sed}); the kernel's own image is host-only (Fedora/RHEL
+     *       {@code 01-dist.conf} {@code hostonly="yes"}) with the KVM guest's virtio drivers only;</li>
+     *   <li>the module tree ships {@code .ko.xz} ({@link KernelFixture#retargeted}: the Debian package's real
+     *       modules, their vermagic set to the RHEL release, as no RHEL kernel package is reachable here); both images
+     *       gzip (dracut 057 tries pigz, then gzip, first), after an early microcode archive;</li>
+     *   <li>NetworkManager keyfile {@code system-connections/enp1s0.nmconnection} (0600) bound to
+     *       {@code interface-name=enp1s0}, no ifcfg; python 3.9.</li>
+     * </ul>
+     */
+    static GuestTree rhel9Bios(Path dir) throws Exception {
+        String k = GuestFixtures.RHEL9_KERNEL;
+        GuestTree t = GuestFixtures.rhel8(dir.resolve("tree"));
+        Path r = t.root();
+        deleteTree(r.resolve("boot"));
+        deleteTree(r.resolve("usr/lib/modules"));
+        deleteTree(r.resolve("usr/bin/python3"));
+        deleteTree(r.resolve("usr/bin/python3.6"));
+        deleteTree(r.resolve("usr/lib/python3.6"));
+        t.file("/etc/os-release", """
+                NAME="Red Hat Enterprise Linux"
+                VERSION="9.4 (Plow)"
+                ID="rhel"
+                ID_LIKE="fedora"
+                VERSION_ID="9.4"
+                PRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"
+                """);
+        t.file("/etc/redhat-release", "Red Hat Enterprise Linux release 9.4 (Plow)\n");
+        t.file("/usr/bin/python3.9", "elf", "rwxr-xr-x").link("/usr/bin/python3", "python3.9");
+        t.file("/usr/lib/python3.9/site-packages/azurelinuxagent/common/version.py", "AGENT_VERSION = '2.7.0.6'\n");
+        t.dir("/usr/lib/python3.9/site-packages/pyasn1");
+
+        // the module tree and both initramfs images
+        Path debian = KernelFixture.modules();
+        List<String> virtio = closure(debian, String.join(" ", KvmGuestFixture.VIRTIO));
+        List<String> hv = closure(debian, EspInitramfsDiskOracleTest.HV_REL);
+        java.util.Set<String> all = new java.util.LinkedHashSet<>(virtio);
+        all.addAll(hv);
+        Path mods = KernelFixture.retargeted(Files.createDirectories(dir.resolve("modules")), k, all, true);
+        Files.createDirectories(r.resolve("usr/lib/modules"));
+        Tools.run(
+                Tools.MINUTE,
+                "cp",
+                "-a",
+                mods.toString(),
+                r.resolve("usr/lib/modules/").toString());
+        List<String> virtioXz = virtio.stream().map(m -> m + ".xz").toList();
+        List<String> allXz = all.stream().map(m -> m + ".xz").toList();
+        byte[] hostOnly = KvmGuestFixture.image(
+                Files.createDirectories(dir.resolve("img-main")), "dracut", "gzip", mods, k, virtioXz, null);
+        byte[] rescue = KvmGuestFixture.image(
+                Files.createDirectories(dir.resolve("img-rescue")), "dracut", "gzip", mods, k, allXz, tree -> {
+                    Files.writeString(
+                            tree.resolve("usr/lib/dracut/build-parameter.txt"),
+                            "--no-hostonly --no-uefi -a rescue --kver " + k + "\n");
+                    Files.createDirectories(tree.resolve("usr/lib/dracut/hooks/pre-pivot"));
+                });
+        byte[] vmlinuz = dev.linuximage.testsupport.BzImages.bzImage(
+                k + " (mockbuild@x86-64-01.build.eng.rdu2.redhat.com) #1 SMP PREEMPT_DYNAMIC");
+        t.bytes("/boot/vmlinuz-" + k, vmlinuz, "rwxr-xr-x");
+        t.bytes("/boot/initramfs-" + k + ".img", hostOnly, "rw-------");
+        t.bytes("/boot/vmlinuz-0-rescue-" + MID, vmlinuz, "rwxr-xr-x");
+        t.bytes("/boot/initramfs-0-rescue-" + MID + ".img", rescue, "rw-------");
+        t.file("/usr/bin/dracut", "#!/usr/bin/bash\n", "rwxr-xr-x");
+        t.dir("/usr/lib/dracut/modules.d");
+        t.file("/usr/lib/dracut/dracut.conf.d/01-dist.conf", "hostonly=\"yes\"\n");
+        t.file("/usr/lib/dracut/dracut.conf.d/02-rescue.conf", "dracut_rescue_image=\"yes\"\n");
+        t.dir("/etc/dracut.conf.d");
+
+        // boot configuration
+        t.file("/etc/default/grub", """
+                GRUB_TIMEOUT=5
+                GRUB_DISTRIBUTOR="$(sed 's, release .*$,,g' /etc/system-release)"
+                GRUB_DEFAULT=saved
+                GRUB_DISABLE_SUBMENU=true
+                GRUB_TERMINAL_OUTPUT="console"
+                GRUB_CMDLINE_LINUX="%s"
+                GRUB_DISABLE_RECOVERY="true"
+                GRUB_ENABLE_BLSCFG=true
+                """.formatted(RHEL9_OPTIONS.substring(RHEL9_OPTIONS.indexOf("crashkernel="))));
+        t.file("/etc/kernel/cmdline", RHEL9_OPTIONS + "\n");
+        t.file("/boot/grub2/grub.cfg", """
+                ### BEGIN /etc/grub.d/10_linux ###
+                insmod part_msdos
+                insmod xfs
+                set root='hd0,msdos1'
+                insmod blscfg
+                blscfg
+                ### END /etc/grub.d/10_linux ###
+                """);
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("saved_entry", MID + "-" + k);
+        env.put("menu_auto_hide", "1");
+        env.put("boot_success", "0");
+        t.bytes("/boot/grub2/grubenv", dev.linuximage.core.guest.GrubEnv.format(env), "rw-r--r--");
+        String entry = """
+                title Red Hat Enterprise Linux (%1$s) 9.4 (Plow)
+                version %1$s
+                linux /vmlinuz-%1$s
+                initrd /initramfs-%1$s.img $tuned_initrd
+                options %2$s $tuned_params
+                grub_users $grub_users
+                grub_arg --unrestricted
+                """.formatted(k, RHEL9_OPTIONS);
+        t.file("/boot/loader/entries/" + MID + "-" + k + ".conf", entry);
+        t.file(
+                "/boot/loader/entries/" + MID + "-0-rescue.conf",
+                entry.lines()
+                                .map(l -> l.replaceFirst(java.util.regex.Pattern.quote(k), "0-rescue-" + MID))
+                                .collect(java.util.stream.Collectors.joining("\n"))
+                        + "\n");
+
+        // NetworkManager keyfile as anaconda writes it for the KVM NIC; its lease
+        t.file("/etc/NetworkManager/system-connections/enp1s0.nmconnection", """
+                [connection]
+                id=enp1s0
+                uuid=2b8a4c1e-6d3f-4e5a-9b7c-8d9e0f1a2b3c
+                type=ethernet
+                autoconnect-priority=-999
+                interface-name=enp1s0
+
+                [ethernet]
+
+                [ipv4]
+                method=auto
+
+                [ipv6]
+                addr-gen-mode=eui64
+                method=auto
+
+                [proxy]
+                """, "rw-------");
+        t.file(
+                "/var/lib/NetworkManager/internal-2b8a4c1e-6d3f-4e5a-9b7c-8d9e0f1a2b3c-enp1s0.lease",
+                "ADDRESS=192.168.122.61\n");
+        return t;
+    }
+
+    /**
+     * RHEL 9 on anaconda's default BIOS layout ({@link #anacondaLvmDisk}, VG {@code rhel}) through {@code prepare}
+     * twice. Expectations from AZURE-REQUIREMENTS: CMDLINE-CONSOLE/NOQUIET on every BLS entry (the rescue one
+     * included), on {@code /etc/kernel/cmdline} (the next kernel) and {@code /etc/default/grub} (grub2-mkconfig
+     * {@code --update-bls-cmdline}); SWAP-OS-DISK: no fstab swap, resume from the swap LV neutralised;
+     * KERNEL-HV-DRIVERS: lsinitrd lists hv_vmbus/hv_storvsc/hv_netvsc in every booted image (the host-only one
+     * repaired, the generic rescue one already has them and stays as it was) and dracut gets {@code add_drivers} for
+     * the next image; the keyfile re-keyed to eth0 with DHCP; deprovisioning.
+     */
+    @Test
+    // in the -Pguests pass, not the default one: building the module tree and both initramfs images on top of the
+    // LVM disk makes it the slowest of this class (60 s alone on the loaded 2-core machine, well over the default
+    // pass's ~20 s budget per test)
+    @Tag("guests")
+    void rhel9BlsOptionsKernelCmdlineRescueAndKeyfile(@TempDir Path dir) throws Exception {
+        String k = GuestFixtures.RHEL9_KERNEL;
+        GuestTree tree = rhel9Bios(dir);
+        byte[] rescueBefore = Files.readAllBytes(tree.root().resolve("boot/initramfs-0-rescue-" + MID + ".img"));
+        // the fixture's premise, by the oracle: the host-only image lacks the drivers, the rescue image has them
+        assertThat(EspInitramfsDiskOracleTest.hvListed(tree.root().resolve("boot/initramfs-" + k + ".img")))
+                .isEmpty();
+        assertThat(EspInitramfsDiskOracleTest.hvListed(tree.root().resolve("boot/initramfs-0-rescue-" + MID + ".img")))
+                .hasSize(3);
+        AnacondaDisk disk = anacondaLvmDisk(dir, tree, "5e6f7a8b-0000-1111-2222-333344445555", "rhel");
+
+        Prepared p = prepareTwice(dir, disk.raw(), "WALinuxAgent");
+        assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("rhel");
+        assertThat(p.first().report().at("/guest/versionId").asText()).isEqualTo("9.4");
+        assertThat(p.first().status())
+                .containsEntry("CMDLINE-CONSOLE", "Fixed")
+                .containsEntry("CMDLINE-NOQUIET", "Fixed")
+                .containsEntry("SWAP-OS-DISK", "Fixed")
+                .containsEntry("KERNEL-HV-DRIVERS", "Fixed")
+                .containsEntry("AGENT-PRESENT", "Fixed");
+        // what the second prepare found on the first one's output
+        assertThat(p.again().status())
+                .containsEntry("CMDLINE-CONSOLE", "Pass")
+                .containsEntry("CMDLINE-NOQUIET", "Pass")
+                .containsEntry("SWAP-OS-DISK", "Pass")
+                .containsEntry("KERNEL-HV-DRIVERS", "Pass");
+
+        Path boot = XfsOracle.extract(p.vhd(), disk.bootStart(), XFS_MIB * MIB, dir.resolve("boot.out"));
+        Path root = XfsOracle.extract(p.vhd(), disk.rootStart(), XFS_MIB * MIB, dir.resolve("root.out"));
+        XfsOracle.assertClean(boot);
+        XfsOracle.assertClean(root);
+
+        // every entry GRUB's blscfg offers boots with its own options line; kernelopts is not used (nor added)
+        List<String> entries = xfsFiles(boot, "/loader/entries", ".conf");
+        assertThat(entries).containsExactlyInAnyOrder(MID + "-" + k + ".conf", MID + "-0-rescue.conf");
+        List<List<String>> cmdlines = new java.util.ArrayList<>();
+        for (String e : entries) {
+            String text = XfsOracle.readString(boot, "/loader/entries/" + e);
+            cmdlines.add(words(line(text, "options ").substring("options ".length())));
+        }
+        cmdlines.add(words(XfsOracle.readString(root, "/etc/kernel/cmdline")));
+        for (List<String> c : cmdlines) {
+            // dracut's /init never reads rootdelay (its wait is rd.retry/rd.timeout): rootdelay=300 as the catalogue
+            // asks
+            assertThat(c)
+                    .containsAll(AZURE)
+                    .contains("rootdelay=300", "root=/dev/mapper/rhel-root", "rd.lvm.lv=rhel/root")
+                    .doesNotContain("rhgb", "quiet", "crashkernel=auto");
+            assertThat(c.contains("noresume") || c.stream().noneMatch(w -> w.startsWith("resume=")))
+                    .as("resume from the swap LV neutralised: %s", c)
+                    .isTrue();
+        }
+        List<String> src = quoted(line(XfsOracle.readString(root, "/etc/default/grub"), "GRUB_CMDLINE_LINUX="));
+        assertThat(src).containsAll(AZURE).doesNotContain("rhgb", "quiet");
+        assertThat(src.contains("noresume") || src.stream().noneMatch(w -> w.startsWith("resume=")))
+                .as("%s", src)
+                .isTrue();
+        String env = XfsOracle.readString(boot, "/grub2/grubenv");
+        assertThat(env).hasSize(1024).startsWith("# GRUB Environment Block\n").doesNotContain("kernelopts");
+        assertNoActiveSwap(XfsOracle.readString(root, "/etc/fstab"));
+
+        // KERNEL-HV-DRIVERS: both booted images, read back from the XFS /boot with xfs_db and listed by lsinitrd
+        Path mainImg = Files.write(dir.resolve("initramfs-main.img"), XfsOracle.read(boot, "/initramfs-" + k + ".img"));
+        Path rescueImg = Files.write(
+                dir.resolve("initramfs-rescue.img"), XfsOracle.read(boot, "/initramfs-0-rescue-" + MID + ".img"));
+        assertThat(EspInitramfsDiskOracleTest.hvListed(mainImg))
+                .containsExactlyInAnyOrder("hv_vmbus", "hv_storvsc", "hv_netvsc");
+        assertThat(EspInitramfsDiskOracleTest.hvListed(rescueImg))
+                .containsExactlyInAnyOrder("hv_vmbus", "hv_storvsc", "hv_netvsc");
+        assertThat(Files.readAllBytes(rescueImg))
+                .as("the generic rescue image already had the drivers: left as it was")
+                .isEqualTo(rescueBefore);
+        // ... and the next image dracut builds: add_drivers in a drop-in it reads (dracut.conf(5))
+        List<String> confs = xfsFiles(root, "/etc/dracut.conf.d", ".conf");
+        assertThat(confs).isNotEmpty();
+        List<String> added = new java.util.ArrayList<>();
+        for (String c : confs) {
+            XfsOracle.readString(root, "/etc/dracut.conf.d/" + c)
+                    .lines()
+                    .filter(l -> l.matches("\\s*add_drivers\\+?=.*"))
+                    .forEach(l -> added.addAll(quoted(l)));
+        }
+        assertThat(added).contains("hv_vmbus", "hv_storvsc", "hv_netvsc");
+
+        // net.ifnames=0: a keyfile NetworkManager applies to eth0 with DHCP, none bound to enp1s0
+        List<String> keyfiles = xfsFiles(root, "/etc/NetworkManager/system-connections", ".nmconnection");
+        assertThat(keyfiles).isNotEmpty();
+        boolean eth0Dhcp = false;
+        for (String f : keyfiles) {
+            String kf = XfsOracle.readString(root, "/etc/NetworkManager/system-connections/" + f);
+            assertThat(kf.lines()).as(f).doesNotContain("interface-name=enp1s0");
+            boolean anyOrEth0 = kf.lines().noneMatch(l -> l.startsWith("interface-name="))
+                    || kf.lines().anyMatch(l -> l.equals("interface-name=eth0"));
+            boolean noMac = kf.lines().noneMatch(l -> l.startsWith("mac-address="));
+            boolean dhcp = kf.contains("[ipv4]\nmethod=auto") || kf.contains("[ipv4]\r\nmethod=auto");
+            eth0Dhcp |= anyOrEth0 && noMac && dhcp;
+        }
+        assertThat(eth0Dhcp).as("a DHCP keyfile for eth0 among %s", keyfiles).isTrue();
+        // AGENT-PRESENT, DEPROVISION-*
+        assertThat(XfsOracle.exists(root, "/etc/systemd/system/multi-user.target.wants/waagent.service"))
+                .isTrue();
+        assertThat(XfsOracle.exists(root, "/etc/ssh/ssh_host_ecdsa_key")).isFalse();
+        assertThat(XfsOracle.exists(
+                        root, "/var/lib/NetworkManager/internal-2b8a4c1e-6d3f-4e5a-9b7c-8d9e0f1a2b3c-enp1s0.lease"))
+                .isFalse();
+        assertThat(XfsOracle.readString(root, "/etc/machine-id").strip()).isIn("", "uninitialized");
+    }
+
+    /**
+     * CentOS 7.9 on anaconda's default BIOS layout ({@link #anacondaLvmDisk}, VG {@code centos}) through
+     * {@code prepare} twice. Its XFS as CentOS 7's mkfs.xfs made it: v5 with CRCs but no free-inode btree and no
+     * sparse inodes ({@code xfs_info} on RHEL/CentOS 7 reads {@code crc=1 finobt=0 spinodes=0}), none of the later
+     * features (reflink, rmapbt, bigtime, inobtcount). grub2 on BIOS: {@code /boot/grub2/grub.cfg} with
+     * {@code linux16}/{@code initrd16} menuentries, the rescue one included ({@link FamilyGuests#centos7}); a VMware
+     * build's NIC {@code ens33} in {@code ifcfg-ens33} bound by {@code HWADDR}, NetworkManager, the dhclient lease;
+     * WALinuxAgent 2.2 (python 2.7), the agent of Microsoft's CentOS page, installed but not enabled.
+     */
+    @Test
+    // in the -Pguests pass: 32 s alone, 51 s in a run with RHEL 8's 39 s, on the loaded 2-core machine (over the
+    // default pass's ~20 s budget per test)
+    @Tag("guests")
+    void centos7Linux16MenuentriesXfsV5NoFinobtAndIfcfgByMac(@TempDir Path dir) throws Exception {
+        String bootUuid = "3b1f6c2e-5d4a-4e8b-9c7d-1a2b3c4d5e6f";
+        GuestTree tree = FamilyGuests.centos7(dir.resolve("tree"));
+        tree.file("/etc/fstab", """
+                /dev/mapper/centos-root /                       xfs     defaults        0 0
+                UUID=%s /boot                   xfs     defaults        0 0
+                /dev/mapper/centos-swap swap                    swap    defaults        0 0
+                """.formatted(bootUuid));
+        tree.file(
+                "/etc/sysconfig/network-scripts/ifcfg-lo", "DEVICE=lo\nIPADDR=127.0.0.1\nONBOOT=yes\nNAME=loopback\n");
+        tree.file("/etc/sysconfig/network-scripts/ifcfg-ens33", """
+                TYPE="Ethernet"
+                BOOTPROTO="dhcp"
+                DEFROUTE="yes"
+                IPV4_FAILURE_FATAL="no"
+                IPV6INIT="yes"
+                NAME="ens33"
+                UUID="9d2f3e4a-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+                DEVICE="ens33"
+                ONBOOT="yes"
+                HWADDR="00:0c:29:3a:5b:7c"
+                """);
+        tree.file("/var/lib/NetworkManager/dhclient-9d2f3e4a-1b2c-4d5e-8f90-a1b2c3d4e5f6-ens33.lease", "lease {}\n");
+        tree.file(
+                "/usr/lib/systemd/system/NetworkManager.service",
+                "[Unit]\nDescription=Network Manager\n\n[Service]\nExecStart=/usr/sbin/NetworkManager --no-daemon\n\n"
+                        + "[Install]\nWantedBy=multi-user.target\n");
+        tree.link(
+                "/etc/systemd/system/multi-user.target.wants/NetworkManager.service",
+                "/usr/lib/systemd/system/NetworkManager.service");
+        tree.file("/usr/sbin/NetworkManager", "elf", "rwxr-xr-x");
+        tree.file(
+                "/usr/lib/systemd/system/waagent.service",
+                "[Unit]\nDescription=Azure Linux Agent\n\n[Service]\nExecStart=/usr/bin/python -u /usr/sbin/waagent "
+                        + "-daemon\n\n[Install]\nWantedBy=multi-user.target\n");
+        tree.file("/usr/sbin/waagent", "#!/usr/bin/python\n", "rwxr-xr-x");
+        tree.file("/usr/bin/python2.7", "elf", "rwxr-xr-x").link("/usr/bin/python", "python2.7");
+        tree.file("/usr/lib/python2.7/site-packages/azurelinuxagent/common/version.py", "AGENT_VERSION = '2.2.53'\n");
+        tree.dir("/usr/lib/python2.7/site-packages/pyasn1");
+        tree.file("/etc/waagent.conf", "Provisioning.Agent=auto\nResourceDisk.Format=n\nResourceDisk.EnableSwap=n\n");
+        tree.file("/etc/ssh/ssh_host_rsa_key", "private", "rw-r-----");
+        AnacondaDisk disk = anacondaLvmDisk(
+                dir,
+                tree,
+                bootUuid,
+                "centos",
+                "-m",
+                "crc=1,finobt=0,rmapbt=0,reflink=0,bigtime=0,inobtcount=0",
+                "-i",
+                "sparse=0");
+
+        Prepared p = prepareTwice(dir, disk.raw(), "WALinuxAgent");
+        assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("centos");
+        assertThat(p.first().report().at("/guest/versionId").asText()).isEqualTo("7");
+        assertThat(p.first().status())
+                .containsEntry("CMDLINE-CONSOLE", "Fixed")
+                .containsEntry("CMDLINE-NOQUIET", "Fixed")
+                .containsEntry("SWAP-OS-DISK", "Fixed")
+                .containsEntry("AGENT-PRESENT", "Fixed");
+        assertThat(p.again().status())
+                .containsEntry("CMDLINE-CONSOLE", "Pass")
+                .containsEntry("CMDLINE-NOQUIET", "Pass")
+                .containsEntry("SWAP-OS-DISK", "Pass")
+                .containsEntry("AGENT-PRESENT", "Pass");
+
+        Path boot = XfsOracle.extract(p.vhd(), disk.bootStart(), XFS_MIB * MIB, dir.resolve("boot.out"));
+        Path root = XfsOracle.extract(p.vhd(), disk.rootStart(), XFS_MIB * MIB, dir.resolve("root.out"));
+        XfsOracle.assertClean(boot);
+        XfsOracle.assertClean(root);
+        // still the old format: the product wrote nothing that needs a newer kernel than CentOS 7's
+        assertThat(Tools.run(Tools.MINUTE, "xfs_db", "-r", "-c", "version", boot.toString())
+                        .output())
+                .contains("CRC")
+                .doesNotContain("FINOBT", "SPARSE_INODES", "REFLINK", "BIGTIME", "INOBTCNT");
+
+        // both menuentries GRUB boots, the rescue kernel's included; initrd16 lines kept
+        String cfg = XfsOracle.readString(boot, "/grub2/grub.cfg");
+        List<String> linux16 =
+                cfg.lines().filter(l -> l.trim().startsWith("linux16 ")).toList();
+        assertThat(linux16).hasSize(2).anySatisfy(l -> assertThat(l).contains("/vmlinuz-0-rescue-"));
+        assertThat(cfg.lines().filter(l -> l.trim().startsWith("initrd16 "))).hasSize(2);
+        for (String l : linux16) {
+            // the fixture's initramfs is a placeholder without /init: rootwait instead of rootdelay
+            // (docs/compliance.md)
+            assertThat(words(l))
+                    .as(l)
+                    .containsAll(AZURE)
+                    .containsAnyOf("rootdelay=300", "rootwait")
+                    .contains("root=/dev/mapper/centos-root", "rd.lvm.lv=centos/root")
+                    .doesNotContain("rhgb", "quiet", "crashkernel=auto");
+        }
+        List<String> src = quoted(line(XfsOracle.readString(root, "/etc/default/grub"), "GRUB_CMDLINE_LINUX="));
+        assertThat(src).containsAll(AZURE).doesNotContain("rhgb", "quiet", "crashkernel=auto");
+        assertNoActiveSwap(XfsOracle.readString(root, "/etc/fstab"));
+        assertIfcfgOnEth0(root);
+        assertThat(XfsOracle.exists(root, "/etc/systemd/system/multi-user.target.wants/waagent.service"))
+                .isTrue();
+        assertThat(XfsOracle.readString(root, "/etc/waagent.conf").lines())
+                .contains("ResourceDisk.Format=y", "ResourceDisk.EnableSwap=y");
+        assertThat(XfsOracle.exists(root, "/etc/ssh/ssh_host_rsa_key")).isFalse();
+        assertThat(XfsOracle.exists(
+                        root, "/var/lib/NetworkManager/dhclient-9d2f3e4a-1b2c-4d5e-8f90-a1b2c3d4e5f6-ens33.lease"))
                 .isFalse();
         assertThat(XfsOracle.readString(root, "/etc/machine-id").strip()).isIn("", "uninitialized");
     }

@@ -135,7 +135,10 @@ public final class FamilyGuests {
         return t;
     }
 
-    /** CentOS 7: os-release, grub2 on BIOS with linux16 lines, a rescue kernel, systemd with sshd disabled. */
+    /**
+     * CentOS 7: os-release, grub2 on BIOS with linux16 lines (anaconda's default LVM layout activates the root and
+     * the swap LV: {@code rd.lvm.lv=centos/root rd.lvm.lv=centos/swap}), a rescue kernel, systemd with sshd disabled.
+     */
     public static GuestTree centos7(Path root) {
         GuestTree t = new GuestTree(root);
         t.dir("/usr/bin")
@@ -176,7 +179,7 @@ public final class FamilyGuests {
                 GRUB_DEFAULT=saved
                 GRUB_DISABLE_SUBMENU=true
                 GRUB_TERMINAL_OUTPUT="console"
-                GRUB_CMDLINE_LINUX="crashkernel=auto rd.lvm.lv=centos/root rhgb quiet"
+                GRUB_CMDLINE_LINUX="crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet"
                 GRUB_DISABLE_RECOVERY="true"
                 """);
         t.file("/boot/grub2/grub.cfg", """
@@ -184,13 +187,13 @@ public final class FamilyGuests {
                 menuentry 'CentOS Linux (%1$s) 7 (Core)' --class centos --class gnu-linux --class gnu --class os {
                 	load_video
                 	insmod xfs
-                	linux16 /vmlinuz-%1$s root=/dev/mapper/centos-root ro crashkernel=auto rd.lvm.lv=centos/root rhgb quiet LANG=en_US.UTF-8
+                	linux16 /vmlinuz-%1$s root=/dev/mapper/centos-root ro crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet LANG=en_US.UTF-8
                 	initrd16 /initramfs-%1$s.img
                 }
                 menuentry 'CentOS Linux (0-rescue-%2$s) 7 (Core)' --class centos --class gnu-linux --class gnu --class os {
                 	load_video
                 	insmod xfs
-                	linux16 /vmlinuz-0-rescue-%2$s root=/dev/mapper/centos-root ro crashkernel=auto rd.lvm.lv=centos/root rhgb quiet
+                	linux16 /vmlinuz-0-rescue-%2$s root=/dev/mapper/centos-root ro crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet
                 	initrd16 /initramfs-0-rescue-%2$s.img
                 }
                 ### END /etc/grub.d/10_linux ###

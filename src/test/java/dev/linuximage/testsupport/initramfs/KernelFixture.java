@@ -39,4 +39,48 @@ public final class KernelFixture {
     public static Path modules() throws IOException, InterruptedException {
         return root().resolve("lib/modules/" + version());
     }
+
+    /**
+     * A module tree for another distribution's kernel release, made of this package's real modules, for guests whose
+     * kernel package no registry here serves (RHEL): each of {@code rels} (paths relative to {@link #modules()},
+     * {@code .ko}) is copied with the {@code vermagic=} string of its {@code .modinfo} section replaced by
+     * {@code release} ({@code objcopy --update-section}; every other byte of the ELF file is the package's), then
+     * compressed as {@code .ko.xz} with the CRC32 check kmod reads when {@code xz} (RHEL 8/9 ship {@code .ko.xz});
+     * plus {@code modules.builtin} and {@code modules.order}, indexed by the real {@code depmod -b}.
+     *
+     * @return {@code work/lib/modules/<release>}
+     */
+    public static Path retargeted(Path work, String release, java.util.Collection<String> rels, boolean xz)
+            throws IOException, InterruptedException {
+        Tools.require("objcopy", "depmod", "xz");
+        String from = version();
+        Path out = work.resolve("lib/modules/" + release);
+        for (String rel : rels) {
+            Path target = out.resolve(rel);
+            Files.createDirectories(target.getParent());
+            Path info = work.resolve("modinfo.bin");
+            Tools.shOk(
+                    work,
+                    "objcopy --dump-section .modinfo=" + info + " " + modules().resolve(rel) + " /dev/null");
+            String text = new String(Files.readAllBytes(info), java.nio.charset.StandardCharsets.ISO_8859_1);
+            String old = "vermagic=" + from + " ";
+            if (!text.contains(old)) {
+                throw new AssertionError(rel + " has no '" + old + "' in its .modinfo");
+            }
+            Files.write(
+                    info,
+                    text.replace(old, "vermagic=" + release + " ")
+                            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            Tools.shOk(
+                    work,
+                    "objcopy --update-section .modinfo=" + info + " "
+                            + modules().resolve(rel) + " " + target + (xz ? " && xz --check=crc32 " + target : ""));
+            Files.delete(info);
+        }
+        for (String f : java.util.List.of("modules.builtin", "modules.order")) {
+            Files.copy(modules().resolve(f), out.resolve(f));
+        }
+        Tools.shOk(work, "depmod -b " + work + " " + release);
+        return out;
+    }
 }

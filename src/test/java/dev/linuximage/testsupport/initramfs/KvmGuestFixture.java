@@ -33,14 +33,31 @@ public final class KvmGuestFixture {
         Path guest = work.resolve("guest");
         Files.createDirectories(guest);
         Tools.shOk(work, "cp -al " + kernel + "/boot " + kernel + "/lib " + guest + "/");
+        byte[] image = image(work, flavour, label, KernelFixture.modules(), v, VIRTIO, hook);
+        String name = flavour.equals("initramfs-tools") ? "initrd.img-" + v : "initramfs-" + v + ".img";
+        Files.write(guest.resolve("boot/" + name), image);
+        return guest;
+    }
+
+    /**
+     * The initramfs alone, for kernel release {@code version} whose module tree is {@code modules} (e.g.
+     * {@link KernelFixture#retargeted}): the modules {@code rels} (relative to {@code modules}) and its
+     * {@code modules.builtin}/{@code modules.order} in the image's {@code usr/lib/modules/<version>}, indexed by
+     * {@code depmod -b}; early member first, main member compressed with {@code label}.
+     */
+    public static byte[] image(
+            Path work, String flavour, String label, Path modules, String version, List<String> rels, TreeHook hook)
+            throws Exception {
+        String v = version;
         Path tree = work.resolve("tree");
         Path mods = tree.resolve("usr/lib/modules/" + v);
-        for (String rel : VIRTIO) {
+        for (String rel : rels) {
             Files.createDirectories(mods.resolve(rel).getParent());
-            Files.copy(KernelFixture.modules().resolve(rel), mods.resolve(rel));
+            Files.copy(modules.resolve(rel), mods.resolve(rel));
         }
-        Files.copy(KernelFixture.modules().resolve("modules.builtin"), mods.resolve("modules.builtin"));
-        Files.copy(KernelFixture.modules().resolve("modules.order"), mods.resolve("modules.order"));
+        Files.createDirectories(mods);
+        Files.copy(modules.resolve("modules.builtin"), mods.resolve("modules.builtin"));
+        Files.copy(modules.resolve("modules.order"), mods.resolve("modules.order"));
         for (String d : List.of("bin", "sbin", "lib64")) {
             Files.createDirectories(tree.resolve("usr/" + d));
             Files.createSymbolicLink(tree.resolve(d), Path.of("usr/" + d));
@@ -63,10 +80,7 @@ public final class KvmGuestFixture {
         }
         // depmod -b on the initramfs tree, as mkinitramfs and dracut do
         Tools.shOk(tree, "depmod -b " + tree + " " + v);
-        byte[] image = InitramfsFixtures.concat(
+        return InitramfsFixtures.concat(
                 InitramfsFixtures.earlyMember(work), InitramfsFixtures.member(tree, label, "newc"));
-        String name = flavour.equals("initramfs-tools") ? "initrd.img-" + v : "initramfs-" + v + ".img";
-        Files.write(guest.resolve("boot/" + name), image);
-        return guest;
     }
 }
