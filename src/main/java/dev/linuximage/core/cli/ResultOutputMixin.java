@@ -39,6 +39,9 @@ public class ResultOutputMixin {
                     + " table and progress go to stderr); with --report FILE the same document is also written there")
     boolean json;
 
+    /** {@code -o}/{@code --output} FORMAT, declared by the commands ({@code prepare}'s {@code --output} is a path). */
+    String outputFormat;
+
     // set by the operator's Job only: hidden from help
     @Option(
             names = "--termination-log",
@@ -61,9 +64,10 @@ public class ResultOutputMixin {
 
     /** Runs the body, turns any failure into a result with a reason, writes the termination message. */
     public int run(String command, Body body) {
+        json = OutputFormat.json(json, outputFormat);
         if (json && terminationLog != null) {
             // in a Job stdout carries the progress lines the operator reads: no room for a JSON document
-            throw new CoreException(ExitCodes.USAGE, "--json cannot be combined with --termination-log");
+            throw new CoreException(ExitCodes.USAGE, "--json (-o json) cannot be combined with --termination-log");
         }
         Done done;
         try {
