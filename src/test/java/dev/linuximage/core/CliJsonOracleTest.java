@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.core.report.ReportLine;
 import dev.linuximage.testsupport.CliRun.Run;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -158,6 +159,22 @@ class CliJsonOracleTest {
             o.remove("generatedAt");
         }
         return n;
+    }
+
+    /** In a Job (--termination-log) the full report is also one log line, for the operator's result ConfigMap. */
+    @Test
+    void inAJobTheFullReportIsOneLogLineEqualToTheReportFile() throws Exception {
+        Path term = dir.resolve("termination-report");
+        Path file = dir.resolve("job-report.json");
+        Run r = run("check", disk.toString(), "--termination-log", term.toString(), "--report", file.toString());
+        assertThat(r.code()).as(r.err()).isIn(ExitCodes.OK, ExitCodes.NOT_COMPLIANT);
+        assertThat(r.out().lines().filter(l -> l.startsWith(ReportLine.PREFIX))).hasSize(1);
+        String line = ReportLine.lastIn(r.out(), 1 << 20).orElseThrow();
+        assertThat(STRICT.readTree(line)).isEqualTo(STRICT.readTree(Files.readString(file)));
+        // the result in the termination message stays the compact one
+        assertThat(Files.readString(term)).contains("\"schema\":\"linuximage.dev/result/v1\"");
+        // outside a Job no such line
+        assertThat(run("check", disk.toString(), "--quiet").out()).doesNotContain(ReportLine.PREFIX);
     }
 
     @Test

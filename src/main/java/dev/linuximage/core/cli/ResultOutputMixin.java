@@ -9,6 +9,7 @@ import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.ProgressEvent;
 import dev.linuximage.core.report.ReportJson;
+import dev.linuximage.core.report.ReportLine;
 import dev.linuximage.core.report.ReportTable;
 import dev.linuximage.core.report.TerminationMessage;
 import dev.linuximage.core.upload.Secrets;
@@ -105,6 +106,11 @@ public class ResultOutputMixin {
         if (!quiet) {
             // with --report - stdout carries the JSON alone, so that it can be piped into jq
             (toStdout ? System.err : System.out).println(table);
+        }
+        if (terminationLog != null) {
+            // in a Job: the whole report as one log line, for the operator's result ConfigMap (ReportLine)
+            System.out.println(ReportLine.toLine(json));
+            System.out.flush();
         }
     }
 
