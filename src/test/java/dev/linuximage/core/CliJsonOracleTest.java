@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.core.report.ReportLine;
 import dev.linuximage.testsupport.CliRun.Run;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -78,6 +81,100 @@ class CliJsonOracleTest {
         JsonNode fromFile = new ObjectMapper().readTree(Files.readString(file));
         assertThat(STRICT.readTree(both.out())).isEqualTo(fromFile);
         assertThat(both.err()).doesNotContain("CMDLINE-CONSOLE");
+    }
+
+    /**
+     * {@code -o json} and {@code --output json} (az's and qemu-img's habits, issue #16.7) print the same document as
+     * {@code --json}, on every command that has {@code --json}; {@code prepare} has {@code -o} only.
+     */
+    @Test
+    void dashOJsonIsTheSameDocumentAsJsonOnEveryCommand() throws Exception {
+        List<List<String>> commands = List.of(
+                List.of("inspect", disk.toString()),
+                List.of("check", disk.toString(), "--quiet"),
+                List.of("guest", "ls", "--partition", "1", disk.toString(), "/etc"),
+                List.of("digest", disk.toString()));
+        for (List<String> base : commands) {
+            Run json = run(concat(base, "--json"));
+            assertThat(json.code()).as(json.err()).isIn(ExitCodes.OK, ExitCodes.NOT_COMPLIANT);
+            JsonNode expected = documents(json.out());
+            for (List<String> spelling : List.of(
+                    List.of("-o", "json"), List.of("--output", "json"), List.of("--output=json"), List.of("-ojson"))) {
+                Run r = run(concat(base, spelling.toArray(String[]::new)));
+                assertThat(r.code()).as(base + " " + spelling + ": " + r.err()).isEqualTo(json.code());
+                assertThat(withoutTime(documents(r.out())))
+                        .as(base + " " + spelling)
+                        .isEqualTo(withoutTime(expected));
+            }
+            // -o text is the default: the same text as without any option, and not JSON
+            Run plain = run(base.toArray(String[]::new));
+            Run text = run(concat(base, "-o", "text"));
+            assertThat(text.code()).isEqualTo(plain.code());
+            assertThat(text.out()).isEqualTo(plain.out()).doesNotStartWith("{");
+        }
+
+        // convert: a new output each time, then the same description but for the output's path
+        Path a = dir.resolve("o-a.vhd");
+        Path b = dir.resolve("o-b.vhd");
+        Run ja = run("convert", disk.toString(), a.toString(), "--json", "--quiet");
+        Run jb = run("convert", disk.toString(), b.toString(), "--output=json", "--quiet");
+        assertThat(jb.code()).as(jb.err()).isZero();
+        ObjectNode da = (ObjectNode) STRICT.readTree(ja.out());
+        ObjectNode db = (ObjectNode) STRICT.readTree(jb.out());
+        assertThat(db.remove("output").asText()).isEqualTo(b.toString());
+        da.remove("output");
+        assertThat(db).isEqualTo(da);
+
+        // prepare: -o json prints the report; --output stays the VHD's path
+        Path vhd = dir.resolve("o-prepared.vhd");
+        Run p = run("prepare", disk.toString(), "--output", vhd.toString(), "-o", "json", "--quiet");
+        assertThat(p.code()).as(p.err()).isIn(ExitCodes.OK, ExitCodes.NOT_COMPLIANT);
+        assertThat(STRICT.readTree(p.out()).path("mode").asText()).isEqualTo("prepare");
+        assertThat(qemuInfoVpc(vhd).path("virtual-size").asLong()).isEqualTo(64L << 20);
+    }
+
+    static String[] concat(List<String> base, String... more) {
+        List<String> all = new ArrayList<>(base);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+
+    /** One JSON document, or JSON Lines as an array. */
+    static JsonNode documents(String out) throws Exception {
+        if (out.lines().count() > 1 && out.startsWith("{\"")) {
+            ArrayNode a = new ObjectMapper().createArrayNode();
+            for (String line : out.split("\n")) {
+                if (!line.isEmpty()) {
+                    a.add(STRICT.readTree(line));
+                }
+            }
+            return a;
+        }
+        return STRICT.readTree(out);
+    }
+
+    /** A report's generation time differs between two runs. */
+    static JsonNode withoutTime(JsonNode n) {
+        if (n instanceof ObjectNode o) {
+            o.remove("generatedAt");
+        }
+        return n;
+    }
+
+    /** In a Job (--termination-log) the full report is also one log line, for the operator's result ConfigMap. */
+    @Test
+    void inAJobTheFullReportIsOneLogLineEqualToTheReportFile() throws Exception {
+        Path term = dir.resolve("termination-report");
+        Path file = dir.resolve("job-report.json");
+        Run r = run("check", disk.toString(), "--termination-log", term.toString(), "--report", file.toString());
+        assertThat(r.code()).as(r.err()).isIn(ExitCodes.OK, ExitCodes.NOT_COMPLIANT);
+        assertThat(r.out().lines().filter(l -> l.startsWith(ReportLine.PREFIX))).hasSize(1);
+        String line = ReportLine.lastIn(r.out(), 1 << 20).orElseThrow();
+        assertThat(STRICT.readTree(line)).isEqualTo(STRICT.readTree(Files.readString(file)));
+        // the result in the termination message stays the compact one
+        assertThat(Files.readString(term)).contains("\"schema\":\"linuximage.dev/result/v1\"");
+        // outside a Job no such line
+        assertThat(run("check", disk.toString(), "--quiet").out()).doesNotContain(ReportLine.PREFIX);
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -30,6 +31,14 @@ public class CheckCommand implements Callable<Integer> {
 
     @Mixin
     ResultOutputMixin results;
+
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            description = OutputFormat.HELP)
+    void outputFormat(String format) {
+        results.outputFormat = format;
+    }
 
     @Override
     public Integer call() throws Exception {

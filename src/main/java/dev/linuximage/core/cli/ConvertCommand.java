@@ -68,6 +68,12 @@ public class ConvertCommand implements Callable<Integer> {
                     + " (progress and messages stay on stderr)")
     boolean json;
 
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            description = OutputFormat.HELP)
+    String outputFormat;
+
     /** Parses a size in the one grammar of {@link Sizes}; a bad one is a bad command line. */
     public static long parseSize(String s) {
         try {
@@ -79,6 +85,7 @@ public class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        json = OutputFormat.json(json, outputFormat);
         long max = parseSize(maxSize);
         PrintWriter err = spec.commandLine().getErr();
         OpenOptions opts = new OpenOptions(

@@ -32,8 +32,15 @@ public class DigestCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print {\"algorithm\", \"digest\", \"size\", \"file\"} as one JSON object")
     boolean json;
 
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            description = OutputFormat.HELP)
+    String outputFormat;
+
     @Override
     public Integer call() {
+        json = OutputFormat.json(json, outputFormat);
         if (!Files.isRegularFile(file)) {
             throw new CoreException(ExitCodes.USAGE, file + ": no such file");
         }

@@ -147,8 +147,15 @@ public class GuestCommand implements Callable<Integer> {
                         + " gid, mtime, target), streamed")
         boolean json;
 
+        @Option(
+                names = {"-o", "--output"},
+                paramLabel = "FORMAT",
+                description = OutputFormat.HELP)
+        String outputFormat;
+
         @Override
         int run(GuestDisk guest, PrintStream out) throws IOException {
+            json = OutputFormat.json(json, outputFormat);
             Optional<GuestFiles.FileInfo> st = guest.stat(guestPath);
             if (st.isEmpty()) {
                 throw new NoSuchFileException(guestPath);

@@ -44,8 +44,15 @@ public class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            description = OutputFormat.HELP)
+    String outputFormat;
+
     @Override
     public Integer call() throws Exception {
+        json = OutputFormat.json(json, outputFormat);
         try (ByteSource src = DiskFiles.open(disk, format, false)) {
             ObjectNode out = inspect(disk, src);
             PrintStream ps = System.out;

@@ -51,8 +51,20 @@ public class PrepareCommand implements Callable<Integer> {
     @Mixin
     ResultOutputMixin results;
 
+    @Option(names = "-o", paramLabel = "FORMAT", description = OutputFormat.HELP_SHORT_ONLY)
+    void outputFormat(String format) {
+        results.outputFormat = format;
+    }
+
     @Override
     public Integer call() {
+        if (output != null && FORMAT_NAMES.contains(output.toString())) {
+            // az and qemu-img users type '--output json' for JSON; here it would write a VHD named 'json'
+            throw new CoreException(
+                    ExitCodes.USAGE,
+                    "--output is the VHD to write, not a format: '-o " + output + "' selects the output format"
+                            + " (a VHD file named '" + output + "': --output ./" + output + ")");
+        }
         if (streamToUpload && !target.requested()) {
             throw new CoreException(ExitCodes.USAGE, "--stream-to-upload needs --blob-url");
         }
@@ -78,6 +90,8 @@ public class PrepareCommand implements Callable<Integer> {
             return new ResultOutputMixin.Done(r.result(), r.exitCode());
         });
     }
+
+    private static final java.util.Set<String> FORMAT_NAMES = java.util.Set.of("json", "text");
 
     /** {@code builds/web.qcow2} → {@code builds/web.vhd}; a {@code .vhd} input gets {@code web-azure.vhd}. */
     static Path defaultOutput(Path in) {

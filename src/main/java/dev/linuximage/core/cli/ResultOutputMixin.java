@@ -9,6 +9,7 @@ import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.ProgressEvent;
 import dev.linuximage.core.report.ReportJson;
+import dev.linuximage.core.report.ReportLine;
 import dev.linuximage.core.report.ReportTable;
 import dev.linuximage.core.report.TerminationMessage;
 import dev.linuximage.core.upload.Secrets;
@@ -39,6 +40,9 @@ public class ResultOutputMixin {
                     + " table and progress go to stderr); with --report FILE the same document is also written there")
     boolean json;
 
+    /** {@code -o}/{@code --output} FORMAT, declared by the commands ({@code prepare}'s {@code --output} is a path). */
+    String outputFormat;
+
     // set by the operator's Job only: hidden from help
     @Option(
             names = "--termination-log",
@@ -61,9 +65,10 @@ public class ResultOutputMixin {
 
     /** Runs the body, turns any failure into a result with a reason, writes the termination message. */
     public int run(String command, Body body) {
+        json = OutputFormat.json(json, outputFormat);
         if (json && terminationLog != null) {
             // in a Job stdout carries the progress lines the operator reads: no room for a JSON document
-            throw new CoreException(ExitCodes.USAGE, "--json cannot be combined with --termination-log");
+            throw new CoreException(ExitCodes.USAGE, "--json (-o json) cannot be combined with --termination-log");
         }
         Done done;
         try {
@@ -101,6 +106,11 @@ public class ResultOutputMixin {
         if (!quiet) {
             // with --report - stdout carries the JSON alone, so that it can be piped into jq
             (toStdout ? System.err : System.out).println(table);
+        }
+        if (terminationLog != null) {
+            // in a Job: the whole report as one log line, for the operator's result ConfigMap (ReportLine)
+            System.out.println(ReportLine.toLine(json));
+            System.out.flush();
         }
     }
 

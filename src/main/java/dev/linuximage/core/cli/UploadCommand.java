@@ -62,8 +62,15 @@ public class UploadCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the result as one JSON line")
     boolean json;
 
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            description = OutputFormat.HELP)
+    String outputFormat;
+
     @Override
     public Integer call() {
+        json = OutputFormat.json(json, outputFormat);
         target.validate();
         if (!target.requested()) {
             throw new CoreException(ExitCodes.USAGE, "--blob-url is required");

@@ -55,8 +55,13 @@ public final class Compliance {
         }
     }
 
-    /** A prepare run: the report and the raw change log. */
-    public record Outcome(ComplianceReport report, List<Change> changes) {}
+    /**
+     * A prepare run: the report and the raw change log.
+     *
+     * @param checkNanos time spent evaluating the requirements (kernel reads, inspections and checks, before and
+     *                   after the repairs), in nanoseconds; the rest of the run is the repairs
+     */
+    public record Outcome(ComplianceReport report, List<Change> changes, long checkNanos) {}
 
     /** Requirements whose repairs are done by another requirement's patch (one edit serves several IDs). */
     private static final Map<String, String> REPAIRED_BY = Map.of(
@@ -89,15 +94,19 @@ public final class Compliance {
 
     public static Outcome prepare(GuestFiles guest, PatchOptions o, Facts f, String subject, Instant now) {
         List<String> errors = new ArrayList<>();
+        long t0 = System.nanoTime();
         List<KernelFacts> kernelsBefore = f.kernels() == null ? null : readKernels(guest, f, errors);
         List<Finding> before = check(guest, GuestInspector.inspect(guest), o, f, kernelsBefore);
+        long checkNanos = System.nanoTime() - t0;
         GuestPatcher.Result res =
                 GuestPatcher.patch(guest, o, kernelsBefore == null ? List.of() : kernelsBefore, f.hvRepair());
         res.errors().forEach(e -> errors.add(e.requirement() + ": " + e.message()));
         List<Change> changes = new ArrayList<>(res.changes().changes());
         Facts fAfter = f;
         // the patched guest, inspected once: the disk-level patch below changes the partition table, not the files
+        long t1 = System.nanoTime();
         GuestInspection patched = GuestInspector.inspect(guest);
+        checkNanos += System.nanoTime() - t1;
         if (f.diskPatch() != null) {
             // below the file systems: GPT attributes (SWAP-OS-DISK); then the disk facts are read again
             try {
@@ -108,8 +117,10 @@ public final class Compliance {
                 errors.add("SWAP-OS-DISK: disk-level repair failed: " + e.getMessage());
             }
         }
+        long t2 = System.nanoTime();
         List<KernelFacts> kernelsAfter = f.kernels() == null ? null : readKernels(guest, f, errors);
         List<Finding> after = check(guest, patched, o, fAfter, kernelsAfter);
+        checkNanos += System.nanoTime() - t2;
         List<Finding> merged = new ArrayList<>();
         for (int i = 0; i < after.size(); i++) {
             merged.add(merge(before.get(i), after.get(i), changes));
@@ -117,7 +128,8 @@ public final class Compliance {
         List<ReportChange> rc = changes.stream()
                 .map(c -> new ReportChange(c.requirement(), c.path(), c.action().name(), c.before(), c.after()))
                 .toList();
-        return new Outcome(report("prepare", subject, now, patched, o, fAfter, merged, rc, errors), changes);
+        return new Outcome(
+                report("prepare", subject, now, patched, o, fAfter, merged, rc, errors), changes, checkNanos);
     }
 
     static Finding merge(Finding before, Finding after, List<Change> changes) {

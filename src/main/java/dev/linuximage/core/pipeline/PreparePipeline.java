@@ -116,6 +116,12 @@ public final class PreparePipeline {
     private final ProgressSink sink;
     /** Set by {@link #convert(Path, PrepareState)}: what the converter did to the GPT (DISK-GPT evidence). */
     private Gpt.Repair convertedGpt;
+    /** Nanoseconds of the steps this run did ({@link JobResult.Durations}); -1: not done in this run. */
+    private long convertNanos = -1;
+
+    private long patchNanos = -1;
+    private long checkNanos = -1;
+    private long uploadNanos = -1;
 
     public PreparePipeline(Input in, ProgressSink sink) {
         this.in = in;
@@ -133,9 +139,11 @@ public final class PreparePipeline {
                 GuestDisk guest = GuestDisk.open(image.data(), GuestOptions.readOnly(), new ChangeLog())) {
             ContainerFacts container = new ContainerFacts(
                     VhdFormat.kind(image.format(), image.subformat()), image.virtualSize(), DiskPaths.size(disk), null);
+            long started = System.nanoTime();
             Compliance.Facts facts = GuestAnalysis.facts(image.data(), guest, container);
             sink.step("check", 50, "checking requirements");
             ComplianceReport report = Compliance.audit(guest, in.options(), facts, disk.toString(), Instant.now());
+            checkNanos = System.nanoTime() - started;
             sink.step("check", 100, "done");
             sink.report(ReportJson.toJson(report), ReportTable.render(report, 120));
             JobResult r = (report.compliant()
@@ -144,7 +152,8 @@ public final class PreparePipeline {
                     .withCompliance(GuestAnalysis.compliance(report))
                     .withGenerations(GuestAnalysis.generations(report))
                     .withOs(GuestAnalysis.os(report))
-                    .withStages(new JobResult.Stages(null, null, report.compliant(), null));
+                    .withStages(new JobResult.Stages(null, null, report.compliant(), null))
+                    .withDurations(durations());
             return new Result(r, report.compliant() ? ExitCodes.OK : ExitCodes.NOT_COMPLIANT);
         }
     }
@@ -329,8 +338,11 @@ public final class PreparePipeline {
                     sink.note("warning: " + space);
                 }
                 long total = view.size();
-                return SparseFileWriter.writePending(
+                long started = System.nanoTime();
+                OutputFiles.Pending p = SparseFileWriter.writePending(
                         view, out, done -> sink.bytes("convert", 2, 40, "converting", done, total));
+                convertNanos = System.nanoTime() - started;
+                return p;
             }
         }
     }
@@ -352,7 +364,8 @@ public final class PreparePipeline {
                 .withCompliance(done.compliance())
                 .withGenerations(done.generations())
                 .withOutput(done.output())
-                .withOs(done.os());
+                .withOs(done.os())
+                .withDurations(durations());
         sink.report(outcome.reportJson(), outcome.reportTable());
         return new Result(r, ExitCodes.of(e), message);
     }
@@ -390,6 +403,7 @@ public final class PreparePipeline {
     }
 
     private ComplianceReport patchAndCheck(WritableByteSource disk, ContainerFacts container) throws IOException {
+        long started = System.nanoTime();
         sink.step("patch", 40, "opening the guest file systems");
         try (GuestDisk guest = GuestDisk.open(disk, GuestOptions.readWrite(), new ChangeLog())) {
             guest.warnings().forEach(w -> sink.note("warning: " + w));
@@ -403,12 +417,24 @@ public final class PreparePipeline {
                     outcome.changes().size() + " change(s), "
                             + (outcome.report().compliant() ? "compliant" : "not compliant"));
             disk.flush();
+            checkNanos = outcome.checkNanos();
+            patchNanos = Math.max(0, System.nanoTime() - started - checkNanos);
             return outcome.report();
         }
     }
 
     private UploadResult upload(ByteSource image, String fingerprint, UploadTarget target) throws IOException {
         sink.step("upload", 60, "uploading to " + PageBlobUploader.class.getSimpleName());
+        long started = System.nanoTime();
+        try {
+            return uploadTimed(image, fingerprint, target);
+        } finally {
+            // a failed upload is timed too: how long it tried before it gave up
+            uploadNanos = System.nanoTime() - started;
+        }
+    }
+
+    private UploadResult uploadTimed(ByteSource image, String fingerprint, UploadTarget target) throws IOException {
         return PageBlobUploader.upload(
                 image, fingerprint, target.blobUrl(), credentials(target), target.options(), new UploadListener() {
                     @Override
@@ -455,7 +481,18 @@ public final class PreparePipeline {
                 r, report.compliant(), ReportJson.toJson(report), ReportTable.render(report, 120));
     }
 
+    /** The steps this run did, in seconds. */
+    private JobResult.Durations durations() {
+        JobResult.Durations d = new JobResult.Durations(
+                JobResult.Durations.seconds(convertNanos),
+                JobResult.Durations.seconds(patchNanos),
+                JobResult.Durations.seconds(checkNanos),
+                JobResult.Durations.seconds(uploadNanos));
+        return d.isEmpty() ? null : d;
+    }
+
     private Result finish(JobResult r, PrepareState.Outcome outcome, UploadResult up) throws IOException {
+        r = r.withDurations(durations());
         if (up != null) {
             r = r.withUpload(new JobResult.Upload(up.blobUrl(), up.bytesSent(), up.digest()))
                     .withStages(new JobResult.Stages(true, true, true, true));

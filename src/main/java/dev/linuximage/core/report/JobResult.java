@@ -23,6 +23,7 @@ import java.util.Map;
  * @param upload      the uploaded blob; null when nothing was uploaded
  * @param truncated   true when findings or texts were cut to fit the size limit
  * @param os          the guest's identity from os-release; null when the guest was not inspected
+ * @param durations   how long the core's own steps took in this run (seconds); null when not measured
  */
 public record JobResult(
         String schema,
@@ -35,7 +36,23 @@ public record JobResult(
         Output output,
         Upload upload,
         boolean truncated,
-        Os os) {
+        Os os,
+        Durations durations) {
+
+    public JobResult(
+            String schema,
+            Outcome outcome,
+            String reason,
+            String message,
+            Stages stages,
+            Compliance compliance,
+            List<String> generations,
+            Output output,
+            Upload upload,
+            boolean truncated,
+            Os os) {
+        this(schema, outcome, reason, message, stages, compliance, generations, output, upload, truncated, os, null);
+    }
 
     public JobResult(
             String schema,
@@ -48,7 +65,35 @@ public record JobResult(
             Output output,
             Upload upload,
             boolean truncated) {
-        this(schema, outcome, reason, message, stages, compliance, generations, output, upload, truncated, null);
+        this(schema, outcome, reason, message, stages, compliance, generations, output, upload, truncated, null, null);
+    }
+
+    /**
+     * Wall-clock time of the core's own steps in the run that wrote this result, in seconds (millisecond precision);
+     * a null step did not run in this run: not requested, failed before it, done by an earlier run that this one
+     * resumed, or (convert with {@code --stream-to-upload}) not a separate step. For the operator's
+     * {@code linuximage_core_step_duration_seconds} histogram.
+     *
+     * @param convert writing the fixed VHD (the converted bytes, without patching)
+     * @param patch   opening the guest file systems and repairing them (the requirement checks excluded)
+     * @param check   evaluating the requirements: {@code check} once; {@code prepare} before and after the repairs
+     * @param upload  the page-blob upload, verification included
+     */
+    public record Durations(Double convert, Double patch, Double check, Double upload) {
+        /** Steps that took longer than this (about 115 days) are not believed: a pod wrote nonsense. */
+        public static final double MAX_SECONDS = 1e7;
+
+        public static final Durations NONE = new Durations(null, null, null, null);
+
+        /** Seconds from nanoseconds, rounded to milliseconds; null for a negative value (not measured). */
+        public static Double seconds(long nanos) {
+            return nanos < 0 ? null : Math.round(nanos / 1e6) / 1000.0;
+        }
+
+        /** Whether no step was measured. */
+        public boolean isEmpty() {
+            return convert == null && patch == null && check == null && upload == null;
+        }
     }
 
     /**
@@ -62,7 +107,23 @@ public record JobResult(
 
     public JobResult withOs(Os o) {
         return new JobResult(
-                schema, outcome, reason, message, stages, compliance, generations, output, upload, truncated, o);
+                schema,
+                outcome,
+                reason,
+                message,
+                stages,
+                compliance,
+                generations,
+                output,
+                upload,
+                truncated,
+                o,
+                durations);
+    }
+
+    public JobResult withDurations(Durations d) {
+        return new JobResult(
+                schema, outcome, reason, message, stages, compliance, generations, output, upload, truncated, os, d);
     }
 
     /** The schema (and version) of this DTO. */
@@ -208,24 +269,26 @@ public record JobResult(
 
     public JobResult withStages(Stages s) {
         return new JobResult(
-                schema, outcome, reason, message, s, compliance, generations, output, upload, truncated, os);
+                schema, outcome, reason, message, s, compliance, generations, output, upload, truncated, os, durations);
     }
 
     public JobResult withCompliance(Compliance c) {
-        return new JobResult(schema, outcome, reason, message, stages, c, generations, output, upload, truncated, os);
+        return new JobResult(
+                schema, outcome, reason, message, stages, c, generations, output, upload, truncated, os, durations);
     }
 
     public JobResult withGenerations(List<String> g) {
-        return new JobResult(schema, outcome, reason, message, stages, compliance, g, output, upload, truncated, os);
+        return new JobResult(
+                schema, outcome, reason, message, stages, compliance, g, output, upload, truncated, os, durations);
     }
 
     public JobResult withOutput(Output o) {
         return new JobResult(
-                schema, outcome, reason, message, stages, compliance, generations, o, upload, truncated, os);
+                schema, outcome, reason, message, stages, compliance, generations, o, upload, truncated, os, durations);
     }
 
     public JobResult withUpload(Upload u) {
         return new JobResult(
-                schema, outcome, reason, message, stages, compliance, generations, output, u, truncated, os);
+                schema, outcome, reason, message, stages, compliance, generations, output, u, truncated, os, durations);
     }
 }

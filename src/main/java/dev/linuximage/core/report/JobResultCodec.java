@@ -174,6 +174,13 @@ public final class JobResultCodec {
                     g.path("versionId").asText(null),
                     g.path("family").asText(null));
         }
+        JobResult.Durations durations = null;
+        JsonNode d = root.get("durations");
+        if (d != null && d.isObject()) {
+            durations = new JobResult.Durations(
+                    seconds(d, "convert"), seconds(d, "patch"), seconds(d, "check"), seconds(d, "upload"));
+            durations = durations.isEmpty() ? null : durations;
+        }
         return new JobResult(
                 schema,
                 outcome,
@@ -185,7 +192,8 @@ public final class JobResultCodec {
                 output,
                 upload,
                 root.path("truncated").asBoolean(false),
-                os);
+                os,
+                durations);
     }
 
     private static String render(
@@ -234,6 +242,14 @@ public final class JobResultCodec {
             putIf(os, "id", capQuiet(r.os().id(), 64));
             putIf(os, "versionId", capQuiet(r.os().versionId(), 64));
             putIf(os, "family", capQuiet(r.os().family(), 16));
+        }
+        if (r.durations() != null && !r.durations().isEmpty()) {
+            // at most 4 numbers of a few characters each: never what makes a result too big
+            ObjectNode d = root.putObject("durations");
+            putSeconds(d, "convert", r.durations().convert());
+            putSeconds(d, "patch", r.durations().patch());
+            putSeconds(d, "check", r.durations().check());
+            putSeconds(d, "upload", r.durations().upload());
         }
         if (r.output() != null) {
             ObjectNode o = root.putObject("output");
@@ -316,6 +332,23 @@ public final class JobResultCodec {
     private static Boolean bool(JsonNode n, String f) {
         JsonNode v = n.get(f);
         return v == null || v.isNull() ? null : v.asBoolean();
+    }
+
+    private static void putSeconds(ObjectNode n, String field, Double seconds) {
+        Double s = plausible(seconds);
+        if (s != null) {
+            n.put(field, Math.round(s * 1000) / 1000.0);
+        }
+    }
+
+    /** A step's duration as the pod wrote it: a number of seconds within bounds, else null (pod-written input). */
+    private static Double seconds(JsonNode n, String f) {
+        JsonNode v = n.get(f);
+        return v == null || !v.isNumber() ? null : plausible(v.asDouble());
+    }
+
+    private static Double plausible(Double s) {
+        return s == null || !Double.isFinite(s) || s < 0 || s > JobResult.Durations.MAX_SECONDS ? null : s;
     }
 
     private static Long longOrNull(JsonNode n, String f) {

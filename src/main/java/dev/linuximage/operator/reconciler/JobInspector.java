@@ -3,6 +3,7 @@ package dev.linuximage.operator.reconciler;
 import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.JobResultCodec;
 import dev.linuximage.core.report.ProgressEvent;
+import dev.linuximage.core.report.ReportLine;
 import dev.linuximage.operator.job.JobFactory;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
@@ -134,6 +135,50 @@ public class JobInspector {
             }
         }
         return new LastRun(last == null ? null : last.getMetadata().getCreationTimestamp(), end);
+    }
+
+    /** Lines of the finished pod's log tail searched for the report line: it is followed by a few lines only. */
+    public static final int REPORT_TAIL_LINES = 10;
+    /** The longest report read from a log: no more than a ConfigMap holds. */
+    public static final int REPORT_MAX_CHARS = 1 << 20;
+    /** Bytes read at most ({@code limitBytes}): the report line and the few lines around it. */
+    public static final int REPORT_LIMIT_BYTES = REPORT_MAX_CHARS + (64 << 10);
+
+    /**
+     * The full report the Job's last pod printed as its {@link ReportLine} (compact JSON, see {@link ReportLine#scan});
+     * none when the log cannot be read (deleted pod, no right). At most {@link #REPORT_LIMIT_BYTES} are read from the
+     * API server ({@code limitBytes}), so a report longer than {@link #REPORT_MAX_CHARS} is only flagged as too long.
+     */
+    public ReportLine.Scan fullReport(Job job) {
+        Pod last = null;
+        String lastEnd = null;
+        for (Pod p : pods(job)) {
+            Optional<ContainerStateTerminated> t = terminated(p);
+            if (t.isPresent()
+                    && (lastEnd == null
+                            || String.valueOf(t.get().getFinishedAt()).compareTo(lastEnd) > 0)) {
+                last = p;
+                lastEnd = String.valueOf(t.get().getFinishedAt());
+            }
+        }
+        if (last == null) {
+            return new ReportLine.Scan(null, false);
+        }
+        try {
+            String log = client.pods()
+                    .inNamespace(last.getMetadata().getNamespace())
+                    .withName(last.getMetadata().getName())
+                    .inContainer(JobFactory.CONTAINER)
+                    .limitBytes(REPORT_LIMIT_BYTES)
+                    .tailingLines(REPORT_TAIL_LINES)
+                    .getLog();
+            return ReportLine.scan(log, REPORT_MAX_CHARS);
+        } catch (KubernetesClientException e) {
+            LOG.infof(
+                    "no full report from the log of pod %s: %s",
+                    last.getMetadata().getName(), e.getMessage());
+            return new ReportLine.Scan(null, false);
+        }
     }
 
     private List<Pod> pods(Job job) {

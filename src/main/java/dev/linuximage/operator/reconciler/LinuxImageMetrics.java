@@ -21,7 +21,7 @@ import java.util.function.Supplier;
 /**
  * Domain metrics (Micrometer, exported at {@code /q/metrics} in Prometheus format). Every label has a bounded value
  * set: {@code namespace} (bounded by the namespaces the operator watches; the one label that lets a team alert on
- * its own images), {@code outcome} (2), {@code reason} ({@link Reason}, an enum), {@code stage} (3),
+ * its own images), {@code outcome} (2), {@code reason} ({@link Reason}, an enum), {@code stage} (3), {@code step} (4),
  * {@code requirement} (the catalogue's IDs; anything else a pod writes counts as {@code other}: the termination
  * message is pod-written, hostile input) and {@code status} ({@link FindingStatus}). No LinuxImage, Job or blob name
  * is a label.
@@ -35,6 +35,7 @@ public class LinuxImageMetrics {
     static final String OUTPUT_BYTES = "linuximage.output.bytes";
     static final String UPLOAD_BYTES = "linuximage.upload.bytes";
     static final String STAGE_DURATION = "linuximage.job.stage.duration";
+    static final String CORE_STEP_DURATION = "linuximage.core.step.duration";
     static final String FINDINGS = "linuximage.findings";
     static final String REQUIREMENTS_CHECKED = "linuximage.requirements.checked";
     static final String JOBS_ACTIVE = "linuximage.jobs.active";
@@ -119,6 +120,13 @@ public class LinuxImageMetrics {
                         .register(registry)
                         .increment(Math.max(0, result.upload().bytesSent()));
             }
+            if (result.durations() != null) {
+                // the core's own clock, as the pod reported it (bounded when parsed: JobResultCodec)
+                step("convert", result.durations().convert());
+                step("patch", result.durations().patch());
+                step("check", result.durations().check());
+                step("upload", result.durations().upload());
+            }
             if (result.compliance() != null) {
                 for (Map.Entry<FindingStatus, Integer> e :
                         result.compliance().summary().entrySet()) {
@@ -145,6 +153,21 @@ public class LinuxImageMetrics {
         stage("pending", outcome, pod, started);
         stage("run", outcome, started, ended);
         stage("total", outcome, jobCreated, ended != null ? ended : clock.instant());
+    }
+
+    private void step(String step, Double seconds) {
+        if (seconds == null) {
+            return;
+        }
+        Timer.builder(CORE_STEP_DURATION)
+                .description("The core's own steps in a Job, as its result reports them: convert (writing the VHD),"
+                        + " patch (the repairs), check (evaluating the requirements), upload")
+                .tags("step", step)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(100))
+                .maximumExpectedValue(Duration.ofHours(12))
+                .register(registry)
+                .record(Duration.ofNanos(Math.round(seconds * 1e9)));
     }
 
     private void stage(String stage, String outcome, Instant from, Instant to) {

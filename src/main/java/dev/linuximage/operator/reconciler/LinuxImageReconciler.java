@@ -1,5 +1,6 @@
 package dev.linuximage.operator.reconciler;
 
+import dev.linuximage.core.report.ReportLine;
 import dev.linuximage.operator.OperatorConfig;
 import dev.linuximage.operator.api.v1alpha1.Condition;
 import dev.linuximage.operator.api.v1alpha1.ConditionType;
@@ -187,7 +188,7 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
                 StatusAggregator.aggregate(image.getSpec(), generation, previous, observed, clock.instant());
         next.setObservedRerun(rerun);
         if (observed.result() != null) {
-            next.setReportRef(publish(image, jobName, observed));
+            next.setReportRef(publish(image, jobName, observed, job));
         }
         boolean newlyFinished = observed.state().isTerminal()
                 && next.getPhase() != null
@@ -215,13 +216,14 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
      * Creates the run's result ConfigMap ({@link ResultConfigMap}) once; null when a ConfigMap of that name belongs to
      * someone else (never touched; logged, and the status then has no reportRef).
      */
-    private ReportRef publish(LinuxImage image, String jobName, JobObservation observed) {
+    private ReportRef publish(LinuxImage image, String jobName, JobObservation observed, Job job) {
         ReportRef ref = ResultConfigMap.ref(image, jobName);
         LinuxImageStatus previous = image.getStatus();
         if (previous != null && ref.equals(previous.getReportRef())) {
             return ref; // published by an earlier reconcile of this run
         }
-        ConfigMap wanted = ResultConfigMap.build(image, jobName, observed.result());
+        ReportLine.Scan report = inspector.fullReport(job);
+        ConfigMap wanted = ResultConfigMap.build(image, jobName, observed.result(), report);
         String ns = image.getMetadata().getNamespace();
         try {
             client.configMaps().resource(wanted).create();

@@ -297,4 +297,94 @@ class CliHabitsTest {
         }
         assertThat(err.toString(StandardCharsets.UTF_8).lines().toList()).hasSize(2);
     }
+
+    /** Every command (and subcommand) that has {@code --json} has {@code -o}, and {@code --output} unless taken. */
+    @Test
+    void everyJsonCommandTakesDashOAndOutput() {
+        List<String> seen = new ArrayList<>();
+        walk(CoreCli.commandLine("--help"), c -> {
+            if (c.getCommandSpec().findOption("--json") == null) {
+                return;
+            }
+            String name = c.getCommandSpec().qualifiedName();
+            seen.add(name);
+            var o = c.getCommandSpec().findOption("-o");
+            assertThat(o).as(name + " -o").isNotNull();
+            var output = c.getCommandSpec().findOption("--output");
+            if (name.endsWith(" prepare")) {
+                // prepare's --output is the VHD path (a stable spelling): -o is the format's only name there
+                assertThat(output).isNotSameAs(o);
+                assertThat(output.paramLabel()).isEqualTo("out.vhd");
+            } else {
+                assertThat(output).as(name + " --output").isSameAs(o);
+            }
+        });
+        assertThat(seen)
+                .containsExactlyInAnyOrder(
+                        "linuximage inspect",
+                        "linuximage convert",
+                        "linuximage check",
+                        "linuximage prepare",
+                        "linuximage upload",
+                        "linuximage digest",
+                        "linuximage guest ls");
+    }
+
+    private static void walk(picocli.CommandLine c, java.util.function.Consumer<picocli.CommandLine> f) {
+        f.accept(c);
+        c.getSubcommands().values().forEach(s -> walk(s, f));
+    }
+
+    @Test
+    void dashOJsonPrintsWhatJsonPrints(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("pages.bin");
+        byte[] b = new byte[8 * 512];
+        b[700] = 1;
+        Files.write(f, b);
+        CliRun.Run json = CliRun.run("digest", f.toString(), "--json");
+        assertThat(json.code()).as(json.err()).isZero();
+        assertThat(json.out()).startsWith("{").contains("\"digest\"");
+        for (String[] spelling : List.of(
+                new String[] {"-o", "json"},
+                new String[] {"-ojson"},
+                new String[] {"-o=json"},
+                new String[] {"--output", "json"},
+                new String[] {"--output=json"},
+                new String[] {"-o", "JSON"})) {
+            List<String> args = new ArrayList<>(List.of("digest", f.toString()));
+            args.addAll(List.of(spelling));
+            CliRun.Run r = CliRun.run(args.toArray(String[]::new));
+            assertThat(r.code()).as(String.join(" ", spelling) + r.err()).isZero();
+            assertThat(r.out()).as(String.join(" ", spelling)).isEqualTo(json.out());
+        }
+        CliRun.Run text = CliRun.run("digest", f.toString(), "-o", "text");
+        assertThat(text.out())
+                .isEqualTo(CliRun.run("digest", f.toString()).out())
+                .startsWith("sparse-sha256-v1:");
+    }
+
+    @Test
+    void anUnknownOrContradictoryFormatIsABadCommandLine(@TempDir Path dir) throws Exception {
+        Path f = Files.write(dir.resolve("pages.bin"), new byte[512]);
+        CliRun.Run yaml = CliRun.run("digest", f.toString(), "-o", "yaml");
+        assertThat(yaml.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(yaml.out()).isEmpty();
+        assertThat(yaml.err()).contains("'yaml'", "json or text");
+        CliRun.Run both = CliRun.run("digest", f.toString(), "--json", "-o", "text");
+        assertThat(both.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(both.out()).isEmpty();
+        assertThat(both.err()).contains("--json", "-o text");
+    }
+
+    /** az/qemu-img users type {@code --output json}; on prepare that would write a VHD named 'json'. */
+    @Test
+    void prepareOutputJsonIsRefusedNotAFileNamedJson(@TempDir Path dir) throws Exception {
+        Path f = Files.write(dir.resolve("disk.raw"), new byte[1 << 20]);
+        Path cwd = Path.of("").toAbsolutePath();
+        boolean before = Files.exists(cwd.resolve("json"));
+        CliRun.Run r = CliRun.run("prepare", f.toString(), "--output", "json");
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("-o json", "--output ./json");
+        assertThat(Files.exists(cwd.resolve("json"))).isEqualTo(before);
+    }
 }

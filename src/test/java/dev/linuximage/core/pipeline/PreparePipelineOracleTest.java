@@ -12,6 +12,8 @@ import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.Sha256;
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.core.report.JobResult;
+import dev.linuximage.core.report.JobResultCodec;
 import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.upload.FixedVhdCheck;
 import dev.linuximage.testsupport.FamilyGuests;
@@ -40,11 +42,19 @@ class PreparePipelineOracleTest {
         final List<long[]> convertBytes = new ArrayList<>();
         final List<String> reports = new ArrayList<>();
         final List<String> events = new ArrayList<>();
+        /** When each step was told, in nanoTime, by "stage percent" (the first time). */
+        final java.util.Map<String, Long> stepAt = new java.util.HashMap<>();
 
         @Override
         public synchronized void step(String stage, int percent, String message) {
             steps.add(stage + " " + percent);
             events.add("step " + stage);
+            stepAt.putIfAbsent(stage + " " + percent, System.nanoTime());
+        }
+
+        /** Seconds between two told steps: an outer bound, measured by the test, for what ran between them. */
+        double secondsBetween(String from, String to) {
+            return (stepAt.get(to) - stepAt.get(from)) / 1e9;
         }
 
         @Override
@@ -108,7 +118,9 @@ class PreparePipelineOracleTest {
         Path raw = alpineDisk(dir);
         Path out = dir.resolve("out.vhd");
         Recording first = new Recording();
+        long t0 = System.nanoTime();
         PreparePipeline.Result r = new PreparePipeline(input(raw), first).prepare(out, null);
+        double wall = (System.nanoTime() - t0) / 1e9;
 
         assertThat(first.steps).containsExactly("convert 2", "patch 40", "patch 45", "check 60", "done 100");
         // the byte counts of the copy: within the convert step's 2..40 %, growing, ending at the whole VHD
@@ -136,6 +148,17 @@ class PreparePipelineOracleTest {
             FixedVhdCheck.check(vhd, out.toString());
         }
         assertThat(r.result().output().virtualSize()).isEqualTo(Files.size(out) - 512);
+        // the steps' durations (for the operator's histogram), within the test's own clock: the copy ran between
+        // the convert and the patch milestones, all steps within the call; no upload was asked
+        JobResult.Durations d = r.result().durations();
+        assertThat(d.convert()).isPositive().isLessThanOrEqualTo(first.secondsBetween("convert 2", "patch 40") + 0.001);
+        assertThat(d.patch()).isPositive();
+        assertThat(d.check()).isPositive();
+        assertThat(d.upload()).isNull();
+        assertThat(d.convert() + d.patch() + d.check()).isLessThanOrEqualTo(wall + 0.002);
+        // and through the termination message, as the operator reads them
+        assertThat(JobResultCodec.parse(JobResultCodec.write(r.result())).durations())
+                .isEqualTo(d);
 
         Recording again = new Recording();
         PreparePipeline.Result r2 = new PreparePipeline(input(raw), again).prepare(out, null);
@@ -144,6 +167,9 @@ class PreparePipelineOracleTest {
         assertThat(again.reports).containsExactly(first.reports.get(0));
         assertThat(r2.exitCode()).isEqualTo(r.exitCode());
         assertThat(r2.result().output()).isEqualTo(r.result().output());
+        assertThat(r2.result().durations())
+                .as("a resumed run converted, patched and checked nothing itself")
+                .isNull();
     }
 
     @Test
@@ -161,6 +187,11 @@ class PreparePipelineOracleTest {
                 .isEqualTo(
                         report.path("summary").path("compliant").asBoolean() ? ExitCodes.OK : ExitCodes.NOT_COMPLIANT);
         assertThat(r.result().stages().patched()).isNull();
+        assertThat(r.result().durations().check())
+                .isPositive()
+                .isLessThanOrEqualTo(rec.secondsBetween("inspect 0", "check 100") + 0.001);
+        assertThat(r.result().durations().convert()).isNull();
+        assertThat(r.result().durations().patch()).isNull();
         assertThat(Sha256.hex(Files.readAllBytes(raw)))
                 .as("check writes nothing")
                 .isEqualTo(before);

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class JobResultCodecTest {
 
@@ -183,7 +185,11 @@ class JobResultCodecTest {
                     .withOutput(
                             new JobResult.Output("p".repeat(random.nextInt(5000)), 1L, "s".repeat(random.nextInt(300))))
                     .withUpload(new JobResult.Upload(
-                            "https://a/" + "u".repeat(random.nextInt(5000)) + "?sig=SECRET", 2L, "d"));
+                            "https://a/" + "u".repeat(random.nextInt(5000)) + "?sig=SECRET", 2L, "d"))
+                    .withDurations(
+                            random.nextBoolean()
+                                    ? null
+                                    : new JobResult.Durations(9999999.999, 1234567.891, 0.001, 7654321.123));
             if (random.nextBoolean()) {
                 r = new JobResult(
                         r.schema(),
@@ -195,7 +201,9 @@ class JobResultCodecTest {
                         r.generations(),
                         r.output(),
                         r.upload(),
-                        false);
+                        false,
+                        r.os(),
+                        r.durations());
             }
             String json = JobResultCodec.write(r);
             assertThat(json.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(JobResultCodec.MAX_BYTES);
@@ -205,6 +213,46 @@ class JobResultCodecTest {
             assertThat(back.reason()).isEqualTo(r.reason());
             assertThat(JobResultCodec.write(r)).as("deterministic").isEqualTo(json);
         }
+    }
+
+    @Test
+    void stepDurationsRoundTripAndSurviveTheShortening() {
+        JobResult.Durations d = new JobResult.Durations(12.5, 3.25, 0.75, null);
+        JobResult r = JobResult.succeeded("prepared").withDurations(d);
+        String json = JobResultCodec.write(r);
+        assertThat(json).contains("\"durations\":{\"convert\":12.5,\"patch\":3.25,\"check\":0.75}");
+        assertThat(JobResultCodec.parse(json).durations()).isEqualTo(d);
+        assertThat(JobResultCodec.parse(JobResultCodec.write(JobResult.succeeded("x")))
+                        .durations())
+                .isNull();
+
+        // findings are dropped to fit 4096 bytes; the four numbers stay
+        JobResult big = manyFindings(400, 3000).withDurations(d);
+        String cut = JobResultCodec.write(big);
+        assertThat(cut.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(JobResultCodec.MAX_BYTES);
+        JobResult back = JobResultCodec.parse(cut);
+        assertThat(back.truncated()).isTrue();
+        assertThat(back.durations()).isEqualTo(d);
+    }
+
+    /** The termination message is pod-written: a duration that is no plausible number of seconds is dropped. */
+    @ParameterizedTest
+    @ValueSource(strings = {"-1", "\"12\"", "1e300", "true", "{}", "null", "10000001"})
+    void implausibleDurationsAreIgnored(String value) {
+        String json = "{\"schema\":\"" + JobResult.SCHEMA + "\",\"outcome\":\"Succeeded\",\"reason\":\"Succeeded\","
+                + "\"durations\":{\"convert\":" + value + ",\"upload\":2.5}}";
+        JobResult r = JobResultCodec.parse(json);
+        assertThat(r.durations()).isEqualTo(new JobResult.Durations(null, null, null, 2.5));
+        String again = JobResultCodec.write(r);
+        assertThat(again).contains("\"durations\":{\"upload\":2.5}");
+    }
+
+    @Test
+    void durationsAreWrittenToTheMillisecond() {
+        JobResult r = JobResult.succeeded("x").withDurations(new JobResult.Durations(1.23456789, null, null, 0.0004));
+        assertThat(JobResultCodec.write(r)).contains("\"durations\":{\"convert\":1.235,\"upload\":0.0}");
+        assertThat(JobResult.Durations.seconds(1_234_567_890L)).isEqualTo(1.235);
+        assertThat(JobResult.Durations.seconds(-1)).isNull();
     }
 
     @Test

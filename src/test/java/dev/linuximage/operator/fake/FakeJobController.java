@@ -382,6 +382,22 @@ public final class FakeJobController implements AutoCloseable {
                             + "/log?pretty=false&container=linuximage&tailLines=20")
                     .andReply(200, req -> lastLines(log(ns, name), 20))
                     .always();
+            // the operator's read of the full report line once the pod ended (JobInspector.fullReport): the last 10
+            // lines, at most limitBytes bytes from their start, as the kubelet serves them
+            srv.expect()
+                    .get()
+                    .withPath("/api/v1/namespaces/" + ns + "/pods/" + name
+                            + "/log?pretty=false&container=linuximage&tailLines="
+                            + dev.linuximage.operator.reconciler.JobInspector.REPORT_TAIL_LINES + "&limitBytes="
+                            + dev.linuximage.operator.reconciler.JobInspector.REPORT_LIMIT_BYTES)
+                    .andReply(
+                            200,
+                            req -> firstBytes(
+                                    lastLines(
+                                            log(ns, name),
+                                            dev.linuximage.operator.reconciler.JobInspector.REPORT_TAIL_LINES),
+                                    dev.linuximage.operator.reconciler.JobInspector.REPORT_LIMIT_BYTES))
+                    .always();
         }
         Pod created = client.pods().resource(pod).create();
         serveEvents(created.getMetadata().getNamespace(), created.getMetadata().getUid());
@@ -627,6 +643,12 @@ public final class FakeJobController implements AutoCloseable {
             sb.append(lines[i]).append('\n');
         }
         return sb.toString();
+    }
+
+    /** The first {@code n} bytes of {@code s} in UTF-8 (a cut character is dropped), as {@code limitBytes} does. */
+    private static String firstBytes(String s, int n) {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return b.length <= n ? s : new String(java.util.Arrays.copyOf(b, n), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static String lastLines(String log, int n) {

@@ -872,6 +872,85 @@ class LinuxImageOperatorIT {
         assertThat(r.upload().blobUrl()).isEqualTo(BLOB); // what the scripted core reported
     }
 
+    /** A report as the core renders it (schema and shape of docs/report-schema.md), with one padded evidence value. */
+    static String report(int evidenceChars) {
+        com.fasterxml.jackson.databind.node.ObjectNode r =
+                new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        r.put("schema", "linuximage.dev/report/v1");
+        r.put("mode", "prepare");
+        r.put("subject", "/disks/source/builds/web.qcow2");
+        var f = r.putArray("findings").addObject();
+        f.put("id", "CMDLINE-CONSOLE");
+        f.put("status", "Fixed");
+        f.putArray("evidence").addObject().put("file", "/etc/default/grub").put("value", "x".repeat(evidenceChars));
+        r.putObject("summary").put("compliant", true);
+        return r.toPrettyString(); // the core's layout; the log line is compact
+    }
+
+    static PodExecutor reportingCore(String reportLine) {
+        return new ScriptedCore(run -> {
+            run.log().accept("CMDLINE-CONSOLE   Fixed   console=ttyS0 added"); // the table
+            run.log().accept(reportLine);
+            run.log().accept(new ProgressEvent("done", 100, "compliant").toLine());
+            return success();
+        });
+    }
+
+    @Test
+    @Order(13)
+    void theFullReportFromThePodLogIsInTheResultConfigMap() throws Exception {
+        String report = report(200);
+        fake.executor(reportingCore(dev.linuximage.core.report.ReportLine.toLine(report)));
+        create("web", spec(false));
+        LinuxImageStatus s =
+                k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded && st.getReportRef() != null);
+        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps()
+                .inNamespace(ns)
+                .withName(s.getReportRef().getName())
+                .get();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(json.readTree(cm.getData().get("report.json"))).isEqualTo(json.readTree(report));
+        assertThat(cm.getData()).doesNotContainKey("reportOmitted").containsKey("result.json");
+    }
+
+    @Test
+    @Order(13)
+    void aReportTooLargeForAConfigMapIsLeftOnTheClaimAndSaysSo() {
+        // 1 MiB of evidence: with the result the ConfigMap would pass Kubernetes' 1 MiB limit
+        fake.executor(reportingCore(dev.linuximage.core.report.ReportLine.toLine(report(1 << 20))));
+        create("web", spec(false));
+        LinuxImageStatus s =
+                k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded && st.getReportRef() != null);
+        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps()
+                .inNamespace(ns)
+                .withName(s.getReportRef().getName())
+                .get();
+        assertThat(cm.getData()).doesNotContainKey("report.json").containsKey("result.json");
+        assertThat(cm.getData().get("reportOmitted"))
+                .contains("larger than a ConfigMap can hold")
+                .contains("disks:builds/web.report.json");
+        long bytes = cm.getData().values().stream()
+                .mapToLong(v -> v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                .sum();
+        assertThat(bytes).isLessThan(1 << 20);
+    }
+
+    @Test
+    @Order(13)
+    void aReportLineOfAnotherSchemaIsNotPublished() {
+        fake.executor(reportingCore(
+                dev.linuximage.core.report.ReportLine.PREFIX + "{\"schema\":\"evil/v1\",\"findings\":[]}"));
+        create("web", spec(false));
+        LinuxImageStatus s =
+                k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded && st.getReportRef() != null);
+        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps()
+                .inNamespace(ns)
+                .withName(s.getReportRef().getName())
+                .get();
+        assertThat(cm.getData()).doesNotContainKey("report.json");
+        assertThat(cm.getData().get("reportOmitted")).contains("held no full report");
+    }
+
     @Test
     @Order(13)
     void aForeignConfigMapHoldingTheNameIsNeverTouched() throws Exception {
@@ -968,10 +1047,33 @@ class LinuxImageOperatorIT {
                     .contains("linuximage_job_stage_duration_seconds_bucket{outcome=\"Succeeded\",stage=\"" + stage
                             + "\",le=");
         }
+        // the core's own steps, from the result: every scripted success reported the same durations, so per step
+        // the sum is the count times that duration (other tests of this class ran successes too)
+        Map<String, Double> steps = Map.of(
+                "convert", STEP_SECONDS.convert(),
+                "patch", STEP_SECONDS.patch(),
+                "check", STEP_SECONDS.check(),
+                "upload", STEP_SECONDS.upload());
+        steps.forEach((step, seconds) -> {
+            double count = sample(body, "linuximage_core_step_duration_seconds_count{step=\"" + step + "\"}");
+            double sum = sample(body, "linuximage_core_step_duration_seconds_sum{step=\"" + step + "\"}");
+            assertThat(count).as(step).isGreaterThanOrEqualTo(1);
+            assertThat(sum).as(step).isCloseTo(count * seconds, org.assertj.core.data.Offset.offset(1e-6));
+            assertThat(body).contains("linuximage_core_step_duration_seconds_bucket{step=\"" + step + "\",le=");
+        });
         assertThat(body).contains("linuximage_jobs_active ").contains("linuximage_jobs_active_oldest_seconds ");
         assertThat(body.lines().filter(l -> l.startsWith("linuximage_")))
                 .as("no resource name in a label")
                 .noneMatch(l -> l.contains("web"));
+    }
+
+    /** The value of one sample line of the Prometheus text format, by its metric name and labels. */
+    static double sample(String body, String nameAndLabels) {
+        return body.lines()
+                .filter(l -> l.startsWith(nameAndLabels + " "))
+                .mapToDouble(l -> Double.parseDouble(l.substring(nameAndLabels.length() + 1)))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no sample " + nameAndLabels));
     }
 
     void annotate(Map<String, String> annotations) {
@@ -1067,8 +1169,12 @@ class LinuxImageOperatorIT {
                         .withGenerations(List.of("Gen1", "Gen2"))
                         .withOs(new JobResult.Os("debian", "12", "debian"))
                         .withOutput(new JobResult.Output("/disks/source/builds/web.vhd", 1L << 30, "ab"))
-                        .withUpload(new JobResult.Upload(BLOB, 1000L, "sha256:ab"))));
+                        .withUpload(new JobResult.Upload(BLOB, 1000L, "sha256:ab"))
+                        .withDurations(STEP_SECONDS)));
     }
+
+    /** The core's step durations every scripted success reports (seconds; distinct, so a mixed-up label shows). */
+    static final JobResult.Durations STEP_SECONDS = new JobResult.Durations(12.5, 3.25, 0.75, 40.0);
 
     static LinuxImageSpec spec(boolean upload) {
         LinuxImageSpec s = new LinuxImageSpec();

@@ -236,6 +236,24 @@ class RealCoreEndToEndIT {
         assertThat(Files.size(vhd)).isEqualTo(ALIGNED_SIZE + 512);
         assertThat(sha256(sample)).as("the source disk is never written").isEqualTo(sourceBefore);
         assertThat(disks.resolve("builds/sample.report.json")).isRegularFile();
+        // the full report reached the result ConfigMap through the pod's log, equal to the copy on the claim
+        k8s.await(() -> k8s.status("sample") != null && k8s.status("sample").getReportRef() != null);
+        var resultMap = client.configMaps()
+                .inNamespace(ns)
+                .withName(k8s.status("sample").getReportRef().getName())
+                .get();
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        assertThat(mapper.readTree(resultMap.getData().get("report.json")))
+                .isEqualTo(mapper.readTree(
+                        disks.resolve("builds/sample.report.json").toFile()));
+        // and the core's own step durations came with the result
+        var durations = dev.linuximage.core.report.JobResultCodec.parse(
+                        resultMap.getData().get("result.json"))
+                .durations();
+        assertThat(durations.convert()).isPositive();
+        assertThat(durations.patch()).isPositive();
+        assertThat(durations.check()).isPositive();
+        assertThat(durations.upload()).isPositive();
         String vhdSha = sha256(vhd);
         assertThat(s.getOutput().getDigest()).isEqualTo(dev.linuximage.testsupport.ReferenceDigest.ofFile(vhd));
 
