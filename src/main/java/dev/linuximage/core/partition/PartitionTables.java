@@ -192,15 +192,9 @@ public final class PartitionTables {
         if (lastLba <= 1) {
             return null;
         }
-        List<Long> candidates = new ArrayList<>(List.of(lastLba));
+        // the same search as Gpt.inspect at the disk's own size: last LBA, then the primary's alternate LBA
         byte[] primary = disk.readBytes(SECTOR, SECTOR);
-        long alternate = LittleEndian.i64(primary, 32);
-        if (new String(primary, 0, 8, StandardCharsets.US_ASCII).equals("EFI PART")
-                && alternate > 1
-                && alternate < lastLba) {
-            candidates.add(alternate);
-        }
-        for (long lba : candidates) {
+        for (long lba : Gpt.backupCandidates(primary, lastLba + 1, disk.size())) {
             try {
                 PartitionTable t = readGpt(disk, lba, lastLba, warnings);
                 warnings.add("used the backup GPT header at LBA " + lba);
@@ -234,13 +228,10 @@ public final class PartitionTables {
                     "GPT header at LBA " + headerLba + ": header size " + headerSize + " outside 92..512");
         }
         long storedCrc = LittleEndian.u32(h, 16);
-        byte[] copy = h.clone();
-        copy[16] = copy[17] = copy[18] = copy[19] = 0;
-        CRC32 crc = new CRC32();
-        crc.update(copy, 0, (int) headerSize);
-        if (crc.getValue() != storedCrc) {
+        long computedCrc = Gpt.headerCrc(h, (int) headerSize) & 0xFFFFFFFFL;
+        if (computedCrc != storedCrc) {
             throw new PartitionTableException("GPT header at LBA " + headerLba + ": header CRC32 mismatch (stored 0x"
-                    + Long.toHexString(storedCrc) + ", computed 0x" + Long.toHexString(crc.getValue()) + ")");
+                    + Long.toHexString(storedCrc) + ", computed 0x" + Long.toHexString(computedCrc) + ")");
         }
         long myLba = LittleEndian.i64(h, 24);
         if (myLba != headerLba) {
