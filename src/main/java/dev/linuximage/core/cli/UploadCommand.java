@@ -1,6 +1,7 @@
 package dev.linuximage.core.cli;
 
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.core.io.Sizes;
 import dev.linuximage.core.io.SparseFileMap;
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
@@ -120,8 +121,8 @@ public class UploadCommand implements Callable<Integer> {
 
     /**
      * Feeds the uploader's progress to {@link ProgressLine}, the one byte-progress renderer: each phase gets its own
-     * line labelled {@code "upload: <phase>"} (bytes sent of bytes to send, rate, time left), so a phase change is
-     * always shown; events are printed as {@code "upload: <message>"} lines after any redrawn line. Thread-safe.
+     * line labelled {@code "upload: <phase>"} (bytes sent of bytes to send, rate, time left, then {@link #detail}), so a
+     * phase change is always shown; events are printed as {@code "upload: <message>"} lines after any redrawn line. Thread-safe.
      */
     static final class UploadProgressLines implements UploadListener {
         private final PrintWriter out;
@@ -150,7 +151,19 @@ public class UploadCommand implements Callable<Integer> {
                 phase = p.phase();
                 line = new ProgressLine(out, redraw, intervalSeconds);
             }
-            line.update("upload: " + p.phase().name().toLowerCase(Locale.ROOT), p.bytesSent(), p.bytesToSend());
+            line.update(
+                    "upload: " + p.phase().name().toLowerCase(Locale.ROOT), p.bytesSent(), p.bytesToSend(), detail(p));
+        }
+
+        /**
+         * What the bytes/rate/time-left part does not say: whether the total to send is still an upper bound (the
+         * source is not fully scanned yet, {@link UploadProgress#totalExact()}), how much of the image is scanned,
+         * and the retries so far, e.g. {@code "total at most, scanned 512 MiB of 4.0 GiB, 2 retries"}.
+         */
+        static String detail(UploadProgress p) {
+            return (p.totalExact() ? "" : "total at most, ")
+                    + "scanned " + Sizes.human(p.bytesScanned()) + " of " + Sizes.human(p.imageSize())
+                    + ", " + p.retries() + (p.retries() == 1 ? " retry" : " retries");
         }
 
         @Override
