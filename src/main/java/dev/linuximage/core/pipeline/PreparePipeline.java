@@ -168,41 +168,39 @@ public final class PreparePipeline {
         if (Files.exists(output) && Files.isSameFile(input, output)) {
             throw new CoreException(ExitCodes.USAGE, "output must differ from input");
         }
-        try (DiskImage img = DiskImages.open(input, in.format(), in.open())) {
-            for (String w : img.warnings()) {
-                sink.note("warning: " + w);
-            }
-            FixedVhdOptions vo = new FixedVhdOptions(maxDiskSize, uniqueId, timestamp);
-            if (VhdFormat.isFixedVhd(img.format(), img.subformat()) && (uniqueId == null || timestamp == null)) {
-                // keep a fixed VHD's identity so fixed in -> fixed out is byte-identical
-                try (FileByteSource f = FileByteSource.openReadOnly(input)) {
-                    VhdFooter old = VhdFooter.parse(f.readBytes(f.size() - VhdFooter.SIZE, VhdFooter.SIZE));
-                    vo = new FixedVhdOptions(
-                            maxDiskSize,
-                            uniqueId != null ? uniqueId : old.uniqueId(),
-                            timestamp != null ? timestamp : old.timestamp());
-                }
-            }
-            try (FixedVhdView view = FixedVhdView.of(img.data(), vo)) {
-                notesOf(view);
-                String space = SparseFileWriter.spaceWarning(view, output);
-                if (space != null) {
-                    sink.note("warning: " + space);
-                }
-                long started = System.nanoTime();
-                long total = view.size();
-                long written = SparseFileWriter.write(
-                        view, output, done -> sink.bytes("convert", 0, 100, "converting", done, total));
-                return new Converted(
-                        img.format(),
-                        img.subformat(),
-                        img.virtualSize(),
-                        view.diskSize(),
-                        written,
-                        Files.size(output),
-                        System.nanoTime() - started);
-            }
-        }
+        return writeFixedVhd(
+                output,
+                0,
+                100,
+                img -> {
+                    if (!VhdFormat.isFixedVhd(img.format(), img.subformat())
+                            || (uniqueId != null && timestamp != null)) {
+                        return new FixedVhdOptions(maxDiskSize, uniqueId, timestamp);
+                    }
+                    // keep a fixed VHD's identity so fixed in -> fixed out is byte-identical
+                    try (FileByteSource f = FileByteSource.openReadOnly(input)) {
+                        VhdFooter old = VhdFooter.parse(f.readBytes(f.size() - VhdFooter.SIZE, VhdFooter.SIZE));
+                        return new FixedVhdOptions(
+                                maxDiskSize,
+                                uniqueId != null ? uniqueId : old.uniqueId(),
+                                timestamp != null ? timestamp : old.timestamp());
+                    }
+                },
+                (pending, img, view, started) -> {
+                    long written;
+                    try (pending) {
+                        pending.commit();
+                        written = pending.written();
+                    }
+                    return new Converted(
+                            img.format(),
+                            img.subformat(),
+                            img.virtualSize(),
+                            view.diskSize(),
+                            written,
+                            Files.size(output),
+                            System.nanoTime() - started);
+                });
     }
 
     // -------------------------------------------------------------------------------------------------- prepare
@@ -316,21 +314,60 @@ public final class PreparePipeline {
         }
     }
 
-    /** Converts the input into an uncommitted fixed VHD beside {@code out}. */
+    /** Converts the input into an uncommitted fixed VHD beside {@code out}, with the identity kept in the state. */
     private OutputFiles.Pending convert(Path out, PrepareState state) throws IOException {
+        FixedVhdOptions vo = new FixedVhdOptions(in.options().maxDiskSizeBytes(), state.uniqueId(), state.timestamp());
+        return writeFixedVhd(out, 2, 40, img -> vo, (pending, img, view, started) -> {
+            convertedGpt = view.gptRepair();
+            return pending;
+        });
+    }
+
+    /** The footer identity and size limit of the fixed VHD written from the opened input. */
+    private interface IdentityOf {
+        FixedVhdOptions of(DiskImage image) throws IOException;
+    }
+
+    /**
+     * What becomes of the written file: {@code convert} renames it to the output at once, {@code prepare} keeps it
+     * pending to patch the guest in it first. Called while the image and the view are still open.
+     */
+    private interface Publish<T> {
+        /** @param startedNanos {@link System#nanoTime()} when the write began */
+        T publish(OutputFiles.Pending pending, DiskImage image, FixedVhdView view, long startedNanos)
+                throws IOException;
+    }
+
+    /**
+     * The one writer of a fixed VHD from the input, for {@code convert} and {@code prepare}: opens the image (its
+     * warnings noted), makes the {@link FixedVhdView} with the caller's identity, notes what the view did and a
+     * space warning, writes the view sparse under a temporary name beside {@code out} with byte progress from
+     * {@code from} to {@code to} percent, and hands the uncommitted file to {@code publish} (which must commit or
+     * close it).
+     */
+    private <T> T writeFixedVhd(Path out, int from, int to, IdentityOf identity, Publish<T> publish)
+            throws IOException {
         try (DiskImage image = open()) {
-            FixedVhdOptions vo =
-                    new FixedVhdOptions(in.options().maxDiskSizeBytes(), state.uniqueId(), state.timestamp());
-            try (FixedVhdView view = FixedVhdView.of(image.data(), vo)) {
-                convertedGpt = view.gptRepair();
+            try (FixedVhdView view = FixedVhdView.of(image.data(), identity.of(image))) {
                 notesOf(view);
                 String space = SparseFileWriter.spaceWarning(view, out);
                 if (space != null) {
                     sink.note("warning: " + space);
                 }
+                long started = System.nanoTime();
                 long total = view.size();
-                return SparseFileWriter.writePending(
-                        view, out, done -> sink.bytes("convert", 2, 40, "converting", done, total));
+                OutputFiles.Pending pending = SparseFileWriter.writePending(
+                        view, out, done -> sink.bytes("convert", from, to, "converting", done, total));
+                try {
+                    return publish.publish(pending, image, view, started);
+                } catch (IOException | RuntimeException e) {
+                    try {
+                        pending.close(); // removes the temporary file
+                    } catch (IOException c) {
+                        e.addSuppressed(c);
+                    }
+                    throw e;
+                }
             }
         }
     }
