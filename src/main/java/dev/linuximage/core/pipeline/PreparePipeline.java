@@ -11,7 +11,6 @@ import dev.linuximage.core.format.vhd.VhdFooter;
 import dev.linuximage.core.format.vhd.VhdFormat;
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.guest.PatchOptions;
-import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.core.guestfs.GuestDisk;
 import dev.linuximage.core.guestfs.GuestOptions;
 import dev.linuximage.core.io.ByteSource;
@@ -130,7 +129,7 @@ public final class PreparePipeline {
         Path disk = in.input();
         sink.step("inspect", 0, "opening " + disk.getFileName());
         try (DiskImage image = DiskImages.open(disk, in.format(), in.open());
-                GuestDisk guest = GuestDisk.open(image.data(), GuestOptions.readOnly(), new ChangeLog())) {
+                GuestDisk guest = GuestDisk.open(image.data(), GuestOptions.readOnly())) {
             ContainerFacts container = new ContainerFacts(
                     VhdFormat.kind(image.format(), image.subformat()), image.virtualSize(), DiskPaths.size(disk), null);
             Compliance.Facts facts = GuestAnalysis.facts(image.data(), guest, container);
@@ -428,7 +427,7 @@ public final class PreparePipeline {
 
     private ComplianceReport patchAndCheck(WritableByteSource disk, ContainerFacts container) throws IOException {
         sink.step("patch", 40, "opening the guest file systems");
-        try (GuestDisk guest = GuestDisk.open(disk, GuestOptions.readWrite(), new ChangeLog())) {
+        try (GuestDisk guest = GuestDisk.open(disk, GuestOptions.readWrite())) {
             guest.warnings().forEach(w -> sink.note("warning: " + w));
             Compliance.Facts facts = GuestAnalysis.prepareFacts(disk, guest, container);
             sink.step("patch", 45, "patching and checking");
