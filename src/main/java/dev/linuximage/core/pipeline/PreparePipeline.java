@@ -30,6 +30,7 @@ import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.ReportJson;
+import dev.linuximage.core.report.ReportOutput;
 import dev.linuximage.core.report.ReportTable;
 import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.upload.BlobCredentials;
@@ -136,7 +137,7 @@ public final class PreparePipeline {
             sink.step("check", 50, "checking requirements");
             ComplianceReport report = Compliance.audit(guest, in.options(), facts, disk.toString(), Instant.now());
             sink.step("check", 100, "done");
-            sink.report(ReportJson.toJson(report), ReportTable.render(report, 120));
+            sink.report(ReportJson.toJson(report), ReportTable.render(report, ReportOutput.DEFAULT_WIDTH));
             JobResult r = (report.compliant()
                             ? JobResult.succeeded("the image meets every requirement")
                             : JobResult.failed(ResultReasons.NOT_COMPLIANT, "at least one requirement is not met"))
@@ -488,7 +489,10 @@ public final class PreparePipeline {
                 .withOs(GuestAnalysis.os(report))
                 .withStages(new JobResult.Stages(true, true, report.compliant(), null));
         return new PrepareState.Outcome(
-                r, report.compliant(), ReportJson.toJson(report), ReportTable.render(report, 120));
+                r,
+                report.compliant(),
+                ReportJson.toJson(report),
+                ReportTable.render(report, ReportOutput.DEFAULT_WIDTH));
     }
 
     private Result finish(JobResult r, PrepareState.Outcome outcome, UploadResult up) throws IOException {
