@@ -128,7 +128,7 @@ public final class Gpt {
 
     /**
      * Reads and validates the header at {@code lba} and its entry array on a disk of {@code diskSectors} sectors:
-     * signature, revision 1.x, header size 92..512, header CRC32, MyLBA, usable range, entry size (a multiple of 128),
+     * signature, revision 1.x, header size 92..512, header CRC32, MyLBA, usable range, entry size (128 x 2^n),
      * entry count (1.. and at most 1 MiB of entries), entry-array position (inside the disk, clear of both headers
      * and of the usable range), entry-array CRC32, every used entry inside the usable range, no overlaps.
      */
@@ -167,8 +167,9 @@ public final class Gpt {
         long count = b.getInt(80) & 0xFFFFFFFFL;
         long entrySize = b.getInt(84) & 0xFFFFFFFFL;
         int entriesCrc = b.getInt(88);
-        if (entrySize < 128 || entrySize % 128 != 0 || entrySize > MAX_ARRAY_BYTES) {
-            throw new GptException(where, "entry size", entrySize, "not a multiple of 128 in 128.." + MAX_ARRAY_BYTES);
+        // UEFI 2.10 §5.3.2: SizeOfPartitionEntry "shall be set to a value of 128 x 2^n" (128, 256, 512, ...)
+        if (entrySize < 128 || Long.bitCount(entrySize) != 1 || entrySize > MAX_ARRAY_BYTES) {
+            throw new GptException(where, "entry size", entrySize, "not 128 x 2^n in 128.." + MAX_ARRAY_BYTES);
         }
         if (count == 0 || count * entrySize > MAX_ARRAY_BYTES) {
             throw new GptException(
