@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.linuximage.core.fs.FileSystem;
-import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.core.guestfs.DiskFiles;
 import dev.linuximage.core.guestfs.DiskScan;
 import dev.linuximage.core.guestfs.GuestDisk;
@@ -104,7 +103,7 @@ public class InspectCommand implements Callable<Integer> {
         String guestError = null;
         boolean guestCorrupt = false;
         try {
-            guest = GuestDisk.open(src, GuestOptions.readOnly(), new ChangeLog());
+            guest = GuestDisk.open(src, GuestOptions.readOnly());
         } catch (IOException e) {
             guestError = e.getMessage();
             guestCorrupt = corrupt(e);

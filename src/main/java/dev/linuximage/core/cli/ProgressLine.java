@@ -7,8 +7,8 @@ import java.util.Locale;
 /**
  * Progress of a byte-counting step, the way qemu-img and az show it: on a terminal one line redrawn in place
  * (at most 5 times a second), elsewhere (a log, a pipe) a plain line at most every {@code interval}, never the
- * same text twice. The text gives the bytes done and to do, the rate since the step began and the time left.
- * Thread-safe.
+ * same text twice. The text gives the bytes done and to do, the rate since the step began and the time left, then
+ * an optional detail (short free text, e.g. upload's bytes scanned and retries) after a {@code "; "}. Thread-safe.
  */
 final class ProgressLine {
     private final PrintWriter out;
@@ -36,11 +36,21 @@ final class ProgressLine {
 
     /** Shows {@code done} of {@code total} bytes when the last line is old enough; returns whether it printed. */
     synchronized boolean update(String label, long done, long total) {
+        return update(label, done, total, null);
+    }
+
+    /**
+     * As {@link #update(String, long, long)} with a detail shown after the bytes, rate and time left, on the redrawn
+     * line and in each plain line alike.
+     *
+     * @param detail short free text without line breaks, or null/empty for none
+     */
+    synchronized boolean update(String label, long done, long total, String detail) {
         long now = System.nanoTime();
         if (lastAt != Long.MIN_VALUE && now - lastAt < intervalNanos && done < total) {
             return false;
         }
-        String text = text(label, done, total, now - started);
+        String text = text(label, done, total, now - started, detail);
         if (text.equals(lastText)) {
             return false;
         }
@@ -73,6 +83,11 @@ final class ProgressLine {
 
     /** {@code "converting: 1.2 GiB of 3.0 GiB (40%), 150.3 MiB/s, 12 s left"}. */
     static String text(String label, long done, long total, long elapsedNanos) {
+        return text(label, done, total, elapsedNanos, null);
+    }
+
+    /** {@code "upload: uploading: 1 GiB of 4 GiB (25%), 102.4 MiB/s, 30 s left; <detail>"} (no suffix without one). */
+    static String text(String label, long done, long total, long elapsedNanos, String detail) {
         StringBuilder b = new StringBuilder(label)
                 .append(": ")
                 .append(Sizes.human(done))
@@ -90,6 +105,9 @@ final class ProgressLine {
                         .append(duration((long) Math.ceil((total - done) / rate)))
                         .append(" left");
             }
+        }
+        if (detail != null && !detail.isEmpty()) {
+            b.append("; ").append(detail);
         }
         return b.toString();
     }

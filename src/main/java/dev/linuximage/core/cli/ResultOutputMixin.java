@@ -10,6 +10,7 @@ import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.ProgressEvent;
 import dev.linuximage.core.report.ReportJson;
 import dev.linuximage.core.report.ReportLine;
+import dev.linuximage.core.report.ReportOutput;
 import dev.linuximage.core.report.ReportTable;
 import dev.linuximage.core.report.TerminationMessage;
 import dev.linuximage.core.upload.Secrets;
@@ -77,7 +78,7 @@ public class ResultOutputMixin {
             int code = exitCode(e);
             String message =
                     Secrets.none().scrub(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-            writeTermination(JobResult.failed(reason(e, code), message));
+            writeTermination(JobResult.failed(FailureReason.of(e, code), message));
             if (e instanceof CoreException ce) {
                 throw ce;
             }
@@ -89,7 +90,7 @@ public class ResultOutputMixin {
 
     /** Writes the full report (atomically) and prints the table unless quiet. */
     public void report(ComplianceReport r) throws IOException {
-        report(ReportJson.toJson(r), ReportTable.render(r, 120));
+        report(ReportJson.toJson(r), ReportTable.render(r, ReportOutput.DEFAULT_WIDTH));
     }
 
     /** Writes a rendered report: JSON to {@code --report} (atomically), the table to the terminal unless quiet. */
@@ -210,11 +211,6 @@ public class ResultOutputMixin {
     /** The exit code of a failure: the one mapping of the error contract ({@link ExitCodes#of(Throwable)}). */
     static int exitCode(Throwable e) {
         return ExitCodes.of(e);
-    }
-
-    /** The result reason of a failure with exit code {@code code} ({@link FailureReason}). */
-    static String reason(Throwable e, int code) {
-        return FailureReason.of(e, code);
     }
 
     /** This output as the pipeline's progress sink: milestones, byte lines, notes and the report. */

@@ -1,6 +1,7 @@
 package dev.linuximage.core.cli;
 
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.core.io.Sizes;
 import dev.linuximage.core.io.SparseFileMap;
 import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
@@ -15,7 +16,7 @@ import dev.linuximage.core.upload.UploadPhase;
 import dev.linuximage.core.upload.UploadProgress;
 import dev.linuximage.core.upload.UploadResult;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -87,7 +88,8 @@ public class UploadCommand implements Callable<Integer> {
             }
             BlobCredentials creds = target.credentials();
             String fp = fingerprint != null ? fingerprint : SourceFingerprint.ofFile(disk, src);
-            ProgressPrinter printer = new ProgressPrinter(System.err, progress, progressInterval);
+            UploadProgressLines printer =
+                    new UploadProgressLines(new PrintWriter(System.err, true), progress, progressInterval);
             // the file's holes are ZERO extents: never read (a 1 TiB sparse VHD reads only its data)
             UploadResult r = PageBlobUploader.upload(
                     SparseFileMap.view(disk, src), fp, target.blobUrl(), creds, options, printer);
@@ -124,22 +126,26 @@ public class UploadCommand implements Callable<Integer> {
         }
     }
 
-    /** Renders progress: a redrawn bar on a terminal, plain lines every few seconds otherwise. Thread-safe. */
-    static final class ProgressPrinter implements UploadListener {
-        private final PrintStream out;
-        private final boolean bar;
+    /**
+     * Feeds the uploader's progress to {@link ProgressLine}, the one byte-progress renderer: each phase gets its own
+     * line labelled {@code "upload: <phase>"} (bytes sent of bytes to send, rate, time left, then {@link #detail}), so a
+     * phase change is always shown; events are printed as {@code "upload: <message>"} lines after any redrawn line. Thread-safe.
+     */
+    static final class UploadProgressLines implements UploadListener {
+        private final PrintWriter out;
         private final boolean none;
-        private final long intervalNanos;
-        private long last;
-        private UploadPhase lastPhase;
-        private boolean drew;
+        private final boolean redraw;
+        private final double intervalSeconds;
+        private UploadPhase phase;
+        private ProgressLine line;
 
-        ProgressPrinter(PrintStream out, String mode, double intervalSeconds) {
+        /** @param mode auto, bar, plain or none ({@code --progress}); @param intervalSeconds between plain lines */
+        UploadProgressLines(PrintWriter out, String mode, double intervalSeconds) {
             this.out = out;
             String m = mode.toLowerCase(Locale.ROOT);
             this.none = m.equals("none");
-            this.bar = m.equals("bar") || (m.equals("auto") && System.console() != null);
-            this.intervalNanos = bar ? 200_000_000L : (long) (intervalSeconds * 1e9);
+            this.redraw = m.equals("bar") || (m.equals("auto") && ProgressLine.terminal());
+            this.intervalSeconds = intervalSeconds;
         }
 
         @Override
@@ -147,45 +153,24 @@ public class UploadCommand implements Callable<Integer> {
             if (none) {
                 return;
             }
-            long now = System.nanoTime();
-            boolean phaseChange = p.phase() != lastPhase;
-            if (!phaseChange && now - last < intervalNanos) {
-                return;
+            if (p.phase() != phase) {
+                end();
+                phase = p.phase();
+                line = new ProgressLine(out, redraw, intervalSeconds);
             }
-            last = now;
-            lastPhase = p.phase();
-            String rate = String.format(Locale.ROOT, "%.1f MiB/s", p.bytesPerSecond() / (1 << 20));
-            String amounts = String.format(
-                    Locale.ROOT, "%s%d/%d MiB", p.totalExact() ? "" : "≤", p.bytesSent() >> 20, p.bytesToSend() >> 20);
-            if (bar) {
-                int width = 30;
-                int filled = (int) Math.round(p.fraction() * width);
-                out.printf(
-                        Locale.ROOT,
-                        "\r%-9s [%s%s] %3.0f%% %s %s retries %d   ",
-                        p.phase().name().toLowerCase(Locale.ROOT),
-                        "#".repeat(filled),
-                        ".".repeat(width - filled),
-                        p.fraction() * 100,
-                        amounts,
-                        rate,
-                        p.retries());
-                drew = true;
-            } else {
-                out.printf(
-                        Locale.ROOT,
-                        "upload: %s %.1f%% sent %d of %s%d bytes, scanned %d of %d, %s, %d retries%n",
-                        p.phase().name().toLowerCase(Locale.ROOT),
-                        p.fraction() * 100,
-                        p.bytesSent(),
-                        p.totalExact() ? "" : "at most ",
-                        p.bytesToSend(),
-                        p.bytesScanned(),
-                        p.imageSize(),
-                        rate,
-                        p.retries());
-            }
-            out.flush();
+            line.update(
+                    "upload: " + p.phase().name().toLowerCase(Locale.ROOT), p.bytesSent(), p.bytesToSend(), detail(p));
+        }
+
+        /**
+         * What the bytes/rate/time-left part does not say: whether the total to send is still an upper bound (the
+         * source is not fully scanned yet, {@link UploadProgress#totalExact()}), how much of the image is scanned,
+         * and the retries so far, e.g. {@code "total at most, scanned 512 MiB of 4.0 GiB, 2 retries"}.
+         */
+        static String detail(UploadProgress p) {
+            return (p.totalExact() ? "" : "total at most, ")
+                    + "scanned " + Sizes.human(p.bytesScanned()) + " of " + Sizes.human(p.imageSize())
+                    + ", " + p.retries() + (p.retries() == 1 ? " retry" : " retries");
         }
 
         @Override
@@ -193,16 +178,17 @@ public class UploadCommand implements Callable<Integer> {
             if (none) {
                 return;
             }
-            if (drew) {
-                out.println();
-                drew = false;
+            if (line != null) {
+                line.finish(); // ends a redrawn line; the phase's rate keeps counting from its start
             }
             out.println("upload: " + message);
+            out.flush();
         }
 
+        /** Ends a redrawn line so that the result starts on its own line. */
         synchronized void end() {
-            if (drew) {
-                out.println();
+            if (line != null) {
+                line.finish();
             }
         }
     }

@@ -128,7 +128,7 @@ public final class Gpt {
 
     /**
      * Reads and validates the header at {@code lba} and its entry array on a disk of {@code diskSectors} sectors:
-     * signature, revision 1.x, header size 92..512, header CRC32, MyLBA, usable range, entry size (a multiple of 128),
+     * signature, revision 1.x, header size 92..512, header CRC32, MyLBA, usable range, entry size (128 x 2^n),
      * entry count (1.. and at most 1 MiB of entries), entry-array position (inside the disk, clear of both headers
      * and of the usable range), entry-array CRC32, every used entry inside the usable range, no overlaps.
      */
@@ -167,8 +167,9 @@ public final class Gpt {
         long count = b.getInt(80) & 0xFFFFFFFFL;
         long entrySize = b.getInt(84) & 0xFFFFFFFFL;
         int entriesCrc = b.getInt(88);
-        if (entrySize < 128 || entrySize % 128 != 0 || entrySize > MAX_ARRAY_BYTES) {
-            throw new GptException(where, "entry size", entrySize, "not a multiple of 128 in 128.." + MAX_ARRAY_BYTES);
+        // UEFI 2.10 §5.3.2: SizeOfPartitionEntry "shall be set to a value of 128 x 2^n" (128, 256, 512, ...)
+        if (entrySize < 128 || Long.bitCount(entrySize) != 1 || entrySize > MAX_ARRAY_BYTES) {
+            throw new GptException(where, "entry size", entrySize, "not 128 x 2^n in 128.." + MAX_ARRAY_BYTES);
         }
         if (count == 0 || count * entrySize > MAX_ARRAY_BYTES) {
             throw new GptException(
@@ -281,10 +282,8 @@ public final class Gpt {
         Header primary = null;
         boolean signature = false;
         byte[] raw = disk.readBytes(SECTOR, SECTOR);
-        long rawAlternate = -1;
         if (new String(raw, 0, 8, StandardCharsets.ISO_8859_1).equals(SIGNATURE)) {
             signature = true;
-            rawAlternate = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).getLong(32);
         }
         try {
             primary = readHeader(disk, 1);
@@ -294,14 +293,7 @@ public final class Gpt {
             }
         }
         long last = sectors - 1;
-        Set<Long> candidates = new LinkedHashSet<>();
-        candidates.add(last);
-        if (rawAlternate > 1 && rawAlternate < sectors) {
-            candidates.add(rawAlternate);
-        }
-        if (originalSize % SECTOR == 0 && originalSize / SECTOR - 1 > 1 && originalSize / SECTOR - 1 < sectors) {
-            candidates.add(originalSize / SECTOR - 1);
-        }
+        Set<Long> candidates = backupCandidates(raw, sectors, originalSize);
         Header backup = null;
         List<String> backupErrors = new ArrayList<>();
         for (long c : candidates) {
@@ -577,6 +569,33 @@ public final class Gpt {
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------
+
+    /**
+     * Where a backup header may be, in the order to try (UEFI 2.10 §5.3.2): the last LBA; the LBA named by the
+     * primary's alternate field when the primary sector carries the signature (a disk grown after partitioning keeps
+     * its backup at the old end), even if the primary is otherwise invalid; the last LBA of a disk of
+     * {@code originalSize} bytes. Only LBAs 2..sectors-1, each once.
+     *
+     * @param primarySector the 512-byte sector at LBA 1 as read (alternate LBA: little-endian u64 at byte 32)
+     * @param sectors       512-byte sectors of the disk (at least 3)
+     * @param originalSize  bytes of the disk before its end moved (pass the disk's size when it did not)
+     */
+    static Set<Long> backupCandidates(byte[] primarySector, long sectors, long originalSize) {
+        Set<Long> candidates = new LinkedHashSet<>();
+        candidates.add(sectors - 1);
+        if (new String(primarySector, 0, 8, StandardCharsets.ISO_8859_1).equals(SIGNATURE)) {
+            long alternate = ByteBuffer.wrap(primarySector)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .getLong(32);
+            if (alternate > 1 && alternate < sectors) {
+                candidates.add(alternate);
+            }
+        }
+        if (originalSize % SECTOR == 0 && originalSize / SECTOR - 1 > 1 && originalSize / SECTOR - 1 < sectors) {
+            candidates.add(originalSize / SECTOR - 1);
+        }
+        return candidates;
+    }
 
     /** CRC32 of the first {@code size} bytes of a header sector, with the CRC field (bytes 16..19) taken as zero. */
     static int headerCrc(byte[] h, int size) {

@@ -9,7 +9,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.zip.CRC32;
 
 /**
  * Reads MBR and GPT partition tables with 512-byte logical sectors. All sizes in the result are bytes; on-disk
@@ -185,24 +184,18 @@ public final class PartitionTables {
     static PartitionTable tryGpt(ByteSource disk, List<String> warnings) throws IOException {
         long lastLba = disk.size() / SECTOR - 1;
         try {
-            return readGpt(disk, 1, lastLba, warnings);
+            return readGpt(disk, 1, warnings);
         } catch (PartitionTableException e) {
             warnings.add("primary GPT: " + e.getMessage());
         }
         if (lastLba <= 1) {
             return null;
         }
-        List<Long> candidates = new ArrayList<>(List.of(lastLba));
+        // the same search as Gpt.inspect at the disk's own size: last LBA, then the primary's alternate LBA
         byte[] primary = disk.readBytes(SECTOR, SECTOR);
-        long alternate = LittleEndian.i64(primary, 32);
-        if (new String(primary, 0, 8, StandardCharsets.US_ASCII).equals("EFI PART")
-                && alternate > 1
-                && alternate < lastLba) {
-            candidates.add(alternate);
-        }
-        for (long lba : candidates) {
+        for (long lba : Gpt.backupCandidates(primary, lastLba + 1, disk.size())) {
             try {
-                PartitionTable t = readGpt(disk, lba, lastLba, warnings);
+                PartitionTable t = readGpt(disk, lba, warnings);
                 warnings.add("used the backup GPT header at LBA " + lba);
                 return new PartitionTable(t.scheme(), t.diskId(), t.partitions(), warnings);
             } catch (PartitionTableException e) {
@@ -212,69 +205,17 @@ public final class PartitionTables {
         return null;
     }
 
-    /** Parses the GPT header at {@code headerLba} (UEFI 2.10 §5.3.2) and its entry array (§5.3.3). */
-    static PartitionTable readGpt(ByteSource disk, long headerLba, long lastLba, List<String> warnings)
-            throws IOException {
-        if (headerLba < 0 || headerLba > (disk.size() - SECTOR) / SECTOR) {
-            throw new PartitionTableException(
-                    "GPT header LBA " + headerLba + " beyond the disk of " + disk.size() + " bytes");
-        }
-        byte[] h = disk.readBytes(headerLba * SECTOR, SECTOR);
-        if (!new String(h, 0, 8, StandardCharsets.US_ASCII).equals("EFI PART")) {
-            throw new PartitionTableException("GPT header at LBA " + headerLba + ": bad signature");
-        }
-        long revision = LittleEndian.u32(h, 8);
-        if (revision >>> 16 != 1) {
-            throw new PartitionTableException(
-                    "GPT header at LBA " + headerLba + ": unsupported revision 0x" + Long.toHexString(revision));
-        }
-        long headerSize = LittleEndian.u32(h, 12);
-        if (headerSize < 92 || headerSize > SECTOR) {
-            throw new PartitionTableException(
-                    "GPT header at LBA " + headerLba + ": header size " + headerSize + " outside 92..512");
-        }
-        long storedCrc = LittleEndian.u32(h, 16);
-        byte[] copy = h.clone();
-        copy[16] = copy[17] = copy[18] = copy[19] = 0;
-        CRC32 crc = new CRC32();
-        crc.update(copy, 0, (int) headerSize);
-        if (crc.getValue() != storedCrc) {
-            throw new PartitionTableException("GPT header at LBA " + headerLba + ": header CRC32 mismatch (stored 0x"
-                    + Long.toHexString(storedCrc) + ", computed 0x" + Long.toHexString(crc.getValue()) + ")");
-        }
-        long myLba = LittleEndian.i64(h, 24);
-        if (myLba != headerLba) {
-            throw new PartitionTableException("GPT header at LBA " + headerLba + ": MyLBA field says " + myLba);
-        }
-        long firstUsable = LittleEndian.i64(h, 40);
-        long lastUsable = LittleEndian.i64(h, 48);
-        String diskGuid = PartitionTypes.guid(h, 56);
-        long entryLba = LittleEndian.i64(h, 72);
-        long numEntries = LittleEndian.u32(h, 80);
-        long entrySize = LittleEndian.u32(h, 84);
-        long entriesCrc = LittleEndian.u32(h, 88);
-        if (entrySize < 128 || entrySize > 4096 || entrySize % 8 != 0) {
-            throw new PartitionTableException("GPT: entry size " + entrySize + " not a multiple of 8 in 128..4096");
-        }
-        long arrayBytes = numEntries * entrySize;
-        if (arrayBytes > MAX_GPT_ARRAY_BYTES) {
-            throw new PartitionTableException(
-                    "GPT: entry array of " + numEntries + " x " + entrySize + " bytes exceeds " + MAX_GPT_ARRAY_BYTES);
-        }
-        if (entryLba < 1 || entryLba > lastLba || arrayBytes > (lastLba + 1 - entryLba) * SECTOR) {
-            throw new PartitionTableException(
-                    "GPT: entry array at LBA " + entryLba + " (" + arrayBytes + " bytes) outside the disk");
-        }
-        if (firstUsable > lastUsable || lastUsable > lastLba) {
-            throw new PartitionTableException("GPT: usable LBAs " + firstUsable + ".." + lastUsable
-                    + " outside the disk (last LBA " + lastLba + ")");
-        }
-        byte[] arr = disk.readBytes(entryLba * SECTOR, (int) arrayBytes);
-        CRC32 ac = new CRC32();
-        ac.update(arr);
-        if (ac.getValue() != entriesCrc) {
-            throw new PartitionTableException("GPT header at LBA " + headerLba + ": entry array CRC32 mismatch");
-        }
+    /**
+     * Parses the GPT header at {@code headerLba} and its entry array with the one rule set of {@link Gpt#readHeader}
+     * (UEFI 2.10 §5.3.2, §5.3.3): a refused field is a {@link Gpt.GptException} naming it; every used entry is
+     * inside the usable LBAs and overlaps no other.
+     */
+    static PartitionTable readGpt(ByteSource disk, long headerLba, List<String> warnings) throws IOException {
+        Gpt.Header header = Gpt.readHeader(disk, headerLba);
+        byte[] arr = header.entries();
+        long entrySize = header.entrySize();
+        long numEntries = header.entryCount();
+        String diskGuid = header.diskGuid();
         List<Partition> parts = new ArrayList<>();
         for (int i = 0; i < numEntries; i++) {
             int o = (int) (i * entrySize);
@@ -292,10 +233,6 @@ public final class PartitionTables {
             String unique = PartitionTypes.guid(arr, o + 16);
             long first = LittleEndian.i64(arr, o + 32);
             long last = LittleEndian.i64(arr, o + 40);
-            if (first < firstUsable || last > lastUsable || first > last) {
-                throw new PartitionTableException("GPT entry " + (i + 1) + ": LBA " + first + ".." + last
-                        + " outside usable range " + firstUsable + ".." + lastUsable);
-            }
             int nameLen = 0;
             int maxName = (int) Math.min(72, entrySize - 56);
             while (nameLen + 1 < maxName && (arr[o + 56 + nameLen] != 0 || arr[o + 57 + nameLen] != 0)) {

@@ -9,7 +9,6 @@ import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.partition.Gpt;
 import dev.linuximage.core.partition.Partition;
 import dev.linuximage.core.partition.PartitionTable;
-import dev.linuximage.core.partition.PartitionTables;
 import dev.linuximage.core.partition.PartitionTypes;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -26,9 +25,17 @@ public final class DiskFactsProbe {
 
     private DiskFactsProbe() {}
 
+    /** The facts with the partition table the guest's scan read when it was opened (no second read of it). */
     public static DiskFacts read(ByteSource disk, GuestDisk guest) throws IOException {
+        return read(disk, guest, guest.scan().table());
+    }
+
+    /**
+     * @param table the disk's partition table as it is now: the scan's while nothing below the file systems changed,
+     *              read again after a disk-level patch ({@link GptSwapPatch})
+     */
+    static DiskFacts read(ByteSource disk, GuestDisk guest, PartitionTable table) throws IOException {
         DiskScan scan = guest.scan();
-        PartitionTable table = scan.table();
         String scheme = table == null ? "NONE" : table.scheme().toUpperCase(java.util.Locale.ROOT);
         boolean bootCode = false;
         if (disk.size() >= 512) {
@@ -61,16 +68,18 @@ public final class DiskFactsProbe {
             }
         }
         return new DiskFacts(
-                scheme, bootCode, biosBoot, esp, bootx64, rootOnLvm, swaps, swapTypePartitions(disk), gptFacts(disk));
+                scheme, bootCode, biosBoot, esp, bootx64, rootOnLvm, swaps, swapTypePartitions(table), gptFacts(disk));
     }
 
     /**
-     * Partitions of a swap type, read afresh from the table (a disk-level patch may just have changed their
+     * Partitions of a swap type in {@code t} (the current table: a disk-level patch may just have changed their
      * attributes): GPT 0657FD6D-A4AB-43C4-84E5-0933C84B4F4F with its attribute bits, MBR 0x82.
      */
-    static List<DiskFacts.SwapPartition> swapTypePartitions(ByteSource disk) throws IOException {
-        PartitionTable t = PartitionTables.read(disk);
+    static List<DiskFacts.SwapPartition> swapTypePartitions(PartitionTable t) {
         List<DiskFacts.SwapPartition> out = new ArrayList<>();
+        if (t == null) {
+            return out;
+        }
         for (Partition p : t.partitions()) {
             if ("gpt".equals(t.scheme()) && PartitionTypes.GPT_LINUX_SWAP.equals(p.typeCode())) {
                 out.add(new DiskFacts.SwapPartition(p.number(), "GPT", p.noAuto(), p.attributes()));

@@ -9,6 +9,7 @@ import dev.linuximage.core.guestfs.Change;
 import dev.linuximage.core.guestfs.GuestDisk;
 import dev.linuximage.core.io.WritableByteSource;
 import dev.linuximage.core.partition.Gpt;
+import dev.linuximage.core.partition.PartitionTables;
 import dev.linuximage.core.partition.PartitionTypes;
 import java.io.IOException;
 import java.util.List;
@@ -22,6 +23,8 @@ import java.util.List;
 public final class GptSwapPatch implements DiskPatch {
     private final WritableByteSource disk;
     private final GuestDisk guest;
+    /** Whether {@link #apply} changed the table: only then is it read again for the facts. */
+    private boolean changed;
 
     public GptSwapPatch(WritableByteSource disk, GuestDisk guest) {
         this.disk = disk;
@@ -30,13 +33,18 @@ public final class GptSwapPatch implements DiskPatch {
 
     @Override
     public List<Change> apply(GuestInspection g, PatchOptions options) throws IOException {
-        return Gpt.setAttributes(disk, PartitionTypes.GPT_LINUX_SWAP, Gpt.ATTR_NO_AUTO).stream()
+        List<Gpt.AttributeChange> done = Gpt.setAttributes(disk, PartitionTypes.GPT_LINUX_SWAP, Gpt.ATTR_NO_AUTO);
+        changed |= !done.isEmpty();
+        return done.stream()
                 .map(c -> SwapPatch.noAutoChange(c.entry(), c.before(), c.after()))
                 .toList();
     }
 
+    /** The disk facts; the partition table is read again only when {@link #apply} changed it. */
     @Override
     public DiskFacts facts() throws IOException {
-        return DiskFactsProbe.read(disk, guest);
+        return changed
+                ? DiskFactsProbe.read(disk, guest, PartitionTables.read(disk))
+                : DiskFactsProbe.read(disk, guest);
     }
 }

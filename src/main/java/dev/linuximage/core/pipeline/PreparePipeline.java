@@ -11,7 +11,6 @@ import dev.linuximage.core.format.vhd.VhdFooter;
 import dev.linuximage.core.format.vhd.VhdFormat;
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.guest.PatchOptions;
-import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.core.guestfs.GuestDisk;
 import dev.linuximage.core.guestfs.GuestOptions;
 import dev.linuximage.core.io.ByteSource;
@@ -31,6 +30,7 @@ import dev.linuximage.core.report.CoreException;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.ReportJson;
+import dev.linuximage.core.report.ReportOutput;
 import dev.linuximage.core.report.ReportTable;
 import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.upload.BlobCredentials;
@@ -136,7 +136,7 @@ public final class PreparePipeline {
         Path disk = in.input();
         sink.step("inspect", 0, "opening " + disk.getFileName());
         try (DiskImage image = DiskImages.open(disk, in.format(), in.open());
-                GuestDisk guest = GuestDisk.open(image.data(), GuestOptions.readOnly(), new ChangeLog())) {
+                GuestDisk guest = GuestDisk.open(image.data(), GuestOptions.readOnly())) {
             ContainerFacts container = new ContainerFacts(
                     VhdFormat.kind(image.format(), image.subformat()), image.virtualSize(), DiskPaths.size(disk), null);
             long started = System.nanoTime();
@@ -145,7 +145,7 @@ public final class PreparePipeline {
             ComplianceReport report = Compliance.audit(guest, in.options(), facts, disk.toString(), Instant.now());
             checkNanos = System.nanoTime() - started;
             sink.step("check", 100, "done");
-            sink.report(ReportJson.toJson(report), ReportTable.render(report, 120));
+            sink.report(ReportJson.toJson(report), ReportTable.render(report, ReportOutput.DEFAULT_WIDTH));
             JobResult r = (report.compliant()
                             ? JobResult.succeeded("the image meets every requirement")
                             : JobResult.failed(ResultReasons.NOT_COMPLIANT, "at least one requirement is not met"))
@@ -177,41 +177,39 @@ public final class PreparePipeline {
         if (Files.exists(output) && Files.isSameFile(input, output)) {
             throw new CoreException(ExitCodes.USAGE, "output must differ from input");
         }
-        try (DiskImage img = DiskImages.open(input, in.format(), in.open())) {
-            for (String w : img.warnings()) {
-                sink.note("warning: " + w);
-            }
-            FixedVhdOptions vo = new FixedVhdOptions(maxDiskSize, uniqueId, timestamp);
-            if (VhdFormat.isFixedVhd(img.format(), img.subformat()) && (uniqueId == null || timestamp == null)) {
-                // keep a fixed VHD's identity so fixed in -> fixed out is byte-identical
-                try (FileByteSource f = FileByteSource.openReadOnly(input)) {
-                    VhdFooter old = VhdFooter.parse(f.readBytes(f.size() - VhdFooter.SIZE, VhdFooter.SIZE));
-                    vo = new FixedVhdOptions(
-                            maxDiskSize,
-                            uniqueId != null ? uniqueId : old.uniqueId(),
-                            timestamp != null ? timestamp : old.timestamp());
-                }
-            }
-            try (FixedVhdView view = FixedVhdView.of(img.data(), vo)) {
-                notesOf(view);
-                String space = SparseFileWriter.spaceWarning(view, output);
-                if (space != null) {
-                    sink.note("warning: " + space);
-                }
-                long started = System.nanoTime();
-                long total = view.size();
-                long written = SparseFileWriter.write(
-                        view, output, done -> sink.bytes("convert", 0, 100, "converting", done, total));
-                return new Converted(
-                        img.format(),
-                        img.subformat(),
-                        img.virtualSize(),
-                        view.diskSize(),
-                        written,
-                        Files.size(output),
-                        System.nanoTime() - started);
-            }
-        }
+        return writeFixedVhd(
+                output,
+                0,
+                100,
+                img -> {
+                    if (!VhdFormat.isFixedVhd(img.format(), img.subformat())
+                            || (uniqueId != null && timestamp != null)) {
+                        return new FixedVhdOptions(maxDiskSize, uniqueId, timestamp);
+                    }
+                    // keep a fixed VHD's identity so fixed in -> fixed out is byte-identical
+                    try (FileByteSource f = FileByteSource.openReadOnly(input)) {
+                        VhdFooter old = VhdFooter.parse(f.readBytes(f.size() - VhdFooter.SIZE, VhdFooter.SIZE));
+                        return new FixedVhdOptions(
+                                maxDiskSize,
+                                uniqueId != null ? uniqueId : old.uniqueId(),
+                                timestamp != null ? timestamp : old.timestamp());
+                    }
+                },
+                (pending, img, view, started) -> {
+                    long written;
+                    try (pending) {
+                        pending.commit();
+                        written = pending.written();
+                    }
+                    return new Converted(
+                            img.format(),
+                            img.subformat(),
+                            img.virtualSize(),
+                            view.diskSize(),
+                            written,
+                            Files.size(output),
+                            System.nanoTime() - started);
+                });
     }
 
     // -------------------------------------------------------------------------------------------------- prepare
@@ -325,24 +323,61 @@ public final class PreparePipeline {
         }
     }
 
-    /** Converts the input into an uncommitted fixed VHD beside {@code out}. */
+    /** Converts the input into an uncommitted fixed VHD beside {@code out}, with the identity kept in the state. */
     private OutputFiles.Pending convert(Path out, PrepareState state) throws IOException {
+        FixedVhdOptions vo = new FixedVhdOptions(in.options().maxDiskSizeBytes(), state.uniqueId(), state.timestamp());
+        return writeFixedVhd(out, 2, 40, img -> vo, (pending, img, view, started) -> {
+            convertedGpt = view.gptRepair();
+            convertNanos = System.nanoTime() - started;
+            return pending;
+        });
+    }
+
+    /** The footer identity and size limit of the fixed VHD written from the opened input. */
+    private interface IdentityOf {
+        FixedVhdOptions of(DiskImage image) throws IOException;
+    }
+
+    /**
+     * What becomes of the written file: {@code convert} renames it to the output at once, {@code prepare} keeps it
+     * pending to patch the guest in it first. Called while the image and the view are still open.
+     */
+    private interface Publish<T> {
+        /** @param startedNanos {@link System#nanoTime()} when the write began */
+        T publish(OutputFiles.Pending pending, DiskImage image, FixedVhdView view, long startedNanos)
+                throws IOException;
+    }
+
+    /**
+     * The one writer of a fixed VHD from the input, for {@code convert} and {@code prepare}: opens the image (its
+     * warnings noted), makes the {@link FixedVhdView} with the caller's identity, notes what the view did and a
+     * space warning, writes the view sparse under a temporary name beside {@code out} with byte progress from
+     * {@code from} to {@code to} percent, and hands the uncommitted file to {@code publish} (which must commit or
+     * close it).
+     */
+    private <T> T writeFixedVhd(Path out, int from, int to, IdentityOf identity, Publish<T> publish)
+            throws IOException {
         try (DiskImage image = open()) {
-            FixedVhdOptions vo =
-                    new FixedVhdOptions(in.options().maxDiskSizeBytes(), state.uniqueId(), state.timestamp());
-            try (FixedVhdView view = FixedVhdView.of(image.data(), vo)) {
-                convertedGpt = view.gptRepair();
+            try (FixedVhdView view = FixedVhdView.of(image.data(), identity.of(image))) {
                 notesOf(view);
                 String space = SparseFileWriter.spaceWarning(view, out);
                 if (space != null) {
                     sink.note("warning: " + space);
                 }
-                long total = view.size();
                 long started = System.nanoTime();
-                OutputFiles.Pending p = SparseFileWriter.writePending(
-                        view, out, done -> sink.bytes("convert", 2, 40, "converting", done, total));
-                convertNanos = System.nanoTime() - started;
-                return p;
+                long total = view.size();
+                OutputFiles.Pending pending = SparseFileWriter.writePending(
+                        view, out, done -> sink.bytes("convert", from, to, "converting", done, total));
+                try {
+                    return publish.publish(pending, image, view, started);
+                } catch (IOException | RuntimeException e) {
+                    try {
+                        pending.close(); // removes the temporary file
+                    } catch (IOException c) {
+                        e.addSuppressed(c);
+                    }
+                    throw e;
+                }
             }
         }
     }
@@ -405,7 +440,7 @@ public final class PreparePipeline {
     private ComplianceReport patchAndCheck(WritableByteSource disk, ContainerFacts container) throws IOException {
         long started = System.nanoTime();
         sink.step("patch", 40, "opening the guest file systems");
-        try (GuestDisk guest = GuestDisk.open(disk, GuestOptions.readWrite(), new ChangeLog())) {
+        try (GuestDisk guest = GuestDisk.open(disk, GuestOptions.readWrite())) {
             guest.warnings().forEach(w -> sink.note("warning: " + w));
             Compliance.Facts facts = GuestAnalysis.prepareFacts(disk, guest, container);
             sink.step("patch", 45, "patching and checking");
@@ -478,7 +513,10 @@ public final class PreparePipeline {
                 .withOs(GuestAnalysis.os(report))
                 .withStages(new JobResult.Stages(true, true, report.compliant(), null));
         return new PrepareState.Outcome(
-                r, report.compliant(), ReportJson.toJson(report), ReportTable.render(report, 120));
+                r,
+                report.compliant(),
+                ReportJson.toJson(report),
+                ReportTable.render(report, ReportOutput.DEFAULT_WIDTH));
     }
 
     /** The steps this run did, in seconds. */

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.linuximage.core.io.OutputFiles;
 import dev.linuximage.core.io.Sizes;
 import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.core.upload.UploadPhase;
+import dev.linuximage.core.upload.UploadProgress;
 import dev.linuximage.testsupport.CliRun;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -280,6 +282,50 @@ class CliHabitsTest {
         assertThat(ProgressLine.text("uploading", 1L << 30, 4L << 30, 10_000_000_000L))
                 .isEqualTo("uploading: 1 GiB of 4 GiB (25%), 102.4 MiB/s, 30 s left");
         assertThat(ProgressLine.duration(3725)).isEqualTo("1 h 02 min");
+    }
+
+    @Test
+    void theDetailFollowsRateAndTimeLeftOnRedrawnAndPlainLines() {
+        assertThat(ProgressLine.text("upload: uploading", 1L << 30, 4L << 30, 10_000_000_000L, "2 retries"))
+                .isEqualTo("upload: uploading: 1 GiB of 4 GiB (25%), 102.4 MiB/s, 30 s left; 2 retries");
+        assertThat(ProgressLine.text("converting", 0, 4L << 30, 0, "")).isEqualTo("converting: 0 B of 4 GiB (0%)");
+
+        StringWriter redrawn = new StringWriter();
+        ProgressLine bar = new ProgressLine(new PrintWriter(redrawn), true, 2);
+        bar.update("upload: uploading", 1L << 20, 4L << 20, "scanned 1 MiB of 8 MiB, 0 retries");
+        bar.finish();
+        assertThat(redrawn.toString()).startsWith("\r").contains("; scanned 1 MiB of 8 MiB, 0 retries");
+        assertThat(bar.lastText()).endsWith("; scanned 1 MiB of 8 MiB, 0 retries"); // what a Job's JSON line carries
+
+        StringWriter plain = new StringWriter();
+        ProgressLine log = new ProgressLine(new PrintWriter(plain), false, 3600);
+        log.update("upload: uploading", 0, 4L << 20, "0 retries");
+        log.update("upload: uploading", 4L << 20, 4L << 20, "1 retry");
+        assertThat(plain.toString().lines().toList())
+                .hasSize(2)
+                .allSatisfy(l -> assertThat(l).startsWith("upload: uploading: "))
+                .satisfies(l -> assertThat(l.get(1)).endsWith("; 1 retry"));
+    }
+
+    @Test
+    void uploadProgressSaysWhenTheTotalIsAnUpperBoundWhatIsScannedAndTheRetries() {
+        StringWriter buf = new StringWriter();
+        UploadCommand.UploadProgressLines lines =
+                new UploadCommand.UploadProgressLines(new PrintWriter(buf), "plain", 3600);
+        // scan running: 3 MiB non-zero so far plus the 8 MiB not yet scanned is an upper bound of what is sent
+        lines.onProgress(
+                new UploadProgress(UploadPhase.UPLOADING, 1L << 20, 11L << 20, false, 8L << 20, 16L << 20, 0, 3));
+        lines.onProgress(
+                new UploadProgress(UploadPhase.VERIFYING, 5L << 20, 5L << 20, true, 16L << 20, 16L << 20, 0, 4));
+        lines.end();
+        List<String> out = buf.toString().lines().toList();
+        assertThat(out).hasSize(2);
+        assertThat(out.get(0))
+                .startsWith("upload: uploading: 1 MiB of 11 MiB (9%)")
+                .endsWith("; total at most, scanned 8 MiB of 16 MiB, 3 retries");
+        assertThat(out.get(1))
+                .startsWith("upload: verifying: 5 MiB of 5 MiB (100%)")
+                .endsWith("; scanned 16 MiB of 16 MiB, 4 retries");
     }
 
     @Test

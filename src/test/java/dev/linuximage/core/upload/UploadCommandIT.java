@@ -161,6 +161,10 @@ class UploadCommandIT {
                 "plain"));
         assertThat(r2.exit()).as(r2.output()).isZero();
         assertThat(r2.output()).contains("digest " + img.sparseDigest()).contains("upload: uploading");
+        // the progress line's detail: the 4 MiB of data of the 4 MiB + 512 image are scanned once verifying, and the
+        // retries
+        assertThat(r2.output().lines())
+                .anyMatch(l -> l.matches("upload: verifying: .*; scanned 4(\\.0)? MiB of 4\\.0 MiB, \\d+ retr(y|ies)"));
         assertThat(r2.output()).doesNotContain(AzuriteExtension.KEY);
     }
 

@@ -1,6 +1,5 @@
 package dev.linuximage.core.format.vhd;
 
-import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.WritableByteSource;
 import dev.linuximage.core.partition.Gpt;
 import java.io.IOException;
@@ -68,10 +67,5 @@ final class GptRelocation {
                     + String.join("; ", r.before().problems()) + ") and was not" + " repaired: " + r.refused());
         }
         return r;
-    }
-
-    static boolean hasGpt(ByteSource s) throws IOException {
-        return s.size() >= 2 * SECTOR
-                && new String(s.readBytes(SECTOR, 8), StandardCharsets.ISO_8859_1).equals("EFI PART");
     }
 }
