@@ -60,6 +60,7 @@ class MonitoringComponentOracleTest {
                 prom(LinuxImageMetrics.FINDINGS) + "_total",
                 prom(LinuxImageMetrics.REQUIREMENTS_CHECKED) + "_total",
                 prom(LinuxImageMetrics.STAGE_DURATION) + "_seconds_bucket",
+                prom(LinuxImageMetrics.CORE_STEP_DURATION) + "_seconds_bucket",
                 prom(LinuxImageMetrics.JOBS_ACTIVE),
                 prom(LinuxImageMetrics.JOBS_ACTIVE_OLDEST));
         JsonNode rule = YAML.readTree(COMPONENT.resolve("prometheusrule.yaml").toFile());
