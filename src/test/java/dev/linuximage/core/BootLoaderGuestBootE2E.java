@@ -3,12 +3,12 @@ package dev.linuximage.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.cli.CoreCli;
-import dev.linuximage.testsupport.guests.Ext4Oracle;
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.guests.GuestImage;
 import dev.linuximage.testsupport.guests.GuestImages;
 import dev.linuximage.testsupport.guests.GuestVariant;
 import dev.linuximage.testsupport.guests.QemuBoot;
-import dev.linuximage.testsupport.guests.Tools;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -69,7 +69,7 @@ class BootLoaderGuestBootE2E {
     @AfterAll
     void stop() {
         vms.values().forEach(QemuBoot::close);
-        Tools.releaseOutputs(Tools.targetDir().resolve("bootloader-boot"));
+        GuestImages.releaseOutputs(Tools.targetDir().resolve("bootloader-boot"));
     }
 
     private void start(GuestVariant variant, QemuBoot.Firmware firmware) throws Exception {
@@ -101,7 +101,10 @@ class BootLoaderGuestBootE2E {
         GuestImage img = GuestImages.get(variant);
         Path dir = Tools.targetDir().resolve("bootloader-boot/" + variant.id());
         if (Files.exists(dir)) {
-            Tools.run(TOOL, "rm", "-rf", dir.toString());
+            Tools.command("rm", "-rf", dir.toString())
+                    .timeout(TOOL)
+                    .mergeStderr()
+                    .run();
         }
         Files.createDirectories(dir);
         Path vhd = dir.resolve("out.vhd");
@@ -176,9 +179,15 @@ class BootLoaderGuestBootE2E {
 
     /** mtools reads a file of a FAT image; fsck.vfat must find the file system clean first. */
     private static String fatFile(Path fat, String path) {
-        Tools.run(TOOL, "fsck.vfat", "-n", fat.toString());
-        return Tools.run(TOOL, "env", "MTOOLS_SKIP_CHECK=1", "mtype", "-i", fat.toString(), "::" + path)
-                .output();
+        Tools.command("fsck.vfat", "-n", fat.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
+        return Tools.command("env", "MTOOLS_SKIP_CHECK=1", "mtype", "-i", fat.toString(), "::" + path)
+                .timeout(TOOL)
+                .mergeStderr()
+                .run()
+                .out();
     }
 
     /**
@@ -204,7 +213,10 @@ class BootLoaderGuestBootE2E {
         assertThat(argumentsOf(entry, "linux")).containsExactly("/" + mid + "/" + img.kernelVersion() + "/linux");
         assertThat(argumentsOf(entry, "initrd"))
                 .containsExactly("/" + mid + "/" + img.kernelVersion() + "/initrd.img-" + img.kernelVersion());
-        Tools.run(TOOL, "env", "MTOOLS_SKIP_CHECK=1", "mdir", "-i", esp.toString(), "::/EFI/BOOT/BOOTX64.EFI");
+        Tools.command("env", "MTOOLS_SKIP_CHECK=1", "mdir", "-i", esp.toString(), "::/EFI/BOOT/BOOTX64.EFI")
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
         Ext4Oracle.assertClean(vhd, img.rootOffset());
         String source = Ext4Oracle.readString(vhd, img.rootOffset(), "/etc/kernel/cmdline");
         azureArguments(Arrays.asList(source.strip().split("\\s+")), img, "/etc/kernel/cmdline");
@@ -226,9 +238,12 @@ class BootLoaderGuestBootE2E {
         String conf = fatFile(boot, "/extlinux/extlinux.conf");
         azureArguments(argumentsOf(conf, "APPEND"), img, "extlinux.conf's APPEND");
         assertThat(argumentsOf(conf, "LINUX")).containsExactly("/vmlinuz-" + img.kernelVersion());
-        String dir = Tools.run(
-                        TOOL, "env", "MTOOLS_SKIP_CHECK=1", "mdir", "-a", "-b", "-i", boot.toString(), "::/extlinux")
-                .output();
+        String dir = Tools.command(
+                        "env", "MTOOLS_SKIP_CHECK=1", "mdir", "-a", "-b", "-i", boot.toString(), "::/extlinux")
+                .timeout(TOOL)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(dir).contains("ldlinux.sys", "ldlinux.c32");
         try (FileChannel b = FileChannel.open(vhd)) {
             assertThat(read(b, 0, 440))
@@ -245,19 +260,21 @@ class BootLoaderGuestBootE2E {
     /** One 512-byte sector of the (qcow2) input, read by qemu-img. */
     private static byte[] inputSector(GuestImage img, long lba, Path target) throws IOException {
         // qemu-img dd counts count= from the start of the input, skipped blocks included (unlike dd(1))
-        Tools.run(
-                TOOL,
-                "qemu-img",
-                "dd",
-                "-f",
-                "qcow2",
-                "-O",
-                "raw",
-                "bs=512",
-                "skip=" + lba,
-                "count=" + (lba + 1),
-                "if=" + img.qcow2(),
-                "of=" + target);
+        Tools.command(
+                        "qemu-img",
+                        "dd",
+                        "-f",
+                        "qcow2",
+                        "-O",
+                        "raw",
+                        "bs=512",
+                        "skip=" + lba,
+                        "count=" + (lba + 1),
+                        "if=" + img.qcow2(),
+                        "of=" + target)
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
         byte[] b = Files.readAllBytes(target);
         Files.delete(target);
         assertThat(b).as("sector %d of %s", lba, img.qcow2()).hasSize(512);

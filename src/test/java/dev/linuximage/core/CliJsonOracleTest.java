@@ -8,10 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.core.report.ReportLine;
 import dev.linuximage.testsupport.CliRun.Run;
+import dev.linuximage.testsupport.Tools;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,12 +55,16 @@ class CliJsonOracleTest {
     }
 
     static JsonNode qemuInfo(Path f) throws Exception {
-        return new ObjectMapper().readTree(Tools.run("qemu-img", "info", "--output=json", f.toString()));
+        return new ObjectMapper()
+                .readTree(Tools.run("qemu-img", "info", "--output=json", f.toString())
+                        .out());
     }
 
     /** qemu-img probes a fixed VHD as raw (its footer is at the end only): name the format. */
     static JsonNode qemuInfoVpc(Path f) throws Exception {
-        return new ObjectMapper().readTree(Tools.run("qemu-img", "info", "-f", "vpc", "--output=json", f.toString()));
+        return new ObjectMapper()
+                .readTree(Tools.run("qemu-img", "info", "-f", "vpc", "--output=json", f.toString())
+                        .out());
     }
 
     @Test

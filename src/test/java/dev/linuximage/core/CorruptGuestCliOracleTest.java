@@ -7,7 +7,7 @@ import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.testsupport.CliRun.Run;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
-import dev.linuximage.testsupport.guests.Tools;
+import dev.linuximage.testsupport.Tools;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -74,8 +74,7 @@ class CorruptGuestCliOracleTest {
             tree.file("/etc/ssh/sshd_config.rpmsave-" + i, "# old\n");
         }
         xfsImage = FamilyDiskCliOracleTest.xfs(shared, "root", tree.root(), ROOT_UUID, 300);
-        assertThat(Tools.run(
-                                Tools.MINUTE,
+        assertThat(Tools.command(
                                 "xfs_db",
                                 "-r",
                                 "-c",
@@ -87,7 +86,10 @@ class CorruptGuestCliOracleTest {
                                 "-c",
                                 "print bhdr.hdr.magic",
                                 xfsImage.toString())
-                        .output())
+                        .timeout(Tools.MINUTE)
+                        .mergeStderr()
+                        .run()
+                        .out())
                 .contains("core.format = 2 (extents)")
                 .contains("bhdr.hdr.magic = 0x58444233");
 
@@ -96,7 +98,10 @@ class CorruptGuestCliOracleTest {
             f.setLength(40L << 20);
         }
         // FAT32 with 512-byte clusters: a grub.cfg of several clusters has a chain to damage
-        Tools.run(Tools.MINUTE, "mkfs.vfat", "-F", "32", "-s", "1", "-i", "DEADBEEF", espImage.toString());
+        Tools.command("mkfs.vfat", "-F", "32", "-s", "1", "-i", "DEADBEEF", espImage.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         StringBuilder cfg = new StringBuilder("set timeout=5\n");
         for (int i = 0; i < 40; i++) {
             cfg.append("# padding line ").append(i).append(" so that grub.cfg spans several clusters\n");
@@ -107,8 +112,14 @@ class CorruptGuestCliOracleTest {
                 .append(ROOT_UUID)
                 .append(" ro rhgb quiet\n}\n");
         Path grubCfg = Files.writeString(shared.resolve("grub.cfg"), cfg);
-        Tools.run(Tools.MINUTE, "mmd", "-i", espImage.toString(), "::/EFI", "::/EFI/centos");
-        Tools.run(Tools.MINUTE, "mcopy", "-i", espImage.toString(), grubCfg.toString(), "::/EFI/centos/grub.cfg");
+        Tools.command("mmd", "-i", espImage.toString(), "::/EFI", "::/EFI/centos")
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
+        Tools.command("mcopy", "-i", espImage.toString(), grubCfg.toString(), "::/EFI/centos/grub.cfg")
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
 
         GuestTree ext4Tree = FamilyGuests.centos7(shared.resolve("ext4-tree"));
         ext4Tree.file("/etc/fstab", "UUID=6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f / ext4 defaults 0 1\n");
@@ -127,18 +138,20 @@ class CorruptGuestCliOracleTest {
         try (RandomAccessFile f = new RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength(400L << 20);
         }
-        Tools.run(
-                Tools.MINUTE,
-                "sgdisk",
-                "-n",
-                "1:2048:+40M",
-                "-t",
-                "1:ef00",
-                "-n",
-                "2:83968:+300M",
-                "-t",
-                "2:8300",
-                raw.toString());
+        Tools.command(
+                        "sgdisk",
+                        "-n",
+                        "1:2048:+40M",
+                        "-t",
+                        "1:ef00",
+                        "-n",
+                        "2:83968:+300M",
+                        "-t",
+                        "2:8300",
+                        raw.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         FamilyDiskCliOracleTest.place(esp, raw, ESP_START);
         FamilyDiskCliOracleTest.place(root, raw, ROOT_START);
         return raw;
@@ -155,10 +168,13 @@ class CorruptGuestCliOracleTest {
             cmd[3 + 2 * i] = commands[i];
         }
         cmd[cmd.length - 1] = img.toString();
-        Tools.run(Tools.MINUTE, cmd);
-        Tools.Result repair = Tools.exec(Tools.MINUTE, "xfs_repair", "-n", "-f", img.toString());
-        assertThat(repair.exitCode())
-                .as("xfs_repair -n sees the damage: %s", repair.output())
+        Tools.command(cmd).timeout(Tools.MINUTE).mergeStderr().run();
+        Tools.Result repair = Tools.command("xfs_repair", "-n", "-f", img.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .exec();
+        assertThat(repair.exit())
+                .as("xfs_repair -n sees the damage: %s", repair.out())
                 .isNotZero();
         return img;
     }
@@ -169,9 +185,12 @@ class CorruptGuestCliOracleTest {
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
             edit.apply(f, Bpb.read(f));
         }
-        Tools.Result fsck = Tools.exec(Tools.MINUTE, "fsck.vfat", "-n", img.toString());
-        assertThat(fsck.exitCode())
-                .as("fsck.vfat -n sees the damage: %s", fsck.output())
+        Tools.Result fsck = Tools.command("fsck.vfat", "-n", img.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .exec();
+        assertThat(fsck.exit())
+                .as("fsck.vfat -n sees the damage: %s", fsck.out())
                 .isNotZero();
         return img;
     }
@@ -224,15 +243,21 @@ class CorruptGuestCliOracleTest {
 
     /** The first cluster of a file or directory on the pristine ESP, as {@code mshowfat} reports it. */
     static long firstCluster(String path) {
-        String out = Tools.run(Tools.MINUTE, "mshowfat", "-i", espImage.toString(), "::" + path)
-                .output();
+        String out = Tools.command("mshowfat", "-i", espImage.toString(), "::" + path)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run()
+                .out();
         Matcher m = Pattern.compile("<(\\d+)").matcher(out);
         assertThat(m.find()).as(out).isTrue();
         return Long.parseLong(m.group(1));
     }
 
     static Path copy(Path from, Path to) {
-        Tools.run(Tools.MINUTE, "cp", "--sparse=always", from.toString(), to.toString());
+        Tools.command("cp", "--sparse=always", from.toString(), to.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         return to;
     }
 
@@ -384,9 +409,12 @@ class CorruptGuestCliOracleTest {
      */
     @Test
     void xfsAgfMagic() throws Exception {
-        int ags = Integer.parseInt(
-                Tools.run(Tools.MINUTE, "xfs_db", "-r", "-c", "sb 0", "-c", "print agcount", xfsImage.toString())
-                        .output()
+        int ags =
+                Integer.parseInt(Tools.command("xfs_db", "-r", "-c", "sb 0", "-c", "print agcount", xfsImage.toString())
+                        .timeout(Tools.MINUTE)
+                        .mergeStderr()
+                        .run()
+                        .out()
                         .replaceAll("(?s).*agcount = (\\d+).*", "$1"));
         String[] cmds = new String[2 * ags];
         for (int a = 0; a < ags; a++) {
@@ -483,13 +511,15 @@ class CorruptGuestCliOracleTest {
     @Test
     void ext4DirectoryExtentMagic() throws Exception {
         Path disk = copy(ext4Disk, dir.resolve("ext4.raw"));
-        Tools.run(
-                Tools.MINUTE,
-                "debugfs",
-                "-w",
-                "-R",
-                "sif /etc/ssh block[0] 0x12345678",
-                disk.toAbsolutePath() + "?offset=" + FamilyDiskCliOracleTest.OFFSET);
+        Tools.command(
+                        "debugfs",
+                        "-w",
+                        "-R",
+                        "sif /etc/ssh block[0] 0x12345678",
+                        disk.toAbsolutePath() + "?offset=" + FamilyDiskCliOracleTest.OFFSET)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         assertE2fsckSeesDamage(disk);
         assertCheckAndPrepareRefuseInspectDescribes(disk, "extent header eh_magic 0x5678");
         assertRefused(run("guest", "ls", disk.toString(), "/etc/ssh"), "guest ls", "extent header eh_magic");
@@ -499,23 +529,29 @@ class CorruptGuestCliOracleTest {
     @Test
     void ext4SuperblockInodesPerGroupZero() throws Exception {
         Path disk = copy(ext4Disk, dir.resolve("ext4.raw"));
-        Tools.run(
-                Tools.MINUTE,
-                "debugfs",
-                "-w",
-                "-R",
-                "ssv inodes_per_group 0",
-                disk.toAbsolutePath() + "?offset=" + FamilyDiskCliOracleTest.OFFSET);
+        Tools.command(
+                        "debugfs",
+                        "-w",
+                        "-R",
+                        "ssv inodes_per_group 0",
+                        disk.toAbsolutePath() + "?offset=" + FamilyDiskCliOracleTest.OFFSET)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         assertPipelineRefuses(disk, "s_inodes_per_group 0");
         assertRefused(run("guest", "cat", disk.toString(), "/etc/fstab"), "guest cat", "s_inodes_per_group 0");
     }
 
     static void assertE2fsckSeesDamage(Path disk) throws Exception {
         Path fs = Path.of(disk + ".fs");
-        Tools.run(Tools.MINUTE, "dd", "if=" + disk, "of=" + fs, "bs=1M", "skip=1", "conv=sparse", "status=none");
-        Tools.Result r = Tools.exec(Tools.MINUTE, "e2fsck", "-fn", fs.toString());
-        assertThat(r.exitCode())
-                .as("e2fsck -fn sees the damage: %s", r.output())
-                .isNotZero();
+        Tools.command("dd", "if=" + disk, "of=" + fs, "bs=1M", "skip=1", "conv=sparse", "status=none")
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
+        Tools.Result r = Tools.command("e2fsck", "-fn", fs.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .exec();
+        assertThat(r.exit()).as("e2fsck -fn sees the damage: %s", r.out()).isNotZero();
     }
 }

@@ -2,12 +2,12 @@ package dev.linuximage.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.linuximage.testsupport.guests.Ext4Oracle;
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.guests.GuestImage;
 import dev.linuximage.testsupport.guests.GuestImages;
 import dev.linuximage.testsupport.guests.GuestVariant;
 import dev.linuximage.testsupport.guests.QemuBoot;
-import dev.linuximage.testsupport.guests.Tools;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -81,7 +81,10 @@ class EspDracutInitramfsBootE2E {
             buildSeconds = Duration.ofNanos(System.nanoTime() - t0).toSeconds();
             dir = Tools.targetDir().resolve("esp-dracut-boot");
             if (Files.exists(dir)) {
-                Tools.run(TOOL, "rm", "-rf", dir.toString());
+                Tools.command("rm", "-rf", dir.toString())
+                        .timeout(TOOL)
+                        .mergeStderr()
+                        .run();
             }
             Files.createDirectories(dir);
             String mid = img.machineId().orElseThrow();
@@ -124,7 +127,10 @@ class EspDracutInitramfsBootE2E {
             }
             Path espOut = extract(
                     vhd, img.espOffset().orElseThrow(), img.espBytes().orElseThrow(), dir.resolve("esp-after.img"));
-            Tools.run(TOOL, "fsck.vfat", "-n", espOut.toString());
+            Tools.command("fsck.vfat", "-n", espOut.toString())
+                    .timeout(TOOL)
+                    .mergeStderr()
+                    .run();
             after = fatCopy(espOut, espInitrd, dir.resolve("initrd-after.img"));
             Files.writeString(
                     dir.resolve("entry-after.conf"), fatFile(espOut, "/loader/entries/" + entryName + ".conf"));
@@ -140,7 +146,7 @@ class EspDracutInitramfsBootE2E {
             vm.close();
         }
         if (dir != null) {
-            Tools.releaseOutputs(dir);
+            GuestImages.releaseOutputs(dir);
         }
     }
 
@@ -158,7 +164,11 @@ class EspDracutInitramfsBootE2E {
         assertThat(valuesOf(entry, "initrd")).as("the entry's initrd lines").containsExactly(espInitrd);
         assertThat(valuesOf(entry, "linux"))
                 .containsExactly("/" + img.machineId().orElseThrow() + "/" + img.kernelVersion() + "/linux");
-        String listing = Tools.run(TOOL, "lsinitrd", before.toString()).output();
+        String listing = Tools.command("lsinitrd", before.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(listing).as("lsinitrd header").contains("Version: dracut-");
         assertThat(listing.lines().filter(l -> l.startsWith("Arguments:")).findFirst())
                 .as("dracut's recorded arguments")
@@ -263,20 +273,25 @@ class EspDracutInitramfsBootE2E {
         long len = img.espBytes().orElseThrow();
         assertThat(off % mib).isZero();
         assertThat(len % mib).isZero();
-        Tools.run(
-                TOOL,
-                "qemu-img",
-                "dd",
-                "-f",
-                "qcow2",
-                "-O",
-                "raw",
-                "bs=" + mib,
-                "skip=" + off / mib,
-                "count=" + (off + len) / mib,
-                "if=" + img.qcow2(),
-                "of=" + target);
-        Tools.run(TOOL, "fsck.vfat", "-n", target.toString());
+        Tools.command(
+                        "qemu-img",
+                        "dd",
+                        "-f",
+                        "qcow2",
+                        "-O",
+                        "raw",
+                        "bs=" + mib,
+                        "skip=" + off / mib,
+                        "count=" + (off + len) / mib,
+                        "if=" + img.qcow2(),
+                        "of=" + target)
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
+        Tools.command("fsck.vfat", "-n", target.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
         return target;
     }
 
@@ -301,22 +316,19 @@ class EspDracutInitramfsBootE2E {
     }
 
     private static Path fatCopy(Path fat, String path, Path target) {
-        Tools.run(
-                TOOL,
-                "env",
-                "MTOOLS_SKIP_CHECK=1",
-                "mcopy",
-                "-n",
-                "-i",
-                fat.toString(),
-                "::" + path,
-                target.toString());
+        Tools.command("env", "MTOOLS_SKIP_CHECK=1", "mcopy", "-n", "-i", fat.toString(), "::" + path, target.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
         return target;
     }
 
     private static String fatFile(Path fat, String path) {
-        return Tools.run(TOOL, "env", "MTOOLS_SKIP_CHECK=1", "mtype", "-i", fat.toString(), "::" + path)
-                .output();
+        return Tools.command("env", "MTOOLS_SKIP_CHECK=1", "mtype", "-i", fat.toString(), "::" + path)
+                .timeout(TOOL)
+                .mergeStderr()
+                .run()
+                .out();
     }
 
     /** The values of every {@code key} line of a loader entry. */

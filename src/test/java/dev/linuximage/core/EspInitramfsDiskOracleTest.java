@@ -3,9 +3,9 @@ package dev.linuximage.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.linuximage.testsupport.Ext4Oracle;
 import dev.linuximage.testsupport.GuestTree;
-import dev.linuximage.testsupport.guests.Ext4Oracle;
-import dev.linuximage.testsupport.guests.Tools;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.initramfs.KernelFixture;
 import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
 import java.io.IOException;
@@ -70,13 +70,12 @@ class EspInitramfsDiskOracleTest {
             if (!out.add(r)) {
                 continue;
             }
-            String deps = Tools.run(
-                            Tools.MINUTE,
-                            "modinfo",
-                            "-F",
-                            "depends",
-                            modules.resolve(r).toString())
-                    .output()
+            String deps = Tools.command(
+                            "modinfo", "-F", "depends", modules.resolve(r).toString())
+                    .timeout(Tools.MINUTE)
+                    .mergeStderr()
+                    .run()
+                    .out()
                     .strip();
             for (String d : deps.isEmpty() ? new String[0] : deps.split(",")) {
                 String rel = byName.get(d.strip().replace('-', '_'));
@@ -125,7 +124,10 @@ class EspInitramfsDiskOracleTest {
         copyModules(g.modules(), closure(g.modules(), List.of(HV_REL.split(" "))), mods);
         t.link("/lib", "usr/lib");
         // the guest's module indexes, as its depmod writes them at kernel installation
-        Tools.run(Tools.MINUTE, "depmod", "-b", t.root().toString(), v);
+        Tools.command("depmod", "-b", t.root().toString(), v)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
 
         // the ESP as bootctl install and kernel-install lay it out
         Path esp = dir.resolve("esp");
@@ -141,31 +143,22 @@ class EspInitramfsDiskOracleTest {
         Files.copy(g.vmlinuz(), esp.resolve(MID + "/" + v + "/linux"));
         Files.write(esp.resolve(MID + "/" + v + "/initrd.img-" + v), g.espInitrd());
         Path espImg = dir.resolve("esp.img");
-        Tools.run(
-                Tools.MINUTE,
-                "mkfs.vfat",
-                "-F",
-                "32",
-                "-i",
-                "1A2B3C4D",
-                "-C",
-                espImg.toString(),
-                String.valueOf(espMib * 1024));
+        Tools.command("mkfs.vfat", "-F", "32", "-i", "1A2B3C4D", "-C", espImg.toString(), String.valueOf(espMib * 1024))
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         try (Stream<Path> s = Files.list(esp)) {
             for (Path p : s.toList()) {
-                Tools.run(
-                        Tools.MINUTE,
-                        "env",
-                        "MTOOLS_SKIP_CHECK=1",
-                        "mcopy",
-                        "-s",
-                        "-i",
-                        espImg.toString(),
-                        p.toString(),
-                        "::/");
+                Tools.command("env", "MTOOLS_SKIP_CHECK=1", "mcopy", "-s", "-i", espImg.toString(), p.toString(), "::/")
+                        .timeout(Tools.MINUTE)
+                        .mergeStderr()
+                        .run();
             }
         }
-        Tools.run(Tools.MINUTE, "fsck.vfat", "-n", espImg.toString());
+        Tools.command("fsck.vfat", "-n", espImg.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
 
         long rootMib = 96;
         Path raw = dir.resolve("disk.raw");
@@ -178,31 +171,31 @@ class EspInitramfsDiskOracleTest {
                         + "start=2048, size=" + espMib * 2048 + ", type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n"
                         + "start=" + (1 + espMib) * 2048 + ", size=" + rootMib * 2048
                         + ", type=0FC63DAF-8483-4772-8E79-3D69D8477DE4\n");
-        Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
-        Tools.run(
-                Tools.MINUTE,
-                "dd",
-                "if=" + espImg,
-                "of=" + raw,
-                "bs=1M",
-                "seek=1",
-                "conv=notrunc,sparse",
-                "status=none");
-        Tools.run(
-                Tools.MINUTE,
-                "mke2fs",
-                "-q",
-                "-F",
-                "-t",
-                "ext4",
-                "-U",
-                ROOT_UUID,
-                "-d",
-                t.root().toString(),
-                "-E",
-                "offset=" + (1 + espMib) * MIB,
-                raw.toString(),
-                rootMib + "M");
+        Tools.command("sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
+        Tools.command("dd", "if=" + espImg, "of=" + raw, "bs=1M", "seek=1", "conv=notrunc,sparse", "status=none")
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
+        Tools.command(
+                        "mke2fs",
+                        "-q",
+                        "-F",
+                        "-t",
+                        "ext4",
+                        "-U",
+                        ROOT_UUID,
+                        "-d",
+                        t.root().toString(),
+                        "-E",
+                        "offset=" + (1 + espMib) * MIB,
+                        raw.toString(),
+                        rootMib + "M")
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         return raw;
     }
 
@@ -232,7 +225,11 @@ class EspInitramfsDiskOracleTest {
 
     /** The drivers lsinitrd lists in an initramfs ({@code hv_vmbus} ... as module names). */
     static Set<String> hvListed(Path img) {
-        String list = Tools.run(Tools.MINUTE, "lsinitrd", img.toString()).output();
+        String list = Tools.command("lsinitrd", img.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run()
+                .out();
         Set<String> out = new LinkedHashSet<>();
         for (String m : List.of("hv_vmbus", "hv_storvsc", "hv_netvsc")) {
             if (list.lines()
@@ -248,15 +245,17 @@ class EspInitramfsDiskOracleTest {
         String v = g.version();
         Path raw = disk(dir, g, espMib);
         Path before = esp(raw, espMib, dir.resolve("esp-before.img"));
-        Tools.run(
-                Tools.MINUTE,
-                "env",
-                "MTOOLS_SKIP_CHECK=1",
-                "mcopy",
-                "-i",
-                before.toString(),
-                "::/" + MID + "/" + v + "/initrd.img-" + v,
-                dir.resolve("initrd-before.img").toString());
+        Tools.command(
+                        "env",
+                        "MTOOLS_SKIP_CHECK=1",
+                        "mcopy",
+                        "-i",
+                        before.toString(),
+                        "::/" + MID + "/" + v + "/initrd.img-" + v,
+                        dir.resolve("initrd-before.img").toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         // the fixture's premise, by the oracle: the ESP copy lacks the drivers, /boot's has them
         assertThat(hvListed(dir.resolve("initrd-before.img")))
                 .as("drivers in the ESP copy before")
@@ -320,41 +319,50 @@ class EspInitramfsDiskOracleTest {
         assertThat(o[1].status()).as("check of the output").containsEntry("KERNEL-HV-DRIVERS", "Pass");
 
         Path after = esp(vhd, espMib, dir.resolve("esp-after.img"));
-        Tools.run(Tools.MINUTE, "fsck.vfat", "-n", after.toString());
+        Tools.command("fsck.vfat", "-n", after.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         Path initrd = dir.resolve("initrd-after.img");
-        Tools.run(
-                Tools.MINUTE,
-                "env",
-                "MTOOLS_SKIP_CHECK=1",
-                "mcopy",
-                "-i",
-                after.toString(),
-                "::/" + MID + "/" + v + "/initrd.img-" + v,
-                initrd.toString());
+        Tools.command(
+                        "env",
+                        "MTOOLS_SKIP_CHECK=1",
+                        "mcopy",
+                        "-i",
+                        after.toString(),
+                        "::/" + MID + "/" + v + "/initrd.img-" + v,
+                        initrd.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         assertThat(hvListed(initrd))
                 .as("lsinitrd of the ESP copy after prepare")
                 .containsExactlyInAnyOrder("hv_vmbus", "hv_storvsc", "hv_netvsc");
         assertThat(Files.size(initrd)).as("the ESP file grew on the FAT").isGreaterThan(g.espInitrd().length);
         // the kernel next to it is untouched
         Path linux = dir.resolve("linux-after");
-        Tools.run(
-                Tools.MINUTE,
-                "env",
-                "MTOOLS_SKIP_CHECK=1",
-                "mcopy",
-                "-i",
-                after.toString(),
-                "::/" + MID + "/" + v + "/linux",
-                linux.toString());
+        Tools.command(
+                        "env",
+                        "MTOOLS_SKIP_CHECK=1",
+                        "mcopy",
+                        "-i",
+                        after.toString(),
+                        "::/" + MID + "/" + v + "/linux",
+                        linux.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         assertThat(linux).hasSameBinaryContentAs(g.vmlinuz());
         Ext4Oracle.assertClean(vhd, (1 + espMib) * MIB);
         // the second prepare's output keeps a clean FAT too
-        Tools.run(
-                Tools.MINUTE,
-                "fsck.vfat",
-                "-n",
-                esp(dir.resolve("again.vhd"), espMib, dir.resolve("esp-again.img"))
-                        .toString());
+        Tools.command(
+                        "fsck.vfat",
+                        "-n",
+                        esp(dir.resolve("again.vhd"), espMib, dir.resolve("esp-again.img"))
+                                .toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
     }
 
     /**

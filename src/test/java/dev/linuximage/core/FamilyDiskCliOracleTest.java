@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.core.compliance.Requirements;
+import dev.linuximage.testsupport.Ext4Oracle;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
-import dev.linuximage.testsupport.guests.Ext4Oracle;
-import dev.linuximage.testsupport.guests.Tools;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,22 +42,27 @@ class FamilyDiskCliOracleTest {
             f.setLength(64L << 20);
         }
         Path layout = Files.writeString(dir.resolve("layout.sfdisk"), "label: dos\nstart=2048, type=83\n");
-        Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
-        Tools.run(
-                Tools.MINUTE,
-                "mke2fs",
-                "-q",
-                "-F",
-                "-t",
-                "ext4",
-                "-U",
-                "6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f",
-                "-d",
-                tree.root().toString(),
-                "-E",
-                "offset=" + OFFSET,
-                raw.toString(),
-                "63M");
+        Tools.command("sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
+        Tools.command(
+                        "mke2fs",
+                        "-q",
+                        "-F",
+                        "-t",
+                        "ext4",
+                        "-U",
+                        "6d5c0f7e-8a3b-4c2d-9e1f-0a1b2c3d4e5f",
+                        "-d",
+                        tree.root().toString(),
+                        "-E",
+                        "offset=" + OFFSET,
+                        raw.toString(),
+                        "63M")
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         Ext4Oracle.assertClean(raw, OFFSET);
         return raw;
     }
@@ -98,13 +103,12 @@ class FamilyDiskCliOracleTest {
     }
 
     static String symlinkTarget(Path image, String guestPath) {
-        String out = Tools.run(
-                        Tools.MINUTE,
-                        "debugfs",
-                        "-R",
-                        "stat \"" + guestPath + "\"",
-                        image.toAbsolutePath() + "?offset=" + OFFSET)
-                .output();
+        String out = Tools.command(
+                        "debugfs", "-R", "stat \"" + guestPath + "\"", image.toAbsolutePath() + "?offset=" + OFFSET)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(out).as(guestPath).contains("Type: symlink");
         java.util.regex.Matcher m =
                 java.util.regex.Pattern.compile("Fast link dest: \"([^\"]*)\"").matcher(out);
@@ -305,7 +309,10 @@ class FamilyDiskCliOracleTest {
         List<String> cmd = new ArrayList<>(List.of("mkfs.xfs", "-q", "-f", "-m", "uuid=" + uuid));
         cmd.addAll(List.of(features));
         cmd.addAll(List.of("-p", proto.toString(), img.toString()));
-        Tools.run(Tools.MINUTE, cmd.toArray(String[]::new));
+        Tools.command(cmd.toArray(String[]::new))
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         return img;
     }
 
@@ -335,15 +342,17 @@ class FamilyDiskCliOracleTest {
     }
 
     static void place(Path image, Path disk, long offset) {
-        Tools.run(
-                Tools.MINUTE,
-                "dd",
-                "if=" + image,
-                "of=" + disk,
-                "bs=512",
-                "seek=" + offset / 512,
-                "conv=sparse,notrunc",
-                "status=none");
+        Tools.command(
+                        "dd",
+                        "if=" + image,
+                        "of=" + disk,
+                        "bs=512",
+                        "seek=" + offset / 512,
+                        "conv=sparse,notrunc",
+                        "status=none")
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
     }
 
     /**

@@ -4,10 +4,11 @@ import static dev.linuximage.core.FamilyDiskCliOracleTest.AZURE;
 import static dev.linuximage.core.FamilyDiskCliOracleTest.words;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.linuximage.testsupport.Ext4Oracle;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
-import dev.linuximage.testsupport.guests.Tools;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.guests.XfsOracle;
 import dev.linuximage.testsupport.initramfs.KernelFixture;
 import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
@@ -119,7 +120,10 @@ class FamilyDiskPrepareOracleTest {
         Path layout = Files.writeString(
                 dir.resolve("layout.sfdisk"),
                 "label: dos\nstart=2048, size=614400, type=83, bootable\nstart=616448, type=8e\n");
-        Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
+        Tools.command("sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         long bootStart = 2048L * 512;
         FamilyDiskCliOracleTest.place(bootFs, raw, bootStart);
         long pvStart = 616448L * 512;
@@ -343,12 +347,10 @@ class FamilyDiskPrepareOracleTest {
         all.addAll(hv);
         Path mods = KernelFixture.retargeted(Files.createDirectories(dir.resolve("modules")), k, all, true);
         Files.createDirectories(r.resolve("usr/lib/modules"));
-        Tools.run(
-                Tools.MINUTE,
-                "cp",
-                "-a",
-                mods.toString(),
-                r.resolve("usr/lib/modules/").toString());
+        Tools.command("cp", "-a", mods.toString(), r.resolve("usr/lib/modules/").toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         List<String> virtioXz = virtio.stream().map(m -> m + ".xz").toList();
         List<String> allXz = all.stream().map(m -> m + ".xz").toList();
         byte[] hostOnly = KvmGuestFixture.image(
@@ -646,8 +648,11 @@ class FamilyDiskPrepareOracleTest {
         XfsOracle.assertClean(boot);
         XfsOracle.assertClean(root);
         // still the old format: the product wrote nothing that needs a newer kernel than CentOS 7's
-        assertThat(Tools.run(Tools.MINUTE, "xfs_db", "-r", "-c", "version", boot.toString())
-                        .output())
+        assertThat(Tools.command("xfs_db", "-r", "-c", "version", boot.toString())
+                        .timeout(Tools.MINUTE)
+                        .mergeStderr()
+                        .run()
+                        .out())
                 .contains("CRC")
                 .doesNotContain("FINOBT", "SPARSE_INODES", "REFLINK", "BIGTIME", "INOBTCNT");
 
@@ -705,18 +710,18 @@ class FamilyDiskPrepareOracleTest {
         Prepared p = prepareTwice(dir, raw, "CloudInit");
         Path vhd = p.vhd();
         long off = FamilyDiskCliOracleTest.OFFSET;
-        dev.linuximage.testsupport.guests.Ext4Oracle.assertClean(vhd, off);
+        Ext4Oracle.assertClean(vhd, off);
         assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("sles");
         assertThat(p.first().status())
                 .containsEntry("CMDLINE-CONSOLE", "Fixed")
                 .containsEntry("CMDLINE-NOQUIET", "Fixed")
                 .containsEntry("SWAP-OS-DISK", "Fixed");
-        String grub = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/default/grub");
+        String grub = Ext4Oracle.readString(vhd, off, "/etc/default/grub");
         List<String> dflt = quoted(line(grub, "GRUB_CMDLINE_LINUX_DEFAULT="));
         List<String> both = new java.util.ArrayList<>(dflt);
         both.addAll(quoted(line(grub, "GRUB_CMDLINE_LINUX=")));
         assertThat(both).containsAll(AZURE).doesNotContain("quiet");
-        String cfg = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/boot/grub2/grub.cfg");
+        String cfg = Ext4Oracle.readString(vhd, off, "/boot/grub2/grub.cfg");
         List<String> linux =
                 cfg.lines().filter(l -> l.trim().startsWith("linux")).toList();
         assertThat(linux).hasSize(1);
@@ -724,25 +729,20 @@ class FamilyDiskPrepareOracleTest {
                 .containsAll(AZURE)
                 .contains("${extra_cmdline}")
                 .doesNotContain("quiet");
-        for (String l : dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/fstab")
-                .lines()
-                .toList()) {
+        for (String l : Ext4Oracle.readString(vhd, off, "/etc/fstab").lines().toList()) {
             if (!l.trim().startsWith("#") && !l.isBlank()) {
                 assertThat(words(l).get(2)).as(l).isNotEqualTo("swap");
             }
         }
         // net.ifnames=0: wicked must find a DHCP profile for eth0, by its file name
-        String eth0 =
-                dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/sysconfig/network/ifcfg-eth0");
+        String eth0 = Ext4Oracle.readString(vhd, off, "/etc/sysconfig/network/ifcfg-eth0");
         assertThat(line(eth0, "BOOTPROTO=").replace("'", "").replace("\"", "")).isEqualTo("BOOTPROTO=dhcp");
         assertThat(line(eth0, "STARTMODE=").replace("'", "").replace("\"", ""))
                 .isIn("STARTMODE=auto", "STARTMODE=onboot", "STARTMODE=hotplug");
         // DEPROVISION-MACHINE: the wicked lease removed; host keys gone
-        assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.exists(
-                        vhd, off, "/var/lib/wicked/lease-ens3-dhcp-ipv4.xml"))
+        assertThat(Ext4Oracle.exists(vhd, off, "/var/lib/wicked/lease-ens3-dhcp-ipv4.xml"))
                 .isFalse();
-        assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.exists(vhd, off, "/etc/ssh/ssh_host_ed25519_key"))
-                .isFalse();
+        assertThat(Ext4Oracle.exists(vhd, off, "/etc/ssh/ssh_host_ed25519_key")).isFalse();
     }
 
     /**
@@ -757,13 +757,13 @@ class FamilyDiskPrepareOracleTest {
         Prepared p = prepareTwice(dir, raw, "CloudInit");
         Path vhd = p.vhd();
         long off = FamilyDiskCliOracleTest.OFFSET;
-        dev.linuximage.testsupport.guests.Ext4Oracle.assertClean(vhd, off);
+        Ext4Oracle.assertClean(vhd, off);
         assertThat(p.first().report().at("/guest/osId").asText()).isEqualTo("ubuntu");
-        String grub = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/etc/default/grub");
+        String grub = Ext4Oracle.readString(vhd, off, "/etc/default/grub");
         List<String> both = new java.util.ArrayList<>(quoted(line(grub, "GRUB_CMDLINE_LINUX_DEFAULT=")));
         both.addAll(quoted(line(grub, "GRUB_CMDLINE_LINUX=")));
         assertThat(both).containsAll(AZURE).doesNotContain("quiet", "splash");
-        String cfg = dev.linuximage.testsupport.guests.Ext4Oracle.readString(vhd, off, "/boot/grub/grub.cfg");
+        String cfg = Ext4Oracle.readString(vhd, off, "/boot/grub/grub.cfg");
         List<String> linux =
                 cfg.lines().filter(l -> l.trim().startsWith("linux")).toList();
         assertThat(linux).isNotEmpty();
@@ -771,17 +771,14 @@ class FamilyDiskPrepareOracleTest {
             assertThat(words(l)).as(l).containsAll(AZURE).doesNotContain("quiet", "splash");
         }
         // netplan: the installer's file keyed on enp1s0 must reach eth0 (net.ifnames=0) with DHCP
-        String netplan = dev.linuximage.testsupport.guests.Ext4Oracle.readString(
-                vhd, off, "/etc/netplan/00-installer-config.yaml");
+        String netplan = Ext4Oracle.readString(vhd, off, "/etc/netplan/00-installer-config.yaml");
         assertThat(netplan).contains("eth0").contains("dhcp4: true");
         assertThat(netplan.lines().map(String::trim)).doesNotContain("enp1s0:");
         // CLOUDINIT-DATASOURCE: Azure's datasource, and the installer's datasource None no longer overrides it
-        assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.readString(
-                        vhd, off, "/etc/cloud/cloud.cfg.d/91-azure_datasource.cfg"))
+        assertThat(Ext4Oracle.readString(vhd, off, "/etc/cloud/cloud.cfg.d/91-azure_datasource.cfg"))
                 .contains("Azure");
-        if (dev.linuximage.testsupport.guests.Ext4Oracle.exists(vhd, off, "/etc/cloud/cloud.cfg.d/99-installer.cfg")) {
-            assertThat(dev.linuximage.testsupport.guests.Ext4Oracle.readString(
-                            vhd, off, "/etc/cloud/cloud.cfg.d/99-installer.cfg"))
+        if (Ext4Oracle.exists(vhd, off, "/etc/cloud/cloud.cfg.d/99-installer.cfg")) {
+            assertThat(Ext4Oracle.readString(vhd, off, "/etc/cloud/cloud.cfg.d/99-installer.cfg"))
                     .doesNotContain("- None")
                     .doesNotContain("passwd");
         }
@@ -831,31 +828,22 @@ class FamilyDiskPrepareOracleTest {
         long espMib = 64;
         long rootMib = 64;
         Path espImg = dir.resolve("esp.img");
-        Tools.run(
-                Tools.MINUTE,
-                "mkfs.vfat",
-                "-F",
-                "32",
-                "-i",
-                "1A2B3C4D",
-                "-C",
-                espImg.toString(),
-                String.valueOf(espMib * 1024));
+        Tools.command("mkfs.vfat", "-F", "32", "-i", "1A2B3C4D", "-C", espImg.toString(), String.valueOf(espMib * 1024))
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         try (var st = Files.list(espTree)) {
             for (Path e : st.toList()) {
-                Tools.run(
-                        Tools.MINUTE,
-                        "env",
-                        "MTOOLS_SKIP_CHECK=1",
-                        "mcopy",
-                        "-s",
-                        "-i",
-                        espImg.toString(),
-                        e.toString(),
-                        "::/");
+                Tools.command("env", "MTOOLS_SKIP_CHECK=1", "mcopy", "-s", "-i", espImg.toString(), e.toString(), "::/")
+                        .timeout(Tools.MINUTE)
+                        .mergeStderr()
+                        .run();
             }
         }
-        Tools.run(Tools.MINUTE, "fsck.vfat", "-n", espImg.toString());
+        Tools.command("fsck.vfat", "-n", espImg.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         Path raw = dir.resolve("disk.raw");
         try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength((1 + espMib + rootMib + 1) * MIB);
@@ -866,24 +854,29 @@ class FamilyDiskPrepareOracleTest {
                         + "start=2048, size=" + espMib * 2048 + ", type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n"
                         + "start=" + (1 + espMib) * 2048 + ", size=" + rootMib * 2048
                         + ", type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709\n");
-        Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
+        Tools.command("sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         FamilyDiskCliOracleTest.place(espImg, raw, MIB);
         long rootOff = (1 + espMib) * MIB;
-        Tools.run(
-                Tools.MINUTE,
-                "mke2fs",
-                "-q",
-                "-F",
-                "-t",
-                "ext4",
-                "-U",
-                rootUuid,
-                "-d",
-                tree.root().toString(),
-                "-E",
-                "offset=" + rootOff,
-                raw.toString(),
-                rootMib + "M");
+        Tools.command(
+                        "mke2fs",
+                        "-q",
+                        "-F",
+                        "-t",
+                        "ext4",
+                        "-U",
+                        rootUuid,
+                        "-d",
+                        tree.root().toString(),
+                        "-E",
+                        "offset=" + rootOff,
+                        raw.toString(),
+                        rootMib + "M")
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
 
         Prepared p = prepareTwice(dir, raw, "CloudInit");
         Path vhd = p.vhd();
@@ -891,34 +884,40 @@ class FamilyDiskPrepareOracleTest {
         assertThat(p.first().status())
                 .containsEntry("CMDLINE-CONSOLE", "Fixed")
                 .containsEntry("CMDLINE-NOQUIET", "Fixed");
-        dev.linuximage.testsupport.guests.Ext4Oracle.assertClean(vhd, rootOff);
+        Ext4Oracle.assertClean(vhd, rootOff);
         // sgdisk -v on a copy of the raw data (the VHD footer is not part of the disk)
         Path data = dir.resolve("data.raw");
-        Tools.run(
-                Tools.MINUTE,
-                "dd",
-                "if=" + vhd,
-                "of=" + data,
-                "bs=1M",
-                "count=" + (Files.size(vhd) >> 20),
-                "conv=sparse",
-                "status=none");
-        assertThat(Tools.run(Tools.MINUTE, "sgdisk", "-v", data.toString()).output())
+        Tools.command(
+                        "dd",
+                        "if=" + vhd,
+                        "of=" + data,
+                        "bs=1M",
+                        "count=" + (Files.size(vhd) >> 20),
+                        "conv=sparse",
+                        "status=none")
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
+        assertThat(Tools.command("sgdisk", "-v", data.toString())
+                        .timeout(Tools.MINUTE)
+                        .mergeStderr()
+                        .run()
+                        .out())
                 .contains("No problems found");
         Path esp = XfsOracleLike.fat(vhd, MIB, espMib * MIB, dir.resolve("esp.out"));
-        Tools.run(Tools.MINUTE, "fsck.vfat", "-n", esp.toString());
+        Tools.command("fsck.vfat", "-n", esp.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         // every loader entry systemd-boot offers, including linux-lts's: Azure's console, no quiet; mkinitcpio's
         // busybox init polls for the root device up to rootdelay (a timeout), so rootdelay=300 is wanted
         for (String e : List.of("arch.conf", "arch-fallback.conf", "arch-lts.conf")) {
-            String entry = Tools.run(
-                            Tools.MINUTE,
-                            "env",
-                            "MTOOLS_SKIP_CHECK=1",
-                            "mtype",
-                            "-i",
-                            esp.toString(),
-                            "::/loader/entries/" + e)
-                    .output();
+            String entry = Tools.command(
+                            "env", "MTOOLS_SKIP_CHECK=1", "mtype", "-i", esp.toString(), "::/loader/entries/" + e)
+                    .timeout(Tools.MINUTE)
+                    .mergeStderr()
+                    .run()
+                    .out();
             List<String> options = words(line(entry, "options ").substring("options ".length()));
             assertThat(options)
                     .as(e)
@@ -926,15 +925,12 @@ class FamilyDiskPrepareOracleTest {
                     .contains("rootdelay=300", "root=UUID=" + rootUuid)
                     .doesNotContain("quiet");
         }
-        String ltsEntry = Tools.run(
-                        Tools.MINUTE,
-                        "env",
-                        "MTOOLS_SKIP_CHECK=1",
-                        "mtype",
-                        "-i",
-                        esp.toString(),
-                        "::/loader/entries/arch-lts.conf")
-                .output();
+        String ltsEntry = Tools.command(
+                        "env", "MTOOLS_SKIP_CHECK=1", "mtype", "-i", esp.toString(), "::/loader/entries/arch-lts.conf")
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(ltsEntry).contains("linux   /vmlinuz-linux-lts");
         // the lts image is paired with its own module tree by the release in its bzImage header
         assertThat(p.first().report().at("/guest/kernels").toString())

@@ -7,7 +7,7 @@ import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
-import dev.linuximage.testsupport.guests.Tools;
+import dev.linuximage.testsupport.Tools;
 import java.io.ByteArrayOutputStream;
 import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
@@ -57,9 +57,19 @@ class GuestCatLimitsOracleTest {
         tree.file("/sparse", "head of a file that claims 1 TiB\n");
         disk = FamilyDiskCliOracleTest.disk(dir, tree);
         String dev = disk.toAbsolutePath() + "?offset=" + FamilyDiskCliOracleTest.OFFSET;
-        Tools.run(Tools.MINUTE, "debugfs", "-w", "-R", "sif /huge size " + (1L << 47), dev);
-        Tools.run(Tools.MINUTE, "debugfs", "-w", "-R", "sif /sparse size " + (1L << 40), dev);
-        String h = Tools.run(Tools.MINUTE, "dumpe2fs", "-h", dev).output();
+        Tools.command("debugfs", "-w", "-R", "sif /huge size " + (1L << 47), dev)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
+        Tools.command("debugfs", "-w", "-R", "sif /sparse size " + (1L << 40), dev)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
+        String h = Tools.command("dumpe2fs", "-h", dev)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run()
+                .out();
         fsBytes = field(h, "Block count") * field(h, "Block size");
         assertThat(h).contains("huge_file");
     }

@@ -2,8 +2,9 @@ package dev.linuximage.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.xfs.XfsFixture;
+import dev.linuximage.testsupport.DiskFiles;
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ class GuestLsStreamingOracleTest {
         }
         many.append("$\n");
         xfs = XfsFixture.build(dir, "ls", 320, null, many.toString()); // mkfs.xfs 6.1: at least 300 MB
-        ext4 = Tools.sparse(dir.resolve("ext4.img"), 128L << 20);
+        ext4 = DiskFiles.sparse(dir.resolve("ext4.img"), 128L << 20);
         Tools.run(
                 "mke2fs",
                 "-q",

@@ -7,7 +7,7 @@ import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.testsupport.CliRun.Run;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
-import dev.linuximage.testsupport.guests.Tools;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,13 +42,15 @@ class PrepareOutputOracleTest {
         Path raw = alpineDisk(dir);
         // the root directory's extent header magic (first bytes of i_block, ext4 disk layout "The Extent Tree")
         // overwritten: the copy succeeds, opening the guest's / fails
-        Tools.run(
-                Tools.MINUTE,
-                "debugfs",
-                "-w",
-                "-R",
-                "sif <2> block[0] 0x12345678",
-                raw.toAbsolutePath() + "?offset=" + FamilyDiskCliOracleTest.OFFSET);
+        Tools.command(
+                        "debugfs",
+                        "-w",
+                        "-R",
+                        "sif <2> block[0] 0x12345678",
+                        raw.toAbsolutePath() + "?offset=" + FamilyDiskCliOracleTest.OFFSET)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         Path outDir = Files.createDirectory(dir.resolve("out"));
         Path out = outDir.resolve("disk.vhd");
         Run r = run("prepare", raw.toString(), "--output", out.toString(), "--quiet", "--provisioning", "CloudInit");

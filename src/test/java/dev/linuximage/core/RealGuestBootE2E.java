@@ -3,12 +3,12 @@ package dev.linuximage.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.cli.CoreCli;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.guests.FakeWireServer;
 import dev.linuximage.testsupport.guests.GuestImage;
 import dev.linuximage.testsupport.guests.GuestImages;
 import dev.linuximage.testsupport.guests.GuestVariant;
 import dev.linuximage.testsupport.guests.QemuBoot;
-import dev.linuximage.testsupport.guests.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -112,7 +112,7 @@ class RealGuestBootE2E {
             waagentWire.close();
         }
         // the prepared VHDs (one per variant, ~1 GiB allocated each) are not needed once their VMs are gone
-        Tools.releaseOutputs(Tools.targetDir().resolve("realguests-boot"));
+        GuestImages.releaseOutputs(Tools.targetDir().resolve("realguests-boot"));
     }
 
     private void boot(GuestVariant variant, String provisioning, QemuBoot.Firmware firmware) throws Exception {
@@ -191,17 +191,10 @@ class RealGuestBootE2E {
                 </Environment>
                 """.formatted(OVF_HOSTNAME, OVF_USER));
         Path iso = dir.resolve("ovf-env.iso");
-        Tools.run(
-                Tools.MINUTE,
-                "genisoimage",
-                "-quiet",
-                "-o",
-                iso.toString(),
-                "-J",
-                "-r",
-                "-V",
-                "rd_rdfe_stable",
-                src.toString());
+        Tools.command("genisoimage", "-quiet", "-o", iso.toString(), "-J", "-r", "-V", "rd_rdfe_stable", src.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         return iso;
     }
 
@@ -209,25 +202,33 @@ class RealGuestBootE2E {
         GuestImage img = GuestImages.get(variant);
         Path dir = Tools.targetDir().resolve("realguests-boot/" + variant.id());
         if (Files.exists(dir)) {
-            Tools.run(Tools.MINUTE, "rm", "-rf", dir.toString());
+            Tools.command("rm", "-rf", dir.toString())
+                    .timeout(Tools.MINUTE)
+                    .mergeStderr()
+                    .run();
         }
         Files.createDirectories(dir);
         Path input = img.qcow2();
         if (variant == GuestVariant.GPT_SWAP) {
             // DISK-GPT: a disk grown with qemu-img resize, whose backup GPT is no longer at the end
             input = dir.resolve("grown.raw");
-            Tools.run(
-                    Duration.ofMinutes(5),
-                    "qemu-img",
-                    "convert",
-                    "-q",
-                    "-f",
-                    "qcow2",
-                    "-O",
-                    "raw",
-                    img.qcow2().toString(),
-                    input.toString());
-            Tools.run(Tools.MINUTE, "qemu-img", "resize", "-q", "-f", "raw", input.toString(), "+" + GROWTH_BYTES);
+            Tools.command(
+                            "qemu-img",
+                            "convert",
+                            "-q",
+                            "-f",
+                            "qcow2",
+                            "-O",
+                            "raw",
+                            img.qcow2().toString(),
+                            input.toString())
+                    .timeout(Duration.ofMinutes(5))
+                    .mergeStderr()
+                    .run();
+            Tools.command("qemu-img", "resize", "-q", "-f", "raw", input.toString(), "+" + GROWTH_BYTES)
+                    .timeout(Tools.MINUTE)
+                    .mergeStderr()
+                    .run();
         }
         Path vhd = dir.resolve("out.vhd");
         // prepare reads the shared cached qcow2 (it never writes its input; RealGuestPrepareE2E checks that)

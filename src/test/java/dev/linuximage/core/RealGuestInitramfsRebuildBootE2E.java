@@ -3,12 +3,12 @@ package dev.linuximage.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.cli.CoreCli;
-import dev.linuximage.testsupport.guests.Ext4Oracle;
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.guests.GuestImage;
 import dev.linuximage.testsupport.guests.GuestImages;
 import dev.linuximage.testsupport.guests.GuestVariant;
 import dev.linuximage.testsupport.guests.QemuBoot;
-import dev.linuximage.testsupport.guests.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,7 +63,10 @@ class RealGuestInitramfsRebuildBootE2E {
                 .isTrue();
         Path dir = Tools.targetDir().resolve("realguests-boot/" + GuestVariant.MODULES_DEP.id());
         if (Files.exists(dir)) {
-            Tools.run(Tools.MINUTE, "rm", "-rf", dir.toString());
+            Tools.command("rm", "-rf", dir.toString())
+                    .timeout(Tools.MINUTE)
+                    .mergeStderr()
+                    .run();
         }
         Files.createDirectories(dir);
         try {
@@ -92,7 +95,7 @@ class RealGuestInitramfsRebuildBootE2E {
                 bootsAndKeepsTheDrivers(vm, img, baseline.size(), expectedMax);
             }
         } finally {
-            Tools.releaseOutputs(dir);
+            GuestImages.releaseOutputs(dir);
         }
     }
 
@@ -108,8 +111,11 @@ class RealGuestInitramfsRebuildBootE2E {
                     img.rootOffset(),
                     "/boot/initrd.img-" + img.kernelVersion(),
                     dir.resolve("initrd-before.img"));
-            listing = Tools.run(Tools.MINUTE.multipliedBy(3), "lsinitramfs", initrd.toString())
-                    .output();
+            listing = Tools.command("lsinitramfs", initrd.toString())
+                    .timeout(Tools.MINUTE.multipliedBy(3))
+                    .mergeStderr()
+                    .run()
+                    .out();
             Files.delete(initrd);
         } finally {
             GuestImages.releaseRaw();

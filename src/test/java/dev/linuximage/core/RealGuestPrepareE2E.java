@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.cli.CoreCli;
-import dev.linuximage.testsupport.guests.Ext4Oracle;
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.guests.GuestImage;
 import dev.linuximage.testsupport.guests.GuestImages;
 import dev.linuximage.testsupport.guests.GuestVariant;
-import dev.linuximage.testsupport.guests.Tools;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -55,7 +55,7 @@ class RealGuestPrepareE2E {
     @AfterEach
     void releaseOutputs() {
         if (current != null) {
-            Tools.releaseOutputs(current);
+            GuestImages.releaseOutputs(current);
         }
     }
 
@@ -67,7 +67,10 @@ class RealGuestPrepareE2E {
     private static Path workDir(String name) throws IOException {
         Path dir = Tools.targetDir().resolve("realguests/" + name);
         if (Files.exists(dir)) {
-            Tools.run(Tools.MINUTE, "rm", "-rf", dir.toString());
+            Tools.command("rm", "-rf", dir.toString())
+                    .timeout(Tools.MINUTE)
+                    .mergeStderr()
+                    .run();
         }
         return Files.createDirectories(dir);
     }
@@ -138,8 +141,11 @@ class RealGuestPrepareE2E {
         long t1 = System.nanoTime();
 
         // qemu-img: a fixed VHD (vpc) of a whole number of MiB, the guest's size
-        JsonNode info = JSON.readTree(Tools.run(TOOL, "qemu-img", "info", "--output=json", "-f", "vpc", vhd.toString())
-                .output());
+        JsonNode info = JSON.readTree(Tools.command("qemu-img", "info", "--output=json", "-f", "vpc", vhd.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run()
+                .out());
         assertThat(info.get("format").asText()).isEqualTo("vpc");
         long virtual = info.get("virtual-size").asLong();
         assertThat(virtual % (1 << 20))
@@ -304,8 +310,16 @@ class RealGuestPrepareE2E {
                 Ext4Oracle.dump(p.vhd(), p.image().rootOffset(), initrd, p.dir().resolve("initrd.img"));
         // issue 10.6: the distributions' own listings show the drivers (GuestFixtureE2E shows the fixture's image
         // lacks them): prepare rewrote the main archive instead of appending a member they would not read
-        String listing = Tools.run(TOOL, "lsinitramfs", img.toString()).output();
-        String lsinitrd = Tools.run(TOOL, "lsinitrd", img.toString()).output();
+        String listing = Tools.command("lsinitramfs", img.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run()
+                .out();
+        String lsinitrd = Tools.command("lsinitrd", img.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(listing).contains("usr/lib/modules/" + kver + "/modules.dep");
         for (String mod : List.of("hv_vmbus.ko", "hv_storvsc.ko", "hv_netvsc.ko")) {
             Pattern file = Pattern.compile("(?m)/" + Pattern.quote(mod) + "(\\.(xz|zst|gz))?$");
@@ -320,13 +334,12 @@ class RealGuestPrepareE2E {
         // what the kernel unpacks (init/initramfs.c): still one gzip member, one cpio archive without duplicate names
         List<Path> members = gunzipMembers(img, p.dir());
         assertThat(members).as("gzip members of the dracut initramfs").hasSize(1);
-        List<String> names = Tools.run(
-                        TOOL,
-                        "sh",
-                        "-c",
-                        "cpio -it --quiet < \"$0\"",
-                        members.get(0).toString())
-                .output()
+        List<String> names = Tools.command(
+                        "sh", "-c", "cpio -it --quiet < \"$0\"", members.get(0).toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run()
+                .out()
                 .lines()
                 .toList();
         assertThat(names).doesNotHaveDuplicates();
@@ -394,13 +407,15 @@ class RealGuestPrepareE2E {
         assertThat(p.exists("/etc/systemd/system/multi-user.target.wants/linuximage-report-ready.service"))
                 .as("the unit is enabled (wants symlink)")
                 .isTrue();
-        String link = Tools.run(
-                        TOOL,
+        String link = Tools.command(
                         "debugfs",
                         "-R",
                         "stat /etc/systemd/system/multi-user.target.wants/linuximage-report-ready.service",
                         p.vhd().toAbsolutePath() + "?offset=" + p.image().rootOffset())
-                .output();
+                .timeout(TOOL)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(link).contains("Type: symlink").contains("linuximage-report-ready.service");
         // no agent regenerates the SSH host keys deprovisioning removed: the SSH unit makes them before starting
         assertThat(p.exists("/etc/ssh/ssh_host_ed25519_key")).isFalse();
@@ -434,9 +449,15 @@ class RealGuestPrepareE2E {
         long off = p.image().espOffset().orElseThrow();
         long len = p.image().espBytes().orElseThrow();
         Path esp = extract(p.vhd(), off, len, p.dir().resolve("esp.img"));
-        Tools.run(TOOL, "fsck.vfat", "-n", esp.toString());
+        Tools.command("fsck.vfat", "-n", esp.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
         // the ESP still boots: its loader is where the firmware looks
-        Tools.run(TOOL, "mdir", "-i", esp.toString(), "::/EFI/BOOT/BOOTX64.EFI");
+        Tools.command("mdir", "-i", esp.toString(), "::/EFI/BOOT/BOOTX64.EFI")
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
     }
 
     /**
@@ -447,11 +468,23 @@ class RealGuestPrepareE2E {
     void gptSwap() throws Exception {
         Prepared p = prepareAndCheck(GuestVariant.GPT_SWAP, "CloudInit");
         Path view = rawView(p.vhd(), p.dir());
-        String attrs =
-                Tools.run(TOOL, "sgdisk", "-A", "2:show", view.toString()).output();
+        String attrs = Tools.command("sgdisk", "-A", "2:show", view.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(attrs).as("sgdisk -A 2:show").containsPattern("(?m)^2:63:");
-        assertThat(Tools.run(TOOL, "sgdisk", "-v", view.toString()).output()).contains("No problems found");
-        assertThat(Tools.run(TOOL, "sgdisk", "-i", "2", view.toString()).output())
+        assertThat(Tools.command("sgdisk", "-v", view.toString())
+                        .timeout(TOOL)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("No problems found");
+        assertThat(Tools.command("sgdisk", "-i", "2", view.toString())
+                        .timeout(TOOL)
+                        .mergeStderr()
+                        .run()
+                        .out())
                 .contains("0657FD6D-A4AB-43C4-84E5-0933C84B4F4F"); // still a Linux swap partition
     }
 
@@ -465,25 +498,37 @@ class RealGuestPrepareE2E {
         Path dir = workDir(GuestVariant.UEFI_GPT);
         current = dir;
         Path grown = dir.resolve("grown.raw");
-        Tools.run(
-                TOOL,
-                "qemu-img",
-                "convert",
-                "-q",
-                "-f",
-                "qcow2",
-                "-O",
-                "raw",
-                img.qcow2().toString(),
-                grown.toString());
-        Tools.run(TOOL, "qemu-img", "resize", "-q", "-f", "raw", grown.toString(), "+" + (512L << 20));
-        assertThat(Tools.exec(TOOL, "sgdisk", "-v", grown.toString()).output())
+        Tools.command(
+                        "qemu-img",
+                        "convert",
+                        "-q",
+                        "-f",
+                        "qcow2",
+                        "-O",
+                        "raw",
+                        img.qcow2().toString(),
+                        grown.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
+        Tools.command("qemu-img", "resize", "-q", "-f", "raw", grown.toString(), "+" + (512L << 20))
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
+        assertThat(Tools.command("sgdisk", "-v", grown.toString())
+                        .timeout(TOOL)
+                        .mergeStderr()
+                        .exec()
+                        .out())
                 .as("the oracle sees the misplaced backup")
                 .doesNotContain("No problems found");
         Prepared p = prepareAndCheck(img, dir, grown, img.diskBytes() + (512L << 20), "CloudInit");
         Files.delete(grown);
-        assertThat(Tools.run(TOOL, "sgdisk", "-v", rawView(p.vhd(), dir).toString())
-                        .output())
+        assertThat(Tools.command("sgdisk", "-v", rawView(p.vhd(), dir).toString())
+                        .timeout(TOOL)
+                        .mergeStderr()
+                        .run()
+                        .out())
                 .contains("No problems found");
     }
 
@@ -498,22 +543,27 @@ class RealGuestPrepareE2E {
         Path dir = workDir(GuestVariant.UEFI_GPT);
         current = dir;
         Path dynamic = dir.resolve("dynamic.vhd");
-        Tools.run(
-                TOOL,
-                "qemu-img",
-                "convert",
-                "-q",
-                "-f",
-                "qcow2",
-                "-O",
-                "vpc",
-                "-o",
-                "subformat=dynamic",
-                img.qcow2().toString(),
-                dynamic.toString());
+        Tools.command(
+                        "qemu-img",
+                        "convert",
+                        "-q",
+                        "-f",
+                        "qcow2",
+                        "-O",
+                        "vpc",
+                        "-o",
+                        "subformat=dynamic",
+                        img.qcow2().toString(),
+                        dynamic.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
         JsonNode info =
-                JSON.readTree(Tools.run(TOOL, "qemu-img", "info", "--output=json", "-f", "vpc", dynamic.toString())
-                        .output());
+                JSON.readTree(Tools.command("qemu-img", "info", "--output=json", "-f", "vpc", dynamic.toString())
+                        .timeout(TOOL)
+                        .mergeStderr()
+                        .run()
+                        .out());
         long chs = info.get("virtual-size").asLong();
         assertThat(chs).as("CHS-rounded size of the dynamic VHD").isGreaterThan(img.diskBytes());
         assertThat(chs % (1 << 20))
@@ -524,8 +574,11 @@ class RealGuestPrepareE2E {
         System.err.printf(
                 "real guest uefi-gpt as a dynamic VHD: qemu-img virtual size %d bytes (%d MiB + %d bytes)%n",
                 chs, chs >> 20, chs % (1 << 20));
-        assertThat(Tools.run(TOOL, "sgdisk", "-v", rawView(p.vhd(), dir).toString())
-                        .output())
+        assertThat(Tools.command("sgdisk", "-v", rawView(p.vhd(), dir).toString())
+                        .timeout(TOOL)
+                        .mergeStderr()
+                        .run()
+                        .out())
                 .contains("No problems found");
     }
 
@@ -548,7 +601,10 @@ class RealGuestPrepareE2E {
         assertThat(sha256(img.qcow2())).as("prepare leaves its input untouched").isEqualTo(input);
         assertThat(Files.size(vhd)).isEqualTo(img.diskBytes() + 512);
         Path part = extract(vhd, img.rootOffset(), img.rootBytes(), dir.resolve("root.xfs"));
-        Tools.run(TOOL, "xfs_repair", "-n", part.toString());
+        Tools.command("xfs_repair", "-n", part.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
         Files.delete(part);
         int check = CoreCli.execute(
                 "check",
@@ -568,8 +624,14 @@ class RealGuestPrepareE2E {
     /** The disk a fixed VHD describes: a sparse copy without its 512-byte footer, for sgdisk. */
     private static Path rawView(Path vhd, Path dir) throws IOException {
         Path view = dir.resolve("view.raw");
-        Tools.run(TOOL, "cp", "--sparse=always", vhd.toString(), view.toString());
-        Tools.run(TOOL, "truncate", "-s", "-512", view.toString());
+        Tools.command("cp", "--sparse=always", vhd.toString(), view.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
+        Tools.command("truncate", "-s", "-512", view.toString())
+                .timeout(TOOL)
+                .mergeStderr()
+                .run();
         return view;
     }
 }

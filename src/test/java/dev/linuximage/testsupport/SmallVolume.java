@@ -1,6 +1,5 @@
 package dev.linuximage.testsupport;
 
-import dev.linuximage.testsupport.guests.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,15 +19,10 @@ public final class SmallVolume implements AutoCloseable {
     /** Mounts a tmpfs of {@code bytes} (rounded up to pages by the kernel) on {@code parent/volume}. */
     public static SmallVolume mount(Path parent, long bytes) throws IOException {
         Path dir = Files.createDirectories(parent.resolve("volume"));
-        Tools.run(
-                Tools.MINUTE,
-                "mount",
-                "-t",
-                "tmpfs",
-                "-o",
-                "size=" + bytes + ",mode=0755",
-                "linuximage-test",
-                dir.toString());
+        Tools.command("mount", "-t", "tmpfs", "-o", "size=" + bytes + ",mode=0755", "linuximage-test", dir.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         return new SmallVolume(dir);
     }
 
@@ -38,6 +32,9 @@ public final class SmallVolume implements AutoCloseable {
 
     @Override
     public void close() {
-        Tools.run(Tools.MINUTE, "umount", dir.toString());
+        Tools.command("umount", dir.toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
     }
 }

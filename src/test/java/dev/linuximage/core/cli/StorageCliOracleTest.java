@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.guestfs.GuestDiskFixture;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.testsupport.CliRun.Run;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,14 +51,15 @@ class StorageCliOracleTest {
         assertThat(root.at("/filesystem/label").asText()).isEqualTo("xfsroot");
         // used bytes agree with the oracle's free-block count
         String free = Tools.run(
-                "xfs_db",
-                "-r",
-                "-c",
-                "sb 0",
-                "-c",
-                "print fdblocks dblocks blocksize",
-                GuestDiskFixture.extract(fx.disk(), fx.partitions().get(2), tmp.resolve("r.xfs"))
-                        .toString());
+                        "xfs_db",
+                        "-r",
+                        "-c",
+                        "sb 0",
+                        "-c",
+                        "print fdblocks dblocks blocksize",
+                        GuestDiskFixture.extract(fx.disk(), fx.partitions().get(2), tmp.resolve("r.xfs"))
+                                .toString())
+                .out();
         long fd = Long.parseLong(free.replaceAll("(?s).*fdblocks = (\\d+).*", "$1"));
         long db = Long.parseLong(free.replaceAll("(?s).*dblocks = (\\d+).*", "$1"));
         long bs = Long.parseLong(free.replaceAll("(?s).*blocksize = (\\d+).*", "$1"));
@@ -119,7 +120,7 @@ class StorageCliOracleTest {
         Run fmt = run("inspect", disk.toString(), "--format", "qcow2");
         assertThat(fmt.code()).isEqualTo(ExitCodes.BAD_INPUT);
         Path esp = GuestDiskFixture.extract(disk, fx.partitions().get(0), tmp.resolve("esp.fat"));
-        Tools.Result fsck = Tools.exec(null, "fsck.vfat", "-n", esp.toString());
+        Tools.Result fsck = Tools.exec("fsck.vfat", "-n", esp.toString());
         assertThat(fsck.exit()).as(fsck.out()).isZero();
     }
 }

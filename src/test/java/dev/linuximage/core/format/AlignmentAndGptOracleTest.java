@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.core.format.vhd.FixedVhdView;
 import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.testsupport.DiskFiles;
+import dev.linuximage.testsupport.Tools;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -23,24 +25,32 @@ class AlignmentAndGptOracleTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 511, (1 << 20) - 1, 1 << 20, (3L << 20) + 1})
     void unalignedSizesComeOutAligned(long size) throws Exception {
-        Path dir = Tools.scratch("align-" + size);
-        Path raw = Tools.rawDisk(dir, "src.raw", size, size);
+        Path dir = Tools.scratch("format-tests", "align-" + size);
+        Path raw = DiskFiles.rawDisk(dir, "src.raw", size, size);
         Path vhd = dir.resolve("out.vhd");
         assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--quiet"))
                 .isZero();
         long aligned = FixedVhdView.alignUp(size);
         assertThat(aligned % (1 << 20)).isZero();
         assertThat(Files.size(vhd)).isEqualTo(aligned + 512);
-        String info = Tools.ok(dir, "qemu-img", "info", "--output=json", "-f", "vpc", vhd.toString());
-        assertThat(Tools.qemuVirtualSize(info)).isEqualTo(aligned);
+        String info = Tools.command("qemu-img", "info", "--output=json", "-f", "vpc", vhd.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
+        assertThat(DiskFiles.qemuVirtualSize(info)).isEqualTo(aligned);
         // same content, zeros in the padding (compare without -s accepts a zero tail on the larger image)
-        Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString());
+        Tools.command("qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
     }
 
     @Test
     void maxSizeIsCheckedBeforeAnyWork() throws Exception {
-        Path dir = Tools.scratch("maxsize");
-        Path raw = Tools.rawDisk(dir, "src.raw", (2L << 20) + 1, 1);
+        Path dir = Tools.scratch("format-tests", "maxsize");
+        Path raw = DiskFiles.rawDisk(dir, "src.raw", (2L << 20) + 1, 1);
         Path vhd = dir.resolve("out.vhd");
         assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--max-size", "2M", "--quiet"))
                 .isEqualTo(ExitCodes.BAD_INPUT);
@@ -58,9 +68,9 @@ class AlignmentAndGptOracleTest {
 
     @Test
     void aGptFor4096ByteSectorsIsConvertedUnchangedWithAWarning() throws Exception {
-        Path dir = Tools.scratch("gpt-4kn");
+        Path dir = Tools.scratch("format-tests", "gpt-4kn");
         long size = (5L << 20) + 4096 * 3; // 4 KiB-aligned, not MiB-aligned
-        Path raw = Tools.rawDisk(dir, "src.raw", size, 5);
+        Path raw = DiskFiles.rawDisk(dir, "src.raw", size, 5);
         try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(34 * 4096), 0);
             ch.write(ByteBuffer.allocate(34 * 4096), size - 34 * 4096);
@@ -73,7 +83,11 @@ class AlignmentAndGptOracleTest {
         p.getOutputStream().close();
         p.getInputStream().readAllBytes();
         assertThat(p.waitFor()).as("fdisk -b 4096").isZero();
-        String before = Tools.ok(dir, "fdisk", "-b", "4096", "-l", raw.toString());
+        String before = Tools.command("fdisk", "-b", "4096", "-l", raw.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(before).contains("Disklabel type: gpt");
 
         try (DiskImage img = DiskImages.open(raw, "raw", OpenOptions.defaults());
@@ -89,42 +103,80 @@ class AlignmentAndGptOracleTest {
         assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--quiet"))
                 .isZero();
         // unchanged bytes (the padding is zeros), so the 4Kn table is still readable with 4 KiB sectors
-        Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString());
+        Tools.command("qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
         Path data = dir.resolve("check.raw");
-        Tools.ok(dir, "qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), data.toString());
-        String after = Tools.ok(dir, "fdisk", "-b", "4096", "-l", data.toString());
+        Tools.command("qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), data.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
+        String after = Tools.command("fdisk", "-b", "4096", "-l", data.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(fdiskTable(after.replace(data.toString(), "D")))
                 .isEqualTo(fdiskTable(before.replace(raw.toString(), "D")))
                 .contains("D1 ");
         // and with the VHD's 512-byte sectors there is no GPT to find (what firmware and Linux will see)
-        assertThat(Tools.ok(dir, "fdisk", "-b", "512", "-l", data.toString())).doesNotContain("Disklabel type: gpt");
+        assertThat(Tools.command("fdisk", "-b", "512", "-l", data.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .doesNotContain("Disklabel type: gpt");
     }
 
     @Test
     void gptBackupHeaderMovesToTheNewEnd() throws Exception {
-        Path dir = Tools.scratch("gpt");
+        Path dir = Tools.scratch("format-tests", "gpt");
         long size = (5L << 20) + 17 * 1024; // sector-aligned, not MiB-aligned
-        Path raw = Tools.rawDisk(dir, "src.raw", size, 3);
+        Path raw = DiskFiles.rawDisk(dir, "src.raw", size, 3);
         // zero the areas sgdisk owns, then partition
         try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(34 * 512), 0);
             ch.write(ByteBuffer.allocate(34 * 512), size - 34 * 512);
         }
-        Tools.ok(
-                dir, "sgdisk", "-o", "-n", "1:2048:+1M", "-t", "1:ef00", "-n", "2:0:0", "-t", "2:8300", raw.toString());
-        assertThat(Tools.ok(dir, "sgdisk", "-v", raw.toString())).contains("No problems found");
-        String before = Tools.ok(dir, "sgdisk", "-p", raw.toString());
+        Tools.command("sgdisk", "-o", "-n", "1:2048:+1M", "-t", "1:ef00", "-n", "2:0:0", "-t", "2:8300", raw.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
+        assertThat(Tools.command("sgdisk", "-v", raw.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("No problems found");
+        String before = Tools.command("sgdisk", "-p", raw.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
 
         Path vhd = dir.resolve("out.vhd");
         assertThat(CoreCli.execute("convert", raw.toString(), vhd.toString(), "--quiet"))
                 .isZero();
         long aligned = FixedVhdView.alignUp(size);
         Path data = dir.resolve("check.raw");
-        Tools.ok(dir, "qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), data.toString());
+        Tools.command("qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), data.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         assertThat(Files.size(data)).isEqualTo(aligned);
-        String verify = Tools.ok(dir, "sgdisk", "-v", data.toString());
+        String verify = Tools.command("sgdisk", "-v", data.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(verify).contains("No problems found");
-        String after = Tools.ok(dir, "sgdisk", "-p", data.toString());
+        String after = Tools.command("sgdisk", "-p", data.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
         // same partitions (the table lines after the header)
         assertThat(partitionLines(after)).isEqualTo(partitionLines(before));
 
@@ -148,15 +200,18 @@ class AlignmentAndGptOracleTest {
             assertThat(new String(old.array(), 0, 8)).isNotEqualTo("EFI PART");
         }
         // the partitions' contents are unchanged
-        Tools.ok(
-                dir,
-                "cmp",
-                "-i",
-                String.valueOf(1 << 20),
-                "-n",
-                String.valueOf(size - 34 * 512 - (1 << 20)),
-                raw.toString(),
-                data.toString());
+        Tools.command(
+                        "cmp",
+                        "-i",
+                        String.valueOf(1 << 20),
+                        "-n",
+                        String.valueOf(size - 34 * 512 - (1 << 20)),
+                        raw.toString(),
+                        data.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
     }
 
     private static String fdiskTable(String fdiskL) {

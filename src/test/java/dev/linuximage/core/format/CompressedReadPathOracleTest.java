@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.testsupport.Tools;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ class CompressedReadPathOracleTest {
         "vmdk, -o subformat=streamOptimized",
     })
     void wholeClusterAndPartialReadsGiveTheSameBytes(String fmt, String opts) throws Exception {
-        Path dir = Tools.scratch("compressed-" + fmt + opts.hashCode());
+        Path dir = Tools.scratch("format-tests", "compressed-" + fmt + opts.hashCode());
         byte[] want = disk();
         Path raw = dir.resolve("disk.raw");
         Files.write(raw, want);
@@ -55,7 +56,7 @@ class CompressedReadPathOracleTest {
                 new java.util.ArrayList<>(java.util.List.of("qemu-img", "convert", "-f", "raw", "-O", fmt));
         cmd.addAll(java.util.List.of(opts.split(" ")));
         cmd.addAll(java.util.List.of(raw.toString(), img.toString()));
-        Tools.ok(dir, cmd.toArray(String[]::new));
+        Tools.command(cmd.toArray(String[]::new)).dir(dir).mergeStderr().run();
         try (DiskImage image = DiskImages.open(img, null, OpenOptions.defaults())) {
             ByteSource src = image.data();
             assertThat(src.size()).isGreaterThanOrEqualTo(want.length);
@@ -81,11 +82,14 @@ class CompressedReadPathOracleTest {
 
     @Test
     void aCorruptCompressedClusterIsAFormatErrorOnBothPaths() throws Exception {
-        Path dir = Tools.scratch("compressed-corrupt");
+        Path dir = Tools.scratch("format-tests", "compressed-corrupt");
         Path raw = dir.resolve("disk.raw");
         Files.write(raw, java.util.Arrays.copyOfRange(disk(), 700 * 1024, 1724 * 1024)); // text: all compressed
         Path img = dir.resolve("disk.qcow2");
-        Tools.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "qcow2", "-c", raw.toString(), img.toString());
+        Tools.command("qemu-img", "convert", "-f", "raw", "-O", "qcow2", "-c", raw.toString(), img.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         // qcow2.txt: L1 table offset at header byte 40, cluster_bits at 20 (big-endian); L2[0] of L1[0] describes
         // cluster 0, a compressed descriptor whose low 62 - (cluster_bits - 8) bits are the byte offset
         long at;

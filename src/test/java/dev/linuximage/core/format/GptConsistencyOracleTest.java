@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.cli.CoreCli;
+import dev.linuximage.testsupport.DiskFiles;
+import dev.linuximage.testsupport.Tools;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -34,41 +36,60 @@ class GptConsistencyOracleTest {
      */
     static Path gptDisk(Path dir, String name, long size) throws Exception {
         Path raw = dir.resolve(name);
-        Tools.ok(dir, "truncate", "-s", String.valueOf(size), raw.toString());
-        Tools.ok(
-                dir,
-                "sgdisk",
-                "-o",
-                "-n1:2048:+1M",
-                "-t1:ef00",
-                "-n2:0:+1M",
-                "-t2:8200",
-                "-n3:0:0",
-                "-t3:8300",
-                raw.toString());
+        Tools.command("truncate", "-s", String.valueOf(size), raw.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
+        Tools.command(
+                        "sgdisk",
+                        "-o",
+                        "-n1:2048:+1M",
+                        "-t1:ef00",
+                        "-n2:0:+1M",
+                        "-t2:8200",
+                        "-n3:0:0",
+                        "-t3:8300",
+                        raw.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         Path tree = dir.resolve("tree-" + name);
-        Tools.ok(dir, "cp", "-a", Path.of("scripts/sample-guest").toAbsolutePath() + "/.", tree.toString());
+        Tools.command("cp", "-a", Path.of("scripts/sample-guest").toAbsolutePath() + "/.", tree.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         Path gen = tree.resolve("usr/lib/systemd/system-generators/systemd-gpt-auto-generator");
         Files.createDirectories(gen.getParent());
         Files.writeString(gen, "#!/bin/sh\n# stands in for systemd's generator binary\n");
-        String info = Tools.ok(dir, "sgdisk", "-i", "3", raw.toString());
+        String info = Tools.command("sgdisk", "-i", "3", raw.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
         long first = sectorField(info, "First sector");
         long last = sectorField(info, "Last sector");
-        Tools.ok(
-                dir,
-                "mke2fs",
-                "-q",
-                "-t",
-                "ext4",
-                "-U",
-                "3f0d5a52-6c52-4a8e-9a4e-6a4a7b9d1c11",
-                "-d",
-                tree.toString(),
-                "-E",
-                "offset=" + first * 512,
-                raw.toString(),
-                (last - first + 1) / 2 + "k");
-        assertThat(Tools.ok(dir, "sgdisk", "-v", raw.toString())).contains("No problems found");
+        Tools.command(
+                        "mke2fs",
+                        "-q",
+                        "-t",
+                        "ext4",
+                        "-U",
+                        "3f0d5a52-6c52-4a8e-9a4e-6a4a7b9d1c11",
+                        "-d",
+                        tree.toString(),
+                        "-E",
+                        "offset=" + first * 512,
+                        raw.toString(),
+                        (last - first + 1) / 2 + "k")
+                .dir(dir)
+                .mergeStderr()
+                .run();
+        assertThat(Tools.command("sgdisk", "-v", raw.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("No problems found");
         return raw;
     }
 
@@ -82,7 +103,11 @@ class GptConsistencyOracleTest {
     }
 
     static String partitions(Path dir, Path raw) throws Exception {
-        String p = Tools.ok(dir, "sgdisk", "-p", raw.toString());
+        String p = Tools.command("sgdisk", "-p", raw.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
         return p.substring(p.indexOf("Number"));
     }
 
@@ -94,7 +119,10 @@ class GptConsistencyOracleTest {
                 .isZero();
         Path view = dir.resolve("out.raw");
         Files.deleteIfExists(view);
-        Tools.ok(dir, "qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), view.toString());
+        Tools.command("qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), view.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         assertThat(Files.size(view) % MIB).isZero();
         return view;
     }
@@ -122,11 +150,18 @@ class GptConsistencyOracleTest {
 
     @Test
     void aDiskGrownWithQemuImgResizeIsMadeConsistentByConvert() throws Exception {
-        Path dir = Tools.scratch("gpt-resize");
+        Path dir = Tools.scratch("format-tests", "gpt-resize");
         Path raw = gptDisk(dir, "src.raw", 10 * MIB);
         String before = partitions(dir, raw);
-        Tools.ok(dir, "qemu-img", "resize", "-q", "-f", "raw", raw.toString(), "13M"); // stays MiB-aligned
-        assertThat(Tools.ok(dir, "sgdisk", "-v", raw.toString()))
+        Tools.command("qemu-img", "resize", "-q", "-f", "raw", raw.toString(), "13M")
+                .dir(dir)
+                .mergeStderr()
+                .run(); // stays MiB-aligned
+        assertThat(Tools.command("sgdisk", "-v", raw.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
                 .contains("doesn't reside")
                 .doesNotContain("No problems found");
         JsonNode in = check(dir, raw, "raw", 4);
@@ -137,17 +172,24 @@ class GptConsistencyOracleTest {
 
         Path view = convertToRawView(dir, raw, "raw");
         assertThat(Files.size(view)).isEqualTo(13 * MIB);
-        assertThat(Tools.ok(dir, "sgdisk", "-v", view.toString())).contains("No problems found");
+        assertThat(Tools.command("sgdisk", "-v", view.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("No problems found");
         assertThat(partitions(dir, view)).isEqualTo(before);
-        Tools.ok(
-                dir,
-                "cmp",
-                "-n",
-                String.valueOf(6 * MIB),
-                "-i",
-                String.valueOf(2 * MIB),
-                raw.toString(),
-                view.toString());
+        Tools.command(
+                        "cmp",
+                        "-n",
+                        String.valueOf(6 * MIB),
+                        "-i",
+                        String.valueOf(2 * MIB),
+                        raw.toString(),
+                        view.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         // check on the output VHD itself
         JsonNode out = check(dir, dir.resolve("out.vhd"), "vpc", 4);
         assertThat(out.get("status").asText()).as(out.toString()).isEqualTo("Pass");
@@ -155,60 +197,91 @@ class GptConsistencyOracleTest {
 
     @Test
     void aDynamicVhdWhoseSizeQemuRoundedToChsGeometryIsMadeConsistent() throws Exception {
-        Path dir = Tools.scratch("gpt-chs");
+        Path dir = Tools.scratch("format-tests", "gpt-chs");
         long size = 20 * MIB;
         Path raw = gptDisk(dir, "src.raw", size);
         String before = partitions(dir, raw);
         Path vpc = dir.resolve("dyn.vhd");
-        Tools.ok(
-                dir,
-                "qemu-img",
-                "convert",
-                "-f",
-                "raw",
-                "-O",
-                "vpc",
-                "-o",
-                "subformat=dynamic",
-                raw.toString(),
-                vpc.toString());
-        long virtual = Tools.qemuVirtualSize(Tools.ok(dir, "qemu-img", "info", "--output=json", vpc.toString()));
+        Tools.command(
+                        "qemu-img",
+                        "convert",
+                        "-f",
+                        "raw",
+                        "-O",
+                        "vpc",
+                        "-o",
+                        "subformat=dynamic",
+                        raw.toString(),
+                        vpc.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
+        long virtual = DiskFiles.qemuVirtualSize(Tools.command("qemu-img", "info", "--output=json", vpc.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out());
         assertThat(virtual)
                 .as("qemu-img rounded the size to its CHS geometry")
                 .isNotEqualTo(size)
                 .isGreaterThan(size);
         Path rounded = dir.resolve("rounded.raw");
-        Tools.ok(dir, "qemu-img", "convert", "-f", "vpc", "-O", "raw", vpc.toString(), rounded.toString());
-        assertThat(Tools.ok(dir, "sgdisk", "-v", rounded.toString())).doesNotContain("No problems found");
+        Tools.command("qemu-img", "convert", "-f", "vpc", "-O", "raw", vpc.toString(), rounded.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
+        assertThat(Tools.command("sgdisk", "-v", rounded.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .doesNotContain("No problems found");
         JsonNode in = check(dir, vpc, "vpc", 4);
         assertThat(in.get("status").asText()).isEqualTo("Fail");
 
         Path view = convertToRawView(dir, vpc, "vpc");
         assertThat(Files.size(view)).isEqualTo((virtual + MIB - 1) / MIB * MIB);
-        assertThat(Tools.ok(dir, "sgdisk", "-v", view.toString())).contains("No problems found");
+        assertThat(Tools.command("sgdisk", "-v", view.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("No problems found");
         assertThat(partitions(dir, view)).isEqualTo(before);
-        Tools.ok(
-                dir,
-                "cmp",
-                "-n",
-                String.valueOf(size - 4 * MIB),
-                "-i",
-                String.valueOf(2 * MIB),
-                raw.toString(),
-                view.toString());
+        Tools.command(
+                        "cmp",
+                        "-n",
+                        String.valueOf(size - 4 * MIB),
+                        "-i",
+                        String.valueOf(2 * MIB),
+                        raw.toString(),
+                        view.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
     }
 
     @Test
     void onlyTheBackupIsValidThePrimaryIsRestoredFromIt() throws Exception {
-        Path dir = Tools.scratch("gpt-backup-only");
+        Path dir = Tools.scratch("format-tests", "gpt-backup-only");
         long size = 9 * MIB + 17 * 1024; // unaligned: the backup also has to move to the aligned end
         Path raw = gptDisk(dir, "src.raw", size);
         String before = partitions(dir, raw);
         corruptPrimaryHeaderAndEntries(raw);
-        assertThat(Tools.ok(dir, "sgdisk", "-v", raw.toString())).doesNotContain("No problems found");
+        assertThat(Tools.command("sgdisk", "-v", raw.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .doesNotContain("No problems found");
 
         Path view = convertToRawView(dir, raw, "raw");
-        assertThat(Tools.ok(dir, "sgdisk", "-v", view.toString())).contains("No problems found");
+        assertThat(Tools.command("sgdisk", "-v", view.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("No problems found");
         assertThat(partitions(dir, view)).isEqualTo(before);
         JsonNode out = check(dir, dir.resolve("out.vhd"), "vpc", 4);
         assertThat(out.get("status").asText()).isEqualTo("Pass");
@@ -216,10 +289,13 @@ class GptConsistencyOracleTest {
 
     @Test
     void aCorruptPrimaryOnAGrownDiskIsRestoredFromTheBackupItsAlternateFieldPointsTo() throws Exception {
-        Path dir = Tools.scratch("gpt-backup-grown");
+        Path dir = Tools.scratch("format-tests", "gpt-backup-grown");
         Path raw = gptDisk(dir, "src.raw", 10 * MIB);
         String before = partitions(dir, raw);
-        Tools.ok(dir, "qemu-img", "resize", "-q", "-f", "raw", raw.toString(), "12M");
+        Tools.command("qemu-img", "resize", "-q", "-f", "raw", raw.toString(), "12M")
+                .dir(dir)
+                .mergeStderr()
+                .run();
         // the primary's header CRC no longer matches (its alternate-LBA field still names the old end)
         try (FileChannel ch = FileChannel.open(raw, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.allocate(1);
@@ -230,13 +306,18 @@ class GptConsistencyOracleTest {
         // sgdisk looks for the backup only in the last sector: it finds no GPT at all (no partitions)
         assertThat(partitions(dir, raw)).isNotEqualTo(before);
         Path view = convertToRawView(dir, raw, "raw");
-        assertThat(Tools.ok(dir, "sgdisk", "-v", view.toString())).contains("No problems found");
+        assertThat(Tools.command("sgdisk", "-v", view.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("No problems found");
         assertThat(partitions(dir, view)).isEqualTo(before);
     }
 
     @Test
     void neitherHeaderValidIsLeftUnchangedWithAWarningAndCheckFailsIt() throws Exception {
-        Path dir = Tools.scratch("gpt-none-valid");
+        Path dir = Tools.scratch("format-tests", "gpt-none-valid");
         long size = 8 * MIB;
         Path raw = gptDisk(dir, "src.raw", size);
         corruptPrimaryHeaderAndEntries(raw);
@@ -256,7 +337,10 @@ class GptConsistencyOracleTest {
         assertThat(captured.toString(StandardCharsets.UTF_8))
                 .contains("warning: the GPT is inconsistent")
                 .contains("neither GPT header is valid");
-        Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString());
+        Tools.command("qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
     }
 
     /**
@@ -267,10 +351,18 @@ class GptConsistencyOracleTest {
      */
     @Test
     void prepareFixesTheGptAndSetsNoAutoOnTheSwapPartition() throws Exception {
-        Path dir = Tools.scratch("gpt-prepare");
+        Path dir = Tools.scratch("format-tests", "gpt-prepare");
         Path raw = gptDisk(dir, "src.raw", 10 * MIB);
-        Tools.ok(dir, "qemu-img", "resize", "-q", "-f", "raw", raw.toString(), "14M");
-        assertThat(Tools.ok(dir, "sgdisk", "-i", "2", raw.toString())).contains("Attribute flags: 0000000000000000");
+        Tools.command("qemu-img", "resize", "-q", "-f", "raw", raw.toString(), "14M")
+                .dir(dir)
+                .mergeStderr()
+                .run();
+        assertThat(Tools.command("sgdisk", "-i", "2", raw.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("Attribute flags: 0000000000000000");
         Path vhd = dir.resolve("prepared.vhd");
         Path report = dir.resolve("prepare.json");
         PrintStream err = System.err;
@@ -300,15 +392,38 @@ class GptConsistencyOracleTest {
                 .contains("8000000000000000");
 
         Path view = dir.resolve("prepared.raw");
-        Tools.ok(dir, "qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), view.toString());
-        assertThat(Tools.ok(dir, "sgdisk", "-v", view.toString())).contains("No problems found");
-        assertThat(Tools.ok(dir, "sgdisk", "-i", "2", view.toString())).contains("Attribute flags: 8000000000000000");
-        assertThat(Tools.ok(dir, "sgdisk", "-i", "3", view.toString())).contains("Attribute flags: 0000000000000000");
+        Tools.command("qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), view.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
+        assertThat(Tools.command("sgdisk", "-v", view.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("No problems found");
+        assertThat(Tools.command("sgdisk", "-i", "2", view.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("Attribute flags: 8000000000000000");
+        assertThat(Tools.command("sgdisk", "-i", "3", view.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("Attribute flags: 0000000000000000");
         // the backup array carries the bit too: with the primary destroyed, sgdisk reads the backup
         try (FileChannel ch = FileChannel.open(view, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(512), 512);
         }
-        assertThat(Tools.ok(dir, "sgdisk", "-i", "2", view.toString())).contains("Attribute flags: 8000000000000000");
+        assertThat(Tools.command("sgdisk", "-i", "2", view.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("Attribute flags: 8000000000000000");
 
         JsonNode again = check(dir, vhd, "vpc", 4);
         assertThat(again.get("status").asText()).isEqualTo("Pass");

@@ -8,6 +8,7 @@ import dev.linuximage.core.format.vhd.FixedVhdView;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.BytesSource;
 import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -124,7 +125,7 @@ class HostileInputOracleTest {
 
     @Test
     void convertFailingMidStreamLeavesNothingUnderTheFinalName() throws Exception {
-        Path dir = Tools.scratch("hostile-midstream");
+        Path dir = Tools.scratch("format-tests", "hostile-midstream");
         Path in = dir.resolve("bad.img"); // a qcow2 whose only data cluster lies past EOF; the name says nothing
         Files.write(in, qcow2(3).putLong(1536, 1L << 30).array());
         Path out = dir.resolve("out.vhd");
@@ -227,9 +228,12 @@ class HostileInputOracleTest {
 
     @Test
     void vhdxDirtyLogRefused() throws Exception {
-        Path dir = Tools.scratch("hostile-vhdx");
+        Path dir = Tools.scratch("format-tests", "hostile-vhdx");
         Path f = dir.resolve("d.vhdx");
-        Tools.ok(dir, "qemu-img", "create", "-q", "-f", "vhdx", f.toString(), "8M");
+        Tools.command("qemu-img", "create", "-q", "-f", "vhdx", f.toString(), "8M")
+                .dir(dir)
+                .mergeStderr()
+                .run();
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             for (long at : new long[] {64 * 1024, 128 * 1024}) {
                 ByteBuffer h = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
@@ -248,9 +252,12 @@ class HostileInputOracleTest {
 
     @Test
     void vdiDifferencingRefused() throws Exception {
-        Path dir = Tools.scratch("hostile-vdi");
+        Path dir = Tools.scratch("format-tests", "hostile-vdi");
         Path f = dir.resolve("d.vdi");
-        Tools.ok(dir, "qemu-img", "create", "-q", "-f", "vdi", f.toString(), "4M");
+        Tools.command("qemu-img", "create", "-q", "-f", "vdi", f.toString(), "4M")
+                .dir(dir)
+                .mergeStderr()
+                .run();
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 4), 0x4C);
         }
@@ -263,7 +270,7 @@ class HostileInputOracleTest {
 
     @Test
     void vmdkExtentsOutsideTheDirectoryRefused() throws Exception {
-        Path dir = Tools.scratch("hostile-vmdk");
+        Path dir = Tools.scratch("format-tests", "hostile-vmdk");
         Path sub = Files.createDirectories(dir.resolve("disk"));
         Files.write(dir.resolve("outside-flat.vmdk"), new byte[4096]);
         Files.createSymbolicLink(sub.resolve("link-flat.vmdk"), dir.resolve("outside-flat.vmdk"));

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.core.io.SparseFileWriter;
 import dev.linuximage.core.report.ExitCodes;
+import dev.linuximage.testsupport.DiskFiles;
+import dev.linuximage.testsupport.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,19 +34,21 @@ class OvaOracleTest {
         members[1] = "vm.mf";
         for (int n = 1; n <= disks; n++) {
             String src = n == 1 ? "src.raw" : "src" + n + ".raw";
-            Path raw = Tools.rawDisk(dir, src, SIZE, 10 + n);
-            Tools.ok(
-                    dir,
-                    "qemu-img",
-                    "convert",
-                    "-f",
-                    "raw",
-                    "-O",
-                    "vmdk",
-                    "-o",
-                    "subformat=streamOptimized",
-                    raw.toString(),
-                    dir.resolve("disk" + n + ".vmdk").toString());
+            Path raw = DiskFiles.rawDisk(dir, src, SIZE, 10 + n);
+            Tools.command(
+                            "qemu-img",
+                            "convert",
+                            "-f",
+                            "raw",
+                            "-O",
+                            "vmdk",
+                            "-o",
+                            "subformat=streamOptimized",
+                            raw.toString(),
+                            dir.resolve("disk" + n + ".vmdk").toString())
+                    .dir(dir)
+                    .mergeStderr()
+                    .run();
             files.append("    <File ovf:id=\"file%d\" ovf:href=\"disk%d.vmdk\"/>%n".formatted(n, n));
             section.append(("    <Disk ovf:diskId=\"vmdisk%d\" ovf:fileRef=\"file%d\" ovf:capacity=\"%d\""
                             + " ovf:format=\"http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized\"/>%n")
@@ -66,7 +70,11 @@ class OvaOracleTest {
         Files.writeString(dir.resolve("vm.ovf"), ovf);
         List<String> sumArgs = new ArrayList<>(List.of("sha256sum", "vm.ovf"));
         sumArgs.addAll(List.of(members).subList(2, members.length));
-        String sums = Tools.ok(dir, sumArgs.toArray(String[]::new));
+        String sums = Tools.command(sumArgs.toArray(String[]::new))
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
         StringBuilder mf = new StringBuilder();
         for (String line : sums.split("\n")) {
             String[] p = line.trim().split("\\s+");
@@ -79,13 +87,13 @@ class OvaOracleTest {
         Files.writeString(dir.resolve("vm.mf"), mf.toString(), StandardCharsets.US_ASCII);
         List<String> tar = new ArrayList<>(List.of("tar", "--format=ustar", "-cf", "vm.ova"));
         tar.addAll(List.of(members));
-        Tools.ok(dir, tar.toArray(String[]::new));
+        Tools.command(tar.toArray(String[]::new)).dir(dir).mergeStderr().run();
         return dir.resolve("vm.ova");
     }
 
     @Test
     void readsTheDiskInPlaceAndVerifiesTheManifest() throws Exception {
-        Path dir = Tools.scratch("ova");
+        Path dir = Tools.scratch("format-tests", "ova");
         Path ova = buildOva(dir, false);
         Path ours = dir.resolve("ours.raw");
         try (DiskImage img = DiskImages.open(ova)) {
@@ -94,34 +102,38 @@ class OvaOracleTest {
             assertThat(img.virtualSize()).isEqualTo(SIZE);
             SparseFileWriter.write(img.data(), ours, null);
         }
-        Tools.ok(
-                dir,
-                "qemu-img",
-                "compare",
-                "-f",
-                "raw",
-                "-F",
-                "raw",
-                ours.toString(),
-                dir.resolve("src.raw").toString());
+        Tools.command(
+                        "qemu-img",
+                        "compare",
+                        "-f",
+                        "raw",
+                        "-F",
+                        "raw",
+                        ours.toString(),
+                        dir.resolve("src.raw").toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         Path vhd = dir.resolve("out.vhd");
         assertThat(CoreCli.execute("convert", ova.toString(), vhd.toString(), "--quiet"))
                 .isZero();
-        Tools.ok(
-                dir,
-                "qemu-img",
-                "compare",
-                "-f",
-                "vpc",
-                "-F",
-                "raw",
-                vhd.toString(),
-                dir.resolve("src.raw").toString());
+        Tools.command(
+                        "qemu-img",
+                        "compare",
+                        "-f",
+                        "vpc",
+                        "-F",
+                        "raw",
+                        vhd.toString(),
+                        dir.resolve("src.raw").toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
     }
 
     @Test
     void manifestMismatchIsRefused() throws Exception {
-        Path dir = Tools.scratch("ova-bad");
+        Path dir = Tools.scratch("format-tests", "ova-bad");
         Path ova = buildOva(dir, true);
         assertThatThrownBy(() -> DiskImages.open(ova).close())
                 .isInstanceOf(FormatException.class)
@@ -138,7 +150,7 @@ class OvaOracleTest {
 
     @Test
     void aDiskOtherThanTheFirstIsChosenByPositionIdOrFileName() throws Exception {
-        Path dir = Tools.scratch("ova-two");
+        Path dir = Tools.scratch("format-tests", "ova-two");
         Path ova = buildOva(dir, false, 2);
         Path ours = dir.resolve("first.raw");
         try (DiskImage img = DiskImages.open(ova)) {
@@ -149,16 +161,18 @@ class OvaOracleTest {
                             && w.contains("--ova-disk"));
             SparseFileWriter.write(img.data(), ours, null);
         }
-        Tools.ok(
-                dir,
-                "qemu-img",
-                "compare",
-                "-f",
-                "raw",
-                "-F",
-                "raw",
-                ours.toString(),
-                dir.resolve("src.raw").toString());
+        Tools.command(
+                        "qemu-img",
+                        "compare",
+                        "-f",
+                        "raw",
+                        "-F",
+                        "raw",
+                        ours.toString(),
+                        dir.resolve("src.raw").toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         for (String choice : new String[] {"2", "vmdisk2", "disk2.vmdk"}) {
             Path second = dir.resolve("second-" + choice + ".raw");
             try (DiskImage img =
@@ -166,16 +180,18 @@ class OvaOracleTest {
                 assertThat(img.warnings()).anyMatch(w -> w.contains("using #2 vmdisk2=disk2.vmdk"));
                 SparseFileWriter.write(img.data(), second, null);
             }
-            Tools.ok(
-                    dir,
-                    "qemu-img",
-                    "compare",
-                    "-f",
-                    "raw",
-                    "-F",
-                    "raw",
-                    second.toString(),
-                    dir.resolve("src2.raw").toString());
+            Tools.command(
+                            "qemu-img",
+                            "compare",
+                            "-f",
+                            "raw",
+                            "-F",
+                            "raw",
+                            second.toString(),
+                            dir.resolve("src2.raw").toString())
+                    .dir(dir)
+                    .mergeStderr()
+                    .run();
         }
         assertThatThrownBy(
                         () -> DiskImages.open(ova, null, OpenOptions.defaults().withOvaDisk("3"))
@@ -186,16 +202,18 @@ class OvaOracleTest {
         Path vhd = dir.resolve("second.vhd");
         assertThat(CoreCli.execute("convert", ova.toString(), vhd.toString(), "--ova-disk", "vmdisk2", "--quiet"))
                 .isZero();
-        Tools.ok(
-                dir,
-                "qemu-img",
-                "compare",
-                "-f",
-                "vpc",
-                "-F",
-                "raw",
-                vhd.toString(),
-                dir.resolve("src2.raw").toString());
+        Tools.command(
+                        "qemu-img",
+                        "compare",
+                        "-f",
+                        "vpc",
+                        "-F",
+                        "raw",
+                        vhd.toString(),
+                        dir.resolve("src2.raw").toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         assertThat(CoreCli.execute(
                         "convert", ova.toString(), dir.resolve("x.vhd").toString(), "--ova-disk", "nope", "--quiet"))
                 .isEqualTo(ExitCodes.BAD_INPUT);

@@ -6,6 +6,8 @@ import dev.linuximage.core.cli.CoreCli;
 import dev.linuximage.core.format.vhd.FixedVhdView;
 import dev.linuximage.core.io.Extent;
 import dev.linuximage.core.io.SparseFileWriter;
+import dev.linuximage.testsupport.DiskFiles;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,8 +53,8 @@ class QemuOracleTest {
     void readsWhatQemuWroteAndConvertsToFixedVhd(String qfmt, String opts, String ourFormat, String sub)
             throws Exception {
         String tag = (qfmt + "-" + (opts == null ? "" : opts)).replaceAll("[^A-Za-z0-9]+", "_");
-        Path dir = Tools.scratch("oracle-" + tag);
-        Path raw = Tools.rawDisk(dir, "src.raw", SIZE, 42);
+        Path dir = Tools.scratch("format-tests", "oracle-" + tag);
+        Path raw = DiskFiles.rawDisk(dir, "src.raw", SIZE, 42);
         Path img;
         if (qfmt.equals("raw")) {
             img = raw;
@@ -71,10 +73,14 @@ class QemuOracleTest {
             }
             cmd.add(raw.toString());
             cmd.add(img.toString());
-            Tools.ok(dir, cmd.toArray(String[]::new));
+            Tools.command(cmd.toArray(String[]::new)).dir(dir).mergeStderr().run();
         }
         long qemuSize =
-                Tools.qemuVirtualSize(Tools.ok(dir, "qemu-img", "info", "--output=json", "-f", qfmt, img.toString()));
+                DiskFiles.qemuVirtualSize(Tools.command("qemu-img", "info", "--output=json", "-f", qfmt, img.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .run()
+                        .out());
         Path ours = dir.resolve("ours.raw");
         try (DiskImage d = DiskImages.open(img)) {
             assertThat(d.format()).isEqualTo(ourFormat);
@@ -103,26 +109,39 @@ class QemuOracleTest {
             SparseFileWriter.write(d.data(), ours, null);
         }
         assertThat(Files.size(ours)).isEqualTo(qemuSize);
-        Tools.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", qfmt, ours.toString(), img.toString());
+        Tools.command("qemu-img", "compare", "-f", "raw", "-F", qfmt, ours.toString(), img.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         if (qemuSize == SIZE) {
-            Tools.ok(dir, "qemu-img", "compare", "-f", "raw", "-F", "raw", ours.toString(), raw.toString());
+            Tools.command("qemu-img", "compare", "-f", "raw", "-F", "raw", ours.toString(), raw.toString())
+                    .dir(dir)
+                    .mergeStderr()
+                    .run();
         }
 
         Path vhd = dir.resolve("out.vhd");
         int rc = CoreCli.execute("convert", img.toString(), vhd.toString(), "--quiet");
         assertThat(rc).isZero();
-        String info = Tools.ok(dir, "qemu-img", "info", "--output=json", "-f", "vpc", vhd.toString());
-        assertThat(Tools.qemuFormat(info)).isEqualTo("vpc");
+        String info = Tools.command("qemu-img", "info", "--output=json", "-f", "vpc", vhd.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run()
+                .out();
+        assertThat(DiskFiles.qemuFormat(info)).isEqualTo("vpc");
         long aligned = FixedVhdView.alignUp(qemuSize);
-        assertThat(Tools.qemuVirtualSize(info)).isEqualTo(aligned);
+        assertThat(DiskFiles.qemuVirtualSize(info)).isEqualTo(aligned);
         assertThat(Files.size(vhd)).isEqualTo(aligned + 512);
-        Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", qfmt, vhd.toString(), img.toString());
+        Tools.command("qemu-img", "compare", "-f", "vpc", "-F", qfmt, vhd.toString(), img.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
     }
 
     @Test
     void fixedVhdRoundTripIsByteIdentical() throws Exception {
-        Path dir = Tools.scratch("roundtrip");
-        Path raw = Tools.rawDisk(dir, "src.raw", 4L << 20, 7);
+        Path dir = Tools.scratch("format-tests", "roundtrip");
+        Path raw = DiskFiles.rawDisk(dir, "src.raw", 4L << 20, 7);
         Path a = dir.resolve("a.vhd");
         Path b = dir.resolve("b.vhd");
         assertThat(CoreCli.execute("convert", raw.toString(), a.toString(), "--quiet"))
@@ -133,18 +152,20 @@ class QemuOracleTest {
         assertThat(Files.mismatch(a, b)).isEqualTo(-1L);
         // and a fixed VHD made by qemu-img converts to the same data, no growth
         Path q = dir.resolve("q.vhd");
-        Tools.ok(
-                dir,
-                "qemu-img",
-                "convert",
-                "-f",
-                "raw",
-                "-O",
-                "vpc",
-                "-o",
-                "subformat=fixed,force_size=on",
-                raw.toString(),
-                q.toString());
+        Tools.command(
+                        "qemu-img",
+                        "convert",
+                        "-f",
+                        "raw",
+                        "-O",
+                        "vpc",
+                        "-o",
+                        "subformat=fixed,force_size=on",
+                        raw.toString(),
+                        q.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         Path c = dir.resolve("c.vhd");
         assertThat(CoreCli.execute("convert", q.toString(), c.toString(), "--quiet"))
                 .isZero();
@@ -154,10 +175,13 @@ class QemuOracleTest {
 
     @Test
     void patchedOnAStreamThroughAnOverlay() throws Exception {
-        Path dir = Tools.scratch("overlay-stream");
-        Path raw = Tools.rawDisk(dir, "src.raw", 4L << 20, 21);
+        Path dir = Tools.scratch("format-tests", "overlay-stream");
+        Path raw = DiskFiles.rawDisk(dir, "src.raw", 4L << 20, 21);
         Path img = dir.resolve("disk.qcow2");
-        Tools.ok(dir, "qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), img.toString());
+        Tools.command("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), img.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         byte[] patch = "patched without touching the input".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         long at = (2L << 20) + 333; // inside a hole of the qcow2
         Path vhd = dir.resolve("out.vhd");
@@ -172,10 +196,16 @@ class QemuOracleTest {
         try (var ch = java.nio.channels.FileChannel.open(raw, java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(java.nio.ByteBuffer.wrap(patch), at);
         }
-        Tools.ok(dir, "qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString());
+        Tools.command("qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString())
+                .dir(dir)
+                .mergeStderr()
+                .run();
         // the input is untouched: qemu still sees zeros there
-        assertThat(Tools.run(dir, "qemu-img", "compare", "-f", "qcow2", "-F", "raw", img.toString(), raw.toString())
-                        .code())
+        assertThat(Tools.command("qemu-img", "compare", "-f", "qcow2", "-F", "raw", img.toString(), raw.toString())
+                        .dir(dir)
+                        .mergeStderr()
+                        .exec()
+                        .exit())
                 .isEqualTo(1);
     }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.linuximage.core.guestfs.ChangeLog;
 import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.GuestTree;
-import dev.linuximage.testsupport.initramfs.Tools;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -10,7 +10,7 @@ import dev.linuximage.testsupport.DirectoryGuestFiles;
 import dev.linuximage.testsupport.GuestFixtures;
 import dev.linuximage.testsupport.GuestTree;
 import dev.linuximage.testsupport.NetworkFixtures;
-import dev.linuximage.testsupport.guests.Tools;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -56,7 +56,10 @@ class NetworkPatchOracleTest {
 
     /** What netplan's own generator makes of the tree: the networkd files it would hand systemd at boot. */
     static String netplanGenerate(GuestTree t) throws Exception {
-        Tools.run(Tools.MINUTE, "netplan", "generate", "--root-dir", t.root().toString());
+        Tools.command("netplan", "generate", "--root-dir", t.root().toString())
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         Path dir = t.root().resolve("run/systemd/network");
         StringBuilder out = new StringBuilder();
         try (var s = Files.list(dir)) {

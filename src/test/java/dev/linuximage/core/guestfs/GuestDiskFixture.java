@@ -1,10 +1,11 @@
 package dev.linuximage.core.guestfs;
 
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.xfs.XfsFixture;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.partition.Partition;
 import dev.linuximage.core.partition.PartitionTables;
+import dev.linuximage.testsupport.DiskFiles;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,7 +62,7 @@ public final class GuestDiskFixture {
                 + "\n $\n$\nsrv d--755 0 0\n$\ntmp d--777 0 0\n$\n";
         Path xfs = XfsFixture.build(dir, "root", 300, etc.toString(), root);
 
-        Path disk = Tools.sparse(dir.resolve("disk.raw"), 420L << 20);
+        Path disk = DiskFiles.sparse(dir.resolve("disk.raw"), 420L << 20);
         Tools.run(
                 "sgdisk",
                 "-n1:2048:+40M",

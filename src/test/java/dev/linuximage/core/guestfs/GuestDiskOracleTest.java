@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.GuestPathException;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -166,19 +166,24 @@ class GuestDiskOracleTest {
         assertThat(grub.applied()).isTrue();
         // Oracles: fsck.vfat + mtools on the ESP and the LV, xfs_repair + xfs_db on the root.
         Path esp = GuestDiskFixture.extract(disk, fx.partitions().get(0), tmp.resolve("esp.fat"));
-        Tools.Result fsck = Tools.exec(null, "fsck.vfat", "-n", esp.toString());
+        Tools.Result fsck = Tools.exec("fsck.vfat", "-n", esp.toString());
         assertThat(fsck.exit()).as(fsck.out() + fsck.err()).isZero();
-        assertThat(Tools.run("mtype", "-i", esp.toString(), "::/EFI/debian/grub.cfg"))
+        assertThat(Tools.run("mtype", "-i", esp.toString(), "::/EFI/debian/grub.cfg")
+                        .out())
                 .startsWith("set timeout=5");
-        assertThat(Tools.run("mtype", "-i", esp.toString(), "::/EFI/BOOT/sub/BOOTX64.CSV"))
+        assertThat(Tools.run("mtype", "-i", esp.toString(), "::/EFI/BOOT/sub/BOOTX64.CSV")
+                        .out())
                 .isEqualTo("shimx64.efi\n");
-        assertThat(Tools.run("mdir", "-i", esp.toString(), "::/EFI/debian")).doesNotContain("old");
+        assertThat(Tools.run("mdir", "-i", esp.toString(), "::/EFI/debian").out())
+                .doesNotContain("old");
         Path root = GuestDiskFixture.extract(disk, fx.partitions().get(2), tmp.resolve("root.xfs"));
-        Tools.Result repair = Tools.exec(null, "xfs_repair", "-n", "-f", root.toString());
+        Tools.Result repair = Tools.exec("xfs_repair", "-n", "-f", root.toString());
         assertThat(repair.exit()).as(repair.out() + repair.err()).isZero();
-        assertThat(Tools.run("xfs_db", "-r", "-c", "path /etc/passwd", "-c", "print core.mode", root.toString()))
+        assertThat(Tools.run("xfs_db", "-r", "-c", "path /etc/passwd", "-c", "print core.mode", root.toString())
+                        .out())
                 .contains("0100600");
-        assertThat(Tools.run("xfs_db", "-r", "-c", "ls /etc/modprobe.d", root.toString()))
+        assertThat(Tools.run("xfs_db", "-r", "-c", "ls /etc/modprobe.d", root.toString())
+                        .out())
                 .contains("blacklist-floppy.conf")
                 .contains("link");
         try (FileByteSource src = FileByteSource.openReadOnly(disk);
@@ -245,7 +250,14 @@ class GuestDiskOracleTest {
         Path disk = GuestDiskFixture.copy(fx.disk(), tmp.resolve("disk.raw"));
         Path root = GuestDiskFixture.extract(disk, fx.partitions().get(2), tmp.resolve("root.xfs"));
         String sb = Tools.run(
-                "xfs_db", "-r", "-c", "sb 0", "-c", "print logstart blocksize agblocks agblklog", root.toString());
+                        "xfs_db",
+                        "-r",
+                        "-c",
+                        "sb 0",
+                        "-c",
+                        "print logstart blocksize agblocks agblklog",
+                        root.toString())
+                .out();
         long logstart = Long.parseLong(sb.replaceAll("(?s).*logstart = (\\d+).*", "$1"));
         int bs = Integer.parseInt(sb.replaceAll("(?s).*blocksize = (\\d+).*", "$1"));
         long agblocks = Long.parseLong(sb.replaceAll("(?s).*agblocks = (\\d+).*", "$1"));

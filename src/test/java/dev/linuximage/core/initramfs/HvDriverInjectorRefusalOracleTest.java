@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.linuximage.core.initramfs.kmod.KmodException;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
 import dev.linuximage.testsupport.initramfs.KernelFixture;
-import dev.linuximage.testsupport.initramfs.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

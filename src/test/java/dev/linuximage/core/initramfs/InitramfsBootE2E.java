@@ -3,9 +3,9 @@ package dev.linuximage.core.initramfs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.testsupport.DirectoryGuestFiles;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.initramfs.KernelFixture;
 import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
-import dev.linuximage.testsupport.initramfs.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -3,8 +3,8 @@ package dev.linuximage.core.initramfs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
-import dev.linuximage.testsupport.initramfs.Tools;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,10 +3,10 @@ package dev.linuximage.core.initramfs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.testsupport.DirectoryGuestFiles;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
 import dev.linuximage.testsupport.initramfs.KernelFixture;
 import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
-import dev.linuximage.testsupport.initramfs.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

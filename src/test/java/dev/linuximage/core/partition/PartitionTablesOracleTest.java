@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.LittleEndian;
+import dev.linuximage.testsupport.DiskFiles;
+import dev.linuximage.testsupport.Tools;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +25,7 @@ class PartitionTablesOracleTest {
     /** Compares our reading with sfdisk --json (the oracle): start, size, type, uuid, name per partition. */
     static void matchesSfdisk(Path img, PartitionTable t) throws Exception {
         JsonNode pt = new ObjectMapper()
-                .readTree(Tools.run("sfdisk", "--json", img.toString()))
+                .readTree(Tools.run("sfdisk", "--json", img.toString()).out())
                 .get("partitiontable");
         List<Partition> ours = t.partitions().stream()
                 .filter(p -> !p.kind().equals("extended"))
@@ -55,13 +56,11 @@ class PartitionTablesOracleTest {
 
     @Test
     void mbrWithExtendedAndLogicalPartitions() throws Exception {
-        Path img = Tools.sparse(tmp.resolve("mbr.img"), 128L << 20);
-        Tools.exec(
-                ("label: dos\nlabel-id: 0x12345678\n,10M,83\n,20M,82\n,80M,5\n,10M,83\n,10M,8e\n,10M,83\n,,ef\n")
-                        .getBytes(),
-                "sfdisk",
-                "-q",
-                img.toString());
+        Path img = DiskFiles.sparse(tmp.resolve("mbr.img"), 128L << 20);
+        Tools.command("sfdisk", "-q", img.toString())
+                .stdin(("label: dos\nlabel-id: 0x12345678\n,10M,83\n,20M,82\n,80M,5\n,10M,83\n,10M,8e\n,10M,83\n,,ef\n")
+                        .getBytes())
+                .exec();
         try (FileByteSource src = FileByteSource.openReadOnly(img)) {
             PartitionTable t = PartitionTables.read(src);
             assertThat(t.scheme()).isEqualTo("mbr");
@@ -77,9 +76,10 @@ class PartitionTablesOracleTest {
 
     @Test
     void mbrExtendedChainThatLoopsStops() throws Exception {
-        Path img = Tools.sparse(tmp.resolve("loop.img"), 64L << 20);
-        Tools.exec(
-                ("label: dos\n,10M,83\n,40M,5\n,1M,83\n,5M,83\n,5M,83\n").getBytes(), "sfdisk", "-q", img.toString());
+        Path img = DiskFiles.sparse(tmp.resolve("loop.img"), 64L << 20);
+        Tools.command("sfdisk", "-q", img.toString())
+                .stdin(("label: dos\n,10M,83\n,40M,5\n,1M,83\n,5M,83\n,5M,83\n").getBytes())
+                .exec();
         try (FileByteSource src = FileByteSource.openReadWrite(img)) {
             byte[] mbr = src.readBytes(0, 512);
             long ext = LittleEndian.u32(mbr, 446 + 16 + 8);
@@ -102,8 +102,10 @@ class PartitionTablesOracleTest {
 
     @Test
     void mbrPartitionBeyondTheDiskIsRefused() throws Exception {
-        Path img = Tools.sparse(tmp.resolve("oob.img"), 8L << 20);
-        Tools.exec(("label: dos\n,,83\n").getBytes(), "sfdisk", "-q", img.toString());
+        Path img = DiskFiles.sparse(tmp.resolve("oob.img"), 8L << 20);
+        Tools.command("sfdisk", "-q", img.toString())
+                .stdin(("label: dos\n,,83\n").getBytes())
+                .exec();
         try (FileByteSource src = FileByteSource.openReadWrite(img)) {
             src.write(446 + 12, ByteBuffer.wrap(new byte[] {0, 0, 0, 1})); // 16M sectors
             assertThatThrownBy(() -> PartitionTables.read(src))
@@ -113,7 +115,7 @@ class PartitionTablesOracleTest {
     }
 
     Path gpt() throws Exception {
-        Path img = Tools.sparse(tmp.resolve("gpt.img"), 64L << 20);
+        Path img = DiskFiles.sparse(tmp.resolve("gpt.img"), 64L << 20);
         Tools.run(
                 "sgdisk",
                 "-U",
@@ -154,7 +156,7 @@ class PartitionTablesOracleTest {
         try (FileByteSource src = FileByteSource.openReadWrite(img)) {
             src.write(512 + 40, ByteBuffer.wrap(new byte[] {1, 2, 3})); // primary header: CRC now wrong
         }
-        Tools.Result v = Tools.exec(null, "sgdisk", "-v", img.toString());
+        Tools.Result v = Tools.exec("sgdisk", "-v", img.toString());
         assertThat(v.out()).as("the oracle sees the damage").containsIgnoringCase("problem");
         try (FileByteSource src = FileByteSource.openReadOnly(img)) {
             PartitionTable t = PartitionTables.read(src);

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.guest.InitramfsBoot;
 import dev.linuximage.core.initramfs.InitramfsReader;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.initramfs.InitramfsFixtures;
 import dev.linuximage.testsupport.initramfs.OtherGeneratorFixture;
-import dev.linuximage.testsupport.initramfs.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

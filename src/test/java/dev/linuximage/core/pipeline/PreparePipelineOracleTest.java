@@ -18,7 +18,7 @@ import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.upload.FixedVhdCheck;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestTree;
-import dev.linuximage.testsupport.guests.Tools;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,20 +87,25 @@ class PreparePipelineOracleTest {
             f.setLength(64L << 20);
         }
         Path layout = Files.writeString(dir.resolve("layout.sfdisk"), "label: dos\nstart=2048, type=83\n");
-        Tools.run(Tools.MINUTE, "sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout);
-        Tools.run(
-                Tools.MINUTE,
-                "mke2fs",
-                "-q",
-                "-F",
-                "-t",
-                "ext4",
-                "-d",
-                tree.root().toString(),
-                "-E",
-                "offset=" + (1L << 20),
-                raw.toString(),
-                "63M");
+        Tools.command("sh", "-c", "sfdisk --no-reread --no-tell-kernel " + raw + " < " + layout)
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
+        Tools.command(
+                        "mke2fs",
+                        "-q",
+                        "-F",
+                        "-t",
+                        "ext4",
+                        "-d",
+                        tree.root().toString(),
+                        "-E",
+                        "offset=" + (1L << 20),
+                        raw.toString(),
+                        "63M")
+                .timeout(Tools.MINUTE)
+                .mergeStderr()
+                .run();
         return raw;
     }
 

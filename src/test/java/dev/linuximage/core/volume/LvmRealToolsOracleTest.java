@@ -3,10 +3,11 @@ package dev.linuximage.core.volume;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.fs.FileSystem;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.fat.FatFileSystem;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.DiskFiles;
+import dev.linuximage.testsupport.Tools;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,8 +30,8 @@ class LvmRealToolsOracleTest {
 
     @Test
     void mapsLinearLvsAcrossSegmentsAndPvsAndRefusesOthers() throws Exception {
-        Path a = Tools.sparse(tmp.resolve("pv-a.img"), 32 << 20);
-        Path b = Tools.sparse(tmp.resolve("pv-b.img"), 32 << 20);
+        Path a = DiskFiles.sparse(tmp.resolve("pv-a.img"), 32 << 20);
+        Path b = DiskFiles.sparse(tmp.resolve("pv-b.img"), 32 << 20);
         String vg = "vgtest" + Long.toHexString(new Random().nextLong() & 0xffffffL);
         List<Seg> segs = new ArrayList<>();
         Map<String, Long> peStart;
@@ -129,9 +130,9 @@ class LvmRealToolsOracleTest {
         }
         // Reassemble the LV with the oracle's mapping and let fsck.vfat and mtools judge our write.
         Path back = tmp.resolve("back.fat");
-        Tools.sparse(back, lvBytes);
+        DiskFiles.sparse(back, lvBytes);
         scatter(back, segs, "data", peStart, a, b, false);
-        Tools.Result r = Tools.exec(null, "fsck.vfat", "-n", back.toString());
+        Tools.Result r = Tools.exec("fsck.vfat", "-n", back.toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         Tools.run(
                 "mcopy",

@@ -1,6 +1,6 @@
 package dev.linuximage.core.volume;
 
-import dev.linuximage.core.fs.Tools;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +13,8 @@ final class LvmTool implements AutoCloseable {
     private final List<String> loops = new ArrayList<>();
 
     String attach(Path file) throws Exception {
-        Tools.requireTool("losetup");
-        String dev = Tools.run("losetup", "-f", "--show", file.toString()).strip();
+        Tools.require("losetup");
+        String dev = Tools.run("losetup", "-f", "--show", file.toString()).out().strip();
         loops.add(dev);
         return dev;
     }
@@ -29,6 +29,7 @@ final class LvmTool implements AutoCloseable {
                         "--sizelimit",
                         String.valueOf(size),
                         file.toString())
+                .out()
                 .strip();
         loops.add(dev);
         return dev;
@@ -45,7 +46,7 @@ final class LvmTool implements AutoCloseable {
         for (int i = 1; i < args.length; i++) {
             cmd.add(args[i]);
         }
-        Tools.Result r = Tools.exec(null, cmd.toArray(String[]::new));
+        Tools.Result r = Tools.exec(cmd.toArray(String[]::new));
         if (r.exit() != 0) {
             throw new AssertionError(String.join(" ", cmd) + " exited " + r.exit() + "\n" + r.out() + r.err());
         }
@@ -55,7 +56,7 @@ final class LvmTool implements AutoCloseable {
     @Override
     public void close() throws Exception {
         for (String l : loops) {
-            Tools.exec(null, "losetup", "-d", l);
+            Tools.exec("losetup", "-d", l);
         }
         loops.clear();
     }

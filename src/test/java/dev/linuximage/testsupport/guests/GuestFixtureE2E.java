@@ -2,6 +2,8 @@ package dev.linuximage.testsupport.guests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -43,9 +45,12 @@ class GuestFixtureE2E {
     /** Checks every variant shares: image files agree, root fs clean, fstab by UUID, kernel and initrd present. */
     private static void commonChecks(GuestImage img) throws IOException {
         // the published qcow2: consistent, the disk's size, zlib-compressed as Debian's cloud images are
-        String check = Tools.run(
-                        T, "qemu-img", "check", "-f", "qcow2", img.qcow2().toString())
-                .output();
+        String check = Tools.command(
+                        "qemu-img", "check", "-f", "qcow2", img.qcow2().toString())
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         Matcher compressed = Pattern.compile("([0-9.]+)% compressed clusters").matcher(check);
         assertThat(compressed.find())
                 .as("qemu-img check reports compression: %s", check)
@@ -53,15 +58,17 @@ class GuestFixtureE2E {
         assertThat(Double.parseDouble(compressed.group(1)))
                 .as("share of compressed clusters")
                 .isGreaterThan(50.0);
-        String info = Tools.run(
-                        T,
+        String info = Tools.command(
                         "qemu-img",
                         "info",
                         "--output=json",
                         "-f",
                         "qcow2",
                         img.qcow2().toString())
-                .output();
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(info)
                 .containsPattern("\"virtual-size\":\\s*" + img.diskBytes() + "\\b")
                 .containsPattern("\"compression-type\":\\s*\"zlib\"");
@@ -69,8 +76,7 @@ class GuestFixtureE2E {
         assertThat(img.diskBytes() % (1 << 20)).as("whole MiB").isZero();
 
         Ext4Oracle.assertClean(img.raw(), img.rootOffset());
-        String blkid = Tools.run(
-                        T,
+        String blkid = Tools.command(
                         "blkid",
                         "-p",
                         "-O",
@@ -78,7 +84,10 @@ class GuestFixtureE2E {
                         "-o",
                         "export",
                         img.raw().toString())
-                .output();
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(blkid).contains("TYPE=ext4").contains("UUID=" + img.rootUuid());
 
         assertThat(cat(img, "/etc/fstab")).containsPattern("(?m)^UUID=" + img.rootUuid() + "\\s+/\\s+ext4\\s");
@@ -132,15 +141,26 @@ class GuestFixtureE2E {
     }
 
     private static void assertMbrWithRootFirst(GuestImage img) {
-        String dump = Tools.run(T, "sfdisk", "--dump", img.raw().toString()).output();
+        String dump = Tools.command("sfdisk", "--dump", img.raw().toString())
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(dump).contains("label: dos").containsPattern("start=\\s*2048,.*type=83, bootable");
-        Tools.run(T, "sfdisk", "--verify", img.raw().toString());
+        Tools.command("sfdisk", "--verify", img.raw().toString())
+                .timeout(T)
+                .mergeStderr()
+                .run();
     }
 
     private static String lsinitramfs(GuestImage img, Path dir) throws IOException {
         Path initrd = Ext4Oracle.dump(
                 img.raw(), img.rootOffset(), "/boot/initrd.img-" + img.kernelVersion(), dir.resolve("initrd.img"));
-        return Tools.run(T, "lsinitramfs", initrd.toString()).output();
+        return Tools.command("lsinitramfs", initrd.toString())
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
     }
 
     @Test
@@ -162,9 +182,17 @@ class GuestFixtureE2E {
         GuestImage img = GuestImages.get(GuestVariant.UEFI_GPT);
         commonChecks(img);
         assertNoSerialConsoleArgs(img);
-        String verify = Tools.run(T, "sgdisk", "-v", img.raw().toString()).output();
+        String verify = Tools.command("sgdisk", "-v", img.raw().toString())
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(verify).contains("No problems found");
-        String print = Tools.run(T, "sgdisk", "-p", img.raw().toString()).output();
+        String print = Tools.command("sgdisk", "-p", img.raw().toString())
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(print)
                 .containsPattern("(?m)^\\s+14\\s+2048\\s+8191\\s.*EF02")
                 .containsPattern("(?m)^\\s+15\\s+8192\\s+262143\\s.*EF00")
@@ -175,24 +203,38 @@ class GuestFixtureE2E {
         long espOffset = img.espOffset().orElseThrow();
         long espBytes = img.espBytes().orElseThrow();
         Path esp = dir.resolve("esp.img");
-        Tools.run(
-                T,
-                "dd",
-                "if=" + img.raw(),
-                "of=" + esp,
-                "bs=1M",
-                "skip=" + espOffset / (1 << 20),
-                "count=" + espBytes / (1 << 20),
-                "status=none");
-        Tools.run(T, "fsck.vfat", "-n", esp.toString());
-        String blkid =
-                Tools.run(T, "blkid", "-p", "-o", "export", esp.toString()).output();
+        Tools.command(
+                        "dd",
+                        "if=" + img.raw(),
+                        "of=" + esp,
+                        "bs=1M",
+                        "skip=" + espOffset / (1 << 20),
+                        "count=" + espBytes / (1 << 20),
+                        "status=none")
+                .timeout(T)
+                .mergeStderr()
+                .run();
+        Tools.command("fsck.vfat", "-n", esp.toString())
+                .timeout(T)
+                .mergeStderr()
+                .run();
+        String blkid = Tools.command("blkid", "-p", "-o", "export", esp.toString())
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(blkid).contains("TYPE=vfat").contains("UUID=" + img.espUuid().orElseThrow());
-        String efi =
-                Tools.run(T, "mdir", "-i", esp.toString(), "-b", "::/EFI/BOOT").output();
+        String efi = Tools.command("mdir", "-i", esp.toString(), "-b", "::/EFI/BOOT")
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(efi).contains("BOOTX64.EFI");
         Path bootx64 = dir.resolve("BOOTX64.EFI");
-        Tools.run(T, "mcopy", "-i", esp.toString(), "::/EFI/BOOT/BOOTX64.EFI", bootx64.toString());
+        Tools.command("mcopy", "-i", esp.toString(), "::/EFI/BOOT/BOOTX64.EFI", bootx64.toString())
+                .timeout(T)
+                .mergeStderr()
+                .run();
         byte[] pe = Files.readAllBytes(bootx64);
         assertThat(new String(pe, 0, 2, StandardCharsets.ISO_8859_1)).isEqualTo("MZ");
         // The early configuration embedded in the EFI image finds the root file system by UUID.
@@ -210,10 +252,13 @@ class GuestFixtureE2E {
         assertThat(cat(img, "/etc/default/grub")).contains("GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"");
         String swapUuid = img.swapUuid().orElseThrow();
         assertThat(cat(img, "/etc/fstab")).containsPattern("(?m)^UUID=" + swapUuid + "\\s+none\\s+swap\\s");
-        String dump = Tools.run(T, "sfdisk", "--dump", img.raw().toString()).output();
+        String dump = Tools.command("sfdisk", "--dump", img.raw().toString())
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(dump).containsPattern("type=82");
-        String blkid = Tools.run(
-                        T,
+        String blkid = Tools.command(
                         "blkid",
                         "-p",
                         "-O",
@@ -221,7 +266,10 @@ class GuestFixtureE2E {
                         "-o",
                         "export",
                         img.raw().toString())
-                .output();
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(blkid).contains("TYPE=swap").contains("UUID=" + swapUuid);
     }
 
@@ -292,18 +340,30 @@ class GuestFixtureE2E {
         GuestImage img = GuestImages.get(GuestVariant.GPT_SWAP);
         commonChecks(img);
         assertNoSerialConsoleArgs(img);
-        assertThat(Tools.run(T, "sgdisk", "-v", img.raw().toString()).output()).contains("No problems found");
-        String print = Tools.run(T, "sgdisk", "-p", img.raw().toString()).output();
+        assertThat(Tools.command("sgdisk", "-v", img.raw().toString())
+                        .timeout(T)
+                        .mergeStderr()
+                        .run()
+                        .out())
+                .contains("No problems found");
+        String print = Tools.command("sgdisk", "-p", img.raw().toString())
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(print)
                 .containsPattern("(?m)^\\s+1\\s+262144\\s.*8300")
                 .containsPattern("(?m)^\\s+2\\s+" + Long.parseLong(img.fact("swap.offset")) / 512 + "\\s.*8200");
-        assertThat(Tools.run(T, "sgdisk", "-A", "2:show", img.raw().toString()).output())
+        assertThat(Tools.command("sgdisk", "-A", "2:show", img.raw().toString())
+                        .timeout(T)
+                        .mergeStderr()
+                        .run()
+                        .out())
                 .as("no GPT attribute set on the swap partition yet")
                 .doesNotContain("2:63:");
         String swapUuid = img.swapUuid().orElseThrow();
         assertThat(cat(img, "/etc/fstab")).doesNotContain(swapUuid).doesNotContainPattern("(?m)^[^#]*\\sswap\\s");
-        String blkid = Tools.run(
-                        T,
+        String blkid = Tools.command(
                         "blkid",
                         "-p",
                         "-O",
@@ -311,7 +371,10 @@ class GuestFixtureE2E {
                         "-o",
                         "export",
                         img.raw().toString())
-                .output();
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(blkid).contains("TYPE=swap").contains("UUID=" + swapUuid);
     }
 
@@ -326,28 +389,45 @@ class GuestFixtureE2E {
         assertMbrWithRootFirst(img);
         assertThat(img.diskBytes() % (1 << 20)).as("whole MiB").isZero();
         Path part = dir.resolve("root.xfs");
-        Tools.run(
-                T,
-                "dd",
-                "if=" + img.raw(),
-                "of=" + part,
-                "bs=1M",
-                "skip=" + img.rootOffset() / (1 << 20),
-                "count=" + img.rootBytes() / (1 << 20),
-                "conv=sparse",
-                "status=none");
-        Tools.run(T, "xfs_repair", "-n", part.toString());
-        String blkid =
-                Tools.run(T, "blkid", "-p", "-o", "export", part.toString()).output();
+        Tools.command(
+                        "dd",
+                        "if=" + img.raw(),
+                        "of=" + part,
+                        "bs=1M",
+                        "skip=" + img.rootOffset() / (1 << 20),
+                        "count=" + img.rootBytes() / (1 << 20),
+                        "conv=sparse",
+                        "status=none")
+                .timeout(T)
+                .mergeStderr()
+                .run();
+        Tools.command("xfs_repair", "-n", part.toString())
+                .timeout(T)
+                .mergeStderr()
+                .run();
+        String blkid = Tools.command("blkid", "-p", "-o", "export", part.toString())
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(blkid).contains("TYPE=xfs").contains("UUID=" + img.rootUuid());
-        String boot =
-                Tools.run(T, "xfs_db", "-r", "-c", "ls /boot", part.toString()).output();
+        String boot = Tools.command("xfs_db", "-r", "-c", "ls /boot", part.toString())
+                .timeout(T)
+                .mergeStderr()
+                .run()
+                .out();
         assertThat(boot).contains("vmlinuz-" + img.kernelVersion()).contains("initrd.img-" + img.kernelVersion());
-        assertThat(Tools.run(T, "xfs_db", "-r", "-c", "ls /boot/grub/i386-pc", part.toString())
-                        .output())
+        assertThat(Tools.command("xfs_db", "-r", "-c", "ls /boot/grub/i386-pc", part.toString())
+                        .timeout(T)
+                        .mergeStderr()
+                        .run()
+                        .out())
                 .contains("xfs.mod");
-        assertThat(Tools.run(T, "xfs_db", "-r", "-c", "ls /usr/bin", part.toString())
-                        .output())
+        assertThat(Tools.command("xfs_db", "-r", "-c", "ls /usr/bin", part.toString())
+                        .timeout(T)
+                        .mergeStderr()
+                        .run()
+                        .out())
                 .contains("dracut");
     }
 }

@@ -1,5 +1,6 @@
 package dev.linuximage.testsupport.guests;
 
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -88,17 +89,19 @@ public final class GuestImages {
             releaseRaw();
             Files.createDirectories(dir);
             Path tmp = dir.resolve(img.variant().id() + ".raw.tmp");
-            Tools.run(
-                    Duration.ofMinutes(5),
-                    "qemu-img",
-                    "convert",
-                    "-q",
-                    "-f",
-                    "qcow2",
-                    "-O",
-                    "raw",
-                    img.qcow2().toString(),
-                    tmp.toString());
+            Tools.command(
+                            "qemu-img",
+                            "convert",
+                            "-q",
+                            "-f",
+                            "qcow2",
+                            "-O",
+                            "raw",
+                            img.qcow2().toString(),
+                            tmp.toString())
+                    .timeout(Duration.ofMinutes(5))
+                    .mergeStderr()
+                    .run();
             return Files.move(tmp, raw, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("could not make the raw copy of " + img.qcow2(), e);
@@ -193,5 +196,26 @@ public final class GuestImages {
     private static String lastLine(Path log) throws IOException {
         List<String> lines = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
         return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+    }
+
+    /**
+     * Frees the disk space of a test's work directory once it is judged: deletes every file in it but the small
+     * reports ({@code *.json}, {@code *.log}, {@code *.txt}), so that the guest pass needs room for one variant's
+     * outputs at a time, not for all of them. {@code -Dlinuximage.guests.keep=true} keeps everything (debugging).
+     */
+    public static void releaseOutputs(Path dir) {
+        if (Boolean.getBoolean("linuximage.guests.keep") || !Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String name = f.getFileName().toString();
+                if (!name.endsWith(".json") && !name.endsWith(".log") && !name.endsWith(".txt")) {
+                    Files.delete(f);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not release the outputs in " + dir, e);
+        }
     }
 }

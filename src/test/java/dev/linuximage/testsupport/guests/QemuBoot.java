@@ -1,5 +1,6 @@
 package dev.linuximage.testsupport.guests;
 
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

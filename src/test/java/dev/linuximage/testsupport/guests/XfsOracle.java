@@ -1,5 +1,6 @@
 package dev.linuximage.testsupport.guests;
 
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -23,23 +24,28 @@ public final class XfsOracle {
 
     /** Copies {@code sizeBytes} at {@code offsetBytes} of {@code disk} (both multiples of 1 MiB) to {@code target}. */
     public static Path extract(Path disk, long offsetBytes, long sizeBytes, Path target) {
-        Tools.run(
-                TIMEOUT,
-                "dd",
-                "if=" + disk,
-                "of=" + target,
-                "bs=1M",
-                "skip=" + (offsetBytes >> 20),
-                "count=" + (sizeBytes >> 20),
-                "conv=sparse",
-                "status=none");
+        Tools.command(
+                        "dd",
+                        "if=" + disk,
+                        "of=" + target,
+                        "bs=1M",
+                        "skip=" + (offsetBytes >> 20),
+                        "count=" + (sizeBytes >> 20),
+                        "conv=sparse",
+                        "status=none")
+                .timeout(TIMEOUT)
+                .mergeStderr()
+                .run();
         return target;
     }
 
     /** {@code xfs_repair -n -f}: exit 0 and nothing beyond its phase banners. */
     public static void assertClean(Path fs) {
-        Tools.Result r = Tools.exec(TIMEOUT, "xfs_repair", "-n", "-f", fs.toString());
-        List<String> complaints = r.output()
+        Tools.Result r = Tools.command("xfs_repair", "-n", "-f", fs.toString())
+                .timeout(TIMEOUT)
+                .mergeStderr()
+                .exec();
+        List<String> complaints = r.out()
                 .lines()
                 .filter(l -> !l.isBlank()
                         && !l.startsWith("Phase ")
@@ -49,35 +55,43 @@ public final class XfsOracle {
                         && !l.startsWith("the image and the host")
                         && !l.startsWith("No modify flag set"))
                 .toList();
-        if (r.exitCode() != 0 || !complaints.isEmpty()) {
-            throw new AssertionError("xfs_repair -n " + fs + " exited " + r.exitCode() + ":\n" + r.output());
+        if (r.exit() != 0 || !complaints.isEmpty()) {
+            throw new AssertionError("xfs_repair -n " + fs + " exited " + r.exit() + ":\n" + r.out());
         }
     }
 
     /** Whether {@code guestPath} exists, per {@code xfs_db path}. */
     public static boolean exists(Path fs, String guestPath) {
-        Tools.Result r =
-                Tools.exec(TIMEOUT, "xfs_db", "-r", "-c", "path " + guestPath, "-c", "print core.mode", fs.toString());
-        if (r.output().contains("core.mode =")) {
+        Tools.Result r = Tools.command(
+                        "xfs_db", "-r", "-c", "path " + guestPath, "-c", "print core.mode", fs.toString())
+                .timeout(TIMEOUT)
+                .mergeStderr()
+                .exec();
+        if (r.out().contains("core.mode =")) {
             return true;
         }
-        if (r.output().contains("No such file or directory") || r.output().contains("not found")) {
+        if (r.out().contains("No such file or directory") || r.out().contains("not found")) {
             return false;
         }
-        throw new AssertionError("xfs_db could not look up " + guestPath + ":\n" + r.output());
+        throw new AssertionError("xfs_db could not look up " + guestPath + ":\n" + r.out());
     }
 
     /** The names in a directory, per {@code xfs_db ls}. */
     public static String list(Path fs, String guestDir) {
-        return Tools.run(TIMEOUT, "xfs_db", "-r", "-c", "ls " + guestDir, fs.toString())
-                .output();
+        return Tools.command("xfs_db", "-r", "-c", "ls " + guestDir, fs.toString())
+                .timeout(TIMEOUT)
+                .mergeStderr()
+                .run()
+                .out();
     }
 
     /** A regular file's bytes, read at the blocks xfs_db's {@code bmap} names. */
     public static byte[] read(Path fs, String guestPath) {
-        String size = Tools.run(
-                        TIMEOUT, "xfs_db", "-r", "-c", "path " + guestPath, "-c", "print core.size", fs.toString())
-                .output();
+        String size = Tools.command("xfs_db", "-r", "-c", "path " + guestPath, "-c", "print core.size", fs.toString())
+                .timeout(TIMEOUT)
+                .mergeStderr()
+                .run()
+                .out();
         Matcher sm = Pattern.compile("core.size = (\\d+)").matcher(size);
         if (!sm.find()) {
             throw new AssertionError("xfs_db: no size for " + guestPath + ":\n" + size);
@@ -86,11 +100,17 @@ public final class XfsOracle {
         if (len > (16 << 20)) {
             throw new AssertionError(guestPath + " is " + len + " bytes; the oracle reads small files only");
         }
-        String bmap = Tools.run(TIMEOUT, "xfs_db", "-r", "-c", "path " + guestPath, "-c", "bmap", fs.toString())
-                .output();
-        String geo = Tools.run(
-                        TIMEOUT, "xfs_db", "-r", "-c", "sb 0", "-c", "print blocksize agblocks agblklog", fs.toString())
-                .output();
+        String bmap = Tools.command("xfs_db", "-r", "-c", "path " + guestPath, "-c", "bmap", fs.toString())
+                .timeout(TIMEOUT)
+                .mergeStderr()
+                .run()
+                .out();
+        String geo = Tools.command(
+                        "xfs_db", "-r", "-c", "sb 0", "-c", "print blocksize agblocks agblklog", fs.toString())
+                .timeout(TIMEOUT)
+                .mergeStderr()
+                .run()
+                .out();
         int bs = Integer.parseInt(geo.replaceAll("(?s).*blocksize = (\\d+).*", "$1"));
         long agblocks = Long.parseLong(geo.replaceAll("(?s).*agblocks = (\\d+).*", "$1"));
         int agblklog = Integer.parseInt(geo.replaceAll("(?s).*agblklog = (\\d+).*", "$1"));

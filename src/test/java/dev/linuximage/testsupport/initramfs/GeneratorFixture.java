@@ -1,5 +1,6 @@
 package dev.linuximage.testsupport.initramfs;
 
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +37,8 @@ public final class GeneratorFixture {
             Files.createDirectories(target);
             Tools.Result r = Tools.sh(Path.of("."), "sh src/test/fixtures/initramfs-generators.sh " + target, null);
             if (r.exit() != 0) {
-                throw new AssertionError("cannot fetch/unpack initramfs-tools-core and dracut-core (apt-get "
-                        + "download): " + r.stderr());
+                throw new AssertionError(
+                        "cannot fetch/unpack initramfs-tools-core and dracut-core (apt-get " + "download): " + r.err());
             }
             versions = r.out().strip();
             root = target;

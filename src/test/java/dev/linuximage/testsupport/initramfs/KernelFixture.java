@@ -1,5 +1,6 @@
 package dev.linuximage.testsupport.initramfs;
 
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ public final class KernelFixture {
             Tools.Result r = Tools.sh(Path.of("."), "sh src/test/fixtures/kernel.sh " + target, null);
             if (r.exit() != 0) {
                 throw new AssertionError("cannot fetch/unpack the Debian kernel package (apt-get download "
-                        + "linux-image-amd64's dependency): " + r.stderr());
+                        + "linux-image-amd64's dependency): " + r.err());
             }
             version = r.out().strip();
             root = target.resolve("root");

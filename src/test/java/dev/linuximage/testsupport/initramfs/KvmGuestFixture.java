@@ -1,5 +1,6 @@
 package dev.linuximage.testsupport.initramfs;
 
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

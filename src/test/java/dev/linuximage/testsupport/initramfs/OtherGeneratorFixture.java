@@ -1,5 +1,6 @@
 package dev.linuximage.testsupport.initramfs;
 
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.LittleEndian;
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Random;
@@ -30,10 +32,10 @@ class Ext4AllocationOracleTest {
                 "ext3-1k|-t ext3 -b 1024 -N 4096",
             })
     void fillsManyGroups(String name, String opts) throws Exception {
-        Path work = Tools.workDir("alloc-" + name);
+        Path work = Tools.scratch("ext4-tests", "alloc-" + name);
         Path img = work.resolve("fs.img");
-        Tools.mkfs(img, "64M", null, opts.split(" "));
-        String statsBefore = Tools.debugfs(img, "stats").out();
+        Ext4Oracle.mkfs(img, "64M", null, opts.split(" "));
+        String statsBefore = Ext4Oracle.debugfs(img, "stats").out();
         Random r = new Random(name.hashCode());
         byte[] big = Trees.random(r, 30 << 20); // spans several 8 MiB groups
         try (FileByteSource src = FileByteSource.openReadWrite(img);
@@ -51,11 +53,11 @@ class Ext4AllocationOracleTest {
             fs.unlink(fs.lookup(root, "d5").orElseThrow(), "f7");
             fs.flush();
         }
-        Tools.assertClean(img);
-        assertThat(Tools.cat(img, "/d4/f199")).containsExactly(199, 4);
-        assertThat(Tools.stat(img, "/big").size()).isEqualTo(1000);
+        Ext4Oracle.assertClean(img);
+        assertThat(Ext4Oracle.read(img, "/d4/f199")).containsExactly(199, 4);
+        assertThat(Ext4Oracle.stat(img, "/big").size()).isEqualTo(1000);
         // the uninitialised groups really were initialised by us (ext3 has no such flags)
-        String statsAfter = Tools.debugfs(img, "stats").out();
+        String statsAfter = Ext4Oracle.debugfs(img, "stats").out();
         if (!name.startsWith("ext3")) {
             assertThat(count(statsBefore, "Inode not init")).isGreaterThan(count(statsAfter, "Inode not init"));
             assertThat(count(statsBefore, "Block not init")).isGreaterThan(count(statsAfter, "Block not init"));
@@ -68,7 +70,7 @@ class Ext4AllocationOracleTest {
      */
     @Test
     void sharedXattrBlockRefcount() throws Exception {
-        Path work = Tools.workDir("alloc-xattr");
+        Path work = Tools.scratch("ext4-tests", "alloc-xattr");
         Path tree = work.resolve("tree");
         java.nio.file.Files.createDirectories(tree);
         for (String n : new String[] {"f", "g"}) {
@@ -78,16 +80,18 @@ class Ext4AllocationOracleTest {
             view.write("big", java.nio.ByteBuffer.wrap("v".repeat(800).getBytes()));
         }
         Path img = work.resolve("fs.img");
-        Tools.mkfs(img, "8M", tree, "-t", "ext4");
+        Ext4Oracle.mkfs(img, "8M", tree, "-t", "ext4");
         long fAcl = fileAcl(img, "/f");
         long gAcl = fileAcl(img, "/g");
         assertThat(fAcl).isPositive();
         // make /g share /f's xattr block (identical content), as the kernel's mbcache does
-        assertThat(Tools.debugfs(img, "-w", "sif /g file_acl " + fAcl).exit()).isZero();
-        assertThat(Tools.debugfs(img, "-w", "freeb " + gAcl).exit()).isZero();
+        assertThat(Ext4Oracle.debugfs(img, "-w", "sif /g file_acl " + fAcl).exit())
+                .isZero();
+        assertThat(Ext4Oracle.debugfs(img, "-w", "freeb " + gAcl).exit()).isZero();
         // e2fsck -fy completes the set-up as a real tool: it counts two references and sets h_refcount = 2
         // (with the block checksum) and fixes the free counts that debugfs freeb leaves behind
-        Tools.Result fix = Tools.run(java.util.List.of("e2fsck", "-fy", img.toString()));
+        Tools.Result fix = Tools.command(java.util.List.of("e2fsck", "-fy", img.toString()))
+                .exec();
         assertThat(fix.exit()).as(fix.out()).isLessThanOrEqualTo(1);
         int bs;
         try (FileByteSource src = FileByteSource.openReadOnly(img)) {
@@ -96,25 +100,25 @@ class Ext4AllocationOracleTest {
                     .as("h_refcount")
                     .isEqualTo(2);
         }
-        Tools.assertClean(img);
+        Ext4Oracle.assertClean(img);
         try (FileByteSource src = FileByteSource.openReadWrite(img);
                 Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             fs.unlink(fs.root(), "f");
         }
-        Tools.assertClean(img);
-        assertThat(Tools.debugfs(img, "ea_list /g").out()).contains("big");
-        assertThat(Tools.debugfs(img, "testb " + fAcl).out()).contains("marked in use");
+        Ext4Oracle.assertClean(img);
+        assertThat(Ext4Oracle.debugfs(img, "ea_list /g").out()).contains("big");
+        assertThat(Ext4Oracle.debugfs(img, "testb " + fAcl).out()).contains("marked in use");
         try (FileByteSource src = FileByteSource.openReadWrite(img);
                 Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             fs.unlink(fs.root(), "g");
         }
-        Tools.assertClean(img);
-        assertThat(Tools.debugfs(img, "testb " + fAcl).out()).contains("not in use");
+        Ext4Oracle.assertClean(img);
+        assertThat(Ext4Oracle.debugfs(img, "testb " + fAcl).out()).contains("not in use");
     }
 
     private static long fileAcl(Path img, String path) throws Exception {
         var m = java.util.regex.Pattern.compile("File ACL: (\\d+)")
-                .matcher(Tools.debugfs(img, "stat " + path).out());
+                .matcher(Ext4Oracle.debugfs(img, "stat " + path).out());
         assertThat(m.find()).isTrue();
         return Long.parseLong(m.group(1));
     }
@@ -126,9 +130,9 @@ class Ext4AllocationOracleTest {
     /** ext2 with 1 KiB blocks: a 66 MiB file needs the triple-indirect block (12 + 256 + 65536 blocks before it). */
     @Test
     void tripleIndirectBlockMap() throws Exception {
-        Path work = Tools.workDir("alloc-triple");
+        Path work = Tools.scratch("ext4-tests", "alloc-triple");
         Path img = work.resolve("fs.img");
-        Tools.mkfs(img, "96M", null, "-t", "ext2", "-b", "1024");
+        Ext4Oracle.mkfs(img, "96M", null, "-t", "ext2", "-b", "1024");
         byte[] data = Trees.random(new Random(3), 66 << 20);
         try (FileByteSource src = FileByteSource.openReadWrite(img);
                 Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
@@ -137,10 +141,10 @@ class Ext4AllocationOracleTest {
             assertThat(Trees.readAll(fs, fs.lookup(fs.root(), "huge").orElseThrow()))
                     .isEqualTo(data);
         }
-        Tools.assertClean(img);
+        Ext4Oracle.assertClean(img);
         MessageDigest md = MessageDigest.getInstance("SHA-256");
-        assertThat(md.digest(Tools.cat(img, "/huge")))
+        assertThat(md.digest(Ext4Oracle.read(img, "/huge")))
                 .isEqualTo(MessageDigest.getInstance("SHA-256").digest(data));
-        assertThat(Tools.debugfs(img, "stat /huge").out()).contains("TIND");
+        assertThat(Ext4Oracle.debugfs(img, "stat /huge").out()).contains("TIND");
     }
 }

@@ -8,6 +8,8 @@ import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.ExtentVisitor;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.LittleEndian;
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -45,7 +47,7 @@ class Ext4HtreeOracleTest {
 
     @BeforeAll
     static void buildTree() throws Exception {
-        work = Tools.workDir("htree");
+        work = Tools.scratch("ext4-tests", "htree");
         tree = work.resolve("tree");
         Files.createDirectories(tree.resolve("big"));
         names = new ArrayList<>();
@@ -66,7 +68,7 @@ class Ext4HtreeOracleTest {
     @Test
     void hashesMatchDebugfsDxHash() throws Exception {
         Path img = work.resolve("hash.img");
-        Tools.mkfs(img, "4M", null, "-t", "ext4");
+        Ext4Oracle.mkfs(img, "4M", null, "-t", "ext4");
         List<String> samples = new ArrayList<>(List.of(
                 "a",
                 ".x",
@@ -91,7 +93,8 @@ class Ext4HtreeOracleTest {
         }
         Path cmdFile = work.resolve("dx_hash.cmds");
         Files.writeString(cmdFile, String.join("\n", cmds) + "\n");
-        Tools.Result res = Tools.run(List.of("debugfs", "-f", cmdFile.toString(), img.toString()));
+        Tools.Result res = Tools.command(List.of("debugfs", "-f", cmdFile.toString(), img.toString()))
+                .exec();
         Matcher m = Pattern.compile("Hash of (\\S+) is 0x([0-9a-f]+) \\(minor 0x([0-9a-f]+)\\)")
                 .matcher(res.out());
         int[] seedWords = seedWords(seed);
@@ -100,7 +103,7 @@ class Ext4HtreeOracleTest {
             for (String s : samples) {
                 for (int[] sd : new int[][] {null, seedWords}) {
                     assertThat(m.find())
-                            .as("debugfs output for %s:\n%s%s", cmds.get(k), res.out(), res.stderr())
+                            .as("debugfs output for %s:\n%s%s", cmds.get(k), res.out(), res.err())
                             .isTrue();
                     assertThat(m.group(1)).isEqualTo(s);
                     int[] ours = DirHash.hashes(v, s.getBytes(StandardCharsets.UTF_8), sd);
@@ -130,17 +133,19 @@ class Ext4HtreeOracleTest {
     /** mke2fs -d, then the hash algorithm and signedness, then e2fsck -fyD to build the index with them. */
     static Path indexedImage(String name, String alg, boolean unsigned, String... mkfsOpts) throws Exception {
         Path img = work.resolve(name + ".img");
-        Tools.mkfs(img, "32M", tree, mkfsOpts);
+        Ext4Oracle.mkfs(img, "32M", tree, mkfsOpts);
         if (unsigned) {
-            Tools.Result r = Tools.debugfs(img, "-w", "ssv flags 2");
-            assertThat(r.exit()).as(r.stderr()).isZero();
+            Tools.Result r = Ext4Oracle.debugfs(img, "-w", "ssv flags 2");
+            assertThat(r.exit()).as(r.err()).isZero();
         }
-        Tools.Result t = Tools.run(List.of("tune2fs", "-E", "hash_alg=" + alg, img.toString()));
-        assertThat(t.exit()).as(t.out() + t.stderr()).isZero();
-        Tools.indexDirectories(img);
-        Tools.assertClean(img);
-        assertThat(Tools.indexed(img, "/big")).as("/big has an htree").isTrue();
-        String sbDump = Tools.run(List.of("dumpe2fs", "-h", img.toString())).out();
+        Tools.Result t = Tools.command(List.of("tune2fs", "-E", "hash_alg=" + alg, img.toString()))
+                .exec();
+        assertThat(t.exit()).as(t.out() + t.err()).isZero();
+        Ext4Oracle.indexDirectories(img);
+        Ext4Oracle.assertClean(img);
+        assertThat(Ext4Oracle.indexed(img, "/big")).as("/big has an htree").isTrue();
+        String sbDump =
+                Tools.command(List.of("dumpe2fs", "-h", img.toString())).exec().out();
         assertThat(sbDump).contains("Default directory hash:   " + alg);
         if (unsigned) {
             assertThat(sbDump).contains("unsigned_directory_hash");
@@ -151,7 +156,7 @@ class Ext4HtreeOracleTest {
     }
 
     static int indirectLevels(Path img) throws Exception {
-        String h = Tools.debugfs(img, "htree /big").out();
+        String h = Ext4Oracle.debugfs(img, "htree /big").out();
         Matcher m = Pattern.compile("Indirect levels: (\\d+)").matcher(h);
         assertThat(m.find()).as(h).isTrue();
         return Integer.parseInt(m.group(1));
@@ -159,14 +164,15 @@ class Ext4HtreeOracleTest {
 
     /** Physical blocks holding the directory's content (bmap of each logical block; mapping blocks excluded). */
     static Set<Long> dirBlocks(Path img, String path, int bs) throws Exception {
-        long n = Tools.stat(img, path).size() / bs;
+        long n = Ext4Oracle.stat(img, path).size() / bs;
         List<String> cmds = new ArrayList<>();
         for (long l = 0; l < n; l++) {
             cmds.add("bmap " + path + " " + l);
         }
         Path cmdFile = work.resolve("bmap.cmds");
         Files.writeString(cmdFile, String.join("\n", cmds) + "\n");
-        Tools.Result r = Tools.run(List.of("debugfs", "-f", cmdFile.toString(), img.toString()));
+        Tools.Result r = Tools.command(List.of("debugfs", "-f", cmdFile.toString(), img.toString()))
+                .exec();
         Set<Long> out = new HashSet<>();
         for (String line : r.out().split("\n")) {
             if (line.matches("\\d+")) {
@@ -265,15 +271,16 @@ class Ext4HtreeOracleTest {
             assertThat(fs.htreeFallbacks()).isZero();
             fs.flush();
         }
-        Tools.assertClean(img);
-        assertThat(Tools.indexed(img, "/big")).isTrue();
-        assertThat(Tools.debugfs(img, "stat /big/" + names.get(7)).stderr()).contains("File not found");
-        assertThat(Tools.debugfs(img, "stat /big/" + names.get(8)).stderr()).doesNotContain("File not found");
+        Ext4Oracle.assertClean(img);
+        assertThat(Ext4Oracle.indexed(img, "/big")).isTrue();
+        assertThat(Ext4Oracle.debugfs(img, "stat /big/" + names.get(7)).err()).contains("File not found");
+        assertThat(Ext4Oracle.debugfs(img, "stat /big/" + names.get(8)).err()).doesNotContain("File not found");
     }
 
     /** Patches bytes of logical block {@code lblk} of /big (physical block from debugfs bmap). */
     static void patchDirBlock(Path img, int lblk, int off, byte[] bytes, int bs) throws Exception {
-        long pblk = Long.parseLong(Tools.debugfs(img, "bmap /big " + lblk).out().trim());
+        long pblk = Long.parseLong(
+                Ext4Oracle.debugfs(img, "bmap /big " + lblk).out().trim());
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
             f.seek(pblk * bs + off);
             f.write(bytes);
@@ -309,7 +316,7 @@ class Ext4HtreeOracleTest {
             case "hash-order" -> {
                 // in the first interior node (the root of a two-level tree has only a few entries)
                 Matcher m = Pattern.compile("Entry #0: Hash 0x0+, block (\\d+)")
-                        .matcher(Tools.debugfs(img, "htree /big").out());
+                        .matcher(Ext4Oracle.debugfs(img, "htree /big").out());
                 assertThat(m.find()).isTrue();
                 patchDirBlock(img, Integer.parseInt(m.group(1)), Htree.NODE_ENTRIES + 16, le32(0xFFFFFFF0), 1024);
             }

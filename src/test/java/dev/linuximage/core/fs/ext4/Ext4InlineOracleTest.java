@@ -3,6 +3,8 @@ package dev.linuximage.core.fs.ext4;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +28,7 @@ class Ext4InlineOracleTest {
 
     @BeforeAll
     static void buildTree() throws Exception {
-        work = Tools.workDir("inline");
+        work = Tools.scratch("ext4-tests", "inline");
         tree = work.resolve("tree");
         Random r = new Random(11);
         Files.createDirectories(tree.resolve("d"));
@@ -47,7 +49,7 @@ class Ext4InlineOracleTest {
 
     static int flags(Path img, String path) throws Exception {
         var m = java.util.regex.Pattern.compile("Flags: 0x([0-9a-f]+)")
-                .matcher(Tools.debugfs(img, "stat " + path).out());
+                .matcher(Ext4Oracle.debugfs(img, "stat " + path).out());
         assertThat(m.find()).as(path).isTrue();
         return (int) Long.parseLong(m.group(1), 16);
     }
@@ -58,8 +60,8 @@ class Ext4InlineOracleTest {
      * mke2fs, so only the first i_size bytes are compared and the rest must be zeros.)
      */
     static void assertCat(Path img, String path, byte[] want) throws Exception {
-        assertThat(Tools.stat(img, path).size()).as("size of " + path).isEqualTo(want.length);
-        byte[] got = Tools.cat(img, path);
+        assertThat(Ext4Oracle.stat(img, path).size()).as("size of " + path).isEqualTo(want.length);
+        byte[] got = Ext4Oracle.read(img, path);
         assertThat(got.length).as("cat length of " + path).isGreaterThanOrEqualTo(want.length);
         assertThat(java.util.Arrays.copyOf(got, want.length))
                 .as("content of " + path)
@@ -79,13 +81,13 @@ class Ext4InlineOracleTest {
             })
     void inlineFilesAreRewrittenAndInlineDirectoriesConverted(String name, String opts) throws Exception {
         Path img = work.resolve(name + ".img");
-        Tools.mkfs(img, "16M", tree, opts.split(" "));
+        Ext4Oracle.mkfs(img, "16M", tree, opts.split(" "));
         // a second in-inode xattr next to system.data: it must survive both kinds of rewrite
         for (String f : new String[] {"/tagged", "/mid"}) {
-            Tools.Result r = Tools.debugfs(img, "-w", "ea_set " + f + " user.tag kept-" + f.substring(1));
-            assertThat(r.exit()).as(r.stderr()).isZero();
+            Tools.Result r = Ext4Oracle.debugfs(img, "-w", "ea_set " + f + " user.tag kept-" + f.substring(1));
+            assertThat(r.exit()).as(r.err()).isZero();
         }
-        Tools.assertClean(img);
+        Ext4Oracle.assertClean(img);
         for (String f : new String[] {"/small", "/mid", "/empty", "/edge128", "/tagged", "/d", "/d2", "/d3"}) {
             assertThat(flags(img, f) & INLINE_FL).as(f + " is inline").isNotZero();
         }
@@ -125,7 +127,7 @@ class Ext4InlineOracleTest {
             m.rename("/d2/sub", "/d/sub");
             fs.flush();
         }
-        Tools.assertClean(img);
+        Ext4Oracle.assertClean(img);
         // every file of the model, through debugfs: size from stat, content from cat
         try (var walk = Files.walk(model)) {
             for (Path h : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {
@@ -141,16 +143,16 @@ class Ext4InlineOracleTest {
             assertThat(fl & INLINE_FL).as(f + " no longer inline").isZero();
             assertThat(fl & EXTENTS_FL).as(f + " extent-mapped").isNotZero();
         }
-        assertThat(Tools.debugfs(img, "ea_get /tagged user.tag").out()).contains("kept-tagged");
-        assertThat(Tools.debugfs(img, "ea_get /mid user.tag").out()).contains("kept-mid");
-        assertThat(Tools.debugfs(img, "ea_list /small3").out()).doesNotContain("system.data");
+        assertThat(Ext4Oracle.debugfs(img, "ea_get /tagged user.tag").out()).contains("kept-tagged");
+        assertThat(Ext4Oracle.debugfs(img, "ea_get /mid user.tag").out()).contains("kept-mid");
+        assertThat(Ext4Oracle.debugfs(img, "ea_list /small3").out()).doesNotContain("system.data");
         assertCat(img, "/untouched", untouched);
         assertThat(flags(img, "/untouched") & INLINE_FL).isNotZero();
         for (String d : new String[] {"/d", "/d2", "/d3"}) {
             assertThat(flags(img, d) & INLINE_FL).as(d + " converted").isZero();
         }
-        assertThat(Tools.stat(img, "/d").links()).isEqualTo(4); // ., .. + newdir, sub
-        assertThat(Tools.stat(img, "/d2").links()).isEqualTo(2);
+        assertThat(Ext4Oracle.stat(img, "/d").links()).isEqualTo(4); // ., .. + newdir, sub
+        assertThat(Ext4Oracle.stat(img, "/d2").links()).isEqualTo(2);
         try (FileByteSource src = FileByteSource.openReadOnly(img);
                 Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             Trees.assertSame(model, fs);
@@ -176,7 +178,7 @@ class Ext4InlineOracleTest {
         long seed = Long.getLong("ext4.seed", System.nanoTime());
         System.out.println("Ext4InlineOracleTest " + name + " seed " + seed + " (rerun: -Dext4.seed=" + seed + ")");
         Random r = new Random(seed);
-        Path dir = Tools.workDir("inline-" + name);
+        Path dir = Tools.scratch("ext4-tests", "inline-" + name);
         Path model = dir.resolve("model");
         for (int d = 0; d < 4; d++) {
             Files.createDirectories(model.resolve("d" + d));
@@ -185,7 +187,7 @@ class Ext4InlineOracleTest {
             }
         }
         Path img = dir.resolve("fs.img");
-        Tools.mkfs(img, "16M", model, opts.split(" "));
+        Ext4Oracle.mkfs(img, "16M", model, opts.split(" "));
         assertThat(flags(img, "/d0/f0") & INLINE_FL).isNotZero();
         try (FileByteSource src = FileByteSource.openReadWrite(img);
                 Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
@@ -212,7 +214,7 @@ class Ext4InlineOracleTest {
             }
             fs.flush();
         }
-        Tools.Result fsck = Tools.fsck(img);
+        Tools.Result fsck = Ext4Oracle.fsck(img);
         assertThat(fsck.exit()).as(name + " seed " + seed + "\n" + fsck.out()).isZero();
         try (var walk = Files.walk(model)) {
             for (Path h : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator) {

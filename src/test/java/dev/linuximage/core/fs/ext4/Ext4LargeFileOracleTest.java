@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.Ext4Oracle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -31,8 +32,8 @@ class Ext4LargeFileOracleTest {
         Files.write(tree.resolve("initrd.img-6.1.0-amd64"), old);
         Files.writeString(tree.resolve("config-6.1.0-amd64"), "CONFIG_HYPERV=m\n");
         Path img = tmp.resolve("boot.img");
-        Tools.mkfs(img, "1G", tree, "-t", "ext4", "-L", "boot");
-        Tools.assertClean(img);
+        Ext4Oracle.mkfs(img, "1G", tree, "-t", "ext4", "-L", "boot");
+        Ext4Oracle.assertClean(img);
         byte[] big = new byte[80 * MIB + 777];
         new Random(8).nextBytes(big);
         try (FileByteSource src = FileByteSource.openReadWrite(img);
@@ -40,19 +41,19 @@ class Ext4LargeFileOracleTest {
             FileSystem.Node n = fs.lookup(fs.root(), "initrd.img-6.1.0-amd64").orElseThrow();
             fs.replaceContent(n, big);
         }
-        Tools.assertClean(img);
-        assertThat(Arrays.equals(Tools.cat(img, "/initrd.img-6.1.0-amd64"), big))
+        Ext4Oracle.assertClean(img);
+        assertThat(Arrays.equals(Ext4Oracle.read(img, "/initrd.img-6.1.0-amd64"), big))
                 .isTrue();
-        assertThat(Tools.stat(img, "/initrd.img-6.1.0-amd64").size()).isEqualTo(big.length);
+        assertThat(Ext4Oracle.stat(img, "/initrd.img-6.1.0-amd64").size()).isEqualTo(big.length);
         byte[] small = new byte[5 * MIB + 3];
         new Random(9).nextBytes(small);
         try (FileByteSource src = FileByteSource.openReadWrite(img);
                 Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
             fs.replaceContent(fs.lookup(fs.root(), "initrd.img-6.1.0-amd64").orElseThrow(), small);
         }
-        Tools.assertClean(img);
-        assertThat(Arrays.equals(Tools.cat(img, "/initrd.img-6.1.0-amd64"), small))
+        Ext4Oracle.assertClean(img);
+        assertThat(Arrays.equals(Ext4Oracle.read(img, "/initrd.img-6.1.0-amd64"), small))
                 .isTrue();
-        assertThat(new String(Tools.cat(img, "/config-6.1.0-amd64"))).isEqualTo("CONFIG_HYPERV=m\n");
+        assertThat(new String(Ext4Oracle.read(img, "/config-6.1.0-amd64"))).isEqualTo("CONFIG_HYPERV=m\n");
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -37,11 +39,11 @@ class Ext4PropertyOracleTest {
     void randomSequencesStayConsistent(String name, String opts) throws Exception {
         long seed = Long.getLong("ext4.seed", System.nanoTime());
         System.out.println("Ext4PropertyOracleTest " + name + " seed " + seed + " (rerun: -Dext4.seed=" + seed + ")");
-        Path work = Tools.workDir("property-" + name);
+        Path work = Tools.scratch("ext4-tests", "property-" + name);
         Path model = work.resolve("model");
         Files.createDirectories(model);
         Path img = work.resolve("fs.img");
-        Tools.mkfs(img, "32M", model, opts.split(" "));
+        Ext4Oracle.mkfs(img, "32M", model, opts.split(" "));
         Random r = new Random(seed);
         String ctx = name + " seed " + seed;
         try (FileByteSource src = FileByteSource.openReadWrite(img);
@@ -61,7 +63,7 @@ class Ext4PropertyOracleTest {
                     .as(ctx + ": the sequence must actually change things")
                     .isGreaterThan(OPS / 3);
         }
-        Tools.Result fsck = Tools.fsck(img);
+        Tools.Result fsck = Ext4Oracle.fsck(img);
         assertThat(fsck.exit()).as(ctx + "\n" + fsck.out()).isZero();
         Mirror.assertDumpMatches(model, img, work.resolve("dump"));
         try (FileByteSource src = FileByteSource.openReadOnly(img);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -20,7 +22,7 @@ class Ext4ReadOracleTest {
 
     @BeforeAll
     static void buildTree() throws Exception {
-        work = Tools.workDir("read");
+        work = Tools.scratch("ext4-tests", "read");
         tree = work.resolve("tree");
         Trees.build(tree, 42, 2000, true);
         inlineTree = work.resolve("tree-inline");
@@ -45,9 +47,9 @@ class Ext4ReadOracleTest {
     void readsWhatMke2fsWrote(String name, String opts) throws Exception {
         Path img = work.resolve(name + ".img");
         Path t = name.contains("inline") ? inlineTree : tree;
-        Tools.mkfs(img, "48M", t, opts.split(" "));
-        Tools.indexDirectories(img);
-        assertThat(Tools.indexed(img, "/bigdir")).as("bigdir has an htree").isTrue();
+        Ext4Oracle.mkfs(img, "48M", t, opts.split(" "));
+        Ext4Oracle.indexDirectories(img);
+        assertThat(Ext4Oracle.indexed(img, "/bigdir")).as("bigdir has an htree").isTrue();
         try (FileByteSource src = FileByteSource.openReadOnly(img);
                 Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             assertThat(fs.writable()).isFalse();
@@ -62,7 +64,7 @@ class Ext4ReadOracleTest {
     @Test
     void uuidAndLabelMatchTheSuperblock() throws Exception {
         Path img = work.resolve("label.img");
-        Tools.mkfs(img, "8M", null, "-t", "ext4", "-L", "rootfs", "-U", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+        Ext4Oracle.mkfs(img, "8M", null, "-t", "ext4", "-L", "rootfs", "-U", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
         try (FileByteSource src = FileByteSource.openReadOnly(img);
                 Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             assertThat(fs.label()).isEqualTo("rootfs");

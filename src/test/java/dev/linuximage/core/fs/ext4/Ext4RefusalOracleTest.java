@@ -7,6 +7,8 @@ import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.LittleEndian;
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +28,7 @@ class Ext4RefusalOracleTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        work = Tools.workDir("refusal");
+        work = Tools.scratch("ext4-tests", "refusal");
         tree = work.resolve("tree");
         Files.createDirectories(tree.resolve("dir"));
         Files.write(tree.resolve("small"), "inline me\n".getBytes(StandardCharsets.UTF_8));
@@ -57,7 +59,7 @@ class Ext4RefusalOracleTest {
     })
     void refusesToWriteInUnsafeStates(String what) throws Exception {
         Path img = work.resolve(what + ".img");
-        Tools.mkfs(img, "16M", tree, "-t", "ext4");
+        Ext4Oracle.mkfs(img, "16M", tree, "-t", "ext4");
         patchSuperblock(img, sb -> {
             switch (what) {
                 case "needs_recovery" ->
@@ -92,7 +94,7 @@ class Ext4RefusalOracleTest {
             })
     void refusesToReadUnknownLayouts(String name, String opts) throws Exception {
         Path img = work.resolve(name + ".img");
-        Tools.mkfs(img, "16M", null, opts.split(" "));
+        Ext4Oracle.mkfs(img, "16M", null, opts.split(" "));
         try (FileByteSource src = FileByteSource.openReadOnly(img)) {
             assertThatThrownBy(() -> Ext4FileSystem.open(src, false))
                     .isInstanceOf(UnsupportedFsFeatureException.class)
@@ -110,7 +112,7 @@ class Ext4RefusalOracleTest {
             })
     void readsButRefusesToWrite(String name, String opts) throws Exception {
         Path img = work.resolve(name + ".img");
-        Tools.mkfs(img, "32M", tree, opts.split(" "));
+        Ext4Oracle.mkfs(img, "32M", tree, opts.split(" "));
         byte[] before = Files.readAllBytes(img);
         try (FileByteSource src = FileByteSource.openReadWrite(img);
                 Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
@@ -126,7 +128,7 @@ class Ext4RefusalOracleTest {
     @Test
     void corruptSuperblockChecksumIsATypedError() throws Exception {
         Path img = work.resolve("sbcsum.img");
-        Tools.mkfs(img, "8M", null, "-t", "ext4");
+        Ext4Oracle.mkfs(img, "8M", null, "-t", "ext4");
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
             f.seek(1024 + 0x78);
             f.write('X'); // label byte, checksum left stale
@@ -141,7 +143,7 @@ class Ext4RefusalOracleTest {
     @Test
     void corruptInodeChecksumIsATypedError() throws Exception {
         Path img = work.resolve("inodecsum.img");
-        Tools.mkfs(img, "8M", tree, "-t", "ext4");
+        Ext4Oracle.mkfs(img, "8M", tree, "-t", "ext4");
         long ino;
         int bs;
         try (FileByteSource src = FileByteSource.openReadOnly(img);
@@ -149,7 +151,7 @@ class Ext4RefusalOracleTest {
             ino = fs.lookup(fs.root(), "small").orElseThrow().id();
             bs = fs.blockSize();
         }
-        Tools.Result r = Tools.debugfs(img, "imap <" + ino + ">");
+        Tools.Result r = Ext4Oracle.debugfs(img, "imap <" + ino + ">");
         var m = java.util.regex.Pattern.compile("located at block (\\d+), offset 0x([0-9a-f]+)")
                 .matcher(r.out());
         assertThat(m.find()).as(r.out()).isTrue();
@@ -169,7 +171,7 @@ class Ext4RefusalOracleTest {
     @Test
     void outOfSpaceChangesNothing() throws Exception {
         Path img = work.resolve("full.img");
-        Tools.mkfs(img, "2M", tree, "-t", "ext4", "-b", "1024");
+        Ext4Oracle.mkfs(img, "2M", tree, "-t", "ext4", "-b", "1024");
         byte[] before = Files.readAllBytes(img);
         try (FileByteSource src = FileByteSource.openReadWrite(img);
                 Ext4FileSystem fs = Ext4FileSystem.open(src, true)) {
@@ -183,13 +185,13 @@ class Ext4RefusalOracleTest {
             assertThat(fs.lookup(fs.root(), "huge")).isEmpty();
         }
         assertThat(Files.readAllBytes(img)).isEqualTo(before);
-        Tools.assertClean(img);
+        Ext4Oracle.assertClean(img);
     }
 
     @Test
     void readOnlyOpenRefusesEveryMutator() throws Exception {
         Path img = work.resolve("ro.img");
-        Tools.mkfs(img, "8M", tree, "-t", "ext4");
+        Ext4Oracle.mkfs(img, "8M", tree, "-t", "ext4");
         try (FileByteSource src = FileByteSource.openReadOnly(img);
                 Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {
             FileSystem.Node root = fs.root();
@@ -208,13 +210,14 @@ class Ext4RefusalOracleTest {
     @Test
     void anInlineInodeWithoutSystemDataIsCorruptAndNothingIsWritten() throws Exception {
         Path img = work.resolve("inline.img");
-        Tools.mkfs(img, "16M", tree, "-t", "ext4", "-O", "inline_data");
+        Ext4Oracle.mkfs(img, "16M", tree, "-t", "ext4", "-O", "inline_data");
         // rename the in-inode xattr system.data (index 7) to user.data (index 1), fixing the inode checksum
         var loc = java.util.regex.Pattern.compile("located at block (\\d+), offset 0x([0-9a-f]+)")
-                .matcher(Tools.debugfs(img, "imap /small").out());
+                .matcher(Ext4Oracle.debugfs(img, "imap /small").out());
         assertThat(loc.find()).isTrue();
         long off = Long.parseLong(loc.group(1)) * 1024 + Long.parseLong(loc.group(2), 16);
-        long ino = Long.parseLong(Tools.debugfs(img, "stat /small").out().replaceAll("(?s)^Inode: (\\d+).*", "$1"));
+        long ino =
+                Long.parseLong(Ext4Oracle.debugfs(img, "stat /small").out().replaceAll("(?s)^Inode: (\\d+).*", "$1"));
         try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
             byte[] raw = new byte[256];
             f.seek(off);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
@@ -26,7 +28,7 @@ class Ext4WriteOracleTest {
 
     @BeforeAll
     static void buildTree() throws Exception {
-        work = Tools.workDir("write");
+        work = Tools.scratch("ext4-tests", "write");
         tree = work.resolve("tree");
         Trees.build(tree, 7, 800, true);
     }
@@ -48,9 +50,9 @@ class Ext4WriteOracleTest {
             })
     void everyChangeLeavesACleanFileSystem(String name, String opts) throws Exception {
         Path img = work.resolve(name + ".img");
-        Tools.mkfs(img, "64M", tree, opts.split(" "));
-        Tools.indexDirectories(img);
-        assertThat(Tools.indexed(img, "/bigdir")).as("bigdir has an htree").isTrue();
+        Ext4Oracle.mkfs(img, "64M", tree, opts.split(" "));
+        Ext4Oracle.indexDirectories(img);
+        assertThat(Ext4Oracle.indexed(img, "/bigdir")).as("bigdir has an htree").isTrue();
         Path model = work.resolve(name + "-model");
         Mirror.copyTree(tree, model);
         Random r = new Random(name.hashCode());
@@ -113,18 +115,20 @@ class Ext4WriteOracleTest {
             fs.flush();
             assertThat(fs.freeBytes()).isLessThan(free0);
         }
-        Tools.assertClean(img);
-        assertThat(Tools.indexed(img, "/bigdir")).as("index dropped on insert").isFalse();
+        Ext4Oracle.assertClean(img);
+        assertThat(Ext4Oracle.indexed(img, "/bigdir"))
+                .as("index dropped on insert")
+                .isFalse();
         Mirror.assertDumpMatches(model, img, work.resolve(name + "-dump"));
-        Tools.Stat host = Tools.stat(img, "/etc/hostname");
-        assertThat(host).isEqualTo(new Tools.Stat("regular", 0640, 7, 8, 1, 5000));
-        assertThat(Tools.debugfs(img, "stat /etc/hostname").out()).contains("mtime: 0x6553f100");
-        assertThat(Tools.stat(img, "/size-4096").links()).isEqualTo(1);
-        assertThat(Tools.stat(img, "/opt").links()).isEqualTo(5); // 2 + subdirectories app, b, target
-        assertThat(Tools.stat(img, "/a").links()).isEqualTo(2);
-        assertThat(Tools.stat(img, "/opt/app/run.sh").mode()).isEqualTo(04755);
-        assertThat(Tools.cat(img, "/opt/b/c/d/deep")).isEqualTo("deep\n".getBytes(StandardCharsets.UTF_8));
-        assertThat(Tools.debugfs(img, "stat /opt/b").out()).doesNotContain("bad");
+        Ext4Oracle.Stat host = Ext4Oracle.stat(img, "/etc/hostname");
+        assertThat(host).isEqualTo(new Ext4Oracle.Stat("regular", 0640, 7, 8, 1, 5000));
+        assertThat(Ext4Oracle.debugfs(img, "stat /etc/hostname").out()).contains("mtime: 0x6553f100");
+        assertThat(Ext4Oracle.stat(img, "/size-4096").links()).isEqualTo(1);
+        assertThat(Ext4Oracle.stat(img, "/opt").links()).isEqualTo(5); // 2 + subdirectories app, b, target
+        assertThat(Ext4Oracle.stat(img, "/a").links()).isEqualTo(2);
+        assertThat(Ext4Oracle.stat(img, "/opt/app/run.sh").mode()).isEqualTo(04755);
+        assertThat(Ext4Oracle.read(img, "/opt/b/c/d/deep")).isEqualTo("deep\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(Ext4Oracle.debugfs(img, "stat /opt/b").out()).doesNotContain("bad");
         assertThat(Files.exists(model.resolve("opt/target"))).isTrue();
         try (FileByteSource src = FileByteSource.openReadOnly(img);
                 Ext4FileSystem fs = Ext4FileSystem.open(src, false)) {

@@ -3,6 +3,8 @@ package dev.linuximage.core.fs.ext4;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.fs.FileSystem;
+import dev.linuximage.testsupport.Ext4Oracle;
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -132,8 +134,9 @@ final class Mirror {
 
     /** Copies a host tree (preserving hard links, symlinks, modes and owners) with cp -a. */
     static void copyTree(Path from, Path to) throws Exception {
-        Tools.Result r = Tools.run(java.util.List.of("cp", "-a", from.toString(), to.toString()));
-        assertThat(r.exit()).as("cp -a: " + r.stderr()).isZero();
+        Tools.Result r = Tools.command(java.util.List.of("cp", "-a", from.toString(), to.toString()))
+                .exec();
+        assertThat(r.exit()).as("cp -a: " + r.err()).isZero();
     }
 
     /**
@@ -142,7 +145,7 @@ final class Mirror {
      */
     static void assertDumpMatches(Path model, Path img, Path dumpDir) throws Exception {
         Files.createDirectories(dumpDir);
-        Tools.Result r = Tools.debugfs(img, "rdump / " + dumpDir);
+        Tools.Result r = Ext4Oracle.debugfs(img, "rdump / " + dumpDir);
         assertThat(r.exit()).isZero();
         compareHost(model, dumpDir, "/");
     }

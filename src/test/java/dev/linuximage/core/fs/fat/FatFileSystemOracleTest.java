@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.LittleEndian;
+import dev.linuximage.testsupport.Tools;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,7 +69,7 @@ class FatFileSystemOracleTest {
     }
 
     static void fsckClean(Path img) throws Exception {
-        Tools.Result r = Tools.exec(null, "fsck.vfat", "-n", img.toString());
+        Tools.Result r = Tools.exec("fsck.vfat", "-n", img.toString());
         assertThat(r.exit()).as("fsck.vfat -n\n" + r.out() + r.err()).isZero();
         assertThat(r.out()).doesNotContain("Free cluster summary wrong").doesNotContain("differ");
     }
@@ -95,7 +95,7 @@ class FatFileSystemOracleTest {
                     .contains("EFI", "a long directory name", "big.bin");
             // case-insensitive lookup like the kernel's vfat
             assertThat(fs.lookup(fs.root(), "efi")).isPresent();
-            String mdir = Tools.run("minfo", "-i", img.toString(), "::");
+            String mdir = Tools.run("minfo", "-i", img.toString(), "::").out();
             long freeBytes = fs.freeBytes();
             assertThat(freeBytes).isPositive();
             assertThat(mdir).contains("sector size");
@@ -131,25 +131,30 @@ class FatFileSystemOracleTest {
             fs.flush();
         }
         fsckClean(img);
-        assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/grub-renamed.cfg"))
+        assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/grub-renamed.cfg")
+                        .out())
                 .isEqualTo("set timeout=1\n");
-        assertThat(Tools.run("mtype", "-i", img.toString(), "::/Top Level Dir/moved-dir/bootmgfw.efi.long-name"))
+        assertThat(Tools.run("mtype", "-i", img.toString(), "::/Top Level Dir/moved-dir/bootmgfw.efi.long-name")
+                        .out())
                 .isEqualTo("efi");
-        assertThat(Tools.run("mdir", "-i", img.toString(), "::/EFI")).doesNotContain("Microsoft");
-        assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/debian/shimx64-variant-39.efi"))
+        assertThat(Tools.run("mdir", "-i", img.toString(), "::/EFI").out()).doesNotContain("Microsoft");
+        assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/debian/shimx64-variant-39.efi")
+                        .out())
                 .isEqualTo("v39");
-        assertThat(Tools.run("mtype", "-i", img.toString(), "::/startup.nsh")).isEqualTo("fs0:");
-        assertThat(Tools.run("mdir", "-i", img.toString(), "::/")).contains("startup.nsh");
+        assertThat(Tools.run("mtype", "-i", img.toString(), "::/startup.nsh").out())
+                .isEqualTo("fs0:");
+        assertThat(Tools.run("mdir", "-i", img.toString(), "::/").out()).contains("startup.nsh");
         Path back = tmp.resolve("back.bin");
         Tools.run("mcopy", "-i", img.toString(), "::/big.bin", back.toString());
         assertThat(Files.readAllBytes(back)).isEqualTo(newBig);
-        String root = Tools.run("mdir", "-i", img.toString(), "::/");
+        String root = Tools.run("mdir", "-i", img.toString(), "::/").out();
         assertThat(root).doesNotContain("a long directory name");
-        assertThat(Tools.run("mdir", "-i", img.toString(), "::/startup.nsh")).contains("2023-11-14");
+        assertThat(Tools.run("mdir", "-i", img.toString(), "::/startup.nsh").out())
+                .contains("2023-11-14");
         // free-space accounting agrees with the oracle after re-opening
         try (FileByteSource src = FileByteSource.openReadOnly(img);
                 FatFileSystem fs = FatFileSystem.open(src, false)) {
-            String minfo = Tools.run("mdir", "-i", img.toString(), "::/");
+            String minfo = Tools.run("mdir", "-i", img.toString(), "::/").out();
             long free = Long.parseLong(
                     minfo.replaceAll("(?s).*?([0-9 ]+) bytes free.*", "$1").replace(" ", ""));
             assertThat(fs.freeBytes()).isEqualTo(free);

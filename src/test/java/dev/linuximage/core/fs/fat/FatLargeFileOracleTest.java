@@ -2,8 +2,8 @@ package dev.linuximage.core.fs.fat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -62,7 +62,8 @@ class FatLargeFileOracleTest {
         Files.delete(back);
         Tools.run("mcopy", "-n", "-i", img.toString(), "::/EFI/Linux/linux-6.1.0.efi", back.toString());
         assertThat(Files.readAllBytes(back)).isEqualTo(small);
-        assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/Linux/loader.conf"))
+        assertThat(Tools.run("mtype", "-i", img.toString(), "::/EFI/Linux/loader.conf")
+                        .out())
                 .isEqualTo("timeout 3\n");
     }
 }

@@ -9,9 +9,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.DiskFiles;
+import dev.linuximage.testsupport.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class XfsCreateOracleTest {
             c.add(s);
         }
         c.add(img.toString());
-        return Tools.run(c.toArray(new String[0]));
+        return Tools.run(c.toArray(new String[0])).out();
     }
 
     static String text(FileSystem fs, FileSystem.Node n) throws Exception {
@@ -313,7 +314,7 @@ class XfsCreateOracleTest {
         }
         p.append("$\n");
         Path proto = Files.writeString(tmp.resolve("full.proto"), p.toString());
-        Path img = Tools.sparse(tmp.resolve("full.img"), 300L << 20);
+        Path img = DiskFiles.sparse(tmp.resolve("full.img"), 300L << 20);
         Tools.run("mkfs.xfs", "-q", "-f", "-d", "agcount=2", "-m", "rmapbt=1", "-p", proto.toString(), img.toString());
         int made = 0;
         try (FileByteSource src = FileByteSource.openReadWrite(img);
@@ -337,7 +338,7 @@ class XfsCreateOracleTest {
 
     @Test
     void directoryHashMatchesXfsDb() throws Exception {
-        Path img = Tools.sparse(tmp.resolve("hash.img"), 300L << 20);
+        Path img = DiskFiles.sparse(tmp.resolve("hash.img"), 300L << 20);
         Tools.run("mkfs.xfs", "-q", "-f", img.toString());
         for (String n : List.of(
                 "a",
@@ -358,7 +359,7 @@ class XfsCreateOracleTest {
     @Test
     void theRepairOracleCatchesAWrongFreeBlockCounter() throws Exception {
         // negative control for repairClean(): a superblock counter off by one block must be reported
-        Path img = Tools.sparse(tmp.resolve("neg.img"), 300L << 20);
+        Path img = DiskFiles.sparse(tmp.resolve("neg.img"), 300L << 20);
         Tools.run("mkfs.xfs", "-q", "-f", img.toString());
         long fd = Long.parseLong(db(img, "sb 0", "print fdblocks").replaceAll("(?s).*fdblocks = (\\d+).*", "$1"));
         Tools.run("xfs_db", "-x", "-c", "sb 0", "-c", "write fdblocks " + (fd - 1), img.toString());
@@ -494,7 +495,7 @@ class XfsCreateOracleTest {
         }
         p.append("$\n");
         Path proto = Files.writeString(tmp.resolve("many.proto"), p.toString());
-        Path img = Tools.sparse(tmp.resolve("many.img"), 300L << 20);
+        Path img = DiskFiles.sparse(tmp.resolve("many.img"), 300L << 20);
         Tools.run("mkfs.xfs", "-q", "-f", "-b", "size=1024", "-d", "agcount=2", "-p", proto.toString(), img.toString());
         assertThat(db(img, "agi 0", "print level")).contains("level = 2");
         try (FileByteSource src = FileByteSource.openReadWrite(img);

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.guests.XfsOracle;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -60,10 +60,13 @@ class XfsFileSystemOracleTest {
 
     /** Reads a file's bytes using xfs_db's block map (the oracle), independent of our extent decoding. */
     static byte[] oracleRead(Path img, String guestPath) throws Exception {
-        String size = Tools.run("xfs_db", "-r", "-c", "path " + guestPath, "-c", "print core.size", img.toString());
+        String size = Tools.run("xfs_db", "-r", "-c", "path " + guestPath, "-c", "print core.size", img.toString())
+                .out();
         long len = Long.parseLong(size.replaceAll("(?s).*core.size = (\\d+).*", "$1"));
-        String bmap = Tools.run("xfs_db", "-r", "-c", "path " + guestPath, "-c", "bmap", img.toString());
-        String geo = Tools.run("xfs_db", "-r", "-c", "sb 0", "-c", "print blocksize agblocks agblklog", img.toString());
+        String bmap = Tools.run("xfs_db", "-r", "-c", "path " + guestPath, "-c", "bmap", img.toString())
+                .out();
+        String geo = Tools.run("xfs_db", "-r", "-c", "sb 0", "-c", "print blocksize agblocks agblklog", img.toString())
+                .out();
         int bs = Integer.parseInt(geo.replaceAll("(?s).*blocksize = (\\d+).*", "$1"));
         long agblocks = Long.parseLong(geo.replaceAll("(?s).*agblocks = (\\d+).*", "$1"));
         int agblklog = Integer.parseInt(geo.replaceAll("(?s).*agblklog = (\\d+).*", "$1"));
@@ -90,7 +93,7 @@ class XfsFileSystemOracleTest {
      * "sb_fdblocks X, counted Y") while still exiting 0, so the exit code alone is not enough.
      */
     static void repairClean(Path img) throws Exception {
-        Tools.Result r = Tools.exec(null, "xfs_repair", "-n", "-f", img.toString());
+        Tools.Result r = Tools.exec("xfs_repair", "-n", "-f", img.toString());
         assertThat(r.exit()).as("xfs_repair -n\n" + r.out() + r.err()).isZero();
         List<String> complaints = (r.out() + "\n" + r.err())
                 .lines()
@@ -129,15 +132,17 @@ class XfsFileSystemOracleTest {
             assertThat(fs.freeBytes()).isPositive().isLessThan(fs.totalBytes());
             // the directory formats really are the ones we claim to read
             assertThat(Tools.run(
-                            "xfs_db",
-                            "-r",
-                            "-c",
-                            "path /usr/node",
-                            "-c",
-                            "print core.format core.nextents",
-                            pristine.toString()))
+                                    "xfs_db",
+                                    "-r",
+                                    "-c",
+                                    "path /usr/node",
+                                    "-c",
+                                    "print core.format core.nextents",
+                                    pristine.toString())
+                            .out())
                     .contains("extents");
-            assertThat(Tools.run("xfs_db", "-r", "-c", "path /etc", "-c", "print core.format", pristine.toString()))
+            assertThat(Tools.run("xfs_db", "-r", "-c", "path /etc", "-c", "print core.format", pristine.toString())
+                            .out())
                     .contains("local");
         }
     }
@@ -171,13 +176,14 @@ class XfsFileSystemOracleTest {
         assertThat(new String(oracleRead(img, "/etc/hostname"), StandardCharsets.UTF_8))
                 .isEqualTo("web01\n");
         String grub = Tools.run(
-                "xfs_db",
-                "-r",
-                "-c",
-                "path /etc/default/grub",
-                "-c",
-                "print core.mode core.uid " + "core.gid",
-                img.toString());
+                        "xfs_db",
+                        "-r",
+                        "-c",
+                        "path /etc/default/grub",
+                        "-c",
+                        "print core.mode core.uid " + "core.gid",
+                        img.toString())
+                .out();
         assertThat(grub)
                 .contains("core.mode = 0100600")
                 .contains("core.uid = 5")
@@ -193,7 +199,14 @@ class XfsFileSystemOracleTest {
         Path img = copy();
         // Make the last log record something other than an unmount record (clear XLOG_UNMOUNT_TRANS).
         String sb = Tools.run(
-                "xfs_db", "-r", "-c", "sb 0", "-c", "print logstart blocksize agblocks agblklog", img.toString());
+                        "xfs_db",
+                        "-r",
+                        "-c",
+                        "sb 0",
+                        "-c",
+                        "print logstart blocksize agblocks agblklog",
+                        img.toString())
+                .out();
         long logstart = Long.parseLong(sb.replaceAll("(?s).*logstart = (\\d+).*", "$1"));
         int bs = Integer.parseInt(sb.replaceAll("(?s).*blocksize = (\\d+).*", "$1"));
         long agblocks = Long.parseLong(sb.replaceAll("(?s).*agblocks = (\\d+).*", "$1"));
@@ -207,7 +220,7 @@ class XfsFileSystemOracleTest {
             op[9] = 0;
             src.write(logByte + 512, ByteBuffer.wrap(op));
         }
-        Tools.Result r = Tools.exec(null, "xfs_repair", "-n", "-f", img.toString());
+        Tools.Result r = Tools.exec("xfs_repair", "-n", "-f", img.toString());
         assertThat(r.out() + r.err()).as("the oracle agrees the log is dirty").containsIgnoringCase("log");
         try (FileByteSource src = FileByteSource.openReadWrite(img)) {
             assertThatThrownBy(() -> XfsFileSystem.open(src, true))

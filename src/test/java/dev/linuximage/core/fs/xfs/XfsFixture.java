@@ -1,6 +1,7 @@
 package dev.linuximage.core.fs.xfs;
 
-import dev.linuximage.core.fs.Tools;
+import dev.linuximage.testsupport.DiskFiles;
+import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +85,7 @@ public final class XfsFixture {
         // (xfs_repair -n then reports "bad symlink header"), so such a fixture would be corrupt from the start.
         p.append("$\n");
         Path proto = Files.writeString(dir.resolve(name + ".proto"), p.toString());
-        Path img = Tools.sparse(dir.resolve(name + ".img"), sizeMiB << 20);
+        Path img = DiskFiles.sparse(dir.resolve(name + ".img"), sizeMiB << 20);
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
                 "mkfs.xfs", "-q", "-f", "-L", "xfsroot", "-m", "uuid=5e1f8b5c-3f3e-4a3c-9a59-0d2b7f0c1a11"));
         cmd.addAll(mkfsOptions);

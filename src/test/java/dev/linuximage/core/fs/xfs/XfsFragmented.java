@@ -1,8 +1,9 @@
 package dev.linuximage.core.fs.xfs;
 
 import dev.linuximage.core.fs.FileSystem;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.DiskFiles;
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.guests.XfsOracle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ final class XfsFragmented {
         }
         p.append("$\n");
         Path proto = Files.writeString(dir.resolve("frag.proto"), p.toString());
-        Path img = Tools.sparse(dir.resolve("frag.img"), sizeMiB << 20);
+        Path img = DiskFiles.sparse(dir.resolve("frag.img"), sizeMiB << 20);
         Tools.run("mkfs.xfs", "-q", "-f", "-d", "agcount=4", "-p", proto.toString(), img.toString());
         XfsFragmented x = new XfsFragmented(img);
         x.files.putAll(all);
@@ -119,7 +120,8 @@ final class XfsFragmented {
 
     /** The largest free extent (agno, agbno, length in blocks), from xfs_db's list of free extents. */
     static long[] largestFreeExtent(Path img) throws Exception {
-        String out = Tools.run("xfs_db", "-r", "-c", "freesp -d", img.toString());
+        String out =
+                Tools.run("xfs_db", "-r", "-c", "freesp -d", img.toString()).out();
         long[] max = {0, 0, 0};
         for (String l : out.lines().toList()) {
             String[] f = l.trim().split("\\s+");
@@ -132,7 +134,8 @@ final class XfsFragmented {
 
     /** Largest free extent of the file system in blocks, from xfs_db's list of free extents (the oracle). */
     static long largestFree(Path img) throws Exception {
-        String out = Tools.run("xfs_db", "-r", "-c", "freesp -d", img.toString());
+        String out =
+                Tools.run("xfs_db", "-r", "-c", "freesp -d", img.toString()).out();
         long max = 0;
         for (String l : out.lines().toList()) {
             String[] f = l.trim().split("\\s+");
@@ -154,7 +157,7 @@ final class XfsFragmented {
             cmd.addAll(List.of("-c", "echo @@ " + path, "-c", "path " + path, "-c", "print core.size", "-c", "bmap"));
         }
         cmd.add(img.toString());
-        String out = Tools.run(cmd.toArray(new String[0]));
+        String out = Tools.run(cmd.toArray(new String[0])).out();
         java.util.regex.Matcher g = java.util.regex.Pattern.compile(
                         "(?s)blocksize = (\\d+)\\s+agblocks = (\\d+)\\s+agblklog = (\\d+)")
                 .matcher(out);

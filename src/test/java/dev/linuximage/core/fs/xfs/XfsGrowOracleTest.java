@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.linuximage.core.fs.FileSystem;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,7 +38,8 @@ class XfsGrowOracleTest {
     }
 
     private static long sbField(Path img, String field) throws Exception {
-        String out = Tools.run("xfs_db", "-r", "-c", "sb 0", "-c", "print " + field, img.toString());
+        String out = Tools.run("xfs_db", "-r", "-c", "sb 0", "-c", "print " + field, img.toString())
+                .out();
         Matcher m = Pattern.compile(field + " = (\\d+)").matcher(out);
         assertThat(m.find()).as(out).isTrue();
         return Long.parseLong(m.group(1));
@@ -61,13 +62,14 @@ class XfsGrowOracleTest {
         long newBlocks = (big.length + bs - 1) / bs;
         assertThat(sbField(img, "fdblocks")).isEqualTo(freeBefore - newBlocks + oldBlocks);
         assertThat(Tools.run(
-                        "xfs_db",
-                        "-r",
-                        "-c",
-                        "path /initrd.img",
-                        "-c",
-                        "print core.size core.nextents",
-                        img.toString()))
+                                "xfs_db",
+                                "-r",
+                                "-c",
+                                "path /initrd.img",
+                                "-c",
+                                "print core.size core.nextents",
+                                img.toString())
+                        .out())
                 .contains("core.size = " + big.length)
                 .contains("core.nextents = 1");
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
@@ -127,7 +129,14 @@ class XfsGrowOracleTest {
         long oldBlocks = (12L * MIB + 4321 + bs - 1) / bs;
         assertThat(sbField(img, "fdblocks")).isEqualTo(freeBefore - (big.length + bs - 1) / bs + oldBlocks);
         String core = Tools.run(
-                "xfs_db", "-r", "-c", "path /initrd.img", "-c", "print core.format core.nextents", img.toString());
+                        "xfs_db",
+                        "-r",
+                        "-c",
+                        "path /initrd.img",
+                        "-c",
+                        "print core.format core.nextents",
+                        img.toString())
+                .out();
         Matcher m = Pattern.compile("core.nextents = (\\d+)").matcher(core);
         assertThat(m.find()).as(core).isTrue();
         assertThat(Long.parseLong(m.group(1))).isBetween(2L, 21L);
@@ -151,7 +160,8 @@ class XfsGrowOracleTest {
     }
 
     private static long inodeField(Path img, String path, String field) throws Exception {
-        String out = Tools.run("xfs_db", "-r", "-c", "path " + path, "-c", "print " + field, img.toString());
+        String out = Tools.run("xfs_db", "-r", "-c", "path " + path, "-c", "print " + field, img.toString())
+                .out();
         Matcher m = Pattern.compile(Pattern.quote(field) + " = (\\d+)").matcher(out);
         assertThat(m.find()).as(out).isTrue();
         return Long.parseLong(m.group(1));
@@ -179,7 +189,8 @@ class XfsGrowOracleTest {
                     .isEqualTo(big);
         }
         XfsFileSystemOracleTest.repairClean(img);
-        assertThat(Tools.run("xfs_db", "-r", "-c", "path " + victim, "-c", "print core.format", img.toString()))
+        assertThat(Tools.run("xfs_db", "-r", "-c", "path " + victim, "-c", "print core.format", img.toString())
+                        .out())
                 .contains("core.format = 3 (btree)");
         long nextents = inodeField(img, victim, "core.nextents");
         long nblocks = inodeField(img, victim, "core.nblocks");
@@ -230,8 +241,8 @@ class XfsGrowOracleTest {
             assertThat(inodeField(img, victim, "core.nextents")).isEqualTo(keep);
             long blocks = (size + bs - 1) / bs;
             long nb = inodeField(img, victim, "core.nblocks");
-            String format =
-                    Tools.run("xfs_db", "-r", "-c", "path " + victim, "-c", "print core.format", img.toString());
+            String format = Tools.run("xfs_db", "-r", "-c", "path " + victim, "-c", "print core.format", img.toString())
+                    .out();
             if (keep > 21) {
                 assertThat(format).contains("(btree)");
                 assertThat(nb).isEqualTo(blocks + 1); // one bmap btree leaf holds them all
@@ -254,7 +265,8 @@ class XfsGrowOracleTest {
     private static List<long[]> bmap(Path img, String path) throws Exception {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile(
                         "data offset (\\d+) startblock (\\d+) \\(\\d+/\\d+\\) count (\\d+)")
-                .matcher(Tools.run("xfs_db", "-r", "-c", "path " + path, "-c", "bmap", img.toString()));
+                .matcher(Tools.run("xfs_db", "-r", "-c", "path " + path, "-c", "bmap", img.toString())
+                        .out());
         List<long[]> out = new java.util.ArrayList<>();
         while (m.find()) {
             out.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3))});

@@ -3,9 +3,9 @@ package dev.linuximage.core.fs.xfs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.fs.FileSystem;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,7 +131,12 @@ class XfsGrowRoundsOracleTest {
                 files.remove(path);
                 want = null;
                 assertThat(Tools.run(
-                                "xfs_db", "-r", "-c", "ls " + path.substring(0, path.lastIndexOf('/')), img.toString()))
+                                        "xfs_db",
+                                        "-r",
+                                        "-c",
+                                        "ls " + path.substring(0, path.lastIndexOf('/')),
+                                        img.toString())
+                                .out())
                         .doesNotContain(" " + path.substring(path.lastIndexOf('/') + 1) + "\n");
                 log.add(round + ": unlink " + path);
             } else {
@@ -207,7 +212,7 @@ class XfsGrowRoundsOracleTest {
         }
         cmd.add(img.toString());
         Map<String, long[]> out = new LinkedHashMap<>();
-        String[] parts = Tools.run(cmd.toArray(new String[0])).split("@@ ");
+        String[] parts = Tools.run(cmd.toArray(new String[0])).out().split("@@ ");
         Matcher sb = Pattern.compile("(?s)fdblocks = (\\d+)\\s+icount = (\\d+)\\s+inopblock = (\\d+)")
                 .matcher(parts[0]);
         assertThat(sb.find()).as(parts[0]).isTrue();
@@ -263,7 +268,8 @@ class XfsGrowRoundsOracleTest {
     }
 
     private static long sbLong(Path img, String field) throws Exception {
-        String out = Tools.run("xfs_db", "-r", "-c", "sb 0", "-c", "print " + field, img.toString());
+        String out = Tools.run("xfs_db", "-r", "-c", "sb 0", "-c", "print " + field, img.toString())
+                .out();
         Matcher m = Pattern.compile(field + " = (\\d+)").matcher(out);
         assertThat(m.find()).as(out).isTrue();
         return Long.parseLong(m.group(1));
@@ -278,7 +284,8 @@ class XfsGrowRoundsOracleTest {
             cmd.addAll(List.of("-c", "agf " + ag, "-c", "print freeblks"));
         }
         cmd.add(img.toString());
-        Matcher m = Pattern.compile("freeblks = (\\d+)").matcher(Tools.run(cmd.toArray(new String[0])));
+        Matcher m = Pattern.compile("freeblks = (\\d+)")
+                .matcher(Tools.run(cmd.toArray(new String[0])).out());
         long usable = 0;
         while (m.find()) {
             usable += Math.max(0, Long.parseLong(m.group(1)) - (agblocks >> 6));
@@ -289,9 +296,7 @@ class XfsGrowRoundsOracleTest {
     /** The Linux kernel reads every file back through a read-only loop mount, when this host can mount. */
     private void kernelReadBack(Path img, Map<String, XfsFragmented.Content> files) throws Exception {
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));
-        if (Tools.exec(null, "mount", "-o", "loop,ro", img.toString(), mnt.toString())
-                        .exit()
-                != 0) {
+        if (Tools.exec("mount", "-o", "loop,ro", img.toString(), mnt.toString()).exit() != 0) {
             return; // no loop mounts here (not root): the xfs_db block-map comparisons above stand alone
         }
         try {

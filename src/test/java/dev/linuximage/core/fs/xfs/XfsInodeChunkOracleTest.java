@@ -8,9 +8,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.linuximage.core.fs.FileSystem;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.DiskFiles;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ class XfsInodeChunkOracleTest {
         }
         p.append("$\n");
         Path proto = Files.writeString(tmp.resolve("chunks.proto"), p.toString());
-        Path img = Tools.sparse(tmp.resolve("chunks.img"), 300L << 20);
+        Path img = DiskFiles.sparse(tmp.resolve("chunks.img"), 300L << 20);
         List<String> cmd = new ArrayList<>(List.of("mkfs.xfs", "-q", "-f", "-d", "agcount=2"));
         cmd.addAll(mkfs);
         cmd.addAll(List.of("-p", proto.toString(), img.toString()));
@@ -261,7 +262,7 @@ class XfsInodeChunkOracleTest {
      */
     @Test
     void stopsAtTheImaxpctInodeLimit() throws Exception {
-        Path img = Tools.sparse(tmp.resolve("max.img"), 300L << 20);
+        Path img = DiskFiles.sparse(tmp.resolve("max.img"), 300L << 20);
         Tools.run("mkfs.xfs", "-q", "-f", "-i", "maxpct=1", img.toString()); // four AGs
         Map<String, Long> sb0 = sb(img);
         long chunkBlocks = 64 / sb0.get("inopblock");

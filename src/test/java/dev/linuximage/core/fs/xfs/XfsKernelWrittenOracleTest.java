@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.linuximage.core.fs.FileSystem;
 import dev.linuximage.core.fs.GuestFiles;
-import dev.linuximage.core.fs.Tools;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -78,7 +78,8 @@ class XfsKernelWrittenOracleTest {
         } finally {
             Tools.run("umount", mnt.toString());
         }
-        assertThat(Tools.run("xfs_db", "-r", "-c", "path /frag.bin", "-c", "print core.format", img.toString()))
+        assertThat(Tools.run("xfs_db", "-r", "-c", "path /frag.bin", "-c", "print core.format", img.toString())
+                        .out())
                 .contains("btree");
     }
 
@@ -114,10 +115,12 @@ class XfsKernelWrittenOracleTest {
         Path copy = Files.copy(img, tmp.resolve("k.img"), StandardCopyOption.REPLACE_EXISTING);
         long fdBefore = XfsInodeChunkOracleTest.sb(copy).get("fdblocks");
         long fragBlocks = XfsInodeChunkOracleTest.num(
-                Tools.run("xfs_db", "-r", "-c", "path /frag.bin", "-c", "print core.nblocks", copy.toString()),
+                Tools.run("xfs_db", "-r", "-c", "path /frag.bin", "-c", "print core.nblocks", copy.toString())
+                        .out(),
                 "core.nblocks");
         long unwBlocks = XfsInodeChunkOracleTest.num(
-                Tools.run("xfs_db", "-r", "-c", "path /unw.bin", "-c", "print core.nblocks", copy.toString()),
+                Tools.run("xfs_db", "-r", "-c", "path /unw.bin", "-c", "print core.nblocks", copy.toString())
+                        .out(),
                 "core.nblocks");
         try (FileByteSource src = FileByteSource.openReadWrite(copy);
                 XfsFileSystem fs = XfsFileSystem.open(src, true)) {
@@ -127,19 +130,20 @@ class XfsKernelWrittenOracleTest {
             fs.replaceContent(node(fs, "frag.bin"), "fits in the first block\n".getBytes());
             fs.replaceContent(node(fs, "unw.bin"), "fits in the written block\n".getBytes());
         }
-        Tools.Result r = Tools.exec(null, "xfs_repair", "-n", "-f", copy.toString());
+        Tools.Result r = Tools.exec("xfs_repair", "-n", "-f", copy.toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         // written in place into the first block; everything past it is freed (the kernel's bmap btree blocks, its
         // other 60 extents, the fallocated unwritten extent): one extent each, an extent list in the inode again
         for (String f : new String[] {"/frag.bin", "/unw.bin"}) {
             assertThat(Tools.run(
-                            "xfs_db",
-                            "-r",
-                            "-c",
-                            "path " + f,
-                            "-c",
-                            "print core.format core.nextents " + "core.nblocks",
-                            copy.toString()))
+                                    "xfs_db",
+                                    "-r",
+                                    "-c",
+                                    "path " + f,
+                                    "-c",
+                                    "print core.format core.nextents " + "core.nblocks",
+                                    copy.toString())
+                            .out())
                     .contains("core.format = 2 (extents)")
                     .contains("core.nextents = 1")
                     .contains("core.nblocks = 1");
@@ -162,13 +166,14 @@ class XfsKernelWrittenOracleTest {
         }
         XfsFileSystemOracleTest.repairClean(copy);
         assertThat(Tools.run(
-                        "xfs_db",
-                        "-r",
-                        "-c",
-                        "path /frag.bin",
-                        "-c",
-                        "print core.format core.nextents",
-                        copy.toString()))
+                                "xfs_db",
+                                "-r",
+                                "-c",
+                                "path /frag.bin",
+                                "-c",
+                                "print core.format core.nextents",
+                                copy.toString())
+                        .out())
                 .contains("core.format = 2 (extents)")
                 .contains("core.nextents = 1");
         assertThat(XfsFileSystemOracleTest.oracleRead(copy, "/unw.bin")).isEqualTo(five);
@@ -190,7 +195,7 @@ class XfsKernelWrittenOracleTest {
             fs.createFile(fs.root(), "after-kernel.cfg", 0644, 0, 0, new byte[20_000]);
         }
         XfsFileSystemOracleTest.repairClean(copy);
-        assertThat(Tools.run("xfs_db", "-r", "-c", "ls /", copy.toString()))
+        assertThat(Tools.run("xfs_db", "-r", "-c", "ls /", copy.toString()).out())
                 .doesNotContain("unw.bin")
                 .doesNotContain("longlink")
                 .doesNotContain("frag.bin")
@@ -202,13 +207,14 @@ class XfsKernelWrittenOracleTest {
     void createsAndUnlinksBesideInlineAttributeForks() throws Exception {
         Path copy = Files.copy(img, tmp.resolve("x.img"), StandardCopyOption.REPLACE_EXISTING);
         assertThat(Tools.run(
-                        "xfs_db",
-                        "-r",
-                        "-c",
-                        "path /xattr-dir",
-                        "-c",
-                        "print core.forkoff core.aformat",
-                        copy.toString()))
+                                "xfs_db",
+                                "-r",
+                                "-c",
+                                "path /xattr-dir",
+                                "-c",
+                                "print core.forkoff core.aformat",
+                                copy.toString())
+                        .out())
                 .doesNotContain("core.forkoff = 0")
                 .contains("local");
         try (FileByteSource src = FileByteSource.openReadWrite(copy);
@@ -221,13 +227,14 @@ class XfsKernelWrittenOracleTest {
         }
         XfsFileSystemOracleTest.repairClean(copy);
         assertThat(Tools.run(
-                        "xfs_db",
-                        "-r",
-                        "-c",
-                        "path /xattr-dir",
-                        "-c",
-                        "print core.format core.aformat",
-                        copy.toString()))
+                                "xfs_db",
+                                "-r",
+                                "-c",
+                                "path /xattr-dir",
+                                "-c",
+                                "print core.format core.aformat",
+                                copy.toString())
+                        .out())
                 .contains("core.format = 2 (extents)")
                 .contains("local");
         Path mnt = Files.createDirectories(tmp.resolve("mnt"));

@@ -3,8 +3,8 @@ package dev.linuximage.core.initramfs.kmod;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.initramfs.KernelFixture;
-import dev.linuximage.testsupport.initramfs.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
