@@ -1,16 +1,14 @@
 package dev.linuximage.core.io;
 
-import dev.linuximage.core.report.ExitCodes;
-import dev.linuximage.core.report.ResultReasons;
 import java.io.IOException;
 import java.nio.file.Path;
 
 /**
  * An in-place output ({@link InPlaceOutput}: a block device, or a pre-sized file) smaller than the fixed VHD it
- * should receive. Raised before anything is written. A retry writes the same VHD, so it is a usage error (exit 2,
- * not retried); the fix is a larger volume, hence the reason of a full output volume.
+ * should receive. Raised before anything is written. The pipeline reports it as a usage error (exit 2, not retried:
+ * a retry writes the same VHD) with the reason of a full output volume (the fix is a larger volume).
  */
-public class OutputTooSmallException extends IOException implements ExitCodes.Classified {
+public class OutputTooSmallException extends IOException {
     private final long outputBytes;
     private final long vhdBytes;
 
@@ -30,15 +28,5 @@ public class OutputTooSmallException extends IOException implements ExitCodes.Cl
     /** The fixed VHD's size in bytes, footer included. */
     public long vhdBytes() {
         return vhdBytes;
-    }
-
-    @Override
-    public int exitCode() {
-        return ExitCodes.USAGE;
-    }
-
-    @Override
-    public String resultReason() {
-        return ResultReasons.OUTPUT_VOLUME_FULL;
     }
 }

@@ -20,6 +20,7 @@ import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.ForwardingSource;
 import dev.linuximage.core.io.InPlaceOutput;
 import dev.linuximage.core.io.OutputFiles;
+import dev.linuximage.core.io.OutputTooSmallException;
 import dev.linuximage.core.io.OverlaySource;
 import dev.linuximage.core.io.SparseFileMap;
 import dev.linuximage.core.io.SparseFileWriter;
@@ -224,7 +225,7 @@ public final class PreparePipeline {
                 notesOf(view);
                 long started = System.nanoTime();
                 long written;
-                try (InPlaceOutput dev = InPlaceOutput.open(output, view.size())) {
+                try (InPlaceOutput dev = openInPlace(output, view.size())) {
                     written = writeInPlace(dev, view, mode, 0, 100);
                     dev.commit(view.readBytes(view.size() - VhdFooter.SIZE, VhdFooter.SIZE));
                 }
@@ -373,7 +374,7 @@ public final class PreparePipeline {
             notesOf(view);
             vhdSize = view.size();
             byte[] footer = view.readBytes(vhdSize - VhdFooter.SIZE, VhdFooter.SIZE);
-            try (InPlaceOutput dev = InPlaceOutput.open(out, vhdSize)) {
+            try (InPlaceOutput dev = openInPlace(out, vhdSize)) {
                 long started = System.nanoTime();
                 writeInPlace(dev, view, mode, 2, 40);
                 convertedGpt = view.gptRepair();
@@ -406,6 +407,18 @@ public final class PreparePipeline {
                     r.withOutput(new JobResult.Output(out.toString(), vhdSize - VhdFooter.SIZE, null, up.digest())),
                     outcome,
                     up);
+        }
+    }
+
+    /**
+     * {@link InPlaceOutput#open}, a too small output being a usage error (exit 2: a retry writes the same VHD, the
+     * fix is a larger volume) with the reason of a full output volume.
+     */
+    private static InPlaceOutput openInPlace(Path out, long vhdSize) throws IOException {
+        try {
+            return InPlaceOutput.open(out, vhdSize);
+        } catch (OutputTooSmallException e) {
+            throw new CoreException(ExitCodes.USAGE, ResultReasons.OUTPUT_VOLUME_FULL, e.getMessage(), e);
         }
     }
 

@@ -219,6 +219,12 @@ class InPlaceOutputOracleTest {
                 .isInstanceOfSatisfying(OutputTooSmallException.class, e -> {
                     assertThat(e.outputBytes()).isEqualTo(vhd - 512);
                     assertThat(e.vhdBytes()).isEqualTo(vhd);
+                });
+        // the pipeline's verdict, as the Job's result carries it: not retried, the output volume is the problem
+        assertThatThrownBy(() -> new PreparePipeline(
+                                PreparePipelineOracleTest.input(raw), new PreparePipelineOracleTest.Recording())
+                        .convert(dev, new PreparePipeline.OutputMode(true, false), 1L << 40, null, null))
+                .satisfies(e -> {
                     assertThat(ExitCodes.of(e)).isEqualTo(ExitCodes.USAGE);
                     assertThat(FailureReason.of(e, ExitCodes.of(e))).isEqualTo(ResultReasons.OUTPUT_VOLUME_FULL);
                 });
