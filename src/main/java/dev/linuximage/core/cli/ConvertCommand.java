@@ -42,6 +42,9 @@ public class ConvertCommand implements Callable<Integer> {
     @Mixin
     InputMixin in;
 
+    @Mixin
+    InPlaceMixin place;
+
     @Option(
             names = {"--max-size", "--max-disk-size"},
             paramLabel = "SIZE",
@@ -117,7 +120,7 @@ public class ConvertCommand implements Callable<Integer> {
         };
         PreparePipeline.Converted c = new PreparePipeline(
                         new PreparePipeline.Input(input, in.format(), opts, null, null), sink)
-                .convert(output, max, uniqueId, timestamp);
+                .convert(output, place.resolve(output), max, uniqueId, timestamp);
         if (line[0] != null) {
             line[0].finish();
         }

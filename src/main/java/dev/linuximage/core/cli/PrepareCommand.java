@@ -43,6 +43,9 @@ public class PrepareCommand implements Callable<Integer> {
     Path workDir;
 
     @Mixin
+    InPlaceMixin place;
+
+    @Mixin
     PatchOptionsMixin patch;
 
     @Mixin
@@ -68,9 +71,11 @@ public class PrepareCommand implements Callable<Integer> {
         if (streamToUpload && !target.requested()) {
             throw new CoreException(ExitCodes.USAGE, "--stream-to-upload needs --blob-url");
         }
-        if (streamToUpload && output != null) {
+        if (streamToUpload && (output != null || place.requested())) {
             throw new CoreException(ExitCodes.USAGE, "--stream-to-upload writes no --output");
         }
+        Path out = output != null ? output : defaultOutput(input);
+        PreparePipeline.OutputMode mode = streamToUpload ? null : place.resolve(out);
         return results.run("prepare", () -> {
             target.validate(); // inside run: a refused blob host still ends in a result with its reason
             PreparePipeline.requireDiskInput(input); // before the options: a missing input is named first
@@ -83,7 +88,7 @@ public class PrepareCommand implements Callable<Integer> {
                     : null;
             PreparePipeline.Result r = streamToUpload
                     ? pipeline.stream(workDir != null ? workDir : Path.of(System.getProperty("java.io.tmpdir")), to)
-                    : pipeline.prepare(output != null ? output : defaultOutput(input), to);
+                    : pipeline.prepare(out, mode, to);
             if (r.failure() != null) {
                 System.err.println("linuximage prepare: " + r.failure());
             }

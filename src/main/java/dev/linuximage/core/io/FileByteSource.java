@@ -15,11 +15,17 @@ public class FileByteSource implements WritableByteSource {
     private final FileChannel channel;
     private final long size;
     private final boolean writable;
+    private final boolean closesChannel;
 
     private FileByteSource(FileChannel channel, long size, boolean writable) {
+        this(channel, size, writable, true);
+    }
+
+    private FileByteSource(FileChannel channel, long size, boolean writable, boolean closesChannel) {
         this.channel = channel;
         this.size = size;
         this.writable = writable;
+        this.closesChannel = closesChannel;
     }
 
     public static FileByteSource openReadOnly(Path file) throws IOException {
@@ -34,7 +40,20 @@ public class FileByteSource implements WritableByteSource {
 
     public static FileByteSource openReadWrite(Path file) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new FileByteSource(ch, ch.size(), true);
+        try {
+            return new FileByteSource(ch, DiskPaths.size(file, ch), true); // a block device too
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The first {@code size} bytes of an open channel, which the caller keeps owning: {@link #close()} of this view
+     * leaves the channel open.
+     */
+    static FileByteSource over(FileChannel channel, long size, boolean writable) {
+        return new FileByteSource(channel, size, writable, false);
     }
 
     /** A view of the first {@code size} bytes of this file (e.g. excluding a trailing footer). */
@@ -42,7 +61,7 @@ public class FileByteSource implements WritableByteSource {
         if (newSize < 0 || newSize > size) {
             throw new IllegalArgumentException("view of " + newSize + " bytes exceeds file of " + size);
         }
-        return new FileByteSource(channel, newSize, writable);
+        return new FileByteSource(channel, newSize, writable, closesChannel);
     }
 
     public FileChannel channel() {
@@ -108,6 +127,8 @@ public class FileByteSource implements WritableByteSource {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        if (closesChannel) {
+            channel.close();
+        }
     }
 }

@@ -85,7 +85,7 @@ public final class SparseFileWriter {
                     FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 Flusher flusher = Flusher.start(out, flushEvery);
                 try {
-                    pending.written = pump(src, out, progress, flusher, writtenSoFar);
+                    pending.written = pump(src, out, progress, flusher, writtenSoFar, false);
                 } finally {
                     int n = flusher.stop();
                     if (flushCount != null) {
@@ -155,8 +155,32 @@ public final class SparseFileWriter {
 
     private static final Task NO_MORE = new Task(-1, 0);
 
+    /**
+     * Copies {@code src} onto {@code out} at the same offsets, in place (the in-place writer of
+     * {@link InPlaceOutput}): DATA is written as {@link #write} does; with {@code verifyZeros}, every range the source
+     * leaves zero (holes and all-zero blocks) is read back from {@code out} and overwritten with zeros where it does
+     * not already read zero, so the result is the source byte for byte whatever {@code out} held before.
+     *
+     * @return bytes written (data and zeros)
+     */
+    static long copyInPlace(
+            ByteSource src, FileChannel out, LongConsumer progress, boolean verifyZeros, long flushEvery)
+            throws IOException {
+        Flusher flusher = Flusher.start(out, flushEvery);
+        try {
+            return pump(src, out, progress, flusher, new long[1], verifyZeros);
+        } finally {
+            flusher.stop();
+        }
+    }
+
     private static long pump(
-            ByteSource src, FileChannel out, LongConsumer progress, Flusher flusher, long[] writtenSoFar)
+            ByteSource src,
+            FileChannel out,
+            LongConsumer progress,
+            Flusher flusher,
+            long[] writtenSoFar,
+            boolean verifyZeros)
             throws IOException {
         BlockingQueue<Task> tasks = new ArrayBlockingQueue<>(2 * WORKERS);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -167,6 +191,7 @@ public final class SparseFileWriter {
             Thread worker = new Thread(
                     () -> {
                         ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+                        ByteBuffer old = verifyZeros ? ByteBuffer.allocateDirect(CHUNK) : null;
                         while (true) {
                             Task t;
                             try {
@@ -185,7 +210,9 @@ public final class SparseFileWriter {
                                 buf.clear().limit(t.length());
                                 src.readFully(t.offset(), buf);
                                 buf.flip();
-                                long w = writeNonZero(buf, t.offset(), out);
+                                long w = verifyZeros
+                                        ? writeVerifyingZeros(buf, t.offset(), out, old)
+                                        : writeNonZero(buf, t.offset(), out);
                                 written.addAndGet(w);
                                 flusher.wrote(w);
                                 if (progress != null) {
@@ -207,8 +234,8 @@ public final class SparseFileWriter {
         try {
             try {
                 src.extents(0, src.size(), e -> {
-                    if (!e.isData()) {
-                        return;
+                    if (!e.isData() && !verifyZeros) {
+                        return; // a hole of the new file: nothing to write
                     }
                     long o = e.offset();
                     while (o < e.end()) {
@@ -290,6 +317,56 @@ public final class SparseFileWriter {
         }
         if (runStart >= 0) {
             written += writeRange(buf, runStart, limit, offset + (runStart - buf.position()), out);
+        }
+        return written;
+    }
+
+    /**
+     * As {@link #writeNonZero}, onto a target that may hold anything (a device, a reused file): each maximal run of
+     * all-zero {@link #GRANULE}s is read from {@code out} into {@code old} and written as zeros only where it does
+     * not read zero already. Reading is cheaper than writing, and on thin-provisioned storage (LVM thin, Ceph RBD) a
+     * read of an unallocated range allocates nothing where a write of zeros would allocate it.
+     *
+     * @param old a buffer of at least {@code buf.remaining()} bytes for the read-back
+     * @return bytes written (data and zeros)
+     */
+    static long writeVerifyingZeros(ByteBuffer buf, long offset, FileChannel out, ByteBuffer old) throws IOException {
+        int base = buf.position();
+        int limit = buf.limit();
+        long written = 0;
+        int pos = base;
+        while (pos < limit) {
+            // one run: granules that are all zero, or all not
+            long abs = offset + (pos - base);
+            int len = (int) Math.min(limit - pos, (abs / GRANULE + 1) * GRANULE - abs);
+            boolean zero = ZeroScan.isZero(buf, pos, len);
+            int end = pos + len;
+            while (end < limit) {
+                int l = Math.min(limit - end, GRANULE);
+                if (ZeroScan.isZero(buf, end, l) != zero) {
+                    break;
+                }
+                end += l;
+            }
+            long at = offset + (pos - base);
+            if (!zero) {
+                written += writeRange(buf, pos, end, at, out);
+            } else {
+                old.clear().limit(end - pos);
+                long p = at;
+                while (old.hasRemaining()) {
+                    int n = out.read(old, p);
+                    if (n < 0) {
+                        throw new java.io.EOFException("the output ends at " + p + ", before " + (at + end - pos));
+                    }
+                    p += n;
+                }
+                old.flip();
+                if (!ZeroScan.isZero(old, 0, end - pos)) {
+                    written += writeRange(buf, pos, end, at, out); // buf holds zeros there
+                }
+            }
+            pos = end;
         }
         return written;
     }

@@ -18,7 +18,9 @@ import dev.linuximage.core.io.ConcatSource;
 import dev.linuximage.core.io.DiskPaths;
 import dev.linuximage.core.io.FileByteSource;
 import dev.linuximage.core.io.ForwardingSource;
+import dev.linuximage.core.io.InPlaceOutput;
 import dev.linuximage.core.io.OutputFiles;
+import dev.linuximage.core.io.OutputTooSmallException;
 import dev.linuximage.core.io.OverlaySource;
 import dev.linuximage.core.io.SparseFileMap;
 import dev.linuximage.core.io.SparseFileWriter;
@@ -112,6 +114,27 @@ public final class PreparePipeline {
             long fileSize,
             long writeNanos) {}
 
+    /**
+     * How the output is written. A file (the default) is written sparse under a temporary name and renamed; an
+     * in-place output ({@link InPlaceOutput}) is an existing block device, or an existing pre-sized file standing in
+     * for one, that receives the fixed VHD in its first bytes, footer last: no temporary file, no rename, no state
+     * file, no chmod.
+     *
+     * @param inPlace      write in place even onto a regular file ({@code --output-in-place}); a block device is
+     *                     always written in place
+     * @param assumeZeroed in place only: the output is known to read zeros, skip the ranges the image leaves zero
+     *                     instead of making sure they read zero
+     */
+    public record OutputMode(boolean inPlace, boolean assumeZeroed) {
+        /** A file, written under a temporary name and renamed. */
+        public static final OutputMode FILE = new OutputMode(false, false);
+
+        /** Whether {@code output} is written in place: asked for, or a block device (which a rename cannot replace). */
+        public boolean inPlace(Path output) {
+            return inPlace || DiskPaths.isBlockDevice(output);
+        }
+    }
+
     private final Input in;
     private final ProgressSink sink;
     /** Set by {@link #convert(Path, PrepareState)}: what the converter did to the GPT (DISK-GPT evidence). */
@@ -169,6 +192,12 @@ public final class PreparePipeline {
      * @param timestamp   footer timestamp, seconds since 2000-01-01T00:00:00Z, or null
      */
     public Converted convert(Path output, long maxDiskSize, UUID uniqueId, Long timestamp) throws IOException {
+        return convert(output, OutputMode.FILE, maxDiskSize, uniqueId, timestamp);
+    }
+
+    /** As {@link #convert(Path, long, UUID, Long)}, the output written as {@code mode} says. */
+    public Converted convert(Path output, OutputMode mode, long maxDiskSize, UUID uniqueId, Long timestamp)
+            throws IOException {
         Path input = in.input();
         if (!DiskPaths.isDiskInput(input)) {
             throw new CoreException(
@@ -177,39 +206,54 @@ public final class PreparePipeline {
         if (Files.exists(output) && Files.isSameFile(input, output)) {
             throw new CoreException(ExitCodes.USAGE, "output must differ from input");
         }
-        return writeFixedVhd(
-                output,
-                0,
-                100,
-                img -> {
-                    if (!VhdFormat.isFixedVhd(img.format(), img.subformat())
-                            || (uniqueId != null && timestamp != null)) {
-                        return new FixedVhdOptions(maxDiskSize, uniqueId, timestamp);
-                    }
-                    // keep a fixed VHD's identity so fixed in -> fixed out is byte-identical
-                    try (FileByteSource f = FileByteSource.openReadOnly(input)) {
-                        VhdFooter old = VhdFooter.parse(f.readBytes(f.size() - VhdFooter.SIZE, VhdFooter.SIZE));
-                        return new FixedVhdOptions(
-                                maxDiskSize,
-                                uniqueId != null ? uniqueId : old.uniqueId(),
-                                timestamp != null ? timestamp : old.timestamp());
-                    }
-                },
-                (pending, img, view, started) -> {
-                    long written;
-                    try (pending) {
-                        pending.commit();
-                        written = pending.written();
-                    }
-                    return new Converted(
-                            img.format(),
-                            img.subformat(),
-                            img.virtualSize(),
-                            view.diskSize(),
-                            written,
-                            Files.size(output),
-                            System.nanoTime() - started);
-                });
+        IdentityOf identity = img -> {
+            if (!VhdFormat.isFixedVhd(img.format(), img.subformat()) || (uniqueId != null && timestamp != null)) {
+                return new FixedVhdOptions(maxDiskSize, uniqueId, timestamp);
+            }
+            // keep a fixed VHD's identity so fixed in -> fixed out is byte-identical
+            try (FileByteSource f = FileByteSource.openReadOnly(input)) {
+                VhdFooter old = VhdFooter.parse(f.readBytes(f.size() - VhdFooter.SIZE, VhdFooter.SIZE));
+                return new FixedVhdOptions(
+                        maxDiskSize,
+                        uniqueId != null ? uniqueId : old.uniqueId(),
+                        timestamp != null ? timestamp : old.timestamp());
+            }
+        };
+        if (mode.inPlace(output)) {
+            try (DiskImage img = open();
+                    FixedVhdView view = FixedVhdView.of(img.data(), identity.of(img))) {
+                notesOf(view);
+                long started = System.nanoTime();
+                long written;
+                try (InPlaceOutput dev = openInPlace(output, view.size())) {
+                    written = writeInPlace(dev, view, mode, 0, 100);
+                    dev.commit(view.readBytes(view.size() - VhdFooter.SIZE, VhdFooter.SIZE));
+                }
+                return new Converted(
+                        img.format(),
+                        img.subformat(),
+                        img.virtualSize(),
+                        view.diskSize(),
+                        written,
+                        view.size(),
+                        System.nanoTime() - started);
+            }
+        }
+        return writeFixedVhd(output, 0, 100, identity, (pending, img, view, started) -> {
+            long written;
+            try (pending) {
+                pending.commit();
+                written = pending.written();
+            }
+            return new Converted(
+                    img.format(),
+                    img.subformat(),
+                    img.virtualSize(),
+                    view.diskSize(),
+                    written,
+                    Files.size(output),
+                    System.nanoTime() - started);
+        });
     }
 
     // -------------------------------------------------------------------------------------------------- prepare
@@ -220,10 +264,18 @@ public final class PreparePipeline {
      * @param target null for no upload
      */
     public Result prepare(Path output, UploadTarget target) throws Exception {
+        return prepare(output, OutputMode.FILE, target);
+    }
+
+    /** As {@link #prepare(Path, UploadTarget)}, the output written as {@code mode} says. */
+    public Result prepare(Path output, OutputMode mode, UploadTarget target) throws Exception {
         requireDiskInput(in.input());
         Path out = output;
         if (Files.exists(out) && Files.isSameFile(out, in.input())) {
             throw new CoreException(ExitCodes.USAGE, "the output would overwrite the input: give --output");
+        }
+        if (mode.inPlace(out)) {
+            return prepareInPlace(out, mode, target);
         }
         PrepareState state = PrepareState.of(in.input(), in.options(), in.identity());
         PrepareState.Outcome outcome = state.completedAt(out);
@@ -303,6 +355,84 @@ public final class PreparePipeline {
                 }
             }
         }
+    }
+
+    /**
+     * {@code prepare} onto an in-place output ({@link OutputMode}): the disk's bytes are written onto the device,
+     * the guest patched and checked there, and only then the footer written (the VHD is valid from then on, as the
+     * rename publishes a file). Nothing beside a device can hold a state file, so there is no resume: a re-run
+     * writes the device again, and an upload never resumes onto another run's bytes.
+     */
+    private Result prepareInPlace(Path out, OutputMode mode, UploadTarget target) throws Exception {
+        PrepareState state = PrepareState.of(in.input(), in.options(), in.identity());
+        FixedVhdOptions vo = new FixedVhdOptions(in.options().maxDiskSizeBytes(), state.uniqueId(), state.timestamp());
+        sink.step("convert", 2, "converting " + in.input().getFileName() + " onto " + out);
+        PrepareState.Outcome outcome;
+        long vhdSize;
+        try (DiskImage image = open();
+                FixedVhdView view = FixedVhdView.of(image.data(), vo)) {
+            notesOf(view);
+            vhdSize = view.size();
+            byte[] footer = view.readBytes(vhdSize - VhdFooter.SIZE, VhdFooter.SIZE);
+            try (InPlaceOutput dev = openInPlace(out, vhdSize)) {
+                long started = System.nanoTime();
+                writeInPlace(dev, view, mode, 2, 40);
+                convertedGpt = view.gptRepair();
+                convertNanos = System.nanoTime() - started;
+                ContainerFacts container = withGpt(
+                        new ContainerFacts(VhdFormat.KIND, vhdSize - VhdFooter.SIZE, vhdSize, null), convertedGpt);
+                outcome = result(patchAndCheck(dev.disk(), container), target != null);
+                dev.commit(footer);
+            }
+        }
+        JobResult r = outcome.result();
+        try (FileByteSource dev = FileByteSource.openReadOnly(out);
+                FileByteSource vhd = dev.truncatedView(vhdSize)) {
+            if (!outcome.compliant() || target == null) {
+                return finish(
+                        r.withOutput(new JobResult.Output(
+                                out.toString(), vhdSize - VhdFooter.SIZE, null, SparseDigest.of(vhd))),
+                        outcome,
+                        null);
+            }
+            JobResult.Output output = new JobResult.Output(out.toString(), vhdSize - VhdFooter.SIZE, null, null);
+            UploadResult up;
+            try {
+                // a fresh identity per run, as when streaming: the device holds no state of an earlier run
+                up = upload(vhd, "device:" + UUID.randomUUID(), target);
+            } catch (UploadException e) {
+                return uploadFailed(r.withOutput(output), outcome, e);
+            }
+            return finish(
+                    r.withOutput(new JobResult.Output(out.toString(), vhdSize - VhdFooter.SIZE, null, up.digest())),
+                    outcome,
+                    up);
+        }
+    }
+
+    /**
+     * {@link InPlaceOutput#open}, a too small output being a usage error (exit 2: a retry writes the same VHD, the
+     * fix is a larger volume) with the reason of a full output volume.
+     */
+    private static InPlaceOutput openInPlace(Path out, long vhdSize) throws IOException {
+        try {
+            return InPlaceOutput.open(out, vhdSize);
+        } catch (OutputTooSmallException e) {
+            throw new CoreException(ExitCodes.USAGE, ResultReasons.OUTPUT_VOLUME_FULL, e.getMessage(), e);
+        }
+    }
+
+    /** Writes the disk's bytes of {@code view} onto {@code dev} with byte progress from {@code from} to {@code to}. */
+    private long writeInPlace(InPlaceOutput dev, FixedVhdView view, OutputMode mode, int from, int to)
+            throws IOException {
+        long total = view.size() - VhdFooter.SIZE; // the disk's bytes: the footer is commit's
+        if (!mode.assumeZeroed()) {
+            sink.note("note: writing onto " + dev.target() + " in place: the ranges the image leaves zero are read"
+                    + " back and zeroed where they are not (--assume-zeroed skips them on a volume known to read"
+                    + " zeros)");
+        }
+        return dev.writeData(
+                view, mode.assumeZeroed(), done -> sink.bytes("convert", from, to, "converting", done, total));
     }
 
     /** Refuses (usage error, SourceNotFound) an input that is neither a file nor a block device. */

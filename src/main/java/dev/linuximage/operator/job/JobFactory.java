@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeDevice;
 import io.fabric8.kubernetes.api.model.VolumeDeviceBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
@@ -67,13 +68,27 @@ public final class JobFactory {
      *                    is attached as a device ({@code volumeDevices}) and the core reads the device
      */
     public static Job build(LinuxImage image, JobDefaults defaults, boolean sourceBlock) {
+        return build(image, defaults, sourceBlock, false);
+    }
+
+    /** A Job's annotation, {@code "Block"} when the output claim is a Block volume (see {@link #outputBlock}). */
+    public static final String OUTPUT_VOLUME_MODE_ANNOTATION = "linuximage.dev/output-volume-mode";
+
+    /**
+     * @param sourceBlock whether the source claim has {@code volumeMode: Block}
+     * @param outputBlock whether a separate output claim has {@code volumeMode: Block}: it is attached as a device
+     *                    ({@code volumeDevices}, writable) and the core writes the VHD onto it in place; no report
+     *                    file (the Job is annotated {@value #OUTPUT_VOLUME_MODE_ANNOTATION}, so the result's
+     *                    publisher knows no copy is on the claim)
+     */
+    public static Job build(LinuxImage image, JobDefaults defaults, boolean sourceBlock, boolean outputBlock) {
         LinuxImageSpec spec = image.getSpec();
         long generation = image.getMetadata().getGeneration() == null
                 ? 1
                 : image.getMetadata().getGeneration();
         String name = JobNames.forGeneration(image.getMetadata().getName(), generation);
         JobSettings job = spec.getJob() == null ? new JobSettings() : spec.getJob();
-        Locations loc = Locations.of(spec, sourceBlock);
+        Locations loc = Locations.of(spec, sourceBlock, outputBlock);
         PodSettings pod = defaults.pod();
         Map<String, String> labels = labels(image, generation);
         // the spec's extra labels first: the operator's own are put over them (SpecValidator refuses reserved keys)
@@ -89,6 +104,7 @@ public final class JobFactory {
                 .withName(name)
                 .withNamespace(image.getMetadata().getNamespace())
                 .withLabels(labels)
+                .withAnnotations(loc.outputBlock() ? Map.of(OUTPUT_VOLUME_MODE_ANNOTATION, "Block") : null)
                 .withOwnerReferences(ownerReference(image))
                 .endMetadata()
                 .withNewSpec()
@@ -197,13 +213,7 @@ public final class JobFactory {
                 .withEnv(env(spec, defaults.pod()))
                 .withResources(resources(job.getResources(), defaults))
                 .withVolumeMounts(mounts(spec, loc, caBundle(spec, defaults)))
-                .withVolumeDevices(
-                        loc.sourceBlock()
-                                ? List.of(new VolumeDeviceBuilder()
-                                        .withName("source")
-                                        .withDevicePath(Locations.SOURCE_DEVICE)
-                                        .build())
-                                : null)
+                .withVolumeDevices(devices(loc))
                 .withTerminationMessagePath(TERMINATION_LOG)
                 .withTerminationMessagePolicy("FallbackToLogsOnError")
                 .withSecurityContext(new SecurityContextBuilder()
@@ -216,6 +226,32 @@ public final class JobFactory {
                         .endCapabilities()
                         .build())
                 .build();
+    }
+
+    /** The Block claims, as devices (a volumeDevice has no readOnly: the claim's volume carries it). */
+    private static List<VolumeDevice> devices(Locations loc) {
+        List<VolumeDevice> d = new ArrayList<>();
+        if (loc.sourceBlock()) {
+            d.add(new VolumeDeviceBuilder()
+                    .withName("source")
+                    .withDevicePath(Locations.SOURCE_DEVICE)
+                    .build());
+        }
+        if (loc.outputBlock()) {
+            d.add(new VolumeDeviceBuilder()
+                    .withName("output")
+                    .withDevicePath(Locations.OUTPUT_DEVICE)
+                    .build());
+        }
+        return d.isEmpty() ? null : d;
+    }
+
+    /** Whether {@code job} writes onto a Block output claim (its {@value #OUTPUT_VOLUME_MODE_ANNOTATION}). */
+    public static boolean outputBlock(Job job) {
+        return job != null
+                && job.getMetadata() != null
+                && job.getMetadata().getAnnotations() != null
+                && "Block".equals(job.getMetadata().getAnnotations().get(OUTPUT_VOLUME_MODE_ANNOTATION));
     }
 
     /**
@@ -248,9 +284,15 @@ public final class JobFactory {
             if (!stream) {
                 a.add("--output");
                 a.add(loc.outputInPod());
+                if (loc.outputBlock()) {
+                    // explicit, though the core detects a device: a missing device is an error, never a new file
+                    a.add("--output-in-place");
+                }
             }
-            a.add("--report");
-            a.add(loc.reportInPod());
+            if (loc.reportInPod() != null) {
+                a.add("--report");
+                a.add(loc.reportInPod());
+            }
         }
         a.add("--termination-log");
         a.add(TERMINATION_LOG);
@@ -374,7 +416,7 @@ public final class JobFactory {
         if (!loc.sourceBlock()) {
             m.add(mount("source", Locations.SOURCE_MOUNT, sourceReadOnly));
         }
-        if (loc.separateClaim()) {
+        if (loc.separateClaim() && !loc.outputBlock()) {
             m.add(mount("output", Locations.OUTPUT_MOUNT, false));
         }
         m.add(mount("tmp", "/tmp", false));

@@ -162,10 +162,12 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
                                 image.getSpec(), generation, previous, r.reason(), r.message(), clock.instant()));
                 return r.reason().isRechecked() ? u.rescheduleAfter(config.recheckInterval()) : u;
             }
+            Locations plain = Locations.of(image.getSpec());
             Job wanted = JobFactory.build(
                     image,
                     defaults,
-                    isBlock(claim(image, image.getSpec().getSource().getClaimName())));
+                    isBlock(claim(image, plain.sourceClaim())),
+                    plain.separateClaim() && isBlock(claim(image, plain.outputClaim())));
             wanted.getMetadata().setName(jobName); // a rerun's Job: same pod, its own name
             Optional<Job> created = create(image, wanted);
             if (created.isEmpty()) {
@@ -217,13 +219,14 @@ public class LinuxImageReconciler implements Reconciler<LinuxImage> {
      * someone else (never touched; logged, and the status then has no reportRef).
      */
     private ReportRef publish(LinuxImage image, String jobName, JobObservation observed, Job job) {
-        ReportRef ref = ResultConfigMap.ref(image, jobName);
+        boolean outputBlock = JobFactory.outputBlock(job);
+        ReportRef ref = ResultConfigMap.ref(image, jobName, outputBlock);
         LinuxImageStatus previous = image.getStatus();
         if (previous != null && ref.equals(previous.getReportRef())) {
             return ref; // published by an earlier reconcile of this run
         }
         ReportLine.Scan report = inspector.fullReport(job);
-        ConfigMap wanted = ResultConfigMap.build(image, jobName, observed.result(), report);
+        ConfigMap wanted = ResultConfigMap.build(image, jobName, observed.result(), report, outputBlock);
         String ns = image.getMetadata().getNamespace();
         try {
             client.configMaps().resource(wanted).create();

@@ -54,10 +54,18 @@ public final class ResultConfigMap {
     private ResultConfigMap() {}
 
     public static ReportRef ref(LinuxImage image, String jobName) {
+        return ref(image, jobName, false);
+    }
+
+    /**
+     * @param outputBlock the run wrote onto a Block output claim ({@code JobFactory.outputBlock}): no report file
+     *                    is on a claim, so no {@code fullReport}
+     */
+    public static ReportRef ref(LinuxImage image, String jobName, boolean outputBlock) {
         return new ReportRef(
                 JobNames.resultConfigMap(jobName),
                 RESULT_KEY,
-                Locations.of(image.getSpec()).reportForStatus());
+                outputBlock ? null : Locations.of(image.getSpec()).reportForStatus());
     }
 
     /**
@@ -65,7 +73,11 @@ public final class ResultConfigMap {
      * reserve.
      */
     public static int reportBudget(LinuxImage image, String jobName, JobResult result) {
-        String fullReport = ref(image, jobName).getFullReport();
+        return reportBudget(ref(image, jobName), result);
+    }
+
+    private static int reportBudget(ReportRef ref, JobResult result) {
+        String fullReport = ref.getFullReport();
         return CONFIGMAP_MAX_BYTES
                 - utf8(JobResultCodec.write(result))
                 - (fullReport == null ? 0 : utf8(fullReport))
@@ -79,7 +91,13 @@ public final class ResultConfigMap {
 
     /** The ConfigMap for the result of Job {@code jobName}, with the full report the pod's log held if it fits. */
     public static ConfigMap build(LinuxImage image, String jobName, JobResult result, ReportLine.Scan report) {
-        ReportRef ref = ref(image, jobName);
+        return build(image, jobName, result, report, false);
+    }
+
+    /** As {@link #build(LinuxImage, String, JobResult, ReportLine.Scan)}, for a run onto a Block output claim. */
+    public static ConfigMap build(
+            LinuxImage image, String jobName, JobResult result, ReportLine.Scan report, boolean outputBlock) {
+        ReportRef ref = ref(image, jobName, outputBlock);
         Map<String, String> data = new LinkedHashMap<>();
         String json = JobResultCodec.write(result);
         if (utf8(json) > CONFIGMAP_MAX_BYTES - RESERVE_BYTES) {
@@ -93,7 +111,7 @@ public final class ResultConfigMap {
                 ? "the full report is on the claim at " + ref.getFullReport()
                 : "no copy is written to a claim in this mode: the Job's log has it (kubectl logs job/" + jobName
                         + ") until the Job is deleted";
-        if (report.report() != null && utf8(report.report()) <= reportBudget(image, jobName, result)) {
+        if (report.report() != null && utf8(report.report()) <= reportBudget(ref, result)) {
             data.put(REPORT_KEY, report.report());
         } else if (report.report() != null || report.tooLong()) {
             data.put(

@@ -89,8 +89,10 @@ public final class SpecValidator {
 
     /**
      * The rules that depend on the claims' {@code volumeMode} (read from the PersistentVolumeClaims): a Block claim
-     * is a whole disk attached as a device, so the source has no path, and the VHD and its report go to a separate
-     * Filesystem claim; an output claim cannot be Block (the VHD is a file written under a temporary name and renamed).
+     * is a whole disk attached as a device, so a Block source has no path and its VHD goes to a separate claim; a
+     * Block output claim receives the VHD on its device (no path, and no report file: no file system to hold it;
+     * the result ConfigMap and the pod's log carry the report), and a streamed upload, which writes no VHD, has no
+     * use for it.
      *
      * @param sourceBlock whether the source claim has {@code volumeMode: Block}
      * @param outputBlock whether a separate output claim has {@code volumeMode: Block}
@@ -105,19 +107,26 @@ public final class SpecValidator {
             v.add("spec.source.path: must be unset: claim '" + claim + "' is a Block volume, the disk is the whole "
                     + "device");
         }
+        var out = spec.getOutput();
         if (sourceBlock && spec.getMode() != Mode.Audit) {
-            var out = spec.getOutput();
-            if (out == null
-                    || out.getClaimName() == null
-                    || out.getClaimName().equals(claim)
-                    || out.getPath() == null) {
-                v.add("spec.output.claimName, spec.output.path: required when the source claim '" + claim
-                        + "' is a Block volume (the VHD and its report go to a separate Filesystem claim)");
+            if (out == null || out.getClaimName() == null || out.getClaimName().equals(claim)) {
+                v.add("spec.output.claimName: required and another claim when the source claim '" + claim
+                        + "' is a Block volume (the device is read, the VHD is written elsewhere)");
+            } else if (!outputBlock && out.getPath() == null) {
+                v.add("spec.output.path: required when the source claim '" + claim + "' is a Block volume and the"
+                        + " output claim '" + out.getClaimName() + "' a Filesystem one (there is no source path to"
+                        + " name the VHD after)");
             }
         }
-        if (outputBlock) {
-            v.add("spec.output.claimName: claim '" + spec.getOutput().getClaimName() + "' is a Block volume: the "
-                    + "output must be a Filesystem claim");
+        if (outputBlock && out != null) {
+            if (out.getPath() != null) {
+                v.add("spec.output.path: must be unset: claim '" + out.getClaimName() + "' is a Block volume, the"
+                        + " VHD is written onto the whole device");
+            }
+            if (Boolean.TRUE.equals(out.getStreamToUpload())) {
+                v.add("spec.output.streamToUpload: writes no VHD, so the Block output claim '" + out.getClaimName()
+                        + "' would be unused: drop one of them");
+            }
         }
         return v;
     }

@@ -188,7 +188,12 @@ public final class StatusAggregator {
             s.setOs(new OsStatus(r.os().id(), r.os().versionId(), r.os().family()));
         }
         if (r.output() != null) {
-            String path = audit || streams(spec) ? null : Locations.of(spec).outputForStatus();
+            // the pod names the device it wrote when the output claim is a Block volume: the status then names the
+            // claim alone (the VHD is its device's first output.virtualSize + 512 bytes)
+            boolean device = Locations.OUTPUT_DEVICE.equals(r.output().path());
+            String path = audit || streams(spec)
+                    ? null
+                    : Locations.of(spec, false, device).outputForStatus();
             s.setOutput(new OutputStatus(
                     path,
                     r.output().virtualSize(),

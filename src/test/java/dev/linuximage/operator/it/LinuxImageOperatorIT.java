@@ -334,6 +334,87 @@ class LinuxImageOperatorIT {
         assertThat(k8s.jobs()).hasSize(1);
     }
 
+    /**
+     * Issue 16: a Block-mode output claim (as CDI and KubeVirt use) is attached with volumeDevices, writable, and the
+     * core writes the VHD onto the device in place; no report file (no file system), so the result ConfigMap has
+     * the report from the pod's log and no claim path; the status names the claim alone. A path on it is refused.
+     */
+    @Test
+    @Order(4)
+    void blockModeOutputClaimReceivesTheVhdOnItsDevice() throws Exception {
+        client.persistentVolumeClaims()
+                .inNamespace(ns)
+                .resource(new PersistentVolumeClaimBuilder()
+                        .withNewMetadata()
+                        .withName("vm-disk")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withAccessModes("ReadWriteOnce")
+                        .withVolumeMode("Block")
+                        .withNewResources()
+                        .addToRequests("storage", new Quantity("10Gi"))
+                        .endResources()
+                        .endSpec()
+                        .build())
+                .create();
+        String report = report(10);
+        fake.executor(new ScriptedCore(run -> {
+            run.log().accept(dev.linuximage.core.report.ReportLine.toLine(report));
+            return new PodExecutor.PodOutcome(
+                    0,
+                    JobResultCodec.write(JobResult.succeeded("prepared")
+                            .withStages(new JobResult.Stages(true, true, true, null))
+                            .withOutput(new JobResult.Output(run.arg("--output"), 1L << 30, null, "sha256:ab"))));
+        }));
+        LinuxImageSpec spec = new LinuxImageSpec();
+        spec.setSource(new SourceSpec("disks", "builds/web.qcow2"));
+        spec.setOutput(new dev.linuximage.operator.api.v1alpha1.OutputSpec("vm-disk", null));
+        create("web", spec);
+        k8s.await(() -> !k8s.jobs().isEmpty());
+        var job = k8s.jobs().get(0);
+        var c = job.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getVolumeDevices()).singleElement().satisfies(d -> {
+            assertThat(d.getName()).isEqualTo("output");
+            assertThat(d.getDevicePath()).isEqualTo("/dev/linuximage-output");
+        });
+        assertThat(job.getSpec().getTemplate().getSpec().getVolumes())
+                .filteredOn(v -> v.getName().equals("output"))
+                .singleElement()
+                .satisfies(v -> {
+                    assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("vm-disk");
+                    assertThat(v.getPersistentVolumeClaim().getReadOnly()).isFalse();
+                });
+        assertThat(c.getVolumeMounts()).noneSatisfy(m -> assertThat(m.getName()).isEqualTo("output"));
+        assertThat(c.getArgs())
+                .containsSubsequence(
+                        "prepare",
+                        "/disks/source/builds/web.qcow2",
+                        "--output",
+                        "/dev/linuximage-output",
+                        "--output-in-place")
+                .doesNotContain("--report");
+        LinuxImageStatus s =
+                k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded && st.getReportRef() != null);
+        assertThat(s.getOutput().getPath()).isEqualTo("vm-disk");
+        assertThat(s.getOutput().getVirtualSize()).isEqualTo(1L << 30);
+        assertThat(s.getReportRef().getFullReport()).isNull();
+        var cm = client.configMaps()
+                .inNamespace(ns)
+                .withName(s.getReportRef().getName())
+                .get();
+        assertThat(cm.getData()).containsKey("report.json").doesNotContainKey("fullReport");
+
+        LinuxImageSpec withPath = new LinuxImageSpec();
+        withPath.setSource(new SourceSpec("disks", "builds/web.qcow2"));
+        withPath.setOutput(new dev.linuximage.operator.api.v1alpha1.OutputSpec("vm-disk", "web.vhd"));
+        create("web-path", withPath);
+        LinuxImageStatus refused = k8s.awaitStatus("web-path", st -> st.getPhase() == Phase.Failed);
+        assertThat(TestNamespace.cond(refused, ConditionType.Ready)).isEqualTo("False/InvalidSpec");
+        assertThat(refused.condition(ConditionType.Ready).orElseThrow().getMessage())
+                .contains("spec.output.path: must be unset: claim 'vm-disk' is a Block volume");
+        assertThat(k8s.jobs()).hasSize(1);
+    }
+
     /** The operator plays no admission here: it reads the ServiceAccount's opt-in itself (needs get serviceaccounts). */
     @Test
     @Order(4)

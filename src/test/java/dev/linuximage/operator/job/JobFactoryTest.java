@@ -426,6 +426,62 @@ class JobFactoryTest {
                 .containsEntry("linuximage.dev/generation", "4");
     }
 
+    /**
+     * A Block-mode output claim: attached as a writable device, the core writes the VHD onto it in place
+     * ({@code --output-in-place}, explicit so a missing device is an error, never a new file on the pod's /dev);
+     * no report file (a device has no file system); the Job says so in an annotation for the result's publisher.
+     */
+    @Test
+    void blockModeOutput() {
+        LinuxImageSpec spec = prepare("builds/web.qcow2");
+        spec.setOutput(new OutputSpec("vm-disk", null));
+        Job job = JobFactory.build(image("web", 2, spec), DEFAULTS, false, true);
+        Golden.assertMatches("job/block-output.yaml", Serialization.asYaml(job));
+        assertThat(JobFactory.outputBlock(job)).isTrue();
+        assertThat(JobFactory.outputBlock(JobFactory.build(image("web", 2, spec), DEFAULTS)))
+                .isFalse();
+        PodSpec pod = job.getSpec().getTemplate().getSpec();
+        Container c = pod.getContainers().get(0);
+        assertThat(c.getVolumeDevices()).singleElement().satisfies(d -> {
+            assertThat(d.getName()).isEqualTo("output");
+            assertThat(d.getDevicePath()).isEqualTo("/dev/linuximage-output");
+        });
+        assertThat(c.getVolumeMounts()).noneSatisfy(m -> assertThat(m.getName()).isEqualTo("output"));
+        assertThat(volume(pod, "output").getPersistentVolumeClaim().getClaimName())
+                .isEqualTo("vm-disk");
+        assertThat(volume(pod, "output").getPersistentVolumeClaim().getReadOnly())
+                .isFalse();
+        assertThat(volume(pod, "source").getPersistentVolumeClaim().getReadOnly())
+                .isTrue();
+        assertThat(c.getArgs())
+                .containsSubsequence(
+                        "prepare",
+                        "/disks/source/builds/web.qcow2",
+                        "--output",
+                        "/dev/linuximage-output",
+                        "--output-in-place")
+                .doesNotContain("--report");
+        assertRestricted(pod);
+        var parsed = dev.linuximage.core.cli.CoreCli.commandLine(c.getArgs().toArray(String[]::new))
+                .parseArgs(c.getArgs().toArray(String[]::new));
+        assertThat(parsed.subcommand().commandSpec().name()).isEqualTo("prepare");
+
+        // device to device (a CDI import from one Block volume to another)
+        LinuxImageSpec both = prepare(null);
+        both.setOutput(new OutputSpec("vm-disk", null));
+        Container d = JobFactory.build(image("web", 1, both), DEFAULTS, true, true)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
+        assertThat(d.getVolumeDevices())
+                .extracting(v -> v.getName() + "=" + v.getDevicePath())
+                .containsExactly("source=/dev/linuximage-source", "output=/dev/linuximage-output");
+        assertThat(d.getVolumeMounts()).extracting(m -> m.getName()).containsExactly("tmp");
+        assertThat(d.getArgs()).startsWith("prepare", "/dev/linuximage-source", "--output", "/dev/linuximage-output");
+    }
+
     /** A Block-mode source claim: attached as a device, the core reads the device; the output on its own claim. */
     @Test
     void blockModeSource() {

@@ -122,7 +122,7 @@ class SpecValidatorTest {
                 .hasMessageContaining("net.ifnames=0");
     }
 
-    /** The claims' volumeMode (read from the PVCs): a Block source is a whole device; its output needs a file system. */
+    /** The claims' volumeMode (read from the PVCs): a Block claim is a whole device, source or output, with no path. */
     @Test
     void volumeModes() {
         LinuxImageSpec file = valid();
@@ -135,20 +135,44 @@ class SpecValidatorTest {
         assertThat(SpecValidator.validate(block)).isEmpty(); // path is optional until the claim's mode is known
         assertThat(SpecValidator.volumeModes(block, false, false))
                 .containsExactly("spec.source.path: required (claim 'disks' is a Filesystem volume)");
-        // prepare from a Block claim: the VHD and report need a separate Filesystem claim and a path
+        // prepare from a Block claim: the VHD goes to a separate claim, with a path when that claim is a Filesystem
         assertThat(SpecValidator.volumeModes(block, true, false))
                 .singleElement()
                 .asString()
-                .startsWith("spec.output.claimName, spec.output.path: required");
+                .startsWith("spec.output.claimName: required and another claim");
         block.setOutput(new OutputSpec("disks", "out.vhd"));
-        assertThat(SpecValidator.volumeModes(block, true, false)).hasSize(1);
+        assertThat(SpecValidator.volumeModes(block, true, false))
+                .singleElement()
+                .asString()
+                .startsWith("spec.output.claimName: required and another claim");
         block.setOutput(new OutputSpec("vhds", null));
-        assertThat(SpecValidator.volumeModes(block, true, false)).hasSize(1);
+        assertThat(SpecValidator.volumeModes(block, true, false))
+                .singleElement()
+                .asString()
+                .startsWith("spec.output.path: required when the source claim 'disks' is a Block volume");
+        // ... and none when the output claim is a Block volume too (device to device, as CDI imports)
+        assertThat(SpecValidator.volumeModes(block, true, true)).isEmpty();
         block.setOutput(new OutputSpec("vhds", "out.vhd"));
         assertThat(SpecValidator.volumeModes(block, true, false)).isEmpty();
+        // a Block output claim is the whole device: a path on it is refused
         assertThat(SpecValidator.volumeModes(block, true, true))
-                .containsExactly(
-                        "spec.output.claimName: claim 'vhds' is a Block volume: the output must be a Filesystem claim");
+                .containsExactly("spec.output.path: must be unset: claim 'vhds' is a Block volume, the VHD is written"
+                        + " onto the whole device");
+        LinuxImageSpec toDevice = valid();
+        toDevice.setOutput(new OutputSpec("vhds", null));
+        assertThat(SpecValidator.volumeModes(toDevice, false, true)).isEmpty();
+        toDevice.getOutput().setPath("web.vhd");
+        assertThat(SpecValidator.volumeModes(toDevice, false, true))
+                .singleElement()
+                .asString()
+                .startsWith("spec.output.path: must be unset");
+        // a streamed upload writes no VHD: a Block output claim would be attached for nothing
+        toDevice.getOutput().setPath(null);
+        toDevice.getOutput().setStreamToUpload(true);
+        assertThat(SpecValidator.volumeModes(toDevice, false, true))
+                .singleElement()
+                .asString()
+                .startsWith("spec.output.streamToUpload: writes no VHD");
         // Audit reads only
         LinuxImageSpec audit = new LinuxImageSpec();
         audit.setSource(new SourceSpec("disks", null));
