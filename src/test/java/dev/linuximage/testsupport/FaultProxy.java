@@ -26,7 +26,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * target and the headers, and applies to the next {@code times} matching requests one fault: an HTTP status with an
  * Azure error body (optionally with {@code Retry-After}), a reset half-way through the request body, a connection
  * drop half-way through the response body (the headers went out, then TCP RST), or one flipped byte in the middle of
- * the request body forwarded with its headers unchanged (data damaged in transit). Every request is logged
+ * the request body forwarded with its headers unchanged (data damaged in transit), the request's {@code Content-MD5}
+ * removed (a hop that drops the header), or the {@code Content-MD5} / {@code x-ms-content-crc64} of the response
+ * replaced by another valid value (an answer changed on the way); {@link #inject(java.util.function.Predicate, int,
+ * Kind, Kind...)} combines several on one request. Every request is logged
  * ({@link #seen}) with its arrival time, range header and the fault applied, so a test can count the retries on the
  * wire itself.
  */
@@ -62,7 +65,13 @@ public final class FaultProxy implements AutoCloseable {
         RESET_REQUEST,
         DROP_RESPONSE_BODY,
         /** Forwards the request with the byte in the middle of its body flipped (XOR 0x01), headers untouched. */
-        CORRUPT_REQUEST_BODY
+        CORRUPT_REQUEST_BODY,
+        /** Forwards the request without its {@code Content-MD5} header (the service then has nothing to check). */
+        STRIP_REQUEST_CONTENT_MD5,
+        /** Forwards the answer with the first byte of its base64 {@code Content-MD5} value's bytes flipped. */
+        REWRITE_RESPONSE_CONTENT_MD5,
+        /** Forwards the answer with the first byte of its base64 {@code x-ms-content-crc64} value's bytes flipped. */
+        REWRITE_RESPONSE_CRC64
     }
 
     /** One request as the proxy saw it: method, target (path and query), the lower-cased headers. */
@@ -100,6 +109,7 @@ public final class FaultProxy implements AutoCloseable {
     public static final class Rule {
         final java.util.function.Predicate<Request> match;
         final Kind kind;
+        final java.util.Set<Kind> kinds;
         final int status;
         final String errorCode;
         final String retryAfter;
@@ -114,8 +124,19 @@ public final class FaultProxy implements AutoCloseable {
                 String errorCode,
                 String retryAfter,
                 int times) {
+            this(match, java.util.EnumSet.of(kind), status, errorCode, retryAfter, times);
+        }
+
+        Rule(
+                java.util.function.Predicate<Request> match,
+                java.util.Set<Kind> kinds,
+                int status,
+                String errorCode,
+                String retryAfter,
+                int times) {
             this.match = match;
-            this.kind = kind;
+            this.kinds = java.util.Set.copyOf(kinds);
+            this.kind = kinds.iterator().next();
             this.status = status;
             this.errorCode = errorCode;
             this.retryAfter = retryAfter;
@@ -138,8 +159,14 @@ public final class FaultProxy implements AutoCloseable {
             }
         }
 
+        boolean has(Kind k) {
+            return kinds.contains(k);
+        }
+
         String describe() {
-            return kind == Kind.STATUS ? Integer.toString(status) : kind.name();
+            return kind == Kind.STATUS
+                    ? Integer.toString(status)
+                    : kinds.stream().map(Kind::name).sorted().collect(java.util.stream.Collectors.joining("+"));
         }
     }
 
@@ -159,6 +186,17 @@ public final class FaultProxy implements AutoCloseable {
     /** Resets ({@link Kind#RESET_REQUEST}) or drops mid-response ({@link Kind#DROP_RESPONSE_BODY}) the next ones. */
     public Rule inject(java.util.function.Predicate<Request> match, Kind kind, int times) {
         Rule r = new Rule(match, kind, 0, null, null, times);
+        rules.add(r);
+        return r;
+    }
+
+    /** Applies all the given kinds (e.g. strip the request's Content-MD5 and corrupt its body) to the next ones. */
+    public Rule inject(java.util.function.Predicate<Request> match, int times, Kind first, Kind... more) {
+        java.util.EnumSet<Kind> kinds = java.util.EnumSet.of(first, more);
+        if (kinds.contains(Kind.STATUS) || kinds.contains(Kind.RESET_REQUEST)) {
+            throw new IllegalArgumentException("STATUS and RESET_REQUEST answer instead of forwarding: use alone");
+        }
+        Rule r = new Rule(match, kinds, 0, null, null, times);
         rules.add(r);
         return r;
     }
@@ -266,7 +304,7 @@ public final class FaultProxy implements AutoCloseable {
             Request request = new Request(rl[0], rl.length > 1 ? rl[1] : "", java.util.Map.copyOf(headers));
             Rule rule = ruleFor(request);
             seen.add(new Seen(System.nanoTime(), request, rule == null ? "" : rule.describe()));
-            if (rule != null && rule.kind == Kind.RESET_REQUEST) {
+            if (rule != null && rule.has(Kind.RESET_REQUEST)) {
                 resets.incrementAndGet();
                 long got = skip(in, contentLength / 2);
                 if (isPage) {
@@ -275,7 +313,7 @@ public final class FaultProxy implements AutoCloseable {
                 client.setSoLinger(true, 0); // RST on close
                 return;
             }
-            if (rule != null && rule.kind == Kind.STATUS) {
+            if (rule != null && rule.has(Kind.STATUS)) {
                 long got = skip(in, contentLength);
                 if (isPage) {
                     pageBytes.addAndGet(got);
@@ -335,10 +373,14 @@ public final class FaultProxy implements AutoCloseable {
             }
             try (Socket up = new Socket(InetAddress.getLoopbackAddress(), upstreamPort)) {
                 OutputStream uo = up.getOutputStream();
-                uo.write(rewritten.toString().getBytes(StandardCharsets.ISO_8859_1));
+                String headOut = rewritten.toString();
+                if (rule != null && rule.has(Kind.STRIP_REQUEST_CONTENT_MD5)) {
+                    headOut = withoutHeader(headOut, "content-md5");
+                }
+                uo.write(headOut.getBytes(StandardCharsets.ISO_8859_1));
                 byte[] buf = new byte[65536];
                 long left = contentLength;
-                long flipAt = rule != null && rule.kind == Kind.CORRUPT_REQUEST_BODY ? contentLength / 2 : -1;
+                long flipAt = rule != null && rule.has(Kind.CORRUPT_REQUEST_BODY) ? contentLength / 2 : -1;
                 while (left > 0) {
                     int n = in.read(buf, 0, (int) Math.min(buf.length, left));
                     if (n < 0) {
@@ -362,15 +404,26 @@ public final class FaultProxy implements AutoCloseable {
                 }
                 StringBuilder rh = new StringBuilder();
                 for (String l : rhead.split("\r\n")) {
-                    if (!l.toLowerCase(Locale.ROOT).startsWith("connection:")
-                            && !l.toLowerCase(Locale.ROOT).startsWith("keep-alive:")) {
+                    String lower = l.toLowerCase(Locale.ROOT);
+                    if (rule != null
+                            && rule.has(Kind.REWRITE_RESPONSE_CONTENT_MD5)
+                            && lower.startsWith("content-md5:")) {
+                        l = "Content-MD5: "
+                                + flipFirstByte(l.substring(l.indexOf(':') + 1).trim());
+                    } else if (rule != null
+                            && rule.has(Kind.REWRITE_RESPONSE_CRC64)
+                            && lower.startsWith("x-ms-content-crc64:")) {
+                        l = "x-ms-content-crc64: "
+                                + flipFirstByte(l.substring(l.indexOf(':') + 1).trim());
+                    }
+                    if (!lower.startsWith("connection:") && !lower.startsWith("keep-alive:")) {
                         rh.append(l).append("\r\n");
                     }
                 }
                 rh.append("Connection: close\r\n\r\n");
                 OutputStream co = client.getOutputStream();
                 co.write(rh.toString().getBytes(StandardCharsets.ISO_8859_1));
-                if (rule != null && rule.kind == Kind.DROP_RESPONSE_BODY) {
+                if (rule != null && rule.has(Kind.DROP_RESPONSE_BODY)) {
                     long len = responseLength(rhead);
                     long half = len > 0 ? len / 2 : 0;
                     byte[] b = new byte[65536];
@@ -401,6 +454,24 @@ public final class FaultProxy implements AutoCloseable {
         } catch (IOException | InterruptedException | RuntimeException e) {
             // the client sees a broken connection: that is a fault too
         }
+    }
+
+    /** A request head (CRLF lines) without the header {@code lowerName}. */
+    private static String withoutHeader(String head, String lowerName) {
+        StringBuilder out = new StringBuilder();
+        for (String l : head.split("\r\n", -1)) {
+            if (!l.toLowerCase(Locale.ROOT).startsWith(lowerName + ":")) {
+                out.append(l).append("\r\n");
+            }
+        }
+        return out.substring(0, out.length() - 2);
+    }
+
+    /** The base64 value with its first decoded byte flipped (XOR 0x01), re-encoded: valid, and different. */
+    private static String flipFirstByte(String base64) {
+        byte[] b = java.util.Base64.getDecoder().decode(base64);
+        b[0] ^= 0x01;
+        return java.util.Base64.getEncoder().encodeToString(b);
     }
 
     private static long responseLength(String head) {

@@ -29,6 +29,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -39,6 +40,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -139,6 +141,7 @@ public final class PageBlobUploader {
     private final Secrets secrets;
     private final Retrier retrier;
     private final AtomicLong retries = new AtomicLong();
+    private final AtomicBoolean noServiceHashSaid = new AtomicBoolean();
     private final Duration timeout;
     private final long generation;
     /** The sequence number our requests are conditioned on: {@code epoch << 32 | generation}; set by prepare. */
@@ -535,7 +538,8 @@ public final class PageBlobUploader {
      * rejects the request with 400 {@code Md5Mismatch} if they differ, before the pages are written (Put Page,
      * "Request headers": Content-MD5). A mismatch means the bytes changed between our buffer and the service; it is
      * reported as a {@link VerificationException} at once, not retried (the Retrier passes an UploadException on),
-     * so a path that alters data is surfaced instead of masked.
+     * so a path that alters data is surfaced instead of masked. The answer is then checked too
+     * ({@link #checkServiceHash}): that check does not depend on our header reaching the service.
      */
     private void putPages(long offset, byte[] buf, int off, int len) throws UploadException {
         if (len <= 0 || len % PAGE != 0 || offset % PAGE != 0 || len > options.maxPutBytes()) {
@@ -543,18 +547,19 @@ public final class PageBlobUploader {
         }
         byte[] md5 = md5(buf, off, len);
         PageRange range = new PageRange().setStart(offset).setEnd(offset + len - 1);
-        retrier.call("put pages " + offset + "+" + len, () -> {
+        PageBlobItem item = retrier.call("put pages " + offset + "+" + len, () -> {
             try {
                 return blob.uploadPagesWithResponse(
-                        new PageBlobUploadPagesOptions(
-                                        range,
-                                        BinaryData.fromByteBuffer(
-                                                ByteBuffer.wrap(buf, off, len).slice()))
-                                .setContentMd5(md5)
-                                .setRequestConditions(
-                                        new PageBlobRequestConditions().setIfSequenceNumberEqualTo(fence)),
-                        timeout,
-                        Context.NONE);
+                                new PageBlobUploadPagesOptions(
+                                                range,
+                                                BinaryData.fromByteBuffer(ByteBuffer.wrap(buf, off, len)
+                                                        .slice()))
+                                        .setContentMd5(md5)
+                                        .setRequestConditions(
+                                                new PageBlobRequestConditions().setIfSequenceNumberEqualTo(fence)),
+                                timeout,
+                                Context.NONE)
+                        .getValue();
             } catch (BlobStorageException e) {
                 if (e.getStatusCode() == 400 && BlobErrorCode.MD5MISMATCH.equals(e.getErrorCode())) {
                     throw new VerificationException(
@@ -566,6 +571,51 @@ public final class PageBlobUploader {
                 throw e;
             }
         });
+        checkServiceHash(item, md5, buf, off, len, offset);
+    }
+
+    /**
+     * Compares the hash the service computed over the Put Page body it received with ours (Put Page, "Response
+     * headers"): {@code Content-MD5} (for service versions 2019-02-02 and later returned only when the request
+     * carried one) or else {@code x-ms-content-crc64} (returned when the request carried no {@code Content-MD5};
+     * {@link Crc64}). Azurite 3.37 echoes the request's {@code Content-MD5}, which it has just checked against the
+     * body, and always returns the CRC-64 it computed. This catches what the service's own check of our header
+     * cannot: a hop that removed the header (and, with it, the service's check) and changed the body. A difference
+     * is a {@link VerificationException} (the pages were written: the caller marks the blob doubted). Neither
+     * header present: today's behaviour, the content rests on the service's check of our {@code Content-MD5};
+     * said once as an event. The CRC-64 is computed only when it is the sole hash answered, so the usual path
+     * costs nothing beyond the MD5 already computed for the request.
+     */
+    private void checkServiceHash(PageBlobItem item, byte[] md5, byte[] buf, int off, int len, long offset)
+            throws VerificationException {
+        byte[] serviceMd5 = item == null ? null : item.getContentMd5();
+        if (serviceMd5 != null) {
+            if (!MessageDigest.isEqual(serviceMd5, md5)) {
+                throw new VerificationException("put pages " + offset + "+" + len + " to " + blobUrl
+                        + ": the service answered Content-MD5 " + base64(serviceMd5) + " for the body it received, "
+                        + "ours is " + base64(md5) + ": the bytes or the answer changed on the way");
+            }
+            return;
+        }
+        byte[] serviceCrc = item == null ? null : item.getContentCrc64();
+        if (serviceCrc != null) {
+            byte[] ours = Crc64.littleEndian(Crc64.of(buf, off, len));
+            if (!MessageDigest.isEqual(serviceCrc, ours)) {
+                throw new VerificationException("put pages " + offset + "+" + len + " to " + blobUrl
+                        + ": the service answered x-ms-content-crc64 " + base64(serviceCrc) + " for the body it "
+                        + "received and no Content-MD5 (was our header removed on the way?), ours is "
+                        + base64(ours) + ": the bytes or the answer changed on the way");
+            }
+            return;
+        }
+        if (noServiceHashSaid.compareAndSet(false, true)) {
+            listener.onEvent("the service's Put Page answers carry neither Content-MD5 nor x-ms-content-crc64: "
+                    + "the content of the pages sent rests on the service's check of our Content-MD5 alone");
+        }
+    }
+
+    private static String base64(byte[] b) {
+        return Base64.getEncoder().encodeToString(b);
     }
 
     private void clearPages(long start, long end) throws UploadException {
@@ -840,7 +890,7 @@ public final class PageBlobUploader {
             // run of the same source wrote) is read back; the sink is called on this thread, before any put starts
             java.util.List<int[]> sentPieces = new java.util.ArrayList<>();
             // a put of this run that failed: the run is not read back (its failure is the one reported)
-            java.util.concurrent.atomic.AtomicBoolean putFailed = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicBoolean putFailed = new AtomicBoolean();
             diff.nonZero(s, s + len, new RangeDiff.Sink() {
                 @Override
                 public void send(long start, long end) {

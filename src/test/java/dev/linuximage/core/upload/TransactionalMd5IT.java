@@ -5,6 +5,7 @@ import static dev.linuximage.core.upload.UploadTestSupport.key;
 import static dev.linuximage.core.upload.UploadTestSupport.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
@@ -99,6 +100,130 @@ class TransactionalMd5IT {
         PageBlobClient blob = UploadTestSupport.keyClient(c, "x.vhd");
         assertThat(blob.getProperties().getMetadata().get(PageBlobUploader.META_STATE))
                 .isNotEqualTo("complete");
+    }
+
+    /** SAS: unlike the account key's Shared Key signature, it does not sign Content-MD5, so a hop may drop it. */
+    private static BlobCredentials sas(BlobContainerClient c, String blob) {
+        return new BlobCredentials.SasToken(AZURITE.sas(c, blob, "racwd"));
+    }
+
+    private static UploadException uploadThrough(
+            FaultProxy proxy, BlobContainerClient c, String name, TestVhds img, java.util.List<String> events) {
+        return catchThrowableOfType(
+                () -> PageBlobUploader.upload(
+                        img.source(),
+                        "fp-" + name,
+                        url(proxy.blobEndpoint(), c, name),
+                        sas(c, name),
+                        options().withVerify(VerifyMode.MD5),
+                        new UploadListener() {
+                            @Override
+                            public void onProgress(UploadProgress p) {}
+
+                            @Override
+                            public void onEvent(String message) {
+                                events.add(message);
+                            }
+                        }),
+                UploadException.class);
+    }
+
+    private static void assertDoubted(BlobContainerClient c, String name) {
+        assertThat(UploadTestSupport.keyClient(c, name)
+                        .getProperties()
+                        .getMetadata()
+                        .get(PageBlobUploader.META_STATE))
+                .as("pages were written, then found untrustworthy: the next run must not resume onto them")
+                .isEqualTo(PageBlobUploader.STATE_DOUBTED);
+    }
+
+    /**
+     * A hop that drops the request's Content-MD5 takes the service's check away; if it also damages the body, the
+     * service stores it and answers 201. Its answer then carries no Content-MD5 but the CRC-64 it computed over
+     * what it received (Put Page, "Response headers"; Azurite always returns it), which is not ours.
+     */
+    @Test
+    void aPutWhoseContentMd5WasRemovedAndWhoseBodyWasDamagedFailsOnTheServicesCrc64() throws Exception {
+        BlobContainerClient c = AZURITE.newContainer();
+        TestVhds img = TestVhds.random(8, 0.4, 256 * 1024, 33);
+        java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
+            FaultProxy.Rule rule = proxy.inject(
+                    FaultProxy.Request::isPutPage,
+                    1,
+                    FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5,
+                    FaultProxy.Kind.CORRUPT_REQUEST_BODY);
+            UploadException e = uploadThrough(proxy, c, "s.vhd", img, events);
+            assertThat(e)
+                    .as("the upload fails on the answer's hash, not later")
+                    .isInstanceOf(VerificationException.class);
+            assertThat(e.getMessage()).contains("x-ms-content-crc64").contains("no Content-MD5");
+            assertThat(e.httpStatus()).as("the put itself succeeded").isZero();
+            assertThat(rule.applied.get()).isEqualTo(1);
+        }
+        assertDoubted(c, "s.vhd");
+    }
+
+    /**
+     * The same hop without damage: the CRC-64 the service answers equals ours (so the comparison above is not just
+     * "any CRC-64 fails": same polynomial, same byte order as the service) and the upload completes.
+     */
+    @Test
+    void aPutWhoseContentMd5WasRemovedButWhoseBodyArrivedIntactPassesOnTheServicesCrc64() throws Exception {
+        BlobContainerClient c = AZURITE.newContainer();
+        TestVhds img = TestVhds.random(8, 0.4, 256 * 1024, 34);
+        try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
+            FaultProxy.Rule rule =
+                    proxy.inject(FaultProxy.Request::isPutPage, -1, FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5);
+            UploadResult r = PageBlobUploader.upload(
+                    img.source(),
+                    "fp-intact",
+                    url(proxy.blobEndpoint(), c, "i.vhd"),
+                    sas(c, "i.vhd"),
+                    options().withVerify(VerifyMode.MD5),
+                    UploadListener.NONE);
+            assertThat(rule.applied.get())
+                    .as("every Put Page, footer included, went out without Content-MD5")
+                    .isEqualTo(proxy.pagePuts.get())
+                    .isGreaterThan(1);
+            assertBlobHolds(UploadTestSupport.keyClient(c, "i.vhd"), img, r);
+        }
+    }
+
+    /** An answer whose Content-MD5 is not that of the body we sent fails the upload. */
+    @Test
+    void anAnswerWhoseContentMd5IsNotOursFailsTheUpload() throws Exception {
+        BlobContainerClient c = AZURITE.newContainer();
+        TestVhds img = TestVhds.random(8, 0.4, 256 * 1024, 35);
+        java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
+            FaultProxy.Rule rule =
+                    proxy.inject(FaultProxy.Request::isPutPage, 1, FaultProxy.Kind.REWRITE_RESPONSE_CONTENT_MD5);
+            UploadException e = uploadThrough(proxy, c, "r.vhd", img, events);
+            assertThat(e).isInstanceOf(VerificationException.class);
+            assertThat(e.getMessage()).contains("answered Content-MD5");
+            assertThat(rule.applied.get()).isEqualTo(1);
+        }
+        assertDoubted(c, "r.vhd");
+    }
+
+    /** With the request's Content-MD5 removed, an answer whose CRC-64 is not that of the body fails too. */
+    @Test
+    void anAnswerWhoseCrc64IsNotOursFailsTheUpload() throws Exception {
+        BlobContainerClient c = AZURITE.newContainer();
+        TestVhds img = TestVhds.random(8, 0.4, 256 * 1024, 36);
+        java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
+            proxy.inject(
+                    FaultProxy.Request::isPutPage,
+                    1,
+                    FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5,
+                    FaultProxy.Kind.REWRITE_RESPONSE_CRC64);
+            UploadException e = uploadThrough(proxy, c, "k.vhd", img, events);
+            assertThat(e).isInstanceOf(VerificationException.class);
+            assertThat(e.getMessage()).contains("x-ms-content-crc64");
+        }
+        assertDoubted(c, "k.vhd");
     }
 
     /** What makes this mode cheap: no page data is read back on a fresh upload, only the 512-byte footer. */
