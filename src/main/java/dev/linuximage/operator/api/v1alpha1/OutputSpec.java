@@ -11,13 +11,16 @@ import io.fabric8.generator.annotation.ValidationRule;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class OutputSpec {
 
-    @JsonPropertyDescription("PersistentVolumeClaim for the VHD and the report. Default: the source claim.")
+    @JsonPropertyDescription("PersistentVolumeClaim for the VHD and the report. Default: the source claim. A claim "
+            + "with volumeMode Block gets the fixed VHD written onto the device (footer last; no report file: the "
+            + "report is in the result ConfigMap and the pod log).")
     @Pattern(Patterns.DNS_LABEL)
     @Size(max = 63)
     private String claimName;
 
     @JsonPropertyDescription("Path of the VHD relative to the claim's root; no '..' segments. Default: the source "
-            + "path with its extension replaced by .vhd. The full report is written next to it (.report.json).")
+            + "path with its extension replaced by .vhd. The full report is written next to it (.report.json). "
+            + "Must be unset when the output claim is in Block mode.")
     @Pattern(Patterns.RELATIVE_PATH)
     @Size(max = 1024)
     @ValidationRule(value = Patterns.NO_DOT_DOT_CEL, message = "path must not contain '..' segments")
