@@ -589,7 +589,7 @@ public final class PreparePipeline {
     }
 
     private UploadResult upload(ByteSource image, String fingerprint, UploadTarget target) throws IOException {
-        sink.step("upload", 60, "uploading to " + PageBlobUploader.class.getSimpleName());
+        sink.step("upload", 60, "uploading the page blob");
         long started = System.nanoTime();
         try {
             return uploadTimed(image, fingerprint, target);
