@@ -3,6 +3,7 @@ package dev.linuximage.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.cli.CoreCli;
+import dev.linuximage.testsupport.DiskFiles;
 import dev.linuximage.testsupport.Ext4Oracle;
 import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.guests.GuestImage;
@@ -13,7 +14,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -134,26 +134,6 @@ class BootLoaderGuestBootE2E {
         return vhds.get(variant);
     }
 
-    /** Copies {@code length} bytes at {@code offset} of an image (a fixed VHD's data starts at 0) into a file. */
-    private static Path extract(Path image, long offset, long length, Path target) throws IOException {
-        try (FileChannel in = FileChannel.open(image);
-                FileChannel out = FileChannel.open(
-                        target,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-            long done = 0;
-            while (done < length) {
-                long n = in.transferTo(offset + done, length - done, out);
-                if (n <= 0) {
-                    throw new IOException("short read at " + (offset + done) + " of " + image);
-                }
-                done += n;
-            }
-        }
-        return target;
-    }
-
     /** The words after the first line starting with {@code keyword} (case-insensitive, as syslinux reads it). */
     private static List<String> argumentsOf(String config, String keyword) {
         return config.lines()
@@ -200,7 +180,7 @@ class BootLoaderGuestBootE2E {
         Path vhd = vhd(GuestVariant.SYSTEMD_BOOT);
         GuestImage img = GuestImages.get(GuestVariant.SYSTEMD_BOOT);
         String mid = img.machineId().orElseThrow();
-        Path esp = extract(
+        Path esp = DiskFiles.copyRange(
                 vhd, img.espOffset().orElseThrow(), img.espBytes().orElseThrow(), vhd.resolveSibling("esp.img"));
         String entry = fatFile(esp, "/loader/entries/" + mid + "-" + img.kernelVersion() + ".conf");
         List<String> options = argumentsOf(entry, "options");
@@ -234,7 +214,7 @@ class BootLoaderGuestBootE2E {
         Path vhd = vhd(GuestVariant.EXTLINUX);
         GuestImage img = GuestImages.get(GuestVariant.EXTLINUX);
         long bootOffset = img.bootOffset().orElseThrow();
-        Path boot = extract(vhd, bootOffset, img.bootBytes().orElseThrow(), vhd.resolveSibling("boot.img"));
+        Path boot = DiskFiles.copyRange(vhd, bootOffset, img.bootBytes().orElseThrow(), vhd.resolveSibling("boot.img"));
         String conf = fatFile(boot, "/extlinux/extlinux.conf");
         azureArguments(argumentsOf(conf, "APPEND"), img, "extlinux.conf's APPEND");
         assertThat(argumentsOf(conf, "LINUX")).containsExactly("/vmlinuz-" + img.kernelVersion());

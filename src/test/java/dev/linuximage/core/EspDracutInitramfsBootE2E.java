@@ -2,18 +2,16 @@ package dev.linuximage.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.linuximage.testsupport.DiskFiles;
 import dev.linuximage.testsupport.Ext4Oracle;
 import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.guests.GuestImage;
 import dev.linuximage.testsupport.guests.GuestImages;
 import dev.linuximage.testsupport.guests.GuestVariant;
 import dev.linuximage.testsupport.guests.QemuBoot;
-import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
@@ -125,7 +123,7 @@ class EspDracutInitramfsBootE2E {
                         .workDir(dir.resolve("qemu"))
                         .start();
             }
-            Path espOut = extract(
+            Path espOut = DiskFiles.copyRange(
                     vhd, img.espOffset().orElseThrow(), img.espBytes().orElseThrow(), dir.resolve("esp-after.img"));
             Tools.command("fsck.vfat", "-n", espOut.toString())
                     .timeout(TOOL)
@@ -292,26 +290,6 @@ class EspDracutInitramfsBootE2E {
                 .timeout(TOOL)
                 .mergeStderr()
                 .run();
-        return target;
-    }
-
-    /** Copies {@code length} bytes at {@code offset} of an image (a fixed VHD's data starts at 0) into a file. */
-    private static Path extract(Path image, long offset, long length, Path target) throws IOException {
-        try (FileChannel in = FileChannel.open(image);
-                FileChannel out = FileChannel.open(
-                        target,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-            long done = 0;
-            while (done < length) {
-                long n = in.transferTo(offset + done, length - done, out);
-                if (n <= 0) {
-                    throw new IOException("short read at " + (offset + done) + " of " + image);
-                }
-                done += n;
-            }
-        }
         return target;
     }
 

@@ -3,6 +3,7 @@ package dev.linuximage.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.linuximage.testsupport.DiskFiles;
 import dev.linuximage.testsupport.Ext4Oracle;
 import dev.linuximage.testsupport.GuestTree;
 import dev.linuximage.testsupport.Tools;
@@ -10,10 +11,8 @@ import dev.linuximage.testsupport.initramfs.KernelFixture;
 import dev.linuximage.testsupport.initramfs.KvmGuestFixture;
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashSet;
@@ -201,22 +200,7 @@ class EspInitramfsDiskOracleTest {
 
     /** The ESP of a raw or fixed-VHD image (the data of a fixed VHD starts at 0) copied into a file. */
     static Path esp(Path image, long espMib, Path target) throws IOException {
-        try (FileChannel in = FileChannel.open(image);
-                FileChannel out = FileChannel.open(
-                        target,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
-            long done = 0;
-            while (done < espMib * MIB) {
-                long n = in.transferTo(MIB + done, espMib * MIB - done, out);
-                if (n <= 0) {
-                    throw new IOException("short read of " + image);
-                }
-                done += n;
-            }
-        }
-        return target;
+        return DiskFiles.copyRange(image, MIB, espMib * MIB, target);
     }
 
     static String espInitrdPath(String v) {

@@ -376,7 +376,7 @@ class FamilyDiskCliOracleTest {
                 FamilyDiskPrepareOracleTest.anacondaLvmDisk(dir, tree, bootUuid, "centos");
         Path raw = disk.raw();
         // the oracle: xfs_repair -n finds the root file system clean where it was placed
-        dev.linuximage.testsupport.guests.XfsOracle.assertClean(dev.linuximage.testsupport.guests.XfsOracle.extract(
+        dev.linuximage.testsupport.guests.XfsOracle.assertClean(dev.linuximage.testsupport.DiskFiles.copyRange(
                 raw, disk.rootStart(), FamilyDiskPrepareOracleTest.XFS_MIB << 20, dir.resolve("root.check")));
 
         Outcome c = run(

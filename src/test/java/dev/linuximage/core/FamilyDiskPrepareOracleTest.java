@@ -4,6 +4,7 @@ import static dev.linuximage.core.FamilyDiskCliOracleTest.AZURE;
 import static dev.linuximage.core.FamilyDiskCliOracleTest.words;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.linuximage.testsupport.DiskFiles;
 import dev.linuximage.testsupport.Ext4Oracle;
 import dev.linuximage.testsupport.FamilyGuests;
 import dev.linuximage.testsupport.GuestFixtures;
@@ -226,8 +227,8 @@ class FamilyDiskPrepareOracleTest {
                 .containsEntry("SWAP-OS-DISK", "Fixed")
                 .containsEntry("AGENT-PRESENT", "Fixed");
 
-        Path boot = XfsOracle.extract(p.vhd(), 2048L * 512, 300 * MIB, dir.resolve("boot.out"));
-        Path root = XfsOracle.extract(p.vhd(), rootStart, 300 * MIB, dir.resolve("root.out"));
+        Path boot = DiskFiles.copyRange(p.vhd(), 2048L * 512, 300 * MIB, dir.resolve("boot.out"));
+        Path root = DiskFiles.copyRange(p.vhd(), rootStart, 300 * MIB, dir.resolve("root.out"));
         XfsOracle.assertClean(boot);
         XfsOracle.assertClean(root);
 
@@ -484,8 +485,8 @@ class FamilyDiskPrepareOracleTest {
                 .containsEntry("SWAP-OS-DISK", "Pass")
                 .containsEntry("KERNEL-HV-DRIVERS", "Pass");
 
-        Path boot = XfsOracle.extract(p.vhd(), disk.bootStart(), XFS_MIB * MIB, dir.resolve("boot.out"));
-        Path root = XfsOracle.extract(p.vhd(), disk.rootStart(), XFS_MIB * MIB, dir.resolve("root.out"));
+        Path boot = DiskFiles.copyRange(p.vhd(), disk.bootStart(), XFS_MIB * MIB, dir.resolve("boot.out"));
+        Path root = DiskFiles.copyRange(p.vhd(), disk.rootStart(), XFS_MIB * MIB, dir.resolve("root.out"));
         XfsOracle.assertClean(boot);
         XfsOracle.assertClean(root);
 
@@ -643,8 +644,8 @@ class FamilyDiskPrepareOracleTest {
                 .containsEntry("SWAP-OS-DISK", "Pass")
                 .containsEntry("AGENT-PRESENT", "Pass");
 
-        Path boot = XfsOracle.extract(p.vhd(), disk.bootStart(), XFS_MIB * MIB, dir.resolve("boot.out"));
-        Path root = XfsOracle.extract(p.vhd(), disk.rootStart(), XFS_MIB * MIB, dir.resolve("root.out"));
+        Path boot = DiskFiles.copyRange(p.vhd(), disk.bootStart(), XFS_MIB * MIB, dir.resolve("boot.out"));
+        Path root = DiskFiles.copyRange(p.vhd(), disk.rootStart(), XFS_MIB * MIB, dir.resolve("root.out"));
         XfsOracle.assertClean(boot);
         XfsOracle.assertClean(root);
         // still the old format: the product wrote nothing that needs a newer kernel than CentOS 7's
@@ -904,7 +905,7 @@ class FamilyDiskPrepareOracleTest {
                         .run()
                         .out())
                 .contains("No problems found");
-        Path esp = XfsOracleLike.fat(vhd, MIB, espMib * MIB, dir.resolve("esp.out"));
+        Path esp = DiskFiles.copyRange(vhd, MIB, espMib * MIB, dir.resolve("esp.out"));
         Tools.command("fsck.vfat", "-n", esp.toString())
                 .timeout(Tools.MINUTE)
                 .mergeStderr()
@@ -936,12 +937,5 @@ class FamilyDiskPrepareOracleTest {
         assertThat(p.first().report().at("/guest/kernels").toString())
                 .contains(lts)
                 .contains(dev.linuximage.testsupport.FamilyGuests.ARCH_KERNEL);
-    }
-
-    /** FAT oracle input: a partition copied out of a disk image. */
-    static final class XfsOracleLike {
-        static Path fat(Path disk, long offsetBytes, long sizeBytes, Path target) {
-            return XfsOracle.extract(disk, offsetBytes, sizeBytes, target);
-        }
     }
 }

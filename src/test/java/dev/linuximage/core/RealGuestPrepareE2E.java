@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.cli.CoreCli;
+import dev.linuximage.testsupport.DiskFiles;
 import dev.linuximage.testsupport.Ext4Oracle;
 import dev.linuximage.testsupport.Tools;
 import dev.linuximage.testsupport.guests.GuestImage;
@@ -250,26 +251,6 @@ class RealGuestPrepareE2E {
         return md.digest();
     }
 
-    /** Copies {@code length} bytes at {@code offset} of {@code image} to a new file. */
-    private static Path extract(Path image, long offset, long length, Path target) throws IOException {
-        try (var in = java.nio.channels.FileChannel.open(image);
-                var out = java.nio.channels.FileChannel.open(
-                        target,
-                        java.nio.file.StandardOpenOption.CREATE,
-                        java.nio.file.StandardOpenOption.WRITE,
-                        java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-            long done = 0;
-            while (done < length) {
-                long n = in.transferTo(offset + done, length - done, out);
-                if (n <= 0) {
-                    throw new IOException("short read at " + (offset + done));
-                }
-                done += n;
-            }
-        }
-        return target;
-    }
-
     @Test
     void biosMbr() throws Exception {
         Prepared p = prepareAndCheck(GuestVariant.BIOS_MBR, "CloudInit");
@@ -448,7 +429,7 @@ class RealGuestPrepareE2E {
         Prepared p = prepareAndCheck(GuestVariant.UEFI_GPT, "CloudInit");
         long off = p.image().espOffset().orElseThrow();
         long len = p.image().espBytes().orElseThrow();
-        Path esp = extract(p.vhd(), off, len, p.dir().resolve("esp.img"));
+        Path esp = DiskFiles.copyRange(p.vhd(), off, len, p.dir().resolve("esp.img"));
         Tools.command("fsck.vfat", "-n", esp.toString())
                 .timeout(TOOL)
                 .mergeStderr()
@@ -600,7 +581,7 @@ class RealGuestPrepareE2E {
                 .isPositive();
         assertThat(sha256(img.qcow2())).as("prepare leaves its input untouched").isEqualTo(input);
         assertThat(Files.size(vhd)).isEqualTo(img.diskBytes() + 512);
-        Path part = extract(vhd, img.rootOffset(), img.rootBytes(), dir.resolve("root.xfs"));
+        Path part = DiskFiles.copyRange(vhd, img.rootOffset(), img.rootBytes(), dir.resolve("root.xfs"));
         Tools.command("xfs_repair", "-n", part.toString())
                 .timeout(TOOL)
                 .mergeStderr()

@@ -45,6 +45,57 @@ public final class DiskFiles {
         return p;
     }
 
+    /**
+     * Copies {@code length} bytes at byte {@code offset} of {@code image} into {@code target} (created or truncated),
+     * the way {@code dd skip= count= conv=sparse} does: 1 MiB at a time, all-zero chunks left as holes, the file
+     * then sized to exactly {@code length}. A fixed VHD's data starts at byte 0, so a partition's offset is the same
+     * in the VHD and in the raw disk. Fails if the image ends before {@code offset + length}.
+     */
+    public static Path copyRange(Path image, long offset, long length, Path target) throws IOException {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("offset " + offset + " / length " + length + " must be >= 0");
+        }
+        try (FileChannel in = FileChannel.open(image);
+                FileChannel out = FileChannel.open(
+                        target,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+            long done = 0;
+            while (done < length) {
+                buf.clear().limit((int) Math.min(buf.capacity(), length - done));
+                while (buf.hasRemaining()) {
+                    if (in.read(buf, offset + done + buf.position()) < 0) {
+                        throw new IOException("short read at byte " + (offset + done + buf.position()) + " of " + image
+                                + " (wanted " + length + " bytes from " + offset + ")");
+                    }
+                }
+                buf.flip();
+                if (!allZero(buf)) {
+                    while (buf.hasRemaining()) {
+                        out.write(buf, done + buf.position());
+                    }
+                }
+                done += buf.limit();
+            }
+            // trailing holes: size the file explicitly (truncate only shrinks, so write the last byte if needed)
+            if (out.size() < length) {
+                out.write(ByteBuffer.allocate(1), length - 1);
+            }
+        }
+        return target;
+    }
+
+    private static boolean allZero(ByteBuffer b) {
+        for (int i = b.position(); i < b.limit(); i++) {
+            if (b.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** {@code "virtual-size": N} (bytes) from {@code qemu-img info --output=json}. */
     public static long qemuVirtualSize(String json) {
         var m = Pattern.compile("\"virtual-size\":\\s*(\\d+)").matcher(json);

@@ -39,35 +39,6 @@ public record JobResult(
         Os os,
         Durations durations) {
 
-    public JobResult(
-            String schema,
-            Outcome outcome,
-            String reason,
-            String message,
-            Stages stages,
-            Compliance compliance,
-            List<String> generations,
-            Output output,
-            Upload upload,
-            boolean truncated,
-            Os os) {
-        this(schema, outcome, reason, message, stages, compliance, generations, output, upload, truncated, os, null);
-    }
-
-    public JobResult(
-            String schema,
-            Outcome outcome,
-            String reason,
-            String message,
-            Stages stages,
-            Compliance compliance,
-            List<String> generations,
-            Output output,
-            Upload upload,
-            boolean truncated) {
-        this(schema, outcome, reason, message, stages, compliance, generations, output, upload, truncated, null, null);
-    }
-
     /**
      * Wall-clock time of the core's own steps in the run that wrote this result, in seconds (millisecond precision);
      * a null step did not run in this run: not requested, failed before it, done by an earlier run that this one
@@ -259,12 +230,15 @@ public record JobResult(
                 null,
                 null,
                 null,
-                false);
+                false,
+                null,
+                null);
     }
 
     /** A failed result. {@code reason} is CamelCase, see {@link ResultReasons}. */
     public static JobResult failed(String reason, String message) {
-        return new JobResult(SCHEMA, Outcome.Failed, reason, message, Stages.NONE, null, null, null, null, false);
+        return new JobResult(
+                SCHEMA, Outcome.Failed, reason, message, Stages.NONE, null, null, null, null, false, null, null);
     }
 
     public JobResult withStages(Stages s) {

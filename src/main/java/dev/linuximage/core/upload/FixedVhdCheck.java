@@ -1,5 +1,6 @@
 package dev.linuximage.core.upload;
 
+import dev.linuximage.core.format.vhd.VhdFooter;
 import dev.linuximage.core.io.ByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,14 +26,14 @@ public final class FixedVhdCheck {
                     + "whose virtual size is a whole number of MiB): convert it first with 'linuximage convert'");
         }
         byte[] f = vhd.readBytes(size - 512, 512);
-        String cookie = new String(f, 0, 8, StandardCharsets.ISO_8859_1);
-        if (!cookie.equals("conectix")) {
+        if (!VhdFooter.hasCookie(f, 0)) {
+            String cookie = new String(f, 0, 8, StandardCharsets.ISO_8859_1);
             throw new IllegalArgumentException(name + ": footer cookie is '" + cookie.replaceAll("[^\\x20-\\x7e]", "?")
                     + "', expected 'conectix': not a VHD");
         }
         ByteBuffer bb = ByteBuffer.wrap(f);
         int type = bb.getInt(60);
-        if (type != 2) {
+        if (type != VhdFooter.TYPE_FIXED) {
             throw new IllegalArgumentException(name + ": VHD footer disk type is " + type + ", expected 2 (fixed): "
                     + "convert it first with 'linuximage convert'");
         }
@@ -42,15 +43,10 @@ public final class FixedVhdCheck {
                     + "file holds " + (size - 512) + " bytes of data");
         }
         int stored = bb.getInt(64);
-        int sum = 0;
-        for (int i = 0; i < 512; i++) {
-            if (i < 64 || i > 67) {
-                sum += f[i] & 0xff;
-            }
-        }
-        if (~sum != stored) {
+        long computed = VhdFooter.checksum(f);
+        if (computed != Integer.toUnsignedLong(stored)) {
             throw new IllegalArgumentException(name + ": VHD footer checksum is 0x" + Integer.toHexString(stored)
-                    + ", computed 0x" + Integer.toHexString(~sum));
+                    + ", computed 0x" + Long.toHexString(computed));
         }
     }
 }

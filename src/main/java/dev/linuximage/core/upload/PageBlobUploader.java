@@ -28,17 +28,21 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -441,7 +445,7 @@ public final class PageBlobUploader {
             Map<String, String> meta = p.getMetadata() == null ? Map.of() : p.getMetadata();
             String blobOwner = meta.get(META_OWNER);
             long epoch = seq >>> 32;
-            if (!java.util.Objects.equals(blobOwner, options.owner())) {
+            if (!Objects.equals(blobOwner, options.owner())) {
                 if (!options.takeOver()) {
                     throw new BlobOwnerConflictException("blob " + blobUrl
                             + (blobOwner == null
@@ -886,16 +890,20 @@ public final class PageBlobUploader {
             buf = null;
             expected.add(s, s + len);
             AtomicInteger refs = new AtomicInteger(1);
-            // the pieces of the run sent now (offsets within the run, in order): with MD5 the rest (pages an earlier
-            // run of the same source wrote) is read back; the sink is called on this thread, before any put starts
-            java.util.List<int[]> sentPieces = new java.util.ArrayList<>();
+            // the pieces of the run sent now (offsets within the run, in order), kept only with MD5, the one mode that
+            // reads them: there the rest (pages an earlier run of the same source wrote) is read back; the sink is
+            // called on this thread, before any put starts
+            boolean md5 = options.verify() == VerifyMode.MD5;
+            List<int[]> sentPieces = md5 ? new ArrayList<>() : List.of();
             // a put of this run that failed: the run is not read back (its failure is the one reported)
-            java.util.concurrent.atomic.AtomicBoolean putFailed = new AtomicBoolean();
+            AtomicBoolean putFailed = new AtomicBoolean();
             diff.nonZero(s, s + len, new RangeDiff.Sink() {
                 @Override
                 public void send(long start, long end) {
                     refs.incrementAndGet();
-                    sentPieces.add(new int[] {(int) (start - s), (int) (end - start)});
+                    if (md5) {
+                        sentPieces.add(new int[] {(int) (start - s), (int) (end - start)});
+                    }
                     piecesBytes += end - start;
                     bytesToSend.addAndGet(end - start);
                     submit(() -> {
@@ -934,8 +942,7 @@ public final class PageBlobUploader {
          * Content-MD5; then the buffer is free. Reads happen on the worker threads, so at most {@code parallel}
          * requests (puts and reads together) are in flight.
          */
-        private void runDone(byte[] b, long s, int len, java.util.List<int[]> sent, boolean putFailed)
-                throws IOException {
+        private void runDone(byte[] b, long s, int len, List<int[]> sent, boolean putFailed) throws IOException {
             try {
                 if (putFailed || failure.get() != null) {
                     return;
@@ -1039,7 +1046,7 @@ public final class PageBlobUploader {
         }
     }
 
-    private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+    private static ThreadFactory daemonThreads(String name) {
         AtomicInteger n = new AtomicInteger();
         return r -> {
             Thread t = new Thread(r, "linuximage-" + name + "-" + n.incrementAndGet());

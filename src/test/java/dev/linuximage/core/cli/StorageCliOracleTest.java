@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.linuximage.core.guestfs.GuestDiskFixture;
 import dev.linuximage.core.report.ExitCodes;
 import dev.linuximage.testsupport.CliRun.Run;
+import dev.linuximage.testsupport.DiskFiles;
 import dev.linuximage.testsupport.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +58,11 @@ class StorageCliOracleTest {
                         "sb 0",
                         "-c",
                         "print fdblocks dblocks blocksize",
-                        GuestDiskFixture.extract(fx.disk(), fx.partitions().get(2), tmp.resolve("r.xfs"))
+                        DiskFiles.copyRange(
+                                        fx.disk(),
+                                        fx.partitions().get(2).startBytes(),
+                                        fx.partitions().get(2).sizeBytes(),
+                                        tmp.resolve("r.xfs"))
                                 .toString())
                 .out();
         long fd = Long.parseLong(free.replaceAll("(?s).*fdblocks = (\\d+).*", "$1"));
@@ -119,7 +124,11 @@ class StorageCliOracleTest {
         assertThat(xfsNode.err()).contains("xfs: unsupported adding entries to a node form directory");
         Run fmt = run("inspect", disk.toString(), "--format", "qcow2");
         assertThat(fmt.code()).isEqualTo(ExitCodes.BAD_INPUT);
-        Path esp = GuestDiskFixture.extract(disk, fx.partitions().get(0), tmp.resolve("esp.fat"));
+        Path esp = DiskFiles.copyRange(
+                disk,
+                fx.partitions().get(0).startBytes(),
+                fx.partitions().get(0).sizeBytes(),
+                tmp.resolve("esp.fat"));
         Tools.Result fsck = Tools.exec("fsck.vfat", "-n", esp.toString());
         assertThat(fsck.exit()).as(fsck.out()).isZero();
     }

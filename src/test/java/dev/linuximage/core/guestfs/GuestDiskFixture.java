@@ -139,20 +139,6 @@ public final class GuestDiskFixture {
                 "status=none");
     }
 
-    /** Copies a partition out of the disk into its own file (for fsck.vfat / xfs_repair). */
-    public static Path extract(Path disk, Partition p, Path out) throws Exception {
-        Tools.run(
-                "dd",
-                "if=" + disk,
-                "of=" + out,
-                "bs=512",
-                "skip=" + p.startBytes() / 512,
-                "count=" + p.sizeBytes() / 512,
-                "conv=sparse",
-                "status=none");
-        return out;
-    }
-
     public static Path copy(Path disk, Path to) throws Exception {
         Tools.run("cp", "--sparse=always", disk.toString(), to.toString());
         return to;

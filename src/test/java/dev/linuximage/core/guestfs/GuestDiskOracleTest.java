@@ -7,6 +7,7 @@ import dev.linuximage.core.fs.GuestFiles;
 import dev.linuximage.core.fs.GuestPathException;
 import dev.linuximage.core.fs.UnsupportedFsFeatureException;
 import dev.linuximage.core.io.FileByteSource;
+import dev.linuximage.testsupport.DiskFiles;
 import dev.linuximage.testsupport.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -165,7 +166,11 @@ class GuestDiskOracleTest {
         assertThat(grub.before()).hasSize(64).isNotEqualTo(grub.after());
         assertThat(grub.applied()).isTrue();
         // Oracles: fsck.vfat + mtools on the ESP and the LV, xfs_repair + xfs_db on the root.
-        Path esp = GuestDiskFixture.extract(disk, fx.partitions().get(0), tmp.resolve("esp.fat"));
+        Path esp = DiskFiles.copyRange(
+                disk,
+                fx.partitions().get(0).startBytes(),
+                fx.partitions().get(0).sizeBytes(),
+                tmp.resolve("esp.fat"));
         Tools.Result fsck = Tools.exec("fsck.vfat", "-n", esp.toString());
         assertThat(fsck.exit()).as(fsck.out() + fsck.err()).isZero();
         assertThat(Tools.run("mtype", "-i", esp.toString(), "::/EFI/debian/grub.cfg")
@@ -176,7 +181,11 @@ class GuestDiskOracleTest {
                 .isEqualTo("shimx64.efi\n");
         assertThat(Tools.run("mdir", "-i", esp.toString(), "::/EFI/debian").out())
                 .doesNotContain("old");
-        Path root = GuestDiskFixture.extract(disk, fx.partitions().get(2), tmp.resolve("root.xfs"));
+        Path root = DiskFiles.copyRange(
+                disk,
+                fx.partitions().get(2).startBytes(),
+                fx.partitions().get(2).sizeBytes(),
+                tmp.resolve("root.xfs"));
         Tools.Result repair = Tools.exec("xfs_repair", "-n", "-f", root.toString());
         assertThat(repair.exit()).as(repair.out() + repair.err()).isZero();
         assertThat(Tools.run("xfs_db", "-r", "-c", "path /etc/passwd", "-c", "print core.mode", root.toString())
@@ -248,7 +257,11 @@ class GuestDiskOracleTest {
     @Test
     void dirtyXfsLogKeepsTheRootReadableAndNamesTheReasonOnWrite() throws Exception {
         Path disk = GuestDiskFixture.copy(fx.disk(), tmp.resolve("disk.raw"));
-        Path root = GuestDiskFixture.extract(disk, fx.partitions().get(2), tmp.resolve("root.xfs"));
+        Path root = DiskFiles.copyRange(
+                disk,
+                fx.partitions().get(2).startBytes(),
+                fx.partitions().get(2).sizeBytes(),
+                tmp.resolve("root.xfs"));
         String sb = Tools.run(
                         "xfs_db",
                         "-r",

@@ -4,12 +4,15 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.linuximage.core.report.Evidence;
 import dev.linuximage.core.report.Finding;
 import dev.linuximage.core.report.FindingStatus;
 import dev.linuximage.core.report.JobResult;
 import dev.linuximage.core.report.JobResultCodec;
 import dev.linuximage.core.report.ProgressEvent;
+import dev.linuximage.core.report.ReportLine;
 import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.operator.OperatorConfig;
 import dev.linuximage.operator.api.v1alpha1.Condition;
@@ -24,15 +27,22 @@ import dev.linuximage.operator.api.v1alpha1.UploadSpec;
 import dev.linuximage.operator.fake.FakeJobController;
 import dev.linuximage.operator.fake.PodExecutor;
 import dev.linuximage.operator.fake.PodRun;
+import dev.linuximage.operator.job.JobNames;
 import dev.linuximage.operator.reconciler.LinuxImageReconciler;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -421,7 +431,7 @@ class LinuxImageOperatorIT {
     void workloadIdentityNeedsAServiceAccountThatOptedIn() {
         client.serviceAccounts()
                 .inNamespace(ns)
-                .resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .resource(new ServiceAccountBuilder()
                         .withNewMetadata()
                         .withName("uploader")
                         .endMetadata()
@@ -738,7 +748,7 @@ class LinuxImageOperatorIT {
     @Order(15)
     void unboundClaimIsNamedWhenThePodIsUnschedulable() {
         client.persistentVolumeClaims().inNamespace(ns).withName("disks").editStatus(pvc -> {
-            pvc.setStatus(new io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder()
+            pvc.setStatus(new PersistentVolumeClaimStatusBuilder()
                     .withPhase("Pending")
                     .build());
             return pvc;
@@ -820,7 +830,7 @@ class LinuxImageOperatorIT {
         client.v1()
                 .events()
                 .inNamespace(ns)
-                .resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                .resource(new EventBuilder()
                         .withNewMetadata()
                         .withName(pod.getMetadata().getName() + ".attach")
                         .endMetadata()
@@ -864,7 +874,7 @@ class LinuxImageOperatorIT {
         k8s.awaitStatus("web", st -> st.getPhase() == Phase.Failed);
         k8s.await(() -> k8s.warnings().contains("InvalidSpec"));
         LinuxImageReconciler reconciler = new LinuxImageReconciler(client, config);
-        Exception error = new io.fabric8.kubernetes.client.KubernetesClientException(
+        Exception error = new KubernetesClientException(
                 "Failure executing: POST at: jobs. Message: Forbidden: exceeded quota: compute", 403, null);
 
         LinuxImage li = client.resources(LinuxImage.class)
@@ -930,7 +940,7 @@ class LinuxImageOperatorIT {
         // the core writes the full report next to the VHD (Locations.reportInPod): builds/web.report.json
         assertThat(s.getReportRef().getFullReport()).isEqualTo("disks:builds/web.report.json");
 
-        io.fabric8.kubernetes.api.model.ConfigMap cm =
+        ConfigMap cm =
                 client.configMaps().inNamespace(ns).withName("web-g1-result").get();
         assertThat(cm).isNotNull();
         assertThat(cm.getImmutable()).isTrue();
@@ -953,10 +963,18 @@ class LinuxImageOperatorIT {
         assertThat(r.upload().blobUrl()).isEqualTo(BLOB); // what the scripted core reported
     }
 
+    /** The result ConfigMap that {@code name}'s status points to, once the run succeeded and published it. */
+    private ConfigMap resultConfigMap(String name) {
+        LinuxImageStatus s = k8s.awaitStatus(name, st -> st.getPhase() == Phase.Succeeded && st.getReportRef() != null);
+        return client.configMaps()
+                .inNamespace(ns)
+                .withName(s.getReportRef().getName())
+                .get();
+    }
+
     /** A report as the core renders it (schema and shape of docs/report-schema.md), with one padded evidence value. */
     static String report(int evidenceChars) {
-        com.fasterxml.jackson.databind.node.ObjectNode r =
-                new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        ObjectNode r = new ObjectMapper().createObjectNode();
         r.put("schema", "linuximage.dev/report/v1");
         r.put("mode", "prepare");
         r.put("subject", "/disks/source/builds/web.qcow2");
@@ -981,15 +999,10 @@ class LinuxImageOperatorIT {
     @Order(13)
     void theFullReportFromThePodLogIsInTheResultConfigMap() throws Exception {
         String report = report(200);
-        fake.executor(reportingCore(dev.linuximage.core.report.ReportLine.toLine(report)));
+        fake.executor(reportingCore(ReportLine.toLine(report)));
         create("web", spec(false));
-        LinuxImageStatus s =
-                k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded && st.getReportRef() != null);
-        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps()
-                .inNamespace(ns)
-                .withName(s.getReportRef().getName())
-                .get();
-        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        ConfigMap cm = resultConfigMap("web");
+        var json = new ObjectMapper();
         assertThat(json.readTree(cm.getData().get("report.json"))).isEqualTo(json.readTree(report));
         assertThat(cm.getData()).doesNotContainKey("reportOmitted").containsKey("result.json");
     }
@@ -998,20 +1011,15 @@ class LinuxImageOperatorIT {
     @Order(13)
     void aReportTooLargeForAConfigMapIsLeftOnTheClaimAndSaysSo() {
         // 1 MiB of evidence: with the result the ConfigMap would pass Kubernetes' 1 MiB limit
-        fake.executor(reportingCore(dev.linuximage.core.report.ReportLine.toLine(report(1 << 20))));
+        fake.executor(reportingCore(ReportLine.toLine(report(1 << 20))));
         create("web", spec(false));
-        LinuxImageStatus s =
-                k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded && st.getReportRef() != null);
-        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps()
-                .inNamespace(ns)
-                .withName(s.getReportRef().getName())
-                .get();
+        ConfigMap cm = resultConfigMap("web");
         assertThat(cm.getData()).doesNotContainKey("report.json").containsKey("result.json");
         assertThat(cm.getData().get("reportOmitted"))
                 .contains("larger than a ConfigMap can hold")
                 .contains("disks:builds/web.report.json");
         long bytes = cm.getData().values().stream()
-                .mapToLong(v -> v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                .mapToLong(v -> v.getBytes(StandardCharsets.UTF_8).length)
                 .sum();
         assertThat(bytes).isLessThan(1 << 20);
     }
@@ -1019,15 +1027,9 @@ class LinuxImageOperatorIT {
     @Test
     @Order(13)
     void aReportLineOfAnotherSchemaIsNotPublished() {
-        fake.executor(reportingCore(
-                dev.linuximage.core.report.ReportLine.PREFIX + "{\"schema\":\"evil/v1\",\"findings\":[]}"));
+        fake.executor(reportingCore(ReportLine.PREFIX + "{\"schema\":\"evil/v1\",\"findings\":[]}"));
         create("web", spec(false));
-        LinuxImageStatus s =
-                k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded && st.getReportRef() != null);
-        io.fabric8.kubernetes.api.model.ConfigMap cm = client.configMaps()
-                .inNamespace(ns)
-                .withName(s.getReportRef().getName())
-                .get();
+        ConfigMap cm = resultConfigMap("web");
         assertThat(cm.getData()).doesNotContainKey("report.json");
         assertThat(cm.getData().get("reportOmitted")).contains("held no full report");
     }
@@ -1037,7 +1039,7 @@ class LinuxImageOperatorIT {
     void aForeignConfigMapHoldingTheNameIsNeverTouched() throws Exception {
         client.configMaps()
                 .inNamespace(ns)
-                .resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .resource(new ConfigMapBuilder()
                         .withNewMetadata()
                         .withName("web-g1-result")
                         .endMetadata()
@@ -1049,7 +1051,7 @@ class LinuxImageOperatorIT {
         Thread.sleep(1500);
         assertThat(k8s.status("web").getReportRef()).isNull();
         assertThat(s.getOs()).isNotNull();
-        io.fabric8.kubernetes.api.model.ConfigMap cm =
+        ConfigMap cm =
                 client.configMaps().inNamespace(ns).withName("web-g1-result").get();
         assertThat(cm.getData()).isEqualTo(Map.of("mine", "yes"));
         assertThat(cm.getMetadata().getOwnerReferences()).isEmpty();
@@ -1063,7 +1065,7 @@ class LinuxImageOperatorIT {
         int before = fake.runs(ns);
 
         annotate(Map.of(LinuxImageReconciler.RERUN_ANNOTATION, "build-42"));
-        String rerunJob = dev.linuximage.operator.job.JobNames.forRun("web", 1, "build-42");
+        String rerunJob = JobNames.forRun("web", 1, "build-42");
         assertThat(rerunJob).startsWith("web-g1-r").hasSize("web-g1-r".length() + 8);
         LinuxImageStatus s = k8s.awaitStatus(
                 "web",

@@ -14,30 +14,13 @@ import java.util.regex.Pattern;
 /**
  * Reads and checks an XFS file system image with the real xfsprogs: {@code xfs_repair -n} for consistency and
  * {@code xfs_db -r} (path, core.size, bmap, superblock geometry) to locate a file's blocks, so the bytes come from
- * xfs_db's own extent decoding, not the product's. XFS tools take no byte offset: {@link #extract} copies a file
- * system out of a disk first. Byte order of the image is XFS's (big-endian); only the offsets xfs_db prints are used.
+ * xfs_db's own extent decoding, not the product's. XFS tools take no byte offset: {@link
+ * dev.linuximage.testsupport.DiskFiles#copyRange} copies a file system out of a disk first. Byte order of the image is XFS's (big-endian); only the offsets xfs_db prints are used.
  */
 public final class XfsOracle {
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
     private XfsOracle() {}
-
-    /** Copies {@code sizeBytes} at {@code offsetBytes} of {@code disk} (both multiples of 1 MiB) to {@code target}. */
-    public static Path extract(Path disk, long offsetBytes, long sizeBytes, Path target) {
-        Tools.command(
-                        "dd",
-                        "if=" + disk,
-                        "of=" + target,
-                        "bs=1M",
-                        "skip=" + (offsetBytes >> 20),
-                        "count=" + (sizeBytes >> 20),
-                        "conv=sparse",
-                        "status=none")
-                .timeout(TIMEOUT)
-                .mergeStderr()
-                .run();
-        return target;
-    }
 
     /** {@code xfs_repair -n -f}: exit 0 and nothing beyond its phase banners. */
     public static void assertClean(Path fs) {

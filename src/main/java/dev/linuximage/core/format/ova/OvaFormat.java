@@ -18,7 +18,7 @@ import java.util.List;
  */
 public final class OvaFormat {
     public static final DiskFormat FORMAT = DiskFormat.of(
-            OvaHeader.F,
+            OvaHeader.LABEL,
             (head, file) -> OvaHeader.probe(head),
             (file, path, opts, members) -> open(file, opts, members));
 
@@ -32,7 +32,7 @@ public final class OvaFormat {
         List<String> warnings = new ArrayList<>(h.warnings());
         warnings.addAll(inner.warnings());
         return new SimpleDiskImage(
-                OvaHeader.F,
+                OvaHeader.LABEL,
                 inner.format() + " " + inner.subformat(),
                 inner.data(),
                 tar.size(),

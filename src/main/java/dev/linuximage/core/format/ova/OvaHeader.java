@@ -33,7 +33,10 @@ import org.w3c.dom.NodeList;
  * OpenOptions#ovaDisk()} names another; with several disks a warning lists them all.
  */
 record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
-    static final String F = "ova";
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    static final String LABEL = "ova";
+
     private static final Pattern MF_LINE =
             Pattern.compile("^(SHA1|SHA256|SHA512)\\((.+)\\)\\s*=\\s*([0-9a-fA-F]+)\\s*$");
 
@@ -56,17 +59,17 @@ record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
         List<TarIndex.Entry> entries = TarIndex.read(tar);
         Map<String, TarIndex.Entry> byName = new LinkedHashMap<>();
         for (TarIndex.Entry e : entries) {
-            Check.that(byName.put(e.name(), e) == null, F, "tar member", e.name(), "duplicate member name");
+            Check.that(byName.put(e.name(), e) == null, LABEL, "tar member", e.name(), "duplicate member name");
         }
         TarIndex.Entry ovf = entries.stream()
                 .filter(e -> e.name().toLowerCase(java.util.Locale.ROOT).endsWith(".ovf"))
                 .findFirst()
-                .orElseThrow(() -> new FormatException(F, "members", entries.size(), "no .ovf descriptor"));
-        Check.that(ovf.size() <= (4 << 20), F, "ovf size", ovf.size(), "descriptor larger than 4 MiB");
+                .orElseThrow(() -> new FormatException(LABEL, "members", entries.size(), "no .ovf descriptor"));
+        Check.that(ovf.size() <= (4 << 20), LABEL, "ovf size", ovf.size(), "descriptor larger than 4 MiB");
         List<String> warnings = new ArrayList<>();
         byte[] ovfBytes = tar.readBytes(ovf.offset(), (int) ovf.size());
         List<OvfDisk> disks = disks(ovfBytes);
-        Check.that(!disks.isEmpty(), F, "DiskSection", 0, "the OVF names no disk");
+        Check.that(!disks.isEmpty(), LABEL, "DiskSection", 0, "the OVF names no disk");
         OvfDisk chosen = choose(disks, opts.ovaDisk());
         if (disks.size() > 1) {
             warnings.add("OVA has " + disks.size() + " disks ("
@@ -76,7 +79,7 @@ record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
         }
         String diskName = chosen.file();
         TarIndex.Entry disk = byName.get(diskName);
-        Check.that(disk != null, F, "disk file", diskName, "named in the OVF but not in the archive");
+        Check.that(disk != null, LABEL, "disk file", diskName, "named in the OVF but not in the archive");
         TarIndex.Entry mf = entries.stream()
                 .filter(e -> e.name().toLowerCase(java.util.Locale.ROOT).endsWith(".mf"))
                 .findFirst()
@@ -109,7 +112,7 @@ record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
             }
         }
         throw new FormatException(
-                F,
+                LABEL,
                 "--ova-disk",
                 choice,
                 "no such disk in the OVF; it has "
@@ -130,7 +133,7 @@ record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
             b.setErrorHandler(null);
             doc = b.parse(new ByteArrayInputStream(ovf));
         } catch (Exception e) {
-            throw new FormatException(F, "ovf", "xml", "unreadable OVF descriptor: " + e.getMessage());
+            throw new FormatException(LABEL, "ovf", "xml", "unreadable OVF descriptor: " + e.getMessage());
         }
         Map<String, String> files = new LinkedHashMap<>();
         NodeList refs = doc.getElementsByTagNameNS("*", "File");
@@ -147,10 +150,10 @@ record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
                 continue; // an empty disk to be created at deployment: no data
             }
             String href = files.get(ref);
-            Check.that(href != null, F, "Disk fileRef", ref, "references no File element");
+            Check.that(href != null, LABEL, "Disk fileRef", ref, "references no File element");
             Check.that(
                     !href.contains(":") && !href.startsWith("/") && !href.contains(".."),
-                    F,
+                    LABEL,
                     "File href",
                     href,
                     "only plain member names inside the archive are allowed");
@@ -172,25 +175,25 @@ record OvaHeader(TarIndex.Entry disk, List<String> warnings) {
 
     private static void verifyManifest(ByteSource tar, TarIndex.Entry mf, Map<String, TarIndex.Entry> byName)
             throws IOException {
-        Check.that(mf.size() <= (1 << 20), F, "manifest size", mf.size(), "manifest larger than 1 MiB");
+        Check.that(mf.size() <= (1 << 20), LABEL, "manifest size", mf.size(), "manifest larger than 1 MiB");
         String text = new String(tar.readBytes(mf.offset(), (int) mf.size()), StandardCharsets.UTF_8);
         for (String line : text.split("\r?\n")) {
             if (line.isBlank()) {
                 continue;
             }
             Matcher m = MF_LINE.matcher(line.trim());
-            Check.that(m.matches(), F, "manifest line", line, "not ALGO(file)= hex");
+            Check.that(m.matches(), LABEL, "manifest line", line, "not ALGO(file)= hex");
             String algo = switch (m.group(1)) {
                 case "SHA1" -> "SHA-1";
                 case "SHA256" -> "SHA-256";
                 default -> "SHA-512";
             };
             TarIndex.Entry e = byName.get(m.group(2));
-            Check.that(e != null, F, "manifest", m.group(2), "names a file that is not in the archive");
+            Check.that(e != null, LABEL, "manifest", m.group(2), "names a file that is not in the archive");
             String actual = digest(tar, e, algo);
             Check.that(
                     actual.equalsIgnoreCase(m.group(3)),
-                    F,
+                    LABEL,
                     "manifest " + m.group(1),
                     m.group(2),
                     "digest mismatch: manifest " + m.group(3).toLowerCase() + ", actual " + actual);

@@ -14,7 +14,10 @@ import java.util.List;
  * extracted. Header checksums are verified; sizes are checked against the archive.
  */
 final class TarIndex {
-    static final String F = "ova";
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    static final String LABEL = "ova";
+
     static final int MAX_ENTRIES = 4096;
 
     record Entry(String name, long offset, long size) {}
@@ -39,7 +42,7 @@ final class TarIndex {
             if (allZero(h)) {
                 break;
             }
-            Check.that(checksumOk(h), F, "tar header checksum", pos, "bad tar header checksum");
+            Check.that(checksumOk(h), LABEL, "tar header checksum", pos, "bad tar header checksum");
             String name = cstr(h, 0, 100);
             String prefix = new String(h, 257, 5, StandardCharsets.ISO_8859_1).equals("ustar") ? cstr(h, 345, 155) : "";
             if (!prefix.isEmpty()) {
@@ -51,10 +54,10 @@ final class TarIndex {
             }
             char type = (char) h[156];
             long data = pos + 512;
-            Check.within(F, "tar member " + name, data, len, size);
+            Check.within(LABEL, "tar member " + name, data, len, size);
             switch (type) {
                 case 'x' -> {
-                    Check.that(len <= 64 * 1024, F, "pax header size", len, "too large");
+                    Check.that(len <= 64 * 1024, LABEL, "pax header size", len, "too large");
                     String pax = new String(tar.readBytes(data, (int) len), StandardCharsets.UTF_8);
                     for (String rec : pax.split("\n")) {
                         int sp = rec.indexOf(' ');
@@ -68,14 +71,14 @@ final class TarIndex {
                                 try {
                                     paxSize = Long.parseLong(v);
                                 } catch (NumberFormatException e) {
-                                    throw new FormatException(F, "pax size", v, "not a number");
+                                    throw new FormatException(LABEL, "pax size", v, "not a number");
                                 }
                             }
                         }
                     }
                 }
                 case 'L' -> {
-                    Check.that(len <= 4096, F, "GNU long name size", len, "too large");
+                    Check.that(len <= 4096, LABEL, "GNU long name size", len, "too large");
                     longName = cstr(tar.readBytes(data, (int) len), 0, (int) len);
                 }
                 case 'g' -> {
@@ -84,7 +87,7 @@ final class TarIndex {
                 default -> {
                     if (type == '0' || type == '\0') {
                         out.add(new Entry(longName != null ? longName : name, data, len));
-                        Check.that(out.size() <= MAX_ENTRIES, F, "tar members", out.size(), "too many members");
+                        Check.that(out.size() <= MAX_ENTRIES, LABEL, "tar members", out.size(), "too many members");
                     }
                     longName = null;
                     paxSize = null;
@@ -94,7 +97,7 @@ final class TarIndex {
                 paxSize = type == 'x' ? paxSize : null;
             }
             long next = data + (len + 511) / 512 * 512;
-            Check.that(next > pos, F, "tar member size", len, "no progress");
+            Check.that(next > pos, LABEL, "tar member size", len, "no progress");
             pos = next;
         }
         return out;
@@ -128,7 +131,7 @@ final class TarIndex {
             // base-256 (GNU) for sizes of 8 GiB and more
             long v = h[off] & 0x7F;
             for (int i = 1; i < len; i++) {
-                Check.that(v < (1L << 55), F, "tar size", where, "size overflows");
+                Check.that(v < (1L << 55), LABEL, "tar size", where, "size overflows");
                 v = (v << 8) | (h[off + i] & 0xFF);
             }
             return v;
@@ -136,7 +139,7 @@ final class TarIndex {
         try {
             return parseOctal(h, off, len);
         } catch (NumberFormatException e) {
-            throw new FormatException(F, "tar size", where, "not an octal number");
+            throw new FormatException(LABEL, "tar size", where, "not an octal number");
         }
     }
 

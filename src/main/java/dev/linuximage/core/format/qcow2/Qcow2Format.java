@@ -11,7 +11,9 @@ import java.util.List;
 /** The qcow2 entry of {@link dev.linuximage.core.format.DiskFormats}: {@link Qcow2Header} then {@link Qcow2Source}. */
 public final class Qcow2Format {
     public static final DiskFormat FORMAT = DiskFormat.of(
-            Qcow2Header.F, (head, file) -> Qcow2Header.probe(head), (file, path, opts, members) -> open(file, opts));
+            Qcow2Header.LABEL,
+            (head, file) -> Qcow2Header.probe(head),
+            (file, path, opts, members) -> open(file, opts));
 
     private Qcow2Format() {}
 
@@ -20,6 +22,6 @@ public final class Qcow2Format {
         Qcow2Header header = Qcow2Header.parse(h, src.size(), opts.maxVirtualSize());
         Qcow2Source data = new Qcow2Source(src, header);
         return new SimpleDiskImage(
-                Qcow2Header.F, header.subformat(), data, src.size(), header.warnings(), List.of(data));
+                Qcow2Header.LABEL, header.subformat(), data, src.size(), header.warnings(), List.of(data));
     }
 }

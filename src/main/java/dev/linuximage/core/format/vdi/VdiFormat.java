@@ -11,13 +11,13 @@ import java.util.List;
 /** The VDI entry of {@link dev.linuximage.core.format.DiskFormats}: {@link VdiHeader} then {@link VdiSource}. */
 public final class VdiFormat {
     public static final DiskFormat FORMAT = DiskFormat.of(
-            VdiHeader.F, (head, file) -> VdiHeader.probe(head), (file, path, opts, members) -> open(file, opts));
+            VdiHeader.LABEL, (head, file) -> VdiHeader.probe(head), (file, path, opts, members) -> open(file, opts));
 
     private VdiFormat() {}
 
     static DiskImage open(ByteSource file, OpenOptions opts) throws IOException {
         VdiHeader h = VdiHeader.read(file, opts);
         VdiSource src = new VdiSource(file, h);
-        return new SimpleDiskImage(VdiHeader.F, h.subformat(), src, file.size(), List.of(), List.of(src));
+        return new SimpleDiskImage(VdiHeader.LABEL, h.subformat(), src, file.size(), List.of(), List.of(src));
     }
 }

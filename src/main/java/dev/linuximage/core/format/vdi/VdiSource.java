@@ -14,7 +14,7 @@ final class VdiSource extends MappedSource {
     private final int[] map;
 
     VdiSource(ByteSource file, VdiHeader h) {
-        super(VdiHeader.F, file, h.size());
+        super(VdiHeader.LABEL, file, h.size());
         this.blockSize = h.blockSize();
         this.extra = h.blockExtra();
         this.offData = h.dataOffset();

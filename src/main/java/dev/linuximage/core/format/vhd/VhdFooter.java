@@ -29,7 +29,11 @@ public record VhdFooter(
         UUID uniqueId,
         int savedState) {
 
-    static final String F = "vhd";
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    static final String LABEL = "vhd";
+
     public static final int SIZE = 512;
     public static final byte[] COOKIE = "conectix".getBytes(StandardCharsets.US_ASCII);
     public static final int TYPE_FIXED = 2;
@@ -63,20 +67,21 @@ public record VhdFooter(
 
     /** Parses and checks a footer: cookie, version, checksum. Bounds are checked by the reader. */
     public static VhdFooter parse(byte[] f) throws FormatException {
-        Check.that(f.length >= SIZE, F, "footer", f.length, "truncated footer");
-        Check.that(hasCookie(f, 0), F, "cookie", new String(f, 0, 8, StandardCharsets.ISO_8859_1), "not a VHD footer");
+        Check.that(f.length >= SIZE, LABEL, "footer", f.length, "truncated footer");
+        Check.that(
+                hasCookie(f, 0), LABEL, "cookie", new String(f, 0, 8, StandardCharsets.ISO_8859_1), "not a VHD footer");
         ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.BIG_ENDIAN);
         long version = Check.u32(b.getInt(12));
         Check.that(
                 (version >>> 16) == 1,
-                F,
+                LABEL,
                 "file_format_version",
                 Long.toHexString(version),
                 "only major version 1 is known");
         long sum = Check.u32(b.getInt(64));
         Check.that(
                 sum == checksum(f),
-                F,
+                LABEL,
                 "checksum",
                 Long.toHexString(sum),
                 "footer checksum mismatch (expected " + Long.toHexString(checksum(f)) + ")");

@@ -14,7 +14,7 @@ import java.util.List;
  */
 public final class VhdFormat {
     public static final DiskFormat FORMAT = DiskFormat.of(
-            VhdHeader.F, (head, file) -> VhdHeader.probe(file), (file, path, opts, members) -> open(file, opts));
+            VhdHeader.LABEL, (head, file) -> VhdHeader.probe(file), (file, path, opts, members) -> open(file, opts));
 
     private VhdFormat() {}
 
@@ -22,10 +22,10 @@ public final class VhdFormat {
         VhdHeader h = VhdHeader.read(file, opts);
         if (h.dynamic() == null) {
             ByteSource data = file.slice(0, h.footer().currentSize());
-            return new SimpleDiskImage(VhdHeader.F, h.subformat(), data, file.size(), h.warnings(), List.of(file));
+            return new SimpleDiskImage(VhdHeader.LABEL, h.subformat(), data, file.size(), h.warnings(), List.of(file));
         }
         VhdSource src = new VhdSource(file, h);
-        return new SimpleDiskImage(VhdHeader.F, h.subformat(), src, file.size(), h.warnings(), List.of(src));
+        return new SimpleDiskImage(VhdHeader.LABEL, h.subformat(), src, file.size(), h.warnings(), List.of(src));
     }
 
     /**

@@ -18,7 +18,9 @@ import java.util.List;
  * Differencing disks are refused.
  */
 record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<String> warnings) {
-    static final String F = "vhd";
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    static final String LABEL = "vhd";
     /** At most 16 M BAT entries (64 MiB of table); QEMU caps the size at 2040 GiB anyway. */
     static final long MAX_BAT_ENTRIES = 1L << 24;
 
@@ -41,7 +43,7 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
      */
     public static VhdHeader read(ByteSource file, OpenOptions opts) throws IOException {
         long fileSize = file.size();
-        Check.that(fileSize >= VhdFooter.SIZE, F, "file size", fileSize, "too small for a footer");
+        Check.that(fileSize >= VhdFooter.SIZE, LABEL, "file size", fileSize, "too small for a footer");
         List<String> warnings = new ArrayList<>();
         byte[] tail = file.readBytes(fileSize - 512, 512);
         VhdFooter footer;
@@ -53,13 +55,13 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
             footer = VhdFooter.parse(head);
             warnings.add("VHD footer at end of file is missing; used the copy at offset 0");
         }
-        Check.range(F, "current_size", footer.currentSize(), 0, opts.maxVirtualSize());
+        Check.range(LABEL, "current_size", footer.currentSize(), 0, opts.maxVirtualSize());
         switch (footer.diskType()) {
             case VhdFooter.TYPE_FIXED -> {
                 long dataBytes = fileSize - 512;
                 Check.that(
                         footer.currentSize() <= dataBytes,
-                        F,
+                        LABEL,
                         "current_size",
                         footer.currentSize(),
                         "larger than the " + dataBytes + " data bytes before the footer");
@@ -76,8 +78,8 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
             }
             case VhdFooter.TYPE_DIFFERENCING ->
                 throw new FormatException(
-                        F, "disk_type", 4, "differencing VHD needs its parent: merge the chain first - refused");
-            default -> throw new FormatException(F, "disk_type", footer.diskType(), "unknown disk type");
+                        LABEL, "disk_type", 4, "differencing VHD needs its parent: merge the chain first - refused");
+            default -> throw new FormatException(LABEL, "disk_type", footer.diskType(), "unknown disk type");
         }
     }
 
@@ -99,37 +101,37 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
     private static Dynamic dynamic(ByteSource file, VhdFooter footer) throws IOException {
         long fileSize = file.size();
         long hdrOff = footer.dataOffset();
-        Check.within(F, "data_offset", hdrOff, 1024, fileSize);
+        Check.within(LABEL, "data_offset", hdrOff, 1024, fileSize);
         byte[] hb = file.readBytes(hdrOff, 1024);
         ByteBuffer b = ByteBuffer.wrap(hb).order(ByteOrder.BIG_ENDIAN);
         // magic
         String cookie = new String(hb, 0, 8, java.nio.charset.StandardCharsets.ISO_8859_1);
-        Check.that(cookie.equals("cxsparse"), F, "dynamic header cookie", cookie, "not a dynamic disk header");
+        Check.that(cookie.equals("cxsparse"), LABEL, "dynamic header cookie", cookie, "not a dynamic disk header");
         // version
         long version = Check.u32(b.getInt(24));
-        Check.that(version == 0x00010000L, F, "header_version", Long.toHexString(version), "unknown version");
+        Check.that(version == 0x00010000L, LABEL, "header_version", Long.toHexString(version), "unknown version");
         // bounds
         long tableOffset = b.getLong(16);
         long entries = Check.u32(b.getInt(28));
         long blockSize = Check.u32(b.getInt(32));
         Check.that(
                 blockSize >= 512 && blockSize <= (256L << 20) && Long.bitCount(blockSize) == 1,
-                F,
+                LABEL,
                 "block_size",
                 blockSize,
                 "must be a power of two between 512 bytes and 256 MiB");
-        Check.range(F, "max_table_entries", entries, 0, MAX_BAT_ENTRIES);
+        Check.range(LABEL, "max_table_entries", entries, 0, MAX_BAT_ENTRIES);
         long size = footer.currentSize();
         Check.that(
-                Check.mul(F, "max_table_entries", entries, blockSize) >= size,
-                F,
+                Check.mul(LABEL, "max_table_entries", entries, blockSize) >= size,
+                LABEL,
                 "max_table_entries",
                 entries,
                 "BAT too small for current_size " + size);
         // offset + length within the file
-        Check.within(F, "table_offset", tableOffset, entries * 4, fileSize);
+        Check.within(LABEL, "table_offset", tableOffset, entries * 4, fileSize);
         // alignment
-        Check.aligned(F, "table_offset", tableOffset, 512);
+        Check.aligned(LABEL, "table_offset", tableOffset, 512);
         // checksum
         long sum = 0;
         for (int i = 0; i < 1024; i++) {
@@ -140,7 +142,7 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
         long stored = Check.u32(b.getInt(36));
         Check.that(
                 stored == (~sum & 0xFFFFFFFFL),
-                F,
+                LABEL,
                 "dynamic header checksum",
                 Long.toHexString(stored),
                 "checksum mismatch");
@@ -156,12 +158,12 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
             bat[i] = e;
             if (e != -1) {
                 long off = Check.u32(e) * 512;
-                Check.within(F, "BAT[" + i + "]", off, bitmapBytes + blockSize, fileSize);
+                Check.within(LABEL, "BAT[" + i + "]", off, bitmapBytes + blockSize, fileSize);
                 boolean inHeader = off < hdrOff + 1024 && hdrOff < off + bitmapBytes + blockSize;
                 boolean inBat = off < batEnd && tableOffset < off + bitmapBytes + blockSize;
                 Check.that(
                         off >= 512 && !inHeader && !inBat,
-                        F,
+                        LABEL,
                         "BAT[" + i + "]",
                         off,
                         "block overlaps the footer copy, dynamic header or BAT");
@@ -172,7 +174,7 @@ record VhdHeader(VhdFooter footer, String subformat, Dynamic dynamic, List<Strin
         for (int i = 1; i < sorted.length; i++) {
             Check.that(
                     sorted[i] != sorted[i - 1],
-                    F,
+                    LABEL,
                     "BAT",
                     Check.u32(sorted[i]) * 512,
                     "two BAT entries point at the same block");

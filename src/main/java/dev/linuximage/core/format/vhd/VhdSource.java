@@ -14,7 +14,7 @@ final class VhdSource extends MappedSource {
     private byte[] cachedBitmap;
 
     VhdSource(ByteSource file, VhdHeader h) {
-        super(VhdHeader.F, file, h.footer().currentSize());
+        super(VhdHeader.LABEL, file, h.footer().currentSize());
         this.bat = h.dynamic().bat();
         this.blockSize = h.dynamic().blockSize();
         this.bitmapBytes = h.dynamic().bitmapBytes();

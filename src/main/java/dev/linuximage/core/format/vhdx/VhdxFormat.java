@@ -11,13 +11,13 @@ import java.util.List;
 /** The VHDX entry of {@link dev.linuximage.core.format.DiskFormats}: {@link VhdxHeader} then {@link VhdxSource}. */
 public final class VhdxFormat {
     public static final DiskFormat FORMAT = DiskFormat.of(
-            VhdxHeader.F, (head, file) -> VhdxHeader.probe(head), (file, path, opts, members) -> open(file, opts));
+            VhdxHeader.LABEL, (head, file) -> VhdxHeader.probe(head), (file, path, opts, members) -> open(file, opts));
 
     private VhdxFormat() {}
 
     static DiskImage open(ByteSource file, OpenOptions opts) throws IOException {
         VhdxHeader h = VhdxHeader.read(file, opts);
         VhdxSource src = new VhdxSource(file, h);
-        return new SimpleDiskImage(VhdxHeader.F, h.subformat(), src, file.size(), h.warnings(), List.of(src));
+        return new SimpleDiskImage(VhdxHeader.LABEL, h.subformat(), src, file.size(), h.warnings(), List.of(src));
     }
 }

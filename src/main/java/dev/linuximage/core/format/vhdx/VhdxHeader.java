@@ -22,7 +22,10 @@ import java.util.zip.CRC32C;
  * and differencing disks are refused.
  */
 record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] blocks, List<String> warnings) {
-    static final String F = "vhdx";
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    static final String LABEL = "vhdx";
+
     static final long KIB64 = 64 * 1024;
     static final long MIB = 1 << 20;
     static final UUID BAT_GUID = UUID.fromString("2DC27766-F623-4200-9D64-115E9BFD4A08");
@@ -79,26 +82,26 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
     public static VhdxHeader read(ByteSource file, OpenOptions opts) throws IOException {
         long fileSize = file.size();
         // 1. magic: file type identifier
-        Check.that(fileSize >= 4 * KIB64 + KIB64, F, "file size", fileSize, "too small for VHDX headers");
+        Check.that(fileSize >= 4 * KIB64 + KIB64, LABEL, "file size", fileSize, "too small for VHDX headers");
         Check.that(
                 probe(file.readBytes(0, 8)),
-                F,
+                LABEL,
                 "signature",
                 new String(file.readBytes(0, 8), StandardCharsets.ISO_8859_1),
                 "not a VHDX file");
         Copy h1 = header(file, KIB64);
         Copy h2 = header(file, 2 * KIB64);
-        Check.that(h1 != null || h2 != null, F, "header", "both", "no header with a valid signature and CRC-32C");
+        Check.that(h1 != null || h2 != null, LABEL, "header", "both", "no header with a valid signature and CRC-32C");
         Copy h = h1 == null ? h2 : h2 == null ? h1 : (h2.sequence() > h1.sequence() ? h2 : h1);
         List<String> warnings = new ArrayList<>();
         if (h1 == null || h2 == null) {
             warnings.add("one VHDX header is invalid; the other one was used");
         }
         // 2. version
-        Check.that(h.version() == 1, F, "header version", h.version(), "only version 1 is known");
+        Check.that(h.version() == 1, LABEL, "header version", h.version(), "only version 1 is known");
         Check.that(
                 h.logGuid().getMostSignificantBits() == 0 && h.logGuid().getLeastSignificantBits() == 0,
-                F,
+                LABEL,
                 "log guid",
                 h.logGuid(),
                 "the log is not empty (the file was not closed cleanly): open it once in"
@@ -116,10 +119,10 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
             }
             warnings.add("VHDX region table at " + at + " is invalid");
         }
-        Check.that(rt != null, F, "region table", "both", "no region table with a valid signature and CRC-32C");
+        Check.that(rt != null, LABEL, "region table", "both", "no region table with a valid signature and CRC-32C");
         ByteBuffer r = ByteBuffer.wrap(rt).order(ByteOrder.LITTLE_ENDIAN);
         long count = r.getInt(8) & 0xFFFFFFFFL;
-        Check.range(F, "region entry count", count, 1, 2047);
+        Check.range(LABEL, "region entry count", count, 1, 2047);
         List<Region> regions = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             int e = 16 + 32 * i;
@@ -127,12 +130,12 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
             long off = r.getLong(e + 16);
             long len = r.getInt(e + 24) & 0xFFFFFFFFL;
             boolean required = (r.getInt(e + 28) & 1) != 0;
-            Check.within(F, "region " + id + " offset", off, len, fileSize);
-            Check.aligned(F, "region " + id + " offset", off, MIB);
-            Check.that(off >= MIB, F, "region " + id + " offset", off, "overlaps the header section");
+            Check.within(LABEL, "region " + id + " offset", off, len, fileSize);
+            Check.aligned(LABEL, "region " + id + " offset", off, MIB);
+            Check.that(off >= MIB, LABEL, "region " + id + " offset", off, "overlaps the header section");
             Region reg = new Region(off, len);
             for (Region o : regions) {
-                Check.that(!reg.overlaps(o), F, "region " + id + " offset", off, "overlaps another region");
+                Check.that(!reg.overlaps(o), LABEL, "region " + id + " offset", off, "overlaps another region");
             }
             regions.add(reg);
             if (id.equals(BAT_GUID)) {
@@ -140,13 +143,13 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
             } else if (id.equals(METADATA_GUID)) {
                 meta = reg;
             } else {
-                Check.that(!required, F, "region", id, "unknown required region");
+                Check.that(!required, LABEL, "region", id, "unknown required region");
             }
         }
-        Check.that(bat != null, F, "region table", "BAT", "no BAT region");
-        Check.that(meta != null, F, "region table", "metadata", "no metadata region");
+        Check.that(bat != null, LABEL, "region table", "BAT", "no BAT region");
+        Check.that(meta != null, LABEL, "region table", "metadata", "no metadata region");
         if (h.logLength() > 0) {
-            Check.within(F, "log offset", h.logOffset(), h.logLength(), fileSize);
+            Check.within(LABEL, "log offset", h.logOffset(), h.logLength(), fileSize);
             regions.add(new Region(h.logOffset(), h.logLength()));
         }
         Metadata md = metadata(file, meta, opts);
@@ -154,10 +157,10 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
         long chunkRatio = (1L << 23) * md.logicalSectorSize / blockSize;
         long dataBlocks = (md.size + blockSize - 1) / blockSize;
         long totalEntries = dataBlocks == 0 ? 0 : dataBlocks + (dataBlocks - 1) / chunkRatio;
-        Check.range(F, "BAT entries", totalEntries, 0, MAX_BAT_ENTRIES);
+        Check.range(LABEL, "BAT entries", totalEntries, 0, MAX_BAT_ENTRIES);
         Check.that(
                 totalEntries * 8 <= bat.length(),
-                F,
+                LABEL,
                 "BAT length",
                 bat.length(),
                 "too small for " + totalEntries + " entries");
@@ -177,28 +180,28 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
                     e = 0;
                 }
                 case 6 -> {
-                    Check.within(F, "BAT[" + i + "]", off, blockSize, fileSize);
-                    Check.that(off >= MIB, F, "BAT[" + i + "]", off, "points into the header section");
+                    Check.within(LABEL, "BAT[" + i + "]", off, blockSize, fileSize);
+                    Check.that(off >= MIB, LABEL, "BAT[" + i + "]", off, "points into the header section");
                     Region blk = new Region(off, blockSize);
                     for (Region o : regions) {
-                        Check.that(!blk.overlaps(o), F, "BAT[" + i + "]", off, "points into a metadata region");
+                        Check.that(!blk.overlaps(o), LABEL, "BAT[" + i + "]", off, "points into a metadata region");
                     }
                     used.add(off);
                     e = off;
                 }
                 case 7 ->
                     throw new FormatException(
-                            F,
+                            LABEL,
                             "BAT[" + i + "]",
                             "PARTIALLY_PRESENT",
                             "partially present blocks belong to differencing disks - refused");
-                default -> throw new FormatException(F, "BAT[" + i + "]", state, "unknown block state");
+                default -> throw new FormatException(LABEL, "BAT[" + i + "]", state, "unknown block state");
             }
             entries[(int) i] = e;
         }
         long[] sorted = used.stream().mapToLong(Long::longValue).sorted().toArray();
         for (int i = 1; i < sorted.length; i++) {
-            Check.that(sorted[i] != sorted[i - 1], F, "BAT", sorted[i], "two BAT entries point at the same block");
+            Check.that(sorted[i] != sorted[i - 1], LABEL, "BAT", sorted[i], "two BAT entries point at the same block");
         }
         return new VhdxHeader(md.leaveAllocated, md.size, blockSize, entries, List.copyOf(warnings));
     }
@@ -222,17 +225,17 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
     }
 
     private static Metadata metadata(ByteSource file, Region meta, OpenOptions opts) throws IOException {
-        Check.that(meta.length() >= KIB64, F, "metadata region length", meta.length(), "smaller than 64 KiB");
+        Check.that(meta.length() >= KIB64, LABEL, "metadata region length", meta.length(), "smaller than 64 KiB");
         byte[] tb = file.readBytes(meta.offset(), (int) KIB64);
         ByteBuffer b = ByteBuffer.wrap(tb).order(ByteOrder.LITTLE_ENDIAN);
         Check.that(
                 new String(tb, 0, 8, StandardCharsets.ISO_8859_1).equals("metadata"),
-                F,
+                LABEL,
                 "metadata signature",
                 new String(tb, 0, 8, StandardCharsets.ISO_8859_1),
                 "bad metadata table signature");
         int count = b.getShort(10) & 0xFFFF;
-        Check.range(F, "metadata entry count", count, 0, 2047);
+        Check.range(LABEL, "metadata entry count", count, 0, 2047);
         Metadata md = new Metadata();
         boolean haveParams = false;
         boolean haveSize = false;
@@ -248,12 +251,12 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
             }
             Check.that(
                     off >= KIB64 && off <= meta.length() && len <= meta.length() - off,
-                    F,
+                    LABEL,
                     "metadata item " + id + " offset",
                     off,
                     "outside the metadata region");
             if (id.equals(FILE_PARAMETERS)) {
-                Check.that(len >= 8, F, "file parameters length", len, "too short");
+                Check.that(len >= 8, LABEL, "file parameters length", len, "too short");
                 ByteBuffer v =
                         ByteBuffer.wrap(file.readBytes(meta.offset() + off, 8)).order(ByteOrder.LITTLE_ENDIAN);
                 md.blockSize = v.getInt(0) & 0xFFFFFFFFL;
@@ -261,50 +264,50 @@ record VhdxHeader(boolean leaveAllocated, long size, long blockSize, long[] bloc
                 md.leaveAllocated = (fl & 1) != 0;
                 Check.that(
                         (fl & 2) == 0,
-                        F,
+                        LABEL,
                         "file parameters",
                         "HasParent",
                         "differencing VHDX needs its parent - refused");
                 haveParams = true;
             } else if (id.equals(VIRTUAL_DISK_SIZE)) {
-                Check.that(len >= 8, F, "virtual disk size length", len, "too short");
+                Check.that(len >= 8, LABEL, "virtual disk size length", len, "too short");
                 md.size = ByteBuffer.wrap(file.readBytes(meta.offset() + off, 8))
                         .order(ByteOrder.LITTLE_ENDIAN)
                         .getLong(0);
                 haveSize = true;
             } else if (id.equals(LOGICAL_SECTOR)) {
-                Check.that(len >= 4, F, "logical sector size length", len, "too short");
+                Check.that(len >= 4, LABEL, "logical sector size length", len, "too short");
                 md.logicalSectorSize = ByteBuffer.wrap(file.readBytes(meta.offset() + off, 4))
                                 .order(ByteOrder.LITTLE_ENDIAN)
                                 .getInt(0)
                         & 0xFFFFFFFFL;
                 haveSector = true;
             } else if (id.equals(PARENT_LOCATOR)) {
-                throw new FormatException(F, "metadata", "parent locator", "differencing VHDX - refused");
+                throw new FormatException(LABEL, "metadata", "parent locator", "differencing VHDX - refused");
             } else if (!id.equals(PAGE83) && !id.equals(PHYSICAL_SECTOR)) {
-                Check.that((flags & 4) == 0, F, "metadata item", id, "unknown required metadata item");
+                Check.that((flags & 4) == 0, LABEL, "metadata item", id, "unknown required metadata item");
             }
         }
         Check.that(
                 haveParams && haveSize && haveSector,
-                F,
+                LABEL,
                 "metadata",
                 "required items",
                 "file parameters, virtual disk size and logical sector size are all required");
         Check.that(
                 md.blockSize >= MIB && md.blockSize <= 256 * MIB && Long.bitCount(md.blockSize) == 1,
-                F,
+                LABEL,
                 "block size",
                 md.blockSize,
                 "must be a power of two between 1 MiB and 256 MiB");
         Check.that(
                 md.logicalSectorSize == 512 || md.logicalSectorSize == 4096,
-                F,
+                LABEL,
                 "logical sector size",
                 md.logicalSectorSize,
                 "must be 512 or 4096");
-        Check.range(F, "virtual disk size", md.size, 0, opts.maxVirtualSize());
-        Check.aligned(F, "virtual disk size", md.size, md.logicalSectorSize);
+        Check.range(LABEL, "virtual disk size", md.size, 0, opts.maxVirtualSize());
+        Check.aligned(LABEL, "virtual disk size", md.size, md.logicalSectorSize);
         return md;
     }
 }

@@ -12,7 +12,7 @@ final class VhdxSource extends MappedSource {
     private final long[] blocks;
 
     VhdxSource(ByteSource file, VhdxHeader h) {
-        super(VhdxHeader.F, file, h.size());
+        super(VhdxHeader.LABEL, file, h.size());
         this.blockSize = h.blockSize();
         this.blocks = h.blocks();
     }

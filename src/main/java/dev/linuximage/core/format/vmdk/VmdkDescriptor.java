@@ -14,7 +14,10 @@ import java.util.regex.Pattern;
  * the extent lines {@code ACCESS SECTORS TYPE ["FILE" [OFFSET]]}. Sizes in 512-byte sectors.
  */
 record VmdkDescriptor(String createType, List<ExtentLine> extents) {
-    static final String F = "vmdk";
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    static final String LABEL = "vmdk";
+
     static final int MAX_BYTES = 64 * 1024;
     static final int MAX_EXTENTS = 1024;
     private static final Pattern EXTENT =
@@ -29,7 +32,7 @@ record VmdkDescriptor(String createType, List<ExtentLine> extents) {
     }
 
     static VmdkDescriptor parse(byte[] text, long maxSectors) throws FormatException {
-        Check.that(text.length <= MAX_BYTES, F, "descriptor size", text.length, "descriptor larger than 64 KiB");
+        Check.that(text.length <= MAX_BYTES, LABEL, "descriptor size", text.length, "descriptor larger than 64 KiB");
         String s = new String(text, StandardCharsets.UTF_8);
         int nul = s.indexOf('\0');
         if (nul >= 0) {
@@ -49,24 +52,25 @@ record VmdkDescriptor(String createType, List<ExtentLine> extents) {
                 try {
                     sectors = Long.parseLong(m.group(2));
                 } catch (NumberFormatException e) {
-                    throw new FormatException(F, "extent sectors", m.group(2), "not a number");
+                    throw new FormatException(LABEL, "extent sectors", m.group(2), "not a number");
                 }
-                Check.range(F, "extent sectors", sectors, 0, maxSectors);
-                total = Check.add(F, "extent sectors", total, sectors);
-                Check.range(F, "total sectors", total, 0, maxSectors);
+                Check.range(LABEL, "extent sectors", sectors, 0, maxSectors);
+                total = Check.add(LABEL, "extent sectors", total, sectors);
+                Check.range(LABEL, "total sectors", total, 0, maxSectors);
                 String type = m.group(3);
                 long offset = 0;
                 if (m.group(5) != null) {
                     try {
                         offset = Long.parseLong(m.group(5));
                     } catch (NumberFormatException e) {
-                        throw new FormatException(F, "extent offset", m.group(5), "not a number");
+                        throw new FormatException(LABEL, "extent offset", m.group(5), "not a number");
                     }
                 }
-                Check.that(!type.equals("ZERO") || m.group(4) == null, F, "extent", line, "ZERO extent names a file");
-                Check.that(type.equals("ZERO") || m.group(4) != null, F, "extent", line, "extent without a file");
+                Check.that(
+                        !type.equals("ZERO") || m.group(4) == null, LABEL, "extent", line, "ZERO extent names a file");
+                Check.that(type.equals("ZERO") || m.group(4) != null, LABEL, "extent", line, "extent without a file");
                 extents.add(new ExtentLine(m.group(1), sectors, type, m.group(4), offset));
-                Check.that(extents.size() <= MAX_EXTENTS, F, "extents", extents.size(), "too many extents");
+                Check.that(extents.size() <= MAX_EXTENTS, LABEL, "extents", extents.size(), "too many extents");
                 continue;
             }
             int eq = line.indexOf('=');
@@ -78,18 +82,18 @@ record VmdkDescriptor(String createType, List<ExtentLine> extents) {
                     case "parentcid" ->
                         Check.that(
                                 val.equalsIgnoreCase("ffffffff"),
-                                F,
+                                LABEL,
                                 "parentCID",
                                 val,
                                 "differencing VMDK (has a parent) - refused");
                     case "parentfilenamehint" ->
                         throw new FormatException(
-                                F, "parentFileNameHint", val, "differencing VMDK (has a parent) - refused");
+                                LABEL, "parentFileNameHint", val, "differencing VMDK (has a parent) - refused");
                     default -> {}
                 }
             }
         }
-        Check.that(createType != null, F, "createType", "missing", "descriptor without createType");
+        Check.that(createType != null, LABEL, "createType", "missing", "descriptor without createType");
         return new VmdkDescriptor(createType, List.copyOf(extents));
     }
 }

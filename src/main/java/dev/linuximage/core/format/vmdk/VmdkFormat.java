@@ -26,9 +26,12 @@ import java.util.List;
  * disks and VMFS/raw-device extents.
  */
 public final class VmdkFormat {
-    static final String F = "vmdk";
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    /** The format's name in the errors this class raises (the format field of a FormatException). */
+    static final String LABEL = "vmdk";
+
     public static final DiskFormat FORMAT = DiskFormat.of(
-            F, (head, file) -> probe(head, file.size()), (file, path, opts, members) -> open(file, path, opts));
+            LABEL, (head, file) -> probe(head, file.size()), (file, path, opts, members) -> open(file, path, opts));
 
     private VmdkFormat() {}
 
@@ -52,43 +55,43 @@ public final class VmdkFormat {
             byte[] hb = file.readBytes(0, 512);
             VmdkHeader first = VmdkHeader.parse(hb, maxSectors);
             if (first.descriptorOffset() > 0 && first.descriptorSize() > 0) {
-                long off = Check.mul(F, "descriptorOffset", first.descriptorOffset(), 512);
-                long len = Check.mul(F, "descriptorSize", first.descriptorSize(), 512);
-                Check.range(F, "descriptorSize", len, 0, VmdkDescriptor.MAX_BYTES);
-                Check.within(F, "descriptorOffset", off, len, file.size());
+                long off = Check.mul(LABEL, "descriptorOffset", first.descriptorOffset(), 512);
+                long len = Check.mul(LABEL, "descriptorSize", first.descriptorSize(), 512);
+                Check.range(LABEL, "descriptorSize", len, 0, VmdkDescriptor.MAX_BYTES);
+                Check.within(LABEL, "descriptorOffset", off, len, file.size());
                 VmdkDescriptor d = VmdkDescriptor.parse(file.readBytes(off, (int) len), maxSectors);
                 type = d.createType();
                 Check.that(
                         type.equals("monolithicSparse") || type.equals("streamOptimized"),
-                        F,
+                        LABEL,
                         "createType",
                         type,
                         "a sparse file with an embedded descriptor must be monolithicSparse or streamOptimized");
                 if (d.extents().size() > 1) {
                     throw new FormatException(
-                            F, "extents", d.extents().size(), "embedded descriptor lists more than one extent");
+                            LABEL, "extents", d.extents().size(), "embedded descriptor lists more than one extent");
                 }
             }
-            return new SimpleDiskImage(F, type, src, file.size(), List.of(), List.of(src));
+            return new SimpleDiskImage(LABEL, type, src, file.size(), List.of(), List.of(src));
         }
         if (head.length >= 4 && new String(head, 0, 4, java.nio.charset.StandardCharsets.ISO_8859_1).equals("COWD")) {
-            throw new FormatException(F, "magic", "COWD", "ESX sparse (VMFS) extents are not supported");
+            throw new FormatException(LABEL, "magic", "COWD", "ESX sparse (VMFS) extents are not supported");
         }
         Check.that(
                 file.size() <= VmdkDescriptor.MAX_BYTES,
-                F,
+                LABEL,
                 "descriptor size",
                 file.size(),
                 "not a sparse header and too large for a descriptor");
         VmdkDescriptor d = VmdkDescriptor.parse(file.readBytes(0, (int) file.size()), maxSectors);
         if (path == null) {
             throw new FormatException(
-                    F,
+                    LABEL,
                     "createType",
                     d.createType(),
                     "a descriptor with external extents is not allowed here (inside an archive)");
         }
-        Check.that(!d.extents().isEmpty(), F, "extents", 0, "descriptor without extents");
+        Check.that(!d.extents().isEmpty(), LABEL, "extents", 0, "descriptor without extents");
         Path dir = path.toAbsolutePath().getParent();
         Path realDir = dir.toRealPath();
         List<ByteSource> parts = new ArrayList<>();
@@ -105,8 +108,8 @@ public final class VmdkFormat {
                         FileByteSource fs = FileByteSource.openReadOnly(p);
                         opened.add(fs);
                         container += fs.size();
-                        long off = Check.mul(F, "extent offset", e.offset(), 512);
-                        Check.within(F, "extent " + e.file(), off, bytes, fs.size());
+                        long off = Check.mul(LABEL, "extent offset", e.offset(), 512);
+                        Check.within(LABEL, "extent " + e.file(), off, bytes, fs.size());
                         parts.add(fs.slice(off, bytes));
                     }
                     case "SPARSE" -> {
@@ -117,7 +120,7 @@ public final class VmdkFormat {
                         VmdkSource s = VmdkSource.open(fs, maxSectors);
                         Check.that(
                                 s.size() >= bytes,
-                                F,
+                                LABEL,
                                 "extent " + e.file(),
                                 s.size(),
                                 "sparse extent smaller than its descriptor line (" + bytes + " bytes)");
@@ -125,7 +128,7 @@ public final class VmdkFormat {
                     }
                     default ->
                         throw new FormatException(
-                                F, "extent type", e.type(), "VMFS sparse and raw-device extents are not supported");
+                                LABEL, "extent type", e.type(), "VMFS sparse and raw-device extents are not supported");
                 }
             }
             ok = true;
@@ -138,37 +141,37 @@ public final class VmdkFormat {
         }
         opened.add(file);
         ConcatSource data = new ConcatSource(parts);
-        return new SimpleDiskImage(F, d.createType(), data, container, List.of(), opened);
+        return new SimpleDiskImage(LABEL, d.createType(), data, container, List.of(), opened);
     }
 
     /** Resolves an extent file name inside {@code realDir}; refuses absolute paths, {@code ..} and symlinks out. */
     static Path resolve(Path realDir, String name) throws IOException {
-        Check.that(!name.isEmpty(), F, "extent file", name, "empty file name");
+        Check.that(!name.isEmpty(), LABEL, "extent file", name, "empty file name");
         Check.that(
                 !name.startsWith("/") && !name.startsWith("\\") && !name.matches("^[A-Za-z]:.*"),
-                F,
+                LABEL,
                 "extent file",
                 name,
                 "absolute extent paths are refused");
         for (String part : name.split("[/\\\\]")) {
-            Check.that(!part.equals(".."), F, "extent file", name, "extent paths with '..' are refused");
+            Check.that(!part.equals(".."), LABEL, "extent file", name, "extent paths with '..' are refused");
         }
         Path p = realDir.resolve(name).normalize();
-        Check.that(p.startsWith(realDir), F, "extent file", name, "extent path escapes the descriptor's directory");
+        Check.that(p.startsWith(realDir), LABEL, "extent file", name, "extent path escapes the descriptor's directory");
         Check.that(
                 Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.exists(p),
-                F,
+                LABEL,
                 "extent file",
                 name,
                 "extent file does not exist");
         Path real = p.toRealPath();
         Check.that(
                 real.startsWith(realDir),
-                F,
+                LABEL,
                 "extent file",
                 name,
                 "extent resolves (through a symlink) outside the descriptor's directory");
-        Check.that(Files.isRegularFile(real), F, "extent file", name, "extent is not a regular file");
+        Check.that(Files.isRegularFile(real), LABEL, "extent file", name, "extent is not a regular file");
         return real;
     }
 }
