@@ -1,5 +1,6 @@
 package dev.linuximage.core.compliance;
 
+import dev.linuximage.core.format.vhd.VhdFormat;
 import dev.linuximage.core.guest.ContainerFacts;
 import dev.linuximage.core.guest.DiskFacts;
 import dev.linuximage.core.report.Evidence;
@@ -88,7 +89,7 @@ final class DiskChecks {
                     Findings.unknown("DISK-FOOTER", why, List.of()));
         }
         String file = "disk";
-        boolean fixedVhd = "vhd-fixed".equals(d.format());
+        boolean fixedVhd = VhdFormat.KIND.equals(d.format());
         Finding format = fixedVhd
                 ? Findings.pass(
                         "DISK-FORMAT", "The disk is a fixed VHD.", List.of(Findings.ev(file, "format=" + d.format())))
