@@ -69,12 +69,8 @@ public final class SparseFileMap implements ByteSource {
         if (start >= end) {
             return;
         }
-        Process p;
-        try {
-            p = new ProcessBuilder("filefrag", "-s", "-e", "-b512", file.toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-        } catch (IOException e) {
+        Process p = start();
+        if (p == null) {
             allData(start, end, visitor);
             return;
         }
@@ -143,6 +139,25 @@ public final class SparseFileMap implements ByteSource {
             visitor.visit(new Extent(pos, end - pos, Extent.Kind.ZERO));
         }
     }
+
+    /**
+     * {@code filefrag} from the PATH, else from {@code /usr/sbin} or {@code /sbin} (e2fsprogs installs it there, which
+     * a non-root user's PATH on Debian does not include); null if none starts.
+     */
+    private Process start() {
+        for (String tool : TOOLS) {
+            try {
+                return new ProcessBuilder(tool, "-s", "-e", "-b512", file.toString())
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+            } catch (IOException e) {
+                // not there: the next place
+            }
+        }
+        return null;
+    }
+
+    private static final String[] TOOLS = {"filefrag", "/usr/sbin/filefrag", "/sbin/filefrag"};
 
     private void allData(long start, long end, ExtentVisitor visitor) throws IOException {
         fallback = true;

@@ -370,7 +370,7 @@ public final class PreparePipeline {
         PrepareState.Outcome outcome;
         long vhdSize;
         try (DiskImage image = open();
-                FixedVhdView view = FixedVhdView.of(image.data(), vo)) {
+                FixedVhdView view = FixedVhdView.of(dataOf(image), vo)) {
             notesOf(view);
             vhdSize = view.size();
             byte[] footer = view.readBytes(vhdSize - VhdFooter.SIZE, VhdFooter.SIZE);
@@ -488,7 +488,7 @@ public final class PreparePipeline {
     private <T> T writeFixedVhd(Path out, int from, int to, IdentityOf identity, Publish<T> publish)
             throws IOException {
         try (DiskImage image = open()) {
-            try (FixedVhdView view = FixedVhdView.of(image.data(), identity.of(image))) {
+            try (FixedVhdView view = FixedVhdView.of(dataOf(image), identity.of(image))) {
                 notesOf(view);
                 String space = SparseFileWriter.spaceWarning(view, out);
                 if (space != null) {
@@ -559,6 +559,22 @@ public final class PreparePipeline {
         }
         return c.withGptRepair(
                 gpt.changed() || gpt.refused() != null ? gpt.before().problems() : List.of(), gpt.actions());
+    }
+
+    /**
+     * The data the converter reads: a raw input that is a regular file comes with the file system's allocation map
+     * ({@link SparseFileMap}), so the writer reads the allocated data only, not every hole of a 1 TiB file (Java 17
+     * has no {@code SEEK_DATA}; without {@code filefrag} or FIEMAP the map falls back to reading everything, as
+     * before). Every other format knows its own map; a raw disk inside an OVA or on a device is read whole.
+     */
+    private ByteSource dataOf(DiskImage image) throws IOException {
+        Path p = in.input();
+        if ("raw".equals(image.format())
+                && Files.isRegularFile(p)
+                && Files.size(p) == image.data().size()) {
+            return SparseFileMap.view(p, image.data());
+        }
+        return image.data();
     }
 
     private DiskImage open() throws IOException {
