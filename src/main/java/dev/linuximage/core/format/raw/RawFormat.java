@@ -10,7 +10,9 @@ import java.util.List;
  * The raw entry of {@link dev.linuximage.core.format.DiskFormats}, matched last (every file is a raw disk). A raw
  * disk has no header and needs no source of its own: the file is the disk. Java cannot ask a file system for its
  * holes (no SEEK_HOLE), so the data view reports the whole file as one DATA extent; consumers find zeros by reading
- * and testing ({@link dev.linuximage.core.io.ZeroScan}). Time for raw input is therefore linear in the file size.
+ * and testing ({@link dev.linuximage.core.io.ZeroScan}). The converter reads a raw regular file through the file
+ * system's allocation map instead ({@link dev.linuximage.core.io.SparseFileMap}, in the prepare pipeline), so its
+ * holes cost nothing where that map exists.
  */
 public final class RawFormat {
     public static final DiskFormat FORMAT =
