@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -65,24 +66,81 @@ public final class HvDriverInjector {
     /** The outcome of {@link #plan}: the result record and, when changed, the new initramfs bytes. */
     public record Plan(InjectionResult result, byte[] newImage) {}
 
+    /** The files {@link #plan} reads from an initramfs for kernel {@code version}: load lists and module indexes. */
+    static Predicate<String> captures(String version) {
+        String modPrefix = "/modules/" + version + "/";
+        return p -> p.equals("conf/modules") || p.equals(DRACUT_CONF) || (p.contains(modPrefix) && isIndex(p));
+    }
+
+    /**
+     * What {@link #plan} reads for any kernel version: a tree read with this (or a predicate accepting more) serves
+     * {@link #plan(String, String, byte[], InitramfsTree, ModuleSource, List)} and {@link #assess} for every version.
+     */
+    public static final Predicate<String> CAPTURE =
+            p -> p.equals("conf/modules") || p.equals(DRACUT_CONF) || (p.contains("/modules/") && isIndex(p));
+
+    private static boolean isIndex(String p) {
+        return p.endsWith("/modules.dep")
+                || p.endsWith("/modules.alias")
+                || p.endsWith("/modules.symbols")
+                || p.endsWith("/modules.softdep");
+    }
+
     /**
      * Computes the new initramfs for kernel {@code version} (pure: no guest I/O except through {@code source}).
+     * Decodes {@code image} once for its tree, and its main member once more when it rewrites it.
      *
      * @param initramfsPath only used in the result
      */
     public Plan plan(String version, String initramfsPath, byte[] image, ModuleSource source, List<String> wanted)
             throws IOException {
-        String modPrefix = "/modules/" + version + "/";
-        InitramfsTree tree = InitramfsTree.read(
-                image,
-                reader,
-                p -> p.equals("conf/modules")
-                        || p.equals(DRACUT_CONF)
-                        || (p.contains(modPrefix)
-                                && (p.endsWith("/modules.dep")
-                                        || p.endsWith("/modules.alias")
-                                        || p.endsWith("/modules.symbols")
-                                        || p.endsWith("/modules.softdep"))));
+        return plan(
+                version, initramfsPath, image, InitramfsTree.read(image, reader, captures(version)), source, wanted);
+    }
+
+    /**
+     * As {@link #plan(String, String, byte[], ModuleSource, List)} with the tree of {@code image} already read (e.g.
+     * from an {@link InitramfsCache} whose predicate accepts at least {@link #CAPTURE}): decodes only the main
+     * member, and only when it rewrites it.
+     */
+    public Plan plan(
+            String version,
+            String initramfsPath,
+            byte[] image,
+            InitramfsTree tree,
+            ModuleSource source,
+            List<String> wanted)
+            throws IOException {
+        return plan(version, initramfsPath, image, tree, source, wanted, true);
+    }
+
+    /**
+     * What {@link #plan} would find and do, without building the new image (no decoding, no compression): the
+     * modules built in, already present, that would be added ({@link InjectionResult#added()}) and unavailable;
+     * {@code changed} is false and the sizes are the image's. Refuses (throws) exactly where {@link #plan} would,
+     * except for failures while writing the new archive.
+     */
+    public InjectionResult assess(
+            String version,
+            String initramfsPath,
+            byte[] image,
+            InitramfsTree tree,
+            ModuleSource source,
+            List<String> wanted)
+            throws IOException {
+        return plan(version, initramfsPath, image, tree, source, wanted, false).result();
+    }
+
+    private Plan plan(
+            String version,
+            String initramfsPath,
+            byte[] image,
+            InitramfsTree whole,
+            ModuleSource source,
+            List<String> wanted,
+            boolean build)
+            throws IOException {
+        InitramfsTree tree = whole.view(captures(version));
         String flavour = flavour(tree);
         String modDir = tree.resolve("lib/modules/" + version);
         char modDirType = tree.typeOf(modDir);
@@ -274,9 +332,35 @@ public final class HvDriverInjector {
             adds.add(new MainArchiveRewriter.Add(r.getKey(), r.getValue()));
         }
 
+        String problem = MainArchiveRewriter.layoutProblem(tree.summary());
+        if (problem != null) {
+            List<InitramfsReader.Member> members = tree.summary().members();
+            if (!members.isEmpty() && members.get(members.size() - 1).compression() == Compression.LZ4_LEGACY) {
+                throw new InitramfsException(
+                        "initramfs.append",
+                        "the last member is LZ4 legacy, which has no end "
+                                + "marker; kernels before the zero-padding fix would read an appended member as LZ4 data");
+            }
+        }
+        if (!build) {
+            return new Plan(
+                    new InjectionResult(
+                            version,
+                            initramfsPath,
+                            flavour,
+                            isBuiltin,
+                            already,
+                            loadOrder,
+                            unavailable,
+                            image.length,
+                            image.length,
+                            false,
+                            "would add " + loadOrder + " to " + flavour + " initramfs of " + version
+                                    + (unavailable.isEmpty() ? "" : "; not available: " + unavailable)),
+                    null);
+        }
         byte[] out;
         String how;
-        String problem = MainArchiveRewriter.layoutProblem(tree.summary());
         if (problem == null) {
             List<InitramfsReader.Member> members = tree.summary().members();
             InitramfsReader.Member main = members.get(members.size() - 1);
@@ -291,14 +375,7 @@ public final class HvDriverInjector {
         } else {
             // Fallback: a new gzip member after the original bytes. The kernel unpacks members in order and a
             // later regular file replaces an earlier one (init/initramfs.c), so the new indexes win; lsinitramfs
-            // and lsinitrd do not list it.
-            List<InitramfsReader.Member> members = tree.summary().members();
-            if (!members.isEmpty() && members.get(members.size() - 1).compression() == Compression.LZ4_LEGACY) {
-                throw new InitramfsException(
-                        "initramfs.append",
-                        "the last member is LZ4 legacy, which has no end "
-                                + "marker; kernels before the zero-padding fix would read an appended member as LZ4 data");
-            }
+            // and lsinitrd do not list it (an LZ4 legacy last member was refused above).
             CpioWriter.InMemory cpio = new CpioWriter.InMemory();
             CpioWriter w = cpio.writer();
             for (MainArchiveRewriter.Add a : adds) {

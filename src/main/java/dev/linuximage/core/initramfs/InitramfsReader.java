@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.tukaani.xz.LZMAInputStream;
@@ -59,6 +60,7 @@ public final class InitramfsReader {
     }
 
     private final InitramfsLimits limits;
+    private final AtomicLong decodes = new AtomicLong();
 
     public InitramfsReader() {
         this(InitramfsLimits.defaults());
@@ -66,6 +68,14 @@ public final class InitramfsReader {
 
     public InitramfsReader(InitramfsLimits limits) {
         this.limits = limits;
+    }
+
+    /**
+     * How many times this reader has started decoding an image or a range of one ({@link #read}, {@link #list}):
+     * each is a full decompression and cpio parse of that range. For tests and metrics (issue #14).
+     */
+    public long decodes() {
+        return decodes.get();
     }
 
     /** Lists every entry (bodies skipped). Memory grows with the entry count, which is capped. */
@@ -85,6 +95,7 @@ public final class InitramfsReader {
         if (offset < 0 || length < 0 || offset > image.length - length) {
             throw new IllegalArgumentException("range outside the array");
         }
+        decodes.incrementAndGet();
         int end = offset + length;
         int pos = offset;
         List<Member> members = new ArrayList<>();

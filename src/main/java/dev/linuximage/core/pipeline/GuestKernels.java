@@ -6,6 +6,7 @@ import dev.linuximage.core.guest.InitramfsBoot;
 import dev.linuximage.core.guest.KernelFacts;
 import dev.linuximage.core.guest.KernelFactsSource;
 import dev.linuximage.core.initramfs.HvDriverInjector;
+import dev.linuximage.core.initramfs.InitramfsCache;
 import dev.linuximage.core.initramfs.InitramfsReader;
 import dev.linuximage.core.initramfs.InjectionResult;
 import dev.linuximage.core.initramfs.KernelInventory;
@@ -23,8 +24,19 @@ import java.util.Set;
  * ({@link HvDriverInjector}).
  */
 public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
-    private final HvDriverInjector injector = new HvDriverInjector();
     private final InitramfsReader reader = new InitramfsReader();
+    private final HvDriverInjector injector = new HvDriverInjector(reader);
+    /**
+     * Each distinct initramfs content of this run decoded once (issue #14), for the boot probe and the driver plan
+     * of every kernel, entry and check that reads it; one instance serves one run (one guest).
+     */
+    private final InitramfsCache cache =
+            new InitramfsCache(reader, InitramfsBootProbe.CAPTURE.or(HvDriverInjector.CAPTURE));
+
+    /** Initramfs decodes so far (each a decompression and cpio parse of an image or of its main member). */
+    long decodes() {
+        return reader.decodes();
+    }
 
     @Override
     public List<KernelFacts> read(GuestFiles guest) throws IOException {
@@ -32,7 +44,8 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
         // every initramfs something boots: /boot's, and the ones type #1 boot entries name elsewhere (the ESP copies
         // systemd-boot loads); entries are what the loader reads, so an ESP copy is judged on its own
         for (KernelInventory.Kernel k : KernelInventory.bootable(guest)) {
-            // the image is read once and serves both the boot-script probe and the driver plan
+            // the image is read once and decoded at most once per content (cache): its tree serves both the
+            // boot-script probe and the driver check
             byte[] image = null;
             InitramfsBoot boot;
             if (k.initramfs() == null) {
@@ -59,17 +72,14 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
                 if (image == null) {
                     throw new IOException(k.initramfs() + ": unreadable");
                 }
-                InjectionResult r = injector.plan(
-                                k.version(), k.initramfs(), image, modules, HvDriverInjector.HV_MODULES)
-                        .result();
+                // assess, not plan: a check does not build (decode, rewrite, recompress) the repaired image
+                InjectionResult r = assess(k, k.initramfs(), image, modules);
                 Set<String> present = new HashSet<>(r.alreadyPresent());
                 // the entry's earlier initrds are unpacked first into the same root file system: their modules count
                 for (String earlier : k.earlierInitrds()) {
                     try {
-                        present.addAll(injector.plan(
-                                        k.version(), earlier, guest.read(earlier), modules, HvDriverInjector.HV_MODULES)
-                                .result()
-                                .alreadyPresent());
+                        present.addAll(
+                                assess(k, earlier, guest.read(earlier), modules).alreadyPresent());
                     } catch (IOException | RuntimeException e) {
                         // a microcode archive or an unreadable add-on adds nothing
                     }
@@ -85,10 +95,15 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
         return out;
     }
 
+    private InjectionResult assess(KernelInventory.Kernel k, String path, byte[] image, ModuleSource modules)
+            throws IOException {
+        return injector.assess(k.version(), path, image, cache.tree(image), modules, HvDriverInjector.HV_MODULES);
+    }
+
     /** The initramfs's boot scripts (CMDLINE-CONSOLE rootdelay, SWAP-OS-DISK resume); null when unreadable. */
     private InitramfsBoot boot(KernelInventory.Kernel k, byte[] image) {
         try {
-            return InitramfsBootProbe.read(k.initramfs(), image, reader);
+            return InitramfsBootProbe.read(k.initramfs(), cache.tree(image));
         } catch (IOException | RuntimeException e) {
             dev.linuximage.core.fs.StorageDamage.rethrow(e);
             return null;
@@ -117,8 +132,10 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
             throw new IOException("kernel " + label + ": no /lib/modules/" + k.version() + " in the guest to take "
                     + modules + " from");
         }
+        byte[] image = guest.read(k.initramfs());
+        // the tree from this run's check when the image is unchanged since: only the rewrite decodes (its main member)
         HvDriverInjector.Plan plan = injector.plan(
-                k.version(), k.initramfs(), guest.read(k.initramfs()), KernelInventory.modules(guest, k), modules);
+                k.version(), k.initramfs(), image, cache.tree(image), KernelInventory.modules(guest, k), modules);
         InjectionResult r = plan.result();
         if (!r.unavailable().isEmpty()) {
             throw new IOException(

@@ -24,7 +24,18 @@ final class InitramfsBootProbe {
      * @throws IOException when the image cannot be read (the caller then falls back to the guest's generator)
      */
     static InitramfsBoot read(String path, byte[] image, InitramfsReader reader) throws IOException {
-        InitramfsTree tree = InitramfsTree.read(image, reader, p -> InitramfsBoot.wanted(p) && !p.endsWith(".ko"));
+        return read(path, InitramfsTree.read(image, reader, CAPTURE));
+    }
+
+    /** The files the probe reads: the boot scripts and configuration {@link InitramfsBoot#wanted} names. */
+    static final Predicate<String> CAPTURE = p -> InitramfsBoot.wanted(p) && !p.endsWith(".ko");
+
+    /**
+     * As {@link #read(String, byte[], InitramfsReader)} from the image's tree already read with {@link #CAPTURE} or
+     * a predicate accepting more (no decoding here).
+     */
+    static InitramfsBoot read(String path, InitramfsTree whole) throws IOException {
+        InitramfsTree tree = whole.view(CAPTURE);
         Map<String, String> scripts = new HashMap<>();
         for (Map.Entry<String, InitramfsTree.Node> e : tree.nodes().entrySet()) {
             byte[] b = tree.captured(e.getKey());
