@@ -321,8 +321,8 @@ class CliHabitsTest {
         List<String> out = buf.toString().lines().toList();
         assertThat(out).hasSize(2);
         assertThat(out.get(0))
-                .startsWith("upload: uploading: 1 MiB of 11 MiB (9%)")
-                .endsWith("; total at most, scanned 8 MiB of 16 MiB, 3 retries");
+                .startsWith("upload: uploading: 1 MiB of at most 11 MiB (9%)")
+                .endsWith("; scanned 8 MiB of 16 MiB, 3 retries");
         assertThat(out.get(1))
                 .startsWith("upload: verifying: 5 MiB of 5 MiB (100%)")
                 .endsWith("; scanned 16 MiB of 16 MiB, 4 retries");
