@@ -609,7 +609,8 @@ public final class PreparePipeline {
                                 99,
                                 p.phase().name().toLowerCase(Locale.ROOT),
                                 p.bytesSent(),
-                                p.bytesToSend());
+                                p.bytesToSend(),
+                                !p.totalExact());
                     }
 
                     /** Blob created, resumed, recreated: what a re-run of a killed Job did is visible in the log. */
