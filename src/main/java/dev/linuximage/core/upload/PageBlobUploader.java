@@ -159,7 +159,9 @@ public final class PageBlobUploader {
     /**
      * Until {@link #totalExact}: an upper bound of the bytes to send, updated by the scanning thread after each window
      * (non-zero pages found so far and not yet on the blob, the run still being gathered, the DATA bytes not scanned
-     * yet, the footer): it never grows, and meets the exact total when the scan ends.
+     * yet, the footer): it never grows, and meets the exact total when the scan ends. Exact as a bound when DATA
+     * extents start and end on 512-byte pages (file system blocks, image clusters); an extent end inside a page can
+     * put it off by less than that page.
      */
     private volatile long toSendBound;
     private volatile boolean totalExact;
