@@ -46,9 +46,10 @@ mkdir -p "$DIR"
 RES=target/prepare-large-results.txt
 : > "$RES"
 say() { echo "$*" | tee -a "$RES"; }
-AZPID=""
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 cleanup() {
-  if [ -n "$AZPID" ]; then kill "$AZPID" 2>/dev/null || true; wait "$AZPID" 2>/dev/null || true; fi
+  azurite_stop
   rm -rf "$DIR"
 }
 trap cleanup EXIT
@@ -91,15 +92,7 @@ make_input() { # case -> $DIR/case.qcow2 (made just before its run: one input on
 }
 
 # --- Azurite, on disk ----------------------------------------------------------------------------------------------
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$DIR/azurite"
-nice node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort "$PORT" --location "$DIR/azurite" \
-  --disableTelemetry --silent --skipApiVersionCheck > "$DIR/azurite.log" 2>&1 &
-AZPID=$!
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.2; done
-KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
-EP="http://127.0.0.1:$PORT/devstoreaccount1"
-CS="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$KEY;BlobEndpoint=$EP;"
+azurite_start --nice "$DIR/azurite.log" "$DIR/azurite"
 printf '%s' "$CS" > "$DIR/cs.txt"; chmod 600 "$DIR/cs.txt"
 export AZURE_CORE_COLLECT_TELEMETRY=0 AZURE_CORE_ONLY_SHOW_ERRORS=1
 az storage container create --name bench --connection-string "$CS" -o none

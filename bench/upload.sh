@@ -31,16 +31,10 @@ mvn_() { ./mvnw -B -q -o "$@" || ./mvnw -B -q "$@"; }  # offline first (dependen
 [ -n "${SKIP_BUILD:-}" ] || mvn_ package -DskipTests  # SKIP_BUILD=1: use the jar already built
 JAR=target/quarkus-app/quarkus-run.jar
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort "$PORT" --inMemoryPersistence --disableTelemetry \
-  --silent --skipApiVersionCheck > "$OUT/azurite.log" 2>&1 &
-AZPID=$!
-trap 'kill $AZPID 2>/dev/null || true' EXIT
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.2; done
-
-KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
-EP="http://127.0.0.1:$PORT/devstoreaccount1"
-CS="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$KEY;BlobEndpoint=$EP;"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+trap azurite_stop EXIT
+azurite_start "$OUT/azurite.log"  # in memory
 printf '%s' "$CS" > "$OUT/cs.txt"; chmod 600 "$OUT/cs.txt"
 export AZURE_CORE_COLLECT_TELEMETRY=0 AZURE_CORE_ONLY_SHOW_ERRORS=1
 az storage container create --name bench --connection-string "$CS" -o none

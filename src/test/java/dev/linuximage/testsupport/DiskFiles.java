@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.regex.Pattern;
 
@@ -20,6 +21,51 @@ public final class DiskFiles {
             ch.write(ByteBuffer.wrap(new byte[1]), bytes - 1);
         }
         return file;
+    }
+
+    /**
+     * {@code file} (created, or overwritten over its first {@code bytes}) filled with {@code junk}, a non-zero byte:
+     * a "used" disk or device, on which a writer that skips ranges or leaves old bytes is caught.
+     */
+    public static Path junk(Path file, long bytes, byte junk) throws IOException {
+        if (junk == 0) {
+            throw new IllegalArgumentException("junk must not be zero");
+        }
+        byte[] chunk = new byte[1 << 20];
+        Arrays.fill(chunk, junk);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            for (long at = 0; at < bytes; at += chunk.length) {
+                ByteBuffer b = ByteBuffer.wrap(chunk, 0, (int) Math.min(chunk.length, bytes - at));
+                while (b.hasRemaining()) {
+                    ch.write(b, at + b.position());
+                }
+            }
+        }
+        return file;
+    }
+
+    /**
+     * Whether {@code length} bytes of {@code file} at {@code offset} all read as zero (holes included). Fails if the
+     * file ends before {@code offset + length}.
+     */
+    public static boolean readsZero(Path file, long offset, long length) throws IOException {
+        try (FileChannel in = FileChannel.open(file)) {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+            for (long done = 0; done < length; ) {
+                buf.clear().limit((int) Math.min(buf.capacity(), length - done));
+                while (buf.hasRemaining()) {
+                    if (in.read(buf, offset + done + buf.position()) < 0) {
+                        throw new IOException("short read at byte " + (offset + done + buf.position()) + " of " + file);
+                    }
+                }
+                buf.flip();
+                if (!allZero(buf)) {
+                    return false;
+                }
+                done += buf.limit();
+            }
+        }
+        return true;
     }
 
     /**

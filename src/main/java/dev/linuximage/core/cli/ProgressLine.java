@@ -46,11 +46,19 @@ final class ProgressLine {
      * @param detail short free text without line breaks, or null/empty for none
      */
     synchronized boolean update(String label, long done, long total, String detail) {
+        return update(label, done, total, false, detail);
+    }
+
+    /**
+     * As {@link #update(String, long, long, String)}; {@code atMost}: {@code total} is only an upper bound so far
+     * (shown as {@code "of at most"}).
+     */
+    synchronized boolean update(String label, long done, long total, boolean atMost, String detail) {
         long now = System.nanoTime();
         if (lastAt != Long.MIN_VALUE && now - lastAt < intervalNanos && done < total) {
             return false;
         }
-        String text = text(label, done, total, now - started, detail);
+        String text = text(label, done, total, atMost, now - started, detail);
         if (text.equals(lastText)) {
             return false;
         }
@@ -88,10 +96,18 @@ final class ProgressLine {
 
     /** {@code "upload: uploading: 1 GiB of 4 GiB (25%), 102.4 MiB/s, 30 s left; <detail>"} (no suffix without one). */
     static String text(String label, long done, long total, long elapsedNanos, String detail) {
+        return text(label, done, total, false, elapsedNanos, detail);
+    }
+
+    /**
+     * As {@link #text(String, long, long, long, String)}; {@code atMost}: {@code "1 GiB of at most 4 GiB"}, the
+     * percentage and time left then being bounds as well.
+     */
+    static String text(String label, long done, long total, boolean atMost, long elapsedNanos, String detail) {
         StringBuilder b = new StringBuilder(label)
                 .append(": ")
                 .append(Sizes.human(done))
-                .append(" of ")
+                .append(atMost ? " of at most " : " of ")
                 .append(Sizes.human(total));
         if (total > 0) {
             b.append(String.format(Locale.ROOT, " (%d%%)", Math.min(100, done * 100 / total)));

@@ -149,6 +149,12 @@ public class ResultOutputMixin {
      * @param to   percent when it ends
      */
     public synchronized void progressBytes(String stage, int from, int to, String label, long done, long total) {
+        progressBytes(stage, from, to, label, done, total, false);
+    }
+
+    /** As {@link #progressBytes(String, int, int, String, long, long)}; {@code atMost}: the total is an upper bound. */
+    public synchronized void progressBytes(
+            String stage, int from, int to, String label, long done, long total, boolean atMost) {
         if (quiet && terminationLog == null) {
             return;
         }
@@ -162,7 +168,7 @@ public class ResultOutputMixin {
                 bytesLine = new ProgressLine(stderr, ProgressLine.terminal(), PLAIN_INTERVAL_SECONDS);
             }
         }
-        boolean printed = bytesLine.update(label, done, total);
+        boolean printed = bytesLine.update(label, done, total, atMost, null);
         if (printed && terminationLog != null) {
             int percent = from + (int) ((to - from) * (double) done / Math.max(1, total));
             lastProgress = null;
@@ -224,6 +230,11 @@ public class ResultOutputMixin {
             @Override
             public void bytes(String stage, int from, int to, String label, long done, long total) {
                 progressBytes(stage, from, to, label, done, total);
+            }
+
+            @Override
+            public void bytes(String stage, int from, int to, String label, long done, long total, boolean atMost) {
+                progressBytes(stage, from, to, label, done, total, atMost);
             }
 
             @Override

@@ -159,17 +159,20 @@ public class UploadCommand implements Callable<Integer> {
                 line = new ProgressLine(out, redraw, intervalSeconds);
             }
             line.update(
-                    "upload: " + p.phase().name().toLowerCase(Locale.ROOT), p.bytesSent(), p.bytesToSend(), detail(p));
+                    "upload: " + p.phase().name().toLowerCase(Locale.ROOT),
+                    p.bytesSent(),
+                    p.bytesToSend(),
+                    !p.totalExact(),
+                    detail(p));
         }
 
-        /**
-         * What the bytes/rate/time-left part does not say: whether the total to send is still an upper bound (the
-         * source is not fully scanned yet, {@link UploadProgress#totalExact()}), how much of the image is scanned,
-         * and the retries so far, e.g. {@code "total at most, scanned 512 MiB of 4.0 GiB, 2 retries"}.
+ /**
+         * What the bytes/rate/time-left part does not say (that part says {@code "of at most"} while the total is an
+         * upper bound, {@link UploadProgress#totalExact()}): how much of the image is scanned and the retries so far,
+         * e.g. {@code "scanned 512 MiB of 4.0 GiB, 2 retries"}.
          */
         static String detail(UploadProgress p) {
-            return (p.totalExact() ? "" : "total at most, ")
-                    + "scanned " + Sizes.human(p.bytesScanned()) + " of " + Sizes.human(p.imageSize())
+            return "scanned " + Sizes.human(p.bytesScanned()) + " of " + Sizes.human(p.imageSize())
                     + ", " + p.retries() + (p.retries() == 1 ? " retry" : " retries");
         }
 

@@ -229,14 +229,7 @@ public final class PreparePipeline {
                     written = writeInPlace(dev, view, mode, 0, 100);
                     dev.commit(view.readBytes(view.size() - VhdFooter.SIZE, VhdFooter.SIZE));
                 }
-                return new Converted(
-                        img.format(),
-                        img.subformat(),
-                        img.virtualSize(),
-                        view.diskSize(),
-                        written,
-                        view.size(),
-                        System.nanoTime() - started);
+                return converted(img, view, started, written, view.size());
             }
         }
         return writeFixedVhd(output, 0, 100, identity, (pending, img, view, started) -> {
@@ -245,15 +238,21 @@ public final class PreparePipeline {
                 pending.commit();
                 written = pending.written();
             }
-            return new Converted(
-                    img.format(),
-                    img.subformat(),
-                    img.virtualSize(),
-                    view.diskSize(),
-                    written,
-                    Files.size(output),
-                    System.nanoTime() - started);
+            return converted(img, view, started, written, Files.size(output));
         });
+    }
+
+    /** What {@link #convert} reports of {@code img} written as {@code view}, timed from {@code startedNanos}. */
+    private static Converted converted(
+            DiskImage img, FixedVhdView view, long startedNanos, long written, long fileSize) {
+        return new Converted(
+                img.format(),
+                img.subformat(),
+                img.virtualSize(),
+                view.diskSize(),
+                written,
+                fileSize,
+                System.nanoTime() - startedNanos);
     }
 
     // -------------------------------------------------------------------------------------------------- prepare
@@ -626,7 +625,8 @@ public final class PreparePipeline {
                                 99,
                                 p.phase().name().toLowerCase(Locale.ROOT),
                                 p.bytesSent(),
-                                p.bytesToSend());
+                                p.bytesToSend(),
+                                !p.totalExact());
                     }
 
                     /** Blob created, resumed, recreated: what a re-run of a killed Job did is visible in the log. */

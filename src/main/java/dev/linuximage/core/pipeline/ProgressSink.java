@@ -17,6 +17,14 @@ public interface ProgressSink {
      */
     void bytes(String stage, int from, int to, String label, long done, long total);
 
+    /**
+     * As {@link #bytes(String, int, int, String, long, long)}; {@code atMost}: {@code total} is so far only an upper
+     * bound (an upload's total before its scan has read the data). Default: the total shown as it is.
+     */
+    default void bytes(String stage, int from, int to, String label, long done, long total, boolean atMost) {
+        bytes(stage, from, to, label, done, total);
+    }
+
     /** A line for people ({@code note: ...}, {@code warning: ...}). */
     void note(String line);
 

@@ -36,6 +36,8 @@ final class ImageScanner {
     private long winStart;
     private int winFill;
     private boolean winHasData;
+    private int winData;
+    private long dataDone;
     private long expected;
     private Spans out;
 
@@ -48,7 +50,15 @@ final class ImageScanner {
         this.sha = sha;
     }
 
-    /** Sum of the lengths of the DATA extents in {@code [0, end)}: metadata only, nothing is read. */
+    /**
+     * Bytes of {@link Extent.Kind#DATA} extents scanned so far (their spans reported): when {@link Spans#scanned} is
+     * called, those below its position.
+     */
+    long dataScanned() {
+        return dataDone;
+    }
+
+    /** Scans {@code [0, end)}: reports the non-zero spans in order, then {@link Spans#scanned} after each window. */
     void scan(Spans spans) throws IOException {
         this.out = spans;
         source.extents(0, end, e -> {
@@ -97,6 +107,7 @@ final class ImageScanner {
             int n = (int) Math.min(len, WINDOW - winFill);
             source.readFully(offset, ByteBuffer.wrap(win, winFill, n));
             winHasData = true;
+            winData += n;
             winFill += n;
             offset += n;
             len -= n;
@@ -116,6 +127,8 @@ final class ImageScanner {
         winStart += winFill;
         winFill = 0;
         winHasData = false;
+        dataDone += winData;
+        winData = 0;
         out.scanned(winStart);
     }
 

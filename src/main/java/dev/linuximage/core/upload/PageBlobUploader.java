@@ -156,7 +156,14 @@ public final class PageBlobUploader {
     private final AtomicLong bytesToSend = new AtomicLong();
     private final AtomicLong bytesCleared = new AtomicLong();
     private volatile long bytesScanned;
-    private volatile long dataTotal;
+    /**
+     * Until {@link #totalExact}: an upper bound of the bytes to send, updated by the scanning thread after each window
+     * (non-zero pages found so far and not yet on the blob, the run still being gathered, the DATA bytes not scanned
+     * yet, the footer): it never grows, and meets the exact total when the scan ends. Exact as a bound when DATA
+     * extents start and end on 512-byte pages (file system blocks, image clusters); an extent end inside a page can
+     * put it off by less than that page.
+     */
+    private volatile long toSendBound;
     private volatile boolean totalExact;
     private volatile UploadPhase phase = UploadPhase.PREPARING;
     private volatile long uploadStartNanos;
@@ -236,6 +243,8 @@ public final class PageBlobUploader {
             throw new UploadException("the last 512 bytes of the image (the VHD footer) are all zero: not a fixed VHD");
         }
         String tag = sourceTag(size, fingerprint == null ? "" : fingerprint);
+        long dataTotal = image.dataBytes(0, dataEnd);
+        toSendBound = dataTotal + PAGE;
         report();
         boolean resumed = prepareBlob(size, tag);
 
@@ -248,11 +257,11 @@ public final class PageBlobUploader {
         try {
             phase = UploadPhase.UPLOADING;
             uploadStartNanos = System.nanoTime();
-            dataTotal = image.dataBytes(0, dataEnd);
             report();
             RangeDiff.Cursor existing = resumed ? RangeDiff.merging(listRanges(null)) : RangeDiff.Cursor.EMPTY;
             Sender sender = new Sender(pool, new RangeDiff(existing), expectedRanges);
-            new ImageScanner(image, dataEnd, null).scan(new ImageScanner.Spans() {
+            ImageScanner scanner = new ImageScanner(image, dataEnd, null);
+            scanner.scan(new ImageScanner.Spans() {
                 @Override
                 public void span(long offset, byte[] buf, int off, int len) throws IOException {
                     sparse.add(offset, buf, off, len);
@@ -263,12 +272,13 @@ public final class PageBlobUploader {
                 public void scanned(long pos) throws IOException {
                     sender.checkFailure();
                     bytesScanned = pos;
+                    toSendBound = bytesToSend.get() + sender.gathered() + (dataTotal - scanner.dataScanned()) + PAGE;
                     report();
                 }
             });
             sender.finish(dataEnd);
+            bytesToSend.addAndGet(PAGE); // the footer; before totalExact, so that no report sees the total without it
             totalExact = true;
-            bytesToSend.addAndGet(PAGE); // the footer
             sender.awaitAll();
             sentPieces = sender.piecesBytes;
             sparse.add(dataEnd, footer, 0, PAGE);
@@ -849,6 +859,11 @@ public final class PageBlobUploader {
             }
         }
 
+        /** Bytes of the run being gathered, not flushed yet (at most what it will send). */
+        long gathered() {
+            return buf == null ? 0 : runLen;
+        }
+
         private byte[] acquire() throws IOException {
             try {
                 while (!buffers.tryAcquire(50, TimeUnit.MILLISECONDS)) {
@@ -1029,14 +1044,14 @@ public final class PageBlobUploader {
     private void report() {
         double secs = uploadStartNanos == 0 ? 0 : (System.nanoTime() - uploadStartNanos) / 1e9;
         long sent = bytesSent.get();
-        long toSend = bytesToSend.get()
-                + (totalExact ? 0 : Math.min(dataTotal, Math.max(0, imageSize - PAGE - bytesScanned)) + PAGE);
+        boolean exact = totalExact;
+        long toSend = exact ? bytesToSend.get() : toSendBound;
         try {
             listener.onProgress(new UploadProgress(
                     phase,
                     sent,
                     Math.max(sent, toSend),
-                    totalExact,
+                    exact,
                     bytesScanned,
                     imageSize,
                     secs > 0 ? sent / secs : 0,

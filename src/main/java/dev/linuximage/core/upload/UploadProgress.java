@@ -6,7 +6,8 @@ package dev.linuximage.core.upload;
  * @param phase          the current phase
  * @param bytesSent      payload bytes acknowledged by the service in this run (Put Page bodies)
  * @param bytesToSend    payload bytes this run has to send: exact once {@code totalExact}, before that an upper bound
- *                       (non-zero bytes found so far plus the data bytes not yet scanned)
+ *                       that never grows (non-zero bytes found so far plus the DATA bytes not yet scanned plus the
+ *                       footer; zero pages inside DATA extents are only known once read)
  * @param totalExact     whether the whole source has been scanned and {@code bytesToSend} is final
  * @param bytesScanned   bytes of the source scanned so far (zeros included)
  * @param imageSize      size of the whole source (the VHD file, footer included)

@@ -321,11 +321,30 @@ class CliHabitsTest {
         List<String> out = buf.toString().lines().toList();
         assertThat(out).hasSize(2);
         assertThat(out.get(0))
-                .startsWith("upload: uploading: 1 MiB of 11 MiB (9%)")
-                .endsWith("; total at most, scanned 8 MiB of 16 MiB, 3 retries");
+                .startsWith("upload: uploading: 1 MiB of at most 11 MiB (9%)")
+                .endsWith("; scanned 8 MiB of 16 MiB, 3 retries");
         assertThat(out.get(1))
                 .startsWith("upload: verifying: 5 MiB of 5 MiB (100%)")
                 .endsWith("; scanned 16 MiB of 16 MiB, 4 retries");
+    }
+
+    /** prepare's upload step renders through the pipeline's sink: a total that is only a bound says so there too. */
+    @Test
+    void prepareSaysWhenTheUploadTotalIsAnUpperBound() {
+        PrintStream old = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            ResultOutputMixin results = new ResultOutputMixin();
+            results.sink().bytes("upload", 60, 99, "uploading", 1L << 20, 11L << 20, true);
+            results.sink().bytes("upload", 60, 99, "verifying", 5L << 20, 5L << 20, false);
+        } finally {
+            System.setErr(old);
+        }
+        List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).startsWith("uploading: 1 MiB of at most 11 MiB (9%)");
+        assertThat(lines.get(1)).startsWith("verifying: 5 MiB of 5 MiB (100%)");
     }
 
     @Test

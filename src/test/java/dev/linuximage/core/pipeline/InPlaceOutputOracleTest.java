@@ -15,6 +15,7 @@ import dev.linuximage.core.report.JobResultCodec;
 import dev.linuximage.core.report.ResultReasons;
 import dev.linuximage.core.upload.FixedVhdCheck;
 import dev.linuximage.testsupport.CliRun;
+import dev.linuximage.testsupport.DiskFiles;
 import dev.linuximage.testsupport.Ext4Oracle;
 import dev.linuximage.testsupport.Tools;
 import java.io.IOException;
@@ -79,17 +80,6 @@ class InPlaceOutputOracleTest {
         return ref;
     }
 
-    static Path usedFile(Path f, long size) throws IOException {
-        byte[] chunk = new byte[1 << 20];
-        Arrays.fill(chunk, USED);
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            for (long at = 0; at < size; at += chunk.length) {
-                ch.write(ByteBuffer.wrap(chunk, 0, (int) Math.min(chunk.length, size - at)), at);
-            }
-        }
-        return f;
-    }
-
     /** The first {@code n} bytes of {@code f}, as a file of its own (what a consumer reads given the VHD's size). */
     static Path head(Path f, long n, Path to) throws IOException {
         try (FileChannel in = FileChannel.open(f, StandardOpenOption.READ);
@@ -124,7 +114,7 @@ class InPlaceOutputOracleTest {
         Path ref = reference(dir, raw);
         long vhd = Files.size(ref);
         long devSize = vhd + (3L << 20);
-        Path dev = usedFile(dir.resolve("dev.img"), devSize);
+        Path dev = DiskFiles.junk(dir.resolve("dev.img"), devSize, USED);
         // an earlier run's VHD footer at the device's end: a reader of the whole device would take it for a VHD
         try (FileChannel ch = FileChannel.open(dev, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(range(ref, vhd - 512, 512)), devSize - 512);
@@ -155,7 +145,7 @@ class InPlaceOutputOracleTest {
         byte[] used = new byte[tail.length];
         Arrays.fill(used, USED);
         assertThat(tail).isEqualTo(used);
-        assertThat(range(dev, devSize - 512, 512)).isEqualTo(new byte[512]);
+        assertThat(DiskFiles.readsZero(dev, devSize - 512, 512)).as("stale footer zeroed").isTrue();
         assertThat(qemuOpensAsVhd(dev))
                 .as("the whole device is no VHD of its size")
                 .isFalse();
@@ -175,7 +165,7 @@ class InPlaceOutputOracleTest {
         try (RandomAccessFile f = new RandomAccessFile(zeroed.toFile(), "rw")) {
             f.setLength(vhd);
         }
-        Path used = usedFile(dir.resolve("used.img"), vhd);
+        Path used = DiskFiles.junk(dir.resolve("used.img"), vhd, USED);
         for (Path dev : new Path[] {zeroed, used}) {
             CliRun.Run run = CliRun.run(
                     "convert",
@@ -207,7 +197,7 @@ class InPlaceOutputOracleTest {
         Path raw = source(dir);
         Path ref = reference(dir, raw);
         long vhd = Files.size(ref);
-        Path dev = usedFile(dir.resolve("small.img"), vhd - 512);
+        Path dev = DiskFiles.junk(dir.resolve("small.img"), vhd - 512, USED);
         String before = Sha256.hex(Files.readAllBytes(dev));
 
         CliRun.Run run = CliRun.run("convert", raw.toString(), dev.toString(), "--output-in-place", "--quiet");
@@ -275,7 +265,7 @@ class InPlaceOutputOracleTest {
             };
             assertThatThrownBy(() -> out.writeData(failing, false, null)).hasMessageContaining("injected");
         }
-        assertThat(range(dev, vhd - 512, 512)).isEqualTo(new byte[512]);
+        assertThat(DiskFiles.readsZero(dev, vhd - 512, 512)).as("the old footer cleared").isTrue();
         assertThat(qemuOpensAsVhd(dev)).isFalse();
         try (FileByteSource s = FileByteSource.openReadOnly(dev)) {
             assertThatThrownBy(() -> FixedVhdCheck.check(s, dev.toString())).hasMessageContaining("not a VHD");
@@ -298,7 +288,7 @@ class InPlaceOutputOracleTest {
         long vhd = Files.size(file);
 
         Path devDir = Files.createDirectory(dir.resolve("dev"));
-        Path dev = usedFile(devDir.resolve("claim.img"), vhd + (1L << 20));
+        Path dev = DiskFiles.junk(devDir.resolve("claim.img"), vhd + (1L << 20), USED);
         PreparePipelineOracleTest.Recording rec = new PreparePipelineOracleTest.Recording();
         PreparePipeline.Result r = new PreparePipeline(PreparePipelineOracleTest.input(raw), rec)
                 .prepare(dev, new PreparePipeline.OutputMode(true, false), null);
@@ -355,7 +345,7 @@ class InPlaceOutputOracleTest {
         Path raw = source(dir);
         Path ref = reference(dir, raw);
         long vhd = Files.size(ref);
-        Path backing = usedFile(dir.resolve("backing.img"), vhd + (2L << 20));
+        Path backing = DiskFiles.junk(dir.resolve("backing.img"), vhd + (2L << 20), USED);
         Tools.Result attach = Tools.run("losetup", "-f", "--show", backing.toString());
         Path dev = Path.of(attach.out().strip());
         try {

@@ -62,6 +62,43 @@ class PageBlobUploaderIT {
         assertThat(seen.get(seen.size() - 1).bytesSent()).isEqualTo(img.nonZeroBytes());
     }
 
+    /**
+     * The total to send is only known once the source is scanned (zero pages inside DATA extents are found by reading
+     * them): until then it is an upper bound ({@code totalExact == false}) and must never be below what is sent, nor
+     * above the start's honest bound (the DATA extents plus the footer), and it meets what is sent when the scan has
+     * passed the last DATA byte; once exact it is what is sent in all.
+     */
+    @Test
+    void totalToSendStaysWithinSentAndTheDataExtentsAndConvergesWhenDataExtentsHoldZeroPages() throws Exception {
+        BlobContainerClient c = AZURITE.newContainer();
+        int mib = 1 << 20;
+        // one 12 MiB DATA extent at the start of a 64 MiB disk: 4 MiB of zeros, 4 MiB random, 4 MiB of zeros
+        byte[] data = new byte[12 * mib];
+        byte[] random = new byte[4 * mib];
+        new java.util.Random(42).nextBytes(random);
+        System.arraycopy(random, 0, data, 4 * mib, random.length);
+        TestVhds img = TestVhds.zero(64).with(0, data);
+        long dataExtentsAndFooter = data.length + 512L;
+        List<UploadProgress> seen = new ArrayList<>();
+        UploadResult r = PageBlobUploader.upload(
+                img.source(), "fp-bound", url(AZURITE.blobEndpoint(), c, "b.vhd"), key(AZURITE), options(), p -> {
+                    synchronized (seen) {
+                        seen.add(p);
+                    }
+                });
+        long sentInAll = img.nonZeroBytes();
+        assertThat(r.bytesSent()).isEqualTo(sentInAll);
+        assertThat(sentInAll).isLessThan(dataExtentsAndFooter);
+        assertThat(seen).isNotEmpty().allSatisfy(p -> {
+            assertThat(p.bytesToSend()).as("%s", p).isBetween(sentInAll, dataExtentsAndFooter);
+            if (p.totalExact() || p.bytesScanned() >= data.length) {
+                assertThat(p.bytesToSend()).as("%s", p).isEqualTo(sentInAll);
+            }
+        });
+        assertThat(seen).anySatisfy(p -> assertThat(p.totalExact()).isFalse());
+        assertThat(seen.get(seen.size() - 1).totalExact()).isTrue();
+    }
+
     @Test
     void allZeroDiskSendsOnlyTheFooter() throws Exception {
         BlobContainerClient c = AZURITE.newContainer();

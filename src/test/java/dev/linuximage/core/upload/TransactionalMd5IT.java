@@ -23,6 +23,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link VerifyMode#MD5}, the default: the data of the pages sent rests on the service checking each Put Page's
@@ -107,25 +109,15 @@ class TransactionalMd5IT {
         return new BlobCredentials.SasToken(AZURITE.sas(c, blob, "racwd"));
     }
 
-    private static UploadException uploadThrough(
-            FaultProxy proxy, BlobContainerClient c, String name, TestVhds img, java.util.List<String> events) {
-        return catchThrowableOfType(
-                () -> PageBlobUploader.upload(
-                        img.source(),
-                        "fp-" + name,
-                        url(proxy.blobEndpoint(), c, name),
-                        sas(c, name),
-                        options().withVerify(VerifyMode.MD5),
-                        new UploadListener() {
-                            @Override
-                            public void onProgress(UploadProgress p) {}
-
-                            @Override
-                            public void onEvent(String message) {
-                                events.add(message);
-                            }
-                        }),
-                UploadException.class);
+    private static UploadResult uploadThrough(FaultProxy proxy, BlobContainerClient c, String name, TestVhds img)
+            throws Exception {
+        return PageBlobUploader.upload(
+                img.source(),
+                "fp-" + name,
+                url(proxy.blobEndpoint(), c, name),
+                sas(c, name),
+                options().withVerify(VerifyMode.MD5),
+                UploadListener.NONE);
     }
 
     private static void assertDoubted(BlobContainerClient c, String name) {
@@ -138,92 +130,89 @@ class TransactionalMd5IT {
     }
 
     /**
-     * A hop that drops the request's Content-MD5 takes the service's check away; if it also damages the body, the
-     * service stores it and answers 201. Its answer then carries no Content-MD5 but the CRC-64 it computed over
-     * what it received (Put Page, "Response headers"; Azurite always returns it), which is not ours.
+     * What a hop does to the Put Page requests (the first one, or every one for {@code times == -1}) or their answers,
+     * with SAS credentials; {@code failsWith}: the fragments of the {@link VerificationException}'s message, none
+     * when the upload must complete.
      */
-    @Test
-    void aPutWhoseContentMd5WasRemovedAndWhoseBodyWasDamagedFailsOnTheServicesCrc64() throws Exception {
+    enum Fault {
+        /**
+         * A hop that drops the request's Content-MD5 takes the service's check away; if it also damages the body, the
+         * service stores it and answers 201. Its answer then carries no Content-MD5 but the CRC-64 it computed over
+         * what it received (Put Page, "Response headers"; Azurite always returns it), which is not ours: the upload
+         * fails on the answer's hash, not later.
+         */
+        CONTENT_MD5_REMOVED_AND_BODY_DAMAGED(
+                33,
+                1,
+                new FaultProxy.Kind[] {
+                    FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5, FaultProxy.Kind.CORRUPT_REQUEST_BODY
+                },
+                "x-ms-content-crc64",
+                "no Content-MD5"),
+        /**
+         * The same hop without damage: the CRC-64 the service answers equals ours (so the comparison above is not
+         * just "any CRC-64 fails": same polynomial, same byte order as the service) and the upload completes.
+         */
+        CONTENT_MD5_REMOVED_BODY_INTACT(34, -1, new FaultProxy.Kind[] {FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5}),
+        /** An answer whose Content-MD5 is not that of the body we sent fails the upload. */
+        ANSWERED_CONTENT_MD5_NOT_OURS(
+                35,
+                1,
+                new FaultProxy.Kind[] {FaultProxy.Kind.REWRITE_RESPONSE_CONTENT_MD5},
+                "answered Content-MD5"),
+        /** With the request's Content-MD5 removed, an answer whose CRC-64 is not that of the body fails too. */
+        ANSWERED_CRC64_NOT_OURS(
+                36,
+                1,
+                new FaultProxy.Kind[] {
+                    FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5, FaultProxy.Kind.REWRITE_RESPONSE_CRC64
+                },
+                "x-ms-content-crc64");
+
+        final long seed;
+        final int times;
+        final FaultProxy.Kind[] kinds;
+        final String[] failsWith;
+
+        Fault(long seed, int times, FaultProxy.Kind[] kinds, String... failsWith) {
+            this.seed = seed;
+            this.times = times;
+            this.kinds = kinds;
+            this.failsWith = failsWith;
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Fault.class)
+    void aHopThatTampersWithThePutsOrTheirAnswers(Fault fault) throws Exception {
         BlobContainerClient c = AZURITE.newContainer();
-        TestVhds img = TestVhds.random(8, 0.4, 256 * 1024, 33);
-        java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        TestVhds img = TestVhds.random(8, 0.4, 256 * 1024, fault.seed);
+        String name = fault.name().toLowerCase(java.util.Locale.ROOT) + ".vhd";
         try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
             FaultProxy.Rule rule = proxy.inject(
                     FaultProxy.Request::isPutPage,
-                    1,
-                    FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5,
-                    FaultProxy.Kind.CORRUPT_REQUEST_BODY);
-            UploadException e = uploadThrough(proxy, c, "s.vhd", img, events);
+                    fault.times,
+                    fault.kinds[0],
+                    java.util.Arrays.copyOfRange(fault.kinds, 1, fault.kinds.length));
+            if (fault.failsWith.length == 0) {
+                UploadResult r = uploadThrough(proxy, c, name, img);
+                assertThat(rule.applied.get())
+                        .as("every Put Page, footer included, went out without Content-MD5")
+                        .isEqualTo(proxy.pagePuts.get())
+                        .isGreaterThan(1);
+                assertBlobHolds(UploadTestSupport.keyClient(c, name), img, r);
+                return;
+            }
+            UploadException e =
+                    catchThrowableOfType(() -> uploadThrough(proxy, c, name, img), UploadException.class);
             assertThat(e)
                     .as("the upload fails on the answer's hash, not later")
                     .isInstanceOf(VerificationException.class);
-            assertThat(e.getMessage()).contains("x-ms-content-crc64").contains("no Content-MD5");
+            assertThat(e.getMessage()).contains(fault.failsWith);
             assertThat(e.httpStatus()).as("the put itself succeeded").isZero();
             assertThat(rule.applied.get()).isEqualTo(1);
         }
-        assertDoubted(c, "s.vhd");
-    }
-
-    /**
-     * The same hop without damage: the CRC-64 the service answers equals ours (so the comparison above is not just
-     * "any CRC-64 fails": same polynomial, same byte order as the service) and the upload completes.
-     */
-    @Test
-    void aPutWhoseContentMd5WasRemovedButWhoseBodyArrivedIntactPassesOnTheServicesCrc64() throws Exception {
-        BlobContainerClient c = AZURITE.newContainer();
-        TestVhds img = TestVhds.random(8, 0.4, 256 * 1024, 34);
-        try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
-            FaultProxy.Rule rule =
-                    proxy.inject(FaultProxy.Request::isPutPage, -1, FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5);
-            UploadResult r = PageBlobUploader.upload(
-                    img.source(),
-                    "fp-intact",
-                    url(proxy.blobEndpoint(), c, "i.vhd"),
-                    sas(c, "i.vhd"),
-                    options().withVerify(VerifyMode.MD5),
-                    UploadListener.NONE);
-            assertThat(rule.applied.get())
-                    .as("every Put Page, footer included, went out without Content-MD5")
-                    .isEqualTo(proxy.pagePuts.get())
-                    .isGreaterThan(1);
-            assertBlobHolds(UploadTestSupport.keyClient(c, "i.vhd"), img, r);
-        }
-    }
-
-    /** An answer whose Content-MD5 is not that of the body we sent fails the upload. */
-    @Test
-    void anAnswerWhoseContentMd5IsNotOursFailsTheUpload() throws Exception {
-        BlobContainerClient c = AZURITE.newContainer();
-        TestVhds img = TestVhds.random(8, 0.4, 256 * 1024, 35);
-        java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
-            FaultProxy.Rule rule =
-                    proxy.inject(FaultProxy.Request::isPutPage, 1, FaultProxy.Kind.REWRITE_RESPONSE_CONTENT_MD5);
-            UploadException e = uploadThrough(proxy, c, "r.vhd", img, events);
-            assertThat(e).isInstanceOf(VerificationException.class);
-            assertThat(e.getMessage()).contains("answered Content-MD5");
-            assertThat(rule.applied.get()).isEqualTo(1);
-        }
-        assertDoubted(c, "r.vhd");
-    }
-
-    /** With the request's Content-MD5 removed, an answer whose CRC-64 is not that of the body fails too. */
-    @Test
-    void anAnswerWhoseCrc64IsNotOursFailsTheUpload() throws Exception {
-        BlobContainerClient c = AZURITE.newContainer();
-        TestVhds img = TestVhds.random(8, 0.4, 256 * 1024, 36);
-        java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
-            proxy.inject(
-                    FaultProxy.Request::isPutPage,
-                    1,
-                    FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5,
-                    FaultProxy.Kind.REWRITE_RESPONSE_CRC64);
-            UploadException e = uploadThrough(proxy, c, "k.vhd", img, events);
-            assertThat(e).isInstanceOf(VerificationException.class);
-            assertThat(e.getMessage()).contains("x-ms-content-crc64");
-        }
-        assertDoubted(c, "k.vhd");
+        assertDoubted(c, name);
     }
 
     /** What makes this mode cheap: no page data is read back on a fresh upload, only the 512-byte footer. */

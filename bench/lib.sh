@@ -1,0 +1,30 @@
+# Shared by the bench scripts (sourced, not run): Azurite on a free loopback port with its well-known dev account.
+# Run from the repository's root (node_modules/.bin/azurite-blob).
+#
+#   azurite_start [--nice] LOG [LOCATION]  starts azurite-blob on a free 127.0.0.1 port, in memory or, with LOCATION,
+#                                          on disk there (created); --nice runs it under nice; output to LOG. Waits
+#                                          (up to 20 s) until the port accepts connections. Sets AZPID, PORT, KEY (the
+#                                          dev account's key), EP (blob endpoint) and CS (connection string).
+#   azurite_stop                           stops it, if started, and waits for it (for an EXIT trap).
+
+# shellcheck disable=SC2034  # KEY, EP, CS are for the scripts that source this file
+azurite_start() {
+  local prefix=()
+  if [ "${1:-}" = --nice ]; then prefix=(nice); shift; fi
+  local log=$1 location=${2:-}
+  local store=(--inMemoryPersistence)
+  if [ -n "$location" ]; then mkdir -p "$location"; store=(--location "$location"); fi
+  PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "${prefix[@]}" node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort "$PORT" "${store[@]}" \
+    --disableTelemetry --silent --skipApiVersionCheck > "$log" 2>&1 &
+  AZPID=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.2; done
+  KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
+  EP="http://127.0.0.1:$PORT/devstoreaccount1"
+  CS="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$KEY;BlobEndpoint=$EP;"
+}
+
+azurite_stop() {
+  if [ -n "${AZPID:-}" ]; then kill "$AZPID" 2>/dev/null || true; wait "$AZPID" 2>/dev/null || true; fi
+  AZPID=""
+}
