@@ -166,14 +166,14 @@ public class UploadCommand implements Callable<Integer> {
                     detail(p));
         }
 
- /**
+        /**
          * What the bytes/rate/time-left part does not say (that part says {@code "of at most"} while the total is an
          * upper bound, {@link UploadProgress#totalExact()}): how much of the image is scanned and the retries so far,
          * e.g. {@code "scanned 512 MiB of 4.0 GiB, 2 retries"}.
          */
         static String detail(UploadProgress p) {
-            return "scanned " + Sizes.human(p.bytesScanned()) + " of " + Sizes.human(p.imageSize())
-                    + ", " + p.retries() + (p.retries() == 1 ? " retry" : " retries");
+            return "scanned " + Sizes.human(p.bytesScanned()) + " of " + Sizes.human(p.imageSize()) + ", " + p.retries()
+                    + (p.retries() == 1 ? " retry" : " retries");
         }
 
         @Override

@@ -164,6 +164,7 @@ public final class PageBlobUploader {
      * put it off by less than that page.
      */
     private volatile long toSendBound;
+
     private volatile boolean totalExact;
     private volatile UploadPhase phase = UploadPhase.PREPARING;
     private volatile long uploadStartNanos;

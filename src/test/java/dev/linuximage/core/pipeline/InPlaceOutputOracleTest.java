@@ -145,7 +145,9 @@ class InPlaceOutputOracleTest {
         byte[] used = new byte[tail.length];
         Arrays.fill(used, USED);
         assertThat(tail).isEqualTo(used);
-        assertThat(DiskFiles.readsZero(dev, devSize - 512, 512)).as("stale footer zeroed").isTrue();
+        assertThat(DiskFiles.readsZero(dev, devSize - 512, 512))
+                .as("stale footer zeroed")
+                .isTrue();
         assertThat(qemuOpensAsVhd(dev))
                 .as("the whole device is no VHD of its size")
                 .isFalse();
@@ -265,7 +267,9 @@ class InPlaceOutputOracleTest {
             };
             assertThatThrownBy(() -> out.writeData(failing, false, null)).hasMessageContaining("injected");
         }
-        assertThat(DiskFiles.readsZero(dev, vhd - 512, 512)).as("the old footer cleared").isTrue();
+        assertThat(DiskFiles.readsZero(dev, vhd - 512, 512))
+                .as("the old footer cleared")
+                .isTrue();
         assertThat(qemuOpensAsVhd(dev)).isFalse();
         try (FileByteSource s = FileByteSource.openReadOnly(dev)) {
             assertThatThrownBy(() -> FixedVhdCheck.check(s, dev.toString())).hasMessageContaining("not a VHD");

@@ -144,9 +144,7 @@ class TransactionalMd5IT {
         CONTENT_MD5_REMOVED_AND_BODY_DAMAGED(
                 33,
                 1,
-                new FaultProxy.Kind[] {
-                    FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5, FaultProxy.Kind.CORRUPT_REQUEST_BODY
-                },
+                new FaultProxy.Kind[] {FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5, FaultProxy.Kind.CORRUPT_REQUEST_BODY},
                 "x-ms-content-crc64",
                 "no Content-MD5"),
         /**
@@ -156,16 +154,12 @@ class TransactionalMd5IT {
         CONTENT_MD5_REMOVED_BODY_INTACT(34, -1, new FaultProxy.Kind[] {FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5}),
         /** An answer whose Content-MD5 is not that of the body we sent fails the upload. */
         ANSWERED_CONTENT_MD5_NOT_OURS(
-                35,
-                1,
-                new FaultProxy.Kind[] {FaultProxy.Kind.REWRITE_RESPONSE_CONTENT_MD5},
-                "answered Content-MD5"),
+                35, 1, new FaultProxy.Kind[] {FaultProxy.Kind.REWRITE_RESPONSE_CONTENT_MD5}, "answered Content-MD5"),
         /** With the request's Content-MD5 removed, an answer whose CRC-64 is not that of the body fails too. */
         ANSWERED_CRC64_NOT_OURS(
                 36,
                 1,
-                new FaultProxy.Kind[] {
-                    FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5, FaultProxy.Kind.REWRITE_RESPONSE_CRC64
+                new FaultProxy.Kind[] {FaultProxy.Kind.STRIP_REQUEST_CONTENT_MD5, FaultProxy.Kind.REWRITE_RESPONSE_CRC64
                 },
                 "x-ms-content-crc64");
 
@@ -203,8 +197,7 @@ class TransactionalMd5IT {
                 assertBlobHolds(UploadTestSupport.keyClient(c, name), img, r);
                 return;
             }
-            UploadException e =
-                    catchThrowableOfType(() -> uploadThrough(proxy, c, name, img), UploadException.class);
+            UploadException e = catchThrowableOfType(() -> uploadThrough(proxy, c, name, img), UploadException.class);
             assertThat(e)
                     .as("the upload fails on the answer's hash, not later")
                     .isInstanceOf(VerificationException.class);

@@ -362,8 +362,8 @@ class LinuxImageOperatorIT {
         assertThat(pod.getVolumes())
                 .filteredOn(v -> v.getName().equals("output"))
                 .singleElement()
-                .satisfies(v -> assertThat(v.getPersistentVolumeClaim().getClaimName())
-                        .isEqualTo("vm-disk"));
+                .satisfies(v ->
+                        assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("vm-disk"));
         LinuxImageStatus s =
                 k8s.awaitStatus("web", st -> st.getPhase() == Phase.Succeeded && st.getReportRef() != null);
         assertThat(s.getOutput().getPath()).isEqualTo("vm-disk");
