@@ -66,6 +66,11 @@ public final class HvDriverInjector {
     /** The outcome of {@link #plan}: the result record and, when changed, the new initramfs bytes. */
     public record Plan(InjectionResult result, byte[] newImage) {}
 
+    /** The parts of an {@link InjectionResult} that differ between a plan's outcomes; the rest is the plan's. */
+    private interface Outcome {
+        InjectionResult of(List<String> added, long bytesAfter, boolean changed, String note);
+    }
+
     /** The files {@link #plan} reads from an initramfs for kernel {@code version}: load lists and module indexes. */
     static Predicate<String> captures(String version) {
         String modPrefix = "/modules/" + version + "/";
@@ -172,6 +177,19 @@ public final class HvDriverInjector {
             }
         }
 
+        Outcome outcome = (added, bytesAfter, changed, note) -> new InjectionResult(
+                version,
+                initramfsPath,
+                flavour,
+                isBuiltin,
+                already,
+                added,
+                unavailable,
+                image.length,
+                bytesAfter,
+                changed,
+                note);
+
         // dependency closure, from the guest's module files
         Map<String, ModuleSource.Module> adding = new LinkedHashMap<>();
         Map<String, ElfModule> elf = new LinkedHashMap<>();
@@ -188,20 +206,7 @@ public final class HvDriverInjector {
             String note = unavailable.isEmpty()
                     ? "Hyper-V drivers already available (built in: " + isBuiltin + ", in initramfs: " + already + ")"
                     : "not available as modules for " + version + ": " + unavailable;
-            return new Plan(
-                    new InjectionResult(
-                            version,
-                            initramfsPath,
-                            flavour,
-                            isBuiltin,
-                            already,
-                            List.of(),
-                            unavailable,
-                            image.length,
-                            image.length,
-                            false,
-                            note),
-                    null);
+            return new Plan(outcome.of(List.of(), image.length, false, note), null);
         }
         // load order: dependencies first
         List<String> loadOrder = new ArrayList<>();
@@ -344,15 +349,8 @@ public final class HvDriverInjector {
         }
         if (!build) {
             return new Plan(
-                    new InjectionResult(
-                            version,
-                            initramfsPath,
-                            flavour,
-                            isBuiltin,
-                            already,
+                    outcome.of(
                             loadOrder,
-                            unavailable,
-                            image.length,
                             image.length,
                             false,
                             "would add " + loadOrder + " to " + flavour + " initramfs of " + version
@@ -395,20 +393,7 @@ public final class HvDriverInjector {
         String note = "added " + loadOrder + " to " + flavour + " initramfs of " + version + ": " + how + " ("
                 + image.length + " -> " + out.length + " bytes)"
                 + (unavailable.isEmpty() ? "" : "; not available: " + unavailable);
-        return new Plan(
-                new InjectionResult(
-                        version,
-                        initramfsPath,
-                        flavour,
-                        isBuiltin,
-                        already,
-                        loadOrder,
-                        unavailable,
-                        image.length,
-                        out.length,
-                        true,
-                        note),
-                out);
+        return new Plan(outcome.of(loadOrder, out.length, true, note), out);
     }
 
     /** Adds {@code name} and its missing dependencies to {@code adding}; false if {@code name} has no module file. */

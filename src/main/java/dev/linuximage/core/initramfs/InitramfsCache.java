@@ -1,7 +1,9 @@
 package dev.linuximage.core.initramfs;
 
+import dev.linuximage.core.io.IoFailures;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.lang.ref.WeakReference;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
