@@ -102,8 +102,7 @@ public final class InPlaceOutput implements Closeable {
         if (vhd.size() != vhdSize) {
             throw new IllegalArgumentException("VHD of " + vhd.size() + " bytes, output opened for " + vhdSize);
         }
-        long written = SparseFileWriter.copyInPlace(
-                vhd.slice(0, vhdSize - FOOTER), channel, progress, !assumeZeroed, SparseFileWriter.FLUSH_EVERY);
+        long written = SparseFileWriter.copyInPlace(vhd.slice(0, vhdSize - FOOTER), channel, progress, !assumeZeroed);
         channel.force(true);
         return written;
     }

@@ -29,11 +29,11 @@ import java.util.function.LongConsumer;
  * formats runs on both CPUs, and memory is bounded by {@code WORKERS * CHUNK} (16 MiB of direct buffers) whatever the
  * disk size.
  *
- * <p>Write-back starts while the copy runs: every {@link #FLUSH_EVERY} bytes written, a flusher thread asks the
- * kernel to write the file's dirty pages ({@code fdatasync}) while the copy goes on. The final {@code fsync} then has
- * little left to do, the disk works while the CPU copies, and the page cache holds at most about that much of our
- * dirty data, which matters in a pod whose memory limit counts dirty pages. ({@code bench/convert.sh}: 20 GiB sparse
- * qcow2 with 2 GiB of data, 1.6-2.2 s instead of 2.1-2.9 s without.)
+ * <p>No write-back is forced during the copy: the output's dirty pages are left to the kernel's write-back (which
+ * also throttles a writer against its memory cgroup's dirty limit) and one {@code fsync} at the end makes the file
+ * durable before the rename. An earlier version called {@code fdatasync} every 64 MiB from a flusher thread; on dense
+ * data that cost 2-3x the system CPU of the copy and made it slower, cold and warm, while the sparse case it was added
+ * for was no faster with it (docs/performance.md, "fourth round").
  */
 public final class SparseFileWriter {
     static final int CHUNK = 4 << 20;
@@ -41,7 +41,6 @@ public final class SparseFileWriter {
     static final int WORKERS = 4;
 
     static final int GRANULE = 4096;
-    static final long FLUSH_EVERY = 64L << 20;
 
     private SparseFileWriter() {}
 
@@ -50,13 +49,7 @@ public final class SparseFileWriter {
      * @return bytes actually written (non-zero data)
      */
     public static long write(ByteSource src, Path target, LongConsumer progress) throws IOException {
-        return write(src, target, progress, FLUSH_EVERY, null);
-    }
-
-    /** As {@link #write(ByteSource, Path, LongConsumer)}, flushing every {@code flushEvery} bytes written. */
-    static long write(ByteSource src, Path target, LongConsumer progress, long flushEvery, int[] flushCount)
-            throws IOException {
-        try (OutputFiles.Pending p = writePending(src, target, progress, flushEvery, flushCount)) {
+        try (OutputFiles.Pending p = writePending(src, target, progress)) {
             p.commit();
             return p.written();
         }
@@ -72,26 +65,13 @@ public final class SparseFileWriter {
      */
     public static OutputFiles.Pending writePending(ByteSource src, Path target, LongConsumer progress)
             throws IOException {
-        return writePending(src, target, progress, FLUSH_EVERY, null);
-    }
-
-    private static OutputFiles.Pending writePending(
-            ByteSource src, Path target, LongConsumer progress, long flushEvery, int[] flushCount) throws IOException {
         OutputFiles.Pending pending = OutputFiles.pending(target);
         Path tmp = pending.path();
         long[] writtenSoFar = {0};
         try {
             try (FileChannel out =
                     FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                Flusher flusher = Flusher.start(out, flushEvery);
-                try {
-                    pending.written = pump(src, out, progress, flusher, writtenSoFar, false);
-                } finally {
-                    int n = flusher.stop();
-                    if (flushCount != null) {
-                        flushCount[0] = n;
-                    }
-                }
+                pending.written = pump(src, out, progress, writtenSoFar, false);
                 // the size is right even if the tail is a hole
                 if (out.size() < src.size()) {
                     out.write(ByteBuffer.allocate(1), src.size() - 1);
@@ -163,24 +143,13 @@ public final class SparseFileWriter {
      *
      * @return bytes written (data and zeros)
      */
-    static long copyInPlace(
-            ByteSource src, FileChannel out, LongConsumer progress, boolean verifyZeros, long flushEvery)
+    static long copyInPlace(ByteSource src, FileChannel out, LongConsumer progress, boolean verifyZeros)
             throws IOException {
-        Flusher flusher = Flusher.start(out, flushEvery);
-        try {
-            return pump(src, out, progress, flusher, new long[1], verifyZeros);
-        } finally {
-            flusher.stop();
-        }
+        return pump(src, out, progress, new long[1], verifyZeros);
     }
 
     private static long pump(
-            ByteSource src,
-            FileChannel out,
-            LongConsumer progress,
-            Flusher flusher,
-            long[] writtenSoFar,
-            boolean verifyZeros)
+            ByteSource src, FileChannel out, LongConsumer progress, long[] writtenSoFar, boolean verifyZeros)
             throws IOException {
         BlockingQueue<Task> tasks = new ArrayBlockingQueue<>(2 * WORKERS);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -214,7 +183,6 @@ public final class SparseFileWriter {
                                         ? writeVerifyingZeros(buf, t.offset(), out, old)
                                         : writeNonZero(buf, t.offset(), out);
                                 written.addAndGet(w);
-                                flusher.wrote(w);
                                 if (progress != null) {
                                     synchronized (done) {
                                         done[0] = Math.max(done[0], t.offset() + t.length());
@@ -265,25 +233,13 @@ public final class SparseFileWriter {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted");
             }
-            if (e instanceof IOException io) {
-                throw io;
-            }
-            if (e instanceof RuntimeException re) {
-                throw re;
-            }
-            throw (Error) e;
+            throw IoFailures.rethrow(e);
         } finally {
             writtenSoFar[0] = written.get();
         }
         Throwable t = failure.get();
-        if (t instanceof IOException io) {
-            throw io;
-        }
-        if (t instanceof RuntimeException re) {
-            throw re;
-        }
-        if (t instanceof Error err) {
-            throw err;
+        if (t != null) {
+            throw IoFailures.rethrow(t);
         }
         if (progress != null) {
             progress.accept(src.size());
@@ -378,84 +334,6 @@ public final class SparseFileWriter {
             p += out.write(part, p);
         }
         return to - from;
-    }
-
-    /**
-     * Starts write-back of what was written so far every {@code every} bytes, on its own thread, so the copy never
-     * waits for the disk (a flush still running when the next is due is simply coalesced with it).
-     */
-    private static final class Flusher {
-        private final FileChannel out;
-        private final long every;
-        private final Thread thread;
-        private long pending;
-        private boolean due;
-        private boolean stopped;
-        private int flushes;
-
-        private Flusher(FileChannel out, long every) {
-            this.out = out;
-            this.every = every;
-            this.thread = new Thread(this::run, "sparse-writer-flusher");
-            thread.setDaemon(true);
-        }
-
-        static Flusher start(FileChannel out, long every) {
-            Flusher f = new Flusher(out, every);
-            f.thread.start();
-            return f;
-        }
-
-        synchronized void wrote(long n) {
-            pending += n;
-            if (pending >= every) {
-                pending = 0;
-                due = true;
-                notifyAll();
-            }
-        }
-
-        /** Stops the thread (waiting for a flush in progress) and returns how many flushes ran. */
-        int stop() {
-            synchronized (this) {
-                stopped = true;
-                notifyAll();
-            }
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt(); // the caller's next blocking step reports it
-            }
-            synchronized (this) {
-                return flushes;
-            }
-        }
-
-        private void run() {
-            while (true) {
-                synchronized (this) {
-                    while (!due && !stopped) {
-                        try {
-                            wait();
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                    if (stopped) {
-                        return;
-                    }
-                    due = false;
-                }
-                try {
-                    out.force(false);
-                } catch (IOException e) {
-                    return; // a closed channel (failure path) or a disk error: the final force(true) reports it
-                }
-                synchronized (this) {
-                    flushes++;
-                }
-            }
-        }
     }
 
     /** Failure path: lets the interrupted workers finish before the caller removes the file. */
