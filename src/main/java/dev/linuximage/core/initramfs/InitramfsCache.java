@@ -52,6 +52,14 @@ public final class InitramfsCache {
     private final LinkedHashMap<Key, Slot> slots = new LinkedHashMap<>(16, 0.75f, true);
 
     private long footprint;
+    /**
+     * The last image hashed, by identity, and its key: one kernel's boot probe and its driver check pass the same
+     * array, which is then hashed once. Weak, so the image is not kept.
+     */
+    private WeakReference<byte[]> lastImage = new WeakReference<>(null);
+
+    private Key lastKey;
+    private int hashes;
 
     /**
      * @param capture the files to keep: the union of what every reader of the trees will ask for through
@@ -74,10 +82,13 @@ public final class InitramfsCache {
     /**
      * The tree of {@code image}, decoded now unless this content was decoded before.
      *
+     * <p>The caller must not change {@code image} after passing it: the same array passed again is taken for the
+     * same content without hashing it again.
+     *
      * @throws IOException the decode's failure ({@link InitramfsException} for a bad image), the same each time
      */
     public InitramfsTree tree(byte[] image) throws IOException {
-        Key key = new Key(image.length, sha256(image));
+        Key key = key(image);
         Slot slot;
         boolean mine = false;
         synchronized (this) {
@@ -99,17 +110,7 @@ public final class InitramfsCache {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted waiting for another thread's initramfs decode");
         } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(c);
+            throw IoFailures.rethrow(e.getCause());
         }
     }
 
@@ -131,6 +132,26 @@ public final class InitramfsCache {
                 it.remove();
             }
         }
+    }
+
+    private Key key(byte[] image) {
+        synchronized (this) {
+            if (lastImage.get() == image && lastKey != null) {
+                return lastKey;
+            }
+        }
+        Key key = new Key(image.length, sha256(image)); // outside the lock: other contents need not wait
+        synchronized (this) {
+            hashes++;
+            lastImage = new WeakReference<>(image);
+            lastKey = key;
+        }
+        return key;
+    }
+
+    /** Number of images hashed so far (tests). */
+    public synchronized int hashes() {
+        return hashes;
     }
 
     /** Number of contents held (tests). */

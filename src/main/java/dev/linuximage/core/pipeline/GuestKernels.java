@@ -38,6 +38,11 @@ public final class GuestKernels implements KernelFactsSource, HvDriverRepair {
         return reader.decodes();
     }
 
+    /** Initramfs images hashed so far to find their decoded tree (each a SHA-256 of the whole image). */
+    int hashes() {
+        return cache.hashes();
+    }
+
     @Override
     public List<KernelFacts> read(GuestFiles guest) throws IOException {
         List<KernelFacts> out = new ArrayList<>();

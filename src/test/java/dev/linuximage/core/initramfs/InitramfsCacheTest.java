@@ -67,6 +67,29 @@ class InitramfsCacheTest {
         assertThat(reader.decodes()).isEqualTo(2);
     }
 
+    /** A kernel's boot probe and its driver check pass the same array: hashed once, as well as decoded once. */
+    @Test
+    void theSameArrayIsHashedOnceAndAnotherArrayWithTheSameBytesAgain() throws Exception {
+        byte[] a = image("a", "#!/bin/sh\necho hello\n", "cpio");
+        InitramfsReader reader = new InitramfsReader();
+        InitramfsCache cache = new InitramfsCache(reader, INIT.or(ALIAS));
+
+        InitramfsTree t = cache.tree(a);
+        assertThat(cache.tree(a)).isSameAs(t);
+        assertThat(cache.hashes()).isEqualTo(1);
+        byte[] copy = a.clone();
+        assertThat(cache.tree(copy)).isSameAs(t);
+        assertThat(cache.hashes())
+                .as("another array is hashed: its bytes may differ")
+                .isEqualTo(2);
+        byte[] b = image("b", "#!/bin/sh\necho HELLO\n", "cpio");
+        assertThat(text(cache.tree(b).captured("init"))).isEqualTo("#!/bin/sh\necho HELLO\n");
+        assertThat(cache.hashes()).isEqualTo(3);
+        assertThat(cache.tree(copy)).as("only the last array is remembered").isSameAs(t);
+        assertThat(cache.hashes()).isEqualTo(4);
+        assertThat(reader.decodes()).isEqualTo(2);
+    }
+
     @Test
     void aViewShowsOnlyTheFilesItsReaderCaptures() throws Exception {
         byte[] a = image("a", "#!/bin/sh\n", "gzip");

@@ -61,6 +61,8 @@ class InitramfsDecodeOnceTest {
             assertThat(HvDriverPatch.missing(k)).isNotEmpty();
         });
         assertThat(gk.decodes()).as("two kernels, one initramfs content").isEqualTo(1);
+        // each image read is hashed once, though the boot probe and the driver check both look it up
+        assertThat(gk.hashes()).as("two kernels, each image read once").isEqualTo(2);
 
         // other content (4 zero bytes of padding appended: the same archive) is decoded on its own
         byte[] other = Files.readAllBytes(boot.resolve("initramfs-linux.img"));
