@@ -3,7 +3,8 @@
 #
 #   azurite_start [--nice] LOG [LOCATION]  starts azurite-blob on a free 127.0.0.1 port, in memory or, with LOCATION,
 #                                          on disk there (created); --nice runs it under nice; output to LOG. Waits
-#                                          (up to 20 s) until the port accepts connections. Sets AZPID, PORT, KEY (the
+#                                          (up to 20 s) until the port accepts connections, else prints its log and
+#                                          fails (status 1). Sets AZPID, PORT, KEY (the
 #                                          dev account's key), EP (blob endpoint) and CS (connection string).
 #   azurite_stop                           stops it, if started, and waits for it (for an EXIT trap).
 
@@ -18,7 +19,18 @@ azurite_start() {
   "${prefix[@]}" node_modules/.bin/azurite-blob --blobHost 127.0.0.1 --blobPort "$PORT" "${store[@]}" \
     --disableTelemetry --silent --skipApiVersionCheck > "$log" 2>&1 &
   AZPID=$!
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.2; done
+  local up=""
+  for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then up=1; break; fi
+    kill -0 "$AZPID" 2>/dev/null || break # exited: no point waiting
+    sleep 0.2
+  done
+  if [ -z "$up" ]; then
+    echo "azurite-blob did not accept connections on 127.0.0.1:$PORT within 20 s; its output ($log):" >&2
+    tail -n 20 "$log" >&2
+    azurite_stop
+    return 1
+  fi
   KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
   EP="http://127.0.0.1:$PORT/devstoreaccount1"
   CS="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$KEY;BlobEndpoint=$EP;"
