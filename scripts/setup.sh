@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 # initramfs-tools),
 # decompressors for initramfs fixtures, debootstrap + QEMU for real guests and boots.
 # LVM fixtures (lvm2), module indexes (kmod), objcopy (binutils: KernelFixture.retargeted sets a module's vermagic), unit-file oracles (systemd), the report-ready script's runtimes
-# (curl, wget, busybox, dash, python3), the netplan oracle (netplan.io: `netplan generate --root-dir`).
+# (curl, wget, busybox, dash, python3), the netplan oracle (netplan.io: `netplan generate --root-dir`), the page-cache oracle
+# of the direct-I/O tests (fincore, in util-linux-extra).
 PACKAGES=(qemu-utils e2fsprogs gdisk fdisk dosfstools mtools xfsprogs cpio initramfs-tools-core dracut-core zstd xz-utils lz4
-  bzip2 debootstrap lvm2 kmod binutils systemd curl wget busybox dash python3 file netplan.io)
+  bzip2 debootstrap lvm2 kmod binutils systemd curl wget busybox dash python3 file netplan.io util-linux-extra)
 if [ "${LINUXIMAGE_SETUP_BOOT:-0}" = 1 ]; then
   # genisoimage: the Azure provisioning medium (ovf-env.xml on a CD) for the waagent boot
   PACKAGES+=(qemu-system-x86 ovmf genisoimage)

@@ -16,22 +16,30 @@ public class FileByteSource implements WritableByteSource {
     private final long size;
     private final boolean writable;
     private final boolean closesChannel;
+    /** Reads, direct where large and aligned (read-only files only). */
+    private final DirectIo io;
 
     private FileByteSource(FileChannel channel, long size, boolean writable) {
-        this(channel, size, writable, true);
+        this(channel, size, writable, true, DirectIo.bufferedOnly(channel));
     }
 
-    private FileByteSource(FileChannel channel, long size, boolean writable, boolean closesChannel) {
+    private FileByteSource(FileChannel channel, long size, boolean writable, boolean closesChannel, DirectIo io) {
         this.channel = channel;
         this.size = size;
         this.writable = writable;
         this.closesChannel = closesChannel;
+        this.io = io;
     }
 
+    /**
+     * Opens {@code file} for reading. Large aligned reads (a conversion's or an upload's chunks) go through a second,
+     * {@code O_DIRECT} channel where the file system allows it ({@link DirectIo}); small ones use the page cache.
+     */
     public static FileByteSource openReadOnly(Path file) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            return new FileByteSource(ch, DiskPaths.size(file, ch), false); // a block device too
+            long size = DiskPaths.size(file, ch); // a block device too
+            return new FileByteSource(ch, size, false, true, DirectIo.over(file, ch, StandardOpenOption.READ));
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -53,7 +61,7 @@ public class FileByteSource implements WritableByteSource {
      * leaves the channel open.
      */
     static FileByteSource over(FileChannel channel, long size, boolean writable) {
-        return new FileByteSource(channel, size, writable, false);
+        return new FileByteSource(channel, size, writable, false, DirectIo.bufferedOnly(channel));
     }
 
     /** A view of the first {@code size} bytes of this file (e.g. excluding a trailing footer). */
@@ -61,7 +69,7 @@ public class FileByteSource implements WritableByteSource {
         if (newSize < 0 || newSize > size) {
             throw new IllegalArgumentException("view of " + newSize + " bytes exceeds file of " + size);
         }
-        return new FileByteSource(channel, newSize, writable, closesChannel);
+        return new FileByteSource(channel, newSize, writable, closesChannel, io);
     }
 
     public FileChannel channel() {
@@ -85,7 +93,7 @@ public class FileByteSource implements WritableByteSource {
         ByteBuffer view = dst.slice().limit(want);
         int total = 0;
         while (view.hasRemaining()) {
-            int n = channel.read(view, offset + total);
+            int n = io.read(view, offset + total);
             if (n < 0) {
                 break;
             }
@@ -128,6 +136,7 @@ public class FileByteSource implements WritableByteSource {
     @Override
     public void close() throws IOException {
         if (closesChannel) {
+            io.close();
             channel.close();
         }
     }

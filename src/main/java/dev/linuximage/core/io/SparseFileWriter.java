@@ -29,6 +29,11 @@ import java.util.function.LongConsumer;
  * formats runs on both CPUs, and memory is bounded by {@code WORKERS * CHUNK} (16 MiB of direct buffers) whatever the
  * disk size.
  *
+ * <p>Chunks whose non-zero run is large and aligned are written with {@code O_DIRECT}, and a raw or coalesced
+ * container read of a chunk is read that way too ({@link DirectIo}, {@link FileByteSource#openReadOnly}): the
+ * buffers are aligned for it, and the data then never passes through the page cache. Small or unaligned runs, and
+ * file systems without {@code O_DIRECT}, use buffered I/O.
+ *
  * <p>No write-back is forced during the copy: the output's dirty pages are left to the kernel's write-back (which
  * also throttles a writer against its memory cgroup's dirty limit) and one {@code fsync} at the end makes the file
  * durable before the rename. An earlier version called {@code fdatasync} every 64 MiB from a flusher thread; on dense
@@ -70,8 +75,9 @@ public final class SparseFileWriter {
         long[] writtenSoFar = {0};
         try {
             try (FileChannel out =
-                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                pending.written = pump(src, out, progress, writtenSoFar, false);
+                            FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                    DirectIo io = DirectIo.over(tmp, out, StandardOpenOption.WRITE)) {
+                pending.written = pump(src, io, progress, writtenSoFar, false);
                 // the size is right even if the tail is a hole
                 if (out.size() < src.size()) {
                     out.write(ByteBuffer.allocate(1), src.size() - 1);
@@ -145,11 +151,11 @@ public final class SparseFileWriter {
      */
     static long copyInPlace(ByteSource src, FileChannel out, LongConsumer progress, boolean verifyZeros)
             throws IOException {
-        return pump(src, out, progress, new long[1], verifyZeros);
+        return pump(src, DirectIo.bufferedOnly(out), progress, new long[1], verifyZeros);
     }
 
     private static long pump(
-            ByteSource src, FileChannel out, LongConsumer progress, long[] writtenSoFar, boolean verifyZeros)
+            ByteSource src, DirectIo out, LongConsumer progress, long[] writtenSoFar, boolean verifyZeros)
             throws IOException {
         BlockingQueue<Task> tasks = new ArrayBlockingQueue<>(2 * WORKERS);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -159,7 +165,7 @@ public final class SparseFileWriter {
         for (int k = 0; k < WORKERS; k++) {
             Thread worker = new Thread(
                     () -> {
-                        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK);
+                        ByteBuffer buf = DirectIo.allocate(CHUNK);
                         ByteBuffer old = verifyZeros ? ByteBuffer.allocateDirect(CHUNK) : null;
                         while (true) {
                             Task t;
@@ -255,6 +261,11 @@ public final class SparseFileWriter {
      * @return bytes written
      */
     static long writeNonZero(ByteBuffer buf, long offset, FileChannel out) throws IOException {
+        return writeNonZero(buf, offset, DirectIo.bufferedOnly(out));
+    }
+
+    /** As {@link #writeNonZero(ByteBuffer, long, FileChannel)}, through {@code out}'s direct channel where it can. */
+    static long writeNonZero(ByteBuffer buf, long offset, DirectIo out) throws IOException {
         int pos = buf.position();
         int limit = buf.limit();
         long written = 0;
@@ -286,7 +297,7 @@ public final class SparseFileWriter {
      * @param old a buffer of at least {@code buf.remaining()} bytes for the read-back
      * @return bytes written (data and zeros)
      */
-    static long writeVerifyingZeros(ByteBuffer buf, long offset, FileChannel out, ByteBuffer old) throws IOException {
+    static long writeVerifyingZeros(ByteBuffer buf, long offset, DirectIo out, ByteBuffer old) throws IOException {
         int base = buf.position();
         int limit = buf.limit();
         long written = 0;
@@ -327,7 +338,7 @@ public final class SparseFileWriter {
         return written;
     }
 
-    private static int writeRange(ByteBuffer buf, int from, int to, long at, FileChannel out) throws IOException {
+    private static int writeRange(ByteBuffer buf, int from, int to, long at, DirectIo out) throws IOException {
         ByteBuffer part = buf.duplicate().limit(to).position(from);
         long p = at;
         while (part.hasRemaining()) {
