@@ -26,7 +26,11 @@ azurite_start() {
     sleep 0.2
   done
   if [ -z "$up" ]; then
-    echo "azurite-blob did not accept connections on 127.0.0.1:$PORT within 20 s; its output ($log):" >&2
+    if kill -0 "$AZPID" 2>/dev/null; then
+      echo "azurite-blob did not accept connections on 127.0.0.1:$PORT within 20 s; its output ($log):" >&2
+    else
+      echo "azurite-blob exited before accepting connections on 127.0.0.1:$PORT; its output ($log):" >&2
+    fi
     tail -n 20 "$log" >&2
     azurite_stop
     return 1

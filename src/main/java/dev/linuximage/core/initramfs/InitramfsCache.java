@@ -136,7 +136,7 @@ public final class InitramfsCache {
 
     private Key key(byte[] image) {
         synchronized (this) {
-            if (lastImage.get() == image && lastKey != null) {
+            if (lastImage.get() == image) { // set together with lastKey; an image is never null
                 return lastKey;
             }
         }
