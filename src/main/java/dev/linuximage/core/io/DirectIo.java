@@ -48,6 +48,9 @@ public final class DirectIo implements Closeable {
 
     private final FileChannel buffered;
     private volatile FileChannel direct;
+    /** A twin taken out of use, closed only by {@link #close()}: other threads may still have requests on it. */
+    private FileChannel refused;
+
     private final AtomicLong directBytes = new AtomicLong();
 
     private DirectIo(FileChannel buffered, FileChannel direct) {
@@ -165,24 +168,37 @@ public final class DirectIo implements Closeable {
         return buffered.write(src, position);
     }
 
+    /**
+     * Takes the twin out of use. It is not closed here: closing it would fail the requests other workers have in
+     * flight on it with {@code AsynchronousCloseException}, hiding the real cause (a full volume's {@code ENOSPC})
+     * behind a closed channel. Their own failures bring them to the buffered channel too.
+     */
     private synchronized void refuse(FileChannel d) {
         if (direct == d) {
             direct = null;
-            try {
-                d.close();
-            } catch (IOException ignored) {
-                // only the twin: the buffered channel carries on
-            }
+            refused = d;
         }
     }
 
-    /** Closes the direct twin; the buffered channel stays the caller's. */
+    /** Closes the direct twin (in use or refused); the buffered channel stays the caller's. */
     @Override
     public void close() throws IOException {
-        FileChannel d = direct;
-        direct = null;
-        if (d != null) {
-            d.close();
+        FileChannel d;
+        FileChannel r;
+        synchronized (this) {
+            d = direct;
+            r = refused;
+            direct = null;
+            refused = null;
+        }
+        try {
+            if (d != null) {
+                d.close();
+            }
+        } finally {
+            if (r != null) {
+                r.close();
+            }
         }
     }
 }
