@@ -13,6 +13,13 @@ import java.util.regex.Pattern;
 public final class DiskFiles {
     private DiskFiles() {}
 
+    /** {@code n} bytes from {@link Random} seeded with {@code seed}: the same bytes for the same seed. */
+    public static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
     /** A sparse file of {@code bytes} (created or truncated). */
     public static Path sparse(Path file, long bytes) throws IOException {
         try (var ch = FileChannel.open(

@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A file's buffered channel and, where the file system allows it, a second channel on the same file opened with
- * {@code O_DIRECT}. Large aligned requests (the bulk copies of {@code convert}, {@code prepare} and {@code upload})
+ * {@code O_DIRECT}. Large aligned requests (the bulk copies of {@code convert} and {@code prepare}; {@code upload}
+ * reads into heap arrays, so its reads stay buffered)
  * go through the direct channel: the kernel moves the data between the device and the caller's buffer, with no copy
  * through the page cache. Everything else (requests under {@link #MIN} bytes, unaligned offsets, lengths or
  * buffers, the VHD footer, file system metadata read by the guest inspection) goes through the buffered channel.

@@ -32,7 +32,7 @@ public class FileByteSource implements WritableByteSource {
     }
 
     /**
-     * Opens {@code file} for reading. Large aligned reads (a conversion's or an upload's chunks) go through a second,
+     * Opens {@code file} for reading. Large aligned reads into aligned direct buffers (a conversion's chunks) go through a second,
      * {@code O_DIRECT} channel where the file system allows it ({@link DirectIo}); small ones use the page cache.
      */
     public static FileByteSource openReadOnly(Path file) throws IOException {

@@ -258,13 +258,10 @@ public final class SparseFileWriter {
      * offset, skipping every {@link #GRANULE}-aligned block that is all zero (it stays a hole). Adjacent non-zero
      * blocks go out in one positional write. Does not allocate.
      *
+     * Large aligned runs go through {@code out}'s direct channel where it has one.
+     *
      * @return bytes written
      */
-    static long writeNonZero(ByteBuffer buf, long offset, FileChannel out) throws IOException {
-        return writeNonZero(buf, offset, DirectIo.bufferedOnly(out));
-    }
-
-    /** As {@link #writeNonZero(ByteBuffer, long, FileChannel)}, through {@code out}'s direct channel where it can. */
     static long writeNonZero(ByteBuffer buf, long offset, DirectIo out) throws IOException {
         int pos = buf.position();
         int limit = buf.limit();

@@ -1,5 +1,6 @@
 package dev.linuximage.core.io;
 
+import static dev.linuximage.testsupport.DiskFiles.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,12 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DirectIoTest {
     private static final int MIB = 1 << 20;
-
-    private static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
 
     /** Bytes of {@code file} in the page cache, by {@code fincore}. */
     private static long cached(Path file) throws Exception {

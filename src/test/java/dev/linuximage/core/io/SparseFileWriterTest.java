@@ -1,5 +1,6 @@
 package dev.linuximage.core.io;
 
+import static dev.linuximage.testsupport.DiskFiles.random;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,7 +9,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -16,12 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SparseFileWriterTest {
     private static final int MIB = 1 << 20;
-
-    private static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
 
     /** 8 MiB random, 16 MiB hole, 4 MiB of DATA that is all zero, 5 MiB + 123 B random (unaligned end). */
     private static ByteSource source() {
@@ -100,7 +94,7 @@ class SparseFileWriterTest {
             ByteBuffer buf = ByteBuffer.allocateDirect(b.length + 10);
             buf.position(10); // a non-zero position: offsets count from it
             buf.put(b).position(10);
-            written = SparseFileWriter.writeNonZero(buf, offset, ch);
+            written = SparseFileWriter.writeNonZero(buf, offset, DirectIo.bufferedOnly(ch));
             assertThat(buf.position()).isEqualTo(10);
         }
         assertThat(written).isEqualTo(100 + 2 * 4096);

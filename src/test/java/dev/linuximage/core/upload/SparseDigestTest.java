@@ -1,5 +1,6 @@
 package dev.linuximage.core.upload;
 
+import static dev.linuximage.testsupport.DiskFiles.random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.linuximage.core.io.ByteSource;
@@ -15,7 +16,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -53,12 +53,6 @@ class SparseDigestTest {
         try (FileByteSource s = FileByteSource.openReadOnly(f)) {
             return SparseDigest.of(SparseFileMap.view(f, s));
         }
-    }
-
-    private static byte[] random(int n, long seed) {
-        byte[] b = new byte[n];
-        new Random(seed).nextBytes(b);
-        return b;
     }
 
     @Test
