@@ -63,6 +63,7 @@ theirs() { # file blob
 }
 del_() { az storage blob delete --container-name bench --name "$1" --connection-string "$CS" -o none 2>/dev/null || true; }
 cpu_() { tail -1 "$1" | awk -v f="$2" '{ printf "%.1f", $f + $(f + 1) }'; }  # user + system CPU-s from /usr/bin/time
+azcpu() { awk '{ printf "%.1f", ($14 + $15) / 100 }' "/proc/$AZPID/stat"; }  # Azurite's utime + stime so far (100 Hz)
 json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
 RUNS=${RUNS:-3}
@@ -78,17 +79,21 @@ for run in $(seq "$RUNS"); do
   for img in sparse random; do
     f="$OUT/$img.vhd"
     nz=$([ $img = sparse ] && echo "$NZ_SPARSE" || echo "$NZ_RANDOM")
+    a0=$(azcpu)
     theirs "$f" "az-$img-$run.vhd"
+    a1=$(azcpu)
     at=$(cat "$OUT/az-az-$img-$run.vhd.time")
     del_ "az-$img-$run.vhd"  # Azurite holds blobs in memory
-    row="| $img | $run | $nz | $(printf %.1f "$at") [$(cpu_ "$OUT/az-cpu.txt" 1)]"
+    row="| $img | $run | $nz | $(printf %.1f "$at") [$(cpu_ "$OUT/az-cpu.txt" 1); Azurite $(echo "$a1 - $a0" | bc)]"
     rss=""
     for mode in $MODES; do
       b="ours-$img-$mode-$run.vhd"
+      a0=$(azcpu)
       ours "$f" "$b" "$mode"
+      a1=$(azcpu)
       ot=$(cat "$OUT/ours-$b.time")
       sent=$(json "$OUT/ours-$b.json" bytesSent)
-      row="$row | $(printf %.1f "$ot") ($(echo "scale=2; $ot / $at" | bc)x) [$(cpu_ "$OUT/rss.txt" 2)]"
+      row="$row | $(printf %.1f "$ot") ($(echo "scale=2; $ot / $at" | bc)x) [$(cpu_ "$OUT/rss.txt" 2); Azurite $(echo "$a1 - $a0" | bc)]"
       rss="$rss${rss:+/}$(( $(tail -1 "$OUT/rss.txt" | cut -d' ' -f1) / 1024 ))"
       ratio=$(echo "scale=4; $sent / $nz" | bc)
       del_ "$b"
@@ -101,7 +106,7 @@ for run in $(seq "$RUNS"); do
   done
 done
 say ""
-say "load average after: $(cut -d' ' -f1-3 /proc/loadavg); ratio = ours / az wall time; [CPU-s user+system of the client process]; az verifies nothing"
+say "load average after: $(cut -d' ' -f1-3 /proc/loadavg); ratio = ours / az wall time; [CPU-s user+system of the client process; Azurite's CPU-s during that client's run]; az verifies nothing"
 for img in sparse random; do
   t0=$(date +%s.%N); java -jar "$JAR" digest "$OUT/$img.vhd" > /dev/null; t1=$(date +%s.%N)
   say "linuximage digest of the $img image: $(echo "$t1 - $t0" | bc) s (JVM start included)"

@@ -131,7 +131,8 @@ public class UploadTargetMixin {
             paramLabel = "MODE",
             defaultValue = "md5",
             description = "md5 (default: the service checks each put's Content-MD5 against the body; pages an "
-                    + "earlier run wrote are read back; page ranges + footer compared), readback (also read every "
+                    + "earlier run wrote are read back; page ranges + footer compared), crc64 (md5 with the body's "
+                    + "CRC-64 in x-ms-content-crc64: cheaper for both ends), readback (also read every "
                     + "run of non-zero pages back while later ones are sent and compare), readback-after (download "
                     + "the non-zero ranges after the upload and compare their SHA-256) or ranges (md5 without "
                     + "reading back an earlier run's pages)")

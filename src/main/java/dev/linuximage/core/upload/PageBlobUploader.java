@@ -1,5 +1,8 @@
 package dev.linuximage.core.upload;
 
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpHeaders;
+import com.azure.core.http.policy.AddHeadersFromContextPolicy;
 import com.azure.core.http.rest.PagedResponse;
 import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
@@ -135,6 +138,11 @@ public final class PageBlobUploader {
     static final long MAX_EPOCH = (1L << 31) - 1;
 
     private static final int PAGE = 512;
+    /** The Put Page request header that carries our CRC-64 of the body under {@link VerifyMode#CRC64}. */
+    private static final HttpHeaderName X_MS_CONTENT_CRC64 = HttpHeaderName.fromString("x-ms-content-crc64");
+    /** The error code of a Put Page refused because its body's CRC-64 is not the header's (no SDK constant). */
+    private static final BlobErrorCode CRC64_MISMATCH = BlobErrorCode.fromString("Crc64Mismatch");
+
     private static final com.azure.storage.blob.models.DownloadRetryOptions NO_DOWNLOAD_RETRIES =
             new com.azure.storage.blob.models.DownloadRetryOptions().setMaxRetryRequests(0);
 
@@ -549,18 +557,28 @@ public final class PageBlobUploader {
     // ---------------------------------------------------------------- requests
 
     /**
-     * Put Page with the body's MD5 in {@code Content-MD5}: the service computes the MD5 of the body it received and
-     * rejects the request with 400 {@code Md5Mismatch} if they differ, before the pages are written (Put Page,
-     * "Request headers": Content-MD5). A mismatch means the bytes changed between our buffer and the service; it is
-     * reported as a {@link VerificationException} at once, not retried (the Retrier passes an UploadException on),
-     * so a path that alters data is surfaced instead of masked. The answer is then checked too
-     * ({@link #checkServiceHash}): that check does not depend on our header reaching the service.
+     * Put Page carrying a hash of its body that the service checks against the body it received before the pages are
+     * written (Put Page, "Request headers"): the MD5 in {@code Content-MD5} (400 {@code Md5Mismatch} if they differ),
+     * or, under {@link VerifyMode#CRC64}, the CRC-64 in {@code x-ms-content-crc64} (400 {@code Crc64Mismatch}; the
+     * SDK's Put Page options have no field for a CRC-64 the caller computed, so the header rides on the request's
+     * {@link Context} through the client's {@link AddHeadersFromContextPolicy}, ahead of the signing policy). A
+     * mismatch means the bytes changed between our buffer and the service; it is reported as a
+     * {@link VerificationException} at once, not retried (the Retrier passes an UploadException on), so a path that
+     * alters data is surfaced instead of masked. The answer is then checked too ({@link #checkServiceHash}): that
+     * check does not depend on our header reaching the service.
      */
     private void putPages(long offset, byte[] buf, int off, int len) throws UploadException {
         if (len <= 0 || len % PAGE != 0 || offset % PAGE != 0 || len > options.maxPutBytes()) {
             throw new IllegalStateException("bad put " + offset + "+" + len);
         }
-        byte[] md5 = md5(buf, off, len);
+        boolean crc = options.verify() == VerifyMode.CRC64;
+        byte[] md5 = crc ? null : md5(buf, off, len);
+        byte[] crc64 = crc ? Crc64.littleEndian(Crc64.of(buf, off, len)) : null;
+        Context context = crc
+                ? new Context(
+                        AddHeadersFromContextPolicy.AZURE_REQUEST_HTTP_HEADERS_KEY,
+                        new HttpHeaders().set(X_MS_CONTENT_CRC64, base64(crc64)))
+                : Context.NONE;
         PageRange range = new PageRange().setStart(offset).setEnd(offset + len - 1);
         PageBlobItem item = retrier.call("put pages " + offset + "+" + len, () -> {
             try {
@@ -573,7 +591,7 @@ public final class PageBlobUploader {
                                         .setRequestConditions(
                                                 new PageBlobRequestConditions().setIfSequenceNumberEqualTo(fence)),
                                 timeout,
-                                Context.NONE)
+                                context)
                         .getValue();
             } catch (BlobStorageException e) {
                 if (e.getStatusCode() == 400 && BlobErrorCode.MD5MISMATCH.equals(e.getErrorCode())) {
@@ -583,10 +601,43 @@ public final class PageBlobUploader {
                                     + "the bytes changed on their way to the service",
                             400);
                 }
+                if (e.getStatusCode() == 400 && CRC64_MISMATCH.equals(e.getErrorCode())) {
+                    throw new VerificationException(
+                            "put pages " + offset + "+" + len + " to " + blobUrl + " was rejected: the service "
+                                    + "computed another CRC-64 of the body than the x-ms-content-crc64 we sent "
+                                    + "(Crc64Mismatch): the bytes changed on their way to the service",
+                            400);
+                }
                 throw e;
             }
         });
-        checkServiceHash(item, md5, buf, off, len, offset);
+        if (crc) {
+            checkServiceCrc64(item, crc64, offset, len);
+        } else {
+            checkServiceHash(item, md5, buf, off, len, offset);
+        }
+    }
+
+    /**
+     * Under {@link VerifyMode#CRC64}: the {@code x-ms-content-crc64} the service answers (the CRC-64 it computed over
+     * the body it received; Put Page, "Response headers") must be ours. Azure documents it for requests without
+     * {@code Content-MD5}; Azurite 3.37 always answers it. Absent: the content rests on the service's check of our
+     * header, said once as an event.
+     */
+    private void checkServiceCrc64(PageBlobItem item, byte[] crc64, long offset, int len) throws VerificationException {
+        byte[] serviceCrc = item == null ? null : item.getContentCrc64();
+        if (serviceCrc == null) {
+            if (noServiceHashSaid.compareAndSet(false, true)) {
+                listener.onEvent("the service's Put Page answers carry no x-ms-content-crc64: the content of the "
+                        + "pages sent rests on the service's check of our x-ms-content-crc64 alone");
+            }
+            return;
+        }
+        if (!MessageDigest.isEqual(serviceCrc, crc64)) {
+            throw new VerificationException("put pages " + offset + "+" + len + " to " + blobUrl
+                    + ": the service answered x-ms-content-crc64 " + base64(serviceCrc) + " for the body it "
+                    + "received, ours is " + base64(crc64) + ": the bytes or the answer changed on the way");
+        }
     }
 
     /**
@@ -749,9 +800,10 @@ public final class PageBlobUploader {
         RangeListDigest listed = new RangeListDigest();
         RangeDiff.Cursor ranges = RangeDiff.merging(listRanges(etag));
         if (options.verify() != VerifyMode.READBACK_AFTER) {
-            // RANGES: the data rests on the per-request Content-MD5; MD5: the same, and the pages not sent in this
-            // run were read back (Sender.runDone); READBACK: every run was already read back and compared while the
-            // upload went on (Sender.verifyRun); in each case only the list is left to check
+            // RANGES: the data rests on the per-request Content-MD5; MD5 (CRC64: x-ms-content-crc64): the same, and
+            // the pages not sent in this run were read back (Sender.runDone); READBACK: every run was already read
+            // back and compared while the upload went on (Sender.verifyRun); in each case only the list is left to
+            // check
             for (ByteRange r = ranges.next(); r != null; r = ranges.next()) {
                 listed.add(r.start(), r.end());
             }
@@ -906,18 +958,18 @@ public final class PageBlobUploader {
             buf = null;
             expected.add(s, s + len);
             AtomicInteger refs = new AtomicInteger(1);
-            // the pieces of the run sent now (offsets within the run, in order), kept only with MD5, the one mode that
-            // reads them: there the rest (pages an earlier run of the same source wrote) is read back; the sink is
-            // called on this thread, before any put starts
-            boolean md5 = options.verify() == VerifyMode.MD5;
-            List<int[]> sentPieces = md5 ? new ArrayList<>() : List.of();
+            // the pieces of the run sent now (offsets within the run, in order), kept only with MD5 and CRC64, the
+            // modes that read them: there the rest (pages an earlier run of the same source wrote) is read back; the
+            // sink is called on this thread, before any put starts
+            boolean transactional = options.verify() == VerifyMode.MD5 || options.verify() == VerifyMode.CRC64;
+            List<int[]> sentPieces = transactional ? new ArrayList<>() : List.of();
             // a put of this run that failed: the run is not read back (its failure is the one reported)
             AtomicBoolean putFailed = new AtomicBoolean();
             diff.nonZero(s, s + len, new RangeDiff.Sink() {
                 @Override
                 public void send(long start, long end) {
                     refs.incrementAndGet();
-                    if (md5) {
+                    if (transactional) {
                         sentPieces.add(new int[] {(int) (start - s), (int) (end - start)});
                     }
                     piecesBytes += end - start;
@@ -953,10 +1005,10 @@ public final class PageBlobUploader {
         /**
          * Every put of the run {@code [s, s + len)} was acknowledged (or the pages were already there): with
          * {@link VerifyMode#READBACK} the run is read back now, while later runs are sent, and compared byte for byte
-         * with the buffer it was sent from; with {@link VerifyMode#MD5} only the parts of the run not sent now (pages
-         * an earlier run of the same source wrote) are, the sent ones having been checked by the service against their
-         * Content-MD5; then the buffer is free. Reads happen on the worker threads, so at most {@code parallel}
-         * requests (puts and reads together) are in flight.
+         * with the buffer it was sent from; with {@link VerifyMode#MD5} and {@link VerifyMode#CRC64} only the parts of
+         * the run not sent now (pages an earlier run of the same source wrote) are, the sent ones having been checked
+         * by the service against their Content-MD5 or x-ms-content-crc64; then the buffer is free. Reads happen on the
+         * worker threads, so at most {@code parallel} requests (puts and reads together) are in flight.
          */
         private void runDone(byte[] b, long s, int len, List<int[]> sent, boolean putFailed) throws IOException {
             try {
@@ -965,7 +1017,7 @@ public final class PageBlobUploader {
                 }
                 if (options.verify() == VerifyMode.READBACK) {
                     verifyRun(b, 0, s, len);
-                } else if (options.verify() == VerifyMode.MD5) {
+                } else if (options.verify() == VerifyMode.MD5 || options.verify() == VerifyMode.CRC64) {
                     int at = 0;
                     for (int[] p : sent) {
                         if (p[0] > at) {
