@@ -42,6 +42,11 @@ public final class DirectIo implements Closeable {
     public static final int ALIGN = 4096;
     /** Smaller requests keep the page cache: file system metadata is read in small pieces, often twice. */
     static final int MIN = 256 << 10;
+    /** The most an unaligned read moves through a thread's scratch buffer at a time. */
+    static final int SCRATCH = 4 << 20;
+
+    /** Per reading thread (the workers of a conversion or an upload): an aligned buffer for unaligned reads. */
+    private static final ThreadLocal<ByteBuffer> SCRATCHES = ThreadLocal.withInitial(() -> allocate(SCRATCH + ALIGN));
 
     static final String ENV = "LINUXIMAGE_DIRECT_IO";
     static final String PROPERTY = "linuximage.direct-io";
@@ -135,6 +140,19 @@ public final class DirectIo implements Closeable {
     /** Positional read, as {@link FileChannel#read(ByteBuffer, long)}. */
     public int read(ByteBuffer dst, long position) throws IOException {
         FileChannel d = direct;
+        if (d != null && !fits(position, dst) && dst.remaining() >= MIN) {
+            try {
+                int n = readThroughScratch(d, dst, position);
+                if (n > 0) {
+                    return n;
+                }
+            } catch (ClosedChannelException e) {
+                throw e;
+            } catch (IOException e) {
+                refuse(d);
+            }
+            return buffered.read(dst, position);
+        }
         if (d != null && fits(position, dst)) {
             try {
                 int n = d.read(dst, position);
@@ -174,6 +192,31 @@ public final class DirectIo implements Closeable {
      * flight on it with {@code AsynchronousCloseException}, hiding the real cause (a full volume's {@code ENOSPC})
      * behind a closed channel. Their own failures bring them to the buffered channel too.
      */
+    /**
+     * A large read that is not aligned (a dynamic VHD's data blocks sit 512 bytes past a 4 KiB boundary; the upload
+     * reads into heap arrays): the aligned range around it, at most {@link #SCRATCH} bytes of the request, is read
+     * direct into this thread's aligned scratch buffer and the asked bytes are copied out. One copy in user space
+     * instead of the page cache's two (the JDK copies a heap buffer's read through a temporary direct buffer
+     * anyway). Returns 0, leaving {@code dst} untouched, when the direct read came back short (the end of the file):
+     * the caller reads buffered.
+     */
+    private int readThroughScratch(FileChannel d, ByteBuffer dst, long position) throws IOException {
+        int want = Math.min(dst.remaining(), SCRATCH);
+        long start = position - position % ALIGN;
+        long end = (position + want + ALIGN - 1) / ALIGN * ALIGN;
+        ByteBuffer s = SCRATCHES.get().clear().limit((int) (end - start));
+        while (s.hasRemaining()) {
+            int n = d.read(s, start + s.position());
+            if (n <= 0 || s.position() % ALIGN != 0) {
+                return 0; // short: the end of the file; a read after it would start unaligned
+            }
+        }
+        directBytes.addAndGet(end - start);
+        s.position((int) (position - start)).limit((int) (position - start) + want);
+        dst.put(s);
+        return want;
+    }
+
     private synchronized void refuse(FileChannel d) {
         if (direct == d) {
             direct = null;

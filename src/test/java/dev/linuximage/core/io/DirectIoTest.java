@@ -171,6 +171,50 @@ class DirectIoTest {
         assertThat(cached(out)).as("cached after a 64 KiB read").isGreaterThanOrEqualTo(64L * 1024);
     }
 
+    /**
+     * A large read at an offset 512 bytes past a 4 KiB boundary (a dynamic VHD's data block), or into a heap array
+     * (the upload), goes direct through the thread's aligned scratch buffer: the bytes are right and the file stays
+     * out of the page cache. One that reaches the end of a file whose size is not a multiple of 4 KiB reads the same
+     * bytes.
+     */
+    @Test
+    void largeUnalignedReadsGoDirectThroughAnAlignedScratchBuffer(@TempDir Path dir) throws Exception {
+        int size = 12 * MIB + 1536; // not a multiple of 4096
+        byte[] data = random(size, 12);
+        Path file = dir.resolve("u.img");
+        Files.write(file, data);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+        dropFromCache(file);
+        assertThat(cached(file)).isLessThan(MIB);
+
+        try (FileByteSource src = FileByteSource.openReadOnly(file)) {
+            ByteBuffer direct = DirectIo.allocate(2 * MIB);
+            src.readFully(512 + 4096, direct); // an unaligned offset into an aligned buffer
+            assertThat(bytes(direct.flip())).isEqualTo(Arrays.copyOfRange(data, 4608, 4608 + 2 * MIB));
+
+            ByteBuffer heap = ByteBuffer.allocate(5 * MIB + 512); // a heap array, more than one scratch buffer
+            src.readFully(3 * MIB + 512, heap);
+            assertThat(heap.array()).isEqualTo(Arrays.copyOfRange(data, 3 * MIB + 512, 8 * MIB + 1024));
+
+            ByteBuffer tail = ByteBuffer.allocate(MIB + 1024); // up to the end of the file
+            src.readFully(size - tail.capacity(), tail);
+            assertThat(tail.array()).isEqualTo(Arrays.copyOfRange(data, size - tail.capacity(), size));
+        }
+        assertThat(cached(file))
+                .as("the page cache after the unaligned reads (the tail read at the end of the file is buffered)")
+                .isLessThanOrEqualTo(MIB + 2 * 4096L);
+    }
+
+    /** Drops {@code file}'s clean pages from the page cache (POSIX_FADV_DONTNEED through dd, as the benchmarks do). */
+    private static void dropFromCache(Path file) throws Exception {
+        Process p = new ProcessBuilder("dd", "if=" + file, "iflag=nocache", "count=0", "status=none")
+                .redirectErrorStream(true)
+                .start();
+        assertThat(p.waitFor()).isZero();
+    }
+
     @Test
     void aTwinThatFailsIsDroppedAndTheBufferedChannelServesFromThenOn(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("f");
