@@ -4,14 +4,28 @@ import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.MappedSource;
 import dev.linuximage.core.io.ByteSource;
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Dynamic VHD data view: BAT lookups, sector bitmaps honoured (a clear bit reads as zero). */
 final class VhdSource extends MappedSource {
     private final int[] bat;
     private final long blockSize;
     private final long bitmapBytes;
-    private long cachedBitmapBlock = -1;
-    private byte[] cachedBitmap;
+    /**
+     * The sector bitmaps of the blocks read last, a few per reading worker (each worker's 4 MiB chunk spans two or
+     * more blocks): bounded, {@value #BITMAPS} × the bitmap size. A miss is read outside the lock, so the workers'
+     * cold bitmap reads overlap instead of queueing behind one another (two workers missing the same block both read
+     * it: same bytes).
+     */
+    private static final int BITMAPS = 64;
+
+    private final Map<Long, byte[]> bitmaps = new LinkedHashMap<>(BITMAPS * 2, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, byte[]> e) {
+            return size() > BITMAPS;
+        }
+    };
 
     VhdSource(ByteSource file, VhdHeader h) {
         super(VhdHeader.LABEL, file, h.footer().currentSize());
@@ -20,12 +34,18 @@ final class VhdSource extends MappedSource {
         this.bitmapBytes = h.dynamic().bitmapBytes();
     }
 
-    private synchronized byte[] bitmap(long block, long blockOff) throws IOException {
-        if (block != cachedBitmapBlock) {
-            cachedBitmap = file.readBytes(blockOff, (int) bitmapBytes);
-            cachedBitmapBlock = block;
+    private byte[] bitmap(long block, long blockOff) throws IOException {
+        byte[] bm;
+        synchronized (bitmaps) {
+            bm = bitmaps.get(block);
         }
-        return cachedBitmap;
+        if (bm == null) {
+            bm = file.readBytes(blockOff, (int) bitmapBytes);
+            synchronized (bitmaps) {
+                bitmaps.put(block, bm);
+            }
+        }
+        return bm;
     }
 
     @Override
