@@ -16,11 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A file's buffered channel and, where the file system allows it, a second channel on the same file opened with
- * {@code O_DIRECT}. Large aligned requests (the bulk copies of {@code convert} and {@code prepare}; {@code upload}
- * reads into heap arrays, so its reads stay buffered)
- * go through the direct channel: the kernel moves the data between the device and the caller's buffer, with no copy
- * through the page cache. Everything else (requests under {@link #MIN} bytes, unaligned offsets, lengths or
- * buffers, the VHD footer, file system metadata read by the guest inspection) goes through the buffered channel.
+ * {@code O_DIRECT}. Large aligned requests (the bulk copies of {@code convert} and {@code prepare}) go through the
+ * direct channel: the kernel moves the data between the device and the caller's buffer, with no copy through the page
+ * cache. Large unaligned reads (a dynamic VHD's data, the upload's heap arrays) go direct too, through a per-thread
+ * aligned scratch buffer and one copy. Everything else (requests under {@link #MIN} bytes, unaligned writes, the VHD
+ * footer, file system metadata read by the guest inspection) goes through the buffered channel.
  *
  * <p>Why: on a cold dense input, the two page-cache copies of a buffered copy (device to cache to buffer, buffer to
  * cache) were most of the CPU of a conversion and made it slower than {@code qemu-img convert}; with both sides
