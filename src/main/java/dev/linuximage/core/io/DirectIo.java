@@ -188,11 +188,6 @@ public final class DirectIo implements Closeable {
     }
 
     /**
-     * Takes the twin out of use. It is not closed here: closing it would fail the requests other workers have in
-     * flight on it with {@code AsynchronousCloseException}, hiding the real cause (a full volume's {@code ENOSPC})
-     * behind a closed channel. Their own failures bring them to the buffered channel too.
-     */
-    /**
      * A large read that is not aligned (a dynamic VHD's data blocks sit 512 bytes past a 4 KiB boundary; the upload
      * reads into heap arrays): the aligned range around it, at most {@link #SCRATCH} bytes of the request, is read
      * direct into this thread's aligned scratch buffer and the asked bytes are copied out. One copy in user space
@@ -217,6 +212,11 @@ public final class DirectIo implements Closeable {
         return want;
     }
 
+    /**
+     * Takes the twin out of use. It is not closed here: closing it would fail the requests other workers have in
+     * flight on it with {@code AsynchronousCloseException}, hiding the real cause (a full volume's {@code ENOSPC})
+     * behind a closed channel. Their own failures bring them to the buffered channel too.
+     */
     private synchronized void refuse(FileChannel d) {
         if (direct == d) {
             direct = null;

@@ -32,8 +32,9 @@ public class FileByteSource implements WritableByteSource {
     }
 
     /**
-     * Opens {@code file} for reading. Large aligned reads into aligned direct buffers (a conversion's chunks) go through a second,
-     * {@code O_DIRECT} channel where the file system allows it ({@link DirectIo}); small ones use the page cache.
+     * Opens {@code file} for reading. Reads of at least 256 KiB (a conversion's or an upload's chunks) go through a
+     * second, {@code O_DIRECT} channel where the file system allows it ({@link DirectIo}); small ones use the page
+     * cache.
      */
     public static FileByteSource openReadOnly(Path file) throws IOException {
         FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);

@@ -256,9 +256,8 @@ public final class SparseFileWriter {
     /**
      * Writes the remaining bytes of {@code buf} (the source bytes at {@code offset}) to {@code out} at the same
      * offset, skipping every {@link #GRANULE}-aligned block that is all zero (it stays a hole). Adjacent non-zero
-     * blocks go out in one positional write. Does not allocate.
-     *
-     * Large aligned runs go through {@code out}'s direct channel where it has one.
+     * blocks go out in one positional write, through {@code out}'s direct channel where it is large and aligned. Does
+     * not allocate.
      *
      * @return bytes written
      */
