@@ -3,6 +3,7 @@ package dev.linuximage.core.upload;
 import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
 import static dev.linuximage.core.upload.UploadTestSupport.key;
 import static dev.linuximage.core.upload.UploadTestSupport.options;
+import static dev.linuximage.core.upload.UploadTestSupport.url;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,10 +36,6 @@ class PageBlobUploaderIT {
     @AfterAll
     static void closeProxy() throws Exception {
         counter.close();
-    }
-
-    private static String url(String endpoint, BlobContainerClient c, String blob) {
-        return endpoint + "/" + c.getBlobContainerName() + "/" + blob;
     }
 
     @Test

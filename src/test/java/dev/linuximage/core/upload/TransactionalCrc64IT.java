@@ -1,8 +1,10 @@
 package dev.linuximage.core.upload;
 
 import static dev.linuximage.core.upload.UploadTestSupport.assertBlobHolds;
+import static dev.linuximage.core.upload.UploadTestSupport.assertDoubted;
 import static dev.linuximage.core.upload.UploadTestSupport.key;
 import static dev.linuximage.core.upload.UploadTestSupport.options;
+import static dev.linuximage.core.upload.UploadTestSupport.url;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,17 +32,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * {@link VerifyMode#CRC64}: as {@link VerifyMode#MD5}, with the body's CRC-64 in {@code x-ms-content-crc64} (Put
  * Page, "Request headers": a mismatch fails with 400 {@code Crc64Mismatch}). First that Azurite really checks that
- * header (otherwise nothing below would prove anything), then what the mode must catch: a body damaged on the way, an
- * answer whose CRC-64 is not ours, a page of an earlier run that is wrong.
+ * header (otherwise nothing here or in {@link TransactionalHashIT}, which covers the fresh upload and a body damaged
+ * on the way for both modes, would prove anything), then what is particular to this mode: an answer whose CRC-64 is
+ * not ours, a page of an earlier run that is wrong.
  */
 @Tag("integration")
 class TransactionalCrc64IT {
     @RegisterExtension
     static final AzuriteExtension AZURITE = new AzuriteExtension();
-
-    private static String url(String endpoint, BlobContainerClient c, String blob) {
-        return endpoint + "/" + c.getBlobContainerName() + "/" + blob;
-    }
 
     /** The request's {@link Context} carrying {@code x-ms-content-crc64: crc} (the CRC-64/NVME, little-endian). */
     private static Context crcHeader(long crc) {
@@ -83,67 +82,6 @@ class TransactionalCrc64IT {
         assertThat(UploadTestSupport.pageRanges(blob)).containsExactly(new long[] {0, body.length});
     }
 
-    @Test
-    void aFreshUploadSendsACrc64AndNoMd5OnEveryPutReadsNoPageDataBackAndTheBlobHoldsTheImage() throws Exception {
-        BlobContainerClient c = AZURITE.newContainer();
-        TestVhds img = TestVhds.random(12, 0.3, 256 * 1024, 41);
-        try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
-            UploadResult r = PageBlobUploader.upload(
-                    img.source(),
-                    "fp-crc-ok",
-                    url(proxy.blobEndpoint(), c, "ok.vhd"),
-                    key(AZURITE),
-                    options().withVerify(VerifyMode.CRC64),
-                    UploadListener.NONE);
-            assertThat(r.verification()).isEqualTo(VerifyMode.CRC64);
-            assertThat(proxy.seen)
-                    .filteredOn(s -> s.request().isPutPage())
-                    .hasSizeGreaterThan(1)
-                    .allSatisfy(s -> {
-                        assertThat(s.request().header("x-ms-content-crc64"))
-                                .as("x-ms-content-crc64 on every Put Page")
-                                .isNotBlank();
-                        assertThat(s.request().header("content-md5"))
-                                .as("no Content-MD5 (the service would refuse both: Azurite says so)")
-                                .isNull();
-                    });
-            assertThat(proxy.pageBytes.get())
-                    .as("non-zero pages, footer included")
-                    .isEqualTo(img.nonZeroBytes());
-            assertThat(proxy.seen)
-                    .filteredOn(s -> s.request().isRangedRead())
-                    .extracting(s -> s.request().range())
-                    .containsExactly("bytes=" + (img.size() - 512) + "-" + (img.size() - 1));
-            assertBlobHolds(UploadTestSupport.keyClient(c, "ok.vhd"), img, r);
-        }
-    }
-
-    @Test
-    void aByteFlippedInAPutPageBodyOnTheWayFailsTheUpload() throws Exception {
-        BlobContainerClient c = AZURITE.newContainer();
-        TestVhds img = TestVhds.random(8, 0.4, 256 * 1024, 42);
-        try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
-            FaultProxy.Rule rule = proxy.inject(FaultProxy.Request::isPutPage, FaultProxy.Kind.CORRUPT_REQUEST_BODY, 1);
-            assertThatThrownBy(() -> PageBlobUploader.upload(
-                            img.source(),
-                            "fp-crc",
-                            url(proxy.blobEndpoint(), c, "x.vhd"),
-                            key(AZURITE),
-                            options().withVerify(VerifyMode.CRC64),
-                            UploadListener.NONE))
-                    .isInstanceOfSatisfying(VerificationException.class, e -> {
-                        assertThat(e.httpStatus()).isEqualTo(400);
-                        assertThat(e.getMessage()).contains("Crc64Mismatch");
-                    });
-            assertThat(rule.applied.get()).isEqualTo(1);
-        }
-        assertThat(UploadTestSupport.keyClient(c, "x.vhd")
-                        .getProperties()
-                        .getMetadata()
-                        .get(PageBlobUploader.META_STATE))
-                .isNotEqualTo("complete");
-    }
-
     /** The put succeeded, but the CRC-64 the service says it computed is not ours: the pages are not trusted. */
     @Test
     void anAnswerWhoseCrc64IsNotOursFailsTheUploadAndDoubtsTheBlob() throws Exception {
@@ -167,11 +105,7 @@ class TransactionalCrc64IT {
                     });
             assertThat(rule.applied.get()).isEqualTo(1);
         }
-        assertThat(UploadTestSupport.keyClient(c, "a.vhd")
-                        .getProperties()
-                        .getMetadata()
-                        .get(PageBlobUploader.META_STATE))
-                .isEqualTo(PageBlobUploader.STATE_DOUBTED);
+        assertDoubted(c, "a.vhd");
     }
 
     /**

@@ -68,6 +68,24 @@ final class UploadTestSupport {
         return c.getBlobClient(name).getPageBlobClient();
     }
 
+    /** The URL of blob {@code blob} in container {@code c} at {@code endpoint} (Azurite's, or a proxy's in front). */
+    static String url(String endpoint, BlobContainerClient c, String blob) {
+        return endpoint + "/" + c.getBlobContainerName() + "/" + blob;
+    }
+
+    /** Pages were written, then found untrustworthy: the blob is marked so that the next run does not resume. */
+    static void assertDoubted(BlobContainerClient c, String name) {
+        assertThat(keyClient(c, name).getProperties().getMetadata().get(PageBlobUploader.META_STATE))
+                .as("pages were written, then found untrustworthy: the next run must not resume onto them")
+                .isEqualTo(PageBlobUploader.STATE_DOUBTED);
+    }
+
+    /** The upload failed before the blob was marked complete. */
+    static void assertNotComplete(BlobContainerClient c, String name) {
+        assertThat(keyClient(c, name).getProperties().getMetadata().get(PageBlobUploader.META_STATE))
+                .isNotEqualTo("complete");
+    }
+
     static void assertBlobHolds(PageBlobClient blob, TestVhds img, UploadResult r) throws Exception {
         System.out.println("upload result: " + r.toJson());
         assertThat(blob.getProperties().getBlobSize()).isEqualTo(img.size());
