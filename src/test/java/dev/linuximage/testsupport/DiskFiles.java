@@ -166,4 +166,25 @@ public final class DiskFiles {
         }
         return m.group(1);
     }
+
+    /**
+     * {@code qemu-img convert -f from -O to [options] src dst} (the oracle's own conversion), run in {@code dst}'s
+     * directory; fails unless it exits 0. Returns {@code dst}.
+     */
+    public static Path qemuConvert(Path src, String from, Path dst, String to, String... options) {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("qemu-img", "convert", "-f", from));
+        cmd.addAll(java.util.List.of("-O", to));
+        cmd.addAll(java.util.List.of(options));
+        cmd.addAll(java.util.List.of(src.toString(), dst.toString()));
+        Tools.command(cmd).dir(dst.toAbsolutePath().getParent()).mergeStderr().run();
+        return dst;
+    }
+
+    /** {@code qemu-img compare -f fa -F fb a b}: fails unless the two images hold the same guest data. */
+    public static void qemuCompare(Path a, String fa, Path b, String fb) {
+        Tools.command("qemu-img", "compare", "-f", fa, "-F", fb, a.toString(), b.toString())
+                .dir(a.toAbsolutePath().getParent())
+                .mergeStderr()
+                .run();
+    }
 }

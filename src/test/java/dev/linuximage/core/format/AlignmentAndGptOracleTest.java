@@ -109,10 +109,7 @@ class AlignmentAndGptOracleTest {
                 .run()
                 .out();
         Path data = dir.resolve("check.raw");
-        Tools.command("qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), data.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuConvert(vhd, "vpc", data, "raw");
         String after = Tools.command("fdisk", "-b", "4096", "-l", data.toString())
                 .dir(dir)
                 .mergeStderr()
@@ -161,10 +158,7 @@ class AlignmentAndGptOracleTest {
                 .isZero();
         long aligned = FixedVhdView.alignUp(size);
         Path data = dir.resolve("check.raw");
-        Tools.command("qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), data.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuConvert(vhd, "vpc", data, "raw");
         assertThat(Files.size(data)).isEqualTo(aligned);
         String verify = Tools.command("sgdisk", "-v", data.toString())
                 .dir(dir)

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.linuximage.core.io.ByteSource;
+import dev.linuximage.testsupport.DiskFiles;
 import dev.linuximage.testsupport.Tools;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -86,10 +87,7 @@ class CompressedReadPathOracleTest {
         Path raw = dir.resolve("disk.raw");
         Files.write(raw, java.util.Arrays.copyOfRange(disk(), 700 * 1024, 1724 * 1024)); // text: all compressed
         Path img = dir.resolve("disk.qcow2");
-        Tools.command("qemu-img", "convert", "-f", "raw", "-O", "qcow2", "-c", raw.toString(), img.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuConvert(raw, "raw", img, "qcow2", "-c");
         // qcow2.txt: L1 table offset at header byte 40, cluster_bits at 20 (big-endian); L2[0] of L1[0] describes
         // cluster 0, a compressed descriptor whose low 62 - (cluster_bits - 8) bits are the byte offset
         long at;

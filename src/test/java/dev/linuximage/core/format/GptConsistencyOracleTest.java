@@ -119,10 +119,7 @@ class GptConsistencyOracleTest {
                 .isZero();
         Path view = dir.resolve("out.raw");
         Files.deleteIfExists(view);
-        Tools.command("qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), view.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuConvert(vhd, "vpc", view, "raw");
         assertThat(Files.size(view) % MIB).isZero();
         return view;
     }
@@ -202,20 +199,7 @@ class GptConsistencyOracleTest {
         Path raw = gptDisk(dir, "src.raw", size);
         String before = partitions(dir, raw);
         Path vpc = dir.resolve("dyn.vhd");
-        Tools.command(
-                        "qemu-img",
-                        "convert",
-                        "-f",
-                        "raw",
-                        "-O",
-                        "vpc",
-                        "-o",
-                        "subformat=dynamic",
-                        raw.toString(),
-                        vpc.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuConvert(raw, "raw", vpc, "vpc", "-o", "subformat=dynamic");
         long virtual = DiskFiles.qemuVirtualSize(Tools.command("qemu-img", "info", "--output=json", vpc.toString())
                 .dir(dir)
                 .mergeStderr()
@@ -226,10 +210,7 @@ class GptConsistencyOracleTest {
                 .isNotEqualTo(size)
                 .isGreaterThan(size);
         Path rounded = dir.resolve("rounded.raw");
-        Tools.command("qemu-img", "convert", "-f", "vpc", "-O", "raw", vpc.toString(), rounded.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuConvert(vpc, "vpc", rounded, "raw");
         assertThat(Tools.command("sgdisk", "-v", rounded.toString())
                         .dir(dir)
                         .mergeStderr()
@@ -337,10 +318,7 @@ class GptConsistencyOracleTest {
         assertThat(captured.toString(StandardCharsets.UTF_8))
                 .contains("warning: the GPT is inconsistent")
                 .contains("neither GPT header is valid");
-        Tools.command("qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuCompare(vhd, "vpc", raw, "raw");
     }
 
     /**
@@ -392,10 +370,7 @@ class GptConsistencyOracleTest {
                 .contains("8000000000000000");
 
         Path view = dir.resolve("prepared.raw");
-        Tools.command("qemu-img", "convert", "-f", "vpc", "-O", "raw", vhd.toString(), view.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuConvert(vhd, "vpc", view, "raw");
         assertThat(Tools.command("sgdisk", "-v", view.toString())
                         .dir(dir)
                         .mergeStderr()

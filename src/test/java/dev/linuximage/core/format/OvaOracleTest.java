@@ -35,20 +35,8 @@ class OvaOracleTest {
         for (int n = 1; n <= disks; n++) {
             String src = n == 1 ? "src.raw" : "src" + n + ".raw";
             Path raw = DiskFiles.rawDisk(dir, src, SIZE, 10 + n);
-            Tools.command(
-                            "qemu-img",
-                            "convert",
-                            "-f",
-                            "raw",
-                            "-O",
-                            "vmdk",
-                            "-o",
-                            "subformat=streamOptimized",
-                            raw.toString(),
-                            dir.resolve("disk" + n + ".vmdk").toString())
-                    .dir(dir)
-                    .mergeStderr()
-                    .run();
+            DiskFiles.qemuConvert(
+                    raw, "raw", dir.resolve("disk" + n + ".vmdk"), "vmdk", "-o", "subformat=streamOptimized");
             files.append("    <File ovf:id=\"file%d\" ovf:href=\"disk%d.vmdk\"/>%n".formatted(n, n));
             section.append(("    <Disk ovf:diskId=\"vmdisk%d\" ovf:fileRef=\"file%d\" ovf:capacity=\"%d\""
                             + " ovf:format=\"http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized\"/>%n")
@@ -102,33 +90,11 @@ class OvaOracleTest {
             assertThat(img.virtualSize()).isEqualTo(SIZE);
             SparseFileWriter.write(img.data(), ours, null);
         }
-        Tools.command(
-                        "qemu-img",
-                        "compare",
-                        "-f",
-                        "raw",
-                        "-F",
-                        "raw",
-                        ours.toString(),
-                        dir.resolve("src.raw").toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuCompare(ours, "raw", dir.resolve("src.raw"), "raw");
         Path vhd = dir.resolve("out.vhd");
         assertThat(CoreCli.execute("convert", ova.toString(), vhd.toString(), "--quiet"))
                 .isZero();
-        Tools.command(
-                        "qemu-img",
-                        "compare",
-                        "-f",
-                        "vpc",
-                        "-F",
-                        "raw",
-                        vhd.toString(),
-                        dir.resolve("src.raw").toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuCompare(vhd, "vpc", dir.resolve("src.raw"), "raw");
     }
 
     @Test
@@ -161,18 +127,7 @@ class OvaOracleTest {
                             && w.contains("--ova-disk"));
             SparseFileWriter.write(img.data(), ours, null);
         }
-        Tools.command(
-                        "qemu-img",
-                        "compare",
-                        "-f",
-                        "raw",
-                        "-F",
-                        "raw",
-                        ours.toString(),
-                        dir.resolve("src.raw").toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuCompare(ours, "raw", dir.resolve("src.raw"), "raw");
         for (String choice : new String[] {"2", "vmdisk2", "disk2.vmdk"}) {
             Path second = dir.resolve("second-" + choice + ".raw");
             try (DiskImage img =
@@ -180,18 +135,7 @@ class OvaOracleTest {
                 assertThat(img.warnings()).anyMatch(w -> w.contains("using #2 vmdisk2=disk2.vmdk"));
                 SparseFileWriter.write(img.data(), second, null);
             }
-            Tools.command(
-                            "qemu-img",
-                            "compare",
-                            "-f",
-                            "raw",
-                            "-F",
-                            "raw",
-                            second.toString(),
-                            dir.resolve("src2.raw").toString())
-                    .dir(dir)
-                    .mergeStderr()
-                    .run();
+            DiskFiles.qemuCompare(second, "raw", dir.resolve("src2.raw"), "raw");
         }
         assertThatThrownBy(
                         () -> DiskImages.open(ova, null, OpenOptions.defaults().withOvaDisk("3"))
@@ -202,18 +146,7 @@ class OvaOracleTest {
         Path vhd = dir.resolve("second.vhd");
         assertThat(CoreCli.execute("convert", ova.toString(), vhd.toString(), "--ova-disk", "vmdisk2", "--quiet"))
                 .isZero();
-        Tools.command(
-                        "qemu-img",
-                        "compare",
-                        "-f",
-                        "vpc",
-                        "-F",
-                        "raw",
-                        vhd.toString(),
-                        dir.resolve("src2.raw").toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuCompare(vhd, "vpc", dir.resolve("src2.raw"), "raw");
         assertThat(CoreCli.execute(
                         "convert", ova.toString(), dir.resolve("x.vhd").toString(), "--ova-disk", "nope", "--quiet"))
                 .isEqualTo(ExitCodes.BAD_INPUT);

@@ -109,15 +109,9 @@ class QemuOracleTest {
             SparseFileWriter.write(d.data(), ours, null);
         }
         assertThat(Files.size(ours)).isEqualTo(qemuSize);
-        Tools.command("qemu-img", "compare", "-f", "raw", "-F", qfmt, ours.toString(), img.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuCompare(ours, "raw", img, qfmt);
         if (qemuSize == SIZE) {
-            Tools.command("qemu-img", "compare", "-f", "raw", "-F", "raw", ours.toString(), raw.toString())
-                    .dir(dir)
-                    .mergeStderr()
-                    .run();
+            DiskFiles.qemuCompare(ours, "raw", raw, "raw");
         }
 
         Path vhd = dir.resolve("out.vhd");
@@ -132,10 +126,7 @@ class QemuOracleTest {
         long aligned = FixedVhdView.alignUp(qemuSize);
         assertThat(DiskFiles.qemuVirtualSize(info)).isEqualTo(aligned);
         assertThat(Files.size(vhd)).isEqualTo(aligned + 512);
-        Tools.command("qemu-img", "compare", "-f", "vpc", "-F", qfmt, vhd.toString(), img.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuCompare(vhd, "vpc", img, qfmt);
     }
 
     @Test
@@ -152,20 +143,7 @@ class QemuOracleTest {
         assertThat(Files.mismatch(a, b)).isEqualTo(-1L);
         // and a fixed VHD made by qemu-img converts to the same data, no growth
         Path q = dir.resolve("q.vhd");
-        Tools.command(
-                        "qemu-img",
-                        "convert",
-                        "-f",
-                        "raw",
-                        "-O",
-                        "vpc",
-                        "-o",
-                        "subformat=fixed,force_size=on",
-                        raw.toString(),
-                        q.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuConvert(raw, "raw", q, "vpc", "-o", "subformat=fixed,force_size=on");
         Path c = dir.resolve("c.vhd");
         assertThat(CoreCli.execute("convert", q.toString(), c.toString(), "--quiet"))
                 .isZero();
@@ -178,10 +156,7 @@ class QemuOracleTest {
         Path dir = Tools.scratch("format-tests", "overlay-stream");
         Path raw = DiskFiles.rawDisk(dir, "src.raw", 4L << 20, 21);
         Path img = dir.resolve("disk.qcow2");
-        Tools.command("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), img.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuConvert(raw, "raw", img, "qcow2");
         byte[] patch = "patched without touching the input".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         long at = (2L << 20) + 333; // inside a hole of the qcow2
         Path vhd = dir.resolve("out.vhd");
@@ -196,10 +171,7 @@ class QemuOracleTest {
         try (var ch = java.nio.channels.FileChannel.open(raw, java.nio.file.StandardOpenOption.WRITE)) {
             ch.write(java.nio.ByteBuffer.wrap(patch), at);
         }
-        Tools.command("qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString())
-                .dir(dir)
-                .mergeStderr()
-                .run();
+        DiskFiles.qemuCompare(vhd, "vpc", raw, "raw");
         // the input is untouched: qemu still sees zeros there
         assertThat(Tools.command("qemu-img", "compare", "-f", "qcow2", "-F", "raw", img.toString(), raw.toString())
                         .dir(dir)

@@ -7,7 +7,7 @@ import dev.linuximage.core.format.DiskImage;
 import dev.linuximage.core.format.DiskImages;
 import dev.linuximage.core.io.ByteSource;
 import dev.linuximage.core.io.DirectIo;
-import dev.linuximage.testsupport.Tools;
+import dev.linuximage.testsupport.DiskFiles;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -37,18 +37,7 @@ class VhdSectorBitmapTest {
         byte[] raw = random(32 * MIB, 21);
         Path rawFile = Files.write(dir.resolve("d.raw"), raw);
         Path vhd = dir.resolve("d.vhd");
-        Tools.command(
-                        "qemu-img",
-                        "convert",
-                        "-f",
-                        "raw",
-                        "-O",
-                        "vpc",
-                        "-o",
-                        "subformat=dynamic,force_size=on",
-                        rawFile.toString(),
-                        vhd.toString())
-                .run();
+        DiskFiles.qemuConvert(rawFile, "raw", vhd, "vpc", "-o", "subformat=dynamic,force_size=on");
 
         byte[] expected = raw.clone();
         try (FileChannel ch = FileChannel.open(vhd, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
