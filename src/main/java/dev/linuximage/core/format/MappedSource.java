@@ -7,8 +7,6 @@ import dev.linuximage.core.io.ExtentVisitor;
 import dev.linuximage.core.io.ZeroScan;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The guest view of a block-mapped container (qcow2, dynamic VHD, VHDX, sparse VMDK, VDI). A subclass maps a
@@ -53,12 +51,7 @@ public abstract class MappedSource implements ByteSource {
     protected final String format;
     protected final ByteSource file;
     protected final long size;
-    private final Map<Long, byte[]> clusterCache = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, byte[]> e) {
-            return size() > 32;
-        }
-    };
+    private final OffsetCache<byte[]> clusterCache = new OffsetCache<>(32);
 
     /** Per reading thread: the compressed bytes of one cluster (at most 2 clusters + 4 KiB, see checkCompressed). */
     private final ThreadLocal<byte[]> compressedBuffer = ThreadLocal.withInitial(() -> new byte[0]);
@@ -203,26 +196,19 @@ public abstract class MappedSource implements ByteSource {
     }
 
     private byte[] cluster(Run r) throws IOException {
-        synchronized (clusterCache) {
-            byte[] c = clusterCache.get(r.fileOffset);
-            if (c != null) {
-                return c;
+        return clusterCache.get(r.fileOffset, off -> {
+            checkCompressed(r);
+            byte[] comp = file.readBytes(off, (int) r.compressedLength);
+            byte[] c = decompress(r, comp);
+            if (c.length != r.clusterSize) {
+                throw new FormatException(
+                        format,
+                        "compressed cluster",
+                        off,
+                        "decompressed to " + c.length + " bytes instead of " + r.clusterSize);
             }
-        }
-        checkCompressed(r);
-        byte[] comp = file.readBytes(r.fileOffset, (int) r.compressedLength);
-        byte[] c = decompress(r, comp);
-        if (c.length != r.clusterSize) {
-            throw new FormatException(
-                    format,
-                    "compressed cluster",
-                    r.fileOffset,
-                    "decompressed to " + c.length + " bytes instead of " + r.clusterSize);
-        }
-        synchronized (clusterCache) {
-            clusterCache.put(r.fileOffset, c);
-        }
-        return c;
+            return c;
+        });
     }
 
     @Override

@@ -3,12 +3,11 @@ package dev.linuximage.core.format.qcow2;
 import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.MappedSource;
+import dev.linuximage.core.format.OffsetCache;
 import dev.linuximage.core.io.ByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Guest view of a qcow2 image through its active L1/L2 tables (qcow2.txt "Cluster mapping"). Unallocated and
@@ -27,7 +26,7 @@ public final class Qcow2Source extends MappedSource {
     private final int l2Bits;
     private final long[] l1;
     private final long[] sortedL2Offsets;
-    private final Map<Long, long[]> l2Cache;
+    private final OffsetCache<long[]> l2Cache;
 
     public Qcow2Source(ByteSource file, Qcow2Header h) throws IOException {
         super("qcow2", file, h.size());
@@ -58,12 +57,7 @@ public final class Qcow2Source extends MappedSource {
             }
         }
         int maxTables = Math.max(4, (16 << 20) / clusterSize);
-        this.l2Cache = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<Long, long[]> e) {
-                return size() > maxTables;
-            }
-        };
+        this.l2Cache = new OffsetCache<>(maxTables);
     }
 
     /** A table or data cluster must be aligned, inside the file and outside header, L1 and refcount table. */
@@ -86,21 +80,16 @@ public final class Qcow2Source extends MappedSource {
     }
 
     private long[] l2Table(long offset) throws IOException {
-        synchronized (l2Cache) {
-            long[] t = l2Cache.get(offset);
-            if (t != null) {
-                return t;
-            }
-        }
+        return l2Cache.get(offset, this::readL2Table);
+    }
+
+    private long[] readL2Table(long offset) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(clusterSize);
         file.readFully(offset, b);
         b.flip();
         long[] t = new long[clusterSize / 8];
         for (int i = 0; i < t.length; i++) {
             t[i] = b.getLong();
-        }
-        synchronized (l2Cache) {
-            l2Cache.put(offset, t);
         }
         return t;
     }

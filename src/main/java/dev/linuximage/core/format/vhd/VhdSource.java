@@ -2,10 +2,9 @@ package dev.linuximage.core.format.vhd;
 
 import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.MappedSource;
+import dev.linuximage.core.format.OffsetCache;
 import dev.linuximage.core.io.ByteSource;
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** Dynamic VHD data view: BAT lookups, sector bitmaps honoured (a clear bit reads as zero). */
 final class VhdSource extends MappedSource {
@@ -15,37 +14,17 @@ final class VhdSource extends MappedSource {
     /**
      * The sector bitmaps of the blocks read last, a few per reading worker (each worker's 4 MiB chunk spans two or
      * more blocks): bounded, {@value #BITMAPS} × the bitmap size. A miss is read outside the lock, so the workers'
-     * cold bitmap reads overlap instead of queueing behind one another (two workers missing the same block both read
-     * it: same bytes).
+     * cold bitmap reads overlap instead of queueing behind one another ({@link OffsetCache}).
      */
     private static final int BITMAPS = 64;
 
-    private final Map<Long, byte[]> bitmaps = new LinkedHashMap<>(BITMAPS * 2, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, byte[]> e) {
-            return size() > BITMAPS;
-        }
-    };
+    private final OffsetCache<byte[]> bitmaps = new OffsetCache<>(BITMAPS);
 
     VhdSource(ByteSource file, VhdHeader h) {
         super(VhdHeader.LABEL, file, h.footer().currentSize());
         this.bat = h.dynamic().bat();
         this.blockSize = h.dynamic().blockSize();
         this.bitmapBytes = h.dynamic().bitmapBytes();
-    }
-
-    private byte[] bitmap(long block, long blockOff) throws IOException {
-        byte[] bm;
-        synchronized (bitmaps) {
-            bm = bitmaps.get(block);
-        }
-        if (bm == null) {
-            bm = file.readBytes(blockOff, (int) bitmapBytes);
-            synchronized (bitmaps) {
-                bitmaps.put(block, bm);
-            }
-        }
-        return bm;
     }
 
     @Override
@@ -59,7 +38,7 @@ final class VhdSource extends MappedSource {
             return;
         }
         long blockOff = Check.u32(e) * 512;
-        byte[] bm = bitmap(block, blockOff);
+        byte[] bm = bitmaps.get(blockOff, off -> file.readBytes(off, (int) bitmapBytes));
         long sector = within / 512;
         boolean present = bit(bm, sector);
         long len = 512 - (within % 512);

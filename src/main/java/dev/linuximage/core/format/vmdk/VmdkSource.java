@@ -3,13 +3,12 @@ package dev.linuximage.core.format.vmdk;
 import dev.linuximage.core.format.Check;
 import dev.linuximage.core.format.FormatException;
 import dev.linuximage.core.format.MappedSource;
+import dev.linuximage.core.format.OffsetCache;
 import dev.linuximage.core.io.ByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * One hosted sparse extent (monolithicSparse, twoGbMaxExtentSparse part, streamOptimized): grain directory →
@@ -25,12 +24,7 @@ final class VmdkSource extends MappedSource {
     private final long[] sortedGts;
     private final long gdStart;
     private final long gdEnd;
-    private final Map<Long, int[]> gtCache = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, int[]> e) {
-            return size() > 64;
-        }
-    };
+    private final OffsetCache<int[]> gtCache = new OffsetCache<>(64);
 
     /** Bytes read at a compressed grain before its marker says how long it is. */
     static final int FIRST_READ = 4096;
@@ -121,21 +115,16 @@ final class VmdkSource extends MappedSource {
     }
 
     private int[] gt(long off) throws IOException {
-        synchronized (gtCache) {
-            int[] t = gtCache.get(off);
-            if (t != null) {
-                return t;
-            }
-        }
+        return gtCache.get(off, this::readGt);
+    }
+
+    private int[] readGt(long off) throws IOException {
         ByteBuffer b = ByteBuffer.allocate((int) (h.numGTEsPerGT() * 4)).order(ByteOrder.LITTLE_ENDIAN);
         file.readFully(off, b);
         b.flip();
         int[] t = new int[(int) h.numGTEsPerGT()];
         for (int i = 0; i < t.length; i++) {
             t[i] = b.getInt();
-        }
-        synchronized (gtCache) {
-            gtCache.put(off, t);
         }
         return t;
     }
