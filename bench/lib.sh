@@ -7,6 +7,7 @@
 #                                          fails (status 1). Sets AZPID, PORT, KEY (the
 #                                          dev account's key), EP (blob endpoint) and CS (connection string).
 #   azurite_stop                           stops it, if started, and waits for it (for an EXIT trap).
+#   cpu_of PID                             the CPU seconds (user + system) process PID has used so far, e.g. "12.3".
 
 # shellcheck disable=SC2034  # KEY, EP, CS are for the scripts that source this file
 azurite_start() {
@@ -44,3 +45,5 @@ azurite_stop() {
   if [ -n "${AZPID:-}" ]; then kill "$AZPID" 2>/dev/null || true; wait "$AZPID" 2>/dev/null || true; fi
   AZPID=""
 }
+
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }

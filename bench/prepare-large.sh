@@ -97,7 +97,6 @@ printf '%s' "$CS" > "$DIR/cs.txt"; chmod 600 "$DIR/cs.txt"
 export AZURE_CORE_COLLECT_TELEMETRY=0 AZURE_CORE_ONLY_SHOW_ERRORS=1
 az storage container create --name bench --connection-string "$CS" -o none
 
-cpu_of() { awk '{ printf "%.1f", ($14 + $15) / 100 }' "/proc/$1/stat"; }  # utime + stime, clock ticks (100 Hz)
 uploaded() { # blob -> bytes in the blob's page ranges
   python3 - "$EP" "$1" "$KEY" <<'EOF'
 import base64, hashlib, hmac, sys, urllib.request, email.utils, re

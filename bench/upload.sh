@@ -5,8 +5,9 @@
 #      offsets, like the files of a used file system): bytes sent vs non-zero bytes, wall time vs az;
 #   2. 1 GiB + 512 fixed VHD of fully random data: MB/s of both;
 # ours runs once per image and verification mode in MODES (default "md5 readback": the default, per-put Content-MD5
-# checked by the service + range list, and the read-back of every run of written pages while later runs are sent);
-# az verifies nothing. PARALLEL (default 8) is ours' --parallel.
+# checked by the service + range list, and the read-back of every run of written pages while later runs are sent;
+# any other --verify value works too, e.g. "crc64": the per-put x-ms-content-crc64 instead of Content-MD5);
+# az verifies nothing. Each row also gives Azurite's CPU seconds during each client's run (azcpu). PARALLEL (default 8) is ours' --parallel.
 # RUNS (default 3) rounds; one table row per image and round, with the load average.
 # our tool runs with -Xmx256m (heap bound) and its peak RSS is reported.
 # usage: [RUNS=3] bench/upload.sh            (results to bench/out/upload-results.txt)
@@ -63,7 +64,6 @@ theirs() { # file blob
 }
 del_() { az storage blob delete --container-name bench --name "$1" --connection-string "$CS" -o none 2>/dev/null || true; }
 cpu_() { tail -1 "$1" | awk -v f="$2" '{ printf "%.1f", $f + $(f + 1) }'; }  # user + system CPU-s from /usr/bin/time
-azcpu() { awk '{ printf "%.1f", ($14 + $15) / 100 }' "/proc/$AZPID/stat"; }  # Azurite's utime + stime so far (100 Hz)
 json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
 RUNS=${RUNS:-3}
@@ -79,18 +79,18 @@ for run in $(seq "$RUNS"); do
   for img in sparse random; do
     f="$OUT/$img.vhd"
     nz=$([ $img = sparse ] && echo "$NZ_SPARSE" || echo "$NZ_RANDOM")
-    a0=$(azcpu)
+    a0=$(cpu_of "$AZPID")
     theirs "$f" "az-$img-$run.vhd"
-    a1=$(azcpu)
+    a1=$(cpu_of "$AZPID")
     at=$(cat "$OUT/az-az-$img-$run.vhd.time")
     del_ "az-$img-$run.vhd"  # Azurite holds blobs in memory
     row="| $img | $run | $nz | $(printf %.1f "$at") [$(cpu_ "$OUT/az-cpu.txt" 1); Azurite $(echo "$a1 - $a0" | bc)]"
     rss=""
     for mode in $MODES; do
       b="ours-$img-$mode-$run.vhd"
-      a0=$(azcpu)
+      a0=$(cpu_of "$AZPID")
       ours "$f" "$b" "$mode"
-      a1=$(azcpu)
+      a1=$(cpu_of "$AZPID")
       ot=$(cat "$OUT/ours-$b.time")
       sent=$(json "$OUT/ours-$b.json" bytesSent)
       row="$row | $(printf %.1f "$ot") ($(echo "scale=2; $ot / $at" | bc)x) [$(cpu_ "$OUT/rss.txt" 2); Azurite $(echo "$a1 - $a0" | bc)]"
