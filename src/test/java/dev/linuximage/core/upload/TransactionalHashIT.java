@@ -54,6 +54,18 @@ class TransactionalHashIT {
         }
     }
 
+    /** Uploads {@code img} as blob {@code name} of {@code c} through {@code proxy}, account key, {@code hash}'s mode. */
+    private static UploadResult uploadThrough(
+            FaultProxy proxy, BlobContainerClient c, String name, TestVhds img, Hash hash) throws Exception {
+        return PageBlobUploader.upload(
+                img.source(),
+                "fp-" + name + "-" + hash,
+                url(proxy.blobEndpoint(), c, name),
+                key(AZURITE),
+                hash.options(),
+                UploadListener.NONE);
+    }
+
     /** What makes these modes cheap: no page data is read back on a fresh upload, only the 512-byte footer. */
     @ParameterizedTest(name = "{0}")
     @EnumSource(Hash.class)
@@ -61,13 +73,7 @@ class TransactionalHashIT {
         BlobContainerClient c = AZURITE.newContainer();
         TestVhds img = TestVhds.random(12, 0.3, 256 * 1024, 32 + hash.ordinal());
         try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
-            UploadResult r = PageBlobUploader.upload(
-                    img.source(),
-                    "fp-ok-" + hash,
-                    url(proxy.blobEndpoint(), c, "ok.vhd"),
-                    key(AZURITE),
-                    hash.options(),
-                    UploadListener.NONE);
+            UploadResult r = uploadThrough(proxy, c, "ok.vhd", img, hash);
             assertThat(r.verification()).isEqualTo(hash.mode);
             assertThat(proxy.seen)
                     .filteredOn(s -> s.request().isPutPage())
@@ -99,13 +105,7 @@ class TransactionalHashIT {
         TestVhds img = TestVhds.random(8, 0.4, 256 * 1024, 42 + hash.ordinal());
         try (FaultProxy proxy = new FaultProxy(AZURITE.port())) {
             FaultProxy.Rule rule = proxy.inject(FaultProxy.Request::isPutPage, FaultProxy.Kind.CORRUPT_REQUEST_BODY, 1);
-            assertThatThrownBy(() -> PageBlobUploader.upload(
-                            img.source(),
-                            "fp-flip-" + hash,
-                            url(proxy.blobEndpoint(), c, "x.vhd"),
-                            key(AZURITE),
-                            hash.options(),
-                            UploadListener.NONE))
+            assertThatThrownBy(() -> uploadThrough(proxy, c, "x.vhd", img, hash))
                     .isInstanceOfSatisfying(VerificationException.class, e -> {
                         assertThat(e.httpStatus()).isEqualTo(400);
                         assertThat(e.getMessage()).contains(hash.mismatch);
