@@ -16,7 +16,9 @@
 #
 # Options (environment):
 #   BENCH_SHAPES="dense sparse"  BENCH_FORMATS="raw qcow2 vhd vhdx vmdk vdi"  BENCH_CACHE="cold warm"
-#   BENCH_RUNS=2            runs per case and cache mode; odd runs time ours first, even runs qemu-img first
+#   BENCH_RUNS=2            runs per case and cache mode; odd runs time ours first, even runs qemu-img first.
+#                           After the per-run tables, a MEDIANS table per cache mode sums each case up over its runs
+#                           (use an even number so that both orders count equally).
 #   BENCH_DIR=bench/out     work directory (gitignored); BENCH_KEEP=1 keeps generated inputs between runs
 #   BENCH_JAR=target/quarkus-app/quarkus-run.jar   BENCH_JAVA_OPTS="-Xmx256m" (keep the heap bound)
 #   BENCH_VERIFY=1          compare the two outputs with `qemu-img compare` once per case
@@ -175,4 +177,33 @@ for mode in $CACHES; do
   printf '%-7s %-7s %3s %8s %8s %6s %7s %8s %8s %6s %8s %8s %5s\n' shape format run ours_s qemu_s ratio copy_s \
     ours_cpu qemu_cpu ratio ours_MiB qemu_MiB load
   printf '%s' "${ROWS[$mode]}"
+done
+# One run's noise on a shared VM is larger than the differences measured (docs/performance.md), and which tool runs
+# first matters: odd runs time ours first, even runs qemu-img first. So each case is also summed up over its runs,
+# by the medians of the two tools' times (with an even BENCH_RUNS both orders count equally).
+for mode in $CACHES; do
+  echo
+  echo "${mode^^}, MEDIANS over $RUNS runs (ratio = median ours / median qemu-img; wins = runs where ours took no more"
+  echo "wall time than qemu-img)"
+  printf '%-7s %-7s %8s %8s %6s %8s %8s %6s %5s\n' shape format ours_s qemu_s ratio ours_cpu qemu_cpu ratio wins
+  printf '%s' "${ROWS[$mode]}" | awk '
+    function median(list,   a, n, i, j, t) {
+      n = split(list, a, " ")
+      for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    NF >= 9 {
+      k = $1 " " $2
+      if (!(k in os)) order[++cases] = k
+      os[k] = os[k] " " $4; qs[k] = qs[k] " " $5; oc[k] = oc[k] " " $8; qc[k] = qc[k] " " $9
+      runs[k]++; if ($4 <= $5) wins[k]++
+    }
+    END {
+      for (c = 1; c <= cases; c++) {
+        k = order[c]; split(k, sf, " ")
+        mo = median(os[k]); mq = median(qs[k]); co = median(oc[k]); cq = median(qc[k])
+        printf "%-7s %-7s %8.2f %8.2f %6.2f %8.2f %8.2f %6.2f %2d/%-2d\n", sf[1], sf[2], mo, mq,
+          (mq > 0 ? mo / mq : 0), co, cq, (cq > 0 ? co / cq : 0), wins[k] + 0, runs[k]
+      }
+    }'
 done
