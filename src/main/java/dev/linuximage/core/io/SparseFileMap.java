@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -157,7 +158,8 @@ public final class SparseFileMap implements ByteSource {
         return null;
     }
 
-    private static final String[] TOOLS = {"filefrag", "/usr/sbin/filefrag", "/sbin/filefrag"};
+    /** Where {@link #start} looks, in order (Dockerfile.native puts it at /usr/sbin/filefrag: RuntimeImageToolsTest). */
+    static final List<String> TOOLS = List.of("filefrag", "/usr/sbin/filefrag", "/sbin/filefrag");
 
     private void allData(long start, long end, ExtentVisitor visitor) throws IOException {
         fallback = true;
