@@ -127,10 +127,11 @@ public class ConvertCommand implements Callable<Integer> {
         if (!quiet) {
             err.printf(
                     Locale.ROOT,
-                    "converted %s (%s %s, %s) to %s: fixed VHD of %s (%d bytes), %s of data" + " written in %.1f s%n",
+                    "converted %s (%s, %s) to %s: fixed VHD of %s (%d bytes), %s of data" + " written in %.1f s%n",
                     input,
-                    c.inputFormat(),
-                    c.inputSubformat(),
+                    c.inputSubformat() == null || c.inputSubformat().isEmpty()
+                            ? c.inputFormat()
+                            : c.inputFormat() + " " + c.inputSubformat(),
                     Sizes.human(c.inputVirtualSize()),
                     output,
                     Sizes.human(c.diskSize()),

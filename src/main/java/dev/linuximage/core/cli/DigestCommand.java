@@ -51,7 +51,8 @@ public class DigestCommand implements Callable<Integer> {
                         file + ": size " + src.size()
                                 + " bytes is not a multiple of 512 (a VHD is whole 512-byte pages)");
             }
-            String d = SparseDigest.of(SparseFileMap.view(file, src));
+            String d = SparseDigest.of(
+                    SparseFileMap.view(file, src, w -> System.err.println("linuximage digest: warning: " + w)));
             if (json) {
                 // built explicitly (no reflective binding): native-image friendly, as ReportJson
                 com.fasterxml.jackson.databind.node.ObjectNode o = JsonOut.object();

@@ -92,7 +92,12 @@ public class UploadCommand implements Callable<Integer> {
                     new UploadProgressLines(new PrintWriter(System.err, true), progress, progressInterval);
             // the file's holes are ZERO extents: never read (a 1 TiB sparse VHD reads only its data)
             UploadResult r = PageBlobUploader.upload(
-                    SparseFileMap.view(disk, src), fp, target.blobUrl(), creds, options, printer);
+                    SparseFileMap.view(disk, src, w -> System.err.println("linuximage upload: warning: " + w)),
+                    fp,
+                    target.blobUrl(),
+                    creds,
+                    options,
+                    printer);
             printer.end();
             if (json) {
                 System.out.println(r.toJson());

@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,7 +25,9 @@ import java.util.regex.Pattern;
  *
  * <p>Fallback: when the tool is missing, the file system has no FIEMAP (tmpfs, some network file systems) or the
  * output does not have the expected form <em>before any extent was reported</em>, the whole file is one DATA extent
- * (correct, only slower). A failure after extents were reported is an {@link IOException}, never a guess.
+ * (correct, only slower). A failure after extents were reported is an {@link IOException}, never a guess. A fallback
+ * over at least {@link #WARN_FROM} bytes is told once to the view's warning consumer: the run then takes time in
+ * proportion to the file's size, and the user should know why.
  */
 public final class SparseFileMap implements ByteSource {
     private static final Pattern HEADER =
@@ -33,18 +37,32 @@ public final class SparseFileMap implements ByteSource {
 
     private static final long BLOCK = 512;
 
+    /** A fallback over this many bytes or more is warned about (smaller files read whole in well under a second). */
+    static final long WARN_FROM = 1L << 30;
+
     private final Path file;
     private final ByteSource data;
+    private final Consumer<String> warnings;
+    private final AtomicBoolean warned = new AtomicBoolean();
     private volatile boolean fallback;
 
-    private SparseFileMap(Path file, ByteSource data) {
+    private SparseFileMap(Path file, ByteSource data, Consumer<String> warnings) {
         this.file = file.toAbsolutePath();
         this.data = data;
+        this.warnings = warnings;
     }
 
     /** {@code data} (the open file, which the view does not close) with extents from the file's allocation map. */
     public static SparseFileMap view(Path file, ByteSource data) {
-        return new SparseFileMap(file, data);
+        return new SparseFileMap(file, data, null);
+    }
+
+    /**
+     * As {@link #view(Path, ByteSource)}; {@code warnings} (may be null) receives, once, why a range of at least 1 GiB
+     * is read whole (no {@code filefrag}, no FIEMAP on the file system, output not understood).
+     */
+    public static SparseFileMap view(Path file, ByteSource data, Consumer<String> warnings) {
+        return new SparseFileMap(file, data, warnings);
     }
 
     /** Whether the last {@link #extents} call had to treat the whole range as DATA (no allocation map). */
@@ -72,7 +90,7 @@ public final class SparseFileMap implements ByteSource {
         }
         Process p = start();
         if (p == null) {
-            allData(start, end, visitor);
+            allData(start, end, visitor, "filefrag (e2fsprogs) not found");
             return;
         }
         long pos = start; // everything below pos has been visited
@@ -124,7 +142,7 @@ public final class SparseFileMap implements ByteSource {
             if (visited) {
                 throw new IOException("unreadable allocation map of " + file + ": " + e.getMessage());
             }
-            allData(start, end, visitor);
+            allData(start, end, visitor, "filefrag's output not understood: " + e.getMessage());
             return;
         }
         if (p.exitValue() != 0 || !header) {
@@ -132,7 +150,13 @@ public final class SparseFileMap implements ByteSource {
                 throw new IOException(
                         "filefrag failed (exit " + p.exitValue() + ") on " + file + " after a partial map");
             }
-            allData(start, end, visitor);
+            allData(
+                    start,
+                    end,
+                    visitor,
+                    p.exitValue() != 0
+                            ? "filefrag failed with exit " + p.exitValue() + ": no FIEMAP on this file system?"
+                            : "filefrag's output not understood");
             return;
         }
         fallback = false;
@@ -161,8 +185,12 @@ public final class SparseFileMap implements ByteSource {
     /** Where {@link #start} looks, in order (Dockerfile.native puts it at /usr/sbin/filefrag: RuntimeImageToolsTest). */
     static final List<String> TOOLS = List.of("filefrag", "/usr/sbin/filefrag", "/sbin/filefrag");
 
-    private void allData(long start, long end, ExtentVisitor visitor) throws IOException {
+    private void allData(long start, long end, ExtentVisitor visitor, String why) throws IOException {
         fallback = true;
+        if (warnings != null && end - start >= WARN_FROM && warned.compareAndSet(false, true)) {
+            warnings.accept("no allocation map of " + file + " (" + why + "): reading all " + Sizes.human(end - start)
+                    + " of it, holes included, so this takes time in proportion to its size");
+        }
         visitor.visit(new Extent(start, end - start, Extent.Kind.DATA));
     }
 

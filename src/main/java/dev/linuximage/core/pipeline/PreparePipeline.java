@@ -306,7 +306,7 @@ public final class PreparePipeline {
         }
         UploadResult up;
         try (FileByteSource vhd = FileByteSource.openReadOnly(out)) {
-            up = upload(SparseFileMap.view(out, vhd), state.fingerprint(out), target);
+            up = upload(SparseFileMap.view(out, vhd, this::warn), state.fingerprint(out), target);
         } catch (UploadException e) {
             return uploadFailed(r.withOutput(output(out, digestOf(out))), outcome, e);
         }
@@ -446,10 +446,14 @@ public final class PreparePipeline {
     }
 
     /** The output's {@link SparseDigest}: reads the file's data, not its holes (where the file system tells them). */
-    private static String digestOf(Path out) throws IOException {
+    private String digestOf(Path out) throws IOException {
         try (FileByteSource vhd = FileByteSource.openReadOnly(out)) {
-            return SparseDigest.of(SparseFileMap.view(out, vhd));
+            return SparseDigest.of(SparseFileMap.view(out, vhd, this::warn));
         }
+    }
+
+    private void warn(String w) {
+        sink.note("warning: " + w);
     }
 
     /** Converts the input into an uncommitted fixed VHD beside {@code out}, with the identity kept in the state. */
@@ -571,7 +575,7 @@ public final class PreparePipeline {
         if ("raw".equals(image.format())
                 && Files.isRegularFile(p)
                 && Files.size(p) == image.data().size()) {
-            return SparseFileMap.view(p, image.data());
+            return SparseFileMap.view(p, image.data(), this::warn);
         }
         return image.data();
     }

@@ -90,6 +90,16 @@ class CliHabitsTest {
     }
 
     @Test
+    void convertsSummaryNamesTheInputFormatWithoutAnEmptySubformat(@TempDir Path dir) throws Exception {
+        Path raw = dir.resolve("d.raw");
+        Files.write(raw, new byte[3 << 20]);
+        CliRun.Run r =
+                CliRun.run("convert", raw.toString(), dir.resolve("a.vhd").toString());
+        assertThat(r.code()).isEqualTo(ExitCodes.OK);
+        assertThat(r.err()).contains("converted " + raw + " (raw, 3 MiB) to ");
+    }
+
+    @Test
     void theSizeCapHasOneNameAndOneGrammarOnEveryCommand(@TempDir Path dir) throws Exception {
         Path raw = dir.resolve("d.raw");
         Files.write(raw, new byte[3 << 20]);
