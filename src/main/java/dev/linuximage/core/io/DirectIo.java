@@ -9,7 +9,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,7 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * direct channel: the kernel moves the data between the device and the caller's buffer, with no copy through the page
  * cache. Large unaligned reads (a dynamic VHD's data, the upload's heap arrays) go direct too, through a per-thread
  * aligned scratch buffer and one copy. Everything else (requests under {@link #MIN} bytes, unaligned writes, the VHD
- * footer, file system metadata read by the guest inspection) goes through the buffered channel.
+ * footer, file system metadata read by the guest inspection) goes through the buffered channel. So does a large read of
+ * a file opened read-only whose range is already wholly in the page cache ({@link PageCacheResidency}: an image
+ * that was just built, copied or read): one copy from memory is cheaper than a device request, and a direct read
+ * would first write back any of those pages that are still dirty.
  *
  * <p>Why: on a cold dense input, the two page-cache copies of a buffered copy (device to cache to buffer, buffer to
  * cache) were most of the CPU of a conversion and made it slower than {@code qemu-img convert}; with both sides
@@ -58,10 +64,17 @@ public final class DirectIo implements Closeable {
     private FileChannel refused;
 
     private final AtomicLong directBytes = new AtomicLong();
+    /** For a file opened read-only: which of its ranges are cached already (null: every large read may go direct). */
+    private final PageCacheResidency residency;
 
     private DirectIo(FileChannel buffered, FileChannel direct) {
+        this(buffered, direct, null);
+    }
+
+    private DirectIo(FileChannel buffered, FileChannel direct, PageCacheResidency residency) {
         this.buffered = buffered;
         this.direct = direct;
+        this.residency = residency;
     }
 
     /** Direct I/O unless {@code env} or {@code property} says {@code off}, {@code false}, {@code no} or {@code 0}. */
@@ -80,7 +93,23 @@ public final class DirectIo implements Closeable {
      * with {@code options}, where direct I/O is enabled and the file system allows it.
      */
     public static DirectIo over(Path file, FileChannel buffered, OpenOption... options) {
-        return new DirectIo(buffered, ENABLED ? openDirect(file, options) : null);
+        FileChannel direct = ENABLED ? openDirect(file, options) : null;
+        return new DirectIo(buffered, direct, direct != null && readOnly(options) ? residencyOf(buffered) : null);
+    }
+
+    private static boolean readOnly(OpenOption... options) {
+        List<OpenOption> o = Arrays.asList(options);
+        return o.contains(StandardOpenOption.READ)
+                && !o.contains(StandardOpenOption.WRITE)
+                && !o.contains(StandardOpenOption.APPEND);
+    }
+
+    private static PageCacheResidency residencyOf(FileChannel buffered) {
+        try {
+            return new PageCacheResidency(buffered, buffered.size());
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** {@code buffered} with {@code direct} as its twin (tests). */
@@ -140,6 +169,9 @@ public final class DirectIo implements Closeable {
     /** Positional read, as {@link FileChannel#read(ByteBuffer, long)}. */
     public int read(ByteBuffer dst, long position) throws IOException {
         FileChannel d = direct;
+        if (d != null && residency != null && dst.remaining() >= MIN && residency.cached(position, dst.remaining())) {
+            return buffered.read(dst, position); // already in memory: no device request
+        }
         if (d != null && !fits(position, dst) && dst.remaining() >= MIN) {
             try {
                 int n = readThroughScratch(d, dst, position);

@@ -207,6 +207,55 @@ class DirectIoTest {
                 .isLessThanOrEqualTo(MIB + 2 * 4096L);
     }
 
+    /**
+     * A read-only input whose range is already wholly in the page cache (an image just built or read) is read from
+     * there, not from the device; a range that is not, or only partly, cached still goes direct. {@code fincore} is
+     * the oracle for what is cached before each read.
+     */
+    @Test
+    void aReadOnlyFilesCachedRangesAreReadFromThePageCache(@TempDir Path dir) throws Exception {
+        byte[] data = random(16 * MIB, 13);
+        Path file = dir.resolve("cached.img");
+        Files.write(file, data); // buffered: every page cached (and dirty until written back)
+        assertThat(cached(file)).isEqualTo(16L * MIB);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+                DirectIo io = DirectIo.over(file, ch, StandardOpenOption.READ)) {
+            assertThat(io.active()).isTrue();
+            ByteBuffer buf = DirectIo.allocate(4 * MIB);
+            readFully(io, buf, 4 * MIB);
+            assertThat(bytes(buf.flip())).isEqualTo(Arrays.copyOfRange(data, 4 * MIB, 8 * MIB));
+            ByteBuffer unaligned = ByteBuffer.allocate(MIB); // the scratch path's kind of read
+            readFully(io, unaligned, 9 * MIB + 512);
+            assertThat(unaligned.array()).isEqualTo(Arrays.copyOfRange(data, 9 * MIB + 512, 10 * MIB + 512));
+            assertThat(io.directBytes())
+                    .as("bytes read direct from a cached file")
+                    .isZero();
+
+            ch.force(true);
+            dropFromCache(file);
+            assertThat(cached(file)).isLessThan(MIB);
+            ByteBuffer small = ByteBuffer.allocate(64 * 1024); // caches 64 KiB (and its read-ahead) at 12 MiB
+            readFully(io, small, 12 * MIB);
+            assertThat(cached(file)).isLessThan(4L * MIB);
+            buf.clear();
+            readFully(io, buf, 12 * MIB); // partly cached: direct
+            assertThat(bytes(buf.flip())).isEqualTo(Arrays.copyOfRange(data, 12 * MIB, 16 * MIB));
+            assertThat(io.directBytes())
+                    .as("bytes read direct once the file left the cache")
+                    .isEqualTo(4L * MIB);
+        }
+        // written files are ours: their reads keep going direct whatever is cached (see the tests above)
+    }
+
+    private static void readFully(DirectIo io, ByteBuffer buf, long at) throws Exception {
+        long p = at;
+        while (buf.hasRemaining()) {
+            int n = io.read(buf, p);
+            assertThat(n).isPositive();
+            p += n;
+        }
+    }
+
     /** Drops {@code file}'s clean pages from the page cache (POSIX_FADV_DONTNEED through dd, as the benchmarks do). */
     private static void dropFromCache(Path file) throws Exception {
         Process p = new ProcessBuilder("dd", "if=" + file, "iflag=nocache", "count=0", "status=none")
