@@ -14,7 +14,8 @@ import java.util.Map;
  * <p>The file is mapped in windows of {@link #WINDOW} bytes, the last {@link #WINDOWS} of them kept (a dropped
  * window is unmapped when the collector frees it; the copies read their chunks in about ascending order, so few are
  * in use at a time). Where the file cannot be mapped (a block device, whose channel reports size 0; a file system
- * without mmap) or a question fails, every answer is "not cached", which keeps the caller's direct reads.
+ * without mmap), a question fails or the runtime lacks the native call, every answer is "not cached", which keeps the
+ * caller's direct reads.
  */
 final class PageCacheResidency {
     static final long WINDOW = 1L << 30;
@@ -55,8 +56,9 @@ final class PageCacheResidency {
                 p += n;
             }
             return true;
-        } catch (IOException | RuntimeException e) {
-            broken = true; // no mapping here: read as if nothing were cached
+        } catch (IOException | RuntimeException | LinkageError e) {
+            // no mapping here, or no mincore in this runtime: read as if nothing were cached
+            broken = true;
             return false;
         }
     }
