@@ -8,9 +8,14 @@
 # checked by the service + range list, and the read-back of every run of written pages while later runs are sent;
 # any other --verify value works too, e.g. "crc64": the per-put x-ms-content-crc64 instead of Content-MD5);
 # az verifies nothing. Each row also gives Azurite's CPU seconds during each client's run (azcpu). PARALLEL (default 8) is ours' --parallel.
-# RUNS (default 3) rounds; one table row per image and round, with the load average.
+# RUNS (default 3) rounds; one table row per image, cache mode and round, with the load average.
+# CACHE (default "cold warm"): cold drops the page cache before EACH client's run (`sync; echo 3 >
+# /proc/sys/vm/drop_caches`, needs root; then both clients are started once, untimed, so that their own code is back in
+# the cache and only the image is cold: CACHE_COLD_TOOLS=1 times their cold start too); warm reads the image once,
+# untimed, before each client's run. The image is the input a user uploads right after building it (warm) or from a
+# network-backed volume (cold).
 # our tool runs with -Xmx256m (heap bound) and its peak RSS is reported.
-# usage: [RUNS=3] bench/upload.sh            (results to bench/out/upload-results.txt)
+# usage: [RUNS=3] [MODES="md5 readback"] [CACHE="cold warm"] bench/upload.sh     (results to bench/out/upload-results.txt)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=bench/out
@@ -35,10 +40,16 @@ JAR=target/quarkus-app/quarkus-run.jar
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 trap azurite_stop EXIT
-azurite_start "$OUT/azurite.log"  # in memory
-printf '%s' "$CS" > "$OUT/cs.txt"; chmod 600 "$OUT/cs.txt"
 export AZURE_CORE_COLLECT_TELEMETRY=0 AZURE_CORE_ONLY_SHOW_ERRORS=1
-az storage container create --name bench --connection-string "$CS" -o none
+# a new Azurite (in memory) for every round and cache mode: a deleted blob's pages stay in its in-memory extent store
+# until its own collection runs: 16 uploads (12 GB of pages sent) reached the store's limit (half the RAM: HTTP 409
+# MemoryExtentStoreAtSizeLimit)
+fresh_azurite() {
+  azurite_stop
+  azurite_start "$OUT/azurite.log"
+  printf '%s' "$CS" > "$OUT/cs.txt"; chmod 600 "$OUT/cs.txt"
+  az storage container create --name bench --connection-string "$CS" -o none
+}
 
 echo "generating images..." >&2
 NZ_SPARSE=$(python3 bench/mkvhd.py "$OUT/sparse.vhd" 1024 0.10 1)
@@ -68,26 +79,46 @@ json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.arg
 
 RUNS=${RUNS:-3}
 MODES=${MODES:-md5 readback}
+CACHES=${CACHE:-cold warm}
+case " $CACHES " in *" cold "*)
+  [ -w /proc/sys/vm/drop_caches ] || { echo "the cold rows need root (drop_caches); CACHE=warm" >&2; exit 1; } ;;
+esac
+prepare_cache() { # mode file: the image cold (page cache dropped, the clients' own code read back) or warm
+  sync
+  if [ "$1" = cold ]; then
+    echo 3 > /proc/sys/vm/drop_caches
+    if [ "${CACHE_COLD_TOOLS:-0}" != 1 ]; then
+      java -jar "$JAR" --help > /dev/null
+      az storage blob upload --help > /dev/null 2>&1
+    fi
+  else
+    cat "$2" > /dev/null
+  fi
+}
 say "== ours --parallel ${PARALLEL:-8}; linuximage upload vs az storage blob upload --type page (azure-cli $(az version --query '"azure-cli"' -o tsv 2>/dev/null)), Azurite in memory, $(nproc) CPUs, $RUNS runs"
 say "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 say ""
-hdr="| image | run | non-zero bytes | az s"; sep="|---|---|---|---"
+hdr="| image | cache | run | non-zero bytes | az s"; sep="|---|---|---|---|---"
 for mode in $MODES; do hdr="$hdr | ours $mode s (ratio)"; sep="$sep|---"; done
 say "$hdr | sent/non-zero | RSS MiB (${MODES// //}) | load |"
 say "$sep|---|---|---|"
 for run in $(seq "$RUNS"); do
+  for cache in $CACHES; do
+  fresh_azurite
   for img in sparse random; do
     f="$OUT/$img.vhd"
     nz=$([ $img = sparse ] && echo "$NZ_SPARSE" || echo "$NZ_RANDOM")
+    prepare_cache "$cache" "$f"
     a0=$(cpu_of "$AZPID")
     theirs "$f" "az-$img-$run.vhd"
     a1=$(cpu_of "$AZPID")
     at=$(cat "$OUT/az-az-$img-$run.vhd.time")
     del_ "az-$img-$run.vhd"  # Azurite holds blobs in memory
-    row="| $img | $run | $nz | $(printf %.1f "$at") [$(cpu_ "$OUT/az-cpu.txt" 1); Azurite $(echo "$a1 - $a0" | bc)]"
+    row="| $img | $cache | $run | $nz | $(printf %.1f "$at") [$(cpu_ "$OUT/az-cpu.txt" 1); Azurite $(echo "$a1 - $a0" | bc)]"
     rss=""
     for mode in $MODES; do
       b="ours-$img-$mode-$run.vhd"
+      prepare_cache "$cache" "$f"
       a0=$(cpu_of "$AZPID")
       ours "$f" "$b" "$mode"
       a1=$(cpu_of "$AZPID")
@@ -103,6 +134,7 @@ for run in $(seq "$RUNS"); do
     # the digest reported by the upload equals `linuximage digest` of the file (recomputed locally)
     local_digest=$(java -jar "$JAR" digest "$f" | cut -d' ' -f1)
     [ "$local_digest" = "$digest" ] || { echo "digest mismatch: upload $digest, local $local_digest" >&2; exit 1; }
+  done
   done
 done
 say ""
