@@ -41,9 +41,10 @@ JAR=target/quarkus-app/quarkus-run.jar
 . bench/lib.sh
 trap azurite_stop EXIT
 export AZURE_CORE_COLLECT_TELEMETRY=0 AZURE_CORE_ONLY_SHOW_ERRORS=1
-# a new Azurite (in memory) for every round and cache mode: a deleted blob's pages stay in its in-memory extent store
-# until its own collection runs: 16 uploads (12 GB of pages sent) reached the store's limit (half the RAM: HTTP 409
-# MemoryExtentStoreAtSizeLimit)
+# a new Azurite (in memory, untimed) before every client's upload: each starts on an empty emulator, whoever ran
+# before it. A deleted blob's pages stay in Azurite's in-memory extent store until its own collection runs, so with
+# one Azurite for the whole run the later uploads met a fuller store (and 16 uploads, 12 GB of pages sent, reached
+# its limit of half the RAM: HTTP 409 MemoryExtentStoreAtSizeLimit)
 fresh_azurite() {
   azurite_stop
   azurite_start "$OUT/azurite.log"
@@ -73,7 +74,6 @@ theirs() { # file blob
   t1=$(date +%s.%N)
   echo "$(echo "$t1 - $t0" | bc)" > "$OUT/az-$2.time"
 }
-del_() { az storage blob delete --container-name bench --name "$1" --connection-string "$CS" -o none 2>/dev/null || true; }
 cpu_() { tail -1 "$1" | awk -v f="$2" '{ printf "%.1f", $f + $(f + 1) }'; }  # user + system CPU-s from /usr/bin/time
 json() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"; }
 
@@ -104,20 +104,20 @@ say "$hdr | sent/non-zero | RSS MiB (${MODES// //}) | load |"
 say "$sep|---|---|---|"
 for run in $(seq "$RUNS"); do
   for cache in $CACHES; do
-  fresh_azurite
   for img in sparse random; do
     f="$OUT/$img.vhd"
     nz=$([ $img = sparse ] && echo "$NZ_SPARSE" || echo "$NZ_RANDOM")
+    fresh_azurite
     prepare_cache "$cache" "$f"
     a0=$(cpu_of "$AZPID")
     theirs "$f" "az-$img-$run.vhd"
     a1=$(cpu_of "$AZPID")
     at=$(cat "$OUT/az-az-$img-$run.vhd.time")
-    del_ "az-$img-$run.vhd"  # Azurite holds blobs in memory
     row="| $img | $cache | $run | $nz | $(printf %.1f "$at") [$(cpu_ "$OUT/az-cpu.txt" 1); Azurite $(echo "$a1 - $a0" | bc)]"
     rss=""
     for mode in $MODES; do
       b="ours-$img-$mode-$run.vhd"
+      fresh_azurite
       prepare_cache "$cache" "$f"
       a0=$(cpu_of "$AZPID")
       ours "$f" "$b" "$mode"
@@ -127,7 +127,6 @@ for run in $(seq "$RUNS"); do
       row="$row | $(printf %.1f "$ot") ($(echo "scale=2; $ot / $at" | bc)x) [$(cpu_ "$OUT/rss.txt" 2); Azurite $(echo "$a1 - $a0" | bc)]"
       rss="$rss${rss:+/}$(( $(tail -1 "$OUT/rss.txt" | cut -d' ' -f1) / 1024 ))"
       ratio=$(echo "scale=4; $sent / $nz" | bc)
-      del_ "$b"
       digest=$(json "$OUT/ours-$b.json" digest)
     done
     say "$row | $ratio | $rss | $(cut -d' ' -f1 /proc/loadavg) |"
