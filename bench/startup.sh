@@ -15,11 +15,16 @@
 #              (build with -Dquarkus.package.jar.appcds.enabled=true; skipped when absent)
 #   j25        the same jar on JAVA25 (default: Temurin 25 under /usr/lib/jvm), for information
 #   j25aot     JAVA25 with -XX:AOTCache=<cache> (JEP 483), made by one `check` run with -XX:AOTCacheOutput (JEP 514)
+#   flat       no runner jar: `java -cp <the application's jars, listed below> dev.linuximage.Main`, so that
+#              the JDK's own application class loader loads every class (the core commands do not boot Quarkus)
+#   flatdyn    flat with a dynamic archive made by one flat `check`: classes of the JDK's built-in loaders are
+#              archived whole, where the runner's class loader still reads each class's bytes from its jar
 # For every archive variant the script first checks that the archive is really used: it counts the classes the
 # JVM reports loaded from the "shared objects file" (-Xlog:class+load) and stops when there are none.
 #
-# Every java runs in the application directory as `java ... -jar quarkus-run.jar`, as Quarkus documents the launch
-# with its archive: a CDS archive records the class path it was made with and is refused for another one.
+# Every java runs in the application directory as `java ... -jar quarkus-run.jar` (flat variants: `-cp <list>`, the
+# same list every time), as Quarkus documents the launch with its archive: a CDS archive records the class path it
+# was made with and is refused for another one.
 #
 # Usage: bench/startup.sh     env: RUNS=5 VARIANTS="base dyn ..." JAVA=java JAVA25=... WORK=target/bench-startup
 #                                  APP=target/quarkus-app (the built application directory)
@@ -32,7 +37,7 @@ mkdir -p "${WORK:=target/bench-startup}"
 WORK=$(cd "$WORK" && pwd)
 APP=$(cd "${APP:-target/quarkus-app}" 2>/dev/null && pwd || echo "$PWD/target/quarkus-app")
 JAR=quarkus-run.jar
-VARIANTS=${VARIANTS:-base noshare c1 dyn dync1 quarkus j25 j25aot}
+VARIANTS=${VARIANTS:-base noshare c1 dyn dync1 quarkus j25 j25aot flat flatdyn}
 for t in /usr/bin/time "$JAVA" qemu-img sgdisk mke2fs mkfs.vfat mcopy; do
   command -v "$t" >/dev/null || { echo "missing tool: $t" >&2; exit 1; }
 done
@@ -43,6 +48,11 @@ fi
 DISK=$WORK/sample.qcow2
 [ -f "$DISK" ] || scripts/make-sample-disk.sh "$WORK" >/dev/null
 cd "$APP"
+# the flat class path, relative to $APP: Quarkus' transformed and generated classes first, then the application,
+# then its libraries, each directory sorted, so that every run (and the archive's training run) has the same one
+FLATCP=$(printf '%s:' quarkus/transformed-bytecode.jar quarkus/generated-bytecode.jar app/*.jar \
+  $(ls lib/main/*.jar | LC_ALL=C sort) $(ls lib/boot/*.jar | LC_ALL=C sort))
+FLATCP=${FLATCP%:}
 
 declare -A CMD=([help]="--help" [inspect]="inspect $DISK" [check]="check $DISK")
 COMMANDS=${COMMANDS:-help inspect check}
@@ -57,10 +67,14 @@ flags() {
     dync1) echo "-XX:SharedArchiveFile=$WORK/dyn.jsa -XX:TieredStopAtLevel=1" ;;
     quarkus) [ -f "$APP/app-cds.jsa" ] || return 1; echo "-XX:SharedArchiveFile=app-cds.jsa" ;;
     j25aot) echo "-XX:AOTCache=$WORK/app.aot" ;;
+    flat) echo "-Xshare:auto" ;;
+    flatdyn) echo "-XX:SharedArchiveFile=$WORK/flatdyn.jsa" ;;
     *) echo "unknown variant $1" >&2; exit 2 ;;
   esac
 }
 jvm() { case $1 in j25 | j25aot) echo "$JAVA25" ;; *) echo "$JAVA" ;; esac; }
+# what follows the flags: the runner jar, or the flat class path and the main class
+launch() { case $1 in flat | flatdyn) echo "-cp $FLATCP dev.linuximage.Main" ;; *) echo "-jar $JAR" ;; esac; }
 
 # training runs (untimed): one `check`, whose exit code 4 (not compliant) is expected of the sample disk
 train() {
@@ -73,6 +87,10 @@ train() {
     j25aot) rm -f "$WORK/app.aot"
          "$JAVA25" -XX:AOTCacheOutput="$WORK/app.aot" -jar "$JAR" ${CMD[check]} >/dev/null 2>"$WORK/train-aot.log" || rc=$?
          [ -s "$WORK/app.aot" ] || { echo "j25aot: no cache written (rc $rc), see $WORK/train-aot.log" >&2; return 1; } ;;
+    flatdyn) rm -f "$WORK/flatdyn.jsa"
+         "$JAVA" -XX:ArchiveClassesAtExit="$WORK/flatdyn.jsa" $(launch flat) ${CMD[check]} >/dev/null \
+           2>"$WORK/train-flatdyn.log" || rc=$?
+         [ -s "$WORK/flatdyn.jsa" ] || { echo "flatdyn: no archive written (rc $rc), see $WORK/train-flatdyn.log" >&2; return 1; } ;;
   esac
   return 0
 }
@@ -81,7 +99,7 @@ train() {
 shared_count() {
   local v=$1 f log=$WORK/classload-$1.log
   f=$(flags "$v")
-  "$(jvm "$v")" $f -Xlog:class+load=info:file="$log" -jar "$JAR" ${CMD[check]} >/dev/null 2>&1 || true
+  "$(jvm "$v")" $f -Xlog:class+load=info:file="$log" $(launch "$v") ${CMD[check]} >/dev/null 2>&1 || true
   echo "$(grep -c 'source: shared objects file' "$log" || true) $(grep -c 'source:' "$log" || true)"
 }
 
@@ -99,12 +117,12 @@ for v in "${ACTIVE[@]}"; do
   read -r shared total < <(shared_count "$v")
   echo "# $v: $(jvm "$v") $(flags "$v")   classes loaded by check: $total, from the shared archive: $shared"
   case $v in
-    dyn | dync1 | quarkus | j25aot)
+    dyn | dync1 | quarkus | j25aot | flatdyn)
       if [ "$shared" -eq 0 ]; then echo "FAIL: $v loaded no class from its archive" >&2; exit 1; fi
       # a run that must map the archive: -Xshare:on (JDK 25's AOT cache: -XX:AOTMode=on) makes the JVM refuse to
       # start when it cannot
       strict=-Xshare:on; [ "$v" = j25aot ] && strict=-XX:AOTMode=on
-      "$(jvm "$v")" $(flags "$v") $strict -jar "$JAR" --version >/dev/null 2>&1 \
+      "$(jvm "$v")" $(flags "$v") $strict $(launch "$v") --version >/dev/null 2>&1 \
         || { echo "FAIL: $v does not start with $strict (archive not mappable)" >&2; exit 1; } ;;
   esac
 done
@@ -114,7 +132,7 @@ for run in $(seq 1 "$RUNS"); do
   for v in "${ACTIVE[@]}"; do
     for c in $COMMANDS; do
       rc=0
-      /usr/bin/time -f "%e %U %S" -o "$WORK/time" "$(jvm "$v")" $(flags "$v") -jar "$JAR" ${CMD[$c]} \
+      /usr/bin/time -f "%e %U %S" -o "$WORK/time" "$(jvm "$v")" $(flags "$v") $(launch "$v") ${CMD[$c]} \
         >/dev/null 2>"$WORK/err" || rc=$?
       if [ "$rc" -ne 0 ] && ! { [ "$c" = check ] && [ "$rc" -eq 4 ]; }; then
         echo "FAIL: $v $c exit $rc" >&2; cat "$WORK/err" >&2; exit 1
